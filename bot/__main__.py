@@ -1,0 +1,69 @@
+"""The command line: `python -m bot run | demo | nlp ...` (also installed as `yousaid`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from telegram.error import InvalidToken, NetworkError
+
+from bot.config import ConfigError, load_deployment, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "nlp":
+        from nlp.cli import main as nlp_main
+
+        return nlp_main(args[1:])
+    parser = argparse.ArgumentParser(prog="yousaid", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot against TELEGRAM_API_URL")
+    demo = commands.add_parser("demo", help="the whole loop on this machine, no token needed")
+    demo.add_argument("--citizens", type=int, default=30, help="how many simulated citizens")
+    demo.add_argument("--seed", type=int, default=7, help="seed for the simulated citizens")
+    commands.add_parser("nlp", help="train, evaluate and tag with the theme model")
+    options = parser.parse_args(args)
+    try:
+        if options.command == "run":
+            return _run()
+        if options.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(citizens=options.citizens, seed=options.seed))
+    except ConfigError as exc:
+        print(f"yousaid: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _run() -> int:
+    from bot.app import YousaidBot
+
+    settings = load_settings()
+    token = settings.token()
+    deployment = load_deployment(settings.config_path)
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request at INFO: too much for an operator.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        asyncio.run(YousaidBot(settings, deployment, token).run())
+    except InvalidToken:
+        raise ConfigError("BOT_TOKEN was refused by Telegram: check it with @BotFather") from None
+    except NetworkError as exc:
+        raise ConfigError(
+            f"could not reach TELEGRAM_API_URL ({settings.telegram_api_url}): {exc}"
+        ) from None
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

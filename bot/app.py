@@ -1,0 +1,144 @@
+"""Builds and runs the bot: storage, the python-telegram-bot Application, polling, jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import timedelta
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+import handlers
+from bot.config import Deployment, Settings
+from bot.intake import Clock, Intake, sync_services
+from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
+from handlers import texts
+from storage.db import Database, utcnow
+from storage.services import ServiceRow
+
+log = logging.getLogger(__name__)
+
+# How often the job looks for conversations that went quiet.
+IDLE_CHECK_SECONDS = 60
+
+
+def file_url(api_url: str) -> str:
+    """The Bot API's file URL that goes with its method URL (…/bot → …/file/bot)."""
+    base = api_url.rstrip("/")
+    if base.endswith("/bot"):
+        return base[: -len("bot")] + "file/bot"
+    return base + "/file/bot"
+
+
+class YousaidBot:
+    """The whole bot over one database; `start` and `stop`, or `run` until a signal."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        deployment: Deployment,
+        token: str,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.deployment = deployment
+        self.clock = clock
+        self.db = Database(settings.database_path)
+        self.intake = Intake(self.db, clock)
+        self.marks = HandledMarks(self.db, clock)
+        self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
+        self.application: Application = (  # type: ignore[type-arg]
+            ApplicationBuilder()
+            .token(token)
+            .base_url(settings.telegram_api_url)
+            .base_file_url(file_url(settings.telegram_api_url))
+            .updater(None)
+            .concurrent_updates(self.processor)
+            .connection_pool_size(settings.concurrent_updates + 4)
+            .pool_timeout(10)
+            # Groups are held to 20 messages a minute; a 429 is waited out and retried.
+            .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+            .build()
+        )
+        self.citizen = handlers.register(
+            self.application, self.intake, timedelta(seconds=settings.conversation_timeout)
+        )
+        self.poller = Poller(
+            self.application.bot,
+            self.db,
+            self.application.update_queue,
+            clock,
+            timeout=settings.poll_timeout,
+        )
+        self._poll_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Open storage, connect to Telegram, handle what was left over, start polling."""
+        await self.db.open()
+        await sync_services(
+            self.db,
+            [
+                ServiceRow(s.slug, s.name, s.description, s.provider)
+                for s in self.deployment.services
+            ],
+        )
+        await self.application.initialize()
+        await self.application.bot.set_my_commands(
+            [BotCommand(name, description) for name, description in texts.COMMANDS],
+            scope=BotCommandScopeAllPrivateChats(),
+        )
+        await self.application.start()
+        job_queue = self.application.job_queue
+        assert job_queue is not None, "install python-telegram-bot[job-queue]"
+        job_queue.run_repeating(
+            self.citizen.expire_idle,
+            interval=IDLE_CHECK_SECONDS,
+            first=IDLE_CHECK_SECONDS,
+            name="expire-idle-conversations",
+        )
+        await self.poller.recover()
+        self._poll_task = asyncio.create_task(self.poller.run(), name="poller")
+        log.info("bot @%s is running", self.application.bot.username)
+
+    async def stop(self) -> None:
+        """Stop polling, finish the updates in hand, close storage."""
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poll_task
+            self._poll_task = None
+        if self.application.running:
+            # Let queued updates be handled before the application stops fetching them.
+            await self.application.update_queue.join()
+            await self.application.stop()
+        await self.application.shutdown()
+        await self.marks.close()
+        await self.db.close()
+
+    async def __aenter__(self) -> YousaidBot:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def run(self) -> None:
+        """Run until SIGINT or SIGTERM."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        try:
+            poll = self._poll_task
+            assert poll is not None
+            waiter = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({poll, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if poll in done:
+                poll.result()  # re-raises what stopped polling (a refused token, say)
+        finally:
+            await self.stop()

@@ -1,0 +1,214 @@
+"""Settings (from the environment and `.env`) and the deployment file's models."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A setting or the deployment file is missing or wrong; the message is one clear line."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment, loaded once at start and passed down."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    bot_token: SecretStr | None = Field(default=None, validation_alias="BOT_TOKEN")
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org/bot", validation_alias="TELEGRAM_API_URL"
+    )
+    database_url: str = Field(
+        default="sqlite:///data/yousaid.db", validation_alias="DATABASE_URL"
+    )
+    config_path: Path = Field(
+        default=Path("examples/riverside.toml"), validation_alias="YOUSAID_CONFIG"
+    )
+    log_level: str = Field(default="INFO", validation_alias="YOUSAID_LOG_LEVEL")
+    concurrent_updates: int = Field(
+        default=16, ge=1, le=256, validation_alias="YOUSAID_CONCURRENT_UPDATES"
+    )
+    poll_timeout: int = Field(default=30, ge=0, le=50, validation_alias="YOUSAID_POLL_TIMEOUT")
+    conversation_timeout: int = Field(
+        default=1800, ge=10, validation_alias="YOUSAID_CONVERSATION_TIMEOUT"
+    )
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8081/bot")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value.startswith(("postgres://", "postgresql://")):
+            raise ValueError("PostgreSQL is not supported yet; use sqlite:///path/to/file.db")
+        if not value.startswith("sqlite:///"):
+            raise ValueError("must look like sqlite:///data/yousaid.db")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file that DATABASE_URL names."""
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    def token(self) -> str:
+        """The bot token, or a ConfigError that says how to get one."""
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise ConfigError("BOT_TOKEN is not set: get one from @BotFather, or try make demo")
+        value = self.bot_token.get_secret_value().strip()
+        if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", value):
+            raise ConfigError(
+                "BOT_TOKEN does not look like a bot token (digits, a colon, then letters): "
+                "copy it again from @BotFather"
+            )
+        return value
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings from the environment and `.env`; raise ConfigError on a bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        # Errors are located by the environment name (the validation alias).
+        name = str(error["loc"][0]) if error["loc"] else "a setting"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name} is not valid: {message}") from None
+
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Provider(_Strict):
+    """A team that runs services and receives their digests."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    schedule: str = "0 9 * * mon"
+    timezone: str = "Europe/London"
+    chats: list[int] = Field(default_factory=list)
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a cron expression ({exc}); e.g. '0 9 * * mon'") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; e.g. 'Europe/London'") from None
+        return value
+
+
+class Service(_Strict):
+    """A public service people can give feedback about."""
+
+    slug: Slug
+    name: str = Field(min_length=1, max_length=60)
+    description: str = ""
+    provider: str
+
+
+class Deployment(_Strict):
+    """The deployment file: who runs what, who moderates, who administers."""
+
+    name: str = Field(min_length=1)
+    moderators_chat: int | None = None
+    admins: list[int] = Field(default_factory=list)
+    providers: list[Provider] = Field(min_length=1)
+    services: list[Service] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Deployment:
+        provider_ids = [p.id for p in self.providers]
+        _unique("providers", "id", provider_ids)
+        _unique("services", "slug", [s.slug for s in self.services])
+        for index, service in enumerate(self.services):
+            if service.provider not in provider_ids:
+                raise ValueError(
+                    f"services[{index}].provider: unknown provider {service.provider!r} "
+                    f"(known: {', '.join(provider_ids)})"
+                )
+        return self
+
+    def service(self, slug: str) -> Service | None:
+        """The service with this slug, if any."""
+        return next((s for s in self.services if s.slug == slug), None)
+
+
+def _unique(section: str, key: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            raise ValueError(f"{section}[{index}].{key}: {value!r} appears twice")
+        seen.add(value)
+
+
+def load_deployment(path: Path) -> Deployment:
+    """Read and validate the deployment file; raise ConfigError naming the field at fault."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"YOUSAID_CONFIG: {path} not found: copy examples/riverside.toml and edit it"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Deployment.model_validate(raw)
+    except ValidationError as exc:
+        # An unknown field first: a typo there usually explains a "missing" one.
+        error = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+        where = _location(error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field (a typo?)"
+        elif error["type"] == "missing":
+            message = "is required"
+        raise ConfigError(f"{path}: {where + ': ' if where else ''}{message}") from None
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

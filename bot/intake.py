@@ -1,0 +1,476 @@
+"""The citizen's side of the loop: consent, choosing a service, telling, rating, saving.
+
+Plain async functions with no Telegram types. Each takes the update id it acts on and
+runs in one write transaction that also marks that update handled, so an update that
+arrives twice (or is handled again after a crash) changes nothing the second time.
+Each returns a Step: what the person should see next.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import aiosqlite
+
+from storage import citizens, conversations, feedback, services, updates
+from storage.conversations import Conversation
+from storage.db import Database
+from storage.feedback import FeedbackItem
+from storage.services import ServiceRow
+
+Clock = Callable[[], datetime]
+
+# The version of the consent text a citizen agrees to; bump it when that text changes.
+CONSENT_VERSION = "2026-11"
+PAGE_SIZE = 8
+MAX_TEXT = 4096
+# Below this, an answer is too short to act on ("ok", "fine").
+MIN_TEXT_CHARS = 8
+MIN_TEXT_WORDS = 2
+# Above this many words, text typed when a service was asked for is taken as feedback.
+FEEDBACK_WORDS = 4
+DEEP_LINK = re.compile(r"^s_([a-z0-9][a-z0-9-]{0,30})$")
+
+
+class State(StrEnum):
+    """Where a conversation waits."""
+
+    SERVICE = "service"
+    TEXT = "text"
+    RATING = "rating"
+    HEAR_BACK = "hear_back"
+    INVOLVE = "involve"
+
+
+class Show(StrEnum):
+    """What the person should see next."""
+
+    CONSENT = "consent"
+    DECLINED = "declined"
+    SERVICES = "services"
+    ASK_TEXT = "ask_text"
+    MORE_TEXT = "more_text"
+    RATING = "rating"
+    HEAR_BACK = "hear_back"
+    INVOLVE = "involve"
+    SAVED = "saved"
+    CANCELLED = "cancelled"
+    NOTHING_TO_CANCEL = "nothing_to_cancel"
+    EXPIRED = "expired"
+    TIMED_OUT = "timed_out"
+    MINE = "mine"
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to show a citizen, with what it needs."""
+
+    show: Show
+    seq: int = 0
+    service: ServiceRow | None = None
+    services: tuple[ServiceRow, ...] = ()
+    page: int = 0
+    pages: int = 1
+    reference: int | None = None
+    hear_back: bool = False
+    # A note to put first: why this step is shown again ("unknown_service", "no_match",
+    # "kept_text", "added_text", "resumed", "version_changed", "use_buttons").
+    note: str = ""
+    query: str = ""
+    pending_slug: str = ""
+    items: tuple[FeedbackItem, ...] = field(default_factory=tuple)
+    total: int = 0
+
+
+REPLAYED = Step(Show.NOTHING)
+
+
+class Intake:
+    """The citizen conversation, over one database."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def start(self, update_id: int, telegram_id: int, payload: str = "") -> Step:
+        """/start, with an optional deep-link payload `s_<slug>`."""
+        match = DEEP_LINK.match(payload.strip())
+        slug = match.group(1) if match else ""
+        bad_link = bool(payload.strip()) and not match
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is None or not await _consented(conn, citizen.id):
+                # Nothing is stored before consent: the wanted service rides on the button.
+                await updates.claim(conn, update_id, now)
+                service = await services.get(conn, slug) if slug else None
+                note = "version_changed" if citizen and await _consent_outdated(conn, citizen.id) else ""
+                return Step(Show.CONSENT, pending_slug=service.slug if service else "", note=note)
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            current = await conversations.get(conn, citizen.id)
+            if current is not None:
+                return await _show(conn, current, note="resumed")
+            return await _begin(conn, citizen.id, now, slug, bad_link=bad_link or bool(slug))
+
+        return await self.db.write(run)
+
+    async def consent(
+        self, update_id: int, telegram_id: int, given: bool, version: str, slug: str
+    ) -> Step:
+        """The citizen pressed agree or decline on the consent text."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            if version != CONSENT_VERSION:
+                return Step(Show.CONSENT, note="version_changed")
+            citizen = await citizens.get_or_create(conn, telegram_id, now)
+            already = await _consented(conn, citizen.id)
+            if not given:
+                await citizens.record_consent(conn, citizen.id, version, "declined", now)
+                await conversations.delete(conn, citizen.id)
+                return Step(Show.DECLINED)
+            if not already:
+                await citizens.record_consent(conn, citizen.id, version, "given", now)
+            current = await conversations.get(conn, citizen.id)
+            if current is not None:
+                return await _show(conn, current, note="resumed")
+            return await _begin(conn, citizen.id, now, slug)
+
+        return await self.db.write(run)
+
+    async def choose_service(
+        self, update_id: int, telegram_id: int, seq: int, slug: str
+    ) -> Step:
+        """The citizen pressed a service button."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            found = await _current(conn, update_id, telegram_id, seq, State.SERVICE, now)
+            if isinstance(found, Step):
+                return found
+            service = await services.get(conn, slug)
+            if service is None:
+                return Step(Show.EXPIRED)
+            return await _after_service(conn, found, service, now)
+
+        return await self.db.write(run)
+
+    async def page(self, update_id: int, telegram_id: int, seq: int, page: int) -> Step:
+        """The citizen pressed next or previous on the list of services."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            found = await _current(conn, update_id, telegram_id, seq, State.SERVICE, now)
+            if isinstance(found, Step):
+                return found
+            conversation = found.but(page=max(0, page))
+            await conversations.save(conn, conversation, now)
+            return await _show(conn, conversation)
+
+        return await self.db.write(run)
+
+    async def text(self, update_id: int, telegram_id: int, text: str) -> Step:
+        """The citizen sent text: feedback, a service name, or more words."""
+        text = text.strip()[:MAX_TEXT]
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is None or not await _consented(conn, citizen.id):
+                await updates.claim(conn, update_id, now)
+                return Step(Show.CONSENT, note="consent_first")
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            current = await conversations.get(conn, citizen.id)
+            if current is None:
+                # Feedback without /start: keep the words, ask which service.
+                seq = await citizens.next_conversation_seq(conn, citizen.id)
+                current = Conversation(citizen.id, seq, State.SERVICE)
+                if _long_enough(text):
+                    current = current.but(text=text)
+                    await conversations.save(conn, current, now)
+                    return await _show(conn, current, note="kept_text")
+                await conversations.save(conn, current, now)
+                return await _show(conn, current)
+            return await _on_text(conn, current, text, now)
+
+        return await self.db.write(run)
+
+    async def rate(self, update_id: int, telegram_id: int, seq: int, rating: int | None) -> Step:
+        """The citizen chose a rating from 1 to 5, or skipped (None)."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            found = await _current(conn, update_id, telegram_id, seq, State.RATING, now)
+            if isinstance(found, Step):
+                return found
+            if rating is not None and not 1 <= rating <= 5:
+                return Step(Show.EXPIRED)
+            conversation = found.but(rating=rating, state=State.HEAR_BACK)
+            await conversations.save(conn, conversation, now)
+            return await _show(conn, conversation)
+
+        return await self.db.write(run)
+
+    async def hear_back(self, update_id: int, telegram_id: int, seq: int, yes: bool) -> Step:
+        """The citizen said whether they want to hear back."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            found = await _current(conn, update_id, telegram_id, seq, State.HEAR_BACK, now)
+            if isinstance(found, Step):
+                return found
+            conversation = found.but(hear_back=yes)
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            assert citizen is not None
+            if citizen.involve is None:
+                conversation = conversation.but(state=State.INVOLVE)
+                await conversations.save(conn, conversation, now)
+                return await _show(conn, conversation)
+            return await _submit(conn, conversation, now)
+
+        return await self.db.write(run)
+
+    async def involve(self, update_id: int, telegram_id: int, seq: int, yes: bool) -> Step:
+        """The citizen said whether they would like to be involved in improving services."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            found = await _current(conn, update_id, telegram_id, seq, State.INVOLVE, now)
+            if isinstance(found, Step):
+                return found
+            await citizens.set_involve(conn, found.citizen_id, "yes" if yes else "no")
+            return await _submit(conn, found, now)
+
+        return await self.db.write(run)
+
+    async def cancel(self, update_id: int, telegram_id: int) -> Step:
+        """/cancel: drop the conversation in progress; nothing of it is kept."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is not None and await conversations.delete(conn, citizen.id):
+                return Step(Show.CANCELLED)
+            return Step(Show.NOTHING_TO_CANCEL)
+
+        return await self.db.write(run)
+
+    async def remind(self, update_id: int, telegram_id: int) -> Step:
+        """Where the citizen is, shown again (after a message the bot cannot use)."""
+        del update_id  # changes nothing, so a replay is harmless
+        citizen = await citizens.by_telegram_id(self.db.reader, telegram_id)
+        if citizen is None or not await _consented(self.db.reader, citizen.id):
+            return Step(Show.NOTHING)
+        current = await conversations.get(self.db.reader, citizen.id)
+        if current is None:
+            return Step(Show.NOTHING)
+        return await _show(self.db.reader, current, note="resumed")
+
+    async def mine(self, telegram_id: int, limit: int = 10) -> Step:
+        """/mine: the citizen's items, newest first, with their status."""
+        citizen = await citizens.by_telegram_id(self.db.reader, telegram_id)
+        if citizen is None:
+            return Step(Show.MINE)
+        items = await feedback.for_citizen(self.db.reader, citizen.id, limit)
+        total = await feedback.count_for_citizen(self.db.reader, citizen.id)
+        return Step(Show.MINE, items=tuple(items), total=total)
+
+    async def expire_idle(self, timeout: timedelta) -> list[tuple[int, Step]]:
+        """End conversations idle longer than `timeout`: (telegram id, what to tell them).
+
+        Words the citizen already wrote are saved, not thrown away: the rest of the
+        questions are optional.
+        """
+        cutoff = self.clock() - timeout
+        idle = await conversations.idle_since(self.db.reader, cutoff)
+        told = []
+        for stale in idle:
+
+            async def run(conn: aiosqlite.Connection, stale: Conversation = stale) -> Step | None:
+                now = self.clock()
+                current = await conversations.get(conn, stale.citizen_id)
+                if current is None or current.updated_at != stale.updated_at:
+                    return None  # the citizen came back meanwhile
+                if current.text and current.service_slug:
+                    saved = await _submit(conn, current.but(hear_back=bool(current.hear_back)), now)
+                    return Step(Show.TIMED_OUT, reference=saved.reference, service=saved.service)
+                await conversations.delete(conn, current.citizen_id)
+                return Step(Show.TIMED_OUT)
+
+            step = await self.db.write(run)
+            telegram_id = await citizens.telegram_id_of(self.db.reader, stale.citizen_id)
+            if step is not None and telegram_id is not None:
+                told.append((telegram_id, step))
+        return told
+
+
+async def sync_services(db: Database, rows: list[ServiceRow]) -> None:
+    """Mirror the deployment file's services into the database."""
+
+    async def run(conn: aiosqlite.Connection) -> None:
+        await services.sync(conn, rows)
+
+    await db.write(run)
+
+
+async def _consented(conn: aiosqlite.Connection, citizen_id: int) -> bool:
+    consent = await citizens.latest_consent(conn, citizen_id)
+    return consent is not None and consent.decision == "given" and consent.version == CONSENT_VERSION
+
+
+async def _consent_outdated(conn: aiosqlite.Connection, citizen_id: int) -> bool:
+    consent = await citizens.latest_consent(conn, citizen_id)
+    return consent is not None and consent.decision == "given" and consent.version != CONSENT_VERSION
+
+
+async def _current(
+    conn: aiosqlite.Connection,
+    update_id: int,
+    telegram_id: int,
+    seq: int,
+    state: State,
+    now: datetime,
+) -> Conversation | Step:
+    """The conversation a button belongs to, or the Step to show when it is stale or replayed."""
+    if not await updates.claim(conn, update_id, now):
+        return REPLAYED
+    citizen = await citizens.by_telegram_id(conn, telegram_id)
+    if citizen is None or not await _consented(conn, citizen.id):
+        return Step(Show.CONSENT, note="consent_first")
+    current = await conversations.get(conn, citizen.id)
+    if current is None or current.seq != seq or current.state != state:
+        return Step(Show.EXPIRED)
+    return current
+
+
+async def _begin(
+    conn: aiosqlite.Connection, citizen_id: int, now: datetime, slug: str, bad_link: bool = False
+) -> Step:
+    seq = await citizens.next_conversation_seq(conn, citizen_id)
+    service = await services.get(conn, slug) if slug else None
+    if service is not None:
+        conversation = Conversation(citizen_id, seq, State.TEXT, service_slug=service.slug)
+        await conversations.save(conn, conversation, now)
+        return await _show(conn, conversation)
+    conversation = Conversation(citizen_id, seq, State.SERVICE)
+    await conversations.save(conn, conversation, now)
+    return await _show(conn, conversation, note="unknown_service" if bad_link else "")
+
+
+async def _after_service(
+    conn: aiosqlite.Connection, conversation: Conversation, service: ServiceRow, now: datetime
+) -> Step:
+    state = State.RATING if conversation.text else State.TEXT
+    conversation = conversation.but(service_slug=service.slug, state=state)
+    await conversations.save(conn, conversation, now)
+    return await _show(conn, conversation)
+
+
+async def _on_text(
+    conn: aiosqlite.Connection, conversation: Conversation, text: str, now: datetime
+) -> Step:
+    if conversation.state == State.SERVICE:
+        return await _search_services(conn, conversation, text, now)
+    if conversation.state == State.TEXT:
+        if not _long_enough(text):
+            conversation = conversation.but(nudged=conversation.nudged + 1)
+            await conversations.save(conn, conversation, now)
+            return Step(Show.MORE_TEXT, seq=conversation.seq)
+        conversation = conversation.but(text=text, state=State.RATING)
+        await conversations.save(conn, conversation, now)
+        return await _show(conn, conversation)
+    if conversation.state == State.RATING:
+        if text in {"1", "2", "3", "4", "5"}:
+            conversation = conversation.but(rating=int(text), state=State.HEAR_BACK)
+            await conversations.save(conn, conversation, now)
+            return await _show(conn, conversation)
+        # More words before the rating: the story came in two messages.
+        joined = f"{conversation.text}\n{text}" if conversation.text else text
+        conversation = conversation.but(text=joined[:MAX_TEXT])
+        await conversations.save(conn, conversation, now)
+        return await _show(conn, conversation, note="added_text")
+    return await _show(conn, conversation, note="use_buttons")
+
+
+async def _search_services(
+    conn: aiosqlite.Connection, conversation: Conversation, text: str, now: datetime
+) -> Step:
+    everything = await services.active(conn)
+    query = text.casefold()
+    matches = [
+        s
+        for s in everything
+        if query in s.name.casefold() or query == s.slug or query in s.description.casefold()
+    ]
+    if len(matches) == 1 and len(text.split()) < FEEDBACK_WORDS:
+        return await _after_service(conn, conversation, matches[0], now)
+    if len(text.split()) >= FEEDBACK_WORDS and not conversation.text:
+        conversation = conversation.but(text=text)
+        await conversations.save(conn, conversation, now)
+        return await _show(conn, conversation, note="kept_text")
+    if matches:
+        return Step(
+            Show.SERVICES, seq=conversation.seq, services=tuple(matches[:PAGE_SIZE]), query=text
+        )
+    return await _show(conn, conversation, note="no_match")
+
+
+async def _submit(conn: aiosqlite.Connection, conversation: Conversation, now: datetime) -> Step:
+    assert conversation.service_slug and conversation.text
+    reference = await feedback.create(
+        conn,
+        citizen_id=conversation.citizen_id,
+        service_slug=conversation.service_slug,
+        text=conversation.text,
+        rating=conversation.rating,
+        hear_back=bool(conversation.hear_back),
+        now=now,
+    )
+    await conversations.delete(conn, conversation.citizen_id)
+    service = await services.get(conn, conversation.service_slug)
+    return Step(
+        Show.SAVED,
+        seq=conversation.seq,
+        reference=reference,
+        service=service,
+        hear_back=bool(conversation.hear_back),
+    )
+
+
+async def _show(conn: aiosqlite.Connection, conversation: Conversation, note: str = "") -> Step:
+    """The step that asks what the conversation waits for."""
+    seq = conversation.seq
+    service = (
+        await services.get(conn, conversation.service_slug) if conversation.service_slug else None
+    )
+    if conversation.state == State.SERVICE:
+        everything = await services.active(conn)
+        pages = max(1, -(-len(everything) // PAGE_SIZE))
+        page = min(conversation.page, pages - 1)
+        shown = everything[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        return Step(
+            Show.SERVICES, seq=seq, services=tuple(shown), page=page, pages=pages, note=note
+        )
+    kinds = {
+        State.TEXT: Show.ASK_TEXT,
+        State.RATING: Show.RATING,
+        State.HEAR_BACK: Show.HEAR_BACK,
+        State.INVOLVE: Show.INVOLVE,
+    }
+    return Step(kinds[State(conversation.state)], seq=seq, service=service, note=note)
+
+
+def _long_enough(text: str) -> bool:
+    return len(text) >= MIN_TEXT_CHARS and len(text.split()) >= MIN_TEXT_WORDS

@@ -1,0 +1,204 @@
+"""Fetching, saving and confirming updates, and handling each chat's updates in order.
+
+python-telegram-bot's own polling confirms a batch of updates as soon as it has queued
+it, so a crash loses what was queued but not yet handled. Here each batch is first saved
+to the `updates` table (committed), and only then confirmed by asking for the next batch.
+Updates saved but not handled when the bot stopped are handled when it starts again, and
+an update Telegram delivers twice is saved once and handled once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+import aiosqlite
+from telegram import Bot, Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import BaseUpdateProcessor
+
+from bot.intake import Clock
+from storage import updates
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# The update types the bot asks Telegram for.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+# The base class's semaphore would hold a slot while an update waits for its chat's turn,
+# so it is set high and the real limit is applied inside, after the chat's lock.
+_UNBOUNDED = 1_000_000
+
+
+def chat_key(update: object) -> int | None:
+    """What orders updates: the chat (or the user when there is no chat)."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return None
+
+
+class HandledMarks:
+    """Marks updates handled in batches: those with effects already did so in their own
+    transaction; for the rest (help texts, unusable messages) handling them twice after a
+    crash is harmless, so their marks need not cost a commit each."""
+
+    def __init__(self, db: Database, clock: Clock, interval: float = 0.2) -> None:
+        self.db = db
+        self.clock = clock
+        self.interval = interval
+        self._pending: list[int] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, update_id: int) -> None:
+        """Remember that an update has been handled."""
+        self._pending.append(update_id)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush_later(), name="handled-marks")
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.interval)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write the pending marks now."""
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await updates.mark_handled(conn, batch, now)
+
+        await self.db.write(run)
+
+    async def close(self) -> None:
+        """Write what is pending and stop."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Handles different chats concurrently and each chat's updates in the order received."""
+
+    def __init__(self, max_concurrent: int, marks: HandledMarks | None = None) -> None:
+        super().__init__(max_concurrent_updates=_UNBOUNDED)
+        self.limit = max_concurrent
+        self.marks = marks
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for the chat's turn, then for a free slot, then handle the update."""
+        key = chat_key(update)
+        if key is None:
+            async with self._slots:
+                await coroutine
+        else:
+            # asyncio.Lock wakes waiters in FIFO order, and updates reach here in the order
+            # they were queued, so a chat's updates run in order.
+            lock = self._locks.setdefault(key, asyncio.Lock())
+            self._waiting[key] = self._waiting.get(key, 0) + 1
+            try:
+                async with lock, self._slots:
+                    await coroutine
+            finally:
+                self._waiting[key] -= 1
+                if not self._waiting[key]:
+                    del self._waiting[key], self._locks[key]
+        if self.marks is not None and isinstance(update, Update):
+            self.marks.add(update.update_id)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free: pending marks are flushed by the app."""
+
+
+class Poller:
+    """Long-polls getUpdates, saves each batch, then hands new updates to the application."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        queue: asyncio.Queue[object],
+        clock: Clock,
+        timeout: int = 30,
+    ) -> None:
+        self.bot = bot
+        self.db = db
+        self.queue = queue
+        self.clock = clock
+        self.timeout = timeout
+        self.offset: int | None = None
+
+    async def recover(self) -> int:
+        """Queue the updates saved but not handled before the last stop; return how many."""
+        payloads = await updates.unhandled(self.db.reader)
+        for payload in payloads:
+            update = Update.de_json(payload, self.bot)
+            await self.queue.put(update)
+        if payloads:
+            log.info("handling %d updates saved before the last stop", len(payloads))
+        return len(payloads)
+
+    async def receive(self, batch: list[Update]) -> list[Update]:
+        """Save a batch (committed) and queue the updates not seen before; return those."""
+        if not batch:
+            return []
+        now = self.clock()
+        rows = [(u.update_id, u.to_dict()) for u in batch]
+
+        async def run(conn: aiosqlite.Connection) -> list[int]:
+            return await updates.save_new(conn, rows, now)
+
+        new = set(await self.db.write(run))
+        fresh = [u for u in batch if u.update_id in new]
+        for update in fresh:
+            await self.queue.put(update)
+        return fresh
+
+    async def run(self) -> None:
+        """Poll until cancelled; network trouble is waited out with backoff."""
+        delay = 1.0
+        while True:
+            try:
+                batch = await self.bot.get_updates(
+                    offset=self.offset, timeout=self.timeout, allowed_updates=ALLOWED_UPDATES
+                )
+            except InvalidToken:
+                raise
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except Conflict as exc:
+                log.warning("another instance is polling (%s); waiting", exc.message)
+                await asyncio.sleep(5)
+                continue
+            except (TimedOut, NetworkError) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+                continue
+            delay = 1.0
+            if batch:
+                await self.receive(list(batch))
+                # Asking from here on confirms the batch: it is saved now.
+                self.offset = batch[-1].update_id + 1
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -1,0 +1,276 @@
+"""The citizen's private chat: read the update, call the intake core, render the step."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes
+
+from bot.intake import CONSENT_VERSION, Intake, Show, Step
+from handlers import texts
+from handlers.texts import esc
+
+log = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | None
+
+# Callback data, at most 64 bytes: a prefix, the conversation number, the choice.
+CONSENT_PREFIX = "c"
+SERVICE_PREFIX = "s"
+PAGE_PREFIX = "p"
+RATING_PREFIX = "r"
+HEAR_BACK_PREFIX = "h"
+INVOLVE_PREFIX = "i"
+
+
+def render(step: Step) -> tuple[str, Markup]:
+    """The text and buttons that show a step."""
+    show = step.show
+    service = esc(step.service.name) if step.service else ""
+    if show is Show.CONSENT:
+        lead = {"version_changed": texts.CONSENT_AGAIN, "consent_first": texts.CONSENT_FIRST}
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    _button(texts.CONSENT_YES, CONSENT_PREFIX, "y", CONSENT_VERSION, step.pending_slug),
+                    _button(texts.CONSENT_NO, CONSENT_PREFIX, "n", CONSENT_VERSION),
+                ]
+            ]
+        )
+        return lead.get(step.note, "") + texts.CONSENT, markup
+    if show is Show.SERVICES:
+        return _services(step)
+    if show is Show.ASK_TEXT:
+        return _lead(step) + texts.ASK_TEXT.format(service=service), None
+    if show is Show.MORE_TEXT:
+        return texts.MORE_TEXT, None
+    if show is Show.RATING:
+        row = [_button(label, RATING_PREFIX, step.seq, label) for label in texts.RATING_LABELS]
+        markup = InlineKeyboardMarkup([row, [_button(texts.SKIP, RATING_PREFIX, step.seq, 0)]])
+        return _lead(step) + texts.RATING.format(service=service), markup
+    if show is Show.HEAR_BACK:
+        return _lead(step) + texts.HEAR_BACK, _yes_no(HEAR_BACK_PREFIX, step.seq)
+    if show is Show.INVOLVE:
+        return _lead(step) + texts.INVOLVE, _yes_no(INVOLVE_PREFIX, step.seq)
+    if show is Show.SAVED:
+        text = texts.SAVED.format(reference=step.reference, service=service)
+        if step.hear_back:
+            text += texts.SAVED_HEAR_BACK
+        return text + texts.SAVED_MINE, None
+    if show is Show.TIMED_OUT:
+        if step.reference is not None:
+            return texts.TIMED_OUT_SAVED.format(reference=step.reference, service=service), None
+        return texts.TIMED_OUT, None
+    if show is Show.MINE:
+        return _mine(step), None
+    simple = {
+        Show.DECLINED: texts.DECLINED,
+        Show.CANCELLED: texts.CANCELLED,
+        Show.NOTHING_TO_CANCEL: texts.NOTHING_TO_CANCEL,
+        Show.EXPIRED: texts.EXPIRED,
+    }
+    return simple.get(show, ""), None
+
+
+def _lead(step: Step) -> str:
+    notes = {
+        "resumed": texts.RESUMED,
+        "added_text": texts.ADDED_TEXT,
+        "use_buttons": texts.USE_BUTTONS,
+        "kept_text": texts.KEPT_TEXT,
+        "unknown_service": texts.UNKNOWN_SERVICE,
+        "no_match": texts.NO_MATCH,
+    }
+    lead = notes.get(step.note, "")
+    return f"{lead}\n\n" if lead and step.show is not Show.SERVICES else lead
+
+
+def _services(step: Step) -> tuple[str, Markup]:
+    rows = [
+        [_button(s.name, SERVICE_PREFIX, step.seq, s.slug)] for s in step.services
+    ]
+    if step.query:
+        return texts.SEARCH_RESULTS.format(query=esc(step.query)), InlineKeyboardMarkup(rows)
+    nav = []
+    if step.page > 0:
+        nav.append(_button(texts.PREVIOUS, PAGE_PREFIX, step.seq, step.page - 1))
+    if step.page < step.pages - 1:
+        nav.append(_button(texts.NEXT, PAGE_PREFIX, step.seq, step.page + 1))
+    if nav:
+        rows.append(nav)
+    question = (
+        texts.PICK_SERVICE_PAGE.format(page=step.page + 1, pages=step.pages)
+        if step.pages > 1
+        else texts.PICK_SERVICE
+    )
+    return _lead(step) + question, InlineKeyboardMarkup(rows)
+
+
+def _mine(step: Step) -> str:
+    if not step.items:
+        return texts.MINE_EMPTY
+    parts = [texts.MINE_HEADER]
+    for item in step.items:
+        snippet = item.text if len(item.text) <= 120 else item.text[:117].rsplit(" ", 1)[0] + "…"
+        parts.append(
+            texts.MINE_ITEM.format(
+                reference=item.id,
+                service=esc(item.service_name),
+                date=item.created_at[:10],
+                status=texts.STATUS.get(item.status, esc(item.status)),
+                snippet=esc(snippet),
+            )
+        )
+    if step.total > len(step.items):
+        parts.append(texts.MINE_MORE.format(more=step.total - len(step.items)))
+    return "\n\n".join(parts)
+
+
+def _button(label: str, prefix: str, *parts: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=":".join([prefix, *map(str, parts)]))
+
+
+def _yes_no(prefix: str, seq: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(texts.YES, prefix, seq, "y"), _button(texts.NO, prefix, seq, "n")]]
+    )
+
+
+async def send(message: Message, step: Step) -> None:
+    """Reply to a message with a step (nothing for a replayed update)."""
+    if step.show is Show.NOTHING:
+        return
+    text, markup = render(step)
+    try:
+        await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+    except Forbidden:
+        log.info("citizen blocked the bot; reply not delivered")
+
+
+class CitizenHandlers:
+    """Callbacks for the citizen's private chat, bound to one intake core."""
+
+    def __init__(self, intake: Intake, conversation_timeout: timedelta) -> None:
+        self.intake = intake
+        self.conversation_timeout = conversation_timeout
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start, maybe with a deep link `s_<slug>`."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        payload = context.args[0] if context.args else ""
+        await send(message, await self.intake.start(update.update_id, user.id, payload))
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any text that is not a command."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user and message.text is not None
+        await send(message, await self.intake.text(update.update_id, user.id, message.text))
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/cancel."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        await send(message, await self.intake.cancel(update.update_id, user.id))
+
+    async def mine(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/mine: the citizen's items and their status."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        await send(message, await self.intake.mine(user.id))
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/help."""
+        assert update.effective_message
+        await update.effective_message.reply_text(texts.HELP, parse_mode=ParseMode.HTML)
+
+    async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/privacy: what is kept and who sees it."""
+        assert update.effective_message
+        await update.effective_message.reply_text(texts.PRIVACY, parse_mode=ParseMode.HTML)
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command we do not have."""
+        assert update.effective_message
+        await update.effective_message.reply_text(
+            texts.UNKNOWN_COMMAND + texts.HELP, parse_mode=ParseMode.HTML
+        )
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any inline button of the citizen conversation."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        step = await self._press(update.update_id, user.id, query.data or "")
+        if step is None:
+            log.info("ignored unknown callback data %r from a citizen", (query.data or "")[:64])
+            step = Step(Show.EXPIRED)
+        if step.show is Show.NOTHING:
+            return
+        if step.show is Show.EXPIRED:
+            await _answer(query.answer(texts.EXPIRED, show_alert=False))
+            return
+        text, markup = render(step)
+        # One round trip: answer the press and show the next step at the same time.
+        results = await asyncio.gather(
+            _answer(query.answer()),
+            query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML),
+            return_exceptions=True,
+        )
+        edit = results[1]
+        if isinstance(edit, BadRequest) and "not modified" in edit.message:
+            return
+        if isinstance(edit, BadRequest) and isinstance(query.message, Message):
+            # The message is gone (deleted by the person): say it as a new one instead.
+            await send(query.message, step)
+        elif isinstance(edit, BaseException) and not isinstance(edit, Forbidden):
+            raise edit
+
+    async def _press(self, update_id: int, telegram_id: int, data: str) -> Step | None:
+        prefix, _, rest = data.partition(":")
+        parts = rest.split(":")
+        intake = self.intake
+        try:
+            if prefix == CONSENT_PREFIX and parts[0] in {"y", "n"} and len(parts) >= 2:
+                slug = parts[2] if len(parts) > 2 else ""
+                return await intake.consent(update_id, telegram_id, parts[0] == "y", parts[1], slug)
+            if len(parts) != 2:
+                return None
+            seq, choice = int(parts[0]), parts[1]
+            if prefix == SERVICE_PREFIX:
+                return await intake.choose_service(update_id, telegram_id, seq, choice)
+            if prefix == PAGE_PREFIX:
+                return await intake.page(update_id, telegram_id, seq, int(choice))
+            if prefix == RATING_PREFIX:
+                rating = int(choice)
+                return await intake.rate(update_id, telegram_id, seq, rating or None)
+            if prefix == HEAR_BACK_PREFIX and choice in {"y", "n"}:
+                return await intake.hear_back(update_id, telegram_id, seq, choice == "y")
+            if prefix == INVOLVE_PREFIX and choice in {"y", "n"}:
+                return await intake.involve(update_id, telegram_id, seq, choice == "y")
+        except ValueError:
+            return None
+        return None
+
+    async def expire_idle(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job: close conversations that went quiet, saying so (and saving any words)."""
+        for telegram_id, step in await self.intake.expire_idle(self.conversation_timeout):
+            text, markup = render(step)
+            try:
+                await context.bot.send_message(
+                    telegram_id, text, reply_markup=markup, parse_mode=ParseMode.HTML
+                )
+            except Forbidden:
+                log.info("citizen blocked the bot; time-out notice not delivered")
+
+
+async def _answer(awaitable: asyncio.Future[bool] | object) -> None:
+    """Answer a callback query; an answer that comes too late is not worth an error."""
+    try:
+        await awaitable  # type: ignore[misc]
+    except BadRequest as exc:
+        log.info("callback answer not delivered: %s", exc.message)

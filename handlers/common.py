@@ -1,0 +1,76 @@
+"""What every chat shares: messages the bot cannot use, and the one error handler."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.intake import Intake, Show
+from handlers import texts
+from handlers.citizen import render
+
+log = logging.getLogger(__name__)
+
+
+def kind_of(update: Update) -> str:
+    """Which kind of unusable message this is, as a key of texts.UNSUPPORTED."""
+    if update.edited_message is not None:
+        return "edited"
+    message = update.effective_message
+    if message is None:
+        return "other"
+    if message.forward_origin is not None:
+        return "forwarded"
+    for kind in ("photo", "video", "voice", "audio", "sticker", "animation", "document",
+                 "location", "contact"):
+        if getattr(message, kind):
+            return kind
+    return "other"
+
+
+class CommonHandlers:
+    """Callbacks shared by every role."""
+
+    def __init__(self, intake: Intake) -> None:
+        self.intake = intake
+
+    async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo, voice note, sticker, file, edit, forward...: say kindly what we accept."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        text = texts.UNSUPPORTED[kind_of(update)]
+        markup = None
+        # Remind them where they were, in the same message.
+        step = await self.intake.remind(update.update_id, user.id)
+        if step.show is not Show.NOTHING:
+            question, markup = render(step)
+            text = f"{text}\n\n{question}"
+        try:
+            await context.bot.send_message(
+                message.chat_id, text, reply_markup=markup, parse_mode=ParseMode.HTML
+            )
+        except Forbidden:
+            log.info("citizen blocked the bot; reply not delivered")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log anything unexpected, and tell the person it happened (their update only)."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(texts.ERROR, show_alert=True)
+            return
+        except TelegramError:
+            pass  # too late to answer the button: fall through to a message
+    try:
+        await context.bot.send_message(update.effective_chat.id, html.escape(texts.ERROR))
+    except TelegramError as exc:
+        log.warning("could not tell the person about the error: %s", exc)

@@ -1,0 +1,151 @@
+"""Every string a person reads, in one place, so it can be reviewed and translated.
+
+Texts are sent as HTML: anything that comes from people or the deployment file is
+escaped with `esc` before it is put in.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+
+def esc(value: object) -> str:
+    """Text made safe to put inside an HTML message."""
+    return escape(str(value), quote=False)
+
+
+CONSENT = (
+    "👋 Hello! I pass on what you tell me about local services to the people who run them, "
+    "so they can make things better.\n\n"
+    "<b>What I keep</b>: what you write, the service, your rating and your answers to my "
+    "questions, with a number that stands for your Telegram account. I never keep your "
+    "name or username.\n\n"
+    "<b>Who sees what</b>: a small team of moderators reads everything first and removes "
+    "names and other personal details. The service only ever sees that checked text, "
+    "never who wrote it.\n\n"
+    "You can see what you have told me with /mine, and read this again with /privacy.\n\n"
+    "Is that OK with you?"
+)
+CONSENT_AGAIN = "We have updated how we look after what you tell us. Please read it again:\n\n"
+CONSENT_FIRST = "Before we start, I need your OK to keep what you tell me.\n\n"
+CONSENT_YES = "Yes, that's fine"
+CONSENT_NO = "No thanks"
+DECLINED = (
+    "No problem. I haven't kept anything you said, only that you said no. "
+    "If you change your mind, just send /start."
+)
+
+PICK_SERVICE = "Which service is this about?"
+PICK_SERVICE_PAGE = "Which service is this about? (page {page} of {pages})"
+UNKNOWN_SERVICE = "I don't know the service that link points to, sorry. "
+NO_MATCH = "I couldn't find a service called that. "
+KEPT_TEXT = "Thank you, I've kept what you wrote. "
+SEARCH_RESULTS = "These services match “{query}”:"
+RESUMED = "Let's carry on where we left off. "
+PREVIOUS = "‹ Previous"
+NEXT = "Next ›"
+
+ASK_TEXT = (
+    "<b>{service}</b>\n\nWhat happened, or what could be better? "
+    "Tell me in your own words, as much or as little as you like."
+)
+MORE_TEXT = (
+    "Could you tell me a little more? A sentence or two about what happened helps the "
+    "service understand. (Or send /cancel to stop.)"
+)
+RATING = (
+    "<b>{service}</b>\n\nThank you. How would you rate it overall, from 1 (very poor) "
+    "to 5 (very good)?"
+)
+ADDED_TEXT = "I've added that to what you wrote. "
+SKIP = "Skip"
+RATING_LABELS = ("1", "2", "3", "4", "5")
+HEAR_BACK = "Would you like to hear back if the service responds to this?"
+INVOLVE = (
+    "One more question, and I'll only ask it once: would you like to be involved in "
+    "improving local services, for example by being asked your view now and then?"
+)
+YES = "Yes please"
+NO = "No thanks"
+USE_BUTTONS = "Please choose one of the buttons above, or send /cancel to stop. "
+
+SAVED = (
+    "✅ Saved as <b>#{reference}</b> ({service}). Thank you for taking the time.\n\n"
+    "A moderator will check it before the service sees it."
+)
+SAVED_HEAR_BACK = " I'll let you know here when the service responds."
+SAVED_MINE = "\n\nSend /mine to see what you've told us, or /start to tell us something else."
+
+CANCELLED = "Stopped. Nothing from this conversation was kept. Send /start whenever you like."
+NOTHING_TO_CANCEL = "There's nothing to cancel. Send /start to tell us about a service."
+EXPIRED = "That button belongs to an earlier conversation."
+TIMED_OUT = "This conversation went quiet, so I've closed it. Send /start whenever you like."
+TIMED_OUT_SAVED = (
+    "This conversation went quiet, so I've saved what you wrote as <b>#{reference}</b> "
+    "({service}) without the remaining questions. Send /mine to see it."
+)
+
+MINE_EMPTY = "You haven't told us anything yet. Send /start to begin."
+MINE_HEADER = "What you've told us (newest first):"
+MINE_MORE = "…and {more} earlier."
+MINE_ITEM = "<b>#{reference}</b> · {service} · {date}\n{status}\n<i>{snippet}</i>"
+STATUS = {
+    "pending": "⏳ waiting to be checked by a moderator",
+    "approved": "✅ published to the service",
+    "rejected": "✖️ not published",
+}
+
+HELP = (
+    "I pass on what you tell me about local services to the people who run them.\n\n"
+    "/start tell us about a service\n"
+    "/mine what you've told us, and what happened\n"
+    "/cancel stop what we're doing\n"
+    "/privacy what I keep and who sees it\n"
+    "/help this message"
+)
+UNKNOWN_COMMAND = "I don't know that command, sorry. Here's what I can do:\n\n"
+PRIVACY = CONSENT.rsplit("\n\n", 1)[0]
+
+UNSUPPORTED = {
+    "photo": "Thanks for the photo, but I can only pass on words for now, so it wasn't kept.",
+    "video": "Thanks, but I can only pass on words for now, so the video wasn't kept.",
+    "voice": (
+        "I can't listen to voice messages yet, sorry, so it wasn't kept. "
+        "Could you type it instead?"
+    ),
+    "audio": "I can't listen to audio yet, sorry, so it wasn't kept. Could you type it instead?",
+    "sticker": "Nice sticker! I can only pass on words, though.",
+    "animation": "I can only pass on words, so the GIF wasn't kept.",
+    "document": (
+        "I can't accept files, sorry, so it wasn't kept. "
+        "Please type what you'd like to say instead."
+    ),
+    "location": (
+        "Thanks, but I don't keep locations. If where it happened matters, "
+        "describe the place in words."
+    ),
+    "contact": (
+        "Please don't send contact details: I don't keep them, and the service never "
+        "needs them. Nothing was kept."
+    ),
+    "forwarded": (
+        "I can't use forwarded messages, as they may hold other people's words. "
+        "Please tell me in your own words."
+    ),
+    "edited": (
+        "I saw you edited a message. Edits don't change what I already have; "
+        "if you'd like to add something, just send it as a new message."
+    ),
+    "other": "Sorry, I can only work with text messages.",
+}
+GROUP_ONLY_PRIVATE = "Please talk to me in a private chat, so what you say stays between us."
+
+ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."
+
+COMMANDS = (
+    ("start", "Tell us about a service"),
+    ("mine", "What you've told us"),
+    ("cancel", "Stop what we're doing"),
+    ("privacy", "What we keep and who sees it"),
+    ("help", "How this works"),
+)

@@ -1,0 +1,210 @@
+"""The learned multi-label theme classifier: linear models over lemma and character n-grams."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import ensure_path, minibatch
+
+from nlp.linear import FeatureSpace, load_arrays, load_json, save_arrays, save_json, sigmoid
+from nlp.themes import SPANS_KEY
+
+# Word n-grams on lemmas generalise over inflections; character n-grams on the lower-cased
+# text catch misspellings and compounds, which matter in short, informal feedback.
+DEFAULT_FEATURES: list[dict[str, Any]] = [
+    {"view": "lemmas", "analyzer": "word", "ngram_range": [1, 2], "sublinear_tf": True},
+    {"view": "text", "analyzer": "char_wb", "ngram_range": [2, 5], "sublinear_tf": True},
+]
+
+
+def doc_views(doc: Doc, spans_key: str = SPANS_KEY) -> dict[str, str]:
+    """The views of a doc the feature space reads: lemmas, lower-cased text, rule hits."""
+    rules = {s.label_ for s in doc.spans[spans_key]} if spans_key in doc.spans else set()
+    return {
+        "lemmas": " ".join(t.lemma_ or t.lower_ for t in doc if not t.is_space),
+        "text": doc.text.lower(),
+        "rules": " ".join(sorted(f"rule_{r}" for r in rules)),
+    }
+
+
+def calibrate(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Rescale scores piecewise-linearly so each label's threshold lands on 0.5."""
+    # One reading for every label and every model: a score of 0.5 or more means "yes".
+    t = np.clip(thresholds, 1e-6, 1 - 1e-6)
+    low = 0.5 * scores / t
+    high = 0.5 + 0.5 * (scores - t) / (1 - t)
+    return np.where(scores < t, low, high)
+
+
+class ThemeClassifier:
+    """Writes a score per theme label into doc.cats; 0.5 or more means the theme applies."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        features: list[dict[str, Any]],
+        C: float,
+        svm_C: float,
+        svm_weight: float,
+        threshold_folds: int,
+        threshold_shrink: float,
+        batch_size: int,
+    ) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.feature_spec = features
+        self.C = C
+        self.svm_C = svm_C
+        self.svm_weight = svm_weight
+        self.threshold_folds = threshold_folds
+        self.threshold_shrink = threshold_shrink
+        self.batch_size = batch_size
+        self.labels: list[str] = []
+        self.features: FeatureSpace | None = None
+        self.weights: list[tuple[np.ndarray, np.ndarray, float]] = []
+        self.thresholds = np.zeros(0)
+        self.label_counts: dict[str, int] = {}
+
+    @property
+    def is_trained(self) -> bool:
+        """Whether fit (or from_disk) has given the classifier weights."""
+        return self.features is not None and bool(self.labels)
+
+    def initialize(
+        self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Any = None
+    ) -> None:
+        """Nothing to set up: the weights come from `fit` (see nlp.train)."""
+
+    def raw_scores(self, views: list[dict[str, str]]) -> np.ndarray:
+        """Uncalibrated scores (texts x labels) of the ensemble."""
+        assert self.features is not None
+        return ensemble_scores(self.features.transform(views), self.weights)
+
+    def predict(self, views: list[dict[str, str]]) -> np.ndarray:
+        """Calibrated scores (texts x labels): 0.5 or more means the label applies."""
+        return calibrate(self.raw_scores(views), self.thresholds)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Score one doc."""
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
+        """Score docs in batches: vectorising many texts at once is much faster."""
+        for batch in minibatch(docs, size=batch_size or self.batch_size):
+            if not self.is_trained:
+                yield from batch
+                continue
+            scores = self.predict([doc_views(d) for d in batch])
+            for doc, row in zip(batch, scores, strict=True):
+                doc.cats.update({lab: float(s) for lab, s in zip(self.labels, row, strict=True)})
+                yield doc
+
+    def fit(
+        self,
+        views: list[dict[str, str]],
+        labels: list[list[str]],
+        *,
+        seed: int = 0,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Learn weights and per-label thresholds (tuned out-of-fold) from texts and labels."""
+        from nlp.learn import fit_classifier  # scikit-learn fitting is only needed to train
+
+        fitted = fit_classifier(self, views, labels, seed=seed, progress=progress)
+        self.labels, self.features, self.weights, self.thresholds, self.label_counts = fitted
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the feature space, the weights and the thresholds."""
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if not self.is_trained:
+            return
+        assert self.features is not None
+        save_json(
+            path / "model.json",
+            {
+                "labels": self.labels,
+                "label_counts": self.label_counts,
+                "scales": [scale for _, _, scale in self.weights],
+                "features": self.features.to_dict(),
+            },
+        )
+        arrays = {"thresholds": self.thresholds}
+        for i, (coef, intercept, _) in enumerate(self.weights):
+            # float16 keeps the shipped model small; scores move by well under 1e-3.
+            arrays[f"coef_{i}"] = coef.astype(np.float16)
+            arrays[f"intercept_{i}"] = intercept
+        save_arrays(path / "weights.npz", **arrays)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ThemeClassifier:
+        """Load what to_disk saved (an untrained classifier saves nothing)."""
+        path = ensure_path(path)
+        if not (path / "model.json").exists():
+            return self
+        meta = load_json(path / "model.json")
+        arrays = load_arrays(path / "weights.npz")
+        self.labels = list(meta["labels"])
+        self.label_counts = dict(meta.get("label_counts", {}))
+        self.features = FeatureSpace.from_dict(meta["features"])
+        self.weights = [
+            (arrays[f"coef_{i}"].astype(np.float32), arrays[f"intercept_{i}"], float(scale))
+            for i, scale in enumerate(meta["scales"])
+        ]
+        self.thresholds = arrays["thresholds"]
+        return self
+
+
+def ensemble_scores(
+    X: sparse.csr_matrix, weights: list[tuple[np.ndarray, np.ndarray, float]]
+) -> np.ndarray:
+    """Mean over the linear models of sigmoid(scale * (X w + b))."""
+    total = np.zeros((X.shape[0], weights[0][0].shape[0]), dtype=np.float64)
+    for coef, intercept, scale in weights:
+        total += sigmoid(scale * (np.asarray(X @ coef.T) + intercept))
+    return total / len(weights)
+
+
+@Language.factory(
+    "theme_classifier",
+    assigns=["doc.cats"],
+    requires=["token.lemma"],
+    default_config={
+        "features": DEFAULT_FEATURES,
+        "C": 10.0,
+        "svm_C": 0.1,
+        "svm_weight": 0.0,
+        "threshold_folds": 5,
+        "threshold_shrink": 10.0,
+        "batch_size": 1000,
+    },
+)
+def make_theme_classifier(
+    nlp: Language,
+    name: str,
+    features: list[dict[str, Any]],
+    C: float,
+    svm_C: float,
+    svm_weight: float,
+    threshold_folds: int,
+    threshold_shrink: float,
+    batch_size: int,
+) -> ThemeClassifier:
+    """The theme classifier; untrained until nlp.train fits it."""
+    return ThemeClassifier(
+        nlp,
+        name,
+        features,
+        C,
+        svm_C,
+        svm_weight,
+        threshold_folds,
+        threshold_shrink,
+        batch_size,
+    )

@@ -1,0 +1,98 @@
+"""The theme rules component: phrase patterns from the taxonomy mark the words behind each theme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import ensure_path, filter_spans
+
+from nlp.linear import load_json, save_json
+from nlp.taxonomy import Theme, load_taxonomy, theme_to_dict, themes_from_dict
+
+SPANS_KEY = "themes"
+
+
+class ThemeRules:
+    """Marks phrases of each theme as spans in doc.spans[spans_key], labelled by theme id."""
+
+    def __init__(self, nlp: Language, name: str, spans_key: str, attr: str) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        self.attr = attr
+        self.themes: dict[str, Theme] = {}
+        self._matcher: PhraseMatcher | None = None
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        taxonomy: str | None = None,
+    ) -> None:
+        """Load the themes from a taxonomy file (the default taxonomy when none is given)."""
+        self.set_themes(load_taxonomy(taxonomy))
+
+    def set_themes(self, themes: dict[str, Theme]) -> None:
+        """Use these themes; the matcher is rebuilt on first use."""
+        self.themes = dict(themes)
+        self._matcher = None
+
+    def _pattern_doc(self, text: str) -> Doc:
+        # Patterns go through the same components as the texts before us (the lemmatizer),
+        # so "waiting times" as a pattern matches "Waited", "wait time"... on lemmas.
+        doc = self.nlp.make_doc(text)
+        for name, proc in self.nlp.pipeline:
+            if name == self.name:
+                break
+            doc = proc(doc)
+        return doc
+
+    @property
+    def matcher(self) -> PhraseMatcher:
+        """The phrase matcher over every theme's patterns, built once."""
+        if self._matcher is None:
+            matcher = PhraseMatcher(self.nlp.vocab, attr=self.attr)
+            for theme in self.themes.values():
+                matcher.add(theme.id, [self._pattern_doc(p) for p in theme.patterns])
+            self._matcher = matcher
+        return self._matcher
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Add one span per matched phrase; overlapping matches of one theme keep the longest."""
+        by_theme: dict[str, list[Span]] = {}
+        for match_id, start, end in self.matcher(doc):
+            label = self.nlp.vocab.strings[match_id]
+            by_theme.setdefault(label, []).append(Span(doc, start, end, label=label))
+        spans = [s for group in by_theme.values() for s in filter_spans(group)]
+        spans.sort(key=lambda s: (s.start, s.end, s.label_))
+        doc.spans[self.spans_key] = spans
+        return doc
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the themes (and so the patterns) with the pipeline."""
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        data = {"themes": {t.id: theme_to_dict(t) for t in self.themes.values()}}
+        save_json(path / "taxonomy.json", data)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ThemeRules:
+        """Load the themes saved with to_disk."""
+        self.set_themes(themes_from_dict(load_json(ensure_path(path) / "taxonomy.json")))
+        return self
+
+
+@Language.factory(
+    "theme_rules",
+    assigns=[f"doc.spans.{SPANS_KEY}"],
+    requires=["token.lemma"],
+    default_config={"spans_key": SPANS_KEY, "attr": "LEMMA"},
+)
+def make_theme_rules(nlp: Language, name: str, spans_key: str, attr: str) -> ThemeRules:
+    """The theme rules component; its themes come from `initialize` or the saved pipeline."""
+    return ThemeRules(nlp, name, spans_key, attr)

@@ -1,0 +1,100 @@
+"""Updates received from Telegram: saved before they are confirmed, marked once handled."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.db import stamp
+
+# Fields that name a person; an update is stored without them.
+_NAME_FIELDS = ("first_name", "last_name", "username")
+
+
+def scrub(payload: Any) -> Any:
+    """The update with people's names and usernames blanked (ids kept, for replies)."""
+    if isinstance(payload, dict):
+        cleaned = {}
+        for key, value in payload.items():
+            if key in _NAME_FIELDS and isinstance(value, str):
+                # Telegram's User requires first_name, so it is kept but emptied.
+                if key == "first_name":
+                    cleaned[key] = ""
+                continue
+            cleaned[key] = scrub(value)
+        return cleaned
+    if isinstance(payload, list):
+        return [scrub(item) for item in payload]
+    return payload
+
+
+async def save_new(
+    conn: aiosqlite.Connection, updates: Sequence[tuple[int, dict[str, Any]]], now: datetime
+) -> list[int]:
+    """Save updates not seen before; return the ids that were new (redeliveries are not)."""
+    new = []
+    for update_id, payload in updates:
+        cursor = await conn.execute(
+            "INSERT INTO updates (update_id, payload, received_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (update_id) DO NOTHING",
+            (update_id, json.dumps(scrub(payload)), stamp(now)),
+        )
+        if cursor.rowcount > 0:
+            new.append(update_id)
+    return new
+
+
+async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bool:
+    """Mark an update handled, inside the transaction of its effect; False if it already was."""
+    cursor = await conn.execute(
+        "INSERT INTO updates (update_id, payload, received_at, handled_at) VALUES (?, NULL, ?, ?)"
+        " ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL"
+        " WHERE updates.handled_at IS NULL",
+        (update_id, stamp(now), stamp(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def mark_handled(conn: aiosqlite.Connection, update_ids: Iterable[int], now: datetime) -> None:
+    """Mark updates handled (those that changed nothing, or whose effect already claimed them)."""
+    await conn.executemany(
+        "UPDATE updates SET handled_at = ?, payload = NULL"
+        " WHERE update_id = ? AND handled_at IS NULL",
+        [(stamp(now), update_id) for update_id in update_ids],
+    )
+
+
+async def unhandled(conn: aiosqlite.Connection) -> list[dict[str, Any]]:
+    """Saved updates not yet handled, in the order Telegram sent them."""
+    async with conn.execute(
+        "SELECT payload FROM updates WHERE handled_at IS NULL ORDER BY update_id"
+    ) as cursor:
+        return [json.loads(row[0]) for row in await cursor.fetchall() if row[0] is not None]
+
+
+async def is_handled(conn: aiosqlite.Connection, update_id: int) -> bool:
+    """Whether an update has been handled."""
+    async with conn.execute(
+        "SELECT handled_at FROM updates WHERE update_id = ?", (update_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return bool(row and row[0])
+
+
+async def highest_id(conn: aiosqlite.Connection) -> int | None:
+    """The highest update id ever saved (so polling can resume after it)."""
+    async with conn.execute("SELECT MAX(update_id) FROM updates") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Forget handled updates older than `before` (Telegram redelivers for 24 hours at most)."""
+    cursor = await conn.execute(
+        "DELETE FROM updates WHERE handled_at IS NOT NULL AND handled_at < ?", (stamp(before),)
+    )
+    return cursor.rowcount

@@ -1,0 +1,131 @@
+"""Settings and the deployment file: clear one-line errors, docs kept honest."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_deployment, load_settings
+from tests.conftest import EXAMPLE, ROOT
+
+ENV_NAMES = [str(f.validation_alias) for f in Settings.model_fields.values()]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_match_product() -> None:
+    settings = load_settings()
+    assert settings.telegram_api_url == "https://api.telegram.org/bot"
+    assert settings.database_path == Path("data/yousaid.db")
+
+
+def test_env_file_is_honoured_and_token_is_secret(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("BOT_TOKEN=123456:ABC-def_ghi\nYOUSAID_POLL_TIMEOUT=5\n")
+    settings = load_settings()
+    assert settings.token() == "123456:ABC-def_ghi"
+    assert settings.poll_timeout == 5
+    assert "ABC-def" not in repr(settings) and "ABC-def" not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("TELEGRAM_API_URL", "127.0.0.1:8081/bot", "TELEGRAM_API_URL is not valid"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL is not valid"),
+        ("DATABASE_URL", "postgresql://x/y", "PostgreSQL is not supported yet"),
+        ("YOUSAID_CONCURRENT_UPDATES", "many", "YOUSAID_CONCURRENT_UPDATES is not valid"),
+        ("YOUSAID_LOG_LEVEL", "LOUD", "YOUSAID_LOG_LEVEL is not valid"),
+    ],
+)
+def test_bad_setting_names_itself(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=expected) as info:
+        load_settings()
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("token", ["", "not-a-token"])
+def test_bad_token(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
+    monkeypatch.setenv("BOT_TOKEN", token)
+    with pytest.raises(ConfigError, match="BOT_TOKEN"):
+        load_settings().token()
+
+
+def test_run_without_token_is_one_clear_line(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "yousaid: BOT_TOKEN is not set: get one from @BotFather, or try make demo"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_example_deployment_is_valid() -> None:
+    deployment = load_deployment(EXAMPLE)
+    assert len(deployment.services) >= 6
+    assert {"library", "bins", "buses", "gp-surgery", "parks", "council-tax"} <= {
+        s.slug for s in deployment.services
+    }
+    assert 2 <= len(deployment.providers) <= 3
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (('provider = "culture-leisure"', 'provider = "nobody"', 1), "services[0].provider: unknown"),
+        (('timezone = "Europe/London"', 'timezone = "Mars/Olympus"', 1), "providers[0].timezone"),
+        (('schedule = "0 9 * * mon"', 'schedule = "every monday"', 1), "providers[0].schedule"),
+        (('slug = "parks"', 'slug = "library"', 1), "services[1].slug: 'library' appears twice"),
+        (('slug = "bins"', 'slug = "Bins & Co"', 1), "services[2].slug"),
+        (('name = "Riverside Council"', 'nmae = "Riverside Council"', 1), "nmae: unknown field"),
+        (("admins = [100000001]", 'admins = ["bob"]', 1), "admins[0]"),
+        (("[[providers]]", "[[providerz]]", 3), "providerz"),
+    ],
+)
+def test_deployment_error_names_the_field(
+    tmp_path: Path, change: tuple[str, str, int], expected: str
+) -> None:
+    old, new, count = change
+    text = EXAMPLE.read_text()
+    assert old in text
+    path = tmp_path / "d.toml"
+    path.write_text(text.replace(old, new, count))
+    with pytest.raises(ConfigError) as info:
+        load_deployment(path)
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_or_broken_deployment_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_deployment(tmp_path / "nope.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("name = ")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_deployment(broken)
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in ENV_NAMES if not re.search(rf"`{name}`", readme)]
+    assert not missing, f"README.md does not document {missing}"
