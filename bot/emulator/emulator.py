@@ -190,7 +190,7 @@ class Emulator:
     # -- updates --------------------------------------------------------------------------
 
     def inject(self, update: dict[str, Any]) -> dict[str, Any] | None:
-        """Queue a raw update (update_id assigned unless given); None if allowed_updates drops it."""
+        """Queue a raw update (update_id assigned unless given); None if filtered out."""
         if "update_id" in update:
             queued = self.updates.push(copy.deepcopy(update), keep_id=True)
         else:
@@ -234,7 +234,7 @@ class Emulator:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def changed(self, timeout: float) -> bool:
+    async def changed(self, timeout: float) -> bool:  # noqa: ASYNC109 - API for tests
         """Wait until something changes (or `timeout`); True if it did."""
         event = self._changed
         try:
@@ -255,7 +255,7 @@ class Emulator:
             self._inflight -= 1
             self.touch()
 
-    async def idle(self, quiet: float = 0.05, timeout: float = 5.0) -> None:
+    async def idle(self, quiet: float = 0.05, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until every update is confirmed, no call is in flight and `quiet` s passed.
 
         A handler still thinking without calling the API is invisible here; `quiet` is the

@@ -158,7 +158,8 @@ def _parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     out.append(tail)
     if stack:
         raise bad_request(
-            f"can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1][0]}\""
+            "can't parse entities: Can't find end tag corresponding to start tag "
+            f'"{stack[-1][0]}"'
         )
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(out), entities

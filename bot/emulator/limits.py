@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.emulator.errors import ApiError, too_many_requests
+from bot.emulator.errors import too_many_requests
 
 
 @dataclass
@@ -110,9 +110,3 @@ class FloodControl:
         self._chats.clear()
         self._global = None
 
-
-def check_error(error: ApiError) -> int | None:
-    """The retry_after of a 429, or None for other errors."""
-    if error.status == 429 and error.parameters:
-        return int(error.parameters["retry_after"])
-    return None

@@ -136,7 +136,7 @@ class Press:
         self.data: str | None = query.get("data")
         self._record = record
 
-    async def answered(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def answered(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
         """The answerCallbackQuery params (text, show_alert, url, cache_time)."""
         try:
             return await asyncio.wait_for(asyncio.shield(self._record.answer), timeout)
@@ -480,7 +480,10 @@ class Person(_Talker):
         return self._views(self._where(chat))
 
     async def next_message(
-        self, timeout: float = 5.0, *, chat: Group | Chat | None = None
+        self,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the documented test API
+        *,
+        chat: Group | Chat | None = None,
     ) -> MessageView:
         """The next bot message in this chat she has not read yet (waits up to `timeout`)."""
         where = self._where(chat)
@@ -503,7 +506,7 @@ class Person(_Talker):
     async def wait_for(
         self,
         predicate: Callable[[list[MessageView]], object],
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the documented test API
         *,
         chat: Group | Chat | None = None,
     ) -> list[MessageView]:

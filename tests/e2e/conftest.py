@@ -1,0 +1,65 @@
+"""End-to-end fixtures: the Bot API emulator and the real bot, talking over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.app import YousaidBot
+from bot.config import Deployment, Settings, load_deployment
+from bot.emulator import Emulator, Limits
+from tests.conftest import EXAMPLE, FakeClock
+
+TOKEN = "123456:TEST-token"
+
+
+def make_settings(emu: Emulator, db_path: Path, **extra: object) -> Settings:
+    """Settings pointing at the emulator and a SQLite file (no .env, no environment)."""
+    values: dict[str, object] = {
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emu.api_url,
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "YOUSAID_POLL_TIMEOUT": 5,
+        "YOUSAID_CONCURRENT_UPDATES": 8,
+    }
+    values.update(extra)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    async with Emulator(token=TOKEN, limits=Limits()) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def deployment() -> Deployment:
+    return load_deployment(EXAMPLE)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "yousaid.db"
+
+
+BotFactory = Callable[..., YousaidBot]
+
+
+@pytest.fixture
+def make_bot(
+    emu: Emulator, db_path: Path, deployment: Deployment, clock: FakeClock
+) -> BotFactory:
+    """Build a bot on the test's database (several in a row simulate restarts)."""
+
+    def build(deployment: Deployment = deployment, **extra: object) -> YousaidBot:
+        return YousaidBot(make_settings(emu, db_path, **extra), deployment, TOKEN, clock)
+
+    return build
+
+
+@pytest.fixture
+async def bot(make_bot: BotFactory) -> AsyncIterator[YousaidBot]:
+    async with make_bot() as running:
+        yield running
