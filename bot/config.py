@@ -33,9 +33,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field(
         default="https://api.telegram.org/bot", validation_alias="TELEGRAM_API_URL"
     )
-    database_url: str = Field(
-        default="sqlite:///data/yousaid.db", validation_alias="DATABASE_URL"
-    )
+    database_url: str = Field(default="sqlite:///data/yousaid.db", validation_alias="DATABASE_URL")
     config_path: Path = Field(
         default=Path("examples/riverside.toml"), validation_alias="YOUSAID_CONFIG"
     )

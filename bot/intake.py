@@ -110,7 +110,11 @@ class Intake:
                 # Nothing is stored before consent: the wanted service rides on the button.
                 await updates.claim(conn, update_id, now)
                 service = await services.get(conn, slug) if slug else None
-                note = "version_changed" if citizen and await _consent_outdated(conn, citizen.id) else ""
+                note = (
+                    "version_changed"
+                    if citizen and await _consent_outdated(conn, citizen.id)
+                    else ""
+                )
                 return Step(Show.CONSENT, pending_slug=service.slug if service else "", note=note)
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
@@ -147,9 +151,7 @@ class Intake:
 
         return await self.db.write(run)
 
-    async def choose_service(
-        self, update_id: int, telegram_id: int, seq: int, slug: str
-    ) -> Step:
+    async def choose_service(self, update_id: int, telegram_id: int, seq: int, slug: str) -> Step:
         """The citizen pressed a service button."""
 
         async def run(conn: aiosqlite.Connection) -> Step:
@@ -327,12 +329,16 @@ async def sync_services(db: Database, rows: list[ServiceRow]) -> None:
 
 async def _consented(conn: aiosqlite.Connection, citizen_id: int) -> bool:
     consent = await citizens.latest_consent(conn, citizen_id)
-    return consent is not None and consent.decision == "given" and consent.version == CONSENT_VERSION
+    return (
+        consent is not None and consent.decision == "given" and consent.version == CONSENT_VERSION
+    )
 
 
 async def _consent_outdated(conn: aiosqlite.Connection, citizen_id: int) -> bool:
     consent = await citizens.latest_consent(conn, citizen_id)
-    return consent is not None and consent.decision == "given" and consent.version != CONSENT_VERSION
+    return (
+        consent is not None and consent.decision == "given" and consent.version != CONSENT_VERSION
+    )
 
 
 async def _current(

@@ -37,7 +37,9 @@ def render(step: Step) -> tuple[str, Markup]:
         markup = InlineKeyboardMarkup(
             [
                 [
-                    _button(texts.CONSENT_YES, CONSENT_PREFIX, "y", CONSENT_VERSION, step.pending_slug),
+                    _button(
+                        texts.CONSENT_YES, CONSENT_PREFIX, "y", CONSENT_VERSION, step.pending_slug
+                    ),
                     _button(texts.CONSENT_NO, CONSENT_PREFIX, "n", CONSENT_VERSION),
                 ]
             ]
@@ -87,13 +89,11 @@ def _lead(step: Step) -> str:
         "no_match": texts.NO_MATCH,
     }
     lead = notes.get(step.note, "")
-    return f"{lead}\n\n" if lead and step.show is not Show.SERVICES else lead
+    return f"{lead.strip()}\n\n" if lead and step.show is not Show.SERVICES else lead
 
 
 def _services(step: Step) -> tuple[str, Markup]:
-    rows = [
-        [_button(s.name, SERVICE_PREFIX, step.seq, s.slug)] for s in step.services
-    ]
+    rows = [[_button(s.name, SERVICE_PREFIX, step.seq, s.slug)] for s in step.services]
     if step.query:
         return texts.SEARCH_RESULTS.format(query=esc(step.query)), InlineKeyboardMarkup(rows)
     nav = []

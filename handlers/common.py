@@ -26,8 +26,17 @@ def kind_of(update: Update) -> str:
         return "other"
     if message.forward_origin is not None:
         return "forwarded"
-    for kind in ("photo", "video", "voice", "audio", "sticker", "animation", "document",
-                 "location", "contact"):
+    for kind in (
+        "photo",
+        "video",
+        "voice",
+        "audio",
+        "sticker",
+        "animation",
+        "document",
+        "location",
+        "contact",
+    ):
         if getattr(message, kind):
             return kind
     return "other"

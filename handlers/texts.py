@@ -110,8 +110,7 @@ UNSUPPORTED = {
     "photo": "Thanks for the photo, but I can only pass on words for now, so it wasn't kept.",
     "video": "Thanks, but I can only pass on words for now, so the video wasn't kept.",
     "voice": (
-        "I can't listen to voice messages yet, sorry, so it wasn't kept. "
-        "Could you type it instead?"
+        "I can't listen to voice messages yet, sorry, so it wasn't kept. Could you type it instead?"
     ),
     "audio": "I can't listen to audio yet, sorry, so it wasn't kept. Could you type it instead?",
     "sticker": "Nice sticker! I can only pass on words, though.",

@@ -144,7 +144,7 @@ class Database:
                 await conn.execute("SAVEPOINT request")
                 try:
                     value = await request.fn(conn)
-                except Exception as exc:  # noqa: BLE001 - handed back to the caller below
+                except Exception as exc:
                     await conn.execute("ROLLBACK TO request")
                     await conn.execute("RELEASE request")
                     results.append((request, False, exc))

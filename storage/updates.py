@@ -59,7 +59,9 @@ async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bo
     return cursor.rowcount > 0
 
 
-async def mark_handled(conn: aiosqlite.Connection, update_ids: Iterable[int], now: datetime) -> None:
+async def mark_handled(
+    conn: aiosqlite.Connection, update_ids: Iterable[int], now: datetime
+) -> None:
     """Mark updates handled (those that changed nothing, or whose effect already claimed them)."""
     await conn.executemany(
         "UPDATE updates SET handled_at = ?, payload = NULL"

@@ -92,7 +92,10 @@ def test_example_deployment_is_valid() -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (('provider = "culture-leisure"', 'provider = "nobody"', 1), "services[0].provider: unknown"),
+        (
+            ('provider = "culture-leisure"', 'provider = "nobody"', 1),
+            "services[0].provider: unknown",
+        ),
         (('timezone = "Europe/London"', 'timezone = "Mars/Olympus"', 1), "providers[0].timezone"),
         (('schedule = "0 9 * * mon"', 'schedule = "every monday"', 1), "providers[0].schedule"),
         (('slug = "parks"', 'slug = "library"', 1), "services[1].slug: 'library' appears twice"),

@@ -187,7 +187,11 @@ async def test_idle_conversation_times_out_and_keeps_words(
 async def test_mine_lists_newest_first(intake: Intake) -> None:
     assert (await intake.mine(ALICE)).items == ()
     for text in ("First thing that happened here", "Second thing that happened here"):
-        seq = (await intake.start(uid(), ALICE)).seq if text.startswith("S") else await consented(intake)
+        seq = (
+            (await intake.start(uid(), ALICE)).seq
+            if text.startswith("S")
+            else await consented(intake)
+        )
         await intake.choose_service(uid(), ALICE, seq, "library")
         await intake.text(uid(), ALICE, text)
         await intake.rate(uid(), ALICE, seq, 4)

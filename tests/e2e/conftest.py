@@ -48,9 +48,7 @@ BotFactory = Callable[..., YousaidBot]
 
 
 @pytest.fixture
-def make_bot(
-    emu: Emulator, db_path: Path, deployment: Deployment, clock: FakeClock
-) -> BotFactory:
+def make_bot(emu: Emulator, db_path: Path, deployment: Deployment, clock: FakeClock) -> BotFactory:
     """Build a bot on the test's database (several in a row simulate restarts)."""
 
     def build(deployment: Deployment = deployment, **extra: object) -> YousaidBot:

@@ -1,0 +1,239 @@
+"""The guarantees: nothing saved is lost, no update is dropped or handled twice,
+people are handled concurrently and each in order, one failure stops no one else."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from telegram import Bot, Update
+from telegram.ext import ContextTypes, TypeHandler
+
+from bot.app import YousaidBot
+from bot.emulator import Emulator, Limits, Person
+from handlers import texts
+from tests.conftest import EXAMPLE, ROOT
+from tests.e2e.conftest import TOKEN, BotFactory
+from tests.e2e.test_citizen import consent, press, say, stored
+
+
+async def test_updates_sent_while_the_bot_is_down_are_handled_when_it_returns(
+    make_bot: BotFactory, emu: Emulator, db_path: Path
+) -> None:
+    people = [emu.person(f"P{i}") for i in range(5)]
+    for person in people:
+        await person.send("/start")
+    assert emu.pending_updates == 5
+    async with make_bot():
+        for person in people:
+            assert "Is that OK" in ((await person.next_message()).text or "")
+
+
+async def test_updates_saved_but_not_handled_are_handled_after_a_crash(
+    make_bot: BotFactory, emu: Emulator, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    await alice.send("/start")
+    crashed = make_bot()
+    await crashed.db.open()
+    async with Bot(TOKEN, base_url=emu.api_url) as raw:
+        batch = await raw.get_updates(timeout=0)
+    # Saved, then the process dies before any handler ran.
+    assert len(await crashed.poller.receive(list(batch))) == 1
+    await crashed.db.close()
+    assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL") == [(1,)]
+    async with make_bot():
+        assert "Is that OK" in ((await alice.next_message()).text or "")
+        await emu.idle(quiet=0.3)
+    # Telegram delivered it again (never confirmed) but it was answered once.
+    assert len(alice.messages) == 1
+    assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL") == [(0,)]
+
+
+async def test_an_update_delivered_twice_creates_nothing_twice(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    await consent(alice)
+    await press(alice, "Buses")
+    await say(alice, "The bus shelter on Mill Road has no roof any more")
+    await press(alice, "2")
+    await press(alice, texts.YES)
+    await press(alice, texts.NO)
+    await emu.idle(quiet=0.2)
+    seen = len(alice.messages)
+    last_text = [c for c in emu.calls_to("getUpdates") if c.response.get("result")]
+    delivered = [u["update_id"] for c in last_text for u in c.response["result"]]
+    for update_id in delivered:
+        emu.redeliver(update_id)
+    await emu.idle(quiet=0.3)
+    assert emu.pending_updates == 0
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(1,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM consents") == [(1,)]
+    assert len(alice.messages) == seen
+
+
+async def test_people_are_handled_concurrently_and_each_in_order(
+    make_bot: BotFactory, db_path: Path
+) -> None:
+    async with Emulator(token=TOKEN, latency=0.05, limits=Limits.unlimited()) as slow:
+        from bot.config import load_deployment
+        from tests.e2e.conftest import make_settings
+
+        bot = YousaidBot(make_settings(slow, db_path), load_deployment(EXAMPLE), TOKEN)
+        async with bot:
+            people = [slow.person(f"P{i}") for i in range(8)]
+            for person in people:
+                await consent(person)
+                await press(person, "Central Library")
+                await say(person, "First part of what happened at the library")
+            # Now each sends six more messages at once, all queued before any is handled.
+            for person in people:
+                for part in range(6):
+                    await person.send(f"{person.first_name} part {part}")
+            for person in people:
+                await person.wait_for(lambda msgs: len(msgs) >= 8, timeout=15)
+    sends = sorted((c.time, c.time + c.duration) for c in slow.calls_to("sendMessage"))
+    overlapping = max(
+        sum(1 for start, end in sends if start <= moment < end) for moment, _ in sends
+    )
+    assert overlapping >= 4, "replies to different people should be in flight together"
+    with sqlite3.connect(db_path) as conn:
+        drafts = dict(conn.execute("SELECT citizen_id, text FROM conversations").fetchall())
+    assert len(drafts) == 8
+    for text in drafts.values():
+        lines = text.splitlines()
+        name = lines[1].split()[0]
+        assert lines[1:] == [f"{name} part {part}" for part in range(6)]
+
+
+async def test_one_persons_failure_stops_no_one_else(bot: YousaidBot, emu: Emulator) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+
+    async def break_for_bob(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_user and update.effective_user.id == bob.id:
+            raise RuntimeError("simulated bug for Bob only")
+
+    bot.application.add_handler(TypeHandler(Update, break_for_bob), group=-1)
+    await bob.send("/start")
+    await bob.wait_for(lambda msgs: any(m.text == texts.ERROR for m in msgs))
+    await consent(alice)
+    assert "What happened" in await press(alice, "Parks and green spaces")
+    await bob.send("/help")
+    await bob.wait_for(lambda msgs: sum(m.text == texts.ERROR for m in msgs) == 2)
+    assert not any(m.text == texts.ERROR for m in alice.messages)
+
+
+def _start_bot(emu: Emulator, db_path: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emu.api_url,
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "YOUSAID_CONFIG": str(EXAMPLE),
+        "YOUSAID_POLL_TIMEOUT": "2",
+        "YOUSAID_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+class Citizen:
+    """Drives a person through conversations by reading what the bot shows, whatever
+    happened before: replies lost to a crash are recovered with /start."""
+
+    def __init__(self, person: Person, conversations: int) -> None:
+        self.person = person
+        self.wanted = conversations
+        self.stories: list[str] = []
+        self.told: dict[int, str] = {}
+
+    async def act(self) -> None:
+        last = self.person.messages[-1] if self.person.messages else None
+        text = (last.text or "") if last else ""
+        labels = [label for row in (last.buttons if last else []) for label in row]
+        if texts.CONSENT_YES in labels:
+            await self.person.press(texts.CONSENT_YES)
+        elif "Bins and recycling" in labels:
+            await self.person.press("Bins and recycling")
+        elif "What happened" in text or "a little more" in text:
+            story = f"{self.person.first_name} story {len(self.stories)}: the bins were missed"
+            self.stories.append(story)
+            await self.person.send(story)
+        elif "3" in labels:
+            await self.person.press("3")
+        elif texts.YES in labels:
+            await self.person.press(texts.YES if "hear back" in text else texts.NO)
+        else:
+            saved = re.search(r"Saved as #(\d+)", text)
+            if saved and int(saved.group(1)) not in self.told:
+                self.told[int(saved.group(1))] = self.stories[-1]
+            await self.person.send("/start")
+
+    async def run(self) -> None:
+        while len(self.told) < self.wanted:
+            before = [(m.message_id, m.text) for m in self.person.messages]
+            await self.act()
+            try:
+                await self.person.wait_for(
+                    lambda msgs: [(m.message_id, m.text) for m in msgs] != before, timeout=4
+                )
+            except TimeoutError:
+                # The reply was lost with a crash (or the press expired): ask where we are.
+                await self.person.send("/start")
+                await self.person.wait_for(lambda msgs: True, timeout=10)
+
+
+async def test_nothing_is_lost_when_the_bot_is_killed_at_any_moment(
+    tmp_path: Path, db_path: Path
+) -> None:
+    log = tmp_path / "bot.log"
+    async with Emulator(token=TOKEN, latency=0.002, limits=Limits.unlimited()) as emu:
+        citizens = [Citizen(emu.person(f"C{i}"), conversations=3) for i in range(8)]
+        process = _start_bot(emu, db_path, log)
+        driving = asyncio.gather(*(c.run() for c in citizens))
+        rng = random.Random(2)
+        kills = 0
+        try:
+            while not driving.done() and kills < 5:
+                await asyncio.wait({driving}, timeout=rng.uniform(0.8, 2.0))
+                if driving.done():
+                    break
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                kills += 1
+                process = _start_bot(emu, db_path, log)
+            await asyncio.wait_for(driving, timeout=120)
+            await emu.idle(quiet=0.5, timeout=20)
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        issued = set(emu.updates.history)
+    assert kills >= 1, log.read_text()
+    with sqlite3.connect(db_path) as conn:
+        items = dict(conn.execute("SELECT id, text FROM feedback").fetchall())
+        handled = {
+            r[0] for r in conn.execute("SELECT update_id FROM updates WHERE handled_at IS NOT NULL")
+        }
+    # Everything a citizen was told is saved, is there, with their words.
+    for citizen in citizens:
+        for reference, story in citizen.told.items():
+            assert items.get(reference) == story
+    # Nothing twice: each story is at most one item.
+    texts_saved = list(items.values())
+    assert len(texts_saved) == len(set(texts_saved))
+    # No update dropped: every update Telegram issued was saved and handled.
+    assert issued <= handled, sorted(issued - handled)[:10]
