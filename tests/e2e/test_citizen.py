@@ -69,8 +69,7 @@ async def test_whole_conversation(bot: YousaidBot, emu: Emulator, db_path: Path)
     ]
     assert stored(db_path, "SELECT involve FROM citizens") == [("no",)]
     # No name or username anywhere in the database.
-    with open(db_path, "rb") as raw:
-        assert b"alice_r" not in raw.read()
+    assert b"alice_r" not in db_path.read_bytes()
     mine = await say(alice, "/mine")
     assert "#1" in mine and "waiting to be checked" in mine
 

@@ -189,7 +189,8 @@ class Citizen:
             await self.act()
             try:
                 await self.person.wait_for(
-                    lambda msgs: [(m.message_id, m.text) for m in msgs] != before, timeout=4
+                    lambda msgs, before=before: [(m.message_id, m.text) for m in msgs] != before,
+                    timeout=4,
                 )
             except TimeoutError:
                 # The reply was lost with a crash (or the press expired): ask where we are.
