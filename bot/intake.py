@@ -289,13 +289,13 @@ class Intake:
         total = await feedback.count_for_citizen(self.db.reader, citizen.id)
         return Step(Show.MINE, items=tuple(items), total=total)
 
-    async def expire_idle(self, timeout: timedelta) -> list[tuple[int, Step]]:
-        """End conversations idle longer than `timeout`: (telegram id, what to tell them).
+    async def expire_idle(self, idle_for: timedelta) -> list[tuple[int, Step]]:
+        """End conversations idle longer than `idle_for`: (telegram id, what to tell them).
 
         Words the citizen already wrote are saved, not thrown away: the rest of the
         questions are optional.
         """
-        cutoff = self.clock() - timeout
+        cutoff = self.clock() - idle_for
         idle = await conversations.idle_since(self.db.reader, cutoff)
         told = []
         for stale in idle:
