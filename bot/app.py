@@ -59,8 +59,13 @@ class YousaidBot:
             .concurrent_updates(self.processor)
             .connection_pool_size(settings.concurrent_updates + 4)
             .pool_timeout(10)
-            # Groups are held to 20 messages a minute; a 429 is waited out and retried.
-            .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+            # Telegram's limits: about 30 messages a second overall and 20 a minute per
+            # group; a 429 that still comes is waited out and retried.
+            .rate_limiter(
+                AIORateLimiter(
+                    overall_max_rate=settings.max_messages_per_second, max_retries=3
+                )
+            )
             .build()
         )
         self.citizen = handlers.register(

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         default=16, ge=1, le=256, validation_alias="YOUSAID_CONCURRENT_UPDATES"
     )
     poll_timeout: int = Field(default=30, ge=0, le=50, validation_alias="YOUSAID_POLL_TIMEOUT")
+    max_messages_per_second: float = Field(
+        default=30, ge=0, validation_alias="YOUSAID_MAX_MESSAGES_PER_SECOND"
+    )
     conversation_timeout: int = Field(
         default=1800, ge=10, validation_alias="YOUSAID_CONVERSATION_TIMEOUT"
     )

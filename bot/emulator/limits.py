@@ -109,4 +109,3 @@ class FloodControl:
         """Forget all buckets (e.g. after changing limits)."""
         self._chats.clear()
         self._global = None
-

@@ -47,9 +47,7 @@ class Raw:
     ) -> tuple[int, dict[str, Any]]:
         """Call `method`; return (HTTP status, JSON body)."""
         url = f"{self.emu.api_url}{token}/{method}"
-        async with self.session.request(
-            http, url, data=data, json=json, params=params
-        ) as response:
+        async with self.session.request(http, url, data=data, json=json, params=params) as response:
             return response.status, await response.json()
 
 

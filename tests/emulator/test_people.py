@@ -26,13 +26,15 @@ from telegram.ext import (
 from bot.emulator import Emulator
 from tests.emulator.conftest import TOKEN, Raw
 
+# Only a de_json context: it never makes a call.
+_PARSER = Bot(TOKEN)
+
 
 async def _only_update(raw: Raw) -> Update:
     """Fetch pending updates over HTTP and parse the newest with PTB, as a bot would."""
     _, body = await raw("getUpdates")
     assert body["ok"], body
-    bot = Bot(TOKEN)  # only used as de_json context; never makes a call
-    return Update.de_json(body["result"][-1], bot)
+    return Update.de_json(body["result"][-1], _PARSER)
 
 
 async def test_text_and_commands(raw: Raw, emu: Emulator) -> None:
@@ -132,9 +134,7 @@ async def test_press_by_label_and_forged_data(raw: Raw, bot: Bot, emu: Emulator)
     assert update.callback_query.message.date.timestamp() == 0
 
 
-async def test_next_message_reads_in_order_and_explains_timeouts(
-    bot: Bot, emu: Emulator
-) -> None:
+async def test_next_message_reads_in_order_and_explains_timeouts(bot: Bot, emu: Emulator) -> None:
     alice = emu.person("Alice")
     await bot.send_message(alice.id, "one")
     await bot.send_message(alice.id, "two")

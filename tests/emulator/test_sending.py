@@ -46,7 +46,7 @@ async def test_message_ids_are_per_chat(bot: Bot, emu: Emulator) -> None:
 
 
 async def test_unknown_chat(bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(42, "anyone?")
 
 
@@ -95,12 +95,12 @@ async def test_edits_are_what_the_person_sees(bot: Bot, emu: Emulator) -> None:
 async def test_edit_errors(bot: Bot, emu: Emulator) -> None:
     alice = emu.person("Alice")
     sent = await bot.send_message(alice.id, "same", reply_markup=KEYBOARD)
-    with pytest.raises(BadRequest, match="(?i)message is not modified: specified new message"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified: specified new message"):
         await bot.edit_message_text("same", alice.id, sent.message_id, reply_markup=KEYBOARD)
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("x", alice.id, 999)
     mine = await alice.send("hers")
-    with pytest.raises(BadRequest, match="(?i)message can't be edited"):
+    with pytest.raises(BadRequest, match=r"(?i)message can't be edited"):
         await bot.edit_message_text("x", alice.id, mine["message_id"])
 
 
@@ -111,7 +111,7 @@ async def test_delete(bot: Bot, emu: Emulator) -> None:
     assert view is not None
     assert await bot.delete_message(alice.id, sent.message_id)
     assert view.deleted and alice.messages == []
-    with pytest.raises(BadRequest, match="(?i)message to delete not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
         await bot.delete_message(alice.id, sent.message_id)
 
 
@@ -123,9 +123,9 @@ async def test_answer_callback_query(bot: Bot, emu: Emulator) -> None:
     answer = await press.answered(timeout=1)
     assert answer["text"] == "Opening" and answer["show_alert"] is True
     # A query is answered once; a second answer is refused like an unknown id.
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query(press.id)
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query("12345")
 
 
@@ -153,7 +153,7 @@ async def test_commands_per_scope_and_language(bot: Bot, emu: Emulator) -> None:
     assert emu.commands("chat", "fr", chat_id=alice.id)[0]["command"] == "tell"
     assert await bot.delete_my_commands(scope=BotCommandScopeAllPrivateChats())
     assert emu.commands("all_private_chats") == []
-    with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Start", "Uppercase is not allowed")])
 
 
@@ -173,7 +173,7 @@ async def test_photo_and_document_upload_and_download(bot: Bot, emu: Emulator) -
     assert again.document.file_unique_id == doc_msg.document.file_unique_id
     telegram_file = await bot.get_file(doc_msg.document.file_id)
     assert bytes(await telegram_file.download_as_bytearray()) == b"col1,col2\n"
-    with pytest.raises(BadRequest, match="(?i)wrong file"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong file"):
         await bot.send_photo(alice.id, "no-such-file-id")
 
 
@@ -188,7 +188,7 @@ async def test_chat_action_close_and_log_out(bot: Bot, emu: Emulator) -> None:
     alice = emu.person("Alice")
     assert await bot.send_chat_action(alice.id, "typing")
     assert emu.chat_actions == [(alice.id, "typing")]
-    with pytest.raises(BadRequest, match="(?i)wrong parameter action"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong parameter action"):
         await bot.send_chat_action(alice.id, "dancing")
     assert await bot.log_out()
     assert await bot.close()

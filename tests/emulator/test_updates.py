@@ -180,7 +180,10 @@ async def test_webhook_delivery_with_secret_and_retry(
             assert info.url == url
             assert info.pending_update_count == 0
             # The first POST got a 500 and was retried; Telegram reports that last error.
-            assert info.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
+            assert (
+                info.last_error_message
+                == "Wrong response from the webhook: 500 Internal Server Error"
+            )
             with pytest.raises(Conflict, match="webhook is active"):
                 await bot.get_updates()
             assert await bot.delete_webhook()
@@ -191,7 +194,9 @@ async def test_webhook_delivery_with_secret_and_retry(
 async def test_webhook_url_must_be_https_unless_loopback(raw: Raw) -> None:
     status, body = await raw("setWebhook", data={"url": "http://example.com/hook"})
     assert status == 400
-    assert body["description"] == "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+    assert (
+        body["description"] == "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+    )
 
 
 async def test_get_updates_while_webhook_set_is_409(raw: Raw) -> None:

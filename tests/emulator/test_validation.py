@@ -44,7 +44,7 @@ async def test_method_names_are_case_insensitive(raw: Raw) -> None:
 
 async def test_get_with_query_string(raw: Raw, emu: Emulator) -> None:
     alice = emu.person("Alice")
-    status, body = await raw(
+    status, _ = await raw(
         "sendMessage", http="GET", params={"chat_id": str(alice.id), "text": "via GET"}
     )
     assert status == 200
@@ -151,21 +151,21 @@ async def test_callback_data_limit(bot: Bot, emu: Emulator) -> None:
     ok = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="x" * 64)]])
     await bot.send_message(alice.id, "fits", reply_markup=ok)
     too_long = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="x" * 65)]])
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await bot.send_message(alice.id, "too long", reply_markup=too_long)
     # 64 bytes, not 64 characters: 33 two-byte letters are 66 bytes.
     wide = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="é" * 33)]])
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await bot.send_message(alice.id, "too wide", reply_markup=wide)
 
 
 async def test_text_length_limits(bot: Bot, emu: Emulator) -> None:
     alice = emu.person("Alice")
-    with pytest.raises(BadRequest, match="(?i)Message text is empty"):
+    with pytest.raises(BadRequest, match=r"(?i)Message text is empty"):
         await bot.send_message(alice.id, "")
-    with pytest.raises(BadRequest, match="(?i)Message text is empty"):
+    with pytest.raises(BadRequest, match=r"(?i)Message text is empty"):
         await bot.send_message(alice.id, "   \n ")
-    with pytest.raises(BadRequest, match="(?i)Message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)Message is too long"):
         await bot.send_message(alice.id, "x" * 4097)
     sent = await bot.send_message(alice.id, "x" * 4096)
     assert len(sent.text) == 4096
@@ -178,17 +178,17 @@ async def test_html_length_is_counted_after_parsing(bot: Bot, emu: Emulator) -> 
     assert len(sent.text) == 4091
     assert sent.text.endswith("x&")
     assert sent.entities[0].type == "bold" and sent.entities[0].length == 4090
-    with pytest.raises(BadRequest, match="(?i)Message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)Message is too long"):
         await bot.send_message(alice.id, "<i>" + "y" * 4097 + "</i>", parse_mode="HTML")
 
 
 async def test_markup_errors_use_telegram_wording(bot: Bot, emu: Emulator) -> None:
     alice = emu.person("Alice")
-    with pytest.raises(BadRequest, match="(?i)Can't find end tag corresponding to start tag"):
+    with pytest.raises(BadRequest, match=r"(?i)Can't find end tag corresponding to start tag"):
         await bot.send_message(alice.id, "<b>open", parse_mode="HTML")
-    with pytest.raises(BadRequest, match='(?i)Unsupported start tag "blink"'):
+    with pytest.raises(BadRequest, match=r'(?i)Unsupported start tag "blink"'):
         await bot.send_message(alice.id, "<blink>x</blink>", parse_mode="HTML")
-    with pytest.raises(BadRequest, match="(?i)Character '.' is reserved"):
+    with pytest.raises(BadRequest, match=r"(?i)Character '.' is reserved"):
         await bot.send_message(alice.id, "Done.", parse_mode="MarkdownV2")
     sent = await bot.send_message(alice.id, r"*Done*\. _ok_", parse_mode="MarkdownV2")
     assert sent.text == "Done. ok"
@@ -197,7 +197,7 @@ async def test_markup_errors_use_telegram_wording(bot: Bot, emu: Emulator) -> No
 
 async def test_caption_limit(bot: Bot, emu: Emulator) -> None:
     alice = emu.person("Alice")
-    with pytest.raises(BadRequest, match="(?i)caption is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
         await bot.send_photo(alice.id, b"\x89PNG\r\n\x1a\n", caption="c" * 1025)
     sent = await bot.send_photo(alice.id, b"\x89PNG\r\n\x1a\n", caption="c" * 1024)
     assert len(sent.caption) == 1024

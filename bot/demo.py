@@ -1,0 +1,181 @@
+"""The whole loop on this machine: the emulator, the real bot, simulated citizens."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import tempfile
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.app import YousaidBot
+from bot.config import Settings, load_deployment
+from bot.emulator import Emulator, Person
+from handlers import texts
+
+TOKEN = "4242424242:DEMO-token-not-real"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "riverside.toml"
+
+# (service, what they say, rating or None): realistic, varied, fictional.
+STORIES: list[tuple[str, str, int | None]] = [
+    ("library", "The study room upstairs was freezing all afternoon and the heating seemed off.", 2),
+    ("library", "Staff at the front desk helped my son find books for his project. Lovely.", 5),
+    ("library", "Could you open on Sunday mornings? It's the only time I can come.", None),
+    ("library", "Half the computers were out of order and there was a queue of 10 people.", 2),
+    ("library", "The toddler rhyme time on Thursdays is brilliant, please keep it going.", 5),
+    ("bins", "Our recycling was missed again on Elm Road, third time this month.", 1),
+    ("bins", "The crew put the bins back neatly and closed the gate. Thank you!", 5),
+    ("bins", "Why do garden waste collections stop in winter when we still have leaves?", 3),
+    ("bins", "Bin lorry blocked the school road at 8.30 and nobody could get past.", 2),
+    ("buses", "The 42 was twenty minutes late twice this week and I was late for work.", 1),
+    ("buses", "Driver waited for me when he saw me running. Made my day.", 5),
+    ("buses", "The timetable at the Mill Street stop is out of date and confusing.", 2),
+    ("buses", "Please add a late bus from the hospital; the last one goes at 6pm.", 3),
+    ("buses", "The new bus station toilets are clean and the staff are friendly.", 4),
+    ("gp-surgery", "Rang at 8am for an appointment and was told to call back tomorrow again.", 1),
+    ("gp-surgery", "The nurse was kind and explained everything clearly to my mum.", 5),
+    ("gp-surgery", "Waited 50 minutes past my appointment time with no explanation.", 2),
+    ("gp-surgery", "The online booking never shows any free appointments.", 2),
+    ("gp-surgery", "Receptionist was rude when I asked about my prescription.", 1),
+    ("parks", "The swings in Riverside Park have been broken for six weeks.", 2),
+    ("parks", "The new flower beds by the river are beautiful this year.", 5),
+    ("parks", "Dog mess everywhere near the play area, we need more bins there.", 2),
+    ("parks", "Could the park gates stay open later in summer evenings?", 4),
+    ("parks", "Lights on the riverside path are out and it feels unsafe at night.", 1),
+    ("council-tax", "Nobody answered the phone for an hour when I rang about my bill.", 1),
+    ("council-tax", "The lady at the help desk sorted my single person discount in minutes.", 5),
+    ("council-tax", "The letter about my bill was very hard to understand.", 2),
+    ("council-tax", "Paying online kept failing at the last step.", 2),
+    ("library", "Wheelchair access at the side entrance is blocked by the bike racks.", 2),
+    ("buses", "Card payment on the bus is so much easier than before, thank you.", 4),
+]
+
+
+@dataclass
+class Transcript:
+    """What one simulated citizen did and saw."""
+
+    name: str
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    reference: int | None = None
+
+
+class DemoCitizen:
+    """A simulated person who talks to the bot, noting what happened."""
+
+    def __init__(self, person: Person, rng: random.Random) -> None:
+        self.person = person
+        self.rng = rng
+        self.log = Transcript(person.first_name)
+
+    async def say(self, text: str) -> str:
+        """Send text and wait for the reply."""
+        self.log.lines.append(("you", text))
+        await self.person.send(text)
+        reply = (await self.person.next_message(timeout=30)).text or ""
+        self.log.lines.append(("bot", reply))
+        return reply
+
+    async def tap(self, label: str) -> str:
+        """Press a button and wait for what it shows."""
+        self.log.lines.append(("you", f"[{label}]"))
+        before = [(m.message_id, m.text) for m in self.person.messages]
+        press = await self.person.press(label)
+        await press.answered(timeout=30)
+        await self.person.wait_for(
+            lambda msgs: [(m.message_id, m.text) for m in msgs] != before, timeout=30
+        )
+        shown = self.person.messages[-1].text or ""
+        self.log.lines.append(("bot", shown))
+        return shown
+
+    async def give_feedback(self, slug: str, name: str, story: str, rating: int | None) -> None:
+        """The whole conversation, with a few of the things real people do."""
+        deep_link = self.rng.random() < 0.3
+        await self.say(f"/start s_{slug}" if deep_link else "/start")
+        await self.tap(texts.CONSENT_YES)
+        if not deep_link:
+            await self.tap(name)
+        if self.rng.random() < 0.15:
+            await self.say("ok")
+        if self.rng.random() < 0.1:
+            self.log.lines.append(("you", "[a photo]"))
+            await self.person.send_photo()
+            self.log.lines.append(("bot", (await self.person.next_message(timeout=30)).text or ""))
+        reply = await self.say(story)
+        assert "rate" in reply, reply
+        await self.tap(str(rating) if rating else texts.SKIP)
+        await self.tap(texts.YES if self.rng.random() < 0.7 else texts.NO)
+        done = await self.tap(texts.YES if self.rng.random() < 0.4 else texts.NO)
+        if "Saved as #" in done:
+            self.log.reference = int(done.split("#", 1)[1].split()[0])
+
+
+async def run_demo(citizens: int = 30, seed: int = 7) -> int:
+    """Run the demo and print what happened; return the exit code."""
+    rng = random.Random(seed)
+    deployment = load_deployment(EXAMPLE)
+    names = {s.slug: s.name for s in deployment.services}
+    workdir = Path(tempfile.mkdtemp(prefix="yousaid-demo-"))
+    db_path = workdir / "yousaid.db"
+    async with Emulator(token=TOKEN, bot_username="riverside_yousaid_bot") as emu:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=emu.api_url,
+            DATABASE_URL=f"sqlite:///{db_path}",
+        )
+        print(f"Telegram Bot API emulator on {emu.api_url}; database {db_path}\n")
+        async with YousaidBot(settings, deployment, TOKEN):
+            people = [
+                DemoCitizen(emu.person(name), random.Random(rng.random()))
+                for name in _names(citizens)
+            ]
+            stories = [STORIES[i % len(STORIES)] for i in range(citizens)]
+            await asyncio.gather(
+                *(
+                    person.give_feedback(slug, names[slug], story, rating)
+                    for person, (slug, story, rating) in zip(people, stories, strict=True)
+                )
+            )
+            await emu.idle(quiet=0.2, timeout=30)
+        sent = len(emu.calls)
+    for person in people[:3]:
+        _print_transcript(person.log)
+    _print_items(db_path)
+    saved = sum(1 for p in people if p.log.reference is not None)
+    print(f"\n{saved} of {citizens} citizens were given a reference number; {sent} Bot API calls.")
+    return 0 if saved == citizens else 1
+
+
+def _names(count: int) -> list[str]:
+    first = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Hamza", "Isla", "Jack",
+             "Kofi", "Lena", "Maya", "Noah", "Olu", "Priya", "Quinn", "Ravi", "Sara", "Tom"]
+    return [first[i % len(first)] + ("" if i < len(first) else f" {i // len(first) + 1}")
+            for i in range(count)]
+
+
+def _print_transcript(log: Transcript) -> None:
+    print(f"── What {log.name} saw " + "─" * max(0, 60 - len(log.name)))
+    for who, text in log.lines:
+        body = textwrap.fill(text.replace("\n\n", " ¶ "), 88, subsequent_indent="       ")
+        print(f"  {who:>3}: {body}")
+    print()
+
+
+def _print_items(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute(
+            "SELECT f.id, s.name, f.rating, f.hear_back, f.status, f.text FROM feedback f"
+            " JOIN services s ON s.slug = f.service_slug ORDER BY f.id"
+        ).fetchall()
+    print("── Stored feedback " + "─" * 60)
+    print(f"  {'#':>3}  {'service':<28} {'rating':<6} {'hear back':<9} {'status':<8} text")
+    for ref, service, rating, hear_back, status, text in rows:
+        snippet = text if len(text) <= 48 else text[:47] + "…"
+        print(
+            f"  {ref:>3}  {service:<28} {rating or '-':<6} {'yes' if hear_back else 'no':<9}"
+            f" {status:<8} {snippet}"
+        )
