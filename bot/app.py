@@ -115,13 +115,16 @@ class YousaidBot:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poll_task
             self._poll_task = None
-        if self.application.running:
-            # Let queued updates be handled before the application stops fetching them.
-            await self.application.update_queue.join()
-            await self.application.stop()
-        await self.application.shutdown()
-        await self.marks.close()
-        await self.db.close()
+        try:
+            if self.application.running:
+                # Let queued updates be handled before the application stops fetching them.
+                await self.application.update_queue.join()
+                await self.application.stop()
+            await self.application.shutdown()
+            await self.marks.close()
+        finally:
+            # Always close the database: its threads would keep the process alive.
+            await self.db.close()
 
     async def __aenter__(self) -> YousaidBot:
         await self.start()
@@ -136,8 +139,8 @@ class YousaidBot:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await self.start()
         try:
+            await self.start()
             poll = self._poll_task
             assert poll is not None
             waiter = asyncio.create_task(stop.wait())

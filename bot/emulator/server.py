@@ -64,7 +64,11 @@ async def read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, U
         params.update(body)
         return params, files
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form: MultiMapping[Any] = await request.post()
+        try:
+            form: MultiMapping[Any] = await request.post()
+        except ConnectionResetError:
+            # The client died mid-upload (e.g. a bot process killed): nobody reads the answer.
+            raise ApiError(400, "Bad Request: connection lost while reading the request") from None
         for name, value in form.items():
             if isinstance(value, web.FileField):
                 files[name] = Upload(value.filename, value.content_type, value.file.read())
