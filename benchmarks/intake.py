@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ BARE_REPLY = "Thank you."
 STEP_TIMEOUT = 120.0
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 60.0
+PROFILE_INTERVAL = 0.005  # seconds of CPU time between stack samples
 
 STORIES = (
     "The study room upstairs was freezing all afternoon and the heating seemed off.",
@@ -68,7 +70,9 @@ LATENCY_DEFINITION = (
     "the last Bot API call that answers it (bare bot: its sendMessage or "
     "answerCallbackQuery; full bot: sendMessage for a message, and both answerCallbackQuery "
     "and editMessageText for a button press), including the emulated latency on every call "
-    "(getUpdates too) and any time the update waits behind others"
+    "(getUpdates too) and any time the update waits behind others. The load is a closed "
+    "loop (each citizen has one update outstanding), so with more citizens than concurrent "
+    "updates most of it is queueing: about citizens / updates_per_s"
 )
 THROUGHPUT_DEFINITION = (
     "updates_per_s = measured updates (citizens x 7) / wall time from the first citizen's "
@@ -143,6 +147,53 @@ def bare_bot_main() -> int:
     application.add_handler(MessageHandler(filters.ALL, on_message))
     application.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=30)
     return 0
+
+
+# -- profiling a bot (inside its process) -------------------------------------------------
+
+
+def run_sampled(out: Path, target: list[str]) -> int:
+    """Run `python <target...>` here, sampling the main thread's stack per 5 ms of CPU time.
+
+    Writes collapsed stacks ("frame;frame;frame count" lines, for flamegraph.pl or
+    speedscope). SIGPROF counts CPU time, so time spent waiting for a core is not charged;
+    CPU burnt in other threads (aiosqlite's) lands on whatever the main thread was doing.
+    """
+    import runpy
+
+    stacks: Counter[str] = Counter()
+
+    def sample(signum: int, frame: FrameType | None) -> None:
+        names = []
+        while frame is not None:
+            code = frame.f_code
+            names.append(f"{code.co_name} ({_short_path(code.co_filename)})")
+            frame = frame.f_back
+        stacks[";".join(reversed(names))] += 1
+
+    signal.signal(signal.SIGPROF, sample)
+    signal.setitimer(signal.ITIMER_PROF, PROFILE_INTERVAL, PROFILE_INTERVAL)
+    code: object = 0
+    try:
+        if target[0] == "-m":
+            sys.argv = target[1:]
+            runpy.run_module(target[1], run_name="__main__", alter_sys=True)
+        else:
+            sys.argv = target
+            runpy.run_path(target[0], run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        out.write_text("".join(f"{stack} {count}\n" for stack, count in stacks.most_common()))
+    return code if isinstance(code, int) else 1
+
+
+def _short_path(filename: str) -> str:
+    for marker in ("/site-packages/", "/lib/python3."):
+        if marker in filename:
+            return filename.split(marker, 1)[1].removeprefix("11/")
+    return filename.removeprefix(f"{ROOT}/")
 
 
 # -- watching the bot's calls -----------------------------------------------------------
@@ -226,6 +277,7 @@ class BotProcess:
                 YOUSAID_CONFIG=str(EXAMPLE),
                 YOUSAID_CONCURRENT_UPDATES=str(self.concurrency),
                 YOUSAID_MAX_MESSAGES_PER_SECOND="0",
+                YOUSAID_POLL_TIMEOUT="30",
                 YOUSAID_LOG_LEVEL="WARNING",
             )
             target = ["-m", "bot", "run"]
@@ -234,7 +286,9 @@ class BotProcess:
                 BENCH_CONCURRENT_UPDATES=str(self.concurrency), BENCH_LABELS=json.dumps(labels)
             )
             target = [str(Path(__file__).resolve()), "--bare-bot"]
-        prefix = ["-m", "cProfile", "-o", str(self.profile)] if self.profile else []
+        prefix = []
+        if self.profile is not None:
+            prefix = [str(Path(__file__).resolve()), "--sampled", str(self.profile)]
         with self.stderr_path.open("wb") as stderr:
             self.proc = subprocess.Popen(
                 [sys.executable, *prefix, *target],
@@ -380,7 +434,7 @@ async def measure(
     emu.calls = watch
     profile = None
     if options.profile is not None:
-        profile = options.profile / f"{workdir.name}.prof"
+        profile = options.profile / f"{workdir.name}.folded"
     async with emu:
         bot = BotProcess(kind, emu.api_url, workdir, options.concurrency, profile)
         bot.start(button_labels(service_names))
@@ -456,7 +510,10 @@ def figures(window: Window) -> dict[str, Any]:
         "get_updates_calls": get_updates,
         "bot_cpu_s": round(window.bot_cpu, 2),
         "bot_cpu_ms_per_update": round(window.bot_cpu * 1000 / updates, 2),
+        "bot_cpu_cores": round(window.bot_cpu / wall, 2),
         "emulator_cpu_s": round(window.own_cpu, 2),
+        # CPU the rest of the machine used meanwhile: on a shared 2-core machine, a
+        # reason for slow runs that is not the bots'.
         "other_processes_cpu_cores": round(
             max(0.0, window.all_cpu - window.bot_cpu - window.own_cpu) / wall, 2
         ),
@@ -598,6 +655,10 @@ def _latencies(text: str) -> list[float | int]:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line; run the benchmark (or, with --bare-bot, the bare bot)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--sampled"]:
+        # Internal: `--sampled OUT <python args...>` runs a bot under the CPU sampler.
+        return run_sampled(Path(args[1]), args[2:])
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.intake",
         description=__doc__,
@@ -611,10 +672,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each bot per latency")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent updates per bot")
     parser.add_argument(
-        "--profile", type=Path, metavar="DIR", help="run the bots under cProfile, stats into DIR"
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample each bot's CPU time; collapsed stacks into DIR/<bot>-<latency>-<n>.folded",
     )
     parser.add_argument("--bare-bot", action="store_true", help="run the bare bot (internal)")
-    options = parser.parse_args(argv)
+    options = parser.parse_args(args)
     if options.bare_bot:
         return bare_bot_main()
     if options.citizens < 1 or options.warmup < 0 or options.repeat < 1:

@@ -62,9 +62,7 @@ class YousaidBot:
             # Telegram's limits: about 30 messages a second overall and 20 a minute per
             # group; a 429 that still comes is waited out and retried.
             .rate_limiter(
-                AIORateLimiter(
-                    overall_max_rate=settings.max_messages_per_second, max_retries=3
-                )
+                AIORateLimiter(overall_max_rate=settings.max_messages_per_second, max_retries=3)
             )
             .build()
         )

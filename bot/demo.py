@@ -20,7 +20,11 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "riverside.toml"
 
 # (service, what they say, rating or None): realistic, varied, fictional.
 STORIES: list[tuple[str, str, int | None]] = [
-    ("library", "The study room upstairs was freezing all afternoon and the heating seemed off.", 2),
+    (
+        "library",
+        "The study room upstairs was freezing all afternoon and the heating seemed off.",
+        2,
+    ),
     ("library", "Staff at the front desk helped my son find books for his project. Lovely.", 5),
     ("library", "Could you open on Sunday mornings? It's the only time I can come.", None),
     ("library", "Half the computers were out of order and there was a queue of 10 people.", 2),
@@ -151,10 +155,32 @@ async def run_demo(citizens: int = 30, seed: int = 7) -> int:
 
 
 def _names(count: int) -> list[str]:
-    first = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Hamza", "Isla", "Jack",
-             "Kofi", "Lena", "Maya", "Noah", "Olu", "Priya", "Quinn", "Ravi", "Sara", "Tom"]
-    return [first[i % len(first)] + ("" if i < len(first) else f" {i // len(first) + 1}")
-            for i in range(count)]
+    first = [
+        "Amara",
+        "Ben",
+        "Chloe",
+        "Dev",
+        "Ella",
+        "Finn",
+        "Grace",
+        "Hamza",
+        "Isla",
+        "Jack",
+        "Kofi",
+        "Lena",
+        "Maya",
+        "Noah",
+        "Olu",
+        "Priya",
+        "Quinn",
+        "Ravi",
+        "Sara",
+        "Tom",
+    ]
+    return [
+        first[i % len(first)] + ("" if i < len(first) else f" {i // len(first) + 1}")
+        for i in range(count)
+    ]
 
 
 def _print_transcript(log: Transcript) -> None:

@@ -63,6 +63,7 @@ class Show(StrEnum):
     EXPIRED = "expired"
     TIMED_OUT = "timed_out"
     MINE = "mine"
+    TOO_LONG = "too_long"
     NOTHING = "nothing"
 
 
@@ -182,7 +183,11 @@ class Intake:
 
     async def text(self, update_id: int, telegram_id: int, text: str) -> Step:
         """The citizen sent text: feedback, a service name, or more words."""
-        text = text.strip()[:MAX_TEXT]
+        text = text.strip()
+        if len(text) > MAX_TEXT:
+            # Telegram's apps split longer messages, so this comes from elsewhere: refuse
+            # whole rather than keep a cut-off part.
+            return Step(Show.TOO_LONG)
 
         async def run(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
@@ -397,17 +402,18 @@ async def _on_text(
         conversation = conversation.but(text=text, state=State.RATING)
         await conversations.save(conn, conversation, now)
         return await _show(conn, conversation)
-    if conversation.state == State.RATING:
-        if text in {"1", "2", "3", "4", "5"}:
-            conversation = conversation.but(rating=int(text), state=State.HEAR_BACK)
-            await conversations.save(conn, conversation, now)
-            return await _show(conn, conversation)
-        # More words before the rating: the story came in two messages.
-        joined = f"{conversation.text}\n{text}" if conversation.text else text
-        conversation = conversation.but(text=joined[:MAX_TEXT])
+    if conversation.state == State.RATING and text in {"1", "2", "3", "4", "5"}:
+        conversation = conversation.but(rating=int(text), state=State.HEAR_BACK)
         await conversations.save(conn, conversation, now)
-        return await _show(conn, conversation, note="added_text")
-    return await _show(conn, conversation, note="use_buttons")
+        return await _show(conn, conversation)
+    # More words after the first message: the story came in parts. Keep them all, or,
+    # past the limit of one item, keep what was there and say why.
+    joined = f"{conversation.text}\n{text}" if conversation.text else text
+    if len(joined) > MAX_TEXT:
+        return await _show(conn, conversation, note="too_long")
+    conversation = conversation.but(text=joined)
+    await conversations.save(conn, conversation, now)
+    return await _show(conn, conversation, note="added_text")
 
 
 async def _search_services(

@@ -75,6 +75,7 @@ def render(step: Step) -> tuple[str, Markup]:
         Show.CANCELLED: texts.CANCELLED,
         Show.NOTHING_TO_CANCEL: texts.NOTHING_TO_CANCEL,
         Show.EXPIRED: texts.EXPIRED,
+        Show.TOO_LONG: texts.TOO_LONG_MESSAGE,
     }
     return simple.get(show, ""), None
 
@@ -83,6 +84,7 @@ def _lead(step: Step) -> str:
     notes = {
         "resumed": texts.RESUMED,
         "added_text": texts.ADDED_TEXT,
+        "too_long": texts.TOO_LONG,
         "use_buttons": texts.USE_BUTTONS,
         "kept_text": texts.KEPT_TEXT,
         "unknown_service": texts.UNKNOWN_SERVICE,

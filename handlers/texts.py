@@ -58,6 +58,14 @@ RATING = (
     "to 5 (very good)?"
 )
 ADDED_TEXT = "I've added that to what you wrote. "
+TOO_LONG_MESSAGE = (
+    "That message is longer than I can keep (4,096 characters), so I haven't kept it. "
+    "Could you send it in shorter parts?"
+)
+TOO_LONG = (
+    "That would make this item longer than I can keep in one (4,096 characters), so I "
+    "haven't added it. Finish this one, then send /start to tell me the rest. "
+)
 SKIP = "Skip"
 RATING_LABELS = ("1", "2", "3", "4", "5")
 HEAR_BACK = "Would you like to hear back if the service responds to this?"

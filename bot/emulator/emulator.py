@@ -82,9 +82,10 @@ class Emulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[union-attr]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        # aiohttp does not expose the bound port when port 0 asked for a free one.
+        sockets = getattr(site._server, "sockets", None)
+        assert sockets
+        self.port = sockets[0].getsockname()[1]
         return self
 
     async def stop(self) -> None:
@@ -287,10 +288,10 @@ class Emulator:
                 if str(chat.api.get("username", "")).lower() == name and name:
                     return chat
             raise bad_request(CHAT_NOT_FOUND)
-        chat = self.chats.get(chat_id)
-        if chat is None:
+        found = self.chats.get(chat_id)
+        if found is None:
             raise bad_request(CHAT_NOT_FOUND)
-        return chat
+        return found
 
     def reachable_chat(self, chat_id: int | str) -> Chat:
         """A chat the bot may write to: 400 if unknown, 403 if blocked or kicked."""

@@ -212,7 +212,9 @@ async def get_updates(emu: Emulator, params: dict[str, Any]) -> list[dict[str, A
             queue.arrived.clear()
             waiter = asyncio.ensure_future(queue.arrived.wait())
             await asyncio.wait(
-                {waiter, kicked}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                {waiter, kicked},  # type: ignore[type-var]
+                timeout=remaining,
+                return_when=asyncio.FIRST_COMPLETED,
             )
             waiter.cancel()
             if kicked.done():

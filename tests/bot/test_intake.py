@@ -204,3 +204,32 @@ async def test_mine_lists_newest_first(intake: Intake) -> None:
         "First thing that happened here",
     ]
     assert all(i.status == "pending" for i in mine.items) and mine.total == 2
+
+
+async def test_too_long_text_is_refused_whole_never_cut(intake: Intake, db: Database) -> None:
+    seq = await consented(intake)
+    await intake.choose_service(uid(), ALICE, seq, "library")
+    assert (await intake.text(uid(), ALICE, "x " * 3000)).show is Show.TOO_LONG
+    first = "word " * 800
+    assert (await intake.text(uid(), ALICE, first)).show is Show.RATING
+    step = await intake.text(uid(), ALICE, "more " * 100)
+    assert step.show is Show.RATING and step.note == "too_long"
+    step = await intake.text(uid(), ALICE, "and one more thing")
+    assert step.note == "added_text"
+    row = await db.fetchone("SELECT text FROM conversations")
+    assert row is not None and row[0] == first.strip() + "\nand one more thing"
+
+
+async def test_words_sent_while_a_button_is_awaited_are_kept(intake: Intake, db: Database) -> None:
+    seq = await consented(intake)
+    await intake.choose_service(uid(), ALICE, seq, "parks")
+    await intake.text(uid(), ALICE, "The toilets by the lake were locked")
+    await intake.rate(uid(), ALICE, seq, 2)
+    step = await intake.text(uid(), ALICE, "at 3pm on a Saturday")
+    assert step.show is Show.HEAR_BACK and step.note == "added_text"
+    await intake.hear_back(uid(), ALICE, seq, False)
+    step = await intake.involve(uid(), ALICE, seq, False)
+    item = await db.fetchone("SELECT text FROM feedback WHERE id = ?", (step.reference,))
+    assert (
+        item is not None and item[0] == "The toilets by the lake were locked\nat 3pm on a Saturday"
+    )
