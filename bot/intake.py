@@ -9,7 +9,7 @@ Each returns a Step: what the person should see next.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -155,31 +155,21 @@ class Intake:
     async def choose_service(self, update_id: int, telegram_id: int, seq: int, slug: str) -> Step:
         """The citizen pressed a service button."""
 
-        async def run(conn: aiosqlite.Connection) -> Step:
-            now = self.clock()
-            found = await _current(conn, update_id, telegram_id, seq, State.SERVICE, now)
-            if isinstance(found, Step):
-                return found
+        async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
             service = await services.get(conn, slug)
             if service is None:
                 return Step(Show.EXPIRED)
             return await _after_service(conn, found, service, now)
 
-        return await self.db.write(run)
+        return await self._button(update_id, telegram_id, seq, State.SERVICE, then)
 
     async def page(self, update_id: int, telegram_id: int, seq: int, page: int) -> Step:
         """The citizen pressed next or previous on the list of services."""
 
-        async def run(conn: aiosqlite.Connection) -> Step:
-            now = self.clock()
-            found = await _current(conn, update_id, telegram_id, seq, State.SERVICE, now)
-            if isinstance(found, Step):
-                return found
-            conversation = found.but(page=max(0, page))
-            await conversations.save(conn, conversation, now)
-            return await _show(conn, conversation)
+        async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
+            return await _advance(conn, found.but(page=max(0, page)), now)
 
-        return await self.db.write(run)
+        return await self._button(update_id, telegram_id, seq, State.SERVICE, then)
 
     async def text(self, update_id: int, telegram_id: int, text: str) -> Step:
         """The citizen sent text: feedback, a service name, or more words."""
@@ -204,10 +194,8 @@ class Intake:
                 current = Conversation(citizen.id, seq, State.SERVICE)
                 if _long_enough(text):
                     current = current.but(text=text)
-                    await conversations.save(conn, current, now)
-                    return await _show(conn, current, note="kept_text")
-                await conversations.save(conn, current, now)
-                return await _show(conn, current)
+                    return await _advance(conn, current, now, note="kept_text")
+                return await _advance(conn, current, now)
             return await _on_text(conn, current, text, now)
 
         return await self.db.write(run)
@@ -215,48 +203,50 @@ class Intake:
     async def rate(self, update_id: int, telegram_id: int, seq: int, rating: int | None) -> Step:
         """The citizen chose a rating from 1 to 5, or skipped (None)."""
 
-        async def run(conn: aiosqlite.Connection) -> Step:
-            now = self.clock()
-            found = await _current(conn, update_id, telegram_id, seq, State.RATING, now)
-            if isinstance(found, Step):
-                return found
+        async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
             if rating is not None and not 1 <= rating <= 5:
                 return Step(Show.EXPIRED)
-            conversation = found.but(rating=rating, state=State.HEAR_BACK)
-            await conversations.save(conn, conversation, now)
-            return await _show(conn, conversation)
+            return await _advance(conn, found.but(rating=rating, state=State.HEAR_BACK), now)
 
-        return await self.db.write(run)
+        return await self._button(update_id, telegram_id, seq, State.RATING, then)
 
     async def hear_back(self, update_id: int, telegram_id: int, seq: int, yes: bool) -> Step:
         """The citizen said whether they want to hear back."""
 
-        async def run(conn: aiosqlite.Connection) -> Step:
-            now = self.clock()
-            found = await _current(conn, update_id, telegram_id, seq, State.HEAR_BACK, now)
-            if isinstance(found, Step):
-                return found
+        async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
             conversation = found.but(hear_back=yes)
             citizen = await citizens.by_telegram_id(conn, telegram_id)
-            assert citizen is not None
-            if citizen.involve is None:
-                conversation = conversation.but(state=State.INVOLVE)
-                await conversations.save(conn, conversation, now)
-                return await _show(conn, conversation)
+            if citizen is not None and citizen.involve is None:
+                return await _advance(conn, conversation.but(state=State.INVOLVE), now)
             return await _submit(conn, conversation, now)
 
-        return await self.db.write(run)
+        return await self._button(update_id, telegram_id, seq, State.HEAR_BACK, then)
 
     async def involve(self, update_id: int, telegram_id: int, seq: int, yes: bool) -> Step:
         """The citizen said whether they would like to be involved in improving services."""
 
-        async def run(conn: aiosqlite.Connection) -> Step:
-            now = self.clock()
-            found = await _current(conn, update_id, telegram_id, seq, State.INVOLVE, now)
-            if isinstance(found, Step):
-                return found
+        async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
             await citizens.set_involve(conn, found.citizen_id, "yes" if yes else "no")
             return await _submit(conn, found, now)
+
+        return await self._button(update_id, telegram_id, seq, State.INVOLVE, then)
+
+    async def _button(
+        self,
+        update_id: int,
+        telegram_id: int,
+        seq: int,
+        state: State,
+        then: Callable[[aiosqlite.Connection, Conversation, datetime], Awaitable[Step]],
+    ) -> Step:
+        """Run `then` on the conversation a button belongs to, if it still waits for it."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            found = await _current(conn, update_id, telegram_id, seq, state, now)
+            if isinstance(found, Step):
+                return found
+            return await then(conn, found, now)
 
         return await self.db.write(run)
 
@@ -373,11 +363,18 @@ async def _begin(
     service = await services.get(conn, slug) if slug else None
     if service is not None:
         conversation = Conversation(citizen_id, seq, State.TEXT, service_slug=service.slug)
-        await conversations.save(conn, conversation, now)
-        return await _show(conn, conversation)
+        return await _advance(conn, conversation, now)
     conversation = Conversation(citizen_id, seq, State.SERVICE)
     await conversations.save(conn, conversation, now)
     return await _show(conn, conversation, note="unknown_service" if bad_link else "")
+
+
+async def _advance(
+    conn: aiosqlite.Connection, conversation: Conversation, now: datetime, note: str = ""
+) -> Step:
+    """Save the conversation and show what it now waits for."""
+    await conversations.save(conn, conversation, now)
+    return await _show(conn, conversation, note=note)
 
 
 async def _after_service(
@@ -385,8 +382,7 @@ async def _after_service(
 ) -> Step:
     state = State.RATING if conversation.text else State.TEXT
     conversation = conversation.but(service_slug=service.slug, state=state)
-    await conversations.save(conn, conversation, now)
-    return await _show(conn, conversation)
+    return await _advance(conn, conversation, now)
 
 
 async def _on_text(
@@ -400,20 +396,17 @@ async def _on_text(
             await conversations.save(conn, conversation, now)
             return Step(Show.MORE_TEXT, seq=conversation.seq)
         conversation = conversation.but(text=text, state=State.RATING)
-        await conversations.save(conn, conversation, now)
-        return await _show(conn, conversation)
+        return await _advance(conn, conversation, now)
     if conversation.state == State.RATING and text in {"1", "2", "3", "4", "5"}:
         conversation = conversation.but(rating=int(text), state=State.HEAR_BACK)
-        await conversations.save(conn, conversation, now)
-        return await _show(conn, conversation)
+        return await _advance(conn, conversation, now)
     # More words after the first message: the story came in parts. Keep them all, or,
     # past the limit of one item, keep what was there and say why.
     joined = f"{conversation.text}\n{text}" if conversation.text else text
     if len(joined) > MAX_TEXT:
         return await _show(conn, conversation, note="too_long")
     conversation = conversation.but(text=joined)
-    await conversations.save(conn, conversation, now)
-    return await _show(conn, conversation, note="added_text")
+    return await _advance(conn, conversation, now, note="added_text")
 
 
 async def _search_services(
@@ -430,8 +423,7 @@ async def _search_services(
         return await _after_service(conn, conversation, matches[0], now)
     if len(text.split()) >= FEEDBACK_WORDS and not conversation.text:
         conversation = conversation.but(text=text)
-        await conversations.save(conn, conversation, now)
-        return await _show(conn, conversation, note="kept_text")
+        return await _advance(conn, conversation, now, note="kept_text")
     if matches:
         return Step(
             Show.SERVICES, seq=conversation.seq, services=tuple(matches[:PAGE_SIZE]), query=text

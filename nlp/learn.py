@@ -1,0 +1,151 @@
+"""Fitting linear theme models and tuning their thresholds out-of-fold (needs scikit-learn)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.svm import LinearSVC
+
+from nlp.classifier import ThemeClassifier, ensemble_scores
+from nlp.linear import FeatureSpace
+
+Weights = tuple[np.ndarray, np.ndarray, float]
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
+# A label needs this many examples before its threshold moves away from 0.5: fewer,
+# and the tuned value is noise.
+MIN_POSITIVES_TO_TUNE = 3
+
+
+def fit_linear(X: sparse.csr_matrix, y: np.ndarray, spec: dict[str, Any], seed: int) -> Weights:
+    """One binary, class-balanced linear model; returns (coef, intercept, scale)."""
+    if y.min() == y.max():
+        # A label with no (or only) positives here: a constant, confident answer.
+        return np.zeros(X.shape[1], np.float32), np.array(-8.0 if y.max() == 0 else 8.0), 1.0
+    if spec["type"] == "svm":
+        model: Any = LinearSVC(C=spec["C"], class_weight="balanced", random_state=seed)
+    elif spec["type"] == "logreg":
+        model = LogisticRegression(C=spec["C"], class_weight="balanced", max_iter=2000)
+    else:
+        raise ValueError(f"unknown model type {spec['type']!r}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    return model.coef_[0].astype(np.float32), np.array(model.intercept_[0]), spec.get("scale", 1.0)
+
+
+def fit_ensemble(
+    X: sparse.csr_matrix,
+    Y: np.ndarray,
+    specs: list[dict[str, Any]],
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+) -> list[Weights]:
+    """Per model spec, one-vs-rest weights stacked into (labels x features) matrices."""
+    out = []
+    for spec in specs:
+        fits = []
+        for j in range(Y.shape[1]):
+            fits.append(fit_linear(X, Y[:, j], spec, seed))
+            if progress:
+                progress(1)
+        coef = np.vstack([c for c, _, _ in fits])
+        intercept = np.array([b for _, b, _ in fits], dtype=np.float64)
+        out.append((coef, intercept, float(spec.get("scale", 1.0))))
+    return out
+
+
+def _counts(pred: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    tp = (pred & (Y == 1)).sum(0)
+    return tp, (pred & (Y == 0)).sum(0), (~pred & (Y == 1)).sum(0)
+
+
+def tune_thresholds(scores: np.ndarray, Y: np.ndarray, micro_weight: float) -> np.ndarray:
+    """Per-label thresholds maximising micro_weight * micro F1 + (1 - it) * macro F1."""
+    # Coordinate ascent: change one label's threshold at a time, keeping the others, on
+    # out-of-fold scores. Per-label F1 alone lifts macro F1 but costs micro F1; the mix keeps
+    # both, which is what a digest needs (frequent themes right, rare ones not ignored).
+    n_labels = Y.shape[1]
+    thresholds = np.full(n_labels, 0.5)
+    positives = Y.sum(0)
+    present = positives > 0
+    tp, fp, fn = _counts(scores >= thresholds, Y)
+    for _ in range(2):
+        for j in np.flatnonzero(positives >= MIN_POSITIVES_TO_TUNE):
+            col, yj = scores[:, j], Y[:, j] == 1
+            base_tp, base_fp, base_fn = tp.sum() - tp[j], fp.sum() - fp[j], fn.sum() - fn[j]
+            other_f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+            other_sum = other_f1[present].sum() - other_f1[j]
+            best = (-1.0, 0.5)
+            for t in THRESHOLD_GRID:
+                pred = col >= t
+                tpj = int((pred & yj).sum())
+                fpj = int(pred.sum()) - tpj
+                fnj = int(yj.sum()) - tpj
+                micro = 2 * (base_tp + tpj) / max(2 * (base_tp + tpj) + base_fp + fpj + base_fn + fnj, 1)
+                macro = (other_sum + 2 * tpj / max(2 * tpj + fpj + fnj, 1)) / present.sum()
+                value = micro_weight * micro + (1 - micro_weight) * macro
+                # Ties go to the threshold nearest 0.5: no evidence, no change.
+                if value > best[0] + 1e-12 or (
+                    abs(value - best[0]) <= 1e-12 and abs(t - 0.5) < abs(best[1] - 0.5)
+                ):
+                    best = (value, float(t))
+            thresholds[j] = best[1]
+            pred = col >= thresholds[j]
+            tp[j] = (pred & yj).sum()
+            fp[j] = pred.sum() - tp[j]
+            fn[j] = yj.sum() - tp[j]
+    return thresholds
+
+
+def fit_classifier(
+    clf: ThemeClassifier,
+    views: list[dict[str, str]],
+    labels: list[list[str]],
+    *,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[str], FeatureSpace, list[Weights], np.ndarray, dict[str, int]]:
+    """Fit the classifier's features and models; thresholds tuned on out-of-fold scores."""
+    label_names = sorted({lab for labs in labels for lab in labs})
+    if not label_names:
+        raise ValueError("no labels in the training data")
+    index = {lab: i for i, lab in enumerate(label_names)}
+    Y = np.zeros((len(views), len(label_names)), dtype=np.int8)
+    for i, labs in enumerate(labels):
+        for lab in labs:
+            Y[i, index[lab]] = 1
+
+    n_folds = min(clf.threshold_folds, len(views))
+    oof = np.zeros(Y.shape)
+    if n_folds >= 2:
+        # Scores for every training text from a model that did not see it: honest inputs for
+        # the thresholds. Features are refitted per fold, as they will be on new data.
+        folds = KFold(n_folds, shuffle=True, random_state=seed)
+        for train_idx, test_idx in folds.split(views):
+            space = FeatureSpace.create(clf.feature_spec)
+            X = space.fit_transform([views[i] for i in train_idx])
+            weights = fit_ensemble(X, Y[train_idx], clf.model_spec, seed, progress)
+            oof[test_idx] = ensemble_scores(space.transform([views[i] for i in test_idx]), weights)
+        thresholds = tune_thresholds(oof, Y, clf.micro_weight)
+    else:
+        thresholds = np.full(len(label_names), 0.5)
+
+    space = FeatureSpace.create(clf.feature_spec)
+    X = space.fit_transform(views)
+    weights = fit_ensemble(X, Y, clf.model_spec, seed, progress)
+    counts = {lab: int(Y[:, i].sum()) for lab, i in index.items()}
+    return label_names, space, weights, thresholds, counts
+
+
+def n_fits(clf: ThemeClassifier, n_labels: int, n_texts: int) -> int:
+    """How many binary fits fit_classifier will make (for a progress bar)."""
+    folds = min(clf.threshold_folds, n_texts)
+    rounds = (folds if folds >= 2 else 0) + 1
+    return rounds * n_labels * len(clf.model_spec)
