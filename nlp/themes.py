@@ -89,7 +89,7 @@ class ThemeRules:
 
 @Language.factory(
     "theme_rules",
-    assigns=[f"doc.spans.{SPANS_KEY}"],
+    assigns=["doc.spans"],
     requires=["token.lemma"],
     default_config={"spans_key": SPANS_KEY, "attr": "LEMMA"},
 )

@@ -15,6 +15,7 @@ import aiosqlite
 import pytest
 
 from storage.db import Database
+from tests.conftest import ROOT
 
 
 async def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:
@@ -27,7 +28,9 @@ async def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:
         rows = conn.execute("SELECT version, name FROM schema_migrations").fetchall()
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-    assert rows == [(1, "initial")]
+    files = sorted((ROOT / "storage" / "migrations").glob("*.sql"))
+    assert rows == [(int(f.name[:4]), f.stem[5:]) for f in files]
+    assert rows[0] == (1, "initial")
     assert {"citizens", "consents", "services", "feedback", "conversations", "updates"} <= tables
     assert mode == "wal"
 
@@ -108,6 +111,7 @@ def test_every_acknowledged_write_survives_sigkill(tmp_path: Path) -> None:
             break
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    assert len(acknowledged) == 30, "the writer died before acknowledging 30 writes"
     with sqlite3.connect(path) as conn:
         stored = {r[0] for r in conn.execute("SELECT slug FROM services")}
     assert {f"s{n}" for n in acknowledged} <= stored

@@ -1,0 +1,100 @@
+"""The nlp command line: train, evaluate and tag (wired into the bot as `python -m bot nlp`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from nlp.pipeline import Analysis
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nlp", description="Theme model: train, evaluate, tag.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def csv_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--csv", type=Path, required=True, help="CSV of labelled feedback")
+        p.add_argument("--text-column", default="text", help="column of the text (text)")
+        p.add_argument("--label-column", default="labels", help="column of the labels (labels)")
+        p.add_argument("--sep", default=";", help="separator between labels (;)")
+
+    train = sub.add_parser("train", help="train a pipeline on a CSV and save it")
+    csv_options(train)
+    train.add_argument("--out", type=Path, required=True, help="directory to save the model")
+    train.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    train.add_argument("--taxonomy", type=Path, help="taxonomy TOML (default: nlp/taxonomy.toml)")
+    train.add_argument(
+        "--map-to-taxonomy",
+        action="store_true",
+        help="map external (NHS) labels onto the taxonomy's themes before training",
+    )
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    evaluate = sub.add_parser("evaluate", help="print precision, recall and F1 as JSON")
+    csv_options(evaluate)
+    evaluate.add_argument("--model", type=Path, required=True, help="trained model directory")
+
+    tag = sub.add_parser("tag", help="print themes and kind of TEXT, or of each stdin line")
+    tag.add_argument("text", nargs="?", help="text to tag (default: each line of stdin)")
+    tag.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
+    return parser
+
+
+def tag_json(analysis: Analysis) -> dict[str, object]:
+    """The JSON form of an analysis, as `tag` prints it."""
+    data = asdict(analysis)
+    for theme in data["themes"]:
+        theme["score"] = round(theme["score"], 4)
+        theme["evidence"] = [
+            {"start": s, "end": e, "text": t} for s, e, t in theme["evidence"]
+        ]
+    data["kind_score"] = round(data["kind_score"], 4)
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one nlp subcommand; returns the exit status."""
+    args = _parser().parse_args(argv)
+    # Imported here so `--help` stays fast and spaCy loads only when needed.
+    from nlp import train as training
+    from nlp.pipeline import load
+
+    if args.command == "train":
+        examples = training.read_csv(args.csv, args.text_column, args.label_column, args.sep)
+        if args.map_to_taxonomy:
+            examples = training.map_labels(examples, args.taxonomy)
+        started = time.perf_counter()
+        nlp = training.train(
+            examples, args.out, taxonomy=args.taxonomy, seed=args.seed, progress=not args.quiet
+        )
+        labels = nlp.get_pipe("theme_classifier").labels
+        print(
+            training.to_json(
+                {
+                    "model": str(args.out),
+                    "n": len(examples),
+                    "labels": len(labels),
+                    "seconds": round(time.perf_counter() - started, 1),
+                }
+            )
+        )
+        return 0
+    if args.command == "evaluate":
+        examples = training.read_csv(args.csv, args.text_column, args.label_column, args.sep)
+        print(training.to_json(training.evaluate(args.model, examples)))
+        return 0
+    analyser = load(args.model)
+    if args.text is not None:
+        texts = [args.text]
+    else:
+        texts = [line.rstrip("\n") for line in sys.stdin]
+    for analysis in analyser.analyse(texts):
+        print(training.to_json(tag_json(analysis)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

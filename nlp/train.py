@@ -1,0 +1,193 @@
+"""Train and evaluate the theme pipeline on a CSV of labelled feedback."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacy.language import Language
+
+from nlp.classifier import ThemeClassifier, doc_views
+from nlp.kind import FeedbackKind
+from nlp.learn import n_fits
+from nlp.pipeline import build, load
+from nlp.taxonomy import load_taxonomy
+
+NHS_DATA = Path(__file__).parent / "data" / "nhs-fft-themes" / "train.csv"
+# Rated feedback teaches complaint against compliment: 1-2 of 5 is very/fairly positive in
+# the NHS data (1 = very positive), 4-5 negative; 3 (mixed) is left out.
+POSITIVE_SENTIMENT = {"1", "2"}
+NEGATIVE_SENTIMENT = {"4", "5"}
+
+
+@dataclass
+class Example:
+    """One labelled text; sentiment and kind are optional, for the kind classifier."""
+
+    text: str
+    labels: list[str]
+    sentiment: str = ""
+    kind: str = ""
+
+
+def read_csv(
+    path: Path | str, text_column: str = "text", label_column: str = "labels", sep: str = ";"
+) -> list[Example]:
+    """Read labelled texts from a CSV; labels are separated by sep, empty texts skipped."""
+    with Path(path).open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        missing = {text_column, label_column} - set(reader.fieldnames or [])
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        rows = []
+        for row in reader:
+            text = (row[text_column] or "").strip()
+            if not text:
+                continue
+            labels = [lab.strip() for lab in (row[label_column] or "").split(sep) if lab.strip()]
+            rows.append(
+                Example(
+                    text=text,
+                    labels=sorted(set(labels)),
+                    sentiment=(row.get("sentiment") or "").strip(),
+                    kind=(row.get("kind") or "").strip().lower(),
+                )
+            )
+    return rows
+
+
+def map_labels(examples: list[Example], taxonomy: Path | str | None) -> list[Example]:
+    """Replace external (NHS) labels by the taxonomy themes they map onto; drop the others."""
+    themes = load_taxonomy(taxonomy)
+    mapping: dict[str, set[str]] = {}
+    for theme in themes.values():
+        for label in theme.nhs_labels:
+            mapping.setdefault(label, set()).add(theme.id)
+    out = []
+    for ex in examples:
+        mapped = {t for lab in ex.labels for t in mapping.get(lab, {lab} & set(themes))}
+        out.append(Example(ex.text, sorted(mapped), ex.sentiment, ex.kind))
+    return out
+
+
+def polarity_examples(examples: list[Example]) -> tuple[list[str], list[bool]]:
+    """Texts labelled compliment (True) or complaint (False), from a kind or rating column."""
+    texts, positive = [], []
+    for ex in examples:
+        if ex.kind in ("compliment", "complaint"):
+            texts.append(ex.text)
+            positive.append(ex.kind == "compliment")
+        elif ex.sentiment in POSITIVE_SENTIMENT | NEGATIVE_SENTIMENT:
+            texts.append(ex.text)
+            positive.append(ex.sentiment in POSITIVE_SENTIMENT)
+    return texts, positive
+
+
+def train(
+    examples: list[Example],
+    out: Path | str | None = None,
+    *,
+    taxonomy: Path | str | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> Language:
+    """Build, fit and (when out is given) save the pipeline; returns it."""
+    from tqdm import tqdm
+
+    if not examples:
+        raise ValueError("no training texts")
+    nlp = build(taxonomy=taxonomy)
+    clf: ThemeClassifier = nlp.get_pipe("theme_classifier")
+    kind: FeedbackKind = nlp.get_pipe("feedback_kind")
+    # Features come from the components before the classifier (lemmas and rule hits).
+    with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
+        views = [doc_views(doc) for doc in nlp.pipe(ex.text for ex in examples)]
+    labels = [ex.labels for ex in examples]
+    n_labels = len({lab for labs in labels for lab in labs})
+    with tqdm(
+        total=n_fits(clf, n_labels, len(examples)),
+        desc="training themes",
+        unit="fit",
+        disable=not progress,
+    ) as bar:
+        clf.fit(views, labels, seed=seed, progress=bar.update)
+
+    # The kind model learns from ratings in this file, or from the shipped NHS data.
+    pol_texts, positive = polarity_examples(examples)
+    if len(set(positive)) < 2 or len(positive) < 50:
+        pol_texts, positive = polarity_examples(read_csv(NHS_DATA))
+    with nlp.select_pipes(enable=["lemmatizer"]):
+        pol_views = [doc_views(doc) for doc in nlp.pipe(pol_texts)]
+    kind.fit(pol_views, positive, seed=seed)
+
+    if out is not None:
+        out = Path(out)
+        nlp.meta["name"] = "yousaid_themes"
+        nlp.meta["description"] = "yousaid themes and kind of feedback"
+        nlp.meta["labels_trained"] = {"themes": clf.labels, "n_texts": len(examples)}
+        nlp.to_disk(out)
+    return nlp
+
+
+def predicted_labels(model: Path | str, texts: Iterable[str]) -> list[list[str]]:
+    """The theme ids the saved pipeline gives each text."""
+    analyser = load(Path(model))
+    return [[hit.id for hit in a.themes] for a in analyser.analyse(list(texts))]
+
+
+def scores(gold: list[list[str]], predicted: list[list[str]]) -> dict[str, Any]:
+    """Micro F1 (all labels), macro F1 (over labels present in gold) and per-label scores."""
+    present = sorted({lab for labs in gold for lab in labs})
+    every = sorted(set(present) | {lab for labs in predicted for lab in labs})
+    counts = {lab: [0, 0, 0] for lab in every}  # tp, fp, fn
+    for g, p in zip(gold, predicted, strict=True):
+        gs, ps = set(g), set(p)
+        for lab in gs & ps:
+            counts[lab][0] += 1
+        for lab in ps - gs:
+            counts[lab][1] += 1
+        for lab in gs - ps:
+            counts[lab][2] += 1
+    per_label = {}
+    for lab in every:
+        tp, fp, fn = counts[lab]
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+        per_label[lab] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": tp + fn,
+        }
+    tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
+    micro = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    macro = float(np.mean([per_label[lab]["f1"] for lab in present])) if present else 0.0
+    return {
+        "n": len(gold),
+        "micro_f1": round(micro, 4),
+        "macro_f1": round(macro, 4),
+        "micro_precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
+        "micro_recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+        "labels": per_label,
+    }
+
+
+def evaluate(model: Path | str, examples: list[Example]) -> dict[str, Any]:
+    """Score a saved pipeline on labelled texts (see scores)."""
+    started = time.perf_counter()
+    predicted = predicted_labels(model, [ex.text for ex in examples])
+    result = scores([ex.labels for ex in examples], predicted)
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def to_json(data: Any) -> str:
+    """One line of JSON, keeping non-ASCII text readable."""
+    return json.dumps(data, ensure_ascii=False)
