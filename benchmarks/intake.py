@@ -18,6 +18,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -32,9 +33,12 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.emulator import Call, Emulator, Person
+    from bot.emulator import Call, Emulator, Group, Person
 
 ROOT = Path(__file__).resolve().parent.parent
+if not __package__ and sys.path and Path(sys.path[0]).resolve() == ROOT / "benchmarks":
+    # Run as a file: import the project's packages, not this folder's modules (nlp.py).
+    sys.path[0] = str(ROOT)
 EXAMPLE = ROOT / "examples" / "riverside.toml"
 TOKEN = "4242424242:BENCH-token-not-real"
 BOT_USERNAME = "riverside_yousaid_bot"
@@ -46,6 +50,7 @@ BARE_REPLY = "Thank you."
 STEP_TIMEOUT = 120.0
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 60.0
+CARDS_TIMEOUT = 120.0
 PROFILE_INTERVAL = 0.005  # seconds of CPU time between stack samples
 
 STORIES = (
@@ -70,7 +75,9 @@ LATENCY_DEFINITION = (
     "the last Bot API call that answers it (bare bot: its sendMessage or "
     "answerCallbackQuery; full bot: sendMessage for a message, and both answerCallbackQuery "
     "and editMessageText for a button press), including the emulated latency on every call "
-    "(getUpdates too) and any time the update waits behind others. The load is a closed "
+    "(getUpdates too) and any time the update waits behind others; calls to other chats "
+    "(the full bot's cards to the moderators' chat) are not part of it but are counted in "
+    "api_calls_elsewhere and moderation_cards. The load is a closed "
     "loop (each citizen has one update outstanding), so with more citizens than concurrent "
     "updates most of it is queueing: about citizens / updates_per_s"
 )
@@ -222,7 +229,7 @@ class CallWatch(list["Call"]):
     def append(self, call: Call) -> None:
         """Record a finished call (the emulator does this) and settle what it answers."""
         super().append(call)
-        chat_id = self._chat_of(call)
+        chat_id = self.chat_of(call)
         expected = self._waiting.get(chat_id) if chat_id is not None else None
         if expected is None or expected.future.done():
             return
@@ -237,7 +244,8 @@ class CallWatch(list["Call"]):
         if not +expected.remaining:
             expected.future.set_result(time.monotonic())
 
-    def _chat_of(self, call: Call) -> int | None:
+    def chat_of(self, call: Call) -> int | None:
+        """The chat a call was about (a press's chat for answerCallbackQuery), if any."""
         chat = call.params.get("chat_id")
         if chat is None:
             query = call.params.get("callback_query_id")
@@ -265,7 +273,7 @@ class BotProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.stderr_path = workdir / f"{kind}.stderr"
 
-    def start(self, labels: list[str]) -> None:
+    def start(self, labels: list[str], config: Path) -> None:
         """Start the process (it connects and starts polling on its own)."""
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -274,7 +282,7 @@ class BotProcess:
         if self.kind == "full":
             env.update(
                 DATABASE_URL=f"sqlite:///{self.workdir / 'bench.db'}",
-                YOUSAID_CONFIG=str(EXAMPLE),
+                YOUSAID_CONFIG=str(config),
                 YOUSAID_CONCURRENT_UPDATES=str(self.concurrency),
                 YOUSAID_MAX_MESSAGES_PER_SECOND="0",
                 YOUSAID_POLL_TIMEOUT="30",
@@ -285,10 +293,10 @@ class BotProcess:
             env.update(
                 BENCH_CONCURRENT_UPDATES=str(self.concurrency), BENCH_LABELS=json.dumps(labels)
             )
-            target = [str(Path(__file__).resolve()), "--bare-bot"]
+            target = ["-m", "benchmarks.intake", "--bare-bot"]
         prefix = []
         if self.profile is not None:
-            prefix = [str(Path(__file__).resolve()), "--sampled", str(self.profile)]
+            prefix = ["-m", "benchmarks.intake", "--sampled", str(self.profile)]
         with self.stderr_path.open("wb") as stderr:
             self.proc = subprocess.Popen(
                 [sys.executable, *prefix, *target],
@@ -374,6 +382,25 @@ def button_labels(service_names: list[str]) -> list[str]:
     return list(dict.fromkeys(labels))
 
 
+def deployment_file(workdir: Path, moderators_chat: int) -> Path:
+    """The example deployment, its moderators' chat in the emulator and no admins.
+
+    (The example's admin id is the first id the emulator gives a person.)
+    """
+    from bot.config import load_deployment
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for key, value in (("moderators_chat", str(moderators_chat)), ("admins", "[]")):
+        text, found = re.subn(rf"(?m)^{key}\s*=.*$", f"{key} = {value}", text)
+        if not found:
+            text = f"{key} = {value}\n{text}"
+    path = workdir / "deployment.toml"
+    path.write_text(text, encoding="utf-8")
+    deployment = load_deployment(path)
+    assert deployment.moderators_chat == moderators_chat and not deployment.admins
+    return path
+
+
 async def converse(
     person: Person, actions: list[Action], watch: CallWatch, replies: dict[str, tuple[str, ...]]
 ) -> list[tuple[float, float]]:
@@ -407,12 +434,14 @@ class Window:
 
     spans: list[tuple[float, float]]
     calls: list[Call]
+    to_citizens: list[bool]  # per call: whether it answers a measured citizen
     expected: Counter[str]
     bot_cpu: float
     own_cpu: float
     all_cpu: float
-    peak_rss_mb: float
+    peak_rss_mb: float = 0.0
     exit_code: int = 0
+    moderation: dict[str, Any] | None = None
 
 
 async def measure(
@@ -436,8 +465,11 @@ async def measure(
     if options.profile is not None:
         profile = options.profile / f"{workdir.name}.folded"
     async with emu:
+        # The moderators' chat exists, so the full bot's cards to it are delivered.
+        moderators = emu.group("Riverside moderators", supergroup=True)
+        config = deployment_file(workdir, moderators.id)
         bot = BotProcess(kind, emu.api_url, workdir, options.concurrency, profile)
-        bot.start(button_labels(service_names))
+        bot.start(button_labels(service_names), config)
         try:
             await bot.ready(emu)
             await asyncio.gather(
@@ -455,14 +487,15 @@ async def measure(
             spans = await asyncio.gather(
                 *(converse(p, s, watch, replies) for p, s in zip(people, scripts, strict=True))
             )
+            citizen_ids = {p.id for p in people}
             window = Window(
                 spans=[span for citizen in spans for span in citizen],
                 calls=list(watch[first_call:]),
+                to_citizens=[watch.chat_of(c) in citizen_ids for c in watch[first_call:]],
                 expected=Counter(m for s in scripts for a in s for m in replies[a.kind]),
                 bot_cpu=bot.cpu_seconds() - cpu[0],
                 own_cpu=time.process_time() - cpu[1],
                 all_cpu=busy_cpu_seconds() - cpu[2],
-                peak_rss_mb=bot.peak_rss_mb(),
             )
             if kind == "full":
                 unsaved = [
@@ -472,6 +505,11 @@ async def measure(
                     raise RuntimeError(
                         f"{len(unsaved)} citizens were not told their item was saved"
                     )
+                last_reply = max(done for _, done in window.spans)
+                wanted = options.warmup + options.citizens
+                window.moderation = await card_backlog(emu, moderators, wanted, last_reply)
+                window.moderation["bot_cpu_s_until_then"] = round(bot.cpu_seconds() - cpu[0], 2)
+            window.peak_rss_mb = bot.peak_rss_mb()
         finally:
             exit_code = await bot.stop()
     window.exit_code = exit_code
@@ -487,6 +525,25 @@ async def measure(
     return result
 
 
+async def card_backlog(
+    emu: Emulator, moderators: Group, wanted: int, last_reply: float
+) -> dict[str, Any]:
+    """Wait for the full bot's moderation card of every saved item; say when they were all in."""
+    posted_by_last_reply = len(moderators.messages)
+    deadline = time.monotonic() + CARDS_TIMEOUT
+    while len(moderators.messages) < wanted and time.monotonic() < deadline:
+        await emu.changed(min(1.0, deadline - time.monotonic()))
+    posted = len(moderators.messages)
+    return {
+        "cards_expected": wanted,
+        "cards_posted_by_last_reply": posted_by_last_reply,
+        "cards_posted": posted,
+        "all_posted_s_after_last_reply": (
+            round(time.monotonic() - last_reply, 2) if posted >= wanted else None
+        ),
+    }
+
+
 def figures(window: Window) -> dict[str, Any]:
     """Throughput, latency and costs of one measurement."""
     failed = [c for c in window.calls if not c.ok]
@@ -497,8 +554,10 @@ def figures(window: Window) -> dict[str, Any]:
     updates = len(window.spans)
     wall = max(done for _, done in window.spans) - min(acted for acted, _ in window.spans)
     latencies = [(done - acted) * 1000 for acted, done in window.spans]
-    methods = Counter(c.method for c in window.calls)
-    get_updates = methods.pop("getUpdates", 0)
+    pairs = list(zip(window.calls, window.to_citizens, strict=True))
+    methods = Counter(c.method for c, mine in pairs if mine)
+    elsewhere = Counter(c.method for c, mine in pairs if not mine)
+    get_updates = elsewhere.pop("getUpdates", 0)
     result: dict[str, Any] = {
         "updates": updates,
         "wall_s": round(wall, 2),
@@ -507,6 +566,7 @@ def figures(window: Window) -> dict[str, Any]:
         "p99_ms": round(percentile(latencies, 99), 1),
         "max_ms": round(max(latencies), 1),
         "api_calls": dict(sorted(methods.items())),
+        "api_calls_elsewhere": dict(sorted(elsewhere.items())),
         "get_updates_calls": get_updates,
         "bot_cpu_s": round(window.bot_cpu, 2),
         "bot_cpu_ms_per_update": round(window.bot_cpu * 1000 / updates, 2),
@@ -520,6 +580,8 @@ def figures(window: Window) -> dict[str, Any]:
         "peak_rss_mb": round(window.peak_rss_mb, 1),
         "exit_code": window.exit_code,
     }
+    if window.moderation is not None:
+        result["moderation_cards"] = window.moderation
     if methods != window.expected:
         result["extra_calls"] = dict(methods - window.expected)
         result["missing_calls"] = dict(window.expected - methods)
@@ -604,6 +666,8 @@ async def benchmark(options: argparse.Namespace) -> dict[str, Any]:
             ratio = run["full"]["updates_per_s"] / run["bare"]["updates_per_s"]
             run["ratio"] = round(ratio, 3)
             run["met"] = ratio >= GOAL_RATIO
+            bare_cpu, full_cpu = (run[k]["bot_cpu_ms_per_update"] for k in ("bare", "full"))
+            run["cpu_cost_ratio"] = round(bare_cpu / full_cpu, 3)
             runs.append(run)
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -632,7 +696,9 @@ async def benchmark(options: argparse.Namespace) -> dict[str, Any]:
         ),
         "full_bot": (
             "python -m bot run (ChatOrderedProcessor, updates saved before they are confirmed, "
-            "SQLite in WAL with synchronous=FULL) with examples/riverside.toml"
+            "SQLite in WAL with synchronous=FULL, saved items tagged and carded for the "
+            "moderators) with examples/riverside.toml, its moderators_chat a supergroup in the "
+            "emulator and no admins"
         ),
         "processes": "each bot in its own process; the emulator and the citizens in this one",
         "database_filesystem": database_fs,
@@ -640,6 +706,11 @@ async def benchmark(options: argparse.Namespace) -> dict[str, Any]:
         "latency_definition": LATENCY_DEFINITION,
         "throughput_definition": THROUGHPUT_DEFINITION,
         "ratio_definition": "full updates_per_s / bare updates_per_s (medians over repeats)",
+        "cpu_cost_ratio_definition": (
+            "bare bot_cpu_ms_per_update / full bot_cpu_ms_per_update: the ratio to expect when "
+            "both bots are CPU-bound on equal cores; less disturbed by other load on the "
+            "machine than the throughput ratio"
+        ),
         "profiled": options.profile is not None,
         "runs": runs,
         "goal_ratio": GOAL_RATIO,

@@ -8,13 +8,17 @@ import logging
 import signal
 from datetime import timedelta
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 import handlers
 from bot.config import Deployment, Settings
 from bot.intake import Clock, Intake, sync_services
+from bot.moderation import Moderation
 from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
+from bot.roles import Roles
+from bot.tagging import Tagger, load_tagger
 from handlers import texts
 from storage.db import Database, utcnow
 from storage.services import ServiceRow
@@ -23,6 +27,10 @@ log = logging.getLogger(__name__)
 
 # How often the job looks for conversations that went quiet.
 IDLE_CHECK_SECONDS = 60
+# How often items missed by the immediate path (a crash, say) are tagged and carded.
+SWEEP_SECONDS = 30
+# How often the moderation queue's age is checked.
+REMIND_CHECK_SECONDS = 300
 
 
 def file_url(api_url: str) -> str:
@@ -31,6 +39,23 @@ def file_url(api_url: str) -> str:
     if base.endswith("/bot"):
         return base[: -len("bot")] + "file/bot"
     return base + "/file/bot"
+
+
+async def publish_commands(bot: Bot, deployment: Deployment) -> None:
+    """Register each scope's commands, so the menu shows each person what they can do."""
+    citizen = [BotCommand(name, text) for name, text in texts.COMMANDS]
+    await bot.set_my_commands(citizen, scope=BotCommandScopeAllPrivateChats())
+    admin = citizen + [BotCommand(name, text) for name, text in texts.ADMIN_COMMANDS]
+    scoped = [(admin_id, admin) for admin_id in deployment.admins]
+    if deployment.moderators_chat is not None:
+        moderators = [BotCommand(name, text) for name, text in texts.MODERATOR_COMMANDS]
+        scoped.append((deployment.moderators_chat, moderators))
+    for chat_id, commands in scoped:
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+        except (BadRequest, Forbidden) as exc:
+            # Telegram knows a chat only once the person has opened it with the bot.
+            log.info("commands for chat %s not set yet: %s", chat_id, exc.message)
 
 
 class YousaidBot:
@@ -42,12 +67,17 @@ class YousaidBot:
         deployment: Deployment,
         token: str,
         clock: Clock = utcnow,
+        tagger: Tagger | None = None,
     ) -> None:
         self.settings = settings
         self.deployment = deployment
         self.clock = clock
         self.db = Database(settings.database_path)
         self.intake = Intake(self.db, clock)
+        self.roles = Roles(self.db, deployment, clock)
+        # The theme model is loaded once, here, at start.
+        self.tagger = tagger or load_tagger()
+        self.moderation = Moderation(self.db, deployment, clock, self.tagger)
         self.marks = HandledMarks(self.db, clock)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
         self.application: Application = (  # type: ignore[type-arg]
@@ -66,8 +96,12 @@ class YousaidBot:
             )
             .build()
         )
-        self.citizen = handlers.register(
-            self.application, self.intake, timedelta(seconds=settings.conversation_timeout)
+        self.handlers = handlers.register(
+            self.application,
+            self.intake,
+            self.roles,
+            self.moderation,
+            timedelta(seconds=settings.conversation_timeout),
         )
         self.poller = Poller(
             self.application.bot,
@@ -89,18 +123,24 @@ class YousaidBot:
             ],
         )
         await self.application.initialize()
-        await self.application.bot.set_my_commands(
-            [BotCommand(name, description) for name, description in texts.COMMANDS],
-            scope=BotCommandScopeAllPrivateChats(),
-        )
+        await publish_commands(self.application.bot, self.deployment)
         await self.application.start()
         job_queue = self.application.job_queue
         assert job_queue is not None, "install python-telegram-bot[job-queue]"
         job_queue.run_repeating(
-            self.citizen.expire_idle,
+            self.handlers.citizen.expire_idle,
             interval=IDLE_CHECK_SECONDS,
             first=IDLE_CHECK_SECONDS,
             name="expire-idle-conversations",
+        )
+        job_queue.run_repeating(
+            self.handlers.moderator.sweep, interval=SWEEP_SECONDS, first=1, name="moderation-sweep"
+        )
+        job_queue.run_repeating(
+            self.handlers.moderator.remind,
+            interval=REMIND_CHECK_SECONDS,
+            first=REMIND_CHECK_SECONDS,
+            name="moderation-reminder",
         )
         await self.poller.recover()
         self._poll_task = asyncio.create_task(self.poller.run(), name="poller")

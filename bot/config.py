@@ -149,12 +149,24 @@ class Service(_Strict):
     provider: str
 
 
+class Moderation(_Strict):
+    """How moderation runs: reminders, invitations, the optional auto-approve rule."""
+
+    # Remind the moderators' chat when the oldest waiting item is older than this.
+    remind_after_minutes: int = Field(default=120, ge=1)
+    # How long an invitation link works.
+    invite_hours: int = Field(default=72, ge=1, le=24 * 30)
+    # Publish compliments in which redaction found nothing, without waiting for a person.
+    auto_approve_compliments: bool = False
+
+
 class Deployment(_Strict):
     """The deployment file: who runs what, who moderates, who administers."""
 
     name: str = Field(min_length=1)
     moderators_chat: int | None = None
     admins: list[int] = Field(default_factory=list)
+    moderation: Moderation = Field(default_factory=Moderation)
     providers: list[Provider] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
 

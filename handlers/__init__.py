@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram.ext import (
@@ -13,28 +14,69 @@ from telegram.ext import (
 )
 
 from bot.intake import Intake
+from bot.moderation import Moderation
+from bot.roles import Roles
+from handlers.admin import AdminHandlers
 from handlers.citizen import CitizenHandlers
 from handlers.common import CommonHandlers, on_error
+from handlers.moderator import ModeratorHandlers
+
+
+@dataclass(frozen=True)
+class Handlers:
+    """The handler objects, for the jobs the app schedules."""
+
+    citizen: CitizenHandlers
+    moderator: ModeratorHandlers
+    admin: AdminHandlers
 
 
 def register(
     application: Application,  # type: ignore[type-arg]
     intake: Intake,
+    roles: Roles,
+    moderation: Moderation,
     conversation_timeout: timedelta,
-) -> CitizenHandlers:
-    """Add every handler to the application, in order; return the citizen handlers."""
-    citizen = CitizenHandlers(intake, conversation_timeout)
+) -> Handlers:
+    """Add every handler to the application, in order; return the handler objects."""
+    moderators_chat = roles.deployment.moderators_chat
+    moderator = ModeratorHandlers(moderation, roles, moderators_chat)
+    admin = AdminHandlers(roles)
+    citizen = CitizenHandlers(
+        intake, conversation_timeout, roles=roles, admin=admin, after_saved=moderator.sweep
+    )
     common = CommonHandlers(intake)
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
+    # With no moderators' chat configured, an empty Chat filter matches nothing.
+    mods = filters.Chat(moderators_chat) if moderators_chat is not None else filters.Chat()
+    in_mods = filters.UpdateType.MESSAGE & mods
 
+    # Private chat commands: everyone's, then staff's (each checks the role itself).
     application.add_handler(CommandHandler("start", citizen.start, filters=new))
     application.add_handler(CommandHandler("cancel", citizen.cancel, filters=new))
     application.add_handler(CommandHandler("mine", citizen.mine, filters=new))
     application.add_handler(CommandHandler("help", citizen.help, filters=new))
     application.add_handler(CommandHandler("privacy", citizen.privacy, filters=new))
-    # Last among buttons: it answers unknown or forged data too.
+    application.add_handler(CommandHandler("invite", admin.invite, filters=new))
+    application.add_handler(CommandHandler("roles", admin.list_roles, filters=new))
+    application.add_handler(CommandHandler("audit", admin.audit, filters=new))
+    application.add_handler(CommandHandler("queue", moderator.queue, filters=new | in_mods))
+
+    # The moderators' chat.
+    application.add_handler(CommandHandler("cancel", moderator.cancel, filters=in_mods))
+    application.add_handler(
+        MessageHandler(mods & filters.StatusUpdate.LEFT_CHAT_MEMBER, moderator.left)
+    )
+    application.add_handler(
+        MessageHandler(in_mods & filters.TEXT & ~filters.COMMAND, moderator.edit_reply)
+    )
+
+    # Buttons: cards, role lists, then the citizen's (last: it answers forged data too).
+    application.add_handler(CallbackQueryHandler(moderator.button, pattern=r"^m:"))
+    application.add_handler(CallbackQueryHandler(admin.button, pattern=r"^a:"))
     application.add_handler(CallbackQueryHandler(citizen.button))
+
     # Forwards and edits first: a forwarded or edited text is not new feedback.
     application.add_handler(
         MessageHandler(
@@ -45,4 +87,4 @@ def register(
     application.add_handler(MessageHandler(new & filters.COMMAND, citizen.unknown_command))
     application.add_handler(MessageHandler(new & ~filters.TEXT, common.unsupported))
     application.add_error_handler(on_error)
-    return citizen
+    return Handlers(citizen, moderator, admin)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -12,8 +14,12 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.intake import CONSENT_VERSION, Intake, Show, Step
+from bot.roles import INVITE_PREFIX, Roles
 from handlers import texts
 from handlers.texts import esc
+
+if TYPE_CHECKING:
+    from handlers.admin import AdminHandlers
 
 log = logging.getLogger(__name__)
 
@@ -157,15 +163,34 @@ async def send(message: Message, step: Step) -> None:
 class CitizenHandlers:
     """Callbacks for the citizen's private chat, bound to one intake core."""
 
-    def __init__(self, intake: Intake, conversation_timeout: timedelta) -> None:
+    def __init__(
+        self,
+        intake: Intake,
+        conversation_timeout: timedelta,
+        *,
+        roles: Roles,
+        admin: AdminHandlers,
+        after_saved: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+    ) -> None:
         self.intake = intake
         self.conversation_timeout = conversation_timeout
+        self.roles = roles
+        self.admin = admin
+        # Runs after an item is saved: tags it and puts it before the moderators.
+        self.after_saved = after_saved
+
+    def _saved(self, step: Step, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if step.reference is not None:
+            context.application.create_task(self.after_saved(context))
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, maybe with a deep link `s_<slug>`."""
         message, user = update.effective_message, update.effective_user
         assert message and user
         payload = context.args[0] if context.args else ""
+        if payload.startswith(INVITE_PREFIX):
+            await self.admin.accept(update, context, payload.removeprefix(INVITE_PREFIX))
+            return
         await send(message, await self.intake.start(update.update_id, user.id, payload))
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -187,9 +212,16 @@ class CitizenHandlers:
         await send(message, await self.intake.mine(user.id))
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/help."""
-        assert update.effective_message
-        await update.effective_message.reply_text(texts.HELP, parse_mode=ParseMode.HTML)
+        """/help: what this person can do, their staff roles included."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        who = await self.roles.who(user.id)
+        text = texts.HELP
+        if who.admin:
+            text += texts.STAFF_HELP["admin"]
+        if who.moderates:
+            text += texts.STAFF_HELP["moderator"]
+        await message.reply_text(text, parse_mode=ParseMode.HTML)
 
     async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/privacy: what is kept and who sees it."""
@@ -223,6 +255,7 @@ class CitizenHandlers:
             query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML),
             return_exceptions=True,
         )
+        self._saved(step, context)
         edit = results[1]
         if isinstance(edit, BadRequest) and "not modified" in edit.message:
             return
@@ -261,6 +294,7 @@ class CitizenHandlers:
     async def expire_idle(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: close conversations that went quiet, saying so (and saving any words)."""
         for telegram_id, step in await self.intake.expire_idle(self.conversation_timeout):
+            self._saved(step, context)
             text, markup = render(step)
             try:
                 await context.bot.send_message(

@@ -149,6 +149,16 @@ GROUP_ONLY_PRIVATE = "Please talk to me in a private chat, so what you say stays
 
 ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."
 
+ADMIN_COMMANDS = (
+    ("invite", "Invite a moderator or provider"),
+    ("roles", "Who has which role"),
+    ("audit", "The audit log"),
+    ("queue", "Items waiting for a moderator"),
+)
+MODERATOR_COMMANDS = (
+    ("queue", "Items waiting, oldest first"),
+    ("cancel", "Stop editing an item"),
+)
 COMMANDS = (
     ("start", "Tell us about a service"),
     ("mine", "What you've told us"),
@@ -156,3 +166,130 @@ COMMANDS = (
     ("privacy", "What we keep and who sees it"),
     ("help", "How this works"),
 )
+
+# ── Staff: roles and invitations ────────────────────────────────────────────────────────
+NOT_ALLOWED = "Sorry, that isn't something I can do for you."
+NOT_ALLOWED_BUTTON = "Only moderators can do that."
+INVITE_USAGE = (
+    "Usage: /invite moderator, or /invite provider <provider id>.\nProviders: {providers}"
+)
+INVITE_NO_PROVIDER = "There is no provider with the id “{provider}”. Providers: {providers}"
+INVITE_MADE = (
+    "Here is a one-time invitation to become {role}. Send it only to that person; it works "
+    "once, until {expires} (UTC):\n\n{link}"
+)
+ROLE_NAMES = {"moderator": "a moderator", "provider": "a provider for {provider}"}
+INVITE_ACCEPTED = "Welcome! You are now {role}. Send /help to see what you can do."
+INVITE_ALREADY = "You already have this role: you are {role}."
+INVITE_PROBLEMS = {
+    "unknown": "That invitation link doesn't work. Please ask an admin for a new one.",
+    "used": "That invitation has already been used. Please ask an admin for a new one.",
+    "expired": "That invitation has expired. Please ask an admin for a new one.",
+}
+ROLES_HEADER = "<b>Who has which role</b>"
+ROLES_EMPTY = "Nobody has a role yet. Invite people with /invite."
+ROLES_ADMINS = "Admins (from the deployment file): {ids}"
+ROLE_LINE = "• {name} ({telegram_id}): {role} since {since}"
+REVOKE_BUTTON = "Revoke {name}"
+REVOKED = "Revoked: {name} is no longer {role}."
+REVOKE_GONE = "That role had already ended."
+AUDIT_HEADER = "<b>Latest actions</b> (newest first). /audit export for all of it as a file."
+AUDIT_EMPTY = "Nothing in the audit log yet."
+AUDIT_LINE = "{at} · {who} · {action} · {subject}"
+AUDIT_FILE = "The whole audit log."
+STAFF_HELP = {
+    "admin": (
+        "\n\n<b>Admin</b>\n/invite moderator, /invite provider &lt;id&gt; one-time invitations\n"
+        "/roles who has which role, and revoking\n/audit the audit log (/audit export)"
+    ),
+    "moderator": "\n\n<b>Moderator</b>\n/queue items waiting, oldest first",
+}
+
+# ── Moderation ─────────────────────────────────────────────────────────────────────────
+CARD_HEAD = "<b>#{item}</b> · {service}{rating} · {kind}"
+CARD_RATING = " · {rating}/5"
+CARD_THEMES = "Themes: {themes}"
+CARD_NO_THEMES = "Themes: none found"
+CARD_REDACTED = "🔒 Removed: {kinds}"
+CARD_EDITED = "✏️ Edited by a moderator"
+CARD_STATUS = {
+    "pending": "⏳ Waiting for a moderator",
+    "approved": "✅ Published by {who} at {at}",
+    "rejected": "✖️ Not published ({reason}), by {who} at {at}",
+}
+CARD_AUTO = "the auto-approve rule"
+CARD_SOMEONE = "a moderator"
+APPROVE = "✅ Approve"
+EDIT = "✏️ Edit"
+THEMES = "🏷 Themes"
+REJECT = "✖️ Reject…"
+ORIGINAL = "👁 Original"
+BACK = "‹ Back"
+REASONS = {
+    "abusive": "Abusive",
+    "personal": "Personal details",
+    "off_topic": "Not about a service",
+    "duplicate": "Duplicate",
+    "other": "Other",
+}
+KINDS = {
+    "complaint": "complaint",
+    "compliment": "compliment",
+    "suggestion": "suggestion",
+    "question": "question",
+}
+REDACTION_KINDS = {
+    "name": "a name",
+    "phone": "a phone number",
+    "email": "an email address",
+    "postcode": "a postcode",
+    "address": "an address",
+    "nhs": "an NHS number",
+    "nhs_number": "an NHS number",
+    "ni": "a National Insurance number",
+    "ni_number": "a National Insurance number",
+    "card": "a card number",
+    "card_number": "a card number",
+    "url": "a link",
+    "handle": "a username",
+}
+MOD_PROBLEMS = {
+    "not_allowed": "Only moderators can do that.",
+    "no_such_item": "That item no longer exists.",
+    "stale": "This card changed meanwhile; here it is as it is now.",
+    "already_decided": "Someone got there first: this item was already decided.",
+    "empty_text": "The corrected text can't be empty. Send it again, or /cancel.",
+    "too_long": "That's longer than 4,096 characters. Send a shorter text, or /cancel.",
+    "no_edit": "",
+}
+EDIT_PROMPT = (
+    "{mention}, reply to this message with the corrected text of <b>#{item}</b>. "
+    "Send /cancel to keep it as it is."
+)
+EDIT_DONE = "Text of #{item} updated."
+EDIT_CANCELLED = "Edit cancelled; #{item} is unchanged."
+ORIGINAL_SENT = "I've sent you the original in our private chat."
+ORIGINAL_PRIVATE = "Original text of <b>#{item}</b> (for moderators only):\n\n{text}"
+ORIGINAL_START_FIRST = "Open a private chat with me (send /start) so I can show you originals."
+QUEUE_EMPTY = "Nothing is waiting. 🎉"
+QUEUE_HEAD = "<b>{count} waiting</b>, oldest first:"
+QUEUE_LINE = "• #{item} · {service} · waiting {age}"
+REMINDER = "⏰ {count} waiting; the oldest (#{item}) for {age}. /queue"
+
+# ── Telling the author ────────────────────────────────────────────────────────────────
+AUTHOR_PUBLISHED = (
+    "📣 Your feedback <b>#{item}</b> about {service} has been checked and passed on to the service."
+)
+AUTHOR_PUBLISHED_REDACTED = " To protect privacy we removed {kinds} first."
+AUTHOR_PUBLISHED_EDITED = " A moderator tidied the wording slightly first."
+AUTHOR_REJECTED = (
+    "Your feedback <b>#{item}</b> about {service} was read by a moderator but not passed "
+    "on, because {reason}. If you think that's wrong, send /start and tell us again."
+)
+AUTHOR_REASONS = {
+    "abusive": "it contained abusive language",
+    "personal": "it was mostly about someone's personal details",
+    "off_topic": "it wasn't about a service we cover",
+    "duplicate": "it repeats something already passed on",
+    "other": "it couldn't be passed on as it was",
+}

@@ -27,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out)
         shutil.move(str(Path(tmp) / "model"), out)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    print(to_json({"model": str(out), "bytes": size, "seconds": round(time.perf_counter() - started, 1)}))
+    print(
+        to_json(
+            {"model": str(out), "bytes": size, "seconds": round(time.perf_counter() - started, 1)}
+        )
+    )
     return 0
 
 

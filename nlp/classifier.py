@@ -193,6 +193,4 @@ def make_theme_classifier(
     batch_size: int,
 ) -> ThemeClassifier:
     """The theme classifier; untrained until nlp.train fits it."""
-    return ThemeClassifier(
-        nlp, name, features, models, threshold_folds, micro_weight, batch_size
-    )
+    return ThemeClassifier(nlp, name, features, models, threshold_folds, micro_weight, batch_size)

@@ -48,9 +48,7 @@ def tag_json(analysis: Analysis) -> dict[str, object]:
     data = asdict(analysis)
     for theme in data["themes"]:
         theme["score"] = round(theme["score"], 4)
-        theme["evidence"] = [
-            {"start": s, "end": e, "text": t} for s, e, t in theme["evidence"]
-        ]
+        theme["evidence"] = [{"start": s, "end": e, "text": t} for s, e, t in theme["evidence"]]
     data["kind_score"] = round(data["kind_score"], 4)
     return data
 

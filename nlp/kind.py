@@ -140,7 +140,9 @@ class FeedbackKind:
         out = {"suggestion": 0.0, "question": 0.0}
         if suggestion:
             out["suggestion"] = self.cues["suggestion"]["score"]
-        if question or (doc.text.rstrip().endswith("?") and "question" in self.cues):
+        # A question mark alone makes a question, unless a suggestion cue says otherwise.
+        ends_with_mark = doc.text.rstrip().endswith("?") and not suggestion
+        if question or (ends_with_mark and "question" in self.cues):
             out["question"] = self.cues["question"]["score"]
         return out
 

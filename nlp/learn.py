@@ -88,7 +88,11 @@ def tune_thresholds(scores: np.ndarray, Y: np.ndarray, micro_weight: float) -> n
                 tpj = int((pred & yj).sum())
                 fpj = int(pred.sum()) - tpj
                 fnj = int(yj.sum()) - tpj
-                micro = 2 * (base_tp + tpj) / max(2 * (base_tp + tpj) + base_fp + fpj + base_fn + fnj, 1)
+                micro = (
+                    2
+                    * (base_tp + tpj)
+                    / max(2 * (base_tp + tpj) + base_fp + fpj + base_fn + fnj, 1)
+                )
                 macro = (other_sum + 2 * tpj / max(2 * tpj + fpj + fnj, 1)) / present.sum()
                 value = micro_weight * micro + (1 - micro_weight) * macro
                 # Ties go to the threshold nearest 0.5: no evidence, no change.

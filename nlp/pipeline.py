@@ -125,7 +125,9 @@ class Analyser:
                 source: Literal["rule", "model", "both"] = "both" if rule_hit else "model"
                 hits.append(ThemeHit(label, self.taxonomy[label].label, score, source, evidence))
             elif rule_hit and label in self.rule_only:
-                hits.append(ThemeHit(label, self.taxonomy[label].label, RULE_SCORE, "rule", evidence))
+                hits.append(
+                    ThemeHit(label, self.taxonomy[label].label, RULE_SCORE, "rule", evidence)
+                )
         for theme_id, evidence in spans.items():
             if theme_id in self.rule_only and theme_id not in self.model_labels:
                 hits.append(

@@ -88,3 +88,244 @@ async def all_items(conn: aiosqlite.Connection) -> list[FeedbackItem]:
     """Every item, oldest first (for the demo's account and exports)."""
     async with conn.execute(f"{_SELECT} ORDER BY f.id") as cursor:
         return [_item(row) for row in await cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class Moderated:
+    """An item as moderators see it: everything but who wrote it."""
+
+    id: int
+    version: int
+    service_slug: str
+    service_name: str
+    provider_id: str
+    text: str
+    rating: int | None
+    status: str
+    kind: str | None
+    redacted_text: str | None
+    redactions: str | None
+    edited_text: str | None
+    published_text: str | None
+    reject_reason: str | None
+    moderated_by: int | None
+    moderated_at: str | None
+    card_chat_id: int | None
+    card_message_id: int | None
+    created_at: str
+    tagged_at: str | None
+
+    @property
+    def working_text(self) -> str:
+        """What would be published now: the moderator's edit, else the redacted text."""
+        return self.edited_text or self.redacted_text or self.text
+
+
+@dataclass(frozen=True)
+class ItemTheme:
+    """One theme of an item."""
+
+    theme_id: str
+    score: float
+    source: str
+    evidence: str | None
+    active: bool
+
+
+_MODERATED = (
+    "SELECT f.id, f.version, f.service_slug, s.name, s.provider_id, f.text, f.rating, f.status,"
+    " f.kind, f.redacted_text, f.redactions, f.edited_text, f.published_text, f.reject_reason,"
+    " f.moderated_by, f.moderated_at, f.card_chat_id, f.card_message_id, f.created_at,"
+    " f.tagged_at FROM feedback f JOIN services s ON s.slug = f.service_slug"
+)
+
+
+async def moderated(conn: aiosqlite.Connection, item_id: int) -> Moderated | None:
+    """One item with its moderation state."""
+    async with conn.execute(f"{_MODERATED} WHERE f.id = ?", (item_id,)) as cursor:
+        row = await cursor.fetchone()
+    return Moderated(*row) if row else None
+
+
+async def untagged(conn: aiosqlite.Connection, limit: int = 100) -> list[tuple[int, str]]:
+    """Items the language tools have not seen yet: (id, text), oldest first."""
+    async with conn.execute(
+        "SELECT id, text FROM feedback WHERE tagged_at IS NULL ORDER BY id LIMIT ?", (limit,)
+    ) as cursor:
+        return [(int(r[0]), str(r[1])) for r in await cursor.fetchall()]
+
+
+async def save_tagging(
+    conn: aiosqlite.Connection,
+    item_id: int,
+    *,
+    kind: str | None,
+    redacted_text: str,
+    redactions: str,
+    themes: list[tuple[str, float, str, str]],
+    now: datetime,
+) -> bool:
+    """Store what tagging found (once); False if the item was already tagged."""
+    cursor = await conn.execute(
+        "UPDATE feedback SET kind = ?, redacted_text = ?, redactions = ?, tagged_at = ?"
+        " WHERE id = ? AND tagged_at IS NULL",
+        (kind, redacted_text, redactions, stamp(now), item_id),
+    )
+    if cursor.rowcount == 0:
+        return False
+    await conn.executemany(
+        "INSERT INTO item_themes (feedback_id, theme_id, score, source, evidence)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (feedback_id, theme_id) DO NOTHING",
+        [
+            (item_id, theme_id, score, source, evidence)
+            for theme_id, score, source, evidence in themes
+        ],
+    )
+    return True
+
+
+async def themes_of(conn: aiosqlite.Connection, item_id: int) -> list[ItemTheme]:
+    """The themes of an item, active and removed, strongest first."""
+    async with conn.execute(
+        "SELECT theme_id, score, source, evidence, active FROM item_themes"
+        " WHERE feedback_id = ? ORDER BY active DESC, score DESC, theme_id",
+        (item_id,),
+    ) as cursor:
+        return [
+            ItemTheme(r[0], float(r[1]), r[2], r[3], bool(r[4])) for r in await cursor.fetchall()
+        ]
+
+
+async def set_theme(conn: aiosqlite.Connection, item_id: int, theme_id: str, active: bool) -> None:
+    """Turn a theme of an item on or off (a moderator's correction)."""
+    await conn.execute(
+        "INSERT INTO item_themes (feedback_id, theme_id, score, source, active)"
+        " VALUES (?, ?, 1.0, 'moderator', ?)"
+        " ON CONFLICT (feedback_id, theme_id) DO UPDATE SET active = excluded.active",
+        (item_id, theme_id, int(active)),
+    )
+
+
+async def bump(conn: aiosqlite.Connection, item_id: int, version: int) -> bool:
+    """Claim the item at this version for a change; False if it moved on meanwhile."""
+    cursor = await conn.execute(
+        "UPDATE feedback SET version = version + 1 WHERE id = ? AND version = ?",
+        (item_id, version),
+    )
+    return cursor.rowcount > 0
+
+
+async def decide(
+    conn: aiosqlite.Connection,
+    item_id: int,
+    *,
+    status: str,
+    published_text: str | None,
+    reject_reason: str | None,
+    moderator: int | None,
+    now: datetime,
+) -> None:
+    """Record the moderation decision on an item."""
+    when = stamp(now)
+    await conn.execute(
+        "UPDATE feedback SET status = ?, published_text = ?, reject_reason = ?,"
+        " moderated_by = ?, moderated_at = ?, updated_at = ? WHERE id = ?",
+        (status, published_text, reject_reason, moderator, when, when, item_id),
+    )
+
+
+async def set_edited_text(
+    conn: aiosqlite.Connection, item_id: int, text: str, now: datetime
+) -> None:
+    """Keep a moderator's corrected text."""
+    await conn.execute(
+        "UPDATE feedback SET edited_text = ?, updated_at = ? WHERE id = ?",
+        (text, stamp(now), item_id),
+    )
+
+
+async def uncarded(conn: aiosqlite.Connection, limit: int = 50) -> list[int]:
+    """Tagged items with no card in the moderators' chat yet, oldest first."""
+    async with conn.execute(
+        "SELECT id FROM feedback WHERE card_message_id IS NULL AND tagged_at IS NOT NULL"
+        " ORDER BY id LIMIT ?",
+        (limit,),
+    ) as cursor:
+        return [int(r[0]) for r in await cursor.fetchall()]
+
+
+async def set_card(conn: aiosqlite.Connection, item_id: int, chat_id: int, message_id: int) -> None:
+    """Remember where an item's card is."""
+    await conn.execute(
+        "UPDATE feedback SET card_chat_id = ?, card_message_id = ? WHERE id = ?",
+        (chat_id, message_id, item_id),
+    )
+
+
+async def untold(conn: aiosqlite.Connection, limit: int = 50) -> list[tuple[int, int]]:
+    """Decided items whose author has not been told: (item id, author's Telegram id)."""
+    async with conn.execute(
+        "SELECT f.id, c.telegram_id FROM feedback f JOIN citizens c ON c.id = f.citizen_id"
+        " WHERE f.status IN ('approved', 'rejected') AND f.author_told_at IS NULL"
+        " ORDER BY f.id LIMIT ?",
+        (limit,),
+    ) as cursor:
+        return [(int(r[0]), int(r[1])) for r in await cursor.fetchall()]
+
+
+async def mark_told(conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
+    """The author has been told the outcome (or cannot be)."""
+    await conn.execute("UPDATE feedback SET author_told_at = ? WHERE id = ?", (stamp(now), item_id))
+
+
+async def waiting(
+    conn: aiosqlite.Connection, limit: int = 5
+) -> tuple[int, list[tuple[int, str, str]]]:
+    """How many items wait for a moderator, and the oldest: (id, service name, created_at)."""
+    async with conn.execute("SELECT COUNT(*) FROM feedback WHERE status = 'pending'") as cursor:
+        row = await cursor.fetchone()
+    count = int(row[0]) if row else 0
+    async with conn.execute(
+        "SELECT f.id, s.name, f.created_at FROM feedback f JOIN services s"
+        " ON s.slug = f.service_slug WHERE f.status = 'pending' ORDER BY f.created_at, f.id"
+        " LIMIT ?",
+        (limit,),
+    ) as cursor:
+        oldest = [(int(r[0]), str(r[1]), str(r[2])) for r in await cursor.fetchall()]
+    return count, oldest
+
+
+async def set_pending_edit(
+    conn: aiosqlite.Connection,
+    moderator: int,
+    item_id: int,
+    version: int,
+    prompt_chat_id: int,
+    prompt_message_id: int,
+    now: datetime,
+) -> None:
+    """Remember that a moderator's next reply is the corrected text of an item."""
+    await conn.execute(
+        "INSERT INTO pending_edits"
+        " (moderator, feedback_id, version, prompt_chat_id, prompt_message_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (moderator) DO UPDATE SET"
+        " feedback_id = excluded.feedback_id, version = excluded.version,"
+        " prompt_chat_id = excluded.prompt_chat_id,"
+        " prompt_message_id = excluded.prompt_message_id, created_at = excluded.created_at",
+        (moderator, item_id, version, prompt_chat_id, prompt_message_id, stamp(now)),
+    )
+
+
+async def pending_edit(conn: aiosqlite.Connection, moderator: int) -> tuple[int, int] | None:
+    """The (item id, version) a moderator is editing, if any."""
+    async with conn.execute(
+        "SELECT feedback_id, version FROM pending_edits WHERE moderator = ?", (moderator,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+async def clear_pending_edit(conn: aiosqlite.Connection, moderator: int) -> bool:
+    """Forget a moderator's pending edit; True if there was one."""
+    cursor = await conn.execute("DELETE FROM pending_edits WHERE moderator = ?", (moderator,))
+    return cursor.rowcount > 0

@@ -157,6 +157,23 @@ class _Talker:
 
     _emu: Emulator
 
+    async def _wait_in(
+        self,
+        where: Chat,
+        predicate: Callable[[list[MessageView]], object],
+        timeout: float,  # noqa: ASYNC109 - the documented test API
+    ) -> list[MessageView]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            views = self._views(where)
+            if predicate(views):
+                return views
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"condition not met within {timeout}s; {self!r} sees {views}")
+            await self._emu.changed(remaining)
+
     def _views(self, chat: Chat, include_deleted: bool = False) -> list[MessageView]:
         return [
             MessageView(self._emu, chat, i)
@@ -511,19 +528,7 @@ class Person(_Talker):
         chat: Group | Chat | None = None,
     ) -> list[MessageView]:
         """Wait until predicate(messages in the chat) is true; return those messages."""
-        where = self._where(chat)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            views = self._views(where)
-            if predicate(views):
-                return views
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(
-                    f"condition not met within {timeout}s; {self.first_name} sees {views}"
-                )
-            await self._emu.changed(remaining)
+        return await self._wait_in(self._where(chat), predicate, timeout)
 
     def _nothing_new(self, chat: Chat, timeout: float) -> str:
         seen = self._views(chat, include_deleted=True)
@@ -573,10 +578,29 @@ class Group(_Talker):
         if person.id not in self.chat.member_ids:
             self.chat.member_ids.append(person.id)
 
+    def leave(self, person: Person) -> dict[str, Any]:
+        """`person` leaves the group; the bot gets the service message, as from Telegram."""
+        if person.id in self.chat.member_ids:
+            self.chat.member_ids.remove(person.id)
+        # Service messages reach bots even in privacy mode.
+        message = self._emu.store_message(
+            self.chat, dict(person.user), {"left_chat_member": dict(person.user)}
+        )
+        self._emu.inject({"message": copy.deepcopy(message)})
+        return message
+
     @property
     def messages(self) -> list[MessageView]:
         """What the bot sent in the group, in order, as it is now."""
         return self._views(self.chat)
+
+    async def wait_for(
+        self,
+        predicate: Callable[[list[MessageView]], object],
+        timeout: float = 5.0,  # noqa: ASYNC109 - the documented test API
+    ) -> list[MessageView]:
+        """Wait until predicate(the bot's messages in the group) is true; return them."""
+        return await self._wait_in(self.chat, predicate, timeout)
 
     @property
     def last(self) -> MessageView | None:

@@ -1,0 +1,427 @@
+"""Moderation: a person reads every item before any provider sees it.
+
+Each action names the version of the item it was taken on; the first action at a version
+wins, so two moderators pressing at once cannot both act, and a button on an out-of-date
+card does nothing. Every action is in the audit log with the item before and after.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import aiosqlite
+
+from bot.config import Deployment
+from bot.intake import Clock
+from bot.roles import Who
+from bot.tagging import Tagger, Tagging
+from storage import audit, feedback, staff
+from storage.db import Database, parse_stamp
+from storage.feedback import ItemTheme, Moderated
+
+log = logging.getLogger(__name__)
+
+
+class Reason(StrEnum):
+    """Why an item was not published."""
+
+    ABUSIVE = "abusive"
+    PERSONAL = "personal"
+    OFF_TOPIC = "off_topic"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class Problem(StrEnum):
+    """Why an action did nothing."""
+
+    NOT_ALLOWED = "not_allowed"
+    NO_SUCH_ITEM = "no_such_item"
+    STALE = "stale"
+    ALREADY_DECIDED = "already_decided"
+    EMPTY_TEXT = "empty_text"
+    TOO_LONG = "too_long"
+    NO_EDIT = "no_edit"
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a moderator's card shows about an item."""
+
+    item: Moderated
+    themes: tuple[ItemTheme, ...]
+    moderator_name: str = ""
+
+    @property
+    def redactions(self) -> list[dict[str, object]]:
+        """What redaction found, as stored."""
+        return list(json.loads(self.item.redactions)) if self.item.redactions else []
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a moderator's action: the card as it is now, or why nothing changed."""
+
+    card: Card | None
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True)
+class AuthorNote:
+    """What to tell an author about their item."""
+
+    item_id: int
+    telegram_id: int
+    service_name: str
+    status: str
+    reason: str | None
+    changed: bool
+    redacted_kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Queue:
+    """How many items wait, and the oldest of them."""
+
+    count: int
+    oldest: list[tuple[int, str, datetime]]
+
+
+MAX_TEXT = 4096
+
+
+class Moderation:
+    """The moderation core over one database."""
+
+    def __init__(self, db: Database, deployment: Deployment, clock: Clock, tagger: Tagger) -> None:
+        self.db = db
+        self.deployment = deployment
+        self.clock = clock
+        self.tagger = tagger
+
+    async def tag_new(self, limit: int = 100) -> list[int]:
+        """Tag items not tagged yet (and auto-approve what the rule allows); their ids."""
+        pending = await feedback.untagged(self.db.reader, limit)
+        if not pending:
+            return []
+        tagged = await self.tagger.tag([text for _, text in pending])
+        done = []
+        for (item_id, _), tagging in zip(pending, tagged, strict=True):
+
+            async def run(
+                conn: aiosqlite.Connection, i: int = item_id, t: Tagging = tagging
+            ) -> bool:
+                return await self._store(conn, i, t)
+
+            if await self.db.write(run):
+                done.append(item_id)
+        return done
+
+    async def _store(self, conn: aiosqlite.Connection, item_id: int, tagging: Tagging) -> bool:
+        now = self.clock()
+        stored = await feedback.save_tagging(
+            conn,
+            item_id,
+            kind=tagging.kind,
+            redacted_text=tagging.redacted_text,
+            redactions=json.dumps([r.__dict__ for r in tagging.redactions], ensure_ascii=False),
+            themes=[
+                (t.id, t.score, t.source, json.dumps(t.evidence, ensure_ascii=False))
+                for t in tagging.themes
+            ],
+            now=now,
+        )
+        if stored and self._auto_approves(tagging):
+            item = await feedback.moderated(conn, item_id)
+            assert item is not None
+            await feedback.bump(conn, item_id, item.version)
+            await feedback.decide(
+                conn,
+                item_id,
+                status="approved",
+                published_text=item.working_text,
+                reject_reason=None,
+                moderator=None,
+                now=now,
+            )
+            await audit.record(
+                conn,
+                actor=None,
+                actor_role="auto",
+                action="item.approved",
+                subject=f"item:{item_id}",
+                before={"status": "pending"},
+                after={"status": "approved", "rule": "compliment without redactions"},
+                now=now,
+            )
+        return stored
+
+    def _auto_approves(self, tagging: Tagging) -> bool:
+        return (
+            self.deployment.moderation.auto_approve_compliments
+            and tagging.kind == "compliment"
+            and not tagging.redactions
+        )
+
+    async def card(self, item_id: int, conn: aiosqlite.Connection | None = None) -> Card | None:
+        """The card of an item as it is now."""
+        conn = conn or self.db.reader
+        item = await feedback.moderated(conn, item_id)
+        if item is None:
+            return None
+        themes = tuple(await feedback.themes_of(conn, item_id))
+        name = ""
+        if item.moderated_by is not None:
+            name = await _staff_name(conn, item.moderated_by)
+        return Card(item, themes, name)
+
+    async def cards_to_post(self) -> list[Card]:
+        """Tagged items whose card is not in the moderators' chat yet."""
+        cards = []
+        for item_id in await feedback.uncarded(self.db.reader):
+            card = await self.card(item_id)
+            if card is not None:
+                cards.append(card)
+        return cards
+
+    async def card_posted(self, item_id: int, chat_id: int, message_id: int) -> None:
+        """Remember where an item's card was posted."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await feedback.set_card(conn, item_id, chat_id, message_id)
+
+        await self.db.write(run)
+
+    async def approve(self, who: Who, item_id: int, version: int) -> Outcome:
+        """Publish the item's working text (redacted, maybe edited)."""
+
+        async def change(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> dict[str, object]:
+            await feedback.decide(
+                conn,
+                item_id,
+                status="approved",
+                published_text=item.working_text,
+                reject_reason=None,
+                moderator=who.telegram_id,
+                now=now,
+            )
+            return {"status": "approved", "published_text": item.working_text}
+
+        return await self._act(who, item_id, version, "item.approved", change, pending_only=True)
+
+    async def reject(self, who: Who, item_id: int, version: int, reason: Reason) -> Outcome:
+        """Do not publish the item, for a reason the author will be told."""
+
+        async def change(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> dict[str, object]:
+            await feedback.decide(
+                conn,
+                item_id,
+                status="rejected",
+                published_text=None,
+                reject_reason=reason,
+                moderator=who.telegram_id,
+                now=now,
+            )
+            return {"status": "rejected", "reason": str(reason)}
+
+        return await self._act(who, item_id, version, "item.rejected", change, pending_only=True)
+
+    async def toggle_theme(self, who: Who, item_id: int, version: int, theme_id: str) -> Outcome:
+        """Add or remove a theme (a moderator's correction, kept for training)."""
+        if theme_id not in self.tagger.labels:
+            return Outcome(None, Problem.STALE)
+
+        async def change(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> dict[str, object]:
+            current = {t.theme_id: t.active for t in await feedback.themes_of(conn, item_id)}
+            active = not current.get(theme_id, False)
+            await feedback.set_theme(conn, item_id, theme_id, active)
+            return {"theme": theme_id, "active": active}
+
+        return await self._act(who, item_id, version, "item.themes", change, pending_only=False)
+
+    async def edit(self, who: Who, text: str) -> Outcome:
+        """The corrected text a moderator sent after pressing edit."""
+        text = text.strip()
+        pending = await feedback.pending_edit(self.db.reader, who.telegram_id)
+        if pending is None:
+            return Outcome(None, Problem.NO_EDIT)
+        item_id, _ = pending
+        current = await feedback.moderated(self.db.reader, item_id)
+        if current is None:
+            return Outcome(None, Problem.NO_SUCH_ITEM)
+        # A theme toggled meanwhile does not spoil the edit; a decision does (below).
+        version = current.version
+        if not text:
+            return Outcome(await self.card(item_id), Problem.EMPTY_TEXT)
+        if len(text) > MAX_TEXT:
+            return Outcome(await self.card(item_id), Problem.TOO_LONG)
+
+        async def change(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> dict[str, object]:
+            await feedback.set_edited_text(conn, item_id, text, now)
+            await feedback.clear_pending_edit(conn, who.telegram_id)
+            return {"edited_text": text}
+
+        return await self._act(who, item_id, version, "item.edited", change, pending_only=True)
+
+    async def begin_edit(
+        self, who: Who, item_id: int, version: int, prompt_chat_id: int, prompt_message_id: int
+    ) -> Problem | None:
+        """A moderator pressed edit: their next reply is the corrected text."""
+        if not who.moderates:
+            return Problem.NOT_ALLOWED
+
+        async def run(conn: aiosqlite.Connection) -> Problem | None:
+            item = await feedback.moderated(conn, item_id)
+            if item is None:
+                return Problem.NO_SUCH_ITEM
+            if item.version != version:
+                return Problem.STALE
+            if item.status != "pending":
+                return Problem.ALREADY_DECIDED
+            await feedback.set_pending_edit(
+                conn,
+                who.telegram_id,
+                item_id,
+                version,
+                prompt_chat_id,
+                prompt_message_id,
+                self.clock(),
+            )
+            return None
+
+        return await self.db.write(run)
+
+    async def cancel_edit(self, who: Who) -> bool:
+        """Forget a moderator's pending edit; True if there was one."""
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await feedback.clear_pending_edit(conn, who.telegram_id)
+
+        return await self.db.write(run)
+
+    async def editing(self, who: Who) -> int | None:
+        """The item a moderator is editing, if any."""
+        pending = await feedback.pending_edit(self.db.reader, who.telegram_id)
+        return pending[0] if pending else None
+
+    async def original(self, who: Who, item_id: int) -> str | Problem:
+        """The text as the citizen wrote it (moderators only); the viewing is audited."""
+        if not who.moderates:
+            return Problem.NOT_ALLOWED
+        item = await feedback.moderated(self.db.reader, item_id)
+        if item is None:
+            return Problem.NO_SUCH_ITEM
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await audit.record(
+                conn,
+                actor=who.telegram_id,
+                actor_role=who.label,
+                action="item.original_viewed",
+                subject=f"item:{item_id}",
+                now=self.clock(),
+            )
+
+        await self.db.write(run)
+        return item.text
+
+    async def queue(self) -> Queue:
+        """How many items wait, and the oldest."""
+        count, oldest = await feedback.waiting(self.db.reader)
+        return Queue(count, [(i, name, parse_stamp(at)) for i, name, at in oldest])
+
+    async def overdue(self) -> Queue | None:
+        """The queue, if its oldest item has waited longer than the deployment allows."""
+        queue = await self.queue()
+        limit = timedelta(minutes=self.deployment.moderation.remind_after_minutes)
+        if queue.oldest and self.clock() - queue.oldest[0][2] > limit:
+            return queue
+        return None
+
+    async def authors_to_tell(self) -> list[AuthorNote]:
+        """Decided items whose author has not been told yet."""
+        notes = []
+        for item_id, telegram_id in await feedback.untold(self.db.reader):
+            item = await feedback.moderated(self.db.reader, item_id)
+            if item is None:
+                continue
+            kinds = tuple(sorted({str(r["kind"]) for r in json.loads(item.redactions or "[]")}))
+            notes.append(
+                AuthorNote(
+                    item_id=item_id,
+                    telegram_id=telegram_id,
+                    service_name=item.service_name,
+                    status=item.status,
+                    reason=item.reject_reason,
+                    changed=(item.published_text or item.text) != item.text,
+                    redacted_kinds=kinds,
+                )
+            )
+        return notes
+
+    async def author_told(self, item_id: int) -> None:
+        """Note that the author has been told (or cannot be: they blocked the bot)."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await feedback.mark_told(conn, item_id, self.clock())
+
+        await self.db.write(run)
+
+    async def _act(
+        self,
+        who: Who,
+        item_id: int,
+        version: int,
+        action: str,
+        change: object,
+        pending_only: bool,
+    ) -> Outcome:
+        if not who.moderates:
+            return Outcome(None, Problem.NOT_ALLOWED)
+
+        async def run(conn: aiosqlite.Connection) -> Outcome:
+            now = self.clock()
+            item = await feedback.moderated(conn, item_id)
+            if item is None:
+                return Outcome(None, Problem.NO_SUCH_ITEM)
+            if pending_only and item.status != "pending":
+                return Outcome(await self.card(item_id, conn), Problem.ALREADY_DECIDED)
+            if not await feedback.bump(conn, item_id, version):
+                return Outcome(await self.card(item_id, conn), Problem.STALE)
+            before = {
+                "status": item.status,
+                "text": item.working_text,
+                "themes": [t.theme_id for t in await feedback.themes_of(conn, item_id) if t.active],
+            }
+            after = await change(conn, item, now)  # type: ignore[operator]
+            await audit.record(
+                conn,
+                actor=who.telegram_id,
+                actor_role=who.label,
+                action=action,
+                subject=f"item:{item_id}",
+                before=before,
+                after=after,
+                now=now,
+            )
+            return Outcome(await self.card(item_id, conn))
+
+        return await self.db.write(run)
+
+
+async def _staff_name(conn: aiosqlite.Connection, telegram_id: int) -> str:
+    held = await staff.active_roles(conn, telegram_id)
+    names = [r.display_name for r in held if r.display_name]
+    return names[0] if names else ""

@@ -1,0 +1,239 @@
+"""Who may do what: admins from the deployment file, staff roles granted by invitation."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+import aiosqlite
+
+from bot.config import Deployment
+from bot.intake import Clock
+from storage import audit, staff
+from storage.audit import Entry
+from storage.db import Database, stamp
+from storage.staff import Invitation, StaffRole
+
+log = logging.getLogger(__name__)
+
+INVITE_PREFIX = "inv_"
+
+
+class Role(StrEnum):
+    """The roles a person can hold."""
+
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    PROVIDER = "provider"
+
+
+@dataclass(frozen=True)
+class Who:
+    """A person and every role they hold right now."""
+
+    telegram_id: int
+    admin: bool = False
+    moderator: bool = False
+    providers: frozenset[str] = frozenset()
+
+    @property
+    def provider(self) -> bool:
+        """Whether they speak for at least one provider."""
+        return bool(self.providers)
+
+    @property
+    def label(self) -> str:
+        """Their strongest role, for the audit log."""
+        if self.admin:
+            return Role.ADMIN
+        if self.moderator:
+            return Role.MODERATOR
+        if self.providers:
+            return Role.PROVIDER
+        return "citizen"
+
+    @property
+    def moderates(self) -> bool:
+        """Whether they may act on items (moderators, and admins too)."""
+        return self.moderator or self.admin
+
+
+class InviteProblem(StrEnum):
+    """Why an invitation could not be used or made."""
+
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    NO_SUCH_PROVIDER = "no_such_provider"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """An invitation was used: the role now held."""
+
+    role: str
+    provider_id: str
+    already: bool = False
+
+
+class Roles:
+    """Role checks, invitations, revocations, and their audit trail."""
+
+    def __init__(self, db: Database, deployment: Deployment, clock: Clock) -> None:
+        self.db = db
+        self.deployment = deployment
+        self.clock = clock
+
+    async def who(self, telegram_id: int) -> Who:
+        """Everything this person may do, checked now (never trusted from a keyboard)."""
+        held = await staff.active_roles(self.db.reader, telegram_id)
+        return Who(
+            telegram_id=telegram_id,
+            admin=telegram_id in self.deployment.admins,
+            moderator=any(r.role == Role.MODERATOR for r in held),
+            providers=frozenset(r.provider_id for r in held if r.role == Role.PROVIDER),
+        )
+
+    async def invite(
+        self, admin: Who, role: Role, provider_id: str = ""
+    ) -> Invitation | InviteProblem:
+        """Make a one-time invitation (admins only; the caller has checked)."""
+        assert admin.admin
+        if role is Role.PROVIDER and provider_id not in {p.id for p in self.deployment.providers}:
+            return InviteProblem.NO_SUCH_PROVIDER
+        now = self.clock()
+        invitation = Invitation(
+            token=secrets.token_urlsafe(12),
+            role=role,
+            provider_id=provider_id if role is Role.PROVIDER else "",
+            created_by=admin.telegram_id,
+            expires_at=stamp(now + timedelta(hours=self.deployment.moderation.invite_hours)),
+            used_by=None,
+        )
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await staff.create_invitation(conn, invitation, now)
+            await audit.record(
+                conn,
+                actor=admin.telegram_id,
+                actor_role=admin.label,
+                action="invitation.created",
+                subject=f"{invitation.role}:{invitation.provider_id}".rstrip(":"),
+                after={"expires_at": invitation.expires_at},
+                now=now,
+            )
+
+        await self.db.write(run)
+        return invitation
+
+    async def accept(
+        self, telegram_id: int, display_name: str, token: str
+    ) -> Accepted | InviteProblem:
+        """Use an invitation: the person now holds its role."""
+
+        async def run(conn: aiosqlite.Connection) -> Accepted | InviteProblem:
+            now = self.clock()
+            used = await staff.use_invitation(conn, token, telegram_id, now)
+            if used is None:
+                found = await staff.invitation(conn, token)
+                if found is None:
+                    return InviteProblem.UNKNOWN
+                if found.used_by == telegram_id:
+                    return Accepted(found.role, found.provider_id, already=True)
+                return InviteProblem.USED if found.used_by else InviteProblem.EXPIRED
+            new = await staff.grant(
+                conn,
+                telegram_id=telegram_id,
+                role=used.role,
+                provider_id=used.provider_id,
+                display_name=display_name[:64],
+                granted_by=used.created_by,
+                now=now,
+            )
+            await audit.record(
+                conn,
+                actor=telegram_id,
+                actor_role=used.role,
+                action="role.granted",
+                subject=f"{used.role}:{used.provider_id}".rstrip(":"),
+                after={"telegram_id": telegram_id, "invited_by": used.created_by},
+                now=now,
+            )
+            return Accepted(used.role, used.provider_id, already=not new)
+
+        return await self.db.write(run)
+
+    async def everyone(self) -> list[StaffRole]:
+        """Every role held now."""
+        return await staff.everyone(self.db.reader)
+
+    async def revoke(self, admin: Who, role_id: int) -> StaffRole | None:
+        """End a role (admins only; the caller has checked); the role ended, or None."""
+        assert admin.admin
+
+        async def run(conn: aiosqlite.Connection) -> StaffRole | None:
+            now = self.clock()
+            held = await staff.get(conn, role_id)
+            if held is None or not await staff.revoke(conn, role_id, now):
+                return None
+            await audit.record(
+                conn,
+                actor=admin.telegram_id,
+                actor_role=admin.label,
+                action="role.revoked",
+                subject=f"{held.role}:{held.provider_id}".rstrip(":"),
+                before={"telegram_id": held.telegram_id, "name": held.display_name},
+                now=now,
+            )
+            return held
+
+        return await self.db.write(run)
+
+    async def left_moderators_chat(self, telegram_id: int) -> int:
+        """A moderator left the moderators' chat: their moderator role ends with it."""
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            now = self.clock()
+            count = await staff.revoke_all(conn, telegram_id, Role.MODERATOR, now)
+            if count:
+                await audit.record(
+                    conn,
+                    actor=telegram_id,
+                    actor_role=Role.MODERATOR,
+                    action="role.revoked",
+                    subject=Role.MODERATOR,
+                    before={"telegram_id": telegram_id},
+                    after={"reason": "left the moderators' chat"},
+                    now=now,
+                )
+            return count
+
+        return await self.db.write(run)
+
+    async def denied(self, who: Who, action: str, detail: str = "") -> None:
+        """Record an attempt at something this person may not do."""
+        log.warning("denied %s to %s (%s)", action, who.label, detail[:64])
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await audit.record(
+                conn,
+                actor=who.telegram_id,
+                actor_role=who.label,
+                action="denied",
+                subject=action,
+                after={"detail": detail[:64]} if detail else None,
+                now=self.clock(),
+            )
+
+        await self.db.write(run)
+
+    async def audit_recent(self, limit: int = 20) -> list[Entry]:
+        """The newest audit entries."""
+        return await audit.recent(self.db.reader, limit)
+
+    async def audit_all(self) -> list[Entry]:
+        """Every audit entry, oldest first."""
+        return await audit.everything(self.db.reader)

@@ -1,0 +1,197 @@
+"""Admins: invitations, roles and the audit log; and anyone accepting an invitation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.roles import Accepted, InviteProblem, Role, Roles
+from handlers import texts
+from handlers.texts import esc
+
+log = logging.getLogger(__name__)
+
+PREFIX = "a"
+REVOKE = "rv"
+
+
+def role_name(role: str, provider_names: dict[str, str], provider_id: str = "") -> str:
+    """A role as a person reads it ("a moderator", "a provider for Culture and Leisure")."""
+    template = texts.ROLE_NAMES.get(role, role)
+    return template.format(provider=provider_names.get(provider_id, provider_id))
+
+
+class AdminHandlers:
+    """Callbacks for admins, bound to the roles core."""
+
+    def __init__(self, roles: Roles) -> None:
+        self.roles = roles
+        self.providers = {p.id: p.name for p in roles.deployment.providers}
+
+    async def accept(self, update: Update, context: ContextTypes.DEFAULT_TYPE, token: str) -> None:
+        """/start inv_<token>: take the role the invitation offers."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        result = await self.roles.accept(user.id, user.first_name or "", token)
+        if isinstance(result, InviteProblem):
+            await message.reply_text(texts.INVITE_PROBLEMS[result])
+            return
+        name = role_name(result.role, self.providers, result.provider_id)
+        template = (
+            texts.INVITE_ALREADY
+            if isinstance(result, Accepted) and result.already
+            else texts.INVITE_ACCEPTED
+        )
+        await message.reply_text(template.format(role=esc(name)), parse_mode=ParseMode.HTML)
+
+    async def invite(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/invite moderator | /invite provider <id>: a one-time invitation link."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        who = await self.roles.who(user.id)
+        if not who.admin:
+            await self.roles.denied(who, "/invite")
+            await message.reply_text(texts.NOT_ALLOWED)
+            return
+        args = [a.lower() for a in (context.args or [])]
+        providers = ", ".join(self.providers) or "none"
+        if (
+            not args
+            or args[0] not in (Role.MODERATOR, Role.PROVIDER)
+            or (args[0] == Role.PROVIDER and len(args) < 2)
+        ):
+            await message.reply_text(texts.INVITE_USAGE.format(providers=providers))
+            return
+        role = Role(args[0])
+        made = await self.roles.invite(who, role, args[1] if role is Role.PROVIDER else "")
+        if isinstance(made, InviteProblem):
+            await message.reply_text(
+                texts.INVITE_NO_PROVIDER.format(provider=args[1], providers=providers)
+            )
+            return
+        link = f"https://t.me/{context.bot.username}?start=inv_{made.token}"
+        await message.reply_text(
+            texts.INVITE_MADE.format(
+                role=esc(role_name(made.role, self.providers, made.provider_id)),
+                expires=made.expires_at[:16].replace("T", " "),
+                link=link,
+            ),
+            parse_mode=ParseMode.HTML,
+        )
+
+    async def list_roles(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/roles: who has which role, with a revoke button for each."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        who = await self.roles.who(user.id)
+        if not who.admin:
+            await self.roles.denied(who, "/roles")
+            await message.reply_text(texts.NOT_ALLOWED)
+            return
+        text, markup = await self._roles_view()
+        await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+
+    async def _roles_view(self) -> tuple[str, InlineKeyboardMarkup | None]:
+        held = await self.roles.everyone()
+        admins = ", ".join(str(a) for a in self.roles.deployment.admins) or "none"
+        lines = [texts.ROLES_HEADER, texts.ROLES_ADMINS.format(ids=admins)]
+        if not held:
+            lines.append(texts.ROLES_EMPTY)
+        buttons = []
+        for role in held:
+            name = role.display_name or str(role.telegram_id)
+            lines.append(
+                texts.ROLE_LINE.format(
+                    name=esc(name),
+                    telegram_id=role.telegram_id,
+                    role=esc(role_name(role.role, self.providers, role.provider_id)),
+                    since=role.granted_at[:10],
+                )
+            )
+            buttons.append(
+                [
+                    InlineKeyboardButton(
+                        texts.REVOKE_BUTTON.format(name=name)[:60],
+                        callback_data=f"{PREFIX}:{REVOKE}:{role.id}",
+                    )
+                ]
+            )
+        return "\n".join(lines), InlineKeyboardMarkup(buttons) if buttons else None
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A revoke button under /roles."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        who = await self.roles.who(user.id)
+        if not who.admin:
+            await self.roles.denied(who, "revoke button", query.data or "")
+            await query.answer(texts.NOT_ALLOWED, show_alert=True)
+            return
+        parts = (query.data or "").split(":")
+        if len(parts) != 3 or parts[1] != REVOKE or not parts[2].isdigit():
+            await self.roles.denied(who, "malformed admin button", query.data or "")
+            await query.answer(texts.MOD_PROBLEMS["stale"])
+            return
+        ended = await self.roles.revoke(who, int(parts[2]))
+        if ended is None:
+            await query.answer(texts.REVOKE_GONE)
+        else:
+            name = ended.display_name or str(ended.telegram_id)
+            role = role_name(ended.role, self.providers, ended.provider_id)
+            await query.answer(texts.REVOKED.format(name=name, role=role))
+        text, markup = await self._roles_view()
+        await query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+
+    async def audit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/audit: the latest actions; /audit export: all of them as a CSV file."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        who = await self.roles.who(user.id)
+        if not who.admin:
+            await self.roles.denied(who, "/audit")
+            await message.reply_text(texts.NOT_ALLOWED)
+            return
+        if context.args and context.args[0].lower() == "export":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(
+                ["id", "at", "actor", "actor_role", "action", "subject", "before", "after"]
+            )
+            for entry in await self.roles.audit_all():
+                writer.writerow(
+                    [
+                        entry.id,
+                        entry.at,
+                        entry.actor,
+                        entry.actor_role,
+                        entry.action,
+                        entry.subject,
+                        entry.before,
+                        entry.after,
+                    ]
+                )
+            await message.reply_document(
+                InputFile(io.BytesIO(buffer.getvalue().encode("utf-8")), filename="audit.csv"),
+                caption=texts.AUDIT_FILE,
+            )
+            return
+        entries = await self.roles.audit_recent()
+        if not entries:
+            await message.reply_text(texts.AUDIT_EMPTY)
+            return
+        lines = [texts.AUDIT_HEADER]
+        lines += [
+            texts.AUDIT_LINE.format(
+                at=e.at[:16].replace("T", " "),
+                who=esc(f"{e.actor_role} {e.actor or ''}".strip()),
+                action=esc(e.action),
+                subject=esc(e.subject),
+            )
+            for e in entries
+        ]
+        await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)

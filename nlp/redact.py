@@ -1,0 +1,488 @@
+"""Redaction suggestions: find personal details in feedback and replace them with placeholders.
+
+Everything is found on the raw text (regular expressions, Google's libphonenumber for phone
+numbers, python-stdnum for the NHS and card check digits), so `redact` needs no spaCy
+pipeline and stays fast; the `yousaid_redactor` component puts the same findings on a Doc
+as `doc.spans["redact"]` for the theme pipeline. The rules live in redact_patterns.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberMatcher
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import ensure_path
+from stdnum import luhn
+from stdnum.gb import nhs
+
+__all__ = ["Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
+
+DEFAULT_RULES = Path(__file__).with_name("redact_patterns.toml")
+SPANS_KEY = "redact"
+
+# Letters of names, with the accented Latin ones ("Zoë", "Siân", "José").
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LOWER = "a-zß-öø-ÿ"
+_WORD = re.compile(rf"[{_UPPER}{_LOWER}](?:[{_UPPER}{_LOWER}]|['’-](?=[{_UPPER}{_LOWER}]))*")
+_GAP = re.compile(r"[ \t]+")
+_AFTER_TRIGGER = re.compile(r"\.?[,:]?[ \t]+")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_VERBISH = ("ed", "ing", "ly")
+# "0044 20...", "001 415...": the international prefix then a country code, never 0.
+_INTERNATIONAL_00 = re.compile(r"00[1-9]")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One personal detail: its kind, where it is in the original text, and its stand-in."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    placeholder: str
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A text with its personal details replaced, and what was replaced."""
+
+    original: str
+    text: str
+    spans: list[Found]
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was redacted."""
+        return bool(self.spans)
+
+
+def load_rules(path: Path | str | None = None) -> dict[str, Any]:
+    """Read a redaction rules file (the shipped one when no path is given)."""
+    with open(path or DEFAULT_RULES, "rb") as f:
+        return tomllib.load(f)
+
+
+def _alternation(words: Iterable[str]) -> str:
+    # Longest first, so "social worker" is tried before "worker"; spaces match any gap.
+    ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+class Redactor:
+    """Finds personal details in texts by the rules of one rules file."""
+
+    def __init__(self, rules: dict[str, Any]) -> None:
+        self.rules = rules
+        self.placeholders: dict[str, str] = dict(rules["placeholders"])
+        self._rank = {kind: i for i, kind in enumerate(rules["order"]["kinds"])}
+        # A placeholder already in the text is never redacted again.
+        self._placeholder_re = re.compile(
+            "|".join(re.escape(p) for p in sorted(self.placeholders.values(), key=len)[::-1])
+        )
+
+        self._email = re.compile(rules["email"]["pattern"])
+        url = rules["url"]
+        self._url = re.compile(
+            url["with_scheme"]
+            + "|"
+            + url["bare"].replace("{tlds}", "|".join(map(re.escape, url["tlds"]))),
+            re.IGNORECASE,
+        )
+        self._url_strip = url["strip_trailing"]
+        self._handle = re.compile(rules["handle"]["pattern"])
+        self._digit_run = re.compile(rules["numbers"]["run"])
+        self._group = re.compile(r"[0-9]+")
+        self._card = rules["card"]
+        self._nhs_groups: list[int] = list(rules["nhs"]["groups"])
+
+        ni = rules["ni"]
+        self._ni = re.compile(ni["pattern"])
+        self._ni_first_not = set(ni["first_letter_not"])
+        self._ni_second_not = set(ni["second_letter_not"])
+        self._ni_prefix_not = set(ni["prefixes_not"])
+        self._ni_prefix_also = set(ni["prefixes_also"])
+
+        phone = rules["phone"]
+        self._region = phone["region"]
+        self._phone_min = int(phone["min_digits"])
+        self._phone_min_intl = int(phone["min_digits_international"])
+        # Only texts with this many digits near each other go to libphonenumber (slow-ish).
+        self._maybe_phone = re.compile(
+            r"[0-9](?:[^0-9\n]{0,3}[0-9]){%d}" % (self._phone_min_intl - 1)
+        )
+        # Where a phone number may start: "+", "00" or "0", then digit groups.
+        self._phone_run = re.compile(r"(?<![\w+])(?:\+[ ]?|\(?0)[0-9]+\)?(?:[ .-]?[0-9]+)+")
+
+        postcode = rules["postcode"]
+        self._postcode = re.compile(postcode["pattern"], re.IGNORECASE)
+        self._ordinal = re.compile(postcode["ordinal"] + "$")
+
+        address = rules["address"]
+        street_word = rf"[{_UPPER}][{_UPPER}{_LOWER}'’-]*"
+        self._address = re.compile(
+            rf"(?:\b(?:{_alternation(address['unit_words'])})\s+[0-9]{{1,4}}[A-Za-z]?,?\s+)?"
+            rf"(?<![£$€.:/0-9])\b[0-9]{{1,4}}[A-Za-z]?,?\s+"
+            rf"(?:{street_word}\s+){{1,3}}(?:{_alternation(address['street_words'])})\b"
+        )
+
+        names = rules["names"]
+        self._max_name_words = int(names["max_words"])
+        self._titles = {t.lower() for t in names["titles"]}
+        self._lowercase_titles = {t.lower() for t in names["lowercase_titles"]}
+        self._function_words = {w.lower() for w in names["function_words"]}
+        self._first_names = {w.lower() for w in names["first_names"]}
+        trigger_words = [*names["titles"], *names["roles"], *names["cues"]]
+        self._not_names = (
+            {w.lower() for w in names["not_names"]}
+            | self._function_words
+            | {w.lower() for w in trigger_words}
+            | {w.lower() for w in names["days"]}
+            | {w.lower() for w in names["months"]}
+        )
+        self._trigger = re.compile(rf"\b(?:{_alternation(trigger_words)})\b", re.IGNORECASE)
+
+    @classmethod
+    def from_file(cls, path: Path | str | None = None) -> Redactor:
+        """A redactor with the rules of this file (the shipped one when no path is given)."""
+        return cls(load_rules(path))
+
+    def redact(self, text: str) -> Redaction:
+        """The text with every personal detail replaced by its placeholder."""
+        spans = self.find(text)
+        return Redaction(original=text, text=self._replace(text, spans)[0], spans=spans)
+
+    def find(self, text: str) -> list[Found]:
+        """Every personal detail in the text, sorted, none overlapping."""
+        spans = self._find_once(text)
+        # A detail can hide next to another one ("00000 001 00000000" reads differently once
+        # half of it is a placeholder), so look again at the redacted text until nothing new
+        # turns up: redacting a redacted text then changes nothing.
+        for _ in range(self.MAX_PASSES):
+            if not spans:
+                break
+            redacted, gaps = self._replace(text, spans)
+            more = []
+            for found in self._find_once(redacted):
+                for red_start, red_end, orig_start in gaps:
+                    if red_start <= found.start and found.end <= red_end:
+                        start = orig_start + found.start - red_start
+                        end = start + len(found.text)
+                        more.append(Found(found.kind, start, end, found.text, found.placeholder))
+                        break
+            if not more:
+                break
+            spans = sorted([*spans, *more], key=lambda f: f.start)
+        return spans
+
+    MAX_PASSES = 3
+
+    @staticmethod
+    def _replace(text: str, spans: list[Found]) -> tuple[str, list[tuple[int, int, int]]]:
+        """The text with the spans replaced, and where its kept parts are (new start, new
+        end, original start)."""
+        parts: list[str] = []
+        gaps: list[tuple[int, int, int]] = []
+        at = length = 0
+        for found in [*spans, None]:
+            end = found.start if found else len(text)
+            gaps.append((length, length + end - at, at))
+            parts.append(text[at:end])
+            length += end - at
+            if found:
+                parts.append(found.placeholder)
+                length += len(found.placeholder)
+                at = found.end
+        return "".join(parts), gaps
+
+    def _find_once(self, text: str) -> list[Found]:
+        candidates: list[tuple[int, int, str]] = []
+        has_digit = any(c.isdigit() for c in text)
+        if "@" in text:
+            candidates += self._find_re(self._email, text, "email")
+            candidates += self._find_re(self._handle, text, "handle")
+        if "." in text:
+            candidates += self._find_urls(text)
+        if has_digit:
+            candidates += self._find_numbers(text)
+            candidates += self._find_ni(text)
+            candidates += self._find_phones(text)
+            candidates += self._find_postcodes(text)
+            candidates += self._find_re(self._address, text, "address")
+        candidates += self._find_names(text)
+        return self._resolve(text, candidates)
+
+    # -- resolving overlaps ------------------------------------------------------------
+
+    def _resolve(self, text: str, candidates: list[tuple[int, int, str]]) -> list[Found]:
+        if not candidates:
+            return []
+        taken = [(m.start(), m.end()) for m in self._placeholder_re.finditer(text)]
+        kept: list[tuple[int, int, str]] = []
+        # Longest first: a phone number with its "+1" beats the NHS-shaped digits inside it,
+        # an email beats the domain inside it. Ties go to the kind listed first in the rules.
+        for start, end, kind in sorted(
+            candidates, key=lambda c: (c[0] - c[1], self._rank.get(c[2], 99), c[0])
+        ):
+            if start >= end or any(start < e and s < end for s, e in taken):
+                continue
+            taken.append((start, end))
+            kept.append((start, end, kind))
+        kept.sort()
+        return [Found(k, s, e, text[s:e], self.placeholders[k]) for s, e, k in kept]
+
+    # -- the kinds ---------------------------------------------------------------------
+
+    @staticmethod
+    def _find_re(pattern: re.Pattern[str], text: str, kind: str) -> list[tuple[int, int, str]]:
+        return [(m.start(), m.end(), kind) for m in pattern.finditer(text)]
+
+    def _find_urls(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        for m in self._url.finditer(text):
+            link = m.group()
+            # "(see www.x.org)." ends the sentence, not the link; a ")" the link opened stays.
+            while link and link[-1] in self._url_strip:
+                if link[-1] == ")" and link.count("(") >= link.count(")"):
+                    break
+                link = link[:-1]
+            found.append((m.start(), m.start() + len(link), "url"))
+        return found
+
+    def _find_numbers(self, text: str) -> list[tuple[int, int, str]]:
+        """Card and NHS numbers: check-digit-valid windows of digit groups."""
+        found = []
+        card = self._card
+        for run in self._digit_run.finditer(text):
+            groups = [(g.start(), g.end()) for g in self._group.finditer(text, *run.span())]
+            for i in range(len(groups)):
+                digits = ""
+                for j in range(i, len(groups)):
+                    digits += text[groups[j][0] : groups[j][1]]
+                    if len(digits) > card["max_digits"]:
+                        break
+                    start, end = groups[i][0], groups[j][1]
+                    sizes = [e - s for s, e in groups[i : j + 1]]
+                    if len(digits) == 10 and (len(sizes) == 1 or sizes == self._nhs_groups):
+                        if nhs.is_valid(digits):
+                            found.append((start, end, "nhs"))
+                    if (
+                        len(digits) >= card["min_digits"]
+                        and digits[0] != "0"
+                        and (
+                            len(sizes) == 1
+                            or all(card["group_min"] <= n <= card["group_max"] for n in sizes)
+                        )
+                        and luhn.is_valid(digits)
+                    ):
+                        found.append((start, end, "card"))
+        return found
+
+    def _find_ni(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        for m in self._ni.finditer(text):
+            prefix = m.group(1).upper()
+            valid = (
+                prefix[0] not in self._ni_first_not
+                and prefix[1] not in self._ni_second_not
+                and prefix not in self._ni_prefix_not
+            )
+            if valid or prefix in self._ni_prefix_also:
+                found.append((m.start(), m.end(), "ni"))
+        return found
+
+    def _find_phones(self, text: str) -> list[tuple[int, int, str]]:
+        if not self._maybe_phone.search(text):
+            return []
+        found = []
+        # POSSIBLE, not the default VALID: people type numbers from reserved ranges
+        # (07700 900xxx, 020 7946 0xxx) and numbers we cannot fully validate.
+        for m in PhoneNumberMatcher(text, self._region, leniency=Leniency.POSSIBLE):
+            if self._phone_like(m.raw_string):
+                found.append((m.start, m.end, "phone"))
+        # The matcher gives up on a number run into other digits ("07700 900123 6 weeks");
+        # there, the longest leading part of the run that is a possible number is the phone.
+        for run in self._phone_run.finditer(text):
+            if any(s == run.start() for s, _, _ in found):
+                continue
+            ends = [g.end() for g in self._group.finditer(text, *run.span())]
+            for end in reversed(ends):
+                raw = text[run.start() : end]
+                if self._phone_like(raw) and self._possible_phone(raw):
+                    found.append((run.start(), end, "phone"))
+                    break
+        return found
+
+    def _phone_like(self, raw: str) -> bool:
+        digits = sum(c.isdigit() for c in raw)
+        # Short runs like "12.03.2024" or "2024" are dates and years, and a UK number is
+        # written with its leading 0: "943 476 5918" is more likely a reference.
+        if raw.startswith("+") or _INTERNATIONAL_00.match(raw):
+            return digits >= self._phone_min_intl
+        return raw.lstrip("(").startswith("0") and digits >= self._phone_min
+
+    def _possible_phone(self, raw: str) -> bool:
+        try:
+            number = phonenumbers.parse(raw, self._region)
+        except phonenumbers.NumberParseException:
+            return False
+        return phonenumbers.is_possible_number(number)
+
+    def _find_postcodes(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        for m in self._postcode.finditer(text):
+            code = m.group()
+            if code != code.upper() and self._ordinal.search(code.lower()):
+                continue
+            found.append((m.start(), m.end(), "postcode"))
+        return found
+
+    def _find_names(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        for m in self._trigger.finditer(text):
+            trigger = m.group()
+            key = re.sub(r"\s+", " ", trigger.lower())
+            is_title = key in self._titles
+            gap = _AFTER_TRIGGER.match(text, m.end())
+            if gap is None or (not is_title and gap.group().startswith(".")):
+                continue
+            span = self._scan_name(text, gap.end(), is_title, key in self._lowercase_titles)
+            if span:
+                found.append((*span, "name"))
+        return found
+
+    def _scan_name(
+        self, text: str, pos: int, is_title: bool, lowercase_ok: bool
+    ) -> tuple[int, int] | None:
+        """Where the name after a trigger word starts and ends, if there is one."""
+        words: list[tuple[int, int, bool]] = []  # start, end, is an initial
+        while len(words) < self._max_name_words:
+            m = _WORD.match(text, pos)
+            if m is None:
+                break
+            word = _POSSESSIVE.sub("", m.group())
+            if not self._is_name_word(word, not words, is_title, lowercase_ok):
+                break
+            end = m.start() + len(word)
+            possessive = end != m.end()
+            initial = len(word) == 1
+            if initial and text.startswith(".", end):
+                end += 1
+            words.append((m.start(), end, initial))
+            if possessive:  # "Dr Patel's manner": the name ends at the "'s"
+                break
+            gap = _GAP.match(text, end)
+            if gap is None:
+                break
+            pos = gap.end()
+        # "Dr J." without a surname is not enough to go on; "Dr J. Smith" is.
+        while words and words[-1][2]:
+            words.pop()
+        if not words:
+            return None
+        return words[0][0], words[-1][1]
+
+    def _is_name_word(self, word: str, first: bool, is_title: bool, lowercase_ok: bool) -> bool:
+        key = word.lower()
+        if key in self._function_words:
+            return False
+        if word[0].isupper():
+            if len(word) == 1:
+                return True  # an initial, kept only if a name follows
+            if word.isupper():
+                return is_title and first  # "Dr PATEL", but not "nurse NHS"
+            if is_title and first:
+                return True  # "Dr Who", "Mr Brown"
+            if key in self._first_names:
+                return True
+            return key not in self._not_names and not (len(key) > 4 and key.endswith(_VERBISH))
+        # Lower case: only the first word, and only when it is clearly a name.
+        if not first or key in self._not_names:
+            return False
+        if key in self._first_names:
+            return True
+        return lowercase_ok and not key.endswith(_VERBISH)
+
+
+@cache
+def default_redactor() -> Redactor:
+    """The redactor with the shipped rules, built once."""
+    return Redactor.from_file()
+
+
+def redact(text: str) -> Redaction:
+    """Redact one text with the shipped rules."""
+    return default_redactor().redact(text)
+
+
+def redact_many(texts: Iterable[str]) -> list[Redaction]:
+    """Redact many texts with the shipped rules."""
+    redactor = default_redactor()
+    return [redactor.redact(t) for t in texts]
+
+
+# -- the spaCy component ---------------------------------------------------------------
+
+
+class RedactorComponent:
+    """Marks personal details as spans in doc.spans[spans_key], labelled by kind."""
+
+    def __init__(self, nlp: Language, name: str, spans_key: str, rules: str | None) -> None:
+        self.name = name
+        self.spans_key = spans_key
+        self.redactor = Redactor.from_file(rules) if rules else default_redactor()
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Add one span per personal detail, widened to whole tokens."""
+        spans: list[Span] = []
+        for found in self.redactor.find(doc.text):
+            span = doc.char_span(found.start, found.end, label=found.kind, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        doc.spans[self.spans_key] = spans
+        return doc
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        rules: str | None = None,
+    ) -> None:
+        """Use the rules of this file instead (when given)."""
+        if rules:
+            self.redactor = Redactor.from_file(rules)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the rules with the pipeline, so a saved pipeline redacts the same way."""
+
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "rules.json").write_text(json.dumps(self.redactor.rules), encoding="utf-8")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> RedactorComponent:
+        """Load the rules saved with to_disk."""
+
+        text = (ensure_path(path) / "rules.json").read_text(encoding="utf-8")
+        self.redactor = Redactor(json.loads(text))
+        return self
+
+
+@Language.factory(
+    "yousaid_redactor",
+    assigns=["doc.spans"],
+    default_config={"spans_key": SPANS_KEY, "rules": None},
+)
+def make_redactor(nlp: Language, name: str, spans_key: str, rules: str | None) -> RedactorComponent:
+    """The redaction component; `rules` is a rules file, the shipped one when null."""
+    return RedactorComponent(nlp, name, spans_key, rules)

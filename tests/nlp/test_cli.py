@@ -1,0 +1,92 @@
+"""train, evaluate and tag on the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp.cli import main
+from nlp.pipeline import load
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN = ["train", "--seed", "3", "--quiet", "--csv"]
+SAVED = ("theme_classifier/weights.npz", "theme_classifier/model.json", "feedback_kind/weights.npz")
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory, small_csv: Path) -> Path:
+    """A model trained by the CLI on the small slice with the raw NHS labels."""
+    out = tmp_path_factory.mktemp("model") / "a"
+    assert (
+        main(["train", "--csv", str(small_csv), "--out", str(out), "--seed", "3", "--quiet"]) == 0
+    )
+    return out
+
+
+def test_train_is_deterministic_given_a_seed(
+    trained: Path, small_csv: Path, tmp_path: Path
+) -> None:
+    again = tmp_path / "b"
+    assert (
+        main(["train", "--csv", str(small_csv), "--out", str(again), "--seed", "3", "--quiet"]) == 0
+    )
+    for name in (
+        "theme_classifier/weights.npz",
+        "theme_classifier/model.json",
+        "feedback_kind/weights.npz",
+    ):
+        assert (trained / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_trained_model_uses_the_csv_labels(trained: Path) -> None:
+    analyser = load(trained)
+    assert "Timeliness of care" in analyser.model_labels
+    [analysis] = analyser.analyse(["We waited hours for the ambulance to arrive"])
+    assert "Timeliness of care" in {h.id for h in analysis.themes}
+
+
+def test_evaluate_prints_the_json_keys(
+    trained: Path, small_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["evaluate", "--model", str(trained), "--csv", str(small_csv)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {"micro_f1", "macro_f1", "n", "labels"} <= set(result)
+    assert result["n"] == 500
+    # On its own training texts the model should do far better than chance.
+    assert result["micro_f1"] > 0.7
+    per_label = result["labels"]["Timeliness of care"]
+    assert {"precision", "recall", "f1", "support"} <= set(per_label)
+
+
+def test_tag_prints_one_json_line_per_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ["The wait was two hours", "Thank you!", "Why is the website down?"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["tag"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == len(lines)
+    first = json.loads(out[0])
+    assert first["kind"] == "complaint"
+    theme = first["themes"][0]
+    assert theme["id"] == "access_waiting"
+    assert {"score", "evidence", "source", "label"} <= set(theme)
+    assert theme["evidence"][0] == {"start": 4, "end": 8, "text": "wait"}
+
+
+def test_tag_one_text_as_a_module() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nlp.cli", "tag", "You should open earlier"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert json.loads(line)["kind"] == "suggestion"

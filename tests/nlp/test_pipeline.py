@@ -1,0 +1,91 @@
+"""The public API: load() once, analyse() into plain dataclasses, load without network."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+from nlp.pipeline import DEFAULT_MODEL, Analyser, Analysis, ThemeHit, load
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs in a fresh interpreter: any socket connection fails, and spacy-lookups-data cannot
+# be imported, so the saved pipeline must carry everything it needs.
+OFFLINE_LOAD = """
+import importlib.abc, json, socket, sys
+
+class NoLookups(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "spacy_lookups_data":
+            raise ImportError("spacy-lookups-data is not available at run time")
+        return None
+
+sys.meta_path.insert(0, NoLookups())
+
+def no_network(*args, **kwargs):
+    raise OSError("network disabled in this test")
+
+socket.socket.connect = no_network
+socket.create_connection = no_network
+
+from nlp.pipeline import load
+[a] = load().analyse(["We waited three hours and nobody told us anything"])
+print(json.dumps({"themes": [h.id for h in a.themes], "kind": a.kind,
+                  "lemmas_loaded": "spacy_lookups_data" not in sys.modules}))
+"""
+
+
+def test_shipped_model_loads_offline_in_a_subprocess() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", OFFLINE_LOAD],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "", "PYTHONPATH": str(ROOT), "HOME": "/nonexistent", "NO_PROXY": "*"},
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "access_waiting" in out["themes"]
+    assert out["kind"] == "complaint"
+    assert out["lemmas_loaded"]
+
+
+def test_shipped_model_is_small() -> None:
+    size = sum(f.stat().st_size for f in DEFAULT_MODEL.rglob("*") if f.is_file())
+    assert size < 20_000_000
+
+
+def test_load_is_cached(analyser: Analyser) -> None:
+    assert load() is analyser
+    assert load(DEFAULT_MODEL) is analyser
+
+
+def test_analyse_returns_plain_dataclasses_in_order(analyser: Analyser) -> None:
+    texts = ["The wait was two hours", "", "Staff were lovely and kind", "ok"]
+    results = analyser.analyse(texts)
+    assert len(results) == len(texts)
+    for analysis in results:
+        assert isinstance(analysis, Analysis)
+        assert analysis.kind in {"complaint", "compliment", "suggestion", "question"}
+        assert 0.0 <= analysis.kind_score <= 1.0
+        scores = [h.score for h in analysis.themes]
+        assert scores == sorted(scores, reverse=True)
+        for hit in analysis.themes:
+            assert isinstance(hit, ThemeHit) and hit.source in {"rule", "model", "both"}
+            assert hit.label == analyser.taxonomy[hit.id].label
+            assert 0.5 <= hit.score <= 1.0
+            for value in (getattr(hit, f.name) for f in fields(hit)):
+                assert not type(value).__module__.startswith("spacy")
+    assert results[0].themes[0].id == "access_waiting"
+    assert results[1].themes == []
+    assert "staff_attitude" in {h.id for h in results[2].themes}
+
+
+def test_taxonomy_has_labels_and_descriptions(analyser: Analyser) -> None:
+    info = analyser.taxonomy["access_waiting"]
+    assert is_dataclass(info)
+    assert info.label == "Access and waiting times" and info.description

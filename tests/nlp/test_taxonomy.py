@@ -1,0 +1,53 @@
+"""The default taxonomy file is complete and its NHS mapping points at real labels."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from nlp.taxonomy import TaxonomyError, load_taxonomy, themes_from_dict
+from nlp.train import NHS_DATA
+
+SHARED_DATA = Path("/work/shared/data/nhs-fft-themes/train.csv")
+
+
+def nhs_labels() -> set[str]:
+    with NHS_DATA.open(newline="", encoding="utf-8") as f:
+        return {lab for row in csv.DictReader(f) for lab in row["labels"].split(";") if lab}
+
+
+def test_every_theme_has_label_description_and_patterns() -> None:
+    themes = load_taxonomy()
+    assert len(themes) >= 13
+    for theme in themes.values():
+        assert theme.label and theme.description and theme.patterns, theme.id
+
+
+def test_mapped_nhs_labels_exist_in_the_data() -> None:
+    known = nhs_labels()
+    mapped = [lab for t in load_taxonomy().values() for lab in t.nhs_labels]
+    assert set(mapped) <= known, set(mapped) - known
+    # Each NHS label feeds at most one theme, so the mapping stays a plain grouping.
+    assert len(mapped) == len(set(mapped))
+
+
+def test_the_shipped_data_is_the_shared_data() -> None:
+    if not SHARED_DATA.exists():
+        pytest.skip("shared copy not on this machine")
+    assert NHS_DATA.read_bytes() == SHARED_DATA.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "theme",
+    [
+        {"description": "d", "patterns": ["x"]},
+        {"label": "L", "patterns": ["x"]},
+        {"label": "L", "description": "d", "patterns": []},
+        {"label": "L", "description": "d", "patterns": ["x"], "nhs_labels": "Parking"},
+    ],
+)
+def test_incomplete_themes_are_rejected(theme: dict[str, object]) -> None:
+    with pytest.raises(TaxonomyError):
+        themes_from_dict({"themes": {"t": theme}})
