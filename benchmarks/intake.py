@@ -30,7 +30,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from bot.emulator import Call, Emulator, Group, Person
@@ -335,6 +335,15 @@ class BotProcess:
         times = psutil.Process(self.pid).cpu_times()
         return float(times.user + times.system)
 
+    def main_thread_cpu_seconds(self) -> float:
+        """CPU time of the main thread (the event loop), without aiosqlite's or to_thread's."""
+        import psutil
+
+        for thread in psutil.Process(self.pid).threads():
+            if thread.id == self.pid:
+                return float(thread.user_time + thread.system_time)
+        return 0.0
+
     def peak_rss_mb(self) -> float:
         """The process's peak resident set size (VmHWM), in MiB."""
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -428,6 +437,29 @@ async def converse(
 # -- one measurement ------------------------------------------------------------------------
 
 
+class CpuTimes(NamedTuple):
+    """CPU seconds used so far: the bot, its main thread, this process, the whole machine."""
+
+    bot: float
+    bot_main_thread: float
+    emulator: float
+    machine: float
+
+    @classmethod
+    def now(cls, bot: BotProcess) -> CpuTimes:
+        """The counters now."""
+        return cls(
+            bot.cpu_seconds(),
+            bot.main_thread_cpu_seconds(),
+            time.process_time(),
+            busy_cpu_seconds(),
+        )
+
+    def __sub__(self, other: tuple[float, ...]) -> CpuTimes:
+        """The CPU used between two snapshots."""
+        return CpuTimes(*(a - b for a, b in zip(self, other, strict=True)))
+
+
 @dataclass
 class Window:
     """What happened while the measured citizens talked to the bot."""
@@ -436,9 +468,7 @@ class Window:
     calls: list[Call]
     to_citizens: list[bool]  # per call: whether it answers a measured citizen
     expected: Counter[str]
-    bot_cpu: float
-    own_cpu: float
-    all_cpu: float
+    cpu: CpuTimes
     peak_rss_mb: float = 0.0
     exit_code: int = 0
     moderation: dict[str, Any] | None = None
@@ -483,7 +513,7 @@ async def measure(
             people = [emu.person(f"Citizen {i}") for i in range(options.citizens)]
             scripts = [conversation(i, service_names) for i in range(options.citizens)]
             first_call = len(watch)
-            cpu = (bot.cpu_seconds(), time.process_time(), busy_cpu_seconds())
+            before = CpuTimes.now(bot)
             spans = await asyncio.gather(
                 *(converse(p, s, watch, replies) for p, s in zip(people, scripts, strict=True))
             )
@@ -493,9 +523,7 @@ async def measure(
                 calls=list(watch[first_call:]),
                 to_citizens=[watch.chat_of(c) in citizen_ids for c in watch[first_call:]],
                 expected=Counter(m for s in scripts for a in s for m in replies[a.kind]),
-                bot_cpu=bot.cpu_seconds() - cpu[0],
-                own_cpu=time.process_time() - cpu[1],
-                all_cpu=busy_cpu_seconds() - cpu[2],
+                cpu=CpuTimes.now(bot) - before,
             )
             if kind == "full":
                 unsaved = [
@@ -508,7 +536,7 @@ async def measure(
                 last_reply = max(done for _, done in window.spans)
                 wanted = options.warmup + options.citizens
                 window.moderation = await card_backlog(emu, moderators, wanted, last_reply)
-                window.moderation["bot_cpu_s_until_then"] = round(bot.cpu_seconds() - cpu[0], 2)
+                window.moderation["bot_cpu_s_until_then"] = round(bot.cpu_seconds() - before.bot, 2)
             window.peak_rss_mb = bot.peak_rss_mb()
         finally:
             exit_code = await bot.stop()
@@ -516,10 +544,11 @@ async def measure(
     result = figures(window)
     if profile is not None:
         result["profile"] = str(profile)
+    cpu = window.cpu
     log(
         f"{kind:>4} bot at {latency_ms:g} ms: {result['updates_per_s']} updates/s, "
         f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms; CPU in {result['wall_s']} s: "
-        f"bot {window.bot_cpu:.1f} s, emulator {window.own_cpu:.1f} s, "
+        f"bot {cpu.bot:.1f} s, emulator {cpu.emulator:.1f} s, "
         f"other processes {result['other_processes_cpu_cores']} cores"
     )
     return result
@@ -528,17 +557,17 @@ async def measure(
 async def card_backlog(
     emu: Emulator, moderators: Group, wanted: int, last_reply: float
 ) -> dict[str, Any]:
-    """Wait for the full bot's moderation card of every saved item; say when they were all in."""
+    """Wait for the full bot's moderation card of every saved item (warm-up's too); say when."""
     posted_by_last_reply = len(moderators.messages)
     deadline = time.monotonic() + CARDS_TIMEOUT
     while len(moderators.messages) < wanted and time.monotonic() < deadline:
         await emu.changed(min(1.0, deadline - time.monotonic()))
     posted = len(moderators.messages)
     return {
-        "cards_expected": wanted,
-        "cards_posted_by_last_reply": posted_by_last_reply,
+        "items_saved": wanted,
+        "cards_by_last_reply": posted_by_last_reply,
         "cards_posted": posted,
-        "all_posted_s_after_last_reply": (
+        "all_cards_s_after_last_reply": (
             round(time.monotonic() - last_reply, 2) if posted >= wanted else None
         ),
     }
@@ -546,6 +575,7 @@ async def card_backlog(
 
 def figures(window: Window) -> dict[str, Any]:
     """Throughput, latency and costs of one measurement."""
+    cpu = window.cpu
     failed = [c for c in window.calls if not c.ok]
     if failed:
         raise RuntimeError(
@@ -568,14 +598,15 @@ def figures(window: Window) -> dict[str, Any]:
         "api_calls": dict(sorted(methods.items())),
         "api_calls_elsewhere": dict(sorted(elsewhere.items())),
         "get_updates_calls": get_updates,
-        "bot_cpu_s": round(window.bot_cpu, 2),
-        "bot_cpu_ms_per_update": round(window.bot_cpu * 1000 / updates, 2),
-        "bot_cpu_cores": round(window.bot_cpu / wall, 2),
-        "emulator_cpu_s": round(window.own_cpu, 2),
+        "bot_cpu_s": round(cpu.bot, 2),
+        "bot_cpu_ms_per_update": round(cpu.bot * 1000 / updates, 2),
+        "bot_cpu_cores": round(cpu.bot / wall, 2),
+        "bot_cpu_s_other_threads": round(cpu.bot - cpu.bot_main_thread, 2),
+        "emulator_cpu_s": round(cpu.emulator, 2),
         # CPU the rest of the machine used meanwhile: on a shared 2-core machine, a
         # reason for slow runs that is not the bots'.
         "other_processes_cpu_cores": round(
-            max(0.0, window.all_cpu - window.bot_cpu - window.own_cpu) / wall, 2
+            max(0.0, cpu.machine - cpu.bot - cpu.emulator) / wall, 2
         ),
         "peak_rss_mb": round(window.peak_rss_mb, 1),
         "exit_code": window.exit_code,

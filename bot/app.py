@@ -10,13 +10,14 @@ from datetime import timedelta
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 import handlers
 from bot.config import Deployment, Settings
 from bot.intake import Clock, Intake, sync_services
 from bot.moderation import Moderation
 from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
+from bot.ratelimit import FloodLimiter
 from bot.roles import Roles
 from bot.tagging import Tagger, load_tagger
 from handlers import texts
@@ -89,10 +90,12 @@ class YousaidBot:
             .concurrent_updates(self.processor)
             .connection_pool_size(settings.concurrent_updates + 4)
             .pool_timeout(10)
-            # Telegram's limits: about 30 messages a second overall and 20 a minute per
-            # group; a 429 that still comes is waited out and retried.
+            # Telegram's flood limits, kept on our side so it need not answer 429.
             .rate_limiter(
-                AIORateLimiter(overall_max_rate=settings.max_messages_per_second, max_retries=3)
+                FloodLimiter(
+                    per_second=settings.max_messages_per_second,
+                    group_per_minute=settings.group_messages_per_minute,
+                )
             )
             .build()
         )

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     max_messages_per_second: float = Field(
         default=30, ge=0, validation_alias="YOUSAID_MAX_MESSAGES_PER_SECOND"
     )
+    group_messages_per_minute: float = Field(
+        default=20, ge=0, validation_alias="YOUSAID_GROUP_MESSAGES_PER_MINUTE"
+    )
     conversation_timeout: int = Field(
         default=1800, ge=10, validation_alias="YOUSAID_CONVERSATION_TIMEOUT"
     )

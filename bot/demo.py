@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.app import YousaidBot
-from bot.config import Settings, load_deployment
-from bot.emulator import Emulator, Person
+from bot.config import Deployment, Settings, load_deployment
+from bot.emulator import Emulator, Group, Limits, MessageView, Person
 from handlers import texts
 
 TOKEN = "4242424242:DEMO-token-not-real"
@@ -42,14 +42,14 @@ STORIES: list[tuple[str, str, int | None]] = [
     ("gp-surgery", "The nurse was kind and explained everything clearly to my mum.", 5),
     ("gp-surgery", "Waited 50 minutes past my appointment time with no explanation.", 2),
     ("gp-surgery", "The online booking never shows any free appointments.", 2),
-    ("gp-surgery", "Receptionist was rude when I asked about my prescription.", 1),
+    ("gp-surgery", "Dr Patel was dismissive about my mum's pain. Ring me on 07700 900461.", 1),
     ("parks", "The swings in Riverside Park have been broken for six weeks.", 2),
     ("parks", "The new flower beds by the river are beautiful this year.", 5),
-    ("parks", "Dog mess everywhere near the play area, we need more bins there.", 2),
+    ("parks", "Whoever runs this park is a total idiot, sack the lot of them.", 1),
     ("parks", "Could the park gates stay open later in summer evenings?", 4),
     ("parks", "Lights on the riverside path are out and it feels unsafe at night.", 1),
     ("council-tax", "Nobody answered the phone for an hour when I rang about my bill.", 1),
-    ("council-tax", "The lady at the help desk sorted my single person discount in minutes.", 5),
+    ("council-tax", "Linda at the help desk sorted my single person discount in minutes.", 5),
     ("council-tax", "The letter about my bill was very hard to understand.", 2),
     ("council-tax", "Paying online kept failing at the last step.", 2),
     ("library", "Wheelchair access at the side entrance is blocked by the bike racks.", 2),
@@ -117,22 +117,94 @@ class DemoCitizen:
             self.log.reference = int(done.split("#", 1)[1].split()[0])
 
 
+class DemoModerator:
+    """A simulated moderator: approves most items, edits one, rejects one."""
+
+    def __init__(self, person: Person, group: Group) -> None:
+        self.person = person
+        self.group = group
+        self.log: list[str] = []
+
+    async def join(self, admin: DemoCitizen) -> None:
+        """The admin invites the moderator, who opens the link."""
+        reply = await admin.say("/invite moderator")
+        token = reply.split("start=", 1)[1].split()[0]
+        await self.person.send(f"/start {token}")
+        welcome = (await self.person.next_message(timeout=30)).text or ""
+        self.log.append(f"{self.person.first_name} opened the invitation: {welcome}")
+
+    async def work_the_queue(self, items: int) -> None:
+        """Decide every card in the moderators' chat."""
+        cards = await self.group.wait_for(lambda msgs: _cards(msgs) >= items, timeout=60)
+        for card in [m for m in cards if (m.text or "").startswith("#")]:
+            text = card.text or ""
+            number = text.split()[0]
+            if "idiot" in text:
+                await self._press(card, texts.REJECT)
+                await self._press(card, texts.REASONS["abusive"])
+                self.log.append(f"{number}: rejected as abusive")
+            elif "Wheelchair" in text:
+                await self._press(card, texts.EDIT)
+                prompt = (
+                    await self.group.wait_for(lambda m: "reply to this" in (m[-1].text or ""))
+                )[-1]
+                fixed = "Wheelchair access at the side entrance is blocked by bike racks."
+                await self.person.send(fixed, chat=self.group, reply_to=prompt)
+                await self.group.wait_for(lambda m: "updated" in (m[-1].text or ""), timeout=30)
+                await self._press(card, texts.APPROVE)
+                self.log.append(f"{number}: edited to “{fixed}”, then approved")
+            else:
+                await self._press(card, texts.APPROVE)
+                removed = [line for line in text.splitlines() if line.startswith("🔒")]
+                self.log.append(f"{number}: approved" + (f" ({removed[0][2:]})" if removed else ""))
+
+    async def _press(self, card: MessageView, label: str) -> None:
+        before = card.text, card.buttons
+        data = dict(
+            zip(
+                [b for row in card.buttons for b in row],
+                [d for row in card.button_data for d in row],
+                strict=True,
+            )
+        )[label]
+        press = await self.person.press_data(card.message_id, data or "", chat=self.group)
+        await press.answered(timeout=30)
+        if label != texts.EDIT:
+            await self.group.wait_for(lambda _: (card.text, card.buttons) != before, timeout=30)
+
+
+def _cards(messages: list[MessageView]) -> int:
+    return sum(1 for m in messages if (m.text or "").startswith("#"))
+
+
 async def run_demo(citizens: int = 30, seed: int = 7) -> int:
     """Run the demo and print what happened; return the exit code."""
     rng = random.Random(seed)
-    deployment = load_deployment(EXAMPLE)
-    names = {s.slug: s.name for s in deployment.services}
+    example = load_deployment(EXAMPLE)
+    names = {s.slug: s.name for s in example.services}
     workdir = Path(tempfile.mkdtemp(prefix="yousaid-demo-"))
     db_path = workdir / "yousaid.db"
-    async with Emulator(token=TOKEN, bot_username="riverside_yousaid_bot") as emu:
+    # Telegram allows 20 messages a minute to a group; the demo's moderators' chat gets a
+    # card per item at once, so both sides raise that one limit, to keep the demo short.
+    limits = Limits(group_burst=600)
+    async with Emulator(token=TOKEN, bot_username="riverside_yousaid_bot", limits=limits) as emu:
+        admin = DemoCitizen(emu.person("Ada"), rng)
+        sam = emu.person("Sam")
+        group = emu.group("Riverside moderators", members=[admin.person, sam])
+        deployment: Deployment = example.model_copy(
+            update={"admins": [admin.person.id], "moderators_chat": group.id}
+        )
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
             BOT_TOKEN=TOKEN,
             TELEGRAM_API_URL=emu.api_url,
             DATABASE_URL=f"sqlite:///{db_path}",
+            YOUSAID_GROUP_MESSAGES_PER_MINUTE=600,
         )
         print(f"Telegram Bot API emulator on {emu.api_url}; database {db_path}\n")
         async with YousaidBot(settings, deployment, TOKEN):
+            moderator = DemoModerator(sam, group)
+            await moderator.join(admin)
             people = [
                 DemoCitizen(emu.person(name), random.Random(rng.random()))
                 for name in _names(citizens)
@@ -144,14 +216,34 @@ async def run_demo(citizens: int = 30, seed: int = 7) -> int:
                     for person, (slug, story, rating) in zip(people, stories, strict=True)
                 )
             )
-            await emu.idle(quiet=0.2, timeout=30)
+            await moderator.work_the_queue(citizens)
+            await emu.idle(quiet=0.3, timeout=30)
         sent = len(emu.calls)
     for person in people[:3]:
         _print_transcript(person.log)
+    _print_moderation(moderator, people)
     _print_items(db_path)
     saved = sum(1 for p in people if p.log.reference is not None)
     print(f"\n{saved} of {citizens} citizens were given a reference number; {sent} Bot API calls.")
     return 0 if saved == citizens else 1
+
+
+def _print_moderation(moderator: DemoModerator, people: list[DemoCitizen]) -> None:
+    print("── The moderator " + "─" * 62)
+    for line in moderator.log:
+        print(f"  {line}")
+    print("\n── What some authors were told " + "─" * 48)
+    shown = 0
+    for person in people:
+        told = [
+            m.text or ""
+            for m in person.person.messages
+            if "about" in (m.text or "") and ("passed on" in (m.text or ""))
+        ]
+        if told and (shown < 2 or "not passed on" in told[-1] or "removed" in told[-1]):
+            print(f"  {person.log.name}: " + textwrap.fill(told[-1], 88, subsequent_indent="    "))
+            shown += 1
+    print()
 
 
 def _names(count: int) -> list[str]:

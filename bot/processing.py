@@ -21,6 +21,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 from telegram.ext import BaseUpdateProcessor
 
 from bot.intake import Clock
+from bot.ratelimit import seconds
 from storage import updates
 from storage.db import Database
 
@@ -181,7 +182,7 @@ class Poller:
             except InvalidToken:
                 raise
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await asyncio.sleep(seconds(exc.retry_after))
                 continue
             except Conflict as exc:
                 log.warning("another instance is polling (%s); waiting", exc.message)
@@ -197,8 +198,3 @@ class Poller:
                 await self.receive(list(batch))
                 # Asking from here on confirms the batch: it is saved now.
                 self.offset = batch[-1].update_id + 1
-
-
-def _seconds(value: object) -> float:
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

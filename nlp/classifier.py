@@ -57,6 +57,7 @@ class ThemeClassifier:
         models: list[dict[str, Any]],
         threshold_folds: int,
         micro_weight: float,
+        tune_below: int,
         batch_size: int,
     ) -> None:
         self.nlp = nlp
@@ -65,6 +66,7 @@ class ThemeClassifier:
         self.model_spec = models
         self.threshold_folds = threshold_folds
         self.micro_weight = micro_weight
+        self.tune_below = tune_below
         self.batch_size = batch_size
         self.labels: list[str] = []
         self.features: FeatureSpace | None = None
@@ -179,7 +181,8 @@ def ensemble_scores(
         "features": DEFAULT_FEATURES,
         "models": DEFAULT_MODELS,
         "threshold_folds": 5,
-        "micro_weight": 0.5,
+        "micro_weight": 0.7,
+        "tune_below": 50,
         "batch_size": 1000,
     },
 )
@@ -190,7 +193,10 @@ def make_theme_classifier(
     models: list[dict[str, Any]],
     threshold_folds: int,
     micro_weight: float,
+    tune_below: int,
     batch_size: int,
 ) -> ThemeClassifier:
     """The theme classifier; untrained until nlp.train fits it."""
-    return ThemeClassifier(nlp, name, features, models, threshold_folds, micro_weight, batch_size)
+    return ThemeClassifier(
+        nlp, name, features, models, threshold_folds, micro_weight, tune_below, batch_size
+    )

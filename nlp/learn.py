@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 # A label needs this many examples before its threshold moves away from 0.5: fewer,
 # and the tuned value is noise.
 MIN_POSITIVES_TO_TUNE = 3
+N_JOBS = min(2, os.cpu_count() or 1)
 
 
 def fit_linear(X: sparse.csr_matrix, y: np.ndarray, spec: dict[str, Any], seed: int) -> Weights:
@@ -50,11 +53,14 @@ def fit_ensemble(
     """Per model spec, one-vs-rest weights stacked into (labels x features) matrices."""
     out = []
     for spec in specs:
-        fits = []
-        for j in range(Y.shape[1]):
-            fits.append(fit_linear(X, Y[:, j], spec, seed))
-            if progress:
-                progress(1)
+        # liblinear releases the GIL, so threads use both cores without copying X.
+        with ThreadPoolExecutor(max_workers=N_JOBS) as pool:
+            futures = [pool.submit(fit_linear, X, Y[:, j], spec, seed) for j in range(Y.shape[1])]
+            fits = []
+            for future in futures:
+                fits.append(future.result())
+                if progress:
+                    progress(1)
         coef = np.vstack([c for c, _, _ in fits])
         intercept = np.array([b for _, b, _ in fits], dtype=np.float64)
         out.append((coef, intercept, float(spec.get("scale", 1.0))))
@@ -66,18 +72,23 @@ def _counts(pred: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     return tp, (pred & (Y == 0)).sum(0), (~pred & (Y == 1)).sum(0)
 
 
-def tune_thresholds(scores: np.ndarray, Y: np.ndarray, micro_weight: float) -> np.ndarray:
+def tune_thresholds(
+    scores: np.ndarray, Y: np.ndarray, micro_weight: float, tune_below: int
+) -> np.ndarray:
     """Per-label thresholds maximising micro_weight * micro F1 + (1 - it) * macro F1."""
     # Coordinate ascent: change one label's threshold at a time, keeping the others, on
     # out-of-fold scores. Per-label F1 alone lifts macro F1 but costs micro F1; the mix keeps
     # both, which is what a digest needs (frequent themes right, rare ones not ignored).
+    # Labels with tune_below examples or more keep 0.5: the class-balanced SVM is already
+    # near its best there, and moving them cost micro F1 in cross-validation.
     n_labels = Y.shape[1]
     thresholds = np.full(n_labels, 0.5)
     positives = Y.sum(0)
     present = positives > 0
     tp, fp, fn = _counts(scores >= thresholds, Y)
     for _ in range(2):
-        for j in np.flatnonzero(positives >= MIN_POSITIVES_TO_TUNE):
+        tunable = (positives >= MIN_POSITIVES_TO_TUNE) & (positives < tune_below)
+        for j in np.flatnonzero(tunable):
             col, yj = scores[:, j], Y[:, j] == 1
             base_tp, base_fp, base_fn = tp.sum() - tp[j], fp.sum() - fp[j], fn.sum() - fn[j]
             other_f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
@@ -137,7 +148,7 @@ def fit_classifier(
             X = space.fit_transform([views[i] for i in train_idx])
             weights = fit_ensemble(X, Y[train_idx], clf.model_spec, seed, progress)
             oof[test_idx] = ensemble_scores(space.transform([views[i] for i in test_idx]), weights)
-        thresholds = tune_thresholds(oof, Y, clf.micro_weight)
+        thresholds = tune_thresholds(oof, Y, clf.micro_weight, clf.tune_below)
     else:
         thresholds = np.full(len(label_names), 0.5)
 

@@ -282,10 +282,8 @@ def _nhs_number(nine: str) -> str | None:
 
 nhs_numbers = st.builds(
     lambda nine, sep, spaced: (
-        f"{n[:3]}{sep}{n[3:6]}{sep}{n[6:]}" if spaced else n
-    )
-    if (n := _nhs_number(nine))
-    else "",
+        (f"{n[:3]}{sep}{n[3:6]}{sep}{n[6:]}" if spaced else n) if (n := _nhs_number(nine)) else ""
+    ),
     st.text("0123456789", min_size=9, max_size=9),
     st.sampled_from([" ", "-"]),
     st.booleans(),
@@ -323,7 +321,9 @@ def _card_text(number: str, style: str) -> str:
 
 
 cards = st.builds(
-    lambda prefix, rest, style: _card_text(_luhn_complete(prefix + rest[: 15 - len(prefix)]), style),
+    lambda prefix, rest, style: _card_text(
+        _luhn_complete(prefix + rest[: 15 - len(prefix)]), style
+    ),
     st.sampled_from(["4", "51", "55", "2221", "6011", "65"]),
     st.text("0123456789", min_size=15, max_size=15),
     st.sampled_from(["plain", "spaces", "dashes"]),
@@ -420,7 +420,9 @@ def _plant(sentence: str, where: int, thing: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("kind", sorted(PLANTED))
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_planted_identifiers_never_survive(kind: str, data: st.DataObject) -> None:
     thing = data.draw(PLANTED[kind], label=kind)
