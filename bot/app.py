@@ -8,8 +8,6 @@ import logging
 import signal
 from datetime import timedelta
 
-from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, ApplicationBuilder
 
 import handlers
@@ -20,7 +18,7 @@ from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
 from bot.ratelimit import FloodLimiter
 from bot.roles import Roles
 from bot.tagging import Tagger, load_tagger
-from handlers import texts
+from handlers.commands import publish_commands
 from storage.db import Database, utcnow
 from storage.services import ServiceRow
 
@@ -40,23 +38,6 @@ def file_url(api_url: str) -> str:
     if base.endswith("/bot"):
         return base[: -len("bot")] + "file/bot"
     return base + "/file/bot"
-
-
-async def publish_commands(bot: Bot, deployment: Deployment) -> None:
-    """Register each scope's commands, so the menu shows each person what they can do."""
-    citizen = [BotCommand(name, text) for name, text in texts.COMMANDS]
-    await bot.set_my_commands(citizen, scope=BotCommandScopeAllPrivateChats())
-    admin = citizen + [BotCommand(name, text) for name, text in texts.ADMIN_COMMANDS]
-    scoped = [(admin_id, admin) for admin_id in deployment.admins]
-    if deployment.moderators_chat is not None:
-        moderators = [BotCommand(name, text) for name, text in texts.MODERATOR_COMMANDS]
-        scoped.append((deployment.moderators_chat, moderators))
-    for chat_id, commands in scoped:
-        try:
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
-        except (BadRequest, Forbidden) as exc:
-            # Telegram knows a chat only once the person has opened it with the bot.
-            log.info("commands for chat %s not set yet: %s", chat_id, exc.message)
 
 
 class YousaidBot:

@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 
 from bot.roles import Accepted, InviteProblem, Role, Roles
 from handlers import texts
+from handlers.commands import publish_for
 from handlers.texts import esc
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class AdminHandlers:
         if isinstance(result, InviteProblem):
             await message.reply_text(texts.INVITE_PROBLEMS[result])
             return
+        await publish_for(context.bot, await self.roles.who(user.id))
         name = role_name(result.role, self.providers, result.provider_id)
         template = (
             texts.INVITE_ALREADY
@@ -141,6 +143,7 @@ class AdminHandlers:
         if ended is None:
             await query.answer(texts.REVOKE_GONE)
         else:
+            await publish_for(context.bot, await self.roles.who(ended.telegram_id))
             name = ended.display_name or str(ended.telegram_id)
             role = role_name(ended.role, self.providers, ended.provider_id)
             await query.answer(texts.REVOKED.format(name=name, role=role))

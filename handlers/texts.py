@@ -155,6 +155,7 @@ ADMIN_COMMANDS = (
     ("audit", "The audit log"),
     ("queue", "Items waiting for a moderator"),
 )
+MODERATOR_PRIVATE_COMMANDS = (("queue", "Items waiting for a moderator"),)
 MODERATOR_COMMANDS = (
     ("queue", "Items waiting, oldest first"),
     ("cancel", "Stop editing an item"),

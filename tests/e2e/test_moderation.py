@@ -431,3 +431,19 @@ async def test_auto_approve_rule(
         assert told
     rows = dict(stored(db_path, "SELECT id, status FROM feedback"))
     assert rows == {praise: "approved", complaint: "pending"}
+
+
+async def test_menus_follow_roles(team: Team, emu: Emulator) -> None:
+    def menu(person: Person) -> list[str]:
+        return [c["command"] for c in emu.commands(scope_type="chat", chat_id=person.id)]
+
+    assert "invite" in menu(team.admin) and "audit" in menu(team.admin)
+    assert "queue" in menu(team.sam) and "invite" not in menu(team.sam)
+    assert [c["command"] for c in emu.commands(scope_type="chat", chat_id=team.group.id)] == [
+        "queue",
+        "cancel",
+    ]
+    await say(team.admin, "/roles")
+    revoke_sam = next(label for row in team.admin.last.buttons for label in row if "Sam" in label)
+    await press(team.admin, revoke_sam)
+    assert "queue" not in menu(team.sam) and "start" in menu(team.sam)
