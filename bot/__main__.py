@@ -26,10 +26,18 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--citizens", type=int, default=30, help="how many simulated citizens")
     demo.add_argument("--seed", type=int, default=7, help="seed for the simulated citizens")
     commands.add_parser("nlp", help="train, evaluate and tag with the theme model")
+    digest = commands.add_parser("digest", help="a provider's digest of the period so far")
+    digest.add_argument("--provider", required=True, help="the provider's id")
+    digest.add_argument("--preview", action="store_true", help="print it; send nothing")
+    digest.add_argument("--chart", default="", help="where to write the chart (PNG)")
     options = parser.parse_args(args)
     try:
         if options.command == "run":
             return _run()
+        if options.command == "digest":
+            from bot.preview import preview_digest
+
+            return preview_digest(options.provider, options.chart or None)
         if options.command == "demo":
             from bot.demo import run_demo
 

@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 import handlers
 from bot.config import Deployment, Settings
+from bot.digests import Digests, trigger
 from bot.intake import Clock, Intake, sync_services
 from bot.moderation import Moderation
 from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 IDLE_CHECK_SECONDS = 60
 # How often items missed by the immediate path (a crash, say) are tagged and carded.
 SWEEP_SECONDS = 30
+# How often digests are checked for periods missed or deliveries to retry.
+DIGEST_RETRY_SECONDS = 60
 # How often the moderation queue's age is checked.
 REMIND_CHECK_SECONDS = 300
 
@@ -60,6 +63,7 @@ class YousaidBot:
         # The theme model is loaded once, here, at start.
         self.tagger = tagger or load_tagger()
         self.moderation = Moderation(self.db, deployment, clock, self.tagger)
+        self.digests = Digests(self.db, deployment, clock)
         self.marks = HandledMarks(self.db, clock)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
         self.application: Application = (  # type: ignore[type-arg]
@@ -85,6 +89,7 @@ class YousaidBot:
             self.intake,
             self.roles,
             self.moderation,
+            self.digests,
             timedelta(seconds=settings.conversation_timeout),
         )
         self.poller = Poller(
@@ -119,6 +124,29 @@ class YousaidBot:
         )
         job_queue.run_repeating(
             self.handlers.moderator.sweep, interval=SWEEP_SECONDS, first=1, name="moderation-sweep"
+        )
+        await self.digests.recover()
+        # Start counting each provider's schedule, and create the digests missed while down.
+        await self.digests.schedule()
+        for provider in self.deployment.providers:
+            # On time, per provider. A run that starts late still runs, and runs that pile up
+            # coalesce into one; periods missed while the bot was down are not APScheduler's
+            # business (it keeps jobs in memory): the database catch-up covers them.
+            job_queue.run_custom(
+                self.handlers.provider.deliver,
+                job_kwargs={
+                    "trigger": trigger(provider),
+                    "coalesce": True,
+                    "misfire_grace_time": None,
+                    "max_instances": 1,
+                },
+                name=f"digest:{provider.id}",
+            )
+        job_queue.run_repeating(
+            self.handlers.provider.deliver,
+            interval=DIGEST_RETRY_SECONDS,
+            first=1,
+            name="digest-catch-up",
         )
         job_queue.run_repeating(
             self.handlers.moderator.remind,

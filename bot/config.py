@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -121,6 +121,8 @@ class Provider(_Strict):
     schedule: str = "0 9 * * mon"
     timezone: str = "Europe/London"
     chats: list[int] = Field(default_factory=list)
+    # An empty period: send a short note, or nothing.
+    empty_digest: Literal["note", "skip"] = "note"
 
     @field_validator("schedule")
     @classmethod

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from bot.app import YousaidBot
 from bot.config import Deployment, Settings, load_deployment
+from bot.digest_content import Period, build_digest
 from bot.emulator import Emulator, Group, Limits, MessageView, Person
+from bot.preview import plain
 from handlers import texts
 
 TOKEN = "4242424242:DEMO-token-not-real"
@@ -202,7 +204,7 @@ async def run_demo(citizens: int = 30, seed: int = 7) -> int:
             YOUSAID_GROUP_MESSAGES_PER_MINUTE=600,
         )
         print(f"Telegram Bot API emulator on {emu.api_url}; database {db_path}\n")
-        async with YousaidBot(settings, deployment, TOKEN):
+        async with YousaidBot(settings, deployment, TOKEN) as bot:
             moderator = DemoModerator(sam, group)
             await moderator.join(admin)
             people = [
@@ -218,14 +220,46 @@ async def run_demo(citizens: int = 30, seed: int = 7) -> int:
             )
             await moderator.work_the_queue(citizens)
             await emu.idle(quiet=0.3, timeout=30)
+            digests = await _digests(bot, workdir)
         sent = len(emu.calls)
     for person in people[:3]:
         _print_transcript(person.log)
     _print_moderation(moderator, people)
     _print_items(db_path)
+    _print_digests(digests)
     saved = sum(1 for p in people if p.log.reference is not None)
     print(f"\n{saved} of {citizens} citizens were given a reference number; {sent} Bot API calls.")
     return 0 if saved == citizens else 1
+
+
+async def _digests(bot: YousaidBot, workdir: Path) -> list[tuple[str, str, Path | None]]:
+    """Each provider's digest of the period so far: (name, text, chart file)."""
+    found = []
+    for provider in bot.deployment.providers:
+        start, end = bot.digests.current_period(provider)
+        digest = await build_digest(
+            bot.db,
+            provider=provider,
+            services=await bot.digests.all_services(provider.id),
+            period=Period(start, end),
+            labels=bot.tagger.labels,
+            timezone=provider.timezone,
+        )
+        chart = None
+        if digest.chart_png:
+            chart = workdir / f"digest-{provider.id}.png"
+            await asyncio.to_thread(chart.write_bytes, digest.chart_png)
+        found.append((provider.name, plain(digest.text), chart))
+    return found
+
+
+def _print_digests(digests: list[tuple[str, str, Path | None]]) -> None:
+    for name, text, chart in digests:
+        print(f"\n── The digest {name} would get now " + "─" * max(0, 44 - len(name)))
+        for line in text.splitlines():
+            print(f"  {line}")
+        if chart is not None:
+            print(f"  [chart: {chart}]")
 
 
 def _print_moderation(moderator: DemoModerator, people: list[DemoCitizen]) -> None:

@@ -13,6 +13,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.digests import Digests
 from bot.intake import Intake
 from bot.moderation import Moderation
 from bot.roles import Roles
@@ -20,6 +21,7 @@ from handlers.admin import AdminHandlers
 from handlers.citizen import CitizenHandlers
 from handlers.common import CommonHandlers, on_error
 from handlers.moderator import ModeratorHandlers
+from handlers.provider import ProviderHandlers
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Handlers:
     citizen: CitizenHandlers
     moderator: ModeratorHandlers
     admin: AdminHandlers
+    provider: ProviderHandlers
 
 
 def register(
@@ -36,12 +39,14 @@ def register(
     intake: Intake,
     roles: Roles,
     moderation: Moderation,
+    digests: Digests,
     conversation_timeout: timedelta,
 ) -> Handlers:
     """Add every handler to the application, in order; return the handler objects."""
     moderators_chat = roles.deployment.moderators_chat
     moderator = ModeratorHandlers(moderation, roles, moderators_chat)
     admin = AdminHandlers(roles)
+    provider = ProviderHandlers(digests, roles, moderation.tagger.labels)
     citizen = CitizenHandlers(
         intake, conversation_timeout, roles=roles, admin=admin, after_saved=moderator.sweep
     )
@@ -51,6 +56,7 @@ def register(
     # With no moderators' chat configured, an empty Chat filter matches nothing.
     mods = filters.Chat(moderators_chat) if moderators_chat is not None else filters.Chat()
     in_mods = filters.UpdateType.MESSAGE & mods
+    message = filters.UpdateType.MESSAGE
 
     # Private chat commands: everyone's, then staff's (each checks the role itself).
     application.add_handler(CommandHandler("start", citizen.start, filters=new))
@@ -62,6 +68,10 @@ def register(
     application.add_handler(CommandHandler("roles", admin.list_roles, filters=new))
     application.add_handler(CommandHandler("audit", admin.audit, filters=new))
     application.add_handler(CommandHandler("queue", moderator.queue, filters=new | in_mods))
+    # Providers, in private or in their team's group (each checks the role itself).
+    application.add_handler(CommandHandler("digest", provider.digest_now, filters=message))
+    application.add_handler(CommandHandler("services", provider.services, filters=message))
+    application.add_handler(CommandHandler("schedule", provider.schedule, filters=message))
 
     # The moderators' chat.
     application.add_handler(CommandHandler("cancel", moderator.cancel, filters=in_mods))
@@ -75,6 +85,7 @@ def register(
     # Buttons: cards, role lists, then the citizen's (last: it answers forged data too).
     application.add_handler(CallbackQueryHandler(moderator.button, pattern=r"^m:"))
     application.add_handler(CallbackQueryHandler(admin.button, pattern=r"^a:"))
+    application.add_handler(CallbackQueryHandler(provider.button, pattern=r"^d:"))
     application.add_handler(CallbackQueryHandler(citizen.button))
 
     # Forwards and edits first: a forwarded or edited text is not new feedback.
@@ -87,4 +98,4 @@ def register(
     application.add_handler(MessageHandler(new & filters.COMMAND, citizen.unknown_command))
     application.add_handler(MessageHandler(new & ~filters.TEXT, common.unsupported))
     application.add_error_handler(on_error)
-    return Handlers(citizen, moderator, admin)
+    return Handlers(citizen, moderator, admin, provider)

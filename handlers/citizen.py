@@ -221,6 +221,8 @@ class CitizenHandlers:
             text += texts.STAFF_HELP["admin"]
         if who.moderates:
             text += texts.STAFF_HELP["moderator"]
+        if who.provider or who.admin:
+            text += texts.STAFF_HELP["provider"]
         await message.reply_text(text, parse_mode=ParseMode.HTML)
 
     async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -25,6 +25,8 @@ def menu_for(who: Who) -> list[BotCommand]:
         commands += _commands(texts.ADMIN_COMMANDS)
     elif who.moderates:
         commands += _commands(texts.MODERATOR_PRIVATE_COMMANDS)
+    if who.provider or who.admin:
+        commands += _commands(texts.PROVIDER_COMMANDS)
     return commands
 
 

@@ -385,6 +385,9 @@ class ModeratorHandlers:
                 await context.bot.send_message(note.telegram_id, text, parse_mode=ParseMode.HTML)
             except Forbidden:
                 log.info("author of #%s blocked the bot; not told", note.item_id)
+            except BadRequest as exc:
+                # "Chat not found": the account is gone. Telling them can never work.
+                log.info("author of #%s cannot be told: %s", note.item_id, exc.message)
             await self.moderation.author_told(note.item_id)
 
     async def remind(self, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -204,6 +204,10 @@ STAFF_HELP = {
         "/roles who has which role, and revoking\n/audit the audit log (/audit export)"
     ),
     "moderator": "\n\n<b>Moderator</b>\n/queue items waiting, oldest first",
+    "provider": (
+        "\n\n<b>Provider</b>\n/digest the digest so far this period\n"
+        "/services which services' digests you get\n/schedule when the next digest comes"
+    ),
 }
 
 # ── Moderation ─────────────────────────────────────────────────────────────────────────
@@ -294,3 +298,19 @@ AUTHOR_REASONS = {
     "duplicate": "it repeats something already passed on",
     "other": "it couldn't be passed on as it was",
 }
+
+# ── Providers ─────────────────────────────────────────────────────────────────────────
+CHART_CAPTION = "{provider}: themes, {start} to {end}, against the period before"
+CSV_BUTTON = "📎 These items as a spreadsheet (CSV)"
+CSV_CAPTION = "{provider}: approved items, {start} to {end}"
+NOT_A_PROVIDER = "This is for the people who run services. Ask an admin for an invitation."
+SERVICES_HEAD = "<b>{provider}</b>: the services whose digest this chat gets. Tap to switch."
+SERVICE_ON = "✅ {name}"
+SERVICE_OFF = "⬜ {name}"
+SCHEDULE_LINE = "<b>{provider}</b>: {schedule} ({zone}). Next digest: {next}."
+DIGEST_SO_FAR = "So far this period:"
+PROVIDER_COMMANDS = (
+    ("digest", "The digest so far this period"),
+    ("services", "Which services' digests you get"),
+    ("schedule", "When the next digest comes"),
+)

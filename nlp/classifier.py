@@ -8,12 +8,15 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from spacy.attrs import LEMMA
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import ensure_path, minibatch
 
 from nlp.linear import FeatureSpace, load_arrays, load_json, save_arrays, save_json, sigmoid
 from nlp.themes import SPANS_KEY
+
+_VIEWS_KEY = "yousaid_views"
 
 # Word n-grams on lemmas generalise over inflections; character n-grams on the lower-cased
 # text catch misspellings and compounds, which matter in short, informal feedback.
@@ -29,12 +32,20 @@ DEFAULT_MODELS: list[dict[str, Any]] = [{"type": "svm", "C": 0.3, "scale": 2.0}]
 
 def doc_views(doc: Doc, spans_key: str = SPANS_KEY) -> dict[str, str]:
     """The views of a doc the feature space reads: lemmas, lower-cased text, rule hits."""
-    rules = {s.label_ for s in doc.spans[spans_key]} if spans_key in doc.spans else set()
-    return {
-        "lemmas": " ".join(t.lemma_ or t.lower_ for t in doc if not t.is_space),
-        "text": doc.text.lower(),
-        "rules": " ".join(sorted(f"rule_{r}" for r in rules)),
-    }
+    # Computed once per doc and kept: the classifier and the kind component both read them,
+    # and building strings from tokens is a large share of the time per doc.
+    cached = doc.user_data.get(_VIEWS_KEY)
+    if cached is not None:
+        return cached
+    strings = doc.vocab.strings
+    # Whitespace tokens vanish when the vectorizer splits on whitespace.
+    lemmas = " ".join([strings[h] for h in doc.to_array(LEMMA).tolist()])
+    rules = (
+        sorted({f"rule_{s.label_}" for s in doc.spans[spans_key]}) if spans_key in doc.spans else []
+    )
+    views = {"lemmas": lemmas, "text": doc.text.lower(), "rules": " ".join(rules)}
+    doc.user_data[_VIEWS_KEY] = views
+    return views
 
 
 def calibrate(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:

@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
-from sklearn.svm import LinearSVC
 
 from nlp.classifier import ThemeClassifier, ensemble_scores
-from nlp.linear import FeatureSpace
+from nlp.linear import FeatureSpace, Weights, fit_linear
 
-Weights = tuple[np.ndarray, np.ndarray, float]
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 # A label needs this many examples before its threshold moves away from 0.5: fewer,
 # and the tuned value is noise.
 MIN_POSITIVES_TO_TUNE = 3
 N_JOBS = min(2, os.cpu_count() or 1)
-
-
-def fit_linear(X: sparse.csr_matrix, y: np.ndarray, spec: dict[str, Any], seed: int) -> Weights:
-    """One binary, class-balanced linear model; returns (coef, intercept, scale)."""
-    if y.min() == y.max():
-        # A label with no (or only) positives here: a constant, confident answer.
-        return np.zeros(X.shape[1], np.float32), np.array(-8.0 if y.max() == 0 else 8.0), 1.0
-    if spec["type"] == "svm":
-        model: Any = LinearSVC(C=spec["C"], class_weight="balanced", random_state=seed)
-    elif spec["type"] == "logreg":
-        model = LogisticRegression(C=spec["C"], class_weight="balanced", max_iter=2000)
-    else:
-        raise ValueError(f"unknown model type {spec['type']!r}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
-    return model.coef_[0].astype(np.float32), np.array(model.intercept_[0]), spec.get("scale", 1.0)
+PARALLEL_FROM = 1000
 
 
 def fit_ensemble(
@@ -53,14 +32,16 @@ def fit_ensemble(
     """Per model spec, one-vs-rest weights stacked into (labels x features) matrices."""
     out = []
     for spec in specs:
-        # liblinear releases the GIL, so threads use both cores without copying X.
-        with ThreadPoolExecutor(max_workers=N_JOBS) as pool:
-            futures = [pool.submit(fit_linear, X, Y[:, j], spec, seed) for j in range(Y.shape[1])]
-            fits = []
-            for future in futures:
-                fits.append(future.result())
-                if progress:
-                    progress(1)
+        # One process per core: liblinear seeds a process-wide C random generator, so
+        # threads would race on it and make training non-deterministic.
+        # Starting workers costs seconds: small training sets are faster in one process.
+        n_jobs = N_JOBS if X.shape[0] >= PARALLEL_FROM else 1
+        tasks = (delayed(fit_linear)(X, Y[:, j], spec, seed) for j in range(Y.shape[1]))
+        fits = []
+        for fitted in Parallel(n_jobs=n_jobs, return_as="generator")(tasks):
+            fits.append(fitted)
+            if progress:
+                progress(1)
         coef = np.vstack([c for c, _, _ in fits])
         intercept = np.array([b for _, b, _ in fits], dtype=np.float64)
         out.append((coef, intercept, float(spec.get("scale", 1.0))))

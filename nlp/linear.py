@@ -1,16 +1,21 @@
-"""TF-IDF features and linear weights stored as plain arrays, so a saved model needs no pickle."""
+"""TF-IDF features and linear models, stored as plain arrays so a saved model needs no pickle."""
 
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
+Weights = tuple[np.ndarray, np.ndarray, float]
 # The parameters we let vary; everything else stays at scikit-learn's defaults.
 _VECTORIZER_KEYS = ("analyzer", "ngram_range", "sublinear_tf", "min_df", "lowercase")
 
@@ -114,3 +119,31 @@ def load_json(path: Path) -> Any:
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function, safe for large magnitudes."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def fit_linear(X: sparse.csr_matrix, y: np.ndarray, spec: dict[str, Any], seed: int) -> Weights:
+    """One binary, class-balanced linear model; returns (coef, intercept, scale)."""
+    if y.min() == y.max():
+        # A label with no (or only) positives here: a constant, confident answer.
+        return np.zeros(X.shape[1], np.float32), np.array(-8.0 if y.max() == 0 else 8.0), 1.0
+    nb = None
+    if spec.get("nb"):
+        # NBSVM (Wang & Manning 2012): features scaled by their naive Bayes log-count ratio
+        # for this label. The scaling folds into the weights, so the saved model is unchanged.
+        alpha = float(spec.get("nb_alpha", 1.0))
+        pos = np.asarray(X[y == 1].sum(0)).ravel() + alpha
+        neg = np.asarray(X[y == 0].sum(0)).ravel() + alpha
+        nb = np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float32)
+        nb = np.abs(nb) ** float(spec.get("nb_power", 1.0)) * np.sign(nb)
+        X = sparse.csr_matrix(X.multiply(nb[None, :]))
+    if spec["type"] == "svm":
+        model: Any = LinearSVC(C=spec["C"], class_weight="balanced", random_state=seed)
+    elif spec["type"] == "logreg":
+        model = LogisticRegression(C=spec["C"], class_weight="balanced", max_iter=2000)
+    else:
+        raise ValueError(f"unknown model type {spec['type']!r}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    coef = model.coef_[0] if nb is None else model.coef_[0] * nb
+    return coef.astype(np.float32), np.array(model.intercept_[0]), spec.get("scale", 1.0)

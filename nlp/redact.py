@@ -35,11 +35,13 @@ _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
 _WORD = re.compile(rf"[{_UPPER}{_LOWER}](?:[{_UPPER}{_LOWER}]|['’-](?=[{_UPPER}{_LOWER}]))*")
 _GAP = re.compile(r"[ \t]+")
+_TRIGGER_WORD = re.compile(r"[A-Za-z]+")
+# Every link has a dot between two letters or digits ("x.com", "www.", "t.me").
+_DOTTED = re.compile(r"\w\.\w")
+_DIGIT = re.compile(r"[0-9]")
 _AFTER_TRIGGER = re.compile(r"\.?[,:]?[ \t]+")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _VERBISH = ("ed", "ing", "ly")
-# "0044 20...", "001 415...": the international prefix then a country code, never 0.
-_INTERNATIONAL_00 = re.compile(r"00[1-9]")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ def _alternation(words: Iterable[str]) -> str:
 class Redactor:
     """Finds personal details in texts by the rules of one rules file."""
 
+    # Looking again at a redacted text (see `find`) settles in one pass in practice.
+    MAX_PASSES = 3
+
     def __init__(self, rules: dict[str, Any]) -> None:
         self.rules = rules
         self.placeholders: dict[str, str] = dict(rules["placeholders"])
@@ -117,12 +122,9 @@ class Redactor:
         self._region = phone["region"]
         self._phone_min = int(phone["min_digits"])
         self._phone_min_intl = int(phone["min_digits_international"])
-        # Only texts with this many digits near each other go to libphonenumber (slow-ish).
-        self._maybe_phone = re.compile(
-            r"[0-9](?:[^0-9\n]{0,3}[0-9]){%d}" % (self._phone_min_intl - 1)
-        )
-        # Where a phone number may start: "+", "00" or "0", then digit groups.
-        self._phone_run = re.compile(r"(?<![\w+])(?:\+[ ]?|\(?0)[0-9]+\)?(?:[ .-]?[0-9]+)+")
+        self._phone_run = re.compile(phone["run"])
+        self._phone_international = re.compile(phone["international"])
+        self._phone_national = re.compile(phone["national"])
 
         postcode = rules["postcode"]
         self._postcode = re.compile(postcode["pattern"], re.IGNORECASE)
@@ -131,9 +133,11 @@ class Redactor:
         address = rules["address"]
         street_word = rf"[{_UPPER}][{_UPPER}{_LOWER}'’-]*"
         self._address = re.compile(
-            rf"(?:\b(?:{_alternation(address['unit_words'])})\s+[0-9]{{1,4}}[A-Za-z]?,?\s+)?"
             rf"(?<![£$€.:/0-9])\b[0-9]{{1,4}}[A-Za-z]?,?\s+"
             rf"(?:{street_word}\s+){{1,3}}(?:{_alternation(address['street_words'])})\b"
+        )
+        self._address_unit = re.compile(
+            rf"\b(?:{_alternation(address['unit_words'])})\s+[0-9]{{1,4}}[A-Za-z]?,?\s+$"
         )
 
         names = rules["names"]
@@ -143,14 +147,29 @@ class Redactor:
         self._function_words = {w.lower() for w in names["function_words"]}
         self._first_names = {w.lower() for w in names["first_names"]}
         trigger_words = [*names["titles"], *names["roles"], *names["cues"]]
+        # "the inspector Dr Patel": a title or role word is never the name itself.
+        self._trigger_words = {re.sub(r"\s+", " ", w.lower()) for w in trigger_words}
         self._not_names = (
             {w.lower() for w in names["not_names"]}
+            | {w.lower() for w in names["org_words"]}
             | self._function_words
             | {w.lower() for w in trigger_words}
             | {w.lower() for w in names["days"]}
             | {w.lower() for w in names["months"]}
         )
-        self._trigger = re.compile(rf"\b(?:{_alternation(trigger_words)})\b", re.IGNORECASE)
+        # Checking a text's words against a set is much faster than one regex of ~100
+        # alternatives; only the first words found are then looked for as whole triggers.
+        by_first: dict[str, list[str]] = {}
+        for phrase in self._trigger_words:
+            first = _TRIGGER_WORD.match(phrase)
+            if first:
+                by_first.setdefault(first.group(), []).append(phrase)
+        self._triggers = {
+            first: re.compile(rf"\b(?:{_alternation(phrases)})\b", re.IGNORECASE)
+            for first, phrases in by_first.items()
+        }
+        # "Dr health visitor Jo": the start of a role is not a name either.
+        self._trigger_words |= set(self._triggers)
 
     @classmethod
     def from_file(cls, path: Path | str | None = None) -> Redactor:
@@ -185,8 +204,6 @@ class Redactor:
             spans = sorted([*spans, *more], key=lambda f: f.start)
         return spans
 
-    MAX_PASSES = 3
-
     @staticmethod
     def _replace(text: str, spans: list[Found]) -> tuple[str, list[tuple[int, int, int]]]:
         """The text with the spans replaced, and where its kept parts are (new start, new
@@ -207,18 +224,18 @@ class Redactor:
 
     def _find_once(self, text: str) -> list[Found]:
         candidates: list[tuple[int, int, str]] = []
-        has_digit = any(c.isdigit() for c in text)
+        has_digit = _DIGIT.search(text) is not None
         if "@" in text:
             candidates += self._find_re(self._email, text, "email")
             candidates += self._find_re(self._handle, text, "handle")
-        if "." in text:
+        if _DOTTED.search(text):
             candidates += self._find_urls(text)
         if has_digit:
             candidates += self._find_numbers(text)
             candidates += self._find_ni(text)
             candidates += self._find_phones(text)
             candidates += self._find_postcodes(text)
-            candidates += self._find_re(self._address, text, "address")
+            candidates += self._find_addresses(text)
         candidates += self._find_names(text)
         return self._resolve(text, candidates)
 
@@ -227,19 +244,28 @@ class Redactor:
     def _resolve(self, text: str, candidates: list[tuple[int, int, str]]) -> list[Found]:
         if not candidates:
             return []
-        taken = [(m.start(), m.end()) for m in self._placeholder_re.finditer(text)]
-        kept: list[tuple[int, int, str]] = []
-        # Longest first: a phone number with its "+1" beats the NHS-shaped digits inside it,
-        # an email beats the domain inside it. Ties go to the kind listed first in the rules.
-        for start, end, kind in sorted(
-            candidates, key=lambda c: (c[0] - c[1], self._rank.get(c[2], 99), c[0])
-        ):
-            if start >= end or any(start < e and s < end for s, e in taken):
-                continue
-            taken.append((start, end))
-            kept.append((start, end, kind))
-        kept.sort()
-        return [Found(k, s, e, text[s:e], self.placeholders[k]) for s, e, k in kept]
+        placeholders = [(m.start(), m.end()) for m in self._placeholder_re.finditer(text)]
+        candidates = sorted(
+            (s, e, k)
+            for s, e, k in candidates
+            if s < e and not any(s < pe and ps < e for ps, pe in placeholders)
+        )
+        # Overlapping findings become one span, so nothing any rule found survives
+        # ("626 633 8335 Park Road" is an NHS number run into an address). It is named after
+        # the longest of them (a phone number with its "+1" over the NHS-shaped digits
+        # inside it); on a tie, the kind listed first in the rules.
+        groups: list[list[tuple[int, int, str]]] = []
+        for cand in candidates:
+            if groups and cand[0] < max(e for _, e, _ in groups[-1]):
+                groups[-1].append(cand)
+            else:
+                groups.append([cand])
+        found = []
+        for group in groups:
+            start, end = group[0][0], max(e for _, e, _ in group)
+            _, _, kind = min(group, key=lambda c: (c[0] - c[1], self._rank.get(c[2], 99)))
+            found.append(Found(kind, start, end, text[start:end], self.placeholders[kind]))
+        return found
 
     # -- the kinds ---------------------------------------------------------------------
 
@@ -281,7 +307,10 @@ class Redactor:
                         and digits[0] != "0"
                         and (
                             len(sizes) == 1
-                            or all(card["group_min"] <= n <= card["group_max"] for n in sizes)
+                            or (
+                                sizes[0] == card["first_group"]
+                                and all(card["group_min"] <= n <= card["group_max"] for n in sizes)
+                            )
                         )
                         and luhn.is_valid(digits)
                     ):
@@ -302,34 +331,35 @@ class Redactor:
         return found
 
     def _find_phones(self, text: str) -> list[tuple[int, int, str]]:
-        if not self._maybe_phone.search(text):
-            return []
         found = []
-        # POSSIBLE, not the default VALID: people type numbers from reserved ranges
-        # (07700 900xxx, 020 7946 0xxx) and numbers we cannot fully validate.
-        for m in PhoneNumberMatcher(text, self._region, leniency=Leniency.POSSIBLE):
-            if self._phone_like(m.raw_string):
-                found.append((m.start, m.end, "phone"))
-        # The matcher gives up on a number run into other digits ("07700 900123 6 weeks");
-        # there, the longest leading part of the run that is a possible number is the phone.
+        unresolved = False
+        # A run of digit groups from a "+", "00" or "0": the longest leading part of it that
+        # libphonenumber says is a possible number ("07700 900123 6 weeks" keeps "6 weeks").
         for run in self._phone_run.finditer(text):
-            if any(s == run.start() for s, _, _ in found):
-                continue
-            ends = [g.end() for g in self._group.finditer(text, *run.span())]
-            for end in reversed(ends):
+            for end in reversed([g.end() for g in self._group.finditer(text, *run.span())]):
                 raw = text[run.start() : end]
-                if self._phone_like(raw) and self._possible_phone(raw):
+                if not self._phone_like(raw):
+                    break
+                if self._possible_phone(raw):
                     found.append((run.start(), end, "phone"))
                     break
+            else:
+                unresolved = True
+        if unresolved:
+            # Forms the runs do not cover go to the full matcher, which is slower. POSSIBLE,
+            # not the default VALID: people type numbers from reserved ranges (07700 900xxx).
+            for m in PhoneNumberMatcher(text, self._region, leniency=Leniency.POSSIBLE):
+                if self._phone_like(m.raw_string):
+                    found.append((m.start, m.end, "phone"))
         return found
 
     def _phone_like(self, raw: str) -> bool:
         digits = sum(c.isdigit() for c in raw)
         # Short runs like "12.03.2024" or "2024" are dates and years, and a UK number is
         # written with its leading 0: "943 476 5918" is more likely a reference.
-        if raw.startswith("+") or _INTERNATIONAL_00.match(raw):
+        if self._phone_international.match(raw):
             return digits >= self._phone_min_intl
-        return raw.lstrip("(").startswith("0") and digits >= self._phone_min
+        return self._phone_national.match(raw) is not None and digits >= self._phone_min
 
     def _possible_phone(self, raw: str) -> bool:
         try:
@@ -337,6 +367,14 @@ class Redactor:
         except phonenumbers.NumberParseException:
             return False
         return phonenumbers.is_possible_number(number)
+
+    def _find_addresses(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        for m in self._address.finditer(text):
+            # "Flat 3, 45 High Street": the flat number is part of the address.
+            unit = self._address_unit.search(text, max(0, m.start() - 30), m.start())
+            found.append((unit.start() if unit else m.start(), m.end(), "address"))
+        return found
 
     def _find_postcodes(self, text: str) -> list[tuple[int, int, str]]:
         found = []
@@ -348,17 +386,18 @@ class Redactor:
         return found
 
     def _find_names(self, text: str) -> list[tuple[int, int, str]]:
+        firsts = self._triggers.keys() & _TRIGGER_WORD.findall(text.lower())
         found = []
-        for m in self._trigger.finditer(text):
-            trigger = m.group()
-            key = re.sub(r"\s+", " ", trigger.lower())
-            is_title = key in self._titles
-            gap = _AFTER_TRIGGER.match(text, m.end())
-            if gap is None or (not is_title and gap.group().startswith(".")):
-                continue
-            span = self._scan_name(text, gap.end(), is_title, key in self._lowercase_titles)
-            if span:
-                found.append((*span, "name"))
+        for first in firsts:
+            for m in self._triggers[first].finditer(text):
+                key = re.sub(r"\s+", " ", m.group().lower())
+                is_title = key in self._titles
+                gap = _AFTER_TRIGGER.match(text, m.end())
+                if gap is None or (not is_title and gap.group().startswith(".")):
+                    continue
+                span = self._scan_name(text, gap.end(), is_title, key in self._lowercase_titles)
+                if span:
+                    found.append((*span, "name"))
         return found
 
     def _scan_name(
@@ -394,8 +433,10 @@ class Redactor:
 
     def _is_name_word(self, word: str, first: bool, is_title: bool, lowercase_ok: bool) -> bool:
         key = word.lower()
-        if key in self._function_words:
+        if key in self._function_words or key in self._trigger_words:
             return False
+        if key.endswith("s") and key[:-1] in self._trigger_words:
+            return False  # "Dentist, Nurses etc."
         if word[0].isupper():
             if len(word) == 1:
                 return True  # an initial, kept only if a name follows
@@ -465,14 +506,12 @@ class RedactorComponent:
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Save the rules with the pipeline, so a saved pipeline redacts the same way."""
-
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / "rules.json").write_text(json.dumps(self.redactor.rules), encoding="utf-8")
+        folder = ensure_path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "rules.json").write_text(json.dumps(self.redactor.rules), encoding="utf-8")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> RedactorComponent:
         """Load the rules saved with to_disk."""
-
         text = (ensure_path(path) / "rules.json").read_text(encoding="utf-8")
         self.redactor = Redactor(json.loads(text))
         return self

@@ -26,6 +26,17 @@ class PublishedItem:
     published_at: str
 
 
+# The range every provider read here uses: approved, publishable items of some services in
+# [since, until). Written so it matches the partial index `feedback_published` (migration
+# 0004) term for term: one index range scan per service, whatever the size of the table.
+def _range(services: Sequence[str]) -> str:
+    marks = ", ".join("?" for _ in services)
+    return (
+        "f.status = 'approved' AND f.published_text IS NOT NULL"
+        f" AND f.service_slug IN ({marks}) AND f.moderated_at >= ? AND f.moderated_at < ?"
+    )
+
+
 async def items(
     conn: aiosqlite.Connection,
     services: Sequence[str],
@@ -35,25 +46,153 @@ async def items(
     """Approved items of these services, published in [since, until), oldest first."""
     if not services:
         return []
-    marks = ", ".join("?" for _ in services)
     async with conn.execute(
         "SELECT f.id, f.service_slug, f.published_text, f.rating, f.kind, f.created_at,"
-        " f.moderated_at FROM feedback f"
-        f" WHERE f.status = 'approved' AND f.published_text IS NOT NULL"
-        f" AND f.service_slug IN ({marks}) AND f.moderated_at >= ? AND f.moderated_at < ?"
+        f" f.moderated_at FROM feedback f WHERE {_range(services)}"
         " ORDER BY f.moderated_at, f.id",
         (*services, since, until),
     ) as cursor:
         rows = await cursor.fetchall()
-    found = []
-    for item_id, slug, text, rating, kind, created_at, published_at in rows:
-        async with conn.execute(
-            "SELECT theme_id FROM item_themes WHERE feedback_id = ? AND active = 1"
-            " ORDER BY score DESC, theme_id",
-            (item_id,),
-        ) as cursor:
-            themes = tuple(str(r[0]) for r in await cursor.fetchall())
-        found.append(
-            PublishedItem(item_id, slug, text, rating, kind, themes, created_at, published_at)
+    # The themes of all these items in one query over the same range (not one per item).
+    themes: dict[int, list[str]] = {}
+    async with conn.execute(
+        "SELECT t.feedback_id, t.theme_id FROM feedback f"
+        " JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
+        f" WHERE {_range(services)} ORDER BY t.feedback_id, t.score DESC, t.theme_id",
+        (*services, since, until),
+    ) as cursor:
+        for item_id, theme_id in await cursor.fetchall():
+            themes.setdefault(int(item_id), []).append(str(theme_id))
+    return [
+        PublishedItem(
+            item_id,
+            slug,
+            text,
+            rating,
+            kind,
+            tuple(themes.get(item_id, ())),
+            created_at,
+            published_at,
         )
-    return found
+        for item_id, slug, text, rating, kind, created_at, published_at in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts of the approved items of some services in one period."""
+
+    items: int
+    # Service slug -> items.
+    by_service: dict[str, int]
+    # Kind (complaint, compliment, suggestion, question; "" when not classified) -> items.
+    by_kind: dict[str, int]
+    # Theme id -> items with that theme active (an item may have several themes).
+    by_theme: dict[str, int]
+    # Service slug -> (sum of ratings, number of ratings): averages are taken in Python,
+    # so integer division rules of the database never matter.
+    ratings: dict[str, tuple[int, int]]
+
+    @property
+    def rating_count(self) -> int:
+        """How many items carry a rating."""
+        return sum(count for _, count in self.ratings.values())
+
+    @property
+    def average_rating(self) -> float | None:
+        """The mean rating of the period, or None without ratings."""
+        total = sum(value for value, _ in self.ratings.values())
+        count = self.rating_count
+        return total / count if count else None
+
+    def service_average(self, slug: str) -> float | None:
+        """The mean rating of one service in the period, or None without ratings."""
+        total, count = self.ratings.get(slug, (0, 0))
+        return total / count if count else None
+
+
+async def tally(
+    conn: aiosqlite.Connection, services: Sequence[str], since: str, until: str
+) -> Tally:
+    """Counts by service, kind and theme, and ratings, of approved items in [since, until)."""
+    if not services:
+        return Tally(0, {}, {}, {}, {})
+    params = (*services, since, until)
+    by_service: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    ratings: dict[str, tuple[int, int]] = {}
+    async with conn.execute(
+        "SELECT f.service_slug, f.kind, COUNT(*), SUM(f.rating), COUNT(f.rating)"
+        f" FROM feedback f WHERE {_range(services)} GROUP BY f.service_slug, f.kind",
+        params,
+    ) as cursor:
+        for slug, kind, count, rating_sum, rating_count in await cursor.fetchall():
+            by_service[slug] = by_service.get(slug, 0) + int(count)
+            by_kind[kind or ""] = by_kind.get(kind or "", 0) + int(count)
+            old_sum, old_count = ratings.get(slug, (0, 0))
+            ratings[slug] = (old_sum + int(rating_sum or 0), old_count + int(rating_count))
+    async with conn.execute(
+        "SELECT t.theme_id, COUNT(*) FROM feedback f"
+        " JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
+        f" WHERE {_range(services)} GROUP BY t.theme_id",
+        params,
+    ) as cursor:
+        by_theme = {str(theme): int(count) for theme, count in await cursor.fetchall()}
+    return Tally(sum(by_service.values()), by_service, by_kind, by_theme, ratings)
+
+
+@dataclass(frozen=True)
+class QuoteCandidate:
+    """An approved item that could be quoted for a theme, without its text yet."""
+
+    id: int
+    service_slug: str
+    theme_id: str
+    score: float
+    length: int
+
+
+async def quote_candidates(
+    conn: aiosqlite.Connection,
+    services: Sequence[str],
+    since: str,
+    until: str,
+    themes: Sequence[str],
+) -> list[QuoteCandidate]:
+    """Approved items in [since, until) with one of these themes active, by theme and item."""
+    if not services or not themes:
+        return []
+    theme_marks = ", ".join("?" for _ in themes)
+    # Only lengths here: the texts of the few items chosen are read afterwards.
+    async with conn.execute(
+        "SELECT f.id, f.service_slug, t.theme_id, t.score, LENGTH(f.published_text)"
+        " FROM feedback f JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
+        f" WHERE {_range(services)} AND t.theme_id IN ({theme_marks})"
+        " ORDER BY t.theme_id, f.id",
+        (*services, since, until, *themes),
+    ) as cursor:
+        return [
+            QuoteCandidate(int(r[0]), str(r[1]), str(r[2]), float(r[3]), int(r[4]))
+            for r in await cursor.fetchall()
+        ]
+
+
+async def texts(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, PublishedItem]:
+    """Approved items by id (ids not approved are simply absent), without their themes."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    # Looked up by id alone and the status checked here: with `status = ?` in the query,
+    # SQLite (without statistics) may read every approved item through an index on status
+    # instead of fetching a few rows by id. Only published_text is selected either way.
+    async with conn.execute(
+        "SELECT f.id, f.service_slug, f.published_text, f.rating, f.kind, f.created_at,"
+        f" f.moderated_at, f.status FROM feedback f WHERE f.id IN ({marks})",
+        tuple(ids),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return {
+        int(r[0]): PublishedItem(int(r[0]), r[1], r[2], r[3], r[4], (), r[5], r[6])
+        for r in rows
+        if r[7] == "approved" and r[2] is not None
+    }

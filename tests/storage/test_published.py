@@ -44,8 +44,9 @@ async def _check(items: list[tuple[str, int, bool]]) -> None:
                 await services.sync(conn, [ServiceRow("library", "Library", "", "p")])
                 for n, (status, telegram_id, edited) in enumerate(items):
                     citizen = await citizens.get_or_create(conn, telegram_id, NOW)
-                    original = f"original {n} by {telegram_id}, call 07700 900{n:03d}"
-                    redacted = f"redacted {n}, call [phone]"
+                    # Delimited, so that no text is a substring of another ("1" of "10").
+                    original = f"<original {n} by {telegram_id}, call 07700 900{n:03d}>"
+                    redacted = f"<redacted {n}>, call [phone]"
                     item = await feedback.create(
                         conn,
                         citizen_id=citizen.id,
@@ -66,9 +67,9 @@ async def _check(items: list[tuple[str, int, bool]]) -> None:
                     )
                     working = redacted
                     if edited:
-                        working = f"edited {n}"
+                        working = f"<edited {n}>"
                         await feedback.set_edited_text(conn, item, working, NOW)
-                    secrets.extend([original, str(telegram_id)])
+                    secrets.extend([original, f"{telegram_id}"])
                     if status != "pending":
                         await feedback.decide(
                             conn,

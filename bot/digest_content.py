@@ -1,0 +1,821 @@
+"""What a provider's digest says: counts, changes, quotes, a chart and a CSV of one period.
+
+`build_digest` reads only through `storage.published` (approved, redacted text; never who
+wrote it) and returns a `Digest`: HTML text for Telegram (parse_mode=HTML) whose visible
+length fits Telegram's 4,096 characters by construction, a PNG chart, and counts.
+`build_csv` gives the period's items as a CSV file (bytes) for when the provider asks.
+
+How the text is kept short: every section has a cap (lines, quote length), and every line
+has a rank. Lines of low rank are dropped first until the text fits a one-minute read
+(READ_TARGET); then, only if still needed, more lines go until it fits the hard limit.
+Quotes are shortened at a word boundary with "…", never mid-word. Scheduling and sending
+are not here (see bot/digests.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import html
+import io
+import re
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import charts
+from bot.config import Provider
+from storage import published
+from storage.db import Database, stamp
+from storage.published import QuoteCandidate, Tally
+from storage.services import ServiceRow
+
+# Every string a provider reads in a digest. (The project keeps strings in
+# handlers/texts.py; these move there once that file is free.) Values are HTML templates:
+# whatever is put into them from people or the deployment file is escaped first.
+TEXTS: dict[str, str] = {
+    "title": "📬 <b>{provider}</b>: your feedback digest",
+    "empty_title": "📭 <b>{provider}</b>: your feedback digest",
+    "dates": "🗓 {dates}",
+    "summary": "<b>{count}</b> new {items} approved, {change}.",
+    "summary_first": "<b>{count}</b> new {items} approved.",
+    "summary_same": "the same as {span}",
+    "summary_more": "{n} more than {span}",
+    "summary_fewer": "{n} fewer than {span}",
+    "empty": "No new approved feedback this time.",
+    "empty_before": "{span} there {were} {count} {items}.",
+    "item": "item",
+    "items": "items",
+    "was": "was",
+    "were": "were",
+    "rating": "⭐ Average rating <b>{average}</b> out of 5, from {count} {ratings}{change}",
+    "rating_change": " ({change} from {before})",
+    "rating_one": "rating",
+    "rating_many": "ratings",
+    "up": "up",
+    "down": "down",
+    "no_change": "no change",
+    "attention": "⚠️ <b>Needs attention</b>",
+    "attention_theme": "• <b>{theme}</b> rose sharply: {now}, from {before}",
+    "attention_rating": "• Ratings fell: {now}, from {before}",
+    "attention_rating_most": "• Ratings fell: {now}, from {before}; most at <b>{service}</b>",
+    "attention_service_rating": "• Ratings fell at <b>{service}</b>: {now}, from {before}",
+    "services": "🏢 <b>By service</b>",
+    "themes": "🏷 <b>By theme</b>",
+    "kinds": "🗂 <b>By kind</b>",
+    "count_line": "• {name}: {count}{change}",
+    "more": "• …and {n} more: {count} {items}",
+    "kind_part": "{name} {count}{change}",
+    "kind_separator": " · ",
+    "rising": "📈 <b>Rising most</b>: {themes}",
+    "rising_part": "{theme} ({change})",
+    "rising_separator": ", ",
+    "quotes": "💬 <b>In their words</b>",
+    "quote_theme": "<b>{theme}</b>",
+    "quote": "“{text}” <i>#{id}, {service}{rating}</i>",
+    "quote_rating": ", {rating}★",
+    "change": " ({change})",
+    "change_new": "new",
+    "change_same": "=",
+    "span_day": "the day before",
+    "span_week": "the week before",
+    "span_days": "the {n} days before",
+    "span_other": "the period before",
+    "span_day_cap": "The day before",
+    "span_week_cap": "The week before",
+    "span_days_cap": "The {n} days before",
+    "span_other_cap": "The period before",
+    "date": "{weekday} {day} {month}",
+    "date_year": "{weekday} {day} {month} {year}",
+    "time": "{hour:02d}:{minute:02d}",
+    "range": "{start} – {end}",
+    "chart_title": "Themes, {dates}",
+    "chart_now": "This period",
+    "csv_header": "item,published,service,kind,rating,themes,text",
+}
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+KINDS: dict[str, str] = {
+    "complaint": "Complaints",
+    "compliment": "Compliments",
+    "suggestion": "Suggestions",
+    "question": "Questions",
+    "": "Not classified",
+}
+
+# Telegram's limit, counted on the visible text (after entities are parsed), in UTF-16
+# code units as the Bot API counts: an emoji may count two.
+TELEGRAM_LIMIT = 4096
+# What reads comfortably on a phone in about a minute; optional lines go past this.
+READ_TARGET = 2200
+# Lines ranked below this are optional: dropped first, to reach READ_TARGET.
+OPTIONAL_BELOW = 40
+# Section caps.
+MAX_SERVICES = 6
+MAX_THEMES = 6
+MAX_RISING = 3
+MAX_ATTENTION_THEMES = 2
+MAX_ATTENTION_SERVICES = 2
+QUOTED_THEMES = 3
+QUOTES_PER_THEME = 3
+CHART_THEMES = 8
+# Lengths (visible characters) of what comes from people or the deployment file.
+QUOTE_MAX = 180
+# Quotes of about this length say something and still read at a glance.
+QUOTE_IDEAL = (50, 180)
+NAME_MAX = 48
+PROVIDER_MAX = 80
+# "Needs attention": a theme rising sharply, ratings falling.
+SHARP_RISE_MIN = 3  # at least this many more items than before...
+SHARP_RISE_FACTOR = 1.5  # ...and at least this many times as many
+RATING_FALL = 0.5  # the average fell by at least this much...
+RATING_FALL_SERVICE = 0.7  # ...or this much for one service...
+RATING_MIN_COUNT = 5  # ...with at least this many ratings in each period
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of time [start, end) with timezone-aware ends."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("Period needs timezone-aware datetimes")
+        if self.end <= self.start:
+            raise ValueError("Period must end after it starts")
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        return Period(self.start - (self.end - self.start), self.start)
+
+    @property
+    def since(self) -> str:
+        """The start as stored in the database."""
+        return stamp(self.start)
+
+    @property
+    def until(self) -> str:
+        """The end as stored in the database."""
+        return stamp(self.end)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One provider's digest of one period, ready to send."""
+
+    provider_id: str
+    period: Period
+    # HTML for parse_mode=HTML; visible length <= TELEGRAM_LIMIT.
+    text: str
+    # None when there is nothing to draw (no themes in this period or the one before).
+    chart_png: bytes | None
+    # Approved items in the period.
+    items: int
+    empty: bool
+
+
+async def build_digest(
+    db: Database,
+    *,
+    provider: Provider,
+    services: Sequence[ServiceRow],
+    period: Period,
+    labels: dict[str, str],
+    timezone: str | None = None,
+    chart: bool = True,
+) -> Digest:
+    """The digest of `services` for `period`; dates in `timezone` (default the provider's)."""
+    zone = ZoneInfo(timezone or provider.timezone)
+    slugs = [s.slug for s in services]
+    names = {s.slug: s.name for s in services}
+    before = period.previous()
+    now_tally = await published.tally(db.reader, slugs, period.since, period.until)
+    before_tally = await published.tally(db.reader, slugs, before.since, before.until)
+    facts = _Facts(provider.name, period, zone, names, labels, now_tally, before_tally)
+
+    png: bytes | None = None
+    if chart:
+        bars = _chart_bars(facts)
+        if bars:
+            # Drawing takes a noticeable moment: keep the event loop free meanwhile.
+            png = await asyncio.to_thread(
+                charts.theme_chart,
+                bars,
+                title=TEXTS["chart_title"].format(dates=format_period(period, zone)),
+                now_label=TEXTS["chart_now"],
+                before_label=_span(period, capital=True),
+            )
+
+    if now_tally.items == 0:
+        text = _render(_fit(_empty_sections(facts)))
+        return Digest(provider.id, period, text, png, 0, True)
+
+    top = _ranked(now_tally.by_theme, {}, labels)[:QUOTED_THEMES]
+    quotes = await _quotes(db, slugs, period, top)
+    text = _render(_fit(_sections(facts, top, quotes)))
+    return Digest(provider.id, period, text, png, now_tally.items, False)
+
+
+async def build_csv(
+    db: Database,
+    *,
+    services: Sequence[ServiceRow],
+    period: Period,
+    labels: dict[str, str],
+    timezone: str,
+) -> bytes:
+    """The period's approved items as CSV (UTF-8 with BOM, so spreadsheets read it right).
+
+    Columns: item (reference number), published (local time), service, kind, rating,
+    themes (labels joined by "; "), text (the published text). Nothing about who wrote it.
+    """
+    zone = ZoneInfo(timezone)
+    names = {s.slug: s.name for s in services}
+    rows = await published.items(db.reader, [s.slug for s in services], period.since, period.until)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(TEXTS["csv_header"].split(","))
+    for item in rows:
+        moment = datetime.fromisoformat(item.published_at).astimezone(zone)
+        writer.writerow(
+            [
+                item.id,
+                moment.strftime("%Y-%m-%d %H:%M"),
+                _cell(names.get(item.service_slug, item.service_slug)),
+                item.kind or "",
+                "" if item.rating is None else item.rating,
+                _cell("; ".join(labels.get(t, t) for t in item.themes)),
+                _cell(item.text),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _cell(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet: defuse it.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# ---------------------------------------------------------------------------- text tools
+
+
+def visible_length(text: str) -> int:
+    """Length of an HTML message as Telegram counts it: tags out, entities in, UTF-16."""
+    plain = html.unescape(re.sub(r"<[^>]*>", "", text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+def shorten(text: str, limit: int) -> str | None:
+    """Text on one line, whole if it fits, else cut at a word boundary with "…".
+
+    None when no word boundary leaves anything (one enormous word): better no quote
+    than half a word.
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    # The last space at or before `limit - 1` leaves room for the ellipsis.
+    cut = flat.rfind(" ", 0, limit)
+    head = flat[:cut].rstrip(" ,;:-–—(")
+    return head + "…" if cut > 0 and head else None
+
+
+def _name(text: str, limit: int = NAME_MAX) -> str:
+    # Names and labels come from the deployment file: a long one is shortened like a
+    # quote, or cut hard when it is one word, so the headings never break the budget.
+    short = shorten(text, limit)
+    if short is None:
+        short = " ".join(text.split())[: limit - 1] + "…"
+    return html.escape(short, quote=False)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return TEXTS[one] if count == 1 else TEXTS[many]
+
+
+def _change(now: int, before: int, compare: bool) -> str:
+    if not compare:
+        return ""
+    if before == 0 and now > 0:
+        word = TEXTS["change_new"]
+    elif now == before:
+        word = TEXTS["change_same"]
+    else:
+        word = f"+{now - before}" if now > before else f"−{before - now}"
+    return TEXTS["change"].format(change=word)
+
+
+def _span(period: Period, capital: bool = False) -> str:
+    """How to call the previous period: the day, the week, or N days before."""
+    length = period.end - period.start
+    suffix = "_cap" if capital else ""
+    if length == timedelta(days=1):
+        return TEXTS["span_day" + suffix]
+    if length == timedelta(days=7):
+        return TEXTS["span_week" + suffix]
+    if length % timedelta(days=1) == timedelta(0):
+        return TEXTS["span_days" + suffix].format(n=length.days)
+    return TEXTS["span_other" + suffix]
+
+
+def _date(moment: datetime, year: bool) -> str:
+    return TEXTS["date_year" if year else "date"].format(
+        weekday=WEEKDAYS[moment.weekday()],
+        day=moment.day,
+        month=MONTHS[moment.month - 1],
+        year=moment.year,
+    )
+
+
+def format_period(period: Period, zone: ZoneInfo) -> str:
+    """The period as a provider reads it, in its time zone: dates, and times if not midnight."""
+    start = period.start.astimezone(zone)
+    end = period.end.astimezone(zone)
+    if start.time() == time(0) and end.time() == time(0):
+        # Whole days: show the last day inside the period, not the exclusive end.
+        last = end - timedelta(days=1)
+        if last.date() == start.date():
+            return _date(start, year=True)
+        return TEXTS["range"].format(
+            start=_date(start, year=start.year != last.year), end=_date(last, year=True)
+        )
+    clock_start = TEXTS["time"].format(hour=start.hour, minute=start.minute)
+    clock_end = TEXTS["time"].format(hour=end.hour, minute=end.minute)
+    return TEXTS["range"].format(
+        start=f"{_date(start, year=start.year != end.year)} {clock_start}",
+        end=f"{_date(end, year=True)} {clock_end} {end.tzname() or ''}".rstrip(),
+    )
+
+
+# ------------------------------------------------------------------------------ sections
+
+
+@dataclass
+class _Line:
+    html: str
+    # Higher is more important; lines of the lowest rank are dropped first.
+    rank: int
+
+
+@dataclass
+class _Group:
+    # Shown only while the group has a line left.
+    heading: str | None
+    lines: list[_Line] = field(default_factory=list)
+
+
+@dataclass
+class _Section:
+    heading: str | None
+    groups: list[_Group] = field(default_factory=list)
+    # Blank line before the section.
+    gap: bool = True
+
+
+# Ranks: the head is never dropped (its parts are all of bounded length).
+HEAD = 1000
+RATING = 90
+ATTENTION_FIRST = 85
+ATTENTION = 70
+TOP_LINES = 60  # the first three services and themes
+KINDS_RANK = 55
+RISING = 50
+FIRST_QUOTE = 48  # minus the theme's place
+SECOND_QUOTE = 38
+EXTRA_LINES = 30  # services and themes past the third
+MORE = 25
+THIRD_QUOTE = 20
+
+
+@dataclass(frozen=True)
+class _Facts:
+    provider: str
+    period: Period
+    zone: ZoneInfo
+    names: dict[str, str]
+    labels: dict[str, str]
+    now: Tally
+    before: Tally
+
+    @property
+    def compare(self) -> bool:
+        # With nothing the period before, every change would read "new": say nothing.
+        return self.before.items > 0
+
+    def label(self, theme: str) -> str:
+        return self.labels.get(theme, theme.replace("_", " ").capitalize())
+
+    def service(self, slug: str) -> str:
+        return self.names.get(slug, slug)
+
+
+def _head(facts: _Facts, title: str) -> _Section:
+    lines = [
+        _Line(TEXTS[title].format(provider=_name(facts.provider, PROVIDER_MAX)), HEAD),
+        _Line(TEXTS["dates"].format(dates=format_period(facts.period, facts.zone)), HEAD),
+    ]
+    return _Section(None, [_Group(None, lines)], gap=False)
+
+
+def _empty_sections(facts: _Facts) -> list[_Section]:
+    lines = [_Line(TEXTS["empty"], HEAD)]
+    if facts.before.items:
+        count = facts.before.items
+        lines.append(
+            _Line(
+                TEXTS["empty_before"].format(
+                    span=_span(facts.period, capital=True),
+                    were=_plural(count, "was", "were"),
+                    count=count,
+                    items=_plural(count, "item", "items"),
+                ),
+                HEAD,
+            )
+        )
+    return [_head(facts, "empty_title"), _Section(None, [_Group(None, lines)])]
+
+
+def _summary(facts: _Facts) -> _Line:
+    count = facts.now.items
+    items = _plural(count, "item", "items")
+    if not facts.compare:
+        return _Line(TEXTS["summary_first"].format(count=count, items=items), HEAD)
+    diff = count - facts.before.items
+    span = _span(facts.period)
+    if diff == 0:
+        change = TEXTS["summary_same"].format(span=span)
+    else:
+        change = TEXTS["summary_more" if diff > 0 else "summary_fewer"].format(
+            n=abs(diff), span=span
+        )
+    return _Line(TEXTS["summary"].format(count=count, items=items, change=change), HEAD)
+
+
+def _rating(facts: _Facts) -> _Line | None:
+    average = facts.now.average_rating
+    if average is None:
+        return None
+    change = ""
+    before = facts.before.average_rating
+    if before is not None:
+        diff = round(average, 1) - round(before, 1)
+        word = (
+            TEXTS["no_change"]
+            if abs(diff) < 0.05
+            else f"{TEXTS['up' if diff > 0 else 'down']} {abs(diff):.1f}"
+        )
+        change = TEXTS["rating_change"].format(change=word, before=f"{before:.1f}")
+    count = facts.now.rating_count
+    return _Line(
+        TEXTS["rating"].format(
+            average=f"{average:.1f}",
+            count=count,
+            ratings=_plural(count, "rating_one", "rating_many"),
+            change=change,
+        ),
+        RATING,
+    )
+
+
+def _attention(facts: _Facts) -> list[_Line]:
+    if not facts.compare:
+        return []
+    found: list[str] = []
+    rising = [
+        theme
+        for theme in _ranked(facts.now.by_theme, facts.before.by_theme, facts.labels, rise=True)
+        if _sharp_rise(facts.now.by_theme.get(theme, 0), facts.before.by_theme.get(theme, 0))
+    ]
+    for theme in rising[:MAX_ATTENTION_THEMES]:
+        found.append(
+            TEXTS["attention_theme"].format(
+                theme=_name(facts.label(theme)),
+                now=facts.now.by_theme.get(theme, 0),
+                before=facts.before.by_theme.get(theme, 0),
+            )
+        )
+    falls: list[tuple[float, str, float, float]] = []
+    for slug, (_, now_count) in facts.now.ratings.items():
+        now_avg, before_avg = facts.now.service_average(slug), facts.before.service_average(slug)
+        before_count = facts.before.ratings.get(slug, (0, 0))[1]
+        if (
+            now_avg is not None
+            and before_avg is not None
+            and _rating_fell(now_avg, before_avg, now_count, before_count, RATING_FALL_SERVICE)
+        ):
+            falls.append((now_avg - before_avg, facts.service(slug), now_avg, before_avg))
+    falls.sort()
+    now_avg, before_avg = facts.now.average_rating, facts.before.average_rating
+    if (
+        now_avg is not None
+        and before_avg is not None
+        and _rating_fell(
+            now_avg, before_avg, facts.now.rating_count, facts.before.rating_count, RATING_FALL
+        )
+    ):
+        # One line for falling ratings, naming the service that fell most (if several).
+        if falls and len(facts.now.ratings) > 1:
+            found.append(
+                TEXTS["attention_rating_most"].format(
+                    now=f"{now_avg:.1f}", before=f"{before_avg:.1f}", service=_name(falls[0][1])
+                )
+            )
+        else:
+            found.append(
+                TEXTS["attention_rating"].format(now=f"{now_avg:.1f}", before=f"{before_avg:.1f}")
+            )
+    elif len(facts.now.ratings) > 1:
+        # Overall steady, but one service fell: that is worth a line of its own.
+        for _, service, service_now, service_before in falls[:MAX_ATTENTION_SERVICES]:
+            found.append(
+                TEXTS["attention_service_rating"].format(
+                    service=_name(service), now=f"{service_now:.1f}", before=f"{service_before:.1f}"
+                )
+            )
+    return [_Line(text, ATTENTION_FIRST if i == 0 else ATTENTION) for i, text in enumerate(found)]
+
+
+def _sharp_rise(now: int, before: int) -> bool:
+    return now - before >= SHARP_RISE_MIN and now >= SHARP_RISE_FACTOR * before
+
+
+def _rating_fell(now: float, before: float, now_count: int, before_count: int, fall: float) -> bool:
+    return min(now_count, before_count) >= RATING_MIN_COUNT and before - now >= fall - 1e-9
+
+
+def _ranked(
+    now: dict[str, int], before: dict[str, int], names: dict[str, str], rise: bool = False
+) -> list[str]:
+    """Keys by count now (or by rise), then count before, then name: one stable order."""
+    keys = [k for k in set(now) | set(before) if now.get(k, 0) or before.get(k, 0)]
+    if rise:
+        keys = [k for k in keys if now.get(k, 0) > before.get(k, 0)]
+        return sorted(
+            keys,
+            key=lambda k: (
+                -(now.get(k, 0) - before.get(k, 0)),
+                -now.get(k, 0),
+                names.get(k, k),
+                k,
+            ),
+        )
+    return sorted(keys, key=lambda k: (-now.get(k, 0), -before.get(k, 0), names.get(k, k), k))
+
+
+def _count_lines(
+    facts: _Facts, now: dict[str, int], before: dict[str, int], names: dict[str, str], cap: int
+) -> list[_Line]:
+    keys = _ranked(now, before, names)
+    lines = [
+        _Line(
+            TEXTS["count_line"].format(
+                name=_name(names.get(key, key)),
+                count=now.get(key, 0),
+                change=_change(now.get(key, 0), before.get(key, 0), facts.compare),
+            ),
+            TOP_LINES if index < 3 else EXTRA_LINES,
+        )
+        for index, key in enumerate(keys[:cap])
+    ]
+    rest = keys[cap:]
+    if rest:
+        count = sum(now.get(key, 0) for key in rest)
+        lines.append(
+            _Line(
+                TEXTS["more"].format(
+                    n=len(rest), count=count, items=_plural(count, "item", "items")
+                ),
+                MORE,
+            )
+        )
+    return lines
+
+
+def _kinds(facts: _Facts) -> _Line:
+    order = [*KINDS, *sorted(set(facts.now.by_kind) - set(KINDS))]
+    parts = [
+        TEXTS["kind_part"].format(
+            name=html.escape(KINDS.get(kind, kind.capitalize()), quote=False),
+            count=facts.now.by_kind.get(kind, 0),
+            change=_change(
+                facts.now.by_kind.get(kind, 0), facts.before.by_kind.get(kind, 0), facts.compare
+            ),
+        )
+        for kind in order
+        if facts.now.by_kind.get(kind, 0) or facts.before.by_kind.get(kind, 0)
+    ]
+    return _Line(TEXTS["kind_separator"].join(parts), KINDS_RANK)
+
+
+def _rising(facts: _Facts) -> _Line | None:
+    if not facts.compare:
+        return None
+    themes = _ranked(facts.now.by_theme, facts.before.by_theme, facts.labels, rise=True)
+    if not themes:
+        return None
+    parts = [
+        TEXTS["rising_part"].format(
+            theme=_name(facts.label(theme)),
+            change=f"+{facts.now.by_theme.get(theme, 0) - facts.before.by_theme.get(theme, 0)}",
+        )
+        for theme in themes[:MAX_RISING]
+    ]
+    return _Line(TEXTS["rising"].format(themes=TEXTS["rising_separator"].join(parts)), RISING)
+
+
+def _sections(
+    facts: _Facts, top: list[str], quotes: dict[str, list[tuple[published.PublishedItem, str]]]
+) -> list[_Section]:
+    head = _head(facts, "title")
+    head.groups[0].lines.append(_summary(facts))
+    rating = _rating(facts)
+    if rating:
+        head.groups[0].lines.append(rating)
+    sections = [head, _Section(TEXTS["attention"], [_Group(None, _attention(facts))])]
+    labels = {
+        theme: facts.label(theme) for theme in set(facts.now.by_theme) | set(facts.before.by_theme)
+    }
+    sections.append(
+        _Section(
+            TEXTS["services"],
+            [
+                _Group(
+                    None,
+                    _count_lines(
+                        facts,
+                        facts.now.by_service,
+                        facts.before.by_service,
+                        facts.names,
+                        MAX_SERVICES,
+                    ),
+                )
+            ],
+        )
+    )
+    theme_lines = _count_lines(facts, facts.now.by_theme, facts.before.by_theme, labels, MAX_THEMES)
+    sections.append(_Section(TEXTS["themes"], [_Group(None, theme_lines)]))
+    rising = _rising(facts)
+    if rising:
+        sections.append(_Section(None, [_Group(None, [rising])]))
+    sections.append(_Section(TEXTS["kinds"], [_Group(None, [_kinds(facts)])]))
+    groups = []
+    for place, theme in enumerate(top):
+        lines = []
+        for number, (item, text) in enumerate(quotes.get(theme, [])):
+            rank = (FIRST_QUOTE, SECOND_QUOTE, THIRD_QUOTE)[min(number, 2)] - place
+            stars = "" if item.rating is None else TEXTS["quote_rating"].format(rating=item.rating)
+            lines.append(
+                _Line(
+                    TEXTS["quote"].format(
+                        text=html.escape(text, quote=False),
+                        id=item.id,
+                        service=_name(facts.service(item.service_slug)),
+                        rating=stars,
+                    ),
+                    rank,
+                )
+            )
+        groups.append(_Group(TEXTS["quote_theme"].format(theme=_name(facts.label(theme))), lines))
+    sections.append(_Section(TEXTS["quotes"], groups))
+    return sections
+
+
+def _render(sections: Iterable[_Section]) -> str:
+    blocks: list[str] = []
+    for section in sections:
+        lines: list[str] = []
+        for group in section.groups:
+            if not group.lines:
+                continue
+            if group.heading:
+                lines.append(group.heading)
+            lines.extend(line.html for line in group.lines)
+        if not lines:
+            continue
+        if section.heading:
+            lines.insert(0, section.heading)
+        blocks.append(("\n" if section.gap and blocks else "") + "\n".join(lines))
+    return "\n".join(blocks)
+
+
+def _fit(sections: list[_Section]) -> list[_Section]:
+    """Drop the least important lines until the text reads in a minute and fits Telegram."""
+    _drop(sections, READ_TARGET, below=OPTIONAL_BELOW)
+    _drop(sections, TELEGRAM_LIMIT, below=HEAD)
+    assert visible_length(_render(sections)) <= TELEGRAM_LIMIT
+    return sections
+
+
+def _drop(sections: list[_Section], budget: int, below: int) -> None:
+    # Candidates in the order they go: lowest rank first, later lines before earlier ones.
+    candidates = [
+        (line.rank, -position, group, line)
+        for position, (group, line) in enumerate(
+            (group, line)
+            for section in sections
+            for group in section.groups
+            for line in group.lines
+        )
+        if line.rank < below
+    ]
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    for _, _, group, line in candidates:
+        if visible_length(_render(sections)) <= budget:
+            return
+        group.lines.remove(line)
+
+
+# -------------------------------------------------------------------------------- quotes
+
+
+def _length_penalty(length: int) -> int:
+    low, high = QUOTE_IDEAL
+    return low - length if length < low else max(0, length - high) // 2
+
+
+def choose_quotes(
+    candidates: Sequence[QuoteCandidate],
+    themes: Sequence[str],
+    excluded: AbstractSet[int] = frozenset(),
+) -> dict[str, list[QuoteCandidate]]:
+    """Up to QUOTES_PER_THEME items for each theme: strongest, medium-length, varied services.
+
+    Deterministic: the order depends only on score, length and id. An item is quoted once
+    across all themes; each theme's quotes come from different services while it can.
+    """
+    by_theme: dict[str, list[QuoteCandidate]] = {}
+    for candidate in candidates:
+        if candidate.id not in excluded:
+            by_theme.setdefault(candidate.theme_id, []).append(candidate)
+    used: set[int] = set()
+    chosen: dict[str, list[QuoteCandidate]] = {}
+    for theme in themes:
+        ordered = sorted(
+            by_theme.get(theme, []),
+            # Scores in bands of 0.1 so that length can matter among near-equals; newest
+            # first among equals.
+            key=lambda c: (-round(c.score, 1), _length_penalty(c.length), -c.id),
+        )
+        picks: list[QuoteCandidate] = []
+        services: set[str] = set()
+        for varied in (True, False):
+            for candidate in ordered:
+                if len(picks) == QUOTES_PER_THEME:
+                    break
+                if candidate.id in used or (varied and candidate.service_slug in services):
+                    continue
+                picks.append(candidate)
+                used.add(candidate.id)
+                services.add(candidate.service_slug)
+        chosen[theme] = picks
+    return chosen
+
+
+async def _quotes(
+    db: Database, slugs: list[str], period: Period, themes: list[str]
+) -> dict[str, list[tuple[published.PublishedItem, str]]]:
+    candidates = await published.quote_candidates(
+        db.reader, slugs, period.since, period.until, themes
+    )
+    excluded: set[int] = set()
+    # A text that cannot be shortened at a word boundary is passed over; choosing again
+    # without it is rare and cheap.
+    while True:
+        chosen = choose_quotes(candidates, themes, excluded)
+        ids = sorted({c.id for picks in chosen.values() for c in picks})
+        found = await published.texts(db.reader, ids)
+        unusable = {i for i in ids if i not in found or shorten(found[i].text, QUOTE_MAX) is None}
+        # The same words twice (a copy, a template) say nothing new: keep the first chosen.
+        seen: set[str] = set()
+        for picks in chosen.values():
+            for pick in picks:
+                if pick.id in found and pick.id not in unusable:
+                    words = " ".join(found[pick.id].text.split()).casefold()
+                    if words in seen:
+                        unusable.add(pick.id)
+                    seen.add(words)
+        if not unusable:
+            break
+        excluded |= unusable
+    return {
+        theme: [(found[c.id], shorten(found[c.id].text, QUOTE_MAX) or "") for c in picks]
+        for theme, picks in chosen.items()
+    }
+
+
+def _chart_bars(facts: _Facts) -> list[charts.Bar]:
+    themes = _ranked(facts.now.by_theme, facts.before.by_theme, facts.labels)
+    # The largest of either period, so a theme that vanished still shows its old bar.
+    themes.sort(key=lambda t: -max(facts.now.by_theme.get(t, 0), facts.before.by_theme.get(t, 0)))
+    return [
+        charts.Bar(
+            " ".join(facts.label(t).split())[:60],
+            facts.now.by_theme.get(t, 0),
+            facts.before.by_theme.get(t, 0),
+        )
+        for t in themes[:CHART_THEMES]
+    ]

@@ -1,0 +1,248 @@
+"""When digests are due, and the state of their delivery. The database is the source of
+truth: one digest per provider and period, created when its period ends (or when the bot
+comes back after missing it), each chat's delivery tracked part by part."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.config import Deployment, Provider
+from bot.intake import Clock
+from storage import digests, services, staff
+from storage.db import Database, parse_stamp
+from storage.digests import Delivery, DigestRow
+from storage.services import ServiceRow
+
+log = logging.getLogger(__name__)
+
+# After a long outage, catch up at most this many periods per provider (the rest are old news).
+MAX_CATCH_UP = 12
+# Network trouble: wait this long before trying a chat again, doubling up to the maximum.
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(hours=1)
+
+
+def trigger(provider: Provider) -> CronTrigger:
+    """The provider's schedule as an APScheduler trigger in its own time zone."""
+    return CronTrigger.from_crontab(provider.schedule, timezone=ZoneInfo(provider.timezone))
+
+
+def fire_times(provider: Provider, after: datetime, until: datetime) -> list[datetime]:
+    """Scheduled times in (after, until], oldest first."""
+    cron = trigger(provider)
+    times: list[datetime] = []
+    moment = after + timedelta(microseconds=1)
+    while True:
+        nxt = cron.get_next_fire_time(None, moment)
+        if nxt is None or nxt > until:
+            return times
+        times.append(nxt)
+        moment = nxt + timedelta(microseconds=1)
+
+
+def previous_fire(provider: Provider, before: datetime) -> datetime:
+    """The scheduled time just before `before` (the start of the period ending then)."""
+    for days in (2, 8, 32, 367, 3700):
+        found = fire_times(
+            provider, before - timedelta(days=days), before - timedelta(microseconds=1)
+        )
+        if found:
+            return found[-1]
+    return before - timedelta(days=7)
+
+
+def next_fire(provider: Provider, now: datetime) -> datetime | None:
+    """When the provider's next digest is due."""
+    found = trigger(provider).get_next_fire_time(None, now + timedelta(microseconds=1))
+    return found
+
+
+@dataclass(frozen=True)
+class Work:
+    """One delivery to attempt: which digest, which chat, how far it got."""
+
+    digest: DigestRow
+    delivery: Delivery
+
+
+class Digests:
+    """Scheduling and delivery state of digests, over one database."""
+
+    def __init__(self, db: Database, deployment: Deployment, clock: Clock) -> None:
+        self.db = db
+        self.deployment = deployment
+        self.clock = clock
+        self.providers = {p.id: p for p in deployment.providers}
+
+    async def chats_of(self, provider: Provider, conn: aiosqlite.Connection) -> list[int]:
+        """Where a provider's digests go: its chats in the deployment file and the private
+        chats of the people who accepted an invitation to speak for it."""
+        people = [
+            r.telegram_id
+            for r in await staff.everyone(conn)
+            if r.role == "provider" and r.provider_id == provider.id
+        ]
+        return sorted(set(provider.chats) | set(people))
+
+    async def schedule(self) -> int:
+        """Create the digest of every period that has ended (caught up after downtime)."""
+        now = self.clock()
+        created = 0
+        for provider in self.deployment.providers:
+
+            async def run(conn: aiosqlite.Connection, provider: Provider = provider) -> int:
+                since = parse_stamp(await digests.schedule_since(conn, provider.id, now))
+                latest = await digests.latest_end(conn, provider.id)
+                after = max(since, parse_stamp(latest)) if latest else since
+                due = fire_times(provider, after, now)[-MAX_CATCH_UP:]
+                if not due:
+                    return 0
+                chats = await self.chats_of(provider, conn)
+                count = 0
+                start = parse_stamp(latest) if latest else previous_fire(provider, due[0])
+                for end in due:
+                    if await digests.create(conn, provider.id, start, end, chats, now):
+                        count += 1
+                    start = end
+                return count
+
+            made = await self.db.write(run)
+            if made:
+                log.info("%d digest(s) due for %s", made, provider.id)
+            created += made
+        return created
+
+    async def work(self) -> list[Work]:
+        """Deliveries to attempt now, oldest period first; unreachable chats are closed."""
+        now = self.clock()
+        unreachable = await digests.unreachable(self.db.reader)
+        todo = []
+        for digest in await digests.pending(self.db.reader):
+            for delivery in await digests.deliveries(self.db.reader, digest.id):
+                if delivery.state != "pending":
+                    continue
+                if delivery.chat_id in unreachable:
+                    await self.final(digest.id, delivery.chat_id, "blocked", "chat unreachable")
+                    continue
+                if delivery.next_attempt_at and parse_stamp(delivery.next_attempt_at) > now:
+                    continue
+                todo.append(Work(digest, delivery))
+            await self.close_if_done(digest.id)
+        return todo
+
+    async def recover(self) -> int:
+        """At start: parts that were in flight when the bot died count as delivered."""
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            return await digests.recover_in_flight(conn)
+
+        recovered = await self.db.write(run)
+        if recovered:
+            log.warning(
+                "%d digest message(s) were in flight at the last stop: not resent", recovered
+            )
+        return recovered
+
+    async def sending(self, digest_id: int, chat_id: int) -> None:
+        """A part is about to leave: from now on it counts as sent if the bot dies."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await digests.mark_sending(conn, digest_id, chat_id)
+
+        await self.db.write(run)
+
+    async def sent(self, digest_id: int, chat_id: int, parts: int) -> None:
+        """A part arrived."""
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await digests.mark_part_sent(conn, digest_id, chat_id, parts, now)
+            await digests.close_if_done(conn, digest_id, now)
+
+        await self.db.write(run)
+
+    async def retry_later(self, work: Work, error: str, wait: timedelta | None = None) -> None:
+        """The part did not leave (network trouble): try again later, with backoff."""
+        backoff = wait or min(RETRY_FIRST * (2 ** max(0, work.delivery.attempts)), RETRY_MAX)
+        at = self.clock() + backoff
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await digests.mark_retry(conn, work.digest.id, work.delivery.chat_id, error, at)
+
+        await self.db.write(run)
+
+    async def final(self, digest_id: int, chat_id: int, state: str, error: str) -> None:
+        """The chat cannot get this digest; a blocked chat is remembered for the others."""
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await digests.mark_final(conn, digest_id, chat_id, state, error)
+            if state == "blocked":
+                await digests.mark_unreachable(conn, chat_id, error, now)
+            await digests.close_if_done(conn, digest_id, now)
+
+        await self.db.write(run)
+
+    async def work_rows(self) -> list[DigestRow]:
+        """Every digest of every provider, oldest period first."""
+        rows: list[DigestRow] = []
+        for provider_id in self.providers:
+            rows += await digests.for_provider(self.db.reader, provider_id)
+        return sorted(rows, key=lambda r: (r.period_end, r.provider_id))
+
+    async def get(self, digest_id: int) -> DigestRow | None:
+        """One digest."""
+        return await digests.get(self.db.reader, digest_id)
+
+    async def close_if_done(self, digest_id: int) -> None:
+        """Mark a digest sent once every chat has it (or cannot have it)."""
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await digests.close_if_done(conn, digest_id, now)
+
+        await self.db.write(run)
+
+    async def reachable(self, chat_id: int) -> None:
+        """A chat spoke to the bot again: it can get digests again."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await digests.reachable_again(conn, chat_id)
+
+        await self.db.write(run)
+
+    async def services_for(self, provider_id: str, chat_id: int) -> list[ServiceRow]:
+        """The provider's services that this chat is subscribed to."""
+        everything = await services.active(self.db.reader)
+        off = await digests.unsubscribed(self.db.reader, chat_id)
+        return [s for s in everything if s.provider_id == provider_id and s.slug not in off]
+
+    async def all_services(self, provider_id: str) -> list[ServiceRow]:
+        """Every service a provider covers."""
+        return [s for s in await services.active(self.db.reader) if s.provider_id == provider_id]
+
+    async def unsubscribed(self, chat_id: int) -> set[str]:
+        """The services a chat has turned off."""
+        return await digests.unsubscribed(self.db.reader, chat_id)
+
+    async def toggle(self, chat_id: int, service_slug: str) -> bool:
+        """Subscribe or unsubscribe a chat to a service; True if now subscribed."""
+        off = await digests.unsubscribed(self.db.reader, chat_id)
+        subscribe = service_slug in off
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await digests.set_subscribed(conn, chat_id, service_slug, subscribe)
+
+        await self.db.write(run)
+        return subscribe
+
+    def current_period(self, provider: Provider) -> tuple[datetime, datetime]:
+        """The period in progress: from the last scheduled time until now."""
+        now = self.clock()
+        return previous_fire(provider, now + timedelta(microseconds=1)), now

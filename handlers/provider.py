@@ -1,0 +1,322 @@
+"""Providers: scheduled digests delivered to their chats, and their own commands."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ContextTypes
+
+from bot.config import Provider
+from bot.digest_content import Digest, Period, build_csv, build_digest
+from bot.digests import Digests, Work, next_fire
+from bot.ratelimit import seconds
+from bot.roles import Roles, Who
+from handlers import texts
+from handlers.texts import esc
+
+log = logging.getLogger(__name__)
+
+PREFIX = "d"
+CSV, TOGGLE = "csv", "sub"
+# How many chats are sent to at once: enough to keep Telegram's 30 a second busy.
+CONCURRENCY = 8
+
+
+Part = Callable[[ContextTypes.DEFAULT_TYPE, int], Awaitable[None]]
+
+
+def _day(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b")
+
+
+class ProviderHandlers:
+    """Digest delivery and provider commands, bound to the digests core."""
+
+    def __init__(self, digests: Digests, roles: Roles, labels: dict[str, str]) -> None:
+        self.digests = digests
+        self.roles = roles
+        self.labels = labels
+        self._delivering = asyncio.Lock()
+
+    async def build(
+        self, provider: Provider, chat_id: int, start: datetime, end: datetime
+    ) -> Digest:
+        """A provider's digest of a period, for the services this chat is subscribed to."""
+        return await build_digest(
+            self.digests.db,
+            provider=provider,
+            services=await self.digests.services_for(provider.id, chat_id),
+            period=Period(start, end),
+            labels=self.labels,
+            timezone=provider.timezone,
+        )
+
+    async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """Job: create the digests now due and send every pending one; messages sent."""
+        if self._delivering.locked():
+            return 0
+        async with self._delivering:
+            await self.digests.schedule()
+            work = await self.digests.work()
+            slots = asyncio.Semaphore(CONCURRENCY)
+
+            async def one(item: Work) -> int:
+                async with slots:
+                    return await self._deliver(context, item)
+
+            return sum(await asyncio.gather(*(one(item) for item in work)))
+
+    async def _deliver(self, context: ContextTypes.DEFAULT_TYPE, work: Work) -> int:
+        digest, chat_id = work.digest, work.delivery.chat_id
+        provider = self.digests.providers.get(digest.provider_id)
+        if provider is None:
+            await self.digests.final(digest.id, chat_id, "failed", "provider no longer exists")
+            return 0
+        start, end = digest.period
+        content = await self.build(provider, chat_id, start, end)
+        parts = self._parts(provider, content, digest.id, start, end)
+        if not parts:
+            await self.digests.final(digest.id, chat_id, "sent", "empty period, nothing sent")
+            return 0
+        if work.delivery.parts_done >= len(parts):
+            # The last part was in flight when the bot died: it counts as delivered.
+            await self.digests.final(digest.id, chat_id, "sent", "")
+            return 0
+        sent = 0
+        for index in range(work.delivery.parts_done, len(parts)):
+            await self.digests.sending(digest.id, chat_id)
+            try:
+                await parts[index](context, chat_id)
+            except Forbidden as exc:
+                await self.digests.final(digest.id, chat_id, "blocked", exc.message)
+                return sent
+            except TimedOut:
+                # Telegram may have it: counted as sent, so it is never sent twice.
+                log.warning("digest %s to %s timed out; not resending", digest.id, chat_id)
+            except RetryAfter as exc:
+                await self.digests.retry_later(work, "flood limit", _wait(exc))
+                return sent
+            except NetworkError as exc:
+                await self.digests.retry_later(work, str(exc))
+                return sent
+            except BadRequest as exc:
+                await self.digests.final(digest.id, chat_id, "failed", exc.message)
+                return sent
+            await self.digests.sent(digest.id, chat_id, len(parts))
+            sent += 1
+        return sent
+
+    def _parts(
+        self, provider: Provider, content: Digest, digest_id: int, start: datetime, end: datetime
+    ) -> list[Part]:
+        """The messages of one digest, in order: the chart (if any), then the text."""
+        if content.empty and provider.empty_digest == "skip":
+            return []
+        parts = []
+        if content.chart_png:
+            caption = texts.CHART_CAPTION.format(
+                provider=esc(provider.name),
+                start=_day(start, provider.timezone),
+                end=_day(end, provider.timezone),
+            )
+            chart = content.chart_png
+
+            async def photo(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+                await context.bot.send_photo(
+                    chat_id, InputFile(io.BytesIO(chart), filename="themes.png"), caption=caption
+                )
+
+            parts.append(photo)
+        markup = None
+        if not content.empty:
+            markup = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            texts.CSV_BUTTON, callback_data=f"{PREFIX}:{CSV}:{digest_id}"
+                        )
+                    ]
+                ]
+            )
+
+        async def text(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+            await context.bot.send_message(
+                chat_id, content.text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+
+        parts.append(text)
+        return parts
+
+    async def _providers_of(self, update: Update) -> tuple[Who, list[Provider]]:
+        """The providers this person speaks for here (admins: all of them)."""
+        user = update.effective_user
+        assert user
+        who = await self.roles.who(user.id)
+        if who.admin:
+            return who, list(self.digests.providers.values())
+        return who, [p for pid, p in self.digests.providers.items() if pid in who.providers]
+
+    async def digest_now(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/digest: the digest so far this period, now, for this chat."""
+        message = update.effective_message
+        assert message
+        who, providers = await self._providers_of(update)
+        if not providers:
+            await self.roles.denied(who, "/digest")
+            await message.reply_text(texts.NOT_A_PROVIDER)
+            return
+        for provider in providers:
+            start, end = self.digests.current_period(provider)
+            content = await self.build(provider, message.chat_id, start, end)
+            if content.chart_png:
+                await message.reply_photo(
+                    InputFile(io.BytesIO(content.chart_png), filename="themes.png"),
+                    caption=texts.CHART_CAPTION.format(
+                        provider=provider.name,
+                        start=_day(start, provider.timezone),
+                        end=_day(end, provider.timezone),
+                    ),
+                )
+            await message.reply_text(content.text, parse_mode=ParseMode.HTML)
+
+    async def services(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/services: what this chat gets digests of, with a switch for each."""
+        message = update.effective_message
+        assert message
+        who, providers = await self._providers_of(update)
+        if not providers:
+            await self.roles.denied(who, "/services")
+            await message.reply_text(texts.NOT_A_PROVIDER)
+            return
+        for provider in providers:
+            text, markup = await self._services_view(provider, message.chat_id)
+            await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+
+    async def _services_view(
+        self, provider: Provider, chat_id: int
+    ) -> tuple[str, InlineKeyboardMarkup]:
+        off = await self.digests.unsubscribed(chat_id)
+        rows = [
+            [
+                InlineKeyboardButton(
+                    (texts.SERVICE_OFF if s.slug in off else texts.SERVICE_ON).format(name=s.name),
+                    callback_data=f"{PREFIX}:{TOGGLE}:{s.slug}",
+                )
+            ]
+            for s in await self.digests.all_services(provider.id)
+        ]
+        return texts.SERVICES_HEAD.format(provider=esc(provider.name)), InlineKeyboardMarkup(rows)
+
+    async def schedule(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/schedule: when each of my providers' digests comes."""
+        message = update.effective_message
+        assert message
+        who, providers = await self._providers_of(update)
+        if not providers:
+            await self.roles.denied(who, "/schedule")
+            await message.reply_text(texts.NOT_A_PROVIDER)
+            return
+        now = self.digests.clock()
+        lines = []
+        for provider in providers:
+            upcoming = next_fire(provider, now)
+            when = (
+                upcoming.astimezone(ZoneInfo(provider.timezone)).strftime("%a %d %b, %H:%M")
+                if upcoming
+                else "never"
+            )
+            lines.append(
+                texts.SCHEDULE_LINE.format(
+                    provider=esc(provider.name),
+                    schedule=esc(provider.schedule),
+                    zone=provider.timezone,
+                    next=when,
+                )
+            )
+        await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The CSV button under a digest, and the service switches."""
+        query = update.callback_query
+        assert query and query.message
+        who, providers = await self._providers_of(update)
+        parts = (query.data or "").split(":")
+        if not providers or len(parts) != 3:
+            await self.roles.denied(who, "digest button", query.data or "")
+            await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
+            return
+        _, action, arg = parts
+        chat_id = query.message.chat.id
+        if action == TOGGLE:
+            provider = None
+            for candidate in providers:
+                if arg in {s.slug for s in await self.digests.all_services(candidate.id)}:
+                    provider = candidate
+            if provider is None:
+                await self.roles.denied(who, "service switch", arg)
+                await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
+                return
+            await self.digests.toggle(chat_id, arg)
+            text, markup = await self._services_view(provider, chat_id)
+            await asyncio.gather(
+                query.answer(),
+                query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML),
+            )
+            return
+        if action == CSV and arg.isdigit():
+            await self._send_csv(query, who, providers, int(arg), chat_id)
+            return
+        await self.roles.denied(who, "digest button", query.data or "")
+        await query.answer(texts.MOD_PROBLEMS["stale"])
+
+    async def _send_csv(
+        self,
+        query: CallbackQuery,
+        who: Who,
+        providers: list[Provider],
+        digest_id: int,
+        chat_id: int,
+    ) -> None:
+        row = await self.digests.get(digest_id)
+        provider = next((p for p in providers if row and p.id == row.provider_id), None)
+        if row is None or provider is None:
+            await self.roles.denied(who, "digest csv", str(digest_id))
+            await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
+            return
+        start, end = row.period
+        table = await build_csv(
+            self.digests.db,
+            services=await self.digests.services_for(provider.id, chat_id),
+            period=Period(start, end),
+            labels=self.labels,
+            timezone=provider.timezone,
+        )
+        await query.answer()
+        assert isinstance(query.message, Message)
+        await query.message.reply_document(
+            InputFile(io.BytesIO(table), filename=f"{provider.id}-{start:%Y%m%d}.csv"),
+            caption=texts.CSV_CAPTION.format(
+                provider=provider.name,
+                start=_day(start, provider.timezone),
+                end=_day(end, provider.timezone),
+            ),
+        )
+
+
+def _wait(exc: RetryAfter) -> timedelta:
+    return timedelta(seconds=seconds(exc.retry_after))
