@@ -15,6 +15,10 @@ from bot.config import ConfigError, load_deployment, load_settings
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command; return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:2] == ["nlp", "redact"]:
+        from nlp.redact import cli as redact_cli
+
+        return redact_cli(args[2:])
     if args and args[0] == "nlp":
         from nlp.cli import main as nlp_main
 
