@@ -1,28 +1,31 @@
-"""Charts for digests, drawn with matplotlib into PNG bytes in memory (no files, no pyplot).
+"""Charts for digests: themes this period against the last, drawn with Pillow as PNG bytes.
 
-Figures are made with the object API on the Agg canvas, not `pyplot`, so nothing global
-is touched and charts can be drawn in a worker thread while the bot keeps answering.
+Pillow, not matplotlib: measured on this 2-core machine, matplotlib took 150 to 450 ms a
+chart and Pillow about 12 to 30 ms for the same picture. A Monday with 300 providers due at
+once needs 300 charts inside the ten seconds Telegram's 30 messages a second allow, so the
+slower one would hold every digest back.
 """
 
 from __future__ import annotations
 
 import io
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from PIL import Image, ImageDraw, ImageFont
 
-# Telegram shows photos about this wide on a phone; 8 x 0.5 inches per bar at 100 dpi
-# keeps the labels readable there.
-WIDTH_IN = 8.0
-BAR_HEIGHT_IN = 0.55
-DPI = 100
+WIDTH = 800
+MARGIN = 16
+LABEL_WIDTH = 250
+ROW = 46
+BAR = 16
+TOP = 76
 NOW_COLOUR = "#1f6fb2"
 BEFORE_COLOUR = "#b8c7d6"
-LABEL_WIDTH = 28
+INK = "#222222"
+SOFT_INK = "#555555"
 
 
 @dataclass(frozen=True)
@@ -34,51 +37,67 @@ class Bar:
     before: int
 
 
+FONTS = Path(__file__).with_name("fonts")
+
+
+@cache
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    # Shipped with the project: the same picture on every machine, dashes and accents too.
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return ImageFont.truetype(str(FONTS / name), size)
+
+
+def _fit(text: str, size: int, width: int) -> list[str]:
+    """The label in at most two lines that fit `width` pixels (shortened with … if need be)."""
+    font = _font(size)
+    words: list[str] = text.split()
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if font.getlength(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = word
+    lines.append(line)
+    if len(lines) > 2:
+        last = lines[1]
+        while last and font.getlength(last + "…") > width:
+            last = last[:-1]
+        lines = [lines[0], last.rstrip() + "…"]
+    return lines
+
+
 def theme_chart(bars: Sequence[Bar], *, title: str, now_label: str, before_label: str) -> bytes:
     """A horizontal bar chart of themes, this period against the last, as PNG bytes."""
-    figure = Figure(
-        figsize=(WIDTH_IN, 1.4 + BAR_HEIGHT_IN * max(len(bars), 1)), dpi=DPI, layout="tight"
-    )
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    # Largest on top: barh draws the first bar at the bottom, so reverse.
-    ordered = list(reversed(bars))
-    positions = list(range(len(ordered)))
-    height = 0.38
-    axes.barh(
-        [p - height / 2 for p in positions],
-        [b.before for b in ordered],
-        height=height,
-        color=BEFORE_COLOUR,
-        label=before_label,
-    )
-    now_bars = axes.barh(
-        [p + height / 2 for p in positions],
-        [b.now for b in ordered],
-        height=height,
-        color=NOW_COLOUR,
-        label=now_label,
-    )
-    axes.bar_label(now_bars, padding=3, fontsize=9)
-    axes.set_yticks(positions, [textwrap.fill(b.label, LABEL_WIDTH) for b in ordered])
-    axes.tick_params(axis="y", labelsize=10)
-    axes.set_title(title, fontsize=12, loc="left", pad=24)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.spines[["top", "right"]].set_visible(False)
-    # Room on the right for the value labels of the longest bar.
-    axes.set_xlim(0, max([b.now for b in bars] + [b.before for b in bars] + [1]) * 1.12)
-    # Above the bars, this period first, so it never hides a bar.
-    handles, names = axes.get_legend_handles_labels()
-    axes.legend(
-        handles[::-1],
-        names[::-1],
-        loc="lower left",
-        bbox_to_anchor=(0, 1.0),
-        ncols=2,
-        frameon=False,
-        fontsize=9,
-    )
+    height = TOP + ROW * max(len(bars), 1) + MARGIN
+    image = Image.new("RGB", (WIDTH, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((MARGIN, 12), title, font=_font(17, bold=True), fill=INK)
+    x = MARGIN
+    for colour, name in ((NOW_COLOUR, now_label), (BEFORE_COLOUR, before_label)):
+        draw.rectangle((x, 46, x + 12, 58), fill=colour)
+        draw.text((x + 18, 44), name, font=_font(13), fill=SOFT_INK)
+        x += 18 + int(_font(13).getlength(name)) + 24
+    left = MARGIN + LABEL_WIDTH
+    right = WIDTH - 56
+    largest = max([b.now for b in bars] + [b.before for b in bars] + [1])
+    for index, bar in enumerate(bars):
+        y = TOP + index * ROW
+        lines = _fit(bar.label, 13, LABEL_WIDTH - 12)
+        label_top = y + (ROW - 6 - 17 * len(lines)) // 2
+        for number, line in enumerate(lines):
+            draw.text((MARGIN, label_top + 17 * number), line, font=_font(13), fill=INK)
+        now = round((right - left) * bar.now / largest)
+        before = round((right - left) * bar.before / largest)
+        draw.rectangle((left, y + 4, left + max(now, 1), y + 4 + BAR), fill=NOW_COLOUR)
+        draw.text((left + now + 6, y + 4), str(bar.now), font=_font(13), fill=INK)
+        draw.rectangle(
+            (left, y + 6 + BAR, left + max(before, 1), y + 6 + 2 * BAR - 4), fill=BEFORE_COLOUR
+        )
+    draw.line((left, TOP - 4, left, TOP + ROW * len(bars) - 8), fill="#999999")
     buffer = io.BytesIO()
-    # No "Software" stamp: the same data gives the same bytes on any matplotlib version.
-    figure.savefig(buffer, format="png", metadata={"Software": None})
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
