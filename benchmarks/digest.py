@@ -306,18 +306,137 @@ def measure_build_time(sizes: tuple[int, ...] = SIZES, runs: int = 9) -> dict[st
     }
 
 
+async def _send_to_providers(count: int, workdir: Path) -> dict[str, Any]:
+    """Deliver one weekly digest to each of `count` providers through the emulator."""
+    from datetime import UTC, datetime
+
+    from bot.app import YousaidBot
+    from bot.config import Deployment, Provider, Service, Settings
+    from bot.digests import Digests
+    from bot.emulator import Emulator, Limits
+    from bot.intake import sync_services
+    from storage import citizens, feedback
+    from storage.db import Database
+    from storage.services import ServiceRow
+
+    token = "4242:BENCH-token"
+    monday = datetime(2026, 11, 9, 9, 1, tzinfo=UTC)
+    clock_now = [monday.replace(day=4)]
+
+    def clock() -> datetime:
+        return clock_now[0]
+
+    async with Emulator(token=token, limits=Limits()) as emu:
+        groups = [emu.group(f"Team {n}") for n in range(count)]
+        providers = [
+            Provider(id=f"team-{n}", name=f"Team {n}", chats=[g.id]) for n, g in enumerate(groups)
+        ]
+        services = [
+            Service(slug=f"s-{n}", name=f"Service {n}", provider=f"team-{n}") for n in range(count)
+        ]
+        deployment = Deployment(name="Bench", providers=providers, services=services)
+        db_path = workdir / "send.db"
+        async with Database(db_path) as db:
+            await sync_services(db, [ServiceRow(s.slug, s.name, "", s.provider) for s in services])
+
+            async def fill_items(conn: Any) -> None:
+                themes = ["access_waiting", "staff_attitude", "communication", "cleanliness"]
+                for n in range(count):
+                    for k in range(3):
+                        moment = monday.replace(day=5 + k)
+                        citizen = await citizens.get_or_create(conn, 10_000 + n * 10 + k, moment)
+                        item = await feedback.create(
+                            conn,
+                            citizen_id=citizen.id,
+                            service_slug=f"s-{n}",
+                            text=f"The service was slow on day {k} and the staff were kind.",
+                            rating=1 + (n + k) % 5,
+                            hear_back=False,
+                            now=moment,
+                        )
+                        await feedback.save_tagging(
+                            conn,
+                            item,
+                            kind="complaint",
+                            redacted_text="",
+                            redactions="[]",
+                            themes=[(themes[(n + k) % 4], 0.9, "model", "[]")],
+                            now=moment,
+                        )
+                        await feedback.decide(
+                            conn,
+                            item,
+                            status="approved",
+                            published_text=f"The service was slow on day {k}.",
+                            reject_reason=None,
+                            moderator=1,
+                            now=moment,
+                        )
+
+            await db.write(fill_items)
+            await Digests(db, deployment, clock).schedule()  # the schedule counts from Wednesday
+        clock_now[0] = monday
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            BOT_TOKEN=token,
+            TELEGRAM_API_URL=emu.api_url,
+            DATABASE_URL=f"sqlite:///{db_path}",
+        )
+        bot = YousaidBot(settings, deployment, token, clock)
+        async with bot:
+            job_queue = bot.application.job_queue
+            assert job_queue is not None
+            (job,) = job_queue.get_jobs_by_name("digest-catch-up")
+            started = time.perf_counter()
+            await job.run(bot.application)
+            elapsed = time.perf_counter() - started
+        sends = [c for c in emu.calls if c.method in ("sendMessage", "sendPhoto")]
+    delivered = [c for c in sends if c.status == 200]
+    first = min(c.time for c in delivered)
+    last = max(c.time + c.duration for c in delivered)
+    rate = (len(delivered) - 1) / (last - first) if len(delivered) > 1 else 0.0
+    return {
+        "providers": count,
+        "messages_delivered": len(delivered),
+        "answers_429": sum(1 for c in sends if c.status == 429),
+        "seconds_sending": round(last - first, 2),
+        "seconds_whole_job": round(elapsed, 2),
+        "messages_per_second": round(rate, 2),
+        "telegram_limit_per_second": 30,
+        "share_of_limit": round(rate / 30, 3),
+        "goal_share_at_least": 0.9,
+        "goal_429": 0,
+        "goal_met": rate / 30 >= 0.9 and not any(c.status == 429 for c in sends),
+        "note": "emulator enforces Telegram's flood limits; each digest is a chart and a text",
+    }
+
+
+def measure_sending(providers: int = 300) -> dict[str, Any]:
+    """Part (b): digests to many providers at Telegram's pace, with no 429."""
+    import asyncio
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return asyncio.run(_send_to_providers(providers, Path(folder)))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark parts and print one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--providers", type=int, default=300)
+    parser.add_argument("--part", choices=["a", "b", "both"], default="both")
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(","))
     report = {
         "benchmark": "digest",
         "machine": {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
-        "build_time": measure_build_time(sizes, args.runs),
     }
+    if args.part in ("a", "both"):
+        report["build_time"] = measure_build_time(sizes, args.runs)
+    if args.part in ("b", "both"):
+        report["sending"] = measure_sending(args.providers)
     print(json.dumps(report, indent=2))
 
 
