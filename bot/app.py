@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder
 import handlers
 from bot.config import Deployment, Settings
 from bot.digests import Digests, trigger
+from bot.http import AiohttpRequest
 from bot.intake import Clock, Intake, sync_services
 from bot.moderation import Moderation
 from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
@@ -66,6 +67,10 @@ class YousaidBot:
         self.digests = Digests(self.db, deployment, clock)
         self.marks = HandledMarks(self.db, clock)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
+        self._requests = (
+            AiohttpRequest(connection_pool_size=settings.concurrent_updates + 4),
+            AiohttpRequest(connection_pool_size=1),
+        )
         self.application: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(token)
@@ -73,8 +78,8 @@ class YousaidBot:
             .base_file_url(file_url(settings.telegram_api_url))
             .updater(None)
             .concurrent_updates(self.processor)
-            .connection_pool_size(settings.concurrent_updates + 4)
-            .pool_timeout(10)
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
             # Telegram's flood limits, kept on our side so it need not answer 429.
             .rate_limiter(
                 FloodLimiter(
@@ -165,12 +170,17 @@ class YousaidBot:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poll_task
             self._poll_task = None
+        self.handlers.moderator.stopping = True
+        self.handlers.provider.stopping = True
         try:
             if self.application.running:
                 # Let queued updates be handled before the application stops fetching them.
                 await self.application.update_queue.join()
                 await self.application.stop()
             await self.application.shutdown()
+            # Closed here too: python-telegram-bot skips it when start failed early.
+            for request in self._requests:
+                await request.shutdown()
             await self.marks.close()
         finally:
             # Always close the database: its threads would keep the process alive.

@@ -29,6 +29,8 @@ PRIVATE_PER_SECOND = 1.0
 # Refill a little slower than Telegram does: requests reach Telegram some milliseconds
 # after they leave, unevenly, and one that left on time must not arrive early there.
 MARGIN = 1.05
+# `rate_limit_args` meaning "acquire() was already called for this message".
+ACQUIRED = -1
 # Per chat, where the pace is slow, the allowance is a fixed time per message.
 SLACK_SECONDS = 0.1
 
@@ -86,6 +88,29 @@ class FloodLimiter(BaseRateLimiter[int]):
             self._chats[chat_id] = limiter
         return limiter
 
+    def _limiters(self, endpoint: str, chat_id: object) -> list[AsyncLimiter]:
+        limiters: list[AsyncLimiter] = []
+        if _is_message(endpoint):
+            if chat_id is not None:
+                try:
+                    chat_id = int(chat_id)  # type: ignore[call-overload]
+                except (TypeError, ValueError):
+                    pass  # a channel's @username
+                chat = self._chat_limiter(chat_id)  # type: ignore[arg-type]
+                if chat is not None:
+                    limiters.append(chat)
+            if self.overall is not None:
+                limiters.append(self.overall)
+        return limiters
+
+    async def acquire(self, endpoint: str, chat_id: int) -> None:
+        """Wait for this message's turn now; send it with `rate_limit_args=ACQUIRED`.
+
+        For callers that must record "about to send" only once nothing can hold it back.
+        """
+        for limiter in self._limiters(endpoint, chat_id):
+            await limiter.acquire()
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, Result]],
@@ -96,23 +121,13 @@ class FloodLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> Result:
         """Wait for the limits this request falls under, send it, retry a 429 alone."""
-        limiters: list[AsyncLimiter] = []
-        chat_id = data.get("chat_id")
-        if _is_message(endpoint):
-            if chat_id is not None:
-                try:
-                    chat_id = int(chat_id)
-                except (TypeError, ValueError):
-                    pass  # a channel's @username
-                chat = self._chat_limiter(chat_id)
-                if chat is not None:
-                    limiters.append(chat)
-            if self.overall is not None:
-                limiters.append(self.overall)
-        retries = rate_limit_args if rate_limit_args is not None else self.max_retries
+        limiters = self._limiters(endpoint, data.get("chat_id"))
+        acquired = rate_limit_args == ACQUIRED
+        retries = self.max_retries if rate_limit_args is None or acquired else rate_limit_args
         for attempt in range(retries + 1):
-            for limiter in limiters:
-                await limiter.acquire()
+            if attempt or not acquired:
+                for limiter in limiters:
+                    await limiter.acquire()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

@@ -143,7 +143,10 @@ class ModeratorHandlers:
         self.moderators_chat = moderators_chat
         self.labels = moderation.tagger.labels
         self._sweeping = asyncio.Lock()
+        self._again = False
         self._reminded: datetime | None = None
+        # Set when the bot stops: long loops end early; what is left is done after restart.
+        self.stopping = False
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any button on a card."""
@@ -342,18 +345,25 @@ class ModeratorHandlers:
 
     async def sweep(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job (and after each new item): tag new items, post their cards, tell authors."""
+        # Asked while a sweep runs: that sweep goes round once more, so nothing waits for
+        # the next timer.
+        self._again = True
         if self._sweeping.locked():
             return
         async with self._sweeping:
-            await self.moderation.tag_new()
-            await self.post_cards(context)
-            await self.tell_authors(context)
+            while self._again and not self.stopping:
+                self._again = False
+                await self.moderation.tag_new()
+                await self.post_cards(context)
+                await self.tell_authors(context)
 
     async def post_cards(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Post the card of every tagged item that has none yet."""
         if self.moderators_chat is None:
             return
         for card in await self.moderation.cards_to_post():
+            if self.stopping:
+                return
             text, markup = render_card(card, self.labels)
             try:
                 sent = await context.bot.send_message(
@@ -367,6 +377,8 @@ class ModeratorHandlers:
     async def tell_authors(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell each author whose item was decided what happened, and why."""
         for note in await self.moderation.authors_to_tell():
+            if self.stopping:
+                return
             if note.status == "approved":
                 text = texts.AUTHOR_PUBLISHED.format(
                     item=note.item_id, service=esc(note.service_name)

@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from telegram.ext import ContextTypes
 from bot.config import Provider
 from bot.digest_content import Digest, Period, build_csv, build_digest
 from bot.digests import Digests, Work, next_fire
-from bot.ratelimit import seconds
+from bot.ratelimit import ACQUIRED, FloodLimiter, seconds
 from bot.roles import Roles, Who
 from handlers import texts
 from handlers.texts import esc
@@ -37,7 +38,15 @@ CSV, TOGGLE = "csv", "sub"
 CONCURRENCY = 8
 
 
-Part = Callable[[ContextTypes.DEFAULT_TYPE, int], Awaitable[None]]
+@dataclass(frozen=True)
+class Part:
+    """One message of a digest: which Bot API method sends it, and how."""
+
+    endpoint: str
+    send: Callable[[ContextTypes.DEFAULT_TYPE, int], Awaitable[None]]
+
+    async def __call__(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+        await self.send(context, chat_id)
 
 
 def _day(moment: datetime, zone: str) -> str:
@@ -52,6 +61,8 @@ class ProviderHandlers:
         self.roles = roles
         self.labels = labels
         self._delivering = asyncio.Lock()
+        # Set when the bot stops: deliveries end between messages; the rest go after restart.
+        self.stopping = False
 
     async def build(
         self, provider: Provider, chat_id: int, start: datetime, end: datetime
@@ -99,6 +110,13 @@ class ProviderHandlers:
             return 0
         sent = 0
         for index in range(work.delivery.parts_done, len(parts)):
+            if self.stopping:
+                return sent
+            # Wait for Telegram's pace first, so that "leaving" is marked only when nothing
+            # holds the message back: the window in which a crash could lose it is tiny.
+            limiter = context.bot.rate_limiter
+            if isinstance(limiter, FloodLimiter):
+                await limiter.acquire(parts[index].endpoint, chat_id)
             await self.digests.sending(digest.id, chat_id)
             try:
                 await parts[index](context, chat_id)
@@ -138,10 +156,13 @@ class ProviderHandlers:
 
             async def photo(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
                 await context.bot.send_photo(
-                    chat_id, InputFile(io.BytesIO(chart), filename="themes.png"), caption=caption
+                    chat_id,
+                    InputFile(io.BytesIO(chart), filename="themes.png"),
+                    caption=caption,
+                    rate_limit_args=ACQUIRED,  # type: ignore[arg-type]
                 )
 
-            parts.append(photo)
+            parts.append(Part("sendPhoto", photo))
         markup = None
         if not content.empty:
             markup = InlineKeyboardMarkup(
@@ -156,10 +177,14 @@ class ProviderHandlers:
 
         async def text(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
             await context.bot.send_message(
-                chat_id, content.text, parse_mode=ParseMode.HTML, reply_markup=markup
+                chat_id,
+                content.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                rate_limit_args=ACQUIRED,  # type: ignore[arg-type]
             )
 
-        parts.append(text)
+        parts.append(Part("sendMessage", text))
         return parts
 
     async def _providers_of(self, update: Update) -> tuple[Who, list[Provider]]:

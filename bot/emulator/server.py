@@ -93,9 +93,11 @@ async def handle_method(request: web.Request) -> web.Response:
     emu.request_started(counts)
     params: dict[str, Any] = {}
     try:
+        # The request is read before the latency: once a client has sent it, Telegram has
+        # it, and acts on it even if the client dies while waiting for the answer.
+        raw, files = await read_params(request)
         if emu.latency:
             await asyncio.sleep(emu.latency)
-        raw, files = await read_params(request)
         params = {**raw, **_loggable(files)}
         if spec is None:
             raise NOT_FOUND
