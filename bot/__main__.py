@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--citizens", type=int, default=30, help="how many simulated citizens")
     demo.add_argument("--seed", type=int, default=7, help="seed for the simulated citizens")
     commands.add_parser("nlp", help="train, evaluate and tag with the theme model")
+    backup = commands.add_parser(
+        "backup", help="a consistent copy of the database, safe while running"
+    )
+    backup.add_argument("out", help="the file to write (must not exist)")
     digest = commands.add_parser("digest", help="a provider's digest of the period so far")
     digest.add_argument("--provider", required=True, help="the provider's id")
     digest.add_argument("--preview", action="store_true", help="print it; send nothing")
@@ -38,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if options.command == "run":
             return _run()
+        if options.command == "backup":
+            return _backup(options.out)
         if options.command == "digest":
             from bot.preview import preview_digest
 
@@ -51,6 +57,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    return 0
+
+
+def _backup(out: str) -> int:
+    from pathlib import Path
+
+    from storage.db import backup
+
+    settings = load_settings()
+    if not settings.database_path.exists():
+        raise ConfigError(f"no database at {settings.database_path} (DATABASE_URL)")
+    try:
+        backup(settings.database_path, Path(out))
+    except FileExistsError as exc:
+        raise ConfigError(str(exc)) from None
+    print(f"backed up {settings.database_path} to {out}")
     return 0
 
 

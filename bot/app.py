@@ -16,6 +16,7 @@ from bot.digests import Digests, trigger
 from bot.http import AiohttpRequest
 from bot.intake import Clock, Intake, sync_services
 from bot.moderation import Moderation
+from bot.privacy import Privacy
 from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
 from bot.ratelimit import FloodLimiter
 from bot.roles import Roles
@@ -65,6 +66,7 @@ class YousaidBot:
         self.tagger = tagger or load_tagger()
         self.moderation = Moderation(self.db, deployment, clock, self.tagger)
         self.digests = Digests(self.db, deployment, clock)
+        self.privacy = Privacy(self.db, deployment, clock)
         self.marks = HandledMarks(self.db, clock)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
         self._requests = (
@@ -95,6 +97,7 @@ class YousaidBot:
             self.roles,
             self.moderation,
             self.digests,
+            self.privacy,
             timedelta(seconds=settings.conversation_timeout),
         )
         self.poller = Poller(
@@ -152,6 +155,12 @@ class YousaidBot:
             interval=DIGEST_RETRY_SECONDS,
             first=1,
             name="digest-catch-up",
+        )
+        job_queue.run_repeating(
+            self.handlers.privacy.retention,
+            interval=timedelta(days=1),
+            first=timedelta(minutes=5),
+            name="retention",
         )
         job_queue.run_repeating(
             self.handlers.moderator.remind,

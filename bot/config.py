@@ -165,6 +165,21 @@ class Moderation(_Strict):
     auto_approve_compliments: bool = False
 
 
+class Privacy(_Strict):
+    """How long things are kept, and what /forget may keep."""
+
+    # Original texts are removed this many days after they were given (approved items keep
+    # their published, redacted text).
+    keep_original_days: int = Field(default=180, ge=1)
+    # Citizens who have not been in touch for this long are forgotten.
+    forget_inactive_days: int = Field(default=730, ge=30)
+    # Whether /forget offers to keep published (approved, redacted) items anonymously.
+    keep_published_on_forget: bool = True
+    # The deployment's own privacy text (replaces the default); may use {keep_original_days},
+    # {forget_inactive_days} and {version}.
+    text: str = ""
+
+
 class Deployment(_Strict):
     """The deployment file: who runs what, who moderates, who administers."""
 
@@ -172,6 +187,7 @@ class Deployment(_Strict):
     moderators_chat: int | None = None
     admins: list[int] = Field(default_factory=list)
     moderation: Moderation = Field(default_factory=Moderation)
+    privacy: Privacy = Field(default_factory=Privacy)
     providers: list[Provider] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
 

@@ -16,11 +16,13 @@ from telegram.ext import (
 from bot.digests import Digests
 from bot.intake import Intake
 from bot.moderation import Moderation
+from bot.privacy import Privacy
 from bot.roles import Roles
 from handlers.admin import AdminHandlers
 from handlers.citizen import CitizenHandlers
 from handlers.common import CommonHandlers, on_error
 from handlers.moderator import ModeratorHandlers
+from handlers.privacy import PrivacyHandlers
 from handlers.provider import ProviderHandlers
 
 
@@ -32,6 +34,7 @@ class Handlers:
     moderator: ModeratorHandlers
     admin: AdminHandlers
     provider: ProviderHandlers
+    privacy: PrivacyHandlers
 
 
 def register(
@@ -40,6 +43,7 @@ def register(
     roles: Roles,
     moderation: Moderation,
     digests: Digests,
+    privacy: Privacy,
     conversation_timeout: timedelta,
 ) -> Handlers:
     """Add every handler to the application, in order; return the handler objects."""
@@ -51,6 +55,7 @@ def register(
         intake, conversation_timeout, roles=roles, admin=admin, after_saved=moderator.sweep
     )
     common = CommonHandlers(intake)
+    rights = PrivacyHandlers(privacy)
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
     # With no moderators' chat configured, an empty Chat filter matches nothing.
@@ -63,7 +68,9 @@ def register(
     application.add_handler(CommandHandler("cancel", citizen.cancel, filters=new))
     application.add_handler(CommandHandler("mine", citizen.mine, filters=new))
     application.add_handler(CommandHandler("help", citizen.help, filters=new))
-    application.add_handler(CommandHandler("privacy", citizen.privacy, filters=new))
+    application.add_handler(CommandHandler("privacy", rights.show, filters=new))
+    application.add_handler(CommandHandler("mydata", rights.mydata, filters=new))
+    application.add_handler(CommandHandler("forget", rights.forget, filters=new))
     application.add_handler(CommandHandler("invite", admin.invite, filters=new))
     application.add_handler(CommandHandler("roles", admin.list_roles, filters=new))
     application.add_handler(CommandHandler("audit", admin.audit, filters=new))
@@ -86,6 +93,7 @@ def register(
     application.add_handler(CallbackQueryHandler(moderator.button, pattern=r"^m:"))
     application.add_handler(CallbackQueryHandler(admin.button, pattern=r"^a:"))
     application.add_handler(CallbackQueryHandler(provider.button, pattern=r"^d:"))
+    application.add_handler(CallbackQueryHandler(rights.button, pattern=r"^f:"))
     application.add_handler(CallbackQueryHandler(citizen.button))
 
     # Forwards and edits first: a forwarded or edited text is not new feedback.
@@ -98,4 +106,4 @@ def register(
     application.add_handler(MessageHandler(new & filters.COMMAND, citizen.unknown_command))
     application.add_handler(MessageHandler(new & ~filters.TEXT, common.unsupported))
     application.add_error_handler(on_error)
-    return Handlers(citizen, moderator, admin, provider)
+    return Handlers(citizen, moderator, admin, provider, rights)

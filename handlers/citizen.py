@@ -225,11 +225,6 @@ class CitizenHandlers:
             text += texts.STAFF_HELP["provider"]
         await message.reply_text(text, parse_mode=ParseMode.HTML)
 
-    async def privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/privacy: what is kept and who sees it."""
-        assert update.effective_message
-        await update.effective_message.reply_text(texts.PRIVACY, parse_mode=ParseMode.HTML)
-
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command we do not have."""
         assert update.effective_message

@@ -125,7 +125,7 @@ class ProviderHandlers:
                 return sent
             except TimedOut:
                 # Telegram may have it: counted as sent, so it is never sent twice.
-                log.warning("digest %s to %s timed out; not resending", digest.id, chat_id)
+                log.warning("digest %s timed out on its way to a chat; not resending", digest.id)
             except RetryAfter as exc:
                 await self.digests.retry_later(work, "flood limit", _wait(exc))
                 return sent

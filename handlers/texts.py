@@ -109,10 +109,11 @@ HELP = (
     "/mine what you've told us, and what happened\n"
     "/cancel stop what we're doing\n"
     "/privacy what I keep and who sees it\n"
+    "/mydata everything I keep about you, as a file\n"
+    "/forget erase what I keep about you\n"
     "/help this message"
 )
 UNKNOWN_COMMAND = "I don't know that command, sorry. Here's what I can do:\n\n"
-PRIVACY = CONSENT.rsplit("\n\n", 1)[0]
 
 UNSUPPORTED = {
     "photo": "Thanks for the photo, but I can only pass on words for now, so it wasn't kept.",
@@ -165,6 +166,8 @@ COMMANDS = (
     ("mine", "What you've told us"),
     ("cancel", "Stop what we're doing"),
     ("privacy", "What we keep and who sees it"),
+    ("mydata", "Everything we keep about you"),
+    ("forget", "Erase what we keep about you"),
     ("help", "How this works"),
 )
 
@@ -314,3 +317,39 @@ PROVIDER_COMMANDS = (
     ("services", "Which services' digests you get"),
     ("schedule", "When the next digest comes"),
 )
+
+# ── Privacy and data rights ────────────────────────────────────────────────────────────
+PRIVACY_DEFAULT = (
+    "<b>What I keep</b>: what you write, the service, your rating and your answers to my "
+    "questions, with a number that stands for your Telegram account. Never your name or "
+    "username.\n\n"
+    "<b>Why</b>: so the people who run the service can learn from it, and so we can tell you "
+    "what happened.\n\n"
+    "<b>Who sees what</b>: moderators read everything first and remove names and other "
+    "personal details. The service only sees that checked text, never who wrote it.\n\n"
+    "<b>How long</b>: what you wrote word for word is removed after {keep_original_days} "
+    "days; the checked version stays. If you are not in touch for {forget_inactive_days} "
+    "days, I forget you.\n\n"
+    "<b>Your rights</b>: /mydata sends you everything I keep about you. /forget erases you; "
+    "you can choose to leave your published comments behind without your name on them, so "
+    "they still count.\n\n"
+    "Version {version}."
+)
+MYDATA_EMPTY = "I don't keep anything about you."
+MYDATA_CAPTION = "Everything I keep about you, as a file you can open in any text editor."
+FORGET_ASK = (
+    "This erases you: your consent, everything you wrote, your ratings and your answers. "
+    "It can't be undone.\n\n"
+    "Comments that were already published can either go too, or stay without anything "
+    "that links them to you, so they still count for the service. What would you like?"
+)
+FORGET_ASK_ALL = (
+    "This erases you: your consent, everything you wrote, your ratings and your answers. "
+    "It can't be undone. Go ahead?"
+)
+FORGET_ALL = "Erase everything"
+FORGET_KEEP = "Erase me, keep published comments"
+FORGET_NO = "Keep everything"
+FORGET_DONE = "Done: I've forgotten you. If you ever want to tell us something again, send /start."
+FORGET_NOTHING = "I don't keep anything about you, so there is nothing to erase."
+FORGET_CANCELLED = "OK, nothing was erased."

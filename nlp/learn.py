@@ -53,36 +53,11 @@ def _counts(pred: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     return tp, (pred & (Y == 0)).sum(0), (~pred & (Y == 1)).sum(0)
 
 
-def _objective(pred: np.ndarray, Y: np.ndarray, micro_weight: float) -> float:
-    tp, fp, fn = _counts(pred, Y)
-    present = Y.sum(0) > 0
-    micro = 2 * tp.sum() / max(2 * tp.sum() + fp.sum() + fn.sum(), 1)
-    macro = (2 * tp / np.maximum(2 * tp + fp + fn, 1))[present].mean()
-    return micro_weight * micro + (1 - micro_weight) * macro
-
-
-def shared_threshold(
-    scores: np.ndarray, Y: np.ndarray, thresholds: np.ndarray, labels: np.ndarray, weight: float
-) -> float:
-    """One threshold for the given labels (the others fixed) maximising the objective."""
-    best = (-1.0, 0.5)
-    for t in THRESHOLD_GRID:
-        trial = thresholds.copy()
-        trial[labels] = t
-        value = _objective(scores >= trial, Y, weight)
-        if value > best[0] + 1e-12 or (
-            abs(value - best[0]) <= 1e-12 and abs(t - 0.5) < abs(best[1] - 0.5)
-        ):
-            best = (value, float(t))
-    return best[1]
-
-
 def tune_thresholds(
     scores: np.ndarray,
     Y: np.ndarray,
     micro_weight: float,
     tune_below: int,
-    frequent_weight: float | None = None,
 ) -> np.ndarray:
     """Per-label thresholds maximising micro_weight * micro F1 + (1 - it) * macro F1."""
     # Coordinate ascent: change one label's threshold at a time, keeping the others, on
@@ -94,11 +69,6 @@ def tune_thresholds(
     thresholds = np.full(n_labels, 0.5)
     positives = Y.sum(0)
     present = positives > 0
-    frequent = np.flatnonzero(positives >= tune_below)
-    if frequent_weight is not None and frequent.size:
-        # One shared threshold for the frequent labels: a single parameter, so little noise,
-        # and it trades precision against recall where most of micro F1 is decided.
-        thresholds[frequent] = shared_threshold(scores, Y, thresholds, frequent, frequent_weight)
     tp, fp, fn = _counts(scores >= thresholds, Y)
     for _ in range(2):
         tunable = (positives >= MIN_POSITIVES_TO_TUNE) & (positives < tune_below)
@@ -162,9 +132,7 @@ def fit_classifier(
             X = space.fit_transform([views[i] for i in train_idx])
             weights = fit_ensemble(X, Y[train_idx], clf.model_spec, seed, progress)
             oof[test_idx] = ensemble_scores(space.transform([views[i] for i in test_idx]), weights)
-        thresholds = tune_thresholds(
-            oof, Y, clf.micro_weight, clf.tune_below, getattr(clf, "frequent_weight", None)
-        )
+        thresholds = tune_thresholds(oof, Y, clf.micro_weight, clf.tune_below)
     else:
         thresholds = np.full(len(label_names), 0.5)
 

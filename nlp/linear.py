@@ -126,16 +126,6 @@ def fit_linear(X: sparse.csr_matrix, y: np.ndarray, spec: dict[str, Any], seed: 
     if y.min() == y.max():
         # A label with no (or only) positives here: a constant, confident answer.
         return np.zeros(X.shape[1], np.float32), np.array(-8.0 if y.max() == 0 else 8.0), 1.0
-    nb = None
-    if spec.get("nb"):
-        # NBSVM (Wang & Manning 2012): features scaled by their naive Bayes log-count ratio
-        # for this label. The scaling folds into the weights, so the saved model is unchanged.
-        alpha = float(spec.get("nb_alpha", 1.0))
-        pos = np.asarray(X[y == 1].sum(0)).ravel() + alpha
-        neg = np.asarray(X[y == 0].sum(0)).ravel() + alpha
-        nb = np.log((pos / pos.sum()) / (neg / neg.sum())).astype(np.float32)
-        nb = np.abs(nb) ** float(spec.get("nb_power", 1.0)) * np.sign(nb)
-        X = sparse.csr_matrix(X.multiply(nb[None, :]))
     if spec["type"] == "svm":
         model: Any = LinearSVC(C=spec["C"], class_weight="balanced", random_state=seed)
     elif spec["type"] == "logreg":
@@ -145,5 +135,4 @@ def fit_linear(X: sparse.csr_matrix, y: np.ndarray, spec: dict[str, Any], seed: 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    coef = model.coef_[0] if nb is None else model.coef_[0] * nb
-    return coef.astype(np.float32), np.array(model.intercept_[0]), spec.get("scale", 1.0)
+    return model.coef_[0].astype(np.float32), np.array(model.intercept_[0]), spec.get("scale", 1.0)

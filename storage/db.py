@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -49,6 +50,8 @@ def parse_stamp(text: str) -> datetime:
 class _Request:
     fn: Writer[Any]
     future: asyncio.Future[Any]
+    # Run outside any transaction (a checkpoint cannot run inside one).
+    plain: bool = False
 
 
 class Database:
@@ -67,6 +70,8 @@ class Database:
         self._writer = await aiosqlite.connect(self.path, isolation_level=None)
         await self._writer.execute("PRAGMA journal_mode=WAL")
         await self._pragmas(self._writer)
+        # Deleted rows are overwritten, not left in free pages: erased means erased.
+        await self._writer.execute("PRAGMA secure_delete=ON")
         await migrate(self._writer)
         self._reader = await aiosqlite.connect(self.path, isolation_level=None)
         await self._pragmas(self._reader)
@@ -112,6 +117,16 @@ class Database:
         await self._queue.put(_Request(fn, future))
         return await future
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and empty it (after an erasure, say)."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Request(run, future, plain=True))
+        await future
+
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Rows of a read-only query, on the read connection."""
         assert self._reader is not None, "database is not open"
@@ -128,13 +143,25 @@ class Database:
         assert conn is not None
         while True:
             batch = [await self._queue.get()]
-            while len(batch) < MAX_GROUP and not self._queue.empty():
+            while len(batch) < MAX_GROUP and not self._queue.empty() and not batch[-1].plain:
                 batch.append(self._queue.get_nowait())
+            plain = [r for r in batch if r.plain]
+            grouped = [r for r in batch if not r.plain]
             try:
-                await self._commit_group(conn, batch)
+                if grouped:
+                    await self._commit_group(conn, grouped)
+                for request in plain:
+                    await self._run_plain(conn, request)
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    @staticmethod
+    async def _run_plain(conn: aiosqlite.Connection, request: _Request) -> None:
+        try:
+            request.future.set_result(await request.fn(conn))
+        except aiosqlite.Error as exc:
+            request.future.set_exception(exc)
 
     async def _commit_group(self, conn: aiosqlite.Connection, batch: list[_Request]) -> None:
         results: list[tuple[_Request, bool, Any]] = []
@@ -214,3 +241,19 @@ def _statements(sql: str) -> list[str]:
     # Migrations hold plain DDL: no semicolons inside strings or triggers.
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
     return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
+
+
+def backup(source: Path, target: Path) -> None:
+    """Copy the database to `target`, consistent even while the bot writes (VACUUM INTO).
+
+    It reads one snapshot of the WAL database in a read transaction, so writers go on; the
+    copy is compact, in rollback-journal mode, and needs nothing else to be restored.
+    """
+    import sqlite3
+
+    if target.exists():
+        raise FileExistsError(f"{target} exists already; choose a new name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as conn:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("VACUUM INTO ?", (str(target),))

@@ -48,7 +48,7 @@ async def items(
         return []
     async with conn.execute(
         "SELECT f.id, f.service_slug, f.published_text, f.rating, f.kind, f.created_at,"
-        f" f.moderated_at FROM feedback f WHERE {_range(services)}"
+        f" f.moderated_at FROM feedback f WHERE {_range(services)} AND f.erased = 0"
         " ORDER BY f.moderated_at, f.id",
         (*services, since, until),
     ) as cursor:
@@ -167,7 +167,7 @@ async def quote_candidates(
     async with conn.execute(
         "SELECT f.id, f.service_slug, t.theme_id, t.score, LENGTH(f.published_text)"
         " FROM feedback f JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
-        f" WHERE {_range(services)} AND t.theme_id IN ({theme_marks})"
+        f" WHERE {_range(services)} AND f.erased = 0 AND t.theme_id IN ({theme_marks})"
         " ORDER BY t.theme_id, f.id",
         (*services, since, until, *themes),
     ) as cursor:
@@ -187,12 +187,12 @@ async def texts(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, Pub
     # instead of fetching a few rows by id. Only published_text is selected either way.
     async with conn.execute(
         "SELECT f.id, f.service_slug, f.published_text, f.rating, f.kind, f.created_at,"
-        f" f.moderated_at, f.status FROM feedback f WHERE f.id IN ({marks})",
+        f" f.moderated_at, f.status, f.erased FROM feedback f WHERE f.id IN ({marks})",
         tuple(ids),
     ) as cursor:
         rows = await cursor.fetchall()
     return {
         int(r[0]): PublishedItem(int(r[0]), r[1], r[2], r[3], r[4], (), r[5], r[6])
         for r in rows
-        if r[7] == "approved" and r[2] is not None
+        if r[7] == "approved" and r[2] is not None and not r[8]
     }

@@ -1,0 +1,95 @@
+"""A citizen's data rights in their private chat: /privacy, /mydata, /forget."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.config import Privacy as PrivacySettings
+from bot.intake import CONSENT_VERSION
+from bot.privacy import Privacy
+from handlers import texts
+from storage.privacy import as_json
+
+log = logging.getLogger(__name__)
+
+PREFIX = "f"
+ALL, KEEP, NO = "all", "keep", "no"
+
+
+def privacy_text(settings: PrivacySettings) -> str:
+    """The privacy text: the deployment's own, or the default, with its numbers filled in."""
+    template = settings.text or texts.PRIVACY_DEFAULT
+    return template.format(
+        keep_original_days=settings.keep_original_days,
+        forget_inactive_days=settings.forget_inactive_days,
+        version=CONSENT_VERSION,
+    )
+
+
+class PrivacyHandlers:
+    """Callbacks for /privacy, /mydata and /forget, bound to the privacy core."""
+
+    def __init__(self, privacy: Privacy) -> None:
+        self.privacy = privacy
+
+    async def show(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/privacy: what is kept, why, for how long, who sees what."""
+        assert update.effective_message
+        await update.effective_message.reply_text(
+            privacy_text(self.privacy.settings), parse_mode=ParseMode.HTML
+        )
+
+    async def mydata(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/mydata: a file with everything kept about this person."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        data = await self.privacy.mydata(user.id)
+        if not data:
+            await message.reply_text(texts.MYDATA_EMPTY)
+            return
+        await message.reply_document(
+            InputFile(io.BytesIO(as_json(data)), filename="my-data.json"),
+            caption=texts.MYDATA_CAPTION,
+        )
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/forget: ask first, with the choices the deployment allows."""
+        message = update.effective_message
+        assert message
+        button = InlineKeyboardButton
+        if self.privacy.settings.keep_published_on_forget:
+            rows = [
+                [button(texts.FORGET_ALL, callback_data=f"{PREFIX}:{ALL}")],
+                [button(texts.FORGET_KEEP, callback_data=f"{PREFIX}:{KEEP}")],
+                [button(texts.FORGET_NO, callback_data=f"{PREFIX}:{NO}")],
+            ]
+            text = texts.FORGET_ASK
+        else:
+            rows = [
+                [button(texts.FORGET_ALL, callback_data=f"{PREFIX}:{ALL}")],
+                [button(texts.FORGET_NO, callback_data=f"{PREFIX}:{NO}")],
+            ]
+            text = texts.FORGET_ASK_ALL
+        await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The answer to /forget's question (only ever about the person who presses it)."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        choice = (query.data or "").partition(":")[2]
+        if choice not in (ALL, KEEP):
+            await query.answer()
+            await query.edit_message_text(texts.FORGET_CANCELLED)
+            return
+        erased = await self.privacy.forget(update.update_id, user.id, keep_published=choice == KEEP)
+        await query.answer()
+        await query.edit_message_text(texts.FORGET_DONE if erased else texts.FORGET_NOTHING)
+
+    async def retention(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job, daily: remove what is past the deployment's retention limits."""
+        await self.privacy.retention()

@@ -1,0 +1,192 @@
+"""What is kept about a citizen: the export (/mydata), erasure (/forget) and retention."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.db import stamp
+
+# Items whose author was forgotten but chose to keep them belong to this citizen: nobody.
+ANONYMOUS = 0
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure removed and what it kept."""
+
+    items_deleted: int
+    items_kept_anonymous: int
+    items_counted_only: int
+
+
+async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
+    """Everything kept about a citizen, as plain data."""
+    async with conn.execute(
+        "SELECT id, created_at, involve FROM citizens WHERE id = ?", (citizen_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return {}
+    data: dict[str, Any] = {
+        "you": {"reference": row[0], "first_seen": row[1], "would_like_to_be_involved": row[2]},
+    }
+    async with conn.execute(
+        "SELECT version, decision, decided_at FROM consents WHERE citizen_id = ? ORDER BY id",
+        (citizen_id,),
+    ) as cursor:
+        data["consents"] = [
+            {"version": v, "decision": d, "at": at} for v, d, at in await cursor.fetchall()
+        ]
+    async with conn.execute(
+        "SELECT f.id, s.name, f.text, f.rating, f.hear_back, f.status, f.kind,"
+        " f.published_text, f.reject_reason, f.created_at, f.moderated_at,"
+        " f.original_removed_at FROM feedback f JOIN services s ON s.slug = f.service_slug"
+        " WHERE f.citizen_id = ? ORDER BY f.id",
+        (citizen_id,),
+    ) as cursor:
+        items = await cursor.fetchall()
+    data["items"] = []
+    for item in items:
+        async with conn.execute(
+            "SELECT theme_id, source, active FROM item_themes WHERE feedback_id = ?"
+            " ORDER BY score DESC",
+            (item[0],),
+        ) as cursor:
+            themes = [
+                {"theme": t, "found_by": src, "kept": bool(active)}
+                for t, src, active in await cursor.fetchall()
+            ]
+        data["items"].append(
+            {
+                "reference": item[0],
+                "service": item[1],
+                "what_you_wrote": item[2] if item[11] is None else None,
+                "original_removed_at": item[11],
+                "rating": item[3],
+                "wants_to_hear_back": bool(item[4]),
+                "status": item[5],
+                "kind": item[6],
+                "as_published": item[7],
+                "reason_not_published": item[8],
+                "given_at": item[9],
+                "decided_at": item[10],
+                "themes": themes,
+            }
+        )
+    async with conn.execute(
+        "SELECT state, service_slug, text, rating, started_at FROM conversations"
+        " WHERE citizen_id = ?",
+        (citizen_id,),
+    ) as cursor:
+        talk = await cursor.fetchone()
+    data["conversation_in_progress"] = (
+        dict(
+            zip(
+                ("waiting_for", "service", "text_so_far", "rating", "started_at"), talk, strict=True
+            )
+        )
+        if talk
+        else None
+    )
+    return data
+
+
+async def erase(
+    conn: aiosqlite.Connection, citizen_id: int, keep_published: bool, now: datetime
+) -> Erased:
+    """Remove a citizen and what they said, in the caller's transaction.
+
+    Approved items either stay as anonymous contributions (their published text only, if
+    the citizen chose that), or lose every text but still count, so past digests keep their
+    numbers. Everything else about them goes.
+    """
+    async with conn.execute(
+        "SELECT id, status FROM feedback WHERE citizen_id = ?", (citizen_id,)
+    ) as cursor:
+        items = [(int(i), str(s)) for i, s in await cursor.fetchall()]
+    approved = [i for i, status in items if status == "approved"]
+    others = [i for i, status in items if status != "approved"]
+    for item_id in others:
+        await conn.execute("DELETE FROM item_themes WHERE feedback_id = ?", (item_id,))
+        await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))
+        await conn.execute("DELETE FROM feedback WHERE id = ?", (item_id,))
+    for item_id in approved:
+        if keep_published:
+            # Only the approved text stays: the original and the suggestion go.
+            await conn.execute(
+                "UPDATE feedback SET citizen_id = ?, text = published_text,"
+                " redacted_text = published_text, edited_text = NULL, redactions = '[]',"
+                " hear_back = 0, updated_at = ? WHERE id = ?",
+                (ANONYMOUS, stamp(now), item_id),
+            )
+        else:
+            await conn.execute(
+                "UPDATE feedback SET citizen_id = ?, text = '', redacted_text = NULL,"
+                " edited_text = NULL, redactions = '[]', published_text = '', hear_back = 0,"
+                " erased = 1, updated_at = ? WHERE id = ?",
+                (ANONYMOUS, stamp(now), item_id),
+            )
+            await conn.execute(
+                "UPDATE item_themes SET evidence = NULL WHERE feedback_id = ?", (item_id,)
+            )
+    for item_id in approved + others:
+        # The audit trail keeps who did what, not the texts.
+        await conn.execute(
+            "UPDATE audit SET before = NULL, after = NULL WHERE subject = ?", (f"item:{item_id}",)
+        )
+    async with conn.execute(
+        "SELECT telegram_id FROM citizens WHERE id = ?", (citizen_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is not None:
+        await conn.execute("UPDATE audit SET actor = NULL WHERE actor = ?", (row[0],))
+        # Updates from them still waiting to be marked handled keep their id in the payload.
+        await conn.execute(
+            "UPDATE updates SET payload = NULL WHERE payload LIKE ? OR payload LIKE ?",
+            (f'%"id": {int(row[0])},%', f'%"id": {int(row[0])}}}%'),
+        )
+    await conn.execute("DELETE FROM conversations WHERE citizen_id = ?", (citizen_id,))
+    await conn.execute("DELETE FROM consents WHERE citizen_id = ?", (citizen_id,))
+    await conn.execute("DELETE FROM citizens WHERE id = ?", (citizen_id,))
+    return Erased(
+        items_deleted=len(others),
+        items_kept_anonymous=len(approved) if keep_published else 0,
+        items_counted_only=0 if keep_published else len(approved),
+    )
+
+
+async def remove_old_originals(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Drop original texts older than `before`: approved items keep their published text;
+    items never published lose their text altogether."""
+    cursor = await conn.execute(
+        "UPDATE feedback SET text = COALESCE(published_text, ''), redacted_text ="
+        " published_text, edited_text = NULL, redactions = '[]', original_removed_at = ?"
+        " WHERE created_at < ? AND original_removed_at IS NULL AND citizen_id != ?"
+        " AND status != 'pending'",
+        (stamp(before), stamp(before), ANONYMOUS),
+    )
+    return cursor.rowcount
+
+
+async def inactive(conn: aiosqlite.Connection, before: datetime) -> list[int]:
+    """Citizens with no consent, item or conversation since `before`."""
+    when = stamp(before)
+    async with conn.execute(
+        "SELECT c.id FROM citizens c WHERE c.id != ? AND c.created_at < ?"
+        " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.citizen_id = c.id AND f.created_at >= ?)"
+        " AND NOT EXISTS (SELECT 1 FROM consents k WHERE k.citizen_id = c.id AND k.decided_at >= ?)"
+        " AND NOT EXISTS (SELECT 1 FROM conversations v WHERE v.citizen_id = c.id"
+        " AND v.updated_at >= ?)",
+        (ANONYMOUS, when, when, when, when),
+    ) as cursor:
+        return [int(r[0]) for r in await cursor.fetchall()]
+
+
+def as_json(data: dict[str, Any]) -> bytes:
+    """The export as a readable JSON file."""
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")

@@ -1,0 +1,167 @@
+"""Data rights end to end: /privacy, /mydata, /forget, retention; nothing erased lingers."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+from bot.app import YousaidBot
+from bot.config import Deployment
+from bot.emulator import Emulator, Person
+from handlers import texts
+from storage import published
+from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
+from tests.e2e.test_citizen import press, say, stored
+from tests.e2e.test_moderation import card_of, give, press_card
+
+SECRET_OPEN = "My neighbour Dr Zebedee at 14 Quince Road keeps parking on the pavement"
+SECRET_PENDING = "The clinic lost my blood test results twice, absolutely hopeless"
+
+
+async def ask(person: Person, text: str, expect: str) -> str:
+    """Send text; wait for a reply containing `expect` (other messages may come between)."""
+    await person.send(text)
+    found = await person.wait_for(lambda msgs: expect in (msgs[-1].text or ""), timeout=10)
+    return found[-1].text or ""
+
+
+def everything_in(db_path: Path) -> str:
+    """Every value of every row of every table, as text."""
+    with sqlite3.connect(db_path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        parts = []
+        for table in tables:
+            for row in conn.execute(f"SELECT * FROM {table}"):
+                parts.append(repr(row))
+    return "\n".join(parts)
+
+
+async def moderated_team(make_bot: BotFactory, emu: Emulator, deployment: Deployment):  # type: ignore[no-untyped-def]
+    admin, sam, citizen = emu.person("Ada"), emu.person("Sam"), emu.person("Cy")
+    group = emu.group("Mods", members=[admin, sam])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
+    return admin, sam, citizen, group, make_bot(deployment=staffed)
+
+
+async def test_privacy_text_says_how_long_and_the_version(bot: YousaidBot, emu: Emulator) -> None:
+    text = await say(emu.person("Vi"), "/privacy")
+    assert "180 days" in text and "730 days" in text and "Version 2026-11" in text
+    assert "/forget" in text and "/mydata" in text
+
+
+async def test_mydata_and_forget(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    admin, sam, citizen, group, bot = await moderated_team(make_bot, emu, deployment)
+    async with bot:
+        reply = await say(admin, "/invite moderator")
+        token = re.search(r"start=(inv_[\w-]+)", reply)
+        assert token
+        await say(sam, f"/start {token.group(1)}")
+        assert await say(citizen, "/mydata") == texts.MYDATA_EMPTY
+        approved = await give(citizen, "Parks and green spaces", SECRET_OPEN)
+        pending = await give(citizen, "Riverside GP Surgery", SECRET_PENDING)
+        card = await card_of(group, approved)
+        await press_card(sam, group, card, texts.APPROVE)
+        await group.wait_for(lambda _: "Published by" in (card.text or ""))
+        await citizen.send("/mydata")
+        found = await citizen.wait_for(lambda msgs: msgs[-1].document is not None, timeout=10)
+        data = json.loads(found[-1].document or b"{}")
+        assert [c["decision"] for c in data["consents"]] == ["given"]
+        by_ref = {i["reference"]: i for i in data["items"]}
+        assert by_ref[approved]["what_you_wrote"] == SECRET_OPEN
+        assert (
+            by_ref[approved]["status"] == "approved"
+            and "[name]" in by_ref[approved]["as_published"]
+        )
+        assert by_ref[pending]["status"] == "pending"
+        assert str(citizen.id) not in json.dumps(data)
+        before = await published.tally(bot.db.reader, ["parks"], "", "9999")
+        # Asked first; "keep everything" erases nothing.
+        assert "can't be undone" in await ask(citizen, "/forget", "can't be undone")
+        assert texts.FORGET_CANCELLED in await press(citizen, texts.FORGET_NO)
+        assert SECRET_OPEN in everything_in(db_path)
+        await ask(citizen, "/forget", "can't be undone")
+        assert texts.FORGET_DONE in await press(citizen, texts.FORGET_ALL)
+        after = await published.tally(bot.db.reader, ["parks"], "", "9999")
+        quoted = await published.items(bot.db.reader, ["parks"])
+    # Past digests' numbers stand; the words are gone.
+    assert after.items == before.items == 1 and after.by_theme == before.by_theme
+    assert quoted == []
+    dump = everything_in(db_path)
+    for secret in (SECRET_OPEN, SECRET_PENDING, "Zebedee", "Quince", "blood test"):
+        assert secret not in dump
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute(
+            "SELECT COUNT(*) FROM citizens WHERE telegram_id = ?", (citizen.id,)
+        ).fetchone() == (0,)
+        for table, column in (
+            ("staff", "telegram_id"),
+            ("audit", "actor"),
+            ("invitations", "used_by"),
+        ):
+            assert citizen.id not in {r[0] for r in conn.execute(f"SELECT {column} FROM {table}")}
+    # Nor in the file itself: the WAL was checkpointed and deleted rows overwritten.
+    raw = db_path.read_bytes() + (
+        Path(f"{db_path}-wal").read_bytes() if Path(f"{db_path}-wal").exists() else b""
+    )
+    for secret in (SECRET_OPEN, SECRET_PENDING, "Zebedee", "blood test"):
+        assert secret.encode() not in raw
+    where = raw.find(str(citizen.id).encode())
+    assert where == -1, raw[max(0, where - 300) : where + 60]
+
+
+async def test_forget_but_keep_published_comments(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    admin, sam, citizen, group, bot = await moderated_team(make_bot, emu, deployment)
+    async with bot:
+        reply = await say(admin, "/invite moderator")
+        token = re.search(r"start=(inv_[\w-]+)", reply)
+        assert token
+        await say(sam, f"/start {token.group(1)}")
+        approved = await give(citizen, "Parks and green spaces", SECRET_OPEN)
+        pending = await give(citizen, "Riverside GP Surgery", SECRET_PENDING)
+        card = await card_of(group, approved)
+        await press_card(sam, group, card, texts.APPROVE)
+        await group.wait_for(lambda _: "Published by" in (card.text or ""))
+        await ask(citizen, "/forget", "can't be undone")
+        assert texts.FORGET_DONE in await press(citizen, texts.FORGET_KEEP)
+        kept = await published.items(bot.db.reader, ["parks"])
+    assert [k.id for k in kept] == [approved] and "Zebedee" not in kept[0].text
+    assert stored(db_path, f"SELECT citizen_id, text FROM feedback WHERE id = {approved}") == [
+        (0, kept[0].text)
+    ]
+    assert stored(db_path, f"SELECT COUNT(*) FROM feedback WHERE id = {pending}") == [(0,)]
+    dump = everything_in(db_path)
+    assert "Zebedee" not in dump and SECRET_PENDING not in dump
+
+
+async def test_retention_removes_old_originals_and_inactive_citizens(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
+) -> None:
+    admin, sam, citizen, group, bot = await moderated_team(make_bot, emu, deployment)
+    async with bot:
+        reply = await say(admin, "/invite moderator")
+        token = re.search(r"start=(inv_[\w-]+)", reply)
+        assert token
+        await say(sam, f"/start {token.group(1)}")
+        approved = await give(citizen, "Parks and green spaces", SECRET_OPEN)
+        card = await card_of(group, approved)
+        await press_card(sam, group, card, texts.APPROVE)
+        await group.wait_for(lambda _: "Published by" in (card.text or ""))
+        clock.advance(days=181)
+        kept = await bot.privacy.retention()
+        assert kept.originals_removed == 1 and kept.citizens_forgotten == 0
+        row = stored(db_path, f"SELECT text, published_text FROM feedback WHERE id = {approved}")
+        assert row[0][0] == row[0][1] and "Zebedee" not in row[0][0]
+        clock.advance(days=730)
+        kept = await bot.privacy.retention()
+        assert kept.citizens_forgotten == 1
+    assert stored(db_path, f"SELECT COUNT(*) FROM citizens WHERE telegram_id = {citizen.id}") == [
+        (0,)
+    ]
+    assert stored(db_path, f"SELECT citizen_id FROM feedback WHERE id = {approved}") == [(0,)]
