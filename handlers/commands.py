@@ -49,4 +49,4 @@ async def _set(bot: Bot, chat_id: int, commands: list[BotCommand]) -> None:
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
     except (BadRequest, Forbidden) as exc:
         # Telegram knows a chat only once the person has opened it with the bot.
-        log.info("commands for chat %s not set yet: %s", chat_id, exc.message)
+        log.debug("commands for chat %s not set yet: %s", chat_id, exc.message)
