@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from bot.app import YousaidBot
 from bot.config import Deployment
@@ -165,3 +168,28 @@ async def test_retention_removes_old_originals_and_inactive_citizens(
         (0,)
     ]
     assert stored(db_path, f"SELECT citizen_id FROM feedback WHERE id = {approved}") == [(0,)]
+
+
+async def test_logs_carry_no_telegram_ids_or_texts(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin, sam, citizen, group, bot = await moderated_team(make_bot, emu, deployment)
+    caplog.set_level(logging.INFO)
+    async with bot:
+        reply = await say(admin, "/invite moderator")
+        token = re.search(r"start=(inv_[\w-]+)", reply)
+        assert token
+        await say(sam, f"/start {token.group(1)}")
+        item = await give(citizen, "Parks and green spaces", SECRET_OPEN)
+        card = await card_of(group, item)
+        await press_card(sam, group, card, texts.APPROVE)
+        await group.wait_for(lambda _: "Published by" in (card.text or ""))
+        await citizen.send_photo()
+        await citizen.press_data(citizen.messages[-1].message_id, "m:a:1:0")
+        await ask(citizen, "/forget", "can't be undone")
+        await press(citizen, texts.FORGET_ALL)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert logged  # the bot does log at INFO
+    for person in (citizen, sam, admin):
+        assert str(person.id) not in logged
+    assert "Zebedee" not in logged and "pavement" not in logged
