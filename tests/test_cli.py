@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -42,3 +43,54 @@ def test_nlp_tag_prints_themes_kind_and_evidence() -> None:
     assert record["kind"] in {"complaint", "compliment", "suggestion", "question"}
     waiting = [t for t in record["themes"] if t["id"] == "access_waiting"]
     assert waiting and waiting[0]["evidence"][0]["text"] == "waited"
+
+
+def test_digest_preview_prints_and_writes_the_chart(tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from bot.config import load_deployment
+    from bot.intake import sync_services
+    from storage.db import Database
+    from storage.services import ServiceRow
+    from tests.conftest import EXAMPLE
+    from tests.e2e.test_digests import add_approved
+
+    db_path = tmp_path / "y.db"
+
+    async def fill() -> None:
+        deployment = load_deployment(EXAMPLE)
+        async with Database(db_path) as db:
+            await sync_services(
+                db, [ServiceRow(s.slug, s.name, "", s.provider) for s in deployment.services]
+            )
+            when = datetime.now(UTC) - timedelta(minutes=5)
+            await add_approved(db, "library", "The heating was off all day.", when, ["cleanliness"])
+
+    asyncio.run(fill())
+    chart = tmp_path / "chart.png"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "digest",
+            "--provider",
+            "culture-leisure",
+            "--preview",
+            "--chart",
+            str(chart),
+        ],
+        cwd=ROOT,
+        env={"DATABASE_URL": f"sqlite:///{db_path}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Culture and Leisure" in result.stdout and "heating was off" in result.stdout
+    assert "<b>" not in result.stdout
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    unknown = run("digest", "--provider", "nobody", "--preview")
+    assert unknown.returncode == 2 and "no provider 'nobody'" in unknown.stderr
