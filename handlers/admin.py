@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from bot.roles import Accepted, InviteProblem, Role, Roles
 from handlers import texts
 from handlers.commands import publish_for
+from handlers.common import command_allowed
 from handlers.texts import esc
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,10 @@ class AdminHandlers:
 
     async def invite(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/invite moderator | /invite provider <id>: a one-time invitation link."""
-        message, user = update.effective_message, update.effective_user
-        assert message and user
-        who = await self.roles.who(user.id)
-        if not who.admin:
-            await self.roles.denied(who, "/invite")
-            await message.reply_text(texts.NOT_ALLOWED)
+        message = update.effective_message
+        assert message
+        who = await command_allowed(self.roles, update, lambda w: w.admin, "/invite")
+        if who is None:
             return
         args = [a.lower() for a in (context.args or [])]
         providers = ", ".join(self.providers) or "none"
@@ -88,12 +87,10 @@ class AdminHandlers:
 
     async def list_roles(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/roles: who has which role, with a revoke button for each."""
-        message, user = update.effective_message, update.effective_user
-        assert message and user
-        who = await self.roles.who(user.id)
-        if not who.admin:
-            await self.roles.denied(who, "/roles")
-            await message.reply_text(texts.NOT_ALLOWED)
+        message = update.effective_message
+        assert message
+        who = await command_allowed(self.roles, update, lambda w: w.admin, "/roles")
+        if who is None:
             return
         text, markup = await self._roles_view()
         await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
@@ -152,12 +149,10 @@ class AdminHandlers:
 
     async def audit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/audit: the latest actions; /audit export: all of them as a CSV file."""
-        message, user = update.effective_message, update.effective_user
-        assert message and user
-        who = await self.roles.who(user.id)
-        if not who.admin:
-            await self.roles.denied(who, "/audit")
-            await message.reply_text(texts.NOT_ALLOWED)
+        message = update.effective_message
+        assert message
+        who = await command_allowed(self.roles, update, lambda w: w.admin, "/audit")
+        if who is None:
             return
         if context.args and context.args[0].lower() == "export":
             buffer = io.StringIO()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -11,10 +12,25 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.intake import Intake, Show
+from bot.roles import Roles, Who
 from handlers import texts
 from handlers.citizen import render
 
 log = logging.getLogger(__name__)
+
+
+async def command_allowed(
+    roles: Roles, update: Update, check: Callable[[Who], bool], command: str
+) -> Who | None:
+    """The person sending a command, if `check` allows it; otherwise told no, and audited."""
+    message, user = update.effective_message, update.effective_user
+    assert message and user
+    who = await roles.who(user.id)
+    if check(who):
+        return who
+    await roles.denied(who, command)
+    await message.reply_text(texts.NOT_ALLOWED)
+    return None
 
 
 def kind_of(update: Update) -> str:

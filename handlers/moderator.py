@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 from bot.moderation import Card, Moderation, Outcome, Problem, Reason
 from bot.roles import Roles, Who
 from handlers import texts
+from handlers.common import command_allowed
 from handlers.texts import esc
 
 log = logging.getLogger(__name__)
@@ -298,12 +299,9 @@ class ModeratorHandlers:
 
     async def queue(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/queue: how many items wait, oldest first."""
-        message, user = update.effective_message, update.effective_user
-        assert message and user
-        who = await self.roles.who(user.id)
-        if not who.moderates:
-            await self.roles.denied(who, "/queue")
-            await message.reply_text(texts.NOT_ALLOWED)
+        message = update.effective_message
+        assert message
+        if await command_allowed(self.roles, update, lambda w: w.moderates, "/queue") is None:
             return
         await message.reply_text(
             self._queue_text(await self.moderation.queue()), parse_mode=ParseMode.HTML

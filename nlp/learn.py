@@ -58,6 +58,7 @@ def tune_thresholds(
     Y: np.ndarray,
     micro_weight: float,
     tune_below: int,
+    frequent_weight: float | None = None,
 ) -> np.ndarray:
     """Per-label thresholds maximising micro_weight * micro F1 + (1 - it) * macro F1."""
     # Coordinate ascent: change one label's threshold at a time, keeping the others, on
@@ -70,7 +71,11 @@ def tune_thresholds(
     positives = Y.sum(0)
     present = positives > 0
     tp, fp, fn = _counts(scores >= thresholds, Y)
+    frequent = positives >= tune_below
     for _ in range(2):
+        if frequent_weight is not None and frequent.any():
+            _tune_shared(scores, Y, thresholds, frequent, present, frequent_weight)
+            tp, fp, fn = _counts(scores >= thresholds, Y)
         tunable = (positives >= MIN_POSITIVES_TO_TUNE) & (positives < tune_below)
         for j in np.flatnonzero(tunable):
             col, yj = scores[:, j], Y[:, j] == 1
@@ -103,6 +108,37 @@ def tune_thresholds(
     return thresholds
 
 
+def _tune_shared(
+    scores: np.ndarray,
+    Y: np.ndarray,
+    thresholds: np.ndarray,
+    frequent: np.ndarray,
+    present: np.ndarray,
+    weight: float,
+) -> None:
+    """Give the frequent labels one shared threshold maximising weight * micro + rest * macro."""
+    # One value for many labels is estimated from thousands of decisions, so it does not
+    # overfit the way per-label thresholds of frequent labels did.
+    tp, fp, fn = _counts(scores >= thresholds, Y)
+    rest = ~frequent
+    rest_tp, rest_fp, rest_fn = tp[rest].sum(), fp[rest].sum(), fn[rest].sum()
+    rest_f1 = (2 * tp / np.maximum(2 * tp + fp + fn, 1))[rest & present].sum()
+    sub, ysub = scores[:, frequent], Y[:, frequent] == 1
+    best = (-1.0, 0.5)
+    for t in THRESHOLD_GRID:
+        ftp, ffp, ffn = _counts(sub >= t, ysub.astype(np.int8))
+        all_tp, all_fp, all_fn = rest_tp + ftp.sum(), rest_fp + ffp.sum(), rest_fn + ffn.sum()
+        micro = 2 * all_tp / max(2 * all_tp + all_fp + all_fn, 1)
+        f1 = 2 * ftp / np.maximum(2 * ftp + ffp + ffn, 1)
+        macro = (rest_f1 + f1.sum()) / present.sum()
+        value = weight * micro + (1 - weight) * macro
+        if value > best[0] + 1e-12 or (
+            abs(value - best[0]) <= 1e-12 and abs(t - 0.5) < abs(best[1] - 0.5)
+        ):
+            best = (value, float(t))
+    thresholds[frequent] = best[1]
+
+
 def fit_classifier(
     clf: ThemeClassifier,
     views: list[dict[str, str]],
@@ -132,7 +168,9 @@ def fit_classifier(
             X = space.fit_transform([views[i] for i in train_idx])
             weights = fit_ensemble(X, Y[train_idx], clf.model_spec, seed, progress)
             oof[test_idx] = ensemble_scores(space.transform([views[i] for i in test_idx]), weights)
-        thresholds = tune_thresholds(oof, Y, clf.micro_weight, clf.tune_below)
+        thresholds = tune_thresholds(
+            oof, Y, clf.micro_weight, clf.tune_below, getattr(clf, "frequent_weight", None)
+        )
     else:
         thresholds = np.full(len(label_names), 0.5)
 

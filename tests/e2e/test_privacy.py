@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sqlite3
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from storage import published
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.test_citizen import press, say, stored
-from tests.e2e.test_moderation import card_of, give, press_card
+from tests.e2e.test_moderation import card_of, give, invite, press_card
 
 SECRET_OPEN = "My neighbour Dr Zebedee at 14 Quince Road keeps parking on the pavement"
 SECRET_PENDING = "The clinic lost my blood test results twice, absolutely hopeless"
@@ -60,10 +59,7 @@ async def test_mydata_and_forget(
 ) -> None:
     admin, sam, citizen, group, bot = await moderated_team(make_bot, emu, deployment)
     async with bot:
-        reply = await say(admin, "/invite moderator")
-        token = re.search(r"start=(inv_[\w-]+)", reply)
-        assert token
-        await say(sam, f"/start {token.group(1)}")
+        await invite(admin, sam, "moderator")
         assert await say(citizen, "/mydata") == texts.MYDATA_EMPTY
         approved = await give(citizen, "Parks and green spaces", SECRET_OPEN)
         pending = await give(citizen, "Riverside GP Surgery", SECRET_PENDING)
@@ -122,10 +118,7 @@ async def test_forget_but_keep_published_comments(
 ) -> None:
     admin, sam, citizen, group, bot = await moderated_team(make_bot, emu, deployment)
     async with bot:
-        reply = await say(admin, "/invite moderator")
-        token = re.search(r"start=(inv_[\w-]+)", reply)
-        assert token
-        await say(sam, f"/start {token.group(1)}")
+        await invite(admin, sam, "moderator")
         approved = await give(citizen, "Parks and green spaces", SECRET_OPEN)
         pending = await give(citizen, "Riverside GP Surgery", SECRET_PENDING)
         card = await card_of(group, approved)
@@ -148,10 +141,7 @@ async def test_retention_removes_old_originals_and_inactive_citizens(
 ) -> None:
     admin, sam, citizen, group, bot = await moderated_team(make_bot, emu, deployment)
     async with bot:
-        reply = await say(admin, "/invite moderator")
-        token = re.search(r"start=(inv_[\w-]+)", reply)
-        assert token
-        await say(sam, f"/start {token.group(1)}")
+        await invite(admin, sam, "moderator")
         approved = await give(citizen, "Parks and green spaces", SECRET_OPEN)
         card = await card_of(group, approved)
         await press_card(sam, group, card, texts.APPROVE)
@@ -176,10 +166,7 @@ async def test_logs_carry_no_telegram_ids_or_texts(
     admin, sam, citizen, group, bot = await moderated_team(make_bot, emu, deployment)
     caplog.set_level(logging.INFO)
     async with bot:
-        reply = await say(admin, "/invite moderator")
-        token = re.search(r"start=(inv_[\w-]+)", reply)
-        assert token
-        await say(sam, f"/start {token.group(1)}")
+        await invite(admin, sam, "moderator")
         item = await give(citizen, "Parks and green spaces", SECRET_OPEN)
         card = await card_of(group, item)
         await press_card(sam, group, card, texts.APPROVE)
