@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -10,7 +13,7 @@ import pytest
 from bot.app import YousaidBot
 from bot.config import Deployment, Settings, load_deployment
 from bot.emulator import Emulator, Limits
-from tests.conftest import EXAMPLE, FakeClock
+from tests.conftest import EXAMPLE, ROOT, FakeClock
 
 TOKEN = "123456:TEST-token"
 
@@ -45,6 +48,29 @@ def db_path(tmp_path: Path) -> Path:
 
 
 BotFactory = Callable[..., YousaidBot]
+
+
+def start_bot(
+    emu: Emulator, db_path: Path, log: Path, config: Path = EXAMPLE
+) -> subprocess.Popen[bytes]:
+    """`python -m bot run` in its own process, against the emulator (for crash tests)."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emu.api_url,
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "YOUSAID_CONFIG": str(config),
+        "YOUSAID_POLL_TIMEOUT": "2",
+        "YOUSAID_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 @pytest.fixture

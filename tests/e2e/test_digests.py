@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,8 +22,8 @@ from handlers import texts
 from storage import citizens, feedback
 from storage.db import Database
 from storage.services import ServiceRow
-from tests.conftest import ROOT, FakeClock
-from tests.e2e.conftest import TOKEN, BotFactory, make_settings
+from tests.conftest import FakeClock
+from tests.e2e.conftest import TOKEN, BotFactory, make_settings, start_bot
 from tests.e2e.test_citizen import say
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -304,25 +301,6 @@ def _deployment_toml(world: Scene) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _start_bot(emu: Emulator, db_path: Path, config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": emu.api_url,
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "YOUSAID_CONFIG": str(config),
-        "YOUSAID_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
 async def test_sigkill_while_sending_then_restart_gives_each_provider_exactly_one(
     deployment: Deployment, tmp_path: Path, db_path: Path
 ) -> None:
@@ -347,7 +325,7 @@ async def test_sigkill_while_sending_then_restart_gives_each_provider_exactly_on
             past = FakeClock(now - timedelta(days=15))
             await Digests(db, world.deployment, past).schedule()
         log = tmp_path / "bot.log"
-        process = _start_bot(emu, db_path, config, log)
+        process = start_bot(emu, db_path, log, config)
         try:
             sends = lambda: sum(c.method in ("sendMessage", "sendPhoto") for c in emu.calls)  # noqa: E731
             for _ in range(6000):  # the bot takes a few seconds to start
@@ -357,7 +335,7 @@ async def test_sigkill_while_sending_then_restart_gives_each_provider_exactly_on
             process.send_signal(signal.SIGKILL)
             process.wait()
             killed_after = sends()
-            process = _start_bot(emu, db_path, config, log)
+            process = start_bot(emu, db_path, log, config)
             for _ in range(3000):
                 with sqlite3.connect(db_path) as conn:
                     left = conn.execute(

@@ -4,13 +4,10 @@ people are handled concurrently and each in order, one failure stops no one else
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from telegram import Bot, Update
@@ -19,8 +16,8 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.app import YousaidBot
 from bot.emulator import Emulator, Limits, MessageView, Person
 from handlers import texts
-from tests.conftest import EXAMPLE, ROOT
-from tests.e2e.conftest import TOKEN, BotFactory
+from tests.conftest import EXAMPLE
+from tests.e2e.conftest import TOKEN, BotFactory, start_bot
 from tests.e2e.test_citizen import consent, press, say, stored
 
 
@@ -131,26 +128,6 @@ async def test_one_persons_failure_stops_no_one_else(bot: YousaidBot, emu: Emula
     assert not any(m.text == texts.ERROR for m in alice.messages)
 
 
-def _start_bot(emu: Emulator, db_path: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": emu.api_url,
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "YOUSAID_CONFIG": str(EXAMPLE),
-        "YOUSAID_POLL_TIMEOUT": "2",
-        "YOUSAID_LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
 class Citizen:
     """Drives a person through conversations by reading what the bot shows, whatever
     happened before: replies lost to a crash are recovered with /start."""
@@ -206,7 +183,7 @@ async def test_nothing_is_lost_when_the_bot_is_killed_at_any_moment(
     log = tmp_path / "bot.log"
     async with Emulator(token=TOKEN, latency=0.002, limits=Limits.unlimited()) as emu:
         citizens = [Citizen(emu.person(f"C{i}"), conversations=3) for i in range(8)]
-        process = _start_bot(emu, db_path, log)
+        process = start_bot(emu, db_path, log)
         driving = asyncio.gather(*(c.run() for c in citizens))
         rng = random.Random(2)
         kills = 0
@@ -218,7 +195,7 @@ async def test_nothing_is_lost_when_the_bot_is_killed_at_any_moment(
                 process.send_signal(signal.SIGKILL)
                 process.wait()
                 kills += 1
-                process = _start_bot(emu, db_path, log)
+                process = start_bot(emu, db_path, log)
             await asyncio.wait_for(driving, timeout=120)
             await emu.idle(quiet=0.5, timeout=20)
         finally:
