@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         nlp = training.train(
             examples, args.out, taxonomy=args.taxonomy, seed=args.seed, progress=not args.quiet
         )
-        labels = nlp.get_pipe("theme_classifier").labels
+        labels = getattr(nlp.get_pipe("theme_classifier"), "labels", ())
         print(
             training.to_json(
                 {

@@ -156,7 +156,7 @@ class FeedbackKind:
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Save the cues and the polarity model."""
-        path = ensure_path(path)
+        path = Path(ensure_path(path))
         path.mkdir(parents=True, exist_ok=True)
         data: dict[str, Any] = {"cues": self.cues, "intercept": self.intercept}
         if self.features is not None:
@@ -166,7 +166,7 @@ class FeedbackKind:
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> FeedbackKind:
         """Load what to_disk saved."""
-        path = ensure_path(path)
+        path = Path(ensure_path(path))
         data = load_json(path / "kind.json")
         self.set_cues(data["cues"])
         self.intercept = float(data["intercept"])

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import spacy
 from spacy.language import Language
@@ -79,8 +79,8 @@ class Analyser:
 
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
-        rules: _themes.ThemeRules = nlp.get_pipe("theme_rules")
-        clf: _classifier.ThemeClassifier = nlp.get_pipe("theme_classifier")
+        rules = cast(_themes.ThemeRules, nlp.get_pipe("theme_rules"))
+        clf = cast(_classifier.ThemeClassifier, nlp.get_pipe("theme_classifier"))
         self.spans_key = rules.spans_key
         self.themes: dict[str, Theme] = rules.themes
         self.model_labels = list(clf.labels)

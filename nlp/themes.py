@@ -76,7 +76,7 @@ class ThemeRules:
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Save the themes (and so the patterns) with the pipeline."""
-        path = ensure_path(path)
+        path = Path(ensure_path(path))
         path.mkdir(parents=True, exist_ok=True)
         data = {"themes": {t.id: theme_to_dict(t) for t in self.themes.values()}}
         save_json(path / "taxonomy.json", data)
