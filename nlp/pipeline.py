@@ -24,6 +24,9 @@ DEFAULT_MODEL = Path(__file__).with_name("model")
 # A rule hit alone gives a theme this score, but only for themes the model knows too little
 # about (fewer than RULE_ONLY_BELOW training examples, e.g. digital or accessibility). Where
 # the model has learned a theme, it decides, using the rules' words as evidence.
+# A theme whose words are in the text needs this much from the model (otherwise 0.5). It
+# only applies where the model's labels are the taxonomy's themes (the shipped model).
+RULE_SUPPORT = 0.35
 RULE_SCORE = 0.6
 RULE_ONLY_BELOW = 30
 
@@ -121,7 +124,9 @@ class Analyser:
                 {e for t in self.evidence_themes.get(label, []) for e in spans.get(t, [])}
             )
             rule_hit = label in spans
-            if score >= 0.5:
+            # The words that mark a theme lower the bar the model must clear for it: "the
+            # receptionist was rude" is staff attitude even when the model is unsure.
+            if score >= 0.5 or (rule_hit and score >= RULE_SUPPORT):
                 source: Literal["rule", "model", "both"] = "both" if rule_hit else "model"
                 hits.append(ThemeHit(label, self.taxonomy[label].label, score, source, evidence))
             elif rule_hit and label in self.rule_only:

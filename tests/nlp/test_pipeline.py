@@ -89,3 +89,13 @@ def test_taxonomy_has_labels_and_descriptions(analyser: Analyser) -> None:
     info = analyser.taxonomy["access_waiting"]
     assert is_dataclass(info)
     assert info.label == "Access and waiting times" and info.description
+
+
+def test_theme_words_lower_the_bar_for_the_model() -> None:
+    from nlp.pipeline import load
+
+    (analysis,) = load().analyse(["We waited three hours and the receptionist was rude"])
+    themes = {hit.id: hit for hit in analysis.themes}
+    assert {"access_waiting", "staff_attitude"} <= set(themes)
+    assert themes["staff_attitude"].evidence[0][2] == "rude"
+    assert themes["staff_attitude"].source == "both"
