@@ -74,6 +74,12 @@ class Privacy:
             return await privacy.remove_old_originals(conn, before)
 
         removed = await self.db.write(originals)
+
+        async def old_updates(conn: aiosqlite.Connection) -> int:
+            # Telegram redelivers for 24 hours at most: two days of ids are plenty.
+            return await updates.prune(conn, now - timedelta(days=2))
+
+        await self.db.write(old_updates)
         idle = await privacy.inactive(
             self.db.reader, now - timedelta(days=self.settings.forget_inactive_days)
         )

@@ -146,9 +146,14 @@ async def test_retention_removes_old_originals_and_inactive_citizens(
         card = await card_of(group, approved)
         await press_card(sam, group, card, texts.APPROVE)
         await group.wait_for(lambda _: "Published by" in (card.text or ""))
+        assert stored(db_path, "SELECT COUNT(*) FROM updates")[0][0] >= 5
         clock.advance(days=181)
         kept = await bot.privacy.retention()
         assert kept.originals_removed == 1 and kept.citizens_forgotten == 0
+        # Handled updates are forgotten after two days.
+        assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE handled_at IS NOT NULL") == [
+            (0,)
+        ]
         row = stored(db_path, f"SELECT text, published_text FROM feedback WHERE id = {approved}")
         assert row[0][0] == row[0][1] and "Zebedee" not in row[0][0]
         clock.advance(days=730)
