@@ -336,14 +336,22 @@ class Redactor:
         # A run of digit groups from a "+", "00" or "0": the longest leading part of it that
         # libphonenumber says is a possible number ("07700 900123 6 weeks" keeps "6 weeks").
         for run in self._phone_run.finditer(text):
-            for end in reversed([g.end() for g in self._group.finditer(text, *run.span())]):
-                raw = text[run.start() : end]
-                if not self._phone_like(raw):
-                    break
-                if self._possible_phone(raw):
-                    found.append((run.start(), end, "phone"))
-                    break
-            else:
+            groups = list(self._group.finditer(text, *run.span()))
+            found_here = False
+            index = 0
+            while index < len(groups):
+                # From the run's start first, then from each later group: "8.00 07700 900123"
+                # is a time, then a number.
+                start = run.start() if index == 0 else groups[index].start()
+                end = self._longest_phone(text, start, groups[index:])
+                if end is None:
+                    index += 1
+                    continue
+                found.append((start, end, "phone"))
+                found_here = True
+                while index < len(groups) and groups[index].start() < end:
+                    index += 1
+            if not found_here:
                 unresolved = True
         if unresolved:
             # Forms the runs do not cover go to the full matcher, which is slower. POSSIBLE,
@@ -352,6 +360,14 @@ class Redactor:
                 if self._phone_like(m.raw_string):
                     found.append((m.start, m.end, "phone"))
         return found
+
+    def _longest_phone(self, text: str, start: int, groups: list[re.Match[str]]) -> int | None:
+        """The end of the longest possible phone number from `start` over these groups."""
+        for group in reversed(groups):
+            raw = text[start : group.end()]
+            if self._phone_like(raw) and self._possible_phone(raw):
+                return group.end()
+        return None
 
     def _phone_like(self, raw: str) -> bool:
         digits = sum(c.isdigit() for c in raw)
