@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.config import Deployment
 from bot.emulator import Emulator, Person
 from handlers import texts
 from storage import published
+from storage.db import stamp
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.test_citizen import press, say, stored
@@ -151,9 +153,9 @@ async def test_retention_removes_old_originals_and_inactive_citizens(
         kept = await bot.privacy.retention()
         assert kept.originals_removed == 1 and kept.citizens_forgotten == 0
         # Handled updates are forgotten after two days.
-        assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE handled_at IS NOT NULL") == [
-            (0,)
-        ]
+        cutoff = stamp(clock.now - timedelta(days=2))
+        old = stored(db_path, f"SELECT COUNT(*) FROM updates WHERE handled_at < '{cutoff}'")
+        assert old == [(0,)]
         row = stored(db_path, f"SELECT text, published_text FROM feedback WHERE id = {approved}")
         assert row[0][0] == row[0][1] and "Zebedee" not in row[0][0]
         clock.advance(days=730)
