@@ -64,8 +64,9 @@ def tune_thresholds(
     # Coordinate ascent: change one label's threshold at a time, keeping the others, on
     # out-of-fold scores. Per-label F1 alone lifts macro F1 but costs micro F1; the mix keeps
     # both, which is what a digest needs (frequent themes right, rare ones not ignored).
-    # Labels with tune_below examples or more keep 0.5: the class-balanced SVM is already
-    # near its best there, and moving them cost micro F1 in cross-validation.
+    # Labels with tune_below examples or more get no threshold of their own: moving them one
+    # by one cost micro F1 in cross-validation. With frequent_weight they share one threshold
+    # (tuned for frequent_weight * micro + the rest * macro), else they keep 0.5.
     n_labels = Y.shape[1]
     thresholds = np.full(n_labels, 0.5)
     positives = Y.sum(0)
@@ -168,9 +169,7 @@ def fit_classifier(
             X = space.fit_transform([views[i] for i in train_idx])
             weights = fit_ensemble(X, Y[train_idx], clf.model_spec, seed, progress)
             oof[test_idx] = ensemble_scores(space.transform([views[i] for i in test_idx]), weights)
-        thresholds = tune_thresholds(
-            oof, Y, clf.micro_weight, clf.tune_below, getattr(clf, "frequent_weight", None)
-        )
+        thresholds = tune_thresholds(oof, Y, clf.micro_weight, clf.tune_below, clf.frequent_weight)
     else:
         thresholds = np.full(len(label_names), 0.5)
 

@@ -26,7 +26,7 @@ DEFAULT_MODEL = Path(__file__).with_name("model")
 # the model has learned a theme, it decides, using the rules' words as evidence.
 # A theme whose words are in the text needs this much from the model (otherwise 0.5). It
 # only applies where the model's labels are the taxonomy's themes (the shipped model).
-RULE_SUPPORT = 0.35
+RULE_SUPPORT = 0.25
 RULE_SCORE = 0.6
 RULE_ONLY_BELOW = 30
 
