@@ -141,7 +141,7 @@ class ThemeClassifier:
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Save the feature space, the weights and the thresholds."""
-        path = ensure_path(path)
+        path = Path(ensure_path(path))
         path.mkdir(parents=True, exist_ok=True)
         if not self.is_trained:
             return
@@ -164,7 +164,7 @@ class ThemeClassifier:
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ThemeClassifier:
         """Load what to_disk saved (an untrained classifier saves nothing)."""
-        path = ensure_path(path)
+        path = Path(ensure_path(path))
         if not (path / "model.json").exists():
             return self
         meta = load_json(path / "model.json")

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from spacy.language import Language
@@ -103,8 +103,8 @@ def train(
     if not examples:
         raise ValueError("no training texts")
     nlp = build(taxonomy=taxonomy)
-    clf: ThemeClassifier = nlp.get_pipe("theme_classifier")
-    kind: FeedbackKind = nlp.get_pipe("feedback_kind")
+    clf = cast(ThemeClassifier, nlp.get_pipe("theme_classifier"))
+    kind = cast(FeedbackKind, nlp.get_pipe("feedback_kind"))
     # Features come from the components before the classifier (lemmas and rule hits).
     with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
         views = [doc_views(doc) for doc in nlp.pipe(ex.text for ex in examples)]
