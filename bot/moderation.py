@@ -198,41 +198,33 @@ class Moderation:
 
     async def approve(self, who: Who, item_id: int, version: int) -> Outcome:
         """Publish the item's working text (redacted, maybe edited)."""
-
-        async def change(
-            conn: aiosqlite.Connection, item: Moderated, now: datetime
-        ) -> dict[str, object]:
-            await feedback.decide(
-                conn,
-                item_id,
-                status="approved",
-                published_text=item.working_text,
-                reject_reason=None,
-                moderator=who.telegram_id,
-                now=now,
-            )
-            return {"status": "approved", "published_text": item.working_text}
-
-        return await self._act(who, item_id, version, "item.approved", change, pending_only=True)
+        return await self._decide(who, item_id, version, "approved", None)
 
     async def reject(self, who: Who, item_id: int, version: int, reason: Reason) -> Outcome:
         """Do not publish the item, for a reason the author will be told."""
+        return await self._decide(who, item_id, version, "rejected", reason)
 
+    async def _decide(
+        self, who: Who, item_id: int, version: int, status: str, reason: Reason | None
+    ) -> Outcome:
         async def change(
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
+            published = item.working_text if status == "approved" else None
             await feedback.decide(
                 conn,
                 item_id,
-                status="rejected",
-                published_text=None,
+                status=status,
+                published_text=published,
                 reject_reason=reason,
                 moderator=who.telegram_id,
                 now=now,
             )
-            return {"status": "rejected", "reason": str(reason)}
+            if published is not None:
+                return {"status": status, "published_text": published}
+            return {"status": status, "reason": str(reason)}
 
-        return await self._act(who, item_id, version, "item.rejected", change, pending_only=True)
+        return await self._act(who, item_id, version, f"item.{status}", change, pending_only=True)
 
     async def toggle_theme(self, who: Who, item_id: int, version: int, theme_id: str) -> Outcome:
         """Add or remove a theme (a moderator's correction, kept for training)."""

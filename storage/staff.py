@@ -131,13 +131,7 @@ async def use_invitation(
     )
     if cursor.rowcount == 0:
         return None
-    async with conn.execute(
-        "SELECT token, role, provider_id, created_by, expires_at, used_by FROM invitations"
-        " WHERE token = ?",
-        (token,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    return Invitation(*row) if row else None
+    return await invitation(conn, token)
 
 
 async def invitation(conn: aiosqlite.Connection, token: str) -> Invitation | None:
