@@ -13,12 +13,15 @@ from telegram.ext import Application, ApplicationBuilder
 import handlers
 from bot.config import Deployment, Settings
 from bot.digests import Digests, trigger
+from bot.hearing import Hearing
 from bot.http import AiohttpRequest
 from bot.intake import Clock, Intake, sync_services
 from bot.moderation import Moderation
+from bot.outbox import Outbox
 from bot.privacy import Privacy
 from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
 from bot.ratelimit import FloodLimiter
+from bot.responses import Responses
 from bot.roles import Roles
 from bot.tagging import Tagger, load_tagger
 from handlers.commands import publish_commands
@@ -35,6 +38,10 @@ SWEEP_SECONDS = 30
 DIGEST_RETRY_SECONDS = 60
 # How often the moderation queue's age is checked.
 REMIND_CHECK_SECONDS = 300
+# How often messages to citizens are looked for (new ones are also sent at once).
+OUTBOX_SECONDS = 10
+# How often "in progress" responses are checked for a follow-up.
+FOLLOW_UP_SECONDS = 600
 
 
 def file_url(api_url: str) -> str:
@@ -67,6 +74,9 @@ class YousaidBot:
         self.moderation = Moderation(self.db, deployment, clock, self.tagger)
         self.digests = Digests(self.db, deployment, clock)
         self.privacy = Privacy(self.db, deployment, clock)
+        self.responses = Responses(self.db, deployment, clock)
+        self.hearing = Hearing(self.db, clock, {p.id: p.name for p in deployment.providers})
+        self.outbox = Outbox(self.db, clock)
         self.marks = HandledMarks(self.db, clock)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
         self._requests = (
@@ -98,6 +108,9 @@ class YousaidBot:
             self.moderation,
             self.digests,
             self.privacy,
+            self.responses,
+            self.hearing,
+            self.outbox,
             timedelta(seconds=settings.conversation_timeout),
         )
         self.poller = Poller(
@@ -168,6 +181,16 @@ class YousaidBot:
             first=REMIND_CHECK_SECONDS,
             name="moderation-reminder",
         )
+        await self.outbox.recover()
+        job_queue.run_repeating(
+            self.handlers.sender.send, interval=OUTBOX_SECONDS, first=1, name="send-to-citizens"
+        )
+        job_queue.run_repeating(
+            self.handlers.responses.follow_up,
+            interval=FOLLOW_UP_SECONDS,
+            first=30,
+            name="response-follow-up",
+        )
         await self.poller.recover()
         self._poll_task = asyncio.create_task(self.poller.run(), name="poller")
         log.info("bot @%s is running", self.application.bot.username)
@@ -181,6 +204,7 @@ class YousaidBot:
             self._poll_task = None
         self.handlers.moderator.stopping = True
         self.handlers.provider.stopping = True
+        self.handlers.sender.stopping = True
         try:
             if self.application.running:
                 # Let queued updates be handled before the application stops fetching them.

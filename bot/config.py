@@ -180,6 +180,13 @@ class Privacy(_Strict):
     text: str = ""
 
 
+class Responses(_Strict):
+    """How providers' responses are followed up."""
+
+    # Ask the provider for an update this many days after they said "in progress".
+    follow_up_days: int = Field(default=28, ge=1, le=365)
+
+
 class Deployment(_Strict):
     """The deployment file: who runs what, who moderates, who administers."""
 
@@ -188,6 +195,7 @@ class Deployment(_Strict):
     admins: list[int] = Field(default_factory=list)
     moderation: Moderation = Field(default_factory=Moderation)
     privacy: Privacy = Field(default_factory=Privacy)
+    responses: Responses = Field(default_factory=Responses)
     providers: list[Provider] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
 

@@ -176,6 +176,9 @@ class Digest:
     # Approved items in the period.
     items: int
     empty: bool
+    # The themes quoted (most items first) and the items quoted: what a provider may answer.
+    top_themes: tuple[str, ...] = ()
+    quoted: tuple[int, ...] = ()
 
 
 async def build_digest(
@@ -217,7 +220,8 @@ async def build_digest(
     top = _ranked(now_tally.by_theme, {}, labels)[:QUOTED_THEMES]
     quotes = await _quotes(db, slugs, period, top)
     text = _render(_fit(_sections(facts, top, quotes)))
-    return Digest(provider.id, period, text, png, now_tally.items, False)
+    quoted = tuple(item.id for picks in quotes.values() for item, _ in picks)
+    return Digest(provider.id, period, text, png, now_tally.items, False, tuple(top), quoted)
 
 
 async def build_csv(

@@ -227,6 +227,19 @@ class Digests:
         """Every service a provider covers."""
         return [s for s in await services.active(self.db.reader) if s.provider_id == provider_id]
 
+    async def all_services_everywhere(self) -> list[ServiceRow]:
+        """Every active service."""
+        return await services.active(self.db.reader)
+
+    async def provider_chats(self, provider: Provider) -> list[int]:
+        """Where a provider's digests go (its chats and its people's private chats)."""
+        return await self.chats_of(provider, self.db.reader)
+
+    async def latest_sent(self, provider_id: str) -> DigestRow | None:
+        """The provider's most recent digest, if any."""
+        rows = await digests.for_provider(self.db.reader, provider_id)
+        return rows[-1] if rows else None
+
     async def unsubscribed(self, chat_id: int) -> set[str]:
         """The services a chat has turned off."""
         return await digests.unsubscribed(self.db.reader, chat_id)

@@ -16,10 +16,11 @@ from enum import StrEnum
 
 import aiosqlite
 
-from storage import citizens, conversations, feedback, services, updates
+from storage import citizens, conversations, feedback, responses, services, updates
 from storage.conversations import Conversation
 from storage.db import Database
 from storage.feedback import FeedbackItem
+from storage.responses import Response
 from storage.services import ServiceRow
 
 Clock = Callable[[], datetime]
@@ -44,6 +45,9 @@ class State(StrEnum):
     RATING = "rating"
     HEAR_BACK = "hear_back"
     INVOLVE = "involve"
+    # Words about a response the citizen received, or an answer to a provider's question.
+    COMMENT = "comment"
+    ANSWER = "answer"
 
 
 class Show(StrEnum):
@@ -57,6 +61,8 @@ class Show(StrEnum):
     RATING = "rating"
     HEAR_BACK = "hear_back"
     INVOLVE = "involve"
+    ASK_COMMENT = "ask_comment"
+    ASK_ANSWER = "ask_answer"
     SAVED = "saved"
     CANCELLED = "cancelled"
     NOTHING_TO_CANCEL = "nothing_to_cancel"
@@ -86,6 +92,8 @@ class Step:
     pending_slug: str = ""
     items: tuple[FeedbackItem, ...] = field(default_factory=tuple)
     total: int = 0
+    # /mine: the visible responses covering each item shown.
+    responses: dict[int, list[Response]] = field(default_factory=dict)
 
 
 REPLAYED = Step(Show.NOTHING)
@@ -282,7 +290,8 @@ class Intake:
             return Step(Show.MINE)
         items = await feedback.for_citizen(self.db.reader, citizen.id, limit)
         total = await feedback.count_for_citizen(self.db.reader, citizen.id)
-        return Step(Show.MINE, items=tuple(items), total=total)
+        answers = await responses.for_items(self.db.reader, [i.id for i in items])
+        return Step(Show.MINE, items=tuple(items), total=total, responses=answers)
 
     async def expire_idle(self, idle_for: timedelta) -> list[tuple[int, Step]]:
         """End conversations idle longer than `idle_for`: (telegram id, what to tell them).
@@ -300,6 +309,10 @@ class Intake:
                 current = await conversations.get(conn, stale.citizen_id)
                 if current is None or current.updated_at != stale.updated_at:
                     return None  # the citizen came back meanwhile
+                if current.state in (State.COMMENT, State.ANSWER):
+                    # Only an offer to say more: it lapses quietly.
+                    await conversations.delete(conn, current.citizen_id)
+                    return None
                 if current.text and current.service_slug:
                     saved = await _submit(conn, current.but(hear_back=bool(current.hear_back)), now)
                     return Step(Show.TIMED_OUT, reference=saved.reference, service=saved.service)
@@ -390,6 +403,11 @@ async def _on_text(
 ) -> Step:
     if conversation.state == State.SERVICE:
         return await _search_services(conn, conversation, text, now)
+    if conversation.state in (State.COMMENT, State.ANSWER):
+        if not _long_enough(text):
+            return Step(Show.MORE_TEXT, seq=conversation.seq)
+        # They asked to hear back when they first wrote, or opted in to questions.
+        return await _submit(conn, conversation.but(text=text, hear_back=True), now)
     if conversation.state == State.TEXT:
         if not _long_enough(text):
             conversation = conversation.but(nudged=conversation.nudged + 1)
@@ -441,16 +459,41 @@ async def _submit(conn: aiosqlite.Connection, conversation: Conversation, now: d
         rating=conversation.rating,
         hear_back=bool(conversation.hear_back),
         now=now,
+        response_id=conversation.response_id,
+        ask_id=conversation.ask_id,
     )
     await conversations.delete(conn, conversation.citizen_id)
     service = await services.get(conn, conversation.service_slug)
+    note = {State.COMMENT: "comment", State.ANSWER: "answer"}.get(State(conversation.state), "")
     return Step(
         Show.SAVED,
         seq=conversation.seq,
         reference=reference,
         service=service,
         hear_back=bool(conversation.hear_back),
+        note=note,
     )
+
+
+async def start_reply(
+    conn: aiosqlite.Connection,
+    citizen_id: int,
+    state: State,
+    service_slug: str,
+    now: datetime,
+    *,
+    response_id: int | None = None,
+    ask_id: int | None = None,
+) -> Step | None:
+    """Wait for a comment on a response or an answer to a question, in the caller's
+    transaction; None if the citizen is in the middle of telling something else."""
+    if await conversations.get(conn, citizen_id) is not None:
+        return None
+    seq = await citizens.next_conversation_seq(conn, citizen_id)
+    conversation = Conversation(
+        citizen_id, seq, state, service_slug=service_slug, response_id=response_id, ask_id=ask_id
+    )
+    return await _advance(conn, conversation, now)
 
 
 async def _show(conn: aiosqlite.Connection, conversation: Conversation, note: str = "") -> Step:
@@ -472,6 +515,8 @@ async def _show(conn: aiosqlite.Connection, conversation: Conversation, note: st
         State.RATING: Show.RATING,
         State.HEAR_BACK: Show.HEAR_BACK,
         State.INVOLVE: Show.INVOLVE,
+        State.COMMENT: Show.ASK_COMMENT,
+        State.ANSWER: Show.ASK_ANSWER,
     }
     return Step(kinds[State(conversation.state)], seq=seq, service=service, note=note)
 

@@ -14,16 +14,21 @@ from telegram.ext import (
 )
 
 from bot.digests import Digests
+from bot.hearing import Hearing
 from bot.intake import Intake
 from bot.moderation import Moderation
+from bot.outbox import Outbox
 from bot.privacy import Privacy
+from bot.responses import Responses
 from bot.roles import Roles
 from handlers.admin import AdminHandlers
 from handlers.citizen import CitizenHandlers
 from handlers.common import CommonHandlers, on_error
 from handlers.moderator import ModeratorHandlers
+from handlers.outbox import OutboxSender
 from handlers.privacy import PrivacyHandlers
 from handlers.provider import ProviderHandlers
+from handlers.responses import ResponseHandlers
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class Handlers:
     admin: AdminHandlers
     provider: ProviderHandlers
     privacy: PrivacyHandlers
+    sender: OutboxSender
+    responses: ResponseHandlers
 
 
 def register(
@@ -44,6 +51,9 @@ def register(
     moderation: Moderation,
     digests: Digests,
     privacy: Privacy,
+    responses: Responses,
+    hearing: Hearing,
+    outbox: Outbox,
     conversation_timeout: timedelta,
 ) -> Handlers:
     """Add every handler to the application, in order; return the handler objects."""
@@ -56,12 +66,24 @@ def register(
     )
     common = CommonHandlers(intake)
     rights = PrivacyHandlers(privacy)
+    sender = OutboxSender(outbox)
+    answers = ResponseHandlers(
+        responses, hearing, roles, digests, sender, moderation.tagger.labels, moderators_chat
+    )
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
     # With no moderators' chat configured, an empty Chat filter matches nothing.
     mods = filters.Chat(moderators_chat) if moderators_chat is not None else filters.Chat()
     in_mods = filters.UpdateType.MESSAGE & mods
     message = filters.UpdateType.MESSAGE
+
+    # First, in any chat: the words of a response being written, and /cancel of it. They
+    # stop here only when a response is being written; otherwise the update goes on.
+    text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(text, answers.words), group=-1)
+    application.add_handler(
+        CommandHandler("cancel", answers.cancel, filters=filters.UpdateType.MESSAGE), group=-1
+    )
 
     # Private chat commands: everyone's, then staff's (each checks the role itself).
     application.add_handler(CommandHandler("start", citizen.start, filters=new))
@@ -79,6 +101,8 @@ def register(
     application.add_handler(CommandHandler("digest", provider.digest_now, filters=message))
     application.add_handler(CommandHandler("services", provider.services, filters=message))
     application.add_handler(CommandHandler("schedule", provider.schedule, filters=message))
+    application.add_handler(CommandHandler("respond", answers.respond, filters=message))
+    application.add_handler(CommandHandler("responses", answers.list_recent, filters=message))
 
     # The moderators' chat.
     application.add_handler(CommandHandler("cancel", moderator.cancel, filters=in_mods))
@@ -94,6 +118,8 @@ def register(
     application.add_handler(CallbackQueryHandler(admin.button, pattern=r"^a:"))
     application.add_handler(CallbackQueryHandler(provider.button, pattern=r"^d:"))
     application.add_handler(CallbackQueryHandler(rights.button, pattern=r"^f:"))
+    application.add_handler(CallbackQueryHandler(answers.button, pattern=r"^o:"))
+    application.add_handler(CallbackQueryHandler(answers.verdict, pattern=r"^v:"))
     application.add_handler(CallbackQueryHandler(citizen.button))
 
     # Forwards and edits first: a forwarded or edited text is not new feedback.
@@ -106,4 +132,4 @@ def register(
     application.add_handler(MessageHandler(new & filters.COMMAND, citizen.unknown_command))
     application.add_handler(MessageHandler(new & ~filters.TEXT, common.unsupported))
     application.add_error_handler(on_error)
-    return Handlers(citizen, moderator, admin, provider, rights)
+    return Handlers(citizen, moderator, admin, provider, rights, sender, answers)

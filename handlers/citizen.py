@@ -65,6 +65,13 @@ def render(step: Step) -> tuple[str, Markup]:
         return _lead(step) + texts.HEAR_BACK, _yes_no(HEAR_BACK_PREFIX, step.seq)
     if show is Show.INVOLVE:
         return _lead(step) + texts.INVOLVE, _yes_no(INVOLVE_PREFIX, step.seq)
+    if show is Show.ASK_COMMENT:
+        return _lead(step) + texts.ASK_COMMENT, None
+    if show is Show.ASK_ANSWER:
+        return _lead(step) + texts.ASK_ANSWER, None
+    if show is Show.SAVED and step.note in ("comment", "answer"):
+        template = texts.SAVED_COMMENT if step.note == "comment" else texts.SAVED_ANSWER
+        return template.format(reference=step.reference, service=service), None
     if show is Show.SAVED:
         text = texts.SAVED.format(reference=step.reference, service=service)
         if step.hear_back:
@@ -124,7 +131,7 @@ def _mine(step: Step) -> str:
         return texts.MINE_EMPTY
     parts = [texts.MINE_HEADER]
     for item in step.items:
-        snippet = item.text if len(item.text) <= 120 else item.text[:117].rsplit(" ", 1)[0] + "…"
+        snippet = _snippet(item.text)
         parts.append(
             texts.MINE_ITEM.format(
                 reference=item.id,
@@ -134,9 +141,19 @@ def _mine(step: Step) -> str:
                 snippet=esc(snippet),
             )
         )
+        for response in step.responses.get(item.id, []):
+            parts[-1] += "\n" + texts.MINE_RESPONSE.format(
+                status=texts.RESPONSE_STATUS.get(response.status, esc(response.status)),
+                date=response.created_at[:10],
+                text=esc(_snippet(response.text)),
+            )
     if step.total > len(step.items):
         parts.append(texts.MINE_MORE.format(more=step.total - len(step.items)))
     return "\n\n".join(parts)
+
+
+def _snippet(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "…"
 
 
 def _button(label: str, prefix: str, *parts: object) -> InlineKeyboardButton:

@@ -28,6 +28,7 @@ from bot.digests import Digests, Work, next_fire
 from bot.ratelimit import ACQUIRED, FloodLimiter, seconds
 from bot.roles import Roles, Who
 from handlers import texts
+from handlers.responses import respond_buttons
 from handlers.texts import esc
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class ProviderHandlers:
         self.roles = roles
         self.labels = labels
         self._delivering = asyncio.Lock()
+
         # Set when the bot stops: deliveries end between messages; the rest go after restart.
         self.stopping = False
 
@@ -129,11 +131,12 @@ class ProviderHandlers:
             except RetryAfter as exc:
                 await self.digests.retry_later(work, "flood limit", _wait(exc))
                 return sent
+            except BadRequest as exc:
+                # Before NetworkError, which it is a kind of: retrying would not help.
+                await self.digests.final(digest.id, chat_id, "failed", exc.message)
+                return sent
             except NetworkError as exc:
                 await self.digests.retry_later(work, str(exc))
-                return sent
-            except BadRequest as exc:
-                await self.digests.final(digest.id, chat_id, "failed", exc.message)
                 return sent
             await self.digests.sent(digest.id, chat_id, len(parts))
             sent += 1
@@ -167,11 +170,12 @@ class ProviderHandlers:
         if not content.empty:
             markup = InlineKeyboardMarkup(
                 [
+                    *respond_buttons(digest_id, content.top_themes, content.quoted, self.labels),
                     [
                         InlineKeyboardButton(
                             texts.CSV_BUTTON, callback_data=f"{PREFIX}:{CSV}:{digest_id}"
                         )
-                    ]
+                    ],
                 ]
             )
 
@@ -217,7 +221,12 @@ class ProviderHandlers:
                         end=_day(end, provider.timezone),
                     ),
                 )
-            await message.reply_text(content.text, parse_mode=ParseMode.HTML)
+            rows = respond_buttons(0, content.top_themes, content.quoted, self.labels)
+            await message.reply_text(
+                content.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+            )
 
     async def services(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/services: what this chat gets digests of, with a switch for each."""

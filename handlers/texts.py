@@ -353,3 +353,94 @@ FORGET_NO = "Keep everything"
 FORGET_DONE = "Done: I've forgotten you. If you ever want to tell us something again, send /start."
 FORGET_NOTHING = "I don't keep anything about you, so there is nothing to erase."
 FORGET_CANCELLED = "OK, nothing was erased."
+
+# ── Responses: providers answer ────────────────────────────────────────────────────────
+RESPONSE_STATUS = {
+    "acknowledged": "👂 Heard",
+    "in_progress": "🛠 Being worked on",
+    "changed": "✅ Changed: you said, we did",
+    "not_changing": "✋ Not changing, and why",
+}
+RESPOND_THEME_BUTTON = "↩️ Respond: {theme}"
+RESPOND_ITEM_BUTTON = "↩️ #{item}"
+RESPOND_USAGE = (
+    "<b>Respond</b> to what people told you. Tap a theme below to answer everyone who "
+    "raised it this period, or send <code>/respond 12</code> to answer item #12."
+)
+RESPOND_NOTHING = (
+    "Nothing to respond to yet this period. Send <code>/respond 12</code> to answer item #12."
+)
+RESPOND_PICK_SERVICE = "<b>{theme}</b> came up at more than one service. Which are you answering?"
+RESPOND_SUBJECT_THEME = "<b>{theme}</b> at {service}, {period}: {items} {noun}"
+RESPOND_SUBJECT_ITEM = "Item <b>#{item}</b> at {service}"
+RESPOND_PICK_STATUS = "Responding to {subject}.\n\nWhat is your answer?"
+RESPOND_CANCEL = "Cancel"
+RESPOND_WRITE = {
+    "acknowledged": "Write a short note to the people who raised this: what you heard.",
+    "in_progress": "Write what you are doing about it, and when people can expect a change.",
+    "changed": "Write what changed, so people can see what their feedback did.",
+    "not_changing": "Write why this will not change. People will read your reason.",
+}
+RESPOND_PROMPT = (
+    "{mention}: {status}. {ask}\n\nReply to this message with your words (up to {limit} "
+    "characters); they are published at once. /cancel to stop."
+)
+RESPOND_PUBLISHED = (
+    "✅ Published: {status} on {subject}. It covers {items} {noun} and goes to {people} "
+    "{people_noun} who asked to hear back."
+)
+RESPOND_CANCELLED = "Stopped; nothing was published."
+RESPOND_PROBLEMS = {
+    "not_allowed": "You can only respond for the services you run.",
+    "no_such_item": "I can't find a published item with that number among your services.",
+    "nothing_to_answer": "There is nothing published on that to respond to.",
+    "no_draft": "That response was already sent or stopped. Start again from the digest.",
+    "empty": "The response can't be empty. Write a few words, or /cancel.",
+    "too_long": "That's longer than {limit} characters. Please shorten it, or /cancel.",
+    "needs_reason": "Please give a reason (a sentence) when something won't change, or /cancel.",
+    "replayed": "",
+}
+ITEM_NOUN = ("item", "items")
+PEOPLE_NOUN = ("person", "people")
+RESPONSE_CARD = (
+    "↩️ <b>Response</b> from {provider}, {status}\n{subject}\n\n“{text}”\n\n"
+    "Published at once; hide it if it shouldn't be public."
+)
+RESPONSE_HIDE = "🙈 Hide"
+RESPONSE_HIDDEN = "🙈 Hidden by {who}; nothing more will be sent."
+RESPONSE_LIST_HEAD = "<b>Latest responses</b> (newest first):"
+RESPONSE_LIST_EMPTY = "No responses yet."
+RESPONSE_LIST_LINE = "• R{id} · {service} · {subject} · {status}{hidden}\n  “{text}”"
+RESPONSE_LIST_HIDDEN = " · hidden"
+FOLLOW_UP = (
+    "⏰ {weeks} weeks ago you said {subject} was being worked on:\n“{text}”\n\n"
+    "What's the news? Your update goes to the people who raised it."
+)
+
+# ── Responses: citizens hear back ──────────────────────────────────────────────────────
+HEARD_BACK = (
+    "📣 <b>{provider}</b> has responded about {subject}.\n\n<b>{status}</b>\n“{text}”\n\n"
+    "Does this answer your point?"
+)
+HEARD_SUBJECT_ITEM = "your feedback <b>#{item}</b> ({service})"
+HEARD_SUBJECT_THEME = "<b>{theme}</b> at {service}, which you raised in <b>#{item}</b>"
+HEARD_SUBJECT_THEME_OTHERS = (
+    "<b>{theme}</b> at {service}, raised in {items} pieces of feedback including your "
+    "<b>#{item}</b>"
+)
+ANSWERED_YES = "👍 Yes, it does"
+ANSWERED_NO = "👎 Not really"
+RATED_YES = "Thank you! I've passed that on."
+RATED_NO = "Thank you for saying so; I've passed that on."
+RATED_ALREADY = "Got it, thanks."
+RATED_UNKNOWN = "That button isn't for you, sorry."
+ASK_COMMENT = (
+    "Would you like to say what's missing? Write it now and I'll pass it on like any "
+    "feedback (a moderator checks it first). Or send /cancel."
+)
+SAVED_COMMENT = "✅ Thank you. Your comment is saved as <b>#{reference}</b> ({service})."
+MINE_RESPONSE = "↩️ {status} · {date}\n“{text}”"
+ASK_ANSWER = "Write your answer in your own words. A moderator checks it first. Or send /cancel."
+SAVED_ANSWER = "✅ Thank you. Your answer is saved as <b>#{reference}</b> ({service})."
+RESPONSE_SUBJECT_THEME = "<b>{theme}</b> at {service}, {period}"
+FOLLOW_UP_BUTTON = "↩️ Give an update"

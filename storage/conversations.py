@@ -11,7 +11,7 @@ from storage.db import stamp
 
 _COLUMNS = (
     "citizen_id, seq, state, service_slug, text, rating, hear_back, page, nudged,"
-    " started_at, updated_at"
+    " started_at, updated_at, response_id, ask_id"
 )
 
 
@@ -30,6 +30,9 @@ class Conversation:
     nudged: int = 0
     started_at: str = ""
     updated_at: str = ""
+    # A comment on a response the citizen received, or an answer to a question.
+    response_id: int | None = None
+    ask_id: int | None = None
 
     def but(self, **changes: object) -> Conversation:
         """A copy with some fields changed."""
@@ -56,11 +59,12 @@ async def save(conn: aiosqlite.Connection, conversation: Conversation, now: date
     when = stamp(now)
     c = conversation
     await conn.execute(
-        f"INSERT INTO conversations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f"INSERT INTO conversations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (citizen_id) DO UPDATE SET seq = excluded.seq, state = excluded.state,"
         " service_slug = excluded.service_slug, text = excluded.text,"
         " rating = excluded.rating, hear_back = excluded.hear_back, page = excluded.page,"
-        " nudged = excluded.nudged, updated_at = excluded.updated_at",
+        " nudged = excluded.nudged, updated_at = excluded.updated_at,"
+        " response_id = excluded.response_id, ask_id = excluded.ask_id",
         (
             c.citizen_id,
             c.seq,
@@ -73,6 +77,8 @@ async def save(conn: aiosqlite.Connection, conversation: Conversation, now: date
             c.nudged,
             c.started_at or when,
             when,
+            c.response_id,
+            c.ask_id,
         ),
     )
 

@@ -33,14 +33,16 @@ async def create(
     rating: int | None,
     hear_back: bool,
     now: datetime,
+    response_id: int | None = None,
+    ask_id: int | None = None,
 ) -> int:
     """Store a new item with status `pending`; return its reference number."""
     when = stamp(now)
     cursor = await conn.execute(
-        "INSERT INTO feedback"
-        " (citizen_id, service_slug, text, rating, hear_back, status, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-        (citizen_id, service_slug, text, rating, int(hear_back), when, when),
+        "INSERT INTO feedback (citizen_id, service_slug, text, rating, hear_back, status,"
+        " created_at, updated_at, response_id, ask_id)"
+        " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+        (citizen_id, service_slug, text, rating, int(hear_back), when, when, response_id, ask_id),
     )
     assert cursor.lastrowid is not None
     return int(cursor.lastrowid)

@@ -1,0 +1,104 @@
+"""Citizens hear back: what a response they are sent says, and what they think of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import aiosqlite
+
+from bot.intake import Clock, State, Step, start_reply
+from storage import citizens, outbox, responses, services, updates
+from storage.db import Database
+from storage.outbox import OutboxRow
+from storage.responses import Response
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A response as one contributor reads it."""
+
+    response: Response
+    provider_name: str
+    service_name: str
+    # The contributor's own item it answers (their newest one it covers).
+    item_id: int | None
+    items: int
+
+
+class Verdict(StrEnum):
+    """What came of a citizen's "this answers my point" / "it doesn't"."""
+
+    THANKS = "thanks"
+    THANKS_ASK_COMMENT = "thanks_ask_comment"
+    ALREADY = "already"
+    UNKNOWN = "unknown"
+    REPLAYED = "replayed"
+
+
+@dataclass(frozen=True)
+class Rated:
+    """The outcome of rating a response, and the comment prompt if one was opened."""
+
+    verdict: Verdict
+    step: Step | None = None
+
+
+class Hearing:
+    """Responses as citizens receive and rate them, over one database."""
+
+    def __init__(self, db: Database, clock: Clock, provider_names: dict[str, str]) -> None:
+        self.db = db
+        self.clock = clock
+        self.provider_names = provider_names
+
+    async def notice(self, row: OutboxRow) -> Notice | None:
+        """What a queued response says to its citizen; None if it was hidden meanwhile."""
+        response = await responses.get(self.db.reader, row.ref_id)
+        if response is None or response.hidden:
+            return None
+        service = await services.get(self.db.reader, response.service_slug)
+        return Notice(
+            response=response,
+            provider_name=self.provider_names.get(response.provider_id, response.provider_id),
+            service_name=service.name if service else response.service_slug,
+            item_id=row.feedback_id,
+            items=await responses.covered_count(self.db.reader, response.id),
+        )
+
+    async def rate(
+        self, update_id: int, telegram_id: int, response_id: int, answered: bool
+    ) -> Rated:
+        """The citizen says whether the response answered their point (they may change
+        their mind); after "it doesn't", they are invited to say more."""
+
+        async def run(conn: aiosqlite.Connection) -> Rated:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return Rated(Verdict.REPLAYED)
+            # Only someone the response was sent to can rate it: forged data finds nothing.
+            row = await outbox.find(conn, "response", response_id, telegram_id)
+            if row is None or row.state != "sent":
+                return Rated(Verdict.UNKNOWN)
+            reply = "yes" if answered else "no"
+            before = await outbox.reply_of(conn, row.id)
+            if before == reply:
+                return Rated(Verdict.ALREADY)
+            await outbox.set_reply(conn, row.id, reply, now)
+            if answered:
+                return Rated(Verdict.THANKS)
+            response = await responses.get(conn, response_id)
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if response is None or citizen is None:
+                return Rated(Verdict.THANKS)
+            step = await start_reply(
+                conn,
+                citizen.id,
+                State.COMMENT,
+                response.service_slug,
+                now,
+                response_id=response_id,
+            )
+            return Rated(Verdict.THANKS_ASK_COMMENT if step else Verdict.THANKS, step)
+
+        return await self.db.write(run)

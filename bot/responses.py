@@ -1,0 +1,376 @@
+"""Providers answer what they heard: a theme of a service over a period, or one item.
+
+A response is written in three steps (what it is about, its status, its words), kept as a
+draft per person and chat until the words arrive. Publishing it is one transaction: the
+response, the items it covers, a message queued for every contributor who asked to hear
+back, the audit entry, and the update marked handled. Nothing reaches a provider about who
+wrote what; nothing reaches a citizen twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import aiosqlite
+
+from bot.config import Deployment
+from bot.intake import Clock
+from bot.roles import Who
+from storage import audit, drafts, outbox, responses, services, updates
+from storage.db import Database, stamp
+from storage.drafts import Draft
+from storage.responses import Response
+from storage.services import ServiceRow
+
+log = logging.getLogger(__name__)
+
+# A response is sent to citizens with other words around it: keep it to a phone screen.
+MAX_TEXT = 1500
+MIN_TEXT = 2
+# "Not changing" needs a reason, not a word.
+MIN_REASON = 10
+# A draft left this long is dropped.
+DRAFT_HOURS = 24
+
+
+class Status(StrEnum):
+    """What the provider says about what they heard."""
+
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    CHANGED = "changed"
+    NOT_CHANGING = "not_changing"
+
+
+class Problem(StrEnum):
+    """Why a step of writing a response did nothing."""
+
+    NOT_ALLOWED = "not_allowed"
+    NO_SUCH_ITEM = "no_such_item"
+    NOTHING_TO_ANSWER = "nothing_to_answer"
+    NO_DRAFT = "no_draft"
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NEEDS_REASON = "needs_reason"
+    REPLAYED = "replayed"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The theme is heard at several services: which one is being answered."""
+
+    theme_id: str
+    services: tuple[ServiceRow, ...]
+
+
+@dataclass(frozen=True)
+class Published:
+    """A response is out: how many items it covers and how many people will hear it."""
+
+    response: Response
+    items: int
+    recipients: int
+
+
+def period_of(draft: Draft) -> tuple[str, str] | None:
+    """The draft's period as stored stamps, if it answers a theme."""
+    if draft.period_start and draft.period_end:
+        return draft.period_start, draft.period_end
+    return None
+
+
+class Responses:
+    """Writing, publishing, hiding and following up responses, over one database."""
+
+    def __init__(self, db: Database, deployment: Deployment, clock: Clock) -> None:
+        self.db = db
+        self.deployment = deployment
+        self.clock = clock
+        self.follow_up = timedelta(days=deployment.responses.follow_up_days)
+        self.providers = {p.id: p for p in deployment.providers}
+
+    @staticmethod
+    def may_answer(who: Who, provider_id: str) -> bool:
+        """Whether this person speaks for the provider (admins speak for every one)."""
+        return who.admin or provider_id in who.providers
+
+    async def services_of(self, who: Who) -> list[ServiceRow]:
+        """The services this person may answer for."""
+        return [
+            s for s in await services.active(self.db.reader) if self.may_answer(who, s.provider_id)
+        ]
+
+    async def begin_theme(
+        self,
+        who: Who,
+        chat_id: int,
+        theme_id: str,
+        periods: dict[str, tuple[datetime, datetime]],
+        service_slug: str = "",
+    ) -> Draft | Choice | Problem:
+        """Start answering a theme; `periods` gives each provider's period being answered.
+
+        Without `service_slug`, the services where the theme was heard in their period
+        are offered (one found: that one is taken).
+        """
+        mine = [s for s in await self.services_of(who) if s.provider_id in periods]
+        if service_slug:
+            mine = [s for s in mine if s.slug == service_slug]
+            if not mine:
+                return Problem.NOT_ALLOWED
+        heard = []
+        for service in mine:
+            start, end = periods[service.provider_id]
+            if await responses.theme_items(
+                self.db.reader, service.slug, theme_id, stamp(start), stamp(end)
+            ):
+                heard.append(service)
+        if not heard:
+            return Problem.NOTHING_TO_ANSWER
+        if len(heard) > 1:
+            return Choice(theme_id, tuple(heard))
+        service = heard[0]
+        start, end = periods[service.provider_id]
+        draft = Draft(
+            author=who.telegram_id,
+            chat_id=chat_id,
+            kind="response",
+            provider_id=service.provider_id,
+            service_slug=service.slug,
+            theme_id=theme_id,
+            period_start=stamp(start),
+            period_end=stamp(end),
+        )
+        await self._save(draft)
+        return draft
+
+    async def begin_item(self, who: Who, chat_id: int, item_id: int) -> Draft | Problem:
+        """Start answering one approved item of one's own services."""
+        slug = await responses.publishable_item(self.db.reader, item_id)
+        if slug is None:
+            return Problem.NO_SUCH_ITEM
+        service = await services.get(self.db.reader, slug)
+        if service is None or not self.may_answer(who, service.provider_id):
+            # Another provider's item looks the same as no item: nothing leaks.
+            return Problem.NO_SUCH_ITEM if service else Problem.NOT_ALLOWED
+        draft = Draft(
+            author=who.telegram_id,
+            chat_id=chat_id,
+            kind="response",
+            provider_id=service.provider_id,
+            service_slug=slug,
+            item_id=item_id,
+        )
+        await self._save(draft)
+        return draft
+
+    async def begin_again(self, who: Who, chat_id: int, response_id: int) -> Draft | Problem:
+        """Start an update on the subject of an earlier response (after a follow-up)."""
+        earlier = await responses.get(self.db.reader, response_id)
+        if earlier is None or not self.may_answer(who, earlier.provider_id):
+            return Problem.NOT_ALLOWED
+        draft = Draft(
+            author=who.telegram_id,
+            chat_id=chat_id,
+            kind="response",
+            provider_id=earlier.provider_id,
+            service_slug=earlier.service_slug,
+            theme_id=earlier.theme_id,
+            item_id=earlier.item_id,
+            period_start=earlier.period_start,
+            period_end=earlier.period_end,
+        )
+        await self._save(draft)
+        return draft
+
+    async def choose_status(self, who: Who, chat_id: int, status: Status) -> Draft | Problem:
+        """The status of the response being written."""
+
+        async def run(conn: aiosqlite.Connection) -> Draft | Problem:
+            draft = await drafts.get(conn, who.telegram_id, chat_id)
+            if draft is None or draft.kind != "response":
+                return Problem.NO_DRAFT
+            if not self.may_answer(who, draft.provider_id):
+                return Problem.NOT_ALLOWED
+            draft = draft.but(status=status.value)
+            await drafts.save(conn, draft, self.clock())
+            return draft
+
+        return await self.db.write(run)
+
+    async def draft(self, who: Who, chat_id: int) -> Draft | None:
+        """The draft this person is writing in this chat, if any."""
+        return await drafts.get(self.db.reader, who.telegram_id, chat_id)
+
+    async def cancel(self, who: Who, chat_id: int) -> bool:
+        """Drop the draft; True if there was one."""
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await drafts.delete(conn, who.telegram_id, chat_id)
+
+        return await self.db.write(run)
+
+    async def covered(self, draft: Draft) -> int:
+        """How many items the draft's response would cover."""
+        return len(await self._items(self.db.reader, draft))
+
+    async def _items(self, conn: aiosqlite.Connection, draft: Draft) -> list[int]:
+        if draft.item_id is not None:
+            slug = await responses.publishable_item(conn, draft.item_id)
+            return [draft.item_id] if slug == draft.service_slug else []
+        period = period_of(draft)
+        if draft.theme_id is None or draft.service_slug is None or period is None:
+            return []
+        found = await responses.theme_items(conn, draft.service_slug, draft.theme_id, *period)
+        if draft.status == Status.CHANGED:
+            # "You said, we did": whoever heard earlier answers on this theme hears this too.
+            earlier = await responses.earlier_theme_items(conn, draft.service_slug, draft.theme_id)
+            found = sorted(set(found) | set(earlier))
+        return found
+
+    async def publish(
+        self, who: Who, chat_id: int, update_id: int, text: str
+    ) -> Published | Problem | None:
+        """The words of the response: publish it now. None when no response is being written
+        here (the text is for something else)."""
+        text = text.strip()
+
+        async def run(conn: aiosqlite.Connection) -> Published | Problem | None:
+            now = self.clock()
+            draft = await drafts.get(conn, who.telegram_id, chat_id)
+            if draft is None or draft.kind != "response" or draft.status is None:
+                return None
+            if not await updates.claim(conn, update_id, now):
+                return Problem.REPLAYED
+            if not self.may_answer(who, draft.provider_id):
+                await drafts.delete(conn, who.telegram_id, chat_id)
+                return Problem.NOT_ALLOWED
+            status = Status(draft.status)
+            if len(text) < MIN_TEXT:
+                return Problem.EMPTY
+            if len(text) > MAX_TEXT:
+                return Problem.TOO_LONG
+            if status is Status.NOT_CHANGING and (len(text) < MIN_REASON or len(text.split()) < 2):
+                return Problem.NEEDS_REASON
+            items = await self._items(conn, draft)
+            if not items:
+                await drafts.delete(conn, who.telegram_id, chat_id)
+                return Problem.NOTHING_TO_ANSWER
+            assert draft.service_slug is not None
+            response_id = await responses.create(
+                conn,
+                provider_id=draft.provider_id,
+                service_slug=draft.service_slug,
+                theme_id=draft.theme_id,
+                item_id=draft.item_id,
+                period=period_of(draft),
+                status=status.value,
+                text=text,
+                author=who.telegram_id,
+                follow_up_at=now + self.follow_up if status is Status.IN_PROGRESS else None,
+                items=items,
+                now=now,
+            )
+            response = await responses.get(conn, response_id)
+            assert response is not None
+            await responses.close_follow_ups(conn, response, now)
+            recipients = await outbox.enqueue(
+                conn, "response", response_id, await responses.audience(conn, response_id), now
+            )
+            await audit.record(
+                conn,
+                actor=who.telegram_id,
+                actor_role="admin"
+                if who.admin and draft.provider_id not in who.providers
+                else "provider",
+                action="response.published",
+                subject=f"response:{response_id}",
+                after={
+                    "service": draft.service_slug,
+                    "theme": draft.theme_id,
+                    "item": draft.item_id,
+                    "status": status.value,
+                    "text": text,
+                    "items": len(items),
+                    "recipients": recipients,
+                },
+                now=now,
+            )
+            await drafts.delete(conn, who.telegram_id, chat_id)
+            return Published(response, len(items), recipients)
+
+        return await self.db.write(run)
+
+    async def hide(self, who: Who, response_id: int) -> Response | Problem:
+        """A moderator hides a response: it is no longer shown, and what was not sent is not."""
+        if not who.moderates:
+            return Problem.NOT_ALLOWED
+
+        async def run(conn: aiosqlite.Connection) -> Response | Problem:
+            now = self.clock()
+            response = await responses.get(conn, response_id)
+            if response is None:
+                return Problem.NO_SUCH_ITEM
+            if await responses.hide(conn, response_id, who.telegram_id, now):
+                stopped = await outbox.cancel(conn, "response", response_id, "hidden")
+                await audit.record(
+                    conn,
+                    actor=who.telegram_id,
+                    actor_role=who.label,
+                    action="response.hidden",
+                    subject=f"response:{response_id}",
+                    before={"status": response.status, "text": response.text},
+                    after={"messages_stopped": stopped},
+                    now=now,
+                )
+            hidden = await responses.get(conn, response_id)
+            assert hidden is not None
+            return hidden
+
+        return await self.db.write(run)
+
+    async def get(self, response_id: int) -> Response | None:
+        """One response."""
+        return await responses.get(self.db.reader, response_id)
+
+    async def recent(self, who: Who, limit: int = 10) -> list[Response]:
+        """The newest responses this person may see (moderators and admins: all)."""
+        if who.moderates:
+            return await responses.recent(self.db.reader, None, limit)
+        return await responses.recent(self.db.reader, sorted(who.providers), limit)
+
+    async def follow_ups(self) -> list[Response]:
+        """ "In progress" responses due for an update, each claimed once (never asked twice)."""
+        now = self.clock()
+        due = await responses.follow_ups_due(self.db.reader, now)
+        claimed = []
+        for response in due:
+
+            async def run(conn: aiosqlite.Connection, r: Response = response) -> bool:
+                return await responses.follow_up_asked(conn, r.id, now)
+
+            if await self.db.write(run):
+                claimed.append(response)
+        return claimed
+
+    async def for_items(self, item_ids: list[int]) -> dict[int, list[Response]]:
+        """The visible responses covering each of these items."""
+        return await responses.for_items(self.db.reader, item_ids)
+
+    async def drop_old_drafts(self) -> int:
+        """Forget drafts nobody finished."""
+        cutoff = self.clock() - timedelta(hours=DRAFT_HOURS)
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            return await drafts.older_than(conn, cutoff)
+
+        return await self.db.write(run)
+
+    async def _save(self, draft: Draft) -> None:
+        async def run(conn: aiosqlite.Connection) -> None:
+            await drafts.save(conn, draft, self.clock())
+
+        await self.db.write(run)

@@ -1,0 +1,550 @@
+"""Responses: providers answer from the digest or /respond; moderators may hide one;
+contributors receive it and say whether it answered their point."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.digest_content import Digest, Period, build_digest, format_period
+from bot.digests import Digests
+from bot.hearing import Hearing, Verdict
+from bot.responses import MAX_TEXT, Choice, Problem, Published, Responses, Status
+from bot.roles import Roles, Who
+from handlers import texts
+from handlers.citizen import render as render_step
+from handlers.outbox import OutboxSender, Rendered
+from handlers.texts import esc
+from storage.db import parse_stamp
+from storage.drafts import Draft
+from storage.outbox import OutboxRow
+from storage.responses import Response
+
+log = logging.getLogger(__name__)
+
+# Callback data. Providers: o:t:<digest>:<theme>[:<service>] a theme of a digest's period
+# (digest 0: the period so far), o:i:<item>, o:s:<status>, o:x (cancel), o:f:<response>
+# (an update after a follow-up). Moderators: o:h:<response>. Citizens: v:y|n:<response>.
+PREFIX = "o"
+VERDICT = "v"
+STATUS_CODES = {"a": Status.ACKNOWLEDGED, "p": Status.IN_PROGRESS, "c": Status.CHANGED}
+STATUS_CODES["n"] = Status.NOT_CHANGING
+CODE_OF = {status: code for code, status in STATUS_CODES.items()}
+# Buttons under a digest: a row per quoted theme, then the quoted items four to a row.
+ITEMS_PER_ROW = 4
+
+
+def _noun(count: int, nouns: tuple[str, str]) -> str:
+    return nouns[0] if count == 1 else nouns[1]
+
+
+def respond_buttons(
+    digest_id: int, themes: tuple[str, ...], items: tuple[int, ...], labels: dict[str, str]
+) -> list[list[InlineKeyboardButton]]:
+    """The rows of "respond" buttons under a digest: one per theme, then the quoted items."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                texts.RESPOND_THEME_BUTTON.format(theme=labels.get(t, t))[:60],
+                callback_data=f"{PREFIX}:t:{digest_id}:{t}"[:64],
+            )
+        ]
+        for t in themes
+    ]
+    buttons = [
+        InlineKeyboardButton(
+            texts.RESPOND_ITEM_BUTTON.format(item=i), callback_data=f"{PREFIX}:i:{i}"
+        )
+        for i in items
+    ]
+    rows += [buttons[n : n + ITEMS_PER_ROW] for n in range(0, len(buttons), ITEMS_PER_ROW)]
+    return rows
+
+
+class ResponseHandlers:
+    """Telegram side of responses, bound to the responses and hearing cores."""
+
+    def __init__(
+        self,
+        responses: Responses,
+        hearing: Hearing,
+        roles: Roles,
+        digests: Digests,
+        sender: OutboxSender,
+        labels: dict[str, str],
+        moderators_chat: int | None,
+    ) -> None:
+        self.responses = responses
+        self.hearing = hearing
+        self.roles = roles
+        self.digests = digests
+        self.sender = sender
+        self.labels = labels
+        self.moderators_chat = moderators_chat
+        sender.register("response", self.render_notice)
+
+    # ------------------------------------------------------------------ providers
+
+    def _label(self, theme: str) -> str:
+        return self.labels.get(theme, theme.replace("_", " ").capitalize())
+
+    async def _service_name(self, slug: str | None) -> str:
+        for service in await self.digests.all_services_everywhere():
+            if service.slug == slug:
+                return service.name
+        return slug or ""
+
+    async def subject(self, about: Draft | Response) -> str:
+        """What a response is about, as the provider reads it (a draft: with its count)."""
+        service = esc(await self._service_name(about.service_slug))
+        if about.item_id is not None:
+            return texts.RESPOND_SUBJECT_ITEM.format(item=about.item_id, service=service)
+        provider = self.digests.providers.get(about.provider_id)
+        period = ""
+        if about.period_start and about.period_end and provider is not None:
+            period = format_period(
+                Period(parse_stamp(about.period_start), parse_stamp(about.period_end)),
+                ZoneInfo(provider.timezone),
+            )
+        theme = esc(self._label(about.theme_id or ""))
+        if isinstance(about, Response):
+            return texts.RESPONSE_SUBJECT_THEME.format(theme=theme, service=service, period=period)
+        items = await self.responses.covered(about)
+        return texts.RESPOND_SUBJECT_THEME.format(
+            theme=theme,
+            service=service,
+            period=period,
+            items=items,
+            noun=_noun(items, texts.ITEM_NOUN),
+        )
+
+    async def respond(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/respond [N]: answer item N, or pick a theme of the latest period to answer."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        who = await self.roles.who(user.id)
+        if not (who.provider or who.admin):
+            await self.roles.denied(who, "/respond")
+            await message.reply_text(texts.NOT_A_PROVIDER)
+            return
+        arg = (context.args or [""])[0].lstrip("#")
+        if arg.isdigit():
+            found = await self.responses.begin_item(who, message.chat_id, int(arg))
+            if isinstance(found, Problem):
+                if found is Problem.NOT_ALLOWED:
+                    await self.roles.denied(who, "/respond", arg)
+                await message.reply_text(texts.RESPOND_PROBLEMS[found])
+                return
+            await self._ask_status(message, found)
+            return
+        rows: list[list[InlineKeyboardButton]] = []
+        for provider_id in sorted(self.digests.providers):
+            if not self.responses.may_answer(who, provider_id):
+                continue
+            # The latest digest's period; before the first digest, the period so far.
+            latest = await self.digests.latest_sent(provider_id)
+            provider = self.digests.providers[provider_id]
+            period = latest.period if latest else self.digests.current_period(provider)
+            content = await self._content(provider_id, message.chat_id, *period)
+            rows += respond_buttons(latest.id if latest else 0, content.top_themes, (), self.labels)
+        if not rows:
+            await message.reply_text(texts.RESPOND_NOTHING, parse_mode=ParseMode.HTML)
+            return
+        await message.reply_text(
+            texts.RESPOND_USAGE, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
+        )
+
+    async def _content(
+        self, provider_id: str, chat_id: int, start: datetime, end: datetime
+    ) -> Digest:
+        provider = self.digests.providers[provider_id]
+        return await build_digest(
+            self.digests.db,
+            provider=provider,
+            services=await self.digests.services_for(provider_id, chat_id),
+            period=Period(start, end),
+            labels=self.labels,
+            chart=False,
+        )
+
+    async def _periods(self, who: Who, digest_id: int) -> dict[str, tuple[datetime, datetime]]:
+        """The period each provider's theme response covers: a digest's, or the one so far."""
+        if digest_id:
+            row = await self.digests.get(digest_id)
+            if row is None or not self.responses.may_answer(who, row.provider_id):
+                return {}
+            return {row.provider_id: row.period}
+        return {
+            pid: self.digests.current_period(provider)
+            for pid, provider in self.digests.providers.items()
+            if self.responses.may_answer(who, pid)
+        }
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every o: button: choosing what to answer and how, hiding a response."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        message = query.message
+        parts = (query.data or "").split(":")
+        who = await self.roles.who(user.id)
+        action = parts[1] if len(parts) > 1 else ""
+        if action == "h" and len(parts) == 3 and parts[2].isdigit():
+            await self._hide(query, who, int(parts[2]))
+            return
+        if not (who.provider or who.admin) or not isinstance(message, Message):
+            await self.roles.denied(who, "response button", query.data or "")
+            await _answer(query.answer(texts.NOT_A_PROVIDER, show_alert=True))
+            return
+        chat_id = message.chat_id
+        found: Draft | Choice | Problem | None = None
+        if action == "t" and len(parts) in (4, 5) and parts[2].isdigit():
+            periods = await self._periods(who, int(parts[2]))
+            slug = parts[4] if len(parts) == 5 else ""
+            found = (
+                await self.responses.begin_theme(who, chat_id, parts[3], periods, slug)
+                if periods
+                else Problem.NOT_ALLOWED
+            )
+            if isinstance(found, Choice):
+                rows = [
+                    [
+                        InlineKeyboardButton(
+                            s.name, callback_data=f"{PREFIX}:t:{parts[2]}:{parts[3]}:{s.slug}"[:64]
+                        )
+                    ]
+                    for s in found.services
+                ]
+                await _answer(query.answer())
+                await message.reply_text(
+                    texts.RESPOND_PICK_SERVICE.format(theme=esc(self._label(parts[3]))),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=InlineKeyboardMarkup(rows),
+                )
+                return
+        elif action == "i" and len(parts) == 3 and parts[2].isdigit():
+            found = await self.responses.begin_item(who, chat_id, int(parts[2]))
+        elif action == "f" and len(parts) == 3 and parts[2].isdigit():
+            found = await self.responses.begin_again(who, chat_id, int(parts[2]))
+        elif action == "s" and len(parts) == 3 and parts[2] in STATUS_CODES:
+            status = STATUS_CODES[parts[2]]
+            found = await self.responses.choose_status(who, chat_id, status)
+            if isinstance(found, Draft):
+                await _answer(query.answer())
+                await self._ask_words(message, user.first_name, who, status)
+                return
+        elif action == "x":
+            await self.responses.cancel(who, chat_id)
+            await _answer(query.answer(texts.RESPOND_CANCELLED))
+            await _quietly(message.edit_reply_markup(None))
+            return
+        if isinstance(found, Draft):
+            await _answer(query.answer())
+            await self._ask_status(message, found)
+            return
+        problem = found if isinstance(found, Problem) else Problem.NOT_ALLOWED
+        if problem is Problem.NOT_ALLOWED:
+            await self.roles.denied(who, "response button", query.data or "")
+        await _answer(query.answer(texts.RESPOND_PROBLEMS[problem], show_alert=True))
+
+    async def _ask_status(self, message: Message, draft: Draft) -> None:
+        rows = [
+            [
+                InlineKeyboardButton(
+                    texts.RESPONSE_STATUS[status.value],
+                    callback_data=f"{PREFIX}:s:{CODE_OF[status]}",
+                )
+            ]
+            for status in Status
+        ]
+        rows.append([InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x")])
+        await message.reply_text(
+            texts.RESPOND_PICK_STATUS.format(subject=await self.subject(draft)),
+            parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
+
+    async def _ask_words(self, message: Message, name: str, who: Who, status: Status) -> None:
+        mention = f'<a href="tg://user?id={who.telegram_id}">{esc(name)}</a>'
+        await message.reply_text(
+            texts.RESPOND_PROMPT.format(
+                mention=mention,
+                status=texts.RESPONSE_STATUS[status.value],
+                ask=texts.RESPOND_WRITE[status.value],
+                limit=MAX_TEXT,
+            ),
+            parse_mode=ParseMode.HTML,
+            reply_markup=ForceReply(selective=True),
+        )
+
+    async def words(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any text (runs before the other handlers): the words of a response being written.
+        Anything else passes on to the usual handlers."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        draft = await self.responses.draft(Who(user.id), message.chat_id)
+        if draft is None or draft.kind != "response" or draft.status is None:
+            return
+        who = await self.roles.who(user.id)
+        result = await self.responses.publish(who, message.chat_id, update.update_id, message.text)
+        if result is None:
+            return
+        if isinstance(result, Published):
+            await self._published(message, context, result)
+        elif result is not Problem.REPLAYED:
+            await message.reply_text(texts.RESPOND_PROBLEMS[result].format(limit=MAX_TEXT))
+        raise ApplicationHandlerStop
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/cancel while writing a response stops it; otherwise /cancel means what it did."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        if await self.responses.draft(Who(user.id), message.chat_id) is None:
+            return
+        await self.responses.cancel(Who(user.id), message.chat_id)
+        await message.reply_text(texts.RESPOND_CANCELLED)
+        raise ApplicationHandlerStop
+
+    async def _published(
+        self, message: Message, context: ContextTypes.DEFAULT_TYPE, done: Published
+    ) -> None:
+        response = done.response
+        subject = await self.subject(response)
+        await message.reply_text(
+            texts.RESPOND_PUBLISHED.format(
+                status=texts.RESPONSE_STATUS[response.status],
+                subject=subject,
+                items=done.items,
+                noun=_noun(done.items, texts.ITEM_NOUN),
+                people=done.recipients,
+                people_noun=_noun(done.recipients, texts.PEOPLE_NOUN),
+            ),
+            parse_mode=ParseMode.HTML,
+        )
+        self.sender.kick(context)
+        if self.moderators_chat is not None:
+            provider = self.digests.providers.get(response.provider_id)
+            try:
+                await context.bot.send_message(
+                    self.moderators_chat,
+                    texts.RESPONSE_CARD.format(
+                        provider=esc(provider.name if provider else response.provider_id),
+                        status=texts.RESPONSE_STATUS[response.status],
+                        subject=subject,
+                        text=esc(response.text),
+                    ),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=InlineKeyboardMarkup(
+                        [
+                            [
+                                InlineKeyboardButton(
+                                    texts.RESPONSE_HIDE, callback_data=f"{PREFIX}:h:{response.id}"
+                                )
+                            ]
+                        ]
+                    ),
+                )
+            except TelegramError as exc:
+                log.warning("response %s not shown to the moderators: %s", response.id, exc)
+
+    # ----------------------------------------------------------------- moderators
+
+    async def _hide(self, query: CallbackQuery, who: Who, response_id: int) -> None:
+        result = await self.responses.hide(who, response_id)
+        if isinstance(result, Problem):
+            if result is Problem.NOT_ALLOWED:
+                await self.roles.denied(who, "hide response", str(response_id))
+                await _answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
+            else:
+                await _answer(query.answer(texts.RESPOND_PROBLEMS[result], show_alert=True))
+            return
+        name = esc(query.from_user.first_name)
+        message = query.message
+        await _answer(query.answer())  # type: ignore[attr-defined]
+        if isinstance(message, Message) and message.text_html is not None:
+            await _quietly(
+                message.edit_text(
+                    message.text_html + "\n\n" + texts.RESPONSE_HIDDEN.format(who=name),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=None,
+                )
+            )
+
+    async def list_recent(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/responses: the latest responses (moderators see all, with a hide button)."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        who = await self.roles.who(user.id)
+        if not (who.moderates or who.provider):
+            await self.roles.denied(who, "/responses")
+            await message.reply_text(texts.NOT_ALLOWED)
+            return
+        found = await self.responses.recent(who)
+        if not found:
+            await message.reply_text(texts.RESPONSE_LIST_EMPTY)
+            return
+        lines = [texts.RESPONSE_LIST_HEAD]
+        rows = []
+        for response in found:
+            short = response.text if len(response.text) <= 100 else response.text[:97] + "…"
+            lines.append(
+                texts.RESPONSE_LIST_LINE.format(
+                    id=response.id,
+                    service=esc(await self._service_name(response.service_slug)),
+                    subject=esc(
+                        f"#{response.item_id}"
+                        if response.item_id
+                        else self._label(response.theme_id or "")
+                    ),
+                    status=texts.RESPONSE_STATUS[response.status],
+                    hidden=texts.RESPONSE_LIST_HIDDEN if response.hidden else "",
+                    text=esc(short),
+                )
+            )
+            if who.moderates and not response.hidden:
+                rows.append(
+                    [
+                        InlineKeyboardButton(
+                            f"{texts.RESPONSE_HIDE} R{response.id}",
+                            callback_data=f"{PREFIX}:h:{response.id}",
+                        )
+                    ]
+                )
+        await message.reply_text(
+            "\n".join(lines),
+            parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+        )
+
+    # ------------------------------------------------------------------- follow-up
+
+    async def follow_up(self, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """Job: ask providers for an update on what they said was being worked on."""
+        asked = 0
+        for response in await self.responses.follow_ups():
+            provider = self.digests.providers.get(response.provider_id)
+            if provider is None:
+                continue
+            weeks = max(1, round(self.responses.follow_up.days / 7))
+            text = texts.FOLLOW_UP.format(
+                weeks=weeks, subject=await self.subject(response), text=esc(response.text)
+            )
+            markup = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            texts.FOLLOW_UP_BUTTON, callback_data=f"{PREFIX}:f:{response.id}"
+                        )
+                    ]
+                ]
+            )
+            for chat_id in await self.digests.provider_chats(provider):
+                try:
+                    await context.bot.send_message(
+                        chat_id,
+                        text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
+                    asked += 1
+                except (Forbidden, BadRequest) as exc:
+                    log.info("follow-up of response %s not delivered: %s", response.id, exc)
+        return asked
+
+    # -------------------------------------------------------------------- citizens
+
+    async def render_notice(self, row: OutboxRow) -> Rendered | None:
+        """A queued response as its contributor reads it."""
+        notice = await self.hearing.notice(row)
+        if notice is None:
+            return None
+        response = notice.response
+        service = esc(notice.service_name)
+        if response.item_id is not None or response.theme_id is None:
+            subject = texts.HEARD_SUBJECT_ITEM.format(item=notice.item_id, service=service)
+        elif notice.items > 1:
+            subject = texts.HEARD_SUBJECT_THEME_OTHERS.format(
+                theme=esc(self._label(response.theme_id)),
+                service=service,
+                item=notice.item_id,
+                items=notice.items,
+            )
+        else:
+            subject = texts.HEARD_SUBJECT_THEME.format(
+                theme=esc(self._label(response.theme_id)), service=service, item=notice.item_id
+            )
+        text = texts.HEARD_BACK.format(
+            provider=esc(notice.provider_name),
+            subject=subject,
+            status=texts.RESPONSE_STATUS[response.status],
+            text=esc(response.text),
+        )
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        texts.ANSWERED_YES, callback_data=f"{VERDICT}:y:{response.id}"
+                    ),
+                    InlineKeyboardButton(
+                        texts.ANSWERED_NO, callback_data=f"{VERDICT}:n:{response.id}"
+                    ),
+                ]
+            ]
+        )
+        return text, markup
+
+    async def verdict(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A contributor's "this answers my point" / "it doesn't"."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        parts = (query.data or "").split(":")
+        if len(parts) != 3 or parts[1] not in ("y", "n") or not parts[2].isdigit():
+            await _answer(query.answer(texts.RATED_UNKNOWN))
+            return
+        rated = await self.hearing.rate(update.update_id, user.id, int(parts[2]), parts[1] == "y")
+        if rated.verdict is Verdict.REPLAYED:
+            return
+        if rated.verdict is Verdict.UNKNOWN:
+            log.info("a response rating for a response not sent to this person")
+            await _answer(query.answer(texts.RATED_UNKNOWN, show_alert=True))
+            return
+        if rated.verdict is Verdict.ALREADY:
+            await _answer(query.answer(texts.RATED_ALREADY))
+            return
+        thanks = texts.RATED_YES if parts[1] == "y" else texts.RATED_NO
+        await _answer(query.answer(thanks))
+        if rated.step is not None and isinstance(query.message, Message):
+            text, markup = render_step(rated.step)
+            try:
+                await query.message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+            except Forbidden:
+                log.info("citizen blocked the bot; comment prompt not delivered")
+
+
+async def _answer(awaitable: object) -> None:
+    try:
+        await awaitable  # type: ignore[misc]
+    except BadRequest as exc:
+        log.info("callback answer not delivered: %s", exc.message)
+
+
+async def _quietly(awaitable: object) -> None:
+    try:
+        await asyncio.shield(awaitable)  # type: ignore[arg-type]
+    except TelegramError as exc:
+        log.info("ignored: %s", exc)

@@ -1,0 +1,87 @@
+"""What a staff member is writing in a chat, until their text arrives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import stamp
+
+_COLUMNS = (
+    "author, chat_id, kind, provider_id, service_slug, theme_id, item_id, period_start,"
+    " period_end, status, ref_id, created_at"
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A response, question, invitation or message being written."""
+
+    author: int
+    chat_id: int
+    kind: str
+    provider_id: str
+    service_slug: str | None = None
+    theme_id: str | None = None
+    item_id: int | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    status: str | None = None
+    ref_id: int | None = None
+    created_at: str = ""
+
+    def but(self, **changes: object) -> Draft:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+async def save(conn: aiosqlite.Connection, draft: Draft, now: datetime) -> None:
+    """Start or change the author's draft in that chat (one at a time per chat)."""
+    d = draft
+    await conn.execute(
+        f"INSERT INTO drafts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (author, chat_id) DO UPDATE SET kind = excluded.kind,"
+        " provider_id = excluded.provider_id, service_slug = excluded.service_slug,"
+        " theme_id = excluded.theme_id, item_id = excluded.item_id,"
+        " period_start = excluded.period_start, period_end = excluded.period_end,"
+        " status = excluded.status, ref_id = excluded.ref_id, created_at = excluded.created_at",
+        (
+            d.author,
+            d.chat_id,
+            d.kind,
+            d.provider_id,
+            d.service_slug,
+            d.theme_id,
+            d.item_id,
+            d.period_start,
+            d.period_end,
+            d.status,
+            d.ref_id,
+            stamp(now),
+        ),
+    )
+
+
+async def get(conn: aiosqlite.Connection, author: int, chat_id: int) -> Draft | None:
+    """The author's draft in that chat, if any."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM drafts WHERE author = ? AND chat_id = ?", (author, chat_id)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return Draft(*row) if row else None
+
+
+async def delete(conn: aiosqlite.Connection, author: int, chat_id: int) -> bool:
+    """Drop the author's draft in that chat; True if there was one."""
+    cursor = await conn.execute(
+        "DELETE FROM drafts WHERE author = ? AND chat_id = ?", (author, chat_id)
+    )
+    return cursor.rowcount > 0
+
+
+async def older_than(conn: aiosqlite.Connection, cutoff: datetime) -> int:
+    """Drop drafts left unfinished since before `cutoff`; how many."""
+    cursor = await conn.execute("DELETE FROM drafts WHERE created_at < ?", (stamp(cutoff),))
+    return cursor.rowcount

@@ -1,0 +1,239 @@
+"""Providers' responses: what they answered, which items it covers, who should hear it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import stamp
+
+STATUSES = ("acknowledged", "in_progress", "changed", "not_changing")
+
+
+@dataclass(frozen=True)
+class Response:
+    """A provider's answer to a theme of a service over a period, or to one item."""
+
+    id: int
+    provider_id: str
+    service_slug: str
+    theme_id: str | None
+    item_id: int | None
+    period_start: str | None
+    period_end: str | None
+    status: str
+    text: str
+    author: int
+    created_at: str
+    follow_up_at: str | None
+    hidden_at: str | None
+
+    @property
+    def hidden(self) -> bool:
+        """Whether a moderator hid it."""
+        return self.hidden_at is not None
+
+
+_COLUMNS = (
+    "r.id, r.provider_id, r.service_slug, r.theme_id, r.item_id, r.period_start,"
+    " r.period_end, r.status, r.text, r.author, r.created_at, r.follow_up_at, r.hidden_at"
+)
+
+# Items a provider may be answering: approved, still publishable.
+_PUBLISHED = "f.status = 'approved' AND f.published_text IS NOT NULL AND f.erased = 0"
+
+
+async def theme_items(
+    conn: aiosqlite.Connection, service_slug: str, theme_id: str, since: str, until: str
+) -> list[int]:
+    """Approved items of a service with a theme, published in [since, until)."""
+    async with conn.execute(
+        "SELECT f.id FROM feedback f JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
+        f" WHERE {_PUBLISHED} AND f.service_slug = ? AND t.theme_id = ?"
+        " AND f.moderated_at >= ? AND f.moderated_at < ? ORDER BY f.id",
+        (service_slug, theme_id, since, until),
+    ) as cursor:
+        return [int(r[0]) for r in await cursor.fetchall()]
+
+
+async def earlier_theme_items(
+    conn: aiosqlite.Connection, service_slug: str, theme_id: str
+) -> list[int]:
+    """Items covered by earlier visible responses to the same theme of the same service."""
+    async with conn.execute(
+        "SELECT DISTINCT ri.feedback_id FROM responses r"
+        " JOIN response_items ri ON ri.response_id = r.id"
+        " JOIN feedback f ON f.id = ri.feedback_id"
+        f" WHERE r.service_slug = ? AND r.theme_id = ? AND r.hidden_at IS NULL AND {_PUBLISHED}"
+        " ORDER BY ri.feedback_id",
+        (service_slug, theme_id),
+    ) as cursor:
+        return [int(r[0]) for r in await cursor.fetchall()]
+
+
+async def publishable_item(conn: aiosqlite.Connection, item_id: int) -> str | None:
+    """The service of an approved item, or None if it cannot be answered (yet)."""
+    async with conn.execute(
+        f"SELECT f.service_slug FROM feedback f WHERE f.id = ? AND {_PUBLISHED}", (item_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]) if row else None
+
+
+async def create(
+    conn: aiosqlite.Connection,
+    *,
+    provider_id: str,
+    service_slug: str,
+    theme_id: str | None,
+    item_id: int | None,
+    period: tuple[str, str] | None,
+    status: str,
+    text: str,
+    author: int,
+    follow_up_at: datetime | None,
+    items: Sequence[int],
+    now: datetime,
+) -> int:
+    """Publish a response covering `items`; its id."""
+    cursor = await conn.execute(
+        "INSERT INTO responses (provider_id, service_slug, theme_id, item_id, period_start,"
+        " period_end, status, text, author, created_at, follow_up_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            provider_id,
+            service_slug,
+            theme_id,
+            item_id,
+            period[0] if period else None,
+            period[1] if period else None,
+            status,
+            text,
+            author,
+            stamp(now),
+            stamp(follow_up_at) if follow_up_at else None,
+        ),
+    )
+    assert cursor.lastrowid is not None
+    response_id = int(cursor.lastrowid)
+    await conn.executemany(
+        "INSERT INTO response_items (response_id, feedback_id) VALUES (?, ?)"
+        " ON CONFLICT DO NOTHING",
+        [(response_id, i) for i in items],
+    )
+    return response_id
+
+
+async def audience(conn: aiosqlite.Connection, response_id: int) -> list[tuple[int, int]]:
+    """(citizen, item) for each citizen who asked to hear back on an item the response
+    covers: one each, their newest such item. Forgotten authors are nobody."""
+    async with conn.execute(
+        "SELECT f.citizen_id, MAX(f.id) FROM response_items ri"
+        " JOIN feedback f ON f.id = ri.feedback_id"
+        " WHERE ri.response_id = ? AND f.hear_back = 1 AND f.citizen_id <> 0"
+        " GROUP BY f.citizen_id ORDER BY MAX(f.id)",
+        (response_id,),
+    ) as cursor:
+        return [(int(c), int(i)) for c, i in await cursor.fetchall()]
+
+
+async def get(conn: aiosqlite.Connection, response_id: int) -> Response | None:
+    """One response."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM responses r WHERE r.id = ?", (response_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return Response(*row) if row else None
+
+
+async def covered_count(conn: aiosqlite.Connection, response_id: int) -> int:
+    """How many items a response covers."""
+    async with conn.execute(
+        "SELECT COUNT(*) FROM response_items WHERE response_id = ?", (response_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def for_items(
+    conn: aiosqlite.Connection, item_ids: Sequence[int]
+) -> dict[int, list[Response]]:
+    """The visible responses covering each item, oldest first."""
+    if not item_ids:
+        return {}
+    marks = ", ".join("?" for _ in item_ids)
+    found: dict[int, list[Response]] = {}
+    async with conn.execute(
+        f"SELECT ri.feedback_id, {_COLUMNS} FROM response_items ri"
+        " JOIN responses r ON r.id = ri.response_id"
+        f" WHERE ri.feedback_id IN ({marks}) AND r.hidden_at IS NULL"
+        " ORDER BY r.created_at, r.id",
+        tuple(item_ids),
+    ) as cursor:
+        for row in await cursor.fetchall():
+            found.setdefault(int(row[0]), []).append(Response(*row[1:]))
+    return found
+
+
+async def recent(
+    conn: aiosqlite.Connection, provider_ids: Sequence[str] | None = None, limit: int = 10
+) -> list[Response]:
+    """The newest responses (of some providers, or all), newest first."""
+    where, params = "", ()  # type: tuple[str, tuple[str, ...]]
+    if provider_ids is not None:
+        if not provider_ids:
+            return []
+        where = f" WHERE r.provider_id IN ({', '.join('?' for _ in provider_ids)})"
+        params = tuple(provider_ids)
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM responses r{where} ORDER BY r.id DESC LIMIT ?",
+        (*params, limit),
+    ) as cursor:
+        return [Response(*row) for row in await cursor.fetchall()]
+
+
+async def hide(conn: aiosqlite.Connection, response_id: int, by: int, now: datetime) -> bool:
+    """Hide a response; False if it was hidden already (or does not exist)."""
+    cursor = await conn.execute(
+        "UPDATE responses SET hidden_at = ?, hidden_by = ? WHERE id = ? AND hidden_at IS NULL",
+        (stamp(now), by, response_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def follow_ups_due(conn: aiosqlite.Connection, now: datetime) -> list[Response]:
+    """ "In progress" responses whose time to ask for an update has come, with nothing newer
+    on the same subject since."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM responses r WHERE r.follow_up_at <= ?"
+        " AND r.follow_up_asked_at IS NULL AND r.hidden_at IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM responses n WHERE n.id > r.id AND n.hidden_at IS NULL"
+        " AND n.service_slug = r.service_slug"
+        " AND ((r.theme_id IS NOT NULL AND n.theme_id = r.theme_id)"
+        " OR (r.item_id IS NOT NULL AND n.item_id = r.item_id)))"
+        " ORDER BY r.follow_up_at",
+        (stamp(now),),
+    ) as cursor:
+        return [Response(*row) for row in await cursor.fetchall()]
+
+
+async def follow_up_asked(conn: aiosqlite.Connection, response_id: int, now: datetime) -> bool:
+    """Record that the provider was asked for an update; False if it was already."""
+    cursor = await conn.execute(
+        "UPDATE responses SET follow_up_asked_at = ? WHERE id = ? AND follow_up_asked_at IS NULL",
+        (stamp(now), response_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def close_follow_ups(conn: aiosqlite.Connection, response: Response, now: datetime) -> None:
+    """A newer response on the same subject answers any update still to be asked for."""
+    await conn.execute(
+        "UPDATE responses SET follow_up_asked_at = ? WHERE follow_up_asked_at IS NULL"
+        " AND follow_up_at IS NOT NULL AND id < ? AND service_slug = ?"
+        " AND ((theme_id IS NOT NULL AND theme_id = ?) OR (item_id IS NOT NULL AND item_id = ?))",
+        (stamp(now), response.id, response.service_slug, response.theme_id, response.item_id),
+    )

@@ -1,0 +1,336 @@
+"""Closing the loop end to end: a provider responds, contributors hear back and rate it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.app import YousaidBot
+from bot.config import Deployment
+from bot.emulator import Emulator, Group, MessageView, Person
+from bot.intake import CONSENT_VERSION
+from handlers import texts
+from storage import citizens, feedback
+from storage.db import Database
+from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
+from tests.e2e.test_citizen import stored
+from tests.e2e.test_digests import run_job
+from tests.e2e.test_moderation import invite
+
+WEDNESDAY = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
+NEXT_MONDAY = datetime(2026, 11, 9, 9, 1, tzinfo=UTC)
+CHANGED = texts.RESPONSE_STATUS["changed"]
+IN_PROGRESS = texts.RESPONSE_STATUS["in_progress"]
+NOT_CHANGING = texts.RESPONSE_STATUS["not_changing"]
+ACCESS = "Access and waiting times"
+
+
+async def add_item(
+    db: Database,
+    telegram_id: int,
+    service: str,
+    text: str,
+    at: datetime,
+    themes: tuple[str, ...] = ("access_waiting",),
+    hear_back: bool = True,
+) -> int:
+    """An approved item by this person, published at `at`, straight into storage."""
+
+    async def run(conn: aiosqlite.Connection) -> int:
+        citizen = await citizens.get_or_create(conn, telegram_id, at)
+        if await citizens.latest_consent(conn, citizen.id) is None:
+            await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "given", at)
+        item = await feedback.create(
+            conn,
+            citizen_id=citizen.id,
+            service_slug=service,
+            text=text,
+            rating=2,
+            hear_back=hear_back,
+            now=at,
+        )
+        await feedback.save_tagging(
+            conn,
+            item,
+            kind="complaint",
+            redacted_text=text,
+            redactions="[]",
+            themes=[(t, 0.9, "model", "[]") for t in themes],
+            now=at,
+        )
+        await feedback.decide(
+            conn,
+            item,
+            status="approved",
+            published_text=text,
+            reject_reason=None,
+            moderator=1,
+            now=at,
+        )
+        return item
+
+    return await db.write(run)
+
+
+def last_has(words: str) -> Callable[[list[MessageView]], bool]:
+    """A wait_for predicate: the newest message contains these words."""
+    return lambda messages: bool(messages) and words in (messages[-1].text or "")
+
+
+@dataclass
+class World:
+    """A provider's person, the moderators, and a bot."""
+
+    bot: YousaidBot
+    admin: Person
+    sam: Person
+    pat: Person
+    mods: Group
+
+
+@pytest.fixture
+async def world(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> AsyncIterator[World]:
+    admin, sam, pat = emu.person("Ada"), emu.person("Sam"), emu.person("Pat")
+    mods = emu.group("Moderators", members=[admin, sam])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": mods.id})
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=staffed) as bot:
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        assert "Culture and Leisure" in await invite(admin, pat, "provider culture-leisure")
+        yield World(bot, admin, sam, pat, mods)
+
+
+def buttons_of(message: MessageView) -> dict[str, str]:
+    """Label -> callback data of a message's buttons."""
+    return {
+        label: data or ""
+        for labels, datas in zip(message.buttons, message.button_data, strict=True)
+        for label, data in zip(labels, datas, strict=True)
+    }
+
+
+async def press_on(person: Person, message: MessageView, label: str) -> dict[str, object]:
+    """Press a button of a given message (in her private chat); return the answer."""
+    result = await person.press_data(message.message_id, buttons_of(message)[label])
+    return await result.answered()
+
+
+async def respond(person: Person, start: MessageView, button: str, status: str, words: str) -> str:
+    """From a message with respond buttons: choose, set the status, write; the reply."""
+    await press_on(person, start, button)
+    asked = await person.wait_for(last_has("What is your answer?"))
+    await press_on(person, asked[-1], status)
+    await person.wait_for(last_has("Reply to this message"))
+    await person.send(words)
+    done = await person.wait_for(last_has("Published"))
+    return done[-1].text or ""
+
+
+async def digest_in_private(world: World, clock: FakeClock) -> MessageView:
+    """Monday's digest as Pat gets it in her private chat (the text, with its buttons)."""
+    clock.now = NEXT_MONDAY
+    await run_job(world.bot, "digest:culture-leisure")
+    found = await world.pat.wait_for(
+        lambda m: any("your feedback digest" in (x.text or "") for x in m), timeout=10
+    )
+    return next(m for m in found if "your feedback digest" in (m.text or ""))
+
+
+async def notice_of(person: Person) -> MessageView:
+    """The response as a contributor receives it."""
+    found = await person.wait_for(
+        lambda m: any("has responded" in (x.text or "") for x in m), timeout=15
+    )
+    return next(m for m in found if "has responded" in (m.text or ""))
+
+
+async def test_a_theme_response_from_the_digest_reaches_every_contributor_who_asked(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    alice, bob, carol, dan, eve = (emu.person(n) for n in ("Alice", "Bob", "Carol", "Dan", "Eve"))
+    db = world.bot.db
+    a = await add_item(db, alice.id, "library", "Queue at the desk took forty minutes.", WEDNESDAY)
+    b = await add_item(db, bob.id, "library", "Waited ages to renew a book at the desk.", WEDNESDAY)
+    await add_item(
+        db, carol.id, "library", "Long wait at the desk on Saturday.", WEDNESDAY, hear_back=False
+    )
+    await add_item(db, dan.id, "library", "The waiting time at the desk is awful.", WEDNESDAY)
+    # Another theme: Eve is not a contributor to the theme answered.
+    await add_item(db, eve.id, "library", "The toilets were dirty.", WEDNESDAY, ("environment",))
+    dan.block()
+
+    digest = await digest_in_private(world, clock)
+    assert f"↩️ Respond: {ACCESS}" in buttons_of(digest)
+    done = await respond(
+        world.pat,
+        digest,
+        f"↩️ Respond: {ACCESS}",
+        CHANGED,
+        "We have opened a second desk on Saturdays, so the queue is shorter.",
+    )
+    assert "covers 4 items" in done and "goes to 3 people" in done
+
+    for person, item in ((alice, a), (bob, b)):
+        notice = await notice_of(person)
+        text = notice.text or ""
+        assert "Culture and Leisure" in text and "second desk" in text, text
+        assert f"#{item}" in text and ACCESS in text and "Changed" in text
+        assert [texts.ANSWERED_YES, texts.ANSWERED_NO] in notice.buttons
+    await asyncio.sleep(0.3)
+    assert not any("has responded" in (m.text or "") for m in carol.messages)  # opted out
+    assert not any("has responded" in (m.text or "") for m in eve.messages)  # other theme
+    assert not any("has responded" in (m.text or "") for m in dan.messages)
+    assert stored(db_path, "SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state") == [
+        ("blocked", 1),
+        ("sent", 2),
+    ]
+    # The moderators see it, with a button to hide it.
+    card = await world.mods.wait_for(lambda m: any("Response" in (x.text or "") for x in m))
+    assert any(texts.RESPONSE_HIDE in row for m in card for row in m.buttons)
+
+    # Alice: it answers her point. Bob: it does not, and he says why.
+    assert (await press_on(alice, await notice_of(alice), texts.ANSWERED_YES))["text"] == (
+        texts.RATED_YES
+    )
+    await press_on(bob, await notice_of(bob), texts.ANSWERED_NO)
+    await bob.wait_for(last_has("say what's missing"))
+    await bob.send("The second desk is closed whenever I go, at lunchtime.")
+    saved = await bob.wait_for(last_has("comment is saved as"))
+    reply = saved[-1].text or ""
+    comment = int(re.search(r"#(\d+)", reply).group(1))  # type: ignore[union-attr]
+    rows = stored(db_path, f"SELECT response_id, service_slug FROM feedback WHERE id = {comment}")
+    assert rows == [(1, "library")]
+    assert stored(db_path, "SELECT reply FROM outbox WHERE reply IS NOT NULL ORDER BY reply") == [
+        ("no",),
+        ("yes",),
+    ]
+    # /mine shows the response under the item.
+    await alice.send("/mine")
+    mine = (await alice.wait_for(last_has("told us")))[-1].text or ""
+    assert f"#{a}" in mine and "second desk" in mine and "Changed" in mine
+
+
+async def test_nobody_gets_the_same_response_twice_and_strangers_cannot_rate_it(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    alice, mallory = emu.person("Alice"), emu.person("Mallory")
+    db = world.bot.db
+    # Two items of Alice's on the same theme: one message, about her newest.
+    await add_item(db, alice.id, "library", "The queue was long again today.", WEDNESDAY)
+    second = await add_item(db, alice.id, "library", "Still waiting at the desk.", WEDNESDAY)
+    digest = await digest_in_private(world, clock)
+    await respond(world.pat, digest, f"↩️ Respond: {ACCESS}", IN_PROGRESS, "We are hiring.")
+    notice = await notice_of(alice)
+    assert f"#{second}" in (notice.text or "")
+    await run_job(world.bot, "send-to-citizens")
+    await asyncio.sleep(0.3)
+    assert sum("has responded" in (m.text or "") for m in alice.messages) == 1
+    # Mallory forges Alice's button: nothing is recorded.
+    await mallory.send("/start")
+    await mallory.next_message()
+    forged = await mallory.press_data(mallory.messages[-1].message_id, "v:n:1")
+    assert (await forged.answered())["text"] == texts.RATED_UNKNOWN
+    assert stored(db_path, "SELECT COUNT(*) FROM outbox WHERE reply IS NOT NULL") == [(0,)]
+
+
+async def test_not_changing_needs_a_reason_and_a_moderator_can_hide_a_response(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
+    await world.pat.send(f"/respond {item}")
+    asked = await world.pat.wait_for(last_has("What is your answer?"))
+    await press_on(world.pat, asked[-1], NOT_CHANGING)
+    await world.pat.wait_for(last_has("Reply to this message"))
+    await world.pat.send("No")
+    await world.pat.wait_for(last_has("give a reason"))
+    await world.pat.send("We cannot staff Sundays within this year's budget.")
+    await world.pat.wait_for(last_has("Published"))
+    notice = await notice_of(alice)
+    assert "budget" in (notice.text or "")
+    # Sam hides it: it disappears from /mine.
+    cards = await world.mods.wait_for(lambda m: any("Response" in (x.text or "") for x in m))
+    card = next(m for m in cards if "Response" in (m.text or ""))
+    data = buttons_of(card)[texts.RESPONSE_HIDE]
+    pressed = await world.sam.press_data(card.message_id, data, chat=world.mods)
+    await pressed.answered()
+    await world.mods.wait_for(lambda m: any("Hidden by" in (x.text or "") for x in m))
+    await alice.send("/mine")
+    mine = await alice.wait_for(last_has("told us"))
+    assert "budget" not in (mine[-1].text or "")
+    assert stored(
+        db_path, "SELECT action FROM audit WHERE action LIKE 'response.%' ORDER BY id"
+    ) == [
+        ("response.published",),
+        ("response.hidden",),
+    ]
+
+
+async def test_a_provider_cannot_answer_or_see_another_providers_services(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    # A bus item: Environment and Transport's, not Pat's (Culture and Leisure).
+    bus = await add_item(world.bot.db, alice.id, "buses", "The 42 bus never came.", WEDNESDAY)
+    await world.pat.send(f"/respond {bus}")
+    await world.pat.wait_for(
+        lambda m: bool(m) and m[-1].text == texts.RESPOND_PROBLEMS["no_such_item"]
+    )
+    # Forged buttons: a theme of another provider's digest, an item, a status without a draft.
+    for data in (f"o:i:{bus}", "o:t:0:access_waiting:buses", "o:s:c", "o:h:1"):
+        pressed = await world.pat.press_data(world.pat.messages[-1].message_id, data)
+        answer = await pressed.answered()
+        assert answer.get("show_alert"), data
+    # A citizen cannot use provider buttons or commands at all.
+    await alice.send("/respond")
+    await alice.wait_for(lambda m: bool(m) and m[-1].text == texts.NOT_A_PROVIDER)
+    pressed = await alice.press_data(alice.messages[-1].message_id, f"o:i:{bus}")
+    assert (await pressed.answered())["text"] == texts.NOT_A_PROVIDER
+    assert stored(db_path, "SELECT COUNT(*) FROM responses") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'denied'")[0][0] >= 4
+
+
+async def test_in_progress_is_followed_up_and_changed_tells_the_earlier_contributors(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(
+        world.bot.db, alice.id, "library", "The queue at the desk is too long.", WEDNESDAY
+    )
+    digest = await digest_in_private(world, clock)
+    await respond(world.pat, digest, f"↩️ Respond: {ACCESS}", IN_PROGRESS, "We are recruiting.")
+    await notice_of(alice)
+    # Bob complains in the next period, about the same theme.
+    await add_item(
+        world.bot.db, bob.id, "library", "Waited half an hour.", NEXT_MONDAY + timedelta(days=1)
+    )
+    # Four weeks on, Pat is asked for an update.
+    clock.now = NEXT_MONDAY + timedelta(days=28, minutes=1)
+    await run_job(world.bot, "response-follow-up")
+    asked = await world.pat.wait_for(last_has("being worked on"))
+    await run_job(world.bot, "response-follow-up")  # asked once only
+    await asyncio.sleep(0.2)
+    assert sum("being worked on" in (m.text or "") for m in world.pat.messages) == 1
+    await press_on(world.pat, asked[-1], texts.FOLLOW_UP_BUTTON)
+    status = await world.pat.wait_for(last_has("What is your answer?"))
+    await press_on(world.pat, status[-1], CHANGED)
+    await world.pat.wait_for(last_has("Reply to this message"))
+    await world.pat.send("Two new staff started: the desk is open all day now.")
+    await world.pat.wait_for(last_has("Published"))
+    found = await alice.wait_for(
+        lambda m: sum("has responded" in (x.text or "") for x in m) == 2, timeout=15
+    )
+    assert "Two new staff" in (found[-1].text or "") and "Changed" in (found[-1].text or "")
+    await asyncio.sleep(0.3)
+    # Bob's item is of another period: the update on the earlier period does not reach him.
+    assert not any("has responded" in (m.text or "") for m in bob.messages)
