@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, load_deployment, load_settings
+
+if TYPE_CHECKING:
+    from bot.evidence import Evidence
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +44,18 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument("--provider", required=True, help="the provider's id")
     digest.add_argument("--preview", action="store_true", help="print it; send nothing")
     digest.add_argument("--chart", default="", help="where to write the chart (PNG)")
+    report = commands.add_parser("report", help="evidence of value: what responses achieved")
+    report.add_argument("--from", dest="start", required=True, type=_day, help="YYYY-MM-DD")
+    report.add_argument(
+        "--to", dest="end", required=True, type=_day, help="YYYY-MM-DD, that day included"
+    )
+    report.add_argument("--format", choices=("md", "csv"), default="md")
+    report.add_argument("--provider", default="", help="only this provider's services")
+    report.add_argument("--chart", default="", help="where to write the chart (PNG)")
+    report.add_argument("--out", default="", help="where to write the report (default: stdout)")
     options = parser.parse_args(args)
+    if options.command == "report" and options.end < options.start:
+        parser.error("--to is before --from")
     try:
         if options.command == "run":
             return _run()
@@ -48,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             from bot.preview import preview_digest
 
             return preview_digest(options.provider, options.chart or None)
+        if options.command == "report":
+            return _report(options)
         if options.command == "demo":
             from bot.demo import run_demo
 
@@ -73,6 +92,66 @@ def _backup(out: str) -> int:
     except FileExistsError as exc:
         raise ConfigError(str(exc)) from None
     print(f"backed up {settings.database_path} to {out}")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (YYYY-MM-DD)") from None
+
+
+def _report(options: argparse.Namespace) -> int:
+    """Evidence of value for whole UTC days [--from, --to]: md or csv, and a chart."""
+    import tempfile
+    from pathlib import Path
+
+    from bot.digest_content import Period
+    from bot.evidence import chart_png, csv_bytes, evidence, markdown
+    from storage.db import Database
+    from storage.services import ServiceRow
+
+    settings = load_settings()
+    deployment = load_deployment(settings.config_path)
+    known = [p.id for p in deployment.providers]
+    if options.provider and options.provider not in known:
+        raise ConfigError(
+            f"no provider {options.provider!r} in {settings.config_path}"
+            f" (known: {', '.join(known)})"
+        )
+    if not settings.database_path.exists():
+        raise ConfigError(f"no database at {settings.database_path} (DATABASE_URL)")
+    services = [
+        ServiceRow(s.slug, s.name, s.description, s.provider)
+        for s in deployment.services
+        if not options.provider or s.provider == options.provider
+    ]
+    # --to is inclusive: the period ends at the midnight after it.
+    start = datetime.combine(options.start, time(0), UTC)
+    period = Period(start, datetime.combine(options.end + timedelta(days=1), time(0), UTC))
+
+    async def read() -> Evidence:
+        async with Database(settings.database_path) as db:
+            return await evidence(db, services, period)
+
+    ev = asyncio.run(read())
+    body = markdown(ev).encode() if options.format == "md" else csv_bytes(ev)
+    if options.out:
+        Path(options.out).write_bytes(body)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    chart = options.chart
+    if not chart and options.format == "md":
+        if options.out:
+            chart = str(Path(options.out).with_suffix(".png"))
+        else:
+            handle, chart = tempfile.mkstemp(prefix="yousaid-report-", suffix=".png")
+            os.close(handle)
+    if chart:
+        Path(chart).write_bytes(chart_png(ev))
+        print(f"Chart: {chart}", file=sys.stderr)
     return 0
 
 

@@ -101,3 +101,53 @@ def theme_chart(bars: Sequence[Bar], *, title: str, now_label: str, before_label
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+CHANGED_COLOUR = "#2e8b57"
+
+
+@dataclass(frozen=True)
+class Shares:
+    """One row of a share chart: two fractions (0 to 1, None when there is nothing to share)."""
+
+    label: str
+    first: float | None
+    second: float | None
+
+
+def share_chart(
+    rows: Sequence[Shares], *, title: str, first_label: str, second_label: str
+) -> bytes:
+    """Horizontal bars of two percentages a row (say, covered and changed), as PNG bytes."""
+    height = TOP + ROW * max(len(rows), 1) + MARGIN
+    image = Image.new("RGB", (WIDTH, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((MARGIN, 12), title, font=_font(17, bold=True), fill=INK)
+    x = MARGIN
+    for colour, name in ((NOW_COLOUR, first_label), (CHANGED_COLOUR, second_label)):
+        draw.rectangle((x, 46, x + 12, 58), fill=colour)
+        draw.text((x + 18, 44), name, font=_font(13), fill=SOFT_INK)
+        x += 18 + int(_font(13).getlength(name)) + 24
+    left = MARGIN + LABEL_WIDTH
+    # Room after the longest bar for "100%".
+    right = WIDTH - 56
+    for index, row in enumerate(rows):
+        y = TOP + index * ROW
+        lines = _fit(row.label, 13, LABEL_WIDTH - 12)
+        label_top = y + (ROW - 6 - 17 * len(lines)) // 2
+        for number, line in enumerate(lines):
+            draw.text((MARGIN, label_top + 17 * number), line, font=_font(13), fill=INK)
+        for offset, colour, share in (
+            (2, NOW_COLOUR, row.first),
+            (4 + BAR, CHANGED_COLOUR, row.second),
+        ):
+            top = y + offset
+            # Shares are clamped: the scale is fixed at 0 to 100% whatever comes in.
+            length = round((right - left) * min(max(share or 0.0, 0.0), 1.0))
+            draw.rectangle((left, top, left + max(length, 1), top + BAR - 2), fill=colour)
+            text = "–" if share is None else f"{round(share * 100)}%"
+            draw.text((left + length + 6, top), text, font=_font(12), fill=INK)
+    draw.line((left, TOP - 4, left, TOP + ROW * len(rows) - 8), fill="#999999")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,314 @@
+"""Evidence of value: what providers' responses achieved, per service and period.
+
+For the approved items of each service published in a period [start, end):
+- items: how many;
+- covered: how many a visible response covers, published by the end of the period;
+- median hours from an item's publication to the first visible response covering it;
+- changed: how many led to a change (a visible 'changed' response covers the item, or
+  answered one of its active themes at its service after it was published);
+- what citizens answered, in the period, when asked whether a response met their point.
+And the same over all the services together. Reads through `storage.evidence` (counts
+only: never who wrote or answered what). Rendered as a Markdown table, a CSV file, a
+PNG chart, and a few HTML lines for a provider's digest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot import charts
+from bot.digest_content import Period, format_period
+from storage import evidence as store
+from storage.db import Database, parse_stamp
+from storage.services import ServiceRow
+
+# Every string a person reads here. Digest lines are HTML; nothing from people or the
+# deployment file goes into them (numbers only). The Markdown and CSV carry service names,
+# escaped where they are put in.
+TEXTS: dict[str, str] = {
+    "digest_heading": "📣 <b>What responses did</b>",
+    "digest_covered": "↩️ Responses covered {covered} of {items} {items_word} ({share}){median}",
+    "digest_median": ", first answer in a median {duration}",
+    "digest_uncovered": "↩️ No response yet to the {items} {items_word} of this period",
+    "digest_changed": "🔧 {count} {items_word} led to a change",
+    "digest_satisfied": "👍 {yes} of {rated} who rated a response said it answered their point",
+    "item": "item",
+    "items": "items",
+    "under_an_hour": "under an hour",
+    "hour": "1 hour",
+    "hours": "{n} hours",
+    "day": "1 day",
+    "days": "{n} days",
+    "title": "## Evidence of value, {dates}",
+    "total": "All services",
+    "none": "–",
+    "count_share": "{count} ({share})",
+    "answered": "{yes} of {rated} ({share})",
+    "md_header": (
+        "Service|Items|Covered by a response|Median time to first response"
+        "|Led to a change|Said it answered their point"
+    ),
+    "md_notes": (
+        "Items: approved items published in the period. Covered: with a response by the end"
+        " of the period (hidden responses never count). Led to a change: a response said"
+        " “changed” about the item, or about one of its themes after it was published."
+        " Said it answered their point: citizens' replies to responses, given in the period."
+    ),
+    "chart_title": "Responses, {dates}",
+    "chart_covered": "Covered by a response",
+    "chart_changed": "Led to a change",
+    "csv_header": (
+        "service,name,items,covered,covered_pct,median_first_response_hours,"
+        "changed,changed_pct,answered_yes,answered_no,answered_pct"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of one service (or of all of them) in one period."""
+
+    # "" for the total over all services.
+    slug: str
+    name: str
+    items: int
+    covered: int
+    # Median hours from publication to the first response, over covered items.
+    median_hours: float | None
+    changed: int
+    yes: int
+    no: int
+
+    @property
+    def covered_share(self) -> float | None:
+        """Covered items as a share of items, or None without items."""
+        return self.covered / self.items if self.items else None
+
+    @property
+    def changed_share(self) -> float | None:
+        """Items that led to a change as a share of items, or None without items."""
+        return self.changed / self.items if self.items else None
+
+    @property
+    def rated(self) -> int:
+        """How many citizens said whether a response answered their point."""
+        return self.yes + self.no
+
+    @property
+    def satisfaction(self) -> float | None:
+        """The share who said yes, or None when nobody answered."""
+        return self.yes / self.rated if self.rated else None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The figures of a period, per service (in the order given) and in total."""
+
+    period: Period
+    services: tuple[Figures, ...]
+    total: Figures
+
+
+async def evidence(db: Database, services: Sequence[ServiceRow], period: Period) -> Evidence:
+    """The evidence-of-value figures of `services` for `period`."""
+    slugs = [s.slug for s in services]
+    facts = await store.items(db.reader, slugs, period.since, period.until)
+    replies = await store.replies(db.reader, slugs, period.since, period.until)
+    rows = tuple(
+        _figures(
+            s.slug,
+            s.name,
+            [f for f in facts if f.service_slug == s.slug],
+            [replies.get(s.slug, store.Replies(0, 0))],
+        )
+        for s in services
+    )
+    total = _figures("", TEXTS["total"], facts, list(replies.values()))
+    return Evidence(period, rows, total)
+
+
+def _figures(
+    slug: str, name: str, facts: Sequence[store.ItemFacts], replies: Sequence[store.Replies]
+) -> Figures:
+    delays = [
+        (parse_stamp(f.first_response_at) - parse_stamp(f.published_at)).total_seconds() / 3600
+        for f in facts
+        if f.first_response_at is not None
+    ]
+    return Figures(
+        slug=slug,
+        name=name,
+        items=len(facts),
+        covered=len(delays),
+        # The median of all covered items (for the total too: not a median of medians).
+        median_hours=statistics.median(delays) if delays else None,
+        changed=sum(1 for f in facts if f.changed),
+        yes=sum(r.yes for r in replies),
+        no=sum(r.no for r in replies),
+    )
+
+
+# ------------------------------------------------------------------------------- numbers
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage, halves rounded up: 0.125 -> "13%"."""
+    return f"{math.floor(share * 100 + 0.5)}%"
+
+
+def _decimal(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def duration(hours: float) -> str:
+    """Hours as a person reads them: under an hour, hours up to two days, then days."""
+    if hours < 1:
+        return TEXTS["under_an_hour"]
+    if hours < 48:
+        n = _decimal(hours)
+        return TEXTS["hour"] if n == "1" else TEXTS["hours"].format(n=n)
+    n = _decimal(hours / 24)
+    return TEXTS["day"] if n == "1" else TEXTS["days"].format(n=n)
+
+
+def _items_word(count: int) -> str:
+    return TEXTS["item"] if count == 1 else TEXTS["items"]
+
+
+# ---------------------------------------------------------------------------- renderings
+
+
+def digest_lines(ev: Evidence) -> list[str]:
+    """A short HTML section for a digest: a heading and up to three lines; [] if no news."""
+    total = ev.total
+    lines: list[str] = []
+    if total.items and total.covered:
+        median = (
+            ""
+            if total.median_hours is None
+            else TEXTS["digest_median"].format(duration=duration(total.median_hours))
+        )
+        lines.append(
+            TEXTS["digest_covered"].format(
+                covered=total.covered,
+                items=total.items,
+                items_word=_items_word(total.items),
+                share=percent(total.covered / total.items),
+                median=median,
+            )
+        )
+    elif total.items:
+        lines.append(
+            TEXTS["digest_uncovered"].format(items=total.items, items_word=_items_word(total.items))
+        )
+    if total.changed:
+        lines.append(
+            TEXTS["digest_changed"].format(
+                count=total.changed, items_word=_items_word(total.changed)
+            )
+        )
+    if total.rated:
+        lines.append(TEXTS["digest_satisfied"].format(yes=total.yes, rated=total.rated))
+    return [TEXTS["digest_heading"], *lines] if lines else []
+
+
+def _md_cell(text: str) -> str:
+    # A name with a pipe or a line break would break the table's row.
+    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _cells(row: Figures) -> list[str]:
+    none = TEXTS["none"]
+    covered = (
+        none
+        if row.covered_share is None
+        else TEXTS["count_share"].format(count=row.covered, share=percent(row.covered_share))
+    )
+    changed = (
+        none
+        if row.changed_share is None
+        else TEXTS["count_share"].format(count=row.changed, share=percent(row.changed_share))
+    )
+    answered = (
+        none
+        if row.satisfaction is None
+        else TEXTS["answered"].format(yes=row.yes, rated=row.rated, share=percent(row.satisfaction))
+    )
+    median = none if row.median_hours is None else duration(row.median_hours)
+    return [_md_cell(row.name), str(row.items), covered, median, changed, answered]
+
+
+def markdown(ev: Evidence, timezone: str = "UTC") -> str:
+    """The figures as a Markdown table: a row per service, then the total in bold."""
+    header = TEXTS["md_header"].split("|")
+    lines = [
+        TEXTS["title"].format(dates=format_period(ev.period, ZoneInfo(timezone))),
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
+    ]
+    for row in ev.services:
+        lines.append("| " + " | ".join(_cells(row)) + " |")
+    lines.append("| " + " | ".join(f"**{cell}**" for cell in _cells(ev.total)) + " |")
+    lines += ["", TEXTS["md_notes"], ""]
+    return "\n".join(lines)
+
+
+def _csv_cell(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet: defuse it.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _pct(share: float | None) -> str:
+    return "" if share is None else f"{share * 100:.1f}"
+
+
+def csv_bytes(ev: Evidence) -> bytes:
+    """The figures as CSV (UTF-8 with BOM): a row per service, then the total (no slug).
+
+    Shares are percentages with one decimal, the median in hours with two; empty where
+    there is nothing to divide by.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(TEXTS["csv_header"].split(","))
+    for row in (*ev.services, ev.total):
+        writer.writerow(
+            [
+                row.slug,
+                _csv_cell(row.name),
+                row.items,
+                row.covered,
+                _pct(row.covered_share),
+                "" if row.median_hours is None else f"{row.median_hours:.2f}",
+                row.changed,
+                _pct(row.changed_share),
+                row.yes,
+                row.no,
+                _pct(row.satisfaction),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def chart_png(ev: Evidence, timezone: str = "UTC") -> bytes:
+    """A PNG of covered and changed shares by service (the total first, with several)."""
+    rows = [*ev.services]
+    if len(rows) != 1:
+        rows.insert(0, ev.total)
+    return charts.share_chart(
+        [
+            charts.Shares(" ".join(r.name.split())[:60], r.covered_share, r.changed_share)
+            for r in rows
+        ],
+        title=TEXTS["chart_title"].format(dates=format_period(ev.period, ZoneInfo(timezone))),
+        first_label=TEXTS["chart_covered"],
+        second_label=TEXTS["chart_changed"],
+    )

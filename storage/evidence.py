@@ -1,0 +1,113 @@
+"""What providers' responses achieved: the reads behind the "evidence of value" figures.
+
+Counts only. Like `storage.published`, nothing here selects a citizen id, a Telegram id or
+any text: items are approved ones (erased items still count, as in digests), responses
+are visible ones (a response a moderator hid counts for nothing), and the citizens'
+replies are tallied, never listed. The SQL is portable (no SQLite-only functions);
+stamps are ISO-8601 UTC text, so comparing them as text compares the moments, and
+durations and medians are worked out by the caller in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """One approved item of a period and what responses did about it by the period's end."""
+
+    id: int
+    service_slug: str
+    published_at: str
+    # When the first visible response covering it was published, or None.
+    first_response_at: str | None
+    # A visible 'changed' response covers it, or answered one of its themes after it.
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Replies:
+    """What citizens answered, for one service, when asked if a response met their point."""
+
+    yes: int
+    no: int
+
+
+def _marks(values: Sequence[str]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+# Approved items of some services published in [since, until): the same terms, in the same
+# order, as the partial index `feedback_published` (migration 0004), as in storage.published.
+def _published_in(services: Sequence[str]) -> str:
+    return (
+        "f.status = 'approved' AND f.published_text IS NOT NULL"
+        f" AND f.service_slug IN ({_marks(services)})"
+        " AND f.moderated_at >= ? AND f.moderated_at < ?"
+    )
+
+
+# A visible response covering the item f, published before the end of the report.
+_COVERING = (
+    "FROM response_items ri JOIN responses r ON r.id = ri.response_id"
+    " WHERE ri.feedback_id = f.id AND r.hidden_at IS NULL AND r.created_at < ?"
+)
+
+# A visible 'changed' response to one of f's active themes at f's service, published
+# after f and before the end of the report: the provider changed something f was about.
+_CHANGED_THEME = (
+    "FROM item_themes t JOIN responses r"
+    " ON r.service_slug = f.service_slug AND r.theme_id = t.theme_id"
+    " WHERE t.feedback_id = f.id AND t.active = 1 AND r.hidden_at IS NULL"
+    " AND r.status = 'changed' AND r.created_at >= f.moderated_at AND r.created_at < ?"
+)
+
+
+async def items(
+    conn: aiosqlite.Connection, services: Sequence[str], since: str, until: str
+) -> list[ItemFacts]:
+    """Items of these services published in [since, until), with responses up to `until`."""
+    if not services:
+        return []
+    async with conn.execute(
+        "SELECT f.id, f.service_slug, f.moderated_at,"
+        f" (SELECT MIN(r.created_at) {_COVERING}),"
+        " CASE"
+        f" WHEN EXISTS (SELECT 1 {_COVERING} AND r.status = 'changed') THEN 1"
+        f" WHEN EXISTS (SELECT 1 {_CHANGED_THEME}) THEN 1"
+        " ELSE 0 END"
+        f" FROM feedback f WHERE {_published_in(services)}"
+        " ORDER BY f.moderated_at, f.id",
+        (until, until, until, *services, since, until),
+    ) as cursor:
+        return [
+            ItemFacts(int(r[0]), str(r[1]), str(r[2]), r[3], bool(r[4]))
+            for r in await cursor.fetchall()
+        ]
+
+
+async def replies(
+    conn: aiosqlite.Connection, services: Sequence[str], since: str, until: str
+) -> dict[str, Replies]:
+    """By service: citizens' yes/no to visible responses of it, replied in [since, until)."""
+    if not services:
+        return {}
+    async with conn.execute(
+        "SELECT r.service_slug,"
+        " SUM(CASE WHEN o.reply = 'yes' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN o.reply = 'no' THEN 1 ELSE 0 END)"
+        " FROM outbox o JOIN responses r ON r.id = o.ref_id"
+        " WHERE o.kind = 'response' AND o.reply IN ('yes', 'no')"
+        " AND o.replied_at >= ? AND o.replied_at < ?"
+        f" AND r.hidden_at IS NULL AND r.service_slug IN ({_marks(services)})"
+        " GROUP BY r.service_slug",
+        (since, until, *services),
+    ) as cursor:
+        return {
+            str(slug): Replies(int(yes or 0), int(no or 0))
+            for slug, yes, no in await cursor.fetchall()
+        }
