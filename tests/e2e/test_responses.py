@@ -75,6 +75,8 @@ async def add_item(
             moderator=1,
             now=at,
         )
+        # The author was told it was published long ago: only the response is news.
+        await feedback.mark_told(conn, item, at)
         return item
 
     return await db.write(run)
