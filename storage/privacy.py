@@ -79,6 +79,61 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
             }
         )
     async with conn.execute(
+        "SELECT o.kind, o.ref_id, o.feedback_id, o.state, o.sent_at, o.reply, o.replied_at,"
+        " r.status, r.text, r.created_at, a.text FROM outbox o"
+        " LEFT JOIN responses r ON o.kind = 'response' AND r.id = o.ref_id"
+        " LEFT JOIN asks a ON o.kind <> 'response' AND a.id = o.ref_id"
+        " WHERE o.citizen_id = ? ORDER BY o.id",
+        (citizen_id,),
+    ) as cursor:
+        sent = await cursor.fetchall()
+    data["responses_sent_to_you"] = [
+        {
+            "about_your_item": item,
+            "status": status,
+            "response": text,
+            "responded_at": at,
+            "delivery": state,
+            "sent_at": sent_at,
+            "did_it_answer_your_point": reply,
+            "you_said_at": replied_at,
+        }
+        for kind, _, item, state, sent_at, reply, replied_at, status, text, at, _ in sent
+        if kind == "response"
+    ]
+    data["questions_and_invitations_sent_to_you"] = [
+        {
+            "kind": kind,
+            "text": ask_text,
+            "delivery": state,
+            "sent_at": sent_at,
+            "your_answer": reply,
+            "you_said_at": replied_at,
+        }
+        for kind, _, _, state, sent_at, reply, replied_at, _, _, _, ask_text in sent
+        if kind != "response"
+    ]
+    async with conn.execute(
+        "SELECT a.text, x.share, x.first_name, x.username, x.created_at FROM acceptances x"
+        " JOIN asks a ON a.id = x.ask_id WHERE x.citizen_id = ? ORDER BY x.id",
+        (citizen_id,),
+    ) as cursor:
+        data["invitations_you_accepted"] = [
+            {
+                "invitation": text,
+                "shared": "your name" if share == "name" else "replies through the bot only",
+                "first_name_shared": first,
+                "username_shared": username,
+                "at": at,
+            }
+            for text, share, first, username, at in await cursor.fetchall()
+        ]
+    async with conn.execute(
+        "SELECT service_slug FROM ask_optouts WHERE citizen_id = ? ORDER BY service_slug",
+        (citizen_id,),
+    ) as cursor:
+        data["no_questions_about"] = [str(r[0]) for r in await cursor.fetchall()]
+    async with conn.execute(
         "SELECT state, service_slug, text, rating, started_at FROM conversations"
         " WHERE citizen_id = ?",
         (citizen_id,),
@@ -150,6 +205,12 @@ async def erase(
             "UPDATE updates SET payload = NULL WHERE payload LIKE ? OR payload LIKE ?",
             (f'%"id": {int(row[0])},%', f'%"id": {int(row[0])}}}%'),
         )
+        # A chat that blocked the bot is the person's Telegram id too.
+        await conn.execute("DELETE FROM unreachable_chats WHERE chat_id = ?", (row[0],))
+    # What was sent to them, what they answered, what they shared with a provider.
+    await conn.execute("DELETE FROM outbox WHERE citizen_id = ?", (citizen_id,))
+    await conn.execute("DELETE FROM acceptances WHERE citizen_id = ?", (citizen_id,))
+    await conn.execute("DELETE FROM ask_optouts WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM conversations WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM consents WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM citizens WHERE id = ?", (citizen_id,))

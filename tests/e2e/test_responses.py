@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from tests.e2e.conftest import BotFactory
 from tests.e2e.test_citizen import stored
 from tests.e2e.test_digests import run_job
 from tests.e2e.test_moderation import invite
+from tests.e2e.test_privacy import everything_in
 
 WEDNESDAY = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
 NEXT_MONDAY = datetime(2026, 11, 9, 9, 1, tzinfo=UTC)
@@ -336,3 +338,34 @@ async def test_in_progress_is_followed_up_and_changed_tells_the_earlier_contribu
     await asyncio.sleep(0.3)
     # Bob's item is of another period: the update on the earlier period does not reach him.
     assert not any("has responded" in (m.text or "") for m in bob.messages)
+
+
+async def test_mydata_shows_responses_received_and_forget_erases_them(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "Please open on Sundays.", WEDNESDAY)
+    await world.pat.send(f"/respond {item}")
+    asked = await world.pat.wait_for(last_has("What is your answer?"))
+    await press_on(world.pat, asked[-1], IN_PROGRESS)
+    await world.pat.wait_for(last_has("Reply to this message"))
+    await world.pat.send("We are asking the council for Sunday funding.")
+    await press_on(alice, await notice_of(alice), texts.ANSWERED_NO)
+    await alice.wait_for(last_has("say what's missing"))
+    alice.block()  # then unblocks by writing again
+    await alice.send("/mydata")
+    found = await alice.wait_for(lambda m: bool(m) and m[-1].document is not None, timeout=10)
+    data = json.loads(found[-1].document or b"{}")
+    (received,) = data["responses_sent_to_you"]
+    assert received["response"] == "We are asking the council for Sunday funding."
+    assert received["did_it_answer_your_point"] == "no" and received["about_your_item"] == item
+    await alice.send("/forget")
+    await alice.wait_for(last_has("can't be undone"))
+    await press_on(alice, alice.messages[-1], texts.FORGET_ALL)
+    await alice.wait_for(last_has(texts.FORGET_DONE))
+    assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(0,)]
+    assert str(alice.id) not in everything_in(db_path)
+    # The response itself stays public, as the provider's words.
+    assert stored(db_path, "SELECT text FROM responses") == [
+        ("We are asking the council for Sunday funding.",)
+    ]
