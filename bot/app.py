@@ -11,6 +11,7 @@ from datetime import timedelta
 from telegram.ext import Application, ApplicationBuilder
 
 import handlers
+from bot.asks import Asks
 from bot.config import Deployment, Settings
 from bot.digests import Digests, trigger
 from bot.hearing import Hearing
@@ -77,6 +78,7 @@ class YousaidBot:
         self.responses = Responses(self.db, deployment, clock)
         self.hearing = Hearing(self.db, clock, {p.id: p.name for p in deployment.providers})
         self.outbox = Outbox(self.db, clock)
+        self.asks = Asks(self.db, deployment, clock)
         self.marks = HandledMarks(self.db, clock)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
         self._requests = (
@@ -112,6 +114,7 @@ class YousaidBot:
             self.hearing,
             self.outbox,
             timedelta(seconds=settings.conversation_timeout),
+            self.asks,
         )
         self.poller = Poller(
             self.application.bot,

@@ -13,6 +13,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.asks import Asks
 from bot.digests import Digests
 from bot.hearing import Hearing
 from bot.intake import Intake
@@ -22,6 +23,7 @@ from bot.privacy import Privacy
 from bot.responses import Responses
 from bot.roles import Roles
 from handlers.admin import AdminHandlers
+from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
 from handlers.common import CommonHandlers, on_error
 from handlers.moderator import ModeratorHandlers
@@ -55,6 +57,7 @@ def register(
     hearing: Hearing,
     outbox: Outbox,
     conversation_timeout: timedelta,
+    asks: Asks,
 ) -> Handlers:
     """Add every handler to the application, in order; return the handler objects."""
     moderators_chat = roles.deployment.moderators_chat
@@ -70,6 +73,7 @@ def register(
     answers = ResponseHandlers(
         responses, hearing, roles, digests, sender, moderation.tagger.labels, moderators_chat
     )
+    asking = AskHandlers(asks, roles, digests, sender, moderators_chat)
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
     # With no moderators' chat configured, an empty Chat filter matches nothing.
@@ -80,6 +84,8 @@ def register(
     # First, in any chat: the words of a response being written, and /cancel of it. They
     # stop here only when a response is being written; otherwise the update goes on.
     text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+    # Before that (one handler per group): a question, invitation or relayed message.
+    application.add_handler(MessageHandler(text, asking.words), group=-2)
     application.add_handler(MessageHandler(text, answers.words), group=-1)
     application.add_handler(
         CommandHandler("cancel", answers.cancel, filters=filters.UpdateType.MESSAGE), group=-1
@@ -103,6 +109,9 @@ def register(
     application.add_handler(CommandHandler("schedule", provider.schedule, filters=message))
     application.add_handler(CommandHandler("respond", answers.respond, filters=message))
     application.add_handler(CommandHandler("responses", answers.list_recent, filters=message))
+    application.add_handler(CommandHandler("ask", asking.ask, filters=message))
+    application.add_handler(CommandHandler("invite_people", asking.invite, filters=message))
+    application.add_handler(CommandHandler("involved", asking.involved, filters=message))
 
     # The moderators' chat.
     application.add_handler(CommandHandler("cancel", moderator.cancel, filters=in_mods))
@@ -120,6 +129,9 @@ def register(
     application.add_handler(CallbackQueryHandler(rights.button, pattern=r"^f:"))
     application.add_handler(CallbackQueryHandler(answers.button, pattern=r"^o:"))
     application.add_handler(CallbackQueryHandler(answers.verdict, pattern=r"^v:"))
+    application.add_handler(CallbackQueryHandler(asking.moderate, pattern=r"^q:"))
+    application.add_handler(CallbackQueryHandler(asking.citizen, pattern=r"^k:"))
+    application.add_handler(CallbackQueryHandler(asking.write, pattern=r"^w:"))
     application.add_handler(CallbackQueryHandler(citizen.button))
 
     # Forwards and edits first: a forwarded or edited text is not new feedback.

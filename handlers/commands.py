@@ -26,7 +26,7 @@ def menu_for(who: Who) -> list[BotCommand]:
     elif who.moderates:
         commands += _commands(texts.MODERATOR_PRIVATE_COMMANDS)
     if who.provider or who.admin:
-        commands += _commands(texts.PROVIDER_COMMANDS)
+        commands += _commands(texts.PROVIDER_COMMANDS + texts.ASKS_PROVIDER_COMMANDS)
     return commands
 
 

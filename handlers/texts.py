@@ -209,7 +209,11 @@ STAFF_HELP = {
     "moderator": "\n\n<b>Moderator</b>\n/queue items waiting, oldest first",
     "provider": (
         "\n\n<b>Provider</b>\n/digest the digest so far this period\n"
-        "/services which services' digests you get\n/schedule when the next digest comes"
+        "/services which services' digests you get\n/schedule when the next digest comes\n"
+        "/respond answer a theme or an item\n/responses the latest responses\n"
+        "/ask &lt;service&gt; a question to people who opted in\n"
+        "/invite_people &lt;service&gt; invite people to get involved\n"
+        "/involved how many would like to be involved"
     ),
 }
 
@@ -444,3 +448,123 @@ ASK_ANSWER = "Write your answer in your own words. A moderator checks it first. 
 SAVED_ANSWER = "✅ Thank you. Your answer is saved as <b>#{reference}</b> ({service})."
 RESPONSE_SUBJECT_THEME = "<b>{theme}</b> at {service}, {period}"
 FOLLOW_UP_BUTTON = "↩️ Give an update"
+
+# ── Asks: providers' questions to citizens and invitations to get involved ─────────────
+ASKS_PROVIDER_COMMANDS = (
+    ("respond", "Respond to a theme or an item"),
+    ("responses", "The latest responses"),
+    ("ask", "Ask people who use a service a question"),
+    ("invite_people", "Invite people to get involved"),
+    ("involved", "How many would like to be involved"),
+)
+ASKS_WHAT = {"question": "question", "invitation": "invitation"}
+ASKS_USAGE = {
+    "question": "Usage: /ask &lt;service&gt;, then write your question. Your services: {slugs}",
+    "invitation": (
+        "Usage: /invite_people &lt;service&gt;, then write your invitation (a co-design "
+        "session, a walk round the service…). Your services: {slugs}"
+    ),
+}
+ASKS_NO_SERVICES = "You don't speak for any service yet."
+ASKS_PROMPT = {
+    "question": (
+        "❓ {mention}, write your question to the people who use <b>{service}</b> and opted "
+        "in ({limit} characters at most). A moderator checks it before it goes out. Reply "
+        "to this message, or send /cancel."
+    ),
+    "invitation": (
+        "🤝 {mention}, write your invitation to the people who use <b>{service}</b> and said "
+        "they'd like to be involved: what, when, where ({limit} characters at most). A "
+        "moderator checks it before it goes out. Reply to this message, or send /cancel."
+    ),
+}
+ASKS_PROBLEMS = {
+    "not_allowed": "Sorry, you can only ask about your own services.",
+    "no_such_service": "I don't know that service. Your services: {slugs}",
+    "no_such_ask": "That is no longer there.",
+    "empty": "A few more words, please: a short sentence at least. Or send /cancel.",
+    "too_long": "That's too long for a phone screen: {limit} characters at most, please.",
+    "already_decided": "Someone already decided on this one.",
+    "replayed": "",
+    "not_yours": "That button isn't for you, sorry.",
+    "busy": "Please finish what you're telling me first, or send /cancel.",
+    "already": "You've already answered this invitation. Thank you!",
+    "gone": "I couldn't pass that on: that person can no longer be reached.",
+}
+ASKS_PROPOSED = (
+    "⏳ Your {what} about <b>{service}</b> is with the moderators. Once approved, it goes to "
+    "the {audience} {people} who opted in."
+)
+ASKS_CARD = (
+    "{icon} <b>{what}</b> from {provider} about {service}, by {author}\n\n“{text}”\n\n"
+    "Would go to {audience} {people}."
+)
+ASKS_ICON = {"question": "❓", "invitation": "🤝"}
+ASKS_CARD_WHAT = {"question": "Question", "invitation": "Invitation"}
+ASKS_APPROVE = "✅ Approve"
+ASKS_REJECT = "✖️ Reject"
+ASKS_CARD_APPROVED = "✅ Approved by {who}: sent to {count} {people}."
+ASKS_CARD_REJECTED = "✖️ Not approved, by {who}."
+ASKS_APPROVED_AUTHOR = (
+    "✅ Your {what} about <b>{service}</b> was approved and goes to {count} {people}:\n“{text}”"
+)
+ASKS_REJECTED_AUTHOR = (
+    "✖️ The moderators did not approve your {what} about <b>{service}</b>:\n“{text}”\n\n"
+    "You're welcome to write it differently and send it again."
+)
+ASKS_QUESTION = (
+    "❓ <b>{provider}</b> has a question for people who use {service}:\n\n“{text}”\n\n"
+    "You're getting this because you told us about {service}. Answer if you like: a "
+    "moderator reads answers first, and {provider} never learns who wrote them."
+)
+ASKS_INVITATION = (
+    "🤝 <b>{provider}</b> invites people who use {service} to get involved:\n\n“{text}”\n\n"
+    "If you say yes, they learn only what you choose. Saying no is fine, and I won't ask "
+    "you about this one again."
+)
+ASKS_ANSWER = "✍️ Answer"
+ASKS_OPT_OUT = "🔕 No more questions about {service}"
+ASKS_ACCEPT_NAME = "✅ Yes, share my first name and username"
+ASKS_ACCEPT_RELAY = "✅ Yes, but only through the bot"
+ASKS_DECLINE = "No thanks"
+ASKS_OPTED_OUT = "🔕 Done: no more questions or invitations about {service}."
+ASKS_ACCEPTED_NAME = (
+    "🙌 Thank you! I've passed your first name{username} to {provider}. They may contact "
+    "you, or write to you here through me."
+)
+ASKS_ACCEPTED_USERNAME = " and username"
+ASKS_ACCEPTED_RELAY = (
+    "🙌 Thank you! {provider} learns only that someone accepted. They can write to you here, "
+    "through me, and you can answer the same way."
+)
+ASKS_DECLINED = "No problem, thank you. I won't ask you about this one again."
+ASKS_TOLD_NAME = (
+    "🙋 Someone accepted your invitation about {service} (“{text}”): <b>{name}</b>{username}"
+)
+ASKS_TOLD_USERNAME = " (@{username})"
+ASKS_TOLD_RELAY = (
+    "🙋 Someone accepted your invitation about {service} (“{text}”): a person who prefers "
+    "to talk through the bot. Write to them with the button; I'll pass it on."
+)
+ASKS_WRITE = "✉️ Write to them"
+ASKS_RELAY_PROMPT = (
+    "✉️ {mention}, write your message; I'll pass it on through the bot, with your service's "
+    "name. Reply to this message, or send /cancel."
+)
+ASKS_REPLY_PROMPT = "✉️ Write your reply to {provider}; I'll pass it on. Or send /cancel."
+ASKS_RELAY_TO_CITIZEN = "✉️ <b>{provider}</b> writes about their invitation ({service}):\n\n“{text}”"
+ASKS_REPLY = "↩️ Reply"
+ASKS_RELAY_TO_PROVIDER = "✉️ {person} replies about your invitation ({service}):\n\n“{text}”"
+ASKS_RELAY_NAMED = "<b>{name}</b>"
+ASKS_RELAY_UNNAMED = "The person who prefers to talk through the bot"
+ASKS_RELAY_SENT = "✉️ Passed on."
+ASKS_INVOLVED_HEAD = (
+    "<b>Would like to be involved</b>: people who told us about each service and said yes "
+    "(counts only; you learn more only when someone accepts an invitation)."
+)
+ASKS_INVOLVED_LINE = "• {service}: {count}"
+ASKS_INVOLVED_INVITATIONS = "<b>Your invitations</b>:"
+ASKS_INVOLVED_INVITATION = (
+    "• {service}, {date}: “{text}”\n  sent to {sent}, {accepted} accepted, {declined} declined"
+)
+ASKS_INVOLVED_NO_INVITATIONS = "No invitation approved yet: /invite_people &lt;service&gt;."

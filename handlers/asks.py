@@ -1,0 +1,573 @@
+"""Asks: providers' questions and invitations (/ask, /invite_people, /involved), the
+moderators' approval, citizens' answers and acceptances, and messages relayed between a
+provider and a citizen who accepted."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.asks import (
+    MAX_RELAY,
+    MAX_TEXT,
+    Accepted,
+    Asks,
+    Decided,
+    Kind,
+    Problem,
+    Proposed,
+    Relayed,
+    Share,
+    Told,
+)
+from bot.digests import Digests
+from bot.intake import Step
+from bot.roles import Roles, Who
+from handlers import texts
+from handlers.citizen import render as render_step
+from handlers.outbox import OutboxSender, Rendered
+from handlers.texts import esc
+from storage.asks import Acceptance, Ask
+from storage.db import parse_stamp
+from storage.drafts import Draft
+from storage.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+
+# Callback data. Moderators: q:a:<ask> approve, q:r:<ask> reject. Citizens: k:a:<ask>
+# answer, k:o:<ask> no more about the service, k:n:<ask> / k:b:<ask> accept sharing the
+# name / only through the bot, k:d:<ask> decline, k:r:<acceptance> reply to the provider.
+# Providers: w:<acceptance> write to the citizen.
+MODERATE, CITIZEN, WRITE = "q", "k", "w"
+SHARES = {"n": Share.NAME, "b": Share.RELAY}
+DRAFT_KINDS = frozenset({Kind.QUESTION.value, Kind.INVITATION.value, "relay"})
+SHORT = 80
+
+
+def _noun(count: int) -> str:
+    return texts.PEOPLE_NOUN[0] if count == 1 else texts.PEOPLE_NOUN[1]
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SHORT else text[: SHORT - 1] + "…"
+
+
+def _button(label: str, data: str) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(label, callback_data=data)]
+
+
+class AskHandlers:
+    """Telegram side of questions and invitations, bound to the asks core."""
+
+    def __init__(
+        self,
+        asks: Asks,
+        roles: Roles,
+        digests: Digests,
+        sender: OutboxSender,
+        moderators_chat: int | None,
+    ) -> None:
+        self.asks = asks
+        self.roles = roles
+        self.digests = digests
+        self.sender = sender
+        self.moderators_chat = moderators_chat
+        sender.register(Kind.QUESTION.value, self.render)
+        sender.register(Kind.INVITATION.value, self.render)
+
+    # ------------------------------------------------------------------ providers
+
+    async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/ask <service>: write a question to the people who opted in for it."""
+        await self._begin(update, context, Kind.QUESTION)
+
+    async def invite(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/invite_people <service>: invite those who would like to be involved."""
+        await self._begin(update, context, Kind.INVITATION)
+
+    async def _begin(self, update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Kind) -> None:
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        who = await self.roles.who(user.id)
+        if not (who.provider or who.admin):
+            await self.roles.denied(who, f"/{'ask' if kind is Kind.QUESTION else 'invite_people'}")
+            await message.reply_text(texts.NOT_ALLOWED)
+            return
+        mine = await self.asks.services_of(who)
+        slugs = ", ".join(f"<code>{esc(s.slug)}</code>" for s in mine)
+        if not mine:
+            await message.reply_text(texts.ASKS_NO_SERVICES)
+            return
+        if not context.args:
+            await message.reply_text(
+                texts.ASKS_USAGE[kind.value].format(slugs=slugs), parse_mode=ParseMode.HTML
+            )
+            return
+        found = await self.asks.begin(who, message.chat_id, kind, context.args[0])
+        if isinstance(found, Problem):
+            if found is Problem.NOT_ALLOWED:
+                await self.roles.denied(who, f"ask about {context.args[0]}", kind.value)
+            await message.reply_text(
+                texts.ASKS_PROBLEMS[found].format(slugs=slugs, limit=MAX_TEXT),
+                parse_mode=ParseMode.HTML,
+            )
+            return
+        mention = f'<a href="tg://user?id={user.id}">{esc(user.first_name)}</a>'
+        await message.reply_text(
+            texts.ASKS_PROMPT[kind.value].format(
+                mention=mention,
+                service=esc(await self.asks.service_name(found.service_slug or "")),
+                limit=MAX_TEXT,
+            ),
+            parse_mode=ParseMode.HTML,
+            reply_markup=ForceReply(selective=True),
+        )
+
+    async def words(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any text (runs before the other handlers): the words of a question, invitation or
+        relayed message being written here. Anything else passes on."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        draft = await self.asks.draft(user.id, message.chat_id)
+        if draft is None or draft.kind not in DRAFT_KINDS:
+            return
+        who = await self.roles.who(user.id)
+        if draft.kind == "relay":
+            relayed = await self.asks.relay(who, message.chat_id, update.update_id, message.text)
+            if relayed is None:
+                return
+            await self._relayed(message, context, who, relayed)
+            raise ApplicationHandlerStop
+        proposed = await self.asks.propose(who, message.chat_id, update.update_id, message.text)
+        if proposed is None:
+            return
+        if isinstance(proposed, Proposed):
+            await self._proposed(message, context, proposed)
+        elif proposed is not Problem.REPLAYED:
+            if proposed is Problem.NOT_ALLOWED:
+                await self.roles.denied(who, "ask words", str(draft.service_slug))
+            await message.reply_text(texts.ASKS_PROBLEMS[proposed].format(slugs="", limit=MAX_TEXT))
+        raise ApplicationHandlerStop
+
+    async def _proposed(
+        self, message: Message, context: ContextTypes.DEFAULT_TYPE, done: Proposed
+    ) -> None:
+        ask = done.ask
+        service = esc(await self.asks.service_name(ask.service_slug))
+        await message.reply_text(
+            texts.ASKS_PROPOSED.format(
+                what=texts.ASKS_WHAT[ask.kind],
+                service=service,
+                audience=done.audience,
+                people=_noun(done.audience),
+            ),
+            parse_mode=ParseMode.HTML,
+        )
+        if self.moderators_chat is None:
+            return
+        author = message.from_user.first_name if message.from_user else ""
+        try:
+            card = await context.bot.send_message(
+                self.moderators_chat,
+                texts.ASKS_CARD.format(
+                    icon=texts.ASKS_ICON[ask.kind],
+                    what=texts.ASKS_CARD_WHAT[ask.kind],
+                    provider=esc(self.asks.provider_name(ask.provider_id)),
+                    service=service,
+                    author=esc(author),
+                    text=esc(ask.text),
+                    audience=done.audience,
+                    people=_noun(done.audience),
+                ),
+                parse_mode=ParseMode.HTML,
+                reply_markup=InlineKeyboardMarkup(
+                    [
+                        [
+                            InlineKeyboardButton(
+                                texts.ASKS_APPROVE, callback_data=f"{MODERATE}:a:{ask.id}"
+                            ),
+                            InlineKeyboardButton(
+                                texts.ASKS_REJECT, callback_data=f"{MODERATE}:r:{ask.id}"
+                            ),
+                        ]
+                    ]
+                ),
+            )
+        except TelegramError as exc:
+            log.warning("ask %s not shown to the moderators: %s", ask.id, exc)
+            return
+        await self.asks.card_posted(ask.id, card.chat_id, card.message_id)
+
+    async def involved(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/involved: how many would like to be involved, per service; how each invitation
+        went. Counts only."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        who = await self.roles.who(user.id)
+        if not (who.provider or who.admin):
+            await self.roles.denied(who, "/involved")
+            await message.reply_text(texts.NOT_ALLOWED)
+            return
+        found = await self.asks.involvement(who)
+        lines = [texts.ASKS_INVOLVED_HEAD]
+        lines += [
+            texts.ASKS_INVOLVED_LINE.format(service=esc(service.name), count=count)
+            for service, count in found.services
+        ]
+        lines.append("")
+        if found.invitations:
+            lines.append(texts.ASKS_INVOLVED_INVITATIONS)
+            names = {s.slug: s.name for s, _ in found.services}
+            for counted in found.invitations:
+                ask = counted.ask
+                provider = self.digests.providers.get(ask.provider_id)
+                zone = ZoneInfo(provider.timezone) if provider else None
+                date = parse_stamp(ask.decided_at or ask.created_at).astimezone(zone)
+                lines.append(
+                    texts.ASKS_INVOLVED_INVITATION.format(
+                        service=esc(names.get(ask.service_slug, ask.service_slug)),
+                        date=date.strftime("%d %b"),
+                        text=esc(_short(ask.text)),
+                        sent=counted.sent,
+                        accepted=counted.accepted,
+                        declined=counted.declined,
+                    )
+                )
+        else:
+            lines.append(texts.ASKS_INVOLVED_NO_INVITATIONS)
+        await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+
+    # ----------------------------------------------------------------- moderators
+
+    async def moderate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Approve or reject a question or invitation (moderators only)."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        who = await self.roles.who(user.id)
+        parts = (query.data or "").split(":")
+        if not who.moderates:
+            await self.roles.denied(who, "ask card button", query.data or "")
+            await _answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
+            return
+        if len(parts) != 3 or parts[1] not in ("a", "r") or not parts[2].isdigit():
+            await self.roles.denied(who, "malformed ask card button", query.data or "")
+            await _answer(query.answer(texts.ASKS_PROBLEMS[Problem.NO_SUCH_ASK]))
+            return
+        decided = await self.asks.decide(who, int(parts[2]), approve=parts[1] == "a")
+        if isinstance(decided, Problem):
+            await _answer(query.answer(texts.ASKS_PROBLEMS[decided], show_alert=True))
+            return
+        await _answer(query.answer())
+        await self._decided(query, context, decided)
+
+    async def _decided(
+        self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, done: Decided
+    ) -> None:
+        ask = done.ask
+        approved = ask.state == "approved"
+        if approved:
+            self.sender.kick(context)
+        name = esc(query.from_user.first_name)
+        note = (
+            texts.ASKS_CARD_APPROVED.format(
+                who=name, count=done.recipients, people=_noun(done.recipients)
+            )
+            if approved
+            else texts.ASKS_CARD_REJECTED.format(who=name)
+        )
+        card = query.message
+        if isinstance(card, Message) and card.text_html is not None:
+            try:
+                await card.edit_text(
+                    card.text_html + "\n\n" + note, parse_mode=ParseMode.HTML, reply_markup=None
+                )
+            except BadRequest as exc:
+                log.info("ask card %s not updated: %s", ask.id, exc.message)
+        service = esc(await self.asks.service_name(ask.service_slug))
+        template = texts.ASKS_APPROVED_AUTHOR if approved else texts.ASKS_REJECTED_AUTHOR
+        try:
+            await context.bot.send_message(
+                ask.author_chat,
+                template.format(
+                    what=texts.ASKS_WHAT[ask.kind],
+                    service=service,
+                    count=done.recipients,
+                    people=_noun(done.recipients),
+                    text=esc(ask.text),
+                ),
+                parse_mode=ParseMode.HTML,
+            )
+        except (Forbidden, BadRequest) as exc:
+            log.info("author of ask %s not told: %s", ask.id, exc.message)
+
+    # ------------------------------------------------------------------- citizens
+
+    async def render(self, row: OutboxRow) -> Rendered | None:
+        """A queued question or invitation as its citizen reads it."""
+        found = await self.asks.message(row.kind, row.ref_id, row.citizen_id)
+        if found is None:
+            return None
+        ask = found.ask
+        service = esc(found.service_name)
+        fields = {"provider": esc(found.provider_name), "service": service, "text": esc(ask.text)}
+        opt_out = _button(
+            texts.ASKS_OPT_OUT.format(service=found.service_name), f"{CITIZEN}:o:{ask.id}"
+        )
+        if ask.kind == Kind.QUESTION:
+            rows = [_button(texts.ASKS_ANSWER, f"{CITIZEN}:a:{ask.id}"), opt_out]
+            return texts.ASKS_QUESTION.format(**fields), InlineKeyboardMarkup(rows)
+        rows = [
+            _button(texts.ASKS_ACCEPT_NAME, f"{CITIZEN}:n:{ask.id}"),
+            _button(texts.ASKS_ACCEPT_RELAY, f"{CITIZEN}:b:{ask.id}"),
+            _button(texts.ASKS_DECLINE, f"{CITIZEN}:d:{ask.id}"),
+            opt_out,
+        ]
+        return texts.ASKS_INVITATION.format(**fields), InlineKeyboardMarkup(rows)
+
+    async def citizen(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A citizen's button under a question, an invitation or a relayed message."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        parts = (query.data or "").split(":")
+        if len(parts) != 3 or not parts[2].isdigit():
+            await _answer(query.answer(texts.ASKS_PROBLEMS[Problem.NOT_YOURS], show_alert=True))
+            return
+        action, ref = parts[1], int(parts[2])
+        message = query.message if isinstance(query.message, Message) else None
+        result: object
+        if action == "a":
+            result = await self.asks.answer(update.update_id, user.id, ref)
+            if isinstance(result, Step):
+                await _answer(query.answer())
+                text, markup = render_step(result)
+                await _reply(message, text, markup)
+                return
+        elif action == "o":
+            result = await self.asks.opt_out(update.update_id, user.id, ref)
+            if not isinstance(result, Problem):
+                await _answer(query.answer())
+                await _drop_buttons(message, lambda data: data.startswith(f"{CITIZEN}:o:"))
+                await _reply(message, texts.ASKS_OPTED_OUT.format(service=esc(result)))
+                return
+        elif action in SHARES:
+            share = SHARES[action]
+            result = await self.asks.accept(
+                update.update_id, user.id, ref, share, user.first_name, user.username
+            )
+            if isinstance(result, Accepted):
+                await _answer(query.answer())
+                await _drop_buttons(message, lambda data: not data.startswith(f"{CITIZEN}:o:"))
+                await _reply(message, self._accepted_text(result, user.username))
+                await self.tell_providers(context)
+                return
+        elif action == "d":
+            result = await self.asks.decline(update.update_id, user.id, ref)
+            if result is None:
+                await _answer(query.answer())
+                await _drop_buttons(message, lambda data: not data.startswith(f"{CITIZEN}:o:"))
+                await _reply(message, texts.ASKS_DECLINED)
+                return
+        elif action == "r":
+            result = await self.asks.begin_reply(user.id, ref)
+            if isinstance(result, Draft):
+                await _answer(query.answer())
+                provider = esc(self.asks.provider_name(result.provider_id))
+                await _reply(
+                    message,
+                    texts.ASKS_REPLY_PROMPT.format(provider=provider),
+                    ForceReply(),
+                )
+                return
+        else:
+            result = Problem.NOT_YOURS
+        if result is Problem.REPLAYED:
+            return
+        if result is Problem.NOT_YOURS:
+            log.info("an ask button pressed by someone it was not sent to")
+        problem = result if isinstance(result, Problem) else Problem.NOT_YOURS
+        await _answer(query.answer(texts.ASKS_PROBLEMS[problem], show_alert=True))
+
+    def _accepted_text(self, accepted: Accepted, username: str | None) -> str:
+        provider = esc(self.asks.provider_name(accepted.ask.provider_id))
+        if accepted.acceptance.share == Share.NAME:
+            return texts.ASKS_ACCEPTED_NAME.format(
+                provider=provider, username=texts.ASKS_ACCEPTED_USERNAME if username else ""
+            )
+        return texts.ASKS_ACCEPTED_RELAY.format(provider=provider)
+
+    async def tell_providers(self, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """Tell providers about acceptances they have not heard of (each told once)."""
+        told = 0
+        for found in await self.asks.to_tell():
+            provider = self.digests.providers.get(found.ask.provider_id)
+            if provider is None:
+                continue
+            text = self._told_text(found)
+            markup = InlineKeyboardMarkup(
+                [_button(texts.ASKS_WRITE, f"{WRITE}:{found.acceptance.id}")]
+            )
+            for chat_id in await self.digests.provider_chats(provider):
+                try:
+                    await context.bot.send_message(
+                        chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+                    )
+                    told += 1
+                except (Forbidden, BadRequest) as exc:
+                    log.info("acceptance %s not told to a chat: %s", found.acceptance.id, exc)
+        return told
+
+    @staticmethod
+    def _told_text(found: Told) -> str:
+        acceptance = found.acceptance
+        fields = {"service": esc(found.service_name), "text": esc(_short(found.ask.text))}
+        if acceptance.share == Share.NAME:
+            username = (
+                texts.ASKS_TOLD_USERNAME.format(username=esc(acceptance.username))
+                if acceptance.username
+                else ""
+            )
+            return texts.ASKS_TOLD_NAME.format(
+                name=esc(acceptance.first_name or ""), username=username, **fields
+            )
+        return texts.ASKS_TOLD_RELAY.format(**fields)
+
+    # ------------------------------------------------------------------- relaying
+
+    async def write(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A provider's "write to them" under an acceptance."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        parts = (query.data or "").split(":")
+        who = await self.roles.who(user.id)
+        message = query.message if isinstance(query.message, Message) else None
+        found: Draft | Problem = Problem.NOT_ALLOWED
+        if len(parts) == 2 and parts[1].isdigit() and message is not None:
+            found = await self.asks.begin_relay(who, message.chat_id, int(parts[1]))
+        if isinstance(found, Problem):
+            await self.roles.denied(who, "write to a citizen", query.data or "")
+            await _answer(query.answer(texts.NOT_ALLOWED, show_alert=True))
+            return
+        await _answer(query.answer())
+        mention = f'<a href="tg://user?id={user.id}">{esc(user.first_name)}</a>'
+        await _reply(
+            message, texts.ASKS_RELAY_PROMPT.format(mention=mention), ForceReply(selective=True)
+        )
+
+    async def _relayed(
+        self,
+        message: Message,
+        context: ContextTypes.DEFAULT_TYPE,
+        who: Who,
+        relayed: Relayed | Problem,
+    ) -> None:
+        if isinstance(relayed, Problem):
+            if relayed is Problem.NOT_ALLOWED:
+                await self.roles.denied(who, "relay to a citizen")
+            if relayed is not Problem.REPLAYED:
+                await message.reply_text(
+                    texts.ASKS_PROBLEMS[relayed].format(slugs="", limit=MAX_RELAY)
+                )
+            return
+        ask, acceptance = relayed.ask, relayed.acceptance
+        service = esc(relayed.service_name)
+        if relayed.to_citizen:
+            try:
+                await context.bot.send_message(
+                    relayed.telegram_id,
+                    texts.ASKS_RELAY_TO_CITIZEN.format(
+                        provider=esc(self.asks.provider_name(ask.provider_id)),
+                        service=service,
+                        text=esc(relayed.text),
+                    ),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=InlineKeyboardMarkup(
+                        [_button(texts.ASKS_REPLY, f"{CITIZEN}:r:{acceptance.id}")]
+                    ),
+                )
+            except (Forbidden, BadRequest) as exc:
+                log.info("relay to acceptance %s not delivered: %s", acceptance.id, exc)
+                await message.reply_text(texts.ASKS_PROBLEMS[Problem.GONE])
+                return
+            await message.reply_text(texts.ASKS_RELAY_SENT)
+            return
+        await self._to_provider(context, ask, acceptance, service, relayed.text)
+        await message.reply_text(texts.ASKS_RELAY_SENT)
+
+    async def _to_provider(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        ask: Ask,
+        acceptance: Acceptance,
+        service: str,
+        text: str,
+    ) -> None:
+        provider = self.digests.providers.get(ask.provider_id)
+        if provider is None:
+            return
+        person = (
+            texts.ASKS_RELAY_NAMED.format(name=esc(acceptance.first_name or ""))
+            if acceptance.share == Share.NAME
+            else texts.ASKS_RELAY_UNNAMED
+        )
+        markup = InlineKeyboardMarkup([_button(texts.ASKS_WRITE, f"{WRITE}:{acceptance.id}")])
+        for chat_id in await self.digests.provider_chats(provider):
+            try:
+                await context.bot.send_message(
+                    chat_id,
+                    texts.ASKS_RELAY_TO_PROVIDER.format(
+                        person=person, service=service, text=esc(text)
+                    ),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            except (Forbidden, BadRequest) as exc:
+                log.info("reply on acceptance %s not delivered: %s", acceptance.id, exc)
+
+
+async def _answer(awaitable: object) -> None:
+    try:
+        await awaitable  # type: ignore[misc]
+    except BadRequest as exc:
+        log.info("callback answer not delivered: %s", exc.message)
+
+
+async def _reply(
+    message: Message | None,
+    text: str,
+    markup: InlineKeyboardMarkup | ForceReply | None = None,
+) -> None:
+    if message is None:
+        return
+    try:
+        await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except Forbidden:
+        log.info("a citizen blocked the bot; reply not delivered")
+
+
+async def _drop_buttons(message: Message | None, drop: Callable[[str], bool]) -> None:
+    """Remove the buttons whose data `drop` picks out, keeping the others."""
+    if message is None or message.reply_markup is None:
+        return
+    rows = [
+        [b for b in row if not drop(str(b.callback_data or ""))]
+        for row in message.reply_markup.inline_keyboard
+    ]
+    kept = [row for row in rows if row]
+    try:
+        await message.edit_reply_markup(InlineKeyboardMarkup(kept) if kept else None)
+    except BadRequest as exc:
+        log.info("buttons not updated: %s", exc.message)
