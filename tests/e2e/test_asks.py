@@ -459,3 +459,20 @@ async def test_invitation_accept_with_name_relay_or_decline(
     counts = with_text(await pat.wait_for(has("2 accepted"), chat=team), "2 accepted")
     assert "sent to 3, 2 accepted, 1 declined" in (counts.text or "")
     assert "Gilberta" not in (counts.text or "") and "Bob" not in (counts.text or "")
+
+
+async def test_cancel_drops_the_draft_and_later_words_are_not_taken(
+    world: World, db_path: Path
+) -> None:
+    pat, team = world.pat, world.team
+    since = len(pat.messages_in(team))
+    await pat.send("/invite_people parks", chat=team)
+    prompt = await new_with(pat, "Reply to this message", since, team)
+    assert stored(db_path, "SELECT kind, service_slug FROM drafts") == [("invitation", "parks")]
+    await pat.send("/cancel", chat=team)
+    await pat.wait_for(lambda messages: len(messages) > since + 1, chat=team)
+    assert stored(db_path, "SELECT COUNT(*) FROM drafts") == [(0,)]
+    await pat.send("Come and help us plan the new play area!", chat=team, reply_to=prompt)
+    await asyncio.sleep(0.3)
+    assert stored(db_path, "SELECT COUNT(*) FROM asks") == [(0,)]
+    assert not any("is with the moderators" in (m.text or "") for m in pat.messages_in(team))
