@@ -190,8 +190,13 @@ async def build_digest(
     labels: dict[str, str],
     timezone: str | None = None,
     chart: bool = True,
+    notes: Sequence[Sequence[str]] = (),
 ) -> Digest:
-    """The digest of `services` for `period`; dates in `timezone` (default the provider's)."""
+    """The digest of `services` for `period`; dates in `timezone` (default the provider's).
+
+    `notes` are extra sections of HTML lines (a heading, then lines), shown after the counts
+    and dropped before them when space is short: what responses did, questions asked.
+    """
     zone = ZoneInfo(timezone or provider.timezone)
     slugs = [s.slug for s in services]
     names = {s.slug: s.name for s in services}
@@ -213,13 +218,16 @@ async def build_digest(
                 before_label=_span(period, capital=True),
             )
 
+    extra = [_note(lines) for lines in notes if lines]
     if now_tally.items == 0:
-        text = _render(_fit(_empty_sections(facts)))
+        text = _render(_fit(_empty_sections(facts) + extra))
         return Digest(provider.id, period, text, png, 0, True)
 
     top = _ranked(now_tally.by_theme, {}, labels)[:QUOTED_THEMES]
     quotes = await _quotes(db, slugs, period, top)
-    text = _render(_fit(_sections(facts, top, quotes)))
+    sections = _sections(facts, top, quotes)
+    # After the counts, before the quotes.
+    text = _render(_fit(sections[:-1] + extra + sections[-1:]))
     quoted = tuple(item.id for picks in quotes.values() for item, _ in picks)
     return Digest(provider.id, period, text, png, now_tally.items, False, tuple(top), quoted)
 
@@ -388,6 +396,7 @@ ATTENTION = 70
 TOP_LINES = 60  # the first three services and themes
 KINDS_RANK = 55
 RISING = 50
+NOTES = 45  # what responses did, questions asked (see `notes`)
 FIRST_QUOTE = 48  # minus the theme's place
 SECOND_QUOTE = 38
 EXTRA_LINES = 30  # services and themes past the third
@@ -686,6 +695,12 @@ def _sections(
         groups.append(_Group(TEXTS["quote_theme"].format(theme=_name(facts.label(theme))), lines))
     sections.append(_Section(TEXTS["quotes"], groups))
     return sections
+
+
+def _note(lines: Sequence[str]) -> _Section:
+    """An extra section: its first line is the heading; the lines are optional."""
+    heading, *rest = lines
+    return _Section(heading, [_Group(None, [_Line(line, NOTES) for line in rest])])
 
 
 def _render(sections: Iterable[_Section]) -> str:

@@ -20,6 +20,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import charts
@@ -28,14 +29,18 @@ from storage import evidence as store
 from storage.db import Database, parse_stamp
 from storage.services import ServiceRow
 
+# A digest's evidence covers the items of this many recent weeks.
+RECENT_WEEKS = 4
+
 # Every string a person reads here. Digest lines are HTML; nothing from people or the
 # deployment file goes into them (numbers only). The Markdown and CSV carry service names,
 # escaped where they are put in.
 TEXTS: dict[str, str] = {
     "digest_heading": "📣 <b>What responses did</b>",
+    "digest_recent_heading": "📣 <b>What your responses did</b> (items of the last {weeks} weeks)",
     "digest_covered": "↩️ Responses covered {covered} of {items} {items_word} ({share}){median}",
     "digest_median": ", first answer in a median {duration}",
-    "digest_uncovered": "↩️ No response yet to the {items} {items_word} of this period",
+    "digest_uncovered": "↩️ {items} {items_word} without a response yet",
     "digest_changed": "🔧 {count} {items_word} led to a change",
     "digest_satisfied": "👍 {yes} of {rated} who rated a response said it answered their point",
     "item": "item",
@@ -217,6 +222,21 @@ def digest_lines(ev: Evidence) -> list[str]:
     if total.rated:
         lines.append(TEXTS["digest_satisfied"].format(yes=total.yes, rated=total.rated))
     return [TEXTS["digest_heading"], *lines] if lines else []
+
+
+async def recent_lines(
+    db: Database, services: Sequence[ServiceRow], end: datetime, weeks: int = RECENT_WEEKS
+) -> list[str]:
+    """Digest lines on what responses did for the items of the last `weeks` weeks.
+
+    A digest shows the items of the period just ended, and responses come after it: the
+    evidence of that period alone would always read "no response yet".
+    """
+    window = Period(end - timedelta(weeks=weeks), end)
+    lines = digest_lines(await evidence(db, services, window))
+    if lines:
+        lines[0] = TEXTS["digest_recent_heading"].format(weeks=weeks)
+    return lines
 
 
 def _md_cell(text: str) -> str:

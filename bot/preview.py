@@ -7,6 +7,7 @@ import html
 import re
 from pathlib import Path
 
+from bot import evidence
 from bot.config import ConfigError, load_deployment, load_settings
 from bot.digest_content import Period, build_digest
 from bot.digests import Digests
@@ -54,5 +55,6 @@ async def build_preview(provider_id: str) -> tuple[str, bytes | None]:
             period=Period(start, end),
             labels=labels,
             timezone=provider.timezone,
+            notes=[await evidence.recent_lines(db, services, end)],
         )
     return plain(digest.text), digest.chart_png

@@ -22,6 +22,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
+from bot import evidence
 from bot.config import Provider
 from bot.digest_content import Digest, Period, build_csv, build_digest
 from bot.digests import Digests, Work, next_fire
@@ -70,13 +71,15 @@ class ProviderHandlers:
         self, provider: Provider, chat_id: int, start: datetime, end: datetime
     ) -> Digest:
         """A provider's digest of a period, for the services this chat is subscribed to."""
+        services = await self.digests.services_for(provider.id, chat_id)
         return await build_digest(
             self.digests.db,
             provider=provider,
-            services=await self.digests.services_for(provider.id, chat_id),
+            services=services,
             period=Period(start, end),
             labels=self.labels,
             timezone=provider.timezone,
+            notes=[await evidence.recent_lines(self.digests.db, services, end)],
         )
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> int:

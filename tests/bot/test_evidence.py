@@ -415,7 +415,7 @@ def test_digest_lines() -> None:
     quiet = Figures("", "All services", 1, 0, None, 0, 0, 0)
     assert digest_lines(Evidence(PERIOD, (), quiet)) == [
         "📣 <b>What responses did</b>",
-        "↩️ No response yet to the 1 item of this period",
+        "↩️ 1 item without a response yet",
     ]
     one = Figures("", "All services", 1, 1, 0.5, 1, 0, 1)
     assert digest_lines(Evidence(PERIOD, (), one)) == [

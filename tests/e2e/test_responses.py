@@ -369,3 +369,27 @@ async def test_mydata_shows_responses_received_and_forget_erases_them(
     assert stored(db_path, "SELECT text FROM responses") == [
         ("We are asking the council for Sunday funding.",)
     ]
+
+
+async def test_the_next_digest_shows_what_responses_did(
+    world: World, emu: Emulator, clock: FakeClock
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    for person in (alice, bob):
+        await add_item(world.bot.db, person.id, "library", "The desk queue is slow.", WEDNESDAY)
+    digest = await digest_in_private(world, clock)
+    assert "2 items without a response yet" in (digest.text or "")
+    clock.now = NEXT_MONDAY + timedelta(days=2)
+    await respond(world.pat, digest, f"↩️ Respond: {ACCESS}", CHANGED, "Two desks from now on.")
+    await press_on(alice, await notice_of(alice), texts.ANSWERED_YES)
+    await notice_of(bob)
+    clock.now = NEXT_MONDAY + timedelta(days=7)
+    await run_job(world.bot, "digest:culture-leisure")
+    found = await world.pat.wait_for(
+        lambda m: sum("your feedback digest" in (x.text or "") for x in m) == 2, timeout=10
+    )
+    latest = [m for m in found if "your feedback digest" in (m.text or "")][-1].text or ""
+    assert "What your responses did" in latest, latest
+    assert "Responses covered 2 of 2 items (100%), first answer in a median 7 days" in latest
+    assert "2 items led to a change" in latest
+    assert "1 of 1 who rated a response said it answered their point" in latest
