@@ -40,6 +40,7 @@ TO_CITIZEN, TO_PROVIDER = "to_citizen", "to_provider"
 
 # The lines a digest carries about questions and involvement (HTML; names escaped).
 TEXTS: dict[str, str] = {
+    "heading": "🙋 <b>Asking and involving</b>",
     "question": (
         "❓ You asked about {service}: “{text}” Sent to {sent} {people}; {answers} {answers_noun}."
     ),
@@ -579,7 +580,8 @@ async def ask_lines(
 ) -> list[str]:
     """Short HTML lines for a digest of these services over [start, end): each question
     approved in the period (how many it went to, how many answers were published), then
-    how many people would like to be involved, per service. Empty when there is nothing."""
+    how many people would like to be involved, per service; a heading first. Empty when
+    there is nothing."""
     conn = db.reader
     names = {s.slug: s.name for s in services}
     lines = []
@@ -606,4 +608,4 @@ async def ask_lines(
                     service=html.escape(names[slug]),
                 )
             )
-    return lines
+    return [TEXTS["heading"], *lines] if lines else []

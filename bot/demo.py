@@ -8,8 +8,10 @@ import sqlite3
 import tempfile
 import textwrap
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from bot import evidence
 from bot.app import YousaidBot
 from bot.config import Deployment, Settings, load_deployment
 from bot.digest_content import Period, build_digest
@@ -175,6 +177,93 @@ class DemoModerator:
             await self.group.wait_for(lambda _: (card.text, card.buttons) != before, timeout=30)
 
 
+class DemoProvider:
+    """A simulated provider's person: reads the digest, answers its top theme."""
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        self.log: list[tuple[str, str]] = []
+
+    async def join(self, admin: DemoCitizen, provider_id: str) -> None:
+        """The admin invites them to speak for a provider; they open the link."""
+        reply = await admin.say(f"/invite provider {provider_id}")
+        token = reply.split("start=", 1)[1].split()[0]
+        await self.person.send(f"/start {token}")
+        self.log.append(("bot", (await self.person.next_message(timeout=30)).text or ""))
+
+    async def respond_to_top_theme(self, status: str, words: str) -> str:
+        """/digest, then answer the first theme it offers; return what the bot said."""
+        self.log.append(("you", "/digest"))
+        await self.person.send("/digest")
+        found = await self.person.wait_for(
+            lambda m: any(_respond_buttons(x) for x in m), timeout=30
+        )
+        digest = next(m for m in found if _respond_buttons(m))
+        self.log.append(("bot", (digest.text or "").split("\n\n", 1)[0] + " …"))
+        label, data = _respond_buttons(digest)[0]
+        await self._press(digest, label, data, "What is your answer?")
+        asked = self.person.messages[-1]
+        status_data = dict(_all_buttons(asked))[status]
+        await self._press(asked, status, status_data, "Reply to this message")
+        self.log.append(("you", words))
+        await self.person.send(words)
+        done = await self.person.wait_for(lambda m: "Published" in (m[-1].text or ""), timeout=30)
+        self.log.append(("bot", done[-1].text or ""))
+        return done[-1].text or ""
+
+    async def _press(self, message: MessageView, label: str, data: str, expect: str) -> None:
+        self.log.append(("you", f"[{label}]"))
+        press = await self.person.press_data(message.message_id, data)
+        await press.answered(timeout=30)
+        found = await self.person.wait_for(lambda m: expect in (m[-1].text or ""), timeout=30)
+        self.log.append(("bot", found[-1].text or ""))
+
+
+def _all_buttons(message: MessageView) -> list[tuple[str, str]]:
+    return [
+        (label, data or "")
+        for labels, datas in zip(message.buttons, message.button_data, strict=True)
+        for label, data in zip(labels, datas, strict=True)
+    ]
+
+
+def _respond_buttons(message: MessageView) -> list[tuple[str, str]]:
+    return [(label, data) for label, data in _all_buttons(message) if "Respond:" in label]
+
+
+async def _hear_back(people: list[DemoCitizen]) -> list[DemoCitizen]:
+    """The contributors who received the response rate it; one says what is missing."""
+    heard = []
+    for person in people:
+        notices = [m for m in person.person.messages if "has responded" in (m.text or "")]
+        if not notices:
+            continue
+        heard.append(person)
+        person.log = Transcript(person.log.name, reference=person.log.reference)
+        person.log.lines.append(("bot", notices[-1].text or ""))
+        verdict = texts.ANSWERED_NO if len(heard) % 3 == 0 else texts.ANSWERED_YES
+        person.log.lines.append(("you", f"[{verdict}]"))
+        press = await person.person.press_data(
+            notices[-1].message_id, dict(_all_buttons(notices[-1]))[verdict]
+        )
+        answer = await press.answered(timeout=30)
+        person.log.lines.append(("bot", f"({answer.get('text', '')})"))
+        if verdict == texts.ANSWERED_NO:
+            prompt = await person.person.wait_for(
+                lambda m: "what's missing" in (m[-1].text or ""), timeout=30
+            )
+            person.log.lines.append(("bot", prompt[-1].text or ""))
+            if len(heard) == 3:
+                comment = "Booking online still shows nothing before next week."
+                person.log.lines.append(("you", comment))
+                await person.person.send(comment)
+                saved = await person.person.wait_for(
+                    lambda m: "comment is saved" in (m[-1].text or ""), timeout=30
+                )
+                person.log.lines.append(("bot", saved[-1].text or ""))
+    return heard
+
+
 def _cards(messages: list[MessageView]) -> int:
     return sum(1 for m in messages if (m.text or "").startswith("#"))
 
@@ -221,15 +310,34 @@ async def run_demo(citizens: int = 30, seed: int = 7) -> int:
             await moderator.work_the_queue(citizens)
             await emu.idle(quiet=0.3, timeout=30)
             digests = await _digests(bot, workdir)
+            # The loop closes: the health partnership answers its top theme from the digest.
+            provider = DemoProvider(emu.person("Pat"))
+            await provider.join(admin, "riverside-health")
+            await provider.respond_to_top_theme(
+                texts.RESPONSE_STATUS["changed"],
+                "From Monday, 8am calls are answered by two extra receptionists, and half of "
+                "each day's appointments can be booked online the evening before.",
+            )
+            for _ in range(300):
+                if any(
+                    "has responded" in (m.text or "") for p in people for m in p.person.messages
+                ):
+                    break
+                await asyncio.sleep(0.1)
+            await emu.idle(quiet=0.5, timeout=30)
+            heard = await _hear_back(people)
+            await emu.idle(quiet=0.3, timeout=30)
+            report, report_chart = await _report(bot, workdir)
         sent = len(emu.calls)
     for person in people[:3]:
         _print_transcript(person.log)
     _print_moderation(moderator, people)
     _print_items(db_path)
     _print_digests(digests)
+    _print_loop(provider, heard, report, report_chart)
     saved = sum(1 for p in people if p.log.reference is not None)
     print(f"\n{saved} of {citizens} citizens were given a reference number; {sent} Bot API calls.")
-    return 0 if saved == citizens else 1
+    return 0 if saved == citizens and heard else 1
 
 
 async def _digests(bot: YousaidBot, workdir: Path) -> list[tuple[str, str, Path | None]]:
@@ -251,6 +359,32 @@ async def _digests(bot: YousaidBot, workdir: Path) -> list[tuple[str, str, Path 
             await asyncio.to_thread(chart.write_bytes, digest.chart_png)
         found.append((provider.name, plain(digest.text), chart))
     return found
+
+
+async def _report(bot: YousaidBot, workdir: Path) -> tuple[str, Path]:
+    """The evidence of value of the demo's day, every service: Markdown and a chart."""
+    now = bot.clock()
+    period = Period(now - timedelta(days=1), now + timedelta(minutes=1))
+    services = await bot.digests.all_services_everywhere()
+    found = await evidence.evidence(bot.db, services, period)
+    chart = workdir / "report.png"
+    await asyncio.to_thread(chart.write_bytes, evidence.chart_png(found, "Europe/London"))
+    return evidence.markdown(found, "Europe/London"), chart
+
+
+def _print_loop(provider: DemoProvider, heard: list[DemoCitizen], report: str, chart: Path) -> None:
+    print("\n── What Pat (Riverside Health Partnership) did " + "─" * 32)
+    for who, text in provider.log:
+        body = textwrap.fill(text.replace("\n\n", " ¶ "), 88, subsequent_indent="       ")
+        print(f"  {who:>3}: {body}")
+    print()
+    for person in heard[:3]:
+        _print_transcript(person.log)
+    print(f"  ({len(heard)} contributors who asked to hear back got the response.)\n")
+    print("── Evidence of value (python -m bot report) " + "─" * 35)
+    for line in report.splitlines():
+        print(f"  {line}")
+    print(f"  [chart: {chart}]")
 
 
 def _print_digests(digests: list[tuple[str, str, Path | None]]) -> None:

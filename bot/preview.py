@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from bot import evidence
+from bot.asks import ask_lines
 from bot.config import ConfigError, load_deployment, load_settings
 from bot.digest_content import Period, build_digest
 from bot.digests import Digests
@@ -55,6 +56,9 @@ async def build_preview(provider_id: str) -> tuple[str, bytes | None]:
             period=Period(start, end),
             labels=labels,
             timezone=provider.timezone,
-            notes=[await evidence.recent_lines(db, services, end)],
+            notes=[
+                await evidence.recent_lines(db, services, end),
+                await ask_lines(db, services, start, end),
+            ],
         )
     return plain(digest.text), digest.chart_png

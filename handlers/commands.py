@@ -27,7 +27,11 @@ def menu_for(who: Who) -> list[BotCommand]:
         commands += _commands(texts.MODERATOR_PRIVATE_COMMANDS)
     if who.provider or who.admin:
         commands += _commands(texts.PROVIDER_COMMANDS + texts.ASKS_PROVIDER_COMMANDS)
-    return commands
+    # A command shared by two roles (/responses) is listed once.
+    unique: dict[str, BotCommand] = {}
+    for command in commands:
+        unique.setdefault(command.command, command)
+    return list(unique.values())
 
 
 async def publish_commands(bot: Bot, deployment: Deployment) -> None:

@@ -23,6 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import ContextTypes
 
 from bot import evidence
+from bot.asks import ask_lines
 from bot.config import Provider
 from bot.digest_content import Digest, Period, build_csv, build_digest
 from bot.digests import Digests, Work, next_fire
@@ -79,7 +80,10 @@ class ProviderHandlers:
             period=Period(start, end),
             labels=self.labels,
             timezone=provider.timezone,
-            notes=[await evidence.recent_lines(self.digests.db, services, end)],
+            notes=[
+                await evidence.recent_lines(self.digests.db, services, end),
+                await ask_lines(self.digests.db, services, start, end),
+            ],
         )
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> int:

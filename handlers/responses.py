@@ -434,7 +434,9 @@ class ResponseHandlers:
     # ------------------------------------------------------------------- follow-up
 
     async def follow_up(self, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """Job: ask providers for an update on what they said was being worked on."""
+        """Job: ask providers for an update on what they said was being worked on (and drop
+        drafts nobody finished)."""
+        await self.responses.drop_old_drafts()
         asked = 0
         for response in await self.responses.follow_ups():
             provider = self.digests.providers.get(response.provider_id)

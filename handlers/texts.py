@@ -155,8 +155,12 @@ ADMIN_COMMANDS = (
     ("roles", "Who has which role"),
     ("audit", "The audit log"),
     ("queue", "Items waiting for a moderator"),
+    ("responses", "Providers' latest responses"),
 )
-MODERATOR_PRIVATE_COMMANDS = (("queue", "Items waiting for a moderator"),)
+MODERATOR_PRIVATE_COMMANDS = (
+    ("queue", "Items waiting for a moderator"),
+    ("responses", "Providers' latest responses"),
+)
 MODERATOR_COMMANDS = (
     ("queue", "Items waiting, oldest first"),
     ("cancel", "Stop editing an item"),
@@ -206,7 +210,10 @@ STAFF_HELP = {
         "\n\n<b>Admin</b>\n/invite moderator, /invite provider &lt;id&gt; one-time invitations\n"
         "/roles who has which role, and revoking\n/audit the audit log (/audit export)"
     ),
-    "moderator": "\n\n<b>Moderator</b>\n/queue items waiting, oldest first",
+    "moderator": (
+        "\n\n<b>Moderator</b>\n/queue items waiting, oldest first\n"
+        "/responses providers' latest responses, to hide one if needed"
+    ),
     "provider": (
         "\n\n<b>Provider</b>\n/digest the digest so far this period\n"
         "/services which services' digests you get\n/schedule when the next digest comes\n"
@@ -326,9 +333,11 @@ PROVIDER_COMMANDS = (
 PRIVACY_DEFAULT = (
     "<b>What I keep</b>: what you write, the service, your rating and your answers to my "
     "questions, with a number that stands for your Telegram account. Never your name or "
-    "username.\n\n"
+    "username, unless you accept a service's invitation to get involved and choose to share "
+    "them with it.\n\n"
     "<b>Why</b>: so the people who run the service can learn from it, and so we can tell you "
-    "what happened.\n\n"
+    "what happened: if you asked to hear back, their responses come here, and you can say "
+    "whether they answer your point.\n\n"
     "<b>Who sees what</b>: moderators read everything first and remove names and other "
     "personal details. The service only sees that checked text, never who wrote it.\n\n"
     "<b>How long</b>: what you wrote word for word is removed after {keep_original_days} "

@@ -439,6 +439,10 @@ async def test_menus_follow_roles(team: Team, emu: Emulator) -> None:
 
     assert "invite" in menu(team.admin) and "audit" in menu(team.admin)
     assert "queue" in menu(team.sam) and "invite" not in menu(team.sam)
+    assert "responses" in menu(team.sam) and "respond" not in menu(team.sam)
+    assert "respond" in menu(team.pat) and "ask" in menu(team.pat) and "queue" not in menu(team.pat)
+    # Shared by two roles, listed once.
+    assert len(menu(team.admin)) == len(set(menu(team.admin))), menu(team.admin)
     assert [c["command"] for c in emu.commands(scope_type="chat", chat_id=team.group.id)] == [
         "queue",
         "cancel",
