@@ -209,14 +209,6 @@ class Digests:
 
         await self.db.write(run)
 
-    async def reachable(self, chat_id: int) -> None:
-        """A chat spoke to the bot again: it can get digests again."""
-
-        async def run(conn: aiosqlite.Connection) -> None:
-            await digests.reachable_again(conn, chat_id)
-
-        await self.db.write(run)
-
     async def services_for(self, provider_id: str, chat_id: int) -> list[ServiceRow]:
         """The provider's services that this chat is subscribed to."""
         everything = await services.active(self.db.reader)

@@ -89,10 +89,24 @@ class Outbox:
 
         await self.db.write(run)
 
-    async def reachable(self, telegram_id: int) -> None:
-        """The person wrote to the bot again: messages can reach them."""
+    async def reachable(self, chat_id: int) -> bool:
+        """The chat spoke to the bot again (or let it back in): messages can reach it.
+        True if it had been marked unreachable."""
+        if not await digests.is_unreachable(self.db.reader, chat_id):
+            return False
 
         async def run(conn: aiosqlite.Connection) -> None:
-            await digests.reachable_again(conn, telegram_id)
+            await digests.reachable_again(conn, chat_id)
+
+        await self.db.write(run)
+        log.info("a chat that could not be reached is back")
+        return True
+
+    async def unreachable(self, chat_id: int, reason: str) -> None:
+        """Telegram says the bot was blocked or removed: stop trying that chat."""
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await digests.mark_unreachable(conn, chat_id, reason, now)
 
         await self.db.write(run)

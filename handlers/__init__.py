@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -67,7 +69,7 @@ def register(
     citizen = CitizenHandlers(
         intake, conversation_timeout, roles=roles, admin=admin, after_saved=moderator.sweep
     )
-    common = CommonHandlers(intake)
+    common = CommonHandlers(intake, outbox)
     rights = PrivacyHandlers(privacy)
     sender = OutboxSender(outbox)
     answers = ResponseHandlers(
@@ -80,6 +82,9 @@ def register(
     mods = filters.Chat(moderators_chat) if moderators_chat is not None else filters.Chat()
     in_mods = filters.UpdateType.MESSAGE & mods
     message = filters.UpdateType.MESSAGE
+
+    # Before anything: whether the chat can be written to (it spoke; it blocked the bot).
+    application.add_handler(TypeHandler(Update, common.reachability), group=-9)
 
     # First, in any chat: the words of a response being written, and /cancel of it. They
     # stop here only when a response is being written; otherwise the update goes on.

@@ -7,11 +7,12 @@ import logging
 from collections.abc import Callable
 
 from telegram import Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.intake import Intake, Show
+from bot.outbox import Outbox
 from bot.roles import Roles, Who
 from handlers import texts
 from handlers.citizen import render
@@ -61,8 +62,24 @@ def kind_of(update: Update) -> str:
 class CommonHandlers:
     """Callbacks shared by every role."""
 
-    def __init__(self, intake: Intake) -> None:
+    def __init__(self, intake: Intake, outbox: Outbox) -> None:
         self.intake = intake
+        self.outbox = outbox
+
+    async def reachability(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update first: a chat marked unreachable that speaks again can be written to
+        again; Telegram's word that the bot was blocked or removed marks it unreachable."""
+        member = update.my_chat_member
+        if member is not None:
+            status = member.new_chat_member.status
+            if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+                await self.outbox.unreachable(member.chat.id, f"bot {status} by the chat")
+            else:
+                await self.outbox.reachable(member.chat.id)
+            return
+        chat = update.effective_chat
+        if chat is not None and (update.effective_message or update.callback_query):
+            await self.outbox.reachable(chat.id)
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, voice note, sticker, file, edit, forward...: say kindly what we accept."""

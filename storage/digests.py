@@ -205,6 +205,14 @@ async def reachable_again(conn: aiosqlite.Connection, chat_id: int) -> None:
     await conn.execute("DELETE FROM unreachable_chats WHERE chat_id = ?", (chat_id,))
 
 
+async def is_unreachable(conn: aiosqlite.Connection, chat_id: int) -> bool:
+    """Whether a chat is known not to receive messages."""
+    async with conn.execute(
+        "SELECT 1 FROM unreachable_chats WHERE chat_id = ?", (chat_id,)
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
 async def unreachable(conn: aiosqlite.Connection) -> set[int]:
     """Every chat known not to receive messages."""
     async with conn.execute("SELECT chat_id FROM unreachable_chats") as cursor:

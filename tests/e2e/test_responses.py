@@ -393,3 +393,63 @@ async def test_the_next_digest_shows_what_responses_did(
     assert "Responses covered 2 of 2 items (100%), first answer in a median 7 days" in latest
     assert "2 items led to a change" in latest
     assert "1 of 1 who rated a response said it answered their point" in latest
+
+
+async def test_a_citizen_who_blocked_the_bot_and_came_back_hears_again(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    first = await add_item(world.bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
+    alice.block()
+    await world.pat.send(f"/respond {first}")
+    asked = await world.pat.wait_for(last_has("What is your answer?"))
+    await press_on(world.pat, asked[-1], texts.RESPONSE_STATUS["acknowledged"])
+    await world.pat.wait_for(last_has("Reply to this message"))
+    await world.pat.send("Thank you, we hear you.")
+    await world.pat.wait_for(last_has("Published"))
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT state FROM outbox") == [("blocked",)]
+    assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(1,)]
+    # She unblocks the bot by writing to it again: from now on she can be reached.
+    await alice.send("/mine")
+    await alice.wait_for(last_has("told us"))
+    assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(0,)]
+    second = await add_item(world.bot.db, alice.id, "library", "And later hours too.", WEDNESDAY)
+    await world.pat.send(f"/respond {second}")
+    asked = await world.pat.wait_for(last_has("What is your answer?"))
+    await press_on(world.pat, asked[-1], texts.RESPONSE_STATUS["in_progress"])
+    await world.pat.wait_for(last_has("Reply to this message"))
+    await world.pat.send("We are looking at later hours.")
+    notice = await notice_of(alice)
+    assert f"#{second}" in (notice.text or "") and "later hours" in (notice.text or "")
+
+
+async def test_telegram_saying_the_bot_was_blocked_marks_the_chat_until_it_is_back(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    bot_user = {"id": emu.bot_id, "is_bot": True, "first_name": emu.bot_name}
+
+    def member(status: str) -> dict[str, object]:
+        found: dict[str, object] = {"status": status, "user": bot_user}
+        if status == "kicked":
+            found["until_date"] = 0
+        return found
+
+    def member_update(old: str, new: str) -> dict[str, object]:
+        return {
+            "my_chat_member": {
+                "chat": {"id": alice.id, "type": "private", "first_name": "Alice"},
+                "from": dict(alice.user),
+                "date": 1764150000,
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
+            }
+        }
+
+    emu.inject(member_update("member", "kicked"))
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT chat_id FROM unreachable_chats") == [(alice.id,)]
+    emu.inject(member_update("kicked", "member"))
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT chat_id FROM unreachable_chats") == []
