@@ -43,6 +43,8 @@ REMIND_CHECK_SECONDS = 300
 OUTBOX_SECONDS = 10
 # How often "in progress" responses are checked for a follow-up.
 FOLLOW_UP_SECONDS = 600
+# How often acceptances of invitations not yet told to their provider are looked for.
+TELL_SECONDS = 60
 
 
 def file_url(api_url: str) -> str:
@@ -193,6 +195,13 @@ class YousaidBot:
             interval=FOLLOW_UP_SECONDS,
             first=30,
             name="response-follow-up",
+        )
+        # Acceptances of invitations are told at once; this catches any a stop interrupted.
+        job_queue.run_repeating(
+            self.handlers.asks.tell_providers,
+            interval=TELL_SECONDS,
+            first=TELL_SECONDS,
+            name="tell-acceptances",
         )
         await self.poller.recover()
         self._poll_task = asyncio.create_task(self.poller.run(), name="poller")

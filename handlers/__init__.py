@@ -46,6 +46,7 @@ class Handlers:
     privacy: PrivacyHandlers
     sender: OutboxSender
     responses: ResponseHandlers
+    asks: AskHandlers
 
 
 def register(
@@ -149,4 +150,4 @@ def register(
     application.add_handler(MessageHandler(new & filters.COMMAND, citizen.unknown_command))
     application.add_handler(MessageHandler(new & ~filters.TEXT, common.unsupported))
     application.add_error_handler(on_error)
-    return Handlers(citizen, moderator, admin, provider, rights, sender, answers)
+    return Handlers(citizen, moderator, admin, provider, rights, sender, answers, asking)

@@ -214,7 +214,10 @@ class CitizenHandlers:
         """Any text that is not a command."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.text is not None
-        await send(message, await self.intake.text(update.update_id, user.id, message.text))
+        step = await self.intake.text(update.update_id, user.id, message.text)
+        await send(message, step)
+        # A comment on a response or an answer to a question is saved by its text.
+        self._saved(step, context)
 
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel."""

@@ -40,6 +40,10 @@ def render_card(
     lines.append(
         texts.CARD_THEMES.format(themes=esc(", ".join(active))) if active else texts.CARD_NO_THEMES
     )
+    if item.response_id is not None:
+        lines.append(texts.CARD_COMMENT.format(response=item.response_id))
+    if item.ask_id is not None:
+        lines.append(texts.CARD_ANSWER.format(ask=item.ask_id))
     lines.append("")
     shown = item.published_text if item.status == "approved" else item.working_text
     lines.append(_marked(shown or ""))

@@ -577,3 +577,5 @@ ASKS_INVOLVED_INVITATION = (
     "• {service}, {date}: “{text}”\n  sent to {sent}, {accepted} accepted, {declined} declined"
 )
 ASKS_INVOLVED_NO_INVITATIONS = "No invitation approved yet: /invite_people &lt;service&gt;."
+CARD_COMMENT = "↩️ A comment on the provider's response R{response} (/responses)"
+CARD_ANSWER = "❓ An answer to the provider's question Q{ask}"

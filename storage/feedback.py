@@ -116,6 +116,9 @@ class Moderated:
     card_message_id: int | None
     created_at: str
     tagged_at: str | None
+    # A comment on a provider's response, or an answer to a provider's question.
+    response_id: int | None = None
+    ask_id: int | None = None
 
     @property
     def working_text(self) -> str:
@@ -138,7 +141,8 @@ _MODERATED = (
     "SELECT f.id, f.version, f.service_slug, s.name, s.provider_id, f.text, f.rating, f.status,"
     " f.kind, f.redacted_text, f.redactions, f.edited_text, f.published_text, f.reject_reason,"
     " f.moderated_by, f.moderated_at, f.card_chat_id, f.card_message_id, f.created_at,"
-    " f.tagged_at FROM feedback f JOIN services s ON s.slug = f.service_slug"
+    " f.tagged_at, f.response_id, f.ask_id FROM feedback f"
+    " JOIN services s ON s.slug = f.service_slug"
 )
 
 

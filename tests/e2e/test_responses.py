@@ -214,6 +214,15 @@ async def test_a_theme_response_from_the_digest_reaches_every_contributor_who_as
     comment = int(re.search(r"#(\d+)", reply).group(1))  # type: ignore[union-attr]
     rows = stored(db_path, f"SELECT response_id, service_slug FROM feedback WHERE id = {comment}")
     assert rows == [(1, "library")]
+    # Moderators see it as a comment on the response.
+    await world.mods.wait_for(
+        lambda m: any(
+            (x.text or "").startswith(f"#{comment} ")
+            and "comment on the provider's response R1" in (x.text or "")
+            for x in m
+        ),
+        timeout=10,
+    )
     assert stored(db_path, "SELECT reply FROM outbox WHERE reply IS NOT NULL ORDER BY reply") == [
         ("no",),
         ("yes",),
