@@ -17,9 +17,10 @@ async def test_bursts_to_one_chat_and_one_group_get_no_429() -> None:
     async with Emulator(token=TOKEN, limits=limits) as emu:
         alice = emu.person("Alice")
         group = emu.group("Moderators", members=[alice])
-        limiter = FloodLimiter(private_burst=3, group_per_minute=4, group_period=1.0)
-        # The emulator refills a little faster than the limiter assumes, as Telegram may;
-        # its private pace is much faster, so this checks the private burst only.
+        limiter = FloodLimiter(private_burst=3, group_per_minute=4, group_period=2.0)
+        # The emulator refills faster than the limiter assumes, as Telegram may, by enough
+        # that a request delayed on its way (a busy machine) still arrives in time; its
+        # private pace is much faster, so this checks the private burst only.
         async with ExtBot(TOKEN, base_url=emu.api_url, rate_limiter=limiter) as bot:
             await asyncio.gather(
                 *(bot.send_message(alice.id, f"private {n}") for n in range(5)),
