@@ -371,8 +371,10 @@ class ModeratorHandlers:
                 sent = await context.bot.send_message(
                     self.moderators_chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
                 )
-            except Forbidden:
-                log.error("the bot cannot post in the moderators' chat: is it a member?")
+            except (Forbidden, BadRequest) as exc:
+                # Not a member, or no such chat (a wrong moderators_chat): the cards wait,
+                # and the rest of the sweep (telling authors) still runs.
+                log.error("the bot cannot post in the moderators' chat: %s", exc.message)
                 return
             await self.moderation.card_posted(card.item.id, sent.chat_id, sent.message_id)
 
