@@ -399,7 +399,7 @@ RESPOND_PROMPT = (
     "characters); they are published at once. /cancel to stop."
 )
 RESPOND_PUBLISHED = (
-    "✅ Published: {status} on {subject}. It covers {items} {noun} and goes to {people} "
+    "Published, on {subject}: {status}. It covers {items} {noun} and goes to {people} "
     "{people_noun} who asked to hear back."
 )
 RESPOND_CANCELLED = "Stopped; nothing was published."
