@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import Awaitable
 from typing import Any
 
@@ -19,6 +20,7 @@ import aiosqlite
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseUpdateProcessor
+from telegram.warnings import PTBUserWarning
 
 from bot.intake import Clock
 from bot.ratelimit import seconds
@@ -171,6 +173,30 @@ class Poller:
             await self.queue.put(update)
         return fresh
 
+    async def _skip_unreadable(self) -> None:
+        """Fetch the batch as plain JSON, save and queue what can be read, step past it."""
+        with warnings.catch_warnings():
+            # It advises Bot.get_updates, which is the call that cannot read this batch.
+            warnings.simplefilter("ignore", PTBUserWarning)
+            raw = await self.bot.do_api_request(
+                "getUpdates",
+                api_kwargs={
+                    "offset": self.offset,
+                    "timeout": 0,
+                    "allowed_updates": ALLOWED_UPDATES,
+                },
+            )
+        readable, last = [], None
+        for payload in raw or []:
+            last = payload.get("update_id", last)
+            try:
+                readable.append(Update.de_json(payload, self.bot))
+            except (TypeError, ValueError, KeyError) as exc:
+                log.error("update %s skipped: %s", payload.get("update_id"), exc)
+        await self.receive(readable)
+        if last is not None:
+            self.offset = int(last) + 1
+
     async def run(self) -> None:
         """Poll until cancelled; network trouble is waited out with backoff."""
         delay = 1.0
@@ -192,6 +218,12 @@ class Poller:
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
+                continue
+            except (TypeError, ValueError, KeyError) as exc:
+                # An update python-telegram-bot cannot read: without this, polling would stop
+                # on it, and stop again on it after every restart.
+                log.error("an update could not be read (%s); skipping only that", exc)
+                await self._skip_unreadable()
                 continue
             delay = 1.0
             if batch:

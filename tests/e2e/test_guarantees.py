@@ -128,6 +128,27 @@ async def test_one_persons_failure_stops_no_one_else(bot: YousaidBot, emu: Emula
     assert not any(m.text == texts.ERROR for m in alice.messages)
 
 
+async def test_an_update_that_cannot_be_read_is_skipped_and_the_rest_handled(
+    bot: YousaidBot, emu: Emulator
+) -> None:
+    alice = emu.person("Alice")
+    # A chat member without the until_date Telegram always sends for "kicked": unreadable.
+    broken = {"status": "kicked", "user": {"id": emu.bot_id, "is_bot": True, "first_name": "b"}}
+    emu.inject(
+        {
+            "my_chat_member": {
+                "chat": {"id": alice.id, "type": "private", "first_name": "Alice"},
+                "from": dict(alice.user),
+                "date": 1764150000,
+                "old_chat_member": {"status": "member", "user": broken["user"]},
+                "new_chat_member": broken,
+            }
+        }
+    )
+    await consent(alice)
+    assert "What happened" in await press(alice, "Parks and green spaces")
+
+
 class Citizen:
     """Drives a person through conversations by reading what the bot shows, whatever
     happened before: replies lost to a crash are recovered with /start."""
