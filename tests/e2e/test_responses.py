@@ -462,3 +462,39 @@ async def test_telegram_saying_the_bot_was_blocked_marks_the_chat_until_it_is_ba
     emu.inject(member_update("kicked", "member"))
     await emu.idle(quiet=0.3)
     assert stored(db_path, "SELECT chat_id FROM unreachable_chats") == []
+
+
+async def test_a_provider_responds_from_their_teams_group(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
+) -> None:
+    admin, pat, kim, alice = (emu.person(n) for n in ("Ada", "Pat", "Kim", "Alice"))
+    team = emu.group("Culture team", members=[pat, kim])
+    providers = [
+        p.model_copy(update={"chats": [team.id]}) if p.id == "culture-leisure" else p
+        for p in deployment.providers
+    ]
+    staffed = deployment.model_copy(update={"admins": [admin.id], "providers": providers})
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=staffed) as bot:
+        assert "Culture and Leisure" in await invite(admin, pat, "provider culture-leisure")
+        item = await add_item(bot.db, alice.id, "library", "The lift is broken again.", WEDNESDAY)
+        # Kim is in the group but not a provider: her /respond does nothing.
+        await kim.send("/respond", chat=team)
+        await team.wait_for(lambda m: bool(m) and m[-1].text == texts.NOT_A_PROVIDER)
+        await pat.send(f"/respond {item}", chat=team)
+        asked = await team.wait_for(last_has("What is your answer?"))
+        data = buttons_of(asked[-1])[texts.RESPONSE_STATUS["in_progress"]]
+        # Kim presses Pat's status button: refused, nothing changes.
+        refused = await kim.press_data(asked[-1].message_id, data, chat=team)
+        assert (await refused.answered()).get("show_alert")
+        await (await pat.press_data(asked[-1].message_id, data, chat=team)).answered()
+        prompt = await team.wait_for(last_has("Reply to this message"))
+        # Someone else chatting in the group is not taken as the response.
+        await kim.send("Shall we order a new lift part?", chat=team)
+        await pat.send("A new lift part arrives next week.", chat=team, reply_to=prompt[-1])
+        await team.wait_for(last_has("Published"))
+        notice = await notice_of(alice)
+        assert "new lift part arrives" in (notice.text or "")
+    assert stored(db_path, "SELECT text FROM responses") == [
+        ("A new lift part arrives next week.",)
+    ]
