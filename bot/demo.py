@@ -328,6 +328,10 @@ async def run_demo(citizens: int = 30, seed: int = 7) -> int:
             heard = await _hear_back(people)
             await emu.idle(quiet=0.3, timeout=30)
             report, report_chart = await _report(bot, workdir)
+            health = next(p for p in bot.deployment.providers if p.id == "riverside-health")
+            after = await bot.handlers.provider.build(
+                health, provider.person.id, *bot.digests.current_period(health)
+            )
         sent = len(emu.calls)
     for person in people[:3]:
         _print_transcript(person.log)
@@ -335,6 +339,11 @@ async def run_demo(citizens: int = 30, seed: int = 7) -> int:
     _print_items(db_path)
     _print_digests(digests)
     _print_loop(provider, heard, report, report_chart)
+    print("\n── Riverside Health Partnership's digest now also says " + "─" * 23)
+    text = plain(after.text)
+    start = text.find("📣")
+    for line in text[start:].split("💬", 1)[0].rstrip().splitlines() if start >= 0 else []:
+        print(f"  {line}")
     saved = sum(1 for p in people if p.log.reference is not None)
     print(f"\n{saved} of {citizens} citizens were given a reference number; {sent} Bot API calls.")
     return 0 if saved == citizens and heard else 1

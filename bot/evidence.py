@@ -39,7 +39,7 @@ TEXTS: dict[str, str] = {
     "digest_heading": "📣 <b>What responses did</b>",
     "digest_recent_heading": "📣 <b>What your responses did</b> (items of the last {weeks} weeks)",
     "digest_covered": "↩️ Responses covered {covered} of {items} {items_word} ({share}){median}",
-    "digest_median": ", first answer in a median {duration}",
+    "digest_median": "; median time to a first answer: {duration}",
     "digest_uncovered": "↩️ {items} {items_word} without a response yet",
     "digest_changed": "🔧 {count} {items_word} led to a change",
     "digest_satisfied": "👍 {yes} of {rated} who rated a response said it answered their point",

@@ -408,7 +408,7 @@ def test_chart_is_a_png_with_a_row_each() -> None:
 def test_digest_lines() -> None:
     assert digest_lines(SAMPLE) == [
         "📣 <b>What responses did</b>",
-        "↩️ Responses covered 12 of 30 items (40%), first answer in a median 2.5 days",
+        "↩️ Responses covered 12 of 30 items (40%); median time to a first answer: 2.5 days",
         "🔧 4 items led to a change",
         "👍 3 of 4 who rated a response said it answered their point",
     ]
@@ -420,7 +420,7 @@ def test_digest_lines() -> None:
     one = Figures("", "All services", 1, 1, 0.5, 1, 0, 1)
     assert digest_lines(Evidence(PERIOD, (), one)) == [
         "📣 <b>What responses did</b>",
-        "↩️ Responses covered 1 of 1 item (100%), first answer in a median under an hour",
+        "↩️ Responses covered 1 of 1 item (100%); median time to a first answer: under an hour",
         "🔧 1 item led to a change",
         "👍 0 of 1 who rated a response said it answered their point",
     ]

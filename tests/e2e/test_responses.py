@@ -399,7 +399,7 @@ async def test_the_next_digest_shows_what_responses_did(
     )
     latest = [m for m in found if "your feedback digest" in (m.text or "")][-1].text or ""
     assert "What your responses did" in latest, latest
-    assert "Responses covered 2 of 2 items (100%), first answer in a median 7 days" in latest
+    assert "Responses covered 2 of 2 items (100%); median time to a first answer: 7 days" in latest
     assert "2 items led to a change" in latest
     assert "1 of 1 who rated a response said it answered their point" in latest
 
