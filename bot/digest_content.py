@@ -176,7 +176,8 @@ class Digest:
     # Approved items in the period.
     items: int
     empty: bool
-    # The themes quoted (most items first) and the items quoted: what a provider may answer.
+    # The themes listed with items this period (most first) and the items quoted: what a
+    # provider may answer from the digest.
     top_themes: tuple[str, ...] = ()
     quoted: tuple[int, ...] = ()
 
@@ -229,7 +230,9 @@ async def build_digest(
     # After the counts, before the quotes.
     text = _render(_fit(sections[:-1] + extra + sections[-1:]))
     quoted = tuple(item.id for picks in quotes.values() for item, _ in picks)
-    return Digest(provider.id, period, text, png, now_tally.items, False, tuple(top), quoted)
+    # Every theme the digest lists with items this period can be answered.
+    themes = tuple(_ranked(now_tally.by_theme, {}, labels)[:MAX_THEMES])
+    return Digest(provider.id, period, text, png, now_tally.items, False, themes, quoted)
 
 
 async def build_csv(

@@ -174,7 +174,10 @@ async def test_a_theme_response_from_the_digest_reaches_every_contributor_who_as
     dan.block()
 
     digest = await digest_in_private(world, clock)
+    # A button beside each theme listed (not only those quoted) and each quote.
     assert f"↩️ Respond: {ACCESS}" in buttons_of(digest)
+    assert "↩️ Respond: Cleanliness, environment and facilities" in buttons_of(digest)
+    assert f"↩️ #{a}" in buttons_of(digest)
     done = await respond(
         world.pat,
         digest,
