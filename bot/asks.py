@@ -21,7 +21,7 @@ import aiosqlite
 from bot.config import Deployment
 from bot.intake import Clock, State, Step, start_reply
 from bot.roles import Who
-from storage import asks, audit, citizens, drafts, outbox, services, updates
+from storage import asks, audit, citizens, drafts, outbox, published, services, updates
 from storage.asks import Acceptance, Ask
 from storage.db import Database
 from storage.drafts import Draft
@@ -33,6 +33,8 @@ MIN_TEXT = 10
 # A citizen gets at most one question about a service in this long (the rate limit on top
 # of Telegram's own pace, which the outbox keeps).
 QUESTION_GAP = timedelta(days=7)
+# Answers quoted under a question in the digest.
+ANSWER_QUOTES = 2
 # Relayed messages between a provider and a citizen who accepted an invitation.
 MAX_RELAY = 2000
 # A relay draft goes one way: from the provider to the citizen or back.
@@ -45,6 +47,7 @@ TEXTS: dict[str, str] = {
         "❓ You asked about {service}: “{text}” Sent to {sent} {people}; {answers} {answers_noun}."
     ),
     "involved": "🙋 {count} {people} who told us about {service} would like to be involved.",
+    "answer_quote": "   “{text}” <i>#{id}</i>",
     "person": "person",
     "people": "people",
     "answer": "answer published",
@@ -599,6 +602,9 @@ async def ask_lines(
                 answers_noun=_noun(answers, "answer", "answers"),
             )
         )
+        for answer in await published.answers(conn, ask.id, ANSWER_QUOTES):
+            quote = answer.text if len(answer.text) <= 140 else answer.text[:139] + "…"
+            lines.append(TEXTS["answer_quote"].format(text=html.escape(quote), id=answer.id))
     for slug, count in (await asks.involved(conn, list(names))).items():
         if count:
             lines.append(

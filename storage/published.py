@@ -196,3 +196,16 @@ async def texts(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, Pub
         for r in rows
         if r[7] == "approved" and r[2] is not None and not r[8]
     }
+
+
+async def answers(conn: aiosqlite.Connection, ask_id: int, limit: int = 2) -> list[PublishedItem]:
+    """Approved answers to a provider's question, newest first, without their themes."""
+    async with conn.execute(
+        "SELECT f.id, f.service_slug, f.published_text, f.rating, f.kind, f.created_at,"
+        " f.moderated_at FROM feedback f WHERE f.ask_id = ? AND f.status = 'approved'"
+        " AND f.published_text IS NOT NULL AND f.erased = 0 ORDER BY f.moderated_at DESC, f.id"
+        " LIMIT ?",
+        (ask_id, limit),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [PublishedItem(int(r[0]), r[1], r[2], r[3], r[4], (), r[5], r[6]) for r in rows]

@@ -234,6 +234,8 @@ async def test_a_question_reaches_only_those_who_opted_in_and_an_answer_is_feedb
         QUESTION in line and "Sent to 2 people; 1 answer published" in line for line in lines
     )
     assert any("1 person who told us about Central Library" in line for line in lines), lines
+    # The answer itself is quoted under the question (its published text).
+    assert any(f"“{answer}” <i>#{item}</i>" in line for line in lines), lines
     assert await ask_lines(
         db, rows, WEDNESDAY + timedelta(days=1), WEDNESDAY + timedelta(days=2)
     ) == [lines[0]] + [line for line in lines if "would like to be involved" in line]
