@@ -55,6 +55,7 @@ async def _check(items: list[tuple[str, int, bool]]) -> None:
                         rating=3,
                         hear_back=True,
                         now=NOW,
+                        ask_id=1,  # every item answers a question, for `answers`
                     )
                     await feedback.save_tagging(
                         conn,
@@ -87,7 +88,10 @@ async def _check(items: list[tuple[str, int, bool]]) -> None:
 
             await db.write(fill)
             shown = await published.items(db.reader, ["library"])
+            answered = await published.answers(db.reader, 1, limit=100)
     assert {p.id: p.text for p in shown} == expected
+    assert {p.id: p.text for p in answered} == expected
+    shown = shown + answered
     field_names = {f.name for f in dataclasses.fields(published.PublishedItem)}
     assert not field_names & {"citizen_id", "telegram_id", "original", "text_original"}
     everything = repr(shown)
