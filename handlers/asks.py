@@ -397,7 +397,8 @@ class AskHandlers:
         if result is Problem.REPLAYED:
             return
         if result is Problem.NOT_YOURS:
-            log.info("an ask button pressed by someone it was not sent to")
+            # Forged or someone else's button: recorded, like refused staff buttons.
+            await self.roles.denied(await self.roles.who(user.id), "ask button", query.data or "")
         problem = result if isinstance(result, Problem) else Problem.NOT_YOURS
         await _answer(query.answer(texts.ASKS_PROBLEMS[problem], show_alert=True))
 

@@ -516,13 +516,19 @@ class ResponseHandlers:
         assert query and user
         parts = (query.data or "").split(":")
         if len(parts) != 3 or parts[1] not in ("y", "n") or not parts[2].isdigit():
+            await self.roles.denied(
+                await self.roles.who(user.id), "response rating", query.data or ""
+            )
             await _answer(query.answer(texts.RATED_UNKNOWN))
             return
         rated = await self.hearing.rate(update.update_id, user.id, int(parts[2]), parts[1] == "y")
         if rated.verdict is Verdict.REPLAYED:
             return
         if rated.verdict is Verdict.UNKNOWN:
-            log.info("a response rating for a response not sent to this person")
+            # Forged or someone else's button: recorded, like refused staff buttons.
+            await self.roles.denied(
+                await self.roles.who(user.id), "response rating", query.data or ""
+            )
             await _answer(query.answer(texts.RATED_UNKNOWN, show_alert=True))
             return
         if rated.verdict is Verdict.ALREADY:

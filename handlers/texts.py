@@ -402,7 +402,7 @@ RESPOND_PUBLISHED = (
     "Published, on {subject}: {status}. It covers {items} {noun} and goes to {people} "
     "{people_noun} who asked to hear back."
 )
-RESPOND_CANCELLED = "Stopped; nothing was published."
+RESPOND_CANCELLED = "Stopped; nothing was sent or published."
 RESPOND_PROBLEMS = {
     "not_allowed": "You can only respond for the services you run.",
     "no_such_item": "I can't find a published item with that number among your services.",

@@ -326,6 +326,10 @@ async def test_forged_citizen_buttons_do_nothing_and_opting_out_stops_questions(
     assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM ask_optouts") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM acceptances") == [(0,)]
+    # Each forged press is in the audit log.
+    assert stored(
+        db_path, "SELECT COUNT(*) FROM audit WHERE action = 'denied' AND subject = 'ask button'"
+    ) == [(6,)]
     # Ann cannot accept a question as if it were an invitation.
     press = await ann.press_data(got.message_id, f"k:n:{ask_id}")
     assert (await press.answered()).get("text") == texts.ASKS_PROBLEMS["not_yours"]

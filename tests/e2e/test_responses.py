@@ -257,6 +257,9 @@ async def test_nobody_gets_the_same_response_twice_and_strangers_cannot_rate_it(
     forged = await mallory.press_data(mallory.messages[-1].message_id, "v:n:1")
     assert (await forged.answered())["text"] == texts.RATED_UNKNOWN
     assert stored(db_path, "SELECT COUNT(*) FROM outbox WHERE reply IS NOT NULL") == [(0,)]
+    assert stored(db_path, "SELECT subject FROM audit WHERE action = 'denied'") == [
+        ("response rating",)
+    ]
 
 
 async def test_not_changing_needs_a_reason_and_a_moderator_can_hide_a_response(
