@@ -145,7 +145,7 @@ class ResponseHandlers:
         if arg.isdigit():
             found = await self.responses.begin_item(who, message.chat_id, int(arg))
             if isinstance(found, Problem):
-                if found is Problem.NOT_ALLOWED:
+                if found in (Problem.NOT_ALLOWED, Problem.NO_SUCH_ITEM):
                     await self.roles.denied(who, "/respond", arg)
                 await message.reply_text(texts.RESPOND_PROBLEMS[found])
                 return
@@ -256,7 +256,8 @@ class ResponseHandlers:
             await self._ask_status(message, found)
             return
         problem = found if isinstance(found, Problem) else Problem.NOT_ALLOWED
-        if problem is Problem.NOT_ALLOWED:
+        if problem in (Problem.NOT_ALLOWED, Problem.NO_SUCH_ITEM):
+            # Another provider's item looks like no item, and is recorded like a refusal.
             await self.roles.denied(who, "response button", query.data or "")
         await _answer(query.answer(texts.RESPOND_PROBLEMS[problem], show_alert=True))
 
