@@ -20,7 +20,7 @@ import aiosqlite
 
 from bot.config import Deployment
 from bot.intake import Clock, State, Step, start_reply
-from bot.roles import Who
+from bot.roles import Who, services_spoken_for
 from storage import asks, audit, citizens, drafts, outbox, published, services, updates
 from storage.asks import Acceptance, Ask
 from storage.db import Database
@@ -167,17 +167,6 @@ class Asks:
         self.clock = clock
         self.provider_names = {p.id: p.name for p in deployment.providers}
 
-    @staticmethod
-    def may_speak(who: Who, provider_id: str) -> bool:
-        """Whether this person speaks for the provider (admins speak for every one)."""
-        return who.admin or provider_id in who.providers
-
-    async def services_of(self, who: Who) -> list[ServiceRow]:
-        """The services this person may ask about."""
-        return [
-            s for s in await services.active(self.db.reader) if self.may_speak(who, s.provider_id)
-        ]
-
     async def _service_name(self, conn: aiosqlite.Connection, slug: str) -> str:
         service = await services.get(conn, slug)
         return service.name if service else slug
@@ -190,7 +179,7 @@ class Asks:
         service = active.get(slug.strip().lower())
         if service is None:
             return Problem.NO_SUCH_SERVICE
-        if not self.may_speak(who, service.provider_id):
+        if not who.speaks_for(service.provider_id):
             return Problem.NOT_ALLOWED
         draft = Draft(
             author=who.telegram_id,
@@ -224,7 +213,7 @@ class Asks:
                 return None
             if not await updates.claim(conn, update_id, now):
                 return Problem.REPLAYED
-            if not self.may_speak(who, draft.provider_id):
+            if not who.speaks_for(draft.provider_id):
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOT_ALLOWED
             if len(text) < MIN_TEXT or len(text.split()) < 2:
@@ -471,7 +460,7 @@ class Asks:
         """A provider starts writing to a citizen who accepted their invitation."""
         acceptance = await asks.acceptance(self.db.reader, acceptance_id)
         ask = await asks.get(self.db.reader, acceptance.ask_id) if acceptance else None
-        if ask is None or not self.may_speak(who, ask.provider_id):
+        if ask is None or not who.speaks_for(ask.provider_id):
             return Problem.NOT_ALLOWED
         return await self._save_relay(who.telegram_id, chat_id, ask, acceptance_id, TO_CITIZEN)
 
@@ -532,7 +521,7 @@ class Asks:
                 return Problem.GONE
             to_citizen = draft.status == TO_CITIZEN
             if to_citizen:
-                if not self.may_speak(who, ask.provider_id):
+                if not who.speaks_for(ask.provider_id):
                     return Problem.NOT_ALLOWED
                 await audit.record(
                     conn,
@@ -554,7 +543,7 @@ class Asks:
     async def involvement(self, who: Who) -> Involvement:
         """Per service of one's own, how many would like to be involved; per invitation,
         how many it reached and how many accepted or declined. Counts, never people."""
-        mine = await self.services_of(who)
+        mine = await services_spoken_for(self.db, who)
         counts = await asks.involved(self.db.reader, [s.slug for s in mine])
         invitations = []
         for ask in await asks.approved(self.db.reader, Kind.INVITATION, [s.slug for s in mine]):

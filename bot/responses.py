@@ -10,6 +10,7 @@ wrote what; nothing reaches a citizen twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,8 +19,8 @@ import aiosqlite
 
 from bot.config import Deployment
 from bot.intake import Clock
-from bot.roles import Who
-from storage import audit, drafts, outbox, responses, services, updates
+from bot.roles import Who, services_spoken_for
+from storage import audit, drafts, outbox, published, responses, services, updates
 from storage.db import Database, stamp
 from storage.drafts import Draft
 from storage.responses import Response
@@ -92,16 +93,14 @@ class Responses:
         self.follow_up = timedelta(days=deployment.responses.follow_up_days)
         self.providers = {p.id: p for p in deployment.providers}
 
-    @staticmethod
-    def may_answer(who: Who, provider_id: str) -> bool:
-        """Whether this person speaks for the provider (admins speak for every one)."""
-        return who.admin or provider_id in who.providers
-
-    async def services_of(self, who: Who) -> list[ServiceRow]:
-        """The services this person may answer for."""
-        return [
-            s for s in await services.active(self.db.reader) if self.may_answer(who, s.provider_id)
-        ]
+    async def themes_heard(
+        self, services: Sequence[ServiceRow], start: datetime, end: datetime
+    ) -> tuple[str, ...]:
+        """The themes of these services' approved items in [start, end), most items first."""
+        tally = await published.tally(
+            self.db.reader, [s.slug for s in services], stamp(start), stamp(end)
+        )
+        return tuple(sorted(tally.by_theme, key=lambda t: (-tally.by_theme[t], t)))
 
     async def begin_theme(
         self,
@@ -116,7 +115,7 @@ class Responses:
         Without `service_slug`, the services where the theme was heard in their period
         are offered (one found: that one is taken).
         """
-        mine = [s for s in await self.services_of(who) if s.provider_id in periods]
+        mine = [s for s in await services_spoken_for(self.db, who) if s.provider_id in periods]
         if service_slug:
             mine = [s for s in mine if s.slug == service_slug]
             if not mine:
@@ -153,7 +152,7 @@ class Responses:
         if slug is None:
             return Problem.NO_SUCH_ITEM
         service = await services.get(self.db.reader, slug)
-        if service is None or not self.may_answer(who, service.provider_id):
+        if service is None or not who.speaks_for(service.provider_id):
             # Another provider's item looks the same as no item: nothing leaks.
             return Problem.NO_SUCH_ITEM if service else Problem.NOT_ALLOWED
         draft = Draft(
@@ -170,7 +169,7 @@ class Responses:
     async def begin_again(self, who: Who, chat_id: int, response_id: int) -> Draft | Problem:
         """Start an update on the subject of an earlier response (after a follow-up)."""
         earlier = await responses.get(self.db.reader, response_id)
-        if earlier is None or not self.may_answer(who, earlier.provider_id):
+        if earlier is None or not who.speaks_for(earlier.provider_id):
             return Problem.NOT_ALLOWED
         draft = Draft(
             author=who.telegram_id,
@@ -193,7 +192,7 @@ class Responses:
             draft = await drafts.get(conn, who.telegram_id, chat_id)
             if draft is None or draft.kind != "response":
                 return Problem.NO_DRAFT
-            if not self.may_answer(who, draft.provider_id):
+            if not who.speaks_for(draft.provider_id):
                 return Problem.NOT_ALLOWED
             draft = draft.but(status=status.value)
             await drafts.save(conn, draft, self.clock())
@@ -245,7 +244,7 @@ class Responses:
                 return None
             if not await updates.claim(conn, update_id, now):
                 return Problem.REPLAYED
-            if not self.may_answer(who, draft.provider_id):
+            if not who.speaks_for(draft.provider_id):
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOT_ALLOWED
             status = Status(draft.status)

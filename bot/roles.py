@@ -12,9 +12,10 @@ import aiosqlite
 
 from bot.config import Deployment
 from bot.intake import Clock
-from storage import audit, staff
+from storage import audit, services, staff
 from storage.audit import Entry
 from storage.db import Database, stamp
+from storage.services import ServiceRow
 from storage.staff import Invitation, StaffRole
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,19 @@ class Who:
             return Role.PROVIDER
         return "citizen"
 
+    def speaks_for(self, provider_id: str) -> bool:
+        """Whether they may act for this provider (admins act for every one)."""
+        return self.admin or provider_id in self.providers
+
     @property
     def moderates(self) -> bool:
         """Whether they may act on items (moderators, and admins too)."""
         return self.moderator or self.admin
+
+
+async def services_spoken_for(db: Database, who: Who) -> list[ServiceRow]:
+    """The active services of the providers this person may act for."""
+    return [s for s in await services.active(db.reader) if who.speaks_for(s.provider_id)]
 
 
 class InviteProblem(StrEnum):

@@ -35,9 +35,10 @@ from bot.asks import (
 )
 from bot.digests import Digests
 from bot.intake import Step
-from bot.roles import Roles, Who
-from handlers import texts
+from bot.roles import Roles, Who, services_spoken_for
+from handlers import safely, texts
 from handlers.citizen import render as render_step
+from handlers.common import command_allowed
 from handlers.outbox import OutboxSender, Rendered
 from handlers.texts import esc
 from storage.asks import Acceptance, Ask
@@ -106,7 +107,7 @@ class AskHandlers:
             await self.roles.denied(who, f"/{'ask' if kind is Kind.QUESTION else 'invite_people'}")
             await message.reply_text(texts.NOT_ALLOWED)
             return
-        mine = await self.asks.services_of(who)
+        mine = await services_spoken_for(self.asks.db, who)
         slugs = ", ".join(f"<code>{esc(s.slug)}</code>" for s in mine)
         if not mine:
             await message.reply_text(texts.ASKS_NO_SERVICES)
@@ -215,12 +216,12 @@ class AskHandlers:
     async def involved(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/involved: how many would like to be involved, per service; how each invitation
         went. Counts only."""
-        message, user = update.effective_message, update.effective_user
-        assert message and user
-        who = await self.roles.who(user.id)
-        if not (who.provider or who.admin):
-            await self.roles.denied(who, "/involved")
-            await message.reply_text(texts.NOT_ALLOWED)
+        message = update.effective_message
+        assert message
+        who = await command_allowed(
+            self.roles, update, lambda w: w.provider or w.admin, "/involved"
+        )
+        if who is None:
             return
         found = await self.asks.involvement(who)
         lines = [texts.ASKS_INVOLVED_HEAD]
@@ -261,17 +262,17 @@ class AskHandlers:
         parts = (query.data or "").split(":")
         if not who.moderates:
             await self.roles.denied(who, "ask card button", query.data or "")
-            await _answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
+            await safely.answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
             return
         if len(parts) != 3 or parts[1] not in ("a", "r") or not parts[2].isdigit():
             await self.roles.denied(who, "malformed ask card button", query.data or "")
-            await _answer(query.answer(texts.ASKS_PROBLEMS[Problem.NO_SUCH_ASK]))
+            await safely.answer(query.answer(texts.ASKS_PROBLEMS[Problem.NO_SUCH_ASK]))
             return
         decided = await self.asks.decide(who, int(parts[2]), approve=parts[1] == "a")
         if isinstance(decided, Problem):
-            await _answer(query.answer(texts.ASKS_PROBLEMS[decided], show_alert=True))
+            await safely.answer(query.answer(texts.ASKS_PROBLEMS[decided], show_alert=True))
             return
-        await _answer(query.answer())
+        await safely.answer(query.answer())
         await self._decided(query, context, decided)
 
     async def _decided(
@@ -344,7 +345,9 @@ class AskHandlers:
         assert query and user
         parts = (query.data or "").split(":")
         if len(parts) != 3 or not parts[2].isdigit():
-            await _answer(query.answer(texts.ASKS_PROBLEMS[Problem.NOT_YOURS], show_alert=True))
+            await safely.answer(
+                query.answer(texts.ASKS_PROBLEMS[Problem.NOT_YOURS], show_alert=True)
+            )
             return
         action, ref = parts[1], int(parts[2])
         message = query.message if isinstance(query.message, Message) else None
@@ -352,14 +355,14 @@ class AskHandlers:
         if action == "a":
             result = await self.asks.answer(update.update_id, user.id, ref)
             if isinstance(result, Step):
-                await _answer(query.answer())
+                await safely.answer(query.answer())
                 text, markup = render_step(result)
                 await _reply(message, text, markup)
                 return
         elif action == "o":
             result = await self.asks.opt_out(update.update_id, user.id, ref)
             if not isinstance(result, Problem):
-                await _answer(query.answer())
+                await safely.answer(query.answer())
                 await _drop_buttons(message, lambda data: data.startswith(f"{CITIZEN}:o:"))
                 await _reply(message, texts.ASKS_OPTED_OUT.format(service=esc(result)))
                 return
@@ -369,7 +372,7 @@ class AskHandlers:
                 update.update_id, user.id, ref, share, user.first_name, user.username
             )
             if isinstance(result, Accepted):
-                await _answer(query.answer())
+                await safely.answer(query.answer())
                 await _drop_buttons(message, lambda data: not data.startswith(f"{CITIZEN}:o:"))
                 await _reply(message, self._accepted_text(result, user.username))
                 await self.tell_providers(context)
@@ -377,14 +380,14 @@ class AskHandlers:
         elif action == "d":
             result = await self.asks.decline(update.update_id, user.id, ref)
             if result is None:
-                await _answer(query.answer())
+                await safely.answer(query.answer())
                 await _drop_buttons(message, lambda data: not data.startswith(f"{CITIZEN}:o:"))
                 await _reply(message, texts.ASKS_DECLINED)
                 return
         elif action == "r":
             result = await self.asks.begin_reply(user.id, ref)
             if isinstance(result, Draft):
-                await _answer(query.answer())
+                await safely.answer(query.answer())
                 provider = esc(self.asks.provider_name(result.provider_id))
                 await _reply(
                     message,
@@ -400,7 +403,7 @@ class AskHandlers:
             # Forged or someone else's button: recorded, like refused staff buttons.
             await self.roles.denied(await self.roles.who(user.id), "ask button", query.data or "")
         problem = result if isinstance(result, Problem) else Problem.NOT_YOURS
-        await _answer(query.answer(texts.ASKS_PROBLEMS[problem], show_alert=True))
+        await safely.answer(query.answer(texts.ASKS_PROBLEMS[problem], show_alert=True))
 
     def _accepted_text(self, accepted: Accepted, username: str | None) -> str:
         provider = esc(self.asks.provider_name(accepted.ask.provider_id))
@@ -460,9 +463,9 @@ class AskHandlers:
             found = await self.asks.begin_relay(who, message.chat_id, int(parts[1]))
         if isinstance(found, Problem):
             await self.roles.denied(who, "write to a citizen", query.data or "")
-            await _answer(query.answer(texts.NOT_ALLOWED, show_alert=True))
+            await safely.answer(query.answer(texts.NOT_ALLOWED, show_alert=True))
             return
-        await _answer(query.answer())
+        await safely.answer(query.answer())
         mention = f'<a href="tg://user?id={user.id}">{esc(user.first_name)}</a>'
         await _reply(
             message, texts.ASKS_RELAY_PROMPT.format(mention=mention), ForceReply(selective=True)
@@ -537,13 +540,6 @@ class AskHandlers:
                 )
             except (Forbidden, BadRequest) as exc:
                 log.info("reply on acceptance %s not delivered: %s", acceptance.id, exc)
-
-
-async def _answer(awaitable: object) -> None:
-    try:
-        await awaitable  # type: ignore[misc]
-    except BadRequest as exc:
-        log.info("callback answer not delivered: %s", exc.message)
 
 
 async def _reply(

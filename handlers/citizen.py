@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot.intake import CONSENT_VERSION, Intake, Show, Step
 from bot.roles import INVITE_PREFIX, Roles
-from handlers import texts
+from handlers import safely, texts
 from handlers.texts import esc
 
 if TYPE_CHECKING:
@@ -263,12 +263,12 @@ class CitizenHandlers:
         if step.show is Show.NOTHING:
             return
         if step.show is Show.EXPIRED:
-            await _answer(query.answer(texts.EXPIRED, show_alert=False))
+            await safely.answer(query.answer(texts.EXPIRED, show_alert=False))
             return
         text, markup = render(step)
         # One round trip: answer the press and show the next step at the same time.
         results = await asyncio.gather(
-            _answer(query.answer()),
+            safely.answer(query.answer()),
             query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML),
             return_exceptions=True,
         )
@@ -319,11 +319,3 @@ class CitizenHandlers:
                 )
             except Forbidden:
                 log.info("citizen blocked the bot; time-out notice not delivered")
-
-
-async def _answer(awaitable: asyncio.Future[bool] | object) -> None:
-    """Answer a callback query; an answer that comes too late is not worth an error."""
-    try:
-        await awaitable  # type: ignore[misc]
-    except BadRequest as exc:
-        log.info("callback answer not delivered: %s", exc.message)

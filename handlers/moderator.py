@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.moderation import Card, Moderation, Outcome, Problem, Reason
 from bot.roles import Roles, Who
-from handlers import texts
+from handlers import safely, texts
 from handlers.common import command_allowed
 from handlers.texts import esc
 
@@ -161,14 +161,14 @@ class ModeratorHandlers:
         who = await self.roles.who(user.id)
         if not who.moderates:
             await self.roles.denied(who, "card button", query.data or "")
-            await _answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
+            await safely.answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
             return
         try:
             _, action, item_text, version_text, *rest = parts
             item_id, version = int(item_text), int(version_text)
         except ValueError:
             await self.roles.denied(who, "malformed card button", query.data or "")
-            await _answer(query.answer(texts.MOD_PROBLEMS["stale"]))
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
             return
         arg = rest[0] if rest else ""
         if action in (REJECT_MENU, THEMES, BACK):
@@ -183,12 +183,12 @@ class ModeratorHandlers:
         outcome = await self._act(who, action, item_id, version, arg)
         if outcome is None:
             await self.roles.denied(who, "unknown card action", query.data or "")
-            await _answer(query.answer(texts.MOD_PROBLEMS["stale"]))
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
             return
         problem = texts.MOD_PROBLEMS[outcome.problem] if outcome.problem else ""
         menu = THEMES if action == TOGGLE and not outcome.problem else ""
         await asyncio.gather(
-            _answer(query.answer(problem or None, show_alert=bool(problem))),
+            safely.answer(query.answer(problem or None, show_alert=bool(problem))),
             self._show(query.message, outcome.card, menu),
         )
         if outcome.problem is None and action in (APPROVE, REJECT):
@@ -208,11 +208,11 @@ class ModeratorHandlers:
     async def _menu(self, query: object, item_id: int, version: int, menu: str) -> None:
         card = await self.moderation.card(item_id)
         if card is None:
-            await _answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))  # type: ignore[attr-defined]
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))  # type: ignore[attr-defined]
             return
         stale = card.item.version != version
         await asyncio.gather(
-            _answer(query.answer(texts.MOD_PROBLEMS["stale"] if stale else None)),  # type: ignore[attr-defined]
+            safely.answer(query.answer(texts.MOD_PROBLEMS["stale"] if stale else None)),  # type: ignore[attr-defined]
             self._show(query.message, card, "" if stale or menu == BACK else menu),  # type: ignore[attr-defined]
         )
 
@@ -231,7 +231,7 @@ class ModeratorHandlers:
     ) -> None:
         text = await self.moderation.original(who, item_id)
         if isinstance(text, Problem):
-            await _answer(query.answer(texts.MOD_PROBLEMS[text], show_alert=True))  # type: ignore[attr-defined]
+            await safely.answer(query.answer(texts.MOD_PROBLEMS[text], show_alert=True))  # type: ignore[attr-defined]
             return
         try:
             await context.bot.send_message(
@@ -242,9 +242,9 @@ class ModeratorHandlers:
         except (Forbidden, BadRequest):
             # They never opened a private chat with the bot: a short alert instead.
             short = text if len(text) <= 190 else text[:187] + "…"
-            await _answer(query.answer(short or texts.ORIGINAL_START_FIRST, show_alert=True))  # type: ignore[attr-defined]
+            await safely.answer(query.answer(short or texts.ORIGINAL_START_FIRST, show_alert=True))  # type: ignore[attr-defined]
             return
-        await _answer(query.answer(texts.ORIGINAL_SENT))  # type: ignore[attr-defined]
+        await safely.answer(query.answer(texts.ORIGINAL_SENT))  # type: ignore[attr-defined]
 
     async def _begin_edit(
         self,
@@ -268,11 +268,11 @@ class ModeratorHandlers:
         )
         if problem is not None:
             await asyncio.gather(
-                _answer(query.answer(texts.MOD_PROBLEMS[problem], show_alert=True)),  # type: ignore[attr-defined]
-                _quietly(prompt.delete()),
+                safely.answer(query.answer(texts.MOD_PROBLEMS[problem], show_alert=True)),  # type: ignore[attr-defined]
+                safely.quietly(prompt.delete()),
             )
             return
-        await _answer(query.answer())  # type: ignore[attr-defined]
+        await safely.answer(query.answer())  # type: ignore[attr-defined]
 
     async def edit_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in the moderators' chat: maybe the corrected text of an item."""
@@ -431,17 +431,3 @@ class ModeratorHandlers:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-async def _answer(awaitable: object) -> None:
-    try:
-        await awaitable  # type: ignore[misc]
-    except BadRequest as exc:
-        log.info("callback answer not delivered: %s", exc.message)
-
-
-async def _quietly(awaitable: object) -> None:
-    try:
-        await awaitable  # type: ignore[misc]
-    except TelegramError as exc:
-        log.info("ignored: %s", exc)

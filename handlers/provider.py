@@ -203,9 +203,7 @@ class ProviderHandlers:
         user = update.effective_user
         assert user
         who = await self.roles.who(user.id)
-        if who.admin:
-            return who, list(self.digests.providers.values())
-        return who, [p for pid, p in self.digests.providers.items() if pid in who.providers]
+        return who, [p for pid, p in self.digests.providers.items() if who.speaks_for(pid)]
 
     async def digest_now(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/digest: the digest so far this period, now, for this chat."""

@@ -3,7 +3,6 @@ contributors receive it and say whether it answered their point."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,13 +19,14 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.digest_content import Digest, Period, build_digest, format_period
+from bot.digest_content import MAX_THEMES, Period, format_period
 from bot.digests import Digests
 from bot.hearing import Hearing, Verdict
 from bot.responses import MAX_TEXT, Choice, Problem, Published, Responses, Status
 from bot.roles import Roles, Who
-from handlers import texts
+from handlers import safely, texts
 from handlers.citizen import render as render_step
+from handlers.common import command_allowed
 from handlers.outbox import OutboxSender, Rendered
 from handlers.texts import esc
 from storage.db import parse_stamp
@@ -153,14 +153,17 @@ class ResponseHandlers:
             return
         rows: list[list[InlineKeyboardButton]] = []
         for provider_id in sorted(self.digests.providers):
-            if not self.responses.may_answer(who, provider_id):
+            if not who.speaks_for(provider_id):
                 continue
             # The latest digest's period; before the first digest, the period so far.
             latest = await self.digests.latest_sent(provider_id)
             provider = self.digests.providers[provider_id]
             period = latest.period if latest else self.digests.current_period(provider)
-            content = await self._content(provider_id, message.chat_id, *period)
-            rows += respond_buttons(latest.id if latest else 0, content.top_themes, (), self.labels)
+            services = await self.digests.services_for(provider_id, message.chat_id)
+            themes = await self.responses.themes_heard(services, *period)
+            rows += respond_buttons(
+                latest.id if latest else 0, themes[:MAX_THEMES], (), self.labels
+            )
         if not rows:
             await message.reply_text(texts.RESPOND_NOTHING, parse_mode=ParseMode.HTML)
             return
@@ -168,30 +171,17 @@ class ResponseHandlers:
             texts.RESPOND_USAGE, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
         )
 
-    async def _content(
-        self, provider_id: str, chat_id: int, start: datetime, end: datetime
-    ) -> Digest:
-        provider = self.digests.providers[provider_id]
-        return await build_digest(
-            self.digests.db,
-            provider=provider,
-            services=await self.digests.services_for(provider_id, chat_id),
-            period=Period(start, end),
-            labels=self.labels,
-            chart=False,
-        )
-
     async def _periods(self, who: Who, digest_id: int) -> dict[str, tuple[datetime, datetime]]:
         """The period each provider's theme response covers: a digest's, or the one so far."""
         if digest_id:
             row = await self.digests.get(digest_id)
-            if row is None or not self.responses.may_answer(who, row.provider_id):
+            if row is None or not who.speaks_for(row.provider_id):
                 return {}
             return {row.provider_id: row.period}
         return {
             pid: self.digests.current_period(provider)
             for pid, provider in self.digests.providers.items()
-            if self.responses.may_answer(who, pid)
+            if who.speaks_for(pid)
         }
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -207,7 +197,7 @@ class ResponseHandlers:
             return
         if not (who.provider or who.admin) or not isinstance(message, Message):
             await self.roles.denied(who, "response button", query.data or "")
-            await _answer(query.answer(texts.NOT_A_PROVIDER, show_alert=True))
+            await safely.answer(query.answer(texts.NOT_A_PROVIDER, show_alert=True))
             return
         chat_id = message.chat_id
         found: Draft | Choice | Problem | None = None
@@ -228,7 +218,7 @@ class ResponseHandlers:
                     ]
                     for s in found.services
                 ]
-                await _answer(query.answer())
+                await safely.answer(query.answer())
                 await message.reply_text(
                     texts.RESPOND_PICK_SERVICE.format(theme=esc(self._label(parts[3]))),
                     parse_mode=ParseMode.HTML,
@@ -243,23 +233,23 @@ class ResponseHandlers:
             status = STATUS_CODES[parts[2]]
             found = await self.responses.choose_status(who, chat_id, status)
             if isinstance(found, Draft):
-                await _answer(query.answer())
+                await safely.answer(query.answer())
                 await self._ask_words(message, user.first_name, who, status)
                 return
         elif action == "x":
             await self.responses.cancel(who, chat_id)
-            await _answer(query.answer(texts.RESPOND_CANCELLED))
-            await _quietly(message.edit_reply_markup(None))
+            await safely.answer(query.answer(texts.RESPOND_CANCELLED))
+            await safely.quietly(message.edit_reply_markup(None))
             return
         if isinstance(found, Draft):
-            await _answer(query.answer())
+            await safely.answer(query.answer())
             await self._ask_status(message, found)
             return
         problem = found if isinstance(found, Problem) else Problem.NOT_ALLOWED
         if problem in (Problem.NOT_ALLOWED, Problem.NO_SUCH_ITEM):
             # Another provider's item looks like no item, and is recorded like a refusal.
             await self.roles.denied(who, "response button", query.data or "")
-        await _answer(query.answer(texts.RESPOND_PROBLEMS[problem], show_alert=True))
+        await safely.answer(query.answer(texts.RESPOND_PROBLEMS[problem], show_alert=True))
 
     async def _ask_status(self, message: Message, draft: Draft) -> None:
         rows = [
@@ -370,15 +360,15 @@ class ResponseHandlers:
         if isinstance(result, Problem):
             if result is Problem.NOT_ALLOWED:
                 await self.roles.denied(who, "hide response", str(response_id))
-                await _answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
+                await safely.answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
             else:
-                await _answer(query.answer(texts.RESPOND_PROBLEMS[result], show_alert=True))
+                await safely.answer(query.answer(texts.RESPOND_PROBLEMS[result], show_alert=True))
             return
         name = esc(query.from_user.first_name)
         message = query.message
-        await _answer(query.answer())  # type: ignore[attr-defined]
+        await safely.answer(query.answer())
         if isinstance(message, Message) and message.text_html is not None:
-            await _quietly(
+            await safely.quietly(
                 message.edit_text(
                     message.text_html + "\n\n" + texts.RESPONSE_HIDDEN.format(who=name),
                     parse_mode=ParseMode.HTML,
@@ -388,12 +378,12 @@ class ResponseHandlers:
 
     async def list_recent(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/responses: the latest responses (moderators see all, with a hide button)."""
-        message, user = update.effective_message, update.effective_user
-        assert message and user
-        who = await self.roles.who(user.id)
-        if not (who.moderates or who.provider):
-            await self.roles.denied(who, "/responses")
-            await message.reply_text(texts.NOT_ALLOWED)
+        message = update.effective_message
+        assert message
+        who = await command_allowed(
+            self.roles, update, lambda w: w.moderates or w.provider, "/responses"
+        )
+        if who is None:
             return
         found = await self.responses.recent(who)
         if not found:
@@ -520,7 +510,7 @@ class ResponseHandlers:
             await self.roles.denied(
                 await self.roles.who(user.id), "response rating", query.data or ""
             )
-            await _answer(query.answer(texts.RATED_UNKNOWN))
+            await safely.answer(query.answer(texts.RATED_UNKNOWN))
             return
         rated = await self.hearing.rate(update.update_id, user.id, int(parts[2]), parts[1] == "y")
         if rated.verdict is Verdict.REPLAYED:
@@ -530,30 +520,16 @@ class ResponseHandlers:
             await self.roles.denied(
                 await self.roles.who(user.id), "response rating", query.data or ""
             )
-            await _answer(query.answer(texts.RATED_UNKNOWN, show_alert=True))
+            await safely.answer(query.answer(texts.RATED_UNKNOWN, show_alert=True))
             return
         if rated.verdict is Verdict.ALREADY:
-            await _answer(query.answer(texts.RATED_ALREADY))
+            await safely.answer(query.answer(texts.RATED_ALREADY))
             return
         thanks = texts.RATED_YES if parts[1] == "y" else texts.RATED_NO
-        await _answer(query.answer(thanks))
+        await safely.answer(query.answer(thanks))
         if rated.step is not None and isinstance(query.message, Message):
             text, markup = render_step(rated.step)
             try:
                 await query.message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
             except Forbidden:
                 log.info("citizen blocked the bot; comment prompt not delivered")
-
-
-async def _answer(awaitable: object) -> None:
-    try:
-        await awaitable  # type: ignore[misc]
-    except BadRequest as exc:
-        log.info("callback answer not delivered: %s", exc.message)
-
-
-async def _quietly(awaitable: object) -> None:
-    try:
-        await asyncio.shield(awaitable)  # type: ignore[arg-type]
-    except TelegramError as exc:
-        log.info("ignored: %s", exc)

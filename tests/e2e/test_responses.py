@@ -489,6 +489,11 @@ async def test_a_provider_responds_from_their_teams_group(
         # Kim is in the group but not a provider: her /respond does nothing.
         await kim.send("/respond", chat=team)
         await team.wait_for(lambda m: bool(m) and m[-1].text == texts.NOT_A_PROVIDER)
+        # Without a number: the themes heard so far this period (no digest yet), as buttons.
+        clock.advance(minutes=1)
+        await pat.send("/respond", chat=team)
+        offered = await team.wait_for(last_has("Tap a theme below"))
+        assert list(buttons_of(offered[-1])) == [f"↩️ Respond: {ACCESS}"]
         await pat.send(f"/respond {item}", chat=team)
         asked = await team.wait_for(last_has("What is your answer?"))
         data = buttons_of(asked[-1])[texts.RESPONSE_STATUS["in_progress"]]
