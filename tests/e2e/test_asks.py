@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ from storage import asks, citizens, feedback, services
 from storage.db import Database
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import buttons_of, has, press_on, with_text
 from tests.e2e.test_citizen import stored
 from tests.e2e.test_moderation import card_of, invite, press_card
 
@@ -56,33 +57,6 @@ async def seed(
         )
 
     return await db.write(run)
-
-
-def has(words: str) -> Callable[[list[MessageView]], bool]:
-    """A wait_for predicate: some message contains these words."""
-    return lambda messages: any(words in (m.text or "") for m in messages)
-
-
-def with_text(messages: list[MessageView], words: str) -> MessageView:
-    """The newest message containing these words."""
-    return next(m for m in reversed(messages) if words in (m.text or ""))
-
-
-def buttons_of(message: MessageView) -> dict[str, str]:
-    """Label -> callback data of a message's buttons."""
-    return {
-        label: data or ""
-        for labels, datas in zip(message.buttons, message.button_data, strict=True)
-        for label, data in zip(labels, datas, strict=True)
-    }
-
-
-async def press_on(
-    person: Person, message: MessageView, label: str, chat: Group | None = None
-) -> dict[str, object]:
-    """Press a button of a given message; return the answer to the press."""
-    result = await person.press_data(message.message_id, buttons_of(message)[label], chat=chat)
-    return await result.answered()
 
 
 async def settled(db_path: Path) -> None:

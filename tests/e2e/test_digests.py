@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from bot.app import YousaidBot
@@ -19,11 +18,11 @@ from bot.digests import Digests
 from bot.emulator import Emulator, Group, Limits, Person
 from bot.intake import sync_services
 from handlers import texts
-from storage import citizens, feedback
 from storage.db import Database
 from storage.services import ServiceRow
 from tests.conftest import FakeClock
 from tests.e2e.conftest import TOKEN, BotFactory, make_settings, start_bot
+from tests.e2e.helpers import add_item
 from tests.e2e.test_citizen import say
 
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -38,40 +37,9 @@ async def add_approved(
     themes: list[str],
     rating: int = 3,
 ) -> int:
-    """An item approved at a given time, straight into storage."""
-
-    async def run(conn: aiosqlite.Connection) -> int:
-        citizen = await citizens.get_or_create(conn, 9_000_000 + next(counter), moderated_at)
-        item = await feedback.create(
-            conn,
-            citizen_id=citizen.id,
-            service_slug=service,
-            text=text,
-            rating=rating,
-            hear_back=True,
-            now=moderated_at,
-        )
-        await feedback.save_tagging(
-            conn,
-            item,
-            kind="complaint",
-            redacted_text=text,
-            redactions="[]",
-            themes=[(t, 0.9, "model", "[]") for t in themes],
-            now=moderated_at,
-        )
-        await feedback.decide(
-            conn,
-            item,
-            status="approved",
-            published_text=text,
-            reject_reason=None,
-            moderator=1,
-            now=moderated_at,
-        )
-        return item
-
-    return await db.write(run)
+    """An item approved at a given time, by a citizen of its own, straight into storage."""
+    author = 9_000_000 + next(counter)
+    return await add_item(db, author, service, text, moderated_at, tuple(themes), rating=rating)
 
 
 @dataclass

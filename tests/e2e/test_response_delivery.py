@@ -18,12 +18,12 @@ from storage.db import Database
 from storage.services import ServiceRow
 from tests.conftest import EXAMPLE, FakeClock
 from tests.e2e.conftest import TOKEN, start_bot
+from tests.e2e.helpers import add_item
 from tests.e2e.test_responses import (
     ACCESS,
     CHANGED,
     WEDNESDAY,
     World,
-    add_item,
     digest_in_private,
     respond,
     world,  # noqa: F401 - the fixture, shared

@@ -5,23 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from bot.app import YousaidBot
 from bot.config import Deployment
 from bot.emulator import Emulator, Group, MessageView, Person
-from bot.intake import CONSENT_VERSION
 from handlers import texts
-from storage import citizens, feedback
-from storage.db import Database
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
 from tests.e2e.test_citizen import stored
 from tests.e2e.test_digests import run_job
 from tests.e2e.test_moderation import invite
@@ -33,60 +30,6 @@ CHANGED = texts.RESPONSE_STATUS["changed"]
 IN_PROGRESS = texts.RESPONSE_STATUS["in_progress"]
 NOT_CHANGING = texts.RESPONSE_STATUS["not_changing"]
 ACCESS = "Access and waiting times"
-
-
-async def add_item(
-    db: Database,
-    telegram_id: int,
-    service: str,
-    text: str,
-    at: datetime,
-    themes: tuple[str, ...] = ("access_waiting",),
-    hear_back: bool = True,
-) -> int:
-    """An approved item by this person, published at `at`, straight into storage."""
-
-    async def run(conn: aiosqlite.Connection) -> int:
-        citizen = await citizens.get_or_create(conn, telegram_id, at)
-        if await citizens.latest_consent(conn, citizen.id) is None:
-            await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "given", at)
-        item = await feedback.create(
-            conn,
-            citizen_id=citizen.id,
-            service_slug=service,
-            text=text,
-            rating=2,
-            hear_back=hear_back,
-            now=at,
-        )
-        await feedback.save_tagging(
-            conn,
-            item,
-            kind="complaint",
-            redacted_text=text,
-            redactions="[]",
-            themes=[(t, 0.9, "model", "[]") for t in themes],
-            now=at,
-        )
-        await feedback.decide(
-            conn,
-            item,
-            status="approved",
-            published_text=text,
-            reject_reason=None,
-            moderator=1,
-            now=at,
-        )
-        # The author was told it was published long ago: only the response is news.
-        await feedback.mark_told(conn, item, at)
-        return item
-
-    return await db.write(run)
-
-
-def last_has(words: str) -> Callable[[list[MessageView]], bool]:
-    """A wait_for predicate: the newest message contains these words."""
-    return lambda messages: bool(messages) and words in (messages[-1].text or "")
 
 
 @dataclass
@@ -114,19 +57,12 @@ async def world(
         yield World(bot, admin, sam, pat, mods)
 
 
-def buttons_of(message: MessageView) -> dict[str, str]:
-    """Label -> callback data of a message's buttons."""
-    return {
-        label: data or ""
-        for labels, datas in zip(message.buttons, message.button_data, strict=True)
-        for label, data in zip(labels, datas, strict=True)
-    }
-
-
-async def press_on(person: Person, message: MessageView, label: str) -> dict[str, object]:
-    """Press a button of a given message (in her private chat); return the answer."""
-    result = await person.press_data(message.message_id, buttons_of(message)[label])
-    return await result.answered()
+async def answer_item(person: Person, item: int, status: str) -> None:
+    """/respond N, choose the status; return once the bot asks for the words."""
+    await person.send(f"/respond {item}")
+    asked = await person.wait_for(last_has("What is your answer?"))
+    await press_on(person, asked[-1], status)
+    await person.wait_for(last_has("Reply to this message"))
 
 
 async def respond(person: Person, start: MessageView, button: str, status: str, words: str) -> str:
@@ -267,10 +203,7 @@ async def test_not_changing_needs_a_reason_and_a_moderator_can_hide_a_response(
 ) -> None:
     alice = emu.person("Alice")
     item = await add_item(world.bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
-    await world.pat.send(f"/respond {item}")
-    asked = await world.pat.wait_for(last_has("What is your answer?"))
-    await press_on(world.pat, asked[-1], NOT_CHANGING)
-    await world.pat.wait_for(last_has("Reply to this message"))
+    await answer_item(world.pat, item, NOT_CHANGING)
     await world.pat.send("No")
     await world.pat.wait_for(last_has("give a reason"))
     await world.pat.send("We cannot staff Sundays within this year's budget.")
@@ -362,10 +295,7 @@ async def test_mydata_shows_responses_received_and_forget_erases_them(
 ) -> None:
     alice = emu.person("Alice")
     item = await add_item(world.bot.db, alice.id, "library", "Please open on Sundays.", WEDNESDAY)
-    await world.pat.send(f"/respond {item}")
-    asked = await world.pat.wait_for(last_has("What is your answer?"))
-    await press_on(world.pat, asked[-1], IN_PROGRESS)
-    await world.pat.wait_for(last_has("Reply to this message"))
+    await answer_item(world.pat, item, IN_PROGRESS)
     await world.pat.send("We are asking the council for Sunday funding.")
     await press_on(alice, await notice_of(alice), texts.ANSWERED_NO)
     await alice.wait_for(last_has("say what's missing"))
@@ -418,10 +348,7 @@ async def test_a_citizen_who_blocked_the_bot_and_came_back_hears_again(
     alice = emu.person("Alice")
     first = await add_item(world.bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
     alice.block()
-    await world.pat.send(f"/respond {first}")
-    asked = await world.pat.wait_for(last_has("What is your answer?"))
-    await press_on(world.pat, asked[-1], texts.RESPONSE_STATUS["acknowledged"])
-    await world.pat.wait_for(last_has("Reply to this message"))
+    await answer_item(world.pat, first, texts.RESPONSE_STATUS["acknowledged"])
     await world.pat.send("Thank you, we hear you.")
     await world.pat.wait_for(last_has("Published"))
     await emu.idle(quiet=0.3)
@@ -432,10 +359,7 @@ async def test_a_citizen_who_blocked_the_bot_and_came_back_hears_again(
     await alice.wait_for(last_has("told us"))
     assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(0,)]
     second = await add_item(world.bot.db, alice.id, "library", "And later hours too.", WEDNESDAY)
-    await world.pat.send(f"/respond {second}")
-    asked = await world.pat.wait_for(last_has("What is your answer?"))
-    await press_on(world.pat, asked[-1], texts.RESPONSE_STATUS["in_progress"])
-    await world.pat.wait_for(last_has("Reply to this message"))
+    await answer_item(world.pat, second, texts.RESPONSE_STATUS["in_progress"])
     await world.pat.send("We are looking at later hours.")
     notice = await notice_of(alice)
     assert f"#{second}" in (notice.text or "") and "later hours" in (notice.text or "")
