@@ -10,6 +10,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
@@ -23,7 +24,7 @@ from bot.moderation import Moderation
 from bot.outbox import Outbox
 from bot.privacy import Privacy
 from bot.responses import Responses
-from bot.roles import Roles
+from bot.roles import Roles, Who
 from handlers.admin import AdminHandlers
 from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
@@ -87,12 +88,20 @@ def register(
     # Before anything: whether the chat can be written to (it spoke; it blocked the bot).
     application.add_handler(TypeHandler(Update, common.reachability), group=-9)
 
-    # First, in any chat: the words of a response being written, and /cancel of it. They
-    # stop here only when a response is being written; otherwise the update goes on.
+    # First, in any chat: the words of something a staff member is writing here (a
+    # response, a question, an invitation, a relayed message), and /cancel of it. They stop
+    # here only when something is being written; otherwise the update goes on.
+    async def words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        # One read for every text a citizen sends; the rest only when a draft exists.
+        draft = await responses.draft(Who(user.id), message.chat_id)
+        if draft is not None:
+            await (answers.words if draft.kind == "response" else asking.words)(update, context)
+
     text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
-    # Before that (one handler per group): a question, invitation or relayed message.
-    application.add_handler(MessageHandler(text, asking.words), group=-2)
-    application.add_handler(MessageHandler(text, answers.words), group=-1)
+    application.add_handler(MessageHandler(text, words), group=-1)
     application.add_handler(
         CommandHandler("cancel", answers.cancel, filters=filters.UpdateType.MESSAGE), group=-1
     )
