@@ -331,10 +331,6 @@ class Responses:
 
         return await self.db.write(run)
 
-    async def get(self, response_id: int) -> Response | None:
-        """One response."""
-        return await responses.get(self.db.reader, response_id)
-
     async def recent(self, who: Who, limit: int = 10) -> list[Response]:
         """The newest responses this person may see (moderators and admins: all)."""
         if who.moderates:

@@ -57,13 +57,6 @@ async def due(conn: aiosqlite.Connection, limit: int = 200) -> list[OutboxRow]:
         return [OutboxRow(*row) for row in await cursor.fetchall()]
 
 
-async def get(conn: aiosqlite.Connection, row_id: int) -> OutboxRow | None:
-    """One message by id."""
-    async with conn.execute(f"{_SELECT} WHERE o.id = ?", (row_id,)) as cursor:
-        row = await cursor.fetchone()
-    return OutboxRow(*row) if row else None
-
-
 async def find(
     conn: aiosqlite.Connection, kind: str, ref_id: int, telegram_id: int
 ) -> OutboxRow | None:
@@ -140,15 +133,6 @@ async def reply_of(conn: aiosqlite.Connection, row_id: int) -> str | None:
     async with conn.execute("SELECT reply FROM outbox WHERE id = ?", (row_id,)) as cursor:
         row = await cursor.fetchone()
     return str(row[0]) if row and row[0] is not None else None
-
-
-async def counts(conn: aiosqlite.Connection, kind: str, ref_id: int) -> dict[str, int]:
-    """How many messages of one thing are in each state."""
-    async with conn.execute(
-        "SELECT state, COUNT(*) FROM outbox WHERE kind = ? AND ref_id = ? GROUP BY state",
-        (kind, ref_id),
-    ) as cursor:
-        return {str(state): int(n) for state, n in await cursor.fetchall()}
 
 
 async def replies(conn: aiosqlite.Connection, kind: str, ref_id: int) -> dict[str, int]:
