@@ -313,8 +313,8 @@ async def _send_to_providers(count: int, workdir: Path) -> dict[str, Any]:
     from bot.app import YousaidBot
     from bot.config import Deployment, Provider, Service, Settings
     from bot.digests import Digests
-    from bot.emulator import Emulator, Limits
     from bot.intake import sync_services
+    from emulator import Emulator, Limits
     from storage import citizens, feedback
     from storage.db import Database
     from storage.services import ServiceRow

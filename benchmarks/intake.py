@@ -36,7 +36,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from bot.emulator import Call, Emulator, Person
+    from emulator import Call, Emulator, Person
 
 ROOT = Path(__file__).resolve().parent.parent
 if not __package__ and sys.path and Path(sys.path[0]).resolve() == ROOT / "benchmarks":
@@ -484,7 +484,7 @@ async def measure(
 ) -> dict[str, Any]:
     """Run warm-up then measured citizens through one bot at one latency; return the figures."""
     from bot.config import load_deployment
-    from bot.emulator import Emulator, Limits
+    from emulator import Emulator, Limits
 
     service_names = [s.name for s in load_deployment(EXAMPLE).services]
     replies = REPLIES[kind]

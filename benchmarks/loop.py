@@ -92,9 +92,9 @@ async def _approved(
 async def _deliver(contributors: int, workdir: Path) -> dict[str, Any]:
     from bot.app import YousaidBot
     from bot.config import Settings
-    from bot.emulator import Emulator, Limits
     from bot.responses import Responses, Status
     from bot.roles import Who
+    from emulator import Emulator, Limits
 
     deployment = load_deployment(EXAMPLE)
     db_path = workdir / "deliver.db"

@@ -15,8 +15,8 @@ from bot import evidence
 from bot.app import YousaidBot
 from bot.config import Deployment, Settings, load_deployment
 from bot.digest_content import Period, build_digest
-from bot.emulator import Emulator, Group, Limits, MessageView, Person
 from bot.preview import plain
+from emulator import Emulator, Group, Limits, MessageView, Person
 from handlers import texts
 
 TOKEN = "4242424242:DEMO-token-not-real"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from bot import digest_content as dc
 from bot.config import Provider
-from bot.emulator.formatting import parse, utf16_len
+from emulator.formatting import parse, utf16_len
 from storage import citizens, feedback, services
 from storage.db import Database
 from storage.services import ServiceRow

@@ -6,8 +6,8 @@ import asyncio
 
 from telegram.ext import ExtBot
 
-from bot.emulator import Emulator, Limits
 from bot.ratelimit import FloodLimiter
+from emulator import Emulator, Limits
 
 TOKEN = "123456:TEST-token"
 

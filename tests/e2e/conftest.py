@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import YousaidBot
 from bot.config import Deployment, Settings, load_deployment
-from bot.emulator import Emulator, Limits
+from emulator import Emulator, Limits
 from tests.conftest import EXAMPLE, ROOT, FakeClock
 
 TOKEN = "123456:TEST-token"

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.emulator import Group, MessageView, Person
 from bot.intake import CONSENT_VERSION
+from emulator import Group, MessageView, Person
 from storage import citizens, feedback
 from storage.db import Database
 

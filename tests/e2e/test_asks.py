@@ -18,8 +18,8 @@ import pytest
 from bot.app import YousaidBot
 from bot.asks import ask_lines
 from bot.config import Deployment
-from bot.emulator import Emulator, Group, MessageView, Person
 from bot.intake import CONSENT_VERSION
+from emulator import Emulator, Group, MessageView, Person
 from handlers import texts
 from storage import asks, citizens, feedback, services
 from storage.db import Database

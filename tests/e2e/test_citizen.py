@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import YousaidBot
 from bot.config import Deployment, Service
-from bot.emulator import Emulator, Person
+from emulator import Emulator, Person
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory

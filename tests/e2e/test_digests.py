@@ -15,8 +15,8 @@ import pytest
 from bot.app import YousaidBot
 from bot.config import Deployment, Provider, Service
 from bot.digests import Digests
-from bot.emulator import Emulator, Group, Limits, Person
 from bot.intake import sync_services
+from emulator import Emulator, Group, Limits, Person
 from handlers import texts
 from storage.db import Database
 from storage.services import ServiceRow

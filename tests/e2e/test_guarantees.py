@@ -14,7 +14,7 @@ from telegram import Bot, Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot.app import YousaidBot
-from bot.emulator import Emulator, Limits, MessageView, Person
+from emulator import Emulator, Limits, MessageView, Person
 from handlers import texts
 from tests.conftest import EXAMPLE
 from tests.e2e.conftest import TOKEN, BotFactory, start_bot

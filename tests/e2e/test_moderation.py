@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import YousaidBot
 from bot.config import Deployment
-from bot.emulator import Emulator, Group, MessageView, Person
+from emulator import Emulator, Group, MessageView, Person
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory

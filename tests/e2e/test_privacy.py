@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import YousaidBot
 from bot.config import Deployment
-from bot.emulator import Emulator, Person
+from emulator import Emulator, Person
 from handlers import texts
 from storage import published
 from storage.db import stamp

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Deployment
-from bot.emulator import Emulator, Person
 from bot.intake import sync_services
 from bot.responses import Responses, Status
 from bot.roles import Who
+from emulator import Emulator, Person
 from storage.db import Database
 from storage.services import ServiceRow
 from tests.conftest import EXAMPLE, FakeClock

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.emulator import Emulator
+from emulator import Emulator
 from tests.conftest import EXAMPLE, ROOT
 from tests.e2e.conftest import TOKEN
 

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from telegram import Bot
 
-from bot.emulator import Emulator, Limits
+from emulator import Emulator, Limits
 
 TOKEN = "123456:TEST-TOKEN"
 

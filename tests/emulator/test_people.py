@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import Emulator
+from emulator import Emulator
 from tests.emulator.conftest import TOKEN, Raw
 
 # Only a de_json context: it never makes a call.

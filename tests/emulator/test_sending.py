@@ -16,7 +16,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.emulator import Emulator, Limits
+from emulator import Emulator, Limits
 from tests.emulator.conftest import TOKEN, Raw
 
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("Library", callback_data="lib")]])

@@ -12,7 +12,7 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import Conflict
 
-from bot.emulator import Emulator, Limits
+from emulator import Emulator, Limits
 from tests.emulator.conftest import Raw
 
 

@@ -9,8 +9,8 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, InvalidToken
 
-from bot.emulator import Emulator
-from bot.emulator.spec import load_spec
+from emulator import Emulator
+from emulator.spec import load_spec
 from tests.emulator.conftest import Raw
 
 

@@ -1,4 +1,4 @@
-"""`python -m bot.emulator --port 8081 --token 123:ABC`: a standalone emulator."""
+"""`python -m emulator --port 8081 --token 123:ABC`: a standalone emulator."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import asyncio
 import contextlib
 
-from bot.emulator.server import serve
+from emulator.server import serve
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments and serve until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="python -m bot.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default="123456:TEST-TOKEN")

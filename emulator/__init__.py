@@ -6,17 +6,20 @@ async with Emulator(token="123:ABC") as emu:
     await alice.send("/start")
 """
 
-from bot.emulator.emulator import Emulator
-from bot.emulator.errors import ApiError
-from bot.emulator.limits import Limits
-from bot.emulator.people import Group, MessageView, Person, Press
-from bot.emulator.server import serve
-from bot.emulator.state import Call
+from emulator.emulator import Emulator
+from emulator.errors import ApiError
+from emulator.faults import Fault, Faults
+from emulator.limits import Limits
+from emulator.people import Group, MessageView, Person, Press
+from emulator.server import serve
+from emulator.state import Call
 
 __all__ = [
     "ApiError",
     "Call",
     "Emulator",
+    "Fault",
+    "Faults",
     "Group",
     "Limits",
     "MessageView",

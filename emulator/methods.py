@@ -15,19 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from bot.emulator import formatting
-from bot.emulator.errors import (
+from emulator import formatting
+from emulator.errors import (
     NOT_MODIFIED,
     QUERY_TOO_OLD,
     ApiError,
     bad_request,
     conflict,
 )
-from bot.emulator.spec import Upload
-from bot.emulator.state import Chat, StoredFile, now_ts
+from emulator.spec import Upload
+from emulator.state import Chat, StoredFile, now_ts
 
 if TYPE_CHECKING:
-    from bot.emulator.emulator import Emulator
+    from emulator.emulator import Emulator
 
 Handler = Callable[["Emulator", dict[str, Any]], Awaitable[Any]]
 HANDLERS: dict[str, Handler] = {}

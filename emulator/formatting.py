@@ -10,7 +10,7 @@ import html
 import re
 from typing import Any
 
-from bot.emulator.errors import bad_request
+from emulator.errors import bad_request
 
 _HTML_TAGS = {
     "b": "bold",

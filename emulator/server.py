@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from multidict import MultiMapping
 
-from bot.emulator import methods
-from bot.emulator.errors import NOT_FOUND, UNAUTHORIZED, ApiError, bad_request
-from bot.emulator.spec import Upload
-from bot.emulator.state import Call
+from emulator import methods
+from emulator.errors import NOT_FOUND, UNAUTHORIZED, ApiError, bad_request
+from emulator.faults import LATE, NON_JSON, REDIRECT, STATUS, Fault
+from emulator.spec import Upload
+from emulator.state import Call
 
 if TYPE_CHECKING:
-    from bot.emulator.emulator import Emulator
+    from emulator.emulator import Emulator
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ def build_app(emu: Emulator) -> web.Application:
     app[EMULATOR_KEY] = emu
     app.router.add_route("*", "/bot{token}/{method}", handle_method)
     app.router.add_get("/file/bot{token}/{path:.+}", handle_file)
+    app.router.add_post("/control/faults", add_fault)
+    app.router.add_delete("/control/faults", clear_faults)
+    app.router.add_get("/control/faults", list_faults)
     return app
 
 
@@ -92,6 +96,7 @@ async def handle_method(request: web.Request) -> web.Response:
     started = time.monotonic()
     emu.request_started(counts)
     params: dict[str, Any] = {}
+    fault: Fault | None = None
     try:
         # The request is read before the latency: once a client has sent it, Telegram has
         # it, and acts on it even if the client dies while waiting for the answer.
@@ -99,6 +104,9 @@ async def handle_method(request: web.Request) -> web.Response:
         if emu.latency:
             await asyncio.sleep(emu.latency)
         params = {**raw, **_loggable(files)}
+        fault = emu.faults.match(method, raw)
+        if fault is not None and fault.kind != LATE:
+            return _faulty(emu, fault, method, params, started, request)
         if spec is None:
             raise NOT_FOUND
         typed = emu.spec.validate(spec, raw, files)
@@ -113,8 +121,58 @@ async def handle_method(request: web.Request) -> web.Response:
         status, body = error.status, error.to_json()
     finally:
         emu.request_finished(counts)
+    if fault is not None:
+        # The call took effect; its answer comes too late for a client with a timeout.
+        await asyncio.sleep(fault.delay)
     emu.calls.append(_call(method, params, status, body, started))
     return _json(status, body)
+
+
+def _faulty(
+    emu: Emulator,
+    fault: Fault,
+    method: str,
+    params: dict[str, Any],
+    started: float,
+    request: web.Request,
+) -> web.Response:
+    """The answer of a switched-on fault, recorded in the call log like any other."""
+    if fault.kind == REDIRECT:
+        emu.calls.append(_call(method, params, 302, {"fault": REDIRECT}, started))
+        return web.Response(status=302, headers={"Location": str(request.url)})
+    if fault.kind == NON_JSON:
+        emu.calls.append(_call(method, params, fault.status, {"fault": NON_JSON}, started))
+        return web.Response(status=fault.status, text=fault.body, content_type="text/html")
+    body = fault.error_body()
+    if fault.kind == STATUS:
+        body["fault"] = STATUS
+    emu.calls.append(_call(method, params, fault.status, body, started))
+    return _json(fault.status, {k: v for k, v in body.items() if k != "fault"})
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    """POST /control/faults: switch a fault on (JSON: kind, method, chat_id, times, ...)."""
+    emu = request.app[EMULATOR_KEY]
+    try:
+        data = await request.json()
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        fault = emu.faults.from_json(data)
+    except (ValueError, TypeError) as exc:
+        return _json(400, {"ok": False, "error_code": 400, "description": str(exc)})
+    return _json(200, {"ok": True, "result": fault.to_json()})
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    """DELETE /control/faults: switch every fault off."""
+    request.app[EMULATOR_KEY].faults.clear()
+    return _json(200, {"ok": True, "result": True})
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    """GET /control/faults: the faults switched on, with their hits."""
+    faults = request.app[EMULATOR_KEY].faults.active
+    return _json(200, {"ok": True, "result": [f.to_json() for f in faults]})
 
 
 async def handle_file(request: web.Request) -> web.StreamResponse:
@@ -153,8 +211,8 @@ async def serve(
     flood_control: bool = True,
 ) -> None:
     """Run a standalone emulator until cancelled, printing the URL for TELEGRAM_API_URL."""
-    from bot.emulator.emulator import Emulator
-    from bot.emulator.limits import Limits
+    from emulator.emulator import Emulator
+    from emulator.limits import Limits
 
     emu = Emulator(
         token,

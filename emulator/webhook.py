@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.emulator.errors import bad_request
-from bot.emulator.state import now_ts
+from emulator.errors import bad_request
+from emulator.state import now_ts
 
 if TYPE_CHECKING:
-    from bot.emulator.emulator import Emulator
+    from emulator.emulator import Emulator
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")

@@ -11,12 +11,13 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.errors import CHAT_NOT_FOUND, bad_request, forbidden
-from bot.emulator.limits import FloodControl, Limits
-from bot.emulator.people import Group, Person
-from bot.emulator.spec import Spec, load_spec
-from bot.emulator.state import Call, CallbackQuery, Chat, Files, UpdateQueue, now_ts
-from bot.emulator.webhook import Webhook
+from emulator.errors import CHAT_NOT_FOUND, bad_request, forbidden
+from emulator.faults import Faults
+from emulator.limits import FloodControl, Limits
+from emulator.people import Group, Person
+from emulator.spec import Spec, load_spec
+from emulator.state import Call, CallbackQuery, Chat, Files, UpdateQueue, now_ts
+from emulator.webhook import Webhook
 
 # Ids of simulated people and groups start here so they never collide with the bot's id.
 _FIRST_USER_ID = 100_000_001
@@ -56,6 +57,8 @@ class Emulator:
         self.files = Files()
         self.updates = UpdateQueue()
         self.webhook = Webhook(self)
+        # Faults tests switch on per method and chat: 5xx, non-JSON, redirects, late answers.
+        self.faults = Faults()
         self.chats: dict[int, Chat] = {}
         self.people: dict[int, Person] = {}
         self.callback_queries: dict[str, CallbackQuery] = {}
@@ -76,7 +79,7 @@ class Emulator:
 
     async def start(self) -> Emulator:
         """Bind the HTTP server (port 0 picks a free one) and start serving."""
-        from bot.emulator.server import build_app  # server imports this module's types
+        from emulator.server import build_app  # server imports this module's types
 
         self._runner = web.AppRunner(build_app(self), shutdown_timeout=0.5, access_log=None)
         await self._runner.setup()

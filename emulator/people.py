@@ -12,11 +12,11 @@ import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator import formatting
-from bot.emulator.state import CallbackQuery, Chat, now_ts
+from emulator import formatting
+from emulator.state import CallbackQuery, Chat, now_ts
 
 if TYPE_CHECKING:
-    from bot.emulator.emulator import Emulator
+    from emulator.emulator import Emulator
 
 
 def _png(width: int = 4, height: int = 3) -> bytes:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.emulator.errors import too_many_requests
+from emulator.errors import too_many_requests
 
 
 @dataclass

@@ -1,0 +1,204 @@
+"""Fault injection: make chosen calls fail the ways Telegram and the network really do.
+
+Tests switch a fault on per method and per chat, for a number of calls or until removed:
+
+    emu.faults.server_error("sendMessage", status=502, times=3)
+    emu.faults.non_json("getUpdates", times=1)
+    emu.faults.redirect_loop("getUpdates")
+    emu.faults.late("sendMessage", delay=6.0, times=1)   # acts, then answers too late
+    emu.faults.error("sendMessage", chat_id=42, description="Bad Request: chat not found")
+    emu.faults.flood("sendMessage", retry_after=2, times=1)
+
+Each returns its `Fault`, whose `hits` counts the calls it answered; `remove` or `clear`
+switch faults off. The standalone emulator takes the same faults as JSON on
+`POST /control/faults` (and `DELETE /control/faults` clears them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# What a fault does to a call it matches.
+STATUS = "status"  # an HTTP error from a proxy in front of Telegram (5xx), JSON or not
+NON_JSON = "non_json"  # a body that is not JSON (an HTML error page), with any status
+REDIRECT = "redirect"  # 302 to the same URL, forever: the client gives up
+LATE = "late"  # the call takes effect, then the answer comes after `delay` seconds
+ERROR = "error"  # one of Telegram's own error answers (400 for one chat, 429, ...)
+KINDS = (STATUS, NON_JSON, REDIRECT, LATE, ERROR)
+
+_REASONS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+@dataclass
+class Fault:
+    """One switched-on fault: what it does, to which calls, how many more times."""
+
+    kind: str
+    method: str | None = None  # None: every method
+    chat_id: int | str | None = None  # None: every chat
+    times: int | None = None  # None: until removed
+    status: int = 502
+    description: str = ""
+    retry_after: int | None = None
+    delay: float = 0.0
+    body: str = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+    hits: int = field(default=0)
+
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        """Whether this fault applies to a call of `method` with these (raw) parameters."""
+        if self.times is not None and self.hits >= self.times:
+            return False
+        if self.method is not None and self.method.lower() != method.lower():
+            return False
+        if self.chat_id is not None and str(params.get("chat_id")) != str(self.chat_id):
+            return False
+        return True
+
+    @property
+    def spent(self) -> bool:
+        """True once it has answered all the calls it was switched on for."""
+        return self.times is not None and self.hits >= self.times
+
+    def error_body(self) -> dict[str, Any]:
+        """The JSON body of a STATUS or ERROR answer, in Telegram's shape."""
+        description = self.description or _REASONS.get(self.status, "Server Error")
+        body: dict[str, Any] = {"ok": False, "error_code": self.status, "description": description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+    def to_json(self) -> dict[str, Any]:
+        """The fault as JSON (for the control API)."""
+        return asdict(self)
+
+
+class Faults:
+    """The faults switched on in one emulator, checked on every Bot API call."""
+
+    def __init__(self) -> None:
+        self.active: list[Fault] = []
+
+    def add(self, fault: Fault) -> Fault:
+        """Switch a fault on; return it."""
+        if fault.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {fault.kind!r} (known: {', '.join(KINDS)})")
+        self.active.append(fault)
+        return fault
+
+    def server_error(
+        self,
+        method: str | None = None,
+        *,
+        status: int = 502,
+        chat_id: int | str | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        """Answer with an HTTP 5xx (JSON body, as Telegram's own 5xx are)."""
+        return self.add(Fault(STATUS, method, chat_id, times, status=status))
+
+    def non_json(
+        self,
+        method: str | None = None,
+        *,
+        status: int = 200,
+        body: str = "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        chat_id: int | str | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        """Answer with a body that is not JSON (a proxy's HTML page)."""
+        return self.add(Fault(NON_JSON, method, chat_id, times, status=status, body=body))
+
+    def redirect_loop(
+        self,
+        method: str | None = None,
+        *,
+        chat_id: int | str | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        """Answer 302 to the same URL, so a client following redirects loops until it gives up."""
+        return self.add(Fault(REDIRECT, method, chat_id, times, status=302))
+
+    def late(
+        self,
+        method: str | None = None,
+        *,
+        delay: float,
+        chat_id: int | str | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        """Carry the call out, then hold the answer `delay` seconds (past a client's timeout)."""
+        return self.add(Fault(LATE, method, chat_id, times, delay=delay))
+
+    def error(
+        self,
+        method: str | None = None,
+        *,
+        status: int = 400,
+        description: str = "Bad Request: chat not found",
+        retry_after: int | None = None,
+        chat_id: int | str | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        """Answer with one of Telegram's error answers, without carrying the call out."""
+        return self.add(
+            Fault(
+                ERROR,
+                method,
+                chat_id,
+                times,
+                status=status,
+                description=description,
+                retry_after=retry_after,
+            )
+        )
+
+    def flood(
+        self,
+        method: str | None = None,
+        *,
+        retry_after: int = 1,
+        chat_id: int | str | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        """Answer 429 Too Many Requests with `retry_after`."""
+        return self.error(
+            method,
+            status=429,
+            description=f"Too Many Requests: retry after {retry_after}",
+            retry_after=retry_after,
+            chat_id=chat_id,
+            times=times,
+        )
+
+    def match(self, method: str, params: dict[str, Any]) -> Fault | None:
+        """The first fault for this call, counted as hit; None when the call goes through."""
+        for fault in self.active:
+            if fault.matches(method, params):
+                fault.hits += 1
+                return fault
+        return None
+
+    def remove(self, fault: Fault) -> None:
+        """Switch one fault off."""
+        if fault in self.active:
+            self.active.remove(fault)
+
+    def clear(self) -> None:
+        """Switch every fault off."""
+        self.active.clear()
+
+    def from_json(self, data: dict[str, Any]) -> Fault:
+        """Switch on a fault described as JSON (the control API's body)."""
+        known = {name for name in Fault.__dataclass_fields__ if name != "hits"}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+        if "kind" not in data:
+            raise ValueError(f"a fault needs a kind (one of: {', '.join(KINDS)})")
+        return self.add(Fault(**data))
