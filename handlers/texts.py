@@ -14,6 +14,9 @@ def esc(value: object) -> str:
     return escape(str(value), quote=False)
 
 
+# Put after a person's text cut short to fit in one message (see handlers/fitting.py).
+SHORTENED = "(shortened: {more} characters more)"
+
 CONSENT = (
     "👋 Hello! I pass on what you tell me about local services to the people who run them, "
     "so they can make things better.\n\n"
