@@ -23,7 +23,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy bot handlers storage
+	$(VENV)/bin/mypy bot handlers storage emulator
 
 run: $(STAMP)
 	$(PY) -m bot run
