@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         "backup", help="a consistent copy of the database, safe while running"
     )
     backup.add_argument("out", help="the file to write (must not exist)")
+    restore = commands.add_parser(
+        "restore", help="put a backup in place (bot stopped), then replay later erasures"
+    )
+    restore.add_argument("backup", help="a file `backup` wrote")
     digest = commands.add_parser("digest", help="a provider's digest of the period so far")
     digest.add_argument("--provider", required=True, help="the provider's id")
     digest.add_argument("--preview", action="store_true", help="print it; send nothing")
@@ -61,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run()
         if options.command == "backup":
             return _backup(options.out)
+        if options.command == "restore":
+            return _restore(options.backup)
         if options.command == "digest":
             from bot.preview import preview_digest
 
@@ -92,6 +98,30 @@ def _backup(out: str) -> int:
     except FileExistsError as exc:
         raise ConfigError(str(exc)) from None
     print(f"backed up {settings.database_path} to {out}")
+    return 0
+
+
+def _restore(source: str) -> int:
+    from pathlib import Path
+
+    from bot.privacy import restore
+    from storage.db import DatabaseInUse
+
+    settings = load_settings()
+    backup = Path(source)
+    if not backup.is_file():
+        raise ConfigError(f"no backup at {backup}")
+    try:
+        done = asyncio.run(restore(backup, settings.database_path))
+    except DatabaseInUse as exc:
+        print(f"yousaid: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    print(
+        f"restored {settings.database_path} from {backup};"
+        f" {done.replayed} erasure(s) made since it was taken were done again"
+    )
     return 0
 
 

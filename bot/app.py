@@ -45,6 +45,8 @@ OUTBOX_SECONDS = 10
 FOLLOW_UP_SECONDS = 600
 # How often acceptances of invitations not yet told to their provider are looked for.
 TELL_SECONDS = 60
+# How often messages to take back from Telegram after an erasure are looked for.
+CLEAN_SECONDS = 30
 
 
 def file_url(api_url: str) -> str:
@@ -180,6 +182,13 @@ class YousaidBot:
             first=timedelta(minutes=5),
             name="retention",
         )
+        # Messages carrying forgotten citizens' words, taken back from Telegram (with retries).
+        job_queue.run_repeating(
+            self.handlers.privacy.clean,
+            interval=CLEAN_SECONDS,
+            first=1,
+            name="take-back-messages",
+        )
         job_queue.run_repeating(
             self.handlers.moderator.remind,
             interval=REMIND_CHECK_SECONDS,
@@ -217,6 +226,7 @@ class YousaidBot:
         self.handlers.moderator.stopping = True
         self.handlers.provider.stopping = True
         self.handlers.sender.stopping = True
+        self.handlers.privacy.stopping = True
         try:
             if self.application.running:
                 # Let queued updates be handled before the application stops fetching them.

@@ -3,20 +3,31 @@ nothing kept longer than the deployment says."""
 
 from __future__ import annotations
 
+import json
 import logging
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.config import Deployment
 from bot.intake import Clock
-from storage import citizens, privacy, updates
-from storage.db import Database
-from storage.privacy import Erased
+from storage import citizens, db, privacy, traces, updates
+from storage.db import Database, utcnow
+from storage.privacy import FORGET, ORIGINALS, Erased, Erasure
+from storage.traces import ToClean
 
 log = logging.getLogger(__name__)
+
+# Taking a message back from Telegram: the first retry after this, doubling, up to a cap;
+# after so many attempts (a chat the bot was removed from, say) it is given up.
+CLEAN_RETRY = timedelta(seconds=30)
+CLEAN_RETRY_MAX = timedelta(hours=6)
+CLEAN_ATTEMPTS = 12
 
 
 @dataclass(frozen=True)
@@ -52,10 +63,15 @@ class Privacy:
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is None:
                 return None
-            return await privacy.erase(conn, citizen.id, keep, now)
+            erased = await privacy.erase(conn, citizen.id, keep, now)
+            await privacy.record_erasure(
+                conn, Erasure.new(FORGET, now, citizen.id, keep, erased.items)
+            )
+            return erased
 
         erased = await self.db.write(run)
         if erased is not None:
+            await self._journal()
             await self.db.checkpoint()
             log.info(
                 "a citizen was forgotten: %d items deleted, %d kept anonymously, %d counted only",
@@ -71,7 +87,11 @@ class Privacy:
         before = now - timedelta(days=self.settings.keep_original_days)
 
         async def originals(conn: aiosqlite.Connection) -> int:
-            return await privacy.remove_old_originals(conn, before)
+            old = await privacy.old_originals(conn, before)
+            if not old:
+                return 0
+            await privacy.record_erasure(conn, Erasure.new(ORIGINALS, now, items=tuple(old)))
+            return await privacy.remove_originals(conn, old, now)
 
         removed = await self.db.write(originals)
 
@@ -87,12 +107,120 @@ class Privacy:
 
             async def forget(conn: aiosqlite.Connection, citizen_id: int = citizen_id) -> None:
                 # Forgotten for inactivity, published items stay as anonymous contributions.
-                await privacy.erase(conn, citizen_id, True, now)
+                erased = await privacy.erase(conn, citizen_id, True, now)
+                await privacy.record_erasure(
+                    conn, Erasure.new(FORGET, now, citizen_id, True, erased.items)
+                )
 
             await self.db.write(forget)
         if removed or idle:
+            await self._journal()
             await self.db.checkpoint()
             log.info(
                 "retention: %d original texts removed, %d citizens forgotten", removed, len(idle)
             )
         return Retained(removed, len(idle))
+
+    async def _journal(self) -> None:
+        """Copy erasures the journal file lacks into it (after their commit: the database
+        holds them first, so one lost to a crash here is copied at the next erasure)."""
+        path = self.db.path
+        written = {e.id for e in privacy.read_journal(path)}
+        for erasure in await privacy.erasures(self.db.reader):
+            if erasure.id not in written:
+                privacy.append_journal(path, erasure)
+
+    async def sent_to_staff(self, item_id: int, chat_id: int, message_id: int) -> None:
+        """Remember a message carrying an item's words to staff, to take back on /forget."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await traces.record(conn, item_id, chat_id, message_id, self.clock())
+
+        await self.db.write(run)
+
+    async def to_clean(self) -> list[ToClean]:
+        """Messages due to be taken back from Telegram now."""
+        return await traces.due(self.db.reader, self.clock())
+
+    async def cleaned(self, message: ToClean) -> None:
+        """A message was taken back (deleted, or edited to the note, or already gone)."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await traces.cleaned(conn, message.chat_id, message.message_id)
+
+        await self.db.write(run)
+
+    async def clean_failed(self, message: ToClean, error: str) -> None:
+        """Taking a message back failed: try later, backing off, or give up after a bound."""
+        attempts = message.attempts + 1
+        if attempts >= CLEAN_ATTEMPTS:
+            log.warning("gave up taking back a message after %d attempts: %s", attempts, error)
+            await self.cleaned(message)
+            return
+        wait = min(CLEAN_RETRY * 2 ** (attempts - 1), CLEAN_RETRY_MAX)
+        at = self.clock() + wait
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await traces.retry(conn, message.chat_id, message.message_id, at, error)
+
+        await self.db.write(run)
+        log.info("a message was not taken back yet (attempt %d): %s", attempts, error)
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did."""
+
+    replayed: int
+
+
+async def restore(backup: Path, database: Path) -> Restored:
+    """Put a backup in the database's place, with the bot stopped, then replay every erasure
+    made after the backup was taken (from the live database and the journal file), so
+    people who were erased stay erased. Raises db.DatabaseInUse while the bot runs."""
+    with db.stopped(database):
+        journal = {e.id: e for e in privacy.read_journal(database)}
+        for erasure in _erasures_in(database):
+            journal.setdefault(erasure.id, erasure)
+        done = {e.id for e in _erasures_in(backup)}
+        db.restore(backup, database)
+        todo = sorted((e for e in journal.values() if e.id not in done), key=lambda e: e.at)
+        conn = await aiosqlite.connect(database, isolation_level=None)
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA secure_delete=ON")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            # A backup from before a migration is brought up to date first.
+            await db.migrate(conn)
+            await conn.execute("BEGIN IMMEDIATE")
+            now = utcnow()
+            for erasure in todo:
+                await privacy.replay(conn, erasure, now)
+            await conn.execute("COMMIT")
+            await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            await conn.close()
+        # The journal file keeps every erasure, those of the restored database included.
+        written = set(journal)
+        for erasure in _erasures_in(database):
+            if erasure.id not in written:
+                privacy.append_journal(database, erasure)
+    log.info("restored %s: %d later erasures replayed", backup, len(todo))
+    return Restored(len(todo))
+
+
+def _erasures_in(path: Path) -> list[Erasure]:
+    """The erasures a database file records ([] if it cannot be read or predates them)."""
+    if not path.exists():
+        return []
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            rows = conn.execute(
+                "SELECT id, kind, at, citizen_id, keep_published, items FROM erasures"
+            ).fetchall()
+    except sqlite3.Error:
+        return []
+    return [
+        Erasure(str(i), str(k), str(at), c, bool(keep), tuple(json.loads(items)))
+        for i, k, at, c, keep, items in rows
+    ]

@@ -324,6 +324,14 @@ class Emulator:
         self.touch()
         return message
 
+    def age_messages(self, seconds: float, chat_id: int | None = None) -> None:
+        """Make every message so far (in one chat, or all) `seconds` older: its `date` moves
+        back, so rules on a message's age (deleting within 48 hours) apply to it."""
+        chats = [self.find_chat(chat_id)] if chat_id is not None else list(self.chats.values())
+        for chat in chats:
+            for message in chat.messages.values():
+                message["date"] = int(message["date"] - seconds)
+
     def new_query_id(self) -> str:
         """A fresh callback query id (Telegram's are large numbers as strings)."""
         return str(4_000_000_000_000_000 + next(self._query_ids))

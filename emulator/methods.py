@@ -532,12 +532,23 @@ async def edit_message_reply_markup(emu: Emulator, params: dict[str, Any]) -> di
     return _apply_edit(emu, message, {"reply_markup": markup})
 
 
+# "A message can only be deleted if it was sent less than 48 hours ago" (deleteMessage).
+DELETE_WITHIN_SECONDS = 48 * 3600
+
+
+def _too_old(message: dict[str, Any]) -> bool:
+    return now_ts() - int(message["date"]) >= DELETE_WITHIN_SECONDS
+
+
 @handles("deleteMessage")
 async def delete_message(emu: Emulator, params: dict[str, Any]) -> bool:
-    """Delete one message."""
+    """Delete one message sent less than 48 hours ago."""
     chat = emu.find_chat(params["chat_id"])
-    if params["message_id"] not in chat.messages or params["message_id"] in chat.deleted:
+    message = chat.messages.get(params["message_id"])
+    if message is None or params["message_id"] in chat.deleted:
         raise bad_request("message to delete not found")
+    if _too_old(message):
+        raise bad_request("message can't be deleted")
     chat.deleted.add(params["message_id"])
     emu.touch()
     return True
@@ -545,9 +556,11 @@ async def delete_message(emu: Emulator, params: dict[str, Any]) -> bool:
 
 @handles("deleteMessages")
 async def delete_messages(emu: Emulator, params: dict[str, Any]) -> bool:
-    """Delete several messages; ones already gone are skipped, as Telegram does."""
+    """Delete several messages; ones gone or too old to delete are skipped."""
     chat = emu.find_chat(params["chat_id"])
-    chat.deleted.update(i for i in params["message_ids"] if i in chat.messages)
+    chat.deleted.update(
+        i for i in params["message_ids"] if i in chat.messages and not _too_old(chat.messages[i])
+    )
     emu.touch()
     return True
 

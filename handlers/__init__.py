@@ -65,7 +65,7 @@ def register(
 ) -> Handlers:
     """Add every handler to the application, in order; return the handler objects."""
     moderators_chat = roles.deployment.moderators_chat
-    moderator = ModeratorHandlers(moderation, roles, moderators_chat)
+    moderator = ModeratorHandlers(moderation, roles, moderators_chat, privacy=privacy)
     admin = AdminHandlers(roles)
     provider = ProviderHandlers(digests, roles, moderation.tagger.labels)
     citizen = CitizenHandlers(

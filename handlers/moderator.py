@@ -12,6 +12,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.moderation import Card, Moderation, Outcome, Problem, Reason
+from bot.privacy import Privacy
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.common import command_allowed
@@ -142,8 +143,16 @@ def _age(since: datetime, now: datetime) -> str:
 class ModeratorHandlers:
     """Callbacks for moderators, bound to the moderation and roles cores."""
 
-    def __init__(self, moderation: Moderation, roles: Roles, moderators_chat: int | None) -> None:
+    def __init__(
+        self,
+        moderation: Moderation,
+        roles: Roles,
+        moderators_chat: int | None,
+        privacy: Privacy | None = None,
+    ) -> None:
         self.moderation = moderation
+        # Records messages carrying a citizen's words, to take back when they are forgotten.
+        self.privacy = privacy
         self.roles = roles
         self.moderators_chat = moderators_chat
         self.labels = moderation.tagger.labels
@@ -234,7 +243,7 @@ class ModeratorHandlers:
             await safely.answer(query.answer(texts.MOD_PROBLEMS[text], show_alert=True))  # type: ignore[attr-defined]
             return
         try:
-            await context.bot.send_message(
+            sent = await context.bot.send_message(
                 who.telegram_id,
                 texts.ORIGINAL_PRIVATE.format(item=item_id, text=esc(text)),
                 parse_mode=ParseMode.HTML,
@@ -244,6 +253,8 @@ class ModeratorHandlers:
             short = text if len(text) <= 190 else text[:187] + "…"
             await safely.answer(query.answer(short or texts.ORIGINAL_START_FIRST, show_alert=True))  # type: ignore[attr-defined]
             return
+        if self.privacy is not None:
+            await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
         await safely.answer(query.answer(texts.ORIGINAL_SENT))  # type: ignore[attr-defined]
 
     async def _begin_edit(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.config import Privacy as PrivacySettings
@@ -14,11 +16,17 @@ from bot.intake import CONSENT_VERSION
 from bot.privacy import Privacy
 from handlers import texts
 from storage.privacy import as_json
+from storage.traces import ToClean
 
 log = logging.getLogger(__name__)
 
 PREFIX = "f"
 ALL, KEEP, NO = "all", "keep", "no"
+
+# Telegram's answers when a message cannot be deleted (gone, or past its 48 hours): edit it.
+_EDIT_INSTEAD = ("message to delete not found", "message can't be deleted")
+# Its answers when an edit has nothing left to do: the message shows the note, or is gone.
+_NOTHING_TO_EDIT = ("message is not modified", "message to edit not found")
 
 
 def privacy_text(settings: PrivacySettings) -> str:
@@ -36,6 +44,10 @@ class PrivacyHandlers:
 
     def __init__(self, privacy: Privacy) -> None:
         self.privacy = privacy
+        self._cleaning = asyncio.Lock()
+        self._again = False
+        # Set when the bot stops: the clean-up ends early; what is left is done after restart.
+        self.stopping = False
 
     async def show(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/privacy: what is kept, why, for how long, who sees what."""
@@ -89,7 +101,54 @@ class PrivacyHandlers:
         erased = await self.privacy.forget(update.update_id, user.id, keep_published=choice == KEEP)
         await query.answer()
         await query.edit_message_text(texts.FORGET_DONE if erased else texts.FORGET_NOTHING)
+        if erased is not None:
+            # Committed: now their words leave the staff's chats too, without keeping them waiting.
+            context.application.create_task(self.clean(context))
 
     async def retention(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job, daily: remove what is past the deployment's retention limits."""
         await self.privacy.retention()
+
+    async def clean(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job (and after each /forget): take back from Telegram every message queued as
+        carrying a forgotten citizen's words; one failing waits its retry, the others go on."""
+        self._again = True
+        if self._cleaning.locked():
+            return
+        async with self._cleaning:
+            while self._again and not self.stopping:
+                self._again = False
+                while batch := await self.privacy.to_clean():
+                    for message in batch:
+                        if self.stopping:
+                            return
+                        await self._take_back(context.bot, message)
+
+    async def _take_back(self, bot: Bot, message: ToClean) -> None:
+        try:
+            await bot.delete_message(message.chat_id, message.message_id)
+        except BadRequest as exc:
+            if not any(words in exc.message.lower() for words in _EDIT_INSTEAD):
+                await self.privacy.clean_failed(message, f"delete: {exc.message}")
+                return
+            await self._edit(bot, message)
+            return
+        except TelegramError as exc:
+            await self.privacy.clean_failed(message, f"delete: {exc}")
+            return
+        await self.privacy.cleaned(message)
+
+    async def _edit(self, bot: Bot, message: ToClean) -> None:
+        try:
+            # Without reply_markup the buttons go too.
+            await bot.edit_message_text(
+                texts.REMOVED_BY_AUTHOR, message.chat_id, message.message_id
+            )
+        except BadRequest as exc:
+            if not any(words in exc.message.lower() for words in _NOTHING_TO_EDIT):
+                await self.privacy.clean_failed(message, f"edit: {exc.message}")
+                return
+        except TelegramError as exc:
+            await self.privacy.clean_failed(message, f"edit: {exc}")
+            return
+        await self.privacy.cleaned(message)

@@ -293,6 +293,9 @@ EDIT_CANCELLED = "Edit cancelled; #{item} is unchanged."
 ORIGINAL_SENT = "I've sent you the original in our private chat."
 ORIGINAL_PRIVATE = "Original text of <b>#{item}</b> (for moderators only):\n\n{text}"
 ORIGINAL_START_FIRST = "Open a private chat with me (send /start) so I can show you originals."
+# What a card or an original shown to a moderator becomes when its author is forgotten and
+# Telegram no longer lets the bot delete it (48 hours after it was sent).
+REMOVED_BY_AUTHOR = "🗑 Removed at the author's request."
 QUEUE_EMPTY = "Nothing is waiting. 🎉"
 QUEUE_HEAD = "<b>{count} waiting</b>, oldest first:"
 QUEUE_LINE = "• #{item} · {service} · waiting {age}"

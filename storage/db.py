@@ -10,9 +10,13 @@ in its own SAVEPOINT inside one `BEGIN IMMEDIATE` transaction and commits once f
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from contextlib import closing
+import os
+import shutil
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -66,7 +70,7 @@ class Database:
 
     async def open(self) -> Database:
         """Open both connections, set the pragmas, apply migrations, start the writer."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_files(self.path)
         self._writer = await aiosqlite.connect(self.path, isolation_level=None)
         await self._writer.execute("PRAGMA journal_mode=WAL")
         await self._pragmas(self._writer)
@@ -247,13 +251,96 @@ def backup(source: Path, target: Path) -> None:
     """Copy the database to `target`, consistent even while the bot writes (VACUUM INTO).
 
     It reads one snapshot of the WAL database in a read transaction, so writers go on; the
-    copy is compact, in rollback-journal mode, and needs nothing else to be restored.
+    copy is compact, in rollback-journal mode, owner-only, and needs nothing else to be
+    restored. It carries the erasure journal of its moment (see `restore`).
     """
-    import sqlite3
 
     if target.exists():
         raise FileExistsError(f"{target} exists already; choose a new name")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True, mode=0o700)
+    # Owner-only from the first byte: VACUUM INTO fills an empty file and keeps its mode.
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as conn:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("VACUUM INTO ?", (str(target),))
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+# Files beside the database that only its owner may read: they hold what citizens said.
+PRIVATE_SUFFIXES = ("-wal", "-shm", "-journal", ".erasures", ".lock")
+
+
+def private_files(path: Path) -> None:
+    """Make the database's directory 0700 and the database, its WAL and shared memory 0600.
+
+    The file is created 0600 before SQLite opens it, because SQLite gives the -wal and -shm
+    files it creates the database's own mode.
+    """
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    _owner_only(folder, 0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    _owner_only(path, 0o600)
+    for suffix in PRIVATE_SUFFIXES:
+        beside = path.with_name(path.name + suffix)
+        if beside.exists():
+            _owner_only(beside, 0o600)
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    try:
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+    except PermissionError:
+        # Not ours (a shared directory such as /tmp): say so rather than stop.
+        log.warning("could not make %s private (mode %o): not its owner", path, mode)
+
+
+class DatabaseInUse(RuntimeError):
+    """A process (the bot) holds the database's lock file."""
+
+
+def lock_path(database: Path) -> Path:
+    """The lock file a running bot holds (fcntl.flock) on its database."""
+    return database.with_name(database.name + ".lock")
+
+
+@contextmanager
+def stopped(database: Path) -> Iterator[None]:
+    """Hold the database's lock for the duration; DatabaseInUse if a running bot holds it."""
+    fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseInUse(
+                f"{database} is in use (a process holds {lock_path(database)}): stop the bot first"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def restore(source: Path, target: Path) -> None:
+    """Put a backup in the database's place (the caller holds `stopped`): copied beside it,
+    owner-only, then renamed over it; its old -wal and -shm go, as they belong to the old
+    file."""
     with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as conn:
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        conn.execute("VACUUM INTO ?", (str(target),))
+        if conn.execute("PRAGMA quick_check").fetchone() != ("ok",):
+            raise ValueError(f"{source} is not a sound SQLite database")
+    private_files(target)
+    partial = target.with_name(target.name + ".restoring")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        shutil.copyfileobj(src, out)
+        out.flush()
+        os.fsync(out.fileno())
+    for suffix in ("-wal", "-shm", "-journal"):
+        target.with_name(target.name + suffix).unlink(missing_ok=True)
+    os.replace(partial, target)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from storage import traces
 from storage.db import stamp
 
 # Items whose author was forgotten but chose to keep them belong to this citizen: nobody.
@@ -22,6 +26,8 @@ class Erased:
     items_deleted: int
     items_kept_anonymous: int
     items_counted_only: int
+    # Every item of theirs, for the erasure journal.
+    items: tuple[int, ...] = ()
 
 
 async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
@@ -166,6 +172,8 @@ async def erase(
         items = [(int(i), str(s)) for i, s in await cursor.fetchall()]
     approved = [i for i, status in items if status == "approved"]
     others = [i for i, status in items if status != "approved"]
+    # Their words on Telegram too: cards, originals shown to moderators (rows gone below).
+    await traces.take_back(conn, [i for i, _ in items], now)
     for item_id in others:
         await conn.execute("DELETE FROM item_themes WHERE feedback_id = ?", (item_id,))
         await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))
@@ -218,20 +226,158 @@ async def erase(
         items_deleted=len(others),
         items_kept_anonymous=len(approved) if keep_published else 0,
         items_counted_only=0 if keep_published else len(approved),
+        items=tuple(i for i, _ in items),
     )
 
 
-async def remove_old_originals(conn: aiosqlite.Connection, before: datetime) -> int:
-    """Drop original texts older than `before`: approved items keep their published text;
-    items never published lose their text altogether."""
-    cursor = await conn.execute(
-        "UPDATE feedback SET text = COALESCE(published_text, ''), redacted_text ="
-        " published_text, edited_text = NULL, redactions = '[]', original_removed_at = ?"
-        " WHERE created_at < ? AND original_removed_at IS NULL AND citizen_id != ?"
-        " AND status != 'pending'",
-        (stamp(before), stamp(before), ANONYMOUS),
+async def old_originals(conn: aiosqlite.Connection, before: datetime) -> list[int]:
+    """Items whose original text is older than `before` and still kept (decided ones)."""
+    async with conn.execute(
+        "SELECT id FROM feedback WHERE created_at < ? AND original_removed_at IS NULL"
+        " AND citizen_id != ? AND status != 'pending' ORDER BY id",
+        (stamp(before), ANONYMOUS),
+    ) as cursor:
+        return [int(r[0]) for r in await cursor.fetchall()]
+
+
+async def remove_originals(conn: aiosqlite.Connection, item_ids: list[int], now: datetime) -> int:
+    """Drop these items' original texts: approved items keep their published text; items
+    never published lose their text altogether. Originals shown to moderators are taken back."""
+    removed = 0
+    for item_id in item_ids:
+        cursor = await conn.execute(
+            "UPDATE feedback SET text = COALESCE(published_text, ''), redacted_text ="
+            " published_text, edited_text = NULL, redactions = '[]', original_removed_at = ?"
+            " WHERE id = ? AND original_removed_at IS NULL AND status != 'pending'",
+            (stamp(now), item_id),
+        )
+        removed += cursor.rowcount
+    # Cards show the redacted text, which stays; the private originals go.
+    await traces.take_back(conn, item_ids, now, cards=False)
+    return removed
+
+
+# -- the erasure journal ----------------------------------------------------------------------
+
+FORGET, ORIGINALS = "forget", "originals"
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """One erasure, by internal ids only (never a Telegram id or a text): what a restore of
+    an older backup replays."""
+
+    id: str
+    kind: str
+    at: str
+    citizen_id: int | None = None
+    keep_published: bool = False
+    items: tuple[int, ...] = ()
+
+    @classmethod
+    def new(
+        cls,
+        kind: str,
+        now: datetime,
+        citizen_id: int | None = None,
+        keep_published: bool = False,
+        items: tuple[int, ...] = (),
+    ) -> Erasure:
+        """A new erasure with a fresh id."""
+        return cls(uuid.uuid4().hex, kind, stamp(now), citizen_id, keep_published, items)
+
+    def as_line(self) -> str:
+        """The erasure as one JSON line of the journal file."""
+        return json.dumps(
+            {
+                "id": self.id,
+                "kind": self.kind,
+                "at": self.at,
+                "citizen": self.citizen_id,
+                "keep_published": self.keep_published,
+                "items": list(self.items),
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_line(cls, line: str) -> Erasure:
+        """An erasure read back from a journal line."""
+        data = json.loads(line)
+        return cls(
+            str(data["id"]),
+            str(data["kind"]),
+            str(data["at"]),
+            data.get("citizen"),
+            bool(data.get("keep_published")),
+            tuple(int(i) for i in data.get("items", [])),
+        )
+
+
+async def record_erasure(conn: aiosqlite.Connection, erasure: Erasure) -> None:
+    """Keep the erasure in the database's journal (a backup carries it)."""
+    await conn.execute(
+        "INSERT OR IGNORE INTO erasures (id, kind, citizen_id, keep_published, items, at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            erasure.id,
+            erasure.kind,
+            erasure.citizen_id,
+            int(erasure.keep_published),
+            json.dumps(list(erasure.items)),
+            erasure.at,
+        ),
     )
-    return cursor.rowcount
+
+
+async def erasures(conn: aiosqlite.Connection) -> list[Erasure]:
+    """Every erasure the database records, oldest first."""
+    async with conn.execute(
+        "SELECT id, kind, at, citizen_id, keep_published, items FROM erasures ORDER BY at, id"
+    ) as cursor:
+        return [
+            Erasure(str(i), str(k), str(at), c, bool(keep), tuple(json.loads(items)))
+            for i, k, at, c, keep, items in await cursor.fetchall()
+        ]
+
+
+async def replay(conn: aiosqlite.Connection, erasure: Erasure, now: datetime) -> None:
+    """Do an erasure again on a database restored from before it, and record it there."""
+    if erasure.kind == FORGET and erasure.citizen_id is not None:
+        # Ids are the backup's own (it is an older copy of this very database).
+        await erase(conn, erasure.citizen_id, erasure.keep_published, now)
+    elif erasure.kind == ORIGINALS:
+        await remove_originals(conn, list(erasure.items), now)
+    await record_erasure(conn, erasure)
+
+
+def journal_path(database: Path) -> Path:
+    """The append-only erasure journal beside the database, outside anything restorable."""
+    return database.with_name(database.name + ".erasures")
+
+
+def append_journal(database: Path, entry: Erasure) -> None:
+    """Append one erasure to the journal file (owner-only, flushed to disk)."""
+    fd = os.open(journal_path(database), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, (entry.as_line() + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_journal(database: Path) -> list[Erasure]:
+    """Every erasure in the journal file ([] if there is none); a torn last line is skipped."""
+    path = journal_path(database)
+    if not path.exists():
+        return []
+    found = []
+    for line in path.read_text("utf-8").splitlines():
+        try:
+            found.append(Erasure.from_line(line))
+        except (ValueError, KeyError):
+            continue  # a line half-written when the machine stopped
+    return found
 
 
 async def inactive(conn: aiosqlite.Connection, before: datetime) -> list[int]:

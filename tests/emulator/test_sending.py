@@ -115,6 +115,25 @@ async def test_delete(bot: Bot, emu: Emulator) -> None:
         await bot.delete_message(alice.id, sent.message_id)
 
 
+async def test_a_message_can_be_deleted_for_48_hours_then_only_edited(
+    bot: Bot, emu: Emulator
+) -> None:
+    alice = emu.person("Alice")
+    group = emu.group("Team", members=[alice])
+    old = await bot.send_message(group.id, "two days ago", reply_markup=KEYBOARD)
+    recent = await bot.send_message(alice.id, "just under two days ago")
+    emu.age_messages(48 * 3600, chat_id=group.id)
+    emu.age_messages(48 * 3600 - 60, chat_id=alice.id)
+    with pytest.raises(BadRequest, match=r"(?i)message can't be deleted"):
+        await bot.delete_message(group.id, old.message_id)
+    # deleteMessages skips what it cannot delete, as Telegram does.
+    assert await bot.delete_messages(group.id, [old.message_id])
+    assert await bot.delete_message(alice.id, recent.message_id)
+    await bot.edit_message_text("removed", group.id, old.message_id)
+    (view,) = group.messages
+    assert not view.deleted and view.text == "removed" and view.buttons == []
+
+
 async def test_answer_callback_query(bot: Bot, emu: Emulator) -> None:
     alice = emu.person("Alice")
     await bot.send_message(alice.id, "menu", reply_markup=KEYBOARD)
