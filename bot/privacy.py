@@ -125,16 +125,29 @@ class Privacy:
         """Copy erasures the journal file lacks into it (after their commit: the database
         holds them first, so one lost to a crash here is copied at the next erasure)."""
         path = self.db.path
-        written = {e.id for e in privacy.read_journal(path)}
-        for erasure in await privacy.erasures(self.db.reader):
-            if erasure.id not in written:
-                privacy.append_journal(path, erasure)
+        try:
+            written = {e.id for e in privacy.read_journal(path)}
+            for erasure in await privacy.erasures(self.db.reader):
+                if erasure.id not in written:
+                    privacy.append_journal(path, erasure)
+        except OSError as exc:
+            # The erasure itself is done and in the database's journal; the file catches up
+            # at the next erasure.
+            log.error("the erasure journal file could not be written: %s", exc)
 
     async def sent_to_staff(self, item_id: int, chat_id: int, message_id: int) -> None:
         """Remember a message carrying an item's words to staff, to take back on /forget."""
 
         async def run(conn: aiosqlite.Connection) -> None:
-            await traces.record(conn, item_id, chat_id, message_id, self.clock())
+            await traces.record_item(conn, item_id, chat_id, message_id, self.clock())
+
+        await self.db.write(run)
+
+    async def relayed_to_staff(self, acceptance_id: int, chat_id: int, message_id: int) -> None:
+        """Remember a message carrying what a citizen said or shared to a provider's chat."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await traces.record_acceptance(conn, acceptance_id, chat_id, message_id, self.clock())
 
         await self.db.write(run)
 

@@ -77,7 +77,7 @@ def register(
     answers = ResponseHandlers(
         responses, hearing, roles, digests, sender, moderation.tagger.labels, moderators_chat
     )
-    asking = AskHandlers(asks, roles, digests, sender, moderators_chat)
+    asking = AskHandlers(asks, roles, digests, sender, moderators_chat, privacy=privacy)
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
     # With no moderators' chat configured, an empty Chat filter matches nothing.

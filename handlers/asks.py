@@ -35,6 +35,7 @@ from bot.asks import (
 )
 from bot.digests import Digests
 from bot.intake import Step
+from bot.privacy import Privacy
 from bot.roles import Roles, Who, services_spoken_for
 from handlers import safely, texts
 from handlers.citizen import render as render_step
@@ -80,12 +81,15 @@ class AskHandlers:
         digests: Digests,
         sender: OutboxSender,
         moderators_chat: int | None,
+        privacy: Privacy | None = None,
     ) -> None:
         self.asks = asks
         self.roles = roles
         self.digests = digests
         self.sender = sender
         self.moderators_chat = moderators_chat
+        # Records what a citizen said or shared in providers' chats, taken back on /forget.
+        self.privacy = privacy
         sender.register(Kind.QUESTION.value, self.render)
         sender.register(Kind.INVITATION.value, self.render)
 
@@ -426,12 +430,17 @@ class AskHandlers:
             )
             for chat_id in await self.digests.provider_chats(provider):
                 try:
-                    await context.bot.send_message(
+                    sent = await context.bot.send_message(
                         chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
                     )
                     told += 1
                 except (Forbidden, BadRequest) as exc:
                     log.info("acceptance %s not told to a chat: %s", found.acceptance.id, exc)
+                    continue
+                if self.privacy is not None:
+                    await self.privacy.relayed_to_staff(
+                        found.acceptance.id, sent.chat_id, sent.message_id
+                    )
         return told
 
     @staticmethod
@@ -530,7 +539,7 @@ class AskHandlers:
         markup = InlineKeyboardMarkup([_button(texts.ASKS_WRITE, f"{WRITE}:{acceptance.id}")])
         for chat_id in await self.digests.provider_chats(provider):
             try:
-                await context.bot.send_message(
+                sent = await context.bot.send_message(
                     chat_id,
                     texts.ASKS_RELAY_TO_PROVIDER.format(
                         person=person, service=service, text=esc(text)
@@ -540,6 +549,9 @@ class AskHandlers:
                 )
             except (Forbidden, BadRequest) as exc:
                 log.info("reply on acceptance %s not delivered: %s", acceptance.id, exc)
+                continue
+            if self.privacy is not None:
+                await self.privacy.relayed_to_staff(acceptance.id, sent.chat_id, sent.message_id)
 
 
 async def _reply(

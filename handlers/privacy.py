@@ -16,7 +16,7 @@ from bot.intake import CONSENT_VERSION
 from bot.privacy import Privacy
 from handlers import texts
 from storage.privacy import as_json
-from storage.traces import ToClean
+from storage.traces import FORGET, ToClean
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ class PrivacyHandlers:
     async def retention(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job, daily: remove what is past the deployment's retention limits."""
         await self.privacy.retention()
+        await self.clean(context)
 
     async def clean(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job (and after each /forget): take back from Telegram every message queued as
@@ -141,9 +142,8 @@ class PrivacyHandlers:
     async def _edit(self, bot: Bot, message: ToClean) -> None:
         try:
             # Without reply_markup the buttons go too.
-            await bot.edit_message_text(
-                texts.REMOVED_BY_AUTHOR, message.chat_id, message.message_id
-            )
+            note = texts.REMOVED_BY_AUTHOR if message.reason == FORGET else texts.REMOVED_EXPIRED
+            await bot.edit_message_text(note, message.chat_id, message.message_id)
         except BadRequest as exc:
             if not any(words in exc.message.lower() for words in _NOTHING_TO_EDIT):
                 await self.privacy.clean_failed(message, f"edit: {exc.message}")

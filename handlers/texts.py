@@ -296,6 +296,8 @@ ORIGINAL_START_FIRST = "Open a private chat with me (send /start) so I can show 
 # What a card or an original shown to a moderator becomes when its author is forgotten and
 # Telegram no longer lets the bot delete it (48 hours after it was sent).
 REMOVED_BY_AUTHOR = "🗑 Removed at the author's request."
+# An original shown to a moderator, once retention removes originals (keep_original_days).
+REMOVED_EXPIRED = "🗑 Removed: original texts are kept only for a limited time."
 QUEUE_EMPTY = "Nothing is waiting. 🎉"
 QUEUE_HEAD = "<b>{count} waiting</b>, oldest first:"
 QUEUE_LINE = "• #{item} · {service} · waiting {age}"

@@ -172,8 +172,8 @@ async def erase(
         items = [(int(i), str(s)) for i, s in await cursor.fetchall()]
     approved = [i for i, status in items if status == "approved"]
     others = [i for i, status in items if status != "approved"]
-    # Their words on Telegram too: cards, originals shown to moderators (rows gone below).
-    await traces.take_back(conn, [i for i, _ in items], now)
+    # Their words in staff's chats too: cards, originals shown, relays (rows go below).
+    await traces.take_back_citizen(conn, citizen_id, [i for i, _ in items], now)
     for item_id in others:
         await conn.execute("DELETE FROM item_themes WHERE feedback_id = ?", (item_id,))
         await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))
@@ -252,8 +252,8 @@ async def remove_originals(conn: aiosqlite.Connection, item_ids: list[int], now:
             (stamp(now), item_id),
         )
         removed += cursor.rowcount
-    # Cards show the redacted text, which stays; the private originals go.
-    await traces.take_back(conn, item_ids, now, cards=False)
+    # Cards show the redacted text, which stays; originals shown to moderators go.
+    await traces.take_back_items(conn, item_ids, now)
     return removed
 
 

@@ -1,8 +1,9 @@
 """Messages on Telegram that carry a citizen's words to staff, and those to take back.
 
 A card's place is in `feedback`; any other such message (the original text a moderator
-asked to see, say) is recorded here when it is sent. When the author is forgotten, they all
-move to `messages_to_clean`, in the erasure's transaction, and a job takes them back.
+asked to see, a reply relayed to a provider) is recorded here when it is sent. When the
+citizen is forgotten they all move to `messages_to_clean`, in the erasure's transaction, and
+a job takes them back.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import aiosqlite
 
 from storage.db import stamp
 
-# Items of this citizen have no author any more (storage.privacy.ANONYMOUS).
+# Why a message is taken back; each has its own note where it can only be edited.
+FORGET, RETENTION = "forget", "retention"
+# Items whose author was forgotten belong to this citizen (storage.privacy.ANONYMOUS).
 _NOBODY = 0
 
 
@@ -25,66 +28,104 @@ class ToClean:
 
     chat_id: int
     message_id: int
+    reason: str
     attempts: int
 
 
-async def record(
+async def record_item(
     conn: aiosqlite.Connection, item_id: int, chat_id: int, message_id: int, now: datetime
 ) -> None:
     """Remember a message carrying an item's words; one whose author is gone is taken back."""
     async with conn.execute(
-        "SELECT 1 FROM feedback WHERE id = ? AND citizen_id != ?", (item_id, _NOBODY)
+        "SELECT citizen_id FROM feedback WHERE id = ? AND citizen_id != ?", (item_id, _NOBODY)
     ) as cursor:
-        authored = await cursor.fetchone() is not None
-    if authored:
-        await conn.execute(
-            "INSERT OR IGNORE INTO item_messages (feedback_id, chat_id, message_id, sent_at)"
-            " VALUES (?, ?, ?, ?)",
-            (item_id, chat_id, message_id, stamp(now)),
-        )
-    else:
-        # The author was forgotten while this message was on its way.
-        await _queue(conn, [(chat_id, message_id)], now)
+        row = await cursor.fetchone()
+    await _record(conn, None if row is None else int(row[0]), item_id, chat_id, message_id, now)
 
 
-async def take_back(
-    conn: aiosqlite.Connection, item_ids: Iterable[int], now: datetime, cards: bool = True
+async def record_acceptance(
+    conn: aiosqlite.Connection, acceptance_id: int, chat_id: int, message_id: int, now: datetime
+) -> None:
+    """Remember a message carrying what a citizen who accepted an invitation said or shared."""
+    async with conn.execute(
+        "SELECT citizen_id FROM acceptances WHERE id = ?", (acceptance_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    await _record(conn, None if row is None else int(row[0]), None, chat_id, message_id, now)
+
+
+async def _record(
+    conn: aiosqlite.Connection,
+    citizen_id: int | None,
+    item_id: int | None,
+    chat_id: int,
+    message_id: int,
+    now: datetime,
+) -> None:
+    if citizen_id is None:
+        # The citizen was forgotten while this message was on its way.
+        await _queue(conn, [(chat_id, message_id)], FORGET, now)
+        return
+    await conn.execute(
+        "INSERT OR IGNORE INTO staff_messages (chat_id, message_id, citizen_id, feedback_id,"
+        " sent_at) VALUES (?, ?, ?, ?, ?)",
+        (chat_id, message_id, citizen_id, item_id, stamp(now)),
+    )
+
+
+async def take_back_citizen(
+    conn: aiosqlite.Connection, citizen_id: int, item_ids: Iterable[int], now: datetime
 ) -> int:
-    """Queue every message carrying these items' words (and their cards) to be taken back."""
-    found: list[tuple[int, int]] = []
+    """Queue every message carrying this citizen's words, their items' cards included."""
+    async with conn.execute(
+        "SELECT chat_id, message_id FROM staff_messages WHERE citizen_id = ?", (citizen_id,)
+    ) as cursor:
+        found = [(int(c), int(m)) for c, m in await cursor.fetchall()]
+    await conn.execute("DELETE FROM staff_messages WHERE citizen_id = ?", (citizen_id,))
     for item_id in item_ids:
         async with conn.execute(
-            "SELECT chat_id, message_id FROM item_messages WHERE feedback_id = ?", (item_id,)
+            "SELECT card_chat_id, card_message_id FROM feedback WHERE id = ?"
+            " AND card_message_id IS NOT NULL",
+            (item_id,),
         ) as cursor:
             found += [(int(c), int(m)) for c, m in await cursor.fetchall()]
-        await conn.execute("DELETE FROM item_messages WHERE feedback_id = ?", (item_id,))
-        if cards:
-            async with conn.execute(
-                "SELECT card_chat_id, card_message_id FROM feedback WHERE id = ?"
-                " AND card_message_id IS NOT NULL",
-                (item_id,),
-            ) as cursor:
-                found += [(int(c), int(m)) for c, m in await cursor.fetchall()]
-    await _queue(conn, found, now)
+    await _queue(conn, found, FORGET, now)
     return len(found)
 
 
-async def _queue(conn: aiosqlite.Connection, found: list[tuple[int, int]], now: datetime) -> None:
+async def take_back_items(
+    conn: aiosqlite.Connection, item_ids: Iterable[int], now: datetime
+) -> int:
+    """Queue the messages (not the cards) carrying these items' original words."""
+    found: list[tuple[int, int]] = []
+    for item_id in item_ids:
+        async with conn.execute(
+            "SELECT chat_id, message_id FROM staff_messages WHERE feedback_id = ?", (item_id,)
+        ) as cursor:
+            found += [(int(c), int(m)) for c, m in await cursor.fetchall()]
+        await conn.execute("DELETE FROM staff_messages WHERE feedback_id = ?", (item_id,))
+    await _queue(conn, found, RETENTION, now)
+    return len(found)
+
+
+async def _queue(
+    conn: aiosqlite.Connection, found: list[tuple[int, int]], reason: str, now: datetime
+) -> None:
     await conn.executemany(
-        "INSERT OR IGNORE INTO messages_to_clean (chat_id, message_id, queued_at, next_at)"
-        " VALUES (?, ?, ?, ?)",
-        [(chat_id, message_id, stamp(now), stamp(now)) for chat_id, message_id in found],
+        "INSERT OR IGNORE INTO messages_to_clean (chat_id, message_id, queued_at, reason,"
+        " next_at) VALUES (?, ?, ?, ?, ?)",
+        [(chat_id, message_id, stamp(now), reason, stamp(now)) for chat_id, message_id in found],
     )
 
 
 async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> list[ToClean]:
     """Messages whose turn to be taken back has come, oldest first."""
     async with conn.execute(
-        "SELECT chat_id, message_id, attempts FROM messages_to_clean WHERE next_at <= ?"
-        " ORDER BY next_at, queued_at LIMIT ?",
+        "SELECT chat_id, message_id, reason, attempts FROM messages_to_clean WHERE next_at <= ?"
+        " ORDER BY next_at, queued_at, rowid LIMIT ?",
         (stamp(now), limit),
     ) as cursor:
-        return [ToClean(int(c), int(m), int(a)) for c, m, a in await cursor.fetchall()]
+        return [ToClean(int(c), int(m), str(r), int(a)) for c, m, r, a in await cursor.fetchall()]
 
 
 async def cleaned(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> None:
@@ -103,10 +144,3 @@ async def retry(
         " WHERE chat_id = ? AND message_id = ?",
         (stamp(at), error[:200], chat_id, message_id),
     )
-
-
-async def waiting(conn: aiosqlite.Connection) -> int:
-    """How many messages wait to be taken back."""
-    async with conn.execute("SELECT COUNT(*) FROM messages_to_clean") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0

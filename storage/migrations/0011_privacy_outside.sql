@@ -1,16 +1,21 @@
 -- Privacy outside the database: what Telegram still shows of a citizen's words, and a record
 -- of every erasure that a restored backup replays.
 
--- Messages the bot sent to staff carrying an item's words, other than its card (whose place
--- is in feedback): the original text sent to a moderator privately, say. Taken back from
--- Telegram when the item's author is forgotten. No foreign key: erased items go.
-CREATE TABLE item_messages (
-    feedback_id INTEGER NOT NULL,
+-- Messages the bot sent to staff carrying a citizen's words, other than an item's card
+-- (whose place is in feedback): the original text sent to a moderator privately, a reply
+-- relayed to a provider. Taken back from Telegram when the citizen is forgotten (and the
+-- originals when retention removes them). No foreign keys: what they point at is erased.
+CREATE TABLE staff_messages (
     chat_id BIGINT NOT NULL,
     message_id BIGINT NOT NULL,
+    citizen_id INTEGER NOT NULL,
+    -- The item whose words it carries, if it is about one.
+    feedback_id INTEGER,
     sent_at TEXT NOT NULL,
-    PRIMARY KEY (feedback_id, chat_id, message_id)
+    PRIMARY KEY (chat_id, message_id)
 );
+CREATE INDEX staff_messages_citizen ON staff_messages (citizen_id);
+CREATE INDEX staff_messages_item ON staff_messages (feedback_id) WHERE feedback_id IS NOT NULL;
 
 -- Messages to take back from Telegram: deleted (the bot may within 48 hours of sending) or
 -- edited to a short note. Filled in the erasure's transaction; a job empties it, retrying
@@ -19,6 +24,8 @@ CREATE TABLE messages_to_clean (
     chat_id BIGINT NOT NULL,
     message_id BIGINT NOT NULL,
     queued_at TEXT NOT NULL,
+    -- Why: 'forget' (the author asked) or 'retention' (kept no longer); the note says so.
+    reason TEXT NOT NULL DEFAULT 'forget' CHECK (reason IN ('forget', 'retention')),
     attempts INTEGER NOT NULL DEFAULT 0,
     next_at TEXT NOT NULL,
     error TEXT,
