@@ -193,7 +193,7 @@ async def restore(backup: Path, database: Path) -> Restored:
     people who were erased stay erased. Raises db.DatabaseInUse while the bot runs."""
     with db.stopped(database):
         journal = {e.id: e for e in privacy.read_journal(database)}
-        for erasure in _erasures_in(database):
+        for erasure in _erasures_in(database, live=True):
             journal.setdefault(erasure.id, erasure)
         done = {e.id for e in _erasures_in(backup)}
         db.restore(backup, database)
@@ -222,16 +222,20 @@ async def restore(backup: Path, database: Path) -> Restored:
     return Restored(len(todo))
 
 
-def _erasures_in(path: Path) -> list[Erasure]:
+def _erasures_in(path: Path, live: bool = False) -> list[Erasure]:
     """The erasures a database file records ([] if it cannot be read or predates them)."""
     if not path.exists():
         return []
+    # The live file may need its WAL recovered (the bot was killed): opened for writing.
+    uri = f"file:{path}" if live else f"file:{path}?mode=ro"
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        with closing(sqlite3.connect(uri, uri=True)) as conn:
             rows = conn.execute(
                 "SELECT id, kind, at, citizen_id, keep_published, items FROM erasures"
             ).fetchall()
-    except sqlite3.Error:
+    except sqlite3.Error as exc:
+        if live and "no such table" not in str(exc):
+            log.warning("the live database could not be read (%s): the journal file alone", exc)
         return []
     return [
         Erasure(str(i), str(k), str(at), c, bool(keep), tuple(json.loads(items)))

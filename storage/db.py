@@ -313,6 +313,8 @@ def lock_path(database: Path) -> Path:
 @contextmanager
 def stopped(database: Path) -> Iterator[None]:
     """Hold the database's lock for the duration; DatabaseInUse if a running bot holds it."""
+    if not database.parent.exists():
+        database.parent.mkdir(parents=True, mode=0o700)
     fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
