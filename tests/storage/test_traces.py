@@ -1,0 +1,73 @@
+"""Messages carrying a citizen's words to staff: recorded, and queued to be taken back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from storage import citizens, feedback, privacy, traces
+from storage.db import Database
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+MODS = -1001
+
+
+async def item_of(conn: aiosqlite.Connection, telegram_id: int) -> tuple[int, int]:
+    citizen = await citizens.get_or_create(conn, telegram_id, NOW)
+    item = await feedback.create(
+        conn,
+        citizen_id=citizen.id,
+        service_slug="library",
+        text=f"words of {telegram_id}",
+        rating=3,
+        hear_back=False,
+        now=NOW,
+    )
+    return citizen.id, item
+
+
+async def queued(db: Database) -> list[tuple[int, int, str]]:
+    rows = await db.fetchall("SELECT chat_id, message_id, reason FROM messages_to_clean")
+    return sorted((int(c), int(m), str(r)) for c, m, r in rows)
+
+
+async def test_a_card_listing_others_items_is_not_deleted_with_one_of_them(db: Database) -> None:
+    async def setup(conn: aiosqlite.Connection) -> tuple[int, int]:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('library', 'Library', '', 'p')"
+        )
+        ann, first = await item_of(conn, 501)
+        bob, second = await item_of(conn, 502)
+        for item in (first, second):  # one message lists both
+            await feedback.set_card(conn, item, MODS, 7)
+        await traces.record_item(conn, first, 501_000, 3, NOW)  # an original shown
+        return ann, bob
+
+    ann, bob = await db.write(setup)
+
+    async def forget(conn: aiosqlite.Connection, citizen_id: int) -> None:
+        await privacy.erase(conn, citizen_id, False, NOW)
+
+    await db.write(lambda conn: forget(conn, ann))
+    assert await queued(db) == [(501_000, 3, traces.FORGET)]
+    await db.write(lambda conn: forget(conn, bob))
+    assert await queued(db) == [(MODS, 7, traces.FORGET), (501_000, 3, traces.FORGET)]
+
+
+async def test_a_message_sent_after_its_author_was_forgotten_is_taken_back(db: Database) -> None:
+    async def setup(conn: aiosqlite.Connection) -> int:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('library', 'Library', '', 'p')"
+        )
+        citizen_id, item = await item_of(conn, 501)
+        await privacy.erase(conn, citizen_id, False, NOW)
+        # The original was on its way to the moderator when the author was forgotten.
+        await traces.record_item(conn, item, 501_000, 9, NOW)
+        return item
+
+    await db.write(setup)
+    assert await queued(db) == [(501_000, 9, traces.FORGET)]
+    assert await db.fetchall("SELECT * FROM staff_messages") == []
