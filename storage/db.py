@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -317,12 +318,18 @@ def stopped(database: Path) -> Iterator[None]:
         database.parent.mkdir(parents=True, mode=0o700)
     fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise DatabaseInUse(
-                f"{database} is in use (a process holds {lock_path(database)}): stop the bot first"
-            ) from None
+        # A health check may hold it shared for an instant: a few tries tell it from a bot.
+        for attempt in range(5):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == 4:
+                    raise DatabaseInUse(
+                        f"{database} is in use (a process holds {lock_path(database)}):"
+                        " stop the bot first"
+                    ) from None
+                time.sleep(0.1)
         yield
     finally:
         os.close(fd)  # releases the lock
