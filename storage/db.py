@@ -255,7 +255,6 @@ def backup(source: Path, target: Path) -> None:
     copy is compact, in rollback-journal mode, owner-only, and needs nothing else to be
     restored. It carries the erasure journal of its moment (see `restore`).
     """
-
     if target.exists():
         raise FileExistsError(f"{target} exists already; choose a new name")
     if not target.parent.exists():
@@ -339,9 +338,13 @@ def restore(source: Path, target: Path) -> None:
     """Put a backup in the database's place (the caller holds `stopped`): copied beside it,
     owner-only, then renamed over it; its old -wal and -shm go, as they belong to the old
     file."""
-    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as conn:
-        if conn.execute("PRAGMA quick_check").fetchone() != ("ok",):
-            raise ValueError(f"{source} is not a sound SQLite database")
+    try:
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as conn:
+            sound = conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
+    except sqlite3.DatabaseError:
+        sound = False
+    if not sound:
+        raise ValueError(f"{source} is not a sound SQLite database")
     private_files(target)
     partial = target.with_name(target.name + ".restoring")
     partial.unlink(missing_ok=True)
