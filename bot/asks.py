@@ -18,6 +18,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot.bidi import isolate
 from bot.config import Deployment
 from bot.intake import Clock, State, Step, start_reply
 from bot.roles import Who, services_spoken_for
@@ -583,8 +584,8 @@ async def ask_lines(
         short = ask.text if len(ask.text) <= 120 else ask.text[:117] + "…"
         lines.append(
             TEXTS["question"].format(
-                service=html.escape(names[ask.service_slug]),
-                text=html.escape(short),
+                service=html.escape(isolate(names[ask.service_slug])),
+                text=html.escape(isolate(short)),
                 sent=sent,
                 people=_noun(sent, "person", "people"),
                 answers=answers,
@@ -593,14 +594,16 @@ async def ask_lines(
         )
         for answer in await published.answers(conn, ask.id, ANSWER_QUOTES):
             quote = answer.text if len(answer.text) <= 140 else answer.text[:139] + "…"
-            lines.append(TEXTS["answer_quote"].format(text=html.escape(quote), id=answer.id))
+            lines.append(
+                TEXTS["answer_quote"].format(text=html.escape(isolate(quote)), id=answer.id)
+            )
     for slug, count in (await asks.involved(conn, list(names))).items():
         if count:
             lines.append(
                 TEXTS["involved"].format(
                     count=count,
                     people=_noun(count, "person", "people"),
-                    service=html.escape(names[slug]),
+                    service=html.escape(isolate(names[slug])),
                 )
             )
     return [TEXTS["heading"], *lines] if lines else []

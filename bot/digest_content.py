@@ -26,6 +26,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import charts
+from bot.bidi import isolate
 from bot.config import Provider
 from storage import published
 from storage.db import Database, stamp
@@ -305,7 +306,7 @@ def _name(text: str, limit: int = NAME_MAX) -> str:
     short = shorten(text, limit)
     if short is None:
         short = " ".join(text.split())[: limit - 1] + "…"
-    return html.escape(short, quote=False)
+    return html.escape(isolate(short), quote=False)
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -687,7 +688,8 @@ def _sections(
             lines.append(
                 _Line(
                     TEXTS["quote"].format(
-                        text=html.escape(text, quote=False),
+                        # A direction control in a quote never turns the rest of the line.
+                        text=html.escape(isolate(text), quote=False),
                         id=item.id,
                         service=_name(facts.service(item.service_slug)),
                         rating=stars,

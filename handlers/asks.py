@@ -40,7 +40,9 @@ from bot.roles import Roles, Who, services_spoken_for
 from handlers import safely, texts
 from handlers.citizen import render as render_step
 from handlers.common import command_allowed
+from handlers.fitting import fit, name, pack, pieces, quote
 from handlers.outbox import OutboxSender, Rendered
+from handlers.places import provider_place
 from handlers.texts import esc
 from storage.asks import Acceptance, Ask
 from storage.db import parse_stamp
@@ -111,6 +113,8 @@ class AskHandlers:
             await self.roles.denied(who, f"/{'ask' if kind is Kind.QUESTION else 'invite_people'}")
             await message.reply_text(texts.NOT_ALLOWED)
             return
+        if not await provider_place(who, self.digests.providers.values(), message):
+            return
         mine = await services_spoken_for(self.asks.db, who)
         slugs = ", ".join(f"<code>{esc(s.slug)}</code>" for s in mine)
         if not mine:
@@ -134,7 +138,7 @@ class AskHandlers:
         await message.reply_text(
             texts.ASKS_PROMPT[kind.value].format(
                 mention=mention,
-                service=esc(await self.asks.service_name(found.service_slug or "")),
+                service=name(await self.asks.service_name(found.service_slug or "")),
                 limit=MAX_TEXT,
             ),
             parse_mode=ParseMode.HTML,
@@ -172,7 +176,7 @@ class AskHandlers:
         self, message: Message, context: ContextTypes.DEFAULT_TYPE, done: Proposed
     ) -> None:
         ask = done.ask
-        service = esc(await self.asks.service_name(ask.service_slug))
+        service = name(await self.asks.service_name(ask.service_slug))
         await message.reply_text(
             texts.ASKS_PROPOSED.format(
                 what=texts.ASKS_WHAT[ask.kind],
@@ -185,19 +189,23 @@ class AskHandlers:
         if self.moderators_chat is None:
             return
         author = message.from_user.first_name if message.from_user else ""
+        text, _ = fit(
+            lambda words: texts.ASKS_CARD.format(
+                icon=texts.ASKS_ICON[ask.kind],
+                what=texts.ASKS_CARD_WHAT[ask.kind],
+                provider=name(self.asks.provider_name(ask.provider_id)),
+                service=service,
+                author=name(author),
+                text=quote(words),
+                audience=done.audience,
+                people=_noun(done.audience),
+            ),
+            ask.text,
+        )
         try:
             card = await context.bot.send_message(
                 self.moderators_chat,
-                texts.ASKS_CARD.format(
-                    icon=texts.ASKS_ICON[ask.kind],
-                    what=texts.ASKS_CARD_WHAT[ask.kind],
-                    provider=esc(self.asks.provider_name(ask.provider_id)),
-                    service=service,
-                    author=esc(author),
-                    text=esc(ask.text),
-                    audience=done.audience,
-                    people=_noun(done.audience),
-                ),
+                text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=InlineKeyboardMarkup(
                     [
@@ -227,10 +235,12 @@ class AskHandlers:
         )
         if who is None:
             return
+        if not await provider_place(who, self.digests.providers.values(), message):
+            return
         found = await self.asks.involvement(who)
         lines = [texts.ASKS_INVOLVED_HEAD]
         lines += [
-            texts.ASKS_INVOLVED_LINE.format(service=esc(service.name), count=count)
+            texts.ASKS_INVOLVED_LINE.format(service=name(service.name), count=count)
             for service, count in found.services
         ]
         lines.append("")
@@ -244,9 +254,9 @@ class AskHandlers:
                 date = parse_stamp(ask.decided_at or ask.created_at).astimezone(zone)
                 lines.append(
                     texts.ASKS_INVOLVED_INVITATION.format(
-                        service=esc(names.get(ask.service_slug, ask.service_slug)),
+                        service=name(names.get(ask.service_slug, ask.service_slug)),
                         date=date.strftime("%d %b"),
-                        text=esc(_short(ask.text)),
+                        text=quote(_short(ask.text)),
                         sent=counted.sent,
                         accepted=counted.accepted,
                         declined=counted.declined,
@@ -254,7 +264,8 @@ class AskHandlers:
                 )
         else:
             lines.append(texts.ASKS_INVOLVED_NO_INVITATIONS)
-        await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+        for text in pack(lines, "\n"):
+            await message.reply_text(text, parse_mode=ParseMode.HTML)
 
     # ----------------------------------------------------------------- moderators
 
@@ -286,13 +297,13 @@ class AskHandlers:
         approved = ask.state == "approved"
         if approved:
             self.sender.kick(context)
-        name = esc(query.from_user.first_name)
+        moderator = esc(query.from_user.first_name)
         note = (
             texts.ASKS_CARD_APPROVED.format(
-                who=name, count=done.recipients, people=_noun(done.recipients)
+                who=moderator, count=done.recipients, people=_noun(done.recipients)
             )
             if approved
-            else texts.ASKS_CARD_REJECTED.format(who=name)
+            else texts.ASKS_CARD_REJECTED.format(who=moderator)
         )
         card = query.message
         if isinstance(card, Message) and card.text_html is not None:
@@ -302,20 +313,20 @@ class AskHandlers:
                 )
             except BadRequest as exc:
                 log.info("ask card %s not updated: %s", ask.id, exc.message)
-        service = esc(await self.asks.service_name(ask.service_slug))
+        service = name(await self.asks.service_name(ask.service_slug))
         template = texts.ASKS_APPROVED_AUTHOR if approved else texts.ASKS_REJECTED_AUTHOR
+        text, _ = fit(
+            lambda words: template.format(
+                what=texts.ASKS_WHAT[ask.kind],
+                service=service,
+                count=done.recipients,
+                people=_noun(done.recipients),
+                text=quote(words),
+            ),
+            ask.text,
+        )
         try:
-            await context.bot.send_message(
-                ask.author_chat,
-                template.format(
-                    what=texts.ASKS_WHAT[ask.kind],
-                    service=service,
-                    count=done.recipients,
-                    people=_noun(done.recipients),
-                    text=esc(ask.text),
-                ),
-                parse_mode=ParseMode.HTML,
-            )
+            await context.bot.send_message(ask.author_chat, text, parse_mode=ParseMode.HTML)
         except (Forbidden, BadRequest) as exc:
             log.info("author of ask %s not told: %s", ask.id, exc.message)
 
@@ -327,21 +338,26 @@ class AskHandlers:
         if found is None:
             return None
         ask = found.ask
-        service = esc(found.service_name)
-        fields = {"provider": esc(found.provider_name), "service": service, "text": esc(ask.text)}
+        fields = {"provider": name(found.provider_name), "service": name(found.service_name)}
         opt_out = _button(
             texts.ASKS_OPT_OUT.format(service=found.service_name), f"{CITIZEN}:o:{ask.id}"
         )
         if ask.kind == Kind.QUESTION:
             rows = [_button(texts.ASKS_ANSWER, f"{CITIZEN}:a:{ask.id}"), opt_out]
-            return texts.ASKS_QUESTION.format(**fields), InlineKeyboardMarkup(rows)
+            text, _ = fit(
+                lambda words: texts.ASKS_QUESTION.format(text=quote(words), **fields), ask.text
+            )
+            return text, InlineKeyboardMarkup(rows)
         rows = [
             _button(texts.ASKS_ACCEPT_NAME, f"{CITIZEN}:n:{ask.id}"),
             _button(texts.ASKS_ACCEPT_RELAY, f"{CITIZEN}:b:{ask.id}"),
             _button(texts.ASKS_DECLINE, f"{CITIZEN}:d:{ask.id}"),
             opt_out,
         ]
-        return texts.ASKS_INVITATION.format(**fields), InlineKeyboardMarkup(rows)
+        text, _ = fit(
+            lambda words: texts.ASKS_INVITATION.format(text=quote(words), **fields), ask.text
+        )
+        return text, InlineKeyboardMarkup(rows)
 
     async def citizen(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A citizen's button under a question, an invitation or a relayed message."""
@@ -368,7 +384,7 @@ class AskHandlers:
             if not isinstance(result, Problem):
                 await safely.answer(query.answer())
                 await _drop_buttons(message, lambda data: data.startswith(f"{CITIZEN}:o:"))
-                await _reply(message, texts.ASKS_OPTED_OUT.format(service=esc(result)))
+                await _reply(message, texts.ASKS_OPTED_OUT.format(service=name(result)))
                 return
         elif action in SHARES:
             share = SHARES[action]
@@ -392,7 +408,7 @@ class AskHandlers:
             result = await self.asks.begin_reply(user.id, ref)
             if isinstance(result, Draft):
                 await safely.answer(query.answer())
-                provider = esc(self.asks.provider_name(result.provider_id))
+                provider = name(self.asks.provider_name(result.provider_id))
                 await _reply(
                     message,
                     texts.ASKS_REPLY_PROMPT.format(provider=provider),
@@ -410,7 +426,7 @@ class AskHandlers:
         await safely.answer(query.answer(texts.ASKS_PROBLEMS[problem], show_alert=True))
 
     def _accepted_text(self, accepted: Accepted, username: str | None) -> str:
-        provider = esc(self.asks.provider_name(accepted.ask.provider_id))
+        provider = name(self.asks.provider_name(accepted.ask.provider_id))
         if accepted.acceptance.share == Share.NAME:
             return texts.ASKS_ACCEPTED_NAME.format(
                 provider=provider, username=texts.ASKS_ACCEPTED_USERNAME if username else ""
@@ -437,6 +453,10 @@ class AskHandlers:
                 except (Forbidden, BadRequest) as exc:
                     log.info("acceptance %s not told to a chat: %s", found.acceptance.id, exc)
                     continue
+                except TelegramError as exc:
+                    # One chat failing does not keep the news from the provider's others.
+                    log.warning("acceptance %s to a chat failed: %s", found.acceptance.id, exc)
+                    continue
                 if self.privacy is not None:
                     await self.privacy.relayed_to_staff(
                         found.acceptance.id, sent.chat_id, sent.message_id
@@ -446,15 +466,15 @@ class AskHandlers:
     @staticmethod
     def _told_text(found: Told) -> str:
         acceptance = found.acceptance
-        fields = {"service": esc(found.service_name), "text": esc(_short(found.ask.text))}
+        fields = {"service": name(found.service_name), "text": quote(_short(found.ask.text))}
         if acceptance.share == Share.NAME:
             username = (
-                texts.ASKS_TOLD_USERNAME.format(username=esc(acceptance.username))
+                texts.ASKS_TOLD_USERNAME.format(username=name(acceptance.username))
                 if acceptance.username
                 else ""
             )
             return texts.ASKS_TOLD_NAME.format(
-                name=esc(acceptance.first_name or ""), username=username, **fields
+                name=name(acceptance.first_name or ""), username=username, **fields
             )
         return texts.ASKS_TOLD_RELAY.format(**fields)
 
@@ -496,21 +516,20 @@ class AskHandlers:
                 )
             return
         ask, acceptance = relayed.ask, relayed.acceptance
-        service = esc(relayed.service_name)
+        service = name(relayed.service_name)
         if relayed.to_citizen:
+            provider = name(self.asks.provider_name(ask.provider_id))
+            messages = pieces(
+                lambda words: texts.ASKS_RELAY_TO_CITIZEN.format(
+                    provider=provider, service=service, text=quote(words)
+                ),
+                relayed.text,
+            )
+            reply = InlineKeyboardMarkup(
+                [_button(texts.ASKS_REPLY, f"{CITIZEN}:r:{acceptance.id}")]
+            )
             try:
-                await context.bot.send_message(
-                    relayed.telegram_id,
-                    texts.ASKS_RELAY_TO_CITIZEN.format(
-                        provider=esc(self.asks.provider_name(ask.provider_id)),
-                        service=service,
-                        text=esc(relayed.text),
-                    ),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=InlineKeyboardMarkup(
-                        [_button(texts.ASKS_REPLY, f"{CITIZEN}:r:{acceptance.id}")]
-                    ),
-                )
+                await _send_all(context, relayed.telegram_id, messages, reply)
             except (Forbidden, BadRequest) as exc:
                 log.info("relay to acceptance %s not delivered: %s", acceptance.id, exc)
                 await message.reply_text(texts.ASKS_PROBLEMS[Problem.GONE])
@@ -532,26 +551,53 @@ class AskHandlers:
         if provider is None:
             return
         person = (
-            texts.ASKS_RELAY_NAMED.format(name=esc(acceptance.first_name or ""))
+            texts.ASKS_RELAY_NAMED.format(name=name(acceptance.first_name or ""))
             if acceptance.share == Share.NAME
             else texts.ASKS_RELAY_UNNAMED
         )
         markup = InlineKeyboardMarkup([_button(texts.ASKS_WRITE, f"{WRITE}:{acceptance.id}")])
+        messages = pieces(
+            lambda words: texts.ASKS_RELAY_TO_PROVIDER.format(
+                person=person, service=service, text=quote(words)
+            ),
+            text,
+        )
         for chat_id in await self.digests.provider_chats(provider):
-            try:
-                sent = await context.bot.send_message(
-                    chat_id,
-                    texts.ASKS_RELAY_TO_PROVIDER.format(
-                        person=person, service=service, text=esc(text)
-                    ),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-            except (Forbidden, BadRequest) as exc:
-                log.info("reply on acceptance %s not delivered: %s", acceptance.id, exc)
-                continue
-            if self.privacy is not None:
-                await self.privacy.relayed_to_staff(acceptance.id, sent.chat_id, sent.message_id)
+            for number, piece in enumerate(messages, 1):
+                try:
+                    sent = await context.bot.send_message(
+                        chat_id,
+                        piece,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup if number == len(messages) else None,
+                    )
+                except (Forbidden, BadRequest) as exc:
+                    log.info("reply on acceptance %s not delivered: %s", acceptance.id, exc)
+                    break
+                except TelegramError as exc:
+                    # One chat failing does not keep the reply from the provider's others.
+                    log.warning("reply on acceptance %s to a chat failed: %s", acceptance.id, exc)
+                    break
+                if self.privacy is not None:
+                    await self.privacy.relayed_to_staff(
+                        acceptance.id, sent.chat_id, sent.message_id
+                    )
+
+
+async def _send_all(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    messages: list[str],
+    markup: InlineKeyboardMarkup,
+) -> None:
+    """Send the messages of one long text in order, the buttons under the last."""
+    for number, text in enumerate(messages, 1):
+        await context.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if number == len(messages) else None,
+        )
 
 
 async def _reply(

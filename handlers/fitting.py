@@ -9,9 +9,10 @@ boundary, with a note of how much more there is, until the whole message fits.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import unescape
 
+from bot.bidi import isolate
 from handlers import texts
 
 MESSAGE_LIMIT = 4096
@@ -64,3 +65,71 @@ def fit(render: Callable[[str], str], text: str, limit: int = MESSAGE_LIMIT) -> 
         if over <= 0 or room <= 0:
             return html, more
         room -= over + _SLACK
+
+
+# Names and labels from the deployment file sit in headings: long ones are cut to this.
+NAME_MAX = 80
+
+
+def name(text: str, limit: int = NAME_MAX) -> str:
+    """A name from the deployment file or a person, escaped, isolated and at most `limit` long."""
+    short = text if utf16_len(text) <= limit else cut(text, limit - 1) + "…"
+    return texts.esc(isolate(short))
+
+
+def quote(text: str) -> str:
+    """A person's text ready to put in a message: escaped and isolated from the line."""
+    return texts.esc(isolate(text))
+
+
+def pack(blocks: Sequence[str], sep: str = "\n\n", limit: int = MESSAGE_LIMIT) -> list[str]:
+    """HTML blocks joined by `sep` into as few messages as fit `limit`, in order.
+
+    A block too long for a message of its own is cut (tags out) with a note of how much more;
+    blocks are built so that does not happen.
+    """
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        if visible_length(block) > limit - _SLACK:
+            plain = unescape(_TAG.sub("", block))
+            block, _ = fit(texts.esc, plain, limit - _SLACK)
+        joined = current + sep + block if current else block
+        if current and visible_length(joined) > limit - _SLACK:
+            messages.append(current)
+            joined = block
+        current = joined
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _longest(render: Callable[[str], str], text: str, limit: int) -> str:
+    """The longest start of `text` (at a word boundary when near) with which `render` fits."""
+    head = text
+    while head:
+        size = visible_length(render(head))
+        if size <= limit:
+            break
+        # In proportion: isolates and escapes make the rendered text grow faster than the text.
+        length = utf16_len(head)
+        head = cut(head, min(length * limit // size, length) - _SLACK)
+    return head
+
+
+def pieces(render: Callable[[str], str], text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """`render(quoted)` with as much of `text` as fits, then the rest in follow-up messages.
+
+    For a reader who needs every word (a relayed message): nothing is left out.
+    """
+    html = render(text)
+    if visible_length(html) <= limit:
+        return [html]
+    head = _longest(lambda part: render(part + "…"), text, limit)
+    messages = [render(head + "…")]
+    rest = text[len(head) :].lstrip()
+    while rest:
+        part = _longest(lambda part: quote("…" + part + "…"), rest, limit) or rest[:1]
+        rest = rest[len(part) :].lstrip()
+        messages.append(quote("…" + part + ("…" if rest else "")))
+    return messages

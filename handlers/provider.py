@@ -18,7 +18,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
@@ -30,8 +30,9 @@ from bot.digests import Digests, Work, next_fire
 from bot.ratelimit import ACQUIRED, FloodLimiter, seconds
 from bot.roles import Roles, Who
 from handlers import texts
+from handlers.fitting import name, pack
+from handlers.places import provider_place, team_chat
 from handlers.responses import respond_buttons
-from handlers.texts import esc
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,13 @@ class ProviderHandlers:
         if provider is None:
             await self.digests.final(digest.id, chat_id, "failed", "provider no longer exists")
             return 0
+        if (
+            chat_id not in provider.chats
+            and provider.id not in (await self.roles.who(chat_id)).providers
+        ):
+            # A person's private chat, and their role was revoked after the digest was queued.
+            await self.digests.final(digest.id, chat_id, "failed", "no longer a provider")
+            return 0
         start, end = digest.period
         content = await self.build(provider, chat_id, start, end)
         parts = self._parts(provider, content, digest.id, start, end)
@@ -158,7 +166,7 @@ class ProviderHandlers:
         parts = []
         if content.chart_png:
             caption = texts.CHART_CAPTION.format(
-                provider=esc(provider.name),
+                provider=name(provider.name),
                 start=_day(start, provider.timezone),
                 end=_day(end, provider.timezone),
             )
@@ -169,6 +177,7 @@ class ProviderHandlers:
                     chat_id,
                     InputFile(io.BytesIO(chart), filename="themes.png"),
                     caption=caption,
+                    parse_mode=ParseMode.HTML,
                     rate_limit_args=ACQUIRED,  # type: ignore[arg-type]
                 )
 
@@ -199,11 +208,15 @@ class ProviderHandlers:
         return parts
 
     async def _providers_of(self, update: Update) -> tuple[Who, list[Provider]]:
-        """The providers this person speaks for here (admins: all of them)."""
-        user = update.effective_user
+        """The providers this person speaks for (admins: all of them); in a team's chat, only
+        that team's."""
+        user, chat = update.effective_user, update.effective_chat
         assert user
         who = await self.roles.who(user.id)
-        return who, [p for pid, p in self.digests.providers.items() if who.speaks_for(pid)]
+        mine = [p for pid, p in self.digests.providers.items() if who.speaks_for(pid)]
+        if chat is not None and chat.type != ChatType.PRIVATE and team_chat(who, mine, chat.id):
+            mine = [p for p in mine if chat.id in p.chats]
+        return who, mine
 
     async def digest_now(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/digest: the digest so far this period, now, for this chat."""
@@ -214,6 +227,8 @@ class ProviderHandlers:
             await self.roles.denied(who, "/digest")
             await message.reply_text(texts.NOT_A_PROVIDER)
             return
+        if not await provider_place(who, providers, message):
+            return
         for provider in providers:
             start, end = self.digests.current_period(provider)
             content = await self.build(provider, message.chat_id, start, end)
@@ -221,10 +236,11 @@ class ProviderHandlers:
                 await message.reply_photo(
                     InputFile(io.BytesIO(content.chart_png), filename="themes.png"),
                     caption=texts.CHART_CAPTION.format(
-                        provider=provider.name,
+                        provider=name(provider.name),
                         start=_day(start, provider.timezone),
                         end=_day(end, provider.timezone),
                     ),
+                    parse_mode=ParseMode.HTML,
                 )
             rows = respond_buttons(0, content.top_themes, content.quoted, self.labels)
             await message.reply_text(
@@ -241,6 +257,8 @@ class ProviderHandlers:
         if not providers:
             await self.roles.denied(who, "/services")
             await message.reply_text(texts.NOT_A_PROVIDER)
+            return
+        if not await provider_place(who, providers, message):
             return
         for provider in providers:
             text, markup = await self._services_view(provider, message.chat_id)
@@ -259,7 +277,7 @@ class ProviderHandlers:
             ]
             for s in await self.digests.all_services(provider.id)
         ]
-        return texts.SERVICES_HEAD.format(provider=esc(provider.name)), InlineKeyboardMarkup(rows)
+        return texts.SERVICES_HEAD.format(provider=name(provider.name)), InlineKeyboardMarkup(rows)
 
     async def schedule(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/schedule: when each of my providers' digests comes."""
@@ -269,6 +287,8 @@ class ProviderHandlers:
         if not providers:
             await self.roles.denied(who, "/schedule")
             await message.reply_text(texts.NOT_A_PROVIDER)
+            return
+        if not await provider_place(who, providers, message):
             return
         now = self.digests.clock()
         lines = []
@@ -281,13 +301,14 @@ class ProviderHandlers:
             )
             lines.append(
                 texts.SCHEDULE_LINE.format(
-                    provider=esc(provider.name),
-                    schedule=esc(provider.schedule),
+                    provider=name(provider.name),
+                    schedule=name(provider.schedule),
                     zone=provider.timezone,
                     next=when,
                 )
             )
-        await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+        for text in pack(lines, "\n"):
+            await message.reply_text(text, parse_mode=ParseMode.HTML)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The CSV button under a digest, and the service switches."""
@@ -350,10 +371,11 @@ class ProviderHandlers:
         await query.message.reply_document(
             InputFile(io.BytesIO(table), filename=f"{provider.id}-{start:%Y%m%d}.csv"),
             caption=texts.CSV_CAPTION.format(
-                provider=provider.name,
+                provider=name(provider.name),
                 start=_day(start, provider.timezone),
                 end=_day(end, provider.timezone),
             ),
+            parse_mode=ParseMode.HTML,
         )
 
 

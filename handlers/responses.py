@@ -4,6 +4,7 @@ contributors receive it and say whether it answered their point."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,9 @@ from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.citizen import render as render_step
 from handlers.common import command_allowed
+from handlers.fitting import fit, name, pack, quote
 from handlers.outbox import OutboxSender, Rendered
+from handlers.places import provider_place
 from handlers.texts import esc
 from storage.db import parse_stamp
 from storage.drafts import Draft
@@ -46,6 +49,10 @@ STATUS_CODES["n"] = Status.NOT_CHANGING
 CODE_OF = {status: code for code, status in STATUS_CODES.items()}
 # Buttons under a digest: a row per quoted theme, then the quoted items four to a row.
 ITEMS_PER_ROW = 4
+
+
+def _follow_up(weeks: int, subject: str, words: str) -> str:
+    return texts.FOLLOW_UP.format(weeks=weeks, subject=subject, text=quote(words))
 
 
 def _noun(count: int, nouns: tuple[str, str]) -> str:
@@ -110,7 +117,7 @@ class ResponseHandlers:
 
     async def subject(self, about: Draft | Response) -> str:
         """What a response is about, as the provider reads it (a draft: with its count)."""
-        service = esc(await self._service_name(about.service_slug))
+        service = name(await self._service_name(about.service_slug))
         if about.item_id is not None:
             return texts.RESPOND_SUBJECT_ITEM.format(item=about.item_id, service=service)
         provider = self.digests.providers.get(about.provider_id)
@@ -120,7 +127,7 @@ class ResponseHandlers:
                 Period(parse_stamp(about.period_start), parse_stamp(about.period_end)),
                 ZoneInfo(provider.timezone),
             )
-        theme = esc(self._label(about.theme_id or ""))
+        theme = name(self._label(about.theme_id or ""))
         if isinstance(about, Response):
             return texts.RESPONSE_SUBJECT_THEME.format(theme=theme, service=service, period=period)
         items = await self.responses.covered(about)
@@ -140,6 +147,8 @@ class ResponseHandlers:
         if not (who.provider or who.admin):
             await self.roles.denied(who, "/respond")
             await message.reply_text(texts.NOT_A_PROVIDER)
+            return
+        if not await provider_place(who, self.digests.providers.values(), message):
             return
         arg = (context.args or [""])[0].lstrip("#")
         if arg.isdigit():
@@ -220,7 +229,7 @@ class ResponseHandlers:
                 ]
                 await safely.answer(query.answer())
                 await message.reply_text(
-                    texts.RESPOND_PICK_SERVICE.format(theme=esc(self._label(parts[3]))),
+                    texts.RESPOND_PICK_SERVICE.format(theme=name(self._label(parts[3]))),
                     parse_mode=ParseMode.HTML,
                     reply_markup=InlineKeyboardMarkup(rows),
                 )
@@ -330,15 +339,19 @@ class ResponseHandlers:
         self.sender.kick(context)
         if self.moderators_chat is not None:
             provider = self.digests.providers.get(response.provider_id)
+            card, _ = fit(
+                lambda words: texts.RESPONSE_CARD.format(
+                    provider=name(provider.name if provider else response.provider_id),
+                    status=texts.RESPONSE_STATUS[response.status],
+                    subject=subject,
+                    text=quote(words),
+                ),
+                response.text,
+            )
             try:
                 await context.bot.send_message(
                     self.moderators_chat,
-                    texts.RESPONSE_CARD.format(
-                        provider=esc(provider.name if provider else response.provider_id),
-                        status=texts.RESPONSE_STATUS[response.status],
-                        subject=subject,
-                        text=esc(response.text),
-                    ),
+                    card,
                     parse_mode=ParseMode.HTML,
                     reply_markup=InlineKeyboardMarkup(
                         [
@@ -385,26 +398,30 @@ class ResponseHandlers:
         )
         if who is None:
             return
+        if not who.moderates and not await provider_place(
+            who, self.digests.providers.values(), message
+        ):
+            return
         found = await self.responses.recent(who)
         if not found:
             await message.reply_text(texts.RESPONSE_LIST_EMPTY)
             return
         lines = [texts.RESPONSE_LIST_HEAD]
-        rows = []
+        rows: list[list[InlineKeyboardButton]] = []
         for response in found:
             short = response.text if len(response.text) <= 100 else response.text[:97] + "…"
             lines.append(
                 texts.RESPONSE_LIST_LINE.format(
                     id=response.id,
-                    service=esc(await self._service_name(response.service_slug)),
-                    subject=esc(
+                    service=name(await self._service_name(response.service_slug)),
+                    subject=name(
                         f"#{response.item_id}"
                         if response.item_id
                         else self._label(response.theme_id or "")
                     ),
                     status=texts.RESPONSE_STATUS[response.status],
                     hidden=texts.RESPONSE_LIST_HIDDEN if response.hidden else "",
-                    text=esc(short),
+                    text=quote(short),
                 )
             )
             if who.moderates and not response.hidden:
@@ -416,11 +433,16 @@ class ResponseHandlers:
                         )
                     ]
                 )
-        await message.reply_text(
-            "\n".join(lines),
-            parse_mode=ParseMode.HTML,
-            reply_markup=InlineKeyboardMarkup(rows) if rows else None,
-        )
+        messages = pack(lines, "\n")
+        for number, text in enumerate(messages, 1):
+            await message.reply_text(
+                text,
+                parse_mode=ParseMode.HTML,
+                # The hide buttons under the last part, once.
+                reply_markup=InlineKeyboardMarkup(rows)
+                if rows and number == len(messages)
+                else None,
+            )
 
     # ------------------------------------------------------------------- follow-up
 
@@ -434,9 +456,8 @@ class ResponseHandlers:
             if provider is None:
                 continue
             weeks = max(1, round(self.responses.follow_up.days / 7))
-            text = texts.FOLLOW_UP.format(
-                weeks=weeks, subject=await self.subject(response), text=esc(response.text)
-            )
+            subject = await self.subject(response)
+            text, _ = fit(partial(_follow_up, weeks, subject), response.text)
             markup = InlineKeyboardMarkup(
                 [
                     [
@@ -457,6 +478,9 @@ class ResponseHandlers:
                     asked += 1
                 except (Forbidden, BadRequest) as exc:
                     log.info("follow-up of response %s not delivered: %s", response.id, exc)
+                except TelegramError as exc:
+                    # One chat failing does not keep the follow-up from the others.
+                    log.warning("follow-up of response %s to a chat failed: %s", response.id, exc)
         return asked
 
     # -------------------------------------------------------------------- citizens
@@ -467,25 +491,28 @@ class ResponseHandlers:
         if notice is None:
             return None
         response = notice.response
-        service = esc(notice.service_name)
+        service = name(notice.service_name)
         if response.item_id is not None or response.theme_id is None:
             subject = texts.HEARD_SUBJECT_ITEM.format(item=notice.item_id, service=service)
         elif notice.items > 1:
             subject = texts.HEARD_SUBJECT_THEME_OTHERS.format(
-                theme=esc(self._label(response.theme_id)),
+                theme=name(self._label(response.theme_id)),
                 service=service,
                 item=notice.item_id,
                 items=notice.items,
             )
         else:
             subject = texts.HEARD_SUBJECT_THEME.format(
-                theme=esc(self._label(response.theme_id)), service=service, item=notice.item_id
+                theme=name(self._label(response.theme_id)), service=service, item=notice.item_id
             )
-        text = texts.HEARD_BACK.format(
-            provider=esc(notice.provider_name),
-            subject=subject,
-            status=texts.RESPONSE_STATUS[response.status],
-            text=esc(response.text),
+        text, _ = fit(
+            lambda words: texts.HEARD_BACK.format(
+                provider=name(notice.provider_name),
+                subject=subject,
+                status=texts.RESPONSE_STATUS[response.status],
+                text=quote(words),
+            ),
+            response.text,
         )
         markup = InlineKeyboardMarkup(
             [

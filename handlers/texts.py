@@ -326,6 +326,8 @@ CHART_CAPTION = "{provider}: themes, {start} to {end}, against the period before
 CSV_BUTTON = "📎 These items as a spreadsheet (CSV)"
 CSV_CAPTION = "{provider}: approved items, {start} to {end}"
 NOT_A_PROVIDER = "This is for the people who run services. Ask an admin for an invitation."
+# A provider's command sent in a group that is not their team's chat (the moderators' chat).
+PROVIDER_ELSEWHERE = "Provider commands work in our private chat or in your team's chat."
 SERVICES_HEAD = "<b>{provider}</b>: the services whose digest this chat gets. Tap to switch."
 SERVICE_ON = "✅ {name}"
 SERVICE_OFF = "⬜ {name}"

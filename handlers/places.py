@@ -1,0 +1,30 @@
+"""Where provider commands answer: a provider's private chat or their team's chats.
+
+A provider who is also in the moderators' group must not get a digest, a list of responses
+or their invitations posted there (nor in any other group the bot is in): in such a chat
+the command gets a short pointer and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from telegram import Message
+from telegram.constants import ChatType
+
+from bot.config import Provider
+from bot.roles import Who
+from handlers import safely, texts
+
+
+def team_chat(who: Who, providers: Iterable[Provider], chat_id: int) -> bool:
+    """Whether `chat_id` is a chat (from the deployment file) of a provider `who` speaks for."""
+    return any(chat_id in p.chats and who.speaks_for(p.id) for p in providers)
+
+
+async def provider_place(who: Who, providers: Iterable[Provider], message: Message) -> bool:
+    """Whether a provider command may answer in this message's chat; if not, say where it does."""
+    if message.chat.type == ChatType.PRIVATE or team_chat(who, providers, message.chat_id):
+        return True
+    await safely.quietly(message.reply_text(texts.PROVIDER_ELSEWHERE))
+    return False
