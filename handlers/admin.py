@@ -14,12 +14,15 @@ from bot.roles import Accepted, InviteProblem, Role, Roles
 from handlers import texts
 from handlers.commands import publish_for
 from handlers.common import command_allowed
+from handlers.fitting import name, pack
 from handlers.texts import esc
 
 log = logging.getLogger(__name__)
 
 PREFIX = "a"
 REVOKE = "rv"
+# How much of an audit entry's subject /audit shows (the export has it whole).
+AUDIT_SUBJECT = 200
 
 
 def role_name(role: str, provider_names: dict[str, str], provider_id: str = "") -> str:
@@ -183,13 +186,16 @@ class AdminHandlers:
             await message.reply_text(texts.AUDIT_EMPTY)
             return
         lines = [texts.AUDIT_HEADER]
+        # A subject may hold what someone typed (a forged command's argument): each line is
+        # kept short, and /audit export has it whole.
         lines += [
             texts.AUDIT_LINE.format(
                 at=e.at[:16].replace("T", " "),
-                who=esc(f"{e.actor_role} {e.actor or ''}".strip()),
-                action=esc(e.action),
-                subject=esc(e.subject),
+                who=name(f"{e.actor_role} {e.actor or ''}".strip()),
+                action=name(e.action),
+                subject=name(e.subject, AUDIT_SUBJECT),
             )
             for e in entries
         ]
-        await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+        for text in pack(lines, "\n"):
+            await message.reply_text(text, parse_mode=ParseMode.HTML)

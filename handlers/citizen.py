@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from bot.intake import CONSENT_VERSION, Intake, Show, Step
 from bot.roles import INVITE_PREFIX, Roles
 from handlers import safely, texts
+from handlers.fitting import name, pack, quote
 from handlers.texts import esc
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def render(step: Step) -> tuple[str, Markup]:
             return texts.TIMED_OUT_SAVED.format(reference=step.reference, service=service), None
         return texts.TIMED_OUT, None
     if show is Show.MINE:
-        return _mine(step), None
+        return "\n\n".join(_mine(step)), None
     simple = {
         Show.DECLINED: texts.DECLINED,
         Show.CANCELLED: texts.CANCELLED,
@@ -126,30 +127,31 @@ def _services(step: Step) -> tuple[str, Markup]:
     return _lead(step) + question, InlineKeyboardMarkup(rows)
 
 
-def _mine(step: Step) -> str:
+def _mine(step: Step) -> list[str]:
+    """/mine's blocks: the header, one per item (with its responses), then how many more."""
     if not step.items:
-        return texts.MINE_EMPTY
+        return [texts.MINE_EMPTY]
     parts = [texts.MINE_HEADER]
     for item in step.items:
         snippet = _snippet(item.text)
         parts.append(
             texts.MINE_ITEM.format(
                 reference=item.id,
-                service=esc(item.service_name),
+                service=name(item.service_name),
                 date=item.created_at[:10],
                 status=texts.STATUS.get(item.status, esc(item.status)),
-                snippet=esc(snippet),
+                snippet=quote(snippet),
             )
         )
         for response in step.responses.get(item.id, []):
             parts[-1] += "\n" + texts.MINE_RESPONSE.format(
                 status=texts.RESPONSE_STATUS.get(response.status, esc(response.status)),
                 date=response.created_at[:10],
-                text=esc(_snippet(response.text)),
+                text=quote(_snippet(response.text)),
             )
     if step.total > len(step.items):
         parts.append(texts.MINE_MORE.format(more=step.total - len(step.items)))
-    return "\n\n".join(parts)
+    return parts
 
 
 def _snippet(text: str, limit: int = 120) -> str:
@@ -226,10 +228,15 @@ class CitizenHandlers:
         await send(message, await self.intake.cancel(update.update_id, user.id))
 
     async def mine(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/mine: the citizen's items and their status."""
+        """/mine: the citizen's items and their status, over several messages if need be."""
         message, user = update.effective_message, update.effective_user
         assert message and user
-        await send(message, await self.intake.mine(user.id))
+        for text in pack(_mine(await self.intake.mine(user.id))):
+            try:
+                await message.reply_text(text, parse_mode=ParseMode.HTML)
+            except Forbidden:
+                log.info("citizen blocked the bot; /mine not delivered")
+                return
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help: what this person can do, their staff roles included."""

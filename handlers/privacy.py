@@ -15,6 +15,7 @@ from bot.config import Privacy as PrivacySettings
 from bot.intake import CONSENT_VERSION
 from bot.privacy import Privacy
 from handlers import texts
+from handlers.fitting import pack
 from storage.privacy import as_json
 from storage.traces import FORGET, ToClean
 
@@ -52,9 +53,9 @@ class PrivacyHandlers:
     async def show(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/privacy: what is kept, why, for how long, who sees what."""
         assert update.effective_message
-        await update.effective_message.reply_text(
-            privacy_text(self.privacy.settings), parse_mode=ParseMode.HTML
-        )
+        # The deployment's own text may be long: sent in parts, split between paragraphs.
+        for text in pack(privacy_text(self.privacy.settings).split("\n\n")):
+            await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
 
     async def mydata(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/mydata: a file with everything kept about this person."""

@@ -4,8 +4,8 @@ contributors receive it and say whether it answered their point."""
 from __future__ import annotations
 
 import logging
-from functools import partial
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from telegram import (
