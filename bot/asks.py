@@ -584,7 +584,7 @@ async def ask_lines(
         short = ask.text if len(ask.text) <= 120 else ask.text[:117] + "…"
         lines.append(
             TEXTS["question"].format(
-                service=html.escape(isolate(names[ask.service_slug])),
+                service=html.escape(names[ask.service_slug]),
                 text=html.escape(isolate(short)),
                 sent=sent,
                 people=_noun(sent, "person", "people"),
@@ -603,7 +603,7 @@ async def ask_lines(
                 TEXTS["involved"].format(
                     count=count,
                     people=_noun(count, "person", "people"),
-                    service=html.escape(isolate(names[slug])),
+                    service=html.escape(names[slug]),
                 )
             )
     return [TEXTS["heading"], *lines] if lines else []

@@ -306,7 +306,7 @@ def _name(text: str, limit: int = NAME_MAX) -> str:
     short = shorten(text, limit)
     if short is None:
         short = " ".join(text.split())[: limit - 1] + "…"
-    return html.escape(isolate(short), quote=False)
+    return html.escape(short, quote=False)
 
 
 def _plural(count: int, one: str, many: str) -> str:

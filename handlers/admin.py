@@ -14,7 +14,7 @@ from bot.roles import Accepted, InviteProblem, Role, Roles
 from handlers import texts
 from handlers.commands import publish_for
 from handlers.common import command_allowed
-from handlers.fitting import name, pack
+from handlers.fitting import name, pack, person
 from handlers.texts import esc
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ class AdminHandlers:
                 at=e.at[:16].replace("T", " "),
                 who=name(f"{e.actor_role} {e.actor or ''}".strip()),
                 action=name(e.action),
-                subject=name(e.subject, AUDIT_SUBJECT),
+                subject=person(e.subject, AUDIT_SUBJECT),
             )
             for e in entries
         ]

@@ -40,7 +40,7 @@ from bot.roles import Roles, Who, services_spoken_for
 from handlers import safely, texts
 from handlers.citizen import render as render_step
 from handlers.common import command_allowed
-from handlers.fitting import fit, name, pack, pieces, quote
+from handlers.fitting import fit, name, pack, person, pieces, quote
 from handlers.outbox import OutboxSender, Rendered
 from handlers.places import provider_place
 from handlers.texts import esc
@@ -195,7 +195,7 @@ class AskHandlers:
                 what=texts.ASKS_CARD_WHAT[ask.kind],
                 provider=name(self.asks.provider_name(ask.provider_id)),
                 service=service,
-                author=name(author),
+                author=person(author),
                 text=quote(words),
                 audience=done.audience,
                 people=_noun(done.audience),
@@ -474,7 +474,7 @@ class AskHandlers:
                 else ""
             )
             return texts.ASKS_TOLD_NAME.format(
-                name=name(acceptance.first_name or ""), username=username, **fields
+                name=person(acceptance.first_name or ""), username=username, **fields
             )
         return texts.ASKS_TOLD_RELAY.format(**fields)
 
@@ -550,15 +550,15 @@ class AskHandlers:
         provider = self.digests.providers.get(ask.provider_id)
         if provider is None:
             return
-        person = (
-            texts.ASKS_RELAY_NAMED.format(name=name(acceptance.first_name or ""))
+        who = (
+            texts.ASKS_RELAY_NAMED.format(name=person(acceptance.first_name or ""))
             if acceptance.share == Share.NAME
             else texts.ASKS_RELAY_UNNAMED
         )
         markup = InlineKeyboardMarkup([_button(texts.ASKS_WRITE, f"{WRITE}:{acceptance.id}")])
         messages = pieces(
             lambda words: texts.ASKS_RELAY_TO_PROVIDER.format(
-                person=person, service=service, text=quote(words)
+                person=who, service=service, text=quote(words)
             ),
             text,
         )

@@ -72,9 +72,13 @@ NAME_MAX = 80
 
 
 def name(text: str, limit: int = NAME_MAX) -> str:
-    """A name from the deployment file or a person, escaped, isolated and at most `limit` long."""
-    short = text if utf16_len(text) <= limit else cut(text, limit - 1) + "…"
-    return texts.esc(isolate(short))
+    """A name from the deployment file, escaped and at most `limit` long."""
+    return texts.esc(text if utf16_len(text) <= limit else cut(text, limit - 1) + "…")
+
+
+def person(text: str, limit: int = NAME_MAX) -> str:
+    """What a person chose to be called (or typed), like `name` and isolated from the line."""
+    return quote(text if utf16_len(text) <= limit else cut(text, limit - 1) + "…")
 
 
 def quote(text: str) -> str:

@@ -116,7 +116,10 @@ def visible(text: str) -> str:
 
 
 def quotes_of(text: str) -> list[str]:
-    return re.findall(r"“(.*?)”", visible(text))
+    """The quotes a digest shows (each kept apart from the line by Unicode isolates)."""
+    found = re.findall(r"“(.*?)”", visible(text))
+    assert all(q.startswith("\u2068") and q.endswith("\u2069") for q in found), found
+    return [q[1:-1] for q in found]
 
 
 def day(n: int, hour: int = 12) -> datetime:
@@ -285,7 +288,7 @@ def _quote_groups(text: str) -> dict[str, list[str]]:
     current = ""
     for line in section.splitlines()[1:]:
         if line.startswith("“"):
-            groups[current].append(re.match(r"“(.*?)”", line).group(1))  # type: ignore[union-attr]
+            groups[current] += quotes_of(line)
         elif line:
             current = line
             groups[current] = []

@@ -208,8 +208,9 @@ async def test_a_question_reaches_only_those_who_opted_in_and_an_answer_is_feedb
         QUESTION in line and "Sent to 2 people; 1 answer published" in line for line in lines
     )
     assert any("1 person who told us about Central Library" in line for line in lines), lines
-    # The answer itself is quoted under the question (its published text).
-    assert any(f"“{answer}” <i>#{item}</i>" in line for line in lines), lines
+    # The answer itself is quoted under the question (its published text, kept apart from
+    # the line around it by Unicode isolates).
+    assert any(f"“\u2068{answer}\u2069” <i>#{item}</i>" in line for line in lines), lines
     assert await ask_lines(
         db, rows, WEDNESDAY + timedelta(days=1), WEDNESDAY + timedelta(days=2)
     ) == [lines[0]] + [line for line in lines if "would like to be involved" in line]
@@ -388,8 +389,9 @@ async def test_invitation_accept_with_name_relay_or_decline(
     await press_on(gil, invitations["Gilberta"], texts.ASKS_ACCEPT_NAME)
     told = await team.wait_for(has("Someone accepted"))
     named = with_text(told, "Someone accepted")
-    assert "Gilberta (@gil_h)" in (named.text or "")
-    await pat.wait_for(has("Gilberta (@gil_h)"))  # her private chat is the provider's too
+    # Her name, as she typed it, is kept apart from the line by Unicode isolates.
+    assert "\u2068Gilberta\u2069 (@gil_h)" in (named.text or "")
+    await pat.wait_for(has("\u2068Gilberta\u2069 (@gil_h)"))  # her private chat is the provider's too
     assert len(team.messages) == before[0] + 1  # only Gilberta's news: Bob's no told nothing
     assert not any("Bob" in (m.text or "") for m in team.messages)
 
