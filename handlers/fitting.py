@@ -94,7 +94,7 @@ def pack(blocks: Sequence[str], sep: str = "\n\n", limit: int = MESSAGE_LIMIT) -
     """
     messages: list[str] = []
     current = ""
-    for block in blocks:
+    for block in filter(None, blocks):
         if visible_length(block) > limit - _SLACK:
             plain = unescape(_TAG.sub("", block))
             block, _ = fit(texts.esc, plain, limit - _SLACK)

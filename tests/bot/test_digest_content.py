@@ -621,3 +621,43 @@ async def test_the_hard_limit_holds_even_with_loose_caps(
     # What goes first is the least important: the head and the first quote stay.
     text = visible(digest.text)
     assert "36 new items approved." in text and len(quotes_of(digest.text)) >= 1
+
+
+async def test_a_direction_override_in_a_quote_never_turns_the_rest_of_the_line(
+    db: Database,
+) -> None:
+    rlo, pdf = "\u202e", "\u202c"
+    reversed_ = f"The queue {rlo}was long at the desk, again and again, all week"
+    balanced = f"Staff {rlo}were{pdf} kind and helpful when we visited the desk"
+    ids = await seed(db, [Spec(reversed_, day(1)), Spec(balanced, day(2), service="parks")])
+    text = (await build(db)).text
+    lines = {line for line in visible(text).splitlines() if line.startswith("“")}
+    assert lines == {
+        f"“\u2068The queue was long at the desk, again and again, all week\u2069” "
+        f"#{ids[0]}, Central Library, 4★",
+        f"“\u2068{balanced}\u2069” #{ids[1]}, Parks and green spaces, 4★",
+    }
+    # Only the override that was closed is left, inside the quote's isolate.
+    assert text.count(rlo) == 1 and text.count(pdf) == 1
+
+
+async def test_longest_quotes_in_any_script_under_long_service_names_fit(tmp_path: Path) -> None:
+    rows = [
+        ServiceRow(f"s{n}", f"{n} " + "Долгое название службы 🏛️ " * 3, "", "p") for n in range(6)
+    ]
+    scripts = (
+        "مرحبا بكم في المكتبة العامة ",
+        "ההמתנה בתור הייתה ארוכה מאוד ",
+        "Очередь была очень длинной 😡 ",
+        "\u202eReversed on purpose ",
+    )
+    specs = [
+        Spec((scripts[n % 4] * 200)[:4000], day(n % 7), service=f"s{n % 6}") for n in range(24)
+    ]
+    async with Database(tmp_path / "scripts.db") as db:
+        await seed(db, specs, rows)
+        provider = Provider(id="p", name="Провайдер " * 20, timezone="Europe/London")
+        digest = await build(db, provider=provider, services=rows, chart=False)
+    check_budget(digest.text)
+    assert quotes_of(digest.text)  # each one isolated (checked there)
+    assert "\u202e" not in digest.text

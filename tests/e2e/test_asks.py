@@ -391,7 +391,8 @@ async def test_invitation_accept_with_name_relay_or_decline(
     named = with_text(told, "Someone accepted")
     # Her name, as she typed it, is kept apart from the line by Unicode isolates.
     assert "\u2068Gilberta\u2069 (@gil_h)" in (named.text or "")
-    await pat.wait_for(has("\u2068Gilberta\u2069 (@gil_h)"))  # her private chat is the provider's too
+    # Her private chat is the provider's too.
+    await pat.wait_for(has("\u2068Gilberta\u2069 (@gil_h)"))
     assert len(team.messages) == before[0] + 1  # only Gilberta's news: Bob's no told nothing
     assert not any("Bob" in (m.text or "") for m in team.messages)
 

@@ -219,11 +219,10 @@ async def test_provider_commands_in_the_moderators_chat_only_point_elsewhere(
     await world.pat.send(command, chat=world.team)
     found = await world.team.wait_for(lambda m: len(m) > since)
     assert texts.PROVIDER_ELSEWHERE not in [m.text for m in found[since:]]
-
-
-async def test_a_moderator_still_lists_responses_in_the_moderators_chat(world: World) -> None:
-    await world.sam.send("/responses", chat=world.mods)
-    await world.mods.wait_for(last_has(texts.RESPONSE_LIST_EMPTY))
+    if command == "/responses":
+        # A moderator's /responses is at home in the moderators' chat.
+        await world.sam.send("/responses", chat=world.mods)
+        await world.mods.wait_for(last_has(texts.RESPONSE_LIST_EMPTY))
 
 
 async def test_a_digest_queued_before_a_revocation_is_not_sent_to_the_revoked_provider(
