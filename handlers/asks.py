@@ -134,7 +134,7 @@ class AskHandlers:
                 parse_mode=ParseMode.HTML,
             )
             return
-        mention = f'<a href="tg://user?id={user.id}">{esc(user.first_name)}</a>'
+        mention = f'<a href="tg://user?id={user.id}">{person(user.first_name)}</a>'
         await message.reply_text(
             texts.ASKS_PROMPT[kind.value].format(
                 mention=mention,
@@ -297,7 +297,7 @@ class AskHandlers:
         approved = ask.state == "approved"
         if approved:
             self.sender.kick(context)
-        moderator = esc(query.from_user.first_name)
+        moderator = person(query.from_user.first_name)
         note = (
             texts.ASKS_CARD_APPROVED.format(
                 who=moderator, count=done.recipients, people=_noun(done.recipients)
@@ -495,7 +495,7 @@ class AskHandlers:
             await safely.answer(query.answer(texts.NOT_ALLOWED, show_alert=True))
             return
         await safely.answer(query.answer())
-        mention = f'<a href="tg://user?id={user.id}">{esc(user.first_name)}</a>'
+        mention = f'<a href="tg://user?id={user.id}">{person(user.first_name)}</a>'
         await _reply(
             message, texts.ASKS_RELAY_PROMPT.format(mention=mention), ForceReply(selective=True)
         )

@@ -28,10 +28,9 @@ from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.citizen import render as render_step
 from handlers.common import command_allowed
-from handlers.fitting import fit, name, pack, quote
+from handlers.fitting import fit, name, pack, person, quote
 from handlers.outbox import OutboxSender, Rendered
 from handlers.places import provider_place
-from handlers.texts import esc
 from storage.db import parse_stamp
 from storage.drafts import Draft
 from storage.outbox import OutboxRow
@@ -278,7 +277,7 @@ class ResponseHandlers:
         )
 
     async def _ask_words(self, message: Message, name: str, who: Who, status: Status) -> None:
-        mention = f'<a href="tg://user?id={who.telegram_id}">{esc(name)}</a>'
+        mention = f'<a href="tg://user?id={who.telegram_id}">{person(name)}</a>'
         await message.reply_text(
             texts.RESPOND_PROMPT.format(
                 mention=mention,
@@ -377,7 +376,7 @@ class ResponseHandlers:
             else:
                 await safely.answer(query.answer(texts.RESPOND_PROBLEMS[result], show_alert=True))
             return
-        name = esc(query.from_user.first_name)
+        name = person(query.from_user.first_name)
         message = query.message
         await safely.answer(query.answer())
         if isinstance(message, Message) and message.text_html is not None:
