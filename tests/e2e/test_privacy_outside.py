@@ -118,8 +118,8 @@ async def test_what_a_citizen_shared_with_a_provider_is_taken_back_too(
     await approve(world, INVITATION)
     invitation = with_text(await gil.wait_for(has(INVITATION)), INVITATION)
     await press_on(gil, invitation, texts.ASKS_ACCEPT_NAME)
-    told = with_text(await world.team.wait_for(has("Gilberta (@gil_h)")), "Gilberta")
-    private = with_text(await world.pat.wait_for(has("Gilberta (@gil_h)")), "Gilberta")
+    told = with_text(await world.team.wait_for(has("(@gil_h)")), "(@gil_h)")
+    private = with_text(await world.pat.wait_for(has("(@gil_h)")), "(@gil_h)")
     await forget(gil)
     await until(emu, lambda: told.deleted and private.deleted)
     assert stored(db_path, "SELECT COUNT(*) FROM staff_messages") == [(0,)]
