@@ -1,4 +1,4 @@
-"""The command line: `python -m bot run | demo | nlp ...` (also installed as `yousaid`)."""
+"""The command line: `python -m bot run | health | demo | nlp ...` (also `yousaid`)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="yousaid", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot against TELEGRAM_API_URL")
+    commands.add_parser(
+        "health", help="exit 0 if the bot polls and its database is writable, else 1 (one line)"
+    )
     demo = commands.add_parser("demo", help="the whole loop on this machine, no token needed")
     demo.add_argument("--citizens", type=int, default=30, help="how many simulated citizens")
     demo.add_argument("--seed", type=int, default=7, help="seed for the simulated citizens")
@@ -63,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if options.command == "run":
             return _run()
+        if options.command == "health":
+            return _health()
         if options.command == "backup":
             return _backup(options.out)
         if options.command == "restore":
@@ -185,18 +190,27 @@ def _report(options: argparse.Namespace) -> int:
     return 0
 
 
+def _health() -> int:
+    from bot.health import check
+
+    settings = load_settings()
+    problem = check(settings.database_path)
+    if problem is not None:
+        print(f"yousaid: {problem}", file=sys.stderr)
+        return 1
+    print(f"yousaid: polling is alive and {settings.database_path} is writable")
+    return 0
+
+
 def _run() -> int:
     from bot.app import YousaidBot
+    from bot.logs import scrub, setup
+    from storage.db import DatabaseUnusable
 
     settings = load_settings()
     token = settings.token()
     deployment = load_deployment(settings.config_path)
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request at INFO: too much for an operator.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup(settings.log_level, token)
     try:
         asyncio.run(YousaidBot(settings, deployment, token).run())
     except InvalidToken:
@@ -205,6 +219,16 @@ def _run() -> int:
         raise ConfigError(
             f"could not reach TELEGRAM_API_URL ({settings.telegram_api_url}): {exc}"
         ) from None
+    except DatabaseUnusable as exc:
+        # Waiting would not help: stop, so that a supervisor restarts the bot.
+        print(f"yousaid: {exc}; stopping", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # The process boundary: the cause goes to the log, one line to the operator.
+        logging.getLogger("bot").error("stopped by an unexpected error", exc_info=exc)
+        reason = scrub(f"{exc.__class__.__name__}: {exc}")
+        print(f"yousaid: stopped by an unexpected error ({reason}); stopping", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from datetime import timedelta
@@ -12,11 +11,13 @@ from telegram.ext import Application, ApplicationBuilder
 
 import handlers
 from bot.asks import Asks
-from bot.config import Deployment, Settings
+from bot.config import ConfigError, Deployment, Settings
 from bot.digests import Digests, trigger
+from bot.health import Heartbeat
 from bot.hearing import Hearing
 from bot.http import AiohttpRequest
 from bot.intake import Clock, Intake, sync_services
+from bot.logs import hide_token
 from bot.moderation import Moderation
 from bot.outbox import Outbox
 from bot.privacy import Privacy
@@ -26,7 +27,7 @@ from bot.responses import Responses
 from bot.roles import Roles
 from bot.tagging import Tagger, load_tagger
 from handlers.commands import publish_commands
-from storage.db import Database, utcnow
+from storage.db import Database, DatabaseInUse, DatabaseUnusable, ProcessLock, utcnow
 from storage.services import ServiceRow
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ class YousaidBot:
         self.settings = settings
         self.deployment = deployment
         self.clock = clock
+        hide_token(token)
+        # One process per database: a second would send every digest twice.
+        self.lock = ProcessLock(settings.database_path)
         self.db = Database(settings.database_path)
         self.intake = Intake(self.db, clock)
         self.roles = Roles(self.db, deployment, clock)
@@ -126,12 +130,21 @@ class YousaidBot:
             self.application.update_queue,
             clock,
             timeout=settings.poll_timeout,
+            heartbeat=Heartbeat(settings.database_path, settings.poll_timeout),
         )
         self._poll_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Open storage, connect to Telegram, handle what was left over, start polling."""
-        await self.db.open()
+        """Open storage, connect to Telegram, handle what was left over, start polling.
+
+        A database that is in use by another process, or cannot be opened, is a ConfigError.
+        """
+        try:
+            self.lock.acquire()
+            await self.db.open()
+        except (DatabaseInUse, DatabaseUnusable) as exc:
+            self.lock.release()
+            raise ConfigError(str(exc)) from None
         await sync_services(
             self.db,
             [
@@ -217,39 +230,54 @@ class YousaidBot:
         log.info("bot @%s is running", self.application.bot.username)
 
     async def stop(self) -> None:
-        """Stop polling, finish the updates in hand, close storage."""
-        if self._poll_task is not None:
-            self._poll_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poll_task
-            self._poll_task = None
+        """Stop polling, finish the updates in hand, close storage.
+
+        Updates saved but not begun are left for the next start, so a backlog of
+        thousands does not hold the stop up.
+        """
+        poll, self._poll_task = self._poll_task, None
+        if poll is not None:
+            poll.cancel()
+            # What ended polling, if anything, was raised by `run` already.
+            await asyncio.gather(poll, return_exceptions=True)
+        # A database locked by another process is no longer waited for.
+        self.db.stop_waiting()
+        self.processor.stopping = True
         self.handlers.moderator.stopping = True
         self.handlers.provider.stopping = True
         self.handlers.sender.stopping = True
         self.handlers.privacy.stopping = True
         try:
             if self.application.running:
-                # Let queued updates be handled before the application stops fetching them.
-                await self.application.update_queue.join()
                 await self.application.stop()
             await self.application.shutdown()
             # Closed here too: python-telegram-bot skips it when start failed early.
             for request in self._requests:
                 await request.shutdown()
-            await self.marks.close()
+            try:
+                await self.marks.close()
+            except DatabaseUnusable as exc:
+                # Those updates are handled again at the next start, which is harmless.
+                log.warning("handled updates not marked at stop: %s", exc)
         finally:
             # Always close the database: its threads would keep the process alive.
             await self.db.close()
+            self.lock.release()
 
     async def __aenter__(self) -> YousaidBot:
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
     async def run(self) -> None:
-        """Run until SIGINT or SIGTERM."""
+        """Run until SIGINT or SIGTERM, or until a fault that cannot pass, which is raised:
+        polling ended (a refused token, say) or the database cannot be written."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -259,8 +287,14 @@ class YousaidBot:
             poll = self._poll_task
             assert poll is not None
             waiter = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait({poll, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            broken = asyncio.create_task(self.db.wait_broken())
+            done, _ = await asyncio.wait(
+                {poll, waiter, broken}, return_when=asyncio.FIRST_COMPLETED
+            )
             waiter.cancel()
+            broken.cancel()
+            if broken in done:
+                raise broken.result()
             if poll in done:
                 poll.result()  # re-raises what stopped polling (a refused token, say)
         finally:

@@ -149,13 +149,14 @@ class Digests:
             )
         return recovered
 
-    async def sending(self, digest_id: int, chat_id: int) -> None:
-        """A part is about to leave: from now on it counts as sent if the bot dies."""
+    async def sending(self, digest_id: int, chat_id: int, part: int) -> bool:
+        """Claim a part that is about to leave (from now on it counts as sent if the bot
+        dies); False if someone else has it or sent it: then it must not be sent."""
 
-        async def run(conn: aiosqlite.Connection) -> None:
-            await digests.mark_sending(conn, digest_id, chat_id)
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await digests.mark_sending(conn, digest_id, chat_id, part)
 
-        await self.db.write(run)
+        return await self.db.write(run)
 
     async def sent(self, digest_id: int, chat_id: int, parts: int) -> None:
         """A part arrived."""

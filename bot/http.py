@@ -16,6 +16,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.logs import scrub
+
 
 class AiohttpRequest(BaseRequest):
     """A python-telegram-bot request backend on one aiohttp session."""
@@ -92,4 +94,5 @@ class AiohttpRequest(BaseRequest):
             # The request may have reached Telegram: callers treat this as "maybe sent".
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+            # aiohttp's text carries the URL, and so the token.
+            raise NetworkError(scrub(f"aiohttp.{exc.__class__.__name__}: {exc}")) from None

@@ -5,23 +5,31 @@ it, so a crash loses what was queued but not yet handled. Here each batch is fir
 to the `updates` table (committed), and only then confirmed by asking for the next batch.
 Updates saved but not handled when the bot stopped are handled when it starts again, and
 an update Telegram delivers twice is saved once and handled once.
+
+Faults that pass (the network, a proxy's 5xx or HTML page, redirect loops, a busy or
+briefly full database) are waited out with capped backoff, logged once per streak. Those
+that cannot pass (a refused token, a database that cannot be written) end `Poller.run`
+with their exception, so that the process stops and a supervisor can restart it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
+import time
 import warnings
 from collections.abc import Awaitable
 from typing import Any
 
 import aiosqlite
 from telegram import Bot, Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import BaseUpdateProcessor
 from telegram.warnings import PTBUserWarning
 
+from bot.health import Heartbeat
 from bot.intake import Clock
 from bot.ratelimit import seconds
 from storage import updates
@@ -34,6 +42,9 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 # The base class's semaphore would hold a slot while an update waits for its chat's turn,
 # so it is set high and the real limit is applied inside, after the chat's lock.
 _UNBOUNDED = 1_000_000
+# A failing getUpdates is tried again after this long, doubling up to the maximum.
+RETRY_FIRST = 1.0
+RETRY_MAX = 30.0
 
 
 def chat_key(update: object) -> int | None:
@@ -100,13 +111,15 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(max_concurrent)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        # Set at stop: updates not yet begun are left unhandled, for the next start.
+        self.stopping = False
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for the chat's turn, then for a free slot, then handle the update."""
         key = chat_key(update)
         if key is None:
             async with self._slots:
-                await coroutine
+                handled = await self._handle(coroutine)
         else:
             # asyncio.Lock wakes waiters in FIFO order, and updates reach here in the order
             # they were queued, so a chat's updates run in order.
@@ -114,13 +127,22 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             self._waiting[key] = self._waiting.get(key, 0) + 1
             try:
                 async with lock, self._slots:
-                    await coroutine
+                    handled = await self._handle(coroutine)
             finally:
                 self._waiting[key] -= 1
                 if not self._waiting[key]:
                     del self._waiting[key], self._locks[key]
-        if self.marks is not None and isinstance(update, Update):
+        if handled and self.marks is not None and isinstance(update, Update):
             self.marks.add(update.update_id)
+
+    async def _handle(self, coroutine: Awaitable[Any]) -> bool:
+        if self.stopping:
+            # Saved and not confirmed as handled: the next start handles it.
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()
+            return False
+        await coroutine
+        return True
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -139,12 +161,14 @@ class Poller:
         queue: asyncio.Queue[object],
         clock: Clock,
         timeout: int = 30,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.bot = bot
         self.db = db
         self.queue = queue
         self.clock = clock
         self.timeout = timeout
+        self.heartbeat = heartbeat
         self.offset: int | None = None
 
     async def recover(self) -> int:
@@ -198,35 +222,60 @@ class Poller:
             self.offset = int(last) + 1
 
     async def run(self) -> None:
-        """Poll until cancelled; network trouble is waited out with backoff."""
-        delay = 1.0
+        """Poll until cancelled; faults that pass are waited out, the others raised."""
+        delay, failing_since, failures = RETRY_FIRST, 0.0, 0
+        if self.heartbeat is not None:
+            self.heartbeat.start()
         while True:
+            failure = await self._round()
+            if self.heartbeat is not None:
+                self.heartbeat.beat(failure)
+            if failure is None:
+                if failures:
+                    log.warning(
+                        "getUpdates works again, after %d failed tries in %.0f s",
+                        failures,
+                        time.monotonic() - failing_since,
+                    )
+                delay, failing_since, failures = RETRY_FIRST, 0.0, 0
+                continue
+            if not failures:
+                failing_since = time.monotonic()
+                log.warning("%s; trying again with backoff until it passes", failure)
+            else:
+                log.debug("%s (try %d)", failure, failures + 1)
+            failures += 1
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX)
+
+    async def _round(self) -> str | None:
+        """One getUpdates round: fetch, save, confirm; why it failed, if it did."""
+        try:
+            batch = await self.bot.get_updates(
+                offset=self.offset, timeout=self.timeout, allowed_updates=ALLOWED_UPDATES
+            )
+        except InvalidToken:
+            raise
+        except RetryAfter as exc:
+            await asyncio.sleep(seconds(exc.retry_after))
+            return None
+        except Conflict as exc:
+            return f"another instance is polling ({exc.message})"
+        except TelegramError as exc:
+            # The network, a 5xx, a proxy's HTML page ("Invalid server response"), a
+            # redirect loop: all of them pass.
+            return f"getUpdates failed ({exc.__class__.__name__}: {exc.message})"
+        except (TypeError, ValueError, KeyError) as exc:
+            # An update python-telegram-bot cannot read: without this, polling would stop
+            # on it, and stop again on it after every restart.
+            log.error("an update could not be read (%s); skipping only that", exc)
             try:
-                batch = await self.bot.get_updates(
-                    offset=self.offset, timeout=self.timeout, allowed_updates=ALLOWED_UPDATES
-                )
-            except InvalidToken:
-                raise
-            except RetryAfter as exc:
-                await asyncio.sleep(seconds(exc.retry_after))
-                continue
-            except Conflict as exc:
-                log.warning("another instance is polling (%s); waiting", exc.message)
-                await asyncio.sleep(5)
-                continue
-            except (TimedOut, NetworkError) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30)
-                continue
-            except (TypeError, ValueError, KeyError) as exc:
-                # An update python-telegram-bot cannot read: without this, polling would stop
-                # on it, and stop again on it after every restart.
-                log.error("an update could not be read (%s); skipping only that", exc)
                 await self._skip_unreadable()
-                continue
-            delay = 1.0
-            if batch:
-                await self.receive(list(batch))
-                # Asking from here on confirms the batch: it is saved now.
-                self.offset = batch[-1].update_id + 1
+            except TelegramError as fetch:
+                return f"getUpdates failed ({fetch.__class__.__name__}: {fetch.message})"
+            return None
+        if batch:
+            await self.receive(list(batch))
+            # Asking from here on confirms the batch: it is saved now.
+            self.offset = batch[-1].update_id + 1
+        return None

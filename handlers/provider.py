@@ -134,7 +134,9 @@ class ProviderHandlers:
             limiter = context.bot.rate_limiter
             if isinstance(limiter, FloodLimiter):
                 await limiter.acquire(parts[index].endpoint, chat_id)
-            await self.digests.sending(digest.id, chat_id)
+            if not await self.digests.sending(digest.id, chat_id, index):
+                log.warning("digest %s part %d was taken by another sender", digest.id, index)
+                return sent
             try:
                 await parts[index](context, chat_id)
             except Forbidden as exc:

@@ -10,6 +10,7 @@ in its own SAVEPOINT inside one `BEGIN IMMEDIATE` transaction and commits once f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
@@ -34,6 +35,57 @@ Writer = Callable[[aiosqlite.Connection], Awaitable[T]]
 BUSY_TIMEOUT_MS = 5000
 # How many queued write requests one commit may carry.
 MAX_GROUP = 64
+# A busy or full database is retried after this long, doubling up to the maximum.
+RETRY_FIRST = 0.05
+RETRY_MAX = 5.0
+# How long a full disk is waited for before the bot stops (someone may be freeing space).
+FULL_GRACE = 60.0
+# Tries, 0.1 s apart, to take the process lock.
+LOCK_TRIES = 5
+
+# SQLite's primary result codes that are about the file, not the statement.
+_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED: another connection holds the lock
+_FULL = 13  # SQLITE_FULL
+_BROKEN = {
+    3: "permission denied",  # SQLITE_PERM
+    8: "read-only",  # SQLITE_READONLY
+    10: "disk I/O error",  # SQLITE_IOERR
+    11: "damaged",  # SQLITE_CORRUPT
+    14: "cannot be opened",  # SQLITE_CANTOPEN
+    26: "not a database",  # SQLITE_NOTADB
+}
+
+
+class DatabaseUnusable(Exception):
+    """The database cannot be written and waiting will not change it; the message is a line."""
+
+
+def fault_of(exc: BaseException) -> str | None:
+    """'busy', 'full' or 'broken' for an error about the database file; None for the rest."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(exc, sqlite3.Error) or not isinstance(code, int):
+        return None
+    primary = code & 0xFF
+    if primary in _BUSY:
+        return "busy"
+    if primary == _FULL:
+        return "full"
+    if primary in _BROKEN:
+        return "broken"
+    return None
+
+
+def why(exc: BaseException) -> str:
+    """A few words on what is wrong with the database file."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        if code & 0xFF == _FULL:
+            return "disk full"
+        if code & 0xFF in _BROKEN:
+            return f"{_BROKEN[code & 0xFF]}: {exc}"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 def utcnow() -> datetime:
@@ -51,6 +103,64 @@ def parse_stamp(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+class ProcessLock:
+    """The lock file next to a database, held by the one bot that runs on it for its whole
+    life. The kernel releases it when the process ends, however it ends (SIGKILL too)."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.path = lock_path(database)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Hold the lock; DatabaseInUse if another process does, DatabaseUnusable if the
+        folder cannot take the file."""
+        try:
+            self.database.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise DatabaseUnusable(
+                f"the database {self.database} cannot be opened ({why(exc)})"
+            ) from exc
+        # A health check holds it shared for an instant: a few tries tell the two apart.
+        for attempt in range(LOCK_TRIES):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == LOCK_TRIES - 1:
+                    holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                    os.close(fd)
+                    raise DatabaseInUse(
+                        f"another yousaid process (pid {holder or 'unknown'}) is running on"
+                        f" {self.database}; stop it first (one process per database)"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        """Let go of the lock (the file stays, empty of meaning)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def held_elsewhere(self) -> bool:
+        """Whether a running bot holds the lock now (for health checks)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+
 @dataclass
 class _Request:
     fn: Writer[Any]
@@ -62,27 +172,41 @@ class _Request:
 class Database:
     """One SQLite file: a single writer connection and a read connection, both in WAL mode."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, full_grace: float = FULL_GRACE) -> None:
         self.path = path
+        self.full_grace = full_grace
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._queue: asyncio.Queue[_Request] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._broken: DatabaseUnusable | None = None
+        self._broken_event = asyncio.Event()
 
     async def open(self) -> Database:
-        """Open both connections, set the pragmas, apply migrations, start the writer."""
-        private_files(self.path)
-        self._writer = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._writer.execute("PRAGMA journal_mode=WAL")
-        await self._pragmas(self._writer)
-        # Deleted rows are overwritten, not left in free pages: erased means erased.
-        await self._writer.execute("PRAGMA secure_delete=ON")
-        await migrate(self._writer)
-        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._pragmas(self._reader)
-        await self._reader.execute("PRAGMA query_only=ON")
+        """Open both connections, set the pragmas, apply migrations, start the writer.
+
+        A file that cannot be opened or written raises DatabaseUnusable, saying why.
+        """
+        try:
+            private_files(self.path)
+            self._writer = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._writer.execute("PRAGMA journal_mode=WAL")
+            await self._pragmas(self._writer)
+            # Deleted rows are overwritten, not left in free pages: erased means erased.
+            await self._writer.execute("PRAGMA secure_delete=ON")
+            await migrate(self._writer)
+            self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._pragmas(self._reader)
+            await self._reader.execute("PRAGMA query_only=ON")
+        except (OSError, sqlite3.Error) as exc:
+            await self._close_connections()
+            raise DatabaseUnusable(
+                f"the database {self.path} cannot be opened ({why(exc)})"
+            ) from exc
         self._reader.row_factory = aiosqlite.Row
         self._writer.row_factory = aiosqlite.Row
+        self._closing = False
         self._task = asyncio.create_task(self._write_loop(), name="db-writer")
         return self
 
@@ -92,16 +216,26 @@ class Database:
         await conn.execute("PRAGMA synchronous=FULL")
         await conn.execute("PRAGMA foreign_keys=ON")
 
+    def stop_waiting(self) -> None:
+        """From now on a busy database fails writes instead of being waited for (a stop)."""
+        self._closing = True
+
     async def close(self) -> None:
-        """Finish queued writes and close both connections."""
+        """Finish queued writes (a busy database is no longer waited for) and close."""
+        self._closing = True
         if self._task is not None:
-            await self._queue.join()
+            if not self._task.done():
+                await self._queue.join()
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await self._close_connections()
+
+    async def _close_connections(self) -> None:
         for conn in (self._reader, self._writer):
             if conn is not None:
-                await conn.close()
+                with contextlib.suppress(sqlite3.Error):
+                    await conn.close()
         self._reader = self._writer = None
 
     async def __aenter__(self) -> Database:
@@ -116,11 +250,19 @@ class Database:
         assert self._reader is not None, "database is not open"
         return self._reader
 
+    async def wait_broken(self) -> DatabaseUnusable:
+        """Wait until the writer has stopped for good; return why."""
+        await self._broken_event.wait()
+        assert self._broken is not None
+        return self._broken
+
     async def write(self, fn: Writer[T]) -> T:
-        """Run `fn(conn)` in a write transaction; return its result once it is committed."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Request(fn, future))
-        return await future
+        """Run `fn(conn)` in a write transaction; return its result once it is committed.
+
+        `fn` may run more than once: a transaction that met a busy or full database is
+        rolled back and run again, so `fn` should only act through `conn`.
+        """
+        return await self._submit(_Request(fn, asyncio.get_running_loop().create_future()))
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database file and empty it (after an erasure, say)."""
@@ -129,8 +271,13 @@ class Database:
             await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Request(run, future, plain=True))
-        await future
+        await self._submit(_Request(run, future, plain=True))
+
+    async def _submit(self, request: _Request) -> Any:
+        if self._broken is not None:
+            raise self._broken
+        await self._queue.put(request)
+        return await request.future
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Rows of a read-only query, on the read connection."""
@@ -146,20 +293,45 @@ class Database:
     async def _write_loop(self) -> None:
         conn = self._writer
         assert conn is not None
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < MAX_GROUP and not self._queue.empty() and not batch[-1].plain:
-                batch.append(self._queue.get_nowait())
-            plain = [r for r in batch if r.plain]
-            grouped = [r for r in batch if not r.plain]
-            try:
-                if grouped:
-                    await self._commit_group(conn, grouped)
-                for request in plain:
-                    await self._run_plain(conn, request)
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
+        batch: list[_Request] = []
+        try:
+            while True:
+                batch = [await self._queue.get()]
+                while len(batch) < MAX_GROUP and not self._queue.empty() and not batch[-1].plain:
+                    batch.append(self._queue.get_nowait())
+                plain = [r for r in batch if r.plain]
+                grouped = [r for r in batch if not r.plain]
+                try:
+                    if grouped:
+                        await self._commit_group(conn, grouped)
+                    for request in plain:
+                        await self._run_plain(conn, request)
+                finally:
+                    for _ in batch:
+                        self._queue.task_done()
+                batch = []
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            # The writer is gone: nobody may wait for it any more, and its owner must know.
+            if isinstance(exc, DatabaseUnusable):
+                broken = exc
+            else:
+                log.error("the database writer stopped", exc_info=exc)
+                broken = DatabaseUnusable(
+                    f"the database {self.path} cannot be written ({why(exc)})"
+                )
+            self._broken = broken
+            for request in batch:
+                if not request.future.done():
+                    request.future.set_exception(broken)
+            while not self._queue.empty():
+                request = self._queue.get_nowait()
+                if not request.future.done():
+                    request.future.set_exception(broken)
+                self._queue.task_done()
+            self._broken_event.set()
+            raise broken from exc
 
     @staticmethod
     async def _run_plain(conn: aiosqlite.Connection, request: _Request) -> None:
@@ -169,38 +341,90 @@ class Database:
             request.future.set_exception(exc)
 
     async def _commit_group(self, conn: aiosqlite.Connection, batch: list[_Request]) -> None:
-        results: list[tuple[_Request, bool, Any]] = []
-        try:
-            await conn.execute("BEGIN IMMEDIATE")
-            for request in batch:
-                await conn.execute("SAVEPOINT request")
-                try:
-                    value = await request.fn(conn)
-                except Exception as exc:
-                    await conn.execute("ROLLBACK TO request")
-                    await conn.execute("RELEASE request")
-                    results.append((request, False, exc))
-                else:
-                    await conn.execute("RELEASE request")
-                    results.append((request, True, value))
-            await conn.execute("COMMIT")
-        except (aiosqlite.Error, asyncio.CancelledError) as exc:
-            # The commit itself failed: nothing in this group is saved, so say so to each.
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            for request in batch:
-                if not request.future.done():
-                    request.future.set_exception(exc)
-            if isinstance(exc, asyncio.CancelledError):
+        delay, failing_since = RETRY_FIRST, 0.0
+        while True:
+            try:
+                results = await self._try_group(conn, batch)
+            except asyncio.CancelledError as exc:
+                await self._rollback(conn)
+                for request in batch:
+                    if not request.future.done():
+                        request.future.set_exception(exc)
                 raise
+            except aiosqlite.Error as exc:
+                # Nothing in this group is saved.
+                await self._rollback(conn)
+                kind = fault_of(exc)
+                now = time.monotonic()
+                failing_since = failing_since or now
+                waited = now - failing_since
+                transient = kind == "busy" or (kind == "full" and waited < self.full_grace)
+                if transient and not self._closing:
+                    if delay == RETRY_FIRST:
+                        log.warning(
+                            "the database %s cannot be written now (%s); waiting until it can",
+                            self.path,
+                            exc,
+                        )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RETRY_MAX)
+                    continue
+                if kind in ("full", "broken"):
+                    raise DatabaseUnusable(
+                        f"the database {self.path} cannot be written ({why(exc)})"
+                    ) from exc
+                # The commit failed for a reason that is no fault of the file: say so to each.
+                for request in batch:
+                    if not request.future.done():
+                        request.future.set_exception(exc)
+                return
+            if failing_since:
+                log.warning(
+                    "the database %s can be written again (after %.1f s)",
+                    self.path,
+                    time.monotonic() - failing_since,
+                )
+            for request, ok, value in results:
+                if request.future.done():
+                    continue
+                if ok:
+                    request.future.set_result(value)
+                else:
+                    request.future.set_exception(value)
             return
-        for request, ok, value in results:
-            if request.future.done():
-                continue
-            if ok:
-                request.future.set_result(value)
+
+    @staticmethod
+    async def _try_group(
+        conn: aiosqlite.Connection, batch: list[_Request]
+    ) -> list[tuple[_Request, bool, Any]]:
+        results: list[tuple[_Request, bool, Any]] = []
+        await conn.execute("BEGIN IMMEDIATE")
+        for request in batch:
+            await conn.execute("SAVEPOINT request")
+            try:
+                value = await request.fn(conn)
+            except Exception as exc:
+                if fault_of(exc) is not None:
+                    # The file's fault, not the request's: the whole group waits or stops.
+                    raise
+                await conn.execute("ROLLBACK TO request")
+                await conn.execute("RELEASE request")
+                results.append((request, False, exc))
             else:
-                request.future.set_exception(value)
+                await conn.execute("RELEASE request")
+                results.append((request, True, value))
+        await conn.execute("COMMIT")
+        return results
+
+    async def _rollback(self, conn: aiosqlite.Connection) -> None:
+        if not conn.in_transaction:
+            return
+        try:
+            await conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise DatabaseUnusable(
+                f"the database {self.path} cannot be written ({why(exc)})"
+            ) from exc
 
 
 async def migrate(conn: aiosqlite.Connection) -> list[str]:
@@ -302,7 +526,7 @@ def _owner_only(path: Path, mode: int) -> None:
 
 
 class DatabaseInUse(RuntimeError):
-    """A process (the bot) holds the database's lock file."""
+    """A process (the bot) holds the database's lock file; the message is one line."""
 
 
 def lock_path(database: Path) -> Path:

@@ -135,13 +135,21 @@ async def recover_in_flight(conn: aiosqlite.Connection) -> int:
     return cursor.rowcount
 
 
-async def mark_sending(conn: aiosqlite.Connection, digest_id: int, chat_id: int) -> None:
-    """A part is about to be sent."""
-    await conn.execute(
+async def mark_sending(
+    conn: aiosqlite.Connection, digest_id: int, chat_id: int, part: int
+) -> bool:
+    """Claim part `part` (counted from 0) for sending; False if it is not this one's to send.
+
+    Compare-and-set: only a pending delivery that has sent exactly `part` parts changes,
+    so of two senders (a second process, a job run twice) one wins and the other sends
+    nothing.
+    """
+    cursor = await conn.execute(
         "UPDATE digest_deliveries SET state = 'sending', attempts = attempts + 1"
-        " WHERE digest_id = ? AND chat_id = ?",
-        (digest_id, chat_id),
+        " WHERE digest_id = ? AND chat_id = ? AND state = 'pending' AND parts_done = ?",
+        (digest_id, chat_id, part),
     )
+    return cursor.rowcount > 0
 
 
 async def mark_part_sent(
@@ -152,7 +160,7 @@ async def mark_part_sent(
         "UPDATE digest_deliveries SET parts_done = parts_done + 1, error = NULL,"
         " state = CASE WHEN parts_done + 1 >= ? THEN 'sent' ELSE 'pending' END,"
         " sent_at = CASE WHEN parts_done + 1 >= ? THEN ? ELSE sent_at END"
-        " WHERE digest_id = ? AND chat_id = ?",
+        " WHERE digest_id = ? AND chat_id = ? AND state = 'sending'",
         (parts, parts, stamp(now), digest_id, chat_id),
     )
 
