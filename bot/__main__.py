@@ -219,6 +219,8 @@ def _run() -> int:
         raise ConfigError(
             f"could not reach TELEGRAM_API_URL ({settings.telegram_api_url}): {exc}"
         ) from None
+    except ConfigError:
+        raise
     except DatabaseUnusable as exc:
         # Waiting would not help: stop, so that a supervisor restarts the bot.
         print(f"yousaid: {exc}; stopping", file=sys.stderr)

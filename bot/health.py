@@ -10,6 +10,7 @@ has not been failing for longer than that, and the database can take a write tra
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -17,6 +18,8 @@ from contextlib import closing
 from pathlib import Path
 
 from storage.db import ProcessLock, why
+
+log = logging.getLogger(__name__)
 
 # Besides the poll timeout itself, how long a round may take (connect, read, save).
 ROUND_GRACE = 30.0
@@ -36,20 +39,28 @@ class Heartbeat:
         self.path = heartbeat_path(database)
         self.poll_timeout = poll_timeout
         self._failing: str | None = None
+        self._broken = False
 
     def start(self) -> None:
         """Polling starts: write the file afresh."""
-        self._write(None, None)
+        self._failing = ""
+        self.beat(None)
 
     def beat(self, failing: str | None = None) -> None:
         """One round done; `failing` says why it failed, if it did."""
-        if failing is None and self._failing is None:
-            os.utime(self.path)
-        elif failing is None or self._failing is None:
-            self._write(failing, time.time() if failing else None)
+        try:
+            if (failing is None) != (self._failing is None):
+                self._write(failing, time.time() if failing else None)
+            else:
+                # Still fine, or still failing: the first cause and time stand.
+                os.utime(self.path)
+        except OSError as exc:
+            # Polling matters more than its heartbeat: health will say the beat stopped.
+            if not self._broken:
+                log.warning("the heartbeat %s cannot be written: %s", self.path, exc)
+            self._broken = True
         else:
-            # Still failing: the first cause and time stand.
-            os.utime(self.path)
+            self._broken = False
 
     def _write(self, failing: str | None, since: float | None) -> None:
         self._failing = failing

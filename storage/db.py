@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import logging
 import os
@@ -103,6 +104,13 @@ def parse_stamp(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def make_folder(folder: Path) -> None:
+    """Create the folder (and its parents) unless it exists; OSError says why it cannot."""
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 class ProcessLock:
     """The lock file next to a database, held by the one bot that runs on it for its whole
     life. The kernel releases it when the process ends, however it ends (SIGKILL too)."""
@@ -116,7 +124,7 @@ class ProcessLock:
         """Hold the lock; DatabaseInUse if another process does, DatabaseUnusable if the
         folder cannot take the file."""
         try:
-            self.database.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(self.database.parent)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise DatabaseUnusable(
@@ -189,6 +197,7 @@ class Database:
         A file that cannot be opened or written raises DatabaseUnusable, saying why.
         """
         try:
+            make_folder(self.path.parent)
             private_files(self.path)
             self._writer = await aiosqlite.connect(self.path, isolation_level=None)
             await self._writer.execute("PRAGMA journal_mode=WAL")
