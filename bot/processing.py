@@ -33,7 +33,7 @@ from bot.health import Heartbeat
 from bot.intake import Clock
 from bot.ratelimit import seconds
 from storage import updates
-from storage.db import Database
+from storage.db import Database, DatabaseUnusable
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,9 @@ class HandledMarks:
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.interval)
-        await self.flush()
+        with contextlib.suppress(DatabaseUnusable):
+            # The writer is gone, and the app stops for it; the marks wait for the next start.
+            await self.flush()
 
     async def flush(self) -> None:
         """Write the pending marks now."""

@@ -16,11 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from emulator import Emulator
+from emulator import Emulator, Person
+from handlers import texts
 from tests.conftest import EXAMPLE, ROOT
 from tests.e2e.conftest import TOKEN
 from tests.e2e.helpers import has
-from tests.e2e.test_citizen import consent, stored
+from tests.e2e.test_citizen import press, stored
 
 SECRET = TOKEN.partition(":")[2]
 
@@ -94,16 +95,15 @@ def kill(process: asyncio.subprocess.Process) -> None:
         process.kill()
 
 
-async def served(emu: Emulator, name: str) -> None:
-    """A new citizen says /start and is answered."""
+async def served(emu: Emulator, name: str) -> Person:
+    """A new citizen says /start and is answered (once the process has started)."""
     person = emu.person(name)
     await person.send("/start")
-    await person.wait_for(has("Is that OK"), timeout=30)
+    await person.wait_for(has("Is that OK"), timeout=60)
+    return person
 
 
-async def test_a_non_json_answer_to_getupdates_is_waited_out(
-    emu: Emulator, db_path: Path
-) -> None:
+async def test_a_non_json_answer_to_getupdates_is_waited_out(emu: Emulator, db_path: Path) -> None:
     fault = emu.faults.non_json("getUpdates", times=1)
     process = await spawn(emu, db_path)
     try:
@@ -159,10 +159,12 @@ async def test_a_database_locked_longer_than_the_busy_timeout_is_waited_out(
             finally:
                 blocker.execute("ROLLBACK")
                 blocker.close()
-            await bob.wait_for(has("Is that OK"), timeout=30)
+            await bob.wait_for(has("Is that OK"), timeout=60)
             await until(
-                lambda: stored(db_path, "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL")
-                == [(0,)]
+                lambda: (
+                    stored(db_path, "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL")
+                    == [(0,)]
+                )
             )
         finally:
             kill(process)
@@ -277,19 +279,19 @@ async def test_sigterm_with_a_backlog_stops_at_once_and_the_rest_is_handled_next
     emu: Emulator, db_path: Path
 ) -> None:
     process = await spawn(emu, db_path)
-    alice = emu.person("Alice")
     try:
-        await consent(alice)
+        alice = await served(emu, "Alice")
+        assert "Which service" in await press(alice, texts.CONSENT_YES)
         card = alice.messages[-1]
         # A stale service button pressed over and over: each press is answered once.
         presses = [
-            await alice.press_data(card.message_id, "s:99:no-such-service")
-            for _ in range(BACKLOG)
+            await alice.press_data(card.message_id, "s:99:no-such-service") for _ in range(BACKLOG)
         ]
+        pressed = {p.id for p in presses}
         answers = lambda: [  # noqa: E731
             c.params["callback_query_id"]
             for c in emu.calls_to("answerCallbackQuery")
-            if c.params.get("callback_query_id") in {p.id for p in presses}
+            if c.params.get("callback_query_id") in pressed
         ]
         await until(lambda: len(answers()) >= 20)
         process.send_signal(signal.SIGTERM)
@@ -307,6 +309,6 @@ async def test_sigterm_with_a_backlog_stops_at_once_and_the_rest_is_handled_next
         kill(process)
         await process.wait()
     counted = Counter(answers())
-    assert set(counted) == {p.id for p in presses}
+    assert set(counted) == pressed
     assert set(counted.values()) == {1}
     assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL") == [(0,)]
