@@ -135,9 +135,7 @@ async def recover_in_flight(conn: aiosqlite.Connection) -> int:
     return cursor.rowcount
 
 
-async def mark_sending(
-    conn: aiosqlite.Connection, digest_id: int, chat_id: int, part: int
-) -> bool:
+async def mark_sending(conn: aiosqlite.Connection, digest_id: int, chat_id: int, part: int) -> bool:
     """Claim part `part` (counted from 0) for sending; False if it is not this one's to send.
 
     Compare-and-set: only a pending delivery that has sent exactly `part` parts changes,
