@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, load_deployment, load_settings
+from storage.db import DatabaseUnusable
 
 if TYPE_CHECKING:
     from bot.evidence import Evidence
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             from bot.demo import run_demo
 
             return asyncio.run(run_demo(citizens=options.citizens, seed=options.seed))
-    except ConfigError as exc:
+    except (ConfigError, DatabaseUnusable) as exc:
+        # A database path that cannot be used is a setting to fix, like any other.
         print(f"yousaid: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -205,7 +207,6 @@ def _health() -> int:
 def _run() -> int:
     from bot.app import YousaidBot
     from bot.logs import scrub, setup
-    from storage.db import DatabaseUnusable
 
     settings = load_settings()
     token = settings.token()
