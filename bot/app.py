@@ -257,8 +257,9 @@ class YousaidBot:
             try:
                 await self.marks.close()
             except DatabaseUnusable as exc:
-                # Those updates are handled again at the next start, which is harmless.
-                log.warning("handled updates not marked at stop: %s", exc)
+                # Said once already by `run`; those updates are handled again at the next
+                # start, which is harmless.
+                log.info("handled updates not marked at stop: %s", exc)
         finally:
             # Always close the database: its threads would keep the process alive.
             await self.db.close()

@@ -83,7 +83,8 @@ def why(exc: BaseException) -> str:
         if code & 0xFF == _FULL:
             return "disk full"
         if code & 0xFF in _BROKEN:
-            return f"{_BROKEN[code & 0xFF]}: {exc}"
+            label, text = _BROKEN[code & 0xFF], str(exc)
+            return label if not text or label in text else f"{label}: {text}"
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     return f"{exc.__class__.__name__}: {exc}"
