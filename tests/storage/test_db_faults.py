@@ -41,6 +41,15 @@ async def test_a_full_disk_is_waited_for_and_the_write_saved_once_there_is_room(
         rows = await db.fetchall("SELECT COUNT(*) FROM blobs")
         assert rows[0][0] == 1
 
+        # A request's own error is no fault of the file: it fails alone, the writer goes on.
+        async def wrong(conn: aiosqlite.Connection) -> None:
+            await conn.execute("INSERT INTO no_such_table VALUES (1)")
+
+        with pytest.raises(aiosqlite.OperationalError):
+            await db.write(wrong)
+        await db.write(fill)
+        assert (await db.fetchall("SELECT COUNT(*) FROM blobs"))[0][0] == 2
+
 
 async def test_a_disk_full_beyond_the_grace_stops_the_writer_and_says_why(
     tmp_path: Path,
@@ -78,20 +87,6 @@ async def test_a_file_that_cannot_be_written_stops_the_writer_at_once(tmp_path: 
         await asyncio.wait_for(waiting, 10)
     assert await asyncio.wait_for(db.wait_broken(), 10) is raised.value
     await asyncio.wait_for(db.close(), 10)
-
-
-async def test_a_request_that_fails_on_its_own_leaves_the_writer_running(
-    tmp_path: Path,
-) -> None:
-    async with Database(tmp_path / "y.db") as db:
-
-        async def wrong(conn: aiosqlite.Connection) -> None:
-            await conn.execute("INSERT INTO no_such_table VALUES (1)")
-
-        with pytest.raises(aiosqlite.OperationalError):
-            await db.write(wrong)
-        await db.write(fill)
-        assert (await db.fetchall("SELECT COUNT(*) FROM blobs"))[0][0] == 1
 
 
 def test_one_process_lock_per_database(tmp_path: Path) -> None:
