@@ -28,9 +28,10 @@ def scrub(text: str) -> str:
 
 
 def _secret_parts(token: str) -> set[str]:
-    # The part after the colon is the secret; the id before it is public.
+    # The part after the colon is the secret; the id before it is public (and kept, so a
+    # log still says which bot).
     _, _, secret = token.partition(":")
-    return {part for part in (token, secret) if len(part) >= 4}
+    return {part for part in (secret or token,) if len(part) >= 4}
 
 
 class TokenFilter(logging.Filter):
