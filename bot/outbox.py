@@ -4,11 +4,17 @@ which left, which cannot go. Sending itself is in handlers/outbox.py.
 At most once, by design: a message is marked as leaving just before it is sent, and one
 found leaving after a crash counts as sent. So nobody gets the same message twice; the
 price is that a message in flight at the very moment of a crash may be lost.
+
+Each message fails alone: a try that did not work (the network, Telegram's 5xx, a 429, a
+refusal) sets that row's own next try, waiting longer each time, while the others go on.
+A refusal (400: chat not found, user deactivated) may be a passing glitch at Telegram, so
+it is tried a few times before the message is closed as undeliverable.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import aiosqlite
 
@@ -18,6 +24,17 @@ from storage.db import Database
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
+
+# The wait after a first failed try; it doubles with each try, up to RETRY_MAX.
+RETRY_FIRST = timedelta(seconds=10)
+RETRY_MAX = timedelta(hours=1)
+# Refusals (400) of one message before it is closed as undeliverable.
+REFUSALS = 3
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long a message waits after its `attempts`-th failed try (1, 2, ...)."""
+    return min(RETRY_FIRST * 2 ** min(max(attempts - 1, 0), 20), RETRY_MAX)
 
 
 class Outbox:
@@ -40,8 +57,9 @@ class Outbox:
         return recovered
 
     async def due(self, limit: int = 200) -> list[OutboxRow]:
-        """Messages to send now, oldest first; those to unreachable chats are closed."""
-        rows = await outbox.due(self.db.reader, limit)
+        """Messages to send now, oldest first (not those waiting for a later try); those to
+        unreachable chats are closed."""
+        rows = await outbox.due(self.db.reader, self.clock(), limit)
         if not rows:
             return []
         unreachable = await digests.unreachable(self.db.reader)
@@ -70,13 +88,33 @@ class Outbox:
 
         await self.db.write(run)
 
-    async def retry(self, row: OutboxRow, error: str) -> None:
-        """The message did not leave: it goes in a later round."""
+    async def retry(self, row: OutboxRow, error: str, wait: timedelta | None = None) -> None:
+        """The message did not leave (network, Telegram busy): it is tried again after
+        `wait` (Telegram's retry_after) or its own backoff."""
+        attempts = row.attempts + 1
+        wait = backoff(attempts) if wait is None else wait
+        log.warning(
+            "message %d to a citizen not sent (try %d): %s; next try in %ds",
+            row.id,
+            attempts,
+            error,
+            wait.total_seconds(),
+        )
+        next_try = self.clock() + wait
 
         async def run(conn: aiosqlite.Connection) -> None:
-            await outbox.mark_pending(conn, row.id, error)
+            await outbox.mark_retry(conn, row.id, error, next_try)
 
         await self.db.write(run)
+
+    async def refused(self, row: OutboxRow, error: str) -> None:
+        """Telegram refused the message (400): tried again a few times, since that can be a
+        passing glitch, then closed as undeliverable."""
+        if row.attempts + 1 >= REFUSALS:
+            log.warning("message %d to a citizen is undeliverable: %s", row.id, error)
+            await self.final(row, "undeliverable", error)
+        else:
+            await self.retry(row, error)
 
     async def final(self, row: OutboxRow, state: str, error: str) -> None:
         """The message cannot go; a chat that blocked the bot is remembered for the rest."""

@@ -31,6 +31,9 @@ PRIVATE_PER_SECOND = 1.0
 MARGIN = 1.05
 # `rate_limit_args` meaning "acquire() was already called for this message".
 ACQUIRED = -1
+# The same, and a 429 goes straight back to the caller, who waits it out for that message
+# alone (a queue of messages to many chats must not wait for one of them).
+ACQUIRED_NO_RETRY = -2
 # Per chat, where the pace is slow, the allowance is a fixed time per message.
 SLACK_SECONDS = 0.1
 
@@ -122,8 +125,10 @@ class FloodLimiter(BaseRateLimiter[int]):
     ) -> Result:
         """Wait for the limits this request falls under, send it, retry a 429 alone."""
         limiters = self._limiters(endpoint, data.get("chat_id"))
-        acquired = rate_limit_args == ACQUIRED
+        acquired = rate_limit_args in (ACQUIRED, ACQUIRED_NO_RETRY)
         retries = self.max_retries if rate_limit_args is None or acquired else rate_limit_args
+        if rate_limit_args == ACQUIRED_NO_RETRY:
+            retries = 0
         for attempt in range(retries + 1):
             if attempt or not acquired:
                 for limiter in limiters:

@@ -6,17 +6,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
+import aiohttp
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.outbox import Outbox
-from bot.ratelimit import ACQUIRED, FloodLimiter, seconds
+from bot.ratelimit import ACQUIRED_NO_RETRY, FloodLimiter, seconds
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
+
+# What became of one message sent.
+SENT = "sent"
+CLOSED = "closed"  # blocked, or refused (tried again later or closed as undeliverable)
+WAITING = "waiting"  # Telegram asked to wait (429), for this chat
+TROUBLE = "trouble"  # the network or Telegram failed; tried again after a backoff
+# Transient failures in a row (to different chats) after which a round pauses.
+TROUBLE_IN_A_ROW = 5
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 # None: the message is no longer wanted (what it was about was hidden or withdrawn).
@@ -66,12 +76,20 @@ class OutboxSender:
         self, context: ContextTypes.DEFAULT_TYPE, rows: list[OutboxRow]
     ) -> tuple[int, bool]:
         sent = 0
+        # Transient failures one after the other, each to a different chat: the network or
+        # Telegram is down for everyone, so the rest wait for the next round.
+        troubled = 0
         limiter = context.bot.rate_limiter
         for row in rows:
             if self.stopping:
                 return sent, True
             renderer = self.renderers.get(row.kind)
-            rendered = await renderer(row) if renderer else None
+            try:
+                rendered = await renderer(row) if renderer else None
+            except Exception as exc:  # one message's fault stays with it
+                log.exception("message %d to a citizen could not be written", row.id)
+                await self.outbox.retry(row, f"could not be written: {exc!r}")
+                continue
             if rendered is None:
                 await self.outbox.final(row, "cancelled", "no longer wanted")
                 continue
@@ -82,32 +100,58 @@ class OutboxSender:
                 await limiter.acquire("sendMessage", row.telegram_id)
             if not await self.outbox.sending(row):
                 continue
-            try:
-                message = await context.bot.send_message(
-                    row.telegram_id,
-                    text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    rate_limit_args=ACQUIRED,  # type: ignore[arg-type]
-                )
-            except Forbidden as exc:
-                await self.outbox.final(row, "blocked", exc.message)
-                continue
-            except TimedOut:
-                # Telegram may have it: counted as sent, so it is never sent twice.
-                await self.outbox.sent(row, None)
+            outcome = await self._send(context, row, text, markup)
+            if outcome is SENT:
                 sent += 1
-                continue
-            except RetryAfter as exc:
-                await self.outbox.retry(row, "flood limit")
-                await asyncio.sleep(seconds(exc.retry_after))
-                continue
-            except NetworkError as exc:
-                await self.outbox.retry(row, str(exc))
+            troubled = troubled + 1 if outcome is TROUBLE else 0
+            if troubled >= TROUBLE_IN_A_ROW:
+                log.warning("%d messages to citizens failed in a row; pausing", troubled)
                 return sent, True
-            except BadRequest as exc:
-                await self.outbox.final(row, "failed", exc.message)
-                continue
-            await self.outbox.sent(row, message.message_id)
-            sent += 1
         return sent, False
+
+    async def _send(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        row: OutboxRow,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+    ) -> str:
+        """Send one message marked as leaving; its outcome (the row records it)."""
+        try:
+            message = await context.bot.send_message(
+                row.telegram_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                rate_limit_args=ACQUIRED_NO_RETRY,  # type: ignore[arg-type]
+            )
+        except Forbidden as exc:
+            await self.outbox.final(row, "blocked", exc.message)
+            return CLOSED
+        except RetryAfter as exc:
+            # Telegram's own wait, for this message alone; the others go on meanwhile.
+            wait = timedelta(seconds=seconds(exc.retry_after))
+            await self.outbox.retry(row, "flood limit", wait)
+            return WAITING
+        except TimedOut as exc:
+            if not _maybe_sent(exc):
+                await self.outbox.retry(row, str(exc))
+                return TROUBLE
+            # Telegram may have it: counted as sent, so it is never sent twice.
+            await self.outbox.sent(row, None)
+            return SENT
+        except BadRequest as exc:
+            # Before NetworkError, which it is a kind of: a refusal about this chat alone.
+            await self.outbox.refused(row, exc.message)
+            return CLOSED
+        except TelegramError as exc:
+            # The network, a 5xx, an answer that is not Telegram's: tried again later.
+            await self.outbox.retry(row, str(exc))
+            return TROUBLE
+        await self.outbox.sent(row, message.message_id)
+        return SENT
+
+
+def _maybe_sent(exc: TimedOut) -> bool:
+    """Whether a timed-out request may have reached Telegram (not when it never connected)."""
+    return not isinstance(exc.__cause__, aiohttp.ConnectionTimeoutError)

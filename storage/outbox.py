@@ -22,11 +22,13 @@ class OutboxRow:
     telegram_id: int
     feedback_id: int | None
     state: str
+    # Failed tries so far (network, Telegram's errors): how long the next wait is.
+    attempts: int = 0
 
 
 _SELECT = (
-    "SELECT o.id, o.kind, o.ref_id, o.citizen_id, c.telegram_id, o.feedback_id, o.state"
-    " FROM outbox o JOIN citizens c ON c.id = o.citizen_id"
+    "SELECT o.id, o.kind, o.ref_id, o.citizen_id, c.telegram_id, o.feedback_id, o.state,"
+    " o.attempts FROM outbox o JOIN citizens c ON c.id = o.citizen_id"
 )
 
 
@@ -49,10 +51,12 @@ async def enqueue(
     return count
 
 
-async def due(conn: aiosqlite.Connection, limit: int = 200) -> list[OutboxRow]:
-    """Messages not sent yet, oldest first."""
+async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 200) -> list[OutboxRow]:
+    """Messages not sent yet whose next try is not in the future, oldest first."""
     async with conn.execute(
-        f"{_SELECT} WHERE o.state = 'pending' ORDER BY o.id LIMIT ?", (limit,)
+        f"{_SELECT} WHERE o.state = 'pending' AND (o.next_try_at IS NULL OR o.next_try_at <= ?)"
+        " ORDER BY o.id LIMIT ?",
+        (stamp(now), limit),
     ) as cursor:
         return [OutboxRow(*row) for row in await cursor.fetchall()]
 
@@ -87,17 +91,25 @@ async def mark_sent(
     )
 
 
-async def mark_pending(conn: aiosqlite.Connection, row_id: int, error: str) -> None:
-    """The message did not leave (flood limit, network): it waits for the next round."""
+async def mark_retry(
+    conn: aiosqlite.Connection, row_id: int, error: str, next_try: datetime
+) -> None:
+    """The message did not leave (flood limit, network, a refusal): one more failed try,
+    and it waits until `next_try`."""
     await conn.execute(
-        "UPDATE outbox SET state = 'pending', error = ? WHERE id = ?", (error[:200], row_id)
+        "UPDATE outbox SET state = 'pending', error = ?, attempts = attempts + 1,"
+        " next_try_at = ? WHERE id = ? AND state IN ('pending', 'sending')",
+        (error[:200], stamp(next_try), row_id),
     )
 
 
 async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str, error: str) -> None:
-    """The message cannot go: 'blocked', 'failed' or 'cancelled'."""
+    """The message cannot go: 'blocked', 'undeliverable' or 'cancelled'."""
+    # A row that was leaving failed one more try.
     await conn.execute(
-        "UPDATE outbox SET state = ?, error = ? WHERE id = ?", (state, error[:200], row_id)
+        "UPDATE outbox SET state = ?, error = ?, attempts = attempts + (state = 'sending')"
+        " WHERE id = ?",
+        (state, error[:200], row_id),
     )
 
 
