@@ -21,6 +21,8 @@ from storage.staff import Invitation, StaffRole
 log = logging.getLogger(__name__)
 
 INVITE_PREFIX = "inv_"
+# Refusals of one thing to one person, a minute, before they fold into one row with a count.
+DENIALS_A_MINUTE = 5
 
 
 class Role(StrEnum):
@@ -223,22 +225,28 @@ class Roles:
 
         return await self.db.write(run)
 
-    async def denied(self, who: Who, action: str, detail: str = "") -> None:
-        """Record an attempt at something this person may not do."""
-        log.warning("denied %s to %s (%s)", action, who.label, detail[:64])
+    async def denied(
+        self, who: Who, action: str, detail: str = "", *, rows: int = DENIALS_A_MINUTE
+    ) -> None:
+        """Record an attempt at something this person may not do; beyond `rows` of the same
+        in a minute, the newest row counts them (500 forged presses do not bury /audit)."""
+        now = self.clock()
 
-        async def run(conn: aiosqlite.Connection) -> None:
-            await audit.record(
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await audit.record_folded(
                 conn,
                 actor=who.telegram_id,
                 actor_role=who.label,
                 action="denied",
                 subject=action,
-                after={"detail": detail[:64]} if detail else None,
-                now=self.clock(),
+                detail=detail[:64],
+                now=now,
+                since=now - timedelta(minutes=1),
+                rows=rows,
             )
 
-        await self.db.write(run)
+        if await self.db.write(run):
+            log.warning("denied %s to %s (%s)", action, who.label, detail[:64])
 
     async def audit_recent(self, limit: int = 20) -> list[Entry]:
         """The newest audit entries."""

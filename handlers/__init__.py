@@ -28,7 +28,7 @@ from bot.roles import Roles, Who
 from handlers.admin import AdminHandlers
 from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
-from handlers.common import CommonHandlers, on_error
+from handlers.common import Buttons, CommonHandlers, on_error
 from handlers.moderator import ModeratorHandlers
 from handlers.outbox import OutboxSender
 from handlers.privacy import PrivacyHandlers
@@ -138,16 +138,23 @@ def register(
     )
 
     # Buttons: cards, role lists, then the citizen's (last: it answers forged data too).
-    application.add_handler(CallbackQueryHandler(moderator.button, pattern=r"^m:"))
-    application.add_handler(CallbackQueryHandler(admin.button, pattern=r"^a:"))
-    application.add_handler(CallbackQueryHandler(provider.button, pattern=r"^d:"))
-    application.add_handler(CallbackQueryHandler(rights.button, pattern=r"^f:"))
-    application.add_handler(CallbackQueryHandler(answers.button, pattern=r"^o:"))
-    application.add_handler(CallbackQueryHandler(answers.verdict, pattern=r"^v:"))
-    application.add_handler(CallbackQueryHandler(asking.moderate, pattern=r"^q:"))
-    application.add_handler(CallbackQueryHandler(asking.citizen, pattern=r"^k:"))
-    application.add_handler(CallbackQueryHandler(asking.write, pattern=r"^w:"))
-    application.add_handler(CallbackQueryHandler(citizen.button))
+    # Each acts only where its kind belongs (the presser's own private chat; moderators' and
+    # providers' buttons also in their chats); a press anywhere else is refused, audited.
+    only = Buttons(roles).only
+    add = application.add_handler
+    add(CallbackQueryHandler(only(moderator.button, moderators=True), pattern=r"^m:"))
+    add(CallbackQueryHandler(only(admin.button), pattern=r"^a:"))
+    add(CallbackQueryHandler(only(provider.button, providers=True), pattern=r"^d:"))
+    add(CallbackQueryHandler(only(rights.button), pattern=r"^f:"))
+    # Hiding a response is the moderators' (/responses works in providers' chats too).
+    staff = only(answers.button, moderators=True, providers=True)
+    add(CallbackQueryHandler(staff, pattern=r"^o:h:"))
+    add(CallbackQueryHandler(only(answers.button, providers=True), pattern=r"^o:"))
+    add(CallbackQueryHandler(only(answers.verdict), pattern=r"^v:"))
+    add(CallbackQueryHandler(only(asking.moderate, moderators=True), pattern=r"^q:"))
+    add(CallbackQueryHandler(only(asking.citizen), pattern=r"^k:"))
+    add(CallbackQueryHandler(only(asking.write, providers=True), pattern=r"^w:"))
+    add(CallbackQueryHandler(only(citizen.button)))
 
     # Forwards and edits first: a forwarded or edited text is not new feedback.
     application.add_handler(

@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.roles import Accepted, InviteProblem, Role, Roles
-from handlers import texts
+from handlers import safely, texts
 from handlers.commands import publish_for
 from handlers.common import command_allowed
 from handlers.fitting import name, pack, person
@@ -148,7 +148,10 @@ class AdminHandlers:
             role = role_name(ended.role, self.providers, ended.provider_id)
             await query.answer(texts.REVOKED.format(name=name, role=role))
         text, markup = await self._roles_view()
-        await query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+        # A replayed press shows the list as it is already.
+        await safely.edit(
+            query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+        )
 
     async def audit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/audit: the latest actions; /audit export: all of them as a CSV file."""
@@ -195,6 +198,7 @@ class AdminHandlers:
                 action=name(e.action),
                 subject=person(e.subject, AUDIT_SUBJECT),
             )
+            + (texts.AUDIT_TIMES.format(count=e.count) if e.count > 1 else "")
             for e in entries
         ]
         for text in pack(lines, "\n"):

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
-from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.intake import Intake, Show
 from bot.outbox import Outbox
 from bot.roles import Roles, Who
-from handlers import texts
+from handlers import safely, texts
 from handlers.citizen import render
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,60 @@ async def command_allowed(
     await roles.denied(who, command)
     await message.reply_text(texts.NOT_ALLOWED)
     return None
+
+
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+# Refused presses of one person a minute, audited as one row with a count.
+MISPLACED_ROWS = 1
+
+
+class Buttons:
+    """Where each kind of button belongs: always the presser's own private chat; moderators'
+    buttons also the moderators' chat, providers' buttons also their providers' chats. A
+    press anywhere else (data forged against another chat's message) does nothing but a
+    short alert, and is audited, folded so that a flood leaves a row a minute."""
+
+    def __init__(self, roles: Roles) -> None:
+        self.roles = roles
+
+    def only(
+        self, callback: Callback, *, moderators: bool = False, providers: bool = False
+    ) -> Callback:
+        """`callback` for presses where its buttons belong; the rest refused here."""
+
+        async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            if await self.belongs(update, moderators=moderators, providers=providers):
+                await callback(update, context)
+            else:
+                await self.refuse(update)
+
+        return guarded
+
+    async def belongs(self, update: Update, *, moderators: bool, providers: bool) -> bool:
+        """Whether the message pressed is in a chat where this kind of button belongs."""
+        query, user = update.callback_query, update.effective_user
+        # No message: a button of an inline message, which the bot never sends.
+        if query is None or user is None or query.message is None:
+            return False
+        chat = query.message.chat
+        if chat.type == ChatType.PRIVATE:
+            return chat.id == user.id
+        deployment = self.roles.deployment
+        if moderators and chat.id == deployment.moderators_chat:
+            return True
+        if providers and any(chat.id in p.chats for p in deployment.providers):
+            who = await self.roles.who(user.id)
+            return any(chat.id in p.chats and who.speaks_for(p.id) for p in deployment.providers)
+        return False
+
+    async def refuse(self, update: Update) -> None:
+        """A press where the button does not belong: audited, and a short alert."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
+            return
+        who = await self.roles.who(user.id)
+        await self.roles.denied(who, "button elsewhere", query.data or "", rows=MISPLACED_ROWS)
+        await safely.answer(query.answer(texts.BUTTON_ELSEWHERE, show_alert=True))
 
 
 def kind_of(update: Update) -> str:
@@ -103,6 +158,10 @@ class CommonHandlers:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log anything unexpected, and tell the person it happened (their update only)."""
+    if context.error is not None and safely.not_modified(context.error):
+        # An edit to what a message shows already (a button pressed twice): nothing failed.
+        log.info("an edit changed nothing: %s", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

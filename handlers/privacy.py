@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from bot.config import Privacy as PrivacySettings
 from bot.intake import CONSENT_VERSION
 from bot.privacy import Privacy
-from handlers import texts
+from handlers import safely, texts
 from handlers.fitting import pack
 from storage.privacy import as_json
 from storage.traces import FORGET, ToClean
@@ -97,11 +97,13 @@ class PrivacyHandlers:
         choice = (query.data or "").partition(":")[2]
         if choice not in (ALL, KEEP):
             await query.answer()
-            await query.edit_message_text(texts.FORGET_CANCELLED)
+            await safely.edit(query.edit_message_text(texts.FORGET_CANCELLED))
             return
         erased = await self.privacy.forget(update.update_id, user.id, keep_published=choice == KEEP)
         await query.answer()
-        await query.edit_message_text(texts.FORGET_DONE if erased else texts.FORGET_NOTHING)
+        await safely.edit(
+            query.edit_message_text(texts.FORGET_DONE if erased else texts.FORGET_NOTHING)
+        )
         if erased is not None:
             # Committed: now their words leave the staff's chats too, without keeping them waiting.
             context.application.create_task(self.clean(context))

@@ -1,4 +1,5 @@
-"""Telegram calls whose failure is not worth an error: late button answers, tidy-ups."""
+"""Telegram calls whose failure is not worth an error: late button answers, tidy-ups, edits
+that change nothing."""
 
 from __future__ import annotations
 
@@ -17,6 +18,23 @@ async def answer(awaitable: Awaitable[Any]) -> None:
         await awaitable
     except BadRequest as exc:
         log.info("callback answer not delivered: %s", exc.message)
+
+
+def not_modified(exc: BaseException) -> bool:
+    """Whether this is Telegram saying an edit would change nothing (a replayed button)."""
+    return isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower()
+
+
+async def edit(awaitable: Awaitable[Any]) -> bool:
+    """Edit a message the bot sent; an edit to what it shows already is no error. False then."""
+    try:
+        await awaitable
+    except BadRequest as exc:
+        if not not_modified(exc):
+            raise
+        log.info("edit changed nothing: %s", exc.message)
+        return False
+    return True
 
 
 async def quietly(awaitable: Awaitable[Any]) -> None:

@@ -181,6 +181,8 @@ COMMANDS = (
 # ── Staff: roles and invitations ────────────────────────────────────────────────────────
 NOT_ALLOWED = "Sorry, that isn't something I can do for you."
 NOT_ALLOWED_BUTTON = "Only moderators can do that."
+# A button pressed where it does not belong (another chat, someone else's): nothing happens.
+BUTTON_ELSEWHERE = "That button doesn't work here."
 INVITE_USAGE = (
     "Usage: /invite moderator, or /invite provider <provider id>.\nProviders: {providers}"
 )
@@ -207,6 +209,8 @@ REVOKE_GONE = "That role had already ended."
 AUDIT_HEADER = "<b>Latest actions</b> (newest first). /audit export for all of it as a file."
 AUDIT_EMPTY = "Nothing in the audit log yet."
 AUDIT_LINE = "{at} · {who} · {action} · {subject}"
+# After AUDIT_LINE, for refusals folded into one line.
+AUDIT_TIMES = " (×{count})"
 AUDIT_FILE = "The whole audit log."
 STAFF_HELP = {
     "admin": (

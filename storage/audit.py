@@ -25,6 +25,15 @@ class Entry:
     before: str | None
     after: str | None
 
+    @property
+    def count(self) -> int:
+        """How many attempts the entry stands for (more than one when a flood was folded)."""
+        try:
+            after = json.loads(self.after) if self.after else None
+        except ValueError:
+            return 1
+        return int(after.get("count", 1)) if isinstance(after, dict) else 1
+
 
 async def record(
     conn: aiosqlite.Connection,
@@ -51,6 +60,50 @@ async def record(
             None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
         ),
     )
+
+
+async def record_folded(
+    conn: aiosqlite.Connection,
+    *,
+    actor: int,
+    actor_role: str,
+    action: str,
+    subject: str,
+    detail: str,
+    now: datetime,
+    since: datetime,
+    rows: int,
+) -> bool:
+    """Append an entry, unless this actor has `rows` entries of this action and subject
+    since `since`: then the newest of them counts one more, so a flood leaves a few rows,
+    with how many times (`count`) and the latest detail. True if an entry was added."""
+    async with conn.execute(
+        "SELECT id, after FROM audit WHERE actor = ? AND action = ? AND subject = ? AND at >= ?"
+        " ORDER BY id DESC LIMIT ?",
+        (actor, action, subject, stamp(since), rows),
+    ) as cursor:
+        found = list(await cursor.fetchall())
+    if len(found) < rows:
+        await record(
+            conn,
+            actor=actor,
+            actor_role=actor_role,
+            action=action,
+            subject=subject,
+            after={"detail": detail} if detail else None,
+            now=now,
+        )
+        return True
+    entry_id, after = found[0]
+    folded: dict[str, Any] = json.loads(after) if after else {}
+    folded["count"] = int(folded.get("count", 1)) + 1
+    if detail:
+        folded["last"] = detail
+    await conn.execute(
+        "UPDATE audit SET after = ? WHERE id = ?",
+        (json.dumps(folded, ensure_ascii=False, sort_keys=True), entry_id),
+    )
+    return False
 
 
 async def recent(conn: aiosqlite.Connection, limit: int = 20) -> list[Entry]:

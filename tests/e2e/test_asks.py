@@ -255,11 +255,11 @@ async def test_only_a_provider_of_the_service_can_ask_and_only_moderators_approv
     press = await ann.press_data(ann.messages[-1].message_id, f"q:a:{ask_id}")
     answer = await press.answered()
     assert answer.get("text") == texts.NOT_ALLOWED_BUTTON
-    # The provider who wrote it cannot approve it either.
+    # The provider who wrote it cannot approve it either (nor anywhere but where cards are).
     press = await pat.press_data(
         world.team.messages[-1].message_id, f"q:a:{ask_id}", chat=world.team
     )
-    assert (await press.answered()).get("text") == texts.NOT_ALLOWED_BUTTON
+    assert (await press.answered()).get("text") == texts.BUTTON_ELSEWHERE
     await asyncio.sleep(0.2)
     assert stored(db_path, f"SELECT state FROM asks WHERE id = {ask_id}") == [("proposed",)]
     assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(0,)]
@@ -301,9 +301,11 @@ async def test_forged_citizen_buttons_do_nothing_and_opting_out_stops_questions(
     assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM ask_optouts") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM acceptances") == [(0,)]
-    # Each forged press is in the audit log.
+    # Each forged press is in the audit log (beyond a few a minute, folded into a count).
     assert stored(
-        db_path, "SELECT COUNT(*) FROM audit WHERE action = 'denied' AND subject = 'ask button'"
+        db_path,
+        "SELECT SUM(COALESCE(json_extract(after, '$.count'), 1)) FROM audit"
+        " WHERE action = 'denied' AND subject = 'ask button'",
     ) == [(6,)]
     # Ann cannot accept a question as if it were an invitation.
     press = await ann.press_data(got.message_id, f"k:n:{ask_id}")

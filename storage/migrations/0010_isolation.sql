@@ -1,5 +1,5 @@
 -- Each message to a citizen keeps its own count of failed tries and the time of the next
--- one, so one recipient Telegram will not take waits alone while the others are served.
+-- one, so a message Telegram will not take waits alone while the others are served.
 -- 'undeliverable' (was 'failed'): Telegram refused it (400: chat not found, user
 -- deactivated...) several times; it is not tried again. SQLite cannot change a CHECK in
 -- place, so the table is rebuilt.
@@ -38,3 +38,7 @@ DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_pending ON outbox (state, id);
 CREATE INDEX outbox_citizen ON outbox (citizen_id);
+
+-- Refused presses and commands of one person are folded into a few audit rows a minute
+-- (with a count); finding that person's latest rows must not read the whole log.
+CREATE INDEX audit_actor ON audit (actor, action, subject, at);
