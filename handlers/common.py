@@ -17,6 +17,7 @@ from bot.outbox import Outbox
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.citizen import render
+from handlers.places import team_chat
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,7 @@ class Buttons:
         if moderators and chat.id == deployment.moderators_chat:
             return True
         if providers and any(chat.id in p.chats for p in deployment.providers):
-            who = await self.roles.who(user.id)
-            return any(chat.id in p.chats and who.speaks_for(p.id) for p in deployment.providers)
+            return team_chat(await self.roles.who(user.id), deployment.providers, chat.id)
         return False
 
     async def refuse(self, update: Update) -> None:
