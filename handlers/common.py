@@ -161,6 +161,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if context.error is not None and safely.not_modified(context.error):
         # An edit to what a message shows already (a button pressed twice): nothing failed.
         log.info("an edit changed nothing: %s", context.error)
+        if isinstance(update, Update) and update.callback_query is not None:
+            await safely.answer(update.callback_query.answer())
         return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
