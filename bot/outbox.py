@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # The wait after a first failed try; it doubles with each try, up to RETRY_MAX.
 RETRY_FIRST = timedelta(seconds=10)
 RETRY_MAX = timedelta(hours=1)
+RETRY_LEAST = timedelta(seconds=1)
 # Refusals (400) of one message before it is closed as undeliverable.
 REFUSALS = 3
 
@@ -92,7 +93,8 @@ class Outbox:
         """The message did not leave (network, Telegram busy): it is tried again after
         `wait` (Telegram's retry_after) or its own backoff."""
         attempts = row.attempts + 1
-        wait = backoff(attempts) if wait is None else wait
+        # Never due again at once: a round must not spin on one message.
+        wait = backoff(attempts) if wait is None else max(wait, RETRY_LEAST)
         log.warning(
             "message %d to a citizen not sent (try %d): %s; next try in %ds",
             row.id,
