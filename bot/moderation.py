@@ -61,6 +61,32 @@ class Card:
         """What redaction found, as stored."""
         return list(json.loads(self.item.redactions)) if self.item.redactions else []
 
+    @property
+    def shown_text(self) -> str:
+        """The text the card quotes: the published text once approved, else the working one."""
+        item = self.item
+        return (item.published_text if item.status == "approved" else item.working_text) or ""
+
+    @property
+    def placeholders(self) -> list[tuple[int, int]]:
+        """Where in `shown_text` the bot's own redaction placeholders are (start, end).
+
+        Only these are marked on a card: a citizen who types "[name]" gets it shown as
+        typed. A text a moderator rewrote is theirs, so nothing in it is marked.
+        """
+        shown = self.shown_text
+        if self.item.edited_text or shown != (self.item.redacted_text or ""):
+            return []
+        found, shift = [], 0
+        for span in sorted(self.redactions, key=lambda r: int(str(r.get("start", 0)))):
+            start, end = int(str(span["start"])), int(str(span["end"]))
+            placeholder = str(span.get("placeholder", ""))
+            at = start + shift
+            shift += len(placeholder) - (end - start)
+            if placeholder and shown[at : at + len(placeholder)] == placeholder:
+                found.append((at, at + len(placeholder)))
+        return found
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -92,6 +118,28 @@ class Queue:
 
 
 MAX_TEXT = 4096
+# Posting a card: after this many refusals it waits for a moderator (/queue); between
+# attempts the wait doubles from the first to the last.
+CARD_ATTEMPTS = 5
+CARD_RETRY_FIRST = timedelta(seconds=30)
+CARD_RETRY_LAST = timedelta(hours=1)
+
+
+def card_retry_after(attempts: int) -> timedelta:
+    """How long to wait before the next try, after `attempts` failed ones."""
+    wait = CARD_RETRY_FIRST * (2 ** max(attempts - 1, 0))
+    return min(wait, CARD_RETRY_LAST)
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """A pending item whose card is not known to be in the moderators' chat."""
+
+    item_id: int
+    service_name: str
+    # "failed": refused too often; "unsure": sent, but Telegram's answer never came.
+    why: str
+    error: str
 
 
 class Moderation:
@@ -108,9 +156,17 @@ class Moderation:
         pending = await feedback.untagged(self.db.reader, limit)
         if not pending:
             return []
-        tagged = await self.tagger.tag([text for _, text in pending])
+        try:
+            tagged: list[Tagging | None] = list(await self.tagger.tag([t for _, t in pending]))
+        except Exception:
+            # One text the language tools choke on must not keep the others from moderators:
+            # tag them one by one; the one that fails waits (and is logged) alone.
+            log.exception("tagging %d items at once failed; tagging them one by one", len(pending))
+            tagged = [await self._tag_one(item_id, text) for item_id, text in pending]
         done = []
         for (item_id, _), tagging in zip(pending, tagged, strict=True):
+            if tagging is None:
+                continue
 
             async def run(
                 conn: aiosqlite.Connection, i: int = item_id, t: Tagging = tagging
@@ -120,6 +176,14 @@ class Moderation:
             if await self.db.write(run):
                 done.append(item_id)
         return done
+
+    async def _tag_one(self, item_id: int, text: str) -> Tagging | None:
+        try:
+            return (await self.tagger.tag([text]))[0]
+        except Exception:
+            # Isolation boundary: this item waits; the next sweep tries it again.
+            log.exception("tagging item #%s failed", item_id)
+            return None
 
     async def _store(self, conn: aiosqlite.Connection, item_id: int, tagging: Tagging) -> bool:
         now = self.clock()
@@ -179,22 +243,98 @@ class Moderation:
             name = await _staff_name(conn, item.moderated_by)
         return Card(item, themes, name)
 
-    async def cards_to_post(self) -> list[Card]:
-        """Tagged items whose card is not in the moderators' chat yet."""
+    async def cards_to_post(self, limit: int = 50) -> list[Card]:
+        """Tagged items whose card is due (not posted, not begun, not given up)."""
         cards = []
-        for item_id in await feedback.uncarded(self.db.reader):
+        due = await feedback.uncarded(self.db.reader, self.clock(), CARD_ATTEMPTS, limit)
+        for item_id in due:
             card = await self.card(item_id)
             if card is not None:
                 cards.append(card)
         return cards
 
-    async def card_posted(self, item_id: int, chat_id: int, message_id: int) -> None:
-        """Remember where an item's card was posted."""
+    async def cards_due(self) -> int:
+        """How many cards are due now."""
+        return await feedback.count_uncarded(self.db.reader, self.clock(), CARD_ATTEMPTS)
+
+    async def begin_card(self, item_id: int) -> bool:
+        """Record that the item's card is being sent, before sending; False if already begun."""
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await feedback.begin_card(conn, item_id, self.clock())
+
+        return await self.db.write(run)
+
+    async def card_posted(
+        self, item_id: int, chat_id: int, message_id: int, batched: bool = False
+    ) -> None:
+        """Remember where an item's card (or the message listing it) was posted."""
 
         async def run(conn: aiosqlite.Connection) -> None:
-            await feedback.set_card(conn, item_id, chat_id, message_id)
+            await feedback.set_card(conn, item_id, chat_id, message_id, batched)
 
         await self.db.write(run)
+
+    async def card_failed(self, item_id: int, error: str) -> int:
+        """Telegram refused the card: try again later, waiting longer each time; the
+        number of attempts so far."""
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            item = await feedback.moderated(conn, item_id)
+            attempts = (item.card_attempts if item else 0) + 1
+            retry_at = self.clock() + card_retry_after(attempts)
+            return await feedback.card_failed(conn, item_id, error, retry_at)
+
+        return await self.db.write(run)
+
+    async def card_unsure(self, item_id: int, error: str) -> None:
+        """The card may be in the chat: it stays begun, so it is not sent again unasked."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await feedback.card_unsure(conn, item_id, error)
+
+        await self.db.write(run)
+
+    async def card_seen(
+        self, item_ids: list[int], chat_id: int, message_id: int, batched: bool
+    ) -> list[int]:
+        """A moderator pressed a card (or list) whose sending was in doubt: it arrived, so
+        note where; the items it settled."""
+        doubtful = []
+        for item_id in item_ids:
+            item = await feedback.moderated(self.db.reader, item_id)
+            if item is not None and item.card_message_id is None and item.card_sending_at:
+                doubtful.append(item_id)
+        if not doubtful:
+            return []
+
+        async def run(conn: aiosqlite.Connection) -> list[int]:
+            settled = []
+            for item_id in doubtful:
+                item = await feedback.moderated(conn, item_id)
+                if item is None or item.card_message_id is not None:
+                    continue
+                if item.card_sending_at is None:
+                    continue  # not sent by the sweep: not this message's item
+                await feedback.set_card(conn, item_id, chat_id, message_id, batched)
+                settled.append(item_id)
+            return settled
+
+        return await self.db.write(run)
+
+    async def batch(self, chat_id: int, message_id: int) -> list[Card]:
+        """The cards of the items one message lists together."""
+        cards = []
+        for item_id in await feedback.in_batch(self.db.reader, chat_id, message_id):
+            card = await self.card(item_id)
+            if card is not None:
+                cards.append(card)
+        return cards
+
+    async def stuck(self) -> list[Stuck]:
+        """Pending items whose card failed too often or may be missing."""
+        rows = await feedback.needing_a_look(self.db.reader, CARD_ATTEMPTS)
+        return [Stuck(*row) for row in rows]
 
     async def approve(self, who: Who, item_id: int, version: int) -> Outcome:
         """Publish the item's working text (redacted, maybe edited)."""
@@ -241,11 +381,13 @@ class Moderation:
 
         return await self._act(who, item_id, version, "item.themes", change, pending_only=False)
 
-    async def edit(self, who: Who, text: str) -> Outcome:
-        """The corrected text a moderator sent after pressing edit."""
+    async def edit(self, who: Who, text: str, reply_to: tuple[int, int] | None) -> Outcome:
+        """The corrected text a moderator sent in reply (`reply_to`: chat id, message id) to
+        the bot's edit prompt; a message that answers anything else is not an edit."""
         text = text.strip()
         pending = await feedback.pending_edit(self.db.reader, who.telegram_id)
-        if pending is None:
+        prompt = await feedback.edit_prompt(self.db.reader, who.telegram_id)
+        if pending is None or prompt is None or reply_to != prompt:
             return Outcome(None, Problem.NO_EDIT)
         item_id, _ = pending
         current = await feedback.moderated(self.db.reader, item_id)
@@ -310,10 +452,17 @@ class Moderation:
 
     async def original(self, who: Who, item_id: int) -> str | Problem:
         """The text as the citizen wrote it (moderators only); the viewing is audited."""
+        return await self._viewed(who, item_id, "item.original_viewed", whole=False)
+
+    async def whole_text(self, who: Who, item_id: int) -> str | Problem:
+        """The text a shortened card quotes, whole (moderators only); the viewing is audited."""
+        return await self._viewed(who, item_id, "item.text_viewed", whole=True)
+
+    async def _viewed(self, who: Who, item_id: int, action: str, whole: bool) -> str | Problem:
         if not who.moderates:
             return Problem.NOT_ALLOWED
-        item = await feedback.moderated(self.db.reader, item_id)
-        if item is None:
+        card = await self.card(item_id)
+        if card is None:
             return Problem.NO_SUCH_ITEM
 
         async def run(conn: aiosqlite.Connection) -> None:
@@ -321,13 +470,13 @@ class Moderation:
                 conn,
                 actor=who.telegram_id,
                 actor_role=who.label,
-                action="item.original_viewed",
+                action=action,
                 subject=f"item:{item_id}",
                 now=self.clock(),
             )
 
         await self.db.write(run)
-        return item.text
+        return card.shown_text if whole else card.item.text
 
     async def queue(self) -> Queue:
         """How many items wait, and the oldest."""
@@ -363,11 +512,19 @@ class Moderation:
             )
         return notes
 
-    async def author_told(self, item_id: int) -> None:
-        """Note that the author has been told (or cannot be: they blocked the bot)."""
+    async def claim_telling(self, item_id: int) -> bool:
+        """Claim telling the author of an item; False if another path already has."""
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await feedback.claim_telling(conn, item_id, self.clock())
+
+        return await self.db.write(run)
+
+    async def telling_failed(self, item_id: int) -> None:
+        """The author certainly was not told: a later sweep tries again."""
 
         async def run(conn: aiosqlite.Connection) -> None:
-            await feedback.mark_told(conn, item_id, self.clock())
+            await feedback.release_telling(conn, item_id)
 
         await self.db.write(run)
 

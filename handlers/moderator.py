@@ -6,16 +6,24 @@ import asyncio
 import logging
 from datetime import datetime
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
-from bot.moderation import Card, Moderation, Outcome, Problem, Reason
+from bot.moderation import CARD_ATTEMPTS, Card, Moderation, Outcome, Problem, Reason, Stuck
 from bot.privacy import Privacy
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.common import command_allowed
+from handlers.fitting import MESSAGE_LIMIT, cut, fit, visible_length
 from handlers.texts import esc
 
 log = logging.getLogger(__name__)
@@ -23,61 +31,129 @@ log = logging.getLogger(__name__)
 PREFIX = "m"
 # Actions on a card, as they appear in callback data: m:<action>:<item>:<version>[:<arg>].
 APPROVE, EDIT, THEMES, REJECT_MENU, REJECT, TOGGLE, ORIGINAL, BACK = "a e t x r g o b".split()
+# The whole text of a shortened card; an item's full card from a list of several; a card
+# posted on a moderator's word from /queue.
+WHOLE, VIEW, POST = "w v c".split()
+# More cards due than this: they go out as lists of BATCH_SIZE items, so the moderators'
+# chat keeps up with Telegram's 20 messages a minute per group.
+BATCH_THRESHOLD = 10
+BATCH_SIZE = 8
+# How much of each item a list of several quotes (UTF-16 units), longest first.
+EXCERPTS = (240, 120, 40, 0)
 
 
 def render_card(
     card: Card, labels: dict[str, str], menu: str = ""
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The text and buttons of an item's card."""
+    """The text and buttons of an item's card, within Telegram's limit whatever the text."""
     item = card.item
-    rating = texts.CARD_RATING.format(rating=item.rating) if item.rating else ""
-    kind = texts.KINDS.get(item.kind or "", item.kind or "feedback")
-    lines = [
-        texts.CARD_HEAD.format(
-            item=item.id, service=esc(item.service_name), rating=rating, kind=kind
-        )
-    ]
+    top = [_head(card)]
     active = [labels.get(t.theme_id, t.theme_id) for t in card.themes if t.active]
-    lines.append(
+    top.append(
         texts.CARD_THEMES.format(themes=esc(", ".join(active))) if active else texts.CARD_NO_THEMES
     )
     if item.response_id is not None:
-        lines.append(texts.CARD_COMMENT.format(response=item.response_id))
+        top.append(texts.CARD_COMMENT.format(response=item.response_id))
     if item.ask_id is not None:
-        lines.append(texts.CARD_ANSWER.format(ask=item.ask_id))
-    lines.append("")
-    shown = item.published_text if item.status == "approved" else item.working_text
-    lines.append(_marked(shown or ""))
-    lines.append("")
+        top.append(texts.CARD_ANSWER.format(ask=item.ask_id))
+    tail = []
     kinds = sorted({str(r["kind"]) for r in card.redactions})
     if kinds:
-        lines.append(
+        tail.append(
             texts.CARD_REDACTED.format(
                 kinds=", ".join(texts.REDACTION_KINDS.get(k, k) for k in kinds)
             )
         )
     if item.edited_text:
-        lines.append(texts.CARD_EDITED)
+        tail.append(texts.CARD_EDITED)
+    tail.append(_status(card))
+    marks = card.placeholders
+
+    def render(quoted: str) -> str:
+        return "\n".join([*top, "", _marked(quoted, marks), "", *tail])
+
+    text, more = fit(render, card.shown_text)
+    return text, _keyboard(card, labels, menu, shortened=more > 0)
+
+
+def _head(card: Card) -> str:
+    item = card.item
+    rating = texts.CARD_RATING.format(rating=item.rating) if item.rating else ""
+    kind = texts.KINDS.get(item.kind or "", item.kind or "feedback")
+    return texts.CARD_HEAD.format(
+        item=item.id, service=esc(item.service_name), rating=rating, kind=kind
+    )
+
+
+def _status(card: Card) -> str:
+    item = card.item
     who = card.moderator_name or (
         texts.CARD_AUTO if item.moderated_by is None else texts.CARD_SOMEONE
     )
     at = (item.moderated_at or "")[11:16]
     reason = texts.REASONS.get(item.reject_reason or "", item.reject_reason or "")
-    lines.append(texts.CARD_STATUS[item.status].format(who=esc(who), at=at, reason=reason))
-    return "\n".join(lines), _keyboard(card, labels, menu)
+    return texts.CARD_STATUS[item.status].format(who=esc(who), at=at, reason=reason)
 
 
-def _marked(text: str) -> str:
-    """The text with redaction placeholders in bold, so moderators see what was removed."""
-    out, rest = [], text
-    while "[" in rest and "]" in rest[rest.index("[") :]:
-        start = rest.index("[")
-        end = rest.index("]", start)
-        out.append(esc(rest[:start]))
-        out.append(f"<b>{esc(rest[start : end + 1])}</b>")
-        rest = rest[end + 1 :]
-    out.append(esc(rest))
+def render_batch(cards: list[Card]) -> tuple[str, InlineKeyboardMarkup]:
+    """One message listing several items (excerpts), with buttons for each."""
+    if not cards:
+        return texts.BATCH_EMPTY, InlineKeyboardMarkup([])
+    button = InlineKeyboardButton
+    rows = []
+    for card in cards:
+        row = [button(texts.BATCH_VIEW.format(item=card.item.id), callback_data=_data(VIEW, card))]
+        if card.item.status == "pending":
+            approve = texts.BATCH_APPROVE.format(item=card.item.id)
+            row.insert(0, button(approve, callback_data=_data(APPROVE, card)))
+        rows.append(row)
+    for room in EXCERPTS:
+        lines = [texts.BATCH_HEAD.format(count=len(cards))]
+        for card in cards:
+            shown = card.shown_text
+            excerpt = cut(shown, room)
+            if len(excerpt) < len(shown):
+                excerpt += "…"
+            item = card.item
+            lines += [
+                "",
+                texts.BATCH_LINE.format(
+                    item=item.id,
+                    service=esc(item.service_name),
+                    rating=texts.CARD_RATING.format(rating=item.rating) if item.rating else "",
+                    kind=texts.KINDS.get(item.kind or "", item.kind or "feedback"),
+                    excerpt=esc(excerpt),
+                    status=_status(card),
+                ),
+            ]
+        text = "\n".join(lines)
+        if visible_length(text) <= MESSAGE_LIMIT:
+            break
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _marked(text: str, marks: list[tuple[int, int]]) -> str:
+    """The text with the bot's own redaction placeholders in bold, so moderators see what
+    was removed; brackets a person typed stay as they typed them."""
+    out, at = [], 0
+    for start, end in marks:
+        if start < at or end > len(text) or text[start] != "[" or text[end - 1] != "]":
+            continue  # cut off by shortening
+        out.append(esc(text[at:start]))
+        out.append(f"<b>{esc(text[start:end])}</b>")
+        at = end
+    out.append(esc(text[at:]))
     return "".join(out)
+
+
+def split_text(text: str, room: int) -> list[str]:
+    """`text` in parts of at most `room` UTF-16 units, cut at word boundaries where near."""
+    parts, rest = [], text
+    while rest:
+        head = cut(rest, room) or rest[:room]
+        parts.append(head)
+        rest = rest[len(head) :].lstrip()
+    return parts or [""]
 
 
 def _data(action: str, card: Card, arg: str = "") -> str:
@@ -86,7 +162,9 @@ def _data(action: str, card: Card, arg: str = "") -> str:
     )
 
 
-def _keyboard(card: Card, labels: dict[str, str], menu: str) -> InlineKeyboardMarkup:
+def _keyboard(
+    card: Card, labels: dict[str, str], menu: str, shortened: bool = False
+) -> InlineKeyboardMarkup:
     button = InlineKeyboardButton
     if menu == REJECT_MENU and card.item.status == "pending":
         rows = [
@@ -107,6 +185,10 @@ def _keyboard(card: Card, labels: dict[str, str], menu: str) -> InlineKeyboardMa
         rows = [toggles[i : i + 2] for i in range(0, len(toggles), 2)]
         rows.append([button(texts.BACK, callback_data=_data(BACK, card))])
         return InlineKeyboardMarkup(rows)
+    original = button(texts.ORIGINAL, callback_data=_data(ORIGINAL, card))
+    last = [original]
+    if shortened:
+        last.append(button(texts.WHOLE_TEXT, callback_data=_data(WHOLE, card)))
     if card.item.status == "pending":
         return InlineKeyboardMarkup(
             [
@@ -118,17 +200,13 @@ def _keyboard(card: Card, labels: dict[str, str], menu: str) -> InlineKeyboardMa
                     button(texts.THEMES, callback_data=_data(THEMES, card)),
                     button(texts.REJECT, callback_data=_data(REJECT_MENU, card)),
                 ],
-                [button(texts.ORIGINAL, callback_data=_data(ORIGINAL, card))],
+                last,
             ]
         )
-    return InlineKeyboardMarkup(
-        [
-            [
-                button(texts.THEMES, callback_data=_data(THEMES, card)),
-                button(texts.ORIGINAL, callback_data=_data(ORIGINAL, card)),
-            ]
-        ]
-    )
+    themes = button(texts.THEMES, callback_data=_data(THEMES, card))
+    if shortened:
+        return InlineKeyboardMarkup([[themes, original], last[1:]])
+    return InlineKeyboardMarkup([[themes, original]])
 
 
 def _age(since: datetime, now: datetime) -> str:
@@ -180,6 +258,8 @@ class ModeratorHandlers:
             await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
             return
         arg = rest[0] if rest else ""
+        if action != POST:
+            await self._reconcile(query.message)
         if action in (REJECT_MENU, THEMES, BACK):
             await self._menu(query, item_id, version, action)
             return
@@ -188,6 +268,12 @@ class ModeratorHandlers:
             return
         if action == EDIT:
             await self._begin_edit(query, who, item_id, version, context)
+            return
+        if action == WHOLE:
+            await self._whole(query, who, item_id, context)
+            return
+        if action in (VIEW, POST):
+            await self._post_on_request(query, item_id, context.bot, from_list=action == VIEW)
             return
         outcome = await self._act(who, action, item_id, version, arg)
         if outcome is None:
@@ -228,12 +314,38 @@ class ModeratorHandlers:
     async def _show(self, message: object, card: Card | None, menu: str = "") -> None:
         if card is None or not isinstance(message, Message):
             return
-        text, markup = render_card(card, self.labels, menu)
+        item = card.item
+        if item.card_batched and (item.card_chat_id, item.card_message_id) == (
+            message.chat_id,
+            message.message_id,
+        ):
+            text, markup = render_batch(await self.moderation.batch(*_where(message)))
+        else:
+            text, markup = render_card(card, self.labels, menu)
         try:
             await message.edit_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
         except BadRequest as exc:
             if "not modified" not in exc.message:
                 raise
+
+    async def _reconcile(self, message: object) -> None:
+        """A press on a card (or list) whose sending was in doubt proves it arrived."""
+        if not isinstance(message, Message) or message.chat_id != self.moderators_chat:
+            return
+        markup = message.reply_markup
+        items = set()
+        for row in markup.inline_keyboard if markup else ():
+            for key in row:
+                parts = str(key.callback_data or "").split(":")
+                if len(parts) >= 4 and parts[0] == PREFIX and parts[1] != POST:
+                    items.add(int(parts[2]) if parts[2].isdigit() else 0)
+        items.discard(0)
+        if items:
+            settled = await self.moderation.card_seen(
+                sorted(items), *_where(message), batched=len(items) > 1
+            )
+            if settled:
+                log.info("cards of %s found in the chat; not sent again", settled)
 
     async def _original(
         self, query: object, who: Who, item_id: int, context: ContextTypes.DEFAULT_TYPE
@@ -243,19 +355,82 @@ class ModeratorHandlers:
             await safely.answer(query.answer(texts.MOD_PROBLEMS[text], show_alert=True))  # type: ignore[attr-defined]
             return
         try:
-            sent = await context.bot.send_message(
-                who.telegram_id,
-                texts.ORIGINAL_PRIVATE.format(item=item_id, text=esc(text)),
-                parse_mode=ParseMode.HTML,
+            await self._send_parts(
+                context.bot, who.telegram_id, texts.ORIGINAL_PRIVATE, item_id, text
             )
         except (Forbidden, BadRequest):
             # They never opened a private chat with the bot: a short alert instead.
             short = text if len(text) <= 190 else text[:187] + "…"
             await safely.answer(query.answer(short or texts.ORIGINAL_START_FIRST, show_alert=True))  # type: ignore[attr-defined]
             return
-        if self.privacy is not None:
-            await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
         await safely.answer(query.answer(texts.ORIGINAL_SENT))  # type: ignore[attr-defined]
+
+    async def _whole(
+        self, query: object, who: Who, item_id: int, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        text = await self.moderation.whole_text(who, item_id)
+        if isinstance(text, Problem):
+            await safely.answer(query.answer(texts.MOD_PROBLEMS[text], show_alert=True))  # type: ignore[attr-defined]
+            return
+        try:
+            await self._send_parts(
+                context.bot, who.telegram_id, texts.WHOLE_TEXT_PRIVATE, item_id, text
+            )
+        except (Forbidden, BadRequest):
+            await safely.answer(query.answer(texts.ORIGINAL_START_FIRST, show_alert=True))  # type: ignore[attr-defined]
+            return
+        await safely.answer(query.answer(texts.WHOLE_TEXT_SENT))  # type: ignore[attr-defined]
+
+    async def _send_parts(
+        self, bot: Bot, chat_id: int, template: str, item_id: int, text: str
+    ) -> None:
+        """A person's text, whole, in as many messages as it needs (each remembered, to take
+        back if the citizen is forgotten)."""
+        longest = template.format(
+            item=item_id, part=texts.TEXT_PART.format(n=99, total=99), text=""
+        )
+        parts = split_text(text, MESSAGE_LIMIT - visible_length(longest) - 16)
+        for n, part in enumerate(parts, 1):
+            numbered = texts.TEXT_PART.format(n=n, total=len(parts)) if len(parts) > 1 else ""
+            sent = await bot.send_message(
+                chat_id,
+                template.format(item=item_id, part=numbered, text=esc(part)),
+                parse_mode=ParseMode.HTML,
+            )
+            if self.privacy is not None:
+                await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
+
+    async def _post_on_request(
+        self, query: object, item_id: int, bot: Bot, from_list: bool
+    ) -> None:
+        """🔍 on a list of several, or 📋 from /queue: the item's own card, posted now."""
+        card = await self.moderation.card(item_id)
+        if card is None or self.moderators_chat is None:
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))  # type: ignore[attr-defined]
+            return
+        item = card.item
+        if item.card_message_id is not None and not item.card_batched:
+            await safely.answer(query.answer(texts.CARD_ALREADY.format(item=item_id)))  # type: ignore[attr-defined]
+            return
+        text, markup = render_card(card, self.labels)
+        try:
+            sent = await bot.send_message(
+                self.moderators_chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
+            )
+        except TelegramError as exc:
+            log.warning("card of #%s not posted on request: %s", item_id, _why(exc))
+            error = texts.CARD_NOT_POSTED.format(item=item_id, error=str(exc)[:120])
+            await safely.answer(query.answer(error, show_alert=True))  # type: ignore[attr-defined]
+            return
+        await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id)
+        await safely.answer(query.answer(texts.CARD_POSTED.format(item=item_id)))  # type: ignore[attr-defined]
+        message = query.message  # type: ignore[attr-defined]
+        if from_list and isinstance(message, Message):
+            # The list no longer carries the item: it has its own card now.
+            text, markup = render_batch(await self.moderation.batch(*_where(message)))
+            await safely.quietly(
+                message.edit_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+            )
 
     async def _begin_edit(
         self,
@@ -293,7 +468,9 @@ class ModeratorHandlers:
         who = await self.roles.who(user.id)
         if not who.moderates or await self.moderation.editing(who) is None:
             return  # ordinary chat between moderators
-        outcome = await self.moderation.edit(who, message.text or "")
+        replied = message.reply_to_message
+        reply_to = (replied.chat_id, replied.message_id) if replied is not None else None
+        outcome = await self.moderation.edit(who, message.text or "", reply_to)
         if outcome.problem is not None:
             if outcome.problem is not Problem.NO_EDIT:
                 await message.reply_text(texts.MOD_PROBLEMS[outcome.problem])
@@ -313,16 +490,29 @@ class ModeratorHandlers:
             await message.reply_text(texts.EDIT_CANCELLED.format(item=item))
 
     async def queue(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/queue: how many items wait, oldest first."""
+        """/queue: how many items wait, oldest first, and cards that need a look."""
         message = update.effective_message
         assert message
         if await command_allowed(self.roles, update, lambda w: w.moderates, "/queue") is None:
             return
-        await message.reply_text(
-            self._queue_text(await self.moderation.queue()), parse_mode=ParseMode.HTML
-        )
+        stuck = await self.moderation.stuck()
+        text = self._queue_text(await self.moderation.queue(), stuck)
+        markup = None
+        if stuck:
+            markup = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            texts.QUEUE_POST.format(item=s.item_id),
+                            callback_data=f"{PREFIX}:{POST}:{s.item_id}:0",
+                        )
+                    ]
+                    for s in stuck[:10]
+                ]
+            )
+        await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
-    def _queue_text(self, queue: object) -> str:
+    def _queue_text(self, queue: object, stuck: list[Stuck]) -> str:
         count, oldest = queue.count, queue.oldest  # type: ignore[attr-defined]
         if not count:
             return texts.QUEUE_EMPTY
@@ -332,6 +522,17 @@ class ModeratorHandlers:
             texts.QUEUE_LINE.format(item=item, service=esc(name), age=_age(since, now))
             for item, name, since in oldest
         ]
+        if stuck:
+            lines.append(texts.QUEUE_STUCK_HEAD)
+            lines += [
+                texts.QUEUE_STUCK[s.why].format(
+                    item=s.item_id,
+                    service=esc(s.service_name),
+                    attempts=CARD_ATTEMPTS,
+                    error=esc(s.error[:100]),
+                )
+                for s in stuck[:10]
+            ]
         return "\n".join(lines)
 
     async def left(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -344,7 +545,12 @@ class ModeratorHandlers:
     async def _refresh_card(self, context: ContextTypes.DEFAULT_TYPE, card: Card) -> None:
         if card.item.card_chat_id is None or card.item.card_message_id is None:
             return
-        text, markup = render_card(card, self.labels)
+        if card.item.card_batched:
+            text, markup = render_batch(
+                await self.moderation.batch(card.item.card_chat_id, card.item.card_message_id)
+            )
+        else:
+            text, markup = render_card(card, self.labels)
         try:
             await context.bot.edit_message_text(
                 text,
@@ -371,29 +577,70 @@ class ModeratorHandlers:
                 await self.tell_authors(context)
 
     async def post_cards(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Post the card of every tagged item that has none yet."""
+        """Post the card of every tagged item whose card is due; many at once go out as
+        lists of several. A card Telegram refuses waits (with backoff) alone."""
         if self.moderators_chat is None:
             return
+        while await self.moderation.cards_due() > BATCH_THRESHOLD and not self.stopping:
+            if not await self._post_lists(context.bot):
+                break
         for card in await self.moderation.cards_to_post():
             if self.stopping:
                 return
-            text, markup = render_card(card, self.labels)
-            try:
-                sent = await context.bot.send_message(
-                    self.moderators_chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
+            await self._post(context.bot, [card])
+
+    async def _post_lists(self, bot: Bot) -> int:
+        cards = await self.moderation.cards_to_post()
+        for start in range(0, len(cards), BATCH_SIZE):
+            if self.stopping:
+                break
+            await self._post(bot, cards[start : start + BATCH_SIZE])
+        return len(cards)
+
+    async def _post(self, bot: Bot, cards: list[Card]) -> None:
+        """One card, or one list of several; recorded as being sent before it is sent."""
+        assert self.moderators_chat is not None
+        ids = [c.item.id for c in cards if await self.moderation.begin_card(c.item.id)]
+        cards = [c for c in cards if c.item.id in ids]
+        if not cards:
+            return
+        batched = len(cards) > 1
+        try:
+            text, markup = render_batch(cards) if batched else render_card(cards[0], self.labels)
+            sent = await bot.send_message(
+                self.moderators_chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
+            )
+        except TimedOut as exc:
+            # Telegram may have taken it and answered too late. Sending again could put two
+            # cards in the chat: it stays "begun", /queue shows it, and a press on it (or a
+            # moderator's 📋 in /queue) settles it.
+            log.warning("cards of %s may not have been posted: %s", ids, _why(exc))
+            for item_id in ids:
+                await self.moderation.card_unsure(item_id, _why(exc))
+            return
+        except Exception as exc:
+            # Isolation boundary: this card waits and is tried again later; the others go on.
+            for item_id in ids:
+                attempts = await self.moderation.card_failed(item_id, _why(exc))
+                log.error(
+                    "card of #%s not posted (attempt %d of %d): %s",
+                    item_id,
+                    attempts,
+                    CARD_ATTEMPTS,
+                    _why(exc),
                 )
-            except (Forbidden, BadRequest) as exc:
-                # Not a member, or no such chat (a wrong moderators_chat): the cards wait,
-                # and the rest of the sweep (telling authors) still runs.
-                log.error("the bot cannot post in the moderators' chat: %s", exc.message)
-                return
-            await self.moderation.card_posted(card.item.id, sent.chat_id, sent.message_id)
+            return
+        for item_id in ids:
+            await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id, batched)
 
     async def tell_authors(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Tell each author whose item was decided what happened, and why."""
+        """Tell each author whose item was decided what happened, and why (once: telling is
+        claimed first, so a sweep and a press that race cannot both tell)."""
         for note in await self.moderation.authors_to_tell():
             if self.stopping:
                 return
+            if not await self.moderation.claim_telling(note.item_id):
+                continue
             if note.status == "approved":
                 text = texts.AUTHOR_PUBLISHED.format(
                     item=note.item_id, service=esc(note.service_name)
@@ -415,7 +662,12 @@ class ModeratorHandlers:
             except BadRequest as exc:
                 # "Chat not found": the account is gone. Telling them can never work.
                 log.info("author of #%s cannot be told: %s", note.item_id, exc.message)
-            await self.moderation.author_told(note.item_id)
+            except TimedOut as exc:
+                # Maybe told: once is better than twice, so it is not sent again.
+                log.warning("author of #%s may not have been told: %s", note.item_id, exc)
+            except TelegramError as exc:
+                log.warning("author of #%s not told, tried again later: %s", note.item_id, exc)
+                await self.moderation.telling_failed(note.item_id)
 
     async def remind(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: nudge the moderators' chat when the oldest item has waited too long."""
@@ -438,6 +690,15 @@ class ModeratorHandlers:
             self._reminded = now
         except TelegramError as exc:
             log.warning("could not remind the moderators: %s", exc)
+
+
+def _where(message: Message) -> tuple[int, int]:
+    return message.chat_id, message.message_id
+
+
+def _why(exc: BaseException) -> str:
+    """The real cause, for the log and /queue."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _and(items: list[str]) -> str:

@@ -250,6 +250,7 @@ EDIT = "✏️ Edit"
 THEMES = "🏷 Themes"
 REJECT = "✖️ Reject…"
 ORIGINAL = "👁 Original"
+WHOLE_TEXT = "📄 Whole text"
 BACK = "‹ Back"
 REASONS = {
     "abusive": "Abusive",
@@ -295,7 +296,11 @@ EDIT_PROMPT = (
 EDIT_DONE = "Text of #{item} updated."
 EDIT_CANCELLED = "Edit cancelled; #{item} is unchanged."
 ORIGINAL_SENT = "I've sent you the original in our private chat."
-ORIGINAL_PRIVATE = "Original text of <b>#{item}</b> (for moderators only):\n\n{text}"
+ORIGINAL_PRIVATE = "Original text of <b>#{item}</b> (for moderators only){part}:\n\n{text}"
+WHOLE_TEXT_SENT = "I've sent you the whole text in our private chat."
+WHOLE_TEXT_PRIVATE = "The whole text of <b>#{item}</b>, as the card shows it{part}:\n\n{text}"
+# Put into ORIGINAL_PRIVATE and WHOLE_TEXT_PRIVATE when a text takes several messages.
+TEXT_PART = " (part {n} of {total})"
 ORIGINAL_START_FIRST = "Open a private chat with me (send /start) so I can show you originals."
 # What a card or an original shown to a moderator becomes when its author is forgotten and
 # Telegram no longer lets the bot delete it (48 hours after it was sent).
@@ -305,6 +310,27 @@ REMOVED_EXPIRED = "🗑 Removed: original texts are kept only for a limited time
 QUEUE_EMPTY = "Nothing is waiting. 🎉"
 QUEUE_HEAD = "<b>{count} waiting</b>, oldest first:"
 QUEUE_LINE = "• #{item} · {service} · waiting {age}"
+QUEUE_STUCK_HEAD = "\n<b>Cards that need a look</b> (a button below posts one):"
+QUEUE_STUCK = {
+    "failed": "• #{item} · {service} · its card was refused {attempts} times: {error}",
+    "unsure": (
+        "• #{item} · {service} · its card may not have arrived (Telegram did not answer)."
+        " If it is in the chat, a press on any of its buttons settles it."
+    ),
+}
+QUEUE_POST = "📋 Post card #{item}"
+CARD_POSTED = "Card of #{item} posted."
+CARD_ALREADY = "The card of #{item} is already in the moderators' chat."
+CARD_NOT_POSTED = "Telegram refused the card of #{item}: {error}"
+# Many items waiting: one message lists several, each with its own buttons.
+BATCH_HEAD = (
+    "🗂 <b>{count} new items</b>: many are waiting, so they share one message."
+    " 🔍 opens an item's full card (edit, themes, reject, original)."
+)
+BATCH_LINE = "<b>#{item}</b> · {service}{rating} · {kind}\n{excerpt}\n{status}"
+BATCH_APPROVE = "✅ #{item}"
+BATCH_VIEW = "🔍 #{item}"
+BATCH_EMPTY = "🗂 Each item of this list now has a card of its own."
 REMINDER = "⏰ {count} waiting; the oldest (#{item}) for {age}. /queue"
 
 # ── Telling the author ────────────────────────────────────────────────────────────────

@@ -119,6 +119,12 @@ class Moderated:
     # A comment on a provider's response, or an answer to a provider's question.
     response_id: int | None = None
     ask_id: int | None = None
+    # Posting its card: failed attempts, the last failure, and when a send was begun.
+    card_attempts: int = 0
+    card_error: str | None = None
+    card_sending_at: str | None = None
+    # Shown in a message listing several items rather than a card of its own.
+    card_batched: bool = False
 
     @property
     def working_text(self) -> str:
@@ -141,7 +147,8 @@ _MODERATED = (
     "SELECT f.id, f.version, f.service_slug, s.name, s.provider_id, f.text, f.rating, f.status,"
     " f.kind, f.redacted_text, f.redactions, f.edited_text, f.published_text, f.reject_reason,"
     " f.moderated_by, f.moderated_at, f.card_chat_id, f.card_message_id, f.created_at,"
-    " f.tagged_at, f.response_id, f.ask_id FROM feedback f"
+    " f.tagged_at, f.response_id, f.ask_id, f.card_attempts, f.card_error, f.card_sending_at,"
+    " f.card_batched FROM feedback f"
     " JOIN services s ON s.slug = f.service_slug"
 )
 
@@ -150,7 +157,11 @@ async def moderated(conn: aiosqlite.Connection, item_id: int) -> Moderated | Non
     """One item with its moderation state."""
     async with conn.execute(f"{_MODERATED} WHERE f.id = ?", (item_id,)) as cursor:
         row = await cursor.fetchone()
-    return Moderated(*row) if row else None
+    if row is None:
+        return None
+    values = list(row)
+    values[-1] = bool(values[-1])
+    return Moderated(*values)
 
 
 async def untagged(conn: aiosqlite.Connection, limit: int = 100) -> list[tuple[int, str]]:
@@ -250,22 +261,103 @@ async def set_edited_text(
     )
 
 
-async def uncarded(conn: aiosqlite.Connection, limit: int = 50) -> list[int]:
-    """Tagged items with no card in the moderators' chat yet, oldest first."""
+async def uncarded(
+    conn: aiosqlite.Connection, now: datetime, max_attempts: int, limit: int = 50
+) -> list[int]:
+    """Tagged items whose card is due: none posted, none begun, not given up, oldest first."""
     async with conn.execute(
         "SELECT id FROM feedback WHERE card_message_id IS NULL AND tagged_at IS NOT NULL"
-        " ORDER BY id LIMIT ?",
-        (limit,),
+        " AND card_sending_at IS NULL AND card_attempts < ?"
+        " AND (card_retry_at IS NULL OR card_retry_at <= ?) ORDER BY id LIMIT ?",
+        (max_attempts, stamp(now), limit),
     ) as cursor:
         return [int(r[0]) for r in await cursor.fetchall()]
 
 
-async def set_card(conn: aiosqlite.Connection, item_id: int, chat_id: int, message_id: int) -> None:
-    """Remember where an item's card is."""
-    await conn.execute(
-        "UPDATE feedback SET card_chat_id = ?, card_message_id = ? WHERE id = ?",
-        (chat_id, message_id, item_id),
+async def begin_card(conn: aiosqlite.Connection, item_id: int, now: datetime) -> bool:
+    """Claim the sending of an item's card (before it is sent); False if posted or begun."""
+    cursor = await conn.execute(
+        "UPDATE feedback SET card_sending_at = ? WHERE id = ? AND card_message_id IS NULL"
+        " AND card_sending_at IS NULL",
+        (stamp(now), item_id),
     )
+    return cursor.rowcount > 0
+
+
+async def card_failed(
+    conn: aiosqlite.Connection, item_id: int, error: str, retry_at: datetime
+) -> int:
+    """Telegram refused the card: count the attempt, keep why, try again at `retry_at`."""
+    await conn.execute(
+        "UPDATE feedback SET card_attempts = card_attempts + 1, card_error = ?,"
+        " card_retry_at = ?, card_sending_at = NULL WHERE id = ? AND card_message_id IS NULL",
+        (error[:500], stamp(retry_at), item_id),
+    )
+    async with conn.execute("SELECT card_attempts FROM feedback WHERE id = ?", (item_id,)) as c:
+        row = await c.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def card_unsure(conn: aiosqlite.Connection, item_id: int, error: str) -> None:
+    """The card may or may not have reached the chat: keep it begun, and say why."""
+    await conn.execute(
+        "UPDATE feedback SET card_error = ? WHERE id = ? AND card_message_id IS NULL",
+        (error[:500], item_id),
+    )
+
+
+async def needing_a_look(
+    conn: aiosqlite.Connection, max_attempts: int, limit: int = 20
+) -> list[tuple[int, str, str, str]]:
+    """Pending items whose card failed too often or may be missing:
+    (id, service name, "failed" or "unsure", the last error)."""
+    async with conn.execute(
+        "SELECT f.id, s.name, CASE WHEN f.card_sending_at IS NOT NULL THEN 'unsure'"
+        " ELSE 'failed' END, COALESCE(f.card_error, '') FROM feedback f"
+        " JOIN services s ON s.slug = f.service_slug"
+        " WHERE f.card_message_id IS NULL AND f.tagged_at IS NOT NULL"
+        " AND f.status = 'pending' AND (f.card_attempts >= ? OR f.card_sending_at IS NOT NULL)"
+        " ORDER BY f.id LIMIT ?",
+        (max_attempts, limit),
+    ) as cursor:
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in await cursor.fetchall()]
+
+
+async def count_uncarded(conn: aiosqlite.Connection, now: datetime, max_attempts: int) -> int:
+    """How many cards are due now."""
+    async with conn.execute(
+        "SELECT COUNT(*) FROM feedback WHERE card_message_id IS NULL AND tagged_at IS NOT NULL"
+        " AND card_sending_at IS NULL AND card_attempts < ?"
+        " AND (card_retry_at IS NULL OR card_retry_at <= ?)",
+        (max_attempts, stamp(now)),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def set_card(
+    conn: aiosqlite.Connection,
+    item_id: int,
+    chat_id: int,
+    message_id: int,
+    batched: bool = False,
+) -> None:
+    """Remember where an item's card (or the message listing it with others) is."""
+    await conn.execute(
+        "UPDATE feedback SET card_chat_id = ?, card_message_id = ?, card_batched = ?,"
+        " card_error = NULL, card_retry_at = NULL WHERE id = ?",
+        (chat_id, message_id, int(batched), item_id),
+    )
+
+
+async def in_batch(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> list[int]:
+    """The items listed in one message of several, in order."""
+    async with conn.execute(
+        "SELECT id FROM feedback WHERE card_message_id = ? AND card_chat_id = ?"
+        " AND card_batched = 1 ORDER BY id",
+        (message_id, chat_id),
+    ) as cursor:
+        return [int(r[0]) for r in await cursor.fetchall()]
 
 
 async def untold(conn: aiosqlite.Connection, limit: int = 50) -> list[tuple[int, int]]:
@@ -282,6 +374,32 @@ async def untold(conn: aiosqlite.Connection, limit: int = 50) -> list[tuple[int,
 async def mark_told(conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
     """The author has been told the outcome (or cannot be)."""
     await conn.execute("UPDATE feedback SET author_told_at = ? WHERE id = ?", (stamp(now), item_id))
+
+
+async def claim_telling(conn: aiosqlite.Connection, item_id: int, now: datetime) -> bool:
+    """Claim telling the author (compare-and-set): only the first of two paths gets True."""
+    cursor = await conn.execute(
+        "UPDATE feedback SET author_told_at = ? WHERE id = ? AND author_told_at IS NULL",
+        (stamp(now), item_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def release_telling(conn: aiosqlite.Connection, item_id: int) -> None:
+    """Telling the author certainly failed: let a later sweep try again."""
+    await conn.execute("UPDATE feedback SET author_told_at = NULL WHERE id = ?", (item_id,))
+
+
+async def items_since(
+    conn: aiosqlite.Connection, citizen_id: int, since: datetime, limit: int
+) -> list[str]:
+    """When the citizen's items since `since` were created, newest first (at most `limit`)."""
+    async with conn.execute(
+        "SELECT created_at FROM feedback WHERE citizen_id = ? AND created_at >= ?"
+        " ORDER BY id DESC LIMIT ?",
+        (citizen_id, stamp(since), limit),
+    ) as cursor:
+        return [str(r[0]) for r in await cursor.fetchall()]
 
 
 async def waiting(
@@ -326,6 +444,16 @@ async def pending_edit(conn: aiosqlite.Connection, moderator: int) -> tuple[int,
     """The (item id, version) a moderator is editing, if any."""
     async with conn.execute(
         "SELECT feedback_id, version FROM pending_edits WHERE moderator = ?", (moderator,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+async def edit_prompt(conn: aiosqlite.Connection, moderator: int) -> tuple[int, int] | None:
+    """The (chat id, message id) of the prompt a moderator's corrected text must reply to."""
+    async with conn.execute(
+        "SELECT prompt_chat_id, prompt_message_id FROM pending_edits WHERE moderator = ?",
+        (moderator,),
     ) as cursor:
         row = await cursor.fetchone()
     return (int(row[0]), int(row[1])) if row else None
