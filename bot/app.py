@@ -76,7 +76,9 @@ class YousaidBot:
         # One process per database: a second would send every digest twice.
         self.lock = ProcessLock(settings.database_path)
         self.db = Database(settings.database_path)
-        self.intake = Intake(self.db, clock)
+        self.intake = Intake(
+            self.db, clock, per_hour=settings.items_per_hour, per_day=settings.items_per_day
+        )
         self.roles = Roles(self.db, deployment, clock)
         # The theme model is loaded once, here, at start.
         self.tagger = tagger or load_tagger()
@@ -90,7 +92,10 @@ class YousaidBot:
         self.marks = HandledMarks(self.db, clock)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
         self._requests = (
-            AiohttpRequest(connection_pool_size=settings.concurrent_updates + 4),
+            AiohttpRequest(
+                connection_pool_size=settings.concurrent_updates + 4,
+                read_timeout=settings.telegram_timeout,
+            ),
             AiohttpRequest(connection_pool_size=1),
         )
         self.application: Application = (  # type: ignore[type-arg]

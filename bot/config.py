@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     conversation_timeout: int = Field(
         default=1800, ge=10, validation_alias="YOUSAID_CONVERSATION_TIMEOUT"
     )
+    telegram_timeout: float = Field(
+        default=5.0, gt=0, le=120, validation_alias="YOUSAID_TELEGRAM_TIMEOUT"
+    )
+    items_per_hour: int = Field(default=10, ge=0, validation_alias="YOUSAID_ITEMS_PER_HOUR")
+    items_per_day: int = Field(default=30, ge=0, validation_alias="YOUSAID_ITEMS_PER_DAY")
 
     @field_validator("telegram_api_url")
     @classmethod

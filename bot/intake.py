@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -18,7 +18,7 @@ import aiosqlite
 
 from storage import citizens, conversations, feedback, responses, services, updates
 from storage.conversations import Conversation
-from storage.db import Database
+from storage.db import Database, parse_stamp
 from storage.feedback import FeedbackItem
 from storage.responses import Response
 from storage.services import ServiceRow
@@ -94,6 +94,9 @@ class Step:
     total: int = 0
     # /mine: the visible responses covering each item shown.
     responses: dict[int, list[Response]] = field(default_factory=dict)
+    # Held back by the throttle (note "throttled"): how many items the citizen sent in the
+    # window that is full ("hour" or "day"), and how many minutes until one more can go.
+    held: tuple[int, str, int] | None = None
 
 
 REPLAYED = Step(Show.NOTHING)
@@ -102,9 +105,43 @@ REPLAYED = Step(Show.NOTHING)
 class Intake:
     """The citizen conversation, over one database."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, per_hour: int = 0, per_day: int = 0) -> None:
         self.db = db
         self.clock = clock
+        # Items one citizen may send per hour and per day (0: no limit), so that one account
+        # cannot fill the moderators' queue and make everyone else wait.
+        self.limits = ((per_hour, timedelta(hours=1), "hour"), (per_day, timedelta(days=1), "day"))
+
+    async def _held(
+        self, conn: aiosqlite.Connection, citizen_id: int, now: datetime
+    ) -> tuple[int, str, int] | None:
+        """Why a new item of this citizen must wait: (items sent, the window, minutes until
+        it can go), or None if it can go now."""
+        worst: tuple[int, str, int] | None = None
+        for limit, window, name in self.limits:
+            if limit <= 0:
+                continue
+            recent = await feedback.items_since(conn, citizen_id, now - window, limit)
+            if len(recent) < limit:
+                continue
+            wait = parse_stamp(recent[-1]) + window - now
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            if worst is None or minutes > worst[2]:
+                worst = (len(recent), name, minutes)
+        return worst
+
+    async def _send(
+        self, conn: aiosqlite.Connection, conversation: Conversation, now: datetime
+    ) -> Step:
+        """Save the item, or, past the citizen's limit, keep it as a draft they can send later
+        (the hear-back question waits for them, with when it can go)."""
+        held = await self._held(conn, conversation.citizen_id, now)
+        if held is None:
+            return await _submit(conn, conversation, now)
+        draft = conversation.but(state=State.HEAR_BACK)
+        await conversations.save(conn, draft, now)
+        step = await _show(conn, draft, note="throttled")
+        return replace(step, held=held)
 
     async def start(self, update_id: int, telegram_id: int, payload: str = "") -> Step:
         """/start, with an optional deep-link payload `s_<slug>`."""
@@ -226,7 +263,7 @@ class Intake:
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is not None and citizen.involve is None:
                 return await _advance(conn, conversation.but(state=State.INVOLVE), now)
-            return await _submit(conn, conversation, now)
+            return await self._send(conn, conversation, now)
 
         return await self._button(update_id, telegram_id, seq, State.HEAR_BACK, then)
 
@@ -235,7 +272,7 @@ class Intake:
 
         async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
             await citizens.set_involve(conn, found.citizen_id, "yes" if yes else "no")
-            return await _submit(conn, found, now)
+            return await self._send(conn, found, now)
 
         return await self._button(update_id, telegram_id, seq, State.INVOLVE, then)
 
@@ -314,6 +351,8 @@ class Intake:
                     await conversations.delete(conn, current.citizen_id)
                     return None
                 if current.text and current.service_slug:
+                    if await self._held(conn, current.citizen_id, now) is not None:
+                        return None  # a draft held by the throttle waits, words and all
                     saved = await _submit(conn, current.but(hear_back=bool(current.hear_back)), now)
                     return Step(Show.TIMED_OUT, reference=saved.reference, service=saved.service)
                 await conversations.delete(conn, current.citizen_id)

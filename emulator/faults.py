@@ -8,6 +8,7 @@ Tests switch a fault on per method and per chat, for a number of calls or until 
     emu.faults.late("sendMessage", delay=6.0, times=1)   # acts, then answers too late
     emu.faults.error("sendMessage", chat_id=42, description="Bad Request: chat not found")
     emu.faults.flood("sendMessage", retry_after=2, times=1)
+    emu.faults.error("sendMessage", text_contains="#12 ", times=2)   # only calls whose text has it
 
 Each returns its `Fault`, whose `hits` counts the calls it answered; `remove` or `clear`
 switch faults off. The standalone emulator takes the same faults as JSON on
@@ -48,6 +49,8 @@ class Fault:
     retry_after: int | None = None
     delay: float = 0.0
     body: str = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+    # Only calls whose `text` (or `caption`) contains this; None: any call.
+    text_contains: str | None = None
     hits: int = field(default=0)
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
@@ -58,6 +61,10 @@ class Fault:
             return False
         if self.chat_id is not None and str(params.get("chat_id")) != str(self.chat_id):
             return False
+        if self.text_contains is not None:
+            text = str(params.get("text", params.get("caption", "")) or "")
+            if self.text_contains not in text:
+                return False
         return True
 
     @property
@@ -98,9 +105,12 @@ class Faults:
         status: int = 502,
         chat_id: int | str | None = None,
         times: int | None = None,
+        text_contains: str | None = None,
     ) -> Fault:
         """Answer with an HTTP 5xx (JSON body, as Telegram's own 5xx are)."""
-        return self.add(Fault(STATUS, method, chat_id, times, status=status))
+        return self.add(
+            Fault(STATUS, method, chat_id, times, status=status, text_contains=text_contains)
+        )
 
     def non_json(
         self,
@@ -110,9 +120,20 @@ class Faults:
         body: str = "<html><body><h1>502 Bad Gateway</h1></body></html>",
         chat_id: int | str | None = None,
         times: int | None = None,
+        text_contains: str | None = None,
     ) -> Fault:
         """Answer with a body that is not JSON (a proxy's HTML page)."""
-        return self.add(Fault(NON_JSON, method, chat_id, times, status=status, body=body))
+        return self.add(
+            Fault(
+                NON_JSON,
+                method,
+                chat_id,
+                times,
+                status=status,
+                body=body,
+                text_contains=text_contains,
+            )
+        )
 
     def redirect_loop(
         self,
@@ -120,9 +141,12 @@ class Faults:
         *,
         chat_id: int | str | None = None,
         times: int | None = None,
+        text_contains: str | None = None,
     ) -> Fault:
         """Answer 302 to the same URL, so a client following redirects loops until it gives up."""
-        return self.add(Fault(REDIRECT, method, chat_id, times, status=302))
+        return self.add(
+            Fault(REDIRECT, method, chat_id, times, status=302, text_contains=text_contains)
+        )
 
     def late(
         self,
@@ -131,9 +155,12 @@ class Faults:
         delay: float,
         chat_id: int | str | None = None,
         times: int | None = None,
+        text_contains: str | None = None,
     ) -> Fault:
         """Carry the call out, then hold the answer `delay` seconds (past a client's timeout)."""
-        return self.add(Fault(LATE, method, chat_id, times, delay=delay))
+        return self.add(
+            Fault(LATE, method, chat_id, times, delay=delay, text_contains=text_contains)
+        )
 
     def error(
         self,
@@ -144,6 +171,7 @@ class Faults:
         retry_after: int | None = None,
         chat_id: int | str | None = None,
         times: int | None = None,
+        text_contains: str | None = None,
     ) -> Fault:
         """Answer with one of Telegram's error answers, without carrying the call out."""
         return self.add(
@@ -155,6 +183,7 @@ class Faults:
                 status=status,
                 description=description,
                 retry_after=retry_after,
+                text_contains=text_contains,
             )
         )
 
@@ -165,6 +194,7 @@ class Faults:
         retry_after: int = 1,
         chat_id: int | str | None = None,
         times: int | None = None,
+        text_contains: str | None = None,
     ) -> Fault:
         """Answer 429 Too Many Requests with `retry_after`."""
         return self.error(
@@ -174,6 +204,7 @@ class Faults:
             retry_after=retry_after,
             chat_id=chat_id,
             times=times,
+            text_contains=text_contains,
         )
 
     def match(self, method: str, params: dict[str, Any]) -> Fault | None:

@@ -105,6 +105,14 @@ def _lead(step: Step) -> str:
         "no_match": texts.NO_MATCH,
     }
     lead = notes.get(step.note, "")
+    if step.note == "throttled" and step.held is not None:
+        count, window, minutes = step.held
+        wait = (
+            texts.THROTTLE_MINUTES.format(n=minutes)
+            if minutes < 120
+            else texts.THROTTLE_HOURS.format(n=-(-minutes // 60))
+        )
+        lead = texts.THROTTLED.format(count=count, window=texts.THROTTLE_WINDOWS[window], wait=wait)
     return f"{lead.strip()}\n\n" if lead and step.show is not Show.SERVICES else lead
 
 

@@ -85,6 +85,17 @@ SAVED = (
     "A moderator will check it before the service sees it."
 )
 SAVED_HEAR_BACK = " I'll let you know here when the service responds."
+# One citizen sent as many items as one account may in an hour (or a day): the new one is
+# kept as a draft, and goes when they answer the question that follows it.
+THROTTLED = (
+    "Thank you. You've sent {count} items in the last {window}: that's as many as I can pass"
+    " on from one person, so that the moderators can read everyone's. I've kept what you just"
+    " wrote, nothing is lost: you can send it in {wait}. Just answer the question below then"
+    " (or send /start to pick up where you left off)."
+)
+THROTTLE_WINDOWS = {"hour": "hour", "day": "24 hours"}
+THROTTLE_MINUTES = "{n} min"
+THROTTLE_HOURS = "about {n} hours"
 SAVED_MINE = "\n\nSend /mine to see what you've told us, or /start to tell us something else."
 
 CANCELLED = "Stopped. Nothing from this conversation was kept. Send /start whenever you like."

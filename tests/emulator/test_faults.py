@@ -51,6 +51,18 @@ async def test_a_fault_for_one_chat_leaves_the_others(bot: Bot, emu: Emulator) -
     assert not alice.messages and [m.text for m in bob.messages] == ["hello"]
 
 
+async def test_a_fault_can_match_on_the_text(bot: Bot, emu: Emulator) -> None:
+    alice = emu.person("Alice")
+    fault = emu.faults.error("sendMessage", text_contains="#12 ", times=1)
+    await bot.send_message(alice.id, "#120 is fine")
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(alice.id, "#12 is refused")
+    await bot.send_message(alice.id, "#12 goes through the second time")
+    assert fault.hits == 1
+    assert [m.text for m in alice.messages] == ["#120 is fine", "#12 goes through the second time"]
+    assert emu.faults.from_json({"kind": "error", "text_contains": "x"}).text_contains == "x"
+
+
 async def test_flood_answers_429_with_retry_after(bot: Bot, emu: Emulator) -> None:
     alice = emu.person("Alice")
     emu.faults.flood("sendMessage", retry_after=7, times=1)
