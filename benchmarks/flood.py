@@ -143,6 +143,8 @@ async def _citizen(person: Person, until: float, latencies: list[float], pause: 
         await step(lambda: person.send(TEXT))
         await step(lambda: person.press("2"))
         await step(lambda: person.press("Yes please"))
+        if any("You've sent" in (m.text or "") for m in person.messages[-2:]):
+            break  # this citizen reached the throttle too (a short --pause)
         if person.last and "involved" in (person.last.text or ""):
             await step(lambda: person.press("No thanks"))
         told += 1
@@ -247,7 +249,7 @@ async def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--others", type=int, default=5)
-    parser.add_argument("--pause", type=float, default=8.0, help="between an other's items")
+    parser.add_argument("--pause", type=float, default=15.0, help="between an other's items")
     args = parser.parse_args()
     results = []
     for per_hour, per_day in ((10, 30), (0, 0)):

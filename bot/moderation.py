@@ -333,7 +333,10 @@ class Moderation:
 
     async def stuck(self) -> list[Stuck]:
         """Pending items whose card failed too often or may be missing."""
-        rows = await feedback.needing_a_look(self.db.reader, CARD_ATTEMPTS)
+        # A card being sent now (perhaps waiting its turn under the group's limit of 20
+        # messages a minute) is not in doubt yet.
+        begun_before = self.clock() - timedelta(minutes=10)
+        rows = await feedback.needing_a_look(self.db.reader, CARD_ATTEMPTS, begun_before)
         return [Stuck(*row) for row in rows]
 
     async def approve(self, who: Who, item_id: int, version: int) -> Outcome:

@@ -307,18 +307,19 @@ async def card_unsure(conn: aiosqlite.Connection, item_id: int, error: str) -> N
 
 
 async def needing_a_look(
-    conn: aiosqlite.Connection, max_attempts: int, limit: int = 20
+    conn: aiosqlite.Connection, max_attempts: int, begun_before: datetime, limit: int = 20
 ) -> list[tuple[int, str, str, str]]:
-    """Pending items whose card failed too often or may be missing:
-    (id, service name, "failed" or "unsure", the last error)."""
+    """Pending items whose card failed too often or may be missing (begun before
+    `begun_before` and never confirmed): (id, service name, "failed" or "unsure", the last
+    error)."""
     async with conn.execute(
         "SELECT f.id, s.name, CASE WHEN f.card_sending_at IS NOT NULL THEN 'unsure'"
         " ELSE 'failed' END, COALESCE(f.card_error, '') FROM feedback f"
         " JOIN services s ON s.slug = f.service_slug"
         " WHERE f.card_message_id IS NULL AND f.tagged_at IS NOT NULL"
-        " AND f.status = 'pending' AND (f.card_attempts >= ? OR f.card_sending_at IS NOT NULL)"
+        " AND f.status = 'pending' AND (f.card_attempts >= ? OR f.card_sending_at < ?)"
         " ORDER BY f.id LIMIT ?",
-        (max_attempts, limit),
+        (max_attempts, stamp(begun_before), limit),
     ) as cursor:
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in await cursor.fetchall()]
 
@@ -393,10 +394,11 @@ async def release_telling(conn: aiosqlite.Connection, item_id: int) -> None:
 async def items_since(
     conn: aiosqlite.Connection, citizen_id: int, since: datetime, limit: int
 ) -> list[str]:
-    """When the citizen's items since `since` were created, newest first (at most `limit`)."""
+    """When the citizen's items since `since` were created, newest first (at most `limit`);
+    comments on a response and answers to a question are not counted."""
     async with conn.execute(
         "SELECT created_at FROM feedback WHERE citizen_id = ? AND created_at >= ?"
-        " ORDER BY id DESC LIMIT ?",
+        " AND response_id IS NULL AND ask_id IS NULL ORDER BY id DESC LIMIT ?",
         (citizen_id, stamp(since), limit),
     ) as cursor:
         return [str(r[0]) for r in await cursor.fetchall()]
