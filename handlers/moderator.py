@@ -34,9 +34,9 @@ APPROVE, EDIT, THEMES, REJECT_MENU, REJECT, TOGGLE, ORIGINAL, BACK = "a e t x r 
 # The whole text of a shortened card; an item's full card from a list of several; a card
 # posted on a moderator's word from /queue.
 WHOLE, VIEW, POST = "w v c".split()
-# More cards due than this: they go out as lists of BATCH_SIZE items, so the moderators'
-# chat keeps up with Telegram's 20 messages a minute per group.
-BATCH_THRESHOLD = 10
+# More cards due than half the messages a group may get in a minute (10 under Telegram's
+# 20): they go out as lists of BATCH_SIZE items, so the moderators' chat keeps up.
+GROUP_PER_MINUTE = 20
 BATCH_SIZE = 8
 # How much of each item a list of several quotes (UTF-16 units), longest first.
 EXCERPTS = (240, 120, 40, 0)
@@ -581,7 +581,8 @@ class ModeratorHandlers:
         lists of several. A card Telegram refuses waits (with backoff) alone."""
         if self.moderators_chat is None:
             return
-        while await self.moderation.cards_due() > BATCH_THRESHOLD and not self.stopping:
+        limit = _list_threshold(context.bot)
+        while await self.moderation.cards_due() > limit and not self.stopping:
             if not await self._post_lists(context.bot):
                 break
         for card in await self.moderation.cards_to_post():
@@ -690,6 +691,15 @@ class ModeratorHandlers:
             self._reminded = now
         except TelegramError as exc:
             log.warning("could not remind the moderators: %s", exc)
+
+
+def _list_threshold(bot: Bot) -> float:
+    """How many due cards go out one by one; more go out as lists. It follows the bot's own
+    limit on messages to a group (a deployment that raises it, like the demo, lists later;
+    with no limit, never)."""
+    limiter = getattr(bot, "rate_limiter", None)
+    per_minute = float(getattr(limiter, "group_per_minute", GROUP_PER_MINUTE))
+    return per_minute / 2 if per_minute else float("inf")
 
 
 def _where(message: Message) -> tuple[int, int]:
