@@ -10,9 +10,10 @@ ordinary citizens each tell one thing every few seconds, waiting for each reply,
 time from each of their actions to the bot's answer is measured. The real bot runs in its
 own process (`python -m bot run`, its own flood limits on: 30 messages a second, 20 a
 minute per group, about one a second per private chat) against the emulator, which enforces
-Telegram's limits too. It runs twice: with the per-citizen throttle as shipped (10 items an
-hour, 30 a day) and with it off, each for `seconds` after the flood starts; the bot is then
-stopped. Prints one JSON object on stdout; progress goes to stderr.
+Telegram's limits too. It runs three times: with the per-citizen throttle as shipped (10
+items an hour, 30 a day), with it off, and with no flood (the others alone), each for
+`seconds` after the flood starts; the bot is then stopped. Prints one JSON object on
+stdout; progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def _start(emu: Emulator, folder: Path, config: Path, per_hour: int, per_day: in
 
 async def _flood(person: Person, messages: int) -> int:
     """Send `messages` updates of whole conversations, not waiting for the bot."""
+    if not messages:
+        return 0
     await person.send("/start")
     await _press(person, f"c:y:{CONSENT_VERSION}")
     sent, seq = 2, 0
@@ -152,7 +155,9 @@ async def _citizen(person: Person, until: float, latencies: list[float], pause: 
     return told
 
 
-async def _run(per_hour: int, per_day: int, args: argparse.Namespace) -> dict[str, Any]:
+async def _run(
+    per_hour: int, per_day: int, messages: int, args: argparse.Namespace
+) -> dict[str, Any]:
     async with Emulator(token=TOKEN, limits=Limits()) as emu:
         admin = emu.person("Ada")
         group = emu.group("Moderators", members=[admin])
@@ -171,7 +176,7 @@ async def _run(per_hour: int, per_day: int, args: argparse.Namespace) -> dict[st
                 until = started + args.seconds
                 latencies: list[float] = []
                 calls_before = len(emu.calls)
-                flood = asyncio.create_task(_flood(spammer, args.messages))
+                flood = asyncio.create_task(_flood(spammer, messages))
                 told = await asyncio.gather(
                     *(_citizen(p, until, latencies, args.pause) for p in others)
                 )
@@ -182,11 +187,15 @@ async def _run(per_hour: int, per_day: int, args: argparse.Namespace) -> dict[st
                 elapsed = loop.time() - started
                 group_messages = group.messages
                 rows = _count(folder / "yousaid.db", spammer.id)
+                handled = sum(
+                    1 for c in emu.calls if c.params.get("chat_id") in (spammer.id, str(spammer.id))
+                )
                 return {
                     "items_per_hour": per_hour,
                     "items_per_day": per_day,
                     "seconds": round(elapsed, 1),
                     "flood_updates_sent": sent,
+                    "bot_calls_to_the_flooder": handled,
                     "flood_items_saved": rows["flood_items"],
                     "flood_draft_kept": rows["flood_draft"],
                     "others": args.others,
@@ -252,10 +261,15 @@ async def main() -> None:
     parser.add_argument("--pause", type=float, default=15.0, help="between an other's items")
     args = parser.parse_args()
     results = []
-    for per_hour, per_day in ((10, 30), (0, 0)):
-        _progress(f"flood: throttle {per_hour}/hour {per_day}/day ...")
+    # The throttle as shipped, the throttle off, and no flood at all (the others alone).
+    for per_hour, per_day, messages in (
+        (10, 30, args.messages),
+        (0, 0, args.messages),
+        (10, 30, 0),
+    ):
+        _progress(f"flood: {messages} updates, throttle {per_hour}/hour {per_day}/day ...")
         began = time.monotonic()
-        results.append(await _run(per_hour, per_day, args))
+        results.append(await _run(per_hour, per_day, messages, args))
         _progress(f"  done in {time.monotonic() - began:.0f} s")
     print(
         json.dumps(
