@@ -258,8 +258,16 @@ async def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--others", type=int, default=5)
-    parser.add_argument("--pause", type=float, default=15.0, help="between an other's items")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=None,
+        help="seconds between an other's items (default: an eighth of --seconds, which keeps"
+        " them under the throttle's 10 an hour)",
+    )
     args = parser.parse_args()
+    if args.pause is None:
+        args.pause = args.seconds / 8
     results = []
     # The throttle as shipped, the throttle off, and no flood at all (the others alone).
     for per_hour, per_day, messages in (
