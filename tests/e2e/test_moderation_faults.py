@@ -42,7 +42,7 @@ async def _team(
 
 @pytest.fixture
 async def team(make_bot: BotFactory, emu: Emulator, deployment: Deployment) -> AsyncIterator[Team]:
-    async for made in _team(make_bot, emu, deployment, YOUSAID_TELEGRAM_TIMEOUT=1):
+    async for made in _team(make_bot, emu, deployment):
         yield made
 
 
@@ -159,10 +159,15 @@ async def test_a_card_telegram_refuses_waits_alone_and_is_tried_again_later(
 
 
 async def test_a_card_answered_too_late_is_posted_once(
-    team: Team, emu: Emulator, clock: FakeClock, db_path: Path
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
 ) -> None:
-    # Telegram takes the card but its answer comes after the bot stopped waiting (1 s here).
-    late = emu.faults.late("sendMessage", chat_id=team.group.id, delay=2, times=1)
+    async for team in _team(make_bot, emu, deployment, YOUSAID_TELEGRAM_TIMEOUT=2):
+        await _posted_once(team, emu, clock, db_path)
+
+
+async def _posted_once(team: Team, emu: Emulator, clock: FakeClock, db_path: Path) -> None:
+    # Telegram takes the card but its answer comes after the bot stopped waiting (2 s here).
+    late = emu.faults.late("sendMessage", chat_id=team.group.id, delay=4, times=1)
     item = await give(team.citizen, "Buses", "The 42 bus never came this morning at all.")
     card = await card_of(team.group, item)
     await until(lambda: late.hits == 1)
