@@ -19,7 +19,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import ContextTypes
 
 from bot import evidence
@@ -98,7 +105,13 @@ class ProviderHandlers:
 
             async def one(item: Work) -> int:
                 async with slots:
-                    return await self._deliver(context, item)
+                    try:
+                        return await self._deliver(context, item)
+                    except Exception:
+                        # One digest's fault must not stop the others; its delivery stays
+                        # where it was and is looked at again on the next round.
+                        log.exception("digest %s to one chat failed", item.digest.id)
+                        return 0
 
             return sum(await asyncio.gather(*(one(item) for item in work)))
 
@@ -152,7 +165,9 @@ class ProviderHandlers:
                 # Before NetworkError, which it is a kind of: retrying would not help.
                 await self.digests.final(digest.id, chat_id, "failed", exc.message)
                 return sent
-            except NetworkError as exc:
+            except (NetworkError, TelegramError) as exc:
+                # A 5xx, a network fault, or an answer that was not Telegram's (a proxy's
+                # HTML page): Telegram did not take it, so it is tried again later.
                 await self.digests.retry_later(work, str(exc))
                 return sent
             await self.digests.sent(digest.id, chat_id, len(parts))

@@ -172,6 +172,31 @@ async def test_a_429_is_waited_out_and_nothing_is_sent_twice(
             assert len(texts_in(group)) == 1
 
 
+async def test_an_answer_that_is_not_telegrams_delays_only_that_digest(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
+) -> None:
+    world = scene(emu, deployment, count=3)
+    broken = world.groups["team-1"]
+    # A proxy's HTML page for one group's digest, then a 502 for the next try.
+    page = emu.faults.non_json("sendMessage", status=200, chat_id=broken.id, times=1)
+    bad_gateway = emu.faults.server_error("sendMessage", chat_id=broken.id, times=1)
+    clock.now = MONDAY.replace(day=4)
+    async with make_bot(deployment=world.deployment) as bot:
+        clock.now = MONDAY.replace(day=9, minute=1)
+        await run_job(bot, "digest-catch-up")
+        # The others have theirs at once; the broken chat waits for its backoff.
+        assert [len(texts_in(g)) for g in world.groups.values()] == [1, 0, 1]
+        assert page.hits == 1
+        for _ in range(2):
+            clock.advance(hours=1)
+            await run_job(bot, "digest-catch-up")
+    assert bad_gateway.hits == 1
+    assert [len(texts_in(g)) for g in world.groups.values()] == [1, 1, 1]
+    with sqlite3.connect(db_path) as conn:
+        states = {r[0] for r in conn.execute("SELECT state FROM digest_deliveries")}
+    assert states == {"sent"}
+
+
 @pytest.mark.parametrize(("mode", "expected"), [("note", 1), ("skip", 0)])
 async def test_an_empty_period(
     make_bot: BotFactory,
