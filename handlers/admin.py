@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.roles import Accepted, InviteProblem, Role, Roles
-from handlers import safely, texts
+from handlers import fitting, safely, texts
 from handlers.commands import publish_for
 from handlers.common import command_allowed
 from handlers.fitting import name, pack, person
@@ -146,7 +146,7 @@ class AdminHandlers:
             await publish_for(context.bot, await self.roles.who(ended.telegram_id))
             name = ended.display_name or str(ended.telegram_id)
             role = role_name(ended.role, self.providers, ended.provider_id)
-            await query.answer(texts.REVOKED.format(name=name, role=role))
+            await query.answer(fitting.alert(texts.REVOKED.format(name=name, role=role)))
         text, markup = await self._roles_view()
         # A replayed press shows the list as it is already.
         await safely.edit(

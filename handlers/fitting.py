@@ -17,6 +17,8 @@ from handlers import texts
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
+# answerCallbackQuery's text: a notification or an alert of at most 200 characters.
+ALERT_LIMIT = 200
 # Room kept for what a renderer may add that this module cannot see (a trailing newline).
 _SLACK = 8
 _TAG = re.compile(r"<[^>]*>")
@@ -69,6 +71,11 @@ def fit(render: Callable[[str], str], text: str, limit: int = MESSAGE_LIMIT) -> 
 
 # Names and labels from the deployment file sit in headings: long ones are cut to this.
 NAME_MAX = 80
+
+
+def alert(text: str) -> str:
+    """A button's answer (plain text, not HTML) within Telegram's 200 characters."""
+    return text if utf16_len(text) <= ALERT_LIMIT else cut(text, ALERT_LIMIT - 1) + "…"
 
 
 def name(text: str, limit: int = NAME_MAX) -> str:

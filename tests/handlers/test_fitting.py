@@ -44,3 +44,15 @@ def test_cut_prefers_a_word_boundary_and_never_splits_a_surrogate_pair() -> None
 def test_any_text_fits(text: str) -> None:
     html, _ = fit(card, text)
     assert visible_length(html) <= MESSAGE_LIMIT
+
+
+def test_a_button_answer_about_a_long_name_fits_telegrams_200_characters() -> None:
+    from handlers.admin import role_name
+    from handlers.fitting import ALERT_LIMIT, alert
+
+    role = role_name("provider", {"p": "Culture, Leisure, Libraries and Parks " * 8}, "p")
+    text = alert(texts.REVOKED.format(name="Pat " * 20, role=role))
+    assert utf16_len(text) <= ALERT_LIMIT and text.endswith("…")
+    assert alert("Revoked: Pat is no longer a moderator.") == (
+        "Revoked: Pat is no longer a moderator."
+    )
