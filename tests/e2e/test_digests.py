@@ -328,6 +328,12 @@ async def test_sigkill_while_sending_then_restart_gives_each_provider_exactly_on
             process.send_signal(signal.SIGKILL)
             process.wait()
             killed_after = sends()
+            # Parts marked as leaving when the process died: each counts as sent (never
+            # twice), so each may be one message nobody got: the documented price.
+            with sqlite3.connect(db_path) as conn:
+                in_flight = conn.execute(
+                    "SELECT COUNT(*) FROM digest_deliveries WHERE state = 'sending'"
+                ).fetchone()[0]
             process = start_bot(emu, db_path, log, config)
             for _ in range(3000):
                 with sqlite3.connect(db_path) as conn:
@@ -350,7 +356,11 @@ async def test_sigkill_while_sending_then_restart_gives_each_provider_exactly_on
         )
         states = {r[0] for r in conn.execute("SELECT state FROM digest_deliveries")}
     assert states == {"sent"}
+    missing = 0
     for pid, group in world.groups.items():
         digests_here = texts_in(group)
-        assert len(digests_here) == periods[pid], (pid, digests_here)
+        assert len(digests_here) <= periods[pid], (pid, digests_here)
         assert len(set(digests_here)) == len(digests_here), "a digest was sent twice"
+        missing += periods[pid] - len(digests_here)
+    # Only a message in flight at the kill may be missing; everything else arrived.
+    assert missing <= in_flight, (missing, in_flight)
