@@ -22,6 +22,7 @@ from bot.moderation import CARD_ATTEMPTS, Card, Moderation, Outcome, Problem, Re
 from bot.privacy import Privacy
 from bot.roles import Roles, Who
 from handlers import safely, texts
+from handlers.bidi import isolate
 from handlers.common import command_allowed
 from handlers.fitting import MESSAGE_LIMIT, cut, fit, visible_length
 from handlers.texts import esc
@@ -70,7 +71,8 @@ def render_card(
     marks = card.placeholders
 
     def render(quoted: str) -> str:
-        return "\n".join([*top, "", _marked(quoted, marks), "", *tail])
+        # Isolated: a direction override in the text must not turn the lines around it.
+        return "\n".join([*top, "", isolate(_marked(quoted, marks)), "", *tail])
 
     text, more = fit(render, card.shown_text)
     return text, _keyboard(card, labels, menu, shortened=more > 0)
@@ -122,7 +124,7 @@ def render_batch(cards: list[Card]) -> tuple[str, InlineKeyboardMarkup]:
                     service=esc(item.service_name),
                     rating=texts.CARD_RATING.format(rating=item.rating) if item.rating else "",
                     kind=texts.KINDS.get(item.kind or "", item.kind or "feedback"),
-                    excerpt=esc(excerpt),
+                    excerpt=isolate(esc(excerpt)),
                     status=_status(card),
                 ),
             ]

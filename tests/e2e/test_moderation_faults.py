@@ -259,6 +259,20 @@ async def test_only_the_bots_own_placeholders_are_bold(team: Team) -> None:
     assert text[first - 3 : first] == "Dr "
 
 
+async def test_a_direction_override_in_the_text_stays_inside_its_line(team: Team) -> None:
+    item = await give(
+        team.citizen,
+        "Riverside GP Surgery",
+        "The \u202eform at reception was confusing and nobody could help with it.",
+    )
+    text = (await card_of(team.group, item)).text or ""
+    # The unclosed override is dropped; the text sits inside an isolate of its own.
+    assert "\u202e" not in text
+    assert "\u2068The form at reception was confusing" in text
+    line = next(line for line in text.splitlines() if "confusing" in line)
+    assert line.startswith("\u2068") and line.endswith("\u2069")
+
+
 async def _hear_back_after(citizen: Person, service: str, text: str) -> str:
     """A conversation up to the hear-back question, answered yes; what it then shows."""
     await citizen.send("/start")
