@@ -72,11 +72,28 @@ async def give(citizen: Person, service: str, text: str, rating: str = "2") -> i
         )
     )
     await press(citizen, rating)
-    done = await press(citizen, texts.YES)
-    if "involved" in done:
-        done = await press(citizen, texts.NO)
-    found = re.search(r"#(\d+)", done)
-    assert found, done
+    before = {(m.message_id, m.text) for m in citizen.messages}
+
+    def new(msgs: list[MessageView], words: str) -> MessageView | None:
+        # The newest new message saying `words`, not the newest message: a notice about an
+        # earlier item (an auto-approved one is passed on at once) may come after it.
+        fresh = [
+            m for m in msgs if words in (m.text or "") and (m.message_id, m.text) not in before
+        ]
+        return fresh[-1] if fresh else None
+
+    def saved_now(msgs: list[MessageView]) -> MessageView | None:
+        return new(msgs, "Saved as #")
+
+    await press(citizen, texts.YES)
+    msgs = await citizen.wait_for(lambda msgs: saved_now(msgs) or new(msgs, "involved"))
+    if saved_now(msgs) is None:
+        await press(citizen, texts.NO)
+        msgs = await citizen.wait_for(saved_now)
+    reference = saved_now(msgs)
+    assert reference is not None
+    found = re.search(r"Saved as #(\d+)", reference.text or "")
+    assert found, reference.text
     return int(found.group(1))
 
 
