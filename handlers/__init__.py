@@ -72,7 +72,7 @@ def register(
         intake, conversation_timeout, roles=roles, admin=admin, after_saved=moderator.sweep
     )
     common = CommonHandlers(intake, outbox)
-    rights = PrivacyHandlers(privacy)
+    rights = PrivacyHandlers(privacy, redraw_list=moderator.redraw_list)
     sender = OutboxSender(outbox)
     answers = ResponseHandlers(
         responses, hearing, roles, digests, sender, moderation.tagger.labels, moderators_chat

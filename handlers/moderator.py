@@ -544,6 +544,17 @@ class ModeratorHandlers:
             return
         await self.roles.left_moderators_chat(message.left_chat_member.id)
 
+    async def redraw_list(self, bot: Bot, chat_id: int, message_id: int) -> bool:
+        """Draw a list message again from the items it still lists; False if it lists none."""
+        cards = await self.moderation.batch(chat_id, message_id)
+        if not cards:
+            return False
+        text, markup = render_batch(cards)
+        await bot.edit_message_text(
+            text, chat_id, message_id, reply_markup=markup, parse_mode=ParseMode.HTML
+        )
+        return True
+
     async def _refresh_card(self, context: ContextTypes.DEFAULT_TYPE, card: Card) -> None:
         if card.item.card_chat_id is None or card.item.card_message_id is None:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
@@ -20,6 +21,9 @@ from storage.privacy import as_json
 from storage.traces import FORGET, ToClean
 
 log = logging.getLogger(__name__)
+
+# Draws a moderators' list message again from what it still lists; False if it lists nothing.
+RedrawList = Callable[[Bot, int, int], Awaitable[bool]]
 
 PREFIX = "f"
 ALL, KEEP, NO = "all", "keep", "no"
@@ -43,8 +47,10 @@ def privacy_text(settings: PrivacySettings) -> str:
 class PrivacyHandlers:
     """Callbacks for /privacy, /mydata and /forget, bound to the privacy core."""
 
-    def __init__(self, privacy: Privacy) -> None:
+    def __init__(self, privacy: Privacy, redraw_list: RedrawList | None = None) -> None:
         self.privacy = privacy
+        # A moderators' list that also shows others' items is drawn again, not deleted.
+        self.redraw_list = redraw_list
         self._cleaning = asyncio.Lock()
         self._again = False
         # Set when the bot stops: the clean-up ends early; what is left is done after restart.
@@ -129,6 +135,20 @@ class PrivacyHandlers:
                         await self._take_back(context.bot, message)
 
     async def _take_back(self, bot: Bot, message: ToClean) -> None:
+        if self.redraw_list is not None:
+            try:
+                if await self.redraw_list(bot, message.chat_id, message.message_id):
+                    await self.privacy.cleaned(message)
+                    return
+            except BadRequest as exc:
+                if not any(words in exc.message.lower() for words in _NOTHING_TO_EDIT):
+                    await self.privacy.clean_failed(message, f"redraw: {exc.message}")
+                    return
+                await self.privacy.cleaned(message)
+                return
+            except TelegramError as exc:
+                await self.privacy.clean_failed(message, f"redraw: {exc}")
+                return
         try:
             await bot.delete_message(message.chat_id, message.message_id)
         except BadRequest as exc:

@@ -9,6 +9,9 @@ import aiosqlite
 
 from storage.db import stamp
 
+# Items whose author was forgotten belong to this citizen (storage.privacy.ANONYMOUS).
+_FORGOTTEN = 0
+
 
 @dataclass(frozen=True)
 class FeedbackItem:
@@ -352,11 +355,11 @@ async def set_card(
 
 
 async def in_batch(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> list[int]:
-    """The items listed in one message of several, in order."""
+    """The items listed in one message of several, in order (a forgotten author's leave it)."""
     async with conn.execute(
         "SELECT id FROM feedback WHERE card_message_id = ? AND card_chat_id = ?"
-        " AND card_batched = 1 ORDER BY id",
-        (message_id, chat_id),
+        " AND card_batched = 1 AND citizen_id != ? ORDER BY id",
+        (message_id, chat_id, _FORGOTTEN),
     ) as cursor:
         return [int(r[0]) for r in await cursor.fetchall()]
 

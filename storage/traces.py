@@ -83,14 +83,12 @@ async def take_back_citizen(
         found = [(int(c), int(m)) for c, m in await cursor.fetchall()]
     await conn.execute("DELETE FROM staff_messages WHERE citizen_id = ?", (citizen_id,))
     for item_id in item_ids:
-        # A card that also lists someone else's items (one message for several) stays:
-        # deleting it would take their cards too. It must be drawn again without this item.
+        # A list that also shows someone else's items (one message for several) is queued
+        # too: taking it back draws it again without this citizen's (their items leave it).
         async with conn.execute(
-            "SELECT f.card_chat_id, f.card_message_id FROM feedback f WHERE f.id = ?"
-            " AND f.card_message_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM feedback o"
-            " WHERE o.card_chat_id = f.card_chat_id AND o.card_message_id = f.card_message_id"
-            " AND o.citizen_id != ?)",
-            (item_id, citizen_id),
+            "SELECT card_chat_id, card_message_id FROM feedback WHERE id = ?"
+            " AND card_message_id IS NOT NULL",
+            (item_id,),
         ) as cursor:
             found += [(int(c), int(m)) for c, m in await cursor.fetchall()]
     await _queue(conn, found, FORGET, now)

@@ -333,7 +333,13 @@ async def test_a_citizen_past_the_limit_keeps_their_words_and_sends_them_later(
         assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(4,)]
 
 
-async def _pending(db: Database, telegram_id: int, count: int, at: datetime) -> list[int]:
+async def _pending(
+    db: Database,
+    telegram_id: int,
+    count: int,
+    at: datetime,
+    words: str = "Complaint number {n} about the buses & the <stops>. ",
+) -> list[int]:
     """Items tagged but not carded yet, straight into storage (one transaction)."""
 
     async def run(conn: aiosqlite.Connection) -> list[int]:
@@ -341,7 +347,7 @@ async def _pending(db: Database, telegram_id: int, count: int, at: datetime) -> 
         await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "given", at)
         made = []
         for n in range(count):
-            text = f"Complaint number {n} about the buses & the <stops>. " * 12
+            text = words.format(n=n) * 12
             item = await feedback.create(
                 conn,
                 citizen_id=citizen.id,
