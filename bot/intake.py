@@ -184,6 +184,11 @@ class Intake:
                 return Step(Show.CONSENT, note="version_changed")
             citizen = await citizens.get_or_create(conn, telegram_id, now)
             already = await _consented(conn, citizen.id)
+            if not given and already:
+                # An earlier welcome's button, pressed after saying yes: declining now would
+                # drop their conversation and keep their items, against what DECLINED says.
+                # Withdrawing is /forget's job.
+                return Step(Show.EXPIRED)
             if not given:
                 await citizens.record_consent(conn, citizen.id, version, "declined", now)
                 await conversations.delete(conn, citizen.id)

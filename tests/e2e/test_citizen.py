@@ -202,6 +202,28 @@ async def test_stale_and_forged_buttons_do_nothing(
     assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
 
 
+async def test_an_earlier_welcomes_no_thanks_after_yes_changes_nothing(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    dee = emu.person("Dee")
+    # Words before /start get the welcome too; she then says yes to a later one.
+    assert "need your OK" in await say(dee, "Hello, is this the council?")
+    earlier = dee.last
+    await consent(dee)
+    await press(dee, "Central Library")
+    assert "How would you rate" in await say(dee, "The lift to the first floor is broken again")
+    no = await dee.press_data(earlier.message_id, earlier.button_data[0][1] or "")
+    assert (await no.answered())["text"] == texts.EXPIRED
+    # Her words are still there: the conversation goes on to the end.
+    await press(dee, "2")
+    await press(dee, texts.NO)
+    assert "Saved as #1" in await press(dee, texts.NO)
+    assert stored(db_path, "SELECT decision FROM consents") == [("given",)]
+    assert stored(db_path, "SELECT text FROM feedback") == [
+        ("The lift to the first floor is broken again",)
+    ]
+
+
 async def test_commands_are_registered_for_private_chats(bot: YousaidBot, emu: Emulator) -> None:
     commands = emu.commands(scope_type="all_private_chats")
     assert [c["command"] for c in commands] == [name for name, _ in texts.COMMANDS]
