@@ -35,6 +35,9 @@ MIN_TEXT_WORDS = 2
 # Above this many words, text typed when a service was asked for is taken as feedback.
 FEEDBACK_WORDS = 4
 DEEP_LINK = re.compile(r"^s_([a-z0-9][a-z0-9-]{0,30})$")
+# Typed instead of pressing a yes/no button: the answer, not more words for the item.
+YES_WORDS = frozenset({"yes", "y", "yes please", "yeah", "yep", "please", "sure"})
+NO_WORDS = frozenset({"no", "n", "no thanks", "no thank you", "nope", "not really"})
 
 
 class State(StrEnum):
@@ -238,6 +241,13 @@ class Intake:
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
             current = await conversations.get(conn, citizen.id)
+            answer = _yes_or_no(text)
+            if answer is not None and current is not None:
+                # "yes" typed at a yes/no question answers it.
+                if current.state == State.HEAR_BACK:
+                    return await self._hear_back(conn, telegram_id, current, answer, now)
+                if current.state == State.INVOLVE:
+                    return await self._involve(conn, current, answer, now)
             if current is None:
                 # Feedback without /start: keep the words, ask which service.
                 seq = await citizens.next_conversation_seq(conn, citizen.id)
@@ -264,22 +274,37 @@ class Intake:
         """The citizen said whether they want to hear back."""
 
         async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
-            conversation = found.but(hear_back=yes)
-            citizen = await citizens.by_telegram_id(conn, telegram_id)
-            if citizen is not None and citizen.involve is None:
-                return await _advance(conn, conversation.but(state=State.INVOLVE), now)
-            return await self._send(conn, conversation, now)
+            return await self._hear_back(conn, telegram_id, found, yes, now)
 
         return await self._button(update_id, telegram_id, seq, State.HEAR_BACK, then)
+
+    async def _hear_back(
+        self,
+        conn: aiosqlite.Connection,
+        telegram_id: int,
+        found: Conversation,
+        yes: bool,
+        now: datetime,
+    ) -> Step:
+        conversation = found.but(hear_back=yes)
+        citizen = await citizens.by_telegram_id(conn, telegram_id)
+        if citizen is not None and citizen.involve is None:
+            return await _advance(conn, conversation.but(state=State.INVOLVE), now)
+        return await self._send(conn, conversation, now)
 
     async def involve(self, update_id: int, telegram_id: int, seq: int, yes: bool) -> Step:
         """The citizen said whether they would like to be involved in improving services."""
 
         async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
-            await citizens.set_involve(conn, found.citizen_id, "yes" if yes else "no")
-            return await self._send(conn, found, now)
+            return await self._involve(conn, found, yes, now)
 
         return await self._button(update_id, telegram_id, seq, State.INVOLVE, then)
+
+    async def _involve(
+        self, conn: aiosqlite.Connection, found: Conversation, yes: bool, now: datetime
+    ) -> Step:
+        await citizens.set_involve(conn, found.citizen_id, "yes" if yes else "no")
+        return await self._send(conn, found, now)
 
     async def _button(
         self,
@@ -440,6 +465,16 @@ async def _after_service(
     state = State.RATING if conversation.text else State.TEXT
     conversation = conversation.but(service_slug=service.slug, state=state)
     return await _advance(conn, conversation, now)
+
+
+def _yes_or_no(text: str) -> bool | None:
+    """True or False for a typed yes or no ("Yes please!", "nope"), None for anything else."""
+    words = " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+    if words in YES_WORDS:
+        return True
+    if words in NO_WORDS:
+        return False
+    return None
 
 
 async def _on_text(

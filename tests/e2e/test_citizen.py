@@ -224,6 +224,25 @@ async def test_an_earlier_welcomes_no_thanks_after_yes_changes_nothing(
     ]
 
 
+async def test_yes_or_no_typed_at_a_yes_no_question_answers_it(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    eli = emu.person("Eli")
+    await consent(eli)
+    await press(eli, "Buses")
+    await say(eli, "The 42 never turned up this morning and nobody said why")
+    assert texts.HEAR_BACK in await press(eli, "1")
+    reply = await say(eli, "Yes!")
+    assert reply.startswith(texts.INVOLVE) and texts.ADDED_TEXT.strip() not in reply
+    assert "Saved as #1" in await say(eli, "no thanks")
+    assert stored(db_path, "SELECT text, hear_back FROM feedback") == [
+        ("The 42 never turned up this morning and nobody said why", 1)
+    ]
+    assert stored(db_path, f"SELECT involve FROM citizens WHERE telegram_id = {eli.id}") == [
+        ("no",)
+    ]
+
+
 async def test_commands_are_registered_for_private_chats(bot: YousaidBot, emu: Emulator) -> None:
     commands = emu.commands(scope_type="all_private_chats")
     assert [c["command"] for c in commands] == [name for name, _ in texts.COMMANDS]
