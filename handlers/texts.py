@@ -90,7 +90,7 @@ SAVED_HEAR_BACK = " I'll let you know here when the service responds."
 THROTTLED = (
     "Thank you. You've sent {count} items in the last {window}: that's as many as I can pass"
     " on from one person, so that the moderators can read everyone's. I've kept what you just"
-    " wrote, nothing is lost: you can send it in {wait}. Just answer the question below then"
+    " wrote, nothing is lost: it can go in {wait}. Then just answer the question below"
     " (or send /start to pick up where you left off)."
 )
 THROTTLE_WINDOWS = {"hour": "hour", "day": "24 hours"}
