@@ -251,4 +251,8 @@ class Digests:
     def current_period(self, provider: Provider) -> tuple[datetime, datetime]:
         """The period in progress: from the last scheduled time until now."""
         now = self.clock()
-        return previous_fire(provider, now + timedelta(microseconds=1)), now
+        start = previous_fire(provider, now + timedelta(microseconds=1))
+        if start >= now:
+            # Asked at the very moment a period begins: the one that just ended, not nothing.
+            start = previous_fire(provider, now)
+        return start, now

@@ -294,6 +294,32 @@ def _deployment_toml(world: Scene) -> str:
     return "\n".join(lines) + "\n"
 
 
+async def test_digest_asked_at_the_moment_a_period_begins_shows_the_one_that_ended(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    world = scene(emu, deployment, count=1)
+    admin = emu.person("Ada")
+    staffed = world.deployment.model_copy(update={"admins": [admin.id]})
+    clock.now = MONDAY  # the schedule's own time: a period ends and the next begins
+    async with make_bot(deployment=staffed) as bot:
+        await add_approved(
+            bot.db, "s-team-0", "The lift was broken all week.", MONDAY - timedelta(days=2), []
+        )
+        reply = await say(admin, "/invite provider team-0")
+        token = reply.split("start=", 1)[1].split()[0]
+        pat = world.staff
+        assert "provider for Team 0" in await say(pat, f"/start {token}")
+        await pat.send("/digest")
+        got = await pat.wait_for(
+            lambda msgs: any(
+                "1 new item approved" in (m.text or "") or texts.ERROR in (m.text or "")
+                for m in msgs
+            ),
+            timeout=10,
+        )
+        assert not any(texts.ERROR in (m.text or "") for m in got)
+
+
 async def test_sigkill_while_sending_then_restart_gives_each_provider_exactly_one(
     deployment: Deployment, tmp_path: Path, db_path: Path
 ) -> None:
