@@ -86,5 +86,7 @@ def setup(level: str, token: str | None = None) -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, TokenFilter) for f in handler.filters):
             handler.addFilter(TokenFilter())
-    # httpx logs every request at INFO: too much for an operator.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # httpx logs every request at INFO, and APScheduler two lines for every run of every job
+    # (several a minute, whether anything happened or not): too much for an operator.
+    for name in ("httpx", "apscheduler.executors"):
+        logging.getLogger(name).setLevel(logging.WARNING)

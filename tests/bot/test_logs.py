@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
+import sys
 
 from bot.logs import HIDDEN, TokenFilter, hide_token, scrub
 
@@ -36,3 +38,17 @@ def test_a_token_in_any_bot_api_url_is_scrubbed_even_unknown() -> None:
     assert scrub("http://h/bot1:abc_DEF-1/x and http://h/bot2%3AzZ/y") == (
         f"http://h/bot1:{HIDDEN}/x and http://h/bot2:{HIDDEN}/y"
     )
+
+
+def test_at_info_the_operator_does_not_get_two_lines_per_job_run() -> None:
+    script = (
+        "import logging; from bot.logs import setup; setup('INFO');"
+        "logging.getLogger('apscheduler.executors.default').info('Running job \"x\"');"
+        "logging.getLogger('apscheduler.executors.default').warning('Run time of job was missed');"
+        "logging.getLogger('bot.app').info('bot is running')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "bot is running" in done.stderr and "was missed" in done.stderr
+    assert "Running job" not in done.stderr
