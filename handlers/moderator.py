@@ -524,6 +524,8 @@ class ModeratorHandlers:
             texts.QUEUE_LINE.format(item=item, service=esc(name), age=_age(since, now))
             for item, name, since in oldest
         ]
+        if count > len(oldest):
+            lines.append(texts.QUEUE_MORE.format(more=count - len(oldest)))
         if stuck:
             lines.append(texts.QUEUE_STUCK_HEAD)
             lines += [

@@ -321,6 +321,7 @@ REMOVED_EXPIRED = "🗑 Removed: original texts are kept only for a limited time
 QUEUE_EMPTY = "Nothing is waiting. 🎉"
 QUEUE_HEAD = "<b>{count} waiting</b>, oldest first:"
 QUEUE_LINE = "• #{item} · {service} · waiting {age}"
+QUEUE_MORE = "…and {more} more."
 QUEUE_STUCK_HEAD = "\n<b>Cards that need a look</b> (a button below posts one):"
 QUEUE_STUCK = {
     "failed": "• #{item} · {service} · its card was refused {attempts} times: {error}",

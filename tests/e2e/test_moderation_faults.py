@@ -372,6 +372,15 @@ async def _pending(
     return await db.write(run)
 
 
+async def test_queue_says_how_many_more_wait_than_it_lists(team: Team, clock: FakeClock) -> None:
+    await _pending(team.bot.db, team.citizen.id, 7, clock())
+    await team.sam.send("/queue", chat=team.group)
+    found = await team.group.wait_for(lambda msgs: any("7 waiting" in (m.text or "") for m in msgs))
+    queue = next(m.text or "" for m in found if "7 waiting" in (m.text or ""))
+    listed = re.findall(r"^• #\d+", queue, re.M)
+    assert texts.QUEUE_MORE.format(more=7 - len(listed)) in queue
+
+
 async def test_many_waiting_items_go_out_as_lists_with_buttons_per_item(
     team: Team, clock: FakeClock, db_path: Path
 ) -> None:
