@@ -164,6 +164,19 @@ def register(
     )
     application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, citizen.text))
     application.add_handler(MessageHandler(new & filters.COMMAND, citizen.unknown_command))
+
+    # Words sent with a photo or a file are a citizen's words all the same (a staff member
+    # writing a response or a question is told, as before, that only text is taken).
+    async def caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        if await responses.draft(Who(user.id), message.chat_id) is not None:
+            await common.unsupported(update, context)
+            return
+        await citizen.caption(update, context)
+
+    application.add_handler(MessageHandler(new & filters.CAPTION, caption))
     application.add_handler(MessageHandler(new & ~filters.TEXT, common.unsupported))
     application.add_error_handler(on_error)
     return Handlers(citizen, moderator, admin, provider, rights, sender, answers, asking)

@@ -229,6 +229,26 @@ class CitizenHandlers:
         # A comment on a response or an answer to a question is saved by its text.
         self._saved(step, context)
 
+    async def caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo, video or file with words: the words go on as text; the file is not kept."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user and message.caption is not None
+        step = await self.intake.text(update.update_id, user.id, message.caption)
+        if step.show is Show.NOTHING:
+            return
+        kind = next((k for k in texts.CAPTION_WHAT if getattr(message, k, None)), "document")
+        what = texts.CAPTION_WHAT[kind]
+        text, markup = render(step)
+        try:
+            await message.reply_text(
+                f"{texts.CAPTION_READ.format(what=what)}\n\n{text}",
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+            )
+        except Forbidden:
+            log.info("citizen blocked the bot; reply not delivered")
+        self._saved(step, context)
+
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel."""
         message, user = update.effective_message, update.effective_user

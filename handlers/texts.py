@@ -160,6 +160,19 @@ UNSUPPORTED = {
     ),
     "other": "Sorry, I can only work with text messages.",
 }
+# A photo, video or file sent with words: the words are taken as if typed.
+CAPTION_READ = (
+    "I can only pass on words, so I've read what you wrote with it, but the {what} itself"
+    " wasn't kept."
+)
+CAPTION_WHAT = {
+    "photo": "photo",
+    "video": "video",
+    "animation": "GIF",
+    "audio": "audio",
+    "voice": "voice message",
+    "document": "file",
+}
 GROUP_ONLY_PRIVATE = "Please talk to me in a private chat, so what you say stays between us."
 
 ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."

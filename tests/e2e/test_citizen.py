@@ -151,6 +151,27 @@ async def test_odd_messages_get_a_kind_answer(
     assert "Which service" in reply and ["Central Library"] in erin.last.buttons
 
 
+async def test_words_sent_with_a_photo_are_kept_and_the_photo_is_not(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    gus = emu.person("Gus")
+    await consent(gus)
+    await press(gus, "Bins and recycling")
+    await gus.send_photo(caption="The bins on Elm Road were left open and rubbish blew everywhere")
+    reply = (await gus.next_message()).text or ""
+    assert reply.startswith(texts.CAPTION_READ.format(what="photo"))
+    assert "How would you rate" in reply
+    await press(gus, "2")
+    await press(gus, texts.NO)
+    assert "Saved as #1" in await press(gus, texts.NO)
+    assert stored(db_path, "SELECT text FROM feedback") == [
+        ("The bins on Elm Road were left open and rubbish blew everywhere",)
+    ]
+    # Without words, a photo still gets the kind answer alone.
+    await gus.send_photo()
+    assert (await gus.next_message()).text == texts.UNSUPPORTED["photo"]
+
+
 async def test_edits_and_forwards_are_not_taken_as_feedback(
     bot: YousaidBot, emu: Emulator, db_path: Path
 ) -> None:
