@@ -127,7 +127,7 @@ def _restore(source: str) -> int:
         raise ConfigError(str(exc)) from None
     print(
         f"restored {settings.database_path} from {backup};"
-        f" {done.replayed} erasure(s) made since it was taken were done again"
+        f" replayed {done.replayed} erasure(s) made since the backup was taken"
     )
     return 0
 
