@@ -8,12 +8,13 @@ same work for much less, so the bot answers more people per second on the same m
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram._utils.types import JSONDict, ODVInput
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.logs import scrub
@@ -55,6 +56,23 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> JSONDict:
+        """The answer as Telegram's JSON; anything else (a proxy's page, or JSON that is not
+        Telegram's) is an invalid answer, raised without logging it.
+
+        python-telegram-bot's own version logs the whole body with a traceback at ERROR on
+        every try (a fault is logged once when it starts, by the caller), and lets JSON
+        without a "result" through, whose KeyError then looks like an unreadable update.
+        """
+        try:
+            data = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            raise TelegramError("Invalid server response (not JSON)") from None
+        if not isinstance(data, dict) or "ok" not in data or (data["ok"] and "result" not in data):
+            raise TelegramError("Invalid server response (JSON that is not Telegram's)")
+        return data
 
     async def do_request(
         self,

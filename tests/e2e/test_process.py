@@ -114,6 +114,30 @@ async def test_a_non_json_answer_to_getupdates_is_waited_out(emu: Emulator, db_p
         await process.wait()
 
 
+async def test_json_that_is_not_telegrams_is_waited_out_without_a_traceback(
+    emu: Emulator, db_path: Path, tmp_path: Path
+) -> None:
+    # A proxy or load balancer answering with its own JSON, or its HTML page, with 200.
+    faults = [
+        emu.faults.non_json("getUpdates", body='{"message": "upstream busy"}', times=1),
+        emu.faults.non_json("getUpdates", times=1),
+    ]
+    log_path = tmp_path / "bot.log"
+    with log_path.open("ab") as log:
+        process = await spawn(emu, db_path, log)
+        try:
+            await served(emu, "Alice")
+            assert [f.hits for f in faults] == [1, 1]
+            assert process.returncode is None
+        finally:
+            kill(process)
+            await process.wait()
+    logged = log_path.read_text()
+    assert "Traceback" not in logged
+    assert "<html>" not in logged
+    assert logged.count("trying again with backoff until it passes") == 1
+
+
 async def test_a_redirect_loop_is_waited_out_and_the_token_never_logged(
     emu: Emulator, db_path: Path, tmp_path: Path
 ) -> None:
