@@ -107,10 +107,25 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
         try:
             async with self._session.request(method, url, data=body, timeout=timeout) as response:
-                return response.status, await response.read()
+                status, payload = response.status, await response.read()
         except TimeoutError as exc:
             # The request may have reached Telegram: callers treat this as "maybe sent".
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             # aiohttp's text carries the URL, and so the token.
             raise NetworkError(scrub(f"aiohttp.{exc.__class__.__name__}: {exc}")) from None
+        if status >= 300 and not _from_telegram(payload):
+            # A proxy's own 401, 403, 404 or 400 page says nothing about the token, the chat
+            # or the message (python-telegram-bot would take it as a refusal of them): like
+            # its 5xx, it is a fault on the way, tried again later.
+            raise NetworkError(f"HTTP {status} with an answer that is not Telegram's")
+        return status, payload
+
+
+def _from_telegram(payload: bytes) -> bool:
+    """Whether an error answer is Telegram's own ({"ok": false, ...})."""
+    try:
+        data = json.loads(payload.decode("utf-8", "replace"))
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("ok") is False

@@ -117,3 +117,21 @@ async def test_a_5xx_or_a_429_for_one_chat_delays_only_that_chat(
     assert [heard(p) for p in [bob, carol, *others]] == [1] * 8
     assert row_of(db_path, bob) == ("sent", 2)
     assert row_of(db_path, carol) == ("sent", 1)
+
+
+async def test_a_proxys_403_page_is_not_taken_for_a_citizen_who_blocked_the_bot(
+    world: World,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    clock: FakeClock,
+    db_path: Path,
+) -> None:
+    dan, erin = emu.person("Dan"), emu.person("Erin")
+    # Not Telegram's answer ({"ok": false, ...}) but a proxy's page: it refuses nothing.
+    page = emu.faults.non_json("sendMessage", chat_id=dan.id, status=403, times=1)
+    await publish_to(world, clock, [dan, erin])
+    await notice_of(erin)
+    assert page.hits == 1
+    assert row_of(db_path, dan) == ("pending", 1)
+    clock.advance(minutes=10)
+    await send_until(world.bot, lambda: heard(dan) == 1)
+    assert row_of(db_path, dan) == ("sent", 1)

@@ -114,13 +114,14 @@ async def test_a_non_json_answer_to_getupdates_is_waited_out(emu: Emulator, db_p
         await process.wait()
 
 
-async def test_json_that_is_not_telegrams_is_waited_out_without_a_traceback(
+async def test_a_proxys_own_answer_is_waited_out_without_a_traceback(
     emu: Emulator, db_path: Path, tmp_path: Path
 ) -> None:
-    # A proxy or load balancer answering with its own JSON, or its HTML page, with 200.
+    # A proxy or load balancer in front of Telegram answering with its own JSON, or with
+    # its "404 Not Found" page: neither is Telegram refusing the token.
     faults = [
         emu.faults.non_json("getUpdates", body='{"message": "upstream busy"}', times=1),
-        emu.faults.non_json("getUpdates", times=1),
+        emu.faults.non_json("getUpdates", status=404, times=1),
     ]
     log_path = tmp_path / "bot.log"
     with log_path.open("ab") as log:
