@@ -252,6 +252,10 @@ class YousaidBot:
         self.handlers.provider.stopping = True
         self.handlers.sender.stopping = True
         self.handlers.privacy.stopping = True
+        limiter = self.application.bot.rate_limiter
+        if isinstance(limiter, FloodLimiter):
+            # A reply waiting out Telegram's 429 (minutes, maybe) is not waited for.
+            limiter.stop_waiting()
         try:
             if self.application.running:
                 await self.application.stop()

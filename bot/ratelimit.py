@@ -71,6 +71,12 @@ class FloodLimiter(BaseRateLimiter[int]):
         self.private_burst = private_burst
         self.max_retries = max_retries
         self._chats: dict[int | str, AsyncLimiter] = {}
+        # Set at stop: a 429's wait (Telegram may ask for minutes) would hold the stop up.
+        self._stopping = asyncio.Event()
+
+    def stop_waiting(self) -> None:
+        """From now on a 429 goes straight back to the caller, and a wait for one ends."""
+        self._stopping.set()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -136,11 +142,15 @@ class FloodLimiter(BaseRateLimiter[int]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                if attempt == retries:
+                if attempt == retries or self._stopping.is_set():
                     raise
                 wait = seconds(exc.retry_after) + 0.1
                 log.info("429 from Telegram on %s; retrying in %.1f s", endpoint, wait)
-                await asyncio.sleep(wait)
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), wait)
+                except TimeoutError:
+                    continue
+                raise
         raise AssertionError("unreachable")
 
 

@@ -271,6 +271,22 @@ async def test_an_unusable_database_path_at_start_is_one_line(
     assert "Traceback" not in err
 
 
+async def test_sigterm_does_not_wait_out_telegrams_429(emu: Emulator, db_path: Path) -> None:
+    process = await spawn(emu, db_path)
+    try:
+        await served(emu, "Alice")
+        # Telegram asks for ten minutes' wait while a reply to Bob is in hand.
+        busy = emu.faults.flood("sendMessage", retry_after=600)
+        await emu.person("Bob").send("/start")
+        await until(lambda: busy.hits >= 1)
+        process.send_signal(signal.SIGTERM)
+        code, err = await finished(process, timeout=30)
+    finally:
+        kill(process)
+        await process.wait()
+    assert code == 0, err
+
+
 async def test_health_tells_alive_dead_and_unwritable(emu: Emulator, db_path: Path) -> None:
     code, line = await health(emu, db_path)
     assert (code, line) == (1, f"yousaid: there is no database at {db_path}")
