@@ -7,6 +7,7 @@ import logging
 import signal
 from datetime import timedelta
 
+import aiosqlite
 from telegram.ext import Application, ApplicationBuilder
 
 import handlers
@@ -265,8 +266,9 @@ class YousaidBot:
                 await request.shutdown()
             try:
                 await self.marks.close()
-            except DatabaseUnusable as exc:
-                # Said once already by `run`; those updates are handled again at the next
+            except (DatabaseUnusable, aiosqlite.Error) as exc:
+                # Said once already by `run`, or a database locked by another program that
+                # a stop does not wait for; those updates are handled again at the next
                 # start, which is harmless.
                 log.info("handled updates not marked at stop: %s", exc)
         finally:

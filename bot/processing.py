@@ -78,9 +78,14 @@ class HandledMarks:
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.interval)
-        with contextlib.suppress(DatabaseUnusable):
-            # The writer is gone, and the app stops for it; the marks wait for the next start.
+        try:
             await self.flush()
+        except DatabaseUnusable:
+            pass  # The writer is gone, and the app stops for it (said there).
+        except aiosqlite.Error as exc:
+            # A stop no longer waits for a database locked by another program: these
+            # updates are handled again at the next start, which is harmless for them.
+            log.info("handled updates not marked now: %s", exc)
 
     async def flush(self) -> None:
         """Write the pending marks now."""

@@ -197,6 +197,30 @@ async def test_a_database_locked_longer_than_the_busy_timeout_is_waited_out(
     assert "can be written again" in log_path.read_text()
 
 
+async def test_sigterm_while_the_database_is_locked_stops_without_a_stray_error(
+    emu: Emulator, db_path: Path, tmp_path: Path
+) -> None:
+    log_path = tmp_path / "bot.log"
+    with log_path.open("ab") as log:
+        process = await spawn(emu, db_path, log)
+        try:
+            await served(emu, "Alice")
+            blocker = sqlite3.connect(db_path, isolation_level=None)
+            blocker.execute("BEGIN IMMEDIATE")
+            try:
+                await emu.person("Bob").send("/start")
+                await until(lambda: "database is locked" in log_path.read_text())
+                process.send_signal(signal.SIGTERM)
+                assert await asyncio.wait_for(process.wait(), 60) == 0
+            finally:
+                blocker.execute("ROLLBACK")
+                blocker.close()
+        finally:
+            kill(process)
+            await process.wait()
+    assert "exception was never retrieved" not in log_path.read_text()
+
+
 async def test_a_database_that_cannot_be_written_stops_the_process_with_one_line(
     emu: Emulator, db_path: Path
 ) -> None:
