@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.intake import Intake, Show
@@ -164,7 +164,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(update, Update) and update.callback_query is not None:
             await safely.answer(update.callback_query.answer())
         return
-    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
+        # Telegram or the way to it failed (5xx, timeout, 429): a fault of the moment, not a
+        # bug, so one line without a traceback; the person is still told to try again.
+        log.warning("a Telegram call failed while handling an update: %s", context.error)
+    else:
+        log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.callback_query is not None:

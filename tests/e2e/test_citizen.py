@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -204,6 +205,21 @@ async def test_help_privacy_cancel_and_unknown_commands(bot: YousaidBot, emu: Em
     # The list from the cancelled conversation is still on screen; its buttons are dead.
     answer = await (await gus.press("Buses")).answered()
     assert answer["text"] == texts.EXPIRED
+
+
+async def test_a_telegram_fault_on_a_reply_is_one_line_and_the_person_told(
+    bot: YousaidBot, emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    gus = emu.person("Gus")
+    fault = emu.faults.server_error("sendMessage", chat_id=gus.id, times=1)
+    await gus.send("/help")
+    await gus.wait_for(lambda msgs: any(texts.ERROR in (m.text or "") for m in msgs))
+    assert fault.hits == 1
+    failures = [r for r in caplog.records if "while handling an update" in r.getMessage()]
+    assert failures and all(r.exc_info is None for r in failures)
+    assert all(r.levelno == logging.WARNING for r in failures)
+    await gus.send("/help")  # and the next try works
+    await gus.wait_for(lambda msgs: "/mine" in (msgs[-1].text or ""))
 
 
 async def test_stale_and_forged_buttons_do_nothing(
