@@ -546,26 +546,19 @@ def lock_path(database: Path) -> Path:
 
 @contextmanager
 def stopped(database: Path) -> Iterator[None]:
-    """Hold the database's lock for the duration; DatabaseInUse if a running bot holds it."""
-    if not database.parent.exists():
-        database.parent.mkdir(parents=True, mode=0o700)
-    fd = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+    """Hold the database's process lock for the duration (a restore, say); DatabaseInUse
+    while a running bot holds it."""
+    lock = ProcessLock(database)
     try:
-        # A health check may hold it shared for an instant: a few tries tell it from a bot.
-        for attempt in range(5):
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if attempt == 4:
-                    raise DatabaseInUse(
-                        f"{database} is in use (a process holds {lock_path(database)}):"
-                        " stop the bot first"
-                    ) from None
-                time.sleep(0.1)
+        lock.acquire()
+    except DatabaseInUse:
+        raise DatabaseInUse(
+            f"{database} is in use (a process holds {lock_path(database)}): stop the bot first"
+        ) from None
+    try:
         yield
     finally:
-        os.close(fd)  # releases the lock
+        lock.release()
 
 
 def restore(source: Path, target: Path) -> None:
