@@ -151,6 +151,10 @@ def _mine(step: Step) -> list[str]:
                 snippet=quote(snippet),
             )
         )
+        published = item.published_text
+        if item.status == "approved" and published and published.strip() != item.text.strip():
+            # A moderator redacted or edited it: say what the service actually read.
+            parts[-1] += "\n" + texts.MINE_PUBLISHED_AS.format(text=quote(_snippet(published)))
         for response in step.responses.get(item.id, []):
             parts[-1] += "\n" + texts.MINE_RESPONSE.format(
                 status=texts.RESPONSE_STATUS.get(response.status, esc(response.status)),

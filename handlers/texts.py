@@ -111,6 +111,7 @@ MINE_EMPTY = "You haven't told us anything yet. Send /start to begin."
 MINE_HEADER = "What you've told us (newest first):"
 MINE_MORE = "…and {more} earlier."
 MINE_ITEM = "<b>#{reference}</b> · {service} · {date}\n{status}\n<i>{snippet}</i>"
+MINE_PUBLISHED_AS = "Published as: «{text}»"
 STATUS = {
     "pending": "⏳ waiting to be checked by a moderator",
     "approved": "✅ published to the service",

@@ -25,6 +25,8 @@ class FeedbackItem:
     hear_back: bool
     status: str
     created_at: str
+    # What providers read, once approved (redacted or edited by a moderator, maybe).
+    published_text: str | None = None
 
 
 async def create(
@@ -52,8 +54,8 @@ async def create(
 
 
 _SELECT = (
-    "SELECT f.id, f.service_slug, s.name, f.text, f.rating, f.hear_back, f.status, f.created_at"
-    " FROM feedback f JOIN services s ON s.slug = f.service_slug"
+    "SELECT f.id, f.service_slug, s.name, f.text, f.rating, f.hear_back, f.status, f.created_at,"
+    " f.published_text FROM feedback f JOIN services s ON s.slug = f.service_slug"
 )
 
 
