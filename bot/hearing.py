@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from bot.intake import Clock, State, Step, start_reply
+from bot.intake import Clock, State, Step, end_side_prompt_in, start_reply
 from storage import citizens, outbox, responses, services, updates
 from storage.db import Database
 from storage.outbox import OutboxRow
@@ -38,10 +38,13 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Rated:
-    """The outcome of rating a response, and the comment prompt if one was opened."""
+    """The outcome of rating a response, and the comment prompt if one was opened (or the
+    note that a waiting prompt ended)."""
 
     verdict: Verdict
     step: Step | None = None
+    # The message rated, to show it again with the answer in place of its buttons.
+    row: OutboxRow | None = None
 
 
 class Hearing:
@@ -83,14 +86,16 @@ class Hearing:
             reply = "yes" if answered else "no"
             before = await outbox.reply_of(conn, row.id)
             if before == reply:
-                return Rated(Verdict.ALREADY)
+                return Rated(Verdict.ALREADY, row=row)
             await outbox.set_reply(conn, row.id, reply, now)
-            if answered:
-                return Rated(Verdict.THANKS)
-            response = await responses.get(conn, response_id)
             citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if answered:
+                # Another button pressed: a comment or an answer still awaited ends.
+                ended = await end_side_prompt_in(conn, citizen.id) if citizen else None
+                return Rated(Verdict.THANKS, ended, row)
+            response = await responses.get(conn, response_id)
             if response is None or citizen is None:
-                return Rated(Verdict.THANKS)
+                return Rated(Verdict.THANKS, row=row)
             step = await start_reply(
                 conn,
                 citizen.id,
@@ -99,6 +104,6 @@ class Hearing:
                 now,
                 response_id=response_id,
             )
-            return Rated(Verdict.THANKS_ASK_COMMENT if step else Verdict.THANKS, step)
+            return Rated(Verdict.THANKS_ASK_COMMENT if step else Verdict.THANKS, step, row)
 
         return await self.db.write(run)

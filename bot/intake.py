@@ -53,6 +53,10 @@ class State(StrEnum):
     ANSWER = "answer"
 
 
+# Prompts the citizen did not start by telling: each ends when they start something else.
+SIDE_PROMPTS = (State.COMMENT, State.ANSWER)
+
+
 class Show(StrEnum):
     """What the person should see next."""
 
@@ -66,6 +70,11 @@ class Show(StrEnum):
     INVOLVE = "involve"
     ASK_COMMENT = "ask_comment"
     ASK_ANSWER = "ask_answer"
+    # /start while a side prompt waits: carry on with it, or start something new?
+    SIDE_OPEN = "side_open"
+    # A side prompt ended: skipped (note "comment"/"answer") or closed by something else
+    # the citizen started (note "closed_comment"/"closed_answer").
+    SIDE_ENDED = "side_ended"
     SAVED = "saved"
     CANCELLED = "cancelled"
     NOTHING_TO_CANCEL = "nothing_to_cancel"
@@ -168,6 +177,8 @@ class Intake:
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
             current = await conversations.get(conn, citizen.id)
+            if current is not None and current.state in SIDE_PROMPTS:
+                return await _start_during_side_prompt(conn, current, now, slug)
             if current is not None:
                 return await _show(conn, current, note="resumed")
             return await _begin(conn, citizen.id, now, slug, bad_link=bad_link or bool(slug))
@@ -214,7 +225,60 @@ class Intake:
                 return Step(Show.EXPIRED)
             return await _after_service(conn, found, service, now)
 
-        return await self._button(update_id, telegram_id, seq, State.SERVICE, then)
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            side = await _side_prompt_of(conn, telegram_id)
+            if side is None:
+                found = await _current(conn, update_id, telegram_id, seq, State.SERVICE, now)
+                return found if isinstance(found, Step) else await then(conn, found, now)
+            # A service button of an earlier list while a side prompt waits: they moved on
+            # to telling something new about that service.
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            if await services.get(conn, slug) is None:
+                return Step(Show.EXPIRED)
+            await conversations.delete(conn, side.citizen_id)
+            step = await _begin(conn, side.citizen_id, now, slug)
+            return replace(step, note=f"closed_{_side(side)}")
+
+        return await self.db.write(run)
+
+    async def side_prompt(self, update_id: int, telegram_id: int, seq: int, choice: str) -> Step:
+        """A button of a side prompt: "s" skip it; after /start, "c" carry on with it or
+        "n" start something new."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            side = await _side_prompt_of(conn, telegram_id)
+            if side is None or side.seq != seq or choice not in ("s", "c", "n"):
+                return Step(Show.EXPIRED)
+            if choice == "c":
+                return await _show(conn, side)
+            await conversations.delete(conn, side.citizen_id)
+            if choice == "n":
+                step = await _begin(conn, side.citizen_id, now, "")
+                return replace(step, note=f"closed_{_side(side)}")
+            service = await services.get(conn, side.service_slug) if side.service_slug else None
+            return Step(Show.SIDE_ENDED, seq=seq, service=service, note=_side(side))
+
+        return await self.db.write(run)
+
+    async def end_side_prompt(self, update_id: int, telegram_id: int) -> Step:
+        """A command while a side prompt waits ends the prompt; the command then does its own
+        work (and claims the update itself, so this only checks it is not a replay)."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            if await updates.is_handled(conn, update_id):
+                return REPLAYED
+            side = await _side_prompt_of(conn, telegram_id)
+            if side is None:
+                return Step(Show.NOTHING)
+            await conversations.delete(conn, side.citizen_id)
+            return Step(Show.SIDE_ENDED, seq=side.seq, note=f"closed_{_side(side)}")
+
+        return await self.db.write(run)
 
     async def page(self, update_id: int, telegram_id: int, seq: int, page: int) -> Step:
         """The citizen pressed next or previous on the list of services."""
@@ -565,14 +629,61 @@ async def start_reply(
     ask_id: int | None = None,
 ) -> Step | None:
     """Wait for a comment on a response or an answer to a question, in the caller's
-    transaction; None if the citizen is in the middle of telling something else."""
-    if await conversations.get(conn, citizen_id) is not None:
+    transaction; None if the citizen is in the middle of telling something else. A side
+    prompt already waiting ends: the citizen pressed this button since."""
+    current = await conversations.get(conn, citizen_id)
+    if current is not None and current.state not in SIDE_PROMPTS:
         return None
     seq = await citizens.next_conversation_seq(conn, citizen_id)
     conversation = Conversation(
         citizen_id, seq, state, service_slug=service_slug, response_id=response_id, ask_id=ask_id
     )
-    return await _advance(conn, conversation, now)
+    step = await _advance(conn, conversation, now)
+    same = current is not None and (current.state, current.response_id, current.ask_id) == (
+        state,
+        response_id,
+        ask_id,
+    )
+    if current is None or same:
+        return step
+    return replace(step, note=f"closed_{_side(current)}")
+
+
+async def end_side_prompt_in(conn: aiosqlite.Connection, citizen_id: int) -> Step | None:
+    """End a side prompt in the caller's transaction (the citizen pressed something else);
+    what to tell them, or None if none was waiting."""
+    current = await conversations.get(conn, citizen_id)
+    if current is None or current.state not in SIDE_PROMPTS:
+        return None
+    await conversations.delete(conn, citizen_id)
+    return Step(Show.SIDE_ENDED, seq=current.seq, note=f"closed_{_side(current)}")
+
+
+def _side(conversation: Conversation) -> str:
+    """Which side prompt a conversation is: "comment" or "answer"."""
+    return "comment" if conversation.state == State.COMMENT else "answer"
+
+
+async def _side_prompt_of(conn: aiosqlite.Connection, telegram_id: int) -> Conversation | None:
+    """The side prompt waiting for this person, if any (only after consent)."""
+    citizen = await citizens.by_telegram_id(conn, telegram_id)
+    if citizen is None or not await _consented(conn, citizen.id):
+        return None
+    current = await conversations.get(conn, citizen.id)
+    return current if current is not None and current.state in SIDE_PROMPTS else None
+
+
+async def _start_during_side_prompt(
+    conn: aiosqlite.Connection, side: Conversation, now: datetime, slug: str
+) -> Step:
+    """/start while a side prompt waits is never a silent resume. A deep link (a poster at a
+    service) is new feedback, so the prompt ends; a plain /start asks which they meant."""
+    if slug and await services.get(conn, slug) is not None:
+        await conversations.delete(conn, side.citizen_id)
+        step = await _begin(conn, side.citizen_id, now, slug)
+        return replace(step, note=f"closed_{_side(side)}")
+    service = await services.get(conn, side.service_slug) if side.service_slug else None
+    return Step(Show.SIDE_OPEN, seq=side.seq, service=service, note=_side(side))
 
 
 async def _show(conn: aiosqlite.Connection, conversation: Conversation, note: str = "") -> Step:

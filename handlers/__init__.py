@@ -100,6 +100,12 @@ def register(
         if draft is not None:
             await (answers.words if draft.kind == "response" else asking.words)(update, context)
 
+    # Before any private command: a comment or an answer the bot waits for ends (the
+    # command then runs as usual, in the groups after).
+    application.add_handler(
+        MessageHandler(new & filters.COMMAND, citizen.end_side_prompt), group=-2
+    )
+
     text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(text, words), group=-1)
     application.add_handler(

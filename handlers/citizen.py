@@ -33,6 +33,9 @@ PAGE_PREFIX = "p"
 RATING_PREFIX = "r"
 HEAR_BACK_PREFIX = "h"
 INVOLVE_PREFIX = "i"
+# A side prompt (comment on a response, answer to a question): z:<seq>:s skip, and after
+# /start z:<seq>:c carry on or z:<seq>:n start something new.
+SIDE_PREFIX = "z"
 
 
 def render(step: Step) -> tuple[str, Markup]:
@@ -66,10 +69,21 @@ def render(step: Step) -> tuple[str, Markup]:
         return _lead(step) + texts.HEAR_BACK, _yes_no(HEAR_BACK_PREFIX, step.seq)
     if show is Show.INVOLVE:
         return _lead(step) + texts.INVOLVE, _yes_no(INVOLVE_PREFIX, step.seq)
-    if show is Show.ASK_COMMENT:
-        return _lead(step) + texts.ASK_COMMENT, None
-    if show is Show.ASK_ANSWER:
-        return _lead(step) + texts.ASK_ANSWER, None
+    if show in (Show.ASK_COMMENT, Show.ASK_ANSWER):
+        prompt = texts.ASK_COMMENT if show is Show.ASK_COMMENT else texts.ASK_ANSWER
+        skip = InlineKeyboardMarkup([[_button(texts.SKIP, SIDE_PREFIX, step.seq, "s")]])
+        return _lead(step) + prompt, skip
+    if show is Show.SIDE_OPEN:
+        about = texts.SIDE_ABOUT[step.note].format(service=service)
+        choices = [
+            _button(texts.SIDE_CARRY_ON, SIDE_PREFIX, step.seq, "c"),
+            _button(texts.SIDE_START_NEW, SIDE_PREFIX, step.seq, "n"),
+        ]
+        return texts.SIDE_OPEN.format(about=about), InlineKeyboardMarkup([choices])
+    if show is Show.SIDE_ENDED and step.note in texts.SIDE_SKIPPED:
+        return texts.SIDE_SKIPPED[step.note], None
+    if show is Show.SIDE_ENDED:
+        return _lead(step).strip(), None
     if show is Show.SAVED and step.note in ("comment", "answer"):
         template = texts.SAVED_COMMENT if step.note == "comment" else texts.SAVED_ANSWER
         return template.format(reference=step.reference, service=service), None
@@ -105,6 +119,8 @@ def _lead(step: Step) -> str:
         "no_match": texts.NO_MATCH,
     }
     lead = notes.get(step.note, "")
+    if step.note.startswith("closed_"):
+        lead = texts.SIDE_CLOSED.format(what=texts.SIDE_WHAT[step.note.removeprefix("closed_")])
     if step.note == "throttled" and step.held is not None:
         count, window, minutes = step.held
         wait = (
@@ -253,6 +269,17 @@ class CitizenHandlers:
             log.info("citizen blocked the bot; reply not delivered")
         self._saved(step, context)
 
+    async def end_side_prompt(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Before any command but /start and /cancel: a comment or an answer the bot was
+        waiting for ends, and the citizen is told, since their next text is not it."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or not message.text:
+            return
+        command = message.text.split()[0].split("@")[0].casefold()
+        if command in ("/start", "/cancel"):
+            return  # /start asks about it; /cancel ends it and says so itself
+        await send(message, await self.intake.end_side_prompt(update.update_id, user.id))
+
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel."""
         message, user = update.effective_message, update.effective_user
@@ -343,6 +370,8 @@ class CitizenHandlers:
                 return await intake.hear_back(update_id, telegram_id, seq, choice == "y")
             if prefix == INVOLVE_PREFIX and choice in {"y", "n"}:
                 return await intake.involve(update_id, telegram_id, seq, choice == "y")
+            if prefix == SIDE_PREFIX and choice in {"s", "c", "n"}:
+                return await intake.side_prompt(update_id, telegram_id, seq, choice)
         except ValueError:
             return None
         return None

@@ -484,8 +484,9 @@ class ResponseHandlers:
 
     # -------------------------------------------------------------------- citizens
 
-    async def render_notice(self, row: OutboxRow) -> Rendered | None:
-        """A queued response as its contributor reads it."""
+    async def render_notice(self, row: OutboxRow, said: str = "") -> Rendered | None:
+        """A queued response as its contributor reads it: with the buttons to rate it, or,
+        once rated, with the line `said` in their place."""
         notice = await self.hearing.notice(row)
         if notice is None:
             return None
@@ -505,14 +506,19 @@ class ResponseHandlers:
                 theme=name(self._label(response.theme_id)), service=service, item=notice.item_id
             )
         text, _ = fit(
-            lambda words: texts.HEARD_BACK.format(
-                provider=name(notice.provider_name),
-                subject=subject,
-                status=texts.RESPONSE_STATUS[response.status],
-                text=quote(words),
+            lambda words: (
+                texts.HEARD_BACK.format(
+                    provider=name(notice.provider_name),
+                    subject=subject,
+                    status=texts.RESPONSE_STATUS[response.status],
+                    text=quote(words),
+                )
+                + said
             ),
             response.text,
         )
+        if said:
+            return text, None
         markup = InlineKeyboardMarkup(
             [
                 [
@@ -548,14 +554,29 @@ class ResponseHandlers:
             )
             await safely.answer(query.answer(texts.RATED_UNKNOWN, show_alert=True))
             return
+        answered = parts[1] == "y"
         if rated.verdict is Verdict.ALREADY:
             await safely.answer(query.answer(texts.RATED_ALREADY))
-            return
-        thanks = texts.RATED_YES if parts[1] == "y" else texts.RATED_NO
-        await safely.answer(query.answer(thanks))
-        if rated.step is not None and isinstance(query.message, Message):
+        else:
+            await safely.answer(query.answer(texts.RATED_YES if answered else texts.RATED_NO))
+        message = query.message if isinstance(query.message, Message) else None
+        if rated.row is not None and message is not None:
+            # The answer takes the buttons' place, so nobody presses twice or wonders.
+            said = texts.ANSWERED_YES if answered else texts.ANSWERED_NO
+            said = texts.RATED_SAID.format(answer=said)
+            shown = await self.render_notice(rated.row, said)
+            try:
+                if shown is not None:
+                    await message.edit_text(shown[0], reply_markup=None, parse_mode=ParseMode.HTML)
+                else:  # hidden meanwhile: its words stay as they were, the buttons go
+                    await message.edit_reply_markup(None)
+            except BadRequest as exc:
+                log.info("rated response not updated: %s", exc.message)
+            except Forbidden:
+                log.info("citizen blocked the bot; rated response not updated")
+        if rated.step is not None and message is not None:
             text, markup = render_step(rated.step)
             try:
-                await query.message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+                await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
             except Forbidden:
                 log.info("citizen blocked the bot; comment prompt not delivered")

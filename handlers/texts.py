@@ -514,12 +514,34 @@ RATED_NO = "Thank you for saying so; I've passed that on."
 RATED_ALREADY = "Got it, thanks."
 RATED_UNKNOWN = "That button isn't for you, sorry."
 ASK_COMMENT = (
-    "Would you like to say what's missing? Write it now and I'll pass it on like any "
-    "feedback (a moderator checks it first). Or send /cancel."
+    "Would you like to say what's missing from the response? Your next message here will be "
+    "passed on as your comment on it, like any feedback (a moderator checks it first). "
+    "Or press Skip."
 )
 SAVED_COMMENT = "✅ Thank you. Your comment is saved as <b>#{reference}</b> ({service})."
 MINE_RESPONSE = "↩️ {status} · {date}\n“{text}”"
-ASK_ANSWER = "Write your answer in your own words. A moderator checks it first. Or send /cancel."
+ASK_ANSWER = (
+    "Write your answer in your own words: your next message here will be saved as your "
+    "answer to the question (a moderator checks it first). Or press Skip."
+)
+# The prompts above end when the citizen starts something else, and say so.
+SIDE_WHAT = {
+    "comment": "your comment on the response",
+    "answer": "your answer to the question",
+}
+SIDE_ABOUT = {
+    "comment": "what was missing from the response about <b>{service}</b>",
+    "answer": "your answer to a question from <b>{service}</b>",
+}
+SIDE_OPEN = "You were telling us {about}. Would you like to carry on, or start something new?"
+SIDE_CARRY_ON = "Carry on"
+SIDE_START_NEW = "Start something new"
+SIDE_SKIPPED = {
+    "comment": "No problem: no comment then. Thank you for telling us what you thought of it.",
+    "answer": "No problem: no answer then. Send /start whenever you want to tell us something.",
+}
+SIDE_CLOSED = "I've stopped waiting for {what}. "
+RATED_SAID = "\n\nYou said: {answer}"
 SAVED_ANSWER = "✅ Thank you. Your answer is saved as <b>#{reference}</b> ({service})."
 RESPONSE_SUBJECT_THEME = "<b>{theme}</b> at {service}, {period}"
 FOLLOW_UP_BUTTON = "↩️ Give an update"
