@@ -268,6 +268,8 @@ class Intake:
     async def end_side_prompt(self, update_id: int, telegram_id: int) -> Step:
         """A command while a side prompt waits ends the prompt; the command then does its own
         work (and claims the update itself, so this only checks it is not a replay)."""
+        if await _side_prompt_of(self.db.reader, telegram_id) is None:
+            return Step(Show.NOTHING)  # the usual case: no write for it
 
         async def run(conn: aiosqlite.Connection) -> Step:
             if await updates.is_handled(conn, update_id):
