@@ -187,7 +187,8 @@ def _report(options: argparse.Namespace) -> int:
             handle, chart = tempfile.mkstemp(prefix="yousaid-report-", suffix=".png")
             os.close(handle)
     if chart:
-        Path(chart).write_bytes(chart_png(ev))
+        names = {p.id: p.name for p in deployment.providers}
+        Path(chart).write_bytes(chart_png(ev, provider=names.get(options.provider, "")))
         print(f"Chart: {chart}", file=sys.stderr)
     return 0
 
