@@ -162,6 +162,8 @@ def satisfied_line(yes: int, rated: int) -> str:
         return TEXTS[key].format(rated=rated, people=people)
     if rated == 1:
         return TEXTS["digest_satisfied_one"]
+    if yes == rated:
+        return TEXTS["digest_satisfied_all"].format(rated=rated)
     return TEXTS["digest_satisfied"].format(yes=yes, rated=rated, people=people)
 
 

@@ -503,6 +503,8 @@ EVIDENCE: dict[str, str] = {
     # Counted in people: of those who said whether a response answered their point.
     "digest_satisfied": "👍 {yes} of the {rated} {people} who replied to a response said it"
     " answered their point",
+    "digest_satisfied_all": "👍 All {rated} people who replied to a response said it answered"
+    " their point",
     "digest_satisfied_one": "👍 The one person who replied to a response said it answered"
     " their point",
     "digest_satisfied_none": "💬 {rated} {people} replied to a response; none said it answered"
