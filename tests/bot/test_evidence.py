@@ -21,11 +21,11 @@ from bot.evidence import (
     chart_png,
     csv_bytes,
     digest_lines,
-    satisfied_line,
     duration,
     evidence,
     markdown,
     percent,
+    satisfied_line,
 )
 from storage import citizens, feedback, services
 from storage.db import Database, stamp
