@@ -80,6 +80,8 @@ def test_digest_preview_prints_and_writes_the_chart(tmp_path: Path) -> None:
             "--preview",
             "--chart",
             str(chart),
+            "--out",
+            str(tmp_path / "preview"),
         ],
         cwd=ROOT,
         env={"DATABASE_URL": f"sqlite:///{db_path}", "PATH": "/usr/bin:/bin"},
