@@ -199,7 +199,9 @@ def share_chart(
             top = y + offset
             # Shares are clamped: the scale is fixed at 0 to 100% whatever comes in.
             length = round((right - left) * min(max(share or 0.0, 0.0), 1.0))
-            draw.rectangle((left, top, left + max(length, 1), top + BAR - 2), fill=colour)
+            if share is not None:
+                # Nothing to share is a dash, not a sliver of colour.
+                draw.rectangle((left, top, left + max(length, 1), top + BAR - 2), fill=colour)
             text = _share_text(share, count, row.out_of, counted)
             draw.text((left + length + 6, top), text, font=_font(12), fill=INK)
     draw.line((left, TOP - 4, left, TOP + ROW * len(rows) - 8), fill="#999999")

@@ -79,6 +79,9 @@ def place(timezone: str) -> str:
     return timezone.rsplit("/", 1)[-1].replace("_", " ")
 
 
+# Zones that are UTC itself: said as "UTC", not "UTC time".
+UTC_NAMES = {"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Universal", "Zulu"}
+
 # Cron's day-of-week numbers and names, Monday first as in DAYS.
 _CRON_DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -112,7 +115,9 @@ def schedule(cron: str, timezone: str) -> str:
     """A cron schedule in words: "Fridays at 17:00 (London time)"; the cron text itself for
     the forms not put in words (steps, several times a day, certain months)."""
     fields = cron.split()
-    zone = DATES["zone"].format(place=place(timezone))
+    zone = (
+        DATES["zone_utc"] if timezone in UTC_NAMES else DATES["zone"].format(place=place(timezone))
+    )
     if len(fields) != 5 or not (fields[0].isdigit() and fields[1].isdigit()):
         return DATES["schedule_cron"].format(cron=cron, zone=zone)
     minute, hour, month_day, month, weekday = fields

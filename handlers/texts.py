@@ -407,6 +407,7 @@ DATES: dict[str, str] = {
     "range_year": "{first} {first_month} – {last} {last_month} {year}",
     "range": "{first} – {last}",
     "zone": "{place} time",
+    "zone_utc": "UTC",
     "days_plural": "{day}s",
     "days_and": "{some} and {last}",
     "days_range": "{first} to {last}",
