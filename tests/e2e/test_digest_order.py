@@ -15,6 +15,7 @@ from emulator import Emulator, MessageView, Person
 from handlers import texts
 from tests.conftest import ROOT, FakeClock
 from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import add_item
 from tests.e2e.test_citizen import say
 from tests.e2e.test_digests import Scene, _deployment_toml, add_approved, run_job, scene
 
@@ -214,3 +215,17 @@ def test_digest_preview_prints_the_text_and_writes_chart_and_csv(
         check=False,
     )
     assert bare.returncode == 2 and "--preview" in bare.stderr
+
+
+async def test_mine_and_audit_show_dates_in_the_one_format(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    admin, alice = emu.person("Ada"), emu.person("Alice")
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=deployment.model_copy(update={"admins": [admin.id]})) as bot:
+        await add_item(bot.db, alice.id, "library", "The heating was off again.", clock.now)
+        mine = await say(alice, "/mine")
+        assert "· 2 Dec 2026" in mine and "2026-12-02" not in mine, mine
+        await say(admin, "/invite provider culture-leisure")
+        audit = await say(admin, "/audit")
+        assert "2 Dec 2026, 12:00 · " in audit and "2026-12-02" not in audit, audit
