@@ -48,10 +48,19 @@ def main(argv: list[str] | None = None) -> int:
         "restore", help="put a backup in place (bot stopped), then replay later erasures"
     )
     restore.add_argument("backup", help="a file `backup` wrote")
-    digest = commands.add_parser("digest", help="a provider's digest of the period so far")
+    digest = commands.add_parser(
+        "digest", help="preview a provider's digest of the period so far (the bot sends digests)"
+    )
     digest.add_argument("--provider", required=True, help="the provider's id")
-    digest.add_argument("--preview", action="store_true", help="print it; send nothing")
-    digest.add_argument("--chart", default="", help="where to write the chart (PNG)")
+    digest.add_argument(
+        "--preview", action="store_true", help="print it and write its chart and CSV; send nothing"
+    )
+    digest.add_argument(
+        "--out",
+        default="",
+        help="folder for the chart and CSV (default: a new temporary folder)",
+    )
+    digest.add_argument("--chart", default="", help="write the chart here instead (PNG)")
     report = commands.add_parser("report", help="evidence of value: what responses achieved")
     report.add_argument("--from", dest="start", required=True, type=_day, help="YYYY-MM-DD")
     report.add_argument(
@@ -64,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(args)
     if options.command == "report" and options.end < options.start:
         parser.error("--to is before --from")
+    if options.command == "digest" and not options.preview:
+        # The running bot sends digests on schedule (and /digest on demand): sending one
+        # from here as well would send it twice.
+        parser.error("digest only previews (--preview); the running bot sends digests")
     try:
         if options.command == "run":
             return _run()
@@ -76,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         if options.command == "digest":
             from bot.preview import preview_digest
 
-            return preview_digest(options.provider, options.chart or None)
+            return preview_digest(options.provider, options.out or None, options.chart or None)
         if options.command == "report":
             return _report(options)
         if options.command == "demo":
@@ -187,7 +200,8 @@ def _report(options: argparse.Namespace) -> int:
             handle, chart = tempfile.mkstemp(prefix="yousaid-report-", suffix=".png")
             os.close(handle)
     if chart:
-        Path(chart).write_bytes(chart_png(ev))
+        names = {p.id: p.name for p in deployment.providers}
+        Path(chart).write_bytes(chart_png(ev, provider=names.get(options.provider, "")))
         print(f"Chart: {chart}", file=sys.stderr)
     return 0
 

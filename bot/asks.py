@@ -22,6 +22,7 @@ from bot.bidi import isolate
 from bot.config import Deployment
 from bot.intake import Clock, State, Step, start_reply
 from bot.roles import Who, services_spoken_for
+from bot.wording import Words
 from storage import asks, audit, citizens, drafts, outbox, published, services, updates
 from storage.asks import Acceptance, Ask
 from storage.db import Database
@@ -41,19 +42,8 @@ MAX_RELAY = 2000
 # A relay draft goes one way: from the provider to the citizen or back.
 TO_CITIZEN, TO_PROVIDER = "to_citizen", "to_provider"
 
-# The lines a digest carries about questions and involvement (HTML; names escaped).
-TEXTS: dict[str, str] = {
-    "heading": "🙋 <b>Asking and involving</b>",
-    "question": (
-        "❓ You asked about {service}: “{text}” Sent to {sent} {people}; {answers} {answers_noun}."
-    ),
-    "involved": "🙋 {count} {people} who told us about {service} would like to be involved.",
-    "answer_quote": "   “{text}” <i>#{id}</i>",
-    "person": "person",
-    "people": "people",
-    "answer": "answer published",
-    "answers": "answers published",
-}
+# The lines a digest carries about questions and involvement: in handlers/texts.py.
+TEXTS = Words("ASK_LINES")
 
 
 class Kind(StrEnum):

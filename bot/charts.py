@@ -26,6 +26,8 @@ NOW_COLOUR = "#1f6fb2"
 BEFORE_COLOUR = "#b8c7d6"
 INK = "#222222"
 SOFT_INK = "#555555"
+# Room under the bars for the axis and what it measures.
+AXIS = 22
 
 
 @dataclass(frozen=True)
@@ -70,17 +72,38 @@ def _fit(text: str, size: int, width: int) -> list[str]:
     return lines
 
 
-def theme_chart(bars: Sequence[Bar], *, title: str, now_label: str, before_label: str) -> bytes:
-    """A horizontal bar chart of themes, this period against the last, as PNG bytes."""
-    height = TOP + ROW * max(len(bars), 1) + MARGIN
-    image = Image.new("RGB", (WIDTH, height), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((MARGIN, 12), title, font=_font(17, bold=True), fill=INK)
+def _legend(draw: ImageDraw.ImageDraw, series: Sequence[tuple[str, str]]) -> None:
     x = MARGIN
-    for colour, name in ((NOW_COLOUR, now_label), (BEFORE_COLOUR, before_label)):
+    for colour, name in series:
         draw.rectangle((x, 46, x + 12, 58), fill=colour)
         draw.text((x + 18, 44), name, font=_font(13), fill=SOFT_INK)
         x += 18 + int(_font(13).getlength(name)) + 24
+
+
+def _axis(draw: ImageDraw.ImageDraw, rows: int, left: int, right: int, text: str) -> None:
+    """The value axis: a line under the bars and what they measure."""
+    y = TOP + ROW * max(rows, 1) - 4
+    draw.line((left, y, right, y), fill="#999999")
+    draw.text((left, y + 6), text, font=_font(12), fill=SOFT_INK)
+
+
+def theme_chart(
+    bars: Sequence[Bar], *, title: str, now_label: str, before_label: str, axis: str = ""
+) -> bytes:
+    """A horizontal bar chart of themes, this period against the last, as PNG bytes.
+
+    Each bar carries its count; the period before is left out (legend and bars) when it
+    has nothing, so the legend never names a series that is not drawn.
+    """
+    before_shown = any(b.before for b in bars)
+    height = TOP + ROW * max(len(bars), 1) + MARGIN + AXIS
+    image = Image.new("RGB", (WIDTH, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((MARGIN, 12), title, font=_font(17, bold=True), fill=INK)
+    series = [(NOW_COLOUR, now_label)]
+    if before_shown:
+        series.append((BEFORE_COLOUR, before_label))
+    _legend(draw, series)
     left = MARGIN + LABEL_WIDTH
     right = WIDTH - 56
     largest = max([b.now for b in bars] + [b.before for b in bars] + [1])
@@ -91,13 +114,20 @@ def theme_chart(bars: Sequence[Bar], *, title: str, now_label: str, before_label
         for number, line in enumerate(lines):
             draw.text((MARGIN, label_top + 17 * number), line, font=_font(13), fill=INK)
         now = round((right - left) * bar.now / largest)
-        before = round((right - left) * bar.before / largest)
         draw.rectangle((left, y + 4, left + max(now, 1), y + 4 + BAR), fill=NOW_COLOUR)
         draw.text((left + now + 6, y + 4), str(bar.now), font=_font(13), fill=INK)
-        draw.rectangle(
-            (left, y + 6 + BAR, left + max(before, 1), y + 6 + 2 * BAR - 4), fill=BEFORE_COLOUR
-        )
+        if before_shown:
+            before = round((right - left) * bar.before / largest)
+            draw.rectangle(
+                (left, y + 6 + BAR, left + max(before, 1), y + 6 + 2 * BAR - 4),
+                fill=BEFORE_COLOUR,
+            )
+            draw.text(
+                (left + before + 6, y + 4 + BAR), str(bar.before), font=_font(11), fill=SOFT_INK
+            )
     draw.line((left, TOP - 4, left, TOP + ROW * len(bars) - 8), fill="#999999")
+    if axis:
+        _axis(draw, len(bars), left, right, axis)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -108,46 +138,75 @@ CHANGED_COLOUR = "#2e8b57"
 
 @dataclass(frozen=True)
 class Shares:
-    """One row of a share chart: two fractions (0 to 1, None when there is nothing to share)."""
+    """One row of a share chart: two fractions (0 to 1, None when there is nothing to share),
+    and the counts behind them (shown beside the percentages when given)."""
 
     label: str
     first: float | None
     second: float | None
+    first_count: int | None = None
+    second_count: int | None = None
+    out_of: int | None = None
+
+
+def _share_text(share: float | None, count: int | None, out_of: int | None, counted: str) -> str:
+    if share is None:
+        return "–"
+    percent = f"{round(share * 100)}%"
+    if count is None or out_of is None or not counted:
+        return percent
+    return counted.format(percent=percent, count=count, out_of=out_of)
 
 
 def share_chart(
-    rows: Sequence[Shares], *, title: str, first_label: str, second_label: str
+    rows: Sequence[Shares],
+    *,
+    title: str,
+    first_label: str,
+    second_label: str,
+    axis: str = "",
+    counted: str = "",
 ) -> bytes:
-    """Horizontal bars of two percentages a row (say, covered and changed), as PNG bytes."""
-    height = TOP + ROW * max(len(rows), 1) + MARGIN
+    """Horizontal bars of two percentages a row (say, covered and changed), as PNG bytes;
+    `counted` puts the counts beside each percentage ("{percent} ({count} of {out_of})"); a
+    series with no value at all is left out of the legend."""
+    height = TOP + ROW * max(len(rows), 1) + MARGIN + AXIS
     image = Image.new("RGB", (WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
     draw.text((MARGIN, 12), title, font=_font(17, bold=True), fill=INK)
-    x = MARGIN
-    for colour, name in ((NOW_COLOUR, first_label), (CHANGED_COLOUR, second_label)):
-        draw.rectangle((x, 46, x + 12, 58), fill=colour)
-        draw.text((x + 18, 44), name, font=_font(13), fill=SOFT_INK)
-        x += 18 + int(_font(13).getlength(name)) + 24
+    series = [
+        (colour, name)
+        for colour, name, values in (
+            (NOW_COLOUR, first_label, [r.first for r in rows]),
+            (CHANGED_COLOUR, second_label, [r.second for r in rows]),
+        )
+        if any(v is not None for v in values)
+    ]
+    _legend(draw, series)
     left = MARGIN + LABEL_WIDTH
-    # Room after the longest bar for "100%".
-    right = WIDTH - 56
+    # Room after the longest bar for "100% (300 of 300)".
+    right = WIDTH - 140
     for index, row in enumerate(rows):
         y = TOP + index * ROW
         lines = _fit(row.label, 13, LABEL_WIDTH - 12)
         label_top = y + (ROW - 6 - 17 * len(lines)) // 2
         for number, line in enumerate(lines):
             draw.text((MARGIN, label_top + 17 * number), line, font=_font(13), fill=INK)
-        for offset, colour, share in (
-            (2, NOW_COLOUR, row.first),
-            (4 + BAR, CHANGED_COLOUR, row.second),
+        for offset, colour, share, count in (
+            (2, NOW_COLOUR, row.first, row.first_count),
+            (4 + BAR, CHANGED_COLOUR, row.second, row.second_count),
         ):
             top = y + offset
             # Shares are clamped: the scale is fixed at 0 to 100% whatever comes in.
             length = round((right - left) * min(max(share or 0.0, 0.0), 1.0))
-            draw.rectangle((left, top, left + max(length, 1), top + BAR - 2), fill=colour)
-            text = "–" if share is None else f"{round(share * 100)}%"
+            if share is not None:
+                # Nothing to share is a dash, not a sliver of colour.
+                draw.rectangle((left, top, left + max(length, 1), top + BAR - 2), fill=colour)
+            text = _share_text(share, count, row.out_of, counted)
             draw.text((left + length + 6, top), text, font=_font(12), fill=INK)
     draw.line((left, TOP - 4, left, TOP + ROW * len(rows) - 8), fill="#999999")
+    if axis:
+        _axis(draw, len(rows), left, right, axis)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

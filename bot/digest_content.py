@@ -22,89 +22,22 @@ import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import charts
+from bot import charts, dates
 from bot.bidi import isolate
 from bot.config import Provider
+from bot.wording import Words
 from storage import published
 from storage.db import Database, stamp
 from storage.published import QuoteCandidate, Tally
 from storage.services import ServiceRow
 
-# Every string a provider reads in a digest. (The project keeps strings in
-# handlers/texts.py; these move there once that file is free.) Values are HTML templates:
-# whatever is put into them from people or the deployment file is escaped first.
-TEXTS: dict[str, str] = {
-    "title": "📬 <b>{provider}</b>: your feedback digest",
-    "empty_title": "📭 <b>{provider}</b>: your feedback digest",
-    "dates": "🗓 {dates}",
-    "summary": "<b>{count}</b> new {items} approved, {change}.",
-    "summary_first": "<b>{count}</b> new {items} approved.",
-    "summary_same": "the same as {span}",
-    "summary_more": "{n} more than {span}",
-    "summary_fewer": "{n} fewer than {span}",
-    "empty": "No new approved feedback this time.",
-    "empty_before": "{span} there {were} {count} {items}.",
-    "item": "item",
-    "items": "items",
-    "was": "was",
-    "were": "were",
-    "rating": "⭐ Average rating <b>{average}</b> out of 5, from {count} {ratings}{change}",
-    "rating_change": " ({change} from {before})",
-    "rating_one": "rating",
-    "rating_many": "ratings",
-    "up": "up",
-    "down": "down",
-    "no_change": "no change",
-    "attention": "⚠️ <b>Needs attention</b>",
-    "attention_theme": "• <b>{theme}</b> rose sharply: {now}, from {before}",
-    "attention_rating": "• Ratings fell: {now}, from {before}",
-    "attention_rating_most": "• Ratings fell: {now}, from {before}; most at <b>{service}</b>",
-    "attention_service_rating": "• Ratings fell at <b>{service}</b>: {now}, from {before}",
-    "services": "🏢 <b>By service</b>",
-    "themes": "🏷 <b>By theme</b>",
-    "kinds": "🗂 <b>By kind</b>",
-    "count_line": "• {name}: {count}{change}",
-    "more": "• …and {n} more: {count} {items}",
-    "kind_part": "{name} {count}{change}",
-    "kind_separator": " · ",
-    "rising": "📈 <b>Rising most</b>: {themes}",
-    "rising_part": "{theme} ({change})",
-    "rising_separator": ", ",
-    "quotes": "💬 <b>In their words</b>",
-    "quote_theme": "<b>{theme}</b>",
-    "quote": "“{text}” <i>#{id}, {service}{rating}</i>",
-    "quote_rating": ", {rating}★",
-    "change": " ({change})",
-    "change_new": "new",
-    "change_same": "=",
-    "span_day": "the day before",
-    "span_week": "the week before",
-    "span_days": "the {n} days before",
-    "span_other": "the period before",
-    "span_day_cap": "The day before",
-    "span_week_cap": "The week before",
-    "span_days_cap": "The {n} days before",
-    "span_other_cap": "The period before",
-    "date": "{weekday} {day} {month}",
-    "date_year": "{weekday} {day} {month} {year}",
-    "time": "{hour:02d}:{minute:02d}",
-    "range": "{start} – {end}",
-    "chart_title": "Themes, {dates}",
-    "chart_now": "This period",
-    "csv_header": "item,published,service,kind,rating,themes,text",
-}
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-KINDS: dict[str, str] = {
-    "complaint": "Complaints",
-    "compliment": "Compliments",
-    "suggestion": "Suggestions",
-    "question": "Questions",
-    "": "Not classified",
-}
+# Every string a provider reads in a digest: in handlers/texts.py. Values are HTML
+# templates: whatever is put into them from people or the deployment file is escaped first.
+TEXTS = Words("DIGEST")
+KINDS = Words("DIGEST_KINDS")
 
 # Telegram's limit, counted on the visible text (after entities are parsed), in UTF-16
 # code units as the Bot API counts: an emoji may count two.
@@ -215,9 +148,13 @@ async def build_digest(
             png = await asyncio.to_thread(
                 charts.theme_chart,
                 bars,
-                title=TEXTS["chart_title"].format(dates=format_period(period, zone)),
+                title=TEXTS["chart_title"].format(
+                    provider=" ".join(provider.name.split())[:PROVIDER_MAX],
+                    dates=format_period(period, zone),
+                ),
                 now_label=TEXTS["chart_now"],
                 before_label=_span(period, capital=True),
+                axis=TEXTS["chart_axis"],
             )
 
     extra = [_note(lines) for lines in notes if lines]
@@ -338,33 +275,9 @@ def _span(period: Period, capital: bool = False) -> str:
     return TEXTS["span_other" + suffix]
 
 
-def _date(moment: datetime, year: bool) -> str:
-    return TEXTS["date_year" if year else "date"].format(
-        weekday=WEEKDAYS[moment.weekday()],
-        day=moment.day,
-        month=MONTHS[moment.month - 1],
-        year=moment.year,
-    )
-
-
 def format_period(period: Period, zone: ZoneInfo) -> str:
-    """The period as a provider reads it, in its time zone: dates, and times if not midnight."""
-    start = period.start.astimezone(zone)
-    end = period.end.astimezone(zone)
-    if start.time() == time(0) and end.time() == time(0):
-        # Whole days: show the last day inside the period, not the exclusive end.
-        last = end - timedelta(days=1)
-        if last.date() == start.date():
-            return _date(start, year=True)
-        return TEXTS["range"].format(
-            start=_date(start, year=start.year != last.year), end=_date(last, year=True)
-        )
-    clock_start = TEXTS["time"].format(hour=start.hour, minute=start.minute)
-    clock_end = TEXTS["time"].format(hour=end.hour, minute=end.minute)
-    return TEXTS["range"].format(
-        start=f"{_date(start, year=start.year != end.year)} {clock_start}",
-        end=f"{_date(end, year=True)} {clock_end} {end.tzname() or ''}".rstrip(),
-    )
+    """The period as a provider reads it, in its time zone: "4–11 Dec 2026"."""
+    return dates.period(period.start, period.end, zone)
 
 
 # ------------------------------------------------------------------------------ sections
@@ -584,8 +497,15 @@ def _ranked(
 
 
 def _count_lines(
-    facts: _Facts, now: dict[str, int], before: dict[str, int], names: dict[str, str], cap: int
+    facts: _Facts,
+    now: dict[str, int],
+    before: dict[str, int],
+    names: dict[str, str],
+    cap: int,
+    what: str,
 ) -> list[_Line]:
+    """A line per key (service or theme, `what`), the biggest first; past `cap`, one line
+    for the rest: "• 2 other themes: 5 items"."""
     keys = _ranked(now, before, names)
     lines = [
         _Line(
@@ -601,10 +521,16 @@ def _count_lines(
     rest = keys[cap:]
     if rest:
         count = sum(now.get(key, 0) for key in rest)
+        one, many = {"services": ("service", "services_word"), "themes": ("theme", "themes_word")}[
+            what
+        ]
         lines.append(
             _Line(
-                TEXTS["more"].format(
-                    n=len(rest), count=count, items=_plural(count, "item", "items")
+                TEXTS["more_" + what].format(
+                    n=len(rest),
+                    count=count,
+                    items=_plural(count, "item", "items"),
+                    **{what: _plural(len(rest), one, many)},
                 ),
                 MORE,
             )
@@ -668,12 +594,15 @@ def _sections(
                         facts.before.by_service,
                         facts.names,
                         MAX_SERVICES,
+                        "services",
                     ),
                 )
             ],
         )
     )
-    theme_lines = _count_lines(facts, facts.now.by_theme, facts.before.by_theme, labels, MAX_THEMES)
+    theme_lines = _count_lines(
+        facts, facts.now.by_theme, facts.before.by_theme, labels, MAX_THEMES, "themes"
+    )
     sections.append(_Section(TEXTS["themes"], [_Group(None, theme_lines)]))
     rising = _rising(facts)
     if rising:

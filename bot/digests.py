@@ -119,18 +119,27 @@ class Digests:
         return created
 
     async def work(self) -> list[Work]:
-        """Deliveries to attempt now, oldest period first; unreachable chats are closed."""
+        """Deliveries to attempt now, oldest period first; unreachable chats are closed.
+
+        A chat whose older digest is still on its way (waiting to retry, or being sent)
+        gets none of its newer ones yet: each chat reads its digests in order.
+        """
         now = self.clock()
         unreachable = await digests.unreachable(self.db.reader)
+        held: set[int] = set()
         todo = []
         for digest in await digests.pending(self.db.reader):
             for delivery in await digests.deliveries(self.db.reader, digest.id):
-                if delivery.state != "pending":
+                if delivery.state not in ("pending", "sending") or delivery.chat_id in held:
+                    continue
+                if delivery.state == "sending":
+                    held.add(delivery.chat_id)
                     continue
                 if delivery.chat_id in unreachable:
                     await self.final(digest.id, delivery.chat_id, "blocked", "chat unreachable")
                     continue
                 if delivery.next_attempt_at and parse_stamp(delivery.next_attempt_at) > now:
+                    held.add(delivery.chat_id)
                     continue
                 todo.append(Work(digest, delivery))
             await self.close_if_done(digest.id)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from bot import charts
 from bot.digest_content import Period, format_period
+from bot.wording import Words
 from storage import evidence as store
 from storage.db import Database, parse_stamp
 from storage.services import ServiceRow
@@ -32,47 +33,8 @@ from storage.services import ServiceRow
 # A digest's evidence covers the items of this many recent weeks.
 RECENT_WEEKS = 4
 
-# Every string a person reads here. Digest lines are HTML; nothing from people or the
-# deployment file goes into them (numbers only). The Markdown and CSV carry service names,
-# escaped where they are put in.
-TEXTS: dict[str, str] = {
-    "digest_heading": "📣 <b>What responses did</b>",
-    "digest_recent_heading": "📣 <b>What your responses did</b> (items of the last {weeks} weeks)",
-    "digest_covered": "↩️ Responses covered {covered} of {items} {items_word} ({share}){median}",
-    "digest_median": "; median time to a first answer: {duration}",
-    "digest_uncovered": "↩️ {items} {items_word} without a response yet",
-    "digest_changed": "🔧 {count} {items_word} led to a change",
-    "digest_satisfied": "👍 {yes} of {rated} who rated a response said it answered their point",
-    "item": "item",
-    "items": "items",
-    "under_an_hour": "under an hour",
-    "hour": "1 hour",
-    "hours": "{n} hours",
-    "day": "1 day",
-    "days": "{n} days",
-    "title": "## Evidence of value, {dates}",
-    "total": "All services",
-    "none": "–",
-    "count_share": "{count} ({share})",
-    "answered": "{yes} of {rated} ({share})",
-    "md_header": (
-        "Service|Items|Covered by a response|Median time to first response"
-        "|Led to a change|Said it answered their point"
-    ),
-    "md_notes": (
-        "Items: approved items published in the period. Covered: with a response by the end"
-        " of the period (hidden responses never count). Led to a change: a response said"
-        " “changed” about the item, or about one of its themes after it was published."
-        " Said it answered their point: citizens' replies to responses, given in the period."
-    ),
-    "chart_title": "Responses, {dates}",
-    "chart_covered": "Covered by a response",
-    "chart_changed": "Led to a change",
-    "csv_header": (
-        "service,name,items,covered,covered_pct,median_first_response_hours,"
-        "changed,changed_pct,answered_yes,answered_no,answered_pct"
-    ),
-}
+# Every string a person reads here: in handlers/texts.py.
+TEXTS = Words("EVIDENCE")
 
 
 @dataclass(frozen=True)
@@ -118,6 +80,10 @@ class Evidence:
     period: Period
     services: tuple[Figures, ...]
     total: Figures
+    # People (not replies: one person may reply to several responses) who said a response
+    # answered their point, and who replied at all, over all the services.
+    people_yes: int = 0
+    people_replied: int = 0
 
 
 async def evidence(db: Database, services: Sequence[ServiceRow], period: Period) -> Evidence:
@@ -135,7 +101,8 @@ async def evidence(db: Database, services: Sequence[ServiceRow], period: Period)
         for s in services
     )
     total = _figures("", TEXTS["total"], facts, list(replies.values()))
-    return Evidence(period, rows, total)
+    yes, replied = await store.people_replying(db.reader, slugs, period.since, period.until)
+    return Evidence(period, rows, total, yes, replied)
 
 
 def _figures(
@@ -187,6 +154,19 @@ def _items_word(count: int) -> str:
     return TEXTS["item"] if count == 1 else TEXTS["items"]
 
 
+def satisfied_line(yes: int, rated: int) -> str:
+    """How many of the people who replied to a response said it answered their point."""
+    people = TEXTS["person"] if rated == 1 else TEXTS["people"]
+    if yes == 0:
+        key = "digest_satisfied_none_one" if rated == 1 else "digest_satisfied_none"
+        return TEXTS[key].format(rated=rated, people=people)
+    if rated == 1:
+        return TEXTS["digest_satisfied_one"]
+    if yes == rated:
+        return TEXTS["digest_satisfied_all"].format(rated=rated)
+    return TEXTS["digest_satisfied"].format(yes=yes, rated=rated, people=people)
+
+
 # ---------------------------------------------------------------------------- renderings
 
 
@@ -219,8 +199,8 @@ def digest_lines(ev: Evidence) -> list[str]:
                 count=total.changed, items_word=_items_word(total.changed)
             )
         )
-    if total.rated:
-        lines.append(TEXTS["digest_satisfied"].format(yes=total.yes, rated=total.rated))
+    if ev.people_replied:
+        lines.append(satisfied_line(ev.people_yes, ev.people_replied))
     return [TEXTS["digest_heading"], *lines] if lines else []
 
 
@@ -318,17 +298,30 @@ def csv_bytes(ev: Evidence) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def chart_png(ev: Evidence, timezone: str = "UTC") -> bytes:
-    """A PNG of covered and changed shares by service (the total first, with several)."""
+def chart_png(ev: Evidence, timezone: str = "UTC", provider: str = "") -> bytes:
+    """A PNG of covered and changed shares by service (the total first, with several),
+    titled with the provider's name when the figures are one provider's."""
     rows = [*ev.services]
     if len(rows) != 1:
         rows.insert(0, ev.total)
     return charts.share_chart(
         [
-            charts.Shares(" ".join(r.name.split())[:60], r.covered_share, r.changed_share)
+            charts.Shares(
+                " ".join(r.name.split())[:60],
+                r.covered_share,
+                r.changed_share,
+                r.covered,
+                r.changed,
+                r.items,
+            )
             for r in rows
         ],
-        title=TEXTS["chart_title"].format(dates=format_period(ev.period, ZoneInfo(timezone))),
+        title=TEXTS["chart_title_provider" if provider else "chart_title"].format(
+            provider=" ".join(provider.split())[:80],
+            dates=format_period(ev.period, ZoneInfo(timezone)),
+        ),
         first_label=TEXTS["chart_covered"],
         second_label=TEXTS["chart_changed"],
+        axis=TEXTS["chart_axis"],
+        counted=TEXTS["chart_counted"],
     )

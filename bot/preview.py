@@ -1,16 +1,20 @@
-"""`python -m bot digest --provider ID --preview`: a provider's digest, on the terminal."""
+"""`python -m bot digest --provider ID --preview`: a provider's digest of the period so far,
+on the terminal, with its chart and CSV written to a folder."""
 
 from __future__ import annotations
 
 import asyncio
 import html
 import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from bot import evidence
 from bot.asks import ask_lines
 from bot.config import ConfigError, load_deployment, load_settings
-from bot.digest_content import Period, build_digest
+from bot.digest_content import Period, build_csv, build_digest
 from bot.digests import Digests
 from nlp.taxonomy import load_taxonomy
 from storage.db import Database, utcnow
@@ -21,19 +25,41 @@ def plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
-def preview_digest(provider_id: str, chart_path: str | None) -> int:
-    """Print the digest of the period so far and write its chart; return the exit code."""
-    text, chart = asyncio.run(build_preview(provider_id))
-    print(text)
-    if chart:
-        path = Path(chart_path or f"digest-{provider_id}.png")
-        path.write_bytes(chart)
-        print(f"\nChart: {path.resolve()}")
+@dataclass(frozen=True)
+class Preview:
+    """What a provider's digest of the period so far would be: text, chart and CSV."""
+
+    text: str
+    chart: bytes | None
+    table: bytes
+    start: datetime
+
+
+def preview_digest(provider_id: str, folder: str | None, chart_path: str | None = None) -> int:
+    """Print the digest of the period so far; write its chart and CSV to `folder` (default:
+    a new temporary folder); say where they went. Returns the exit code."""
+    preview = asyncio.run(build_preview(provider_id))
+    print(preview.text)
+    # Like `report`: a fresh temporary folder unless told where, so nothing is overwritten.
+    out = Path(folder or tempfile.mkdtemp(prefix=f"yousaid-digest-{provider_id}-"))
+    out.mkdir(parents=True, exist_ok=True)
+    table = out / f"{provider_id}-{preview.start:%Y%m%d}.csv"
+    table.write_bytes(preview.table)
+    print()
+    if preview.chart:
+        chart = (
+            Path(chart_path) if chart_path else out / f"{provider_id}-{preview.start:%Y%m%d}.png"
+        )
+        chart.write_bytes(preview.chart)
+        print(f"Chart: {chart.resolve()}")
+    else:
+        print("Chart: none (no themes in this period or the one before)")
+    print(f"CSV: {table.resolve()}")
     return 0
 
 
-async def build_preview(provider_id: str) -> tuple[str, bytes | None]:
-    """The digest of the period so far, as plain text, and its chart."""
+async def build_preview(provider_id: str) -> Preview:
+    """The digest of the period so far, as plain text, its chart and its CSV."""
     settings = load_settings()
     deployment = load_deployment(settings.config_path)
     provider = next((p for p in deployment.providers if p.id == provider_id), None)
@@ -61,4 +87,11 @@ async def build_preview(provider_id: str) -> tuple[str, bytes | None]:
                 await ask_lines(db, services, start, end),
             ],
         )
-    return plain(digest.text), digest.chart_png
+        table = await build_csv(
+            db,
+            services=services,
+            period=Period(start, end),
+            labels=labels,
+            timezone=provider.timezone,
+        )
+    return Preview(plain(digest.text), digest.chart_png, table, start)

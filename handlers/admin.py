@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from bot import dates
 from bot.roles import Accepted, InviteProblem, Role, Roles
 from handlers import fitting, safely, texts
 from handlers.commands import publish_for
@@ -112,7 +113,7 @@ class AdminHandlers:
                     name=esc(name),
                     telegram_id=role.telegram_id,
                     role=esc(role_name(role.role, self.providers, role.provider_id)),
-                    since=role.granted_at[:10],
+                    since=dates.day(role.granted_at),
                 )
             )
             buttons.append(
@@ -193,7 +194,7 @@ class AdminHandlers:
         # kept short, and /audit export has it whole.
         lines += [
             texts.AUDIT_LINE.format(
-                at=e.at[:16].replace("T", " "),
+                at=dates.day_time(e.at),
                 who=name(f"{e.actor_role} {e.actor or ''}".strip()),
                 action=name(e.action),
                 subject=person(e.subject, AUDIT_SUBJECT),

@@ -20,6 +20,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot import dates
 from bot.asks import (
     MAX_RELAY,
     MAX_TEXT,
@@ -255,7 +256,7 @@ class AskHandlers:
                 lines.append(
                     texts.ASKS_INVOLVED_INVITATION.format(
                         service=name(names.get(ask.service_slug, ask.service_slug)),
-                        date=date.strftime("%d %b"),
+                        date=dates.day(date),
                         text=quote(_short(ask.text)),
                         sent=counted.sent,
                         accepted=counted.accepted,

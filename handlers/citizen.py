@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
+from bot import dates
 from bot.intake import CONSENT_VERSION, Intake, Show, Step
 from bot.roles import INVITE_PREFIX, Roles
 from handlers import safely, texts
@@ -162,7 +163,7 @@ def _mine(step: Step) -> list[str]:
             texts.MINE_ITEM.format(
                 reference=item.id,
                 service=name(item.service_name),
-                date=item.created_at[:10],
+                date=dates.day(item.created_at),
                 status=texts.STATUS.get(item.status, esc(item.status)),
                 snippet=quote(snippet),
             )
@@ -174,7 +175,7 @@ def _mine(step: Step) -> list[str]:
         for response in step.responses.get(item.id, []):
             parts[-1] += "\n" + texts.MINE_RESPONSE.format(
                 status=texts.RESPONSE_STATUS.get(response.status, esc(response.status)),
-                date=response.created_at[:10],
+                date=dates.day(response.created_at),
                 text=quote(_snippet(response.text)),
             )
     if step.total > len(step.items):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import (
@@ -29,7 +30,7 @@ from telegram.error import (
 )
 from telegram.ext import ContextTypes
 
-from bot import evidence
+from bot import dates, evidence
 from bot.asks import ask_lines
 from bot.config import Provider
 from bot.digest_content import Digest, Period, build_csv, build_digest
@@ -44,7 +45,7 @@ from handlers.responses import respond_buttons
 log = logging.getLogger(__name__)
 
 PREFIX = "d"
-CSV, TOGGLE = "csv", "sub"
+CSV, CSV_NOW, TOGGLE = "csv", "csvnow", "sub"
 # How many chats are sent to at once: enough to keep Telegram's 30 a second busy.
 CONCURRENCY = 8
 
@@ -60,8 +61,12 @@ class Part:
         await self.send(context, chat_id)
 
 
-def _day(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b")
+def _period(start: datetime, end: datetime, zone: str) -> str:
+    return dates.period(start, end, ZoneInfo(zone))
+
+
+def _csv_button(data: str) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(texts.CSV_BUTTON, callback_data=data)]
 
 
 class ProviderHandlers:
@@ -102,46 +107,61 @@ class ProviderHandlers:
             await self.digests.schedule()
             work = await self.digests.work()
             slots = asyncio.Semaphore(CONCURRENCY)
+            # Chats are served at once, but each chat's digests one after the other, oldest
+            # first (work() gives them in that order): a catch-up after missed periods
+            # reads as a story, each chart beside its own text.
+            by_chat: dict[int, list[Work]] = {}
+            for item in work:
+                by_chat.setdefault(item.delivery.chat_id, []).append(item)
 
-            async def one(item: Work) -> int:
+            async def chat(items: list[Work]) -> int:
+                sent = 0
                 async with slots:
-                    try:
-                        return await self._deliver(context, item)
-                    except Exception:
-                        # One digest's fault must not stop the others; its delivery stays
-                        # where it was and is looked at again on the next round.
-                        log.exception("digest %s to one chat failed", item.digest.id)
-                        return 0
+                    for item in items:
+                        try:
+                            count, finished = await self._deliver(context, item)
+                        except Exception:
+                            # One digest's fault must not stop the other chats; its delivery
+                            # stays where it was and is looked at again on the next round.
+                            log.exception("digest %s to one chat failed", item.digest.id)
+                            return sent
+                        sent += count
+                        if not finished:
+                            # A newer period never overtakes one still on its way.
+                            return sent
+                return sent
 
-            return sum(await asyncio.gather(*(one(item) for item in work)))
+            return sum(await asyncio.gather(*(chat(items) for items in by_chat.values())))
 
-    async def _deliver(self, context: ContextTypes.DEFAULT_TYPE, work: Work) -> int:
+    async def _deliver(self, context: ContextTypes.DEFAULT_TYPE, work: Work) -> tuple[int, bool]:
+        """Send what is left of one digest to one chat: (messages sent, whether the chat is
+        done with it, so that its next digest may follow)."""
         digest, chat_id = work.digest, work.delivery.chat_id
         provider = self.digests.providers.get(digest.provider_id)
         if provider is None:
             await self.digests.final(digest.id, chat_id, "failed", "provider no longer exists")
-            return 0
+            return 0, True
         if (
             chat_id not in provider.chats
             and provider.id not in (await self.roles.who(chat_id)).providers
         ):
             # A person's private chat, and their role was revoked after the digest was queued.
             await self.digests.final(digest.id, chat_id, "failed", "no longer a provider")
-            return 0
+            return 0, True
         start, end = digest.period
         content = await self.build(provider, chat_id, start, end)
         parts = self._parts(provider, content, digest.id, start, end)
         if not parts:
             await self.digests.final(digest.id, chat_id, "sent", "empty period, nothing sent")
-            return 0
+            return 0, True
         if work.delivery.parts_done >= len(parts):
             # The last part was in flight when the bot died: it counts as delivered.
             await self.digests.final(digest.id, chat_id, "sent", "")
-            return 0
+            return 0, True
         sent = 0
         for index in range(work.delivery.parts_done, len(parts)):
             if self.stopping:
-                return sent
+                return sent, False
             # Wait for Telegram's pace first, so that "leaving" is marked only when nothing
             # holds the message back: the window in which a crash could lose it is tiny.
             limiter = context.bot.rate_limiter
@@ -149,30 +169,30 @@ class ProviderHandlers:
                 await limiter.acquire(parts[index].endpoint, chat_id)
             if not await self.digests.sending(digest.id, chat_id, index):
                 log.warning("digest %s part %d was taken by another sender", digest.id, index)
-                return sent
+                return sent, False
             try:
                 await parts[index](context, chat_id)
             except Forbidden as exc:
                 await self.digests.final(digest.id, chat_id, "blocked", exc.message)
-                return sent
+                return sent, False
             except TimedOut:
                 # Telegram may have it: counted as sent, so it is never sent twice.
                 log.warning("digest %s timed out on its way to a chat; not resending", digest.id)
             except RetryAfter as exc:
                 await self.digests.retry_later(work, "flood limit", _wait(exc))
-                return sent
+                return sent, False
             except BadRequest as exc:
                 # Before NetworkError, which it is a kind of: retrying would not help.
                 await self.digests.final(digest.id, chat_id, "failed", exc.message)
-                return sent
+                return sent, True
             except (NetworkError, TelegramError) as exc:
                 # A 5xx, a network fault, or an answer that was not Telegram's (a proxy's
                 # HTML page): Telegram did not take it, so it is tried again later.
                 await self.digests.retry_later(work, str(exc))
-                return sent
+                return sent, False
             await self.digests.sent(digest.id, chat_id, len(parts))
             sent += 1
-        return sent
+        return sent, True
 
     def _parts(
         self, provider: Provider, content: Digest, digest_id: int, start: datetime, end: datetime
@@ -183,9 +203,7 @@ class ProviderHandlers:
         parts = []
         if content.chart_png:
             caption = texts.CHART_CAPTION.format(
-                provider=name(provider.name),
-                start=_day(start, provider.timezone),
-                end=_day(end, provider.timezone),
+                provider=name(provider.name), dates=_period(start, end, provider.timezone)
             )
             chart = content.chart_png
 
@@ -204,11 +222,7 @@ class ProviderHandlers:
             markup = InlineKeyboardMarkup(
                 [
                     *respond_buttons(digest_id, content.top_themes, content.quoted, self.labels),
-                    [
-                        InlineKeyboardButton(
-                            texts.CSV_BUTTON, callback_data=f"{PREFIX}:{CSV}:{digest_id}"
-                        )
-                    ],
+                    _csv_button(f"{PREFIX}:{CSV}:{digest_id}"),
                 ]
             )
 
@@ -253,13 +267,16 @@ class ProviderHandlers:
                 await message.reply_photo(
                     InputFile(io.BytesIO(content.chart_png), filename="themes.png"),
                     caption=texts.CHART_CAPTION.format(
-                        provider=name(provider.name),
-                        start=_day(start, provider.timezone),
-                        end=_day(end, provider.timezone),
+                        provider=name(provider.name), dates=_period(start, end, provider.timezone)
                     ),
                     parse_mode=ParseMode.HTML,
                 )
             rows = respond_buttons(0, content.top_themes, content.quoted, self.labels)
+            if not content.empty:
+                # The period so far has no digest row: the button carries the period itself.
+                # Whole seconds, widened so that every item the text counted is in the file.
+                span = f"{math.floor(start.timestamp())}.{math.ceil(end.timestamp())}"
+                rows.append(_csv_button(f"{PREFIX}:{CSV_NOW}:{span}.{provider.id}"))
             await message.reply_text(
                 content.text,
                 parse_mode=ParseMode.HTML,
@@ -312,15 +329,14 @@ class ProviderHandlers:
         for provider in providers:
             upcoming = next_fire(provider, now)
             when = (
-                upcoming.astimezone(ZoneInfo(provider.timezone)).strftime("%a %d %b, %H:%M")
+                dates.day_time(upcoming, ZoneInfo(provider.timezone))
                 if upcoming
-                else "never"
+                else texts.SCHEDULE_NEVER
             )
             lines.append(
                 texts.SCHEDULE_LINE.format(
                     provider=name(provider.name),
-                    schedule=name(provider.schedule),
-                    zone=provider.timezone,
+                    schedule=name(dates.schedule(provider.schedule, provider.timezone)),
                     next=when,
                 )
             )
@@ -332,7 +348,7 @@ class ProviderHandlers:
         query = update.callback_query
         assert query and query.message
         who, providers = await self._providers_of(update)
-        parts = (query.data or "").split(":")
+        parts = (query.data or "").split(":", 2)
         if not providers or len(parts) != 3:
             await self.roles.denied(who, "digest button", query.data or "")
             await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
@@ -356,7 +372,22 @@ class ProviderHandlers:
             )
             return
         if action == CSV and arg.isdigit():
-            await self._send_csv(query, who, providers, int(arg), chat_id)
+            row = await self.digests.get(int(arg))
+            provider = next((p for p in providers if row and p.id == row.provider_id), None)
+            if row is None or provider is None:
+                await self.roles.denied(who, "digest csv", arg)
+                await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
+                return
+            await self._send_csv(query, provider, *row.period, chat_id)
+            return
+        if action == CSV_NOW:
+            found = _period_of(arg)
+            provider = next((p for p in providers if found and p.id == found[0]), None)
+            if found is None or provider is None:
+                await self.roles.denied(who, "digest csv", arg)
+                await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
+                return
+            await self._send_csv(query, provider, found[1], found[2], chat_id)
             return
         await self.roles.denied(who, "digest button", query.data or "")
         await query.answer(texts.MOD_PROBLEMS["stale"])
@@ -364,18 +395,12 @@ class ProviderHandlers:
     async def _send_csv(
         self,
         query: CallbackQuery,
-        who: Who,
-        providers: list[Provider],
-        digest_id: int,
+        provider: Provider,
+        start: datetime,
+        end: datetime,
         chat_id: int,
     ) -> None:
-        row = await self.digests.get(digest_id)
-        provider = next((p for p in providers if row and p.id == row.provider_id), None)
-        if row is None or provider is None:
-            await self.roles.denied(who, "digest csv", str(digest_id))
-            await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
-            return
-        start, end = row.period
+        """The items of one provider's period as a CSV file, under the digest."""
         table = await build_csv(
             self.digests.db,
             services=await self.digests.services_for(provider.id, chat_id),
@@ -388,9 +413,7 @@ class ProviderHandlers:
         await query.message.reply_document(
             InputFile(io.BytesIO(table), filename=f"{provider.id}-{start:%Y%m%d}.csv"),
             caption=texts.CSV_CAPTION.format(
-                provider=name(provider.name),
-                start=_day(start, provider.timezone),
-                end=_day(end, provider.timezone),
+                provider=name(provider.name), dates=_period(start, end, provider.timezone)
             ),
             parse_mode=ParseMode.HTML,
         )
@@ -398,3 +421,16 @@ class ProviderHandlers:
 
 def _wait(exc: RetryAfter) -> timedelta:
     return timedelta(seconds=seconds(exc.retry_after))
+
+
+def _period_of(arg: str) -> tuple[str, datetime, datetime] | None:
+    """The provider and period a /digest's CSV button carries ("start.end.provider")."""
+    first, _, rest = arg.partition(".")
+    second, _, provider_id = rest.partition(".")
+    if not (first.isdigit() and second.isdigit() and provider_id) or int(second) <= int(first):
+        return None
+    return (
+        provider_id,
+        datetime.fromtimestamp(int(first), UTC),
+        datetime.fromtimestamp(int(second), UTC),
+    )

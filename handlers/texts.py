@@ -378,22 +378,191 @@ AUTHOR_REASONS = {
 }
 
 # ── Providers ─────────────────────────────────────────────────────────────────────────
-CHART_CAPTION = "{provider}: themes, {start} to {end}, against the period before"
+CHART_CAPTION = "{provider}: themes, {dates}, against the period before"
 CSV_BUTTON = "📎 These items as a spreadsheet (CSV)"
-CSV_CAPTION = "{provider}: approved items, {start} to {end}"
+CSV_CAPTION = "{provider}: approved items, {dates}"
 NOT_A_PROVIDER = "This is for the people who run services. Ask an admin for an invitation."
 # A provider's command sent in a group that is not their team's chat (the moderators' chat).
 PROVIDER_ELSEWHERE = "Provider commands work in our private chat or in your team's chat."
 SERVICES_HEAD = "<b>{provider}</b>: the services whose digest this chat gets. Tap to switch."
 SERVICE_ON = "✅ {name}"
 SERVICE_OFF = "⬜ {name}"
-SCHEDULE_LINE = "<b>{provider}</b>: {schedule} ({zone}). Next digest: {next}."
+SCHEDULE_LINE = "<b>{provider}</b>: {schedule}. Next digest: {next}."
+SCHEDULE_NEVER = "none scheduled"
 DIGEST_SO_FAR = "So far this period:"
 PROVIDER_COMMANDS = (
     ("digest", "The digest so far this period"),
     ("services", "Which services' digests you get"),
     ("schedule", "When the next digest comes"),
 )
+
+# ── Dates and schedules (put together by bot/dates.py) ─────────────────────────────────
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DATES: dict[str, str] = {
+    "day": "{day} {month} {year}",
+    "time": "{hour:02d}:{minute:02d}",
+    "day_time": "{date}, {time}",
+    "times": "{date}, {start}–{end}",
+    "range_month": "{first}–{last} {month} {year}",
+    "range_year": "{first} {first_month} – {last} {last_month} {year}",
+    "range": "{first} – {last}",
+    "zone": "{place} time",
+    "zone_utc": "UTC",
+    "days_plural": "{day}s",
+    "days_and": "{some} and {last}",
+    "days_range": "{first} to {last}",
+    "schedule_weekly": "{days} at {time} ({zone})",
+    "schedule_daily": "Every day at {time} ({zone})",
+    "schedule_monthly": "On the {day} of each month at {time} ({zone})",
+    "schedule_cron": "On the schedule “{cron}” ({zone})",
+}
+
+# ── A provider's digest (written by bot/digest_content.py) ─────────────────────────────
+# HTML templates: whatever is put into them from people or the deployment file is escaped
+# first.
+DIGEST: dict[str, str] = {
+    "title": "📬 <b>{provider}</b>: your feedback digest",
+    "empty_title": "📭 <b>{provider}</b>: your feedback digest",
+    "dates": "🗓 {dates}",
+    "summary": "<b>{count}</b> new {items} approved, {change}.",
+    "summary_first": "<b>{count}</b> new {items} approved.",
+    "summary_same": "the same as {span}",
+    "summary_more": "{n} more than {span}",
+    "summary_fewer": "{n} fewer than {span}",
+    "empty": "No new approved feedback this time.",
+    "empty_before": "{span} there {were} {count} {items}.",
+    "item": "item",
+    "items": "items",
+    "was": "was",
+    "were": "were",
+    "rating": "⭐ Average rating <b>{average}</b> out of 5, from {count} {ratings}{change}",
+    "rating_change": " ({change} from {before})",
+    "rating_one": "rating",
+    "rating_many": "ratings",
+    "up": "up",
+    "down": "down",
+    "no_change": "no change",
+    "attention": "⚠️ <b>Needs attention</b>",
+    "attention_theme": "• <b>{theme}</b> rose sharply: {now}, from {before}",
+    "attention_rating": "• Ratings fell: {now}, from {before}",
+    "attention_rating_most": "• Ratings fell: {now}, from {before}; most at <b>{service}</b>",
+    "attention_service_rating": "• Ratings fell at <b>{service}</b>: {now}, from {before}",
+    "services": "🏢 <b>By service</b>",
+    "themes": "🏷 <b>By theme</b>",
+    "kinds": "🗂 <b>By kind</b>",
+    "count_line": "• {name}: {count}{change}",
+    # The rest of a capped list: "• 2 other services: 5 items", "• 1 other theme: 1 item".
+    "more_services": "• {n} other {services}: {count} {items}",
+    "more_themes": "• {n} other {themes}: {count} {items}",
+    "service": "service",
+    "services_word": "services",
+    "theme": "theme",
+    "themes_word": "themes",
+    "kind_part": "{name} {count}{change}",
+    "kind_separator": " · ",
+    "rising": "📈 <b>Rising most</b>: {themes}",
+    "rising_part": "{theme} ({change})",
+    "rising_separator": ", ",
+    "quotes": "💬 <b>In their words</b>",
+    "quote_theme": "<b>{theme}</b>",
+    "quote": "“{text}” <i>#{id}, {service}{rating}</i>",
+    "quote_rating": ", {rating}★",
+    "change": " ({change})",
+    "change_new": "new",
+    "change_same": "=",
+    "span_day": "the day before",
+    "span_week": "the week before",
+    "span_days": "the {n} days before",
+    "span_other": "the period before",
+    "span_day_cap": "The day before",
+    "span_week_cap": "The week before",
+    "span_days_cap": "The {n} days before",
+    "span_other_cap": "The period before",
+    "chart_title": "{provider}: themes, {dates}",
+    "chart_now": "This period",
+    "chart_axis": "Items approved, by theme",
+    "csv_header": "item,published,service,kind,rating,themes,text",
+}
+DIGEST_KINDS: dict[str, str] = {
+    "complaint": "Complaints",
+    "compliment": "Compliments",
+    "suggestion": "Suggestions",
+    "question": "Questions",
+    "": "Not classified",
+}
+
+# ── What responses did, in digests and the value report (bot/evidence.py) ─────────────
+# Digest lines are HTML; nothing from people or the deployment file goes into them (numbers
+# only). The Markdown and CSV carry service names, escaped where they are put in.
+EVIDENCE: dict[str, str] = {
+    "digest_heading": "📣 <b>What responses did</b>",
+    "digest_recent_heading": "📣 <b>What your responses did</b> (items of the last {weeks} weeks)",
+    "digest_covered": "↩️ Responses covered {covered} of {items} {items_word} ({share}){median}",
+    "digest_median": "; median time to a first answer: {duration}",
+    "digest_uncovered": "↩️ {items} {items_word} without a response yet",
+    "digest_changed": "🔧 {count} {items_word} led to a change",
+    # Counted in people: of those who said whether a response answered their point.
+    "digest_satisfied": "👍 {yes} of the {rated} {people} who replied to a response said it"
+    " answered their point",
+    "digest_satisfied_all": "👍 All {rated} people who replied to a response said it answered"
+    " their point",
+    "digest_satisfied_one": "👍 The one person who replied to a response said it answered"
+    " their point",
+    "digest_satisfied_none": "💬 {rated} {people} replied to a response; none said it answered"
+    " their point yet",
+    "digest_satisfied_none_one": "💬 The one person who replied to a response said it did not"
+    " answer their point",
+    "person": "person",
+    "people": "people",
+    "item": "item",
+    "items": "items",
+    "under_an_hour": "under an hour",
+    "hour": "1 hour",
+    "hours": "{n} hours",
+    "day": "1 day",
+    "days": "{n} days",
+    "title": "## Evidence of value, {dates}",
+    "total": "All services",
+    "none": "–",
+    "count_share": "{count} ({share})",
+    "answered": "{yes} of {rated} ({share})",
+    "md_header": (
+        "Service|Items|Covered by a response|Median time to first response"
+        "|Led to a change|Said it answered their point"
+    ),
+    "md_notes": (
+        "Items: approved items published in the period. Covered: with a response by the end"
+        " of the period (hidden responses never count). Led to a change: a response said"
+        " “changed” about the item, or about one of its themes after it was published."
+        " Said it answered their point: citizens' replies to responses, given in the period."
+    ),
+    "chart_title": "Responses, {dates}",
+    "chart_title_provider": "{provider}: responses, {dates}",
+    "chart_axis": "Share of items, by service",
+    "chart_counted": "{percent} ({count} of {out_of})",
+    "chart_covered": "Covered by a response",
+    "chart_changed": "Led to a change",
+    "csv_header": (
+        "service,name,items,covered,covered_pct,median_first_response_hours,"
+        "changed,changed_pct,answered_yes,answered_no,answered_pct"
+    ),
+}
+
+# ── Questions and involvement in a digest (bot/asks.py) ────────────────────────────────
+# HTML; names escaped where they are put in.
+ASK_LINES: dict[str, str] = {
+    "heading": "🙋 <b>Asking and involving</b>",
+    "question": (
+        "❓ You asked about {service}: “{text}” Sent to {sent} {people}; {answers} {answers_noun}."
+    ),
+    "involved": "🙋 {count} {people} who told us about {service} would like to be involved.",
+    "answer_quote": "   “{text}” <i>#{id}</i>",
+    "person": "person",
+    "people": "people",
+    "answer": "answer published",
+    "answers": "answers published",
+}
 
 # ── Privacy and data rights ────────────────────────────────────────────────────────────
 PRIVACY_DEFAULT = (

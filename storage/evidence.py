@@ -111,3 +111,23 @@ async def replies(
             str(slug): Replies(int(yes or 0), int(no or 0))
             for slug, yes, no in await cursor.fetchall()
         }
+
+
+async def people_replying(
+    conn: aiosqlite.Connection, services: Sequence[str], since: str, until: str
+) -> tuple[int, int]:
+    """How many people said yes to at least one visible response of these services, and
+    how many people replied yes or no at all, in [since, until). Counts, never who."""
+    if not services:
+        return 0, 0
+    async with conn.execute(
+        "SELECT COUNT(DISTINCT CASE WHEN o.reply = 'yes' THEN o.citizen_id END),"
+        " COUNT(DISTINCT o.citizen_id)"
+        " FROM outbox o JOIN responses r ON r.id = o.ref_id"
+        " WHERE o.kind = 'response' AND o.reply IN ('yes', 'no')"
+        " AND o.replied_at >= ? AND o.replied_at < ?"
+        f" AND r.hidden_at IS NULL AND r.service_slug IN ({_marks(services)})",
+        (since, until, *services),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)

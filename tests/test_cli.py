@@ -80,6 +80,8 @@ def test_digest_preview_prints_and_writes_the_chart(tmp_path: Path) -> None:
             "--preview",
             "--chart",
             str(chart),
+            "--out",
+            str(tmp_path / "preview"),
         ],
         cwd=ROOT,
         env={"DATABASE_URL": f"sqlite:///{db_path}", "PATH": "/usr/bin:/bin"},
@@ -160,7 +162,7 @@ def test_report_md_and_csv(tmp_path: Path) -> None:
     result = report(*week, "--chart", str(chart))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "## Evidence of value, Mon 2 Nov – Sun 8 Nov 2026"
+    assert lines[0] == "## Evidence of value, 2–8 Nov 2026"
     assert "| Central Library | 3 | 1 (33%) | 12 hours | 1 (33%) | – |" in lines
     assert "| Bins and recycling | 1 | 0 (0%) | – | 0 (0%) | – |" in lines
     assert "| Buses | 0 | – | – | – | – |" in lines

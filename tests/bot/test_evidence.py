@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.evidence import (
     evidence,
     markdown,
     percent,
+    satisfied_line,
 )
 from storage import citizens, feedback, services
 from storage.db import Database, stamp
@@ -141,10 +143,16 @@ async def respond(
 
 
 async def reply(
-    db: Database, ref_id: int, answer: str | None, at: datetime, kind: str = "response"
-) -> None:
-    """A new citizen was sent message `ref_id` and answered `answer` at `at`."""
-    who = await citizen(db)
+    db: Database,
+    ref_id: int,
+    answer: str | None,
+    at: datetime,
+    kind: str = "response",
+    who: int | None = None,
+) -> int:
+    """A citizen (a new one unless `who`) was sent message `ref_id` and answered `answer` at
+    `at`; their id."""
+    who = who if who is not None else await citizen(db)
 
     async def run(conn: aiosqlite.Connection) -> None:
         await conn.execute(
@@ -154,6 +162,7 @@ async def reply(
         )
 
     await db.write(run)
+    return who
 
 
 def by_slug(ev: Evidence) -> dict[str, Figures]:
@@ -318,6 +327,37 @@ async def test_satisfaction_from_replies_in_the_period(evdb: Database) -> None:
     assert (only_library.total.yes, only_library.total.no) == (2, 1)
 
 
+async def test_a_digest_counts_the_people_who_replied_not_their_replies(evdb: Database) -> None:
+    day = START + timedelta(days=1)
+    target = await item(evdb, day)
+    first = await respond(evdb, day, items=(target,))
+    second = await respond(evdb, day, items=(target,), status="changed")
+    # One person said no to the first response and yes to the second; another said no.
+    someone = await reply(evdb, first, "no", day)
+    await reply(evdb, second, "yes", day, who=someone)
+    await reply(evdb, second, "no", day)
+    ev = await evidence(evdb, SERVICES, PERIOD)
+    assert (ev.total.yes, ev.total.rated) == (1, 3)  # the report counts replies
+    assert (ev.people_yes, ev.people_replied) == (1, 2)
+    assert digest_lines(ev)[-1] == (
+        "👍 1 of the 2 people who replied to a response said it answered their point"
+    )
+
+
+@pytest.mark.parametrize(
+    ("yes", "replied", "line"),
+    [
+        (0, 2, "💬 2 people replied to a response; none said it answered their point yet"),
+        (0, 1, "💬 The one person who replied to a response said it did not answer their point"),
+        (1, 1, "👍 The one person who replied to a response said it answered their point"),
+        (2, 2, "👍 All 2 people who replied to a response said it answered their point"),
+        (2, 3, "👍 2 of the 3 people who replied to a response said it answered their point"),
+    ],
+)
+def test_the_satisfied_line_reads_right(yes: int, replied: int, line: str) -> None:
+    assert satisfied_line(yes, replied) == line
+
+
 # ----------------------------------------------------------------------------- rendering
 
 SAMPLE = Evidence(
@@ -356,7 +396,7 @@ def test_percent(share: float, text: str) -> None:
 def test_markdown_table() -> None:
     text = markdown(SAMPLE)
     lines = text.splitlines()
-    assert lines[0] == "## Evidence of value, Mon 2 Nov – Sun 8 Nov 2026"
+    assert lines[0] == "## Evidence of value, 2–8 Nov 2026"
     assert lines[2] == (
         "| Service | Items | Covered by a response | Median time to first response"
         " | Led to a change | Said it answered their point |"
@@ -406,11 +446,12 @@ def test_chart_is_a_png_with_a_row_each() -> None:
 
 
 def test_digest_lines() -> None:
-    assert digest_lines(SAMPLE) == [
+    # Replies are counted in people: four people replied, three said yes.
+    assert digest_lines(replace(SAMPLE, people_yes=3, people_replied=4)) == [
         "📣 <b>What responses did</b>",
         "↩️ Responses covered 12 of 30 items (40%); median time to a first answer: 2.5 days",
         "🔧 4 items led to a change",
-        "👍 3 of 4 who rated a response said it answered their point",
+        "👍 3 of the 4 people who replied to a response said it answered their point",
     ]
     quiet = Figures("", "All services", 1, 0, None, 0, 0, 0)
     assert digest_lines(Evidence(PERIOD, (), quiet)) == [
@@ -418,9 +459,9 @@ def test_digest_lines() -> None:
         "↩️ 1 item without a response yet",
     ]
     one = Figures("", "All services", 1, 1, 0.5, 1, 0, 1)
-    assert digest_lines(Evidence(PERIOD, (), one)) == [
+    assert digest_lines(Evidence(PERIOD, (), one, 0, 1)) == [
         "📣 <b>What responses did</b>",
         "↩️ Responses covered 1 of 1 item (100%); median time to a first answer: under an hour",
         "🔧 1 item led to a change",
-        "👍 0 of 1 who rated a response said it answered their point",
+        "💬 The one person who replied to a response said it did not answer their point",
     ]

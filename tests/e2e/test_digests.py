@@ -258,7 +258,7 @@ async def test_provider_commands_and_their_checks(
         await pat.send("/schedule")
         found = await pat.wait_for(lambda msgs: "Next digest" in (msgs[-1].text or ""))
         schedule = found[-1].text or ""
-        assert "Team 0" in schedule and "Mon 09 Nov, 09:00" in schedule
+        assert "Team 0" in schedule and "9 Nov 2026, 09:00" in schedule
         await pat.send("/services")
         await pat.wait_for(lambda msgs: bool(msgs[-1].buttons))
         assert pat.last.buttons == [[texts.SERVICE_ON.format(name="Service of team-0")]]

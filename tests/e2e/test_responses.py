@@ -339,7 +339,7 @@ async def test_the_next_digest_shows_what_responses_did(
     assert "What your responses did" in latest, latest
     assert "Responses covered 2 of 2 items (100%); median time to a first answer: 7 days" in latest
     assert "2 items led to a change" in latest
-    assert "1 of 1 who rated a response said it answered their point" in latest
+    assert "The one person who replied to a response said it answered their point" in latest
 
 
 async def test_a_citizen_who_blocked_the_bot_and_came_back_hears_again(
