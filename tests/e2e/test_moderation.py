@@ -376,7 +376,9 @@ async def test_roles_lists_and_revokes(team: Team, db_path: Path) -> None:
     listing = await say(team.admin, "/roles")
     assert "Sam" in listing and "Mo" in listing and "Pat" in listing
     revoke_sam = next(label for row in team.admin.last.buttons for label in row if "Sam" in label)
-    shown = await press(team.admin, revoke_sam)
+    # Two steps: asked first, then revoked.
+    assert "Revoke Sam's role as a moderator?" in await press(team.admin, revoke_sam)
+    shown = await press(team.admin, texts.REVOKE_YES)
     assert "Sam" not in shown and "Mo" in shown
     assert await say(team.sam, "/queue") == texts.NOT_ALLOWED
 
