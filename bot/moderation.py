@@ -107,6 +107,8 @@ class AuthorNote:
     reason: str | None
     changed: bool
     redacted_kinds: tuple[str, ...]
+    # A moderator rewrote the text (as well as, or instead of, redaction removing things).
+    edited: bool = False
 
 
 @dataclass(frozen=True)
@@ -511,6 +513,8 @@ class Moderation:
                     reason=item.reject_reason,
                     changed=(item.published_text or item.text) != item.text,
                     redacted_kinds=kinds,
+                    edited=item.edited_text is not None
+                    and item.edited_text != (item.redacted_text or item.text),
                 )
             )
         return notes

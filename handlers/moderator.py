@@ -664,6 +664,9 @@ class ModeratorHandlers:
                 if note.redacted_kinds:
                     kinds = [texts.REDACTION_KINDS.get(k, k) for k in note.redacted_kinds]
                     text += texts.AUTHOR_PUBLISHED_REDACTED.format(kinds=_and(kinds))
+                    # Both happened: each is said, so the author is not surprised by either.
+                    if note.edited:
+                        text += texts.AUTHOR_PUBLISHED_ALSO_EDITED
                 elif note.changed:
                     text += texts.AUTHOR_PUBLISHED_EDITED
             else:

@@ -367,6 +367,8 @@ AUTHOR_PUBLISHED = (
 )
 AUTHOR_PUBLISHED_REDACTED = " To protect privacy we removed {kinds} first."
 AUTHOR_PUBLISHED_EDITED = " A moderator tidied the wording slightly first."
+# After AUTHOR_PUBLISHED_REDACTED, when a moderator also rewrote the text.
+AUTHOR_PUBLISHED_ALSO_EDITED = " A moderator also tidied the wording slightly."
 AUTHOR_REJECTED = (
     "Your feedback <b>#{item}</b> about {service} was read by a moderator but not passed "
     "on, because {reason}. If you think that's wrong, send /start and tell us again."
