@@ -115,6 +115,7 @@ STATUS = {
     "pending": "⏳ waiting to be checked by a moderator",
     "approved": "✅ published to the service",
     "rejected": "✖️ not published",
+    "withdrawn": "🚫 withdrawn by a moderator after publishing; it won't be in future reports",
 }
 
 HELP = (
@@ -186,11 +187,13 @@ ADMIN_COMMANDS = (
 )
 MODERATOR_PRIVATE_COMMANDS = (
     ("queue", "Items waiting for a moderator"),
+    ("unpublish", "Withdraw a published item: /unpublish N why"),
     ("responses", "Providers' latest responses"),
 )
 MODERATOR_COMMANDS = (
     ("queue", "Items waiting, oldest first"),
     ("cancel", "Stop editing an item"),
+    ("unpublish", "Withdraw a published item: /unpublish N why"),
 )
 COMMANDS = (
     ("start", "Tell us about a service"),
@@ -246,6 +249,7 @@ STAFF_HELP = {
     ),
     "moderator": (
         "\n\n<b>Moderator</b>\n/queue items waiting, oldest first\n"
+        "/unpublish N why: withdraw a published item\n"
         "/responses providers' latest responses, to hide one if needed"
     ),
     "provider": (
@@ -269,6 +273,7 @@ CARD_STATUS = {
     "pending": "⏳ Waiting for a moderator",
     "approved": "✅ Published by {who} at {at}",
     "rejected": "✖️ Not published ({reason}), by {who} at {at}",
+    "withdrawn": "🚫 Unpublished ({reason}), by {who} at {at}",
 }
 CARD_AUTO = "the auto-approve rule"
 CARD_SOMEONE = "a moderator"
@@ -279,6 +284,8 @@ REJECT = "✖️ Reject…"
 ORIGINAL = "👁 Original"
 WHOLE_TEXT = "📄 Whole text"
 BACK = "‹ Back"
+UNDO = "↩️ Undo"
+UNPUBLISH = "🚫 Unpublish…"
 REASONS = {
     "abusive": "Abusive",
     "personal": "Personal details",
@@ -315,13 +322,26 @@ MOD_PROBLEMS = {
     "empty_text": "The corrected text can't be empty. Send it again, or /cancel.",
     "too_long": "That's longer than 4,096 characters. Send a shorter text, or /cancel.",
     "no_edit": "",
+    "too_late": "Too late to undo. A published item can still be unpublished, with a reason.",
+    "not_decided": "This item is waiting for a decision: there is nothing to undo.",
+    "not_published": "#{item} isn't published, so there is nothing to unpublish.",
+    "empty_reason": "Say why it is unpublished.",
+    "replayed": "",
 }
 EDIT_PROMPT = (
     "{mention}, reply to this message with the corrected text of <b>#{item}</b>. "
-    "Send /cancel to keep it as it is."
+    "Press Cancel (or send /cancel) to keep it as it is."
 )
-EDIT_DONE = "Text of #{item} updated."
+EDIT_CANCEL = "✖️ Cancel"
+EDIT_NOT_YOURS = "Only the moderator editing this item can cancel the edit."
 EDIT_CANCELLED = "Edit cancelled; #{item} is unchanged."
+UNPUBLISH_USAGE = (
+    "Send /unpublish followed by the item's number and why, e.g. "
+    "/unpublish 12 the author asked us to take it down."
+)
+UNPUBLISHED = (
+    "#{item} is unpublished: it won't be in future digests. Digests already sent stay as they were."
+)
 ORIGINAL_SENT = "I've sent you the original in our private chat."
 ORIGINAL_PRIVATE = "Original text of <b>#{item}</b> (for moderators only){part}:\n\n{text}"
 WHOLE_TEXT_SENT = "I've sent you the whole text in our private chat."
@@ -366,6 +386,10 @@ AUTHOR_PUBLISHED = (
     "📣 Your feedback <b>#{item}</b> about {service} has been checked and passed on to the service."
 )
 AUTHOR_PUBLISHED_REDACTED = " To protect privacy we removed {kinds} first."
+AUTHOR_UNDONE = (
+    "↩️ A correction about <b>#{item}</b> ({service}): a moderator took back their decision, "
+    "so it is being checked again. I'll tell you the outcome."
+)
 AUTHOR_PUBLISHED_EDITED = " A moderator tidied the wording slightly first."
 # After AUTHOR_PUBLISHED_REDACTED, when a moderator also rewrote the text.
 AUTHOR_PUBLISHED_ALSO_EDITED = " A moderator also tidied the wording slightly."
