@@ -135,6 +135,32 @@ async def test_an_edit_leaves_one_message_in_the_group(
     ]
 
 
+async def test_an_edit_is_saved_quietly_where_the_bot_may_not_delete(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    item = await give(team.citizen, "Buses", "The 42 bus was late again and the driver shouted.")
+    card = await card_of(team.group, item)
+    # Not an admin of the group: Telegram refuses to delete the moderator's message.
+    refused = emu.faults.error(
+        "deleteMessage",
+        chat_id=team.group.id,
+        description="Bad Request: message can't be deleted",
+    )
+    await press_card(team.sam, team.group, card, texts.EDIT)
+    prompt = await _prompt(team, item)
+    await team.sam.send("The driver was unkind.", chat=team.group, reply_to=prompt)
+    await team.group.wait_for(lambda _: "driver was unkind" in (card.text or ""))
+    await _processed(team.sam, team)
+    assert refused.hits == 2
+    # Nothing said about it: the card shows the text, the rest just stays.
+    assert not any(texts.ERROR in (m.text or "") for m in team.group.messages)
+    assert stored(db_path, f"SELECT edited_text FROM feedback WHERE id = {item}") == [
+        ("The driver was unkind.",)
+    ]
+
+
 async def test_an_edit_prompt_has_cancel_and_ends_when_the_moderator_moves_on(
     team: Team,  # noqa: F811 - the fixture imported above
     db_path: Path,
