@@ -168,6 +168,9 @@ class Moderation(_Strict):
     invite_hours: int = Field(default=72, ge=1, le=24 * 30)
     # Publish compliments in which redaction found nothing, without waiting for a person.
     auto_approve_compliments: bool = False
+    # For how long a moderator may undo an approval or rejection (0: never); after that a
+    # published item can only be unpublished, with a reason.
+    undo_minutes: int = Field(default=10, ge=0, le=24 * 60)
 
 
 class Privacy(_Strict):

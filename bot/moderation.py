@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,7 +20,7 @@ from bot.config import Deployment
 from bot.intake import Clock
 from bot.roles import Who
 from bot.tagging import Tagger, Tagging
-from storage import audit, feedback, staff
+from storage import audit, feedback, staff, updates
 from storage.db import Database, parse_stamp
 from storage.feedback import ItemTheme, Moderated
 
@@ -46,6 +47,12 @@ class Problem(StrEnum):
     EMPTY_TEXT = "empty_text"
     TOO_LONG = "too_long"
     NO_EDIT = "no_edit"
+    TOO_LATE = "too_late"
+    NOT_DECIDED = "not_decided"
+    NOT_PUBLISHED = "not_published"
+    EMPTY_REASON = "empty_reason"
+    # The same update again (Telegram delivered it twice): done already, nothing to say.
+    REPLAYED = "replayed"
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,8 @@ class Card:
     item: Moderated
     themes: tuple[ItemTheme, ...]
     moderator_name: str = ""
+    # The decision on it may still be undone (the card offers "Undo").
+    undoable: bool = False
 
     @property
     def redactions(self) -> list[dict[str, object]]:
@@ -65,7 +74,8 @@ class Card:
     def shown_text(self) -> str:
         """The text the card quotes: the published text once approved, else the working one."""
         item = self.item
-        return (item.published_text if item.status == "approved" else item.working_text) or ""
+        published = item.status in ("approved", "withdrawn")
+        return (item.published_text if published else item.working_text) or ""
 
     @property
     def placeholders(self) -> list[tuple[int, int]]:
@@ -107,6 +117,8 @@ class AuthorNote:
     reason: str | None
     changed: bool
     redacted_kinds: tuple[str, ...]
+    # A moderator rewrote the text (as well as, or instead of, redaction removing things).
+    edited: bool = False
 
 
 @dataclass(frozen=True)
@@ -241,7 +253,8 @@ class Moderation:
         name = ""
         if item.moderated_by is not None:
             name = await _staff_name(conn, item.moderated_by)
-        return Card(item, themes, name)
+        undoable = item.undo_until is not None and self.clock() < parse_stamp(item.undo_until)
+        return Card(item, themes, name, undoable)
 
     async def cards_to_post(self, limit: int = 50) -> list[Card]:
         """Tagged items whose card is due (not posted, not begun, not given up)."""
@@ -354,6 +367,7 @@ class Moderation:
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
             published = item.working_text if status == "approved" else None
+            window = timedelta(minutes=self.deployment.moderation.undo_minutes)
             await feedback.decide(
                 conn,
                 item_id,
@@ -362,12 +376,108 @@ class Moderation:
                 reject_reason=reason,
                 moderator=who.telegram_id,
                 now=now,
+                undo_until=now + window if window else None,
             )
             if published is not None:
                 return {"status": status, "published_text": published}
             return {"status": status, "reason": str(reason)}
 
         return await self._act(who, item_id, version, f"item.{status}", change, pending_only=True)
+
+    async def undo(self, who: Who, item_id: int, version: int) -> Outcome:
+        """Take back an approval or rejection within the undo window: pending again."""
+
+        def check(item: Moderated, now: datetime) -> Problem | None:
+            if item.status not in ("approved", "rejected"):
+                return Problem.NOT_DECIDED
+            if item.undo_until is None or now >= parse_stamp(item.undo_until):
+                return Problem.TOO_LATE
+            return None
+
+        async def change(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> dict[str, object]:
+            told = await feedback.undo(conn, item_id, now)
+            return {"status": "pending", "author_told_before": told}
+
+        return await self._act(
+            who, item_id, version, "item.undone", change, pending_only=False, check=check
+        )
+
+    async def unpublish(
+        self,
+        who: Who,
+        item_id: int,
+        version: int | None,
+        reason: str,
+        update_id: int | None = None,
+    ) -> Outcome:
+        """Withdraw a published item, for a reason: it leaves everything providers read from
+        now on (digests already sent stay as they were). `version` None: as it is now (a
+        command); `update_id`: the command's update, so a replay does nothing."""
+        reason = reason.strip()[:200]
+        if not reason:
+            return Outcome(None, Problem.EMPTY_REASON)
+        if version is None:
+            current = await feedback.moderated(self.db.reader, item_id)
+            if current is None:
+                return Outcome(None, Problem.NO_SUCH_ITEM)
+            version = current.version
+
+        def check(item: Moderated, now: datetime) -> Problem | None:
+            return None if item.status == "approved" else Problem.NOT_PUBLISHED
+
+        async def change(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> dict[str, object]:
+            await feedback.withdraw(conn, item_id, reason, who.telegram_id, now)
+            return {"status": "withdrawn", "reason": reason}
+
+        return await self._act(
+            who,
+            item_id,
+            version,
+            "item.unpublished",
+            change,
+            pending_only=False,
+            check=check,
+            update_id=update_id,
+        )
+
+    async def undo_ended(self) -> list[Card]:
+        """Cards whose Undo has run out, to draw again without it (each once)."""
+        now = self.clock()
+        cards = []
+        for item_id in await feedback.undo_ended(self.db.reader, now):
+
+            async def run(conn: aiosqlite.Connection, i: int = item_id) -> Card | None:
+                return await self.card(i, conn) if await feedback.end_undo(conn, i, now) else None
+
+            card = await self.db.write(run)
+            if card is not None:
+                cards.append(card)
+        return cards
+
+    async def corrections_to_tell(self) -> list[AuthorNote]:
+        """Authors told an outcome that a moderator then undid, not yet told so."""
+        notes = []
+        for item_id, telegram_id in await feedback.corrections(self.db.reader):
+            item = await feedback.moderated(self.db.reader, item_id)
+            if item is not None:
+                notes.append(
+                    AuthorNote(
+                        item_id, telegram_id, item.service_name, item.status, None, False, ()
+                    )
+                )
+        return notes
+
+    async def claim_correction(self, item_id: int) -> bool:
+        """Claim telling an author about an undone outcome; False if already claimed."""
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await feedback.claim_correction(conn, item_id)
+
+        return await self.db.write(run)
 
     async def toggle_theme(self, who: Who, item_id: int, version: int, theme_id: str) -> Outcome:
         """Add or remove a theme (a moderator's correction, kept for training)."""
@@ -442,11 +552,24 @@ class Moderation:
 
     async def cancel_edit(self, who: Who) -> bool:
         """Forget a moderator's pending edit; True if there was one."""
+        return await self.end_edit(who) is not None
 
-        async def run(conn: aiosqlite.Connection) -> bool:
-            return await feedback.clear_pending_edit(conn, who.telegram_id)
+    async def end_edit(self, who: Who) -> tuple[int, tuple[int, int]] | None:
+        """End a moderator's pending edit: the item and where its prompt is, or None."""
+
+        async def run(conn: aiosqlite.Connection) -> tuple[int, tuple[int, int]] | None:
+            pending = await feedback.pending_edit(conn, who.telegram_id)
+            prompt = await feedback.edit_prompt(conn, who.telegram_id)
+            if pending is None or prompt is None:
+                return None
+            await feedback.clear_pending_edit(conn, who.telegram_id)
+            return pending[0], prompt
 
         return await self.db.write(run)
+
+    async def edit_prompt(self, who: Who) -> tuple[int, int] | None:
+        """Where the prompt of a moderator's pending edit is (chat id, message id)."""
+        return await feedback.edit_prompt(self.db.reader, who.telegram_id)
 
     async def editing(self, who: Who) -> int | None:
         """The item a moderator is editing, if any."""
@@ -511,6 +634,8 @@ class Moderation:
                     reason=item.reject_reason,
                     changed=(item.published_text or item.text) != item.text,
                     redacted_kinds=kinds,
+                    edited=item.edited_text is not None
+                    and item.edited_text != (item.redacted_text or item.text),
                 )
             )
         return notes
@@ -539,17 +664,24 @@ class Moderation:
         action: str,
         change: object,
         pending_only: bool,
+        check: Callable[[Moderated, datetime], Problem | None] | None = None,
+        update_id: int | None = None,
     ) -> Outcome:
         if not who.moderates:
             return Outcome(None, Problem.NOT_ALLOWED)
 
         async def run(conn: aiosqlite.Connection) -> Outcome:
             now = self.clock()
+            if update_id is not None and not await updates.claim(conn, update_id, now):
+                return Outcome(None, Problem.REPLAYED)
             item = await feedback.moderated(conn, item_id)
             if item is None:
                 return Outcome(None, Problem.NO_SUCH_ITEM)
             if pending_only and item.status != "pending":
                 return Outcome(await self.card(item_id, conn), Problem.ALREADY_DECIDED)
+            problem = check(item, now) if check is not None else None
+            if problem is not None:
+                return Outcome(await self.card(item_id, conn), problem)
             if not await feedback.bump(conn, item_id, version):
                 return Outcome(await self.card(item_id, conn), Problem.STALE)
             before = {

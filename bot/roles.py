@@ -182,6 +182,10 @@ class Roles:
         """Every role held now."""
         return await staff.everyone(self.db.reader)
 
+    async def held(self, role_id: int) -> StaffRole | None:
+        """A role still held, by id (None once it has ended)."""
+        return await staff.get(self.db.reader, role_id)
+
     async def revoke(self, admin: Who, role_id: int) -> StaffRole | None:
         """End a role (admins only; the caller has checked); the role ended, or None."""
         assert admin.admin

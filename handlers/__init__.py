@@ -100,6 +100,10 @@ def register(
         if draft is not None:
             await (answers.words if draft.kind == "response" else asking.words)(update, context)
 
+    # Any command: a moderator who was editing an item has moved on (the edit ends). Its own
+    # group: a private command also ends a citizen's side prompt, in the group after.
+    command = filters.UpdateType.MESSAGE & filters.COMMAND
+    application.add_handler(MessageHandler(command, moderator.leave_edit), group=-3)
     # Before any private command: a comment or an answer the bot waits for ends (the
     # command then runs as usual, in the groups after).
     application.add_handler(
@@ -124,6 +128,7 @@ def register(
     application.add_handler(CommandHandler("roles", admin.list_roles, filters=new))
     application.add_handler(CommandHandler("audit", admin.audit, filters=new))
     application.add_handler(CommandHandler("queue", moderator.queue, filters=new | in_mods))
+    application.add_handler(CommandHandler("unpublish", moderator.unpublish, filters=new | in_mods))
     # Providers, in private or in their team's group (each checks the role itself).
     application.add_handler(CommandHandler("digest", provider.digest_now, filters=message))
     application.add_handler(CommandHandler("services", provider.services, filters=message))

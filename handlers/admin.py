@@ -21,7 +21,8 @@ from handlers.texts import esc
 log = logging.getLogger(__name__)
 
 PREFIX = "a"
-REVOKE = "rv"
+# Revoking is two presses: "Revoke X" asks, "Yes" ends the role, "No" shows the list again.
+REVOKE, REVOKE_YES, REVOKE_NO = "rv", "ry", "rn"
 # How much of an audit entry's subject /audit shows (the export has it whole).
 AUDIT_SUBJECT = 200
 
@@ -127,7 +128,7 @@ class AdminHandlers:
         return "\n".join(lines), InlineKeyboardMarkup(buttons) if buttons else None
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A revoke button under /roles."""
+        """A button under /roles: revoke (asks first), then yes or no."""
         query, user = update.callback_query, update.effective_user
         assert query and user
         who = await self.roles.who(user.id)
@@ -136,18 +137,43 @@ class AdminHandlers:
             await query.answer(texts.NOT_ALLOWED, show_alert=True)
             return
         parts = (query.data or "").split(":")
-        if len(parts) != 3 or parts[1] != REVOKE or not parts[2].isdigit():
+        if (
+            len(parts) != 3
+            or parts[1] not in (REVOKE, REVOKE_YES, REVOKE_NO)
+            or not parts[2].isdigit()
+        ):
             await self.roles.denied(who, "malformed admin button", query.data or "")
             await query.answer(texts.MOD_PROBLEMS["stale"])
             return
-        ended = await self.roles.revoke(who, int(parts[2]))
-        if ended is None:
+        action, role_id = parts[1], int(parts[2])
+        if action == REVOKE:
+            held = await self.roles.held(role_id)
+            if held is not None:
+                await query.answer()
+                await safely.edit(
+                    query.edit_message_text(
+                        texts.REVOKE_CONFIRM.format(
+                            name=esc(held.display_name or str(held.telegram_id)),
+                            role=esc(role_name(held.role, self.providers, held.provider_id)),
+                        ),
+                        reply_markup=_confirm(role_id),
+                        parse_mode=ParseMode.HTML,
+                    )
+                )
+                return
             await query.answer(texts.REVOKE_GONE)
+        elif action == REVOKE_NO:
+            await query.answer()
         else:
-            await publish_for(context.bot, await self.roles.who(ended.telegram_id))
-            name = ended.display_name or str(ended.telegram_id)
-            role = role_name(ended.role, self.providers, ended.provider_id)
-            await query.answer(fitting.alert(texts.REVOKED.format(name=name, role=role)))
+            ended = await self.roles.revoke(who, role_id)
+            if ended is None:
+                # A replayed or second "Yes": the role ended at the first; nothing more.
+                await query.answer(texts.REVOKE_GONE)
+            else:
+                await publish_for(context.bot, await self.roles.who(ended.telegram_id))
+                name = ended.display_name or str(ended.telegram_id)
+                role = role_name(ended.role, self.providers, ended.provider_id)
+                await query.answer(fitting.alert(texts.REVOKED.format(name=name, role=role)))
         text, markup = await self._roles_view()
         # A replayed press shows the list as it is already.
         await safely.edit(
@@ -204,3 +230,19 @@ class AdminHandlers:
         ]
         for text in pack(lines, "\n"):
             await message.reply_text(text, parse_mode=ParseMode.HTML)
+
+
+def _confirm(role_id: int) -> InlineKeyboardMarkup:
+    """Yes and No under the question whether to revoke a role."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.REVOKE_YES, callback_data=f"{PREFIX}:{REVOKE_YES}:{role_id}"
+                ),
+                InlineKeyboardButton(
+                    texts.REVOKE_NO, callback_data=f"{PREFIX}:{REVOKE_NO}:{role_id}"
+                ),
+            ]
+        ]
+    )

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from telegram import (
     Bot,
-    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -32,9 +31,14 @@ log = logging.getLogger(__name__)
 PREFIX = "m"
 # Actions on a card, as they appear in callback data: m:<action>:<item>:<version>[:<arg>].
 APPROVE, EDIT, THEMES, REJECT_MENU, REJECT, TOGGLE, ORIGINAL, BACK = "a e t x r g o b".split()
+# Taking a decision back within the undo window; withdrawing a published item later (a menu
+# of reasons, then the reason); the Cancel button under an edit prompt.
+UNDO, UNPUBLISH_MENU, UNPUBLISH, CANCEL_EDIT = "u p y n".split()
 # The whole text of a shortened card; an item's full card from a list of several; a card
 # posted on a moderator's word from /queue.
 WHOLE, VIEW, POST = "w v c".split()
+# Presses that leave a moderator's pending edit of the same item alone (looking, tagging).
+KEEP_EDIT = {EDIT, THEMES, TOGGLE, BACK, ORIGINAL, WHOLE, REJECT_MENU, CANCEL_EDIT}
 # More cards due than half the messages a group may get in a minute (10 under Telegram's
 # 20): they go out as lists of BATCH_SIZE items, so the moderators' chat keeps up.
 GROUP_PER_MINUTE = 20
@@ -94,6 +98,10 @@ def _status(card: Card) -> str:
     )
     at = (item.moderated_at or "")[11:16]
     reason = texts.REASONS.get(item.reject_reason or "", item.reject_reason or "")
+    if item.status == "withdrawn":
+        # A reason from the card's menu, or a moderator's own words from /unpublish.
+        why = item.withdrawn_reason or ""
+        reason = texts.REASONS.get(why) or esc(why)
     return texts.CARD_STATUS[item.status].format(who=esc(who), at=at, reason=reason)
 
 
@@ -175,6 +183,13 @@ def _keyboard(
         ]
         rows.append([button(texts.BACK, callback_data=_data(BACK, card))])
         return InlineKeyboardMarkup(rows)
+    if menu == UNPUBLISH_MENU and card.item.status == "approved":
+        rows = [
+            [button(label, callback_data=_data(UNPUBLISH, card, reason))]
+            for reason, label in texts.REASONS.items()
+        ]
+        rows.append([button(texts.BACK, callback_data=_data(BACK, card))])
+        return InlineKeyboardMarkup(rows)
     if menu == THEMES:
         active = {t.theme_id for t in card.themes if t.active}
         toggles = [
@@ -206,9 +221,16 @@ def _keyboard(
             ]
         )
     themes = button(texts.THEMES, callback_data=_data(THEMES, card))
+    rows = [[themes, original]]
     if shortened:
-        return InlineKeyboardMarkup([[themes, original], last[1:]])
-    return InlineKeyboardMarkup([[themes, original]])
+        rows.append(last[1:])
+    # Within the window a decision can be taken back; after it, a published item can only
+    # be withdrawn, with a reason.
+    if card.undoable:
+        rows.insert(0, [button(texts.UNDO, callback_data=_data(UNDO, card))])
+    elif card.item.status == "approved":
+        rows.insert(0, [button(texts.UNPUBLISH, callback_data=_data(UNPUBLISH_MENU, card))])
+    return InlineKeyboardMarkup(rows)
 
 
 def _age(since: datetime, now: datetime) -> str:
@@ -260,9 +282,17 @@ class ModeratorHandlers:
             await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
             return
         arg = rest[0] if rest else ""
-        if action != POST:
+        if action not in (POST, CANCEL_EDIT):
             await self._reconcile(query.message)
-        if action in (REJECT_MENU, THEMES, BACK):
+        if action == CANCEL_EDIT:
+            await self._cancel_edit(query, who, item_id, context.bot)
+            return
+        # Pressing anything else (another card's button, a decision) ends a pending edit:
+        # its prompt goes, and the moderator's next reply is not taken as a new text.
+        editing = await self.moderation.editing(who)
+        if editing is not None and (editing != item_id or action not in KEEP_EDIT):
+            await self._end_edit(who, context.bot)
+        if action in (REJECT_MENU, THEMES, BACK, UNPUBLISH_MENU):
             await self._menu(query, item_id, version, action)
             return
         if action == ORIGINAL:
@@ -282,13 +312,15 @@ class ModeratorHandlers:
             await self.roles.denied(who, "unknown card action", query.data or "")
             await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
             return
-        problem = texts.MOD_PROBLEMS[outcome.problem] if outcome.problem else ""
+        problem = (
+            texts.MOD_PROBLEMS[outcome.problem].format(item=item_id) if outcome.problem else ""
+        )
         menu = THEMES if action == TOGGLE and not outcome.problem else ""
         await asyncio.gather(
             safely.answer(query.answer(problem or None, show_alert=bool(problem))),
             self._show(query.message, outcome.card, menu),
         )
-        if outcome.problem is None and action in (APPROVE, REJECT):
+        if outcome.problem is None and action in (APPROVE, REJECT, UNDO):
             await self.tell_authors(context)
 
     async def _act(
@@ -300,6 +332,10 @@ class ModeratorHandlers:
             return await self.moderation.reject(who, item_id, version, Reason(arg))
         if action == TOGGLE:
             return await self.moderation.toggle_theme(who, item_id, version, arg)
+        if action == UNDO:
+            return await self.moderation.undo(who, item_id, version)
+        if action == UNPUBLISH and arg in set(Reason):
+            return await self.moderation.unpublish(who, item_id, version, arg)
         return None
 
     async def _menu(self, query: object, item_id: int, version: int, menu: str) -> None:
@@ -339,7 +375,7 @@ class ModeratorHandlers:
         for row in markup.inline_keyboard if markup else ():
             for key in row:
                 parts = str(key.callback_data or "").split(":")
-                if len(parts) >= 4 and parts[0] == PREFIX and parts[1] != POST:
+                if len(parts) >= 4 and parts[0] == PREFIX and parts[1] not in (POST, CANCEL_EDIT):
                     items.add(int(parts[2]) if parts[2].isdigit() else 0)
         items.discard(0)
         if items:
@@ -446,10 +482,17 @@ class ModeratorHandlers:
         if not isinstance(message, Message):
             return
         mention = f'<a href="tg://user?id={who.telegram_id}">{esc(query.from_user.first_name)}</a>'  # type: ignore[attr-defined]
+        # An inline Cancel rather than a forced reply (a message carries one or the other):
+        # replies to the bot's own message reach it in any case.
+        cancel = InlineKeyboardButton(
+            texts.EDIT_CANCEL,
+            callback_data=":".join((PREFIX, CANCEL_EDIT, str(item_id), str(version))),
+        )
+        earlier = await self.moderation.edit_prompt(who)
         prompt = await message.reply_text(
             texts.EDIT_PROMPT.format(mention=mention, item=item_id),
             parse_mode=ParseMode.HTML,
-            reply_markup=ForceReply(selective=True),
+            reply_markup=InlineKeyboardMarkup([[cancel]]),
         )
         problem = await self.moderation.begin_edit(
             who, item_id, version, prompt.chat_id, prompt.message_id
@@ -461,6 +504,40 @@ class ModeratorHandlers:
             )
             return
         await safely.answer(query.answer())  # type: ignore[attr-defined]
+        if earlier is not None:
+            # Edit pressed again (on this card or another): one prompt stays, the newest.
+            await _delete(context.bot, *earlier)
+
+    async def _cancel_edit(self, query: object, who: Who, item_id: int, bot: Bot) -> None:
+        """✖️ Cancel under an edit prompt: the edit ends, the prompt goes."""
+        if await self.moderation.editing(who) != item_id:
+            await safely.answer(query.answer(texts.EDIT_NOT_YOURS))  # type: ignore[attr-defined]
+            return
+        await self._end_edit(who, bot)
+        await safely.answer(query.answer(texts.EDIT_CANCELLED.format(item=item_id)))  # type: ignore[attr-defined]
+
+    async def _end_edit(self, who: Who, bot: Bot) -> int | None:
+        """End a moderator's pending edit and take its prompt away; the item, if any."""
+        ended = await self.moderation.end_edit(who)
+        if ended is None:
+            return None
+        item_id, prompt = ended
+        await _delete(bot, *prompt)
+        return item_id
+
+    async def leave_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any command: a moderator who was editing has moved on, so the edit ends (except
+        /cancel in the moderators' chat, which ends it and says so)."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        who = Who(user.id)
+        if await self.moderation.editing(who) is None:
+            return
+        command = (message.text or "").split(maxsplit=1)[0].split("@")[0].lower()
+        if command == "/cancel" and message.chat_id == self.moderators_chat:
+            return
+        await self._end_edit(who, context.bot)
 
     async def edit_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in the moderators' chat: maybe the corrected text of an item."""
@@ -477,9 +554,14 @@ class ModeratorHandlers:
             if outcome.problem is not Problem.NO_EDIT:
                 await message.reply_text(texts.MOD_PROBLEMS[outcome.problem])
             return
-        assert outcome.card is not None
+        assert outcome.card is not None and reply_to is not None
         await self._refresh_card(context, outcome.card)
-        await message.reply_text(texts.EDIT_DONE.format(item=outcome.card.item.id))
+        # Saved: the card shows the new text, so the prompt and the reply carrying it go,
+        # and the chat keeps one message. Where the bot may not delete, they just stay.
+        await asyncio.gather(
+            _delete(context.bot, *reply_to),
+            _delete(context.bot, message.chat_id, message.message_id),
+        )
 
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel in the moderators' chat: drop a pending edit."""
@@ -487,9 +569,34 @@ class ModeratorHandlers:
         if message is None or user is None:
             return
         who = await self.roles.who(user.id)
-        item = await self.moderation.editing(who)
-        if item is not None and await self.moderation.cancel_edit(who):
+        item = await self._end_edit(who, context.bot)
+        if item is not None:
             await message.reply_text(texts.EDIT_CANCELLED.format(item=item))
+
+    async def unpublish(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/unpublish N reason: withdraw a published item (after the undo window)."""
+        message = update.effective_message
+        assert message
+        who = await command_allowed(self.roles, update, lambda w: w.moderates, "/unpublish")
+        if who is None:
+            return
+        args = context.args or []
+        number = args[0].lstrip("#") if args else ""
+        reason = " ".join(args[1:])
+        if not number.isdigit() or not reason.strip():
+            await message.reply_text(texts.UNPUBLISH_USAGE)
+            return
+        outcome = await self.moderation.unpublish(
+            who, int(number), None, reason, update_id=update.update_id
+        )
+        if outcome.problem is Problem.REPLAYED:
+            return
+        if outcome.problem is not None:
+            await message.reply_text(texts.MOD_PROBLEMS[outcome.problem].format(item=int(number)))
+            return
+        assert outcome.card is not None
+        await self._refresh_card(context, outcome.card)
+        await message.reply_text(texts.UNPUBLISHED.format(item=int(number)))
 
     async def queue(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/queue: how many items wait, oldest first, and cards that need a look."""
@@ -589,7 +696,13 @@ class ModeratorHandlers:
                 self._again = False
                 await self.moderation.tag_new()
                 await self.post_cards(context)
+                await self.close_undo(context)
                 await self.tell_authors(context)
+
+    async def close_undo(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Cards whose undo window has passed lose their Undo button (Unpublish instead)."""
+        for card in await self.moderation.undo_ended():
+            await self._refresh_card(context, card)
 
     async def post_cards(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Post the card of every tagged item whose card is due; many at once go out as
@@ -652,6 +765,7 @@ class ModeratorHandlers:
     async def tell_authors(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell each author whose item was decided what happened, and why (once: telling is
         claimed first, so a sweep and a press that race cannot both tell)."""
+        await self._tell_corrections(context)
         for note in await self.moderation.authors_to_tell():
             if self.stopping:
                 return
@@ -664,6 +778,9 @@ class ModeratorHandlers:
                 if note.redacted_kinds:
                     kinds = [texts.REDACTION_KINDS.get(k, k) for k in note.redacted_kinds]
                     text += texts.AUTHOR_PUBLISHED_REDACTED.format(kinds=_and(kinds))
+                    # Both happened: each is said, so the author is not surprised by either.
+                    if note.edited:
+                        text += texts.AUTHOR_PUBLISHED_ALSO_EDITED
                 elif note.changed:
                     text += texts.AUTHOR_PUBLISHED_EDITED
             else:
@@ -684,6 +801,18 @@ class ModeratorHandlers:
             except TelegramError as exc:
                 log.warning("author of #%s not told, tried again later: %s", note.item_id, exc)
                 await self.moderation.telling_failed(note.item_id)
+
+    async def _tell_corrections(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Authors told an outcome a moderator then undid: it is being checked again."""
+        for note in await self.moderation.corrections_to_tell():
+            if self.stopping or not await self.moderation.claim_correction(note.item_id):
+                continue
+            text = texts.AUTHOR_UNDONE.format(item=note.item_id, service=esc(note.service_name))
+            try:
+                await context.bot.send_message(note.telegram_id, text, parse_mode=ParseMode.HTML)
+            except TelegramError as exc:
+                # Not sent again: they hear the new outcome in any case.
+                log.info("author of #%s not told of the undo: %s", note.item_id, exc)
 
     async def remind(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: nudge the moderators' chat when the oldest item has waited too long."""
@@ -728,3 +857,12 @@ def _why(exc: BaseException) -> str:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+async def _delete(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Delete a message if Telegram lets the bot (its own within 48 hours; others' only as
+    an admin of the group); otherwise it stays, which only costs some tidiness."""
+    try:
+        await bot.delete_message(chat_id, message_id)
+    except TelegramError as exc:
+        log.info("message %s in %s not deleted: %s", message_id, chat_id, exc)

@@ -116,6 +116,7 @@ STATUS = {
     "pending": "⏳ waiting to be checked by a moderator",
     "approved": "✅ published to the service",
     "rejected": "✖️ not published",
+    "withdrawn": "🚫 withdrawn by a moderator after publishing; it won't be in future reports",
 }
 
 HELP = (
@@ -187,11 +188,13 @@ ADMIN_COMMANDS = (
 )
 MODERATOR_PRIVATE_COMMANDS = (
     ("queue", "Items waiting for a moderator"),
+    ("unpublish", "Withdraw a published item: /unpublish N why"),
     ("responses", "Providers' latest responses"),
 )
 MODERATOR_COMMANDS = (
     ("queue", "Items waiting, oldest first"),
     ("cancel", "Stop editing an item"),
+    ("unpublish", "Withdraw a published item: /unpublish N why"),
 )
 COMMANDS = (
     ("start", "Tell us about a service"),
@@ -231,6 +234,9 @@ ROLE_LINE = "• {name} ({telegram_id}): {role} since {since}"
 REVOKE_BUTTON = "Revoke {name}"
 REVOKED = "Revoked: {name} is no longer {role}."
 REVOKE_GONE = "That role had already ended."
+REVOKE_CONFIRM = "Revoke <b>{name}</b>'s role as {role}?"
+REVOKE_YES = "Yes, revoke"
+REVOKE_NO = "No, keep it"
 AUDIT_HEADER = "<b>Latest actions</b> (newest first). /audit export for all of it as a file."
 AUDIT_EMPTY = "Nothing in the audit log yet."
 AUDIT_LINE = "{at} · {who} · {action} · {subject}"
@@ -244,6 +250,7 @@ STAFF_HELP = {
     ),
     "moderator": (
         "\n\n<b>Moderator</b>\n/queue items waiting, oldest first\n"
+        "/unpublish N why: withdraw a published item\n"
         "/responses providers' latest responses, to hide one if needed"
     ),
     "provider": (
@@ -267,6 +274,7 @@ CARD_STATUS = {
     "pending": "⏳ Waiting for a moderator",
     "approved": "✅ Published by {who} at {at}",
     "rejected": "✖️ Not published ({reason}), by {who} at {at}",
+    "withdrawn": "🚫 Unpublished ({reason}), by {who} at {at}",
 }
 CARD_AUTO = "the auto-approve rule"
 CARD_SOMEONE = "a moderator"
@@ -277,6 +285,8 @@ REJECT = "✖️ Reject…"
 ORIGINAL = "👁 Original"
 WHOLE_TEXT = "📄 Whole text"
 BACK = "‹ Back"
+UNDO = "↩️ Undo"
+UNPUBLISH = "🚫 Unpublish…"
 REASONS = {
     "abusive": "Abusive",
     "personal": "Personal details",
@@ -313,13 +323,26 @@ MOD_PROBLEMS = {
     "empty_text": "The corrected text can't be empty. Send it again, or /cancel.",
     "too_long": "That's longer than 4,096 characters. Send a shorter text, or /cancel.",
     "no_edit": "",
+    "too_late": "Too late to undo. A published item can still be unpublished, with a reason.",
+    "not_decided": "This item is waiting for a decision: there is nothing to undo.",
+    "not_published": "#{item} isn't published, so there is nothing to unpublish.",
+    "empty_reason": "Say why it is unpublished.",
+    "replayed": "",
 }
 EDIT_PROMPT = (
     "{mention}, reply to this message with the corrected text of <b>#{item}</b>. "
-    "Send /cancel to keep it as it is."
+    "Press Cancel (or send /cancel) to keep it as it is."
 )
-EDIT_DONE = "Text of #{item} updated."
+EDIT_CANCEL = "✖️ Cancel"
+EDIT_NOT_YOURS = "Only the moderator editing this item can cancel the edit."
 EDIT_CANCELLED = "Edit cancelled; #{item} is unchanged."
+UNPUBLISH_USAGE = (
+    "Send /unpublish followed by the item's number and why, e.g. "
+    "/unpublish 12 the author asked us to take it down."
+)
+UNPUBLISHED = (
+    "#{item} is unpublished: it won't be in future digests. Digests already sent stay as they were."
+)
 ORIGINAL_SENT = "I've sent you the original in our private chat."
 ORIGINAL_PRIVATE = "Original text of <b>#{item}</b> (for moderators only){part}:\n\n{text}"
 WHOLE_TEXT_SENT = "I've sent you the whole text in our private chat."
@@ -364,7 +387,13 @@ AUTHOR_PUBLISHED = (
     "📣 Your feedback <b>#{item}</b> about {service} has been checked and passed on to the service."
 )
 AUTHOR_PUBLISHED_REDACTED = " To protect privacy we removed {kinds} first."
+AUTHOR_UNDONE = (
+    "↩️ A correction about <b>#{item}</b> ({service}): a moderator took back their decision, "
+    "so it is being checked again. I'll tell you the outcome."
+)
 AUTHOR_PUBLISHED_EDITED = " A moderator tidied the wording slightly first."
+# After AUTHOR_PUBLISHED_REDACTED, when a moderator also rewrote the text.
+AUTHOR_PUBLISHED_ALSO_EDITED = " A moderator also tidied the wording slightly."
 AUTHOR_REJECTED = (
     "Your feedback <b>#{item}</b> about {service} was read by a moderator but not passed "
     "on, because {reason}. If you think that's wrong, send /start and tell us again."

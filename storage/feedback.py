@@ -130,6 +130,10 @@ class Moderated:
     card_sending_at: str | None = None
     # Shown in a message listing several items rather than a card of its own.
     card_batched: bool = False
+    # Until when the decision on it may be undone (a stamp), while the card offers it.
+    undo_until: str | None = None
+    # Why it was withdrawn after publishing (status 'withdrawn').
+    withdrawn_reason: str | None = None
 
     @property
     def working_text(self) -> str:
@@ -153,9 +157,13 @@ _MODERATED = (
     " f.kind, f.redacted_text, f.redactions, f.edited_text, f.published_text, f.reject_reason,"
     " f.moderated_by, f.moderated_at, f.card_chat_id, f.card_message_id, f.created_at,"
     " f.tagged_at, f.response_id, f.ask_id, f.card_attempts, f.card_error, f.card_sending_at,"
-    " f.card_batched FROM feedback f"
+    " f.card_batched, f.undo_until, f.withdrawn_reason FROM feedback f"
     " JOIN services s ON s.slug = f.service_slug"
 )
+
+
+# Where card_batched is in a row of _MODERATED (stored as 0 or 1).
+_BATCHED = 25
 
 
 async def moderated(conn: aiosqlite.Connection, item_id: int) -> Moderated | None:
@@ -165,7 +173,7 @@ async def moderated(conn: aiosqlite.Connection, item_id: int) -> Moderated | Non
     if row is None:
         return None
     values = list(row)
-    values[-1] = bool(values[-1])
+    values[_BATCHED] = bool(values[_BATCHED])
     return Moderated(*values)
 
 
@@ -246,14 +254,93 @@ async def decide(
     reject_reason: str | None,
     moderator: int | None,
     now: datetime,
+    undo_until: datetime | None = None,
 ) -> None:
-    """Record the moderation decision on an item."""
+    """Record the moderation decision on an item (undoable until `undo_until`, if given)."""
     when = stamp(now)
+    # A correction not yet sent about an earlier, undone outcome is overtaken by this one.
     await conn.execute(
         "UPDATE feedback SET status = ?, published_text = ?, reject_reason = ?,"
-        " moderated_by = ?, moderated_at = ?, updated_at = ? WHERE id = ?",
-        (status, published_text, reject_reason, moderator, when, when, item_id),
+        " moderated_by = ?, moderated_at = ?, updated_at = ?, undo_until = ?,"
+        " correction_due = 0 WHERE id = ?",
+        (
+            status,
+            published_text,
+            reject_reason,
+            moderator,
+            when,
+            when,
+            stamp(undo_until) if undo_until else None,
+            item_id,
+        ),
     )
+
+
+async def undo(conn: aiosqlite.Connection, item_id: int, now: datetime) -> bool:
+    """Put a decided item back to pending; True if its author had been told the outcome
+    (they are then owed a correction)."""
+    async with conn.execute(
+        "SELECT author_told_at IS NOT NULL FROM feedback WHERE id = ?", (item_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    told = bool(row and row[0])
+    await conn.execute(
+        "UPDATE feedback SET status = 'pending', published_text = NULL, reject_reason = NULL,"
+        " moderated_by = NULL, moderated_at = NULL, undo_until = NULL, author_told_at = NULL,"
+        " correction_due = ?, updated_at = ? WHERE id = ?",
+        (int(told), stamp(now), item_id),
+    )
+    return told
+
+
+async def withdraw(
+    conn: aiosqlite.Connection, item_id: int, reason: str, moderator: int, now: datetime
+) -> None:
+    """Take a published item out of everything providers read from now on."""
+    when = stamp(now)
+    await conn.execute(
+        "UPDATE feedback SET status = 'withdrawn', withdrawn_reason = ?, moderated_by = ?,"
+        " moderated_at = ?, undo_until = NULL, updated_at = ? WHERE id = ?",
+        (reason, moderator, when, when, item_id),
+    )
+
+
+async def undo_ended(conn: aiosqlite.Connection, now: datetime, limit: int = 50) -> list[int]:
+    """Items whose card still offers Undo although the time for it has passed."""
+    async with conn.execute(
+        "SELECT id FROM feedback WHERE undo_until IS NOT NULL AND undo_until <= ?"
+        " ORDER BY undo_until LIMIT ?",
+        (stamp(now), limit),
+    ) as cursor:
+        return [int(r[0]) for r in await cursor.fetchall()]
+
+
+async def end_undo(conn: aiosqlite.Connection, item_id: int, now: datetime) -> bool:
+    """The card no longer offers Undo; False if it already did not."""
+    cursor = await conn.execute(
+        "UPDATE feedback SET undo_until = NULL WHERE id = ? AND undo_until <= ?",
+        (item_id, stamp(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def corrections(conn: aiosqlite.Connection, limit: int = 50) -> list[tuple[int, int]]:
+    """Items back with the moderators whose author was told an outcome that was undone:
+    (item id, author's Telegram id)."""
+    async with conn.execute(
+        "SELECT f.id, c.telegram_id FROM feedback f JOIN citizens c ON c.id = f.citizen_id"
+        " WHERE f.correction_due = 1 AND f.status = 'pending' ORDER BY f.id LIMIT ?",
+        (limit,),
+    ) as cursor:
+        return [(int(r[0]), int(r[1])) for r in await cursor.fetchall()]
+
+
+async def claim_correction(conn: aiosqlite.Connection, item_id: int) -> bool:
+    """Claim sending a correction (compare-and-set): only the first path gets True."""
+    cursor = await conn.execute(
+        "UPDATE feedback SET correction_due = 0 WHERE id = ? AND correction_due = 1", (item_id,)
+    )
+    return cursor.rowcount > 0
 
 
 async def set_edited_text(

@@ -140,11 +140,16 @@ async def test_pressing_revoke_twice_is_no_error(
         for label, d in zip(labels, datas, strict=True)
         if "Sam" in label
     )
-    first = await team.admin.press_data(roles.message_id, data or "")
+    # Revoking asks first; the "Yes" is what ends the role.
+    asked = await team.admin.press_data(roles.message_id, data or "")
+    await asked.answered()
+    await team.admin.wait_for(lambda _: texts.REVOKE_YES in str(roles.buttons))
+    yes = roles.button_data[0][0] or ""
+    first = await team.admin.press_data(roles.message_id, yes)
     assert "Revoked" in str((await first.answered()).get("text"))
     await team.admin.wait_for(lambda _: "Sam" not in (roles.text or ""))
     # The same press again (a double tap, a replay): told it had ended, nothing else.
-    again = await team.admin.press_data(roles.message_id, data or "")
+    again = await team.admin.press_data(roles.message_id, yes)
     assert (await again.answered()).get("text") == texts.REVOKE_GONE
     await emu.idle(quiet=0.3)
     assert not any(texts.ERROR in (m.text or "") for m in team.admin.messages)

@@ -175,8 +175,9 @@ async def test_edit_then_approve_publishes_the_moderators_text(team: Team, db_pa
     await team.sam.send(
         "The 42 bus was late again and the driver was unkind.", chat=team.group, reply_to=prompt
     )
-    await team.group.wait_for(lambda msgs: f"Text of #{item} updated" in (msgs[-1].text or ""))
-    assert "driver was unkind" in (card.text or "") and texts.CARD_EDITED in (card.text or "")
+    # Saved: the card shows the new text (the prompt and the reply are tidied away).
+    await team.group.wait_for(lambda _: "driver was unkind" in (card.text or ""))
+    assert texts.CARD_EDITED in (card.text or "")
     await press_card(team.sam, team.group, card, texts.APPROVE)
     told = await outcome(team.citizen, item)
     assert "tidied the wording" in told
@@ -376,7 +377,9 @@ async def test_roles_lists_and_revokes(team: Team, db_path: Path) -> None:
     listing = await say(team.admin, "/roles")
     assert "Sam" in listing and "Mo" in listing and "Pat" in listing
     revoke_sam = next(label for row in team.admin.last.buttons for label in row if "Sam" in label)
-    shown = await press(team.admin, revoke_sam)
+    # Two steps: asked first, then revoked.
+    assert "Revoke Sam's role as a moderator?" in await press(team.admin, revoke_sam)
+    shown = await press(team.admin, texts.REVOKE_YES)
     assert "Sam" not in shown and "Mo" in shown
     assert await say(team.sam, "/queue") == texts.NOT_ALLOWED
 
@@ -463,8 +466,10 @@ async def test_menus_follow_roles(team: Team, emu: Emulator) -> None:
     assert [c["command"] for c in emu.commands(scope_type="chat", chat_id=team.group.id)] == [
         "queue",
         "cancel",
+        "unpublish",
     ]
     await say(team.admin, "/roles")
     revoke_sam = next(label for row in team.admin.last.buttons for label in row if "Sam" in label)
     await press(team.admin, revoke_sam)
+    await press(team.admin, texts.REVOKE_YES)
     assert "queue" not in menu(team.sam) and "start" in menu(team.sam)
