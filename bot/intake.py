@@ -131,9 +131,10 @@ class Step:
     reference: int | None = None
     hear_back: bool = False
     # A note to put first: why this step is shown again ("unknown_service", "no_match",
-    # "kept_text", "added_text", "resumed", "version_changed", "use_buttons", "carried",
-    # "dropped"); on CONSENT "reminder" (typed instead of pressing); on TIMED_OUT "draft"
-    # (the words were kept); on SAVED "contact" (the text asks to be contacted).
+    # "kept_text", "added_text", "resumed", "version_changed", "use_buttons",
+    # "not_a_rating", "carried", "dropped"); on CONSENT "reminder" (typed instead of
+    # pressing); on TIMED_OUT "draft" (the words were kept); on SAVED "contact" (the text
+    # asks to be contacted).
     note: str = ""
     query: str = ""
     pending_slug: str = ""
@@ -168,10 +169,10 @@ class Intake:
         self.clock = clock
         # How to reach each service directly (the deployment's `contact` lines, by slug).
         self.contacts = dict(contacts or {})
-        # Who was shown the consent text lately, and the service their link named: only in
-        # memory, as nothing but the decision is stored before consent. A typed "yes" counts
-        # as agreeing only within CONSENT_TYPED_WINDOW of seeing the text.
-        self._consent_shown: dict[int, tuple[datetime, str]] = {}
+        # Who was shown the consent text lately, the service their link named, and the words
+        # they typed meanwhile: only in memory, as nothing but the decision is stored before
+        # consent. A typed "yes" counts as agreeing only within CONSENT_TYPED_WINDOW.
+        self._consent_shown: dict[int, tuple[datetime, str, str]] = {}
         # Items one citizen may send per hour and per day (0: no limit), so that one account
         # cannot fill the moderators' queue and make everyone else wait.
         self.limits = ((per_hour, timedelta(hours=1), "hour"), (per_day, timedelta(days=1), "day"))
@@ -280,7 +281,10 @@ class Intake:
         now: datetime,
     ) -> Step:
         """Record the citizen's answer to the consent text, and show what comes next."""
-        self._consent_shown.pop(telegram_id, None)
+        shown = self._consent_shown.pop(telegram_id, None)
+        if not words and shown is not None and now - shown[0] < CONSENT_TYPED_WINDOW:
+            # Words typed before a typed "yes" (or a press on the first consent message).
+            words = shown[2]
         citizen = await citizens.get_or_create(conn, telegram_id, now)
         already = await _consented(conn, citizen.id)
         if not given and already:
@@ -302,21 +306,22 @@ class Intake:
         text = _words(words)
         return await _begin(conn, citizen.id, now, slug, bad_link=bad_link, text=text)
 
-    def _shown_consent(self, telegram_id: int, slug: str, now: datetime) -> None:
+    def _shown_consent(self, telegram_id: int, slug: str, now: datetime, words: str = "") -> None:
         """Remember (in memory only) that this person was just shown the consent text."""
         if len(self._consent_shown) > 1024:
             # Forget the lapsed ones, so the map stays small.
             self._consent_shown = {
                 k: v for k, v in self._consent_shown.items() if now - v[0] < CONSENT_TYPED_WINDOW
             }
-        self._consent_shown[telegram_id] = (now, slug)
+        self._consent_shown[telegram_id] = (now, slug, words)
 
-    def _saw_consent(self, telegram_id: int, now: datetime) -> tuple[bool, str]:
-        """Whether this person was shown the consent text lately, and their link's service."""
+    def _saw_consent(self, telegram_id: int, now: datetime) -> tuple[bool, str, str]:
+        """Whether this person was shown the consent text lately, their link's service, and
+        the words they typed since."""
         shown = self._consent_shown.get(telegram_id)
         if shown is None or now - shown[0] >= CONSENT_TYPED_WINDOW:
-            return False, ""
-        return True, shown[1]
+            return False, "", ""
+        return True, shown[1], shown[2]
 
     async def draft(self, update_id: int, telegram_id: int, carry_on: bool, slug: str) -> Step:
         """The citizen chose to carry on with their kept words, or to start afresh."""
@@ -406,17 +411,20 @@ class Intake:
         """Text from someone who has not agreed yet: "yes" agrees to the consent text they
         were just shown; anything else brings a reminder (the whole text if they have not
         seen it lately). Their words are not stored: the reminder answers their message, so
-        a press on its button brings them back."""
-        seen, slug = self._saw_consent(telegram_id, now)
+        a press on its button brings them back (and a typed "yes" finds them in memory)."""
+        seen, slug, held = self._saw_consent(telegram_id, now)
         if seen:
-            words = _normalised(text)
-            if words in AGREE_WORDS:
+            answer = _normalised(text)
+            if answer in AGREE_WORDS:
                 return await self._decide(conn, telegram_id, True, slug, "", now)
-            if words in NO_WORDS:
+            if answer in NO_WORDS:
                 return await self._decide(conn, telegram_id, False, slug, "", now)
-            return Step(Show.CONSENT, note="reminder", pending_slug=slug, text=_words(text))
-        self._shown_consent(telegram_id, "", now)
-        return Step(Show.CONSENT, note="consent_first", text=_words(text))
+            words = _words(text)
+            self._shown_consent(telegram_id, slug, now, words or held)
+            return Step(Show.CONSENT, note="reminder", pending_slug=slug, text=words)
+        words = _words(text)
+        self._shown_consent(telegram_id, "", now, words)
+        return Step(Show.CONSENT, note="consent_first", text=words)
 
     async def rate(self, update_id: int, telegram_id: int, seq: int, rating: int | None) -> Step:
         """The citizen chose a rating from 1 to 5, or skipped (None)."""
@@ -709,7 +717,7 @@ async def _on_text(
             return await _advance(conn, conversation, now)
         if not _long_enough(text):
             # "hmm", "6": not a rating, and too little to be more of the story.
-            return await _show(conn, conversation, note="use_buttons")
+            return await _show(conn, conversation, note="not_a_rating")
     if conversation.state != State.RATING:
         # Past the rating the item is written: words typed at a yes/no question are not
         # part of it (the yes and no words were taken as answers before this).

@@ -119,6 +119,7 @@ def _lead(step: Step) -> str:
         "added_text": texts.ADDED_TEXT,
         "too_long": texts.TOO_LONG,
         "use_buttons": texts.USE_BUTTONS,
+        "not_a_rating": texts.NOT_A_RATING,
         "kept_text": texts.KEPT_TEXT,
         "unknown_service": texts.UNKNOWN_SERVICE,
         "no_match": texts.NO_MATCH,

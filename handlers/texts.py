@@ -94,6 +94,11 @@ INVOLVE = (
 )
 YES = "Yes please"
 NO = "No thanks"
+# Short text at the rating that is no rating ("hmm", "6"): what counts as one.
+NOT_A_RATING = (
+    "I didn't take that as a rating, and it's not added to what you wrote. Please choose a "
+    "button below, or type a number from 1 to 5 (or skip). "
+)
 USE_BUTTONS = (
     "I haven't added that to what you wrote. Please choose one of the buttons below, or "
     "send /cancel to stop. To tell me something else, finish this first, then send /start. "

@@ -79,7 +79,7 @@ async def test_other_text_at_a_button_step_asks_for_the_buttons(
     await at_rating(ben)
     # Not a rating, too short to be more of the story: the buttons, the step kept.
     reply = await say(ben, "hmm")
-    assert reply.startswith(texts.USE_BUTTONS.strip()) and "How would you rate it" in reply
+    assert reply.startswith(texts.NOT_A_RATING.strip()) and "How would you rate it" in reply
     assert ben.last.buttons[0] == list(texts.RATING_LABELS)
     assert "hear back" in await press(ben, "2")
     # Past the rating the item is written: a sentence at a yes/no question is not added.
@@ -140,6 +140,21 @@ async def test_other_text_at_the_consent_question_gets_a_reminder_and_its_words_
     assert "Saved as #1" in await press(eve, texts.NO)
     assert stored(db_path, "SELECT service_slug, text FROM feedback") == [
         ("bins", "The bins were missed again on our road")
+    ]
+
+
+async def test_a_story_then_a_typed_ok_keeps_the_story(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    uma = emu.person("Uma")
+    await say(uma, "/start s_buses")
+    assert (await say(uma, "The 7 was twenty minutes late twice")).startswith(
+        texts.CONSENT_REMINDER
+    )
+    reply = await say(uma, "ok")
+    assert reply.startswith(texts.KEPT_TEXT.strip()) and "How would you rate it" in reply
+    assert stored(db_path, "SELECT state, service_slug, text FROM conversations") == [
+        ("rating", "buses", "The 7 was twenty minutes late twice")
     ]
 
 
