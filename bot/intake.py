@@ -308,11 +308,10 @@ class Intake:
 
     def _shown_consent(self, telegram_id: int, slug: str, now: datetime, words: str = "") -> None:
         """Remember (in memory only) that this person was just shown the consent text."""
-        if len(self._consent_shown) > 1024:
-            # Forget the lapsed ones, so the map stays small.
-            self._consent_shown = {
-                k: v for k, v in self._consent_shown.items() if now - v[0] < CONSENT_TYPED_WINDOW
-            }
+        # Forget the lapsed ones (and the words they hold) as soon as anyone new comes.
+        self._consent_shown = {
+            k: v for k, v in self._consent_shown.items() if now - v[0] < CONSENT_TYPED_WINDOW
+        }
         self._consent_shown[telegram_id] = (now, slug, words)
 
     def _saw_consent(self, telegram_id: int, now: datetime) -> tuple[bool, str, str]:
