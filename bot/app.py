@@ -78,7 +78,11 @@ class YousaidBot:
         self.lock = ProcessLock(settings.database_path)
         self.db = Database(settings.database_path)
         self.intake = Intake(
-            self.db, clock, per_hour=settings.items_per_hour, per_day=settings.items_per_day
+            self.db,
+            clock,
+            per_hour=settings.items_per_hour,
+            per_day=settings.items_per_day,
+            contacts=deployment.contacts(),
         )
         self.roles = Roles(self.db, deployment, clock)
         # The theme model is loaded once, here, at start.

@@ -157,6 +157,9 @@ class Service(_Strict):
     name: str = Field(min_length=1, max_length=60)
     description: str = ""
     provider: str
+    # How to reach the service directly (its complaints page, a phone number), told to a
+    # citizen who asks to be contacted; the deployment's `contact` when empty.
+    contact: str = ""
 
 
 class Moderation(_Strict):
@@ -199,6 +202,9 @@ class Deployment(_Strict):
     """The deployment file: who runs what, who moderates, who administers."""
 
     name: str = Field(min_length=1)
+    # The formal route for complaints and for being contacted, for services without their
+    # own `contact` line: this bot is not it.
+    contact: str = ""
     moderators_chat: int | None = None
     admins: list[int] = Field(default_factory=list)
     moderation: Moderation = Field(default_factory=Moderation)
@@ -219,6 +225,10 @@ class Deployment(_Strict):
                     f"(known: {', '.join(provider_ids)})"
                 )
         return self
+
+    def contacts(self) -> dict[str, str]:
+        """How to reach each service directly, by slug (the deployment's line by default)."""
+        return {s.slug: s.contact or self.contact for s in self.services}
 
     def service(self, slug: str) -> Service | None:
         """The service with this slug, if any."""

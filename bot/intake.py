@@ -9,14 +9,15 @@ Each returns a Step: what the person should see next.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 import aiosqlite
 
-from storage import citizens, conversations, feedback, responses, services, updates
+from bot.contact import asks_to_be_contacted
+from storage import citizen_drafts, citizens, conversations, feedback, responses, services, updates
 from storage.conversations import Conversation
 from storage.db import Database, parse_stamp
 from storage.feedback import FeedbackItem
@@ -36,8 +37,47 @@ MIN_TEXT_WORDS = 2
 FEEDBACK_WORDS = 4
 DEEP_LINK = re.compile(r"^s_([a-z0-9][a-z0-9-]{0,30})$")
 # Typed instead of pressing a yes/no button: the answer, not more words for the item.
-YES_WORDS = frozenset({"yes", "y", "yes please", "yeah", "yep", "please", "sure"})
-NO_WORDS = frozenset({"no", "n", "no thanks", "no thank you", "nope", "not really"})
+YES_WORDS = frozenset(
+    {
+        "yes", "y", "yes please", "yeah", "yea", "yep", "yup", "please", "sure", "ok", "okay",
+        "of course", "please do", "definitely", "why not", "go on", "yes thanks",
+        "yes thank you",
+    }
+)  # fmt: skip
+NO_WORDS = frozenset(
+    {
+        "no", "n", "no thanks", "no thank you", "nope", "nah", "not really", "not now",
+        "no way", "rather not", "i d rather not", "id rather not",
+    }
+)  # fmt: skip
+# Typed at the consent question: agreeing (the yes words, and the usual ways to say it).
+AGREE_WORDS = YES_WORDS | frozenset(
+    {"i agree", "agree", "agreed", "yes that s fine", "that s fine", "fine", "i consent"}
+)
+# Typed at the rating: the numbers as words, and what the scale's ends are called.
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+RATING_NAMES = {
+    "very poor": 1,
+    "terrible": 1,
+    "awful": 1,
+    "poor": 2,
+    "bad": 2,
+    "average": 3,
+    "fair": 3,
+    "good": 4,
+    "very good": 5,
+    "excellent": 5,
+}
+SKIP_WORDS = frozenset({"skip", "skip it", "pass", "no rating", "skip please"})
+# "3", "3/5", "3 out of 5", "3 stars", "three", "three stars", "a 4".
+RATING_TYPED = re.compile(
+    r"(?:a |an |i d say |i d give it )?([1-5]|one|two|three|four|five)"
+    r"(?: ?/ ?(?:5|five)| out of (?:5|five)| of (?:5|five))?(?: stars?)?"
+)
+# On the consent button instead of a service: the deep link named no service we know.
+UNKNOWN_LINK = "?"
+# How long after the consent text was shown a typed "yes" counts as agreeing to it.
+CONSENT_TYPED_WINDOW = timedelta(hours=1)
 
 
 class State(StrEnum):
@@ -82,6 +122,8 @@ class Show(StrEnum):
     TIMED_OUT = "timed_out"
     MINE = "mine"
     TOO_LONG = "too_long"
+    # Words kept when an earlier conversation went quiet: carry on with them, or not.
+    DRAFT = "draft"
     NOTHING = "nothing"
 
 
@@ -98,7 +140,10 @@ class Step:
     reference: int | None = None
     hear_back: bool = False
     # A note to put first: why this step is shown again ("unknown_service", "no_match",
-    # "kept_text", "added_text", "resumed", "version_changed", "use_buttons").
+    # "kept_text", "added_text", "resumed", "version_changed", "use_buttons",
+    # "not_a_rating", "carried", "dropped"); on CONSENT "reminder" (typed instead of
+    # pressing); on TIMED_OUT "draft" (the words were kept); on SAVED "contact" (the text
+    # asks to be contacted).
     note: str = ""
     query: str = ""
     pending_slug: str = ""
@@ -109,6 +154,10 @@ class Step:
     # Held back by the throttle (note "throttled"): how many items the citizen sent in the
     # window that is full ("hour" or "day"), and how many minutes until one more can go.
     held: tuple[int, str, int] | None = None
+    # DRAFT: the words kept; CONSENT: the words the consent question answers (they go on
+    # once agreed). SAVED with note "contact": how to reach the service directly.
+    text: str = ""
+    contact: str = ""
 
 
 REPLAYED = Step(Show.NOTHING)
@@ -117,9 +166,22 @@ REPLAYED = Step(Show.NOTHING)
 class Intake:
     """The citizen conversation, over one database."""
 
-    def __init__(self, db: Database, clock: Clock, per_hour: int = 0, per_day: int = 0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        per_hour: int = 0,
+        per_day: int = 0,
+        contacts: Mapping[str, str] | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
+        # How to reach each service directly (the deployment's `contact` lines, by slug).
+        self.contacts = dict(contacts or {})
+        # Who was shown the consent text lately, the service their link named, and the words
+        # they typed meanwhile: only in memory, as nothing but the decision is stored before
+        # consent. A typed "yes" counts as agreeing only within CONSENT_TYPED_WINDOW.
+        self._consent_shown: dict[int, tuple[datetime, str, str]] = {}
         # Items one citizen may send per hour and per day (0: no limit), so that one account
         # cannot fill the moderators' queue and make everyone else wait.
         self.limits = ((per_hour, timedelta(hours=1), "hour"), (per_day, timedelta(days=1), "day"))
@@ -149,7 +211,12 @@ class Intake:
         (the hear-back question waits for them, with when it can go)."""
         held = await self._held(conn, conversation.citizen_id, now)
         if held is None:
-            return await _submit(conn, conversation, now)
+            saved = await _submit(conn, conversation, now)
+            if conversation.text and asks_to_be_contacted(conversation.text):
+                # The service never sees who wrote it: say so, and how to reach it directly.
+                contact = self.contacts.get(conversation.service_slug or "", "")
+                saved = replace(saved, note="contact", contact=contact)
+            return saved
         draft = conversation.but(state=State.HEAR_BACK)
         await conversations.save(conn, draft, now)
         step = await _show(conn, draft, note="throttled")
@@ -165,15 +232,18 @@ class Intake:
             now = self.clock()
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is None or not await _consented(conn, citizen.id):
-                # Nothing is stored before consent: the wanted service rides on the button.
+                # Nothing is stored before consent: the wanted service rides on the button
+                # (an unknown one as UNKNOWN_LINK, so the list after consent says so).
                 await updates.claim(conn, update_id, now)
                 service = await services.get(conn, slug) if slug else None
+                pending = service.slug if service else (UNKNOWN_LINK if payload.strip() else "")
                 note = (
                     "version_changed"
                     if citizen and await _consent_outdated(conn, citizen.id)
                     else ""
                 )
-                return Step(Show.CONSENT, pending_slug=service.slug if service else "", note=note)
+                self._shown_consent(telegram_id, pending, now)
+                return Step(Show.CONSENT, pending_slug=pending, note=note)
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
             current = await conversations.get(conn, citizen.id)
@@ -181,38 +251,111 @@ class Intake:
                 return await _start_during_side_prompt(conn, current, now, slug)
             if current is not None:
                 return await _show(conn, current, note="resumed")
+            draft = await citizen_drafts.get(conn, citizen.id)
+            if draft is not None:
+                pending = slug or (UNKNOWN_LINK if bad_link else "")
+                return Step(Show.DRAFT, text=draft.text, pending_slug=pending)
             return await _begin(conn, citizen.id, now, slug, bad_link=bad_link or bool(slug))
 
         return await self.db.write(run)
 
     async def consent(
-        self, update_id: int, telegram_id: int, given: bool, version: str, slug: str
+        self,
+        update_id: int,
+        telegram_id: int,
+        given: bool,
+        version: str,
+        slug: str,
+        words: str = "",
     ) -> Step:
-        """The citizen pressed agree or decline on the consent text."""
+        """The citizen pressed agree or decline on the consent text; `words` they typed
+        before it (the message the consent reminder answered) go on as their feedback."""
 
         async def run(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
             if version != CONSENT_VERSION:
-                return Step(Show.CONSENT, note="version_changed")
-            citizen = await citizens.get_or_create(conn, telegram_id, now)
-            already = await _consented(conn, citizen.id)
-            if not given and already:
-                # An earlier welcome's button, pressed after saying yes: declining now would
-                # drop their conversation and keep their items, against what DECLINED says.
-                # Withdrawing is /forget's job.
+                self._shown_consent(telegram_id, slug, now)
+                return Step(Show.CONSENT, note="version_changed", pending_slug=slug)
+            return await self._decide(conn, telegram_id, given, slug, words.strip(), now)
+
+        return await self.db.write(run)
+
+    async def _decide(
+        self,
+        conn: aiosqlite.Connection,
+        telegram_id: int,
+        given: bool,
+        slug: str,
+        words: str,
+        now: datetime,
+    ) -> Step:
+        """Record the citizen's answer to the consent text, and show what comes next."""
+        shown = self._consent_shown.pop(telegram_id, None)
+        if not words and shown is not None and now - shown[0] < CONSENT_TYPED_WINDOW:
+            # Words typed before a typed "yes" (or a press on the first consent message).
+            words = shown[2]
+        citizen = await citizens.get_or_create(conn, telegram_id, now)
+        already = await _consented(conn, citizen.id)
+        if not given and already:
+            # An earlier welcome's button, pressed after saying yes: declining now would
+            # drop their conversation and keep their items, against what DECLINED says.
+            # Withdrawing is /forget's job.
+            return Step(Show.EXPIRED)
+        if not given:
+            await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "declined", now)
+            await conversations.delete(conn, citizen.id)
+            return Step(Show.DECLINED)
+        if not already:
+            await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "given", now)
+        current = await conversations.get(conn, citizen.id)
+        if current is not None:
+            return await _show(conn, current, note="resumed")
+        bad_link = slug == UNKNOWN_LINK
+        slug = "" if bad_link else slug
+        text = _words(words)
+        return await _begin(conn, citizen.id, now, slug, bad_link=bad_link, text=text)
+
+    def _shown_consent(self, telegram_id: int, slug: str, now: datetime, words: str = "") -> None:
+        """Remember (in memory only) that this person was just shown the consent text."""
+        # Forget the lapsed ones (and the words they hold) as soon as anyone new comes.
+        self._consent_shown = {
+            k: v for k, v in self._consent_shown.items() if now - v[0] < CONSENT_TYPED_WINDOW
+        }
+        self._consent_shown[telegram_id] = (now, slug, words)
+
+    def _saw_consent(self, telegram_id: int, now: datetime) -> tuple[bool, str, str]:
+        """Whether this person was shown the consent text lately, their link's service, and
+        the words they typed since."""
+        shown = self._consent_shown.get(telegram_id)
+        if shown is None or now - shown[0] >= CONSENT_TYPED_WINDOW:
+            return False, "", ""
+        return True, shown[1], shown[2]
+
+    async def draft(self, update_id: int, telegram_id: int, carry_on: bool, slug: str) -> Step:
+        """The citizen chose to carry on with their kept words, or to start afresh."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is None or not await _consented(conn, citizen.id):
+                return Step(Show.CONSENT, note="consent_first")
+            if await conversations.get(conn, citizen.id) is not None:
                 return Step(Show.EXPIRED)
-            if not given:
-                await citizens.record_consent(conn, citizen.id, version, "declined", now)
-                await conversations.delete(conn, citizen.id)
-                return Step(Show.DECLINED)
-            if not already:
-                await citizens.record_consent(conn, citizen.id, version, "given", now)
-            current = await conversations.get(conn, citizen.id)
-            if current is not None:
-                return await _show(conn, current, note="resumed")
-            return await _begin(conn, citizen.id, now, slug)
+            kept = await citizen_drafts.get(conn, citizen.id)
+            if kept is None:
+                return Step(Show.EXPIRED)
+            await citizen_drafts.delete(conn, citizen.id)
+            bad_link = slug == UNKNOWN_LINK
+            wanted = "" if bad_link else slug
+            if carry_on:
+                return await _begin(
+                    conn, citizen.id, now, wanted, bad_link=bad_link, text=kept.text, note="carried"
+                )
+            return await _begin(conn, citizen.id, now, wanted, bad_link=bad_link, note="dropped")
 
         return await self.db.write(run)
 
@@ -302,8 +445,9 @@ class Intake:
             now = self.clock()
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is None or not await _consented(conn, citizen.id):
-                await updates.claim(conn, update_id, now)
-                return Step(Show.CONSENT, note="consent_first")
+                if not await updates.claim(conn, update_id, now):
+                    return REPLAYED
+                return await self._before_consent(conn, telegram_id, text, now)
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
             current = await conversations.get(conn, citizen.id)
@@ -325,6 +469,27 @@ class Intake:
             return await _on_text(conn, current, text, now)
 
         return await self.db.write(run)
+
+    async def _before_consent(
+        self, conn: aiosqlite.Connection, telegram_id: int, text: str, now: datetime
+    ) -> Step:
+        """Text from someone who has not agreed yet: "yes" agrees to the consent text they
+        were just shown; anything else brings a reminder (the whole text if they have not
+        seen it lately). Their words are not stored: the reminder answers their message, so
+        a press on its button brings them back (and a typed "yes" finds them in memory)."""
+        seen, slug, held = self._saw_consent(telegram_id, now)
+        if seen:
+            answer = _normalised(text)
+            if answer in AGREE_WORDS:
+                return await self._decide(conn, telegram_id, True, slug, "", now)
+            if answer in NO_WORDS:
+                return await self._decide(conn, telegram_id, False, slug, "", now)
+            words = _words(text)
+            self._shown_consent(telegram_id, slug, now, words or held)
+            return Step(Show.CONSENT, note="reminder", pending_slug=slug, text=words)
+        words = _words(text)
+        self._shown_consent(telegram_id, "", now, words)
+        return Step(Show.CONSENT, note="consent_first", text=words)
 
     async def rate(self, update_id: int, telegram_id: int, seq: int, rating: int | None) -> Step:
         """The citizen chose a rating from 1 to 5, or skipped (None)."""
@@ -401,6 +566,9 @@ class Intake:
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is not None and await conversations.delete(conn, citizen.id):
                 return Step(Show.CANCELLED)
+            if citizen is not None and await citizen_drafts.delete(conn, citizen.id):
+                # Nothing in progress but words kept from before: those are what they stop.
+                return Step(Show.CANCELLED, note="draft")
             return Step(Show.NOTHING_TO_CANCEL)
 
         return await self.db.write(run)
@@ -430,7 +598,8 @@ class Intake:
         """End conversations idle longer than `idle_for`: (telegram id, what to tell them).
 
         Words the citizen already wrote are saved, not thrown away: the rest of the
-        questions are optional.
+        questions are optional. Without a service chosen they are kept as a draft, offered
+        back at the citizen's next /start.
         """
         cutoff = self.clock() - idle_for
         idle = await conversations.idle_since(self.db.reader, cutoff)
@@ -452,6 +621,14 @@ class Intake:
                     saved = await _submit(conn, current.but(hear_back=bool(current.hear_back)), now)
                     return Step(Show.TIMED_OUT, reference=saved.reference, service=saved.service)
                 await conversations.delete(conn, current.citizen_id)
+                if current.text:
+                    # Words from an earlier draft they wrote past stay, ahead of these.
+                    earlier = await citizen_drafts.get(conn, current.citizen_id)
+                    words = current.text
+                    if earlier is not None and len(earlier.text) + len(words) < MAX_TEXT:
+                        words = f"{earlier.text}\n{words}"
+                    await citizen_drafts.keep(conn, current.citizen_id, words, now)
+                    return Step(Show.TIMED_OUT, note="draft")
                 return Step(Show.TIMED_OUT)
 
             step = await self.db.write(run)
@@ -459,6 +636,11 @@ class Intake:
             if step is not None and telegram_id is not None:
                 told.append((telegram_id, step))
         return told
+
+
+def link_payload(payload: str) -> str:
+    """The payload if it is a service deep link (`s_<slug>`), else "" (to pass it on)."""
+    return payload if DEEP_LINK.match(payload.strip()) else ""
 
 
 async def sync_services(db: Database, rows: list[ServiceRow]) -> None:
@@ -505,16 +687,28 @@ async def _current(
 
 
 async def _begin(
-    conn: aiosqlite.Connection, citizen_id: int, now: datetime, slug: str, bad_link: bool = False
+    conn: aiosqlite.Connection,
+    citizen_id: int,
+    now: datetime,
+    slug: str,
+    bad_link: bool = False,
+    text: str = "",
+    note: str = "",
 ) -> Step:
+    """A new conversation, at the service `slug` if there is one, with `text` already said."""
     seq = await citizens.next_conversation_seq(conn, citizen_id)
     service = await services.get(conn, slug) if slug else None
+    if text and not note:
+        note = "kept_text"
     if service is not None:
-        conversation = Conversation(citizen_id, seq, State.TEXT, service_slug=service.slug)
-        return await _advance(conn, conversation, now)
-    conversation = Conversation(citizen_id, seq, State.SERVICE)
+        state = State.RATING if text else State.TEXT
+        conversation = Conversation(
+            citizen_id, seq, state, service_slug=service.slug, text=text or None
+        )
+        return await _advance(conn, conversation, now, note=note)
+    conversation = Conversation(citizen_id, seq, State.SERVICE, text=text or None)
     await conversations.save(conn, conversation, now)
-    return await _show(conn, conversation, note="unknown_service" if bad_link else "")
+    return await _show(conn, conversation, note="unknown_service" if bad_link else note)
 
 
 async def _advance(
@@ -533,14 +727,35 @@ async def _after_service(
     return await _advance(conn, conversation, now)
 
 
+def _normalised(text: str) -> str:
+    """Lower case, punctuation gone, single spaces: "Yes, please!" -> "yes please"."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
 def _yes_or_no(text: str) -> bool | None:
     """True or False for a typed yes or no ("Yes please!", "nope"), None for anything else."""
-    words = " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+    words = _normalised(text)
     if words in YES_WORDS:
         return True
     if words in NO_WORDS:
         return False
     return None
+
+
+def _typed_rating(text: str) -> int | None:
+    """A rating typed instead of pressed ("4", "3/5", "three stars", "very good"): 1 to 5,
+    0 for "skip", None for anything else."""
+    # Keep the slash of "3/5"; drop the rest of the punctuation.
+    words = " ".join(re.sub(r"[^\w\s/]", " ", text.casefold()).split())
+    if words in SKIP_WORDS:
+        return 0
+    if words in RATING_NAMES:
+        return RATING_NAMES[words]
+    match = RATING_TYPED.fullmatch(words)
+    if match is None:
+        return None
+    number = match.group(1)
+    return NUMBER_WORDS.get(number) or int(number)
 
 
 async def _on_text(
@@ -560,11 +775,20 @@ async def _on_text(
             return Step(Show.MORE_TEXT, seq=conversation.seq)
         conversation = conversation.but(text=text, state=State.RATING)
         return await _advance(conn, conversation, now)
-    if conversation.state == State.RATING and text in {"1", "2", "3", "4", "5"}:
-        conversation = conversation.but(rating=int(text), state=State.HEAR_BACK)
-        return await _advance(conn, conversation, now)
-    # More words after the first message: the story came in parts. Keep them all, or,
-    # past the limit of one item, keep what was there and say why.
+    if conversation.state == State.RATING:
+        rating = _typed_rating(text)
+        if rating is not None:
+            conversation = conversation.but(rating=rating or None, state=State.HEAR_BACK)
+            return await _advance(conn, conversation, now)
+        if not _long_enough(text):
+            # "hmm", "6": not a rating, and too little to be more of the story.
+            return await _show(conn, conversation, note="not_a_rating")
+    if conversation.state != State.RATING:
+        # Past the rating the item is written: words typed at a yes/no question are not
+        # part of it (the yes and no words were taken as answers before this).
+        return await _show(conn, conversation, note="use_buttons")
+    # More words while still writing (the rating step says they can): the story came in
+    # parts. Keep them all, or, past the limit of one item, keep what was there and say why.
     joined = f"{conversation.text}\n{text}" if conversation.text else text
     if len(joined) > MAX_TEXT:
         return await _show(conn, conversation, note="too_long")
@@ -711,6 +935,11 @@ async def _show(conn: aiosqlite.Connection, conversation: Conversation, note: st
         State.ANSWER: Show.ASK_ANSWER,
     }
     return Step(kinds[State(conversation.state)], seq=seq, service=service, note=note)
+
+
+def _words(text: str) -> str:
+    """The text if it can be an item's words, else "" (too short, or too long)."""
+    return text if _long_enough(text) and len(text) <= MAX_TEXT else ""
 
 
 def _long_enough(text: str) -> bool:

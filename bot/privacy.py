@@ -16,7 +16,7 @@ import aiosqlite
 
 from bot.config import Deployment
 from bot.intake import Clock
-from storage import citizens, db, privacy, traces, updates
+from storage import citizen_drafts, citizens, db, privacy, traces, updates
 from storage.db import Database, utcnow
 from storage.privacy import FORGET, ORIGINALS, Erased, Erasure
 from storage.traces import ToClean
@@ -36,6 +36,8 @@ class Retained:
 
     originals_removed: int
     citizens_forgotten: int
+    # Words kept from conversations that went quiet, as old as original texts may be.
+    drafts_removed: int = 0
 
 
 class Privacy:
@@ -100,6 +102,11 @@ class Privacy:
             return await updates.prune(conn, now - timedelta(days=2))
 
         await self.db.write(old_updates)
+
+        async def old_drafts(conn: aiosqlite.Connection) -> int:
+            return await citizen_drafts.older_than(conn, before)
+
+        drafts = await self.db.write(old_drafts)
         idle = await privacy.inactive(
             self.db.reader, now - timedelta(days=self.settings.forget_inactive_days)
         )
@@ -113,13 +120,16 @@ class Privacy:
                 )
 
             await self.db.write(forget)
-        if removed or idle:
+        if removed or idle or drafts:
             await self._journal()
             await self.db.checkpoint()
             log.info(
-                "retention: %d original texts removed, %d citizens forgotten", removed, len(idle)
+                "retention: %d original texts removed, %d drafts removed, %d citizens forgotten",
+                removed,
+                drafts,
+                len(idle),
             )
-        return Retained(removed, len(idle))
+        return Retained(removed, len(idle), drafts)
 
     async def _journal(self) -> None:
         """Copy erasures the journal file lacks into it (after their commit: the database

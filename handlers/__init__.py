@@ -118,6 +118,10 @@ def register(
 
     # Private chat commands: everyone's, then staff's (each checks the role itself).
     application.add_handler(CommandHandler("start", citizen.start, filters=new))
+    # In any group (the moderators' too, harmlessly): a link to the private chat.
+    application.add_handler(
+        CommandHandler("start", citizen.group_start, filters=message & filters.ChatType.GROUPS)
+    )
     application.add_handler(CommandHandler("cancel", citizen.cancel, filters=new))
     application.add_handler(CommandHandler("mine", citizen.mine, filters=new))
     application.add_handler(CommandHandler("help", citizen.help, filters=new))

@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot import dates
-from bot.intake import CONSENT_VERSION, Intake, Show, Step
+from bot.intake import CONSENT_VERSION, Intake, Show, Step, link_payload
 from bot.roles import INVITE_PREFIX, Roles
 from handlers import safely, texts
 from handlers.fitting import name, pack, quote
@@ -37,6 +37,7 @@ INVOLVE_PREFIX = "i"
 # A side prompt (comment on a response, answer to a question): z:<seq>:s skip, and after
 # /start z:<seq>:c carry on or z:<seq>:n start something new.
 SIDE_PREFIX = "z"
+DRAFT_PREFIX = "u"
 
 
 def render(step: Step) -> tuple[str, Markup]:
@@ -55,7 +56,17 @@ def render(step: Step) -> tuple[str, Markup]:
                 ]
             ]
         )
-        return lead.get(step.note, "") + texts.CONSENT, markup
+        body = texts.CONSENT_REMINDER if step.note == "reminder" else texts.CONSENT
+        carry = texts.CONSENT_CARRY if step.text else ""
+        return lead.get(step.note, "") + body + carry, markup
+    if show is Show.DRAFT:
+        markup = InlineKeyboardMarkup(
+            [
+                [_button(texts.DRAFT_CARRY_ON, DRAFT_PREFIX, "y", step.pending_slug)],
+                [_button(texts.DRAFT_AFRESH, DRAFT_PREFIX, "n", step.pending_slug)],
+            ]
+        )
+        return texts.DRAFT_OFFER.format(text=quote(_snippet(step.text, 600))), markup
     if show is Show.SERVICES:
         return _services(step)
     if show is Show.ASK_TEXT:
@@ -92,11 +103,19 @@ def render(step: Step) -> tuple[str, Markup]:
         text = texts.SAVED.format(reference=step.reference, service=service)
         if step.hear_back:
             text += texts.SAVED_HEAR_BACK
+        if step.note == "contact":
+            text += texts.SAVED_CONTACT + (
+                texts.SAVED_CONTACT_ROUTE.format(service=service, contact=esc(step.contact))
+                if step.contact
+                else texts.SAVED_CONTACT_NO_ROUTE.format(service=service)
+            )
         return text + texts.SAVED_MINE, None
     if show is Show.TIMED_OUT:
         if step.reference is not None:
             return texts.TIMED_OUT_SAVED.format(reference=step.reference, service=service), None
-        return texts.TIMED_OUT, None
+        return (texts.TIMED_OUT_DRAFT if step.note == "draft" else texts.TIMED_OUT), None
+    if show is Show.CANCELLED and step.note == "draft":
+        return texts.CANCELLED_DRAFT, None
     if show is Show.MINE:
         return "\n\n".join(_mine(step)), None
     simple = {
@@ -115,9 +134,12 @@ def _lead(step: Step) -> str:
         "added_text": texts.ADDED_TEXT,
         "too_long": texts.TOO_LONG,
         "use_buttons": texts.USE_BUTTONS,
+        "not_a_rating": texts.NOT_A_RATING,
         "kept_text": texts.KEPT_TEXT,
         "unknown_service": texts.UNKNOWN_SERVICE,
         "no_match": texts.NO_MATCH,
+        "carried": texts.DRAFT_CARRIED,
+        "dropped": texts.DRAFT_DROPPED,
     }
     lead = notes.get(step.note, "")
     if step.note.startswith("closed_"):
@@ -202,8 +224,13 @@ async def send(message: Message, step: Step) -> None:
     if step.show is Show.NOTHING:
         return
     text, markup = render(step)
+    # Words typed before consent are not stored: the consent question answers them, so the
+    # press of its button brings them back (see `button`).
+    carry = step.show is Show.CONSENT and bool(step.text)
     try:
-        await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+        await message.reply_text(
+            text, reply_markup=markup, parse_mode=ParseMode.HTML, do_quote=carry
+        )
     except Forbidden:
         log.info("citizen blocked the bot; reply not delivered")
 
@@ -241,6 +268,18 @@ class CitizenHandlers:
             return
         await send(message, await self.intake.start(update.update_id, user.id, payload))
 
+    async def group_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start in a group: the conversation happens in private, one tap away."""
+        message = update.effective_message
+        assert message
+        payload = link_payload(context.args[0] if context.args else "")
+        link = f"https://t.me/{context.bot.username}" + (f"?start={payload}" if payload else "")
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.GROUP_START_BUTTON, url=link)]])
+        try:
+            await message.reply_text(texts.GROUP_START, reply_markup=markup)
+        except Forbidden:
+            log.info("cannot write in that group; /start not answered")
+
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any text that is not a command."""
         message, user = update.effective_message, update.effective_user
@@ -265,6 +304,8 @@ class CitizenHandlers:
                 f"{texts.CAPTION_READ.format(what=what)}\n\n{text}",
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
+                # Before consent, the words ride on this reply (see `send`).
+                do_quote=step.show is Show.CONSENT and bool(step.text),
             )
         except Forbidden:
             log.info("citizen blocked the bot; reply not delivered")
@@ -323,7 +364,7 @@ class CitizenHandlers:
         """Any inline button of the citizen conversation."""
         query, user = update.callback_query, update.effective_user
         assert query and user
-        step = await self._press(update.update_id, user.id, query.data or "")
+        step = await self._press(update.update_id, user.id, query.data or "", _answered(query))
         if step is None:
             log.info("ignored unknown callback data %r from a citizen", (query.data or "")[:64])
             step = Step(Show.EXPIRED)
@@ -349,14 +390,21 @@ class CitizenHandlers:
         elif isinstance(edit, BaseException) and not isinstance(edit, Forbidden):
             raise edit
 
-    async def _press(self, update_id: int, telegram_id: int, data: str) -> Step | None:
+    async def _press(
+        self, update_id: int, telegram_id: int, data: str, words: str = ""
+    ) -> Step | None:
         prefix, _, rest = data.partition(":")
         parts = rest.split(":")
         intake = self.intake
         try:
             if prefix == CONSENT_PREFIX and parts[0] in {"y", "n"} and len(parts) >= 2:
                 slug = parts[2] if len(parts) > 2 else ""
-                return await intake.consent(update_id, telegram_id, parts[0] == "y", parts[1], slug)
+                given = parts[0] == "y"
+                return await intake.consent(
+                    update_id, telegram_id, given, parts[1], slug, words if given else ""
+                )
+            if prefix == DRAFT_PREFIX and parts[0] in {"y", "n"} and len(parts) == 2:
+                return await intake.draft(update_id, telegram_id, parts[0] == "y", parts[1])
             if len(parts) != 2:
                 return None
             seq, choice = int(parts[0]), parts[1]
@@ -388,3 +436,15 @@ class CitizenHandlers:
                 )
             except Forbidden:
                 log.info("citizen blocked the bot; time-out notice not delivered")
+
+
+def _answered(query: CallbackQuery) -> str:
+    """The person's own words that the pressed message answers (a consent question sent in
+    reply to feedback typed before consent), or ""."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_to_message is None:
+        return ""
+    original = message.reply_to_message
+    if original.from_user is None or original.from_user.id != query.from_user.id:
+        return ""
+    return original.text or original.caption or ""

@@ -31,6 +31,13 @@ CONSENT = (
 )
 CONSENT_AGAIN = "We have updated how we look after what you tell us. Please read it again:\n\n"
 CONSENT_FIRST = "Before we start, I need your OK to keep what you tell me.\n\n"
+# Text typed at the consent question that is not a yes or a no: a reminder, not it all again.
+CONSENT_REMINDER = (
+    "Before I can keep anything you write, I need your OK: please choose below "
+    "(/privacy says what I keep and who sees it)."
+)
+# After the consent text or reminder that answers a message of feedback (nothing is kept yet).
+CONSENT_CARRY = "\n\nIf you say yes, I'll carry on with the message this answers."
 CONSENT_YES = "Yes, that's fine"
 CONSENT_NO = "No thanks"
 DECLINED = (
@@ -43,6 +50,15 @@ PICK_SERVICE_PAGE = "Which service is this about? (page {page} of {pages})"
 UNKNOWN_SERVICE = "I don't know the service that link points to, sorry. "
 NO_MATCH = "I couldn't find a service called that. "
 KEPT_TEXT = "Thank you, I've kept what you wrote. "
+# /start with words kept from a conversation that went quiet before a service was chosen.
+DRAFT_OFFER = (
+    "You started writing this before, and I kept it (nobody else has seen it):\n\n"
+    "«{text}»\n\nWould you like to carry on with it?"
+)
+DRAFT_CARRY_ON = "Carry on with it"
+DRAFT_AFRESH = "Start afresh"
+DRAFT_CARRIED = "Good, let's carry on with what you wrote. "
+DRAFT_DROPPED = "OK, I've thrown that away. "
 SEARCH_RESULTS = "These services match “{query}”:"
 RESUMED = "Let's carry on where we left off. "
 PREVIOUS = "‹ Previous"
@@ -58,7 +74,7 @@ MORE_TEXT = (
 )
 RATING = (
     "<b>{service}</b>\n\nThank you. How would you rate it overall, from 1 (very poor) "
-    "to 5 (very good)?"
+    "to 5 (very good)?\n\nAnything more to add first? Just send it."
 )
 ADDED_TEXT = "I've added that to what you wrote. "
 TOO_LONG_MESSAGE = (
@@ -78,7 +94,15 @@ INVOLVE = (
 )
 YES = "Yes please"
 NO = "No thanks"
-USE_BUTTONS = "Please choose one of the buttons above, or send /cancel to stop. "
+# Short text at the rating that is no rating ("hmm", "6"): what counts as one.
+NOT_A_RATING = (
+    "I didn't take that as a rating, and it's not added to what you wrote. Please choose a "
+    "button below, or type a number from 1 to 5 (or skip). "
+)
+USE_BUTTONS = (
+    "I haven't added that to what you wrote. Please choose one of the buttons below, or "
+    "send /cancel to stop. To tell me something else, finish this first, then send /start. "
+)
 
 SAVED = (
     "✅ Saved as <b>#{reference}</b> ({service}). Thank you for taking the time.\n\n"
@@ -96,12 +120,28 @@ THROTTLED = (
 THROTTLE_WINDOWS = {"hour": "hour", "day": "24 hours"}
 THROTTLE_MINUTES = "{n} min"
 THROTTLE_HOURS = "about {n} hours"
+# The text asks to be contacted: the service cannot, and here is how to reach it.
+SAVED_CONTACT = (
+    "\n\n📞 You asked to be contacted. The service never sees contact details (they are "
+    "removed before it reads your words) or who wrote them, so it can't get back to you "
+    "itself, and I'm not the formal complaints route."
+)
+SAVED_CONTACT_ROUTE = " To reach {service} directly: {contact}"
+SAVED_CONTACT_NO_ROUTE = " To hear from {service}, please contact it directly."
 SAVED_MINE = "\n\nSend /mine to see what you've told us, or /start to tell us something else."
 
 CANCELLED = "Stopped. Nothing from this conversation was kept. Send /start whenever you like."
+CANCELLED_DRAFT = (
+    "Stopped. I've thrown away the words you'd started writing. Send /start whenever you like."
+)
 NOTHING_TO_CANCEL = "There's nothing to cancel. Send /start to tell us about a service."
 EXPIRED = "That button belongs to an earlier conversation."
 TIMED_OUT = "This conversation went quiet, so I've closed it. Send /start whenever you like."
+TIMED_OUT_DRAFT = (
+    "This conversation went quiet before you chose a service, so I've closed it. I've kept "
+    "what you wrote as a draft that only you can see: send /start to carry on with it (or "
+    "to start afresh)."
+)
 TIMED_OUT_SAVED = (
     "This conversation went quiet, so I've saved what you wrote as <b>#{reference}</b> "
     "({service}) without the remaining questions. Send /mine to see it."
@@ -176,6 +216,11 @@ CAPTION_WHAT = {
     "document": "file",
 }
 GROUP_ONLY_PRIVATE = "Please talk to me in a private chat, so what you say stays between us."
+# /start sent in a group: the conversation happens in private, one tap away.
+GROUP_START = (
+    "Let's talk in a private chat, so what you tell me stays between us. Tap below to open it."
+)
+GROUP_START_BUTTON = "Open a private chat"
 
 ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."
 

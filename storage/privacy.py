@@ -154,6 +154,11 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
         if talk
         else None
     )
+    async with conn.execute(
+        "SELECT text, written_at FROM citizen_drafts WHERE citizen_id = ?", (citizen_id,)
+    ) as cursor:
+        kept = await cursor.fetchone()
+    data["draft_kept_for_you"] = {"text": kept[0], "written_at": kept[1]} if kept else None
     return data
 
 
@@ -220,6 +225,7 @@ async def erase(
     await conn.execute("DELETE FROM acceptances WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM ask_optouts WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM conversations WHERE citizen_id = ?", (citizen_id,))
+    await conn.execute("DELETE FROM citizen_drafts WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM consents WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM citizens WHERE id = ?", (citizen_id,))
     return Erased(

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.config import load_deployment
-from bot.intake import CONSENT_VERSION, Intake, Show, sync_services
+from bot.intake import CONSENT_VERSION, UNKNOWN_LINK, Intake, Show, sync_services
 from storage.db import Database
 from storage.services import ServiceRow
 from tests.conftest import EXAMPLE, FakeClock
@@ -96,8 +96,9 @@ async def test_deep_link_preselects_the_service(intake: Intake) -> None:
     await intake.start(uid(), ALICE, "s_gp-surgery")
     step = await intake.consent(uid(), ALICE, True, CONSENT_VERSION, "gp-surgery")
     assert step.show is Show.ASK_TEXT and step.service and step.service.slug == "gp-surgery"
+    # An unknown link rides on the consent button as such, so the list after says so.
     step = await intake.start(uid(), 5002, "s_nowhere")
-    assert step.show is Show.CONSENT and step.pending_slug == ""
+    assert step.show is Show.CONSENT and step.pending_slug == UNKNOWN_LINK
 
 
 async def test_unknown_deep_link_for_a_known_citizen(intake: Intake) -> None:
@@ -220,16 +221,15 @@ async def test_too_long_text_is_refused_whole_never_cut(intake: Intake, db: Data
     assert row is not None and row[0] == first.strip() + "\nand one more thing"
 
 
-async def test_words_sent_while_a_button_is_awaited_are_kept(intake: Intake, db: Database) -> None:
+async def test_words_sent_past_the_rating_are_not_added(intake: Intake, db: Database) -> None:
     seq = await consented(intake)
     await intake.choose_service(uid(), ALICE, seq, "parks")
     await intake.text(uid(), ALICE, "The toilets by the lake were locked")
     await intake.rate(uid(), ALICE, seq, 2)
+    # Past the rating the item is written: the buttons are asked for, the step kept.
     step = await intake.text(uid(), ALICE, "at 3pm on a Saturday")
-    assert step.show is Show.HEAR_BACK and step.note == "added_text"
+    assert step.show is Show.HEAR_BACK and step.note == "use_buttons"
     await intake.hear_back(uid(), ALICE, seq, False)
     step = await intake.involve(uid(), ALICE, seq, False)
     item = await db.fetchone("SELECT text FROM feedback WHERE id = ?", (step.reference,))
-    assert (
-        item is not None and item[0] == "The toilets by the lake were locked\nat 3pm on a Saturday"
-    )
+    assert item is not None and item[0] == "The toilets by the lake were locked"
