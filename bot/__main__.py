@@ -22,10 +22,6 @@ if TYPE_CHECKING:
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command; return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:2] == ["nlp", "redact"]:
-        from nlp.redact import cli as redact_cli
-
-        return redact_cli(args[2:])
     if args and args[0] == "nlp":
         from nlp.cli import main as nlp_main
 
@@ -39,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="the whole loop on this machine, no token needed")
     demo.add_argument("--citizens", type=int, default=30, help="how many simulated citizens")
     demo.add_argument("--seed", type=int, default=7, help="seed for the simulated citizens")
-    commands.add_parser("nlp", help="train, evaluate and tag with the theme model")
+    commands.add_parser(
+        "nlp", help="the theme model and redaction: train, evaluate, tag, redact (see nlp --help)"
+    )
     backup = commands.add_parser(
         "backup", help="a consistent copy of the database, safe while running"
     )
