@@ -1,4 +1,4 @@
-"""The nlp command line: train, evaluate, tag and redact (`python -m nlp`, or `python -m bot nlp`)."""
+"""The nlp command line: train, evaluate, tag, redact (`python -m nlp` or `python -m bot nlp`)."""
 
 from __future__ import annotations
 
