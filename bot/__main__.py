@@ -208,7 +208,7 @@ def _run() -> int:
 
     settings = load_settings()
     token = settings.token()
-    deployment = load_deployment(settings.config_path)
+    deployment = load_deployment(settings.deployment_file())
     setup(settings.log_level, token)
     try:
         asyncio.run(YousaidBot(settings, deployment, token).run())
