@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="the whole loop on this machine, no token needed")
     demo.add_argument("--citizens", type=int, default=30, help="how many simulated citizens")
     demo.add_argument("--seed", type=int, default=7, help="seed for the simulated citizens")
+    demo.add_argument(
+        "--keep", action="store_true", help="keep the database and charts, and say where"
+    )
     commands.add_parser(
         "nlp", help="the theme model and redaction: train, evaluate, tag, redact (see nlp --help)"
     )
@@ -78,9 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         if options.command == "report":
             return _report(options)
         if options.command == "demo":
-            from bot.demo import run_demo
+            from bot.demo import MIN_CITIZENS, run_demo
 
-            return asyncio.run(run_demo(citizens=options.citizens, seed=options.seed))
+            if options.citizens < MIN_CITIZENS:
+                parser.error(f"--citizens: at least {MIN_CITIZENS}")
+            return asyncio.run(
+                run_demo(citizens=options.citizens, seed=options.seed, keep=options.keep)
+            )
     except (ConfigError, DatabaseUnusable) as exc:
         # A database path that cannot be used is a setting to fix, like any other.
         print(f"yousaid: {exc}", file=sys.stderr)

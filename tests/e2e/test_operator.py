@@ -163,3 +163,62 @@ def test_at_debug_the_scheduler_lines_are_there() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert "Running job" in done.stderr and "Added job" in done.stderr
+
+
+def demo(*args: str, tmp: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """`python -m bot demo` as `make demo` runs it, from an empty folder, temporary files
+    going to a folder of the test's own; return the run and that folder."""
+    temporary, here = tmp / "tmp", tmp / "here"
+    temporary.mkdir()
+    here.mkdir()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "HOME": str(tmp),
+        "TMPDIR": str(temporary),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", *args],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not list(here.iterdir()), "the demo wrote into the folder it was run from"
+    return result, temporary
+
+
+def test_the_demo_tells_the_loop_as_a_story_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    result, temporary = demo(tmp=tmp_path)
+    lines = result.stdout.splitlines()
+    assert len(lines) < 150, result.stdout
+    story = result.stdout
+    # What a citizen saw, start to finish.
+    assert f"citizen: [{texts.CONSENT_YES}]" in story and "✅ Saved as #" in story
+    # One card as the moderators' group sees it, with its buttons, then decided.
+    assert f"[buttons: {texts.APPROVE}" in story and "Published by Sam" in story
+    # A digest that compares with the (seeded) period before, and says what needs attention.
+    assert "than the period before" in story or "the week before" in story
+    assert "Needs attention" in story and "rose sharply" in story
+    # The response, published, reaching the citizen, who says it answers their point.
+    assert "Published, on Access and waiting times" in story
+    assert "has responded about Access and waiting times" in story
+    assert f"citizen: [{texts.ANSWERED_YES}]" in story
+    # The value report, and the technical counts on the last lines.
+    assert "Evidence of value" in story and "| **All services** |" in story
+    assert "Bot API calls" in lines[-2] and "removed (--keep" in lines[-1]
+    # The loop ran for everyone: 30 citizens, a reference number each.
+    assert lines[-2].startswith("30 citizens, ")
+    assert "Traceback" not in result.stderr
+    assert not list(temporary.iterdir()), list(temporary.iterdir())
+
+
+def test_the_demo_keeps_its_folder_when_asked(tmp_path: Path) -> None:
+    result, temporary = demo("--keep", "--citizens", "8", tmp=tmp_path)
+    [kept] = list(temporary.iterdir())
+    assert f"Kept {kept}" in result.stdout
+    assert {"yousaid.db", "digest.png", "report.png"} <= {p.name for p in kept.iterdir()}
+    assert f"[chart: {kept / 'digest.png'}]" in result.stdout
