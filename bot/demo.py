@@ -181,13 +181,20 @@ class DemoCitizen:
         return shown
 
     async def give_feedback(
-        self, service: str, story: str, rating: int | None, hear_back: bool, deep_link: bool
+        self,
+        service: tuple[str, str],
+        story: str,
+        rating: int | None,
+        hear_back: bool,
+        deep_link: bool,
     ) -> None:
-        """The whole conversation: consent, the service, the words, the rating, two questions."""
-        await self.say(f"/start s_{service}" if deep_link else "/start")
+        """The whole conversation: consent, the service (slug, name), the words, the rating,
+        two questions."""
+        slug, name = service
+        await self.say(f"/start s_{slug}" if deep_link else "/start")
         await self.tap(texts.CONSENT_YES)
         if not deep_link:
-            await self.tap(NAMES[service])
+            await self.tap(name)
         asked = await self.say(story)
         assert "rate" in (asked.text or ""), asked.text
         await self.tap(str(rating) if rating else texts.SKIP)
@@ -195,10 +202,6 @@ class DemoCitizen:
         done = (await self.tap(texts.NO)).text or ""
         if "Saved as #" in done:
             self.reference = int(done.split("#", 1)[1].split()[0])
-
-
-# Filled from the deployment file when the demo starts: service slug to name.
-NAMES: dict[str, str] = {}
 
 
 class DemoModerator:
@@ -474,7 +477,7 @@ async def _run(citizens: int, seed: int, workdir: Path, keep: bool, show: Printe
     began = time.monotonic()
     rng = random.Random(seed)
     example = load_deployment(EXAMPLE)
-    NAMES.update({s.slug: s.name for s in example.services})
+    service_names = {s.slug: s.name for s in example.services}
     show.out(
         f"yousaid demo: {example.name}, fictional, on a local Telegram emulator (no token)."
         f" {citizens} citizens talk to the bot at once; we follow one of them."
@@ -510,8 +513,16 @@ async def _run(citizens: int, seed: int, workdir: Path, keep: bool, show: Printe
                 *(
                     # The citizen we follow picks the service from the list; others may
                     # come from a poster's QR code (a deep link).
-                    person.give_feedback(*story, deep_link=k > 0 and rng.random() < 0.3)
-                    for k, (person, story) in enumerate(zip(people, stories, strict=True))
+                    person.give_feedback(
+                        (slug, service_names[slug]),
+                        text,
+                        rating,
+                        hear_back,
+                        deep_link=k > 0 and rng.random() < 0.3,
+                    )
+                    for k, (person, (slug, text, rating, hear_back)) in enumerate(
+                        zip(people, stories, strict=True)
+                    )
                 )
             )
             hero = people[0]
@@ -544,7 +555,7 @@ async def _run(citizens: int, seed: int, workdir: Path, keep: bool, show: Printe
         if pat.chart:
             (workdir / "digest.png").write_bytes(pat.chart)
 
-    show.section(f"1. {names[0]} tells the bot about {NAMES[stories[0][0]]}")
+    show.section(f"1. {names[0]} tells the bot about {service_names[stories[0][0]]}")
     show.chat(hero.chat)
     show.note(f"({citizens - 1} other citizens did the same at the same time.)")
 
