@@ -195,24 +195,24 @@ def test_the_demo_tells_the_loop_as_a_story_and_leaves_nothing_behind(tmp_path: 
     result, temporary = demo(tmp=tmp_path)
     lines = result.stdout.splitlines()
     assert len(lines) < 150, result.stdout
-    story = result.stdout
-    # What a citizen saw, start to finish.
-    assert f"citizen: [{texts.CONSENT_YES}]" in story and "✅ Saved as #" in story
-    # One card as the moderators' group sees it, with its buttons, then decided.
-    assert f"[buttons: {texts.APPROVE}" in story and "Published by Sam" in story
-    # A digest that compares with the (seeded) period before, and says what needs attention.
-    assert "than the period before" in story or "the week before" in story
-    assert "Needs attention" in story and "rose sharply" in story
-    # The response, published, reaching the citizen, who says it answers their point.
-    assert "Published, on Access and waiting times" in story
-    assert "has responded about Access and waiting times" in story
-    assert f"citizen: [{texts.ANSWERED_YES}]" in story
-    # The value report, and the technical counts on the last lines.
-    assert "Evidence of value" in story and "| **All services** |" in story
-    assert "Bot API calls" in lines[-2] and "removed (--keep" in lines[-1]
-    # The loop ran for everyone: 30 citizens, a reference number each.
-    assert lines[-2].startswith("30 citizens, ")
     assert "Traceback" not in result.stderr
+    sections = result.stdout.split("\n── ")[1:]
+    assert [s[:2] for s in sections] == ["1.", "2.", "3.", "4.", "5.", "6."], result.stdout
+    saw, card, digest, answer, heard, report = sections
+    # What a citizen saw, start to finish.
+    assert f"citizen: [{texts.CONSENT_YES}]" in saw and "Saved as #" in saw
+    # One card as the moderators' group sees it, with its buttons, then decided.
+    assert f"[buttons: {texts.APPROVE}" in card and f"moderator: [{texts.APPROVE}]" in card
+    # A digest that compares with the (seeded) period before, and says what needs attention.
+    assert "before" in digest and "Needs attention" in digest
+    assert "Access and waiting times" in digest
+    # The response, published, reaching the citizen, who says it answers their point.
+    assert "two extra receptionists" in answer and "Published" in answer
+    assert "two extra receptionists" in heard and f"citizen: [{texts.ANSWERED_YES}]" in heard
+    # The value report, then the technical counts on one line; the folder is gone.
+    assert "Evidence of value" in report and "| **All services** |" in report
+    assert lines[-2].startswith("30 citizens, ") and "Bot API calls" in lines[-2]
+    assert "removed (--keep" in lines[-1]
     assert not list(temporary.iterdir()), list(temporary.iterdir())
 
 
