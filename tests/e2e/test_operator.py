@@ -86,6 +86,34 @@ async def test_joining_a_group_is_logged_with_its_title_and_id(
     ), lines
 
 
+async def test_a_group_turned_supergroup_is_logged_with_its_new_id(
+    make_bot: BotFactory, emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="handlers.ids")
+    ada = emu.person("Ada")
+    group = emu.group("Riverside moderators", members=[ada])
+    async with make_bot():
+        emu.inject(
+            {
+                "message": {
+                    "message_id": 1,
+                    "date": 1764150000,
+                    "chat": {"id": group.id, "type": "group", "title": group.title},
+                    "from": dict(ada.user),
+                    "migrate_to_chat_id": -1001234567890,
+                }
+            }
+        )
+        await ada.send("/id", chat=group)
+        await group.wait_for(last_has("This group's id is"), timeout=30)
+    [warning] = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "handlers.ids" and r.levelno == logging.WARNING
+    ]
+    assert f"(id {group.id}) became a supergroup: its id is now -1001234567890" in warning
+
+
 async def test_an_invitation_link_says_one_link_per_person(
     make_bot: BotFactory, emu: Emulator, deployment: Deployment
 ) -> None:
