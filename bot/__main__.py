@@ -22,10 +22,6 @@ if TYPE_CHECKING:
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command; return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:2] == ["nlp", "redact"]:
-        from nlp.redact import cli as redact_cli
-
-        return redact_cli(args[2:])
     if args and args[0] == "nlp":
         from nlp.cli import main as nlp_main
 
@@ -39,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="the whole loop on this machine, no token needed")
     demo.add_argument("--citizens", type=int, default=30, help="how many simulated citizens")
     demo.add_argument("--seed", type=int, default=7, help="seed for the simulated citizens")
-    commands.add_parser("nlp", help="train, evaluate and tag with the theme model")
+    demo.add_argument(
+        "--keep", action="store_true", help="keep the database and charts, and say where"
+    )
+    commands.add_parser(
+        "nlp", help="the theme model and redaction: train, evaluate, tag, redact (see nlp --help)"
+    )
     backup = commands.add_parser(
         "backup", help="a consistent copy of the database, safe while running"
     )
@@ -93,9 +94,13 @@ def main(argv: list[str] | None = None) -> int:
         if options.command == "report":
             return _report(options)
         if options.command == "demo":
-            from bot.demo import run_demo
+            from bot.demo import MIN_CITIZENS, run_demo
 
-            return asyncio.run(run_demo(citizens=options.citizens, seed=options.seed))
+            if options.citizens < MIN_CITIZENS:
+                parser.error(f"--citizens: at least {MIN_CITIZENS}")
+            return asyncio.run(
+                run_demo(citizens=options.citizens, seed=options.seed, keep=options.keep)
+            )
     except (ConfigError, DatabaseUnusable) as exc:
         # A database path that cannot be used is a setting to fix, like any other.
         print(f"yousaid: {exc}", file=sys.stderr)
@@ -224,7 +229,7 @@ def _run() -> int:
 
     settings = load_settings()
     token = settings.token()
-    deployment = load_deployment(settings.config_path)
+    deployment = load_deployment(settings.deployment_file())
     setup(settings.log_level, token)
     try:
         asyncio.run(YousaidBot(settings, deployment, token).run())

@@ -86,6 +86,16 @@ class Settings(BaseSettings):
         """The SQLite file that DATABASE_URL names."""
         return Path(self.database_url.removeprefix("sqlite:///"))
 
+    def deployment_file(self) -> Path:
+        """The deployment file `run` serves; a ConfigError when YOUSAID_CONFIG is not set (the
+        example's fictional council is for the demo and the tools, never a real bot)."""
+        if "config_path" not in self.model_fields_set:
+            raise ConfigError(
+                "YOUSAID_CONFIG is not set: copy examples/riverside.toml, put in your services,"
+                " providers and admins, and set YOUSAID_CONFIG to its path (or try make demo)"
+            )
+        return self.config_path
+
     def token(self) -> str:
         """The bot token, or a ConfigError that says how to get one."""
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():

@@ -86,7 +86,11 @@ def setup(level: str, token: str | None = None) -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, TokenFilter) for f in handler.filters):
             handler.addFilter(TokenFilter())
-    # httpx logs every request at INFO, and APScheduler two lines for every run of every job
-    # (several a minute, whether anything happened or not): too much for an operator.
-    for name in ("httpx", "apscheduler.executors"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    # Routine work that libraries log at INFO is DEBUG for an operator: httpx a line per
+    # request, APScheduler a line per job added at start and two for every run of every job
+    # (several a minute, whether anything happened or not). Shown only at DEBUG; their
+    # warnings and errors still show at INFO.
+    numeric = logging.getLevelNamesMapping()[level]
+    routine = logging.DEBUG if numeric <= logging.DEBUG else max(numeric, logging.WARNING)
+    for name in ("httpx", "apscheduler"):
+        logging.getLogger(name).setLevel(routine)

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -29,6 +30,7 @@ from handlers.admin import AdminHandlers
 from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
 from handlers.common import Buttons, CommonHandlers, on_error
+from handlers.ids import IdHandlers
 from handlers.moderator import ModeratorHandlers
 from handlers.outbox import OutboxSender
 from handlers.privacy import PrivacyHandlers
@@ -115,6 +117,12 @@ def register(
     application.add_handler(
         CommandHandler("cancel", answers.cancel, filters=filters.UpdateType.MESSAGE), group=-1
     )
+
+    # For whoever sets the bot up: /id in any chat; the groups the bot joins, in the log.
+    ids = IdHandlers(roles.deployment)
+    application.add_handler(CommandHandler("id", ids.show, filters=message))
+    application.add_handler(ChatMemberHandler(ids.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, ids.migrated))
 
     # Private chat commands: everyone's, then staff's (each checks the role itself).
     application.add_handler(CommandHandler("start", citizen.start, filters=new))

@@ -261,8 +261,21 @@ INVITE_USAGE = (
 )
 INVITE_NO_PROVIDER = "There is no provider with the id “{provider}”. Providers: {providers}"
 INVITE_MADE = (
-    "Here is a one-time invitation to become {role}. Send it only to that person; it works "
-    "once, until {expires} (UTC):\n\n{link}"
+    "Here is a one-time invitation to become {role}: one link per person. Send it only to "
+    "that person; it works once, until {expires} (UTC). For someone else, send /invite "
+    "again.\n\n{link}"
+)
+# /id, for whoever sets the bot up: the ids the deployment file asks for.
+ID_PRIVATE = (
+    "Your Telegram user id is <code>{user_id}</code>.\n"
+    "(The bot's deployment file lists its admins by this number.)"
+)
+ID_GROUP = "This group's id is <code>{chat_id}</code>.\n{role}"
+ID_ROLE_MODERATORS = "It is the moderators' chat in the deployment file."
+ID_ROLE_PROVIDER = "It is a chat of {provider} in the deployment file."
+ID_ROLE_NONE = (
+    "To make it the moderators' chat, put this id in <code>moderators_chat</code> in the "
+    "deployment file; for a provider's team, in that provider's <code>chats</code>."
 )
 ROLE_NAMES = {"moderator": "a moderator", "provider": "a provider for {provider}"}
 INVITE_ACCEPTED = "Welcome! You are now {role}. Send /help to see what you can do."

@@ -1,4 +1,4 @@
-"""The nlp command line: train, evaluate and tag (wired into the bot as `python -m bot nlp`)."""
+"""The nlp command line: train, evaluate, tag, redact (`python -m nlp` or `python -m bot nlp`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from nlp.pipeline import Analysis
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nlp", description="Theme model: train, evaluate, tag.")
+    parser = argparse.ArgumentParser(
+        prog="nlp", description="The theme model and redaction: train, evaluate, tag, redact."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def csv_options(p: argparse.ArgumentParser) -> None:
@@ -40,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     tag = sub.add_parser("tag", help="print themes and kind of TEXT, or of each stdin line")
     tag.add_argument("text", nargs="?", help="text to tag (default: each line of stdin)")
     tag.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
+
+    redact = sub.add_parser(
+        "redact", help="print TEXT, or each stdin line, with personal details replaced"
+    )
+    # Several words are one text, as typed: `nlp redact Call Dr Patel`.
+    redact.add_argument("text", nargs="*", help="text to redact (default: each line of stdin)")
     return parser
 
 
@@ -56,6 +64,11 @@ def tag_json(analysis: Analysis) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     """Run one nlp subcommand; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "redact":
+        # Rules only: no model to load.
+        from nlp.redact import cli as redact_cli
+
+        return redact_cli(args.text)
     # Imported here so `--help` stays fast and spaCy loads only when needed.
     from nlp import train as training
     from nlp.pipeline import load

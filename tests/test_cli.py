@@ -211,3 +211,19 @@ def test_report_md_and_csv(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "no provider 'nobody'" in unknown.stderr
     backwards = report("--from", "2026-11-08", "--to", "2026-11-02")
     assert backwards.returncode == 2 and "--to is before --from" in backwards.stderr
+
+
+def test_nlp_help_lists_every_subcommand() -> None:
+    every = ("train", "evaluate", "tag", "redact")
+    for command in (["-m", "bot", "nlp", "--help"], ["-m", "nlp", "--help"]):
+        result = subprocess.run(
+            [sys.executable, *command], capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        assert all(name in result.stdout for name in every), result.stdout
+    # Help, not the word "--help" redacted as a text.
+    redact = run("nlp", "redact", "--help")
+    assert redact.returncode == 0 and redact.stdout.startswith("usage:"), redact.stdout
+    assert "stdin" in redact.stdout
+    top = run("--help")
+    assert "redact" in top.stdout
