@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 
 # A verb of getting in touch aimed at the writer ("call me", "get back to me", "email me
-# at"), or an explicit request for a call back.
+# at"), or an explicit request for a call back. Not "told to call back" or "tried to get in
+# touch with them": those tell of the writer reaching the service, not asking to be reached.
 _ASKS = re.compile(
     r"\b(?:"
     r"(?:ring|call|phone|text|e-?mail|contact|message|reach|txt)\s+me\b"
     r"|get\s+(?:back\s+)?(?:in\s+touch\s+)?(?:with|to)\s+me\b"
-    r"|get\s+in\s+touch\b"
-    r"|call\s+(?:me\s+)?back\b"
+    r"|(?:please|pls|plz)\s+(?:call|ring|phone)\s+back\b"
+    r"|(?:like|want|need|request|requested|get|have)\s+a\s+call\s*-?\s*back\b"
     r"|contact\s+(?:details|number)\s+(?:is|are)\b"
     r"|my\s+(?:number|mobile|phone\s+number|email(?:\s+address)?)\s+is\b"
     r")",
