@@ -90,7 +90,8 @@ def register(
 
     # First, in any chat: the words of something a staff member is writing here (a
     # response, a question, an invitation, a relayed message), and /cancel of it. They stop
-    # here only when something is being written; otherwise the update goes on.
+    # here only when something is being written; otherwise the update goes on. Staff's text
+    # in private with nothing being written and no feedback open is answered as staff.
     async def words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
@@ -99,11 +100,21 @@ def register(
         draft = await responses.draft(Who(user.id), message.chat_id)
         if draft is not None:
             await (answers.words if draft.kind == "response" else asking.words)(update, context)
+        else:
+            await answers.staff_text(update, context)
 
     text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(text, words), group=-1)
     application.add_handler(
         CommandHandler("cancel", answers.cancel, filters=filters.UpdateType.MESSAGE), group=-1
+    )
+    # Any other command, or a button that is not part of the writing, ends what is being
+    # written there (said once); the command or button then does what it does.
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, answers.put_aside), group=-1
+    )
+    application.add_handler(
+        CallbackQueryHandler(answers.put_aside, pattern=r"^(?!o:|w:|k:r:)"), group=-1
     )
 
     # Private chat commands: everyone's, then staff's (each checks the role itself).
