@@ -76,7 +76,9 @@ async def test_a_response_to_500_contributors_keeps_within_telegrams_limits(
     sends = sorted(
         c.time
         for c in emu.calls
-        if c.ok and c.method == "sendMessage" and HEARD in str(c.params.get("text", ""))
+        if c.ok
+        and c.method == "sendMessage"
+        and HEARD in str(c.params.get("text", ""))
         # Not the provider's preview of it.
         and str(c.params.get("chat_id")) != str(world.pat.id)
     )

@@ -69,7 +69,13 @@ async def send_words(person: Person, words: str, chat: Group | None = None, **kw
     """Write the words of a response, check the preview, press Send; the bot's reply."""
     where = chat or person
     await person.send(words, chat=chat, **kw)  # type: ignore[arg-type]
-    previewed = await where.wait_for(last_has(texts.RESPOND_PREVIEW_FOOT))
+    previewed = await where.wait_for(
+        lambda m: (
+            bool(m)
+            and texts.RESPOND_PREVIEW_FOOT in (m[-1].text or "")
+            and words in (m[-1].text or "")
+        )
+    )
     await press_on(person, previewed[-1], texts.RESPOND_SEND, chat=chat)
     done = await where.wait_for(last_has("Published"))
     return done[-1].text or ""
