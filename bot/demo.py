@@ -207,9 +207,12 @@ class DemoProvider:
         await self._press(asked, status, status_data, "Reply to this message")
         self.log.append(("you", words))
         await self.person.send(words)
-        done = await self.person.wait_for(lambda m: "Published" in (m[-1].text or ""), timeout=30)
-        self.log.append(("bot", done[-1].text or ""))
-        return done[-1].text or ""
+        # The bot shows a preview first; nothing goes out until Send.
+        preview = (await self.person.wait_for(lambda m: _has_send(m[-1]), timeout=30))[-1]
+        self.log.append(("bot", preview.text or ""))
+        send = dict(_all_buttons(preview))[texts.RESPOND_SEND]
+        await self._press(preview, texts.RESPOND_SEND, send, "Published")
+        return self.person.messages[-1].text or ""
 
     async def _press(self, message: MessageView, label: str, data: str, expect: str) -> None:
         self.log.append(("you", f"[{label}]"))
@@ -217,6 +220,10 @@ class DemoProvider:
         await press.answered(timeout=30)
         found = await self.person.wait_for(lambda m: expect in (m[-1].text or ""), timeout=30)
         self.log.append(("bot", found[-1].text or ""))
+
+
+def _has_send(message: MessageView) -> bool:
+    return any(label == texts.RESPOND_SEND for label, _ in _all_buttons(message))
 
 
 def _all_buttons(message: MessageView) -> list[tuple[str, str]]:
