@@ -108,13 +108,15 @@ def register(
     application.add_handler(
         CommandHandler("cancel", answers.cancel, filters=filters.UpdateType.MESSAGE), group=-1
     )
-    # Any other command, or a button that is not part of the writing, ends what is being
-    # written there (said once); the command or button then does what it does.
+    # Before that, any other command, or a button that is not part of the writing, ends
+    # what is being written there (said once); the command or button then does what it
+    # does. A group of its own, so the handlers above still see every update.
+    other_command = filters.COMMAND & ~filters.Regex(r"^/cancel(@\w+)?(\s|$)")
     application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, answers.put_aside), group=-1
+        MessageHandler(filters.UpdateType.MESSAGE & other_command, answers.put_aside), group=-2
     )
     application.add_handler(
-        CallbackQueryHandler(answers.put_aside, pattern=r"^(?!o:|w:|k:r:)"), group=-1
+        CallbackQueryHandler(answers.put_aside, pattern=r"^(?!o:|w:|k:r:)"), group=-2
     )
 
     # Private chat commands: everyone's, then staff's (each checks the role itself).

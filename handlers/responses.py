@@ -466,13 +466,14 @@ class ResponseHandlers:
             log.info("put-aside note not delivered: %s", exc.message)
 
     async def staff_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A provider's or admin's text in private with nothing being written and no feedback
-        of theirs open: answered as staff (never the citizen's consent screen)."""
+        """A provider's text in private with nothing being written and no feedback of theirs
+        open: answered as staff (never the citizen's consent screen). Admins, who often try
+        the bot as citizens, are left to the citizen's conversation."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or message.chat.type != ChatType.PRIVATE:
             return
         who = await self.roles.who(user.id)
-        if not (who.provider or who.admin) or await self.responses.expects_feedback(user.id):
+        if not who.provider or await self.responses.expects_feedback(user.id):
             return
         await message.reply_text(texts.STAFF_TEXT_NOT_WAITING, parse_mode=ParseMode.HTML)
         raise ApplicationHandlerStop
