@@ -310,7 +310,11 @@ class ResponseHandlers:
                 return
             found = edited
         elif action == "x":
-            await self.responses.cancel(who, chat_id)
+            if not await self.responses.cancel(who, chat_id):
+                # An old prompt's Cancel, after its words were sent or stopped: say so.
+                await safely.answer(query.answer(texts.RESPOND_NOTHING_TO_CANCEL))
+                await safely.quietly(message.edit_reply_markup(None))
+                return
             await safely.answer(query.answer(texts.RESPOND_CANCELLED))
             if message.text_html:
                 await safely.quietly(

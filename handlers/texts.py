@@ -484,6 +484,7 @@ RESPOND_PUBLISHED = (
     "{people_noun} who asked to hear back."
 )
 RESPOND_CANCELLED = "Stopped; nothing was sent or published."
+RESPOND_NOTHING_TO_CANCEL = "Nothing is being written here now: that was already sent or stopped."
 RESPOND_PROBLEMS = {
     "not_allowed": "You can only respond for the services you run.",
     "no_such_item": "I can't find a published item with that number among your services.",

@@ -154,6 +154,10 @@ async def test_ok_is_not_an_answer_and_nothing_goes_out_before_send(
     assert stored(db_path, "SELECT text FROM responses") == [
         ("We are hiring two more staff for the desk.",)
     ]
+    # The prompt's Cancel, pressed after sending, does not pretend nothing was sent.
+    late = await press_on(world.pat, prompt[-1], texts.RESPOND_CANCEL)
+    assert late["text"] == texts.RESPOND_NOTHING_TO_CANCEL
+    assert responses_stored(db_path) == 1
 
 
 async def test_edit_and_rewrite_from_the_preview_and_an_older_preview_sends_nothing(
