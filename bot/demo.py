@@ -310,10 +310,13 @@ class DemoProvider:
         sends = [b for b in labels(last[-1]) if "Send" in b]
         if "Published" not in (last[-1].text or "") and sends:
             self.chat.shown("bot", last[-1])
-            await self._tap(last[-1], sends[0])
-        done = await self.person.wait_for(lambda m: "Published" in (m[-1].text or ""), timeout=30)
-        self.chat.shown("bot", done[-1])
-        return done[-1].text or ""
+            self.chat.add("provider", f"[{sends[0]}]")
+            await press(self.person, last[-1], sends[0])
+            last = await self.person.wait_for(
+                lambda m: "Published" in (m[-1].text or ""), timeout=30
+            )
+        self.chat.shown("bot", last[-1])
+        return last[-1].text or ""
 
     async def _tap(self, message: MessageView, label: str) -> None:
         self.chat.add("provider", f"[{label}]")

@@ -1,15 +1,18 @@
 """Providers answer what they heard: a theme of a service over a period, or one item.
 
-A response is written in three steps (what it is about, its status, its words), kept as a
-draft per person and chat until the words arrive. Publishing it is one transaction: the
-response, the items it covers, a message queued for every contributor who asked to hear
-back, the audit entry, and the update marked handled. Nothing reaches a provider about who
-wrote what; nothing reaches a citizen twice.
+A response is written in steps (what it is about, its status, its words), kept as a draft
+per person and chat. The words are checked (a real answer, not "ok"), then previewed as
+citizens will read them, with how many people they will reach; only "Send" publishes. Publishing
+is one transaction: the response, the items it covers, a message queued for every contributor
+who asked to hear back, the audit entry, and the update marked handled. A response to a theme
+covers the items that raised a problem (complaints, suggestions, questions), never praise
+alone. Nothing reaches a provider about who wrote what; nothing reaches a citizen twice.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +23,17 @@ import aiosqlite
 from bot.config import Deployment
 from bot.intake import Clock
 from bot.roles import Who, services_spoken_for
-from storage import audit, drafts, outbox, published, responses, services, updates
+from storage import (
+    audit,
+    citizens,
+    conversations,
+    drafts,
+    outbox,
+    published,
+    responses,
+    services,
+    updates,
+)
 from storage.db import Database, stamp
 from storage.drafts import Draft
 from storage.responses import Response
@@ -30,9 +43,12 @@ log = logging.getLogger(__name__)
 
 # A response is sent to citizens with other words around it: keep it to a phone screen.
 MAX_TEXT = 1500
-MIN_TEXT = 2
-# "Not changing" needs a reason, not a word.
-MIN_REASON = 10
+# A response is read by people who took the time to write: a sentence at least, never "ok".
+MIN_WORDS = 4
+MIN_TEXT = 20
+# "Not changing" needs a reason, and a reason takes more than a few words.
+MIN_REASON_WORDS = 6
+MIN_REASON = 30
 # A draft left this long is dropped.
 DRAFT_HOURS = 24
 
@@ -53,9 +69,13 @@ class Problem(StrEnum):
     NO_SUCH_ITEM = "no_such_item"
     NOTHING_TO_ANSWER = "nothing_to_answer"
     NO_DRAFT = "no_draft"
+    NO_STATUS = "no_status"
+    ONLY_PRAISE = "only_praise"
     EMPTY = "empty"
+    TOO_SHORT = "too_short"
     TOO_LONG = "too_long"
     NEEDS_REASON = "needs_reason"
+    STALE = "stale"
     REPLAYED = "replayed"
 
 
@@ -74,6 +94,38 @@ class Published:
     response: Response
     items: int
     recipients: int
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Words written and checked, not yet sent: what they cover and whom they would reach."""
+
+    draft: Draft
+    text: str
+    items: int
+    people: int
+    # The item of one person it would reach (or of one it covers), for a sample notice.
+    sample_item: int | None
+    token: str
+
+
+def fingerprint(text: str) -> str:
+    """A short mark of the words previewed, so a "Send" under an older preview sends nothing."""
+    return f"{zlib.crc32(text.encode()):08x}"
+
+
+def check_words(status: Status, text: str) -> Problem | None:
+    """Why these words cannot go to citizens yet, if they cannot."""
+    if not text:
+        return Problem.EMPTY
+    if len(text) > MAX_TEXT:
+        return Problem.TOO_LONG
+    if status is Status.NOT_CHANGING:
+        if len(text) < MIN_REASON or len(text.split()) < MIN_REASON_WORDS:
+            return Problem.NEEDS_REASON
+    elif len(text) < MIN_TEXT or len(text.split()) < MIN_WORDS:
+        return Problem.TOO_SHORT
+    return None
 
 
 def period_of(draft: Draft) -> tuple[str, str] | None:
@@ -120,15 +172,20 @@ class Responses:
             mine = [s for s in mine if s.slug == service_slug]
             if not mine:
                 return Problem.NOT_ALLOWED
-        heard = []
+        heard, praised = [], False
         for service in mine:
             start, end = periods[service.provider_id]
             if await responses.theme_items(
                 self.db.reader, service.slug, theme_id, stamp(start), stamp(end)
             ):
                 heard.append(service)
+            elif await responses.theme_items(
+                self.db.reader, service.slug, theme_id, stamp(start), stamp(end), False
+            ):
+                praised = True
         if not heard:
-            return Problem.NOTHING_TO_ANSWER
+            # Praise alone raises nothing to answer: a thank-you goes to an item.
+            return Problem.ONLY_PRAISE if praised else Problem.NOTHING_TO_ANSWER
         if len(heard) > 1:
             return Choice(theme_id, tuple(heard))
         service = heard[0]
@@ -194,7 +251,8 @@ class Responses:
                 return Problem.NO_DRAFT
             if not who.speaks_for(draft.provider_id):
                 return Problem.NOT_ALLOWED
-            draft = draft.but(status=status.value)
+            # New words are asked for: a preview of the old ones would no longer be right.
+            draft = draft.but(status=status.value, text=None)
             await drafts.save(conn, draft, self.clock())
             return draft
 
@@ -230,30 +288,76 @@ class Responses:
             found = sorted(set(found) | set(earlier))
         return found
 
-    async def publish(
+    async def write(
         self, who: Who, chat_id: int, update_id: int, text: str
-    ) -> Published | Problem | None:
-        """The words of the response: publish it now. None when no response is being written
-        here (the text is for something else)."""
+    ) -> Preview | Problem | None:
+        """The words of the response: checked and kept for a preview (nothing is sent yet).
+        None when no response is being written here (the text is for something else)."""
         text = text.strip()
 
-        async def run(conn: aiosqlite.Connection) -> Published | Problem | None:
+        async def run(conn: aiosqlite.Connection) -> Preview | Problem | None:
             now = self.clock()
             draft = await drafts.get(conn, who.telegram_id, chat_id)
-            if draft is None or draft.kind != "response" or draft.status is None:
+            if draft is None or draft.kind != "response":
                 return None
             if not await updates.claim(conn, update_id, now):
                 return Problem.REPLAYED
             if not who.speaks_for(draft.provider_id):
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOT_ALLOWED
-            status = Status(draft.status)
-            if len(text) < MIN_TEXT:
-                return Problem.EMPTY
-            if len(text) > MAX_TEXT:
-                return Problem.TOO_LONG
-            if status is Status.NOT_CHANGING and (len(text) < MIN_REASON or len(text.split()) < 2):
-                return Problem.NEEDS_REASON
+            if draft.status is None:
+                return Problem.NO_STATUS
+            problem = check_words(Status(draft.status), text)
+            if problem is not None:
+                return problem
+            items = await self._items(conn, draft)
+            if not items:
+                await drafts.delete(conn, who.telegram_id, chat_id)
+                return Problem.NOTHING_TO_ANSWER
+            draft = draft.but(text=text)
+            await drafts.save(conn, draft, now)
+            reached = await responses.audience_of(conn, items)
+            sample = await responses.sample_item(conn, items)
+            return Preview(draft, text, len(items), reached, sample, fingerprint(text))
+
+        return await self.db.write(run)
+
+    async def edit(self, who: Who, chat_id: int, update_id: int) -> Draft | Problem:
+        """The provider wants to change the words previewed: they are asked for again."""
+
+        async def run(conn: aiosqlite.Connection) -> Draft | Problem:
+            if not await updates.claim(conn, update_id, self.clock()):
+                return Problem.REPLAYED
+            draft = await drafts.get(conn, who.telegram_id, chat_id)
+            if draft is None or draft.kind != "response" or draft.status is None:
+                return Problem.NO_DRAFT
+            if not who.speaks_for(draft.provider_id):
+                return Problem.NOT_ALLOWED
+            draft = draft.but(text=None)
+            await drafts.save(conn, draft, self.clock())
+            return draft
+
+        return await self.db.write(run)
+
+    async def send(self, who: Who, chat_id: int, update_id: int, token: str) -> Published | Problem:
+        """ "Send" under a preview: publish the words previewed, now, in one transaction."""
+
+        async def run(conn: aiosqlite.Connection) -> Published | Problem:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return Problem.REPLAYED
+            draft = await drafts.get(conn, who.telegram_id, chat_id)
+            if draft is None or draft.kind != "response" or draft.status is None:
+                return Problem.NO_DRAFT
+            if draft.text is None or fingerprint(draft.text) != token:
+                return Problem.STALE
+            if not who.speaks_for(draft.provider_id):
+                await drafts.delete(conn, who.telegram_id, chat_id)
+                return Problem.NOT_ALLOWED
+            status, text = Status(draft.status), draft.text
+            problem = check_words(status, text)
+            if problem is not None:
+                return problem
             items = await self._items(conn, draft)
             if not items:
                 await drafts.delete(conn, who.telegram_id, chat_id)
@@ -302,6 +406,21 @@ class Responses:
             return Published(response, len(items), recipients)
 
         return await self.db.write(run)
+
+    async def card_posted(self, response_id: int, chat_id: int, message_id: int) -> None:
+        """Remember where the moderators' card of a response is."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await responses.set_card(conn, response_id, chat_id, message_id)
+
+        await self.db.write(run)
+
+    async def expects_feedback(self, telegram_id: int) -> bool:
+        """Whether this person has a citizen's conversation open (their text belongs there)."""
+        citizen = await citizens.by_telegram_id(self.db.reader, telegram_id)
+        if citizen is None:
+            return False
+        return await conversations.get(self.db.reader, citizen.id) is not None
 
     async def hide(self, who: Who, response_id: int) -> Response | Problem:
         """A moderator hides a response: it is no longer shown, and what was not sent is not."""

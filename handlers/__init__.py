@@ -92,7 +92,8 @@ def register(
 
     # First, in any chat: the words of something a staff member is writing here (a
     # response, a question, an invitation, a relayed message), and /cancel of it. They stop
-    # here only when something is being written; otherwise the update goes on.
+    # here only when something is being written; otherwise the update goes on. Staff's text
+    # in private with nothing being written and no feedback open is answered as staff.
     async def words(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
@@ -101,6 +102,8 @@ def register(
         draft = await responses.draft(Who(user.id), message.chat_id)
         if draft is not None:
             await (answers.words if draft.kind == "response" else asking.words)(update, context)
+        else:
+            await answers.staff_text(update, context)
 
     # Any command: a moderator who was editing an item has moved on (the edit ends). Its own
     # group: a private command also ends a citizen's side prompt, in the group after.
@@ -116,6 +119,16 @@ def register(
     application.add_handler(MessageHandler(text, words), group=-1)
     application.add_handler(
         CommandHandler("cancel", answers.cancel, filters=filters.UpdateType.MESSAGE), group=-1
+    )
+    # Before that, any other command, or a button that is not part of the writing, ends
+    # what is being written there (said once); the command or button then does what it
+    # does. A group of its own, so the handlers above still see every update.
+    other_command = filters.COMMAND & ~filters.Regex(r"^/cancel(@\w+)?(\s|$)")
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & other_command, answers.put_aside), group=-2
+    )
+    application.add_handler(
+        CallbackQueryHandler(answers.put_aside, pattern=r"^(?!o:|w:|k:r:)"), group=-2
     )
 
     # For whoever sets the bot up: /id in any chat; the groups the bot joins, in the log.

@@ -44,6 +44,7 @@ from handlers.common import command_allowed
 from handlers.fitting import fit, name, pack, person, pieces, quote
 from handlers.outbox import OutboxSender, Rendered
 from handlers.places import provider_place
+from handlers.responses import keep_writing
 from handlers.texts import esc
 from storage.asks import Acceptance, Ask
 from storage.db import parse_stamp
@@ -143,7 +144,7 @@ class AskHandlers:
                 limit=MAX_TEXT,
             ),
             parse_mode=ParseMode.HTML,
-            reply_markup=ForceReply(selective=True),
+            reply_markup=keep_writing(message),
         )
 
     async def words(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -170,7 +171,11 @@ class AskHandlers:
         elif proposed is not Problem.REPLAYED:
             if proposed is Problem.NOT_ALLOWED:
                 await self.roles.denied(who, "ask words", str(draft.service_slug))
-            await message.reply_text(texts.ASKS_PROBLEMS[proposed].format(slugs="", limit=MAX_TEXT))
+            await message.reply_text(
+                texts.ASKS_PROBLEMS[proposed].format(slugs="", limit=MAX_TEXT),
+                # Still open for better words, except when it was refused.
+                reply_markup=None if proposed is Problem.NOT_ALLOWED else keep_writing(message),
+            )
         raise ApplicationHandlerStop
 
     async def _proposed(
@@ -497,8 +502,9 @@ class AskHandlers:
             return
         await safely.answer(query.answer())
         mention = f'<a href="tg://user?id={user.id}">{person(user.first_name)}</a>'
+        assert message is not None
         await _reply(
-            message, texts.ASKS_RELAY_PROMPT.format(mention=mention), ForceReply(selective=True)
+            message, texts.ASKS_RELAY_PROMPT.format(mention=mention), keep_writing(message)
         )
 
     async def _relayed(

@@ -4,6 +4,7 @@ contributors receive it and say whether it answered their point."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -16,14 +17,24 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.digest_content import MAX_THEMES, Period, format_period
 from bot.digests import Digests
 from bot.hearing import Hearing, Verdict
-from bot.responses import MAX_TEXT, Choice, Problem, Published, Responses, Status
+from bot.responses import (
+    MAX_TEXT,
+    MIN_REASON_WORDS,
+    MIN_WORDS,
+    Choice,
+    Preview,
+    Problem,
+    Published,
+    Responses,
+    Status,
+)
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.citizen import render as render_step
@@ -39,7 +50,8 @@ from storage.responses import Response
 log = logging.getLogger(__name__)
 
 # Callback data. Providers: o:t:<digest>:<theme>[:<service>] a theme of a digest's period
-# (digest 0: the period so far), o:i:<item>, o:s:<status>, o:x (cancel), o:f:<response>
+# (digest 0: the period so far), o:i:<item>, o:s:<status>, o:x (cancel anything being
+# written), o:y:<fingerprint> (send the words previewed), o:e (edit them), o:f:<response>
 # (an update after a follow-up). Moderators: o:h:<response>. Citizens: v:y|n:<response>.
 PREFIX = "o"
 VERDICT = "v"
@@ -79,6 +91,37 @@ def respond_buttons(
     ]
     rows += [buttons[n : n + ITEMS_PER_ROW] for n in range(0, len(buttons), ITEMS_PER_ROW)]
     return rows
+
+
+def keep_writing(message: Message) -> InlineKeyboardMarkup | ForceReply:
+    """Under a prompt for a staff member's words: Cancel in a private chat; in a group,
+    Telegram's reply box (a bot in privacy mode hears only replies to it there; /cancel)."""
+    if message.chat.type == ChatType.PRIVATE:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x")]]
+        )
+    return ForceReply(selective=True)
+
+
+def _mark_hidden(listing: str, response_id: int) -> str | None:
+    """A /responses list with one response's line marked hidden; None if it is not listed."""
+    lines = listing.split("\n")
+    head = f"• R{response_id} · "
+    for number, line in enumerate(lines):
+        if line.startswith(head):
+            if not line.endswith(texts.RESPONSE_LIST_HIDDEN):
+                lines[number] = line + texts.RESPONSE_LIST_HIDDEN
+            return "\n".join(lines)
+    return None
+
+
+def _without(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMarkup | None:
+    """The buttons but the one with this data (rows left empty go too)."""
+    if markup is None:
+        return None
+    rows = [[b for b in row if b.callback_data != data] for row in markup.inline_keyboard]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(kept) if kept else None
 
 
 class ResponseHandlers:
@@ -201,7 +244,7 @@ class ResponseHandlers:
         who = await self.roles.who(user.id)
         action = parts[1] if len(parts) > 1 else ""
         if action == "h" and len(parts) == 3 and parts[2].isdigit():
-            await self._hide(query, who, int(parts[2]))
+            await self._hide(query, context, who, int(parts[2]))
             return
         if not (who.provider or who.admin) or not isinstance(message, Message):
             await self.roles.denied(who, "response button", query.data or "")
@@ -244,10 +287,45 @@ class ResponseHandlers:
                 await safely.answer(query.answer())
                 await self._ask_words(message, user.first_name, who, status)
                 return
+        elif action == "y" and len(parts) == 3:
+            sent = await self.responses.send(who, chat_id, update.update_id, parts[2])
+            if sent is Problem.REPLAYED:
+                return
+            if isinstance(sent, Published):
+                await safely.answer(query.answer())
+                await safely.quietly(message.edit_reply_markup(None))
+                await self._published(message, context, sent)
+                return
+            found = sent
+        elif action == "e" and len(parts) == 2:
+            before = await self.responses.draft(who, chat_id)
+            edited = await self.responses.edit(who, chat_id, update.update_id)
+            if edited is Problem.REPLAYED:
+                return
+            if isinstance(edited, Draft) and edited.status is not None:
+                await safely.answer(query.answer())
+                await safely.quietly(message.edit_reply_markup(None))
+                words = before.text if before is not None and before.text else ""
+                await self._ask_words(message, user.first_name, who, Status(edited.status), words)
+                return
+            found = edited
         elif action == "x":
-            await self.responses.cancel(who, chat_id)
+            if not await self.responses.cancel(who, chat_id):
+                # An old prompt's Cancel, after its words were sent or stopped: say so.
+                await safely.answer(query.answer(texts.RESPOND_NOTHING_TO_CANCEL))
+                await safely.quietly(message.edit_reply_markup(None))
+                return
             await safely.answer(query.answer(texts.RESPOND_CANCELLED))
-            await safely.quietly(message.edit_reply_markup(None))
+            if message.text_html:
+                await safely.quietly(
+                    message.edit_text(
+                        f"{message.text_html}\n\n{texts.RESPOND_CANCELLED}",
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=None,
+                    )
+                )
+            else:
+                await safely.quietly(message.edit_reply_markup(None))
             return
         if isinstance(found, Draft):
             await safely.answer(query.answer())
@@ -257,7 +335,13 @@ class ResponseHandlers:
         if problem in (Problem.NOT_ALLOWED, Problem.NO_SUCH_ITEM):
             # Another provider's item looks like no item, and is recorded like a refusal.
             await self.roles.denied(who, "response button", query.data or "")
-        await safely.answer(query.answer(texts.RESPOND_PROBLEMS[problem], show_alert=True))
+        await safely.answer(query.answer(self._problem(problem), show_alert=True))
+
+    @staticmethod
+    def _problem(problem: Problem) -> str:
+        return texts.RESPOND_PROBLEMS[problem].format(
+            limit=MAX_TEXT, words=MIN_WORDS, reason_words=MIN_REASON_WORDS
+        )
 
     async def _ask_status(self, message: Message, draft: Draft) -> None:
         rows = [
@@ -276,37 +360,89 @@ class ResponseHandlers:
             reply_markup=InlineKeyboardMarkup(rows),
         )
 
-    async def _ask_words(self, message: Message, name: str, who: Who, status: Status) -> None:
+    async def _ask_words(
+        self, message: Message, name: str, who: Who, status: Status, before: str = ""
+    ) -> None:
         mention = f'<a href="tg://user?id={who.telegram_id}">{person(name)}</a>'
+        text = texts.RESPOND_PROMPT.format(
+            mention=mention,
+            status=texts.RESPONSE_STATUS[status.value],
+            ask=texts.RESPOND_WRITE[status.value],
+            limit=MAX_TEXT,
+        )
+        if before:
+            text += texts.RESPOND_WRITTEN_BEFORE.format(text=quote(before))
         await message.reply_text(
-            texts.RESPOND_PROMPT.format(
-                mention=mention,
-                status=texts.RESPONSE_STATUS[status.value],
-                ask=texts.RESPOND_WRITE[status.value],
-                limit=MAX_TEXT,
-            ),
-            parse_mode=ParseMode.HTML,
-            reply_markup=ForceReply(selective=True),
+            text, parse_mode=ParseMode.HTML, reply_markup=keep_writing(message)
         )
 
     async def words(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Any text (runs before the other handlers): the words of a response being written.
-        Anything else passes on to the usual handlers."""
+        """Any text (runs before the other handlers): the words of a response being written,
+        shown back as a preview. Anything else passes on to the usual handlers."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or message.text is None:
             return
         draft = await self.responses.draft(Who(user.id), message.chat_id)
-        if draft is None or draft.kind != "response" or draft.status is None:
+        if draft is None or draft.kind != "response":
             return
         who = await self.roles.who(user.id)
-        result = await self.responses.publish(who, message.chat_id, update.update_id, message.text)
+        result = await self.responses.write(who, message.chat_id, update.update_id, message.text)
         if result is None:
             return
-        if isinstance(result, Published):
-            await self._published(message, context, result)
+        if isinstance(result, Preview):
+            await self._preview(message, result)
+        elif result is Problem.NO_STATUS:
+            # Words before a status was chosen: the status first, then the words.
+            await message.reply_text(texts.RESPOND_STATUS_FIRST)
+            await self._ask_status(message, draft)
+        elif result is Problem.NOTHING_TO_ANSWER or result is Problem.NOT_ALLOWED:
+            await message.reply_text(self._problem(result))
         elif result is not Problem.REPLAYED:
-            await message.reply_text(texts.RESPOND_PROBLEMS[result].format(limit=MAX_TEXT))
+            # Kindly why, and the prompt stays open for better words.
+            await message.reply_text(self._problem(result), reply_markup=keep_writing(message))
         raise ApplicationHandlerStop
+
+    async def _preview(self, message: Message, preview: Preview) -> None:
+        """The words as citizens will read them, how many they reach, and Send/Edit/Cancel."""
+        draft = preview.draft
+        assert draft.status is not None
+        head = (
+            texts.RESPOND_PREVIEW.format(
+                people=preview.people,
+                people_noun=_noun(preview.people, texts.PEOPLE_NOUN),
+                items=preview.items,
+                noun=_noun(preview.items, texts.ITEM_NOUN),
+            )
+            if preview.people
+            else texts.RESPOND_PREVIEW_NOBODY.format(
+                items=preview.items, noun=_noun(preview.items, texts.ITEM_NOUN)
+            )
+        )
+        provider = self.digests.providers.get(draft.provider_id)
+        text = self._notice_text(
+            provider.name if provider else draft.provider_id,
+            await self._service_name(draft.service_slug),
+            draft.status,
+            None if draft.item_id is not None else draft.theme_id,
+            preview.sample_item,
+            preview.items,
+            preview.text,
+            lambda notice: f"{head}\n\n{notice}\n\n{texts.RESPOND_PREVIEW_FOOT}",
+        )
+        rows = [
+            [
+                InlineKeyboardButton(
+                    texts.RESPOND_SEND, callback_data=f"{PREFIX}:y:{preview.token}"
+                ),
+                InlineKeyboardButton(texts.RESPOND_EDIT, callback_data=f"{PREFIX}:e"),
+                InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x"),
+            ]
+        ]
+        await message.reply_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
 
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel while writing a response stops it; otherwise /cancel means what it did."""
@@ -317,6 +453,33 @@ class ResponseHandlers:
             return
         await self.responses.cancel(Who(user.id), message.chat_id)
         await message.reply_text(texts.RESPOND_CANCELLED)
+        raise ApplicationHandlerStop
+
+    async def put_aside(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Another command or button while something is being written here: that writing
+        ends (said once), so no later text is taken as its words. The update goes on."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            return
+        draft = await self.responses.draft(Who(user.id), chat.id)
+        if draft is None or not await self.responses.cancel(Who(user.id), chat.id):
+            return
+        try:
+            await context.bot.send_message(chat.id, texts.DRAFT_PUT_ASIDE[draft.kind])
+        except (Forbidden, BadRequest) as exc:
+            log.info("put-aside note not delivered: %s", exc.message)
+
+    async def staff_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A provider's text in private with nothing being written and no feedback of theirs
+        open: answered as staff (never the citizen's consent screen). Admins, who often try
+        the bot as citizens, are left to the citizen's conversation."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.chat.type != ChatType.PRIVATE:
+            return
+        who = await self.roles.who(user.id)
+        if not who.provider or await self.responses.expects_feedback(user.id):
+            return
+        await message.reply_text(texts.STAFF_TEXT_NOT_WAITING, parse_mode=ParseMode.HTML)
         raise ApplicationHandlerStop
 
     async def _published(
@@ -336,53 +499,92 @@ class ResponseHandlers:
             parse_mode=ParseMode.HTML,
         )
         self.sender.kick(context)
-        if self.moderators_chat is not None:
-            provider = self.digests.providers.get(response.provider_id)
-            card, _ = fit(
-                lambda words: texts.RESPONSE_CARD.format(
-                    provider=name(provider.name if provider else response.provider_id),
-                    status=texts.RESPONSE_STATUS[response.status],
-                    subject=subject,
-                    text=quote(words),
-                ),
-                response.text,
-            )
-            try:
-                await context.bot.send_message(
-                    self.moderators_chat,
-                    card,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=InlineKeyboardMarkup(
+        if self.moderators_chat is None:
+            return
+        try:
+            card = await context.bot.send_message(
+                self.moderators_chat,
+                await self._card_text(response),
+                parse_mode=ParseMode.HTML,
+                reply_markup=InlineKeyboardMarkup(
+                    [
                         [
-                            [
-                                InlineKeyboardButton(
-                                    texts.RESPONSE_HIDE, callback_data=f"{PREFIX}:h:{response.id}"
-                                )
-                            ]
+                            InlineKeyboardButton(
+                                texts.RESPONSE_HIDE, callback_data=f"{PREFIX}:h:{response.id}"
+                            )
                         ]
-                    ),
-                )
-            except TelegramError as exc:
-                log.warning("response %s not shown to the moderators: %s", response.id, exc)
+                    ]
+                ),
+            )
+        except TelegramError as exc:
+            log.warning("response %s not shown to the moderators: %s", response.id, exc)
+            return
+        # Kept, so that hiding it from /responses updates the card too.
+        await self.responses.card_posted(response.id, card.chat_id, card.message_id)
+
+    async def _card_text(self, response: Response) -> str:
+        """A response's card as the moderators read it."""
+        provider = self.digests.providers.get(response.provider_id)
+        subject = await self.subject(response)
+        card, _ = fit(
+            lambda words: texts.RESPONSE_CARD.format(
+                provider=name(provider.name if provider else response.provider_id),
+                status=texts.RESPONSE_STATUS[response.status],
+                subject=subject,
+                text=quote(words),
+            ),
+            response.text,
+        )
+        return card
 
     # ----------------------------------------------------------------- moderators
 
-    async def _hide(self, query: CallbackQuery, who: Who, response_id: int) -> None:
+    async def _hide(
+        self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, who: Who, response_id: int
+    ) -> None:
         result = await self.responses.hide(who, response_id)
         if isinstance(result, Problem):
             if result is Problem.NOT_ALLOWED:
                 await self.roles.denied(who, "hide response", str(response_id))
                 await safely.answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
             else:
-                await safely.answer(query.answer(texts.RESPOND_PROBLEMS[result], show_alert=True))
+                await safely.answer(query.answer(self._problem(result), show_alert=True))
             return
-        name = person(query.from_user.first_name)
+        hidden = texts.RESPONSE_HIDDEN.format(
+            id=response_id, who=person(query.from_user.first_name)
+        )
         message = query.message
-        await safely.answer(query.answer())
+        await safely.answer(query.answer(texts.RESPONSE_HIDDEN_SHORT.format(id=response_id)))
+        pressed_card = message is not None and (result.card_chat, result.card_message) == (
+            message.chat.id,
+            message.message_id,
+        )
         if isinstance(message, Message) and message.text_html is not None:
+            marked = _mark_hidden(message.text_html, response_id)
+            if marked is not None and not pressed_card:
+                # The /responses list: that line marked, the other Hide buttons kept.
+                await safely.quietly(
+                    message.edit_text(
+                        marked,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=_without(message.reply_markup, f"{PREFIX}:h:{response_id}"),
+                    )
+                )
+            else:
+                await safely.quietly(
+                    message.edit_text(
+                        f"{message.text_html}\n\n{hidden}",
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=None,
+                    )
+                )
+        if result.card_chat is not None and result.card_message is not None and not pressed_card:
+            # Hidden from elsewhere: its card no longer offers to hide it.
             await safely.quietly(
-                message.edit_text(
-                    message.text_html + "\n\n" + texts.RESPONSE_HIDDEN.format(who=name),
+                context.bot.edit_message_text(
+                    f"{await self._card_text(result)}\n\n{hidden}",
+                    chat_id=result.card_chat,
+                    message_id=result.card_message,
                     parse_mode=ParseMode.HTML,
                     reply_markup=None,
                 )
@@ -484,6 +686,43 @@ class ResponseHandlers:
 
     # -------------------------------------------------------------------- citizens
 
+    def _notice_text(
+        self,
+        provider_name: str,
+        service_name: str,
+        status: str,
+        theme_id: str | None,
+        item_id: int | None,
+        items: int,
+        words: str,
+        frame: Callable[[str], str] = str,
+    ) -> str:
+        """A response as a contributor reads it (in the provider's preview, inside a frame;
+        the words give way if the whole would not fit one message)."""
+        service = name(service_name)
+        if theme_id is None:
+            subject = texts.HEARD_SUBJECT_ITEM.format(item=item_id, service=service)
+        elif items > 1:
+            subject = texts.HEARD_SUBJECT_THEME_OTHERS.format(
+                theme=name(self._label(theme_id)), service=service, item=item_id, items=items
+            )
+        else:
+            subject = texts.HEARD_SUBJECT_THEME.format(
+                theme=name(self._label(theme_id)), service=service, item=item_id
+            )
+        text, _ = fit(
+            lambda words: frame(
+                texts.HEARD_BACK.format(
+                    provider=name(provider_name),
+                    subject=subject,
+                    status=texts.RESPONSE_STATUS[status],
+                    text=quote(words),
+                )
+            ),
+            words,
+        )
+        return text
+
     async def render_notice(self, row: OutboxRow, said: str = "") -> Rendered | None:
         """A queued response as its contributor reads it: with the buttons to rate it, or,
         once rated, with the line `said` in their place."""
@@ -491,31 +730,15 @@ class ResponseHandlers:
         if notice is None:
             return None
         response = notice.response
-        service = name(notice.service_name)
-        if response.item_id is not None or response.theme_id is None:
-            subject = texts.HEARD_SUBJECT_ITEM.format(item=notice.item_id, service=service)
-        elif notice.items > 1:
-            subject = texts.HEARD_SUBJECT_THEME_OTHERS.format(
-                theme=name(self._label(response.theme_id)),
-                service=service,
-                item=notice.item_id,
-                items=notice.items,
-            )
-        else:
-            subject = texts.HEARD_SUBJECT_THEME.format(
-                theme=name(self._label(response.theme_id)), service=service, item=notice.item_id
-            )
-        text, _ = fit(
-            lambda words: (
-                texts.HEARD_BACK.format(
-                    provider=name(notice.provider_name),
-                    subject=subject,
-                    status=texts.RESPONSE_STATUS[response.status],
-                    text=quote(words),
-                )
-                + said
-            ),
+        text = self._notice_text(
+            notice.provider_name,
+            notice.service_name,
+            response.status,
+            None if response.item_id is not None else response.theme_id,
+            notice.item_id,
+            notice.items,
             response.text,
+            frame=lambda text: text + said,
         )
         if said:
             return text, None

@@ -709,7 +709,7 @@ RESPOND_PICK_SERVICE = "<b>{theme}</b> came up at more than one service. Which a
 RESPOND_SUBJECT_THEME = "<b>{theme}</b> at {service}, {period}: {items} {noun}"
 RESPOND_SUBJECT_ITEM = "Item <b>#{item}</b> at {service}"
 RESPOND_PICK_STATUS = "Responding to {subject}.\n\nWhat is your answer?"
-RESPOND_CANCEL = "Cancel"
+RESPOND_CANCEL = "✖️ Cancel"
 RESPOND_WRITE = {
     "acknowledged": "Write a short note to the people who raised this: what you heard.",
     "in_progress": "Write what you are doing about it, and when people can expect a change.",
@@ -717,22 +717,53 @@ RESPOND_WRITE = {
     "not_changing": "Write why this will not change. People will read your reason.",
 }
 RESPOND_PROMPT = (
-    "{mention}: {status}. {ask}\n\nReply to this message with your words (up to {limit} "
-    "characters); they are published at once. /cancel to stop."
+    "{mention}: {status}. {ask}\n\nReply to this message with your words: a sentence or "
+    "more, up to {limit} characters. You'll see a preview before anything is sent. /cancel "
+    "to stop."
 )
+RESPOND_WRITTEN_BEFORE = "\n\nWhat you wrote before:\n“{text}”"
+RESPOND_STATUS_FIRST = (
+    "First choose your answer with the buttons below; then I'll ask for your words."
+)
+RESPOND_PREVIEW = (
+    "👀 <b>Preview.</b> This goes to <b>{people} {people_noun}</b> who raised it and asked to "
+    "hear back ({items} {noun} covered). Each of them will read:"
+)
+RESPOND_PREVIEW_NOBODY = (
+    "👀 <b>Preview.</b> Nobody who raised this asked to hear back, so no one gets a message; "
+    "it is kept with the {items} {noun} it covers and shows in your digests. It reads:"
+)
+RESPOND_PREVIEW_FOOT = "Nothing is sent until you press Send."
+RESPOND_SEND = "📤 Send"
+RESPOND_EDIT = "✏️ Edit"
 RESPOND_PUBLISHED = (
     "Published, on {subject}: {status}. It covers {items} {noun} and goes to {people} "
     "{people_noun} who asked to hear back."
 )
 RESPOND_CANCELLED = "Stopped; nothing was sent or published."
+RESPOND_NOTHING_TO_CANCEL = "Nothing is being written here now: that was already sent or stopped."
 RESPOND_PROBLEMS = {
     "not_allowed": "You can only respond for the services you run.",
     "no_such_item": "I can't find a published item with that number among your services.",
     "nothing_to_answer": "There is nothing published on that to respond to.",
     "no_draft": "That response was already sent or stopped. Start again from the digest.",
+    "no_status": "First choose your answer with the buttons.",
+    "only_praise": (
+        "Only praise came up on that theme, so there is no problem to answer. To thank "
+        "someone, answer their item: /respond 12."
+    ),
     "empty": "The response can't be empty. Write a few words, or /cancel.",
+    "too_short": (
+        "That's a little short for the people who raised this: they'll read it as your "
+        "answer. Please write a sentence or more ({words} words at least) saying what you "
+        "heard, are doing or changed. Your answer is still open: just write it again."
+    ),
     "too_long": "That's longer than {limit} characters. Please shorten it, or /cancel.",
-    "needs_reason": "Please give a reason (a sentence) when something won't change, or /cancel.",
+    "needs_reason": (
+        "When something won't change, people deserve the reason: please explain it in a "
+        "sentence or two ({reason_words} words at least). Your answer is still open."
+    ),
+    "stale": "That preview is out of date: use the newest one.",
     "replayed": "",
 }
 ITEM_NOUN = ("item", "items")
@@ -742,11 +773,24 @@ RESPONSE_CARD = (
     "Published at once; hide it if it shouldn't be public."
 )
 RESPONSE_HIDE = "🙈 Hide"
-RESPONSE_HIDDEN = "🙈 Hidden by {who}; nothing more will be sent."
+RESPONSE_HIDDEN = "🙈 R{id} hidden by {who}; nothing more will be sent."
+RESPONSE_HIDDEN_SHORT = "🙈 R{id} hidden; nothing more will be sent."
 RESPONSE_LIST_HEAD = "<b>Latest responses</b> (newest first):"
 RESPONSE_LIST_EMPTY = "No responses yet."
 RESPONSE_LIST_LINE = "• R{id} · {service} · {subject} · {status}{hidden}\n  “{text}”"
-RESPONSE_LIST_HIDDEN = " · hidden"
+RESPONSE_LIST_HIDDEN = " · 🙈 hidden"
+# Staff who start something else while writing: what they were writing ends, said once.
+DRAFT_PUT_ASIDE = {
+    "response": "✖️ I've stopped the response you were writing; nothing was sent.",
+    "question": "✖️ I've stopped the question you were writing; nothing was sent.",
+    "invitation": "✖️ I've stopped the invitation you were writing; nothing was sent.",
+    "relay": "✖️ I've stopped the message you were writing; nothing was sent.",
+}
+STAFF_TEXT_NOT_WAITING = (
+    "I'm not waiting for any words from you just now, so I haven't passed that on. To answer "
+    "people: /respond. To ask them something: /ask. To tell us something yourself, as "
+    "someone who uses a service: /start."
+)
 FOLLOW_UP = (
     "⏰ {weeks} weeks ago you said {subject} was being worked on:\n“{text}”\n\n"
     "What's the news? Your update goes to the people who raised it."

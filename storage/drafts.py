@@ -11,7 +11,7 @@ from storage.db import stamp
 
 _COLUMNS = (
     "author, chat_id, kind, provider_id, service_slug, theme_id, item_id, period_start,"
-    " period_end, status, ref_id, created_at"
+    " period_end, status, ref_id, created_at, text"
 )
 
 
@@ -31,6 +31,8 @@ class Draft:
     status: str | None = None
     ref_id: int | None = None
     created_at: str = ""
+    # A response's words, once written: they wait here, previewed, until "Send".
+    text: str | None = None
 
     def but(self, **changes: object) -> Draft:
         """A copy with some fields changed."""
@@ -41,12 +43,13 @@ async def save(conn: aiosqlite.Connection, draft: Draft, now: datetime) -> None:
     """Start or change the author's draft in that chat (one at a time per chat)."""
     d = draft
     await conn.execute(
-        f"INSERT INTO drafts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f"INSERT INTO drafts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (author, chat_id) DO UPDATE SET kind = excluded.kind,"
         " provider_id = excluded.provider_id, service_slug = excluded.service_slug,"
         " theme_id = excluded.theme_id, item_id = excluded.item_id,"
         " period_start = excluded.period_start, period_end = excluded.period_end,"
-        " status = excluded.status, ref_id = excluded.ref_id, created_at = excluded.created_at",
+        " status = excluded.status, ref_id = excluded.ref_id, created_at = excluded.created_at,"
+        " text = excluded.text",
         (
             d.author,
             d.chat_id,
@@ -60,6 +63,7 @@ async def save(conn: aiosqlite.Connection, draft: Draft, now: datetime) -> None:
             d.status,
             d.ref_id,
             stamp(now),
+            d.text,
         ),
     )
 

@@ -11,6 +11,10 @@ import aiosqlite
 from storage.db import stamp
 
 STATUSES = ("acknowledged", "in_progress", "changed", "not_changing")
+# The kinds of feedback that raise a problem: a response to a theme answers these, never
+# praise (an item not yet given a kind counts, rather than go unanswered).
+PROBLEM_KINDS = ("complaint", "suggestion", "question")
+_RAISED = f"(f.kind IS NULL OR f.kind IN ({', '.join(repr(k) for k in PROBLEM_KINDS)}))"
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ class Response:
     created_at: str
     follow_up_at: str | None
     hidden_at: str | None
+    # The moderators' card of the response, once posted.
+    card_chat: int | None = None
+    card_message: int | None = None
 
     @property
     def hidden(self) -> bool:
@@ -39,7 +46,8 @@ class Response:
 
 _COLUMNS = (
     "r.id, r.provider_id, r.service_slug, r.theme_id, r.item_id, r.period_start,"
-    " r.period_end, r.status, r.text, r.author, r.created_at, r.follow_up_at, r.hidden_at"
+    " r.period_end, r.status, r.text, r.author, r.created_at, r.follow_up_at, r.hidden_at,"
+    " r.card_chat, r.card_message"
 )
 
 # Items a provider may be answering: approved, still publishable.
@@ -47,12 +55,19 @@ _PUBLISHED = "f.status = 'approved' AND f.published_text IS NOT NULL AND f.erase
 
 
 async def theme_items(
-    conn: aiosqlite.Connection, service_slug: str, theme_id: str, since: str, until: str
+    conn: aiosqlite.Connection,
+    service_slug: str,
+    theme_id: str,
+    since: str,
+    until: str,
+    problems_only: bool = True,
 ) -> list[int]:
-    """Approved items of a service with a theme, published in [since, until)."""
+    """Approved items of a service with a theme, published in [since, until): those that
+    raised a problem (complaints, suggestions, questions), or with praise too."""
+    raised = f" AND {_RAISED}" if problems_only else ""
     async with conn.execute(
         "SELECT f.id FROM feedback f JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
-        f" WHERE {_PUBLISHED} AND f.service_slug = ? AND t.theme_id = ?"
+        f" WHERE {_PUBLISHED}{raised} AND f.service_slug = ? AND t.theme_id = ?"
         " AND f.moderated_at >= ? AND f.moderated_at < ? ORDER BY f.id",
         (service_slug, theme_id, since, until),
     ) as cursor:
@@ -62,12 +77,14 @@ async def theme_items(
 async def earlier_theme_items(
     conn: aiosqlite.Connection, service_slug: str, theme_id: str
 ) -> list[int]:
-    """Items covered by earlier visible responses to the same theme of the same service."""
+    """Items that raised a problem, covered by earlier visible responses to the same theme of
+    the same service."""
     async with conn.execute(
         "SELECT DISTINCT ri.feedback_id FROM responses r"
         " JOIN response_items ri ON ri.response_id = r.id"
         " JOIN feedback f ON f.id = ri.feedback_id"
         f" WHERE r.service_slug = ? AND r.theme_id = ? AND r.hidden_at IS NULL AND {_PUBLISHED}"
+        f" AND {_RAISED}"
         " ORDER BY ri.feedback_id",
         (service_slug, theme_id),
     ) as cursor:
@@ -138,6 +155,46 @@ async def audience(conn: aiosqlite.Connection, response_id: int) -> list[tuple[i
         (response_id,),
     ) as cursor:
         return [(int(c), int(i)) for c, i in await cursor.fetchall()]
+
+
+async def audience_of(conn: aiosqlite.Connection, items: Sequence[int]) -> int:
+    """How many people a response covering `items` would reach: distinct citizens who asked
+    to hear back on one of them (forgotten authors are nobody)."""
+    if not items:
+        return 0
+    marks = ", ".join("?" for _ in items)
+    async with conn.execute(
+        f"SELECT COUNT(DISTINCT f.citizen_id) FROM feedback f WHERE f.id IN ({marks})"
+        " AND f.hear_back = 1 AND f.citizen_id <> 0",
+        tuple(items),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def sample_item(conn: aiosqlite.Connection, items: Sequence[int]) -> int | None:
+    """One of `items` as a person it would reach knows it (the newest whose author asked to
+    hear back), else the newest; for a preview of the notice."""
+    if not items:
+        return None
+    marks = ", ".join("?" for _ in items)
+    async with conn.execute(
+        f"SELECT MAX(f.id) FROM feedback f WHERE f.id IN ({marks})"
+        " AND f.hear_back = 1 AND f.citizen_id <> 0",
+        tuple(items),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else max(items)
+
+
+async def set_card(
+    conn: aiosqlite.Connection, response_id: int, chat_id: int, message_id: int
+) -> None:
+    """Remember where the moderators' card of a response is."""
+    await conn.execute(
+        "UPDATE responses SET card_chat = ?, card_message = ? WHERE id = ?",
+        (chat_id, message_id, response_id),
+    )
 
 
 async def get(conn: aiosqlite.Connection, response_id: int) -> Response | None:

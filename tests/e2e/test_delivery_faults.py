@@ -32,7 +32,9 @@ async def publish_to(scene: World, clock: FakeClock, people: list[Person]) -> No
     for n, person in enumerate(people):
         await add_item(scene.bot.db, person.id, "library", f"Queued {n} minutes.", WEDNESDAY)
     digest = await digest_in_private(scene, clock)
-    done = await respond(scene.pat, digest, f"↩️ Respond: {ACCESS}", CHANGED, "Two desks now.")
+    done = await respond(
+        scene.pat, digest, f"↩️ Respond: {ACCESS}", CHANGED, "Two desks are open now."
+    )
     assert f"goes to {len(people)} people" in done, done
 
 

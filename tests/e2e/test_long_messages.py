@@ -99,6 +99,10 @@ async def test_a_longest_response_under_a_long_name_reaches_citizen_and_moderato
     await world.pat.wait_for(last_has("Reply to this message"))
     response = words(1500, "END-OF-RESPONSE")
     await world.pat.send(response)
+    previewed = await world.pat.wait_for(last_has(texts.RESPOND_PREVIEW_FOOT))
+    # The preview shows the whole response, as the citizen will read it.
+    assert "END-OF-RESPONSE" in (previewed[-1].text or "")
+    await press_on(world.pat, previewed[-1], texts.RESPOND_SEND)
     await world.pat.wait_for(last_has("Published"))
 
     notice = with_text(await alice.wait_for(has("has responded"), timeout=15), "has responded")

@@ -65,15 +65,29 @@ async def answer_item(person: Person, item: int, status: str) -> None:
     await person.wait_for(last_has("Reply to this message"))
 
 
+async def send_words(person: Person, words: str, chat: Group | None = None, **kw: object) -> str:
+    """Write the words of a response, check the preview, press Send; the bot's reply."""
+    where = chat or person
+    await person.send(words, chat=chat, **kw)  # type: ignore[arg-type]
+    previewed = await where.wait_for(
+        lambda m: (
+            bool(m)
+            and texts.RESPOND_PREVIEW_FOOT in (m[-1].text or "")
+            and words in (m[-1].text or "")
+        )
+    )
+    await press_on(person, previewed[-1], texts.RESPOND_SEND, chat=chat)
+    done = await where.wait_for(last_has("Published"))
+    return done[-1].text or ""
+
+
 async def respond(person: Person, start: MessageView, button: str, status: str, words: str) -> str:
-    """From a message with respond buttons: choose, set the status, write; the reply."""
+    """From a message with respond buttons: choose, set the status, write, send; the reply."""
     await press_on(person, start, button)
     asked = await person.wait_for(last_has("What is your answer?"))
     await press_on(person, asked[-1], status)
     await person.wait_for(last_has("Reply to this message"))
-    await person.send(words)
-    done = await person.wait_for(last_has("Published"))
-    return done[-1].text or ""
+    return await send_words(person, words)
 
 
 async def digest_in_private(world: World, clock: FakeClock) -> MessageView:
@@ -181,7 +195,9 @@ async def test_nobody_gets_the_same_response_twice_and_strangers_cannot_rate_it(
     await add_item(db, alice.id, "library", "The queue was long again today.", WEDNESDAY)
     second = await add_item(db, alice.id, "library", "Still waiting at the desk.", WEDNESDAY)
     digest = await digest_in_private(world, clock)
-    await respond(world.pat, digest, f"↩️ Respond: {ACCESS}", IN_PROGRESS, "We are hiring.")
+    await respond(
+        world.pat, digest, f"↩️ Respond: {ACCESS}", IN_PROGRESS, "We are hiring two more staff."
+    )
     notice = await notice_of(alice)
     assert f"#{second}" in (notice.text or "")
     await run_job(world.bot, "send-to-citizens")
@@ -205,9 +221,8 @@ async def test_not_changing_needs_a_reason_and_a_moderator_can_hide_a_response(
     item = await add_item(world.bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
     await answer_item(world.pat, item, NOT_CHANGING)
     await world.pat.send("No")
-    await world.pat.wait_for(last_has("give a reason"))
-    await world.pat.send("We cannot staff Sundays within this year's budget.")
-    await world.pat.wait_for(last_has("Published"))
+    await world.pat.wait_for(last_has("people deserve the reason"))
+    await send_words(world.pat, "We cannot staff Sundays within this year's budget.")
     notice = await notice_of(alice)
     assert "budget" in (notice.text or "")
     # Sam hides it: it disappears from /mine.
@@ -216,7 +231,7 @@ async def test_not_changing_needs_a_reason_and_a_moderator_can_hide_a_response(
     data = buttons_of(card)[texts.RESPONSE_HIDE]
     pressed = await world.sam.press_data(card.message_id, data, chat=world.mods)
     await pressed.answered()
-    await world.mods.wait_for(lambda m: any("Hidden by" in (x.text or "") for x in m))
+    await world.mods.wait_for(lambda m: any("R1 hidden by" in (x.text or "") for x in m))
     await alice.send("/mine")
     mine = await alice.wait_for(last_has("told us"))
     assert "budget" not in (mine[-1].text or "")
@@ -262,7 +277,9 @@ async def test_in_progress_is_followed_up_and_changed_tells_the_earlier_contribu
         world.bot.db, alice.id, "library", "The queue at the desk is too long.", WEDNESDAY
     )
     digest = await digest_in_private(world, clock)
-    await respond(world.pat, digest, f"↩️ Respond: {ACCESS}", IN_PROGRESS, "We are recruiting.")
+    await respond(
+        world.pat, digest, f"↩️ Respond: {ACCESS}", IN_PROGRESS, "We are recruiting more desk staff."
+    )
     await notice_of(alice)
     # Bob complains in the next period, about the same theme.
     await add_item(
@@ -279,8 +296,7 @@ async def test_in_progress_is_followed_up_and_changed_tells_the_earlier_contribu
     status = await world.pat.wait_for(last_has("What is your answer?"))
     await press_on(world.pat, status[-1], CHANGED)
     await world.pat.wait_for(last_has("Reply to this message"))
-    await world.pat.send("Two new staff started: the desk is open all day now.")
-    await world.pat.wait_for(last_has("Published"))
+    await send_words(world.pat, "Two new staff started: the desk is open all day now.")
     found = await alice.wait_for(
         lambda m: sum("has responded" in (x.text or "") for x in m) == 2, timeout=15
     )
@@ -296,7 +312,7 @@ async def test_mydata_shows_responses_received_and_forget_erases_them(
     alice = emu.person("Alice")
     item = await add_item(world.bot.db, alice.id, "library", "Please open on Sundays.", WEDNESDAY)
     await answer_item(world.pat, item, IN_PROGRESS)
-    await world.pat.send("We are asking the council for Sunday funding.")
+    await send_words(world.pat, "We are asking the council for Sunday funding.")
     await press_on(alice, await notice_of(alice), texts.ANSWERED_NO)
     await alice.wait_for(last_has("say what's missing"))
     alice.block()  # then unblocks by writing again
@@ -349,8 +365,7 @@ async def test_a_citizen_who_blocked_the_bot_and_came_back_hears_again(
     first = await add_item(world.bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
     alice.block()
     await answer_item(world.pat, first, texts.RESPONSE_STATUS["acknowledged"])
-    await world.pat.send("Thank you, we hear you.")
-    await world.pat.wait_for(last_has("Published"))
+    await send_words(world.pat, "Thank you, we hear you.")
     await emu.idle(quiet=0.3)
     assert stored(db_path, "SELECT state FROM outbox") == [("blocked",)]
     assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(1,)]
@@ -360,7 +375,7 @@ async def test_a_citizen_who_blocked_the_bot_and_came_back_hears_again(
     assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(0,)]
     second = await add_item(world.bot.db, alice.id, "library", "And later hours too.", WEDNESDAY)
     await answer_item(world.pat, second, texts.RESPONSE_STATUS["in_progress"])
-    await world.pat.send("We are looking at later hours.")
+    await send_words(world.pat, "We are looking at later hours.")
     notice = await notice_of(alice)
     assert f"#{second}" in (notice.text or "") and "later hours" in (notice.text or "")
 
@@ -428,8 +443,7 @@ async def test_a_provider_responds_from_their_teams_group(
         prompt = await team.wait_for(last_has("Reply to this message"))
         # Someone else chatting in the group is not taken as the response.
         await kim.send("Shall we order a new lift part?", chat=team)
-        await pat.send("A new lift part arrives next week.", chat=team, reply_to=prompt[-1])
-        await team.wait_for(last_has("Published"))
+        await send_words(pat, "A new lift part arrives next week.", team, reply_to=prompt[-1])
         notice = await notice_of(alice)
         assert "new lift part arrives" in (notice.text or "")
     assert stored(db_path, "SELECT text FROM responses") == [
