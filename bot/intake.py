@@ -9,6 +9,7 @@ Each returns a Step: what the person should see next.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -50,6 +51,9 @@ NO_WORDS = frozenset(
         "no way", "rather not", "i d rather not", "id rather not",
     }
 )  # fmt: skip
+# Said with a yes or a no, changing nothing: "no, thanks anyway".
+THANKS = frozenset({"thanks", "thank you", "thanks anyway", "cheers", "ta", "thx"})
+THUMBS = {"👍": "yes", "👎": "no"}
 # Typed at the consent question: agreeing (the yes words, and the usual ways to say it).
 AGREE_WORDS = YES_WORDS | frozenset(
     {"i agree", "agree", "agreed", "yes that s fine", "that s fine", "fine", "i consent"}
@@ -74,6 +78,11 @@ RATING_TYPED = re.compile(
     r"(?:a |an |i d say |i d give it )?([1-5]|one|two|three|four|five)"
     r"(?: ?/ ?(?:5|five)| out of (?:5|five)| of (?:5|five))?(?: stars?)?"
 )
+# A number given as a rating but off the scale ("0", "-1", "10/10", "6 out of 10"): no
+# rating, and no part of the story either.
+RATING_LIKE = re.compile(r"[-+]?\d+(?:[.,]\d+)?(?: ?(?:/|out of|of) ?\d+)?(?: stars?)?")
+# "⭐⭐⭐", "★★★☆☆": the filled stars are the rating.
+STARS = re.compile(r"[⭐★☆\s\ufe0f]+")
 # On the consent button instead of a service: the deep link named no service we know.
 UNKNOWN_LINK = "?"
 # How long after the consent text was shown a typed "yes" counts as agreeing to it.
@@ -459,10 +468,11 @@ class Intake:
                 if current.state == State.INVOLVE:
                     return await self._involve(conn, current, answer, now)
             if current is None:
-                # Feedback without /start: keep the words, ask which service.
+                # Feedback without /start: keep the words, ask which service. An answer
+                # ("no thanks" to a question that went quiet) is no feedback.
                 seq = await citizens.next_conversation_seq(conn, citizen.id)
                 current = Conversation(citizen.id, seq, State.SERVICE)
-                if _long_enough(text):
+                if _long_enough(text) and not _is_answer(text):
                     current = current.but(text=text)
                     return await _advance(conn, current, now, note="kept_text")
                 return await _advance(conn, current, now)
@@ -480,9 +490,9 @@ class Intake:
         seen, slug, held = self._saw_consent(telegram_id, now)
         if seen:
             answer = _normalised(text)
-            if answer in AGREE_WORDS:
+            if answer in AGREE_WORDS or _yes_or_no(text) is True:
                 return await self._decide(conn, telegram_id, True, slug, "", now)
-            if answer in NO_WORDS:
+            if _yes_or_no(text) is False:
                 return await self._decide(conn, telegram_id, False, slug, "", now)
             words = _words(text)
             self._shown_consent(telegram_id, slug, now, words or held)
@@ -727,26 +737,63 @@ async def _after_service(
     return await _advance(conn, conversation, now)
 
 
+def _plain(text: str) -> str:
+    """Lower case, in the usual forms of letters and digits ("３" -> "3"), no invisible
+    characters."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf").strip()
+
+
 def _normalised(text: str) -> str:
     """Lower case, punctuation gone, single spaces: "Yes, please!" -> "yes please"."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+    return " ".join(re.sub(r"[^\w\s]", " ", _plain(text)).split())
+
+
+def _is_answer(text: str) -> bool:
+    """Whether the text answers a question ("no thanks", "skip", "3", "10/10") rather than
+    saying something: such text is never an item's words."""
+    if _yes_or_no(text) is not None or _normalised(text) in SKIP_WORDS:
+        return True
+    if _typed_rating(text) is not None:
+        return True
+    # Keep what a number is written with ("-1", "2.5", "10/10"), drop other punctuation.
+    number = " ".join(re.sub(r"[^\w\s/.,+-]", " ", _plain(text)).split()).rstrip(".,")
+    return RATING_LIKE.fullmatch(number) is not None
 
 
 def _yes_or_no(text: str) -> bool | None:
-    """True or False for a typed yes or no ("Yes please!", "nope"), None for anything else."""
-    words = _normalised(text)
-    if words in YES_WORDS:
+    """True or False for a typed yes or no ("Yes please!", "nope", "no, thanks anyway",
+    "👍"), None for anything else."""
+    # Each part between commas and stops is the answer or mere politeness ("nope, not now").
+    parts = {_answer_part(part) for part in re.split(r"[,.;!?]+", text)} - {""} - THANKS
+    if not parts:
+        return None
+    if parts <= YES_WORDS:
         return True
-    if words in NO_WORDS:
+    if parts <= NO_WORDS:
         return False
     return None
+
+
+def _answer_part(part: str) -> str:
+    """One part of a typed answer, normalised, a thumb as its word and thanks left off."""
+    part = part.strip().replace("\ufe0f", "")
+    if part in THUMBS:
+        return THUMBS[part]
+    words = _normalised(part)
+    for thanks in THANKS:
+        words = words.removesuffix(f" {thanks}")
+    return words
 
 
 def _typed_rating(text: str) -> int | None:
     """A rating typed instead of pressed ("4", "3/5", "three stars", "very good"): 1 to 5,
     0 for "skip", None for anything else."""
-    # Keep the slash of "3/5"; drop the rest of the punctuation.
-    words = " ".join(re.sub(r"[^\w\s/]", " ", text.casefold()).split())
+    plain = _plain(text)
+    if STARS.fullmatch(plain) and 1 <= (stars := plain.count("⭐") + plain.count("★")) <= 5:
+        return stars
+    # Keep the slash of "3/5" and the minus of "-1"; drop the rest of the punctuation.
+    words = " ".join(re.sub(r"[^\w\s/-]", " ", plain).split())
     if words in SKIP_WORDS:
         return 0
     if words in RATING_NAMES:
@@ -762,6 +809,11 @@ async def _on_text(
     conn: aiosqlite.Connection, conversation: Conversation, text: str, now: datetime
 ) -> Step:
     if conversation.state == State.SERVICE:
+        if _is_answer(text):
+            # "ok", "yes", "3" at the list: no service is called that (and "ok" is in "books").
+            return await _show(
+                conn, conversation, note="use_buttons" if conversation.text else "no_match"
+            )
         return await _search_services(conn, conversation, text, now)
     if conversation.state in (State.COMMENT, State.ANSWER):
         if not _long_enough(text):
@@ -769,7 +821,7 @@ async def _on_text(
         # They asked to hear back when they first wrote, or opted in to questions.
         return await _submit(conn, conversation.but(text=text, hear_back=True), now)
     if conversation.state == State.TEXT:
-        if not _long_enough(text):
+        if not _long_enough(text) or _is_answer(text):
             conversation = conversation.but(nudged=conversation.nudged + 1)
             await conversations.save(conn, conversation, now)
             return Step(Show.MORE_TEXT, seq=conversation.seq)
@@ -780,8 +832,8 @@ async def _on_text(
         if rating is not None:
             conversation = conversation.but(rating=rating or None, state=State.HEAR_BACK)
             return await _advance(conn, conversation, now)
-        if not _long_enough(text):
-            # "hmm", "6": not a rating, and too little to be more of the story.
+        if not _long_enough(text) or _is_answer(text):
+            # "hmm", "6", "no thanks", "10 out of 10": not a rating, and not more of the story.
             return await _show(conn, conversation, note="not_a_rating")
     if conversation.state != State.RATING:
         # Past the rating the item is written: words typed at a yes/no question are not
@@ -938,9 +990,11 @@ async def _show(conn: aiosqlite.Connection, conversation: Conversation, note: st
 
 
 def _words(text: str) -> str:
-    """The text if it can be an item's words, else "" (too short, or too long)."""
-    return text if _long_enough(text) and len(text) <= MAX_TEXT else ""
+    """The text if it can be an item's words, else "" (too short, too long, or an answer)."""
+    return text if _long_enough(text) and len(text) <= MAX_TEXT and not _is_answer(text) else ""
 
 
 def _long_enough(text: str) -> bool:
-    return len(text) >= MIN_TEXT_CHARS and len(text.split()) >= MIN_TEXT_WORDS
+    # Invisible characters (zero-width spaces) are not words.
+    seen = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+    return len(seen) >= MIN_TEXT_CHARS and len(seen.split()) >= MIN_TEXT_WORDS

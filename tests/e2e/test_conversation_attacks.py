@@ -1,0 +1,137 @@
+"""The citizen conversation as real people use it: typed answers in odd shapes, old buttons,
+restarts. An answer ("no thanks", "skip", "ok") never becomes feedback, and what the bot says
+it kept is what the database holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import YousaidBot
+from emulator import Emulator
+from handlers import texts
+from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import last_has, with_text
+from tests.e2e.test_typed_answers import STORY, at_rating, expire, press, say, stored
+
+NOT_A_RATING = texts.NOT_A_RATING.strip()
+
+
+def conversation_text(db_path: Path) -> list[tuple[object, ...]]:
+    return stored(db_path, "SELECT state, text FROM conversations")
+
+
+@pytest.mark.parametrize(
+    "typed", ["no thanks", "No thank you!", "not really", "yes please", "10 out of 10", "-1", "0"]
+)
+async def test_an_answer_that_is_no_rating_is_not_added_to_the_story(
+    bot: YousaidBot, emu: Emulator, db_path: Path, typed: str
+) -> None:
+    ann = emu.person("Ann")
+    await at_rating(ann)
+    reply = await say(ann, typed)
+    assert reply.startswith(NOT_A_RATING) and "How would you rate it" in reply
+    assert conversation_text(db_path) == [("rating", STORY)]
+
+
+@pytest.mark.parametrize(("typed", "rating"), [("３", 3), ("⭐⭐⭐⭐", 4), ("3.", 3), ("★★", 2)])
+async def test_stars_and_wide_digits_are_ratings(
+    bot: YousaidBot, emu: Emulator, db_path: Path, typed: str, rating: int
+) -> None:
+    bea = emu.person("Bea")
+    await at_rating(bea)
+    assert "hear back" in await say(bea, typed)
+    assert stored(db_path, "SELECT rating, text FROM conversations") == [(rating, STORY)]
+
+
+@pytest.mark.parametrize("typed", ["no thanks", "yes please", "nope, not now"])
+async def test_an_answer_is_not_taken_as_a_story(
+    bot: YousaidBot, emu: Emulator, db_path: Path, clock: FakeClock, typed: str
+) -> None:
+    fin = emu.person("Fin")
+    # The hear-back question went quiet and the item was saved; the answer comes late.
+    await at_rating(fin)
+    await press(fin, "4")
+    await expire(bot, clock)
+    assert "went quiet" in ((await fin.next_message()).text or "")
+    reply = await say(fin, typed)
+    assert texts.KEPT_TEXT.strip() not in reply and "Which service" in reply
+    assert conversation_text(db_path) == [("service", None)]
+    # At "What happened?" the same words are not the story either.
+    await press(fin, "Buses")
+    assert texts.MORE_TEXT in await say(fin, typed)
+    assert conversation_text(db_path) == [("text", None)]
+
+
+async def test_invisible_characters_are_not_a_story(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    gil = emu.person("Gil")
+    await say(gil, "/start s_buses")
+    await press(gil, texts.CONSENT_YES)
+    assert texts.MORE_TEXT in await say(gil, "\u200b \u200b \u200b \u200b \u200b")
+    assert conversation_text(db_path) == [("text", None)]
+
+
+@pytest.mark.parametrize("typed", ["ok", "yes", "no"])
+async def test_an_answer_at_the_list_of_services_picks_none(
+    bot: YousaidBot, emu: Emulator, db_path: Path, typed: str
+) -> None:
+    hob = emu.person("Hob")
+    await say(hob, "/start")
+    await press(hob, texts.CONSENT_YES)
+    assert texts.KEPT_TEXT.strip() in await say(hob, STORY)
+    reply = await say(hob, typed)
+    assert "Which service" in reply
+    assert stored(db_path, "SELECT state, service_slug, text FROM conversations") == [
+        ("service", None, STORY)
+    ]
+
+
+async def test_a_restart_before_a_typed_yes_does_not_carry_an_answer(
+    make_bot: BotFactory, emu: Emulator, db_path: Path
+) -> None:
+    lea = emu.person("Lea")
+    async with make_bot():
+        assert "Is that OK" in await say(lea, "/start")
+    async with make_bot():
+        # The bot forgot it showed the consent text: it shows it again, and "yes please"
+        # is not words to carry on with.
+        reply = await say(lea, "yes please")
+        assert "Is that OK" in reply and texts.CONSENT_CARRY.strip() not in reply
+        assert "Which service" in await press(lea, texts.CONSENT_YES)
+        assert texts.KEPT_TEXT.strip() not in (lea.last.text or "")
+    assert conversation_text(db_path) == [("service", None)]
+
+
+async def test_the_story_then_the_buttons_after_a_restart(
+    make_bot: BotFactory, emu: Emulator, db_path: Path
+) -> None:
+    max_ = emu.person("Max")
+    async with make_bot():
+        await at_rating(max_)
+    async with make_bot():
+        assert "hear back" in await say(max_, "three")
+        await press(max_, texts.YES)
+        assert "Saved as #1" in await press(max_, texts.NO)
+    assert stored(db_path, "SELECT text, rating, hear_back FROM feedback") == [(STORY, 3, 1)]
+
+
+async def test_a_replayed_typed_answer_changes_nothing(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    ned = emu.person("Ned")
+    await at_rating(ned)
+    await ned.send("And the lights in the reading room kept going off")
+    await ned.wait_for(last_has("How would you rate"))
+    (update_id,) = [
+        u for u, update in emu.updates.history.items() if "lights" in str(update.get("message"))
+    ]
+    emu.redeliver(update_id)
+    await emu.idle()
+    assert conversation_text(db_path) == [
+        ("rating", f"{STORY}\nAnd the lights in the reading room kept going off")
+    ]
+    with_text(ned.messages, "added that")
