@@ -815,7 +815,16 @@ async def _on_text(
                 conn, conversation, note="use_buttons" if conversation.text else "no_match"
             )
         return await _search_services(conn, conversation, text, now)
-    if conversation.state in (State.COMMENT, State.ANSWER):
+    if conversation.state in SIDE_PROMPTS:
+        answer = _yes_or_no(text)
+        declined = answer is False and conversation.state == State.COMMENT
+        if _normalised(text) in SKIP_WORDS or declined:
+            # "skip", or "no thanks" to "would you like to say what's missing?": as Skip.
+            await conversations.delete(conn, conversation.citizen_id)
+            return Step(Show.SIDE_ENDED, seq=conversation.seq, note=_side(conversation))
+        if answer is True and conversation.state == State.COMMENT:
+            # "yes" to "would you like to say…?": the comment is still to come.
+            return await _show(conn, conversation)
         if not _long_enough(text):
             return Step(Show.MORE_TEXT, seq=conversation.seq)
         # They asked to hear back when they first wrote, or opted in to questions.

@@ -13,7 +13,8 @@ from emulator import Emulator
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import last_has, with_text
+from tests.e2e.helpers import last_has, press_on, with_text
+from tests.e2e.test_side_prompts import QUESTION, ask_question, comments, delivered, not_really
 from tests.e2e.test_typed_answers import STORY, at_rating, expire, press, say, stored
 
 NOT_A_RATING = texts.NOT_A_RATING.strip()
@@ -44,6 +45,47 @@ async def test_stars_and_wide_digits_are_ratings(
     await at_rating(bea)
     assert "hear back" in await say(bea, typed)
     assert stored(db_path, "SELECT rating, text FROM conversations") == [(rating, STORY)]
+
+
+@pytest.mark.parametrize("typed", ["no thanks", "Skip", "no thank you"])
+async def test_declining_the_comment_in_words_skips_it(
+    bot: YousaidBot, emu: Emulator, db_path: Path, typed: str
+) -> None:
+    cal = emu.person("Cal")
+    await not_really(bot, cal)
+    await cal.send(typed)
+    await cal.wait_for(last_has(texts.SIDE_SKIPPED["comment"]))
+    assert comments(db_path) == [] and conversation_text(db_path) == []
+
+
+async def test_yes_to_the_comment_prompt_waits_for_the_comment(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    dot = emu.person("Dot")
+    await not_really(bot, dot)
+    await dot.send("yes please")
+    await dot.wait_for(lambda m: len(m) >= 2 and "say what's missing" in (m[-1].text or ""))
+    assert comments(db_path) == []
+    await dot.send("Nobody said when the desk will be open in the evenings.")
+    await dot.wait_for(last_has("comment is saved as"))
+    assert stored(db_path, "SELECT text FROM feedback WHERE response_id IS NOT NULL") == [
+        ("Nobody said when the desk will be open in the evenings.",)
+    ]
+
+
+async def test_skip_typed_at_an_answer_prompt_skips_it(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    eli = emu.person("Eli")
+    await at_rating(eli)
+    await say(eli, "/cancel")
+    await ask_question(bot.db, eli)
+    question = await delivered(bot, eli, QUESTION)
+    await press_on(eli, question, texts.ASKS_ANSWER)
+    await eli.wait_for(last_has("saved as your answer"))
+    await eli.send("skip")
+    await eli.wait_for(last_has(texts.SIDE_SKIPPED["answer"]))
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
 
 
 @pytest.mark.parametrize("typed", ["no thanks", "yes please", "nope, not now"])
