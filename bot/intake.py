@@ -354,17 +354,7 @@ class Intake:
                 return Step(Show.CONSENT, note="consent_first")
             if await conversations.get(conn, citizen.id) is not None:
                 return Step(Show.EXPIRED)
-            kept = await citizen_drafts.get(conn, citizen.id)
-            if kept is None:
-                return Step(Show.EXPIRED)
-            await citizen_drafts.delete(conn, citizen.id)
-            bad_link = slug == UNKNOWN_LINK
-            wanted = "" if bad_link else slug
-            if carry_on:
-                return await _begin(
-                    conn, citizen.id, now, wanted, bad_link=bad_link, text=kept.text, note="carried"
-                )
-            return await _begin(conn, citizen.id, now, wanted, bad_link=bad_link, note="dropped")
+            return await _take_draft(conn, citizen.id, carry_on, slug, now)
 
         return await self.db.write(run)
 
@@ -467,6 +457,10 @@ class Intake:
                     return await self._hear_back(conn, telegram_id, current, answer, now)
                 if current.state == State.INVOLVE:
                     return await self._involve(conn, current, answer, now)
+            if current is None and answer is not None:
+                if await citizen_drafts.get(conn, citizen.id) is not None:
+                    # "yes" or "no" typed at the offer of the words they kept.
+                    return await _take_draft(conn, citizen.id, answer, "", now)
             if current is None:
                 # Feedback without /start: keep the words, ask which service. An answer
                 # ("no thanks" to a question that went quiet) is no feedback.
@@ -944,6 +938,24 @@ async def end_side_prompt_in(conn: aiosqlite.Connection, citizen_id: int) -> Ste
         return None
     await conversations.delete(conn, citizen_id)
     return Step(Show.SIDE_ENDED, seq=current.seq, note=f"closed_{_side(current)}")
+
+
+async def _take_draft(
+    conn: aiosqlite.Connection, citizen_id: int, carry_on: bool, slug: str, now: datetime
+) -> Step:
+    """Carry on with the citizen's kept words, or throw them away, and begin (at the
+    service `slug` if there is one)."""
+    kept = await citizen_drafts.get(conn, citizen_id)
+    if kept is None:
+        return Step(Show.EXPIRED)
+    await citizen_drafts.delete(conn, citizen_id)
+    bad_link = slug == UNKNOWN_LINK
+    wanted = "" if bad_link else slug
+    if carry_on:
+        return await _begin(
+            conn, citizen_id, now, wanted, bad_link=bad_link, text=kept.text, note="carried"
+        )
+    return await _begin(conn, citizen_id, now, wanted, bad_link=bad_link, note="dropped")
 
 
 def _side(conversation: Conversation) -> str:

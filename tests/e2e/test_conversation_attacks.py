@@ -132,6 +132,24 @@ async def test_an_answer_at_the_list_of_services_picks_none(
     ]
 
 
+@pytest.mark.parametrize(("typed", "carried"), [("yes please", True), ("no thanks", False)])
+async def test_a_typed_answer_to_the_draft_offer_is_the_choice(
+    bot: YousaidBot, emu: Emulator, db_path: Path, clock: FakeClock, typed: str, carried: bool
+) -> None:
+    kai = emu.person("Kai")
+    await say(kai, "/start")
+    await press(kai, texts.CONSENT_YES)
+    await say(kai, STORY)
+    await expire(bot, clock)
+    assert (await kai.next_message()).text == texts.TIMED_OUT_DRAFT
+    assert "carry on with it" in await say(kai, "/start")
+    reply = await say(kai, typed)
+    lead = texts.DRAFT_CARRIED if carried else texts.DRAFT_DROPPED
+    assert reply.startswith(lead.strip()) and "Which service" in reply
+    assert conversation_text(db_path) == [("service", STORY if carried else None)]
+    assert stored(db_path, "SELECT COUNT(*) FROM citizen_drafts") == [(0,)]
+
+
 async def test_a_restart_before_a_typed_yes_does_not_carry_an_answer(
     make_bot: BotFactory, emu: Emulator, db_path: Path
 ) -> None:
