@@ -870,6 +870,12 @@ async def _search_services(
         return Step(
             Show.SERVICES, seq=conversation.seq, services=tuple(matches[:PAGE_SIZE]), query=text
         )
+    if len(text.split()) >= FEEDBACK_WORDS and conversation.text:
+        # The story came in parts before a service was chosen: keep them all, as later.
+        joined = f"{conversation.text}\n{text}"
+        if len(joined) > MAX_TEXT:
+            return await _show(conn, conversation, note="too_long")
+        return await _advance(conn, conversation.but(text=joined), now, note="added_text")
     return await _show(conn, conversation, note="no_match")
 
 

@@ -132,6 +132,19 @@ async def test_an_answer_at_the_list_of_services_picks_none(
     ]
 
 
+async def test_more_of_the_story_before_choosing_a_service_is_added(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    ida = emu.person("Ida")
+    await say(ida, "/start")
+    await press(ida, texts.CONSENT_YES)
+    assert texts.KEPT_TEXT.strip() in await say(ida, STORY)
+    more = "And nobody at the front desk knew when it would be fixed"
+    reply = await say(ida, more)
+    assert reply.startswith(texts.ADDED_TEXT.strip()) and "Which service" in reply
+    assert conversation_text(db_path) == [("service", f"{STORY}\n{more}")]
+
+
 @pytest.mark.parametrize(("typed", "carried"), [("yes please", True), ("no thanks", False)])
 async def test_a_typed_answer_to_the_draft_offer_is_the_choice(
     bot: YousaidBot, emu: Emulator, db_path: Path, clock: FakeClock, typed: str, carried: bool
