@@ -307,6 +307,10 @@ class Intake:
             words = shown[2]
         citizen = await citizens.get_or_create(conn, telegram_id, now)
         already = await _consented(conn, citizen.id)
+        if already:
+            # An earlier welcome's button: the words it answers went on when they agreed
+            # (or were left then); bringing them back now would send them twice.
+            words = ""
         if not given and already:
             # An earlier welcome's button, pressed after saying yes: declining now would
             # drop their conversation and keep their items, against what DECLINED says.

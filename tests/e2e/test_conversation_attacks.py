@@ -145,6 +145,27 @@ async def test_more_of_the_story_before_choosing_a_service_is_added(
     assert conversation_text(db_path) == [("service", f"{STORY}\n{more}")]
 
 
+async def test_an_old_consent_button_does_not_bring_back_words_already_sent(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    jem = emu.person("Jem")
+    await jem.send("The bins were missed again on our road this week")
+    asked = await jem.next_message()
+    assert "Is that OK" in (asked.text or "")
+    assert texts.KEPT_TEXT.strip() in await say(jem, "ok")
+    await press(jem, "Bins and recycling")
+    await press(jem, "2")
+    await press(jem, texts.NO)
+    assert "Saved as #1" in await press(jem, texts.NO)
+    # Days later, the welcome's button, still there, is pressed: a new start, without the
+    # words it answered (they are #1 already).
+    await press_on(jem, asked, texts.CONSENT_YES)
+    await jem.wait_for(lambda _: "Which service" in (asked.text or ""))
+    assert texts.KEPT_TEXT.strip() not in (asked.text or "")
+    assert conversation_text(db_path) == [("service", None)]
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(1,)]
+
+
 @pytest.mark.parametrize(("typed", "carried"), [("yes please", True), ("no thanks", False)])
 async def test_a_typed_answer_to_the_draft_offer_is_the_choice(
     bot: YousaidBot, emu: Emulator, db_path: Path, clock: FakeClock, typed: str, carried: bool
