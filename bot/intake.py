@@ -151,8 +151,8 @@ class Step:
     # A note to put first: why this step is shown again ("unknown_service", "no_match",
     # "kept_text", "added_text", "resumed", "version_changed", "use_buttons",
     # "not_a_rating", "carried", "dropped"); on CONSENT "reminder" (typed instead of
-    # pressing); on TIMED_OUT "draft" (the words were kept); on SAVED "contact" (the text
-    # asks to be contacted).
+    # pressing) or "lost" (a typed yes the bot cannot place); on TIMED_OUT "draft" (the
+    # words were kept); on SAVED "contact" (the text asks to be contacted).
     note: str = ""
     query: str = ""
     pending_slug: str = ""
@@ -497,7 +497,10 @@ class Intake:
             return Step(Show.CONSENT, note="reminder", pending_slug=slug, text=words)
         words = _words(text)
         self._shown_consent(telegram_id, "", now, words)
-        return Step(Show.CONSENT, note="consent_first", text=words)
+        # A "yes" answers a consent text shown before a restart, whose words were only in
+        # memory: say so, and how to carry on with them (their message's consent button).
+        lost = _yes_or_no(text) is True or _normalised(text) in AGREE_WORDS
+        return Step(Show.CONSENT, note="lost" if lost else "consent_first", text=words)
 
     async def rate(self, update_id: int, telegram_id: int, seq: int, rating: int | None) -> Step:
         """The citizen chose a rating from 1 to 5, or skipped (None)."""

@@ -195,6 +195,7 @@ async def test_a_restart_before_a_typed_yes_does_not_carry_an_answer(
         # is not words to carry on with.
         reply = await say(lea, "yes please")
         assert "Is that OK" in reply and texts.CONSENT_CARRY.strip() not in reply
+        assert reply.startswith(texts.CONSENT_LOST.strip())
         assert "Which service" in await press(lea, texts.CONSENT_YES)
         assert texts.KEPT_TEXT.strip() not in (lea.last.text or "")
     assert conversation_text(db_path) == [("service", None)]
@@ -229,3 +230,23 @@ async def test_a_replayed_typed_answer_changes_nothing(
         ("rating", f"{STORY}\nAnd the lights in the reading room kept going off")
     ]
     with_text(ned.messages, "added that")
+
+
+async def test_a_typed_yes_after_a_restart_says_how_to_carry_on_with_the_words(
+    make_bot: BotFactory, emu: Emulator, db_path: Path
+) -> None:
+    ona = emu.person("Ona")
+    words = "The 7 bus was twenty minutes late again this morning"
+    async with make_bot():
+        await ona.send(words)
+        asked = await ona.next_message()
+        assert texts.CONSENT_CARRY.strip() in (asked.text or "")
+    async with make_bot():
+        # The words were held in memory only: the bot says it lost track, and how to go on.
+        reply = await say(ona, "yes")
+        assert reply.startswith(texts.CONSENT_LOST.strip()) and "Is that OK" in reply
+        assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+        await press_on(ona, asked, texts.CONSENT_YES)
+        await ona.wait_for(lambda _: "Which service" in (asked.text or ""))
+        assert texts.KEPT_TEXT.strip() in (asked.text or "")
+    assert conversation_text(db_path) == [("service", words)]
