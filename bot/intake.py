@@ -83,6 +83,10 @@ RATING_TYPED = re.compile(
 RATING_LIKE = re.compile(r"[-+]?\d+(?:[.,]\d+)?(?: ?(?:/|out of|of) ?\d+)?(?: stars?)?")
 # "⭐⭐⭐", "★★★☆☆": the filled stars are the rating.
 STARS = re.compile(r"[⭐★☆\s\ufe0f]+")
+# Words that name no service, left out when looking one up ("the library").
+SEARCH_FILLER = frozenset(
+    {"the", "a", "an", "my", "our", "your", "about", "at", "in", "on", "for", "to", "of", "its"}
+)
 # On the consent button instead of a service: the deep link named no service we know.
 UNKNOWN_LINK = "?"
 # How long after the consent text was shown a typed "yes" counts as agreeing to it.
@@ -863,10 +867,15 @@ async def _search_services(
 ) -> Step:
     everything = await services.active(conn)
     query = text.casefold()
+    # "the library", "my bins": each word that names something, wherever it is.
+    wanted = [w for w in re.findall(r"\w+", query) if w not in SEARCH_FILLER]
     matches = [
         s
         for s in everything
-        if query in s.name.casefold() or query == s.slug or query in s.description.casefold()
+        if query in s.name.casefold()
+        or query == s.slug
+        or query in s.description.casefold()
+        or (wanted and all(w in f"{s.name} {s.description}".casefold() for w in wanted))
     ]
     if len(matches) == 1 and len(text.split()) < FEEDBACK_WORDS:
         return await _after_service(conn, conversation, matches[0], now)

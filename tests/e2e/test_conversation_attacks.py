@@ -250,3 +250,16 @@ async def test_a_typed_yes_after_a_restart_says_how_to_carry_on_with_the_words(
         await ona.wait_for(lambda _: "Which service" in (asked.text or ""))
         assert texts.KEPT_TEXT.strip() in (asked.text or "")
     assert conversation_text(db_path) == [("service", words)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "service"), [("the library", "Central Library"), ("our bins", "Bins and recycling")]
+)
+async def test_a_service_typed_with_the_or_my_is_found(
+    bot: YousaidBot, emu: Emulator, db_path: Path, typed: str, service: str
+) -> None:
+    pat = emu.person("Pat")
+    await say(pat, "/start")
+    await press(pat, texts.CONSENT_YES)
+    reply = await say(pat, typed)
+    assert reply.startswith(service) and "What happened" in reply
