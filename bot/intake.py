@@ -445,7 +445,13 @@ class Intake:
         text = text.strip()
         if len(text) > MAX_TEXT:
             # Telegram's apps split longer messages, so this comes from elsewhere: refuse
-            # whole rather than keep a cut-off part.
+            # whole rather than keep a cut-off part. Past the writing, shorter parts would be
+            # refused too: the question waiting is the answer (a read: a replay is harmless).
+            reader = self.db.reader
+            citizen = await citizens.by_telegram_id(reader, telegram_id)
+            current = await conversations.get(reader, citizen.id) if citizen else None
+            if current is not None and current.state in (State.HEAR_BACK, State.INVOLVE):
+                return await _show(reader, current, note="use_buttons")
             return Step(Show.TOO_LONG)
 
         async def run(conn: aiosqlite.Connection) -> Step:

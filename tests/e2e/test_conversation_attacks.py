@@ -263,3 +263,16 @@ async def test_a_service_typed_with_the_or_my_is_found(
     await press(pat, texts.CONSENT_YES)
     reply = await say(pat, typed)
     assert reply.startswith(service) and "What happened" in reply
+
+
+async def test_a_very_long_text_at_a_yes_no_question_asks_for_the_buttons(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    quin = emu.person("Quin")
+    await at_rating(quin)
+    await press(quin, "2")
+    # Not "send it in shorter parts": those would not be added either.
+    reply = await say(quin, "and another thing " * 300)
+    assert reply.startswith(texts.USE_BUTTONS.strip()) and "hear back" in reply
+    assert quin.last.buttons == [[texts.YES, texts.NO]]
+    assert conversation_text(db_path) == [("hear_back", STORY)]
