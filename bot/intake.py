@@ -465,6 +465,9 @@ class Intake:
                 return REPLAYED
             current = await conversations.get(conn, citizen.id)
             answer = _yes_or_no(text)
+            if current is not None and current.state in (State.HEAR_BACK, State.INVOLVE):
+                # Both questions are optional: "skip" is a no.
+                answer = False if _normalised(text) in SKIP_WORDS else answer
             if answer is not None and current is not None:
                 # "yes" typed at a yes/no question answers it.
                 if current.state == State.HEAR_BACK:

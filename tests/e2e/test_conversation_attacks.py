@@ -276,3 +276,15 @@ async def test_a_very_long_text_at_a_yes_no_question_asks_for_the_buttons(
     assert reply.startswith(texts.USE_BUTTONS.strip()) and "hear back" in reply
     assert quin.last.buttons == [[texts.YES, texts.NO]]
     assert conversation_text(db_path) == [("hear_back", STORY)]
+
+
+async def test_skip_typed_at_the_yes_no_questions_is_a_no(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    ray = emu.person("Ray")
+    await at_rating(ray)
+    await press(ray, "3")
+    assert "involved" in await say(ray, "skip")
+    assert "Saved as #1" in await say(ray, "Skip.")
+    assert stored(db_path, "SELECT text, rating, hear_back FROM feedback") == [(STORY, 3, 0)]
+    assert stored(db_path, "SELECT involve FROM citizens WHERE id != 0") == [("no",)]
