@@ -195,6 +195,10 @@ class Intake:
         # they typed meanwhile: only in memory, as nothing but the decision is stored before
         # consent. A typed "yes" counts as agreeing only within CONSENT_TYPED_WINDOW.
         self._consent_shown: dict[int, tuple[datetime, str, str]] = {}
+        # Who was just offered their kept words back, and the service their link named: a
+        # typed "yes" or "no" then answers that offer (in memory: after a restart, the offer
+        # comes again at the next /start).
+        self._draft_offered: dict[int, tuple[datetime, str]] = {}
         # Items one citizen may send per hour and per day (0: no limit), so that one account
         # cannot fill the moderators' queue and make everyone else wait.
         self.limits = ((per_hour, timedelta(hours=1), "hour"), (per_day, timedelta(days=1), "day"))
@@ -267,6 +271,12 @@ class Intake:
             draft = await citizen_drafts.get(conn, citizen.id)
             if draft is not None:
                 pending = slug or (UNKNOWN_LINK if bad_link else "")
+                self._draft_offered = {
+                    k: v
+                    for k, v in self._draft_offered.items()
+                    if now - v[0] < CONSENT_TYPED_WINDOW
+                }
+                self._draft_offered[telegram_id] = (now, pending)
                 return Step(Show.DRAFT, text=draft.text, pending_slug=pending)
             return await _begin(conn, citizen.id, now, slug, bad_link=bad_link or bool(slug))
 
@@ -352,6 +362,7 @@ class Intake:
 
     async def draft(self, update_id: int, telegram_id: int, carry_on: bool, slug: str) -> Step:
         """The citizen chose to carry on with their kept words, or to start afresh."""
+        self._draft_offered.pop(telegram_id, None)  # answered by the button
 
         async def run(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
@@ -474,10 +485,13 @@ class Intake:
                     return await self._hear_back(conn, telegram_id, current, answer, now)
                 if current.state == State.INVOLVE:
                     return await self._involve(conn, current, answer, now)
-            if current is None and answer is not None:
-                if await citizen_drafts.get(conn, citizen.id) is not None:
+            offered = self._draft_offered.pop(telegram_id, None)
+            if current is None and answer is not None and offered is not None:
+                if now - offered[0] < CONSENT_TYPED_WINDOW and await citizen_drafts.get(
+                    conn, citizen.id
+                ):
                     # "yes" or "no" typed at the offer of the words they kept.
-                    return await _take_draft(conn, citizen.id, answer, "", now)
+                    return await _take_draft(conn, citizen.id, answer, offered[1], now)
             if current is None:
                 # Feedback without /start: keep the words, ask which service. An answer
                 # ("no thanks" to a question that went quiet) is no feedback.

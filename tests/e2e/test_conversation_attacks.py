@@ -288,3 +288,42 @@ async def test_skip_typed_at_the_yes_no_questions_is_a_no(
     assert "Saved as #1" in await say(ray, "Skip.")
     assert stored(db_path, "SELECT text, rating, hear_back FROM feedback") == [(STORY, 3, 0)]
     assert stored(db_path, "SELECT involve FROM citizens WHERE id != 0") == [("no",)]
+
+
+async def test_a_typed_yes_to_the_draft_offer_keeps_the_link_and_only_answers_the_offer(
+    bot: YousaidBot, emu: Emulator, db_path: Path, clock: FakeClock
+) -> None:
+    sal = emu.person("Sal")
+    await say(sal, "/start")
+    await press(sal, texts.CONSENT_YES)
+    await say(sal, STORY)
+    await expire(bot, clock)
+    assert (await sal.next_message()).text == texts.TIMED_OUT_DRAFT
+    # The offer came with a poster's link: "yes" carries on at that service.
+    assert "carry on with it" in await say(sal, "/start s_library")
+    reply = await say(sal, "yes")
+    assert reply.startswith(texts.DRAFT_CARRIED.strip()) and "How would you rate it" in reply
+    assert stored(db_path, "SELECT state, service_slug, text FROM conversations") == [
+        ("rating", "library", STORY)
+    ]
+
+
+async def test_ok_after_saving_does_not_take_up_a_draft_never_offered(
+    bot: YousaidBot, emu: Emulator, db_path: Path, clock: FakeClock
+) -> None:
+    tom = emu.person("Tom")
+    await say(tom, "/start")
+    await press(tom, texts.CONSENT_YES)
+    await say(tom, STORY)
+    await expire(bot, clock)
+    assert (await tom.next_message()).text == texts.TIMED_OUT_DRAFT
+    # Tom writes something new instead of /start, and sends it.
+    other = "The bus shelter on Mill Street has a broken window"
+    assert "Which service" in await say(tom, other)
+    await press(tom, "Buses")
+    await press(tom, texts.SKIP)
+    await press(tom, texts.NO)
+    assert "Saved as #1" in await press(tom, texts.NO)
+    reply = await say(tom, "ok thanks")
+    assert texts.DRAFT_CARRIED.strip() not in reply and texts.KEPT_TEXT.strip() not in reply
+    assert stored(db_path, "SELECT text FROM citizen_drafts") == [(STORY,)]
