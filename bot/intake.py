@@ -259,7 +259,9 @@ class Intake:
                     if citizen and await _consent_outdated(conn, citizen.id)
                     else ""
                 )
-                self._shown_consent(telegram_id, pending, now)
+                # Words typed since the last consent text still go on after a typed "yes".
+                held = self._saw_consent(telegram_id, now)[2]
+                self._shown_consent(telegram_id, pending, now, held)
                 return Step(Show.CONSENT, pending_slug=pending, note=note)
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED

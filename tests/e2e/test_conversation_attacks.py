@@ -327,3 +327,16 @@ async def test_ok_after_saving_does_not_take_up_a_draft_never_offered(
     reply = await say(tom, "ok thanks")
     assert texts.DRAFT_CARRIED.strip() not in reply and texts.KEPT_TEXT.strip() not in reply
     assert stored(db_path, "SELECT text FROM citizen_drafts") == [(STORY,)]
+
+
+async def test_words_before_consent_survive_a_start_then_a_typed_yes(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    vic = emu.person("Vic")
+    words = "The library heating is broken again today"
+    await vic.send(words)
+    assert texts.CONSENT_CARRY.strip() in ((await vic.next_message()).text or "")
+    assert "Is that OK" in await say(vic, "/start")
+    reply = await say(vic, "yes")
+    assert reply.startswith(texts.KEPT_TEXT.strip()) and "Which service" in reply
+    assert conversation_text(db_path) == [("service", words)]
