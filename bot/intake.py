@@ -268,6 +268,11 @@ class Intake:
             current = await conversations.get(conn, citizen.id)
             if current is not None and current.state in SIDE_PROMPTS:
                 return await _start_during_side_prompt(conn, current, now, slug)
+            if current is not None and current.state == State.SERVICE and slug:
+                # A poster's link while the list of services waits answers the list.
+                service = await services.get(conn, slug)
+                if service is not None:
+                    return await _after_service(conn, current, service, now)
             if current is not None:
                 return await _show(conn, current, note="resumed")
             draft = await citizen_drafts.get(conn, citizen.id)

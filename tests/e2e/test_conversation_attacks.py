@@ -329,6 +329,21 @@ async def test_ok_after_saving_does_not_take_up_a_draft_never_offered(
     assert stored(db_path, "SELECT text FROM citizen_drafts") == [(STORY,)]
 
 
+async def test_a_link_while_the_list_of_services_waits_picks_the_service(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    uli = emu.person("Uli")
+    await say(uli, "/start")
+    await press(uli, texts.CONSENT_YES)
+    assert "Which service" in await say(uli, STORY)
+    # Uli scans the poster at the library rather than scrolling the list.
+    reply = await say(uli, "/start s_library")
+    assert reply.startswith("Central Library") and "How would you rate it" in reply
+    assert stored(db_path, "SELECT state, service_slug, text FROM conversations") == [
+        ("rating", "library", STORY)
+    ]
+
+
 async def test_words_before_consent_survive_a_start_then_a_typed_yes(
     bot: YousaidBot, emu: Emulator, db_path: Path
 ) -> None:
