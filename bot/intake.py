@@ -259,9 +259,7 @@ class Intake:
                     if citizen and await _consent_outdated(conn, citizen.id)
                     else ""
                 )
-                # Words typed since the last consent text still go on after a typed "yes".
-                held = self._saw_consent(telegram_id, now)[2]
-                self._shown_consent(telegram_id, pending, now, held)
+                self._shown_consent(telegram_id, pending, now)
                 return Step(Show.CONSENT, pending_slug=pending, note=note)
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED

@@ -342,16 +342,3 @@ async def test_a_link_while_the_list_of_services_waits_picks_the_service(
     assert stored(db_path, "SELECT state, service_slug, text FROM conversations") == [
         ("rating", "library", STORY)
     ]
-
-
-async def test_words_before_consent_survive_a_start_then_a_typed_yes(
-    bot: YousaidBot, emu: Emulator, db_path: Path
-) -> None:
-    vic = emu.person("Vic")
-    words = "The library heating is broken again today"
-    await vic.send(words)
-    assert texts.CONSENT_CARRY.strip() in ((await vic.next_message()).text or "")
-    assert "Is that OK" in await say(vic, "/start")
-    reply = await say(vic, "yes")
-    assert reply.startswith(texts.KEPT_TEXT.strip()) and "Which service" in reply
-    assert conversation_text(db_path) == [("service", words)]
