@@ -9,6 +9,7 @@ Each returns a Step: what the person should see next.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -50,6 +51,9 @@ NO_WORDS = frozenset(
         "no way", "rather not", "i d rather not", "id rather not",
     }
 )  # fmt: skip
+# Said with a yes or a no, changing nothing: "no, thanks anyway".
+THANKS = frozenset({"thanks", "thank you", "thanks anyway", "cheers", "ta", "thx"})
+THUMBS = {"👍": "yes", "👎": "no"}
 # Typed at the consent question: agreeing (the yes words, and the usual ways to say it).
 AGREE_WORDS = YES_WORDS | frozenset(
     {"i agree", "agree", "agreed", "yes that s fine", "that s fine", "fine", "i consent"}
@@ -73,6 +77,15 @@ SKIP_WORDS = frozenset({"skip", "skip it", "pass", "no rating", "skip please"})
 RATING_TYPED = re.compile(
     r"(?:a |an |i d say |i d give it )?([1-5]|one|two|three|four|five)"
     r"(?: ?/ ?(?:5|five)| out of (?:5|five)| of (?:5|five))?(?: stars?)?"
+)
+# A number given as a rating but off the scale ("0", "-1", "10/10", "6 out of 10"): no
+# rating, and no part of the story either.
+RATING_LIKE = re.compile(r"[-+]?\d+(?:[.,]\d+)?(?: ?(?:/|out of|of) ?\d+)?(?: stars?)?")
+# "⭐⭐⭐", "★★★☆☆": the filled stars are the rating.
+STARS = re.compile(r"[⭐★☆\s\ufe0f]+")
+# Words that name no service, left out when looking one up ("the library").
+SEARCH_FILLER = frozenset(
+    {"the", "a", "an", "my", "our", "your", "about", "at", "in", "on", "for", "to", "of", "its"}
 )
 # On the consent button instead of a service: the deep link named no service we know.
 UNKNOWN_LINK = "?"
@@ -142,8 +155,8 @@ class Step:
     # A note to put first: why this step is shown again ("unknown_service", "no_match",
     # "kept_text", "added_text", "resumed", "version_changed", "use_buttons",
     # "not_a_rating", "carried", "dropped"); on CONSENT "reminder" (typed instead of
-    # pressing); on TIMED_OUT "draft" (the words were kept); on SAVED "contact" (the text
-    # asks to be contacted).
+    # pressing) or "lost" (a typed yes the bot cannot place); on TIMED_OUT "draft" (the
+    # words were kept); on SAVED "contact" (the text asks to be contacted).
     note: str = ""
     query: str = ""
     pending_slug: str = ""
@@ -182,6 +195,10 @@ class Intake:
         # they typed meanwhile: only in memory, as nothing but the decision is stored before
         # consent. A typed "yes" counts as agreeing only within CONSENT_TYPED_WINDOW.
         self._consent_shown: dict[int, tuple[datetime, str, str]] = {}
+        # Who was just offered their kept words back, and the service their link named: a
+        # typed "yes" or "no" then answers that offer (in memory: after a restart, the offer
+        # comes again at the next /start).
+        self._draft_offered: dict[int, tuple[datetime, str]] = {}
         # Items one citizen may send per hour and per day (0: no limit), so that one account
         # cannot fill the moderators' queue and make everyone else wait.
         self.limits = ((per_hour, timedelta(hours=1), "hour"), (per_day, timedelta(days=1), "day"))
@@ -249,11 +266,22 @@ class Intake:
             current = await conversations.get(conn, citizen.id)
             if current is not None and current.state in SIDE_PROMPTS:
                 return await _start_during_side_prompt(conn, current, now, slug)
+            if current is not None and current.state == State.SERVICE and slug:
+                # A poster's link while the list of services waits answers the list.
+                service = await services.get(conn, slug)
+                if service is not None:
+                    return await _after_service(conn, current, service, now)
             if current is not None:
                 return await _show(conn, current, note="resumed")
             draft = await citizen_drafts.get(conn, citizen.id)
             if draft is not None:
                 pending = slug or (UNKNOWN_LINK if bad_link else "")
+                self._draft_offered = {
+                    k: v
+                    for k, v in self._draft_offered.items()
+                    if now - v[0] < CONSENT_TYPED_WINDOW
+                }
+                self._draft_offered[telegram_id] = (now, pending)
                 return Step(Show.DRAFT, text=draft.text, pending_slug=pending)
             return await _begin(conn, citizen.id, now, slug, bad_link=bad_link or bool(slug))
 
@@ -298,6 +326,10 @@ class Intake:
             words = shown[2]
         citizen = await citizens.get_or_create(conn, telegram_id, now)
         already = await _consented(conn, citizen.id)
+        if already:
+            # An earlier welcome's button: the words it answers went on when they agreed
+            # (or were left then); bringing them back now would send them twice.
+            words = ""
         if not given and already:
             # An earlier welcome's button, pressed after saying yes: declining now would
             # drop their conversation and keep their items, against what DECLINED says.
@@ -335,6 +367,7 @@ class Intake:
 
     async def draft(self, update_id: int, telegram_id: int, carry_on: bool, slug: str) -> Step:
         """The citizen chose to carry on with their kept words, or to start afresh."""
+        self._draft_offered.pop(telegram_id, None)  # answered by the button
 
         async def run(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
@@ -345,17 +378,7 @@ class Intake:
                 return Step(Show.CONSENT, note="consent_first")
             if await conversations.get(conn, citizen.id) is not None:
                 return Step(Show.EXPIRED)
-            kept = await citizen_drafts.get(conn, citizen.id)
-            if kept is None:
-                return Step(Show.EXPIRED)
-            await citizen_drafts.delete(conn, citizen.id)
-            bad_link = slug == UNKNOWN_LINK
-            wanted = "" if bad_link else slug
-            if carry_on:
-                return await _begin(
-                    conn, citizen.id, now, wanted, bad_link=bad_link, text=kept.text, note="carried"
-                )
-            return await _begin(conn, citizen.id, now, wanted, bad_link=bad_link, note="dropped")
+            return await _take_draft(conn, citizen.id, carry_on, slug, now)
 
         return await self.db.write(run)
 
@@ -438,7 +461,13 @@ class Intake:
         text = text.strip()
         if len(text) > MAX_TEXT:
             # Telegram's apps split longer messages, so this comes from elsewhere: refuse
-            # whole rather than keep a cut-off part.
+            # whole rather than keep a cut-off part. Past the writing, shorter parts would be
+            # refused too: the question waiting is the answer (a read: a replay is harmless).
+            reader = self.db.reader
+            citizen = await citizens.by_telegram_id(reader, telegram_id)
+            current = await conversations.get(reader, citizen.id) if citizen else None
+            if current is not None and current.state in (State.HEAR_BACK, State.INVOLVE):
+                return await _show(reader, current, note="use_buttons")
             return Step(Show.TOO_LONG)
 
         async def run(conn: aiosqlite.Connection) -> Step:
@@ -452,17 +481,28 @@ class Intake:
                 return REPLAYED
             current = await conversations.get(conn, citizen.id)
             answer = _yes_or_no(text)
+            if current is not None and current.state in (State.HEAR_BACK, State.INVOLVE):
+                # Both questions are optional: "skip" is a no.
+                answer = False if _normalised(text) in SKIP_WORDS else answer
             if answer is not None and current is not None:
                 # "yes" typed at a yes/no question answers it.
                 if current.state == State.HEAR_BACK:
                     return await self._hear_back(conn, telegram_id, current, answer, now)
                 if current.state == State.INVOLVE:
                     return await self._involve(conn, current, answer, now)
+            offered = self._draft_offered.pop(telegram_id, None)
+            if current is None and answer is not None and offered is not None:
+                if now - offered[0] < CONSENT_TYPED_WINDOW and await citizen_drafts.get(
+                    conn, citizen.id
+                ):
+                    # "yes" or "no" typed at the offer of the words they kept.
+                    return await _take_draft(conn, citizen.id, answer, offered[1], now)
             if current is None:
-                # Feedback without /start: keep the words, ask which service.
+                # Feedback without /start: keep the words, ask which service. An answer
+                # ("no thanks" to a question that went quiet) is no feedback.
                 seq = await citizens.next_conversation_seq(conn, citizen.id)
                 current = Conversation(citizen.id, seq, State.SERVICE)
-                if _long_enough(text):
+                if _long_enough(text) and not _is_answer(text):
                     current = current.but(text=text)
                     return await _advance(conn, current, now, note="kept_text")
                 return await _advance(conn, current, now)
@@ -480,16 +520,19 @@ class Intake:
         seen, slug, held = self._saw_consent(telegram_id, now)
         if seen:
             answer = _normalised(text)
-            if answer in AGREE_WORDS:
+            if answer in AGREE_WORDS or _yes_or_no(text) is True:
                 return await self._decide(conn, telegram_id, True, slug, "", now)
-            if answer in NO_WORDS:
+            if _yes_or_no(text) is False:
                 return await self._decide(conn, telegram_id, False, slug, "", now)
             words = _words(text)
             self._shown_consent(telegram_id, slug, now, words or held)
             return Step(Show.CONSENT, note="reminder", pending_slug=slug, text=words)
         words = _words(text)
         self._shown_consent(telegram_id, "", now, words)
-        return Step(Show.CONSENT, note="consent_first", text=words)
+        # A "yes" answers a consent text shown before a restart, whose words were only in
+        # memory: say so, and how to carry on with them (their message's consent button).
+        lost = _yes_or_no(text) is True or _normalised(text) in AGREE_WORDS
+        return Step(Show.CONSENT, note="lost" if lost else "consent_first", text=words)
 
     async def rate(self, update_id: int, telegram_id: int, seq: int, rating: int | None) -> Step:
         """The citizen chose a rating from 1 to 5, or skipped (None)."""
@@ -727,26 +770,63 @@ async def _after_service(
     return await _advance(conn, conversation, now)
 
 
+def _plain(text: str) -> str:
+    """Lower case, in the usual forms of letters and digits ("３" -> "3"), no invisible
+    characters."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf").strip()
+
+
 def _normalised(text: str) -> str:
     """Lower case, punctuation gone, single spaces: "Yes, please!" -> "yes please"."""
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+    return " ".join(re.sub(r"[^\w\s]", " ", _plain(text)).split())
+
+
+def _is_answer(text: str) -> bool:
+    """Whether the text answers a question ("no thanks", "skip", "3", "10/10") rather than
+    saying something: such text is never an item's words."""
+    if _yes_or_no(text) is not None or _normalised(text) in SKIP_WORDS:
+        return True
+    if _typed_rating(text) is not None:
+        return True
+    # Keep what a number is written with ("-1", "2.5", "10/10"), drop other punctuation.
+    number = " ".join(re.sub(r"[^\w\s/.,+-]", " ", _plain(text)).split()).rstrip(".,")
+    return RATING_LIKE.fullmatch(number) is not None
 
 
 def _yes_or_no(text: str) -> bool | None:
-    """True or False for a typed yes or no ("Yes please!", "nope"), None for anything else."""
-    words = _normalised(text)
-    if words in YES_WORDS:
+    """True or False for a typed yes or no ("Yes please!", "nope", "no, thanks anyway",
+    "👍"), None for anything else."""
+    # Each part between commas and stops is the answer or mere politeness ("nope, not now").
+    parts = {_answer_part(part) for part in re.split(r"[,.;!?]+", text)} - {""} - THANKS
+    if not parts:
+        return None
+    if parts <= YES_WORDS:
         return True
-    if words in NO_WORDS:
+    if parts <= NO_WORDS:
         return False
     return None
+
+
+def _answer_part(part: str) -> str:
+    """One part of a typed answer, normalised, a thumb as its word and thanks left off."""
+    part = part.strip().replace("\ufe0f", "")
+    if part in THUMBS:
+        return THUMBS[part]
+    words = _normalised(part)
+    for thanks in THANKS:
+        words = words.removesuffix(f" {thanks}")
+    return words
 
 
 def _typed_rating(text: str) -> int | None:
     """A rating typed instead of pressed ("4", "3/5", "three stars", "very good"): 1 to 5,
     0 for "skip", None for anything else."""
-    # Keep the slash of "3/5"; drop the rest of the punctuation.
-    words = " ".join(re.sub(r"[^\w\s/]", " ", text.casefold()).split())
+    plain = _plain(text)
+    if STARS.fullmatch(plain) and 1 <= (stars := plain.count("⭐") + plain.count("★")) <= 5:
+        return stars
+    # Keep the slash of "3/5" and the minus of "-1"; drop the rest of the punctuation.
+    words = " ".join(re.sub(r"[^\w\s/-]", " ", plain).split())
     if words in SKIP_WORDS:
         return 0
     if words in RATING_NAMES:
@@ -762,14 +842,28 @@ async def _on_text(
     conn: aiosqlite.Connection, conversation: Conversation, text: str, now: datetime
 ) -> Step:
     if conversation.state == State.SERVICE:
+        if _is_answer(text):
+            # "ok", "yes", "3" at the list: no service is called that (and "ok" is in "books").
+            return await _show(
+                conn, conversation, note="use_buttons" if conversation.text else "no_match"
+            )
         return await _search_services(conn, conversation, text, now)
-    if conversation.state in (State.COMMENT, State.ANSWER):
+    if conversation.state in SIDE_PROMPTS:
+        answer = _yes_or_no(text)
+        declined = answer is False and conversation.state == State.COMMENT
+        if _normalised(text) in SKIP_WORDS or declined:
+            # "skip", or "no thanks" to "would you like to say what's missing?": as Skip.
+            await conversations.delete(conn, conversation.citizen_id)
+            return Step(Show.SIDE_ENDED, seq=conversation.seq, note=_side(conversation))
+        if answer is True and conversation.state == State.COMMENT:
+            # "yes" to "would you like to say…?": the comment is still to come.
+            return await _show(conn, conversation)
         if not _long_enough(text):
             return Step(Show.MORE_TEXT, seq=conversation.seq)
         # They asked to hear back when they first wrote, or opted in to questions.
         return await _submit(conn, conversation.but(text=text, hear_back=True), now)
     if conversation.state == State.TEXT:
-        if not _long_enough(text):
+        if not _long_enough(text) or _is_answer(text):
             conversation = conversation.but(nudged=conversation.nudged + 1)
             await conversations.save(conn, conversation, now)
             return Step(Show.MORE_TEXT, seq=conversation.seq)
@@ -780,8 +874,8 @@ async def _on_text(
         if rating is not None:
             conversation = conversation.but(rating=rating or None, state=State.HEAR_BACK)
             return await _advance(conn, conversation, now)
-        if not _long_enough(text):
-            # "hmm", "6": not a rating, and too little to be more of the story.
+        if not _long_enough(text) or _is_answer(text):
+            # "hmm", "6", "no thanks", "10 out of 10": not a rating, and not more of the story.
             return await _show(conn, conversation, note="not_a_rating")
     if conversation.state != State.RATING:
         # Past the rating the item is written: words typed at a yes/no question are not
@@ -801,10 +895,15 @@ async def _search_services(
 ) -> Step:
     everything = await services.active(conn)
     query = text.casefold()
+    # "the library", "my bins": each word that names something, wherever it is.
+    wanted = [w for w in re.findall(r"\w+", query) if w not in SEARCH_FILLER]
     matches = [
         s
         for s in everything
-        if query in s.name.casefold() or query == s.slug or query in s.description.casefold()
+        if query in s.name.casefold()
+        or query == s.slug
+        or query in s.description.casefold()
+        or (wanted and all(w in f"{s.name} {s.description}".casefold() for w in wanted))
     ]
     if len(matches) == 1 and len(text.split()) < FEEDBACK_WORDS:
         return await _after_service(conn, conversation, matches[0], now)
@@ -815,6 +914,12 @@ async def _search_services(
         return Step(
             Show.SERVICES, seq=conversation.seq, services=tuple(matches[:PAGE_SIZE]), query=text
         )
+    if len(text.split()) >= FEEDBACK_WORDS and conversation.text:
+        # The story came in parts before a service was chosen: keep them all, as later.
+        joined = f"{conversation.text}\n{text}"
+        if len(joined) > MAX_TEXT:
+            return await _show(conn, conversation, note="too_long")
+        return await _advance(conn, conversation.but(text=joined), now, note="added_text")
     return await _show(conn, conversation, note="no_match")
 
 
@@ -885,6 +990,24 @@ async def end_side_prompt_in(conn: aiosqlite.Connection, citizen_id: int) -> Ste
     return Step(Show.SIDE_ENDED, seq=current.seq, note=f"closed_{_side(current)}")
 
 
+async def _take_draft(
+    conn: aiosqlite.Connection, citizen_id: int, carry_on: bool, slug: str, now: datetime
+) -> Step:
+    """Carry on with the citizen's kept words, or throw them away, and begin (at the
+    service `slug` if there is one)."""
+    kept = await citizen_drafts.get(conn, citizen_id)
+    if kept is None:
+        return Step(Show.EXPIRED)
+    await citizen_drafts.delete(conn, citizen_id)
+    bad_link = slug == UNKNOWN_LINK
+    wanted = "" if bad_link else slug
+    if carry_on:
+        return await _begin(
+            conn, citizen_id, now, wanted, bad_link=bad_link, text=kept.text, note="carried"
+        )
+    return await _begin(conn, citizen_id, now, wanted, bad_link=bad_link, note="dropped")
+
+
 def _side(conversation: Conversation) -> str:
     """Which side prompt a conversation is: "comment" or "answer"."""
     return "comment" if conversation.state == State.COMMENT else "answer"
@@ -938,9 +1061,11 @@ async def _show(conn: aiosqlite.Connection, conversation: Conversation, note: st
 
 
 def _words(text: str) -> str:
-    """The text if it can be an item's words, else "" (too short, or too long)."""
-    return text if _long_enough(text) and len(text) <= MAX_TEXT else ""
+    """The text if it can be an item's words, else "" (too short, too long, or an answer)."""
+    return text if _long_enough(text) and len(text) <= MAX_TEXT and not _is_answer(text) else ""
 
 
 def _long_enough(text: str) -> bool:
-    return len(text) >= MIN_TEXT_CHARS and len(text.split()) >= MIN_TEXT_WORDS
+    # Invisible characters (zero-width spaces) are not words.
+    seen = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+    return len(seen) >= MIN_TEXT_CHARS and len(seen.split()) >= MIN_TEXT_WORDS

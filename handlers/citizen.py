@@ -45,7 +45,11 @@ def render(step: Step) -> tuple[str, Markup]:
     show = step.show
     service = esc(step.service.name) if step.service else ""
     if show is Show.CONSENT:
-        lead = {"version_changed": texts.CONSENT_AGAIN, "consent_first": texts.CONSENT_FIRST}
+        lead = {
+            "version_changed": texts.CONSENT_AGAIN,
+            "consent_first": texts.CONSENT_FIRST,
+            "lost": texts.CONSENT_LOST,
+        }
         markup = InlineKeyboardMarkup(
             [
                 [

@@ -31,6 +31,11 @@ CONSENT = (
 )
 CONSENT_AGAIN = "We have updated how we look after what you tell us. Please read it again:\n\n"
 CONSENT_FIRST = "Before we start, I need your OK to keep what you tell me.\n\n"
+# A typed "yes" from someone the bot does not remember asking (it was restarted meanwhile).
+CONSENT_LOST = (
+    "Sorry, I've lost track of what you're answering. If you'd written something before, "
+    "press Yes on my reply to it to carry on with it. Otherwise, here it is again:\n\n"
+)
 # Text typed at the consent question that is not a yes or a no: a reminder, not it all again.
 CONSENT_REMINDER = (
     "Before I can keep anything you write, I need your OK: please choose below "
