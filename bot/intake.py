@@ -655,9 +655,10 @@ class Intake:
                 if current is None or current.updated_at != stale.updated_at:
                     return None  # the citizen came back meanwhile
                 if current.state in (State.COMMENT, State.ANSWER):
-                    # Only an offer to say more: it lapses quietly.
+                    # Only an offer to say more, but its message says where the next text
+                    # goes: say that it no longer does.
                     await conversations.delete(conn, current.citizen_id)
-                    return None
+                    return Step(Show.TIMED_OUT, note=f"lapsed_{_side(current)}")
                 if current.text and current.service_slug:
                     if await self._held(conn, current.citizen_id, now) is not None:
                         return None  # a draft held by the throttle waits, words and all

@@ -114,6 +114,10 @@ def render(step: Step) -> tuple[str, Markup]:
                 else texts.SAVED_CONTACT_NO_ROUTE.format(service=service)
             )
         return text + texts.SAVED_MINE, None
+    if show is Show.TIMED_OUT and step.note.startswith("lapsed_"):
+        return texts.SIDE_LAPSED.format(
+            what=texts.SIDE_WHAT[step.note.removeprefix("lapsed_")]
+        ), None
     if show is Show.TIMED_OUT:
         if step.reference is not None:
             return texts.TIMED_OUT_SAVED.format(reference=step.reference, service=service), None

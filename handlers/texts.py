@@ -846,6 +846,10 @@ SIDE_SKIPPED = {
     "answer": "No problem: no answer then. Send /start whenever you want to tell us something.",
 }
 SIDE_CLOSED = "I've stopped waiting for {what}. "
+SIDE_LAPSED = (
+    "Some time has passed, so I've stopped waiting for {what}: what you send next starts "
+    "something new. Send /start whenever you like."
+)
 RATED_SAID = "\n\nYou said: {answer}"
 SAVED_ANSWER = "✅ Thank you. Your answer is saved as <b>#{reference}</b> ({service})."
 RESPONSE_SUBJECT_THEME = "<b>{theme}</b> at {service}, {period}"

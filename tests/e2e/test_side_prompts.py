@@ -15,9 +15,11 @@ from emulator import Emulator, MessageView, Person
 from handlers import texts
 from storage import asks, citizens, feedback, outbox, responses
 from storage.db import Database
+from tests.conftest import FakeClock
 from tests.e2e.helpers import add_item, buttons_of, has, last_has, press_on, with_text
 from tests.e2e.test_citizen import stored
 from tests.e2e.test_digests import run_job
+from tests.e2e.test_typed_answers import expire
 
 WEDNESDAY = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
 ANSWER_WORDS = "We have opened a second desk on Saturdays, so the queue is shorter."
@@ -292,4 +294,19 @@ async def test_rating_another_response_ends_the_comment_prompt(
     await kim.wait_for(newest_after(since, CLOSED_COMMENT))
     await kim.send("The heating upstairs is fine now, thanks.")
     await kim.wait_for(last_has("Which service"))
+    assert comments(db_path) == []
+
+
+async def test_a_prompt_that_lapses_says_so(
+    bot: YousaidBot, emu: Emulator, db_path: Path, clock: FakeClock
+) -> None:
+    dee = emu.person("Dee")
+    await not_really(bot, dee)
+    seen = len(dee.messages)
+    await expire(bot, clock)
+    lapsed = texts.SIDE_LAPSED.format(what=texts.SIDE_WHAT["comment"])
+    await dee.wait_for(newest_after(seen, lapsed.split(":")[0]))
+    # And it is true: the next words are not a comment.
+    await dee.send("The toilets on the ground floor were dirty again today.")
+    await dee.wait_for(last_has("Which service"))
     assert comments(db_path) == []
