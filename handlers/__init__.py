@@ -122,13 +122,15 @@ def register(
     )
     # Before that, any other command, or a button that is not part of the writing, ends
     # what is being written there (said once); the command or button then does what it
-    # does. A group of its own, so the handlers above still see every update.
+    # does. A group of its own (only one handler of a group runs: in -2, a citizen's
+    # private command would keep it from running), so the handlers above still see every
+    # update.
     other_command = filters.COMMAND & ~filters.Regex(r"^/cancel(@\w+)?(\s|$)")
     application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGE & other_command, answers.put_aside), group=-2
+        MessageHandler(filters.UpdateType.MESSAGE & other_command, answers.put_aside), group=-4
     )
     application.add_handler(
-        CallbackQueryHandler(answers.put_aside, pattern=r"^(?!o:|w:|k:r:)"), group=-2
+        CallbackQueryHandler(answers.put_aside, pattern=r"^(?!o:|w:|k:r:)"), group=-4
     )
 
     # For whoever sets the bot up: /id in any chat; the groups the bot joins, in the log.
