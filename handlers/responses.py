@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 # (digest 0: the period so far), o:i:<item>, o:s:<status>, o:x (cancel anything being
 # written), o:y:<fingerprint> (send the words previewed), o:e (edit them), o:f:<response>
 # (an update after a follow-up). Moderators: o:h:<response>. Citizens: v:y|n:<response>.
+# The status, send, edit and cancel buttons under a status menu or a preview end in
+# :<writer> (their telegram id): in a team's group they are one colleague's, not everyone's.
 PREFIX = "o"
 VERDICT = "v"
 STATUS_CODES = {"a": Status.ACKNOWLEDGED, "p": Status.IN_PROGRESS, "c": Status.CHANGED}
@@ -60,6 +62,8 @@ STATUS_CODES["n"] = Status.NOT_CHANGING
 CODE_OF = {status: code for code, status in STATUS_CODES.items()}
 # Buttons under a digest: a row per quoted theme, then the quoted items four to a row.
 ITEMS_PER_ROW = 4
+# How many parts each writer's button has before its :<writer>.
+WRITER_AFTER = {"s": 3, "y": 3, "e": 2, "x": 2}
 
 
 def _follow_up(weeks: int, subject: str, words: str) -> str:
@@ -250,6 +254,12 @@ class ResponseHandlers:
             await self.roles.denied(who, "response button", query.data or "")
             await safely.answer(query.answer(texts.NOT_A_PROVIDER, show_alert=True))
             return
+        if action in WRITER_AFTER and len(parts) == WRITER_AFTER[action] + 1:
+            writer = parts.pop()
+            if writer != str(user.id):
+                # A colleague's menu or preview in the team's group: theirs to use.
+                await safely.answer(query.answer(texts.RESPOND_NOT_YOURS, show_alert=True))
+                return
         chat_id = message.chat_id
         found: Draft | Choice | Problem | None = None
         if action == "t" and len(parts) in (4, 5) and parts[2].isdigit():
@@ -348,12 +358,14 @@ class ResponseHandlers:
             [
                 InlineKeyboardButton(
                     texts.RESPONSE_STATUS[status.value],
-                    callback_data=f"{PREFIX}:s:{CODE_OF[status]}",
+                    callback_data=f"{PREFIX}:s:{CODE_OF[status]}:{draft.author}",
                 )
             ]
             for status in Status
         ]
-        rows.append([InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x")])
+        rows.append(
+            [InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x:{draft.author}")]
+        )
         await message.reply_text(
             texts.RESPOND_PICK_STATUS.format(subject=await self.subject(draft)),
             parse_mode=ParseMode.HTML,
@@ -432,10 +444,14 @@ class ResponseHandlers:
         rows = [
             [
                 InlineKeyboardButton(
-                    texts.RESPOND_SEND, callback_data=f"{PREFIX}:y:{preview.token}"
+                    texts.RESPOND_SEND, callback_data=f"{PREFIX}:y:{preview.token}:{draft.author}"
                 ),
-                InlineKeyboardButton(texts.RESPOND_EDIT, callback_data=f"{PREFIX}:e"),
-                InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x"),
+                InlineKeyboardButton(
+                    texts.RESPOND_EDIT, callback_data=f"{PREFIX}:e:{draft.author}"
+                ),
+                InlineKeyboardButton(
+                    texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x:{draft.author}"
+                ),
             ]
         ]
         await message.reply_text(

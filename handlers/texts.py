@@ -742,6 +742,7 @@ RESPOND_PUBLISHED = (
 )
 RESPOND_CANCELLED = "Stopped; nothing was sent or published."
 RESPOND_NOTHING_TO_CANCEL = "Nothing is being written here now: that was already sent or stopped."
+RESPOND_NOT_YOURS = "Those buttons are for the colleague writing that response; nothing changed."
 RESPOND_PROBLEMS = {
     "not_allowed": "You can only respond for the services you run.",
     "no_such_item": "I can't find a published item with that number among your services.",

@@ -5,17 +5,60 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.config import Deployment
 from emulator import Emulator
 from handlers import texts
-from tests.e2e.helpers import add_item, has, last_has
+from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import add_item, buttons_of, has, last_has, press_on
 from tests.e2e.test_citizen import stored
+from tests.e2e.test_moderation import invite
 from tests.e2e.test_responses import (
     CHANGED,
     WEDNESDAY,
     World,
     answer_item,
+    notice_of,
     world,  # noqa: F401 - the fixture, shared
 )
+
+
+async def test_a_colleagues_press_on_my_preview_leaves_it_as_it_was(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
+) -> None:
+    admin, pat, quinn, alice = (emu.person(n) for n in ("Ada", "Pat", "Quinn", "Alice"))
+    team = emu.group("Culture team", members=[pat, quinn])
+    providers = [
+        p.model_copy(update={"chats": [team.id]}) if p.id == "culture-leisure" else p
+        for p in deployment.providers
+    ]
+    staffed = deployment.model_copy(update={"admins": [admin.id], "providers": providers})
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=staffed) as bot:
+        for who in (pat, quinn):
+            assert "Culture and Leisure" in await invite(admin, who, "provider culture-leisure")
+        item = await add_item(bot.db, alice.id, "library", "The lift is broken again.", WEDNESDAY)
+        await pat.send(f"/respond {item}", chat=team)
+        asked = await team.wait_for(last_has("What is your answer?"))
+        # Quinn's press on Pat's status menu is not Quinn's answer, nor Pat's.
+        answer = await press_on(quinn, asked[-1], CHANGED, chat=team)
+        assert answer["text"] == texts.RESPOND_NOT_YOURS
+        await press_on(pat, asked[-1], CHANGED, chat=team)
+        prompt = await team.wait_for(last_has("Reply to this message"))
+        words = "A new lift part was fitted on Monday."
+        await pat.send(words, chat=team, reply_to=prompt[-1])
+        preview = (await team.wait_for(last_has(texts.RESPOND_PREVIEW_FOOT)))[-1]
+        before = preview.text
+        # Quinn, writing nothing, presses Pat's Cancel, then Edit: told whose they are.
+        for label in (texts.RESPOND_CANCEL, texts.RESPOND_EDIT, texts.RESPOND_SEND):
+            answer = await press_on(quinn, preview, label, chat=team)
+            assert answer["text"] == texts.RESPOND_NOT_YOURS, answer
+        await emu.idle(quiet=0.3)
+        assert preview.text == before
+        assert texts.RESPOND_SEND in buttons_of(preview)
+        await press_on(pat, preview, texts.RESPOND_SEND, chat=team)
+        await team.wait_for(last_has("Published"))
+        assert words in (await notice_of(alice)).text
 
 
 async def test_a_private_command_puts_a_providers_response_aside(
