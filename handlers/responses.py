@@ -38,7 +38,7 @@ from bot.responses import (
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.citizen import render as render_step
-from handlers.common import command_allowed
+from handlers.common import command_allowed, id_number
 from handlers.fitting import fit, name, pack, person, quote
 from handlers.outbox import OutboxSender, Rendered
 from handlers.places import provider_place
@@ -197,8 +197,13 @@ class ResponseHandlers:
         if not await provider_place(who, self.digests.providers.values(), message):
             return
         arg = (context.args or [""])[0].lstrip("#")
-        if arg.isdigit():
-            found = await self.responses.begin_item(who, message.chat_id, int(arg))
+        if arg.isascii() and arg.isdigit():
+            wanted = id_number(arg)
+            found = (
+                await self.responses.begin_item(who, message.chat_id, wanted)
+                if wanted is not None
+                else Problem.NO_SUCH_ITEM  # more digits than any item number has
+            )
             if isinstance(found, Problem):
                 if found in (Problem.NOT_ALLOWED, Problem.NO_SUCH_ITEM):
                     await self.roles.denied(who, "/respond", arg)
@@ -247,8 +252,9 @@ class ResponseHandlers:
         parts = (query.data or "").split(":")
         who = await self.roles.who(user.id)
         action = parts[1] if len(parts) > 1 else ""
-        if action == "h" and len(parts) == 3 and parts[2].isdigit():
-            await self._hide(query, context, who, int(parts[2]))
+        ref = id_number(parts[2]) if len(parts) > 2 else None
+        if action == "h" and len(parts) == 3 and ref is not None:
+            await self._hide(query, context, who, ref)
             return
         if not (who.provider or who.admin) or not isinstance(message, Message):
             await self.roles.denied(who, "response button", query.data or "")
@@ -262,8 +268,8 @@ class ResponseHandlers:
                 return
         chat_id = message.chat_id
         found: Draft | Choice | Problem | None = None
-        if action == "t" and len(parts) in (4, 5) and parts[2].isdigit():
-            periods = await self._periods(who, int(parts[2]))
+        if action == "t" and len(parts) in (4, 5) and ref is not None:
+            periods = await self._periods(who, ref)
             slug = parts[4] if len(parts) == 5 else ""
             found = (
                 await self.responses.begin_theme(who, chat_id, parts[3], periods, slug)
@@ -286,10 +292,10 @@ class ResponseHandlers:
                     reply_markup=InlineKeyboardMarkup(rows),
                 )
                 return
-        elif action == "i" and len(parts) == 3 and parts[2].isdigit():
-            found = await self.responses.begin_item(who, chat_id, int(parts[2]))
-        elif action == "f" and len(parts) == 3 and parts[2].isdigit():
-            found = await self.responses.begin_again(who, chat_id, int(parts[2]))
+        elif action == "i" and len(parts) == 3 and ref is not None:
+            found = await self.responses.begin_item(who, chat_id, ref)
+        elif action == "f" and len(parts) == 3 and ref is not None:
+            found = await self.responses.begin_again(who, chat_id, ref)
         elif action == "s" and len(parts) == 3 and parts[2] in STATUS_CODES:
             status = STATUS_CODES[parts[2]]
             found = await self.responses.choose_status(who, chat_id, status)
@@ -777,13 +783,14 @@ class ResponseHandlers:
         query, user = update.callback_query, update.effective_user
         assert query and user
         parts = (query.data or "").split(":")
-        if len(parts) != 3 or parts[1] not in ("y", "n") or not parts[2].isdigit():
+        rated_id = id_number(parts[2]) if len(parts) == 3 else None
+        if rated_id is None or parts[1] not in ("y", "n"):
             await self.roles.denied(
                 await self.roles.who(user.id), "response rating", query.data or ""
             )
             await safely.answer(query.answer(texts.RATED_UNKNOWN))
             return
-        rated = await self.hearing.rate(update.update_id, user.id, int(parts[2]), parts[1] == "y")
+        rated = await self.hearing.rate(update.update_id, user.id, rated_id, parts[1] == "y")
         if rated.verdict is Verdict.REPLAYED:
             return
         if rated.verdict is Verdict.UNKNOWN:

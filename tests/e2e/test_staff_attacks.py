@@ -11,8 +11,12 @@ from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, buttons_of, has, last_has, press_on
-from tests.e2e.test_citizen import stored
-from tests.e2e.test_moderation import invite
+from tests.e2e.test_citizen import say, stored
+from tests.e2e.test_moderation import (
+    Team,
+    invite,
+    team,  # noqa: F401 - the fixture, shared
+)
 from tests.e2e.test_responses import (
     CHANGED,
     WEDNESDAY,
@@ -27,9 +31,9 @@ async def test_a_colleagues_press_on_my_preview_leaves_it_as_it_was(
     make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
 ) -> None:
     admin, pat, quinn, alice = (emu.person(n) for n in ("Ada", "Pat", "Quinn", "Alice"))
-    team = emu.group("Culture team", members=[pat, quinn])
+    group = emu.group("Culture group", members=[pat, quinn])
     providers = [
-        p.model_copy(update={"chats": [team.id]}) if p.id == "culture-leisure" else p
+        p.model_copy(update={"chats": [group.id]}) if p.id == "culture-leisure" else p
         for p in deployment.providers
     ]
     staffed = deployment.model_copy(update={"admins": [admin.id], "providers": providers})
@@ -38,26 +42,26 @@ async def test_a_colleagues_press_on_my_preview_leaves_it_as_it_was(
         for who in (pat, quinn):
             assert "Culture and Leisure" in await invite(admin, who, "provider culture-leisure")
         item = await add_item(bot.db, alice.id, "library", "The lift is broken again.", WEDNESDAY)
-        await pat.send(f"/respond {item}", chat=team)
-        asked = await team.wait_for(last_has("What is your answer?"))
+        await pat.send(f"/respond {item}", chat=group)
+        asked = await group.wait_for(last_has("What is your answer?"))
         # Quinn's press on Pat's status menu is not Quinn's answer, nor Pat's.
-        answer = await press_on(quinn, asked[-1], CHANGED, chat=team)
+        answer = await press_on(quinn, asked[-1], CHANGED, chat=group)
         assert answer["text"] == texts.RESPOND_NOT_YOURS
-        await press_on(pat, asked[-1], CHANGED, chat=team)
-        prompt = await team.wait_for(last_has("Reply to this message"))
+        await press_on(pat, asked[-1], CHANGED, chat=group)
+        prompt = await group.wait_for(last_has("Reply to this message"))
         words = "A new lift part was fitted on Monday."
-        await pat.send(words, chat=team, reply_to=prompt[-1])
-        preview = (await team.wait_for(last_has(texts.RESPOND_PREVIEW_FOOT)))[-1]
+        await pat.send(words, chat=group, reply_to=prompt[-1])
+        preview = (await group.wait_for(last_has(texts.RESPOND_PREVIEW_FOOT)))[-1]
         before = preview.text
         # Quinn, writing nothing, presses Pat's Cancel, then Edit: told whose they are.
         for label in (texts.RESPOND_CANCEL, texts.RESPOND_EDIT, texts.RESPOND_SEND):
-            answer = await press_on(quinn, preview, label, chat=team)
+            answer = await press_on(quinn, preview, label, chat=group)
             assert answer["text"] == texts.RESPOND_NOT_YOURS, answer
         await emu.idle(quiet=0.3)
         assert preview.text == before
         assert texts.RESPOND_SEND in buttons_of(preview)
-        await press_on(pat, preview, texts.RESPOND_SEND, chat=team)
-        await team.wait_for(last_has("Published"))
+        await press_on(pat, preview, texts.RESPOND_SEND, chat=group)
+        await group.wait_for(last_has("Published"))
         assert words in (await notice_of(alice)).text
 
 
@@ -76,3 +80,43 @@ async def test_a_private_command_puts_a_providers_response_aside(
     await world.pat.wait_for(last_has(texts.STAFF_TEXT_NOT_WAITING[:30]))
     assert not any(texts.RESPOND_PREVIEW_FOOT in (m.text or "") for m in world.pat.messages)
     assert stored(db_path, "SELECT COUNT(*) FROM drafts") == [(0,)]
+
+
+# Beyond what the database holds, and digits that are not 0-9.
+HUGE = "9" * 20
+ODD_DIGITS = ("²", "1²", "٣")
+
+
+async def test_numbers_too_big_or_not_0_to_9_are_no_such_thing_not_an_error(
+    team: Team,  # noqa: F811 - the fixture imported above
+) -> None:
+    # Typed: the usual "no such item" or the usage, never "something went wrong".
+    assert await say(team.pat, f"/respond {HUGE}") == texts.RESPOND_PROBLEMS["no_such_item"]
+    no_such = texts.MOD_PROBLEMS["no_such_item"].format(item=HUGE)
+    assert await say(team.sam, f"/unpublish {HUGE} the author asked") == no_such
+    for number in ODD_DIGITS:
+        # Not a number: as if none was given.
+        reply = await say(team.pat, f"/respond {number}")
+        assert reply.startswith("Nothing to respond to yet"), reply
+        assert await say(team.sam, f"/unpublish {number} why") == texts.UNPUBLISH_USAGE
+    # Forged buttons carrying such numbers: refused like any forged button.
+    await say(team.pat, "/digest")
+    digest = team.pat.messages[-1]
+    for data in (
+        f"d:csv:{HUGE}",
+        f"d:csvnow:0.{HUGE}.culture-leisure",
+        f"o:i:{HUGE}",
+        f"o:f:{HUGE}",
+        f"o:t:{HUGE}:access_waiting",
+        "d:csv:²",
+    ):
+        answer = await (await team.pat.press_data(digest.message_id, data)).answered()
+        assert answer["text"] != texts.ERROR, data
+    await say(team.sam, "/queue")
+    mine = team.sam.messages[-1]
+    for data in (f"o:h:{HUGE}", f"v:y:{HUGE}", f"m:a:{HUGE}:1", "m:a:²:1", f"k:a:{HUGE}"):
+        answer = await (await team.sam.press_data(mine.message_id, data)).answered()
+        assert answer["text"] != texts.ERROR, data
+    answer = await (await team.admin.press_data(mine.message_id, f"a:r:{HUGE}")).answered()
+    assert answer["text"] != texts.ERROR
+    assert all(m.text != texts.ERROR for p in (team.pat, team.sam) for m in p.messages)
