@@ -3,15 +3,18 @@ someone else's, late presses, and what each person is told."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.config import Deployment
+from bot.config import Deployment, Provider
 from emulator import Emulator
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, buttons_of, has, last_has, press_on
 from tests.e2e.test_citizen import say, stored
+from tests.e2e.test_digest_order import invited
+from tests.e2e.test_digests import add_approved, run_job, scene
 from tests.e2e.test_moderation import (
     Team,
     invite,
@@ -120,3 +123,30 @@ async def test_numbers_too_big_or_not_0_to_9_are_no_such_thing_not_an_error(
     answer = await (await team.admin.press_data(mine.message_id, f"a:r:{HUGE}")).answered()
     assert answer["text"] != texts.ERROR
     assert all(m.text != texts.ERROR for p in (team.pat, team.sam) for m in p.messages)
+
+
+async def test_a_schedule_with_day_numbers_fires_on_the_day_cron_means(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    # Cron's 1 is Monday (0 and 7 Sunday), as /schedule says it; the scheduler must agree.
+    teams = scene(emu, deployment, count=1)
+    admin, pat, group = emu.person("Ada"), teams.staff, teams.groups["team-0"]
+    numbered = [p.model_copy(update={"schedule": "0 9 * * 1"}) for p in teams.deployment.providers]
+    staffed = teams.deployment.model_copy(update={"admins": [admin.id], "providers": numbered})
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # a Wednesday
+    async with make_bot(deployment=staffed) as bot:
+        await invited(emu, admin, pat)
+        said = await say(pat, "/schedule")
+        assert said == "Team 0: Mondays at 09:00 (London time). Next digest: 7 Dec 2026, 09:00."
+        await add_approved(
+            bot.db, "s-team-0", "The ramp was blocked.", clock.now, ["access_waiting"]
+        )
+        clock.now = datetime(2026, 12, 7, 9, 1, tzinfo=UTC)  # Monday, just after nine
+        await run_job(bot, "digest:team-0")
+        found = await group.wait_for(
+            lambda m: any("The ramp was blocked" in (x.text or "") for x in m)
+        )
+        assert "30 Nov – 7 Dec 2026" in next(m.text or "" for m in found if m.text)
+    # Sunday as cron writes it both ways, 0 and 7, is a schedule too.
+    for sunday in ("0 9 * * 0", "0 9 * * 7", "0 9 * * 6-7"):
+        Provider(id="p", name="P", schedule=sunday)
