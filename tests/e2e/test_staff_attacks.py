@@ -3,14 +3,18 @@ someone else's, late presses, and what each person is told."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Deployment, Provider
 from emulator import Emulator
 from handlers import texts
-from tests.conftest import FakeClock
-from tests.e2e.conftest import BotFactory
+from tests.conftest import ROOT, FakeClock
+from tests.e2e.conftest import TOKEN, BotFactory
 from tests.e2e.helpers import add_item, buttons_of, has, last_has, press_on
 from tests.e2e.test_citizen import say, stored
 from tests.e2e.test_digest_order import invited
@@ -150,3 +154,41 @@ async def test_a_schedule_with_day_numbers_fires_on_the_day_cron_means(
     # Sunday as cron writes it both ways, 0 and 7, is a schedule too.
     for sunday in ("0 9 * * 0", "0 9 * * 7", "0 9 * * 6-7"):
         Provider(id="p", name="P", schedule=sunday)
+
+
+def _readme_emulator_run() -> dict[str, str]:
+    """The settings of the README's command that runs the bot against a standalone emulator."""
+    section = (ROOT / "README.md").read_text().split("## The Telegram Bot API emulator")[1]
+    line = next(x for x in section.splitlines() if x.strip().endswith("-m bot run"))
+    return dict(word.split("=", 1) for word in line.split() if "=" in word)
+
+
+async def test_the_readmes_emulator_recipe_starts_the_bot(emu: Emulator, tmp_path: Path) -> None:
+    settings = _readme_emulator_run()
+    # This test's emulator and database stand for the README's: the rest is as written.
+    settings |= {
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": emu.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'y.db'}",
+        "YOUSAID_LOG_LEVEL": "INFO",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,  # a fresh clone, where the README's commands are typed
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **settings},
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    seen: list[str] = []
+    try:
+        while not any("is running" in line for line in seen):
+            line = (await asyncio.wait_for(process.stderr.readline(), 60)).decode()
+            assert line, f"the bot stopped: {seen}"
+            seen.append(line)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 30)
