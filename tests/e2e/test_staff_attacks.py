@@ -192,3 +192,23 @@ async def test_the_readmes_emulator_recipe_starts_the_bot(emu: Emulator, tmp_pat
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.communicate(), 30)
+
+
+async def test_a_preview_left_for_a_day_is_not_said_to_be_sent(
+    world: World,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    clock: FakeClock,
+    db_path: Path,
+) -> None:
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "The lift is broken.", WEDNESDAY)
+    await answer_item(world.pat, item, CHANGED)
+    await world.pat.send("The lift was mended on Monday morning.")
+    preview = (await world.pat.wait_for(last_has(texts.RESPOND_PREVIEW_FOOT)))[-1]
+    # Pat comes back the next day; unfinished drafts have been dropped meanwhile.
+    clock.advance(hours=25)
+    await run_job(world.bot, "response-follow-up")
+    answer = await press_on(world.pat, preview, texts.RESPOND_SEND)
+    assert "left unfinished for a day" in answer["text"], answer
+    assert stored(db_path, "SELECT COUNT(*) FROM responses") == [(0,)]
+    assert not any("has responded" in (m.text or "") for m in alice.messages)
