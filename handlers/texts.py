@@ -385,6 +385,10 @@ MOD_PROBLEMS = {
     "not_decided": "This item is waiting for a decision: there is nothing to undo.",
     "not_published": "#{item} isn't published, so there is nothing to unpublish.",
     "empty_reason": "Say why it is unpublished.",
+    "answered": (
+        "The service has already responded to #{item}, so this can't be undone. To take it "
+        "down, send /unpublish {item} and why."
+    ),
     "replayed": "",
 }
 EDIT_PROMPT = (

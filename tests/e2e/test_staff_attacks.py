@@ -21,7 +21,11 @@ from tests.e2e.test_digest_order import invited
 from tests.e2e.test_digests import add_approved, run_job, scene
 from tests.e2e.test_moderation import (
     Team,
+    card_of,
+    give,
     invite,
+    outcome,
+    press_card,
     team,  # noqa: F401 - the fixture, shared
 )
 from tests.e2e.test_responses import (
@@ -212,3 +216,29 @@ async def test_a_preview_left_for_a_day_is_not_said_to_be_sent(
     assert "left unfinished for a day" in answer["text"], answer
     assert stored(db_path, "SELECT COUNT(*) FROM responses") == [(0,)]
     assert not any("has responded" in (m.text or "") for m in alice.messages)
+
+
+async def test_an_approval_the_service_has_answered_cannot_be_undone(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    item = await give(team.citizen, "Central Library", "The library closes far too early now.")
+    card = await card_of(team.group, item)
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    await outcome(team.citizen, item)
+    # Within the undo window, the provider answers it at once.
+    await answer_item(team.pat, item, texts.RESPONSE_STATUS["in_progress"])
+    await team.pat.send("We are looking at opening until 8pm on Thursdays.")
+    preview = (await team.pat.wait_for(last_has(texts.RESPOND_PREVIEW_FOOT)))[-1]
+    await press_on(team.pat, preview, texts.RESPOND_SEND)
+    await notice_of(team.citizen)
+    # Undo now would tell the author it was not passed on after all: refused, and why.
+    answer = await press_card(team.mo, team.group, card, texts.UNDO)
+    assert answer["text"] == texts.MOD_PROBLEMS["answered"].format(item=item)
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("approved",)]
+    assert not any("took back" in (m.text or "") for m in team.citizen.messages)
+    # Unpublishing stays possible, as the answer says.
+    reply = await say(team.mo, f"/unpublish {item} the author asked us to")
+    assert reply == texts.UNPUBLISHED.format(item=item)
