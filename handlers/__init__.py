@@ -122,9 +122,8 @@ def register(
     )
     # Before that, any other command, or a button that is not part of the writing, ends
     # what is being written there (said once); the command or button then does what it
-    # does. A group of its own (only one handler of a group runs: in -2, a citizen's
-    # private command would keep it from running), so the handlers above still see every
-    # update.
+    # does. A group of its own (only one handler per group runs), so the handlers above
+    # (a moderator's edit, a citizen's side prompt) still see every update.
     other_command = filters.COMMAND & ~filters.Regex(r"^/cancel(@\w+)?(\s|$)")
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & other_command, answers.put_aside), group=-4
