@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -18,6 +18,39 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
+
+# Cron's day-of-week numbers: 0 and 7 are Sunday, 1 is Monday.
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _named_weekdays(field: str) -> str:
+    """A cron day-of-week field with its numbers as names (ranges as lists), so that it
+    means what cron means: APScheduler's crontab reads 0 as Monday and refuses 7."""
+    named = []
+    for part in field.split(","):
+        ends = part.split("-")
+        if "/" in part or not all(e.isascii() and e.isdigit() and int(e) <= 7 for e in ends):
+            named.append(part)  # names, "*", steps: as written
+        elif len(ends) == 1:
+            named.append(_CRON_DAYS[int(part)])
+        elif len(ends) == 2 and int(ends[0]) <= int(ends[1]):
+            named += [_CRON_DAYS[d] for d in range(int(ends[0]), int(ends[1]) + 1)]
+        else:
+            named.append(part)
+    return ",".join(dict.fromkeys(named))
+
+
+def crontab(expression: str, timezone: ZoneInfo | None = None) -> CronTrigger:
+    """A provider's cron schedule as a trigger, with cron's meaning of day-of-week numbers."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expression.split()
+    if len(fields) == 5:
+        fields[4] = _named_weekdays(fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
 
 
 class ConfigError(Exception):
@@ -142,10 +175,8 @@ class Provider(_Strict):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
-
         try:
-            CronTrigger.from_crontab(value)
+            crontab(value)
         except ValueError as exc:
             raise ValueError(f"not a cron expression ({exc}); e.g. '0 9 * * mon'") from None
         return value

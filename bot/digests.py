@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.config import Deployment, Provider
+from bot.config import Deployment, Provider, crontab
 from bot.intake import Clock
 from storage import digests, services, staff
 from storage.db import Database, parse_stamp
@@ -30,7 +30,7 @@ RETRY_MAX = timedelta(hours=1)
 
 def trigger(provider: Provider) -> CronTrigger:
     """The provider's schedule as an APScheduler trigger in its own time zone."""
-    return CronTrigger.from_crontab(provider.schedule, timezone=ZoneInfo(provider.timezone))
+    return crontab(provider.schedule, ZoneInfo(provider.timezone))
 
 
 def fire_times(provider: Provider, after: datetime, until: datetime) -> list[datetime]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,7 +20,7 @@ from bot.config import Deployment
 from bot.intake import Clock
 from bot.roles import Who
 from bot.tagging import Tagger, Tagging
-from storage import audit, feedback, staff, updates
+from storage import audit, feedback, responses, staff, updates
 from storage.db import Database, parse_stamp
 from storage.feedback import ItemTheme, Moderated
 
@@ -51,6 +51,8 @@ class Problem(StrEnum):
     NOT_DECIDED = "not_decided"
     NOT_PUBLISHED = "not_published"
     EMPTY_REASON = "empty_reason"
+    # The service has answered the item: its author heard so, and an undo would unsay it.
+    ANSWERED = "answered"
     # The same update again (Telegram delivered it twice): done already, nothing to say.
     REPLAYED = "replayed"
 
@@ -387,11 +389,15 @@ class Moderation:
     async def undo(self, who: Who, item_id: int, version: int) -> Outcome:
         """Take back an approval or rejection within the undo window: pending again."""
 
-        def check(item: Moderated, now: datetime) -> Problem | None:
+        async def check(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> Problem | None:
             if item.status not in ("approved", "rejected"):
                 return Problem.NOT_DECIDED
             if item.undo_until is None or now >= parse_stamp(item.undo_until):
                 return Problem.TOO_LATE
+            if await responses.answered(conn, item_id):
+                return Problem.ANSWERED
             return None
 
         async def change(
@@ -424,7 +430,9 @@ class Moderation:
                 return Outcome(None, Problem.NO_SUCH_ITEM)
             version = current.version
 
-        def check(item: Moderated, now: datetime) -> Problem | None:
+        async def check(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> Problem | None:
             return None if item.status == "approved" else Problem.NOT_PUBLISHED
 
         async def change(
@@ -664,7 +672,8 @@ class Moderation:
         action: str,
         change: object,
         pending_only: bool,
-        check: Callable[[Moderated, datetime], Problem | None] | None = None,
+        check: Callable[[aiosqlite.Connection, Moderated, datetime], Awaitable[Problem | None]]
+        | None = None,
         update_id: int | None = None,
     ) -> Outcome:
         if not who.moderates:
@@ -679,7 +688,7 @@ class Moderation:
                 return Outcome(None, Problem.NO_SUCH_ITEM)
             if pending_only and item.status != "pending":
                 return Outcome(await self.card(item_id, conn), Problem.ALREADY_DECIDED)
-            problem = check(item, now) if check is not None else None
+            problem = await check(conn, item, now) if check is not None else None
             if problem is not None:
                 return Outcome(await self.card(item_id, conn), problem)
             if not await feedback.bump(conn, item_id, version):

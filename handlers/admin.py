@@ -14,7 +14,7 @@ from bot import dates
 from bot.roles import Accepted, InviteProblem, Role, Roles
 from handlers import fitting, safely, texts
 from handlers.commands import publish_for
-from handlers.common import command_allowed
+from handlers.common import command_allowed, id_number
 from handlers.fitting import name, pack, person
 from handlers.texts import esc
 
@@ -137,15 +137,12 @@ class AdminHandlers:
             await query.answer(texts.NOT_ALLOWED, show_alert=True)
             return
         parts = (query.data or "").split(":")
-        if (
-            len(parts) != 3
-            or parts[1] not in (REVOKE, REVOKE_YES, REVOKE_NO)
-            or not parts[2].isdigit()
-        ):
+        role_id = id_number(parts[2]) if len(parts) == 3 else None
+        if role_id is None or parts[1] not in (REVOKE, REVOKE_YES, REVOKE_NO):
             await self.roles.denied(who, "malformed admin button", query.data or "")
             await query.answer(texts.MOD_PROBLEMS["stale"])
             return
-        action, role_id = parts[1], int(parts[2])
+        action = parts[1]
         if action == REVOKE:
             held = await self.roles.held(role_id)
             if held is not None:

@@ -40,7 +40,7 @@ from bot.privacy import Privacy
 from bot.roles import Roles, Who, services_spoken_for
 from handlers import safely, texts
 from handlers.citizen import render as render_step
-from handlers.common import command_allowed
+from handlers.common import command_allowed, id_number
 from handlers.fitting import fit, name, pack, person, pieces, quote
 from handlers.outbox import OutboxSender, Rendered
 from handlers.places import provider_place
@@ -285,11 +285,12 @@ class AskHandlers:
             await self.roles.denied(who, "ask card button", query.data or "")
             await safely.answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
             return
-        if len(parts) != 3 or parts[1] not in ("a", "r") or not parts[2].isdigit():
+        ask_id = id_number(parts[2]) if len(parts) == 3 else None
+        if ask_id is None or parts[1] not in ("a", "r"):
             await self.roles.denied(who, "malformed ask card button", query.data or "")
             await safely.answer(query.answer(texts.ASKS_PROBLEMS[Problem.NO_SUCH_ASK]))
             return
-        decided = await self.asks.decide(who, int(parts[2]), approve=parts[1] == "a")
+        decided = await self.asks.decide(who, ask_id, approve=parts[1] == "a")
         if isinstance(decided, Problem):
             await safely.answer(query.answer(texts.ASKS_PROBLEMS[decided], show_alert=True))
             return
@@ -370,12 +371,13 @@ class AskHandlers:
         query, user = update.callback_query, update.effective_user
         assert query and user
         parts = (query.data or "").split(":")
-        if len(parts) != 3 or not parts[2].isdigit():
+        ref = id_number(parts[2]) if len(parts) == 3 else None
+        if ref is None:
             await safely.answer(
                 query.answer(texts.ASKS_PROBLEMS[Problem.NOT_YOURS], show_alert=True)
             )
             return
-        action, ref = parts[1], int(parts[2])
+        action = parts[1]
         message = query.message if isinstance(query.message, Message) else None
         result: object
         if action == "a":
@@ -494,8 +496,9 @@ class AskHandlers:
         who = await self.roles.who(user.id)
         message = query.message if isinstance(query.message, Message) else None
         found: Draft | Problem = Problem.NOT_ALLOWED
-        if len(parts) == 2 and parts[1].isdigit() and message is not None:
-            found = await self.asks.begin_relay(who, message.chat_id, int(parts[1]))
+        relayed = id_number(parts[1]) if len(parts) == 2 else None
+        if relayed is not None and message is not None:
+            found = await self.asks.begin_relay(who, message.chat_id, relayed)
         if isinstance(found, Problem):
             await self.roles.denied(who, "write to a citizen", query.data or "")
             await safely.answer(query.answer(texts.NOT_ALLOWED, show_alert=True))

@@ -21,6 +21,18 @@ from handlers.places import team_chat
 
 log = logging.getLogger(__name__)
 
+# The largest number SQLite keeps as an integer: an id typed or forged beyond it is no id.
+_LARGEST = 2**63 - 1
+
+
+def id_number(text: str) -> int | None:
+    """A number typed or carried by a button (ASCII digits, within what the database holds);
+    None for anything else, such as "²", "-3" or twenty nines."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= _LARGEST else None
+
 
 async def command_allowed(
     roles: Roles, update: Update, check: Callable[[Who], bool], command: str

@@ -22,7 +22,7 @@ from bot.privacy import Privacy
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.bidi import isolate
-from handlers.common import command_allowed
+from handlers.common import command_allowed, id_number
 from handlers.fitting import MESSAGE_LIMIT, cut, fit, visible_length
 from handlers.texts import esc
 
@@ -276,7 +276,9 @@ class ModeratorHandlers:
             return
         try:
             _, action, item_text, version_text, *rest = parts
-            item_id, version = int(item_text), int(version_text)
+            item_id, version = id_number(item_text), id_number(version_text)
+            if item_id is None or version is None:
+                raise ValueError(query.data)
         except ValueError:
             await self.roles.denied(who, "malformed card button", query.data or "")
             await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
@@ -376,7 +378,7 @@ class ModeratorHandlers:
             for key in row:
                 parts = str(key.callback_data or "").split(":")
                 if len(parts) >= 4 and parts[0] == PREFIX and parts[1] not in (POST, CANCEL_EDIT):
-                    items.add(int(parts[2]) if parts[2].isdigit() else 0)
+                    items.add(id_number(parts[2]) or 0)
         items.discard(0)
         if items:
             settled = await self.moderation.card_seen(
@@ -581,22 +583,26 @@ class ModeratorHandlers:
         if who is None:
             return
         args = context.args or []
-        number = args[0].lstrip("#") if args else ""
+        typed = args[0].lstrip("#") if args else ""
         reason = " ".join(args[1:])
-        if not number.isdigit() or not reason.strip():
+        if not (typed.isascii() and typed.isdigit()) or not reason.strip():
             await message.reply_text(texts.UNPUBLISH_USAGE)
             return
+        item_id = id_number(typed)
+        if item_id is None:  # more digits than any item number has
+            await message.reply_text(texts.MOD_PROBLEMS[Problem.NO_SUCH_ITEM].format(item=typed))
+            return
         outcome = await self.moderation.unpublish(
-            who, int(number), None, reason, update_id=update.update_id
+            who, item_id, None, reason, update_id=update.update_id
         )
         if outcome.problem is Problem.REPLAYED:
             return
         if outcome.problem is not None:
-            await message.reply_text(texts.MOD_PROBLEMS[outcome.problem].format(item=int(number)))
+            await message.reply_text(texts.MOD_PROBLEMS[outcome.problem].format(item=item_id))
             return
         assert outcome.card is not None
         await self._refresh_card(context, outcome.card)
-        await message.reply_text(texts.UNPUBLISHED.format(item=int(number)))
+        await message.reply_text(texts.UNPUBLISHED.format(item=item_id))
 
     async def queue(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/queue: how many items wait, oldest first, and cards that need a look."""

@@ -38,6 +38,7 @@ from bot.digests import Digests, Work, next_fire
 from bot.ratelimit import ACQUIRED, FloodLimiter, seconds
 from bot.roles import Roles, Who
 from handlers import texts
+from handlers.common import id_number
 from handlers.fitting import name, pack
 from handlers.places import provider_place, team_chat
 from handlers.responses import respond_buttons
@@ -371,8 +372,9 @@ class ProviderHandlers:
                 query.edit_message_text(text, reply_markup=markup, parse_mode=ParseMode.HTML),
             )
             return
-        if action == CSV and arg.isdigit():
-            row = await self.digests.get(int(arg))
+        digest_id = id_number(arg)
+        if action == CSV and digest_id is not None:
+            row = await self.digests.get(digest_id)
             provider = next((p for p in providers if row and p.id == row.provider_id), None)
             if row is None or provider is None:
                 await self.roles.denied(who, "digest csv", arg)
@@ -427,10 +429,11 @@ def _period_of(arg: str) -> tuple[str, datetime, datetime] | None:
     """The provider and period a /digest's CSV button carries ("start.end.provider")."""
     first, _, rest = arg.partition(".")
     second, _, provider_id = rest.partition(".")
-    if not (first.isdigit() and second.isdigit() and provider_id) or int(second) <= int(first):
+    start, end = id_number(first), id_number(second)
+    if start is None or end is None or not provider_id or end <= start:
         return None
-    return (
-        provider_id,
-        datetime.fromtimestamp(int(first), UTC),
-        datetime.fromtimestamp(int(second), UTC),
-    )
+    try:
+        return provider_id, datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+    except (OverflowError, OSError, ValueError):
+        # Forged: no calendar has that date.
+        return None

@@ -38,7 +38,7 @@ from bot.responses import (
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.citizen import render as render_step
-from handlers.common import command_allowed
+from handlers.common import command_allowed, id_number
 from handlers.fitting import fit, name, pack, person, quote
 from handlers.outbox import OutboxSender, Rendered
 from handlers.places import provider_place
@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 # (digest 0: the period so far), o:i:<item>, o:s:<status>, o:x (cancel anything being
 # written), o:y:<fingerprint> (send the words previewed), o:e (edit them), o:f:<response>
 # (an update after a follow-up). Moderators: o:h:<response>. Citizens: v:y|n:<response>.
+# The status, send, edit and cancel buttons under a status menu or a preview end in
+# :<writer> (their telegram id): in a team's group they are one colleague's, not everyone's.
 PREFIX = "o"
 VERDICT = "v"
 STATUS_CODES = {"a": Status.ACKNOWLEDGED, "p": Status.IN_PROGRESS, "c": Status.CHANGED}
@@ -60,6 +62,8 @@ STATUS_CODES["n"] = Status.NOT_CHANGING
 CODE_OF = {status: code for code, status in STATUS_CODES.items()}
 # Buttons under a digest: a row per quoted theme, then the quoted items four to a row.
 ITEMS_PER_ROW = 4
+# How many parts each writer's button has before its :<writer>.
+WRITER_AFTER = {"s": 3, "y": 3, "e": 2, "x": 2}
 
 
 def _follow_up(weeks: int, subject: str, words: str) -> str:
@@ -193,8 +197,13 @@ class ResponseHandlers:
         if not await provider_place(who, self.digests.providers.values(), message):
             return
         arg = (context.args or [""])[0].lstrip("#")
-        if arg.isdigit():
-            found = await self.responses.begin_item(who, message.chat_id, int(arg))
+        if arg.isascii() and arg.isdigit():
+            wanted = id_number(arg)
+            found = (
+                await self.responses.begin_item(who, message.chat_id, wanted)
+                if wanted is not None
+                else Problem.NO_SUCH_ITEM  # more digits than any item number has
+            )
             if isinstance(found, Problem):
                 if found in (Problem.NOT_ALLOWED, Problem.NO_SUCH_ITEM):
                     await self.roles.denied(who, "/respond", arg)
@@ -243,17 +252,24 @@ class ResponseHandlers:
         parts = (query.data or "").split(":")
         who = await self.roles.who(user.id)
         action = parts[1] if len(parts) > 1 else ""
-        if action == "h" and len(parts) == 3 and parts[2].isdigit():
-            await self._hide(query, context, who, int(parts[2]))
+        ref = id_number(parts[2]) if len(parts) > 2 else None
+        if action == "h" and len(parts) == 3 and ref is not None:
+            await self._hide(query, context, who, ref)
             return
         if not (who.provider or who.admin) or not isinstance(message, Message):
             await self.roles.denied(who, "response button", query.data or "")
             await safely.answer(query.answer(texts.NOT_A_PROVIDER, show_alert=True))
             return
+        if action in WRITER_AFTER and len(parts) == WRITER_AFTER[action] + 1:
+            writer = parts.pop()
+            if writer != str(user.id):
+                # A colleague's menu or preview in the team's group: theirs to use.
+                await safely.answer(query.answer(texts.RESPOND_NOT_YOURS, show_alert=True))
+                return
         chat_id = message.chat_id
         found: Draft | Choice | Problem | None = None
-        if action == "t" and len(parts) in (4, 5) and parts[2].isdigit():
-            periods = await self._periods(who, int(parts[2]))
+        if action == "t" and len(parts) in (4, 5) and ref is not None:
+            periods = await self._periods(who, ref)
             slug = parts[4] if len(parts) == 5 else ""
             found = (
                 await self.responses.begin_theme(who, chat_id, parts[3], periods, slug)
@@ -276,10 +292,10 @@ class ResponseHandlers:
                     reply_markup=InlineKeyboardMarkup(rows),
                 )
                 return
-        elif action == "i" and len(parts) == 3 and parts[2].isdigit():
-            found = await self.responses.begin_item(who, chat_id, int(parts[2]))
-        elif action == "f" and len(parts) == 3 and parts[2].isdigit():
-            found = await self.responses.begin_again(who, chat_id, int(parts[2]))
+        elif action == "i" and len(parts) == 3 and ref is not None:
+            found = await self.responses.begin_item(who, chat_id, ref)
+        elif action == "f" and len(parts) == 3 and ref is not None:
+            found = await self.responses.begin_again(who, chat_id, ref)
         elif action == "s" and len(parts) == 3 and parts[2] in STATUS_CODES:
             status = STATUS_CODES[parts[2]]
             found = await self.responses.choose_status(who, chat_id, status)
@@ -348,12 +364,14 @@ class ResponseHandlers:
             [
                 InlineKeyboardButton(
                     texts.RESPONSE_STATUS[status.value],
-                    callback_data=f"{PREFIX}:s:{CODE_OF[status]}",
+                    callback_data=f"{PREFIX}:s:{CODE_OF[status]}:{draft.author}",
                 )
             ]
             for status in Status
         ]
-        rows.append([InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x")])
+        rows.append(
+            [InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x:{draft.author}")]
+        )
         await message.reply_text(
             texts.RESPOND_PICK_STATUS.format(subject=await self.subject(draft)),
             parse_mode=ParseMode.HTML,
@@ -432,10 +450,14 @@ class ResponseHandlers:
         rows = [
             [
                 InlineKeyboardButton(
-                    texts.RESPOND_SEND, callback_data=f"{PREFIX}:y:{preview.token}"
+                    texts.RESPOND_SEND, callback_data=f"{PREFIX}:y:{preview.token}:{draft.author}"
                 ),
-                InlineKeyboardButton(texts.RESPOND_EDIT, callback_data=f"{PREFIX}:e"),
-                InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x"),
+                InlineKeyboardButton(
+                    texts.RESPOND_EDIT, callback_data=f"{PREFIX}:e:{draft.author}"
+                ),
+                InlineKeyboardButton(
+                    texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x:{draft.author}"
+                ),
             ]
         ]
         await message.reply_text(
@@ -761,13 +783,14 @@ class ResponseHandlers:
         query, user = update.callback_query, update.effective_user
         assert query and user
         parts = (query.data or "").split(":")
-        if len(parts) != 3 or parts[1] not in ("y", "n") or not parts[2].isdigit():
+        rated_id = id_number(parts[2]) if len(parts) == 3 else None
+        if rated_id is None or parts[1] not in ("y", "n"):
             await self.roles.denied(
                 await self.roles.who(user.id), "response rating", query.data or ""
             )
             await safely.answer(query.answer(texts.RATED_UNKNOWN))
             return
-        rated = await self.hearing.rate(update.update_id, user.id, int(parts[2]), parts[1] == "y")
+        rated = await self.hearing.rate(update.update_id, user.id, rated_id, parts[1] == "y")
         if rated.verdict is Verdict.REPLAYED:
             return
         if rated.verdict is Verdict.UNKNOWN:

@@ -390,6 +390,10 @@ MOD_PROBLEMS = {
     "not_decided": "This item is waiting for a decision: there is nothing to undo.",
     "not_published": "#{item} isn't published, so there is nothing to unpublish.",
     "empty_reason": "Say why it is unpublished.",
+    "answered": (
+        "The service has already responded to #{item}, so this can't be undone. To take it "
+        "down, send /unpublish {item} and why."
+    ),
     "replayed": "",
 }
 EDIT_PROMPT = (
@@ -746,12 +750,18 @@ RESPOND_PUBLISHED = (
     "{people_noun} who asked to hear back."
 )
 RESPOND_CANCELLED = "Stopped; nothing was sent or published."
-RESPOND_NOTHING_TO_CANCEL = "Nothing is being written here now: that was already sent or stopped."
+RESPOND_NOTHING_TO_CANCEL = (
+    "Nothing is being written here now: that was sent, stopped, or left unfinished for a day."
+)
+RESPOND_NOT_YOURS = "Those buttons are for the colleague writing that response; nothing changed."
 RESPOND_PROBLEMS = {
     "not_allowed": "You can only respond for the services you run.",
     "no_such_item": "I can't find a published item with that number among your services.",
     "nothing_to_answer": "There is nothing published on that to respond to.",
-    "no_draft": "That response was already sent or stopped. Start again from the digest.",
+    "no_draft": (
+        "That response is no longer being written: it was sent, stopped, or left unfinished "
+        "for a day. Start again from the digest."
+    ),
     "no_status": "First choose your answer with the buttons.",
     "only_praise": (
         "Only praise came up on that theme, so there is no problem to answer. To thank "

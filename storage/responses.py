@@ -91,6 +91,14 @@ async def earlier_theme_items(
         return [int(r[0]) for r in await cursor.fetchall()]
 
 
+async def answered(conn: aiosqlite.Connection, item_id: int) -> bool:
+    """Whether any response (even one hidden since) covers the item."""
+    async with conn.execute(
+        "SELECT 1 FROM response_items WHERE feedback_id = ? LIMIT 1", (item_id,)
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
 async def publishable_item(conn: aiosqlite.Connection, item_id: int) -> str | None:
     """The service of an approved item, or None if it cannot be answered (yet)."""
     async with conn.execute(
