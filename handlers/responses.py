@@ -309,7 +309,19 @@ class ResponseHandlers:
                 return
             if isinstance(sent, Published):
                 await safely.answer(query.answer())
-                await safely.quietly(message.edit_reply_markup(None))
+                # The preview's last line said nothing was sent yet: now it was.
+                shown = message.text_html or ""
+                if shown.endswith(texts.RESPOND_PREVIEW_FOOT):
+                    sent_text = shown.removesuffix(texts.RESPOND_PREVIEW_FOOT)
+                    await safely.quietly(
+                        message.edit_text(
+                            sent_text + texts.RESPOND_PREVIEW_SENT,
+                            parse_mode=ParseMode.HTML,
+                            reply_markup=None,
+                        )
+                    )
+                else:
+                    await safely.quietly(message.edit_reply_markup(None))
                 await self._published(message, context, sent)
                 return
             found = sent
@@ -430,6 +442,7 @@ class ResponseHandlers:
                 people_noun=_noun(preview.people, texts.PEOPLE_NOUN),
                 items=preview.items,
                 noun=_noun(preview.items, texts.ITEM_NOUN),
+                reads=texts.RESPOND_PREVIEW_READS["one" if preview.people == 1 else "many"],
             )
             if preview.people
             else texts.RESPOND_PREVIEW_NOBODY.format(

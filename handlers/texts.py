@@ -33,8 +33,9 @@ CONSENT_AGAIN = "We have updated how we look after what you tell us. Please read
 CONSENT_FIRST = "Before we start, I need your OK to keep what you tell me.\n\n"
 # A typed "yes" from someone the bot does not remember asking (it was restarted meanwhile).
 CONSENT_LOST = (
-    "Sorry, I've lost track of what you're answering. If you'd written something before, "
-    "press Yes on my reply to it to carry on with it. Otherwise, here it is again:\n\n"
+    "I'm not sure what that answers. If you wrote to me before and I asked for your OK, "
+    "press Yes under my reply to your words to carry on with them. If not, here is how I "
+    "work:\n\n"
 )
 # Text typed at the consent question that is not a yes or a no: a reminder, not it all again.
 CONSENT_REMINDER = (
@@ -736,13 +737,15 @@ RESPOND_STATUS_FIRST = (
 )
 RESPOND_PREVIEW = (
     "👀 <b>Preview.</b> This goes to <b>{people} {people_noun}</b> who raised it and asked to "
-    "hear back ({items} {noun} covered). Each of them will read:"
+    "hear back ({items} {noun} covered). {reads}"
 )
+RESPOND_PREVIEW_READS = {"one": "They will read:", "many": "Each of them will read:"}
 RESPOND_PREVIEW_NOBODY = (
     "👀 <b>Preview.</b> Nobody who raised this asked to hear back, so no one gets a message; "
     "it is kept with the {items} {noun} it covers and shows in your digests. It reads:"
 )
 RESPOND_PREVIEW_FOOT = "Nothing is sent until you press Send."
+RESPOND_PREVIEW_SENT = "📤 Sent."
 RESPOND_SEND = "📤 Send"
 RESPOND_EDIT = "✏️ Edit"
 RESPOND_PUBLISHED = (

@@ -129,6 +129,7 @@ async def test_ok_is_not_an_answer_and_nothing_goes_out_before_send(
     text = preview.text or ""
     assert "goes to 2 people" in text and "3 items covered" in text, text
     assert "has responded about" in text and "hiring two more staff" in text
+    assert texts.RESPOND_PREVIEW_READS["many"] in text
     assert list(buttons_of(preview)) == [
         texts.RESPOND_SEND,
         texts.RESPOND_EDIT,
@@ -145,6 +146,9 @@ async def test_ok_is_not_an_answer_and_nothing_goes_out_before_send(
     assert "goes to 2 people" in (done[-1].text or "")
     # The preview's buttons are gone; a press of the same button again sends nothing.
     assert not preview.buttons
+    # And its last line no longer says that nothing is sent.
+    assert (preview.text or "").endswith(texts.RESPOND_PREVIEW_SENT)
+    assert texts.RESPOND_PREVIEW_FOOT not in (preview.text or "")
     again = await world.pat.press_data(preview.message_id, send)
     assert (await again.answered())["text"] == texts.RESPOND_PROBLEMS["no_draft"]
     notice = await notice_of(alice)
@@ -169,6 +173,8 @@ async def test_edit_and_rewrite_from_the_preview_and_an_older_preview_sends_noth
     item = await add_item(world.bot.db, alice.id, "library", "The lift is broken.", WEDNESDAY)
     await answer_item(world.pat, item, CHANGED)
     first = await preview_of(world.pat, "The lift was mended on Monday morning.")
+    # One person: "They will read", not "Each of them".
+    assert texts.RESPOND_PREVIEW_READS["one"] in (first.text or "")
     # Edit: the words are asked for again, showing what was written.
     await press_on(world.pat, first, texts.RESPOND_EDIT)
     again = await world.pat.wait_for(last_has("What you wrote before"))
