@@ -55,7 +55,10 @@ class AdminHandlers:
             if isinstance(result, Accepted) and result.already
             else texts.INVITE_ACCEPTED
         )
-        await message.reply_text(template.format(role=esc(name)), parse_mode=ParseMode.HTML)
+        text = template.format(role=esc(name))
+        if not (isinstance(result, Accepted) and result.already):
+            text += texts.INVITE_WHERE.get(result.role, "")
+        await message.reply_text(text, parse_mode=ParseMode.HTML)
 
     async def invite(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/invite moderator | /invite provider <id>: a one-time invitation link."""

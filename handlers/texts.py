@@ -285,6 +285,17 @@ ID_ROLE_NONE = (
 )
 ROLE_NAMES = {"moderator": "a moderator", "provider": "a provider for {provider}"}
 INVITE_ACCEPTED = "Welcome! You are now {role}. Send /help to see what you can do."
+# Where the work of the role appears: accepting a link adds nobody to any group.
+INVITE_WHERE = {
+    "moderator": (
+        "\n\nItems to check arrive as cards in the moderators' group: if you're not in it "
+        "yet, ask an admin to add you."
+    ),
+    "provider": (
+        "\n\nYour team's digests arrive in its group chat (ask an admin to add you if "
+        "you're not in it); /digest here shows the latest at any time."
+    ),
+}
 INVITE_ALREADY = "You already have this role: you are {role}."
 INVITE_PROBLEMS = {
     "unknown": "That invitation link doesn't work. Please ask an admin for a new one.",
