@@ -225,7 +225,6 @@ async def serve(
     await emu.start()
     print(f"Telegram Bot API emulator listening on {emu.base_url}")
     print(f"TELEGRAM_API_URL={emu.api_url}")
-    print(f"TELEGRAM_FILE_URL={emu.file_url}")
     print(f"token: {token}")
     try:
         await asyncio.Event().wait()
