@@ -505,7 +505,8 @@ class Intake:
                 if _long_enough(text) and not _is_answer(text):
                     current = current.but(text=text)
                     return await _advance(conn, current, now, note="kept_text")
-                return await _advance(conn, current, now)
+                # "hello?", "hi": nothing to keep, but say what the list is for.
+                return await _advance(conn, current, now, note="say_more")
             return await _on_text(conn, current, text, now)
 
         return await self.db.write(run)

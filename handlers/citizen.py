@@ -144,6 +144,7 @@ def _lead(step: Step) -> str:
         "use_buttons": texts.USE_BUTTONS,
         "not_a_rating": texts.NOT_A_RATING,
         "kept_text": texts.KEPT_TEXT,
+        "say_more": texts.SAY_MORE,
         "unknown_service": texts.UNKNOWN_SERVICE,
         "no_match": texts.NO_MATCH,
         "carried": texts.DRAFT_CARRIED,

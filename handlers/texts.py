@@ -56,6 +56,8 @@ PICK_SERVICE_PAGE = "Which service is this about? (page {page} of {pages})"
 UNKNOWN_SERVICE = "I don't know the service that link points to, sorry. "
 NO_MATCH = "I couldn't find a service called that. "
 KEPT_TEXT = "Thank you, I've kept what you wrote. "
+# A short text ("hello?") with nothing under way: nothing kept, and what to do next.
+SAY_MORE = "Hello! To tell me about a service, choose it below, then say what happened. "
 # /start with words kept from a conversation that went quiet before a service was chosen.
 DRAFT_OFFER = (
     "You started writing this before, and I kept it (nobody else has seen it):\n\n"

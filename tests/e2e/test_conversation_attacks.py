@@ -117,6 +117,20 @@ async def test_invisible_characters_are_not_a_story(
     assert conversation_text(db_path) == [("text", None)]
 
 
+async def test_a_hello_after_cancel_is_told_what_the_list_is_for(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    hal = emu.person("Hal")
+    await say(hal, "/start")
+    await press(hal, texts.CONSENT_YES)
+    await say(hal, "/cancel")
+    reply = await say(hal, "hello?")
+    # Nothing to keep, and the bot says what to do rather than a bare question.
+    assert reply.startswith(texts.SAY_MORE.strip()) and "Which service" in reply
+    assert texts.KEPT_TEXT.strip() not in reply
+    assert conversation_text(db_path) == [("service", None)]
+
+
 @pytest.mark.parametrize("typed", ["ok", "yes", "no"])
 async def test_an_answer_at_the_list_of_services_picks_none(
     bot: YousaidBot, emu: Emulator, db_path: Path, typed: str
