@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from nlp.pipeline import Analysis
+from nlp.redaction_eval import FEEDBACK_SET, VARIANTS_SET
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +49,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     # Several words are one text, as typed: `nlp redact Call Dr Patel`.
     redact.add_argument("text", nargs="*", help="text to redact (default: each line of stdin)")
+
+    scored = sub.add_parser(
+        "evaluate-redaction",
+        help="print the redactor's recall per kind, leaks and words kept on the evaluation sets",
+    )
+    scored.add_argument(
+        "--feedback", type=Path, default=FEEDBACK_SET, help="labelled feedback (JSON lines)"
+    )
+    scored.add_argument(
+        "--variants", type=Path, default=VARIANTS_SET, help="labelled spelling variants"
+    )
+    scored.add_argument("--no-variants", action="store_true", help="score the feedback set only")
+    scored.add_argument(
+        "--verbose", action="store_true", help="also list leaks per kind and false redactions"
+    )
     return parser
 
 
@@ -69,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         from nlp.redact import cli as redact_cli
 
         return redact_cli(args.text)
+    if args.command == "evaluate-redaction":
+        from nlp.redaction_eval import cli as evaluation_cli
+
+        return evaluation_cli(
+            args.feedback, None if args.no_variants else args.variants, args.verbose
+        )
     # Imported here so `--help` stays fast and spaCy loads only when needed.
     from nlp import train as training
     from nlp.pipeline import load
