@@ -1,0 +1,88 @@
+"""Benchmark redaction speed on the evaluation set's texts; prints JSON.
+
+python benchmarks/redaction.py              # per-item time over the feedback set
+python benchmarks/redaction.py --repeat 5   # each text timed 5 times (steadier figures)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nlp.redaction_eval import FEEDBACK_SET, VARIANTS_SET, load_set  # noqa: E402
+
+# Loading is timed in a fresh interpreter, so nothing is imported or built beforehand.
+LOAD_SNIPPET = """
+import time
+started = time.perf_counter()
+from nlp.redact import default_redactor
+default_redactor()
+print(time.perf_counter() - started)
+"""
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of the sorted values fall (nearest rank)."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))
+    return ordered[rank]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Time loading the redactor and redacting each text; print one JSON object."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3, help="times each text is redacted (3)")
+    parser.add_argument(
+        "--with-variants", action="store_true", help="time the spelling variants too"
+    )
+    args = parser.parse_args(argv)
+
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD_SNIPPET], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    result: dict[str, object] = {"load_seconds_cold": round(float(out.stdout), 3)}
+
+    from nlp.redact import default_redactor
+
+    started = time.perf_counter()
+    redactor = default_redactor()  # built once; every call below reuses it
+    result["load_seconds_in_process"] = round(time.perf_counter() - started, 3)
+
+    texts = [i.text for i in load_set(FEEDBACK_SET)]
+    if args.with_variants:
+        texts += [i.text for i in load_set(VARIANTS_SET)]
+    for text in texts:  # warm-up: first calls fill caches
+        redactor.redact(text)
+    per_item: list[float] = []
+    for _ in range(args.repeat):
+        for text in texts:
+            started = time.perf_counter()
+            redactor.redact(text)
+            per_item.append((time.perf_counter() - started) * 1000)
+    result.update(
+        {
+            "texts": len(texts),
+            "mean_chars": round(statistics.mean(len(t) for t in texts), 1),
+            "timings": len(per_item),
+            "ms_mean": round(statistics.mean(per_item), 3),
+            "ms_median": round(statistics.median(per_item), 3),
+            "ms_p95": round(percentile(per_item, 0.95), 3),
+            "ms_max": round(max(per_item), 3),
+            "texts_per_second": round(1000 / statistics.mean(per_item)),
+        }
+    )
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
