@@ -1,6 +1,8 @@
 """Redaction suggestions: find personal details in feedback and replace them with placeholders.
 
-Everything is found on the raw text (regular expressions, Google's libphonenumber for phone
+Everything is found on the text normalised by nlp/normalise.py (so "zero seven seven…",
+"jo [at] mail [dot] com" and fullwidth digits are found too) and mapped back to the exact
+original characters, with regular expressions, Google's libphonenumber for phone
 numbers, python-stdnum for the NHS and card check digits), so `redact` needs no spaCy
 pipeline and stays fast; the `yousaid_redactor` component puts the same findings on a Doc
 as `doc.spans["redact"]` for the theme pipeline. The rules live in redact_patterns.toml.
@@ -22,8 +24,10 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
-from stdnum import luhn
+from stdnum import iban, luhn
 from stdnum.gb import nhs
+
+from nlp.normalise import normalise
 
 __all__ = ["Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
 
@@ -105,6 +109,10 @@ class Redactor:
             re.IGNORECASE,
         )
         self._url_strip = url["strip_trailing"]
+        self._short_link = re.compile(
+            rf"(?<![\w@.-])(?:{_alternation(url['short_hosts'])})(?:/[^\s<>\"]*)?",
+            re.IGNORECASE,
+        )
         self._handle = re.compile(rules["handle"]["pattern"])
         self._digit_run = re.compile(rules["numbers"]["run"])
         self._group = re.compile(r"[0-9]+")
@@ -129,6 +137,8 @@ class Redactor:
         postcode = rules["postcode"]
         self._postcode = re.compile(postcode["pattern"], re.IGNORECASE)
         self._ordinal = re.compile(postcode["ordinal"] + "$")
+
+        self._compile_identifiers(rules)
 
         address = rules["address"]
         street_word = rf"[{_UPPER}][{_UPPER}{_LOWER}'’-]*"
@@ -183,6 +193,21 @@ class Redactor:
 
     def find(self, text: str) -> list[Found]:
         """Every personal detail in the text, sorted, none overlapping."""
+        norm = normalise(text)
+        found: list[Found] = []
+        for f in self._find_normalised(norm.text):
+            # A span of the normalised text covers the original characters it came from
+            # ("zero seven…", "jo [at] mail"), so the evidence is exactly what is removed.
+            start, end = norm.span(f.start, f.end)
+            if found and start < found[-1].end:
+                last = found.pop()
+                start, kind, placeholder = last.start, last.kind, last.placeholder
+            else:
+                kind, placeholder = f.kind, f.placeholder
+            found.append(Found(kind, start, end, text[start:end], placeholder))
+        return found
+
+    def _find_normalised(self, text: str) -> list[Found]:
         spans = self._find_once(text)
         # A detail can hide next to another one ("00000 001 00000000" reads differently once
         # half of it is a placeholder), so look again at the redacted text until nothing new
@@ -230,12 +255,14 @@ class Redactor:
             candidates += self._find_re(self._handle, text, "handle")
         if _DOTTED.search(text):
             candidates += self._find_urls(text)
+            candidates += self._find_re(self._short_link, text, "url")
         if has_digit:
             candidates += self._find_numbers(text)
             candidates += self._find_ni(text)
             candidates += self._find_phones(text)
             candidates += self._find_postcodes(text)
             candidates += self._find_addresses(text)
+            candidates += self._find_identifiers(text)
         candidates += self._find_names(text)
         return self._resolve(text, candidates)
 
@@ -383,6 +410,70 @@ class Redactor:
         except phonenumbers.NumberParseException:
             return False
         return phonenumbers.is_possible_number(number)
+
+    def _compile_identifiers(self, rules: dict[str, Any]) -> None:
+        """Dates of birth, bank details, number plates, passports and references."""
+        gap = rules["identifiers"]["gap"]
+
+        def cued(cues: Iterable[str], gap: str, target: str) -> re.Pattern[str]:
+            # The detail is group "x", so the cue word is kept: "DOB [date of birth]".
+            return re.compile(
+                rf"(?<![\w/])(?:{_alternation(cues)})(?![\w/]){gap}(?P<x>{target})", re.IGNORECASE
+            )
+
+        dob = rules["dob"]
+        months = rf"(?:{_alternation(rules['names']['months'])})"
+        self._dob = cued(dob["cues"], dob["gap"], dob["date"].replace("{months}", months))
+
+        bank = rules["bank"]
+        self._sort_code = cued(bank["sort_code_cues"], gap, bank["sort_code"])
+        self._account = cued(bank["account_cues"], gap, bank["account"])
+        self._account_not_after = re.compile(
+            rf"\b(?:{_alternation(bank['account_not_after'])})\s*$", re.IGNORECASE
+        )
+        self._iban = re.compile(bank["iban"])
+
+        vehicle = rules["vehicle"]
+        self._plate_current = re.compile(vehicle["current"])
+        self._plate_current_any_case = re.compile(vehicle["current"], re.IGNORECASE)
+        self._plate_old = re.compile(rf"{vehicle['prefix']}|{vehicle['suffix']}")
+        self._plate_cue = re.compile(rf"\b(?:{_alternation(vehicle['cues'])})\b", re.IGNORECASE)
+        self._plate_window = int(vehicle["window"])
+
+        self._passport = cued(rules["passport"]["cues"], gap, rules["passport"]["number"])
+        reference = rules["reference"]
+        self._reference = cued(reference["cues"], gap, reference["number"])
+        self._not_reference = re.compile(rf"(?:{reference['not_number']})$", re.IGNORECASE)
+
+    def _find_identifiers(self, text: str) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, int, str]] = []
+        for pattern, kind in (
+            (self._dob, "dob"),
+            (self._sort_code, "bank"),
+            (self._passport, "passport"),
+        ):
+            found += [(m.start("x"), m.end("x"), kind) for m in pattern.finditer(text)]
+        for m in self._account.finditer(text):
+            # "council tax account 12345678" is a council's reference, not a bank account.
+            if not self._account_not_after.search(text, max(0, m.start() - 20), m.start()):
+                found.append((m.start("x"), m.end("x"), "bank"))
+        for m in self._reference.finditer(text):
+            if not self._not_reference.match(m.group("x")):
+                found.append((m.start("x"), m.end("x"), "reference"))
+        for m in self._iban.finditer(text):
+            # The longest prefix of the match that is a valid IBAN (the rest may be words).
+            raw = m.group()
+            for end in range(len(raw), 14, -1):
+                if raw[end - 1].isalnum() and iban.is_valid(raw[:end]):
+                    found.append((m.start(), m.start() + end, "bank"))
+                    break
+        found += self._find_re(self._plate_current, text, "vehicle")
+        for cue in self._plate_cue.finditer(text):
+            # Older plates and lower-case ones only just after a word like "car" or "reg".
+            window = (cue.end(), min(len(text), cue.end() + self._plate_window))
+            for pattern in (self._plate_old, self._plate_current_any_case):
+                found += [(m.start(), m.end(), "vehicle") for m in pattern.finditer(text, *window)]
+        return found
 
     def _find_addresses(self, text: str) -> list[tuple[int, int, str]]:
         found = []
