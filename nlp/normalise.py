@@ -29,10 +29,10 @@ _WORD_DIGITS = {
 _REPEAT = {"double": 2, "triple": 3, "treble": 3}
 # Longest first, so "one" is not read as "o" then "ne".
 _NUMBER_WORD = "|".join(sorted([*_WORD_DIGITS, *_REPEAT], key=len, reverse=True))
+_RUN_ITEM = rf"(?:(?:{_NUMBER_WORD})|[0-9]+)"
 # A run of number words and digit groups: "zero seven seven double oh 9 0 0 one two three".
 _NUMBER_RUN = re.compile(
-    rf"(?<![\w'’])(?:(?:{_NUMBER_WORD})|[0-9]+)(?:[ ,-]{{1,2}}(?:(?:{_NUMBER_WORD})|[0-9]+))+"
-    r"(?![\w'’])",
+    rf"(?<![\w'’])(?:plus[ ]+)?{_RUN_ITEM}(?:[ ,-]{{1,2}}{_RUN_ITEM})+(?![\w'’])",
     re.IGNORECASE,
 )
 _RUN_TOKEN = re.compile(rf"\b(?:{_NUMBER_WORD})\b|[0-9]+", re.IGNORECASE)
@@ -41,13 +41,17 @@ _MIN_WORD_RUN_DIGITS = 6
 # Digits typed one by one: "0 7 7 0 0 9 0 0 1 2 3"; fewer than this is a list ("1 2 3").
 _SPACED = re.compile(r"(?<![\w.,])[0-9](?:[ .-]{1,2}[0-9](?![0-9])){5,}(?![\w])")
 # "07O00 9OO123": a token of digits and O/o with at least three digits.
-# Not inside handles, links and emails ("@O000", "x.com/O123").
-_O_FOR_ZERO = re.compile(r"(?<![\w@#/])(?=(?:[Oo]*[0-9]){3})[0-9Oo]{4,}(?![\w@/])")
+# "077OO 9OO 123": groups of digits and O/o; not inside handles, links and emails
+# ("@O000", "x.com/O123").
+_O_FOR_ZERO = re.compile(r"(?<![\w@#/])[0-9Oo]+(?:[ .-][0-9Oo]+)*(?![\w@/])")
+# The O is a zero only in a group with a digit, in a run of at least this many digits
+# and O's ("10 o" and "2 oo" stay).
+_MIN_O_RUN = 5
 
 # Email spelled out: "jo dot smith at gmail dot com", "jo[at]mail(dot)com", "jo @ mail . com".
-_AT_MARK = r"\s*(?:\[\s*at\s*\]|\(\s*at\s*\)|\{\s*at\s*\}|<\s*at\s*>)\s*|\s*@\s*"
+_AT_MARK = r"\s*(?:[\[({<]\s*(?:at|@)\s*[\])}>])\s*|\s*@\s*"
 _AT_WORD = r"\s+at\s+"
-_DOT_MARK = r"\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\{\s*dot\s*\}|<\s*dot\s*>)\s*"
+_DOT_MARK = r"\s*(?:[\[({<]\s*(?:dot|\.)\s*[\])}>])\s*"
 _DOT_WORD = r"\s+dot\s+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_%+-]*[A-Za-z0-9])?"
 _TLD = r"(?:com|org|net|uk|co|gov|nhs|edu|io|info|me|ie|scot|wales|cymru|biz|eu|de|fr)"
@@ -59,15 +63,30 @@ _SPELLED_EMAIL = re.compile(
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(rf"{_AT_MARK}|{_AT_WORD}|{_DOT_MARK}|{_DOT_WORD}|\s*\.\s*", re.IGNORECASE)
+# Links spelled out: "www dot facebook dot com slash jo", "bit (dot) ly / abc".
+_URL_TLD = r"(?:com|org|net|uk|co|gov|nhs|io|info|ly|me|tv|be|gl|ee|app|scot|wales|cymru)"
+_SLASH = r"\s+slash\s+|\s*/\s*"
+_SPELLED_URL = re.compile(
+    rf"(?<![\w.@/])(?P<host>{_LABEL}(?:(?:\.|{_DOT_MARK}|{_DOT_WORD}){_LABEL})*"
+    rf"(?:{_DOT_MARK}|{_DOT_WORD}){_URL_TLD})\b(?:(?:{_SLASH})[\w.@?=&%-]+(?:(?:{_DOT_MARK}|{_DOT_WORD})[\w-]+)*)*",
+    re.IGNORECASE,
+)
+_URL_SEPARATOR = re.compile(rf"{_DOT_MARK}|{_DOT_WORD}|{_SLASH}", re.IGNORECASE)
+# "the dot com boom": a link does not start with these.
+_NOT_HOST = frozenset("the a an and or of to in on at my your our their this that".split())
+
 # With a plain "at", the address must look like one: a mail provider, or a local part with a
 # dot, digit or underscore ("jo dot smith at ..."), so "I was at tesco.com" stays.
 _PROVIDERS = frozenset(
     "gmail googlemail hotmail outlook live yahoo ymail icloud me aol btinternet btopenworld "
     "sky virginmedia ntlworld talktalk protonmail proton mail gmx zoho yandex msn".split()
 )
-_CUE_BEFORE = re.compile(r"\b(?:e-?mail|contact|write to|reach me)\b[^.!?\n]{0,20}$", re.I)
+_CUE_BEFORE = re.compile(
+    r"\b(?:e-?mail|mail|contact|write to|reach me|address)\b[^.!?\n]{0,20}$", re.I
+)
 # Quick tests: most texts need none of the steps.
 _MAYBE_SPELLED = re.compile(r"@|\bat\b|\[|\(|\{|<", re.IGNORECASE)
+_MAYBE_SPELLED_URL = re.compile(r"\bdot\b|[\[({<]\s*(?:dot|\.)", re.IGNORECASE)
 _MAYBE_NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER_WORD})\b", re.IGNORECASE)
 
 
@@ -162,9 +181,15 @@ def _characters(text: str) -> Normalised:
 
 
 def _o_for_zero(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
-    token = m.group()
+    run = m.group()
+    if "o" not in run.lower() or sum(c.isalnum() for c in run) < _MIN_O_RUN:
+        return None
+    groups = re.split(r"([ .-])", run)
+    if not all(any(c.isdigit() for c in g) for g in groups[::2]):
+        return None
     return [
-        (c if c.isdigit() else "0", m.start() + k, m.start() + k + 1) for k, c in enumerate(token)
+        (c if c.isdigit() or not c.isalnum() else "0", m.start() + k, m.start() + k + 1)
+        for k, c in enumerate(run)
     ]
 
 
@@ -175,6 +200,9 @@ def _number_words(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
     words = 0
     last_end = 0
     last_was_group = False
+    plus = re.match(r"plus[ ]+", m.group(), re.IGNORECASE)
+    if plus:  # "plus four four seven…" is +44 7…
+        pieces.append(("+", m.start(), m.start() + 4))
     for t in _RUN_TOKEN.finditer(m.group()):
         s, e = m.start() + t.start(), m.start() + t.end()
         word = t.group().lower()
@@ -193,7 +221,7 @@ def _number_words(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
         pieces.append((digits * repeat, repeat_start if repeat > 1 else s, e))
         repeat = 1
         last_end, last_was_group = e, is_group
-    total = sum(len(p.strip()) for p, _, _ in pieces)
+    total = sum(len(p.strip("+ ")) for p, _, _ in pieces)
     if words == 0 or total < _MIN_WORD_RUN_DIGITS:
         return None
     # "o" and "oh" only count among other number words: "oh one" is not enough.
@@ -210,7 +238,11 @@ def _spelled_email(m: re.Match[str], text: str) -> list[tuple[str, int, int]] | 
         local, domain = m.group("local"), m.group("domain")
         first_label = re.match(r"[A-Za-z0-9]+", domain)
         provider = first_label is not None and first_label.group().lower() in _PROVIDERS
-        shaped = re.search(r"[._0-9]|\sdot\s|\[|\(", local, re.IGNORECASE) is not None
+        # "dot" spelled out or in brackets is never ordinary speech ("at home dot com").
+        shaped = (
+            re.search(r"[._0-9]|\sdot\s|\[|\(", local, re.I) is not None
+            or re.search(r"\sdot\s|\[|\(", domain, re.I) is not None
+        )
         cued = _CUE_BEFORE.search(text, 0, m.start()) is not None
         if not (provider or shaped or cued):
             return None
@@ -221,6 +253,21 @@ def _spelled_email(m: re.Match[str], text: str) -> list[tuple[str, int, int]] | 
         pieces.append(("@" if sep.start() == m.start("at") else ".", sep.start(), sep.end()))
         pos = sep.end()
     pieces += [(text[k], k, k + 1) for k in range(pos, m.end())]
+    return pieces
+
+
+def _spelled_url(m: re.Match[str]) -> _Pieces | None:
+    first = re.match(r"[A-Za-z0-9]+", m.group())
+    if first is None or first.group().lower() in _NOT_HOST:
+        return None
+    pieces: _Pieces = []
+    pos = m.start()
+    for sep in _URL_SEPARATOR.finditer(m.string, m.start(), m.end()):
+        pieces += [(m.string[k], k, k + 1) for k in range(pos, sep.start())]
+        mark = "/" if "/" in sep.group() or "slash" in sep.group().lower() else "."
+        pieces.append((mark, sep.start(), sep.end()))
+        pos = sep.end()
+    pieces += [(m.string[k], k, k + 1) for k in range(pos, m.end())]
     return pieces
 
 
@@ -239,4 +286,6 @@ def normalise(text: str) -> Normalised:
     if _MAYBE_SPELLED.search(norm.text):
         current = norm.text
         norm = _rewrite(norm, _SPELLED_EMAIL, lambda m: _spelled_email(m, current))
+    if _MAYBE_SPELLED_URL.search(norm.text):
+        norm = _rewrite(norm, _SPELLED_URL, _spelled_url)
     return norm

@@ -105,7 +105,9 @@ class Redactor:
         self._url = re.compile(
             url["with_scheme"]
             + "|"
-            + url["bare"].replace("{tlds}", "|".join(map(re.escape, url["tlds"]))),
+            + url["bare"].replace("{tlds}", "|".join(map(re.escape, url["tlds"])))
+            + "|"
+            + url["with_path"],
             re.IGNORECASE,
         )
         self._url_strip = url["strip_trailing"]

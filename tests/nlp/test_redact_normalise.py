@@ -108,6 +108,22 @@ DISGUISED = [
     ("see bit.ly/3xYz12 for the photo", "bit.ly/3xYz12", "url"),
     ("at tinyurl.com/abc123 there", "tinyurl.com/abc123", "url"),
     ("find me on facebook.com/jo.bloggs77 ok", "facebook.com/jo.bloggs77", "url"),
+    ("call 077OO 9OO 123 today", "077OO 9OO 123", "phone"),
+    (
+        "plus four four seven seven double oh nine double oh one two three",
+        "plus four four seven seven double oh nine double oh one two three",
+        "phone",
+    ),
+    ("mail jo-smith[@]gmail[.]com", "jo-smith[@]gmail[.]com", "email"),
+    ("mail jo at example dot org", "jo at example dot org", "email"),
+    ("jo.smith＠gmail．com is mine", "jo.smith＠gmail．com", "email"),
+    (
+        "go to www dot facebook dot com slash jo dot bloggs",
+        "www dot facebook dot com slash jo dot bloggs",
+        "url",
+    ),
+    ("on bit (dot) ly / abc12 now", "bit (dot) ly / abc12", "url"),
+    ("all at linktr.ee/jobloggs", "linktr.ee/jobloggs", "url"),
     ("my NHS number is 943.476.5919", "943.476.5919", "nhs"),
     ("my NHS number is 943/476/5919", "943/476/5919", "nhs"),
 ]
@@ -125,13 +141,16 @@ def test_disguised_details_are_found_with_exact_evidence(
 
 
 STILL_KEPT = [
-    "I was at the park dot com bubble",
     "we were at home at 8.30",
     "one or two buses, maybe three or four",
     "the 42 was late again, room 12, £4.50",
     "I rang at 10 and at 11",
     "I looked at O2 and EE prices",
     "we waited at least one hour",
+    "the dot com boom was mad",
+    "and/or a 1.5/10 rating, at 50 km/h",
+    "it was 10 o'clock, then 2 oo 3 of them",
+    "Room 2O1 on level 3",
 ]
 
 
