@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 __all__ = ["Normalised", "normalise"]
 
 # Zero-width space, non-joiner, joiner, word joiner, BOM, soft hyphen, invisible separators.
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064")
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_COMBINING = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+# A character that may change, with the combining marks that go with it ("e" + "\u0308").
+_CLUSTER = re.compile(rf"(?:[^\x00-\x7f]|[\x00-\x7f](?={_COMBINING})){_COMBINING}*")
+# Text already in NFKC without these needs no character step (most text with a "’" or "é").
+_ODD_CHARACTER = re.compile("[" + "".join(_INVISIBLE) + r"]|(?![0-9])\d")
 
 _WORD_DIGITS = {
     "zero": "0", "nought": "0", "nil": "0", "oh": "0", "o": "0",
@@ -84,6 +88,11 @@ _PROVIDERS = frozenset(
 _CUE_BEFORE = re.compile(
     r"\b(?:e-?mail|mail|contact|write to|reach me|address)\b[^.!?\n]{0,20}$", re.I
 )
+# Where a spelled email may be: the email pattern is tried only around these, as trying it
+# at every word of a long text is slow.
+_AT_ANYWHERE = re.compile(r"@|\bat\b|[\[({<]\s*(?:at|@)", re.IGNORECASE)
+# The longest email spelled out that is looked for, on either side of its "at".
+_EMAIL_REACH = 100
 # Quick tests: most texts need none of the steps.
 _MAYBE_SPELLED = re.compile(r"@|\bat\b|\[|\(|\{|<", re.IGNORECASE)
 _MAYBE_SPELLED_URL = re.compile(r"\bdot\b|[\[({<]\s*(?:dot|\.)", re.IGNORECASE)
@@ -120,6 +129,18 @@ class _Builder:
         self.starts: list[int] = []
         self.ends: list[int] = []
 
+    def keep(self, text: str, start: int, end: int) -> None:
+        """Characters that stay as they are."""
+        self.parts.append(text[start:end])
+        self.starts.extend(range(start, end))
+        self.ends.extend(range(start + 1, end + 1))
+
+    def copy(self, norm: Normalised, start: int, end: int) -> None:
+        """Characters of an earlier step's text, with their map."""
+        self.parts.append(norm.text[start:end])
+        self.starts.extend(norm.starts[start:end])
+        self.ends.extend(norm.ends[start:end])
+
     def add(self, piece: str, start: int, end: int) -> None:
         self.parts.append(piece)
         self.starts.extend([start] * len(piece))
@@ -130,27 +151,29 @@ _Pieces = list[tuple[str, int, int]]
 
 
 def _rewrite(
-    norm: Normalised, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], _Pieces | None]
+    norm: Normalised,
+    pattern: re.Pattern[str] | Callable[[str], Iterable[re.Match[str]]],
+    replace: Callable[[re.Match[str]], _Pieces | None],
 ) -> Normalised:
-    """Apply `replace(match) -> list of (piece, norm start, norm end)` to each match."""
+    """Apply `replace(match) -> list of (piece, norm start, norm end)` to each match of the
+    pattern (or each match the function yields, in order, none overlapping)."""
     out = _Builder()
     at = 0
     text = norm.text
     changed = False
-    for m in pattern.finditer(text):
+    matches = pattern.finditer(text) if isinstance(pattern, re.Pattern) else pattern(text)
+    for m in matches:
         pieces = replace(m)
         if pieces is None:
             continue
         changed = True
-        for i in range(at, m.start()):
-            out.add(text[i], norm.starts[i], norm.ends[i])
+        out.copy(norm, at, m.start())
         for piece, s, e in pieces:
             out.add(piece, *norm.span(s, e))
         at = m.end()
     if not changed:
         return norm
-    for i in range(at, len(text)):
-        out.add(text[i], norm.starts[i], norm.ends[i])
+    out.copy(norm, at, len(text))
     return Normalised(norm.original, "".join(out.parts), tuple(out.starts), tuple(out.ends))
 
 
@@ -158,25 +181,18 @@ def _characters(text: str) -> Normalised:
     """NFKC per character (with its combining marks), invisible characters dropped, digits
     of every script made ASCII."""
     out = _Builder()
-    i = 0
-    n = len(text)
-    while i < n:
-        j = i + 1
-        while j < n and _COMBINING.match(text[j]):
-            j += 1
-        cluster = text[i:j]
-        if cluster in _INVISIBLE:
-            i = j
-            continue
-        if not cluster.isascii():
-            cluster = unicodedata.normalize("NFKC", cluster)
-            cluster = "".join(
-                str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
-                for c in cluster
-                if c not in _INVISIBLE
-            )
-        out.add(cluster, i, j)
-        i = j
+    at = 0
+    for m in _CLUSTER.finditer(text):
+        out.keep(text, at, m.start())
+        cluster = unicodedata.normalize("NFKC", m.group())
+        cluster = "".join(
+            str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
+            for c in cluster
+            if c not in _INVISIBLE
+        )
+        out.add(cluster, m.start(), m.end())
+        at = m.end()
+    out.keep(text, at, len(text))
     return Normalised(text, "".join(out.parts), tuple(out.starts), tuple(out.ends))
 
 
@@ -256,6 +272,20 @@ def _spelled_email(m: re.Match[str], text: str) -> list[tuple[str, int, int]] | 
     return pieces
 
 
+def _spelled_emails(text: str) -> Iterator[re.Match[str]]:
+    """Matches of the spelled email pattern near each "at", in order, none overlapping."""
+    done = 0
+    for at in _AT_ANYWHERE.finditer(text):
+        if at.end() <= done:
+            continue
+        start = max(done, at.start() - _EMAIL_REACH)
+        for m in _SPELLED_EMAIL.finditer(text, start, min(len(text), at.end() + _EMAIL_REACH)):
+            if m.start() <= at.start() < m.end() or m.start() >= at.start():
+                done = m.end()
+                yield m
+                break
+
+
 def _spelled_url(m: re.Match[str]) -> _Pieces | None:
     first = re.match(r"[A-Za-z0-9]+", m.group())
     if first is None or first.group().lower() in _NOT_HOST:
@@ -276,6 +306,7 @@ def normalise(text: str) -> Normalised:
     norm = (
         Normalised(text, text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
         if text.isascii()
+        or (unicodedata.is_normalized("NFKC", text) and not _ODD_CHARACTER.search(text))
         else _characters(text)
     )
     if any(c in "Oo" for c in norm.text) and re.search(r"[0-9]", norm.text):
@@ -285,7 +316,7 @@ def normalise(text: str) -> Normalised:
     norm = _rewrite(norm, _SPACED, _spaced)
     if _MAYBE_SPELLED.search(norm.text):
         current = norm.text
-        norm = _rewrite(norm, _SPELLED_EMAIL, lambda m: _spelled_email(m, current))
+        norm = _rewrite(norm, _spelled_emails, lambda m: _spelled_email(m, current))
     if _MAYBE_SPELLED_URL.search(norm.text):
         norm = _rewrite(norm, _SPELLED_URL, _spelled_url)
     return norm

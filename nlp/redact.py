@@ -85,6 +85,25 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
 
 
+def _stems(cues: Iterable[str]) -> tuple[str, ...]:
+    # The first word of each cue, lower case: a text with none of them needs no regex.
+    return tuple({c.lower().split()[0] for c in cues if c.strip()})
+
+
+@dataclass(frozen=True)
+class _Cued:
+    """A pattern that starts with cue words, tried only on texts that contain one."""
+
+    pattern: re.Pattern[str]
+    stems: tuple[str, ...]
+
+    def finditer(self, text: str, lower: str) -> Iterable[re.Match[str]]:
+        """The pattern's matches, none when no cue word is in the (lower-cased) text."""
+        if not any(stem in lower for stem in self.stems):
+            return ()
+        return self.pattern.finditer(text)
+
+
 class Redactor:
     """Finds personal details in texts by the rules of one rules file."""
 
@@ -417,11 +436,13 @@ class Redactor:
         """Dates of birth, bank details, number plates, passports and references."""
         gap = rules["identifiers"]["gap"]
 
-        def cued(cues: Iterable[str], gap: str, target: str) -> re.Pattern[str]:
+        def cued(cues: Iterable[str], gap: str, target: str) -> _Cued:
             # The detail is group "x", so the cue word is kept: "DOB [date of birth]".
-            return re.compile(
+            cues = list(cues)
+            pattern = re.compile(
                 rf"(?<![\w/])(?:{_alternation(cues)})(?![\w/]){gap}(?P<x>{target})", re.IGNORECASE
             )
+            return _Cued(pattern, _stems(cues))
 
         dob = rules["dob"]
         months = rf"(?:{_alternation(rules['names']['months'])})"
@@ -439,7 +460,10 @@ class Redactor:
         self._plate_current = re.compile(vehicle["current"])
         self._plate_current_any_case = re.compile(vehicle["current"], re.IGNORECASE)
         self._plate_old = re.compile(rf"{vehicle['prefix']}|{vehicle['suffix']}")
-        self._plate_cue = re.compile(rf"\b(?:{_alternation(vehicle['cues'])})\b", re.IGNORECASE)
+        self._plate_cue = _Cued(
+            re.compile(rf"\b(?:{_alternation(vehicle['cues'])})\b", re.IGNORECASE),
+            _stems(vehicle["cues"]),
+        )
         self._plate_window = int(vehicle["window"])
 
         self._passport = cued(rules["passport"]["cues"], gap, rules["passport"]["number"])
@@ -449,17 +473,18 @@ class Redactor:
 
     def _find_identifiers(self, text: str) -> list[tuple[int, int, str]]:
         found: list[tuple[int, int, str]] = []
-        for pattern, kind in (
+        lower = text.lower()
+        for cued, kind in (
             (self._dob, "dob"),
             (self._sort_code, "bank"),
             (self._passport, "passport"),
         ):
-            found += [(m.start("x"), m.end("x"), kind) for m in pattern.finditer(text)]
-        for m in self._account.finditer(text):
+            found += [(m.start("x"), m.end("x"), kind) for m in cued.finditer(text, lower)]
+        for m in self._account.finditer(text, lower):
             # "council tax account 12345678" is a council's reference, not a bank account.
             if not self._account_not_after.search(text, max(0, m.start() - 20), m.start()):
                 found.append((m.start("x"), m.end("x"), "bank"))
-        for m in self._reference.finditer(text):
+        for m in self._reference.finditer(text, lower):
             if not self._not_reference.match(m.group("x")):
                 found.append((m.start("x"), m.end("x"), "reference"))
         for m in self._iban.finditer(text):
@@ -470,7 +495,7 @@ class Redactor:
                     found.append((m.start(), m.start() + end, "bank"))
                     break
         found += self._find_re(self._plate_current, text, "vehicle")
-        for cue in self._plate_cue.finditer(text):
+        for cue in self._plate_cue.finditer(text, lower):
             # Older plates and lower-case ones only just after a word like "car" or "reg".
             window = (cue.end(), min(len(text), cue.end() + self._plate_window))
             for pattern in (self._plate_old, self._plate_current_any_case):
