@@ -18,6 +18,9 @@ FOUND = [
     ("born 1985-03-12 so over 40", "1985-03-12", "dob"),
     ("her birthday is March 3rd, 1985", "March 3rd, 1985", "dob"),
     ("Date of birth 3 Mar 85", "3 Mar 85", "dob"),
+    ("DOB is the 3rd of March 1985", "3rd of March 1985", "dob"),
+    ("I was born in March 1985 here", "March 1985", "dob"),
+    ("DOB: 03031985", "03031985", "dob"),
     # bank details
     ("sort code 20-00-00 please refund", "20-00-00", "bank"),
     ("sort code is 20 00 00, account no. 1234 5678", "20 00 00, account no. 1234 5678", "bank"),
@@ -74,6 +77,8 @@ KEPT = [
     "A12 road works and the M25 again",
     "we parked the car at 10 and left at 11",
     "my car is 12 years old",
+    "Dr.Patel/Dr.Jones were on duty",
+    "we moved here in March 1985",
 ]
 
 
