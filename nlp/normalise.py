@@ -62,8 +62,10 @@ _TLD = r"(?:com|org|net|uk|co|gov|nhs|edu|io|info|me|ie|scot|wales|cymru|biz|eu|
 _SPELLED_EMAIL = re.compile(
     rf"(?<![\w.@])(?P<local>{_LABEL}(?:(?:\.|{_DOT_MARK}|{_DOT_WORD}){_LABEL})*)"
     rf"(?P<at>{_AT_MARK}|{_AT_WORD})"
-    rf"(?P<domain>{_LABEL}(?:(?:\s*\.\s*|{_DOT_MARK}|{_DOT_WORD}){_LABEL})*"
-    rf"(?:\s*\.\s*|{_DOT_MARK}|{_DOT_WORD}){_TLD})\b",
+    rf"(?:(?P<domain>{_LABEL}(?:(?:\s*\.\s*|{_DOT_MARK}|{_DOT_WORD}){_LABEL})*"
+    rf"(?:\s*\.\s*|{_DOT_MARK}|{_DOT_WORD}){_TLD})\b"
+    # "jo.smith at gmail": a big mail provider without its ".com".
+    rf"|(?P<provider>gmail|googlemail|hotmail|yahoo|icloud|btinternet)\b)",
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(rf"{_AT_MARK}|{_AT_WORD}|{_DOT_MARK}|{_DOT_WORD}|\s*\.\s*", re.IGNORECASE)
@@ -250,7 +252,12 @@ def _spaced(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
 
 def _spelled_email(m: re.Match[str], text: str) -> list[tuple[str, int, int]] | None:
     at = m.group("at")
-    if at.strip().lower() == "at":
+    if m.group("provider"):
+        # Without a ".com" the local part must look like one, or the words before say email.
+        shaped = re.search(r"[._0-9]|\sdot\s|\[|\(", m.group("local"), re.I) is not None
+        if not (shaped or "@" in at or _CUE_BEFORE.search(text, 0, m.start())):
+            return None
+    elif at.strip().lower() == "at":
         local, domain = m.group("local"), m.group("domain")
         first_label = re.match(r"[A-Za-z0-9]+", domain)
         provider = first_label is not None and first_label.group().lower() in _PROVIDERS
@@ -269,6 +276,8 @@ def _spelled_email(m: re.Match[str], text: str) -> list[tuple[str, int, int]] | 
         pieces.append(("@" if sep.start() == m.start("at") else ".", sep.start(), sep.end()))
         pos = sep.end()
     pieces += [(text[k], k, k + 1) for k in range(pos, m.end())]
+    if m.group("provider"):
+        pieces.append((".com", m.end() - 1, m.end()))
     return pieces
 
 

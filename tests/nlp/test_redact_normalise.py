@@ -117,6 +117,9 @@ DISGUISED = [
     ("mail jo-smith[@]gmail[.]com", "jo-smith[@]gmail[.]com", "email"),
     ("mail jo at example dot org", "jo at example dot org", "email"),
     ("jo.smith＠gmail．com is mine", "jo.smith＠gmail．com", "email"),
+    ("it's jo dot smith at gmail ok", "jo dot smith at gmail", "email"),
+    ("email me: jo at hotmail thanks", "jo at hotmail", "email"),
+    ("or jo@yahoo", "jo@yahoo", "email"),
     (
         "go to www dot facebook dot com slash jo dot bloggs",
         "www dot facebook dot com slash jo dot bloggs",
@@ -148,6 +151,7 @@ STILL_KEPT = [
     "I looked at O2 and EE prices",
     "we waited at least one hour",
     "the dot com boom was mad",
+    "the staff at yahoo were kind, I was at gmail offices",
     "and/or a 1.5/10 rating, at 50 km/h",
     "it was 10 o'clock, then 2 oo 3 of them",
     "Room 2O1 on level 3",
