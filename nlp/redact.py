@@ -46,6 +46,7 @@ _DIGIT = re.compile(r"[0-9]")
 _AFTER_TRIGGER = re.compile(r"\.?[,:]?[ \t]+")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _VERBISH = ("ed", "ing", "ly")
+_MAX_PHONE_DIGITS = 18
 
 
 @dataclass(frozen=True)
@@ -411,6 +412,14 @@ class Redactor:
 
     def _longest_phone(self, text: str, start: int, groups: list[re.Match[str]]) -> int | None:
         """The end of the longest possible phone number from `start` over these groups."""
+        # No phone number has more than 15 digits (ITU E.164), plus a "00" or a "(0)": a long
+        # run of digit groups is not tried whole from every start, which took seconds.
+        digits = 0
+        for count, group in enumerate(groups):
+            digits += group.end() - group.start()
+            if digits > _MAX_PHONE_DIGITS:
+                groups = groups[: max(count, 1)]
+                break
         for group in reversed(groups):
             raw = text[start : group.end()]
             if self._phone_like(raw) and self._possible_phone(raw):

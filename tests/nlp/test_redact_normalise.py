@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -167,3 +169,20 @@ def test_ordinary_text_stays(text: str) -> None:
 def test_redacting_twice_changes_nothing() -> None:
     once = redact("email jo dot smith at gmail dot com or ring zero seven seven double oh nine")
     assert redact(once.text).text == once.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "07700 9 " * 500,  # one long run of digit groups: once took seconds
+        "07700 nine " * 400,
+        "jo " + "dot " * 300 + "at " + "dot " * 300 + "com",
+        "(at) [dot] " * 400,
+        "0O" * 2000,
+    ],
+)
+def test_long_odd_texts_are_quick(text: str) -> None:
+    text = text[:4096]
+    started = time.perf_counter()
+    redact(text)
+    assert time.perf_counter() - started < 1.0
