@@ -391,6 +391,11 @@ REDACTION_KINDS = {
     "card_number": "a card number",
     "url": "a link",
     "handle": "a username",
+    "dob": "a date of birth",
+    "bank": "bank details",
+    "vehicle": "a vehicle registration",
+    "passport": "a passport number",
+    "reference": "a reference number",
 }
 MOD_PROBLEMS = {
     "not_allowed": "Only moderators can do that.",

@@ -1,6 +1,8 @@
 """Redaction suggestions: find personal details in feedback and replace them with placeholders.
 
-Everything is found on the raw text (regular expressions, Google's libphonenumber for phone
+Everything is found on the text normalised by nlp/normalise.py (so "zero seven seven…",
+"jo [at] mail [dot] com" and fullwidth digits are found too) and mapped back to the exact
+original characters, with regular expressions, Google's libphonenumber for phone
 numbers, python-stdnum for the NHS and card check digits), so `redact` needs no spaCy
 pipeline and stays fast; the `yousaid_redactor` component puts the same findings on a Doc
 as `doc.spans["redact"]` for the theme pipeline. The rules live in redact_patterns.toml.
@@ -22,8 +24,10 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
-from stdnum import luhn
+from stdnum import iban, luhn
 from stdnum.gb import nhs
+
+from nlp.normalise import normalise
 
 __all__ = ["Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
 
@@ -42,6 +46,7 @@ _DIGIT = re.compile(r"[0-9]")
 _AFTER_TRIGGER = re.compile(r"\.?[,:]?[ \t]+")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _VERBISH = ("ed", "ing", "ly")
+_MAX_PHONE_DIGITS = 18
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,25 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
 
 
+def _stems(cues: Iterable[str]) -> tuple[str, ...]:
+    # The first word of each cue, lower case: a text with none of them needs no regex.
+    return tuple({c.lower().split()[0] for c in cues if c.strip()})
+
+
+@dataclass(frozen=True)
+class _Cued:
+    """A pattern that starts with cue words, tried only on texts that contain one."""
+
+    pattern: re.Pattern[str]
+    stems: tuple[str, ...]
+
+    def finditer(self, text: str, lower: str) -> Iterable[re.Match[str]]:
+        """The pattern's matches, none when no cue word is in the (lower-cased) text."""
+        if not any(stem in lower for stem in self.stems):
+            return ()
+        return self.pattern.finditer(text)
+
+
 class Redactor:
     """Finds personal details in texts by the rules of one rules file."""
 
@@ -101,10 +125,16 @@ class Redactor:
         self._url = re.compile(
             url["with_scheme"]
             + "|"
-            + url["bare"].replace("{tlds}", "|".join(map(re.escape, url["tlds"]))),
+            + url["bare"].replace("{tlds}", "|".join(map(re.escape, url["tlds"])))
+            + "|"
+            + url["with_path"],
             re.IGNORECASE,
         )
         self._url_strip = url["strip_trailing"]
+        self._short_link = re.compile(
+            rf"(?<![\w@.-])(?:{_alternation(url['short_hosts'])})(?:/[^\s<>\"]*)?",
+            re.IGNORECASE,
+        )
         self._handle = re.compile(rules["handle"]["pattern"])
         self._digit_run = re.compile(rules["numbers"]["run"])
         self._group = re.compile(r"[0-9]+")
@@ -129,6 +159,8 @@ class Redactor:
         postcode = rules["postcode"]
         self._postcode = re.compile(postcode["pattern"], re.IGNORECASE)
         self._ordinal = re.compile(postcode["ordinal"] + "$")
+
+        self._compile_identifiers(rules)
 
         address = rules["address"]
         street_word = rf"[{_UPPER}][{_UPPER}{_LOWER}'’-]*"
@@ -183,6 +215,21 @@ class Redactor:
 
     def find(self, text: str) -> list[Found]:
         """Every personal detail in the text, sorted, none overlapping."""
+        norm = normalise(text)
+        found: list[Found] = []
+        for f in self._find_normalised(norm.text):
+            # A span of the normalised text covers the original characters it came from
+            # ("zero seven…", "jo [at] mail"), so the evidence is exactly what is removed.
+            start, end = norm.span(f.start, f.end)
+            if found and start < found[-1].end:
+                last = found.pop()
+                start, kind, placeholder = last.start, last.kind, last.placeholder
+            else:
+                kind, placeholder = f.kind, f.placeholder
+            found.append(Found(kind, start, end, text[start:end], placeholder))
+        return found
+
+    def _find_normalised(self, text: str) -> list[Found]:
         spans = self._find_once(text)
         # A detail can hide next to another one ("00000 001 00000000" reads differently once
         # half of it is a placeholder), so look again at the redacted text until nothing new
@@ -230,12 +277,14 @@ class Redactor:
             candidates += self._find_re(self._handle, text, "handle")
         if _DOTTED.search(text):
             candidates += self._find_urls(text)
+            candidates += self._find_re(self._short_link, text, "url")
         if has_digit:
             candidates += self._find_numbers(text)
             candidates += self._find_ni(text)
             candidates += self._find_phones(text)
             candidates += self._find_postcodes(text)
             candidates += self._find_addresses(text)
+            candidates += self._find_identifiers(text)
         candidates += self._find_names(text)
         return self._resolve(text, candidates)
 
@@ -363,6 +412,14 @@ class Redactor:
 
     def _longest_phone(self, text: str, start: int, groups: list[re.Match[str]]) -> int | None:
         """The end of the longest possible phone number from `start` over these groups."""
+        # No phone number has more than 15 digits (ITU E.164), plus a "00" or a "(0)": a long
+        # run of digit groups is not tried whole from every start, which took seconds.
+        digits = 0
+        for count, group in enumerate(groups):
+            digits += group.end() - group.start()
+            if digits > _MAX_PHONE_DIGITS:
+                groups = groups[: max(count, 1)]
+                break
         for group in reversed(groups):
             raw = text[start : group.end()]
             if self._phone_like(raw) and self._possible_phone(raw):
@@ -383,6 +440,76 @@ class Redactor:
         except phonenumbers.NumberParseException:
             return False
         return phonenumbers.is_possible_number(number)
+
+    def _compile_identifiers(self, rules: dict[str, Any]) -> None:
+        """Dates of birth, bank details, number plates, passports and references."""
+        gap = rules["identifiers"]["gap"]
+
+        def cued(cues: Iterable[str], gap: str, target: str) -> _Cued:
+            # The detail is group "x", so the cue word is kept: "DOB [date of birth]".
+            cues = list(cues)
+            pattern = re.compile(
+                rf"(?<![\w/])(?:{_alternation(cues)})(?![\w/]){gap}(?P<x>{target})", re.IGNORECASE
+            )
+            return _Cued(pattern, _stems(cues))
+
+        dob = rules["dob"]
+        months = rf"(?:{_alternation(rules['names']['months'])})"
+        self._dob = cued(dob["cues"], dob["gap"], dob["date"].replace("{months}", months))
+
+        bank = rules["bank"]
+        self._sort_code = cued(bank["sort_code_cues"], gap, bank["sort_code"])
+        self._account = cued(bank["account_cues"], gap, bank["account"])
+        self._account_not_after = re.compile(
+            rf"\b(?:{_alternation(bank['account_not_after'])})\s*$", re.IGNORECASE
+        )
+        self._iban = re.compile(bank["iban"])
+
+        vehicle = rules["vehicle"]
+        self._plate_current = re.compile(vehicle["current"])
+        self._plate_current_any_case = re.compile(vehicle["current"], re.IGNORECASE)
+        self._plate_old = re.compile(rf"{vehicle['prefix']}|{vehicle['suffix']}")
+        self._plate_cue = _Cued(
+            re.compile(rf"\b(?:{_alternation(vehicle['cues'])})\b", re.IGNORECASE),
+            _stems(vehicle["cues"]),
+        )
+        self._plate_window = int(vehicle["window"])
+
+        self._passport = cued(rules["passport"]["cues"], gap, rules["passport"]["number"])
+        reference = rules["reference"]
+        self._reference = cued(reference["cues"], gap, reference["number"])
+        self._not_reference = re.compile(rf"(?:{reference['not_number']})$", re.IGNORECASE)
+
+    def _find_identifiers(self, text: str) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, int, str]] = []
+        lower = text.lower()
+        for cued, kind in (
+            (self._dob, "dob"),
+            (self._sort_code, "bank"),
+            (self._passport, "passport"),
+        ):
+            found += [(m.start("x"), m.end("x"), kind) for m in cued.finditer(text, lower)]
+        for m in self._account.finditer(text, lower):
+            # "council tax account 12345678" is a council's reference, not a bank account.
+            if not self._account_not_after.search(text, max(0, m.start() - 20), m.start()):
+                found.append((m.start("x"), m.end("x"), "bank"))
+        for m in self._reference.finditer(text, lower):
+            if not self._not_reference.match(m.group("x")):
+                found.append((m.start("x"), m.end("x"), "reference"))
+        for m in self._iban.finditer(text):
+            # The longest prefix of the match that is a valid IBAN (the rest may be words).
+            raw = m.group()
+            for end in range(len(raw), 14, -1):
+                if raw[end - 1].isalnum() and iban.is_valid(raw[:end]):
+                    found.append((m.start(), m.start() + end, "bank"))
+                    break
+        found += self._find_re(self._plate_current, text, "vehicle")
+        for cue in self._plate_cue.finditer(text, lower):
+            # Older plates and lower-case ones only just after a word like "car" or "reg".
+            window = (cue.end(), min(len(text), cue.end() + self._plate_window))
+            for pattern in (self._plate_old, self._plate_current_any_case):
+                found += [(m.start(), m.end(), "vehicle") for m in pattern.finditer(text, *window)]
+        return found
 
     def _find_addresses(self, text: str) -> list[tuple[int, int, str]]:
         found = []

@@ -1,0 +1,188 @@
+"""Normalising before redaction: disguised contact details are found, evidence stays exact."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nlp.normalise import normalise
+from nlp.redact import redact
+
+# -- the normaliser on its own -----------------------------------------------------------
+
+NORMALISED = [
+    ("call ０７７００ ９００１２３", "call 07700 900123"),  # fullwidth
+    ("٠٧٧٠٠ ٩٠٠١٢٣", "07700 900123"),  # Arabic-Indic digits
+    ("०७७०० ९००१२३", "07700 900123"),  # Devanagari digits
+    ("07\u200b700 900\u00ad123", "07700 900123"),  # zero-width space, soft hyphen
+    ("07O00 9OO123", "07000 900123"),  # the letter O for zero
+    ("@O000 and x.com/O123", "@O000 and x.com/O123"),  # but not in handles and links
+    ("zero seven seven double oh nine double oh one two three", "07700900123"),
+    ("oh seven seven triple nine one two three four", "0779991234"),
+    ("0 7 7 0 0 9 0 0 1 2 3", "07700900123"),
+    ("jo dot smith at gmail dot com", "jo.smith@gmail.com"),
+    ("jo[at]mail(dot)com", "jo@mail.com"),
+    ("jo (at) mail (dot) co (dot) uk", "jo@mail.co.uk"),
+    ("jo @ mail . com", "jo@mail.com"),
+    ("JO AT HOTMAIL DOT COM", "JO@HOTMAIL.COM"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NORMALISED)
+def test_normalised_text(text: str, expected: str) -> None:
+    assert normalise(text).text == expected
+
+
+KEPT = [
+    "I was at tesco.com for ages",
+    "the bus at 8.30 was late",
+    "one or two buses, maybe three",
+    "I waited one hour and two minutes",
+    "O2 shop on the high street",
+    "the 42 and the 43 both came at once",
+    "rooms 1 2 3 were shut",
+    "we met at the park",
+    "Zoë and Siân were great",
+]
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_ordinary_text_is_not_rewritten(text: str) -> None:
+    norm = normalise(text)
+    assert norm.text == text
+    assert norm.identity
+
+
+def test_span_maps_to_the_smallest_original_span() -> None:
+    text = "ring zero seven seven double oh nine double oh one two three now"
+    norm = normalise(text)
+    start = norm.text.index("0770")
+    start, end = norm.span(start, start + 11)
+    assert text[start:end] == "zero seven seven double oh nine double oh one two three"
+    # One digit from "double oh" maps to the whole "double oh".
+    first_zero = norm.text.index("00", norm.text.index("077") + 3)
+    assert text[slice(*norm.span(first_zero, first_zero + 1))] == "double oh"
+
+
+def test_combining_marks_map_to_their_letter() -> None:
+    text = "Zoe\u0308 called"  # e + combining diaeresis: NFKC makes one "ë"
+    norm = normalise(text)
+    assert norm.text == "Zoë called"
+    assert text[slice(*norm.span(0, 3))] == "Zoe\u0308"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_offset_map_is_ordered_and_in_range(text: str) -> None:
+    norm = normalise(text)
+    assert len(norm.starts) == len(norm.ends) == len(norm.text)
+    for i in range(len(norm.text)):
+        assert 0 <= norm.starts[i] < norm.ends[i] <= len(text)
+        if i:
+            assert norm.starts[i - 1] <= norm.starts[i]
+    if norm.text:
+        start, end = norm.span(0, len(norm.text))
+        assert 0 <= start <= end <= len(text)
+
+
+# -- redaction of disguised details: the evidence is the original characters -------------
+
+DISGUISED = [
+    ("call ０７７００ ９００１２３ please", "０７７００ ９００１２３", "phone"),
+    ("call ٠٧٧٠٠ ٩٠٠١٢٣ please", "٠٧٧٠٠ ٩٠٠١٢٣", "phone"),
+    ("ring 07\u200b700 900\u00ad123 today", "07\u200b700 900\u00ad123", "phone"),
+    ("ring 07O00 9OO123 please", "07O00 9OO123", "phone"),
+    ("text 0 7 7 0 0 9 0 0 1 2 3 after six", "0 7 7 0 0 9 0 0 1 2 3", "phone"),
+    (
+        "my number is zero seven seven double oh nine double oh one two three thanks",
+        "zero seven seven double oh nine double oh one two three",
+        "phone",
+    ),
+    ("ring 07700 nine double oh one two three", "07700 nine double oh one two three", "phone"),
+    ("email jo dot smith at gmail dot com today", "jo dot smith at gmail dot com", "email"),
+    ("write to jo[at]mail(dot)com", "jo[at]mail(dot)com", "email"),
+    ("it's jo @ mail . com", "jo @ mail . com", "email"),
+    ("email me at jo at council dot gov dot uk", "jo at council dot gov dot uk", "email"),
+    ("watch youtu.be/dQw4w9WgXcQ now", "youtu.be/dQw4w9WgXcQ", "url"),
+    ("see bit.ly/3xYz12 for the photo", "bit.ly/3xYz12", "url"),
+    ("at tinyurl.com/abc123 there", "tinyurl.com/abc123", "url"),
+    ("find me on facebook.com/jo.bloggs77 ok", "facebook.com/jo.bloggs77", "url"),
+    ("call 077OO 9OO 123 today", "077OO 9OO 123", "phone"),
+    (
+        "plus four four seven seven double oh nine double oh one two three",
+        "plus four four seven seven double oh nine double oh one two three",
+        "phone",
+    ),
+    ("mail jo-smith[@]gmail[.]com", "jo-smith[@]gmail[.]com", "email"),
+    ("mail jo at example dot org", "jo at example dot org", "email"),
+    ("jo.smith＠gmail．com is mine", "jo.smith＠gmail．com", "email"),
+    ("it's jo dot smith at gmail ok", "jo dot smith at gmail", "email"),
+    ("email me: jo at hotmail thanks", "jo at hotmail", "email"),
+    ("or jo@yahoo", "jo@yahoo", "email"),
+    (
+        "go to www dot facebook dot com slash jo dot bloggs",
+        "www dot facebook dot com slash jo dot bloggs",
+        "url",
+    ),
+    ("on bit (dot) ly / abc12 now", "bit (dot) ly / abc12", "url"),
+    ("all at linktr.ee/jobloggs", "linktr.ee/jobloggs", "url"),
+    ("my NHS number is 943.476.5919", "943.476.5919", "nhs"),
+    ("my NHS number is 943/476/5919", "943/476/5919", "nhs"),
+]
+
+
+@pytest.mark.parametrize(("text", "evidence", "kind"), DISGUISED)
+def test_disguised_details_are_found_with_exact_evidence(
+    text: str, evidence: str, kind: str
+) -> None:
+    r = redact(text)
+    assert [(f.kind, f.text) for f in r.spans] == [(kind, evidence)]
+    found = r.spans[0]
+    assert text[found.start : found.end] == evidence
+    assert evidence not in r.text
+
+
+STILL_KEPT = [
+    "we were at home at 8.30",
+    "one or two buses, maybe three or four",
+    "the 42 was late again, room 12, £4.50",
+    "I rang at 10 and at 11",
+    "I looked at O2 and EE prices",
+    "we waited at least one hour",
+    "the dot com boom was mad",
+    "the staff at yahoo were kind, I was at gmail offices",
+    "and/or a 1.5/10 rating, at 50 km/h",
+    "it was 10 o'clock, then 2 oo 3 of them",
+    "Room 2O1 on level 3",
+]
+
+
+@pytest.mark.parametrize("text", STILL_KEPT)
+def test_ordinary_text_stays(text: str) -> None:
+    r = redact(text)
+    assert r.text == text, r.spans
+
+
+def test_redacting_twice_changes_nothing() -> None:
+    once = redact("email jo dot smith at gmail dot com or ring zero seven seven double oh nine")
+    assert redact(once.text).text == once.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "07700 9 " * 500,  # one long run of digit groups: once took seconds
+        "07700 nine " * 400,
+        "jo " + "dot " * 300 + "at " + "dot " * 300 + "com",
+        "(at) [dot] " * 400,
+        "0O" * 2000,
+    ],
+)
+def test_long_odd_texts_are_quick(text: str) -> None:
+    text = text[:4096]
+    started = time.perf_counter()
+    redact(text)
+    assert time.perf_counter() - started < 1.0
