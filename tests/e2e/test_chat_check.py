@@ -12,6 +12,7 @@ import pytest
 from bot.config import Deployment
 from emulator import Emulator
 from tests.e2e.conftest import BotFactory
+from tests.e2e.test_moderation import give
 
 # The example deployment's made-up ids, which no chat has.
 EXAMPLE_MODERATORS = -1001000000001
@@ -117,6 +118,22 @@ async def test_telegram_not_answering_the_check_is_no_verdict_and_holds_nothing_
         await logged(caplog, checked)
     assert lines(caplog) == []
     assert any("not checked" in m for m in lines(caplog, logging.INFO))
+
+
+async def test_a_card_not_posted_names_the_chat_and_the_setting(
+    make_bot: BotFactory, emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="handlers.moderator")
+    async with make_bot():
+        item = await give(emu.person("Cy"), "Central Library", "The study room was freezing.")
+        await logged(caplog, lambda ms: any(f"card of #{item} not posted" in m for m in ms))
+    line = next(
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "handlers.moderator" and f"card of #{item} not posted" in r.getMessage()
+    )
+    assert f"to chat {EXAMPLE_MODERATORS} (moderators_chat in the deployment file)" in line
+    assert "Chat not found" in line
 
 
 async def test_a_look_up_that_hangs_holds_up_neither_replies_nor_the_stop(
