@@ -8,6 +8,9 @@ import signal
 from datetime import timedelta
 
 import aiosqlite
+from telegram import Bot
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 import handlers
@@ -143,6 +146,7 @@ class YousaidBot:
             heartbeat=Heartbeat(settings.database_path, settings.poll_timeout),
         )
         self._poll_task: asyncio.Task[None] | None = None
+        self._check_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Open storage, connect to Telegram, handle what was left over, start polling.
@@ -237,6 +241,10 @@ class YousaidBot:
         )
         await self.poller.recover()
         self._poll_task = asyncio.create_task(self.poller.run(), name="poller")
+        # After polling is under way, so that a slow or missing chat holds nothing up.
+        self._check_task = asyncio.create_task(
+            check_chats(self.application.bot, self.deployment), name="check-chats"
+        )
         log.info("bot @%s is running", self.application.bot.username)
 
     async def stop(self) -> None:
@@ -245,6 +253,10 @@ class YousaidBot:
         Updates saved but not begun are left for the next start, so a backlog of
         thousands does not hold the stop up.
         """
+        check, self._check_task = self._check_task, None
+        if check is not None:
+            check.cancel()
+            await asyncio.gather(check, return_exceptions=True)
         poll, self._poll_task = self._poll_task, None
         if poll is not None:
             poll.cancel()
@@ -315,3 +327,71 @@ class YousaidBot:
                 poll.result()  # re-raises what stopped polling (a refused token, say)
         finally:
             await self.stop()
+
+
+# What to do about a chat of the deployment file the bot cannot reach.
+MODERATORS_ADVICE = (
+    "add the bot to the moderators' group, send /id there and put that id in the deployment"
+    " file as moderators_chat"
+)
+PROVIDER_ADVICE = (
+    "add the bot to the team's group, send /id there and put that id in the provider's chats"
+    " in the deployment file"
+)
+
+
+async def check_chats(bot: Bot, deployment: Deployment) -> None:
+    """Log one warning for each chat of the deployment file the bot cannot reach.
+
+    A chat that is missing (an example id left in place, say) otherwise shows only later, as
+    a card or digest that was not posted. Network faults are no verdict: that chat is skipped.
+    """
+    checks: list[tuple[str, int, str]] = []
+    if deployment.moderators_chat is not None:
+        checks.append(("moderators_chat", deployment.moderators_chat, MODERATORS_ADVICE))
+    for provider in deployment.providers:
+        checks += [
+            (f"provider {provider.id}: chat", chat, PROVIDER_ADVICE) for chat in provider.chats
+        ]
+    if not checks:
+        return
+    reached = unknown = 0
+    for setting, chat_id, advice in checks:
+        try:
+            problem = await _chat_problem(bot, chat_id)
+        except TelegramError as exc:
+            # Telegram not answering says nothing about the chat; the bot goes on regardless.
+            log.info("chat %s not checked: %s", chat_id, exc)
+            unknown += 1
+            continue
+        if problem is None:
+            reached += 1
+        else:
+            log.warning("%s %s cannot be reached (%s): %s", setting, chat_id, problem, advice)
+    if reached == len(checks):
+        log.info("all %d chats of the deployment file can be reached", reached)
+    else:
+        not_checked = f" ({unknown} not checked)" if unknown else ""
+        log.info(
+            "%d of %d chats of the deployment file can be reached%s",
+            reached,
+            len(checks),
+            not_checked,
+        )
+
+
+async def _chat_problem(bot: Bot, chat_id: int) -> str | None:
+    """Why the bot cannot post in this chat, or None when it can; other faults are raised."""
+    try:
+        await bot.get_chat(chat_id)
+        member = await bot.get_chat_member(chat_id, bot.id)
+    except (BadRequest, Forbidden) as exc:
+        # Telegram's own answer about this chat: unknown to it, or closed to the bot.
+        return exc.message
+    if member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        return "the bot is not a member"
+    if member.status == ChatMemberStatus.RESTRICTED and not getattr(
+        member, "can_send_messages", True
+    ):
+        return "the bot may not send messages there"
+    return None

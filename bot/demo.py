@@ -492,8 +492,18 @@ async def _run(citizens: int, seed: int, workdir: Path, keep: bool, show: Printe
         admin = DemoCitizen(emu.person("Ada"))
         sam = emu.person("Sam")
         group = emu.group("Riverside moderators", members=[admin.person, sam])
+        # Each provider's team has its group here too, so the bot finds every chat it is
+        # given (a chat it cannot reach is a warning at start, not part of the story).
+        providers = [
+            p.model_copy(update={"chats": [emu.group(f"{p.name} team").id]})
+            for p in example.providers
+        ]
         deployment: Deployment = example.model_copy(
-            update={"admins": [admin.person.id], "moderators_chat": group.id}
+            update={
+                "admins": [admin.person.id],
+                "moderators_chat": group.id,
+                "providers": providers,
+            }
         )
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,

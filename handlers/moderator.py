@@ -458,7 +458,13 @@ class ModeratorHandlers:
                 self.moderators_chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
             )
         except TelegramError as exc:
-            log.warning("card of #%s not posted on request: %s", item_id, _why(exc))
+            log.warning(
+                "card of #%s not posted on request to chat %s%s: %s",
+                item_id,
+                self.moderators_chat,
+                _setting(exc),
+                _why(exc),
+            )
             error = texts.CARD_NOT_POSTED.format(item=item_id, error=str(exc)[:120])
             await safely.answer(query.answer(error, show_alert=True))  # type: ignore[attr-defined]
             return
@@ -758,8 +764,10 @@ class ModeratorHandlers:
             for item_id in ids:
                 attempts = await self.moderation.card_failed(item_id, _why(exc))
                 log.error(
-                    "card of #%s not posted (attempt %d of %d): %s",
+                    "card of #%s not posted to chat %s%s (attempt %d of %d): %s",
                     item_id,
+                    self.moderators_chat,
+                    _setting(exc),
                     attempts,
                     CARD_ATTEMPTS,
                     _why(exc),
@@ -859,6 +867,15 @@ def _where(message: Message) -> tuple[int, int]:
 def _why(exc: BaseException) -> str:
     """The real cause, for the log and /queue."""
     return f"{type(exc).__name__}: {exc}"
+
+
+def _setting(exc: BaseException) -> str:
+    """Where the moderators' chat id comes from, when Telegram does not know that chat or
+    will not let the bot in: the operator's fix is in the deployment file."""
+    missing = isinstance(exc, BadRequest) and "chat not found" in exc.message.lower()
+    if missing or isinstance(exc, Forbidden):
+        return " (moderators_chat in the deployment file)"
+    return ""
 
 
 def _and(items: list[str]) -> str:
