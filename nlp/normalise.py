@@ -216,6 +216,9 @@ def _number_words(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
     repeat = 1
     repeat_start = 0
     words = 0
+    # Number words other than a capital "O"/"OH": "OH 00 00 00 A" is a National Insurance
+    # number, not a zero before three digit groups.
+    strong = 0
     last_end = 0
     last_was_group = False
     plus = re.match(r"plus[ ]+", m.group(), re.IGNORECASE)
@@ -227,10 +230,12 @@ def _number_words(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
         if word in _REPEAT:
             repeat, repeat_start = _REPEAT[word], s
             words += 1
+            strong += 1
             continue
         is_group = word not in _WORD_DIGITS
         digits = t.group() if is_group else _WORD_DIGITS[word]
         words += not is_group
+        strong += not is_group and not (word in ("o", "oh") and t.group().isupper())
         # A typed digit group keeps its gap ("4000 0000 0000 0002 one" is a card, then a
         # word), so the numbers found inside groups are still found.
         if pieces and (is_group or last_was_group):
@@ -240,7 +245,7 @@ def _number_words(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
         repeat = 1
         last_end, last_was_group = e, is_group
     total = sum(len(p.strip("+ ")) for p, _, _ in pieces)
-    if words == 0 or total < _MIN_WORD_RUN_DIGITS:
+    if words == 0 or strong == 0 or total < _MIN_WORD_RUN_DIGITS:
         return None
     # "o" and "oh" only count among other number words: "oh one" is not enough.
     return pieces

@@ -186,3 +186,9 @@ def test_long_odd_texts_are_quick(text: str) -> None:
     started = time.perf_counter()
     redact(text)
     assert time.perf_counter() - started < 1.0
+
+
+def test_capital_oh_before_digit_groups_is_letters_of_an_ni_number() -> None:
+    # Found by the property test: "OH 00 00 00 A" read as "0 00 00 00" lost the NI number.
+    assert redact("My NI is OH 00 00 00 A thanks").text == "My NI is [NI number] thanks"
+    assert "07700" not in redact("call 07700 oh oh 0 123 please").text
