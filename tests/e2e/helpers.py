@@ -23,6 +23,7 @@ async def add_item(
     themes: tuple[str, ...] = ("access_waiting",),
     hear_back: bool = True,
     rating: int = 2,
+    kind: str = "complaint",
 ) -> int:
     """An approved item by this person, published at `at`, straight into storage."""
 
@@ -42,7 +43,7 @@ async def add_item(
         await feedback.save_tagging(
             conn,
             item,
-            kind="complaint",
+            kind=kind,
             redacted_text=text,
             redactions="[]",
             themes=[(t, 0.9, "model", "[]") for t in themes],

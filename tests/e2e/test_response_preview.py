@@ -8,12 +8,8 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
-import aiosqlite
-
-from bot.intake import CONSENT_VERSION
 from emulator import Emulator, MessageView, Person
 from handlers import texts
-from storage import citizens, feedback
 from storage.db import Database
 from tests.conftest import FakeClock
 from tests.e2e.helpers import add_item, buttons_of, has, last_has, press_on, with_text
@@ -36,42 +32,7 @@ HEARD = "has responded"
 
 async def add_of_kind(db: Database, telegram_id: int, text: str, kind: str, at: datetime) -> int:
     """An approved library item of this kind (complaint, compliment...), on waiting times."""
-
-    async def run(conn: aiosqlite.Connection) -> int:
-        citizen = await citizens.get_or_create(conn, telegram_id, at)
-        if await citizens.latest_consent(conn, citizen.id) is None:
-            await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "given", at)
-        item = await feedback.create(
-            conn,
-            citizen_id=citizen.id,
-            service_slug="library",
-            text=text,
-            rating=4,
-            hear_back=True,
-            now=at,
-        )
-        await feedback.save_tagging(
-            conn,
-            item,
-            kind=kind,
-            redacted_text=text,
-            redactions="[]",
-            themes=[("access_waiting", 0.9, "model", "[]")],
-            now=at,
-        )
-        await feedback.decide(
-            conn,
-            item,
-            status="approved",
-            published_text=text,
-            reject_reason=None,
-            moderator=1,
-            now=at,
-        )
-        await feedback.mark_told(conn, item, at)
-        return item
-
-    return await db.write(run)
+    return await add_item(db, telegram_id, "library", text, at, rating=4, kind=kind)
 
 
 def heard_by(person: Person) -> int:
