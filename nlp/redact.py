@@ -14,7 +14,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from stdnum.gb import nhs
 
 from nlp.normalise import normalise
 
-__all__ = ["Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
+__all__ = ["Flag", "Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
 
 DEFAULT_RULES = Path(__file__).with_name("redact_patterns.toml")
 SPANS_KEY = "redact"
@@ -61,12 +61,26 @@ class Found:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """Something the redactor left in the text but is unsure of, for a person to check.
+
+    `kind` is what it may be ("name", "number", "address"); offsets are in the original text.
+    """
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Redaction:
-    """A text with its personal details replaced, and what was replaced."""
+    """A text with its personal details replaced, what was replaced, and what to check."""
 
     original: str
     text: str
     spans: list[Found]
+    flags: list[Flag] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
