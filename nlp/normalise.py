@@ -30,9 +30,22 @@ _WORD_DIGITS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }  # fmt: skip
+# Numbers as people say them in a phone number: "seven seven hundred", "nine hundred".
+_TEENS = {
+    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+}  # fmt: skip
+_TENS = {
+    "twenty": "2", "thirty": "3", "forty": "4", "fourty": "4", "fifty": "5", "sixty": "6",
+    "seventy": "7", "eighty": "8", "ninety": "9",
+}  # fmt: skip
+# Zeros said as a word after a digit: "seven seven hundred" is 7700.
+_ZEROS = {"hundred": "00", "thousand": "000"}
 _REPEAT = {"double": 2, "triple": 3, "treble": 3}
 # Longest first, so "one" is not read as "o" then "ne".
-_NUMBER_WORD = "|".join(sorted([*_WORD_DIGITS, *_REPEAT], key=len, reverse=True))
+_NUMBER_WORD = "|".join(
+    sorted([*_WORD_DIGITS, *_TEENS, *_TENS, *_ZEROS, *_REPEAT], key=len, reverse=True)
+)
 _RUN_ITEM = rf"(?:(?:{_NUMBER_WORD})|[0-9]+)"
 # A run of number words and digit groups: "zero seven seven double oh 9 0 0 one two three".
 _NUMBER_RUN = re.compile(
@@ -224,9 +237,37 @@ def _number_words(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
     plus = re.match(r"plus[ ]+", m.group(), re.IGNORECASE)
     if plus:  # "plus four four seven…" is +44 7…
         pieces.append(("+", m.start(), m.start() + 4))
+    tens_open = False  # "forty" waits for a "five"; alone it is "40"
     for t in _RUN_TOKEN.finditer(m.group()):
         s, e = m.start() + t.start(), m.start() + t.end()
         word = t.group().lower()
+        if tens_open and word in _WORD_DIGITS and word not in ("o", "oh", "zero", "nought", "nil"):
+            # "forty five" is 45: the unit takes the place of the tens' zero.
+            digit, ps, _ = pieces[-1]
+            pieces[-1] = (digit[:-1] + _WORD_DIGITS[word], ps, e)
+            tens_open = False
+            last_end = e
+            continue
+        tens_open = False
+        if word in _ZEROS:
+            if not pieces or last_was_group:
+                return None  # "hundred" needs a spoken digit before it
+            digit, ps, _ = pieces[-1]
+            pieces[-1] = (digit + _ZEROS[word], ps, e)
+            words += 1
+            strong += 1
+            last_end = e
+            continue
+        if word in _TEENS or word in _TENS:
+            digits = _TEENS.get(word) or _TENS[word] + "0"
+            tens_open = word in _TENS
+            if pieces and last_was_group:
+                pieces.append((" ", last_end, s))
+            pieces.append((digits, s, e))
+            words += 1
+            strong += 1
+            last_end, last_was_group = e, False
+            continue
         if word in _REPEAT:
             repeat, repeat_start = _REPEAT[word], s
             words += 1

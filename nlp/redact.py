@@ -47,6 +47,13 @@ _AFTER_TRIGGER = re.compile(r"\.?[,:]?[ \t]+")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _VERBISH = ("ed", "ing", "ly")
 _MAX_PHONE_DIGITS = 18
+# "2024-03-12", "12-03-2024", "2019 2020 2021": dates and lists of years are not numbers
+# anyone could be found by.
+_DATE_OR_YEARS = re.compile(
+    r"(?:19|20)[0-9]{2}[ -][01]?[0-9][ -][0-3]?[0-9]"
+    r"|[0-3]?[0-9][ -][01]?[0-9][ -](?:19|20)[0-9]{2}"
+    r"|(?:19|20)[0-9]{2}(?:[ -]+(?:19|20)[0-9]{2})+"
+)
 
 
 @dataclass(frozen=True)
@@ -149,7 +156,15 @@ class Redactor:
             rf"(?<![\w@.-])(?:{_alternation(url['short_hosts'])})(?:/[^\s<>\"]*)?",
             re.IGNORECASE,
         )
-        self._handle = re.compile(rules["handle"]["pattern"])
+        handle = rules["handle"]
+        self._handle = re.compile(handle["pattern"])
+        self._handle_spaced = re.compile(handle["spaced"])
+        self._handle_cue = re.compile(
+            rf"\b(?:{_alternation(handle['cues'])})\b[ \t:]{{0,3}}$", re.IGNORECASE
+        )
+        long_number = rules["long_number"]
+        self._long_number = re.compile(long_number["run"])
+        self._long_number_min = int(long_number["min_digits"])
         self._digit_run = re.compile(rules["numbers"]["run"])
         self._group = re.compile(r"[0-9]+")
         self._card = rules["card"]
@@ -289,6 +304,7 @@ class Redactor:
         if "@" in text:
             candidates += self._find_re(self._email, text, "email")
             candidates += self._find_re(self._handle, text, "handle")
+            candidates += self._find_spaced_handles(text)
         if _DOTTED.search(text):
             candidates += self._find_urls(text)
             candidates += self._find_re(self._short_link, text, "url")
@@ -299,6 +315,7 @@ class Redactor:
             candidates += self._find_postcodes(text)
             candidates += self._find_addresses(text)
             candidates += self._find_identifiers(text)
+            candidates += self._find_long_numbers(text)
         candidates += self._find_names(text)
         return self._resolve(text, candidates)
 
@@ -378,6 +395,25 @@ class Redactor:
                         and luhn.is_valid(digits)
                     ):
                         found.append((start, end, "card"))
+        return found
+
+    def _find_spaced_handles(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        for m in self._handle_spaced.finditer(text):
+            shaped = re.search(r"[0-9_.]", m.group("x")) is not None
+            if shaped or self._handle_cue.search(text, max(0, m.start() - 30), m.start()):
+                found.append((m.start(), m.end(), "handle"))
+        return found
+
+    def _find_long_numbers(self, text: str) -> list[tuple[int, int, str]]:
+        """Eight or more digits in groups with no word before them: a passport, an account or
+        a reference number all the same ("my number is 1234 5678 9")."""
+        found = []
+        for m in self._long_number.finditer(text):
+            groups = re.split(r"[ -]", m.group())
+            if sum(map(len, groups)) < self._long_number_min or _DATE_OR_YEARS.fullmatch(m.group()):
+                continue
+            found.append((m.start(), m.end(), "reference"))
         return found
 
     def _find_ni(self, text: str) -> list[tuple[int, int, str]]:
@@ -482,6 +518,14 @@ class Redactor:
         vehicle = rules["vehicle"]
         self._plate_current = re.compile(vehicle["current"])
         self._plate_current_any_case = re.compile(vehicle["current"], re.IGNORECASE)
+        # The same shape all in lower case: "ab12 cde".
+        self._plate_lower = re.compile(
+            vehicle["current"]
+            .replace("A-HJ-PR-Y", "a-hj-pr-y")
+            .replace("A-HJ-PR-Z]{3}", "a-hj-pr-z]{3}")
+            .replace("[a-hj-pr-z]{3}", "(?P<tail>[a-hj-pr-z]{3})")
+        )
+        self._plate_lower_not = set(vehicle["lower_not"])
         self._plate_old = re.compile(rf"{vehicle['prefix']}|{vehicle['suffix']}")
         self._plate_cue = _Cued(
             re.compile(rf"\b(?:{_alternation(vehicle['cues'])})\b", re.IGNORECASE),
@@ -518,6 +562,9 @@ class Redactor:
                     found.append((m.start(), m.start() + end, "bank"))
                     break
         found += self._find_re(self._plate_current, text, "vehicle")
+        for m in self._plate_lower.finditer(text):
+            if m.group("tail") not in self._plate_lower_not:
+                found.append((m.start(), m.end(), "vehicle"))
         for cue in self._plate_cue.finditer(text, lower):
             # Older plates and lower-case ones only just after a word like "car" or "reg".
             window = (cue.end(), min(len(text), cue.end() + self._plate_window))

@@ -23,6 +23,9 @@ NORMALISED = [
     ("zero seven seven double oh nine double oh one two three", "07700900123"),
     ("oh seven seven triple nine one two three four", "0779991234"),
     ("0 7 7 0 0 9 0 0 1 2 3", "07700900123"),
+    ("oh seven seven hundred nine hundred one two three", "07700900123"),
+    ("oh one six one, four nine six, double oh forty five", "01614960045"),
+    ("zero one one three, four nine six, oh twelve", "0113496012"),
     ("jo dot smith at gmail dot com", "jo.smith@gmail.com"),
     ("jo[at]mail(dot)com", "jo@mail.com"),
     ("jo (at) mail (dot) co (dot) uk", "jo@mail.co.uk"),
@@ -46,6 +49,8 @@ KEPT = [
     "rooms 1 2 3 were shut",
     "we met at the park",
     "Zoë and Siân were great",
+    "two hundred people and forty five buses",
+    "seven hundred and fifty pounds, twenty three minutes",
 ]
 
 
@@ -130,6 +135,14 @@ DISGUISED = [
     ("on bit (dot) ly / abc12 now", "bit (dot) ly / abc12", "url"),
     ("all at linktr.ee/jobloggs", "linktr.ee/jobloggs", "url"),
     ("my NHS number is 943.476.5919", "943.476.5919", "nhs"),
+    (
+        "ring oh seven seven hundred nine hundred four five six",
+        "oh seven seven hundred nine hundred four five six",
+        "phone",
+    ),
+    ("my insta is @ jo_smith77 ok", "@ jo_smith77", "handle"),
+    ("on insta: @ jobloggs", "@ jobloggs", "handle"),
+    ("it was ab12 cde again", "ab12 cde", "vehicle"),
     ("my NHS number is 943/476/5919", "943/476/5919", "nhs"),
 ]
 
@@ -157,6 +170,8 @@ STILL_KEPT = [
     "and/or a 1.5/10 rating, at 50 km/h",
     "it was 10 o'clock, then 2 oo 3 of them",
     "Room 2O1 on level 3",
+    "meet @ the library, @ noon",
+    "fy19 and fy20 budgets were cut",
 ]
 
 
