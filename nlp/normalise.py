@@ -57,6 +57,8 @@ _RUN_TOKEN = re.compile(rf"\b(?:{_NUMBER_WORD})\b|[0-9]+", re.IGNORECASE)
 _MIN_WORD_RUN_DIGITS = 6
 # Digits typed one by one: "0 7 7 0 0 9 0 0 1 2 3"; fewer than this is a list ("1 2 3").
 _SPACED = re.compile(r"(?<![\w.,])[0-9](?:[ .-]{1,2}[0-9](?![0-9])){5,}(?![\w])")
+# Letters and digits typed one by one: "S W 1 A 1 A A", "A B 1 2 C D E".
+_SPACED_MIXED = re.compile(r"(?<![\w.,])[A-Za-z0-9](?:[ -][A-Za-z0-9](?![\w])){5,}(?![\w])")
 # "07O00 9OO123": a token of digits and O/o with at least three digits.
 # "077OO 9OO 123": groups of digits and O/o; not inside handles, links and emails
 # ("@O000", "x.com/O123").
@@ -296,6 +298,18 @@ def _spaced(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
     return [(c, m.start() + k, m.start() + k + 1) for k, c in enumerate(m.group()) if c.isdigit()]
 
 
+def _spaced_mixed(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
+    chars = m.group()[::2]
+    digits = sum(c.isdigit() for c in chars)
+    letters = [c for c in chars if c.isalpha()]
+    # Two or more of each, and letters in one case: "a 1 b 2 c" in a list is not a code.
+    if digits < 2 or len(letters) < 2 or not (
+        all(c.isupper() for c in letters) or all(c.islower() for c in letters)
+    ):
+        return None
+    return [(c, m.start() + k, m.start() + k + 1) for k, c in enumerate(m.group()) if c.isalnum()]
+
+
 def _spelled_email(m: re.Match[str], text: str) -> list[tuple[str, int, int]] | None:
     at = m.group("at")
     if m.group("provider"):
@@ -368,6 +382,7 @@ def normalise(text: str) -> Normalised:
         norm = _rewrite(norm, _O_FOR_ZERO, _o_for_zero)
     if _MAYBE_NUMBER_WORDS.search(norm.text):
         norm = _rewrite(norm, _NUMBER_RUN, _number_words)
+    norm = _rewrite(norm, _SPACED_MIXED, _spaced_mixed)
     norm = _rewrite(norm, _SPACED, _spaced)
     if _MAYBE_SPELLED.search(norm.text):
         current = norm.text

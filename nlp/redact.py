@@ -47,6 +47,10 @@ _AFTER_TRIGGER = re.compile(r"\.?[,:]?[ \t]+")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _VERBISH = ("ed", "ing", "ly")
 _MAX_PHONE_DIGITS = 18
+# Two-letter words that start a plate-shaped phrase ("at 10 and", "by 12 may").
+_SHORT_WORDS = frozenset(
+    "at on by in to of up so no go we me he my is it an as or do be if us".split()
+)
 # "2024-03-12", "12-03-2024", "2019 2020 2021": dates and lists of years are not numbers
 # anyone could be found by.
 _DATE_OR_YEARS = re.compile(
@@ -161,6 +165,12 @@ class Redactor:
         self._handle_spaced = re.compile(handle["spaced"])
         self._handle_cue = re.compile(
             rf"\b(?:{_alternation(handle['cues'])})\b[ \t:]{{0,3}}$", re.IGNORECASE
+        )
+        self._handle_bare = re.compile(
+            rf"\b(?:{_alternation(handle['cues'])})\b(?:[ \t]*(?::|is|=|-))?[ \t]+"
+            r"(?P<x>(?=[A-Za-z0-9_.]*[A-Za-z])(?=[A-Za-z0-9_.]*[0-9_.])[A-Za-z0-9_][A-Za-z0-9_.]{2,30}"
+            r"[A-Za-z0-9_])\b",
+            re.IGNORECASE,
         )
         long_number = rules["long_number"]
         self._long_number = re.compile(long_number["run"])
@@ -304,7 +314,6 @@ class Redactor:
         if "@" in text:
             candidates += self._find_re(self._email, text, "email")
             candidates += self._find_re(self._handle, text, "handle")
-            candidates += self._find_spaced_handles(text)
         if _DOTTED.search(text):
             candidates += self._find_urls(text)
             candidates += self._find_re(self._short_link, text, "url")
@@ -316,6 +325,7 @@ class Redactor:
             candidates += self._find_addresses(text)
             candidates += self._find_identifiers(text)
             candidates += self._find_long_numbers(text)
+        candidates += self._find_spaced_handles(text)
         candidates += self._find_names(text)
         return self._resolve(text, candidates)
 
@@ -403,6 +413,8 @@ class Redactor:
             shaped = re.search(r"[0-9_.]", m.group("x")) is not None
             if shaped or self._handle_cue.search(text, max(0, m.start() - 30), m.start()):
                 found.append((m.start(), m.end(), "handle"))
+        for m in self._handle_bare.finditer(text):
+            found.append((m.start("x"), m.end("x"), "handle"))
         return found
 
     def _find_long_numbers(self, text: str) -> list[tuple[int, int, str]]:
@@ -526,6 +538,7 @@ class Redactor:
             .replace("[a-hj-pr-z]{3}", "(?P<tail>[a-hj-pr-z]{3})")
         )
         self._plate_lower_not = set(vehicle["lower_not"])
+        self._plate_spaced = re.compile(vehicle["current_spaced"], re.IGNORECASE)
         self._plate_old = re.compile(rf"{vehicle['prefix']}|{vehicle['suffix']}")
         self._plate_cue = _Cued(
             re.compile(rf"\b(?:{_alternation(vehicle['cues'])})\b", re.IGNORECASE),
@@ -568,9 +581,24 @@ class Redactor:
         for cue in self._plate_cue.finditer(text, lower):
             # Older plates and lower-case ones only just after a word like "car" or "reg".
             window = (cue.end(), min(len(text), cue.end() + self._plate_window))
-            for pattern in (self._plate_old, self._plate_current_any_case):
-                found += [(m.start(), m.end(), "vehicle") for m in pattern.finditer(text, *window)]
+            found += [
+                (m.start(), m.end(), "vehicle") for m in self._plate_old.finditer(text, *window)
+            ]
+            for m in self._plate_spaced.finditer(text, *window):
+                if self._plausible_plate(m.group()):
+                    found.append((m.start(), m.end(), "vehicle"))
         return found
+
+    def _plausible_plate(self, plate: str) -> bool:
+        """Whether a plate-shaped match near "car" is a plate, not words ("at 10 and")."""
+        parts = re.split(r"[ -]+", plate)
+        if len(parts) == 1:
+            return True
+        letters = re.sub(r"[^A-Za-z]", "", plate)
+        if not (letters.isupper() or letters.islower()):
+            return False
+        words = [p.lower() for p in parts if p.isalpha()]
+        return not any(w in self._plate_lower_not or w in _SHORT_WORDS for w in words)
 
     def _find_addresses(self, text: str) -> list[tuple[int, int, str]]:
         found = []

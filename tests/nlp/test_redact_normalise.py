@@ -143,6 +143,16 @@ DISGUISED = [
     ("my insta is @ jo_smith77 ok", "@ jo_smith77", "handle"),
     ("on insta: @ jobloggs", "@ jobloggs", "handle"),
     ("it was ab12 cde again", "ab12 cde", "vehicle"),
+    ("twitter jo_smith77", "jo_smith77", "handle"),
+    ("snap is jo.bloggs x", "jo.bloggs", "handle"),
+    ("postcode SW1A-1AA please", "SW1A-1AA", "postcode"),
+    ("my NI is QQ-12-34-56-C", "QQ-12-34-56-C", "ni"),
+    ("NI: QQ.12.34.56.C", "QQ.12.34.56.C", "ni"),
+    ("sort code 20.00.00", "20.00.00", "bank"),
+    ("reg AB-12-CDE", "AB-12-CDE", "vehicle"),
+    ("car reg ab 12 cde", "ab 12 cde", "vehicle"),
+    ("postcode S W 1 A 1 A A ok", "S W 1 A 1 A A", "postcode"),
+    ("ni Q Q 1 2 3 4 5 6 C", "Q Q 1 2 3 4 5 6 C", "ni"),
     ("my NHS number is 943/476/5919", "943/476/5919", "nhs"),
 ]
 
@@ -172,6 +182,9 @@ STILL_KEPT = [
     "Room 2O1 on level 3",
     "meet @ the library, @ noon",
     "fy19 and fy20 budgets were cut",
+    "my twitter is great, insta was down 2day",
+    "PAY BY 20 MAY OR ELSE",
+    "options a 1 b 2 c 3, steps A B C D E F",
 ]
 
 
