@@ -44,6 +44,12 @@ FOUND = [
     ("case number 2024-00123 was closed", "2024-00123", "reference"),
     ("my reference is HB-99812 for housing benefit", "HB-99812", "reference"),
     ("crime reference 4512/23/AB", "4512/23/AB", "reference"),
+    ("housing benefit claim 1234567", "1234567", "reference"),
+    ("case HB-2023-0451 went nowhere", "HB-2023-0451", "reference"),
+    ("the PCN AB12345678 was wrong", "AB12345678", "reference"),
+    ("booking ref XJ4K9P for the hall", "XJ4K9P", "reference"),
+    ("sort 20-00-00 for the refund", "20-00-00", "bank"),
+    ("my passport 123 456 789 is at home", "123 456 789", "passport"),
 ]
 
 
@@ -77,6 +83,9 @@ KEPT = [
     "A12 road works and the M25 again",
     "we parked the car at 10 and left at 11",
     "my car is 12 years old",
+    "in case 3 people come, the ticket 2 weeks ago",
+    "a fine of £100 on 12/03 and my claim for 2024/25",
+    "the case was 2nd on the list, ref AB12",
     "Dr.Patel/Dr.Jones were on duty",
     "we moved here in March 1985",
 ]
