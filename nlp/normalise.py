@@ -303,8 +303,10 @@ def _spaced_mixed(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
     digits = sum(c.isdigit() for c in chars)
     letters = [c for c in chars if c.isalpha()]
     # Two or more of each, and letters in one case: "a 1 b 2 c" in a list is not a code.
-    if digits < 2 or len(letters) < 2 or not (
-        all(c.isupper() for c in letters) or all(c.islower() for c in letters)
+    if (
+        digits < 2
+        or len(letters) < 2
+        or not (all(c.isupper() for c in letters) or all(c.islower() for c in letters))
     ):
         return None
     return [(c, m.start() + k, m.start() + k + 1) for k, c in enumerate(m.group()) if c.isalnum()]
