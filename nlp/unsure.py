@@ -1,0 +1,403 @@
+"""What the redactor leaves in a text but a moderator should check: long numbers, likely names.
+
+A flag removes nothing; it tells the moderator where to look ("a possible name: Bill"). The
+rules are the `flags` section of redact_patterns.toml with the word lists of its `names`
+section. Flags are found on the normalised text (so "four four one two…" is a long number
+too), mapped back to the original characters, and never overlap what was redacted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from nlp.normalise import Normalised
+
+__all__ = ["Flag", "Unsure", "merge_flags"]
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LOWER = "a-zß-öø-ÿ"
+_LETTER = f"{_UPPER}{_LOWER}"
+_WORD = re.compile(rf"[{_LETTER}](?:[{_LETTER}]|['’-](?=[{_LETTER}]))*")
+_CAPITALISED = re.compile(rf"(?<![{_LETTER}'’-])[{_UPPER}](?:[{_LETTER}]|['’-](?=[{_LETTER}]))*")
+# Between two words of one name: spaces, or the full stop of an initial ("J. Smith").
+_NAME_GAP = re.compile(r"\.?[ \t]+")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+# Digit groups with a space, dash or dot between them: "4412 9981", "00-12-3456".
+_NUMBER = re.compile(r"[0-9](?:(?:[ \t]?[.\-–][ \t]?|[ \t])?[0-9])*")
+_GROUP = re.compile(r"[0-9]+")
+# Where a run of digits splits into parts that may each be a year, a time or a date.
+_CHUNK_GAP = re.compile(r"[ \t]*[-–][ \t]*|[ \t]+")
+_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
+_TIME = re.compile(r"(?:[01]?[0-9]|2[0-4])[.](?:[0-5][0-9])")
+_DATE = re.compile(r"([0-9]{1,4})([ .-])([0-9]{1,2})\2([0-9]{2,4})")
+_DAY_MONTH = re.compile(r"([0-9]{1,2})[.]([0-9]{1,2})")
+_ROUND = re.compile(r"[1-9][0-9]*000")
+_NEXT_WORD = re.compile(r"[ \t]*(%|[^\W\d_]+(?:['’][^\W\d_]+)?)")
+# Letters stuck to a number are part of it ("AB123456C"), and worth quoting with it.
+_STUCK_BEFORE = re.compile(r"[A-Za-z]+$")
+_STUCK_AFTER = re.compile(r"[A-Za-z0-9]+")
+# Skipped looking back for a sentence's start: spaces, opening quotes and brackets, bullets.
+_LEAD = " \t\"'“‘([{*•-–—"
+_SENTENCE_END = ".!?…\n\r"
+# How far before a closing name its sign-off may start ("Yours sincerely,\n\n").
+_SIGN_OFF_ROOM = 40
+
+
+class _Span(Protocol):
+    """What was redacted (nlp.redact.Found fits)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something the redactor left in the text but is unsure of, for a person to check.
+
+    `kind` is what it may be ("name", "number", "address"); offsets are in the original text.
+    """
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class _Word:
+    start: int  # in the normalised text
+    end: int
+    text: str
+    shape: str  # "title", "upper" or "initial"
+
+
+def _lower_set(words: Iterable[str]) -> set[str]:
+    return {re.sub(r"\s+", " ", w.strip().lower()) for w in words if w.strip()}
+
+
+def _shape(word: str) -> str:
+    if len(word) == 1:
+        return "initial"
+    return "upper" if word.isupper() else "title"
+
+
+class Unsure:
+    """Finds long numbers and likely names that were left in a text."""
+
+    def __init__(self, names: dict[str, Any], flags: dict[str, Any]) -> None:
+        self.min_digits = int(flags["number_min_digits"])
+        self.money_before = tuple(m.lower() for m in flags["money_before"])
+        self.units_after = _lower_set(flags["units_after"])
+        self.first_names = _lower_set(names["first_names"])
+        self.word_names = _lower_set(flags["word_names"])
+        self.person_next = _lower_set(flags["person_next"])
+        self.place_starts = _lower_set(flags["place_starts"])
+        self.brands: dict[str, list[tuple[str, ...]]] = {}
+        for brand in _lower_set(flags["brands"]):
+            self.brands.setdefault(brand.split()[0], []).append(tuple(brand.split()))
+        self.max_words = int(names["max_words"])
+        # Words that end a name where they stand: ordinary words people capitalise.
+        self.stop = (
+            _lower_set(names["function_words"])
+            | _lower_set(names["not_names"])
+            | _lower_set(names["titles"])
+            | _lower_set(names["roles"])
+            | _lower_set(names["cues"])
+            | _lower_set(names["days"])
+            | _lower_set(names["months"])
+        ) - (self.first_names - _lower_set(names["months"]))  # "saw Will", not "will see"
+        # Words that make the capitalised words around them a place or an organisation.
+        self.places = _lower_set(names["org_words"]) | _lower_set(flags["place_words"])
+        sign_offs = sorted(_lower_set(flags["sign_offs"]), key=len, reverse=True)
+        self.sign_off = re.compile(
+            r"(?<!\w)(?:"
+            + "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in sign_offs)
+            # What follows the sign-off up to the end: a name of one to three words.
+            + r")[\s,.:!-]+$",
+            re.IGNORECASE,
+        )
+
+    def flags(self, norm: Normalised, removed: Sequence[_Span]) -> list[Flag]:
+        """Long numbers and likely names in `norm.original` outside what was removed."""
+        taken = [(s.start, s.end) for s in removed]
+        found = self._numbers(norm, taken) + self._names(norm, removed, taken)
+        return merge_flags(found, [], taken)
+
+    # -- long numbers -------------------------------------------------------------------
+
+    def _numbers(self, norm: Normalised, taken: list[tuple[int, int]]) -> list[Flag]:
+        text = norm.text
+        found = []
+        for run in _NUMBER.finditer(text):
+            if sum(c.isdigit() for c in run.group()) < self.min_digits:
+                continue
+            for start, end in self._outside(norm, run.start(), run.end(), taken):
+                for part in _NUMBER.finditer(text[start:end]):
+                    a, b = start + part.start(), start + part.end()
+                    digits = sum(c.isdigit() for c in part.group())
+                    if digits >= self.min_digits and not self._harmless(text, a, b):
+                        found.append(self._flag(norm, "number", *self._stuck(text, a, b)))
+        return found
+
+    @staticmethod
+    def _outside(
+        norm: Normalised, start: int, end: int, taken: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """The parts of [start, end) of the normalised text outside the removed spans."""
+        first, last = norm.span(start, end)
+        if not any(s < last and first < e for s, e in taken):
+            return [(start, end)]
+        parts: list[tuple[int, int]] = []
+        at = None
+        for i in range(start, end):
+            a, b = norm.starts[i], norm.ends[i]
+            inside = any(s < b and a < e for s, e in taken)
+            if inside and at is not None:
+                parts.append((at, i))
+                at = None
+            elif not inside and at is None:
+                at = i
+        if at is not None:
+            parts.append((at, end))
+        return parts
+
+    @staticmethod
+    def _stuck(text: str, start: int, end: int) -> tuple[int, int]:
+        before = _STUCK_BEFORE.search(text, 0, start)
+        after = _STUCK_AFTER.match(text, end)
+        return (before.start() if before else start), (after.end() if after else end)
+
+    def _harmless(self, text: str, start: int, end: int) -> bool:
+        """A price, an amount, a year, a time or a date: nothing to check."""
+        run = text[start:end]
+        before = text[max(0, start - 4) : start].rstrip().lower()
+        if before.endswith(self.money_before):
+            return True
+        after = _NEXT_WORD.match(text, end)
+        if after and after.group(1).lower() in self.units_after:
+            return True
+        if _ROUND.fullmatch(run):
+            return True
+        if _valid_date(run):
+            return True
+        previous = ""
+        for chunk in _CHUNK_GAP.split(run):
+            # "2019-20": the second year of a range is often written short.
+            short_year = len(chunk) == 2 and _YEAR.fullmatch(previous) is not None
+            if not (_calendar(chunk) or short_year):
+                return False
+            previous = chunk
+        return True
+
+    # -- likely names -------------------------------------------------------------------
+
+    def _names(
+        self, norm: Normalised, removed: Sequence[_Span], taken: list[tuple[int, int]]
+    ) -> list[Flag]:
+        text = norm.text
+        # Only capitalised words can start or carry a flag; a word between two of them
+        # (lower case, or removed) is seen in the gap and keeps them apart.
+        words = []
+        for m in _CAPITALISED.finditer(text):
+            word = _POSSESSIVE.sub("", m.group())
+            end = m.start() + len(word)
+            first, last = norm.span(m.start(), end)
+            if not any(s < last and first < e for s, e in taken):
+                words.append(_Word(m.start(), end, word, _shape(word)))
+        if not words:
+            return []
+        # A removed name's words found again elsewhere: "Dr [name] … Patel was great".
+        again = {
+            w.lower()
+            for s in removed
+            if s.kind == "name"
+            for w in _WORD.findall(s.text)
+            if w.lower() not in self.stop and len(w) > 1
+        }
+        found = []
+        for run in self._runs(text, words):
+            # "[Name Redacted]": a stand-in someone typed or pasted, not a name.
+            start, end = words[run[0]].start, words[run[-1]].end
+            if text[start - 1 : start] == "[" and text[end : end + 1] == "]":
+                continue
+            found += self._name_flags(norm, text, words, run, again)
+        found += self._signature(norm, text, words)
+        return found
+
+    @staticmethod
+    def _runs(text: str, words: list[_Word]) -> list[list[int]]:
+        """Indexes of words in runs of capitalised words (or of capitals) with only spaces
+        between them."""
+        runs: list[list[int]] = []
+        for i, word in enumerate(words):
+            if runs:
+                prev = words[i - 1]
+                gap = text[prev.end : word.start]
+                same = (prev.shape == "upper") == (word.shape == "upper")
+                if (
+                    same
+                    and _NAME_GAP.fullmatch(gap)
+                    and (not gap.startswith(".") or prev.shape == "initial")
+                ):
+                    runs[-1].append(i)
+                    continue
+            runs.append([i])
+        return runs
+
+    def _name_flags(
+        self,
+        norm: Normalised,
+        text: str,
+        words: list[_Word],
+        run: list[int],
+        again: set[str],
+    ) -> list[Flag]:
+        keys = [words[i].text.lower() for i in run]
+        found = []
+        at = 0
+        while at < len(run):
+            if keys[at] in self.stop:
+                at += 1
+                continue
+            end = at
+            while end < len(run) and keys[end] not in self.stop:
+                end += 1
+            # The words next to the part count: "Sunderland Royal Hospital", "James Cook
+            # hospital".
+            around = keys[max(at - 1, 0) : end + 1]
+            after = _NEXT_WORD.match(text, words[run[end - 1]].end)
+            if after:
+                around.append(after.group(1).lower())
+            # More capitalised words than a name has are a heading ("Very Good Service").
+            if end - at <= self.max_words and not self._place(around, keys[at]):
+                flag = self._name_part(norm, text, words, run[at:end], again)
+                if flag:
+                    found.append(flag)
+            at = end
+        return found
+
+    def _place(self, keys: list[str], first: str) -> bool:
+        """Whether capitalised words are a place, a service or a brand, not a person:
+        "Rose Ward", "Royal Victoria Infirmary", "John Lewis"."""
+        if first in self.place_starts or any(
+            k in self.places or (k.endswith("s") and k[:-1] in self.places) for k in keys
+        ):
+            return True
+        return any(
+            brand == tuple(keys[i : i + len(brand)])
+            for i, key in enumerate(keys)
+            for brand in self.brands.get(key, ())
+        )
+
+    def _name_part(
+        self,
+        norm: Normalised,
+        text: str,
+        words: list[_Word],
+        part: list[int],
+        again: set[str],
+    ) -> Flag | None:
+        """A flag for these capitalised words (no ordinary word among them), if they look
+        like a person's name."""
+        while part and words[part[-1]].shape == "initial":
+            part = part[:-1]  # "Nadia H." is flagged as "Nadia"; "J" alone is not a name
+        if not part:
+            return None
+        first, last = words[part[0]], words[part[-1]]
+        key = first.text.lower()
+        flag = self._flag(norm, "name", first.start, last.end)
+        if any(words[i].text.lower() in again for i in part):
+            return flag
+        known = key in self.first_names
+        plain_known = known and key not in self.word_names and len(key) > 2
+        if first.shape == "upper":
+            # Capitals are shouting or acronyms ("NHS", "A&E"), unless a first name leads.
+            return flag if plain_known else None
+        at_start = _sentence_start(text, first.start)
+        if len(part) >= 2:
+            # Capitalised words mid-sentence are a name ("I'm Nadia Hussain"); starting a
+            # sentence, only after a first name ("Nadia Hussain helped", not "Great Care").
+            return flag if known or not at_start else None
+        if not known:
+            return None
+        if not at_start or plain_known:
+            return flag
+        # A first name that is also a word, starting a sentence: "Bill at the desk was
+        # kind" is a person, "Bill payments are late" is not.
+        after = _NEXT_WORD.match(text, last.end)
+        return flag if after and after.group(1).lower() in self.person_next else None
+
+    def _signature(self, norm: Normalised, text: str, words: list[_Word]) -> list[Flag]:
+        """Capitalised words that end the text after a sign-off: "Kind regards, Ola"."""
+        tail: list[_Word] = []
+        for word in reversed(words[-3:]):
+            if word.shape not in ("title", "initial") or word.text.lower() in self.stop:
+                break
+            if tail and not _NAME_GAP.fullmatch(text[word.end : tail[0].start]):
+                break
+            tail.insert(0, word)
+        if not tail or tail[0].shape == "initial" or any(c.isalnum() for c in text[tail[-1].end :]):
+            return []
+        if any(w.text.lower() in self.places for w in tail):
+            return []
+        if not self.sign_off.search(text, max(0, tail[0].start - _SIGN_OFF_ROOM), tail[0].start):
+            return []
+        return [self._flag(norm, "name", tail[0].start, tail[-1].end)]
+
+    @staticmethod
+    def _flag(norm: Normalised, kind: str, start: int, end: int) -> Flag:
+        first, last = norm.span(start, end)
+        return Flag(kind, first, last, norm.original[first:last])
+
+
+def merge_flags(
+    flags: Iterable[Flag], more: Iterable[Flag], taken: Sequence[tuple[int, int]]
+) -> list[Flag]:
+    """Flags sorted, none overlapping another or a removed span (the first found wins)."""
+    kept: list[Flag] = []
+    for flag in sorted([*flags, *more], key=lambda f: (f.start, -(f.end - f.start))):
+        if flag.start >= flag.end or any(s < flag.end and flag.start < e for s, e in taken):
+            continue
+        if kept and flag.start < kept[-1].end:
+            continue
+        kept.append(flag)
+    return kept
+
+
+def _sentence_start(text: str, at: int) -> bool:
+    """Whether the word at `at` starts a sentence (or a line, or the text)."""
+    i = at - 1
+    while i >= 0 and text[i] in _LEAD:
+        i -= 1
+    if i < 0 or text[i] in _SENTENCE_END:
+        return True
+    # After an emoji or a symbol, a new thought starts too: "Great 👍 Will come again".
+    return not (text[i].isalnum() or text[i] in ",;:&/+")
+
+
+def _valid_date(run: str) -> bool:
+    m = _DATE.fullmatch(run)
+    if not m:
+        return False
+    a, b, c = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    if len(m.group(1)) == 4:
+        return _YEAR.fullmatch(m.group(1)) is not None and 1 <= b <= 12 and 1 <= c <= 31
+    year = len(m.group(4)) == 2 or _YEAR.fullmatch(m.group(4)) is not None
+    return 1 <= a <= 31 and 1 <= b <= 12 and year
+
+
+def _calendar(chunk: str) -> bool:
+    """A year ("2019"), a time ("10.30"), a date ("12.03.2024") or a day and month."""
+    if _YEAR.fullmatch(chunk) or _TIME.fullmatch(chunk) or _valid_date(chunk):
+        return True
+    m = _DAY_MONTH.fullmatch(chunk)
+    return m is not None and 1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(2)) <= 12

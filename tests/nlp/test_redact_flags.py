@@ -1,0 +1,194 @@
+"""Flags: what the redactor leaves in a text but a moderator should check."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Iterable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nlp.redact import Flag, Redactor, default_redactor, load_rules, redact
+from nlp.train import NHS_DATA
+
+
+def flagged(text: str) -> list[tuple[str, str]]:
+    return [(f.kind, f.text) for f in redact(text).flags]
+
+
+FLAGGED = [
+    # likely names that no title or role word gave away
+    ("Thanks to Fatima Begum for sorting it out.", [("name", "Fatima Begum")]),
+    ("I'm Tomasz Kowalczyk and I waited three hours", [("name", "Tomasz Kowalczyk")]),
+    ("Please thank the lady on the desk (Aisha) for me", [("name", "Aisha")]),
+    ("Bill at the front desk sorted it in minutes", [("name", "Bill")]),
+    ("Priya was so patient with my dad", [("name", "Priya")]),
+    ("the form was lost but Will found it", [("name", "Will")]),
+    (
+        "Yusuf Ali and Grace O'Neill were brilliant",
+        [("name", "Yusuf Ali"), ("name", "Grace O'Neill")],
+    ),
+    # signatures
+    ("The bins were missed again.\nKind regards,\nBronwyn", [("name", "Bronwyn")]),
+    ("Lovely service. Cheers, Ola Nowak", [("name", "Ola Nowak")]),
+    # capitals: a known first name leads
+    ("HUGE THANKS TO PRIYA SHARMA ON THE DESK", [("name", "PRIYA SHARMA")]),
+    # a removed name's surname again, on its own
+    ("Dr Okafor saw me quickly. Okafor is the best GP.", [("name", "Okafor")]),
+    # long numbers as people type account and reference numbers
+    ("my council tax is paid from 4412 9981 22", [("number", "4412 9981 22")]),
+    ("they gave me 55-31-90-12 to quote", [("number", "55-31-90-12")]),
+    ("quote AB12345678 when you write", [("number", "AB12345678")]),
+    ("the number they gave was 447 700 900 123", [("number", "447 700 900 123")]),
+    ("it's 9.9.8.1.2.2.4 apparently", [("number", "9.9.8.1.2.2.4")]),
+    # digits typed as words or in fullwidth are numbers too, quoted as typed
+    ("number four four one two nine nine eight", [("number", "four four one two nine nine eight")]),
+    ("use ４４１２９９８１ please", [("number", "４４１２９９８１")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FLAGGED)
+def test_flags_what_a_moderator_should_check(text: str, expected: list[tuple[str, str]]) -> None:
+    assert flagged(text) == expected
+
+
+NOT_FLAGGED = [
+    # places, services, shops, shows and conditions named like people
+    "The Royal Victoria Infirmary and Rose Ward were spotless",
+    "We went to John Lewis, Marks and Spencer and the Tesco Express",
+    "Sunderland Royal Hospital was fine, so was St Mary's",
+    "They sent me to James Cook hospital",
+    "He has Personality Disorder and they understood",
+    "Watched Doctor Who in the waiting room",
+    "The Accident and Emergency department was calm",
+    # sentence starts: ordinary words that are also first names
+    "Will you please fix the lift?",
+    "Grace period for paying the bill was too short.",
+    "Bill payments online are confusing.",
+    "Mark my words, it will flood again.",
+    # shouting and acronyms
+    "THE WAITING ROOM WAS FULL AND NOBODY CARED AT ALL",
+    "The NHS and the DWP both lost my forms, A&E was fine",
+    # harmless numbers: money, amounts, dates, times, years
+    "The new centre cost £1 250 000 and 1.250.000 euros",
+    "Over 250000 people use it and 120000 visitors came",
+    "It happened on 2023-11-04 between 10.30 - 11.45",
+    "Seen on 12.03.2024 then again on 14 03 2024",
+    "Open 9.00-17.00, and it was like that in 2019-20 and 2021 2022",
+    "My appointment was at 10.30, 12.03.2024 10.45 was the next",
+    "The route 12 bus at 8.15 then the 7",
+    # placeholders a source put in
+    "I told the interviewer [Name Redacted] about it",
+    # what was redacted is not flagged again
+    "Call me on 0191 498 0000 or email jo@example.com",
+    "Nurse Sarah was lovely",
+]
+
+
+@pytest.mark.parametrize("text", NOT_FLAGGED)
+def test_leaves_ordinary_things_alone(text: str) -> None:
+    assert flagged(text) == []
+
+
+def test_the_rest_of_a_number_next_to_a_redacted_one_is_still_checked() -> None:
+    # The phone number is removed; the digits typed after it are a number of their own.
+    result = redact("ring 07700 900123 9981 2233 44")
+    assert result.text == "ring [phone] 9981 2233 44"
+    assert result.flags == [Flag("number", 18, 30, "9981 2233 44")]
+    assert redact("call 07700 900123 6 weeks ago").flags == []
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Nadia Hussain",
+                "Dr Patel",
+                "07700 900123",
+                "4412 9981 22",
+                "4412",
+                "Bill",
+                "the",
+                "desk",
+                ",",
+                ".",
+                "\n",
+                "Rose Ward",
+                "jo@example.com",
+                "ＡＢ",
+                "２２",
+                "zero seven",
+                "[name]",
+            ]
+        ),
+        max_size=14,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_flags_are_exact_and_never_overlap_what_was_removed(parts: list[str]) -> None:
+    text = " ".join(parts)
+    result = redact(text)
+    previous_end = 0
+    for flag in result.flags:
+        assert text[flag.start : flag.end] == flag.text and flag.text.strip() == flag.text
+        assert flag.start >= previous_end
+        previous_end = flag.end
+        assert all(flag.end <= s.start or s.end <= flag.start for s in result.spans)
+
+
+class WithModel(Redactor):
+    """A redactor whose learned model names what it was unsure of."""
+
+    def model_flags(self, text: str) -> Iterable[Flag]:
+        """Every 'Zed' in the text is a name the model was unsure of."""
+        at = text.find("Zed")
+        return [Flag("name", at, at + 3, "Zed")] if at >= 0 else []
+
+
+def test_the_models_unsure_names_are_flagged_too() -> None:
+    redactor = WithModel(load_rules())
+    assert [(f.kind, f.text) for f in redactor.redact("ask for Zed at 99812233").flags] == [
+        ("name", "Zed"),
+        ("number", "99812233"),
+    ]
+    # Not over what was redacted, and not twice.
+    assert redactor.redact("nurse Zed was kind").flags == []
+    assert [f.text for f in redactor.redact("thanks Zed Okonkwo-Baines").flags] == [
+        "Zed Okonkwo-Baines"
+    ]
+    # Without the model the same text is flagged by the rules alone.
+    assert redact("ask for Zed at 99812233").flags == [Flag("number", 15, 23, "99812233")]
+
+
+def test_a_rules_file_without_a_flags_section_still_flags() -> None:
+    rules = load_rules()
+    del rules["flags"]
+    assert Redactor(rules).redact("Thanks to Fatima Begum").flags == [
+        Flag("name", 10, 22, "Fatima Begum")
+    ]
+
+
+def nhs_comments() -> list[str]:
+    with NHS_DATA.open(newline="", encoding="utf-8") as f:
+        return [row["text"] for row in csv.DictReader(f)]
+
+
+def test_ordinary_feedback_is_seldom_flagged() -> None:
+    # Real comments whose names the source already replaced: any flag is (mostly) a false
+    # alarm a moderator has to read past.
+    comments = nhs_comments()
+    share = sum(bool(r.flags) for r in map(redact, comments)) / len(comments)
+    assert share < 0.02, share
+
+
+def test_flagging_is_fast() -> None:
+    redactor = default_redactor()
+    comments = nhs_comments()[:1000]
+    redactor.redact(comments[0])
+    started = time.perf_counter()
+    for text in comments:
+        redactor.redact(text)
+    # Redaction and flags of a typical item together, well under the 5 ms allowed.
+    assert (time.perf_counter() - started) / len(comments) < 0.002
