@@ -326,7 +326,10 @@ class Unsure:
         if len(part) >= 2:
             # Capitalised words mid-sentence are a name ("I'm Nadia Hussain"); starting a
             # sentence, only after a first name ("Nadia Hussain helped", not "Great Care").
-            return flag if known or not at_start else None
+            if known or not at_start:
+                return flag
+            # The first word of a sentence is capitalised anyway: "Ask Kamil Nowak".
+            return self._name_part(norm, text, words, part[1:], again) if len(part) > 2 else None
         if not known:
             return None
         if not at_start or plain_known:
