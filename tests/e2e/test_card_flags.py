@@ -20,16 +20,18 @@ from storage import citizens, feedback
 from storage.db import Database
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
-from tests.e2e.test_citizen import stored
+from tests.e2e.test_citizen import press, stored
 from tests.e2e.test_moderation import (
     Team,
     card_of,
     give,
+    invite,
     outcome,
     press_card,
     team,  # noqa: F401 - the fixture, shared
 )
 from tests.e2e.test_moderation_faults import sweep
+from tests.e2e.test_privacy import ask, everything_in, moderated_team
 
 
 def lines(text: str | None, start: str) -> list[str]:
@@ -223,3 +225,24 @@ async def test_a_list_of_several_items_says_which_to_check_before_approving(
         item for item, entry in entries.items() if "⚠️ Please check: a possible name" in entry
     ]
     assert checked == [made[3]]
+
+
+async def test_what_was_flagged_goes_when_its_author_is_forgotten(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    admin, sam, citizen, group, bot = await moderated_team(make_bot, emu, deployment)
+    async with bot:
+        await invite(admin, sam, "moderator")
+        item = await give(citizen, "Buses", "The driver was kind to us. Ask Kamil Nowak, he saw.")
+        card = await card_of(group, item)
+        assert "Kamil Nowak" in "".join(lines(card.text, "⚠️"))
+        crew = Team(bot, group, admin, sam, sam, sam, citizen)
+        await _edit(crew, "Kamil Nowak", item, "The driver was kind to us.")
+        card = await card_of(group, item)
+        await press_card(sam, group, card, texts.APPROVE)
+        await group.wait_for(lambda _: "Published by" in (card.text or ""))
+        assert "passed on" in await outcome(citizen, item)
+        await ask(citizen, "/forget", "can't be undone")
+        assert texts.FORGET_DONE in await press(citizen, texts.FORGET_KEEP)
+    assert stored(db_path, f"SELECT redaction_flags FROM feedback WHERE id = {item}") == [("[]",)]
+    assert "Kamil" not in everything_in(db_path)
