@@ -35,6 +35,7 @@ _TIME = re.compile(r"(?:[01]?[0-9]|2[0-4])[.](?:[0-5][0-9])")
 _DATE = re.compile(r"([0-9]{1,4})([ .-])([0-9]{1,2})\2([0-9]{2,4})")
 _DAY_MONTH = re.compile(r"([0-9]{1,2})[.]([0-9]{1,2})")
 _ROUND = re.compile(r"[1-9][0-9]*000")
+_LAST_WORD = re.compile(r"([^\W\d_]+)[ \t]*$")
 _NEXT_WORD = re.compile(r"[ \t]*(%|[^\W\d_]+(?:['’][^\W\d_]+)?)")
 # Letters stuck to a number are part of it ("AB123456C"), and worth quoting with it.
 _STUCK_BEFORE = re.compile(r"[A-Za-z]+$")
@@ -81,7 +82,12 @@ class _Word:
 
 
 def _lower_set(words: Iterable[str]) -> set[str]:
-    return {re.sub(r"\s+", " ", w.strip().lower()) for w in words if w.strip()}
+    return {re.sub(r"\s+", " ", _key(w.strip())) for w in words if w.strip()}
+
+
+def _key(word: str) -> str:
+    """A word as the word lists have it: lower case, with a straight apostrophe."""
+    return word.lower().replace("’", "'")
 
 
 def _shape(word: str) -> str:
@@ -100,6 +106,8 @@ class Unsure:
         self.first_names = _lower_set(names["first_names"])
         self.word_names = _lower_set(flags["word_names"])
         self.person_next = _lower_set(flags["person_next"])
+        self.person_verbs = _lower_set(flags.get("person_verbs", []))
+        self.place_before = _lower_set(flags.get("place_before", []))
         self.place_starts = _lower_set(flags["place_starts"])
         self.brands: dict[str, list[tuple[str, ...]]] = {}
         for brand in _lower_set(flags["brands"]):
@@ -114,9 +122,21 @@ class Unsure:
             | _lower_set(names["cues"])
             | _lower_set(names["days"])
             | _lower_set(names["months"])
+            | _lower_set(flags.get("not_names", []))
         ) - (self.first_names - _lower_set(names["months"]))  # "saw Will", not "will see"
         # Words that make the capitalised words around them a place or an organisation.
         self.places = _lower_set(names["org_words"]) | _lower_set(flags["place_words"])
+        cues = sorted(_lower_set(flags.get("person_before", [])), key=len, reverse=True)
+        self.person_cue = (
+            re.compile(
+                r"(?<![\w'’])(?:"
+                + "|".join(re.escape(c).replace(r"\ ", r"[ \t]+") for c in cues)
+                + rf")[ \t]*,?[ \t]+(?P<name>{_WORD.pattern})",
+                re.IGNORECASE,
+            )
+            if cues
+            else None
+        )
         sign_offs = sorted(_lower_set(flags["sign_offs"]), key=len, reverse=True)
         self.sign_off = re.compile(
             r"(?<!\w)(?:"
@@ -206,6 +226,7 @@ class Unsure:
         text = norm.text
         # Only capitalised words can start or carry a flag; a word between two of them
         # (lower case, or removed) is seen in the gap and keeps them apart.
+        found = self._cued(norm, taken)
         words = []
         for m in _CAPITALISED.finditer(text):
             word = _POSSESSIVE.sub("", m.group())
@@ -214,16 +235,15 @@ class Unsure:
             if not any(s < last and first < e for s, e in taken):
                 words.append(_Word(m.start(), end, word, _shape(word)))
         if not words:
-            return []
+            return found
         # A removed name's words found again elsewhere: "Dr [name] … Patel was great".
         again = {
-            w.lower()
+            _key(w)
             for s in removed
             if s.kind == "name"
             for w in _WORD.findall(s.text)
-            if w.lower() not in self.stop and len(w) > 1
+            if _key(w) not in self.stop and len(w) > 1
         }
-        found = []
         for run in self._runs(text, words):
             # "[Name Redacted]": a stand-in someone typed or pasted, not a name.
             start, end = words[run[0]].start, words[run[-1]].end
@@ -231,6 +251,25 @@ class Unsure:
                 continue
             found += self._name_flags(norm, text, words, run, again)
         found += self._signature(norm, text, words)
+        return found
+
+    def _cued(self, norm: Normalised, taken: list[tuple[int, int]]) -> list[Flag]:
+        """One word after words that name a person next: "thanks Oluwaseun", "ask for
+        nadia". Longer names are flagged as runs of capitalised words."""
+        if self.person_cue is None:
+            return []
+        found = []
+        for m in self.person_cue.finditer(norm.text):
+            word = _POSSESSIVE.sub("", m.group("name"))
+            key = _key(word)
+            if key in self.stop or key in self.places or len(word) < 2:
+                continue
+            plain_known = key in self.first_names and key not in self.word_names
+            if word.isupper() and not plain_known:
+                continue  # "thanks NHS"
+            if word[0].islower() and not plain_known:
+                continue  # "thanks so much", "ask for help"
+            found.append(self._flag(norm, "name", m.start("name"), m.start("name") + len(word)))
         return found
 
     @staticmethod
@@ -261,7 +300,7 @@ class Unsure:
         run: list[int],
         again: set[str],
     ) -> list[Flag]:
-        keys = [words[i].text.lower() for i in run]
+        keys = [_key(words[i].text) for i in run]
         found = []
         at = 0
         while at < len(run):
@@ -276,7 +315,7 @@ class Unsure:
             around = keys[max(at - 1, 0) : end + 1]
             after = _NEXT_WORD.match(text, words[run[end - 1]].end)
             if after:
-                around.append(after.group(1).lower())
+                around.append(_key(after.group(1)))
             # More capitalised words than a name has are a heading ("Very Good Service").
             if end - at <= self.max_words and not self._place(around, keys[at]):
                 flag = self._name_part(norm, text, words, run[at:end], again)
@@ -313,9 +352,9 @@ class Unsure:
         if not part:
             return None
         first, last = words[part[0]], words[part[-1]]
-        key = first.text.lower()
+        key = _key(first.text)
         flag = self._flag(norm, "name", first.start, last.end)
-        if any(words[i].text.lower() in again for i in part):
+        if any(_key(words[i].text) in again for i in part):
             return flag
         known = key in self.first_names
         plain_known = known and key not in self.word_names and len(key) > 2
@@ -331,26 +370,35 @@ class Unsure:
             # The first word of a sentence is capitalised anyway: "Ask Kamil Nowak".
             return self._name_part(norm, text, words, part[1:], again) if len(part) > 2 else None
         if not known:
-            return None
+            return flag if not at_start and self._person_like(text, first.start, last.end) else None
         if not at_start or plain_known:
             return flag
         # A first name that is also a word, starting a sentence: "Bill at the desk was
         # kind" is a person, "Bill payments are late" is not.
         after = _NEXT_WORD.match(text, last.end)
-        return flag if after and after.group(1).lower() in self.person_next else None
+        return flag if after and _key(after.group(1)) in self.person_next else None
+
+    def _person_like(self, text: str, start: int, end: int) -> bool:
+        """Whether the words around one capitalised word say a person: "and Oluwaseun
+        explained", not "in Leeds was"."""
+        after = _NEXT_WORD.match(text, end)
+        if after is None or _key(after.group(1)) not in self.person_verbs:
+            return False
+        before = _LAST_WORD.search(text, 0, start)
+        return before is None or _key(before.group(1)) not in self.place_before
 
     def _signature(self, norm: Normalised, text: str, words: list[_Word]) -> list[Flag]:
         """Capitalised words that end the text after a sign-off: "Kind regards, Ola"."""
         tail: list[_Word] = []
         for word in reversed(words[-3:]):
-            if word.shape not in ("title", "initial") or word.text.lower() in self.stop:
+            if word.shape not in ("title", "initial") or _key(word.text) in self.stop:
                 break
             if tail and not _NAME_GAP.fullmatch(text[word.end : tail[0].start]):
                 break
             tail.insert(0, word)
         if not tail or tail[0].shape == "initial" or any(c.isalnum() for c in text[tail[-1].end :]):
             return []
-        if any(w.text.lower() in self.places for w in tail):
+        if any(_key(w.text) in self.places for w in tail):
             return []
         if not self.sign_off.search(text, max(0, tail[0].start - _SIGN_OFF_ROOM), tail[0].start):
             return []

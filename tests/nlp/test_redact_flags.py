@@ -26,6 +26,10 @@ FLAGGED = [
     ("Bill at the front desk sorted it in minutes", [("name", "Bill")]),
     ("Priya was so patient with my dad", [("name", "Priya")]),
     ("the form was lost but Will found it", [("name", "Will")]),
+    # one word after words that say a person comes next, or before a person's verb
+    ("thanks to Oluwaseun for everything", [("name", "Oluwaseun")]),
+    ("ask for nadia at the desk", [("name", "nadia")]),
+    ("I rang and Siobhan explained it all", [("name", "Siobhan")]),
     (
         "Yusuf Ali and Grace O'Neill were brilliant",
         [("name", "Yusuf Ali"), ("name", "Grace O'Neill")],
@@ -63,6 +67,9 @@ NOT_FLAGGED = [
     "He has Personality Disorder and they understood",
     "Watched Doctor Who in the waiting room",
     "The Accident and Emergency department was calm",
+    "The clinic in Bradford was closed",
+    "My Gran was scared and the Doc explained it",
+    "thanks so much, and thanks NHS",
     # sentence starts: ordinary words that are also first names
     "Will you please fix the lift?",
     "Grace period for paying the bill was too short.",
@@ -149,7 +156,7 @@ class WithModel(Redactor):
 
 def test_the_models_unsure_names_are_flagged_too() -> None:
     redactor = WithModel(load_rules())
-    assert [(f.kind, f.text) for f in redactor.redact("ask for Zed at 99812233").flags] == [
+    assert [(f.kind, f.text) for f in redactor.redact("the form from Zed had 99812233").flags] == [
         ("name", "Zed"),
         ("number", "99812233"),
     ]
@@ -159,7 +166,7 @@ def test_the_models_unsure_names_are_flagged_too() -> None:
         "Zed Okonkwo-Baines"
     ]
     # Without the model the same text is flagged by the rules alone.
-    assert redact("ask for Zed at 99812233").flags == [Flag("number", 15, 23, "99812233")]
+    assert redact("the form from Zed had 99812233").flags == [Flag("number", 22, 30, "99812233")]
 
 
 def test_a_rules_file_without_a_flags_section_still_flags() -> None:
