@@ -206,7 +206,7 @@ class Redactor:
         self._trigger_words |= set(self._triggers)
         # Older rules files (a saved pipeline's) have no flags section: the shipped one's.
         flag_rules = rules.get("flags") or load_rules()["flags"]
-        self._unsure = Unsure(names, flag_rules)
+        self._unsure = Unsure(names, flag_rules, address["street_words"])
 
     @classmethod
     def from_file(cls, path: Path | str | None = None) -> Redactor:

@@ -99,7 +99,9 @@ def _shape(word: str) -> str:
 class Unsure:
     """Finds long numbers and likely names that were left in a text."""
 
-    def __init__(self, names: dict[str, Any], flags: dict[str, Any]) -> None:
+    def __init__(
+        self, names: dict[str, Any], flags: dict[str, Any], street_words: Iterable[str] = ()
+    ) -> None:
         self.min_digits = int(flags["number_min_digits"])
         self.money_before = tuple(m.lower() for m in flags["money_before"])
         self.units_after = _lower_set(flags["units_after"])
@@ -137,6 +139,15 @@ class Unsure:
             if cues
             else None
         )
+        streets = _lower_set(street_words) | _lower_set(flags.get("lower_street_words", []))
+        self.lower_streets = _lower_set(flags.get("lower_street_words", []))
+        starts = _lower_set(flags.get("street_starts", []))
+        self.house = re.compile(
+            rf"(?<![\w£$€.,:/-])[0-9]{{1,4}}[A-Za-z]?\b,?[ \t]+"
+            rf"(?:(?P<words>(?:{_WORD.pattern}[ \t]+){{1,3}})(?P<street>{_alternation(streets)})"
+            rf"|(?:{_alternation(starts)})(?:[ \t]+{_WORD.pattern}){{1,3}})(?![\w'’-])",
+            re.IGNORECASE,
+        )
         sign_offs = sorted(_lower_set(flags["sign_offs"]), key=len, reverse=True)
         self.sign_off = re.compile(
             r"(?<!\w)(?:"
@@ -149,7 +160,8 @@ class Unsure:
     def flags(self, norm: Normalised, removed: Sequence[_Span]) -> list[Flag]:
         """Long numbers and likely names in `norm.original` outside what was removed."""
         taken = [(s.start, s.end) for s in removed]
-        found = self._numbers(norm, taken) + self._names(norm, removed, taken)
+        found = self._numbers(norm, taken) + self._addresses(norm, taken)
+        found += self._names(norm, removed, taken)
         return merge_flags(found, [], taken)
 
     # -- long numbers -------------------------------------------------------------------
@@ -217,6 +229,25 @@ class Unsure:
                 return False
             previous = chunk
         return True
+
+    # -- possible addresses -------------------------------------------------------------
+
+    def _addresses(self, norm: Normalised, taken: list[tuple[int, int]]) -> list[Flag]:
+        """A house number and a street the redactor did not remove: "7 ash grove"."""
+        found = []
+        for m in self.house.finditer(norm.text):
+            if m.group("street"):
+                words = [_key(w) for w in _WORD.findall(m.group("words"))]
+                street = m.group("street")
+                # "3 weeks road closures", "2 of them close": an amount, or ordinary words.
+                if words[0] in self.units_after or words[0].rstrip("s") in self.units_after:
+                    continue
+                if any(w in self.stop and w not in self.first_names for w in words):
+                    continue
+                if street.islower() and _key(street) not in self.lower_streets:
+                    continue
+            found.append(self._flag(norm, "address", m.start(), m.end()))
+        return found
 
     # -- likely names -------------------------------------------------------------------
 
@@ -408,6 +439,11 @@ class Unsure:
     def _flag(norm: Normalised, kind: str, start: int, end: int) -> Flag:
         first, last = norm.span(start, end)
         return Flag(kind, first, last, norm.original[first:last])
+
+
+def _alternation(words: Iterable[str]) -> str:
+    ordered = sorted(set(words), key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in ordered)
 
 
 def merge_flags(

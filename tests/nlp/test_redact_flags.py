@@ -41,6 +41,10 @@ FLAGGED = [
     ("HUGE THANKS TO PRIYA SHARMA ON THE DESK", [("name", "PRIYA SHARMA")]),
     # a removed name's surname again, on its own
     ("Dr Okafor saw me quickly. Okafor is the best GP.", [("name", "Okafor")]),
+    # a house number and a street the redactor left in
+    ("we live at 7 ash grove now", [("address", "7 ash grove")]),
+    ("flat 2, 40 high road", [("address", "40 high road")]),
+    ("send it to 12 Heol y Nant please", [("address", "12 Heol y Nant")]),
     # long numbers as people type account and reference numbers
     ("my council tax is paid from 4412 9981 22", [("number", "4412 9981 22")]),
     ("they gave me 55-31-90-12 to quote", [("number", "55-31-90-12")]),
@@ -78,6 +82,9 @@ NOT_FLAGGED = [
     # shouting and acronyms
     "THE WAITING ROOM WAS FULL AND NOBODY CARED AT ALL",
     "The NHS and the DWP both lost my forms, A&E was fine",
+    # numbers and street words that are not an address
+    "it took 3 weeks road closures to fix",
+    "2 of them close at five, the 42 bus road is shut",
     # harmless numbers: money, amounts, dates, times, years
     "The new centre cost £1 250 000 and 1.250.000 euros",
     "Over 250000 people use it and 120000 visitors came",
@@ -123,6 +130,7 @@ def test_the_rest_of_a_number_next_to_a_redacted_one_is_still_checked() -> None:
                 ".",
                 "\n",
                 "Rose Ward",
+                "7 ash grove",
                 "jo@example.com",
                 "ＡＢ",
                 "２２",
