@@ -246,7 +246,16 @@ class Unsure:
                     continue
                 if street.islower() and _key(street) not in self.lower_streets:
                     continue
-            found.append(self._flag(norm, "address", m.start(), m.end()))
+                end = m.end()
+            else:
+                # "12 Heol y Nant please": the street's name ends before an ordinary word.
+                end = m.end()
+                for word in reversed(list(_WORD.finditer(m.group()))[2:]):
+                    if _key(word.group()) not in self.stop:
+                        break
+                    end = m.start() + word.start()
+                end = m.start() + len(norm.text[m.start() : end].rstrip())
+            found.append(self._flag(norm, "address", m.start(), end))
         return found
 
     # -- likely names -------------------------------------------------------------------
