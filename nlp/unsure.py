@@ -1,4 +1,5 @@
-"""What the redactor leaves in a text but a moderator should check: long numbers, likely names.
+"""What the redactor leaves in a text but a moderator should check: long numbers, likely
+names, possible addresses.
 
 A flag removes nothing; it tells the moderator where to look ("a possible name: Bill"). The
 rules are the `flags` section of redact_patterns.toml with the word lists of its `names`
@@ -27,7 +28,6 @@ _NAME_GAP = re.compile(r"\.?[ \t]+")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 # Digit groups with a space, dash or dot between them: "4412 9981", "00-12-3456".
 _NUMBER = re.compile(r"[0-9](?:(?:[ \t]?[.\-–][ \t]?|[ \t])?[0-9])*")
-_GROUP = re.compile(r"[0-9]+")
 # Where a run of digits splits into parts that may each be a year, a time or a date.
 _CHUNK_GAP = re.compile(r"[ \t]*[-–][ \t]*|[ \t]+")
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
@@ -97,7 +97,7 @@ def _shape(word: str) -> str:
 
 
 class Unsure:
-    """Finds long numbers and likely names that were left in a text."""
+    """Finds long numbers, likely names and possible addresses left in a text."""
 
     def __init__(
         self, names: dict[str, Any], flags: dict[str, Any], street_words: Iterable[str] = ()
@@ -108,8 +108,8 @@ class Unsure:
         self.first_names = _lower_set(names["first_names"])
         self.word_names = _lower_set(flags["word_names"])
         self.person_next = _lower_set(flags["person_next"])
-        self.person_verbs = _lower_set(flags.get("person_verbs", []))
-        self.place_before = _lower_set(flags.get("place_before", []))
+        self.person_verbs = _lower_set(flags["person_verbs"])
+        self.place_before = _lower_set(flags["place_before"])
         self.place_starts = _lower_set(flags["place_starts"])
         self.brands: dict[str, list[tuple[str, ...]]] = {}
         for brand in _lower_set(flags["brands"]):
@@ -124,41 +124,30 @@ class Unsure:
             | _lower_set(names["cues"])
             | _lower_set(names["days"])
             | _lower_set(names["months"])
-            | _lower_set(flags.get("not_names", []))
+            | _lower_set(flags["not_names"])
         ) - (self.first_names - _lower_set(names["months"]))  # "saw Will", not "will see"
         # Words that make the capitalised words around them a place or an organisation.
         self.places = _lower_set(names["org_words"]) | _lower_set(flags["place_words"])
-        cues = sorted(_lower_set(flags.get("person_before", [])), key=len, reverse=True)
-        self.person_cue = (
-            re.compile(
-                r"(?<![\w'’])(?:"
-                + "|".join(re.escape(c).replace(r"\ ", r"[ \t]+") for c in cues)
-                + rf")[ \t]*,?[ \t]+(?P<name>{_WORD.pattern})",
-                re.IGNORECASE,
-            )
-            if cues
-            else None
+        self.person_cue = re.compile(
+            rf"(?<![\w'’])(?:{_alternation(_lower_set(flags['person_before']))})"
+            rf"[ \t]*,?[ \t]+(?P<name>{_WORD.pattern})",
+            re.IGNORECASE,
         )
-        streets = _lower_set(street_words) | _lower_set(flags.get("lower_street_words", []))
-        self.lower_streets = _lower_set(flags.get("lower_street_words", []))
-        starts = _lower_set(flags.get("street_starts", []))
+        streets = _lower_set(street_words) | _lower_set(flags["lower_street_words"])
+        self.lower_streets = _lower_set(flags["lower_street_words"])
+        starts = _lower_set(flags["street_starts"])
         self.house = re.compile(
             rf"(?<![\w£$€.,:/-])[0-9]{{1,4}}[A-Za-z]?\b,?[ \t]+"
             rf"(?:(?P<words>(?:{_WORD.pattern}[ \t]+){{1,3}})(?P<street>{_alternation(streets)})"
             rf"|(?:{_alternation(starts)})(?:[ \t]+{_WORD.pattern}){{1,3}})(?![\w'’-])",
             re.IGNORECASE,
         )
-        sign_offs = sorted(_lower_set(flags["sign_offs"]), key=len, reverse=True)
-        self.sign_off = re.compile(
-            r"(?<!\w)(?:"
-            + "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in sign_offs)
-            # What follows the sign-off up to the end: a name of one to three words.
-            + r")[\s,.:!-]+$",
-            re.IGNORECASE,
-        )
+        # A sign-off just before the closing name (searched up to where the name starts).
+        sign_offs = _alternation(_lower_set(flags["sign_offs"]), gap=r"\s+")
+        self.sign_off = re.compile(rf"(?<!\w)(?:{sign_offs})[\s,.:!-]+$", re.IGNORECASE)
 
     def flags(self, norm: Normalised, removed: Sequence[_Span]) -> list[Flag]:
-        """Long numbers and likely names in `norm.original` outside what was removed."""
+        """What to check in `norm.original`, outside what was removed, in order."""
         taken = [(s.start, s.end) for s in removed]
         found = self._numbers(norm, taken) + self._addresses(norm, taken)
         found += self._names(norm, removed, taken)
@@ -296,8 +285,6 @@ class Unsure:
     def _cued(self, norm: Normalised, taken: list[tuple[int, int]]) -> list[Flag]:
         """One word after words that name a person next: "thanks Oluwaseun", "ask for
         nadia". Longer names are flagged as runs of capitalised words."""
-        if self.person_cue is None:
-            return []
         found = []
         for m in self.person_cue.finditer(norm.text):
             word = _POSSESSIVE.sub("", m.group("name"))
@@ -450,9 +437,10 @@ class Unsure:
         return Flag(kind, first, last, norm.original[first:last])
 
 
-def _alternation(words: Iterable[str]) -> str:
+def _alternation(words: Iterable[str], gap: str = r"[ \t]+") -> str:
+    # Longest first, so "thank you to" is tried before "thank"; a space matches any gap.
     ordered = sorted(set(words), key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in ordered)
+    return "|".join(re.escape(w).replace(r"\ ", gap) for w in ordered)
 
 
 def merge_flags(
