@@ -47,14 +47,14 @@ async def test_a_card_asks_to_check_a_likely_name_and_a_long_number(
     item = await give(
         team.citizen,
         "Riverside GP Surgery",
-        "The lady on the desk, Priya Sharma, was rude. They told me to quote 4412 9981 22 "
+        "The lady on the desk, Priya Sharma, was rude. They told me to quote 441 2998 "
         "and I left my number 07700 900123 twice.",
     )
     card = await card_of(team.group, item)
     # What was removed, and only that; what is still there, quoted, to be checked.
     assert lines(card.text, "🔒") == ["🔒 Removed: a phone number"]
     assert lines(card.text, "⚠️") == [
-        "⚠️ Please check: a possible name (“Priya Sharma”), a long number (“4412 9981 22”)"
+        "⚠️ Please check: a possible name (“Priya Sharma”), a long number (“441 2998”)"
     ]
     assert "07700" not in (card.text or "") and "[phone]" in (card.text or "")
     flags = json.loads(
@@ -62,7 +62,7 @@ async def test_a_card_asks_to_check_a_likely_name_and_a_long_number(
     )
     assert [(f["kind"], f["text"]) for f in flags] == [
         ("name", "Priya Sharma"),
-        ("number", "4412 9981 22"),
+        ("number", "441 2998"),
     ]
 
 
@@ -107,7 +107,7 @@ async def test_the_card_follows_a_moderators_edit(
 async def test_a_long_quote_is_cut_and_many_flags_are_counted(
     team: Team,  # noqa: F811 - the fixture imported above
 ) -> None:
-    numbers = ", ".join(f"{n}41 299 812" for n in range(1, 8))
+    numbers = ", ".join(f"{n}41 2998" for n in range(1, 8))
     long_name = "Bartholomew Featherstonehaugh-Cholmondeley"
     item = await give(team.citizen, "Buses", f"Thanks {long_name}. The refs were {numbers}.")
     card = await card_of(team.group, item)
@@ -139,7 +139,7 @@ async def test_auto_approve_publishes_only_compliments_with_nothing_found_or_fla
         citizen, "Central Library", f"Thank you to Priya Sharma, {praise[11:]}", rating="5"
     )
     numbered = await give(
-        citizen, "Central Library", f"{praise[:-1]}, my reference is 4412 9981 22.", rating="5"
+        citizen, "Central Library", f"{praise[:-1]}, my code was 441 2998.", rating="5"
     )
     phoned = await give(citizen, "Central Library", f"{praise} Call me on 07700 900123.", "5")
     card = await card_of(group, plain)
