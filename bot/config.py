@@ -210,7 +210,8 @@ class Moderation(_Strict):
     remind_after_minutes: int = Field(default=120, ge=1)
     # How long an invitation link works.
     invite_hours: int = Field(default=72, ge=1, le=24 * 30)
-    # Publish compliments in which redaction found nothing, without waiting for a person.
+    # Publish compliments in which redaction found and flagged nothing, without waiting for
+    # a person.
     auto_approve_compliments: bool = False
     # For how long a moderator may undo an approval or rejection (0: never); after that a
     # published item can only be unpublished, with a reason.

@@ -213,6 +213,8 @@ class DemoModerator:
         self.approved: list[int] = []
         self.rejected: list[int] = []
         self.redacted: dict[int, str] = {}
+        # What a card asked to check before approving (a likely name, a long number).
+        self.checked: dict[int, str] = {}
         # The card the story shows: as first posted, then after the press.
         self.card: tuple[str, list[str]] | None = None
         self.card_after = ""
@@ -244,6 +246,10 @@ class DemoModerator:
                 removed = [line for line in text.splitlines() if line.startswith("🔒")]
                 if removed:
                     self.redacted[number] = removed[0].removeprefix("🔒").strip()
+                check = [line for line in text.splitlines() if line.startswith("⚠️")]
+                if check:
+                    what = check[0].split(":", 1)[-1].strip()
+                    self.checked[number] = what
             if number == show:
                 self.card_after = (card.text or "").splitlines()[-1]
 
@@ -583,6 +589,9 @@ async def _run(citizens: int, seed: int, workdir: Path, keep: bool, show: Printe
         f"The moderator approved {len(moderator.approved)} items and rejected"
         f" {len(moderator.rejected)} as abusive"
         + "".join(f"; #{n} was passed on with “{what}”" for n, what in moderator.redacted.items())
+        + "".join(
+            f"; #{n}'s card asked to check {what} first" for n, what in moderator.checked.items()
+        )
         + ". Each author is told; what the citizen got:"
     )
     show.chat(Chat([("bot", told[-1].text or "", [])]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,6 +74,25 @@ class Card:
         return list(json.loads(self.item.redactions)) if self.item.redactions else []
 
     @property
+    def removed_kinds(self) -> list[str]:
+        """The kinds of detail redaction found that are not in the shown text (any more)."""
+        shown = self.shown_text
+        return sorted(
+            {str(r["kind"]) for r in self.redactions if not holds(shown, str(r.get("text", "")))}
+        )
+
+    @property
+    def to_check(self) -> list[tuple[str, str]]:
+        """What a moderator should look at in the shown text, as (kind, text): what
+        redaction was unsure of, and anything it found that is still there (a moderator's
+        edit may have put it back). What an edit took out is not asked about."""
+        shown = self.shown_text
+        flagged = json.loads(self.item.redaction_flags or "[]")
+        found = [(str(f["kind"]), str(f.get("text", ""))) for f in flagged]
+        found += [(str(r["kind"]), str(r.get("text", ""))) for r in self.redactions]
+        return list(dict.fromkeys((kind, text) for kind, text in found if holds(shown, text)))
+
+    @property
     def shown_text(self) -> str:
         """The text the card quotes: the published text once approved, else the working one."""
         item = self.item
@@ -98,6 +118,14 @@ class Card:
             if placeholder and shown[at : at + len(placeholder)] == placeholder:
                 found.append((at, at + len(placeholder)))
         return found
+
+
+def holds(text: str, part: str) -> bool:
+    """Whether `part` is in `text` as typed, not inside a longer word ("Jo" in "Job")."""
+    part = part.strip()
+    if not part:
+        return False
+    return re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text) is not None
 
 
 @dataclass(frozen=True)
@@ -207,13 +235,28 @@ class Moderation:
             kind=tagging.kind,
             redacted_text=tagging.redacted_text,
             redactions=json.dumps([r.__dict__ for r in tagging.redactions], ensure_ascii=False),
+            flags=json.dumps([f.__dict__ for f in tagging.flags], ensure_ascii=False),
             themes=[
                 (t.id, t.score, t.source, json.dumps(t.evidence, ensure_ascii=False))
                 for t in tagging.themes
             ],
             now=now,
         )
-        if stored and self._auto_approves(tagging):
+        if not stored:
+            return False
+        held = self._held_back(tagging)
+        if held:
+            # The rule would have published it: say why a person has to look first.
+            await audit.record(
+                conn,
+                actor=None,
+                actor_role="auto",
+                action="item.held",
+                subject=f"item:{item_id}",
+                after={"status": "pending", "why": held},
+                now=now,
+            )
+        elif self._auto_approves(tagging):
             item = await feedback.moderated(conn, item_id)
             assert item is not None
             await feedback.bump(conn, item_id, item.version)
@@ -239,11 +282,23 @@ class Moderation:
         return stored
 
     def _auto_approves(self, tagging: Tagging) -> bool:
+        # Nothing found and nothing flagged: a text with a detail removed, or one the
+        # redactor is unsure of, is read by a person before anyone else sees it.
         return (
             self.deployment.moderation.auto_approve_compliments
             and tagging.kind == "compliment"
             and not tagging.redactions
+            and not tagging.flags
         )
+
+    def _held_back(self, tagging: Tagging) -> list[str]:
+        """Why the auto-approve rule leaves a compliment to a moderator ([] if it does not)."""
+        if not (
+            self.deployment.moderation.auto_approve_compliments and tagging.kind == "compliment"
+        ):
+            return []
+        why = sorted({f"removed {r.kind}" for r in tagging.redactions})
+        return why + sorted({f"check {f.kind}" for f in tagging.flags})
 
     async def card(self, item_id: int, conn: aiosqlite.Connection | None = None) -> Card | None:
         """The card of an item as it is now."""
@@ -632,7 +687,16 @@ class Moderation:
             item = await feedback.moderated(self.db.reader, item_id)
             if item is None:
                 continue
-            kinds = tuple(sorted({str(r["kind"]) for r in json.loads(item.redactions or "[]")}))
+            published = item.published_text or item.text
+            kinds = tuple(
+                sorted(
+                    {
+                        str(r["kind"])
+                        for r in json.loads(item.redactions or "[]")
+                        if not holds(published, str(r.get("text", "")))
+                    }
+                )
+            )
             notes.append(
                 AuthorNote(
                     item_id=item_id,

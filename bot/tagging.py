@@ -31,6 +31,17 @@ class Redacted:
 
 
 @dataclass(frozen=True)
+class Flagged:
+    """Something redaction left in the text for a person to check: what it may be, where
+    in the original text, and the text itself."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Tagging:
     """Everything the language tools made of one text."""
 
@@ -38,6 +49,8 @@ class Tagging:
     kind: str | None
     redacted_text: str
     redactions: tuple[Redacted, ...]
+    # What a moderator should check before publishing (a likely name, a long number).
+    flags: tuple[Flagged, ...] = ()
 
 
 class Analyser(Protocol):
@@ -86,6 +99,7 @@ class Tagger:
                         Redacted(s.kind, s.start, s.end, s.text, s.placeholder)
                         for s in redaction.spans
                     ),
+                    flags=tuple(Flagged(f.kind, f.start, f.end, f.text) for f in redaction.flags),
                 )
             )
         return tagged

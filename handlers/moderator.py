@@ -45,6 +45,9 @@ GROUP_PER_MINUTE = 20
 BATCH_SIZE = 8
 # How much of each item a list of several quotes (UTF-16 units), longest first.
 EXCERPTS = (240, 120, 40, 0)
+# A card lists this many things to check at most, each quoted to this many UTF-16 units.
+CHECK_SHOWN = 5
+CHECK_QUOTE = 32
 
 
 def render_card(
@@ -62,13 +65,22 @@ def render_card(
     if item.ask_id is not None:
         top.append(texts.CARD_ANSWER.format(ask=item.ask_id))
     tail = []
-    kinds = sorted({str(r["kind"]) for r in card.redactions})
+    kinds = card.removed_kinds
     if kinds:
         tail.append(
             texts.CARD_REDACTED.format(
                 kinds=", ".join(texts.REDACTION_KINDS.get(k, k) for k in kinds)
             )
         )
+    check = card.to_check
+    if check:
+        items = [
+            texts.CARD_CHECK_ITEM.format(kind=_check_kind(kind), text=isolate(esc(_quote(text))))
+            for kind, text in check[:CHECK_SHOWN]
+        ]
+        if len(check) > CHECK_SHOWN:
+            items.append(texts.CARD_CHECK_MORE.format(count=len(check) - CHECK_SHOWN))
+        tail.append(texts.CARD_CHECK.format(items=", ".join(items)))
     if item.edited_text:
         tail.append(texts.CARD_EDITED)
     tail.append(_status(card))
@@ -80,6 +92,17 @@ def render_card(
 
     text, more = fit(render, card.shown_text)
     return text, _keyboard(card, labels, menu, shortened=more > 0)
+
+
+def _check_kind(kind: str) -> str:
+    return texts.CHECK_KINDS.get(kind) or texts.REDACTION_KINDS.get(kind, kind)
+
+
+def _quote(text: str) -> str:
+    """A flagged part of an item, short enough for a line of the card."""
+    text = " ".join(text.split())
+    short = cut(text, CHECK_QUOTE)
+    return short if short == text else short + "…"
 
 
 def _head(card: Card) -> str:
@@ -133,13 +156,20 @@ def render_batch(cards: list[Card]) -> tuple[str, InlineKeyboardMarkup]:
                     rating=texts.CARD_RATING.format(rating=item.rating) if item.rating else "",
                     kind=texts.KINDS.get(item.kind or "", item.kind or "feedback"),
                     excerpt=isolate(esc(excerpt)),
-                    status=_status(card),
+                    status=_check_line(card) + _status(card),
                 ),
             ]
         text = "\n".join(lines)
         if visible_length(text) <= MESSAGE_LIMIT:
             break
     return text, InlineKeyboardMarkup(rows)
+
+
+def _check_line(card: Card) -> str:
+    """In a list of several items: what to check in this one before approving it, kinds
+    only (its card quotes them), on a line of its own; '' when nothing."""
+    kinds = list(dict.fromkeys(_check_kind(kind) for kind, _ in card.to_check))
+    return texts.BATCH_CHECK.format(kinds=", ".join(kinds)) + "\n" if kinds else ""
 
 
 def _marked(text: str, marks: list[tuple[int, int]]) -> str:

@@ -346,6 +346,18 @@ CARD_RATING = " · {rating}/5"
 CARD_THEMES = "Themes: {themes}"
 CARD_NO_THEMES = "Themes: none found"
 CARD_REDACTED = "🔒 Removed: {kinds}"
+# What redaction left in but is unsure of, or what is still in the text: each is
+# CARD_CHECK_ITEM, the last CARD_CHECK_MORE if there are more than the card lists.
+CARD_CHECK = "⚠️ Please check: {items}"
+CARD_CHECK_ITEM = "{kind} (“{text}”)"
+CARD_CHECK_MORE = "and {count} more"
+CHECK_KINDS = {
+    "name": "a possible name",
+    "number": "a long number",
+    "address": "a possible address",
+}
+# In a list of several items, under an item with something to check.
+BATCH_CHECK = "⚠️ Please check: {kinds}"
 CARD_EDITED = "✏️ Edited by a moderator"
 CARD_STATUS = {
     "pending": "⏳ Waiting for a moderator",

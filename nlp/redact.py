@@ -27,7 +27,8 @@ from spacy.util import ensure_path
 from stdnum import iban, luhn
 from stdnum.gb import nhs
 
-from nlp.normalise import normalise
+from nlp.normalise import Normalised, normalise
+from nlp.unsure import Flag, Unsure, merge_flags
 
 __all__ = ["Flag", "Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
 
@@ -69,19 +70,6 @@ class Found:
     end: int
     text: str
     placeholder: str
-
-
-@dataclass(frozen=True)
-class Flag:
-    """Something the redactor left in the text but is unsure of, for a person to check.
-
-    `kind` is what it may be ("name", "number", "address"); offsets are in the original text.
-    """
-
-    kind: str
-    start: int
-    end: int
-    text: str
 
 
 @dataclass(frozen=True)
@@ -241,6 +229,9 @@ class Redactor:
         }
         # "Dr health visitor Jo": the start of a role is not a name either.
         self._trigger_words |= set(self._triggers)
+        # Older rules files (a saved pipeline's) have no flags section: the shipped one's.
+        flag_rules = rules.get("flags") or load_rules()["flags"]
+        self._unsure = Unsure(names, flag_rules, address["street_words"])
 
     @classmethod
     def from_file(cls, path: Path | str | None = None) -> Redactor:
@@ -248,13 +239,35 @@ class Redactor:
         return cls(load_rules(path))
 
     def redact(self, text: str) -> Redaction:
-        """The text with every personal detail replaced by its placeholder."""
-        spans = self.find(text)
-        return Redaction(original=text, text=self._replace(text, spans)[0], spans=spans)
+        """The text with every personal detail replaced by its placeholder, and what to check."""
+        norm = normalise(text)
+        spans = self._find(norm)
+        return Redaction(
+            original=text,
+            text=self._replace(text, spans)[0],
+            spans=spans,
+            flags=self._flags(norm, spans),
+        )
+
+    def flags(self, text: str, spans: list[Found]) -> list[Flag]:
+        """What a person should check in a text of which these spans were redacted."""
+        return self._flags(normalise(text), spans)
+
+    def _flags(self, norm: Normalised, spans: list[Found]) -> list[Flag]:
+        flags = self._unsure.flags(norm, spans)
+        # A learned model may add the names it was unsure of (see `model_flags`, when set).
+        model_flags: Callable[[str], Iterable[Flag]] | None = getattr(self, "model_flags", None)
+        if model_flags is None:
+            return flags
+        taken = [(s.start, s.end) for s in spans]
+        return merge_flags(flags, model_flags(norm.original), taken)
 
     def find(self, text: str) -> list[Found]:
         """Every personal detail in the text, sorted, none overlapping."""
-        norm = normalise(text)
+        return self._find(normalise(text))
+
+    def _find(self, norm: Normalised) -> list[Found]:
+        text = norm.original
         found: list[Found] = []
         for f in self._find_normalised(norm.text):
             # A span of the normalised text covers the original characters it came from

@@ -134,6 +134,8 @@ class Moderated:
     undo_until: str | None = None
     # Why it was withdrawn after publishing (status 'withdrawn').
     withdrawn_reason: str | None = None
+    # What redaction left in but a moderator should check: JSON, '[]' when nothing.
+    redaction_flags: str = "[]"
 
     @property
     def working_text(self) -> str:
@@ -157,7 +159,7 @@ _MODERATED = (
     " f.kind, f.redacted_text, f.redactions, f.edited_text, f.published_text, f.reject_reason,"
     " f.moderated_by, f.moderated_at, f.card_chat_id, f.card_message_id, f.created_at,"
     " f.tagged_at, f.response_id, f.ask_id, f.card_attempts, f.card_error, f.card_sending_at,"
-    " f.card_batched, f.undo_until, f.withdrawn_reason FROM feedback f"
+    " f.card_batched, f.undo_until, f.withdrawn_reason, f.redaction_flags FROM feedback f"
     " JOIN services s ON s.slug = f.service_slug"
 )
 
@@ -194,12 +196,14 @@ async def save_tagging(
     redactions: str,
     themes: list[tuple[str, float, str, str]],
     now: datetime,
+    flags: str = "[]",
 ) -> bool:
-    """Store what tagging found (once); False if the item was already tagged."""
+    """Store what tagging found (once), with what to check (`flags`, JSON); False if the
+    item was already tagged."""
     cursor = await conn.execute(
-        "UPDATE feedback SET kind = ?, redacted_text = ?, redactions = ?, tagged_at = ?"
-        " WHERE id = ? AND tagged_at IS NULL",
-        (kind, redacted_text, redactions, stamp(now), item_id),
+        "UPDATE feedback SET kind = ?, redacted_text = ?, redactions = ?, redaction_flags = ?,"
+        " tagged_at = ? WHERE id = ? AND tagged_at IS NULL",
+        (kind, redacted_text, redactions, flags, stamp(now), item_id),
     )
     if cursor.rowcount == 0:
         return False

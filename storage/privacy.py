@@ -189,14 +189,14 @@ async def erase(
             await conn.execute(
                 "UPDATE feedback SET citizen_id = ?, text = published_text,"
                 " redacted_text = published_text, edited_text = NULL, redactions = '[]',"
-                " hear_back = 0, updated_at = ? WHERE id = ?",
+                " redaction_flags = '[]', hear_back = 0, updated_at = ? WHERE id = ?",
                 (ANONYMOUS, stamp(now), item_id),
             )
         else:
             await conn.execute(
                 "UPDATE feedback SET citizen_id = ?, text = '', redacted_text = NULL,"
-                " edited_text = NULL, redactions = '[]', published_text = '', hear_back = 0,"
-                " erased = 1, updated_at = ? WHERE id = ?",
+                " edited_text = NULL, redactions = '[]', redaction_flags = '[]',"
+                " published_text = '', hear_back = 0, erased = 1, updated_at = ? WHERE id = ?",
                 (ANONYMOUS, stamp(now), item_id),
             )
             await conn.execute(
@@ -253,8 +253,9 @@ async def remove_originals(conn: aiosqlite.Connection, item_ids: list[int], now:
     for item_id in item_ids:
         cursor = await conn.execute(
             "UPDATE feedback SET text = COALESCE(published_text, ''), redacted_text ="
-            " published_text, edited_text = NULL, redactions = '[]', original_removed_at = ?"
-            " WHERE id = ? AND original_removed_at IS NULL AND status != 'pending'",
+            " published_text, edited_text = NULL, redactions = '[]', redaction_flags = '[]',"
+            " original_removed_at = ? WHERE id = ? AND original_removed_at IS NULL"
+            " AND status != 'pending'",
             (stamp(now), item_id),
         )
         removed += cursor.rowcount
