@@ -27,6 +27,8 @@ from spacy.util import ensure_path
 from stdnum import iban, luhn
 from stdnum.gb import nhs
 
+from nlp.addresses import AddressFinder
+from nlp.keep import KeepList
 from nlp.normalise import normalise
 
 __all__ = ["Flag", "Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
@@ -191,17 +193,8 @@ class Redactor:
 
         self._compile_identifiers(rules)
 
-        address = rules["address"]
-        street_word = rf"[{_UPPER}][{_UPPER}{_LOWER}'’-]*"
-        self._address = re.compile(
-            rf"(?<![£$€.:/0-9])\b[0-9]{{1,4}}[A-Za-z]?,?\s+"
-            rf"(?:{street_word}\s+){{1,3}}(?:{_alternation(address['street_words'])})\b"
-        )
-        self._address_unit = re.compile(
-            rf"\b(?:{_alternation(address['unit_words'])})\s+[0-9]{{1,4}}[A-Za-z]?,?\s+$"
-        )
-
         names = rules["names"]
+        self._addresses = AddressFinder(rules["address"], names["function_words"])
         self._max_name_words = int(names["max_words"])
         self._titles = {t.lower() for t in names["titles"]}
         self._lowercase_titles = {t.lower() for t in names["lowercase_titles"]}
@@ -231,6 +224,10 @@ class Redactor:
         }
         # "Dr health visitor Jo": the start of a role is not a name either.
         self._trigger_words |= set(self._triggers)
+        self._trigger_before = re.compile(
+            rf"\b(?:{_alternation(trigger_words)})\.?[,:]?[ \t]+$", re.IGNORECASE
+        )
+        self._keep = KeepList.from_file()
 
     @classmethod
     def from_file(cls, path: Path | str | None = None) -> Redactor:
@@ -313,9 +310,9 @@ class Redactor:
             candidates += self._find_ni(text)
             candidates += self._find_phones(text)
             candidates += self._find_postcodes(text)
-            candidates += self._find_addresses(text)
             candidates += self._find_identifiers(text)
             candidates += self._find_long_numbers(text)
+        candidates += self._find_addresses(text, has_digit)
         candidates += self._find_names(text)
         return self._resolve(text, candidates)
 
@@ -324,6 +321,8 @@ class Redactor:
     def _resolve(self, text: str, candidates: list[tuple[int, int, str]]) -> list[Found]:
         if not candidates:
             return []
+        if any(kind in ("name", "address") for _, _, kind in candidates):
+            candidates = self._drop_kept(text, candidates)
         placeholders = [(m.start(), m.end()) for m in self._placeholder_re.finditer(text)]
         candidates = sorted(
             (s, e, k)
@@ -346,6 +345,38 @@ class Redactor:
             _, _, kind = min(group, key=lambda c: (c[0] - c[1], self._rank.get(c[2], 99)))
             found.append(Found(kind, start, end, text[start:end], self.placeholders[kind]))
         return found
+
+    def _drop_kept(
+        self, text: str, candidates: list[tuple[int, int, str]]
+    ) -> list[tuple[int, int, str]]:
+        """Without the names that are shops, brands, shows or places, and the addresses that
+        are only such a phrase ("Mr Kipling", "Queen Elizabeth Hospital", "21 Jump Street")."""
+        kept = self._keep.spans(text)
+        addresses = [(s, e) for s, e, kind in candidates if kind == "address"]
+        out = []
+        for s, e, kind in candidates:
+            if kind == "name":
+                if any(ks <= s and e <= ke for ks, ke in kept):
+                    continue
+                after_title = self._trigger_before.search(text, max(0, s - 30), s) is not None
+                if self._keep.names_a_place(text, s, e, after_title):
+                    continue
+                if self._ends_an_address(text, s, addresses):
+                    continue
+            elif kind == "address" and any(ks <= s and e <= ke for ks, ke in kept):
+                continue
+            out.append((s, e, kind))
+        return out
+
+    def _ends_an_address(self, text: str, start: int, addresses: list[tuple[int, int]]) -> bool:
+        """Whether the "title" before this name is the last word of an address ("12 Elm Dr,
+        Leeds": Dr is a drive)."""
+        for s, e in addresses:
+            if e <= start and "," in text[e:start] and _AFTER_TRIGGER.fullmatch(text, e, start):
+                last = text[s:e].split()[-1].rstrip(".").lower()
+                if last in self._titles:
+                    return True
+        return False
 
     # -- the kinds ---------------------------------------------------------------------
 
@@ -572,13 +603,8 @@ class Redactor:
                 found += [(m.start(), m.end(), "vehicle") for m in pattern.finditer(text, *window)]
         return found
 
-    def _find_addresses(self, text: str) -> list[tuple[int, int, str]]:
-        found = []
-        for m in self._address.finditer(text):
-            # "Flat 3, 45 High Street": the flat number is part of the address.
-            unit = self._address_unit.search(text, max(0, m.start() - 30), m.start())
-            found.append((unit.start() if unit else m.start(), m.end(), "address"))
-        return found
+    def _find_addresses(self, text: str, has_digit: bool) -> list[tuple[int, int, str]]:
+        return [(s, e, "address") for s, e in self._addresses.find(text, has_digit)]
 
     def _find_postcodes(self, text: str) -> list[tuple[int, int, str]]:
         found = []

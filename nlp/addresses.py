@@ -1,0 +1,380 @@
+"""Addresses as people write them: a flat or house number, or a house name, before a street.
+
+"12 Elm Road", "flat 2, 40 high road", "2/1, 47 Dalmeny Street", "no. 12 Mill St", "number 12 on
+Mill Street", "4 Heol y Felin", "12 Pen-y-Bryn", "Rose Cottage, Church Lane". A street alone
+("the bus stop on Mill Street") is a place, not an address, and a number before a street is
+not always a house ("the 38 to Station Road", "a 10 minute walk", "2 big green bins"). The
+span runs from the flat or house number (or house name) to the end of the street; the town and
+the postcode are left to their own rules. The word lists live in redact_patterns.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["AddressFinder"]
+
+# Letters of street names, with the accented ones of Welsh, Irish and Scots Gaelic ("Lôn", "Tŷ").
+_L = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"
+_TOKEN = re.compile(rf"[{_L}](?:[{_L}]|['’-](?=[{_L}]))*(?:(?<=s)['’](?![{_L}]))?")
+_SPACE = re.compile(r"[ \t]+")
+# A house number: "12", "12a", "12-14"; not a price, a time, a decimal or part of "2/1".
+_HOUSE_NUMBER = re.compile(
+    r"(?<![\w£$€.:/@&+-])[0-9]{1,4}(?:[A-Ha-h](?!\w))?"
+    r"(?:[ \t]?[-–][ \t]?[0-9]{1,4}(?:[A-Ha-h](?!\w))?)?"
+    r"(?![\w%°£:/'’-]|[.,][0-9])"
+)
+_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
+_WELSH_COMPOUND = re.compile(rf"[{_L}]+-(?:y|yr|['’]r)-[{_L}]+", re.IGNORECASE)
+_LAST_WORD = re.compile(rf"([{_L}]+)$")
+_WORD_BEFORE = re.compile(rf"([{_L}]+)\W*$")
+
+
+def _alternation(words: Iterable[str]) -> str:
+    ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in ordered)
+
+
+def _lower_set(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(w.lower() for w in words)
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    word: str
+
+    @property
+    def key(self) -> str:
+        return self.word.lower().rstrip("'’")
+
+
+def _is_title(word: str) -> bool:
+    return word[0].isupper()
+
+
+def _is_caps(word: str) -> bool:
+    return word.isupper()
+
+
+class AddressFinder:
+    """Finds addresses by the [address] rules of the redaction rules file."""
+
+    MAX_NAME_WORDS = 3
+
+    def __init__(self, rules: dict[str, Any], function_words: Iterable[str]) -> None:
+        self.street_words = _lower_set(rules["street_words"])
+        self.ambiguous = _lower_set(rules["ambiguous_street_words"])
+        self.building_words = _lower_set(rules["building_words"])
+        self.abbreviations = _lower_set(rules["abbreviations"])
+        self.prefix_words = _lower_set(rules["prefix_words"])
+        self.connectors = _lower_set(rules["connectors"])
+        self.welsh_adjectives = _lower_set(rules["welsh_adjectives"])
+        self.compound_endings = tuple(w.lower() for w in rules["compound_endings"])
+        self.compound_not = _lower_set(rules["compound_not"])
+        self.function_words = _lower_set(function_words) | _lower_set(rules["stop_words"])
+        self.measure_words = _lower_set(rules["measure_words"])
+        self.weak_first_not = _lower_set(rules["weak_first_not"])
+        self.count_words = _lower_set(rules["count_words_before"])
+        self.label_words = _lower_set(rules["label_words"])
+        self.cue_words = _lower_set(rules["cue_words_before"])
+        self.not_before_title = _lower_set(rules["end_not_before_a_name"])
+        self.house_words = _lower_set(rules["house_words"])
+        self.residential = _lower_set(rules["residential_house_words"])
+        self.public_words = _lower_set(rules["public_words"])
+        self.public_house_words = _lower_set(rules["public_house_words"])
+
+        ignore = re.IGNORECASE
+        self._intro = re.compile(
+            rf"(?:\b(?:{_alternation(rules['number_words'])})\.?|#)[ \t]*$", ignore
+        )
+        units = _alternation(rules["unit_words"])
+        floors = _alternation(rules["floor_words"])
+        self._unit = re.compile(
+            rf"(?:\b(?:{floors})[ \t-]+(?:floor[ \t]+)?(?:{units})\.?"
+            rf"|\b(?:{units})\.?[ \t]*(?:no\.?[ \t]*)?(?:[0-9]{{1,4}}[A-Za-z]?|[A-Za-z])?"
+            r"|(?<![\w/])[0-9]{1,2}/[0-9]{1,2}|\b[0-9]{1,2}F[0-9]{1,2})"
+            r"[ \t]*,?[ \t]+$",
+            ignore,
+        )
+        self._cue = re.compile(rf"\b(?:{_alternation(rules['cues'])})[ \t]*[:,-]?[ \t]*$", ignore)
+        self._house_word = re.compile(rf"\b(?:{_alternation(rules['house_words'])})\b", ignore)
+        self._plural_the = re.compile(rf"\bThe[ \t]+[A-Z][{_L}]+s\b")
+
+    # -- public ------------------------------------------------------------------------
+
+    def find(self, text: str, has_digit: bool) -> list[tuple[int, int]]:
+        """Where the addresses in the text are, as (start, end) pairs."""
+        found: list[tuple[int, int]] = []
+        if has_digit:
+            for m in _HOUSE_NUMBER.finditer(text):
+                span = self._numbered(text, m)
+                if span and not (found and span[0] < found[-1][1]):
+                    found.append(span)
+        if self._house_word.search(text) or self._plural_the.search(text):
+            found = self._with_house_names(text, found)
+        return found
+
+    # -- numbered addresses --------------------------------------------------------------
+
+    def _numbered(self, text: str, number: re.Match[str]) -> tuple[int, int] | None:
+        start = number.start()
+        window = max(0, start - 40)
+        intro = self._intro.search(text, window, start)
+        if intro:
+            start = intro.start()
+        unit = self._unit.search(text, window, start)
+        if unit:
+            start = unit.start()
+        digits = number.group()
+        if _YEAR.fullmatch(digits) and not (intro or unit):
+            return None
+        if digits.startswith("0") and not unit:
+            return None
+        pos = number.end()
+        gap = re.compile(r",?[ \t]+(?:(?:on|in)[ \t]+)?" if intro else r",?[ \t]+").match(text, pos)
+        if gap is None:
+            return None
+        before = self._word_before(text, start)
+        phrase_cued = self._cue.search(text, max(0, start - 40), start) is not None
+        cued = phrase_cued or before in self.cue_words or bool(intro or unit)
+        end = self._street(text, gap.end(), before, cued)
+        if end is None and phrase_cued:
+            end = self._words_after_cue(text, gap.end())
+        if end is None:
+            return None
+        return start, self._chained(text, end)
+
+    @staticmethod
+    def _word_before(text: str, start: int) -> str:
+        m = _WORD_BEFORE.search(text, max(0, start - 30), start)
+        return m.group(1).lower() if m else ""
+
+    def _tokens(self, text: str, pos: int, limit: int = 6) -> list[_Token]:
+        """Words from pos separated only by spaces (a "." after "St" or "Rd" too)."""
+        tokens: list[_Token] = []
+        while len(tokens) < limit:
+            m = _TOKEN.match(text, pos)
+            if m is None:
+                break
+            token = _Token(m.start(), m.end(), m.group())
+            tokens.append(token)
+            after = m.end()
+            if token.key in self.abbreviations and text.startswith(".", after):
+                after += 1
+            gap = _SPACE.match(text, after)
+            if gap is None:
+                break
+            pos = gap.end()
+        return tokens
+
+    def _street(self, text: str, pos: int, before: str, cued: bool) -> int | None:
+        """The end of the street that starts at pos, if one does."""
+        tokens = self._tokens(text, pos)
+        if not tokens:
+            return None
+        ends = [self._suffix_end(tokens, before, cued), self._prefix_end(tokens, before)]
+        if not any(ends):
+            ends.append(self._compound_end(tokens))
+        valid = [e for e in ends if e is not None]
+        return max(valid) if valid else None
+
+    def _suffix_end(self, tokens: list[_Token], before: str, cued: bool) -> int | None:
+        """ "Elm Road", "St Mary's Close", "the green": name words, then a street word."""
+        best = None
+        for k in range(1, min(len(tokens), self.MAX_NAME_WORDS + 1)):
+            street = tokens[k]
+            if street.key not in self.street_words and street.key not in self.building_words:
+                continue
+            names = tokens[:k]
+            if not self._names_ok(names):
+                break
+            nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+            if (
+                street.key in self.not_before_title
+                and nxt is not None
+                and _is_title(nxt.word)
+                and nxt.start - street.end <= 2
+            ):
+                continue  # "12 Elm Dr Patel": a doctor, not a drive
+            words = [t.word for t in [*names, street]]
+            weak = not self._strong(words)
+            if not self._count_ok(names, weak, before):
+                break
+            if weak and not cued and street.key in self.ambiguous and nxt is not None:
+                if nxt.start == street.end + 1 and nxt.key not in self.function_words:
+                    continue  # "2 big green bins", "a 10 minute walk home"
+            best = street.end
+        return best
+
+    def _names_ok(self, names: list[_Token]) -> bool:
+        for i, t in enumerate(names):
+            if t.key in self.connectors and i > 0:
+                continue
+            if t.key == "the" and i == 0:
+                continue
+            if t.key in self.function_words:
+                return False
+        return True
+
+    def _strong(self, words: list[str]) -> bool:
+        """Written in title case, as street names are, rather than in lower case or capitals."""
+        cased = [w for w in words if w.lower() not in self.connectors]
+        return all(_is_title(w) for w in cased) and not all(_is_caps(w) for w in cased)
+
+    def _count_ok(self, names: list[_Token], weak: bool, before: str) -> bool:
+        """Not a count of things: "a 10 minute walk", "the 38 bus", "2 new road signs"."""
+        first = names[0].key
+        if first == "the" and len(names) > 1:
+            first = names[1].key
+        if first in self.measure_words and (weak or len(names) == 1):
+            return False
+        if weak and (first in self.weak_first_not or before in self.count_words):
+            return False
+        return not (weak and before in self.label_words)
+
+    def _prefix_end(self, tokens: list[_Token], before: str) -> int | None:
+        """Welsh streets, street word first: "Heol y Felin", "Lôn Goch", "Pen-y-Bryn"."""
+        first = tokens[0]
+        if _WELSH_COMPOUND.fullmatch(first.word):
+            end = first.end
+            if len(tokens) > 1 and tokens[1].key in self.welsh_adjectives:
+                end = tokens[1].end
+            return end if self._strong([first.word]) or before not in self.count_words else None
+        key = re.sub(r"['’]r$", "", first.key)
+        if key not in self.prefix_words or len(tokens) < 2:
+            return None
+        rest = tokens[1:]
+        # "Rhodfa'r Môr" has its article on the street word already.
+        if key == first.key and rest[0].key in self.connectors:
+            rest = rest[1:]
+        if not rest or rest[0].key in self.function_words or rest[0].key in self.measure_words:
+            return None
+        name = rest[0]
+        if not (_is_title(name.word) or not _is_title(first.word)):
+            return None
+        end = name.end
+        more = rest[1:]
+        if more and more[0].key in self.welsh_adjectives:
+            end = more[0].end
+        elif len(more) >= 2 and more[0].key in self.connectors:
+            end = more[1].end
+        if not self._strong([first.word, name.word]) and before in self.count_words:
+            return None
+        return end
+
+    def _compound_end(self, tokens: list[_Token]) -> int | None:
+        """One title-case word that is a street by its ending: "Kingsway", "Eastgate"."""
+        word = tokens[0]
+        key = word.key
+        if not (word.word[0].isupper() and word.word[1:].islower()) or key in self.compound_not:
+            return None
+        for ending in self.compound_endings:
+            if key.endswith(ending) and len(key) >= len(ending) + 3:
+                return word.end
+        return None
+
+    def _words_after_cue(self, text: str, pos: int) -> int | None:
+        """After "I live at 12", the next words are the street even without a street word."""
+        tokens = self._tokens(text, pos, self.MAX_NAME_WORDS)
+        title = bool(tokens) and _is_title(tokens[0].word)
+        end = None
+        for i, t in enumerate(tokens):
+            if t.key in self.function_words or t.key in self.measure_words:
+                break
+            if i == 0 and t.key in self.weak_first_not:
+                break
+            if _is_title(t.word) != title or (not title and i >= 2):
+                break
+            end = t.end
+        return end
+
+    def _chained(self, text: str, end: int) -> int:
+        """ "Flat 3, Rose Court, Mill Lane": a block's name, then its street."""
+        last = _LAST_WORD.search(text, max(0, end - 20), end)
+        if last is None or last.group(1).lower() not in self.building_words:
+            return end
+        gap = re.compile(r",?[ \t]+").match(text, end)
+        if gap is None:
+            return end
+        more = self._street(text, gap.end(), "", False)
+        return more if more is not None else end
+
+    # -- house names -------------------------------------------------------------------
+
+    def _with_house_names(self, text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """ "Rose Cottage, Church Lane", "The Old Forge, 12 Mill Lane"."""
+        starts = {s: e for s, e in found}
+        extra: list[tuple[int, int]] = []
+        for m in self._house_word.finditer(text):
+            start = self._house_name_start(text, m)
+            if start is not None:
+                span = self._after_house_name(text, start, m.end(), m.group(), starts)
+                if span:
+                    extra.append(span)
+        for m in self._plural_the.finditer(text):
+            span = self._after_house_name(text, m.start(), m.end(), "", starts, comma=True)
+            if span:
+                extra.append(span)
+        if not extra:
+            return found
+        merged: list[tuple[int, int]] = []
+        for s, e in sorted([*found, *extra]):
+            if merged and s < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+            else:
+                merged.append((s, e))
+        return merged
+
+    def _house_name_start(self, text: str, m: re.Match[str]) -> int | None:
+        """Where the house name ending in this house word starts ("The Old Forge")."""
+        word = m.group()
+        if not (_is_title(word) or word.islower()):
+            return None
+        tokens = []
+        pos = m.start()
+        for _ in range(2):
+            prev = re.search(rf"([{_L}'’]+)[ \t]+$", text[max(0, pos - 30) : pos])
+            if prev is None:
+                break
+            w = prev.group(1)
+            if w.lower() in self.function_words and w.lower() != "the":
+                break
+            if _is_title(w) != _is_title(word) and not (_is_caps(w) and _is_caps(word)):
+                break
+            pos = pos - len(prev.group())
+            tokens.append(w.lower())
+            if w.lower() == "the":
+                break
+        if word.lower() in self.public_house_words and (
+            not tokens or any(t in self.public_words for t in tokens)
+        ):
+            return None
+        if not tokens:
+            return None
+        if not _is_title(word) and word.lower() not in self.residential:
+            return None
+        return pos
+
+    def _after_house_name(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        house_word: str,
+        starts: dict[int, int],
+        comma: bool = False,
+    ) -> tuple[int, int] | None:
+        gap = re.compile(r",[ \t]*" if comma or not _is_title(house_word) else r",?[ \t]+")
+        g = gap.match(text, end)
+        if g is None:
+            return None
+        pos = g.end()
+        if pos in starts:
+            return start, starts[pos]
+        street = self._street(text, pos, "", True)
+        return None if street is None else (start, street)
