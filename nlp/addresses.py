@@ -23,7 +23,7 @@ _TOKEN = re.compile(rf"[{_L}](?:[{_L}]|['’-](?=[{_L}]))*(?:(?<=s)['’](?![{_L
 _SPACE = re.compile(r"[ \t]+")
 # A house number: "12", "12a", "12-14"; not a price, a time, a decimal or part of "2/1".
 _HOUSE_NUMBER = re.compile(
-    r"(?<![\w£$€.:/@&+-])[0-9]{1,4}(?:[A-Ha-h](?!\w))?"
+    r"(?<![\w£$€:/@&+-])(?<!(?<![Nn]o)\.)[0-9]{1,4}(?:[A-Ha-h](?!\w))?"
     r"(?:[ \t]?[-–][ \t]?[0-9]{1,4}(?:[A-Ha-h](?!\w))?)?"
     r"(?![\w%°£:/'’-]|[.,][0-9])"
 )
@@ -66,7 +66,9 @@ class AddressFinder:
 
     MAX_NAME_WORDS = 3
 
-    def __init__(self, rules: dict[str, Any], function_words: Iterable[str]) -> None:
+    def __init__(
+        self, rules: dict[str, Any], function_words: Iterable[str], months: Iterable[str] = ()
+    ) -> None:
         self.street_words = _lower_set(rules["street_words"])
         self.ambiguous = _lower_set(rules["ambiguous_street_words"])
         self.building_words = _lower_set(rules["building_words"])
@@ -81,6 +83,8 @@ class AddressFinder:
         self.weak_first_not = _lower_set(rules["weak_first_not"])
         self.count_words = _lower_set(rules["count_words_before"])
         self.label_words = _lower_set(rules["label_words"])
+        self.strong_labels = _lower_set(rules["strong_label_words"])
+        self.months = _lower_set(months)
         self.cue_words = _lower_set(rules["cue_words_before"])
         self.not_before_title = _lower_set(rules["end_not_before_a_name"])
         self.house_words = _lower_set(rules["house_words"])
@@ -101,21 +105,42 @@ class AddressFinder:
             r"[ \t]*,?[ \t]+$",
             ignore,
         )
+        # "number twelve on Mill Street": a house number in words, only after "number".
+        self._worded = re.compile(
+            rf"(?<=\bnumber )(?:{_alternation(rules['number_in_words'])})"
+            rf"(?:[ -](?:{_alternation(rules['number_in_words'])}))?\b",
+            ignore,
+        )
+        self.directions = _lower_set(rules["direction_words"])
         self._cue = re.compile(rf"\b(?:{_alternation(rules['cues'])})[ \t]*[:,-]?[ \t]*$", ignore)
         self._house_word = re.compile(rf"\b(?:{_alternation(rules['house_words'])})\b", ignore)
         self._plural_the = re.compile(rf"\bThe[ \t]+[A-Z][{_L}]+s\b")
+        # Welsh house names start with a house word: "Ty Gwyn", "Bryn Awel", "Hafod y Coed".
+        self._welsh_house = re.compile(
+            rf"\b(?:{_alternation(w.title() for w in rules['welsh_house_words'])})"
+            rf"(?:[ \t]+(?:y|yr))?[ \t]+[A-Z][{_L}]+(?=,)"
+        )
 
     # -- public ------------------------------------------------------------------------
 
     def find(self, text: str, has_digit: bool) -> list[tuple[int, int]]:
         """Where the addresses in the text are, as (start, end) pairs."""
         found: list[tuple[int, int]] = []
+        numbers: list[re.Match[str]] = []
         if has_digit:
-            for m in _HOUSE_NUMBER.finditer(text):
+            numbers += _HOUSE_NUMBER.finditer(text)
+        if self._worded.search(text):
+            numbers += self._worded.finditer(text)
+        if numbers:
+            for m in sorted(numbers, key=lambda m: m.start()):
                 span = self._numbered(text, m)
                 if span and not (found and span[0] < found[-1][1]):
                     found.append(span)
-        if self._house_word.search(text) or self._plural_the.search(text):
+        if (
+            self._house_word.search(text)
+            or self._plural_the.search(text)
+            or self._welsh_house.search(text)
+        ):
             found = self._with_house_names(text, found)
         return found
 
@@ -131,7 +156,9 @@ class AddressFinder:
         if unit:
             start = unit.start()
         digits = number.group()
-        if _YEAR.fullmatch(digits) and not (intro or unit):
+        if not digits[0].isdigit():
+            digits = ""  # a number in words
+        elif _YEAR.fullmatch(digits) and not (intro or unit):
             return None
         if digits.startswith("0") and not unit:
             return None
@@ -140,9 +167,11 @@ class AddressFinder:
         if gap is None:
             return None
         before = self._word_before(text, start)
+        if before in self.strong_labels:
+            return None
         phrase_cued = self._cue.search(text, max(0, start - 40), start) is not None
         cued = phrase_cued or before in self.cue_words or bool(intro or unit)
-        end = self._street(text, gap.end(), before, cued)
+        end = self._street(text, gap.end(), before, cued, digits)
         if end is None and phrase_cued:
             end = self._words_after_cue(text, gap.end())
         if end is None:
@@ -172,18 +201,20 @@ class AddressFinder:
             pos = gap.end()
         return tokens
 
-    def _street(self, text: str, pos: int, before: str, cued: bool) -> int | None:
+    def _street(self, text: str, pos: int, before: str, cued: bool, number: str = "") -> int | None:
         """The end of the street that starts at pos, if one does."""
         tokens = self._tokens(text, pos)
         if not tokens:
             return None
-        ends = [self._suffix_end(tokens, before, cued), self._prefix_end(tokens, before)]
+        ends = [self._suffix_end(tokens, before, cued, number), self._prefix_end(tokens, before)]
         if not any(ends):
             ends.append(self._compound_end(tokens))
+            if cued or before not in self.count_words:
+                ends.append(self._the_end(tokens))
         valid = [e for e in ends if e is not None]
         return max(valid) if valid else None
 
-    def _suffix_end(self, tokens: list[_Token], before: str, cued: bool) -> int | None:
+    def _suffix_end(self, tokens: list[_Token], before: str, cued: bool, number: str) -> int | None:
         """ "Elm Road", "St Mary's Close", "the green": name words, then a street word."""
         best = None
         for k in range(1, min(len(tokens), self.MAX_NAME_WORDS + 1)):
@@ -203,12 +234,19 @@ class AddressFinder:
                 continue  # "12 Elm Dr Patel": a doctor, not a drive
             words = [t.word for t in [*names, street]]
             weak = not self._strong(words)
-            if not self._count_ok(names, weak, before):
+            if not self._count_ok(names, weak, before, number):
                 break
             if weak and not cued and street.key in self.ambiguous and nxt is not None:
                 if nxt.start == street.end + 1 and nxt.key not in self.function_words:
                     continue  # "2 big green bins", "a 10 minute walk home"
             best = street.end
+            after = tokens[k + 2] if k + 2 < len(tokens) else None
+            if (
+                nxt is not None
+                and nxt.key in self.directions
+                and (after is None or not _is_title(after.word))
+            ):
+                best = nxt.end  # "12 Station Road North"
         return best
 
     def _names_ok(self, names: list[_Token]) -> bool:
@@ -226,11 +264,13 @@ class AddressFinder:
         cased = [w for w in words if w.lower() not in self.connectors]
         return all(_is_title(w) for w in cased) and not all(_is_caps(w) for w in cased)
 
-    def _count_ok(self, names: list[_Token], weak: bool, before: str) -> bool:
+    def _count_ok(self, names: list[_Token], weak: bool, before: str, number: str) -> bool:
         """Not a count of things: "a 10 minute walk", "the 38 bus", "2 new road signs"."""
         first = names[0].key
         if first == "the" and len(names) > 1:
             first = names[1].key
+        if first in self.months and number.isdigit() and int(number) <= 31:
+            return False  # "since 3 June Church Street has been shut": a date
         if first in self.measure_words and (weak or len(names) == 1):
             return False
         if weak and (first in self.weak_first_not or before in self.count_words):
@@ -265,6 +305,17 @@ class AddressFinder:
             end = more[1].end
         if not self._strong([first.word, name.word]) and before in self.count_words:
             return None
+        return end
+
+    def _the_end(self, tokens: list[_Token]) -> int | None:
+        """ "12 The Maltings", "Flat 4, The Sidings": a title-case name after "The"."""
+        if tokens[0].word != "The" or len(tokens) < 2:
+            return None
+        end = None
+        for t in tokens[1:3]:
+            if not _is_title(t.word) or t.key in self.function_words or _is_caps(t.word):
+                break
+            end = t.end
         return end
 
     def _compound_end(self, tokens: list[_Token]) -> int | None:
@@ -316,7 +367,7 @@ class AddressFinder:
                 span = self._after_house_name(text, start, m.end(), m.group(), starts)
                 if span:
                     extra.append(span)
-        for m in self._plural_the.finditer(text):
+        for m in [*self._plural_the.finditer(text), *self._welsh_house.finditer(text)]:
             span = self._after_house_name(text, m.start(), m.end(), "", starts, comma=True)
             if span:
                 extra.append(span)
