@@ -29,6 +29,7 @@ _HOUSE_NUMBER = re.compile(
 )
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 _WELSH_COMPOUND = re.compile(rf"[{_L}]+-(?:y|yr|['’]r)-[{_L}]+", re.IGNORECASE)
+_PREVIOUS_WORD = re.compile(rf"([{_L}'’]+)[ \t]+$")
 _LAST_WORD = re.compile(rf"([{_L}]+)$")
 _WORD_BEFORE = re.compile(rf"([{_L}]+)\W*$")
 
@@ -389,7 +390,7 @@ class AddressFinder:
         tokens = []
         pos = m.start()
         for _ in range(2):
-            prev = re.search(rf"([{_L}'’]+)[ \t]+$", text[max(0, pos - 30) : pos])
+            prev = _PREVIOUS_WORD.search(text, max(0, pos - 30), pos)
             if prev is None:
                 break
             w = prev.group(1)
@@ -397,7 +398,7 @@ class AddressFinder:
                 break
             if _is_title(w) != _is_title(word) and not (_is_caps(w) and _is_caps(word)):
                 break
-            pos = pos - len(prev.group())
+            pos = prev.start()
             tokens.append(w.lower())
             if w.lower() == "the":
                 break

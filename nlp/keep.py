@@ -16,7 +16,7 @@ from typing import Any
 __all__ = ["KeepList", "load_keep"]
 
 DEFAULT_KEEP = Path(__file__).with_name("redact_keep.toml")
-_FIRST_WORD = re.compile(r"[\w'’&.]+")
+_FIRST_WORD = re.compile(r"(?<![\w'’&])[\w&]+(?:['’][\w]+)*")
 _NEXT_WORD = re.compile(r"(?:['’]s?)?[ \t]+([\w’']+)")
 
 
@@ -37,12 +37,17 @@ class KeepList:
     def __init__(self, rules: dict[str, Any]) -> None:
         keep = rules["keep"]
         phrases = [*keep["phrases"], *keep["addresses"]]
-        # Checking a text's words against the phrases' first words is much faster than running
-        # one regex of ~300 phrases over every text.
-        self._firsts = {m.group().lower() for p in phrases if (m := _FIRST_WORD.match(p))}
-        self._phrases = re.compile(
-            rf"(?<![\w'’])(?:{_phrase_pattern(phrases)})(?![\w'’]|['’]s\b)", re.IGNORECASE
-        )
+        # One regex of ~300 phrases is slow on long texts; the phrases are tried only where
+        # their first word is, grouped by it.
+        by_first: dict[str, list[str]] = {}
+        for phrase in phrases:
+            first = _FIRST_WORD.match(phrase)
+            if first:
+                by_first.setdefault(first.group().lower(), []).append(phrase)
+        self._phrases = {
+            first: re.compile(rf"(?:{_phrase_pattern(group)})(?![\w'’]|['’]s\b)", re.IGNORECASE)
+            for first, group in by_first.items()
+        }
         places = rules["places"]
         self._pubs = [re.compile(p) for p in places["pubs"]]
         self._place_words = {w.lower() for w in places["words"]}
@@ -58,9 +63,13 @@ class KeepList:
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the kept phrases and pub names are in the text."""
         found: list[tuple[int, int]] = []
-        words = {w.lower() for w in _FIRST_WORD.findall(text)}
-        if words & self._firsts:
-            found += [(m.start(), m.end()) for m in self._phrases.finditer(text)]
+        for word in _FIRST_WORD.finditer(text):
+            pattern = self._phrases.get(word.group().lower())
+            if pattern is None:
+                continue
+            m = pattern.match(text, word.start())
+            if m and (found == [] or m.start() >= found[-1][1]):
+                found.append((m.start(), m.end()))
         if "The" in text:
             for pub in self._pubs:
                 found += [(m.start(), m.end()) for m in pub.finditer(text)]

@@ -372,7 +372,11 @@ class Redactor:
         """Whether the "title" before this name is the last word of an address ("12 Elm Dr,
         Leeds": Dr is a drive)."""
         for s, e in addresses:
-            if e <= start and "," in text[e:start] and _AFTER_TRIGGER.fullmatch(text, e, start):
+            if (
+                e <= start <= e + 4
+                and "," in text[e:start]
+                and _AFTER_TRIGGER.fullmatch(text, e, start)
+            ):
                 last = text[s:e].split()[-1].rstrip(".").lower()
                 if last in self._titles:
                     return True
