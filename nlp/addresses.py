@@ -23,7 +23,7 @@ _TOKEN = re.compile(rf"[{_L}](?:[{_L}]|['’-](?=[{_L}]))*(?:(?<=s)['’](?![{_L
 _SPACE = re.compile(r"[ \t]+")
 # A house number: "12", "12a", "12-14"; not a price, a time, a decimal or part of "2/1".
 _HOUSE_NUMBER = re.compile(
-    r"(?<![\w£$€:/@&+-])(?<!(?<![Nn]o)\.)[0-9]{1,4}(?:[A-Ha-h](?!\w))?"
+    r"(?<![\w£$€:/@&+-])(?<!(?<![Nn]o)\.)[0-9]{1,4}(?:[A-Ha-h](?!\w)|/[0-9]{1,2}(?=[ \t]))?"
     r"(?:[ \t]?[-–][ \t]?[0-9]{1,4}(?:[A-Ha-h](?!\w))?)?"
     r"(?![\w%°£:/'’-]|[.,][0-9])"
 )
@@ -48,6 +48,7 @@ class _Token:
     start: int
     end: int
     word: str
+    glued: bool = False  # digits follow at once: "ls1" is a postcode, not a word
 
     @property
     def key(self) -> str:
@@ -98,10 +99,11 @@ class AddressFinder:
             rf"(?:\b(?:{_alternation(rules['number_words'])})\.?|#)[ \t]*$", ignore
         )
         units = _alternation(rules["unit_words"])
+        worded = _alternation(rules["number_in_words"])
         floors = _alternation(rules["floor_words"])
         self._unit = re.compile(
             rf"(?:\b(?:{floors})[ \t-]+(?:floor[ \t]+)?(?:{units})\.?"
-            rf"|\b(?:{units})\.?[ \t]*(?:no\.?[ \t]*)?(?:[0-9]{{1,4}}[A-Za-z]?|[A-Za-z])?"
+            rf"|\b(?:{units})\.?[ \t]*(?:no\.?[ \t]*)?(?:[0-9]{{1,4}}[A-Za-z]?|[A-Za-z]|{worded})?"
             r"|(?<![\w/])[0-9]{1,2}/[0-9]{1,2}|\b[0-9]{1,2}F[0-9]{1,2})"
             r"[ \t]*,?[ \t]+$",
             ignore,
@@ -116,6 +118,10 @@ class AddressFinder:
         self._cue = re.compile(rf"\b(?:{_alternation(rules['cues'])})[ \t]*[:,-]?[ \t]*$", ignore)
         self._house_word = re.compile(rf"\b(?:{_alternation(rules['house_words'])})\b", ignore)
         self._plural_the = re.compile(rf"\bThe[ \t]+[A-Z][{_L}]+s\b")
+        # "Fairview, 12 Church Road", "Sunnyside, Mill Lane": one word ending like a house name.
+        self._compound_house = re.compile(
+            rf"\b[A-Z][a-z]+(?:{_alternation(rules['house_name_endings'])})(?=,)"
+        )
         # Welsh house names start with a house word: "Ty Gwyn", "Bryn Awel", "Hafod y Coed".
         self._welsh_house = re.compile(
             rf"\b(?:{_alternation(w.title() for w in rules['welsh_house_words'])})"
@@ -141,6 +147,7 @@ class AddressFinder:
             self._house_word.search(text)
             or self._plural_the.search(text)
             or self._welsh_house.search(text)
+            or self._compound_house.search(text)
         ):
             found = self._with_house_names(text, found)
         return found
@@ -161,8 +168,8 @@ class AddressFinder:
             digits = ""  # a number in words
         elif _YEAR.fullmatch(digits) and not (intro or unit):
             return None
-        if digits.startswith("0") and not unit:
-            return None
+        if (digits.startswith("0") or "/0" in digits) and not unit:
+            return None  # "07 ...", "12/03 Station Road": not a house
         pos = number.end()
         gap = re.compile(r",?[ \t]+(?:(?:on|in)[ \t]+)?" if intro else r",?[ \t]+").match(text, pos)
         if gap is None:
@@ -191,7 +198,12 @@ class AddressFinder:
             m = _TOKEN.match(text, pos)
             if m is None:
                 break
-            token = _Token(m.start(), m.end(), m.group())
+            word = m.group()
+            if word[-2:] in ("'s", "’s") and word[:-2].lower() in self.street_words:
+                # "12 Elm Road's bins": the street ends before the "'s"
+                tokens.append(_Token(m.start(), m.end() - 2, word[:-2]))
+                break
+            token = _Token(m.start(), m.end(), word, text[m.end() : m.end() + 1].isdigit())
             tokens.append(token)
             after = m.end()
             if token.key in self.abbreviations and text.startswith(".", after):
@@ -238,7 +250,12 @@ class AddressFinder:
             if not self._count_ok(names, weak, before, number):
                 break
             if weak and not cued and street.key in self.ambiguous and nxt is not None:
-                if nxt.start == street.end + 1 and nxt.key not in self.function_words:
+                if (
+                    nxt.start == street.end + 1
+                    and nxt.key not in self.function_words
+                    and not nxt.glued
+                    and not (len(tokens) > k + 2 and tokens[k + 2].glued)
+                ):
                     continue  # "2 big green bins", "a 10 minute walk home"
             best = street.end
             after = tokens[k + 2] if k + 2 < len(tokens) else None
@@ -368,7 +385,11 @@ class AddressFinder:
                 span = self._after_house_name(text, start, m.end(), m.group(), starts)
                 if span:
                     extra.append(span)
-        for m in [*self._plural_the.finditer(text), *self._welsh_house.finditer(text)]:
+        for m in [
+            *self._plural_the.finditer(text),
+            *self._welsh_house.finditer(text),
+            *self._compound_house.finditer(text),
+        ]:
             span = self._after_house_name(text, m.start(), m.end(), "", starts, comma=True)
             if span:
                 extra.append(span)

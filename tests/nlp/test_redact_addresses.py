@@ -53,12 +53,26 @@ ADDRESSES = [
     ("12 Kingsway is noisy", "12 Kingsway"),
     ("4 The Green, Little Snoring", "4 The Green"),
     ("I live at 12 Coniston, Leeds", "12 Coniston"),
+    ("33/2 Leith Walk has no lights", "33/2 Leith Walk"),
+    ("5 Glan yr Afon, Bangor", "5 Glan yr Afon"),
+    ("12 Mount Pleasant needs gritting", "12 Mount Pleasant"),
+    ("12 Riverside, Leeds", "12 Riverside"),
+    ("12 Station Road North, Leeds", "12 Station Road North"),
+    ("12 Elm Road's bins were missed", "12 Elm Road"),
+    ("flat two, 40 high road", "flat two, 40 high road"),
+    ("7 elm close ls1 4ab", "7 elm close"),
+    ("number twelve on Mill Street", "number twelve on Mill Street"),
+    ("no.12 mill st", "no.12 mill st"),
+    ("Apartment 12, The Maltings", "Apartment 12, The Maltings"),
     # house names before a street
     ("Rose Cottage, Church Lane has no signal", "Rose Cottage, Church Lane"),
     ("The Old Forge, Mill Lane, Ditchling", "The Old Forge, Mill Lane"),
     ("The Willows, Back Lane", "The Willows, Back Lane"),
     ("Home Farm, 12 Vicarage Road", "Home Farm, 12 Vicarage Road"),
     ("rose cottage, church lane", "rose cottage, church lane"),
+    ("Fairview, 12 Church Road", "Fairview, 12 Church Road"),
+    ("Sunnyside, Mill Lane is flooded", "Sunnyside, Mill Lane"),
+    ("Ty Gwyn, Heol Fawr, Bala", "Ty Gwyn, Heol Fawr"),
 ]
 
 
@@ -102,6 +116,8 @@ NOT_ADDRESSES = [
     "Town Hall, Market Street",
     "I love 10 pale green bottles",
     "they sell 3 different park passes",
+    "the 12/03 Station Road meeting",
+    "Hi, I waited at Mill Lane",
 ]
 
 
