@@ -31,7 +31,7 @@ _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 _WELSH_COMPOUND = re.compile(rf"[{_L}]+-(?:y|yr|['’]r)-[{_L}]+", re.IGNORECASE)
 _PREVIOUS_WORD = re.compile(rf"([{_L}'’]+)[ \t]+$")
 _LAST_WORD = re.compile(rf"([{_L}]+)$")
-_WORD_BEFORE = re.compile(rf"([{_L}]+)\W*$")
+_WORD_BEFORE = re.compile(rf"([{_L}]+)[ \t]*$")
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -49,6 +49,8 @@ class _Token:
     end: int
     word: str
     glued: bool = False  # digits follow at once: "ls1" is a postcode, not a word
+    # Written in capitals in a text that has lower case around it: a name, as if title case.
+    loud: bool = False
 
     @property
     def key(self) -> str:
@@ -194,6 +196,8 @@ class AddressFinder:
     def _tokens(self, text: str, pos: int, limit: int = 6) -> list[_Token]:
         """Words from pos separated only by spaces (a "." after "St" or "Rd" too)."""
         tokens: list[_Token] = []
+        window = text[max(0, pos - 60) : pos + 60]
+        loud = any(c.islower() for c in window)
         while len(tokens) < limit:
             m = _TOKEN.match(text, pos)
             if m is None:
@@ -203,7 +207,8 @@ class AddressFinder:
                 # "12 Elm Road's bins": the street ends before the "'s"
                 tokens.append(_Token(m.start(), m.end() - 2, word[:-2]))
                 break
-            token = _Token(m.start(), m.end(), word, text[m.end() : m.end() + 1].isdigit())
+            glued = text[m.end() : m.end() + 1].isdigit()
+            token = _Token(m.start(), m.end(), word, glued, loud and _is_caps(word))
             tokens.append(token)
             after = m.end()
             if token.key in self.abbreviations and text.startswith(".", after):
@@ -245,11 +250,12 @@ class AddressFinder:
                 and nxt.start - street.end <= 2
             ):
                 continue  # "12 Elm Dr Patel": a doctor, not a drive
-            words = [t.word for t in [*names, street]]
+            words = [t.word.title() if t.loud else t.word for t in [*names, street]]
             weak = not self._strong(words)
-            if not self._count_ok(names, weak, before, number):
+            ambiguous = street.key in self.ambiguous
+            if not self._count_ok(names, weak, ambiguous, before, number):
                 break
-            if weak and not cued and street.key in self.ambiguous and nxt is not None:
+            if weak and not cued and ambiguous and nxt is not None:
                 if (
                     nxt.start == street.end + 1
                     and nxt.key not in self.function_words
@@ -271,8 +277,8 @@ class AddressFinder:
         for i, t in enumerate(names):
             if t.key in self.connectors and i > 0:
                 continue
-            if t.key == "the" and i == 0:
-                continue
+            if t.word == "The" and i == 0:
+                continue  # "12 The Green"; in lower case "at 9 the park gates" is a time
             if t.key in self.function_words:
                 return False
         return True
@@ -282,8 +288,11 @@ class AddressFinder:
         cased = [w for w in words if w.lower() not in self.connectors]
         return all(_is_title(w) for w in cased) and not all(_is_caps(w) for w in cased)
 
-    def _count_ok(self, names: list[_Token], weak: bool, before: str, number: str) -> bool:
-        """Not a count of things: "a 10 minute walk", "the 38 bus", "2 new road signs"."""
+    def _count_ok(
+        self, names: list[_Token], weak: bool, ambiguous: bool, before: str, number: str
+    ) -> bool:
+        """Not a count of things: "a 10 minute walk", "the 2 dog park visits", "2 new road
+        signs". In lower case "the 12 elm road" is kept as an address: "road" is no count."""
         first = names[0].key
         if first == "the" and len(names) > 1:
             first = names[1].key
@@ -291,9 +300,9 @@ class AddressFinder:
             return False  # "since 3 June Church Street has been shut": a date
         if first in self.measure_words and (weak or len(names) == 1):
             return False
-        if weak and (first in self.weak_first_not or before in self.count_words):
+        if weak and first in self.weak_first_not:
             return False
-        return not (weak and before in self.label_words)
+        return not (weak and ambiguous and before in self.count_words | self.label_words)
 
     def _prefix_end(self, tokens: list[_Token], before: str) -> int | None:
         """Welsh streets, street word first: "Heol y Felin", "Lôn Goch", "Pen-y-Bryn"."""
@@ -321,8 +330,12 @@ class AddressFinder:
             end = more[0].end
         elif len(more) >= 2 and more[0].key in self.connectors:
             end = more[1].end
-        if not self._strong([first.word, name.word]) and before in self.count_words:
-            return None
+        if (
+            not self._strong([first.word, name.word])
+            and key in self.ambiguous
+            and before in self.count_words
+        ):
+            return None  # "the 2 pen pals"
         return end
 
     def _the_end(self, tokens: list[_Token]) -> int | None:

@@ -224,3 +224,28 @@ def test_keep_spans_are_case_insensitive_whole_words() -> None:
 def test_an_address_that_is_only_a_famous_one_is_kept() -> None:
     assert redact("I watched 21 Jump Street").spans == []
     assert redact("a letter to 10 Downing Street").spans == []
+
+
+# -- anywhere in a sentence ------------------------------------------------------------------
+
+_SENTENCES = [
+    "The library on the high street closes at 5pm on Saturdays",
+    "Our bins were not collected on Tuesday and the street smells awful",
+    "The 42 bus was late again this morning, third time this week",
+    "I would give the service 5 out of 10 overall",
+    "it was awful, I WAITED 2 HOURS AT THE BUS STOP",
+]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["12 elm road", "flat 2, 40 high road", "12 heol y felin", "40 HIGH ROAD", "5 PARK VIEW"],
+)
+def test_lower_case_and_capital_addresses_are_found_anywhere(address: str) -> None:
+    # Lower case and capitals need more care than title case, but not a cue word before them.
+    for sentence in _SENTENCES:
+        words = sentence.split()
+        for at in range(len(words) + 1):
+            text = " ".join([*words[:at], address, *words[at:]])
+            r = redact(text)
+            assert address not in r.text, text
