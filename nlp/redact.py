@@ -188,7 +188,9 @@ class Redactor:
         self._phone_national = re.compile(phone["national"])
 
         postcode = rules["postcode"]
-        self._postcode = re.compile(postcode["pattern"], re.IGNORECASE)
+        shape = postcode["pattern"].replace("{gap}", postcode["gap"])
+        self._postcode = re.compile(shape.replace("{digit}", "[0-9]"), re.IGNORECASE)
+        self._postcode_o = re.compile(shape.replace("{digit}", "O"))
         self._ordinal = re.compile(postcode["ordinal"] + "$")
 
         self._compile_identifiers(rules)
@@ -611,7 +613,7 @@ class Redactor:
         return [(s, e, "address") for s, e in self._addresses.find(text, has_digit)]
 
     def _find_postcodes(self, text: str) -> list[tuple[int, int, str]]:
-        found = []
+        found = self._find_re(self._postcode_o, text, "postcode")
         for m in self._postcode.finditer(text):
             code = m.group()
             if code != code.upper() and self._ordinal.search(code.lower()):

@@ -136,6 +136,12 @@ def test_the_town_and_postcode_are_not_part_of_the_address() -> None:
     assert r.text == "I'm at [address], Leeds [postcode]"
 
 
+@pytest.mark.parametrize("code", ["LS1-4AB", "ls1  4ab", "SE1 OAB", "LS14AB"])
+def test_postcodes_as_people_type_them(code: str) -> None:
+    r = redact(f"we are in {code} now")
+    assert [(f.kind, f.text) for f in r.spans] == [("postcode", code)]
+
+
 def test_a_drive_written_dr_is_not_a_doctor() -> None:
     r = redact("12 Elm Dr, Leeds")
     assert r.text == "[address], Leeds"
