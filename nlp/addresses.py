@@ -71,8 +71,13 @@ class AddressFinder:
     MAX_NAME_WORDS = 3
 
     def __init__(
-        self, rules: dict[str, Any], function_words: Iterable[str], months: Iterable[str] = ()
+        self,
+        rules: dict[str, Any],
+        function_words: Iterable[str],
+        months: Iterable[str] = (),
+        postcode: re.Pattern[str] | None = None,
     ) -> None:
+        self._postcode = postcode
         self.street_words = _lower_set(rules["street_words"])
         self.ambiguous = _lower_set(rules["ambiguous_street_words"])
         self.building_words = _lower_set(rules["building_words"])
@@ -117,6 +122,12 @@ class AddressFinder:
             ignore,
         )
         self.directions = _lower_set(rules["direction_words"])
+        word = rf"[{_L}][{_L}'’-]*"
+        self._postcode_after = re.compile(
+            rf"{word}(?:[ \t]+{word}){{0,2}},?[ \t]+(?:{word}(?:[ \t]+{word})?,?[ \t]+)?"
+            rf"(?:{postcode.pattern if postcode else '(?!)'})",
+            re.IGNORECASE,
+        )
         self._cue = re.compile(rf"\b(?:{_alternation(rules['cues'])})[ \t]*[:,-]?[ \t]*$", ignore)
         self._house_word = re.compile(rf"\b(?:{_alternation(rules['house_words'])})\b", ignore)
         self._plural_the = re.compile(rf"\bThe[ \t]+[A-Z][{_L}]+s\b")
@@ -182,7 +193,7 @@ class AddressFinder:
         phrase_cued = self._cue.search(text, max(0, start - 40), start) is not None
         cued = phrase_cued or before in self.cue_words or bool(intro or unit)
         end = self._street(text, gap.end(), before, cued, digits)
-        if end is None and phrase_cued:
+        if end is None and (phrase_cued or self._postcode_follows(text, gap.end())):
             end = self._words_after_cue(text, gap.end())
         if end is None:
             return None
@@ -359,6 +370,13 @@ class AddressFinder:
             if key.endswith(ending) and len(key) >= len(ending) + 3:
                 return word.end
         return None
+
+    def _postcode_follows(self, text: str, pos: int) -> bool:
+        """Whether a street's words, perhaps a town, then a postcode come next ("12 Coniston,
+        Leeds LS1 4AB"): the postcode makes the words before it an address."""
+        if self._postcode is None:
+            return False
+        return self._postcode_after.match(text, pos) is not None
 
     def _words_after_cue(self, text: str, pos: int) -> int | None:
         """After "I live at 12", the next words are the street even without a street word."""

@@ -196,7 +196,9 @@ class Redactor:
         self._compile_identifiers(rules)
 
         names = rules["names"]
-        self._addresses = AddressFinder(rules["address"], names["function_words"], names["months"])
+        self._addresses = AddressFinder(
+            rules["address"], names["function_words"], names["months"], self._postcode
+        )
         self._max_name_words = int(names["max_words"])
         self._titles = {t.lower() for t in names["titles"]}
         self._lowercase_titles = {t.lower() for t in names["lowercase_titles"]}

@@ -64,6 +64,8 @@ ADDRESSES = [
     ("number twelve on Mill Street", "number twelve on Mill Street"),
     ("no.12 mill st", "no.12 mill st"),
     ("Apartment 12, The Maltings", "Apartment 12, The Maltings"),
+    ("Thanks, 12 Coniston, Leeds LS1 4AB", "12 Coniston"),
+    ("5 Bull Ring, Birmingham", "5 Bull Ring"),
     # house names before a street
     ("Rose Cottage, Church Lane has no signal", "Rose Cottage, Church Lane"),
     ("The Old Forge, Mill Lane, Ditchling", "The Old Forge, Mill Lane"),
@@ -118,6 +120,8 @@ NOT_ADDRESSES = [
     "they sell 3 different park passes",
     "the 12/03 Station Road meeting",
     "Hi, I waited at Mill Lane",
+    "I gave 5 Stars, Leeds LS1 4AB is lovely",
+    "the 3 ring binder",
 ]
 
 
