@@ -128,6 +128,10 @@ class AddressFinder:
             rf"(?:{postcode.pattern if postcode else '(?!)'})",
             re.IGNORECASE,
         )
+        self._postcode_near = re.compile(
+            rf"(?:{word}(?:[ \t]+{word})?,?[ \t]+)?(?:{postcode.pattern if postcode else '(?!)'})",
+            re.IGNORECASE,
+        )
         self._cue = re.compile(rf"\b(?:{_alternation(rules['cues'])})[ \t]*[:,-]?[ \t]*$", ignore)
         self._house_word = re.compile(rf"\b(?:{_alternation(rules['house_words'])})\b", ignore)
         self._plural_the = re.compile(rf"\bThe[ \t]+[A-Z][{_L}]+s\b")
@@ -475,10 +479,15 @@ class AddressFinder:
     ) -> tuple[int, int] | None:
         gap = re.compile(r",[ \t]*" if comma or not _is_title(house_word) else r",?[ \t]+")
         g = gap.match(text, end)
-        if g is None:
-            return None
-        pos = g.end()
-        if pos in starts:
-            return start, starts[pos]
-        street = self._street(text, pos, "", True)
-        return None if street is None else (start, street)
+        if g is not None:
+            pos = g.end()
+            if pos in starts:
+                return start, starts[pos]
+            street = self._street(text, pos, "", True)
+            if street is not None:
+                return start, street
+            if self._postcode_near.match(text, pos):
+                return start, end  # "Rose Cottage, Little Snoring NR21 0AB"
+        if self._cue.search(text, max(0, start - 40), start):
+            return start, end  # "I live at Rose Cottage"
+        return None

@@ -73,6 +73,8 @@ ADDRESSES = [
     ("Home Farm, 12 Vicarage Road", "Home Farm, 12 Vicarage Road"),
     ("rose cottage, church lane", "rose cottage, church lane"),
     ("Fairview, 12 Church Road", "Fairview, 12 Church Road"),
+    ("Rose Cottage, Little Snoring NR21 0AB", "Rose Cottage"),
+    ("I live at Rose Cottage.", "Rose Cottage"),
     ("Sunnyside, Mill Lane is flooded", "Sunnyside, Mill Lane"),
     ("Ty Gwyn, Heol Fawr, Bala", "Ty Gwyn, Heol Fawr"),
 ]
@@ -122,6 +124,8 @@ NOT_ADDRESSES = [
     "Hi, I waited at Mill Lane",
     "I gave 5 Stars, Leeds LS1 4AB is lovely",
     "the 3 ring binder",
+    "the Mill House pub is nice",
+    "the Old Forge was lovely",
 ]
 
 
