@@ -27,6 +27,10 @@ _HOUSE_NUMBER = re.compile(
     r"(?:[ \t]?[-–][ \t]?[0-9]{1,4}(?:[A-Ha-h](?!\w))?)?"
     r"(?![\w%°£:/'’-]|[.,][0-9])"
 )
+# After the house number: "12 Elm Road", "12, Elm Road", "12,Elm Road"; after "number 12"
+# also "on" or "in": "number 12 on Mill Street".
+_GAP = re.compile(r"[ \t]*,[ \t]*|[ \t]+")
+_INTRO_GAP = re.compile(r"(?:[ \t]*,[ \t]*|[ \t]+)(?:(?:on|in)[ \t]+)?")
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 _WELSH_COMPOUND = re.compile(rf"[{_L}]+-(?:y|yr|['’]r)-[{_L}]+", re.IGNORECASE)
 _PREVIOUS_WORD = re.compile(rf"([{_L}'’]+)[ \t]+$")
@@ -112,7 +116,7 @@ class AddressFinder:
             rf"(?:\b(?:{floors})[ \t-]+(?:floor[ \t]+)?(?:{units})\.?"
             rf"|\b(?:{units})\.?[ \t]*(?:no\.?[ \t]*)?(?:[0-9]{{1,4}}[A-Za-z]?|[A-Za-z]|{worded})?"
             r"|(?<![\w/])[0-9]{1,2}/[0-9]{1,2}|\b[0-9]{1,2}F[0-9]{1,2})"
-            r"[ \t]*,?[ \t]+$",
+            r"(?:[ \t]*,[ \t]*|[ \t]+)$",
             ignore,
         )
         # "number twelve on Mill Street": a house number in words, only after "number".
@@ -188,7 +192,7 @@ class AddressFinder:
         if (digits.startswith("0") or "/0" in digits) and not unit:
             return None  # "07 ...", "12/03 Station Road": not a house
         pos = number.end()
-        gap = re.compile(r",?[ \t]+(?:(?:on|in)[ \t]+)?" if intro else r",?[ \t]+").match(text, pos)
+        gap = (_INTRO_GAP if intro else _GAP).match(text, pos)
         if gap is None:
             return None
         before = self._word_before(text, start)
@@ -255,7 +259,7 @@ class AddressFinder:
             if street.key not in self.street_words and street.key not in self.building_words:
                 continue
             names = tokens[:k]
-            if not self._names_ok(names):
+            if not self._names_ok(names, street):
                 break
             nxt = tokens[k + 1] if k + 1 < len(tokens) else None
             if (
@@ -288,11 +292,11 @@ class AddressFinder:
                 best = nxt.end  # "12 Station Road North"
         return best
 
-    def _names_ok(self, names: list[_Token]) -> bool:
+    def _names_ok(self, names: list[_Token], street: _Token) -> bool:
         for i, t in enumerate(names):
             if t.key in self.connectors and i > 0:
                 continue
-            if t.word == "The" and i == 0:
+            if i == 0 and (t.word == "The" or (t.word == "the" and _is_title(street.word))):
                 continue  # "12 The Green"; in lower case "at 9 the park gates" is a time
             if t.key in self.function_words:
                 return False

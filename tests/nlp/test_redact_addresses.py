@@ -65,6 +65,9 @@ ADDRESSES = [
     ("no.12 mill st", "no.12 mill st"),
     ("Apartment 12, The Maltings", "Apartment 12, The Maltings"),
     ("Thanks, 12 Coniston, Leeds LS1 4AB", "12 Coniston"),
+    ("it's number 12 on the Crescent", "number 12 on the Crescent"),
+    ("flat 2,40 high road", "flat 2,40 high road"),
+    ("12 Prince of Wales Road", "12 Prince of Wales Road"),
     ("5 Bull Ring, Birmingham", "5 Bull Ring"),
     # house names before a street
     ("Rose Cottage, Church Lane has no signal", "Rose Cottage, Church Lane"),
@@ -126,6 +129,7 @@ NOT_ADDRESSES = [
     "the 3 ring binder",
     "the Mill House pub is nice",
     "the Old Forge was lovely",
+    "I counted 6 Bags of Rubbish on Mill Lane",
 ]
 
 
