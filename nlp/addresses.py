@@ -31,6 +31,8 @@ _HOUSE_NUMBER = re.compile(
 # also "on" or "in": "number 12 on Mill Street".
 _GAP = re.compile(r"[ \t]*,[ \t]*|[ \t]+")
 _INTRO_GAP = re.compile(r"(?:[ \t]*,[ \t]*|[ \t]+)(?:(?:on|in)[ \t]+)?")
+_FLOOR_FLAT = re.compile(r"[0-9]f[0-9]")  # Edinburgh's "3F2": third floor, second flat
+_LETTERS = re.compile(rf"[{_L}]+")
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 _WELSH_COMPOUND = re.compile(rf"[{_L}]+-(?:y|yr|['’]r)-[{_L}]+", re.IGNORECASE)
 _PREVIOUS_WORD = re.compile(rf"([{_L}'’]+)[ \t]+$")
@@ -110,6 +112,7 @@ class AddressFinder:
             rf"(?:\b(?:{_alternation(rules['number_words'])})\.?|#)[ \t]*$", ignore
         )
         units = _alternation(rules["unit_words"])
+        self._unit_stems = tuple({u.lower()[:2] for u in rules["unit_words"]})
         worded = _alternation(rules["number_in_words"])
         floors = _alternation(rules["floor_words"])
         self._unit = re.compile(
@@ -136,6 +139,7 @@ class AddressFinder:
             rf"(?:{word}(?:[ \t]+{word})?,?[ \t]+)?(?:{postcode.pattern if postcode else '(?!)'})",
             re.IGNORECASE,
         )
+        self._cue_stems = tuple({c.split()[0].lower()[:4] for c in rules["cues"]})
         self._cue = re.compile(rf"\b(?:{_alternation(rules['cues'])})[ \t]*[:,-]?[ \t]*$", ignore)
         self._house_word = re.compile(rf"\b(?:{_alternation(rules['house_words'])})\b", ignore)
         self._plural_the = re.compile(rf"\bThe[ \t]+[A-Z][{_L}]+s\b")
@@ -144,6 +148,7 @@ class AddressFinder:
             rf"\b[A-Z][a-z]+(?:{_alternation(rules['house_name_endings'])})(?=,)"
         )
         # Welsh house names start with a house word: "Ty Gwyn", "Bryn Awel", "Hafod y Coed".
+        self._welsh_house_words = _lower_set(rules["welsh_house_words"])
         self._welsh_house = re.compile(
             rf"\b(?:{_alternation(w.title() for w in rules['welsh_house_words'])})"
             rf"(?:[ \t]+(?:y|yr))?[ \t]+[A-Z][{_L}]+(?=,)"
@@ -155,20 +160,23 @@ class AddressFinder:
         """Where the addresses in the text are, as (start, end) pairs."""
         found: list[tuple[int, int]] = []
         numbers: list[re.Match[str]] = []
+        lower = text.lower()
         if has_digit:
             numbers += _HOUSE_NUMBER.finditer(text)
-        if self._worded.search(text):
+        if "number " in lower:
             numbers += self._worded.finditer(text)
         if numbers:
             for m in sorted(numbers, key=lambda m: m.start()):
                 span = self._numbered(text, m)
                 if span and not (found and span[0] < found[-1][1]):
                     found.append(span)
+        # Most texts have no house name: a look at their words is cheaper than the regexes.
+        words = _LETTERS.findall(lower)
         if (
-            self._house_word.search(text)
-            or self._plural_the.search(text)
-            or self._welsh_house.search(text)
-            or self._compound_house.search(text)
+            not self.house_words.isdisjoint(words)
+            or "The " in text
+            or ("," in text and not self._welsh_house_words.isdisjoint(words))
+            or ("," in text and self._compound_house.search(text))
         ):
             found = self._with_house_names(text, found)
         return found
@@ -176,14 +184,25 @@ class AddressFinder:
     # -- numbered addresses --------------------------------------------------------------
 
     def _numbered(self, text: str, number: re.Match[str]) -> tuple[int, int] | None:
+        first = _GAP.match(text, number.end())
+        if first is None or not _TOKEN.match(text, first.end()):
+            return None  # no word after the number: "12.", "12 £"
         start = number.start()
         window = max(0, start - 40)
-        intro = self._intro.search(text, window, start)
-        if intro:
-            start = intro.start()
-        unit = self._unit.search(text, window, start)
-        if unit:
-            start = unit.start()
+        before_text = text[window:start].lower()
+        intro = unit = None
+        if any(stem in before_text for stem in ("no", "nu", "nr", "#")):
+            intro = self._intro.search(text, window, start)
+            if intro:
+                start = intro.start()
+        if (
+            "/" in before_text
+            or any(u in before_text for u in self._unit_stems)
+            or _FLOOR_FLAT.search(before_text)
+        ):
+            unit = self._unit.search(text, window, start)
+            if unit:
+                start = unit.start()
         digits = number.group()
         if not digits[0].isdigit():
             digits = ""  # a number in words
@@ -198,7 +217,7 @@ class AddressFinder:
         before = self._word_before(text, start)
         if before in self.strong_labels:
             return None
-        phrase_cued = self._cue.search(text, max(0, start - 40), start) is not None
+        phrase_cued = self._cued(text, start)
         cued = phrase_cued or before in self.cue_words or bool(intro or unit)
         end = self._street(text, gap.end(), before, cued, digits)
         if end is None and (phrase_cued or self._postcode_follows(text, gap.end())):
@@ -379,6 +398,13 @@ class AddressFinder:
                 return word.end
         return None
 
+    def _cued(self, text: str, start: int) -> bool:
+        """Whether words like "I live at" or "address:" come just before start."""
+        window = text[max(0, start - 40) : start].lower()
+        if not any(stem in window for stem in self._cue_stems):
+            return False
+        return self._cue.search(text, max(0, start - 40), start) is not None
+
     def _postcode_follows(self, text: str, pos: int) -> bool:
         """Whether a street's words, perhaps a town, then a postcode come next ("12 Coniston,
         Leeds LS1 4AB"): the postcode makes the words before it an address."""
@@ -492,6 +518,6 @@ class AddressFinder:
                 return start, street
             if self._postcode_near.match(text, pos):
                 return start, end  # "Rose Cottage, Little Snoring NR21 0AB"
-        if self._cue.search(text, max(0, start - 40), start):
+        if self._cued(text, start):
             return start, end  # "I live at Rose Cottage"
         return None
