@@ -31,6 +31,8 @@ _HOUSE_NUMBER = re.compile(
 # also "on" or "in": "number 12 on Mill Street".
 _GAP = re.compile(r"[ \t]*,[ \t]*|[ \t]+")
 _INTRO_GAP = re.compile(r"(?:[ \t]*,[ \t]*|[ \t]+)(?:(?:on|in)[ \t]+)?")
+_CHAIN_GAP = re.compile(r",?[ \t]+")
+_COMMA = re.compile(r",[ \t]*")
 _FLOOR_FLAT = re.compile(r"[0-9]f[0-9]")  # Edinburgh's "3F2": third floor, second flat
 _LETTERS = re.compile(rf"[{_L}]+")
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
@@ -432,7 +434,7 @@ class AddressFinder:
         last = _LAST_WORD.search(text, max(0, end - 20), end)
         if last is None or last.group(1).lower() not in self.building_words:
             return end
-        gap = re.compile(r",?[ \t]+").match(text, end)
+        gap = _CHAIN_GAP.match(text, end)
         if gap is None:
             return end
         more = self._street(text, gap.end(), "", False)
@@ -488,11 +490,9 @@ class AddressFinder:
             tokens.append(w.lower())
             if w.lower() == "the":
                 break
-        if word.lower() in self.public_house_words and (
-            not tokens or any(t in self.public_words for t in tokens)
-        ):
-            return None
-        if not tokens:
+        if not any(t != "the" for t in tokens) and not text.startswith("The", pos):
+            return None  # "the cottage" is any cottage; "The Cottage" is a house's name
+        if word.lower() in self.public_house_words and any(t in self.public_words for t in tokens):
             return None
         if not _is_title(word) and word.lower() not in self.residential:
             return None
@@ -507,8 +507,8 @@ class AddressFinder:
         starts: dict[int, int],
         comma: bool = False,
     ) -> tuple[int, int] | None:
-        gap = re.compile(r",[ \t]*" if comma or not _is_title(house_word) else r",?[ \t]+")
-        g = gap.match(text, end)
+        # A lower-case house name needs its comma ("rose cottage, church lane").
+        g = (_COMMA if comma or not _is_title(house_word) else _CHAIN_GAP).match(text, end)
         if g is not None:
             pos = g.end()
             if pos in starts:

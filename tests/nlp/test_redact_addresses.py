@@ -78,6 +78,7 @@ ADDRESSES = [
     ("Fairview, 12 Church Road", "Fairview, 12 Church Road"),
     ("Rose Cottage, Little Snoring NR21 0AB", "Rose Cottage"),
     ("I live at Rose Cottage.", "Rose Cottage"),
+    ("The Cottage, Church Lane", "The Cottage, Church Lane"),
     ("Sunnyside, Mill Lane is flooded", "Sunnyside, Mill Lane"),
     ("Ty Gwyn, Heol Fawr, Bala", "Ty Gwyn, Heol Fawr"),
 ]
@@ -129,6 +130,7 @@ NOT_ADDRESSES = [
     "the 3 ring binder",
     "the Mill House pub is nice",
     "the Old Forge was lovely",
+    "we went to the cottage, church lane was flooded",
     "I counted 6 Bags of Rubbish on Mill Lane",
 ]
 
