@@ -28,7 +28,7 @@ from stdnum import iban, luhn
 from stdnum.gb import nhs
 
 from nlp.addresses import AddressFinder
-from nlp.keep import KeepList
+from nlp.keep import KeepList, load_keep
 from nlp.normalise import normalise
 
 __all__ = ["Flag", "Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
@@ -135,6 +135,9 @@ class Redactor:
     MAX_PASSES = 3
 
     def __init__(self, rules: dict[str, Any]) -> None:
+        # The keep list (nlp/redact_keep.toml) travels with the rules, so a pipeline saved
+        # with to_disk keeps the same shops and places.
+        rules = {**rules, "keep_list": rules.get("keep_list") or load_keep()}
         self.rules = rules
         self.placeholders: dict[str, str] = dict(rules["placeholders"])
         self._rank = {kind: i for i, kind in enumerate(rules["order"]["kinds"])}
@@ -231,7 +234,7 @@ class Redactor:
         self._trigger_before = re.compile(
             rf"\b(?:{_alternation(trigger_words)})\.?[,:]?[ \t]+$", re.IGNORECASE
         )
-        self._keep = KeepList.from_file()
+        self._keep = KeepList(rules["keep_list"])
 
     @classmethod
     def from_file(cls, path: Path | str | None = None) -> Redactor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.keep import KeepList, load_keep
-from nlp.redact import redact
+from nlp.redact import Redactor, load_rules, redact
 
 # (text, the address the redactor must remove, exactly)
 ADDRESSES = [
@@ -269,3 +269,14 @@ def test_lower_case_and_capital_addresses_are_found_anywhere(address: str) -> No
             text = " ".join([*words[:at], address, *words[at:]])
             r = redact(text)
             assert address not in r.text, text
+
+
+def test_the_keep_list_travels_with_the_rules() -> None:
+    # A pipeline saved with to_disk saves the rules; the keep list must be among them.
+    rules = load_rules()
+    keep = load_keep()
+    keep["keep"]["phrases"] = [*keep["keep"]["phrases"], "Dr Zebedee"]
+    assert redact("Dr Zebedee came").text == "Dr [name] came"
+    redactor = Redactor({**rules, "keep_list": keep})
+    assert redactor.redact("Dr Zebedee came").spans == []
+    assert Redactor(redactor.rules).redact("Dr Zebedee came").spans == []
