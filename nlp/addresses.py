@@ -103,6 +103,7 @@ class AddressFinder:
         self.strong_labels = _lower_set(rules["strong_label_words"])
         self.months = _lower_set(months)
         self.cue_words = _lower_set(rules["cue_words_before"])
+        self.time_words = _lower_set(rules["time_words_before"])
         self.not_before_title = _lower_set(rules["end_not_before_a_name"])
         self.house_words = _lower_set(rules["house_words"])
         self.residential = _lower_set(rules["residential_house_words"])
@@ -221,7 +222,14 @@ class AddressFinder:
             return None
         phrase_cued = self._cued(text, start)
         cued = phrase_cued or before in self.cue_words or bool(intro or unit)
-        end = self._street(text, gap.end(), before, cued, digits)
+        # "at 7 The Crown" is a time and a pub; "I live at 12 The Maltings" is an address.
+        clock = (
+            before in self.time_words
+            and digits.isdigit()
+            and int(digits) <= 12
+            and not (phrase_cued or intro or unit)
+        )
+        end = self._street(text, gap.end(), before, cued and not clock, digits, clock)
         if end is None and (phrase_cued or self._postcode_follows(text, gap.end())):
             end = self._words_after_cue(text, gap.end())
         if end is None:
@@ -259,7 +267,15 @@ class AddressFinder:
             pos = gap.end()
         return tokens
 
-    def _street(self, text: str, pos: int, before: str, cued: bool, number: str = "") -> int | None:
+    def _street(
+        self,
+        text: str,
+        pos: int,
+        before: str,
+        cued: bool,
+        number: str = "",
+        clock: bool = False,
+    ) -> int | None:
         """The end of the street that starts at pos, if one does."""
         tokens = self._tokens(text, pos)
         if not tokens:
@@ -267,7 +283,7 @@ class AddressFinder:
         ends = [self._suffix_end(tokens, before, cued, number), self._prefix_end(tokens, before)]
         if not any(ends):
             ends.append(self._compound_end(tokens))
-            if cued or before not in self.count_words:
+            if (cued or before not in self.count_words) and not clock:
                 ends.append(self._the_end(tokens))
         valid = [e for e in ends if e is not None]
         return max(valid) if valid else None

@@ -64,6 +64,7 @@ ADDRESSES = [
     ("number twelve on Mill Street", "number twelve on Mill Street"),
     ("no.12 mill st", "no.12 mill st"),
     ("Apartment 12, The Maltings", "Apartment 12, The Maltings"),
+    ("I live at 12 The Maltings", "12 The Maltings"),
     ("Thanks, 12 Coniston, Leeds LS1 4AB", "12 Coniston"),
     ("it's number 12 on the Crescent", "number 12 on the Crescent"),
     ("flat 2,40 high road", "flat 2,40 high road"),
@@ -132,6 +133,8 @@ NOT_ADDRESSES = [
     "the Old Forge was lovely",
     "we went to the cottage, church lane was flooded",
     "I counted 6 Bags of Rubbish on Mill Lane",
+    "meet me at 7 The Crown",
+    "quiz at 8 The Red Lion tonight",
 ]
 
 
