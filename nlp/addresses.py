@@ -95,6 +95,7 @@ class AddressFinder:
         self.welsh_adjectives = _lower_set(rules["welsh_adjectives"])
         self.compound_endings = tuple(w.lower() for w in rules["compound_endings"])
         self.compound_not = _lower_set(rules["compound_not"])
+        self.compound_starts = tuple(w.lower() for w in rules["compound_starts"])
         self.function_words = _lower_set(function_words) | _lower_set(rules["stop_words"])
         self.measure_words = _lower_set(rules["measure_words"])
         self.weak_first_not = _lower_set(rules["weak_first_not"])
@@ -280,9 +281,13 @@ class AddressFinder:
         tokens = self._tokens(text, pos)
         if not tokens:
             return None
-        ends = [self._suffix_end(tokens, before, cued, number), self._prefix_end(tokens, before)]
+        ends = [
+            self._suffix_end(tokens, before, cued, number),
+            self._prefix_end(tokens, before),
+            self._welsh_end(tokens),
+        ]
         if not any(ends):
-            ends.append(self._compound_end(tokens))
+            ends.append(self._compound_end(tokens, cued and not clock))
             if (cued or before not in self.count_words) and not clock:
                 ends.append(self._the_end(tokens))
         valid = [e for e in ends if e is not None]
@@ -333,8 +338,13 @@ class AddressFinder:
         for i, t in enumerate(names):
             if t.key in self.connectors and i > 0:
                 continue
-            if i == 0 and (t.word == "The" or (t.word == "the" and _is_title(street.word))):
-                continue  # "12 The Green"; in lower case "at 9 the park gates" is a time
+            if i == 0 and (
+                t.word == "The"
+                or (
+                    t.word == "the" and (_is_title(street.word) or street.key not in self.ambiguous)
+                )
+            ):
+                continue  # "12 The Green", "no 7 the paddock"; "at 9 the park gates" is a time
             if t.key in self.function_words:
                 return False
         return True
@@ -394,6 +404,16 @@ class AddressFinder:
             return None  # "the 2 pen pals"
         return end
 
+    @staticmethod
+    def _welsh_end(tokens: list[_Token]) -> int | None:
+        """ "Gwel y Môr", "Bro yr Ysgol": two Welsh words joined by "y" or "yr" are a name."""
+        if len(tokens) < 3 or tokens[1].word not in ("y", "yr"):
+            return None
+        first, last = tokens[0].word, tokens[2].word
+        if _is_title(first) == _is_title(last) and (_is_title(first) or first.islower()):
+            return tokens[2].end
+        return None
+
     def _the_end(self, tokens: list[_Token]) -> int | None:
         """ "12 The Maltings", "Flat 4, The Sidings": a title-case name after "The"."""
         if tokens[0].word != "The" or len(tokens) < 2:
@@ -405,14 +425,19 @@ class AddressFinder:
             end = t.end
         return end
 
-    def _compound_end(self, tokens: list[_Token]) -> int | None:
-        """One title-case word that is a street by its ending: "Kingsway", "Eastgate"."""
+    def _compound_end(self, tokens: list[_Token], cued: bool = False) -> int | None:
+        """One word that is a street by how it ends or starts: "Kingsway", "Eastgate",
+        "Brynteg"; in lower case only after a word like "at" ("i'm at 23 kirkgate")."""
         word = tokens[0]
         key = word.key
-        if not (word.word[0].isupper() and word.word[1:].islower()) or key in self.compound_not:
+        title = word.word[0].isupper() and word.word[1:].islower()
+        if not (title or (cued and word.word.islower())) or key in self.compound_not:
             return None
         for ending in self.compound_endings:
             if key.endswith(ending) and len(key) >= len(ending) + 3:
+                return word.end
+        for start in self.compound_starts:
+            if key.startswith(start) and len(key) >= len(start) + 3 and key.isalpha():
                 return word.end
         return None
 
@@ -508,7 +533,11 @@ class AddressFinder:
                 break
         if not any(t != "the" for t in tokens) and not text.startswith("The", pos):
             return None  # "the cottage" is any cottage; "The Cottage" is a house's name
-        if word.lower() in self.public_house_words and any(t in self.public_words for t in tokens):
+        if (
+            word.lower() in self.public_house_words
+            and any(t in self.public_words for t in tokens)
+            and "old" not in tokens  # "Old School House" is somebody's home now
+        ):
             return None
         if not _is_title(word) and word.lower() not in self.residential:
             return None

@@ -49,8 +49,13 @@ ADDRESSES = [
     ("33 Sandy Bank", "33 Sandy Bank"),
     ("4 Hill Top has no bus", "4 Hill Top"),
     ("10 Cross Hey, Bootle", "10 Cross Hey"),
+    ("Please send to 11 Gwel y Mor, Porthcawl", "11 Gwel y Mor"),
+    ("6 Brynteg, Llanelli", "6 Brynteg"),
+    ("21 clos yr eos", "21 clos yr eos"),
     # streets with no street word
     ("12 Kingsway is noisy", "12 Kingsway"),
+    ("i'm at 23 kirkgate", "23 kirkgate"),
+    ("we live at no 7 the paddock", "no 7 the paddock"),
     ("4 The Green, Little Snoring", "4 The Green"),
     ("I live at 12 Coniston, Leeds", "12 Coniston"),
     ("33/2 Leith Walk has no lights", "33/2 Leith Walk"),
@@ -80,6 +85,8 @@ ADDRESSES = [
     ("Rose Cottage, Little Snoring NR21 0AB", "Rose Cottage"),
     ("I live at Rose Cottage.", "Rose Cottage"),
     ("The Cottage, Church Lane", "The Cottage, Church Lane"),
+    ("Old School House, School Lane", "Old School House, School Lane"),
+    ("Ivy Cottage, 3 Back Lane", "Ivy Cottage, 3 Back Lane"),
     ("Sunnyside, Mill Lane is flooded", "Sunnyside, Mill Lane"),
     ("Ty Gwyn, Heol Fawr, Bala", "Ty Gwyn, Heol Fawr"),
 ]
