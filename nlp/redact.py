@@ -5,7 +5,9 @@ Everything is found on the text normalised by nlp/normalise.py (so "zero seven s
 original characters, with regular expressions, Google's libphonenumber for phone
 numbers, python-stdnum for the NHS and card check digits), so `redact` needs no spaCy
 pipeline and stays fast; the `yousaid_redactor` component puts the same findings on a Doc
-as `doc.spans["redact"]` for the theme pipeline. The rules live in redact_patterns.toml.
+as `doc.spans["redact"]` for the theme pipeline. The rules live in redact_patterns.toml;
+addresses are found by nlp/addresses.py, and names that are shops, brands, shows or places
+(nlp/keep.py, redact_keep.toml) are dropped whatever found them.
 """
 
 from __future__ import annotations
