@@ -5,7 +5,9 @@ Everything is found on the text normalised by nlp/normalise.py (so "zero seven s
 original characters, with regular expressions, Google's libphonenumber for phone
 numbers, python-stdnum for the NHS and card check digits), so `redact` needs no spaCy
 pipeline and stays fast; the `yousaid_redactor` component puts the same findings on a Doc
-as `doc.spans["redact"]` for the theme pipeline. The rules live in redact_patterns.toml.
+as `doc.spans["redact"]` for the theme pipeline. The rules live in redact_patterns.toml;
+addresses are found by nlp/addresses.py, and names that are shops, brands, shows or places
+(nlp/keep.py, redact_keep.toml) are dropped whatever found them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from spacy.util import ensure_path
 from stdnum import iban, luhn
 from stdnum.gb import nhs
 
+from nlp.addresses import AddressFinder
+from nlp.keep import KeepList, load_keep
 from nlp.normalise import Normalised, normalise
 from nlp.unsure import Flag, Unsure, merge_flags
 
@@ -125,6 +129,9 @@ class Redactor:
     MAX_PASSES = 3
 
     def __init__(self, rules: dict[str, Any]) -> None:
+        # The keep list (nlp/redact_keep.toml) travels with the rules, so a pipeline saved
+        # with to_disk keeps the same shops and places.
+        rules = {**rules, "keep_list": rules.get("keep_list") or load_keep()}
         self.rules = rules
         self.placeholders: dict[str, str] = dict(rules["placeholders"])
         self._rank = {kind: i for i, kind in enumerate(rules["order"]["kinds"])}
@@ -184,22 +191,17 @@ class Redactor:
         self._phone_national = re.compile(phone["national"])
 
         postcode = rules["postcode"]
-        self._postcode = re.compile(postcode["pattern"], re.IGNORECASE)
+        shape = postcode["pattern"].replace("{gap}", postcode["gap"])
+        self._postcode = re.compile(shape.replace("{digit}", "[0-9]"), re.IGNORECASE)
+        self._postcode_o = re.compile(shape.replace("{digit}", "O"))
         self._ordinal = re.compile(postcode["ordinal"] + "$")
 
         self._compile_identifiers(rules)
 
-        address = rules["address"]
-        street_word = rf"[{_UPPER}][{_UPPER}{_LOWER}'’-]*"
-        self._address = re.compile(
-            rf"(?<![£$€.:/0-9])\b[0-9]{{1,4}}[A-Za-z]?,?\s+"
-            rf"(?:{street_word}\s+){{1,3}}(?:{_alternation(address['street_words'])})\b"
-        )
-        self._address_unit = re.compile(
-            rf"\b(?:{_alternation(address['unit_words'])})\s+[0-9]{{1,4}}[A-Za-z]?,?\s+$"
-        )
-
         names = rules["names"]
+        self._addresses = AddressFinder(
+            rules["address"], names["function_words"], names["months"], self._postcode
+        )
         self._max_name_words = int(names["max_words"])
         self._titles = {t.lower() for t in names["titles"]}
         self._lowercase_titles = {t.lower() for t in names["lowercase_titles"]}
@@ -231,7 +233,11 @@ class Redactor:
         self._trigger_words |= set(self._triggers)
         # Older rules files (a saved pipeline's) have no flags section: the shipped one's.
         flag_rules = rules.get("flags") or load_rules()["flags"]
-        self._unsure = Unsure(names, flag_rules, address["street_words"])
+        self._unsure = Unsure(names, flag_rules, rules["address"]["street_words"])
+        self._trigger_before = re.compile(
+            rf"\b(?:{_alternation(trigger_words)})\.?[,:]?[ \t]+$", re.IGNORECASE
+        )
+        self._keep = KeepList(rules["keep_list"])
 
     @classmethod
     def from_file(cls, path: Path | str | None = None) -> Redactor:
@@ -335,10 +341,10 @@ class Redactor:
             candidates += self._find_ni(text)
             candidates += self._find_phones(text)
             candidates += self._find_postcodes(text)
-            candidates += self._find_addresses(text)
             candidates += self._find_identifiers(text)
             candidates += self._find_long_numbers(text)
         candidates += self._find_spaced_handles(text)
+        candidates += self._find_addresses(text, has_digit)
         candidates += self._find_names(text)
         return self._resolve(text, candidates)
 
@@ -347,6 +353,8 @@ class Redactor:
     def _resolve(self, text: str, candidates: list[tuple[int, int, str]]) -> list[Found]:
         if not candidates:
             return []
+        if any(kind in ("name", "address") for _, _, kind in candidates):
+            candidates = self._drop_kept(text, candidates)
         placeholders = [(m.start(), m.end()) for m in self._placeholder_re.finditer(text)]
         candidates = sorted(
             (s, e, k)
@@ -369,6 +377,42 @@ class Redactor:
             _, _, kind = min(group, key=lambda c: (c[0] - c[1], self._rank.get(c[2], 99)))
             found.append(Found(kind, start, end, text[start:end], self.placeholders[kind]))
         return found
+
+    def _drop_kept(
+        self, text: str, candidates: list[tuple[int, int, str]]
+    ) -> list[tuple[int, int, str]]:
+        """Without the names that are shops, brands, shows or places, and the addresses that
+        are only such a phrase ("Mr Kipling", "Queen Elizabeth Hospital", "21 Jump Street")."""
+        kept = self._keep.spans(text)
+        addresses = [(s, e) for s, e, kind in candidates if kind == "address"]
+        out = []
+        for s, e, kind in candidates:
+            if kind == "name":
+                if any(ks <= s and e <= ke for ks, ke in kept):
+                    continue
+                after_title = self._trigger_before.search(text, max(0, s - 30), s) is not None
+                if self._keep.names_a_place(text, s, e, after_title):
+                    continue
+                if self._ends_an_address(text, s, addresses):
+                    continue
+            elif kind == "address" and any(ks <= s and e <= ke for ks, ke in kept):
+                continue
+            out.append((s, e, kind))
+        return out
+
+    def _ends_an_address(self, text: str, start: int, addresses: list[tuple[int, int]]) -> bool:
+        """Whether the "title" before this name is the last word of an address ("12 Elm Dr,
+        Leeds": Dr is a drive)."""
+        for s, e in addresses:
+            if (
+                e <= start <= e + 4
+                and "," in text[e:start]
+                and _AFTER_TRIGGER.fullmatch(text, e, start)
+            ):
+                last = text[s:e].split()[-1].rstrip(".").lower()
+                if last in self._titles:
+                    return True
+        return False
 
     # -- the kinds ---------------------------------------------------------------------
 
@@ -613,16 +657,11 @@ class Redactor:
         words = [p.lower() for p in parts if p.isalpha()]
         return not any(w in self._plate_lower_not or w in _SHORT_WORDS for w in words)
 
-    def _find_addresses(self, text: str) -> list[tuple[int, int, str]]:
-        found = []
-        for m in self._address.finditer(text):
-            # "Flat 3, 45 High Street": the flat number is part of the address.
-            unit = self._address_unit.search(text, max(0, m.start() - 30), m.start())
-            found.append((unit.start() if unit else m.start(), m.end(), "address"))
-        return found
+    def _find_addresses(self, text: str, has_digit: bool) -> list[tuple[int, int, str]]:
+        return [(s, e, "address") for s, e in self._addresses.find(text, has_digit)]
 
     def _find_postcodes(self, text: str) -> list[tuple[int, int, str]]:
-        found = []
+        found = self._find_re(self._postcode_o, text, "postcode")
         for m in self._postcode.finditer(text):
             code = m.group()
             if code != code.upper() and self._ordinal.search(code.lower()):
