@@ -694,15 +694,28 @@ class Redactor:
             if m is None:
                 break
             word = _POSSESSIVE.sub("", m.group())
+            surname = False
             if not self._is_name_word(word, not words, is_title, lowercase_ok):
-                break
+                # "nurse Jane Ward", "Dr Amir Hall": after a first name, a capitalised place
+                # word is a surname, unless a number follows ("Jane, Ward 5").
+                previous = text[words[-1][0] : words[-1][1]].lower() if words else ""
+                surname = (
+                    previous in self._first_names
+                    and word[:1].isupper()
+                    and not word.isupper()
+                    and word.lower() not in self._function_words
+                    and word.lower() not in self._trigger_words
+                    and not re.match(r"\s*[0-9]", text[m.end() :])
+                )
+                if not surname:
+                    break
             end = m.start() + len(word)
             possessive = end != m.end()
             initial = len(word) == 1
             if initial and text.startswith(".", end):
                 end += 1
             words.append((m.start(), end, initial))
-            if possessive:  # "Dr Patel's manner": the name ends at the "'s"
+            if possessive or surname:  # "Dr Patel's manner": the name ends at the "'s"
                 break
             gap = _GAP.match(text, end)
             if gap is None:
