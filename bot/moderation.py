@@ -76,10 +76,7 @@ class Card:
     @property
     def removed_kinds(self) -> list[str]:
         """The kinds of detail redaction found that are not in the shown text (any more)."""
-        shown = self.shown_text
-        return sorted(
-            {str(r["kind"]) for r in self.redactions if not holds(shown, str(r.get("text", "")))}
-        )
+        return removed_kinds(self.item.text, self.shown_text, self.redactions)
 
     @property
     def to_check(self) -> list[tuple[str, str]]:
@@ -118,6 +115,26 @@ class Card:
             if placeholder and shown[at : at + len(placeholder)] == placeholder:
                 found.append((at, at + len(placeholder)))
         return found
+
+
+def removed_kinds(original: str, shown: str, redactions: list[dict[str, object]]) -> list[str]:
+    """The kinds of what redaction found that `shown` has fewer of than `original`: a
+    detail typed twice and removed once ("Dr Patel. Patel was great") was still removed,
+    and one a moderator's edit put back is not any more."""
+    kinds = set()
+    for r in redactions:
+        part = str(r.get("text", ""))
+        if not part.strip() or occurrences(shown, part) < occurrences(original, part):
+            kinds.add(str(r["kind"]))
+    return sorted(kinds)
+
+
+def occurrences(text: str, part: str) -> int:
+    """How often `part` is in `text` as typed, not inside a longer word."""
+    part = part.strip()
+    if not part:
+        return 0
+    return len(re.findall(rf"(?<!\w){re.escape(part)}(?!\w)", text))
 
 
 def holds(text: str, part: str) -> bool:
@@ -688,15 +705,7 @@ class Moderation:
             if item is None:
                 continue
             published = item.published_text or item.text
-            kinds = tuple(
-                sorted(
-                    {
-                        str(r["kind"])
-                        for r in json.loads(item.redactions or "[]")
-                        if not holds(published, str(r.get("text", "")))
-                    }
-                )
-            )
+            kinds = tuple(removed_kinds(item.text, published, json.loads(item.redactions or "[]")))
             notes.append(
                 AuthorNote(
                     item_id=item_id,

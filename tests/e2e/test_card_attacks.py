@@ -1,0 +1,134 @@
+"""Attacks on the card's lines about redaction and on the auto-approve rule, through the
+emulator: texts that are odd, long or full of markup, edits, undos and lists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.bidi import FSI, PDI
+from emulator import Group, Person
+from handlers import texts
+from tests.conftest import FakeClock
+from tests.e2e.test_card_flags import _tagged, auto, lines  # noqa: F401 - the fixture, shared
+from tests.e2e.test_citizen import stored
+from tests.e2e.test_moderation import (
+    Team,
+    card_of,
+    give,
+    outcome,
+    press_card,
+    team,  # noqa: F401 - the fixture, shared
+)
+from tests.e2e.test_moderation_faults import sweep
+
+
+async def test_a_name_removed_once_and_left_once_is_said_removed_and_asked_about(
+    team: Team,  # noqa: F811 - the fixture imported above
+) -> None:
+    item = await give(team.citizen, "Buses", "Thanks Dr Patel. Patel was great with my mum.")
+    card = await card_of(team.group, item)
+    text = card.text or ""
+    assert "Dr [name]" in text
+    assert lines(text, "🔒") == ["🔒 Removed: a name"]
+    assert lines(text, "⚠️") == ["⚠️ Please check: a possible name (“Patel”)"]
+
+
+async def test_flagged_text_full_of_markup_still_makes_a_card(
+    team: Team,  # noqa: F811 - the fixture imported above
+) -> None:
+    item = await give(
+        team.citizen,
+        "Buses",
+        "Thank you <b>Priya Sharma</b> & co. *Kamil Nowak* `x` [y] _z_ < > & "
+        "شكرا Ahmed Khan 😀 ref 441 2998",
+    )
+    card = await card_of(team.group, item)
+    (check,) = lines(card.text, "⚠️")
+    assert "“Priya Sharma”" in check
+    assert "“Ahmed Khan”" in check and "“441 2998”" in check
+    assert "<b>Priya Sharma</b> & co" in (card.text or "")
+
+
+async def test_a_card_near_the_limit_with_many_flags_still_goes_and_counts_them(
+    team: Team,  # noqa: F811 - the fixture imported above
+) -> None:
+    filler = "The bus was late again and the driver would not wait for us. " * 63
+    numbers = ", ".join(f"{n}41 29{n}8" for n in range(1, 9))
+    item = await give(team.citizen, "Buses", f"{filler}Thanks Priya Sharma. Refs {numbers}.")
+    card = await card_of(team.group, item)
+    text = card.text or ""
+    # The quote is shortened; what to check at its end is still listed.
+    assert "characters more)" in text and "Priya" not in text.split("⚠️")[0]
+    assert len(text.encode("utf-16-le")) // 2 <= 4096
+    (check,) = lines(text, "⚠️")
+    assert check.startswith("⚠️ Please check: a possible name (“Priya Sharma”)")
+    assert check.endswith(", and 4 more")
+
+
+async def test_a_flag_with_markup_and_a_line_break_is_quoted_on_one_line(
+    team: Team,  # noqa: F811 - the fixture imported above
+    clock: FakeClock,
+) -> None:
+    said = "Thanks <Ola>\nNowak & *co* from `us` [x]_"
+    flag = json.dumps([{"kind": "name", "start": 7, "end": 25, "text": said[7:25]}])
+    (item,) = await _tagged(team.bot.db, team.citizen.id, clock(), [(said, flag)])
+    await sweep(team)
+    card = await card_of(team.group, item)
+    assert lines(card.text, "⚠️") == ["⚠️ Please check: a possible name (“<Ola> Nowak & *co*”)"]
+    shown = (card.text or "").replace(FSI, "").replace(PDI, "")
+    assert "Thanks <Ola>\nNowak & *co* from `us` [x]_" in shown
+
+
+async def test_an_undone_approval_keeps_the_cards_lines_true(
+    team: Team,  # noqa: F811 - the fixture imported above
+) -> None:
+    item = await give(
+        team.citizen, "Buses", "Ring me on 07700 900123 please. Ask Kamil Nowak, he saw it."
+    )
+    card = await card_of(team.group, item)
+    before = (lines(card.text, "🔒"), lines(card.text, "⚠️"))
+    assert before == (
+        ["🔒 Removed: a phone number"],
+        ["⚠️ Please check: a possible name (“Kamil Nowak”)"],
+    )
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by" in (card.text or ""))
+    assert (lines(card.text, "🔒"), lines(card.text, "⚠️")) == before
+    await press_card(team.sam, team.group, card, texts.UNDO)
+    await team.group.wait_for(lambda _: "Waiting for a moderator" in (card.text or ""))
+    assert (lines(card.text, "🔒"), lines(card.text, "⚠️")) == before
+
+
+async def test_auto_approve_holds_a_bare_name_and_capitals_and_passes_plain_praise(
+    auto: tuple[Person, Group],  # noqa: F811 - the fixture imported above
+    db_path: Path,
+) -> None:
+    citizen, group = auto
+    bare = await give(citizen, "Central Library", "Thank you so much Nadia", rating="5")
+    loud = await give(
+        citizen, "Central Library", "THANK YOU PRIYA SHARMA, WONDERFUL STAFF!", rating="5"
+    )
+    twice = await give(
+        citizen, "Central Library", "Thank you Dr Patel, Patel is wonderful!", rating="5"
+    )
+    plain = await give(
+        citizen, "Central Library", "Lovely staff, thank you all so much! 😀", rating="5"
+    )
+    card = await card_of(group, plain)
+    assert "Published by the auto-approve rule" in (card.text or "")
+    for item in (bare, loud, twice):
+        card = await card_of(group, item)
+        assert "Waiting for a moderator" in (card.text or ""), card.text
+        assert lines(card.text, "⚠️") or lines(card.text, "🔒")
+    rows = stored(db_path, "SELECT id, status FROM feedback ORDER BY id")
+    assert rows == [(bare, "pending"), (loud, "pending"), (twice, "pending"), (plain, "approved")]
+
+
+async def test_the_author_hears_a_name_was_removed_when_it_was_typed_twice(
+    team: Team,  # noqa: F811 - the fixture imported above
+) -> None:
+    item = await give(team.citizen, "Buses", "Thanks Dr Patel. Patel was great with my mum.")
+    card = await card_of(team.group, item)
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    assert "a name" in await outcome(team.citizen, item)
