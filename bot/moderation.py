@@ -23,7 +23,7 @@ from bot.roles import Who
 from bot.tagging import Tagger, Tagging
 from storage import audit, feedback, responses, staff, updates
 from storage.db import Database, parse_stamp
-from storage.feedback import ItemTheme, Moderated
+from storage.feedback import ItemTheme, Moderated, removed_kinds
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,8 @@ class Card:
         if self.item.edited_text or shown != (self.item.redacted_text or ""):
             return []
         found, shift = [], 0
-        for span in sorted(self.redactions, key=lambda r: int(str(r.get("start", 0)))):
+        spans = [r for r in self.redactions if "start" in r and "end" in r]
+        for span in sorted(spans, key=lambda r: int(str(r["start"]))):
             start, end = int(str(span["start"])), int(str(span["end"]))
             placeholder = str(span.get("placeholder", ""))
             at = start + shift
@@ -115,26 +116,6 @@ class Card:
             if placeholder and shown[at : at + len(placeholder)] == placeholder:
                 found.append((at, at + len(placeholder)))
         return found
-
-
-def removed_kinds(original: str, shown: str, redactions: list[dict[str, object]]) -> list[str]:
-    """The kinds of what redaction found that `shown` has fewer of than `original`: a
-    detail typed twice and removed once ("Dr Patel. Patel was great") was still removed,
-    and one a moderator's edit put back is not any more."""
-    kinds = set()
-    for r in redactions:
-        part = str(r.get("text", ""))
-        if not part.strip() or occurrences(shown, part) < occurrences(original, part):
-            kinds.add(str(r["kind"]))
-    return sorted(kinds)
-
-
-def occurrences(text: str, part: str) -> int:
-    """How often `part` is in `text` as typed, not inside a longer word."""
-    part = part.strip()
-    if not part:
-        return 0
-    return len(re.findall(rf"(?<!\w){re.escape(part)}(?!\w)", text))
 
 
 def holds(text: str, part: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -152,6 +154,34 @@ class ItemTheme:
     source: str
     evidence: str | None
     active: bool
+
+
+def removed_kinds(original: str, shown: str, redactions: list[dict[str, object]]) -> list[str]:
+    """The kinds of what redaction found that `shown` has fewer of than `original`: a
+    detail typed twice and removed once ("Dr Patel. Patel was great") was still removed,
+    and one a moderator's edit put back is not any more. A finding kept without its text
+    (the original is gone) was removed."""
+    kinds = set()
+    for r in redactions:
+        part = str(r.get("text", ""))
+        if not part.strip() or occurrences(shown, part) < occurrences(original, part):
+            kinds.add(str(r["kind"]))
+    return sorted(kinds)
+
+
+def occurrences(text: str, part: str) -> int:
+    """How often `part` is in `text` as typed, not inside a longer word ("Jo" in "Job")."""
+    part = part.strip()
+    if not part:
+        return 0
+    return len(re.findall(rf"(?<!\w){re.escape(part)}(?!\w)", text))
+
+
+def kinds_only(original: str, shown: str, redactions: str | None) -> str:
+    """Stored findings as they may stay once the original text goes: the kinds of what was
+    removed from `shown`, without texts or offsets (JSON)."""
+    kinds = removed_kinds(original, shown, json.loads(redactions or "[]"))
+    return json.dumps([{"kind": kind} for kind in kinds])
 
 
 _MODERATED = (

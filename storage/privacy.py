@@ -14,6 +14,7 @@ import aiosqlite
 
 from storage import traces
 from storage.db import stamp
+from storage.feedback import kinds_only
 
 # Items whose author was forgotten but chose to keep them belong to this citizen: nobody.
 ANONYMOUS = 0
@@ -185,12 +186,13 @@ async def erase(
         await conn.execute("DELETE FROM feedback WHERE id = ?", (item_id,))
     for item_id in approved:
         if keep_published:
-            # Only the approved text stays: the original and the suggestion go.
+            # Only the approved text stays: the original and the suggestion go; of what
+            # redaction found, only the kinds the published text is without.
             await conn.execute(
                 "UPDATE feedback SET citizen_id = ?, text = published_text,"
-                " redacted_text = published_text, edited_text = NULL, redactions = '[]',"
+                " redacted_text = published_text, edited_text = NULL, redactions = ?,"
                 " redaction_flags = '[]', hear_back = 0, updated_at = ? WHERE id = ?",
-                (ANONYMOUS, stamp(now), item_id),
+                (ANONYMOUS, await _kinds_removed(conn, item_id), stamp(now), item_id),
             )
         else:
             await conn.execute(
@@ -251,17 +253,30 @@ async def remove_originals(conn: aiosqlite.Connection, item_ids: list[int], now:
     never published lose their text altogether. Originals shown to moderators are taken back."""
     removed = 0
     for item_id in item_ids:
+        # Of what redaction found, only the kinds the published text is without stay, so a
+        # card drawn again still says what was removed.
         cursor = await conn.execute(
             "UPDATE feedback SET text = COALESCE(published_text, ''), redacted_text ="
-            " published_text, edited_text = NULL, redactions = '[]', redaction_flags = '[]',"
+            " published_text, edited_text = NULL, redactions = ?, redaction_flags = '[]',"
             " original_removed_at = ? WHERE id = ? AND original_removed_at IS NULL"
             " AND status != 'pending'",
-            (stamp(now), item_id),
+            (await _kinds_removed(conn, item_id), stamp(now), item_id),
         )
         removed += cursor.rowcount
     # Cards show the redacted text, which stays; originals shown to moderators go.
     await traces.take_back_items(conn, item_ids, now)
     return removed
+
+
+async def _kinds_removed(conn: aiosqlite.Connection, item_id: int) -> str:
+    """The item's findings as they may stay without its original: kinds only (JSON)."""
+    async with conn.execute(
+        "SELECT text, published_text, redactions FROM feedback WHERE id = ?", (item_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None or row[1] is None:
+        return "[]"  # never published: nothing it was without
+    return kinds_only(str(row[0]), str(row[1]), row[2])
 
 
 # -- the erasure journal ----------------------------------------------------------------------

@@ -132,3 +132,24 @@ async def test_the_author_hears_a_name_was_removed_when_it_was_typed_twice(
     card = await card_of(team.group, item)
     await press_card(team.sam, team.group, card, texts.APPROVE)
     assert "a name" in await outcome(team.citizen, item)
+
+
+async def test_a_card_drawn_again_after_retention_still_says_what_was_removed(
+    team: Team,  # noqa: F811 - the fixture imported above
+    clock: FakeClock,
+    db_path: Path,
+) -> None:
+    item = await give(team.citizen, "Buses", "Ring me on 07700 900123, the driver was rude.")
+    card = await card_of(team.group, item)
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by" in (card.text or ""))
+    clock.advance(days=181)
+    assert (await team.bot.privacy.retention()).originals_removed == 1
+    assert "07700" not in str(stored(db_path, f"SELECT * FROM feedback WHERE id = {item}"))
+    # The card is drawn again (Undo is out of time): it still says what was removed.
+    await press_card(team.sam, team.group, card, texts.UNDO)
+    await team.group.wait_for(lambda _: texts.UNDO not in str(card.buttons))
+    assert lines(card.text, "🔒") == ["🔒 Removed: a phone number"]
+    assert lines(card.text, "⚠️") == []
+    kept = stored(db_path, f"SELECT redactions, redaction_flags FROM feedback WHERE id = {item}")
+    assert kept == [('[{"kind": "phone"}]', "[]")]
