@@ -10,7 +10,7 @@ from bot.bidi import FSI, PDI
 from emulator import Group, Person
 from handlers import texts
 from tests.conftest import FakeClock
-from tests.e2e.test_card_flags import _tagged, auto, lines  # noqa: F401 - the fixture, shared
+from tests.e2e.test_card_flags import _edit, _tagged, auto, lines  # noqa: F401 - the fixture, shared
 from tests.e2e.test_citizen import stored
 from tests.e2e.test_moderation import (
     Team,
@@ -153,3 +153,21 @@ async def test_a_card_drawn_again_after_retention_still_says_what_was_removed(
     assert lines(card.text, "⚠️") == []
     kept = stored(db_path, f"SELECT redactions, redaction_flags FROM feedback WHERE id = {item}")
     assert kept == [('[{"kind": "phone"}]', "[]")]
+
+
+async def test_an_edit_that_puts_back_one_of_two_removed_numbers_is_told_both_ways(
+    team: Team,  # noqa: F811 - the fixture imported above
+) -> None:
+    item = await give(
+        team.citizen, "Buses", "Ring 07700 900123 or 07700 900123 again, the driver was rude."
+    )
+    card = await card_of(team.group, item)
+    assert lines(card.text, "🔒") == ["🔒 Removed: a phone number"]
+    await _edit(team, "Ring [phone]", item, "Ring 07700 900123 or [phone] again, he was rude.")
+    card = await card_of(team.group, item)
+    # One is still removed, the other is back and asked about.
+    assert lines(card.text, "🔒") == ["🔒 Removed: a phone number"]
+    assert lines(card.text, "⚠️") == ["⚠️ Please check: a phone number (“07700 900123”)"]
+    await _edit(team, "or [phone] again", item, "Ring 07700 900123 or 07700 900123, rude.")
+    card = await card_of(team.group, item)
+    assert lines(card.text, "🔒") == []
