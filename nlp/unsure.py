@@ -18,8 +18,29 @@ from nlp.normalise import Normalised
 
 __all__ = ["Flag", "Unsure", "merge_flags"]
 
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_LOWER = "a-zß-öø-ÿ"
+
+def _letters(test: str) -> str:
+    """A regex class body of the letters of Latin (with its extensions: "Łukasz",
+    "Şule"), Greek and Cyrillic for which `str.<test>()` holds, as ranges."""
+    blocks = [(0x41, 0x24F), (0x370, 0x52F), (0x1E00, 0x1EFF)]
+    chars = [
+        c
+        for first, last in blocks
+        for c in map(chr, range(first, last + 1))
+        if c.isalpha() and getattr(c, test)()
+    ]
+    runs: list[list[str]] = []
+    for c in chars:
+        if runs and ord(c) == ord(runs[-1][-1]) + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return "".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+_UPPER = _letters("isupper")
+# Lower case ("ß" too).
+_LOWER = _letters("islower")
 _LETTER = f"{_UPPER}{_LOWER}"
 _WORD = re.compile(rf"[{_LETTER}](?:[{_LETTER}]|['’-](?=[{_LETTER}]))*")
 _CAPITALISED = re.compile(rf"(?<![{_LETTER}'’-])[{_UPPER}](?:[{_LETTER}]|['’-](?=[{_LETTER}]))*")

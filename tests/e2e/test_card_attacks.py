@@ -171,3 +171,20 @@ async def test_an_edit_that_puts_back_one_of_two_removed_numbers_is_told_both_wa
     await _edit(team, "or [phone] again", item, "Ring 07700 900123 or 07700 900123, rude.")
     card = await card_of(team.group, item)
     assert lines(card.text, "🔒") == []
+
+
+async def test_auto_approve_holds_names_written_with_letters_beyond_latin_1(
+    auto: tuple[Person, Group],  # noqa: F811 - the fixture imported above
+    db_path: Path,
+) -> None:
+    citizen, group = auto
+    polish = await give(citizen, "Central Library", "Thanks Łukasz Wiśniewski, great help!", "5")
+    turkish = await give(citizen, "Central Library", "Thank you Şule Yılmaz, so kind!", "5")
+    russian = await give(citizen, "Central Library", "Спасибо Иван Петров, всё отлично!", "5")
+    for item, name in ((polish, "Łukasz Wiśniewski"), (turkish, "Şule Yılmaz")):
+        card = await card_of(group, item)
+        assert "Waiting for a moderator" in (card.text or ""), card.text
+        assert lines(card.text, "⚠️") == [f"⚠️ Please check: a possible name (“{name}”)"]
+    card = await card_of(group, russian)
+    assert "“Иван Петров”" in "".join(lines(card.text, "⚠️"))
+    assert stored(db_path, "SELECT status FROM feedback WHERE status = 'approved'") == []
