@@ -118,6 +118,12 @@ class Card:
         return found
 
 
+def uncased(text: str) -> bool:
+    """Whether `text` has letters of a script without capitals (Arabic, Chinese, Hindi…),
+    in which the redactor cannot tell a name: the auto-approve rule leaves it to a person."""
+    return any(ord(c) > 0x2FF and c.isalpha() and c.lower() == c.upper() for c in text)
+
+
 def holds(text: str, part: str) -> bool:
     """Whether `part` is in `text` as typed, not inside a longer word ("Jo" in "Job")."""
     part = part.strip()
@@ -287,6 +293,7 @@ class Moderation:
             and tagging.kind == "compliment"
             and not tagging.redactions
             and not tagging.flags
+            and not uncased(tagging.redacted_text)
         )
 
     def _held_back(self, tagging: Tagging) -> list[str]:
@@ -296,7 +303,8 @@ class Moderation:
         ):
             return []
         why = sorted({f"removed {r.kind}" for r in tagging.redactions})
-        return why + sorted({f"check {f.kind}" for f in tagging.flags})
+        why += sorted({f"check {f.kind}" for f in tagging.flags})
+        return why + (["check script"] if uncased(tagging.redacted_text) else [])
 
     async def card(self, item_id: int, conn: aiosqlite.Connection | None = None) -> Card | None:
         """The card of an item as it is now."""

@@ -188,3 +188,23 @@ async def test_auto_approve_holds_names_written_with_letters_beyond_latin_1(
     card = await card_of(group, russian)
     assert "“Иван Петров”" in "".join(lines(card.text, "⚠️"))
     assert stored(db_path, "SELECT status FROM feedback WHERE status = 'approved'") == []
+
+
+async def test_auto_approve_leaves_scripts_without_capitals_to_a_person(
+    auto: tuple[Person, Group],  # noqa: F811 - the fixture imported above
+    db_path: Path,
+) -> None:
+    citizen, group = auto
+    arabic = await give(citizen, "Central Library", "شكرا أحمد، خدمة رائعة", "5")
+    chinese = await give(citizen, "Central Library", "感谢王伟, 服务很好", "5")
+    plain = await give(citizen, "Central Library", "Lovely staff, thank you all! 😀👍", "5")
+    card = await card_of(group, plain)
+    assert "Published by the auto-approve rule" in (card.text or "")
+    for item in (arabic, chinese):
+        card = await card_of(group, item)
+        assert "Waiting for a moderator" in (card.text or ""), card.text
+    held = stored(db_path, "SELECT subject, after FROM audit WHERE action = 'item.held'")
+    assert {subject: json.loads(str(after))["why"] for subject, after in held} == {
+        f"item:{arabic}": ["check script"],
+        f"item:{chinese}": ["check script"],
+    }
