@@ -211,7 +211,7 @@ class Moderation(_Strict):
     # How long an invitation link works.
     invite_hours: int = Field(default=72, ge=1, le=24 * 30)
     # Publish compliments in which redaction found and flagged nothing, without waiting for
-    # a person.
+    # a person (not those in a script without capitals, where it cannot tell a name).
     auto_approve_compliments: bool = False
     # For how long a moderator may undo an approval or rejection (0: never); after that a
     # published item can only be unpublished, with a reason.
