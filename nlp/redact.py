@@ -32,16 +32,16 @@ from stdnum.gb import nhs
 from nlp.addresses import AddressFinder
 from nlp.keep import KeepList, load_keep
 from nlp.normalise import Normalised, normalise
-from nlp.unsure import Flag, Unsure, merge_flags
+from nlp.unsure import Flag, Unsure, letters, merge_flags
 
 __all__ = ["Flag", "Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
 
 DEFAULT_RULES = Path(__file__).with_name("redact_patterns.toml")
 SPANS_KEY = "redact"
 
-# Letters of names, with the accented Latin ones ("Zoë", "Siân", "José").
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_LOWER = "a-zß-öø-ÿ"
+# Letters of names: all of Latin ("Zoë", "Siân", "Łukasz", "Şule"), Greek and Cyrillic.
+_UPPER = letters("isupper")
+_LOWER = letters("islower")
 _WORD = re.compile(rf"[{_UPPER}{_LOWER}](?:[{_UPPER}{_LOWER}]|['’-](?=[{_UPPER}{_LOWER}]))*")
 _GAP = re.compile(r"[ \t]+")
 _TRIGGER_WORD = re.compile(r"[A-Za-z]+")

@@ -16,10 +16,10 @@ from typing import Any, Protocol
 
 from nlp.normalise import Normalised
 
-__all__ = ["Flag", "Unsure", "merge_flags"]
+__all__ = ["Flag", "Unsure", "letters", "merge_flags"]
 
 
-def _letters(test: str) -> str:
+def letters(test: str) -> str:
     """A regex class body of the letters of Latin (with its extensions: "Łukasz",
     "Şule"), Greek and Cyrillic for which `str.<test>()` holds, as ranges."""
     blocks = [(0x41, 0x24F), (0x370, 0x52F), (0x1E00, 0x1EFF)]
@@ -38,9 +38,9 @@ def _letters(test: str) -> str:
     return "".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
-_UPPER = _letters("isupper")
+_UPPER = letters("isupper")
 # Lower case ("ß" too).
-_LOWER = _letters("islower")
+_LOWER = letters("islower")
 _LETTER = f"{_UPPER}{_LOWER}"
 _WORD = re.compile(rf"[{_LETTER}](?:[{_LETTER}]|['’-](?=[{_LETTER}]))*")
 _CAPITALISED = re.compile(rf"(?<![{_LETTER}'’-])[{_UPPER}](?:[{_LETTER}]|['’-](?=[{_LETTER}]))*")

@@ -208,3 +208,13 @@ async def test_auto_approve_leaves_scripts_without_capitals_to_a_person(
         f"item:{arabic}": ["check script"],
         f"item:{chinese}": ["check script"],
     }
+
+
+async def test_a_titled_name_beyond_latin_1_is_removed_whole_and_said_so(
+    team: Team,  # noqa: F811 - the fixture imported above
+) -> None:
+    item = await give(team.citizen, "Buses", "Dr Łukasz Wiśniewski was rude to my mum.")
+    card = await card_of(team.group, item)
+    assert "Łukasz" not in (card.text or "") and "Wiśniewski" not in (card.text or "")
+    assert lines(card.text, "🔒") == ["🔒 Removed: a name"]
+    assert lines(card.text, "⚠️") == []
