@@ -73,11 +73,15 @@ _AT_WORD = r"\s+at\s+"
 _DOT_MARK = r"\s*(?:[\[({<]\s*(?:dot|\.)\s*[\])}>])\s*"
 _DOT_WORD = r"\s+dot\s+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_%+-]*[A-Za-z0-9])?"
+# At most this many more labels (or path parts) in a spelled email or link: unbounded, a
+# long run of "dot"s ("ab dot ab dot ...") was matched to its end from every word, a
+# minute for 100,000 characters.
+_MAX_LABELS = 10
 _TLD = r"(?:com|org|net|uk|co|gov|nhs|edu|io|info|me|ie|scot|wales|cymru|biz|eu|de|fr)"
 _SPELLED_EMAIL = re.compile(
-    rf"(?<![\w.@])(?P<local>{_LABEL}(?:(?:\.|{_DOT_MARK}|{_DOT_WORD}){_LABEL})*)"
+    rf"(?<![\w.@])(?P<local>{_LABEL}(?:(?:\.|{_DOT_MARK}|{_DOT_WORD}){_LABEL}){{0,{_MAX_LABELS}}})"
     rf"(?P<at>{_AT_MARK}|{_AT_WORD})"
-    rf"(?:(?P<domain>{_LABEL}(?:(?:\s*\.\s*|{_DOT_MARK}|{_DOT_WORD}){_LABEL})*"
+    rf"(?:(?P<domain>{_LABEL}(?:(?:\s*\.\s*|{_DOT_MARK}|{_DOT_WORD}){_LABEL}){{0,{_MAX_LABELS}}}"
     rf"(?:\s*\.\s*|{_DOT_MARK}|{_DOT_WORD}){_TLD})\b"
     # "jo.smith at gmail": a big mail provider without its ".com".
     rf"|(?P<provider>gmail|googlemail|hotmail|yahoo|icloud|btinternet)\b)",
@@ -88,8 +92,9 @@ _SEPARATOR = re.compile(rf"{_AT_MARK}|{_AT_WORD}|{_DOT_MARK}|{_DOT_WORD}|\s*\.\s
 _URL_TLD = r"(?:com|org|net|uk|co|gov|nhs|io|info|ly|me|tv|be|gl|ee|app|scot|wales|cymru)"
 _SLASH = r"\s+slash\s+|\s*/\s*"
 _SPELLED_URL = re.compile(
-    rf"(?<![\w.@/])(?P<host>{_LABEL}(?:(?:\.|{_DOT_MARK}|{_DOT_WORD}){_LABEL})*"
-    rf"(?:{_DOT_MARK}|{_DOT_WORD}){_URL_TLD})\b(?:(?:{_SLASH})[\w.@?=&%-]+(?:(?:{_DOT_MARK}|{_DOT_WORD})[\w-]+)*)*",
+    rf"(?<![\w.@/])(?P<host>{_LABEL}(?:(?:\.|{_DOT_MARK}|{_DOT_WORD}){_LABEL}){{0,{_MAX_LABELS}}}"
+    rf"(?:{_DOT_MARK}|{_DOT_WORD}){_URL_TLD})\b"
+    rf"(?:(?:{_SLASH})[\w.@?=&%-]+(?:(?:{_DOT_MARK}|{_DOT_WORD})[\w-]+){{0,{_MAX_LABELS}}}){{0,{_MAX_LABELS}}}",
     re.IGNORECASE,
 )
 _URL_SEPARATOR = re.compile(rf"{_DOT_MARK}|{_DOT_WORD}|{_SLASH}", re.IGNORECASE)
@@ -105,6 +110,9 @@ _PROVIDERS = frozenset(
 _CUE_BEFORE = re.compile(
     r"\b(?:e-?mail|mail|contact|write to|reach me|address)\b[^.!?\n]{0,20}$", re.I
 )
+# How far back _CUE_BEFORE can reach (its longest match is 28 characters); searched from
+# the text's start, it made each spelled email cost the length of the text before it.
+_CUE_REACH = 60
 # Where a spelled email may be: the email pattern is tried only around these, as trying it
 # at every word of a long text is slow.
 _AT_ANYWHERE = re.compile(r"@|\bat\b|[\[({<]\s*(?:at|@)", re.IGNORECASE)
@@ -312,12 +320,17 @@ def _spaced_mixed(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
     return [(c, m.start() + k, m.start() + k + 1) for k, c in enumerate(m.group()) if c.isalnum()]
 
 
+def _cued_before(text: str, at: int) -> bool:
+    """Whether words just before `at` say an email follows ("email me on", "contact")."""
+    return _CUE_BEFORE.search(text, max(0, at - _CUE_REACH), at) is not None
+
+
 def _spelled_email(m: re.Match[str], text: str) -> list[tuple[str, int, int]] | None:
     at = m.group("at")
     if m.group("provider"):
         # Without a ".com" the local part must look like one, or the words before say email.
         shaped = re.search(r"[._0-9]|\sdot\s|\[|\(", m.group("local"), re.I) is not None
-        if not (shaped or "@" in at or _CUE_BEFORE.search(text, 0, m.start())):
+        if not (shaped or "@" in at or _cued_before(text, m.start())):
             return None
     elif at.strip().lower() == "at":
         local, domain = m.group("local"), m.group("domain")
@@ -328,7 +341,7 @@ def _spelled_email(m: re.Match[str], text: str) -> list[tuple[str, int, int]] | 
             re.search(r"[._0-9]|\sdot\s|\[|\(", local, re.I) is not None
             or re.search(r"\sdot\s|\[|\(", domain, re.I) is not None
         )
-        cued = _CUE_BEFORE.search(text, 0, m.start()) is not None
+        cued = _cued_before(text, m.start())
         if not (provider or shaped or cued):
             return None
     pieces: list[tuple[str, int, int]] = []

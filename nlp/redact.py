@@ -32,7 +32,7 @@ from stdnum.gb import nhs
 from nlp.addresses import AddressFinder
 from nlp.keep import KeepList, load_keep
 from nlp.normalise import Normalised, normalise
-from nlp.unsure import Flag, Unsure, letters, merge_flags
+from nlp.unsure import Flag, Taken, Unsure, letters, merge_flags
 
 __all__ = ["Flag", "Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
 
@@ -355,22 +355,22 @@ class Redactor:
             return []
         if any(kind in ("name", "address") for _, _, kind in candidates):
             candidates = self._drop_kept(text, candidates)
-        placeholders = [(m.start(), m.end()) for m in self._placeholder_re.finditer(text)]
+        placeholders = Taken((m.start(), m.end()) for m in self._placeholder_re.finditer(text))
         candidates = sorted(
-            (s, e, k)
-            for s, e, k in candidates
-            if s < e and not any(s < pe and ps < e for ps, pe in placeholders)
+            (s, e, k) for s, e, k in candidates if s < e and not placeholders.hits(s, e)
         )
         # Overlapping findings become one span, so nothing any rule found survives
         # ("626 633 8335 Park Road" is an NHS number run into an address). It is named after
         # the longest of them (a phone number with its "+1" over the NHS-shaped digits
         # inside it); on a tie, the kind listed first in the rules.
         groups: list[list[tuple[int, int, str]]] = []
+        group_end = -1
         for cand in candidates:
-            if groups and cand[0] < max(e for _, e, _ in groups[-1]):
+            if groups and cand[0] < group_end:
                 groups[-1].append(cand)
             else:
                 groups.append([cand])
+            group_end = max(group_end, cand[1])
         found = []
         for group in groups:
             start, end = group[0][0], max(e for _, e, _ in group)
@@ -383,19 +383,19 @@ class Redactor:
     ) -> list[tuple[int, int, str]]:
         """Without the names that are shops, brands, shows or places, and the addresses that
         are only such a phrase ("Mr Kipling", "Queen Elizabeth Hospital", "21 Jump Street")."""
-        kept = self._keep.spans(text)
+        kept = Taken(self._keep.spans(text))
         addresses = [(s, e) for s, e, kind in candidates if kind == "address"]
         out = []
         for s, e, kind in candidates:
             if kind == "name":
-                if any(ks <= s and e <= ke for ks, ke in kept):
+                if kept.covers(s, e):
                     continue
                 after_title = self._trigger_before.search(text, max(0, s - 30), s) is not None
                 if self._keep.names_a_place(text, s, e, after_title):
                     continue
                 if self._ends_an_address(text, s, addresses):
                     continue
-            elif kind == "address" and any(ks <= s and e <= ke for ks, ke in kept):
+            elif kind == "address" and kept.covers(s, e):
                 continue
             out.append((s, e, kind))
         return out

@@ -10,13 +10,15 @@ too), mapped back to the original characters, and never overlap what was redacte
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, Protocol
 
 from nlp.normalise import Normalised
 
-__all__ = ["Flag", "Unsure", "letters", "merge_flags"]
+__all__ = ["Flag", "Taken", "Unsure", "letters", "merge_flags"]
 
 
 def letters(test: str) -> str:
@@ -169,14 +171,14 @@ class Unsure:
 
     def flags(self, norm: Normalised, removed: Sequence[_Span]) -> list[Flag]:
         """What to check in `norm.original`, outside what was removed, in order."""
-        taken = [(s.start, s.end) for s in removed]
+        taken = Taken((s.start, s.end) for s in removed)
         found = self._numbers(norm, taken) + self._addresses(norm, taken)
         found += self._names(norm, removed, taken)
         return merge_flags(found, [], taken)
 
     # -- long numbers -------------------------------------------------------------------
 
-    def _numbers(self, norm: Normalised, taken: list[tuple[int, int]]) -> list[Flag]:
+    def _numbers(self, norm: Normalised, taken: Taken) -> list[Flag]:
         text = norm.text
         found = []
         for run in _NUMBER.finditer(text):
@@ -191,18 +193,16 @@ class Unsure:
         return found
 
     @staticmethod
-    def _outside(
-        norm: Normalised, start: int, end: int, taken: list[tuple[int, int]]
-    ) -> list[tuple[int, int]]:
+    def _outside(norm: Normalised, start: int, end: int, taken: Taken) -> list[tuple[int, int]]:
         """The parts of [start, end) of the normalised text outside the removed spans."""
         first, last = norm.span(start, end)
-        if not any(s < last and first < e for s, e in taken):
+        if not taken.hits(first, last):
             return [(start, end)]
         parts: list[tuple[int, int]] = []
         at = None
         for i in range(start, end):
             a, b = norm.starts[i], norm.ends[i]
-            inside = any(s < b and a < e for s, e in taken)
+            inside = taken.hits(a, b)
             if inside and at is not None:
                 parts.append((at, i))
                 at = None
@@ -214,7 +214,7 @@ class Unsure:
 
     @staticmethod
     def _stuck(text: str, start: int, end: int) -> tuple[int, int]:
-        before = _STUCK_BEFORE.search(text, 0, start)
+        before = _search_back(_STUCK_BEFORE, text, start)
         after = _STUCK_AFTER.match(text, end)
         return (before.start() if before else start), (after.end() if after else end)
 
@@ -242,7 +242,7 @@ class Unsure:
 
     # -- possible addresses -------------------------------------------------------------
 
-    def _addresses(self, norm: Normalised, taken: list[tuple[int, int]]) -> list[Flag]:
+    def _addresses(self, norm: Normalised, taken: Taken) -> list[Flag]:
         """A house number and a street the redactor did not remove: "7 ash grove"."""
         found = []
         for m in self.house.finditer(norm.text):
@@ -270,9 +270,7 @@ class Unsure:
 
     # -- likely names -------------------------------------------------------------------
 
-    def _names(
-        self, norm: Normalised, removed: Sequence[_Span], taken: list[tuple[int, int]]
-    ) -> list[Flag]:
+    def _names(self, norm: Normalised, removed: Sequence[_Span], taken: Taken) -> list[Flag]:
         text = norm.text
         # Only capitalised words can start or carry a flag; a word between two of them
         # (lower case, or removed) is seen in the gap and keeps them apart.
@@ -282,7 +280,7 @@ class Unsure:
             word = _POSSESSIVE.sub("", m.group())
             end = m.start() + len(word)
             first, last = norm.span(m.start(), end)
-            if not any(s < last and first < e for s, e in taken):
+            if not taken.hits(first, last):
                 words.append(_Word(m.start(), end, word, _shape(word)))
         if not words:
             return found
@@ -303,7 +301,7 @@ class Unsure:
         found += self._signature(norm, text, words)
         return found
 
-    def _cued(self, norm: Normalised, taken: list[tuple[int, int]]) -> list[Flag]:
+    def _cued(self, norm: Normalised, taken: Taken) -> list[Flag]:
         """One word after words that name a person next: "thanks Oluwaseun", "ask for
         nadia". Longer names are flagged as runs of capitalised words."""
         found = []
@@ -432,7 +430,7 @@ class Unsure:
         after = _NEXT_WORD.match(text, end)
         if after is None or _key(after.group(1)) not in self.person_verbs:
             return False
-        before = _LAST_WORD.search(text, 0, start)
+        before = _search_back(_LAST_WORD, text, start)
         return before is None or _key(before.group(1)) not in self.place_before
 
     def _signature(self, norm: Normalised, text: str, words: list[_Word]) -> list[Flag]:
@@ -458,6 +456,27 @@ class Unsure:
         return Flag(kind, first, last, norm.original[first:last])
 
 
+class Taken:
+    """The removed spans, asked in log time whether a span overlaps one: a long text has
+    thousands of them and thousands of words to check (a scan each was quadratic)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [s for s, _ in ordered]
+        # The furthest end of the spans up to each one.
+        self.reach = list(accumulate((e for _, e in ordered), max))
+
+    def hits(self, start: int, end: int) -> bool:
+        """Whether [start, end) overlaps a removed span."""
+        before = bisect_left(self.starts, end)  # the spans that start before `end`
+        return before > 0 and self.reach[before - 1] > start
+
+    def covers(self, start: int, end: int) -> bool:
+        """Whether one removed span holds all of [start, end)."""
+        before = bisect_right(self.starts, start)  # the spans that start at or before it
+        return before > 0 and self.reach[before - 1] >= end
+
+
 def _alternation(words: Iterable[str], gap: str = r"[ \t]+") -> str:
     # Longest first, so "thank you to" is tried before "thank"; a space matches any gap.
     ordered = sorted(set(words), key=len, reverse=True)
@@ -465,17 +484,34 @@ def _alternation(words: Iterable[str], gap: str = r"[ \t]+") -> str:
 
 
 def merge_flags(
-    flags: Iterable[Flag], more: Iterable[Flag], taken: Sequence[tuple[int, int]]
+    flags: Iterable[Flag], more: Iterable[Flag], taken: Taken | Iterable[tuple[int, int]]
 ) -> list[Flag]:
     """Flags sorted, none overlapping another or a removed span (the first found wins)."""
+    removed = taken if isinstance(taken, Taken) else Taken(taken)
     kept: list[Flag] = []
     for flag in sorted([*flags, *more], key=lambda f: (f.start, -(f.end - f.start))):
-        if flag.start >= flag.end or any(s < flag.end and flag.start < e for s, e in taken):
+        if flag.start >= flag.end or removed.hits(flag.start, flag.end):
             continue
         if kept and flag.start < kept[-1].end:
             continue
         kept.append(flag)
     return kept
+
+
+# How far back a word just before a point is looked for.
+_BACK_REACH = 200
+
+
+def _search_back(pattern: re.Pattern[str], text: str, end: int) -> re.Match[str] | None:
+    """`pattern.search(text, 0, end)` for a pattern anchored at `end` ("…$"), looking only a
+    little way back: searched from the text's start, each call cost the whole text before
+    it, and a long text with many names or numbers took a minute. Only a word longer than
+    the reach is looked for again from the start."""
+    begin = max(0, end - _BACK_REACH)
+    m = pattern.search(text, begin, end)
+    if m is not None and begin > 0 and m.start() == begin:
+        m = pattern.search(text, 0, end)
+    return m
 
 
 def _sentence_start(text: str, at: int) -> bool:

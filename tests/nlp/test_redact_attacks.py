@@ -1,0 +1,136 @@
+"""Attacks on the redactor: long and odd texts.
+
+Each slow case here took from 1 to 57 seconds before its fix (a scan of the whole text, or of
+every removed span, for each word); the bounds are loose so a slow machine still passes.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+
+import pytest
+
+from nlp.normalise import normalise
+from nlp.redact import redact
+from nlp.unsure import Taken, _search_back
+
+# -- speed on long texts ------------------------------------------------------------------
+
+LONG = [
+    # A capitalised word between "and" and a verb is checked against the word before it.
+    pytest.param("and Oluwaseun explained it. " * 3600, id="names-after-and"),
+    # Each long number kept is widened over the letters stuck before it.
+    pytest.param("box 12345678x and " * 5500, id="numbers-kept"),
+    # A run of "dot"s was matched as one link to its end from every word.
+    pytest.param("ab dot " * 14000, id="dot-run"),
+    # Thousands of removed spans, each flag checked against all of them.
+    pytest.param(
+        "\n".join(f"Dr Patel {i} rang 07700 900{i % 1000:03d}" for i in range(3000)),
+        id="many-removed",
+    ),
+    pytest.param(
+        "Thank you to Dr Sarah Whitfield and Nadia Hussain at 14 Larch Close, LS6 2QT. " * 1300,
+        id="long-feedback",
+    ),
+]
+
+
+@pytest.mark.parametrize("text", LONG)
+def test_a_long_text_is_redacted_in_under_two_seconds(text: str) -> None:
+    redact("warm up")
+    started = time.perf_counter()
+    redaction = redact(text)
+    assert time.perf_counter() - started < 2.0
+    for span in redaction.spans:
+        assert text[span.start : span.end] == span.text
+
+
+def test_spelled_links_and_emails_are_still_found_with_the_bounded_pattern() -> None:
+    text = "see www dot facebook dot com slash jo or mail jo dot smith at gmail dot com"
+    kinds = {s.kind for s in redact(text).spans}
+    assert {"url", "email"} <= kinds
+    many = "ab dot bc dot cd dot de dot ef dot fg dot gh dot hi dot nhs dot uk"
+    assert normalise(many).text == "ab.bc.cd.de.ef.fg.gh.hi.nhs.uk"
+    council = "www dot my dot council dot gov dot uk slash bins"
+    assert normalise(council).text == "www.my.council.gov.uk/bins"
+
+
+# -- the helpers the fixes use ------------------------------------------------------------
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def test_taken_answers_as_a_scan_of_every_span_would() -> None:
+    rng = random.Random(13)
+    for _ in range(300):
+        spans = []
+        for _ in range(rng.randrange(0, 8)):
+            s = rng.randrange(0, 40)
+            spans.append((s, s + rng.randrange(1, 12)))  # some overlap, some nest
+        taken = Taken(spans)
+        for _ in range(20):
+            a = rng.randrange(0, 50)
+            b = a + rng.randrange(1, 10)
+            assert taken.hits(a, b) == _overlaps(spans, a, b), (spans, a, b)
+            assert taken.covers(a, b) == _covered(spans, a, b), (spans, a, b)
+
+
+@pytest.mark.parametrize("pattern", [re.compile(r"[A-Za-z]+$"), re.compile(r"([^\W\d_]+)[ \t]*$")])
+def test_looking_back_a_little_finds_what_looking_from_the_start_finds(
+    pattern: re.Pattern[str],
+) -> None:
+    rng = random.Random(7)
+    pieces = ["word", "Oluwaseun", " ", "\t", "12", ", ", "x" * 250, "é", "\n"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 30)))
+        end = rng.randrange(0, len(text) + 1)
+        full = pattern.search(text, 0, end)
+        near = _search_back(pattern, text, end)
+        assert (full and (full.start(), full.end())) == (near and (near.start(), near.end()))
+
+
+# -- odd texts: no crash, exact offsets, redacting twice changes nothing ------------------
+
+ODD = [
+    "",
+    "   ",
+    "\n\n",
+    "Nadia Hussain",
+    "0" * 20,
+    "😀😡👍🏽🏳️‍🌈❤️" * 10,
+    "شكرا للدكتور أحمد، رقم هاتفي ٠٧٧٠٠٩٠٠١٢٣",
+    "ڈاکٹر احمد بہت اچھے تھے۔ میرا نمبر ۰۷۷۰۰۹۰۰۱۲۳ ہے",
+    "Dziękuję Pani Małgorzacie Żółkiewskiej, tel. 07700 900 123",
+    "Diolch i Dr Siân Ŵyn o Heol y Bryn, Tŷ Ŷd. Ffôn 01632 960 123",
+    "\u200fDr Patel\u200f called \u202e07700 900123\u202c today \u200e",
+    "Dr\u200b Pa\u200btel, phone 077\u200b00 900\u200d123, email jo\u200b@exa\u200cmple.com",
+    "Dr Zoe\u0308 Bronte\u0308 and Jose\u0301 at 1\u03012 Mill Street",
+    "Dr Patel" + "\u0301" * 200 + " 07700 900123",
+    "Dr Patel\x00\x01\x07 phone\x0b07700\x0c900123\x1b[31m red \x7f",
+    "Dr Patel\r\nphone:\t07700 900123\r\n\r\nThanks, Nadia Hussain\r\n",
+    "[name] [Name] XXXX [phone] [address] [email] [NHS number] " * 5,
+    "Thanks [Dr Patel] and [[name]] and {name} and <Nadia Hussain>",
+    "Dr Patel 😀 𝐍𝐚𝐝𝐢𝐚 𝐇𝐮𝐬𝐬𝐚𝐢𝐧 ０７７００ ９００１２３ ｎａｄｉａ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+]
+
+
+@pytest.mark.parametrize("text", ODD)
+def test_an_odd_text_is_redacted_exactly_and_once(text: str) -> None:
+    redaction = redact(text)
+    rebuilt, at = "", 0
+    for span in sorted(redaction.spans, key=lambda s: s.start):
+        assert 0 <= span.start < span.end <= len(text)
+        assert text[span.start : span.end] == span.text
+        assert span.start >= at  # no overlaps
+        rebuilt += text[at : span.start] + span.placeholder
+        at = span.end
+    assert rebuilt + text[at:] == redaction.text
+    assert redact(redaction.text).text == redaction.text
