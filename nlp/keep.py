@@ -26,9 +26,21 @@ def load_keep(path: Path | str | None = None) -> dict[str, Any]:
         return tomllib.load(f)
 
 
+# Titles written with or without a full stop: "Dr. Oetker" is "Dr Oetker".
+_ABBREVIATED = frozenset("mr mrs ms dr st prof rev sgt capt".split())
+
+
 def _phrase_pattern(phrases: Iterable[str]) -> str:
     ordered = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+    return "|".join(_one_phrase(p) for p in ordered)
+
+
+def _one_phrase(phrase: str) -> str:
+    first, _, rest = phrase.partition(" ")
+    pattern = re.escape(phrase).replace(r"\ ", r"\s+")
+    if rest and first.lower() in _ABBREVIATED:
+        pattern = re.escape(first) + r"\.?\s+" + re.escape(rest).replace(r"\ ", r"\s+")
+    return pattern
 
 
 class KeepList:

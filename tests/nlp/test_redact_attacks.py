@@ -1,4 +1,4 @@
-"""Attacks on the redactor: long and odd texts.
+"""Attacks on the redactor: long and odd texts, and titles written with a full stop.
 
 Each slow case here took from 1 to 57 seconds before its fix (a scan of the whole text, or of
 every removed span, for each word); the bounds are loose so a slow machine still passes.
@@ -95,6 +95,26 @@ def test_looking_back_a_little_finds_what_looking_from_the_start_finds(
         full = pattern.search(text, 0, end)
         near = _search_back(pattern, text, end)
         assert (full and (full.start(), full.end())) == (near and (near.start(), near.end()))
+
+
+# -- titles with a full stop --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dr. Oetker pizza boxes all over the bin store.",
+        "Mr. Kipling cakes at the coffee morning.",
+        "Mrs. Brown's Boys was on in the day room.",
+        "The St. Mary's Hospital car park is full.",
+    ],
+)
+def test_a_brand_is_left_alone_when_its_title_has_a_full_stop(text: str) -> None:
+    assert redact(text).spans == []
+
+
+def test_a_person_after_a_title_with_a_full_stop_is_still_removed() -> None:
+    assert [s.text for s in redact("Dr. Patel was lovely").spans] == ["Patel"]
 
 
 # -- odd texts: no crash, exact offsets, redacting twice changes nothing ------------------
