@@ -154,3 +154,20 @@ def test_an_odd_text_is_redacted_exactly_and_once(text: str) -> None:
         at = span.end
     assert rebuilt + text[at:] == redaction.text
     assert redact(redaction.text).text == redaction.text
+
+
+# -- ordinary words taken for names -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The toddler rhyme time on Thursdays is brilliant, please keep it going.",
+        "The tip is open Mondays and Fridays only.",
+        "Sundays are the worst for the buses.",
+    ],
+)
+def test_a_weekday_in_the_plural_is_neither_removed_nor_asked_about(text: str) -> None:
+    redaction = redact(text)
+    assert redaction.spans == []
+    assert redaction.flags == []
