@@ -171,3 +171,18 @@ def test_a_weekday_in_the_plural_is_neither_removed_nor_asked_about(text: str) -
     redaction = redact(text)
     assert redaction.spans == []
     assert redaction.flags == []
+
+
+# -- an email with an apostrophe ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        ("My email r.o'neill@example.net.", "r.o'neill@example.net"),
+        ("mail: d’arcy.o’brien@example.co.uk", "d’arcy.o’brien@example.co.uk"),
+        ("see 'jo@example.com' please", "jo@example.com"),
+    ],
+)
+def test_an_email_with_an_apostrophe_is_removed_whole(text: str, email: str) -> None:
+    assert [(s.kind, s.text) for s in redact(text).spans] == [("email", email)]
