@@ -234,6 +234,18 @@ class Redactor:
         # Older rules files (a saved pipeline's) have no flags section: the shipped one's.
         flag_rules = rules.get("flags") or load_rules()["flags"]
         self._unsure = Unsure(names, flag_rules, rules["address"]["street_words"])
+        # In capitals a title's next word is taken as a name ("DR PATEL"), but not a verb:
+        # "DR SAID TO COME BACK", "MR WAS RUDE". Casing says nothing there, so only words
+        # that are never a surname; a first name ("DR WILL") still counts.
+        self._caps_verbs = (
+            (
+                {w.lower() for w in [*flag_rules["person_verbs"], *flag_rules["person_next"]]}
+                | {w.lower() for w in names["not_names"] if w.lower().endswith("n't")}
+                | {"are", "were", "can", "should", "must", "might", "never", "then", "also"}
+            )
+            - self._first_names
+            - {w.lower() for w in names["months"]}
+        )
         self._trigger_before = re.compile(
             rf"\b(?:{_alternation(trigger_words)})\.?[,:]?[ \t]+$", re.IGNORECASE
         )
@@ -738,7 +750,8 @@ class Redactor:
             if len(word) == 1:
                 return True  # an initial, kept only if a name follows
             if word.isupper():
-                return is_title and first  # "Dr PATEL", but not "nurse NHS"
+                # "Dr PATEL", but not "nurse NHS" nor "DR SAID"
+                return is_title and first and key not in self._caps_verbs
             if is_title and first:
                 return True  # "Dr Who", "Mr Brown"
             if key in self._first_names:

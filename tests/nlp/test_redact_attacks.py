@@ -186,3 +186,22 @@ def test_a_weekday_in_the_plural_is_neither_removed_nor_asked_about(text: str) -
 )
 def test_an_email_with_an_apostrophe_is_removed_whole(text: str, email: str) -> None:
     assert [(s.kind, s.text) for s in redact(text).spans] == [("email", email)]
+
+
+# -- a verb after a title, in capitals ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["DR SAID TO COME BACK MONDAY", "MR WAS RUDE TO ME", "DR CAN'T SEE ME TILL JUNE"],
+)
+def test_a_verb_after_a_title_in_capitals_is_not_a_name(text: str) -> None:
+    assert redact(text).spans == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("DR PATEL WAS GREAT", "PATEL"), ("THANKS DR WILL", "WILL"), ("DR HALL", "HALL")],
+)
+def test_a_name_after_a_title_in_capitals_is_still_removed(text: str, name: str) -> None:
+    assert [s.text for s in redact(text).spans] == [name]
