@@ -27,6 +27,7 @@ from spacy.util import ensure_path
 from stdnum import iban, luhn
 from stdnum.gb import nhs
 
+from nlp import redact_learned
 from nlp.normalise import normalise
 
 __all__ = ["Flag", "Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
@@ -125,8 +126,10 @@ class Redactor:
     # Looking again at a redacted text (see `find`) settles in one pass in practice.
     MAX_PASSES = 3
 
-    def __init__(self, rules: dict[str, Any]) -> None:
+    def __init__(self, rules: dict[str, Any], use_model: bool = True) -> None:
         self.rules = rules
+        # The learned name and address detector (nlp/redact_learned.py) beside the rules.
+        self.use_model = use_model
         self.placeholders: dict[str, str] = dict(rules["placeholders"])
         self._rank = {kind: i for i, kind in enumerate(rules["order"]["kinds"])}
         # A placeholder already in the text is never redacted again.
@@ -218,9 +221,9 @@ class Redactor:
         self._trigger_words |= set(self._triggers)
 
     @classmethod
-    def from_file(cls, path: Path | str | None = None) -> Redactor:
+    def from_file(cls, path: Path | str | None = None, use_model: bool = True) -> Redactor:
         """A redactor with the rules of this file (the shipped one when no path is given)."""
-        return cls(load_rules(path))
+        return cls(load_rules(path), use_model)
 
     def redact(self, text: str) -> Redaction:
         """The text with every personal detail replaced by its placeholder."""
@@ -253,7 +256,8 @@ class Redactor:
                 break
             redacted, gaps = self._replace(text, spans)
             more = []
-            for found in self._find_once(redacted):
+            # The detector has seen the whole text already; placeholders tell it nothing new.
+            for found in self._find_once(redacted, learned=False):
                 for red_start, red_end, orig_start in gaps:
                     if red_start <= found.start and found.end <= red_end:
                         start = orig_start + found.start - red_start
@@ -283,7 +287,7 @@ class Redactor:
                 at = found.end
         return "".join(parts), gaps
 
-    def _find_once(self, text: str) -> list[Found]:
+    def _find_once(self, text: str, learned: bool = True) -> list[Found]:
         candidates: list[tuple[int, int, str]] = []
         has_digit = _DIGIT.search(text) is not None
         if "@" in text:
@@ -300,6 +304,8 @@ class Redactor:
             candidates += self._find_addresses(text)
             candidates += self._find_identifiers(text)
         candidates += self._find_names(text)
+        if learned:
+            candidates += self._find_learned(text)
         return self._resolve(text, candidates)
 
     # -- resolving overlaps ------------------------------------------------------------
@@ -541,6 +547,23 @@ class Redactor:
                 continue
             found.append((m.start(), m.end(), "postcode"))
         return found
+
+    def _find_learned(self, text: str) -> list[tuple[int, int, str]]:
+        """Names and addresses the learned detector is sure of."""
+        return redact_learned.sure(text) if self.use_model else []
+
+    def model_flags(self, text: str) -> list[Flag]:
+        """Names and addresses the detector half believes in and nothing removed, to check."""
+        if not self.use_model:
+            return []
+        norm = normalise(text)
+        found = self.find(text)
+        flags = []
+        for scored in redact_learned.unsure(norm.text):
+            start, end = norm.span(scored.start, scored.end)
+            if not any(start < f.end and f.start < end for f in found):
+                flags.append(Flag(scored.kind, start, end, text[start:end]))
+        return flags
 
     def _find_names(self, text: str) -> list[tuple[int, int, str]]:
         firsts = self._triggers.keys() & _TRIGGER_WORD.findall(text.lower())
