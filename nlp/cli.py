@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         help="generate data, train the name and address detector and save it (needs faker)",
     )
     trainer.add_argument("--out", type=Path, help="directory to save it (default: the shipped one)")
-    trainer.add_argument("--epochs", type=int, default=6, help="passes over the data (6)")
+    trainer.add_argument("--epochs", type=int, default=5, help="passes over the data (5)")
     trainer.add_argument("--seed", type=int, default=13, help="random seed (13)")
 
     scored = sub.add_parser(

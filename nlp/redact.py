@@ -305,7 +305,13 @@ class Redactor:
             candidates += self._find_identifiers(text)
         candidates += self._find_names(text)
         if learned:
-            candidates += self._find_learned(text)
+            # A rule's phone number or reference is never widened into a "name" around it.
+            ruled = [(s, e) for s, e, k in candidates if k not in redact_learned.KINDS.values()]
+            candidates += [
+                (s, e, k)
+                for s, e, k in self._find_learned(text)
+                if not any(s < re_ and rs < e for rs, re_ in ruled)
+            ]
         return self._resolve(text, candidates)
 
     # -- resolving overlaps ------------------------------------------------------------

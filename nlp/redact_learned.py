@@ -7,12 +7,15 @@ redacted; what a small beam search half believes in is flagged for a moderator.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
+
+from nlp.redact_train.addresses import ABBREVIATIONS, SCOTS_SUFFIXES, SUFFIXES, WELSH_HEADS
 
 MODEL_DIR = Path(__file__).with_name("redact_model")
 KINDS = {"NAME": "name", "ADDRESS": "address"}
@@ -45,6 +48,88 @@ _TITLES = {
     "lady",
     "lord",
 }
+
+
+_TOKEN = re.compile(r"\S+")
+_MONEY = set("£$€")
+_POSSESSIVE = re.compile(r"['’]s$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'“‘(-]*$")
+# A "name" that ends in one of these is a street ("Elm Road has been closed").
+_STREET_ENDS = {
+    "road",
+    "rd",
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "lane",
+    "close",
+    "crescent",
+    "cres",
+    "drive",
+    "terrace",
+    "gardens",
+    "gdns",
+    "mews",
+    "grove",
+    "wynd",
+    "vennel",
+    "brae",
+}
+# Nor is one that ends in a word for a place or a body ("Rainbow Nursery", "Northern Rail"),
+# or starts with a saint ("St Luke's ward").
+_PLACE_ENDS = {
+    "hospital",
+    "surgery",
+    "centre",
+    "center",
+    "nursery",
+    "school",
+    "college",
+    "academy",
+    "ward",
+    "church",
+    "chapel",
+    "mosque",
+    "temple",
+    "library",
+    "station",
+    "hall",
+    "house",
+    "trust",
+    "council",
+    "rail",
+    "railway",
+    "services",
+    "practice",
+    "clinic",
+    "hospice",
+    "infirmary",
+    "unit",
+    "club",
+    "society",
+    "association",
+    "foundation",
+    "partnership",
+    "ltd",
+    "limited",
+    "plc",
+    "group",
+    "team",
+    "estate",
+    "bridge",
+    "market",
+}
+_SAINTS = {"st", "saint", "ss"}
+# An address has a street word or a capitalised word in it ("7 ash grove", "12 Mill Brow");
+# "£6 a session" and "6 years long" have neither.
+_STREET_WORDS = (
+    {w.lower() for w in (*SUFFIXES, *SCOTS_SUFFIXES, *ABBREVIATIONS.values())}
+    | {w.lower() for w in WELSH_HEADS}
+    | _STREET_ENDS
+)
+# Words of an address after its street ("12 Mill Street flat 3").
+_UNIT_WORDS = {"flat", "apt", "apartment", "unit", "room", "floor", "maisonette", "no", "number"}
 
 
 @dataclass(frozen=True)
@@ -83,27 +168,113 @@ def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
     return start, end
 
 
+@cache
+def common_words(path: Path | None = None) -> frozenset[str]:
+    """Words more often written in lower case than capitalised (built with the model)."""
+    file = (path or MODEL_DIR) / "common_words.txt"
+    if not file.exists():
+        return frozenset()
+    return frozenset(file.read_text(encoding="utf-8").split())
+
+
+def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
+
+
+def _is_common(word: str) -> bool:
+    return _POSSESSIVE.sub("", word.strip(_EDGE).lower()) in common_words()
+
+
+def _settle(text: str, start: int, end: int, kind: str) -> tuple[int, int, bool] | None:
+    """The span trimmed to the name or address, and whether to redact it or only flag it.
+
+    Names are capitalised words in most texts: in a span that has one, the lower-case
+    ordinary words at its edges are not part of it ("especially Rupinder", "Glen had").
+    A name made only of ordinary words ("will", "hope") is flagged, not redacted, when it
+    is in lower case or capitals, or starts a sentence.
+    """
+    start, end = _trim(text, start, end, kind)
+    if start >= end:
+        return None
+    words = _words(text, start, end)
+    mixed = any(text[s].isupper() for s, _ in words) and not text[start:end].isupper()
+    if kind == "address":
+        if mixed:
+            titled = False
+            for s, e in words:
+                word = text[s:e]
+                titled = titled or word[0].isupper()
+                if titled and word.islower() and len(word) > 2 and word not in _UNIT_WORDS:
+                    if _is_common(word):
+                        end = s
+                        break
+        start, end = _trim(text, start, end, kind)
+        if start >= end or text[max(0, start - 1) : start] in _MONEY:
+            return None
+        body = text[start:end]
+        keys = {w.strip(".,").lower() for w in body.split()}
+        titled = any(len(w) > 2 and w[0].isupper() and w[1:].islower() for w in body.split())
+        if not keys & _STREET_WORDS and not titled:
+            return None
+        return start, end, True
+    if mixed:
+        while words and text[words[0][0]].islower() and _is_common(text[slice(*words[0])]):
+            words.pop(0)
+        while words and text[words[-1][0]].islower() and _is_common(text[slice(*words[-1])]):
+            words.pop()
+        if not words:
+            return None
+        start, end = _trim(text, words[0][0], words[-1][1], kind)
+        if start >= end:
+            return None
+    words = _words(text, start, end)
+    if any(c.isdigit() for c in text[start:end]):
+        return None
+    for s, e in words:
+        # "Luhn-valid", "E-scooters", "Non-urgent": a word with an ordinary word after its
+        # hyphen is not a name ("Smith-Jones" is).
+        head, _, tail = text[s:e].rpartition("-")
+        if head and tail.islower() and _is_common(tail):
+            return None
+    first, last = (text[slice(*w)].strip(".,").lower() for w in (words[0], words[-1]))
+    if last in _STREET_ENDS or last in _PLACE_ENDS or first in _SAINTS:
+        return None
+    if all(_is_common(text[s:e]) for s, e in words):
+        # "The driver Stopped", "Will someone call": a lone ordinary word is only flagged.
+        name = text[start:end]
+        at_start = _SENTENCE_START.search(text[:start]) is not None
+        if len(words) == 1 or name.islower() or name.isupper() or at_start:
+            return start, end, False
+    return start, end, True
+
+
 def _span(text: str, start: int, end: int, kind: str) -> tuple[int, int] | None:
     start, end = _trim(text, start, end, kind)
     return (start, end) if start < end else None
 
 
 @lru_cache(maxsize=64)
-def find_spans(text: str) -> tuple[tuple[int, int, str], ...]:
-    """The names and addresses the detector finds in the text, as (start, end, kind).
+def find_spans(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[Scored, ...]]:
+    """What the detector finds in the text: spans to redact (start, end, kind), and spans
+    to flag only.
 
     The last texts are remembered: redaction and the moderators' flags ask about the same one.
     """
     nlp = load_detector()
     if nlp is None or not text.strip():
-        return ()
-    found = []
+        return (), ()
+    sure: list[tuple[int, int, str]] = []
+    flagged: list[Scored] = []
     for ent in nlp(text).ents:
         kind = KINDS.get(ent.label_)
-        span = _span(text, ent.start_char, ent.end_char, kind) if kind else None
-        if kind and span:
-            found.append((*span, kind))
-    return tuple(found)
+        settled = _settle(text, ent.start_char, ent.end_char, kind) if kind else None
+        if kind and settled:
+            start, end, redact = settled
+            if redact:
+                sure.append((start, end, kind))
+            else:
+                flagged.append(Scored(start, end, kind, UNSURE))
+    return tuple(sure), tuple(flagged)
 
 
 @lru_cache(maxsize=64)
@@ -133,14 +304,17 @@ def score_spans(text: str) -> tuple[Scored, ...]:
 
 def sure(text: str) -> list[tuple[int, int, str]]:
     """The spans the detector is sure of (its greedy parse), as (start, end, kind)."""
-    return list(find_spans(text))
+    return list(find_spans(text)[0])
 
 
 def unsure(text: str) -> list[Scored]:
     """The spans the detector half believes in: worth a moderator's look, not a redaction."""
-    taken = find_spans(text)
-    return [
-        s
-        for s in score_spans(text)
-        if s.score < ACCEPT and not any(s.start < e and b < s.end for b, e, _ in taken)
-    ]
+    taken, flagged = find_spans(text)
+    spans = list(flagged)
+    for s in score_spans(text):
+        overlaps = any(s.start < e and b < s.end for b, e, _ in taken) or any(
+            s.start < f.end and f.start < s.end for f in spans
+        )
+        if s.score < ACCEPT and not overlaps:
+            spans.append(s)
+    return sorted(spans, key=lambda s: s.start)

@@ -380,6 +380,32 @@ WELSH = [
     "Nant y Pandy",
     "Coed Glas",
 ]
+# The first words of Welsh street names ("Heol y Bont", "Maes Glas").
+WELSH_HEADS = [
+    "Heol",
+    "Ffordd",
+    "Maes",
+    "Lôn",
+    "Lon",
+    "Stryd",
+    "Rhodfa",
+    "Rhodfa'r",
+    "Cae",
+    "Cae'r",
+    "Bryn",
+    "Pen-y-Bryn",
+    "Pen-y-Lan",
+    "Clos",
+    "Llys",
+    "Cwrt",
+    "Ael",
+    "Gwaun",
+    "Nant",
+    "Coed",
+    "Tir",
+    "Tan-y-Bryn",
+    "Heol-y",
+]
 SCOTS_SUFFIXES = ["Wynd", "Brae", "Vennel", "Loan", "Gait", "Close", "Row", "Crescent"]
 HOUSE_NAMES = [
     "Rose Cottage",

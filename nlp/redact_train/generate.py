@@ -19,7 +19,7 @@ from nlp.redact_train.negatives import (
     TITLES,
     WORD_NAMES,
 )
-from nlp.redact_train.templates import NEGATIVE, POSITIVE
+from nlp.redact_train.templates import FRAGMENTS, NEGATIVE, POSITIVE
 
 NHS_COMMENTS = Path(__file__).resolve().parents[1] / "data" / "nhs-fft-themes" / "train.csv"
 NAME, ADDRESS = "NAME", "ADDRESS"
@@ -27,6 +27,7 @@ _SLOT = re.compile(r"\{(\w+)\}")
 # Where the NHS comments left out a name, or something unreadable.
 _PLACEHOLDER = re.compile(r"\[[^\]]{0,40}\]|\bX{3,}\b|\*{3,}")
 _NAME_GAP = re.compile(r"\[(?:nick)?name redacted\]|\bX{3,}\b|\*{3,}", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _STAFF_IN_COMMENT = re.compile(
     r"\b(?:the )?(?:nurse|nurses|doctor|receptionist|driver|paramedic|consultant|midwife|"
     r"physio|porter|surgeon|staff member|lady|gentleman|man|crew member)\b",
@@ -76,9 +77,13 @@ class Generator:
         family = [f for pool in self.names.pools for f in pool.family]
         self.addresses = AddressMaker(self.rng, held, family)
         self.positive = [t for t in POSITIVE if held_out(t) == held]
+        self.fragments = [t for t in FRAGMENTS if held_out(t, 4) == held]
         self.negative = [t for t in NEGATIVE if held_out(t) == held]
         comments = read_comments()
         self.comments = [c for c in comments if held_out(c) == held]
+        self.sentences = [
+            s for c in self.comments for s in _SENTENCE.split(_PLACEHOLDER.sub("", c)) if s.strip()
+        ]
         self.brands = [b for b in BRANDS if held_out(b, 4) == held] or BRANDS
         self.places = [p for p in NAMED_PLACES if held_out(p, 4) == held] or NAMED_PLACES
 
@@ -229,18 +234,61 @@ class Generator:
             text = "".join(chars)
         return Sample(text, sample.spans)
 
-    def draw(self) -> Sample:
-        """One sample: about half with a name or an address, half hard negatives."""
+    def _sentence_tail(self) -> str:
+        """The rest of a real sentence from a random word on: what may follow a name."""
+        words = self.rng.choice(self.sentences).split()
+        return " ".join(words[self.rng.randrange(len(words)) :])
+
+    def fragment(self) -> Sample:
+        """A clause with a name or an address inside real text, before and after."""
+        rng = self.rng
+        out = _Builder()
+        if rng.random() < 0.4:
+            out.add(rng.choice(self.sentences).strip() + rng.choice([" ", " ", "\n", ". "]))
+        inner = self.render(rng.choice(self.fragments))
+        at = out.length
+        out.parts.append(inner.text)
+        out.spans += [(s + at, e + at, label) for s, e, label in inner.spans]
+        out.length += len(inner.text)
+        roll = rng.random()
+        if roll < 0.75:
+            tail = self._sentence_tail()
+            out.add(" " + (tail[:1].lower() + tail[1:] if rng.random() < 0.5 else tail))
+        elif roll < 0.85:
+            out.add(rng.choice([".", "!", ",", " x", " :)", "?"]))
+        return out.sample()
+
+    def glue(self, first: Sample, second: Sample) -> Sample:
+        """Two samples as one text."""
+        out = _Builder()
+        out.parts.append(first.text)
+        out.spans += list(first.spans)
+        out.length = len(first.text)
+        out.add(self.rng.choice([" ", " ", "\n", "  ", ". "]))
+        at = out.length
+        out.parts.append(second.text)
+        out.spans += [(s + at, e + at, label) for s, e, label in second.spans]
+        out.length += len(second.text)
+        return out.sample()
+
+    def _one(self) -> Sample:
         rng = self.rng
         roll = rng.random()
-        if roll < 0.3:
-            sample = self.render(rng.choice(self.positive))
-        elif roll < 0.5:
-            sample = self.comment_with_name()
-        elif roll < 0.75:
-            sample = self.render(rng.choice(self.negative))
-        else:
-            sample = self.comment_negative()
+        if roll < 0.2:
+            return self.render(rng.choice(self.positive))
+        if roll < 0.35:
+            return self.comment_with_name()
+        if roll < 0.5:
+            return self.fragment()
+        if roll < 0.75:
+            return self.render(rng.choice(self.negative))
+        return self.comment_negative()
+
+    def draw(self) -> Sample:
+        """One sample: about half with a name or an address, half hard negatives."""
+        sample = self._one()
+        if self.rng.random() < 0.2:
+            sample = self.glue(sample, self._one())
         return self.restyle(sample)
 
 
