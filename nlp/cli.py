@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one nlp subcommand; returns the exit status."""
     args = _parser().parse_args(argv)
     if args.command == "redact":
-        # Rules only: no model to load.
+        # The rules and the small name and address detector, not the theme model.
         from nlp.redact import cli as redact_cli
 
         return redact_cli(args.text)

@@ -3,9 +3,10 @@
 Everything is found on the text normalised by nlp/normalise.py (so "zero seven seven…",
 "jo [at] mail [dot] com" and fullwidth digits are found too) and mapped back to the exact
 original characters, with regular expressions, Google's libphonenumber for phone
-numbers, python-stdnum for the NHS and card check digits), so `redact` needs no spaCy
-pipeline and stays fast; the `yousaid_redactor` component puts the same findings on a Doc
-as `doc.spans["redact"]` for the theme pipeline. The rules live in redact_patterns.toml.
+numbers, python-stdnum for the NHS and card check digits), and a small learned detector
+of names and addresses (nlp/redact_learned.py, loaded once) beside them; the
+`yousaid_redactor` component puts the same findings on a Doc as `doc.spans["redact"]` for
+the theme pipeline. The rules live in redact_patterns.toml.
 """
 
 from __future__ import annotations

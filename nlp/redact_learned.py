@@ -52,6 +52,7 @@ _TITLES = {
 
 _TOKEN = re.compile(r"\S+")
 _MONEY = set("£$€")
+_NUMBER_NEXT = re.compile(r"[\s:,-]*[+(0-9]")
 _POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'“‘(-]*$")
 # A "name" that ends in one of these is a street ("Elm Road has been closed").
@@ -157,14 +158,13 @@ def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
     while end > start and text[end - 1] in _EDGE and not text[start:end].endswith(" St."):
         end -= 1
     if kind == "name":
-        # Only a whole leading title word goes: "Dr. Ann Lee" -> "Ann Lee".
-        while True:
-            word, _, rest = text[start:end].partition(" ")
-            if not rest or word.lower().rstrip(".") not in _TITLES:
-                break
-            start += len(word) + 1
-            while start < end and text[start] == " ":
-                start += 1
+        # The name starts after its last title word: "Dr. Ann Lee" -> "Ann Lee", and
+        # "Electoral Dr. Patel" -> "Patel" (a word before a title is not part of the name).
+        for m in _TOKEN.finditer(text, start, end):
+            if m.end() < end and m.group().lower().rstrip(".") in _TITLES:
+                start = m.end()
+        while start < end and text[start] in _EDGE:
+            start += 1
     return start, end
 
 
@@ -194,7 +194,7 @@ def _settle(text: str, start: int, end: int, kind: str) -> tuple[int, int, bool]
     is in lower case or capitals, or starts a sentence.
     """
     start, end = _trim(text, start, end, kind)
-    if start >= end:
+    if start >= end or text[start:end].lower().rstrip(".") in _TITLES:
         return None
     words = _words(text, start, end)
     mixed = any(text[s].isupper() for s, _ in words) and not text[start:end].isupper()
@@ -210,6 +210,10 @@ def _settle(text: str, start: int, end: int, kind: str) -> tuple[int, int, bool]
                         break
         start, end = _trim(text, start, end, kind)
         if start >= end or text[max(0, start - 1) : start] in _MONEY:
+            return None
+        # An address has a house number, or a house name before its street ("Rose Cottage,
+        # Church Lane"): "the Dr Jane end of the lane" has neither.
+        if not any(c.isdigit() for c in text[start:end]) and "," not in text[start:end]:
             return None
         body = text[start:end]
         keys = {w.strip(".,").lower() for w in body.split()}
@@ -239,6 +243,10 @@ def _settle(text: str, start: int, end: int, kind: str) -> tuple[int, int, bool]
     first, last = (text[slice(*w)].strip(".,").lower() for w in (words[0], words[-1]))
     if last in _STREET_ENDS or last in _PLACE_ENDS or first in _SAINTS:
         return None
+    if len(words) == 1 and not text[:start].strip() and _NUMBER_NEXT.match(text, end):
+        # "India +91 98765 43210", "amex 3782…": a word alone before a number, with
+        # nothing to its left, is too little to go on.
+        return start, end, False
     if all(_is_common(text[s:e]) for s, e in words):
         # "The driver Stopped", "Will someone call": a lone ordinary word is only flagged.
         name = text[start:end]

@@ -154,6 +154,9 @@ BRANDS = [
     "Sir Kensington's",
     "Lady Gaga",
 ]
+TITLED_BRANDS = {
+    b for b in BRANDS if b.split()[0] in {"Mr", "Mrs", "Miss", "Dr", "Doctor", "Captain", "Sir"}
+}
 NAMED_PLACES = [
     "Sir Alex Ferguson Way",
     "Mary Seacole House",

@@ -77,7 +77,7 @@ def test_brands_places_and_ordinary_words_are_left_alone(text: str) -> None:
     assert [
         f
         for f in redact(text).spans
-        if not text[: f.start].rstrip().endswith(("Mr", "Dr", "Doctor"))
+        if not text[: f.start].rstrip().endswith(("Mr", "Mrs", "Dr", "Doctor"))
     ] == []
 
 
