@@ -52,6 +52,7 @@ _TITLES = {
 
 _TOKEN = re.compile(r"\S+")
 _MONEY = set("£$€")
+_NAME_CHARS = re.compile(r"[^\W\d_]+(?:[ .'’-]+[^\W\d_]+)*\.?")
 _NUMBER_NEXT = re.compile(r"[\s:,-]*[+(0-9]")
 _POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'“‘(-]*$")
@@ -177,12 +178,22 @@ def common_words(path: Path | None = None) -> frozenset[str]:
     return frozenset(file.read_text(encoding="utf-8").split())
 
 
+@cache
+def lower_words(path: Path | None = None) -> frozenset[str]:
+    """Words written in lower case about as often as capitalised, or more ("grace", "boom")."""
+    file = (path or MODEL_DIR) / "lower_words.txt"
+    if not file.exists():
+        return frozenset()
+    return frozenset(file.read_text(encoding="utf-8").split()) | common_words(path)
+
+
 def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
 
 
-def _is_common(word: str) -> bool:
-    return _POSSESSIVE.sub("", word.strip(_EDGE).lower()) in common_words()
+def _is_common(word: str, lower: bool = False) -> bool:
+    key = _POSSESSIVE.sub("", word.strip(_EDGE).lower())
+    return key in (lower_words() if lower else common_words())
 
 
 def _settle(text: str, start: int, end: int, kind: str) -> tuple[int, int, bool] | None:
@@ -247,6 +258,12 @@ def _settle(text: str, start: int, end: int, kind: str) -> tuple[int, int, bool]
         # "India +91 98765 43210", "amex 3782…": a word alone before a number, with
         # nothing to its left, is too little to go on.
         return start, end, False
+    name = text[start:end]
+    if not _NAME_CHARS.fullmatch(name):
+        return None  # "I,!E": a name is letters, with spaces, hyphens, apostrophes, dots
+    caseless = name.islower() or name.isupper()
+    if caseless and all(_is_common(text[s:e], lower=True) for s, e in words):
+        return start, end, False  # "the dot com boom": ordinary words in lower case
     if all(_is_common(text[s:e]) for s, e in words):
         # "The driver Stopped", "Will someone call": a lone ordinary word is only flagged.
         name = text[start:end]

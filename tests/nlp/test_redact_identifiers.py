@@ -77,7 +77,6 @@ KEPT = [
     "A12 road works and the M25 again",
     "we parked the car at 10 and left at 11",
     "my car is 12 years old",
-    "Dr.Patel/Dr.Jones were on duty",
     "we moved here in March 1985",
 ]
 
@@ -86,6 +85,12 @@ KEPT = [
 def test_ordinary_text_is_kept(text: str) -> None:
     r = redact(text)
     assert r.text == text, r.spans
+
+
+def test_titled_names_without_spaces_are_names_not_identifiers() -> None:
+    # The name detector takes "Dr.Patel" for the name it is; no identifier rule fires.
+    r = redact("Dr.Patel/Dr.Jones were on duty")
+    assert [(f.kind, f.text) for f in r.spans] == [("name", "Patel"), ("name", "Jones")]
 
 
 def test_invalid_iban_is_kept() -> None:
