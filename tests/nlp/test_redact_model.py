@@ -124,3 +124,18 @@ def test_model_flags_are_flags_in_the_original_text() -> None:
             assert text[flag.start : flag.end] == flag.text
             assert not any(flag.start < f.end and f.start < flag.end for f in found)
     assert Redactor.from_file(use_model=False).model_flags("Thanks, Ola") == []
+
+
+def test_an_ordinary_word_taken_for_a_name_is_flagged_not_redacted() -> None:
+    text = "thanks to hope at the desk"
+    assert "hope" in redact(text).text
+    flags = default_redactor().model_flags(text)
+    assert [(f.kind, f.text) for f in flags] == [("name", "hope")]
+
+
+def test_beam_scores_are_spans_of_the_text() -> None:
+    text = "The lady at the desk, Roza I think, was kind. Thanks, Wiremu"
+    for scored in redact_learned.unsure(text, beam=True):
+        assert 0 <= scored.start < scored.end <= len(text)
+        assert 0.0 < scored.score <= 1.0
+        assert scored.kind in {"name", "address"}
