@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install run model
+.PHONY: demo test lint install run model redact-model
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,3 +32,8 @@ run: $(STAMP)
 model: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[model]'
 	$(PY) -m nlp.build_model
+
+# Rebuild the shipped name and address detector (nlp/redact_model/) from generated data.
+redact-model: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[model]'
+	$(PY) -m nlp train-redactor

@@ -111,6 +111,9 @@ class AddressFinder:
         self.public_words = _lower_set(rules["public_words"])
         self.public_house_words = _lower_set(rules["public_house_words"])
 
+        self._any_street = (
+            self.street_words | self.building_words | self.abbreviations | self.prefix_words
+        )
         ignore = re.IGNORECASE
         self._intro = re.compile(
             rf"(?:\b(?:{_alternation(rules['number_words'])})\.?|#)[ \t]*$", ignore
@@ -159,6 +162,10 @@ class AddressFinder:
         )
 
     # -- public ------------------------------------------------------------------------
+
+    def has_street_word(self, text: str) -> bool:
+        """Whether any word of this text is a street or building word ("Lane", "Heol", "Court")."""
+        return any(w.strip(".,'’").lower() in self._any_street for w in re.split(r"[\s,-]+", text))
 
     def find(self, text: str, has_digit: bool) -> list[tuple[int, int]]:
         """Where the addresses in the text are, as (start, end) pairs."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from dataclasses import asdict
@@ -50,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     # Several words are one text, as typed: `nlp redact Call Dr Patel`.
     redact.add_argument("text", nargs="*", help="text to redact (default: each line of stdin)")
 
+    trainer = sub.add_parser(
+        "train-redactor",
+        help="generate data, train the name and address detector and save it (needs faker)",
+    )
+    trainer.add_argument("--out", type=Path, help="directory to save it (default: the shipped one)")
+    trainer.add_argument("--epochs", type=int, default=5, help="passes over the data (5)")
+    trainer.add_argument("--seed", type=int, default=13, help="random seed (13)")
+
     scored = sub.add_parser(
         "evaluate-redaction",
         help="print the redactor's recall per kind, leaks and words kept on the evaluation sets",
@@ -81,10 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run one nlp subcommand; returns the exit status."""
     args = _parser().parse_args(argv)
     if args.command == "redact":
-        # Rules only: no model to load.
+        # The rules and the small name and address detector, not the theme model.
         from nlp.redact import cli as redact_cli
 
         return redact_cli(args.text)
+    if args.command == "train-redactor":
+        from nlp.redact_train.train import MODEL_DIR
+        from nlp.redact_train.train import train as train_redactor
+
+        figures = train_redactor(args.out or MODEL_DIR, epochs=args.epochs, seed=args.seed)
+        print(json.dumps(figures))
+        return 0
     if args.command == "evaluate-redaction":
         from nlp.redaction_eval import cli as evaluation_cli
 

@@ -3,11 +3,12 @@
 Everything is found on the text normalised by nlp/normalise.py (so "zero seven seven…",
 "jo [at] mail [dot] com" and fullwidth digits are found too) and mapped back to the exact
 original characters, with regular expressions, Google's libphonenumber for phone
-numbers, python-stdnum for the NHS and card check digits), so `redact` needs no spaCy
-pipeline and stays fast; the `yousaid_redactor` component puts the same findings on a Doc
-as `doc.spans["redact"]` for the theme pipeline. The rules live in redact_patterns.toml;
-addresses are found by nlp/addresses.py, and names that are shops, brands, shows or places
-(nlp/keep.py, redact_keep.toml) are dropped whatever found them.
+numbers, python-stdnum for the NHS and card check digits), and a small learned detector
+of names and addresses (nlp/redact_learned.py, loaded once) beside them; the
+`yousaid_redactor` component puts the same findings on a Doc as `doc.spans["redact"]` for
+the theme pipeline. The rules live in redact_patterns.toml; addresses are found by
+nlp/addresses.py, and names that are shops, brands, shows or places (nlp/keep.py,
+redact_keep.toml) are dropped whatever found them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from spacy.util import ensure_path
 from stdnum import iban, luhn
 from stdnum.gb import nhs
 
+from nlp import redact_learned
 from nlp.addresses import AddressFinder
 from nlp.keep import KeepList, load_keep
 from nlp.normalise import Normalised, normalise
@@ -52,6 +54,8 @@ _AFTER_TRIGGER = re.compile(r"\.?[,:]?[ \t]+")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _VERBISH = ("ed", "ing", "ly")
 _MAX_PHONE_DIGITS = 18
+# "quiz at 8 The Red Lion": a number after these is a time, unless a street word follows.
+_TIME_BEFORE = re.compile(r"\b(?:at|by|from|until|till|around|about|before|after)[ \t]+$", re.I)
 # Two-letter words that start a plate-shaped phrase ("at 10 and", "by 12 may").
 _SHORT_WORDS = frozenset(
     "at on by in to of up so no go we me he my is it an as or do be if us".split()
@@ -128,11 +132,13 @@ class Redactor:
     # Looking again at a redacted text (see `find`) settles in one pass in practice.
     MAX_PASSES = 3
 
-    def __init__(self, rules: dict[str, Any]) -> None:
+    def __init__(self, rules: dict[str, Any], use_model: bool = True) -> None:
         # The keep list (nlp/redact_keep.toml) travels with the rules, so a pipeline saved
         # with to_disk keeps the same shops and places.
         rules = {**rules, "keep_list": rules.get("keep_list") or load_keep()}
         self.rules = rules
+        # The learned name and address detector (nlp/redact_learned.py) beside the rules.
+        self.use_model = use_model
         self.placeholders: dict[str, str] = dict(rules["placeholders"])
         self._rank = {kind: i for i, kind in enumerate(rules["order"]["kinds"])}
         # A placeholder already in the text is never redacted again.
@@ -252,9 +258,9 @@ class Redactor:
         self._keep = KeepList(rules["keep_list"])
 
     @classmethod
-    def from_file(cls, path: Path | str | None = None) -> Redactor:
+    def from_file(cls, path: Path | str | None = None, use_model: bool = True) -> Redactor:
         """A redactor with the rules of this file (the shipped one when no path is given)."""
-        return cls(load_rules(path))
+        return cls(load_rules(path), use_model)
 
     def redact(self, text: str) -> Redaction:
         """The text with every personal detail replaced by its placeholder, and what to check."""
@@ -273,12 +279,9 @@ class Redactor:
 
     def _flags(self, norm: Normalised, spans: list[Found]) -> list[Flag]:
         flags = self._unsure.flags(norm, spans)
-        # A learned model may add the names it was unsure of (see `model_flags`, when set).
-        model_flags: Callable[[str], Iterable[Flag]] | None = getattr(self, "model_flags", None)
-        if model_flags is None:
-            return flags
+        # The learned detector adds the names it was unsure of (a subclass may say otherwise).
         taken = [(s.start, s.end) for s in spans]
-        return merge_flags(flags, model_flags(norm.original), taken)
+        return merge_flags(flags, self.model_flags(norm.original), taken)
 
     def find(self, text: str) -> list[Found]:
         """Every personal detail in the text, sorted, none overlapping."""
@@ -309,7 +312,8 @@ class Redactor:
                 break
             redacted, gaps = self._replace(text, spans)
             more = []
-            for found in self._find_once(redacted):
+            # The detector has seen the whole text already; placeholders tell it nothing new.
+            for found in self._find_once(redacted, learned=False):
                 for red_start, red_end, orig_start in gaps:
                     if red_start <= found.start and found.end <= red_end:
                         start = orig_start + found.start - red_start
@@ -339,7 +343,7 @@ class Redactor:
                 at = found.end
         return "".join(parts), gaps
 
-    def _find_once(self, text: str) -> list[Found]:
+    def _find_once(self, text: str, learned: bool = True) -> list[Found]:
         candidates: list[tuple[int, int, str]] = []
         has_digit = _DIGIT.search(text) is not None
         if "@" in text:
@@ -358,7 +362,42 @@ class Redactor:
         candidates += self._find_spaced_handles(text)
         candidates += self._find_addresses(text, has_digit)
         candidates += self._find_names(text)
+        if learned:
+            candidates += self._combine_learned(text, candidates)
         return self._resolve(text, candidates)
+
+    def _combine_learned(
+        self, text: str, ruled: list[tuple[int, int, str]]
+    ) -> list[tuple[int, int, str]]:
+        """The learned detector's findings that add to what the rules found."""
+        learned = self._find_learned(text)
+        if not learned:
+            return []
+        kept = self._keep.spans(text)
+        out = []
+        for s, e, kind in learned:
+            # A rule's phone number or reference is never widened into a "name" around it.
+            if any(s < re_ and rs < e and rk not in ("name", "address") for rs, re_, rk in ruled):
+                continue
+            if kind == "address":
+                # A rule's address keeps its end (the model tends to run on into the town),
+                # but the model may see where it starts ("Flat 2, Rose Court, 40 …").
+                ends = [re_ for rs, re_, rk in ruled if rk == "address" and s < re_ and rs < e]
+                if ends:
+                    e = max(ends)
+            # "MR KIPLING MAKES…": a shop, brand or place anywhere in it is not a person.
+            if any(s < ke and ks < e for ks, ke in kept):
+                continue
+            if kind == "name" and sum(c.isalpha() for c in text[s:e]) < 2:
+                continue  # an initial alone is not a name
+            if (
+                kind == "address"
+                and not self._addresses.has_street_word(text[s:e])
+                and _TIME_BEFORE.search(text, max(0, s - 12), s)
+            ):
+                continue  # "at 7 The Crown": a time and a pub, not a house
+            out.append((s, e, kind))
+        return out
 
     # -- resolving overlaps ------------------------------------------------------------
 
@@ -680,6 +719,22 @@ class Redactor:
                 continue
             found.append((m.start(), m.end(), "postcode"))
         return found
+
+    def _find_learned(self, text: str) -> list[tuple[int, int, str]]:
+        """Names and addresses the learned detector is sure of."""
+        return redact_learned.sure(text) if self.use_model else []
+
+    def model_flags(self, text: str) -> list[Flag]:
+        """Names and addresses the detector half believes in and nothing removed, to check."""
+        if not self.use_model:
+            return []
+        # What was removed is taken out by the caller (`_flags` merges against the spans).
+        norm = normalise(text)
+        flags = []
+        for scored in redact_learned.unsure(norm.text):
+            start, end = norm.span(scored.start, scored.end)
+            flags.append(Flag(scored.kind, start, end, text[start:end]))
+        return flags
 
     def _find_names(self, text: str) -> list[tuple[int, int, str]]:
         firsts = self._triggers.keys() & _TRIGGER_WORD.findall(text.lower())

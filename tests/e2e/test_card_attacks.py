@@ -36,33 +36,54 @@ async def test_a_name_removed_once_and_left_once_is_said_removed_and_asked_about
 
 async def test_flagged_text_full_of_markup_still_makes_a_card(
     team: Team,  # noqa: F811 - the fixture imported above
+    clock: FakeClock,
 ) -> None:
-    item = await give(
-        team.citizen,
-        "Buses",
+    # Through the redactor: markup all round a number it flags, whatever it makes of the rest.
+    said = "Thank you <b>all</b> & co. *ref <441 2998>* `x` [y] _z_ < > & شكرا 😀"
+    given = await give(team.citizen, "Buses", said)
+    card = await card_of(team.group, given)
+    assert lines(card.text, "⚠️") == ["⚠️ Please check: a long number (“441 2998”)"]
+    assert "*ref <441 2998>* `x` [y] _z_ < > &" in (card.text or "")
+    # Flagged as the redactor would flag names it is unsure of: the markup inside the flags.
+    text = (
         "Thank you <b>Priya Sharma</b> & co. *Kamil Nowak* `x` [y] _z_ < > & "
-        "شكرا Ahmed Khan 😀 ref 441 2998",
+        "شكرا [Ahmed_Khan] 😀 ref `441 2998`"
     )
+    flagged = [
+        ("name", "<b>Priya Sharma</b>"),
+        ("name", "*Kamil Nowak*"),
+        ("name", "[Ahmed_Khan]"),
+        ("number", "`441 2998`"),
+    ]
+    flags = [
+        {"kind": kind, "start": text.index(bit), "end": text.index(bit) + len(bit), "text": bit}
+        for kind, bit in flagged
+    ]
+    (item,) = await _tagged(team.bot.db, team.citizen.id, clock(), [(text, json.dumps(flags))])
+    await sweep(team)
     card = await card_of(team.group, item)
-    (check,) = lines(card.text, "⚠️")
-    assert "“Priya Sharma”" in check
-    assert "“Ahmed Khan”" in check and "“441 2998”" in check
-    assert "<b>Priya Sharma</b> & co" in (card.text or "")
+    assert lines(card.text, "⚠️") == [
+        "⚠️ Please check: a possible name (“<b>Priya Sharma</b>”), a possible name "
+        "(“*Kamil Nowak*”), a possible name (“[Ahmed_Khan]”), a long number (“`441 2998`”)"
+    ]
+    shown = (card.text or "").replace(FSI, "").replace(PDI, "")
+    assert "<b>Priya Sharma</b> & co. *Kamil Nowak* `x` [y] _z_ < > &" in shown
 
 
 async def test_a_card_near_the_limit_with_many_flags_still_goes_and_counts_them(
     team: Team,  # noqa: F811 - the fixture imported above
 ) -> None:
     filler = "The bus was late again and the driver would not wait for us. " * 63
-    numbers = ", ".join(f"{n}41 29{n}8" for n in range(1, 9))
-    item = await give(team.citizen, "Buses", f"{filler}Thanks Priya Sharma. Refs {numbers}.")
+    numbers = ", ".join(f"{n}41 29{n}8" for n in range(1, 10))
+    item = await give(team.citizen, "Buses", f"{filler}Thanks all. Refs {numbers}.")
     card = await card_of(team.group, item)
     text = card.text or ""
     # The quote is shortened; what to check at its end is still listed.
-    assert "characters more)" in text and "Priya" not in text.split("⚠️")[0]
+    assert "characters more)" in text and "141 2918" not in text.split("⚠️")[0]
     assert len(text.encode("utf-16-le")) // 2 <= 4096
     (check,) = lines(text, "⚠️")
-    assert check.startswith("⚠️ Please check: a possible name (“Priya Sharma”)")
+    assert check.startswith("⚠️ Please check: a long number (“141 2918”), a long number (“241")
+    assert check.count("a long number") == 5
     assert check.endswith(", and 4 more")
 
 
@@ -84,13 +105,13 @@ async def test_an_undone_approval_keeps_the_cards_lines_true(
     team: Team,  # noqa: F811 - the fixture imported above
 ) -> None:
     item = await give(
-        team.citizen, "Buses", "Ring me on 07700 900123 please. Ask Kamil Nowak, he saw it."
+        team.citizen, "Buses", "Ring me on 07700 900123 please. The ref is 441 2998, he saw it."
     )
     card = await card_of(team.group, item)
     before = (lines(card.text, "🔒"), lines(card.text, "⚠️"))
     assert before == (
         ["🔒 Removed: a phone number"],
-        ["⚠️ Please check: a possible name (“Kamil Nowak”)"],
+        ["⚠️ Please check: a long number (“441 2998”)"],
     )
     await press_card(team.sam, team.group, card, texts.APPROVE)
     await team.group.wait_for(lambda _: "Published by" in (card.text or ""))
@@ -181,13 +202,24 @@ async def test_auto_approve_holds_names_written_with_letters_beyond_latin_1(
     polish = await give(citizen, "Central Library", "Thanks Łukasz Wiśniewski, great help!", "5")
     turkish = await give(citizen, "Central Library", "Thank you Şule Yılmaz, so kind!", "5")
     russian = await give(citizen, "Central Library", "Спасибо Иван Петров, всё отлично!", "5")
-    for item, name in ((polish, "Łukasz Wiśniewski"), (turkish, "Şule Yılmaz")):
+    named = ((polish, "Łukasz Wiśniewski"), (turkish, "Şule Yılmaz"), (russian, "Иван Петров"))
+    for item, name in named:
         card = await card_of(group, item)
-        assert "Waiting for a moderator" in (card.text or ""), card.text
-        assert lines(card.text, "⚠️") == [f"⚠️ Please check: a possible name (“{name}”)"]
-    card = await card_of(group, russian)
-    assert "“Иван Петров”" in "".join(lines(card.text, "⚠️"))
-    assert stored(db_path, "SELECT status FROM feedback WHERE status = 'approved'") == []
+        text = (card.text or "").replace(FSI, "").replace(PDI, "")
+        assert "Waiting for a moderator" in text and "auto-approve" not in text, text
+        # Removed and said so, or left in and asked about: never shown without a word.
+        checks = "".join(lines(text, "⚠️"))
+        if f"“{name}”" in checks:
+            assert text.count(name) == 2, text  # in the quote, and in the line asking
+        else:
+            assert "a name" in "".join(lines(text, "🔒")), text
+            assert name not in text, text
+    rows = stored(db_path, "SELECT id, status, published_text FROM feedback ORDER BY id")
+    assert rows == [(item, "pending", None) for item, _ in named]
+    held = stored(db_path, "SELECT subject FROM audit WHERE action = 'item.held'")
+    assert sorted(str(subject) for (subject,) in held) == sorted(
+        f"item:{item}" for item, _ in named
+    )
 
 
 async def test_auto_approve_leaves_scripts_without_capitals_to_a_person(

@@ -186,7 +186,7 @@ class WithModel(Redactor):
 
 
 def test_the_models_unsure_names_are_flagged_too() -> None:
-    redactor = WithModel(load_rules())
+    redactor = WithModel(load_rules(), use_model=False)
     assert [(f.kind, f.text) for f in redactor.redact("the form from Zed had 9981223").flags] == [
         ("name", "Zed"),
         ("number", "9981223"),
@@ -197,13 +197,16 @@ def test_the_models_unsure_names_are_flagged_too() -> None:
         "Zed Okonkwo-Baines"
     ]
     # Without the model the same text is flagged by the rules alone.
-    assert redact("the form from Zed had 9981223").flags == [Flag("number", 22, 29, "9981223")]
+    rules_only = Redactor(load_rules(), use_model=False)
+    assert rules_only.redact("the form from Zed had 9981223").flags == [
+        Flag("number", 22, 29, "9981223")
+    ]
 
 
 def test_a_rules_file_without_a_flags_section_still_flags() -> None:
     rules = load_rules()
     del rules["flags"]
-    assert Redactor(rules).redact("Thanks to Fatima Begum").flags == [
+    assert Redactor(rules, use_model=False).redact("Thanks to Fatima Begum").flags == [
         Flag("name", 10, 22, "Fatima Begum")
     ]
 

@@ -1,0 +1,1 @@
+"""Building the learned name and address detector: generated data and training (build time only)."""

@@ -1,0 +1,141 @@
+"""The learned name and address detector: loaded from the repo, combined with the rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp import redact_learned
+from nlp.redact import Flag, Redactor, default_redactor, redact
+
+
+def kinds_of(text: str) -> dict[str, str]:
+    """What was redacted in the text, as {evidence: kind}."""
+    return {f.text: f.kind for f in redact(text).spans}
+
+
+def test_the_model_loads_from_the_repository_once() -> None:
+    assert (redact_learned.MODEL_DIR / "meta.json").exists()
+    nlp = redact_learned.load_detector()
+    assert nlp is not None
+    assert nlp.get_pipe("ner").labels == ("ADDRESS", "NAME")
+    assert redact_learned.load_detector() is nlp
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("I'm Halina Wrobel and the bins were missed again.", "Halina Wrobel"),
+        ("My name is Tunde Bakare, I rang on Monday about the boiler.", "Tunde Bakare"),
+        ("Hi this is Gwenllian from the flats, still no hot water.", "Gwenllian"),
+        ("hi its kasia, the lift is broken again", "kasia"),
+        ("The park looked lovely on Sunday. Cheers, Dermot Flanagan", "Dermot Flanagan"),
+        ("Please ring me back about the repair. Thanks, Shabana Akhtar", "Shabana Akhtar"),
+        ("Nobody came to fix the fence. - Ifeoma", "Ifeoma"),
+        ("Callum at the front desk sorted my library card in minutes.", "Callum"),
+        ("Please thank Mercedes on reception, she was so patient.", "Mercedes"),
+        ("The receptionist (Bogdan) told me to ring back tomorrow.", "Bogdan"),
+        ("my son Radoslaw fell off the broken swing", "Radoslaw"),
+        ("THANK YOU TO AISHA IN THE HOUSING TEAM", "AISHA"),
+    ],
+)
+def test_names_without_a_title_are_found(text: str, name: str) -> None:
+    assert kinds_of(text).get(name) == "name"
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("I live at 14 Thornbury Close and the road floods.", "14 Thornbury Close"),
+        ("fly tipping outside 7 ash grove again", "7 ash grove"),
+        ("My flat is flat 3, 22 Quarry Bank and it is freezing.", "flat 3, 22 Quarry Bank"),
+        ("Please collect the sofa from 9 Heol y Felin, Cardiff.", "9 Heol y Felin"),
+    ],
+)
+def test_addresses_are_found_to_the_street(text: str, address: str) -> None:
+    found = kinds_of(text)
+    assert found.get(address) == "address", found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The bus stop on Mill Street has no shelter.",
+        "The potholes on Station Road are getting worse.",
+        "I bought a Mr Kipling cake and a Greggs sausage roll.",
+        "We watched Doctor Who and Mrs Brown's Boys all evening.",
+        "Boots from Marks and Spencer were on offer.",
+        "I was treated at the Queen Elizabeth Hospital on Florence Nightingale ward.",
+        "The number 38 bus was late and ward 12 was freezing.",
+        "I will pay the bill when I hope the grace period ends in May.",
+        "The amber light at the junction is too short.",
+        "Church Lane car park was full.",
+    ],
+)
+def test_brands_places_and_ordinary_words_are_left_alone(text: str) -> None:
+    # The detector's part: the rules' titled names ("Dr Martens") are a brand list's job.
+    assert redact_learned.sure(text) == []
+    assert [
+        f
+        for f in redact(text).spans
+        if not text[: f.start].rstrip().endswith(("Mr", "Mrs", "Dr", "Doctor"))
+    ] == []
+
+
+def test_titled_brands_are_not_names() -> None:
+    assert redact_learned.sure("Dr Martens boots were on offer.") == []
+
+
+def test_name_spans_are_exact_and_leave_the_title() -> None:
+    text = "I saw Dr Chiamaka Eze today. Thanks, Morwenna."
+    r = redact(text)
+    names = [f.text for f in r.spans if f.kind == "name"]
+    assert "Chiamaka Eze" in names
+    assert "Morwenna" in names
+    assert "Dr [name]" in r.text
+    for f in r.spans:
+        assert f.text == f.text.strip(" .,")
+        assert text[f.start : f.end] == f.text
+
+
+def test_the_model_sees_the_normalised_text() -> None:
+    # Fullwidth digits are ordinary digits once normalised, so the address is whole.
+    text = "I live at １４ Thornbury Close."
+    r = redact(text)
+    assert [(f.kind, f.text) for f in r.spans] == [("address", "１４ Thornbury Close")]
+
+
+def test_a_redactor_without_the_model_uses_the_rules_only() -> None:
+    text = "Cheers, Dermot Flanagan"
+    assert Redactor.from_file(use_model=False).redact(text).text == text
+    assert "Dermot" not in redact(text).text
+
+
+def test_model_flags_are_flags_in_the_original_text() -> None:
+    redactor = default_redactor()
+    for text in [
+        "The lady on reception, maybe Grace, was kind.",
+        "Thanks to the team and to Ola.",
+        "It was fine.",
+    ]:
+        found = redactor.find(text)
+        for flag in redactor.model_flags(text):
+            assert isinstance(flag, Flag)
+            assert flag.kind in {"name", "address"}
+            assert text[flag.start : flag.end] == flag.text
+            assert not any(flag.start < f.end and f.start < flag.end for f in found)
+    assert Redactor.from_file(use_model=False).model_flags("Thanks, Ola") == []
+
+
+def test_an_ordinary_word_taken_for_a_name_is_flagged_not_redacted() -> None:
+    text = "thanks to hope at the desk"
+    assert "hope" in redact(text).text
+    flags = default_redactor().model_flags(text)
+    assert [(f.kind, f.text) for f in flags] == [("name", "hope")]
+
+
+def test_beam_scores_are_spans_of_the_text() -> None:
+    text = "The lady at the desk, Roza I think, was kind. Thanks, Wiremu"
+    for scored in redact_learned.unsure(text, beam=True):
+        assert 0 <= scored.start < scored.end <= len(text)
+        assert 0.0 < scored.score <= 1.0
+        assert scored.kind in {"name", "address"}
