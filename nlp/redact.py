@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -373,20 +374,23 @@ class Redactor:
         learned = self._find_learned(text)
         if not learned:
             return []
-        kept = self._keep.spans(text)
+        # Asked by bisection: a long text has thousands of each (a scan each was quadratic).
+        kept = Taken(self._keep.spans(text))
+        numbers = Taken((rs, re_) for rs, re_, rk in ruled if rk not in ("name", "address"))
+        addresses = Taken((rs, re_) for rs, re_, rk in ruled if rk == "address")
         out = []
         for s, e, kind in learned:
             # A rule's phone number or reference is never widened into a "name" around it.
-            if any(s < re_ and rs < e and rk not in ("name", "address") for rs, re_, rk in ruled):
+            if numbers.hits(s, e):
                 continue
             if kind == "address":
                 # A rule's address keeps its end (the model tends to run on into the town),
                 # but the model may see where it starts ("Flat 2, Rose Court, 40 …").
-                ends = [re_ for rs, re_, rk in ruled if rk == "address" and s < re_ and rs < e]
-                if ends:
-                    e = max(ends)
+                furthest = addresses.furthest(s, e)
+                if furthest is not None:
+                    e = furthest
             # "MR KIPLING MAKES…": a shop, brand or place anywhere in it is not a person.
-            if any(s < ke and ks < e for ks, ke in kept):
+            if kept.hits(s, e):
                 continue
             if kind == "name" and sum(c.isalpha() for c in text[s:e]) < 2:
                 continue  # an initial alone is not a name
@@ -435,7 +439,8 @@ class Redactor:
         """Without the names that are shops, brands, shows or places, and the addresses that
         are only such a phrase ("Mr Kipling", "Queen Elizabeth Hospital", "21 Jump Street")."""
         kept = Taken(self._keep.spans(text))
-        addresses = [(s, e) for s, e, kind in candidates if kind == "address"]
+        # By end, so a name looks only at the addresses that end just before it.
+        addresses = sorted((e, s) for s, e, kind in candidates if kind == "address")
         out = []
         for s, e, kind in candidates:
             if kind == "name":
@@ -453,8 +458,9 @@ class Redactor:
 
     def _ends_an_address(self, text: str, start: int, addresses: list[tuple[int, int]]) -> bool:
         """Whether the "title" before this name is the last word of an address ("12 Elm Dr,
-        Leeds": Dr is a drive)."""
-        for s, e in addresses:
+        Leeds": Dr is a drive). `addresses` are (end, start), sorted."""
+        first = bisect_left(addresses, (start - 4,))
+        for e, s in addresses[first : bisect_right(addresses, (start, len(text)))]:
             if (
                 e <= start <= e + 4
                 and "," in text[e:start]

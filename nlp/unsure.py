@@ -471,6 +471,13 @@ class Taken:
         before = bisect_left(self.starts, end)  # the spans that start before `end`
         return before > 0 and self.reach[before - 1] > start
 
+    def furthest(self, start: int, end: int) -> int | None:
+        """The furthest end of the removed spans that overlap [start, end), if any do."""
+        before = bisect_left(self.starts, end)
+        if before > 0 and self.reach[before - 1] > start:
+            return self.reach[before - 1]
+        return None
+
     def covers(self, start: int, end: int) -> bool:
         """Whether one removed span holds all of [start, end)."""
         before = bisect_right(self.starts, start)  # the spans that start at or before it
