@@ -31,6 +31,9 @@ Built by `python -m nlp train-redactor` (`make redact-model`) from data generate
 `meta.json` holds the scores on the held-out generated data. `common_words.txt` and
 `lower_words.txt` are lists of ordinary English words from spacy-lookups-data (MIT),
 used by `nlp/redact_learned.py` to flag, not redact, a "name" that is an ordinary word.
+`given_names.txt` lists given names of many cultures from Faker's person providers (MIT)
+and `nlp/redact_train/name_lists.py`, without any word of those two lists; the rules take
+them as names wherever they stand.
 """
 
 # A small CNN over hashed word features; no vectors, so the model stays small and fast.
