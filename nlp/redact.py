@@ -388,6 +388,8 @@ class Redactor:
                 continue  # an initial alone is not a name
             if kind == "name" and text[s:e].lower() in self._given_not:
                 continue  # "Aldi", "Chelsea": shops and places people name like people
+            if kind == "name":
+                e = self._surname_end(text, e)
             if (
                 kind == "address"
                 and not self._addresses.has_street_word(text[s:e])
@@ -740,8 +742,6 @@ class Redactor:
         if not self.use_model:
             return []
         given = redact_learned.given_names()
-        ordinary = redact_learned.lower_words()
-        common = self._function_words | self._trigger_words
         found = []
         for m in _CAPITALISED.finditer(text):
             word = _POSSESSIVE.sub("", m.group())
@@ -754,18 +754,7 @@ class Redactor:
                 continue  # "Jamie Oliver", "Tommy Hilfiger": the phrase was judged by its start
             if _ARTICLE_BEFORE.search(text, max(0, m.start() - 5), m.start()):
                 continue  # "the Victoria line", "a Jamie Oliver recipe": a thing, not a person
-            end = m.end()
-            for _ in range(2):
-                # "Priya Sharma", "Kamil Nowak-Smith": a capitalised surname goes with it.
-                nxt = _NEXT_CAPITALISED.match(text, end)
-                if nxt is None:
-                    break
-                surname = _POSSESSIVE.sub("", nxt.group(1)).lower()
-                # An ordinary word ends it: "Priya Sharma", but "Sam Cook hospital" stays
-                # "[name] Cook hospital" rather than eat the words after a name.
-                if surname in self._not_names or surname in common or surname in ordinary:
-                    break
-                end = nxt.end()
+            end = self._surname_end(text, m.end())
             if re.match(r"[ \t]*[0-9]", text[end : end + 4]):
                 continue  # "Rowan 1", "Jasmine 4": a ward or a room, not a person
             possessive = _POSSESSIVE.search(text, m.start(), end)
@@ -773,6 +762,22 @@ class Redactor:
                 end = possessive.start()
             found.append((m.start(), end, "name"))
         return found
+
+    def _surname_end(self, text: str, end: int) -> int:
+        """Where a name ending at `end` ends with the capitalised surnames after it ("Priya
+        Sharma", "Иван Петров"); an ordinary word ends it ("Sam Cook hospital" keeps "Cook"
+        rather than eat the words after a name)."""
+        ordinary = redact_learned.lower_words()
+        for _ in range(2):
+            nxt = _NEXT_CAPITALISED.match(text, end)
+            if nxt is None:
+                break
+            surname = _POSSESSIVE.sub("", nxt.group(1))
+            key = surname.lower()
+            if key in self._not_names or key in self._trigger_words or key in ordinary:
+                break
+            end = nxt.start(1) + len(surname)
+        return end
 
     @staticmethod
     def _shouting(text: str) -> bool:

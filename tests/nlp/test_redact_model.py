@@ -174,3 +174,8 @@ def test_a_name_in_a_shouted_text_is_removed() -> None:
 )
 def test_given_names_that_are_wards_places_or_things_stay(text: str) -> None:
     assert [f for f in redact(text).spans if f.kind == "name"] == []
+
+
+def test_a_learned_name_takes_its_surname_in_any_script() -> None:
+    r = redact("Спасибо Иван Петров, всё отлично!")
+    assert "Иван" not in r.text and "Петров" not in r.text and "всё отлично" in r.text
