@@ -55,6 +55,12 @@ _AFTER_TRIGGER = re.compile(r"\.?[,:]?[ \t]+")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _VERBISH = ("ed", "ing", "ly")
 _MAX_PHONE_DIGITS = 18
+# A capitalised word (or one in capitals), and the capitalised word just after one.
+_NAME_PART = rf"[{_UPPER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*"
+_CAPITALISED = re.compile(rf"(?<![{_UPPER}{_LOWER}'’-]){_NAME_PART}")
+_NEXT_CAPITALISED = re.compile(rf"[ \t]+({_NAME_PART})")
+_CAPITALISED_BEFORE = re.compile(rf"(?<![{_UPPER}{_LOWER}'’-]){_NAME_PART}[ \t]+$")
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)[ \t]+$", re.IGNORECASE)
 # "quiz at 8 The Red Lion": a number after these is a time, unless a street word follows.
 _TIME_BEFORE = re.compile(r"\b(?:at|by|from|until|till|around|about|before|after)[ \t]+$", re.I)
 # Two-letter words that start a plate-shaped phrase ("at 10 and", "by 12 may").
@@ -214,6 +220,7 @@ class Redactor:
         self._lowercase_titles = {t.lower() for t in names["lowercase_titles"]}
         self._function_words = {w.lower() for w in names["function_words"]}
         self._first_names = {w.lower() for w in names["first_names"]}
+        self._given_not = {w.lower() for w in names.get("given_not", ())}
         trigger_words = [*names["titles"], *names["roles"], *names["cues"]]
         # "the inspector Dr Patel": a title or role word is never the name itself.
         self._trigger_words = {re.sub(r"\s+", " ", w.lower()) for w in trigger_words}
@@ -363,6 +370,7 @@ class Redactor:
         candidates += self._find_spaced_handles(text)
         candidates += self._find_addresses(text, has_digit)
         candidates += self._find_names(text)
+        candidates += self._find_given_names(text)
         if learned:
             candidates += self._combine_learned(text, candidates)
         return self._resolve(text, candidates)
@@ -394,6 +402,10 @@ class Redactor:
                 continue
             if kind == "name" and sum(c.isalpha() for c in text[s:e]) < 2:
                 continue  # an initial alone is not a name
+            if kind == "name" and text[s:e].lower() in self._given_not:
+                continue  # "Aldi", "Chelsea": shops and places people name like people
+            if kind == "name":
+                e = self._surname_end(text, e)
             if (
                 kind == "address"
                 and not self._addresses.has_street_word(text[s:e])
@@ -741,6 +753,54 @@ class Redactor:
             start, end = norm.span(scored.start, scored.end)
             flags.append(Flag(scored.kind, start, end, text[start:end]))
         return flags
+
+    def _find_given_names(self, text: str) -> list[tuple[int, int, str]]:
+        """A capitalised given name that is never an ordinary word ("Oluwaseun", "Priya"),
+        with the capitalised surname after it, wherever it stands."""
+        if not self.use_model:
+            return []
+        given = redact_learned.given_names()
+        found = []
+        for m in _CAPITALISED.finditer(text):
+            word = _POSSESSIVE.sub("", m.group())
+            key = word.lower()
+            if key not in given or key in self._given_not or key in self._not_names:
+                continue
+            if word.isupper() and len(word) > 1 and not self._shouting(text):
+                continue  # "NHS", "TESCO": capitals in an ordinary text are not names
+            if _CAPITALISED_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                continue  # "Jamie Oliver", "Tommy Hilfiger": the phrase was judged by its start
+            if _ARTICLE_BEFORE.search(text, max(0, m.start() - 5), m.start()):
+                continue  # "the Victoria line", "a Jamie Oliver recipe": a thing, not a person
+            end = self._surname_end(text, m.end())
+            if re.match(r"[ \t]*[0-9]", text[end : end + 4]):
+                continue  # "Rowan 1", "Jasmine 4": a ward or a room, not a person
+            possessive = _POSSESSIVE.search(text, m.start(), end)
+            if possessive:  # "Priya's manner": the name ends before the "'s"
+                end = possessive.start()
+            found.append((m.start(), end, "name"))
+        return found
+
+    def _surname_end(self, text: str, end: int) -> int:
+        """Where a name ending at `end` ends with the capitalised surnames after it ("Priya
+        Sharma", "Иван Петров"); an ordinary word ends it ("Sam Cook hospital" keeps "Cook"
+        rather than eat the words after a name)."""
+        ordinary = redact_learned.lower_words()
+        for _ in range(2):
+            nxt = _NEXT_CAPITALISED.match(text, end)
+            if nxt is None:
+                break
+            surname = _POSSESSIVE.sub("", nxt.group(1))
+            key = surname.lower()
+            if key in self._not_names or key in self._trigger_words or key in ordinary:
+                break
+            end = nxt.start(1) + len(surname)
+        return end
+
+    @staticmethod
+    def _shouting(text: str) -> bool:
+        letters = [c for c in text if c.isalpha()]
+        return bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
 
     def _find_names(self, text: str) -> list[tuple[int, int, str]]:
         firsts = self._triggers.keys() & _TRIGGER_WORD.findall(text.lower())

@@ -188,6 +188,15 @@ def lower_words(path: Path | None = None) -> frozenset[str]:
     return frozenset(file.read_text(encoding="utf-8").split()) | common_words(path)
 
 
+@cache
+def given_names(path: Path | None = None) -> frozenset[str]:
+    """Given names of many cultures that are never ordinary words (built with the model)."""
+    file = (path or MODEL_DIR) / "given_names.txt"
+    if not file.exists():
+        return frozenset()
+    return frozenset(file.read_text(encoding="utf-8").split())
+
+
 def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
 

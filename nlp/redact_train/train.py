@@ -17,6 +17,7 @@ from spacy.util import compounding, minibatch
 
 from nlp.redact_train.common_words import write_common_words
 from nlp.redact_train.generate import ADDRESS, NAME, Sample, generate
+from nlp.redact_train.given_names import write_given_names
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "redact_model"
 SEED = 13
@@ -30,6 +31,9 @@ Built by `python -m nlp train-redactor` (`make redact-model`) from data generate
 `meta.json` holds the scores on the held-out generated data. `common_words.txt` and
 `lower_words.txt` are lists of ordinary English words from spacy-lookups-data (MIT),
 used by `nlp/redact_learned.py` to flag, not redact, a "name" that is an ordinary word.
+`given_names.txt` lists given names of many cultures from Faker's person providers (MIT)
+and `nlp/redact_train/name_lists.py`, without any word of those two lists; the rules take
+them as names wherever they stand.
 """
 
 # A small CNN over hashed word features; no vectors, so the model stays small and fast.
@@ -171,12 +175,14 @@ def train(
     (out / "README.md").write_text(MODEL_README, encoding="utf-8")
     _forget_strings(out)
     words = write_common_words(out)
+    given = write_given_names(out)
     return {
         "model": str(out),
         "train": len(train_examples),
         "held_out": len(held_examples),
         "misaligned": bad_train + bad_held,
         "common_words": words,
+        "given_names": given,
         "seconds": round(time.perf_counter() - started, 1),
         "held_out_scores": history[-1],
     }

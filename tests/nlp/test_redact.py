@@ -190,11 +190,13 @@ def test_unchanged_text() -> None:
 
 
 def test_trigger_words_come_from_the_rules_file() -> None:
-    assert redact("the lifeguard Tom shouted").text == "the lifeguard Tom shouted"
+    # The rules alone: the learned side would take "Tom" as a name anyway.
+    rules_only = Redactor(load_rules(), use_model=False)
+    assert rules_only.redact("the lifeguard Tom shouted").text == "the lifeguard Tom shouted"
     rules = load_rules()
     rules["names"]["roles"] = [*rules["names"]["roles"], "lifeguard"]
     rules["placeholders"]["name"] = "[someone]"
-    assert Redactor(rules).redact("the lifeguard Tom shouted").text == (
+    assert Redactor(rules, use_model=False).redact("the lifeguard Tom shouted").text == (
         "the lifeguard [someone] shouted"
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 from collections.abc import Iterable
 
 import pytest
@@ -11,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlp.normalise import normalise
-from nlp.redact import Flag, Found, Redactor, default_redactor, load_rules, redact
+from nlp.redact import Flag, Found, Redactor, load_rules, redact
 from nlp.train import NHS_DATA
 from nlp.unsure import Unsure
 
@@ -222,14 +221,3 @@ def test_ordinary_feedback_is_seldom_flagged() -> None:
     comments = nhs_comments()
     share = sum(bool(r.flags) for r in map(redact, comments)) / len(comments)
     assert share < 0.02, share
-
-
-def test_flagging_is_fast() -> None:
-    redactor = default_redactor()
-    comments = nhs_comments()[:1000]
-    redactor.redact(comments[0])
-    started = time.perf_counter()
-    for text in comments:
-        redactor.redact(text)
-    # Redaction and flags of a typical item together, well under the 5 ms allowed.
-    assert (time.perf_counter() - started) / len(comments) < 0.002

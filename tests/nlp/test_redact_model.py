@@ -139,3 +139,43 @@ def test_beam_scores_are_spans_of_the_text() -> None:
         assert 0 <= scored.start < scored.end <= len(text)
         assert 0.0 < scored.score <= 1.0
         assert scored.kind in {"name", "address"}
+
+
+GIVEN = [
+    ("Abayomi was so helpful on the phone", "Abayomi"),
+    ("5 stars for Bartholomew on reception", "Bartholomew"),
+    ("Lovely service. Kamil Nowak was great!", "Kamil Nowak"),
+    ("Priya's manner was great", "Priya"),
+    ("thanks to Tomasz and Priya at the desk", "Tomasz"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), GIVEN)
+def test_given_names_of_many_cultures_are_names_wherever_they_stand(text: str, name: str) -> None:
+    r = redact(text)
+    assert name in [f.text for f in r.spans if f.kind == "name"], r.spans
+    assert name not in r.text
+
+
+def test_a_name_in_a_shouted_text_is_removed() -> None:
+    r = redact("THE NHS AND PRIYA SHARMA LET ME DOWN")
+    assert "PRIYA" not in r.text and "SHARMA" not in r.text and "NHS" in r.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have been on Rowan 1 a long time",
+        "we took the Victoria line, then a Jamie Oliver recipe class",
+        "Aldi and Lidl are cheaper, so is Tesco",
+        "with Arnold Lodge and the crisis team",
+        "NHS TESCO and ASDA all closed early",
+    ],
+)
+def test_given_names_that_are_wards_places_or_things_stay(text: str) -> None:
+    assert [f for f in redact(text).spans if f.kind == "name"] == []
+
+
+def test_a_learned_name_takes_its_surname_in_any_script() -> None:
+    r = redact("Спасибо Иван Петров, всё отлично!")
+    assert "Иван" not in r.text and "Петров" not in r.text and "всё отлично" in r.text
