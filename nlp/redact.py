@@ -251,6 +251,21 @@ class Redactor:
         # In capitals a title's next word is taken as a name ("DR PATEL"), but not a verb:
         # "DR SAID TO COME BACK", "MR WAS RUDE". Casing says nothing there, so only words
         # that are never a surname; a first name ("DR WILL") still counts.
+        # Weekdays and festivals are never a person's name, whatever the learned detector
+        # says ("Every Monday and Friday", "Ramadan Mubarak", "Eid in the park"); the short
+        # forms ("Sun", "Mon") are surnames too.
+        self._never_in_names = {w.lower() for w in names["days"] if len(w) > 4} | {
+            "christmas",
+            "easter",
+            "diwali",
+            "eid",
+            "ramadan",
+            "hanukkah",
+            "vaisakhi",
+            "passover",
+            "hogmanay",
+            "mubarak",
+        }
         self._caps_verbs = (
             (
                 {w.lower() for w in [*flag_rules["person_verbs"], *flag_rules["person_next"]]}
@@ -402,6 +417,10 @@ class Redactor:
                 continue
             if kind == "name" and sum(c.isalpha() for c in text[s:e]) < 2:
                 continue  # an initial alone is not a name
+            if kind == "name" and self._never_in_names & {
+                _POSSESSIVE.sub("", w).lower() for w in _WORD.findall(text[s:e])
+            }:
+                continue
             if kind == "name" and text[s:e].lower() in self._given_not:
                 continue  # "Aldi", "Chelsea": shops and places people name like people
             if kind == "name":

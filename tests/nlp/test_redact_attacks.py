@@ -243,3 +243,22 @@ def test_a_verb_after_a_title_in_capitals_is_not_a_name(text: str) -> None:
 )
 def test_a_name_after_a_title_in_capitals_is_still_removed(text: str, name: str) -> None:
     assert [s.text for s in redact(text).spans] == [name]
+
+
+# -- weekdays and festivals the learned detector took for names ---------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Every Monday and Friday the bins are left out on the street.",
+        "Ramadan Mubarak to all staff observing.",
+        "Eid in the park was a great event this year.",
+    ],
+)
+def test_a_weekday_or_a_festival_is_not_a_name(text: str) -> None:
+    assert redact(text).spans == []
+
+
+def test_a_name_next_to_a_weekday_is_still_removed() -> None:
+    assert [s.text for s in redact("Mondays with Wojciech are great").spans] == ["Wojciech"]
