@@ -251,6 +251,17 @@ class Redactor:
         # In capitals a title's next word is taken as a name ("DR PATEL"), but not a verb:
         # "DR SAID TO COME BACK", "MR WAS RUDE". Casing says nothing there, so only words
         # that are never a surname; a first name ("DR WILL") still counts.
+        # First names that are also words, for the detector's flags (see _may_be_named).
+        self._word_first_names = (
+            self._first_names
+            | {w.lower() for w in flag_rules["word_names"]}
+            | {w.lower() for w in names["months"] if len(w) > 3}
+            | set(
+                "hope faith charity patience precious mercy destiny angel joy felicity "
+                "honour honor summer autumn daisy violet iris robin river sky storm sunny "
+                "crystal pearl jasmine hazel olive rose amber ruby grace dawn".split()
+            )
+        )
         # Weekdays and festivals are never a person's name, whatever the learned detector
         # says ("Every Monday and Friday", "Ramadan Mubarak", "Eid in the park"); the short
         # forms ("Sun", "Mon") are surnames too.
@@ -770,8 +781,18 @@ class Redactor:
         flags = []
         for scored in redact_learned.unsure(norm.text):
             start, end = norm.span(scored.start, scored.end)
+            if scored.kind == "name" and not self._may_be_named(text[start:end]):
+                continue
             flags.append(Flag(scored.kind, start, end, text[start:end]))
         return flags
+
+    def _may_be_named(self, words: str) -> bool:
+        """Whether one of these ordinary words is also a first name ("Will", "Grace",
+        "Frank"): the detector's half-beliefs are ordinary words, and one that no one is
+        called ("Trees on Abbey Road", "Missed bin", "tall, beard", "Reference:") only
+        teaches a moderator to skip the line."""
+        keys = {_POSSESSIVE.sub("", w).lower() for w in _WORD.findall(words)}
+        return bool(keys & self._word_first_names) or bool(keys & redact_learned.given_names())
 
     def _find_given_names(self, text: str) -> list[tuple[int, int, str]]:
         """A capitalised given name that is never an ordinary word ("Oluwaseun", "Priya"),

@@ -262,3 +262,19 @@ def test_a_weekday_or_a_festival_is_not_a_name(text: str) -> None:
 
 def test_a_name_next_to_a_weekday_is_still_removed() -> None:
     assert [s.text for s in redact("Mondays with Wojciech are great").spans] == ["Wojciech"]
+
+
+# -- what the card asks a moderator to check ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Trees on Abbey Road are blocking the street lights.",
+        "Missed bin again, third time this month.",
+        "Holiday club at the leisure centre was brilliant over half term.",
+        "the ranger (forgot his name, tall, beard) was really helpful",
+    ],
+)
+def test_an_ordinary_word_no_one_is_called_is_not_asked_about(text: str) -> None:
+    assert [f.text for f in redact(text).flags if f.kind == "name"] == []
