@@ -412,6 +412,9 @@ class Redactor:
         kept = Taken(self._keep.spans(text))
         numbers = Taken((rs, re_) for rs, re_, rk in ruled if rk not in ("name", "address"))
         addresses = Taken((rs, re_) for rs, re_, rk in ruled if rk == "address")
+        placeholders = [(m.start(), m.end()) for m in self._placeholder_re.finditer(text)]
+        placeholder_starts = sorted(ps for ps, _ in placeholders)
+        placeholder_ends = sorted(pe for _, pe in placeholders)
         out = []
         for s, e, kind in learned:
             # A rule's phone number or reference is never widened into a "name" around it.
@@ -425,6 +428,10 @@ class Redactor:
                     e = furthest
             # "MR KIPLING MAKES…": a shop, brand or place anywhere in it is not a person.
             if kept.hits(s, e):
+                continue
+            if _any_within(placeholder_ends, s - 2, s) or _any_within(placeholder_starts, e, e + 2):
+                # The detector never saw placeholders when it learned: next to one it guesses,
+                # and a redacted text redacted again would change ("[reference number] Kar").
                 continue
             if kind == "name" and sum(c.isalpha() for c in text[s:e]) < 2:
                 continue  # an initial alone is not a name
@@ -924,6 +931,11 @@ class Redactor:
         if key in self._first_names:
             return True
         return lowercase_ok and not key.endswith(_VERBISH)
+
+
+def _any_within(ordered: list[int], low: int, high: int) -> bool:
+    """Whether a number of the sorted list is in [low, high]."""
+    return bisect_right(ordered, high) > bisect_left(ordered, low)
 
 
 @cache

@@ -60,7 +60,7 @@ def test_learned_findings_are_combined_with_thousands_of_rule_findings_quickly(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     redactor = Redactor.from_file(use_model=False)
-    text = "Thank you to Dr Sarah Whitfield and Nadia Hussain at 14 Larch Close. " * 1500
+    text = "Thank you to Dr Sarah Whitfield and Nadia Hussain at 14 Larch Close [name]. " * 1500
     ruled = redactor._find_once(text, learned=False)
     step = len(text) // 1500
     learned = [(i * step + 36, i * step + 49, "name") for i in range(1500)]
@@ -170,14 +170,12 @@ ODD = [
     "text",
     [
         *ODD,
-        # The learned detector reads a word next to a placeholder as a name ("Ffôn
-        # [phone]", "o Heol y Bryn" after "[name]"): redacting twice removes more.
-        *(
-            pytest.param(text, marks=pytest.mark.xfail(reason="learned: placeholders as context"))
-            for text in (
-                "Diolch i Dr Siân Ŵyn. Ffôn 01632 960 123",
-                "Diolch i Dr Siân Ŵyn o Heol y Bryn, Tŷ Ŷd. Ffôn 01632 960 123",
-            )
+        "Diolch i Dr Siân Ŵyn. Ffôn 01632 960 123",
+        # The learned detector reads a street two words after a placeholder as a name:
+        # redacting twice removes more.
+        pytest.param(
+            "Diolch i Dr Siân Ŵyn o Heol y Bryn, Tŷ Ŷd. Ffôn 01632 960 123",
+            marks=pytest.mark.xfail(reason="learned: '[name] o Heol y Bryn' on the second pass"),
         ),
     ],
 )
