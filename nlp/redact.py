@@ -60,6 +60,7 @@ _NAME_PART = rf"[{_UPPER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*"
 _CAPITALISED = re.compile(rf"(?<![{_UPPER}{_LOWER}'’-]){_NAME_PART}")
 _NEXT_CAPITALISED = re.compile(rf"[ \t]+({_NAME_PART})")
 _CAPITALISED_BEFORE = re.compile(rf"(?<![{_UPPER}{_LOWER}'’-]){_NAME_PART}[ \t]+$")
+_TITLE_AND_NAME = re.compile(rf"\b(?i:dr|mr|mrs|ms|miss|mx|prof)\.?[ \t]+[{_UPPER}]")
 _ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)[ \t]+$", re.IGNORECASE)
 # "quiz at 8 The Red Lion": a number after these is a time, unless a street word follows.
 _TIME_BEFORE = re.compile(r"\b(?:at|by|from|until|till|around|about|before|after)[ \t]+$", re.I)
@@ -397,7 +398,10 @@ class Redactor:
         candidates += self._find_addresses(text, has_digit)
         candidates += self._find_names(text)
         candidates += self._find_given_names(text)
-        if learned:
+        # A text with placeholders was redacted already, its names judged on the original:
+        # the detector, which never saw placeholders, would only guess around them
+        # ("[reference number] Kar"), and redacting twice must change nothing.
+        if learned and not self._placeholder_re.search(text):
             candidates += self._combine_learned(text, candidates)
         return self._resolve(text, candidates)
 
@@ -412,9 +416,6 @@ class Redactor:
         kept = Taken(self._keep.spans(text))
         numbers = Taken((rs, re_) for rs, re_, rk in ruled if rk not in ("name", "address"))
         addresses = Taken((rs, re_) for rs, re_, rk in ruled if rk == "address")
-        placeholders = [(m.start(), m.end()) for m in self._placeholder_re.finditer(text)]
-        placeholder_starts = sorted(ps for ps, _ in placeholders)
-        placeholder_ends = sorted(pe for _, pe in placeholders)
         out = []
         for s, e, kind in learned:
             # A rule's phone number or reference is never widened into a "name" around it.
@@ -429,10 +430,6 @@ class Redactor:
             # "MR KIPLING MAKES…": a shop, brand or place anywhere in it is not a person.
             if kept.hits(s, e):
                 continue
-            if _any_within(placeholder_ends, s - 2, s) or _any_within(placeholder_starts, e, e + 2):
-                # The detector never saw placeholders when it learned: next to one it guesses,
-                # and a redacted text redacted again would change ("[reference number] Kar").
-                continue
             if kind == "name" and sum(c.isalpha() for c in text[s:e]) < 2:
                 continue  # an initial alone is not a name
             if kind == "name" and self._never_in_names & {
@@ -443,6 +440,16 @@ class Redactor:
                 continue  # "Aldi", "Chelsea": shops and places people name like people
             if kind == "name":
                 e = self._surname_end(text, e)
+            if kind == "address" and _TITLE_AND_NAME.search(text, s, e):
+                continue  # "for 30 Dr Jane minutes": a drive comes after its name, a doctor before
+            if kind == "name":
+                # "Bus receptionist Patel": the name starts after its role word.
+                for word in _WORD.finditer(text, s, e):
+                    if word.group().lower() in self._trigger_words:
+                        s = word.end()
+                s = _GAP.match(text, s).end() if _GAP.match(text, s) else s
+                if s >= e:
+                    continue
             if (
                 kind == "address"
                 and not self._addresses.has_street_word(text[s:e])
@@ -931,11 +938,6 @@ class Redactor:
         if key in self._first_names:
             return True
         return lowercase_ok and not key.endswith(_VERBISH)
-
-
-def _any_within(ordered: list[int], low: int, high: int) -> bool:
-    """Whether a number of the sorted list is in [low, high]."""
-    return bisect_right(ordered, high) > bisect_left(ordered, low)
 
 
 @cache
