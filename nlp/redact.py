@@ -447,7 +447,8 @@ class Redactor:
                 for word in _WORD.finditer(text, s, e):
                     if word.group().lower() in self._trigger_words:
                         s = word.end()
-                s = _GAP.match(text, s).end() if _GAP.match(text, s) else s
+                gap = _GAP.match(text, s)
+                s = gap.end() if gap else s
                 if s >= e:
                     continue
             if (

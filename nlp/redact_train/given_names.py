@@ -9,6 +9,7 @@ capitalised "Priya" or "Oluwaseun" as a name wherever it stands.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from nlp.redact_train.name_lists import EXTRA_NAMES
@@ -20,7 +21,11 @@ MIN_LENGTH = 3
 
 def _faker_given(locale: str) -> set[str]:
     provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-    names = getattr(provider, "first_romanized_names", None) or getattr(provider, "first_names", ())
+    names: Iterable[object] = (
+        getattr(provider, "first_romanized_names", None)
+        or getattr(provider, "first_names", None)
+        or ()
+    )
     return {str(n) for n in names}
 
 
