@@ -56,7 +56,7 @@ _RUN_TOKEN = re.compile(rf"\b(?:{_NUMBER_WORD})\b|[0-9]+", re.IGNORECASE)
 # Fewer digits than this from a run with words in it is ordinary speech ("one or two").
 _MIN_WORD_RUN_DIGITS = 6
 # Digits typed one by one: "0 7 7 0 0 9 0 0 1 2 3"; fewer than this is a list ("1 2 3").
-_SPACED = re.compile(r"(?<![\w.,])[0-9](?:[ .-]{1,2}[0-9](?![0-9])){5,}(?![\w])")
+_SPACED = re.compile(r"(?<![\w.,])[0-9](?:(?:[ .]{1,2}|[ ]?-[ ]?)[0-9](?![0-9])){5,}(?![\w])")
 # Letters and digits typed one by one: "S W 1 A 1 A A", "A B 1 2 C D E".
 _SPACED_MIXED = re.compile(r"(?<![\w.,])[A-Za-z0-9](?:[ -][A-Za-z0-9](?![\w])){5,}(?![\w])")
 # "07O00 9OO123": a token of digits and O/o with at least three digits.
@@ -79,7 +79,8 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_%+-]*[A-Za-z0-9])?"
 _MAX_LABELS = 10
 _TLD = r"(?:com|org|net|uk|co|gov|nhs|edu|io|info|me|ie|scot|wales|cymru|biz|eu|de|fr)"
 _SPELLED_EMAIL = re.compile(
-    rf"(?<![\w.@])(?P<local>{_LABEL}(?:(?:\.|{_DOT_MARK}|{_DOT_WORD}){_LABEL}){{0,{_MAX_LABELS}}})"
+    rf"(?<![\w.@])(?P<local>{_LABEL}"
+    rf"(?:(?:\.|[ \t]+\.[ \t]+|{_DOT_MARK}|{_DOT_WORD}){_LABEL}){{0,{_MAX_LABELS}}})"
     rf"(?P<at>{_AT_MARK}|{_AT_WORD})"
     rf"(?:(?P<domain>{_LABEL}(?:(?:\s*\.\s*|{_DOT_MARK}|{_DOT_WORD}){_LABEL}){{0,{_MAX_LABELS}}}"
     rf"(?:\s*\.\s*|{_DOT_MARK}|{_DOT_WORD}){_TLD})\b"

@@ -48,6 +48,8 @@ FOUND = [
     ("case HB-2023-0451 went nowhere", "HB-2023-0451", "reference"),
     ("the PCN AB12345678 was wrong", "AB12345678", "reference"),
     ("booking ref XJ4K9P for the hall", "XJ4K9P", "reference"),
+    ("Hospital number RX1 228 4410 please", "RX1 228 4410", "reference"),
+    ("ref CT 7781 2290 thanks", "CT 7781 2290", "reference"),
     ("sort 20-00-00 for the refund", "20-00-00", "bank"),
     ("my passport 123 456 789 is at home", "123 456 789", "passport"),
 ]
@@ -86,6 +88,7 @@ KEPT = [
     "in case 3 people come, the ticket 2 weeks ago",
     "a fine of £100 on 12/03 and my claim for 2024/25",
     "the case was 2nd on the list, ref AB12",
+    "my ref is 12 34, meet at 5 - 6 - 7 pm, it is 5 . 30 @ home",
     "we moved here in March 1985",
 ]
 

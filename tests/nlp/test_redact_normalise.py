@@ -152,6 +152,8 @@ DISGUISED = [
     ("reg AB-12-CDE", "AB-12-CDE", "vehicle"),
     ("car reg ab 12 cde", "ab 12 cde", "vehicle"),
     ("postcode S W 1 A 1 A A ok", "S W 1 A 1 A A", "postcode"),
+    ("call 0 7 7 0 0 - 9 0 0 - 1 2 3 now", "0 7 7 0 0 - 9 0 0 - 1 2 3", "phone"),
+    ("mail john . smith @ example . com today", "john . smith @ example . com", "email"),
     ("ni Q Q 1 2 3 4 5 6 C", "Q Q 1 2 3 4 5 6 C", "ni"),
     ("my NHS number is 943/476/5919", "943/476/5919", "nhs"),
 ]
