@@ -89,6 +89,7 @@ KEPT = [
     "a fine of £100 on 12/03 and my claim for 2024/25",
     "the case was 2nd on the list, ref AB12",
     "my ref is 12 34, meet at 5 - 6 - 7 pm, it is 5 . 30 @ home",
+    "the ref is on the letter, it is 441 people long",
     "we moved here in March 1985",
 ]
 
