@@ -15,9 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nlp.wordmatch import alternation
+
 __all__ = ["AddressFinder"]
 
 # Letters of street names, with the accented ones of Welsh, Irish and Scots Gaelic ("Lôn", "Tŷ").
+# Between the words of a phrase: spaces and tabs, not a line break.
+_PHRASE_GAP = r"[ \t]+"
 _L = "A-Za-zÀ-ÖØ-öø-ÿĀ-ſ"
 _TOKEN = re.compile(rf"[{_L}](?:[{_L}]|['’-](?=[{_L}]))*(?:(?<=s)['’](?![{_L}]))?")
 _SPACE = re.compile(r"[ \t]+")
@@ -40,11 +44,6 @@ _WELSH_COMPOUND = re.compile(rf"[{_L}]+-(?:y|yr|['’]r)-[{_L}]+", re.IGNORECASE
 _PREVIOUS_WORD = re.compile(rf"([{_L}'’]+)[ \t]+$")
 _LAST_WORD = re.compile(rf"([{_L}]+)$")
 _WORD_BEFORE = re.compile(rf"([{_L}]+)[ \t]*$")
-
-
-def _alternation(words: Iterable[str]) -> str:
-    ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in ordered)
 
 
 def _lower_set(words: Iterable[str]) -> frozenset[str]:
@@ -116,12 +115,12 @@ class AddressFinder:
         )
         ignore = re.IGNORECASE
         self._intro = re.compile(
-            rf"(?:\b(?:{_alternation(rules['number_words'])})\.?|#)[ \t]*$", ignore
+            rf"(?:\b(?:{alternation(rules['number_words'], _PHRASE_GAP)})\.?|#)[ \t]*$", ignore
         )
-        units = _alternation(rules["unit_words"])
+        units = alternation(rules["unit_words"], _PHRASE_GAP)
         self._unit_stems = tuple({u.lower()[:2] for u in rules["unit_words"]})
-        worded = _alternation(rules["number_in_words"])
-        floors = _alternation(rules["floor_words"])
+        worded = alternation(rules["number_in_words"], _PHRASE_GAP)
+        floors = alternation(rules["floor_words"], _PHRASE_GAP)
         self._unit = re.compile(
             rf"(?:\b(?:{floors})[ \t-]+(?:floor[ \t]+)?(?:{units})\.?"
             rf"|\b(?:{units})\.?[ \t]*(?:no\.?[ \t]*)?(?:[0-9]{{1,4}}[A-Za-z]?|[A-Za-z]|{worded})?"
@@ -131,8 +130,8 @@ class AddressFinder:
         )
         # "number twelve on Mill Street": a house number in words, only after "number".
         self._worded = re.compile(
-            rf"(?<=\bnumber )(?:{_alternation(rules['number_in_words'])})"
-            rf"(?:[ -](?:{_alternation(rules['number_in_words'])}))?\b",
+            rf"(?<=\bnumber )(?:{alternation(rules['number_in_words'], _PHRASE_GAP)})"
+            rf"(?:[ -](?:{alternation(rules['number_in_words'], _PHRASE_GAP)}))?\b",
             ignore,
         )
         self.directions = _lower_set(rules["direction_words"])
@@ -147,17 +146,21 @@ class AddressFinder:
             re.IGNORECASE,
         )
         self._cue_stems = tuple({c.split()[0].lower()[:4] for c in rules["cues"]})
-        self._cue = re.compile(rf"\b(?:{_alternation(rules['cues'])})[ \t]*[:,-]?[ \t]*$", ignore)
-        self._house_word = re.compile(rf"\b(?:{_alternation(rules['house_words'])})\b", ignore)
+        self._cue = re.compile(
+            rf"\b(?:{alternation(rules['cues'], _PHRASE_GAP)})[ \t]*[:,-]?[ \t]*$", ignore
+        )
+        self._house_word = re.compile(
+            rf"\b(?:{alternation(rules['house_words'], _PHRASE_GAP)})\b", ignore
+        )
         self._plural_the = re.compile(rf"\bThe[ \t]+[A-Z][{_L}]+s\b")
         # "Fairview, 12 Church Road", "Sunnyside, Mill Lane": one word ending like a house name.
         self._compound_house = re.compile(
-            rf"\b[A-Z][a-z]+(?:{_alternation(rules['house_name_endings'])})(?=,)"
+            rf"\b[A-Z][a-z]+(?:{alternation(rules['house_name_endings'], _PHRASE_GAP)})(?=,)"
         )
         # Welsh house names start with a house word: "Ty Gwyn", "Bryn Awel", "Hafod y Coed".
         self._welsh_house_words = _lower_set(rules["welsh_house_words"])
         self._welsh_house = re.compile(
-            rf"\b(?:{_alternation(w.title() for w in rules['welsh_house_words'])})"
+            rf"\b(?:{alternation((w.title() for w in rules['welsh_house_words']), _PHRASE_GAP)})"
             rf"(?:[ \t]+(?:y|yr))?[ \t]+[A-Z][{_L}]+(?=,)"
         )
 

@@ -13,7 +13,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -53,7 +53,7 @@ def compare(
     texts = [ex.text for ex in examples]
     labels = [ex.labels for ex in examples]
     nlp = build()
-    clf: ThemeClassifier = nlp.get_pipe("theme_classifier")
+    clf = cast(ThemeClassifier, nlp.get_pipe("theme_classifier"))
     for key, value in (overrides or {}).items():
         setattr(clf, key, value)
     with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):

@@ -35,7 +35,8 @@ from nlp import redact_learned
 from nlp.addresses import AddressFinder
 from nlp.keep import KeepList, load_keep
 from nlp.normalise import Normalised, normalise
-from nlp.unsure import Flag, Taken, Unsure, letters, merge_flags
+from nlp.unsure import Flag, Taken, Unsure, merge_flags
+from nlp.wordmatch import alternation, letters
 
 __all__ = ["Flag", "Found", "Redaction", "Redactor", "load_rules", "redact", "redact_many"]
 
@@ -109,12 +110,6 @@ def load_rules(path: Path | str | None = None) -> dict[str, Any]:
         return tomllib.load(f)
 
 
-def _alternation(words: Iterable[str]) -> str:
-    # Longest first, so "social worker" is tried before "worker"; spaces match any gap.
-    ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
-
-
 def _stems(cues: Iterable[str]) -> tuple[str, ...]:
     # The first word of each cue, lower case: a text with none of them needs no regex.
     return tuple({c.lower().split()[0] for c in cues if c.strip()})
@@ -166,17 +161,17 @@ class Redactor:
         )
         self._url_strip = url["strip_trailing"]
         self._short_link = re.compile(
-            rf"(?<![\w@.-])(?:{_alternation(url['short_hosts'])})(?:/[^\s<>\"]*)?",
+            rf"(?<![\w@.-])(?:{alternation(url['short_hosts'])})(?:/[^\s<>\"]*)?",
             re.IGNORECASE,
         )
         handle = rules["handle"]
         self._handle = re.compile(handle["pattern"])
         self._handle_spaced = re.compile(handle["spaced"])
         self._handle_cue = re.compile(
-            rf"\b(?:{_alternation(handle['cues'])})\b[ \t:]{{0,3}}$", re.IGNORECASE
+            rf"\b(?:{alternation(handle['cues'])})\b[ \t:]{{0,3}}$", re.IGNORECASE
         )
         self._handle_bare = re.compile(
-            rf"\b(?:{_alternation(handle['cues'])})\b(?:[ \t]*(?::|is|=|-))?[ \t]+"
+            rf"\b(?:{alternation(handle['cues'])})\b(?:[ \t]*(?::|is|=|-))?[ \t]+"
             r"(?P<x>(?=[A-Za-z0-9_.]*[A-Za-z])(?=[A-Za-z0-9_.]*[0-9_.])[A-Za-z0-9_][A-Za-z0-9_.]{2,30}"
             r"[A-Za-z0-9_])\b",
             re.IGNORECASE,
@@ -241,7 +236,7 @@ class Redactor:
             if first:
                 by_first.setdefault(first.group(), []).append(phrase)
         self._triggers = {
-            first: re.compile(rf"\b(?:{_alternation(phrases)})\b", re.IGNORECASE)
+            first: re.compile(rf"\b(?:{alternation(phrases)})\b", re.IGNORECASE)
             for first, phrases in by_first.items()
         }
         # "Dr health visitor Jo": the start of a role is not a name either.
@@ -288,7 +283,7 @@ class Redactor:
             - {w.lower() for w in names["months"]}
         )
         self._trigger_before = re.compile(
-            rf"\b(?:{_alternation(trigger_words)})\.?[,:]?[ \t]+$", re.IGNORECASE
+            rf"\b(?:{alternation(trigger_words)})\.?[,:]?[ \t]+$", re.IGNORECASE
         )
         self._keep = KeepList(rules["keep_list"])
 
@@ -307,10 +302,6 @@ class Redactor:
             spans=spans,
             flags=self._flags(norm, spans),
         )
-
-    def flags(self, text: str, spans: list[Found]) -> list[Flag]:
-        """What a person should check in a text of which these spans were redacted."""
-        return self._flags(normalise(text), spans)
 
     def _flags(self, norm: Normalised, spans: list[Found]) -> list[Flag]:
         flags = self._unsure.flags(norm, spans)
@@ -682,19 +673,19 @@ class Redactor:
             # The detail is group "x", so the cue word is kept: "DOB [date of birth]".
             cues = list(cues)
             pattern = re.compile(
-                rf"(?<![\w/])(?:{_alternation(cues)})(?![\w/]){gap}(?P<x>{target})", re.IGNORECASE
+                rf"(?<![\w/])(?:{alternation(cues)})(?![\w/]){gap}(?P<x>{target})", re.IGNORECASE
             )
             return _Cued(pattern, _stems(cues))
 
         dob = rules["dob"]
-        months = rf"(?:{_alternation(rules['names']['months'])})"
+        months = rf"(?:{alternation(rules['names']['months'])})"
         self._dob = cued(dob["cues"], dob["gap"], dob["date"].replace("{months}", months))
 
         bank = rules["bank"]
         self._sort_code = cued(bank["sort_code_cues"], gap, bank["sort_code"])
         self._account = cued(bank["account_cues"], gap, bank["account"])
         self._account_not_after = re.compile(
-            rf"\b(?:{_alternation(bank['account_not_after'])})\s*$", re.IGNORECASE
+            rf"\b(?:{alternation(bank['account_not_after'])})\s*$", re.IGNORECASE
         )
         self._iban = re.compile(bank["iban"])
 
@@ -712,7 +703,7 @@ class Redactor:
         self._plate_spaced = re.compile(vehicle["current_spaced"], re.IGNORECASE)
         self._plate_old = re.compile(rf"{vehicle['prefix']}|{vehicle['suffix']}")
         self._plate_cue = _Cued(
-            re.compile(rf"\b(?:{_alternation(vehicle['cues'])})\b", re.IGNORECASE),
+            re.compile(rf"\b(?:{alternation(vehicle['cues'])})\b", re.IGNORECASE),
             _stems(vehicle["cues"]),
         )
         self._plate_window = int(vehicle["window"])

@@ -20,10 +20,8 @@ from nlp.redact_train.addresses import ABBREVIATIONS, SCOTS_SUFFIXES, SUFFIXES, 
 
 MODEL_DIR = Path(__file__).with_name("redact_model")
 KINDS = {"NAME": "name", "ADDRESS": "address"}
-# A beam score is the share of the beam's probability on parses that hold the span.
-ACCEPT = 0.5
+# The score given to a span the detector only half believes in (it is flagged, not removed).
 UNSURE = 0.2
-BEAM_WIDTH = 2
 # A span never starts or ends on these: the evidence is the name or the address only.
 _EDGE = " \t\r\n.,;:!?()[]{}\"'“”‘’-–—/*"
 # A title is not part of the name ("Dr Patel" is redacted as "Dr [name]").
@@ -283,11 +281,6 @@ def _settle(text: str, start: int, end: int, kind: str) -> tuple[int, int, bool]
     return start, end, True
 
 
-def _span(text: str, start: int, end: int, kind: str) -> tuple[int, int] | None:
-    start, end = _trim(text, start, end, kind)
-    return (start, end) if start < end else None
-
-
 @lru_cache(maxsize=64)
 def find_spans(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[Scored, ...]]:
     """What the detector finds in the text: spans to redact (start, end, kind), and spans
@@ -312,48 +305,12 @@ def find_spans(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[Score
     return tuple(sure), tuple(flagged)
 
 
-@lru_cache(maxsize=64)
-def score_spans(text: str) -> tuple[Scored, ...]:
-    """Spans a narrow beam search gives some weight to, with that weight (0 to 1).
-
-    The detector is trained greedily, and a wide beam over such a model drifts into long
-    spans, so the beam is kept to two parses: what the greedy parse would do and its best
-    alternative.
-    """
-    nlp = load_detector()
-    if nlp is None or not text.strip():
-        return ()
-    ner = nlp.get_pipe("ner")
-    doc = nlp.make_doc(text)
-    beams = ner.beam_parse([doc], beam_width=BEAM_WIDTH)  # type: ignore[attr-defined]
-    found: dict[tuple[int, int, str], float] = {}
-    for (first, last, label), score in ner.scored_ents(beams)[0].items():  # type: ignore[attr-defined]
-        kind = KINDS.get(label)
-        span = doc[first:last]
-        where = _span(text, span.start_char, span.end_char, kind) if kind else None
-        if kind and where and score >= UNSURE:
-            key = (*where, kind)
-            found[key] = max(found.get(key, 0.0), float(score))
-    return tuple(Scored(s, e, k, v) for (s, e, k), v in sorted(found.items()))
-
-
 def sure(text: str) -> list[tuple[int, int, str]]:
     """The spans the detector is sure of (its greedy parse), as (start, end, kind)."""
     return list(find_spans(text)[0])
 
 
-def unsure(text: str, beam: bool = False) -> list[Scored]:
-    """The spans the detector half believes in: worth a moderator's look, not a redaction.
-
-    These are the "names" made of ordinary words; with `beam`, also what a narrow beam
-    search half believes in (which costs a second pass of the model, about 2 ms).
-    """
-    taken, flagged = find_spans(text)
-    spans = list(flagged)
-    for s in score_spans(text) if beam else ():
-        overlaps = any(s.start < e and b < s.end for b, e, _ in taken) or any(
-            s.start < f.end and f.start < s.end for f in spans
-        )
-        if s.score < ACCEPT and not overlaps:
-            spans.append(s)
-    return sorted(spans, key=lambda s: s.start)
+def unsure(text: str) -> list[Scored]:
+    """The spans the detector half believes in: worth a moderator's look, not a redaction
+    (the "names" made of ordinary words)."""
+    return sorted(find_spans(text)[1], key=lambda s: s.start)

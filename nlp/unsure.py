@@ -17,27 +17,12 @@ from itertools import accumulate
 from typing import Any, Protocol
 
 from nlp.normalise import Normalised
+from nlp.wordmatch import alternation, letters
 
-__all__ = ["Flag", "Taken", "Unsure", "letters", "merge_flags"]
+# Between the words of a phrase: spaces and tabs, not a line break.
+_GAP = r"[ \t]+"
 
-
-def letters(test: str) -> str:
-    """A regex class body of the letters of Latin (with its extensions: "Łukasz",
-    "Şule"), Greek and Cyrillic for which `str.<test>()` holds, as ranges."""
-    blocks = [(0x41, 0x24F), (0x370, 0x52F), (0x1E00, 0x1EFF)]
-    chars = [
-        c
-        for first, last in blocks
-        for c in map(chr, range(first, last + 1))
-        if c.isalpha() and getattr(c, test)()
-    ]
-    runs: list[list[str]] = []
-    for c in chars:
-        if runs and ord(c) == ord(runs[-1][-1]) + 1:
-            runs[-1].append(c)
-        else:
-            runs.append([c])
-    return "".join(r[0] if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+__all__ = ["Flag", "Taken", "Unsure", "merge_flags"]
 
 
 _UPPER = letters("isupper")
@@ -152,7 +137,7 @@ class Unsure:
         # Words that make the capitalised words around them a place or an organisation.
         self.places = _lower_set(names["org_words"]) | _lower_set(flags["place_words"])
         self.person_cue = re.compile(
-            rf"(?<![\w'’])(?:{_alternation(_lower_set(flags['person_before']))})"
+            rf"(?<![\w'’])(?:{alternation(_lower_set(flags['person_before']), _GAP)})"
             rf"[ \t]*,?[ \t]+(?P<name>{_WORD.pattern})",
             re.IGNORECASE,
         )
@@ -161,12 +146,13 @@ class Unsure:
         starts = _lower_set(flags["street_starts"])
         self.house = re.compile(
             rf"(?<![\w£$€.,:/-])[0-9]{{1,4}}[A-Za-z]?\b,?[ \t]+"
-            rf"(?:(?P<words>(?:{_WORD.pattern}[ \t]+){{1,3}})(?P<street>{_alternation(streets)})"
-            rf"|(?:{_alternation(starts)})(?:[ \t]+{_WORD.pattern}){{1,3}})(?![\w'’-])",
+            rf"(?:(?P<words>(?:{_WORD.pattern}[ \t]+){{1,3}})"
+            rf"(?P<street>{alternation(streets, _GAP)})"
+            rf"|(?:{alternation(starts, _GAP)})(?:[ \t]+{_WORD.pattern}){{1,3}})(?![\w'’-])",
             re.IGNORECASE,
         )
         # A sign-off just before the closing name (searched up to where the name starts).
-        sign_offs = _alternation(_lower_set(flags["sign_offs"]), gap=r"\s+")
+        sign_offs = alternation(_lower_set(flags["sign_offs"]))
         self.sign_off = re.compile(rf"(?<!\w)(?:{sign_offs})[\s,.:!-]+$", re.IGNORECASE)
 
     def flags(self, norm: Normalised, removed: Sequence[_Span]) -> list[Flag]:
@@ -482,12 +468,6 @@ class Taken:
         """Whether one removed span holds all of [start, end)."""
         before = bisect_right(self.starts, start)  # the spans that start at or before it
         return before > 0 and self.reach[before - 1] >= end
-
-
-def _alternation(words: Iterable[str], gap: str = r"[ \t]+") -> str:
-    # Longest first, so "thank you to" is tried before "thank"; a space matches any gap.
-    ordered = sorted(set(words), key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", gap) for w in ordered)
 
 
 def merge_flags(
