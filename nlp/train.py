@@ -6,7 +6,7 @@ import csv
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -34,6 +34,9 @@ class Example:
     labels: list[str]
     sentiment: str = ""
     kind: str = ""
+    # Every kind that applies (mixed feedback has several), and the service family, where known.
+    kinds: list[str] = field(default_factory=list)
+    family: str = ""
 
 
 def read_csv(
@@ -72,7 +75,7 @@ def map_labels(examples: list[Example], taxonomy: Path | str | None) -> list[Exa
     out = []
     for ex in examples:
         mapped = {t for lab in ex.labels for t in mapping.get(lab, {lab} & set(themes))}
-        out.append(Example(ex.text, sorted(mapped), ex.sentiment, ex.kind))
+        out.append(Example(ex.text, sorted(mapped), ex.sentiment, ex.kind, ex.kinds, ex.family))
     return out
 
 
