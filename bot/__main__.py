@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command; return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:2] in (["nlp", "retrain"], ["nlp", "rollback"]):
+        # These need the deployment (its database and models), not only the nlp package.
+        try:
+            return _learning(args[1], args[2:])
+        except (ConfigError, DatabaseUnusable) as exc:
+            print(f"yousaid: {exc}", file=sys.stderr)
+            return 2
     if args and args[0] == "nlp":
         from nlp.cli import main as nlp_main
 
@@ -208,6 +215,71 @@ def _report(options: argparse.Namespace) -> int:
         names = {p.id: p.name for p in deployment.providers}
         Path(chart).write_bytes(chart_png(ev, provider=names.get(options.provider, "")))
         print(f"Chart: {chart}", file=sys.stderr)
+    return 0
+
+
+def _learning(command: str, argv: list[str]) -> int:
+    """`nlp retrain` and `nlp rollback` on the deployment's corrections and models."""
+    import json
+
+    from nlp.retrain import HELD_OUT_ONE_IN, MIN_HELD_OUT, ModelStore
+
+    parser = argparse.ArgumentParser(prog=f"yousaid nlp {command}")
+    if command == "retrain":
+        parser.description = (
+            "train a candidate theme model on the shipped data plus the moderators' corrections;"
+            " it replaces the model in use only if it scores better on corrections held out"
+            " (higher micro F1, macro F1 not lower). Prints JSON."
+        )
+        parser.add_argument(
+            "--min-held-out",
+            type=int,
+            default=MIN_HELD_OUT,
+            help=f"refuse with fewer held-out corrections than this (default {MIN_HELD_OUT})",
+        )
+        parser.add_argument("--seed", type=int, default=0, help="training seed")
+    else:
+        parser.description = (
+            "go back to the model in use before the current one (the shipped one when none"
+            " is left). Prints JSON."
+        )
+    options = parser.parse_args(argv)
+    settings = load_settings()
+    store = ModelStore(settings.models_path)
+    if command == "rollback":
+        left = store.current()
+        try:
+            now = store.rollback()
+        except LookupError as exc:
+            print(f"yousaid: {exc}", file=sys.stderr)
+            return 1
+        print(
+            json.dumps(
+                {"rolled_back": str(left), "current": str(now) if now else "shipped"},
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    if not settings.database_path.exists():
+        raise ConfigError(f"no database at {settings.database_path} (DATABASE_URL)")
+
+    from bot.learning import corrections
+    from nlp.retrain import retrain
+    from storage.db import Database
+
+    async def read() -> list[object]:
+        async with Database(settings.database_path) as db:
+            return await corrections(db)
+
+    found = asyncio.run(read())
+    result = retrain(
+        found,  # type: ignore[arg-type]
+        store,
+        min_held_out=options.min_held_out,
+        one_in=HELD_OUT_ONE_IN,
+        seed=options.seed,
+    )
+    print(json.dumps(result, ensure_ascii=False))
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import timedelta
+from datetime import UTC, time, timedelta
 
 import aiosqlite
 from telegram import Bot
@@ -21,6 +21,7 @@ from bot.health import Heartbeat
 from bot.hearing import Hearing
 from bot.http import AiohttpRequest
 from bot.intake import Clock, Intake, sync_services
+from bot.learning import Learning
 from bot.logs import hide_token
 from bot.moderation import Moderation
 from bot.outbox import Outbox
@@ -52,6 +53,12 @@ FOLLOW_UP_SECONDS = 600
 TELL_SECONDS = 60
 # How often messages to take back from Telegram after an erasure are looked for.
 CLEAN_SECONDS = 30
+# How often the model pointer is read, to pick up `nlp retrain` or `nlp rollback` run from
+# the command line while the bot runs.
+MODEL_CHECK_SECONDS = 60
+# When the weekly retraining runs (when the deployment turns it on): Sunday night, UTC.
+RETRAIN_AT = time(3, 0, tzinfo=UTC)
+RETRAIN_DAYS = (0,)  # python-telegram-bot counts days from Sunday = 0
 
 
 def file_url(api_url: str) -> str:
@@ -89,7 +96,8 @@ class YousaidBot:
         )
         self.roles = Roles(self.db, deployment, clock)
         # The theme model is loaded once, here, at start.
-        self.tagger = tagger or load_tagger()
+        self.tagger = tagger or load_tagger(settings.models_path)
+        self.learning = Learning(self.db, self.tagger, settings.models_path)
         self.moderation = Moderation(self.db, deployment, clock, self.tagger)
         self.digests = Digests(self.db, deployment, clock)
         self.privacy = Privacy(self.db, deployment, clock)
@@ -239,6 +247,16 @@ class YousaidBot:
             first=TELL_SECONDS,
             name="tell-acceptances",
         )
+        job_queue.run_repeating(
+            self.learning.refresh_job,
+            interval=MODEL_CHECK_SECONDS,
+            first=MODEL_CHECK_SECONDS,
+            name="model-check",
+        )
+        if self.settings.retrain_weekly:
+            job_queue.run_daily(
+                self.learning.retrain_job, time=RETRAIN_AT, days=RETRAIN_DAYS, name="retrain"
+            )
         await self.poller.recover()
         self._poll_task = asyncio.create_task(self.poller.run(), name="poller")
         # After polling is under way, so that a slow or missing chat holds nothing up.

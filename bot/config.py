@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     )
     items_per_hour: int = Field(default=10, ge=0, validation_alias="YOUSAID_ITEMS_PER_HOUR")
     items_per_day: int = Field(default=30, ge=0, validation_alias="YOUSAID_ITEMS_PER_DAY")
+    retrain_weekly: bool = Field(default=False, validation_alias="YOUSAID_RETRAIN_WEEKLY")
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -118,6 +119,11 @@ class Settings(BaseSettings):
     def database_path(self) -> Path:
         """The SQLite file that DATABASE_URL names."""
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def models_path(self) -> Path:
+        """Where the deployment's own theme models are kept: beside the database."""
+        return self.database_path.parent / "models"
 
     def deployment_file(self) -> Path:
         """The deployment file `run` serves; a ConfigError when YOUSAID_CONFIG is not set (the

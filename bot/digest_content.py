@@ -19,7 +19,7 @@ import csv
 import html
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,6 +55,8 @@ MAX_ATTENTION_SERVICES = 2
 QUOTED_THEMES = 3
 QUOTES_PER_THEME = 3
 CHART_THEMES = 8
+# Sub-themes named on their broad theme's line.
+MAX_SUB_THEMES = 3
 # Lengths (visible characters) of what comes from people or the deployment file.
 QUOTE_MAX = 180
 # Quotes of about this length say something and still read at a glance.
@@ -126,8 +128,13 @@ async def build_digest(
     timezone: str | None = None,
     chart: bool = True,
     notes: Sequence[Sequence[str]] = (),
+    broad: Mapping[str, str] | None = None,
 ) -> Digest:
     """The digest of `services` for `period`; dates in `timezone` (default the provider's).
+
+    `broad` (sub-theme id -> broad theme id, from the taxonomy): themes are listed by broad
+    theme, an item with a sub-theme counted under its broad theme too, with the sub-themes
+    named on the broad theme's line.
 
     `notes` are extra sections of HTML lines (a heading, then lines), shown after the counts
     and dropped before them when space is short: what responses did, questions asked.
@@ -136,9 +143,10 @@ async def build_digest(
     slugs = [s.slug for s in services]
     names = {s.slug: s.name for s in services}
     before = period.previous()
-    now_tally = await published.tally(db.reader, slugs, period.since, period.until)
-    before_tally = await published.tally(db.reader, slugs, before.since, before.until)
-    facts = _Facts(provider.name, period, zone, names, labels, now_tally, before_tally)
+    broad = dict(broad or {})
+    now_tally = await published.tally(db.reader, slugs, period.since, period.until, broad)
+    before_tally = await published.tally(db.reader, slugs, before.since, before.until, broad)
+    facts = _Facts(provider.name, period, zone, names, labels, now_tally, before_tally, broad)
 
     png: bytes | None = None
     if chart:
@@ -330,6 +338,24 @@ class _Facts:
     labels: dict[str, str]
     now: Tally
     before: Tally
+    broad: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sub_themes(self) -> bool:
+        """Whether either period has an item with a sub-theme: themes are then grouped."""
+        return bool(self.now.by_broad or self.before.by_broad)
+
+    def grouped(self, tally: Tally) -> dict[str, int]:
+        """Items by broad theme (sub-themes counted under theme they belong to)."""
+        if tally.by_broad:
+            return tally.by_broad
+        return {t: n for t, n in tally.by_theme.items() if t not in self.broad}
+
+    def subs_of(self, theme: str) -> list[tuple[str, int]]:
+        """The sub-themes of a broad theme with items this period, most first."""
+        found = [(s, self.now.by_theme.get(s, 0)) for s, b in self.broad.items() if b == theme]
+        found = [(s, n) for s, n in found if n]
+        return sorted(found, key=lambda p: (-p[1], self.label(p[0]), p[0]))
 
     @property
     def compare(self) -> bool:
@@ -503,9 +529,10 @@ def _count_lines(
     names: dict[str, str],
     cap: int,
     what: str,
+    details: Mapping[str, str] | None = None,
 ) -> list[_Line]:
-    """A line per key (service or theme, `what`), the biggest first; past `cap`, one line
-    for the rest: "• 2 other themes: 5 items"."""
+    """A line per key (service or theme, `what`), the biggest first, followed by its
+    `details` if any; past `cap`, one line for the rest: "• 2 other themes: 5 items"."""
     keys = _ranked(now, before, names)
     lines = [
         _Line(
@@ -513,7 +540,8 @@ def _count_lines(
                 name=_name(names.get(key, key)),
                 count=now.get(key, 0),
                 change=_change(now.get(key, 0), before.get(key, 0), facts.compare),
-            ),
+            )
+            + (details or {}).get(key, ""),
             TOP_LINES if index < 3 else EXTRA_LINES,
         )
         for index, key in enumerate(keys[:cap])
@@ -536,6 +564,24 @@ def _count_lines(
             )
         )
     return lines
+
+
+def _sub_details(facts: _Facts) -> dict[str, str]:
+    """Broad theme -> what follows its line: its sub-themes with items, " — missed
+    collections 7, late collections 2"."""
+    details = {}
+    for theme in facts.grouped(facts.now):
+        subs = facts.subs_of(theme)
+        if not subs:
+            continue
+        parts = [
+            TEXTS["sub_theme_part"].format(name=_name(facts.label(sub)), count=count)
+            for sub, count in subs[:MAX_SUB_THEMES]
+        ]
+        if len(subs) > MAX_SUB_THEMES:
+            parts.append(TEXTS["sub_theme_more"].format(n=len(subs) - MAX_SUB_THEMES))
+        details[theme] = TEXTS["sub_themes"].format(parts=TEXTS["sub_theme_separator"].join(parts))
+    return details
 
 
 def _kinds(facts: _Facts) -> _Line:
@@ -600,9 +646,17 @@ def _sections(
             ],
         )
     )
-    theme_lines = _count_lines(
-        facts, facts.now.by_theme, facts.before.by_theme, labels, MAX_THEMES, "themes"
-    )
+    if facts.sub_themes:
+        now_grouped, before_grouped = facts.grouped(facts.now), facts.grouped(facts.before)
+        for theme in set(now_grouped) | set(before_grouped):
+            labels[theme] = facts.label(theme)
+        theme_lines = _count_lines(
+            facts, now_grouped, before_grouped, labels, MAX_THEMES, "themes", _sub_details(facts)
+        )
+    else:
+        theme_lines = _count_lines(
+            facts, facts.now.by_theme, facts.before.by_theme, labels, MAX_THEMES, "themes"
+        )
     sections.append(_Section(TEXTS["themes"], [_Group(None, theme_lines)]))
     rising = _rising(facts)
     if rising:
@@ -761,14 +815,14 @@ async def _quotes(
 
 
 def _chart_bars(facts: _Facts) -> list[charts.Bar]:
-    themes = _ranked(facts.now.by_theme, facts.before.by_theme, facts.labels)
+    # With sub-themes, the bars are the broad themes, as the text lists them.
+    now, before = facts.now.by_theme, facts.before.by_theme
+    if facts.sub_themes:
+        now, before = facts.grouped(facts.now), facts.grouped(facts.before)
+    themes = _ranked(now, before, facts.labels)
     # The largest of either period, so a theme that vanished still shows its old bar.
-    themes.sort(key=lambda t: -max(facts.now.by_theme.get(t, 0), facts.before.by_theme.get(t, 0)))
+    themes.sort(key=lambda t: -max(now.get(t, 0), before.get(t, 0)))
     return [
-        charts.Bar(
-            " ".join(facts.label(t).split())[:60],
-            facts.now.by_theme.get(t, 0),
-            facts.before.by_theme.get(t, 0),
-        )
+        charts.Bar(" ".join(facts.label(t).split())[:60], now.get(t, 0), before.get(t, 0))
         for t in themes[:CHART_THEMES]
     ]

@@ -58,6 +58,14 @@ class Problem(StrEnum):
     REPLAYED = "replayed"
 
 
+# The kinds a moderator can give an item on its card.
+KINDS = ("complaint", "compliment", "suggestion", "question")
+# Below these scores the model is not sure, and the card says so: a theme from the rules
+# alone scores 0.6, a model's theme needs 0.5 (0.25 with the rules' words).
+SURE_THEME = 0.6
+SURE_KIND = 0.6
+
+
 @dataclass(frozen=True)
 class Card:
     """What a moderator's card shows about an item."""
@@ -67,6 +75,28 @@ class Card:
     moderator_name: str = ""
     # The decision on it may still be undone (the card offers "Undo").
     undoable: bool = False
+
+    @property
+    def themes_checked(self) -> bool:
+        """Whether a person has set the item's themes (the model's scores then matter less)."""
+        return any(t.source in ("moderator", "citizen") for t in self.themes)
+
+    @property
+    def unsure_kind(self) -> float | None:
+        """The model's score for the kind when it is weak and no person has set the kind."""
+        item = self.item
+        if item.kind_set_by is not None or item.kind_score is None or not item.kind:
+            return None
+        return item.kind_score if item.kind_score < SURE_KIND else None
+
+    @property
+    def unsure_themes(self) -> float | None:
+        """The best theme's score when it is weak (0 when no theme was found), while no
+        person has set the themes; None when the model is sure enough."""
+        if self.themes_checked or self.item.tagged_at is None:
+            return None
+        best = max((t.score for t in self.themes if t.active), default=0.0)
+        return best if best < SURE_THEME else None
 
     @property
     def redactions(self) -> list[dict[str, object]]:
@@ -240,6 +270,7 @@ class Moderation:
             redacted_text=tagging.redacted_text,
             redactions=json.dumps([r.__dict__ for r in tagging.redactions], ensure_ascii=False),
             flags=json.dumps([f.__dict__ for f in tagging.flags], ensure_ascii=False),
+            kind_score=tagging.kind_score,
             themes=[
                 (t.id, t.score, t.source, json.dumps(t.evidence, ensure_ascii=False))
                 for t in tagging.themes
@@ -563,6 +594,19 @@ class Moderation:
 
         return await self._act(who, item_id, version, "item.themes", change, pending_only=False)
 
+    async def set_kind(self, who: Who, item_id: int, version: int, kind: str) -> Outcome:
+        """Set an item's kind (a moderator's correction, kept beside the model's for training)."""
+        if kind not in KINDS:
+            return Outcome(None, Problem.STALE)
+
+        async def change(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> dict[str, object]:
+            await feedback.set_kind(conn, item_id, kind, who.telegram_id, now)
+            return {"kind": kind, "model_kind": item.model_kind or item.kind}
+
+        return await self._act(who, item_id, version, "item.kind", change, pending_only=False)
+
     async def edit(self, who: Who, text: str, reply_to: tuple[int, int] | None) -> Outcome:
         """The corrected text a moderator sent in reply (`reply_to`: chat id, message id) to
         the bot's edit prompt; a message that answers anything else is not an edit."""
@@ -757,6 +801,7 @@ class Moderation:
                 return Outcome(await self.card(item_id, conn), Problem.STALE)
             before = {
                 "status": item.status,
+                "kind": item.kind,
                 "text": item.working_text,
                 "themes": [t.theme_id for t in await feedback.themes_of(conn, item_id) if t.active],
             }

@@ -70,7 +70,14 @@ async def build_preview(provider_id: str) -> Preview:
         raise ConfigError(
             f"no database at {settings.database_path}: run the bot (or the demo) first"
         )
-    labels = {theme_id: theme.label for theme_id, theme in load_taxonomy().items()}
+    taxonomy = load_taxonomy()
+    labels = {theme_id: theme.label for theme_id, theme in taxonomy.items()}
+    # A sub-theme names its broad theme (taxonomies without sub-themes have none).
+    broad = {
+        theme_id: str(getattr(theme, "broad", ""))
+        for theme_id, theme in taxonomy.items()
+        if getattr(theme, "broad", None) not in (None, "", theme_id)
+    }
     async with Database(settings.database_path) as db:
         digests = Digests(db, deployment, utcnow)
         start, end = digests.current_period(provider)
@@ -81,6 +88,7 @@ async def build_preview(provider_id: str) -> Preview:
             services=services,
             period=Period(start, end),
             labels=labels,
+            broad=broad,
             timezone=provider.timezone,
             notes=[
                 await evidence.recent_lines(db, services, end),

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class Tagging:
     redactions: tuple[Redacted, ...]
     # What a moderator should check before publishing (a likely name, a long number).
     flags: tuple[Flagged, ...] = ()
+    # How sure the model was of the kind, 0 to 1 (None when it does not say).
+    kind_score: float | None = None
 
 
 class Analyser(Protocol):
@@ -65,11 +71,32 @@ Redactor = Callable[[str], Any]
 class Tagger:
     """Runs the theme pipeline and redaction off the event loop, one batch at a time."""
 
-    def __init__(self, analyser: Analyser, redactor: Redactor, labels: dict[str, str]) -> None:
+    def __init__(
+        self,
+        analyser: Analyser,
+        redactor: Redactor,
+        labels: dict[str, str],
+        model: Path | None = None,
+        broad: dict[str, str] | None = None,
+    ) -> None:
         self.analyser = analyser
         self.redactor = redactor
-        # Theme id -> label a person reads.
+        # Theme id -> label a person reads. Handlers hold this very dict: a new model
+        # changes it in place.
         self.labels = labels
+        # Sub-theme id -> its broad theme id (only sub-themes are in it); changed in place too.
+        self.broad = broad if broad is not None else {}
+        # The folder of the model in use (None: not loaded from a folder).
+        self.model = model
+
+    def swap(self, analyser: Any, model: Path) -> None:
+        """Use another theme model from now on (batches already running finish on the old)."""
+        labels, broad = theme_names(analyser)
+        self.analyser = analyser
+        self.model = model
+        self.labels.update(labels)
+        self.broad.clear()
+        self.broad.update(broad)
 
     async def tag(self, texts: Sequence[str]) -> list[Tagging]:
         """Tag texts in a worker thread, so the bot keeps answering meanwhile."""
@@ -94,6 +121,7 @@ class Tagger:
                         for hit in analysis.themes
                     ),
                     kind=analysis.kind,
+                    kind_score=round(float(getattr(analysis, "kind_score", 0.0)), 4),
                     redacted_text=redaction.text,
                     redactions=tuple(
                         Redacted(s.kind, s.start, s.end, s.text, s.placeholder)
@@ -105,11 +133,32 @@ class Tagger:
         return tagged
 
 
-def load_tagger() -> Tagger:
-    """The shipped theme model and the redactor, loaded once at start."""
-    from nlp.pipeline import load
-    from nlp.redact import redact
+def theme_names(analyser: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Theme id -> label, and sub-theme id -> broad theme id, from a loaded model."""
+    taxonomy = analyser.taxonomy
+    labels = {theme_id: info.label for theme_id, info in taxonomy.items()}
+    broad = {
+        theme_id: str(info.broad)
+        for theme_id, info in taxonomy.items()
+        if getattr(info, "broad", None) and info.broad != theme_id
+    }
+    return labels, broad
 
-    analyser = load()
-    labels = {theme_id: info.label for theme_id, info in analyser.taxonomy.items()}
-    return Tagger(analyser, redact, labels)
+
+def load_tagger(models: Path | None = None) -> Tagger:
+    """The theme model and the redactor, loaded once at start: the deployment's own model
+    (the one `nlp retrain` promoted under `models`) when there is one, else the shipped one."""
+    from nlp.pipeline import DEFAULT_MODEL, load
+    from nlp.redact import redact
+    from nlp.retrain import ModelStore, in_use
+
+    path = in_use(ModelStore(models)) if models is not None else DEFAULT_MODEL
+    try:
+        analyser = load(path)
+    except (OSError, ValueError) as exc:
+        # A deployment model that cannot be read must not keep the bot down.
+        log.error("model %s cannot be loaded (%s); tagging with the shipped one", path, exc)
+        path = DEFAULT_MODEL
+        analyser = load(path)
+    labels, broad = theme_names(analyser)
+    return Tagger(analyser, redact, labels, path, broad)

@@ -69,7 +69,7 @@ def register(
     moderators_chat = roles.deployment.moderators_chat
     moderator = ModeratorHandlers(moderation, roles, moderators_chat, privacy=privacy)
     admin = AdminHandlers(roles)
-    provider = ProviderHandlers(digests, roles, moderation.tagger.labels)
+    provider = ProviderHandlers(digests, roles, moderation.tagger.labels, moderation.tagger.broad)
     citizen = CitizenHandlers(
         intake, conversation_timeout, roles=roles, admin=admin, after_saved=moderator.sweep
     )

@@ -17,7 +17,16 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
-from bot.moderation import CARD_ATTEMPTS, Card, Moderation, Outcome, Problem, Reason, Stuck
+from bot.moderation import (
+    CARD_ATTEMPTS,
+    KINDS,
+    Card,
+    Moderation,
+    Outcome,
+    Problem,
+    Reason,
+    Stuck,
+)
 from bot.privacy import Privacy
 from bot.roles import Roles, Who
 from handlers import safely, texts
@@ -25,6 +34,7 @@ from handlers.bidi import isolate
 from handlers.common import command_allowed, id_number
 from handlers.fitting import MESSAGE_LIMIT, cut, fit, visible_length
 from handlers.texts import esc
+from storage.feedback import ItemTheme
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +47,21 @@ UNDO, UNPUBLISH_MENU, UNPUBLISH, CANCEL_EDIT = "u p y n".split()
 # The whole text of a shortened card; an item's full card from a list of several; a card
 # posted on a moderator's word from /queue.
 WHOLE, VIEW, POST = "w v c".split()
+# The menu of kinds, and setting the kind (m:s:<item>:<version>:<kind>).
+KIND_MENU, SET_KIND = "k s".split()
 # Presses that leave a moderator's pending edit of the same item alone (looking, tagging).
-KEEP_EDIT = {EDIT, THEMES, TOGGLE, BACK, ORIGINAL, WHOLE, REJECT_MENU, CANCEL_EDIT}
+KEEP_EDIT = {
+    EDIT,
+    THEMES,
+    TOGGLE,
+    KIND_MENU,
+    SET_KIND,
+    BACK,
+    ORIGINAL,
+    WHOLE,
+    REJECT_MENU,
+    CANCEL_EDIT,
+}
 # More cards due than half the messages a group may get in a minute (10 under Telegram's
 # 20): they go out as lists of BATCH_SIZE items, so the moderators' chat keeps up.
 GROUP_PER_MINUTE = 20
@@ -56,10 +79,13 @@ def render_card(
     """The text and buttons of an item's card, within Telegram's limit whatever the text."""
     item = card.item
     top = [_head(card)]
-    active = [labels.get(t.theme_id, t.theme_id) for t in card.themes if t.active]
+    active = [_theme(t, labels) for t in card.themes if t.active]
     top.append(
         texts.CARD_THEMES.format(themes=esc(", ".join(active))) if active else texts.CARD_NO_THEMES
     )
+    unsure = _unsure(card)
+    if unsure:
+        top.append(unsure)
     if item.response_id is not None:
         top.append(texts.CARD_COMMENT.format(response=item.response_id))
     if item.ask_id is not None:
@@ -83,6 +109,8 @@ def render_card(
         tail.append(texts.CARD_CHECK.format(items=", ".join(items)))
     if item.edited_text:
         tail.append(texts.CARD_EDITED)
+    if item.kind_set_by is not None and item.model_kind and item.model_kind != item.kind:
+        tail.append(texts.CARD_KIND_SET.format(model=texts.KINDS.get(item.model_kind, "?")))
     tail.append(_status(card))
     marks = card.placeholders
 
@@ -92,6 +120,35 @@ def render_card(
 
     text, more = fit(render, card.shown_text)
     return text, _keyboard(card, labels, menu, shortened=more > 0)
+
+
+def _theme(theme: ItemTheme, labels: dict[str, str]) -> str:
+    """A theme as the card lists it: with the model's score, unless a person set it."""
+    label = labels.get(theme.theme_id, theme.theme_id)
+    if theme.source in ("moderator", "citizen"):
+        return label
+    return texts.CARD_THEME_SCORE.format(label=label, percent=_percent(theme.score))
+
+
+def _percent(score: float) -> int:
+    return max(0, min(100, round(score * 100)))
+
+
+def _unsure(card: Card) -> str:
+    """The line saying where the model is unsure, so moderators know where to look ('' if
+    it is sure of both the kind and the themes)."""
+    parts = []
+    kind = card.unsure_kind
+    if kind is not None:
+        parts.append(texts.CARD_UNSURE_KIND.format(percent=_percent(kind)))
+    best = card.unsure_themes
+    if best is not None:
+        parts.append(
+            texts.CARD_UNSURE_THEMES.format(percent=_percent(best))
+            if best > 0
+            else texts.CARD_UNSURE_NO_THEME
+        )
+    return texts.CARD_UNSURE.format(what=texts.CARD_UNSURE_JOIN.join(parts)) if parts else ""
 
 
 def _check_kind(kind: str) -> str:
@@ -220,6 +277,19 @@ def _keyboard(
         ]
         rows.append([button(texts.BACK, callback_data=_data(BACK, card))])
         return InlineKeyboardMarkup(rows)
+    if menu == KIND_MENU:
+        rows = [
+            [
+                button(
+                    texts.KIND_CHOSEN.format(kind=label) if kind == card.item.kind else label,
+                    callback_data=_data(SET_KIND, card, kind),
+                )
+                for kind, label in list(texts.KIND_CHOICES.items())[i : i + 2]
+            ]
+            for i in range(0, len(texts.KIND_CHOICES), 2)
+        ]
+        rows.append([button(texts.BACK, callback_data=_data(BACK, card))])
+        return InlineKeyboardMarkup(rows)
     if menu == THEMES:
         active = {t.theme_id for t in card.themes if t.active}
         toggles = [
@@ -245,13 +315,15 @@ def _keyboard(
                 ],
                 [
                     button(texts.THEMES, callback_data=_data(THEMES, card)),
+                    button(texts.KIND, callback_data=_data(KIND_MENU, card)),
                     button(texts.REJECT, callback_data=_data(REJECT_MENU, card)),
                 ],
                 last,
             ]
         )
     themes = button(texts.THEMES, callback_data=_data(THEMES, card))
-    rows = [[themes, original]]
+    kind = button(texts.KIND, callback_data=_data(KIND_MENU, card))
+    rows = [[themes, kind, original]]
     if shortened:
         rows.append(last[1:])
     # Within the window a decision can be taken back; after it, a published item can only
@@ -324,7 +396,7 @@ class ModeratorHandlers:
         editing = await self.moderation.editing(who)
         if editing is not None and (editing != item_id or action not in KEEP_EDIT):
             await self._end_edit(who, context.bot)
-        if action in (REJECT_MENU, THEMES, BACK, UNPUBLISH_MENU):
+        if action in (REJECT_MENU, THEMES, KIND_MENU, BACK, UNPUBLISH_MENU):
             await self._menu(query, item_id, version, action)
             return
         if action == ORIGINAL:
@@ -364,6 +436,8 @@ class ModeratorHandlers:
             return await self.moderation.reject(who, item_id, version, Reason(arg))
         if action == TOGGLE:
             return await self.moderation.toggle_theme(who, item_id, version, arg)
+        if action == SET_KIND and arg in KINDS:
+            return await self.moderation.set_kind(who, item_id, version, arg)
         if action == UNDO:
             return await self.moderation.undo(who, item_id, version)
         if action == UNPUBLISH and arg in set(Reason):

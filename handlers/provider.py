@@ -73,10 +73,18 @@ def _csv_button(data: str) -> list[InlineKeyboardButton]:
 class ProviderHandlers:
     """Digest delivery and provider commands, bound to the digests core."""
 
-    def __init__(self, digests: Digests, roles: Roles, labels: dict[str, str]) -> None:
+    def __init__(
+        self,
+        digests: Digests,
+        roles: Roles,
+        labels: dict[str, str],
+        broad: dict[str, str] | None = None,
+    ) -> None:
         self.digests = digests
         self.roles = roles
         self.labels = labels
+        # Sub-theme id -> broad theme id (the tagger's: a new model changes it in place).
+        self.broad = broad if broad is not None else {}
         self._delivering = asyncio.Lock()
 
         # Set when the bot stops: deliveries end between messages; the rest go after restart.
@@ -93,6 +101,7 @@ class ProviderHandlers:
             services=services,
             period=Period(start, end),
             labels=self.labels,
+            broad=self.broad,
             timezone=provider.timezone,
             notes=[
                 await evidence.recent_lines(self.digests.db, services, end),

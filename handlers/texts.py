@@ -345,6 +345,16 @@ CARD_HEAD = "<b>#{item}</b> · {service}{rating} · {kind}"
 CARD_RATING = " · {rating}/5"
 CARD_THEMES = "Themes: {themes}"
 CARD_NO_THEMES = "Themes: none found"
+# A theme with the model's score for it; one a moderator added has no score.
+CARD_THEME_SCORE = "{label} {percent}%"
+# When the model is unsure of the kind or the themes (and no moderator has set them):
+# CARD_UNSURE with the parts joined by CARD_UNSURE_JOIN.
+CARD_UNSURE = "⚠️ Not sure: {what}"
+CARD_UNSURE_KIND = "the kind ({percent}%)"
+CARD_UNSURE_THEMES = "the themes (best {percent}%)"
+CARD_UNSURE_NO_THEME = "no theme found"
+CARD_UNSURE_JOIN = "; "
+CARD_KIND_SET = "🗂 Kind set by a moderator (the model said {model})"
 CARD_REDACTED = "🔒 Removed: {kinds}"
 # What redaction left in but is unsure of, or what is still in the text: each is
 # CARD_CHECK_ITEM, the last CARD_CHECK_MORE if there are more than the card lists.
@@ -370,6 +380,15 @@ CARD_SOMEONE = "a moderator"
 APPROVE = "✅ Approve"
 EDIT = "✏️ Edit"
 THEMES = "🏷 Themes"
+KIND = "🗂 Kind"
+# The kind menu: the current kind is marked with KIND_CHOSEN.
+KIND_CHOICES = {
+    "complaint": "Complaint",
+    "compliment": "Compliment",
+    "suggestion": "Suggestion",
+    "question": "Question",
+}
+KIND_CHOSEN = "✓ {kind}"
 REJECT = "✖️ Reject…"
 ORIGINAL = "👁 Original"
 WHOLE_TEXT = "📄 Whole text"
@@ -579,6 +598,11 @@ DIGEST: dict[str, str] = {
     "themes": "🏷 <b>By theme</b>",
     "kinds": "🗂 <b>By kind</b>",
     "count_line": "• {name}: {count}{change}",
+    # After a broad theme's count: its sub-themes, " — Missed collections 7, Late 2".
+    "sub_themes": " — {parts}",
+    "sub_theme_part": "{name} {count}",
+    "sub_theme_separator": ", ",
+    "sub_theme_more": "{n} more",
     # The rest of a capped list: "• 2 other services: 5 items", "• 1 other theme: 1 item".
     "more_services": "• {n} other {services}: {count} {items}",
     "more_themes": "• {n} other {themes}: {count} {items}",

@@ -138,6 +138,11 @@ class Moderated:
     withdrawn_reason: str | None = None
     # What redaction left in but a moderator should check: JSON, '[]' when nothing.
     redaction_flags: str = "[]"
+    # The kind the model gave and how sure it was (0 to 1); who set the kind on the card
+    # (None while the model's kind stands).
+    model_kind: str | None = None
+    kind_score: float | None = None
+    kind_set_by: int | None = None
 
     @property
     def working_text(self) -> str:
@@ -189,7 +194,8 @@ _MODERATED = (
     " f.kind, f.redacted_text, f.redactions, f.edited_text, f.published_text, f.reject_reason,"
     " f.moderated_by, f.moderated_at, f.card_chat_id, f.card_message_id, f.created_at,"
     " f.tagged_at, f.response_id, f.ask_id, f.card_attempts, f.card_error, f.card_sending_at,"
-    " f.card_batched, f.undo_until, f.withdrawn_reason, f.redaction_flags FROM feedback f"
+    " f.card_batched, f.undo_until, f.withdrawn_reason, f.redaction_flags, f.model_kind,"
+    " f.kind_score, f.kind_set_by FROM feedback f"
     " JOIN services s ON s.slug = f.service_slug"
 )
 
@@ -227,13 +233,14 @@ async def save_tagging(
     themes: list[tuple[str, float, str, str]],
     now: datetime,
     flags: str = "[]",
+    kind_score: float | None = None,
 ) -> bool:
-    """Store what tagging found (once), with what to check (`flags`, JSON); False if the
-    item was already tagged."""
+    """Store what tagging found (once), with what to check (`flags`, JSON) and how sure the
+    model was of the kind; False if the item was already tagged."""
     cursor = await conn.execute(
-        "UPDATE feedback SET kind = ?, redacted_text = ?, redactions = ?, redaction_flags = ?,"
-        " tagged_at = ? WHERE id = ? AND tagged_at IS NULL",
-        (kind, redacted_text, redactions, flags, stamp(now), item_id),
+        "UPDATE feedback SET kind = ?, model_kind = ?, kind_score = ?, redacted_text = ?,"
+        " redactions = ?, redaction_flags = ?, tagged_at = ? WHERE id = ? AND tagged_at IS NULL",
+        (kind, kind, kind_score, redacted_text, redactions, flags, stamp(now), item_id),
     )
     if cursor.rowcount == 0:
         return False
@@ -267,6 +274,18 @@ async def set_theme(conn: aiosqlite.Connection, item_id: int, theme_id: str, act
         " VALUES (?, ?, 1.0, 'moderator', ?)"
         " ON CONFLICT (feedback_id, theme_id) DO UPDATE SET active = excluded.active",
         (item_id, theme_id, int(active)),
+    )
+
+
+async def set_kind(
+    conn: aiosqlite.Connection, item_id: int, kind: str, moderator: int, now: datetime
+) -> None:
+    """Set an item's kind (a moderator's correction); the model's kind is kept beside it."""
+    when = stamp(now)
+    await conn.execute(
+        "UPDATE feedback SET model_kind = COALESCE(model_kind, kind), kind = ?, kind_set_by = ?,"
+        " kind_set_at = ?, updated_at = ? WHERE id = ?",
+        (kind, moderator, when, when, item_id),
     )
 
 

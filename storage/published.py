@@ -6,8 +6,8 @@ suggestion or a moderator's draft: only what a moderator approved for publicatio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import aiosqlite
 
@@ -92,6 +92,9 @@ class Tally:
     # Service slug -> (sum of ratings, number of ratings): averages are taken in Python,
     # so integer division rules of the database never matter.
     ratings: dict[str, tuple[int, int]]
+    # Broad theme id -> items with it or any of its sub-themes active (each item once); empty
+    # when no item of the period has a sub-theme (by_theme says it all then).
+    by_broad: dict[str, int] = field(default_factory=dict)
 
     @property
     def rating_count(self) -> int:
@@ -112,9 +115,14 @@ class Tally:
 
 
 async def tally(
-    conn: aiosqlite.Connection, services: Sequence[str], since: str, until: str
+    conn: aiosqlite.Connection,
+    services: Sequence[str],
+    since: str,
+    until: str,
+    broad: Mapping[str, str] | None = None,
 ) -> Tally:
-    """Counts by service, kind and theme, and ratings, of approved items in [since, until)."""
+    """Counts by service, kind and theme, and ratings, of approved items in [since, until);
+    with `broad` (sub-theme id -> broad theme id), counts by broad theme too."""
     if not services:
         return Tally(0, {}, {}, {}, {})
     params = (*services, since, until)
@@ -138,7 +146,21 @@ async def tally(
         params,
     ) as cursor:
         by_theme = {str(theme): int(count) for theme, count in await cursor.fetchall()}
-    return Tally(sum(by_service.values()), by_service, by_kind, by_theme, ratings)
+    by_broad: dict[str, int] = {}
+    subs = {sub: top for sub, top in (broad or {}).items() if sub in by_theme}
+    if subs:
+        # An item with a broad theme and one of its sub-themes (or two sub-themes) counts once.
+        pairs = ", ".join("(?, ?)" for _ in subs)
+        async with conn.execute(
+            f"WITH sub (theme_id, broad) AS (VALUES {pairs})"
+            " SELECT COALESCE(sub.broad, t.theme_id), COUNT(DISTINCT f.id) FROM feedback f"
+            " JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
+            f" LEFT JOIN sub ON sub.theme_id = t.theme_id WHERE {_range(services)}"
+            " GROUP BY COALESCE(sub.broad, t.theme_id)",
+            (*(v for pair in subs.items() for v in pair), *params),
+        ) as cursor:
+            by_broad = {str(theme): int(count) for theme, count in await cursor.fetchall()}
+    return Tally(sum(by_service.values()), by_service, by_kind, by_theme, ratings, by_broad)
 
 
 @dataclass(frozen=True)
