@@ -53,7 +53,7 @@ class Learning:
         from nlp.retrain import ModelStore, in_use
 
         wanted = in_use(ModelStore(self.models))
-        if self.tagger.model is not None and wanted.resolve() == self.tagger.model.resolve():
+        if self.tagger.model is not None and wanted.absolute() == self.tagger.model.absolute():
             return False
         try:
             analyser = await asyncio.to_thread(load, wanted)
