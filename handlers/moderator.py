@@ -26,6 +26,7 @@ from bot.moderation import (
     Problem,
     Reason,
     Stuck,
+    percent,
 )
 from bot.privacy import Privacy
 from bot.roles import Roles, Who
@@ -127,11 +128,7 @@ def _theme(theme: ItemTheme, labels: dict[str, str]) -> str:
     label = labels.get(theme.theme_id, theme.theme_id)
     if theme.source in ("moderator", "citizen"):
         return label
-    return texts.CARD_THEME_SCORE.format(label=label, percent=_percent(theme.score))
-
-
-def _percent(score: float) -> int:
-    return max(0, min(100, round(score * 100)))
+    return texts.CARD_THEME_SCORE.format(label=label, percent=percent(theme.score))
 
 
 def _unsure(card: Card) -> str:
@@ -140,11 +137,11 @@ def _unsure(card: Card) -> str:
     parts = []
     kind = card.unsure_kind
     if kind is not None:
-        parts.append(texts.CARD_UNSURE_KIND.format(percent=_percent(kind)))
+        parts.append(texts.CARD_UNSURE_KIND.format(percent=percent(kind)))
     best = card.unsure_themes
     if best is not None:
         parts.append(
-            texts.CARD_UNSURE_THEMES.format(percent=_percent(best))
+            texts.CARD_UNSURE_THEMES.format(percent=percent(best))
             if best > 0
             else texts.CARD_UNSURE_NO_THEME
         )

@@ -349,7 +349,7 @@ CARD_NO_THEMES = "Themes: none found"
 CARD_THEME_SCORE = "{label} {percent}%"
 # When the model is unsure of the kind or the themes (and no moderator has set them):
 # CARD_UNSURE with the parts joined by CARD_UNSURE_JOIN.
-CARD_UNSURE = "⚠️ Not sure: {what}"
+CARD_UNSURE = "🤔 Not sure: {what}"
 CARD_UNSURE_KIND = "the kind ({percent}%)"
 CARD_UNSURE_THEMES = "the themes (best {percent}%)"
 CARD_UNSURE_NO_THEME = "no theme found"
