@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +38,22 @@ class Learning:
         self._busy = asyncio.Lock()
 
     async def retrain(self, **options: Any) -> dict[str, Any]:
-        """Train a candidate on the corrections and promote it if better (in a worker
-        thread: people are answered meanwhile); then use whatever model is in use now."""
+        """Train a candidate on the corrections and promote it if better, in a process of
+        its own (so people are answered meanwhile, with no contest for the interpreter);
+        then use whatever model is in use now."""
         from nlp.retrain import ModelStore, retrain
 
         async with self._busy:
             found = await corrections(self.db)
-            result = await asyncio.to_thread(retrain, found, ModelStore(self.models), **options)
+            job = partial(retrain, found, ModelStore(self.models), **options)
+            # Spawned, not forked: a copy of this process's threads and loop is no use there.
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            try:
+                result: dict[str, Any] = await asyncio.get_running_loop().run_in_executor(
+                    pool, job
+                )
+            finally:
+                pool.shutdown(wait=False)
             log.info("retraining: %s", result["why"])
             await self.refresh()
             return result
