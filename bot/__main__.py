@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", action="store_true", help="keep the database and charts, and say where"
     )
     commands.add_parser(
-        "nlp", help="the theme model and redaction: train, evaluate, tag, redact (see nlp --help)"
+        "nlp",
+        help="the theme model and redaction: train, evaluate, tag, redact (see nlp --help);"
+        " retrain and rollback the deployment's model (nlp retrain --help)",
     )
     backup = commands.add_parser(
         "backup", help="a consistent copy of the database, safe while running"
@@ -244,6 +246,8 @@ def _learning(command: str, argv: list[str]) -> int:
             " is left). Prints JSON."
         )
     options = parser.parse_args(argv)
+    if command == "retrain" and options.min_held_out < 1:
+        parser.error("--min-held-out: at least 1")
     settings = load_settings()
     store = ModelStore(settings.models_path)
     if command == "rollback":

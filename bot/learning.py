@@ -49,9 +49,7 @@ class Learning:
             # Spawned, not forked: a copy of this process's threads and loop is no use there.
             pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             try:
-                result: dict[str, Any] = await asyncio.get_running_loop().run_in_executor(
-                    pool, job
-                )
+                result: dict[str, Any] = await asyncio.get_running_loop().run_in_executor(pool, job)
             finally:
                 pool.shutdown(wait=False)
             log.info("retraining: %s", result["why"])
