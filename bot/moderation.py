@@ -86,7 +86,7 @@ class Card:
     @property
     def themes_checked(self) -> bool:
         """Whether a person has set the item's themes (the model's scores then matter less)."""
-        return any(t.source in ("moderator", "citizen") for t in self.themes)
+        return any(t.set_by_person for t in self.themes)
 
     @property
     def unsure_kind(self) -> float | None:
@@ -596,7 +596,7 @@ class Moderation:
         ) -> dict[str, object]:
             current = {t.theme_id: t.active for t in await feedback.themes_of(conn, item_id)}
             active = not current.get(theme_id, False)
-            await feedback.set_theme(conn, item_id, theme_id, active)
+            await feedback.set_theme(conn, item_id, theme_id, active, now)
             return {"theme": theme_id, "active": active}
 
         return await self._act(who, item_id, version, "item.themes", change, pending_only=False)

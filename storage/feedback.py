@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import aiosqlite
 
@@ -159,6 +159,8 @@ class ItemTheme:
     source: str
     evidence: str | None
     active: bool
+    # A person switched it on or off (whoever suggested it first).
+    set_by_person: bool = False
 
 
 def removed_kinds(original: str, shown: str, redactions: list[dict[str, object]]) -> list[str]:
@@ -258,22 +260,32 @@ async def save_tagging(
 async def themes_of(conn: aiosqlite.Connection, item_id: int) -> list[ItemTheme]:
     """The themes of an item, active and removed, strongest first."""
     async with conn.execute(
-        "SELECT theme_id, score, source, evidence, active FROM item_themes"
+        "SELECT theme_id, score, source, evidence, active,"
+        " set_at IS NOT NULL OR source IN ('moderator', 'citizen') FROM item_themes"
         " WHERE feedback_id = ? ORDER BY active DESC, score DESC, theme_id",
         (item_id,),
     ) as cursor:
         return [
-            ItemTheme(r[0], float(r[1]), r[2], r[3], bool(r[4])) for r in await cursor.fetchall()
+            ItemTheme(r[0], float(r[1]), r[2], r[3], bool(r[4]), bool(r[5]))
+            for r in await cursor.fetchall()
         ]
 
 
-async def set_theme(conn: aiosqlite.Connection, item_id: int, theme_id: str, active: bool) -> None:
-    """Turn a theme of an item on or off (a moderator's correction)."""
+async def set_theme(
+    conn: aiosqlite.Connection,
+    item_id: int,
+    theme_id: str,
+    active: bool,
+    now: datetime | None = None,
+) -> None:
+    """Turn a theme of an item on or off (a moderator's correction, marked as such)."""
+    when = stamp(now or datetime.now(UTC))
     await conn.execute(
-        "INSERT INTO item_themes (feedback_id, theme_id, score, source, active)"
-        " VALUES (?, ?, 1.0, 'moderator', ?)"
-        " ON CONFLICT (feedback_id, theme_id) DO UPDATE SET active = excluded.active",
-        (item_id, theme_id, int(active)),
+        "INSERT INTO item_themes (feedback_id, theme_id, score, source, active, set_at)"
+        " VALUES (?, ?, 1.0, 'moderator', ?, ?)"
+        " ON CONFLICT (feedback_id, theme_id) DO UPDATE SET active = excluded.active,"
+        " set_at = excluded.set_at",
+        (item_id, theme_id, int(active), when),
     )
 
 

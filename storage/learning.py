@@ -36,14 +36,13 @@ async def corrected(conn: aiosqlite.Connection) -> list[Corrected]:
     personal details the redactor missed go into training data. Erased items have no text.
     """
     marks = ", ".join("?" for _ in CORRECTED_BY)
+    # A theme a person switched (on or off), or one a person added before set_at was kept.
+    touched = f"SELECT feedback_id FROM item_themes WHERE set_at IS NOT NULL OR source IN ({marks})"
     async with conn.execute(
         "SELECT f.id, f.service_slug, f.published_text, f.kind, f.model_kind,"
-        " EXISTS (SELECT 1 FROM item_themes c WHERE c.feedback_id = f.id"
-        f" AND c.source IN ({marks})),"
-        " f.kind_set_at IS NOT NULL FROM feedback f"
+        f" f.id IN ({touched}), f.kind_set_at IS NOT NULL FROM feedback f"
         " WHERE f.status = 'approved' AND f.erased = 0 AND f.published_text IS NOT NULL"
-        f" AND (f.kind_set_at IS NOT NULL OR f.id IN (SELECT feedback_id FROM item_themes"
-        f" WHERE source IN ({marks}))) ORDER BY f.id",
+        f" AND (f.kind_set_at IS NOT NULL OR f.id IN ({touched})) ORDER BY f.id",
         (*CORRECTED_BY, *CORRECTED_BY),
     ) as cursor:
         rows = await cursor.fetchall()

@@ -9,6 +9,11 @@ ALTER TABLE feedback ADD COLUMN kind_score REAL;
 -- Who set the kind on the card, and when; NULL while the model's kind stands.
 ALTER TABLE feedback ADD COLUMN kind_set_by BIGINT;
 ALTER TABLE feedback ADD COLUMN kind_set_at TEXT;
--- Finding the items a moderator corrected, for exporting them as training data.
-CREATE INDEX item_themes_corrected ON item_themes (feedback_id) WHERE source IN ('moderator', 'citizen');
+-- When a person last switched a theme of an item on or off (NULL: as the model gave it).
+-- `source` keeps who suggested the theme first, so a model's theme a moderator removed is
+-- known as both.
+ALTER TABLE item_themes ADD COLUMN set_at TEXT;
+-- Finding the items a person corrected, for exporting them as training data.
+CREATE INDEX item_themes_corrected ON item_themes (feedback_id)
+    WHERE set_at IS NOT NULL OR source IN ('moderator', 'citizen');
 CREATE INDEX feedback_kind_set ON feedback (id) WHERE kind_set_at IS NOT NULL;

@@ -114,7 +114,7 @@ def test_once_a_moderator_has_set_them_the_doubt_goes() -> None:
     text, _ = render_card(set_kind, LABELS)
     assert texts.CARD_KIND_SET.format(model="complaint") in plain(text)
     # A theme a moderator added (no score shown for it): the themes are not in doubt either.
-    checked = (*weak, ItemTheme("organisation", 1.0, "moderator", None, True))
+    checked = (*weak, ItemTheme("organisation", 1.0, "moderator", None, True, True))
     shown = card(checked, 0.4, kind="suggestion", kind_set_by=42)
     assert unsure_line(shown) == ""
     text, _ = render_card(shown, LABELS)

@@ -81,9 +81,12 @@ async def test_corrected_items_are_exported_with_final_labels_and_published_text
     both = await add(
         db, "Thank you to the crew.", switch=(("access_waiting", False),), kind="compliment"
     )
+    # Only a model's theme switched off: a correction too (no themes is a label).
+    removed = await add(db, "Lovely weather today.", switch=(("access_waiting", False),))
     found = {c.item_id: c for c in await learning.corrected(db.reader)}
     assert untouched not in found
-    assert set(found) == {themes, kind, both}
+    assert set(found) == {themes, kind, both, removed}
+    assert found[removed].themes == () and found[removed].themes_corrected
     assert found[themes].themes == ("communication", "organisation")
     assert found[themes].kind == "complaint" and not found[themes].kind_corrected
     assert found[themes].themes_corrected
