@@ -152,8 +152,10 @@ def load_tagger(models: Path | None = None) -> Tagger:
     from nlp.redact import redact
     from nlp.retrain import ModelStore, in_use
 
-    path = in_use(ModelStore(models)) if models is not None else DEFAULT_MODEL
+    path = DEFAULT_MODEL
     try:
+        if models is not None:
+            path = in_use(ModelStore(models))
         analyser = load(path)
     except (OSError, ValueError) as exc:
         # A deployment model that cannot be read must not keep the bot down.

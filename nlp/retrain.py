@@ -77,7 +77,8 @@ class ModelStore:
         """Promoted models still kept, oldest first; the last is in use."""
         try:
             data = json.loads(self.pointer.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            # No models yet, or no data folder at all (the database check says why).
             return []
         return [str(name) for name in data.get("history", [])]
 
