@@ -38,9 +38,19 @@ HEADS: dict[str, dict[str, Any]] = {
 RATED_WEIGHT = 0.3
 # A text is both a compliment and a complaint when, cut where it turns ("but"), one part
 # leans this far each way. Chosen by cross-validation on the services train split.
+# A text opening with an asking phrase is a question at least this sure (unless scornful).
+ASKING_SCORE = 0.6
 # A question or suggestion head must reach its threshold (the cues alone reach 0.5).
 DEFAULT_DECISION = {"mixed_high": 0.6, "mixed_low": 0.4, "question": 0.5, "suggestion": 0.5}
-_CUE_LISTS = ("patterns", "openers", "greetings", "reproach", "reproach_openers", "sound_after")
+_CUE_LISTS = (
+    "patterns",
+    "openers",
+    "greetings",
+    "asking",
+    "reproach",
+    "reproach_openers",
+    "sound_after",
+)
 _SENTENCE_END = {".", "!", "?", "\n", ";", ":", "..."}
 _SET_OFF = {",", ".", "!", "...", "-", ":", ";", "…"}
 
@@ -63,14 +73,7 @@ def normalise_cues(data: dict[str, Any]) -> dict[str, Any]:
     for name, entry in cues.items():
         if name not in CUE_NAMES:
             raise ValueError(f"unknown cue {name!r} in cues")
-        for key in (
-            "patterns",
-            "openers",
-            "greetings",
-            "reproach",
-            "reproach_openers",
-            "sound_after",
-        ):
+        for key in _CUE_LISTS:
             entry.setdefault(key, [])
         entry["score"] = float(entry.get("score", 0.8))
     sarcasm = {"praise": [], "letdown": [], **data.get("sarcasm", {})}
@@ -146,6 +149,8 @@ class FeedbackKind:
                 lists[f"{name}:o"] = entry["openers"]
                 if entry["greetings"]:
                     lists["greeting"] = entry["greetings"]
+                if entry["asking"]:
+                    lists["asking"] = entry["asking"]
                 if entry["reproach"]:
                     lists["reproach"] = entry["reproach"]
                     lists["reproach:o"] = entry["reproach_openers"]
@@ -188,6 +193,14 @@ class FeedbackKind:
                 if opens(start):
                     found.hits.append((name, start))
         suggestion_starts = {i for n, i in found.hits if n == "suggestion"}
+        # "When will the new timetable start" asks, question mark or not.
+        for start, _ in by_label.get("asking", []):
+            if (start == 0 or start in greeted) and start not in suggestion_starts:
+                found.hits.append(("asking", start))
+        # "Why not open on Sundays?" and "how about ...?" open like questions but propose.
+        question_opens = {s for s, _ in by_label.get("question:o", []) if opens(s)}
+        for start in sorted(suggestion_starts & question_opens):
+            found.hits.append(("proposal", start))
         # "Why is the tip never open on Sundays??" reproaches; "why not open on Sundays?"
         # suggests (a suggestion cue at the same word wins).
         reproach = [s for s, _ in by_label.get("reproach", [])]
@@ -198,7 +211,11 @@ class FeedbackKind:
         # "The crew were sound" is slang praise; "the sound of the lorry" is not.
         after = {w.lower() for w in self.cues.get("compliment", {}).get("sound_after", [])}
         for i, token in enumerate(doc):
-            if token.lower_ == "sound" and i > 0 and doc[i - 1].lower_ in after:
+            if token.lower_ != "sound":
+                continue
+            # ... or when it is all its sentence says ("Sound, cheers").
+            alone = opens(i) and (i + 1 == len(doc) or doc[i + 1].is_punct)
+            if alone or (i > 0 and doc[i - 1].lower_ in after):
                 found.hits.append(("compliment", i))
         # Sarcasm: praise opening a sentence, set off by punctuation, then a letdown in the
         # same sentence or, when the praise stands alone ("Great. Missed again."), the next.
@@ -340,7 +357,7 @@ class FeedbackKind:
 
     def _cue_score(self, kind: str, names: set[str], learned: float | None) -> float:
         """A question's or suggestion's score: the learned head's, else the cue's; a
-        rhetorical question is never a real one."""
+        rhetorical question is never a real one, and a proposal ("why not ...?") suggests."""
         if learned is not None:
             score = float(learned)
         elif kind == "question":
@@ -348,8 +365,13 @@ class FeedbackKind:
             score = self.cues["question"]["score"] if real else 0.0
         else:
             score = self.cues["suggestion"]["score"] if kind in names else 0.0
+        if kind == "question" and "asking" in names and not names & {"rhetorical", "complaint"}:
+            score = max(score, ASKING_SCORE)
         if kind == "question" and "rhetorical" in names:
             score = min(score, 1 - self.cues["rhetorical"]["score"])
+        if "proposal" in names:
+            cue = self.cues["suggestion"]["score"]
+            score = max(score, cue) if kind == "suggestion" else min(score, 1 - cue)
         return score
 
     def decide(self, scores: dict[str, float], parts: list[float] | None = None) -> list[str]:
