@@ -5,16 +5,18 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import ensure_path, minibatch
 
+from nlp.classifier import doc_views
 from nlp.linear import FeatureSpace, load_arrays, load_json, save_arrays, save_json, sigmoid
 
 KINDS = ("complaint", "compliment", "suggestion", "question")
@@ -86,6 +88,8 @@ class Found:
     """What the cues found in one text: hits as (cue name, token start), words said in scorn,
     and the parts a text falls into where it turns (as token ranges)."""
 
+    lemmas: np.ndarray
+    space: np.ndarray
     hits: list[tuple[str, int]] = field(default_factory=list)
     scorn: set[int] = field(default_factory=set)
     parts: list[tuple[int, int]] = field(default_factory=list)
@@ -110,6 +114,7 @@ class FeedbackKind:
         self.features: FeatureSpace | None = None
         self.heads: dict[str, tuple[np.ndarray, float]] = {}
         self._matcher: PhraseMatcher | None = None
+        self._id_cache: dict[tuple[str, ...], frozenset[int]] = {}
 
     # Kept for code that reads the polarity head directly (and older saved models).
     @property
@@ -140,6 +145,7 @@ class FeedbackKind:
         """One matcher for every phrase list; labels say which list ("question:o")."""
         if self._matcher is None:
             lists: dict[str, list[str]] = {
+                "sound": ["sound"],
                 "praise": self.sarcasm["praise"],
                 "letdown": self.sarcasm["letdown"],
                 "split": self.mixed["splitters"],
@@ -157,82 +163,96 @@ class FeedbackKind:
             matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
             for label, phrases in lists.items():
                 if phrases:
-                    matcher.add(label, list(self.nlp.tokenizer.pipe(phrases)))
+                    matcher.add(label, [self.nlp.make_doc(p) for p in phrases])
             self._matcher = matcher
         return self._matcher
+
+    def _ids(self, words: Iterable[str]) -> frozenset[int]:
+        """The string-store ids of words (cached: called for every doc)."""
+        key = tuple(words)
+        if key not in self._id_cache:
+            self._id_cache[key] = frozenset(self.nlp.vocab.strings.add(w) for w in key)
+        return self._id_cache[key]
 
     def find(self, doc: Doc) -> Found:
         """Find the cues in a doc: kind cues, rhetorical questions, sarcasm and turning points."""
         strings = self.nlp.vocab.strings
-        ends = [i for i, t in enumerate(doc) if t.text in _SENTENCE_END or "\n" in t.text]
-        # sentence[i]: how many sentence ends come before token i.
-        marks = np.zeros(len(doc) + 1, dtype=int)
-        marks[[i + 1 for i in ends]] = 1
-        sentence = np.cumsum(marks)[: len(doc)]
+        n = len(doc)
+        # Token attributes as lists: creating Token objects is slow, and this runs per doc.
+        arr = doc.to_array([ORTH, LEMMA, IS_SPACE, IS_PUNCT]).reshape(-1, 4)
+        orth = arr[:, 0].tolist()
+        space = arr[:, 2].astype(bool)
+        punct = arr[:, 3].tolist()
+        end_ids = self._ids(_SENTENCE_END)
+        is_end = [o in end_ids for o in orth]
+        for k in np.flatnonzero(space).tolist():
+            is_end[k] = is_end[k] or "\n" in doc[k].text
+        found = Found(lemmas=arr[:, 1], space=space)
         by_label: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in self.matcher(doc):
             by_label.setdefault(strings[match_id], []).append((start, end))
+        if not by_label:
+            found.parts = [(0, n)]
+            return found
+        # sentence[i]: how many sentence ends come before token i.
+        sentence = [0, *accumulate(is_end)][:n]
 
         def starts_sentence(i: int) -> bool:
-            return i == 0 or doc[i - 1].text in _SENTENCE_END or doc[i - 1].is_space
+            return i == 0 or is_end[i - 1] or bool(space[i - 1])
 
         # "Hi, can I pay ..." opens with its question: a greeting does not hide an opener.
         greeted = set()
         for start, end in by_label.get("greeting", []):
             if starts_sentence(start):
-                greeted.add(end + 1 if end < len(doc) and doc[end].is_punct else end)
+                greeted.add(end + 1 if end < n and punct[end] else end)
 
         def opens(i: int) -> bool:
             return starts_sentence(i) or i in greeted
 
-        found = Found()
         for name in self.cues:
             for start, _ in by_label.get(f"{name}:p", []):
                 found.hits.append((name, start))
             for start, _ in by_label.get(f"{name}:o", []):
                 if opens(start):
                     found.hits.append((name, start))
-        suggestion_starts = {i for n, i in found.hits if n == "suggestion"}
+        suggestion_starts = {i for name, i in found.hits if name == "suggestion"}
         # "When will the new timetable start" asks, question mark or not.
         for start, _ in by_label.get("asking", []):
             if (start == 0 or start in greeted) and start not in suggestion_starts:
                 found.hits.append(("asking", start))
         # "Why not open on Sundays?" and "how about ...?" open like questions but propose.
-        question_opens = {s for s, _ in by_label.get("question:o", []) if opens(s)}
+        question_opens = {start for start, _ in by_label.get("question:o", []) if opens(start)}
         for start in sorted(suggestion_starts & question_opens):
             found.hits.append(("proposal", start))
         # "Why is the tip never open on Sundays??" reproaches; "why not open on Sundays?"
         # suggests (a suggestion cue at the same word wins).
-        reproach = [s for s, _ in by_label.get("reproach", [])]
+        reproach = [r for r, _ in by_label.get("reproach", [])]
         for start, end in by_label.get("reproach:o", []):
             if opens(start) and start not in suggestion_starts:
                 if any(r >= end and sentence[r] == sentence[start] for r in reproach):
                     found.hits.append(("rhetorical", start))
         # "The crew were sound" is slang praise; "the sound of the lorry" is not.
-        after = {w.lower() for w in self.cues.get("compliment", {}).get("sound_after", [])}
-        for i, token in enumerate(doc):
-            if token.lower_ != "sound":
-                continue
+        after = self._ids(self.cues.get("compliment", {}).get("sound_after", []))
+        for i, _ in by_label.get("sound", []):
             # ... or when it is all its sentence says ("Sound, cheers").
-            alone = opens(i) and (i + 1 == len(doc) or doc[i + 1].is_punct)
-            if alone or (i > 0 and doc[i - 1].lower_ in after):
+            alone = opens(i) and (i + 1 == n or punct[i + 1])
+            if alone or (i > 0 and doc[i - 1].lower in after):
                 found.hits.append(("compliment", i))
         # Sarcasm: praise opening a sentence, set off by punctuation, then a letdown in the
         # same sentence or, when the praise stands alone ("Great. Missed again."), the next.
-        letdowns = [s for s, _ in by_label.get("letdown", [])]
+        letdowns = [r for r, _ in by_label.get("letdown", [])]
+        set_off = self._ids(_SET_OFF)
         for start, end in by_label.get("praise", []):
-            if not opens(start) or end >= len(doc) or doc[end].text not in _SET_OFF:
+            if not opens(start) or end >= n or orth[end] not in set_off:
                 continue
-            alone = doc[end].text in _SENTENCE_END
-            wanted = {sentence[start], sentence[start] + 1} if alone else {sentence[start]}
+            wanted = {sentence[start], sentence[start] + 1} if is_end[end] else {sentence[start]}
             if any(r > end and sentence[r] in wanted for r in letdowns):
                 found.hits.append(("complaint", start))
                 found.scorn.update(range(start, end))
         # The parts: cut where a text turns ("but"). Cutting at every sentence end too found
         # more mixed texts but mostly wrong ones ("I could cry" after thanks).
-        cuts = {0, len(doc)} | {s for s, _ in by_label.get("split", [])}
-        edges = sorted(c for c in cuts if 0 <= c <= len(doc))
-        found.parts = [(a, b) for a, b in pairwise(edges) if any(t.is_alpha for t in doc[a:b])]
+        cuts = sorted({0, n} | {start for start, _ in by_label.get("split", [])})
+        found.parts = [(a, b) for a, b in pairwise(cuts) if any(t.is_alpha for t in doc[a:b])]
         return found
 
     def views(self, doc: Doc, found: Found | None = None) -> dict[str, str]:
@@ -242,12 +262,17 @@ class FeedbackKind:
 
     def _views(self, doc: Doc, found: Found, start: int, end: int) -> dict[str, str]:
         """The views of the tokens from start to end."""
-        lemmas = " ".join(
-            "_" if i in found.scorn else doc[i].lemma_ or doc[i].lower_
-            for i in range(start, end)
-            if not doc[i].is_space
-        )
-        text = doc[start:end].text
+        if start == 0 and end == len(doc) and not found.scorn:
+            # The theme classifier has already joined the lemmas of the whole doc.
+            lemmas = doc_views(doc)["lemmas"]
+        else:
+            strings = self.nlp.vocab.strings
+            lemmas = " ".join(
+                "_" if i in found.scorn else strings[int(found.lemmas[i])]
+                for i in range(start, end)
+                if not found.space[i]
+            )
+        text = doc.text if start == 0 and end == len(doc) else doc[start:end].text
         marks = []
         if text.rstrip().endswith("?"):
             marks.append("mark_q_end")
@@ -297,18 +322,19 @@ class FeedbackKind:
         self.features = space
         self.heads = heads
 
-    def head_scores(self, head: str, views: list[dict[str, str]]) -> np.ndarray | None:
-        """The probability from one learned head for each text, or None when not trained."""
-        if self.features is None or head not in self.heads or not views:
-            return None
-        coef, intercept = self.heads[head]
+    def head_scores(self, views: list[dict[str, str]]) -> dict[str, np.ndarray]:
+        """The probability from each learned head for each text (vectorised once)."""
+        if self.features is None or not self.heads or not views:
+            return {}
         X = self.features.transform(views)
-        return sigmoid(np.asarray(X @ coef) + intercept)
+        return {h: sigmoid(np.asarray(X @ c) + b) for h, (c, b) in self.heads.items()}
 
     def polarity(self, views: list[dict[str, str]]) -> np.ndarray:
         """Probability that each text is a compliment rather than a complaint."""
-        scores = self.head_scores("polarity", views)
-        return np.full(len(views), 0.5) if scores is None else scores
+        if self.features is None or "polarity" not in self.heads or not views:
+            return np.full(len(views), 0.5)
+        coef, intercept = self.heads["polarity"]
+        return sigmoid(np.asarray(self.features.transform(views) @ coef) + intercept)
 
     def __call__(self, doc: Doc) -> Doc:
         """Set the kinds of one doc."""
@@ -326,10 +352,10 @@ class FeedbackKind:
                     for a, b in f.parts:
                         part_views.append(self._views(doc, f, a, b))
                         owners.append((n, a, b))
-            compliment = self.polarity(views)
+            learned = self.head_scores(views)
+            compliment = learned.get("polarity", np.full(len(batch), 0.5))
+            question, suggestion = learned.get("question"), learned.get("suggestion")
             part_p = self.polarity(part_views) if part_views else np.zeros(0)
-            question = self.head_scores("question", views)
-            suggestion = self.head_scores("suggestion", views)
             parts: list[list[float]] = [[] for _ in batch]
             for (n, a, b), p in zip(owners, part_p, strict=True):
                 parts[n].append(self._lean(float(p), founds[n].names(a, b)))
