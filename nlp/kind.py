@@ -93,6 +93,8 @@ class Found:
     hits: list[tuple[str, int]] = field(default_factory=list)
     scorn: set[int] = field(default_factory=set)
     parts: list[tuple[int, int]] = field(default_factory=list)
+    # Punctuation tokens with "?" or "!" in them, as (position, text).
+    signs: list[tuple[int, str]] = field(default_factory=list)
 
     def names(self, start: int = 0, end: int | None = None) -> set[str]:
         """The cue names found between token positions start and end."""
@@ -188,6 +190,8 @@ class FeedbackKind:
         for k in np.flatnonzero(space).tolist():
             is_end[k] = is_end[k] or "\n" in doc[k].text
         found = Found(lemmas=arr[:, 1], space=space)
+        marks = [(i, strings[orth[i]]) for i, p in enumerate(punct) if p and not space[i]]
+        found.signs = [(i, m) for i, m in marks if "?" in m or "!" in m]
         by_label: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in self.matcher(doc):
             by_label.setdefault(strings[match_id], []).append((start, end))
@@ -272,15 +276,22 @@ class FeedbackKind:
                 for i in range(start, end)
                 if not found.space[i]
             )
-        text = doc.text if start == 0 and end == len(doc) else doc[start:end].text
+        # Question and exclamation marks, from the punctuation found (doc.text is slow).
         marks = []
-        if text.rstrip().endswith("?"):
+        signs = [(i, p) for i, p in found.signs if start <= i < end]
+        last = end - 1
+        while last >= start and found.space[last]:
+            last -= 1
+        if signs and signs[-1][0] == last and signs[-1][1].endswith("?"):
             marks.append("mark_q_end")
-        if "?" in text:
+        if any("?" in p for _, p in signs):
             marks.append("mark_q")
-        if "??" in text or "?!" in text or "!?" in text:
+        joined = "".join(
+            p if i == j + 1 else " " + p for (j, _), (i, p) in pairwise([(-2, ""), *signs])
+        )
+        if "??" in joined or "?!" in joined or "!?" in joined:
             marks.append("mark_qq")
-        if "!" in text:
+        if any("!" in p for _, p in signs):
             marks.append("mark_excl")
         cues = " ".join(sorted(f"cue_{n}" for n in found.names(start, end)) + marks)
         return {"lemmas": lemmas, "cues": cues}
