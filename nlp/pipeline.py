@@ -52,6 +52,8 @@ class Analysis:
     themes: list[ThemeHit]
     kind: str
     kind_score: float
+    # Every kind that applies, the main one (kind) first: mixed feedback has several.
+    kinds: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,10 @@ class Analyser:
         hits.sort(key=lambda h: (-h.score, h.id))
         scores = doc._.kind_scores or {}
         kind = doc._.kind or "complaint"
-        return Analysis(themes=hits, kind=kind, kind_score=float(scores.get(kind, 0.0)))
+        kinds = list(doc._.kinds or [kind])
+        return Analysis(
+            themes=hits, kind=kind, kind_score=float(scores.get(kind, 0.0)), kinds=kinds
+        )
 
 
 _loaded: dict[Path, Analyser] = {}

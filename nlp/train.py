@@ -14,7 +14,7 @@ import numpy as np
 from spacy.language import Language
 
 from nlp.classifier import ThemeClassifier, doc_views
-from nlp.kind import FeedbackKind
+from nlp.kind import KINDS, RATED_WEIGHT, FeedbackKind
 from nlp.learn import n_fits
 from nlp.pipeline import build, load
 from nlp.taxonomy import load_taxonomy
@@ -79,17 +79,52 @@ def map_labels(examples: list[Example], taxonomy: Path | str | None) -> list[Exa
     return out
 
 
-def polarity_examples(examples: list[Example]) -> tuple[list[str], list[bool]]:
-    """Texts labelled compliment (True) or complaint (False), from a kind or rating column."""
-    texts, positive = [], []
+@dataclass
+class KindData:
+    """Texts for the kind model with their kinds; complete means all four kinds were judged
+    (a kinds list or kind column), not only a rating given (which teaches polarity only)."""
+
+    texts: list[str] = field(default_factory=list)
+    kinds: list[list[str]] = field(default_factory=list)
+    complete: list[bool] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+
+    def add(self, text: str, kinds: list[str], complete: bool, weight: float) -> None:
+        """Add one text."""
+        self.texts.append(text)
+        self.kinds.append(kinds)
+        self.complete.append(complete)
+        self.weights.append(weight)
+
+
+def kind_examples(examples: list[Example], data: KindData | None = None) -> KindData:
+    """The examples that teach the kind model: judged kinds first, else a rating."""
+    data = data if data is not None else KindData()
     for ex in examples:
-        if ex.kind in ("compliment", "complaint"):
-            texts.append(ex.text)
-            positive.append(ex.kind == "compliment")
+        if ex.kinds or ex.kind in KINDS:
+            data.add(ex.text, list(ex.kinds) or [ex.kind], True, 1.0)
         elif ex.sentiment in POSITIVE_SENTIMENT | NEGATIVE_SENTIMENT:
-            texts.append(ex.text)
-            positive.append(ex.sentiment in POSITIVE_SENTIMENT)
-    return texts, positive
+            polar = "compliment" if ex.sentiment in POSITIVE_SENTIMENT else "complaint"
+            data.add(ex.text, [polar], False, RATED_WEIGHT)
+    return data
+
+
+def fit_kinds(nlp: Language, examples: list[Example], seed: int = 0) -> None:
+    """Fit the kind component on the examples' kinds and ratings, adding the shipped rated
+    NHS comments and the services train split where the examples lack either."""
+    from nlp.corpus import services_examples
+
+    data = kind_examples(examples)
+    # Both sources teach: ratings give breadth of praise and blame, the services messages
+    # questions, suggestions, sarcasm and the words of councils (never their dev split).
+    if sum(not c for c in data.complete) < 50:
+        kind_examples(read_csv(NHS_DATA), data)
+    if sum(data.complete) < 50:
+        kind_examples(services_examples("train"), data)
+    kind = cast(FeedbackKind, nlp.get_pipe("feedback_kind"))
+    with nlp.select_pipes(enable=["lemmatizer"]):
+        views = [kind.views(doc) for doc in nlp.pipe(data.texts)]
+    kind.fit(views, data.kinds, data.complete, data.weights, seed=seed)
 
 
 def train(
@@ -107,7 +142,6 @@ def train(
         raise ValueError("no training texts")
     nlp = build(taxonomy=taxonomy)
     clf = cast(ThemeClassifier, nlp.get_pipe("theme_classifier"))
-    kind = cast(FeedbackKind, nlp.get_pipe("feedback_kind"))
     # Features come from the components before the classifier (lemmas and rule hits).
     with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
         views = [doc_views(doc) for doc in nlp.pipe(ex.text for ex in examples)]
@@ -121,13 +155,7 @@ def train(
     ) as bar:
         clf.fit(views, labels, seed=seed, progress=bar.update)
 
-    # The kind model learns from ratings in this file, or from the shipped NHS data.
-    pol_texts, positive = polarity_examples(examples)
-    if len(set(positive)) < 2 or len(positive) < 50:
-        pol_texts, positive = polarity_examples(read_csv(NHS_DATA))
-    with nlp.select_pipes(enable=["lemmatizer"]):
-        pol_views = [doc_views(doc) for doc in nlp.pipe(pol_texts)]
-    kind.fit(pol_views, positive, seed=seed)
+    fit_kinds(nlp, examples, seed=seed)
 
     if out is not None:
         out = Path(out)
