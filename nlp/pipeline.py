@@ -170,7 +170,8 @@ class Analyser:
         if specific:
             for theme_id in [t for t in hits if self._only_alone(t)]:
                 del hits[theme_id]
-        if not hits and self.model_labels and self.same_labels:
+        # A text with no words (empty, only digits or emoji) is about nothing we can name.
+        if not hits and self.same_labels and any(t.is_alpha for t in doc):
             best = max(self.model_labels, key=lambda lab: doc.cats.get(lab, 0.0))
             score = doc.cats.get(best, 0.0)
             if score >= self.fallback_floor:
