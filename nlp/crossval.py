@@ -56,7 +56,13 @@ def crossval(
         per_fold.append({k: result[k] for k in MEAN_KEYS if k in result})
         print(json.dumps({"fold": i, **per_fold[-1]}), file=sys.stderr)
     mean = {k: round(float(np.mean([f[k] for f in per_fold])), 4) for k in per_fold[0]}
-    return {"target": target, "weight": weight, "folds": n_folds, "mean": mean, "per_fold": per_fold}
+    return {
+        "target": target,
+        "weight": weight,
+        "folds": n_folds,
+        "mean": mean,
+        "per_fold": per_fold,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,7 @@ DEFAULT_MODEL = Path(__file__).with_name("model")
 # Where the model has learned a theme, it decides, and the taxonomy's words lower its bar:
 # an unambiguous pattern to PATTERN_SUPPORT, an ambiguous cue ("late", "fine") to CUE_SUPPORT
 # (otherwise 0.5). This applies only where the model's labels are the taxonomy's themes.
-PATTERN_SUPPORT = 0.25
+PATTERN_SUPPORT = 0.15
 CUE_SUPPORT = 0.4
 # A pattern alone gives RULE_SCORE, but only for themes the model knows too little about
 # (fewer than RULE_ONLY_BELOW training examples) and for sub-themes, which are found from
@@ -105,8 +105,7 @@ class Analyser:
         self.rule_only = {
             t
             for t in self.themes
-            if self.same_labels
-            and (t not in known or clf.label_counts.get(t, 0) < RULE_ONLY_BELOW)
+            if self.same_labels and (t not in known or clf.label_counts.get(t, 0) < RULE_ONLY_BELOW)
         }
         # Labels that are not taxonomy themes (e.g. raw NHS labels) borrow the evidence of
         # the themes they map onto.
@@ -128,7 +127,11 @@ class Analyser:
         return [self._analysis(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
 
     def _hit(
-        self, theme_id: str, score: float, source: Literal["rule", "model", "both"], ev: list
+        self,
+        theme_id: str,
+        score: float,
+        source: Literal["rule", "model", "both"],
+        ev: list[tuple[int, int, str]],
     ) -> ThemeHit:
         info = self.taxonomy[theme_id]
         return ThemeHit(theme_id, info.label, score, source, ev, info.broad)
@@ -143,7 +146,8 @@ class Analyser:
         hits: dict[str, ThemeHit] = {}
         for label in self.model_labels:
             score = doc.cats.get(label, 0.0)
-            ev = sorted({e for t in self.evidence_themes.get(label, []) for e in evidence.get(t, [])})
+            own = self.evidence_themes.get(label, [])
+            ev = sorted({e for t in own for e in evidence.get(t, [])})
             has_pattern = self.same_labels and label in patterns
             has_cue = self.same_labels and label in evidence
             # "the receptionist was rude" is staff attitude even when the model is unsure;

@@ -195,7 +195,9 @@ def evaluate(model: Path | str, examples: list[Example]) -> dict[str, Any]:
     if families:
         result["families"] = {}
         for family in families:
-            pairs = [(ex, a) for ex, a in zip(examples, analyses, strict=True) if ex.family == family]
+            pairs = [
+                (ex, a) for ex, a in zip(examples, analyses, strict=True) if ex.family == family
+            ]
             part = summary([ex for ex, _ in pairs], [a for _, a in pairs])
             result["families"][family] = {k: v for k, v in part.items() if k != "labels"}
     result["seconds"] = round(time.perf_counter() - started, 2)
@@ -210,7 +212,11 @@ def summary(examples: list[Example], analyses: list[Analysis]) -> dict[str, Any]
     result["no_theme_share"] = round(sum(not p for p in predicted) / n, 4)
     result["four_or_more_share"] = round(sum(len(p) >= 4 for p in predicted) / n, 4)
     # Mixed feedback has several gold kinds: the primary kind predicted must be one of them.
-    kinded = [(ex.kinds or [ex.kind], a.kind) for ex, a in zip(examples, analyses) if ex.kinds or ex.kind]
+    kinded = [
+        (ex.kinds or [ex.kind], a.kind)
+        for ex, a in zip(examples, analyses, strict=True)
+        if ex.kinds or ex.kind
+    ]
     if kinded:
         result["kind_accuracy"] = round(sum(k in gold for gold, k in kinded) / len(kinded), 4)
     return result
