@@ -72,11 +72,12 @@ def test_own_senses_give_theme_words(rules: Language, text: str, theme: str, kin
         "the bus was ten minutes late",
         "the library closes at 5 on saturdays",
         "they came quickly",
+        "it took three weeks and two days",
     ],
 )
 def test_time_words_alone_are_only_cues_for_waiting(rules: Language, text: str) -> None:
     # Any mention of time must not give access and waiting by itself: the model decides.
-    assert marks(rules, text).get("access_waiting") == {CUE}
+    assert PATTERN not in marks(rules, text).get("access_waiting", set())
 
 
 @pytest.mark.parametrize(
