@@ -137,6 +137,12 @@ class Analyser:
         return ThemeHit(theme_id, info.label, score, source, ev, info.broad)
 
     def _analysis(self, doc: Doc) -> Analysis:
+        scores = doc._.kind_scores or {}
+        kind = doc._.kind or "complaint"
+        kind_score = float(scores.get(kind, 0.0))
+        # A text with no words (empty, only digits, punctuation or emoji) names no theme.
+        if not any(t.is_alpha for t in doc):
+            return Analysis(themes=[], kind=kind, kind_score=kind_score)
         evidence: dict[str, list[tuple[int, int, str]]] = {}
         patterns: set[str] = set()
         for span in doc.spans.get(self.spans_key, []):
@@ -174,16 +180,13 @@ class Analyser:
         if specific:
             for theme_id in [t for t in hits if self._only_alone(t)]:
                 del hits[theme_id]
-        # A text with no words (empty, only digits or emoji) is about nothing we can name.
-        if not hits and self.same_labels and any(t.is_alpha for t in doc):
+        if not hits and self.same_labels:
             best = max(self.model_labels, key=lambda lab: doc.cats.get(lab, 0.0))
             score = doc.cats.get(best, 0.0)
             if score >= self.fallback_floor:
                 hits[best] = self._hit(best, score, "model", evidence.get(best, []))
         ordered = sorted(hits.values(), key=lambda h: (-h.score, h.id))
-        scores = doc._.kind_scores or {}
-        kind = doc._.kind or "complaint"
-        return Analysis(themes=ordered, kind=kind, kind_score=float(scores.get(kind, 0.0)))
+        return Analysis(themes=ordered, kind=kind, kind_score=kind_score)
 
     def _only_alone(self, theme_id: str) -> bool:
         theme = self.themes.get(theme_id)
