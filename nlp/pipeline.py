@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 import spacy
+from spacy.attrs import IS_ALPHA
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -141,7 +142,7 @@ class Analyser:
         kind = doc._.kind or "complaint"
         kind_score = float(scores.get(kind, 0.0))
         # A text with no words (empty, only digits, punctuation or emoji) names no theme.
-        if not any(t.is_alpha for t in doc):
+        if not len(doc) or not doc.to_array(IS_ALPHA).any():
             return Analysis(themes=[], kind=kind, kind_score=kind_score)
         evidence: dict[str, list[tuple[int, int, str]]] = {}
         patterns: set[str] = set()
