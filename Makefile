@@ -28,7 +28,7 @@ lint: $(STAMP)
 run: $(STAMP)
 	$(PY) -m bot run
 
-# Rebuild the shipped theme model (nlp/model/) from the NHS data in nlp/data/.
+# Rebuild the shipped theme model (nlp/model/): NHS comments mapped plus services train (nlp/data/).
 model: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[model]'
 	$(PY) -m nlp.build_model

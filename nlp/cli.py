@@ -37,9 +37,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    evaluate = sub.add_parser("evaluate", help="print precision, recall and F1 as JSON")
-    csv_options(evaluate)
-    evaluate.add_argument("--model", type=Path, required=True, help="trained model directory")
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="print F1, no-theme and 4-or-more shares, kind accuracy (and per family) as JSON",
+    )
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", type=Path, help="CSV of labelled feedback")
+    source.add_argument(
+        "--jsonl", type=Path, help="JSON lines of labelled feedback (text, themes, kinds, family)"
+    )
+    source.add_argument(
+        "--dev", action="store_true", help="the shipped services dev split (nlp/data/services)"
+    )
+    source.add_argument(
+        "--eval-set", action="store_true", help="the theme evaluation set (nlp/eval/themes)"
+    )
+    evaluate.add_argument("--text-column", default="text", help="column of the text (text)")
+    evaluate.add_argument("--label-column", default="labels", help="column of the labels (labels)")
+    evaluate.add_argument("--sep", default=";", help="separator between labels (;)")
+    evaluate.add_argument(
+        "--model", type=Path, help="trained model directory (default: the shipped model)"
+    )
 
     tag = sub.add_parser("tag", help="print themes and kind of TEXT, or of each stdin line")
     tag.add_argument("text", nargs="?", help="text to tag (default: each line of stdin)")
@@ -84,6 +102,26 @@ def tag_json(analysis: Analysis) -> dict[str, object]:
         theme["evidence"] = [{"start": s, "end": e, "text": t} for s, e, t in theme["evidence"]]
     data["kind_score"] = round(data["kind_score"], 4)
     return data
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from nlp import corpus
+    from nlp import train as training
+    from nlp.pipeline import DEFAULT_MODEL
+
+    if args.csv:
+        examples = training.read_csv(args.csv, args.text_column, args.label_column, args.sep)
+    elif args.jsonl:
+        examples = corpus.read_jsonl([args.jsonl])
+    elif args.dev:
+        examples = corpus.services_examples("dev")
+    else:
+        examples = corpus.themes_eval_examples()
+    if not examples:
+        print("nlp evaluate: no labelled texts found", file=sys.stderr)
+        return 2
+    print(training.to_json(training.evaluate(args.model or DEFAULT_MODEL, examples)))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,9 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.command == "evaluate":
-        examples = training.read_csv(args.csv, args.text_column, args.label_column, args.sep)
-        print(training.to_json(training.evaluate(args.model, examples)))
-        return 0
+        return _evaluate(args)
     analyser = load(args.model)
     if args.text is not None:
         texts = [args.text]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 import spacy
+from spacy.attrs import IS_ALPHA
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -21,14 +22,21 @@ from nlp.taxonomy import Theme, label_mapping
 
 CONFIG = Path(__file__).with_name("config.cfg")
 DEFAULT_MODEL = Path(__file__).with_name("model")
-# A rule hit alone gives a theme this score, but only for themes the model knows too little
-# about (fewer than RULE_ONLY_BELOW training examples, e.g. digital or accessibility). Where
-# the model has learned a theme, it decides, using the rules' words as evidence.
-# A theme whose words are in the text needs this much from the model (otherwise 0.5). It
-# only applies where the model's labels are the taxonomy's themes (the shipped model).
-RULE_SUPPORT = 0.25
+# Where the model has learned a theme, it decides, and the taxonomy's words lower its bar:
+# an unambiguous pattern to PATTERN_SUPPORT, an ambiguous cue ("late", "fine") to CUE_SUPPORT
+# (otherwise 0.5). This applies only where the model's labels are the taxonomy's themes.
+PATTERN_SUPPORT = 0.15
+CUE_SUPPORT = 0.4
+# A pattern alone gives RULE_SCORE, but only for themes the model knows too little about
+# (fewer than RULE_ONLY_BELOW training examples) and for sub-themes, which are found from
+# unambiguous phrases only and imply their broad theme.
 RULE_SCORE = 0.6
 RULE_ONLY_BELOW = 30
+# A text with no theme past its bar gets the model's best theme if it scores this much:
+# most feedback is about something, and a digest has no place for "no theme".
+FALLBACK_FLOOR = 0.1
+# Kept for code that imported the old name.
+RULE_SUPPORT = PATTERN_SUPPORT
 
 __all__ = ["Analyser", "Analysis", "ThemeHit", "ThemeInfo", "build", "load"]
 _ = (_classifier, _kind, _lemmatizer)
@@ -43,6 +51,8 @@ class ThemeHit:
     score: float
     source: Literal["rule", "model", "both"]
     evidence: list[tuple[int, int, str]] = field(default_factory=list)
+    # For a sub-theme, the broad theme (one of the 15 top-level keys) it belongs to.
+    broad: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,7 @@ class ThemeInfo:
     id: str
     label: str
     description: str
+    broad: str | None = None
 
 
 def build(
@@ -93,11 +104,11 @@ class Analyser:
         # Rules speak for themselves only where the model is silent or barely trained, and
         # only when the model's labels are the taxonomy's themes: a model trained on other
         # labels (e.g. the raw NHS ones) must not get themes from a different list mixed in.
-        same_labels = known <= set(self.themes)
+        self.same_labels = known <= set(self.themes)
         self.rule_only = {
             t
             for t in self.themes
-            if same_labels and (t not in known or clf.label_counts.get(t, 0) < RULE_ONLY_BELOW)
+            if self.same_labels and (t not in known or clf.label_counts.get(t, 0) < RULE_ONLY_BELOW)
         }
         # Labels that are not taxonomy themes (e.g. raw NHS labels) borrow the evidence of
         # the themes they map onto.
@@ -106,47 +117,84 @@ class Analyser:
             if label not in self.themes:
                 self.evidence_themes[label] = theme_ids
         self.taxonomy: dict[str, ThemeInfo] = {
-            t.id: ThemeInfo(t.id, t.label, t.description) for t in self.themes.values()
+            t.id: ThemeInfo(t.id, t.label, t.description, t.broad) for t in self.themes.values()
         }
         for label in self.model_labels:
             self.taxonomy.setdefault(label, ThemeInfo(label, label, ""))
+        self.pattern_support = PATTERN_SUPPORT
+        self.cue_support = CUE_SUPPORT
+        self.fallback_floor = FALLBACK_FLOOR
 
     def analyse(self, texts: Iterable[str], batch_size: int = 1000) -> list[Analysis]:
         """Analyse a batch of texts (through nlp.pipe), one Analysis per text, in order."""
         return [self._analysis(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
 
+    def _hit(
+        self,
+        theme_id: str,
+        score: float,
+        source: Literal["rule", "model", "both"],
+        ev: list[tuple[int, int, str]],
+    ) -> ThemeHit:
+        info = self.taxonomy[theme_id]
+        return ThemeHit(theme_id, info.label, score, source, ev, info.broad)
+
     def _analysis(self, doc: Doc) -> Analysis:
-        spans: dict[str, list[tuple[int, int, str]]] = {}
-        for span in doc.spans.get(self.spans_key, []):
-            spans.setdefault(span.label_, []).append((span.start_char, span.end_char, span.text))
-        hits: list[ThemeHit] = []
-        for label in self.model_labels:
-            score = doc.cats.get(label, 0.0)
-            evidence = sorted(
-                {e for t in self.evidence_themes.get(label, []) for e in spans.get(t, [])}
-            )
-            rule_hit = label in spans
-            # The words that mark a theme lower the bar the model must clear for it: "the
-            # receptionist was rude" is staff attitude even when the model is unsure.
-            if score >= 0.5 or (rule_hit and score >= RULE_SUPPORT):
-                source: Literal["rule", "model", "both"] = "both" if rule_hit else "model"
-                hits.append(ThemeHit(label, self.taxonomy[label].label, score, source, evidence))
-            elif rule_hit and label in self.rule_only:
-                hits.append(
-                    ThemeHit(label, self.taxonomy[label].label, RULE_SCORE, "rule", evidence)
-                )
-        for theme_id, evidence in spans.items():
-            if theme_id in self.rule_only and theme_id not in self.model_labels:
-                hits.append(
-                    ThemeHit(theme_id, self.taxonomy[theme_id].label, RULE_SCORE, "rule", evidence)
-                )
-        hits.sort(key=lambda h: (-h.score, h.id))
         scores = doc._.kind_scores or {}
         kind = doc._.kind or "complaint"
+        kind_score = float(scores.get(kind, 0.0))
         kinds = list(doc._.kinds or [kind])
-        return Analysis(
-            themes=hits, kind=kind, kind_score=float(scores.get(kind, 0.0)), kinds=kinds
-        )
+        # A text with no words (empty, only digits, punctuation or emoji) names no theme.
+        if not len(doc) or not doc.to_array(IS_ALPHA).any():
+            return Analysis(themes=[], kind=kind, kind_score=kind_score, kinds=kinds)
+        evidence: dict[str, list[tuple[int, int, str]]] = {}
+        patterns: set[str] = set()
+        for span in doc.spans.get(self.spans_key, []):
+            evidence.setdefault(span.label_, []).append((span.start_char, span.end_char, span.text))
+            if span.kb_id_ != _themes.CUE:
+                patterns.add(span.label_)
+        hits: dict[str, ThemeHit] = {}
+        for label in self.model_labels:
+            score = doc.cats.get(label, 0.0)
+            own = self.evidence_themes.get(label, [])
+            ev = sorted({e for t in own for e in evidence.get(t, [])})
+            has_pattern = self.same_labels and label in patterns
+            has_cue = self.same_labels and label in evidence
+            # "the receptionist was rude" is staff attitude even when the model is unsure;
+            # "late" needs more from the model, as it is also "the late bus" or "my late husband".
+            if score >= 0.5 or (has_pattern and score >= self.pattern_support):
+                hits[label] = self._hit(label, score, "both" if has_cue else "model", ev)
+            elif has_cue and score >= self.cue_support:
+                hits[label] = self._hit(label, score, "both", ev)
+            elif has_pattern and label in self.rule_only:
+                hits[label] = self._hit(label, RULE_SCORE, "rule", ev)
+        for theme_id in evidence.keys() - hits.keys():
+            theme = self.themes.get(theme_id)
+            if theme is None or theme_id in self.model_labels or theme_id not in self.rule_only:
+                continue
+            # A sub-theme's cue counts once its broad theme is found ("late" under bus
+            # reliability needs organisation); its patterns are enough on their own.
+            if theme_id in patterns or (theme.broad is not None and theme.broad in hits):
+                hits[theme_id] = self._hit(theme_id, RULE_SCORE, "rule", evidence[theme_id])
+        for hit in list(hits.values()):
+            if hit.broad and hit.broad not in hits:
+                # A sub-theme implies its broad theme, with the same words as evidence.
+                hits[hit.broad] = self._hit(hit.broad, hit.score, "rule", hit.evidence)
+        specific = [t for t in hits if not self._only_alone(t)]
+        if specific:
+            for theme_id in [t for t in hits if self._only_alone(t)]:
+                del hits[theme_id]
+        if not hits and self.same_labels:
+            best = max(self.model_labels, key=lambda lab: doc.cats.get(lab, 0.0))
+            score = doc.cats.get(best, 0.0)
+            if score >= self.fallback_floor:
+                hits[best] = self._hit(best, score, "model", evidence.get(best, []))
+        ordered = sorted(hits.values(), key=lambda h: (-h.score, h.id))
+        return Analysis(themes=ordered, kind=kind, kind_score=kind_score, kinds=kinds)
+
+    def _only_alone(self, theme_id: str) -> bool:
+        theme = self.themes.get(theme_id)
+        return theme is not None and theme.only_alone
 
 
 _loaded: dict[Path, Analyser] = {}

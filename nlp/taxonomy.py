@@ -10,6 +10,7 @@ from typing import Any
 
 DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.toml")
 _THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_PHRASE_LISTS = ("patterns", "cues", "not_patterns")
 
 
 class TaxonomyError(ValueError):
@@ -23,8 +24,24 @@ class Theme:
     id: str
     label: str
     description: str
+    # Unambiguous phrases: enough on their own where the model knows little of the theme.
     patterns: tuple[str, ...]
     nhs_labels: tuple[str, ...] = field(default=())
+    # Words with other senses too: they only lower the bar the model must clear.
+    cues: tuple[str, ...] = field(default=())
+    # Phrases of other senses ("cut my knee"): a pattern or cue inside one does not count.
+    not_patterns: tuple[str, ...] = field(default=())
+    # For a sub-theme, the top-level theme it belongs to (and implies).
+    broad: str | None = None
+    # Given only when no other theme is (e.g. overall: general praise or criticism).
+    only_alone: bool = False
+
+
+def _phrases(theme_id: str, entry: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise TaxonomyError(f"theme {theme_id!r}: {key} must be a list of non-empty strings")
+    return tuple(p.strip() for p in value)
 
 
 def themes_from_dict(data: dict[str, Any]) -> dict[str, Theme]:
@@ -39,22 +56,47 @@ def themes_from_dict(data: dict[str, Any]) -> dict[str, Theme]:
         for key in ("label", "description"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise TaxonomyError(f"theme {theme_id!r}: {key} must be a non-empty string")
-        patterns = entry.get("patterns")
-        if not isinstance(patterns, list) or not patterns:
+        patterns, cues, not_patterns = (_phrases(theme_id, entry, k) for k in _PHRASE_LISTS)
+        if not patterns:
             raise TaxonomyError(f"theme {theme_id!r}: patterns must be a non-empty list")
-        if not all(isinstance(p, str) and p.strip() for p in patterns):
-            raise TaxonomyError(f"theme {theme_id!r}: every pattern must be a non-empty string")
         nhs = entry.get("nhs_labels", [])
         if not isinstance(nhs, list) or not all(isinstance(x, str) for x in nhs):
             raise TaxonomyError(f"theme {theme_id!r}: nhs_labels must be a list of strings")
+        broad = entry.get("broad")
+        if broad is not None and (not isinstance(broad, str) or not broad.strip()):
+            raise TaxonomyError(f"theme {theme_id!r}: broad must be a theme id")
+        only_alone = entry.get("only_alone", False)
+        if not isinstance(only_alone, bool):
+            raise TaxonomyError(f"theme {theme_id!r}: only_alone must be true or false")
         themes[theme_id] = Theme(
             id=theme_id,
             label=entry["label"].strip(),
             description=entry["description"].strip(),
-            patterns=tuple(p.strip() for p in patterns),
+            patterns=patterns,
             nhs_labels=tuple(nhs),
+            cues=cues,
+            not_patterns=not_patterns,
+            broad=broad.strip() if broad else None,
+            only_alone=only_alone,
         )
+    _check_broad(themes)
     return themes
+
+
+def _check_broad(themes: dict[str, Theme]) -> None:
+    # Two levels only: a sub-theme names a top-level theme, which names none itself.
+    for theme in themes.values():
+        if theme.broad is None:
+            continue
+        parent = themes.get(theme.broad)
+        if parent is None:
+            raise TaxonomyError(f"theme {theme.id!r}: broad theme {theme.broad!r} is not defined")
+        if parent.broad is not None:
+            raise TaxonomyError(
+                f"theme {theme.id!r}: broad theme {theme.broad!r} is itself a sub-theme"
+            )
+        if theme.nhs_labels:
+            raise TaxonomyError(f"theme {theme.id!r}: a sub-theme takes no nhs_labels")
 
 
 def load_taxonomy(path: Path | str | None = None) -> dict[str, Theme]:
@@ -66,12 +108,23 @@ def load_taxonomy(path: Path | str | None = None) -> dict[str, Theme]:
 
 def theme_to_dict(theme: Theme) -> dict[str, Any]:
     """The TOML/JSON form of a theme (without its id)."""
-    return {
+    data: dict[str, Any] = {
         "label": theme.label,
         "description": theme.description,
         "patterns": list(theme.patterns),
         "nhs_labels": list(theme.nhs_labels),
+        "cues": list(theme.cues),
+        "not_patterns": list(theme.not_patterns),
+        "only_alone": theme.only_alone,
     }
+    if theme.broad:
+        data["broad"] = theme.broad
+    return data
+
+
+def top_level(themes: dict[str, Theme]) -> list[str]:
+    """The ids of the broad themes (those without a `broad` of their own), in file order."""
+    return [t.id for t in themes.values() if t.broad is None]
 
 
 def label_mapping(themes: dict[str, Theme]) -> dict[str, list[str]]:

@@ -1,4 +1,9 @@
-"""The theme rules component: phrase patterns from the taxonomy mark the words behind each theme."""
+"""The theme rules component: phrases from the taxonomy mark the words behind each theme.
+
+A theme's `patterns` are unambiguous and give a span with kb_id "pattern"; its `cues` (words
+with other senses) give kb_id "cue"; a pattern or cue inside one of its `not_patterns`
+("cut my knee" for cost_fees' "cut") gives nothing.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,9 @@ from nlp.linear import load_json, save_json
 from nlp.taxonomy import Theme, load_taxonomy, theme_to_dict, themes_from_dict
 
 SPANS_KEY = "themes"
+PATTERN = "pattern"
+CUE = "cue"
+_NOT = "not"
 
 
 class ThemeRules:
@@ -55,21 +63,38 @@ class ThemeRules:
 
     @property
     def matcher(self) -> PhraseMatcher:
-        """The phrase matcher over every theme's patterns, built once."""
+        """The phrase matcher over every theme's phrases, built once."""
         if self._matcher is None:
             matcher = PhraseMatcher(self.nlp.vocab, attr=self.attr)
             for theme in self.themes.values():
-                matcher.add(theme.id, [self._pattern_doc(p) for p in theme.patterns])
+                for kind, phrases in (
+                    (PATTERN, theme.patterns),
+                    (CUE, theme.cues),
+                    (_NOT, theme.not_patterns),
+                ):
+                    if phrases:
+                        docs = [self._pattern_doc(p) for p in phrases]
+                        matcher.add(f"{theme.id}|{kind}", docs)
             self._matcher = matcher
         return self._matcher
 
     def __call__(self, doc: Doc) -> Doc:
         """Add one span per matched phrase; overlapping matches of one theme keep the longest."""
         by_theme: dict[str, list[Span]] = {}
+        cancelled: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in self.matcher(doc):
-            label = self.nlp.vocab.strings[match_id]
-            by_theme.setdefault(label, []).append(Span(doc, start, end, label=label))
-        spans = [s for group in by_theme.values() for s in filter_spans(group)]
+            theme_id, _, kind = self.nlp.vocab.strings[match_id].partition("|")
+            if kind == _NOT:
+                cancelled.setdefault(theme_id, []).append((start, end))
+            else:
+                span = Span(doc, start, end, label=theme_id, kb_id=kind)
+                by_theme.setdefault(theme_id, []).append(span)
+        spans = []
+        for theme_id, group in by_theme.items():
+            other_senses = cancelled.get(theme_id, [])
+            for span in filter_spans(group):
+                if not any(s < span.end and span.start < e for s, e in other_senses):
+                    spans.append(span)
         spans.sort(key=lambda s: (s.start, s.end, s.label_))
         doc.spans[self.spans_key] = spans
         return doc

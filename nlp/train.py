@@ -16,7 +16,7 @@ from spacy.language import Language
 from nlp.classifier import ThemeClassifier, doc_views
 from nlp.kind import KINDS, RATED_WEIGHT, FeedbackKind
 from nlp.learn import n_fits
-from nlp.pipeline import build, load
+from nlp.pipeline import Analysis, build, load
 from nlp.taxonomy import load_taxonomy
 
 NHS_DATA = Path(__file__).parent / "data" / "nhs-fft-themes" / "train.csv"
@@ -167,9 +167,13 @@ def train(
 
 
 def predicted_labels(model: Path | str, texts: Iterable[str]) -> list[list[str]]:
-    """The theme ids the saved pipeline gives each text."""
-    analyser = load(Path(model))
-    return [[hit.id for hit in a.themes] for a in analyser.analyse(list(texts))]
+    """The broad theme ids the saved pipeline gives each text (sub-themes count as broad)."""
+    return [broad_ids(a) for a in load(Path(model)).analyse(list(texts))]
+
+
+def broad_ids(analysis: Analysis) -> list[str]:
+    """The analysis's themes with each sub-theme replaced by its broad theme, once each."""
+    return sorted({hit.broad or hit.id for hit in analysis.themes})
 
 
 def scores(gold: list[list[str]], predicted: list[list[str]]) -> dict[str, Any]:
@@ -211,11 +215,38 @@ def scores(gold: list[list[str]], predicted: list[list[str]]) -> dict[str, Any]:
 
 
 def evaluate(model: Path | str, examples: list[Example]) -> dict[str, Any]:
-    """Score a saved pipeline on labelled texts (see scores)."""
+    """Score a saved pipeline on labelled texts: scores, theme counts, kinds, per family."""
     started = time.perf_counter()
-    predicted = predicted_labels(model, [ex.text for ex in examples])
-    result = scores([ex.labels for ex in examples], predicted)
+    analyses = load(Path(model)).analyse([ex.text for ex in examples])
+    result = summary(examples, analyses)
+    families = sorted({ex.family for ex in examples if ex.family})
+    if families:
+        result["families"] = {}
+        for family in families:
+            pairs = [
+                (ex, a) for ex, a in zip(examples, analyses, strict=True) if ex.family == family
+            ]
+            part = summary([ex for ex, _ in pairs], [a for _, a in pairs])
+            result["families"][family] = {k: v for k, v in part.items() if k != "labels"}
     result["seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def summary(examples: list[Example], analyses: list[Analysis]) -> dict[str, Any]:
+    """F1 scores, the shares of texts with no theme and with 4 or more, and kind accuracy."""
+    predicted = [broad_ids(a) for a in analyses]
+    result = scores([ex.labels for ex in examples], predicted)
+    n = max(len(predicted), 1)
+    result["no_theme_share"] = round(sum(not p for p in predicted) / n, 4)
+    result["four_or_more_share"] = round(sum(len(p) >= 4 for p in predicted) / n, 4)
+    # Mixed feedback has several gold kinds: the primary kind predicted must be one of them.
+    kinded = [
+        (ex.kinds or [ex.kind], a.kind)
+        for ex, a in zip(examples, analyses, strict=True)
+        if ex.kinds or ex.kind
+    ]
+    if kinded:
+        result["kind_accuracy"] = round(sum(k in gold for gold, k in kinded) / len(kinded), 4)
     return result
 
 

@@ -92,3 +92,52 @@ def test_tag_one_text_as_a_module() -> None:
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
     assert json.loads(line)["kind"] == "suggestion"
+
+
+def test_evaluate_jsonl_reports_shares_kinds_and_families(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {
+            "text": "bins not collected again",
+            "themes": ["organisation"],
+            "kinds": ["complaint"],
+            "family": "waste",
+        },
+        {
+            "text": "the receptionist was rude",
+            "themes": ["staff_attitude"],
+            "kinds": ["complaint"],
+            "family": "gp_hospital",
+        },
+        {
+            "text": "lovely clean park, thank you",
+            "themes": ["environment"],
+            "kinds": ["compliment"],
+            "family": "parks_streets",
+        },
+    ]
+    path = tmp_path / "set.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["evaluate", "--jsonl", str(path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n"] == 3
+    for key in ("micro_f1", "macro_f1", "no_theme_share", "four_or_more_share", "kind_accuracy"):
+        assert 0.0 <= result[key] <= 1.0, key
+    assert set(result["families"]) == {"waste", "gp_hospital", "parks_streets"}
+    assert result["families"]["waste"]["n"] == 1
+
+
+def test_evaluate_dev_uses_the_services_dev_split(capsys: pytest.CaptureFixture[str]) -> None:
+    from nlp.corpus import services_examples
+
+    assert main(["evaluate", "--dev"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n"] == len(services_examples("dev")) > 100
+    assert len(result["families"]) == 8
+    assert "kind_accuracy" in result
+
+
+def test_evaluate_needs_one_source() -> None:
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--dev", "--eval-set"])

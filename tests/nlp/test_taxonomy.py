@@ -51,3 +51,43 @@ def test_the_shipped_data_is_the_shared_data() -> None:
 def test_incomplete_themes_are_rejected(theme: dict[str, object]) -> None:
     with pytest.raises(TaxonomyError):
         themes_from_dict({"themes": {"t": theme}})
+
+
+def test_sub_themes_name_a_top_level_theme() -> None:
+    themes = load_taxonomy()
+    top = {t.id for t in themes.values() if t.broad is None}
+    assert len(top) == 15
+    subs = [t for t in themes.values() if t.broad is not None]
+    assert len(subs) >= 5
+    for sub in subs:
+        assert sub.broad in top, sub.id
+
+
+def test_only_overall_is_given_only_alone() -> None:
+    assert [t.id for t in load_taxonomy().values() if t.only_alone] == ["overall"]
+
+
+BASE = {"label": "L", "description": "d", "patterns": ["x"]}
+
+
+@pytest.mark.parametrize(
+    ("themes", "message"),
+    [
+        ({"a": BASE, "b": {**BASE, "broad": "nope"}}, "not defined"),
+        ({"a": BASE, "b": {**BASE, "broad": "a"}, "c": {**BASE, "broad": "b"}}, "itself a sub"),
+        ({"a": BASE, "b": {**BASE, "broad": "a", "nhs_labels": ["Parking"]}}, "nhs_labels"),
+        ({"a": {**BASE, "cues": "late"}}, "cues"),
+        ({"a": {**BASE, "not_patterns": [""]}}, "not_patterns"),
+        ({"a": {**BASE, "only_alone": "yes"}}, "only_alone"),
+    ],
+)
+def test_bad_sub_themes_and_phrase_lists_are_rejected(
+    themes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(TaxonomyError, match=message):
+        themes_from_dict({"themes": themes})
+
+
+def test_a_valid_sub_theme_keeps_its_broad_theme() -> None:
+    themes = themes_from_dict({"themes": {"a": BASE, "b": {**BASE, "broad": "a"}}})
+    assert themes["b"].broad == "a" and themes["a"].broad is None
