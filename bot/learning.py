@@ -62,7 +62,12 @@ class Learning:
         from nlp.pipeline import load
         from nlp.retrain import ModelStore, in_use
 
-        wanted = in_use(ModelStore(self.models))
+        try:
+            wanted = in_use(ModelStore(self.models))
+        except ValueError as exc:
+            # A damaged pointer: keep tagging with the model loaded, and say why.
+            log.error("the model pointer cannot be read (%s); tagging goes on with the old", exc)
+            return False
         if self.tagger.model is not None and wanted.absolute() == self.tagger.model.absolute():
             return False
         try:

@@ -62,6 +62,25 @@ def example(correction: Correction) -> Example:
     )
 
 
+class PointerUnreadable(ValueError):
+    """The pointer file (current.json) is damaged: fix or remove it (the shipped model then)."""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}; fix it, or remove it to use the shipped model"
+
+
+def _folder_name(name: object) -> bool:
+    """Whether `name` is a plain folder name inside the models folder."""
+    return (
+        isinstance(name, str)
+        and bool(name)
+        and not name.startswith(".")
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
+    )
+
+
 class ModelStore:
     """A deployment's trained models and the pointer to the one in use."""
 
@@ -74,18 +93,37 @@ class ModelStore:
         return self.root / POINTER
 
     def history(self) -> list[str]:
-        """Promoted models still kept, oldest first; the last is in use."""
+        """Promoted models still kept, oldest first; the last is in use.
+
+        Raises PointerUnreadable when the pointer is not one this store wrote."""
         try:
-            data = json.loads(self.pointer.read_text(encoding="utf-8"))
+            raw = self.pointer.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             # No models yet, or no data folder at all (the database check says why).
             return []
-        return [str(name) for name in data.get("history", [])]
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError as exc:
+            raise PointerUnreadable(f"{self.pointer} is not valid JSON ({exc})") from None
+        history = data.get("history") if isinstance(data, dict) else None
+        if not isinstance(history, list) or not all(_folder_name(n) for n in history):
+            # A name with a slash or ".." would make rollback delete outside the folder.
+            raise PointerUnreadable(
+                f"{self.pointer} does not hold a list of model folder names under 'history'"
+            )
+        return [str(name) for name in history]
 
     def current(self) -> Path | None:
         """The folder of the model in use, or None for the shipped model."""
         history = self.history()
         return self.root / history[-1] if history else None
+
+    def check_writable(self) -> None:
+        """Raise OSError now if candidates cannot be saved here (before hours of training)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=".probe-", dir=self.root)
+        os.close(handle)
+        os.unlink(tmp)
 
     def new_folder(self, now: datetime | None = None) -> Path:
         """A fresh folder for a candidate, named by the time (UTC)."""
@@ -195,6 +233,8 @@ def retrain(
             " held out)"
         )
         return result
+    # Fail before training, not after: a read-only data folder cannot take a candidate.
+    store.check_writable()
     if base is None:
         from nlp.corpus import shipped_examples
 
