@@ -126,3 +126,34 @@ def test_retrain_checks_the_folder_before_training(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         retrain(found, ModelStore(models), base=choke, min_held_out=1)  # type: ignore[arg-type]
     assert models.read_text() == "not a folder"
+
+
+async def test_a_sub_theme_switched_on_alone_teaches_its_broad_theme(db: Database) -> None:
+    from bot.learning import corrections
+    from nlp.retrain import example
+
+    def sub_only(item: int, held: bool) -> tuple[str, str]:
+        return "bin lorry", "missed_collections"
+
+    [item] = await correct(db, 1, sub_only)
+    [found] = await corrections(db)
+    assert found.item_id == item and found.themes == ("missed_collections",)
+    # Trained on as the shipped model is (the 15 broad keys): organisation, not "not
+    # organisation" with an unknown label beside it.
+    assert example(found).labels == ["organisation"]
+
+
+def test_held_out_corrections_are_scored_on_broad_themes() -> None:
+    from nlp.pipeline import load
+    from nlp.retrain import Correction, example, measure
+
+    text = "Our bin was missed again"
+    [analysis] = load().analyse([text])
+    assert {(h.id, h.broad) for h in analysis.themes} == {
+        ("organisation", None),
+        ("missed_collections", "organisation"),
+    }
+    # A moderator switched the sub-theme on alone: the model's sub-theme and the broad theme
+    # it implies are one right answer, not a right one and a false positive.
+    gold = example(Correction(1, text, ("missed_collections",)))
+    assert measure(load(), [gold])["micro_f1"] == 1.0
