@@ -71,7 +71,8 @@ class Learning:
         if self.tagger.model is not None and wanted.absolute() == self.tagger.model.absolute():
             return False
         try:
-            analyser = await asyncio.to_thread(load, wanted)
+            # Not kept by `load`: each promotion or rollback would otherwise stay in memory.
+            analyser = await asyncio.to_thread(partial(load, wanted, keep=False))
         except (OSError, ValueError) as exc:
             log.error("model %s cannot be loaded (%s); tagging goes on with the old", wanted, exc)
             return False

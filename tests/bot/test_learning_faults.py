@@ -157,3 +157,69 @@ def test_held_out_corrections_are_scored_on_broad_themes() -> None:
     # it implies are one right answer, not a right one and a false positive.
     gold = example(Correction(1, text, ("missed_collections",)))
     assert measure(load(), [gold])["micro_f1"] == 1.0
+
+
+async def test_models_swapped_in_and_out_are_not_kept_in_memory(
+    db: Database, deployment: Path
+) -> None:
+    import gc
+    import weakref
+
+    from nlp import pipeline
+
+    store = ModelStore(deployment)
+    tagger = load_tagger(deployment)
+    learning = Learning(db, tagger, deployment)
+    cached = dict(pipeline._loaded)
+    swapped_out: list[weakref.ref[object]] = []
+    for _ in range(3):
+        folder = store.new_folder()
+        shutil.copytree(DEFAULT_MODEL, folder, dirs_exist_ok=True)
+        store.promote(folder)
+        assert await learning.refresh() is True and tagger.model == folder
+        swapped_out.append(weakref.ref(tagger.analyser))
+    store.rollback()
+    assert await learning.refresh() is True
+    gc.collect()
+    # Each model swapped out is freed (the one in use now was loaded afresh by the rollback);
+    # the loader's cache holds none of them.
+    assert [r() is None for r in swapped_out] == [True, True, True]
+    assert tagger.tag_now(["The bins were not collected"])[0].themes
+    assert pipeline._loaded.keys() == cached.keys()
+
+
+async def test_tagging_goes_on_whole_while_the_model_is_swapped(
+    db: Database, deployment: Path
+) -> None:
+    store = ModelStore(deployment)
+    tagger = load_tagger(deployment)
+    learning = Learning(db, tagger, deployment)
+    batch = ["The bins were not collected", "The 42 bus never came", "", "Lovely park"] * 25
+    swaps = 0
+
+    async def swapping() -> None:
+        nonlocal swaps
+        for _ in range(3):
+            folder = store.new_folder()
+            shutil.copytree(DEFAULT_MODEL, folder, dirs_exist_ok=True)
+            store.promote(folder)
+            swaps += await learning.refresh()
+            store.rollback()
+            swaps += await learning.refresh()
+
+    async def tagging() -> list[list[object]]:
+        done = []
+        # Until the swaps are over, and a batch after: every batch overlaps one.
+        while swaps < 6:
+            done.append(list(await tagger.tag(batch)))
+        done.append(list(await tagger.tag(batch)))
+        return done
+
+    _, results = await asyncio.gather(swapping(), tagging())
+    assert swaps == 6 and len(results) >= 2
+    first = [[t.id for t in r.themes] for r in results[0]]  # type: ignore[attr-defined]
+    for result in results:
+        assert len(result) == len(batch)
+        # The same model files each time: the same themes, whichever copy tagged.
+        assert [[t.id for t in r.themes] for r in result] == first  # type: ignore[attr-defined]
+    assert tagger.model == DEFAULT_MODEL
