@@ -223,3 +223,35 @@ async def test_tagging_goes_on_whole_while_the_model_is_swapped(
         # The same model files each time: the same themes, whichever copy tagged.
         assert [[t.id for t in r.themes] for r in result] == first  # type: ignore[attr-defined]
     assert tagger.model == DEFAULT_MODEL
+
+
+DAMAGE = {
+    "theme labels missing": ("theme_classifier/model.json", "{}"),
+    "theme meta a list": ("theme_classifier/model.json", "[]"),
+    "theme meta gone": ("theme_classifier/model.json", None),
+    "kind data a list": ("feedback_kind/kind.json", "[]"),
+    "kind features a number": ("feedback_kind/kind.json", '{"features": 3}'),
+}
+
+
+@pytest.mark.parametrize("damaged", DAMAGE.values(), ids=DAMAGE.keys())
+async def test_a_damaged_promoted_model_leaves_the_bot_on_a_working_one(
+    db: Database, deployment: Path, damaged: tuple[str, str | None]
+) -> None:
+    name, content = damaged
+    store = ModelStore(deployment)
+    tagger = load_tagger(deployment)
+    learning = Learning(db, tagger, deployment)
+    folder = store.new_folder()
+    shutil.copytree(DEFAULT_MODEL, folder, dirs_exist_ok=True)
+    if content is None:
+        (folder / name).unlink()
+    else:
+        (folder / name).write_text(content)
+    store.promote(folder)
+    # Running: the pointer job keeps the model it has.
+    assert await learning.refresh() is False and tagger.model == DEFAULT_MODEL
+    # Starting: the shipped model, not a crash and not a model without its classifier.
+    started = load_tagger(deployment)
+    assert started.model == DEFAULT_MODEL
+    assert started.tag_now(["The bins were not collected"])[0].themes
