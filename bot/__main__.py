@@ -29,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         except (ConfigError, DatabaseUnusable) as exc:
             print(f"yousaid: {exc}", file=sys.stderr)
             return 2
+        except (OSError, ValueError) as exc:
+            # A damaged pointer, a read-only or missing models folder: the model in use is
+            # untouched (nothing is promoted before a candidate is saved whole).
+            print(f"yousaid: nlp {args[1]}: {_one_line(exc)}", file=sys.stderr)
+            return 2
     if args and args[0] == "nlp":
         from nlp.cli import main as nlp_main
 
@@ -224,7 +229,8 @@ def _learning(command: str, argv: list[str]) -> int:
     """`nlp retrain` and `nlp rollback` on the deployment's corrections and models."""
     import json
 
-    from nlp.retrain import HELD_OUT_ONE_IN, MIN_HELD_OUT, ModelStore
+    from nlp.pipeline import DEFAULT_MODEL
+    from nlp.retrain import HELD_OUT_ONE_IN, MIN_HELD_OUT, ModelStore, in_use
 
     parser = argparse.ArgumentParser(prog=f"yousaid nlp {command}")
     if command == "retrain":
@@ -253,16 +259,15 @@ def _learning(command: str, argv: list[str]) -> int:
     if command == "rollback":
         left = store.current()
         try:
-            now = store.rollback()
+            store.rollback()
         except LookupError as exc:
             print(f"yousaid: {exc}", file=sys.stderr)
             return 1
-        print(
-            json.dumps(
-                {"rolled_back": str(left), "current": str(now) if now else "shipped"},
-                ensure_ascii=False,
-            )
-        )
+        # What the bot will load, not merely what the pointer names: a folder named there but
+        # gone from disk means the shipped model.
+        now = in_use(store)
+        current = "shipped" if now == DEFAULT_MODEL else str(now)
+        print(json.dumps({"rolled_back": str(left), "current": current}, ensure_ascii=False))
         return 0
     if not settings.database_path.exists():
         raise ConfigError(f"no database at {settings.database_path} (DATABASE_URL)")
@@ -285,6 +290,12 @@ def _learning(command: str, argv: list[str]) -> int:
     )
     print(json.dumps(result, ensure_ascii=False))
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one line for the operator (file errors name the file)."""
+    text = str(exc) or exc.__class__.__name__
+    return " ".join(text.split())
 
 
 def _health() -> int:

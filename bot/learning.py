@@ -62,11 +62,17 @@ class Learning:
         from nlp.pipeline import load
         from nlp.retrain import ModelStore, in_use
 
-        wanted = in_use(ModelStore(self.models))
+        try:
+            wanted = in_use(ModelStore(self.models))
+        except ValueError as exc:
+            # A damaged pointer: keep tagging with the model loaded, and say why.
+            log.error("the model pointer cannot be read (%s); tagging goes on with the old", exc)
+            return False
         if self.tagger.model is not None and wanted.absolute() == self.tagger.model.absolute():
             return False
         try:
-            analyser = await asyncio.to_thread(load, wanted)
+            # Not kept by `load`: each promotion or rollback would otherwise stay in memory.
+            analyser = await asyncio.to_thread(partial(load, wanted, keep=False))
         except (OSError, ValueError) as exc:
             log.error("model %s cannot be loaded (%s); tagging goes on with the old", wanted, exc)
             return False

@@ -166,17 +166,24 @@ class ThemeClassifier:
         """Load what to_disk saved (an untrained classifier saves nothing)."""
         path = Path(ensure_path(path))
         if not (path / "model.json").exists():
+            if (path / "weights.npz").exists():
+                # Weights without what they mean: a damaged copy, not an untrained model.
+                raise FileNotFoundError(f"{path / 'model.json'} is missing beside its weights")
             return self
         meta = load_json(path / "model.json")
         arrays = load_arrays(path / "weights.npz")
-        self.labels = list(meta["labels"])
-        self.label_counts = dict(meta.get("label_counts", {}))
-        self.features = FeatureSpace.from_dict(meta["features"])
-        self.weights = [
-            (arrays[f"coef_{i}"].astype(np.float32), arrays[f"intercept_{i}"], float(scale))
-            for i, scale in enumerate(meta["scales"])
-        ]
-        self.thresholds = arrays["thresholds"]
+        try:
+            self.labels = list(meta["labels"])
+            self.label_counts = dict(meta.get("label_counts", {}))
+            self.features = FeatureSpace.from_dict(meta["features"])
+            self.weights = [
+                (arrays[f"coef_{i}"].astype(np.float32), arrays[f"intercept_{i}"], float(scale))
+                for i, scale in enumerate(meta["scales"])
+            ]
+            self.thresholds = arrays["thresholds"]
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            # Callers load models they may fall back from: a damaged one is a ValueError.
+            raise ValueError(f"{path}: damaged theme model ({exc!r})") from None
         return self
 
 

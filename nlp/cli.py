@@ -127,6 +127,16 @@ def _evaluate(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run one nlp subcommand; returns the exit status."""
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (OSError, ValueError) as exc:
+        # A missing or unreadable file or model, a malformed data file: one line, not a
+        # traceback (spaCy's own messages name the folder).
+        print(f"nlp {args.command}: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "redact":
         # The rules and the small name and address detector, not the theme model.
         from nlp.redact import cli as redact_cli

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -19,19 +19,22 @@ def read_jsonl(paths: Iterable[Path], split: Split = "all") -> list[Example]:
     out = []
     for path in sorted(paths):
         with path.open(encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
+            for number, line in enumerate(_lines(f, path), 1):
                 if not line.strip():
                     continue
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"{path}:{number}: {exc}") from exc
+                problem = _row_problem(row)
+                if problem:
+                    raise ValueError(f"{path}:{number}: {problem}")
                 if split != "all" and row.get("split", "train") != split:
                     continue
                 kinds = [str(k) for k in row.get("kinds", [])]
                 out.append(
                     Example(
-                        text=str(row["text"]).strip(),
+                        text=row["text"].strip(),
                         labels=sorted(set(row.get("themes", []))),
                         kind=kinds[0] if kinds else "",
                         kinds=kinds,
@@ -39,6 +42,28 @@ def read_jsonl(paths: Iterable[Path], split: Split = "all") -> list[Example]:
                     )
                 )
     return out
+
+
+def _lines(f: Iterable[str], path: Path) -> Iterator[str]:
+    """The lines of a text file, a file that is not UTF-8 named as such."""
+    try:
+        yield from f
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _row_problem(row: object) -> str | None:
+    """What is wrong with one labelled row, or None: a string "themes" would be read
+    letter by letter, so types are checked, not coerced."""
+    if not isinstance(row, dict):
+        return "each line must be a JSON object"
+    if not isinstance(row.get("text"), str):
+        return '"text" must be a string'
+    for key in ("themes", "kinds"):
+        value = row.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f'"{key}" must be a list of strings'
+    return None
 
 
 def services_examples(split: Split = "train", folder: Path = SERVICES_DIR) -> list[Example]:

@@ -450,6 +450,13 @@ class FeedbackKind:
         suggestion then come from the cues)."""
         path = Path(ensure_path(path))
         data = load_json(path / "kind.json")
+        try:
+            return self._from_data(path, data)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            # Callers load models they may fall back from: a damaged one is a ValueError.
+            raise ValueError(f"{path}: damaged kind model ({exc!r})") from None
+
+    def _from_data(self, path: Path, data: Any) -> FeedbackKind:
         self.set_cues(normalise_cues(data))
         self.decision = {**DEFAULT_DECISION, **data.get("decision", {})}
         self.heads = {}

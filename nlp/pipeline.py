@@ -201,9 +201,13 @@ _loaded: dict[Path, Analyser] = {}
 _lock = threading.Lock()
 
 
-def load(path: Path | None = None) -> Analyser:
-    """Load a saved pipeline (the shipped default model when path is None), once per path."""
+def load(path: Path | None = None, *, keep: bool = True) -> Analyser:
+    """Load a saved pipeline (the shipped default model when path is None), once per path;
+    keep=False loads it afresh and keeps no reference (a model swapped in while the bot runs
+    must be freed once it is swapped out again)."""
     path = Path(path or DEFAULT_MODEL).resolve()
+    if not keep:
+        return Analyser(spacy.load(path))
     with _lock:
         if path not in _loaded:
             _loaded[path] = Analyser(spacy.load(path))

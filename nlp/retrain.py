@@ -13,6 +13,7 @@ is higher and its macro F1 is not lower.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -27,7 +28,8 @@ from typing import Any
 import spacy
 
 from nlp.pipeline import DEFAULT_MODEL, Analyser, load
-from nlp.train import Example, scores, train
+from nlp.taxonomy import load_taxonomy
+from nlp.train import Example, broad_ids, scores, train
 
 POINTER = "current.json"
 # One correction in this many is held out for judging models (never trained on).
@@ -54,11 +56,38 @@ def held_out(item_id: int, one_in: int = HELD_OUT_ONE_IN) -> bool:
     return int.from_bytes(digest[:8], "big") % one_in == 0
 
 
+@functools.cache
+def _broad_of() -> dict[str, str]:
+    """Sub-theme id -> its broad theme id, from the shipped taxonomy."""
+    return {t.id: t.broad for t in load_taxonomy().values() if t.broad}
+
+
 def example(correction: Correction) -> Example:
-    """A correction as a training example."""
+    """A correction as a training example: sub-themes as their broad theme, as the shipped
+    model learns them (a moderator may switch a sub-theme on and leave its broad theme off;
+    that must not teach the model the text is not about the broad theme)."""
     kind = correction.kind or ""
-    return Example(
-        correction.text, sorted(set(correction.themes)), kind=kind, kinds=[kind] if kind else []
+    broad = _broad_of()
+    themes = sorted({broad.get(t, t) for t in correction.themes})
+    return Example(correction.text, themes, kind=kind, kinds=[kind] if kind else [])
+
+
+class PointerUnreadable(ValueError):
+    """The pointer file (current.json) is damaged: fix or remove it (the shipped model then)."""
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}; fix it, or remove it to use the shipped model"
+
+
+def _folder_name(name: object) -> bool:
+    """Whether `name` is a plain folder name inside the models folder."""
+    return (
+        isinstance(name, str)
+        and bool(name)
+        and not name.startswith(".")
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
     )
 
 
@@ -74,18 +103,37 @@ class ModelStore:
         return self.root / POINTER
 
     def history(self) -> list[str]:
-        """Promoted models still kept, oldest first; the last is in use."""
+        """Promoted models still kept, oldest first; the last is in use.
+
+        Raises PointerUnreadable when the pointer is not one this store wrote."""
         try:
-            data = json.loads(self.pointer.read_text(encoding="utf-8"))
+            raw = self.pointer.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             # No models yet, or no data folder at all (the database check says why).
             return []
-        return [str(name) for name in data.get("history", [])]
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError as exc:
+            raise PointerUnreadable(f"{self.pointer} is not valid JSON ({exc})") from None
+        history = data.get("history") if isinstance(data, dict) else None
+        if not isinstance(history, list) or not all(_folder_name(n) for n in history):
+            # A name with a slash or ".." would make rollback delete outside the folder.
+            raise PointerUnreadable(
+                f"{self.pointer} does not hold a list of model folder names under 'history'"
+            )
+        return [str(name) for name in history]
 
     def current(self) -> Path | None:
         """The folder of the model in use, or None for the shipped model."""
         history = self.history()
         return self.root / history[-1] if history else None
+
+    def check_writable(self) -> None:
+        """Raise OSError now if candidates cannot be saved here (before hours of training)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=".probe-", dir=self.root)
+        os.close(handle)
+        os.unlink(tmp)
 
     def new_folder(self, now: datetime | None = None) -> Path:
         """A fresh folder for a candidate, named by the time (UTC)."""
@@ -137,7 +185,8 @@ def in_use(store: ModelStore, shipped: Path = DEFAULT_MODEL) -> Path:
 def measure(analyser: Analyser, examples: Sequence[Example]) -> dict[str, Any]:
     """Theme micro and macro F1, and kind accuracy (over examples with a kind)."""
     analyses = analyser.analyse([ex.text for ex in examples])
-    result = scores([ex.labels for ex in examples], [[h.id for h in a.themes] for a in analyses])
+    # Broad themes on both sides, as the examples have them (and as `nlp evaluate` scores).
+    result = scores([ex.labels for ex in examples], [broad_ids(a) for a in analyses])
     with_kind = [(ex.kind, a.kind) for ex, a in zip(examples, analyses, strict=True) if ex.kind]
     right = sum(gold == got for gold, got in with_kind)
     return {
@@ -195,6 +244,8 @@ def retrain(
             " held out)"
         )
         return result
+    # Fail before training, not after: a read-only data folder cannot take a candidate.
+    store.check_writable()
     if base is None:
         from nlp.corpus import shipped_examples
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -45,11 +45,15 @@ def read_csv(
     """Read labelled texts from a CSV; labels are separated by sep, empty texts skipped."""
     with Path(path).open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
-        missing = {text_column, label_column} - set(reader.fieldnames or [])
+        try:
+            fieldnames = reader.fieldnames
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        missing = {text_column, label_column} - set(fieldnames or [])
         if missing:
             raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
         rows = []
-        for row in reader:
+        for row in _rows(reader, path):
             text = (row[text_column] or "").strip()
             if not text:
                 continue
@@ -63,6 +67,16 @@ def read_csv(
                 )
             )
     return rows
+
+
+def _rows(reader: csv.DictReader[str], path: Path | str) -> Iterator[dict[str, str]]:
+    """The rows of a CSV, a file that is not UTF-8 or not CSV named as such."""
+    try:
+        yield from reader
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path}:{reader.line_num}: {exc}") from None
 
 
 def map_labels(examples: list[Example], taxonomy: Path | str | None) -> list[Example]:
