@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import spacy
 from scipy import sparse
 from sklearn.svm import LinearSVC
 
+from nlp.classifier import DEFAULT_FEATURES, ThemeClassifier
 from nlp.learn import tune_thresholds
 from nlp.linear import fit_linear, nb_ratio
 
@@ -59,3 +63,24 @@ def test_nbsvm_weights_score_raw_features_like_scaled_ones() -> None:
     model = LinearSVC(C=1.0, class_weight="balanced", random_state=0).fit(scaled, y)
     np.testing.assert_allclose(X @ coef + intercept, model.decision_function(scaled), atol=1e-4)
     assert ((X @ coef + intercept > 0) == (y == 1)).mean() > 0.9
+
+
+def test_nbsvm_classifier_scores_the_same_after_saving(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    words = {"wait": "waited hours long queue", "staff": "kind nurse lovely staff"}
+    views, labels = [], []
+    for i in range(80):
+        labs = [lab for lab in words if rng.random() < 0.5]
+        text = " ".join([words[lab] for lab in labs] + ["the", "visit", str(i % 7)])
+        views.append({"lemmas": text, "text": text, "rules": ""})
+        labels.append(labs)
+    models = [{"type": "svm", "C": 0.1, "scale": 4.0, "nb": True}]
+    args = (DEFAULT_FEATURES, models, 2, 0.7, 1000, 100)
+    clf = ThemeClassifier(spacy.blank("en"), "theme_classifier", *args)
+    clf.fit(views, labels, seed=0)
+    clf.to_disk(tmp_path)
+    loaded = ThemeClassifier(spacy.blank("en"), "theme_classifier", *args).from_disk(tmp_path)
+    scores = loaded.predict(views)
+    np.testing.assert_allclose(scores, clf.predict(views), atol=5e-3)
+    gold = np.array([[lab in labs for lab in loaded.labels] for labs in labels])
+    assert ((scores >= 0.5) == gold).mean() > 0.95
