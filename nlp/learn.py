@@ -31,6 +31,8 @@ def fit_ensemble(
 ) -> list[Weights]:
     """Per model spec, one-vs-rest weights stacked into (labels x features) matrices."""
     out = []
+    # Workers get X read-only (memory-mapped): sort its indices here, where it can be written.
+    X.sort_indices()
     for spec in specs:
         # One process per core: liblinear seeds a process-wide C random generator, so
         # threads would race on it and make training non-deterministic.
@@ -65,7 +67,8 @@ def tune_thresholds(
     # out-of-fold scores. Per-label F1 alone lifts macro F1 but costs micro F1; the mix keeps
     # both, which is what a digest needs (frequent themes right, rare ones not ignored).
     # Labels with tune_below examples or more get no threshold of their own: moving them one
-    # by one cost micro F1 in cross-validation. With frequent_weight they share one threshold
+    # by one cost micro F1 in cross-validation with a plain SVM (with NBSVM, much less: the
+    # default now tunes every label alone). With frequent_weight they share one threshold
     # (tuned for frequent_weight * micro + the rest * macro), else they keep 0.5.
     n_labels = Y.shape[1]
     thresholds = np.full(n_labels, 0.5)

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
+import numpy as np
+import spacy
+from scipy import sparse
+from sklearn.svm import LinearSVC
+
+from nlp.classifier import DEFAULT_FEATURES, ThemeClassifier
 from nlp.learn import tune_thresholds
+from nlp.linear import fit_linear, nb_ratio
 
 
 def _scores_and_labels() -> tuple[np.ndarray, np.ndarray]:
@@ -32,3 +39,48 @@ def test_rare_labels_keep_their_own_thresholds() -> None:
     thresholds = tune_thresholds(scores, Y, micro_weight=0.7, tune_below=50, frequent_weight=1.0)
     assert thresholds[0] == thresholds[1]
     assert Y[:, 2].sum() < 50
+
+
+def _toy_features() -> tuple[sparse.csr_matrix, np.ndarray]:
+    rng = np.random.default_rng(1)
+    y = (rng.random(200) < 0.3).astype(np.int8)
+    X = rng.random((200, 6)) * (rng.random((200, 6)) < 0.4)
+    X[:, 0] = y * rng.random(200)  # present only in positives
+    X[:, 1] = (1 - y) * rng.random(200)  # present only in negatives
+    return sparse.csr_matrix(X.astype(np.float32)), y
+
+
+def test_nb_ratio_favours_features_seen_with_positives() -> None:
+    X, y = _toy_features()
+    ratio = nb_ratio(X, y)
+    assert ratio[0] > 1 > 0 > -1 > ratio[1]
+
+
+def test_nbsvm_weights_score_raw_features_like_scaled_ones() -> None:
+    X, y = _toy_features()
+    coef, intercept, _ = fit_linear(X, y, {"type": "svm", "C": 1.0, "nb": True}, seed=0)
+    scaled = X @ sparse.diags(nb_ratio(X, y))
+    model = LinearSVC(C=1.0, class_weight="balanced", random_state=0).fit(scaled, y)
+    np.testing.assert_allclose(X @ coef + intercept, model.decision_function(scaled), atol=1e-4)
+    assert ((X @ coef + intercept > 0) == (y == 1)).mean() > 0.9
+
+
+def test_nbsvm_classifier_scores_the_same_after_saving(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    words = {"wait": "waited hours long queue", "staff": "kind nurse lovely staff"}
+    views, labels = [], []
+    for i in range(80):
+        labs = [lab for lab in words if rng.random() < 0.5]
+        text = " ".join([words[lab] for lab in labs] + ["the", "visit", str(i % 7)])
+        views.append({"lemmas": text, "text": text, "rules": ""})
+        labels.append(labs)
+    models = [{"type": "svm", "C": 0.1, "scale": 4.0, "nb": True}]
+    args = (DEFAULT_FEATURES, models, 2, 0.7, 1000, 100)
+    clf = ThemeClassifier(spacy.blank("en"), "theme_classifier", *args)
+    clf.fit(views, labels, seed=0)
+    clf.to_disk(tmp_path)
+    loaded = ThemeClassifier(spacy.blank("en"), "theme_classifier", *args).from_disk(tmp_path)
+    scores = loaded.predict(views)
+    np.testing.assert_allclose(scores, clf.predict(views), atol=5e-3)
+    gold = np.array([[lab in labs for lab in loaded.labels] for labs in labels])
+    assert ((scores >= 0.5) == gold).mean() > 0.95
