@@ -227,7 +227,7 @@ async def test_auto_approve_leaves_scripts_without_capitals_to_a_person(
     db_path: Path,
 ) -> None:
     citizen, group = auto
-    arabic = await give(citizen, "Central Library", "شكرا أحمد، خدمة رائعة", "5")
+    arabic = await give(citizen, "Central Library", "Thank you so much أحمد, lovely service!", "5")
     chinese = await give(citizen, "Central Library", "感谢王伟, 服务很好", "5")
     plain = await give(citizen, "Central Library", "Lovely staff, thank you all! 😀👍", "5")
     card = await card_of(group, plain)
