@@ -34,7 +34,7 @@ RULE_SCORE = 0.6
 RULE_ONLY_BELOW = 30
 # A text with no theme past its bar gets the model's best theme if it scores this much:
 # most feedback is about something, and a digest has no place for "no theme".
-FALLBACK_FLOOR = 0.1
+FALLBACK_FLOOR = 0.03
 # Kept for code that imported the old name.
 RULE_SUPPORT = PATTERN_SUPPORT
 
