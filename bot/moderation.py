@@ -278,6 +278,7 @@ class Moderation:
             redactions=json.dumps([r.__dict__ for r in tagging.redactions], ensure_ascii=False),
             flags=json.dumps([f.__dict__ for f in tagging.flags], ensure_ascii=False),
             kind_score=tagging.kind_score,
+            also_kinds=json.dumps(list(tagging.also_kinds)),
             themes=[
                 (t.id, t.score, t.source, json.dumps(t.evidence, ensure_ascii=False))
                 for t in tagging.themes

@@ -57,6 +57,8 @@ class Tagging:
     flags: tuple[Flagged, ...] = ()
     # How sure the model was of the kind, 0 to 1 (None when it does not say).
     kind_score: float | None = None
+    # Other kinds that apply beside `kind`: mixed feedback is a compliment and a complaint.
+    also_kinds: tuple[str, ...] = ()
 
 
 class Analyser(Protocol):
@@ -122,6 +124,9 @@ class Tagger:
                     ),
                     kind=analysis.kind,
                     kind_score=round(float(getattr(analysis, "kind_score", 0.0)), 4),
+                    also_kinds=tuple(
+                        k for k in getattr(analysis, "kinds", ()) if k != analysis.kind
+                    ),
                     redacted_text=redaction.text,
                     redactions=tuple(
                         Redacted(s.kind, s.start, s.end, s.text, s.placeholder)

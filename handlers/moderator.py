@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime
 
@@ -35,7 +36,7 @@ from handlers.bidi import isolate
 from handlers.common import command_allowed, id_number
 from handlers.fitting import MESSAGE_LIMIT, cut, fit, visible_length
 from handlers.texts import esc
-from storage.feedback import ItemTheme
+from storage.feedback import ItemTheme, Moderated
 
 log = logging.getLogger(__name__)
 
@@ -162,10 +163,23 @@ def _quote(text: str) -> str:
 def _head(card: Card) -> str:
     item = card.item
     rating = texts.CARD_RATING.format(rating=item.rating) if item.rating else ""
-    kind = texts.KINDS.get(item.kind or "", item.kind or "feedback")
     return texts.CARD_HEAD.format(
-        item=item.id, service=esc(item.service_name), rating=rating, kind=kind
+        item=item.id, service=esc(item.service_name), rating=rating, kind=kind_text(item)
     )
+
+
+def kind_text(item: Moderated) -> str:
+    """The item's kind as the card shows it: mixed feedback names every kind the model found,
+    until a moderator sets one."""
+    main = texts.KINDS.get(item.kind or "", item.kind or "feedback")
+    if item.kind_set_by is not None or not item.also_kinds:
+        return main
+    try:
+        others = [str(k) for k in json.loads(item.also_kinds)]
+    except (ValueError, TypeError):
+        return main
+    names = [main] + [texts.KINDS[k] for k in others if k in texts.KINDS and k != item.kind]
+    return texts.KINDS_JOINER.join(names)
 
 
 def _status(card: Card) -> str:
@@ -208,7 +222,7 @@ def render_batch(cards: list[Card]) -> tuple[str, InlineKeyboardMarkup]:
                     item=item.id,
                     service=esc(item.service_name),
                     rating=texts.CARD_RATING.format(rating=item.rating) if item.rating else "",
-                    kind=texts.KINDS.get(item.kind or "", item.kind or "feedback"),
+                    kind=kind_text(item),
                     excerpt=isolate(esc(excerpt)),
                     status=_check_line(card) + _status(card),
                 ),

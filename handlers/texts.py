@@ -408,6 +408,8 @@ KINDS = {
     "suggestion": "suggestion",
     "question": "question",
 }
+# Between the kinds of mixed feedback on a card: "complaint + compliment".
+KINDS_JOINER = " + "
 REDACTION_KINDS = {
     "name": "a name",
     "phone": "a phone number",

@@ -143,6 +143,8 @@ class Moderated:
     model_kind: str | None = None
     kind_score: float | None = None
     kind_set_by: int | None = None
+    # Other kinds the model found beside `kind` (mixed feedback), as a JSON list.
+    also_kinds: str | None = None
 
     @property
     def working_text(self) -> str:
@@ -197,7 +199,7 @@ _MODERATED = (
     " f.moderated_by, f.moderated_at, f.card_chat_id, f.card_message_id, f.created_at,"
     " f.tagged_at, f.response_id, f.ask_id, f.card_attempts, f.card_error, f.card_sending_at,"
     " f.card_batched, f.undo_until, f.withdrawn_reason, f.redaction_flags, f.model_kind,"
-    " f.kind_score, f.kind_set_by FROM feedback f"
+    " f.kind_score, f.kind_set_by, f.also_kinds FROM feedback f"
     " JOIN services s ON s.slug = f.service_slug"
 )
 
@@ -236,13 +238,15 @@ async def save_tagging(
     now: datetime,
     flags: str = "[]",
     kind_score: float | None = None,
+    also_kinds: str = "[]",
 ) -> bool:
     """Store what tagging found (once), with what to check (`flags`, JSON) and how sure the
     model was of the kind; False if the item was already tagged."""
     cursor = await conn.execute(
-        "UPDATE feedback SET kind = ?, model_kind = ?, kind_score = ?, redacted_text = ?,"
-        " redactions = ?, redaction_flags = ?, tagged_at = ? WHERE id = ? AND tagged_at IS NULL",
-        (kind, kind, kind_score, redacted_text, redactions, flags, stamp(now), item_id),
+        "UPDATE feedback SET kind = ?, model_kind = ?, kind_score = ?, also_kinds = ?,"
+        " redacted_text = ?, redactions = ?, redaction_flags = ?, tagged_at = ?"
+        " WHERE id = ? AND tagged_at IS NULL",
+        (kind, kind, kind_score, also_kinds, redacted_text, redactions, flags, stamp(now), item_id),
     )
     if cursor.rowcount == 0:
         return False

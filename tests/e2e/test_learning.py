@@ -141,3 +141,25 @@ async def test_weekly_retraining_is_off_unless_the_deployment_turns_it_on(
         jobs = bot.application.job_queue.get_jobs_by_name("retrain")
         assert len(jobs) == 1
         assert bot.application.job_queue.get_jobs_by_name("model-check")
+
+
+async def test_mixed_feedback_shows_every_kind_on_the_card_until_a_moderator_sets_one(
+    team: Team,  # noqa: F811 - the fixture imported above
+    db_path: Path,
+) -> None:
+    item = await give(
+        team.citizen, "Buses", "The drivers are lovely but the bus never comes on time."
+    )
+    card = await card_of(team.group, item)
+    kind, also = stored(db_path, f"SELECT kind, also_kinds FROM feedback WHERE id = {item}")[0]
+    shown = [str(kind), *json.loads(str(also))]
+    assert sorted(shown) == ["complaint", "compliment"]
+    head = (card.text or "").splitlines()[0]
+    assert head.endswith(" · " + texts.KINDS_JOINER.join(texts.KINDS[k] for k in shown))
+    # A moderator's kind is the only one shown from then on.
+    await press_card(team.sam, team.group, card, texts.KIND)
+    await team.group.wait_for(lambda _: card.buttons[-1] == [texts.BACK])
+    await press_card(team.sam, team.group, card, texts.KIND_CHOICES["complaint"])
+    await team.group.wait_for(
+        lambda _: (card.text or "").splitlines()[0].endswith(f" · {texts.KINDS['complaint']}")
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import unescape
 
 import pytest
@@ -138,3 +139,15 @@ def test_a_card_with_every_theme_and_the_longest_text_fits_telegram() -> None:
         "Question",
         texts.BACK,
     ]
+
+
+def test_a_card_names_the_other_kinds_of_mixed_feedback() -> None:
+    base = card((model("staff_attitude", 0.9),))
+    mixed = Card(replace(base.item, also_kinds='["compliment"]'), base.themes)
+    head = render_card(mixed, LABELS)[0].splitlines()[0]
+    assert head.endswith(" · complaint + compliment")
+    # A moderator's kind stands alone; a damaged list is ignored, never an error.
+    chosen = Card(replace(mixed.item, kind_set_by=5), base.themes)
+    assert render_card(chosen, LABELS)[0].splitlines()[0].endswith(" · complaint")
+    damaged = Card(replace(base.item, also_kinds="not json"), base.themes)
+    assert render_card(damaged, LABELS)[0].splitlines()[0].endswith(" · complaint")
