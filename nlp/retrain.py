@@ -29,7 +29,7 @@ import spacy
 
 from nlp.pipeline import DEFAULT_MODEL, Analyser, load
 from nlp.taxonomy import load_taxonomy
-from nlp.train import Example, broad_ids, scores, train
+from nlp.train import Example, summary, train
 
 POINTER = "current.json"
 # One correction in this many is held out for judging models (never trained on).
@@ -184,15 +184,12 @@ def in_use(store: ModelStore, shipped: Path = DEFAULT_MODEL) -> Path:
 
 def measure(analyser: Analyser, examples: Sequence[Example]) -> dict[str, Any]:
     """Theme micro and macro F1, and kind accuracy (over examples with a kind)."""
-    analyses = analyser.analyse([ex.text for ex in examples])
-    # Broad themes on both sides, as the examples have them (and as `nlp evaluate` scores).
-    result = scores([ex.labels for ex in examples], [broad_ids(a) for a in analyses])
-    with_kind = [(ex.kind, a.kind) for ex, a in zip(examples, analyses, strict=True) if ex.kind]
-    right = sum(gold == got for gold, got in with_kind)
+    examples = list(examples)
+    result = summary(examples, analyser.analyse([ex.text for ex in examples]))
     return {
         "micro_f1": result["micro_f1"],
         "macro_f1": result["macro_f1"],
-        "kind_accuracy": round(right / len(with_kind), 4) if with_kind else None,
+        "kind_accuracy": result.get("kind_accuracy"),
         "n": len(examples),
     }
 
