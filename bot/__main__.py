@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, load_deployment, load_settings
 from storage.db import DatabaseUnusable
+from storage.engines import database_for
 
 if TYPE_CHECKING:
     from bot.evidence import Evidence
@@ -130,7 +131,9 @@ def _backup(out: str) -> int:
     from storage.db import backup
 
     settings = load_settings()
-    if not settings.database_path.exists():
+    if settings.on_postgres:
+        raise ConfigError("on PostgreSQL, back up with pg_dump (see the README)")
+    if not settings.on_postgres and not settings.database_path.exists():
         raise ConfigError(f"no database at {settings.database_path} (DATABASE_URL)")
     try:
         backup(settings.database_path, Path(out))
@@ -147,6 +150,8 @@ def _restore(source: str) -> int:
     from storage.db import DatabaseInUse
 
     settings = load_settings()
+    if settings.on_postgres:
+        raise ConfigError("on PostgreSQL, restore with pg_restore (see the README)")
     backup = Path(source)
     if not backup.is_file():
         raise ConfigError(f"no backup at {backup}")
@@ -178,7 +183,7 @@ def _report(options: argparse.Namespace) -> int:
 
     from bot.digest_content import Period
     from bot.evidence import chart_png, csv_bytes, evidence, markdown
-    from storage.db import Database
+    from storage.engines import database_for
     from storage.services import ServiceRow
 
     settings = load_settings()
@@ -189,7 +194,7 @@ def _report(options: argparse.Namespace) -> int:
             f"no provider {options.provider!r} in {settings.config_path}"
             f" (known: {', '.join(known)})"
         )
-    if not settings.database_path.exists():
+    if not settings.on_postgres and not settings.database_path.exists():
         raise ConfigError(f"no database at {settings.database_path} (DATABASE_URL)")
     services = [
         ServiceRow(s.slug, s.name, s.description, s.provider)
@@ -201,7 +206,7 @@ def _report(options: argparse.Namespace) -> int:
     period = Period(start, datetime.combine(options.end + timedelta(days=1), time(0), UTC))
 
     async def read() -> Evidence:
-        async with Database(settings.database_path) as db:
+        async with database_for(settings.database_url) as db:
             return await evidence(db, services, period)
 
     ev = asyncio.run(read())
@@ -269,15 +274,15 @@ def _learning(command: str, argv: list[str]) -> int:
         current = "shipped" if now == DEFAULT_MODEL else str(now)
         print(json.dumps({"rolled_back": str(left), "current": current}, ensure_ascii=False))
         return 0
-    if not settings.database_path.exists():
+    if not settings.on_postgres and not settings.database_path.exists():
         raise ConfigError(f"no database at {settings.database_path} (DATABASE_URL)")
 
     from bot.learning import corrections
     from nlp.retrain import retrain
-    from storage.db import Database
+    from storage.engines import database_for
 
     async def read() -> list[object]:
-        async with Database(settings.database_path) as db:
+        async with database_for(settings.database_url) as db:
             return await corrections(db)
 
     found = asyncio.run(read())

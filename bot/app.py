@@ -33,6 +33,7 @@ from bot.roles import Roles
 from bot.tagging import Tagger, load_tagger
 from handlers.commands import publish_commands
 from storage.db import Database, DatabaseInUse, DatabaseUnusable, ProcessLock, utcnow
+from storage.engines import STORAGE_ERRORS, database_for
 from storage.services import ServiceRow
 
 log = logging.getLogger(__name__)
@@ -84,9 +85,12 @@ class YousaidBot:
         self.deployment = deployment
         self.clock = clock
         hide_token(token)
-        # One process per database: a second would send every digest twice.
-        self.lock = ProcessLock(settings.database_path)
-        self.db = Database(settings.database_path)
+        # One process per SQLite file: a second would send every digest twice. On
+        # PostgreSQL several instances share the database and coordinate in it instead.
+        self.lock: ProcessLock | None = (
+            None if settings.on_postgres else ProcessLock(settings.database_path)
+        )
+        self.db: Database = database_for(settings.database_url, settings.db_pool_size)
         self.intake = Intake(
             self.db,
             clock,
@@ -151,7 +155,11 @@ class YousaidBot:
             self.application.update_queue,
             clock,
             timeout=settings.poll_timeout,
-            heartbeat=Heartbeat(settings.database_path, settings.poll_timeout),
+            heartbeat=(
+                None
+                if settings.on_postgres
+                else Heartbeat(settings.database_path, settings.poll_timeout)
+            ),
         )
         self._poll_task: asyncio.Task[None] | None = None
         self._check_task: asyncio.Task[None] | None = None
@@ -162,10 +170,12 @@ class YousaidBot:
         A database that is in use by another process, or cannot be opened, is a ConfigError.
         """
         try:
-            self.lock.acquire()
+            if self.lock is not None:
+                self.lock.acquire()
             await self.db.open()
         except (DatabaseInUse, DatabaseUnusable) as exc:
-            self.lock.release()
+            if self.lock is not None:
+                self.lock.release()
             raise ConfigError(str(exc)) from None
         await sync_services(
             self.db,
@@ -300,7 +310,7 @@ class YousaidBot:
                 await request.shutdown()
             try:
                 await self.marks.close()
-            except (DatabaseUnusable, aiosqlite.Error) as exc:
+            except (DatabaseUnusable, *STORAGE_ERRORS) as exc:
                 # Said once already by `run`, or a database locked by another program that
                 # a stop does not wait for; those updates are handled again at the next
                 # start, which is harmless.
@@ -308,7 +318,8 @@ class YousaidBot:
         finally:
             # Always close the database: its threads would keep the process alive.
             await self.db.close()
-            self.lock.release()
+            if self.lock is not None:
+                self.lock.release()
 
     async def __aenter__(self) -> YousaidBot:
         try:

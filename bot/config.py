@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -67,6 +68,8 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot", validation_alias="TELEGRAM_API_URL"
     )
     database_url: str = Field(default="sqlite:///data/yousaid.db", validation_alias="DATABASE_URL")
+    # Connections each instance keeps to PostgreSQL (SQLite has one writer and one reader).
+    db_pool_size: int = Field(default=10, ge=2, le=100, validation_alias="YOUSAID_DB_POOL")
     config_path: Path = Field(
         default=Path("examples/riverside.toml"), validation_alias="YOUSAID_CONFIG"
     )
@@ -101,10 +104,14 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        if value.startswith(("postgres://", "postgresql://")):
-            raise ValueError("PostgreSQL is not supported yet; use sqlite:///path/to/file.db")
-        if not value.startswith("sqlite:///"):
-            raise ValueError("must look like sqlite:///data/yousaid.db")
+        if value.startswith(("postgres://", "postgresql://", "postgresql+")):
+            if not urlsplit(value).hostname and "host=" not in value:
+                raise ValueError("must name a host, e.g. postgresql://yousaid@127.0.0.1:5432/yousaid")
+            return value
+        if not value.startswith("sqlite:///") or value == "sqlite:///":
+            raise ValueError(
+                "must look like sqlite:///data/yousaid.db or postgresql://user@host:5432/db"
+            )
         return value
 
     @field_validator("log_level")
@@ -116,8 +123,15 @@ class Settings(BaseSettings):
         return level
 
     @property
+    def on_postgres(self) -> bool:
+        """Whether DATABASE_URL names PostgreSQL (several instances may share it)."""
+        return self.database_url.startswith(("postgres://", "postgresql://", "postgresql+"))
+
+    @property
     def database_path(self) -> Path:
-        """The SQLite file that DATABASE_URL names."""
+        """The SQLite file that DATABASE_URL names (on PostgreSQL: the data folder's place)."""
+        if self.on_postgres:
+            return Path("data") / "postgresql"
         return Path(self.database_url.removeprefix("sqlite:///"))
 
     @property

@@ -17,7 +17,8 @@ from bot.config import ConfigError, load_deployment, load_settings
 from bot.digest_content import Period, build_csv, build_digest
 from bot.digests import Digests
 from nlp.taxonomy import load_taxonomy
-from storage.db import Database, utcnow
+from storage.db import utcnow
+from storage.engines import database_for
 
 
 def plain(text: str) -> str:
@@ -66,7 +67,7 @@ async def build_preview(provider_id: str) -> Preview:
     if provider is None:
         known = ", ".join(p.id for p in deployment.providers)
         raise ConfigError(f"no provider {provider_id!r} in {settings.config_path} (known: {known})")
-    if not settings.database_path.exists():
+    if not settings.on_postgres and not settings.database_path.exists():
         raise ConfigError(
             f"no database at {settings.database_path}: run the bot (or the demo) first"
         )
@@ -78,7 +79,7 @@ async def build_preview(provider_id: str) -> Preview:
         for theme_id, theme in taxonomy.items()
         if getattr(theme, "broad", None) not in (None, "", theme_id)
     }
-    async with Database(settings.database_path) as db:
+    async with database_for(settings.database_url) as db:
         digests = Digests(db, deployment, utcnow)
         start, end = digests.current_period(provider)
         services = await digests.all_services(provider.id)

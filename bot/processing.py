@@ -34,6 +34,7 @@ from bot.intake import Clock
 from bot.ratelimit import seconds
 from storage import updates
 from storage.db import Database, DatabaseUnusable
+from storage.engines import STORAGE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class HandledMarks:
             await self.flush()
         except DatabaseUnusable:
             pass  # The writer is gone, and the app stops for it (said there).
-        except aiosqlite.Error as exc:
+        except STORAGE_ERRORS as exc:
             # A stop no longer waits for a database locked by another program: these
             # updates are handled again at the next start, which is harmless for them.
             log.info("handled updates not marked now: %s", exc)

@@ -75,11 +75,10 @@ async def create(
     """Store a proposed question or invitation; its id."""
     cursor = await conn.execute(
         "INSERT INTO asks (kind, provider_id, service_slug, text, author, author_chat,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (kind, provider_id, service_slug, text, author, author_chat, stamp(now)),
     )
-    assert cursor.lastrowid is not None
-    return int(cursor.lastrowid)
+    return int((await cursor.fetchone())[0])
 
 
 async def get(conn: aiosqlite.Connection, ask_id: int) -> Ask | None:
@@ -168,13 +167,11 @@ async def accept(
     """Record a yes to an invitation; its id, or None if this citizen accepted before."""
     cursor = await conn.execute(
         "INSERT INTO acceptances (ask_id, citizen_id, share, first_name, username, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ask_id, citizen_id) DO NOTHING",
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ask_id, citizen_id) DO NOTHING RETURNING id",
         (ask_id, citizen_id, share, first_name, username, stamp(now)),
     )
-    if cursor.rowcount <= 0:
-        return None
-    assert cursor.lastrowid is not None
-    return int(cursor.lastrowid)
+    row = await cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 async def acceptance(conn: aiosqlite.Connection, acceptance_id: int) -> Acceptance | None:

@@ -179,10 +179,63 @@ class _Request:
 
 
 class Database:
+    """What every engine gives the rest of the bot: `write(fn)`, a `reader`, open and close."""
+
+    # The SQLite file, or None for a server database.
+    path: Path | None
+    # How the database is named in logs and messages (a server URL without its password).
+    name: str
+
+    async def open(self) -> Database:
+        """Connect and apply the migrations; DatabaseUnusable says why it cannot."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Finish what is queued and close."""
+        raise NotImplementedError
+
+    def stop_waiting(self) -> None:
+        """From now on a busy database fails writes instead of being waited for (a stop)."""
+        raise NotImplementedError
+
+    @property
+    def reader(self) -> Any:
+        """A connection for reads, outside any write transaction."""
+        raise NotImplementedError
+
+    async def write(self, fn: Writer[T]) -> T:
+        """Run `fn(conn)` in a write transaction; return its result once it is committed."""
+        raise NotImplementedError
+
+    async def wait_broken(self) -> DatabaseUnusable:
+        """Wait until writes have stopped for good; return why."""
+        raise NotImplementedError
+
+    async def checkpoint(self) -> None:
+        """Make erased data leave the engine's logs (SQLite's WAL); a no-op where none."""
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """Rows of a read-only query."""
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        """The first row of a read-only query, or None."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Database:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class SqliteDatabase(Database):
     """One SQLite file: a single writer connection and a read connection, both in WAL mode."""
 
     def __init__(self, path: Path, full_grace: float = FULL_GRACE) -> None:
-        self.path = path
+        self.path: Path = path
+        self.name = str(path)
         self.full_grace = full_grace
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
@@ -192,7 +245,7 @@ class Database:
         self._broken: DatabaseUnusable | None = None
         self._broken_event = asyncio.Event()
 
-    async def open(self) -> Database:
+    async def open(self) -> SqliteDatabase:
         """Open both connections, set the pragmas, apply migrations, start the writer.
 
         A file that cannot be opened or written raises DatabaseUnusable, saying why.
@@ -247,12 +300,6 @@ class Database:
                 with contextlib.suppress(sqlite3.Error):
                     await conn.close()
         self._reader = self._writer = None
-
-    async def __aenter__(self) -> Database:
-        return await self.open()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     @property
     def reader(self) -> aiosqlite.Connection:
@@ -446,12 +493,12 @@ async def migrate(conn: aiosqlite.Connection) -> list[str]:
     async with conn.execute("SELECT version FROM schema_migrations") as cursor:
         done = {row[0] for row in await cursor.fetchall()}
     applied = []
-    for version, name, sql in _migrations():
+    for version, name, sql in migrations():
         if version in done:
             continue
         await conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(sql):
+            for statement in statements(sql):
                 await conn.execute(statement)
             await conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
@@ -466,7 +513,8 @@ async def migrate(conn: aiosqlite.Connection) -> list[str]:
     return applied
 
 
-def _migrations() -> list[tuple[int, str, str]]:
+def migrations() -> list[tuple[int, str, str]]:
+    """The numbered migrations shipped with the code: (version, name, SQL)."""
     folder = resources.files("storage") / "migrations"
     found = []
     for entry in folder.iterdir():
@@ -476,7 +524,8 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def _statements(sql: str) -> list[str]:
+def statements(sql: str) -> list[str]:
+    """The statements of a migration file."""
     # Migrations hold plain DDL: no semicolons inside strings or triggers.
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
     return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]

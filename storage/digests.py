@@ -73,12 +73,13 @@ async def create(
     """Create the digest of a period with a delivery per chat; False if it exists already."""
     cursor = await conn.execute(
         "INSERT INTO digests (provider_id, period_start, period_end, created_at)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT (provider_id, period_end) DO NOTHING",
+        " VALUES (?, ?, ?, ?) ON CONFLICT (provider_id, period_end) DO NOTHING RETURNING id",
         (provider_id, stamp(start), stamp(end), stamp(now)),
     )
-    if cursor.rowcount == 0:
+    row = await cursor.fetchone()
+    if row is None:
         return False
-    digest_id = cursor.lastrowid
+    digest_id = row[0]
     await conn.executemany(
         "INSERT INTO digest_deliveries (digest_id, chat_id) VALUES (?, ?)"
         " ON CONFLICT (digest_id, chat_id) DO NOTHING",

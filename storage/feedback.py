@@ -48,11 +48,10 @@ async def create(
     cursor = await conn.execute(
         "INSERT INTO feedback (citizen_id, service_slug, text, rating, hear_back, status,"
         " created_at, updated_at, response_id, ask_id)"
-        " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id",
         (citizen_id, service_slug, text, rating, int(hear_back), when, when, response_id, ask_id),
     )
-    assert cursor.lastrowid is not None
-    return int(cursor.lastrowid)
+    return int((await cursor.fetchone())[0])
 
 
 _SELECT = (

@@ -339,8 +339,8 @@ class Erasure:
 async def record_erasure(conn: aiosqlite.Connection, erasure: Erasure) -> None:
     """Keep the erasure in the database's journal (a backup carries it)."""
     await conn.execute(
-        "INSERT OR IGNORE INTO erasures (id, kind, citizen_id, keep_published, items, at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO erasures (id, kind, citizen_id, keep_published, items, at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (
             erasure.id,
             erasure.kind,

@@ -127,7 +127,7 @@ async def create(
     cursor = await conn.execute(
         "INSERT INTO responses (provider_id, service_slug, theme_id, item_id, period_start,"
         " period_end, status, text, author, created_at, follow_up_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             provider_id,
             service_slug,
@@ -142,8 +142,7 @@ async def create(
             stamp(follow_up_at) if follow_up_at else None,
         ),
     )
-    assert cursor.lastrowid is not None
-    response_id = int(cursor.lastrowid)
+    response_id = int((await cursor.fetchone())[0])
     await conn.executemany(
         "INSERT INTO response_items (response_id, feedback_id) VALUES (?, ?)"
         " ON CONFLICT DO NOTHING",

@@ -67,8 +67,8 @@ async def _record(
         await _queue(conn, [(chat_id, message_id)], FORGET, now)
         return
     await conn.execute(
-        "INSERT OR IGNORE INTO staff_messages (chat_id, message_id, citizen_id, feedback_id,"
-        " sent_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO staff_messages (chat_id, message_id, citizen_id, feedback_id,"
+        " sent_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (chat_id, message_id, citizen_id, item_id, stamp(now)),
     )
 
@@ -114,8 +114,8 @@ async def _queue(
     conn: aiosqlite.Connection, found: list[tuple[int, int]], reason: str, now: datetime
 ) -> None:
     await conn.executemany(
-        "INSERT OR IGNORE INTO messages_to_clean (chat_id, message_id, queued_at, reason,"
-        " next_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO messages_to_clean (chat_id, message_id, queued_at, reason,"
+        " next_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [(chat_id, message_id, stamp(now), reason, stamp(now)) for chat_id, message_id in found],
     )
 
@@ -124,7 +124,7 @@ async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> li
     """Messages whose turn to be taken back has come, oldest first."""
     async with conn.execute(
         "SELECT chat_id, message_id, reason, attempts FROM messages_to_clean WHERE next_at <= ?"
-        " ORDER BY next_at, queued_at, rowid LIMIT ?",
+        " ORDER BY next_at, queued_at, chat_id, message_id LIMIT ?",
         (stamp(now), limit),
     ) as cursor:
         return [ToClean(int(c), int(m), str(r), int(a)) for c, m, r, a in await cursor.fetchall()]

@@ -51,7 +51,7 @@ def test_digest_preview_prints_and_writes_the_chart(tmp_path: Path) -> None:
 
     from bot.config import load_deployment
     from bot.intake import sync_services
-    from storage.db import Database
+    from storage.db import Database, SqliteDatabase
     from storage.services import ServiceRow
     from tests.conftest import EXAMPLE
     from tests.e2e.test_digests import add_approved
@@ -60,7 +60,7 @@ def test_digest_preview_prints_and_writes_the_chart(tmp_path: Path) -> None:
 
     async def fill() -> None:
         deployment = load_deployment(EXAMPLE)
-        async with Database(db_path) as db:
+        async with SqliteDatabase(db_path) as db:
             await sync_services(
                 db, [ServiceRow(s.slug, s.name, "", s.provider) for s in deployment.services]
             )
@@ -108,7 +108,7 @@ def test_report_md_and_csv(tmp_path: Path) -> None:
 
     from bot.config import load_deployment
     from bot.intake import sync_services
-    from storage.db import Database, stamp
+    from storage.db import Database, SqliteDatabase, stamp
     from storage.services import ServiceRow
     from tests.conftest import EXAMPLE
     from tests.e2e.test_digests import add_approved
@@ -118,7 +118,7 @@ def test_report_md_and_csv(tmp_path: Path) -> None:
 
     async def fill() -> None:
         deployment = load_deployment(EXAMPLE)
-        async with Database(db_path) as db:
+        async with SqliteDatabase(db_path) as db:
             await sync_services(
                 db, [ServiceRow(s.slug, s.name, "", s.provider) for s in deployment.services]
             )

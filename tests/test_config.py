@@ -41,7 +41,7 @@ def test_env_file_is_honoured_and_token_is_secret(tmp_path: Path) -> None:
     [
         ("TELEGRAM_API_URL", "127.0.0.1:8081/bot", "TELEGRAM_API_URL is not valid"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL is not valid"),
-        ("DATABASE_URL", "postgresql://x/y", "PostgreSQL is not supported yet"),
+        ("DATABASE_URL", "postgresql:///y", "must name a host"),
         ("YOUSAID_CONCURRENT_UPDATES", "many", "YOUSAID_CONCURRENT_UPDATES is not valid"),
         ("YOUSAID_LOG_LEVEL", "LOUD", "YOUSAID_LOG_LEVEL is not valid"),
     ],

@@ -21,7 +21,7 @@ from bot import digest_content as dc
 from bot.config import Provider
 from emulator.formatting import parse, utf16_len
 from storage import citizens, feedback, services
-from storage.db import Database
+from storage.db import Database, SqliteDatabase
 from storage.services import ServiceRow
 
 # Monday 2 November 2026, 00:00 in London (GMT, so also UTC).
@@ -521,7 +521,7 @@ async def test_500_long_items_over_many_services_and_themes_fit(tmp_path: Path) 
         Spec(f"b{n} {text}", day(-1 - n % 7), service=f"s{n % 7}", themes=(("t1", 0.9),))
         for n in range(100)
     ]
-    async with Database(tmp_path / "big.db") as db:
+    async with SqliteDatabase(tmp_path / "big.db") as db:
         await seed(db, specs, rows)
         provider = Provider(id="p", name="A provider " * 30, timezone="Europe/London")
         digest = await build(db, provider=provider, services=rows, labels=labels, chart=False)
@@ -569,7 +569,7 @@ async def _any_input(texts: list[str], names: list[str], theme_labels: list[str]
         for n, text in enumerate(texts)
     ]
     with tempfile.TemporaryDirectory() as folder:
-        async with Database(Path(folder) / "h.db") as db:
+        async with SqliteDatabase(Path(folder) / "h.db") as db:
             await seed(db, specs, rows)
             provider = Provider(id="p", name=names[0], timezone="Europe/London")
             digest = await build(db, provider=provider, services=rows, labels=labels, chart=False)
@@ -657,7 +657,7 @@ async def test_longest_quotes_in_any_script_under_long_service_names_fit(tmp_pat
     specs = [
         Spec((scripts[n % 4] * 200)[:4000], day(n % 7), service=f"s{n % 6}") for n in range(24)
     ]
-    async with Database(tmp_path / "scripts.db") as db:
+    async with SqliteDatabase(tmp_path / "scripts.db") as db:
         await seed(db, specs, rows)
         provider = Provider(id="p", name="Провайдер " * 20, timezone="Europe/London")
         digest = await build(db, provider=provider, services=rows, chart=False)

@@ -165,7 +165,7 @@ def test_digest_preview_prints_the_text_and_writes_chart_and_csv(
     import asyncio
 
     from bot.intake import sync_services
-    from storage.db import Database
+    from storage.db import Database, SqliteDatabase
     from storage.services import ServiceRow
 
     world = scene(emu, deployment, count=1)
@@ -174,7 +174,7 @@ def test_digest_preview_prints_the_text_and_writes_chart_and_csv(
     db_path = tmp_path / "y.db"
 
     async def fill() -> None:
-        async with Database(db_path) as db:
+        async with SqliteDatabase(db_path) as db:
             await sync_services(
                 db, [ServiceRow(s.slug, s.name, "", s.provider) for s in world.deployment.services]
             )

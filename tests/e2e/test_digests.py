@@ -18,7 +18,7 @@ from bot.digests import Digests
 from bot.intake import sync_services
 from emulator import Emulator, Group, Limits, Person
 from handlers import texts
-from storage.db import Database
+from storage.db import Database, SqliteDatabase
 from storage.services import ServiceRow
 from tests.conftest import FakeClock
 from tests.e2e.conftest import TOKEN, BotFactory, make_settings, start_bot
@@ -328,7 +328,7 @@ async def test_sigkill_while_sending_then_restart_gives_each_provider_exactly_on
         config = tmp_path / "many.toml"
         config.write_text(_deployment_toml(world))
         now = datetime.now(UTC)
-        async with Database(db_path) as db:
+        async with SqliteDatabase(db_path) as db:
             await sync_services(
                 db, [ServiceRow(s.slug, s.name, "", s.provider) for s in world.deployment.services]
             )

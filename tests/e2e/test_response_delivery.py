@@ -14,7 +14,7 @@ from bot.intake import sync_services
 from bot.responses import Responses, Status, fingerprint
 from bot.roles import Who
 from emulator import Emulator, Person
-from storage.db import Database
+from storage.db import Database, SqliteDatabase
 from storage.services import ServiceRow
 from tests.conftest import EXAMPLE, FakeClock
 from tests.e2e.conftest import TOKEN, start_bot
@@ -95,7 +95,7 @@ async def test_sigkill_during_delivery_then_restart_gives_each_contributor_exact
     async with Emulator(token=TOKEN) as emu:
         people = [emu.person(f"Citizen {n}") for n in range(200)]
         now = datetime.now(UTC)
-        async with Database(db_path) as db:
+        async with SqliteDatabase(db_path) as db:
             await sync_services(
                 db, [ServiceRow(s.slug, s.name, "", s.provider) for s in deployment.services]
             )

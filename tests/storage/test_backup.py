@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import sqlite3
 import subprocess
@@ -10,13 +12,16 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.db import Database, backup
+from storage.db import Database, SqliteDatabase, backup
 from tests.conftest import ROOT
+
+# About SQLite's own file: the engine under test is SQLite.
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_backup_during_a_write_loop_is_consistent(tmp_path: Path) -> None:
     source = tmp_path / "live.db"
-    async with Database(source) as db:
+    async with SqliteDatabase(source) as db:
         stop = asyncio.Event()
 
         async def writes() -> int:
@@ -57,7 +62,7 @@ def test_backup_command(tmp_path: Path) -> None:
     source = tmp_path / "y.db"
 
     async def make() -> None:
-        async with Database(source):
+        async with SqliteDatabase(source):
             pass
 
     asyncio.run(make())

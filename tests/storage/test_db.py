@@ -14,15 +14,18 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from storage.db import Database
+from storage.db import Database, SqliteDatabase
 from tests.conftest import ROOT
+
+# About SQLite's own file: the engine under test is SQLite.
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
-    async with Database(path):
+    async with SqliteDatabase(path):
         pass
-    async with Database(path):
+    async with SqliteDatabase(path):
         pass
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT version, name FROM schema_migrations").fetchall()
@@ -75,10 +78,10 @@ WRITER = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from storage.db import Database
+    from storage.db import Database, SqliteDatabase
 
     async def main():
-        db = await Database(Path(sys.argv[1])).open()
+        db = await SqliteDatabase(Path(sys.argv[1])).open()
         n = 0
         while True:
             async def run(conn, n=n):

@@ -12,7 +12,10 @@ import aiosqlite
 import pytest
 
 from storage import digests
-from storage.db import Database, DatabaseInUse, DatabaseUnusable, ProcessLock
+from storage.db import Database, SqliteDatabase, DatabaseInUse, DatabaseUnusable, ProcessLock
+
+# About SQLite's own file: the engine under test is SQLite.
+pytestmark = pytest.mark.sqlite_only
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -26,7 +29,7 @@ async def fill(conn: aiosqlite.Connection) -> None:
 async def test_a_full_disk_is_waited_for_and_the_write_saved_once_there_is_room(
     tmp_path: Path,
 ) -> None:
-    async with Database(tmp_path / "y.db", full_grace=30) as db:
+    async with SqliteDatabase(tmp_path / "y.db", full_grace=30) as db:
         tries = 0
 
         async def write(conn: aiosqlite.Connection) -> int:
@@ -55,7 +58,7 @@ async def test_a_disk_full_beyond_the_grace_stops_the_writer_and_says_why(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "y.db"
-    db = await Database(path, full_grace=0.3).open()
+    db = await SqliteDatabase(path, full_grace=0.3).open()
 
     async def write(conn: aiosqlite.Connection) -> None:
         await conn.execute("PRAGMA max_page_count = 1")
@@ -73,7 +76,7 @@ async def test_a_disk_full_beyond_the_grace_stops_the_writer_and_says_why(
 
 async def test_a_file_that_cannot_be_written_stops_the_writer_at_once(tmp_path: Path) -> None:
     path = tmp_path / "y.db"
-    db = await Database(path).open()
+    db = await SqliteDatabase(path).open()
 
     async def write(conn: aiosqlite.Connection) -> None:
         await conn.execute("PRAGMA query_only = ON")  # the file now refuses writes
@@ -108,7 +111,7 @@ async def test_two_senders_claiming_one_digest_part_have_exactly_one_winner(
 ) -> None:
     path = tmp_path / "y.db"
     # Two connections, as two processes would have, on one file.
-    async with Database(path) as one, Database(path) as other:
+    async with SqliteDatabase(path) as one, SqliteDatabase(path) as other:
 
         async def make(conn: aiosqlite.Connection) -> None:
             await digests.create(conn, "culture-leisure", NOW, NOW, [-1001000000010], NOW)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage import citizens, feedback, published, services
-from storage.db import Database
+from storage.db import Database, SqliteDatabase
 from storage.services import ServiceRow
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ def test_provider_output_holds_only_approved_anonymous_text(
 
 async def _check(items: list[tuple[str, int, bool]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        async with Database(Path(folder) / "p.db") as db:
+        async with SqliteDatabase(Path(folder) / "p.db") as db:
             expected: dict[int, str] = {}
             secrets: list[str] = []
 
