@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///data/yousaid.db", validation_alias="DATABASE_URL")
     # Connections each instance keeps to PostgreSQL (SQLite has one writer and one reader).
     db_pool_size: int = Field(default=10, ge=2, le=100, validation_alias="YOUSAID_DB_POOL")
+    # The deployment's own theme models; by default beside the SQLite file, or data/models.
+    models_dir: Path | None = Field(default=None, validation_alias="YOUSAID_MODELS_DIR")
     config_path: Path = Field(
         default=Path("examples/riverside.toml"), validation_alias="YOUSAID_CONFIG"
     )
@@ -136,7 +138,10 @@ class Settings(BaseSettings):
 
     @property
     def models_path(self) -> Path:
-        """Where the deployment's own theme models are kept: beside the database."""
+        """Where the deployment's own theme models are kept: YOUSAID_MODELS_DIR, or beside
+        the database (every instance on PostgreSQL must see the same folder)."""
+        if self.models_dir is not None:
+            return self.models_dir
         return self.database_path.parent / "models"
 
     def deployment_file(self) -> Path:

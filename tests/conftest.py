@@ -9,18 +9,20 @@ own file (locks, a full disk, backups) and runs on SQLite alone.
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from storage.db import Database
 from storage.engines import database_for
-from storage.postgres import conninfo, with_schema
+from storage.postgres import conninfo, translate, with_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "riverside.toml"
@@ -94,6 +96,42 @@ def database_url(engine: str, tmp_path: Path) -> Iterator[str]:
             yield url
     else:
         yield f"sqlite:///{tmp_path / 'yousaid.db'}"
+
+
+class PgTarget(str):
+    """A test's PostgreSQL database (its URL), passed where SQLite tests pass a Path.
+
+    `parent` is the test's own folder, as a SQLite file's would be (models live there)."""
+
+    parent: Path
+
+
+def url_of(target: Path | str) -> str:
+    """The DATABASE_URL of a test's database: a SQLite file's path, or a PgTarget."""
+    return str(target) if isinstance(target, PgTarget) else f"sqlite:///{target}"
+
+
+class _PgConnection:
+    """A plain connection to a test's PostgreSQL schema that reads `?` placeholders."""
+
+    def __init__(self, url: str) -> None:
+        self.conn = psycopg.connect(conninfo(url), cursor_factory=psycopg.ClientCursor)
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> psycopg.Cursor[Any]:
+        return self.conn.execute(translate(sql), tuple(params))  # type: ignore[arg-type]
+
+    def __enter__(self) -> _PgConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def connect(target: Path | str) -> Any:
+    """A plain DB-API connection to a test's database, whichever the engine."""
+    if isinstance(target, PgTarget):
+        return _PgConnection(target)
+    return sqlite3.connect(target)
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def test_digest_preview_prints_and_writes_the_chart(tmp_path: Path) -> None:
 
     from bot.config import load_deployment
     from bot.intake import sync_services
-    from storage.db import Database, SqliteDatabase
+    from storage.db import SqliteDatabase
     from storage.services import ServiceRow
     from tests.conftest import EXAMPLE
     from tests.e2e.test_digests import add_approved
@@ -108,7 +108,7 @@ def test_report_md_and_csv(tmp_path: Path) -> None:
 
     from bot.config import load_deployment
     from bot.intake import sync_services
-    from storage.db import Database, SqliteDatabase, stamp
+    from storage.db import SqliteDatabase, stamp
     from storage.services import ServiceRow
     from tests.conftest import EXAMPLE
     from tests.e2e.test_digests import add_approved

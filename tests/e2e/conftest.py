@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +13,18 @@ import pytest
 from bot.app import YousaidBot
 from bot.config import Deployment, Settings, load_deployment
 from emulator import Emulator, Limits
-from tests.conftest import EXAMPLE, ROOT, FakeClock
+from tests.conftest import EXAMPLE, ROOT, FakeClock, PgTarget, postgres_schema, url_of
 
 TOKEN = "123456:TEST-token"
 
 
-def make_settings(emu: Emulator, db_path: Path, **extra: object) -> Settings:
-    """Settings pointing at the emulator and a SQLite file (no .env, no environment)."""
+def make_settings(emu: Emulator, db_path: Path | str, **extra: object) -> Settings:
+    """Settings pointing at the emulator and the test's database (no .env, no environment)."""
     values: dict[str, object] = {
         "BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": emu.api_url,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": url_of(db_path),
+        "YOUSAID_MODELS_DIR": str(db_path.parent / "models"),
         "YOUSAID_POLL_TIMEOUT": 5,
         "YOUSAID_CONCURRENT_UPDATES": 8,
     }
@@ -43,8 +44,15 @@ def deployment() -> Deployment:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "yousaid.db"
+def db_path(engine: str, tmp_path: Path) -> Iterator[Path]:
+    """The test's database: a SQLite file, or (as a PgTarget) a fresh PostgreSQL schema."""
+    if engine == "postgres":
+        with postgres_schema() as url:
+            target = PgTarget(url)
+            target.parent = tmp_path
+            yield target  # type: ignore[misc]
+    else:
+        yield tmp_path / "yousaid.db"
 
 
 BotFactory = Callable[..., YousaidBot]
@@ -59,7 +67,8 @@ def start_bot(
         "HOME": os.environ.get("HOME", "/tmp"),
         "BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": emu.api_url,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": url_of(db_path),
+        "YOUSAID_MODELS_DIR": str(db_path.parent / "models"),
         "YOUSAID_CONFIG": str(config),
         "YOUSAID_POLL_TIMEOUT": "2",
         "YOUSAID_LOG_LEVEL": "WARNING",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,7 @@ from emulator import Emulator, Group, MessageView, Person
 from handlers import texts
 from storage import asks, citizens, feedback, services
 from storage.db import Database
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, connect
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import buttons_of, has, press_on, with_text
 from tests.e2e.test_citizen import stored
@@ -435,7 +434,7 @@ async def test_invitation_accept_with_name_relay_or_decline(
         f"SELECT reply, COUNT(*) FROM outbox WHERE kind = 'invitation' AND ref_id = {ask_id}"
         " GROUP BY reply ORDER BY reply",
     ) == [("accepted", 2), ("declined", 1)]
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         conn.execute("PRAGMA wal_checkpoint(FULL)")
     assert b"Halvard" not in db_path.read_bytes() and b"halvard_x" not in db_path.read_bytes()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,12 @@ from bot.app import YousaidBot
 from bot.config import Deployment, Service
 from emulator import Emulator, Person
 from handlers import texts
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, connect
 from tests.e2e.conftest import BotFactory
 
 
 def stored(db_path: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         return conn.execute(sql).fetchall()
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.config import Deployment
 from emulator import Emulator, MessageView, Person
 from handlers import texts
-from tests.conftest import ROOT, FakeClock
+from tests.conftest import ROOT, FakeClock, url_of
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item
 from tests.e2e.test_citizen import say
@@ -165,7 +165,7 @@ def test_digest_preview_prints_the_text_and_writes_chart_and_csv(
     import asyncio
 
     from bot.intake import sync_services
-    from storage.db import Database, SqliteDatabase
+    from storage.engines import database_for
     from storage.services import ServiceRow
 
     world = scene(emu, deployment, count=1)
@@ -174,7 +174,7 @@ def test_digest_preview_prints_the_text_and_writes_chart_and_csv(
     db_path = tmp_path / "y.db"
 
     async def fill() -> None:
-        async with SqliteDatabase(db_path) as db:
+        async with database_for(url_of(db_path)) as db:
             await sync_services(
                 db, [ServiceRow(s.slug, s.name, "", s.provider) for s in world.deployment.services]
             )

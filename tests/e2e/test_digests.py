@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import signal
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,9 +17,10 @@ from bot.digests import Digests
 from bot.intake import sync_services
 from emulator import Emulator, Group, Limits, Person
 from handlers import texts
-from storage.db import Database, SqliteDatabase
+from storage.db import Database
+from storage.engines import database_for
 from storage.services import ServiceRow
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, connect, url_of
 from tests.e2e.conftest import TOKEN, BotFactory, make_settings, start_bot
 from tests.e2e.helpers import add_item
 from tests.e2e.test_citizen import say
@@ -109,7 +109,7 @@ async def test_each_provider_gets_exactly_one_digest_per_period(
     assert "crowded" in texts_in(world.groups["team-0"])[0]
     assert "kind and quick" in texts_in(world.groups["team-1"])[0]
     assert photos_in(world.groups["team-0"]) == 1
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         assert conn.execute("SELECT COUNT(*), MIN(state) FROM digests").fetchone() == (3, "sent")
 
 
@@ -147,7 +147,7 @@ async def test_a_provider_who_blocked_the_bot_is_marked_and_others_still_get_the
         c for c in emu.calls if c.status == 403 and c.params.get("chat_id") in (team1, str(team1))
     ]
     assert len(refused) == 1, "a blocked chat is tried once, then remembered"
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         assert conn.execute("SELECT chat_id FROM unreachable_chats").fetchall() == [(team1,)]
 
 
@@ -192,7 +192,7 @@ async def test_an_answer_that_is_not_telegrams_delays_only_that_digest(
             await run_job(bot, "digest-catch-up")
     assert bad_gateway.hits == 1
     assert [len(texts_in(g)) for g in world.groups.values()] == [1, 1, 1]
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         states = {r[0] for r in conn.execute("SELECT state FROM digest_deliveries")}
     assert states == {"sent"}
 
@@ -328,7 +328,7 @@ async def test_sigkill_while_sending_then_restart_gives_each_provider_exactly_on
         config = tmp_path / "many.toml"
         config.write_text(_deployment_toml(world))
         now = datetime.now(UTC)
-        async with SqliteDatabase(db_path) as db:
+        async with database_for(url_of(db_path)) as db:
             await sync_services(
                 db, [ServiceRow(s.slug, s.name, "", s.provider) for s in world.deployment.services]
             )
@@ -356,13 +356,13 @@ async def test_sigkill_while_sending_then_restart_gives_each_provider_exactly_on
             killed_after = sends()
             # Parts marked as leaving when the process died: each counts as sent (never
             # twice), so each may be one message nobody got: the documented price.
-            with sqlite3.connect(db_path) as conn:
+            with connect(db_path) as conn:
                 in_flight = conn.execute(
                     "SELECT COUNT(*) FROM digest_deliveries WHERE state = 'sending'"
                 ).fetchone()[0]
             process = start_bot(emu, db_path, log, config)
             for _ in range(3000):
-                with sqlite3.connect(db_path) as conn:
+                with connect(db_path) as conn:
                     left = conn.execute(
                         "SELECT COUNT(*) FROM digests WHERE state = 'pending'"
                     ).fetchone()[0]
@@ -374,7 +374,7 @@ async def test_sigkill_while_sending_then_restart_gives_each_provider_exactly_on
             process.send_signal(signal.SIGKILL)
             process.wait()
     assert 25 <= killed_after < sends(), log.read_text()
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         periods = dict(
             conn.execute(
                 "SELECT provider_id, COUNT(*) FROM digests GROUP BY provider_id"

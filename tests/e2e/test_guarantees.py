@@ -7,7 +7,6 @@ import asyncio
 import random
 import re
 import signal
-import sqlite3
 from pathlib import Path
 
 from telegram import Bot, Update
@@ -16,7 +15,7 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.app import YousaidBot
 from emulator import Emulator, Limits, MessageView, Person
 from handlers import texts
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, connect
 from tests.e2e.conftest import TOKEN, BotFactory, start_bot
 from tests.e2e.test_citizen import consent, press, say, stored
 
@@ -102,7 +101,7 @@ async def test_people_are_handled_concurrently_and_each_in_order(
         sum(1 for start, end in sends if start <= moment < end) for moment, _ in sends
     )
     assert overlapping >= 4, "replies to different people should be in flight together"
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         drafts = dict(conn.execute("SELECT citizen_id, text FROM conversations").fetchall())
     assert len(drafts) == 8
     for text in drafts.values():
@@ -224,7 +223,7 @@ async def test_nothing_is_lost_when_the_bot_is_killed_at_any_moment(
             process.wait()
         issued = set(emu.updates.history)
     assert kills >= 1, log.read_text()
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         items = dict(conn.execute("SELECT id, text FROM feedback").fetchall())
         handled = {
             r[0] for r in conn.execute("SELECT update_id FROM updates WHERE handled_at IS NOT NULL")

@@ -9,8 +9,8 @@ from pathlib import Path
 from emulator import Emulator, MessageView, Person
 from handlers import texts
 from storage import published
-from storage.db import Database, SqliteDatabase
-from tests.conftest import FakeClock
+from storage.engines import database_for
+from tests.conftest import FakeClock, url_of
 from tests.e2e.helpers import buttons_of
 from tests.e2e.test_citizen import say, stored
 from tests.e2e.test_moderation import (
@@ -274,7 +274,7 @@ async def test_after_the_window_a_published_item_is_unpublished_with_a_reason(
     ((after,),) = stored(db_path, "SELECT after FROM audit WHERE action = 'item.unpublished'")
     assert '"reason": "personal"' in str(after) and '"status": "withdrawn"' in str(after)
     # It leaves what providers read from now on; the author's /mine says so.
-    db = SqliteDatabase(db_path)
+    db = database_for(url_of(db_path))
     await db.open()
     try:
         left = await published.items(db.reader, ["library"])

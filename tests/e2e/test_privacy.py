@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from emulator import Emulator, Person
 from handlers import texts
 from storage import published
 from storage.db import stamp
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, connect
 from tests.e2e.conftest import BotFactory
 from tests.e2e.test_citizen import press, say, stored
 from tests.e2e.test_moderation import card_of, give, invite, press_card
@@ -35,7 +34,7 @@ async def ask(person: Person, text: str, expect: str) -> str:
 
 def everything_in(db_path: Path) -> str:
     """Every value of every row of every table, as text."""
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         parts = []
         for table in tables:
@@ -96,7 +95,7 @@ async def test_mydata_and_forget(
     dump = everything_in(db_path)
     for secret in (SECRET_OPEN, SECRET_PENDING, "Zebedee", "Quince", "blood test"):
         assert secret not in dump
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         assert conn.execute(
             "SELECT COUNT(*) FROM citizens WHERE telegram_id = ?", (citizen.id,)
         ).fetchone() == (0,)

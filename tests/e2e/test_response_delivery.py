@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,9 +13,9 @@ from bot.intake import sync_services
 from bot.responses import Responses, Status, fingerprint
 from bot.roles import Who
 from emulator import Emulator, Person
-from storage.db import Database, SqliteDatabase
+from storage.engines import database_for
 from storage.services import ServiceRow
-from tests.conftest import EXAMPLE, FakeClock
+from tests.conftest import EXAMPLE, FakeClock, connect, url_of
 from tests.e2e.conftest import TOKEN, start_bot
 from tests.e2e.helpers import add_item
 from tests.e2e.test_responses import (
@@ -84,7 +83,7 @@ async def test_a_response_to_500_contributors_keeps_within_telegrams_limits(
     )
     assert len(sends) == 500
     assert 500 / (sends[-1] - sends[0]) <= 31
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         states = dict(conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
     assert states == {"sent": 500, "blocked": 5}
 
@@ -95,7 +94,7 @@ async def test_sigkill_during_delivery_then_restart_gives_each_contributor_exact
     async with Emulator(token=TOKEN) as emu:
         people = [emu.person(f"Citizen {n}") for n in range(200)]
         now = datetime.now(UTC)
-        async with SqliteDatabase(db_path) as db:
+        async with database_for(url_of(db_path)) as db:
             await sync_services(
                 db, [ServiceRow(s.slug, s.name, "", s.provider) for s in deployment.services]
             )
@@ -156,6 +155,6 @@ async def test_sigkill_during_delivery_then_restart_gives_each_contributor_exact
     assert 60 <= killed_at < 200, log.read_text()
     counts = Counter(heard(p) for p in people)
     assert counts == Counter({1: 200}), (counts, log.read_text()[-2000:])
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         states = dict(conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
     assert states == {"sent": 200}

@@ -4,7 +4,6 @@ words written are kept; a request to be contacted is answered; links and groups 
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,13 @@ import pytest
 from bot.app import YousaidBot
 from emulator import Emulator, Person
 from handlers import texts
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, connect
 
 STORY = "The study room was far too cold and the heating was off again"
 
 
 def stored(db_path: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db_path) as conn:
+    with connect(db_path) as conn:
         return conn.execute(sql).fetchall()
 
 

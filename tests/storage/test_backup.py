@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import sqlite3
 import subprocess
@@ -11,8 +9,9 @@ import sys
 from pathlib import Path
 
 import aiosqlite
+import pytest
 
-from storage.db import Database, SqliteDatabase, backup
+from storage.db import SqliteDatabase, backup
 from tests.conftest import ROOT
 
 # About SQLite's own file: the engine under test is SQLite.

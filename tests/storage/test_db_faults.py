@@ -12,7 +12,7 @@ import aiosqlite
 import pytest
 
 from storage import digests
-from storage.db import Database, SqliteDatabase, DatabaseInUse, DatabaseUnusable, ProcessLock
+from storage.db import DatabaseInUse, DatabaseUnusable, ProcessLock, SqliteDatabase
 
 # About SQLite's own file: the engine under test is SQLite.
 pytestmark = pytest.mark.sqlite_only

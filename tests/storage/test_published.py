@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage import citizens, feedback, published, services
-from storage.db import Database, SqliteDatabase
+from storage.db import SqliteDatabase
 from storage.services import ServiceRow
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
