@@ -14,7 +14,6 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, load_deployment, load_settings
 from storage.db import DatabaseUnusable
-from storage.engines import database_for
 
 if TYPE_CHECKING:
     from bot.evidence import Evidence

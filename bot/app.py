@@ -7,7 +7,6 @@ import logging
 import signal
 from datetime import UTC, time, timedelta
 
-import aiosqlite
 from telegram import Bot
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError

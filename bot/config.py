@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -108,7 +108,9 @@ class Settings(BaseSettings):
     def _database_url(cls, value: str) -> str:
         if value.startswith(("postgres://", "postgresql://", "postgresql+")):
             if not urlsplit(value).hostname and "host=" not in value:
-                raise ValueError("must name a host, e.g. postgresql://yousaid@127.0.0.1:5432/yousaid")
+                raise ValueError(
+                    "must name a host, e.g. postgresql://yousaid@127.0.0.1:5432/yousaid"
+                )
             return value
         if not value.startswith("sqlite:///") or value == "sqlite:///":
             raise ValueError(

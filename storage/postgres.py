@@ -437,4 +437,3 @@ async def reset_identities(conn: AsyncConnection[Any]) -> None:
                 tab=sql.Identifier(table),
             )
         )
-
