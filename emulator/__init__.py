@@ -11,6 +11,7 @@ from emulator.errors import ApiError
 from emulator.faults import Fault, Faults
 from emulator.limits import Limits
 from emulator.people import Group, MessageView, Person, Press
+from emulator.proxy import RoundRobinProxy
 from emulator.server import serve
 from emulator.state import Call
 
@@ -25,5 +26,6 @@ __all__ = [
     "MessageView",
     "Person",
     "Press",
+    "RoundRobinProxy",
     "serve",
 ]

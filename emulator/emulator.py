@@ -281,6 +281,20 @@ class Emulator:
             wait = quiet - (now - self._last_activity) if settled else remaining
             await self.changed(min(max(wait, 0.005), remaining))
 
+    async def wait_delivered(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until every pending update is confirmed (a 2xx from the webhook, or getUpdates)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.pending_updates:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(
+                    f"{self.pending_updates} update(s) still unconfirmed after {timeout}s; "
+                    f"last webhook error: {self.webhook.last_error_message}"
+                )
+            # Every confirmation touches; the short cap only guards against a missed one.
+            await self.changed(min(remaining, 0.1))
+
     # -- helpers for the method handlers -------------------------------------------------
 
     def find_chat(self, chat_id: int | str) -> Chat:

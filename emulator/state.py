@@ -126,6 +126,10 @@ class UpdateQueue:
         self.pending = deque(items)
         self.arrived.set()
 
+    def confirm(self, update_id: int) -> None:
+        """Forget the pending update with this id (the webhook got a 2xx for it)."""
+        self.pending = deque(u for u in self.pending if u["update_id"] != update_id)
+
     def confirm_below(self, offset: int) -> None:
         """Forget every pending update with update_id < offset."""
         while self.pending and self.pending[0]["update_id"] < offset:

@@ -16,8 +16,12 @@ TOKEN = "123456:TEST-TOKEN"
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
-    """An emulator without flood control (tests of flood control make their own)."""
-    async with Emulator(token=TOKEN, limits=Limits(flood_control=False)) as emulator:
+    """An emulator without flood control (tests of flood control make their own).
+
+    Webhook retries start at 20 ms so tests of redelivery do not wait Telegram's seconds.
+    """
+    limits = Limits(flood_control=False, webhook_retry_initial=0.02, webhook_retry_max=0.2)
+    async with Emulator(token=TOKEN, limits=limits) as emulator:
         yield emulator
 
 
