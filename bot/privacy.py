@@ -135,6 +135,9 @@ class Privacy:
         """Copy erasures the journal file lacks into it (after their commit: the database
         holds them first, so one lost to a crash here is copied at the next erasure)."""
         path = self.db.path
+        if path is None:
+            # A server database: its backups are the operator's (pg_dump), see the README.
+            return
         try:
             written = {e.id for e in privacy.read_journal(path)}
             for erasure in await privacy.erasures(self.db.reader):

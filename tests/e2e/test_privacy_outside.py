@@ -3,6 +3,8 @@ too; a restored backup does not bring erased people back; the files are the owne
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import fcntl
 import os
@@ -197,6 +199,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file (PostgreSQL: pg_dump)
 async def test_a_restored_backup_keeps_the_forgotten_forgotten(
     make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path, tmp_path: Path
 ) -> None:
@@ -237,6 +240,7 @@ async def test_a_restored_backup_keeps_the_forgotten_forgotten(
     assert b"blood test" not in raw and str(citizen.id).encode() not in raw
 
 
+@pytest.mark.sqlite_only  # backup and restore of the SQLite file (PostgreSQL: pg_dump)
 async def test_restore_refuses_while_the_bot_holds_the_database(
     make_bot: BotFactory, emu: Emulator, db_path: Path, tmp_path: Path
 ) -> None:

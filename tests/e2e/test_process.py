@@ -4,6 +4,8 @@ token never reaches the log, SIGTERM with a backlog stops at once, and `health` 
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import os
 import resource
@@ -167,6 +169,7 @@ async def test_a_redirect_loop_is_waited_out_and_the_token_never_logged(
     assert "getUpdates works again" in logged
 
 
+@pytest.mark.sqlite_only  # the SQLite file's lock and faults
 async def test_a_database_locked_longer_than_the_busy_timeout_is_waited_out(
     emu: Emulator, db_path: Path, tmp_path: Path
 ) -> None:
@@ -199,6 +202,7 @@ async def test_a_database_locked_longer_than_the_busy_timeout_is_waited_out(
     assert "can be written again" in log_path.read_text()
 
 
+@pytest.mark.sqlite_only  # the SQLite file's lock and faults
 async def test_sigterm_while_the_database_is_locked_stops_without_a_stray_error(
     emu: Emulator, db_path: Path, tmp_path: Path
 ) -> None:
@@ -223,6 +227,7 @@ async def test_sigterm_while_the_database_is_locked_stops_without_a_stray_error(
     assert "exception was never retrieved" not in log_path.read_text()
 
 
+@pytest.mark.sqlite_only  # the SQLite file's lock and faults
 async def test_a_database_that_cannot_be_written_stops_the_process_with_one_line(
     emu: Emulator, db_path: Path
 ) -> None:
@@ -259,6 +264,7 @@ async def test_a_token_refused_while_running_stops_the_process_with_one_line(
     )
 
 
+@pytest.mark.sqlite_only  # the SQLite file's lock and faults
 async def test_a_second_process_on_one_database_refuses_to_start(
     emu: Emulator, db_path: Path
 ) -> None:
@@ -278,6 +284,7 @@ async def test_a_second_process_on_one_database_refuses_to_start(
         await first.wait()
 
 
+@pytest.mark.sqlite_only  # the SQLite file's lock and faults
 async def test_an_unusable_database_path_at_start_is_one_line(
     emu: Emulator, tmp_path: Path
 ) -> None:
@@ -313,6 +320,7 @@ async def test_sigterm_does_not_wait_out_telegrams_429(emu: Emulator, db_path: P
     assert code == 0, err
 
 
+@pytest.mark.sqlite_only  # the SQLite file's lock and faults
 async def test_health_tells_alive_dead_and_unwritable(emu: Emulator, db_path: Path) -> None:
     code, line = await health(emu, db_path)
     assert (code, line) == (1, f"yousaid: there is no database at {db_path}")
