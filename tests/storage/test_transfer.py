@@ -115,7 +115,7 @@ def fill(path: Path) -> dict[str, int]:
                         else:
                             values[column] = _value(table, column, kind, i, not (notnull or in_pk))
                     placeholders = ", ".join("?" for _ in values)
-                    columns_sql = ", ".join(f'"{c}"'  for c in values)
+                    columns_sql = ", ".join(f'"{c}"' for c in values)
                     conn.execute(
                         f"INSERT INTO {table} ({columns_sql}) VALUES ({placeholders})",
                         list(values.values()),
@@ -130,14 +130,21 @@ def fill(path: Path) -> dict[str, int]:
 
 
 def migrate_db(source: Path, target: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "bot", "migrate-db"]
     return subprocess.run(
-        [sys.executable, "-m", "bot", "migrate-db", "--from", f"sqlite:///{source}", "--to", target],
+        [*command, "--from", f"sqlite:///{source}", "--to", target],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=300,
         check=False,
     )
+
+
+def scalar(conn: Any, query: str, params: tuple[Any, ...] = ()) -> Any:
+    row = conn.execute(query, params).fetchone()
+    assert row is not None
+    return row[0]
 
 
 def rows_of(conn: Any, table: str, order: str) -> list[tuple[Any, ...]]:
@@ -186,10 +193,10 @@ def test_a_new_item_after_the_copy_gets_a_fresh_id(engine: str, tmp_path: Path) 
             ).fetchall()
             assert len(identities) > 5
             for table, column in identities:
-                top = pg.execute(f"SELECT MAX({column}) FROM {table}").fetchone()[0]
-                following = pg.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s))", (table, column)
-                ).fetchone()[0]
+                top = scalar(pg, f"SELECT MAX({column}) FROM {table}")
+                following = scalar(
+                    pg, "SELECT nextval(pg_get_serial_sequence(%s, %s))", (table, column)
+                )
                 assert following > top, table
 
 
@@ -213,7 +220,7 @@ def test_the_command_prints_each_table_then_refuses_a_second_copy(
         assert again.stderr.count("\n") == 1
         assert "already holds data" in again.stderr
         with psycopg.connect(conninfo(target)) as pg:
-            held = pg.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
+            held = scalar(pg, "SELECT COUNT(*) FROM feedback")
         assert held == counts["feedback"]
 
 
@@ -229,10 +236,11 @@ def test_a_running_bots_file_is_refused(engine: str, tmp_path: Path) -> None:
             assert result.stderr.count("\n") == 1
             assert "a bot is running on" in result.stderr
             with psycopg.connect(conninfo(target)) as pg:
-                tables = pg.execute(
+                tables = scalar(
+                    pg,
                     "SELECT COUNT(*) FROM information_schema.tables"
-                    " WHERE table_schema = current_schema()"
-                ).fetchone()[0]
+                    " WHERE table_schema = current_schema()",
+                )
             assert tables == 0
     finally:
         lock.release()
@@ -252,8 +260,8 @@ def test_a_row_postgresql_cannot_take_rolls_everything_back(engine: str, tmp_pat
         assert result.stderr.count("\n") == 1
         with psycopg.connect(conninfo(target)) as pg:
             # Only what the migrations put in: the copied citizens were rolled back too.
-            assert pg.execute("SELECT COUNT(*) FROM citizens").fetchone()[0] == 1
-            assert pg.execute("SELECT COUNT(*) FROM services").fetchone()[0] == 0
+            assert scalar(pg, "SELECT COUNT(*) FROM citizens") == 1
+            assert scalar(pg, "SELECT COUNT(*) FROM services") == 0
 
 
 @pytest.mark.parametrize(
