@@ -63,6 +63,14 @@ def main(argv: list[str] | None = None) -> int:
         "restore", help="put a backup in place (bot stopped), then replay later erasures"
     )
     restore.add_argument("backup", help="a file `backup` wrote")
+    move = commands.add_parser(
+        "migrate-db",
+        help="copy a SQLite deployment into an empty PostgreSQL database, verified (bot stopped)",
+    )
+    move.add_argument("--from", dest="source", required=True, help="sqlite:///path/to/yousaid.db")
+    move.add_argument(
+        "--to", dest="target", required=True, help="postgresql://user@host:port/database"
+    )
     digest = commands.add_parser(
         "digest", help="preview a provider's digest of the period so far (the bot sends digests)"
     )
@@ -88,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(args)
     if options.command == "report" and options.end < options.start:
         parser.error("--to is before --from")
+    if options.command == "migrate-db":
+        if not options.source.startswith("sqlite:///"):
+            parser.error("--from: a sqlite:/// URL")
+        if not options.target.startswith(("postgresql://", "postgres://", "postgresql+")):
+            parser.error("--to: a postgresql:// URL")
     if options.command == "digest" and not options.preview:
         # The running bot sends digests on schedule (and /digest on demand): sending one
         # from here as well would send it twice.
@@ -101,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             return _backup(options.out)
         if options.command == "restore":
             return _restore(options.backup)
+        if options.command == "migrate-db":
+            return _migrate_db(options.source, options.target)
         if options.command == "digest":
             from bot.preview import preview_digest
 
@@ -164,6 +179,39 @@ def _restore(source: str) -> int:
     print(
         f"restored {settings.database_path} from {backup};"
         f" replayed {done.replayed} erasure(s) made since the backup was taken"
+    )
+    return 0
+
+
+def _migrate_db(source: str, target: str) -> int:
+    """Copy, then one line per table and a verdict; exit 1 with the reason if it failed."""
+    from storage.engines import sqlite_path
+    from storage.postgres import redacted
+    from storage.transfer import CopyFailed, CopyRefused, TableCheck, copy_to_postgres
+
+    def line(check: TableCheck) -> str:
+        verdict = "ok" if check.ok else f"MISMATCH (read back {check.target_rows} rows"
+        if not check.ok:
+            verdict += f", checksum {check.target_sum[:12]})"
+        return f"{check.table:<24} {check.source_rows:>10} rows  {check.source_sum[:12]}  {verdict}"
+
+    path = sqlite_path(source)
+    try:
+        checks = asyncio.run(copy_to_postgres(path, target))
+    except CopyRefused as exc:
+        print(f"yousaid: migrate-db refused: {exc}", file=sys.stderr)
+        return 1
+    except CopyFailed as exc:
+        for check in exc.checks:
+            print(line(check))
+        print(f"yousaid: migrate-db failed, nothing was copied: {exc}", file=sys.stderr)
+        return 1
+    for check in checks:
+        print(line(check))
+    total = sum(c.source_rows for c in checks)
+    print(
+        f"copied {total} rows in {len(checks)} tables from {path} to {redacted(target)}:"
+        " counts and checksums match"
     )
     return 0
 

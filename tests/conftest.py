@@ -59,10 +59,17 @@ def engines() -> list[str]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about SQLite's own file; not on PostgreSQL")
+    config.addinivalue_line(
+        "markers", "postgres_only: needs a PostgreSQL server (runs when one is configured)"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "engine" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("postgres_only"):
+        # Only the [postgres] id: without a server there is nothing to run.
+        metafunc.parametrize("engine", ["postgres"] if POSTGRES_URL else [])
         return
     where = metafunc.definition.path.relative_to(ROOT).as_posix()
     both = where.startswith(BOTH_ENGINES) and not metafunc.definition.get_closest_marker(
