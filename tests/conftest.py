@@ -134,11 +134,35 @@ class _PgConnection:
         self.conn.__exit__(*exc)  # type: ignore[arg-type]
 
 
-def connect(target: Path | str) -> Any:
+def connect(target: Path | str | Database) -> Any:
     """A plain DB-API connection to a test's database, whichever the engine."""
+    if isinstance(target, Database):
+        target = target.path or PgTarget(target.url)
     if isinstance(target, PgTarget):
         return _PgConnection(target)
     return sqlite3.connect(target)
+
+
+def stored_bytes(target: Path | str | Database) -> bytes:
+    """What a test's database holds, to search for words that must be gone: a SQLite file's
+    bytes with its WAL checkpointed into it, or every row of every PostgreSQL table as text."""
+    if isinstance(target, Database):
+        target = target.path or PgTarget(target.url)
+    if isinstance(target, PgTarget):
+        with _PgConnection(target) as conn:
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_schema = current_schema()"
+                )
+            ]
+            rows = [str(r[0]) for t in tables for r in conn.execute(f'SELECT t::text FROM "{t}" t')]
+        return "\n".join(rows).encode()
+    with sqlite3.connect(target) as conn:
+        conn.execute("PRAGMA wal_checkpoint(FULL)")
+    wal = Path(f"{target}-wal")
+    return Path(target).read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
 @pytest.fixture

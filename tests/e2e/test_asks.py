@@ -5,6 +5,7 @@ with what the citizen chose to share."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from emulator import Emulator, Group, MessageView, Person
 from handlers import texts
 from storage import asks, citizens, feedback, services
 from storage.db import Database
-from tests.conftest import FakeClock, connect
+from tests.conftest import FakeClock, stored_bytes
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import buttons_of, has, press_on, with_text
 from tests.e2e.test_citizen import stored
@@ -58,7 +59,7 @@ async def seed(
     return await db.write(run)
 
 
-async def settled(db_path: Path) -> None:
+async def settled(db_path: Path | Database) -> None:
     """Wait until nothing is left to send to citizens."""
     for _ in range(100):
         (left,) = stored(
@@ -115,7 +116,7 @@ async def propose(world: World, command: str, words: str, private: bool = False)
     await pat.send(words, chat=where, reply_to=prompt)
     await new_with(pat, "is with the moderators", since, where)
     await world.mods.wait_for(has(words))
-    (row,) = stored(world.bot.db.path, "SELECT MAX(id) FROM asks")
+    (row,) = stored(world.bot.db, "SELECT MAX(id) FROM asks")
     return int(str(row[0]))
 
 
@@ -301,11 +302,10 @@ async def test_forged_citizen_buttons_do_nothing_and_opting_out_stops_questions(
     assert stored(db_path, "SELECT COUNT(*) FROM ask_optouts") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM acceptances") == [(0,)]
     # Each forged press is in the audit log (beyond a few a minute, folded into a count).
-    assert stored(
-        db_path,
-        "SELECT SUM(COALESCE(json_extract(after, '$.count'), 1)) FROM audit"
-        " WHERE action = 'denied' AND subject = 'ask button'",
-    ) == [(6,)]
+    denied = stored(
+        db_path, "SELECT after FROM audit WHERE action = 'denied' AND subject = 'ask button'"
+    )
+    assert sum(json.loads(str(after or "{}")).get("count", 1) for (after,) in denied) == 6
     # Ann cannot accept a question as if it were an invitation.
     press = await ann.press_data(got.message_id, f"k:n:{ask_id}")
     assert (await press.answered()).get("text") == texts.ASKS_PROBLEMS["not_yours"]
@@ -434,9 +434,8 @@ async def test_invitation_accept_with_name_relay_or_decline(
         f"SELECT reply, COUNT(*) FROM outbox WHERE kind = 'invitation' AND ref_id = {ask_id}"
         " GROUP BY reply ORDER BY reply",
     ) == [("accepted", 2), ("declined", 1)]
-    with connect(db_path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(FULL)")
-    assert b"Halvard" not in db_path.read_bytes() and b"halvard_x" not in db_path.read_bytes()
+    raw = stored_bytes(db_path)
+    assert b"Halvard" not in raw and b"halvard_x" not in raw
 
     # /involved: counts of this invitation, never people.
     await pat.send("/involved", chat=team)

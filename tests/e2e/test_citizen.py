@@ -11,11 +11,12 @@ from bot.app import YousaidBot
 from bot.config import Deployment, Service
 from emulator import Emulator, Person
 from handlers import texts
-from tests.conftest import FakeClock, connect
+from storage.db import Database
+from tests.conftest import FakeClock, connect, stored_bytes
 from tests.e2e.conftest import BotFactory
 
 
-def stored(db_path: Path, sql: str) -> list[tuple[object, ...]]:
+def stored(db_path: Path | Database, sql: str) -> list[tuple[object, ...]]:
     with connect(db_path) as conn:
         return conn.execute(sql).fetchall()
 
@@ -69,7 +70,7 @@ async def test_whole_conversation(bot: YousaidBot, emu: Emulator, db_path: Path)
     ]
     assert stored(db_path, "SELECT involve FROM citizens WHERE id != 0") == [("no",)]
     # No name or username anywhere in the database.
-    assert b"alice_r" not in db_path.read_bytes()
+    assert b"alice_r" not in stored_bytes(db_path)
     mine = await say(alice, "/mine")
     assert "#1" in mine and "waiting to be checked" in mine
 

@@ -149,7 +149,7 @@ async def test_questions_invitations_and_relays_under_a_long_name_arrive_whole(
     await bob.send(reply)
     back = with_text(await world.team.wait_for(has("END-OF-REPLY")), "END-OF-REPLY")
     assert reply in (back.text or "")
-    await settled(world.bot.db.path)
+    await settled(world.bot.db)
     assert refused(emu) == []
 
 

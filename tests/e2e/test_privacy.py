@@ -16,7 +16,7 @@ from emulator import Emulator, Person
 from handlers import texts
 from storage import published
 from storage.db import stamp
-from tests.conftest import FakeClock, connect
+from tests.conftest import FakeClock, PgTarget, connect, stored_bytes
 from tests.e2e.conftest import BotFactory
 from tests.e2e.test_citizen import press, say, stored
 from tests.e2e.test_moderation import card_of, give, invite, press_card
@@ -35,7 +35,17 @@ async def ask(person: Person, text: str, expect: str) -> str:
 def everything_in(db_path: Path) -> str:
     """Every value of every row of every table, as text."""
     with connect(db_path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        tables = (
+            [
+                r[0]
+                for r in conn.execute(
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_schema = current_schema()"
+                )
+            ]
+            if isinstance(db_path, PgTarget)
+            else [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        )
         parts = []
         for table in tables:
             for row in conn.execute(f"SELECT * FROM {table}"):
@@ -106,9 +116,7 @@ async def test_mydata_and_forget(
         ):
             assert citizen.id not in {r[0] for r in conn.execute(f"SELECT {column} FROM {table}")}
     # Nor in the file itself: the WAL was checkpointed and deleted rows overwritten.
-    raw = db_path.read_bytes() + (
-        Path(f"{db_path}-wal").read_bytes() if Path(f"{db_path}-wal").exists() else b""
-    )
+    raw = stored_bytes(db_path)
     for secret in (SECRET_OPEN, SECRET_PENDING, "Zebedee", "blood test"):
         assert secret.encode() not in raw
     where = raw.find(str(citizen.id).encode())

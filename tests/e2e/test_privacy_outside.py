@@ -3,8 +3,6 @@ too; a restored backup does not bring erased people back; the files are the owne
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import fcntl
 import os
@@ -14,6 +12,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from bot.config import Deployment
 from emulator import Emulator, Group, MessageView, Person
@@ -261,6 +261,7 @@ async def test_restore_refuses_while_the_bot_holds_the_database(
     assert db_path.read_bytes() == before
 
 
+@pytest.mark.sqlite_only  # file modes of the SQLite file and its WAL
 async def test_the_data_directory_and_every_file_are_the_owners_only(
     make_bot: BotFactory, emu: Emulator, deployment: Deployment, tmp_path: Path
 ) -> None:

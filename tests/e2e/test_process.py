@@ -4,8 +4,6 @@ token never reaches the log, SIGTERM with a backlog stops at once, and `health` 
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import os
 import resource
@@ -18,9 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+import pytest
+
 from emulator import Emulator, Person
 from handlers import texts
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, url_of
 from tests.e2e.conftest import TOKEN
 from tests.e2e.helpers import has
 from tests.e2e.test_citizen import press, stored
@@ -36,7 +36,8 @@ def bot_env(emu: Emulator, db_path: Path, **extra: str) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": emu.api_url,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": url_of(db_path),
+        "YOUSAID_MODELS_DIR": str(db_path.parent / "models"),
         "YOUSAID_CONFIG": str(EXAMPLE),
         "YOUSAID_POLL_TIMEOUT": "2",
         "YOUSAID_LOG_LEVEL": "WARNING",
