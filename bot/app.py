@@ -309,7 +309,7 @@ class YousaidBot:
                 await request.shutdown()
             try:
                 await self.marks.close()
-            except (DatabaseUnusable, *STORAGE_ERRORS) as exc:
+            except (DatabaseUnusable, *STORAGE_ERRORS) as exc:  # type: ignore[misc]
                 # Said once already by `run`, or a database locked by another program that
                 # a stop does not wait for; those updates are handled again at the next
                 # start, which is harmless.

@@ -78,7 +78,9 @@ async def create(
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (kind, provider_id, service_slug, text, author, author_chat, stamp(now)),
     )
-    return int((await cursor.fetchone())[0])
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def get(conn: aiosqlite.Connection, ask_id: int) -> Ask | None:

@@ -51,7 +51,9 @@ async def create(
         " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id",
         (citizen_id, service_slug, text, rating, int(hear_back), when, when, response_id, ask_id),
     )
-    return int((await cursor.fetchone())[0])
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 _SELECT = (

@@ -142,7 +142,9 @@ async def create(
             stamp(follow_up_at) if follow_up_at else None,
         ),
     )
-    response_id = int((await cursor.fetchone())[0])
+    row = await cursor.fetchone()
+    assert row is not None
+    response_id = int(row[0])
     await conn.executemany(
         "INSERT INTO response_items (response_id, feedback_id) VALUES (?, ?)"
         " ON CONFLICT DO NOTHING",
