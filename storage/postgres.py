@@ -16,9 +16,11 @@ contract already allows (`fn` acts only through its connection).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -27,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg import AsyncClientCursor, AsyncConnection, errors, sql
 from psycopg.adapt import Dumper, Loader
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.db import Database, DatabaseUnusable, migrations, stamp, statements, utcnow
 
@@ -45,6 +47,9 @@ POOL_MIN = 2
 POOL_MAX = 10
 # How long a write waits for a connection from the pool before it fails.
 POOL_TIMEOUT = 30.0
+# A server that cannot be reached is waited for this long by each write, retrying.
+OUTAGE_GRACE = 60.0
+OUTAGE_RETRY_MAX = 2.0
 # PostgreSQL's codes for a transaction that lost to another and may simply run again.
 _RETRY = (errors.SerializationFailure, errors.DeadlockDetected)
 
@@ -283,8 +288,17 @@ class Reader:
 class PostgresDatabase(Database):
     """A PostgreSQL database shared by every instance: a pool, serializable writes."""
 
-    def __init__(self, url: str, pool_size: int = POOL_MAX) -> None:
+    def __init__(
+        self,
+        url: str,
+        pool_size: int = POOL_MAX,
+        outage_grace: float = OUTAGE_GRACE,
+        application_name: str = "yousaid",
+    ) -> None:
         self.url = url
+        # Shown in pg_stat_activity, so an operator can tell the bot's connections apart.
+        self.application_name = application_name
+        self.outage_grace = outage_grace
         self.path = None
         self.name = redacted(url)
         self.pool_size = max(pool_size, POOL_MIN)
@@ -304,7 +318,11 @@ class PostgresDatabase(Database):
                 open=False,
                 configure=self._configure,
                 check=AsyncConnectionPool.check_connection,
-                kwargs={"autocommit": True, "cursor_factory": AsyncClientCursor},
+                kwargs={
+                    "autocommit": True,
+                    "cursor_factory": AsyncClientCursor,
+                    "application_name": self.application_name,
+                },
             )
             await pool.open(wait=True, timeout=POOL_TIMEOUT)
         except (psycopg.Error, OSError, TimeoutError) as exc:
@@ -351,28 +369,49 @@ class PostgresDatabase(Database):
     async def write(self, fn: Callable[[Any], Awaitable[T]]) -> T:
         """Run `fn(conn)` in a serializable transaction; its result once committed.
 
-        A transaction that loses a conflict is rolled back and `fn` runs again.
+        A transaction that loses a conflict is rolled back and `fn` runs again; so is one
+        whose connection broke before COMMIT was sent (a server restart, a failover), for
+        up to `outage_grace` seconds. A connection that breaks during COMMIT is not retried:
+        whether it committed cannot be known, and the caller says so rather than guess.
         """
         pool = self.pool
-        delay = RETRY_FIRST
-        for attempt in range(RETRIES):
-            async with pool.connection(timeout=POOL_TIMEOUT) as conn:
-                try:
-                    await conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
-                    value = await fn(Connection(conn))
-                    await conn.execute("COMMIT")
-                    return value
-                except _RETRY:
-                    await conn.execute("ROLLBACK")
-                    if self._closing or attempt == RETRIES - 1:
+        delay, conflicts, outage_since = RETRY_FIRST, 0, 0.0
+        while True:
+            committing = False
+            try:
+                async with pool.connection(timeout=POOL_TIMEOUT) as conn:
+                    try:
+                        await conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+                        value = await fn(Connection(conn))
+                        committing = True
+                        await conn.execute("COMMIT")
+                    except BaseException:
+                        if not conn.closed and conn.info.transaction_status != 0:
+                            with contextlib.suppress(psycopg.Error):
+                                await conn.execute("ROLLBACK")
                         raise
-                except BaseException:
-                    if not conn.closed and conn.info.transaction_status != 0:
-                        await conn.execute("ROLLBACK")
+                if outage_since:
+                    log.warning(
+                        "the database %s answers again (after %.1f s)",
+                        self.name,
+                        time.monotonic() - outage_since,
+                    )
+                return value
+            except _RETRY:
+                conflicts += 1
+                if self._closing or conflicts >= RETRIES:
+                    raise
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                if committing or self._closing or isinstance(exc, _RETRY):
+                    raise
+                now = time.monotonic()
+                if not outage_since:
+                    outage_since = now
+                    log.warning("the database %s cannot be reached (%s); waiting", self.name, exc)
+                elif now - outage_since > self.outage_grace:
                     raise
             await asyncio.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, RETRY_MAX)
-        raise AssertionError("unreachable")
+            delay = min(delay * 2, RETRY_MAX if not outage_since else OUTAGE_RETRY_MAX)
 
     async def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL's own checkpoints and VACUUM look after its files."""
