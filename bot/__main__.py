@@ -306,6 +306,16 @@ def _health() -> int:
     from bot.health import check
 
     settings = load_settings()
+    if settings.webhook_url is not None:
+        from bot.health import ask_webhook
+
+        host, port = settings.webhook_address
+        problem = ask_webhook(host, port)
+        if problem is not None:
+            print(f"yousaid: {problem}", file=sys.stderr)
+            return 1
+        print(f"yousaid: the webhook instance on port {port} is alive and its database answers")
+        return 0
     problem = check(settings.database_path)
     if problem is not None:
         print(f"yousaid: {problem}", file=sys.stderr)
