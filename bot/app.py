@@ -314,6 +314,7 @@ class YousaidBot:
             settings.webhook_secret.get_secret_value(),
             settings.webhook_max_connections,
         )
+        webhook.ready = True
 
     async def stop(self) -> None:
         """Stop polling, finish the updates in hand, close storage.

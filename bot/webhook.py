@@ -108,6 +108,8 @@ class WebhookServer:
         self.address = address
         self._secret = secret.encode()
         self.stopping = False
+        # Set once the instance has started whole (the webhook set, the jobs scheduled).
+        self.ready = False
         self.port = address[1]
         self._refused = 0
         self._in_hand = 0
@@ -211,6 +213,8 @@ class WebhookServer:
         """What is wrong with this instance, in one line; None if nothing."""
         if self.stopping:
             return "the instance is stopping"
+        if not self.ready:
+            return "the instance is starting"
         try:
             async with asyncio.timeout(HEALTH_TIMEOUT):
                 async with self.db.reader.execute("SELECT 1") as cursor:

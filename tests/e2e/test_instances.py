@@ -118,7 +118,8 @@ async def test_three_instances_one_killed_keep_every_guarantee(
                 await asyncio.gather(
                     *(healthy(p, proc, log) for p, proc in zip(ports, processes, strict=True))
                 )
-                assert len(emu.calls_to("setWebhook")) == 1, "one instance sets the webhook"
+                set_calls = emu.calls_to("setWebhook")
+                assert len(set_calls) == 1, f"one instance sets the webhook: {set_calls}"
                 citizens = [Citizen(emu.person(f"C{i}"), conversations=1) for i in range(CITIZENS)]
                 started = time.monotonic()
                 driving = asyncio.gather(*(c.run() for c in citizens))
