@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from handlers import texts
 from tests.conftest import PgTarget, connect
 from tests.e2e.conftest import BotFactory
 from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_run import base_env, run_bot
 
 SECRET = "s3cret_for-tests"
 
@@ -201,3 +203,24 @@ async def test_healthz_says_ok_and_bot_health_asks_it(hooked: YousaidBot, port: 
 async def test_nothing_answers_healthz_when_no_bot_runs(port: int) -> None:
     problem = await asyncio.to_thread(ask_webhook, "0.0.0.0", port, 2.0)
     assert problem is not None and "no bot answers" in problem
+
+
+async def test_sigterm_stops_a_webhook_instance_cleanly(emu: Emulator, tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **base_env(emu.api_url, tmp_path),
+        **{k: str(v) for k, v in webhook_settings(port).items()},
+    }
+    process = await run_bot(env, tmp_path)
+    alice = emu.person("Alice")
+    await alice.send("/start")
+    assert "Is that OK" in ((await alice.next_message(timeout=60)).text or "")
+    assert await asyncio.to_thread(ask_webhook, "127.0.0.1", port) is None
+    process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    assert stored(tmp_path / "y.db", "SELECT COUNT(*) FROM chat_turns") == [(0,)]
+    assert stored(tmp_path / "y.db", "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL") == [
+        (0,)
+    ]
