@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot against TELEGRAM_API_URL")
     commands.add_parser(
-        "health", help="exit 0 if the bot polls and its database is writable, else 1 (one line)"
+        "health",
+        help="exit 0 if the bot polls (webhook mode: its /healthz says ok) and its database"
+        " answers, else 1 (one line)",
     )
     demo = commands.add_parser("demo", help="the whole loop on this machine, no token needed")
     demo.add_argument("--citizens", type=int, default=30, help="how many simulated citizens")

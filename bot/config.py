@@ -229,6 +229,9 @@ def load_settings(**overrides: Any) -> Settings:
         # Errors are located by the environment name (the validation alias).
         name = str(error["loc"][0]) if error["loc"] else "a setting"
         message = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"]:
+            # A rule across settings: its message names them.
+            raise ConfigError(message) from None
         raise ConfigError(f"{name} is not valid: {message}") from None
 
 

@@ -32,6 +32,9 @@ from storage.engines import STORAGE_ERRORS
 
 log = logging.getLogger(__name__)
 
+# What a write or read can raise when the database, not the request, is at fault.
+_FAULTS: tuple[type[BaseException], ...] = (DatabaseUnusable, *STORAGE_ERRORS)
+
 # How often each instance looks for chats nobody is handling.
 SWEEP_SECONDS = 1.0
 
@@ -244,6 +247,6 @@ class ChatTurns:
 
         try:
             await self.db.write(run)
-        except (DatabaseUnusable, *STORAGE_ERRORS) as exc:
+        except _FAULTS as exc:
             # Their leases run out instead.
             log.info("chat turns not given back at stop: %s", exc)

@@ -32,6 +32,9 @@ from storage.engines import STORAGE_ERRORS
 
 log = logging.getLogger(__name__)
 
+# What a write or read can raise when the database, not the request, is at fault.
+_FAULTS: tuple[type[BaseException], ...] = (DatabaseUnusable, *STORAGE_ERRORS)
+
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # The loops must have beaten this recently for /healthz to answer 200.
 BEAT_LIMIT = 15.0
@@ -181,7 +184,7 @@ class WebhookServer:
             return web.Response(status=200, text="not an update")
         try:
             await self.turns.receive(update)
-        except (DatabaseUnusable, *STORAGE_ERRORS) as exc:
+        except _FAULTS as exc:
             # Not saved: Telegram delivers it again.
             log.warning("update %s not saved, answered 500: %s", update.update_id, exc)
             return web.Response(status=500, text="not saved")
@@ -221,7 +224,7 @@ class WebhookServer:
                     await cursor.fetchone()
         except TimeoutError:
             return f"the database did not answer in {HEALTH_TIMEOUT:.0f} s"
-        except (DatabaseUnusable, *STORAGE_ERRORS) as exc:
+        except _FAULTS as exc:
             return f"the database does not answer: {' '.join(str(exc).split())}"
         age = time.monotonic() - self.turns.last_beat
         if age > BEAT_LIMIT:
