@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot against TELEGRAM_API_URL")
     commands.add_parser(
-        "health", help="exit 0 if the bot polls and its database is writable, else 1 (one line)"
+        "health",
+        help="exit 0 if the bot polls (webhook mode: its /healthz says ok) and its database"
+        " answers, else 1 (one line)",
     )
     demo = commands.add_parser("demo", help="the whole loop on this machine, no token needed")
     demo.add_argument("--citizens", type=int, default=30, help="how many simulated citizens")
@@ -354,6 +356,16 @@ def _health() -> int:
     from bot.health import check
 
     settings = load_settings()
+    if settings.webhook_url is not None:
+        from bot.health import ask_webhook
+
+        host, port = settings.webhook_address
+        problem = ask_webhook(host, port)
+        if problem is not None:
+            print(f"yousaid: {problem}", file=sys.stderr)
+            return 1
+        print(f"yousaid: the webhook instance on port {port} is alive and its database answers")
+        return 0
     problem = check(settings.database_path)
     if problem is not None:
         print(f"yousaid: {problem}", file=sys.stderr)

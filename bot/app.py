@@ -30,6 +30,8 @@ from bot.ratelimit import FloodLimiter
 from bot.responses import Responses
 from bot.roles import Roles
 from bot.tagging import Tagger, load_tagger
+from bot.turns import ChatTurns
+from bot.webhook import WebhookServer, set_webhook
 from handlers.commands import publish_commands
 from storage.db import Database, DatabaseInUse, DatabaseUnusable, ProcessLock, utcnow
 from storage.engines import STORAGE_ERRORS, database_for
@@ -160,6 +162,26 @@ class YousaidBot:
                 else Heartbeat(settings.database_path, settings.poll_timeout)
             ),
         )
+        # Webhook mode: updates arrive over HTTP, each chat's handled by one instance at a time.
+        self.turns: ChatTurns | None = None
+        self.webhook: WebhookServer | None = None
+        if settings.webhook_url is not None:
+            assert settings.webhook_secret is not None  # Settings requires it with the URL
+            self.turns = ChatTurns(
+                self.db,
+                self.application,
+                clock,
+                settings.concurrent_updates,
+                settings.chat_turn_seconds,
+            )
+            self.webhook = WebhookServer(
+                self.turns,
+                self.db,
+                self.application.bot,
+                settings.webhook_url,
+                settings.webhook_secret.get_secret_value(),
+                settings.webhook_address,
+            )
         self._poll_task: asyncio.Task[None] | None = None
         self._check_task: asyncio.Task[None] | None = None
 
@@ -266,13 +288,33 @@ class YousaidBot:
             job_queue.run_daily(
                 self.learning.retrain_job, time=RETRAIN_AT, days=RETRAIN_DAYS, name="retrain"
             )
-        await self.poller.recover()
-        self._poll_task = asyncio.create_task(self.poller.run(), name="poller")
+        if self.turns is not None and self.webhook is not None:
+            await self._start_webhook(self.turns, self.webhook)
+        else:
+            await self.poller.recover()
+            self._poll_task = asyncio.create_task(self.poller.run(), name="poller")
         # After polling is under way, so that a slow or missing chat holds nothing up.
         self._check_task = asyncio.create_task(
             check_chats(self.application.bot, self.deployment), name="check-chats"
         )
         log.info("bot @%s is running", self.application.bot.username)
+
+    async def _start_webhook(self, turns: ChatTurns, webhook: WebhookServer) -> None:
+        """Serve the webhook, handle what is waiting, and set the webhook (one instance)."""
+        settings = self.settings
+        assert settings.webhook_url is not None and settings.webhook_secret is not None
+        # SQLite has one process, so no turn recorded before this start can be live.
+        await turns.start(alone=not settings.on_postgres)
+        await webhook.start()
+        await set_webhook(
+            self.application.bot,
+            self.db,
+            self.clock,
+            settings.webhook_url,
+            settings.webhook_secret.get_secret_value(),
+            settings.webhook_max_connections,
+        )
+        webhook.ready = True
 
     async def stop(self) -> None:
         """Stop polling, finish the updates in hand, close storage.
@@ -289,6 +331,11 @@ class YousaidBot:
             poll.cancel()
             # What ended polling, if anything, was raised by `run` already.
             await asyncio.gather(poll, return_exceptions=True)
+        if self.webhook is not None and self.turns is not None:
+            # 503 to new requests, save those in hand, finish the updates being handled.
+            await self.webhook.stop_taking()
+            await self.turns.stop()
+            await self.webhook.close()
         # A database locked by another process is no longer waited for.
         self.db.stop_waiting()
         self.processor.stopping = True
@@ -341,17 +388,15 @@ class YousaidBot:
         try:
             await self.start()
             poll = self._poll_task
-            assert poll is not None
             waiter = asyncio.create_task(stop.wait())
             broken = asyncio.create_task(self.db.wait_broken())
-            done, _ = await asyncio.wait(
-                {poll, waiter, broken}, return_when=asyncio.FIRST_COMPLETED
-            )
+            watched = {waiter, broken} if poll is None else {poll, waiter, broken}
+            done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             broken.cancel()
             if broken in done:
                 raise broken.result()
-            if poll in done:
+            if poll is not None and poll in done:
                 poll.result()  # re-raises what stopped polling (a refused token, say)
         finally:
             await self.stop()

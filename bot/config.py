@@ -95,6 +95,20 @@ class Settings(BaseSettings):
     items_per_hour: int = Field(default=10, ge=0, validation_alias="YOUSAID_ITEMS_PER_HOUR")
     items_per_day: int = Field(default=30, ge=0, validation_alias="YOUSAID_ITEMS_PER_DAY")
     retrain_weekly: bool = Field(default=False, validation_alias="YOUSAID_RETRAIN_WEEKLY")
+    # Webhook mode (several instances behind a load balancer); polling when the URL is unset.
+    webhook_url: str | None = Field(default=None, validation_alias="YOUSAID_WEBHOOK_URL")
+    webhook_listen: str = Field(default="0.0.0.0:8443", validation_alias="YOUSAID_WEBHOOK_LISTEN")
+    webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="YOUSAID_WEBHOOK_SECRET"
+    )
+    webhook_max_connections: int = Field(
+        default=40, ge=1, le=100, validation_alias="YOUSAID_WEBHOOK_MAX_CONNECTIONS"
+    )
+    # How long an instance's turn at a chat lasts unless renewed: a dead instance's chats
+    # are taken over after this long.
+    chat_turn_seconds: float = Field(
+        default=30, ge=2, le=600, validation_alias="YOUSAID_CHAT_TURN_SECONDS"
+    )
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -117,6 +131,43 @@ class Settings(BaseSettings):
                 "must look like sqlite:///data/yousaid.db or postgresql://user@host:5432/db"
             )
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(
+                "must be the public https URL Telegram calls, e.g. https://bot.example.org/telegram"
+            )
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _webhook_listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, e.g. 0.0.0.0:8443")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_secret(self) -> Settings:
+        if self.webhook_url is None:
+            return self
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError(
+                "YOUSAID_WEBHOOK_SECRET must be set with YOUSAID_WEBHOOK_URL: 1 to 256 letters,"
+                " digits, _ or - (Telegram sends it with every update)"
+            )
+        return self
+
+    @property
+    def webhook_address(self) -> tuple[str, int]:
+        """The host and port the webhook server binds (YOUSAID_WEBHOOK_LISTEN)."""
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host.strip("[]"), int(port)
 
     @field_validator("log_level")
     @classmethod
@@ -178,6 +229,9 @@ def load_settings(**overrides: Any) -> Settings:
         # Errors are located by the environment name (the validation alias).
         name = str(error["loc"][0]) if error["loc"] else "a setting"
         message = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"]:
+            # A rule across settings: its message names them.
+            raise ConfigError(message) from None
         raise ConfigError(f"{name} is not valid: {message}") from None
 
 

@@ -14,6 +14,8 @@ import logging
 import os
 import sqlite3
 import time
+import urllib.error
+import urllib.request
 from contextlib import closing
 from pathlib import Path
 
@@ -75,6 +77,29 @@ class Heartbeat:
         with os.fdopen(fd, "w") as out:
             json.dump(body, out)
         os.replace(temporary, self.path)
+
+
+def ask_webhook(host: str, port: int, timeout: float = 10.0) -> str | None:
+    """What the webhook instance at host:port says is wrong on /healthz; None if nothing."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"  # bound to every address: ask on this machine
+    if ":" in host:
+        host = f"[{host}]"
+    url = f"http://{host}:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
+            state = json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            reason = json.loads(exc.read()).get("reason")
+        except (ValueError, AttributeError):
+            reason = None
+        return str(reason or f"{url} answered {exc.code}")
+    except (OSError, ValueError) as exc:
+        return f"no bot answers at {url} ({exc})"
+    if not isinstance(state, dict) or state.get("ok") is not True:
+        return f"{url} did not say ok"
+    return None
 
 
 def check(database: Path) -> str | None:

@@ -194,7 +194,7 @@ class Poller:
         if not batch:
             return []
         now = self.clock()
-        rows = [(u.update_id, u.to_dict()) for u in batch]
+        rows = [(u.update_id, u.to_dict(), chat_key(u)) for u in batch]
 
         async def run(conn: aiosqlite.Connection) -> list[int]:
             return await updates.save_new(conn, rows, now)

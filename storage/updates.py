@@ -33,15 +33,18 @@ def scrub(payload: Any) -> Any:
 
 
 async def save_new(
-    conn: aiosqlite.Connection, updates: Sequence[tuple[int, dict[str, Any]]], now: datetime
+    conn: aiosqlite.Connection,
+    updates: Sequence[tuple[int, dict[str, Any], int | None]],
+    now: datetime,
 ) -> list[int]:
-    """Save updates not seen before; return the ids that were new (redeliveries are not)."""
+    """Save updates (id, payload, chat key) not seen before; return the ids that were new
+    (redeliveries are not)."""
     new = []
-    for update_id, payload in updates:
+    for update_id, payload, chat in updates:
         cursor = await conn.execute(
-            "INSERT INTO updates (update_id, payload, received_at) VALUES (?, ?, ?)"
+            "INSERT INTO updates (update_id, payload, received_at, chat_key) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (update_id) DO NOTHING",
-            (update_id, json.dumps(scrub(payload)), stamp(now)),
+            (update_id, json.dumps(scrub(payload)), stamp(now), chat),
         )
         if cursor.rowcount > 0:
             new.append(update_id)

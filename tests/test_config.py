@@ -44,6 +44,8 @@ def test_env_file_is_honoured_and_token_is_secret(tmp_path: Path) -> None:
         ("DATABASE_URL", "postgresql:///y", "must name a host"),
         ("YOUSAID_CONCURRENT_UPDATES", "many", "YOUSAID_CONCURRENT_UPDATES is not valid"),
         ("YOUSAID_LOG_LEVEL", "LOUD", "YOUSAID_LOG_LEVEL is not valid"),
+        ("YOUSAID_WEBHOOK_URL", "bot.example.org/hook", "YOUSAID_WEBHOOK_URL is not valid"),
+        ("YOUSAID_WEBHOOK_LISTEN", "8443", "YOUSAID_WEBHOOK_LISTEN is not valid"),
     ],
 )
 def test_bad_setting_names_itself(
@@ -53,6 +55,19 @@ def test_bad_setting_names_itself(
     with pytest.raises(ConfigError, match=expected) as info:
         load_settings()
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("secret", [None, "", "has spaces", "x" * 257])
+def test_webhook_mode_needs_a_secret_telegram_accepts(
+    monkeypatch: pytest.MonkeyPatch, secret: str | None
+) -> None:
+    monkeypatch.setenv("YOUSAID_WEBHOOK_URL", "https://bot.example.org/telegram")
+    if secret is not None:
+        monkeypatch.setenv("YOUSAID_WEBHOOK_SECRET", secret)
+    with pytest.raises(ConfigError, match=r"^YOUSAID_WEBHOOK_SECRET must be set"):
+        load_settings()
+    monkeypatch.setenv("YOUSAID_WEBHOOK_SECRET", "Good_secret-1")
+    assert load_settings().webhook_address == ("0.0.0.0", 8443)
 
 
 @pytest.mark.parametrize("token", ["", "not-a-token"])
