@@ -75,10 +75,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     both = where.startswith(BOTH_ENGINES) and not metafunc.definition.get_closest_marker(
         "sqlite_only"
     )
-    if metafunc.definition.get_closest_marker("postgres_only"):
-        # Without YOUSAID_TEST_POSTGRES_URL this is an empty set (shown as skipped); CI sets it.
-        metafunc.parametrize("engine", [e for e in engines() if e == "postgres"])
-        return
     metafunc.parametrize("engine", engines() if both else ["sqlite"])
 
 
