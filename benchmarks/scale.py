@@ -196,12 +196,13 @@ async def intake(
             bots = [
                 Instance(url, emu.api_url, proxy.url, config, workdir) for _ in range(instances)
             ]
-            proxy.backends = [b.backend for b in bots]
             try:
-                # One at a time: the first migrates, and sets the webhook.
+                # One at a time: the first migrates and sets the webhook. Each joins the
+                # proxy once healthy, as a load balancer's health check would have it.
                 for bot in bots:
                     bot.start()
                     await bot.healthy()
+                    proxy.backends = [*proxy.backends, bot.backend]
                 warm = [emu.person(f"Warm {i}") for i in range(5)]
                 await asyncio.gather(
                     *(
@@ -293,13 +294,13 @@ async def kill_test(
                 past = datetime.now(UTC) - timedelta(days=15)
                 await Digests(db, deployment, lambda: past).schedule()
             bots = [Instance(url, emu.api_url, proxy.url, config, workdir) for _ in range(3)]
-            proxy.backends = [b.backend for b in bots]
             people = [emu.person(f"Citizen {i}") for i in range(citizens)]
             told: dict[int, set[int]] = {}
             try:
                 for bot in bots:
                     bot.start()
                     await bot.healthy()
+                    proxy.backends = [*proxy.backends, bot.backend]
                 started = time.monotonic()
 
                 async def citizen(i: int) -> None:
