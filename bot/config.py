@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     items_per_hour: int = Field(default=10, ge=0, validation_alias="YOUSAID_ITEMS_PER_HOUR")
     items_per_day: int = Field(default=30, ge=0, validation_alias="YOUSAID_ITEMS_PER_DAY")
     retrain_weekly: bool = Field(default=False, validation_alias="YOUSAID_RETRAIN_WEEKLY")
+    # How long an instance holds the scheduler's lease without renewing it (renewed every
+    # third of it): the bound on how soon another instance takes over scheduled work.
+    lease_seconds: float = Field(default=15, ge=1, le=600, validation_alias="YOUSAID_LEASE_SECONDS")
 
     @field_validator("telegram_api_url")
     @classmethod
