@@ -27,13 +27,14 @@ from bot.moderation import Moderation
 from bot.outbox import Outbox
 from bot.privacy import Privacy
 from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
-from bot.ratelimit import FloodLimiter
+from bot.ratelimit import FloodLimiter, SharedBudget
 from bot.responses import Responses
 from bot.roles import Roles
 from bot.tagging import Tagger, load_tagger
 from handlers.commands import publish_commands
 from storage.db import Database, DatabaseInUse, DatabaseUnusable, ProcessLock, utcnow
 from storage.engines import STORAGE_ERRORS, database_for
+from storage.postgres import PostgresDatabase
 from storage.services import ServiceRow
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,16 @@ class YousaidBot:
                 FloodLimiter(
                     per_second=settings.max_messages_per_second,
                     group_per_minute=settings.group_messages_per_minute,
+                    # Several instances share the bot token, so they share its limits.
+                    shared=(
+                        SharedBudget(
+                            self.db,
+                            per_second=settings.max_messages_per_second,
+                            group_per_minute=settings.group_messages_per_minute,
+                        )
+                        if isinstance(self.db, PostgresDatabase)
+                        else None
+                    ),
                 )
             )
             .build()
