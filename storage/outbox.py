@@ -109,7 +109,8 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str, error:
     """The message cannot go: 'blocked', 'undeliverable' or 'cancelled'."""
     # A row that was leaving failed one more try.
     await conn.execute(
-        "UPDATE outbox SET state = ?, error = ?, attempts = attempts + (state = 'sending')"
+        "UPDATE outbox SET state = ?, error = ?, attempts = attempts"
+        " + CASE WHEN state = 'sending' THEN 1 ELSE 0 END"
         " WHERE id = ?",
         (state, error[:200], row_id),
     )
