@@ -19,3 +19,8 @@ CREATE TABLE send_slots (
     key TEXT PRIMARY KEY,
     next_at REAL NOT NULL
 );
+
+-- When a citizen was offered their kept words back, and the service their link named: a
+-- typed "yes" or "no" answers that offer, whichever instance handles it.
+ALTER TABLE citizen_drafts ADD COLUMN offered_at TEXT;
+ALTER TABLE citizen_drafts ADD COLUMN offered_slug TEXT;
