@@ -74,9 +74,7 @@ class Work:
 class Digests:
     """Scheduling and delivery state of digests, over one database."""
 
-    def __init__(
-        self, db: Database, deployment: Deployment, clock: Clock, owner: str = ""
-    ) -> None:
+    def __init__(self, db: Database, deployment: Deployment, clock: Clock, owner: str = "") -> None:
         self.db = db
         self.deployment = deployment
         self.clock = clock

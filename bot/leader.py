@@ -58,6 +58,8 @@ class Leader:
         # counted from before the request, so never later than the database's own `until`.
         self._until = 0.0
         self._task: asyncio.Task[None] | None = None
+        # Whether `start` reached the database (a start that failed has nothing to give up).
+        self._started = False
         self.takeovers = 0
 
     @property
@@ -98,6 +100,7 @@ class Leader:
                 await leases.clear(conn)
 
             await self.db.write(clear)
+        self._started = True
         await self.renew()
         self._task = asyncio.create_task(self._loop(), name="leases")
 
@@ -118,6 +121,9 @@ class Leader:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         self._until = 0.0
+        if not self._started:
+            return
+        self._started = False
 
         async def run(conn: Any) -> int:
             return await leases.release(conn, self.instance)
