@@ -20,13 +20,14 @@ from bot.health import Heartbeat
 from bot.hearing import Hearing
 from bot.http import AiohttpRequest
 from bot.intake import Clock, Intake, sync_services
+from bot.leader import Leader, instance_id
 from bot.learning import Learning
 from bot.logs import hide_token
 from bot.moderation import Moderation
 from bot.outbox import Outbox
 from bot.privacy import Privacy
 from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
-from bot.ratelimit import FloodLimiter
+from bot.ratelimit import FloodLimiter, SharedBudget
 from bot.responses import Responses
 from bot.roles import Roles
 from bot.tagging import Tagger, load_tagger
@@ -35,6 +36,7 @@ from bot.webhook import WebhookServer, set_webhook
 from handlers.commands import publish_commands
 from storage.db import Database, DatabaseInUse, DatabaseUnusable, ProcessLock, utcnow
 from storage.engines import STORAGE_ERRORS, database_for
+from storage.postgres import PostgresDatabase
 from storage.services import ServiceRow
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ FOLLOW_UP_SECONDS = 600
 TELL_SECONDS = 60
 # How often messages to take back from Telegram after an erasure are looked for.
 CLEAN_SECONDS = 30
+# How often claims left by instances that died are settled (the lease holder does it).
+SETTLE_SECONDS = 60
 # How often the model pointer is read, to pick up `nlp retrain` or `nlp rollback` run from
 # the command line while the bot runs.
 MODEL_CHECK_SECONDS = 60
@@ -92,6 +96,15 @@ class YousaidBot:
             None if settings.on_postgres else ProcessLock(settings.database_path)
         )
         self.db: Database = database_for(settings.database_url, settings.db_pool_size)
+        # Claims on messages leaving carry this id, so a takeover settles only the dead's.
+        self.instance = instance_id()
+        self.leader = Leader(
+            self.db,
+            self.instance,
+            settings.lease_seconds,
+            on_take=self._settle_in_flight,
+            alone=not settings.on_postgres,
+        )
         self.intake = Intake(
             self.db,
             clock,
@@ -104,11 +117,11 @@ class YousaidBot:
         self.tagger = tagger or load_tagger(settings.models_path)
         self.learning = Learning(self.db, self.tagger, settings.models_path)
         self.moderation = Moderation(self.db, deployment, clock, self.tagger)
-        self.digests = Digests(self.db, deployment, clock)
+        self.digests = Digests(self.db, deployment, clock, self.instance)
         self.privacy = Privacy(self.db, deployment, clock)
         self.responses = Responses(self.db, deployment, clock)
         self.hearing = Hearing(self.db, clock, {p.id: p.name for p in deployment.providers})
-        self.outbox = Outbox(self.db, clock)
+        self.outbox = Outbox(self.db, clock, self.instance)
         self.asks = Asks(self.db, deployment, clock)
         self.marks = HandledMarks(self.db, clock)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
@@ -133,6 +146,16 @@ class YousaidBot:
                 FloodLimiter(
                     per_second=settings.max_messages_per_second,
                     group_per_minute=settings.group_messages_per_minute,
+                    # Several instances share the bot token, so they share its limits.
+                    shared=(
+                        SharedBudget(
+                            self.db,
+                            per_second=settings.max_messages_per_second,
+                            group_per_minute=settings.group_messages_per_minute,
+                        )
+                        if isinstance(self.db, PostgresDatabase)
+                        else None
+                    ),
                 )
             )
             .build()
@@ -185,6 +208,18 @@ class YousaidBot:
         self._poll_task: asyncio.Task[None] | None = None
         self._check_task: asyncio.Task[None] | None = None
 
+    async def _settle_in_flight(self) -> None:
+        """On taking the scheduler lease: settle the sends of instances that are gone (counted
+        as sent, never sent twice) and create the digests of periods missed meanwhile."""
+        await self.digests.recover()
+        await self.outbox.recover()
+        await self.digests.schedule()
+
+    async def _settle_job(self, context: object) -> None:
+        """Job: settle the sends of instances that died since."""
+        await self.digests.recover()
+        await self.outbox.recover()
+
     async def start(self) -> None:
         """Open storage, connect to Telegram, handle what was left over, start polling.
 
@@ -210,24 +245,29 @@ class YousaidBot:
         await self.application.start()
         job_queue = self.application.job_queue
         assert job_queue is not None, "install python-telegram-bot[job-queue]"
+        # Before any job: on SQLite this process holds the lease at once, and on taking it
+        # the work left in flight by instances that are gone is settled.
+        await self.leader.start()
+        # Every instance schedules every job; only the lease holder's runs do anything.
+        only = self.leader.only
         job_queue.run_repeating(
-            self.handlers.citizen.expire_idle,
+            only(self.handlers.citizen.expire_idle),
             interval=IDLE_CHECK_SECONDS,
             first=IDLE_CHECK_SECONDS,
             name="expire-idle-conversations",
         )
         job_queue.run_repeating(
-            self.handlers.moderator.sweep, interval=SWEEP_SECONDS, first=1, name="moderation-sweep"
+            only(self.handlers.moderator.sweep),
+            interval=SWEEP_SECONDS,
+            first=1,
+            name="moderation-sweep",
         )
-        await self.digests.recover()
-        # Start counting each provider's schedule, and create the digests missed while down.
-        await self.digests.schedule()
         for provider in self.deployment.providers:
             # On time, per provider. A run that starts late still runs, and runs that pile up
             # coalesce into one; periods missed while the bot was down are not APScheduler's
             # business (it keeps jobs in memory): the database catch-up covers them.
             job_queue.run_custom(
-                self.handlers.provider.deliver,
+                only(self.handlers.provider.deliver),
                 job_kwargs={
                     "trigger": trigger(provider),
                     "coalesce": True,
@@ -237,47 +277,57 @@ class YousaidBot:
                 name=f"digest:{provider.id}",
             )
         job_queue.run_repeating(
-            self.handlers.provider.deliver,
+            only(self.handlers.provider.deliver),
             interval=DIGEST_RETRY_SECONDS,
             first=1,
             name="digest-catch-up",
         )
         job_queue.run_repeating(
-            self.handlers.privacy.retention,
+            only(self.handlers.privacy.retention),
             interval=timedelta(days=1),
             first=timedelta(minutes=5),
             name="retention",
         )
         # Messages carrying forgotten citizens' words, taken back from Telegram (with retries).
         job_queue.run_repeating(
-            self.handlers.privacy.clean,
+            only(self.handlers.privacy.clean),
             interval=CLEAN_SECONDS,
             first=1,
             name="take-back-messages",
         )
         job_queue.run_repeating(
-            self.handlers.moderator.remind,
+            only(self.handlers.moderator.remind),
             interval=REMIND_CHECK_SECONDS,
             first=REMIND_CHECK_SECONDS,
             name="moderation-reminder",
         )
-        await self.outbox.recover()
         job_queue.run_repeating(
-            self.handlers.sender.send, interval=OUTBOX_SECONDS, first=1, name="send-to-citizens"
+            only(self.handlers.sender.send),
+            interval=OUTBOX_SECONDS,
+            first=1,
+            name="send-to-citizens",
+        )
+        # Messages any instance was sending when it died (not only the lease holder sends).
+        job_queue.run_repeating(
+            only(self._settle_job),
+            interval=SETTLE_SECONDS,
+            first=SETTLE_SECONDS,
+            name="settle-in-flight",
         )
         job_queue.run_repeating(
-            self.handlers.responses.follow_up,
+            only(self.handlers.responses.follow_up),
             interval=FOLLOW_UP_SECONDS,
             first=30,
             name="response-follow-up",
         )
         # Acceptances of invitations are told at once; this catches any a stop interrupted.
         job_queue.run_repeating(
-            self.handlers.asks.tell_providers,
+            only(self.handlers.asks.tell_providers),
             interval=TELL_SECONDS,
             first=TELL_SECONDS,
             name="tell-acceptances",
         )
+        # Every instance loads its own model, so every instance looks for a new one.
         job_queue.run_repeating(
             self.learning.refresh_job,
             interval=MODEL_CHECK_SECONDS,
@@ -286,7 +336,7 @@ class YousaidBot:
         )
         if self.settings.retrain_weekly:
             job_queue.run_daily(
-                self.learning.retrain_job, time=RETRAIN_AT, days=RETRAIN_DAYS, name="retrain"
+                only(self.learning.retrain_job), time=RETRAIN_AT, days=RETRAIN_DAYS, name="retrain"
             )
         if self.turns is not None and self.webhook is not None:
             await self._start_webhook(self.turns, self.webhook)
@@ -354,6 +404,7 @@ class YousaidBot:
             # Closed here too: python-telegram-bot skips it when start failed early.
             for request in self._requests:
                 await request.shutdown()
+            await self.leader.stop()
             try:
                 await self.marks.close()
             except (DatabaseUnusable, *STORAGE_ERRORS) as exc:  # type: ignore[misc]

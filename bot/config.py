@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     chat_turn_seconds: float = Field(
         default=30, ge=2, le=600, validation_alias="YOUSAID_CHAT_TURN_SECONDS"
     )
+    # How long an instance holds the scheduler's lease without renewing it (renewed every
+    # third of it): the bound on how soon another instance takes over scheduled work.
+    lease_seconds: float = Field(default=15, ge=1, le=600, validation_alias="YOUSAID_LEASE_SECONDS")
 
     @field_validator("telegram_api_url")
     @classmethod

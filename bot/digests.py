@@ -74,10 +74,12 @@ class Work:
 class Digests:
     """Scheduling and delivery state of digests, over one database."""
 
-    def __init__(self, db: Database, deployment: Deployment, clock: Clock) -> None:
+    def __init__(self, db: Database, deployment: Deployment, clock: Clock, owner: str = "") -> None:
         self.db = db
         self.deployment = deployment
         self.clock = clock
+        # This instance's id: its claims on parts leaving are marked with it.
+        self.owner = owner
         self.providers = {p.id: p for p in deployment.providers}
 
     async def chats_of(self, provider: Provider, conn: aiosqlite.Connection) -> list[int]:
@@ -146,7 +148,8 @@ class Digests:
         return todo
 
     async def recover(self) -> int:
-        """At start: parts that were in flight when the bot died count as delivered."""
+        """Parts that were in flight when their instance died count as delivered (run by the
+        instance that takes the scheduler's lease; a live instance's parts are its own)."""
 
         async def run(conn: aiosqlite.Connection) -> int:
             return await digests.recover_in_flight(conn)
@@ -163,19 +166,20 @@ class Digests:
         dies); False if someone else has it or sent it: then it must not be sent."""
 
         async def run(conn: aiosqlite.Connection) -> bool:
-            return await digests.mark_sending(conn, digest_id, chat_id, part)
+            return await digests.mark_sending(conn, digest_id, chat_id, part, self.owner)
 
         return await self.db.write(run)
 
-    async def sent(self, digest_id: int, chat_id: int, parts: int) -> None:
-        """A part arrived."""
+    async def sent(self, digest_id: int, chat_id: int, parts: int) -> bool:
+        """A part arrived; False if its claim was no longer ours (settled meanwhile)."""
         now = self.clock()
 
-        async def run(conn: aiosqlite.Connection) -> None:
-            await digests.mark_part_sent(conn, digest_id, chat_id, parts, now)
+        async def run(conn: aiosqlite.Connection) -> bool:
+            ours = await digests.mark_part_sent(conn, digest_id, chat_id, parts, now, self.owner)
             await digests.close_if_done(conn, digest_id, now)
+            return ours
 
-        await self.db.write(run)
+        return await self.db.write(run)
 
     async def retry_later(self, work: Work, error: str, wait: timedelta | None = None) -> None:
         """The part did not leave (network trouble): try again later, with backoff."""
@@ -183,7 +187,9 @@ class Digests:
         at = self.clock() + backoff
 
         async def run(conn: aiosqlite.Connection) -> None:
-            await digests.mark_retry(conn, work.digest.id, work.delivery.chat_id, error, at)
+            await digests.mark_retry(
+                conn, work.digest.id, work.delivery.chat_id, error, at, self.owner
+            )
 
         await self.db.write(run)
 
@@ -192,7 +198,7 @@ class Digests:
         now = self.clock()
 
         async def run(conn: aiosqlite.Connection) -> None:
-            await digests.mark_final(conn, digest_id, chat_id, state, error)
+            await digests.mark_final(conn, digest_id, chat_id, state, error, self.owner)
             if state == "blocked":
                 await digests.mark_unreachable(conn, chat_id, error, now)
             await digests.close_if_done(conn, digest_id, now)

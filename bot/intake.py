@@ -195,10 +195,6 @@ class Intake:
         # they typed meanwhile: only in memory, as nothing but the decision is stored before
         # consent. A typed "yes" counts as agreeing only within CONSENT_TYPED_WINDOW.
         self._consent_shown: dict[int, tuple[datetime, str, str]] = {}
-        # Who was just offered their kept words back, and the service their link named: a
-        # typed "yes" or "no" then answers that offer (in memory: after a restart, the offer
-        # comes again at the next /start).
-        self._draft_offered: dict[int, tuple[datetime, str]] = {}
         # Items one citizen may send per hour and per day (0: no limit), so that one account
         # cannot fill the moderators' queue and make everyone else wait.
         self.limits = ((per_hour, timedelta(hours=1), "hour"), (per_day, timedelta(days=1), "day"))
@@ -276,12 +272,8 @@ class Intake:
             draft = await citizen_drafts.get(conn, citizen.id)
             if draft is not None:
                 pending = slug or (UNKNOWN_LINK if bad_link else "")
-                self._draft_offered = {
-                    k: v
-                    for k, v in self._draft_offered.items()
-                    if now - v[0] < CONSENT_TYPED_WINDOW
-                }
-                self._draft_offered[telegram_id] = (now, pending)
+                # In the database: the typed answer may reach another instance.
+                await citizen_drafts.offer(conn, citizen.id, pending, now)
                 return Step(Show.DRAFT, text=draft.text, pending_slug=pending)
             return await _begin(conn, citizen.id, now, slug, bad_link=bad_link or bool(slug))
 
@@ -367,13 +359,14 @@ class Intake:
 
     async def draft(self, update_id: int, telegram_id: int, carry_on: bool, slug: str) -> Step:
         """The citizen chose to carry on with their kept words, or to start afresh."""
-        self._draft_offered.pop(telegram_id, None)  # answered by the button
 
         async def run(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
             citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is not None:
+                await citizen_drafts.take_offer(conn, citizen.id)  # answered by the button
             if citizen is None or not await _consented(conn, citizen.id):
                 return Step(Show.CONSENT, note="consent_first")
             if await conversations.get(conn, citizen.id) is not None:
@@ -490,11 +483,10 @@ class Intake:
                     return await self._hear_back(conn, telegram_id, current, answer, now)
                 if current.state == State.INVOLVE:
                     return await self._involve(conn, current, answer, now)
-            offered = self._draft_offered.pop(telegram_id, None)
+            offered = await citizen_drafts.take_offer(conn, citizen.id)
             if current is None and answer is not None and offered is not None:
-                if now - offered[0] < CONSENT_TYPED_WINDOW and await citizen_drafts.get(
-                    conn, citizen.id
-                ):
+                fresh = now - parse_stamp(offered[0]) < CONSENT_TYPED_WINDOW
+                if fresh and await citizen_drafts.get(conn, citizen.id):
                     # "yes" or "no" typed at the offer of the words they kept.
                     return await _take_draft(conn, citizen.id, answer, offered[1], now)
             if current is None:

@@ -41,12 +41,15 @@ def backoff(attempts: int) -> timedelta:
 class Outbox:
     """Delivery state of messages to citizens, over one database."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, owner: str = "") -> None:
         self.db = db
         self.clock = clock
+        # This instance's id: its claims on messages leaving are marked with it.
+        self.owner = owner
 
     async def recover(self) -> int:
-        """At start: messages that were leaving when the bot died count as sent."""
+        """Messages that were leaving when their instance died count as sent (run by the
+        instance that holds the scheduler's lease; a live instance's messages are its own)."""
         now = self.clock()
 
         async def run(conn: aiosqlite.Connection) -> int:
@@ -76,7 +79,7 @@ class Outbox:
         """The message is about to leave; False if it is no longer due."""
 
         async def run(conn: aiosqlite.Connection) -> bool:
-            return await outbox.mark_sending(conn, row.id)
+            return await outbox.mark_sending(conn, row.id, self.owner)
 
         return await self.db.write(run)
 

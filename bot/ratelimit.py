@@ -5,19 +5,29 @@ python-telegram-bot's AIORateLimiter has no per-chat limit for private chats, an
 the requests it concerns: about 30 messages a second overall, 20 a minute to one group, and
 about one a second to one private chat after a short burst. Only messages count (send*,
 copy, forward); edits, answers to buttons and chat actions pass. A 429 that still comes
-(another instance, a stricter Telegram) is waited out for that request alone and retried.
+(a stricter Telegram, say) is waited out for that request alone and retried.
+
+Several instances on PostgreSQL share one budget per bot token: `SharedBudget` reserves
+each message's slot in the database (storage/send_slots.py), on the server's clock, so the
+limits hold for all instances together. SQLite has one process: the limits stay in it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from storage import send_slots
+from storage.engines import STORAGE_ERRORS
+from storage.postgres import PostgresDatabase
+from storage.send_slots import Limit, Reservation
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +63,73 @@ def _is_message(endpoint: str) -> bool:
     }
 
 
+# How often a shared budget forgets the chats not written to lately, and how lately.
+PRUNE_SECONDS = 60.0
+PRUNE_AFTER = 60.0
+
+
+def _chat_key(chat_id: object) -> int | str | None:
+    """A chat id as an int where it is one (a channel's @username stays text)."""
+    if chat_id is None:
+        return None
+    try:
+        return int(chat_id)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError):
+        return str(chat_id)
+
+
+class SharedBudget:
+    """Telegram's limits counted across every instance, in PostgreSQL: each message
+    reserves its slot under its chat's limit and the overall one, then waits for it."""
+
+    def __init__(
+        self,
+        db: PostgresDatabase,
+        per_second: float = 30,
+        group_per_minute: float = 20,
+        private_burst: int = PRIVATE_BURST,
+        group_period: float = 60,
+    ) -> None:
+        self.db = db
+        self.per_second = per_second
+        self.group_per_minute = group_per_minute
+        self.private_burst = private_burst
+        self.group_period = group_period
+        self._pruned = time.monotonic()
+
+    def limits(self, chat_id: int | str | None) -> list[Limit]:
+        """The limits a message to this chat falls under, the chat's first."""
+        found: list[Limit] = []
+        if chat_id is not None:
+            group = isinstance(chat_id, str) or chat_id < 0
+            if group and self.group_per_minute:
+                found.append(_rate(f"chat:{chat_id}", self.group_per_minute, self.group_period))
+            elif not group and self.private_burst:
+                period = self.private_burst / PRIVATE_PER_SECOND
+                found.append(_rate(f"chat:{chat_id}", self.private_burst, period))
+        if self.per_second:
+            step = MARGIN / self.per_second
+            found.append(Limit("all", step, (self.per_second - 1) * step))
+        return found
+
+    async def acquire(self, chat_id: int | str | None) -> Reservation:
+        """Reserve this message's slot and wait until it comes; the reservation."""
+        reservation = await send_slots.reserve(self.db, self.limits(chat_id))
+        if time.monotonic() - self._pruned > PRUNE_SECONDS:
+            self._pruned = time.monotonic()
+            await send_slots.prune(self.db, PRUNE_AFTER)
+        if reservation.wait > 0:
+            await asyncio.sleep(reservation.wait)
+        return reservation
+
+
+def _rate(key: str, burst: float, period: float) -> Limit:
+    """`burst` messages at once, refilled over `period` seconds, with slack per message
+    (as `_chat_bucket` in one process)."""
+    step = period / burst + SLACK_SECONDS
+    return Limit(key, step, (burst - 1) * step)
+
+
 class FloodLimiter(BaseRateLimiter[int]):
     """Per-chat, per-group and overall limits on messages, each waiting only its own."""
 
@@ -63,7 +140,11 @@ class FloodLimiter(BaseRateLimiter[int]):
         private_burst: int = PRIVATE_BURST,
         max_retries: int = 3,
         group_period: float = 60,
+        shared: SharedBudget | None = None,
     ) -> None:
+        # Several instances: the limits are counted in the database instead (the in-process
+        # ones stand in while it cannot be reached).
+        self.shared = shared
         self.overall = AsyncLimiter(per_second, MARGIN) if per_second else None
         # A group may take `group_per_minute` messages at once, then refills over the period.
         self.group_per_minute = group_per_minute
@@ -100,25 +181,32 @@ class FloodLimiter(BaseRateLimiter[int]):
     def _limiters(self, endpoint: str, chat_id: object) -> list[AsyncLimiter]:
         limiters: list[AsyncLimiter] = []
         if _is_message(endpoint):
-            if chat_id is not None:
-                try:
-                    chat_id = int(chat_id)  # type: ignore[call-overload]
-                except (TypeError, ValueError):
-                    pass  # a channel's @username
-                chat = self._chat_limiter(chat_id)  # type: ignore[arg-type]
+            key = _chat_key(chat_id)
+            if key is not None:
+                chat = self._chat_limiter(key)
                 if chat is not None:
                     limiters.append(chat)
             if self.overall is not None:
                 limiters.append(self.overall)
         return limiters
 
+    async def _wait_turn(self, endpoint: str, chat_id: object) -> None:
+        """Wait until this request may go under every limit it falls under."""
+        if self.shared is not None and _is_message(endpoint):
+            try:
+                await self.shared.acquire(_chat_key(chat_id))
+                return
+            except STORAGE_ERRORS as exc:
+                log.warning("shared sending budget not reached (%s): counting here alone", exc)
+        for limiter in self._limiters(endpoint, chat_id):
+            await limiter.acquire()
+
     async def acquire(self, endpoint: str, chat_id: int) -> None:
         """Wait for this message's turn now; send it with `rate_limit_args=ACQUIRED`.
 
         For callers that must record "about to send" only once nothing can hold it back.
         """
-        for limiter in self._limiters(endpoint, chat_id):
-            await limiter.acquire()
+        await self._wait_turn(endpoint, chat_id)
 
     async def process_request(
         self,
@@ -130,15 +218,14 @@ class FloodLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> Result:
         """Wait for the limits this request falls under, send it, retry a 429 alone."""
-        limiters = self._limiters(endpoint, data.get("chat_id"))
+        chat_id = data.get("chat_id")
         acquired = rate_limit_args in (ACQUIRED, ACQUIRED_NO_RETRY)
         retries = self.max_retries if rate_limit_args is None or acquired else rate_limit_args
         if rate_limit_args == ACQUIRED_NO_RETRY:
             retries = 0
         for attempt in range(retries + 1):
             if attempt or not acquired:
-                for limiter in limiters:
-                    await limiter.acquire()
+                await self._wait_turn(endpoint, chat_id)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

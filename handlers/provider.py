@@ -200,8 +200,12 @@ class ProviderHandlers:
                 # HTML page): Telegram did not take it, so it is tried again later.
                 await self.digests.retry_later(work, str(exc))
                 return sent, False
-            await self.digests.sent(digest.id, chat_id, len(parts))
             sent += 1
+            if not await self.digests.sent(digest.id, chat_id, len(parts)):
+                # This instance was taken for gone and its claim settled by another, which
+                # goes on from the next part: the rest is its to send.
+                log.warning("digest %s: claim settled by another instance; stopping", digest.id)
+                return sent, False
         return sent, True
 
     def _parts(

@@ -24,7 +24,7 @@ async def keep(conn: aiosqlite.Connection, citizen_id: int, text: str, now: date
     await conn.execute(
         "INSERT INTO citizen_drafts (citizen_id, text, written_at) VALUES (?, ?, ?)"
         " ON CONFLICT (citizen_id) DO UPDATE SET text = excluded.text,"
-        " written_at = excluded.written_at",
+        " written_at = excluded.written_at, offered_at = NULL, offered_slug = NULL",
         (citizen_id, text, stamp(now)),
     )
 
@@ -49,3 +49,29 @@ async def older_than(conn: aiosqlite.Connection, cutoff: datetime) -> int:
     """Drop drafts kept since before `cutoff`; how many."""
     cursor = await conn.execute("DELETE FROM citizen_drafts WHERE written_at < ?", (stamp(cutoff),))
     return cursor.rowcount
+
+
+async def offer(conn: aiosqlite.Connection, citizen_id: int, slug: str, now: datetime) -> None:
+    """Remember that the draft was just offered back (with the service their link named)."""
+    await conn.execute(
+        "UPDATE citizen_drafts SET offered_at = ?, offered_slug = ? WHERE citizen_id = ?",
+        (stamp(now), slug, citizen_id),
+    )
+
+
+async def take_offer(conn: aiosqlite.Connection, citizen_id: int) -> tuple[str, str] | None:
+    """When the draft was offered back and the link's service, if it was; the offer is
+    answered (forgotten) from now on."""
+    async with conn.execute(
+        "SELECT offered_at, offered_slug FROM citizen_drafts"
+        " WHERE citizen_id = ? AND offered_at IS NOT NULL",
+        (citizen_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    await conn.execute(
+        "UPDATE citizen_drafts SET offered_at = NULL, offered_slug = NULL WHERE citizen_id = ?",
+        (citizen_id,),
+    )
+    return str(row[0]), str(row[1] or "")

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage import leases
 from storage.db import parse_stamp, stamp
 
 
@@ -128,60 +129,86 @@ async def deliveries(conn: aiosqlite.Connection, digest_id: int) -> list[Deliver
 
 
 async def recover_in_flight(conn: aiosqlite.Connection) -> int:
-    """After a crash: a part that was in flight is taken as delivered (never twice)."""
+    """After a crash: a part in flight from an instance that is gone is taken as delivered
+    (never twice); the parts of an instance still running are left to it."""
     cursor = await conn.execute(
-        "UPDATE digest_deliveries SET state = 'pending', parts_done = parts_done + 1"
-        " WHERE state = 'sending'"
+        "UPDATE digest_deliveries SET state = 'pending', parts_done = parts_done + 1,"
+        " claimed_by = NULL WHERE state = 'sending'"
+        f" AND (claimed_by IS NULL OR NOT {leases.alive(conn, 'claimed_by')})"
     )
     return cursor.rowcount
 
 
-async def mark_sending(conn: aiosqlite.Connection, digest_id: int, chat_id: int, part: int) -> bool:
-    """Claim part `part` (counted from 0) for sending; False if it is not this one's to send.
+async def mark_sending(
+    conn: aiosqlite.Connection, digest_id: int, chat_id: int, part: int, owner: str = ""
+) -> bool:
+    """Claim part `part` (counted from 0) for `owner`; False if it is not this one's to send.
 
     Compare-and-set: only a pending delivery that has sent exactly `part` parts changes,
-    so of two senders (a second process, a job run twice) one wins and the other sends
+    so of two senders (a second instance, a job run twice) one wins and the other sends
     nothing.
     """
     cursor = await conn.execute(
-        "UPDATE digest_deliveries SET state = 'sending', attempts = attempts + 1"
+        "UPDATE digest_deliveries SET state = 'sending', attempts = attempts + 1, claimed_by = ?"
         " WHERE digest_id = ? AND chat_id = ? AND state = 'pending' AND parts_done = ?",
-        (digest_id, chat_id, part),
+        (owner, digest_id, chat_id, part),
     )
     return cursor.rowcount > 0
 
 
 async def mark_part_sent(
-    conn: aiosqlite.Connection, digest_id: int, chat_id: int, parts: int, now: datetime
-) -> None:
-    """A part arrived; the delivery is done once all `parts` have."""
-    await conn.execute(
+    conn: aiosqlite.Connection,
+    digest_id: int,
+    chat_id: int,
+    parts: int,
+    now: datetime,
+    owner: str = "",
+) -> bool:
+    """A part that `owner` claimed arrived; the delivery is done once all `parts` have.
+
+    False when the claim is no longer `owner`'s (settled after it was taken for gone, or
+    another instance claims the next part): then nothing changes."""
+    cursor = await conn.execute(
         "UPDATE digest_deliveries SET parts_done = parts_done + 1, error = NULL,"
         " state = CASE WHEN parts_done + 1 >= ? THEN 'sent' ELSE 'pending' END,"
-        " sent_at = CASE WHEN parts_done + 1 >= ? THEN ? ELSE sent_at END"
-        " WHERE digest_id = ? AND chat_id = ? AND state = 'sending'",
-        (parts, parts, stamp(now), digest_id, chat_id),
+        " sent_at = CASE WHEN parts_done + 1 >= ? THEN ? ELSE sent_at END, claimed_by = NULL"
+        " WHERE digest_id = ? AND chat_id = ? AND state = 'sending' AND claimed_by = ?",
+        (parts, parts, stamp(now), digest_id, chat_id, owner),
     )
+    return cursor.rowcount > 0
 
 
 async def mark_retry(
-    conn: aiosqlite.Connection, digest_id: int, chat_id: int, error: str, at: datetime
+    conn: aiosqlite.Connection,
+    digest_id: int,
+    chat_id: int,
+    error: str,
+    at: datetime,
+    owner: str = "",
 ) -> None:
-    """The part did not go (network trouble): try again at `at`."""
+    """The part `owner` claimed did not go (network trouble): try again at `at`."""
     await conn.execute(
-        "UPDATE digest_deliveries SET state = 'pending', error = ?, next_attempt_at = ?"
-        " WHERE digest_id = ? AND chat_id = ?",
-        (error[:200], stamp(at), digest_id, chat_id),
+        "UPDATE digest_deliveries SET state = 'pending', error = ?, next_attempt_at = ?,"
+        " claimed_by = NULL WHERE digest_id = ? AND chat_id = ? AND state = 'sending'"
+        " AND claimed_by = ?",
+        (error[:200], stamp(at), digest_id, chat_id, owner),
     )
 
 
 async def mark_final(
-    conn: aiosqlite.Connection, digest_id: int, chat_id: int, state: str, error: str
+    conn: aiosqlite.Connection,
+    digest_id: int,
+    chat_id: int,
+    state: str,
+    error: str,
+    owner: str = "",
 ) -> None:
-    """The chat cannot get this digest ('blocked' or 'failed'); no more tries."""
+    """The chat cannot get this digest ('blocked', 'failed', or 'sent' with nothing left to
+    send); no more tries. A part another instance is sending is left to it."""
     await conn.execute(
-        "UPDATE digest_deliveries SET state = ?, error = ? WHERE digest_id = ? AND chat_id = ?",
-        (state, error[:200], digest_id, chat_id),
+        "UPDATE digest_deliveries SET state = ?, error = ?, claimed_by = NULL"
+        " WHERE digest_id = ? AND chat_id = ? AND (state <> 'sending' OR claimed_by = ?)",
+        (state, error[:200], digest_id, chat_id, owner),
     )
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage import leases
 from storage.db import stamp
 
 
@@ -73,10 +74,11 @@ async def find(
     return OutboxRow(*row) if row else None
 
 
-async def mark_sending(conn: aiosqlite.Connection, row_id: int) -> bool:
-    """The message is about to leave; False if it is no longer pending."""
+async def mark_sending(conn: aiosqlite.Connection, row_id: int, owner: str = "") -> bool:
+    """The message is about to leave, claimed by `owner`; False if it is no longer pending."""
     cursor = await conn.execute(
-        "UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'pending'", (row_id,)
+        "UPDATE outbox SET state = 'sending', claimed_by = ? WHERE id = ? AND state = 'pending'",
+        (owner, row_id),
     )
     return cursor.rowcount > 0
 
@@ -107,17 +109,20 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str, error:
     """The message cannot go: 'blocked', 'undeliverable' or 'cancelled'."""
     # A row that was leaving failed one more try.
     await conn.execute(
-        "UPDATE outbox SET state = ?, error = ?,"
-        " attempts = attempts + CASE WHEN state = 'sending' THEN 1 ELSE 0 END WHERE id = ?",
+        "UPDATE outbox SET state = ?, error = ?, attempts = attempts"
+        " + CASE WHEN state = 'sending' THEN 1 ELSE 0 END"
+        " WHERE id = ?",
         (state, error[:200], row_id),
     )
 
 
 async def recover_in_flight(conn: aiosqlite.Connection, now: datetime) -> int:
-    """After a crash: a message that was leaving is taken as sent (never twice)."""
+    """After a crash: a message that was leaving from an instance that is gone is taken as
+    sent (never twice); those of an instance still running are left to it."""
     cursor = await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, error = 'in flight at a stop'"
-        " WHERE state = 'sending'",
+        " WHERE state = 'sending'"
+        f" AND (claimed_by IS NULL OR NOT {leases.alive(conn, 'claimed_by')})",
         (stamp(now),),
     )
     return cursor.rowcount
