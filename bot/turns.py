@@ -35,8 +35,12 @@ log = logging.getLogger(__name__)
 # What a write or read can raise when the database, not the request, is at fault.
 _FAULTS: tuple[type[BaseException], ...] = (DatabaseUnusable, *STORAGE_ERRORS)
 
-# How often each instance looks for chats nobody is handling.
+# How often each instance looks for chats nobody is handling, at the least: it also looks
+# as soon as it finishes a chat, so a backlog moves at the pace of the handlers.
 SWEEP_SECONDS = 1.0
+# Chats an instance holds at once, per update it handles at once: a chat waiting for a
+# handler keeps its turn (so its order holds) without costing one.
+CHATS_PER_SLOT = 4
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,12 @@ class ChatTurns:
         self.stopping = False
         self.last_beat = 0.0
         self._slots = asyncio.Semaphore(limit)
+        self.max_chats = limit * CHATS_PER_SLOT
+        # Set when a chat is finished: the sweep looks for waiting chats at once.
+        self._freed = asyncio.Event()
+        # Whether chats may be waiting for a free place here (the last sweep was full, or an
+        # update arrived while every place was taken): only then is a freed place swept for.
+        self._backlog = False
         self._active: dict[int, asyncio.Task[None]] = {}
         self._again: set[int] = set()
         self._loops: list[asyncio.Task[None]] = []
@@ -96,29 +106,41 @@ class ChatTurns:
         whether it was new (a redelivery is not). Storage faults are raised."""
         key = chat_key(update) or 0
         now = self.clock()
-        free = len(self._active) < self.limit and not self.stopping
+        free = len(self._active) < self.max_chats and not self.stopping
 
-        async def run(conn: aiosqlite.Connection) -> tuple[bool, bool]:
+        async def run(conn: aiosqlite.Connection) -> tuple[bool, bool, turns.Pending | None]:
             new = await updates.save_new(conn, [(update.update_id, update.to_dict(), key)], now)
-            if not new or not free:
-                return bool(new), False
-            return True, await turns.take(conn, key, self.owner, now, now + self.lease)
+            if not new or not free or key in self._active:
+                return bool(new), False, None
+            if not await turns.take(conn, key, self.owner, now, now + self.lease):
+                return True, False, None
+            # The chat's first update not handled: this one, or one an earlier holder left.
+            return True, True, await turns.next_pending(conn, key)
 
-        new, taken = await self.db.write(run)
+        new, taken, first = await self.db.write(run)
+        if new and not free:
+            self._backlog = True
         if taken:
-            self._begin(key)
+            self._begin(key, first)
+        elif new and key in self._active:
+            # Its drain may have just found nothing left: it looks again before it ends.
+            self._again.add(key)
         return new
 
-    def _begin(self, key: int) -> None:
+    def _begin(self, key: int, first: turns.Pending | None = None) -> None:
         if key in self._active:
             # Its drain may have just found nothing left: it looks again before it ends.
             self._again.add(key)
             return
-        self._active[key] = asyncio.create_task(self._drain(key), name=f"chat-{key}")
+        self._active[key] = asyncio.create_task(self._drain(key, first), name=f"chat-{key}")
 
-    async def _drain(self, key: int) -> None:
+    async def _drain(self, key: int, first: turns.Pending | None = None) -> None:
         done: int | None = None
         try:
+            if first is not None and not self.stopping:
+                # Taken with the turn, in the same transaction: no need to look it up again.
+                await self._handle(first)
+                done = first.update_id
             while True:
                 stop = self.stopping
                 found = await self._step(key, done, stop)
@@ -140,6 +162,8 @@ class ChatTurns:
             log.warning("chat %s left for now: %s", key, exc)
         finally:
             del self._active[key]
+            if self._backlog:
+                self._freed.set()
 
     async def _step(self, key: int, done: int | None, stop: bool) -> turns.Pending | _Lost | None:
         """Mark the update just handled, then: the chat's next update, or the turn given back."""
@@ -175,6 +199,7 @@ class ChatTurns:
 
     async def _sweep_forever(self) -> None:
         while True:
+            self._freed.clear()
             try:
                 await self.sweep()
             except DatabaseUnusable:
@@ -183,15 +208,18 @@ class ChatTurns:
                 log.warning("looking for chats nobody handles failed: %s", exc)
             else:
                 self.last_beat = time.monotonic()
-            await asyncio.sleep(self.sweep_every)
+            # Again when a chat is finished (a slot is free), or after a while regardless.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._freed.wait(), self.sweep_every)
 
     async def sweep(self) -> int:
         """Take chats with unhandled updates and no live turn, up to the free slots; how many."""
-        free = self.limit - len(self._active)
+        free = self.max_chats - len(self._active)
         if free <= 0 or self.stopping:
             return 0
         now = self.clock()
         waiting = await turns.unattended(self.db.reader, now, free)
+        self._backlog = len(waiting) >= free
         if not waiting:
             return 0
 

@@ -283,8 +283,14 @@ class Reader:
         self.in_transaction = False
 
     async def _run(self, query: str, parameters: Iterable[Any] | None) -> Cursor:
-        async with self.pool.connection(timeout=POOL_TIMEOUT) as conn:
-            return await _run(conn, query, parameters)
+        try:
+            async with self.pool.connection(timeout=POOL_TIMEOUT) as conn:
+                return await _run(conn, query, parameters)
+        except psycopg.OperationalError:
+            # A pooled connection the server closed meanwhile (a restart): the pool drops
+            # it, and a read is safe to run again once, on a fresh one.
+            async with self.pool.connection(timeout=POOL_TIMEOUT) as conn:
+                return await _run(conn, query, parameters)
 
     def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> Any:
         """Run one read; await the result (or `async with` it) for the cursor."""
@@ -323,7 +329,6 @@ class PostgresDatabase(Database):
                 max_size=self.pool_size,
                 open=False,
                 configure=self._configure,
-                check=AsyncConnectionPool.check_connection,
                 kwargs={
                     "autocommit": True,
                     "cursor_factory": AsyncClientCursor,
