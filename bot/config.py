@@ -105,9 +105,9 @@ class Settings(BaseSettings):
         default=40, ge=1, le=100, validation_alias="YOUSAID_WEBHOOK_MAX_CONNECTIONS"
     )
     # How long an instance's turn at a chat lasts unless renewed: a dead instance's chats
-    # are taken over after this long.
+    # are taken over after this long (under Telegram's 15 s for answering a button press).
     chat_turn_seconds: float = Field(
-        default=30, ge=2, le=600, validation_alias="YOUSAID_CHAT_TURN_SECONDS"
+        default=10, ge=2, le=600, validation_alias="YOUSAID_CHAT_TURN_SECONDS"
     )
     # How long an instance holds the scheduler's lease without renewing it (renewed every
     # third of it): the bound on how soon another instance takes over scheduled work.

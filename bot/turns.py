@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -41,6 +42,8 @@ SWEEP_SECONDS = 1.0
 # Chats an instance holds at once, per update it handles at once: a chat waiting for a
 # handler keeps its turn (so its order holds) without costing one.
 CHATS_PER_SLOT = 4
+# Updates kept as received, per chat held at most (see ChatTurns._fresh).
+FRESH_PER_CHAT = 8
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,11 @@ class ChatTurns:
         # update arrived while every place was taken): only then is a freed place swept for.
         self._backlog = False
         self._active: dict[int, asyncio.Task[None]] = {}
+        # Updates this instance received and has not handled yet, as Telegram sent them:
+        # the database keeps them without people's names (which a reply may use, like an
+        # invitation accepted "with my name"), and parsing them again costs time. One
+        # handled by another instance goes from here in turn, oldest first.
+        self._fresh: OrderedDict[int, Update] = OrderedDict()
         self._again: set[int] = set()
         self._loops: list[asyncio.Task[None]] = []
 
@@ -118,6 +126,10 @@ class ChatTurns:
             return True, True, await turns.next_pending(conn, key)
 
         new, taken, first = await self.db.write(run)
+        if new:
+            self._fresh[update.update_id] = update
+            while len(self._fresh) > self.max_chats * FRESH_PER_CHAT:
+                self._fresh.popitem(last=False)
         if new and not free:
             self._backlog = True
         if taken:
@@ -185,13 +197,15 @@ class ChatTurns:
         return found
 
     async def _handle(self, pending: turns.Pending) -> None:
-        if pending.payload is None:
-            return
-        try:
-            update = Update.de_json(pending.payload, self.application.bot)
-        except (TypeError, ValueError, KeyError) as exc:
-            log.error("update %s skipped: %s", pending.update_id, exc)
-            return
+        update = self._fresh.pop(pending.update_id, None)
+        if update is None:
+            if pending.payload is None:
+                return
+            try:
+                update = Update.de_json(pending.payload, self.application.bot)
+            except (TypeError, ValueError, KeyError) as exc:
+                log.error("update %s skipped: %s", pending.update_id, exc)
+                return
         async with self._slots:
             # Handler errors go to the application's error handler; they do not reach here.
             await self.application.process_update(update)

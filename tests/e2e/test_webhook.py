@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -13,6 +14,7 @@ import aiohttp
 import pytest
 
 from bot.app import YousaidBot
+from bot.config import Deployment
 from bot.health import ask_webhook
 from emulator import Emulator
 from handlers import texts
@@ -223,4 +225,22 @@ async def test_sigterm_stops_a_webhook_instance_cleanly(emu: Emulator, tmp_path:
     assert stored(tmp_path / "y.db", "SELECT COUNT(*) FROM chat_turns") == [(0,)]
     assert stored(tmp_path / "y.db", "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL") == [
         (0,)
+    ]
+
+
+async def test_names_reach_the_handlers_over_the_webhook_but_not_the_updates_table(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, port: int, db_path: Path
+) -> None:
+    # The updates table keeps no names, so a handler given the stored copy would see none:
+    # the instance that received an update hands on Telegram's own.
+    admin, sam = emu.person("Ada"), emu.person("Samira")
+    group = emu.group("Riverside moderators", members=[admin, sam])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
+    async with make_bot(deployment=staffed, **webhook_settings(port)):
+        reply = await say(admin, "/invite moderator")
+        token = re.search(r"start=(inv_[\w-]+)", reply)
+        assert token, reply
+        assert "now a moderator" in await say(sam, f"/start {token.group(1)}")
+    assert stored(db_path, f"SELECT display_name FROM staff WHERE telegram_id = {sam.id}") == [
+        ("Samira",)
     ]
