@@ -1,7 +1,8 @@
 """Several instances: intake throughput on 1 and 3 instances, and the kill test's figures.
 
     .venv/bin/python -m benchmarks.scale [--citizens 150] [--latency 50]
-        [--postgres postgresql://postgres@127.0.0.1:5432/test] [--kill-citizens 100] > scale.json
+        [--postgres postgresql://postgres@127.0.0.1:5432/test] [--kill-citizens 100]
+        [--concurrency 16] > scale.json
 
 Every configuration runs `python -m bot run` in webhook mode (YOUSAID_WEBHOOK_*), behind the
 emulator's round-robin proxy, at the same emulated Bot API latency: 1 instance on SQLite, 1
@@ -64,6 +65,7 @@ READY_TIMEOUT = 90.0
 GOAL_SPEEDUP = 1.5
 GOAL_POSTGRES_VS_SQLITE = 0.7
 KILL_SHARE = 0.3
+LATENCY_BOUND_CONCURRENCY = 4
 
 
 def free_port() -> int:
@@ -186,8 +188,33 @@ class Instance:
         return self.proc.wait()
 
 
+def cpu_seconds(bots: list[Instance]) -> dict[str, float]:
+    """CPU seconds used so far by the bots, the PostgreSQL server, and this process (the
+    emulator, the proxy and the citizens)."""
+    import psutil
+
+    def used(process: psutil.Process) -> float:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            return 0.0
+        return float(times.user + times.system)
+
+    bots_cpu = sum(used(psutil.Process(b.proc.pid)) for b in bots if b.proc is not None)
+    server = sum(
+        used(p) for p in psutil.process_iter(["username"]) if p.info["username"] == "postgres"
+    )
+    return {"bots": bots_cpu, "postgresql": server, "harness": time.process_time()}
+
+
 async def intake(
-    engine: str, instances: int, citizens: int, latency_ms: float, postgres: str, workdir: Path
+    engine: str,
+    instances: int,
+    citizens: int,
+    latency_ms: float,
+    postgres: str,
+    workdir: Path,
+    concurrency: int,
 ) -> dict[str, Any]:
     """Citizens through `instances` webhook instances on `engine`; the figures."""
     from bot.config import load_deployment
@@ -204,7 +231,15 @@ async def intake(
             moderators = emu.group("Riverside moderators", supergroup=True)
             config = deployment_file(workdir, moderators.id)
             bots = [
-                Instance(url, emu.api_url, proxy.url, config, workdir) for _ in range(instances)
+                Instance(
+                    url,
+                    emu.api_url,
+                    proxy.url,
+                    config,
+                    workdir,
+                    YOUSAID_CONCURRENT_UPDATES=str(concurrency),
+                )
+                for _ in range(instances)
             ]
             try:
                 # One at a time: the first migrates and sets the webhook. Each joins the
@@ -221,6 +256,7 @@ async def intake(
                     )
                 )
                 people = [emu.person(f"Citizen {i}") for i in range(citizens)]
+                before = cpu_seconds(bots)
                 started = time.monotonic()
                 await asyncio.gather(
                     *(
@@ -229,6 +265,7 @@ async def intake(
                     )
                 )
                 wall = time.monotonic() - started
+                after = cpu_seconds(bots)
                 unsaved = [
                     p for p in people if "Saved as #" not in ((p.last and p.last.text) or "")
                 ]
@@ -240,14 +277,22 @@ async def intake(
                 codes = [await bot.stop() for bot in bots]
     updates = citizens * UPDATES_PER_CITIZEN
     rate = round(updates / wall, 1)
-    log(f"{instances} instance(s) on {engine} at {latency_ms:g} ms: {rate} updates/s")
+    spent = {name: after[name] - before[name] for name in after}
+    cores = sum(spent.values()) / wall
+    log(
+        f"{instances} instance(s) on {engine} at {latency_ms:g} ms, {concurrency} updates at"
+        f" once each: {rate} updates/s, {cores:.2f} cores busy"
+    )
     return {
         "engine": engine,
         "instances": instances,
+        "concurrent_updates_per_instance": concurrency,
         "citizens": citizens,
         "updates": updates,
         "wall_s": round(wall, 2),
         "updates_per_s": rate,
+        "cpu_ms_per_update": {name: round(1000 * v / updates, 2) for name, v in spent.items()},
+        "cores_busy": round(cores, 2),
         "exit_codes": codes,
     }
 
@@ -412,7 +457,29 @@ async def benchmark(options: argparse.Namespace) -> dict[str, Any]:
         workdir = root / name
         workdir.mkdir()
         runs[name] = await intake(
-            engine, count, options.citizens, options.latency, options.postgres, workdir
+            engine,
+            count,
+            options.citizens,
+            options.latency,
+            options.postgres,
+            workdir,
+            options.concurrency,
+        )
+    # The same with few updates at once per instance: one instance is then bound by the
+    # API's latency, not by the machine's cores, as it would be on a machine with cores to
+    # spare, and what instances add is seen apart from what two cores allow.
+    bound: dict[str, dict[str, Any]] = {}
+    for name, count in (("postgres_1", 1), ("postgres_3", 3)):
+        workdir = root / f"bound-{name}"
+        workdir.mkdir()
+        bound[name] = await intake(
+            "postgres",
+            count,
+            options.citizens,
+            options.latency,
+            options.postgres,
+            workdir,
+            LATENCY_BOUND_CONCURRENCY,
         )
     killdir = root / "kill"
     killdir.mkdir()
@@ -426,6 +493,16 @@ async def benchmark(options: argparse.Namespace) -> dict[str, Any]:
         "mode": "webhook, behind emulator.proxy.RoundRobinProxy, emulator max_connections 40",
         "intake": runs,
         "speedup_3": round(speedup, 3),
+        "latency_bound": {
+            "definition": (
+                f"each instance handles {LATENCY_BOUND_CONCURRENCY} updates at once, so one"
+                " instance waits on the API rather than on the CPU"
+            ),
+            "intake": bound,
+            "speedup_3": round(
+                bound["postgres_3"]["updates_per_s"] / bound["postgres_1"]["updates_per_s"], 3
+            ),
+        },
         "postgres_1_vs_sqlite_1": round(versus, 3),
         "kill_test": kill,
         "lost": kill["lost"],
@@ -460,6 +537,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     parser.add_argument("--kill-citizens", type=int, default=100)
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="YOUSAID_CONCURRENT_UPDATES per instance"
+    )
     options = parser.parse_args(argv)
     result = asyncio.run(benchmark(options))
     print(json.dumps(result, indent=2))
