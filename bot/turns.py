@@ -116,9 +116,13 @@ class ChatTurns:
         now = self.clock()
         free = len(self._active) < self.max_chats and not self.stopping
 
+        mine = False
+
         async def run(conn: aiosqlite.Connection) -> tuple[bool, bool, turns.Pending | None]:
+            nonlocal mine
             new = await updates.save_new(conn, [(update.update_id, update.to_dict(), key)], now)
-            if not new or not free or key in self._active:
+            mine = key in self._active
+            if not new or not free or mine:
                 return bool(new), False, None
             if not await turns.take(conn, key, self.owner, now, now + self.lease):
                 return True, False, None
@@ -134,9 +138,15 @@ class ChatTurns:
             self._backlog = True
         if taken:
             self._begin(key, first)
-        elif new and key in self._active:
-            # Its drain may have just found nothing left: it looks again before it ends.
-            self._again.add(key)
+        elif new and mine:
+            if key in self._active:
+                # Its drain may have just found nothing left: it looks again before it ends.
+                self._again.add(key)
+            else:
+                # Its drain ended meanwhile and gave the turn back: take it again.
+                self._active[key] = asyncio.create_task(
+                    self._drain(key, retake=True), name=f"chat-{key}"
+                )
         return new
 
     def _begin(self, key: int, first: turns.Pending | None = None) -> None:
@@ -146,9 +156,15 @@ class ChatTurns:
             return
         self._active[key] = asyncio.create_task(self._drain(key, first), name=f"chat-{key}")
 
-    async def _drain(self, key: int, first: turns.Pending | None = None) -> None:
+    async def _drain(
+        self, key: int, first: turns.Pending | None = None, retake: bool = False
+    ) -> None:
         done: int | None = None
         try:
+            if retake:
+                taken, first = await self._retake(key)
+                if not taken:
+                    return  # another instance has it, and its updates
             if first is not None and not self.stopping:
                 # Taken with the turn, in the same transaction: no need to look it up again.
                 await self._handle(first)
@@ -160,10 +176,16 @@ class ChatTurns:
                 if stop or isinstance(found, _Lost):
                     return
                 if found is None:
-                    if key in self._again:
-                        self._again.discard(key)
-                        continue
-                    return
+                    # The turn was given back. An update that arrived here meanwhile (while
+                    # this chat was in hand, so it did not take the turn) is taken now.
+                    if key not in self._again:
+                        return
+                    self._again.discard(key)
+                    taken, found = await self._retake(key)
+                    if not taken:
+                        return  # another instance has it, and its updates
+                    if found is None:
+                        continue  # nothing after all: the next step gives the turn back
                 self._again.discard(key)
                 await self._handle(found)
                 done = found.update_id
@@ -176,6 +198,17 @@ class ChatTurns:
             del self._active[key]
             if self._backlog:
                 self._freed.set()
+
+    async def _retake(self, key: int) -> tuple[bool, turns.Pending | None]:
+        """Take a chat's turn again; whether taken, and its first update not handled."""
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> tuple[bool, turns.Pending | None]:
+            if not await turns.take(conn, key, self.owner, now, now + self.lease):
+                return False, None
+            return True, await turns.next_pending(conn, key)
+
+        return await self.db.write(run)
 
     async def _step(self, key: int, done: int | None, stop: bool) -> turns.Pending | _Lost | None:
         """Mark the update just handled, then: the chat's next update, or the turn given back."""
