@@ -416,6 +416,12 @@ async def kill_test(
             finally:
                 codes = [await bot.stop() for bot in bots]
             issued = set(emu.updates.history)
+            sent_to: dict[int, list[int]] = {}
+            for update_id, update in emu.updates.history.items():
+                body = update.get("message") or update.get("callback_query") or {}
+                sender = (body.get("from") or {}).get("id")
+                if sender in unanswered:
+                    sent_to.setdefault(sender, []).append(update_id)
             with psycopg.connect(conninfo(url)) as conn:
                 handled = {
                     int(r[0])
@@ -460,7 +466,16 @@ async def kill_test(
         # Citizens whose step was not answered in time (a press answered after Telegram's
         # 15 s cannot be answered at all): their updates as the database has them.
         "unanswered": {
-            str(chat): {"why": why, "updates": [list(map(str, r)) for r in stuck_updates[chat]]}
+            str(chat): {
+                "why": why,
+                "telegram_sent": sent_to.get(chat, []),
+                "pending_at_telegram": [
+                    u["update_id"]
+                    for u in emu.updates.pending
+                    if u["update_id"] in sent_to.get(chat, [])
+                ],
+                "saved": [list(map(str, r)) for r in stuck_updates[chat]],
+            }
             for chat, why in unanswered.items()
         },
         "digest_periods": len(digests),
