@@ -52,11 +52,13 @@ async def save_new(
 
 
 async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bool:
-    """Mark an update handled, inside the transaction of its effect; False if it already was."""
+    """Mark an update handled, inside the transaction of its effect; False if it already was.
+
+    A handled update keeps no trace of whose it was: its payload and its chat go."""
     cursor = await conn.execute(
         "INSERT INTO updates (update_id, payload, received_at, handled_at) VALUES (?, NULL, ?, ?)"
-        " ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL"
-        " WHERE updates.handled_at IS NULL",
+        " ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL,"
+        " chat_key = NULL WHERE updates.handled_at IS NULL",
         (update_id, stamp(now), stamp(now)),
     )
     return cursor.rowcount > 0
@@ -67,7 +69,7 @@ async def mark_handled(
 ) -> None:
     """Mark updates handled (those that changed nothing, or whose effect already claimed them)."""
     await conn.executemany(
-        "UPDATE updates SET handled_at = ?, payload = NULL"
+        "UPDATE updates SET handled_at = ?, payload = NULL, chat_key = NULL"
         " WHERE update_id = ? AND handled_at IS NULL",
         [(stamp(now), update_id) for update_id in update_ids],
     )
