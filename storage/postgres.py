@@ -308,8 +308,10 @@ class PostgresDatabase(Database):
         application_name: str = "yousaid",
     ) -> None:
         self.url = url
-        # Shown in pg_stat_activity, so an operator can tell the bot's connections apart.
-        self.application_name = application_name
+        # Shown in pg_stat_activity, so an operator can tell the bot's connections apart;
+        # one given in the URL (?application_name=yousaid-a) names this instance's.
+        given = dict(parse_qsl(urlsplit(url).query)).get("application_name")
+        self.application_name = given or application_name
         self.outage_grace = outage_grace
         self.path = None
         self.name = redacted(url)
