@@ -441,6 +441,16 @@ class PostgresDatabase(Database):
         return rows[0] if rows else None
 
 
+def unanswered(url: str, timeout: float) -> str | None:
+    """Why the database at `url` does not answer a query, in one line; None if it does."""
+    try:
+        with psycopg.connect(conninfo(url), connect_timeout=max(int(timeout), 1)) as conn:
+            conn.execute("SELECT 1 FROM schema_migrations LIMIT 1")
+    except psycopg.Error as exc:
+        return " ".join(str(exc).split()) or exc.__class__.__name__
+    return None
+
+
 async def migrate(url: str) -> list[str]:
     """Apply the numbered migrations not yet recorded, under an advisory lock; their names."""
     applied: list[str] = []
