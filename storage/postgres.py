@@ -320,6 +320,9 @@ class PostgresDatabase(Database):
         self._reader: Reader | None = None
         self._closing = False
         self._never = asyncio.Event()
+        # When writes began to find the server unreachable (0: they do not), so that a
+        # streak is said once, not by every write waiting it out.
+        self._outage_since = 0.0
 
     async def open(self) -> PostgresDatabase:
         """Connect, apply the migrations (one migrator at a time), fill the pool."""
@@ -403,12 +406,13 @@ class PostgresDatabase(Database):
                             with contextlib.suppress(psycopg.Error):
                                 await conn.execute("ROLLBACK")
                         raise
-                if outage_since:
+                if self._outage_since:
                     log.warning(
                         "the database %s answers again (after %.1f s)",
                         self.name,
-                        time.monotonic() - outage_since,
+                        time.monotonic() - self._outage_since,
                     )
+                    self._outage_since = 0.0
                 return value
             except _RETRY:
                 conflicts += 1
@@ -418,9 +422,11 @@ class PostgresDatabase(Database):
                 if committing or self._closing or isinstance(exc, _RETRY):
                     raise
                 now = time.monotonic()
+                if not self._outage_since:
+                    self._outage_since = now
+                    log.warning("the database %s cannot be reached (%s); waiting", self.name, exc)
                 if not outage_since:
                     outage_since = now
-                    log.warning("the database %s cannot be reached (%s); waiting", self.name, exc)
                 elif now - outage_since > self.outage_grace:
                     raise
             await asyncio.sleep(delay * (0.5 + random.random()))
