@@ -32,7 +32,7 @@ from telegram.warnings import PTBUserWarning
 from bot.health import Heartbeat
 from bot.intake import Clock
 from bot.ratelimit import seconds
-from storage import updates
+from storage import updates, webhooks
 from storage.db import Database, DatabaseUnusable
 from storage.engines import STORAGE_ERRORS
 
@@ -263,6 +263,13 @@ class Poller:
             await self.bot.delete_webhook(drop_pending_updates=False)
         except TelegramError as exc:
             return f"the webhook set at Telegram could not be deleted to poll ({exc.message})"
+        old = await webhooks.current(self.db.reader)
+
+        async def forget(conn: aiosqlite.Connection) -> bool:
+            return await webhooks.change(conn, old, None)
+
+        # So that webhook mode, started again, sets it at once rather than trust the record.
+        await self.db.write(forget)
         log.warning(
             "a webhook was set at Telegram (webhook mode was used before): deleted it, to poll;"
             " its undelivered updates come by polling"
