@@ -65,10 +65,16 @@ async def test_methods_sizes_and_replays_are_answered_as_telegram_needs(
         for method in ("GET", "PUT", "DELETE"):
             async with session.request(method, url, headers=headers) as answer:
                 assert answer.status == 405, method
-        # Far larger than any update: refused before it is read whole, nothing stored.
+        # Far larger than any update: refused before it is read whole (413, or the upload
+        # cut short once the answer is sent), nothing stored.
         big = b'{"update_id": 11, "x": "' + b"a" * 10 * 2**20 + b'"}'
-        async with session.post(url, data=big, headers=headers) as answer:
-            assert answer.status == 413
+        try:
+            async with session.post(url, data=big, headers=headers) as answer:
+                assert answer.status == 413
+        except aiohttp.ClientConnectionError:
+            pass
+    assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE update_id = 11") == [(0,)]
+    async with aiohttp.ClientSession() as session:
         # Telegram always says application/json; another type is read the same.
         plain = {**headers, "Content-Type": "text/plain"}
         async with session.post(url, data=message(12), headers=plain) as answer:
@@ -76,8 +82,9 @@ async def test_methods_sizes_and_replays_are_answered_as_telegram_needs(
     # The same update_id again with other words: the first is the update, once.
     other = message(12).replace(b"hello", b"other words")
     assert await post(port, other) == 200
+    # Stored once; its payload is the first one's (or gone already: handled updates keep none).
     [(payload,)] = stored(db_path, "SELECT payload FROM updates WHERE update_id = 12")
-    assert "hello" in str(payload) and "other words" not in str(payload)
+    assert payload is None or ("hello" in str(payload) and "other words" not in str(payload))
     # The instance still serves a citizen whole.
     alice = emu.person("Alice")
     await consent(alice)
