@@ -366,6 +366,20 @@ def _health() -> int:
             return 1
         print(f"yousaid: the webhook instance on port {port} is alive and its database answers")
         return 0
+    if settings.on_postgres:
+        from storage.postgres import redacted, unanswered
+
+        name = redacted(settings.database_url)
+        reason = unanswered(settings.database_url, timeout=5)
+        if reason is not None:
+            print(f"yousaid: the database {name} does not answer ({reason})", file=sys.stderr)
+            return 1
+        # Polling keeps its heartbeat in a file beside a SQLite database only.
+        print(
+            f"yousaid: the database {name} answers; polling on PostgreSQL keeps no heartbeat,"
+            " so whether a bot polls is not checked (webhook mode's /healthz says so)"
+        )
+        return 0
     problem = check(settings.database_path)
     if problem is not None:
         print(f"yousaid: {problem}", file=sys.stderr)

@@ -32,7 +32,7 @@ from telegram.warnings import PTBUserWarning
 from bot.health import Heartbeat
 from bot.intake import Clock
 from bot.ratelimit import seconds
-from storage import updates
+from storage import updates, webhooks
 from storage.db import Database, DatabaseUnusable
 from storage.engines import STORAGE_ERRORS
 
@@ -256,6 +256,26 @@ class Poller:
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX)
 
+    async def _leave_webhook_mode(self) -> str | None:
+        """Delete the webhook Telegram still has from webhook mode, as python-telegram-bot's
+        own polling does at start; its undelivered updates come by getUpdates instead."""
+        try:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+        except TelegramError as exc:
+            return f"the webhook set at Telegram could not be deleted to poll ({exc.message})"
+        old = await webhooks.current(self.db.reader)
+
+        async def forget(conn: aiosqlite.Connection) -> bool:
+            return await webhooks.change(conn, old, None)
+
+        # So that webhook mode, started again, sets it at once rather than trust the record.
+        await self.db.write(forget)
+        log.warning(
+            "a webhook was set at Telegram (webhook mode was used before): deleted it, to poll;"
+            " its undelivered updates come by polling"
+        )
+        return None
+
     async def _round(self) -> str | None:
         """One getUpdates round: fetch, save, confirm; why it failed, if it did."""
         try:
@@ -268,6 +288,8 @@ class Poller:
             await asyncio.sleep(seconds(exc.retry_after))
             return None
         except Conflict as exc:
+            if "webhook" in exc.message.lower():
+                return await self._leave_webhook_mode()
             return f"another instance is polling ({exc.message})"
         except TelegramError as exc:
             # The network, a 5xx, a proxy's HTML page ("Invalid server response"), a

@@ -24,7 +24,7 @@ from aiohttp import web
 from telegram import Bot, Update
 
 from bot.intake import Clock
-from bot.processing import ALLOWED_UPDATES
+from bot.processing import ALLOWED_UPDATES, chat_key
 from bot.turns import ChatTurns
 from storage import webhooks
 from storage.db import Database, DatabaseUnusable
@@ -90,6 +90,11 @@ async def set_webhook(
         raise
     log.info("webhook set to %s", url)
     return True
+
+
+def _storable(value: object) -> bool:
+    """Whether a value is an integer both engines store (64-bit, and not a bool)."""
+    return type(value) is int and -(2**63) <= value < 2**63
 
 
 class WebhookServer:
@@ -193,11 +198,21 @@ class WebhookServer:
     def _read(self, body: bytes) -> Update | None:
         try:
             payload = json.loads(body)
-            if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            if not isinstance(payload, dict) or not _storable(payload.get("update_id")):
                 raise ValueError("no update_id")
-            return Update.de_json(payload, self.bot)
-        except (TypeError, ValueError, KeyError) as exc:
-            log.error("a webhook request that is not an update was ignored (%s): %.200r", exc, body)
+            update = Update.de_json(payload, self.bot)
+            key = chat_key(update)
+            if key is not None and not _storable(key):
+                raise ValueError(f"a chat id that is not an integer: {key!r}")
+            return update
+        except Exception as exc:
+            # Parsing only: whatever it raises is the body's fault, the same at every retry.
+            log.error(
+                "a webhook request that is not an update was ignored (%s: %s): %.200r",
+                exc.__class__.__name__,
+                exc,
+                body,
+            )
             return None
 
     async def _health(self, request: web.Request) -> web.Response:

@@ -308,8 +308,10 @@ class PostgresDatabase(Database):
         application_name: str = "yousaid",
     ) -> None:
         self.url = url
-        # Shown in pg_stat_activity, so an operator can tell the bot's connections apart.
-        self.application_name = application_name
+        # Shown in pg_stat_activity, so an operator can tell the bot's connections apart;
+        # one given in the URL (?application_name=yousaid-a) names this instance's.
+        given = dict(parse_qsl(urlsplit(url).query)).get("application_name")
+        self.application_name = given or application_name
         self.outage_grace = outage_grace
         self.path = None
         self.name = redacted(url)
@@ -318,6 +320,9 @@ class PostgresDatabase(Database):
         self._reader: Reader | None = None
         self._closing = False
         self._never = asyncio.Event()
+        # When writes began to find the server unreachable (0: they do not), so that a
+        # streak is said once, not by every write waiting it out.
+        self._outage_since = 0.0
 
     async def open(self) -> PostgresDatabase:
         """Connect, apply the migrations (one migrator at a time), fill the pool."""
@@ -401,12 +406,13 @@ class PostgresDatabase(Database):
                             with contextlib.suppress(psycopg.Error):
                                 await conn.execute("ROLLBACK")
                         raise
-                if outage_since:
+                if self._outage_since:
                     log.warning(
                         "the database %s answers again (after %.1f s)",
                         self.name,
-                        time.monotonic() - outage_since,
+                        time.monotonic() - self._outage_since,
                     )
+                    self._outage_since = 0.0
                 return value
             except _RETRY:
                 conflicts += 1
@@ -416,9 +422,11 @@ class PostgresDatabase(Database):
                 if committing or self._closing or isinstance(exc, _RETRY):
                     raise
                 now = time.monotonic()
+                if not self._outage_since:
+                    self._outage_since = now
+                    log.warning("the database %s cannot be reached (%s); waiting", self.name, exc)
                 if not outage_since:
                     outage_since = now
-                    log.warning("the database %s cannot be reached (%s); waiting", self.name, exc)
                 elif now - outage_since > self.outage_grace:
                     raise
             await asyncio.sleep(delay * (0.5 + random.random()))
@@ -437,6 +445,16 @@ class PostgresDatabase(Database):
         """The first row of a read-only query, or None."""
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
+
+
+def unanswered(url: str, timeout: float) -> str | None:
+    """Why the database at `url` does not answer a query, in one line; None if it does."""
+    try:
+        with psycopg.connect(conninfo(url), connect_timeout=max(int(timeout), 1)) as conn:
+            conn.execute("SELECT 1 FROM schema_migrations LIMIT 1")
+    except psycopg.Error as exc:
+        return " ".join(str(exc).split()) or exc.__class__.__name__
+    return None
 
 
 async def migrate(url: str) -> list[str]:
