@@ -220,8 +220,12 @@ async def erase(
             "UPDATE updates SET payload = NULL WHERE payload LIKE ? OR payload LIKE ?",
             (f'%"id": {int(row[0])},%', f'%"id": {int(row[0])}}}%'),
         )
-        # A chat that blocked the bot is the person's Telegram id too.
+        # Nor does their chat stay as the key of those updates.
+        await conn.execute("UPDATE updates SET chat_key = 0 WHERE chat_key = ?", (row[0],))
+        # A chat that blocked the bot is the person's Telegram id too; so is the key of the
+        # chat's share of the sending budget (several instances on PostgreSQL).
         await conn.execute("DELETE FROM unreachable_chats WHERE chat_id = ?", (row[0],))
+        await conn.execute("DELETE FROM send_slots WHERE key = ?", (f"chat:{int(row[0])}",))
     # What was sent to them, what they answered, what they shared with a provider.
     await conn.execute("DELETE FROM outbox WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM acceptances WHERE citizen_id = ?", (citizen_id,))

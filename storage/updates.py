@@ -58,7 +58,7 @@ async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bo
     cursor = await conn.execute(
         "INSERT INTO updates (update_id, payload, received_at, handled_at) VALUES (?, NULL, ?, ?)"
         " ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL,"
-        " chat_key = NULL WHERE updates.handled_at IS NULL",
+        " chat_key = 0 WHERE updates.handled_at IS NULL",
         (update_id, stamp(now), stamp(now)),
     )
     return cursor.rowcount > 0
@@ -69,7 +69,7 @@ async def mark_handled(
 ) -> None:
     """Mark updates handled (those that changed nothing, or whose effect already claimed them)."""
     await conn.executemany(
-        "UPDATE updates SET handled_at = ?, payload = NULL, chat_key = NULL"
+        "UPDATE updates SET handled_at = ?, payload = NULL, chat_key = 0"
         " WHERE update_id = ? AND handled_at IS NULL",
         [(stamp(now), update_id) for update_id in update_ids],
     )

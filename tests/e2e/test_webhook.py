@@ -89,7 +89,7 @@ async def test_a_whole_conversation_over_the_webhook(
     assert all(status == 200 for _, status in emu.webhook.deliveries)
     rows = stored(db_path, "SELECT chat_key, handled_at FROM updates ORDER BY update_id")
     # Every update handled, and none says any more whose it was.
-    assert rows and all(chat is None and handled for chat, handled in rows)
+    assert rows and all(chat == 0 and handled for chat, handled in rows)
     assert stored(db_path, "SELECT COUNT(*) FROM chat_turns") == [(0,)]
 
 
