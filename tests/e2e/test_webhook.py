@@ -215,12 +215,18 @@ async def test_sigterm_stops_a_webhook_instance_cleanly(emu: Emulator, tmp_path:
         **{k: str(v) for k, v in webhook_settings(port).items()},
     }
     process = await run_bot(env, tmp_path)
-    alice = emu.person("Alice")
-    await alice.send("/start")
-    assert "Is that OK" in ((await alice.next_message(timeout=60)).text or "")
-    assert await asyncio.to_thread(ask_webhook, "127.0.0.1", port) is None
-    process.send_signal(signal.SIGTERM)
-    _, err = await asyncio.wait_for(process.communicate(), 30)
+    try:
+        alice = emu.person("Alice")
+        await alice.send("/start")
+        assert "Is that OK" in ((await alice.next_message(timeout=60)).text or "")
+        assert await asyncio.to_thread(ask_webhook, "127.0.0.1", port) is None
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            # A failure above must not leave a bot running after the test.
+            process.kill()
+            await process.wait()
     assert process.returncode == 0, err.decode()
     assert b"Traceback" not in err
     assert stored(tmp_path / "y.db", "SELECT COUNT(*) FROM chat_turns") == [(0,)]
