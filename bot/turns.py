@@ -114,7 +114,9 @@ class ChatTurns:
         whether it was new (a redelivery is not). Storage faults are raised."""
         key = chat_key(update) or 0
         now = self.clock()
-        free = len(self._active) < self.max_chats and not self.stopping
+        # While chats wait for a place, a new one queues behind them (the sweep serves the
+        # longest waiting first): taking the place at once would let newcomers overtake.
+        free = len(self._active) < self.max_chats and not self.stopping and not self._backlog
 
         mine = False
 
@@ -130,11 +132,13 @@ class ChatTurns:
             return True, True, await turns.next_pending(conn, key)
 
         new, taken, first = await self.db.write(run)
+        if new and not free and not mine:
+            self._freed.set()  # the sweep looks now, not in a second
         if new:
             self._fresh[update.update_id] = update
             while len(self._fresh) > self.max_chats * FRESH_PER_CHAT:
                 self._fresh.popitem(last=False)
-        if new and not free:
+        if new and not free and len(self._active) >= self.max_chats:
             self._backlog = True
         if taken:
             self._begin(key, first)
