@@ -432,11 +432,12 @@ async def kill_test(
                     ).fetchall()
                 }
                 items = dict(conn.execute("SELECT id, text FROM feedback").fetchall())
+                # By update id: a handled update no longer says whose it was.
                 stuck_updates = {
                     chat: conn.execute(
                         "SELECT update_id, received_at, handled_at FROM updates"
-                        " WHERE chat_key = %s ORDER BY update_id",
-                        (chat,),
+                        " WHERE update_id = ANY(%s) ORDER BY update_id",
+                        (sent_to.get(chat, []),),
                     ).fetchall()
                     for chat in unanswered
                 }
