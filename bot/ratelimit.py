@@ -46,6 +46,8 @@ ACQUIRED = -1
 ACQUIRED_NO_RETRY = -2
 # Per chat, where the pace is slow, the allowance is a fixed time per message.
 SLACK_SECONDS = 0.1
+# Messages of each chat's burst the shared budget keeps spare (see SharedBudget.limits).
+SPARE = 2
 
 
 def _chat_bucket(burst: float, period: float) -> AsyncLimiter:
@@ -102,11 +104,16 @@ class SharedBudget:
         found: list[Limit] = []
         if chat_id is not None:
             group = isinstance(chat_id, str) or chat_id < 0
+            # A reservation is kept at the moment reserved, not at the moment the message
+            # leaves: a burst sent late eats into the refill after it. Two messages of each
+            # burst are kept spare, so lateness under load does not meet Telegram's 429.
             if group and self.group_per_minute:
-                found.append(_rate(f"chat:{chat_id}", self.group_per_minute, self.group_period))
+                burst = max(1.0, self.group_per_minute - SPARE)
+                period = self.group_period * burst / self.group_per_minute
+                found.append(_rate(f"chat:{chat_id}", burst, period))
             elif not group and self.private_burst:
-                period = self.private_burst / PRIVATE_PER_SECOND
-                found.append(_rate(f"chat:{chat_id}", self.private_burst, period))
+                burst = max(1.0, self.private_burst - SPARE)
+                found.append(_rate(f"chat:{chat_id}", burst, burst / PRIVATE_PER_SECOND))
         if self.per_second:
             step = MARGIN / self.per_second
             found.append(Limit("all", step, (self.per_second - 1) * step))
