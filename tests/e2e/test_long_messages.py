@@ -16,6 +16,7 @@ from bot.app import YousaidBot
 from bot.config import Deployment
 from bot.roles import Who
 from emulator import Emulator, Group, Person
+from emulator.people import MessageView
 from handlers import texts
 from handlers.fitting import MESSAGE_LIMIT, utf16_len
 from storage import responses
@@ -197,7 +198,15 @@ async def test_audit_with_long_entries_arrives_in_parts(world: World, emu: Emula
     for n in range(20):
         await world.bot.roles.denied(Who(world.sam.id, moderator=True), words(4000, f"TRY-{n}"))
     await world.admin.send("/audit")
-    await emu.idle(quiet=0.3)
+
+    def parts_so_far(messages: list[MessageView]) -> int:
+        starts = [n for n, m in enumerate(messages) if "Latest actions" in (m.text or "")]
+        return len(messages) - starts[0] if starts else 0
+
+    # The parts are paced by the chat's sending limit (a step of 1.1 s once its burst is
+    # spent): wait for the second, then for a spell longer than one step.
+    await world.admin.wait_for(lambda msgs: parts_so_far(msgs) > 1, timeout=60)
+    await emu.idle(quiet=1.5)
     messages = world.admin.messages
     (first,) = [n for n, m in enumerate(messages) if "Latest actions" in (m.text or "")]
     parts = messages[first:]
