@@ -4,12 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install run model redact-model
+.PHONY: demo test lint install run model redact-model i18n
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m bot.i18n compile >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,3 +38,8 @@ model: $(STAMP)
 redact-model: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[model]'
 	$(PY) -m nlp train-redactor
+
+# Bring every language's catalogue (bot/locales/) up to the English source, then compile.
+i18n: $(STAMP)
+	$(PY) -m bot.i18n extract
+	$(PY) -m bot.i18n compile

@@ -1,0 +1,1047 @@
+"""Every string a person reads, in one place, so it can be reviewed and translated.
+
+Texts are sent as HTML: anything that comes from people or the deployment file is
+escaped with `esc` before it is put in.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+
+def esc(value: object) -> str:
+    """Text made safe to put inside an HTML message."""
+    return escape(str(value), quote=False)
+
+
+# Put after a person's text cut short to fit in one message (see handlers/fitting.py).
+SHORTENED = "(shortened: {more} characters more)"
+
+CONSENT = (
+    "👋 Hello! I pass on what you tell me about local services to the people who run them, "
+    "so they can make things better.\n\n"
+    "<b>What I keep</b>: what you write, the service, your rating and your answers to my "
+    "questions, with a number that stands for your Telegram account. I never keep your "
+    "name or username.\n\n"
+    "<b>Who sees what</b>: a small team of moderators reads everything first and removes "
+    "names and other personal details. The service only ever sees that checked text, "
+    "never who wrote it.\n\n"
+    "You can see what you have told me with /mine, and read this again with /privacy.\n\n"
+    "Is that OK with you?"
+)
+CONSENT_AGAIN = "We have updated how we look after what you tell us. Please read it again:\n\n"
+CONSENT_FIRST = "Before we start, I need your OK to keep what you tell me.\n\n"
+# A typed "yes" from someone the bot does not remember asking (it was restarted meanwhile).
+CONSENT_LOST = (
+    "I'm not sure what that answers. If you wrote to me before and I asked for your OK, "
+    "press Yes under my reply to your words to carry on with them. If not, here is how I "
+    "work:\n\n"
+)
+# Text typed at the consent question that is not a yes or a no: a reminder, not it all again.
+CONSENT_REMINDER = (
+    "Before I can keep anything you write, I need your OK: please choose below "
+    "(/privacy says what I keep and who sees it)."
+)
+# After the consent text or reminder that answers a message of feedback (nothing is kept yet).
+CONSENT_CARRY = "\n\nIf you say yes, I'll carry on with the message this answers."
+CONSENT_YES = "Yes, that's fine"
+CONSENT_NO = "No thanks"
+DECLINED = (
+    "No problem. I haven't kept anything you said, only that you said no. "
+    "If you change your mind, just send /start."
+)
+
+PICK_SERVICE = "Which service is this about?"
+PICK_SERVICE_PAGE = "Which service is this about? (page {page} of {pages})"
+UNKNOWN_SERVICE = "I don't know the service that link points to, sorry. "
+NO_MATCH = "I couldn't find a service called that. "
+KEPT_TEXT = "Thank you, I've kept what you wrote. "
+# A short text ("hello?") with nothing under way: nothing kept, and what to do next.
+SAY_MORE = "Hello! To tell me about a service, choose it below, then say what happened. "
+# /start with words kept from a conversation that went quiet before a service was chosen.
+DRAFT_OFFER = (
+    "You started writing this before, and I kept it (nobody else has seen it):\n\n"
+    "«{text}»\n\nWould you like to carry on with it?"
+)
+DRAFT_CARRY_ON = "Carry on with it"
+DRAFT_AFRESH = "Start afresh"
+DRAFT_CARRIED = "Good, let's carry on with what you wrote. "
+DRAFT_DROPPED = "OK, I've thrown that away. "
+SEARCH_RESULTS = "These services match “{query}”:"
+RESUMED = "Let's carry on where we left off. "
+PREVIOUS = "‹ Previous"
+NEXT = "Next ›"
+
+ASK_TEXT = (
+    "<b>{service}</b>\n\nWhat happened, or what could be better? "
+    "Tell me in your own words, as much or as little as you like."
+)
+MORE_TEXT = (
+    "Could you tell me a little more? A sentence or two about what happened helps the "
+    "service understand. (Or send /cancel to stop.)"
+)
+RATING = (
+    "<b>{service}</b>\n\nThank you. How would you rate it overall, from 1 (very poor) "
+    "to 5 (very good)?\n\nAnything more to add first? Just send it."
+)
+ADDED_TEXT = "I've added that to what you wrote. "
+TOO_LONG_MESSAGE = (
+    "That message is longer than I can keep (4,096 characters), so I haven't kept it. "
+    "Could you send it in shorter parts?"
+)
+TOO_LONG = (
+    "That would make this item longer than I can keep in one (4,096 characters), so I "
+    "haven't added it. Finish this one, then send /start to tell me the rest. "
+)
+SKIP = "Skip"
+RATING_LABELS = ("1", "2", "3", "4", "5")
+HEAR_BACK = "Would you like to hear back if the service responds to this?"
+INVOLVE = (
+    "One more question, and I'll only ask it once: would you like to be involved in "
+    "improving local services, for example by being asked your view now and then?"
+)
+YES = "Yes please"
+NO = "No thanks"
+# Short text at the rating that is no rating ("hmm", "6"): what counts as one.
+NOT_A_RATING = (
+    "I didn't take that as a rating, and it's not added to what you wrote. Please choose a "
+    "button below, or type a number from 1 to 5 (or skip). "
+)
+USE_BUTTONS = (
+    "I haven't added that to what you wrote. Please choose one of the buttons below, or "
+    "send /cancel to stop. To tell me something else, finish this first, then send /start. "
+)
+
+SAVED = (
+    "✅ Saved as <b>#{reference}</b> ({service}). Thank you for taking the time.\n\n"
+    "A moderator will check it before the service sees it."
+)
+SAVED_HEAR_BACK = " I'll let you know here when the service responds."
+# One citizen sent as many items as one account may in an hour (or a day): the new one is
+# kept as a draft, and goes when they answer the question that follows it.
+THROTTLED = (
+    "Thank you. You've sent {count} items in the last {window}: that's as many as I can pass"
+    " on from one person, so that the moderators can read everyone's. I've kept what you just"
+    " wrote, nothing is lost: it can go in {wait}. Then just answer the question below"
+    " (or send /start to pick up where you left off)."
+)
+THROTTLE_WINDOWS = {"hour": "hour", "day": "24 hours"}
+THROTTLE_MINUTES = "{n} min"
+THROTTLE_HOURS = "about {n} hours"
+# The text asks to be contacted: the service cannot, and here is how to reach it.
+SAVED_CONTACT = (
+    "\n\n📞 You asked to be contacted. The service never sees contact details (they are "
+    "removed before it reads your words) or who wrote them, so it can't get back to you "
+    "itself, and I'm not the formal complaints route."
+)
+SAVED_CONTACT_ROUTE = " To reach {service} directly: {contact}"
+SAVED_CONTACT_NO_ROUTE = " To hear from {service}, please contact it directly."
+SAVED_MINE = "\n\nSend /mine to see what you've told us, or /start to tell us something else."
+
+CANCELLED = "Stopped. Nothing from this conversation was kept. Send /start whenever you like."
+CANCELLED_DRAFT = (
+    "Stopped. I've thrown away the words you'd started writing. Send /start whenever you like."
+)
+NOTHING_TO_CANCEL = "There's nothing to cancel. Send /start to tell us about a service."
+EXPIRED = "That button belongs to an earlier conversation."
+TIMED_OUT = "This conversation went quiet, so I've closed it. Send /start whenever you like."
+TIMED_OUT_DRAFT = (
+    "This conversation went quiet before you chose a service, so I've closed it. I've kept "
+    "what you wrote as a draft that only you can see: send /start to carry on with it (or "
+    "to start afresh)."
+)
+TIMED_OUT_SAVED = (
+    "This conversation went quiet, so I've saved what you wrote as <b>#{reference}</b> "
+    "({service}) without the remaining questions. Send /mine to see it."
+)
+
+MINE_EMPTY = "You haven't told us anything yet. Send /start to begin."
+MINE_HEADER = "What you've told us (newest first):"
+MINE_MORE = "…and {more} earlier."
+MINE_ITEM = "<b>#{reference}</b> · {service} · {date}\n{status}\n<i>{snippet}</i>"
+MINE_PUBLISHED_AS = "Published as: «{text}»"
+STATUS = {
+    "pending": "⏳ waiting to be checked by a moderator",
+    "approved": "✅ published to the service",
+    "rejected": "✖️ not published",
+    "withdrawn": "🚫 withdrawn by a moderator after publishing; it won't be in future reports",
+}
+
+HELP = (
+    "I pass on what you tell me about local services to the people who run them.\n\n"
+    "/start tell us about a service\n"
+    "/mine what you've told us, and what happened\n"
+    "/cancel stop what we're doing\n"
+    "/privacy what I keep and who sees it\n"
+    "/mydata everything I keep about you, as a file\n"
+    "/forget erase what I keep about you\n"
+    "/help this message"
+)
+UNKNOWN_COMMAND = "I don't know that command, sorry. Here's what I can do:\n\n"
+
+UNSUPPORTED = {
+    "photo": "Thanks for the photo, but I can only pass on words for now, so it wasn't kept.",
+    "video": "Thanks, but I can only pass on words for now, so the video wasn't kept.",
+    "voice": (
+        "I can't listen to voice messages yet, sorry, so it wasn't kept. Could you type it instead?"
+    ),
+    "audio": "I can't listen to audio yet, sorry, so it wasn't kept. Could you type it instead?",
+    "sticker": "Nice sticker! I can only pass on words, though.",
+    "animation": "I can only pass on words, so the GIF wasn't kept.",
+    "document": (
+        "I can't accept files, sorry, so it wasn't kept. "
+        "Please type what you'd like to say instead."
+    ),
+    "location": (
+        "Thanks, but I don't keep locations. If where it happened matters, "
+        "describe the place in words."
+    ),
+    "contact": (
+        "Please don't send contact details: I don't keep them, and the service never "
+        "needs them. Nothing was kept."
+    ),
+    "forwarded": (
+        "I can't use forwarded messages, as they may hold other people's words. "
+        "Please tell me in your own words."
+    ),
+    "edited": (
+        "I saw you edited a message. Edits don't change what I already have; "
+        "if you'd like to add something, just send it as a new message."
+    ),
+    "other": "Sorry, I can only work with text messages.",
+}
+# A photo, video or file sent with words: the words are taken as if typed.
+CAPTION_READ = (
+    "I can only pass on words, so I've read what you wrote with it, but the {what} itself"
+    " wasn't kept."
+)
+CAPTION_WHAT = {
+    "photo": "photo",
+    "video": "video",
+    "animation": "GIF",
+    "audio": "audio",
+    "voice": "voice message",
+    "document": "file",
+}
+GROUP_ONLY_PRIVATE = "Please talk to me in a private chat, so what you say stays between us."
+# /start sent in a group: the conversation happens in private, one tap away.
+GROUP_START = (
+    "Let's talk in a private chat, so what you tell me stays between us. Tap below to open it."
+)
+GROUP_START_BUTTON = "Open a private chat"
+
+ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."
+
+ADMIN_COMMANDS = (
+    ("invite", "Invite a moderator or provider"),
+    ("roles", "Who has which role"),
+    ("audit", "The audit log"),
+    ("queue", "Items waiting for a moderator"),
+    ("responses", "Providers' latest responses"),
+)
+MODERATOR_PRIVATE_COMMANDS = (
+    ("queue", "Items waiting for a moderator"),
+    ("unpublish", "Withdraw a published item: /unpublish N why"),
+    ("responses", "Providers' latest responses"),
+)
+MODERATOR_COMMANDS = (
+    ("queue", "Items waiting, oldest first"),
+    ("cancel", "Stop editing an item"),
+    ("unpublish", "Withdraw a published item: /unpublish N why"),
+)
+COMMANDS = (
+    ("start", "Tell us about a service"),
+    ("mine", "What you've told us"),
+    ("cancel", "Stop what we're doing"),
+    ("privacy", "What we keep and who sees it"),
+    ("mydata", "Everything we keep about you"),
+    ("forget", "Erase what we keep about you"),
+    ("help", "How this works"),
+)
+
+# ── Staff: roles and invitations ────────────────────────────────────────────────────────
+NOT_ALLOWED = "Sorry, that isn't something I can do for you."
+NOT_ALLOWED_BUTTON = "Only moderators can do that."
+# A button pressed where it does not belong (another chat, someone else's): nothing happens.
+BUTTON_ELSEWHERE = "That button doesn't work here."
+INVITE_USAGE = (
+    "Usage: /invite moderator, or /invite provider <provider id>.\nProviders: {providers}"
+)
+INVITE_NO_PROVIDER = "There is no provider with the id “{provider}”. Providers: {providers}"
+INVITE_MADE = (
+    "Here is a one-time invitation to become {role}: one link per person. Send it only to "
+    "that person; it works once, until {expires} (UTC). For someone else, send /invite "
+    "again.\n\n{link}"
+)
+# /id, for whoever sets the bot up: the ids the deployment file asks for.
+ID_PRIVATE = (
+    "Your Telegram user id is <code>{user_id}</code>.\n"
+    "(The bot's deployment file lists its admins by this number.)"
+)
+ID_GROUP = "This group's id is <code>{chat_id}</code>.\n{role}"
+ID_ROLE_MODERATORS = "It is the moderators' chat in the deployment file."
+ID_ROLE_PROVIDER = "It is a chat of {provider} in the deployment file."
+ID_ROLE_NONE = (
+    "To make it the moderators' chat, put this id in <code>moderators_chat</code> in the "
+    "deployment file; for a provider's team, in that provider's <code>chats</code>."
+)
+ROLE_NAMES = {"moderator": "a moderator", "provider": "a provider for {provider}"}
+INVITE_ACCEPTED = "Welcome! You are now {role}. Send /help to see what you can do."
+# Where the work of the role appears: accepting a link adds nobody to any group.
+INVITE_WHERE = {
+    "moderator": (
+        "\n\nItems to check arrive as cards in the moderators' group: if you're not in it "
+        "yet, ask an admin to add you."
+    ),
+    "provider": (
+        "\n\nYour team's digests arrive in its group chat (ask an admin to add you if "
+        "you're not in it); /digest here shows the latest at any time."
+    ),
+}
+INVITE_ALREADY = "You already have this role: you are {role}."
+INVITE_PROBLEMS = {
+    "unknown": "That invitation link doesn't work. Please ask an admin for a new one.",
+    "used": "That invitation has already been used. Please ask an admin for a new one.",
+    "expired": "That invitation has expired. Please ask an admin for a new one.",
+}
+ROLES_HEADER = "<b>Who has which role</b>"
+ROLES_EMPTY = "Nobody has a role yet. Invite people with /invite."
+ROLES_ADMINS = "Admins (from the deployment file): {ids}"
+ROLE_LINE = "• {name} ({telegram_id}): {role} since {since}"
+REVOKE_BUTTON = "Revoke {name}"
+REVOKED = "Revoked: {name} is no longer {role}."
+REVOKE_GONE = "That role had already ended."
+REVOKE_CONFIRM = "Revoke <b>{name}</b>'s role as {role}?"
+REVOKE_YES = "Yes, revoke"
+REVOKE_NO = "No, keep it"
+AUDIT_HEADER = "<b>Latest actions</b> (newest first). /audit export for all of it as a file."
+AUDIT_EMPTY = "Nothing in the audit log yet."
+AUDIT_LINE = "{at} · {who} · {action} · {subject}"
+# After AUDIT_LINE, for refusals folded into one line.
+AUDIT_TIMES = " (×{count})"
+AUDIT_FILE = "The whole audit log."
+STAFF_HELP = {
+    "admin": (
+        "\n\n<b>Admin</b>\n/invite moderator, /invite provider &lt;id&gt; one-time invitations\n"
+        "/roles who has which role, and revoking\n/audit the audit log (/audit export)"
+    ),
+    "moderator": (
+        "\n\n<b>Moderator</b>\n/queue items waiting, oldest first\n"
+        "/unpublish N why: withdraw a published item\n"
+        "/responses providers' latest responses, to hide one if needed"
+    ),
+    "provider": (
+        "\n\n<b>Provider</b>\n/digest the digest so far this period\n"
+        "/services which services' digests you get\n/schedule when the next digest comes\n"
+        "/respond answer a theme or an item\n/responses the latest responses\n"
+        "/ask &lt;service&gt; a question to people who opted in\n"
+        "/invite_people &lt;service&gt; invite people to get involved\n"
+        "/involved how many would like to be involved"
+    ),
+}
+
+# ── Moderation ─────────────────────────────────────────────────────────────────────────
+CARD_HEAD = "<b>#{item}</b> · {service}{rating} · {kind}"
+CARD_RATING = " · {rating}/5"
+CARD_THEMES = "Themes: {themes}"
+CARD_NO_THEMES = "Themes: none found"
+# A theme with the model's score for it; one a moderator added has no score.
+CARD_THEME_SCORE = "{label} {percent}%"
+# When the model is unsure of the kind or the themes (and no moderator has set them):
+# CARD_UNSURE with the parts joined by CARD_UNSURE_JOIN.
+CARD_UNSURE = "🤔 Not sure: {what}"
+CARD_UNSURE_KIND = "the kind ({percent}%)"
+CARD_UNSURE_THEMES = "the themes (best {percent}%)"
+CARD_UNSURE_NO_THEME = "no theme found"
+CARD_UNSURE_JOIN = "; "
+CARD_KIND_SET = "🗂 Kind set by a moderator (the model said {model})"
+CARD_REDACTED = "🔒 Removed: {kinds}"
+# What redaction left in but is unsure of, or what is still in the text: each is
+# CARD_CHECK_ITEM, the last CARD_CHECK_MORE if there are more than the card lists.
+CARD_CHECK = "⚠️ Please check: {items}"
+CARD_CHECK_ITEM = "{kind} (“{text}”)"
+CARD_CHECK_MORE = "and {count} more"
+CHECK_KINDS = {
+    "name": "a possible name",
+    "number": "a long number",
+    "address": "a possible address",
+}
+# In a list of several items, under an item with something to check.
+BATCH_CHECK = "⚠️ Please check: {kinds}"
+CARD_EDITED = "✏️ Edited by a moderator"
+CARD_STATUS = {
+    "pending": "⏳ Waiting for a moderator",
+    "approved": "✅ Published by {who} at {at}",
+    "rejected": "✖️ Not published ({reason}), by {who} at {at}",
+    "withdrawn": "🚫 Unpublished ({reason}), by {who} at {at}",
+}
+CARD_AUTO = "the auto-approve rule"
+CARD_SOMEONE = "a moderator"
+APPROVE = "✅ Approve"
+EDIT = "✏️ Edit"
+THEMES = "🏷 Themes"
+KIND = "🗂 Kind"
+# The kind menu: the current kind is marked with KIND_CHOSEN.
+KIND_CHOICES = {
+    "complaint": "Complaint",
+    "compliment": "Compliment",
+    "suggestion": "Suggestion",
+    "question": "Question",
+}
+KIND_CHOSEN = "✓ {kind}"
+REJECT = "✖️ Reject…"
+ORIGINAL = "👁 Original"
+WHOLE_TEXT = "📄 Whole text"
+BACK = "‹ Back"
+UNDO = "↩️ Undo"
+UNPUBLISH = "🚫 Unpublish…"
+REASONS = {
+    "abusive": "Abusive",
+    "personal": "Personal details",
+    "off_topic": "Not about a service",
+    "duplicate": "Duplicate",
+    "other": "Other",
+}
+KINDS = {
+    "complaint": "complaint",
+    "compliment": "compliment",
+    "suggestion": "suggestion",
+    "question": "question",
+}
+# Between the kinds of mixed feedback on a card: "complaint + compliment".
+KINDS_JOINER = " + "
+REDACTION_KINDS = {
+    "name": "a name",
+    "phone": "a phone number",
+    "email": "an email address",
+    "postcode": "a postcode",
+    "address": "an address",
+    "nhs": "an NHS number",
+    "nhs_number": "an NHS number",
+    "ni": "a National Insurance number",
+    "ni_number": "a National Insurance number",
+    "card": "a card number",
+    "card_number": "a card number",
+    "url": "a link",
+    "handle": "a username",
+    "dob": "a date of birth",
+    "bank": "bank details",
+    "vehicle": "a vehicle registration",
+    "passport": "a passport number",
+    "reference": "a reference number",
+}
+MOD_PROBLEMS = {
+    "not_allowed": "Only moderators can do that.",
+    "no_such_item": "That item no longer exists.",
+    "stale": "This card changed meanwhile; here it is as it is now.",
+    "already_decided": "Someone got there first: this item was already decided.",
+    "empty_text": "The corrected text can't be empty. Send it again, or /cancel.",
+    "too_long": "That's longer than 4,096 characters. Send a shorter text, or /cancel.",
+    "no_edit": "",
+    "too_late": "Too late to undo. A published item can still be unpublished, with a reason.",
+    "not_decided": "This item is waiting for a decision: there is nothing to undo.",
+    "not_published": "#{item} isn't published, so there is nothing to unpublish.",
+    "empty_reason": "Say why it is unpublished.",
+    "answered": (
+        "The service has already responded to #{item}, so this can't be undone. To take it "
+        "down, send /unpublish {item} and why."
+    ),
+    "replayed": "",
+}
+EDIT_PROMPT = (
+    "{mention}, reply to this message with the corrected text of <b>#{item}</b>. "
+    "Press Cancel (or send /cancel) to keep it as it is."
+)
+EDIT_CANCEL = "✖️ Cancel"
+EDIT_NOT_YOURS = "Only the moderator editing this item can cancel the edit."
+EDIT_CANCELLED = "Edit cancelled; #{item} is unchanged."
+UNPUBLISH_USAGE = (
+    "Send /unpublish followed by the item's number and why, e.g. "
+    "/unpublish 12 the author asked us to take it down."
+)
+UNPUBLISHED = (
+    "#{item} is unpublished: it won't be in future digests. Digests already sent stay as they were."
+)
+ORIGINAL_SENT = "I've sent you the original in our private chat."
+ORIGINAL_PRIVATE = "Original text of <b>#{item}</b> (for moderators only){part}:\n\n{text}"
+WHOLE_TEXT_SENT = "I've sent you the whole text in our private chat."
+WHOLE_TEXT_PRIVATE = "The whole text of <b>#{item}</b>, as the card shows it{part}:\n\n{text}"
+# Put into ORIGINAL_PRIVATE and WHOLE_TEXT_PRIVATE when a text takes several messages.
+TEXT_PART = " (part {n} of {total})"
+ORIGINAL_START_FIRST = "Open a private chat with me (send /start) so I can show you originals."
+# What a card or an original shown to a moderator becomes when its author is forgotten and
+# Telegram no longer lets the bot delete it (48 hours after it was sent).
+REMOVED_BY_AUTHOR = "🗑 Removed at the author's request."
+# An original shown to a moderator, once retention removes originals (keep_original_days).
+REMOVED_EXPIRED = "🗑 Removed: original texts are kept only for a limited time."
+QUEUE_EMPTY = "Nothing is waiting. 🎉"
+QUEUE_HEAD = "<b>{count} waiting</b>, oldest first:"
+QUEUE_LINE = "• #{item} · {service} · waiting {age}"
+QUEUE_MORE = "…and {more} more."
+QUEUE_STUCK_HEAD = "\n<b>Cards that need a look</b> (a button below posts one):"
+QUEUE_STUCK = {
+    "failed": "• #{item} · {service} · its card was refused {attempts} times: {error}",
+    "unsure": (
+        "• #{item} · {service} · its card may not have arrived (Telegram did not answer)."
+        " If it is in the chat, a press on any of its buttons settles it."
+    ),
+}
+QUEUE_POST = "📋 Post card #{item}"
+CARD_POSTED = "Card of #{item} posted."
+CARD_ALREADY = "The card of #{item} is already in the moderators' chat."
+CARD_NOT_POSTED = "Telegram refused the card of #{item}: {error}"
+# Many items waiting: one message lists several, each with its own buttons.
+BATCH_HEAD = (
+    "🗂 <b>{count} new items</b>: many are waiting, so they share one message."
+    " 🔍 opens an item's full card (edit, themes, reject, original)."
+)
+BATCH_LINE = "<b>#{item}</b> · {service}{rating} · {kind}\n{excerpt}\n{status}"
+BATCH_APPROVE = "✅ #{item}"
+BATCH_VIEW = "🔍 #{item}"
+BATCH_EMPTY = "🗂 Each item of this list now has a card of its own."
+REMINDER = "⏰ {count} waiting; the oldest (#{item}) for {age}. /queue"
+
+# ── Telling the author ────────────────────────────────────────────────────────────────
+AUTHOR_PUBLISHED = (
+    "📣 Your feedback <b>#{item}</b> about {service} has been checked and passed on to the service."
+)
+AUTHOR_PUBLISHED_REDACTED = " To protect privacy we removed {kinds} first."
+AUTHOR_UNDONE = (
+    "↩️ A correction about <b>#{item}</b> ({service}): a moderator took back their decision, "
+    "so it is being checked again. I'll tell you the outcome."
+)
+AUTHOR_PUBLISHED_EDITED = " A moderator tidied the wording slightly first."
+# After AUTHOR_PUBLISHED_REDACTED, when a moderator also rewrote the text.
+AUTHOR_PUBLISHED_ALSO_EDITED = " A moderator also tidied the wording slightly."
+AUTHOR_REJECTED = (
+    "Your feedback <b>#{item}</b> about {service} was read by a moderator but not passed "
+    "on, because {reason}. If you think that's wrong, send /start and tell us again."
+)
+AUTHOR_REASONS = {
+    "abusive": "it contained abusive language",
+    "personal": "it was mostly about someone's personal details",
+    "off_topic": "it wasn't about a service we cover",
+    "duplicate": "it repeats something already passed on",
+    "other": "it couldn't be passed on as it was",
+}
+
+# ── Providers ─────────────────────────────────────────────────────────────────────────
+CHART_CAPTION = "{provider}: themes, {dates}, against the period before"
+CSV_BUTTON = "📎 These items as a spreadsheet (CSV)"
+CSV_CAPTION = "{provider}: approved items, {dates}"
+NOT_A_PROVIDER = "This is for the people who run services. Ask an admin for an invitation."
+# A provider's command sent in a group that is not their team's chat (the moderators' chat).
+PROVIDER_ELSEWHERE = "Provider commands work in our private chat or in your team's chat."
+SERVICES_HEAD = "<b>{provider}</b>: the services whose digest this chat gets. Tap to switch."
+SERVICE_ON = "✅ {name}"
+SERVICE_OFF = "⬜ {name}"
+SCHEDULE_LINE = "<b>{provider}</b>: {schedule}. Next digest: {next}."
+SCHEDULE_NEVER = "none scheduled"
+DIGEST_SO_FAR = "So far this period:"
+PROVIDER_COMMANDS = (
+    ("digest", "The digest so far this period"),
+    ("services", "Which services' digests you get"),
+    ("schedule", "When the next digest comes"),
+)
+
+# ── Dates and schedules (put together by bot/dates.py) ─────────────────────────────────
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DATES: dict[str, str] = {
+    "day": "{day} {month} {year}",
+    "time": "{hour:02d}:{minute:02d}",
+    "day_time": "{date}, {time}",
+    "times": "{date}, {start}–{end}",
+    "range_month": "{first}–{last} {month} {year}",
+    "range_year": "{first} {first_month} – {last} {last_month} {year}",
+    "range": "{first} – {last}",
+    "zone": "{place} time",
+    "zone_utc": "UTC",
+    "days_plural": "{day}s",
+    "days_and": "{some} and {last}",
+    "days_range": "{first} to {last}",
+    "schedule_weekly": "{days} at {time} ({zone})",
+    "schedule_daily": "Every day at {time} ({zone})",
+    "schedule_monthly": "On the {day} of each month at {time} ({zone})",
+    "schedule_cron": "On the schedule “{cron}” ({zone})",
+}
+
+# ── A provider's digest (written by bot/digest_content.py) ─────────────────────────────
+# HTML templates: whatever is put into them from people or the deployment file is escaped
+# first.
+DIGEST: dict[str, str] = {
+    "title": "📬 <b>{provider}</b>: your feedback digest",
+    "empty_title": "📭 <b>{provider}</b>: your feedback digest",
+    "dates": "🗓 {dates}",
+    "summary": "<b>{count}</b> new {items} approved, {change}.",
+    "summary_first": "<b>{count}</b> new {items} approved.",
+    "summary_same": "the same as {span}",
+    "summary_more": "{n} more than {span}",
+    "summary_fewer": "{n} fewer than {span}",
+    "empty": "No new approved feedback this time.",
+    "empty_before": "{span} there {were} {count} {items}.",
+    "item": "item",
+    "items": "items",
+    "was": "was",
+    "were": "were",
+    "rating": "⭐ Average rating <b>{average}</b> out of 5, from {count} {ratings}{change}",
+    "rating_change": " ({change} from {before})",
+    "rating_one": "rating",
+    "rating_many": "ratings",
+    "up": "up",
+    "down": "down",
+    "no_change": "no change",
+    "attention": "⚠️ <b>Needs attention</b>",
+    "attention_theme": "• <b>{theme}</b> rose sharply: {now}, from {before}",
+    "attention_rating": "• Ratings fell: {now}, from {before}",
+    "attention_rating_most": "• Ratings fell: {now}, from {before}; most at <b>{service}</b>",
+    "attention_service_rating": "• Ratings fell at <b>{service}</b>: {now}, from {before}",
+    "services": "🏢 <b>By service</b>",
+    "themes": "🏷 <b>By theme</b>",
+    "kinds": "🗂 <b>By kind</b>",
+    "count_line": "• {name}: {count}{change}",
+    # After a broad theme's count: its sub-themes, " — Missed collections 7, Late 2".
+    "sub_themes": " — {parts}",
+    "sub_theme_part": "{name} {count}",
+    "sub_theme_separator": ", ",
+    "sub_theme_more": "{n} more",
+    # The rest of a capped list: "• 2 other services: 5 items", "• 1 other theme: 1 item".
+    "more_services": "• {n} other {services}: {count} {items}",
+    "more_themes": "• {n} other {themes}: {count} {items}",
+    "service": "service",
+    "services_word": "services",
+    "theme": "theme",
+    "themes_word": "themes",
+    "kind_part": "{name} {count}{change}",
+    "kind_separator": " · ",
+    "rising": "📈 <b>Rising most</b>: {themes}",
+    "rising_part": "{theme} ({change})",
+    "rising_separator": ", ",
+    "quotes": "💬 <b>In their words</b>",
+    "quote_theme": "<b>{theme}</b>",
+    "quote": "“{text}” <i>#{id}, {service}{rating}</i>",
+    "quote_rating": ", {rating}★",
+    "change": " ({change})",
+    "change_new": "new",
+    "change_same": "=",
+    "span_day": "the day before",
+    "span_week": "the week before",
+    "span_days": "the {n} days before",
+    "span_other": "the period before",
+    "span_day_cap": "The day before",
+    "span_week_cap": "The week before",
+    "span_days_cap": "The {n} days before",
+    "span_other_cap": "The period before",
+    "chart_title": "{provider}: themes, {dates}",
+    "chart_now": "This period",
+    "chart_axis": "Items approved, by theme",
+    "csv_header": "item,published,service,kind,rating,themes,text",
+}
+DIGEST_KINDS: dict[str, str] = {
+    "complaint": "Complaints",
+    "compliment": "Compliments",
+    "suggestion": "Suggestions",
+    "question": "Questions",
+    "": "Not classified",
+}
+
+# ── What responses did, in digests and the value report (bot/evidence.py) ─────────────
+# Digest lines are HTML; nothing from people or the deployment file goes into them (numbers
+# only). The Markdown and CSV carry service names, escaped where they are put in.
+EVIDENCE: dict[str, str] = {
+    "digest_heading": "📣 <b>What responses did</b>",
+    "digest_recent_heading": "📣 <b>What your responses did</b> (items of the last {weeks} weeks)",
+    "digest_covered": "↩️ Responses covered {covered} of {items} {items_word} ({share}){median}",
+    "digest_median": "; median time to a first answer: {duration}",
+    "digest_uncovered": "↩️ {items} {items_word} without a response yet",
+    "digest_changed": "🔧 {count} {items_word} led to a change",
+    # Counted in people: of those who said whether a response answered their point.
+    "digest_satisfied": "👍 {yes} of the {rated} {people} who replied to a response said it"
+    " answered their point",
+    "digest_satisfied_all": "👍 All {rated} people who replied to a response said it answered"
+    " their point",
+    "digest_satisfied_one": "👍 The one person who replied to a response said it answered"
+    " their point",
+    "digest_satisfied_none": "💬 {rated} {people} replied to a response; none said it answered"
+    " their point yet",
+    "digest_satisfied_none_one": "💬 The one person who replied to a response said it did not"
+    " answer their point",
+    "person": "person",
+    "people": "people",
+    "item": "item",
+    "items": "items",
+    "under_an_hour": "under an hour",
+    "hour": "1 hour",
+    "hours": "{n} hours",
+    "day": "1 day",
+    "days": "{n} days",
+    "title": "## Evidence of value, {dates}",
+    "total": "All services",
+    "none": "–",
+    "count_share": "{count} ({share})",
+    "answered": "{yes} of {rated} ({share})",
+    "md_header": (
+        "Service|Items|Covered by a response|Median time to first response"
+        "|Led to a change|Said it answered their point"
+    ),
+    "md_notes": (
+        "Items: approved items published in the period. Covered: with a response by the end"
+        " of the period (hidden responses never count). Led to a change: a response said"
+        " “changed” about the item, or about one of its themes after it was published."
+        " Said it answered their point: citizens' replies to responses, given in the period."
+    ),
+    "chart_title": "Responses, {dates}",
+    "chart_title_provider": "{provider}: responses, {dates}",
+    "chart_axis": "Share of items, by service",
+    "chart_counted": "{percent} ({count} of {out_of})",
+    "chart_covered": "Covered by a response",
+    "chart_changed": "Led to a change",
+    "csv_header": (
+        "service,name,items,covered,covered_pct,median_first_response_hours,"
+        "changed,changed_pct,answered_yes,answered_no,answered_pct"
+    ),
+}
+
+# ── Questions and involvement in a digest (bot/asks.py) ────────────────────────────────
+# HTML; names escaped where they are put in.
+ASK_LINES: dict[str, str] = {
+    "heading": "🙋 <b>Asking and involving</b>",
+    "question": (
+        "❓ You asked about {service}: “{text}” Sent to {sent} {people}; {answers} {answers_noun}."
+    ),
+    "involved": "🙋 {count} {people} who told us about {service} would like to be involved.",
+    "answer_quote": "   “{text}” <i>#{id}</i>",
+    "person": "person",
+    "people": "people",
+    "answer": "answer published",
+    "answers": "answers published",
+}
+
+# ── Privacy and data rights ────────────────────────────────────────────────────────────
+PRIVACY_DEFAULT = (
+    "<b>What I keep</b>: what you write, the service, your rating and your answers to my "
+    "questions, with a number that stands for your Telegram account. Never your name or "
+    "username, unless you accept a service's invitation to get involved and choose to share "
+    "them with it.\n\n"
+    "<b>Why</b>: so the people who run the service can learn from it, and so we can tell you "
+    "what happened: if you asked to hear back, their responses come here, and you can say "
+    "whether they answer your point.\n\n"
+    "<b>Who sees what</b>: moderators read everything first and remove names and other "
+    "personal details. The service only sees that checked text, never who wrote it.\n\n"
+    "<b>How long</b>: what you wrote word for word is removed after {keep_original_days} "
+    "days; the checked version stays. If you are not in touch for {forget_inactive_days} "
+    "days, I forget you.\n\n"
+    "<b>Your rights</b>: /mydata sends you everything I keep about you. /forget erases you; "
+    "you can choose to leave your published comments behind without your name on them, so "
+    "they still count.\n\n"
+    "Version {version}."
+)
+MYDATA_EMPTY = "I don't keep anything about you."
+MYDATA_CAPTION = "Everything I keep about you, as a file you can open in any text editor."
+FORGET_ASK = (
+    "This erases you: your consent, everything you wrote, your ratings and your answers. "
+    "It can't be undone.\n\n"
+    "Comments that were already published can either go too, or stay without anything "
+    "that links them to you, so they still count for the service. What would you like?"
+)
+FORGET_ASK_ALL = (
+    "This erases you: your consent, everything you wrote, your ratings and your answers. "
+    "It can't be undone. Go ahead?"
+)
+FORGET_ALL = "Erase everything"
+FORGET_KEEP = "Erase me, keep published comments"
+FORGET_NO = "Keep everything"
+FORGET_DONE = "Done: I've forgotten you. If you ever want to tell us something again, send /start."
+FORGET_NOTHING = "I don't keep anything about you, so there is nothing to erase."
+FORGET_CANCELLED = "OK, nothing was erased."
+
+# ── Responses: providers answer ────────────────────────────────────────────────────────
+RESPONSE_STATUS = {
+    "acknowledged": "👂 Heard",
+    "in_progress": "🛠 Being worked on",
+    "changed": "✅ Changed: you said, we did",
+    "not_changing": "✋ Not changing, and why",
+}
+RESPOND_THEME_BUTTON = "↩️ Respond: {theme}"
+RESPOND_ITEM_BUTTON = "↩️ #{item}"
+RESPOND_USAGE = (
+    "<b>Respond</b> to what people told you. Tap a theme below to answer everyone who "
+    "raised it this period, or send <code>/respond 12</code> to answer item #12."
+)
+RESPOND_NOTHING = (
+    "Nothing to respond to yet this period. Send <code>/respond 12</code> to answer item #12."
+)
+RESPOND_PICK_SERVICE = "<b>{theme}</b> came up at more than one service. Which are you answering?"
+RESPOND_SUBJECT_THEME = "<b>{theme}</b> at {service}, {period}: {items} {noun}"
+RESPOND_SUBJECT_ITEM = "Item <b>#{item}</b> at {service}"
+RESPOND_PICK_STATUS = "Responding to {subject}.\n\nWhat is your answer?"
+RESPOND_CANCEL = "✖️ Cancel"
+RESPOND_WRITE = {
+    "acknowledged": "Write a short note to the people who raised this: what you heard.",
+    "in_progress": "Write what you are doing about it, and when people can expect a change.",
+    "changed": "Write what changed, so people can see what their feedback did.",
+    "not_changing": "Write why this will not change. People will read your reason.",
+}
+RESPOND_PROMPT = (
+    "{mention}: {status}. {ask}\n\nReply to this message with your words: a sentence or "
+    "more, up to {limit} characters. You'll see a preview before anything is sent. /cancel "
+    "to stop."
+)
+RESPOND_WRITTEN_BEFORE = "\n\nWhat you wrote before:\n“{text}”"
+RESPOND_STATUS_FIRST = (
+    "First choose your answer with the buttons below; then I'll ask for your words."
+)
+RESPOND_PREVIEW = (
+    "👀 <b>Preview.</b> This goes to <b>{people} {people_noun}</b> who raised it and asked to "
+    "hear back ({items} {noun} covered). {reads}"
+)
+RESPOND_PREVIEW_READS = {"one": "They will read:", "many": "Each of them will read:"}
+RESPOND_PREVIEW_NOBODY = (
+    "👀 <b>Preview.</b> Nobody who raised this asked to hear back, so no one gets a message; "
+    "it is kept with the {items} {noun} it covers and shows in your digests. It reads:"
+)
+RESPOND_PREVIEW_FOOT = "Nothing is sent until you press Send."
+RESPOND_PREVIEW_SENT = "📤 Sent."
+RESPOND_SEND = "📤 Send"
+RESPOND_EDIT = "✏️ Edit"
+RESPOND_PUBLISHED = (
+    "Published, on {subject}: {status}. It covers {items} {noun} and goes to {people} "
+    "{people_noun} who asked to hear back."
+)
+RESPOND_CANCELLED = "Stopped; nothing was sent or published."
+RESPOND_NOTHING_TO_CANCEL = (
+    "Nothing is being written here now: that was sent, stopped, or left unfinished for a day."
+)
+RESPOND_NOT_YOURS = "Those buttons are for the colleague writing that response; nothing changed."
+RESPOND_PROBLEMS = {
+    "not_allowed": "You can only respond for the services you run.",
+    "no_such_item": "I can't find a published item with that number among your services.",
+    "nothing_to_answer": "There is nothing published on that to respond to.",
+    "no_draft": (
+        "That response is no longer being written: it was sent, stopped, or left unfinished "
+        "for a day. Start again from the digest."
+    ),
+    "no_status": "First choose your answer with the buttons.",
+    "only_praise": (
+        "Only praise came up on that theme, so there is no problem to answer. To thank "
+        "someone, answer their item: /respond 12."
+    ),
+    "empty": "The response can't be empty. Write a few words, or /cancel.",
+    "too_short": (
+        "That's a little short for the people who raised this: they'll read it as your "
+        "answer. Please write a sentence or more ({words} words at least) saying what you "
+        "heard, are doing or changed. Your answer is still open: just write it again."
+    ),
+    "too_long": "That's longer than {limit} characters. Please shorten it, or /cancel.",
+    "needs_reason": (
+        "When something won't change, people deserve the reason: please explain it in a "
+        "sentence or two ({reason_words} words at least). Your answer is still open."
+    ),
+    "stale": "That preview is out of date: use the newest one.",
+    "replayed": "",
+}
+ITEM_NOUN = ("item", "items")
+PEOPLE_NOUN = ("person", "people")
+RESPONSE_CARD = (
+    "↩️ <b>Response</b> from {provider}, {status}\n{subject}\n\n“{text}”\n\n"
+    "Published at once; hide it if it shouldn't be public."
+)
+RESPONSE_HIDE = "🙈 Hide"
+RESPONSE_HIDDEN = "🙈 R{id} hidden by {who}; nothing more will be sent."
+RESPONSE_HIDDEN_SHORT = "🙈 R{id} hidden; nothing more will be sent."
+RESPONSE_LIST_HEAD = "<b>Latest responses</b> (newest first):"
+RESPONSE_LIST_EMPTY = "No responses yet."
+RESPONSE_LIST_LINE = "• R{id} · {service} · {subject} · {status}{hidden}\n  “{text}”"
+RESPONSE_LIST_HIDDEN = " · 🙈 hidden"
+# Staff who start something else while writing: what they were writing ends, said once.
+DRAFT_PUT_ASIDE = {
+    "response": "✖️ I've stopped the response you were writing; nothing was sent.",
+    "question": "✖️ I've stopped the question you were writing; nothing was sent.",
+    "invitation": "✖️ I've stopped the invitation you were writing; nothing was sent.",
+    "relay": "✖️ I've stopped the message you were writing; nothing was sent.",
+}
+STAFF_TEXT_NOT_WAITING = (
+    "I'm not waiting for any words from you just now, so I haven't passed that on. To answer "
+    "people: /respond. To ask them something: /ask. To tell us something yourself, as "
+    "someone who uses a service: /start."
+)
+FOLLOW_UP = (
+    "⏰ {weeks} weeks ago you said {subject} was being worked on:\n“{text}”\n\n"
+    "What's the news? Your update goes to the people who raised it."
+)
+
+# ── Responses: citizens hear back ──────────────────────────────────────────────────────
+HEARD_BACK = (
+    "📣 <b>{provider}</b> has responded about {subject}.\n\n<b>{status}</b>\n“{text}”\n\n"
+    "Does this answer your point?"
+)
+HEARD_SUBJECT_ITEM = "your feedback <b>#{item}</b> ({service})"
+HEARD_SUBJECT_THEME = "<b>{theme}</b> at {service}, which you raised in <b>#{item}</b>"
+HEARD_SUBJECT_THEME_OTHERS = (
+    "<b>{theme}</b> at {service}, raised in {items} pieces of feedback including your "
+    "<b>#{item}</b>"
+)
+ANSWERED_YES = "👍 Yes, it does"
+ANSWERED_NO = "👎 Not really"
+RATED_YES = "Thank you! I've passed that on."
+RATED_NO = "Thank you for saying so; I've passed that on."
+RATED_ALREADY = "Got it, thanks."
+RATED_UNKNOWN = "That button isn't for you, sorry."
+ASK_COMMENT = (
+    "Would you like to say what's missing from the response? Your next message here will be "
+    "passed on as your comment on it, like any feedback (a moderator checks it first). "
+    "Or press Skip."
+)
+SAVED_COMMENT = "✅ Thank you. Your comment is saved as <b>#{reference}</b> ({service})."
+MINE_RESPONSE = "↩️ {status} · {date}\n“{text}”"
+ASK_ANSWER = (
+    "Write your answer in your own words: your next message here will be saved as your "
+    "answer to the question (a moderator checks it first). Or press Skip."
+)
+# The prompts above end when the citizen starts something else, and say so.
+SIDE_WHAT = {
+    "comment": "your comment on the response",
+    "answer": "your answer to the question",
+}
+SIDE_ABOUT = {
+    "comment": "what was missing from the response about <b>{service}</b>",
+    "answer": "your answer to a question from <b>{service}</b>",
+}
+SIDE_OPEN = "You were telling us {about}. Would you like to carry on, or start something new?"
+SIDE_CARRY_ON = "Carry on"
+SIDE_START_NEW = "Start something new"
+SIDE_SKIPPED = {
+    "comment": "No problem: no comment then. Thank you for telling us what you thought of it.",
+    "answer": "No problem: no answer then. Send /start whenever you want to tell us something.",
+}
+SIDE_CLOSED = "I've stopped waiting for {what}. "
+SIDE_LAPSED = (
+    "Some time has passed, so I've stopped waiting for {what}: what you send next starts "
+    "something new. Send /start whenever you like."
+)
+RATED_SAID = "\n\nYou said: {answer}"
+SAVED_ANSWER = "✅ Thank you. Your answer is saved as <b>#{reference}</b> ({service})."
+RESPONSE_SUBJECT_THEME = "<b>{theme}</b> at {service}, {period}"
+FOLLOW_UP_BUTTON = "↩️ Give an update"
+
+# ── Asks: providers' questions to citizens and invitations to get involved ─────────────
+ASKS_PROVIDER_COMMANDS = (
+    ("respond", "Respond to a theme or an item"),
+    ("responses", "The latest responses"),
+    ("ask", "Ask people who use a service a question"),
+    ("invite_people", "Invite people to get involved"),
+    ("involved", "How many would like to be involved"),
+)
+ASKS_WHAT = {"question": "question", "invitation": "invitation"}
+ASKS_USAGE = {
+    "question": "Usage: /ask &lt;service&gt;, then write your question. Your services: {slugs}",
+    "invitation": (
+        "Usage: /invite_people &lt;service&gt;, then write your invitation (a co-design "
+        "session, a walk round the service…). Your services: {slugs}"
+    ),
+}
+ASKS_NO_SERVICES = "You don't speak for any service yet."
+ASKS_PROMPT = {
+    "question": (
+        "❓ {mention}, write your question to the people who use <b>{service}</b> and opted "
+        "in ({limit} characters at most). A moderator checks it before it goes out. Reply "
+        "to this message, or send /cancel."
+    ),
+    "invitation": (
+        "🤝 {mention}, write your invitation to the people who use <b>{service}</b> and said "
+        "they'd like to be involved: what, when, where ({limit} characters at most). A "
+        "moderator checks it before it goes out. Reply to this message, or send /cancel."
+    ),
+}
+ASKS_PROBLEMS = {
+    "not_allowed": "Sorry, you can only ask about your own services.",
+    "no_such_service": "I don't know that service. Your services: {slugs}",
+    "no_such_ask": "That is no longer there.",
+    "empty": "A few more words, please: a short sentence at least. Or send /cancel.",
+    "too_long": "That's too long for a phone screen: {limit} characters at most, please.",
+    "already_decided": "Someone already decided on this one.",
+    "replayed": "",
+    "not_yours": "That button isn't for you, sorry.",
+    "busy": "Please finish what you're telling me first, or send /cancel.",
+    "already": "You've already answered this invitation. Thank you!",
+    "gone": "I couldn't pass that on: that person can no longer be reached.",
+}
+ASKS_PROPOSED = (
+    "⏳ Your {what} about <b>{service}</b> is with the moderators. Once approved, it goes to "
+    "the {audience} {people} who opted in."
+)
+ASKS_CARD = (
+    "{icon} <b>{what}</b> from {provider} about {service}, by {author}\n\n“{text}”\n\n"
+    "Would go to {audience} {people}."
+)
+ASKS_ICON = {"question": "❓", "invitation": "🤝"}
+ASKS_CARD_WHAT = {"question": "Question", "invitation": "Invitation"}
+ASKS_APPROVE = "✅ Approve"
+ASKS_REJECT = "✖️ Reject"
+ASKS_CARD_APPROVED = "✅ Approved by {who}: sent to {count} {people}."
+ASKS_CARD_REJECTED = "✖️ Not approved, by {who}."
+ASKS_APPROVED_AUTHOR = (
+    "✅ Your {what} about <b>{service}</b> was approved and goes to {count} {people}:\n“{text}”"
+)
+ASKS_REJECTED_AUTHOR = (
+    "✖️ The moderators did not approve your {what} about <b>{service}</b>:\n“{text}”\n\n"
+    "You're welcome to write it differently and send it again."
+)
+ASKS_QUESTION = (
+    "❓ <b>{provider}</b> has a question for people who use {service}:\n\n“{text}”\n\n"
+    "You're getting this because you told us about {service}. Answer if you like: a "
+    "moderator reads answers first, and {provider} never learns who wrote them."
+)
+ASKS_INVITATION = (
+    "🤝 <b>{provider}</b> invites people who use {service} to get involved:\n\n“{text}”\n\n"
+    "If you say yes, they learn only what you choose. Saying no is fine, and I won't ask "
+    "you about this one again."
+)
+ASKS_ANSWER = "✍️ Answer"
+ASKS_OPT_OUT = "🔕 No more questions about {service}"
+ASKS_ACCEPT_NAME = "✅ Yes, share my first name and username"
+ASKS_ACCEPT_RELAY = "✅ Yes, but only through the bot"
+ASKS_DECLINE = "No thanks"
+ASKS_OPTED_OUT = "🔕 Done: no more questions or invitations about {service}."
+ASKS_ACCEPTED_NAME = (
+    "🙌 Thank you! I've passed your first name{username} to {provider}. They may contact "
+    "you, or write to you here through me."
+)
+ASKS_ACCEPTED_USERNAME = " and username"
+ASKS_ACCEPTED_RELAY = (
+    "🙌 Thank you! {provider} learns only that someone accepted. They can write to you here, "
+    "through me, and you can answer the same way."
+)
+ASKS_DECLINED = "No problem, thank you. I won't ask you about this one again."
+ASKS_TOLD_NAME = (
+    "🙋 Someone accepted your invitation about {service} (“{text}”): <b>{name}</b>{username}"
+)
+ASKS_TOLD_USERNAME = " (@{username})"
+ASKS_TOLD_RELAY = (
+    "🙋 Someone accepted your invitation about {service} (“{text}”): a person who prefers "
+    "to talk through the bot. Write to them with the button; I'll pass it on."
+)
+ASKS_WRITE = "✉️ Write to them"
+ASKS_RELAY_PROMPT = (
+    "✉️ {mention}, write your message; I'll pass it on through the bot, with your service's "
+    "name. Reply to this message, or send /cancel."
+)
+ASKS_REPLY_PROMPT = "✉️ Write your reply to {provider}; I'll pass it on. Or send /cancel."
+ASKS_RELAY_TO_CITIZEN = "✉️ <b>{provider}</b> writes about their invitation ({service}):\n\n“{text}”"
+ASKS_REPLY = "↩️ Reply"
+ASKS_RELAY_TO_PROVIDER = "✉️ {person} replies about your invitation ({service}):\n\n“{text}”"
+ASKS_RELAY_NAMED = "<b>{name}</b>"
+ASKS_RELAY_UNNAMED = "The person who prefers to talk through the bot"
+ASKS_RELAY_SENT = "✉️ Passed on."
+ASKS_INVOLVED_HEAD = (
+    "<b>Would like to be involved</b>: people who told us about each service and said yes "
+    "(counts only; you learn more only when someone accepts an invitation)."
+)
+ASKS_INVOLVED_LINE = "• {service}: {count}"
+ASKS_INVOLVED_INVITATIONS = "<b>Your invitations</b>:"
+ASKS_INVOLVED_INVITATION = (
+    "• {service}, {date}: “{text}”\n  sent to {sent}, {accepted} accepted, {declined} declined"
+)
+ASKS_INVOLVED_NO_INVITATIONS = "No invitation approved yet: /invite_people &lt;service&gt;."
+CARD_COMMENT = "↩️ A comment on the provider's response R{response} (/responses)"
+CARD_ANSWER = "❓ An answer to the provider's question Q{ask}"
