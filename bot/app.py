@@ -20,6 +20,7 @@ from bot.health import Heartbeat
 from bot.hearing import Hearing
 from bot.http import AiohttpRequest
 from bot.intake import Clock, Intake, sync_services
+from bot.languages import Languages
 from bot.leader import Leader, instance_id
 from bot.learning import Learning
 from bot.logs import hide_token
@@ -123,6 +124,7 @@ class YousaidBot:
         self.hearing = Hearing(self.db, clock, {p.id: p.name for p in deployment.providers})
         self.outbox = Outbox(self.db, clock, self.instance)
         self.asks = Asks(self.db, deployment, clock)
+        self.languages = Languages(self.db, deployment, clock)
         self.marks = HandledMarks(self.db, clock)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
         self._requests = (
@@ -172,6 +174,7 @@ class YousaidBot:
             self.outbox,
             timedelta(seconds=settings.conversation_timeout),
             self.asks,
+            self.languages,
         )
         self.poller = Poller(
             self.application.bot,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot import i18n
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
@@ -245,8 +247,45 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Provider(_Strict):
+# A language code as the deployment file gives it: "en", "cy", "pl", "ur".
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+class _Localised(_Strict):
+    """Fields a deployment may give in each of its languages: `name_cy = "..."` beside
+    `name = "..."` (the deployment's first language)."""
+
+    localised: ClassVar[tuple[str, ...]] = ()
+    # {language: {field: words}}, from the `<field>_<language>` keys of the file.
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not cls.localised:
+            return data
+        data = dict(data)
+        gathered: dict[str, dict[str, str]] = {
+            k: dict(v) for k, v in data.get("translations", {}).items()
+        }
+        for key in list(data):
+            field, _, language = key.rpartition("_")
+            if field in cls.localised and LANGUAGE.match(language):
+                gathered.setdefault(language, {})[field] = data.pop(key)
+        if gathered:
+            data["translations"] = gathered
+        return data
+
+    def word(self, field: str, language: str) -> str:
+        """A field in `language`, or as the file gives it by default."""
+        default: str = getattr(self, field)
+        return self.translations.get(language, {}).get(field) or default
+
+
+class Provider(_Localised):
     """A team that runs services and receives their digests."""
+
+    localised: ClassVar[tuple[str, ...]] = ("name",)
 
     id: Slug
     name: str = Field(min_length=1)
@@ -275,8 +314,10 @@ class Provider(_Strict):
         return value
 
 
-class Service(_Strict):
+class Service(_Localised):
     """A public service people can give feedback about."""
+
+    localised: ClassVar[tuple[str, ...]] = ("name", "description")
 
     slug: Slug
     name: str = Field(min_length=1, max_length=60)
@@ -300,10 +341,15 @@ class Moderation(_Strict):
     # For how long a moderator may undo an approval or rejection (0: never); after that a
     # published item can only be unpublished, with a reason.
     undo_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    # The language of the moderators' chat (cards, reminders); the deployment's first
+    # language when empty.
+    language: str = ""
 
 
-class Privacy(_Strict):
+class Privacy(_Localised):
     """How long things are kept, and what /forget may keep."""
+
+    localised: ClassVar[tuple[str, ...]] = ("text",)
 
     # Original texts are removed this many days after they were given (approved items keep
     # their published, redacted text).
@@ -324,10 +370,14 @@ class Responses(_Strict):
     follow_up_days: int = Field(default=28, ge=1, le=365)
 
 
-class Deployment(_Strict):
+class Deployment(_Localised):
     """The deployment file: who runs what, who moderates, who administers."""
 
+    localised: ClassVar[tuple[str, ...]] = ("name",)
     name: str = Field(min_length=1)
+    # The languages people may choose; the first is the default, and the language of what
+    # the file says without a `_<language>` suffix.
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     # The formal route for complaints and for being contacted, for services without their
     # own `contact` line: this bot is not it.
     contact: str = ""
@@ -341,6 +391,7 @@ class Deployment(_Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Deployment:
+        self._check_languages()
         provider_ids = [p.id for p in self.providers]
         _unique("providers", "id", provider_ids)
         _unique("services", "slug", [s.slug for s in self.services])
@@ -351,6 +402,42 @@ class Deployment(_Strict):
                     f"(known: {', '.join(provider_ids)})"
                 )
         return self
+
+    def _check_languages(self) -> None:
+        known = i18n.available()
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages: a language appears twice")
+        for index, language in enumerate(self.languages):
+            if language not in known:
+                raise ValueError(
+                    f"languages[{index}]: no catalogue for {language!r} "
+                    f"(there are: {', '.join(known)}; see the README's Languages)"
+                )
+        if self.moderation.language and self.moderation.language not in self.languages:
+            raise ValueError(
+                f"moderation.language: {self.moderation.language!r} is not in languages"
+            )
+        places: list[tuple[str, _Localised]] = [("", self), ("privacy", self.privacy)]
+        places += [(f"providers[{i}]", p) for i, p in enumerate(self.providers)]
+        places += [(f"services[{i}]", s) for i, s in enumerate(self.services)]
+        for where, item in places:
+            for language, words in item.translations.items():
+                if language not in self.languages[1:]:
+                    field = next(iter(words))
+                    raise ValueError(
+                        f"{where + '.' if where else ''}{field}_{language}: {language!r} is not "
+                        "one of the deployment's other languages"
+                    )
+
+    @property
+    def default_language(self) -> str:
+        """The language people get until they choose (the first of `languages`)."""
+        return self.languages[0]
+
+    @property
+    def moderators_language(self) -> str:
+        """The language of the moderators' chat."""
+        return self.moderation.language or self.default_language
 
     def contacts(self) -> dict[str, str]:
         """How to reach each service directly, by slug (the deployment's line by default)."""

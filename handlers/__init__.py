@@ -21,6 +21,7 @@ from bot.asks import Asks
 from bot.digests import Digests
 from bot.hearing import Hearing
 from bot.intake import Intake
+from bot.languages import Languages
 from bot.moderation import Moderation
 from bot.outbox import Outbox
 from bot.privacy import Privacy
@@ -31,6 +32,7 @@ from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
 from handlers.common import Buttons, CommonHandlers, on_error
 from handlers.ids import IdHandlers
+from handlers.language import LanguageHandlers
 from handlers.moderator import ModeratorHandlers
 from handlers.outbox import OutboxSender
 from handlers.privacy import PrivacyHandlers
@@ -64,6 +66,7 @@ def register(
     outbox: Outbox,
     conversation_timeout: timedelta,
     asks: Asks,
+    languages: Languages,
 ) -> Handlers:
     """Add every handler to the application, in order; return the handler objects."""
     moderators_chat = roles.deployment.moderators_chat
@@ -75,7 +78,7 @@ def register(
     )
     common = CommonHandlers(intake, outbox)
     rights = PrivacyHandlers(privacy, redraw_list=moderator.redraw_list)
-    sender = OutboxSender(outbox)
+    sender = OutboxSender(outbox, languages)
     answers = ResponseHandlers(
         responses, hearing, roles, digests, sender, moderation.tagger.labels, moderators_chat
     )
@@ -87,7 +90,11 @@ def register(
     in_mods = filters.UpdateType.MESSAGE & mods
     message = filters.UpdateType.MESSAGE
 
-    # Before anything: whether the chat can be written to (it spoke; it blocked the bot).
+    # Before anything: the language the update is answered in.
+    speech = LanguageHandlers(languages)
+    application.add_handler(TypeHandler(Update, speech.speak), group=-10)
+
+    # Then: whether the chat can be written to (it spoke; it blocked the bot).
     application.add_handler(TypeHandler(Update, common.reachability), group=-9)
 
     # First, in any chat: the words of something a staff member is writing here (a

@@ -1045,3 +1045,18 @@ ASKS_INVOLVED_INVITATION = (
 ASKS_INVOLVED_NO_INVITATIONS = "No invitation approved yet: /invite_people &lt;service&gt;."
 CARD_COMMENT = "↩️ A comment on the provider's response R{response} (/responses)"
 CARD_ANSWER = "❓ An answer to the provider's question Q{ask}"
+
+
+# ---------------------------------------------------------------------------------------
+# Languages: the citizen's choice (first contact, /language).
+# (helpers add this part's words below this line: choice)
+
+
+# ---------------------------------------------------------------------------------------
+# Languages: staff reading every item (detected language, summaries).
+# (helpers add this part's words below this line: staff)
+
+
+# ---------------------------------------------------------------------------------------
+# Languages: responses and questions in each required language; digests per chat.
+# (helpers add this part's words below this line: responses)

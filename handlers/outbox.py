@@ -14,6 +14,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
+from bot.i18n import speaking
+from bot.languages import Languages
 from bot.outbox import Outbox
 from bot.ratelimit import ACQUIRED_NO_RETRY, FloodLimiter, seconds
 from storage.outbox import OutboxRow
@@ -36,8 +38,9 @@ Renderer = Callable[[OutboxRow], Awaitable[Rendered | None]]
 class OutboxSender:
     """Sends what is queued for citizens; one sender, so at most one message is in flight."""
 
-    def __init__(self, outbox: Outbox) -> None:
+    def __init__(self, outbox: Outbox, languages: Languages) -> None:
         self.outbox = outbox
+        self.languages = languages
         self.renderers: dict[str, Renderer] = {}
         self._lock = asyncio.Lock()
         self._again = False
@@ -85,7 +88,10 @@ class OutboxSender:
                 return sent, True
             renderer = self.renderers.get(row.kind)
             try:
-                rendered = await renderer(row) if renderer else None
+                # Written in the citizen's language, whoever's update queued it.
+                language = await self.languages.of_person(row.telegram_id)
+                with speaking(language):
+                    rendered = await renderer(row) if renderer else None
             except Exception as exc:  # one message's fault stays with it
                 log.exception("message %d to a citizen could not be written", row.id)
                 await self.outbox.retry(row, f"could not be written: {exc!r}")

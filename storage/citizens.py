@@ -97,3 +97,23 @@ async def telegram_id_of(conn: aiosqlite.Connection, citizen_id: int) -> int | N
     ) as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else None
+
+
+async def language_of(conn: aiosqlite.Connection, telegram_id: int) -> str | None:
+    """The language this Telegram user chose, if they chose one."""
+    async with conn.execute(
+        "SELECT language FROM citizens WHERE telegram_id = ?", (telegram_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return row[0] if row else None
+
+
+async def set_language(
+    conn: aiosqlite.Connection, telegram_id: int, language: str, now: datetime
+) -> None:
+    """Record the language a Telegram user chose (their row is created if new)."""
+    await conn.execute(
+        "INSERT INTO citizens (telegram_id, created_at, language) VALUES (?, ?, ?)"
+        " ON CONFLICT (telegram_id) DO UPDATE SET language = excluded.language",
+        (telegram_id, stamp(now), language),
+    )

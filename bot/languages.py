@@ -1,0 +1,80 @@
+"""Which language each person and chat is written to in: chosen, guessed, or the default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+
+import aiosqlite
+from babel import Locale
+
+from bot.config import Deployment
+from storage import citizens
+from storage.db import Database
+
+
+@cache
+def endonym(language: str) -> str:
+    """A language's name in itself ("Cymraeg", "Polski", "اردو"), capitalised."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
+
+
+@cache
+def right_to_left(language: str) -> bool:
+    """Whether the language is written right to left."""
+    return Locale.parse(language).character_order == "right-to-left"
+
+
+class Languages:
+    """The deployment's languages, and each person's choice among them."""
+
+    def __init__(self, db: Database, deployment: Deployment, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.deployment = deployment
+        self.clock = clock
+
+    @property
+    def offered(self) -> list[str]:
+        """The languages people may choose, the default first."""
+        return self.deployment.languages
+
+    @property
+    def default(self) -> str:
+        """The language of whoever has not chosen."""
+        return self.deployment.default_language
+
+    def guess(self, telegram_code: str | None) -> str | None:
+        """The deployment's language matching Telegram's language_code ("cy", "pl-PL"), if any."""
+        if not telegram_code:
+            return None
+        primary = telegram_code.replace("_", "-").split("-", 1)[0].lower()
+        return primary if primary in self.offered else None
+
+    async def chosen(self, telegram_id: int) -> str | None:
+        """The language this person chose, if it is still one the deployment offers."""
+        language = await citizens.language_of(self.db.reader, telegram_id)
+        return language if language in self.offered else None
+
+    async def of_person(self, telegram_id: int, telegram_code: str | None = None) -> str:
+        """The language to write to a person in: their choice, else Telegram's, else the
+        default."""
+        return await self.chosen(telegram_id) or self.guess(telegram_code) or self.default
+
+    def of_group(self, chat_id: int) -> str:
+        """The language of a group chat: the moderators' chat's, else the default."""
+        if chat_id == self.deployment.moderators_chat:
+            return self.deployment.moderators_language
+        return self.default
+
+    async def choose(self, telegram_id: int, language: str) -> None:
+        """Record a person's choice (one of the deployment's languages)."""
+        if language not in self.offered:
+            raise ValueError(f"{language!r} is not offered here")
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await citizens.set_language(conn, telegram_id, language, now)
+
+        await self.db.write(run)
