@@ -237,6 +237,11 @@ GROUP_START = (
 GROUP_START_BUTTON = "Open a private chat"
 
 ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."
+# Lists in a sentence: "a name, a phone number and an email address".
+LIST_SEPARATOR = ", "
+LIST_AND = "{some} and {last}"
+# An empty list (of providers, of admins).
+LIST_NONE = "none"
 
 ADMIN_COMMANDS = (
     ("invite", "Invite a moderator or provider"),
@@ -326,6 +331,8 @@ AUDIT_LINE = "{at} · {who} · {action} · {subject}"
 # After AUDIT_LINE, for refusals folded into one line.
 AUDIT_TIMES = " (×{count})"
 AUDIT_FILE = "The whole audit log."
+# The columns of that file (/audit export), comma-separated.
+AUDIT_CSV_HEADER = "id,at,actor,actor_role,action,subject,before,after"
 STAFF_HELP = {
     "admin": (
         "\n\n<b>Admin</b>\n/invite moderator, /invite provider &lt;id&gt; one-time invitations\n"
@@ -807,7 +814,10 @@ RESPOND_NOTHING = (
     "Nothing to respond to yet this period. Send <code>/respond 12</code> to answer item #12."
 )
 RESPOND_PICK_SERVICE = "<b>{theme}</b> came up at more than one service. Which are you answering?"
-RESPOND_SUBJECT_THEME = "<b>{theme}</b> at {service}, {period}: {items} {noun}"
+RESPOND_SUBJECT_THEME = Plural(
+    "<b>{theme}</b> at {service}, {period}: {n} item",
+    "<b>{theme}</b> at {service}, {period}: {n} items",
+)
 RESPOND_SUBJECT_ITEM = "Item <b>#{item}</b> at {service}"
 RESPOND_PICK_STATUS = "Responding to {subject}.\n\nWhat is your answer?"
 RESPOND_CANCEL = "✖️ Cancel"
@@ -826,23 +836,32 @@ RESPOND_WRITTEN_BEFORE = "\n\nWhat you wrote before:\n“{text}”"
 RESPOND_STATUS_FIRST = (
     "First choose your answer with the buttons below; then I'll ask for your words."
 )
-RESPOND_PREVIEW = (
-    "👀 <b>Preview.</b> This goes to <b>{people} {people_noun}</b> who raised it and asked to "
-    "hear back ({items} {noun} covered). {reads}"
+# Counted in people (n); {items} is RESPOND_ITEMS_COVERED.
+RESPOND_PREVIEW = Plural(
+    "👀 <b>Preview.</b> This goes to <b>{n} person</b> who raised it and asked to "
+    "hear back ({items}). They will read:",
+    "👀 <b>Preview.</b> This goes to <b>{n} people</b> who raised it and asked to "
+    "hear back ({items}). Each of them will read:",
 )
-RESPOND_PREVIEW_READS = {"one": "They will read:", "many": "Each of them will read:"}
-RESPOND_PREVIEW_NOBODY = (
+RESPOND_ITEMS_COVERED = Plural("{n} item covered", "{n} items covered")
+RESPOND_PREVIEW_NOBODY = Plural(
     "👀 <b>Preview.</b> Nobody who raised this asked to hear back, so no one gets a message; "
-    "it is kept with the {items} {noun} it covers and shows in your digests. It reads:"
+    "it is kept with the {n} item it covers and shows in your digests. It reads:",
+    "👀 <b>Preview.</b> Nobody who raised this asked to hear back, so no one gets a message; "
+    "it is kept with the {n} items it covers and shows in your digests. It reads:",
 )
 RESPOND_PREVIEW_FOOT = "Nothing is sent until you press Send."
 RESPOND_PREVIEW_SENT = "📤 Sent."
 RESPOND_SEND = "📤 Send"
 RESPOND_EDIT = "✏️ Edit"
-RESPOND_PUBLISHED = (
-    "Published, on {subject}: {status}. It covers {items} {noun} and goes to {people} "
-    "{people_noun} who asked to hear back."
+# Counted in people (n); {items} is RESPOND_ITEMS.
+RESPOND_PUBLISHED = Plural(
+    "Published, on {subject}: {status}. It covers {items} and goes to {n} person who asked "
+    "to hear back.",
+    "Published, on {subject}: {status}. It covers {items} and goes to {n} people who asked "
+    "to hear back.",
 )
+RESPOND_ITEMS = Plural("{n} item", "{n} items")
 RESPOND_CANCELLED = "Stopped; nothing was sent or published."
 RESPOND_NOTHING_TO_CANCEL = (
     "Nothing is being written here now: that was sent, stopped, or left unfinished for a day."
@@ -875,8 +894,6 @@ RESPOND_PROBLEMS = {
     "stale": "That preview is out of date: use the newest one.",
     "replayed": "",
 }
-ITEM_NOUN = ("item", "items")
-PEOPLE_NOUN = ("person", "people")
 RESPONSE_CARD = (
     "↩️ <b>Response</b> from {provider}, {status}\n{subject}\n\n“{text}”\n\n"
     "Published at once; hide it if it shouldn't be public."
@@ -900,9 +917,11 @@ STAFF_TEXT_NOT_WAITING = (
     "people: /respond. To ask them something: /ask. To tell us something yourself, as "
     "someone who uses a service: /start."
 )
-FOLLOW_UP = (
-    "⏰ {weeks} weeks ago you said {subject} was being worked on:\n“{text}”\n\n"
-    "What's the news? Your update goes to the people who raised it."
+FOLLOW_UP = Plural(
+    "⏰ {n} week ago you said {subject} was being worked on:\n“{text}”\n\n"
+    "What's the news? Your update goes to the people who raised it.",
+    "⏰ {n} weeks ago you said {subject} was being worked on:\n“{text}”\n\n"
+    "What's the news? Your update goes to the people who raised it.",
 )
 
 # ── Responses: citizens hear back ──────────────────────────────────────────────────────
@@ -912,9 +931,9 @@ HEARD_BACK = (
 )
 HEARD_SUBJECT_ITEM = "your feedback <b>#{item}</b> ({service})"
 HEARD_SUBJECT_THEME = "<b>{theme}</b> at {service}, which you raised in <b>#{item}</b>"
-HEARD_SUBJECT_THEME_OTHERS = (
-    "<b>{theme}</b> at {service}, raised in {items} pieces of feedback including your "
-    "<b>#{item}</b>"
+HEARD_SUBJECT_THEME_OTHERS = Plural(
+    "<b>{theme}</b> at {service}, raised in {n} piece of feedback including your <b>#{item}</b>",
+    "<b>{theme}</b> at {service}, raised in {n} pieces of feedback including your <b>#{item}</b>",
 )
 ANSWERED_YES = "👍 Yes, it does"
 ANSWERED_NO = "👎 Not really"
@@ -1001,22 +1020,29 @@ ASKS_PROBLEMS = {
     "already": "You've already answered this invitation. Thank you!",
     "gone": "I couldn't pass that on: that person can no longer be reached.",
 }
-ASKS_PROPOSED = (
+ASKS_PROPOSED = Plural(
     "⏳ Your {what} about <b>{service}</b> is with the moderators. Once approved, it goes to "
-    "the {audience} {people} who opted in."
+    "the {n} person who opted in.",
+    "⏳ Your {what} about <b>{service}</b> is with the moderators. Once approved, it goes to "
+    "the {n} people who opted in.",
 )
-ASKS_CARD = (
+ASKS_CARD = Plural(
     "{icon} <b>{what}</b> from {provider} about {service}, by {author}\n\n“{text}”\n\n"
-    "Would go to {audience} {people}."
+    "Would go to {n} person.",
+    "{icon} <b>{what}</b> from {provider} about {service}, by {author}\n\n“{text}”\n\n"
+    "Would go to {n} people.",
 )
 ASKS_ICON = {"question": "❓", "invitation": "🤝"}
 ASKS_CARD_WHAT = {"question": "Question", "invitation": "Invitation"}
 ASKS_APPROVE = "✅ Approve"
 ASKS_REJECT = "✖️ Reject"
-ASKS_CARD_APPROVED = "✅ Approved by {who}: sent to {count} {people}."
+ASKS_CARD_APPROVED = Plural(
+    "✅ Approved by {who}: sent to {n} person.", "✅ Approved by {who}: sent to {n} people."
+)
 ASKS_CARD_REJECTED = "✖️ Not approved, by {who}."
-ASKS_APPROVED_AUTHOR = (
-    "✅ Your {what} about <b>{service}</b> was approved and goes to {count} {people}:\n“{text}”"
+ASKS_APPROVED_AUTHOR = Plural(
+    "✅ Your {what} about <b>{service}</b> was approved and goes to {n} person:\n“{text}”",
+    "✅ Your {what} about <b>{service}</b> was approved and goes to {n} people:\n“{text}”",
 )
 ASKS_REJECTED_AUTHOR = (
     "✖️ The moderators did not approve your {what} about <b>{service}</b>:\n“{text}”\n\n"

@@ -996,7 +996,9 @@ def _setting(exc: BaseException) -> str:
 
 
 def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) == 1:
+        return items[0]
+    return texts.LIST_AND.format(some=texts.LIST_SEPARATOR.join(items[:-1]), last=items[-1])
 
 
 async def _delete(bot: Bot, chat_id: int, message_id: int) -> None:
