@@ -87,7 +87,7 @@ class AdminHandlers:
         await message.reply_text(
             texts.INVITE_MADE.format(
                 role=esc(role_name(made.role, self.providers, made.provider_id)),
-                expires=made.expires_at[:16].replace("T", " "),
+                expires=dates.day_time(made.expires_at),
                 link=link,
             ),
             parse_mode=ParseMode.HTML,
