@@ -118,3 +118,26 @@ def test_the_check_finds_english_written_in_place(source: str) -> None:
 )
 def test_the_check_lets_the_catalogue_s_words_through(source: str) -> None:
     assert violations(source) == []
+
+
+POSITIONAL = re.compile(r"\{\d*(?:[:!][^{}]*)?\}|%[sdif]")
+
+
+def test_every_placeholder_has_a_name() -> None:
+    """A translator moves words around: `{}`, `{0}` or `%s` would lose what goes where."""
+    from bot.i18n import messages
+
+    unnamed = [
+        f"{m.context}: {text!r}"
+        for m in messages()
+        for text in (m.msgid, m.plural or "")
+        if POSITIONAL.search(text.replace("{{", "").replace("}}", ""))
+    ]
+    assert unnamed == []
+
+
+def test_the_placeholder_check_finds_unnamed_ones() -> None:
+    assert POSITIONAL.search("Sent to {} people")
+    assert POSITIONAL.search("Sent to {0} people")
+    assert POSITIONAL.search("Sent to %s people")
+    assert not POSITIONAL.search("Sent to {n} people at {hour:02d}")
