@@ -554,10 +554,6 @@ def _role(who: Who, provider_id: str) -> str:
     return "admin" if who.admin and provider_id not in who.providers else "provider"
 
 
-def _noun(count: int, one: str, many: str) -> str:
-    return TEXTS[one] if count == 1 else TEXTS[many]
-
-
 async def ask_lines(
     db: Database, services: Sequence[ServiceRow], start: datetime, end: datetime
 ) -> list[str]:
@@ -576,10 +572,8 @@ async def ask_lines(
             TEXTS["question"].format(
                 service=html.escape(names[ask.service_slug]),
                 text=html.escape(isolate(short)),
-                sent=sent,
-                people=_noun(sent, "person", "people"),
-                answers=answers,
-                answers_noun=_noun(answers, "answer", "answers"),
+                sent=TEXTS.plural("sent_to").format(sent),
+                answers=TEXTS.plural("answers").format(answers),
             )
         )
         for answer in await published.answers(conn, ask.id, ANSWER_QUOTES):
@@ -589,11 +583,5 @@ async def ask_lines(
             )
     for slug, count in (await asks.involved(conn, list(names))).items():
         if count:
-            lines.append(
-                TEXTS["involved"].format(
-                    count=count,
-                    people=_noun(count, "person", "people"),
-                    service=html.escape(names[slug]),
-                )
-            )
+            lines.append(TEXTS.plural("involved").format(count, service=html.escape(names[slug])))
     return [TEXTS["heading"], *lines] if lines else []

@@ -137,7 +137,8 @@ def schedule(cron: str, timezone: str) -> str:
     if len(found) > 2 and found == list(range(found[0], found[-1] + 1)):
         which = DATES["days_range"].format(first=names[found[0]], last=names[found[-1]])
     else:
-        plural = [DATES["days_plural"].format(day=names[n]) for n in found]
+        every: tuple[str, ...] = word("DAYS_EVERY")
+        plural = [every[n] for n in found]
         which = (
             plural[0]
             if len(plural) == 1
@@ -147,5 +148,6 @@ def schedule(cron: str, timezone: str) -> str:
 
 
 def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    """A day of the month as a schedule says it: "1st"."""
+    days: tuple[str, ...] = word("DAYS_OF_MONTH")
+    return days[n - 1] if 1 <= n <= len(days) else str(n)

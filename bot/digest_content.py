@@ -254,10 +254,6 @@ def _name(text: str, limit: int = NAME_MAX) -> str:
     return html.escape(short, quote=False)
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return TEXTS[one] if count == 1 else TEXTS[many]
-
-
 def _change(now: int, before: int, compare: bool) -> str:
     if not compare:
         return ""
@@ -279,7 +275,7 @@ def _span(period: Period, capital: bool = False) -> str:
     if length == timedelta(days=7):
         return TEXTS["span_week" + suffix]
     if length % timedelta(days=1) == timedelta(0):
-        return TEXTS["span_days" + suffix].format(n=length.days)
+        return TEXTS.plural("span_days" + suffix).format(length.days)
     return TEXTS["span_other" + suffix]
 
 
@@ -383,12 +379,7 @@ def _empty_sections(facts: _Facts) -> list[_Section]:
         count = facts.before.items
         lines.append(
             _Line(
-                TEXTS["empty_before"].format(
-                    span=_span(facts.period, capital=True),
-                    were=_plural(count, "was", "were"),
-                    count=count,
-                    items=_plural(count, "item", "items"),
-                ),
+                TEXTS.plural("empty_before").format(count, span=_span(facts.period, capital=True)),
                 HEAD,
             )
         )
@@ -397,18 +388,17 @@ def _empty_sections(facts: _Facts) -> list[_Section]:
 
 def _summary(facts: _Facts) -> _Line:
     count = facts.now.items
-    items = _plural(count, "item", "items")
     if not facts.compare:
-        return _Line(TEXTS["summary_first"].format(count=count, items=items), HEAD)
+        return _Line(TEXTS.plural("summary_first").format(count), HEAD)
     diff = count - facts.before.items
     span = _span(facts.period)
     if diff == 0:
         change = TEXTS["summary_same"].format(span=span)
     else:
-        change = TEXTS["summary_more" if diff > 0 else "summary_fewer"].format(
-            n=abs(diff), span=span
+        change = TEXTS.plural("summary_more" if diff > 0 else "summary_fewer").format(
+            abs(diff), span=span
         )
-    return _Line(TEXTS["summary"].format(count=count, items=items, change=change), HEAD)
+    return _Line(TEXTS.plural("summary").format(count, change=change), HEAD)
 
 
 def _rating(facts: _Facts) -> _Line | None:
@@ -427,12 +417,7 @@ def _rating(facts: _Facts) -> _Line | None:
         change = TEXTS["rating_change"].format(change=word, before=f"{before:.1f}")
     count = facts.now.rating_count
     return _Line(
-        TEXTS["rating"].format(
-            average=f"{average:.1f}",
-            count=count,
-            ratings=_plural(count, "rating_one", "rating_many"),
-            change=change,
-        ),
+        TEXTS.plural("rating").format(count, average=f"{average:.1f}", change=change),
         RATING,
     )
 
@@ -549,16 +534,11 @@ def _count_lines(
     rest = keys[cap:]
     if rest:
         count = sum(now.get(key, 0) for key in rest)
-        one, many = {"services": ("service", "services_word"), "themes": ("theme", "themes_word")}[
-            what
-        ]
         lines.append(
             _Line(
-                TEXTS["more_" + what].format(
-                    n=len(rest),
-                    count=count,
-                    items=_plural(count, "item", "items"),
-                    **{what: _plural(len(rest), one, many)},
+                TEXTS["more"].format(
+                    what=TEXTS.plural("more_" + what).format(len(rest)),
+                    items=TEXTS.plural("more_items").format(count),
                 ),
                 MORE,
             )
@@ -579,7 +559,7 @@ def _sub_details(facts: _Facts) -> dict[str, str]:
             for sub, count in subs[:MAX_SUB_THEMES]
         ]
         if len(subs) > MAX_SUB_THEMES:
-            parts.append(TEXTS["sub_theme_more"].format(n=len(subs) - MAX_SUB_THEMES))
+            parts.append(TEXTS.plural("sub_theme_more").format(len(subs) - MAX_SUB_THEMES))
         details[theme] = TEXTS["sub_themes"].format(parts=TEXTS["sub_theme_separator"].join(parts))
     return details
 

@@ -144,27 +144,29 @@ def duration(hours: float) -> str:
     if hours < 1:
         return TEXTS["under_an_hour"]
     if hours < 48:
-        n = _decimal(hours)
-        return TEXTS["hour"] if n == "1" else TEXTS["hours"].format(n=n)
-    n = _decimal(hours / 24)
-    return TEXTS["day"] if n == "1" else TEXTS["days"].format(n=n)
+        return _counted(_decimal(hours), "hours")
+    return _counted(_decimal(hours / 24), "days")
 
 
-def _items_word(count: int) -> str:
-    return TEXTS["item"] if count == 1 else TEXTS["items"]
+def _counted(n: str, unit: str) -> str:
+    """`n` (a decimal as written) hours or days: whole numbers take the language's plural
+    form, numbers with a decimal part their own words."""
+    if n.isdigit():
+        return TEXTS.plural(unit).format(int(n))
+    return TEXTS[unit + "_fraction"].format(n=n)
 
 
 def satisfied_line(yes: int, rated: int) -> str:
     """How many of the people who replied to a response said it answered their point."""
-    people = TEXTS["person"] if rated == 1 else TEXTS["people"]
     if yes == 0:
-        key = "digest_satisfied_none_one" if rated == 1 else "digest_satisfied_none"
-        return TEXTS[key].format(rated=rated, people=people)
+        if rated == 1:
+            return TEXTS["digest_satisfied_none_one"]
+        return TEXTS.plural("digest_satisfied_none").format(rated)
     if rated == 1:
         return TEXTS["digest_satisfied_one"]
     if yes == rated:
-        return TEXTS["digest_satisfied_all"].format(rated=rated)
-    return TEXTS["digest_satisfied"].format(yes=yes, rated=rated, people=people)
+        return TEXTS.plural("digest_satisfied_all").format(rated)
+    return TEXTS.plural("digest_satisfied").format(rated, yes=yes)
 
 
 # ---------------------------------------------------------------------------- renderings
@@ -181,24 +183,17 @@ def digest_lines(ev: Evidence) -> list[str]:
             else TEXTS["digest_median"].format(duration=duration(total.median_hours))
         )
         lines.append(
-            TEXTS["digest_covered"].format(
+            TEXTS.plural("digest_covered").format(
+                total.items,
                 covered=total.covered,
-                items=total.items,
-                items_word=_items_word(total.items),
                 share=percent(total.covered / total.items),
                 median=median,
             )
         )
     elif total.items:
-        lines.append(
-            TEXTS["digest_uncovered"].format(items=total.items, items_word=_items_word(total.items))
-        )
+        lines.append(TEXTS.plural("digest_uncovered").format(total.items))
     if total.changed:
-        lines.append(
-            TEXTS["digest_changed"].format(
-                count=total.changed, items_word=_items_word(total.changed)
-            )
-        )
+        lines.append(TEXTS.plural("digest_changed").format(total.changed))
     if ev.people_replied:
         lines.append(satisfied_line(ev.people_yes, ev.people_replied))
     return [TEXTS["digest_heading"], *lines] if lines else []
@@ -215,7 +210,7 @@ async def recent_lines(
     window = Period(end - timedelta(weeks=weeks), end)
     lines = digest_lines(await evidence(db, services, window))
     if lines:
-        lines[0] = TEXTS["digest_recent_heading"].format(weeks=weeks)
+        lines[0] = TEXTS.plural("digest_recent_heading").format(weeks)
     return lines
 
 

@@ -68,7 +68,7 @@ class AdminHandlers:
         if who is None:
             return
         args = [a.lower() for a in (context.args or [])]
-        providers = ", ".join(self.providers) or "none"
+        providers = ", ".join(self.providers) or texts.LIST_NONE
         if (
             not args
             or args[0] not in (Role.MODERATOR, Role.PROVIDER)
@@ -87,7 +87,7 @@ class AdminHandlers:
         await message.reply_text(
             texts.INVITE_MADE.format(
                 role=esc(role_name(made.role, self.providers, made.provider_id)),
-                expires=made.expires_at[:16].replace("T", " "),
+                expires=dates.day_time(made.expires_at),
                 link=link,
             ),
             parse_mode=ParseMode.HTML,
@@ -105,7 +105,7 @@ class AdminHandlers:
 
     async def _roles_view(self) -> tuple[str, InlineKeyboardMarkup | None]:
         held = await self.roles.everyone()
-        admins = ", ".join(str(a) for a in self.roles.deployment.admins) or "none"
+        admins = ", ".join(str(a) for a in self.roles.deployment.admins) or texts.LIST_NONE
         lines = [texts.ROLES_HEADER, texts.ROLES_ADMINS.format(ids=admins)]
         if not held:
             lines.append(texts.ROLES_EMPTY)
@@ -190,9 +190,7 @@ class AdminHandlers:
         if context.args and context.args[0].lower() == "export":
             buffer = io.StringIO()
             writer = csv.writer(buffer)
-            writer.writerow(
-                ["id", "at", "actor", "actor_role", "action", "subject", "before", "after"]
-            )
+            writer.writerow(texts.AUDIT_CSV_HEADER.split(","))
             for entry in await self.roles.audit_all():
                 writer.writerow(
                     [

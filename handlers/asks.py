@@ -63,10 +63,6 @@ DRAFT_KINDS = frozenset({Kind.QUESTION.value, Kind.INVITATION.value, "relay"})
 SHORT = 80
 
 
-def _noun(count: int) -> str:
-    return texts.PEOPLE_NOUN[0] if count == 1 else texts.PEOPLE_NOUN[1]
-
-
 def _short(text: str) -> str:
     return text if len(text) <= SHORT else text[: SHORT - 1] + "…"
 
@@ -185,10 +181,7 @@ class AskHandlers:
         service = name(await self.asks.service_name(ask.service_slug))
         await message.reply_text(
             texts.ASKS_PROPOSED.format(
-                what=texts.ASKS_WHAT[ask.kind],
-                service=service,
-                audience=done.audience,
-                people=_noun(done.audience),
+                done.audience, what=texts.ASKS_WHAT[ask.kind], service=service
             ),
             parse_mode=ParseMode.HTML,
         )
@@ -197,14 +190,13 @@ class AskHandlers:
         author = message.from_user.first_name if message.from_user else ""
         text, _ = fit(
             lambda words: texts.ASKS_CARD.format(
+                done.audience,
                 icon=texts.ASKS_ICON[ask.kind],
                 what=texts.ASKS_CARD_WHAT[ask.kind],
                 provider=name(self.asks.provider_name(ask.provider_id)),
                 service=service,
                 author=person(author),
                 text=quote(words),
-                audience=done.audience,
-                people=_noun(done.audience),
             ),
             ask.text,
         )
@@ -306,9 +298,7 @@ class AskHandlers:
             self.sender.kick(context)
         moderator = person(query.from_user.first_name)
         note = (
-            texts.ASKS_CARD_APPROVED.format(
-                who=moderator, count=done.recipients, people=_noun(done.recipients)
-            )
+            texts.ASKS_CARD_APPROVED.format(done.recipients, who=moderator)
             if approved
             else texts.ASKS_CARD_REJECTED.format(who=moderator)
         )
@@ -321,14 +311,16 @@ class AskHandlers:
             except BadRequest as exc:
                 log.info("ask card %s not updated: %s", ask.id, exc.message)
         service = name(await self.asks.service_name(ask.service_slug))
-        template = texts.ASKS_APPROVED_AUTHOR if approved else texts.ASKS_REJECTED_AUTHOR
+        what = texts.ASKS_WHAT[ask.kind]
         text, _ = fit(
-            lambda words: template.format(
-                what=texts.ASKS_WHAT[ask.kind],
-                service=service,
-                count=done.recipients,
-                people=_noun(done.recipients),
-                text=quote(words),
+            lambda words: (
+                texts.ASKS_APPROVED_AUTHOR.format(
+                    done.recipients, what=what, service=service, text=quote(words)
+                )
+                if approved
+                else texts.ASKS_REJECTED_AUTHOR.format(
+                    what=what, service=service, text=quote(words)
+                )
             ),
             ask.text,
         )

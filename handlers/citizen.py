@@ -156,11 +156,11 @@ def _lead(step: Step) -> str:
     if step.note == "throttled" and step.held is not None:
         count, window, minutes = step.held
         wait = (
-            texts.THROTTLE_MINUTES.format(n=minutes)
+            texts.THROTTLE_MINUTES.format(minutes)
             if minutes < 120
-            else texts.THROTTLE_HOURS.format(n=-(-minutes // 60))
+            else texts.THROTTLE_HOURS.format(-(-minutes // 60))
         )
-        lead = texts.THROTTLED.format(count=count, window=texts.THROTTLE_WINDOWS[window], wait=wait)
+        lead = texts.THROTTLED.format(count, window=texts.THROTTLE_WINDOWS[window], wait=wait)
     return f"{lead.strip()}\n\n" if lead and step.show is not Show.SERVICES else lead
 
 
@@ -210,7 +210,7 @@ def _mine(step: Step) -> list[str]:
                 text=quote(_snippet(response.text)),
             )
     if step.total > len(step.items):
-        parts.append(texts.MINE_MORE.format(more=step.total - len(step.items)))
+        parts.append(texts.MINE_MORE.format(step.total - len(step.items)))
     return parts
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.i18n import Plural
+
 
 def esc(value: object) -> str:
     """Text made safe to put inside an HTML message."""
@@ -15,7 +17,7 @@ def esc(value: object) -> str:
 
 
 # Put after a person's text cut short to fit in one message (see handlers/fitting.py).
-SHORTENED = "(shortened: {more} characters more)"
+SHORTENED = Plural("(shortened: {n} character more)", "(shortened: {n} characters more)")
 
 CONSENT = (
     "👋 Hello! I pass on what you tell me about local services to the people who run them, "
@@ -119,15 +121,19 @@ SAVED = (
 SAVED_HEAR_BACK = " I'll let you know here when the service responds."
 # One citizen sent as many items as one account may in an hour (or a day): the new one is
 # kept as a draft, and goes when they answer the question that follows it.
-THROTTLED = (
-    "Thank you. You've sent {count} items in the last {window}: that's as many as I can pass"
+THROTTLED = Plural(
+    "Thank you. You've sent {n} item in the last {window}: that's as many as I can pass"
     " on from one person, so that the moderators can read everyone's. I've kept what you just"
     " wrote, nothing is lost: it can go in {wait}. Then just answer the question below"
-    " (or send /start to pick up where you left off)."
+    " (or send /start to pick up where you left off).",
+    "Thank you. You've sent {n} items in the last {window}: that's as many as I can pass"
+    " on from one person, so that the moderators can read everyone's. I've kept what you just"
+    " wrote, nothing is lost: it can go in {wait}. Then just answer the question below"
+    " (or send /start to pick up where you left off).",
 )
 THROTTLE_WINDOWS = {"hour": "hour", "day": "24 hours"}
-THROTTLE_MINUTES = "{n} min"
-THROTTLE_HOURS = "about {n} hours"
+THROTTLE_MINUTES = Plural("{n} min", "{n} min")
+THROTTLE_HOURS = Plural("about {n} hour", "about {n} hours")
 # The text asks to be contacted: the service cannot, and here is how to reach it.
 SAVED_CONTACT = (
     "\n\n📞 You asked to be contacted. The service never sees contact details (they are "
@@ -157,7 +163,7 @@ TIMED_OUT_SAVED = (
 
 MINE_EMPTY = "You haven't told us anything yet. Send /start to begin."
 MINE_HEADER = "What you've told us (newest first):"
-MINE_MORE = "…and {more} earlier."
+MINE_MORE = Plural("…and {n} earlier.", "…and {n} earlier.")
 MINE_ITEM = "<b>#{reference}</b> · {service} · {date}\n{status}\n<i>{snippet}</i>"
 MINE_PUBLISHED_AS = "Published as: «{text}»"
 STATUS = {
@@ -231,6 +237,11 @@ GROUP_START = (
 GROUP_START_BUTTON = "Open a private chat"
 
 ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."
+# Lists in a sentence: "a name, a phone number and an email address".
+LIST_SEPARATOR = ", "
+LIST_AND = "{some} and {last}"
+# An empty list (of providers, of admins).
+LIST_NONE = "none"
 
 ADMIN_COMMANDS = (
     ("invite", "Invite a moderator or provider"),
@@ -320,6 +331,8 @@ AUDIT_LINE = "{at} · {who} · {action} · {subject}"
 # After AUDIT_LINE, for refusals folded into one line.
 AUDIT_TIMES = " (×{count})"
 AUDIT_FILE = "The whole audit log."
+# The columns of that file (/audit export), comma-separated.
+AUDIT_CSV_HEADER = "id,at,actor,actor_role,action,subject,before,after"
 STAFF_HELP = {
     "admin": (
         "\n\n<b>Admin</b>\n/invite moderator, /invite provider &lt;id&gt; one-time invitations\n"
@@ -360,7 +373,7 @@ CARD_REDACTED = "🔒 Removed: {kinds}"
 # CARD_CHECK_ITEM, the last CARD_CHECK_MORE if there are more than the card lists.
 CARD_CHECK = "⚠️ Please check: {items}"
 CARD_CHECK_ITEM = "{kind} (“{text}”)"
-CARD_CHECK_MORE = "and {count} more"
+CARD_CHECK_MORE = Plural("and {n} more", "and {n} more")
 CHECK_KINDS = {
     "name": "a possible name",
     "number": "a long number",
@@ -475,12 +488,19 @@ REMOVED_BY_AUTHOR = "🗑 Removed at the author's request."
 # An original shown to a moderator, once retention removes originals (keep_original_days).
 REMOVED_EXPIRED = "🗑 Removed: original texts are kept only for a limited time."
 QUEUE_EMPTY = "Nothing is waiting. 🎉"
-QUEUE_HEAD = "<b>{count} waiting</b>, oldest first:"
+QUEUE_HEAD = Plural("<b>{n} waiting</b>, oldest first:", "<b>{n} waiting</b>, oldest first:")
 QUEUE_LINE = "• #{item} · {service} · waiting {age}"
-QUEUE_MORE = "…and {more} more."
+# How long an item has waited, in QUEUE_LINE and REMINDER.
+AGE_MINUTES = Plural("{n} min", "{n} min")
+AGE_HOURS = Plural("{n} h {minutes:02d} min", "{n} h {minutes:02d} min")
+AGE_DAYS = Plural("{n} day", "{n} days")
+QUEUE_MORE = Plural("…and {n} more.", "…and {n} more.")
 QUEUE_STUCK_HEAD = "\n<b>Cards that need a look</b> (a button below posts one):"
-QUEUE_STUCK = {
-    "failed": "• #{item} · {service} · its card was refused {attempts} times: {error}",
+QUEUE_STUCK: dict[str, str | Plural] = {
+    "failed": Plural(
+        "• #{item} · {service} · its card was refused {n} time: {error}",
+        "• #{item} · {service} · its card was refused {n} times: {error}",
+    ),
     "unsure": (
         "• #{item} · {service} · its card may not have arrived (Telegram did not answer)."
         " If it is in the chat, a press on any of its buttons settles it."
@@ -491,15 +511,20 @@ CARD_POSTED = "Card of #{item} posted."
 CARD_ALREADY = "The card of #{item} is already in the moderators' chat."
 CARD_NOT_POSTED = "Telegram refused the card of #{item}: {error}"
 # Many items waiting: one message lists several, each with its own buttons.
-BATCH_HEAD = (
-    "🗂 <b>{count} new items</b>: many are waiting, so they share one message."
-    " 🔍 opens an item's full card (edit, themes, reject, original)."
+BATCH_HEAD = Plural(
+    "🗂 <b>{n} new item</b>: many are waiting, so they share one message."
+    " 🔍 opens an item's full card (edit, themes, reject, original).",
+    "🗂 <b>{n} new items</b>: many are waiting, so they share one message."
+    " 🔍 opens an item's full card (edit, themes, reject, original).",
 )
 BATCH_LINE = "<b>#{item}</b> · {service}{rating} · {kind}\n{excerpt}\n{status}"
 BATCH_APPROVE = "✅ #{item}"
 BATCH_VIEW = "🔍 #{item}"
 BATCH_EMPTY = "🗂 Each item of this list now has a card of its own."
-REMINDER = "⏰ {count} waiting; the oldest (#{item}) for {age}. /queue"
+REMINDER = Plural(
+    "⏰ {n} waiting; the oldest (#{item}) for {age}. /queue",
+    "⏰ {n} waiting; the oldest (#{item}) for {age}. /queue",
+)
 
 # ── Telling the author ────────────────────────────────────────────────────────────────
 AUTHOR_PUBLISHED = (
@@ -547,6 +572,14 @@ PROVIDER_COMMANDS = (
 # ── Dates and schedules (put together by bot/dates.py) ─────────────────────────────────
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# A schedule's days, each week: "Mondays and Thursdays at 09:00".
+DAYS_EVERY = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+# A monthly schedule's day: "On the 1st of each month".
+DAYS_OF_MONTH = (
+    "1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th",
+    "11th", "12th", "13th", "14th", "15th", "16th", "17th", "18th", "19th", "20th",
+    "21st", "22nd", "23rd", "24th", "25th", "26th", "27th", "28th", "29th", "30th", "31st",
+)  # fmt: skip
 DATES: dict[str, str] = {
     "day": "{day} {month} {year}",
     "time": "{hour:02d}:{minute:02d}",
@@ -557,7 +590,6 @@ DATES: dict[str, str] = {
     "range": "{first} – {last}",
     "zone": "{place} time",
     "zone_utc": "UTC",
-    "days_plural": "{day}s",
     "days_and": "{some} and {last}",
     "days_range": "{first} to {last}",
     "schedule_weekly": "{days} at {time} ({zone})",
@@ -569,25 +601,24 @@ DATES: dict[str, str] = {
 # ── A provider's digest (written by bot/digest_content.py) ─────────────────────────────
 # HTML templates: whatever is put into them from people or the deployment file is escaped
 # first.
-DIGEST: dict[str, str] = {
+DIGEST: dict[str, str | Plural] = {
     "title": "📬 <b>{provider}</b>: your feedback digest",
     "empty_title": "📭 <b>{provider}</b>: your feedback digest",
     "dates": "🗓 {dates}",
-    "summary": "<b>{count}</b> new {items} approved, {change}.",
-    "summary_first": "<b>{count}</b> new {items} approved.",
+    "summary": Plural(
+        "<b>{n}</b> new item approved, {change}.", "<b>{n}</b> new items approved, {change}."
+    ),
+    "summary_first": Plural("<b>{n}</b> new item approved.", "<b>{n}</b> new items approved."),
     "summary_same": "the same as {span}",
-    "summary_more": "{n} more than {span}",
-    "summary_fewer": "{n} fewer than {span}",
+    "summary_more": Plural("{n} more than {span}", "{n} more than {span}"),
+    "summary_fewer": Plural("{n} fewer than {span}", "{n} fewer than {span}"),
     "empty": "No new approved feedback this time.",
-    "empty_before": "{span} there {were} {count} {items}.",
-    "item": "item",
-    "items": "items",
-    "was": "was",
-    "were": "were",
-    "rating": "⭐ Average rating <b>{average}</b> out of 5, from {count} {ratings}{change}",
+    "empty_before": Plural("{span} there was {n} item.", "{span} there were {n} items."),
+    "rating": Plural(
+        "⭐ Average rating <b>{average}</b> out of 5, from {n} rating{change}",
+        "⭐ Average rating <b>{average}</b> out of 5, from {n} ratings{change}",
+    ),
     "rating_change": " ({change} from {before})",
-    "rating_one": "rating",
-    "rating_many": "ratings",
     "up": "up",
     "down": "down",
     "no_change": "no change",
@@ -604,14 +635,13 @@ DIGEST: dict[str, str] = {
     "sub_themes": " — {parts}",
     "sub_theme_part": "{name} {count}",
     "sub_theme_separator": ", ",
-    "sub_theme_more": "{n} more",
-    # The rest of a capped list: "• 2 other services: 5 items", "• 1 other theme: 1 item".
-    "more_services": "• {n} other {services}: {count} {items}",
-    "more_themes": "• {n} other {themes}: {count} {items}",
-    "service": "service",
-    "services_word": "services",
-    "theme": "theme",
-    "themes_word": "themes",
+    "sub_theme_more": Plural("{n} more", "{n} more"),
+    # The rest of a capped list: "• 2 other services: 5 items", "• 1 other theme: 1 item",
+    # put together from more_services (or more_themes) and more_items.
+    "more": "• {what}: {items}",
+    "more_services": Plural("{n} other service", "{n} other services"),
+    "more_themes": Plural("{n} other theme", "{n} other themes"),
+    "more_items": Plural("{n} item", "{n} items"),
     "kind_part": "{name} {count}{change}",
     "kind_separator": " · ",
     "rising": "📈 <b>Rising most</b>: {themes}",
@@ -626,11 +656,11 @@ DIGEST: dict[str, str] = {
     "change_same": "=",
     "span_day": "the day before",
     "span_week": "the week before",
-    "span_days": "the {n} days before",
+    "span_days": Plural("the {n} day before", "the {n} days before"),
     "span_other": "the period before",
     "span_day_cap": "The day before",
     "span_week_cap": "The week before",
-    "span_days_cap": "The {n} days before",
+    "span_days_cap": Plural("The {n} day before", "The {n} days before"),
     "span_other_cap": "The period before",
     "chart_title": "{provider}: themes, {dates}",
     "chart_now": "This period",
@@ -648,33 +678,45 @@ DIGEST_KINDS: dict[str, str] = {
 # ── What responses did, in digests and the value report (bot/evidence.py) ─────────────
 # Digest lines are HTML; nothing from people or the deployment file goes into them (numbers
 # only). The Markdown and CSV carry service names, escaped where they are put in.
-EVIDENCE: dict[str, str] = {
+EVIDENCE: dict[str, str | Plural] = {
     "digest_heading": "📣 <b>What responses did</b>",
-    "digest_recent_heading": "📣 <b>What your responses did</b> (items of the last {weeks} weeks)",
-    "digest_covered": "↩️ Responses covered {covered} of {items} {items_word} ({share}){median}",
+    "digest_recent_heading": Plural(
+        "📣 <b>What your responses did</b> (items of the last {n} week)",
+        "📣 <b>What your responses did</b> (items of the last {n} weeks)",
+    ),
+    # Counted in items, n: how many items; covered: how many of them had a response.
+    "digest_covered": Plural(
+        "↩️ Responses covered {covered} of {n} item ({share}){median}",
+        "↩️ Responses covered {covered} of {n} items ({share}){median}",
+    ),
     "digest_median": "; median time to a first answer: {duration}",
-    "digest_uncovered": "↩️ {items} {items_word} without a response yet",
-    "digest_changed": "🔧 {count} {items_word} led to a change",
-    # Counted in people: of those who said whether a response answered their point.
-    "digest_satisfied": "👍 {yes} of the {rated} {people} who replied to a response said it"
-    " answered their point",
-    "digest_satisfied_all": "👍 All {rated} people who replied to a response said it answered"
-    " their point",
+    "digest_uncovered": Plural(
+        "↩️ {n} item without a response yet", "↩️ {n} items without a response yet"
+    ),
+    "digest_changed": Plural("🔧 {n} item led to a change", "🔧 {n} items led to a change"),
+    # Counted in people (n): of those who said whether a response answered their point.
+    "digest_satisfied": Plural(
+        "👍 {yes} of the {n} person who replied to a response said it answered their point",
+        "👍 {yes} of the {n} people who replied to a response said it answered their point",
+    ),
+    "digest_satisfied_all": Plural(
+        "👍 All {n} person who replied to a response said it answered their point",
+        "👍 All {n} people who replied to a response said it answered their point",
+    ),
     "digest_satisfied_one": "👍 The one person who replied to a response said it answered"
     " their point",
-    "digest_satisfied_none": "💬 {rated} {people} replied to a response; none said it answered"
-    " their point yet",
+    "digest_satisfied_none": Plural(
+        "💬 {n} person replied to a response; none said it answered their point yet",
+        "💬 {n} people replied to a response; none said it answered their point yet",
+    ),
     "digest_satisfied_none_one": "💬 The one person who replied to a response said it did not"
     " answer their point",
-    "person": "person",
-    "people": "people",
-    "item": "item",
-    "items": "items",
     "under_an_hour": "under an hour",
-    "hour": "1 hour",
-    "hours": "{n} hours",
-    "day": "1 day",
-    "days": "{n} days",
+    "hours": Plural("{n} hour", "{n} hours"),
+    # A number of hours or days with a decimal part: "1.5 hours".
+    "hours_fraction": "{n} hours",
+    "days": Plural("{n} day", "{n} days"),
+    "days_fraction": "{n} days",
     "title": "## Evidence of value, {dates}",
     "total": "All services",
     "none": "–",
@@ -704,17 +746,17 @@ EVIDENCE: dict[str, str] = {
 
 # ── Questions and involvement in a digest (bot/asks.py) ────────────────────────────────
 # HTML; names escaped where they are put in.
-ASK_LINES: dict[str, str] = {
+ASK_LINES: dict[str, str | Plural] = {
     "heading": "🙋 <b>Asking and involving</b>",
-    "question": (
-        "❓ You asked about {service}: “{text}” Sent to {sent} {people}; {answers} {answers_noun}."
+    # {sent} is sent_to, {answers} is answers.
+    "question": "❓ You asked about {service}: “{text}” Sent to {sent}; {answers}.",
+    "sent_to": Plural("{n} person", "{n} people"),
+    "answers": Plural("{n} answer published", "{n} answers published"),
+    "involved": Plural(
+        "🙋 {n} person who told us about {service} would like to be involved.",
+        "🙋 {n} people who told us about {service} would like to be involved.",
     ),
-    "involved": "🙋 {count} {people} who told us about {service} would like to be involved.",
     "answer_quote": "   “{text}” <i>#{id}</i>",
-    "person": "person",
-    "people": "people",
-    "answer": "answer published",
-    "answers": "answers published",
 }
 
 # ── Privacy and data rights ────────────────────────────────────────────────────────────
@@ -772,7 +814,10 @@ RESPOND_NOTHING = (
     "Nothing to respond to yet this period. Send <code>/respond 12</code> to answer item #12."
 )
 RESPOND_PICK_SERVICE = "<b>{theme}</b> came up at more than one service. Which are you answering?"
-RESPOND_SUBJECT_THEME = "<b>{theme}</b> at {service}, {period}: {items} {noun}"
+RESPOND_SUBJECT_THEME = Plural(
+    "<b>{theme}</b> at {service}, {period}: {n} item",
+    "<b>{theme}</b> at {service}, {period}: {n} items",
+)
 RESPOND_SUBJECT_ITEM = "Item <b>#{item}</b> at {service}"
 RESPOND_PICK_STATUS = "Responding to {subject}.\n\nWhat is your answer?"
 RESPOND_CANCEL = "✖️ Cancel"
@@ -791,23 +836,32 @@ RESPOND_WRITTEN_BEFORE = "\n\nWhat you wrote before:\n“{text}”"
 RESPOND_STATUS_FIRST = (
     "First choose your answer with the buttons below; then I'll ask for your words."
 )
-RESPOND_PREVIEW = (
-    "👀 <b>Preview.</b> This goes to <b>{people} {people_noun}</b> who raised it and asked to "
-    "hear back ({items} {noun} covered). {reads}"
+# Counted in people (n); {items} is RESPOND_ITEMS_COVERED.
+RESPOND_PREVIEW = Plural(
+    "👀 <b>Preview.</b> This goes to <b>{n} person</b> who raised it and asked to "
+    "hear back ({items}). They will read:",
+    "👀 <b>Preview.</b> This goes to <b>{n} people</b> who raised it and asked to "
+    "hear back ({items}). Each of them will read:",
 )
-RESPOND_PREVIEW_READS = {"one": "They will read:", "many": "Each of them will read:"}
-RESPOND_PREVIEW_NOBODY = (
+RESPOND_ITEMS_COVERED = Plural("{n} item covered", "{n} items covered")
+RESPOND_PREVIEW_NOBODY = Plural(
     "👀 <b>Preview.</b> Nobody who raised this asked to hear back, so no one gets a message; "
-    "it is kept with the {items} {noun} it covers and shows in your digests. It reads:"
+    "it is kept with the {n} item it covers and shows in your digests. It reads:",
+    "👀 <b>Preview.</b> Nobody who raised this asked to hear back, so no one gets a message; "
+    "it is kept with the {n} items it covers and shows in your digests. It reads:",
 )
 RESPOND_PREVIEW_FOOT = "Nothing is sent until you press Send."
 RESPOND_PREVIEW_SENT = "📤 Sent."
 RESPOND_SEND = "📤 Send"
 RESPOND_EDIT = "✏️ Edit"
-RESPOND_PUBLISHED = (
-    "Published, on {subject}: {status}. It covers {items} {noun} and goes to {people} "
-    "{people_noun} who asked to hear back."
+# Counted in people (n); {items} is RESPOND_ITEMS.
+RESPOND_PUBLISHED = Plural(
+    "Published, on {subject}: {status}. It covers {items} and goes to {n} person who asked "
+    "to hear back.",
+    "Published, on {subject}: {status}. It covers {items} and goes to {n} people who asked "
+    "to hear back.",
 )
+RESPOND_ITEMS = Plural("{n} item", "{n} items")
 RESPOND_CANCELLED = "Stopped; nothing was sent or published."
 RESPOND_NOTHING_TO_CANCEL = (
     "Nothing is being written here now: that was sent, stopped, or left unfinished for a day."
@@ -840,8 +894,6 @@ RESPOND_PROBLEMS = {
     "stale": "That preview is out of date: use the newest one.",
     "replayed": "",
 }
-ITEM_NOUN = ("item", "items")
-PEOPLE_NOUN = ("person", "people")
 RESPONSE_CARD = (
     "↩️ <b>Response</b> from {provider}, {status}\n{subject}\n\n“{text}”\n\n"
     "Published at once; hide it if it shouldn't be public."
@@ -865,9 +917,11 @@ STAFF_TEXT_NOT_WAITING = (
     "people: /respond. To ask them something: /ask. To tell us something yourself, as "
     "someone who uses a service: /start."
 )
-FOLLOW_UP = (
-    "⏰ {weeks} weeks ago you said {subject} was being worked on:\n“{text}”\n\n"
-    "What's the news? Your update goes to the people who raised it."
+FOLLOW_UP = Plural(
+    "⏰ {n} week ago you said {subject} was being worked on:\n“{text}”\n\n"
+    "What's the news? Your update goes to the people who raised it.",
+    "⏰ {n} weeks ago you said {subject} was being worked on:\n“{text}”\n\n"
+    "What's the news? Your update goes to the people who raised it.",
 )
 
 # ── Responses: citizens hear back ──────────────────────────────────────────────────────
@@ -877,9 +931,9 @@ HEARD_BACK = (
 )
 HEARD_SUBJECT_ITEM = "your feedback <b>#{item}</b> ({service})"
 HEARD_SUBJECT_THEME = "<b>{theme}</b> at {service}, which you raised in <b>#{item}</b>"
-HEARD_SUBJECT_THEME_OTHERS = (
-    "<b>{theme}</b> at {service}, raised in {items} pieces of feedback including your "
-    "<b>#{item}</b>"
+HEARD_SUBJECT_THEME_OTHERS = Plural(
+    "<b>{theme}</b> at {service}, raised in {n} piece of feedback including your <b>#{item}</b>",
+    "<b>{theme}</b> at {service}, raised in {n} pieces of feedback including your <b>#{item}</b>",
 )
 ANSWERED_YES = "👍 Yes, it does"
 ANSWERED_NO = "👎 Not really"
@@ -966,22 +1020,29 @@ ASKS_PROBLEMS = {
     "already": "You've already answered this invitation. Thank you!",
     "gone": "I couldn't pass that on: that person can no longer be reached.",
 }
-ASKS_PROPOSED = (
+ASKS_PROPOSED = Plural(
     "⏳ Your {what} about <b>{service}</b> is with the moderators. Once approved, it goes to "
-    "the {audience} {people} who opted in."
+    "the {n} person who opted in.",
+    "⏳ Your {what} about <b>{service}</b> is with the moderators. Once approved, it goes to "
+    "the {n} people who opted in.",
 )
-ASKS_CARD = (
+ASKS_CARD = Plural(
     "{icon} <b>{what}</b> from {provider} about {service}, by {author}\n\n“{text}”\n\n"
-    "Would go to {audience} {people}."
+    "Would go to {n} person.",
+    "{icon} <b>{what}</b> from {provider} about {service}, by {author}\n\n“{text}”\n\n"
+    "Would go to {n} people.",
 )
 ASKS_ICON = {"question": "❓", "invitation": "🤝"}
 ASKS_CARD_WHAT = {"question": "Question", "invitation": "Invitation"}
 ASKS_APPROVE = "✅ Approve"
 ASKS_REJECT = "✖️ Reject"
-ASKS_CARD_APPROVED = "✅ Approved by {who}: sent to {count} {people}."
+ASKS_CARD_APPROVED = Plural(
+    "✅ Approved by {who}: sent to {n} person.", "✅ Approved by {who}: sent to {n} people."
+)
 ASKS_CARD_REJECTED = "✖️ Not approved, by {who}."
-ASKS_APPROVED_AUTHOR = (
-    "✅ Your {what} about <b>{service}</b> was approved and goes to {count} {people}:\n“{text}”"
+ASKS_APPROVED_AUTHOR = Plural(
+    "✅ Your {what} about <b>{service}</b> was approved and goes to {n} person:\n“{text}”",
+    "✅ Your {what} about <b>{service}</b> was approved and goes to {n} people:\n“{text}”",
 )
 ASKS_REJECTED_AUTHOR = (
     "✖️ The moderators did not approve your {what} about <b>{service}</b>:\n“{text}”\n\n"

@@ -62,7 +62,7 @@ def fit(render: Callable[[str], str], text: str, limit: int = MESSAGE_LIMIT) -> 
     while True:
         head = cut(text, room)
         more = total - len(head)
-        html = render(head + "… " + texts.SHORTENED.format(more=more))
+        html = render(head + "… " + texts.SHORTENED.format(more))
         over = visible_length(html) - limit
         if over <= 0 or room <= 0:
             return html, more

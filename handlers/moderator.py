@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
+from bot.i18n import Plural
 from bot.moderation import (
     CARD_ATTEMPTS,
     KINDS,
@@ -107,7 +108,7 @@ def render_card(
             for kind, text in check[:CHECK_SHOWN]
         ]
         if len(check) > CHECK_SHOWN:
-            items.append(texts.CARD_CHECK_MORE.format(count=len(check) - CHECK_SHOWN))
+            items.append(texts.CARD_CHECK_MORE.format(len(check) - CHECK_SHOWN))
         tail.append(texts.CARD_CHECK.format(items=", ".join(items)))
     if item.edited_text:
         tail.append(texts.CARD_EDITED)
@@ -209,7 +210,7 @@ def render_batch(cards: list[Card]) -> tuple[str, InlineKeyboardMarkup]:
             row.insert(0, button(approve, callback_data=_data(APPROVE, card)))
         rows.append(row)
     for room in EXCERPTS:
-        lines = [texts.BATCH_HEAD.format(count=len(cards))]
+        lines = [texts.BATCH_HEAD.format(len(cards))]
         for card in cards:
             shown = card.shown_text
             excerpt = cut(shown, room)
@@ -349,10 +350,19 @@ def _keyboard(
 def _age(since: datetime, now: datetime) -> str:
     minutes = int((now - since).total_seconds() // 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return texts.AGE_MINUTES.format(minutes)
     if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes // (24 * 60)} days"
+        return texts.AGE_HOURS.format(minutes // 60, minutes=minutes % 60)
+    return texts.AGE_DAYS.format(minutes // (24 * 60))
+
+
+def _stuck_line(stuck: Stuck) -> str:
+    """A line of /queue on a card that needs a look."""
+    entry = texts.QUEUE_STUCK[stuck.why]
+    values = {"item": stuck.item_id, "service": esc(stuck.service_name)}
+    if isinstance(entry, Plural):
+        return entry.format(CARD_ATTEMPTS, error=esc(stuck.error[:100]), **values)
+    return entry.format(**values)
 
 
 class ModeratorHandlers:
@@ -753,24 +763,16 @@ class ModeratorHandlers:
         if not count:
             return texts.QUEUE_EMPTY
         now = self.moderation.clock()
-        lines = [texts.QUEUE_HEAD.format(count=count)]
+        lines = [texts.QUEUE_HEAD.format(count)]
         lines += [
             texts.QUEUE_LINE.format(item=item, service=esc(name), age=_age(since, now))
             for item, name, since in oldest
         ]
         if count > len(oldest):
-            lines.append(texts.QUEUE_MORE.format(more=count - len(oldest)))
+            lines.append(texts.QUEUE_MORE.format(count - len(oldest)))
         if stuck:
             lines.append(texts.QUEUE_STUCK_HEAD)
-            lines += [
-                texts.QUEUE_STUCK[s.why].format(
-                    item=s.item_id,
-                    service=esc(s.service_name),
-                    attempts=CARD_ATTEMPTS,
-                    error=esc(s.error[:100]),
-                )
-                for s in stuck[:10]
-            ]
+            lines += [_stuck_line(s) for s in stuck[:10]]
         return "\n".join(lines)
 
     async def left(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -959,7 +961,7 @@ class ModeratorHandlers:
         try:
             await context.bot.send_message(
                 self.moderators_chat,
-                texts.REMINDER.format(count=queue.count, item=item, age=_age(since, now)),
+                texts.REMINDER.format(queue.count, item=item, age=_age(since, now)),
             )
             self._reminded = now
         except TelegramError as exc:
@@ -994,7 +996,9 @@ def _setting(exc: BaseException) -> str:
 
 
 def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) == 1:
+        return items[0]
+    return texts.LIST_AND.format(some=texts.LIST_SEPARATOR.join(items[:-1]), last=items[-1])
 
 
 async def _delete(bot: Bot, chat_id: int, message_id: int) -> None:

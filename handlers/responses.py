@@ -67,11 +67,7 @@ WRITER_AFTER = {"s": 3, "y": 3, "e": 2, "x": 2}
 
 
 def _follow_up(weeks: int, subject: str, words: str) -> str:
-    return texts.FOLLOW_UP.format(weeks=weeks, subject=subject, text=quote(words))
-
-
-def _noun(count: int, nouns: tuple[str, str]) -> str:
-    return nouns[0] if count == 1 else nouns[1]
+    return texts.FOLLOW_UP.format(weeks, subject=subject, text=quote(words))
 
 
 def respond_buttons(
@@ -178,11 +174,7 @@ class ResponseHandlers:
             return texts.RESPONSE_SUBJECT_THEME.format(theme=theme, service=service, period=period)
         items = await self.responses.covered(about)
         return texts.RESPOND_SUBJECT_THEME.format(
-            theme=theme,
-            service=service,
-            period=period,
-            items=items,
-            noun=_noun(items, texts.ITEM_NOUN),
+            items, theme=theme, service=service, period=period
         )
 
     async def respond(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -438,16 +430,10 @@ class ResponseHandlers:
         assert draft.status is not None
         head = (
             texts.RESPOND_PREVIEW.format(
-                people=preview.people,
-                people_noun=_noun(preview.people, texts.PEOPLE_NOUN),
-                items=preview.items,
-                noun=_noun(preview.items, texts.ITEM_NOUN),
-                reads=texts.RESPOND_PREVIEW_READS["one" if preview.people == 1 else "many"],
+                preview.people, items=texts.RESPOND_ITEMS_COVERED.format(preview.items)
             )
             if preview.people
-            else texts.RESPOND_PREVIEW_NOBODY.format(
-                items=preview.items, noun=_noun(preview.items, texts.ITEM_NOUN)
-            )
+            else texts.RESPOND_PREVIEW_NOBODY.format(preview.items)
         )
         provider = self.digests.providers.get(draft.provider_id)
         text = self._notice_text(
@@ -524,12 +510,10 @@ class ResponseHandlers:
         subject = await self.subject(response)
         await message.reply_text(
             texts.RESPOND_PUBLISHED.format(
+                done.recipients,
                 status=texts.RESPONSE_STATUS[response.status],
                 subject=subject,
-                items=done.items,
-                noun=_noun(done.items, texts.ITEM_NOUN),
-                people=done.recipients,
-                people_noun=_noun(done.recipients, texts.PEOPLE_NOUN),
+                items=texts.RESPOND_ITEMS.format(done.items),
             ),
             parse_mode=ParseMode.HTML,
         )
@@ -739,7 +723,7 @@ class ResponseHandlers:
             subject = texts.HEARD_SUBJECT_ITEM.format(item=item_id, service=service)
         elif items > 1:
             subject = texts.HEARD_SUBJECT_THEME_OTHERS.format(
-                theme=name(self._label(theme_id)), service=service, item=item_id, items=items
+                items, theme=name(self._label(theme_id)), service=service, item=item_id
             )
         else:
             subject = texts.HEARD_SUBJECT_THEME.format(

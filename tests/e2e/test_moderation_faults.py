@@ -378,7 +378,7 @@ async def test_queue_says_how_many_more_wait_than_it_lists(team: Team, clock: Fa
     found = await team.group.wait_for(lambda msgs: any("7 waiting" in (m.text or "") for m in msgs))
     queue = next(m.text or "" for m in found if "7 waiting" in (m.text or ""))
     listed = re.findall(r"^• #\d+", queue, re.M)
-    assert texts.QUEUE_MORE.format(more=7 - len(listed)) in queue
+    assert texts.QUEUE_MORE.format(7 - len(listed)) in queue
 
 
 async def test_many_waiting_items_go_out_as_lists_with_buttons_per_item(

@@ -23,7 +23,7 @@ def test_a_text_of_the_whole_limit_is_shortened_with_a_note() -> None:
     text = ("word " * 900).strip()  # 4,499 characters
     html, more = fit(card, text)
     assert visible_length(html) <= MESSAGE_LIMIT
-    assert more > 0 and texts.SHORTENED.format(more=more) in html
+    assert more > 0 and texts.SHORTENED.format(more) in html
     assert html.count("word") + more // 5 >= 890  # only what did not fit was left out
 
 
