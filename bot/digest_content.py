@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import charts, dates
+from bot import charts, dates, i18n
 from bot.bidi import isolate
 from bot.config import Provider
 from bot.wording import Words
@@ -412,12 +412,12 @@ def _rating(facts: _Facts) -> _Line | None:
         word = (
             TEXTS["no_change"]
             if abs(diff) < 0.05
-            else f"{TEXTS['up' if diff > 0 else 'down']} {abs(diff):.1f}"
+            else f"{TEXTS['up' if diff > 0 else 'down']} {i18n.decimal(abs(diff))}"
         )
-        change = TEXTS["rating_change"].format(change=word, before=f"{before:.1f}")
+        change = TEXTS["rating_change"].format(change=word, before=i18n.decimal(before))
     count = facts.now.rating_count
     return _Line(
-        TEXTS.plural("rating").format(count, average=f"{average:.1f}", change=change),
+        TEXTS.plural("rating").format(count, average=i18n.decimal(average), change=change),
         RATING,
     )
 
@@ -462,19 +462,25 @@ def _attention(facts: _Facts) -> list[_Line]:
         if falls and len(facts.now.ratings) > 1:
             found.append(
                 TEXTS["attention_rating_most"].format(
-                    now=f"{now_avg:.1f}", before=f"{before_avg:.1f}", service=_name(falls[0][1])
+                    now=i18n.decimal(now_avg),
+                    before=i18n.decimal(before_avg),
+                    service=_name(falls[0][1]),
                 )
             )
         else:
             found.append(
-                TEXTS["attention_rating"].format(now=f"{now_avg:.1f}", before=f"{before_avg:.1f}")
+                TEXTS["attention_rating"].format(
+                    now=i18n.decimal(now_avg), before=i18n.decimal(before_avg)
+                )
             )
     elif len(facts.now.ratings) > 1:
         # Overall steady, but one service fell: that is worth a line of its own.
         for _, service, service_now, service_before in falls[:MAX_ATTENTION_SERVICES]:
             found.append(
                 TEXTS["attention_service_rating"].format(
-                    service=_name(service), now=f"{service_now:.1f}", before=f"{service_before:.1f}"
+                    service=_name(service),
+                    now=i18n.decimal(service_now),
+                    before=i18n.decimal(service_before),
                 )
             )
     return [_Line(text, ATTENTION_FIRST if i == 0 else ATTENTION) for i, text in enumerate(found)]

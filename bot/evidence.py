@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import charts
+from bot import charts, i18n
 from bot.digest_content import Period, format_period
 from bot.wording import Words
 from storage import evidence as store
@@ -131,12 +131,11 @@ def _figures(
 
 def percent(share: float) -> str:
     """A share as a whole percentage, halves rounded up: 0.125 -> "13%"."""
-    return f"{math.floor(share * 100 + 0.5)}%"
+    return i18n.percent(math.floor(share * 100 + 0.5) / 100)
 
 
 def _decimal(value: float) -> str:
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return i18n.decimal(value, 1, trim=True)
 
 
 def duration(hours: float) -> str:

@@ -210,6 +210,24 @@ def _comments(source: Path) -> dict[str, str]:
     return notes
 
 
+def decimal(value: float, places: int = 1, trim: bool = False) -> str:
+    """A number as the language spoken now writes it ("4.2", "4,2"); `trim` drops ",0"."""
+    from babel.numbers import format_decimal
+
+    pattern = "0." + "0" * places if places else "0"
+    if trim:
+        pattern = "0." + "#" * places if places else "0"
+    return str(format_decimal(round(value, places), format=pattern, locale=current()))
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage, halves rounded up, as the language writes it."""
+    from babel.numbers import format_percent
+
+    whole = int(share * 100 + 0.5) / 100
+    return str(format_percent(whole, format="0%", locale=current()))
+
+
 def placeholders(text: str) -> set[str]:
     """The names of a text's `{placeholders}`."""
     return set(PLACEHOLDER.findall(text))
