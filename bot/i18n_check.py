@@ -14,8 +14,6 @@ from bot.i18n import available, messages, placeholders, po_path
 
 TAG = re.compile(r"</?[a-z]+[^>]*>")
 COMMAND = re.compile(r"(?<![\w/])/[a-z_]{2,}\b")
-# Said in the header of a catalogue no native speaker has reviewed yet.
-REVIEW_HEADER = "X-Review-Status"
 
 
 def load(language: str) -> Catalog:

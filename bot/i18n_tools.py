@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import UTC, datetime
 
 from babel.messages.catalog import Catalog
@@ -10,6 +11,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from bot.i18n import DOMAIN, LOCALES, available, messages, po_path
+
+# The header a catalogue carries until a native speaker has reviewed it.
+REVIEW_HEADER = "X-Review-Status"
+NOT_REVIEWED = "not reviewed by a native speaker"
 
 TEMPLATE = LOCALES / f"{DOMAIN}.pot"
 PROJECT = "yousaid"
@@ -40,13 +45,35 @@ def extract() -> list[str]:
     changed = [str(TEMPLATE)]
     for language in available()[1:]:
         path = po_path(language)
+        status = review_status(language)
         with path.open("rb") as handle:
             cat = read_po(handle, locale=language)
         cat.update(tmpl, no_fuzzy_matching=True, update_header_comment=False)
         with path.open("wb") as handle:
             write_po(handle, cat, width=100, ignore_obsolete=True)
+        if status:
+            mark_review(language, status)
         changed.append(str(path))
     return changed
+
+
+def review_status(language: str) -> str:
+    """What the catalogue's header says of its review ("" once a native speaker reviewed it)."""
+    found = re.search(
+        rf'^"{REVIEW_HEADER}: ([^"\\]*)\\n"$', po_path(language).read_text("utf-8"), re.M
+    )
+    return found.group(1) if found else ""
+
+
+def mark_review(language: str, status: str = NOT_REVIEWED) -> None:
+    """Say in the header how far the catalogue is reviewed (Babel keeps no header of its own
+    that says so, and drops unknown ones when it writes)."""
+    path = po_path(language)
+    text = path.read_text("utf-8")
+    text = re.sub(rf'^"{REVIEW_HEADER}: .*\n', "", text, flags=re.M)
+    line = f'"{REVIEW_HEADER}: {status}\\n"\n'
+    text = re.sub(r'^("Language: .*\n)', lambda m: m.group(1) + line, text, count=1, flags=re.M)
+    path.write_text(text, "utf-8")
 
 
 def init(language: str) -> str:
@@ -59,6 +86,7 @@ def init(language: str) -> str:
     cat.update(template(), no_fuzzy_matching=True)
     with path.open("wb") as handle:
         write_po(handle, cat, width=100)
+    mark_review(language)
     return str(path)
 
 
