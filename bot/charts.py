@@ -9,6 +9,7 @@ slower one would hold every digest back.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -43,21 +44,90 @@ FONTS = Path(__file__).with_name("fonts")
 
 
 @cache
-def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+def _font(size: int, bold: bool = False, arabic: bool = False) -> ImageFont.FreeTypeFont:
     # Shipped with the project: the same picture on every machine, dashes and accents too.
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    if arabic:
+        name = "NotoSansArabic-Bold.ttf" if bold else "NotoSansArabic-Regular.ttf"
+    else:
+        name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     return ImageFont.truetype(str(FONTS / name), size)
+
+
+# Letters of the Arabic script (Urdu, Arabic, Persian...), which DejaVu only partly has.
+_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+# A letter or digit that is not Arabic script: where a run of the other font begins.
+_OTHER = re.compile(r"[^\W\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+
+
+def _runs(text: str) -> list[tuple[str, bool]]:
+    """The text cut where the script changes: (words, Arabic script?), in reading order.
+    Spaces stay with the run before them."""
+    runs: list[tuple[str, bool]] = []
+    for char in text:
+        if _ARABIC.match(char):
+            arabic = True
+        elif _OTHER.match(char):
+            arabic = False
+        elif char.isspace():
+            arabic = runs[-1][1] if runs else False
+        else:
+            arabic = False  # brackets, dashes, signs: DejaVu has them all
+        if runs and runs[-1][1] == arabic:
+            runs[-1] = (runs[-1][0] + char, arabic)
+        else:
+            runs.append((char, arabic))
+    return runs
+
+
+def _visual(text: str, size: int, bold: bool) -> list[tuple[str, ImageFont.FreeTypeFont]]:
+    """The runs of a text with their fonts, left to right as they are drawn: a text that
+    starts in Arabic script reads right to left, so its runs are laid out from the right."""
+    runs = [(words, _font(size, bold, arabic)) for words, arabic in _runs(text)]
+    if runs and _ARABIC.search(text) and _starts_arabic(text):
+        runs.reverse()
+        runs = [(words.strip() + " ", font) for words, font in runs]
+    return runs
+
+
+def _starts_arabic(text: str) -> bool:
+    for char in text:
+        if _ARABIC.match(char):
+            return True
+        if _OTHER.match(char):
+            return False
+    return False
+
+
+def _length(text: str, size: int, bold: bool = False) -> float:
+    """How wide a text is drawn, in pixels."""
+    return sum(font.getlength(words) for words, font in _visual(text, size, bold))
+
+
+def _text(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    size: int,
+    fill: str,
+    bold: bool = False,
+) -> None:
+    """Draw a text from its left edge, each script in a font that has its letters."""
+    x, y = xy
+    # One baseline for every run: the fonts' ascents differ.
+    baseline = y + _font(size, bold).getmetrics()[0]
+    for words, font in _visual(text, size, bold):
+        draw.text((x, baseline), words, font=font, fill=fill, anchor="ls")
+        x += font.getlength(words)
 
 
 def _fit(text: str, size: int, width: int) -> list[str]:
     """The label in at most two lines that fit `width` pixels (shortened with … if need be)."""
-    font = _font(size)
     words: list[str] = text.split()
     lines: list[str] = []
     line = ""
     for word in words:
         candidate = f"{line} {word}".strip()
-        if font.getlength(candidate) <= width:
+        if _length(candidate, size) <= width:
             line = candidate
             continue
         if line:
@@ -66,7 +136,7 @@ def _fit(text: str, size: int, width: int) -> list[str]:
     lines.append(line)
     if len(lines) > 2:
         last = lines[1]
-        while last and font.getlength(last + "…") > width:
+        while last and _length(last + "…", size) > width:
             last = last[:-1]
         lines = [lines[0], last.rstrip() + "…"]
     return lines
@@ -76,15 +146,15 @@ def _legend(draw: ImageDraw.ImageDraw, series: Sequence[tuple[str, str]]) -> Non
     x = MARGIN
     for colour, name in series:
         draw.rectangle((x, 46, x + 12, 58), fill=colour)
-        draw.text((x + 18, 44), name, font=_font(13), fill=SOFT_INK)
-        x += 18 + int(_font(13).getlength(name)) + 24
+        _text(draw, (x + 18, 44), name, 13, SOFT_INK)
+        x += 18 + int(_length(name, 13)) + 24
 
 
 def _axis(draw: ImageDraw.ImageDraw, rows: int, left: int, right: int, text: str) -> None:
     """The value axis: a line under the bars and what they measure."""
     y = TOP + ROW * max(rows, 1) - 4
     draw.line((left, y, right, y), fill="#999999")
-    draw.text((left, y + 6), text, font=_font(12), fill=SOFT_INK)
+    _text(draw, (left, y + 6), text, 12, SOFT_INK)
 
 
 def theme_chart(
@@ -99,7 +169,7 @@ def theme_chart(
     height = TOP + ROW * max(len(bars), 1) + MARGIN + AXIS
     image = Image.new("RGB", (WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((MARGIN, 12), title, font=_font(17, bold=True), fill=INK)
+    _text(draw, (MARGIN, 12), title, 17, INK, bold=True)
     series = [(NOW_COLOUR, now_label)]
     if before_shown:
         series.append((BEFORE_COLOUR, before_label))
@@ -112,7 +182,7 @@ def theme_chart(
         lines = _fit(bar.label, 13, LABEL_WIDTH - 12)
         label_top = y + (ROW - 6 - 17 * len(lines)) // 2
         for number, line in enumerate(lines):
-            draw.text((MARGIN, label_top + 17 * number), line, font=_font(13), fill=INK)
+            _text(draw, (MARGIN, label_top + 17 * number), line, 13, INK)
         now = round((right - left) * bar.now / largest)
         draw.rectangle((left, y + 4, left + max(now, 1), y + 4 + BAR), fill=NOW_COLOUR)
         draw.text((left + now + 6, y + 4), str(bar.now), font=_font(13), fill=INK)
@@ -173,7 +243,7 @@ def share_chart(
     height = TOP + ROW * max(len(rows), 1) + MARGIN + AXIS
     image = Image.new("RGB", (WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((MARGIN, 12), title, font=_font(17, bold=True), fill=INK)
+    _text(draw, (MARGIN, 12), title, 17, INK, bold=True)
     series = [
         (colour, name)
         for colour, name, values in (
@@ -191,7 +261,7 @@ def share_chart(
         lines = _fit(row.label, 13, LABEL_WIDTH - 12)
         label_top = y + (ROW - 6 - 17 * len(lines)) // 2
         for number, line in enumerate(lines):
-            draw.text((MARGIN, label_top + 17 * number), line, font=_font(13), fill=INK)
+            _text(draw, (MARGIN, label_top + 17 * number), line, 13, INK)
         for offset, colour, share, count in (
             (2, NOW_COLOUR, row.first, row.first_count),
             (4 + BAR, CHANGED_COLOUR, row.second, row.second_count),
@@ -203,7 +273,7 @@ def share_chart(
                 # Nothing to share is a dash, not a sliver of colour.
                 draw.rectangle((left, top, left + max(length, 1), top + BAR - 2), fill=colour)
             text = _share_text(share, count, row.out_of, counted)
-            draw.text((left + length + 6, top), text, font=_font(12), fill=INK)
+            _text(draw, (left + length + 6, top), text, 12, INK)
     draw.line((left, TOP - 4, left, TOP + ROW * len(rows) - 8), fill="#999999")
     if axis:
         _axis(draw, len(rows), left, right, axis)
