@@ -1071,8 +1071,10 @@ SUMMARY_PROMPT = (
     "{mention}, reply to this message with a short summary of <b>#{item}</b> in {language}. "
     "Providers see it beside the original. Press Cancel (or send /cancel) to leave it."
 )
-# Where a provider reads an item (digest quote, export): the moderator's summary.
-SUMMARY_FOR_PROVIDER = "Summary: {summary}"
+# Under a digest quote of an item in another language: the moderator's summary.
+SUMMARY_FOR_PROVIDER = "   📝 Summary: {summary}"
+# The column of the items' CSV (after the csv_header columns): the moderator's summary.
+CSV_SUMMARY = "summary"
 
 
 # ---------------------------------------------------------------------------------------
