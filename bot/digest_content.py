@@ -678,7 +678,7 @@ def _sections(
                         service=_name(facts.service(item.service_slug)),
                         rating=stars,
                     )
-                    + _summary(item.summary),
+                    + _summary_line(item.summary),
                     rank,
                 )
             )
@@ -687,7 +687,7 @@ def _sections(
     return sections
 
 
-def _summary(summary: str | None) -> str:
+def _summary_line(summary: str | None) -> str:
     """A moderator's summary under a quote (items in another language), or ''."""
     if not summary:
         return ""
