@@ -62,3 +62,33 @@ def test_language_eval_prints_figures(tmp_path, capsys):
     assert figures["tricky"] == {"n": 1, "accuracy": 0.0}
     assert figures["mistakes"] == [{"text": "ok", "expected": "en", "detected": "und"}]
     assert figures["install_mb"] > 0
+
+
+def test_the_tagger_records_the_language_and_reads_other_languages_with_their_patterns():
+    from types import SimpleNamespace
+
+    from bot.tagging import Tagger
+
+    model_theme = SimpleNamespace(
+        id="overall", label="Overall", score=0.9, source="model", evidence=()
+    )
+
+    class Analyser:
+        def analyse(self, texts):
+            return [
+                SimpleNamespace(themes=[model_theme], kind="complaint", kind_score=0.5, kinds=())
+                for _ in texts
+            ]
+
+    tagger = Tagger(Analyser(), lambda t: SimpleNamespace(text=t, spans=(), flags=()), {})
+    welsh, english = tagger.tag_now(
+        ["Roedd y bws yn hwyr eto bore ma", "The bus was late again this morning"],
+        ("en", "cy", "pl"),
+    )
+    assert welsh.language == "cy" and welsh.language_score >= 0.7
+    assert "bus_reliability" in {t.id for t in welsh.themes}
+    assert "overall" not in {t.id for t in welsh.themes}  # the English model's guess is dropped
+    assert english.language == "en" and [t.id for t in english.themes] == ["overall"]
+    # Without languages to choose among, nothing is detected and the model's themes stand.
+    (plain,) = tagger.tag_now(["Roedd y bws yn hwyr eto bore ma"])
+    assert plain.language is None and [t.id for t in plain.themes] == ["overall"]
