@@ -344,6 +344,10 @@ class Moderation(_Strict):
     # The language of the moderators' chat (cards, reminders); the deployment's first
     # language when empty.
     language: str = ""
+    # Languages an item may be written in beside the deployment's own (ISO 639-1 codes), for
+    # detecting it; empty: English, Welsh and common community languages (Polish, Urdu,
+    # Punjabi, Bengali, Arabic, Romanian... nlp.language.COMMUNITY).
+    item_languages: list[str] = Field(default_factory=list)
 
 
 class Privacy(_Localised):

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from bot import charts, dates, i18n
 from bot.bidi import isolate
 from bot.config import Provider
-from bot.wording import Words
+from bot.wording import Words, word
 from storage import published
 from storage.db import Database, stamp
 from storage.published import QuoteCandidate, Tally
@@ -199,7 +199,7 @@ async def build_csv(
     rows = await published.items(db.reader, [s.slug for s in services], period.since, period.until)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(TEXTS["csv_header"].split(","))
+    writer.writerow([*TEXTS["csv_header"].split(","), word("CSV_SUMMARY")])
     for item in rows:
         moment = datetime.fromisoformat(item.published_at).astimezone(zone)
         writer.writerow(
@@ -211,6 +211,7 @@ async def build_csv(
                 "" if item.rating is None else item.rating,
                 _cell("; ".join(labels.get(t, t) for t in item.themes)),
                 _cell(item.text),
+                _cell(item.summary or ""),
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")
@@ -662,13 +663,22 @@ def _sections(
                         id=item.id,
                         service=_name(facts.service(item.service_slug)),
                         rating=stars,
-                    ),
+                    )
+                    + _summary_line(item.summary),
                     rank,
                 )
             )
         groups.append(_Group(TEXTS["quote_theme"].format(theme=_name(facts.label(theme))), lines))
     sections.append(_Section(TEXTS["quotes"], groups))
     return sections
+
+
+def _summary_line(summary: str | None) -> str:
+    """A moderator's summary under a quote (items in another language), or ''."""
+    if not summary:
+        return ""
+    words = word("SUMMARY_FOR_PROVIDER").format(summary=html.escape(isolate(summary), quote=False))
+    return "\n" + words
 
 
 def _note(lines: Sequence[str]) -> _Section:

@@ -82,6 +82,22 @@ class Card:
     moderator_name: str = ""
     # The decision on it may still be undone (the card offers "Undo").
     undoable: bool = False
+    # The deployment's default language: the one providers read, and summaries are in.
+    default_language: str = "en"
+
+    @property
+    def other_language(self) -> str | None:
+        """The language the item was detected in when it is not the default one (None when
+        it is, or when the detector was unsure)."""
+        language = self.item.language
+        if language in (None, "und", self.default_language):
+            return None
+        return language
+
+    @property
+    def model_unread(self) -> bool:
+        """Whether the item is in a language the theme model does not read."""
+        return foreign(self.item.language)
 
     @property
     def themes_checked(self) -> bool:
@@ -161,6 +177,11 @@ def uncased(text: str) -> bool:
     return any(ord(c) > 0x2FF and c.isalpha() and c.lower() == c.upper() for c in text)
 
 
+def foreign(language: str | None) -> bool:
+    """Whether an item was detected as written in a language the model does not read."""
+    return language not in (None, "und", "en")
+
+
 def holds(text: str, part: str) -> bool:
     """Whether `part` is in `text` as typed, not inside a longer word ("Jo" in "Job")."""
     part = part.strip()
@@ -233,6 +254,10 @@ class Moderation:
         self.deployment = deployment
         self.clock = clock
         self.tagger = tagger
+        # The languages an item may be written in: the deployment's, then the others its
+        # moderation section names (English, Welsh and common community languages unless it
+        # says otherwise).
+        self.item_languages = item_languages(deployment)
 
     async def tag_new(self, limit: int = 100) -> list[int]:
         """Tag items not tagged yet (and auto-approve what the rule allows); their ids."""
@@ -240,7 +265,9 @@ class Moderation:
         if not pending:
             return []
         try:
-            tagged: list[Tagging | None] = list(await self.tagger.tag([t for _, t in pending]))
+            tagged: list[Tagging | None] = list(
+                await self.tagger.tag([t for _, t in pending], self.item_languages)
+            )
         except Exception:
             # One text the language tools choke on must not keep the others from moderators:
             # tag them one by one; the one that fails waits (and is logged) alone.
@@ -262,7 +289,7 @@ class Moderation:
 
     async def _tag_one(self, item_id: int, text: str) -> Tagging | None:
         try:
-            return (await self.tagger.tag([text]))[0]
+            return (await self.tagger.tag([text], self.item_languages))[0]
         except Exception:
             # Isolation boundary: this item waits; the next sweep tries it again.
             log.exception("tagging item #%s failed", item_id)
@@ -279,6 +306,8 @@ class Moderation:
             flags=json.dumps([f.__dict__ for f in tagging.flags], ensure_ascii=False),
             kind_score=tagging.kind_score,
             also_kinds=json.dumps(list(tagging.also_kinds)),
+            language=tagging.language,
+            language_score=tagging.language_score,
             themes=[
                 (t.id, t.score, t.source, json.dumps(t.evidence, ensure_ascii=False))
                 for t in tagging.themes
@@ -333,6 +362,7 @@ class Moderation:
             and not tagging.redactions
             and not tagging.flags
             and not uncased(tagging.redacted_text)
+            and not foreign(tagging.language)
         )
 
     def _held_back(self, tagging: Tagging) -> list[str]:
@@ -343,7 +373,9 @@ class Moderation:
             return []
         why = sorted({f"removed {r.kind}" for r in tagging.redactions})
         why += sorted({f"check {f.kind}" for f in tagging.flags})
-        return why + (["check script"] if uncased(tagging.redacted_text) else [])
+        why += ["check script"] if uncased(tagging.redacted_text) else []
+        # The kind model reads English only: a person reads what it cannot.
+        return why + (["check language"] if foreign(tagging.language) else [])
 
     async def card(self, item_id: int, conn: aiosqlite.Connection | None = None) -> Card | None:
         """The card of an item as it is now."""
@@ -356,7 +388,7 @@ class Moderation:
         if item.moderated_by is not None:
             name = await _staff_name(conn, item.moderated_by)
         undoable = item.undo_until is not None and self.clock() < parse_stamp(item.undo_until)
-        return Card(item, themes, name, undoable)
+        return Card(item, themes, name, undoable, self.deployment.default_language)
 
     async def cards_to_post(self, limit: int = 50) -> list[Card]:
         """Tagged items whose card is due (not posted, not begun, not given up)."""
@@ -634,6 +666,19 @@ class Moderation:
         if len(text) > MAX_TEXT:
             return Outcome(await self.card(item_id), Problem.TOO_LONG)
 
+        if await feedback.pending_purpose(self.db.reader, who.telegram_id) == "summary":
+
+            async def summarise(
+                conn: aiosqlite.Connection, item: Moderated, now: datetime
+            ) -> dict[str, object]:
+                await feedback.set_summary(conn, item_id, text, who.telegram_id, now)
+                await feedback.clear_pending_edit(conn, who.telegram_id)
+                return {"summary": text}
+
+            return await self._act(
+                who, item_id, version, "item.summary", summarise, pending_only=True
+            )
+
         async def change(
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
@@ -644,9 +689,16 @@ class Moderation:
         return await self._act(who, item_id, version, "item.edited", change, pending_only=True)
 
     async def begin_edit(
-        self, who: Who, item_id: int, version: int, prompt_chat_id: int, prompt_message_id: int
+        self,
+        who: Who,
+        item_id: int,
+        version: int,
+        prompt_chat_id: int,
+        prompt_message_id: int,
+        purpose: str = "edit",
     ) -> Problem | None:
-        """A moderator pressed edit: their next reply is the corrected text."""
+        """A moderator pressed edit (or summary, `purpose` "summary"): their next reply is
+        the corrected text (or the summary in the deployment's default language)."""
         if not who.moderates:
             return Problem.NOT_ALLOWED
 
@@ -666,6 +718,7 @@ class Moderation:
                 prompt_chat_id,
                 prompt_message_id,
                 self.clock(),
+                purpose,
             )
             return None
 
@@ -691,6 +744,10 @@ class Moderation:
     async def edit_prompt(self, who: Who) -> tuple[int, int] | None:
         """Where the prompt of a moderator's pending edit is (chat id, message id)."""
         return await feedback.edit_prompt(self.db.reader, who.telegram_id)
+
+    async def summarising(self, who: Who) -> bool:
+        """Whether a moderator's pending reply is a summary (not a corrected text)."""
+        return await feedback.pending_purpose(self.db.reader, who.telegram_id) == "summary"
 
     async def editing(self, who: Who) -> int | None:
         """The item a moderator is editing, if any."""
@@ -827,6 +884,16 @@ class Moderation:
             return Outcome(await self.card(item_id, conn))
 
         return await self.db.write(run)
+
+
+def item_languages(deployment: Deployment) -> tuple[str, ...]:
+    """The languages an item of this deployment may be written in, as nlp.language knows
+    them: the deployment's own first, then `[moderation] item_languages` (or the default
+    list)."""
+    from nlp.language import COMMUNITY, candidates
+
+    others = deployment.moderation.item_languages or ["en", "cy", *COMMUNITY]
+    return candidates(deployment.languages, others)
 
 
 async def _staff_name(conn: aiosqlite.Connection, telegram_id: int) -> str:

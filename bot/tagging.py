@@ -59,6 +59,10 @@ class Tagging:
     kind_score: float | None = None
     # Other kinds that apply beside `kind`: mixed feedback is a compliment and a complaint.
     also_kinds: tuple[str, ...] = ()
+    # The language it is written in as detected ("und": unsure; None: not detected) and how
+    # sure the detector was, 0 to 1.
+    language: str | None = None
+    language_score: float | None = None
 
 
 class Analyser(Protocol):
@@ -90,6 +94,9 @@ class Tagger:
         self.broad = broad if broad is not None else {}
         # The folder of the model in use (None: not loaded from a folder).
         self.model = model
+        # The taxonomy's patterns per language, for items the model cannot read (built on
+        # first need).
+        self._rules: Any = None
 
     def swap(self, analyser: Any, model: Path) -> None:
         """Use another theme model from now on (batches already running finish on the old)."""
@@ -100,18 +107,28 @@ class Tagger:
         self.broad.clear()
         self.broad.update(broad)
 
-    async def tag(self, texts: Sequence[str]) -> list[Tagging]:
-        """Tag texts in a worker thread, so the bot keeps answering meanwhile."""
-        return await asyncio.to_thread(self.tag_now, list(texts))
+    async def tag(
+        self, texts: Sequence[str], languages: Sequence[str] | None = None
+    ) -> list[Tagging]:
+        """Tag texts in a worker thread, so the bot keeps answering meanwhile; `languages`:
+        those each text may be written in (None: no detection)."""
+        return await asyncio.to_thread(self.tag_now, list(texts), languages)
 
-    def tag_now(self, texts: list[str]) -> list[Tagging]:
+    def tag_now(self, texts: list[str], languages: Sequence[str] | None = None) -> list[Tagging]:
         """Tag texts in this thread."""
         analyses = self.analyser.analyse(texts) if texts else []
         tagged = []
         for text, analysis in zip(texts, analyses, strict=True):
             redaction = self.redactor(text)
+            language, language_score = self._language(text, languages)
+            hits = analysis.themes
+            if language is not None and self._foreign(language):
+                # The model reads English only: its themes of another language are noise.
+                hits = self._rules_for().themes_of(text, language)
             tagged.append(
                 Tagging(
+                    language=language,
+                    language_score=language_score,
                     themes=tuple(
                         ThemeTag(
                             hit.id,
@@ -120,7 +137,7 @@ class Tagger:
                             hit.source,
                             tuple((int(a), int(b), str(w)) for a, b, w in hit.evidence),
                         )
-                        for hit in analysis.themes
+                        for hit in hits
                     ),
                     kind=analysis.kind,
                     kind_score=round(float(getattr(analysis, "kind_score", 0.0)), 4),
@@ -136,6 +153,28 @@ class Tagger:
                 )
             )
         return tagged
+
+    @staticmethod
+    def _language(text: str, languages: Sequence[str] | None) -> tuple[str | None, float | None]:
+        if languages is None:
+            return None, None
+        from nlp.language import detect
+
+        return detect(text, languages)
+
+    @staticmethod
+    def _foreign(language: str) -> bool:
+        from nlp.language import UNDETERMINED
+        from nlp.language_themes import MODEL_LANGUAGES
+
+        return language != UNDETERMINED and language not in MODEL_LANGUAGES
+
+    def _rules_for(self) -> Any:
+        if self._rules is None:
+            from nlp.language_themes import LanguageRules
+
+            self._rules = LanguageRules()
+        return self._rules
 
 
 def theme_names(analyser: Any) -> tuple[dict[str, str], dict[str, str]]:

@@ -1117,6 +1117,26 @@ CARD_ANSWER = "❓ An answer to the provider's question Q{ask}"
 # Languages: staff reading every item (detected language, summaries).
 # (helpers add this part's words below this line: staff)
 
+# On a card: the language an item was detected as written in (not the default one).
+CARD_LANGUAGE = "🌐 {language} (detected)"
+# On a card, after CARD_LANGUAGE when the theme model cannot read that language.
+CARD_LANGUAGE_THEMES = (
+    "🏷 Themes from this language's rules and from you (the model reads English only)"
+)
+# On a card: a moderator's summary in the providers' language (providers see it too).
+CARD_SUMMARY = "📝 Summary: {summary}"
+# Card button: write a summary in the deployment's default language.
+SUMMARY = "📝 Summary in {language}"
+# The prompt after pressing SUMMARY (the Cancel button and /cancel work as for an edit).
+SUMMARY_PROMPT = (
+    "{mention}, reply to this message with a short summary of <b>#{item}</b> in {language}. "
+    "Providers see it beside the original. Press Cancel (or send /cancel) to leave it."
+)
+# Under a digest quote of an item in another language: the moderator's summary.
+SUMMARY_FOR_PROVIDER = "   📝 Summary: {summary}"
+# The column of the items' CSV (after the csv_header columns): the moderator's summary.
+CSV_SUMMARY = "summary"
+
 
 # ---------------------------------------------------------------------------------------
 # Languages: responses and questions in each required language; digests per chat.

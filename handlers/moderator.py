@@ -7,6 +7,7 @@ import json
 import logging
 from datetime import datetime
 
+from babel import Locale, UnknownLocaleError
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -18,7 +19,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
+from bot import i18n
 from bot.i18n import Plural
+from bot.languages import endonym
 from bot.moderation import (
     CARD_ATTEMPTS,
     KINDS,
@@ -52,9 +55,12 @@ UNDO, UNPUBLISH_MENU, UNPUBLISH, CANCEL_EDIT = "u p y n".split()
 WHOLE, VIEW, POST = "w v c".split()
 # The menu of kinds, and setting the kind (m:s:<item>:<version>:<kind>).
 KIND_MENU, SET_KIND = "k s".split()
+# Writing a summary in the default language (the moderator's next reply, as for an edit).
+SUMMARY = "z"
 # Presses that leave a moderator's pending edit of the same item alone (looking, tagging).
 KEEP_EDIT = {
     EDIT,
+    SUMMARY,
     THEMES,
     TOGGLE,
     KIND_MENU,
@@ -82,10 +88,15 @@ def render_card(
     """The text and buttons of an item's card, within Telegram's limit whatever the text."""
     item = card.item
     top = [_head(card)]
+    other = card.other_language
+    if other is not None:
+        top.append(texts.CARD_LANGUAGE.format(language=esc(language_name(other))))
     active = [_theme(t, labels) for t in card.themes if t.active]
     top.append(
         texts.CARD_THEMES.format(themes=esc(", ".join(active))) if active else texts.CARD_NO_THEMES
     )
+    if card.model_unread and not card.themes_checked:
+        top.append(texts.CARD_LANGUAGE_THEMES)
     unsure = _unsure(card)
     if unsure:
         top.append(unsure)
@@ -112,6 +123,8 @@ def render_card(
         tail.append(texts.CARD_CHECK.format(items=", ".join(items)))
     if item.edited_text:
         tail.append(texts.CARD_EDITED)
+    if item.summary:
+        tail.append(texts.CARD_SUMMARY.format(summary=isolate(esc(item.summary))))
     if item.kind_set_by is not None and item.model_kind and item.model_kind != item.kind:
         tail.append(texts.CARD_KIND_SET.format(model=texts.KINDS.get(item.model_kind, "?")))
     tail.append(_status(card))
@@ -123,6 +136,20 @@ def render_card(
 
     text, more = fit(render, card.shown_text)
     return text, _keyboard(card, labels, menu, shortened=more > 0)
+
+
+def language_name(language: str) -> str:
+    """A language's name in the language spoken now, with its own name beside it when they
+    differ ("Welsh · Cymraeg"); the code itself when it is not a language Babel knows."""
+    if language == "und":
+        return language
+    try:
+        native = endonym(language)
+        here = Locale.parse(language).get_display_name(i18n.current()) or native
+    except (ValueError, TypeError, UnknownLocaleError):
+        return language
+    here = here[:1].upper() + here[1:]
+    return here if here == native else f"{here} · {native}"
 
 
 def _theme(theme: ItemTheme, labels: dict[str, str]) -> str:
@@ -319,20 +346,24 @@ def _keyboard(
     if shortened:
         last.append(button(texts.WHOLE_TEXT, callback_data=_data(WHOLE, card)))
     if card.item.status == "pending":
-        return InlineKeyboardMarkup(
+        rows = [
             [
-                [
-                    button(texts.APPROVE, callback_data=_data(APPROVE, card)),
-                    button(texts.EDIT, callback_data=_data(EDIT, card)),
-                ],
-                [
-                    button(texts.THEMES, callback_data=_data(THEMES, card)),
-                    button(texts.KIND, callback_data=_data(KIND_MENU, card)),
-                    button(texts.REJECT, callback_data=_data(REJECT_MENU, card)),
-                ],
-                last,
-            ]
-        )
+                button(texts.APPROVE, callback_data=_data(APPROVE, card)),
+                button(texts.EDIT, callback_data=_data(EDIT, card)),
+            ],
+            [
+                button(texts.THEMES, callback_data=_data(THEMES, card)),
+                button(texts.KIND, callback_data=_data(KIND_MENU, card)),
+                button(texts.REJECT, callback_data=_data(REJECT_MENU, card)),
+            ],
+        ]
+        # Written in another language than providers read (or summarised already).
+        if card.other_language is not None or card.item.summary:
+            name = language_name(card.default_language)
+            rows.append(
+                [button(texts.SUMMARY.format(language=name), callback_data=_data(SUMMARY, card))]
+            )
+        return InlineKeyboardMarkup([*rows, last])
     themes = button(texts.THEMES, callback_data=_data(THEMES, card))
     kind = button(texts.KIND, callback_data=_data(KIND_MENU, card))
     rows = [[themes, kind, original]]
@@ -423,8 +454,8 @@ class ModeratorHandlers:
         if action == ORIGINAL:
             await self._original(query, who, item_id, context)
             return
-        if action == EDIT:
-            await self._begin_edit(query, who, item_id, version, context)
+        if action in (EDIT, SUMMARY):
+            await self._begin_edit(query, who, item_id, version, context, action == SUMMARY)
             return
         if action == WHOLE:
             await self._whole(query, who, item_id, context)
@@ -610,6 +641,7 @@ class ModeratorHandlers:
         item_id: int,
         version: int,
         context: ContextTypes.DEFAULT_TYPE,
+        summary: bool = False,
     ) -> None:
         message = query.message  # type: ignore[attr-defined]
         if not isinstance(message, Message):
@@ -622,13 +654,21 @@ class ModeratorHandlers:
             callback_data=":".join((PREFIX, CANCEL_EDIT, str(item_id), str(version))),
         )
         earlier = await self.moderation.edit_prompt(who)
+        if summary:
+            language = language_name(self.moderation.deployment.default_language)
+            words = texts.SUMMARY_PROMPT.format(mention=mention, item=item_id, language=language)
+        else:
+            words = texts.EDIT_PROMPT.format(mention=mention, item=item_id)
         prompt = await message.reply_text(
-            texts.EDIT_PROMPT.format(mention=mention, item=item_id),
-            parse_mode=ParseMode.HTML,
-            reply_markup=InlineKeyboardMarkup([[cancel]]),
+            words, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup([[cancel]])
         )
         problem = await self.moderation.begin_edit(
-            who, item_id, version, prompt.chat_id, prompt.message_id
+            who,
+            item_id,
+            version,
+            prompt.chat_id,
+            prompt.message_id,
+            "summary" if summary else "edit",
         )
         if problem is not None:
             await asyncio.gather(

@@ -91,6 +91,19 @@ def _parser() -> argparse.ArgumentParser:
     scored.add_argument(
         "--verbose", action="store_true", help="also list leaks per kind and false redactions"
     )
+    languages = sub.add_parser(
+        "language-eval",
+        help="print the language detector's accuracy on short texts, size and speed as JSON",
+    )
+    languages.add_argument(
+        "--detector",
+        default="py3langid",
+        choices=("py3langid", "lingua", "langdetect"),
+        help="detector to measure (py3langid, the shipped one; the others if installed)",
+    )
+    languages.add_argument("--set", type=Path, help="JSON lines of text, language (and case)")
+    languages.add_argument("--threshold", type=float, help="below this: undetermined")
+    languages.add_argument("--mistakes", action="store_true", help="also list every mistake")
     return parser
 
 
@@ -155,6 +168,18 @@ def _run(args: argparse.Namespace) -> int:
         return evaluation_cli(
             args.feedback, None if args.no_variants else args.variants, args.verbose
         )
+    if args.command == "language-eval":
+        from nlp import language, language_eval
+
+        figures = language_eval.evaluate(
+            args.detector,
+            args.set or language_eval.LANGUAGES_SET,
+            threshold=language.THRESHOLD if args.threshold is None else args.threshold,
+        )
+        if not args.mistakes:
+            figures.pop("mistakes")
+        print(json.dumps(figures, ensure_ascii=False, indent=1))
+        return 0
     # Imported here so `--help` stays fast and spaCy loads only when needed.
     from nlp import train as training
     from nlp.pipeline import load

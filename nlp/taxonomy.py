@@ -11,6 +11,8 @@ from typing import Any
 DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.toml")
 _THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _PHRASE_LISTS = ("patterns", "cues", "not_patterns")
+# `patterns_<language>`: a language code of two or three letters.
+_LOCAL_PATTERNS = re.compile(r"^patterns_([a-z]{2,3})$")
 
 
 class TaxonomyError(ValueError):
@@ -35,6 +37,13 @@ class Theme:
     broad: str | None = None
     # Given only when no other theme is (e.g. overall: general praise or criticism).
     only_alone: bool = False
+    # Patterns in other languages (`patterns_cy = [...]`): (language, phrases), for items
+    # written in a language the model does not know (nlp.language_themes).
+    patterns_in: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+
+    def patterns_for(self, language: str) -> tuple[str, ...]:
+        """The patterns given for `language` (none when the taxonomy has none)."""
+        return next((p for lang, p in self.patterns_in if lang == language), ())
 
 
 def _phrases(theme_id: str, entry: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -68,6 +77,11 @@ def themes_from_dict(data: dict[str, Any]) -> dict[str, Theme]:
         only_alone = entry.get("only_alone", False)
         if not isinstance(only_alone, bool):
             raise TaxonomyError(f"theme {theme_id!r}: only_alone must be true or false")
+        patterns_in = tuple(
+            (found.group(1), _phrases(theme_id, entry, key))
+            for key in entry
+            if (found := _LOCAL_PATTERNS.match(key))
+        )
         themes[theme_id] = Theme(
             id=theme_id,
             label=entry["label"].strip(),
@@ -78,6 +92,7 @@ def themes_from_dict(data: dict[str, Any]) -> dict[str, Theme]:
             not_patterns=not_patterns,
             broad=broad.strip() if broad else None,
             only_alone=only_alone,
+            patterns_in=patterns_in,
         )
     _check_broad(themes)
     return themes
@@ -119,6 +134,8 @@ def theme_to_dict(theme: Theme) -> dict[str, Any]:
     }
     if theme.broad:
         data["broad"] = theme.broad
+    for language, phrases in theme.patterns_in:
+        data[f"patterns_{language}"] = list(phrases)
     return data
 
 

@@ -146,6 +146,11 @@ class Moderated:
     kind_set_by: int | None = None
     # Other kinds the model found beside `kind` (mixed feedback), as a JSON list.
     also_kinds: str | None = None
+    # The language it was written in as detected ('und': unsure; None: not detected) and
+    # how sure the detector was; a moderator's summary in the default language.
+    language: str | None = None
+    language_score: float | None = None
+    summary: str | None = None
 
     @property
     def working_text(self) -> str:
@@ -200,7 +205,8 @@ _MODERATED = (
     " f.moderated_by, f.moderated_at, f.card_chat_id, f.card_message_id, f.created_at,"
     " f.tagged_at, f.response_id, f.ask_id, f.card_attempts, f.card_error, f.card_sending_at,"
     " f.card_batched, f.undo_until, f.withdrawn_reason, f.redaction_flags, f.model_kind,"
-    " f.kind_score, f.kind_set_by, f.also_kinds FROM feedback f"
+    " f.kind_score, f.kind_set_by, f.also_kinds, f.language, f.language_score, f.summary"
+    " FROM feedback f"
     " JOIN services s ON s.slug = f.service_slug"
 )
 
@@ -240,14 +246,28 @@ async def save_tagging(
     flags: str = "[]",
     kind_score: float | None = None,
     also_kinds: str = "[]",
+    language: str | None = None,
+    language_score: float | None = None,
 ) -> bool:
-    """Store what tagging found (once), with what to check (`flags`, JSON) and how sure the
-    model was of the kind; False if the item was already tagged."""
+    """Store what tagging found (once), with what to check (`flags`, JSON), how sure the
+    model was of the kind, and the language detected; False if the item was already tagged."""
     cursor = await conn.execute(
         "UPDATE feedback SET kind = ?, model_kind = ?, kind_score = ?, also_kinds = ?,"
-        " redacted_text = ?, redactions = ?, redaction_flags = ?, tagged_at = ?"
-        " WHERE id = ? AND tagged_at IS NULL",
-        (kind, kind, kind_score, also_kinds, redacted_text, redactions, flags, stamp(now), item_id),
+        " redacted_text = ?, redactions = ?, redaction_flags = ?, tagged_at = ?,"
+        " language = ?, language_score = ? WHERE id = ? AND tagged_at IS NULL",
+        (
+            kind,
+            kind,
+            kind_score,
+            also_kinds,
+            redacted_text,
+            redactions,
+            flags,
+            stamp(now),
+            language,
+            language_score,
+            item_id,
+        ),
     )
     if cursor.rowcount == 0:
         return False
@@ -591,16 +611,39 @@ async def set_pending_edit(
     prompt_chat_id: int,
     prompt_message_id: int,
     now: datetime,
+    purpose: str = "edit",
 ) -> None:
-    """Remember that a moderator's next reply is the corrected text of an item."""
+    """Remember that a moderator's next reply is the corrected text of an item (`purpose`
+    'edit') or a summary of it ('summary')."""
     await conn.execute(
         "INSERT INTO pending_edits"
-        " (moderator, feedback_id, version, prompt_chat_id, prompt_message_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (moderator) DO UPDATE SET"
+        " (moderator, feedback_id, version, prompt_chat_id, prompt_message_id, created_at,"
+        " purpose) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (moderator) DO UPDATE SET"
         " feedback_id = excluded.feedback_id, version = excluded.version,"
         " prompt_chat_id = excluded.prompt_chat_id,"
-        " prompt_message_id = excluded.prompt_message_id, created_at = excluded.created_at",
-        (moderator, item_id, version, prompt_chat_id, prompt_message_id, stamp(now)),
+        " prompt_message_id = excluded.prompt_message_id, created_at = excluded.created_at,"
+        " purpose = excluded.purpose",
+        (moderator, item_id, version, prompt_chat_id, prompt_message_id, stamp(now), purpose),
+    )
+
+
+async def pending_purpose(conn: aiosqlite.Connection, moderator: int) -> str | None:
+    """What a moderator's next typed reply is for ('edit' or 'summary'), if anything."""
+    async with conn.execute(
+        "SELECT purpose FROM pending_edits WHERE moderator = ?", (moderator,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]) if row else None
+
+
+async def set_summary(
+    conn: aiosqlite.Connection, item_id: int, summary: str | None, moderator: int, now: datetime
+) -> None:
+    """Keep (or clear, with None) a moderator's summary of an item in the default language."""
+    await conn.execute(
+        "UPDATE feedback SET summary = ?, summary_by = ?, summary_at = ?, updated_at = ?"
+        " WHERE id = ?",
+        (summary, moderator, stamp(now), stamp(now), item_id),
     )
 
 

@@ -24,6 +24,8 @@ class PublishedItem:
     themes: tuple[str, ...]
     created_at: str
     published_at: str
+    # A moderator's summary in the deployment's default language (items in another one).
+    summary: str | None = None
 
 
 # The range every provider read here uses: approved, publishable items of some services in
@@ -48,7 +50,7 @@ async def items(
         return []
     async with conn.execute(
         "SELECT f.id, f.service_slug, f.published_text, f.rating, f.kind, f.created_at,"
-        f" f.moderated_at FROM feedback f WHERE {_range(services)} AND f.erased = 0"
+        f" f.moderated_at, f.summary FROM feedback f WHERE {_range(services)} AND f.erased = 0"
         " ORDER BY f.moderated_at, f.id",
         (*services, since, until),
     ) as cursor:
@@ -73,8 +75,9 @@ async def items(
             tuple(themes.get(item_id, ())),
             created_at,
             published_at,
+            summary,
         )
-        for item_id, slug, text, rating, kind, created_at, published_at in rows
+        for item_id, slug, text, rating, kind, created_at, published_at, summary in rows
     ]
 
 
@@ -209,12 +212,13 @@ async def texts(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, Pub
     # instead of fetching a few rows by id. Only published_text is selected either way.
     async with conn.execute(
         "SELECT f.id, f.service_slug, f.published_text, f.rating, f.kind, f.created_at,"
-        f" f.moderated_at, f.status, f.erased FROM feedback f WHERE f.id IN ({marks})",
+        f" f.moderated_at, f.status, f.erased, f.summary FROM feedback f"
+        f" WHERE f.id IN ({marks})",
         tuple(ids),
     ) as cursor:
         rows = await cursor.fetchall()
     return {
-        int(r[0]): PublishedItem(int(r[0]), r[1], r[2], r[3], r[4], (), r[5], r[6])
+        int(r[0]): PublishedItem(int(r[0]), r[1], r[2], r[3], r[4], (), r[5], r[6], r[9])
         for r in rows
         if r[7] == "approved" and r[2] is not None and not r[8]
     }

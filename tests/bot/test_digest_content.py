@@ -450,7 +450,16 @@ async def test_csv_has_a_header_and_one_row_per_approved_item(db: Database) -> N
         db, services=SERVICES, period=WEEK, labels=LABELS, timezone="Europe/London"
     )
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == ["item", "published", "service", "kind", "rating", "themes", "text"]
+    assert rows[0] == [
+        "item",
+        "published",
+        "service",
+        "kind",
+        "rating",
+        "themes",
+        "text",
+        "summary",
+    ]
     assert rows[1:] == [
         [
             str(ids[0]),
@@ -460,6 +469,7 @@ async def test_csv_has_a_header_and_one_row_per_approved_item(db: Database) -> N
             "4",
             "Access and waiting times",
             '\'=HYPERLINK("x")',
+            "",
         ],
         [
             str(ids[1]),
@@ -469,6 +479,7 @@ async def test_csv_has_a_header_and_one_row_per_approved_item(db: Database) -> N
             "",
             "Cleanliness, environment and facilities; Cost and fees",
             "parks, with a comma\nand a line",
+            "",
         ],
     ]
     text = data.decode("utf-8-sig")
