@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot import i18n
+
 log = logging.getLogger(__name__)
 
 
@@ -177,10 +179,38 @@ class Tagger:
         return self._rules
 
 
-def theme_names(analyser: Any) -> tuple[dict[str, str], dict[str, str]]:
-    """Theme id -> label, and sub-theme id -> broad theme id, from a loaded model."""
+class ThemeLabels(dict[str, str]):
+    """Theme id -> label, in the language spoken now where the taxonomy has the label in it
+    (`label_cy = "..."`); the model's own label otherwise."""
+
+    def __init__(self, labels: dict[str, str], translations: dict[str, dict[str, str]]) -> None:
+        super().__init__(labels)
+        self.translations = translations
+
+    def __getitem__(self, theme_id: str) -> str:
+        label = super().__getitem__(theme_id)
+        return self.translations.get(i18n.current(), {}).get(theme_id, label)
+
+    def get(self, theme_id: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[theme_id] if theme_id in self else default
+
+    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        return [(theme_id, self[theme_id]) for theme_id in self]
+
+    def values(self) -> list[str]:  # type: ignore[override]
+        return [self[theme_id] for theme_id in self]
+
+
+def theme_names(analyser: Any) -> tuple[ThemeLabels, dict[str, str]]:
+    """Theme id -> label (in the reader's language), and sub-theme id -> broad theme id,
+    from a loaded model; the labels in other languages come from the shipped taxonomy."""
+    from nlp.taxonomy import label_translations, load_taxonomy
+
     taxonomy = analyser.taxonomy
-    labels = {theme_id: info.label for theme_id, info in taxonomy.items()}
+    labels = ThemeLabels(
+        {theme_id: info.label for theme_id, info in taxonomy.items()},
+        label_translations(load_taxonomy()),
+    )
     broad = {
         theme_id: str(info.broad)
         for theme_id, info in taxonomy.items()

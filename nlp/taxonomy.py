@@ -13,6 +13,7 @@ _THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _PHRASE_LISTS = ("patterns", "cues", "not_patterns")
 # `patterns_<language>`: a language code of two or three letters.
 _LOCAL_PATTERNS = re.compile(r"^patterns_([a-z]{2,3})$")
+_LOCAL_LABEL = re.compile(r"^label_([a-z]{2,3})$")
 
 
 class TaxonomyError(ValueError):
@@ -40,6 +41,8 @@ class Theme:
     # Patterns in other languages (`patterns_cy = [...]`): (language, phrases), for items
     # written in a language the model does not know (nlp.language_themes).
     patterns_in: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    # The label in other languages (`label_cy = "..."`): (language, label).
+    labels_in: tuple[tuple[str, str], ...] = field(default=())
 
     def patterns_for(self, language: str) -> tuple[str, ...]:
         """The patterns given for `language` (none when the taxonomy has none)."""
@@ -82,6 +85,12 @@ def themes_from_dict(data: dict[str, Any]) -> dict[str, Theme]:
             for key in entry
             if (found := _LOCAL_PATTERNS.match(key))
         )
+        labels_in = []
+        for key, value in entry.items():
+            if found := _LOCAL_LABEL.match(key):
+                if not isinstance(value, str) or not value.strip():
+                    raise TaxonomyError(f"theme {theme_id!r}: {key} must be a non-empty string")
+                labels_in.append((found.group(1), value.strip()))
         themes[theme_id] = Theme(
             id=theme_id,
             label=entry["label"].strip(),
@@ -93,6 +102,7 @@ def themes_from_dict(data: dict[str, Any]) -> dict[str, Theme]:
             broad=broad.strip() if broad else None,
             only_alone=only_alone,
             patterns_in=patterns_in,
+            labels_in=tuple(labels_in),
         )
     _check_broad(themes)
     return themes
@@ -136,7 +146,18 @@ def theme_to_dict(theme: Theme) -> dict[str, Any]:
         data["broad"] = theme.broad
     for language, phrases in theme.patterns_in:
         data[f"patterns_{language}"] = list(phrases)
+    for language, label in theme.labels_in:
+        data[f"label_{language}"] = label
     return data
+
+
+def label_translations(themes: dict[str, Theme]) -> dict[str, dict[str, str]]:
+    """{language: {theme id: label}} for every label the taxonomy gives in another language."""
+    found: dict[str, dict[str, str]] = {}
+    for theme in themes.values():
+        for language, label in theme.labels_in:
+            found.setdefault(language, {})[theme.id] = label
+    return found
 
 
 def top_level(themes: dict[str, Theme]) -> list[str]:

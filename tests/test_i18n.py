@@ -19,7 +19,9 @@ from bot.config import ConfigError, Deployment, load_deployment
 from bot.i18n_check import problems
 from bot.i18n_tools import NOT_REVIEWED, TEMPLATE, review_status, template
 from bot.languages import endonym, right_to_left
+from bot.tagging import ThemeLabels
 from handlers import texts
+from nlp.taxonomy import label_translations, load_taxonomy
 from tests.conftest import EXAMPLE
 
 LANGUAGES = i18n.available()[1:]
@@ -166,3 +168,17 @@ def _tables(raw: dict[str, object]) -> str:
                 out.append(f"[[{key}]]")
                 out += [f"{k} = {_toml(v)}" for k, v in item.items() if not isinstance(v, dict)]
     return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_theme_has_a_label_in_every_language(language: str) -> None:
+    themes = load_taxonomy()
+    labels = ThemeLabels(
+        {t: theme.label for t, theme in themes.items()}, label_translations(themes)
+    )
+    with i18n.speaking(language):
+        local = dict(labels.items())
+        assert labels.get("safety") == local["safety"] != themes["safety"].label
+    assert set(local) == set(themes)
+    assert all(local[t] != themes[t].label for t in themes)
+    assert labels["safety"] == "Safety"  # back in English outside the block
