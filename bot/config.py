@@ -313,8 +313,7 @@ class Provider(_Localised):
                 if "id" not in chat or unknown:
                     raise ValueError(
                         f"chats[{index}]: a chat is an id, or {{ id = -100123, language = "
-                        '"cy" }'
-                        + (f" (unknown: {', '.join(sorted(unknown))})" if unknown else "")
+                        '"cy" }' + (f" (unknown: {', '.join(sorted(unknown))})" if unknown else "")
                     )
                 ids.append(chat["id"])
                 if chat.get("language"):
@@ -460,9 +459,7 @@ class Deployment(_Localised):
             raise ValueError("responses.languages: a language appears twice")
         for index, language in enumerate(required):
             if language not in self.languages:
-                raise ValueError(
-                    f"responses.languages[{index}]: {language!r} is not in languages"
-                )
+                raise ValueError(f"responses.languages[{index}]: {language!r} is not in languages")
         if required and self.default_language not in required:
             raise ValueError(
                 f"responses.languages: the default language {self.default_language!r} "

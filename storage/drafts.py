@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-
-import json
 
 import aiosqlite
 
@@ -82,7 +81,8 @@ async def get(conn: aiosqlite.Connection, author: int, chat_id: int) -> Draft | 
         row = await cursor.fetchone()
     if row is None:
         return None
-    return Draft(*row[:-1], texts=json.loads(row[-1]) if row[-1] else {})
+    draft = Draft(*row[:-1])
+    return draft.but(texts=json.loads(row[-1])) if row[-1] else draft
 
 
 async def delete(conn: aiosqlite.Connection, author: int, chat_id: int) -> bool:
