@@ -528,10 +528,9 @@ class Responses:
         if not who.moderates:
             return Problem.NOT_ALLOWED
         response = await responses.get(self.db.reader, response_id)
-        if response is None:
-            return Problem.NO_SUCH_ITEM
         if (
-            not response.waiting
+            response is None
+            or not response.waiting
             or response.hidden
             or language not in await self.missing(response_id)
         ):
