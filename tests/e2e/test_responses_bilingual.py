@@ -140,9 +140,10 @@ async def test_both_languages_written_each_citizen_gets_theirs_in_one_sending_ro
     assert len({created for _, _, created in rows}) == 1
     ids = sorted(row_id for row_id, _, _ in rows)
     assert any(sorted(batch) == ids and sent == 2 for batch, sent in rounds.done), rounds.done
-    assert stored(
-        db_path, "SELECT language, text FROM response_texts ORDER BY language"
-    ) == [("cy", WELSH), ("en", ENGLISH)]
+    assert stored(db_path, "SELECT language, text FROM response_texts ORDER BY language") == [
+        ("cy", WELSH),
+        ("en", ENGLISH),
+    ]
 
 
 async def test_a_moderator_adds_the_welsh_and_only_then_it_goes_out(
