@@ -24,7 +24,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.digest_content import MAX_THEMES, Period, format_period
 from bot.digests import Digests
 from bot.hearing import Hearing, Verdict
-from bot.i18n import current
+from bot.i18n import current, speaking
 from bot.languages import endonym
 from bot.responses import (
     MAX_TEXT,
@@ -753,17 +753,16 @@ class ResponseHandlers:
         provider = self.digests.providers.get(response.provider_id)
         chats = await self.digests.provider_chats(provider) if provider else []
         for chat_id in chats:
-            # The provider hears that what they wrote went out.
-            try:
-                await context.bot.send_message(
-                    chat_id,
-                    texts.LANG_PROVIDER_PUBLISHED.format(
-                        language=language,
-                        id=response.id,
-                        people=done.recipients,
-                        people_noun=people_noun,
-                    ),
+            # The provider hears that what they wrote went out, in their chat's language.
+            with speaking(await self.digests.language_of(chat_id)):
+                told = texts.LANG_PROVIDER_PUBLISHED.format(
+                    language=language,
+                    id=response.id,
+                    people=done.recipients,
+                    people_noun=_noun(done.recipients, texts.PEOPLE_NOUN),
                 )
+            try:
+                await context.bot.send_message(chat_id, told)
             except TelegramError as exc:
                 log.info("provider not told response %s went out: %s", response.id, exc)
 
@@ -921,18 +920,21 @@ class ResponseHandlers:
             if provider is None:
                 continue
             weeks = max(1, round(self.responses.follow_up.days / 7))
-            subject = await self.subject(response)
-            text, _ = fit(partial(_follow_up, weeks, subject), response.text)
-            markup = InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(
-                            texts.FOLLOW_UP_BUTTON, callback_data=f"{PREFIX}:f:{response.id}"
-                        )
-                    ]
-                ]
-            )
             for chat_id in await self.digests.provider_chats(provider):
+                # In each chat's language (a team's chat may have its own).
+                with speaking(await self.digests.language_of(chat_id)):
+                    subject = await self.subject(response)
+                    text, _ = fit(partial(_follow_up, weeks, subject), response.text)
+                    markup = InlineKeyboardMarkup(
+                        [
+                            [
+                                InlineKeyboardButton(
+                                    texts.FOLLOW_UP_BUTTON,
+                                    callback_data=f"{PREFIX}:f:{response.id}",
+                                )
+                            ]
+                        ]
+                    )
                 try:
                     await context.bot.send_message(
                         chat_id,
