@@ -1131,9 +1131,11 @@ LANG_PREVIEW_TEXT = "{language}:\n“{text}”"
 # A line of the preview per other language left to a moderator.
 LANG_PREVIEW_LEFT = "{language}: a moderator will add it. Nothing goes to anyone before."
 # To the provider after "Send" when a language was left to a moderator.
-LANG_WAITING_PUBLISHED = (
+LANG_WAITING_PUBLISHED = Plural(
     "Saved, on {subject}: {status}. It waits for {languages}: once a moderator adds it, it "
-    "goes to everyone at once ({people} {people_noun} who asked to hear back)."
+    "goes to everyone at once ({n} person who asked to hear back).",
+    "Saved, on {subject}: {status}. It waits for {languages}: once a moderator adds it, it "
+    "goes to everyone at once ({n} people who asked to hear back).",
 )
 # The moderators' card of a response waiting for a language.
 LANG_RESPONSE_CARD = (
@@ -1155,15 +1157,18 @@ LANG_ADD_ASK_PROMPT = (
     "“{text}”\n\n/cancel to stop."
 )
 # In the moderators' chat once a moderator's words made a response complete.
-LANG_ADDED_PUBLISHED = (
-    "🌐 {language} added to R{id} by {who}: published, going to {people} {people_noun}."
+LANG_ADDED_PUBLISHED = Plural(
+    "🌐 {language} added to R{id} by {who}: published, going to {n} person.",
+    "🌐 {language} added to R{id} by {who}: published, going to {n} people.",
 )
 # In the moderators' chat when the response still lacks another language.
 LANG_ADDED_STILL = "🌐 {language} added to R{id} by {who}; it still waits for {languages}."
 # To the provider when their waiting response was published.
-LANG_PROVIDER_PUBLISHED = (
+LANG_PROVIDER_PUBLISHED = Plural(
     "🌐 A moderator added {language} to your response R{id}: it is published and goes to "
-    "{people} {people_noun}."
+    "{n} person.",
+    "🌐 A moderator added {language} to your response R{id}: it is published and goes to "
+    "{n} people.",
 )
 # A button or words for a response or question that no longer waits for that language.
 LANG_NOT_WAITING = "That no longer waits for those words: they were added, or it was hidden."

@@ -570,11 +570,10 @@ class ResponseHandlers:
         if done.waiting:
             await message.reply_text(
                 texts.LANG_WAITING_PUBLISHED.format(
+                    done.recipients,
                     subject=subject,
                     status=texts.RESPONSE_STATUS[response.status],
                     languages=languages_named(done.waiting),
-                    people=done.recipients,
-                    people_noun=_noun(done.recipients, texts.PEOPLE_NOUN),
                 ),
                 parse_mode=ParseMode.HTML,
             )
@@ -719,14 +718,9 @@ class ResponseHandlers:
             )
             return
         self.sender.kick(context)
-        people_noun = _noun(done.recipients, texts.PEOPLE_NOUN)
         await message.reply_text(
             texts.LANG_ADDED_PUBLISHED.format(
-                language=language,
-                id=added.response.id,
-                who=moderator,
-                people=done.recipients,
-                people_noun=people_noun,
+                done.recipients, language=language, id=added.response.id, who=moderator
             ),
             parse_mode=ParseMode.HTML,
         )
@@ -756,10 +750,7 @@ class ResponseHandlers:
             # The provider hears that what they wrote went out, in their chat's language.
             with speaking(await self.digests.language_of(chat_id)):
                 told = texts.LANG_PROVIDER_PUBLISHED.format(
-                    language=language,
-                    id=response.id,
-                    people=done.recipients,
-                    people_noun=_noun(done.recipients, texts.PEOPLE_NOUN),
+                    done.recipients, language=language, id=response.id
                 )
             try:
                 await context.bot.send_message(chat_id, told)
