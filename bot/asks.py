@@ -75,14 +75,36 @@ class Problem(StrEnum):
     BUSY = "busy"
     ALREADY = "already"
     GONE = "gone"
+    # Languages: approval waits for every required language; a language added already.
+    NEEDS_LANGUAGE = "needs_language"
+    NOT_WAITING = "not_waiting"
 
 
 @dataclass(frozen=True)
 class Proposed:
-    """An ask waits for a moderator; how many it would go to now."""
+    """An ask waits for a moderator; how many it would go to now; the required languages
+    it has no words in yet (a moderator adds them before approving)."""
 
     ask: Ask
     audience: int
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NeedsLanguage:
+    """The words so far are good; now the same in `language`, please."""
+
+    draft: Draft
+    language: str
+
+
+@dataclass(frozen=True)
+class LanguageAdded:
+    """A moderator added an ask's words in one language; the languages still missing."""
+
+    ask: Ask
+    language: str
+    missing: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -100,6 +122,8 @@ class Message:
     ask: Ask
     provider_name: str
     service_name: str
+    # Its words in the reader's language (the default language's if none in theirs).
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +181,8 @@ class Asks:
         self.db = db
         self.clock = clock
         self.provider_names = {p.id: p.name for p in deployment.providers}
+        # The languages an ask needs before it is approved, the default first.
+        self.languages = deployment.required_languages
 
     async def _service_name(self, conn: aiosqlite.Connection, slug: str) -> str:
         service = await services.get(conn, slug)
@@ -190,14 +216,21 @@ class Asks:
         """What this person is writing in this chat, if anything."""
         return await drafts.get(self.db.reader, author, chat_id)
 
+    def next_language(self, draft: Draft) -> str | None:
+        """The language whose words the draft waits for next, if any (the default first)."""
+        if draft.text is None:
+            return self.languages[0]
+        return next((lang for lang in self.languages[1:] if lang not in draft.texts), None)
+
     async def propose(
-        self, who: Who, chat_id: int, update_id: int, text: str
-    ) -> Proposed | Problem | None:
-        """The words of a question or invitation: it now waits for a moderator. None when
-        no ask is being written here (the text is for something else)."""
+        self, who: Who, chat_id: int, update_id: int, text: str, leave: bool = False
+    ) -> Proposed | NeedsLanguage | Problem | None:
+        """The words of a question or invitation: once in every required language (or with
+        the rest `leave`-d to a moderator), it waits for a moderator. None when no ask is
+        being written here (the text is for something else)."""
         text = text.strip()
 
-        async def run(conn: aiosqlite.Connection) -> Proposed | Problem | None:
+        async def run(conn: aiosqlite.Connection) -> Proposed | NeedsLanguage | Problem | None:
             now = self.clock()
             draft = await drafts.get(conn, who.telegram_id, chat_id)
             if draft is None or draft.kind not in set(Kind) or draft.service_slug is None:
@@ -207,34 +240,133 @@ class Asks:
             if not who.speaks_for(draft.provider_id):
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOT_ALLOWED
-            if len(text) < MIN_TEXT or len(text.split()) < 2:
-                return Problem.EMPTY
-            if len(text) > MAX_TEXT:
-                return Problem.TOO_LONG
+            if leave:
+                # "A moderator will add it": the words so far, the rest left.
+                if draft.text is None or self.next_language(draft) is None:
+                    return Problem.NOT_WAITING
+            else:
+                if len(text) < MIN_TEXT or len(text.split()) < 2:
+                    return Problem.EMPTY
+                if len(text) > MAX_TEXT:
+                    return Problem.TOO_LONG
+                language = self.next_language(draft)
+                if language is None or language == self.languages[0]:
+                    draft = draft.but(text=text, texts={})
+                else:
+                    draft = draft.but(texts={**draft.texts, language: text})
+                wanted = self.next_language(draft)
+                if wanted is not None:
+                    await drafts.save(conn, draft, now)
+                    return NeedsLanguage(draft, wanted)
+            assert draft.text is not None and draft.service_slug is not None
+            first = draft.text
             ask_id = await asks.create(
                 conn,
                 kind=draft.kind,
                 provider_id=draft.provider_id,
                 service_slug=draft.service_slug,
-                text=text,
+                text=first,
                 author=who.telegram_id,
                 author_chat=chat_id,
                 now=now,
             )
+            written = {self.languages[0]: first}
+            written |= {lang: words for lang, words in draft.texts.items() if words is not None}
+            for lang, words in written.items():
+                await asks.add_text(conn, ask_id, lang, words, who.telegram_id, now)
+            missing = tuple(lang for lang in self.languages if lang not in written)
             await audit.record(
                 conn,
                 actor=who.telegram_id,
                 actor_role=_role(who, draft.provider_id),
                 action=f"{draft.kind}.proposed",
                 subject=f"ask:{ask_id}",
-                after={"service": draft.service_slug, "text": text},
+                after={"service": draft.service_slug, "texts": written, "missing": list(missing)},
                 now=now,
             )
             await drafts.delete(conn, who.telegram_id, chat_id)
             ask = await asks.get(conn, ask_id)
             assert ask is not None
             audience = await asks.audience(conn, ask.kind, ask.service_slug, now - QUESTION_GAP)
-            return Proposed(ask, len(audience))
+            return Proposed(ask, len(audience), missing)
+
+        return await self.db.write(run)
+
+    async def missing(
+        self, ask_id: int, conn: aiosqlite.Connection | None = None
+    ) -> tuple[str, ...]:
+        """The required languages an ask has no words in yet."""
+        reader = conn or self.db.reader
+        have = await asks.texts_of(reader, ask_id)
+        if not have:
+            return ()  # written before languages: its one text is the default's
+        return tuple(lang for lang in self.languages if lang not in have)
+
+    async def begin_language(
+        self, who: Who, chat_id: int, ask_id: int, language: str
+    ) -> Draft | Problem:
+        """A moderator starts adding a proposed ask's words in a language it lacks."""
+        if not who.moderates:
+            return Problem.NOT_ALLOWED
+        ask = await asks.get(self.db.reader, ask_id)
+        if ask is None or ask.state != "proposed" or language not in await self.missing(ask_id):
+            return Problem.NOT_WAITING
+        draft = Draft(
+            author=who.telegram_id,
+            chat_id=chat_id,
+            kind="ask_text",
+            provider_id=ask.provider_id,
+            service_slug=ask.service_slug,
+            ref_id=ask_id,
+            status=language,
+        )
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await drafts.save(conn, draft, self.clock())
+
+        await self.db.write(run)
+        return draft
+
+    async def add_language(
+        self, who: Who, chat_id: int, update_id: int, text: str
+    ) -> LanguageAdded | Problem | None:
+        """A moderator's words in the language a proposed ask lacks. None when no such
+        words are being written here."""
+        text = text.strip()
+
+        async def run(conn: aiosqlite.Connection) -> LanguageAdded | Problem | None:
+            now = self.clock()
+            draft = await drafts.get(conn, who.telegram_id, chat_id)
+            if draft is None or draft.kind != "ask_text" or draft.ref_id is None:
+                return None
+            if not await updates.claim(conn, update_id, now):
+                return Problem.REPLAYED
+            if not who.moderates:
+                await drafts.delete(conn, who.telegram_id, chat_id)
+                return Problem.NOT_ALLOWED
+            ask = await asks.get(conn, draft.ref_id)
+            language = draft.status or ""
+            if ask is None or ask.state != "proposed":
+                await drafts.delete(conn, who.telegram_id, chat_id)
+                return Problem.NOT_WAITING
+            if len(text) < MIN_TEXT or len(text.split()) < 2:
+                return Problem.EMPTY
+            if len(text) > MAX_TEXT:
+                return Problem.TOO_LONG
+            await drafts.delete(conn, who.telegram_id, chat_id)
+            if not await asks.add_text(conn, ask.id, language, text, who.telegram_id, now):
+                return Problem.NOT_WAITING
+            missing = await self.missing(ask.id, conn)
+            await audit.record(
+                conn,
+                actor=who.telegram_id,
+                actor_role=who.label,
+                action=f"{ask.kind}.language_added",
+                subject=f"ask:{ask.id}",
+                after={"language": language, "text": text, "missing": list(missing)},
+                now=now,
+            )
+            return LanguageAdded(ask, language, missing)
 
         return await self.db.write(run)
 
@@ -272,6 +404,9 @@ class Asks:
             if ask is None:
                 return Problem.NO_SUCH_ASK
             state = "approved" if approve else "rejected"
+            if approve and ask.state == "proposed" and await self.missing(ask_id, conn):
+                # Every language's people at once, or nobody yet.
+                return Problem.NEEDS_LANGUAGE
             if not await asks.decide(conn, ask_id, state, who.telegram_id, now):
                 return Problem.ALREADY_DECIDED
             recipients = 0
@@ -298,7 +433,9 @@ class Asks:
 
     # ------------------------------------------------------------------- citizens
 
-    async def message(self, kind: str, ask_id: int, citizen_id: int) -> Message | None:
+    async def message(
+        self, kind: str, ask_id: int, citizen_id: int, language: str = ""
+    ) -> Message | None:
         """A queued ask as its citizen reads it; None if it should no longer go (not
         approved, or the citizen opted out of the service meanwhile)."""
         ask = await asks.get(self.db.reader, ask_id)
@@ -306,10 +443,12 @@ class Asks:
             return None
         if await asks.opted_out(self.db.reader, citizen_id, ask.service_slug):
             return None
+        words = await asks.texts_of(self.db.reader, ask.id)
         return Message(
             ask,
             self.provider_name(ask.provider_id),
             await self._service_name(self.db.reader, ask.service_slug),
+            words.get(language) or ask.text,
         )
 
     async def _sent_to(

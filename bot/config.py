@@ -291,9 +291,43 @@ class Provider(_Localised):
     name: str = Field(min_length=1)
     schedule: str = "0 9 * * mon"
     timezone: str = "Europe/London"
+    # Where its digests go; a chat may have its own language, read in the file as
+    # `chats = [{ id = -100123, language = "cy" }, 456]` (a bare id: the default language).
     chats: list[int] = Field(default_factory=list)
+    # The language of each chat given one (from `chats`), by chat id.
+    chat_languages: dict[int, str] = Field(default_factory=dict)
     # An empty period: send a short note, or nothing.
     empty_digest: Literal["note", "skip"] = "note"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _chats(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("chats"), list):
+            return data
+        data = dict(data)
+        ids: list[Any] = []
+        languages: dict[Any, Any] = dict(data.get("chat_languages") or {})
+        for index, chat in enumerate(data["chats"]):
+            if isinstance(chat, dict):
+                unknown = set(chat) - {"id", "language"}
+                if "id" not in chat or unknown:
+                    raise ValueError(
+                        f"chats[{index}]: a chat is an id, or {{ id = -100123, language = "
+                        '"cy" }' + (f" (unknown: {', '.join(sorted(unknown))})" if unknown else "")
+                    )
+                ids.append(chat["id"])
+                if chat.get("language"):
+                    languages[chat["id"]] = chat["language"]
+            else:
+                ids.append(chat)
+        data["chats"] = ids
+        if languages:
+            data["chat_languages"] = languages
+        return data
+
+    def chat_language(self, chat_id: int) -> str | None:
+        """The language this chat was given, if any."""
+        return self.chat_languages.get(chat_id)
 
     @field_validator("schedule")
     @classmethod
@@ -368,10 +402,13 @@ class Privacy(_Localised):
 
 
 class Responses(_Strict):
-    """How providers' responses are followed up."""
+    """How providers' responses and questions are written and followed up."""
 
     # Ask the provider for an update this many days after they said "in progress".
     follow_up_days: int = Field(default=28, ge=1, le=365)
+    # The languages a response or question must have before it goes to citizens (e.g.
+    # ["cy", "en"] in Wales); empty: the deployment's default language alone.
+    languages: list[str] = Field(default_factory=list)
 
 
 class Deployment(_Localised):
@@ -421,6 +458,26 @@ class Deployment(_Localised):
             raise ValueError(
                 f"moderation.language: {self.moderation.language!r} is not in languages"
             )
+        required = self.responses.languages
+        if len(set(required)) != len(required):
+            raise ValueError("responses.languages: a language appears twice")
+        for index, language in enumerate(required):
+            if language not in self.languages:
+                raise ValueError(f"responses.languages[{index}]: {language!r} is not in languages")
+        if required and self.default_language not in required:
+            raise ValueError(
+                f"responses.languages: the default language {self.default_language!r} "
+                "must be one of them"
+            )
+        for index, provider in enumerate(self.providers):
+            for chat, language in provider.chat_languages.items():
+                if chat not in provider.chats:
+                    raise ValueError(f"providers[{index}].chat_languages: {chat} is not a chat")
+                if language not in self.languages:
+                    raise ValueError(
+                        f"providers[{index}].chats: the language {language!r} of chat {chat} "
+                        "is not in languages"
+                    )
         places: list[tuple[str, _Localised]] = [("", self), ("privacy", self.privacy)]
         places += [(f"providers[{i}]", p) for i, p in enumerate(self.providers)]
         places += [(f"services[{i}]", s) for i, s in enumerate(self.services)]
@@ -437,6 +494,13 @@ class Deployment(_Localised):
     def default_language(self) -> str:
         """The language people get until they choose (the first of `languages`)."""
         return self.languages[0]
+
+    @property
+    def required_languages(self) -> list[str]:
+        """The languages a response or question needs before it goes out: the default
+        first, then the others in the order of `languages`."""
+        wanted = set(self.responses.languages) | {self.default_language}
+        return [language for language in self.languages if language in wanted]
 
     @property
     def moderators_language(self) -> str:

@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import Deployment, Provider, crontab
 from bot.intake import Clock
-from storage import digests, services, staff
+from storage import citizens, digests, services, staff
 from storage.db import Database, parse_stamp
 from storage.digests import Delivery, DigestRow
 from storage.services import ServiceRow
@@ -91,6 +91,31 @@ class Digests:
             if r.role == "provider" and r.provider_id == provider.id
         ]
         return sorted(set(provider.chats) | set(people))
+
+    async def language_of(self, chat_id: int) -> str:
+        """The language a digest to this chat is written in: the chat's own (`language` of
+        a provider chat in the deployment file), else the language a provider's person chose
+        for their private chat, else the deployment's default."""
+        offered = self.deployment.languages
+        for provider in self.deployment.providers:
+            language = provider.chat_language(chat_id)
+            if language in offered:
+                return language
+        chosen = await citizens.language_of(self.db.reader, chat_id)
+        return chosen if chosen in offered else self.deployment.default_language
+
+    def named_in(
+        self, language: str, provider: Provider, rows: list[ServiceRow]
+    ) -> tuple[Provider, list[ServiceRow]]:
+        """The provider and its services with their names in `language` (`name_cy = ...`
+        in the deployment file; as given by default)."""
+        renamed = [
+            ServiceRow(r.slug, found.word("name", language), r.description, r.provider_id)
+            if (found := self.deployment.service(r.slug)) is not None
+            else r
+            for r in rows
+        ]
+        return provider.model_copy(update={"name": provider.word("name", language)}), renamed
 
     async def schedule(self) -> int:
         """Create the digest of every period that has ended (caught up after downtime)."""

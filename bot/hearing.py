@@ -24,6 +24,8 @@ class Notice:
     # The contributor's own item it answers (their newest one it covers).
     item_id: int | None
     items: int
+    # Its words in the reader's language (the default language's if it has none in theirs).
+    text: str = ""
 
 
 class Verdict(StrEnum):
@@ -55,11 +57,13 @@ class Hearing:
         self.clock = clock
         self.provider_names = provider_names
 
-    async def notice(self, row: OutboxRow) -> Notice | None:
-        """What a queued response says to its citizen; None if it was hidden meanwhile."""
+    async def notice(self, row: OutboxRow, language: str = "") -> Notice | None:
+        """What a queued response says to its citizen, in `language` when it has words in
+        it; None if it was hidden meanwhile."""
         response = await responses.get(self.db.reader, row.ref_id)
         if response is None or response.hidden:
             return None
+        words = await responses.texts_of(self.db.reader, response.id)
         service = await services.get(self.db.reader, response.service_slug)
         return Notice(
             response=response,
@@ -67,6 +71,7 @@ class Hearing:
             service_name=service.name if service else response.service_slug,
             item_id=row.feedback_id,
             items=await responses.covered_count(self.db.reader, response.id),
+            text=words.get(language) or response.text,
         )
 
     async def rate(

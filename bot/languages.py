@@ -27,6 +27,15 @@ def right_to_left(language: str) -> bool:
     return Locale.parse(language).character_order == "right-to-left"
 
 
+def chat_language(deployment: Deployment, chat_id: int) -> str | None:
+    """The language a provider chat was given in the deployment file, if any."""
+    for provider in deployment.providers:
+        language = provider.chat_language(chat_id)
+        if language in deployment.languages:
+            return language
+    return None
+
+
 class Languages:
     """The deployment's languages, and each person's choice among them."""
 
@@ -63,10 +72,11 @@ class Languages:
         return await self.chosen(telegram_id) or self.guess(telegram_code) or self.default
 
     def of_group(self, chat_id: int) -> str:
-        """The language of a group chat: the moderators' chat's, else the default."""
+        """The language of a group chat: the moderators' chat's, a provider chat's own,
+        else the default."""
         if chat_id == self.deployment.moderators_chat:
             return self.deployment.moderators_language
-        return self.default
+        return chat_language(self.deployment, chat_id) or self.default
 
     async def choose(self, telegram_id: int, language: str) -> None:
         """Record a person's choice (one of the deployment's languages)."""

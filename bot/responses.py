@@ -11,10 +11,11 @@ alone. Nothing reaches a provider about who wrote what; nothing reaches a citize
 
 from __future__ import annotations
 
+import json
 import logging
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -77,6 +78,8 @@ class Problem(StrEnum):
     NEEDS_REASON = "needs_reason"
     STALE = "stale"
     REPLAYED = "replayed"
+    # A language's words were added already, or the response no longer waits for them.
+    NOT_WAITING = "not_waiting"
 
 
 @dataclass(frozen=True)
@@ -89,11 +92,32 @@ class Choice:
 
 @dataclass(frozen=True)
 class Published:
-    """A response is out: how many items it covers and how many people will hear it."""
+    """A response is out: how many items it covers and how many people will hear it (or,
+    `waiting` for languages a moderator will add, how many will once they are added)."""
 
     response: Response
     items: int
     recipients: int
+    waiting: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The words so far are good; now the same in `language`, please."""
+
+    draft: Draft
+    language: str
+
+
+@dataclass(frozen=True)
+class Added:
+    """A moderator added a waiting response's words in one language; `published` once it
+    has them all (it went to its people), else the languages still missing."""
+
+    response: Response
+    language: str
+    published: Published | None
+    missing: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -107,11 +131,15 @@ class Preview:
     # The item of one person it would reach (or of one it covers), for a sample notice.
     sample_item: int | None
     token: str
+    # The words in the other required languages; None: a moderator will add them.
+    texts: dict[str, str | None] = field(default_factory=dict)
 
 
-def fingerprint(text: str) -> str:
-    """A short mark of the words previewed, so a "Send" under an older preview sends nothing."""
-    return f"{zlib.crc32(text.encode()):08x}"
+def fingerprint(text: str, texts: dict[str, str | None] | None = None) -> str:
+    """A short mark of the words previewed (in every language), so a "Send" under an older
+    preview sends nothing."""
+    marked = text + (json.dumps(texts, sort_keys=True) if texts else "")
+    return f"{zlib.crc32(marked.encode()):08x}"
 
 
 def check_words(status: Status, text: str) -> Problem | None:
@@ -144,6 +172,14 @@ class Responses:
         self.clock = clock
         self.follow_up = timedelta(days=deployment.responses.follow_up_days)
         self.providers = {p.id: p for p in deployment.providers}
+        # The languages a response needs before it goes out, the default first.
+        self.languages = deployment.required_languages
+
+    def next_language(self, draft: Draft) -> str | None:
+        """The language whose words the draft waits for next, if any (the default first)."""
+        if draft.text is None:
+            return self.languages[0]
+        return next((lang for lang in self.languages[1:] if lang not in draft.texts), None)
 
     async def themes_heard(
         self, services: Sequence[ServiceRow], start: datetime, end: datetime
@@ -290,12 +326,14 @@ class Responses:
 
     async def write(
         self, who: Who, chat_id: int, update_id: int, text: str
-    ) -> Preview | Problem | None:
-        """The words of the response: checked and kept for a preview (nothing is sent yet).
-        None when no response is being written here (the text is for something else)."""
+    ) -> Preview | Needs | Problem | None:
+        """The words of the response: checked and kept for a preview (nothing is sent yet);
+        in a deployment with more than one required language, the next language is asked
+        for first. None when no response is being written here (the text is for something
+        else)."""
         text = text.strip()
 
-        async def run(conn: aiosqlite.Connection) -> Preview | Problem | None:
+        async def run(conn: aiosqlite.Connection) -> Preview | Needs | Problem | None:
             now = self.clock()
             draft = await drafts.get(conn, who.telegram_id, chat_id)
             if draft is None or draft.kind != "response":
@@ -314,11 +352,51 @@ class Responses:
             if not items:
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOTHING_TO_ANSWER
-            draft = draft.but(text=text)
+            language = self.next_language(draft)
+            if language is None or language == self.languages[0]:
+                # The first words (or new ones after a preview: all are asked for again).
+                draft = draft.but(text=text, texts={})
+            else:
+                draft = draft.but(texts={**draft.texts, language: text})
             await drafts.save(conn, draft, now)
-            reached = await responses.audience_of(conn, items)
-            sample = await responses.sample_item(conn, items)
-            return Preview(draft, text, len(items), reached, sample, fingerprint(text))
+            wanted = self.next_language(draft)
+            if wanted is not None:
+                return Needs(draft, wanted)
+            return await self._preview(conn, draft, items)
+
+        return await self.db.write(run)
+
+    async def _preview(self, conn: aiosqlite.Connection, draft: Draft, items: list[int]) -> Preview:
+        assert draft.text is not None
+        reached = await responses.audience_of(conn, items)
+        sample = await responses.sample_item(conn, items)
+        token = fingerprint(draft.text, draft.texts)
+        return Preview(draft, draft.text, len(items), reached, sample, token, draft.texts)
+
+    async def leave_to_moderator(self, who: Who, chat_id: int, update_id: int) -> Preview | Problem:
+        """The provider leaves the languages not yet written to a moderator: the preview
+        says so, and "Send" keeps the response waiting until a moderator adds them."""
+
+        async def run(conn: aiosqlite.Connection) -> Preview | Problem:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return Problem.REPLAYED
+            draft = await drafts.get(conn, who.telegram_id, chat_id)
+            if draft is None or draft.kind != "response" or draft.status is None:
+                return Problem.NO_DRAFT
+            if draft.text is None or self.next_language(draft) is None:
+                # Nothing written yet, or every language written: an old button.
+                return Problem.STALE
+            if not who.speaks_for(draft.provider_id):
+                return Problem.NOT_ALLOWED
+            items = await self._items(conn, draft)
+            if not items:
+                await drafts.delete(conn, who.telegram_id, chat_id)
+                return Problem.NOTHING_TO_ANSWER
+            left: dict[str, str | None] = {lang: None for lang in self.languages[1:]}
+            draft = draft.but(texts={**left, **draft.texts})
+            await drafts.save(conn, draft, now)
+            return await self._preview(conn, draft, items)
 
         return await self.db.write(run)
 
@@ -349,7 +427,9 @@ class Responses:
             draft = await drafts.get(conn, who.telegram_id, chat_id)
             if draft is None or draft.kind != "response" or draft.status is None:
                 return Problem.NO_DRAFT
-            if draft.text is None or fingerprint(draft.text) != token:
+            if draft.text is None or fingerprint(draft.text, draft.texts) != token:
+                return Problem.STALE
+            if self.next_language(draft) is not None:
                 return Problem.STALE
             if not who.speaks_for(draft.provider_id):
                 await drafts.delete(conn, who.telegram_id, chat_id)
@@ -376,12 +456,22 @@ class Responses:
                 follow_up_at=now + self.follow_up if status is Status.IN_PROGRESS else None,
                 items=items,
                 now=now,
+                waiting=None in draft.texts.values(),
             )
+            written = {self.languages[0]: text}
+            written |= {lang: words for lang, words in draft.texts.items() if words is not None}
+            for language, words in written.items():
+                await responses.add_text(conn, response_id, language, words, who.telegram_id, now)
             response = await responses.get(conn, response_id)
             assert response is not None
             await responses.close_follow_ups(conn, response, now)
-            recipients = await outbox.enqueue(
-                conn, "response", response_id, await responses.audience(conn, response_id), now
+            missing = tuple(lang for lang, words in draft.texts.items() if words is None)
+            audience = await responses.audience(conn, response_id)
+            # Every language's people in one go, once it has them all: never one before another.
+            recipients = (
+                len(audience)
+                if missing
+                else await outbox.enqueue(conn, "response", response_id, audience, now)
             )
             await audit.record(
                 conn,
@@ -397,13 +487,126 @@ class Responses:
                     "item": draft.item_id,
                     "status": status.value,
                     "text": text,
+                    "texts": written,
+                    "waiting_for": list(missing),
                     "items": len(items),
                     "recipients": recipients,
                 },
                 now=now,
             )
             await drafts.delete(conn, who.telegram_id, chat_id)
-            return Published(response, len(items), recipients)
+            return Published(response, len(items), recipients, missing)
+
+        return await self.db.write(run)
+
+    async def missing(self, response_id: int) -> tuple[str, ...]:
+        """The required languages a response has no words in yet."""
+        have = await responses.texts_of(self.db.reader, response_id)
+        response = await responses.get(self.db.reader, response_id)
+        if response is not None and not have:
+            have = {self.languages[0]: response.text}  # written before languages
+        return tuple(lang for lang in self.languages if lang not in have)
+
+    async def get(self, response_id: int) -> Response | None:
+        """One response."""
+        return await responses.get(self.db.reader, response_id)
+
+    async def texts(self, response_id: int) -> dict[str, str]:
+        """A response's words by language."""
+        return await responses.texts_of(self.db.reader, response_id)
+
+    async def waiting(self, who: Who) -> list[Response]:
+        """Responses waiting for a language that this person may see (moderators: all)."""
+        if who.moderates:
+            return await responses.waiting(self.db.reader, None)
+        return await responses.waiting(self.db.reader, sorted(who.providers))
+
+    async def begin_language(
+        self, who: Who, chat_id: int, response_id: int, language: str
+    ) -> Draft | Problem:
+        """A moderator starts adding a waiting response's words in one language."""
+        if not who.moderates:
+            return Problem.NOT_ALLOWED
+        response = await responses.get(self.db.reader, response_id)
+        if (
+            response is None
+            or not response.waiting
+            or response.hidden
+            or language not in await self.missing(response_id)
+        ):
+            return Problem.NOT_WAITING
+        draft = Draft(
+            author=who.telegram_id,
+            chat_id=chat_id,
+            kind="response_text",
+            provider_id=response.provider_id,
+            ref_id=response_id,
+            status=language,
+        )
+        await self._save(draft)
+        return draft
+
+    async def add_language(
+        self, who: Who, chat_id: int, update_id: int, text: str
+    ) -> Added | Problem | None:
+        """A moderator's words in the language a waiting response lacks; once it has every
+        language, it is published (queued for all its people at once). None when no such
+        words are being written here."""
+        text = text.strip()
+
+        async def run(conn: aiosqlite.Connection) -> Added | Problem | None:
+            now = self.clock()
+            draft = await drafts.get(conn, who.telegram_id, chat_id)
+            if draft is None or draft.kind != "response_text" or draft.ref_id is None:
+                return None
+            if not await updates.claim(conn, update_id, now):
+                return Problem.REPLAYED
+            if not who.moderates:
+                await drafts.delete(conn, who.telegram_id, chat_id)
+                return Problem.NOT_ALLOWED
+            response = await responses.get(conn, draft.ref_id)
+            language = draft.status or ""
+            if response is None or not response.waiting or response.hidden:
+                await drafts.delete(conn, who.telegram_id, chat_id)
+                return Problem.NOT_WAITING
+            problem = check_words(Status(response.status), text)
+            if problem is not None:
+                return problem
+            if not await responses.add_text(
+                conn, response.id, language, text, who.telegram_id, now
+            ):
+                await drafts.delete(conn, who.telegram_id, chat_id)
+                return Problem.NOT_WAITING
+            await drafts.delete(conn, who.telegram_id, chat_id)
+            have = await responses.texts_of(conn, response.id)
+            missing = tuple(lang for lang in self.languages if lang not in have)
+            await audit.record(
+                conn,
+                actor=who.telegram_id,
+                actor_role=who.label,
+                action="response.language_added",
+                subject=f"response:{response.id}",
+                after={"language": language, "text": text, "missing": list(missing)},
+                now=now,
+            )
+            if missing or not await responses.stop_waiting(conn, response.id):
+                return Added(response, language, None, missing)
+            recipients = await outbox.enqueue(
+                conn, "response", response.id, await responses.audience(conn, response.id), now
+            )
+            items = await responses.covered_count(conn, response.id)
+            await audit.record(
+                conn,
+                actor=who.telegram_id,
+                actor_role=who.label,
+                action="response.published",
+                subject=f"response:{response.id}",
+                after={"texts": have, "items": items, "recipients": recipients},
+                now=now,
+            )
+            published = await responses.get(conn, response.id)
+            assert published is not None
+            return Added(published, language, Published(published, items, recipients), ())
 
         return await self.db.write(run)
 

@@ -108,7 +108,8 @@ def register(
         # One read for every text a citizen sends; the rest only when a draft exists.
         draft = await responses.draft(Who(user.id), message.chat_id)
         if draft is not None:
-            await (answers.words if draft.kind == "response" else asking.words)(update, context)
+            mine = draft.kind in ("response", "response_text")
+            await (answers.words if mine else asking.words)(update, context)
         else:
             await answers.staff_text(update, context)
 
@@ -192,7 +193,7 @@ def register(
     add(CallbackQueryHandler(only(rights.button), pattern=r"^f:"))
     # Hiding a response is the moderators' (/responses works in providers' chats too).
     staff = only(answers.button, moderators=True, providers=True)
-    add(CallbackQueryHandler(staff, pattern=r"^o:h:"))
+    add(CallbackQueryHandler(staff, pattern=r"^o:[hl]:"))
     add(CallbackQueryHandler(only(answers.button, providers=True), pattern=r"^o:"))
     add(CallbackQueryHandler(only(answers.verdict), pattern=r"^v:"))
     add(CallbackQueryHandler(only(asking.moderate, moderators=True), pattern=r"^q:"))

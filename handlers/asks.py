@@ -28,6 +28,8 @@ from bot.asks import (
     Asks,
     Decided,
     Kind,
+    LanguageAdded,
+    NeedsLanguage,
     Problem,
     Proposed,
     Relayed,
@@ -35,7 +37,9 @@ from bot.asks import (
     Told,
 )
 from bot.digests import Digests
+from bot.i18n import current
 from bot.intake import Step
+from bot.languages import endonym
 from bot.privacy import Privacy
 from bot.roles import Roles, Who, services_spoken_for
 from handlers import safely, texts
@@ -44,7 +48,7 @@ from handlers.common import command_allowed, id_number
 from handlers.fitting import fit, name, pack, person, pieces, quote
 from handlers.outbox import OutboxSender, Rendered
 from handlers.places import provider_place
-from handlers.responses import keep_writing
+from handlers.responses import keep_writing, languages_named
 from handlers.texts import esc
 from storage.asks import Acceptance, Ask
 from storage.db import parse_stamp
@@ -56,10 +60,12 @@ log = logging.getLogger(__name__)
 # Callback data. Moderators: q:a:<ask> approve, q:r:<ask> reject. Citizens: k:a:<ask>
 # answer, k:o:<ask> no more about the service, k:n:<ask> / k:b:<ask> accept sharing the
 # name / only through the bot, k:d:<ask> decline, k:r:<acceptance> reply to the provider.
-# Providers: w:<acceptance> write to the citizen.
+# Providers: w:<acceptance> write to the citizen, w:m:<writer> leave the languages not yet
+# written to a moderator. Moderators, in a bilingual deployment: q:l:<ask>:<language> add
+# that language's words.
 MODERATE, CITIZEN, WRITE = "q", "k", "w"
 SHARES = {"n": Share.NAME, "b": Share.RELAY}
-DRAFT_KINDS = frozenset({Kind.QUESTION.value, Kind.INVITATION.value, "relay"})
+DRAFT_KINDS = frozenset({Kind.QUESTION.value, Kind.INVITATION.value, "relay", "ask_text"})
 SHORT = 80
 
 
@@ -69,6 +75,13 @@ def _short(text: str) -> str:
 
 def _button(label: str, data: str) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(label, callback_data=data)]
+
+
+def _problem(problem: Problem, limit: int = MAX_TEXT, slugs: str = "") -> str:
+    """Why something about an ask did nothing, kindly."""
+    if problem is Problem.NOT_WAITING:
+        return texts.LANG_NOT_WAITING
+    return texts.ASKS_PROBLEMS[problem].format(slugs=slugs, limit=limit)
 
 
 class AskHandlers:
@@ -159,16 +172,34 @@ class AskHandlers:
                 return
             await self._relayed(message, context, who, relayed)
             raise ApplicationHandlerStop
+        if draft.kind == "ask_text":
+            await self._add_language(update, message, who)
+            raise ApplicationHandlerStop
         proposed = await self.asks.propose(who, message.chat_id, update.update_id, message.text)
         if proposed is None:
             return
-        if isinstance(proposed, Proposed):
+        if isinstance(proposed, NeedsLanguage):
+            author = proposed.draft.author
+            await message.reply_text(
+                texts.LANG_SAME_IN.format(language=endonym(proposed.language)),
+                reply_markup=InlineKeyboardMarkup(
+                    [
+                        [
+                            InlineKeyboardButton(
+                                texts.LANG_MODERATOR_WILL_ADD, callback_data=f"{WRITE}:m:{author}"
+                            ),
+                            InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data="o:x"),
+                        ]
+                    ]
+                ),
+            )
+        elif isinstance(proposed, Proposed):
             await self._proposed(message, context, proposed)
         elif proposed is not Problem.REPLAYED:
             if proposed is Problem.NOT_ALLOWED:
                 await self.roles.denied(who, "ask words", str(draft.service_slug))
             await message.reply_text(
-                texts.ASKS_PROBLEMS[proposed].format(slugs="", limit=MAX_TEXT),
+                _problem(proposed),
                 # Still open for better words, except when it was refused.
                 reply_markup=None if proposed is Problem.NOT_ALLOWED else keep_writing(message),
             )
@@ -189,34 +220,44 @@ class AskHandlers:
             return
         author = message.from_user.first_name if message.from_user else ""
         text, _ = fit(
-            lambda words: texts.ASKS_CARD.format(
-                done.audience,
-                icon=texts.ASKS_ICON[ask.kind],
-                what=texts.ASKS_CARD_WHAT[ask.kind],
-                provider=name(self.asks.provider_name(ask.provider_id)),
-                service=service,
-                author=person(author),
-                text=quote(words),
+            lambda words: (
+                texts.ASKS_CARD.format(
+                    done.audience,
+                    icon=texts.ASKS_ICON[ask.kind],
+                    what=texts.ASKS_CARD_WHAT[ask.kind],
+                    provider=name(self.asks.provider_name(ask.provider_id)),
+                    service=service,
+                    author=person(author),
+                    text=quote(words),
+                )
+                + (
+                    texts.LANG_ASK_CARD_WAITING.format(languages=languages_named(done.missing))
+                    if done.missing
+                    else ""
+                )
             ),
             ask.text,
+        )
+        # A language the provider left: a button to add it (approval waits for it).
+        rows = [
+            _button(
+                texts.LANG_ADD_BUTTON.format(language=endonym(lang)),
+                f"{MODERATE}:l:{ask.id}:{lang}",
+            )
+            for lang in done.missing
+        ]
+        rows.append(
+            [
+                InlineKeyboardButton(texts.ASKS_APPROVE, callback_data=f"{MODERATE}:a:{ask.id}"),
+                InlineKeyboardButton(texts.ASKS_REJECT, callback_data=f"{MODERATE}:r:{ask.id}"),
+            ]
         )
         try:
             card = await context.bot.send_message(
                 self.moderators_chat,
                 text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=InlineKeyboardMarkup(
-                    [
-                        [
-                            InlineKeyboardButton(
-                                texts.ASKS_APPROVE, callback_data=f"{MODERATE}:a:{ask.id}"
-                            ),
-                            InlineKeyboardButton(
-                                texts.ASKS_REJECT, callback_data=f"{MODERATE}:r:{ask.id}"
-                            ),
-                        ]
-                    ]
-                ),
+                reply_markup=InlineKeyboardMarkup(rows),
             )
         except TelegramError as exc:
             log.warning("ask %s not shown to the moderators: %s", ask.id, exc)
@@ -277,17 +318,81 @@ class AskHandlers:
             await self.roles.denied(who, "ask card button", query.data or "")
             await safely.answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
             return
+        if len(parts) >= 2 and parts[1] == "l":
+            await self._begin_language(query, who, parts)
+            return
         ask_id = id_number(parts[2]) if len(parts) == 3 else None
         if ask_id is None or parts[1] not in ("a", "r"):
             await self.roles.denied(who, "malformed ask card button", query.data or "")
             await safely.answer(query.answer(texts.ASKS_PROBLEMS[Problem.NO_SUCH_ASK]))
             return
         decided = await self.asks.decide(who, ask_id, approve=parts[1] == "a")
+        if decided is Problem.NEEDS_LANGUAGE:
+            missing = await self.asks.missing(ask_id)
+            await safely.answer(
+                query.answer(
+                    texts.LANG_ASK_APPROVE_FIRST.format(languages=languages_named(missing)),
+                    show_alert=True,
+                )
+            )
+            return
         if isinstance(decided, Problem):
-            await safely.answer(query.answer(texts.ASKS_PROBLEMS[decided], show_alert=True))
+            await safely.answer(query.answer(_problem(decided), show_alert=True))
             return
         await safely.answer(query.answer())
         await self._decided(query, context, decided)
+
+    async def _begin_language(self, query: CallbackQuery, who: Who, parts: list[str]) -> None:
+        """A moderator's "Add Cymraeg" on a question's card: their next words are that
+        language's."""
+        message = query.message
+        ask_id = id_number(parts[2]) if len(parts) == 4 else None
+        found: Draft | Problem = Problem.NOT_WAITING
+        if ask_id is not None and isinstance(message, Message):
+            found = await self.asks.begin_language(who, message.chat_id, ask_id, parts[3])
+        if isinstance(found, Problem) or ask_id is None or not isinstance(message, Message):
+            await safely.answer(query.answer(texts.LANG_NOT_WAITING, show_alert=True))
+            return
+        await safely.answer(query.answer())
+        ask = await self.asks.get(ask_id)
+        mention = (
+            f'<a href="tg://user?id={who.telegram_id}">{person(query.from_user.first_name)}</a>'
+        )
+        text, _ = fit(
+            lambda words: texts.LANG_ADD_ASK_PROMPT.format(
+                mention=mention, id=ask_id, language=endonym(parts[3]), text=quote(words)
+            ),
+            ask.text if ask else "",
+        )
+        await message.reply_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=ForceReply(selective=True)
+        )
+
+    async def _add_language(self, update: Update, message: Message, who: Who) -> None:
+        """A moderator's words in a language a proposed question lacked."""
+        added = await self.asks.add_language(
+            who, message.chat_id, update.update_id, message.text or ""
+        )
+        if added is None or added is Problem.REPLAYED:
+            return
+        if isinstance(added, Problem):
+            if added is Problem.NOT_ALLOWED:
+                await self.roles.denied(who, "add ask language words")
+            await message.reply_text(
+                _problem(added),
+                reply_markup=ForceReply(selective=True)
+                if added in (Problem.EMPTY, Problem.TOO_LONG)
+                else None,
+            )
+            return
+        assert isinstance(added, LanguageAdded)
+        moderator = person(message.from_user.first_name if message.from_user else "")
+        await message.reply_text(
+            texts.LANG_ASK_ADDED.format(
+                language=endonym(added.language), id=added.ask.id, who=moderator
+            ),
+            parse_mode=ParseMode.HTML,
+        )
 
     async def _decided(
         self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, done: Decided
@@ -333,7 +438,8 @@ class AskHandlers:
 
     async def render(self, row: OutboxRow) -> Rendered | None:
         """A queued question or invitation as its citizen reads it."""
-        found = await self.asks.message(row.kind, row.ref_id, row.citizen_id)
+        # In the citizen's language (the sender speaks it while this runs).
+        found = await self.asks.message(row.kind, row.ref_id, row.citizen_id, current())
         if found is None:
             return None
         ask = found.ask
@@ -344,7 +450,7 @@ class AskHandlers:
         if ask.kind == Kind.QUESTION:
             rows = [_button(texts.ASKS_ANSWER, f"{CITIZEN}:a:{ask.id}"), opt_out]
             text, _ = fit(
-                lambda words: texts.ASKS_QUESTION.format(text=quote(words), **fields), ask.text
+                lambda words: texts.ASKS_QUESTION.format(text=quote(words), **fields), found.text
             )
             return text, InlineKeyboardMarkup(rows)
         rows = [
@@ -354,7 +460,7 @@ class AskHandlers:
             opt_out,
         ]
         text, _ = fit(
-            lambda words: texts.ASKS_INVITATION.format(text=quote(words), **fields), ask.text
+            lambda words: texts.ASKS_INVITATION.format(text=quote(words), **fields), found.text
         )
         return text, InlineKeyboardMarkup(rows)
 
@@ -487,6 +593,9 @@ class AskHandlers:
         parts = (query.data or "").split(":")
         who = await self.roles.who(user.id)
         message = query.message if isinstance(query.message, Message) else None
+        if len(parts) == 3 and parts[1] == "m":
+            await self._leave_language(update, context, who, parts[2])
+            return
         found: Draft | Problem = Problem.NOT_ALLOWED
         relayed = id_number(parts[1]) if len(parts) == 2 else None
         if relayed is not None and message is not None:
@@ -501,6 +610,26 @@ class AskHandlers:
         await _reply(
             message, texts.ASKS_RELAY_PROMPT.format(mention=mention), keep_writing(message)
         )
+
+    async def _leave_language(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, writer: str
+    ) -> None:
+        """ "A moderator will add it" under a question's first words: proposed as it is."""
+        query = update.callback_query
+        assert query is not None
+        message = query.message if isinstance(query.message, Message) else None
+        if writer != str(who.telegram_id) or message is None:
+            await safely.answer(query.answer(texts.RESPOND_NOT_YOURS, show_alert=True))
+            return
+        proposed = await self.asks.propose(who, message.chat_id, update.update_id, "", leave=True)
+        if proposed is Problem.REPLAYED:
+            return
+        if not isinstance(proposed, Proposed):
+            await safely.answer(query.answer(texts.LANG_NOT_WAITING, show_alert=True))
+            return
+        await safely.answer(query.answer())
+        await safely.quietly(message.edit_reply_markup(None))
+        await self._proposed(message, context, proposed)
 
     async def _relayed(
         self,

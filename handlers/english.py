@@ -1141,3 +1141,62 @@ CSV_SUMMARY = "summary"
 # ---------------------------------------------------------------------------------------
 # Languages: responses and questions in each required language; digests per chat.
 # (helpers add this part's words below this line: responses)
+
+# Under a response's or question's first words, in a deployment that needs more languages.
+LANG_SAME_IN = "Thank you. Now the same in {language}, please: reply to this message."
+# The button under that prompt: the provider leaves that language to the moderators.
+LANG_MODERATOR_WILL_ADD = "A moderator will add it"
+# A line of the preview per other language: its words.
+LANG_PREVIEW_TEXT = "{language}:\n“{text}”"
+# A line of the preview per other language left to a moderator.
+LANG_PREVIEW_LEFT = "{language}: a moderator will add it. Nothing goes to anyone before."
+# To the provider after "Send" when a language was left to a moderator.
+LANG_WAITING_PUBLISHED = Plural(
+    "Saved, on {subject}: {status}. It waits for {languages}: once a moderator adds it, it "
+    "goes to everyone at once ({n} person who asked to hear back).",
+    "Saved, on {subject}: {status}. It waits for {languages}: once a moderator adds it, it "
+    "goes to everyone at once ({n} people who asked to hear back).",
+)
+# The moderators' card of a response waiting for a language.
+LANG_RESPONSE_CARD = (
+    "🌐 <b>Response waiting for {languages}</b> from {provider}, {status}\n{subject}\n\n"
+    "“{text}”\n\nNothing goes to citizens until it is in {languages}: add it below."
+)
+# The button on a waiting card: a moderator adds one language's words.
+LANG_ADD_BUTTON = "🌐 Add {language}"
+# The button in /responses beside a waiting response (moderators).
+LANG_ADD_BUTTON_REF = "🌐 Add {language} R{id}"
+# To a moderator who pressed an "Add ..." button: what to write.
+LANG_ADD_PROMPT = (
+    "{mention}: write R{id} in {language}, please, replying to this message. It says:\n"
+    "“{text}”\n\n/cancel to stop."
+)
+# Question version of the prompt above.
+LANG_ADD_ASK_PROMPT = (
+    "{mention}: write Q{id} in {language}, please, replying to this message. It says:\n"
+    "“{text}”\n\n/cancel to stop."
+)
+# In the moderators' chat once a moderator's words made a response complete.
+LANG_ADDED_PUBLISHED = Plural(
+    "🌐 {language} added to R{id} by {who}: published, going to {n} person.",
+    "🌐 {language} added to R{id} by {who}: published, going to {n} people.",
+)
+# In the moderators' chat when the response still lacks another language.
+LANG_ADDED_STILL = "🌐 {language} added to R{id} by {who}; it still waits for {languages}."
+# To the provider when their waiting response was published.
+LANG_PROVIDER_PUBLISHED = Plural(
+    "🌐 A moderator added {language} to your response R{id}: it is published and goes to "
+    "{n} person.",
+    "🌐 A moderator added {language} to your response R{id}: it is published and goes to "
+    "{n} people.",
+)
+# A button or words for a response or question that no longer waits for that language.
+LANG_NOT_WAITING = "That no longer waits for those words: they were added, or it was hidden."
+# In /responses: a response still waiting for a language.
+LANG_LIST_WAITING = " · 🌐 waits for {languages}"
+# On a question's card: it waits for a language before it can be approved.
+LANG_ASK_CARD_WAITING = "\n\n🌐 It needs {languages} before it can be approved: add it below."
+# Pressing Approve on a question that still lacks a language.
+LANG_ASK_APPROVE_FIRST = "Add {languages} first: nothing goes to citizens before."
+# In the moderators' chat once a question has a moderator's words in a language.
+LANG_ASK_ADDED = "🌐 {language} added to Q{id} by {who}."

@@ -35,6 +35,7 @@ from bot.asks import ask_lines
 from bot.config import Provider
 from bot.digest_content import Digest, Period, build_csv, build_digest
 from bot.digests import Digests, Work, next_fire
+from bot.i18n import current, speaking
 from bot.ratelimit import ACQUIRED, FloodLimiter, seconds
 from bot.roles import Roles, Who
 from handlers import texts
@@ -93,11 +94,13 @@ class ProviderHandlers:
     async def build(
         self, provider: Provider, chat_id: int, start: datetime, end: datetime
     ) -> Digest:
-        """A provider's digest of a period, for the services this chat is subscribed to."""
+        """A provider's digest of a period, for the services this chat is subscribed to, in
+        the language spoken now (names too: `name_cy = ...`)."""
         services = await self.digests.services_for(provider.id, chat_id)
+        named, services = self.digests.named_in(current(), provider, services)
         return await build_digest(
             self.digests.db,
-            provider=provider,
+            provider=named,
             services=services,
             period=Period(start, end),
             labels=self.labels,
@@ -159,8 +162,11 @@ class ProviderHandlers:
             await self.digests.final(digest.id, chat_id, "failed", "no longer a provider")
             return 0, True
         start, end = digest.period
-        content = await self.build(provider, chat_id, start, end)
-        parts = self._parts(provider, content, digest.id, start, end)
+        # Written in the chat's language (a team's chat may have its own), whoever's update
+        # or job this is.
+        with speaking(await self.digests.language_of(chat_id)):
+            content = await self.build(provider, chat_id, start, end)
+            parts = self._parts(provider, content, digest.id, start, end)
         if not parts:
             await self.digests.final(digest.id, chat_id, "sent", "empty period, nothing sent")
             return 0, True
@@ -217,7 +223,8 @@ class ProviderHandlers:
         parts = []
         if content.chart_png:
             caption = texts.CHART_CAPTION.format(
-                provider=name(provider.name), dates=_period(start, end, provider.timezone)
+                provider=name(provider.word("name", current())),
+                dates=_period(start, end, provider.timezone),
             )
             chart = content.chart_png
 

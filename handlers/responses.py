@@ -24,11 +24,14 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.digest_content import MAX_THEMES, Period, format_period
 from bot.digests import Digests
 from bot.hearing import Hearing, Verdict
+from bot.i18n import current, speaking
+from bot.languages import endonym
 from bot.responses import (
     MAX_TEXT,
     MIN_REASON_WORDS,
     MIN_WORDS,
     Choice,
+    Needs,
     Preview,
     Problem,
     Published,
@@ -52,7 +55,9 @@ log = logging.getLogger(__name__)
 # Callback data. Providers: o:t:<digest>:<theme>[:<service>] a theme of a digest's period
 # (digest 0: the period so far), o:i:<item>, o:s:<status>, o:x (cancel anything being
 # written), o:y:<fingerprint> (send the words previewed), o:e (edit them), o:f:<response>
-# (an update after a follow-up). Moderators: o:h:<response>. Citizens: v:y|n:<response>.
+# (an update after a follow-up), o:m (leave the languages not written to a moderator).
+# Moderators: o:h:<response>, o:l:<response>:<language> (add a waiting response's words in
+# that language). Citizens: v:y|n:<response>.
 # The status, send, edit and cancel buttons under a status menu or a preview end in
 # :<writer> (their telegram id): in a team's group they are one colleague's, not everyone's.
 PREFIX = "o"
@@ -63,7 +68,12 @@ CODE_OF = {status: code for code, status in STATUS_CODES.items()}
 # Buttons under a digest: a row per quoted theme, then the quoted items four to a row.
 ITEMS_PER_ROW = 4
 # How many parts each writer's button has before its :<writer>.
-WRITER_AFTER = {"s": 3, "y": 3, "e": 2, "x": 2}
+WRITER_AFTER = {"s": 3, "y": 3, "e": 2, "x": 2, "m": 2}
+
+
+def languages_named(languages: tuple[str, ...] | list[str]) -> str:
+    """Languages as staff read them: "Cymraeg", "Cymraeg, Polski"."""
+    return ", ".join(endonym(language) for language in languages)
 
 
 def _follow_up(weeks: int, subject: str, words: str) -> str:
@@ -248,6 +258,9 @@ class ResponseHandlers:
         if action == "h" and len(parts) == 3 and ref is not None:
             await self._hide(query, context, who, ref)
             return
+        if action == "l":
+            await self._begin_language(query, who, ref, parts)
+            return
         if not (who.provider or who.admin) or not isinstance(message, Message):
             await self.roles.denied(who, "response button", query.data or "")
             await safely.answer(query.answer(texts.NOT_A_PROVIDER, show_alert=True))
@@ -317,6 +330,16 @@ class ResponseHandlers:
                 await self._published(message, context, sent)
                 return
             found = sent
+        elif action == "m" and len(parts) == 2:
+            left = await self.responses.leave_to_moderator(who, chat_id, update.update_id)
+            if left is Problem.REPLAYED:
+                return
+            if isinstance(left, Preview):
+                await safely.answer(query.answer())
+                await safely.quietly(message.edit_reply_markup(None))
+                await self._preview(message, left)
+                return
+            found = left
         elif action == "e" and len(parts) == 2:
             before = await self.responses.draft(who, chat_id)
             edited = await self.responses.edit(who, chat_id, update.update_id)
@@ -359,6 +382,8 @@ class ResponseHandlers:
 
     @staticmethod
     def _problem(problem: Problem) -> str:
+        if problem is Problem.NOT_WAITING:
+            return texts.LANG_NOT_WAITING
         return texts.RESPOND_PROBLEMS[problem].format(
             limit=MAX_TEXT, words=MIN_WORDS, reason_words=MIN_REASON_WORDS
         )
@@ -405,13 +430,18 @@ class ResponseHandlers:
         if message is None or user is None or message.text is None:
             return
         draft = await self.responses.draft(Who(user.id), message.chat_id)
-        if draft is None or draft.kind != "response":
+        if draft is None or draft.kind not in ("response", "response_text"):
             return
         who = await self.roles.who(user.id)
+        if draft.kind == "response_text":
+            await self._add_language(update, context, who, message)
+            raise ApplicationHandlerStop
         result = await self.responses.write(who, message.chat_id, update.update_id, message.text)
         if result is None:
             return
-        if isinstance(result, Preview):
+        if isinstance(result, Needs):
+            await self._ask_language(message, result)
+        elif isinstance(result, Preview):
             await self._preview(message, result)
         elif result is Problem.NO_STATUS:
             # Words before a status was chosen: the status first, then the words.
@@ -424,6 +454,22 @@ class ResponseHandlers:
             await message.reply_text(self._problem(result), reply_markup=keep_writing(message))
         raise ApplicationHandlerStop
 
+    async def _ask_language(self, message: Message, needs: Needs) -> None:
+        """The first words are good: now the same in the next required language."""
+        author = needs.draft.author
+        rows = [
+            [
+                InlineKeyboardButton(
+                    texts.LANG_MODERATOR_WILL_ADD, callback_data=f"{PREFIX}:m:{author}"
+                ),
+                InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x:{author}"),
+            ]
+        ]
+        await message.reply_text(
+            texts.LANG_SAME_IN.format(language=endonym(needs.language)),
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
+
     async def _preview(self, message: Message, preview: Preview) -> None:
         """The words as citizens will read them, how many they reach, and Send/Edit/Cancel."""
         draft = preview.draft
@@ -435,6 +481,16 @@ class ResponseHandlers:
             if preview.people
             else texts.RESPOND_PREVIEW_NOBODY.format(preview.items)
         )
+        # The words in the other languages, or that a moderator will add them.
+        others = "".join(
+            "\n\n"
+            + (
+                texts.LANG_PREVIEW_TEXT.format(language=endonym(lang), text=quote(words))
+                if words is not None
+                else texts.LANG_PREVIEW_LEFT.format(language=endonym(lang))
+            )
+            for lang, words in preview.texts.items()
+        )
         provider = self.digests.providers.get(draft.provider_id)
         text = self._notice_text(
             provider.name if provider else draft.provider_id,
@@ -444,7 +500,7 @@ class ResponseHandlers:
             preview.sample_item,
             preview.items,
             preview.text,
-            lambda notice: f"{head}\n\n{notice}\n\n{texts.RESPOND_PREVIEW_FOOT}",
+            lambda notice: f"{head}\n\n{notice}{others}\n\n{texts.RESPOND_PREVIEW_FOOT}",
         )
         rows = [
             [
@@ -486,7 +542,10 @@ class ResponseHandlers:
         if draft is None or not await self.responses.cancel(Who(user.id), chat.id):
             return
         try:
-            await context.bot.send_message(chat.id, texts.DRAFT_PUT_ASIDE[draft.kind])
+            said = texts.DRAFT_PUT_ASIDE
+            # A language's words added to a response or question: stopped like its own.
+            kind = {"response_text": "response", "ask_text": "question"}.get(draft.kind, draft.kind)
+            await context.bot.send_message(chat.id, said.get(kind, said["response"]))
         except (Forbidden, BadRequest) as exc:
             log.info("put-aside note not delivered: %s", exc.message)
 
@@ -508,6 +567,18 @@ class ResponseHandlers:
     ) -> None:
         response = done.response
         subject = await self.subject(response)
+        if done.waiting:
+            await message.reply_text(
+                texts.LANG_WAITING_PUBLISHED.format(
+                    done.recipients,
+                    subject=subject,
+                    status=texts.RESPONSE_STATUS[response.status],
+                    languages=languages_named(done.waiting),
+                ),
+                parse_mode=ParseMode.HTML,
+            )
+            await self._waiting_card(context, response, done.waiting)
+            return
         await message.reply_text(
             texts.RESPOND_PUBLISHED.format(
                 done.recipients,
@@ -540,6 +611,151 @@ class ResponseHandlers:
             return
         # Kept, so that hiding it from /responses updates the card too.
         await self.responses.card_posted(response.id, card.chat_id, card.message_id)
+
+    async def _waiting_card(
+        self, context: ContextTypes.DEFAULT_TYPE, response: Response, missing: tuple[str, ...]
+    ) -> None:
+        """The moderators' card of a response waiting for languages: a button for each."""
+        if self.moderators_chat is None:
+            return
+        provider = self.digests.providers.get(response.provider_id)
+        subject = await self.subject(response)
+        card, _ = fit(
+            lambda words: texts.LANG_RESPONSE_CARD.format(
+                languages=languages_named(missing),
+                provider=name(provider.name if provider else response.provider_id),
+                status=texts.RESPONSE_STATUS[response.status],
+                subject=subject,
+                text=quote(words),
+            ),
+            response.text,
+        )
+        rows = [
+            [
+                InlineKeyboardButton(
+                    texts.LANG_ADD_BUTTON.format(language=endonym(lang)),
+                    callback_data=f"{PREFIX}:l:{response.id}:{lang}",
+                )
+            ]
+            for lang in missing
+        ]
+        rows.append(
+            [InlineKeyboardButton(texts.RESPONSE_HIDE, callback_data=f"{PREFIX}:h:{response.id}")]
+        )
+        try:
+            posted = await context.bot.send_message(
+                self.moderators_chat,
+                card,
+                parse_mode=ParseMode.HTML,
+                reply_markup=InlineKeyboardMarkup(rows),
+            )
+        except TelegramError as exc:
+            log.warning("waiting response %s not shown to the moderators: %s", response.id, exc)
+            return
+        await self.responses.card_posted(response.id, posted.chat_id, posted.message_id)
+
+    async def _begin_language(
+        self, query: CallbackQuery, who: Who, ref: int | None, parts: list[str]
+    ) -> None:
+        """A moderator's "Add Cymraeg": their next words are that language's."""
+        message = query.message
+        if ref is None or len(parts) != 4 or not isinstance(message, Message):
+            await self.roles.denied(who, "add language", query.data or "")
+            await safely.answer(query.answer(texts.LANG_NOT_WAITING, show_alert=True))
+            return
+        found = await self.responses.begin_language(who, message.chat_id, ref, parts[3])
+        if isinstance(found, Problem):
+            if found in (Problem.NOT_ALLOWED, Problem.NO_SUCH_ITEM):
+                await self.roles.denied(who, "add language", query.data or "")
+            await safely.answer(query.answer(self._problem(found), show_alert=True))
+            return
+        await safely.answer(query.answer())
+        response = await self.responses.get(ref)
+        mention = (
+            f'<a href="tg://user?id={who.telegram_id}">{person(query.from_user.first_name)}</a>'
+        )
+        text, _ = fit(
+            lambda words: texts.LANG_ADD_PROMPT.format(
+                mention=mention, id=ref, language=endonym(parts[3]), text=quote(words)
+            ),
+            response.text if response else "",
+        )
+        await message.reply_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=ForceReply(selective=True)
+        )
+
+    async def _add_language(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, message: Message
+    ) -> None:
+        """A moderator's words in a language a waiting response lacked."""
+        added = await self.responses.add_language(
+            who, message.chat_id, update.update_id, message.text or ""
+        )
+        if added is None or added is Problem.REPLAYED:
+            return
+        if isinstance(added, Problem):
+            if added is Problem.NOT_ALLOWED:
+                await self.roles.denied(who, "add language words", "")
+            await message.reply_text(
+                self._problem(added),
+                reply_markup=ForceReply(selective=True)
+                if added in (Problem.TOO_SHORT, Problem.TOO_LONG, Problem.NEEDS_REASON)
+                else None,
+            )
+            return
+        moderator = person(message.from_user.first_name if message.from_user else "")
+        language = endonym(added.language)
+        done = added.published
+        if done is None:
+            await message.reply_text(
+                texts.LANG_ADDED_STILL.format(
+                    language=language,
+                    id=added.response.id,
+                    who=moderator,
+                    languages=languages_named(added.missing),
+                ),
+                parse_mode=ParseMode.HTML,
+            )
+            return
+        self.sender.kick(context)
+        await message.reply_text(
+            texts.LANG_ADDED_PUBLISHED.format(
+                done.recipients, language=language, id=added.response.id, who=moderator
+            ),
+            parse_mode=ParseMode.HTML,
+        )
+        response = done.response
+        if response.card_chat is not None and response.card_message is not None:
+            # The card no longer offers to add it; it offers to hide, as a published one's.
+            await safely.quietly(
+                context.bot.edit_message_text(
+                    await self._card_text(response),
+                    chat_id=response.card_chat,
+                    message_id=response.card_message,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=InlineKeyboardMarkup(
+                        [
+                            [
+                                InlineKeyboardButton(
+                                    texts.RESPONSE_HIDE, callback_data=f"{PREFIX}:h:{response.id}"
+                                )
+                            ]
+                        ]
+                    ),
+                )
+            )
+        provider = self.digests.providers.get(response.provider_id)
+        chats = await self.digests.provider_chats(provider) if provider else []
+        for chat_id in chats:
+            # The provider hears that what they wrote went out, in their chat's language.
+            with speaking(await self.digests.language_of(chat_id)):
+                told = texts.LANG_PROVIDER_PUBLISHED.format(
+                    done.recipients, language=language, id=response.id
+                )
+            try:
+                await context.bot.send_message(chat_id, told)
+            except TelegramError as exc:
+                log.info("provider not told response %s went out: %s", response.id, exc)
 
     async def _card_text(self, response: Response) -> str:
         """A response's card as the moderators read it."""
@@ -630,6 +846,13 @@ class ResponseHandlers:
         rows: list[list[InlineKeyboardButton]] = []
         for response in found:
             short = response.text if len(response.text) <= 100 else response.text[:97] + "…"
+            # One still waiting for a language says which (moderators can add it from here).
+            missing = await self.responses.missing(response.id) if response.waiting else ()
+            marks = (
+                texts.LANG_LIST_WAITING.format(languages=languages_named(missing))
+                if missing
+                else ""
+            )
             lines.append(
                 texts.RESPONSE_LIST_LINE.format(
                     id=response.id,
@@ -640,10 +863,22 @@ class ResponseHandlers:
                         else self._label(response.theme_id or "")
                     ),
                     status=texts.RESPONSE_STATUS[response.status],
-                    hidden=texts.RESPONSE_LIST_HIDDEN if response.hidden else "",
+                    hidden=texts.RESPONSE_LIST_HIDDEN if response.hidden else marks,
                     text=quote(short),
                 )
             )
+            if who.moderates and missing and not response.hidden:
+                rows += [
+                    [
+                        InlineKeyboardButton(
+                            texts.LANG_ADD_BUTTON_REF.format(
+                                language=endonym(lang), id=response.id
+                            ),
+                            callback_data=f"{PREFIX}:l:{response.id}:{lang}",
+                        )
+                    ]
+                    for lang in missing
+                ]
             if who.moderates and not response.hidden:
                 rows.append(
                     [
@@ -676,18 +911,21 @@ class ResponseHandlers:
             if provider is None:
                 continue
             weeks = max(1, round(self.responses.follow_up.days / 7))
-            subject = await self.subject(response)
-            text, _ = fit(partial(_follow_up, weeks, subject), response.text)
-            markup = InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(
-                            texts.FOLLOW_UP_BUTTON, callback_data=f"{PREFIX}:f:{response.id}"
-                        )
-                    ]
-                ]
-            )
             for chat_id in await self.digests.provider_chats(provider):
+                # In each chat's language (a team's chat may have its own).
+                with speaking(await self.digests.language_of(chat_id)):
+                    subject = await self.subject(response)
+                    text, _ = fit(partial(_follow_up, weeks, subject), response.text)
+                    markup = InlineKeyboardMarkup(
+                        [
+                            [
+                                InlineKeyboardButton(
+                                    texts.FOLLOW_UP_BUTTON,
+                                    callback_data=f"{PREFIX}:f:{response.id}",
+                                )
+                            ]
+                        ]
+                    )
                 try:
                     await context.bot.send_message(
                         chat_id,
@@ -745,7 +983,8 @@ class ResponseHandlers:
     async def render_notice(self, row: OutboxRow, said: str = "") -> Rendered | None:
         """A queued response as its contributor reads it: with the buttons to rate it, or,
         once rated, with the line `said` in their place."""
-        notice = await self.hearing.notice(row)
+        # In the citizen's language (the sender speaks it while this runs).
+        notice = await self.hearing.notice(row, current())
         if notice is None:
             return None
         response = notice.response
@@ -756,7 +995,7 @@ class ResponseHandlers:
             None if response.item_id is not None else response.theme_id,
             notice.item_id,
             notice.items,
-            response.text,
+            notice.text,
             frame=lambda text: text + said,
         )
         if said:

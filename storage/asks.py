@@ -271,3 +271,23 @@ async def sent_count(conn: aiosqlite.Connection, kind: str, ask_id: int) -> int:
     ) as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def add_text(
+    conn: aiosqlite.Connection, ask_id: int, language: str, text: str, author: int, now: datetime
+) -> bool:
+    """Keep an ask's words in one language; False if that language has words already."""
+    cursor = await conn.execute(
+        "INSERT INTO ask_texts (ask_id, language, text, author, written_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (ask_id, language, text, author, stamp(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def texts_of(conn: aiosqlite.Connection, ask_id: int) -> dict[str, str]:
+    """An ask's words by language (empty for one written before languages)."""
+    async with conn.execute(
+        "SELECT language, text FROM ask_texts WHERE ask_id = ? ORDER BY language", (ask_id,)
+    ) as cursor:
+        return {str(lang): str(text) for lang, text in await cursor.fetchall()}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import aiosqlite
@@ -11,7 +12,7 @@ from storage.db import stamp
 
 _COLUMNS = (
     "author, chat_id, kind, provider_id, service_slug, theme_id, item_id, period_start,"
-    " period_end, status, ref_id, created_at, text"
+    " period_end, status, ref_id, created_at, text, texts"
 )
 
 
@@ -33,6 +34,9 @@ class Draft:
     created_at: str = ""
     # A response's words, once written: they wait here, previewed, until "Send".
     text: str | None = None
+    # Its words in the other required languages, once written ({"cy": "..."}); a language
+    # given None is left for a moderator to add.
+    texts: dict[str, str | None] = field(default_factory=dict)
 
     def but(self, **changes: object) -> Draft:
         """A copy with some fields changed."""
@@ -43,13 +47,13 @@ async def save(conn: aiosqlite.Connection, draft: Draft, now: datetime) -> None:
     """Start or change the author's draft in that chat (one at a time per chat)."""
     d = draft
     await conn.execute(
-        f"INSERT INTO drafts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f"INSERT INTO drafts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (author, chat_id) DO UPDATE SET kind = excluded.kind,"
         " provider_id = excluded.provider_id, service_slug = excluded.service_slug,"
         " theme_id = excluded.theme_id, item_id = excluded.item_id,"
         " period_start = excluded.period_start, period_end = excluded.period_end,"
         " status = excluded.status, ref_id = excluded.ref_id, created_at = excluded.created_at,"
-        " text = excluded.text",
+        " text = excluded.text, texts = excluded.texts",
         (
             d.author,
             d.chat_id,
@@ -64,6 +68,7 @@ async def save(conn: aiosqlite.Connection, draft: Draft, now: datetime) -> None:
             d.ref_id,
             stamp(now),
             d.text,
+            json.dumps(d.texts, sort_keys=True) if d.texts else None,
         ),
     )
 
@@ -74,7 +79,10 @@ async def get(conn: aiosqlite.Connection, author: int, chat_id: int) -> Draft | 
         f"SELECT {_COLUMNS} FROM drafts WHERE author = ? AND chat_id = ?", (author, chat_id)
     ) as cursor:
         row = await cursor.fetchone()
-    return Draft(*row) if row else None
+    if row is None:
+        return None
+    draft = Draft(*row[:-1])
+    return draft.but(texts=json.loads(row[-1])) if row[-1] else draft
 
 
 async def delete(conn: aiosqlite.Connection, author: int, chat_id: int) -> bool:

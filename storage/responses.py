@@ -37,17 +37,24 @@ class Response:
     # The moderators' card of the response, once posted.
     card_chat: int | None = None
     card_message: int | None = None
+    # Since when it waits for a required language (nothing reaches citizens before).
+    waiting_since: str | None = None
 
     @property
     def hidden(self) -> bool:
         """Whether a moderator hid it."""
         return self.hidden_at is not None
 
+    @property
+    def waiting(self) -> bool:
+        """Whether it still waits for a language before going to citizens."""
+        return self.waiting_since is not None
+
 
 _COLUMNS = (
     "r.id, r.provider_id, r.service_slug, r.theme_id, r.item_id, r.period_start,"
     " r.period_end, r.status, r.text, r.author, r.created_at, r.follow_up_at, r.hidden_at,"
-    " r.card_chat, r.card_message"
+    " r.card_chat, r.card_message, r.waiting_since"
 )
 
 # Items a provider may be answering: approved, still publishable.
@@ -83,7 +90,8 @@ async def earlier_theme_items(
         "SELECT DISTINCT ri.feedback_id FROM responses r"
         " JOIN response_items ri ON ri.response_id = r.id"
         " JOIN feedback f ON f.id = ri.feedback_id"
-        f" WHERE r.service_slug = ? AND r.theme_id = ? AND r.hidden_at IS NULL AND {_PUBLISHED}"
+        " WHERE r.service_slug = ? AND r.theme_id = ? AND r.hidden_at IS NULL"
+        f" AND r.waiting_since IS NULL AND {_PUBLISHED}"
         f" AND {_RAISED}"
         " ORDER BY ri.feedback_id",
         (service_slug, theme_id),
@@ -122,12 +130,13 @@ async def create(
     follow_up_at: datetime | None,
     items: Sequence[int],
     now: datetime,
+    waiting: bool = False,
 ) -> int:
-    """Publish a response covering `items`; its id."""
+    """Store a response covering `items` (published, or `waiting` for a language); its id."""
     cursor = await conn.execute(
         "INSERT INTO responses (provider_id, service_slug, theme_id, item_id, period_start,"
-        " period_end, status, text, author, created_at, follow_up_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " period_end, status, text, author, created_at, follow_up_at, waiting_since)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             provider_id,
             service_slug,
@@ -140,6 +149,7 @@ async def create(
             author,
             stamp(now),
             stamp(follow_up_at) if follow_up_at else None,
+            stamp(now) if waiting else None,
         ),
     )
     row = await cursor.fetchone()
@@ -235,7 +245,7 @@ async def for_items(
     async with conn.execute(
         f"SELECT ri.feedback_id, {_COLUMNS} FROM response_items ri"
         " JOIN responses r ON r.id = ri.response_id"
-        f" WHERE ri.feedback_id IN ({marks}) AND r.hidden_at IS NULL"
+        f" WHERE ri.feedback_id IN ({marks}) AND r.hidden_at IS NULL AND r.waiting_since IS NULL"
         " ORDER BY r.created_at, r.id",
         tuple(item_ids),
     ) as cursor:
@@ -275,7 +285,7 @@ async def follow_ups_due(conn: aiosqlite.Connection, now: datetime) -> list[Resp
     on the same subject since."""
     async with conn.execute(
         f"SELECT {_COLUMNS} FROM responses r WHERE r.follow_up_at <= ?"
-        " AND r.follow_up_asked_at IS NULL AND r.hidden_at IS NULL"
+        " AND r.follow_up_asked_at IS NULL AND r.hidden_at IS NULL AND r.waiting_since IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM responses n WHERE n.id > r.id AND n.hidden_at IS NULL"
         " AND n.service_slug = r.service_slug"
         " AND ((r.theme_id IS NOT NULL AND n.theme_id = r.theme_id)"
@@ -303,3 +313,59 @@ async def close_follow_ups(conn: aiosqlite.Connection, response: Response, now: 
         " AND ((theme_id IS NOT NULL AND theme_id = ?) OR (item_id IS NOT NULL AND item_id = ?))",
         (stamp(now), response.id, response.service_slug, response.theme_id, response.item_id),
     )
+
+
+async def add_text(
+    conn: aiosqlite.Connection,
+    response_id: int,
+    language: str,
+    text: str,
+    author: int,
+    now: datetime,
+) -> bool:
+    """Keep a response's words in one language; False if that language has words already
+    (the first written stay: a second moderator's words do not replace them)."""
+    cursor = await conn.execute(
+        "INSERT INTO response_texts (response_id, language, text, author, written_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (response_id, language, text, author, stamp(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def texts_of(conn: aiosqlite.Connection, response_id: int) -> dict[str, str]:
+    """A response's words by language (empty for a response written before languages)."""
+    async with conn.execute(
+        "SELECT language, text FROM response_texts WHERE response_id = ? ORDER BY language",
+        (response_id,),
+    ) as cursor:
+        return {str(lang): str(text) for lang, text in await cursor.fetchall()}
+
+
+async def stop_waiting(conn: aiosqlite.Connection, response_id: int) -> bool:
+    """A waiting response has its languages: it is published. False if it was not waiting
+    (published already, by someone else's words)."""
+    cursor = await conn.execute(
+        "UPDATE responses SET waiting_since = NULL WHERE id = ? AND waiting_since IS NOT NULL",
+        (response_id,),
+    )
+    return cursor.rowcount > 0
+
+
+async def waiting(
+    conn: aiosqlite.Connection, provider_ids: Sequence[str] | None = None
+) -> list[Response]:
+    """Responses waiting for a language (of some providers, or all), oldest first; hidden
+    ones are not waiting for anything."""
+    where, params = "", ()  # type: tuple[str, tuple[str, ...]]
+    if provider_ids is not None:
+        if not provider_ids:
+            return []
+        where = f" AND r.provider_id IN ({', '.join('?' for _ in provider_ids)})"
+        params = tuple(provider_ids)
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM responses r WHERE r.waiting_since IS NOT NULL"
+        f" AND r.hidden_at IS NULL{where} ORDER BY r.id",
+        params,
+    ) as cursor:
+        return [Response(*row) for row in await cursor.fetchall()]
