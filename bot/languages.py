@@ -37,6 +37,7 @@ class Languages:
         self.clock = clock
         self._services: dict[str, Service] = {s.slug: s for s in deployment.services}
         self._providers: dict[str, Provider] = {p.id: p for p in deployment.providers}
+        self._by_name: dict[str, Service] = {s.name: s for s in deployment.services}
 
     @property
     def offered(self) -> list[str]:
@@ -96,3 +97,9 @@ class Languages:
         """A provider's name in the language spoken now, else as stored."""
         provider = self._providers.get(provider_id)
         return provider.word("name", current()) if provider is not None else default
+
+    def service_named(self, stored_name: str) -> str:
+        """A service known only by its stored name (the deployment's default one), in the
+        language spoken now; the name itself when no service has it."""
+        service = self._by_name.get(stored_name)
+        return service.word("name", current()) if service is not None else stored_name

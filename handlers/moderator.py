@@ -907,6 +907,10 @@ class ModeratorHandlers:
             log.warning("language of %s not read: %s", telegram_id, exc)
             return self.languages.default
 
+    def _service(self, stored_name: str) -> str:
+        """A service's name in the language spoken now."""
+        return self.languages.service_named(stored_name) if self.languages else stored_name
+
     async def tell_authors(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell each author whose item was decided what happened, and why (once: telling is
         claimed first, so a sweep and a press that race cannot both tell)."""
@@ -920,7 +924,7 @@ class ModeratorHandlers:
             with speaking(await self._language_of(note.telegram_id)):
                 if note.status == "approved":
                     text = texts.AUTHOR_PUBLISHED.format(
-                        item=note.item_id, service=esc(note.service_name)
+                        item=note.item_id, service=esc(self._service(note.service_name))
                     )
                     if note.redacted_kinds:
                         kinds = [texts.REDACTION_KINDS.get(k, k) for k in note.redacted_kinds]
@@ -935,7 +939,9 @@ class ModeratorHandlers:
                         note.reason or "", texts.AUTHOR_REASONS["other"]
                     )
                     text = texts.AUTHOR_REJECTED.format(
-                        item=note.item_id, service=esc(note.service_name), reason=reason
+                        item=note.item_id,
+                        service=esc(self._service(note.service_name)),
+                        reason=reason,
                     )
             try:
                 await context.bot.send_message(note.telegram_id, text, parse_mode=ParseMode.HTML)
@@ -957,7 +963,9 @@ class ModeratorHandlers:
             if self.stopping or not await self.moderation.claim_correction(note.item_id):
                 continue
             with speaking(await self._language_of(note.telegram_id)):
-                text = texts.AUTHOR_UNDONE.format(item=note.item_id, service=esc(note.service_name))
+                text = texts.AUTHOR_UNDONE.format(
+                    item=note.item_id, service=esc(self._service(note.service_name))
+                )
             try:
                 await context.bot.send_message(note.telegram_id, text, parse_mode=ParseMode.HTML)
             except TelegramError as exc:
