@@ -85,7 +85,7 @@ def register(
         language=speech,
     )
     speech.carry_on = citizen.after_language
-    common = CommonHandlers(intake, outbox)
+    common = CommonHandlers(intake, outbox, languages)
     rights = PrivacyHandlers(privacy, redraw_list=moderator.redraw_list)
     sender = OutboxSender(outbox, languages)
     answers = ResponseHandlers(

@@ -323,3 +323,24 @@ async def test_one_language_asks_nothing(bot: YousaidBot, emu: Emulator) -> None
     assert shown.text == t("en", "LANGUAGE_ONLY_ONE").format(language="English")
     assert emu.commands(scope_type="all_private_chats", language_code="en") == []
     assert "language" not in [c["command"] for c in emu.commands(scope_type="all_private_chats")]
+
+
+async def test_a_time_out_is_written_in_the_citizens_language(
+    urdu: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    # The job runs outside any update of hers: it still writes in Urdu, with the Urdu name.
+    citizen = emu.person("Sana", language_code="ur")
+    await send(citizen, "/start")
+    await press(citizen, "✓ " + endonym("ur"))
+    await press(citizen, t("ur", "CONSENT_YES"))
+    await press(citizen, URDU_LIBRARY)
+    await send(citizen, "The study room was far too cold and the heating was off again")
+    clock.advance(hours=1)
+    job_queue = urdu.bot.application.job_queue
+    assert job_queue is not None
+    (job,) = job_queue.get_jobs_by_name("expire-idle-conversations")
+    before = state(citizen)
+    await job.run(urdu.bot.application)
+    told = await changed(citizen, before)
+    assert says(told, "ur", "TIMED_OUT_SAVED") and URDU_LIBRARY in (told.text or ""), told.text
+    assert LIBRARY not in (told.text or "")
