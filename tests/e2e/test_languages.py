@@ -344,3 +344,28 @@ async def test_a_time_out_is_written_in_the_citizens_language(
     told = await changed(citizen, before)
     assert says(told, "ur", "TIMED_OUT_SAVED") and URDU_LIBRARY in (told.text or ""), told.text
     assert LIBRARY not in (told.text or "")
+
+
+async def test_the_deployments_privacy_text_in_the_citizens_language(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment
+) -> None:
+    languages, library = WELSH
+    privacy = deployment.privacy.model_copy(
+        update={
+            "text": "Preifatrwydd: fersiwn {version}.",
+            "translations": {"en": {"text": "Privacy: version {version}."}},
+        }
+    )
+    bilingual = with_languages(deployment, languages, library).model_copy(
+        update={"privacy": privacy}
+    )
+    async with make_bot(deployment=bilingual):
+        welsh, english = emu.person("Gwen", language_code="cy"), emu.person("Ed")
+        for person, label, words in (
+            (welsh, "✓ Cymraeg", "Preifatrwydd"),
+            (english, "✓ English", "Privacy:"),
+        ):
+            await send(person, "/start")
+            await press(person, label)
+            shown = await send(person, "/privacy")
+            assert (shown.text or "").startswith(words), shown.text
