@@ -88,6 +88,9 @@ def with_languages(
 WELSH = (["cy", "en"], {"name": WELSH_LIBRARY, "translations": {"en": {"name": LIBRARY}}})
 # English first, with Urdu (right to left): `name_ur` beside the English name.
 URDU = (["en", "ur"], {"translations": {"ur": {"name": URDU_LIBRARY}}})
+# English first, with Welsh: `name_cy` beside the English name (what stands in Welsh can
+# only have come from the citizen's language).
+ENGLISH_WELSH = (["en", "cy"], {"translations": {"cy": {"name": WELSH_LIBRARY}}})
 LIBRARY_IN = {"cy": WELSH_LIBRARY, "ur": URDU_LIBRARY, "en": LIBRARY}
 
 
@@ -114,6 +117,14 @@ async def welsh(
     make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
 ) -> AsyncIterator[World]:
     async for world in staffed(make_bot, emu, deployment, clock, WELSH):
+        yield world
+
+
+@pytest.fixture
+async def english_welsh(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> AsyncIterator[World]:
+    async for world in staffed(make_bot, emu, deployment, clock, ENGLISH_WELSH):
         yield world
 
 
@@ -234,6 +245,12 @@ async def walk(world: World, emu: Emulator, db_path: Path, language: str) -> Non
 
 async def test_a_whole_conversation_in_welsh(welsh: World, emu: Emulator, db_path: Path) -> None:
     await walk(welsh, emu, db_path, "cy")
+
+
+async def test_a_whole_conversation_in_welsh_where_english_comes_first(
+    english_welsh: World, emu: Emulator, db_path: Path
+) -> None:
+    await walk(english_welsh, emu, db_path, "cy")
 
 
 async def test_a_whole_conversation_in_urdu(urdu: World, emu: Emulator, db_path: Path) -> None:
