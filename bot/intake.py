@@ -28,7 +28,7 @@ from storage.services import ServiceRow
 Clock = Callable[[], datetime]
 
 # The version of the consent text a citizen agrees to; bump it when that text changes.
-CONSENT_VERSION = "2026-11"
+CONSENT_VERSION = "2026-12"
 PAGE_SIZE = 8
 MAX_TEXT = 4096
 # Below this, an answer is too short to act on ("ok", "fine").

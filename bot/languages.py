@@ -9,7 +9,8 @@ from functools import cache
 import aiosqlite
 from babel import Locale
 
-from bot.config import Deployment
+from bot.config import Deployment, Provider, Service
+from bot.i18n import current
 from storage import citizens
 from storage.db import Database
 
@@ -43,6 +44,9 @@ class Languages:
         self.db = db
         self.deployment = deployment
         self.clock = clock
+        self._services: dict[str, Service] = {s.slug: s for s in deployment.services}
+        self._providers: dict[str, Provider] = {p.id: p for p in deployment.providers}
+        self._by_name: dict[str, Service] = {s.name: s for s in deployment.services}
 
     @property
     def offered(self) -> list[str]:
@@ -88,3 +92,24 @@ class Languages:
             await citizens.set_language(conn, telegram_id, language, now)
 
         await self.db.write(run)
+
+    def service_name(self, slug: str, default: str) -> str:
+        """A service's name in the language spoken now (`name_cy = ...`), else as stored."""
+        service = self._services.get(slug)
+        return service.word("name", current()) if service is not None else default
+
+    def service_description(self, slug: str, default: str) -> str:
+        """A service's description in the language spoken now, else as stored."""
+        service = self._services.get(slug)
+        return service.word("description", current()) if service is not None else default
+
+    def provider_name(self, provider_id: str, default: str) -> str:
+        """A provider's name in the language spoken now, else as stored."""
+        provider = self._providers.get(provider_id)
+        return provider.word("name", current()) if provider is not None else default
+
+    def service_named(self, stored_name: str) -> str:
+        """A service known only by its stored name (the deployment's default one), in the
+        language spoken now; the name itself when no service has it."""
+        service = self._by_name.get(stored_name)
+        return service.word("name", current()) if service is not None else stored_name

@@ -70,13 +70,22 @@ def register(
 ) -> Handlers:
     """Add every handler to the application, in order; return the handler objects."""
     moderators_chat = roles.deployment.moderators_chat
-    moderator = ModeratorHandlers(moderation, roles, moderators_chat, privacy=privacy)
+    moderator = ModeratorHandlers(
+        moderation, roles, moderators_chat, privacy=privacy, languages=languages
+    )
     admin = AdminHandlers(roles)
     provider = ProviderHandlers(digests, roles, moderation.tagger.labels, moderation.tagger.broad)
+    speech = LanguageHandlers(languages)
     citizen = CitizenHandlers(
-        intake, conversation_timeout, roles=roles, admin=admin, after_saved=moderator.sweep
+        intake,
+        conversation_timeout,
+        roles=roles,
+        admin=admin,
+        after_saved=moderator.sweep,
+        language=speech,
     )
-    common = CommonHandlers(intake, outbox)
+    speech.carry_on = citizen.after_language
+    common = CommonHandlers(intake, outbox, languages)
     rights = PrivacyHandlers(privacy, redraw_list=moderator.redraw_list)
     sender = OutboxSender(outbox, languages)
     answers = ResponseHandlers(
@@ -91,7 +100,6 @@ def register(
     message = filters.UpdateType.MESSAGE
 
     # Before anything: the language the update is answered in.
-    speech = LanguageHandlers(languages)
     application.add_handler(TypeHandler(Update, speech.speak), group=-10)
 
     # Then: whether the chat can be written to (it spoke; it blocked the bot).
@@ -155,6 +163,7 @@ def register(
     application.add_handler(CommandHandler("cancel", citizen.cancel, filters=new))
     application.add_handler(CommandHandler("mine", citizen.mine, filters=new))
     application.add_handler(CommandHandler("help", citizen.help, filters=new))
+    application.add_handler(CommandHandler("language", speech.command, filters=new))
     application.add_handler(CommandHandler("privacy", rights.show, filters=new))
     application.add_handler(CommandHandler("mydata", rights.mydata, filters=new))
     application.add_handler(CommandHandler("forget", rights.forget, filters=new))
@@ -199,6 +208,7 @@ def register(
     add(CallbackQueryHandler(only(asking.moderate, moderators=True), pattern=r"^q:"))
     add(CallbackQueryHandler(only(asking.citizen), pattern=r"^k:"))
     add(CallbackQueryHandler(only(asking.write, providers=True), pattern=r"^w:"))
+    add(CallbackQueryHandler(only(speech.button), pattern=r"^l:"))
     add(CallbackQueryHandler(only(citizen.button)))
 
     # Forwards and edits first: a forwarded or edited text is not new feedback.

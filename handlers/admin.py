@@ -48,7 +48,9 @@ class AdminHandlers:
         if isinstance(result, InviteProblem):
             await message.reply_text(texts.INVITE_PROBLEMS[result])
             return
-        await publish_for(context.bot, await self.roles.who(user.id))
+        await publish_for(
+            context.bot, await self.roles.who(user.id), self.roles.deployment.languages
+        )
         name = role_name(result.role, self.providers, result.provider_id)
         template = (
             texts.INVITE_ALREADY
@@ -170,7 +172,11 @@ class AdminHandlers:
                 # A replayed or second "Yes": the role ended at the first; nothing more.
                 await query.answer(texts.REVOKE_GONE)
             else:
-                await publish_for(context.bot, await self.roles.who(ended.telegram_id))
+                await publish_for(
+                    context.bot,
+                    await self.roles.who(ended.telegram_id),
+                    self.roles.deployment.languages,
+                )
                 name = ended.display_name or str(ended.telegram_id)
                 role = role_name(ended.role, self.providers, ended.provider_id)
                 await query.answer(fitting.alert(texts.REVOKED.format(name=name, role=role)))

@@ -14,11 +14,16 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot import dates
+from bot.i18n import current, speaking
 from bot.intake import CONSENT_VERSION, Intake, Show, Step, link_payload
+from bot.languages import Languages
 from bot.roles import INVITE_PREFIX, Roles
 from handlers import safely, texts
 from handlers.fitting import name, pack, quote
+from handlers.language import FIRST_START, FIRST_TEXT, LanguageHandlers
 from handlers.texts import esc
+from storage.engines import STORAGE_ERRORS
+from storage.services import ServiceRow
 
 if TYPE_CHECKING:
     from handlers.admin import AdminHandlers
@@ -40,10 +45,17 @@ SIDE_PREFIX = "z"
 DRAFT_PREFIX = "u"
 
 
-def render(step: Step) -> tuple[str, Markup]:
-    """The text and buttons that show a step."""
+def service_name(row: ServiceRow, names: Languages | None = None) -> str:
+    """A service's name in the language spoken now (the deployment's `name_cy`...), given
+    the deployment's names; as stored without them."""
+    return names.service_name(row.slug, row.name) if names is not None else row.name
+
+
+def render(step: Step, names: Languages | None = None) -> tuple[str, Markup]:
+    """The text and buttons that show a step (services named in the language spoken now
+    when given the deployment's `names`)."""
     show = step.show
-    service = esc(step.service.name) if step.service else ""
+    service = esc(service_name(step.service, names)) if step.service else ""
     if show is Show.CONSENT:
         lead = {
             "version_changed": texts.CONSENT_AGAIN,
@@ -72,7 +84,7 @@ def render(step: Step) -> tuple[str, Markup]:
         )
         return texts.DRAFT_OFFER.format(text=quote(_snippet(step.text, 600))), markup
     if show is Show.SERVICES:
-        return _services(step)
+        return _services(step, names)
     if show is Show.ASK_TEXT:
         return _lead(step) + texts.ASK_TEXT.format(service=service), None
     if show is Show.MORE_TEXT:
@@ -125,7 +137,7 @@ def render(step: Step) -> tuple[str, Markup]:
     if show is Show.CANCELLED and step.note == "draft":
         return texts.CANCELLED_DRAFT, None
     if show is Show.MINE:
-        return "\n\n".join(_mine(step)), None
+        return "\n\n".join(_mine(step, names)), None
     simple = {
         Show.DECLINED: texts.DECLINED,
         Show.CANCELLED: texts.CANCELLED,
@@ -164,8 +176,10 @@ def _lead(step: Step) -> str:
     return f"{lead.strip()}\n\n" if lead and step.show is not Show.SERVICES else lead
 
 
-def _services(step: Step) -> tuple[str, Markup]:
-    rows = [[_button(s.name, SERVICE_PREFIX, step.seq, s.slug)] for s in step.services]
+def _services(step: Step, names: Languages | None) -> tuple[str, Markup]:
+    rows = [
+        [_button(service_name(s, names), SERVICE_PREFIX, step.seq, s.slug)] for s in step.services
+    ]
     if step.query:
         return texts.SEARCH_RESULTS.format(query=esc(step.query)), InlineKeyboardMarkup(rows)
     nav = []
@@ -183,7 +197,7 @@ def _services(step: Step) -> tuple[str, Markup]:
     return _lead(step) + question, InlineKeyboardMarkup(rows)
 
 
-def _mine(step: Step) -> list[str]:
+def _mine(step: Step, names: Languages | None = None) -> list[str]:
     """/mine's blocks: the header, one per item (with its responses), then how many more."""
     if not step.items:
         return [texts.MINE_EMPTY]
@@ -193,7 +207,11 @@ def _mine(step: Step) -> list[str]:
         parts.append(
             texts.MINE_ITEM.format(
                 reference=item.id,
-                service=name(item.service_name),
+                service=name(
+                    names.service_name(item.service_slug, item.service_name)
+                    if names is not None
+                    else item.service_name
+                ),
                 date=dates.day(item.created_at),
                 status=texts.STATUS.get(item.status, esc(item.status)),
                 snippet=quote(snippet),
@@ -228,11 +246,11 @@ def _yes_no(prefix: str, seq: int) -> InlineKeyboardMarkup:
     )
 
 
-async def send(message: Message, step: Step) -> None:
+async def send(message: Message, step: Step, names: Languages | None = None) -> None:
     """Reply to a message with a step (nothing for a replayed update)."""
     if step.show is Show.NOTHING:
         return
-    text, markup = render(step)
+    text, markup = render(step, names)
     # Words typed before consent are not stored: the consent question answers them, so the
     # press of its button brings them back (see `button`).
     carry = step.show is Show.CONSENT and bool(step.text)
@@ -255,13 +273,21 @@ class CitizenHandlers:
         roles: Roles,
         admin: AdminHandlers,
         after_saved: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+        language: LanguageHandlers | None = None,
     ) -> None:
         self.intake = intake
+        # The citizen's language: asked at first contact, each person's for what jobs send,
+        # and the deployment's names of services in it.
+        self.language = language
+        self.names = language.languages if language is not None else None
         self.conversation_timeout = conversation_timeout
         self.roles = roles
         self.admin = admin
         # Runs after an item is saved: tags it and puts it before the moderators.
         self.after_saved = after_saved
+
+    async def _send(self, message: Message, step: Step) -> None:
+        await send(message, step, self.names)
 
     def _saved(self, step: Step, context: ContextTypes.DEFAULT_TYPE) -> None:
         if step.reference is not None:
@@ -275,7 +301,10 @@ class CitizenHandlers:
         if payload.startswith(INVITE_PREFIX):
             await self.admin.accept(update, context, payload.removeprefix(INVITE_PREFIX))
             return
-        await send(message, await self.intake.start(update.update_id, user.id, payload))
+        # First contact where languages are offered: which one, before anything else.
+        if self.language and await self.language.first_contact(update, FIRST_START, payload):
+            return
+        await self._send(message, await self.intake.start(update.update_id, user.id, payload))
 
     async def group_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start in a group: the conversation happens in private, one tap away."""
@@ -293,8 +322,11 @@ class CitizenHandlers:
         """Any text that is not a command."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.text is not None
+        # The language first; the words ride on its question and go on once it is chosen.
+        if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
+            return
         step = await self.intake.text(update.update_id, user.id, message.text)
-        await send(message, step)
+        await self._send(message, step)
         # A comment on a response or an answer to a question is saved by its text.
         self._saved(step, context)
 
@@ -302,12 +334,14 @@ class CitizenHandlers:
         """A photo, video or file with words: the words go on as text; the file is not kept."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.caption is not None
+        if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
+            return
         step = await self.intake.text(update.update_id, user.id, message.caption)
         if step.show is Show.NOTHING:
             return
         kind = next((k for k in texts.CAPTION_WHAT if getattr(message, k, None)), "document")
         what = texts.CAPTION_WHAT[kind]
-        text, markup = render(step)
+        text, markup = render(step, self.names)
         try:
             await message.reply_text(
                 f"{texts.CAPTION_READ.format(what=what)}\n\n{text}",
@@ -329,19 +363,19 @@ class CitizenHandlers:
         command = message.text.split()[0].split("@")[0].casefold()
         if command in ("/start", "/cancel"):
             return  # /start asks about it; /cancel ends it and says so itself
-        await send(message, await self.intake.end_side_prompt(update.update_id, user.id))
+        await self._send(message, await self.intake.end_side_prompt(update.update_id, user.id))
 
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel."""
         message, user = update.effective_message, update.effective_user
         assert message and user
-        await send(message, await self.intake.cancel(update.update_id, user.id))
+        await self._send(message, await self.intake.cancel(update.update_id, user.id))
 
     async def mine(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/mine: the citizen's items and their status, over several messages if need be."""
         message, user = update.effective_message, update.effective_user
         assert message and user
-        for text in pack(_mine(await self.intake.mine(user.id))):
+        for text in pack(_mine(await self.intake.mine(user.id), self.names)):
             try:
                 await message.reply_text(text, parse_mode=ParseMode.HTML)
             except Forbidden:
@@ -360,6 +394,8 @@ class CitizenHandlers:
             text += texts.STAFF_HELP["moderator"]
         if who.provider or who.admin:
             text += texts.STAFF_HELP["provider"]
+        if self.language and self.language.choice:
+            text += texts.HELP_LANGUAGE
         await message.reply_text(text, parse_mode=ParseMode.HTML)
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -382,7 +418,30 @@ class CitizenHandlers:
         if step.show is Show.EXPIRED:
             await safely.answer(query.answer(texts.EXPIRED, show_alert=False))
             return
-        text, markup = render(step)
+        await self._show_pressed(query, step, context)
+
+    async def after_language(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, mode: str, payload: str
+    ) -> None:
+        """A language chosen at first contact: carry on where the bot would have gone, in it
+        (the /start link it answered, or the words it was a reply to)."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        words = _answered(query) if mode == FIRST_TEXT else ""
+        if words:
+            step = await self.intake.text(update.update_id, user.id, words)
+        else:
+            step = await self.intake.start(update.update_id, user.id, payload)
+        if step.show is Show.NOTHING:
+            await safely.answer(query.answer())
+            return
+        await self._show_pressed(query, step, context)
+
+    async def _show_pressed(
+        self, query: CallbackQuery, step: Step, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """The next step, in place of the message whose button was pressed."""
+        text, markup = render(step, self.names)
         # One round trip: answer the press and show the next step at the same time.
         results = await asyncio.gather(
             safely.answer(query.answer()),
@@ -395,7 +454,7 @@ class CitizenHandlers:
             return
         if isinstance(edit, BadRequest) and isinstance(query.message, Message):
             # The message is gone (deleted by the person): say it as a new one instead.
-            await send(query.message, step)
+            await self._send(query.message, step)
         elif isinstance(edit, BaseException) and not isinstance(edit, Forbidden):
             raise edit
 
@@ -434,11 +493,23 @@ class CitizenHandlers:
             return None
         return None
 
+    async def _language_of(self, telegram_id: int) -> str:
+        """A citizen's language, for what is written to them outside their own updates."""
+        if self.names is None:
+            return current()
+        try:
+            return await self.names.of_person(telegram_id)
+        except STORAGE_ERRORS as exc:
+            log.warning("language of %s not read: %s", telegram_id, exc)
+            return self.names.default
+
     async def expire_idle(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: close conversations that went quiet, saying so (and saving any words)."""
         for telegram_id, step in await self.intake.expire_idle(self.conversation_timeout):
             self._saved(step, context)
-            text, markup = render(step)
+            # Written for that citizen, in their language (no update of theirs is running).
+            with speaking(await self._language_of(telegram_id)):
+                text, markup = render(step, self.names)
             try:
                 await context.bot.send_message(
                     telegram_id, text, reply_markup=markup, parse_mode=ParseMode.HTML

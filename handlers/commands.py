@@ -1,13 +1,20 @@
-"""The command menus: each person sees only the commands they can use."""
+"""The command menus: each person sees only the commands they can use, in their language.
+
+Telegram shows each person the list registered for their app's language (`language_code`)
+when there is one, else the list without a language: so each list is registered in every
+language the deployment offers, and without a language in its default one.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import BadRequest, Forbidden
 
 from bot.config import Deployment
+from bot.i18n import current, speaking
 from bot.roles import Who
 from handlers import texts
 
@@ -18,9 +25,14 @@ def _commands(pairs: tuple[tuple[str, str], ...]) -> list[BotCommand]:
     return [BotCommand(name, text) for name, text in pairs]
 
 
-def menu_for(who: Who) -> list[BotCommand]:
+def citizen_menu(choice: bool = False) -> list[BotCommand]:
+    """Everyone's commands, with /language where there is a choice of languages."""
+    return _commands(texts.COMMANDS + (texts.LANGUAGE_COMMANDS if choice else ()))
+
+
+def menu_for(who: Who, choice: bool = False) -> list[BotCommand]:
     """The commands one person may use in their private chat with the bot."""
-    commands = _commands(texts.COMMANDS)
+    commands = citizen_menu(choice)
     if who.admin:
         commands += _commands(texts.ADMIN_COMMANDS)
     elif who.moderates:
@@ -34,23 +46,53 @@ def menu_for(who: Who) -> list[BotCommand]:
     return list(unique.values())
 
 
+def in_each(
+    languages: Sequence[str], make: Callable[[], list[BotCommand]]
+) -> list[tuple[str | None, list[BotCommand]]]:
+    """A menu without a language code in the first (default) language, then, where there
+    is a choice, in each language with its code."""
+    menus: list[tuple[str | None, list[BotCommand]]] = []
+    for index, language in enumerate(languages):
+        with speaking(language):
+            commands = make()
+        if index == 0:
+            menus.append((None, commands))
+        if len(languages) > 1:
+            menus.append((language, commands))
+    return menus
+
+
 async def publish_commands(bot: Bot, deployment: Deployment) -> None:
     """Register each scope's commands at start: citizens, admins, the moderators' chat."""
-    await bot.set_my_commands(_commands(texts.COMMANDS), scope=BotCommandScopeAllPrivateChats())
+    languages = deployment.languages
+    choice = len(languages) > 1
+    for code, commands in in_each(languages, lambda: citizen_menu(choice)):
+        await bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(), language_code=code
+        )
     for admin_id in deployment.admins:
-        await publish_for(bot, Who(admin_id, admin=True))
+        await publish_for(bot, Who(admin_id, admin=True), languages)
     if deployment.moderators_chat is not None:
-        await _set(bot, deployment.moderators_chat, _commands(texts.MODERATOR_COMMANDS))
+        # The moderators' chat: in its own language, whatever each member's app speaks.
+        with speaking(deployment.moderators_language):
+            commands = _commands(texts.MODERATOR_COMMANDS)
+        await _set(bot, deployment.moderators_chat, commands, None)
 
 
-async def publish_for(bot: Bot, who: Who) -> None:
-    """Register one person's menu (after a role is granted or revoked)."""
-    await _set(bot, who.telegram_id, menu_for(who))
+async def publish_for(bot: Bot, who: Who, languages: Sequence[str] = ()) -> None:
+    """Register one person's menu (after a role is granted or revoked), in each of the
+    deployment's `languages` (in the language spoken now without them)."""
+    languages = list(languages) or [current()]
+    for code, commands in in_each(languages, lambda: menu_for(who, len(languages) > 1)):
+        if not await _set(bot, who.telegram_id, commands, code):
+            return
 
 
-async def _set(bot: Bot, chat_id: int, commands: list[BotCommand]) -> None:
+async def _set(bot: Bot, chat_id: int, commands: list[BotCommand], code: str | None) -> bool:
     try:
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id), language_code=code)
     except (BadRequest, Forbidden) as exc:
         # Telegram knows a chat only once the person has opened it with the bot.
         log.debug("commands for chat %s not set yet: %s", chat_id, exc.message)
+        return False
+    return True

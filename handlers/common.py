@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.intake import Intake, Show
+from bot.languages import Languages
 from bot.outbox import Outbox
 from bot.roles import Roles, Who
 from handlers import safely, texts
@@ -129,9 +130,11 @@ def kind_of(update: Update) -> str:
 class CommonHandlers:
     """Callbacks shared by every role."""
 
-    def __init__(self, intake: Intake, outbox: Outbox) -> None:
+    def __init__(self, intake: Intake, outbox: Outbox, names: Languages | None = None) -> None:
         self.intake = intake
         self.outbox = outbox
+        # The deployment's names of services, in each reader's language.
+        self.names = names
 
     async def reachability(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update first: a chat marked unreachable that speaks again can be written to
@@ -158,7 +161,7 @@ class CommonHandlers:
         # Remind them where they were, in the same message.
         step = await self.intake.remind(update.update_id, user.id)
         if step.show is not Show.NOTHING:
-            question, markup = render(step)
+            question, markup = render(step, self.names)
             text = f"{text}\n\n{question}"
         try:
             await context.bot.send_message(

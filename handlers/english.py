@@ -22,8 +22,9 @@ SHORTENED = Plural("(shortened: {n} character more)", "(shortened: {n} character
 CONSENT = (
     "👋 Hello! I pass on what you tell me about local services to the people who run them, "
     "so they can make things better.\n\n"
-    "<b>What I keep</b>: what you write, the service, your rating and your answers to my "
-    "questions, with a number that stands for your Telegram account. I never keep your "
+    "<b>What I keep</b>: what you write, the service, your rating, your answers to my "
+    "questions and the language you chose, with a number that stands for your Telegram "
+    "account. I never keep your "
     "name or username.\n\n"
     "<b>Who sees what</b>: a small team of moderators reads everything first and removes "
     "names and other personal details. The service only ever sees that checked text, "
@@ -761,8 +762,9 @@ ASK_LINES: dict[str, str | Plural] = {
 
 # ── Privacy and data rights ────────────────────────────────────────────────────────────
 PRIVACY_DEFAULT = (
-    "<b>What I keep</b>: what you write, the service, your rating and your answers to my "
-    "questions, with a number that stands for your Telegram account. Never your name or "
+    "<b>What I keep</b>: what you write, the service, your rating, your answers to my "
+    "questions and the language you chose, with a number that stands for your Telegram "
+    "account. Never your name or "
     "username, unless you accept a service's invitation to get involved and choose to share "
     "them with it.\n\n"
     "<b>Why</b>: so the people who run the service can learn from it, and so we can tell you "
@@ -1111,6 +1113,20 @@ CARD_ANSWER = "❓ An answer to the provider's question Q{ask}"
 # ---------------------------------------------------------------------------------------
 # Languages: the citizen's choice (first contact, /language).
 # (helpers add this part's words below this line: choice)
+
+# The first-contact question and /language's: shown once per offered language, each line in
+# its own language, above one button per language.
+LANGUAGE_QUESTION = "Which language would you like me to use?"
+# After choosing with /language (in the newly chosen language).
+LANGUAGE_CHOSEN = "Done: I'll write to you in this language from now on. /language changes it."
+# A language button whose language is not offered here (forged or out of date): nothing changes.
+LANGUAGE_NOT_OFFERED = "Sorry, that language isn't offered here. Please use /language to choose."
+# /language where the deployment offers one language only ({language}: its own name).
+LANGUAGE_ONLY_ONE = "I only write in {language} here."
+# A line added to /help where more than one language is offered.
+HELP_LANGUAGE = "\n/language choose your language"
+# The /language command in the citizens' menu (where more than one language is offered).
+LANGUAGE_COMMANDS = (("language", "Choose your language"),)
 
 
 # ---------------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import i18n
-from bot.i18n import Plural
-from bot.languages import endonym
+from bot.i18n import Plural, current, speaking
+from bot.languages import Languages, endonym
 from bot.moderation import (
     CARD_ATTEMPTS,
     KINDS,
@@ -40,6 +40,7 @@ from handlers.bidi import isolate
 from handlers.common import command_allowed, id_number
 from handlers.fitting import MESSAGE_LIMIT, cut, fit, visible_length
 from handlers.texts import esc
+from storage.engines import STORAGE_ERRORS
 from storage.feedback import ItemTheme, Moderated
 
 log = logging.getLogger(__name__)
@@ -405,8 +406,11 @@ class ModeratorHandlers:
         roles: Roles,
         moderators_chat: int | None,
         privacy: Privacy | None = None,
+        languages: Languages | None = None,
     ) -> None:
         self.moderation = moderation
+        # Each author is told about their item in their own language.
+        self.languages = languages
         # Records messages carrying a citizen's words, to take back when they are forgotten.
         self.privacy = privacy
         self.roles = roles
@@ -933,6 +937,20 @@ class ModeratorHandlers:
         for item_id in ids:
             await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id, batched)
 
+    async def _language_of(self, telegram_id: int) -> str:
+        """An author's language, for what they are told outside their own updates."""
+        if self.languages is None:
+            return current()
+        try:
+            return await self.languages.of_person(telegram_id)
+        except STORAGE_ERRORS as exc:
+            log.warning("language of %s not read: %s", telegram_id, exc)
+            return self.languages.default
+
+    def _service(self, stored_name: str) -> str:
+        """A service's name in the language spoken now."""
+        return self.languages.service_named(stored_name) if self.languages else stored_name
+
     async def tell_authors(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell each author whose item was decided what happened, and why (once: telling is
         claimed first, so a sweep and a press that race cannot both tell)."""
@@ -942,23 +960,29 @@ class ModeratorHandlers:
                 return
             if not await self.moderation.claim_telling(note.item_id):
                 continue
-            if note.status == "approved":
-                text = texts.AUTHOR_PUBLISHED.format(
-                    item=note.item_id, service=esc(note.service_name)
-                )
-                if note.redacted_kinds:
-                    kinds = [texts.REDACTION_KINDS.get(k, k) for k in note.redacted_kinds]
-                    text += texts.AUTHOR_PUBLISHED_REDACTED.format(kinds=_and(kinds))
-                    # Both happened: each is said, so the author is not surprised by either.
-                    if note.edited:
-                        text += texts.AUTHOR_PUBLISHED_ALSO_EDITED
-                elif note.changed:
-                    text += texts.AUTHOR_PUBLISHED_EDITED
-            else:
-                reason = texts.AUTHOR_REASONS.get(note.reason or "", texts.AUTHOR_REASONS["other"])
-                text = texts.AUTHOR_REJECTED.format(
-                    item=note.item_id, service=esc(note.service_name), reason=reason
-                )
+            # Written for the author, in their language (not the moderators' chat's).
+            with speaking(await self._language_of(note.telegram_id)):
+                if note.status == "approved":
+                    text = texts.AUTHOR_PUBLISHED.format(
+                        item=note.item_id, service=esc(self._service(note.service_name))
+                    )
+                    if note.redacted_kinds:
+                        kinds = [texts.REDACTION_KINDS.get(k, k) for k in note.redacted_kinds]
+                        text += texts.AUTHOR_PUBLISHED_REDACTED.format(kinds=_and(kinds))
+                        # Both happened: each is said, so the author is not surprised by either.
+                        if note.edited:
+                            text += texts.AUTHOR_PUBLISHED_ALSO_EDITED
+                    elif note.changed:
+                        text += texts.AUTHOR_PUBLISHED_EDITED
+                else:
+                    reason = texts.AUTHOR_REASONS.get(
+                        note.reason or "", texts.AUTHOR_REASONS["other"]
+                    )
+                    text = texts.AUTHOR_REJECTED.format(
+                        item=note.item_id,
+                        service=esc(self._service(note.service_name)),
+                        reason=reason,
+                    )
             try:
                 await context.bot.send_message(note.telegram_id, text, parse_mode=ParseMode.HTML)
             except Forbidden:
@@ -978,7 +1002,10 @@ class ModeratorHandlers:
         for note in await self.moderation.corrections_to_tell():
             if self.stopping or not await self.moderation.claim_correction(note.item_id):
                 continue
-            text = texts.AUTHOR_UNDONE.format(item=note.item_id, service=esc(note.service_name))
+            with speaking(await self._language_of(note.telegram_id)):
+                text = texts.AUTHOR_UNDONE.format(
+                    item=note.item_id, service=esc(self._service(note.service_name))
+                )
             try:
                 await context.bot.send_message(note.telegram_id, text, parse_mode=ParseMode.HTML)
             except TelegramError as exc:

@@ -13,6 +13,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.config import Privacy as PrivacySettings
+from bot.i18n import current
 from bot.intake import CONSENT_VERSION
 from bot.privacy import Privacy
 from handlers import safely, texts
@@ -35,8 +36,9 @@ _NOTHING_TO_EDIT = ("message is not modified", "message to edit not found")
 
 
 def privacy_text(settings: PrivacySettings) -> str:
-    """The privacy text: the deployment's own, or the default, with its numbers filled in."""
-    template = settings.text or texts.PRIVACY_DEFAULT
+    """The privacy text in the language spoken now: the deployment's own (`text_cy`...), or
+    the default, with its numbers filled in."""
+    template = settings.word("text", current()) or texts.PRIVACY_DEFAULT
     return template.format(
         keep_original_days=settings.keep_original_days,
         forget_inactive_days=settings.forget_inactive_days,

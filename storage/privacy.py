@@ -34,13 +34,19 @@ class Erased:
 async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
     """Everything kept about a citizen, as plain data."""
     async with conn.execute(
-        "SELECT id, created_at, involve FROM citizens WHERE id = ?", (citizen_id,)
+        "SELECT id, created_at, involve, language FROM citizens WHERE id = ?", (citizen_id,)
     ) as cursor:
         row = await cursor.fetchone()
     if row is None:
         return {}
     data: dict[str, Any] = {
-        "you": {"reference": row[0], "first_seen": row[1], "would_like_to_be_involved": row[2]},
+        "you": {
+            "reference": row[0],
+            "first_seen": row[1],
+            "would_like_to_be_involved": row[2],
+            # The language they chose (None: never asked, the deployment's default used).
+            "language": row[3],
+        },
     }
     async with conn.execute(
         "SELECT version, decision, decided_at FROM consents WHERE citizen_id = ? ORDER BY id",

@@ -62,7 +62,7 @@ async def moderated_team(make_bot: BotFactory, emu: Emulator, deployment: Deploy
 
 async def test_privacy_text_says_how_long_and_the_version(bot: YousaidBot, emu: Emulator) -> None:
     text = await say(emu.person("Vi"), "/privacy")
-    assert "180 days" in text and "730 days" in text and "Version 2026-11" in text
+    assert "180 days" in text and "730 days" in text and "Version 2026-12" in text
     assert "/forget" in text and "/mydata" in text
 
 

@@ -117,7 +117,7 @@ async def test_typed_yes_at_the_consent_question_is_consent(
     reply = await say(dee, typed)
     # The deep link's service is kept too.
     assert reply.startswith("Buses") and "What happened" in reply
-    assert stored(db_path, "SELECT version, decision FROM consents") == [("2026-11", "given")]
+    assert stored(db_path, "SELECT version, decision FROM consents") == [("2026-12", "given")]
 
 
 async def test_other_text_at_the_consent_question_gets_a_reminder_and_its_words_go_on(

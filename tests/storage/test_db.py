@@ -47,7 +47,7 @@ async def test_connection_settings(db: Database) -> None:
 
 async def test_citizens_table_has_no_name_columns(db: Database) -> None:
     columns = {row[1] for row in await db.fetchall("PRAGMA table_info(citizens)")}
-    assert columns == {"id", "telegram_id", "created_at", "involve", "conversation_seq"}
+    assert columns == {"id", "telegram_id", "created_at", "involve", "conversation_seq", "language"}
 
 
 async def test_concurrent_writes_are_grouped_and_isolated(db: Database) -> None:
