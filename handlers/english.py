@@ -1110,9 +1110,8 @@ CARD_COMMENT = "↩️ A comment on the provider's response R{response} (/respon
 CARD_ANSWER = "❓ An answer to the provider's question Q{ask}"
 
 
-# ---------------------------------------------------------------------------------------
-# Languages: the citizen's choice (first contact, /language).
-# (helpers add this part's words below this line: choice)
+# --- Languages: the citizen's choice (first contact, /language).
+
 
 # The first-contact question and /language's: shown once per offered language, each line in
 # its own language, above one button per language.
@@ -1129,9 +1128,8 @@ HELP_LANGUAGE = "\n/language choose your language"
 LANGUAGE_COMMANDS = (("language", "Choose your language"),)
 
 
-# ---------------------------------------------------------------------------------------
-# Languages: staff reading every item (detected language, summaries).
-# (helpers add this part's words below this line: staff)
+# --- Languages: staff reading every item (detected language, summaries).
+
 
 # On a card: the language an item was detected as written in (not the default one).
 CARD_LANGUAGE = "🌐 {language} (detected)"
@@ -1154,9 +1152,8 @@ SUMMARY_FOR_PROVIDER = "   📝 Summary: {summary}"
 CSV_SUMMARY = "summary"
 
 
-# ---------------------------------------------------------------------------------------
-# Languages: responses and questions in each required language; digests per chat.
-# (helpers add this part's words below this line: responses)
+# --- Languages: responses and questions in each required language; digests per chat.
+
 
 # Under a response's or question's first words, in a deployment that needs more languages.
 LANG_SAME_IN = "Thank you. Now the same in {language}, please: reply to this message."
