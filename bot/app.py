@@ -121,7 +121,7 @@ class YousaidBot:
         self.digests = Digests(self.db, deployment, clock, self.instance)
         self.privacy = Privacy(self.db, deployment, clock)
         self.responses = Responses(self.db, deployment, clock)
-        self.hearing = Hearing(self.db, clock, {p.id: p.name for p in deployment.providers})
+        self.hearing = Hearing(self.db, clock, deployment)
         self.outbox = Outbox(self.db, clock, self.instance)
         self.asks = Asks(self.db, deployment, clock)
         self.languages = Languages(self.db, deployment, clock)

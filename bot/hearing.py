@@ -7,6 +7,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot.config import Deployment
 from bot.intake import Clock, State, Step, end_side_prompt_in, start_reply
 from storage import citizens, outbox, responses, services, updates
 from storage.db import Database
@@ -52,10 +53,10 @@ class Rated:
 class Hearing:
     """Responses as citizens receive and rate them, over one database."""
 
-    def __init__(self, db: Database, clock: Clock, provider_names: dict[str, str]) -> None:
+    def __init__(self, db: Database, clock: Clock, deployment: Deployment) -> None:
         self.db = db
         self.clock = clock
-        self.provider_names = provider_names
+        self.deployment = deployment
 
     async def notice(self, row: OutboxRow, language: str = "") -> Notice | None:
         """What a queued response says to its citizen, in `language` when it has words in
@@ -65,10 +66,17 @@ class Hearing:
             return None
         words = await responses.texts_of(self.db.reader, response.id)
         service = await services.get(self.db.reader, response.service_slug)
+        # Names as the deployment gives them in the citizen's language (`name_cy`).
+        language = language or self.deployment.default_language
+        provider = next(
+            (p for p in self.deployment.providers if p.id == response.provider_id), None
+        )
+        configured = self.deployment.service(response.service_slug)
+        service_name = service.name if service else response.service_slug
         return Notice(
             response=response,
-            provider_name=self.provider_names.get(response.provider_id, response.provider_id),
-            service_name=service.name if service else response.service_slug,
+            provider_name=provider.word("name", language) if provider else response.provider_id,
+            service_name=configured.word("name", language) if configured else service_name,
             item_id=row.feedback_id,
             items=await responses.covered_count(self.db.reader, response.id),
             text=words.get(language) or response.text,

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot import i18n
 from bot.contact import asks_to_be_contacted
 from storage import citizen_drafts, citizens, conversations, feedback, responses, services, updates
 from storage.conversations import Conversation
@@ -628,6 +629,14 @@ class Intake:
         items = await feedback.for_citizen(self.db.reader, citizen.id, limit)
         total = await feedback.count_for_citizen(self.db.reader, citizen.id)
         answers = await responses.for_items(self.db.reader, [i.id for i in items])
+        # Each response in the citizen's language where the provider wrote it in that one.
+        language = i18n.current()
+        for item_id, found in answers.items():
+            localised = []
+            for response in found:
+                words = await responses.texts_of(self.db.reader, response.id)
+                localised.append(replace(response, text=words.get(language) or response.text))
+            answers[item_id] = localised
         return Step(Show.MINE, items=tuple(items), total=total, responses=answers)
 
     async def expire_idle(self, idle_for: timedelta) -> list[tuple[int, Step]]:

@@ -37,7 +37,7 @@ from bot.asks import (
     Told,
 )
 from bot.digests import Digests
-from bot.i18n import current
+from bot.i18n import current, speaking
 from bot.intake import Step
 from bot.languages import endonym
 from bot.privacy import Privacy
@@ -218,51 +218,55 @@ class AskHandlers:
         )
         if self.moderators_chat is None:
             return
-        author = message.from_user.first_name if message.from_user else ""
-        text, _ = fit(
-            lambda words: (
-                texts.ASKS_CARD.format(
-                    done.audience,
-                    icon=texts.ASKS_ICON[ask.kind],
-                    what=texts.ASKS_CARD_WHAT[ask.kind],
-                    provider=name(self.asks.provider_name(ask.provider_id)),
-                    service=service,
-                    author=person(author),
-                    text=quote(words),
-                )
-                + (
-                    texts.LANG_ASK_CARD_WAITING.format(languages=languages_named(done.missing))
-                    if done.missing
-                    else ""
-                )
-            ),
-            ask.text,
-        )
-        # A language the provider left: a button to add it (approval waits for it).
-        rows = [
-            _button(
-                texts.LANG_ADD_BUTTON.format(language=endonym(lang)),
-                f"{MODERATE}:l:{ask.id}:{lang}",
+        # The card is read in the moderators' chat: in its language, not the provider's.
+        with speaking(self.roles.deployment.moderators_language):
+            author = message.from_user.first_name if message.from_user else ""
+            text, _ = fit(
+                lambda words: (
+                    texts.ASKS_CARD.format(
+                        done.audience,
+                        icon=texts.ASKS_ICON[ask.kind],
+                        what=texts.ASKS_CARD_WHAT[ask.kind],
+                        provider=name(self.asks.provider_name(ask.provider_id)),
+                        service=service,
+                        author=person(author),
+                        text=quote(words),
+                    )
+                    + (
+                        texts.LANG_ASK_CARD_WAITING.format(languages=languages_named(done.missing))
+                        if done.missing
+                        else ""
+                    )
+                ),
+                ask.text,
             )
-            for lang in done.missing
-        ]
-        rows.append(
-            [
-                InlineKeyboardButton(texts.ASKS_APPROVE, callback_data=f"{MODERATE}:a:{ask.id}"),
-                InlineKeyboardButton(texts.ASKS_REJECT, callback_data=f"{MODERATE}:r:{ask.id}"),
+            # A language the provider left: a button to add it (approval waits for it).
+            rows = [
+                _button(
+                    texts.LANG_ADD_BUTTON.format(language=endonym(lang)),
+                    f"{MODERATE}:l:{ask.id}:{lang}",
+                )
+                for lang in done.missing
             ]
-        )
-        try:
-            card = await context.bot.send_message(
-                self.moderators_chat,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=InlineKeyboardMarkup(rows),
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        texts.ASKS_APPROVE, callback_data=f"{MODERATE}:a:{ask.id}"
+                    ),
+                    InlineKeyboardButton(texts.ASKS_REJECT, callback_data=f"{MODERATE}:r:{ask.id}"),
+                ]
             )
-        except TelegramError as exc:
-            log.warning("ask %s not shown to the moderators: %s", ask.id, exc)
-            return
-        await self.asks.card_posted(ask.id, card.chat_id, card.message_id)
+            try:
+                card = await context.bot.send_message(
+                    self.moderators_chat,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=InlineKeyboardMarkup(rows),
+                )
+            except TelegramError as exc:
+                log.warning("ask %s not shown to the moderators: %s", ask.id, exc)
+                return
+            await self.asks.card_posted(ask.id, card.chat_id, card.message_id)
 
     async def involved(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/involved: how many would like to be involved, per service; how each invitation

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any, TypeVar
 
 from babel import Locale, UnknownLocaleError
 from telegram import (
@@ -44,6 +47,7 @@ from storage.engines import STORAGE_ERRORS
 from storage.feedback import ItemTheme, Moderated
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PREFIX = "m"
 # Actions on a card, as they appear in callback data: m:<action>:<item>:<version>[:<arg>].
@@ -81,6 +85,20 @@ EXCERPTS = (240, 120, 40, 0)
 # A card lists this many things to check at most, each quoted to this many UTF-16 units.
 CHECK_SHOWN = 5
 CHECK_QUOTE = 32
+
+
+def in_moderators_language(
+    method: Callable[..., Coroutine[Any, Any, T]],
+) -> Callable[..., Coroutine[Any, Any, T]]:
+    """For a method that writes in the moderators' chat: in that chat's language, whoever's
+    update (a citizen's new item, a job) led to it."""
+
+    @functools.wraps(method)
+    async def speaking_theirs(self: ModeratorHandlers, *args: Any, **kwargs: Any) -> T:
+        with speaking(self.moderation.deployment.moderators_language):
+            return await method(self, *args, **kwargs)
+
+    return speaking_theirs
 
 
 def render_card(
@@ -826,6 +844,7 @@ class ModeratorHandlers:
             return
         await self.roles.left_moderators_chat(message.left_chat_member.id)
 
+    @in_moderators_language
     async def redraw_list(self, bot: Bot, chat_id: int, message_id: int) -> bool:
         """Draw a list message again from the items it still lists; False if it lists none."""
         cards = await self.moderation.batch(chat_id, message_id)
@@ -837,6 +856,7 @@ class ModeratorHandlers:
         )
         return True
 
+    @in_moderators_language
     async def _refresh_card(self, context: ContextTypes.DEFAULT_TYPE, card: Card) -> None:
         if card.item.card_chat_id is None or card.item.card_message_id is None:
             return
@@ -872,11 +892,13 @@ class ModeratorHandlers:
                 await self.close_undo(context)
                 await self.tell_authors(context)
 
+    @in_moderators_language
     async def close_undo(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Cards whose undo window has passed lose their Undo button (Unpublish instead)."""
         for card in await self.moderation.undo_ended():
             await self._refresh_card(context, card)
 
+    @in_moderators_language
     async def post_cards(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Post the card of every tagged item whose card is due; many at once go out as
         lists of several. A card Telegram refuses waits (with backoff) alone."""
@@ -899,6 +921,7 @@ class ModeratorHandlers:
             await self._post(bot, cards[start : start + BATCH_SIZE])
         return len(cards)
 
+    @in_moderators_language
     async def _post(self, bot: Bot, cards: list[Card]) -> None:
         """One card, or one list of several; recorded as being sent before it is sent."""
         assert self.moderators_chat is not None
@@ -1012,6 +1035,7 @@ class ModeratorHandlers:
                 # Not sent again: they hear the new outcome in any case.
                 log.info("author of #%s not told of the undo: %s", note.item_id, exc)
 
+    @in_moderators_language
     async def remind(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: nudge the moderators' chat when the oldest item has waited too long."""
         if self.moderators_chat is None:

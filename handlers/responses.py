@@ -591,26 +591,28 @@ class ResponseHandlers:
         self.sender.kick(context)
         if self.moderators_chat is None:
             return
-        try:
-            card = await context.bot.send_message(
-                self.moderators_chat,
-                await self._card_text(response),
-                parse_mode=ParseMode.HTML,
-                reply_markup=InlineKeyboardMarkup(
-                    [
+        # Read in the moderators' chat: in its language, not the provider's.
+        with speaking(self.roles.deployment.moderators_language):
+            try:
+                card = await context.bot.send_message(
+                    self.moderators_chat,
+                    await self._card_text(response),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=InlineKeyboardMarkup(
                         [
-                            InlineKeyboardButton(
-                                texts.RESPONSE_HIDE, callback_data=f"{PREFIX}:h:{response.id}"
-                            )
+                            [
+                                InlineKeyboardButton(
+                                    texts.RESPONSE_HIDE, callback_data=f"{PREFIX}:h:{response.id}"
+                                )
+                            ]
                         ]
-                    ]
-                ),
-            )
-        except TelegramError as exc:
-            log.warning("response %s not shown to the moderators: %s", response.id, exc)
-            return
-        # Kept, so that hiding it from /responses updates the card too.
-        await self.responses.card_posted(response.id, card.chat_id, card.message_id)
+                    ),
+                )
+            except TelegramError as exc:
+                log.warning("response %s not shown to the moderators: %s", response.id, exc)
+                return
+            # Kept, so that hiding it from /responses updates the card too.
+            await self.responses.card_posted(response.id, card.chat_id, card.message_id)
 
     async def _waiting_card(
         self, context: ContextTypes.DEFAULT_TYPE, response: Response, missing: tuple[str, ...]
@@ -618,41 +620,47 @@ class ResponseHandlers:
         """The moderators' card of a response waiting for languages: a button for each."""
         if self.moderators_chat is None:
             return
-        provider = self.digests.providers.get(response.provider_id)
-        subject = await self.subject(response)
-        card, _ = fit(
-            lambda words: texts.LANG_RESPONSE_CARD.format(
-                languages=languages_named(missing),
-                provider=name(provider.name if provider else response.provider_id),
-                status=texts.RESPONSE_STATUS[response.status],
-                subject=subject,
-                text=quote(words),
-            ),
-            response.text,
-        )
-        rows = [
-            [
-                InlineKeyboardButton(
-                    texts.LANG_ADD_BUTTON.format(language=endonym(lang)),
-                    callback_data=f"{PREFIX}:l:{response.id}:{lang}",
-                )
-            ]
-            for lang in missing
-        ]
-        rows.append(
-            [InlineKeyboardButton(texts.RESPONSE_HIDE, callback_data=f"{PREFIX}:h:{response.id}")]
-        )
-        try:
-            posted = await context.bot.send_message(
-                self.moderators_chat,
-                card,
-                parse_mode=ParseMode.HTML,
-                reply_markup=InlineKeyboardMarkup(rows),
+        # Read in the moderators' chat: in its language, not the provider's.
+        with speaking(self.roles.deployment.moderators_language):
+            provider = self.digests.providers.get(response.provider_id)
+            subject = await self.subject(response)
+            card, _ = fit(
+                lambda words: texts.LANG_RESPONSE_CARD.format(
+                    languages=languages_named(missing),
+                    provider=name(provider.name if provider else response.provider_id),
+                    status=texts.RESPONSE_STATUS[response.status],
+                    subject=subject,
+                    text=quote(words),
+                ),
+                response.text,
             )
-        except TelegramError as exc:
-            log.warning("waiting response %s not shown to the moderators: %s", response.id, exc)
-            return
-        await self.responses.card_posted(response.id, posted.chat_id, posted.message_id)
+            rows = [
+                [
+                    InlineKeyboardButton(
+                        texts.LANG_ADD_BUTTON.format(language=endonym(lang)),
+                        callback_data=f"{PREFIX}:l:{response.id}:{lang}",
+                    )
+                ]
+                for lang in missing
+            ]
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        texts.RESPONSE_HIDE, callback_data=f"{PREFIX}:h:{response.id}"
+                    )
+                ]
+            )
+            try:
+                posted = await context.bot.send_message(
+                    self.moderators_chat,
+                    card,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=InlineKeyboardMarkup(rows),
+                )
+            except TelegramError as exc:
+                log.warning("waiting response %s not shown to the moderators: %s", response.id, exc)
+                return
+            await self.responses.card_posted(response.id, posted.chat_id, posted.message_id)
 
     async def _begin_language(
         self, query: CallbackQuery, who: Who, ref: int | None, parts: list[str]

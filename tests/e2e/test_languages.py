@@ -215,6 +215,7 @@ async def walk(world: World, emu: Emulator, db_path: Path, language: str) -> Non
     card = await card_of(world.mods, int(str(item)))
     with speaking(world.deployment.moderators_language):
         approve = texts.APPROVE
+    assert approve in str(card.buttons), (card.text, card.buttons)
     await press_card(world.sam, world.mods, card, approve)
     told = await citizen.wait_for(
         lambda msgs: says(msgs[-1], language, "AUTHOR_PUBLISHED"), timeout=10
@@ -232,9 +233,10 @@ async def walk(world: World, emu: Emulator, db_path: Path, language: str) -> Non
     preview = await world.pat.wait_for(
         lambda m: bool(m) and answer in (m[-1].text or "") and bool(m[-1].buttons)
     )
-    with speaking(world.deployment.default_language):
-        send_label = texts.RESPOND_SEND
-    await world.pat.press_data(preview[-1].message_id, buttons_of(preview[-1])[send_label])
+    # The provider reads the bot in their own language (Telegram's, here): Send is found by
+    # what it does, not by its words.
+    send_data = next(d for d in buttons_of(preview[-1]).values() if d.startswith("o:y:"))
+    await world.pat.press_data(preview[-1].message_id, send_data)
     heard = await citizen.wait_for(
         lambda msgs: any(answer in (m.text or "") for m in msgs), timeout=15
     )
