@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from telegram import (
@@ -714,12 +715,7 @@ class AskHandlers:
                     [_button(texts.ASKS_WRITE, f"{WRITE}:{acceptance.id}")]
                 )
                 named = name(self._service(ask.service_slug, service))
-                messages = pieces(
-                    lambda words, who=who, named=named: texts.ASKS_RELAY_TO_PROVIDER.format(
-                        person=who, service=named, text=quote(words)
-                    ),
-                    text,
-                )
+                messages = pieces(partial(_relay_to_provider, who, named), text)
             for number, piece in enumerate(messages, 1):
                 try:
                     sent = await context.bot.send_message(
@@ -739,6 +735,10 @@ class AskHandlers:
                     await self.privacy.relayed_to_staff(
                         acceptance.id, sent.chat_id, sent.message_id
                     )
+
+
+def _relay_to_provider(who: str, service: str, words: str) -> str:
+    return texts.ASKS_RELAY_TO_PROVIDER.format(person=who, service=service, text=quote(words))
 
 
 async def _send_all(

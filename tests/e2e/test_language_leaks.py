@@ -22,7 +22,9 @@ from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import has, press_on
 from tests.e2e.test_asks import WEDNESDAY, seed
 from tests.e2e.test_languages import pieces, t
-from tests.e2e.test_moderation import invite, press_card
+from tests.e2e.test_moderation import card_of, invite, press_card
+from tests.e2e.test_moderation_faults import _pending
+from tests.e2e.test_privacy_outside import TWO_DAYS, until
 
 INVITATION = "Join our co-design evening for the new study room, Tuesday 6pm at the library."
 PROVIDER_WORDS = "Would Tuesday at 6pm suit you? We will have tea."
@@ -163,3 +165,52 @@ async def test_an_invitation_each_reader_in_their_own_language(world: World) -> 
     assert in_language(reply_message, theirs, "ASKS_RELAY_TO_PROVIDER"), reply_message.text
     with speaking(theirs):
         assert texts.ASKS_RELAY_UNNAMED in (reply_message.text or "")
+
+
+@pytest.mark.parametrize(
+    ("citizen_language", "moderators_language"),
+    [("cy", "en"), ("en", "cy")],
+    ids=["welsh-citizen", "welsh-moderators"],
+)
+async def test_what_forget_leaves_in_the_moderators_chat_is_in_its_language(
+    make_bot: BotFactory,
+    emu: Emulator,
+    deployment: Deployment,
+    clock: FakeClock,
+    citizen_language: str,
+    moderators_language: str,
+) -> None:
+    admin, citizen = emu.person("Ada"), emu.person("Gwen")
+    mods = emu.group("Moderators", members=[admin])
+    bilingual = deployment.model_copy(
+        update={
+            "admins": [admin.id],
+            "moderators_chat": mods.id,
+            "languages": ["en", "cy"],
+            "moderation": deployment.moderation.model_copy(
+                update={"language": moderators_language}
+            ),
+        }
+    )
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=bilingual) as bot:
+        (item,) = await _pending(bot.db, citizen.id, 1, clock())
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await citizens.set_language(conn, citizen.id, citizen_language, WEDNESDAY)
+
+        await bot.db.write(run)
+        job_queue = bot.application.job_queue
+        assert job_queue is not None
+        (job,) = job_queue.get_jobs_by_name("moderation-sweep")
+        await job.run(bot.application)
+        card = await card_of(mods, item)
+        # Past Telegram's 48 hours the card cannot be deleted: it is edited to a note.
+        emu.age_messages(TWO_DAYS + 60)
+        asked = After(citizen)
+        await citizen.send("/forget")
+        question = await asked.first()
+        await press_on(citizen, question, label(citizen_language, "FORGET_ALL"))
+        note = label(moderators_language, "REMOVED_BY_AUTHOR")
+        await until(emu, lambda: card.text in (note, label(citizen_language, "REMOVED_BY_AUTHOR")))
+        assert card.text == note
