@@ -265,9 +265,10 @@ class _Localised(_Strict):
         if not isinstance(data, dict) or not cls.localised:
             return data
         data = dict(data)
-        gathered: dict[str, dict[str, str]] = {
-            k: dict(v) for k, v in data.get("translations", {}).items()
-        }
+        given = data.get("translations", {})
+        if not isinstance(given, dict) or not all(isinstance(v, dict) for v in given.values()):
+            return data  # not a table of tables: pydantic names the field
+        gathered: dict[str, dict[str, str]] = {k: dict(v) for k, v in given.items()}
         for key in list(data):
             field, _, language = key.rpartition("_")
             if field in cls.localised and LANGUAGE.match(language):
@@ -310,16 +311,21 @@ class Provider(_Localised):
         for index, chat in enumerate(data["chats"]):
             if isinstance(chat, dict):
                 unknown = set(chat) - {"id", "language"}
-                if "id" not in chat or unknown:
+                if not isinstance(chat.get("id"), int | str) or unknown:
                     raise ValueError(
                         f"chats[{index}]: a chat is an id, or {{ id = -100123, language = "
                         '"cy" }' + (f" (unknown: {', '.join(sorted(unknown))})" if unknown else "")
                     )
-                ids.append(chat["id"])
+                chat_id = chat["id"]
                 if chat.get("language"):
-                    languages[chat["id"]] = chat["language"]
+                    languages[chat_id] = chat["language"]
             else:
-                ids.append(chat)
+                chat_id = chat
+            if chat_id in ids and (isinstance(chat, dict) or chat_id in languages):
+                # Given twice, once with a language: which would it be? (A plain id twice
+                # was always harmless, and stays so.)
+                raise ValueError(f"chats[{index}]: the chat {chat_id} appears twice")
+            ids.append(chat_id)
         data["chats"] = ids
         if languages:
             data["chat_languages"] = languages

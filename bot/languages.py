@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -13,6 +14,9 @@ from bot.config import Deployment, Provider, Service
 from bot.i18n import current
 from storage import citizens
 from storage.db import Database
+from storage.engines import STORAGE_ERRORS
+
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -81,6 +85,18 @@ class Languages:
         if chat_id == self.deployment.moderators_chat:
             return self.deployment.moderators_language
         return chat_language(self.deployment, chat_id) or self.default
+
+    async def of_chat(self, chat_id: int) -> str:
+        """The language of whoever reads a chat: a person's (a private chat's id is theirs),
+        or a group's."""
+        if chat_id < 0:
+            return self.of_group(chat_id)
+        try:
+            return await self.of_person(chat_id)
+        except STORAGE_ERRORS as exc:
+            # Written in the default language rather than not at all.
+            log.warning("language of a chat not read: %s", exc)
+            return self.default
 
     async def choose(self, telegram_id: int, language: str) -> None:
         """Record a person's choice (one of the deployment's languages)."""

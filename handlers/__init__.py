@@ -86,7 +86,7 @@ def register(
     )
     speech.carry_on = citizen.after_language
     common = CommonHandlers(intake, outbox, languages)
-    rights = PrivacyHandlers(privacy, redraw_list=moderator.redraw_list)
+    rights = PrivacyHandlers(privacy, redraw_list=moderator.redraw_list, languages=languages)
     sender = OutboxSender(outbox, languages)
     answers = ResponseHandlers(
         responses, hearing, roles, digests, sender, moderation.tagger.labels, moderators_chat

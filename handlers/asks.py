@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from telegram import (
@@ -105,6 +106,16 @@ class AskHandlers:
         self.privacy = privacy
         sender.register(Kind.QUESTION.value, self.render)
         sender.register(Kind.INVITATION.value, self.render)
+
+    def _service(self, slug: str, stored: str) -> str:
+        """A service's name in the language spoken now (`name_cy = ...`), else as stored."""
+        return self.sender.languages.service_name(slug, stored)
+
+    def _provider(self, provider_id: str) -> str:
+        """A provider's name in the language spoken now, else as the file gives it."""
+        return self.sender.languages.provider_name(
+            provider_id, self.asks.provider_name(provider_id)
+        )
 
     # ------------------------------------------------------------------ providers
 
@@ -419,20 +430,23 @@ class AskHandlers:
                 )
             except BadRequest as exc:
                 log.info("ask card %s not updated: %s", ask.id, exc.message)
-        service = name(await self.asks.service_name(ask.service_slug))
-        what = texts.ASKS_WHAT[ask.kind]
-        text, _ = fit(
-            lambda words: (
-                texts.ASKS_APPROVED_AUTHOR.format(
-                    done.recipients, what=what, service=service, text=quote(words)
-                )
-                if approved
-                else texts.ASKS_REJECTED_AUTHOR.format(
-                    what=what, service=service, text=quote(words)
-                )
-            ),
-            ask.text,
-        )
+        stored = await self.asks.service_name(ask.service_slug)
+        # A moderator's press, read in the author's chat: in that chat's language.
+        with speaking(await self.digests.language_of(ask.author_chat)):
+            service = name(self._service(ask.service_slug, stored))
+            what = texts.ASKS_WHAT[ask.kind]
+            text, _ = fit(
+                lambda words: (
+                    texts.ASKS_APPROVED_AUTHOR.format(
+                        done.recipients, what=what, service=service, text=quote(words)
+                    )
+                    if approved
+                    else texts.ASKS_REJECTED_AUTHOR.format(
+                        what=what, service=service, text=quote(words)
+                    )
+                ),
+                ask.text,
+            )
         try:
             await context.bot.send_message(ask.author_chat, text, parse_mode=ParseMode.HTML)
         except (Forbidden, BadRequest) as exc:
@@ -550,11 +564,13 @@ class AskHandlers:
             provider = self.digests.providers.get(found.ask.provider_id)
             if provider is None:
                 continue
-            text = self._told_text(found)
-            markup = InlineKeyboardMarkup(
-                [_button(texts.ASKS_WRITE, f"{WRITE}:{found.acceptance.id}")]
-            )
             for chat_id in await self.digests.provider_chats(provider):
+                # A citizen's press (or a job), read in each chat: in that chat's language.
+                with speaking(await self.digests.language_of(chat_id)):
+                    text = self._told_text(found)
+                    markup = InlineKeyboardMarkup(
+                        [_button(texts.ASKS_WRITE, f"{WRITE}:{found.acceptance.id}")]
+                    )
                 try:
                     sent = await context.bot.send_message(
                         chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
@@ -573,10 +589,10 @@ class AskHandlers:
                     )
         return told
 
-    @staticmethod
-    def _told_text(found: Told) -> str:
+    def _told_text(self, found: Told) -> str:
         acceptance = found.acceptance
-        fields = {"service": name(found.service_name), "text": quote(_short(found.ask.text))}
+        service = self._service(found.ask.service_slug, found.service_name)
+        fields = {"service": name(service), "text": quote(_short(found.ask.text))}
         if acceptance.share == Share.NAME:
             username = (
                 texts.ASKS_TOLD_USERNAME.format(username=name(acceptance.username))
@@ -651,18 +667,20 @@ class AskHandlers:
                 )
             return
         ask, acceptance = relayed.ask, relayed.acceptance
-        service = name(relayed.service_name)
         if relayed.to_citizen:
-            provider = name(self.asks.provider_name(ask.provider_id))
-            messages = pieces(
-                lambda words: texts.ASKS_RELAY_TO_CITIZEN.format(
-                    provider=provider, service=service, text=quote(words)
-                ),
-                relayed.text,
-            )
-            reply = InlineKeyboardMarkup(
-                [_button(texts.ASKS_REPLY, f"{CITIZEN}:r:{acceptance.id}")]
-            )
+            # A provider's words, passed on in the citizen's language.
+            with speaking(await self.sender.languages.of_person(relayed.telegram_id)):
+                service = name(self._service(ask.service_slug, relayed.service_name))
+                provider = name(self._provider(ask.provider_id))
+                messages = pieces(
+                    lambda words: texts.ASKS_RELAY_TO_CITIZEN.format(
+                        provider=provider, service=service, text=quote(words)
+                    ),
+                    relayed.text,
+                )
+                reply = InlineKeyboardMarkup(
+                    [_button(texts.ASKS_REPLY, f"{CITIZEN}:r:{acceptance.id}")]
+                )
             try:
                 await _send_all(context, relayed.telegram_id, messages, reply)
             except (Forbidden, BadRequest) as exc:
@@ -671,7 +689,7 @@ class AskHandlers:
                 return
             await message.reply_text(texts.ASKS_RELAY_SENT)
             return
-        await self._to_provider(context, ask, acceptance, service, relayed.text)
+        await self._to_provider(context, ask, acceptance, relayed.service_name, relayed.text)
         await message.reply_text(texts.ASKS_RELAY_SENT)
 
     async def _to_provider(
@@ -685,19 +703,19 @@ class AskHandlers:
         provider = self.digests.providers.get(ask.provider_id)
         if provider is None:
             return
-        who = (
-            texts.ASKS_RELAY_NAMED.format(name=person(acceptance.first_name or ""))
-            if acceptance.share == Share.NAME
-            else texts.ASKS_RELAY_UNNAMED
-        )
-        markup = InlineKeyboardMarkup([_button(texts.ASKS_WRITE, f"{WRITE}:{acceptance.id}")])
-        messages = pieces(
-            lambda words: texts.ASKS_RELAY_TO_PROVIDER.format(
-                person=who, service=service, text=quote(words)
-            ),
-            text,
-        )
         for chat_id in await self.digests.provider_chats(provider):
+            # A citizen's words, passed on in each chat's language.
+            with speaking(await self.digests.language_of(chat_id)):
+                who = (
+                    texts.ASKS_RELAY_NAMED.format(name=person(acceptance.first_name or ""))
+                    if acceptance.share == Share.NAME
+                    else texts.ASKS_RELAY_UNNAMED
+                )
+                markup = InlineKeyboardMarkup(
+                    [_button(texts.ASKS_WRITE, f"{WRITE}:{acceptance.id}")]
+                )
+                named = name(self._service(ask.service_slug, service))
+                messages = pieces(partial(_relay_to_provider, who, named), text)
             for number, piece in enumerate(messages, 1):
                 try:
                     sent = await context.bot.send_message(
@@ -717,6 +735,10 @@ class AskHandlers:
                     await self.privacy.relayed_to_staff(
                         acceptance.id, sent.chat_id, sent.message_id
                     )
+
+
+def _relay_to_provider(who: str, service: str, words: str) -> str:
+    return texts.ASKS_RELAY_TO_PROVIDER.format(person=who, service=service, text=quote(words))
 
 
 async def _send_all(

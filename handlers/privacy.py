@@ -13,8 +13,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.config import Privacy as PrivacySettings
-from bot.i18n import current
+from bot.i18n import current, speaking
 from bot.intake import CONSENT_VERSION
+from bot.languages import Languages
 from bot.privacy import Privacy
 from handlers import safely, texts
 from handlers.fitting import pack
@@ -49,8 +50,15 @@ def privacy_text(settings: PrivacySettings) -> str:
 class PrivacyHandlers:
     """Callbacks for /privacy, /mydata and /forget, bound to the privacy core."""
 
-    def __init__(self, privacy: Privacy, redraw_list: RedrawList | None = None) -> None:
+    def __init__(
+        self,
+        privacy: Privacy,
+        redraw_list: RedrawList | None = None,
+        languages: Languages | None = None,
+    ) -> None:
         self.privacy = privacy
+        # The language of each chat a note is left in (English without it).
+        self.languages = languages
         # A moderators' list that also shows others' items is drawn again, not deleted.
         self.redraw_list = redraw_list
         self._cleaning = asyncio.Lock()
@@ -166,8 +174,16 @@ class PrivacyHandlers:
 
     async def _edit(self, bot: Bot, message: ToClean) -> None:
         try:
+            # Read in a staff chat, whoever's /forget (or the retention job) led here: in
+            # that chat's language.
+            language = (
+                await self.languages.of_chat(message.chat_id) if self.languages else current()
+            )
+            with speaking(language):
+                note = (
+                    texts.REMOVED_BY_AUTHOR if message.reason == FORGET else texts.REMOVED_EXPIRED
+                )
             # Without reply_markup the buttons go too.
-            note = texts.REMOVED_BY_AUTHOR if message.reason == FORGET else texts.REMOVED_EXPIRED
             await bot.edit_message_text(note, message.chat_id, message.message_id)
         except BadRequest as exc:
             if not any(words in exc.message.lower() for words in _NOTHING_TO_EDIT):
