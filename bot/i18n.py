@@ -116,6 +116,7 @@ def _compiled(po: Path) -> bytes:
     return out.getvalue()
 
 
+@cache
 def _english() -> Any:
     return importlib.import_module(ENGLISH)
 

@@ -734,21 +734,19 @@ class ResponseHandlers:
         )
         response = done.response
         if response.card_chat is not None and response.card_message is not None:
-            # The card no longer offers to add it; it offers to hide, as a published one's.
+            # The card no longer offers to add it; it offers to hide, as a published one's
+            # (in the moderators' chat's language, wherever the words were added).
+            with speaking(self.roles.deployment.moderators_language):
+                card = await self._card_text(response)
+                hide = texts.RESPONSE_HIDE
             await safely.quietly(
                 context.bot.edit_message_text(
-                    await self._card_text(response),
+                    card,
                     chat_id=response.card_chat,
                     message_id=response.card_message,
                     parse_mode=ParseMode.HTML,
                     reply_markup=InlineKeyboardMarkup(
-                        [
-                            [
-                                InlineKeyboardButton(
-                                    texts.RESPONSE_HIDE, callback_data=f"{PREFIX}:h:{response.id}"
-                                )
-                            ]
-                        ]
+                        [[InlineKeyboardButton(hide, callback_data=f"{PREFIX}:h:{response.id}")]]
                     ),
                 )
             )
@@ -822,10 +820,16 @@ class ResponseHandlers:
                     )
                 )
         if result.card_chat is not None and result.card_message is not None and not pressed_card:
-            # Hidden from elsewhere: its card no longer offers to hide it.
+            # Hidden from elsewhere: its card no longer offers to hide it (in the moderators'
+            # chat's language, whoever hid it from wherever).
+            with speaking(self.roles.deployment.moderators_language):
+                there = texts.RESPONSE_HIDDEN.format(
+                    id=response_id, who=person(query.from_user.first_name)
+                )
+                card = f"{await self._card_text(result)}\n\n{there}"
             await safely.quietly(
                 context.bot.edit_message_text(
-                    f"{await self._card_text(result)}\n\n{hidden}",
+                    card,
                     chat_id=result.card_chat,
                     message_id=result.card_message,
                     parse_mode=ParseMode.HTML,

@@ -130,7 +130,8 @@ async def test_digest_on_demand_offers_the_csv_like_the_scheduled_one(
         sheet = files[-1]
         assert sheet.caption == "Team 0: approved items, 30 Nov – 2 Dec 2026"
         rows = list(csv.reader(io.StringIO((sheet.document or b"").decode("utf-8-sig"))))
-        assert [row[-1] for row in rows[1:]] == [WEEKS[0][0]]
+        text = rows[0].index("text")
+        assert [row[text] for row in rows[1:]] == [WEEKS[0][0]]
         # Someone else cannot use the button's data for a provider they do not speak for.
         stranger = emu.person("Sly")
         await stranger.send("/start")
