@@ -3,6 +3,7 @@ pressing the buttons of the messages people see."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -95,3 +96,19 @@ async def press_on(
     """Press a button of a given message (in her private chat unless `chat`); the answer."""
     result = await person.press_data(message.message_id, buttons_of(message)[label], chat=chat)
     return await result.answered()
+
+
+async def while_progressing(
+    done: Callable[[], bool], progress: Callable[[], object], stall: float = 60.0
+) -> None:
+    """Wait until `done()`, for as long as `progress()` keeps changing: fails only when nothing
+    moved for `stall` seconds, so a slow machine is waited for and a stuck bot is not."""
+    loop = asyncio.get_running_loop()
+    last, moved = progress(), loop.time()
+    while not done():
+        await asyncio.sleep(0.05)
+        now = progress()
+        if now != last:
+            last, moved = now, loop.time()
+        elif loop.time() - moved > stall:
+            raise AssertionError(f"no progress for {stall:.0f} s (at {last!r})")

@@ -17,7 +17,7 @@ from storage.engines import database_for
 from storage.services import ServiceRow
 from tests.conftest import EXAMPLE, FakeClock, connect, url_of
 from tests.e2e.conftest import TOKEN, start_bot
-from tests.e2e.helpers import add_item
+from tests.e2e.helpers import add_item, while_progressing
 from tests.e2e.test_responses import (
     ACCESS,
     CHANGED,
@@ -63,11 +63,10 @@ async def test_a_response_to_500_contributors_keeps_within_telegrams_limits(
     )
     assert "covers 510 items" in done and "goes to 505 people" in done
     everyone = set(people)
-    for _ in range(600):
-        if all(heard(p) for p in everyone):
-            break
-        await asyncio.sleep(0.1)
-    await emu.idle(quiet=0.5, timeout=10)
+    await while_progressing(
+        lambda: all(heard(p) for p in everyone), lambda: sum(heard(p) for p in everyone)
+    )
+    await emu.idle(quiet=0.5, timeout=30)
     assert [heard(p) for p in people] == [1] * 500
     assert not any(heard(p) for p in opted_out + blocked)
     # Telegram was never made to say "too many requests", and the pace stayed near 30/s.
@@ -126,10 +125,7 @@ async def test_sigkill_during_delivery_then_restart_gives_each_contributor_exact
 
             # The bot takes a few seconds to start; kill it a third of the way through, while
             # a message is on its way (Telegram slow to answer it).
-            for _ in range(6000):
-                if sends() >= 60:
-                    break
-                await asyncio.sleep(0.005)
+            await while_progressing(lambda: sends() >= 60, lambda: (len(emu.calls), sends()))
             emu.latency = 1.0
             reached = len(emu.calls)
             for _ in range(400):
@@ -144,11 +140,11 @@ async def test_sigkill_during_delivery_then_restart_gives_each_contributor_exact
             emu.latency = 0.0
             killed_at = sum(heard(p) for p in people)
             process = start_bot(emu, db_path, log, EXAMPLE)
-            for _ in range(3000):
-                if all(heard(p) for p in people):
-                    break
-                await asyncio.sleep(0.05)
-            await emu.idle(quiet=0.5, timeout=20)
+            await while_progressing(
+                lambda: all(heard(p) for p in people),
+                lambda: (len(emu.calls), sum(heard(p) for p in people)),
+            )
+            await emu.idle(quiet=0.5, timeout=30)
         finally:
             process.send_signal(signal.SIGKILL)
             process.wait()
