@@ -82,3 +82,15 @@ def test_an_empty_batch_and_empty_vocabulary() -> None:
     assert vec.transform(["xyz"]).nnz == 0
     empty = FittedVectorizer({"analyzer": "word"}, [], np.ones(0))
     assert empty.transform(["a b"]).shape == (1, 0)
+
+
+def test_lemmas_match_the_token_by_token_lemmatizer(analyser: Analyser, sample: list[str]) -> None:
+    from spacy.attrs import LEMMA
+    from spacy.pipeline import Lemmatizer
+
+    lemmatizer = analyser.nlp.get_pipe("lemmatizer")
+    for text in [*sample, "WAITED Waited waited İstanbul"]:
+        fast, slow = analyser.nlp.make_doc(text), analyser.nlp.make_doc(text)
+        lemmatizer(fast)
+        Lemmatizer.__call__(lemmatizer, slow)
+        assert fast.to_array(LEMMA).tolist() == slow.to_array(LEMMA).tolist(), text
