@@ -52,6 +52,11 @@ _WHITE_SPACES = re.compile(r"\s\s+")
 _TOKENS = re.compile(r"\S+")
 
 
+def _code_points(text: str) -> np.ndarray:
+    """The code points of a string, as int64."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.int64)
+
+
 class FittedVectorizer:
     """A fitted TF-IDF vectorizer applied with numpy: the same matrix as scikit-learn's
     TfidfVectorizer.transform (same counts, same arithmetic), many times faster.
@@ -66,40 +71,49 @@ class FittedVectorizer:
 
     def __init__(self, params: dict[str, Any], vocabulary: list[str], idf: np.ndarray) -> None:
         self.params = dict(params)
-        self.vocabulary_ = {term: i for i, term in enumerate(vocabulary)}
+        self.terms = list(vocabulary)
+        self._vocabulary: dict[str, int] | None = None
         self.idf_ = np.asarray(idf, dtype=np.float32)
         self.analyzer = params.get("analyzer", "word")
         self.min_n, self.max_n = (int(n) for n in params.get("ngram_range", (1, 1)))
         self.sublinear_tf = bool(params.get("sublinear_tf", False))
         self.lowercase = bool(params.get("lowercase", True))
         self._fallback: TfidfVectorizer | None = None
+        # Loading is on the bot's start-up path: the terms are numbered with numpy too.
         known = self.analyzer in ("word", "char") and 1 <= self.min_n <= self.max_n
-        split = [self._units(term) for term in vocabulary] if known else []
-        alphabet = sorted({u for units in split for u in units})
-        base = len(alphabet) + 1
-        if not known or base**self.max_n >= 2**63:
+        if known and self.analyzer == "char":
+            lengths = np.fromiter(map(len, self.terms), np.int64, len(self.terms))
+            codes = _code_points("".join(self.terms))
+            self._chars = np.unique(codes)
+            base = len(self._chars) + 1
+            units = np.searchsorted(self._chars, codes) + 1
+        elif known:
+            lengths = np.fromiter((t.count(" ") + 1 for t in self.terms), np.int64)
+            words = " ".join(self.terms).split(" ") if self.terms else []
+            self._words = {w: i + 1 for i, w in enumerate(dict.fromkeys(words))}
+            base = len(self._words) + 1
+            get = self._words.__getitem__
+            units = np.fromiter(map(get, words), np.int64, len(words))
+        longest = int(lengths.max()) if known and len(lengths) else 0
+        if not known or base ** max(self.max_n, longest) >= 2**63:
             self._fallback = vectorizer_from_sklearn(params, self.vocabulary_, self.idf_)
             return
         self._base = base
-        self._alphabet = alphabet
-        if self.analyzer == "char":
-            self._chars = np.array([ord(c) for c in alphabet], dtype=np.int64)
-        else:
-            self._words = {w: i + 1 for i, w in enumerate(alphabet)}
-        ids = {u: i + 1 for i, u in enumerate(alphabet)}
-        keys = np.array([self._key([ids[u] for u in units]) for units in split], dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
+        keys = np.zeros(len(self.terms), dtype=np.int64)
+        for k in range(longest):
+            more = np.flatnonzero(lengths > k)
+            keys[more] = keys[more] * base + units[starts[more] + k]
         order = np.argsort(keys, kind="stable")
         self._keys = keys[order]
         self._columns = order.astype(np.int32)
 
-    def _units(self, term: str) -> list[str]:
-        return list(term) if self.analyzer == "char" else term.split(" ")
-
-    def _key(self, ids: list[int]) -> int:
-        key = 0
-        for i in ids:
-            key = key * self._base + i
-        return key
+    @property
+    def vocabulary_(self) -> dict[str, int]:
+        """Term to column, as scikit-learn's vocabulary_ (made when first asked for)."""
+        if self._vocabulary is None:
+            self._vocabulary = {term: i for i, term in enumerate(self.terms)}
+        return self._vocabulary
 
     def _unit_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The units of all texts as alphabet numbers, a 0 after each text, and where each
@@ -109,10 +123,7 @@ class FittedVectorizer:
         if self.analyzer == "char":
             texts = [_WHITE_SPACES.sub(" ", t) for t in texts]
             lengths = np.fromiter((len(t) + 1 for t in texts), np.int64, len(texts))
-            joined = "\0".join(texts) + "\0"
-            codes = np.frombuffer(
-                joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32
-            ).astype(np.int64)
+            codes = _code_points("\0".join(texts) + "\0")
             pos = np.searchsorted(self._chars, codes)
             pos = np.minimum(pos, len(self._chars) - 1)
             ids = np.where(self._chars[pos] == codes, pos + 1, 0)
@@ -133,7 +144,7 @@ class FittedVectorizer:
         """TF-IDF features of texts (rows l2-normalised), as scikit-learn computes them."""
         if self._fallback is not None:
             return sparse.csr_matrix(self._fallback.transform(texts))
-        n_docs, n_features = len(texts), len(self.vocabulary_)
+        n_docs, n_features = len(texts), len(self.terms)
         if not texts or not n_features:
             return sparse.csr_matrix((n_docs, n_features), dtype=np.float32)
         ids, starts = self._unit_ids(texts)
