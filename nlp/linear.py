@@ -6,6 +6,7 @@ import json
 import re
 import warnings
 from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,6 @@ def vectorizer_from_dict(data: dict[str, Any]) -> FittedVectorizer:
 
 
 _WHITE_SPACES = re.compile(r"\s\s+")
-_TOKENS = re.compile(r"\S+")
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -128,15 +128,15 @@ class FittedVectorizer:
             pos = np.minimum(pos, len(self._chars) - 1)
             ids = np.where(self._chars[pos] == codes, pos + 1, 0)
         else:
-            get = self._words.get
-            tokens = [_TOKENS.findall(t) for t in texts]
-            lengths = np.fromiter((len(t) + 1 for t in tokens), np.int64, len(tokens))
-            ids = np.fromiter(
-                (get(w, 0) for toks in tokens for w in [*toks, "\0"]), np.int64, int(lengths.sum())
-            )
-            # The separator is 0 even if "\0" were a word of the vocabulary.
-            ends = np.cumsum(lengths) - 1
-            ids[ends] = 0
+            # str.split() splits exactly where scikit-learn's token pattern \S+ does (both
+            # use Python's Unicode whitespace), and in C.
+            tokens = list(map(str.split, texts))
+            counts = np.fromiter(map(len, tokens), np.int64, len(tokens))
+            flat = list(chain.from_iterable(tokens))
+            found = np.fromiter(map(self._words.get, flat, repeat(0)), np.int64, len(flat))
+            lengths = counts + 1
+            ids = np.zeros(int(lengths.sum()), dtype=np.int64)
+            ids[np.arange(len(flat)) + np.repeat(np.arange(len(texts)), counts)] = found
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         return ids, starts
 

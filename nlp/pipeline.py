@@ -140,10 +140,11 @@ class Analyser:
         return ThemeHit(theme_id, info.label, score, source, ev, info.broad)
 
     def _analysis(self, doc: Doc) -> Analysis:
-        scores = doc._.kind_scores or {}
-        kind = doc._.kind or "complaint"
+        ext = doc._  # each doc._ makes an object: once per doc
+        scores = ext.kind_scores or {}
+        kind = ext.kind or "complaint"
         kind_score = float(scores.get(kind, 0.0))
-        kinds = list(doc._.kinds or [kind])
+        kinds = list(ext.kinds or [kind])
         # A text with no words (empty, only digits, punctuation or emoji) names no theme.
         if not len(doc) or not doc.to_array(IS_ALPHA).any():
             return Analysis(themes=[], kind=kind, kind_score=kind_score, kinds=kinds)
@@ -157,7 +158,7 @@ class Analyser:
         for label in self.model_labels:
             score = doc.cats.get(label, 0.0)
             own = self.evidence_themes.get(label, [])
-            ev = sorted({e for t in own for e in evidence.get(t, [])})
+            ev = sorted({e for t in own for e in evidence.get(t, [])}) if evidence else []
             has_pattern = self.same_labels and label in patterns
             has_cue = self.same_labels and label in evidence
             # "the receptionist was rude" is staff attitude even when the model is unsure;

@@ -12,7 +12,17 @@ from nlp.classifier import doc_views, ensemble_scores
 from nlp.linear import FittedVectorizer, vectorizer_from_sklearn
 from nlp.pipeline import Analyser
 
-EDGE = ["", " ", "  \n\n x\ty  ", "a", "ÉCOLE Straße ﬁ İstanbul", "😀😀 bins!!", "ab\0cd", "??!"]
+EDGE = [
+    "",
+    " ",
+    "  \n\n x\ty  ",
+    "a",
+    "ÉCOLE Straße ﬁ İstanbul",
+    "😀😀 bins!!",
+    "ab\0cd",
+    "??!",
+    "a\u00a0b\x1cc\u2003d  e",
+]
 
 
 @pytest.fixture(scope="module")
