@@ -51,6 +51,9 @@ def vectorizer_from_dict(data: dict[str, Any]) -> FittedVectorizer:
 
 _WHITE_SPACES = re.compile(r"\s\s+")
 
+# Up to this many entries (4 bytes each), n-grams are looked up in a table, not searched.
+_TABLE_SIZE = 1 << 20
+
 
 def _code_points(text: str) -> np.ndarray:
     """The code points of a string, as int64."""
@@ -84,9 +87,12 @@ class FittedVectorizer:
         if known and self.analyzer == "char":
             lengths = np.fromiter(map(len, self.terms), np.int64, len(self.terms))
             codes = _code_points("".join(self.terms))
-            self._chars = np.unique(codes)
-            base = len(self._chars) + 1
-            units = np.searchsorted(self._chars, codes) + 1
+            chars = np.unique(codes)
+            base = len(chars) + 1
+            units = np.searchsorted(chars, codes) + 1
+            # Code point to alphabet number (0: not in the alphabet); the last entry is 0.
+            self._char_ids = np.zeros(int(chars.max()) + 2 if len(chars) else 1, dtype=np.int32)
+            self._char_ids[chars] = np.arange(1, base)
         elif known:
             lengths = np.fromiter((t.count(" ") + 1 for t in self.terms), np.int64)
             words = " ".join(self.terms).split(" ") if self.terms else []
@@ -107,6 +113,15 @@ class FittedVectorizer:
         order = np.argsort(keys, kind="stable")
         self._keys = keys[order]
         self._columns = order.astype(np.int32)
+        # The n-grams of n units have the numbers from base**(n - 1) up to base**n: where
+        # that range is small (short character n-grams), a table answers without a search.
+        self._tables: dict[int, np.ndarray] = {}
+        for n in range(self.min_n, self.max_n + 1):
+            if base**n <= _TABLE_SIZE:
+                lo, hi = np.searchsorted(self._keys, [base ** (n - 1), base**n])
+                table = np.full(base**n, -1, dtype=np.int32)
+                table[self._keys[lo:hi]] = self._columns[lo:hi]
+                self._tables[n] = table
 
     @property
     def vocabulary_(self) -> dict[str, int]:
@@ -116,17 +131,16 @@ class FittedVectorizer:
         return self._vocabulary
 
     def _unit_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The units of all texts as alphabet numbers, a 0 after each text, and where each
-        text starts."""
+        """The units of all texts as alphabet numbers with a 0 after each text, and the
+        text each unit belongs to."""
         if self.lowercase:
             texts = [t.lower() for t in texts]
         if self.analyzer == "char":
             texts = [_WHITE_SPACES.sub(" ", t) for t in texts]
             lengths = np.fromiter((len(t) + 1 for t in texts), np.int64, len(texts))
             codes = _code_points("\0".join(texts) + "\0")
-            pos = np.searchsorted(self._chars, codes)
-            pos = np.minimum(pos, len(self._chars) - 1)
-            ids = np.where(self._chars[pos] == codes, pos + 1, 0)
+            # Characters past the alphabet's last code point are unknown (0) at once.
+            ids = self._char_ids[np.minimum(codes, len(self._char_ids) - 1)]
         else:
             # str.split() splits exactly where scikit-learn's token pattern \S+ does (both
             # use Python's Unicode whitespace), and in C.
@@ -137,8 +151,7 @@ class FittedVectorizer:
             lengths = counts + 1
             ids = np.zeros(int(lengths.sum()), dtype=np.int64)
             ids[np.arange(len(flat)) + np.repeat(np.arange(len(texts)), counts)] = found
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        return ids, starts
+        return ids, np.repeat(np.arange(len(texts)), lengths)
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """TF-IDF features of texts (rows l2-normalised), as scikit-learn computes them."""
@@ -147,7 +160,7 @@ class FittedVectorizer:
         n_docs, n_features = len(texts), len(self.terms)
         if not texts or not n_features:
             return sparse.csr_matrix((n_docs, n_features), dtype=np.float32)
-        ids, starts = self._unit_ids(texts)
+        ids, text_of = self._unit_ids(texts)
         total = len(ids)
         zero_before = np.concatenate(([0], np.cumsum(ids == 0)))
         found_pos: list[np.ndarray] = []
@@ -161,13 +174,19 @@ class FittedVectorizer:
             ok = zero_before[n:] == zero_before[: total - n + 1]
             pos = np.flatnonzero(ok)
             k = key[pos]
+            if n in self._tables:
+                columns = self._tables[n][k]
+                hit = columns >= 0
+                found_pos.append(pos[hit])
+                found_col.append(columns[hit])
+                continue
             at = np.minimum(np.searchsorted(self._keys, k), len(self._keys) - 1)
             hit = self._keys[at] == k
             found_pos.append(pos[hit])
             found_col.append(self._columns[at[hit]])
         pos = np.concatenate([np.zeros(0, np.int64), *found_pos])
         col = np.concatenate([np.zeros(0, np.int64), *found_col]).astype(np.int64)
-        row = np.searchsorted(starts, pos, side="right") - 1
+        row = text_of[pos]
         # Counts per (text, n-gram): scipy sorts and sums the duplicates in linear time.
         ones = np.ones(len(pos), dtype=np.intc)
         counted = sparse.csr_matrix((ones, (row, col)), shape=(n_docs, n_features))
