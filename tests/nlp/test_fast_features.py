@@ -104,3 +104,22 @@ def test_lemmas_match_the_token_by_token_lemmatizer(analyser: Analyser, sample: 
         lemmatizer(fast)
         Lemmatizer.__call__(lemmatizer, slow)
         assert fast.to_array(LEMMA).tolist() == slow.to_array(LEMMA).tolist(), text
+
+
+def test_a_saved_tokenizer_unlike_the_default_is_read(tmp_path) -> None:
+    import shutil
+
+    import spacy
+
+    from nlp.pipeline import DEFAULT_MODEL, load
+
+    model = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL, model)
+    nlp = spacy.load(model)
+    nlp.tokenizer.add_special_case("binday", [{"ORTH": "bin"}, {"ORTH": "day"}])
+    nlp.tokenizer.to_disk(model / "tokenizer", exclude=["vocab"])
+    assert [t.text for t in load(model, keep=False).nlp.make_doc("binday")] == ["bin", "day"]
+    default = load(DEFAULT_MODEL, keep=False).nlp
+    assert [t.text for t in default.make_doc("binday")] == ["binday"]
+    saved = (DEFAULT_MODEL / "tokenizer").read_bytes()
+    assert default.tokenizer.to_bytes(exclude=["vocab"]) == saved
