@@ -127,7 +127,7 @@ class ThemeClassifier:
                 continue
             scores = self.predict([doc_views(d) for d in batch])
             for doc, row in zip(batch, scores, strict=True):
-                doc.cats.update({lab: float(s) for lab, s in zip(self.labels, row, strict=True)})
+                doc.cats.update(zip(self.labels, row.tolist(), strict=True))
                 yield doc
 
     def fit(

@@ -181,7 +181,7 @@ class FeedbackKind:
         strings = self.nlp.vocab.strings
         n = len(doc)
         # Token attributes as lists: creating Token objects is slow, and this runs per doc.
-        arr = doc.to_array([ORTH, LEMMA, IS_SPACE, IS_PUNCT]).reshape(-1, 4)
+        arr = doc.to_array([ORTH, LEMMA, IS_SPACE, IS_PUNCT, IS_ALPHA]).reshape(-1, 5)
         orth = arr[:, 0].tolist()
         space = arr[:, 2].astype(bool)
         punct = arr[:, 3].tolist()
@@ -256,7 +256,7 @@ class FeedbackKind:
         # The parts: cut where a text turns ("but"). Cutting at every sentence end too found
         # more mixed texts but mostly wrong ones ("I could cry" after thanks).
         cuts = sorted({0, n} | {start for start, _ in by_label.get("split", [])})
-        alpha = doc.to_array(IS_ALPHA)
+        alpha = arr[:, 4]
         found.parts = [(a, b) for a, b in pairwise(cuts) if alpha[a:b].any()]
         return found
 
