@@ -47,7 +47,7 @@ class LowerLookupLemmatizer(Lemmatizer):
                 text = found.lower() if isinstance(found, str) else found[0].lower()
                 lemma = cache[lower] = strings.add(text)
             lemmas.append(lemma)
-        doc.from_array([LEMMA], np.asarray(lemmas, dtype=np.uint64).reshape(-1, 1))
+        doc.from_array([LEMMA], np.asarray(lemmas, dtype=np.uint64).reshape(-1, 1))  # type: ignore[arg-type]
         return doc
 
     def lookup_lemmatize(self, token: Token) -> list[str]:

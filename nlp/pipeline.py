@@ -11,6 +11,7 @@ from typing import Literal, cast
 import spacy
 from spacy.attrs import IS_ALPHA
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 # Importing the component modules registers their factories with spaCy.
@@ -220,6 +221,7 @@ def _load_nlp(path: Path) -> Language:
     config builds: making its 2,700 special cases twice is a fifth of the load."""
     nlp = spacy.load(path, exclude=["tokenizer"])
     saved = path / "tokenizer"
-    if saved.exists() and saved.read_bytes() != nlp.tokenizer.to_bytes(exclude=["vocab"]):
-        nlp.tokenizer.from_disk(saved, exclude=["vocab"])
+    tokenizer = cast(Tokenizer, nlp.tokenizer)
+    if saved.exists() and saved.read_bytes() != tokenizer.to_bytes(exclude=["vocab"]):
+        tokenizer.from_disk(saved, exclude=["vocab"])
     return nlp

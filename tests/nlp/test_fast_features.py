@@ -4,6 +4,8 @@ trained on: a retrained model keeps the check meaningful)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -44,8 +46,8 @@ def same(a, b) -> bool:
 
 def test_theme_and_kind_features_match_scikit_learn(analyser: Analyser, sample: list[str]) -> None:
     docs = list(analyser.nlp.pipe(sample))
-    kind = analyser.nlp.get_pipe("feedback_kind")
-    clf = analyser.nlp.get_pipe("theme_classifier")
+    kind: Any = analyser.nlp.get_pipe("feedback_kind")
+    clf: Any = analyser.nlp.get_pipe("theme_classifier")
     checks = [(clf.features, [doc_views(d) for d in docs])]
     checks.append((kind.features, [kind.views(d) for d in docs]))
     for space, views in checks:
@@ -60,7 +62,7 @@ def test_theme_and_kind_features_match_scikit_learn(analyser: Analyser, sample: 
 
 
 def test_theme_scores_match_scikit_learn(analyser: Analyser, sample: list[str]) -> None:
-    clf = analyser.nlp.get_pipe("theme_classifier")
+    clf: Any = analyser.nlp.get_pipe("theme_classifier")
     views = [doc_views(d) for d in analyser.nlp.pipe(sample)]
     parts = []
     for view, vec in zip(clf.features.views, clf.features.vectorizers, strict=True):
@@ -98,7 +100,7 @@ def test_lemmas_match_the_token_by_token_lemmatizer(analyser: Analyser, sample: 
     from spacy.attrs import LEMMA
     from spacy.pipeline import Lemmatizer
 
-    lemmatizer = analyser.nlp.get_pipe("lemmatizer")
+    lemmatizer: Any = analyser.nlp.get_pipe("lemmatizer")
     for text in [*sample, "WAITED Waited waited İstanbul"]:
         fast, slow = analyser.nlp.make_doc(text), analyser.nlp.make_doc(text)
         lemmatizer(fast)
@@ -116,10 +118,11 @@ def test_a_saved_tokenizer_unlike_the_default_is_read(tmp_path) -> None:
     model = tmp_path / "model"
     shutil.copytree(DEFAULT_MODEL, model)
     nlp = spacy.load(model)
-    nlp.tokenizer.add_special_case("binday", [{"ORTH": "bin"}, {"ORTH": "day"}])
-    nlp.tokenizer.to_disk(model / "tokenizer", exclude=["vocab"])
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.add_special_case("binday", [{"ORTH": "bin"}, {"ORTH": "day"}])
+    tokenizer.to_disk(model / "tokenizer", exclude=["vocab"])
     assert [t.text for t in load(model, keep=False).nlp.make_doc("binday")] == ["bin", "day"]
-    default = load(DEFAULT_MODEL, keep=False).nlp
+    default: Any = load(DEFAULT_MODEL, keep=False).nlp
     assert [t.text for t in default.make_doc("binday")] == ["binday"]
     saved = (DEFAULT_MODEL / "tokenizer").read_bytes()
     assert default.tokenizer.to_bytes(exclude=["vocab"]) == saved
