@@ -51,6 +51,10 @@ def vectorizer_from_dict(data: dict[str, Any]) -> FittedVectorizer:
 
 _WHITE_SPACES = re.compile(r"\s\s+")
 
+# The vectorizer settings FittedVectorizer reproduces (min_df, max_df and max_features only
+# shape the vocabulary, which is saved).
+_FAST_PARAMS = {"analyzer", "ngram_range", "sublinear_tf", "lowercase", "min_df", "max_df"}
+_FAST_PARAMS |= {"max_features"}
 # Up to this many entries (4 bytes each), n-grams are looked up in a table, not searched.
 _TABLE_SIZE = 1 << 20
 
@@ -84,6 +88,8 @@ class FittedVectorizer:
         self._fallback: TfidfVectorizer | None = None
         # Loading is on the bot's start-up path: the terms are numbered with numpy too.
         known = self.analyzer in ("word", "char") and 1 <= self.min_n <= self.max_n
+        # Any other setting (accents, stop words, binary counts ...) is left to scikit-learn.
+        known = known and set(params) <= _FAST_PARAMS
         if known and self.analyzer == "char":
             lengths = np.fromiter(map(len, self.terms), np.int64, len(self.terms))
             codes = _code_points("".join(self.terms))

@@ -126,3 +126,12 @@ def test_a_saved_tokenizer_unlike_the_default_is_read(tmp_path) -> None:
     assert [t.text for t in default.make_doc("binday")] == ["binday"]
     saved = (DEFAULT_MODEL / "tokenizer").read_bytes()
     assert default.tokenizer.to_bytes(exclude=["vocab"]) == saved
+
+
+def test_settings_it_does_not_reproduce_go_to_scikit_learn() -> None:
+    params = {"analyzer": "word", "ngram_range": [1, 1], "binary": True}
+    vec = FittedVectorizer(params, ["a", "b"], np.ones(2, np.float32))
+    assert vec._fallback is not None
+    wb = FittedVectorizer({"analyzer": "char_wb", "ngram_range": [2, 3]}, ["ab"], np.ones(1))
+    assert wb._fallback is not None
+    assert wb.transform(["ab cd"]).nnz == 1
