@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from spacy.attrs import LEMMA
+from spacy.attrs import LEMMA, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import ensure_path, minibatch
@@ -41,12 +41,16 @@ def doc_views(doc: Doc, spans_key: str = SPANS_KEY) -> dict[str, str]:
     if cached is not None:
         return cached
     strings = doc.vocab.strings
+    # One array for both views: Token objects (and doc.text, which makes one per token) are
+    # slow. The text is each token's text and its trailing space, as doc.text joins them.
+    arr = doc.to_array([LEMMA, ORTH, SPACY]).tolist() if len(doc) else []
     # Whitespace tokens vanish when the vectorizer splits on whitespace.
-    lemmas = " ".join([strings[h] for h in doc.to_array(LEMMA).tolist()])
+    lemmas = " ".join([strings[lemma] for lemma, _, _ in arr])
+    text = "".join([strings[orth] + " " if space else strings[orth] for _, orth, space in arr])
     rules = (
         sorted({f"rule_{s.label_}" for s in doc.spans[spans_key]}) if spans_key in doc.spans else []
     )
-    views = {"lemmas": lemmas, "text": doc.text.lower(), "rules": " ".join(rules)}
+    views = {"lemmas": lemmas, "text": text.lower(), "rules": " ".join(rules)}
     doc.user_data[_VIEWS_KEY] = views
     return views
 
@@ -123,7 +127,7 @@ class ThemeClassifier:
                 continue
             scores = self.predict([doc_views(d) for d in batch])
             for doc, row in zip(batch, scores, strict=True):
-                doc.cats.update({lab: float(s) for lab, s in zip(self.labels, row, strict=True)})
+                doc.cats.update(zip(self.labels, row.tolist(), strict=True))
                 yield doc
 
     def fit(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
+from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_SPACE, LEMMA, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -181,7 +181,7 @@ class FeedbackKind:
         strings = self.nlp.vocab.strings
         n = len(doc)
         # Token attributes as lists: creating Token objects is slow, and this runs per doc.
-        arr = doc.to_array([ORTH, LEMMA, IS_SPACE, IS_PUNCT]).reshape(-1, 4)
+        arr = doc.to_array([ORTH, LEMMA, IS_SPACE, IS_PUNCT, IS_ALPHA]).reshape(-1, 5)
         orth = arr[:, 0].tolist()
         space = arr[:, 2].astype(bool)
         punct = arr[:, 3].tolist()
@@ -256,7 +256,8 @@ class FeedbackKind:
         # The parts: cut where a text turns ("but"). Cutting at every sentence end too found
         # more mixed texts but mostly wrong ones ("I could cry" after thanks).
         cuts = sorted({0, n} | {start for start, _ in by_label.get("split", [])})
-        found.parts = [(a, b) for a, b in pairwise(cuts) if any(t.is_alpha for t in doc[a:b])]
+        alpha = arr[:, 4]
+        found.parts = [(a, b) for a, b in pairwise(cuts) if alpha[a:b].any()]
         return found
 
     def views(self, doc: Doc, found: Found | None = None) -> dict[str, str]:
@@ -378,9 +379,11 @@ class FeedbackKind:
                     "suggestion", names, None if suggestion is None else suggestion[n]
                 )
                 scores = {"complaint": 1 - p, "compliment": p, "suggestion": s, "question": q}
-                doc._.kind_scores = scores
-                doc._.kinds = self.decide(scores, parts[n])
-                doc._.kind = doc._.kinds[0]
+                kinds = self.decide(scores, parts[n])
+                ext = doc._  # each doc._ makes an object: once per doc
+                ext.kind_scores = scores
+                ext.kinds = kinds
+                ext.kind = kinds[0]
                 yield doc
 
     def _lean(self, p: float, names: set[str]) -> float:

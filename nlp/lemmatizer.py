@@ -2,13 +2,53 @@
 
 from __future__ import annotations
 
+import numpy as np
+from spacy.attrs import LEMMA, LOWER
+from spacy.errors import Errors
 from spacy.language import Language
 from spacy.pipeline import Lemmatizer
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
+
+_CACHE_SIZE = 200_000
 
 
 class LowerLookupLemmatizer(Lemmatizer):
     """spaCy's lookup lemmatizer, reading the lower-case form and returning lower case."""
+
+    _cache: dict[int, int]
+    _cache_table: object = None
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Lemmatize a doc: the same lemmas as lookup_lemmatize, one array in and out instead
+        of a Token object per token, with each lower-cased word looked up once."""
+        if (
+            self.mode != "lookup"
+            or not self.overwrite
+            or type(self).lookup_lemmatize is not (LowerLookupLemmatizer.lookup_lemmatize)
+        ):
+            return super().__call__(doc)
+        if not self._validated:
+            self._validate_tables(Errors.E1004)
+        table = self.lookups.get_table("lemma_lookup", {})
+        # A bot runs for months: the cache is dropped when the table changes or it grows large.
+        if self._cache_table is not table or len(self._cache) > _CACHE_SIZE:
+            self._cache, self._cache_table = {}, table
+        if not len(doc):
+            return doc
+        strings = doc.vocab.strings
+        cache = self._cache
+        lowers = doc.to_array(LOWER)
+        lemmas = []
+        for lower in lowers.tolist():
+            lemma = cache.get(lower)
+            if lemma is None:
+                word = strings[lower]
+                found = table.get(word, word)
+                text = found.lower() if isinstance(found, str) else found[0].lower()
+                lemma = cache[lower] = strings.add(text)
+            lemmas.append(lemma)
+        doc.from_array([LEMMA], np.asarray(lemmas, dtype=np.uint64).reshape(-1, 1))  # type: ignore[arg-type]
+        return doc
 
     def lookup_lemmatize(self, token: Token) -> list[str]:
         """The lemma of the lower-cased token, or the lower-cased token when unknown."""
