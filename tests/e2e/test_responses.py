@@ -95,7 +95,7 @@ async def digest_in_private(world: World, clock: FakeClock) -> MessageView:
     clock.now = NEXT_MONDAY
     await run_job(world.bot, "digest:culture-leisure")
     found = await world.pat.wait_for(
-        lambda m: any("your feedback digest" in (x.text or "") for x in m), timeout=10
+        lambda m: any("your feedback digest" in (x.text or "") for x in m), timeout=30
     )
     return next(m for m in found if "your feedback digest" in (m.text or ""))
 
