@@ -207,6 +207,8 @@ async def erase(
     others = [i for i, status in items if status != "approved"]
     # Their words in staff's chats too: cards, originals shown, relays (rows go below).
     await traces.take_back_citizen(conn, citizen_id, [i for i, _ in items], now)
+    # Their voice notes (file_ids) and photos (bytes), whatever became of the items.
+    await conn.execute("DELETE FROM media WHERE citizen_id = ?", (citizen_id,))
     for item_id in others:
         await conn.execute("DELETE FROM item_themes WHERE feedback_id = ?", (item_id,))
         await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))
@@ -258,8 +260,6 @@ async def erase(
     await conn.execute("DELETE FROM acceptances WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM ask_optouts WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM conversations WHERE citizen_id = ?", (citizen_id,))
-    # Their voice notes (file_ids) and photos (bytes), whatever became of the items.
-    await conn.execute("DELETE FROM media WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM citizen_drafts WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM consents WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM citizens WHERE id = ?", (citizen_id,))
