@@ -44,9 +44,7 @@ async def reply_to(person: Person, send: object) -> str:
 
 async def saved(citizen: Person, rating: str = "2") -> int:
     """Rate, say yes to hearing back, no to being involved; the item's number."""
-    await citizen.wait_for(
-        lambda msgs: any(any(rating in row for row in m.buttons) for m in msgs[-4:])
-    )
+    await citizen.wait_for(lambda msgs: any(any(rating in row for row in m.buttons) for m in msgs))
     await press(citizen, rating)
     await press(citizen, texts.YES)
 
@@ -81,8 +79,8 @@ async def test_a_voice_note_is_written_down_by_a_moderator_and_only_text_goes_on
     assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [("",)]
     card = await card_of(team.group, item)
     assert "Voice note (7 s)" in (card.text or "")
-    voice = (await team.group.wait_for(lambda _: under(team, card, "voice")))[0]
-    del voice
+    # The audio is under the card, for the moderators to listen to.
+    await team.group.wait_for(lambda _: under(team, card, "voice"))
     kept = stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}")
     assert kept and kept[0][0]
     # Nothing written down yet: nothing to publish.
@@ -102,8 +100,7 @@ async def test_a_voice_note_is_written_down_by_a_moderator_and_only_text_goes_on
     # Written down and approved: the reference to the audio is gone.
     assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == [(None,)]
     # The provider reads the words, never the audio.
-    digest = await say(team.pat, "/digest")
-    del digest
+    await say(team.pat, "/digest")
     assert not any(m.voice for m in team.pat.messages)
 
 
@@ -126,8 +123,7 @@ async def test_photos_are_cleaned_checked_one_by_one_and_forgotten(
         assert b"HomeCam" not in bytes(data)  # type: ignore[arg-type]
     card = await card_of(team.group, item)
     assert "2 photos below" in (card.text or "")
-    photos = await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 2)
-    del photos
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 2)
     first, second = under(team, card, "photo")
     await press_card(team.sam, team.group, first, texts.PHOTO_APPROVE)
     await press_card(team.mo, team.group, second, texts.PHOTO_REJECT)
@@ -155,7 +151,8 @@ async def test_a_provider_gets_an_approved_photo_of_their_service_only(
     await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
     item = await saved(citizen)
     card = await card_of(team.group, item)
-    photo = (await team.group.wait_for(lambda _: under(team, card, "photo")))[0]
+    await team.group.wait_for(lambda _: under(team, card, "photo"))
+    photo = under(team, card, "photo")[0]
     number = stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item}")[0][0]
     # Not approved yet: not there for providers.
     assert "no approved photo" in await say(team.pat, f"/photo {number}")
@@ -187,7 +184,7 @@ async def test_bad_media_get_kind_answers_and_lose_nothing(
     await citizen.send("/start")
     await citizen.next_message()
     await press(citizen, SERVICE)
-    assert "rating" in (await say(citizen, WORDS)).lower() or True
+    assert "How would you rate it" in await say(citizen, WORDS)
     for n in (1, 2, 3):
         assert f"({n} of 3)" in await reply_to(citizen, citizen.send_photo(gps_photo()))
     assert "up to 3 photos" in await reply_to(citizen, citizen.send_photo(gps_photo()))
