@@ -156,15 +156,18 @@ async def older_than(conn: aiosqlite.Connection, before: datetime) -> int:
 async def approved_photos(
     conn: aiosqlite.Connection, feedback_ids: list[int]
 ) -> dict[int, list[int]]:
-    """The approved photos of these items: item id -> photo ids."""
+    """The approved photos of these items: item id -> photo ids (a few queries at most)."""
     found: dict[int, list[int]] = {}
-    for item_id in feedback_ids:
+    for start in range(0, len(feedback_ids), 500):
+        part = feedback_ids[start : start + 500]
+        marks = ", ".join("?" for _ in part)
         async with conn.execute(
-            "SELECT id FROM media WHERE feedback_id = ? AND kind = 'photo'"
-            " AND status = 'approved' ORDER BY id",
-            (item_id,),
+            f"SELECT feedback_id, id FROM media WHERE feedback_id IN ({marks})"
+            " AND kind = 'photo' AND status = 'approved' ORDER BY id",
+            tuple(part),
         ) as cursor:
-            found[item_id] = [int(r[0]) for r in await cursor.fetchall()]
+            for item_id, photo_id in await cursor.fetchall():
+                found.setdefault(int(item_id), []).append(int(photo_id))
     return found
 
 

@@ -3,13 +3,17 @@ cleaned of metadata, erased on /forget; the bad inputs answered kindly."""
 
 from __future__ import annotations
 
+import csv
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image
 
+from bot.digest_content import Period, build_csv
 from emulator import Emulator, MessageView, Person
 from handlers import texts
+from storage.services import ServiceRow
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_moderation import Team, card_of, press_card
 from tests.e2e.test_moderation import team as team
@@ -163,6 +167,16 @@ async def test_a_provider_gets_an_approved_photo_of_their_service_only(
     sent = await team.pat.next_message()
     assert sent.photo is not None and f"item #{item}" in (sent.text or "")
     assert not Image.open(io.BytesIO(sent.photo)).getexif()
+    # The digest's CSV lists it, as the command that fetches it.
+    exported = await build_csv(
+        team.bot.db,
+        services=[ServiceRow("library", "Central Library", "", "culture-leisure")],
+        period=Period(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)),
+        labels={},
+        timezone="Europe/London",
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
+    assert [r["photos"] for r in rows if r["item"] == str(item)] == [f"/photo {number}"]
 
 
 async def test_bad_media_get_kind_answers_and_lose_nothing(
