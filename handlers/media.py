@@ -4,6 +4,7 @@ card), a provider's (/photo N). Thin: read the update, call bot/attachments.py, 
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import media as cleaning
 from bot.attachments import Attachments
@@ -198,7 +200,10 @@ class MediaHandlers:
         if voice.file_size is not None and voice.file_size > DOWNLOAD_LIMIT:
             await self._reply(message, Step(Show.MEDIA, note="too_big"))
             return
-        length = voice.duration
+        with warnings.catch_warnings():
+            # PTB 22.2+ warns that `duration` becomes a timedelta: both are read below.
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            length = voice.duration
         seconds = int(length.total_seconds()) if isinstance(length, timedelta) else int(length)
         step = await self.attachments.voice(update.update_id, user.id, voice.file_id, seconds)
         lead = {"voice_kept": texts.VOICE_KEPT, "voice_added": texts.VOICE_ADDED}.get(step.note)

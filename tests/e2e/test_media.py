@@ -10,12 +10,14 @@ from pathlib import Path
 
 from PIL import Image
 
+from bot.config import Deployment
 from bot.digest_content import Period, build_csv
 from emulator import Emulator, MessageView, Person
 from handlers import texts
 from storage.services import ServiceRow
+from tests.e2e.conftest import BotFactory
 from tests.e2e.test_citizen import consent, press, say, stored
-from tests.e2e.test_moderation import Team, card_of, press_card
+from tests.e2e.test_moderation import Team, card_of, invite, press_card
 from tests.e2e.test_moderation import team as team
 
 SERVICE = "Central Library"
@@ -138,6 +140,12 @@ async def test_photos_are_cleaned_checked_one_by_one_and_forgotten(
         for r in stored(db_path, f"SELECT status FROM media WHERE feedback_id = {item} ORDER BY id")
     ]
     assert statuses == ["approved", "rejected"]
+    # /mydata says what is kept: both photos, their state, not the bytes themselves.
+    mine = (await team.bot.privacy.mydata(citizen.id))["voice_notes_and_photos"]
+    assert [(m["kind"], m["photo_status"]) for m in mine] == [
+        ("photo", "approved"),
+        ("photo", "rejected"),
+    ]
     # Forgotten: both photos go from the database and from the moderators' chat.
     await citizen.send("/forget")
     await citizen.wait_for(lambda msgs: bool(msgs[-1].buttons))
@@ -217,3 +225,30 @@ async def test_bad_media_get_kind_answers_and_lose_nothing(
     assert "too big" in said
     said = await reply_to(citizen, citizen.send_photo(b"not an image at all"))
     assert "couldn't open that as a photo" in said
+
+
+async def test_a_draft_transcript_is_confirmed_by_the_citizen_then_checked(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    admin, sam, citizen = (emu.person(n) for n in ("Ada", "Sam", "Cy"))
+    group = emu.group("Riverside moderators", members=[admin, sam])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
+    # An offline engine: a command given the audio file, printing its words.
+    engine = f"sh -c 'echo \"{TRANSCRIPT}\"'"
+    async with make_bot(deployment=staffed, YOUSAID_TRANSCRIBE=engine):
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        await consent(citizen)
+        await citizen.send_voice(b"OggS-voice", duration=9)
+        draft = await citizen.wait_for(
+            lambda msgs: any("I think you said" in (m.text or "") for m in msgs)
+        )
+        assert any(TRANSCRIPT in (m.text or "") for m in draft)
+        assert "those words go with your voice note" in await press(citizen, texts.TRANSCRIPT_YES)
+        await press(citizen, SERVICE)
+        item = await saved(citizen)
+        assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(TRANSCRIPT,)]
+        card = await card_of(group, item)
+        assert "draft transcript the author confirmed" in (card.text or "")
+        await press_card(sam, group, card, texts.APPROVE)
+        await group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+        assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == [(None,)]
