@@ -663,6 +663,9 @@ class ModeratorHandlers:
             return
         await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id)
         await safely.answer(query.answer(texts.CARD_POSTED.format(item=item_id)))  # type: ignore[attr-defined]
+        if self.media is not None:
+            # Its voice note and photos, under the card it now has of its own.
+            await self.media.under_card(bot, item_id, sent)
         message = query.message  # type: ignore[attr-defined]
         if from_list and isinstance(message, Message):
             # The list no longer carries the item: it has its own card now.
