@@ -1319,3 +1319,5 @@ PHOTO_USAGE = "Send /photo followed by a photo's number, as the digest lists it:
 PHOTO_NOT_FOUND = "There is no approved photo {id} about your services."
 # Caption of a photo sent to a provider with /photo.
 PHOTO_FOR_PROVIDER = "📷 Photo {id}, with item #{item}"
+# After "Item #N at <service>" when a provider responds to an item with approved photos.
+RESPOND_PHOTOS = "\n📷 Its photos: {photos}"

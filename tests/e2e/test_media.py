@@ -175,6 +175,8 @@ async def test_a_provider_gets_an_approved_photo_of_their_service_only(
     sent = await team.pat.next_message()
     assert sent.photo is not None and f"item #{item}" in (sent.text or "")
     assert not Image.open(io.BytesIO(sent.photo)).getexif()
+    # Responding to the item, the provider is shown its photos.
+    assert f"Its photos: /photo {number}" in await say(team.pat, f"/respond {item}")
     # The digest's CSV lists it, as the command that fetches it.
     exported = await build_csv(
         team.bot.db,
