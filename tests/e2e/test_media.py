@@ -15,6 +15,7 @@ from bot.digest_content import Period, build_csv
 from emulator import Emulator, MessageView, Person
 from handlers import texts
 from storage.services import ServiceRow
+from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_moderation import Team, card_of, invite, press_card
@@ -254,3 +255,19 @@ async def test_a_draft_transcript_is_confirmed_by_the_citizen_then_checked(
         await press_card(sam, group, card, texts.APPROVE)
         await group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
         assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == [(None,)]
+
+
+async def test_retention_deletes_voice_notes_and_photos_but_keeps_the_item(
+    team: Team, db_path: Path, clock: FakeClock
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    item = await saved(citizen)
+    await team.bot.privacy.retention()
+    assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {item}") == [(1,)]
+    clock.advance(days=91)  # YOUSAID_MEDIA_KEEP_DAYS: 90 by default
+    await team.bot.privacy.retention()
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
