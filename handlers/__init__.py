@@ -31,7 +31,7 @@ from bot.roles import Roles, Who
 from handlers.admin import AdminHandlers
 from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
-from handlers.common import Buttons, CommonHandlers, on_error
+from handlers.common import Buttons, Callback, CommonHandlers, on_error
 from handlers.ids import IdHandlers
 from handlers.language import LanguageHandlers
 from handlers.media import PHOTO_PREFIX, TRANSCRIPT_PREFIX, MediaHandlers
@@ -264,8 +264,23 @@ def register(
 
     application.add_handler(MessageHandler(new & filters.CAPTION, caption))
     if pictures is not None:
-        application.add_handler(MessageHandler(new & filters.PHOTO, pictures.photo))
-        application.add_handler(MessageHandler(new & filters.VOICE, pictures.voice))
+
+        def unless_writing(handler: Callback) -> Callback:
+            # A staff member writing a response or a question is told, as before, that only
+            # text is taken.
+            async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+                message, user = update.effective_message, update.effective_user
+                if message is None or user is None:
+                    return
+                if await responses.draft(Who(user.id), message.chat_id) is not None:
+                    await common.unsupported(update, context)
+                    return
+                await handler(update, context)
+
+            return media
+
+        application.add_handler(MessageHandler(new & filters.PHOTO, unless_writing(pictures.photo)))
+        application.add_handler(MessageHandler(new & filters.VOICE, unless_writing(pictures.voice)))
 
         async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             assert pictures is not None
