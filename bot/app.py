@@ -14,6 +14,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 import handlers
 from bot.asks import Asks
+from bot.attachments import Attachments
 from bot.config import ConfigError, Deployment, Settings
 from bot.digests import Digests, trigger
 from bot.health import Heartbeat
@@ -24,6 +25,7 @@ from bot.languages import Languages
 from bot.leader import Leader, instance_id
 from bot.learning import Learning
 from bot.logs import hide_token
+from bot.media import MediaSettings
 from bot.moderation import Moderation
 from bot.outbox import Outbox
 from bot.privacy import Privacy
@@ -120,6 +122,18 @@ class YousaidBot:
         self.moderation = Moderation(self.db, deployment, clock, self.tagger)
         self.digests = Digests(self.db, deployment, clock, self.instance)
         self.privacy = Privacy(self.db, deployment, clock)
+        self.privacy.keep_media_days = settings.media_keep_days
+        # Voice notes and photos in the citizen conversation (issue 17).
+        self.attachments = Attachments(
+            self.db,
+            clock,
+            MediaSettings(
+                voice_max_seconds=settings.voice_max_seconds,
+                transcribe=settings.transcribe,
+                transcribe_seconds=settings.transcribe_seconds,
+                keep_days=settings.media_keep_days,
+            ),
+        )
         self.responses = Responses(self.db, deployment, clock)
         self.hearing = Hearing(self.db, clock, deployment)
         self.outbox = Outbox(self.db, clock, self.instance)
@@ -175,6 +189,7 @@ class YousaidBot:
             timedelta(seconds=settings.conversation_timeout),
             self.asks,
             self.languages,
+            self.attachments,
         )
         self.poller = Poller(
             self.application.bot,

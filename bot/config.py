@@ -97,6 +97,15 @@ class Settings(BaseSettings):
     items_per_hour: int = Field(default=10, ge=0, validation_alias="YOUSAID_ITEMS_PER_HOUR")
     items_per_day: int = Field(default=30, ge=0, validation_alias="YOUSAID_ITEMS_PER_DAY")
     retrain_weekly: bool = Field(default=False, validation_alias="YOUSAID_RETRAIN_WEEKLY")
+    # Voice notes and photos (issue 17): the longest voice note taken, in seconds; an offline
+    # speech-to-text command run on a downloaded voice note, printing its text (unset: the
+    # moderators type it); how long it may take; days voice notes and photos are kept.
+    voice_max_seconds: int = Field(default=180, ge=1, validation_alias="YOUSAID_VOICE_MAX_SECONDS")
+    transcribe: str = Field(default="", validation_alias="YOUSAID_TRANSCRIBE")
+    transcribe_seconds: float = Field(
+        default=60, gt=0, le=600, validation_alias="YOUSAID_TRANSCRIBE_SECONDS"
+    )
+    media_keep_days: int = Field(default=90, ge=1, validation_alias="YOUSAID_MEDIA_KEEP_DAYS")
     # Webhook mode (several instances behind a load balancer); polling when the URL is unset.
     webhook_url: str | None = Field(default=None, validation_alias="YOUSAID_WEBHOOK_URL")
     webhook_listen: str = Field(default="0.0.0.0:8443", validation_alias="YOUSAID_WEBHOOK_LISTEN")

@@ -29,7 +29,7 @@ from bot import charts, dates, i18n
 from bot.bidi import isolate
 from bot.config import Provider
 from bot.wording import Words, word
-from storage import published
+from storage import media, published
 from storage.db import Database, stamp
 from storage.published import QuoteCandidate, Tally
 from storage.services import ServiceRow
@@ -192,14 +192,17 @@ async def build_csv(
     """The period's approved items as CSV (UTF-8 with BOM, so spreadsheets read it right).
 
     Columns: item (reference number), published (local time), service, kind, rating,
-    themes (labels joined by "; "), text (the published text). Nothing about who wrote it.
+    themes (labels joined by "; "), text (the published text), summary, photos (approved
+    photos as /photo N commands). Nothing about who wrote it.
     """
     zone = ZoneInfo(timezone)
     names = {s.slug: s.name for s in services}
     rows = await published.items(db.reader, [s.slug for s in services], period.since, period.until)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([*TEXTS["csv_header"].split(","), word("CSV_SUMMARY")])
+    writer.writerow([*TEXTS["csv_header"].split(","), word("CSV_SUMMARY"), word("CSV_PHOTOS")])
+    # Approved photos, as the commands that fetch them (the bot sends them on request).
+    photos = await media.approved_photos(db.reader, [item.id for item in rows])
     for item in rows:
         moment = datetime.fromisoformat(item.published_at).astimezone(zone)
         writer.writerow(
@@ -212,6 +215,7 @@ async def build_csv(
                 _cell("; ".join(labels.get(t, t) for t in item.themes)),
                 _cell(item.text),
                 _cell(item.summary or ""),
+                " ".join(f"/photo {n}" for n in photos.get(item.id, [])),
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")

@@ -19,7 +19,16 @@ import aiosqlite
 
 from bot import i18n
 from bot.contact import asks_to_be_contacted
-from storage import citizen_drafts, citizens, conversations, feedback, responses, services, updates
+from storage import (
+    citizen_drafts,
+    citizens,
+    conversations,
+    feedback,
+    media,
+    responses,
+    services,
+    updates,
+)
 from storage.conversations import Conversation
 from storage.db import Database, parse_stamp
 from storage.feedback import FeedbackItem
@@ -92,6 +101,9 @@ SEARCH_FILLER = frozenset(
 UNKNOWN_LINK = "?"
 # How long after the consent text was shown a typed "yes" counts as agreeing to it.
 CONSENT_TYPED_WINDOW = timedelta(hours=1)
+# A conversation's words while a voice note stands for them (bot/attachments.py): the item
+# is saved with the words typed besides, or none until a moderator types the transcript.
+VOICE_MARK = "\U0001f3a4"
 
 
 class State(StrEnum):
@@ -138,6 +150,8 @@ class Show(StrEnum):
     TOO_LONG = "too_long"
     # Words kept when an earlier conversation went quiet: carry on with them, or not.
     DRAFT = "draft"
+    # About a voice note or photo (bot/attachments.py): the note says what.
+    MEDIA = "media"
     NOTHING = "nothing"
 
 
@@ -601,6 +615,9 @@ class Intake:
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
             citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is not None:
+                # Voice notes and photos sent with it go too.
+                await media.drop_unsaved(conn, citizen.id)
             if citizen is not None and await conversations.delete(conn, citizen.id):
                 return Step(Show.CANCELLED)
             if citizen is not None and await citizen_drafts.delete(conn, citizen.id):
@@ -667,10 +684,11 @@ class Intake:
                     saved = await _submit(conn, current.but(hear_back=bool(current.hear_back)), now)
                     return Step(Show.TIMED_OUT, reference=saved.reference, service=saved.service)
                 await conversations.delete(conn, current.citizen_id)
-                if current.text:
+                await media.drop_unsaved(conn, current.citizen_id)
+                if without_voice(current.text):
                     # Words from an earlier draft they wrote past stay, ahead of these.
                     earlier = await citizen_drafts.get(conn, current.citizen_id)
-                    words = current.text
+                    words = without_voice(current.text)
                     if earlier is not None and len(earlier.text) + len(words) < MAX_TEXT:
                         words = f"{earlier.text}\n{words}"
                     await citizen_drafts.keep(conn, current.citizen_id, words, now)
@@ -932,13 +950,14 @@ async def _submit(conn: aiosqlite.Connection, conversation: Conversation, now: d
         conn,
         citizen_id=conversation.citizen_id,
         service_slug=conversation.service_slug,
-        text=conversation.text,
+        text=without_voice(conversation.text),
         rating=conversation.rating,
         hear_back=bool(conversation.hear_back),
         now=now,
         response_id=conversation.response_id,
         ask_id=conversation.ask_id,
     )
+    await media.attach(conn, conversation.citizen_id, conversation.seq, reference)
     await conversations.delete(conn, conversation.citizen_id)
     service = await services.get(conn, conversation.service_slug)
     note = {State.COMMENT: "comment", State.ANSWER: "answer"}.get(State(conversation.state), "")
@@ -1072,3 +1091,10 @@ def _long_enough(text: str) -> bool:
     # Invisible characters (zero-width spaces) are not words.
     seen = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
     return len(seen) >= MIN_TEXT_CHARS and len(seen.split()) >= MIN_TEXT_WORDS
+
+
+def without_voice(text: str | None) -> str:
+    """A conversation's words without the mark of a voice note standing for them."""
+    if not text:
+        return ""
+    return text.removeprefix(VOICE_MARK).strip()

@@ -21,9 +21,10 @@ from bot.config import Deployment
 from bot.intake import Clock
 from bot.roles import Who
 from bot.tagging import Tagger, Tagging
-from storage import audit, feedback, responses, staff, updates
+from storage import audit, feedback, media, responses, staff, updates
 from storage.db import Database, parse_stamp
 from storage.feedback import ItemTheme, Moderated, removed_kinds
+from storage.media import Media
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ class Problem(StrEnum):
     ANSWERED = "answered"
     # The same update again (Telegram delivered it twice): done already, nothing to say.
     REPLAYED = "replayed"
+    # A voice note nobody has written down yet: there is no text to publish.
+    NEEDS_TRANSCRIPT = "needs_transcript"
 
 
 # The kinds a moderator can give an item on its card.
@@ -84,6 +87,8 @@ class Card:
     undoable: bool = False
     # The deployment's default language: the one providers read, and summaries are in.
     default_language: str = "en"
+    # The item's voice note and photos (bot/attachments.py), shown under the card.
+    media: tuple[Media, ...] = ()
 
     @property
     def other_language(self) -> str | None:
@@ -388,7 +393,8 @@ class Moderation:
         if item.moderated_by is not None:
             name = await _staff_name(conn, item.moderated_by)
         undoable = item.undo_until is not None and self.clock() < parse_stamp(item.undo_until)
-        return Card(item, themes, name, undoable, self.deployment.default_language)
+        found = tuple(await media.of_item(conn, item_id))
+        return Card(item, themes, name, undoable, self.deployment.default_language, found)
 
     async def cards_to_post(self, limit: int = 50) -> list[Card]:
         """Tagged items whose card is due (not posted, not begun, not given up)."""
@@ -513,10 +519,21 @@ class Moderation:
                 undo_until=now + window if window else None,
             )
             if published is not None:
+                # Written down and approved: the voice note's file_id is no longer kept.
+                await media.release_voice(conn, item_id)
                 return {"status": status, "published_text": published}
             return {"status": status, "reason": str(reason)}
 
-        return await self._act(who, item_id, version, f"item.{status}", change, pending_only=True)
+        async def check(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> Problem | None:
+            if status == "approved" and not item.working_text.strip():
+                return Problem.NEEDS_TRANSCRIPT
+            return None
+
+        return await self._act(
+            who, item_id, version, f"item.{status}", change, pending_only=True, check=check
+        )
 
     async def undo(self, who: Who, item_id: int, version: int) -> Outcome:
         """Take back an approval or rejection within the undo window: pending again."""

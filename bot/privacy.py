@@ -16,7 +16,7 @@ import aiosqlite
 
 from bot.config import Deployment
 from bot.intake import Clock
-from storage import citizen_drafts, citizens, db, privacy, traces, updates
+from storage import citizen_drafts, citizens, db, media, privacy, traces, updates
 from storage.db import Database, utcnow
 from storage.privacy import FORGET, ORIGINALS, Erased, Erasure
 from storage.traces import ToClean
@@ -47,6 +47,8 @@ class Privacy:
         self.db = db
         self.settings = deployment.privacy
         self.clock = clock
+        # Days voice notes and photos are kept (YOUSAID_MEDIA_KEEP_DAYS; the app sets it).
+        self.keep_media_days = 90
 
     async def mydata(self, telegram_id: int) -> dict[str, Any]:
         """Everything kept about this person ({} when nothing is)."""
@@ -107,6 +109,15 @@ class Privacy:
             return await citizen_drafts.older_than(conn, before)
 
         drafts = await self.db.write(old_drafts)
+        keep_media = timedelta(days=self.keep_media_days)
+
+        async def old_media(conn: aiosqlite.Connection) -> int:
+            # Voice notes and photos past their days (the items and their words stay).
+            return await media.older_than(conn, now - keep_media)
+
+        photos_and_voice = await self.db.write(old_media)
+        if photos_and_voice:
+            log.info("retention: %d voice notes and photos removed", photos_and_voice)
         idle = await privacy.inactive(
             self.db.reader, now - timedelta(days=self.settings.forget_inactive_days)
         )

@@ -29,6 +29,7 @@ from storage import (
     citizens,
     conversations,
     drafts,
+    media,
     outbox,
     published,
     responses,
@@ -238,6 +239,11 @@ class Responses:
         )
         await self._save(draft)
         return draft
+
+    async def photos_of(self, item_id: int) -> list[int]:
+        """An item's approved photos (their numbers for /photo), shown when responding."""
+        found = await media.approved_photos(self.db.reader, [item_id])
+        return found.get(item_id, [])
 
     async def begin_item(self, who: Who, chat_id: int, item_id: int) -> Draft | Problem:
         """Start answering one approved item of one's own services."""

@@ -637,10 +637,17 @@ async def delete_my_commands(emu: Emulator, params: dict[str, Any]) -> bool:
 # -- files and chats -------------------------------------------------------------------------
 
 
+# The largest file a bot may download with getFile.
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+
+
 @handles("getFile")
 async def get_file(emu: Emulator, params: dict[str, Any]) -> dict[str, Any]:
     """File metadata with the file_path to download from /file/bot<token>/<file_path>."""
     stored = emu.files.get(params["file_id"])
+    if len(stored.data) > DOWNLOAD_LIMIT:
+        # Bots may download files of up to 20 MB.
+        raise bad_request("file is too big")
     return {
         "file_id": stored.file_id,
         "file_unique_id": stored.file_unique_id,

@@ -101,6 +101,18 @@ class MessageView:
         return self._emu.files.get(sizes[-1]["file_id"]).data if sizes else None
 
     @property
+    def voice(self) -> str | None:
+        """The file_id of the voice note, if this is one."""
+        voice = self._raw.get("voice")
+        return voice["file_id"] if voice else None
+
+    @property
+    def reply_to(self) -> int | None:
+        """The id of the message this one replies to."""
+        replied = self._raw.get("reply_to_message")
+        return replied["message_id"] if replied else None
+
+    @property
     def document(self) -> bytes | None:
         """The bytes of the document, if this is a document."""
         doc = self._raw.get("document")

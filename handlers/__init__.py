@@ -18,6 +18,7 @@ from telegram.ext import (
 )
 
 from bot.asks import Asks
+from bot.attachments import Attachments
 from bot.digests import Digests
 from bot.hearing import Hearing
 from bot.intake import Intake
@@ -30,9 +31,10 @@ from bot.roles import Roles, Who
 from handlers.admin import AdminHandlers
 from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
-from handlers.common import Buttons, CommonHandlers, on_error
+from handlers.common import Buttons, Callback, CommonHandlers, on_error
 from handlers.ids import IdHandlers
 from handlers.language import LanguageHandlers
+from handlers.media import PHOTO_PREFIX, TRANSCRIPT_PREFIX, MediaHandlers
 from handlers.moderator import ModeratorHandlers
 from handlers.outbox import OutboxSender
 from handlers.privacy import PrivacyHandlers
@@ -52,6 +54,7 @@ class Handlers:
     sender: OutboxSender
     responses: ResponseHandlers
     asks: AskHandlers
+    media: MediaHandlers | None = None
 
 
 def register(
@@ -67,6 +70,7 @@ def register(
     conversation_timeout: timedelta,
     asks: Asks,
     languages: Languages,
+    attachments: Attachments | None = None,
 ) -> Handlers:
     """Add every handler to the application, in order; return the handler objects."""
     moderators_chat = roles.deployment.moderators_chat
@@ -92,6 +96,13 @@ def register(
         responses, hearing, roles, digests, sender, moderation.tagger.labels, moderators_chat
     )
     asking = AskHandlers(asks, roles, digests, sender, moderators_chat, privacy=privacy)
+    # Voice notes and photos (issue 17): without the core, refused as before.
+    pictures = (
+        MediaHandlers(attachments, moderation, roles, moderators_chat, privacy, languages)
+        if attachments is not None
+        else None
+    )
+    moderator.media = pictures
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
     # With no moderators' chat configured, an empty Chat filter matches nothing.
@@ -209,6 +220,19 @@ def register(
     add(CallbackQueryHandler(only(asking.citizen), pattern=r"^k:"))
     add(CallbackQueryHandler(only(asking.write, providers=True), pattern=r"^w:"))
     add(CallbackQueryHandler(only(speech.button), pattern=r"^l:"))
+    if pictures is not None:
+        photo_pattern = rf"^{PHOTO_PREFIX}:"
+        add(
+            CallbackQueryHandler(
+                only(pictures.photo_button, moderators=True), pattern=photo_pattern
+            )
+        )
+        add(
+            CallbackQueryHandler(
+                only(pictures.transcript_button), pattern=rf"^{TRANSCRIPT_PREFIX}:"
+            )
+        )
+        application.add_handler(CommandHandler("photo", pictures.send_photo, filters=message))
     add(CallbackQueryHandler(only(citizen.button)))
 
     # Forwards and edits first: a forwarded or edited text is not new feedback.
@@ -229,9 +253,41 @@ def register(
         if await responses.draft(Who(user.id), message.chat_id) is not None:
             await common.unsupported(update, context)
             return
+        if pictures is not None and message.photo:
+            step = await citizen.caption_words(update, context)
+            if step is not None:
+                await pictures.captioned_photo(update, context, step)
+            return
+        if pictures is not None and await pictures.document(update, context):
+            return
         await citizen.caption(update, context)
 
     application.add_handler(MessageHandler(new & filters.CAPTION, caption))
+    if pictures is not None:
+
+        def unless_writing(handler: Callback) -> Callback:
+            # A staff member writing a response or a question is told, as before, that only
+            # text is taken.
+            async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+                message, user = update.effective_message, update.effective_user
+                if message is None or user is None:
+                    return
+                if await responses.draft(Who(user.id), message.chat_id) is not None:
+                    await common.unsupported(update, context)
+                    return
+                await handler(update, context)
+
+            return media
+
+        application.add_handler(MessageHandler(new & filters.PHOTO, unless_writing(pictures.photo)))
+        application.add_handler(MessageHandler(new & filters.VOICE, unless_writing(pictures.voice)))
+
+        async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            assert pictures is not None
+            if not await pictures.document(update, context):
+                await common.unsupported(update, context)
+
+        application.add_handler(MessageHandler(new & filters.Document.ALL, document))
     application.add_handler(MessageHandler(new & ~filters.TEXT, common.unsupported))
     application.add_error_handler(on_error)
-    return Handlers(citizen, moderator, admin, provider, rights, sender, answers, asking)
+    return Handlers(citizen, moderator, admin, provider, rights, sender, answers, asking, pictures)

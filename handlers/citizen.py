@@ -354,6 +354,19 @@ class CitizenHandlers:
             log.info("citizen blocked the bot; reply not delivered")
         self._saved(step, context)
 
+    async def caption_words(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> Step | None:
+        """A photo's caption as the citizen's words: the step they led to (None when the
+        language question came first; the words ride on it)."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user and message.caption is not None
+        if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
+            return None
+        step = await self.intake.text(update.update_id, user.id, message.caption)
+        self._saved(step, context)
+        return step
+
     async def end_side_prompt(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Before any command but /start and /cancel: a comment or an answer the bot was
         waiting for ends, and the citizen is told, since their next text is not it."""

@@ -1213,3 +1213,111 @@ LANG_ASK_CARD_WAITING = "\n\n🌐 It needs {languages} before it can be approved
 LANG_ASK_APPROVE_FIRST = "Add {languages} first: nothing goes to citizens before."
 # In the moderators' chat once a question has a moderator's words in a language.
 LANG_ASK_ADDED = "🌐 {language} added to Q{id} by {who}."
+
+
+# -- Voice notes and photos (issue 17) ---------------------------------------------------------
+
+# To a citizen about a voice note or photo they sent (Show.MEDIA), by what happened.
+MEDIA_NOTES = {
+    # A photo sent before they agreed to the privacy notice.
+    "consent": (
+        "I can only keep voice notes and photos once you've agreed to how your words are"
+        " used: send /start, and send it again after that."
+    ),
+    # A photo with nothing being told.
+    "no_item": (
+        "Thanks for the photo! A photo goes with something you tell me: write what it's"
+        " about first (or send the photo with your words as its caption), then send the photo."
+    ),
+    # A fourth photo for one item.
+    "too_many": "You can add up to 3 photos to one item, so I didn't keep this one.",
+    # A photo or voice note while the bot waits for a comment or an answer.
+    "side_prompt": (
+        "Please type your reply here: I can't take voice notes or photos for this one."
+    ),
+    # A photo kept (Plural: how many the item now has).
+    "photo_added": Plural(
+        "📷 Photo added ({n} of 3). Moderators check every photo before a service sees it.",
+        "📷 Photo added ({n} of 3). Moderators check every photo before a service sees it.",
+    ),
+    # A photo kept after its caption went on as the item's words.
+    "photo_added_words": Plural(
+        "📷 I kept your words and the photo ({n} of 3).",
+        "📷 I kept your words and the photo ({n} of 3).",
+    ),
+    # A voice note with no sound (0 seconds).
+    "voice_empty": "That voice note seems to be empty. Could you record it again, or type it?",
+    # A voice note longer than the deployment allows ({n}: the longest, in seconds).
+    "voice_too_long": Plural(
+        "That voice note is longer than I can take ({n} second at most). Could you send a"
+        " shorter one, or type it? Nothing you wrote before is lost.",
+        "That voice note is longer than I can take ({n} seconds at most). Could you send a"
+        " shorter one, or type it? Nothing you wrote before is lost.",
+    ),
+    # A second voice note for one item.
+    "voice_once": "I already have a voice note for this item. You can type anything to add.",
+    # The photo could not be read as an image.
+    "unreadable": "Sorry, I couldn't open that as a photo. Could you send it again?",
+    # A photo or file over Telegram's 20 MB download limit for bots.
+    "too_big": (
+        "That file is too big for me to fetch (20 MB at most). Could you send it as a photo"
+        " (not as a file), which makes it smaller?"
+    ),
+    # An image sent as a file (document).
+    "as_document": (
+        "Please send pictures as a photo rather than as a file: tap 📎, choose Gallery and"
+        " pick the picture. Anything you wrote before is still here."
+    ),
+    # The citizen said the draft transcript was wrong.
+    "transcript_wrong": (
+        "Thanks: the moderators will listen to your voice note and write it down themselves."
+    ),
+    # The citizen confirmed the draft transcript.
+    "transcript_kept": "Thanks: those words go with your voice note.",
+    # The photo could not be fetched from Telegram just now.
+    "not_fetched": "Sorry, I couldn't fetch that photo just now. Could you send it again?",
+}
+# Put first before the next question when a voice note stands for the item's words.
+VOICE_KEPT = "🎤 Got your voice note. A moderator will write it down; only the words are passed on."
+# Put first when a voice note joins words already typed.
+VOICE_ADDED = "🎤 Voice note added to what you wrote."
+# To the citizen: the offline engine's draft of their voice note, to confirm.
+TRANSCRIPT_DRAFT = "🎤 I think you said:\n{text}\n\nIs that right?"
+# Buttons under TRANSCRIPT_DRAFT.
+TRANSCRIPT_YES = "✅ Yes"
+TRANSCRIPT_NO = "✏️ No, not quite"
+# On a card: the item is a voice note ({seconds}: its length).
+CARD_VOICE = "🎤 Voice note ({seconds} s), below: type what it says with Edit before approving."
+# On a card: the citizen confirmed a draft transcript of the voice note below.
+CARD_VOICE_DRAFT = (
+    "🎤 Voice note ({seconds} s), below: the text is a draft transcript the author confirmed."
+)
+# On a card: how many photos it has (each below with its own buttons).
+CARD_PHOTOS = Plural(
+    "📷 {n} photo below: approve it or keep it back (faces, number plates, homes).",
+    "📷 {n} photos below: approve each or keep it back (faces, number plates, homes).",
+)
+# Caption of a voice note under a card.
+CARD_VOICE_CAPTION = "🎤 #{item}"
+# Caption of a photo under a card, with its state.
+CARD_PHOTO_CAPTION = "📷 #{item}, photo {n}: {status}"
+# States of a photo, in CARD_PHOTO_CAPTION.
+PHOTO_STATUS = {
+    "pending": "waiting for a moderator",
+    "approved": "✅ approved by {who}: providers can see it",
+    "rejected": "🚫 kept back by {who}",
+}
+# Buttons under a photo in the moderators' chat.
+PHOTO_APPROVE = "✅ Approve photo"
+PHOTO_REJECT = "🚫 Keep back (face, plate, home)"
+# Pressing Approve on an item whose voice note nobody wrote down yet.
+MOD_NEEDS_TRANSCRIPT = "Type what the voice note says first (Edit), then approve."
+# In a digest's CSV: the column of an item's approved photos, as /photo commands.
+CSV_PHOTOS = "photos"
+# /photo without a number, or one that is not an approved photo of the provider's services.
+PHOTO_USAGE = "Send /photo followed by a photo's number, as the digest lists it: /photo 12"
+PHOTO_NOT_FOUND = "There is no approved photo {id} about your services."
+# Caption of a photo sent to a provider with /photo.
+PHOTO_FOR_PROVIDER = "📷 Photo {id}, with item #{item}"
+# After "Item #N at <service>" when a provider responds to an item with approved photos.
+RESPOND_PHOTOS = "\n📷 Its photos: {photos}"

@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from babel import Locale, UnknownLocaleError
 from telegram import (
@@ -45,6 +45,9 @@ from handlers.fitting import MESSAGE_LIMIT, cut, fit, visible_length
 from handlers.texts import esc
 from storage.engines import STORAGE_ERRORS
 from storage.feedback import ItemTheme, Moderated
+
+if TYPE_CHECKING:
+    from handlers.media import MediaHandlers
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -123,6 +126,12 @@ def render_card(
         top.append(texts.CARD_COMMENT.format(response=item.response_id))
     if item.ask_id is not None:
         top.append(texts.CARD_ANSWER.format(ask=item.ask_id))
+    for voice in (m for m in card.media if m.kind == "voice"):
+        line = texts.CARD_VOICE_DRAFT if voice.transcript and item.text else texts.CARD_VOICE
+        top.append(line.format(seconds=voice.duration))
+    photos = sum(m.kind == "photo" for m in card.media)
+    if photos:
+        top.append(texts.CARD_PHOTOS.format(photos))
     tail = []
     kinds = card.removed_kinds
     if kinds:
@@ -439,6 +448,8 @@ class ModeratorHandlers:
         self._reminded: datetime | None = None
         # Set when the bot stops: long loops end early; what is left is done after restart.
         self.stopping = False
+        # Posts an item's voice note and photos under its card (handlers/media.py).
+        self.media: MediaHandlers | None = None
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any button on a card."""
@@ -491,7 +502,11 @@ class ModeratorHandlers:
             await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
             return
         problem = (
-            texts.MOD_PROBLEMS[outcome.problem].format(item=item_id) if outcome.problem else ""
+            texts.MOD_NEEDS_TRANSCRIPT
+            if outcome.problem == Problem.NEEDS_TRANSCRIPT
+            else texts.MOD_PROBLEMS[outcome.problem].format(item=item_id)
+            if outcome.problem
+            else ""
         )
         menu = THEMES if action == TOGGLE and not outcome.problem else ""
         await asyncio.gather(
@@ -648,6 +663,9 @@ class ModeratorHandlers:
             return
         await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id)
         await safely.answer(query.answer(texts.CARD_POSTED.format(item=item_id)))  # type: ignore[attr-defined]
+        if self.media is not None:
+            # Its voice note and photos, under the card it now has of its own.
+            await self.media.under_card(bot, item_id, sent)
         message = query.message  # type: ignore[attr-defined]
         if from_list and isinstance(message, Message):
             # The list no longer carries the item: it has its own card now.
@@ -959,6 +977,8 @@ class ModeratorHandlers:
             return
         for item_id in ids:
             await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id, batched)
+        if self.media is not None and not batched:
+            await self.media.under_card(bot, ids[0], sent)
 
     async def _language_of(self, telegram_id: int) -> str:
         """An author's language, for what they are told outside their own updates."""

@@ -401,8 +401,16 @@ class ResponseHandlers:
         rows.append(
             [InlineKeyboardButton(texts.RESPOND_CANCEL, callback_data=f"{PREFIX}:x:{draft.author}")]
         )
+        subject = await self.subject(draft)
+        if draft.item_id is not None:
+            # The item's approved photos, for the provider to look at before answering.
+            photos = await self.responses.photos_of(draft.item_id)
+            if photos:
+                subject += texts.RESPOND_PHOTOS.format(
+                    photos=", ".join(f"/photo {n}" for n in photos)
+                )
         await message.reply_text(
-            texts.RESPOND_PICK_STATUS.format(subject=await self.subject(draft)),
+            texts.RESPOND_PICK_STATUS.format(subject=subject),
             parse_mode=ParseMode.HTML,
             reply_markup=InlineKeyboardMarkup(rows),
         )

@@ -166,6 +166,27 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
     ) as cursor:
         kept = await cursor.fetchone()
     data["draft_kept_for_you"] = {"text": kept[0], "written_at": kept[1]} if kept else None
+    async with conn.execute(
+        "SELECT kind, feedback_id, duration, transcript, status, created_at,"
+        " file_id IS NOT NULL, data IS NOT NULL, LENGTH(data) FROM media WHERE citizen_id = ?"
+        " ORDER BY id",
+        (citizen_id,),
+    ) as cursor:
+        data["voice_notes_and_photos"] = [
+            {
+                "kind": kind,
+                "with_item": item,
+                "seconds": duration if kind == "voice" else None,
+                "draft_transcript": transcript,
+                "photo_status": status if kind == "photo" else None,
+                "sent_at": at,
+                "telegram_reference_kept": bool(has_file),
+                "photo_bytes_kept": int(size or 0) if has_data else 0,
+            }
+            for kind, item, duration, transcript, status, at, has_file, has_data, size in (
+                await cursor.fetchall()
+            )
+        ]
     return data
 
 
@@ -186,6 +207,8 @@ async def erase(
     others = [i for i, status in items if status != "approved"]
     # Their words in staff's chats too: cards, originals shown, relays (rows go below).
     await traces.take_back_citizen(conn, citizen_id, [i for i, _ in items], now)
+    # Their voice notes (file_ids) and photos (bytes), whatever became of the items.
+    await conn.execute("DELETE FROM media WHERE citizen_id = ?", (citizen_id,))
     for item_id in others:
         await conn.execute("DELETE FROM item_themes WHERE feedback_id = ?", (item_id,))
         await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))

@@ -459,6 +459,7 @@ async def test_csv_has_a_header_and_one_row_per_approved_item(db: Database) -> N
         "themes",
         "text",
         "summary",
+        "photos",
     ]
     assert rows[1:] == [
         [
@@ -470,6 +471,7 @@ async def test_csv_has_a_header_and_one_row_per_approved_item(db: Database) -> N
             "Access and waiting times",
             '\'=HYPERLINK("x")',
             "",
+            "",
         ],
         [
             str(ids[1]),
@@ -479,6 +481,7 @@ async def test_csv_has_a_header_and_one_row_per_approved_item(db: Database) -> N
             "",
             "Cleanliness, environment and facilities; Cost and fees",
             "parks, with a comma\nand a line",
+            "",
             "",
         ],
     ]

@@ -131,8 +131,7 @@ async def test_services_are_paged_past_eight(
 @pytest.mark.parametrize(
     ("action", "kind"),
     [
-        ("send_photo", "photo"),
-        ("send_voice", "voice"),
+        # Photos and voice notes are taken (tests/e2e/test_media.py).
         ("send_sticker", "sticker"),
         ("send_document", "document"),
         ("send_location", "location"),
@@ -152,7 +151,7 @@ async def test_odd_messages_get_a_kind_answer(
     assert "Which service" in reply and ["Central Library"] in erin.last.buttons
 
 
-async def test_words_sent_with_a_photo_are_kept_and_the_photo_is_not(
+async def test_words_sent_with_a_photo_are_kept_with_the_photo(
     bot: YousaidBot, emu: Emulator, db_path: Path
 ) -> None:
     gus = emu.person("Gus")
@@ -160,7 +159,7 @@ async def test_words_sent_with_a_photo_are_kept_and_the_photo_is_not(
     await press(gus, "Bins and recycling")
     await gus.send_photo(caption="The bins on Elm Road were left open and rubbish blew everywhere")
     reply = (await gus.next_message()).text or ""
-    assert reply.startswith(texts.CAPTION_READ.format(what="photo"))
+    assert reply.startswith(texts.MEDIA_NOTES["photo_added_words"].format(1))
     assert "How would you rate" in reply
     await press(gus, "2")
     await press(gus, texts.NO)
@@ -168,9 +167,10 @@ async def test_words_sent_with_a_photo_are_kept_and_the_photo_is_not(
     assert stored(db_path, "SELECT text FROM feedback") == [
         ("The bins on Elm Road were left open and rubbish blew everywhere",)
     ]
-    # Without words, a photo still gets the kind answer alone.
+    assert stored(db_path, "SELECT feedback_id, kind FROM media") == [(1, "photo")]
+    # Without words and with nothing being told, a photo gets a kind answer alone.
     await gus.send_photo()
-    assert (await gus.next_message()).text == texts.UNSUPPORTED["photo"]
+    assert (await gus.next_message()).text == texts.MEDIA_NOTES["no_item"]
 
 
 async def test_edits_and_forwards_are_not_taken_as_feedback(

@@ -1,0 +1,249 @@
+"""A citizen's voice notes and photos, in their conversation (no Telegram types here).
+
+A voice note stands for the words of an item: the conversation goes on to the service and
+rating as after typed words, and the item is saved with the words typed besides (or none)
+until a moderator types the transcript. A photo joins the item being told (up to
+MAX_PHOTOS); with nothing being told it is refused kindly. Each step returns a Step with
+Show.MEDIA and a note saying what happened, or the conversation's next question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import aiosqlite
+
+from bot.intake import (
+    REPLAYED,
+    SIDE_PROMPTS,
+    VOICE_MARK,
+    Clock,
+    Show,
+    State,
+    Step,
+    _advance,
+    _consented,
+    _show,
+)
+from bot.media import MAX_PHOTOS, MediaSettings
+from bot.moderation import _staff_name
+from bot.roles import Who, services_spoken_for
+from storage import audit, citizens, conversations, media, updates
+from storage.conversations import Conversation
+from storage.db import Database
+
+# States where the item is still being told, so a photo or voice note can join it.
+TELLING = (State.SERVICE, State.TEXT, State.RATING, State.HEAR_BACK, State.INVOLVE)
+
+
+class Attachments:
+    """Voice notes and photos joining the citizen conversation, over one database."""
+
+    def __init__(self, db: Database, clock: Clock, settings: MediaSettings) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+
+    async def photo_room(self, telegram_id: int) -> str:
+        """Why a photo cannot join an item now ("" if it can): checked before downloading.
+        "consent", "no_item", "too_many" or "side_prompt"."""
+        reader = self.db.reader
+        current = await self._conversation(reader, telegram_id)
+        if isinstance(current, str):
+            return current
+        if current.state in SIDE_PROMPTS:
+            return "side_prompt"
+        kept = await media.of_conversation(reader, current.citizen_id, current.seq)
+        if sum(m.kind == media.PHOTO for m in kept) >= MAX_PHOTOS:
+            return "too_many"
+        return ""
+
+    async def photo(
+        self, update_id: int | None, telegram_id: int, data: bytes, *, after_text: bool = False
+    ) -> Step:
+        """Keep a cleaned photo with the item being told. `update_id` None: the update was
+        claimed already (the photo's caption went on as words first)."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            if update_id is not None and not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            current = await self._conversation(conn, telegram_id)
+            if isinstance(current, str):
+                return Step(Show.MEDIA, note=current)
+            if current.state in SIDE_PROMPTS:
+                return Step(Show.MEDIA, note="side_prompt")
+            kept = await media.of_conversation(conn, current.citizen_id, current.seq)
+            photos = sum(m.kind == media.PHOTO for m in kept)
+            if photos >= MAX_PHOTOS:
+                return Step(Show.MEDIA, seq=current.seq, note="too_many")
+            await media.add(
+                conn,
+                citizen_id=current.citizen_id,
+                seq=current.seq,
+                kind=media.PHOTO,
+                now=now,
+                data=data,
+            )
+            await conversations.save(conn, current, now)
+            note = "photo_added_words" if after_text else "photo_added"
+            return Step(Show.MEDIA, seq=current.seq, note=note, total=photos + 1)
+
+        return await self.db.write(run)
+
+    async def voice(self, update_id: int, telegram_id: int, file_id: str, duration: int) -> Step:
+        """A voice note as the words of an item (or besides words already typed)."""
+        if duration <= 0:
+            return Step(Show.MEDIA, note="voice_empty")
+        if duration > self.settings.voice_max_seconds:
+            return Step(Show.MEDIA, note="voice_too_long", total=self.settings.voice_max_seconds)
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is None or not await _consented(conn, citizen.id):
+                return Step(Show.MEDIA, note="consent")
+            current = await conversations.get(conn, citizen.id)
+            if current is not None and current.state in SIDE_PROMPTS:
+                return Step(Show.MEDIA, note="side_prompt")
+            if current is None:
+                seq = await citizens.next_conversation_seq(conn, citizen.id)
+                current = Conversation(citizen.id, seq, State.SERVICE)
+            kept = await media.of_conversation(conn, citizen.id, current.seq)
+            if any(m.kind == media.VOICE for m in kept):
+                return Step(Show.MEDIA, seq=current.seq, note="voice_once")
+            await media.add(
+                conn,
+                citizen_id=citizen.id,
+                seq=current.seq,
+                kind=media.VOICE,
+                now=now,
+                file_id=file_id,
+                duration=duration,
+            )
+            if current.text:
+                # Besides words already typed: the item goes on as it was.
+                await conversations.save(conn, current, now)
+                step = await _show(conn, current)
+                return replace(step, note="voice_added")
+            if current.state == State.TEXT:
+                current = current.but(state=State.RATING)
+            return await _advance(conn, current.but(text=VOICE_MARK), now, note="voice_kept")
+
+        return await self.db.write(run)
+
+    async def voice_to_transcribe(self, telegram_id: int) -> tuple[int, str] | None:
+        """The voice note of the conversation under way still without a draft transcript:
+        (its id, its file_id)."""
+        current = await self._conversation(self.db.reader, telegram_id)
+        if isinstance(current, str):
+            return None
+        for item in await media.of_conversation(self.db.reader, current.citizen_id, current.seq):
+            if item.kind == media.VOICE and item.file_id and item.transcript is None:
+                return item.id, item.file_id
+        return None
+
+    async def draft_transcript(self, media_id: int, text: str) -> None:
+        """The engine's draft, kept for the citizen to confirm."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await media.set_transcript(conn, media_id, text)
+
+        await self.db.write(run)
+
+    async def confirm_transcript(
+        self, update_id: int, telegram_id: int, media_id: int, yes: bool
+    ) -> Step:
+        """The citizen says the draft transcript is right (it becomes the item's words, the
+        moderators still checking it against the audio) or not (they type it)."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            current = await self._conversation(conn, telegram_id)
+            found = await media.get(conn, media_id)
+            if isinstance(current, str) or found is None or found.transcript is None:
+                return Step(Show.EXPIRED)
+            if found.citizen_id != current.citizen_id or found.feedback_id is not None:
+                return Step(Show.EXPIRED)
+            if not yes:
+                return Step(Show.MEDIA, seq=current.seq, note="transcript_wrong")
+            if current.text != VOICE_MARK:
+                return Step(Show.MEDIA, seq=current.seq, note="transcript_kept")
+            await _advance(conn, current.but(text=f"{VOICE_MARK}{found.transcript}"), now)
+            return Step(Show.MEDIA, seq=current.seq, note="transcript_kept")
+
+        return await self.db.write(run)
+
+    async def _conversation(
+        self, conn: aiosqlite.Connection, telegram_id: int
+    ) -> Conversation | str:
+        """The item being told, or why there is none ("consent", "no_item")."""
+        citizen = await citizens.by_telegram_id(conn, telegram_id)
+        if citizen is None or not await _consented(conn, citizen.id):
+            return "consent"
+        current = await conversations.get(conn, citizen.id)
+        if current is None:
+            return "no_item"
+        if current.state not in TELLING and current.state not in SIDE_PROMPTS:
+            return "no_item"
+        return current
+
+    # -- moderators and providers --------------------------------------------------------
+
+    async def of_item(self, item_id: int) -> list[media.Media]:
+        """An item's voice note and photos, in the order sent."""
+        return await media.of_item(self.db.reader, item_id)
+
+    async def photo_bytes(self, media_id: int) -> bytes | None:
+        return await media.photo_bytes(self.db.reader, media_id)
+
+    async def staff_name(self, telegram_id: int) -> str:
+        return await _staff_name(self.db.reader, telegram_id)
+
+    async def decide_photo(
+        self, moderator: int, media_id: int, status: str
+    ) -> tuple[int, int, str] | None:
+        """A moderator's decision on one photo, audited: (item id, the photo's number on its
+        item, its status now); None if there is no such photo (forgotten meanwhile)."""
+
+        async def run(conn: aiosqlite.Connection) -> tuple[int, int, str] | None:
+            now = self.clock()
+            found = await media.get(conn, media_id)
+            if found is None or found.kind != media.PHOTO or found.feedback_id is None:
+                return None
+            if await media.decide(conn, media_id, status, moderator, now):
+                await audit.record(
+                    conn,
+                    actor=moderator,
+                    actor_role="moderator",
+                    action=f"photo.{status}",
+                    subject=f"item:{found.feedback_id}",
+                    before={"photo": media_id, "status": found.status},
+                    after={"photo": media_id, "status": status},
+                    now=now,
+                )
+            photos = [
+                m.id for m in await media.of_item(conn, found.feedback_id) if m.kind == "photo"
+            ]
+            return found.feedback_id, photos.index(media_id) + 1, status
+
+        return await self.db.write(run)
+
+    async def photo_for(self, media_id: int, who: Who) -> tuple[int, bytes] | None:
+        """An approved photo of a published item about a service `who` speaks for:
+        (the item's id, the cleaned bytes); None otherwise."""
+        reader = self.db.reader
+        slug = await media.photo_service(reader, media_id)
+        if slug is None:
+            return None
+        if slug not in {s.slug for s in await services_spoken_for(self.db, who)}:
+            return None
+        found = await media.get(reader, media_id)
+        data = await media.photo_bytes(reader, media_id)
+        if found is None or found.feedback_id is None or data is None:
+            return None
+        return found.feedback_id, data

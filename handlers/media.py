@@ -1,0 +1,395 @@
+"""Voice notes and photos on Telegram: a citizen's (private chat), the moderators' (under a
+card), a provider's (/photo N). Thin: read the update, call bot/attachments.py, render."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    PhotoSize,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+from telegram.warnings import PTBDeprecationWarning
+
+from bot import media as cleaning
+from bot.attachments import Attachments
+from bot.i18n import Plural
+from bot.intake import Show, Step
+from bot.media import DOWNLOAD_LIMIT, IMAGE_TYPES, NotAnImage
+from bot.moderation import Moderation
+from bot.privacy import Privacy
+from bot.roles import Roles
+from handlers import safely, texts
+from handlers.citizen import render
+from handlers.common import command_allowed, id_number
+from handlers.places import provider_place
+from handlers.texts import esc
+
+if TYPE_CHECKING:
+    from bot.languages import Languages
+
+log = logging.getLogger(__name__)
+
+# Callback data: a photo's decision in the moderators' chat (y:<media id>:a|r), a
+# citizen's answer to a draft transcript (t:<media id>:y|n).
+PHOTO_PREFIX = "y"
+TRANSCRIPT_PREFIX = "t"
+
+
+def media_note(step: Step) -> str:
+    """What a Show.MEDIA step says."""
+    entry = texts.MEDIA_NOTES.get(step.note, "")
+    if isinstance(entry, Plural):
+        return entry.format(step.total)
+    return str(entry)
+
+
+class MediaHandlers:
+    """Callbacks for voice notes and photos, bound to the attachments core."""
+
+    def __init__(
+        self,
+        attachments: Attachments,
+        moderation: Moderation,
+        roles: Roles,
+        moderators_chat: int | None,
+        privacy: Privacy | None = None,
+        languages: Languages | None = None,
+    ) -> None:
+        self.attachments = attachments
+        self.moderation = moderation
+        self.roles = roles
+        self.moderators_chat = moderators_chat
+        self.privacy = privacy
+        self.names = languages
+
+    # -- the citizen -----------------------------------------------------------------------
+
+    async def _reply(self, message: Message, step: Step, lead: str = "") -> None:
+        if step.show is Show.NOTHING:
+            return
+        if step.show is Show.MEDIA:
+            text, markup = media_note(step), None
+        else:
+            text, markup = render(step, self.names)
+        if lead:
+            text = f"{lead}\n\n{text}" if text else lead
+        try:
+            await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+        except Forbidden:
+            log.info("citizen blocked the bot; reply not delivered")
+
+    async def photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo without words: it joins the item being told (checked before fetching)."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user and message.photo
+        why = await self.attachments.photo_room(user.id)
+        if why:
+            await self._reply(message, Step(Show.MEDIA, note=why))
+            return
+        await self._keep_photo(message, update.update_id, user.id, message.photo[-1], context)
+
+    async def captioned_photo(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step
+    ) -> None:
+        """A photo whose caption already went on as words (`step` is what they led to)."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user and message.photo
+        if step.show is Show.NOTHING:
+            return
+        text, markup = render(step, self.names)
+        if step.show is Show.CONSENT:
+            # Not agreed yet: the words ride on the consent question; the photo waits.
+            text = f"{texts.MEDIA_NOTES['consent']}\n\n{text}"
+            try:
+                await message.reply_text(
+                    text, reply_markup=markup, parse_mode=ParseMode.HTML, do_quote=True
+                )
+            except Forbidden:
+                log.info("citizen blocked the bot; reply not delivered")
+            return
+        why = await self.attachments.photo_room(user.id)
+        kept = (
+            Step(Show.MEDIA, note=why)
+            if why
+            else await self._fetch_and_keep(message, user.id, message.photo[-1], context, None)
+        )
+        await self._reply_both(message, kept, text, markup)
+
+    async def _reply_both(
+        self, message: Message, kept: Step, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        note = media_note(kept) if kept.show is Show.MEDIA else ""
+        try:
+            await message.reply_text(
+                f"{note}\n\n{text}" if note else text,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+            )
+        except Forbidden:
+            log.info("citizen blocked the bot; reply not delivered")
+
+    async def _keep_photo(
+        self,
+        message: Message,
+        update_id: int,
+        telegram_id: int,
+        size: PhotoSize,
+        context: ContextTypes.DEFAULT_TYPE,
+    ) -> None:
+        step = await self._fetch_and_keep(message, telegram_id, size, context, update_id)
+        await self._reply(message, step)
+
+    async def _fetch_and_keep(
+        self,
+        message: Message,
+        telegram_id: int,
+        size: PhotoSize,
+        context: ContextTypes.DEFAULT_TYPE,
+        update_id: int | None,
+    ) -> Step:
+        if size.file_size is not None and size.file_size > DOWNLOAD_LIMIT:
+            return Step(Show.MEDIA, note="too_big")
+        try:
+            file = await context.bot.get_file(size.file_id)
+            if file.file_size is not None and file.file_size > DOWNLOAD_LIMIT:
+                return Step(Show.MEDIA, note="too_big")
+            data = bytes(await file.download_as_bytearray())
+        except BadRequest as exc:
+            if "too big" in exc.message.lower():
+                return Step(Show.MEDIA, note="too_big")
+            log.warning("a photo could not be fetched: %s", exc.message)
+            return Step(Show.MEDIA, note="not_fetched")
+        except TelegramError as exc:
+            log.warning("a photo could not be fetched: %s", exc)
+            return Step(Show.MEDIA, note="not_fetched")
+        try:
+            cleaned = await cleaning.clean(data)
+        except NotAnImage:
+            return Step(Show.MEDIA, note="unreadable")
+        return await self.attachments.photo(
+            update_id, telegram_id, cleaned, after_text=update_id is None
+        )
+
+    async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """An image sent as a file: say how to send a photo (True if it was one)."""
+        message = update.effective_message
+        if message is None or message.document is None:
+            return False
+        mime = (message.document.mime_type or "").lower()
+        if mime not in IMAGE_TYPES and not mime.startswith("image/"):
+            return False
+        await self._reply(message, Step(Show.MEDIA, note="as_document"))
+        return True
+
+    async def voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A voice note: the words of an item, until someone writes them down."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user and message.voice
+        voice = message.voice
+        if voice.file_size is not None and voice.file_size > DOWNLOAD_LIMIT:
+            await self._reply(message, Step(Show.MEDIA, note="too_big"))
+            return
+        with warnings.catch_warnings():
+            # PTB 22.2+ warns that `duration` becomes a timedelta: both are read below.
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            length = voice.duration
+        seconds = int(length.total_seconds()) if isinstance(length, timedelta) else int(length)
+        step = await self.attachments.voice(update.update_id, user.id, voice.file_id, seconds)
+        lead = {"voice_kept": texts.VOICE_KEPT, "voice_added": texts.VOICE_ADDED}.get(step.note)
+        if lead:
+            step = Step(
+                step.show,
+                seq=step.seq,
+                service=step.service,
+                services=step.services,
+                page=step.page,
+                pages=step.pages,
+            )
+        await self._reply(message, step, lead or "")
+        if lead and self.attachments.settings.transcribe:
+            context.application.create_task(self._transcribe(user.id, context))
+
+    async def _transcribe(self, telegram_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The deployment's speech-to-text on the voice note, in the background: its draft
+        is offered to the citizen to confirm."""
+        found = await self.attachments.voice_to_transcribe(telegram_id)
+        if found is None:
+            return
+        media_id, file_id = found
+        settings = self.attachments.settings
+        try:
+            file = await context.bot.get_file(file_id)
+            audio = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("a voice note could not be fetched for transcription: %s", exc)
+            return
+        text = await cleaning.transcribe(settings.transcribe, audio, settings.transcribe_seconds)
+        del audio  # the audio is not kept: only the draft words are
+        if not text:
+            return
+        await self.attachments.draft_transcript(media_id, text)
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        texts.TRANSCRIPT_YES, callback_data=f"{TRANSCRIPT_PREFIX}:{media_id}:y"
+                    ),
+                    InlineKeyboardButton(
+                        texts.TRANSCRIPT_NO, callback_data=f"{TRANSCRIPT_PREFIX}:{media_id}:n"
+                    ),
+                ]
+            ]
+        )
+        try:
+            await context.bot.send_message(
+                telegram_id,
+                texts.TRANSCRIPT_DRAFT.format(text=esc(text)),
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+            )
+        except Forbidden:
+            log.info("citizen blocked the bot; draft transcript not delivered")
+
+    async def transcript_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The citizen's answer to a draft transcript."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        _, media_text, choice = ((query.data or "") + "::").split(":")[:3]
+        media_id = id_number(media_text)
+        if media_id is None or choice not in ("y", "n"):
+            await safely.answer(query.answer(texts.EXPIRED))
+            return
+        step = await self.attachments.confirm_transcript(
+            update.update_id, user.id, media_id, choice == "y"
+        )
+        if step.show is Show.NOTHING:
+            return
+        await safely.answer(query.answer())
+        note = media_note(step) if step.show is Show.MEDIA else texts.EXPIRED
+        try:
+            await query.edit_message_text(note)
+        except (BadRequest, Forbidden):
+            pass
+
+    # -- the moderators --------------------------------------------------------------------
+
+    async def under_card(self, bot: Bot, item_id: int, card_message: Message) -> None:
+        """The item's voice note and photos, each under its card in the moderators' chat
+        (recorded, to be taken back if the author is forgotten)."""
+        found = await self.attachments.of_item(item_id)
+        photo = 0
+        for item in found:
+            try:
+                if item.kind == "voice" and item.file_id:
+                    sent = await bot.send_voice(
+                        card_message.chat_id,
+                        item.file_id,
+                        caption=texts.CARD_VOICE_CAPTION.format(item=item_id),
+                        reply_to_message_id=card_message.message_id,
+                    )
+                elif item.kind == "photo":
+                    photo += 1
+                    data = await self.attachments.photo_bytes(item.id)
+                    if data is None:
+                        continue
+                    sent = await bot.send_photo(
+                        card_message.chat_id,
+                        data,
+                        caption=await self._photo_caption(item_id, photo, item.status, None),
+                        reply_markup=_photo_buttons(item.id),
+                        reply_to_message_id=card_message.message_id,
+                    )
+                else:
+                    continue
+            except TelegramError as exc:
+                log.warning("media of #%s not posted under its card: %s", item_id, exc)
+                continue
+            if self.privacy is not None:
+                await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
+
+    async def _photo_caption(self, item_id: int, number: int, status: str, who: int | None) -> str:
+        name = ""
+        if who is not None:
+            name = await self.attachments.staff_name(who)
+        state = texts.PHOTO_STATUS.get(status, status).format(who=name)
+        return texts.CARD_PHOTO_CAPTION.format(item=item_id, n=number, status=state)
+
+    async def photo_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A moderator approves one photo, or keeps it back."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        who = await self.roles.who(user.id)
+        if not who.moderates:
+            await self.roles.denied(who, "photo button", query.data or "")
+            await safely.answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
+            return
+        _, media_text, choice = ((query.data or "") + "::").split(":")[:3]
+        media_id = id_number(media_text)
+        if media_id is None or choice not in ("a", "r"):
+            await self.roles.denied(who, "malformed photo button", query.data or "")
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
+            return
+        decided = await self.attachments.decide_photo(
+            who.telegram_id, media_id, "approved" if choice == "a" else "rejected"
+        )
+        if decided is None:
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))
+            return
+        item_id, number, status = decided
+        await safely.answer(query.answer())
+        caption = await self._photo_caption(item_id, number, status, who.telegram_id)
+        try:
+            await query.edit_message_caption(caption, reply_markup=_photo_buttons(media_id))
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                log.info("photo caption not updated: %s", exc.message)
+
+    # -- providers -------------------------------------------------------------------------
+
+    async def send_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/photo N: an approved photo of an item about one of the provider's services."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        who = await command_allowed(self.roles, update, lambda w: w.provider or w.admin, "/photo")
+        if who is None:
+            return
+        number = id_number(context.args[0]) if context.args else None
+        if number is None:
+            await message.reply_text(texts.PHOTO_USAGE)
+            return
+        if not await provider_place(who, self.roles.deployment.providers, message):
+            return
+        found = await self.attachments.photo_for(number, who)
+        if found is None:
+            await message.reply_text(texts.PHOTO_NOT_FOUND.format(id=number))
+            return
+        item_id, data = found
+        await message.reply_photo(
+            data, caption=texts.PHOTO_FOR_PROVIDER.format(id=number, item=item_id)
+        )
+
+
+def _photo_buttons(media_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.PHOTO_APPROVE, callback_data=f"{PHOTO_PREFIX}:{media_id}:a"
+                ),
+                InlineKeyboardButton(
+                    texts.PHOTO_REJECT, callback_data=f"{PHOTO_PREFIX}:{media_id}:r"
+                ),
+            ]
+        ]
+    )

@@ -1,0 +1,183 @@
+"""Citizens' voice notes and photos: kept with their conversation, then with their item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import stamp
+
+VOICE = "voice"
+PHOTO = "photo"
+
+
+@dataclass(frozen=True)
+class Media:
+    """One voice note or photo (a photo's bytes are read apart: see `photo_bytes`)."""
+
+    id: int
+    citizen_id: int
+    feedback_id: int | None
+    kind: str
+    file_id: str | None
+    duration: int
+    transcript: str | None
+    status: str
+
+
+_COLUMNS = "id, citizen_id, feedback_id, kind, file_id, duration, transcript, status FROM media"
+
+
+def _media(row: aiosqlite.Row | tuple[object, ...]) -> Media:
+    return Media(
+        int(row[0]),  # type: ignore[arg-type]
+        int(row[1]),  # type: ignore[arg-type]
+        None if row[2] is None else int(row[2]),  # type: ignore[arg-type]
+        str(row[3]),
+        None if row[4] is None else str(row[4]),
+        int(row[5]),  # type: ignore[arg-type]
+        None if row[6] is None else str(row[6]),
+        str(row[7]),
+    )
+
+
+async def add(
+    conn: aiosqlite.Connection,
+    *,
+    citizen_id: int,
+    seq: int,
+    kind: str,
+    now: datetime,
+    file_id: str | None = None,
+    duration: int = 0,
+    data: bytes | None = None,
+) -> int:
+    """Keep a voice note or photo with the citizen's conversation `seq`; its id."""
+    cursor = await conn.execute(
+        "INSERT INTO media (citizen_id, conversation_seq, kind, file_id, duration, data,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (citizen_id, seq, kind, file_id, duration, data, stamp(now)),
+    )
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def of_conversation(conn: aiosqlite.Connection, citizen_id: int, seq: int) -> list[Media]:
+    """What the citizen sent with the conversation `seq` that is not saved yet."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} WHERE citizen_id = ? AND conversation_seq = ?"
+        " AND feedback_id IS NULL ORDER BY id",
+        (citizen_id, seq),
+    ) as cursor:
+        return [_media(r) for r in await cursor.fetchall()]
+
+
+async def attach(conn: aiosqlite.Connection, citizen_id: int, seq: int, feedback_id: int) -> None:
+    """The conversation's media now belong to the item saved from it."""
+    await conn.execute(
+        "UPDATE media SET feedback_id = ? WHERE citizen_id = ? AND conversation_seq = ?"
+        " AND feedback_id IS NULL",
+        (feedback_id, citizen_id, seq),
+    )
+
+
+async def drop_unsaved(conn: aiosqlite.Connection, citizen_id: int) -> int:
+    """Media of conversations that never became an item (cancelled, lapsed)."""
+    cursor = await conn.execute(
+        "DELETE FROM media WHERE citizen_id = ? AND feedback_id IS NULL", (citizen_id,)
+    )
+    return int(cursor.rowcount or 0)
+
+
+async def of_item(conn: aiosqlite.Connection, feedback_id: int) -> list[Media]:
+    """An item's voice note and photos, in the order sent."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} WHERE feedback_id = ? ORDER BY id", (feedback_id,)
+    ) as cursor:
+        return [_media(r) for r in await cursor.fetchall()]
+
+
+async def get(conn: aiosqlite.Connection, media_id: int) -> Media | None:
+    async with conn.execute(f"SELECT {_COLUMNS} WHERE id = ?", (media_id,)) as cursor:
+        row = await cursor.fetchone()
+    return _media(row) if row else None
+
+
+async def photo_bytes(conn: aiosqlite.Connection, media_id: int) -> bytes | None:
+    """A photo's cleaned bytes (None if gone)."""
+    async with conn.execute(
+        "SELECT data FROM media WHERE id = ? AND kind = 'photo'", (media_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return bytes(row[0]) if row and row[0] is not None else None
+
+
+async def decide(
+    conn: aiosqlite.Connection, media_id: int, status: str, by: int, now: datetime
+) -> bool:
+    """A moderator's decision on one photo (any time before /forget); whether it changed."""
+    cursor = await conn.execute(
+        "UPDATE media SET status = ?, decided_by = ?, decided_at = ?"
+        " WHERE id = ? AND kind = 'photo' AND status <> ?",
+        (status, by, stamp(now), media_id, status),
+    )
+    return bool(cursor.rowcount)
+
+
+async def set_transcript(conn: aiosqlite.Connection, media_id: int, text: str) -> None:
+    await conn.execute("UPDATE media SET transcript = ? WHERE id = ?", (text, media_id))
+
+
+async def release_voice(conn: aiosqlite.Connection, feedback_id: int) -> int:
+    """An item's voice note is no longer needed (its text approved): forget the file_id."""
+    cursor = await conn.execute(
+        "UPDATE media SET file_id = NULL WHERE feedback_id = ? AND kind = 'voice'"
+        " AND file_id IS NOT NULL",
+        (feedback_id,),
+    )
+    return int(cursor.rowcount or 0)
+
+
+async def erase_citizen(conn: aiosqlite.Connection, citizen_id: int) -> int:
+    """Everything a citizen sent (/forget)."""
+    cursor = await conn.execute("DELETE FROM media WHERE citizen_id = ?", (citizen_id,))
+    return int(cursor.rowcount or 0)
+
+
+async def older_than(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Retention: voice notes and photos sent before `before` go (the items stay)."""
+    cursor = await conn.execute("DELETE FROM media WHERE created_at < ?", (stamp(before),))
+    return int(cursor.rowcount or 0)
+
+
+async def approved_photos(
+    conn: aiosqlite.Connection, feedback_ids: list[int]
+) -> dict[int, list[int]]:
+    """The approved photos of these items: item id -> photo ids (a few queries at most)."""
+    found: dict[int, list[int]] = {}
+    for start in range(0, len(feedback_ids), 500):
+        part = feedback_ids[start : start + 500]
+        marks = ", ".join("?" for _ in part)
+        async with conn.execute(
+            f"SELECT feedback_id, id FROM media WHERE feedback_id IN ({marks})"
+            " AND kind = 'photo' AND status = 'approved' ORDER BY id",
+            tuple(part),
+        ) as cursor:
+            for item_id, photo_id in await cursor.fetchall():
+                found.setdefault(int(item_id), []).append(int(photo_id))
+    return found
+
+
+async def photo_service(conn: aiosqlite.Connection, media_id: int) -> str | None:
+    """The service of the published item an approved photo belongs to (None otherwise)."""
+    async with conn.execute(
+        "SELECT f.service_slug FROM media m JOIN feedback f ON f.id = m.feedback_id"
+        " WHERE m.id = ? AND m.kind = 'photo' AND m.status = 'approved'"
+        " AND f.status = 'approved' AND m.data IS NOT NULL",
+        (media_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]) if row else None

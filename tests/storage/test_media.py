@@ -1,0 +1,98 @@
+"""Voice notes and photos in storage: kept with a conversation, then an item; released,
+decided, expired and erased (on both engines: photos are bytes, BYTEA on PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import aiosqlite
+
+from storage import citizens, feedback, media, privacy
+from storage.db import Database
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+PHOTO = bytes(range(256)) * 4
+
+
+async def test_media_follow_the_item_and_go_when_due(db: Database) -> None:
+    async def setup(conn: aiosqlite.Connection) -> tuple[int, int, int, int]:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('library', 'Library', '', 'p')"
+        )
+        citizen = await citizens.get_or_create(conn, 501, NOW)
+        voice = await media.add(
+            conn, citizen_id=citizen.id, seq=1, kind="voice", now=NOW, file_id="F1", duration=4
+        )
+        photo = await media.add(
+            conn, citizen_id=citizen.id, seq=1, kind="photo", now=NOW, data=PHOTO
+        )
+        # Another conversation's photo, never saved.
+        await media.add(conn, citizen_id=citizen.id, seq=2, kind="photo", now=NOW, data=b"x")
+        item = await feedback.create(
+            conn,
+            citizen_id=citizen.id,
+            service_slug="library",
+            text="",
+            rating=None,
+            hear_back=False,
+            now=NOW,
+        )
+        await media.attach(conn, citizen.id, 1, item)
+        return citizen.id, item, voice, photo
+
+    citizen_id, item, voice, photo = await db.write(setup)
+    kept = await media.of_item(db.reader, item)
+    assert [(m.id, m.kind) for m in kept] == [(voice, "voice"), (photo, "photo")]
+    assert await media.photo_bytes(db.reader, photo) == PHOTO
+    assert await media.photo_bytes(db.reader, voice) is None
+
+    async def decide(conn: aiosqlite.Connection) -> tuple[bool, bool, int, int]:
+        first = await media.decide(conn, photo, "approved", 9, NOW)
+        again = await media.decide(conn, photo, "approved", 9, NOW)
+        released = await media.release_voice(conn, item)
+        dropped = await media.drop_unsaved(conn, citizen_id)
+        return first, again, released, dropped
+
+    assert await db.write(decide) == (True, False, 1, 1)
+    assert await media.approved_photos(db.reader, [item]) == {item: [photo]}
+    assert (await media.get(db.reader, voice)).file_id is None  # type: ignore[union-attr]
+
+    async def expire(conn: aiosqlite.Connection) -> tuple[int, int]:
+        early = await media.older_than(conn, NOW - timedelta(days=1))
+        due = await media.older_than(conn, NOW + timedelta(seconds=1))
+        return early, due
+
+    assert await db.write(expire) == (0, 2)
+    assert await media.of_item(db.reader, item) == []
+
+
+async def test_forget_erases_a_citizens_media(db: Database) -> None:
+    async def setup(conn: aiosqlite.Connection) -> int:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('library', 'Library', '', 'p')"
+        )
+        citizen = await citizens.get_or_create(conn, 502, NOW)
+        item = await feedback.create(
+            conn,
+            citizen_id=citizen.id,
+            service_slug="library",
+            text="The roof leaks onto the books.",
+            rating=None,
+            hear_back=False,
+            now=NOW,
+        )
+        await media.add(conn, citizen_id=citizen.id, seq=1, kind="photo", now=NOW, data=PHOTO)
+        await media.attach(conn, citizen.id, 1, item)
+        return citizen.id
+
+    citizen_id = await db.write(setup)
+    exported = await privacy.export(db.reader, citizen_id)
+    assert exported["voice_notes_and_photos"][0]["photo_bytes_kept"] == len(PHOTO)
+
+    async def forget(conn: aiosqlite.Connection) -> None:
+        await privacy.erase(conn, citizen_id, False, NOW)
+
+    await db.write(forget)
+    assert [tuple(r) for r in await db.fetchall("SELECT COUNT(*) FROM media")] == [(0,)]
