@@ -17,9 +17,18 @@ from enum import StrEnum
 
 import aiosqlite
 
-from bot import i18n
+from bot import i18n, metoo
 from bot.contact import asks_to_be_contacted
-from storage import citizen_drafts, citizens, conversations, feedback, responses, services, updates
+from storage import (
+    citizen_drafts,
+    citizens,
+    conversations,
+    feedback,
+    responses,
+    services,
+    supporters,
+    updates,
+)
 from storage.conversations import Conversation
 from storage.db import Database, parse_stamp
 from storage.feedback import FeedbackItem
@@ -138,6 +147,10 @@ class Show(StrEnum):
     TOO_LONG = "too_long"
     # Words kept when an earlier conversation went quiet: carry on with them, or not.
     DRAFT = "draft"
+    # "Is it one of these?": published items like the words just written (`similar`).
+    METOO = "metoo"
+    # They said it was one of them (`reference`): their support was added to it.
+    JOINED = "joined"
     NOTHING = "nothing"
 
 
@@ -172,6 +185,8 @@ class Step:
     # once agreed). SAVED with note "contact": how to reach the service directly.
     text: str = ""
     contact: str = ""
+    # METOO: (id, published text) of the items offered, best first.
+    similar: tuple[tuple[int, str], ...] = ()
 
 
 REPLAYED = Step(Show.NOTHING)
@@ -560,6 +575,31 @@ class Intake:
             return await _advance(conn, conversation.but(state=State.INVOLVE), now)
         return await self._send(conn, conversation, now)
 
+    async def join(self, update_id: int, telegram_id: int, seq: int, item_id: int) -> Step:
+        """The citizen said their words are about an item offered ("me too"): they support
+        it and hear back on it; nothing of theirs is published. Only a published item of
+        the conversation's service, of the window, can be joined (forged data changes
+        nothing)."""
+
+        async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
+            slug = found.service_slug or ""
+            if not await supporters.joinable(conn, item_id, slug, metoo.since(now)):
+                return Step(Show.EXPIRED)
+            await supporters.add(conn, item_id, found.citizen_id, now)
+            await conversations.delete(conn, found.citizen_id)
+            service = await services.get(conn, slug)
+            return Step(Show.JOINED, seq=found.seq, reference=item_id, service=service)
+
+        return await self._button(update_id, telegram_id, seq, State.RATING, then)
+
+    async def different(self, update_id: int, telegram_id: int, seq: int) -> Step:
+        """None of the items offered is it: carry on as a new item (the rating)."""
+
+        async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
+            return await _show(conn, found)
+
+        return await self._button(update_id, telegram_id, seq, State.RATING, then)
+
     async def involve(self, update_id: int, telegram_id: int, seq: int, yes: bool) -> Step:
         """The citizen said whether they would like to be involved in improving services."""
 
@@ -751,7 +791,7 @@ async def _begin(
         conversation = Conversation(
             citizen_id, seq, state, service_slug=service.slug, text=text or None
         )
-        return await _advance(conn, conversation, now, note=note)
+        return await _written(conn, conversation, now, note=note)
     conversation = Conversation(citizen_id, seq, State.SERVICE, text=text or None)
     await conversations.save(conn, conversation, now)
     return await _show(conn, conversation, note="unknown_service" if bad_link else note)
@@ -770,7 +810,23 @@ async def _after_service(
 ) -> Step:
     state = State.RATING if conversation.text else State.TEXT
     conversation = conversation.but(service_slug=service.slug, state=state)
-    return await _advance(conn, conversation, now)
+    return await _written(conn, conversation, now)
+
+
+async def _written(
+    conn: aiosqlite.Connection, conversation: Conversation, now: datetime, note: str = ""
+) -> Step:
+    """Save the conversation; once its words and service are known (the rating is next),
+    first offer the recent published items like them ("me too"), if any is close."""
+    await conversations.save(conn, conversation, now)
+    if conversation.state == State.RATING and conversation.text and conversation.service_slug:
+        similar = await metoo.suggestions(conn, conversation.service_slug, conversation.text, now)
+        if similar:
+            service = await services.get(conn, conversation.service_slug)
+            return Step(
+                Show.METOO, seq=conversation.seq, service=service, similar=similar, note=note
+            )
+    return await _show(conn, conversation, note=note)
 
 
 def _plain(text: str) -> str:
@@ -871,7 +927,7 @@ async def _on_text(
             await conversations.save(conn, conversation, now)
             return Step(Show.MORE_TEXT, seq=conversation.seq)
         conversation = conversation.but(text=text, state=State.RATING)
-        return await _advance(conn, conversation, now)
+        return await _written(conn, conversation, now)
     if conversation.state == State.RATING:
         rating = _typed_rating(text)
         if rating is not None:

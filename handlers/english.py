@@ -1213,3 +1213,25 @@ LANG_ASK_CARD_WAITING = "\n\n🌐 It needs {languages} before it can be approved
 LANG_ASK_APPROVE_FIRST = "Add {languages} first: nothing goes to citizens before."
 # In the moderators' chat once a question has a moderator's words in a language.
 LANG_ASK_ADDED = "🌐 {language} added to Q{id} by {who}."
+
+# -- "Me too" (issue 17) ----------------------------------------------------------------------
+# To a citizen who just wrote, when published items of the service look like their words;
+# each item's published text follows as a numbered line, the buttons below.
+METOO_ASK = (
+    "<b>{service}</b>\n\nOthers have told us something like this lately. Is it one of "
+    "these?\n\n{items}\n\nIf it is, press its number: your support is added to it and you "
+    "hear back when the service responds to it. Nothing else you wrote is sent."
+)
+# One line of the list above: its number and the item's published words.
+METOO_ITEM = "{n}. “{text}”"
+# The button of one item in that list.
+METOO_JOIN = "It's {n}"
+# The button under that list when none of them is what the citizen meant.
+METOO_DIFFERENT = "It's different"
+# After the citizen joined an item.
+METOO_JOINED = (
+    "✅ Thank you: your support is added to <b>#{reference}</b> ({service}). I'll let you "
+    "know here when the service responds to it."
+)
+# In the digest, after an item's quote: how many more people said the same.
+METOO_SUPPORTERS = Plural(" (+{n} person said the same)", " (+{n} people said the same)")

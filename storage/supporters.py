@@ -28,18 +28,19 @@ async def recent(
 
 async def fingerprint(
     conn: aiosqlite.Connection, service_slug: str, since: datetime
-) -> tuple[int, int, str]:
+) -> tuple[int, int, str, int]:
     """What changes when the service's recent published items change: how many, the
-    newest id, the latest moderation (an edit or a withdrawal moves it)."""
+    newest id, the latest moderation, the length of all their words (an edit)."""
     async with conn.execute(
-        "SELECT COUNT(*), COALESCE(MAX(f.id), 0), COALESCE(MAX(f.moderated_at), '')"
+        "SELECT COUNT(*), COALESCE(MAX(f.id), 0), COALESCE(MAX(f.moderated_at), ''),"
+        " COALESCE(SUM(LENGTH(f.published_text)), 0)"
         " FROM feedback f WHERE f.status = 'approved' AND f.service_slug = ?"
         f" AND f.moderated_at >= ? AND f.published_text IS NOT NULL AND {_PUBLISHED}",
         (service_slug, stamp(since)),
     ) as cursor:
         row = await cursor.fetchone()
     assert row is not None
-    return int(row[0]), int(row[1]), str(row[2])
+    return int(row[0]), int(row[1]), str(row[2]), int(row[3])
 
 
 async def joinable(
