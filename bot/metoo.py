@@ -1,4 +1,4 @@
-""""Me too": the recent published items of a service a new text may be about.
+"""The "me too" search: the recent published items of a service a new text may be about.
 
 The similarity is nlp.similar's; this keeps one index per service over its items published
 in the window, rebuilt only when those items change (a cheap fingerprint query), so a

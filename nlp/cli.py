@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     languages.add_argument("--mistakes", action="store_true", help="also list every mistake")
     duplicates = sub.add_parser(
         "duplicates-eval",
-        help="print the \"me too\" suggestions' precision and recall (threshold chosen on half)",
+        help='print the "me too" suggestions\' precision and recall (threshold chosen on half)',
     )
     duplicates.add_argument("--set", type=Path, help="JSON lines of service, group, text")
     return parser

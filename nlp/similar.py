@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
@@ -108,7 +109,7 @@ def word_features(text: str) -> Counter[str]:
     """Folded words and neighbouring pairs."""
     found = words(text)
     counts: Counter[str] = Counter(found)
-    counts.update(f"{a} {b}" for a, b in zip(found, found[1:], strict=False))
+    counts.update(f"{a} {b}" for a, b in pairwise(found))
     return counts
 
 

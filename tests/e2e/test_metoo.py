@@ -1,5 +1,5 @@
-""""Me too" end to end: a citizen whose words match a published item may join it, hears back
-on it like its author, and publishes nothing; "It's different" goes on as a new item."""
+"""The "me too" offer end to end: a citizen whose words match a published item may join
+it, hears back on it like its author, and publishes nothing; "It's different" goes on."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.conftest import FakeClock
 from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_responses import CHANGED, WEDNESDAY, World, answer_item, send_words
-from tests.e2e.test_responses import world as world  # noqa: F401  (the fixture)
+from tests.e2e.test_responses import world as world  # the fixture
 
 WIFI = "The wifi in the central library keeps dropping"
 SAME = "Internet at the library disconnects every few minutes, wifi is useless"
