@@ -12,7 +12,14 @@ from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
 from tests.e2e.test_citizen import consent, press, say, stored
-from tests.e2e.test_responses import CHANGED, WEDNESDAY, World, answer_item, send_words
+from tests.e2e.test_responses import (
+    CHANGED,
+    WEDNESDAY,
+    World,
+    answer_item,
+    digest_in_private,
+    send_words,
+)
 from tests.e2e.test_responses import world as world  # the fixture
 
 WIFI = "The wifi in the central library keeps dropping"
@@ -70,6 +77,10 @@ async def test_a_near_duplicate_joins_the_published_item_and_both_hear_back_once
     assert "involved" in await press(carol, texts.YES)
     assert "Saved as" in await press(carol, texts.NO)
 
+    # The digest counts him with the item it quotes.
+    digest = await digest_in_private(world, clock)
+    assert "(+1 person said the same)" in (digest.text or "")
+
     await answer_item(world.pat, item, CHANGED)
     done = await send_words(world.pat, "We have replaced the library's wifi router.")
     assert "goes to 2 people" in done
@@ -81,7 +92,6 @@ async def test_a_near_duplicate_joins_the_published_item_and_both_hear_back_once
     for person in (alice, bob):
         assert sum("has responded" in (m.text or "") for m in person.messages) == 1
     assert not any("has responded" in (m.text or "") for m in carol.messages)
-    del clock
 
 
 async def test_nothing_like_it_asks_nothing(world: World, emu: Emulator, db_path: Path) -> None:
