@@ -24,6 +24,7 @@ from bot.languages import Languages
 from bot.leader import Leader, instance_id
 from bot.learning import Learning
 from bot.logs import hide_token
+from bot.metoo import MeToo
 from bot.moderation import Moderation
 from bot.outbox import Outbox
 from bot.privacy import Privacy
@@ -112,6 +113,7 @@ class YousaidBot:
             per_hour=settings.items_per_hour,
             per_day=settings.items_per_day,
             contacts=deployment.contacts(),
+            metoo=MeToo(self.db),
         )
         self.roles = Roles(self.db, deployment, clock)
         # The theme model is loaded once, here, at start.
@@ -417,6 +419,8 @@ class YousaidBot:
                 log.info("handled updates not marked at stop: %s", exc)
         finally:
             # Always close the database: its threads would keep the process alive.
+            if self.intake.metoo is not None:
+                await self.intake.metoo.close()
             await self.db.close()
             if self.lock is not None:
                 self.lock.release()

@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -148,20 +148,30 @@ class Candidate:
     id: int
     text: str
     place: str | None = None
+    # When it was published (seconds since the epoch), for a window of time.
+    at: float = 0.0
 
 
 class _Block:
-    """One TF-IDF space: sublinear term counts times smoothed IDF, rows of unit length."""
+    """One TF-IDF space: sublinear term counts times smoothed IDF, rows of unit length.
 
-    def __init__(self, docs: Sequence[Counter[str]]) -> None:
+    With a `base`, the block holds rows added later to the base's space: the base's IDF
+    for terms it knows, a rare term's IDF for the others, so both blocks' scores compare."""
+
+    def __init__(self, docs: Sequence[Counter[str]], base: _Block | None = None) -> None:
         df: Counter[str] = Counter()
         for doc in docs:
             df.update(doc.keys())
-        self.vocab = {term: i for i, term in enumerate(df)}
-        n = len(docs)
-        self.idf = np.array(
-            [math.log((1 + n) / (1 + df[t])) + 1.0 for t in self.vocab], dtype=np.float32
-        )
+        self.vocab: dict[str, int] = {term: i for i, term in enumerate(df)}
+        n = len(docs) if base is None else base.n
+        self.n: int = n
+        # What a term seen in one document weighs.
+        self.rare = math.log((1 + n) / 2) + 1.0
+        if base is None:
+            idf = [math.log((1 + n) / (1 + df[t])) + 1.0 for t in self.vocab]
+        else:
+            idf = [base.idf[base.vocab[t]] if t in base.vocab else base.rare for t in self.vocab]
+        self.idf: np.ndarray = np.array(idf, dtype=np.float32)
         rows, cols, vals = [], [], []
         for r, doc in enumerate(docs):
             for term, count in doc.items():
@@ -169,54 +179,114 @@ class _Block:
                 cols.append(self.vocab[term])
                 vals.append((1.0 + math.log(count)) * self.idf[self.vocab[term]])
         matrix = sparse.csr_matrix(
-            (np.array(vals, dtype=np.float32), (rows, cols)), shape=(n, len(self.vocab))
+            (np.array(vals, dtype=np.float32), (rows, cols)), shape=(len(docs), len(self.vocab))
         )
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         # Columns first: a query touches only its own terms' postings.
         self.matrix = sparse.csc_matrix(sparse.diags(1.0 / norms) @ matrix, dtype=np.float32)
 
-    def scores(self, doc: Counter[str]) -> np.ndarray:
-        """Cosine of the query with every row."""
+    def norm(self, doc: Counter[str]) -> float:
+        """The length of a query in this space (terms never seen count as IDF 1)."""
+        total = 0.0
+        for term, count in doc.items():
+            weight = 1.0 + math.log(count)
+            if term in self.vocab:
+                weight *= float(self.idf[self.vocab[term]])
+            total += weight * weight
+        return math.sqrt(total) or 1.0
+
+    def scores(self, doc: Counter[str], norm: float | None = None) -> np.ndarray:
+        """Cosine of the query with every row (`norm`: the query's length in the base's
+        space, for a block of rows added later)."""
         known = [(self.vocab[t], c) for t, c in doc.items() if t in self.vocab]
         out = np.zeros(self.matrix.shape[0], dtype=np.float32)
         if not known:
             return out
         cols = np.array([i for i, _ in known])
         weights = np.array([(1.0 + math.log(c)) * self.idf[i] for i, c in known])
-        # Terms the index has never seen still count in the query's length.
-        unseen = sum((1.0 + math.log(c)) ** 2 for t, c in doc.items() if t not in self.vocab)
-        norm = math.sqrt(float(weights @ weights) + unseen) or 1.0
-        out += np.asarray(self.matrix[:, cols] @ (weights / norm)).ravel().astype(np.float32)
+        length = self.norm(doc) if norm is None else norm
+        out += np.asarray(self.matrix[:, cols] @ (weights / length)).ravel().astype(np.float32)
         return out
 
 
-class Index:
-    """The similarity index over one set of candidates (e.g. a service's recent items)."""
+@dataclass(frozen=True)
+class Query:
+    """A text's features, computed once for every part of an index."""
 
-    def __init__(self, candidates: Sequence[Candidate], word_weight: float = WORD_WEIGHT) -> None:
+    words: Counter[str]
+    chars: Counter[str]
+    names: frozenset[str]
+
+
+def query(text: str) -> Query:
+    return Query(word_features(text), char_features(text), names(text))
+
+
+def _select(
+    candidates: Sequence[Candidate],
+    scores: np.ndarray,
+    threshold: float,
+    limit: int,
+    place: str | None,
+    exclude: Collection[int],
+) -> list[tuple[Candidate, float]]:
+    above = np.flatnonzero(scores >= threshold)
+    if above.size == 0:
+        return []
+    order = above[np.argsort(-scores[above], kind="stable")]
+    found: list[tuple[Candidate, float]] = []
+    seen = set(exclude)
+    for i in order:
+        candidate = candidates[int(i)]
+        if candidate.id in seen:
+            continue
+        if place is not None and candidate.place not in (None, place):
+            continue
+        # An item indexed twice (its words edited) is offered once, at its best.
+        seen.add(candidate.id)
+        found.append((candidate, float(scores[i])))
+        if len(found) == limit:
+            break
+    return found
+
+
+class Index:
+    """The similarity index over one set of candidates (e.g. a service's recent items).
+
+    With a `base`, the candidates are added to the base's space (see `Growing`)."""
+
+    def __init__(
+        self,
+        candidates: Sequence[Candidate],
+        word_weight: float = WORD_WEIGHT,
+        base: Index | None = None,
+    ) -> None:
         self.candidates = list(candidates)
         self.word_weight = word_weight
-        self._words = _Block([word_features(c.text) for c in self.candidates])
-        self._chars = _Block([char_features(c.text) for c in self.candidates])
+        self.base = base
+        self._words = _Block([word_features(c.text) for c in self.candidates], _of(base, "w"))
+        self._chars = _Block([char_features(c.text) for c in self.candidates], _of(base, "c"))
         named = [Counter(names(c.text)) for c in self.candidates]
         self._names = _Block(named)
         self._named = np.array([bool(n) for n in named], dtype=bool)
+        self.at = np.array([c.at for c in self.candidates], dtype=np.float64)
 
     def __len__(self) -> int:
         return len(self.candidates)
 
-    def scores(self, text: str) -> np.ndarray:
+    def scores(self, text: str | Query) -> np.ndarray:
         """Blended cosine of `text` with every candidate, in order."""
         if not self.candidates:
             return np.zeros(0, dtype=np.float32)
-        w = self._words.scores(word_features(text))
-        c = self._chars.scores(char_features(text))
+        q = query(text) if isinstance(text, str) else text
+        ref = self.base or self
+        w = self._words.scores(q.words, ref._words.norm(q.words))
+        c = self._chars.scores(q.chars, ref._chars.norm(q.chars))
         blended = self.word_weight * w + (1.0 - self.word_weight) * c
-        wanted = names(text)
-        if wanted:
+        if q.names:
             # Both name places and none is shared: most likely another place's problem.
-            shared = self._names.scores(Counter(wanted)) > 0
+            shared = self._names.scores(Counter(q.names)) > 0
             blended[self._named & ~shared] *= OTHER_PLACE
         return blended
 
@@ -226,29 +296,74 @@ class Index:
         threshold: float = THRESHOLD,
         limit: int = LIMIT,
         place: str | None = None,
-        exclude: Sequence[int] = (),
+        exclude: Collection[int] = (),
     ) -> list[tuple[Candidate, float]]:
         """Up to `limit` candidates at least `threshold` similar to `text`, best first. With
         a `place`, candidates known to be elsewhere are left out (unknown places stay)."""
         if not self.candidates:
             return []
-        scores = self.scores(text)
-        above = np.flatnonzero(scores >= threshold)
-        if above.size == 0:
+        return _select(self.candidates, self.scores(text), threshold, limit, place, exclude)
+
+
+def _of(base: Index | None, block: str) -> _Block | None:
+    if base is None:
+        return None
+    return base._words if block == "w" else base._chars
+
+
+class Growing:
+    """An index that grows without being rebuilt: a base built once over many candidates,
+    and parts added since in the base's space (each costs only its own candidates). Never
+    changed in place: `add` gives a new one, so a search running meanwhile is unaffected.
+    Scores are as if the added items had been in the base, but for their terms' IDF (the
+    base's, frozen at its build; a term new to it counts as rare) until the next rebuild."""
+
+    def __init__(self, base: Index, parts: tuple[Index, ...] = ()) -> None:
+        self.base = base
+        self.parts = parts
+        self.candidates = [c for index in (base, *parts) for c in index.candidates]
+        self.at = np.concatenate([index.at for index in (base, *parts)])
+
+    @classmethod
+    def build(cls, candidates: Sequence[Candidate]) -> Growing:
+        return cls(Index(candidates))
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    @property
+    def added(self) -> int:
+        """How many candidates were added since the base was built."""
+        return sum(len(part) for part in self.parts)
+
+    def add(self, candidates: Sequence[Candidate]) -> Growing:
+        if not candidates:
+            return self
+        parts = [*self.parts, Index(candidates, self.base.word_weight, base=self.base)]
+        # Parts of like size are merged (as a binary counter): about log2(added) parts to
+        # search, and each item re-indexed about log2(added) times in all.
+        while len(parts) > 1 and len(parts[-2]) <= len(parts[-1]):
+            merged = parts[-2].candidates + parts[-1].candidates
+            parts[-2:] = [Index(merged, self.base.word_weight, base=self.base)]
+        return Growing(self.base, tuple(parts))
+
+    def search(
+        self,
+        text: str,
+        threshold: float = THRESHOLD,
+        limit: int = LIMIT,
+        place: str | None = None,
+        exclude: Collection[int] = (),
+        since: float | None = None,
+    ) -> list[tuple[Candidate, float]]:
+        """As Index.search over every part; `since`: candidates older are left out."""
+        if not self.candidates:
             return []
-        order = above[np.argsort(-scores[above], kind="stable")]
-        found = []
-        skip = set(exclude)
-        for i in order:
-            candidate = self.candidates[int(i)]
-            if candidate.id in skip:
-                continue
-            if place is not None and candidate.place not in (None, place):
-                continue
-            found.append((candidate, float(scores[i])))
-            if len(found) == limit:
-                break
-        return found
+        q = query(text)
+        scores = np.concatenate([index.scores(q) for index in (self.base, *self.parts)])
+        if since is not None:
+            scores[self.at < since] = -1.0
+        return _select(self.candidates, scores, threshold, limit, place, exclude)
 
 
 def similar(

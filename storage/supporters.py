@@ -15,32 +15,41 @@ _PUBLISHED = "f.status = 'approved' AND f.published_text IS NOT NULL AND f.publi
 
 async def recent(
     conn: aiosqlite.Connection, service_slug: str, since: datetime
-) -> list[tuple[int, str]]:
-    """(id, published text) of the service's items published since `since`, oldest first."""
-    async with conn.execute(
-        "SELECT f.id, f.published_text FROM feedback f WHERE f.status = 'approved'"
-        " AND f.service_slug = ? AND f.moderated_at >= ? AND f.published_text IS NOT NULL"
-        f" AND {_PUBLISHED} ORDER BY f.id",
-        (service_slug, stamp(since)),
-    ) as cursor:
-        return [(int(i), str(t)) for i, t in await cursor.fetchall()]
+) -> list[tuple[int, str, str]]:
+    """(id, published text, when published) of the service's items published since
+    `since`, oldest first."""
+    return await published_after(conn, service_slug, stamp(since), inclusive=True)
 
 
-async def fingerprint(
-    conn: aiosqlite.Connection, service_slug: str, since: datetime
-) -> tuple[int, int, str, int]:
-    """What changes when the service's recent published items change: how many, the
-    newest id, the latest moderation, the length of all their words (an edit)."""
+async def published_after(
+    conn: aiosqlite.Connection, service_slug: str, mark: str, inclusive: bool = False
+) -> list[tuple[int, str, str]]:
+    """(id, published text, when published) of the service's items published after the
+    stamp `mark` (what a search index has not seen yet), oldest first."""
+    op = ">=" if inclusive else ">"
     async with conn.execute(
-        "SELECT COUNT(*), COALESCE(MAX(f.id), 0), COALESCE(MAX(f.moderated_at), ''),"
-        " COALESCE(SUM(LENGTH(f.published_text)), 0)"
-        " FROM feedback f WHERE f.status = 'approved' AND f.service_slug = ?"
-        f" AND f.moderated_at >= ? AND f.published_text IS NOT NULL AND {_PUBLISHED}",
-        (service_slug, stamp(since)),
+        "SELECT f.id, f.published_text, f.moderated_at FROM feedback f"
+        f" WHERE f.status = 'approved' AND f.service_slug = ? AND f.moderated_at {op} ?"
+        f" AND {_PUBLISHED} ORDER BY f.moderated_at, f.id",
+        (service_slug, mark),
     ) as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return int(row[0]), int(row[1]), str(row[2]), int(row[3])
+        return [(int(i), str(t), str(m)) for i, t, m in await cursor.fetchall()]
+
+
+async def still_offered(
+    conn: aiosqlite.Connection, item_ids: Sequence[int], service_slug: str, since: datetime
+) -> dict[int, str]:
+    """The published text of each of `item_ids` that may still be joined (see `joinable`):
+    an item withdrawn, erased or edited since a search index saw it is shown as it is now."""
+    if not item_ids:
+        return {}
+    marks = ", ".join("?" for _ in item_ids)
+    async with conn.execute(
+        f"SELECT f.id, f.published_text FROM feedback f WHERE f.id IN ({marks})"
+        f" AND f.service_slug = ? AND f.moderated_at >= ? AND {_PUBLISHED}",
+        (*item_ids, service_slug, stamp(since)),
+    ) as cursor:
+        return {int(i): str(t) for i, t in await cursor.fetchall()}
 
 
 async def joinable(

@@ -45,9 +45,14 @@ async def test_support_is_counted_heard_back_exported_and_forgotten(db: Database
     assert await supporters.joinable(reader, item, "bins", NOW - timedelta(weeks=6))
     assert not await supporters.joinable(reader, other, "bins", NOW - timedelta(weeks=6))
     assert not await supporters.joinable(reader, item, "bins", NOW + timedelta(days=1))
-    assert await supporters.recent(reader, "bins", NOW - timedelta(days=1)) == [
-        (item, "Bins not collected on Elm Road")
-    ]
+    assert [
+        (i, t) for i, t, _ in await supporters.recent(reader, "bins", NOW - timedelta(days=1))
+    ] == [(item, "Bins not collected on Elm Road")]
+    assert await supporters.still_offered(
+        reader, [item, other], "bins", NOW - timedelta(weeks=6)
+    ) == {item: "Bins not collected on Elm Road"}
+    mark = (await supporters.recent(reader, "bins", NOW - timedelta(days=1)))[0][2]
+    assert await supporters.published_after(reader, "bins", mark) == []
     assert await supporters.counts(reader, [item, other]) == {item: 2}
 
     async def answer(conn: aiosqlite.Connection) -> list[tuple[int, int]]:
