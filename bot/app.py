@@ -113,7 +113,7 @@ class YousaidBot:
             per_hour=settings.items_per_hour,
             per_day=settings.items_per_day,
             contacts=deployment.contacts(),
-            metoo=MeToo(self.db),
+            metoo=MeToo(self.db, weeks=settings.metoo_weeks),
         )
         self.roles = Roles(self.db, deployment, clock)
         # The theme model is loaded once, here, at start.
