@@ -229,7 +229,8 @@ def _mine(step: Step, names: Languages | None = None) -> list[str]:
                     else item.service_name
                 ),
                 date=dates.day(item.created_at),
-                status=texts.STATUS.get(item.status, esc(item.status)),
+                status=texts.STATUS.get(item.status)
+                or (texts.MERGE_MINE_STATUS if item.status == "merged" else esc(item.status)),
                 snippet=quote(snippet),
             )
         )

@@ -1235,3 +1235,28 @@ METOO_JOINED = (
 )
 # In the digest, after an item's quote: how many more people said the same.
 METOO_SUPPORTERS = Plural(" (+{n} person said the same)", " (+{n} people said the same)")
+
+# -- Merging items (issue 17, "me too") ---------------------------------------------------------
+# On a merged item's card, in place of its status.
+MERGE_CARD_STATUS = "🔗 Merged into #{item} (it says the same), by {who} at {at}"
+# In /mine, the status of an item a moderator merged into another saying the same.
+MERGE_MINE_STATUS = "🔗 joined to another item saying the same: you hear back on that one"
+# To a moderator who sent /merge without two item numbers.
+MERGE_USAGE = (
+    "Send /merge followed by two item numbers: the published item first, then the one that "
+    "says the same, e.g. /merge 12 15. The second one's author is counted with the first and "
+    "hears back on it."
+)
+# To a moderator after /merge A B worked.
+MERGED = (
+    "🔗 #{item} is merged into #{into}: its author is counted with #{into} and hears back on "
+    "it; #{item} is no longer counted on its own."
+)
+# To a moderator whose /merge changed nothing, by why ({item}: the item at fault).
+MERGE_PROBLEMS = {
+    "same_item": "#{item} can't be merged into itself: give two different items.",
+    "no_such_item": "There is no item #{item}: check the numbers.",
+    "other_service": "#{item} and #{into} are about different services, so they can't be merged.",
+    "already_merged": "#{item} or #{into} was already merged, so nothing changed.",
+    "not_published": "#{item} isn't published: merge into a published item.",
+}

@@ -75,6 +75,37 @@ async def add(conn: aiosqlite.Connection, item_id: int, citizen_id: int, now: da
     return cursor.rowcount > 0
 
 
+async def merge(
+    conn: aiosqlite.Connection,
+    into: int,
+    merged: int,
+    moderator: int,
+    now: datetime,
+) -> None:
+    """A moderator merged item `merged` into `into` (they say the same): its author (0 when
+    forgotten) supports `into`, and it leaves the queue and every count (status 'merged', the
+    item it went into kept as its reason)."""
+    async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (merged,)) as cursor:
+        row = await cursor.fetchone()
+    author = int(row[0]) if row and row[0] else 0
+    if author:
+        await add(conn, into, author, now)
+    # Those who had joined the merged item support the one it went into.
+    await conn.execute(
+        "INSERT INTO supporters (feedback_id, citizen_id, created_at)"
+        " SELECT ?, citizen_id, created_at FROM supporters WHERE feedback_id = ?"
+        " ON CONFLICT DO NOTHING",
+        (into, merged),
+    )
+    when = stamp(now)
+    await conn.execute(
+        "UPDATE feedback SET status = 'merged', withdrawn_reason = ?, moderated_by = ?,"
+        " moderated_at = ?, undo_until = NULL, author_told_at = COALESCE(author_told_at, ?),"
+        " updated_at = ? WHERE id = ?",
+        (f"#{into}", moderator, when, when, when, merged),
+    )
+
+
 async def counts(conn: aiosqlite.Connection, item_ids: Sequence[int]) -> dict[int, int]:
     """How many supporters each item has (items with none are left out)."""
     if not item_ids:
