@@ -100,3 +100,23 @@ async def test_nothing_like_it_asks_nothing(world: World, emu: Emulator, db_path
     await consent(bob)
     reply = await offered(bob, "The children's story time on Saturday was wonderful")
     assert "How would you rate it" in reply and "Is it one of these?" not in reply
+
+
+async def test_words_typed_at_the_offer_are_added_and_it_goes_on_as_different(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Typing instead of pressing loses nothing: the words join what they wrote, and it
+    goes on as a new item (the offer's buttons still join, should they press one)."""
+    alice, dan = emu.person("Alice"), emu.person("Dan")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(dan)
+    assert "Is it one of these?" in await offered(dan, SAME)
+    more = "It has been like this every evening since the new router went in"
+    reply = await say(dan, more)
+    assert texts.ADDED_TEXT.strip() in reply and "How would you rate it" in reply
+    assert "hear back" in await press(dan, "3")
+    assert "involved" in await press(dan, texts.YES)
+    assert "Saved as" in await press(dan, texts.NO)
+    ((text,),) = stored(db_path, "SELECT text FROM feedback ORDER BY id DESC LIMIT 1")
+    assert text == f"{SAME}\n{more}"
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
