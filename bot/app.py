@@ -26,6 +26,7 @@ from bot.leader import Leader, instance_id
 from bot.learning import Learning
 from bot.logs import hide_token
 from bot.media import MediaSettings
+from bot.metoo import MeToo
 from bot.moderation import Moderation
 from bot.outbox import Outbox
 from bot.privacy import Privacy
@@ -114,6 +115,7 @@ class YousaidBot:
             per_hour=settings.items_per_hour,
             per_day=settings.items_per_day,
             contacts=deployment.contacts(),
+            metoo=MeToo(self.db, weeks=settings.metoo_weeks),
         )
         self.roles = Roles(self.db, deployment, clock)
         # The theme model is loaded once, here, at start.
@@ -432,6 +434,8 @@ class YousaidBot:
                 log.info("handled updates not marked at stop: %s", exc)
         finally:
             # Always close the database: its threads would keep the process alive.
+            if self.intake.metoo is not None:
+                await self.intake.metoo.close()
             await self.db.close()
             if self.lock is not None:
                 self.lock.release()

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     )
     items_per_hour: int = Field(default=10, ge=0, validation_alias="YOUSAID_ITEMS_PER_HOUR")
     items_per_day: int = Field(default=30, ge=0, validation_alias="YOUSAID_ITEMS_PER_DAY")
+    # "Me too": how many weeks back published items are offered to a citizen whose words are
+    # like theirs (0: never offered).
+    metoo_weeks: int = Field(default=6, ge=0, le=520, validation_alias="YOUSAID_METOO_WEEKS")
     retrain_weekly: bool = Field(default=False, validation_alias="YOUSAID_RETRAIN_WEEKLY")
     # Voice notes and photos (issue 17): the longest voice note taken, in seconds; an offline
     # speech-to-text command run on a downloaded voice note, printing its text (unset: the

@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 from bot import charts, dates, i18n
 from bot.bidi import isolate
 from bot.config import Provider
-from bot.wording import Words, word
-from storage import media, published
+from bot.wording import Words, plural, word
+from storage import media, published, supporters
 from storage.db import Database, stamp
 from storage.published import QuoteCandidate, Tally
 from storage.services import ServiceRow
@@ -172,7 +172,11 @@ async def build_digest(
 
     top = _ranked(now_tally.by_theme, {}, labels)[:QUOTED_THEMES]
     quotes = await _quotes(db, slugs, period, top)
-    sections = _sections(facts, top, quotes)
+    # "Me too": how many more people said the same as each quoted item.
+    backed = await supporters.counts(
+        db.reader, [item.id for picks in quotes.values() for item, _ in picks]
+    )
+    sections = _sections(facts, top, quotes, backed)
     # After the counts, before the quotes.
     text = _render(_fit(sections[:-1] + extra + sections[-1:]))
     quoted = tuple(item.id for picks in quotes.values() for item, _ in picks)
@@ -608,7 +612,10 @@ def _rising(facts: _Facts) -> _Line | None:
 
 
 def _sections(
-    facts: _Facts, top: list[str], quotes: dict[str, list[tuple[published.PublishedItem, str]]]
+    facts: _Facts,
+    top: list[str],
+    quotes: dict[str, list[tuple[published.PublishedItem, str]]],
+    backed: Mapping[int, int] | None = None,
 ) -> list[_Section]:
     head = _head(facts, "title")
     head.groups[0].lines.append(_summary(facts))
@@ -668,6 +675,7 @@ def _sections(
                         service=_name(facts.service(item.service_slug)),
                         rating=stars,
                     )
+                    + _backed((backed or {}).get(item.id, 0))
                     + _summary_line(item.summary),
                     rank,
                 )
@@ -675,6 +683,11 @@ def _sections(
         groups.append(_Group(TEXTS["quote_theme"].format(theme=_name(facts.label(theme))), lines))
     sections.append(_Section(TEXTS["quotes"], groups))
     return sections
+
+
+def _backed(count: int) -> str:
+    """After a quote: how many more people said the same ("me too"), or ''."""
+    return plural("METOO_SUPPORTERS").format(count) if count else ""
 
 
 def _summary_line(summary: str | None) -> str:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 import aiosqlite
 
 from bot import i18n
 from bot.contact import asks_to_be_contacted
+from bot.metoo import MeToo
 from storage import (
     citizen_drafts,
     citizens,
@@ -27,6 +30,7 @@ from storage import (
     media,
     responses,
     services,
+    supporters,
     updates,
 )
 from storage.conversations import Conversation
@@ -152,6 +156,10 @@ class Show(StrEnum):
     DRAFT = "draft"
     # About a voice note or photo (bot/attachments.py): the note says what.
     MEDIA = "media"
+    # "Is it one of these?": published items like the words just written (`similar`).
+    METOO = "metoo"
+    # They said it was one of them (`reference`): their support was added to it.
+    JOINED = "joined"
     NOTHING = "nothing"
 
 
@@ -186,9 +194,29 @@ class Step:
     # once agreed). SAVED with note "contact": how to reach the service directly.
     text: str = ""
     contact: str = ""
+    # METOO: (id, published text) of the items offered, best first.
+    similar: tuple[tuple[int, str], ...] = ()
 
 
 REPLAYED = Step(Show.NOTHING)
+
+T = TypeVar("T")
+# (id, published text) of the items offered ("me too").
+Similar = tuple[tuple[int, str], ...]
+# The "me too" searches done for the write transaction running (by service and words); None
+# where no search is wanted (no MeToo, or a transaction not run by Intake._write).
+_SEARCHED: ContextVar[dict[tuple[str, str], Similar] | None] = ContextVar(
+    "metoo_searched", default=None
+)
+
+
+class _SearchFirst(Exception):
+    """A transaction came to offer "me too" items for words not searched yet."""
+
+    def __init__(self, slug: str, text: str) -> None:
+        super().__init__(slug)
+        self.slug = slug
+        self.text = text
 
 
 class Intake:
@@ -201,9 +229,12 @@ class Intake:
         per_hour: int = 0,
         per_day: int = 0,
         contacts: Mapping[str, str] | None = None,
+        metoo: MeToo | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
+        # "Me too": recent published items like a citizen's words (None: never offered).
+        self.metoo = metoo
         # How to reach each service directly (the deployment's `contact` lines, by slug).
         self.contacts = dict(contacts or {})
         # Who was shown the consent text lately, the service their link named, and the words
@@ -213,6 +244,30 @@ class Intake:
         # Items one citizen may send per hour and per day (0: no limit), so that one account
         # cannot fill the moderators' queue and make everyone else wait.
         self.limits = ((per_hour, timedelta(hours=1), "hour"), (per_day, timedelta(days=1), "day"))
+
+    async def _write(self, run: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """`self.db.write(run)`, with the "me too" search done before it: a transaction that
+        comes to offer items (see `_written`) and finds no search done for those words is
+        rolled back, the search runs (read connection, a thread), and it runs again with it.
+        The write lock is never held for a search."""
+        found: dict[tuple[str, str], Similar] = {}
+
+        async def with_search(conn: aiosqlite.Connection) -> T:
+            token = _SEARCHED.set(found if self.metoo is not None else None)
+            try:
+                return await run(conn)
+            finally:
+                _SEARCHED.reset(token)
+
+        for _ in range(3):
+            try:
+                return await self.db.write(with_search)
+            except _SearchFirst as wanted:
+                assert self.metoo is not None
+                key = (wanted.slug, wanted.text)
+                found[key] = await self.metoo.suggestions(wanted.slug, wanted.text, self.clock())
+        # Words that change at each run (never expected): go on without offering.
+        return await self.db.write(run)
 
     async def _held(
         self, conn: aiosqlite.Connection, citizen_id: int, now: datetime
@@ -292,7 +347,7 @@ class Intake:
                 return Step(Show.DRAFT, text=draft.text, pending_slug=pending)
             return await _begin(conn, citizen.id, now, slug, bad_link=bad_link or bool(slug))
 
-        return await self.db.write(run)
+        return await self._write(run)
 
     async def consent(
         self,
@@ -315,7 +370,7 @@ class Intake:
                 return Step(Show.CONSENT, note="version_changed", pending_slug=slug)
             return await self._decide(conn, telegram_id, given, slug, words.strip(), now)
 
-        return await self.db.write(run)
+        return await self._write(run)
 
     async def _decide(
         self,
@@ -388,7 +443,7 @@ class Intake:
                 return Step(Show.EXPIRED)
             return await _take_draft(conn, citizen.id, carry_on, slug, now)
 
-        return await self.db.write(run)
+        return await self._write(run)
 
     async def choose_service(self, update_id: int, telegram_id: int, seq: int, slug: str) -> Step:
         """The citizen pressed a service button."""
@@ -415,7 +470,7 @@ class Intake:
             step = await _begin(conn, side.citizen_id, now, slug)
             return replace(step, note=f"closed_{_side(side)}")
 
-        return await self.db.write(run)
+        return await self._write(run)
 
     async def side_prompt(self, update_id: int, telegram_id: int, seq: int, choice: str) -> Step:
         """A button of a side prompt: "s" skip it; after /start, "c" carry on with it or
@@ -437,7 +492,7 @@ class Intake:
             service = await services.get(conn, side.service_slug) if side.service_slug else None
             return Step(Show.SIDE_ENDED, seq=seq, service=service, note=_side(side))
 
-        return await self.db.write(run)
+        return await self._write(run)
 
     async def end_side_prompt(self, update_id: int, telegram_id: int) -> Step:
         """A command while a side prompt waits ends the prompt; the command then does its own
@@ -454,7 +509,7 @@ class Intake:
             await conversations.delete(conn, side.citizen_id)
             return Step(Show.SIDE_ENDED, seq=side.seq, note=f"closed_{_side(side)}")
 
-        return await self.db.write(run)
+        return await self._write(run)
 
     async def page(self, update_id: int, telegram_id: int, seq: int, page: int) -> Step:
         """The citizen pressed next or previous on the list of services."""
@@ -516,7 +571,7 @@ class Intake:
                 return await _advance(conn, current, now, note="say_more")
             return await _on_text(conn, current, text, now)
 
-        return await self.db.write(run)
+        return await self._write(run)
 
     async def _before_consent(
         self, conn: aiosqlite.Connection, telegram_id: int, text: str, now: datetime
@@ -574,6 +629,32 @@ class Intake:
             return await _advance(conn, conversation.but(state=State.INVOLVE), now)
         return await self._send(conn, conversation, now)
 
+    async def join(self, update_id: int, telegram_id: int, seq: int, item_id: int) -> Step:
+        """The citizen said their words are about an item offered ("me too"): they support
+        it and hear back on it; nothing of theirs is published. Only a published item of
+        the conversation's service, of the window, can be joined (forged data changes
+        nothing)."""
+
+        async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
+            slug = found.service_slug or ""
+            window = self.metoo.since(now) if self.metoo and self.metoo.enabled else None
+            if window is None or not await supporters.joinable(conn, item_id, slug, window):
+                return Step(Show.EXPIRED)
+            await supporters.add(conn, item_id, found.citizen_id, now)
+            await conversations.delete(conn, found.citizen_id)
+            service = await services.get(conn, slug)
+            return Step(Show.JOINED, seq=found.seq, reference=item_id, service=service)
+
+        return await self._button(update_id, telegram_id, seq, State.RATING, then)
+
+    async def different(self, update_id: int, telegram_id: int, seq: int) -> Step:
+        """None of the items offered is it: carry on as a new item (the rating)."""
+
+        async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
+            return await _show(conn, found)
+
+        return await self._button(update_id, telegram_id, seq, State.RATING, then)
+
     async def involve(self, update_id: int, telegram_id: int, seq: int, yes: bool) -> Step:
         """The citizen said whether they would like to be involved in improving services."""
 
@@ -605,7 +686,7 @@ class Intake:
                 return found
             return await then(conn, found, now)
 
-        return await self.db.write(run)
+        return await self._write(run)
 
     async def cancel(self, update_id: int, telegram_id: int) -> Step:
         """/cancel: drop the conversation in progress; nothing of it is kept."""
@@ -625,7 +706,7 @@ class Intake:
                 return Step(Show.CANCELLED, note="draft")
             return Step(Show.NOTHING_TO_CANCEL)
 
-        return await self.db.write(run)
+        return await self._write(run)
 
     async def remind(self, update_id: int, telegram_id: int) -> Step:
         """Where the citizen is, shown again (after a message the bot cannot use)."""
@@ -695,7 +776,7 @@ class Intake:
                     return Step(Show.TIMED_OUT, note="draft")
                 return Step(Show.TIMED_OUT)
 
-            step = await self.db.write(run)
+            step = await self._write(run)
             telegram_id = await citizens.telegram_id_of(self.db.reader, stale.citizen_id)
             if step is not None and telegram_id is not None:
                 told.append((telegram_id, step))
@@ -769,7 +850,7 @@ async def _begin(
         conversation = Conversation(
             citizen_id, seq, state, service_slug=service.slug, text=text or None
         )
-        return await _advance(conn, conversation, now, note=note)
+        return await _written(conn, conversation, now, note=note)
     conversation = Conversation(citizen_id, seq, State.SERVICE, text=text or None)
     await conversations.save(conn, conversation, now)
     return await _show(conn, conversation, note="unknown_service" if bad_link else note)
@@ -788,7 +869,28 @@ async def _after_service(
 ) -> Step:
     state = State.RATING if conversation.text else State.TEXT
     conversation = conversation.but(service_slug=service.slug, state=state)
-    return await _advance(conn, conversation, now)
+    return await _written(conn, conversation, now)
+
+
+async def _written(
+    conn: aiosqlite.Connection, conversation: Conversation, now: datetime, note: str = ""
+) -> Step:
+    """Save the conversation; once its words and service are known (the rating is next),
+    first offer the recent published items like them ("me too"), if any is close."""
+    await conversations.save(conn, conversation, now)
+    searched = _SEARCHED.get()
+    slug, text = conversation.service_slug, conversation.text
+    if conversation.state == State.RATING and text and slug and searched is not None:
+        if (slug, text) not in searched:
+            # Intake._write searches outside the transaction, then runs this again.
+            raise _SearchFirst(slug, text)
+        similar = searched[(slug, text)]
+        if similar:
+            service = await services.get(conn, slug)
+            return Step(
+                Show.METOO, seq=conversation.seq, service=service, similar=similar, note=note
+            )
+    return await _show(conn, conversation, note=note)
 
 
 def _plain(text: str) -> str:
@@ -889,7 +991,7 @@ async def _on_text(
             await conversations.save(conn, conversation, now)
             return Step(Show.MORE_TEXT, seq=conversation.seq)
         conversation = conversation.but(text=text, state=State.RATING)
-        return await _advance(conn, conversation, now)
+        return await _written(conn, conversation, now)
     if conversation.state == State.RATING:
         rating = _typed_rating(text)
         if rating is not None:

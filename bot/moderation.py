@@ -21,7 +21,7 @@ from bot.config import Deployment
 from bot.intake import Clock
 from bot.roles import Who
 from bot.tagging import Tagger, Tagging
-from storage import audit, feedback, media, responses, staff, updates
+from storage import audit, feedback, media, responses, staff, supporters, updates
 from storage.db import Database, parse_stamp
 from storage.feedback import ItemTheme, Moderated, removed_kinds
 from storage.media import Media
@@ -59,6 +59,10 @@ class Problem(StrEnum):
     REPLAYED = "replayed"
     # A voice note nobody has written down yet: there is no text to publish.
     NEEDS_TRANSCRIPT = "needs_transcript"
+    # /merge: an item into itself, items of two services, an item merged already.
+    SAME_ITEM = "same_item"
+    OTHER_SERVICE = "other_service"
+    ALREADY_MERGED = "already_merged"
 
 
 # The kinds a moderator can give an item on its card.
@@ -595,6 +599,50 @@ class Moderation:
             item_id,
             version,
             "item.unpublished",
+            change,
+            pending_only=False,
+            check=check,
+            update_id=update_id,
+        )
+
+    async def merge(
+        self, who: Who, into: int, merged: int, update_id: int | None = None
+    ) -> Outcome:
+        """/merge A B: B says what published item A says. B's author supports A (counted
+        with it, hears back on it once), and B leaves the queue and every count ('merged',
+        its card says into which). Both must be the same service's; A published; B not
+        merged already. Audited with B as the subject."""
+        if into == merged:
+            return Outcome(None, Problem.SAME_ITEM)
+
+        async def check(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> Problem | None:
+            target = await feedback.moderated(conn, into)
+            if target is None:
+                return Problem.NO_SUCH_ITEM
+            if target.service_slug != item.service_slug:
+                return Problem.OTHER_SERVICE
+            if item.status == "merged" or target.status == "merged":
+                return Problem.ALREADY_MERGED
+            if target.status != "approved":
+                return Problem.NOT_PUBLISHED
+            return None
+
+        async def change(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> dict[str, object]:
+            await supporters.merge(conn, into, merged, who.telegram_id, now)
+            return {"status": "merged", "into": into}
+
+        current = await feedback.moderated(self.db.reader, merged)
+        if current is None:
+            return Outcome(None, Problem.NO_SUCH_ITEM)
+        return await self._act(
+            who,
+            merged,
+            current.version,
+            "item.merged",
             change,
             pending_only=False,
             check=check,

@@ -183,6 +183,7 @@ def register(
     application.add_handler(CommandHandler("audit", admin.audit, filters=new))
     application.add_handler(CommandHandler("queue", moderator.queue, filters=new | in_mods))
     application.add_handler(CommandHandler("unpublish", moderator.unpublish, filters=new | in_mods))
+    application.add_handler(CommandHandler("merge", moderator.merge, filters=new | in_mods))
     # Providers, in private or in their team's group (each checks the role itself).
     application.add_handler(CommandHandler("digest", provider.digest_now, filters=message))
     application.add_handler(CommandHandler("services", provider.services, filters=message))

@@ -43,6 +43,8 @@ INVOLVE_PREFIX = "i"
 # /start z:<seq>:c carry on or z:<seq>:n start something new.
 SIDE_PREFIX = "z"
 DRAFT_PREFIX = "u"
+# "Me too": t:<seq>:<item> joins that published item, t:<seq>:d says it is different.
+METOO_PREFIX = "t"
 
 
 def service_name(row: ServiceRow, names: Languages | None = None) -> str:
@@ -89,6 +91,20 @@ def render(step: Step, names: Languages | None = None) -> tuple[str, Markup]:
         return _lead(step) + texts.ASK_TEXT.format(service=service), None
     if show is Show.MORE_TEXT:
         return texts.MORE_TEXT, None
+    if show is Show.METOO:
+        lines = "\n".join(
+            texts.METOO_ITEM.format(n=n, text=esc(_snippet(words, 200)))
+            for n, (_, words) in enumerate(step.similar, 1)
+        )
+        joins = [
+            _button(texts.METOO_JOIN.format(n=n), METOO_PREFIX, step.seq, item)
+            for n, (item, _) in enumerate(step.similar, 1)
+        ]
+        different = [_button(texts.METOO_DIFFERENT, METOO_PREFIX, step.seq, "d")]
+        text = _lead(step) + texts.METOO_ASK.format(service=service, items=lines)
+        return text, InlineKeyboardMarkup([joins, different])
+    if show is Show.JOINED:
+        return texts.METOO_JOINED.format(reference=step.reference, service=service), None
     if show is Show.RATING:
         row = [_button(label, RATING_PREFIX, step.seq, label) for label in texts.RATING_LABELS]
         markup = InlineKeyboardMarkup([row, [_button(texts.SKIP, RATING_PREFIX, step.seq, 0)]])
@@ -213,7 +229,8 @@ def _mine(step: Step, names: Languages | None = None) -> list[str]:
                     else item.service_name
                 ),
                 date=dates.day(item.created_at),
-                status=texts.STATUS.get(item.status, esc(item.status)),
+                status=texts.STATUS.get(item.status)
+                or (texts.MERGE_MINE_STATUS if item.status == "merged" else esc(item.status)),
                 snippet=quote(snippet),
             )
         )
@@ -500,6 +517,10 @@ class CitizenHandlers:
                 return await intake.hear_back(update_id, telegram_id, seq, choice == "y")
             if prefix == INVOLVE_PREFIX and choice in {"y", "n"}:
                 return await intake.involve(update_id, telegram_id, seq, choice == "y")
+            if prefix == METOO_PREFIX and choice == "d":
+                return await intake.different(update_id, telegram_id, seq)
+            if prefix == METOO_PREFIX:
+                return await intake.join(update_id, telegram_id, seq, int(choice))
             if prefix == SIDE_PREFIX and choice in {"s", "c", "n"}:
                 return await intake.side_prompt(update_id, telegram_id, seq, choice)
         except ValueError:

@@ -1322,3 +1322,49 @@ PHOTO_NOT_FOUND = "There is no approved photo {id} about your services."
 PHOTO_FOR_PROVIDER = "📷 Photo {id}, with item #{item}"
 # After "Item #N at <service>" when a provider responds to an item with approved photos.
 RESPOND_PHOTOS = "\n📷 Its photos: {photos}"
+# -- "Me too" (issue 17) ----------------------------------------------------------------------
+# To a citizen who just wrote, when published items of the service look like their words;
+# each item's published text follows as a numbered line, the buttons below.
+METOO_ASK = (
+    "<b>{service}</b>\n\nOthers have told us something like this lately. Is it one of "
+    "these?\n\n{items}\n\nIf it is, press its number: your support is added to it and you "
+    "hear back when the service responds to it. Nothing else you wrote is sent."
+)
+# One line of the list above: its number and the item's published words.
+METOO_ITEM = "{n}. “{text}”"
+# The button of one item in that list.
+METOO_JOIN = "It's {n}"
+# The button under that list when none of them is what the citizen meant.
+METOO_DIFFERENT = "It's different"
+# After the citizen joined an item.
+METOO_JOINED = (
+    "✅ Thank you: your support is added to <b>#{reference}</b> ({service}). I'll let you "
+    "know here when the service responds to it."
+)
+# In the digest, after an item's quote: how many more people said the same.
+METOO_SUPPORTERS = Plural(" (+{n} person said the same)", " (+{n} people said the same)")
+
+# -- Merging items (issue 17, "me too") ---------------------------------------------------------
+# On a merged item's card, in place of its status.
+MERGE_CARD_STATUS = "🔗 Merged into #{item} (it says the same), by {who} at {at}"
+# In /mine, the status of an item a moderator merged into another saying the same.
+MERGE_MINE_STATUS = "🔗 joined to another item saying the same: you hear back on that one"
+# To a moderator who sent /merge without two item numbers.
+MERGE_USAGE = (
+    "Send /merge followed by two item numbers: the published item first, then the one that "
+    "says the same, e.g. /merge 12 15. The second one's author is counted with the first and "
+    "hears back on it."
+)
+# To a moderator after /merge A B worked.
+MERGED = (
+    "🔗 #{item} is merged into #{into}: its author is counted with #{into} and hears back on "
+    "it; #{item} is no longer counted on its own."
+)
+# To a moderator whose /merge changed nothing, by why ({item}: the item at fault).
+MERGE_PROBLEMS = {
+    "same_item": "#{item} can't be merged into itself: give two different items.",
+    "no_such_item": "There is no item #{item}: check the numbers.",
+    "other_service": "#{item} and #{into} are about different services, so they can't be merged.",
+    "already_merged": "#{item} or #{into} was already merged, so nothing changed.",
+    "not_published": "#{item} isn't published: merge into a published item.",
+}

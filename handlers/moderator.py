@@ -249,6 +249,9 @@ def _status(card: Card) -> str:
         # A reason from the card's menu, or a moderator's own words from /unpublish.
         why = item.withdrawn_reason or ""
         reason = texts.REASONS.get(why) or esc(why)
+    if item.status == "merged":
+        into = (item.withdrawn_reason or "").lstrip("#")
+        return texts.MERGE_CARD_STATUS.format(item=esc(into), who=esc(who), at=at)
     return texts.CARD_STATUS[item.status].format(who=esc(who), at=at, reason=reason)
 
 
@@ -814,6 +817,37 @@ class ModeratorHandlers:
         assert outcome.card is not None
         await self._refresh_card(context, outcome.card)
         await message.reply_text(texts.UNPUBLISHED.format(item=item_id))
+
+    async def merge(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/merge A B: B says the same as published item A (its author supports A)."""
+        message = update.effective_message
+        assert message
+        who = await command_allowed(self.roles, update, lambda w: w.moderates, "/merge")
+        if who is None:
+            return
+        typed = [a.lstrip("#") for a in (context.args or [])]
+        if len(typed) != 2 or not all(t.isascii() and t.isdigit() for t in typed):
+            await message.reply_text(texts.MERGE_USAGE)
+            return
+        into, merged = id_number(typed[0]), id_number(typed[1])
+        if into is None or merged is None:  # more digits than any item number has
+            bad = typed[0] if into is None else typed[1]
+            await message.reply_text(texts.MOD_PROBLEMS[Problem.NO_SUCH_ITEM].format(item=bad))
+            return
+        outcome = await self.moderation.merge(who, into, merged, update_id=update.update_id)
+        if outcome.problem is Problem.REPLAYED:
+            return
+        if outcome.problem is not None:
+            problem = outcome.problem
+            if problem in (Problem.NO_SUCH_ITEM, Problem.NOT_PUBLISHED) and outcome.card:
+                # B exists: the item that is missing or unpublished is A.
+                merged = into
+            words = texts.MERGE_PROBLEMS.get(problem) or texts.MOD_PROBLEMS[problem]
+            await message.reply_text(words.format(item=merged, into=into))
+            return
+        assert outcome.card is not None
+        await self._refresh_card(context, outcome.card)
+        await message.reply_text(texts.MERGED.format(item=merged, into=into))
 
     async def queue(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/queue: how many items wait, oldest first, and cards that need a look."""

@@ -104,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     languages.add_argument("--set", type=Path, help="JSON lines of text, language (and case)")
     languages.add_argument("--threshold", type=float, help="below this: undetermined")
     languages.add_argument("--mistakes", action="store_true", help="also list every mistake")
+    duplicates = sub.add_parser(
+        "duplicates-eval",
+        help='print the "me too" suggestions\' precision and recall (threshold chosen on half)',
+    )
+    duplicates.add_argument("--set", type=Path, help="JSON lines of service, group, text")
     return parser
 
 
@@ -150,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "duplicates-eval":
+        from nlp import duplicates_eval
+
+        print(json.dumps(duplicates_eval.evaluate(args.set or duplicates_eval.DUPLICATES_SET)))
+        return 0
     if args.command == "redact":
         # The rules and the small name and address detector, not the theme model.
         from nlp.redact import cli as redact_cli

@@ -55,6 +55,16 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
         data["consents"] = [
             {"version": v, "decision": d, "at": at} for v, d, at in await cursor.fetchall()
         ]
+    # Items they said were what they meant ("me too"): their support, not their words.
+    async with conn.execute(
+        "SELECT s.feedback_id, COALESCE(f.published_text, ''), s.created_at FROM supporters s"
+        " JOIN feedback f ON f.id = s.feedback_id WHERE s.citizen_id = ? ORDER BY s.created_at",
+        (citizen_id,),
+    ) as cursor:
+        data["supported"] = [
+            {"reference": i, "published_text": t, "joined_at": at}
+            for i, t, at in await cursor.fetchall()
+        ]
     async with conn.execute(
         "SELECT f.id, s.name, f.text, f.rating, f.hear_back, f.status, f.kind,"
         " f.published_text, f.reject_reason, f.created_at, f.moderated_at,"
@@ -212,6 +222,7 @@ async def erase(
     for item_id in others:
         await conn.execute("DELETE FROM item_themes WHERE feedback_id = ?", (item_id,))
         await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))
+        await conn.execute("DELETE FROM supporters WHERE feedback_id = ?", (item_id,))
         await conn.execute("DELETE FROM feedback WHERE id = ?", (item_id,))
     for item_id in approved:
         if keep_published:
@@ -259,6 +270,8 @@ async def erase(
     await conn.execute("DELETE FROM outbox WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM acceptances WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM ask_optouts WHERE citizen_id = ?", (citizen_id,))
+    # Their "me too" support: they no longer count with those items, nor hear back on them.
+    await conn.execute("DELETE FROM supporters WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM conversations WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM citizen_drafts WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM consents WHERE citizen_id = ?", (citizen_id,))

@@ -165,13 +165,18 @@ async def create(
 
 async def audience(conn: aiosqlite.Connection, response_id: int) -> list[tuple[int, int]]:
     """(citizen, item) for each citizen who asked to hear back on an item the response
-    covers: one each, their newest such item. Forgotten authors are nobody."""
+    covers, or supports one ("me too"): one each, their newest such item. Forgotten authors
+    are nobody."""
     async with conn.execute(
-        "SELECT f.citizen_id, MAX(f.id) FROM response_items ri"
+        "SELECT a.citizen_id, MAX(a.item) FROM ("
+        " SELECT f.citizen_id AS citizen_id, f.id AS item FROM response_items ri"
         " JOIN feedback f ON f.id = ri.feedback_id"
         " WHERE ri.response_id = ? AND f.hear_back = 1 AND f.citizen_id <> 0"
-        " GROUP BY f.citizen_id ORDER BY MAX(f.id)",
-        (response_id,),
+        " UNION ALL SELECT s.citizen_id AS citizen_id, s.feedback_id AS item"
+        " FROM response_items ri JOIN supporters s ON s.feedback_id = ri.feedback_id"
+        " WHERE ri.response_id = ?"
+        ") a GROUP BY a.citizen_id ORDER BY MAX(a.item)",
+        (response_id, response_id),
     ) as cursor:
         return [(int(c), int(i)) for c, i in await cursor.fetchall()]
 
@@ -183,9 +188,12 @@ async def audience_of(conn: aiosqlite.Connection, items: Sequence[int]) -> int:
         return 0
     marks = ", ".join("?" for _ in items)
     async with conn.execute(
-        f"SELECT COUNT(DISTINCT f.citizen_id) FROM feedback f WHERE f.id IN ({marks})"
-        " AND f.hear_back = 1 AND f.citizen_id <> 0",
-        tuple(items),
+        "SELECT COUNT(DISTINCT a.citizen_id) FROM ("
+        f" SELECT f.citizen_id AS citizen_id FROM feedback f WHERE f.id IN ({marks})"
+        " AND f.hear_back = 1 AND f.citizen_id <> 0"
+        f" UNION ALL SELECT s.citizen_id FROM supporters s WHERE s.feedback_id IN ({marks})"
+        ") a",
+        (*items, *items),
     ) as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from bot.config import ConfigError, Settings, load_deployment, load_settings
 from tests.conftest import EXAMPLE, ROOT
 
+NOW = datetime(2026, 11, 2, tzinfo=UTC)
 ENV_NAMES = [str(f.validation_alias) for f in Settings.model_fields.values()]
 
 
@@ -26,6 +28,20 @@ def test_defaults_match_product() -> None:
     settings = load_settings()
     assert settings.telegram_api_url == "https://api.telegram.org/bot"
     assert settings.database_path == Path("data/yousaid.db")
+    assert settings.metoo_weeks == 6
+
+
+def test_metoo_weeks_is_read_and_zero_turns_the_offer_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.metoo import MeToo
+
+    monkeypatch.setenv("YOUSAID_METOO_WEEKS", "0")
+    settings = load_settings()
+    assert settings.metoo_weeks == 0
+    assert not MeToo(None, weeks=settings.metoo_weeks).enabled  # type: ignore[arg-type]
+    monkeypatch.setenv("YOUSAID_METOO_WEEKS", "3")
+    assert MeToo(None, weeks=load_settings().metoo_weeks).since(NOW) == NOW - timedelta(weeks=3)  # type: ignore[arg-type]
 
 
 def test_env_file_is_honoured_and_token_is_secret(tmp_path: Path) -> None:
@@ -46,6 +62,7 @@ def test_env_file_is_honoured_and_token_is_secret(tmp_path: Path) -> None:
         ("YOUSAID_LOG_LEVEL", "LOUD", "YOUSAID_LOG_LEVEL is not valid"),
         ("YOUSAID_WEBHOOK_URL", "bot.example.org/hook", "YOUSAID_WEBHOOK_URL is not valid"),
         ("YOUSAID_WEBHOOK_LISTEN", "8443", "YOUSAID_WEBHOOK_LISTEN is not valid"),
+        ("YOUSAID_METOO_WEEKS", "-1", "YOUSAID_METOO_WEEKS is not valid"),
     ],
 )
 def test_bad_setting_names_itself(

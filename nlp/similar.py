@@ -1,0 +1,377 @@
+"""Near-duplicate reports ("me too"): which recent published items say what a new text says.
+
+Offline and cheap: TF-IDF over word features (folded words and word pairs) and character
+n-grams within words, cosine similarity, the two blended. Pure functions over texts; the
+caller (bot/) chooses the texts (one service's recent published items) and, where items
+have places, may narrow them by place first (`Candidate.place`, see `search`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+from scipy import sparse
+
+# Chosen on the tuning half of nlp/eval/duplicates.jsonl (`python -m nlp duplicates-eval`).
+THRESHOLD = 0.18
+# At most this many suggestions.
+LIMIT = 3
+# How much the word block counts against the character block.
+WORD_WEIGHT = 0.6
+CHAR_SIZES = (3, 4, 5)
+
+STOP_WORDS = frozenset(
+    """a an the and or but of to in on at for from by with is are was were be been being it its
+    this that these those there here i me my we our us you your they them their he she his her
+    again still just very really so too also as if then than have has had do does did not no
+    any some all every each about into over after before up down out off can could would should
+    will shall may might must am s t d ll ve re m week weeks day days today yesterday time
+    please thanks thank hi hello""".split()
+)  # fmt: skip
+
+# Different words people use for one thing ("missed" the bins, bins "not collected").
+CANON = {
+    "bins": "bin", "wheelie": "bin", "rubbish": "waste", "refuse": "waste", "trash": "waste",
+    "garbage": "waste", "litter": "waste", "collected": "collect", "collection": "collect",
+    "collecting": "collect", "collections": "collect", "missed": "collect", "emptied": "collect",
+    "empty": "collect", "pickup": "collect", "picked": "collect",
+    "lights": "light", "lamp": "light", "lamps": "light", "streetlight": "light",
+    "streetlights": "light", "lamppost": "light", "dark": "light", "unlit": "light",
+    "broken": "broken", "smashed": "broken", "snapped": "broken", "damaged": "broken",
+    "vandalised": "broken", "busted": "broken", "wrecked": "broken",
+    "potholes": "pothole", "hole": "pothole", "holes": "pothole", "crater": "pothole",
+    "late": "late", "delayed": "late", "delay": "late", "delays": "late", "waited": "late",
+    "wait": "late", "waiting": "late", "turned": "turn", "cancelled": "cancel",
+    "toilets": "toilet", "loos": "toilet", "loo": "toilet", "wc": "toilet",
+    "closed": "closed", "shut": "closed", "locked": "closed",
+    "dirty": "dirty", "filthy": "dirty", "disgusting": "dirty", "smelly": "dirty",
+    "swings": "swing", "slide": "slide", "playground": "play", "play": "play",
+    "flooded": "flood", "flooding": "flood", "floods": "flood", "puddle": "flood",
+    "drain": "drain", "drains": "drain", "blocked": "blocked", "clogged": "blocked",
+    "overflowing": "full", "overflow": "full", "full": "full", "spilling": "full",
+    "appointment": "appointment", "appointments": "appointment", "booking": "appointment",
+    "phone": "phone", "phones": "phone", "call": "phone", "calls": "phone", "ring": "phone",
+    "rang": "phone", "line": "phone", "answer": "phone", "answered": "phone",
+    "receptionist": "reception", "receptionists": "reception", "staff": "staff",
+    "rude": "rude", "unhelpful": "rude", "dismissive": "rude", "impolite": "rude",
+    "books": "book", "wifi": "wifi", "internet": "wifi", "computers": "computer", "pcs": "computer",
+    "bus": "bus", "buses": "bus", "driver": "driver", "drivers": "driver",
+    "heating": "heat", "cold": "heat", "freezing": "heat", "heater": "heat",
+    "leak": "leak", "leaking": "leak", "leaks": "leak", "dripping": "leak",
+    "graffiti": "graffiti", "tagged": "graffiti", "spray": "graffiti",
+    "dog": "dog", "dogs": "dog", "poo": "mess", "fouling": "mess", "mess": "mess",
+}  # fmt: skip
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# Names written short ("Elm Rd") as in full.
+NAME_FORMS = {"rd": "road", "st": "street", "ave": "avenue", "ln": "lane", "pk": "park"}
+# Capitalised but no place: a report about "the 12" on "Tuesday" names no other place.
+NOT_NAMES = frozenset(
+    """i im i'm my we our the a an it its this that they there why can could please what when
+    how where who yes no ok dr mr mrs ms monday tuesday wednesday thursday friday saturday
+    sunday january february march april may june july august september october november
+    december wifi app pm am""".split()
+)  # fmt: skip
+# A score when both texts name places and no name is the same (another park's swing).
+OTHER_PLACE = 0.0
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def _stem(word: str) -> str:
+    word = word.split("'")[0]
+    if word in CANON:
+        return CANON[word]
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            base = word[: -len(suffix)]
+            return CANON.get(base, base)
+    return word
+
+
+def words(text: str) -> list[str]:
+    """The words of a text that carry meaning, folded to one form each."""
+    found = [_stem(w) for w in _WORD.findall(_fold(text))]
+    return [w for w in found if w and w not in STOP_WORDS and not w.isdigit()]
+
+
+def word_features(text: str) -> Counter[str]:
+    """Folded words and neighbouring pairs."""
+    found = words(text)
+    counts: Counter[str] = Counter(found)
+    counts.update(f"{a} {b}" for a, b in pairwise(found))
+    return counts
+
+
+def char_features(text: str) -> Counter[str]:
+    """Character n-grams within each word (padded), of the raw folded words: catches
+    spellings ("Elm Rd" / "Elm Road", "colected")."""
+    counts: Counter[str] = Counter()
+    for word in _WORD.findall(_fold(text)):
+        if word in STOP_WORDS:
+            continue
+        padded = f" {word} "
+        for n in CHAR_SIZES:
+            counts.update(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
+    return counts
+
+
+def names(text: str) -> frozenset[str]:
+    """Words written with a capital letter past the start of a sentence (places, mostly:
+    "Elm Road", "Riverside Park"), folded ("Rd" is "road"), and numbers ("the 12")."""
+    found = set()
+    for sentence in re.split(r"[.!?\n]+", text):
+        for i, word in enumerate(_WORD.findall(sentence)):
+            folded = _fold(word).split("'")[0]
+            if word.isdigit():
+                found.add(folded)
+            elif i > 0 and word[0].isupper() and folded not in NOT_NAMES:
+                found.add(NAME_FORMS.get(folded, folded))
+    # "Road", "Park" alone say nothing about which one.
+    return frozenset(found - {"road", "street", "avenue", "lane", "park", "close"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A published item that may be suggested: its id, its text, and its place if known."""
+
+    id: int
+    text: str
+    place: str | None = None
+    # When it was published (seconds since the epoch), for a window of time.
+    at: float = 0.0
+
+
+class _Block:
+    """One TF-IDF space: sublinear term counts times smoothed IDF, rows of unit length.
+
+    With a `base`, the block holds rows added later to the base's space: the base's IDF
+    for terms it knows, a rare term's IDF for the others, so both blocks' scores compare."""
+
+    def __init__(self, docs: Sequence[Counter[str]], base: _Block | None = None) -> None:
+        df: Counter[str] = Counter()
+        for doc in docs:
+            df.update(doc.keys())
+        self.vocab: dict[str, int] = {term: i for i, term in enumerate(df)}
+        n = len(docs) if base is None else base.n
+        self.n: int = n
+        # What a term seen in one document weighs.
+        self.rare = math.log((1 + n) / 2) + 1.0
+        if base is None:
+            idf = [math.log((1 + n) / (1 + df[t])) + 1.0 for t in self.vocab]
+        else:
+            idf = [base.idf[base.vocab[t]] if t in base.vocab else base.rare for t in self.vocab]
+        self.idf: np.ndarray = np.array(idf, dtype=np.float32)
+        rows, cols, vals = [], [], []
+        for r, doc in enumerate(docs):
+            for term, count in doc.items():
+                rows.append(r)
+                cols.append(self.vocab[term])
+                vals.append((1.0 + math.log(count)) * self.idf[self.vocab[term]])
+        matrix = sparse.csr_matrix(
+            (np.array(vals, dtype=np.float32), (rows, cols)), shape=(len(docs), len(self.vocab))
+        )
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        # Columns first: a query touches only its own terms' postings.
+        self.matrix = sparse.csc_matrix(sparse.diags(1.0 / norms) @ matrix, dtype=np.float32)
+
+    def norm(self, doc: Counter[str]) -> float:
+        """The length of a query in this space (terms never seen count as IDF 1)."""
+        total = 0.0
+        for term, count in doc.items():
+            weight = 1.0 + math.log(count)
+            if term in self.vocab:
+                weight *= float(self.idf[self.vocab[term]])
+            total += weight * weight
+        return math.sqrt(total) or 1.0
+
+    def scores(self, doc: Counter[str], norm: float | None = None) -> np.ndarray:
+        """Cosine of the query with every row (`norm`: the query's length in the base's
+        space, for a block of rows added later)."""
+        known = [(self.vocab[t], c) for t, c in doc.items() if t in self.vocab]
+        out = np.zeros(self.matrix.shape[0], dtype=np.float32)
+        if not known:
+            return out
+        cols = np.array([i for i, _ in known])
+        weights = np.array([(1.0 + math.log(c)) * self.idf[i] for i, c in known])
+        length = self.norm(doc) if norm is None else norm
+        out += np.asarray(self.matrix[:, cols] @ (weights / length)).ravel().astype(np.float32)
+        return out
+
+
+@dataclass(frozen=True)
+class Query:
+    """A text's features, computed once for every part of an index."""
+
+    words: Counter[str]
+    chars: Counter[str]
+    names: frozenset[str]
+
+
+def query(text: str) -> Query:
+    return Query(word_features(text), char_features(text), names(text))
+
+
+def _select(
+    candidates: Sequence[Candidate],
+    scores: np.ndarray,
+    threshold: float,
+    limit: int,
+    place: str | None,
+    exclude: Collection[int],
+) -> list[tuple[Candidate, float]]:
+    above = np.flatnonzero(scores >= threshold)
+    if above.size == 0:
+        return []
+    order = above[np.argsort(-scores[above], kind="stable")]
+    found: list[tuple[Candidate, float]] = []
+    seen = set(exclude)
+    for i in order:
+        candidate = candidates[int(i)]
+        if candidate.id in seen:
+            continue
+        if place is not None and candidate.place not in (None, place):
+            continue
+        # An item indexed twice (its words edited) is offered once, at its best.
+        seen.add(candidate.id)
+        found.append((candidate, float(scores[i])))
+        if len(found) == limit:
+            break
+    return found
+
+
+class Index:
+    """The similarity index over one set of candidates (e.g. a service's recent items).
+
+    With a `base`, the candidates are added to the base's space (see `Growing`)."""
+
+    def __init__(
+        self,
+        candidates: Sequence[Candidate],
+        word_weight: float = WORD_WEIGHT,
+        base: Index | None = None,
+    ) -> None:
+        self.candidates = list(candidates)
+        self.word_weight = word_weight
+        self.base = base
+        self._words = _Block([word_features(c.text) for c in self.candidates], _of(base, "w"))
+        self._chars = _Block([char_features(c.text) for c in self.candidates], _of(base, "c"))
+        named = [Counter(names(c.text)) for c in self.candidates]
+        self._names = _Block(named)
+        self._named = np.array([bool(n) for n in named], dtype=bool)
+        self.at = np.array([c.at for c in self.candidates], dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def scores(self, text: str | Query) -> np.ndarray:
+        """Blended cosine of `text` with every candidate, in order."""
+        if not self.candidates:
+            return np.zeros(0, dtype=np.float32)
+        q = query(text) if isinstance(text, str) else text
+        ref = self.base or self
+        w = self._words.scores(q.words, ref._words.norm(q.words))
+        c = self._chars.scores(q.chars, ref._chars.norm(q.chars))
+        blended = self.word_weight * w + (1.0 - self.word_weight) * c
+        if q.names:
+            # Both name places and none is shared: most likely another place's problem.
+            shared = self._names.scores(Counter(q.names)) > 0
+            blended[self._named & ~shared] *= OTHER_PLACE
+        return blended
+
+    def search(
+        self,
+        text: str,
+        threshold: float = THRESHOLD,
+        limit: int = LIMIT,
+        place: str | None = None,
+        exclude: Collection[int] = (),
+    ) -> list[tuple[Candidate, float]]:
+        """Up to `limit` candidates at least `threshold` similar to `text`, best first. With
+        a `place`, candidates known to be elsewhere are left out (unknown places stay)."""
+        if not self.candidates:
+            return []
+        return _select(self.candidates, self.scores(text), threshold, limit, place, exclude)
+
+
+def _of(base: Index | None, block: str) -> _Block | None:
+    if base is None:
+        return None
+    return base._words if block == "w" else base._chars
+
+
+class Growing:
+    """An index that grows without being rebuilt: a base built once over many candidates,
+    and parts added since in the base's space (each costs only its own candidates). Never
+    changed in place: `add` gives a new one, so a search running meanwhile is unaffected.
+    Scores are as if the added items had been in the base, but for their terms' IDF (the
+    base's, frozen at its build; a term new to it counts as rare) until the next rebuild."""
+
+    def __init__(self, base: Index, parts: tuple[Index, ...] = ()) -> None:
+        self.base = base
+        self.parts = parts
+        self.candidates = [c for index in (base, *parts) for c in index.candidates]
+        self.at = np.concatenate([index.at for index in (base, *parts)])
+
+    @classmethod
+    def build(cls, candidates: Sequence[Candidate]) -> Growing:
+        return cls(Index(candidates))
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    @property
+    def added(self) -> int:
+        """How many candidates were added since the base was built."""
+        return sum(len(part) for part in self.parts)
+
+    def add(self, candidates: Sequence[Candidate]) -> Growing:
+        if not candidates:
+            return self
+        parts = [*self.parts, Index(candidates, self.base.word_weight, base=self.base)]
+        # Parts of like size are merged (as a binary counter): about log2(added) parts to
+        # search, and each item re-indexed about log2(added) times in all.
+        while len(parts) > 1 and len(parts[-2]) <= len(parts[-1]):
+            merged = parts[-2].candidates + parts[-1].candidates
+            parts[-2:] = [Index(merged, self.base.word_weight, base=self.base)]
+        return Growing(self.base, tuple(parts))
+
+    def search(
+        self,
+        text: str,
+        threshold: float = THRESHOLD,
+        limit: int = LIMIT,
+        place: str | None = None,
+        exclude: Collection[int] = (),
+        since: float | None = None,
+    ) -> list[tuple[Candidate, float]]:
+        """As Index.search over every part; `since`: candidates older are left out."""
+        if not self.candidates:
+            return []
+        q = query(text)
+        scores = np.concatenate([index.scores(q) for index in (self.base, *self.parts)])
+        if since is not None:
+            scores[self.at < since] = -1.0
+        return _select(self.candidates, scores, threshold, limit, place, exclude)
+
+
+def similar(
+    text: str,
+    candidates: Sequence[Candidate],
+    threshold: float = THRESHOLD,
+    limit: int = LIMIT,
+    place: str | None = None,
+) -> list[tuple[Candidate, float]]:
+    """The candidates most like `text` above the threshold (an index built for one query)."""
+    return Index(candidates).search(text, threshold, limit, place)

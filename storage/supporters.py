@@ -1,0 +1,139 @@
+"""Supporters of published items ("me too"), and the recent items a new text may join."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import stamp
+
+# What counts as published: approved with words for providers (erased items have none).
+_PUBLISHED = "f.status = 'approved' AND f.published_text IS NOT NULL AND f.published_text <> ''"
+
+
+async def recent(
+    conn: aiosqlite.Connection, service_slug: str, since: datetime
+) -> list[tuple[int, str, str]]:
+    """(id, published text, when published) of the service's items published since
+    `since`, oldest first."""
+    return await published_after(conn, service_slug, stamp(since), inclusive=True)
+
+
+async def published_after(
+    conn: aiosqlite.Connection, service_slug: str, mark: str, inclusive: bool = False
+) -> list[tuple[int, str, str]]:
+    """(id, published text, when published) of the service's items published after the
+    stamp `mark` (what a search index has not seen yet), oldest first."""
+    op = ">=" if inclusive else ">"
+    async with conn.execute(
+        "SELECT f.id, f.published_text, f.moderated_at FROM feedback f"
+        f" WHERE f.status = 'approved' AND f.service_slug = ? AND f.moderated_at {op} ?"
+        f" AND {_PUBLISHED} ORDER BY f.moderated_at, f.id",
+        (service_slug, mark),
+    ) as cursor:
+        return [(int(i), str(t), str(m)) for i, t, m in await cursor.fetchall()]
+
+
+async def still_offered(
+    conn: aiosqlite.Connection, item_ids: Sequence[int], service_slug: str, since: datetime
+) -> dict[int, str]:
+    """The published text of each of `item_ids` that may still be joined (see `joinable`):
+    an item withdrawn, erased or edited since a search index saw it is shown as it is now."""
+    if not item_ids:
+        return {}
+    marks = ", ".join("?" for _ in item_ids)
+    async with conn.execute(
+        f"SELECT f.id, f.published_text FROM feedback f WHERE f.id IN ({marks})"
+        f" AND f.service_slug = ? AND f.moderated_at >= ? AND {_PUBLISHED}",
+        (*item_ids, service_slug, stamp(since)),
+    ) as cursor:
+        return {int(i): str(t) for i, t in await cursor.fetchall()}
+
+
+async def joinable(
+    conn: aiosqlite.Connection, item_id: int, service_slug: str, since: datetime
+) -> bool:
+    """Whether the item may be joined from a conversation about `service_slug`: published,
+    of that service, published since `since`."""
+    async with conn.execute(
+        "SELECT 1 FROM feedback f WHERE f.id = ? AND f.service_slug = ?"
+        f" AND f.moderated_at >= ? AND {_PUBLISHED}",
+        (item_id, service_slug, stamp(since)),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def add(conn: aiosqlite.Connection, item_id: int, citizen_id: int, now: datetime) -> bool:
+    """The citizen supports the item; False if they already did."""
+    cursor = await conn.execute(
+        "INSERT INTO supporters (feedback_id, citizen_id, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (item_id, citizen_id, stamp(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def merge(
+    conn: aiosqlite.Connection,
+    into: int,
+    merged: int,
+    moderator: int,
+    now: datetime,
+) -> None:
+    """A moderator merged item `merged` into `into` (they say the same): its author (0 when
+    forgotten) supports `into`, and it leaves the queue and every count (status 'merged', the
+    item it went into kept as its reason)."""
+    async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (merged,)) as cursor:
+        row = await cursor.fetchone()
+    author = int(row[0]) if row and row[0] else 0
+    if author:
+        await add(conn, into, author, now)
+    # Those who had joined the merged item support the one it went into.
+    await conn.execute(
+        "INSERT INTO supporters (feedback_id, citizen_id, created_at)"
+        " SELECT ?, citizen_id, created_at FROM supporters WHERE feedback_id = ?"
+        " ON CONFLICT DO NOTHING",
+        (into, merged),
+    )
+    when = stamp(now)
+    await conn.execute(
+        "UPDATE feedback SET status = 'merged', withdrawn_reason = ?, moderated_by = ?,"
+        " moderated_at = ?, undo_until = NULL, author_told_at = COALESCE(author_told_at, ?),"
+        " updated_at = ? WHERE id = ?",
+        (f"#{into}", moderator, when, when, when, merged),
+    )
+
+
+async def counts(conn: aiosqlite.Connection, item_ids: Sequence[int]) -> dict[int, int]:
+    """How many supporters each item has (items with none are left out)."""
+    if not item_ids:
+        return {}
+    marks = ", ".join("?" for _ in item_ids)
+    async with conn.execute(
+        f"SELECT feedback_id, COUNT(*) FROM supporters WHERE feedback_id IN ({marks})"
+        " GROUP BY feedback_id",
+        tuple(item_ids),
+    ) as cursor:
+        return {int(i): int(n) for i, n in await cursor.fetchall()}
+
+
+async def of_citizen(conn: aiosqlite.Connection, citizen_id: int) -> list[tuple[int, str, str]]:
+    """(item, its published text, when they joined) for each item the citizen supports."""
+    async with conn.execute(
+        "SELECT s.feedback_id, COALESCE(f.published_text, ''), s.created_at FROM supporters s"
+        " JOIN feedback f ON f.id = s.feedback_id WHERE s.citizen_id = ? ORDER BY s.created_at",
+        (citizen_id,),
+    ) as cursor:
+        return [(int(i), str(t), str(w)) for i, t, w in await cursor.fetchall()]
+
+
+async def forget(conn: aiosqlite.Connection, citizen_id: int) -> None:
+    """The citizen's support goes (on /forget)."""
+    await conn.execute("DELETE FROM supporters WHERE citizen_id = ?", (citizen_id,))
+
+
+async def forget_item(conn: aiosqlite.Connection, item_id: int) -> None:
+    """An item deleted takes its supporters' support with it."""
+    await conn.execute("DELETE FROM supporters WHERE feedback_id = ?", (item_id,))

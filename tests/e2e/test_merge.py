@@ -1,0 +1,84 @@
+"""/merge A B end to end: a moderator says item B says what published item A says. B's
+author is counted with A and hears back on it; B leaves the queue and every count; wrong or
+forged numbers get a clear answer and change nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+from emulator import Emulator
+from handlers import texts
+from storage import responses
+from tests.e2e.test_citizen import say, stored
+from tests.e2e.test_moderation import (
+    Team,
+    card_of,
+    give,
+    press_card,
+    team,  # noqa: F401 - the fixture, shared
+)
+
+A_TEXT = "The 42 bus driver was very rude to my mother."
+B_TEXT = "Bus number forty-two: the man at the wheel shouted at my mum all the way."
+
+
+async def test_merge_counts_b_with_a_and_refuses_what_is_wrong(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    bea = emu.person("Bea")
+    a = await give(team.citizen, "Buses", A_TEXT)
+    b = await give(bea, "Buses", B_TEXT)
+    other = await give(bea, "Central Library", "The library lift has been broken for weeks.")
+    card_a, card_b = await card_of(team.group, a), await card_of(team.group, b)
+    # Not published yet: nothing can be merged into it.
+    assert "isn't published" in await say(team.sam, f"/merge {a} {b}")
+    await press_card(team.sam, team.group, card_a, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Sam" in (card_a.text or ""))
+
+    # Wrong or forged: a clear answer each, and nothing changes.
+    assert await say(team.sam, "/merge") == texts.MERGE_USAGE
+    assert await say(team.sam, f"/merge {a}") == texts.MERGE_USAGE
+    assert "itself" in await say(team.sam, f"/merge {a} {a}")
+    assert f"#{b + 99}" in await say(team.sam, f"/merge {a} {b + 99}")
+    assert f"#{a + 99}" in await say(team.sam, f"/merge {a + 99} {b}")
+    assert "different services" in await say(team.sam, f"/merge {a} {other}")
+    assert f"#{b} isn't published" in await say(team.sam, f"/merge {b} {a}")
+    assert await say(team.pat, f"/merge {a} {b}") == texts.NOT_ALLOWED
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'item.merged'") == [(0,)]
+
+    reply = await say(team.sam, f"/merge #{a} #{b}")
+    assert reply == texts.MERGED.format(item=b, into=a)
+    await team.group.wait_for(lambda _: f"Merged into #{a}" in (card_b.text or ""))
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("merged",)]
+    ((bea_id,),) = stored(db_path, f"SELECT citizen_id FROM feedback WHERE id = {b}")
+    assert stored(db_path, "SELECT feedback_id, citizen_id FROM supporters") == [(a, bea_id)]
+    assert stored(db_path, "SELECT subject FROM audit WHERE action = 'item.merged'") == [
+        (f"item:{b}",)
+    ]
+    # Out of the queue (the library item is all that waits), counted once with A.
+    assert f"#{b} " not in await say(team.sam, "/queue")
+    # Again, or the other way round: already merged, nothing changes.
+    assert "already merged" in await say(team.sam, f"/merge {a} {b}")
+    assert "already merged" in await say(team.sam, f"/merge {b} {a}")
+    assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'item.merged'") == [(1,)]
+
+    # A response to A reaches both authors, once each.
+    async def respond(conn: aiosqlite.Connection) -> list[tuple[int, int]]:
+        response = await responses.create(
+            conn, provider_id="p", service_slug="buses", theme_id=None, item_id=a,
+            period=None, status="changed", text="We spoke to the driver.", author=5,
+            follow_up_at=None, items=[a], now=datetime.now(UTC),
+        )  # fmt: skip
+        return await responses.audience(conn, response)
+
+    audience = await team.bot.db.write(respond)
+    assert len(audience) == 2 and bea_id in [c for c, _ in audience]
+    await bea.send("/mine")
+    found = await bea.wait_for(lambda msgs: "What you've told us" in (msgs[-1].text or ""))
+    assert texts.MERGE_MINE_STATUS in (found[-1].text or "")

@@ -1,0 +1,122 @@
+"""The "me too" offer end to end: a citizen whose words match a published item may join
+it, hears back on it like its author, and publishes nothing; "It's different" goes on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+
+from emulator import Emulator, Person
+from handlers import texts
+from tests.conftest import FakeClock
+from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
+from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_responses import (
+    CHANGED,
+    WEDNESDAY,
+    World,
+    answer_item,
+    digest_in_private,
+    send_words,
+)
+from tests.e2e.test_responses import world as world  # the fixture
+
+WIFI = "The wifi in the central library keeps dropping"
+SAME = "Internet at the library disconnects every few minutes, wifi is useless"
+
+
+async def offered(person: Person, words: str) -> str:
+    """Choose the library, write; the bot's reply (the offer, or the rating question)."""
+    assert "What happened" in await press(person, "Central Library")
+    return await say(person, words)
+
+
+async def test_a_near_duplicate_joins_the_published_item_and_both_hear_back_once(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    alice, bob, carol = emu.person("Alice"), emu.person("Bob"), emu.person("Carol")
+    db = world.bot.db
+    item = await add_item(db, alice.id, "library", WIFI, WEDNESDAY)
+    # Published, but another service's; and one of the library's never published.
+    other = await add_item(db, alice.id, "parks", "The wifi in the park keeps dropping", WEDNESDAY)
+    hidden = await add_item(db, alice.id, "library", "The wifi keeps dropping, awful", WEDNESDAY)
+
+    async def withdraw(conn: aiosqlite.Connection) -> None:
+        await conn.execute("UPDATE feedback SET status = 'withdrawn' WHERE id = ?", (hidden,))
+
+    await db.write(withdraw)
+    stored_rows = stored(db_path, "SELECT COUNT(*) FROM feedback")
+    await consent(bob)
+    reply = await offered(bob, SAME)
+    assert "Is it one of these?" in reply and WIFI in reply
+    offer = bob.messages[-1]
+    labels = buttons_of(offer)
+    assert labels["It's 1"].endswith(f":{item}") and texts.METOO_DIFFERENT in labels
+    seq = labels["It's 1"].split(":")[1]
+
+    # Forged: another service's item, a withdrawn one, one that does not exist: nothing.
+    for forged in (other, hidden, 9999):
+        result = await bob.press_data(offer.message_id, f"t:{seq}:{forged}")
+        await result.answered()
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+
+    joined = await press_on(bob, offer, "It's 1")
+    assert joined is not None
+    await bob.wait_for(last_has("your support is added"))
+    assert f"#{item}" in (bob.messages[-1].text or "")
+    # Nothing of Bob's is an item: only his support.
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == stored_rows
+    assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
+
+    # Carol's words are like it too, but hers is different: a new item, as before.
+    await consent(carol)
+    assert "Is it one of these?" in await offered(carol, SAME)
+    assert "How would you rate it" in await press(carol, texts.METOO_DIFFERENT)
+    assert "hear back" in await press(carol, "3")
+    assert "involved" in await press(carol, texts.YES)
+    assert "Saved as" in await press(carol, texts.NO)
+
+    # The digest counts him with the item it quotes.
+    digest = await digest_in_private(world, clock)
+    assert "(+1 person said the same)" in (digest.text or "")
+
+    await answer_item(world.pat, item, CHANGED)
+    done = await send_words(world.pat, "We have replaced the library's wifi router.")
+    assert "goes to 2 people" in done
+    for person in (alice, bob):
+        await person.wait_for(
+            lambda m: any("has responded" in (x.text or "") for x in m), timeout=15
+        )
+    # Once each, however they came to it.
+    for person in (alice, bob):
+        assert sum("has responded" in (m.text or "") for m in person.messages) == 1
+    assert not any("has responded" in (m.text or "") for m in carol.messages)
+
+
+async def test_nothing_like_it_asks_nothing(world: World, emu: Emulator, db_path: Path) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    reply = await offered(bob, "The children's story time on Saturday was wonderful")
+    assert "How would you rate it" in reply and "Is it one of these?" not in reply
+
+
+async def test_words_typed_at_the_offer_are_added_and_it_goes_on_as_different(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Typing instead of pressing loses nothing: the words join what they wrote, and it
+    goes on as a new item (the offer's buttons still join, should they press one)."""
+    alice, dan = emu.person("Alice"), emu.person("Dan")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(dan)
+    assert "Is it one of these?" in await offered(dan, SAME)
+    more = "It has been like this every evening since the new router went in"
+    reply = await say(dan, more)
+    assert texts.ADDED_TEXT.strip() in reply and "How would you rate it" in reply
+    assert "hear back" in await press(dan, "3")
+    assert "involved" in await press(dan, texts.YES)
+    assert "Saved as" in await press(dan, texts.NO)
+    ((text,),) = stored(db_path, "SELECT text FROM feedback ORDER BY id DESC LIMIT 1")
+    assert text == f"{SAME}\n{more}"
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]

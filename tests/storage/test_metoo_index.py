@@ -1,0 +1,82 @@
+"""The "me too" index of the running bot (bot/metoo.py) over storage, on both engines:
+items published later are added without a rebuild, withdrawn ones are never offered, the
+window leaves old ones out, and a large first build runs in the background."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import aiosqlite
+
+from bot.metoo import MeToo
+from storage import citizens, feedback
+from storage.db import Database
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+ELM = "Bins not collected on Elm Road again this week"
+QUERY = "They missed the bins on Elm Road, not collected"
+
+
+async def _setup(db: Database) -> int:
+    async def run(conn: aiosqlite.Connection) -> int:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('bins', 'Bins', '', 'p'), ('parks', 'Parks', '', 'p')"
+        )
+        return (await citizens.get_or_create(conn, 901, NOW)).id
+
+    return await db.write(run)
+
+
+async def _publish(db: Database, author: int, slug: str, text: str, when: datetime) -> int:
+    async def run(conn: aiosqlite.Connection) -> int:
+        item = await feedback.create(
+            conn, citizen_id=author, service_slug=slug, text=text, rating=None,
+            hear_back=True, now=when,
+        )  # fmt: skip
+        await feedback.decide(
+            conn, item, status="approved", published_text=text, reject_reason=None,
+            moderator=1, now=when,
+        )  # fmt: skip
+        return item
+
+    return await db.write(run)
+
+
+async def test_items_published_later_are_added_and_withdrawn_ones_never_offered(
+    db: Database,
+) -> None:
+    author = await _setup(db)
+    await _publish(db, author, "bins", "The recycling van blocked our drive", NOW)
+    metoo = MeToo(db, weeks=6)
+    assert await metoo.suggestions("bins", QUERY, NOW) == ()
+    built = metoo._services["bins"].index
+    # Published after the index was built: added as a part, the base is not rebuilt.
+    elm = await _publish(db, author, "bins", ELM, NOW + timedelta(minutes=1))
+    await _publish(db, author, "parks", "Bins in the park not collected on Elm Road", NOW)
+    later = NOW + timedelta(minutes=2)
+    assert await metoo.suggestions("bins", QUERY, later) == ((elm, ELM),)
+    index = metoo._services["bins"].index
+    assert index.base is built.base and index.added == 1
+    # Withdrawn (put back to pending): never shown again, and left out of later searches.
+    await db.write(lambda conn: feedback.undo(conn, elm, later))
+    assert await metoo.suggestions("bins", QUERY, later) == ()
+    assert elm in metoo._services["bins"].dropped
+    # Past the window: left out.
+    again = await _publish(db, author, "bins", ELM, later)
+    assert await metoo.suggestions("bins", QUERY, later) == ((again, ELM),)
+    assert await metoo.suggestions("bins", QUERY, later + timedelta(weeks=7)) == ()
+    # Another service's words are never offered; 0 weeks turns the offer off.
+    assert await metoo.suggestions("parks", "Broken swing in Riverside Park", later) == ()
+    assert await MeToo(db, weeks=0).suggestions("bins", QUERY, later) == ()
+
+
+async def test_a_large_first_build_runs_in_the_background(db: Database) -> None:
+    author = await _setup(db)
+    elm = await _publish(db, author, "bins", ELM, NOW)
+    metoo = MeToo(db, weeks=6, inline_build=0)
+    # Nothing is offered while the index is built: the conversation is not held up.
+    assert await metoo.suggestions("bins", QUERY, NOW) == ()
+    await metoo.wait_built()
+    assert await metoo.suggestions("bins", QUERY, NOW) == ((elm, ELM),)
+    await metoo.close()
