@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 # Callback data: a photo's decision in the moderators' chat (y:<media id>:a|r), a
 # citizen's answer to a draft transcript (t:<media id>:y|n).
 PHOTO_PREFIX = "y"
-TRANSCRIPT_PREFIX = "t"
+TRANSCRIPT_PREFIX = "j"
 
 
 def media_note(step: Step) -> str:

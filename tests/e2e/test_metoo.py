@@ -63,7 +63,7 @@ async def test_a_near_duplicate_joins_the_published_item_and_both_hear_back_once
 
     joined = await press_on(bob, offer, "It's 1")
     assert joined is not None
-    await bob.wait_for(last_has("your support is added"))
+    await bob.wait_for(last_has("Thank you: your support is added"))
     assert f"#{item}" in (bob.messages[-1].text or "")
     # Nothing of Bob's is an item: only his support.
     assert stored(db_path, "SELECT COUNT(*) FROM feedback") == stored_rows
