@@ -879,7 +879,8 @@ async def _written(
     first offer the recent published items like them ("me too"), if any is close."""
     await conversations.save(conn, conversation, now)
     searched = _SEARCHED.get()
-    slug, text = conversation.service_slug, conversation.text
+    # A voice note's mark is not words to compare: only what was typed is.
+    slug, text = conversation.service_slug, without_voice(conversation.text)
     if conversation.state == State.RATING and text and slug and searched is not None:
         if (slug, text) not in searched:
             # Intake._write searches outside the transaction, then runs this again.
