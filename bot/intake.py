@@ -886,6 +886,11 @@ async def _written(
             # Intake._write searches outside the transaction, then runs this again.
             raise _SearchFirst(slug, text)
         similar = searched[(slug, text)]
+        # Their own items, and ones they support already, are not "someone else's".
+        theirs = await supporters.already_theirs(
+            conn, [item for item, _ in similar], conversation.citizen_id
+        )
+        similar = tuple(found for found in similar if found[0] not in theirs)
         if similar:
             service = await services.get(conn, slug)
             return Step(

@@ -137,3 +137,19 @@ async def forget(conn: aiosqlite.Connection, citizen_id: int) -> None:
 async def forget_item(conn: aiosqlite.Connection, item_id: int) -> None:
     """An item deleted takes its supporters' support with it."""
     await conn.execute("DELETE FROM supporters WHERE feedback_id = ?", (item_id,))
+
+
+async def already_theirs(
+    conn: aiosqlite.Connection, item_ids: Sequence[int], citizen_id: int
+) -> set[int]:
+    """Which of these items the citizen wrote or supports already (never offered to them)."""
+    if not item_ids:
+        return set()
+    marks = ", ".join("?" for _ in item_ids)
+    async with conn.execute(
+        f"SELECT id FROM feedback WHERE citizen_id = ? AND id IN ({marks})"
+        f" UNION SELECT feedback_id FROM supporters WHERE citizen_id = ?"
+        f" AND feedback_id IN ({marks})",
+        (citizen_id, *item_ids, citizen_id, *item_ids),
+    ) as cursor:
+        return {int(row[0]) for row in await cursor.fetchall()}

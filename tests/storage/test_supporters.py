@@ -76,3 +76,26 @@ async def test_support_is_counted_heard_back_exported_and_forgotten(db: Database
     await db.write(forget)
     assert await supporters.counts(db.reader, [item]) == {item: 1}
     assert await supporters.of_citizen(db.reader, fan) == []
+
+
+async def test_an_item_of_their_own_or_supported_already_is_known_to_them(db: Database) -> None:
+    async def run(conn: aiosqlite.Connection) -> tuple[set[int], set[int], set[int]]:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('bins', 'Bins', '', 'p')"
+        )
+        author = (await citizens.get_or_create(conn, 911, NOW)).id
+        fan = (await citizens.get_or_create(conn, 912, NOW)).id
+        stranger = (await citizens.get_or_create(conn, 913, NOW)).id
+        mine = await _item(conn, author, "bins", "Bins not collected on Elm Road")
+        also = await _item(conn, author, "bins", "Bins missed again")
+        await supporters.add(conn, mine, fan, NOW)
+        ids = [mine, also]
+        return (
+            await supporters.already_theirs(conn, ids, author),
+            await supporters.already_theirs(conn, ids, fan),
+            await supporters.already_theirs(conn, ids, stranger),
+        )
+
+    by_author, by_fan, by_stranger = await db.write(run)
+    assert len(by_author) == 2 and len(by_fan) == 1 and by_stranger == set()
