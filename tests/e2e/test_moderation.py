@@ -65,12 +65,19 @@ async def give(citizen: Person, service: str, text: str, rating: str = "2") -> i
         await press(citizen, texts.CONSENT_YES)
     await press(citizen, service)
     await citizen.send(text)
-    # Other messages (an outcome of an earlier item) may come in between.
-    await citizen.wait_for(
-        lambda msgs: any(
-            [rating] in m.buttons[:1] or rating in (m.buttons or [[]])[0] for m in msgs[-3:]
-        )
-    )
+
+    def rated(msgs: list[MessageView]) -> bool:
+        return any([rating] in m.buttons[:1] or rating in (m.buttons or [[]])[0] for m in msgs[-3:])
+
+    def offered(msgs: list[MessageView]) -> bool:
+        return bool(msgs) and [texts.METOO_DIFFERENT] in msgs[-1].buttons
+
+    # Other messages (an outcome of an earlier item) may come in between; someone else's
+    # published item like this one may be offered first ("me too"): this one is told anew.
+    msgs = await citizen.wait_for(lambda msgs: rated(msgs) or offered(msgs))
+    if not rated(msgs) and offered(msgs):
+        await press(citizen, texts.METOO_DIFFERENT)
+        await citizen.wait_for(rated)
     await press(citizen, rating)
     before = {(m.message_id, m.text) for m in citizen.messages}
 
