@@ -222,7 +222,7 @@ def demo(*args: str, tmp: Path) -> tuple[subprocess.CompletedProcess[str], Path]
 def test_the_demo_tells_the_loop_as_a_story_and_leaves_nothing_behind(tmp_path: Path) -> None:
     result, temporary = demo(tmp=tmp_path)
     lines = result.stdout.splitlines()
-    assert len(lines) < 150, result.stdout
+    assert len(lines) < 160, result.stdout
     assert "Traceback" not in result.stderr
     sections = result.stdout.split("\n── ")[1:]
     assert [s[:2] for s in sections] == ["1.", "2.", "3.", "4.", "5.", "6."], result.stdout
