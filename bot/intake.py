@@ -208,6 +208,11 @@ Similar = tuple[tuple[int, str], ...]
 _SEARCHED: ContextVar[dict[tuple[str, str], Similar] | None] = ContextVar(
     "metoo_searched", default=None
 )
+# Changes to the bot's memory a write transaction asks for, made only once it has committed:
+# a transaction run again (after a "me too" search, or a retry) must find memory as it was.
+_AFTER_COMMIT: ContextVar[list[Callable[[], object]] | None] = ContextVar(
+    "after_commit", default=None
+)
 
 
 class _SearchFirst(Exception):
@@ -251,23 +256,34 @@ class Intake:
         rolled back, the search runs (read connection, a thread), and it runs again with it.
         The write lock is never held for a search."""
         found: dict[tuple[str, str], Similar] = {}
+        after: list[Callable[[], object]] = []
+        offering = self.metoo is not None
 
         async def with_search(conn: aiosqlite.Connection) -> T:
-            token = _SEARCHED.set(found if self.metoo is not None else None)
+            after.clear()
+            searched = _SEARCHED.set(found if offering else None)
+            later = _AFTER_COMMIT.set(after)
             try:
                 return await run(conn)
             finally:
-                _SEARCHED.reset(token)
+                _AFTER_COMMIT.reset(later)
+                _SEARCHED.reset(searched)
 
-        for _ in range(3):
+        for attempt in range(4):
+            # Words that change at each run (never expected): the last run goes on without
+            # offering.
+            offering = offering and attempt < 3
             try:
-                return await self.db.write(with_search)
+                result = await self.db.write(with_search)
             except _SearchFirst as wanted:
                 assert self.metoo is not None
                 key = (wanted.slug, wanted.text)
                 found[key] = await self.metoo.suggestions(wanted.slug, wanted.text, self.clock())
-        # Words that change at each run (never expected): go on without offering.
-        return await self.db.write(run)
+                continue
+            for change in after:
+                change()
+            return result
+        raise AssertionError("unreachable: the last run does not search")
 
     async def _held(
         self, conn: aiosqlite.Connection, citizen_id: int, now: datetime
@@ -382,7 +398,8 @@ class Intake:
         now: datetime,
     ) -> Step:
         """Record the citizen's answer to the consent text, and show what comes next."""
-        shown = self._consent_shown.pop(telegram_id, None)
+        shown = self._consent_shown.get(telegram_id)
+        self._after_commit(lambda: self._consent_shown.pop(telegram_id, None))
         if not words and shown is not None and now - shown[0] < CONSENT_TYPED_WINDOW:
             # Words typed before a typed "yes" (or a press on the first consent message).
             words = shown[2]
@@ -410,6 +427,16 @@ class Intake:
         slug = "" if bad_link else slug
         text = _words(words)
         return await _begin(conn, citizen.id, now, slug, bad_link=bad_link, text=text)
+
+    @staticmethod
+    def _after_commit(change: Callable[[], object]) -> None:
+        """Make `change` to memory once the write transaction running has committed (at
+        once outside one)."""
+        pending = _AFTER_COMMIT.get()
+        if pending is None:
+            change()
+        else:
+            pending.append(change)
 
     def _shown_consent(self, telegram_id: int, slug: str, now: datetime, words: str = "") -> None:
         """Remember (in memory only) that this person was just shown the consent text."""

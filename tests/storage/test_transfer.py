@@ -70,6 +70,9 @@ def _value(table: str, column: str, kind: str, i: int, nullable: bool) -> Any:
         return (i + 1, -i - 1, 2**62 + i)[i % 3]
     if kind == "REAL":
         return REALS[i % len(REALS)]
+    if kind == "BLOB":
+        # Bytes COPY must escape: NUL, backslash, high bytes, and text's own bytes.
+        return bytes([0, 92, 255, i % 256]) + TEXTS[i % len(TEXTS)].encode()
     if i == 5:
         return ""
     return f"{i} {TEXTS[i % len(TEXTS)]}"
