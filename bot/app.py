@@ -116,6 +116,7 @@ class YousaidBot:
             per_day=settings.items_per_day,
             contacts=deployment.contacts(),
             metoo=MeToo(self.db, weeks=settings.metoo_weeks),
+            places=deployment.places(),
         )
         self.roles = Roles(self.db, deployment, clock)
         # The theme model is loaded once, here, at start.
@@ -135,6 +136,7 @@ class YousaidBot:
                 transcribe_seconds=settings.transcribe_seconds,
                 keep_days=settings.media_keep_days,
             ),
+            deployment.places(),
         )
         self.responses = Responses(self.db, deployment, clock)
         self.hearing = Hearing(self.db, clock, deployment)

@@ -16,6 +16,7 @@ import aiosqlite
 from bot.intake import (
     REPLAYED,
     SIDE_PROMPTS,
+    TELLING,
     VOICE_MARK,
     Clock,
     Show,
@@ -24,23 +25,27 @@ from bot.intake import (
     _advance,
     _consented,
     _show,
+    knowing,
 )
 from bot.media import MAX_PHOTOS, MediaSettings
+from bot.places import Places
 from bot.moderation import _staff_name
 from bot.roles import Who, services_spoken_for
 from storage import audit, citizens, conversations, media, updates
 from storage.conversations import Conversation
 from storage.db import Database
 
-# States where the item is still being told, so a photo or voice note can join it.
-TELLING = (State.SERVICE, State.TEXT, State.RATING, State.HEAR_BACK, State.INVOLVE)
 
 
 class Attachments:
     """Voice notes and photos joining the citizen conversation, over one database."""
 
-    def __init__(self, db: Database, clock: Clock, settings: MediaSettings) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, settings: MediaSettings, places: Places | None = None
+    ) -> None:
         self.db = db
+        # The services' sites: a voice note at the "which site?" question shows it again.
+        self.places = places
         self.clock = clock
         self.settings = settings
 
@@ -132,7 +137,8 @@ class Attachments:
                 current = current.but(state=State.RATING)
             return await _advance(conn, current.but(text=VOICE_MARK), now, note="voice_kept")
 
-        return await self.db.write(run)
+        with knowing(self.places):
+            return await self.db.write(run)
 
     async def voice_to_transcribe(self, telegram_id: int) -> tuple[int, str] | None:
         """The voice note of the conversation under way still without a draft transcript:

@@ -21,6 +21,9 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import i18n
+from bot.places import Area as PlacesArea
+from bot.places import Places
+from bot.places import Site as PlacesSite
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
@@ -366,6 +369,24 @@ class Provider(_Localised):
         return value
 
 
+class Site(_Localised):
+    """A place a service runs (a park, a stop, a branch), that citizens can pick."""
+
+    localised: ClassVar[tuple[str, ...]] = ("name",)
+
+    name: str = Field(min_length=1, max_length=40)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class Area(_Strict):
+    """Where the deployment's services are: a centre and a radius."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    radius_km: float = Field(gt=0, le=1000)
+
+
 class Service(_Localised):
     """A public service people can give feedback about."""
 
@@ -378,6 +399,8 @@ class Service(_Localised):
     # How to reach the service directly (its complaints page, a phone number), told to a
     # citizen who asks to be contacted; the deployment's `contact` when empty.
     contact: str = ""
+    # Where it runs, if in several places: citizens pick one (or share a location).
+    sites: list[Site] = Field(default_factory=list, max_length=20)
 
 
 class Moderation(_Strict):
@@ -447,6 +470,8 @@ class Deployment(_Localised):
     responses: Responses = Field(default_factory=Responses)
     providers: list[Provider] = Field(min_length=1)
     services: list[Service] = Field(min_length=1)
+    # Locations shared from outside it are answered kindly and not kept (None: anywhere).
+    area: Area | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Deployment:
@@ -454,6 +479,8 @@ class Deployment(_Localised):
         provider_ids = [p.id for p in self.providers]
         _unique("providers", "id", provider_ids)
         _unique("services", "slug", [s.slug for s in self.services])
+        for index, service in enumerate(self.services):
+            _unique(f"services[{index}].sites", "name", [site.name for site in service.sites])
         for index, service in enumerate(self.services):
             if service.provider not in provider_ids:
                 raise ValueError(
@@ -499,6 +526,11 @@ class Deployment(_Localised):
         places: list[tuple[str, _Localised]] = [("", self), ("privacy", self.privacy)]
         places += [(f"providers[{i}]", p) for i, p in enumerate(self.providers)]
         places += [(f"services[{i}]", s) for i, s in enumerate(self.services)]
+        places += [
+            (f"services[{i}].sites[{j}]", site)
+            for i, s in enumerate(self.services)
+            for j, site in enumerate(s.sites)
+        ]
         for where, item in places:
             for language, words in item.translations.items():
                 if language not in self.languages[1:]:
@@ -524,6 +556,20 @@ class Deployment(_Localised):
     def moderators_language(self) -> str:
         """The language of the moderators' chat."""
         return self.moderation.language or self.default_language
+
+    def places(self) -> Places:
+        """The sites of each service and the deployment's area, as bot/places.py reads them."""
+        area = (
+            PlacesArea(self.area.latitude, self.area.longitude, self.area.radius_km)
+            if self.area is not None
+            else None
+        )
+        sites = {
+            s.slug: tuple(PlacesSite(x.name, x.latitude, x.longitude) for x in s.sites)
+            for s in self.services
+            if s.sites
+        }
+        return Places(sites, area)
 
     def contacts(self) -> dict[str, str]:
         """How to reach each service directly, by slug (the deployment's line by default)."""

@@ -196,6 +196,11 @@ class DemoCitizen:
         if not deep_link:
             await self.tap(name)
         asked = await self.say(story)
+        sites = [label for row in asked.buttons for label in row if label != texts.SKIP]
+        if texts.PLACE_ASK.split("{")[0] in (asked.text or "") and sites:
+            # A service in several places: the one the story names, else the first.
+            named = [site for site in sites if site.lower() in story.lower()]
+            asked = await self.tap((named or sites)[0])
         if texts.METOO_DIFFERENT in str(asked.buttons):
             # Something like it was published lately ("me too"): this one is told anew.
             asked = await self.tap(texts.METOO_DIFFERENT)

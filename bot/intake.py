@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -22,12 +23,14 @@ import aiosqlite
 from bot import i18n
 from bot.contact import asks_to_be_contacted
 from bot.metoo import MeToo
+from bot.places import Places, Site, distance_m, nearest, rounded, valid_point
 from storage import (
     citizen_drafts,
     citizens,
     conversations,
     feedback,
     media,
+    places,
     responses,
     services,
     supporters,
@@ -36,6 +39,7 @@ from storage import (
 from storage.conversations import Conversation
 from storage.db import Database, parse_stamp
 from storage.feedback import FeedbackItem
+from storage.places import Place
 from storage.responses import Response
 from storage.services import ServiceRow
 
@@ -108,6 +112,8 @@ CONSENT_TYPED_WINDOW = timedelta(hours=1)
 # A conversation's words while a voice note stands for them (bot/attachments.py): the item
 # is saved with the words typed besides, or none until a moderator types the transcript.
 VOICE_MARK = "\U0001f3a4"
+# Two items with points further apart than this are about different places ("me too").
+SAME_PLACE_M = 400.0
 
 
 class State(StrEnum):
@@ -116,6 +122,8 @@ class State(StrEnum):
     SERVICE = "service"
     TEXT = "text"
     RATING = "rating"
+    # Which of the service's sites it was about (services with several sites only).
+    PLACE = "place"
     HEAR_BACK = "hear_back"
     INVOLVE = "involve"
     # Words about a response the citizen received, or an answer to a provider's question.
@@ -136,6 +144,7 @@ class Show(StrEnum):
     ASK_TEXT = "ask_text"
     MORE_TEXT = "more_text"
     RATING = "rating"
+    PLACE = "place"
     HEAR_BACK = "hear_back"
     INVOLVE = "involve"
     ASK_COMMENT = "ask_comment"
@@ -196,6 +205,12 @@ class Step:
     contact: str = ""
     # METOO: (id, published text) of the items offered, best first.
     similar: tuple[tuple[int, str], ...] = ()
+    # PLACE: the service's sites, as the deployment names them. After a location was shared
+    # (note "place_kept"): the site it was near ("" if none), and the exact point, which is
+    # not stored unless the citizen then asks (None if it was kept exact or not kept).
+    sites: tuple[str, ...] = ()
+    site: str = ""
+    point: tuple[float, float] | None = None
 
 
 REPLAYED = Step(Show.NOTHING)
@@ -210,6 +225,8 @@ _SEARCHED: ContextVar[dict[tuple[str, str], Similar] | None] = ContextVar(
 )
 # Changes to the bot's memory a write transaction asks for, made only once it has committed:
 # a transaction run again (after a "me too" search, or a retry) must find memory as it was.
+# The deployment's sites and area, for the transaction running (set by Intake._write).
+_PLACES: ContextVar[Places | None] = ContextVar("places", default=None)
 _AFTER_COMMIT: ContextVar[list[Callable[[], object]] | None] = ContextVar(
     "after_commit", default=None
 )
@@ -235,8 +252,11 @@ class Intake:
         per_day: int = 0,
         contacts: Mapping[str, str] | None = None,
         metoo: MeToo | None = None,
+        places: Places | None = None,
     ) -> None:
         self.db = db
+        # The services' sites and the deployment's area (none: no place is ever asked).
+        self.places = places or Places({})
         self.clock = clock
         # "Me too": recent published items like a citizen's words (None: never offered).
         self.metoo = metoo
@@ -263,9 +283,11 @@ class Intake:
             after.clear()
             searched = _SEARCHED.set(found if offering else None)
             later = _AFTER_COMMIT.set(after)
+            sites = _PLACES.set(self.places)
             try:
                 return await run(conn)
             finally:
+                _PLACES.reset(sites)
                 _AFTER_COMMIT.reset(later)
                 _SEARCHED.reset(searched)
 
@@ -634,6 +656,90 @@ class Intake:
 
         return await self._button(update_id, telegram_id, seq, State.RATING, then)
 
+    async def place(self, update_id: int, telegram_id: int, seq: int, choice: str) -> Step:
+        """The citizen picked one of the service's sites (its number, from 0) or skipped
+        ("s"); then the rating (or the "me too" offer)."""
+
+        async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
+            sites = self.places.of(found.service_slug or "")
+            if choice == "s":
+                place = Place(None, None, None)
+            elif choice.isdigit() and int(choice) < len(sites):
+                place = Place(sites[int(choice)].name, None, None)
+            else:
+                return Step(Show.EXPIRED)
+            await places.put(conn, found.citizen_id, found.seq, place, now)
+            return await _written(conn, found.but(state=State.RATING), now)
+
+        return await self._button(update_id, telegram_id, seq, State.PLACE, then)
+
+    async def location(
+        self, update_id: int, telegram_id: int, latitude: float, longitude: float
+    ) -> Step:
+        """A location shared while telling: kept with the item, rounded to about 100 m, and
+        named after the service's site it is near. Outside the deployment's area, or with
+        nothing being told, a kind answer (Show.MEDIA) and nothing changes."""
+        if not valid_point(latitude, longitude) or not self.places.inside(latitude, longitude):
+            return Step(Show.MEDIA, note="place_outside")
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is None or not await _consented(conn, citizen.id):
+                return Step(Show.MEDIA, note="consent")
+            current = await conversations.get(conn, citizen.id)
+            if current is None or current.state not in TELLING:
+                note = "side_prompt" if current is not None else "place_no_item"
+                return Step(Show.MEDIA, note=note)
+            sites = self.places.of(current.service_slug or "")
+            site = nearest(sites, latitude, longitude)
+            lat, lon = rounded(latitude, longitude)
+            place = Place(site.name if site else None, lat, lon)
+            await places.put(conn, citizen.id, current.seq, place, now)
+            if current.state == State.PLACE:
+                step = await _written(conn, current.but(state=State.RATING), now)
+            else:
+                await conversations.save(conn, current, now)
+                step = await _show(conn, current)
+            if step.show is Show.SAVED:
+                return step
+            return replace(
+                step,
+                note="place_kept",
+                site=place.site or "",
+                point=(latitude, longitude),
+            )
+
+        return await self._write(run)
+
+    async def exact_place(
+        self, update_id: int, telegram_id: int, seq: int, latitude: float, longitude: float
+    ) -> bool:
+        """The citizen asked to keep the exact point of the location they shared: kept if it
+        is the one they shared (within the rounding) and the item is still theirs to change
+        or just saved. True if kept."""
+        if not valid_point(latitude, longitude):
+            return False
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return False
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is None:
+                return False
+            given = await places.of_seq(conn, citizen.id, seq)
+            if given is None or given.exact or given.latitude is None:
+                return False
+            if rounded(latitude, longitude) != (given.latitude, given.longitude):
+                return False  # not the point they shared (forged, or a later one)
+            await places.make_exact(conn, citizen.id, seq, latitude, longitude)
+            return True
+
+        return await self.db.write(run)
+
     async def hear_back(self, update_id: int, telegram_id: int, seq: int, yes: bool) -> Step:
         """The citizen said whether they want to hear back."""
 
@@ -904,6 +1010,21 @@ async def _written(
 ) -> Step:
     """Save the conversation; once its words and service are known (the rating is next),
     first offer the recent published items like them ("me too"), if any is close."""
+    sites = _sites_of(conversation.service_slug or "")
+    if conversation.state == State.RATING and sites and conversation.text:
+        given = await places.of_conversation(conn, conversation.citizen_id, conversation.seq)
+        if given is not None and given.site is None and given.latitude is not None:
+            # Shared before the service was known: named after its site now.
+            assert given.longitude is not None
+            near = nearest(sites, given.latitude, given.longitude)
+            if near is not None:
+                named = replace(given, site=near.name)
+                await places.put(conn, conversation.citizen_id, conversation.seq, named, now)
+        if given is None and len(sites) > 1:
+            # A service in several places: which one, before the rating.
+            conversation = conversation.but(state=State.PLACE)
+            await conversations.save(conn, conversation, now)
+            return await _show(conn, conversation, note=note)
     await conversations.save(conn, conversation, now)
     searched = _SEARCHED.get()
     # A voice note's mark is not words to compare: only what was typed is.
@@ -918,6 +1039,13 @@ async def _written(
             conn, [item for item, _ in similar], conversation.citizen_id
         )
         similar = tuple(found for found in similar if found[0] not in theirs)
+        # Where both places are known, another site (or another part of town) is not it.
+        here = await places.of_conversation(conn, conversation.citizen_id, conversation.seq)
+        if similar and here is not None and here.known:
+            where = await places.of_items(conn, [item for item, _ in similar])
+            similar = tuple(
+                f for f in similar if f[0] not in where or same_place(here, where[f[0]])
+            )
         if similar:
             service = await services.get(conn, slug)
             return Step(
@@ -1025,6 +1153,21 @@ async def _on_text(
             return Step(Show.MORE_TEXT, seq=conversation.seq)
         conversation = conversation.but(text=text, state=State.RATING)
         return await _written(conn, conversation, now)
+    if conversation.state == State.PLACE:
+        sites = _sites_of(conversation.service_slug or "")
+        typed = _normalised(text)
+        if typed in SKIP_WORDS:
+            await places.put(
+                conn, conversation.citizen_id, conversation.seq, Place(None, None, None), now
+            )
+            return await _written(conn, conversation.but(state=State.RATING), now)
+        named = [site for site in sites if _normalised(site.name) == typed]
+        if named:
+            place = Place(named[0].name, None, None)
+            await places.put(conn, conversation.citizen_id, conversation.seq, place, now)
+            return await _written(conn, conversation.but(state=State.RATING), now)
+        if not _long_enough(text) or _is_answer(text):
+            return await _show(conn, conversation, note="use_buttons")
     if conversation.state == State.RATING:
         rating = _typed_rating(text)
         if rating is not None:
@@ -1033,7 +1176,7 @@ async def _on_text(
         if not _long_enough(text) or _is_answer(text):
             # "hmm", "6", "no thanks", "10 out of 10": not a rating, and not more of the story.
             return await _show(conn, conversation, note="not_a_rating")
-    if conversation.state != State.RATING:
+    if conversation.state not in (State.RATING, State.PLACE):
         # Past the rating the item is written: words typed at a yes/no question are not
         # part of it (the yes and no words were taken as answers before this).
         return await _show(conn, conversation, note="use_buttons")
@@ -1093,6 +1236,7 @@ async def _submit(conn: aiosqlite.Connection, conversation: Conversation, now: d
         ask_id=conversation.ask_id,
     )
     await media.attach(conn, conversation.citizen_id, conversation.seq, reference)
+    await places.attach(conn, conversation.citizen_id, conversation.seq, reference)
     await conversations.delete(conn, conversation.citizen_id)
     service = await services.get(conn, conversation.service_slug)
     note = {State.COMMENT: "comment", State.ANSWER: "answer"}.get(State(conversation.state), "")
@@ -1206,6 +1350,9 @@ async def _show(conn: aiosqlite.Connection, conversation: Conversation, note: st
         return Step(
             Show.SERVICES, seq=seq, services=tuple(shown), page=page, pages=pages, note=note
         )
+    if conversation.state == State.PLACE:
+        sites = tuple(site.name for site in _sites_of(conversation.service_slug or ""))
+        return Step(Show.PLACE, seq=seq, service=service, sites=sites, note=note)
     kinds = {
         State.TEXT: Show.ASK_TEXT,
         State.RATING: Show.RATING,
@@ -1215,6 +1362,47 @@ async def _show(conn: aiosqlite.Connection, conversation: Conversation, note: st
         State.ANSWER: Show.ASK_ANSWER,
     }
     return Step(kinds[State(conversation.state)], seq=seq, service=service, note=note)
+
+
+# States where the item is still being told, so a location (or photo) can join it.
+TELLING = (
+    State.SERVICE,
+    State.TEXT,
+    State.PLACE,
+    State.RATING,
+    State.HEAR_BACK,
+    State.INVOLVE,
+)
+
+
+@contextmanager
+def knowing(known: Places | None) -> Iterator[None]:
+    """Let the transactions run inside know the deployment's sites (as Intake._write does)."""
+    token = _PLACES.set(known)
+    try:
+        yield
+    finally:
+        _PLACES.reset(token)
+
+
+def _sites_of(slug: str) -> tuple[Site, ...]:
+    """The sites of a service, as the running transaction's Intake knows them."""
+    known = _PLACES.get()
+    return known.of(slug) if known is not None else ()
+
+
+def same_place(here: Place, there: Place) -> bool:
+    """Whether two items' places can be the same: the same site, or points near each other
+    where a site is not known for both."""
+    if here.site and there.site:
+        return here.site == there.site
+    if None in (here.latitude, here.longitude, there.latitude, there.longitude):
+        return True
+    assert here.latitude is not None and here.longitude is not None
+    assert there.latitude is not None and there.longitude is not None
+    return (
+        distance_m(here.latitude, here.longitude, there.latitude, there.longitude) <= SAME_PLACE_M
+    )
 
 
 def _words(text: str) -> str:

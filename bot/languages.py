@@ -119,6 +119,12 @@ class Languages:
         service = self._services.get(slug)
         return service.word("description", current()) if service is not None else default
 
+    def site_name(self, slug: str, site: str) -> str:
+        """A service's site in the language spoken now (`name_cy = ...`), else as stored."""
+        service = self._services.get(slug)
+        found = next((s for s in service.sites if s.name == site), None) if service else None
+        return found.word("name", current()) if found is not None else site
+
     def provider_name(self, provider_id: str, default: str) -> str:
         """A provider's name in the language spoken now, else as stored."""
         provider = self._providers.get(provider_id)

@@ -264,6 +264,8 @@ def register(
         await citizen.caption(update, context)
 
     application.add_handler(MessageHandler(new & filters.CAPTION, caption))
+    # A shared location (or venue) says where the item being told happened.
+    application.add_handler(MessageHandler(new & filters.LOCATION, citizen.location))
     if pictures is not None:
 
         def unless_writing(handler: Callback) -> Callback:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,10 @@ SIDE_PREFIX = "z"
 DRAFT_PREFIX = "u"
 # "Me too": t:<seq>:<item> joins that published item, t:<seq>:d says it is different.
 METOO_PREFIX = "t"
+# Places: g:<seq>:<site number> picks one of the service's sites, g:<seq>:s skips;
+# x:<seq>:<latitude>:<longitude> keeps the exact point of a location just shared.
+PLACE_PREFIX = "g"
+EXACT_PREFIX = "x"
 
 
 def service_name(row: ServiceRow, names: Languages | None = None) -> str:
@@ -105,6 +110,13 @@ def render(step: Step, names: Languages | None = None) -> tuple[str, Markup]:
         return text, InlineKeyboardMarkup([joins, different])
     if show is Show.JOINED:
         return texts.METOO_JOINED.format(reference=step.reference, service=service), None
+    if show is Show.PLACE:
+        rows = [
+            [_button(_site(step, site, names), PLACE_PREFIX, step.seq, n)]
+            for n, site in enumerate(step.sites)
+        ]
+        rows.append([_button(texts.SKIP, PLACE_PREFIX, step.seq, "s")])
+        return _lead(step) + texts.PLACE_ASK.format(service=service), InlineKeyboardMarkup(rows)
     if show is Show.RATING:
         row = [_button(label, RATING_PREFIX, step.seq, label) for label in texts.RATING_LABELS]
         markup = InlineKeyboardMarkup([row, [_button(texts.SKIP, RATING_PREFIX, step.seq, 0)]])
@@ -162,6 +174,25 @@ def render(step: Step, names: Languages | None = None) -> tuple[str, Markup]:
         Show.TOO_LONG: texts.TOO_LONG_MESSAGE,
     }
     return simple.get(show, ""), None
+
+
+def _site(step: Step, site: str, names: Languages | None) -> str:
+    slug = step.service.slug if step.service else ""
+    return names.site_name(slug, site) if names is not None else site
+
+
+def with_place(step: Step, names: Languages | None = None) -> tuple[str, Markup]:
+    """A step after a location was shared: what was kept first, and a button to keep the
+    exact point instead of the rounded one."""
+    text, markup = render(replace(step, note=""), names)
+    site = _site(step, step.site, names) if step.site else ""
+    lead = texts.PLACE_KEPT_SITE.format(site=esc(site)) if site else texts.PLACE_KEPT
+    rows = list(markup.inline_keyboard) if markup is not None else []
+    if step.point is not None:
+        latitude, longitude = step.point
+        exact = f"{EXACT_PREFIX}:{step.seq}:{latitude:.6f}:{longitude:.6f}"
+        rows.append((InlineKeyboardButton(texts.PLACE_EXACT, callback_data=exact),))
+    return f"{lead}\n\n{text}", InlineKeyboardMarkup(rows) if rows else None
 
 
 def _lead(step: Step) -> str:
@@ -439,6 +470,9 @@ class CitizenHandlers:
         """Any inline button of the citizen conversation."""
         query, user = update.callback_query, update.effective_user
         assert query and user
+        if (query.data or "").startswith(f"{EXACT_PREFIX}:"):
+            await self._exact(update.update_id, user.id, query)
+            return
         step = await self._press(update.update_id, user.id, query.data or "", _answered(query))
         if step is None:
             log.info("ignored unknown callback data %r from a citizen", (query.data or "")[:64])
@@ -449,6 +483,48 @@ class CitizenHandlers:
             await safely.answer(query.answer(texts.EXPIRED, show_alert=False))
             return
         await self._show_pressed(query, step, context)
+
+    async def location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A location shared in the private chat: kept with the item being told."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user and message.location
+        where = message.location
+        step = await self.intake.location(
+            update.update_id, user.id, where.latitude, where.longitude
+        )
+        if step.show is Show.NOTHING:
+            return
+        if step.show is Show.MEDIA:
+            text, markup = str(texts.MEDIA_NOTES.get(step.note, texts.MEDIA_NOTES["no_item"])), None
+        elif step.note == "place_kept":
+            text, markup = with_place(step, self.names)
+        else:
+            text, markup = render(step, self.names)
+        try:
+            await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+        except Forbidden:
+            log.info("citizen blocked the bot; reply not delivered")
+        self._saved(step, context)
+
+    async def _exact(self, update_id: int, telegram_id: int, query: CallbackQuery) -> None:
+        """Keep the exact point of a location just shared; the button goes, the step stays."""
+        parts = (query.data or "").split(":")
+        try:
+            seq, latitude, longitude = int(parts[1]), float(parts[2]), float(parts[3])
+        except (IndexError, ValueError):
+            seq, latitude, longitude = -1, float("nan"), float("nan")
+        kept = await self.intake.exact_place(update_id, telegram_id, seq, latitude, longitude)
+        await safely.answer(query.answer(texts.PLACE_EXACT_KEPT if kept else texts.EXPIRED))
+        message = query.message
+        if kept and isinstance(message, Message) and message.reply_markup is not None:
+            rows = [
+                row
+                for row in message.reply_markup.inline_keyboard
+                if not any((b.callback_data or "") == query.data for b in row)
+            ]
+            await safely.quietly(
+                message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+            )
 
     async def after_language(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, mode: str, payload: str
@@ -521,6 +597,8 @@ class CitizenHandlers:
                 return await intake.different(update_id, telegram_id, seq)
             if prefix == METOO_PREFIX:
                 return await intake.join(update_id, telegram_id, seq, int(choice))
+            if prefix == PLACE_PREFIX:
+                return await intake.place(update_id, telegram_id, seq, choice)
             if prefix == SIDE_PREFIX and choice in {"s", "c", "n"}:
                 return await intake.side_prompt(update_id, telegram_id, seq, choice)
         except ValueError:

@@ -771,7 +771,9 @@ PRIVACY_DEFAULT = (
     "<b>Who sees what</b>: moderators read everything first and remove names and other "
     "personal details. The service only sees that checked text and the photos a moderator "
     "approved (with no location or camera details), never who wrote it and never your "
-    "voice.\n\n"
+    "voice. If you share where something happened, I keep it to about 100 metres unless you "
+    "ask me to keep the exact spot, and the service sees the place or the area, never the "
+    "exact spot.\n\n"
     "<b>How long</b>: what you wrote word for word is removed after {keep_original_days} "
     "days; the checked version stays. Voice notes go once a moderator has typed what they "
     "say, and photos after a few months. If you are not in touch for {forget_inactive_days} "
@@ -1255,6 +1257,16 @@ MEDIA_NOTES = {
         "That voice note is longer than I can take ({n} seconds at most). Could you send a"
         " shorter one, or type it? Nothing you wrote before is lost.",
     ),
+    # A location shared from far outside the deployment's area (or not a real place).
+    "place_outside": (
+        "That place looks a long way from the services I take feedback about, so I didn't keep"
+        " it. Anything you wrote before is still here."
+    ),
+    # A location shared with nothing being told.
+    "place_no_item": (
+        "Thanks! A place goes with something you tell me: write what happened first, then"
+        " share where it was (📎, then Location)."
+    ),
     # A second voice note for one item.
     "voice_once": "I already have a voice note for this item. You can type anything to add.",
     # The photo could not be read as an image.
@@ -1368,3 +1380,26 @@ MERGE_PROBLEMS = {
     "already_merged": "#{item} or #{into} was already merged, so nothing changed.",
     "not_published": "#{item} isn't published: merge into a published item.",
 }
+
+
+# -- Places (issue 17) ---------------------------------------------------------------------------
+
+# Asked for a service that runs in several places, before the rating (its sites as buttons).
+PLACE_ASK = (
+    "Where was this? Pick one of the places {service} runs, or share a location (📎, then"
+    " Location). You can skip this."
+)
+# After a location was shared, before the next question.
+PLACE_KEPT = (
+    "📍 Thanks, I've noted where it was, to about 100 metres, so your exact spot (your home,"
+    " say) is never shown."
+)
+# The same, when the location was near one of the service's sites.
+PLACE_KEPT_SITE = (
+    "📍 Thanks, I've noted it as {site} (I keep the location to about 100 metres, so your"
+    " exact spot is never shown)."
+)
+# Button under it: keep the exact point instead (it helps find a pothole or a broken light).
+PLACE_EXACT = "Keep the exact spot"
+# Shown briefly when the exact spot was kept.
+PLACE_EXACT_KEPT = "Kept the exact spot. Moderators see it; the service sees the place or area."

@@ -197,6 +197,22 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
                 await cursor.fetchall()
             )
         ]
+    async with conn.execute(
+        "SELECT feedback_id, site, latitude, longitude, exact, created_at FROM places"
+        " WHERE citizen_id = ? ORDER BY id",
+        (citizen_id,),
+    ) as cursor:
+        data["places"] = [
+            {
+                "with_item": item,
+                "site": site,
+                "latitude": lat,
+                "longitude": lon,
+                "exact": bool(exact),
+                "given_at": at,
+            }
+            for item, site, lat, lon, exact, at in await cursor.fetchall()
+        ]
     return data
 
 
@@ -219,6 +235,8 @@ async def erase(
     await traces.take_back_citizen(conn, citizen_id, [i for i, _ in items], now)
     # Their voice notes (file_ids) and photos (bytes), whatever became of the items.
     await conn.execute("DELETE FROM media WHERE citizen_id = ?", (citizen_id,))
+    # Where their items happened, even a site: with the rest of what they said.
+    await conn.execute("DELETE FROM places WHERE citizen_id = ?", (citizen_id,))
     for item_id in others:
         await conn.execute("DELETE FROM item_themes WHERE feedback_id = ?", (item_id,))
         await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))

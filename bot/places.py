@@ -1,0 +1,97 @@
+"""Where an item happened: a service's sites, the deployment's area, and how a shared
+location is kept (no Telegram types here).
+
+A shared location is kept rounded to about 100 m (a grid of 0.001 degrees of latitude and
+the longitude step that is as wide there), so a report sent from home never pins the home;
+the exact point only when the citizen agrees. The nearest site within SITE_RADIUS_M becomes
+the item's site: providers see the site, or an area, never the exact point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+EARTH_RADIUS_M = 6_371_000.0
+# A shared point this close to one of the service's sites is about that site.
+SITE_RADIUS_M = 300.0
+# The grid a shared point is rounded to: 0.001 degrees of latitude (about 111 m).
+GRID_DEGREES = 0.001
+# Providers without a site see the point to 0.01 degrees (about 1 km): an area.
+AREA_DEGREES = 0.01
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place a service runs (a park, a stop, a branch library)."""
+
+    name: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Area:
+    """The deployment's area: a centre and how far from it reports are expected."""
+
+    latitude: float
+    longitude: float
+    radius_km: float
+
+
+@dataclass(frozen=True)
+class Places:
+    """The sites of each service (by slug) and the deployment's area (None: anywhere)."""
+
+    sites: Mapping[str, tuple[Site, ...]]
+    area: Area | None = None
+
+    def of(self, slug: str) -> tuple[Site, ...]:
+        """The sites of a service, in the deployment file's order."""
+        return tuple(self.sites.get(slug, ()))
+
+    def inside(self, latitude: float, longitude: float) -> bool:
+        """Whether a point is inside the deployment's area (always, without an area)."""
+        if self.area is None:
+            return True
+        away = distance_m(latitude, longitude, self.area.latitude, self.area.longitude)
+        return away <= self.area.radius_km * 1000
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance between two points, in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def rounded(latitude: float, longitude: float, step: float = GRID_DEGREES) -> tuple[float, float]:
+    """A point moved to the centre of its cell of a grid about `step` degrees of latitude
+    wide (longitude steps widened towards the poles, so cells stay about square)."""
+    lat = (math.floor(latitude / step) + 0.5) * step
+    lon_step = step / max(0.1, math.cos(math.radians(lat)))
+    lon = (math.floor(longitude / lon_step) + 0.5) * lon_step
+    digits = max(0, -math.floor(math.log10(step))) + 2
+    return round(lat, digits), round(lon, digits)
+
+
+def nearest(sites: Iterable[Site], latitude: float, longitude: float) -> Site | None:
+    """The site within SITE_RADIUS_M of a point, nearest first; None if none is."""
+    best: tuple[float, Site] | None = None
+    for site in sites:
+        away = distance_m(latitude, longitude, site.latitude, site.longitude)
+        if away <= SITE_RADIUS_M and (best is None or away < best[0]):
+            best = (away, site)
+    return best[1] if best else None
+
+
+def valid_point(latitude: float, longitude: float) -> bool:
+    """Whether two numbers are a point on Earth."""
+    return (
+        math.isfinite(latitude)
+        and math.isfinite(longitude)
+        and -90 <= latitude <= 90
+        and -180 <= longitude <= 180
+    )

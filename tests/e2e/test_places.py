@@ -1,0 +1,171 @@
+"""Places (issue 17): a service in several places asks which; a shared location is kept to
+about 100 m (exact only if the citizen asks), named after the site it is near; far away or
+with nothing being told it is answered kindly and nothing is lost; "me too" is not offered
+across sites; /forget takes places with the rest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.app import YousaidBot
+from emulator import Emulator, MessageView, Person
+from handlers import texts
+from tests.conftest import connect
+
+PARK = "The swings are broken and the gate will not close properly"
+
+
+def stored(db_path: Path | str, sql: str) -> list[tuple[object, ...]]:
+    with connect(db_path) as conn:
+        return [tuple(row) for row in conn.execute(sql).fetchall()]
+
+
+async def say(person: Person, text: str) -> str:
+    await person.send(text)
+    return (await person.next_message()).text or ""
+
+
+async def press(person: Person, label: str) -> str:
+    """Press a button; the text the pressed message then shows."""
+    (pressed,) = [m for m in person.messages if label in str(m.buttons)][-1:]
+    before = pressed.text
+
+    def changed(msgs: list[MessageView]) -> bool:
+        return any(m.message_id == pressed.message_id and m.text != before for m in msgs)
+
+    result = await person.press(label)
+    assert await result.answered() is not None
+    found = await person.wait_for(changed)
+    return next(m.text or "" for m in found if m.message_id == pressed.message_id)
+
+
+async def share(person: Person, latitude: float, longitude: float) -> str:
+    await person.send_location(latitude, longitude)
+    return (await person.next_message()).text or ""
+
+
+async def at_place(person: Person, story: str = PARK) -> str:
+    """Consent, the parks service by its link, the story: the place question shows."""
+    await say(person, "/start s_parks")
+    await press(person, texts.CONSENT_YES)
+    return await say(person, story)
+
+
+async def finish(person: Person) -> int:
+    """Skip the rating, no to both questions: the item's number."""
+    await press(person, texts.SKIP)
+    await press(person, texts.NO)
+    done = await press(person, texts.NO)
+    assert "Saved as #" in done, done
+    return int(done.split("#", 1)[1].split()[0])
+
+
+async def test_a_site_picked_goes_with_the_item(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    ann = emu.person("Ann")
+    asked = await at_place(ann)
+    assert texts.PLACE_ASK.split("{")[0] in asked
+    assert ann.last.buttons == [
+        ["Riverside Park"],
+        ["Mill Lane play area"],
+        ["Allotments"],
+        [texts.SKIP],
+    ]
+    assert "How would you rate it" in await press(ann, "Mill Lane play area")
+    item = await finish(ann)
+    assert stored(db_path, "SELECT feedback_id, site, latitude, exact FROM places") == [
+        (item, "Mill Lane play area", None, 0)
+    ]
+
+
+async def test_a_shared_location_is_kept_rounded_unless_asked(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    bea = emu.person("Bea")
+    await at_place(bea)
+    # 60 m from Riverside Park's point: the site, and the point to about 100 m.
+    reply = await share(bea, 52.41092, -1.50753)
+    assert "Riverside Park" in reply and "How would you rate it" in reply
+    ((site, lat, lon, exact),) = stored(
+        db_path, "SELECT site, latitude, longitude, exact FROM places"
+    )
+    assert site == "Riverside Park" and exact == 0
+    assert (lat, lon) != (52.41092, -1.50753)
+    assert abs(float(lat) - 52.41092) < 0.0006 and abs(float(lon) - -1.50753) < 0.001  # type: ignore[arg-type]
+    # The citizen asks for the exact spot: kept, and the button goes.
+    result = await bea.press(texts.PLACE_EXACT)
+    assert await result.answered() is not None
+    await bea.wait_for(lambda msgs: texts.PLACE_EXACT not in str(msgs[-1].buttons))
+    assert stored(db_path, "SELECT latitude, longitude, exact FROM places") == [
+        (52.41092, -1.50753, 1)
+    ]
+    await finish(bea)
+
+
+async def test_a_forged_exact_press_keeps_nothing_new(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    cal = emu.person("Cal")
+    await at_place(cal)
+    await share(cal, 52.41092, -1.50753)
+    (message,) = [m for m in cal.messages if texts.PLACE_EXACT in str(m.buttons)]
+    # Somewhere else than what was shared (a kilometre away): refused.
+    forged = await cal.press_data(message.message_id, "x:1:52.420000:-1.507530")
+    assert await forged.answered() is not None
+    assert stored(db_path, "SELECT exact FROM places") == [(0,)]
+
+
+async def test_far_away_is_answered_and_nothing_is_lost(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    dan = emu.person("Dan")
+    asked = await at_place(dan)
+    assert texts.PLACE_ASK.split("{")[0] in asked
+    # London, 130 km away: not kept, the question stays, the words too.
+    assert await share(dan, 51.5072, -0.1276) == texts.MEDIA_NOTES["place_outside"]
+    # Not a place on Earth at all: the same.
+    assert await share(dan, 91.0, 0.0) == texts.MEDIA_NOTES["place_outside"]
+    assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
+    assert stored(db_path, "SELECT state, text FROM conversations") == [("place", PARK)]
+    await (await dan.press(texts.SKIP)).answered()
+    await dan.wait_for(lambda msgs: any("How would you rate it" in (m.text or "") for m in msgs))
+    await finish(dan)
+    assert stored(db_path, "SELECT text FROM feedback") == [(PARK,)]
+    assert stored(db_path, "SELECT site, latitude FROM places") == [(None, None)]
+
+
+async def test_a_location_before_any_words_waits_for_them(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    eve = emu.person("Eve")
+    await say(eve, "/start")
+    await press(eve, texts.CONSENT_YES)
+    await say(eve, "/cancel")
+    # No conversation at all: a place alone is no item, and she is told how.
+    assert await share(eve, 52.41, -1.50) == texts.MEDIA_NOTES["place_no_item"]
+    # With the list of services showing, the place is kept for what she tells next.
+    await say(eve, "/start")
+    reply = await share(eve, 52.4105, -1.5080)
+    assert reply.startswith(texts.PLACE_KEPT) and texts.PICK_SERVICE in reply
+    await press(eve, "Parks and green spaces")
+    # The place is known: no question about it, straight to the rating.
+    assert "How would you rate it" in await say(eve, PARK)
+    item = await finish(eve)
+    assert stored(db_path, "SELECT feedback_id, site FROM places") == [(item, "Riverside Park")]
+
+
+async def test_forget_and_mydata_cover_places(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    fay = emu.person("Fay")
+    await at_place(fay)
+    await share(fay, 52.4031, -1.5172)
+    item = await finish(fay)
+    await fay.send("/mydata")
+    found = await fay.wait_for(lambda msgs: msgs[-1].document is not None)
+    data = json.loads(found[-1].document or b"{}")
+    assert data["places"][0]["site"] == "Mill Lane play area"
+    assert data["places"][0]["with_item"] == item and data["places"][0]["exact"] is False
+    assert stored(db_path, "SELECT COUNT(*) FROM places") == [(1,)]
