@@ -28,13 +28,12 @@ from bot.intake import (
     knowing,
 )
 from bot.media import MAX_PHOTOS, MediaSettings
-from bot.places import Places
 from bot.moderation import _staff_name
+from bot.places import Places
 from bot.roles import Who, services_spoken_for
 from storage import audit, citizens, conversations, media, updates
 from storage.conversations import Conversation
 from storage.db import Database
-
 
 
 class Attachments:
