@@ -19,6 +19,7 @@ import csv
 import html
 import io
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -29,8 +30,9 @@ from bot import charts, dates, i18n
 from bot.bidi import isolate
 from bot.config import Provider
 from bot.wording import Words, plural, word
-from storage import media, published, supporters
+from storage import media, places, published, supporters
 from storage.db import Database, stamp
+from storage.places import Place
 from storage.published import QuoteCandidate, Tally
 from storage.services import ServiceRow
 
@@ -49,6 +51,7 @@ OPTIONAL_BELOW = 40
 # Section caps.
 MAX_SERVICES = 6
 MAX_THEMES = 6
+MAX_SITES = 6
 MAX_RISING = 3
 MAX_ATTENTION_THEMES = 2
 MAX_ATTENTION_SERVICES = 2
@@ -177,6 +180,10 @@ async def build_digest(
         db.reader, [item.id for picks in quotes.values() for item, _ in picks]
     )
     sections = _sections(facts, top, quotes, backed)
+    by_site = await _site_lines(db, facts, slugs, period)
+    if by_site:
+        # After the themes, before the kinds.
+        sections.insert(-2, _Section(TEXTS["sites"], [_Group(None, by_site)]))
     # After the counts, before the quotes.
     text = _render(_fit(sections[:-1] + extra + sections[-1:]))
     quoted = tuple(item.id for picks in quotes.values() for item, _ in picks)
@@ -204,9 +211,17 @@ async def build_csv(
     rows = await published.items(db.reader, [s.slug for s in services], period.since, period.until)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([*TEXTS["csv_header"].split(","), word("CSV_SUMMARY"), word("CSV_PHOTOS")])
+    writer.writerow(
+        [
+            *TEXTS["csv_header"].split(","),
+            word("CSV_SUMMARY"),
+            word("CSV_PHOTOS"),
+            word("CSV_PLACE"),
+        ]
+    )
     # Approved photos, as the commands that fetch them (the bot sends them on request).
     photos = await media.approved_photos(db.reader, [item.id for item in rows])
+    where = await places.of_items(db.reader, [item.id for item in rows])
     for item in rows:
         moment = datetime.fromisoformat(item.published_at).astimezone(zone)
         writer.writerow(
@@ -220,9 +235,23 @@ async def build_csv(
                 _cell(item.text),
                 _cell(item.summary or ""),
                 " ".join(f"/photo {n}" for n in photos.get(item.id, [])),
+                _cell(provider_place(where.get(item.id))),
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def provider_place(place: Place | None) -> str:
+    """Where an item happened as a provider may see it: the site, else the area to about
+    1 km (never the exact spot, even when the citizen gave it)."""
+    if place is None:
+        return ""
+    if place.site:
+        return place.site
+    if place.latitude is None or place.longitude is None:
+        return ""
+    point = f"{round(place.latitude, 2):.2f}, {round(place.longitude, 2):.2f}"
+    return word("CSV_AREA").format(point=point)
 
 
 def _cell(value: str) -> str:
@@ -683,6 +712,32 @@ def _sections(
         groups.append(_Group(TEXTS["quote_theme"].format(theme=_name(facts.label(theme))), lines))
     sections.append(_Section(TEXTS["quotes"], groups))
     return sections
+
+
+async def _site_lines(
+    db: Database, facts: _Facts, slugs: Sequence[str], period: Period
+) -> list[_Line]:
+    """Items per site of the services in several places, most first, each with the theme
+    most of them are about (when at least two share one)."""
+    rows = await published.items(db.reader, slugs, period.since, period.until)
+    where = await places.of_items(db.reader, [item.id for item in rows])
+    by_site: dict[str, list[published.PublishedItem]] = {}
+    for item in rows:
+        site = where[item.id].site if item.id in where else None
+        if site:
+            by_site.setdefault(site, []).append(item)
+    lines = []
+    ranked = sorted(by_site.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+    for number, (site, items) in enumerate(ranked[:MAX_SITES]):
+        line = TEXTS.plural("site_line").format(len(items), site=_name(site))
+        themes = Counter(theme for item in items for theme in item.themes)
+        if themes:
+            theme, count = min(themes.items(), key=lambda pair: (-pair[1], pair[0]))
+            if count >= 2:
+                label = _name(facts.label(theme))
+                line += TEXTS.plural("site_theme").format(count, theme=label)
+        lines.append(_Line(line, TOP_LINES if number < 3 else EXTRA_LINES))
+    return lines
 
 
 def _backed(count: int) -> str:

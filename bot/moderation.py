@@ -21,10 +21,11 @@ from bot.config import Deployment
 from bot.intake import Clock
 from bot.roles import Who
 from bot.tagging import Tagger, Tagging
-from storage import audit, feedback, media, responses, staff, supporters, updates
+from storage import audit, feedback, media, places, responses, staff, supporters, updates
 from storage.db import Database, parse_stamp
 from storage.feedback import ItemTheme, Moderated, removed_kinds
 from storage.media import Media
+from storage.places import Place
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ class Card:
     default_language: str = "en"
     # The item's voice note and photos (bot/attachments.py), shown under the card.
     media: tuple[Media, ...] = ()
+    # Where it happened, if the citizen said (moderators see an exact point if given).
+    place: Place | None = None
 
     @property
     def other_language(self) -> str | None:
@@ -398,7 +401,8 @@ class Moderation:
             name = await _staff_name(conn, item.moderated_by)
         undoable = item.undo_until is not None and self.clock() < parse_stamp(item.undo_until)
         found = tuple(await media.of_item(conn, item_id))
-        return Card(item, themes, name, undoable, self.deployment.default_language, found)
+        place = (await places.of_items(conn, [item_id])).get(item_id)
+        return Card(item, themes, name, undoable, self.deployment.default_language, found, place)
 
     async def cards_to_post(self, limit: int = 50) -> list[Card]:
         """Tagged items whose card is due (not posted, not begun, not given up)."""

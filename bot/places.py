@@ -1,8 +1,8 @@
 """Where an item happened: a service's sites, the deployment's area, and how a shared
 location is kept (no Telegram types here).
 
-A shared location is kept rounded to about 100 m (a grid of 0.001 degrees of latitude and
-the longitude step that is as wide there), so a report sent from home never pins the home;
+A shared location is kept rounded to about 100 m (3 decimal places of a degree), so a
+report sent from home never pins the home;
 the exact point only when the citizen agrees. The nearest site within SITE_RADIUS_M becomes
 the item's site: providers see the site, or an area, never the exact point.
 """
@@ -16,10 +16,8 @@ from dataclasses import dataclass
 EARTH_RADIUS_M = 6_371_000.0
 # A shared point this close to one of the service's sites is about that site.
 SITE_RADIUS_M = 300.0
-# The grid a shared point is rounded to: 0.001 degrees of latitude (about 111 m).
-GRID_DEGREES = 0.001
-# Providers without a site see the point to 0.01 degrees (about 1 km): an area.
-AREA_DEGREES = 0.01
+# A shared point is kept to 3 decimal places of a degree (about 100 m).
+GRID_DIGITS = 3
 
 
 @dataclass(frozen=True)
@@ -67,14 +65,11 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def rounded(latitude: float, longitude: float, step: float = GRID_DEGREES) -> tuple[float, float]:
-    """A point moved to the centre of its cell of a grid about `step` degrees of latitude
-    wide (longitude steps widened towards the poles, so cells stay about square)."""
-    lat = (math.floor(latitude / step) + 0.5) * step
-    lon_step = step / max(0.1, math.cos(math.radians(lat)))
-    lon = (math.floor(longitude / lon_step) + 0.5) * lon_step
-    digits = max(0, -math.floor(math.log10(step))) + 2
-    return round(lat, digits), round(lon, digits)
+def rounded(latitude: float, longitude: float, digits: int = GRID_DIGITS) -> tuple[float, float]:
+    """A point to `digits` decimal places: 3 is about 110 m north-south and 70 m east-west
+    in Britain (less further north), so a point shared from home shows the street, not the
+    house."""
+    return round(latitude, digits), round(longitude, digits)
 
 
 def nearest(sites: Iterable[Site], latitude: float, longitude: float) -> Site | None:

@@ -630,6 +630,10 @@ DIGEST: dict[str, str | Plural] = {
     "services": "🏢 <b>By service</b>",
     "themes": "🏷 <b>By theme</b>",
     "kinds": "🗂 <b>By kind</b>",
+    # Services in several places: items per site, and the theme most of them are about.
+    "sites": "📍 <b>By place</b>",
+    "site_line": Plural("• {site}: {n} item", "• {site}: {n} items"),
+    "site_theme": Plural(", {n} about {theme}", ", {n} about {theme}"),
     "count_line": "• {name}: {count}{change}",
     # After a broad theme's count: its sub-themes, " — Missed collections 7, Late 2".
     "sub_themes": " — {parts}",
@@ -1327,6 +1331,9 @@ PHOTO_REJECT = "🚫 Keep back (face, plate, home)"
 MOD_NEEDS_TRANSCRIPT = "Type what the voice note says first (Edit), then approve."
 # In a digest's CSV: the column of an item's approved photos, as /photo commands.
 CSV_PHOTOS = "photos"
+# The digest CSV's place column: the site, or the area (to about 1 km), never the exact spot.
+CSV_PLACE = "place"
+CSV_AREA = "around {point}"
 # /photo without a number, or one that is not an approved photo of the provider's services.
 PHOTO_USAGE = "Send /photo followed by a photo's number, as the digest lists it: /photo 12"
 PHOTO_NOT_FOUND = "There is no approved photo {id} about your services."
@@ -1403,3 +1410,7 @@ PLACE_KEPT_SITE = (
 PLACE_EXACT = "Keep the exact spot"
 # Shown briefly when the exact spot was kept.
 PLACE_EXACT_KEPT = "Kept the exact spot. Moderators see it; the service sees the place or area."
+# On a moderator's card: where it happened (CARD_PLACE), the site and/or the point as a link.
+CARD_PLACE = "📍 {place}"
+CARD_PLACE_ROUGH = '<a href="{link}">{point}</a> (to about 100 m)'
+CARD_PLACE_EXACT = '<a href="{link}">{point}</a> (the exact spot: the citizen asked)'

@@ -45,6 +45,7 @@ from handlers.fitting import MESSAGE_LIMIT, cut, fit, visible_length
 from handlers.texts import esc
 from storage.engines import STORAGE_ERRORS
 from storage.feedback import ItemTheme, Moderated
+from storage.places import Place
 
 if TYPE_CHECKING:
     from handlers.media import MediaHandlers
@@ -104,6 +105,21 @@ def in_moderators_language(
     return speaking_theirs
 
 
+def _place(place: Place) -> str:
+    """The card's line about where it happened: the site, and the point as a map link."""
+    parts = [esc(place.site)] if place.site else []
+    if place.latitude is not None and place.longitude is not None:
+        lat, lon = place.latitude, place.longitude
+        link = (
+            f"https://www.openstreetmap.org/?mlat={lat:.6f}&amp;mlon={lon:.6f}"
+            f"#map=17/{lat:.6f}/{lon:.6f}"
+        )
+        template = texts.CARD_PLACE_EXACT if place.exact else texts.CARD_PLACE_ROUGH
+        digits = 5 if place.exact else 3
+        parts.append(template.format(link=link, point=f"{lat:.{digits}f}, {lon:.{digits}f}"))
+    return texts.CARD_PLACE.format(place=" · ".join(parts))
+
+
 def render_card(
     card: Card, labels: dict[str, str], menu: str = ""
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -132,6 +148,8 @@ def render_card(
     photos = sum(m.kind == "photo" for m in card.media)
     if photos:
         top.append(texts.CARD_PHOTOS.format(photos))
+    if card.place is not None and card.place.known:
+        top.append(_place(card.place))
     tail = []
     kinds = card.removed_kinds
     if kinds:

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from bot import digest_content as dc
 from bot.config import Provider
 from emulator.formatting import parse, utf16_len
-from storage import citizens, feedback, services
+from storage import citizens, feedback, places, services
 from storage.db import Database, SqliteDatabase
+from storage.places import Place
 from storage.services import ServiceRow
 
 # Monday 2 November 2026, 00:00 in London (GMT, so also UTC).
@@ -460,6 +461,7 @@ async def test_csv_has_a_header_and_one_row_per_approved_item(db: Database) -> N
         "text",
         "summary",
         "photos",
+        "place",
     ]
     assert rows[1:] == [
         [
@@ -472,6 +474,7 @@ async def test_csv_has_a_header_and_one_row_per_approved_item(db: Database) -> N
             '\'=HYPERLINK("x")',
             "",
             "",
+            "",
         ],
         [
             str(ids[1]),
@@ -481,6 +484,7 @@ async def test_csv_has_a_header_and_one_row_per_approved_item(db: Database) -> N
             "",
             "Cleanliness, environment and facilities; Cost and fees",
             "parks, with a comma\nand a line",
+            "",
             "",
             "",
         ],
@@ -678,3 +682,53 @@ async def test_longest_quotes_in_any_script_under_long_service_names_fit(tmp_pat
     check_budget(digest.text)
     assert quotes_of(digest.text)  # each one isolated (checked there)
     assert "\u202e" not in digest.text
+
+
+async def put_place(db: Database, item: int, place: Place) -> None:
+    """Give a stored item a place, as intake does when the citizen says where."""
+
+    async def run(conn: aiosqlite.Connection) -> None:
+        async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (item,)) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        await places.put(conn, int(row[0]), 1000 + item, place, WEEK.start)
+        await places.attach(conn, int(row[0]), 1000 + item, item)
+
+    await db.write(run)
+
+
+async def test_items_are_counted_per_site_and_providers_never_see_an_exact_spot(
+    db: Database,
+) -> None:
+    play = (("play_areas", 0.9),)
+    ids = await seed(
+        db,
+        [
+            Spec("swings broken", day(1), service="parks", themes=play),
+            Spec("slide cracked", day(1), service="parks", themes=play, telegram_id=2),
+            Spec("gate broken", day(2), service="parks", themes=play, telegram_id=3),
+            Spec("litter by the pond", day(2), service="parks", telegram_id=4),
+            Spec("allotment water off", day(3), service="parks", telegram_id=5),
+            Spec("somewhere near home", day(3), service="parks", telegram_id=6),
+            Spec("no place given", day(3), service="library", telegram_id=7),
+        ],
+    )
+    for item in ids[:4]:
+        await put_place(db, item, Place("Riverside Park", None, None))
+    await put_place(db, ids[4], Place("Allotments", 52.41512, -1.49903, exact=True))
+    await put_place(db, ids[5], Place(None, 52.41234, -1.50567, exact=True))
+    digest = await build(db, labels={**LABELS, "play_areas": "Play areas"})
+    shown = visible(digest.text)
+    assert "By place" in shown
+    assert "• Riverside Park: 4 items, 3 about Play areas" in shown
+    assert "• Allotments: 1 item" in shown
+    assert shown.index("Riverside Park: 4") < shown.index("Allotments: 1")
+    data = await dc.build_csv(
+        db, services=SERVICES, period=WEEK, labels=LABELS, timezone="Europe/London"
+    )
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    place = {int(row[0]): row[-1] for row in rows[1:]}
+    assert place[ids[0]] == "Riverside Park" and place[ids[4]] == "Allotments"
+    # A point with no site: the area to about 1 km, never the exact spot.
+    assert place[ids[5]] == "around 52.41, -1.51" and place[ids[6]] == ""
+    assert "52.412" not in data.decode("utf-8-sig") and "1.5056" not in shown

@@ -74,7 +74,14 @@ async def give(citizen: Person, service: str, text: str, rating: str = "2") -> i
 
     # Other messages (an outcome of an earlier item) may come in between; someone else's
     # published item like this one may be offered first ("me too"): this one is told anew.
-    msgs = await citizen.wait_for(lambda msgs: rated(msgs) or offered(msgs))
+    def asked_place(msgs: list[MessageView]) -> bool:
+        return bool(msgs) and texts.PLACE_ASK.split("{")[0] in (msgs[-1].text or "")
+
+    msgs = await citizen.wait_for(lambda msgs: rated(msgs) or offered(msgs) or asked_place(msgs))
+    if not rated(msgs) and asked_place(msgs):
+        # A service in several places asks which first: not said.
+        await press(citizen, texts.SKIP)
+        msgs = await citizen.wait_for(lambda msgs: rated(msgs) or offered(msgs))
     if not rated(msgs) and offered(msgs):
         await press(citizen, texts.METOO_DIFFERENT)
         await citizen.wait_for(rated)

@@ -8,10 +8,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import aiosqlite
+
 from bot.app import YousaidBot
 from emulator import Emulator, MessageView, Person
 from handlers import texts
+from storage import places
+from storage.places import Place
 from tests.conftest import connect
+from bot.config import Deployment
+from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import add_item
+from tests.e2e.test_moderation import card_of, invite
+from tests.e2e.test_responses import WEDNESDAY, World
+from tests.e2e.test_responses import world as world  # the fixture
 
 PARK = "The swings are broken and the gate will not close properly"
 
@@ -169,3 +179,51 @@ async def test_forget_and_mydata_cover_places(
     assert data["places"][0]["site"] == "Mill Lane play area"
     assert data["places"][0]["with_item"] == item and data["places"][0]["exact"] is False
     assert stored(db_path, "SELECT COUNT(*) FROM places") == [(1,)]
+
+
+SWINGS = "The swings in the play area have been broken for weeks now"
+SWINGS_AGAIN = "Swings at the play area still broken, been weeks, kids can't use them"
+
+
+async def test_me_too_is_offered_for_the_same_site_only(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    db = world.bot.db
+    author = emu.person("Ada")
+    item = await add_item(db, author.id, "parks", SWINGS, WEDNESDAY)
+
+    async def at_mill_lane(conn: aiosqlite.Connection) -> None:
+        async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (item,)) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        await places.put(conn, int(row[0]), 999, Place("Mill Lane play area", None, None), WEDNESDAY)
+        await places.attach(conn, int(row[0]), 999, item)
+
+    await db.write(at_mill_lane)
+    # At another site: told anew, no offer.
+    bob = emu.person("Bob")
+    await at_place(bob, SWINGS_AGAIN)
+    assert "How would you rate it" in await press(bob, "Riverside Park")
+    # At the same site: offered.
+    cal = emu.person("Cal")
+    await at_place(cal, SWINGS_AGAIN)
+    reply = await press(cal, "Mill Lane play area")
+    assert "Is it one of these?" in reply and SWINGS in reply
+
+
+async def test_the_card_shows_the_site_and_the_rough_point(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment
+) -> None:
+    admin, sam, gus = (emu.person(n) for n in ("Ada", "Sam", "Gus"))
+    group = emu.group("Riverside moderators", members=[admin, sam])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
+    async with make_bot(deployment=staffed):
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        await at_place(gus)
+        await share(gus, 52.41092, -1.50753)
+        item = await finish(gus)
+        card = await card_of(group, item)
+        text = card.text or ""
+        assert "📍 Riverside Park · 52.411, -1.508 (to about 100 m)" in text, text
+        # The exact spot is nowhere (not even in the link) unless the citizen asked.
+        assert "52.41092" not in json.dumps(group.messages[-1].__dict__, default=str)
