@@ -135,6 +135,9 @@ def test_example_deployment_is_valid() -> None:
         (('name = "Riverside Council"', 'nmae = "Riverside Council"', 1), "nmae: unknown field"),
         (("admins = [100000001]", 'admins = ["bob"]', 1), "admins[0]"),
         (("[[providers]]", "[[providerz]]", 3), "providerz"),
+        (("latitude = 52.4031", "latitude = 152.4031", 1), "services[1].sites[1].latitude"),
+        (('name = "Allotments"', 'name = "Riverside Park"', 1), "'Riverside Park' appears twice"),
+        (("radius_km = 15", "radius_km = 0", 1), "area.radius_km"),
     ],
 )
 def test_deployment_error_names_the_field(

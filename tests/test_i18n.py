@@ -140,7 +140,7 @@ def test_a_wrong_language_is_named_in_one_line(
     path = tmp_path / "d.toml"
     lines = []
     for key, value in raw.items():
-        if not isinstance(value, list | dict) or key == "languages":
+        if not isinstance(value, list | dict) or key in ("languages", "area"):
             lines.append(f"{key} = {_toml(value)}")
     path.write_text("\n".join(lines) + "\n" + _tables(raw), encoding="utf-8")
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
@@ -154,13 +154,15 @@ def _toml(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
     return str(value)
 
 
 def _tables(raw: dict[str, object]) -> str:
     out = []
     for key, value in raw.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and key != "area":
             out.append(f"[{key}]")
             out += [f"{k} = {_toml(v)}" for k, v in value.items()]
         elif isinstance(value, list) and value and isinstance(value[0], dict):

@@ -196,7 +196,9 @@ async def test_me_too_is_offered_for_the_same_site_only(
         async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (item,)) as cur:
             row = await cur.fetchone()
         assert row is not None
-        await places.put(conn, int(row[0]), 999, Place("Mill Lane play area", None, None), WEDNESDAY)
+        await places.put(
+            conn, int(row[0]), 999, Place("Mill Lane play area", None, None), WEDNESDAY
+        )
         await places.attach(conn, int(row[0]), 999, item)
 
     await db.write(at_mill_lane)

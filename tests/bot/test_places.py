@@ -1,0 +1,51 @@
+"""Places: rounding a shared point, the site it is near, the deployment's area."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bot.places import Area, Places, Site, distance_m, nearest, rounded, valid_point
+
+PARK = Site("Riverside Park", 52.4105, -1.5080)
+PLAY = Site("Mill Lane play area", 52.4031, -1.5172)
+
+
+def test_a_point_is_kept_to_about_100_metres() -> None:
+    point = (52.41092, -1.50753)
+    kept = rounded(*point)
+    assert kept == (52.411, -1.508)
+    moved = distance_m(*point, *kept)
+    assert 0 < moved < 100
+    # Two homes 30 m apart on one street land on the same point or a neighbour.
+    assert distance_m(*rounded(52.41092, -1.50753), *rounded(52.41110, -1.50730)) < 150
+
+
+def test_the_nearest_site_within_300_metres_names_the_place() -> None:
+    assert nearest([PARK, PLAY], 52.4109, -1.5075) == PARK
+    assert nearest([PARK, PLAY], 52.4035, -1.5170) == PLAY
+    # Half a kilometre from both: no site.
+    assert nearest([PARK, PLAY], 52.4070, -1.5000) is None
+    assert nearest([], 52.4105, -1.5080) is None
+
+
+def test_the_area_keeps_out_what_is_far_away() -> None:
+    places = Places({"parks": (PARK, PLAY)}, Area(52.408, -1.510, 15))
+    assert places.inside(52.41, -1.50)
+    assert not places.inside(51.5072, -0.1276)  # London
+    assert Places({}).inside(-33.86, 151.21)  # no area: anywhere
+    assert places.of("parks") == (PARK, PLAY) and places.of("library") == ()
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "ok"),
+    [(0, 0, True), (90, 180, True), (91, 0, False), (0, -181, False), (math.nan, 0, False)],
+)
+def test_only_points_on_earth_are_points(lat: float, lon: float, ok: bool) -> None:
+    assert valid_point(lat, lon) is ok
+
+
+def test_distances_are_right_to_a_metre() -> None:
+    # One degree of latitude is about 111.2 km anywhere.
+    assert abs(distance_m(52.0, -1.5, 53.0, -1.5) - 111_195) < 1
