@@ -11,12 +11,12 @@ from pathlib import Path
 import aiosqlite
 
 from bot.app import YousaidBot
+from bot.config import Deployment
 from emulator import Emulator, MessageView, Person
 from handlers import texts
 from storage import places
 from storage.places import Place
 from tests.conftest import connect
-from bot.config import Deployment
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item
 from tests.e2e.test_moderation import card_of, invite
