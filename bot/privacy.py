@@ -16,7 +16,7 @@ import aiosqlite
 
 from bot.config import Deployment
 from bot.intake import Clock
-from storage import citizen_drafts, citizens, db, media, privacy, traces, updates
+from storage import citizen_drafts, citizens, db, media, places, privacy, traces, updates
 from storage.db import Database, utcnow
 from storage.privacy import FORGET, ORIGINALS, Erased, Erasure
 from storage.traces import ToClean
@@ -118,6 +118,14 @@ class Privacy:
         photos_and_voice = await self.db.write(old_media)
         if photos_and_voice:
             log.info("retention: %d voice notes and photos removed", photos_and_voice)
+
+        async def exact_spots(conn: aiosqlite.Connection) -> int:
+            # An exact spot is kept as long as the words as written, then to about 100 m.
+            return await places.blur_exact_before(conn, before)
+
+        blurred = await self.db.write(exact_spots)
+        if blurred:
+            log.info("retention: %d exact spots kept to about 100 m from now on", blurred)
         idle = await privacy.inactive(
             self.db.reader, now - timedelta(days=self.settings.forget_inactive_days)
         )

@@ -124,7 +124,8 @@ async def blur_exact_before(conn: aiosqlite.Connection, cutoff: datetime) -> int
     """Exact points given before `cutoff` are kept to 0.001 degrees (about 100 m) from
     now on (the site stays); how many."""
     cursor = await conn.execute(
-        "UPDATE places SET latitude = ROUND(latitude, 3), longitude = ROUND(longitude, 3),"
+        "UPDATE places SET latitude = ROUND(CAST(latitude AS NUMERIC), 3),"
+        " longitude = ROUND(CAST(longitude AS NUMERIC), 3),"
         " exact = 0 WHERE exact = 1 AND created_at < ?",
         (stamp(cutoff),),
     )
