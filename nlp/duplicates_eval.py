@@ -14,9 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.similar import LIMIT, Candidate, Index
+from nlp.similar import LIMIT, THRESHOLD, Candidate, Index
 
 DUPLICATES_SET = Path(__file__).parent / "eval" / "duplicates.jsonl"
+# Written apart from it, to choose on (nlp/data/README.md).
+DEV_SET = Path(__file__).parent / "data" / "duplicates_dev.jsonl"
+DEV_UNRELATED = 0.15
 MAX_UNRELATED = 0.05
 
 
@@ -87,9 +90,21 @@ def figures(
     }
 
 
-def choose_threshold(reports: list[Report]) -> float:
+def choose_threshold(reports: list[Report], dev: list[Report] | None = None) -> float:
     """The threshold finding the most duplicates with under MAX_UNRELATED of suggestions
-    unrelated (the higher of equals)."""
+    unrelated (the higher of equals); with a development set written apart (paraphrases and
+    look-alikes, harder than the tuning half), raised until at most DEV_UNRELATED of its
+    suggestions are unrelated: an unrelated offer costs a citizen's trust, a missed one only
+    a moderator's merge."""
+    chosen = _best(reports)
+    if dev is not None:
+        scored = _scored(dev)
+        while chosen < 1.0 and figures(scored, chosen)["unrelated_share"] > DEV_UNRELATED:
+            chosen = round(chosen + 0.01, 2)
+    return chosen
+
+
+def _best(reports: list[Report]) -> float:
     scored = _scored(reports)
     best, best_recall = 1.0, -1.0
     for step in range(100, 0, -1):
@@ -103,13 +118,17 @@ def choose_threshold(reports: list[Report]) -> float:
 
 
 def evaluate(path: Path = DUPLICATES_SET) -> dict[str, object]:
-    """Threshold chosen on the tuning half, figures on both halves."""
-    tune, test = split(load(path))
-    threshold = choose_threshold(tune)
+    """Threshold chosen on the tuning half, figures on both halves; and the whole set at
+    the threshold the bot ships with (for a set of one's own, e.g.
+    nlp/data/duplicates_dev.jsonl)."""
+    reports = load(path)
+    tune, test = split(reports)
+    threshold = choose_threshold(tune, load(DEV_SET) if path == DUPLICATES_SET else None)
     return {
         "set": str(path.name),
         "chosen_threshold": threshold,
         "tune": figures(_scored(tune), threshold),
         "test": figures(_scored(test), threshold),
+        "whole_at_shipped": {"threshold": THRESHOLD, **figures(_scored(reports), THRESHOLD)},
         "goal": {"unrelated_share_below": MAX_UNRELATED, "recall_at_least": 0.7},
     }

@@ -19,7 +19,8 @@ from itertools import pairwise
 import numpy as np
 from scipy import sparse
 
-# Chosen on the tuning half of nlp/eval/duplicates.jsonl (`python -m nlp duplicates-eval`).
+# Chosen on the tuning half of nlp/eval/duplicates.jsonl and raised for the development set
+# nlp/data/duplicates_dev.jsonl (`python -m nlp duplicates-eval`, see choose_threshold).
 THRESHOLD = 0.18
 # At most this many suggestions.
 LIMIT = 3
@@ -33,7 +34,9 @@ STOP_WORDS = frozenset(
     again still just very really so too also as if then than have has had do does did not no
     any some all every each about into over after before up down out off can could would should
     will shall may might must am s t d ll ve re m week weeks day days today yesterday time
-    please thanks thank hi hello""".split()
+    please thanks thank hi hello never always ever every got get gets getting keep keeps kept
+    had one going went even yet ago morning evening night weekend weekends month months hour
+    hours minute minutes""".split()
 )  # fmt: skip
 
 # Different words people use for one thing ("missed" the bins, bins "not collected").
@@ -82,6 +85,25 @@ NOT_NAMES = frozenset(
 # A score when both texts name places and no name is the same (another park's swing).
 OTHER_PLACE = 0.0
 
+# Tone: praise and problem words. A text with words of one kind and none of the other has
+# that tone; praise is never the same report as a problem ("friendly on the phone" is not
+# "told to call back tomorrow"), however many words they share. Sarcasm ("great, another
+# cancelled bus") has both kinds, so no tone, and is compared on its words alone.
+PRAISE = frozenset(
+    """thank thanks thankyou grateful friendly patient lovely great helpful kind excellent
+    brilliant fantastic amazing wonderful superb spotless clean tidy polite caring efficient
+    pleased happy love loved beautiful impressed praise well done fab fabulous gorgeous
+    marvellous smashing cheers appreciate appreciated outstanding""".split()
+)  # fmt: skip
+PROBLEM = frozenset(
+    """not no never nobody nothing none cannot can't couldn't won't wouldn't didn't doesn't
+    don't isn't wasn't aren't weren't hasn't haven't broken late rude dirty missed cancelled
+    closed waited waiting again still bad awful terrible poor worst unsafe dangerous
+    overflowing problem complaint told leak leaking smashed damaged blocked flooded filthy
+    disgusting useless ridiculous joke shocking appalling unacceptable fed annoyed angry
+    upset disappointed missing lost wrong failed stuck overgrown dumped""".split()
+)  # fmt: skip
+
 
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
@@ -99,9 +121,27 @@ def _stem(word: str) -> str:
     return word
 
 
+def _said(text: str) -> list[str]:
+    """The folded words of a text, but the names of places in it: a place is a condition of
+    being the same report (see `names`), never evidence that it is ("the swing in Jubilee
+    Park" and "the toilets in Jubilee Park" share only the place)."""
+    named = names(text)
+    found = _WORD.findall(_fold(text))
+    return [w for w in found if NAME_FORMS.get(w.split("'")[0], w.split("'")[0]) not in named]
+
+
+def _named(said: list[str], i: int) -> bool:
+    """Whether the i-th word of a sentence is written as a name: capitalised past the
+    sentence's start, or at its start with a capitalised word after it ("Riverside Park")."""
+    word = said[i]
+    if not word[0].isupper():
+        return False
+    return i > 0 or (len(said) > 1 and said[1][0].isupper())
+
+
 def words(text: str) -> list[str]:
     """The words of a text that carry meaning, folded to one form each."""
-    found = [_stem(w) for w in _WORD.findall(_fold(text))]
+    found = [_stem(w) for w in _said(text)]
     return [w for w in found if w and w not in STOP_WORDS and not w.isdigit()]
 
 
@@ -117,7 +157,7 @@ def char_features(text: str) -> Counter[str]:
     """Character n-grams within each word (padded), of the raw folded words: catches
     spellings ("Elm Rd" / "Elm Road", "colected")."""
     counts: Counter[str] = Counter()
-    for word in _WORD.findall(_fold(text)):
+    for word in _said(text):
         if word in STOP_WORDS:
             continue
         padded = f" {word} "
@@ -126,19 +166,35 @@ def char_features(text: str) -> Counter[str]:
     return counts
 
 
+def tone(text: str) -> int:
+    """+1 for praise alone, -1 for problems alone, 0 for both or neither."""
+    found = set(_WORD.findall(_fold(text)))
+    praise, problem = bool(found & PRAISE), bool(found & PROBLEM)
+    return int(praise) - int(problem) if praise != problem else 0
+
+
 def names(text: str) -> frozenset[str]:
     """Words written with a capital letter past the start of a sentence (places, mostly:
     "Elm Road", "Riverside Park"), folded ("Rd" is "road"), and numbers ("the 12")."""
+    # "Road", "Park" alone say nothing about which one.
+    return _all_names(text) - GENERIC_PLACES
+
+
+GENERIC_PLACES = frozenset({"road", "street", "avenue", "lane", "park", "close"})
+
+
+def _all_names(text: str) -> frozenset[str]:
+    """`names` with the generic words of place names ("Park", "Road") kept."""
     found = set()
     for sentence in re.split(r"[.!?\n]+", text):
-        for i, word in enumerate(_WORD.findall(sentence)):
+        said = _WORD.findall(sentence)
+        for i, word in enumerate(said):
             folded = _fold(word).split("'")[0]
             if word.isdigit():
                 found.add(folded)
-            elif i > 0 and word[0].isupper() and folded not in NOT_NAMES:
+            elif _named(said, i) and folded not in NOT_NAMES:
                 found.add(NAME_FORMS.get(folded, folded))
-    # "Road", "Park" alone say nothing about which one.
-    return frozenset(found - {"road", "street", "avenue", "lane", "park", "close"})
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -217,10 +273,12 @@ class Query:
     words: Counter[str]
     chars: Counter[str]
     names: frozenset[str]
+    tone: int = 0
 
 
 def query(text: str) -> Query:
-    return Query(word_features(text), char_features(text), names(text))
+    """A text's features for searching an index."""
+    return Query(word_features(text), char_features(text), names(text), tone(text))
 
 
 def _select(
@@ -270,6 +328,7 @@ class Index:
         named = [Counter(names(c.text)) for c in self.candidates]
         self._names = _Block(named)
         self._named = np.array([bool(n) for n in named], dtype=bool)
+        self._tone = np.array([tone(c.text) for c in self.candidates], dtype=np.int8)
         self.at = np.array([c.at for c in self.candidates], dtype=np.float64)
 
     def __len__(self) -> int:
@@ -288,6 +347,9 @@ class Index:
             # Both name places and none is shared: most likely another place's problem.
             shared = self._names.scores(Counter(q.names)) > 0
             blended[self._named & ~shared] *= OTHER_PLACE
+        if q.tone:
+            # Praise is not the same report as a problem.
+            blended[self._tone == -q.tone] = 0.0
         return blended
 
     def search(
