@@ -679,8 +679,9 @@ class Intake:
         """A location shared while telling: kept with the item, rounded to about 100 m, and
         named after the service's site it is near. Outside the deployment's area, or with
         nothing being told, a kind answer (Show.MEDIA) and nothing changes."""
-        if not valid_point(latitude, longitude) or not self.places.inside(latitude, longitude):
-            return Step(Show.MEDIA, note="place_outside")
+        outside = not valid_point(latitude, longitude) or not self.places.inside(
+            latitude, longitude
+        )
 
         async def run(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
@@ -690,6 +691,11 @@ class Intake:
             if citizen is None or not await _consented(conn, citizen.id):
                 return Step(Show.MEDIA, note="consent")
             current = await conversations.get(conn, citizen.id)
+            if outside:
+                # Not kept; where they were is shown again under the answer.
+                if current is None or current.state not in TELLING:
+                    return Step(Show.MEDIA, note="place_outside")
+                return replace(await _show(conn, current), note="place_outside")
             if current is None or current.state not in TELLING:
                 note = "side_prompt" if current is not None else "place_no_item"
                 return Step(Show.MEDIA, note=note)

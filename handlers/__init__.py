@@ -57,6 +57,10 @@ class Handlers:
     media: MediaHandlers | None = None
 
 
+async def _quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An update that needs no answer."""
+
+
 def register(
     application: Application,  # type: ignore[type-arg]
     intake: Intake,
@@ -236,6 +240,11 @@ def register(
         application.add_handler(CommandHandler("photo", pictures.send_photo, filters=message))
     add(CallbackQueryHandler(only(citizen.button)))
 
+    # A live location moves by edits of its message, every few seconds: the first position
+    # was taken; its updates are not messages to answer.
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.LOCATION, _quiet)
+    )
     # Forwards and edits first: a forwarded or edited text is not new feedback.
     application.add_handler(
         MessageHandler(

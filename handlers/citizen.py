@@ -498,6 +498,9 @@ class CitizenHandlers:
             text, markup = str(texts.MEDIA_NOTES.get(step.note, texts.MEDIA_NOTES["no_item"])), None
         elif step.note == "place_kept":
             text, markup = with_place(step, self.names)
+        elif step.note == "place_outside":
+            text, markup = render(replace(step, note=""), self.names)
+            text = f"{texts.MEDIA_NOTES['place_outside']}\n\n{text}"
         else:
             text, markup = render(step, self.names)
         try:

@@ -133,10 +133,12 @@ async def test_far_away_is_answered_and_nothing_is_lost(
     dan = emu.person("Dan")
     asked = await at_place(dan)
     assert texts.PLACE_ASK.split("{")[0] in asked
-    # London, 130 km away: not kept, the question stays, the words too.
-    assert await share(dan, 51.5072, -0.1276) == texts.MEDIA_NOTES["place_outside"]
+    # London, 130 km away: not kept, the question stays (shown again), the words too.
+    reply = await share(dan, 51.5072, -0.1276)
+    assert reply.startswith(texts.MEDIA_NOTES["place_outside"])
+    assert texts.PLACE_ASK.split("{")[0] in reply and [texts.SKIP] in dan.last.buttons
     # Not a place on Earth at all: the same.
-    assert await share(dan, 91.0, 0.0) == texts.MEDIA_NOTES["place_outside"]
+    assert (await share(dan, 91.0, 0.0)).startswith(texts.MEDIA_NOTES["place_outside"])
     assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
     assert stored(db_path, "SELECT state, text FROM conversations") == [("place", PARK)]
     await (await dan.press(texts.SKIP)).answered()
@@ -155,6 +157,7 @@ async def test_a_location_before_any_words_waits_for_them(
     await say(eve, "/cancel")
     # No conversation at all: a place alone is no item, and she is told how.
     assert await share(eve, 52.41, -1.50) == texts.MEDIA_NOTES["place_no_item"]
+    assert await share(eve, 51.5072, -0.1276) == texts.MEDIA_NOTES["place_outside"]
     # With the list of services showing, the place is kept for what she tells next.
     await say(eve, "/start")
     reply = await share(eve, 52.4105, -1.5080)
@@ -229,3 +232,22 @@ async def test_the_card_shows_the_site_and_the_rough_point(
         assert "📍 Riverside Park · 52.411, -1.508 (to about 100 m)" in text, text
         # The exact spot is nowhere (not even in the link) unless the citizen asked.
         assert "52.41092" not in json.dumps(group.messages[-1].__dict__, default=str)
+
+
+async def test_a_live_location_is_taken_once_and_its_moves_get_no_answer(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    hal = emu.person("Hal")
+    await at_place(hal)
+    shared = await hal.send_location(52.4105, -1.5080)
+    assert "Riverside Park" in ((await hal.next_message()).text or "")
+    # Telegram moves a live location by editing its message: no answer to any of them.
+    for step in range(3):
+        moved = {**shared, "edit_date": 1 + step}
+        moved["location"] = {"latitude": 52.4031, "longitude": -1.5172, "live_period": 900}
+        emu.inject({"edited_message": moved})
+    # A message after them is answered first: nothing was said about the moves.
+    before = len(hal.messages)
+    assert "How would you rate it" in await say(hal, "/start")
+    assert len(hal.messages) == before + 1
+    assert stored(db_path, "SELECT site FROM places") == [("Riverside Park",)]
