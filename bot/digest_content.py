@@ -132,12 +132,16 @@ async def build_digest(
     chart: bool = True,
     notes: Sequence[Sequence[str]] = (),
     broad: Mapping[str, str] | None = None,
+    sites: Mapping[str, str] | None = None,
 ) -> Digest:
     """The digest of `services` for `period`; dates in `timezone` (default the provider's).
 
     `broad` (sub-theme id -> broad theme id, from the taxonomy): themes are listed by broad
     theme, an item with a sub-theme counted under its broad theme too, with the sub-themes
     named on the broad theme's line.
+
+    `sites` names each service site in the digest's language (as the deployment file
+    gives it by default).
 
     `notes` are extra sections of HTML lines (a heading, then lines), shown after the counts
     and dropped before them when space is short: what responses did, questions asked.
@@ -180,7 +184,7 @@ async def build_digest(
         db.reader, [item.id for picks in quotes.values() for item, _ in picks]
     )
     sections = _sections(facts, top, quotes, backed)
-    by_site = await _site_lines(db, facts, slugs, period)
+    by_site = await _site_lines(db, facts, slugs, period, sites or {})
     if by_site:
         # After the themes, before the kinds.
         sections.insert(-2, _Section(TEXTS["sites"], [_Group(None, by_site)]))
@@ -715,7 +719,7 @@ def _sections(
 
 
 async def _site_lines(
-    db: Database, facts: _Facts, slugs: Sequence[str], period: Period
+    db: Database, facts: _Facts, slugs: Sequence[str], period: Period, named: Mapping[str, str]
 ) -> list[_Line]:
     """Items per site of the services in several places, most first, each with the theme
     most of them are about (when at least two share one)."""
@@ -729,7 +733,7 @@ async def _site_lines(
     lines = []
     ranked = sorted(by_site.items(), key=lambda pair: (-len(pair[1]), pair[0]))
     for number, (site, items) in enumerate(ranked[:MAX_SITES]):
-        line = TEXTS.plural("site_line").format(len(items), site=_name(site))
+        line = TEXTS.plural("site_line").format(len(items), site=_name(named.get(site, site)))
         themes = Counter(theme for item in items for theme in item.themes)
         if themes:
             theme, count = min(themes.items(), key=lambda pair: (-pair[1], pair[0]))

@@ -117,6 +117,14 @@ class Digests:
         ]
         return provider.model_copy(update={"name": provider.word("name", language)}), renamed
 
+    def site_names(self, language: str) -> dict[str, str]:
+        """Every service site's name in `language`, by its name in the deployment file."""
+        return {
+            site.name: site.word("name", language)
+            for service in self.deployment.services
+            for site in service.sites
+        }
+
     async def schedule(self) -> int:
         """Create the digest of every period that has ended (caught up after downtime)."""
         now = self.clock()

@@ -105,6 +105,7 @@ class ProviderHandlers:
             period=Period(start, end),
             labels=self.labels,
             broad=self.broad,
+            sites=self.digests.site_names(current()),
             timezone=provider.timezone,
             notes=[
                 await evidence.recent_lines(self.digests.db, services, end),

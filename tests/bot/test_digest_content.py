@@ -723,6 +723,9 @@ async def test_items_are_counted_per_site_and_providers_never_see_an_exact_spot(
     assert "• Riverside Park: 4 items, 3 about Play areas" in shown
     assert "• Allotments: 1 item" in shown
     assert shown.index("Riverside Park: 4") < shown.index("Allotments: 1")
+    # In a chat of another language, sites have the names the deployment gives in it.
+    welsh = await build(db, sites={"Riverside Park": "Parc Glan yr Afon"})
+    assert "• Parc Glan yr Afon: 4 items" in visible(welsh.text)
     data = await dc.build_csv(
         db, services=SERVICES, period=WEEK, labels=LABELS, timezone="Europe/London"
     )
