@@ -70,6 +70,22 @@ CANON = {
     "leak": "leak", "leaking": "leak", "leaks": "leak", "dripping": "leak",
     "graffiti": "graffiti", "tagged": "graffiti", "spray": "graffiti",
     "dog": "dog", "dogs": "dog", "poo": "mess", "fouling": "mess", "mess": "mess",
+    # Turning up (a bus, a crew, a nurse) and not.
+    "turn": "arrive", "came": "arrive", "come": "arrive", "arrived": "arrive",
+    "arrive": "arrive", "arriving": "arrive", "showed": "arrive", "skipped": "collect",
+    "closes": "closed", "closing": "closed", "shuts": "closed",
+    "lorry": "truck", "lorries": "truck", "van": "truck", "crew": "crew", "crews": "crew",
+    "collectors": "crew", "binmen": "crew", "men": "crew",
+    "shouted": "shout", "yelled": "shout", "screamed": "shout", "swore": "shout",
+    "pushchair": "pram", "buggy": "pram", "pram": "pram", "wheelchair": "pram",
+    "fixed": "fix", "repaired": "fix", "mended": "fix", "repair": "fix", "repairs": "fix",
+    "mowed": "mow", "mown": "mow", "overgrown": "mow", "uncut": "mow",
+    "disconnects": "drop", "dropping": "drop", "drops": "drop", "dropped": "drop",
+    "printer": "print", "printers": "print", "printing": "print",
+    "phoned": "phone", "phoning": "phone", "ringing": "phone", "calling": "phone",
+    "called": "phone", "slot": "appointment", "slots": "appointment",
+    "screen": "screen", "display": "screen", "board": "screen", "departure": "screen",
+    "removed": "remove", "stopped": "remove", "withdrawn": "remove",
 }  # fmt: skip
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
