@@ -96,8 +96,17 @@ async def test_a_shared_location_is_kept_rounded_unless_asked(
     bea = emu.person("Bea")
     await at_place(bea)
     # 60 m from Riverside Park's point: the site, and the point to about 100 m.
-    reply = await share(bea, 52.41092, -1.50753)
+    await bea.send_location(52.41092, -1.50753)
+    reply = (await bea.next_message()).text or ""
     assert "Riverside Park" in reply and "How would you rate it" in reply
+    # Telegram delivers the same update again: no second answer, nothing changes.
+    (update_id,) = [
+        u for u, update in emu.updates.history.items() if "location" in update.get("message", {})
+    ]
+    answers = len(bea.messages)
+    emu.redeliver(update_id)
+    await emu.idle()
+    assert len(bea.messages) == answers
     ((site, lat, lon, exact),) = stored(
         db_path, "SELECT site, latitude, longitude, exact FROM places"
     )
@@ -124,6 +133,10 @@ async def test_a_forged_exact_press_keeps_nothing_new(
     # Somewhere else than what was shared (a kilometre away): refused.
     forged = await cal.press_data(message.message_id, "x:1:52.420000:-1.507530")
     assert await forged.answered() is not None
+    # Junk, not a number, another conversation: nothing either.
+    for data in ("x:1:abc:def", "x:1:nan:nan", "x:1", "x:99:52.410920:-1.507530"):
+        junk = await cal.press_data(message.message_id, data)
+        assert await junk.answered() is not None
     assert stored(db_path, "SELECT exact FROM places") == [(0,)]
 
 
