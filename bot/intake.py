@@ -223,10 +223,10 @@ Similar = tuple[tuple[int, str], ...]
 _SEARCHED: ContextVar[dict[tuple[str, str], Similar] | None] = ContextVar(
     "metoo_searched", default=None
 )
-# Changes to the bot's memory a write transaction asks for, made only once it has committed:
-# a transaction run again (after a "me too" search, or a retry) must find memory as it was.
 # The deployment's sites and area, for the transaction running (set by Intake._write).
 _PLACES: ContextVar[Places | None] = ContextVar("places", default=None)
+# Changes to the bot's memory a write transaction asks for, made only once it has committed:
+# a transaction run again (after a "me too" search, or a retry) must find memory as it was.
 _AFTER_COMMIT: ContextVar[list[Callable[[], object]] | None] = ContextVar(
     "after_commit", default=None
 )
@@ -723,9 +723,9 @@ class Intake:
     async def exact_place(
         self, update_id: int, telegram_id: int, seq: int, latitude: float, longitude: float
     ) -> bool:
-        """The citizen asked to keep the exact point of the location they shared: kept if it
-        is the one they shared (within the rounding) and the item is still theirs to change
-        or just saved. True if kept."""
+        """The citizen asked to keep the exact point of the location they shared with their
+        conversation `seq` (told or saved since): kept if it is the point they shared (it
+        rounds to what was stored). True if kept."""
         if not valid_point(latitude, longitude):
             return False
 
