@@ -5,7 +5,10 @@ across sites; /forget takes places with the rest."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -265,3 +268,50 @@ async def test_a_live_location_is_taken_once_and_its_moves_get_no_answer(
     seen = await hal.wait_for(lambda msgs: texts.RESUMED.strip() in (msgs[-1].text or ""))
     assert not [m.text for m in seen if "edited" in (m.text or "")]
     assert stored(db_path, "SELECT site FROM places") == [("Riverside Park",)]
+
+
+async def test_the_digest_counts_items_per_site_and_its_csv_names_the_place(
+    world: World, emu: Emulator
+) -> None:
+    db = world.bot.db
+    stories = [
+        ("Ivy", "Riverside Park", "The swings are broken again", ("facilities_condition",)),
+        ("Joe", "Riverside Park", "Swings broken and the gate too", ("facilities_condition",)),
+        ("Kit", "Allotments", "The water tap at the allotments leaks", ("access_waiting",)),
+        ("Lou", None, "Grass in the parks is never cut", ("access_waiting",)),
+    ]
+    earlier = WEDNESDAY - timedelta(hours=1)  # inside the digest's period
+    numbers = {}
+    for name, site, text, themes in stories:
+        person = emu.person(name)
+        item = await add_item(db, person.id, "parks", text, earlier, themes=themes)
+        numbers[text] = item
+        if site is None:
+            continue
+
+        async def at_site(conn: aiosqlite.Connection, item: int = item, site: str = site) -> None:
+            async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (item,)) as c:
+                row = await c.fetchone()
+            assert row is not None
+            await places.put(conn, int(row[0]), item, Place(site, None, None), WEDNESDAY)
+            await places.attach(conn, int(row[0]), item, item)
+
+        await db.write(at_site)
+    pat = world.pat
+    await pat.send("/digest")
+    found = await pat.wait_for(
+        lambda msgs: any(texts.CSV_BUTTON in str(m.buttons) for m in msgs), timeout=10
+    )
+    digest = next(m for m in found if texts.CSV_BUTTON in str(m.buttons))
+    text = digest.text or ""
+    # Most first, with the theme most of them share; an item with no place is in no line.
+    assert "• Riverside Park: 2 items, 2 about" in text, text
+    assert "• Allotments: 1 item" in text, text
+    assert text.index("Riverside Park: 2") < text.index("Allotments: 1")
+    await pat.press(texts.CSV_BUTTON)
+    files = await pat.wait_for(lambda msgs: msgs[-1].document is not None, timeout=10)
+    rows = list(csv.DictReader(io.StringIO((files[-1].document or b"").decode("utf-8-sig"))))
+    place = {int(r["item"]): r["place"] for r in rows}
+    assert place[numbers["The swings are broken again"]] == "Riverside Park"
+    assert place[numbers["The water tap at the allotments leaks"]] == "Allotments"
+    assert place[numbers["Grass in the parks is never cut"]] == ""
