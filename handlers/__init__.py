@@ -273,24 +273,26 @@ def register(
         await citizen.caption(update, context)
 
     application.add_handler(MessageHandler(new & filters.CAPTION, caption))
+
+    def unless_writing(handler: Callback) -> Callback:
+        # A staff member writing a response or a question is told, as before, that only
+        # text is taken.
+        async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            message, user = update.effective_message, update.effective_user
+            if message is None or user is None:
+                return
+            if await responses.draft(Who(user.id), message.chat_id) is not None:
+                await common.unsupported(update, context)
+                return
+            await handler(update, context)
+
+        return media
+
     # A shared location (or venue) says where the item being told happened.
-    application.add_handler(MessageHandler(new & filters.LOCATION, citizen.location))
+    application.add_handler(
+        MessageHandler(new & filters.LOCATION, unless_writing(citizen.location))
+    )
     if pictures is not None:
-
-        def unless_writing(handler: Callback) -> Callback:
-            # A staff member writing a response or a question is told, as before, that only
-            # text is taken.
-            async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-                message, user = update.effective_message, update.effective_user
-                if message is None or user is None:
-                    return
-                if await responses.draft(Who(user.id), message.chat_id) is not None:
-                    await common.unsupported(update, context)
-                    return
-                await handler(update, context)
-
-            return media
-
         application.add_handler(MessageHandler(new & filters.PHOTO, unless_writing(pictures.photo)))
         application.add_handler(MessageHandler(new & filters.VOICE, unless_writing(pictures.voice)))
 

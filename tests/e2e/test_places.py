@@ -23,7 +23,7 @@ from tests.conftest import connect
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item
 from tests.e2e.test_moderation import card_of, invite
-from tests.e2e.test_responses import WEDNESDAY, World
+from tests.e2e.test_responses import CHANGED, WEDNESDAY, World, answer_item
 from tests.e2e.test_responses import world as world  # the fixture
 
 PARK = "The swings are broken and the gate will not close properly"
@@ -315,3 +315,15 @@ async def test_the_digest_counts_items_per_site_and_its_csv_names_the_place(
     assert place[numbers["The swings are broken again"]] == "Riverside Park"
     assert place[numbers["The water tap at the allotments leaks"]] == "Allotments"
     assert place[numbers["Grass in the parks is never cut"]] == ""
+
+
+async def test_a_provider_writing_a_response_who_shares_a_location_is_told_only_words_count(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    item = await add_item(world.bot.db, emu.person("Ann").id, "library", "Wifi drops", WEDNESDAY)
+    pat = world.pat
+    await answer_item(pat, item, CHANGED)
+    await pat.send_location(52.4105, -1.5080)
+    told = texts.UNSUPPORTED["location"][:20]
+    await pat.wait_for(lambda msgs: (msgs[-1].text or "").startswith(told))
+    assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
