@@ -48,6 +48,7 @@ BOT_USERNAME = "riverside_yousaid_bot"
 # The update types both bots ask for (the full bot's list, bot.processing.ALLOWED_UPDATES).
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 GOAL_RATIO = 0.5
+# Updates of one conversation, but for a service with sites: one more (the place asked).
 UPDATES_PER_CITIZEN = 7
 BARE_REPLY = "Thank you."
 STEP_TIMEOUT = 120.0
@@ -84,8 +85,9 @@ LATENCY_DEFINITION = (
     "updates most of it is queueing: about citizens / updates_per_s"
 )
 THROUGHPUT_DEFINITION = (
-    "updates_per_s = measured updates (citizens x 7) / wall time from the first citizen's "
-    "first action to the last reply; warm-up citizens are not measured"
+    "updates_per_s = measured updates (citizens x 7, one more where the place is asked) / "
+    "wall time from the first citizen's first action to the last reply; "
+    "warm-up citizens are not measured"
 )
 FLOOD_CONTROL = (
     "off: the emulator runs with Limits.unlimited() and the full bot with "
@@ -373,26 +375,47 @@ class BotProcess:
 # -- citizens -----------------------------------------------------------------------------
 
 
-def conversation(index: int, service_names: list[str]) -> list[Action]:
-    """The 7 updates of one citizen's whole conversation."""
+def conversation(index: int, services: list[Service]) -> list[Action]:
+    """One citizen's whole conversation: 7 updates, and the place where the service asks."""
     from handlers import texts
 
-    return [
+    name, site = services[index % len(services)]
+    actions = [
         Action("send", "/start"),
         Action("press", texts.CONSENT_YES),
-        Action("press", service_names[index % len(service_names)]),
+        Action("press", name),
         Action("send", STORIES[index % len(STORIES)]),
+    ]
+    if site is not None:
+        actions.append(Action("press", site))
+    return [
+        *actions,
         Action("press", texts.RATING_LABELS[index % len(texts.RATING_LABELS)]),
         Action("press", texts.YES if index % 2 else texts.NO),
         Action("press", texts.YES if index % 3 == 0 else texts.NO),
     ]
 
 
-def button_labels(service_names: list[str]) -> list[str]:
+# A service's name, and the site a citizen picks where the bot asks which (two or more).
+Service = tuple[str, str | None]
+
+
+def services_of(path: Path) -> list[Service]:
+    """The services of a deployment file, as citizens pick them."""
+    from bot.config import load_deployment
+
+    return [
+        (s.name, s.sites[0].name if len(s.sites) > 1 else None)
+        for s in load_deployment(path).services
+    ]
+
+
+def button_labels(services: list[Service]) -> list[str]:
     """Every label a citizen presses, once each (the bare bot offers them all)."""
     from handlers import texts
 
-    labels = [texts.CONSENT_YES, *service_names, *texts.RATING_LABELS, texts.YES, texts.NO]
+    picked = [label for service in services for label in service if label is not None]
+    labels = [texts.CONSENT_YES, *picked, *texts.RATING_LABELS, texts.YES, texts.NO]
     return list(dict.fromkeys(labels))
 
 
@@ -483,10 +506,9 @@ async def measure(
     kind: str, latency_ms: float, options: argparse.Namespace, workdir: Path
 ) -> dict[str, Any]:
     """Run warm-up then measured citizens through one bot at one latency; return the figures."""
-    from bot.config import load_deployment
     from emulator import Emulator, Limits
 
-    service_names = [s.name for s in load_deployment(EXAMPLE).services]
+    service_names = services_of(EXAMPLE)
     replies = REPLIES[kind]
     watch = CallWatch()
     emu = Emulator(
@@ -714,12 +736,13 @@ async def benchmark(options: argparse.Namespace) -> dict[str, Any]:
         "citizens": options.citizens,
         "warmup_citizens": options.warmup,
         "repeats": options.repeat,
-        "updates_per_citizen": UPDATES_PER_CITIZEN,
+        "updates_per_citizen": f"{UPDATES_PER_CITIZEN} (one more where the place is asked)",
         "conversation": [
             "/start",
             "press consent",
             "press service",
             "send text",
+            "press place (services with two or more sites)",
             "press rating",
             "press hear-back",
             "press involve",

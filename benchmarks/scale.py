@@ -51,13 +51,13 @@ if not __package__ and sys.path and Path(sys.path[0]).resolve() == ROOT / "bench
 from benchmarks.intake import (  # noqa: E402
     REPLIES,
     TOKEN,
-    UPDATES_PER_CITIZEN,
     CallWatch,
     conversation,
     converse,
     deployment_file,
     log,
     machine,
+    services_of,
     source_version,
 )
 
@@ -122,6 +122,8 @@ class Instance:
         self.workdir = workdir
         self.log = workdir / f"instance-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        # Where cProfile writes this instance's profile on exit (--profile).
+        self.profile: Path | None = None
 
     @property
     def backend(self) -> str:
@@ -147,8 +149,9 @@ class Instance:
             **self.extra,
         )
         with self.log.open("ab") as out:
+            profiler = [] if self.profile is None else ["-m", "cProfile", "-o", str(self.profile)]
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
+                [sys.executable, *profiler, "-m", "bot", "run"],
                 cwd=ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -221,13 +224,14 @@ async def intake(
     postgres: str,
     workdir: Path,
     concurrency: int,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
-    """Citizens through `instances` webhook instances on `engine`; the figures."""
-    from bot.config import load_deployment
+    """Citizens through `instances` webhook instances on `engine`; the figures (with a
+    `profile` folder, each instance runs under cProfile and writes its profile there)."""
     from emulator import Emulator, Limits
     from emulator.proxy import RoundRobinProxy
 
-    service_names = [s.name for s in load_deployment(ROOT / "examples" / "riverside.toml").services]
+    service_names = services_of(ROOT / "examples" / "riverside.toml")
     watch = CallWatch()
     replies = REPLIES["full"]
     emu = Emulator(token=TOKEN, latency=latency_ms / 1000, limits=Limits.unlimited())
@@ -247,6 +251,9 @@ async def intake(
                 )
                 for _ in range(instances)
             ]
+            if profile is not None:
+                for i, bot in enumerate(bots):
+                    bot.profile = profile / f"{engine}-{instances}-{i}.prof"
             try:
                 # One at a time: the first migrates and sets the webhook. Each joins the
                 # proxy once healthy, as a load balancer's health check would have it.
@@ -262,6 +269,7 @@ async def intake(
                     )
                 )
                 people = [emu.person(f"Citizen {i}") for i in range(citizens)]
+                updates = sum(len(conversation(i, service_names)) for i in range(citizens))
                 before = cpu_seconds(bots)
                 started = time.monotonic()
                 await asyncio.gather(
@@ -281,7 +289,6 @@ async def intake(
                     )
             finally:
                 codes = [await bot.stop() for bot in bots]
-    updates = citizens * UPDATES_PER_CITIZEN
     rate = round(updates / wall, 1)
     spent = {name: after[name] - before[name] for name in after}
     cores = sum(spent.values()) / wall
@@ -327,7 +334,7 @@ async def kill_test(
     from storage.postgres import conninfo
     from storage.services import ServiceRow
 
-    service_names = [s.name for s in load_deployment(ROOT / "examples" / "riverside.toml").services]
+    service_names = services_of(ROOT / "examples" / "riverside.toml")
     watch = CallWatch()
     replies = REPLIES["full"]
     emu = Emulator(token=TOKEN, latency=latency_ms / 1000, limits=Limits.unlimited())
@@ -496,6 +503,8 @@ async def benchmark(options: argparse.Namespace) -> dict[str, Any]:
         ("postgres_1", "postgres", 1),
         ("postgres_3", "postgres", 3),
     ):
+        if options.only and name != options.only:
+            continue
         workdir = root / name
         workdir.mkdir()
         runs[name] = await intake(
@@ -506,7 +515,11 @@ async def benchmark(options: argparse.Namespace) -> dict[str, Any]:
             options.postgres,
             workdir,
             options.concurrency,
+            options.profile,
         )
+    if options.only:
+        # One configuration alone (to profile it): its figures, no verdict.
+        return {"benchmark": "scale", "source": source_version(), "intake": runs}
     # The same with few updates at once per instance: one instance is then bound by the
     # API's latency, not by the machine's cores, as it would be on a machine with cores to
     # spare, and what instances add is seen apart from what two cores allow.
@@ -583,10 +596,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--concurrency", type=int, default=16, help="YOUSAID_CONCURRENT_UPDATES per instance"
     )
+    parser.add_argument(
+        "--only",
+        choices=("sqlite_1", "postgres_1", "postgres_3"),
+        help="run this intake configuration alone (no verdict)",
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="run the instances under cProfile, profiles to this folder"
+    )
     options = parser.parse_args(argv)
+    if options.profile is not None:
+        options.profile.mkdir(parents=True, exist_ok=True)
     result = asyncio.run(benchmark(options))
     print(json.dumps(result, indent=2))
-    return 0 if result["met"] else 1
+    return 0 if result.get("met") else 1
 
 
 if __name__ == "__main__":
