@@ -50,6 +50,8 @@ METOO_PREFIX = "t"
 # x:<seq>:<latitude>:<longitude> keeps the exact point of a location just shared.
 PLACE_PREFIX = "g"
 EXACT_PREFIX = "x"
+# The answers to a location shared too early or at the wrong moment, by the core's note.
+_PLACE_NOTES = {"consent": "place_consent", "side_prompt": "place_side_prompt"}
 
 
 def service_name(row: ServiceRow, names: Languages | None = None) -> str:
@@ -495,7 +497,9 @@ class CitizenHandlers:
         if step.show is Show.NOTHING:
             return
         if step.show is Show.MEDIA:
-            text, markup = str(texts.MEDIA_NOTES.get(step.note, texts.MEDIA_NOTES["no_item"])), None
+            # Said of a place, not of the photos and voice notes the same answers speak of.
+            note = _PLACE_NOTES.get(step.note, step.note)
+            text, markup = str(texts.MEDIA_NOTES.get(note, texts.MEDIA_NOTES["no_item"])), None
         elif step.note == "place_kept":
             text, markup = with_place(step, self.names)
         elif step.note == "place_outside":

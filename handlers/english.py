@@ -1242,6 +1242,13 @@ MEDIA_NOTES = {
     "side_prompt": (
         "Please type your reply here: I can't take voice notes or photos for this one."
     ),
+    # A location shared before they agreed to the privacy notice.
+    "place_consent": (
+        "I can only keep a place once you've agreed to how your words are used: send /start,"
+        " and share the location again after that."
+    ),
+    # A location shared while the bot waits for a comment or an answer.
+    "place_side_prompt": "Please type your reply here: I can't take a location for this one.",
     # A photo kept (Plural: how many the item now has).
     "photo_added": Plural(
         "📷 Photo added ({n} of 3). Moderators check every photo before a service sees it.",

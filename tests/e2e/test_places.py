@@ -327,3 +327,25 @@ async def test_a_provider_writing_a_response_who_shares_a_location_is_told_only_
     told = texts.UNSUPPORTED["location"][:20]
     await pat.wait_for(lambda msgs: (msgs[-1].text or "").startswith(told))
     assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
+
+
+async def test_a_location_too_early_or_at_a_side_prompt_is_answered_about_the_place(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    from tests.e2e.test_side_prompts import not_really
+
+    cal = emu.person("Cal")
+    # Before agreeing: what to do, said of a place (not of photos or voice notes).
+    said = await share(cal, 52.41092, -1.50753)
+    assert said == texts.MEDIA_NOTES["place_consent"]
+    await say(cal, "/start")
+    assert await share(cal, 52.41092, -1.50753) == texts.MEDIA_NOTES["place_consent"]
+    await press(cal, texts.CONSENT_YES)
+    await say(cal, "/cancel")  # the list of services, answered
+    assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
+    # While the bot waits for a comment: type it.
+    await not_really(bot, cal)
+    await cal.send_location(52.41092, -1.50753)
+    told = await cal.wait_for(lambda msgs: "location" in (msgs[-1].text or ""))
+    assert told[-1].text == texts.MEDIA_NOTES["place_side_prompt"]
+    assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
