@@ -185,18 +185,26 @@ HELP = (
 )
 UNKNOWN_COMMAND = "I don't know that command, sorry. Here's what I can do:\n\n"
 
+# What cannot be kept, by kind of message. Photos, voice notes and locations are taken from
+# citizens: their answers here are for staff writing a response, where only words count.
 UNSUPPORTED = {
     "photo": "Thanks for the photo, but I can only pass on words for now, so it wasn't kept.",
-    "video": "Thanks, but I can only pass on words for now, so the video wasn't kept.",
+    "video": (
+        "Thanks, but I can't keep videos, so this one wasn't kept. A photo or a voice note"
+        " works, or you can type it."
+    ),
     "voice": (
         "I can't listen to voice messages yet, sorry, so it wasn't kept. Could you type it instead?"
     ),
-    "audio": "I can't listen to audio yet, sorry, so it wasn't kept. Could you type it instead?",
-    "sticker": "Nice sticker! I can only pass on words, though.",
-    "animation": "I can only pass on words, so the GIF wasn't kept.",
+    "audio": (
+        "I can't keep audio files, sorry, so it wasn't kept. Could you send it as a voice note"
+        " (hold the 🎤 button), or type it?"
+    ),
+    "sticker": "Nice sticker! I can pass on words, photos and voice notes, though.",
+    "animation": "I can't keep GIFs, so it wasn't kept. Words, photos and voice notes all work.",
     "document": (
-        "I can't accept files, sorry, so it wasn't kept. "
-        "Please type what you'd like to say instead."
+        "I can't accept files, sorry, so it wasn't kept. Please type what you'd like to say,"
+        " or send a photo or a voice note."
     ),
     "location": (
         "Thanks, but I don't keep locations. If where it happened matters, "
@@ -214,13 +222,10 @@ UNSUPPORTED = {
         "I saw you edited a message. Edits don't change what I already have; "
         "if you'd like to add something, just send it as a new message."
     ),
-    "other": "Sorry, I can only work with text messages.",
+    "other": "Sorry, I can't keep that kind of message. Words, photos and voice notes all work.",
 }
 # A photo, video or file sent with words: the words are taken as if typed.
-CAPTION_READ = (
-    "I can only pass on words, so I've read what you wrote with it, but the {what} itself"
-    " wasn't kept."
-)
+CAPTION_READ = "I've read what you wrote with it, but I can't keep the {what} itself."
 CAPTION_WHAT = {
     "photo": "photo",
     "video": "video",

@@ -137,6 +137,8 @@ async def test_services_are_paged_past_eight(
         ("send_document", "document"),
         ("send_contact", "contact"),
         ("send_video", "video"),
+        ("send_audio", "audio"),
+        ("send_video_note", "other"),
     ],
 )
 async def test_odd_messages_get_a_kind_answer(
