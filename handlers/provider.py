@@ -16,7 +16,6 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
-    Message,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
@@ -432,8 +431,10 @@ class ProviderHandlers:
             timezone=provider.timezone,
         )
         await query.answer()
-        assert isinstance(query.message, Message)
-        await query.message.reply_document(
+        # Sent to the chat, not as a reply: the digest pressed may be gone (deleted, or
+        # inaccessible to the bot), and the file is wanted all the same.
+        await query.get_bot().send_document(
+            chat_id,
             InputFile(io.BytesIO(table), filename=f"{provider.id}-{start:%Y%m%d}.csv"),
             caption=texts.CSV_CAPTION.format(
                 provider=name(provider.name), dates=_period(start, end, provider.timezone)

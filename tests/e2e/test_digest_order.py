@@ -139,6 +139,16 @@ async def test_digest_on_demand_offers_the_csv_like_the_scheduled_one(
             pat.messages[-1].message_id, (digest.button_data[-1][0] or "")
         )
         assert (await forged.answered()).get("text") == texts.NOT_A_PROVIDER
+        # The digest gone (deleted in the chat: Telegram then sends no message with the
+        # press, only its id): its button still brings the file.
+        pat.chat.deleted.add(digest.message_id)
+        before = len(pat.messages)
+        again = await pat.press_data(digest.message_id, digest.button_data[-1][0] or "")
+        assert await again.answered() is not None
+        files = await pat.wait_for(
+            lambda msgs: len(msgs) > before and msgs[-1].document is not None, timeout=10
+        )
+        assert files[-1].caption == "Team 0: approved items, 30 Nov – 2 Dec 2026"
 
 
 async def test_schedule_is_said_in_words(
