@@ -9,7 +9,7 @@ from datetime import UTC, time, timedelta
 
 from telegram import Bot
 from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 import handlers
@@ -263,7 +263,16 @@ class YousaidBot:
             ],
         )
         await self.application.initialize()
-        await publish_commands(self.application.bot, self.deployment)
+        try:
+            await publish_commands(self.application.bot, self.deployment)
+        except InvalidToken:
+            raise
+        except TelegramError as exc:
+            # The menus are a convenience (every command works typed): none is no reason
+            # to serve nobody.
+            log.warning(
+                "the command menus were not registered (%s); the next start tries again", exc
+            )
         await self.application.start()
         job_queue = self.application.job_queue
         assert job_queue is not None, "install python-telegram-bot[job-queue]"

@@ -152,3 +152,16 @@ async def test_a_look_up_that_hangs_holds_up_neither_replies_nor_the_stop(
             assert "Is that OK with you?" in ((await citizen.next_message()).text or "")
         # Stopped without waiting for the look-up, and nothing said about the chat.
     assert lines(caplog) == []
+
+
+async def test_command_menus_refused_at_start_leave_the_bot_serving(
+    make_bot: BotFactory, emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.app")
+    # Telegram (or a proxy) failing setMyCommands at start: one line, and the bot serves.
+    emu.faults.server_error("setMyCommands", status=502)
+    async with make_bot():
+        citizen = emu.person("Cy")
+        await citizen.send("/start")
+        assert "Is that OK with you?" in ((await citizen.next_message()).text or "")
+    assert any(m.startswith("the command menus were not registered") for m in lines(caplog))
