@@ -1,0 +1,167 @@
+"""Word vectors for "me too" (nlp/similar.py), learned offline from the services corpus.
+
+Words that people use in the same messages ("boiler", "heating", "hot water") get vectors
+close together: positive pointwise mutual information of words appearing in one message,
+reduced by truncated SVD (LSA). Trained on nlp/data/services and the NHS comments
+(nlp/data/nhs-fft-themes), never on a duplicates set; shipped small beside this module
+(`python -m nlp wordspace` rebuilds it). Also kept: how common each word is in that corpus,
+so words every message of a service says ("bin", "library") weigh less.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.linalg import svds
+
+DATA = Path(__file__).parent / "data"
+SHIPPED = Path(__file__).with_name("wordspace.npz")
+# A word seen in fewer messages has no reliable neighbours.
+MIN_COUNT = 3
+DIMENSIONS = 48
+# Context distribution smoothing (Levy, Goldberg and Dagan 2015): rare contexts weigh less.
+SMOOTHING = 0.75
+
+
+@dataclass(frozen=True)
+class Wordspace:
+    """Unit word vectors and corpus IDF, by word (as nlp.similar.words folds them)."""
+
+    index: dict[str, int]
+    vectors: np.ndarray
+    idf: np.ndarray
+    # The IDF of a word the corpus never saw (or saw too rarely to keep).
+    rare: float
+    # Log-odds of complaint against compliment, by word as typed (folded, not stemmed).
+    tone: dict[str, float]
+
+
+def services() -> list[dict[str, object]]:
+    """The labelled services messages."""
+    rows = []
+    for path in sorted((DATA / "services").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rows.append(json.loads(line))
+    return rows
+
+
+def corpus() -> list[str]:
+    """The training texts: every services message and NHS comment."""
+    texts = [str(row["text"]) for row in services()]
+    with (DATA / "nhs-fft-themes" / "train.csv").open(encoding="utf-8", newline="") as f:
+        texts.extend(row["text"] for row in csv.DictReader(f))
+    return texts
+
+
+def tone_weights(rows: list[dict[str, object]]) -> dict[str, float]:
+    """Smoothed log-odds of each word in complaints against compliments (messages of one of
+    the two kinds only), for words seen at least MIN_COUNT times."""
+    from nlp.similar import raw_words
+
+    counts = {"complaint": Counter[str](), "compliment": Counter[str]()}
+    messages = Counter[str]()
+    for row in rows:
+        kinds = set(row["kinds"]) & counts.keys()  # type: ignore[call-overload]
+        if len(kinds) == 1:
+            kind = kinds.pop()
+            messages[kind] += 1
+            counts[kind].update(set(raw_words(str(row["text"]))))
+    bad, good = counts["complaint"], counts["compliment"]
+    n_bad, n_good = messages["complaint"], messages["compliment"]
+    out = {}
+    # Shares of messages saying the word (not of all words said: complaints are longer).
+    for word in bad.keys() | good.keys():
+        if bad[word] + good[word] >= MIN_COUNT:
+            out[word] = math.log((bad[word] + 1) / (n_bad + 2)) - math.log(
+                (good[word] + 1) / (n_good + 2)
+            )
+    return out
+
+
+def train(texts: list[str], dimensions: int = DIMENSIONS) -> Wordspace:
+    """PPMI of words sharing a message, reduced to `dimensions` by SVD; the tone of words."""
+    from nlp.similar import words
+
+    docs = [set(words(t)) for t in texts]
+    docs = [d for d in docs if d]
+    df = Counter(w for d in docs for w in d)
+    vocab = sorted(w for w, c in df.items() if c >= MIN_COUNT)
+    index = {w: i for i, w in enumerate(vocab)}
+    rows, cols = [], []
+    for r, doc in enumerate(docs):
+        for w in doc:
+            if w in index:
+                rows.append(r)
+                cols.append(index[w])
+    x = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(len(docs), len(vocab))
+    )
+    counts = (x.T @ x).tocoo()
+    total = counts.sum()
+    word_p = np.asarray(counts.sum(axis=1)).ravel() / total
+    context = np.asarray(counts.sum(axis=0)).ravel() ** SMOOTHING
+    context_p = context / context.sum()
+    pmi = np.log(counts.data / total / (word_p[counts.row] * context_p[counts.col]))
+    keep = (pmi > 0) & (counts.row != counts.col)
+    ppmi = sparse.csr_matrix(
+        (pmi[keep], (counts.row[keep], counts.col[keep])), shape=(len(vocab), len(vocab))
+    )
+    u, s, _ = svds(ppmi, k=dimensions, random_state=0)
+    # Singular values' square root, as is usual for word similarity.
+    vectors = u * np.sqrt(s)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    n = len(docs)
+    idf = np.array([math.log((1 + n) / (1 + df[w])) + 1.0 for w in vocab])
+    rare = math.log((1 + n) / 2) + 1.0
+    return Wordspace(index, vectors / norms, idf, rare, tone_weights(services()))
+
+
+def save(space: Wordspace, path: Path = SHIPPED) -> None:
+    """Write a word space small: float16 vectors."""
+    vocab = np.array(sorted(space.index, key=space.index.get))
+    np.savez_compressed(
+        path,
+        vocab=vocab,
+        vectors=space.vectors.astype(np.float16),
+        idf=space.idf.astype(np.float16),
+        rare=np.array([space.rare]),
+        tone_words=np.array(sorted(space.tone)),
+        tone=np.array([space.tone[w] for w in sorted(space.tone)], dtype=np.float16),
+    )
+
+
+@cache
+def load(path: Path = SHIPPED) -> Wordspace:
+    """The shipped word space."""
+    with np.load(path) as data:
+        vocab = [str(w) for w in data["vocab"]]
+        return Wordspace(
+            {w: i for i, w in enumerate(vocab)},
+            data["vectors"].astype(np.float32),
+            data["idf"].astype(np.float32),
+            float(data["rare"][0]),
+            dict(
+                zip((str(w) for w in data["tone_words"]), data["tone"].astype(float), strict=True)
+            ),
+        )
+
+
+def main() -> None:
+    """Train on the corpus and ship the result."""
+    space = train(corpus())
+    save(space)
+    print(json.dumps({"words": len(space.index), "dimensions": space.vectors.shape[1]}))
+
+
+if __name__ == "__main__":
+    main()
