@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.similar import LIMIT, THRESHOLD, Candidate, Index
+from nlp.similar import LIMIT, THRESHOLD, Candidate, Index, close_to_best
 
 DUPLICATES_SET = Path(__file__).parent / "eval" / "duplicates.jsonl"
 # Written apart from it, to choose on (nlp/data/README.md).
@@ -72,6 +72,7 @@ def figures(
     suggested = unrelated = with_duplicate = found = 0
     for query, others in scored:
         top = sorted((o for o in others if o[1] >= threshold), key=lambda o: -o[1])[:LIMIT]
+        top = [o for o in top if close_to_best(o[1], top[0][1])]
         suggested += len(top)
         unrelated += sum(1 for r, _ in top if r.group != query.group)
         if any(r.group == query.group for r, _ in others):

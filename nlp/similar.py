@@ -19,14 +19,25 @@ from itertools import pairwise
 import numpy as np
 from scipy import sparse
 
+from nlp import wordspace
+
 # Chosen on the tuning half of nlp/eval/duplicates.jsonl and raised for the development set
 # nlp/data/duplicates_dev.jsonl (`python -m nlp duplicates-eval`, see choose_threshold).
 THRESHOLD = 0.18
 # At most this many suggestions.
 LIMIT = 3
+# Further suggestions only at this share of the best one's score, at least.
+RELATIVE = 0.8
 # How much the word block counts against the character block.
 WORD_WEIGHT = 0.6
 CHAR_SIZES = (3, 4, 5)
+# How much closeness in the learned word space (nlp/wordspace.py) counts against the
+# blend of the two blocks, and the cosine below which it counts nothing.
+MEANING_WEIGHT = 0.2
+MEANING_FLOOR = 0.2
+# How strongly the words of a text with no praise or problem word must lean one way in the
+# services corpus (summed log-odds) to give it that tone.
+LEARNED_TONE = 4.0
 
 STOP_WORDS = frozenset(
     """a an the and or but of to in on at for from by with is are was were be been being it its
@@ -182,11 +193,25 @@ def char_features(text: str) -> Counter[str]:
     return counts
 
 
+def raw_words(text: str) -> list[str]:
+    """The words of a text as typed, folded (no stems, no stop words left out)."""
+    return _WORD.findall(_fold(text))
+
+
 def tone(text: str) -> int:
-    """+1 for praise alone, -1 for problems alone, 0 for both or neither."""
-    found = set(_WORD.findall(_fold(text)))
+    """+1 for praise alone, -1 for problems alone, 0 for both; for neither, the tone the
+    services corpus gives its words (nlp/wordspace.py), if clear."""
+    found = set(raw_words(text))
     praise, problem = bool(found & PRAISE), bool(found & PROBLEM)
-    return int(praise) - int(problem) if praise != problem else 0
+    if praise or problem:
+        return int(praise) - int(problem) if praise != problem else 0
+    if not LEARNED_TONE:
+        return 0
+    learned = wordspace.load().tone
+    leaning = sum(learned.get(w, 0.0) for w in found)
+    if abs(leaning) < LEARNED_TONE:
+        return 0
+    return -1 if leaning > 0 else 1
 
 
 def names(text: str) -> frozenset[str]:
@@ -207,10 +232,51 @@ def _all_names(text: str) -> frozenset[str]:
         for i, word in enumerate(said):
             folded = _fold(word).split("'")[0]
             if word.isdigit():
-                found.add(folded)
-            elif _named(said, i) and folded not in NOT_NAMES:
+                if _route(said, i):
+                    found.add(folded)
+            elif (_named(said, i) or _before_street(said, i)) and not _not_name(folded):
                 found.add(NAME_FORMS.get(folded, folded))
     return frozenset(found)
+
+
+def _not_name(folded: str) -> bool:
+    return folded in NOT_NAMES or (folded.endswith("s") and folded[:-1] in NOT_NAMES)
+
+
+# A number names something (a bus route, "the 14", "number 3", "14 never came") after these
+# words or first in a sentence; not times and amounts ("till 6", "my 10:20 appointment").
+ROUTE_BEFORE = frozenset("the number no route bus service line on".split())
+NOT_ROUTE_AFTER = frozenset(
+    """am pm minutes minute mins min hours hour hrs days day weeks week months month years
+    year times percent pounds quid p mph""".split()
+)  # fmt: skip
+
+
+def _route(said: list[str], i: int) -> bool:
+    """Whether the i-th word, a number, names a route rather than counting or telling time."""
+    if i + 1 < len(said) and _fold(said[i + 1]) in NOT_ROUTE_AFTER:
+        return False
+    # A house number: "22 Park Road".
+    if i + 1 < len(said) and said[i + 1][0].isupper():
+        return True
+    return i == 0 or _fold(said[i - 1]) in ROUTE_BEFORE
+
+
+# Words that end a street's name: "maple drive", "cedar st" typed in lower case are places
+# too. Not "park" or "house" ("skate park", "moved house"), which end other things as well.
+STREET_WORDS = frozenset("road rd street st lane ln drive avenue ave close crescent grove".split())
+
+
+def _before_street(said: list[str], i: int) -> bool:
+    """Whether the i-th word is the first part of a street's name written in lower case."""
+    if i + 1 >= len(said) or _fold(said[i + 1]) not in STREET_WORDS:
+        return False
+    folded = _fold(said[i])
+    return not (folded in STOP_WORDS or folded in STREET_WORDS or folded in NOT_STREET_NAMES)
+
+
+# Said before "road" of no one road in particular ("the main road", "a side street").
+NOT_STREET_NAMES = frozenset("main busy same other whole next side back ring slip".split())
 
 
 @dataclass(frozen=True)
@@ -290,11 +356,32 @@ class Query:
     chars: Counter[str]
     names: frozenset[str]
     tone: int = 0
+    # The text's unit vector in the learned word space (see `meaning`).
+    meaning: np.ndarray | None = None
 
 
 def query(text: str) -> Query:
     """A text's features for searching an index."""
-    return Query(word_features(text), char_features(text), names(text), tone(text))
+    return Query(word_features(text), char_features(text), names(text), tone(text), meaning(text))
+
+
+def meaning(text: str) -> np.ndarray:
+    """A text's unit vector in the learned word space (nlp/wordspace.py): its words'
+    vectors weighted by how rare each is in the corpus; zero if it knows none of them."""
+    space = wordspace.load()
+    out = np.zeros(space.vectors.shape[1], dtype=np.float32)
+    for word, count in Counter(words(text)).items():
+        i = space.index.get(word)
+        if i is not None:
+            out += (1.0 + math.log(count)) * space.idf[i] * space.vectors[i]
+    length = float(np.linalg.norm(out))
+    return out / length if length else out
+
+
+def close_to_best(score: float, best: float) -> bool:
+    """Whether a suggestion is near enough the best one to be offered beside it: a second
+    offer far below the first is most often another problem sharing the subject's words."""
+    return score >= RELATIVE * best
 
 
 def _select(
@@ -317,6 +404,8 @@ def _select(
             continue
         if place is not None and candidate.place not in (None, place):
             continue
+        if found and not close_to_best(float(scores[i]), found[0][1]):
+            break
         # An item indexed twice (its words edited) is offered once, at its best.
         seen.add(candidate.id)
         found.append((candidate, float(scores[i])))
@@ -345,6 +434,9 @@ class Index:
         self._names = _Block(named)
         self._named = np.array([bool(n) for n in named], dtype=bool)
         self._tone = np.array([tone(c.text) for c in self.candidates], dtype=np.int8)
+        self._meaning = np.array(
+            [meaning(c.text) for c in self.candidates], dtype=np.float32
+        ).reshape(len(self.candidates), -1)
         self.at = np.array([c.at for c in self.candidates], dtype=np.float64)
 
     def __len__(self) -> int:
@@ -359,6 +451,10 @@ class Index:
         w = self._words.scores(q.words, ref._words.norm(q.words))
         c = self._chars.scores(q.chars, ref._chars.norm(q.chars))
         blended = self.word_weight * w + (1.0 - self.word_weight) * c
+        if q.meaning is not None:
+            # Close in meaning counts only past what any two texts of a service share.
+            close = np.maximum(self._meaning @ q.meaning - MEANING_FLOOR, 0.0) / (1 - MEANING_FLOOR)
+            blended = (1.0 - MEANING_WEIGHT) * blended + MEANING_WEIGHT * close
         if q.names:
             # Both name places and none is shared: most likely another place's problem.
             shared = self._names.scores(Counter(q.names)) > 0
