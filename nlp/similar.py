@@ -23,7 +23,7 @@ from nlp import wordspace
 
 # Chosen on the tuning half of nlp/eval/duplicates.jsonl and raised for the development set
 # nlp/data/duplicates_dev.jsonl (`python -m nlp duplicates-eval`, see choose_threshold).
-THRESHOLD = 0.18
+THRESHOLD = 0.29
 # At most this many suggestions.
 LIMIT = 3
 # Further suggestions only at this share of the best one's score, at least.
@@ -35,6 +35,8 @@ CHAR_SIZES = (3, 4, 5)
 # blend of the two blocks, and the cosine below which it counts nothing.
 MEANING_WEIGHT = 0.2
 MEANING_FLOOR = 0.2
+# How many candidates, the closest in words, are compared in meaning too.
+MEANING_TOP = 256
 # How strongly the words of a text with no praise or problem word must lean one way in the
 # services corpus (summed log-odds) to give it that tone.
 LEARNED_TONE = 4.0
@@ -434,9 +436,10 @@ class Index:
         self._names = _Block(named)
         self._named = np.array([bool(n) for n in named], dtype=bool)
         self._tone = np.array([tone(c.text) for c in self.candidates], dtype=np.int8)
-        self._meaning = np.array(
-            [meaning(c.text) for c in self.candidates], dtype=np.float32
-        ).reshape(len(self.candidates), -1)
+        dimensions = wordspace.load().vectors.shape[1]
+        self._meaning = np.zeros((len(self.candidates), dimensions), dtype=np.float32)
+        for i, c in enumerate(self.candidates):
+            self._meaning[i] = meaning(c.text)
         self.at = np.array([c.at for c in self.candidates], dtype=np.float64)
 
     def __len__(self) -> int:
@@ -452,9 +455,7 @@ class Index:
         c = self._chars.scores(q.chars, ref._chars.norm(q.chars))
         blended = self.word_weight * w + (1.0 - self.word_weight) * c
         if q.meaning is not None:
-            # Close in meaning counts only past what any two texts of a service share.
-            close = np.maximum(self._meaning @ q.meaning - MEANING_FLOOR, 0.0) / (1 - MEANING_FLOOR)
-            blended = (1.0 - MEANING_WEIGHT) * blended + MEANING_WEIGHT * close
+            blended = (1.0 - MEANING_WEIGHT) * blended + MEANING_WEIGHT * self._close(q, blended)
         if q.names:
             # Both name places and none is shared: most likely another place's problem.
             shared = self._names.scores(Counter(q.names)) > 0
@@ -463,6 +464,19 @@ class Index:
             # Praise is not the same report as a problem.
             blended[self._tone == -q.tone] = 0.0
         return blended
+
+    def _close(self, q: Query, lexical: np.ndarray) -> np.ndarray:
+        """Closeness in meaning to the MEANING_TOP candidates closest in words (zero for the
+        rest: with no word in common, meaning alone never reaches a threshold, and a
+        product of all the rows would cost most of a search at 100,000 items)."""
+        close = np.zeros(len(lexical), dtype=np.float32)
+        top = np.arange(len(lexical))
+        if len(lexical) > MEANING_TOP:
+            top = np.argpartition(-lexical, MEANING_TOP)[:MEANING_TOP]
+        # Only what is past what any two texts of a service share counts.
+        cosine = self._meaning[top] @ q.meaning
+        close[top] = np.maximum(cosine - MEANING_FLOOR, 0.0) / (1.0 - MEANING_FLOOR)
+        return close
 
     def search(
         self,
