@@ -1,7 +1,9 @@
 """Near-duplicate reports ("me too"): which recent published items say what a new text says.
 
 Offline and cheap: TF-IDF over word features (folded words and word pairs) and character
-n-grams within words, cosine similarity, the two blended. Pure functions over texts; the
+n-grams within words, cosine similarity, the two blended, then blended with closeness in
+meaning (word vectors learned offline on the services corpus, nlp/wordspace.py) for the
+candidates closest in words. Pure functions over texts; the
 caller (bot/) chooses the texts (one service's recent published items) and, where items
 have places, may narrow them by place first (`Candidate.place`, see `search`).
 """

@@ -4,7 +4,7 @@ Words that people use in the same messages ("boiler", "heating", "hot water") ge
 close together: positive pointwise mutual information of words appearing in one message,
 reduced by truncated SVD (LSA). Trained on nlp/data/services and the NHS comments
 (nlp/data/nhs-fft-themes), never on a duplicates set; shipped small beside this module
-(`python -m nlp wordspace` rebuilds it). Also kept: how common each word is in that corpus,
+(`python -m nlp.wordspace` rebuilds it). Also kept: how common each word is in that corpus,
 so words every message of a service says ("bin", "library") weigh less.
 """
 
