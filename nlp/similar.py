@@ -3,9 +3,10 @@
 Offline and cheap: TF-IDF over word features (folded words and word pairs) and character
 n-grams within words, cosine similarity, the two blended, then blended with closeness in
 meaning (word vectors learned offline on the services corpus, nlp/wordspace.py) for the
-candidates closest in words. Pure functions over texts; the
-caller (bot/) chooses the texts (one service's recent published items) and, where items
-have places, may narrow them by place first (`Candidate.place`, see `search`).
+candidates closest in words, and lowered where the two texts' likeliest themes differ. Pure
+functions over texts; the caller (bot/) chooses the texts (one service's recent published
+items) and, where items have places, may narrow them by place first (`Candidate.place`, see
+`search`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from nlp import wordspace
 
 # Chosen on the tuning half of nlp/eval/duplicates.jsonl and raised for the development set
 # nlp/data/duplicates_dev.jsonl (`python -m nlp duplicates-eval`, see choose_threshold).
-THRESHOLD = 0.29
+THRESHOLD = 0.24
 # At most this many suggestions.
 LIMIT = 3
 # Further suggestions only at this share of the best one's score, at least.
@@ -113,6 +114,8 @@ NOT_NAMES = frozenset(
     sunday january february march april may june july august september october november
     december wifi app pm am""".split()
 )  # fmt: skip
+# What a score keeps when the two texts' likeliest themes differ.
+OTHER_THEME = 0.7
 # A score when both texts name places and no name is the same (another park's swing).
 OTHER_PLACE = 0.0
 
@@ -204,18 +207,19 @@ def raw_words(text: str) -> list[str]:
 
 def tone(text: str) -> int:
     """+1 for praise alone, -1 for problems alone, 0 for both; for neither, the tone the
-    services corpus gives its words (nlp/wordspace.py), if clear."""
+    services corpus gives its words (nlp/wordspace.py), if clear; 0 if the listed words
+    say one tone and the corpus clearly the other ("listened and didn't rush me")."""
     found = set(raw_words(text))
     praise, problem = bool(found & PRAISE), bool(found & PROBLEM)
-    if praise or problem:
-        return int(praise) - int(problem) if praise != problem else 0
-    if not LEARNED_TONE:
+    if praise and problem:
         return 0
+    listed = int(praise) - int(problem)
     learned = wordspace.load().tone
     leaning = sum(learned.get(w, 0.0) for w in found)
-    if abs(leaning) < LEARNED_TONE:
+    corpus = 0 if abs(leaning) < LEARNED_TONE else (-1 if leaning > 0 else 1)
+    if listed and corpus == -listed:
         return 0
-    return -1 if leaning > 0 else 1
+    return listed or corpus
 
 
 def names(text: str) -> frozenset[str]:
@@ -362,11 +366,25 @@ class Query:
     tone: int = 0
     # The text's unit vector in the learned word space (see `meaning`).
     meaning: np.ndarray | None = None
+    # The text's likeliest theme (see `theme`), -1 for none.
+    theme: int = -1
 
 
 def query(text: str) -> Query:
     """A text's features for searching an index."""
-    return Query(word_features(text), char_features(text), names(text), tone(text), meaning(text))
+    return Query(
+        word_features(text),
+        char_features(text),
+        names(text),
+        tone(text),
+        meaning(text),
+        theme(text),
+    )
+
+
+def theme(text: str) -> int:
+    """The text's likeliest theme of the services corpus (nlp/wordspace.py), -1 for none."""
+    return wordspace.load().theme(words(text))
 
 
 def meaning(text: str) -> np.ndarray:
@@ -438,6 +456,7 @@ class Index:
         self._names = _Block(named)
         self._named = np.array([bool(n) for n in named], dtype=bool)
         self._tone = np.array([tone(c.text) for c in self.candidates], dtype=np.int8)
+        self._theme = np.array([theme(c.text) for c in self.candidates], dtype=np.int16)
         dimensions = wordspace.load().vectors.shape[1]
         self._meaning = np.zeros((len(self.candidates), dimensions), dtype=np.float32)
         for i, c in enumerate(self.candidates):
@@ -458,6 +477,10 @@ class Index:
         blended = self.word_weight * w + (1.0 - self.word_weight) * c
         if q.meaning is not None:
             blended = (1.0 - MEANING_WEIGHT) * blended + MEANING_WEIGHT * self._close(q, blended)
+        if q.theme >= 0:
+            # Words in common but likely about different themes ("nets ripped" / "more dog
+            # bins", both by the tennis courts): more likely another problem.
+            blended[(self._theme >= 0) & (self._theme != q.theme)] *= OTHER_THEME
         if q.names:
             # Both name places and none is shared: most likely another place's problem.
             shared = self._names.scores(Counter(q.names)) > 0

@@ -14,7 +14,8 @@ import csv
 import json
 import math
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +43,19 @@ class Wordspace:
     rare: float
     # Log-odds of complaint against compliment, by word as typed (folded, not stemmed).
     tone: dict[str, float]
+    # The services' themes, each theme's log prior, and by word (rows as `vectors`) the
+    # log-odds of a message with the word having the theme against one without it.
+    themes: tuple[str, ...] = ()
+    theme_prior: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    theme_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    def theme(self, said: Iterable[str]) -> int:
+        """The likeliest theme of a text given its words (an index into `themes`), or -1
+        for a text with no word the corpus knows well enough."""
+        rows = [self.index[w] for w in set(said) if w in self.index]
+        if not rows or not self.themes:
+            return -1
+        return int(np.argmax(self.theme_prior + self.theme_weights[rows].sum(axis=0)))
 
 
 def services() -> list[dict[str, object]]:
@@ -87,6 +101,34 @@ def tone_weights(rows: list[dict[str, object]]) -> dict[str, float]:
     return out
 
 
+def theme_weights(
+    rows: list[dict[str, object]], index: dict[str, int]
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Naive Bayes over the presence of words: each theme's log prior and, by word, the
+    smoothed log-odds of a message having the theme given the word."""
+    from nlp.similar import words
+
+    themes = tuple(sorted({str(t) for row in rows for t in row["themes"]}))  # type: ignore[attr-defined]
+    column = {t: j for j, t in enumerate(themes)}
+    having = np.zeros((len(index), len(themes)))
+    messages = np.zeros(len(themes))
+    said = np.zeros(len(index))
+    for row in rows:
+        found = [index[w] for w in set(words(str(row["text"]))) if w in index]
+        said[found] += 1
+        for t in row["themes"]:  # type: ignore[attr-defined]
+            messages[column[t]] += 1
+            having[found, column[t]] += 1
+    n = len(rows)
+    prior = np.log(messages / n)
+    with_theme = np.log((having + 0.5) / (messages + 1))
+    without = np.log((said[:, None] - having + 0.5) / (n - messages + 1))
+    weights = with_theme - without
+    # A word the services rarely say (an NHS word, say) leans to no theme.
+    weights[said < MIN_COUNT] = 0.0
+    return themes, prior, weights
+
+
 def train(texts: list[str], dimensions: int = DIMENSIONS) -> Wordspace:
     """PPMI of words sharing a message, reduced to `dimensions` by SVD; the tone of words."""
     from nlp.similar import words
@@ -123,7 +165,9 @@ def train(texts: list[str], dimensions: int = DIMENSIONS) -> Wordspace:
     n = len(docs)
     idf = np.array([math.log((1 + n) / (1 + df[w])) + 1.0 for w in vocab])
     rare = math.log((1 + n) / 2) + 1.0
-    return Wordspace(index, vectors / norms, idf, rare, tone_weights(services()))
+    rows = services()
+    themes, prior, weights = theme_weights(rows, index)
+    return Wordspace(index, vectors / norms, idf, rare, tone_weights(rows), themes, prior, weights)
 
 
 def save(space: Wordspace, path: Path = SHIPPED) -> None:
@@ -137,6 +181,9 @@ def save(space: Wordspace, path: Path = SHIPPED) -> None:
         rare=np.array([space.rare]),
         tone_words=np.array(sorted(space.tone)),
         tone=np.array([space.tone[w] for w in sorted(space.tone)], dtype=np.float16),
+        themes=np.array(space.themes),
+        theme_prior=space.theme_prior.astype(np.float32),
+        theme_weights=space.theme_weights.astype(np.float16),
     )
 
 
@@ -153,6 +200,9 @@ def load(path: Path = SHIPPED) -> Wordspace:
             dict(
                 zip((str(w) for w in data["tone_words"]), data["tone"].astype(float), strict=True)
             ),
+            tuple(str(t) for t in data["themes"]),
+            data["theme_prior"].astype(np.float32),
+            data["theme_weights"].astype(np.float32),
         )
 
 

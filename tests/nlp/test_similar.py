@@ -125,3 +125,20 @@ def test_the_shipped_word_space_is_the_one_the_corpus_trains() -> None:
     some = slice(0, 300)
     gram = trained.vectors[some] @ trained.vectors[some].T
     assert abs(gram - shipped.vectors[some] @ shipped.vectors[some].T).max() < 0.01
+
+
+def test_words_in_common_count_less_across_themes() -> None:
+    import nlp.similar as similar_module
+    from nlp.similar import theme
+
+    broken = "the boiler is broken and there is no hot water"
+    rude = "the repairs man was rude to me about the boiler"
+    assert theme(broken) != theme(rude)
+    assert theme("The receptionist was rude to my mum") == theme(rude)
+    across = Index([Candidate(1, broken)]).scores(rude)[0]
+    kept = similar_module.OTHER_THEME
+    try:
+        similar_module.OTHER_THEME = 1.0
+        assert 0 < across < Index([Candidate(1, broken)]).scores(rude)[0]
+    finally:
+        similar_module.OTHER_THEME = kept
