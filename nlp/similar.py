@@ -457,6 +457,7 @@ class Index:
         self._named = np.array([bool(n) for n in named], dtype=bool)
         self._tone = np.array([tone(c.text) for c in self.candidates], dtype=np.int8)
         self._theme = np.array([theme(c.text) for c in self.candidates], dtype=np.int16)
+        self._themed = self._theme >= 0
         dimensions = wordspace.load().vectors.shape[1]
         self._meaning = np.zeros((len(self.candidates), dimensions), dtype=np.float32)
         for i, c in enumerate(self.candidates):
@@ -480,7 +481,7 @@ class Index:
         if q.theme >= 0:
             # Words in common but likely about different themes ("nets ripped" / "more dog
             # bins", both by the tennis courts): more likely another problem.
-            blended[(self._theme >= 0) & (self._theme != q.theme)] *= OTHER_THEME
+            blended[self._themed & (self._theme != q.theme)] *= OTHER_THEME
         if q.names:
             # Both name places and none is shared: most likely another place's problem.
             shared = self._names.scores(Counter(q.names)) > 0
@@ -497,7 +498,7 @@ class Index:
         close = np.zeros(len(lexical), dtype=np.float32)
         top = np.arange(len(lexical))
         if len(lexical) > MEANING_TOP:
-            top = np.argpartition(-lexical, MEANING_TOP)[:MEANING_TOP]
+            top = np.argpartition(lexical, -MEANING_TOP)[-MEANING_TOP:]
         # Only what is past what any two texts of a service share counts.
         cosine = self._meaning[top] @ q.meaning
         close[top] = np.maximum(cosine - MEANING_FLOOR, 0.0) / (1.0 - MEANING_FLOOR)
