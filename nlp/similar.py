@@ -40,8 +40,9 @@ MEANING_WEIGHT = 0.2
 MEANING_FLOOR = 0.2
 # How many candidates, the closest in words, are compared in meaning too.
 MEANING_TOP = 256
-# How strongly the words of a text with no praise or problem word must lean one way in the
-# services corpus (summed log-odds) to give it that tone.
+# How strongly the words of a text must lean one way in the services corpus (summed
+# log-odds) to give it that tone if it has no praise or problem word, or to take away the
+# tone its listed words give if they lean the other way.
 LEARNED_TONE = 4.0
 
 STOP_WORDS = frozenset(
@@ -479,8 +480,8 @@ class Index:
         if q.meaning is not None:
             blended = (1.0 - MEANING_WEIGHT) * blended + MEANING_WEIGHT * self._close(q, blended)
         if q.theme >= 0:
-            # Words in common but likely about different themes ("nets ripped" / "more dog
-            # bins", both by the tennis courts): more likely another problem.
+            # Words in common but likely about different themes ("the boiler is broken" /
+            # "the repairs man was rude about the boiler"): more likely another problem.
             blended[self._themed & (self._theme != q.theme)] *= OTHER_THEME
         if q.names:
             # Both name places and none is shared: most likely another place's problem.
@@ -493,8 +494,8 @@ class Index:
 
     def _close(self, q: Query, lexical: np.ndarray) -> np.ndarray:
         """Closeness in meaning to the MEANING_TOP candidates closest in words (zero for the
-        rest: with no word in common, meaning alone never reaches a threshold, and a
-        product of all the rows would cost most of a search at 100,000 items)."""
+        rest: meaning alone, at MEANING_WEIGHT, never reaches THRESHOLD, and a product with
+        every row would cost most of a search at 100,000 items)."""
         close = np.zeros(len(lexical), dtype=np.float32)
         top = np.arange(len(lexical))
         if len(lexical) > MEANING_TOP:

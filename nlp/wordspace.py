@@ -4,8 +4,11 @@ Words that people use in the same messages ("boiler", "heating", "hot water") ge
 close together: positive pointwise mutual information of words appearing in one message,
 reduced by truncated SVD (LSA). Trained on nlp/data/services and the NHS comments
 (nlp/data/nhs-fft-themes), never on a duplicates set; shipped small beside this module
-(`python -m nlp.wordspace` rebuilds it). Also kept: how common each word is in that corpus,
-so words every message of a service says ("bin", "library") weigh less.
+(`python -m nlp.wordspace` rebuilds it). Also kept, from the same corpus: how common each
+word is, so words every message of a service says ("bin", "library") weigh less in a text's
+vector; which words lean to complaint or to compliment (a text's tone where no listed word
+gives one); and which lean to each theme (naive Bayes: texts likely of other themes are
+less likely the same report).
 """
 
 from __future__ import annotations
@@ -39,8 +42,6 @@ class Wordspace:
     index: dict[str, int]
     vectors: np.ndarray
     idf: np.ndarray
-    # The IDF of a word the corpus never saw (or saw too rarely to keep).
-    rare: float
     # Log-odds of complaint against compliment, by word as typed (folded, not stemmed).
     tone: dict[str, float]
     # The services' themes, each theme's log prior, and by word (rows as `vectors`) the
@@ -164,10 +165,9 @@ def train(texts: list[str], dimensions: int = DIMENSIONS) -> Wordspace:
     norms[norms == 0] = 1.0
     n = len(docs)
     idf = np.array([math.log((1 + n) / (1 + df[w])) + 1.0 for w in vocab])
-    rare = math.log((1 + n) / 2) + 1.0
     rows = services()
     themes, prior, weights = theme_weights(rows, index)
-    return Wordspace(index, vectors / norms, idf, rare, tone_weights(rows), themes, prior, weights)
+    return Wordspace(index, vectors / norms, idf, tone_weights(rows), themes, prior, weights)
 
 
 def save(space: Wordspace, path: Path = SHIPPED) -> None:
@@ -178,7 +178,6 @@ def save(space: Wordspace, path: Path = SHIPPED) -> None:
         vocab=vocab,
         vectors=space.vectors.astype(np.float16),
         idf=space.idf.astype(np.float16),
-        rare=np.array([space.rare]),
         tone_words=np.array(sorted(space.tone)),
         tone=np.array([space.tone[w] for w in sorted(space.tone)], dtype=np.float16),
         themes=np.array(space.themes),
@@ -196,7 +195,6 @@ def load(path: Path = SHIPPED) -> Wordspace:
             {w: i for i, w in enumerate(vocab)},
             data["vectors"].astype(np.float32),
             data["idf"].astype(np.float32),
-            float(data["rare"][0]),
             dict(
                 zip((str(w) for w in data["tone_words"]), data["tone"].astype(float), strict=True)
             ),
