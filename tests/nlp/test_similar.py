@@ -120,6 +120,7 @@ def test_the_shipped_word_space_is_the_one_the_corpus_trains() -> None:
 
     trained = wordspace.train(wordspace.corpus())
     shipped = wordspace.load()
+    # The corpus or the folding of words changed: rebuild with `python -m nlp.wordspace`.
     assert trained.index == shipped.index
     # Closeness of words, not the vectors themselves: an SVD may flip a direction's sign.
     some = slice(0, 300)
