@@ -14,12 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.similar import LIMIT, THRESHOLD, Candidate, Index
+from nlp.similar import LIMIT, THRESHOLD, Candidate, Index, close_to_best
 
 DUPLICATES_SET = Path(__file__).parent / "eval" / "duplicates.jsonl"
 # Written apart from it, to choose on (nlp/data/README.md).
 DEV_SET = Path(__file__).parent / "data" / "duplicates_dev.jsonl"
-DEV_UNRELATED = 0.15
 MAX_UNRELATED = 0.05
 
 
@@ -72,6 +71,7 @@ def figures(
     suggested = unrelated = with_duplicate = found = 0
     for query, others in scored:
         top = sorted((o for o in others if o[1] >= threshold), key=lambda o: -o[1])[:LIMIT]
+        top = [o for o in top if close_to_best(o[1], top[0][1])]
         suggested += len(top)
         unrelated += sum(1 for r, _ in top if r.group != query.group)
         if any(r.group == query.group for r, _ in others):
@@ -93,14 +93,18 @@ def figures(
 def choose_threshold(reports: list[Report], dev: list[Report] | None = None) -> float:
     """The threshold finding the most duplicates with under MAX_UNRELATED of suggestions
     unrelated (the higher of equals); with a development set written apart (paraphrases and
-    look-alikes, harder than the tuning half), raised until at most DEV_UNRELATED of its
-    suggestions are unrelated: an unrelated offer costs a citizen's trust, a missed one only
-    a moderator's merge."""
+    look-alikes, harder than the tuning half), raised to where it finds the most duplicates
+    net of unrelated offers (the higher of equals): an unrelated offer costs a citizen's
+    trust at least as much as a missed one costs a moderator's merge."""
     chosen = _best(reports)
     if dev is not None:
         scored = _scored(dev)
-        while chosen < 1.0 and figures(scored, chosen)["unrelated_share"] > DEV_UNRELATED:
-            chosen = round(chosen + 0.01, 2)
+        best_net = None
+        for step in range(round(chosen * 100), 101):
+            f = figures(scored, step / 100)
+            net = int(f["found"]) - int(f["unrelated"])
+            if best_net is None or net >= best_net:
+                chosen, best_net = step / 100, net
     return chosen
 
 

@@ -1,9 +1,12 @@
 """Near-duplicate reports ("me too"): which recent published items say what a new text says.
 
 Offline and cheap: TF-IDF over word features (folded words and word pairs) and character
-n-grams within words, cosine similarity, the two blended. Pure functions over texts; the
-caller (bot/) chooses the texts (one service's recent published items) and, where items
-have places, may narrow them by place first (`Candidate.place`, see `search`).
+n-grams within words, cosine similarity, the two blended, then blended with closeness in
+meaning (word vectors learned offline on the services corpus, nlp/wordspace.py) for the
+candidates closest in words, and lowered where the two texts' likeliest themes differ. Pure
+functions over texts; the caller (bot/) chooses the texts (one service's recent published
+items) and, where items have places, may narrow them by place first (`Candidate.place`, see
+`search`).
 """
 
 from __future__ import annotations
@@ -19,14 +22,28 @@ from itertools import pairwise
 import numpy as np
 from scipy import sparse
 
+from nlp import wordspace
+
 # Chosen on the tuning half of nlp/eval/duplicates.jsonl and raised for the development set
 # nlp/data/duplicates_dev.jsonl (`python -m nlp duplicates-eval`, see choose_threshold).
-THRESHOLD = 0.18
+THRESHOLD = 0.24
 # At most this many suggestions.
 LIMIT = 3
+# Further suggestions only at this share of the best one's score, at least.
+RELATIVE = 0.8
 # How much the word block counts against the character block.
 WORD_WEIGHT = 0.6
 CHAR_SIZES = (3, 4, 5)
+# How much closeness in the learned word space (nlp/wordspace.py) counts against the
+# blend of the two blocks, and the cosine below which it counts nothing.
+MEANING_WEIGHT = 0.2
+MEANING_FLOOR = 0.2
+# How many candidates, the closest in words, are compared in meaning too.
+MEANING_TOP = 256
+# How strongly the words of a text must lean one way in the services corpus (summed
+# log-odds) to give it that tone if it has no praise or problem word, or to take away the
+# tone its listed words give if they lean the other way.
+LEARNED_TONE = 4.0
 
 STOP_WORDS = frozenset(
     """a an the and or but of to in on at for from by with is are was were be been being it its
@@ -98,6 +115,8 @@ NOT_NAMES = frozenset(
     sunday january february march april may june july august september october november
     december wifi app pm am""".split()
 )  # fmt: skip
+# What a score keeps when the two texts' likeliest themes differ.
+OTHER_THEME = 0.7
 # A score when both texts name places and no name is the same (another park's swing).
 OTHER_PLACE = 0.0
 
@@ -182,11 +201,26 @@ def char_features(text: str) -> Counter[str]:
     return counts
 
 
+def raw_words(text: str) -> list[str]:
+    """The words of a text as typed, folded (no stems, no stop words left out)."""
+    return _WORD.findall(_fold(text))
+
+
 def tone(text: str) -> int:
-    """+1 for praise alone, -1 for problems alone, 0 for both or neither."""
-    found = set(_WORD.findall(_fold(text)))
+    """+1 for praise alone, -1 for problems alone, 0 for both; for neither, the tone the
+    services corpus gives its words (nlp/wordspace.py), if clear; 0 if the listed words
+    say one tone and the corpus clearly the other ("listened and didn't rush me")."""
+    found = set(raw_words(text))
     praise, problem = bool(found & PRAISE), bool(found & PROBLEM)
-    return int(praise) - int(problem) if praise != problem else 0
+    if praise and problem:
+        return 0
+    listed = int(praise) - int(problem)
+    learned = wordspace.load().tone
+    leaning = sum(learned.get(w, 0.0) for w in found)
+    corpus = 0 if abs(leaning) < LEARNED_TONE else (-1 if leaning > 0 else 1)
+    if listed and corpus == -listed:
+        return 0
+    return listed or corpus
 
 
 def names(text: str) -> frozenset[str]:
@@ -207,10 +241,51 @@ def _all_names(text: str) -> frozenset[str]:
         for i, word in enumerate(said):
             folded = _fold(word).split("'")[0]
             if word.isdigit():
-                found.add(folded)
-            elif _named(said, i) and folded not in NOT_NAMES:
+                if _route(said, i):
+                    found.add(folded)
+            elif (_named(said, i) or _before_street(said, i)) and not _not_name(folded):
                 found.add(NAME_FORMS.get(folded, folded))
     return frozenset(found)
+
+
+def _not_name(folded: str) -> bool:
+    return folded in NOT_NAMES or (folded.endswith("s") and folded[:-1] in NOT_NAMES)
+
+
+# A number names something (a bus route, "the 14", "number 3", "14 never came") after these
+# words or first in a sentence; not times and amounts ("till 6", "my 10:20 appointment").
+ROUTE_BEFORE = frozenset("the number no route bus service line on".split())
+NOT_ROUTE_AFTER = frozenset(
+    """am pm minutes minute mins min hours hour hrs days day weeks week months month years
+    year times percent pounds quid p mph""".split()
+)  # fmt: skip
+
+
+def _route(said: list[str], i: int) -> bool:
+    """Whether the i-th word, a number, names a route rather than counting or telling time."""
+    if i + 1 < len(said) and _fold(said[i + 1]) in NOT_ROUTE_AFTER:
+        return False
+    # A house number: "22 Park Road".
+    if i + 1 < len(said) and said[i + 1][0].isupper():
+        return True
+    return i == 0 or _fold(said[i - 1]) in ROUTE_BEFORE
+
+
+# Words that end a street's name: "maple drive", "cedar st" typed in lower case are places
+# too. Not "park" or "house" ("skate park", "moved house"), which end other things as well.
+STREET_WORDS = frozenset("road rd street st lane ln drive avenue ave close crescent grove".split())
+
+
+def _before_street(said: list[str], i: int) -> bool:
+    """Whether the i-th word is the first part of a street's name written in lower case."""
+    if i + 1 >= len(said) or _fold(said[i + 1]) not in STREET_WORDS:
+        return False
+    folded = _fold(said[i])
+    return not (folded in STOP_WORDS or folded in STREET_WORDS or folded in NOT_STREET_NAMES)
+
+
+# Said before "road" of no one road in particular ("the main road", "a side street").
+NOT_STREET_NAMES = frozenset("main busy same other whole next side back ring slip".split())
 
 
 @dataclass(frozen=True)
@@ -290,11 +365,46 @@ class Query:
     chars: Counter[str]
     names: frozenset[str]
     tone: int = 0
+    # The text's unit vector in the learned word space (see `meaning`).
+    meaning: np.ndarray | None = None
+    # The text's likeliest theme (see `theme`), -1 for none.
+    theme: int = -1
 
 
 def query(text: str) -> Query:
     """A text's features for searching an index."""
-    return Query(word_features(text), char_features(text), names(text), tone(text))
+    return Query(
+        word_features(text),
+        char_features(text),
+        names(text),
+        tone(text),
+        meaning(text),
+        theme(text),
+    )
+
+
+def theme(text: str) -> int:
+    """The text's likeliest theme of the services corpus (nlp/wordspace.py), -1 for none."""
+    return wordspace.load().theme(words(text))
+
+
+def meaning(text: str) -> np.ndarray:
+    """A text's unit vector in the learned word space (nlp/wordspace.py): its words'
+    vectors weighted by how rare each is in the corpus; zero if it knows none of them."""
+    space = wordspace.load()
+    out = np.zeros(space.vectors.shape[1], dtype=np.float32)
+    for word, count in Counter(words(text)).items():
+        i = space.index.get(word)
+        if i is not None:
+            out += (1.0 + math.log(count)) * space.idf[i] * space.vectors[i]
+    length = float(np.linalg.norm(out))
+    return out / length if length else out
+
+
+def close_to_best(score: float, best: float) -> bool:
+    """Whether a suggestion is near enough the best one to be offered beside it: a second
+    offer far below the first is most often another problem sharing the subject's words."""
+    return score >= RELATIVE * best
 
 
 def _select(
@@ -317,6 +427,8 @@ def _select(
             continue
         if place is not None and candidate.place not in (None, place):
             continue
+        if found and not close_to_best(float(scores[i]), found[0][1]):
+            break
         # An item indexed twice (its words edited) is offered once, at its best.
         seen.add(candidate.id)
         found.append((candidate, float(scores[i])))
@@ -345,6 +457,12 @@ class Index:
         self._names = _Block(named)
         self._named = np.array([bool(n) for n in named], dtype=bool)
         self._tone = np.array([tone(c.text) for c in self.candidates], dtype=np.int8)
+        self._theme = np.array([theme(c.text) for c in self.candidates], dtype=np.int16)
+        self._themed = self._theme >= 0
+        dimensions = wordspace.load().vectors.shape[1]
+        self._meaning = np.zeros((len(self.candidates), dimensions), dtype=np.float32)
+        for i, c in enumerate(self.candidates):
+            self._meaning[i] = meaning(c.text)
         self.at = np.array([c.at for c in self.candidates], dtype=np.float64)
 
     def __len__(self) -> int:
@@ -359,6 +477,12 @@ class Index:
         w = self._words.scores(q.words, ref._words.norm(q.words))
         c = self._chars.scores(q.chars, ref._chars.norm(q.chars))
         blended = self.word_weight * w + (1.0 - self.word_weight) * c
+        if q.meaning is not None:
+            blended = (1.0 - MEANING_WEIGHT) * blended + MEANING_WEIGHT * self._close(q, blended)
+        if q.theme >= 0:
+            # Words in common but likely about different themes ("the boiler is broken" /
+            # "the repairs man was rude about the boiler"): more likely another problem.
+            blended[self._themed & (self._theme != q.theme)] *= OTHER_THEME
         if q.names:
             # Both name places and none is shared: most likely another place's problem.
             shared = self._names.scores(Counter(q.names)) > 0
@@ -367,6 +491,19 @@ class Index:
             # Praise is not the same report as a problem.
             blended[self._tone == -q.tone] = 0.0
         return blended
+
+    def _close(self, q: Query, lexical: np.ndarray) -> np.ndarray:
+        """Closeness in meaning to the MEANING_TOP candidates closest in words (zero for the
+        rest: meaning alone, at MEANING_WEIGHT, never reaches THRESHOLD, and a product with
+        every row would cost most of a search at 100,000 items)."""
+        close = np.zeros(len(lexical), dtype=np.float32)
+        top = np.arange(len(lexical))
+        if len(lexical) > MEANING_TOP:
+            top = np.argpartition(lexical, -MEANING_TOP)[-MEANING_TOP:]
+        # Only what is past what any two texts of a service share counts.
+        cosine = self._meaning[top] @ q.meaning
+        close[top] = np.maximum(cosine - MEANING_FLOOR, 0.0) / (1.0 - MEANING_FLOOR)
+        return close
 
     def search(
         self,

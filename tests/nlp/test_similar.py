@@ -76,3 +76,70 @@ def test_a_place_name_is_a_condition_not_evidence() -> None:
     # A name at the start of a sentence is a name too: another park's swing is not it.
     assert similar("Riverside Park swing is broken", [Candidate(2, swing)], 0.001) == []
     assert similar("The swing at Jubilee Park is broken", [Candidate(3, swing)])
+
+
+def test_streets_in_lower_case_are_places_and_only_route_numbers_are_names() -> None:
+    assert names("lorry skipped birch close again") == {"birch"}
+    assert names("bus stop on hill st removed") == {"hill"}
+    assert names("bin left on the main road") == frozenset()
+    # A route or a house is named; a time or an amount is not.
+    assert names("No. 22 keeps leaving early") == {"22"}
+    assert names("Street light out outside 22 Park Road") == {"22"}
+    assert names("the tip shuts at 4pm on Sundays, could it stay open till 6") == frozenset()
+    assert names("on hold 70 minutes, my 10:20 appointment") == frozenset()
+
+
+def test_a_text_with_no_listed_tone_word_takes_the_tone_its_words_have_in_the_corpus() -> None:
+    from nlp.similar import tone
+
+    broken = "The toilets in the library have been out of order for weeks"
+    assert tone(broken) == -1
+    assert similar(broken, [Candidate(1, "Lovely clean toilets in the library")], 0.001) == []
+
+
+def test_words_said_in_the_same_messages_are_close_in_meaning() -> None:
+    from nlp.similar import meaning
+
+    boiler = meaning("no heating or hot water since friday, boiler broken")
+    assert boiler @ meaning("Boiler packed in again, freezing") > 0.5
+    assert boiler @ meaning("Rent statement shows arrears but i paid every month") < 0.3
+
+
+def test_a_second_offer_far_below_the_best_is_left_out() -> None:
+    items = [
+        Candidate(1, "Bin not collected on Elm Road again"),
+        Candidate(2, "Elm Road bins not collected, bin lid broken and lorry blocking the road"),
+    ]
+    found = Index(items).search("Bin not collected on Elm Road", threshold=0.1)
+    assert [c.id for c, _ in found] == [1]
+    assert [c.id for c, _ in Index(items[1:]).search("Bin not collected on Elm Road", 0.1)] == [2]
+
+
+def test_the_shipped_word_space_is_the_one_the_corpus_trains() -> None:
+    from nlp import wordspace
+
+    trained = wordspace.train(wordspace.corpus())
+    shipped = wordspace.load()
+    # The corpus or the folding of words changed: rebuild with `python -m nlp.wordspace`.
+    assert trained.index == shipped.index
+    # Closeness of words, not the vectors themselves: an SVD may flip a direction's sign.
+    some = slice(0, 300)
+    gram = trained.vectors[some] @ trained.vectors[some].T
+    assert abs(gram - shipped.vectors[some] @ shipped.vectors[some].T).max() < 0.01
+
+
+def test_words_in_common_count_less_across_themes() -> None:
+    import nlp.similar as similar_module
+    from nlp.similar import theme
+
+    broken = "the boiler is broken and there is no hot water"
+    rude = "the repairs man was rude to me about the boiler"
+    assert theme(broken) != theme(rude)
+    assert theme("The receptionist was rude to my mum") == theme(rude)
+    across = Index([Candidate(1, broken)]).scores(rude)[0]
+    kept = similar_module.OTHER_THEME
+    try:
+        similar_module.OTHER_THEME = 1.0
+        assert 0 < across < Index([Candidate(1, broken)]).scores(rude)[0]
+    finally:
+        similar_module.OTHER_THEME = kept
