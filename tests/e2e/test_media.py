@@ -271,3 +271,22 @@ async def test_retention_deletes_voice_notes_and_photos_but_keeps_the_item(
     await team.bot.privacy.retention()
     assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
     assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
+
+
+async def test_a_photo_telegram_fails_to_hand_over_is_asked_again_and_loses_nothing(
+    team: Team, db_path: Path, emu: Emulator
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    assert "How would you rate it" in await say(citizen, WORDS)
+    # getFile fails once (a 502 from Telegram): asked to send it again, nothing changes.
+    emu.faults.server_error("getFile", status=502, times=1)
+    said = await reply_to(citizen, citizen.send_photo(gps_photo()))
+    assert said == texts.MEDIA_NOTES["not_fetched"]
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    # Sent again: kept, with the words as they were.
+    assert "(1 of 3)" in await reply_to(citizen, citizen.send_photo(gps_photo()))
+    item = await saved(citizen)
+    assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
+    assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {item}") == [(1,)]
