@@ -9,10 +9,12 @@ Voice notes are never downloaded unless the deployment configures a speech-to-te
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import os
 import shlex
+import signal
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,9 @@ PHOTO_QUALITY = 80
 MAX_PIXELS = 50_000_000
 # Kinds of image a photo sent as a file may be: the others are told how to send a photo.
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"})
+# A draft transcript's longest: it is shown in one message with its question around it, and
+# becomes an item's words (the moderators check it against the audio, which has the rest).
+TRANSCRIPT_MAX = 3500
 
 
 @dataclass(frozen=True)
@@ -97,12 +102,15 @@ async def transcribe(command: str, audio: bytes, seconds: float) -> str | None:
             str(path),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
+            # Its own process group: a wrapper script's children are stopped with it.
+            start_new_session=True,
         )
         try:
             async with asyncio.timeout(seconds):
                 out, _ = await process.communicate()
         except TimeoutError:
-            process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
             log.warning("the speech-to-text command took longer than %s s", seconds)
             return None
@@ -110,9 +118,19 @@ async def transcribe(command: str, audio: bytes, seconds: float) -> str | None:
             log.warning("the speech-to-text command failed (exit %s)", process.returncode)
             return None
         text = " ".join(out.decode("utf-8", "replace").split())
-        return text or None
+        return _shortened(text) or None
     except OSError as exc:
         log.warning("the speech-to-text command could not run: %s", exc)
         return None
     finally:
         await asyncio.to_thread(path.unlink, missing_ok=True)
+
+
+def _shortened(text: str) -> str:
+    """`text`, cut at a word to TRANSCRIPT_MAX characters (with "…") if longer."""
+    if len(text) <= TRANSCRIPT_MAX:
+        return text
+    cut = text[: TRANSCRIPT_MAX - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut + "…"
