@@ -67,7 +67,10 @@ async def test_a_hanging_wrapper_is_stopped_with_what_it_started(tmp_path: Path)
     child = engine(tmp_path, "import time\ntime.sleep(600)\n", "child")
     script = tmp_path / "wrapper.sh"
     script.write_text(f"{child} &\necho $! > {pids}\nwait\n", encoding="utf-8")
-    assert await transcribe(f"sh {shlex.quote(str(script))}", b"x", 2) is None
+    # (A child left running holds the output pipe open: the wait would never end, hence
+    # the bound on this test's wait, which only a failure reaches.)
+    async with asyncio.timeout(60):
+        assert await transcribe(f"sh {shlex.quote(str(script))}", b"x", 2) is None
     (pid,) = [int(p) for p in pids.read_text().split()]
     for _ in range(100):
         if not alive(pid):
