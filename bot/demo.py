@@ -93,6 +93,9 @@ STORIES: list[tuple[str, str, int | None, bool]] = [
     ("buses", "Card payment on the bus is so much easier than before, thank you.", 4, False),
 ]
 
+# Someone who, after the moderators published the first story, says the same in other
+# words: the bot offers that item ("me too") and they add their support to it.
+ME_TOO = "Rang the surgery at 8am for an appointment, again told to call back tomorrow."
 # The GP surgery's week before: well rated, nothing about getting an appointment, so that
 # this week's complaints read as a change. (text, rating, kind, themes)
 WEEK_BEFORE: list[tuple[str, int, str, tuple[str, ...]]] = [
@@ -210,6 +213,23 @@ class DemoCitizen:
         done = (await self.tap(texts.NO)).text or ""
         if "Saved as #" in done:
             self.reference = int(done.split("#", 1)[1].split()[0])
+
+    async def support(self, service: tuple[str, str], story: str, item: int | None) -> bool:
+        """Tell the service (by its poster's link) something a published item already says;
+        when the bot offers that item, join it. Whether they joined it."""
+        slug = service[0]
+        await self.say(f"/start s_{slug}")
+        await self.tap(texts.CONSENT_YES)
+        asked = await self.say(story)
+        # The offer lists published items, numbered; the one we mean is the item's own text.
+        said = STORIES[0][1]
+        lines = (asked.text or "").splitlines()
+        numbers = [line.split(".", 1)[0] for line in lines if said in line and line[:1].isdigit()]
+        join = texts.METOO_JOIN.format(n=numbers[0]) if numbers else ""
+        if item is None or not join or join not in str(asked.buttons):
+            return False
+        done = await self.tap(join)
+        return f"#{item}" in (done.text or "")
 
 
 class DemoModerator:
@@ -558,6 +578,10 @@ async def _run(citizens: int, seed: int, workdir: Path, keep: bool, show: Printe
                 lambda m: "passed on" in (m[-1].text or ""), timeout=30
             )
             await emu.idle(quiet=0.3, timeout=30)
+            uma = DemoCitizen(emu.person("Uma"))
+            supported = await uma.support(
+                ("gp-surgery", service_names["gp-surgery"]), ME_TOO, hero.reference
+            )
 
             pat = DemoProvider(emu.person("Pat"))
             await pat.join(admin, PROVIDER)
@@ -604,8 +628,15 @@ async def _run(citizens: int, seed: int, workdir: Path, keep: bool, show: Printe
     )
     show.chat(Chat([("bot", told[-1].text or "", [])]))
 
+    show.section(f"3. Uma says the same in her words: “me too” (#{hero.reference})")
+    told_from = next(i for i, (who, text, _) in enumerate(uma.chat.lines) if text == ME_TOO)
+    show.note("(She came by the surgery's poster link and agreed to the notice, as above.)")
+    show.chat(Chat(uma.chat.lines[told_from:]))
+    if not supported:
+        show.note("(The bot offered nothing like it this time.)")
+
     provider_name = next(p.name for p in deployment.providers if p.id == PROVIDER)
-    show.section(f"3. The digest {provider_name} reads (a week before was seeded to compare)")
+    show.section(f"4. The digest {provider_name} reads (a week before was seeded to compare)")
     show.chat(Chat(pat.chat.lines[:2]))
     show.out("  bot:")
     show.block(digest.text or "", indent=4)
@@ -613,10 +644,10 @@ async def _run(citizens: int, seed: int, workdir: Path, keep: bool, show: Printe
     if keep and pat.chart:
         show.out(f"  [chart: {workdir / 'digest.png'}]")
 
-    show.section("4. The provider answers a theme of the digest")
+    show.section("5. The provider answers a theme of the digest")
     show.chat(Chat(pat.chat.lines[3:]))
 
-    show.section(f"5. The answer reaches {names[0]} (and everyone it covers who asked)")
+    show.section(f"6. The answer reaches {names[0]} (and everyone it covers who asked)")
     show.chat(hero.heard)
     others = [p for p in heard if p is not hero]
     if others:
@@ -626,8 +657,10 @@ async def _run(citizens: int, seed: int, workdir: Path, keep: bool, show: Printe
             f" {last.person.first_name} said not really, and what is missing, saved as new"
             " feedback for the moderators.)"
         )
+    if _notice(uma) is not None:
+        show.note("(Uma, who added her support to the item, heard it too, once.)")
 
-    show.section("6. Evidence of value (python -m bot report)")
+    show.section("7. Evidence of value (python -m bot report)")
     show.block(report)
     if keep:
         show.out(f"  [chart: {workdir / 'report.png'}]")
@@ -642,4 +675,5 @@ async def _run(citizens: int, seed: int, workdir: Path, keep: bool, show: Printe
         + f"), {calls} Bot API calls, {time.monotonic() - began:.0f} s."
     )
     saved = sum(1 for p in people if p.reference is not None)
-    return 0 if saved == citizens and heard and "Published" in published else 1
+    done = saved == citizens and heard and "Published" in published and supported
+    return 0 if done else 1

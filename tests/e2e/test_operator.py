@@ -222,15 +222,20 @@ def demo(*args: str, tmp: Path) -> tuple[subprocess.CompletedProcess[str], Path]
 def test_the_demo_tells_the_loop_as_a_story_and_leaves_nothing_behind(tmp_path: Path) -> None:
     result, temporary = demo(tmp=tmp_path)
     lines = result.stdout.splitlines()
-    assert len(lines) < 160, result.stdout
+    assert len(lines) < 180, result.stdout
     assert "Traceback" not in result.stderr
     sections = result.stdout.split("\n── ")[1:]
-    assert [s[:2] for s in sections] == ["1.", "2.", "3.", "4.", "5.", "6."], result.stdout
-    saw, card, digest, answer, heard, report = sections
+    assert [s[:2] for s in sections] == ["1.", "2.", "3.", "4.", "5.", "6.", "7."], result.stdout
+    saw, card, metoo, digest, answer, heard, report = sections
     # What a citizen saw, start to finish.
     assert f"citizen: [{texts.CONSENT_YES}]" in saw and "Saved as #" in saw
     # One card as the moderators' group sees it, with its buttons, then decided.
     assert f"[buttons: {texts.APPROVE}" in card and f"moderator: [{texts.APPROVE}]" in card
+    # Someone saying the same in other words is offered that item and supports it; the
+    # digest counts them with it, and the response reaches them too.
+    said = " ".join(metoo.split())  # lines are wrapped to the terminal
+    assert "Is it one of these?" in said and "your support is added" in said
+    assert "(+1 person said the same)" in digest and "heard it too" in " ".join(heard.split())
     # A digest that compares with the (seeded) period before, and says what needs attention.
     assert "before" in digest and "Needs attention" in digest
     assert "Access and waiting times" in digest
