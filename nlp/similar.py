@@ -3,7 +3,8 @@
 Offline and cheap: TF-IDF over word features (folded words and word pairs) and character
 n-grams within words, cosine similarity, the two blended, then blended with closeness in
 meaning (word vectors learned offline on the services corpus, nlp/wordspace.py) for the
-candidates closest in words, and lowered where the two texts' likeliest themes differ. Pure
+candidates closest in words, and lowered where the two texts' likeliest themes differ or
+where what they are about ("objects": the lift, the toilets) has no counterpart. Pure
 functions over texts; the caller (bot/) chooses the texts (one service's recent published
 items) and, where items have places, may narrow them by place first (`Candidate.place`, see
 `search`).
@@ -17,6 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 
 import numpy as np
@@ -26,7 +28,7 @@ from nlp import wordspace
 
 # Chosen on the tuning half of nlp/eval/duplicates.jsonl and raised for the development set
 # nlp/data/duplicates_dev.jsonl (`python -m nlp duplicates-eval`, see choose_threshold).
-THRESHOLD = 0.24
+THRESHOLD = 0.2
 # At most this many suggestions.
 LIMIT = 3
 # Further suggestions only at this share of the best one's score, at least.
@@ -40,6 +42,27 @@ MEANING_WEIGHT = 0.2
 MEANING_FLOOR = 0.2
 # How many candidates, the closest in words, are compared in meaning too.
 MEANING_TOP = 256
+# Objects (what a report is about: "lift", "toilet", "nets"): one at least of each text's
+# OBJECTS most telling ones must have one near among the other text's OBJECT_POOL (the same
+# word, the same first four letters, or at least OBJECT_CLOSE in the word space), or the
+# score keeps only OTHER_OBJECT: "the library lift is broken" is not "the library toilets
+# are broken". Applied to the MEANING_TOP candidates closest in words.
+OBJECTS = 2
+OBJECT_POOL = 8
+OBJECT_CLOSE = 0.6
+OTHER_OBJECT = 0.5
+# A word leaning this far to complaint or compliment in the corpus says how, not what.
+OBJECT_TONE = 2.5
+# A word this common in the corpus (corpus IDF below it) is what a whole service is about
+# ("library", "bin", "appointment"), not which thing of it.
+OBJECT_IDF = 5.5
+# How a thing is or what happened to it, never what it is (stems, as `words` gives them),
+# and words of amount, order or place that go with any thing ("near", "more", "first").
+STATES = frozenset(
+    """broken late closed dirty full blocked collect arrive cancel rude leak fix drop remove
+    shout mow flood order working work near more less most first last next other same new
+    old whole much many lot cant dont wont didnt isnt doesnt""".split()
+)  # fmt: skip
 # How strongly the words of a text must lean one way in the services corpus (summed
 # log-odds) to give it that tone if it has no praise or problem word, or to take away the
 # tone its listed words give if they lean the other way.
@@ -207,17 +230,18 @@ def raw_words(text: str) -> list[str]:
 
 
 def tone(text: str) -> int:
-    """+1 for praise alone, -1 for problems alone, 0 for both; for neither, the tone the
-    services corpus gives its words (nlp/wordspace.py), if clear; 0 if the listed words
-    say one tone and the corpus clearly the other ("listened and didn't rush me")."""
+    """+1 for praise alone, -1 for problems alone; for both or neither, the tone the
+    services corpus gives its words (nlp/wordspace.py), if clear, else 0; 0 if the listed
+    words say one tone and the corpus clearly the other ("listened and didn't rush me")."""
     found = set(raw_words(text))
     praise, problem = bool(found & PRAISE), bool(found & PROBLEM)
-    if praise and problem:
-        return 0
-    listed = int(praise) - int(problem)
     learned = wordspace.load().tone
     leaning = sum(learned.get(w, 0.0) for w in found)
     corpus = 0 if abs(leaning) < LEARNED_TONE else (-1 if leaning > 0 else 1)
+    if praise and problem:
+        # "So kind when I was upset": the corpus says which, where it clearly does.
+        return corpus
+    listed = int(praise) - int(problem)
     if listed and corpus == -listed:
         return 0
     return listed or corpus
@@ -369,6 +393,8 @@ class Query:
     meaning: np.ndarray | None = None
     # The text's likeliest theme (see `theme`), -1 for none.
     theme: int = -1
+    # The text's objects (see `objects`), as rows of the word space, -1 past the last.
+    objects: np.ndarray | None = None
 
 
 def query(text: str) -> Query:
@@ -380,12 +406,68 @@ def query(text: str) -> Query:
         tone(text),
         meaning(text),
         theme(text),
+        object_rows(text),
     )
 
 
 def theme(text: str) -> int:
     """The text's likeliest theme of the services corpus (nlp/wordspace.py), -1 for none."""
     return wordspace.load().theme(words(text))
+
+
+def objects(text: str) -> list[str]:
+    """What a text is about: its words the word space knows that say neither how it was
+    (praise, problem, state, or a clear lean to either in the corpus) nor where, the
+    rarest in the corpus first (the most telling), at most OBJECT_POOL."""
+    space = wordspace.load()
+    found = []
+    for word in dict.fromkeys(words(text)):
+        i = space.index.get(word)
+        if i is None or word in _TONE_STEMS or word in STATES:
+            continue
+        if abs(space.tone.get(word, 0.0)) >= OBJECT_TONE or space.idf[i] < OBJECT_IDF:
+            continue
+        found.append((-float(space.idf[i]), len(found), word))
+    return [word for *_, word in sorted(found)[:OBJECT_POOL]]
+
+
+_TONE_STEMS = frozenset(_stem(w) for w in PRAISE | PROBLEM)
+
+
+def object_rows(text: str) -> np.ndarray:
+    """`objects` as rows of the word space, padded with -1 to OBJECT_POOL."""
+    index = wordspace.load().index
+    rows = np.full(OBJECT_POOL, -1, dtype=np.int32)
+    found = [index[w] for w in objects(text)]
+    rows[: len(found)] = found
+    return rows
+
+
+@cache
+def _prefixes() -> np.ndarray:
+    """By row of the word space, a number for its word's first four letters (each word
+    shorter than that its own): "zipwire" and "zipwires", "taped" and "tape" are one."""
+    space = wordspace.load()
+    seen: dict[str, int] = {}
+    out = np.zeros(len(space.index), dtype=np.int64)
+    for word, i in space.index.items():
+        key = word[:4] if len(word) >= 4 else f"{word} "
+        out[i] = seen.setdefault(key, len(seen))
+    return out
+
+
+def _covered(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+    """By row, whether any of the first OBJECTS of `mine` (rows × OBJECT_POOL word rows,
+    -1 for none) has one near among `theirs` (as wide); true where either has none."""
+    space = wordspace.load()
+    prefix = _prefixes()
+    top = mine[:, :OBJECTS]
+    a_ok, b_ok = top >= 0, theirs >= 0
+    a, b = np.where(a_ok, top, 0), np.where(b_ok, theirs, 0)
+    cosine = np.einsum("nkd,npd->nkp", space.vectors[a], space.vectors[b])
+    near = (cosine >= OBJECT_CLOSE) | (prefix[a][:, :, None] == prefix[b][:, None, :])
+    near &= a_ok[:, :, None] & b_ok[:, None, :]
+    return near.any(axis=(1, 2)) | ~a_ok.any(axis=1) | ~b_ok.any(axis=1)
 
 
 def meaning(text: str) -> np.ndarray:
@@ -463,6 +545,9 @@ class Index:
         self._meaning = np.zeros((len(self.candidates), dimensions), dtype=np.float32)
         for i, c in enumerate(self.candidates):
             self._meaning[i] = meaning(c.text)
+        self._objects = np.full((len(self.candidates), OBJECT_POOL), -1, dtype=np.int32)
+        for i, c in enumerate(self.candidates):
+            self._objects[i] = object_rows(c.text)
         self.at = np.array([c.at for c in self.candidates], dtype=np.float64)
 
     def __len__(self) -> int:
@@ -477,8 +562,13 @@ class Index:
         w = self._words.scores(q.words, ref._words.norm(q.words))
         c = self._chars.scores(q.chars, ref._chars.norm(q.chars))
         blended = self.word_weight * w + (1.0 - self.word_weight) * c
+        top = self._top(blended)
         if q.meaning is not None:
-            blended = (1.0 - MEANING_WEIGHT) * blended + MEANING_WEIGHT * self._close(q, blended)
+            blended = (1.0 - MEANING_WEIGHT) * blended + MEANING_WEIGHT * self._close(q, top)
+        if q.objects is not None:
+            # The same subject, another thing wrong with it ("the library lift" / "the
+            # library toilets", "tennis nets" / "dog bins by the courts").
+            blended[top[~self._agree(q.objects, top)]] *= OTHER_OBJECT
         if q.theme >= 0:
             # Words in common but likely about different themes ("the boiler is broken" /
             # "the repairs man was rude about the boiler"): more likely another problem.
@@ -492,14 +582,24 @@ class Index:
             blended[self._tone == -q.tone] = 0.0
         return blended
 
-    def _close(self, q: Query, lexical: np.ndarray) -> np.ndarray:
-        """Closeness in meaning to the MEANING_TOP candidates closest in words (zero for the
-        rest: meaning alone, at MEANING_WEIGHT, never reaches THRESHOLD, and a product with
-        every row would cost most of a search at 100,000 items)."""
-        close = np.zeros(len(lexical), dtype=np.float32)
-        top = np.arange(len(lexical))
+    @staticmethod
+    def _top(lexical: np.ndarray) -> np.ndarray:
+        """The MEANING_TOP candidates closest in words (meaning alone, at MEANING_WEIGHT,
+        never reaches THRESHOLD, and comparing meaning and objects with every row would cost
+        most of a search at 100,000 items)."""
         if len(lexical) > MEANING_TOP:
-            top = np.argpartition(lexical, -MEANING_TOP)[-MEANING_TOP:]
+            return np.argpartition(lexical, -MEANING_TOP)[-MEANING_TOP:]
+        return np.arange(len(lexical))
+
+    def _agree(self, objects: np.ndarray, top: np.ndarray) -> np.ndarray:
+        """Whether the query's and each `top` candidate's objects agree, both ways."""
+        theirs = self._objects[top]
+        mine = np.broadcast_to(objects, theirs.shape)
+        return _covered(mine, theirs) & _covered(theirs, mine)
+
+    def _close(self, q: Query, top: np.ndarray) -> np.ndarray:
+        """Closeness in meaning to the `top` candidates (zero for the rest)."""
+        close = np.zeros(len(self.candidates), dtype=np.float32)
         # Only what is past what any two texts of a service share counts.
         cosine = self._meaning[top] @ q.meaning
         close[top] = np.maximum(cosine - MEANING_FLOOR, 0.0) / (1.0 - MEANING_FLOOR)

@@ -143,3 +143,31 @@ def test_words_in_common_count_less_across_themes() -> None:
         assert 0 < across < Index([Candidate(1, broken)]).scores(rude)[0]
     finally:
         similar_module.OTHER_THEME = kept
+
+
+def test_the_same_subject_with_another_thing_wrong_counts_less() -> None:
+    import nlp.similar as similar_module
+    from nlp.similar import objects
+
+    lift = "The lift in the library is broken again"
+    toilets = "The toilets in the library are broken again"
+    # What each is about: not the service ("library"), nor how it is ("broken").
+    assert objects(lift) == ["lift"] and objects(toilets) == ["toilet"]
+    items = [Candidate(1, toilets), Candidate(2, "The library lift is out of order")]
+    assert Index(items).search(lift)[0][0].id == 2
+    cut = Index(items[:1]).scores(lift)[0]
+    kept = similar_module.OTHER_OBJECT
+    try:
+        similar_module.OTHER_OBJECT = 1.0
+        assert 0 < cut < Index(items[:1]).scores(lift)[0]
+    finally:
+        similar_module.OTHER_OBJECT = kept
+
+
+def test_a_text_with_both_tones_takes_the_corpus_tone_where_clear() -> None:
+    from nlp.similar import tone
+
+    kind = "The receptionist was so kind when I was upset on the phone"
+    assert tone(kind) == 1
+    rude = "Receptionist was rude and told me to stop wasting their time"
+    assert similar(kind, [Candidate(1, rude)], threshold=0.001) == []
