@@ -420,7 +420,7 @@ def objects(text: str) -> list[str]:
     (praise, problem, state, or a clear lean to either in the corpus) nor where, the
     rarest in the corpus first (the most telling), at most OBJECT_POOL."""
     space = wordspace.load()
-    found = []
+    found: list[tuple[float, int, str]] = []
     for word in dict.fromkeys(words(text)):
         i = space.index.get(word)
         if i is None or word in _TONE_STEMS or word in STATES:

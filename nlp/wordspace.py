@@ -165,14 +165,14 @@ def train(texts: list[str], dimensions: int = DIMENSIONS) -> Wordspace:
     norms[norms == 0] = 1.0
     n = len(docs)
     idf = np.array([math.log((1 + n) / (1 + df[w])) + 1.0 for w in vocab])
-    rows = services()
-    themes, prior, weights = theme_weights(rows, index)
-    return Wordspace(index, vectors / norms, idf, tone_weights(rows), themes, prior, weights)
+    labelled = services()
+    themes, prior, weights = theme_weights(labelled, index)
+    return Wordspace(index, vectors / norms, idf, tone_weights(labelled), themes, prior, weights)
 
 
 def save(space: Wordspace, path: Path = SHIPPED) -> None:
     """Write a word space small: float16 vectors."""
-    vocab = np.array(sorted(space.index, key=space.index.get))
+    vocab = np.array(sorted(space.index, key=lambda word: space.index[word]))
     np.savez_compressed(
         path,
         vocab=vocab,
