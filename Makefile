@@ -24,7 +24,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy bot handlers storage emulator
+	$(VENV)/bin/mypy bot handlers storage emulator nlp
 
 run: $(STAMP)
 	$(PY) -m bot run
