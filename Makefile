@@ -29,10 +29,12 @@ lint: $(STAMP)
 run: $(STAMP)
 	$(PY) -m bot run
 
-# Rebuild the shipped theme model (nlp/model/): NHS comments mapped plus services train (nlp/data/).
+# Rebuild the shipped theme model (nlp/model/): NHS comments mapped plus services train (nlp/data/),
+# and the word space "me too" learns from the same data (nlp/wordspace.npz).
 model: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[model]'
 	$(PY) -m nlp.build_model
+	$(PY) -m nlp.wordspace
 
 # Rebuild the shipped name and address detector (nlp/redact_model/) from generated data.
 redact-model: $(STAMP)
