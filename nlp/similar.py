@@ -159,7 +159,8 @@ PROBLEM = frozenset(
     closed waited waiting again still bad awful terrible poor worst unsafe dangerous
     overflowing problem complaint told leak leaking smashed damaged blocked flooded filthy
     disgusting useless ridiculous joke shocking appalling unacceptable fed annoyed angry
-    upset disappointed missing lost wrong failed stuck overgrown dumped""".split()
+    upset disappointed missing lost wrong failed stuck overgrown dumped dropping drops
+    disconnects disconnecting crashes crashing crashed failing fails freezes froze""".split()
 )  # fmt: skip
 
 

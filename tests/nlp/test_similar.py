@@ -167,7 +167,17 @@ def test_the_same_subject_with_another_thing_wrong_counts_less() -> None:
 def test_a_text_with_both_tones_takes_the_corpus_tone_where_clear() -> None:
     from nlp.similar import tone
 
-    kind = "The receptionist was so kind when I was upset on the phone"
+    # "upset" and "scared" are problem words; the corpus says the whole is praise.
+    kind = "The nurse was so kind and reassuring when I was upset and scared"
     assert tone(kind) == 1
-    rude = "Receptionist was rude and told me to stop wasting their time"
+    rude = "Nurse was rude and told me to stop wasting their time"
     assert similar(kind, [Candidate(1, rude)], threshold=0.001) == []
+
+
+def test_a_failing_thing_is_never_praise_whatever_the_subject_leans_to() -> None:
+    from nlp.similar import tone
+
+    # The corpus praises the central library and its wifi more than it blames them; a
+    # connection that keeps dropping is still no compliment.
+    assert tone("The wifi in the central library keeps dropping") != 1
+    assert tone("The booking website keeps crashing at the last step") != 1
