@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # How often the job looks for conversations that went quiet.
 IDLE_CHECK_SECONDS = 60
+# How often citizens whose answer a crash may have lost are looked for.
+ANSWER_CHECK_SECONDS = 30
 # How often items missed by the immediate path (a crash, say) are tagged and carded.
 SWEEP_SECONDS = 30
 # How often digests are checked for periods missed or deliveries to retry.
@@ -286,6 +288,12 @@ class YousaidBot:
             interval=IDLE_CHECK_SECONDS,
             first=IDLE_CHECK_SECONDS,
             name="expire-idle-conversations",
+        )
+        job_queue.run_repeating(
+            only(self.handlers.citizen.answer_again),
+            interval=ANSWER_CHECK_SECONDS,
+            first=ANSWER_CHECK_SECONDS,
+            name="answer-again-after-a-crash",
         )
         job_queue.run_repeating(
             only(self.handlers.moderator.sweep),

@@ -858,6 +858,20 @@ class Intake:
             return Step(Show.NOTHING)
         return await _show(self.db.reader, current, note="resumed")
 
+    async def unanswered(self, grace: timedelta) -> tuple[datetime, list[int]]:
+        """The chats whose answer a crash may have lost: an update's effect committed over
+        `grace` ago and its handling never finished; and that moment, for `answered`."""
+        before = self.clock() - grace
+        return before, await updates.unanswered(self.db.reader, before)
+
+    async def answered(self, chats: list[int], before: datetime) -> None:
+        """Those chats were answered again: forget whose those updates were."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await updates.answered(conn, chats, before)
+
+        await self.db.write(run)
+
     async def mine(self, telegram_id: int, limit: int = 10) -> Step:
         """/mine: the citizen's items, newest first, with their status."""
         citizen = await citizens.by_telegram_id(self.db.reader, telegram_id)

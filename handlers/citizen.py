@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import dates
@@ -52,6 +52,9 @@ PLACE_PREFIX = "g"
 EXACT_PREFIX = "x"
 # The answers to a location shared too early or at the wrong moment, by the core's note.
 _PLACE_NOTES = {"consent": "place_consent", "side_prompt": "place_side_prompt"}
+# How long after an update's effect was committed its handling must have ended: past it, a
+# reply not marked sent was lost (the process died) and the citizen is shown where they were.
+ANSWER_GRACE = timedelta(minutes=1)
 
 
 def service_name(row: ServiceRow, names: Languages | None = None) -> str:
@@ -635,6 +638,30 @@ class CitizenHandlers:
                 )
             except Forbidden:
                 log.info("citizen blocked the bot; time-out notice not delivered")
+
+    async def answer_again(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job: a citizen whose answer a crash may have lost (what they sent was saved, the
+        process died before the reply) is shown where they were, once."""
+        before, chats = await self.intake.unanswered(ANSWER_GRACE)
+        done = []
+        for chat in chats:
+            # A person's private chat; groups' cards and digests are recovered on their own.
+            step = await self.intake.remind(0, chat) if chat > 0 else Step(Show.NOTHING)
+            if step.show is not Show.NOTHING:
+                with speaking(await self._language_of(chat)):
+                    text, markup = render(step, self.names)
+                try:
+                    await context.bot.send_message(
+                        chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
+                    )
+                except Forbidden:
+                    log.info("citizen blocked the bot; reminder after a restart not delivered")
+                except TelegramError as exc:
+                    log.warning("reminder after a restart not sent now (%s): next round", exc)
+                    continue
+            done.append(chat)
+        if done:
+            await self.intake.answered(done, before)
 
 
 def _answered(query: CallbackQuery) -> str:

@@ -54,11 +54,12 @@ async def save_new(
 async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bool:
     """Mark an update handled, inside the transaction of its effect; False if it already was.
 
-    A handled update keeps no trace of whose it was: its payload and its chat go."""
+    Its payload goes; its chat stays until the answer is sent (`mark_handled`), so that an
+    answer lost to a crash in between can be given again (see `unanswered`)."""
     cursor = await conn.execute(
         "INSERT INTO updates (update_id, payload, received_at, handled_at) VALUES (?, NULL, ?, ?)"
-        " ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL,"
-        " chat_key = 0 WHERE updates.handled_at IS NULL",
+        " ON CONFLICT (update_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL"
+        " WHERE updates.handled_at IS NULL",
         (update_id, stamp(now), stamp(now)),
     )
     return cursor.rowcount > 0
@@ -67,11 +68,31 @@ async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bo
 async def mark_handled(
     conn: aiosqlite.Connection, update_ids: Iterable[int], now: datetime
 ) -> None:
-    """Mark updates handled (those that changed nothing, or whose effect already claimed them)."""
+    """Mark updates handled and answered: after this, none says any more whose it was."""
     await conn.executemany(
-        "UPDATE updates SET handled_at = ?, payload = NULL, chat_key = 0"
-        " WHERE update_id = ? AND handled_at IS NULL",
+        "UPDATE updates SET handled_at = COALESCE(handled_at, ?), payload = NULL, chat_key = 0"
+        " WHERE update_id = ? AND (handled_at IS NULL OR chat_key <> 0)",
         [(stamp(now), update_id) for update_id in update_ids],
+    )
+
+
+async def unanswered(conn: aiosqlite.Connection, before: datetime) -> list[int]:
+    """Chats with an update whose effect was committed before `before` but whose handling
+    never finished (the process died between the two): its answer may not have been sent."""
+    async with conn.execute(
+        "SELECT DISTINCT chat_key FROM updates WHERE chat_key <> 0 AND handled_at IS NOT NULL"
+        " AND handled_at < ? ORDER BY chat_key",
+        (stamp(before),),
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def answered(conn: aiosqlite.Connection, chats: Iterable[int], before: datetime) -> None:
+    """Forget whose those updates were, once their chats were answered again."""
+    await conn.executemany(
+        "UPDATE updates SET chat_key = 0 WHERE chat_key = ? AND handled_at IS NOT NULL"
+        " AND handled_at < ?",
+        [(chat, stamp(before)) for chat in chats],
     )
 
 

@@ -15,9 +15,10 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.app import YousaidBot
 from emulator import Emulator, Limits, MessageView, Person
 from handlers import texts
-from tests.conftest import EXAMPLE, connect
+from tests.conftest import EXAMPLE, FakeClock, connect
 from tests.e2e.conftest import TOKEN, BotFactory, start_bot
 from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_digests import run_job
 
 
 async def test_updates_sent_while_the_bot_is_down_are_handled_when_it_returns(
@@ -51,6 +52,42 @@ async def test_updates_saved_but_not_handled_are_handled_after_a_crash(
     # Telegram delivered it again (never confirmed) but it was answered once.
     assert len(alice.messages) == 1
     assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL") == [(0,)]
+
+
+async def test_a_reply_lost_to_a_crash_after_the_save_is_given_again(
+    make_bot: BotFactory, emu: Emulator, db_path: Path, clock: FakeClock
+) -> None:
+    alice = emu.person("Alice")
+    async with make_bot():
+        await consent(alice)
+        assert "What happened" in await press(alice, "Central Library")
+    story = "The lift to the first floor has been broken for a month."
+    await alice.send(story)
+    crashed = make_bot()
+    await crashed.db.open()
+    async with Bot(TOKEN, base_url=emu.api_url) as raw:
+        (update,) = await raw.get_updates(timeout=0)
+    # Saved, its effect committed (the story kept), then the process dies before replying.
+    assert len(await crashed.poller.receive([update])) == 1
+    await crashed.intake.text(update.update_id, alice.id, story)
+    await crashed.db.close()
+    seen = len(alice.messages)
+    async with make_bot() as bot:
+        # Telegram delivers it again: already handled, so nothing is said at once...
+        await emu.idle(quiet=0.3)
+        assert len(alice.messages) == seen
+        # ...but once it is clear that its handling never finished, she is shown where she
+        # was, once.
+        clock.advance(minutes=2)
+        await run_job(bot, "answer-again-after-a-crash")
+        shown = await alice.wait_for(lambda msgs: len(msgs) > seen)
+        assert texts.RESUMED.strip() in (shown[-1].text or "")
+        assert "How would you rate it" in (shown[-1].text or "")
+        await run_job(bot, "answer-again-after-a-crash")
+        await emu.idle(quiet=0.3)
+        assert len(alice.messages) == seen + 1
+    assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE chat_key <> 0") == [(0,)]
+    assert stored(db_path, "SELECT state, text FROM conversations") == [("rating", story)]
 
 
 async def test_an_update_delivered_twice_creates_nothing_twice(
