@@ -90,6 +90,36 @@ async def test_a_reply_lost_to_a_crash_after_the_save_is_given_again(
     assert stored(db_path, "SELECT state, text FROM conversations") == [("rating", story)]
 
 
+async def test_a_reply_lost_to_a_crash_is_not_given_again_once_she_wrote_since(
+    make_bot: BotFactory, emu: Emulator, db_path: Path, clock: FakeClock
+) -> None:
+    alice = emu.person("Alice")
+    async with make_bot():
+        await consent(alice)
+        assert "What happened" in await press(alice, "Central Library")
+    story = "The lift to the first floor has been broken for a month."
+    await alice.send(story)
+    crashed = make_bot()
+    await crashed.db.open()
+    async with Bot(TOKEN, base_url=emu.api_url) as raw:
+        (update,) = await raw.get_updates(timeout=0)
+    assert len(await crashed.poller.receive([update])) == 1
+    await crashed.intake.text(update.update_id, alice.id, story)
+    await crashed.db.close()
+    async with make_bot() as bot:
+        await emu.idle(quiet=0.3)
+        # She wonders, and writes again: answered, so nothing is owed to her any more.
+        assert "How would you rate it" in await say(alice, "Hello? Did you get that?")
+        seen = len(alice.messages)
+        await emu.idle(quiet=0.3)
+        await bot.marks.flush()  # handled marks are written in batches; now, not later
+        clock.advance(minutes=2)
+        await run_job(bot, "answer-again-after-a-crash")
+        await emu.idle(quiet=0.3)
+        assert len(alice.messages) == seen
+    assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE chat_key <> 0") == [(0,)]
+
+
 async def test_an_update_delivered_twice_creates_nothing_twice(
     bot: YousaidBot, emu: Emulator, db_path: Path
 ) -> None:
