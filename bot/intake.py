@@ -858,11 +858,31 @@ class Intake:
             return Step(Show.NOTHING)
         return await _show(self.db.reader, current, note="resumed")
 
-    async def unanswered(self, grace: timedelta) -> tuple[datetime, list[int]]:
-        """The chats whose answer a crash may have lost: an update's effect committed over
-        `grace` ago and its handling never finished; and that moment, for `answered`."""
+    async def unanswered(self, grace: timedelta) -> tuple[datetime, list[tuple[int, str]]]:
+        """The chats whose answer a crash may have lost (an update's effect committed over
+        `grace` ago, its handling never finished), each with when that effect was committed;
+        and that moment, for `answered`."""
         before = self.clock() - grace
         return before, await updates.unanswered(self.db.reader, before)
+
+    async def lost_answer(self, telegram_id: int, since: str) -> Step:
+        """What to show a citizen whose answer a crash may have lost: where they are, or the
+        item saved since (its reference was the answer); nothing if neither."""
+        citizen = await citizens.by_telegram_id(self.db.reader, telegram_id)
+        if citizen is None or not await _consented(self.db.reader, citizen.id):
+            return Step(Show.NOTHING)
+        current = await conversations.get(self.db.reader, citizen.id)
+        if current is not None:
+            return await _show(self.db.reader, current, note="resumed")
+        item = await feedback.saved_since(self.db.reader, citizen.id, since)
+        if item is None:
+            return Step(Show.NOTHING)
+        return Step(
+            Show.SAVED,
+            reference=item.id,
+            service=await services.get(self.db.reader, item.service_slug),
+            hear_back=item.hear_back,
+        )
 
     async def answered(self, chats: list[int], before: datetime) -> None:
         """Those chats were answered again: forget whose those updates were."""

@@ -641,12 +641,13 @@ class CitizenHandlers:
 
     async def answer_again(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: a citizen whose answer a crash may have lost (what they sent was saved, the
-        process died before the reply) is shown where they were, once."""
+        process died before the reply) is shown where they were, or the number of the item
+        just saved, once."""
         before, chats = await self.intake.unanswered(ANSWER_GRACE)
         done = []
-        for chat in chats:
+        for chat, since in chats:
             # A person's private chat; groups' cards and digests are recovered on their own.
-            step = await self.intake.remind(0, chat) if chat > 0 else Step(Show.NOTHING)
+            step = await self.intake.lost_answer(chat, since) if chat > 0 else Step(Show.NOTHING)
             if step.show is not Show.NOTHING:
                 with speaking(await self._language_of(chat)):
                     text, markup = render(step, self.names)

@@ -78,6 +78,18 @@ async def for_citizen(
         return [_item(row) for row in await cursor.fetchall()]
 
 
+async def saved_since(
+    conn: aiosqlite.Connection, citizen_id: int, since: str
+) -> FeedbackItem | None:
+    """The citizen's newest item, if it was saved at `since` (a stored time) or later."""
+    async with conn.execute(
+        f"{_SELECT} WHERE f.citizen_id = ? AND f.created_at >= ? ORDER BY f.id DESC LIMIT 1",
+        (citizen_id, since),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return _item(row) if row else None
+
+
 async def count_for_citizen(conn: aiosqlite.Connection, citizen_id: int) -> int:
     """How many items the citizen has given."""
     async with conn.execute(

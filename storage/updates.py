@@ -85,15 +85,16 @@ async def mark_handled(
     )
 
 
-async def unanswered(conn: aiosqlite.Connection, before: datetime) -> list[int]:
+async def unanswered(conn: aiosqlite.Connection, before: datetime) -> list[tuple[int, str]]:
     """Chats with an update whose effect was committed before `before` but whose handling
-    never finished (the process died between the two): its answer may not have been sent."""
+    never finished (the process died between the two), with when the first such effect was
+    committed: its answer may not have been sent."""
     async with conn.execute(
-        "SELECT DISTINCT chat_key FROM updates WHERE chat_key <> 0 AND handled_at IS NOT NULL"
-        " AND handled_at < ? ORDER BY chat_key",
+        "SELECT chat_key, MIN(handled_at) FROM updates WHERE chat_key <> 0"
+        " AND handled_at IS NOT NULL AND handled_at < ? GROUP BY chat_key ORDER BY chat_key",
         (stamp(before),),
     ) as cursor:
-        return [int(row[0]) for row in await cursor.fetchall()]
+        return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
 
 
 async def answered(conn: aiosqlite.Connection, chats: Iterable[int], before: datetime) -> None:

@@ -120,6 +120,36 @@ async def test_a_reply_lost_to_a_crash_is_not_given_again_once_she_wrote_since(
     assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE chat_key <> 0") == [(0,)]
 
 
+async def test_a_reference_lost_to_a_crash_at_the_last_press_is_given_again(
+    make_bot: BotFactory, emu: Emulator, db_path: Path, clock: FakeClock
+) -> None:
+    alice = emu.person("Alice")
+    async with make_bot():
+        await consent(alice)
+        await press(alice, "Central Library")
+        await say(alice, "The lift to the first floor has been broken for a month.")
+        await press(alice, "2")
+        assert "involved" in await press(alice, texts.YES)
+    # The last press: the item is saved, then the process dies before saying its number.
+    await alice.press(texts.NO)
+    ((seq,),) = stored(db_path, "SELECT seq FROM conversations")
+    crashed = make_bot()
+    await crashed.db.open()
+    async with Bot(TOKEN, base_url=emu.api_url) as raw:
+        (update,) = await raw.get_updates(timeout=0)
+    assert len(await crashed.poller.receive([update])) == 1
+    await crashed.intake.involve(update.update_id, alice.id, int(str(seq)), False)
+    await crashed.db.close()
+    ((item,),) = stored(db_path, "SELECT id FROM feedback")
+    seen = len(alice.messages)
+    async with make_bot() as bot:
+        await emu.idle(quiet=0.3)
+        clock.advance(minutes=2)
+        await run_job(bot, "answer-again-after-a-crash")
+        told = await alice.wait_for(lambda msgs: len(msgs) > seen)
+        assert f"Saved as #{item}" in (told[-1].text or "")
+
+
 async def test_an_update_delivered_twice_creates_nothing_twice(
     bot: YousaidBot, emu: Emulator, db_path: Path
 ) -> None:
