@@ -868,12 +868,10 @@ class Intake:
     async def lost_answer(self, telegram_id: int, since: str) -> Step:
         """What to show a citizen whose answer a crash may have lost: where they are, or the
         item saved since (its reference was the answer); nothing if neither."""
+        step = await self.remind(0, telegram_id)
         citizen = await citizens.by_telegram_id(self.db.reader, telegram_id)
-        if citizen is None or not await _consented(self.db.reader, citizen.id):
-            return Step(Show.NOTHING)
-        current = await conversations.get(self.db.reader, citizen.id)
-        if current is not None:
-            return await _show(self.db.reader, current, note="resumed")
+        if step.show is not Show.NOTHING or citizen is None:
+            return step
         item = await feedback.saved_since(self.db.reader, citizen.id, since)
         if item is None:
             return Step(Show.NOTHING)

@@ -254,26 +254,6 @@ def register(
     application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, citizen.text))
     application.add_handler(MessageHandler(new & filters.COMMAND, citizen.unknown_command))
 
-    # Words sent with a photo or a file are a citizen's words all the same (a staff member
-    # writing a response or a question is told, as before, that only text is taken).
-    async def caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, user = update.effective_message, update.effective_user
-        if message is None or user is None:
-            return
-        if await responses.draft(Who(user.id), message.chat_id) is not None:
-            await common.unsupported(update, context)
-            return
-        if pictures is not None and message.photo:
-            step = await citizen.caption_words(update, context)
-            if step is not None:
-                await pictures.captioned_photo(update, context, step)
-            return
-        if pictures is not None and await pictures.document(update, context):
-            return
-        await citizen.caption(update, context)
-
-    application.add_handler(MessageHandler(new & filters.CAPTION, caption))
-
     def unless_writing(handler: Callback) -> Callback:
         # A staff member writing a response or a question is told, as before, that only
         # text is taken.
@@ -287,6 +267,21 @@ def register(
             await handler(update, context)
 
         return media
+
+    # Words sent with a photo or a file are a citizen's words all the same.
+    async def caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None  # unless_writing let only messages with a sender by
+        if pictures is not None and message.photo:
+            step = await citizen.caption_words(update, context)
+            if step is not None:
+                await pictures.captioned_photo(update, context, step)
+            return
+        if pictures is not None and await pictures.document(update, context):
+            return
+        await citizen.caption(update, context)
+
+    application.add_handler(MessageHandler(new & filters.CAPTION, unless_writing(caption)))
 
     # A shared location (or venue) says where the item being told happened.
     application.add_handler(

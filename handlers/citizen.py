@@ -625,19 +625,25 @@ class CitizenHandlers:
             log.warning("language of %s not read: %s", telegram_id, exc)
             return self.names.default
 
+    async def _tell(
+        self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, step: Step, what: str
+    ) -> None:
+        """Send a step to a citizen from a job (no update of theirs is running), in their
+        language; one who blocked the bot is logged, other Telegram errors are raised."""
+        with speaking(await self._language_of(telegram_id)):
+            text, markup = render(step, self.names)
+        try:
+            await context.bot.send_message(
+                telegram_id, text, reply_markup=markup, parse_mode=ParseMode.HTML
+            )
+        except Forbidden:
+            log.info("citizen blocked the bot; %s not delivered", what)
+
     async def expire_idle(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: close conversations that went quiet, saying so (and saving any words)."""
         for telegram_id, step in await self.intake.expire_idle(self.conversation_timeout):
             self._saved(step, context)
-            # Written for that citizen, in their language (no update of theirs is running).
-            with speaking(await self._language_of(telegram_id)):
-                text, markup = render(step, self.names)
-            try:
-                await context.bot.send_message(
-                    telegram_id, text, reply_markup=markup, parse_mode=ParseMode.HTML
-                )
-            except Forbidden:
-                log.info("citizen blocked the bot; time-out notice not delivered")
+            await self._tell(context, telegram_id, step, "time-out notice")
 
     async def answer_again(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: a citizen whose answer a crash may have lost (what they sent was saved, the
@@ -649,14 +655,8 @@ class CitizenHandlers:
             # A person's private chat; groups' cards and digests are recovered on their own.
             step = await self.intake.lost_answer(chat, since) if chat > 0 else Step(Show.NOTHING)
             if step.show is not Show.NOTHING:
-                with speaking(await self._language_of(chat)):
-                    text, markup = render(step, self.names)
                 try:
-                    await context.bot.send_message(
-                        chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
-                    )
-                except Forbidden:
-                    log.info("citizen blocked the bot; reminder after a restart not delivered")
+                    await self._tell(context, chat, step, "reminder after a restart")
                 except TelegramError as exc:
                     log.warning("reminder after a restart not sent now (%s): next round", exc)
                     continue

@@ -71,12 +71,12 @@ async def mark_handled(
     """Mark updates handled and answered: after this, none says any more whose it was."""
     ids = list(update_ids)
     # The chat was answered now: an earlier update of it whose answer a crash lost (a chat's
-    # updates are handled one at a time, in order) needs no answer again.
+    # updates are handled one at a time, in order) needs no answer again. (Written so that
+    # it reads the small index of such updates, not the table.)
     await conn.executemany(
-        "UPDATE updates SET chat_key = 0 WHERE chat_key <> 0 AND handled_at IS NOT NULL"
-        " AND update_id < ? AND chat_key = (SELECT u.chat_key FROM updates u"
-        " WHERE u.update_id = ?)",
-        [(update_id, update_id) for update_id in ids],
+        "UPDATE updates SET chat_key = 0 WHERE chat_key = (SELECT u.chat_key FROM updates u"
+        " WHERE u.update_id = ?) AND chat_key <> 0 AND handled_at IS NOT NULL",
+        [(update_id,) for update_id in ids],
     )
     await conn.executemany(
         "UPDATE updates SET handled_at = COALESCE(handled_at, ?), payload = NULL, chat_key = 0"

@@ -7,6 +7,7 @@ import asyncio
 import random
 import re
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from telegram import Bot, Update
@@ -54,6 +55,20 @@ async def test_updates_saved_but_not_handled_are_handled_after_a_crash(
     assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL") == [(0,)]
 
 
+async def saved_then_crashed(
+    make_bot: BotFactory, emu: Emulator, effect: Callable[[YousaidBot, int], Awaitable[object]]
+) -> None:
+    """The one update waiting at Telegram is saved and its `effect` committed by a bot that
+    then dies before replying (and before marking it handled)."""
+    crashed = make_bot()
+    await crashed.db.open()
+    async with Bot(TOKEN, base_url=emu.api_url) as raw:
+        (update,) = await raw.get_updates(timeout=0)
+    assert len(await crashed.poller.receive([update])) == 1
+    await effect(crashed, update.update_id)
+    await crashed.db.close()
+
+
 async def test_a_reply_lost_to_a_crash_after_the_save_is_given_again(
     make_bot: BotFactory, emu: Emulator, db_path: Path, clock: FakeClock
 ) -> None:
@@ -63,14 +78,8 @@ async def test_a_reply_lost_to_a_crash_after_the_save_is_given_again(
         assert "What happened" in await press(alice, "Central Library")
     story = "The lift to the first floor has been broken for a month."
     await alice.send(story)
-    crashed = make_bot()
-    await crashed.db.open()
-    async with Bot(TOKEN, base_url=emu.api_url) as raw:
-        (update,) = await raw.get_updates(timeout=0)
     # Saved, its effect committed (the story kept), then the process dies before replying.
-    assert len(await crashed.poller.receive([update])) == 1
-    await crashed.intake.text(update.update_id, alice.id, story)
-    await crashed.db.close()
+    await saved_then_crashed(make_bot, emu, lambda bot, u: bot.intake.text(u, alice.id, story))
     seen = len(alice.messages)
     async with make_bot() as bot:
         # Telegram delivers it again: already handled, so nothing is said at once...
@@ -99,13 +108,7 @@ async def test_a_reply_lost_to_a_crash_is_not_given_again_once_she_wrote_since(
         assert "What happened" in await press(alice, "Central Library")
     story = "The lift to the first floor has been broken for a month."
     await alice.send(story)
-    crashed = make_bot()
-    await crashed.db.open()
-    async with Bot(TOKEN, base_url=emu.api_url) as raw:
-        (update,) = await raw.get_updates(timeout=0)
-    assert len(await crashed.poller.receive([update])) == 1
-    await crashed.intake.text(update.update_id, alice.id, story)
-    await crashed.db.close()
+    await saved_then_crashed(make_bot, emu, lambda bot, u: bot.intake.text(u, alice.id, story))
     async with make_bot() as bot:
         await emu.idle(quiet=0.3)
         # She wonders, and writes again: answered, so nothing is owed to her any more.
@@ -133,13 +136,9 @@ async def test_a_reference_lost_to_a_crash_at_the_last_press_is_given_again(
     # The last press: the item is saved, then the process dies before saying its number.
     await alice.press(texts.NO)
     ((seq,),) = stored(db_path, "SELECT seq FROM conversations")
-    crashed = make_bot()
-    await crashed.db.open()
-    async with Bot(TOKEN, base_url=emu.api_url) as raw:
-        (update,) = await raw.get_updates(timeout=0)
-    assert len(await crashed.poller.receive([update])) == 1
-    await crashed.intake.involve(update.update_id, alice.id, int(str(seq)), False)
-    await crashed.db.close()
+    await saved_then_crashed(
+        make_bot, emu, lambda bot, u: bot.intake.involve(u, alice.id, int(str(seq)), False)
+    )
     ((item,),) = stored(db_path, "SELECT id FROM feedback")
     seen = len(alice.messages)
     async with make_bot() as bot:
