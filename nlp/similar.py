@@ -301,12 +301,29 @@ def _route(said: list[str], i: int) -> bool:
 STREET_WORDS = frozenset("road rd street st lane ln drive avenue ave close crescent grove".split())
 
 
+# Words that end other places' names ("ferncliffe rec", "marden hill stop"): the word before
+# one is a name only if the corpus does not know it ("skate park", "bus stop" are things).
+PLACE_WORDS = frozenset(
+    """park rec fields field hill green common estate court house gardens square way centre
+    stop station parade place row walk terrace wood woods meadow heights tower clinic
+    surgery library""".split()
+)  # fmt: skip
+
+
 def _before_street(said: list[str], i: int) -> bool:
-    """Whether the i-th word is the first part of a street's name written in lower case."""
-    if i + 1 >= len(said) or _fold(said[i + 1]) not in STREET_WORDS:
+    """Whether the i-th word is the first part of a place's name written in lower case."""
+    if i + 1 >= len(said):
         return False
-    folded = _fold(said[i])
-    return not (folded in STOP_WORDS or folded in STREET_WORDS or folded in NOT_STREET_NAMES)
+    folded, after = _fold(said[i]), _fold(said[i + 1])
+    if folded in STOP_WORDS or folded in STREET_WORDS or folded in NOT_STREET_NAMES:
+        return False
+    if after in STREET_WORDS:
+        return True
+    return (
+        after in PLACE_WORDS
+        and folded not in PLACE_WORDS
+        and _stem(folded) not in wordspace.load().index
+    )
 
 
 # Said before "road" of no one road in particular ("the main road", "a side street").

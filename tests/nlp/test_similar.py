@@ -89,6 +89,23 @@ def test_streets_in_lower_case_are_places_and_only_route_numbers_are_names() -> 
     assert names("on hold 70 minutes, my 10:20 appointment") == frozenset()
 
 
+def test_other_places_in_lower_case_are_names_when_the_corpus_does_not_know_the_word() -> None:
+    assert names("grass at ferncliffe rec is knee high") == {"ferncliffe"}
+    assert names("marden hill stop is so dark after 4") == {"marden"}
+    # Things, not places: the corpus knows the word before "park" or "stop".
+    assert names("the skate park is great") == frozenset()
+    assert names("bus stop shelter smashed") == frozenset()
+    # Another park's long grass is not this park's.
+    assert (
+        similar(
+            "grass at ferncliffe rec is knee high",
+            [Candidate(1, "grass at lowmoor rec is knee high")],
+            0.001,
+        )
+        == []
+    )
+
+
 def test_a_text_with_no_listed_tone_word_takes_the_tone_its_words_have_in_the_corpus() -> None:
     from nlp.similar import tone
 
