@@ -196,6 +196,9 @@ class Step:
     total: int = 0
     # /mine: the visible responses covering each item shown.
     responses: dict[int, list[Response]] = field(default_factory=dict)
+    # /mine: the items of others they said "me too" to, newest support first, each with
+    # only its published words (never the author's own) and the day they joined it.
+    supported: tuple[FeedbackItem, ...] = field(default_factory=tuple)
     # Held back by the throttle (note "throttled"): how many items the citizen sent in the
     # window that is full ("hour" or "day"), and how many minutes until one more can go.
     held: tuple[int, str, int] | None = None
@@ -777,12 +780,23 @@ class Intake:
         async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
             slug = found.service_slug or ""
             window = self.metoo.since(now) if self.metoo and self.metoo.enabled else None
-            if window is None or not await supporters.joinable(conn, item_id, slug, window):
+            if window is None:
                 return Step(Show.EXPIRED)
-            await supporters.add(conn, item_id, found.citizen_id, now)
+            target = item_id
+            if not await supporters.joinable(conn, target, slug, window):
+                # Merged meanwhile into another item saying the same: that one is it now.
+                into = await supporters.merged_into(conn, item_id)
+                if into is None or not await supporters.joinable(conn, into, slug, window):
+                    # Withdrawn, rejected or erased since it was offered (or never offered):
+                    # the conversation goes on, and the citizen is told why nothing changed.
+                    return Step(Show.EXPIRED, seq=found.seq, note="metoo_gone")
+                target = into
+            # Never their own item (a merge can lead there): it counts no one twice.
+            if not await supporters.already_theirs(conn, [target], found.citizen_id):
+                await supporters.add(conn, target, found.citizen_id, now)
             await conversations.delete(conn, found.citizen_id)
             service = await services.get(conn, slug)
-            return Step(Show.JOINED, seq=found.seq, reference=item_id, service=service)
+            return Step(Show.JOINED, seq=found.seq, reference=target, service=service)
 
         return await self._button(update_id, telegram_id, seq, State.RATING, then)
 
@@ -856,7 +870,10 @@ class Intake:
         current = await conversations.get(self.db.reader, citizen.id)
         if current is None:
             return Step(Show.NOTHING)
-        return await _show(self.db.reader, current, note="resumed")
+        # Outside `_write`: the services' sites must be known here too, or the place
+        # question comes back without its places.
+        with knowing(self.places):
+            return await _show(self.db.reader, current, note="resumed")
 
     async def unanswered(self, grace: timedelta) -> tuple[datetime, list[tuple[int, str]]]:
         """The chats whose answer a crash may have lost (an update's effect committed over
@@ -897,7 +914,14 @@ class Intake:
             return Step(Show.MINE)
         items = await feedback.for_citizen(self.db.reader, citizen.id, limit)
         total = await feedback.count_for_citizen(self.db.reader, citizen.id)
-        answers = await responses.for_items(self.db.reader, [i.id for i in items])
+        supported = []
+        for item_id, joined_at in await supporters.joined_by(self.db.reader, citizen.id, limit):
+            item = await feedback.get(self.db.reader, item_id)
+            if item is not None:
+                shown = item.published_text if item.status == "approved" else None
+                supported.append(replace(item, text=shown or "", created_at=joined_at))
+        ids = [i.id for i in items] + [i.id for i in supported]
+        answers = await responses.for_items(self.db.reader, ids)
         # Each response in the citizen's language where the provider wrote it in that one.
         language = i18n.current()
         for item_id, found in answers.items():
@@ -906,7 +930,13 @@ class Intake:
                 words = await responses.texts_of(self.db.reader, response.id)
                 localised.append(replace(response, text=words.get(language) or response.text))
             answers[item_id] = localised
-        return Step(Show.MINE, items=tuple(items), total=total, responses=answers)
+        return Step(
+            Show.MINE,
+            items=tuple(items),
+            total=total,
+            responses=answers,
+            supported=tuple(supported),
+        )
 
     async def expire_idle(self, idle_for: timedelta) -> list[tuple[int, Step]]:
         """End conversations idle longer than `idle_for`: (telegram id, what to tell them).

@@ -24,6 +24,7 @@ from handlers.fitting import name, pack, quote
 from handlers.language import FIRST_START, FIRST_TEXT, LanguageHandlers
 from handlers.texts import esc
 from storage.engines import STORAGE_ERRORS
+from storage.feedback import FeedbackItem
 from storage.services import ServiceRow
 
 if TYPE_CHECKING:
@@ -250,39 +251,55 @@ def _services(step: Step, names: Languages | None) -> tuple[str, Markup]:
 
 
 def _mine(step: Step, names: Languages | None = None) -> list[str]:
-    """/mine's blocks: the header, one per item (with its responses), then how many more."""
-    if not step.items:
+    """/mine's blocks: the header, one per item (with its responses), then how many more;
+    then the items of others they said "me too" to, with their responses."""
+    if not step.items and not step.supported:
         return [texts.MINE_EMPTY]
-    parts = [texts.MINE_HEADER]
+    parts = [texts.MINE_HEADER] if step.items else []
     for item in step.items:
-        snippet = _snippet(item.text)
-        parts.append(
-            texts.MINE_ITEM.format(
-                reference=item.id,
-                service=name(
-                    names.service_name(item.service_slug, item.service_name)
-                    if names is not None
-                    else item.service_name
-                ),
-                date=dates.day(item.created_at),
-                status=texts.STATUS.get(item.status)
-                or (texts.MERGE_MINE_STATUS if item.status == "merged" else esc(item.status)),
-                snippet=quote(snippet),
-            )
-        )
+        parts.append(_mine_item(item, names))
         published = item.published_text
         if item.status == "approved" and published and published.strip() != item.text.strip():
             # A moderator redacted or edited it: say what the service actually read.
             parts[-1] += "\n" + texts.MINE_PUBLISHED_AS.format(text=quote(_snippet(published)))
-        for response in step.responses.get(item.id, []):
-            parts[-1] += "\n" + texts.MINE_RESPONSE.format(
-                status=texts.RESPONSE_STATUS.get(response.status, esc(response.status)),
-                date=dates.day(response.created_at),
-                text=quote(_snippet(response.text)),
-            )
+        parts[-1] += _mine_responses(step, item.id)
     if step.total > len(step.items):
         parts.append(texts.MINE_MORE.format(step.total - len(step.items)))
+    if step.supported:
+        # Their support is theirs too: the item's published words (the author's own never).
+        parts.append(texts.MINE_SUPPORTED_HEADER)
+        for item in step.supported:
+            parts.append(_mine_item(item, names) + _mine_responses(step, item.id))
     return parts
+
+
+def _mine_item(item: FeedbackItem, names: Languages | None) -> str:
+    """One item of /mine: its number, service, day, status and words."""
+    return texts.MINE_ITEM.format(
+        reference=item.id,
+        service=name(
+            names.service_name(item.service_slug, item.service_name)
+            if names is not None
+            else item.service_name
+        ),
+        date=dates.day(item.created_at),
+        status=texts.STATUS.get(item.status)
+        or (texts.MERGE_MINE_STATUS if item.status == "merged" else esc(item.status)),
+        snippet=quote(_snippet(item.text)),
+    )
+
+
+def _mine_responses(step: Step, item_id: int) -> str:
+    """The responses covering one item of /mine, a line each."""
+    return "".join(
+        "\n"
+        + texts.MINE_RESPONSE.format(
+            status=texts.RESPONSE_STATUS.get(response.status, esc(response.status)),
+            date=dates.day(response.created_at),
+            text=quote(_snippet(response.text)),
+        )
+        for response in step.responses.get(item_id, [])
+    )
 
 
 def _snippet(text: str, limit: int = 120) -> str:
@@ -485,7 +502,11 @@ class CitizenHandlers:
         if step.show is Show.NOTHING:
             return
         if step.show is Show.EXPIRED:
-            await safely.answer(query.answer(texts.EXPIRED, show_alert=False))
+            # An item offered that left the published ones meanwhile: say so, in a box that
+            # stays until read (the offer stays, with "It's different").
+            gone = step.note == "metoo_gone"
+            said = texts.METOO_GONE if gone else texts.EXPIRED
+            await safely.answer(query.answer(said, show_alert=gone))
             return
         await self._show_pressed(query, step, context)
 

@@ -1,0 +1,234 @@
+"""A newcomer's whole path through the bot, and what careless or hostile people do on it:
+odd messages at each step, old and forged buttons, "me too" on items that changed meanwhile.
+Each reply is read as the person reads it, and the database is checked for what it holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+
+from emulator import Emulator, Person
+from handlers import texts
+from storage import supporters
+from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
+from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_metoo import SAME, WIFI, offered
+from tests.e2e.test_responses import WEDNESDAY, World
+from tests.e2e.test_responses import world as world  # the fixture
+
+SWINGS = "The swings in the Mill Lane play area have been broken for weeks"
+MINE_SWINGS = "The swings at the play area are broken, my kids cannot use them"
+PLACES = [["Riverside Park"], ["Mill Lane play area"], ["Allotments"], [texts.SKIP]]
+POLL = {
+    "id": "5",
+    "question": "Which is worse?",
+    "options": [
+        {"persistent_id": "o1", "text": "the bins", "voter_count": 0},
+        {"persistent_id": "o2", "text": "the buses", "voter_count": 0},
+    ],
+    "total_voter_count": 0,
+    "is_closed": False,
+    "is_anonymous": True,
+    "type": "regular",
+    "allows_multiple_answers": False,
+    "allows_revoting": False,
+    "members_only": False,
+}
+
+
+async def reminded(person: Person, send: object) -> tuple[str, list[list[str]]]:
+    """Send something the bot cannot keep; its answer (text and buttons)."""
+    del send  # already sent: the argument only makes the call read in order
+    answer = await person.next_message()
+    return answer.text or "", answer.buttons
+
+
+async def join_offer(person: Person, words: str) -> tuple[int, dict[str, str]]:
+    """At the library, write words like a published item; the offer's id and buttons."""
+    assert "Is it one of these?" in await offered(person, words)
+    offer = person.messages[-1]
+    return offer.message_id, buttons_of(offer)
+
+
+async def test_a_newcomer_at_a_park_gets_the_places_back_after_each_odd_message(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """The whole path at a service with sites, with a sticker, a poll, a dice, an edit and
+    a forward thrown in: each is answered kindly and the question comes back whole, buttons
+    and all (the place question used to come back with "Skip" alone)."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "parks", SWINGS, WEDNESDAY)
+    await consent(bob)
+    assert "What happened" in await press(bob, "Parks and green spaces")
+    # Only emoji, then only spaces: not a story, and nothing kept.
+    assert texts.MORE_TEXT in await say(bob, "😡😡😡")
+    assert stored(db_path, "SELECT state, text FROM conversations") == [("text", None)]
+    # Two messages in quick succession: both kept, in order, each answered.
+    await bob.send(MINE_SWINGS)
+    await bob.send("and the gate doesn't close")
+    first, second = await bob.next_message(), await bob.next_message()
+    assert "Where was this?" in (first.text or "") and first.buttons == PLACES
+    assert (second.text or "").startswith(texts.ADDED_TEXT.strip())
+    assert second.buttons == PLACES
+    story = f"{MINE_SWINGS}\nand the gate doesn't close"
+    assert stored(db_path, "SELECT state, text FROM conversations") == [("place", story)]
+
+    await bob.send_sticker()
+    text, buttons = await reminded(bob, None)
+    assert text.startswith(texts.UNSUPPORTED["sticker"]) and "Where was this?" in text
+    assert buttons == PLACES
+    bob._post(bob.chat, {"poll": POLL})
+    text, buttons = await reminded(bob, None)
+    assert text.startswith(texts.UNSUPPORTED["other"]) and buttons == PLACES
+    bob._post(bob.chat, {"dice": {"emoji": "🎲", "value": 3}})
+    text, buttons = await reminded(bob, None)
+    assert text.startswith(texts.UNSUPPORTED["other"]) and buttons == PLACES
+    sent = await bob.send("It has been weeks")
+    assert "Where was this?" in (await bob.next_message()).text  # type: ignore[operator]
+    await bob.edit(sent, "It has been weeks now, honestly")
+    text, buttons = await reminded(bob, None)
+    assert text.startswith(texts.UNSUPPORTED["edited"]) and buttons == PLACES
+    # The edit changed nothing kept; the words before it are all there.
+    assert stored(db_path, "SELECT state, text FROM conversations") == [
+        ("place", f"{story}\nIt has been weeks")
+    ]
+
+    # The place, then (if the published item about those swings is offered) "different".
+    reply = await press(bob, "Mill Lane play area")
+    if "Is it one of these?" in reply:
+        assert SWINGS in reply
+        reply = await press(bob, texts.METOO_DIFFERENT)
+    assert "How would you rate it" in reply
+    assert "hear back" in await press(bob, "2")
+    assert "involved" in await press(bob, texts.YES)
+    done = await press(bob, texts.YES)
+    assert "Saved as #2" in done and "Parks and green spaces" in done
+    assert stored(
+        db_path, "SELECT service_slug, text, rating, hear_back FROM feedback WHERE id = 2"
+    ) == [("parks", f"{story}\nIt has been weeks", 2, 1)]
+    assert stored(db_path, "SELECT site FROM places WHERE feedback_id = 2") == [
+        ("Mill Lane play area",)
+    ]
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+    # /help and /language after: each answers, and nothing new is started.
+    assert "/mine" in await say(bob, "/help")
+    assert await say(bob, "/language")
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+
+
+async def test_joining_an_item_merged_meanwhile_joins_the_item_it_went_into(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    db = world.bot.db
+    first = await add_item(db, alice.id, "library", WIFI, WEDNESDAY)
+    kept = await add_item(db, alice.id, "library", "Library wifi drops all the time", WEDNESDAY)
+    await consent(bob)
+    offer, buttons = await join_offer(bob, SAME)
+    (label,) = [label for label, data in buttons.items() if data.endswith(f":{first}")]
+
+    # Meanwhile a moderator merges the first into the other: they say the same.
+    async def merge(conn: aiosqlite.Connection) -> None:
+        await supporters.merge(conn, kept, first, 1, WEDNESDAY)
+
+    await db.write(merge)
+    answer = await bob.press_data(offer, buttons[label])
+    assert (await answer.answered()).get("text") in (None, "")
+    await bob.wait_for(last_has("your support is added"))
+    assert f"#{kept}" in (bob.messages[-1].text or "")
+    # Bob supports it (Alice too, as the merged item's author), the merged one nobody.
+    assert stored(
+        db_path,
+        "SELECT s.feedback_id FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
+        f" WHERE c.telegram_id = {bob.id}",
+    ) == [(kept,)]
+    assert stored(db_path, f"SELECT COUNT(*) FROM supporters WHERE feedback_id = {first}") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+
+
+async def test_joining_an_item_withdrawn_meanwhile_says_so_and_loses_nothing(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    db = world.bot.db
+    item = await add_item(db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    offer, buttons = await join_offer(bob, SAME)
+
+    async def withdraw(conn: aiosqlite.Connection) -> None:
+        await conn.execute("UPDATE feedback SET status = 'withdrawn' WHERE id = ?", (item,))
+
+    await db.write(withdraw)
+    # Not "that button belongs to an earlier conversation": this one is going on.
+    answer = await (await bob.press_data(offer, buttons["It's 1"])).answered()
+    assert answer["text"] == texts.METOO_GONE and answer["show_alert"] is True
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+    assert stored(db_path, "SELECT state, text FROM conversations") == [("rating", SAME)]
+    # Their words go on as their own item.
+    assert "How would you rate it" in await press(bob, texts.METOO_DIFFERENT)
+    assert "hear back" in await press(bob, "1")
+    assert "involved" in await press(bob, texts.NO)
+    assert "Saved as #2" in await press(bob, texts.NO)
+    assert stored(db_path, "SELECT text, rating FROM feedback WHERE id = 2") == [(SAME, 1)]
+
+
+async def test_an_item_joined_is_in_mine_once_and_forget_takes_the_support_away(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Told "your support is added to #1", /mine listed nothing ("You haven't told us
+    anything yet"): the support is shown, with the published words only."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    db = world.bot.db
+    item = await add_item(db, alice.id, "library", WIFI, WEDNESDAY)
+
+    async def edited(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE feedback SET published_text = ? WHERE id = ?",
+            ("The wifi in the library keeps dropping", item),
+        )
+
+    await db.write(edited)
+    await consent(bob)
+    offer, buttons = await join_offer(bob, SAME)
+    await press_on(bob, bob.messages[-1], "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    # Pressed again (a double tap, or the old message later): nothing more.
+    again = await (await bob.press_data(offer, buttons["It's 1"])).answered()
+    assert again["text"] == texts.EXPIRED
+    assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
+
+    mine = await say(bob, "/mine")
+    assert mine.startswith(texts.MINE_SUPPORTED_HEADER) and f"#{item}" in mine
+    assert "The wifi in the library keeps dropping" in mine
+    # Never the author's own words, and none of Bob's: he published nothing.
+    assert WIFI not in mine and SAME not in mine
+    assert texts.MINE_EMPTY not in mine
+
+    # /forget, erase everything: the support goes, and /mine is empty.
+    assert "This erases you" in await say(bob, "/forget")
+    await press(bob, "Erase everything")
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+    assert await say(bob, "/mine") == texts.MINE_EMPTY
+    # Alice's item is untouched.
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("approved",)]
+
+
+async def test_a_button_of_a_finished_conversation_and_a_forged_one_change_nothing(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    bob = emu.person("Bob")
+    await consent(bob)
+    await press(bob, "Buses")
+    await say(bob, "The 7 bus never turns up on time in the mornings")
+    rating = bob.messages[-1]
+    old = buttons_of(rating)
+    await press(bob, "3")
+    await press(bob, texts.NO)
+    assert "Saved as #1" in await press(bob, texts.NO)
+    # The rating's buttons of the finished conversation, pressed on the edited message.
+    for data in (old["5"], old[texts.SKIP], "r:999:4", "r:1:9", "t:1:1", "zz", "r:x:1"):
+        answer = await (await bob.press_data(rating.message_id, data)).answered()
+        assert answer["text"] == texts.EXPIRED
+    assert stored(db_path, "SELECT id, rating FROM feedback") == [(1, 3)]
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
