@@ -795,6 +795,8 @@ class Intake:
             if not await supporters.already_theirs(conn, [target], found.citizen_id):
                 await supporters.add(conn, target, found.citizen_id, now)
             await conversations.delete(conn, found.citizen_id)
+            # "Nothing else you wrote is sent": nor kept (photos, voice note, place).
+            await _drop_unsaved(conn, found.citizen_id)
             service = await services.get(conn, slug)
             return Step(Show.JOINED, seq=found.seq, reference=target, service=service)
 
@@ -850,8 +852,8 @@ class Intake:
                 return REPLAYED
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is not None:
-                # Voice notes and photos sent with it go too.
-                await media.drop_unsaved(conn, citizen.id)
+                # Voice notes, photos and the place given with it go too.
+                await _drop_unsaved(conn, citizen.id)
             if citizen is not None and await conversations.delete(conn, citizen.id):
                 return Step(Show.CANCELLED)
             if citizen is not None and await citizen_drafts.delete(conn, citizen.id):
@@ -966,7 +968,7 @@ class Intake:
                     saved = await _submit(conn, current.but(hear_back=bool(current.hear_back)), now)
                     return Step(Show.TIMED_OUT, reference=saved.reference, service=saved.service)
                 await conversations.delete(conn, current.citizen_id)
-                await media.drop_unsaved(conn, current.citizen_id)
+                await _drop_unsaved(conn, current.citizen_id)
                 if without_voice(current.text):
                     # Words from an earlier draft they wrote past stay, ahead of these.
                     earlier = await citizen_drafts.get(conn, current.citizen_id)
@@ -1347,6 +1349,13 @@ async def start_reply(
     if current is None or same:
         return step
     return replace(step, note=f"closed_{_side(current)}")
+
+
+async def _drop_unsaved(conn: aiosqlite.Connection, citizen_id: int) -> None:
+    """What a conversation that never became an item had gathered: its voice note, photos
+    and place (each kept until the item is saved) go with it."""
+    await media.drop_unsaved(conn, citizen_id)
+    await places.drop_unsaved(conn, citizen_id)
 
 
 async def end_side_prompt_in(conn: aiosqlite.Connection, citizen_id: int) -> Step | None:

@@ -232,3 +232,50 @@ async def test_a_button_of_a_finished_conversation_and_a_forged_one_change_nothi
         assert answer["text"] == texts.EXPIRED
     assert stored(db_path, "SELECT id, rating FROM feedback") == [(1, 3)]
     assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+
+
+async def test_a_photo_and_a_place_given_before_joining_are_not_kept(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """ "Nothing else you wrote is sent": the photo and the spot shared on the way to "me too"
+    were kept for good, linked to no item (only /forget took them away)."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "What happened" in await press(bob, "Central Library")
+    await bob.send_photo()
+    assert "Photo added" in ((await bob.next_message()).text or "")
+    await bob.send_location(52.4080, -1.5107)
+    assert "Central Library" in ((await bob.next_message()).text or "")
+    assert "Is it one of these?" in await say(bob, SAME)
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(1,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM places") == [(1,)]
+    await press_on(bob, bob.messages[-1], "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
+    # His next item starts clean: nothing of the joined conversation rides on it.
+    await say(bob, "/start")
+    await press(bob, "Buses")
+    await say(bob, "The 7 bus never turns up on time in the mornings")
+    await press(bob, "3")
+    await press(bob, texts.NO)
+    assert "Saved as #2" in await press(bob, texts.NO)
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
+
+
+async def test_cancel_takes_away_the_place_shared_with_the_conversation(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    bob = emu.person("Bob")
+    await consent(bob)
+    await press(bob, "Central Library")
+    await say(bob, "The study room heating has been off all week long")
+    await bob.send_location(52.4080, -1.5107)
+    reply = (await bob.next_message()).text or ""
+    assert "Central Library" in reply and "How would you rate it" in reply
+    assert stored(db_path, "SELECT site FROM places") == [("Central Library",)]
+    assert texts.CANCELLED.strip()[:20] in await say(bob, "/cancel")
+    assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
