@@ -806,6 +806,9 @@ class Intake:
         """None of the items offered is it: carry on as a new item (the rating)."""
 
         async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
+            if found.offered:
+                found = found.but(offered=False)
+                await conversations.save(conn, found, now)
             return await _show(conn, found)
 
         return await self._button(update_id, telegram_id, seq, State.RATING, then)
@@ -1095,6 +1098,8 @@ async def _written(
             conversation = conversation.but(state=State.PLACE)
             await conversations.save(conn, conversation, now)
             return await _show(conn, conversation, note=note)
+    # Offered again below if there is still something to offer; otherwise no longer.
+    conversation = conversation.but(offered=False)
     await conversations.save(conn, conversation, now)
     searched = _SEARCHED.get()
     # A voice note's mark is not words to compare: only what was typed is.
@@ -1117,6 +1122,8 @@ async def _written(
                 f for f in similar if f[0] not in where or same_place(here, where[f[0]])
             )
         if similar:
+            # Remembered, so that a number typed now is not taken for a rating.
+            await conversations.save(conn, conversation.but(offered=True), now)
             service = await services.get(conn, slug)
             return Step(
                 Show.METOO, seq=conversation.seq, service=service, similar=similar, note=note
@@ -1239,6 +1246,16 @@ async def _on_text(
         if not _long_enough(text) or _is_answer(text):
             return await _show(conn, conversation, note="use_buttons")
     if conversation.state == State.RATING:
+        if conversation.offered and (
+            _typed_rating(text) is not None or not _long_enough(text) or _is_answer(text)
+        ):
+            # "1" under "Is it one of these? 1. … press its number" may mean that item, not
+            # a rating of 1: the offer again, asking for its buttons (while it has items).
+            step = await _written(conn, conversation, now, note="metoo_buttons")
+            if step.show is Show.METOO:
+                return step
+        # Past the offer (more words, a rating): it goes on as their own item.
+        conversation = conversation.but(offered=False)
         rating = _typed_rating(text)
         if rating is not None:
             conversation = conversation.but(rating=rating or None, state=State.HEAR_BACK)

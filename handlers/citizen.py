@@ -207,6 +207,7 @@ def _lead(step: Step) -> str:
         "added_text": texts.ADDED_TEXT,
         "too_long": texts.TOO_LONG,
         "use_buttons": texts.USE_BUTTONS,
+        "metoo_buttons": texts.METOO_USE_BUTTONS,
         "not_a_rating": texts.NOT_A_RATING,
         "kept_text": texts.KEPT_TEXT,
         "say_more": texts.SAY_MORE,

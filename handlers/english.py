@@ -1367,6 +1367,11 @@ METOO_ASK = (
 METOO_ITEM = "{n}. “{text}”"
 # The button of one item in that list.
 METOO_JOIN = "It's {n}"
+# Above that list again, when a number or a rating was typed instead of pressed.
+METOO_USE_BUTTONS = (
+    "Please press a button here: a number adds your support to that item, and “It's "
+    "different” goes on with what you wrote (then you can rate it)."
+)
 # A number pressed in that list for an item withdrawn or rejected since it was offered.
 METOO_GONE = (
     "That one is no longer published, so it can't be joined. Press another number, or "

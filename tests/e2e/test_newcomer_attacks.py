@@ -279,3 +279,45 @@ async def test_cancel_takes_away_the_place_shared_with_the_conversation(
     assert texts.CANCELLED.strip()[:20] in await say(bob, "/cancel")
     assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+
+
+async def test_a_number_typed_at_the_offer_is_not_taken_for_a_rating(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """ "Is it one of these? 1. … press its number": Bob types "1". It was taken as a rating
+    of 1 (very poor), the offer was gone and his words became a new item."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+    for typed in ("1", "it's 1", "3/5"):
+        reply = await say(bob, typed)
+        assert reply.startswith(texts.METOO_USE_BUTTONS.strip()), typed
+        assert "Is it one of these?" in reply and WIFI in reply
+        assert texts.METOO_DIFFERENT in buttons_of(bob.last)
+        assert stored(db_path, "SELECT state, rating, text FROM conversations") == [
+            ("rating", None, SAME)
+        ]
+    await press_on(bob, bob.last, "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(1,)]
+
+
+async def test_after_its_different_a_typed_number_is_the_rating(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice, cat = emu.person("Alice"), emu.person("Cat")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(cat)
+    assert "Is it one of these?" in await offered(cat, SAME)
+    assert "How would you rate it" in await press(cat, texts.METOO_DIFFERENT)
+    assert "hear back" in await say(cat, "1")
+    assert stored(db_path, "SELECT state, rating FROM conversations") == [("hear_back", 1)]
+    # And more words typed at the offer go on as hers, as before (the offer is closed).
+    dan = emu.person("Dan")
+    await consent(dan)
+    assert "Is it one of these?" in await offered(dan, SAME)
+    reply = await say(dan, "It has been like this every evening since the new router")
+    assert reply.startswith(texts.ADDED_TEXT.strip()) and "How would you rate it" in reply
+    assert "hear back" in await say(dan, "2")
