@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import TypeVar
 
 import aiosqlite
@@ -875,6 +876,10 @@ class Intake:
         current = await conversations.get(self.db.reader, citizen.id)
         if current is None:
             return Step(Show.NOTHING)
+        if current.offered:
+            # The "me too" list waits: it is what comes back (found again, as it is now),
+            # not the rating, or a number typed next would seem to answer the wrong question.
+            return await self._write(partial(_offer_again, citizen.id, self.clock()))
         # Outside `_write`: the services' sites must be known here too, or the place
         # question comes back without its places.
         with knowing(self.places):
@@ -1366,6 +1371,16 @@ async def start_reply(
     if current is None or same:
         return step
     return replace(step, note=f"closed_{_side(current)}")
+
+
+async def _offer_again(citizen_id: int, now: datetime, conn: aiosqlite.Connection) -> Step:
+    """The conversation's question again, the "me too" list searched anew (see `remind`)."""
+    current = await conversations.get(conn, citizen_id)
+    if current is None:
+        return Step(Show.NOTHING)
+    if not current.offered:
+        return await _show(conn, current, note="resumed")
+    return await _written(conn, current, now, note="resumed")
 
 
 async def _drop_unsaved(conn: aiosqlite.Connection, citizen_id: int) -> None:

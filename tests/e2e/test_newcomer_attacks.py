@@ -11,11 +11,13 @@ import aiosqlite
 from emulator import Emulator, Person
 from handlers import texts
 from storage import supporters
+from tests.conftest import FakeClock
 from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_metoo import SAME, WIFI, offered
 from tests.e2e.test_responses import WEDNESDAY, World
 from tests.e2e.test_responses import world as world  # the fixture
+from tests.e2e.test_typed_answers import expire
 
 SWINGS = "The swings in the Mill Lane play area have been broken for weeks"
 MINE_SWINGS = "The swings at the play area are broken, my kids cannot use them"
@@ -321,3 +323,75 @@ async def test_after_its_different_a_typed_number_is_the_rating(
     reply = await say(dan, "It has been like this every evening since the new router")
     assert reply.startswith(texts.ADDED_TEXT.strip()) and "How would you rate it" in reply
     assert "hear back" in await say(dan, "2")
+
+
+async def test_a_sticker_or_an_edit_at_the_offer_brings_the_offer_back(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """The reminder after a message the bot cannot keep showed the rating question while the
+    list waited, so the "3" typed next answered a question no longer on screen."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "What happened" in await press(bob, "Central Library")
+    sent = await bob.send(SAME)
+    assert "Is it one of these?" in ((await bob.next_message()).text or "")
+    await bob.send_sticker()
+    text, buttons = await reminded(bob, None)
+    assert text.startswith(texts.UNSUPPORTED["sticker"]) and "Is it one of these?" in text
+    assert buttons == [["It's 1"], [texts.METOO_DIFFERENT]]
+    await bob.edit(sent, "Internet at the library disconnects, useless")
+    text, buttons = await reminded(bob, None)
+    assert text.startswith(texts.UNSUPPORTED["edited"]) and WIFI in text
+    await press_on(bob, bob.last, "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
+
+
+async def test_a_replayed_join_and_two_presses_at_once_count_one_support(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    offer, buttons = await join_offer(bob, SAME)
+    # "It's 1" and "It's different" pressed together: the first wins, the other is old.
+    first = await bob.press_data(offer, buttons["It's 1"])
+    second = await bob.press_data(offer, buttons[texts.METOO_DIFFERENT])
+    await first.answered()
+    assert (await second.answered())["text"] == texts.EXPIRED
+    await bob.wait_for(last_has("your support is added"))
+    # Telegram delivers the press again (same update_id): nothing more happens.
+    (update_id,) = [
+        u
+        for u, update in emu.updates.history.items()
+        if (update.get("callback_query") or {}).get("data") == buttons["It's 1"]
+    ]
+    seen = len(bob.messages)
+    emu.redeliver(update_id)
+    await emu.idle()
+    assert len(bob.messages) == seen
+    assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(1,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+
+
+async def test_a_citizen_who_blocks_the_bot_mid_conversation_loses_nothing(
+    world: World, emu: Emulator, db_path: Path, clock: FakeClock
+) -> None:
+    bob = emu.person("Bob")
+    await consent(bob)
+    await press(bob, "Buses")
+    await say(bob, "The 7 bus never turns up on time in the mornings")
+    await press(bob, "2")
+    bob.block()
+    # The conversation goes quiet; the item is saved though the notice cannot reach him.
+    await expire(world.bot, clock)
+    assert stored(db_path, "SELECT text, rating, status FROM feedback") == [
+        ("The 7 bus never turns up on time in the mornings", 2, "pending")
+    ]
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+    # Back (writing unblocks): his item is there, and a new start works.
+    mine = await say(bob, "/mine")
+    assert "#1" in mine and texts.STATUS["pending"] in mine
+    assert "Which service" in await say(bob, "/start")
