@@ -542,7 +542,7 @@ class CitizenHandlers:
         """Keep the exact point of a location just shared; the button goes, the step stays."""
         parts = (query.data or "").split(":")
         try:
-            seq, latitude, longitude = int(parts[1]), float(parts[2]), float(parts[3])
+            seq, latitude, longitude = _number(parts[1]), float(parts[2]), float(parts[3])
         except (IndexError, ValueError):
             seq, latitude, longitude = -1, float("nan"), float("nan")
         kept = await self.intake.exact_place(update_id, telegram_id, seq, latitude, longitude)
@@ -613,13 +613,13 @@ class CitizenHandlers:
                 return await intake.draft(update_id, telegram_id, parts[0] == "y", parts[1])
             if len(parts) != 2:
                 return None
-            seq, choice = int(parts[0]), parts[1]
+            seq, choice = _number(parts[0]), parts[1]
             if prefix == SERVICE_PREFIX:
                 return await intake.choose_service(update_id, telegram_id, seq, choice)
             if prefix == PAGE_PREFIX:
-                return await intake.page(update_id, telegram_id, seq, int(choice))
+                return await intake.page(update_id, telegram_id, seq, _number(choice))
             if prefix == RATING_PREFIX:
-                rating = int(choice)
+                rating = _number(choice)
                 return await intake.rate(update_id, telegram_id, seq, rating or None)
             if prefix == HEAR_BACK_PREFIX and choice in {"y", "n"}:
                 return await intake.hear_back(update_id, telegram_id, seq, choice == "y")
@@ -628,7 +628,7 @@ class CitizenHandlers:
             if prefix == METOO_PREFIX and choice == "d":
                 return await intake.different(update_id, telegram_id, seq)
             if prefix == METOO_PREFIX:
-                return await intake.join(update_id, telegram_id, seq, int(choice))
+                return await intake.join(update_id, telegram_id, seq, _number(choice))
             if prefix == PLACE_PREFIX:
                 return await intake.place(update_id, telegram_id, seq, choice)
             if prefix == SIDE_PREFIX and choice in {"s", "c", "n"}:
@@ -685,6 +685,19 @@ class CitizenHandlers:
             done.append(chat)
         if done:
             await self.intake.answered(done, before)
+
+
+# The largest number the database keeps as an integer (as handlers.common.id_number).
+_LARGEST = 2**63 - 1
+
+
+def _number(text: str) -> int:
+    """A number carried by a button: ASCII digits, within what the database holds. Anything
+    else ("-3", "1e3", "١", twenty nines) is forged data: ValueError, so the press does
+    nothing (a number past the database's integers used to fail the handler)."""
+    if not (text.isascii() and text.isdigit()) or int(text) > _LARGEST:
+        raise ValueError(f"not a number of ours: {text[:30]!r}")
+    return int(text)
 
 
 def _answered(query: CallbackQuery) -> str:

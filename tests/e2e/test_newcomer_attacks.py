@@ -395,3 +395,37 @@ async def test_a_citizen_who_blocks_the_bot_mid_conversation_loses_nothing(
     mine = await say(bob, "/mine")
     assert "#1" in mine and texts.STATUS["pending"] in mine
     assert "Which service" in await say(bob, "/start")
+
+
+async def test_forged_numbers_in_the_citizens_buttons_change_nothing_and_fail_nothing(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """A number past the database's integers in a "me too" or exact-spot button failed the
+    handler ("something went wrong", an error in the log): now it is just an old button."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    offer, buttons = await join_offer(bob, SAME)
+    seq = buttons["It's 1"].split(":")[1]
+    big = "9" * 23
+    for data in (
+        f"t:{seq}:{big}",
+        f"t:{seq}:-{item}",
+        f"t:{seq}:١",
+        f"t:{seq}:1e3",
+        f"x:{big}:52.4:-1.5",
+        f"x:{seq}:nan:inf",
+        f"r:{seq}:{big}",
+        f"p:{seq}:{big}",
+        f"g:{seq}:{big}",
+    ):
+        answer = await (await bob.press_data(offer, data)).answered()
+        assert answer["text"] == texts.EXPIRED, data
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+    assert stored(db_path, "SELECT state, rating, text FROM conversations") == [
+        ("rating", None, SAME)
+    ]
+    # The offer still works.
+    await press_on(bob, bob.last, "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
