@@ -429,3 +429,27 @@ async def test_forged_numbers_in_the_citizens_buttons_change_nothing_and_fail_no
     await press_on(bob, bob.last, "It's 1")
     await bob.wait_for(last_has("your support is added"))
     assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
+
+
+async def test_words_before_consent_then_a_voice_note_at_the_offer_then_a_rating(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """A newcomer who writes first: the words ride through consent and the service to the
+    offer; a voice note there shows the rating question, and the "4" typed next answers it."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await bob.send(SAME)
+    assert "Is that OK with you?" in ((await bob.next_message()).text or "")
+    assert texts.KEPT_TEXT.strip() in await press(bob, texts.CONSENT_YES)
+    assert "Is it one of these?" in await press(bob, "Central Library")
+    await bob.send_voice()
+    voiced = (await bob.next_message()).text or ""
+    assert "Voice note added" in voiced and "How would you rate it" in voiced
+    assert "hear back" in await say(bob, "4")
+    assert "involved" in await press(bob, texts.YES)
+    assert "Saved as #2" in await press(bob, texts.NO)
+    assert stored(db_path, "SELECT text, rating, hear_back FROM feedback WHERE id = 2") == [
+        (SAME, 4, 1)
+    ]
+    assert stored(db_path, "SELECT kind, feedback_id FROM media") == [("voice", 2)]
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
