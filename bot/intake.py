@@ -380,7 +380,7 @@ class Intake:
                 if service is not None:
                     return await _after_service(conn, current, service, now)
             if current is not None:
-                return await _show(conn, current, note="resumed")
+                return await _resumed(conn, current, now)
             draft = await citizen_drafts.get(conn, citizen.id)
             if draft is not None:
                 pending = slug or (UNKNOWN_LINK if bad_link else "")
@@ -448,7 +448,7 @@ class Intake:
             await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "given", now)
         current = await conversations.get(conn, citizen.id)
         if current is not None:
-            return await _show(conn, current, note="resumed")
+            return await _resumed(conn, current, now)
         bad_link = slug == UNKNOWN_LINK
         slug = "" if bad_link else slug
         text = _words(words)
@@ -1378,9 +1378,15 @@ async def _offer_again(citizen_id: int, now: datetime, conn: aiosqlite.Connectio
     current = await conversations.get(conn, citizen_id)
     if current is None:
         return Step(Show.NOTHING)
-    if not current.offered:
-        return await _show(conn, current, note="resumed")
-    return await _written(conn, current, now, note="resumed")
+    return await _resumed(conn, current, now)
+
+
+async def _resumed(conn: aiosqlite.Connection, current: Conversation, now: datetime) -> Step:
+    """Where the citizen was, shown again: the "me too" list if it waits (searched anew, in
+    `Intake._write`), else the question the conversation waits for."""
+    if current.offered:
+        return await _written(conn, current, now, note="resumed")
+    return await _show(conn, current, note="resumed")
 
 
 async def _drop_unsaved(conn: aiosqlite.Connection, citizen_id: int) -> None:

@@ -453,3 +453,26 @@ async def test_words_before_consent_then_a_voice_note_at_the_offer_then_a_rating
     ]
     assert stored(db_path, "SELECT kind, feedback_id FROM media") == [("voice", 2)]
     assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+
+
+async def test_start_while_the_offer_waits_shows_the_offer_and_forget_ends_it(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    offer, buttons = await join_offer(bob, SAME)
+    reply = await say(bob, "/start")
+    assert reply.startswith(texts.RESUMED.strip()) and "Is it one of these?" in reply
+    assert buttons_of(bob.last) == buttons
+    # /forget, erase everything; the offer's button afterwards joins nothing: a stranger
+    # now, he is asked for his consent first.
+    await say(bob, "/forget")
+    await press(bob, "Erase everything")
+    await (await bob.press_data(offer, buttons["It's 1"])).answered()
+    await bob.wait_for(
+        lambda m: any(x.message_id == offer and "Is that OK" in (x.text or "") for x in m)
+    )
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+    assert stored(db_path, f"SELECT COUNT(*) FROM citizens WHERE telegram_id = {bob.id}") == [(0,)]
