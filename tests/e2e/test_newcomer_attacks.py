@@ -314,6 +314,12 @@ async def test_after_its_different_a_typed_number_is_the_rating(
     await consent(cat)
     assert "Is it one of these?" in await offered(cat, SAME)
     assert "How would you rate it" in await press(cat, texts.METOO_DIFFERENT)
+    # /help and /language on the way change nothing of the conversation.
+    assert "/forget" in await say(cat, "/help")
+    assert await say(cat, "/language")
+    assert stored(db_path, "SELECT state, rating, text FROM conversations") == [
+        ("rating", None, SAME)
+    ]
     assert "hear back" in await say(cat, "1")
     assert stored(db_path, "SELECT state, rating FROM conversations") == [("hear_back", 1)]
     # And more words typed at the offer go on as hers, as before (the offer is closed).
