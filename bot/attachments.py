@@ -128,7 +128,10 @@ class Attachments:
                 duration=duration,
             )
             if current.text:
-                # Besides words already typed: the item goes on as it was.
+                # Besides words already typed: the item goes on as it was, at the question
+                # shown next (the rating, so a "me too" list above no longer waits for a
+                # typed number: its buttons still work).
+                current = current.but(offered=False)
                 await conversations.save(conn, current, now)
                 step = await _show(conn, current)
                 return replace(step, note="voice_added")

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import TypeVar
 
 import aiosqlite
@@ -196,6 +197,9 @@ class Step:
     total: int = 0
     # /mine: the visible responses covering each item shown.
     responses: dict[int, list[Response]] = field(default_factory=dict)
+    # /mine: the items of others they said "me too" to, newest support first, each with
+    # only its published words (never the author's own) and the day they joined it.
+    supported: tuple[FeedbackItem, ...] = field(default_factory=tuple)
     # Held back by the throttle (note "throttled"): how many items the citizen sent in the
     # window that is full ("hour" or "day"), and how many minutes until one more can go.
     held: tuple[int, str, int] | None = None
@@ -376,7 +380,7 @@ class Intake:
                 if service is not None:
                     return await _after_service(conn, current, service, now)
             if current is not None:
-                return await _show(conn, current, note="resumed")
+                return await _resumed(conn, current, now)
             draft = await citizen_drafts.get(conn, citizen.id)
             if draft is not None:
                 pending = slug or (UNKNOWN_LINK if bad_link else "")
@@ -444,7 +448,7 @@ class Intake:
             await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "given", now)
         current = await conversations.get(conn, citizen.id)
         if current is not None:
-            return await _show(conn, current, note="resumed")
+            return await _resumed(conn, current, now)
         bad_link = slug == UNKNOWN_LINK
         slug = "" if bad_link else slug
         text = _words(words)
@@ -777,12 +781,25 @@ class Intake:
         async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
             slug = found.service_slug or ""
             window = self.metoo.since(now) if self.metoo and self.metoo.enabled else None
-            if window is None or not await supporters.joinable(conn, item_id, slug, window):
+            if window is None:
                 return Step(Show.EXPIRED)
-            await supporters.add(conn, item_id, found.citizen_id, now)
+            target = item_id
+            if not await supporters.joinable(conn, target, slug, window):
+                # Merged meanwhile into another item saying the same: that one is it now.
+                into = await supporters.merged_into(conn, item_id)
+                if into is None or not await supporters.joinable(conn, into, slug, window):
+                    # Withdrawn, rejected or erased since it was offered (or never offered):
+                    # the conversation goes on, and the citizen is told why nothing changed.
+                    return Step(Show.EXPIRED, seq=found.seq, note="metoo_gone")
+                target = into
+            # Never their own item (a merge can lead there): it counts no one twice.
+            if not await supporters.already_theirs(conn, [target], found.citizen_id):
+                await supporters.add(conn, target, found.citizen_id, now)
             await conversations.delete(conn, found.citizen_id)
+            # "Nothing else you wrote is sent": nor kept (photos, voice note, place).
+            await _drop_unsaved(conn, found.citizen_id)
             service = await services.get(conn, slug)
-            return Step(Show.JOINED, seq=found.seq, reference=item_id, service=service)
+            return Step(Show.JOINED, seq=found.seq, reference=target, service=service)
 
         return await self._button(update_id, telegram_id, seq, State.RATING, then)
 
@@ -790,6 +807,9 @@ class Intake:
         """None of the items offered is it: carry on as a new item (the rating)."""
 
         async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
+            if found.offered:
+                found = found.but(offered=False)
+                await conversations.save(conn, found, now)
             return await _show(conn, found)
 
         return await self._button(update_id, telegram_id, seq, State.RATING, then)
@@ -836,8 +856,8 @@ class Intake:
                 return REPLAYED
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is not None:
-                # Voice notes and photos sent with it go too.
-                await media.drop_unsaved(conn, citizen.id)
+                # Voice notes, photos and the place given with it go too.
+                await _drop_unsaved(conn, citizen.id)
             if citizen is not None and await conversations.delete(conn, citizen.id):
                 return Step(Show.CANCELLED)
             if citizen is not None and await citizen_drafts.delete(conn, citizen.id):
@@ -856,7 +876,14 @@ class Intake:
         current = await conversations.get(self.db.reader, citizen.id)
         if current is None:
             return Step(Show.NOTHING)
-        return await _show(self.db.reader, current, note="resumed")
+        if current.offered:
+            # The "me too" list waits: it is what comes back (found again, as it is now),
+            # not the rating, or a number typed next would seem to answer the wrong question.
+            return await self._write(partial(_offer_again, citizen.id, self.clock()))
+        # Outside `_write`: the services' sites must be known here too, or the place
+        # question comes back without its places.
+        with knowing(self.places):
+            return await _show(self.db.reader, current, note="resumed")
 
     async def unanswered(self, grace: timedelta) -> tuple[datetime, list[tuple[int, str]]]:
         """The chats whose answer a crash may have lost (an update's effect committed over
@@ -897,7 +924,14 @@ class Intake:
             return Step(Show.MINE)
         items = await feedback.for_citizen(self.db.reader, citizen.id, limit)
         total = await feedback.count_for_citizen(self.db.reader, citizen.id)
-        answers = await responses.for_items(self.db.reader, [i.id for i in items])
+        supported = []
+        for item_id, joined_at in await supporters.joined_by(self.db.reader, citizen.id, limit):
+            item = await feedback.get(self.db.reader, item_id)
+            if item is not None:
+                shown = item.published_text if item.status == "approved" else None
+                supported.append(replace(item, text=shown or "", created_at=joined_at))
+        ids = [i.id for i in items] + [i.id for i in supported]
+        answers = await responses.for_items(self.db.reader, ids)
         # Each response in the citizen's language where the provider wrote it in that one.
         language = i18n.current()
         for item_id, found in answers.items():
@@ -906,7 +940,13 @@ class Intake:
                 words = await responses.texts_of(self.db.reader, response.id)
                 localised.append(replace(response, text=words.get(language) or response.text))
             answers[item_id] = localised
-        return Step(Show.MINE, items=tuple(items), total=total, responses=answers)
+        return Step(
+            Show.MINE,
+            items=tuple(items),
+            total=total,
+            responses=answers,
+            supported=tuple(supported),
+        )
 
     async def expire_idle(self, idle_for: timedelta) -> list[tuple[int, Step]]:
         """End conversations idle longer than `idle_for`: (telegram id, what to tell them).
@@ -936,7 +976,7 @@ class Intake:
                     saved = await _submit(conn, current.but(hear_back=bool(current.hear_back)), now)
                     return Step(Show.TIMED_OUT, reference=saved.reference, service=saved.service)
                 await conversations.delete(conn, current.citizen_id)
-                await media.drop_unsaved(conn, current.citizen_id)
+                await _drop_unsaved(conn, current.citizen_id)
                 if without_voice(current.text):
                     # Words from an earlier draft they wrote past stay, ahead of these.
                     earlier = await citizen_drafts.get(conn, current.citizen_id)
@@ -1063,6 +1103,8 @@ async def _written(
             conversation = conversation.but(state=State.PLACE)
             await conversations.save(conn, conversation, now)
             return await _show(conn, conversation, note=note)
+    # Offered again below if there is still something to offer; otherwise no longer.
+    conversation = conversation.but(offered=False)
     await conversations.save(conn, conversation, now)
     searched = _SEARCHED.get()
     # A voice note's mark is not words to compare: only what was typed is.
@@ -1085,6 +1127,8 @@ async def _written(
                 f for f in similar if f[0] not in where or same_place(here, where[f[0]])
             )
         if similar:
+            # Remembered, so that a number typed now is not taken for a rating.
+            await conversations.save(conn, conversation.but(offered=True), now)
             service = await services.get(conn, slug)
             return Step(
                 Show.METOO, seq=conversation.seq, service=service, similar=similar, note=note
@@ -1207,6 +1251,16 @@ async def _on_text(
         if not _long_enough(text) or _is_answer(text):
             return await _show(conn, conversation, note="use_buttons")
     if conversation.state == State.RATING:
+        if conversation.offered and (
+            _typed_rating(text) is not None or not _long_enough(text) or _is_answer(text)
+        ):
+            # "1" under "Is it one of these? 1. … press its number" may mean that item, not
+            # a rating of 1: the offer again, asking for its buttons (while it has items).
+            step = await _written(conn, conversation, now, note="metoo_buttons")
+            if step.show is Show.METOO:
+                return step
+        # Past the offer (more words, a rating): it goes on as their own item.
+        conversation = conversation.but(offered=False)
         rating = _typed_rating(text)
         if rating is not None:
             conversation = conversation.but(rating=rating or None, state=State.HEAR_BACK)
@@ -1317,6 +1371,29 @@ async def start_reply(
     if current is None or same:
         return step
     return replace(step, note=f"closed_{_side(current)}")
+
+
+async def _offer_again(citizen_id: int, now: datetime, conn: aiosqlite.Connection) -> Step:
+    """The conversation's question again, the "me too" list searched anew (see `remind`)."""
+    current = await conversations.get(conn, citizen_id)
+    if current is None:
+        return Step(Show.NOTHING)
+    return await _resumed(conn, current, now)
+
+
+async def _resumed(conn: aiosqlite.Connection, current: Conversation, now: datetime) -> Step:
+    """Where the citizen was, shown again: the "me too" list if it waits (searched anew, in
+    `Intake._write`), else the question the conversation waits for."""
+    if current.offered:
+        return await _written(conn, current, now, note="resumed")
+    return await _show(conn, current, note="resumed")
+
+
+async def _drop_unsaved(conn: aiosqlite.Connection, citizen_id: int) -> None:
+    """What a conversation that never became an item had gathered: its voice note, photos
+    and place (each kept until the item is saved) go with it."""
+    await media.drop_unsaved(conn, citizen_id)
+    await places.drop_unsaved(conn, citizen_id)
 
 
 async def end_side_prompt_in(conn: aiosqlite.Connection, citizen_id: int) -> Step | None:

@@ -24,6 +24,7 @@ from handlers.fitting import name, pack, quote
 from handlers.language import FIRST_START, FIRST_TEXT, LanguageHandlers
 from handlers.texts import esc
 from storage.engines import STORAGE_ERRORS
+from storage.feedback import FeedbackItem
 from storage.services import ServiceRow
 
 if TYPE_CHECKING:
@@ -206,6 +207,7 @@ def _lead(step: Step) -> str:
         "added_text": texts.ADDED_TEXT,
         "too_long": texts.TOO_LONG,
         "use_buttons": texts.USE_BUTTONS,
+        "metoo_buttons": texts.METOO_USE_BUTTONS,
         "not_a_rating": texts.NOT_A_RATING,
         "kept_text": texts.KEPT_TEXT,
         "say_more": texts.SAY_MORE,
@@ -250,39 +252,55 @@ def _services(step: Step, names: Languages | None) -> tuple[str, Markup]:
 
 
 def _mine(step: Step, names: Languages | None = None) -> list[str]:
-    """/mine's blocks: the header, one per item (with its responses), then how many more."""
-    if not step.items:
+    """/mine's blocks: the header, one per item (with its responses), then how many more;
+    then the items of others they said "me too" to, with their responses."""
+    if not step.items and not step.supported:
         return [texts.MINE_EMPTY]
-    parts = [texts.MINE_HEADER]
+    parts = [texts.MINE_HEADER] if step.items else []
     for item in step.items:
-        snippet = _snippet(item.text)
-        parts.append(
-            texts.MINE_ITEM.format(
-                reference=item.id,
-                service=name(
-                    names.service_name(item.service_slug, item.service_name)
-                    if names is not None
-                    else item.service_name
-                ),
-                date=dates.day(item.created_at),
-                status=texts.STATUS.get(item.status)
-                or (texts.MERGE_MINE_STATUS if item.status == "merged" else esc(item.status)),
-                snippet=quote(snippet),
-            )
-        )
+        parts.append(_mine_item(item, names))
         published = item.published_text
         if item.status == "approved" and published and published.strip() != item.text.strip():
             # A moderator redacted or edited it: say what the service actually read.
             parts[-1] += "\n" + texts.MINE_PUBLISHED_AS.format(text=quote(_snippet(published)))
-        for response in step.responses.get(item.id, []):
-            parts[-1] += "\n" + texts.MINE_RESPONSE.format(
-                status=texts.RESPONSE_STATUS.get(response.status, esc(response.status)),
-                date=dates.day(response.created_at),
-                text=quote(_snippet(response.text)),
-            )
+        parts[-1] += _mine_responses(step, item.id)
     if step.total > len(step.items):
         parts.append(texts.MINE_MORE.format(step.total - len(step.items)))
+    if step.supported:
+        # Their support is theirs too: the item's published words (the author's own never).
+        parts.append(texts.MINE_SUPPORTED_HEADER)
+        for item in step.supported:
+            parts.append(_mine_item(item, names) + _mine_responses(step, item.id))
     return parts
+
+
+def _mine_item(item: FeedbackItem, names: Languages | None) -> str:
+    """One item of /mine: its number, service, day, status and words."""
+    return texts.MINE_ITEM.format(
+        reference=item.id,
+        service=name(
+            names.service_name(item.service_slug, item.service_name)
+            if names is not None
+            else item.service_name
+        ),
+        date=dates.day(item.created_at),
+        status=texts.STATUS.get(item.status)
+        or (texts.MERGE_MINE_STATUS if item.status == "merged" else esc(item.status)),
+        snippet=quote(_snippet(item.text)),
+    )
+
+
+def _mine_responses(step: Step, item_id: int) -> str:
+    """The responses covering one item of /mine, a line each."""
+    return "".join(
+        "\n"
+        + texts.MINE_RESPONSE.format(
+            status=texts.RESPONSE_STATUS.get(response.status, esc(response.status)),
+            date=dates.day(response.created_at),
+            text=quote(_snippet(response.text)),
+        )
+        for response in step.responses.get(item_id, [])
+    )
 
 
 def _snippet(text: str, limit: int = 120) -> str:
@@ -485,7 +503,11 @@ class CitizenHandlers:
         if step.show is Show.NOTHING:
             return
         if step.show is Show.EXPIRED:
-            await safely.answer(query.answer(texts.EXPIRED, show_alert=False))
+            # An item offered that left the published ones meanwhile: say so, in a box that
+            # stays until read (the offer stays, with "It's different").
+            gone = step.note == "metoo_gone"
+            said = texts.METOO_GONE if gone else texts.EXPIRED
+            await safely.answer(query.answer(said, show_alert=gone))
             return
         await self._show_pressed(query, step, context)
 
@@ -520,7 +542,7 @@ class CitizenHandlers:
         """Keep the exact point of a location just shared; the button goes, the step stays."""
         parts = (query.data or "").split(":")
         try:
-            seq, latitude, longitude = int(parts[1]), float(parts[2]), float(parts[3])
+            seq, latitude, longitude = _number(parts[1]), float(parts[2]), float(parts[3])
         except (IndexError, ValueError):
             seq, latitude, longitude = -1, float("nan"), float("nan")
         kept = await self.intake.exact_place(update_id, telegram_id, seq, latitude, longitude)
@@ -591,13 +613,13 @@ class CitizenHandlers:
                 return await intake.draft(update_id, telegram_id, parts[0] == "y", parts[1])
             if len(parts) != 2:
                 return None
-            seq, choice = int(parts[0]), parts[1]
+            seq, choice = _number(parts[0]), parts[1]
             if prefix == SERVICE_PREFIX:
                 return await intake.choose_service(update_id, telegram_id, seq, choice)
             if prefix == PAGE_PREFIX:
-                return await intake.page(update_id, telegram_id, seq, int(choice))
+                return await intake.page(update_id, telegram_id, seq, _number(choice))
             if prefix == RATING_PREFIX:
-                rating = int(choice)
+                rating = _number(choice)
                 return await intake.rate(update_id, telegram_id, seq, rating or None)
             if prefix == HEAR_BACK_PREFIX and choice in {"y", "n"}:
                 return await intake.hear_back(update_id, telegram_id, seq, choice == "y")
@@ -606,7 +628,7 @@ class CitizenHandlers:
             if prefix == METOO_PREFIX and choice == "d":
                 return await intake.different(update_id, telegram_id, seq)
             if prefix == METOO_PREFIX:
-                return await intake.join(update_id, telegram_id, seq, int(choice))
+                return await intake.join(update_id, telegram_id, seq, _number(choice))
             if prefix == PLACE_PREFIX:
                 return await intake.place(update_id, telegram_id, seq, choice)
             if prefix == SIDE_PREFIX and choice in {"s", "c", "n"}:
@@ -663,6 +685,19 @@ class CitizenHandlers:
             done.append(chat)
         if done:
             await self.intake.answered(done, before)
+
+
+# The largest number the database keeps as an integer (as handlers.common.id_number).
+_LARGEST = 2**63 - 1
+
+
+def _number(text: str) -> int:
+    """A number carried by a button: ASCII digits, within what the database holds. Anything
+    else ("-3", "1e3", "١", twenty nines) is forged data: ValueError, so the press does
+    nothing (a number past the database's integers used to fail the handler)."""
+    if not (text.isascii() and text.isdigit()) or int(text) > _LARGEST:
+        raise ValueError(f"not a number of ours: {text[:30]!r}")
+    return int(text)
 
 
 def _answered(query: CallbackQuery) -> str:

@@ -165,6 +165,8 @@ MINE_EMPTY = "You haven't told us anything yet. Send /start to begin."
 MINE_HEADER = "What you've told us (newest first):"
 MINE_MORE = Plural("…and {n} earlier.", "…and {n} earlier.")
 MINE_ITEM = "<b>#{reference}</b> · {service} · {date}\n{status}\n<i>{snippet}</i>"
+# /mine, after their own items: the published items of others they said "me too" to.
+MINE_SUPPORTED_HEADER = "Others' items you said “me too” to (newest first):"
 MINE_PUBLISHED_AS = "Published as: «{text}»"
 STATUS = {
     "pending": "⏳ waiting to be checked by a moderator",
@@ -1365,6 +1367,16 @@ METOO_ASK = (
 METOO_ITEM = "{n}. “{text}”"
 # The button of one item in that list.
 METOO_JOIN = "It's {n}"
+# Above that list again, when a number or a rating was typed instead of pressed.
+METOO_USE_BUTTONS = (
+    "Please press a button here: a number adds your support to that item, and “It's "
+    "different” goes on with what you wrote (then you can rate it)."
+)
+# A number pressed in that list for an item withdrawn or rejected since it was offered.
+METOO_GONE = (
+    "That one is no longer published, so it can't be joined. Press another number, or "
+    "“It's different” to carry on with what you wrote."
+)
 # The button under that list when none of them is what the citizen meant.
 METOO_DIFFERENT = "It's different"
 # After the citizen joined an item.

@@ -11,7 +11,7 @@ from storage.db import stamp
 
 _COLUMNS = (
     "citizen_id, seq, state, service_slug, text, rating, hear_back, page, nudged,"
-    " started_at, updated_at, response_id, ask_id"
+    " started_at, updated_at, response_id, ask_id, offered"
 )
 
 
@@ -33,6 +33,8 @@ class Conversation:
     # A comment on a response the citizen received, or an answer to a question.
     response_id: int | None = None
     ask_id: int | None = None
+    # The "me too" offer is the question waiting (at the rating step).
+    offered: bool = False
 
     def but(self, **changes: object) -> Conversation:
         """A copy with some fields changed."""
@@ -42,6 +44,7 @@ class Conversation:
 def _from_row(row: aiosqlite.Row | tuple[object, ...]) -> Conversation:
     values = list(row)
     values[6] = None if values[6] is None else bool(values[6])
+    values[13] = bool(values[13])
     return Conversation(*values)  # type: ignore[arg-type]
 
 
@@ -59,12 +62,13 @@ async def save(conn: aiosqlite.Connection, conversation: Conversation, now: date
     when = stamp(now)
     c = conversation
     await conn.execute(
-        f"INSERT INTO conversations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f"INSERT INTO conversations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (citizen_id) DO UPDATE SET seq = excluded.seq, state = excluded.state,"
         " service_slug = excluded.service_slug, text = excluded.text,"
         " rating = excluded.rating, hear_back = excluded.hear_back, page = excluded.page,"
         " nudged = excluded.nudged, updated_at = excluded.updated_at,"
-        " response_id = excluded.response_id, ask_id = excluded.ask_id",
+        " response_id = excluded.response_id, ask_id = excluded.ask_id,"
+        " offered = excluded.offered",
         (
             c.citizen_id,
             c.seq,
@@ -79,6 +83,7 @@ async def save(conn: aiosqlite.Connection, conversation: Conversation, now: date
             when,
             c.response_id,
             c.ask_id,
+            int(c.offered),
         ),
     )
 

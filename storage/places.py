@@ -59,6 +59,14 @@ async def put(
     )
 
 
+async def drop_unsaved(conn: aiosqlite.Connection, citizen_id: int) -> int:
+    """Places of conversations that never became an item (cancelled, lapsed, joined)."""
+    cursor = await conn.execute(
+        "DELETE FROM places WHERE citizen_id = ? AND feedback_id IS NULL", (citizen_id,)
+    )
+    return int(cursor.rowcount or 0)
+
+
 async def of_conversation(conn: aiosqlite.Connection, citizen_id: int, seq: int) -> Place | None:
     """The place given with a conversation not saved yet (None: not asked or not given)."""
     async with conn.execute(

@@ -65,6 +65,37 @@ async def joinable(
         return await cursor.fetchone() is not None
 
 
+async def joined_by(
+    conn: aiosqlite.Connection, citizen_id: int, limit: int = 10
+) -> list[tuple[int, str]]:
+    """(item id, when they joined it) of the items the citizen supports, newest first."""
+    async with conn.execute(
+        "SELECT feedback_id, created_at FROM supporters WHERE citizen_id = ?"
+        " ORDER BY created_at DESC, feedback_id DESC LIMIT ?",
+        (citizen_id, limit),
+    ) as cursor:
+        return [(int(i), str(at)) for i, at in await cursor.fetchall()]
+
+
+async def merged_into(conn: aiosqlite.Connection, item_id: int) -> int | None:
+    """The item a merged item went into, following later merges (None if it was not merged)."""
+    seen: set[int] = set()
+    into = None
+    current = item_id
+    while current not in seen:
+        seen.add(current)
+        async with conn.execute(
+            "SELECT withdrawn_reason FROM feedback WHERE id = ? AND status = 'merged'",
+            (current,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        reason = str(row[0]) if row and row[0] else ""
+        if not (reason.startswith("#") and reason[1:].isdigit()):
+            break
+        into = current = int(reason[1:])
+    return into
+
+
 async def add(conn: aiosqlite.Connection, item_id: int, citizen_id: int, now: datetime) -> bool:
     """The citizen supports the item; False if they already did."""
     cursor = await conn.execute(
