@@ -27,7 +27,7 @@ from bot.learning import Learning
 from bot.logs import hide_token
 from bot.media import MediaSettings
 from bot.metoo import MeToo
-from bot.moderation import Moderation
+from bot.moderation import Moderation, item_languages
 from bot.outbox import Outbox
 from bot.privacy import Privacy
 from bot.processing import ChatOrderedProcessor, HandledMarks, Poller
@@ -111,18 +111,23 @@ class YousaidBot:
             on_take=self._settle_in_flight,
             alone=not settings.on_postgres,
         )
+        # The theme model is loaded once, here, at start.
+        self.tagger = tagger or load_tagger(settings.models_path)
+        languages = item_languages(deployment)
         self.intake = Intake(
             self.db,
             clock,
             per_hour=settings.items_per_hour,
             per_day=settings.items_per_day,
             contacts=deployment.contacts(),
-            metoo=MeToo(self.db, weeks=settings.metoo_weeks),
+            metoo=MeToo(
+                self.db,
+                weeks=settings.metoo_weeks,
+                kinds_of=lambda text: self.tagger.kinds(text, languages),
+            ),
             places=deployment.places(),
         )
         self.roles = Roles(self.db, deployment, clock)
-        # The theme model is loaded once, here, at start.
-        self.tagger = tagger or load_tagger(settings.models_path)
         self.learning = Learning(self.db, self.tagger, settings.models_path)
         self.moderation = Moderation(self.db, deployment, clock, self.tagger)
         self.digests = Digests(self.db, deployment, clock, self.instance)

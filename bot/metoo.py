@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from nlp.similar import LIMIT, THRESHOLD, Candidate, Growing
+from nlp.similar import LIMIT, THRESHOLD, Candidate, Growing, query
 from storage import supporters
 from storage.db import Database, parse_stamp
+from storage.supporters import Published
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +58,17 @@ class _Service:
 class MeToo:
     """Suggestions of recent published items like a citizen's words, one index per service."""
 
-    def __init__(self, db: Database, weeks: int = WEEKS, inline_build: int = INLINE_BUILD) -> None:
+    def __init__(
+        self,
+        db: Database,
+        weeks: int = WEEKS,
+        inline_build: int = INLINE_BUILD,
+        kinds_of: Callable[[str], Sequence[str]] | None = None,
+    ) -> None:
         self.db = db
+        # The kinds of feedback a new text is (the theme model's), so that a request is not
+        # offered a complaint's item; None: kinds are not compared.
+        self.kinds_of = kinds_of
         self.window = timedelta(weeks=max(0, weeks))
         self.inline_build = inline_build
         self._services: dict[str, _Service] = {}
@@ -85,13 +96,7 @@ class MeToo:
             return ()
         start = self.since(now)
         found = await asyncio.to_thread(
-            service.index.search,
-            text,
-            THRESHOLD,
-            LOOK_AT,
-            place,
-            service.dropped,
-            start.timestamp(),
+            self._search, service.index, text, place, service.dropped, start.timestamp()
         )
         if not found:
             return ()
@@ -104,6 +109,13 @@ class MeToo:
             service.dropped = service.dropped | gone | edited
             self._maybe_rebuild(service_slug, service, now)
         return tuple((i, current[i]) for i in ids if i in current and i not in edited)[:LIMIT]
+
+    def _search(
+        self, index: Growing, text: str, place: str | None, dropped: Collection[int], since: float
+    ) -> list[tuple[Candidate, float]]:
+        """The search itself (in a worker thread: the kinds and the scores cost CPU)."""
+        kinds = self.kinds_of(text) if self.kinds_of is not None else ()
+        return index.search(query(text, kinds), THRESHOLD, LOOK_AT, place, dropped, since)
 
     async def refresh(self, service_slug: str, now: datetime) -> _Service | None:
         """The service's index, with the items published since it last looked added; None
@@ -126,17 +138,17 @@ class MeToo:
         self._maybe_rebuild(service_slug, service, now)
         return service
 
-    async def _add(self, service: _Service, rows: list[tuple[int, str, str]]) -> None:
+    async def _add(self, service: _Service, rows: list[Published]) -> None:
         """Add newly published items (the caller holds the service's lock)."""
         service.index = await asyncio.to_thread(service.index.add, _candidates(rows))
-        service.mark = max(service.mark, rows[-1][2])
+        service.mark = max(service.mark, rows[-1].at)
         # An item published again (edited) is searched with its new words.
-        service.dropped = service.dropped - {i for i, _, _ in rows}
+        service.dropped = service.dropped - {p.id for p in rows}
 
     @staticmethod
-    async def _build(service_slug: str, rows: list[tuple[int, str, str]]) -> _Service:
+    async def _build(service_slug: str, rows: list[Published]) -> _Service:
         index = await asyncio.to_thread(Growing.build, _candidates(rows))
-        return _Service(index, max((m for _, _, m in rows), default=""))
+        return _Service(index, max((p.at for p in rows), default=""))
 
     def _maybe_rebuild(self, service_slug: str, service: _Service, now: datetime) -> None:
         """Start a background rebuild when the added parts or the items left out weigh too
@@ -149,15 +161,13 @@ class MeToo:
         if index.added > size * REBUILD_SHARE or old + len(service.dropped) > size * REBUILD_SHARE:
             self._start_build(service_slug, now, None)
 
-    def _start_build(
-        self, service_slug: str, now: datetime, rows: list[tuple[int, str, str]] | None
-    ) -> None:
+    def _start_build(self, service_slug: str, now: datetime, rows: list[Published] | None) -> None:
         task = asyncio.get_running_loop().create_task(self._rebuild(service_slug, now, rows))
         self._building[service_slug] = task
         task.add_done_callback(lambda _: self._building.pop(service_slug, None))
 
     async def _rebuild(
-        self, service_slug: str, now: datetime, rows: list[tuple[int, str, str]] | None
+        self, service_slug: str, now: datetime, rows: list[Published] | None
     ) -> None:
         try:
             if rows is None:
@@ -179,5 +189,5 @@ class MeToo:
         await asyncio.gather(*self._building.values(), return_exceptions=True)
 
 
-def _candidates(rows: list[tuple[int, str, str]]) -> list[Candidate]:
-    return [Candidate(i, t, at=parse_stamp(m).timestamp()) for i, t, m in rows]
+def _candidates(rows: list[Published]) -> list[Candidate]:
+    return [Candidate(p.id, p.text, at=parse_stamp(p.at).timestamp(), kinds=p.kinds) for p in rows]

@@ -156,6 +156,14 @@ class Tagger:
             )
         return tagged
 
+    def kinds(self, text: str, languages: Sequence[str] | None = None) -> list[str]:
+        """The kinds of feedback a text is, the main one first (in this thread); none for a
+        text in a language the model cannot read (of `languages`, where given)."""
+        language, _ = self._language(text, languages)
+        if language is not None and self._foreign(language):
+            return []
+        return self.analyser.analyse([text])[0].kinds
+
     @staticmethod
     def _language(text: str, languages: Sequence[str] | None) -> tuple[str | None, float | None]:
         if languages is None:

@@ -12,9 +12,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nlp.similar import LIMIT, THRESHOLD, Candidate, Index, close_to_best
+from nlp.similar import LIMIT, THRESHOLD, Candidate, Index, close_to_best, query
+
+if TYPE_CHECKING:
+    from nlp.pipeline import Analyser
 
 DUPLICATES_SET = Path(__file__).parent / "eval" / "duplicates.jsonl"
 # Written apart from it, to choose on (nlp/data/README.md).
@@ -50,17 +55,31 @@ def split(reports: list[Report]) -> tuple[list[Report], list[Report]]:
 
 
 def _scored(reports: list[Report]) -> list[tuple[Report, list[tuple[Report, float]]]]:
-    """Each report with every other report of its service and its similarity."""
+    """Each report with every other report of its service and its similarity, each with
+    the kinds the shipped theme model gives it (as the bot's items and new texts have)."""
+    kinds = _kinds([r.text for r in reports])
     by_service: dict[str, list[Report]] = defaultdict(list)
     for r in reports:
         by_service[r.service].append(r)
     out = []
     for rows in by_service.values():
-        index = Index([Candidate(i, r.text) for i, r in enumerate(rows)])
-        for i, query in enumerate(rows):
-            scores = index.scores(query.text)
-            out.append((query, [(rows[j], float(scores[j])) for j in range(len(rows)) if j != i]))
+        index = Index([Candidate(i, r.text, kinds=kinds[r.text]) for i, r in enumerate(rows)])
+        for i, report in enumerate(rows):
+            scores = index.scores(query(report.text, kinds[report.text]))
+            out.append((report, [(rows[j], float(scores[j])) for j in range(len(rows)) if j != i]))
     return out
+
+
+def _kinds(texts: list[str]) -> dict[str, list[str]]:
+    unique = sorted(set(texts))
+    return {t: a.kinds for t, a in zip(unique, _analyser().analyse(unique), strict=True)}
+
+
+@cache
+def _analyser() -> Analyser:
+    from nlp.pipeline import load as load_model
+
+    return load_model()
 
 
 def figures(
@@ -69,14 +88,14 @@ def figures(
     """Suggestions at a threshold (top LIMIT): the share unrelated, the share of reports with
     a true duplicate for which one was suggested."""
     suggested = unrelated = with_duplicate = found = 0
-    for query, others in scored:
+    for report, others in scored:
         top = sorted((o for o in others if o[1] >= threshold), key=lambda o: -o[1])[:LIMIT]
         top = [o for o in top if close_to_best(o[1], top[0][1])]
         suggested += len(top)
-        unrelated += sum(1 for r, _ in top if r.group != query.group)
-        if any(r.group == query.group for r, _ in others):
+        unrelated += sum(1 for r, _ in top if r.group != report.group)
+        if any(r.group == report.group for r, _ in others):
             with_duplicate += 1
-            found += any(r.group == query.group for r, _ in top)
+            found += any(r.group == report.group for r, _ in top)
     return {
         "threshold": round(threshold, 3),
         "reports": len(scored),

@@ -339,6 +339,8 @@ class Candidate:
     place: str | None = None
     # When it was published (seconds since the epoch), for a window of time.
     at: float = 0.0
+    # The kinds of feedback it is (complaint, compliment, suggestion, question), if known.
+    kinds: Collection[str] = ()
 
 
 class _Block:
@@ -413,10 +415,21 @@ class Query:
     theme: int = -1
     # The text's objects (see `objects`), as rows of the word space, -1 past the last.
     objects: np.ndarray | None = None
+    # The kinds of feedback the text is (see `kind_bits`), 0 if not known.
+    kinds: int = 0
 
 
-def query(text: str) -> Query:
-    """A text's features for searching an index."""
+KINDS = ("complaint", "compliment", "suggestion", "question")
+
+
+def kind_bits(kinds: Collection[str]) -> int:
+    """Kinds of feedback as bits (one per KINDS), 0 for none known."""
+    return sum(1 << i for i, kind in enumerate(KINDS) if kind in kinds)
+
+
+def query(text: str, kinds: Collection[str] = ()) -> Query:
+    """A text's features for searching an index; `kinds`: the kinds of feedback it is,
+    where known (a text and an item that share none are not the same report)."""
     return Query(
         word_features(text),
         char_features(text),
@@ -425,6 +438,7 @@ def query(text: str) -> Query:
         meaning(text),
         theme(text),
         object_rows(text),
+        kind_bits(kinds),
     )
 
 
@@ -557,6 +571,7 @@ class Index:
         self._names = _Block(named)
         self._named = np.array([bool(n) for n in named], dtype=bool)
         self._tone = np.array([tone(c.text) for c in self.candidates], dtype=np.int8)
+        self._kinds = np.array([kind_bits(c.kinds) for c in self.candidates], dtype=np.int8)
         self._theme = np.array([theme(c.text) for c in self.candidates], dtype=np.int16)
         self._themed = self._theme >= 0
         dimensions = wordspace.load().vectors.shape[1]
@@ -598,6 +613,11 @@ class Index:
         if q.tone:
             # Praise is not the same report as a problem.
             blended[self._tone == -q.tone] = 0.0
+        if q.kinds:
+            # Nor a request for something new the same as a complaint about what is there,
+            # by the kinds the theme model (or a moderator) gave: a report and its duplicate
+            # share one kind at least (nlp/data/duplicates_*.jsonl).
+            blended[(self._kinds != 0) & ((self._kinds & q.kinds) == 0)] = 0.0
         return blended
 
     @staticmethod
@@ -625,14 +645,15 @@ class Index:
 
     def search(
         self,
-        text: str,
+        text: str | Query,
         threshold: float = THRESHOLD,
         limit: int = LIMIT,
         place: str | None = None,
         exclude: Collection[int] = (),
     ) -> list[tuple[Candidate, float]]:
-        """Up to `limit` candidates at least `threshold` similar to `text`, best first. With
-        a `place`, candidates known to be elsewhere are left out (unknown places stay)."""
+        """Up to `limit` candidates at least `threshold` similar to `text` (or its `query`),
+        best first. With a `place`, candidates known to be elsewhere are left out (unknown
+        places stay)."""
         if not self.candidates:
             return []
         return _select(self.candidates, self.scores(text), threshold, limit, place, exclude)
@@ -682,7 +703,7 @@ class Growing:
 
     def search(
         self,
-        text: str,
+        text: str | Query,
         threshold: float = THRESHOLD,
         limit: int = LIMIT,
         place: str | None = None,
@@ -692,7 +713,7 @@ class Growing:
         """As Index.search over every part; `since`: candidates older are left out."""
         if not self.candidates:
             return []
-        q = query(text)
+        q = query(text) if isinstance(text, str) else text
         scores = np.concatenate([index.scores(q) for index in (self.base, *self.parts)])
         if since is not None:
             scores[self.at < since] = -1.0
@@ -705,6 +726,8 @@ def similar(
     threshold: float = THRESHOLD,
     limit: int = LIMIT,
     place: str | None = None,
+    kinds: Collection[str] = (),
 ) -> list[tuple[Candidate, float]]:
-    """The candidates most like `text` above the threshold (an index built for one query)."""
-    return Index(candidates).search(text, threshold, limit, place)
+    """The candidates most like `text` (of `kinds`, where known) above the threshold (an
+    index built for one query)."""
+    return Index(candidates).search(query(text, kinds), threshold, limit, place)

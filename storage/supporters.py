@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import aiosqlite
 
@@ -13,27 +15,51 @@ from storage.db import stamp
 _PUBLISHED = "f.status = 'approved' AND f.published_text IS NOT NULL AND f.published_text <> ''"
 
 
-async def recent(
-    conn: aiosqlite.Connection, service_slug: str, since: datetime
-) -> list[tuple[int, str, str]]:
-    """(id, published text, when published) of the service's items published since
-    `since`, oldest first."""
+class Published(NamedTuple):
+    """A published item a new text may join."""
+
+    id: int
+    text: str
+    # When it was published (a stamp).
+    at: str
+    # Its kinds of feedback (the main one first); none for items not in English, which the
+    # kind model cannot read.
+    kinds: tuple[str, ...]
+
+
+async def recent(conn: aiosqlite.Connection, service_slug: str, since: datetime) -> list[Published]:
+    """The service's items published since `since`, oldest first."""
     return await published_after(conn, service_slug, stamp(since), inclusive=True)
 
 
 async def published_after(
     conn: aiosqlite.Connection, service_slug: str, mark: str, inclusive: bool = False
-) -> list[tuple[int, str, str]]:
-    """(id, published text, when published) of the service's items published after the
-    stamp `mark` (what a search index has not seen yet), oldest first."""
+) -> list[Published]:
+    """The service's items published after the stamp `mark` (what a search index has not
+    seen yet), oldest first."""
     op = ">=" if inclusive else ">"
     async with conn.execute(
-        "SELECT f.id, f.published_text, f.moderated_at FROM feedback f"
+        "SELECT f.id, f.published_text, f.moderated_at, f.kind, f.also_kinds, f.language"
+        " FROM feedback f"
         f" WHERE f.status = 'approved' AND f.service_slug = ? AND f.moderated_at {op} ?"
         f" AND {_PUBLISHED} ORDER BY f.moderated_at, f.id",
         (service_slug, mark),
     ) as cursor:
-        return [(int(i), str(t), str(m)) for i, t, m in await cursor.fetchall()]
+        return [
+            Published(int(i), str(t), str(m), _kinds(kind, also, language))
+            for i, t, m, kind, also, language in await cursor.fetchall()
+        ]
+
+
+def _kinds(kind: str | None, also: str | None, language: str | None) -> tuple[str, ...]:
+    if language not in (None, "", "en") or not kind:
+        return ()
+    try:
+        more = json.loads(also) if also else []
+    except ValueError:
+        more = []
+    extra = [k for k in more if isinstance(k, str) and k != kind] if isinstance(more, list) else []
+    return (kind, *extra)
 
 
 async def still_offered(

@@ -102,6 +102,21 @@ async def test_nothing_like_it_asks_nothing(world: World, emu: Emulator, db_path
     assert "How would you rate it" in reply and "Is it one of these?" not in reply
 
 
+async def test_a_request_is_not_offered_a_complaint_about_the_same_thing(
+    world: World, emu: Emulator
+) -> None:
+    """The kinds the theme model gives (the item's stored, the new words' found at the
+    offer) must share one: asking for something is not the same report as a complaint."""
+    alice, bob, carol = emu.person("Alice"), emu.person("Bob"), emu.person("Carol")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY, kind="complaint")
+    await consent(bob)
+    reply = await offered(bob, "Please could the central library get wifi that stops dropping")
+    assert "How would you rate it" in reply and "Is it one of these?" not in reply
+    await consent(carol)
+    reply = await offered(carol, "wifi in the central library keeps dropping out, useless")
+    assert "Is it one of these?" in reply and WIFI in reply
+
+
 async def test_words_typed_at_the_offer_are_added_and_it_goes_on_as_different(
     world: World, emu: Emulator, db_path: Path
 ) -> None:

@@ -198,3 +198,15 @@ def test_a_failing_thing_is_never_praise_whatever_the_subject_leans_to() -> None
     # connection that keeps dropping is still no compliment.
     assert tone("The wifi in the central library keeps dropping") != 1
     assert tone("The booking website keeps crashing at the last step") != 1
+
+
+def test_a_request_is_not_offered_a_complaint_when_their_kinds_are_known() -> None:
+    broken = Candidate(1, "The swings at Jubilee Park are broken", kinds=("complaint",))
+    request = "Please can we have new swings at Jubilee Park"
+    assert similar(request, [broken], 0.001, kinds=("suggestion",)) == []
+    # Kinds unknown on either side: words alone decide.
+    assert similar(request, [broken], 0.001)
+    assert similar(request, [Candidate(1, broken.text)], 0.001, kinds=("suggestion",))
+    # Mixed feedback shares a kind with either.
+    mixed = Candidate(2, broken.text, kinds=("complaint", "suggestion"))
+    assert similar(request, [mixed], 0.001, kinds=("suggestion",))

@@ -46,12 +46,12 @@ async def test_support_is_counted_heard_back_exported_and_forgotten(db: Database
     assert not await supporters.joinable(reader, other, "bins", NOW - timedelta(weeks=6))
     assert not await supporters.joinable(reader, item, "bins", NOW + timedelta(days=1))
     assert [
-        (i, t) for i, t, _ in await supporters.recent(reader, "bins", NOW - timedelta(days=1))
+        (p.id, p.text) for p in await supporters.recent(reader, "bins", NOW - timedelta(days=1))
     ] == [(item, "Bins not collected on Elm Road")]
     assert await supporters.still_offered(
         reader, [item, other], "bins", NOW - timedelta(weeks=6)
     ) == {item: "Bins not collected on Elm Road"}
-    mark = (await supporters.recent(reader, "bins", NOW - timedelta(days=1)))[0][2]
+    mark = (await supporters.recent(reader, "bins", NOW - timedelta(days=1)))[0].at
     assert await supporters.published_after(reader, "bins", mark) == []
     assert await supporters.counts(reader, [item, other]) == {item: 2}
 
@@ -99,3 +99,42 @@ async def test_an_item_of_their_own_or_supported_already_is_known_to_them(db: Da
 
     by_author, by_fan, by_stranger = await db.write(run)
     assert len(by_author) == 2 and len(by_fan) == 1 and by_stranger == set()
+
+
+async def test_recent_items_carry_their_kinds_in_english_only(db: Database) -> None:
+    async def setup(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('bins', 'Bins', '', 'p')"
+        )
+        author = (await citizens.get_or_create(conn, 903, NOW)).id
+        texts = ("Crew are lovely but late", "Biniau heb eu casglu", "Bins late", "Bins?")
+        for text, kind, also, language in zip(
+            texts,
+            ("complaint", "complaint", "suggestion", None),
+            ('["compliment"]', "[]", "not json", "[]"),
+            ("en", "cy", None, "en"),
+            strict=True,
+        ):
+            item = await feedback.create(
+                conn, citizen_id=author, service_slug="bins", text=text, rating=None,
+                hear_back=False, now=NOW,
+            )  # fmt: skip
+            await feedback.save_tagging(
+                conn, item, kind=kind, redacted_text=text, redactions="[]", themes=[],
+                now=NOW, also_kinds=also, language=language,
+            )  # fmt: skip
+            await feedback.decide(
+                conn, item, status="approved", published_text=text, reject_reason=None,
+                moderator=1, now=NOW,
+            )  # fmt: skip
+
+    await db.write(setup)
+    found = await supporters.recent(db.reader, "bins", NOW - timedelta(days=1))
+    assert [(p.text, p.kinds) for p in found] == [
+        ("Crew are lovely but late", ("complaint", "compliment")),
+        # The kind model reads English only: a Welsh item's kinds are not used.
+        ("Biniau heb eu casglu", ()),
+        ("Bins late", ("suggestion",)),
+        ("Bins?", ()),
+    ]
