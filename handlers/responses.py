@@ -211,7 +211,7 @@ class ResponseHandlers:
                     await self.roles.denied(who, "/respond", arg)
                 await message.reply_text(texts.RESPOND_PROBLEMS[found])
                 return
-            await self._ask_status(message, found)
+            await self._ask_status(message, found, wanted)
             return
         rows: list[list[InlineKeyboardButton]] = []
         for provider_id in sorted(self.digests.providers):
@@ -299,6 +299,10 @@ class ResponseHandlers:
                 return
         elif action == "i" and len(parts) == 3 and ref is not None:
             found = await self.responses.begin_item(who, chat_id, ref)
+            if isinstance(found, Draft):
+                await safely.answer(query.answer())
+                await self._ask_status(message, found, ref)
+                return
         elif action == "f" and len(parts) == 3 and ref is not None:
             found = await self.responses.begin_again(who, chat_id, ref)
         elif action == "s" and len(parts) == 3 and parts[2] in STATUS_CODES:
@@ -388,7 +392,9 @@ class ResponseHandlers:
             limit=MAX_TEXT, words=MIN_WORDS, reason_words=MIN_REASON_WORDS
         )
 
-    async def _ask_status(self, message: Message, draft: Draft) -> None:
+    async def _ask_status(self, message: Message, draft: Draft, asked: int | None = None) -> None:
+        """What is being answered, and a button per status; `asked`: the item the provider
+        asked for, when it was merged into the draft's."""
         rows = [
             [
                 InlineKeyboardButton(
@@ -409,8 +415,11 @@ class ResponseHandlers:
                 subject += texts.RESPOND_PHOTOS.format(
                     photos=", ".join(f"/photo {n}" for n in photos)
                 )
+        merged = ""
+        if asked is not None and draft.item_id is not None and asked != draft.item_id:
+            merged = texts.RESPOND_MERGED.format(merged=asked, item=draft.item_id)
         await message.reply_text(
-            texts.RESPOND_PICK_STATUS.format(subject=subject),
+            merged + texts.RESPOND_PICK_STATUS.format(subject=subject),
             parse_mode=ParseMode.HTML,
             reply_markup=InlineKeyboardMarkup(rows),
         )

@@ -1,0 +1,222 @@
+"""A provider's path through the bot, and what careless or hostile people in that role do on
+it: answering merged, withdrawn or already-answered items, odd words, other services'
+buttons, forged invitations. Each reply is read as the person reads it, and the database is
+checked for what it holds and for who hears what."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import aiosqlite
+
+from emulator import Emulator, Person
+from handlers import texts
+from storage import citizens, supporters
+from tests.conftest import FakeClock
+from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
+from tests.e2e.test_citizen import say, stored
+from tests.e2e.test_responses import (
+    CHANGED,
+    IN_PROGRESS,
+    WEDNESDAY,
+    World,
+    answer_item,
+    send_words,
+)
+from tests.e2e.test_responses import world as world  # the fixture
+
+ACK = texts.RESPONSE_STATUS["acknowledged"]
+
+
+def notices(person: Person) -> list[str]:
+    """The responses this person received, as they read them."""
+    return [m.text or "" for m in person.messages if "has responded" in (m.text or "")]
+
+
+async def delivered(world: World, count: int) -> None:
+    """Wait until `count` responses have left the outbox (sent, blocked or otherwise)."""
+    db = world.bot.db
+
+    async def settled() -> bool:
+        async with db.reader.execute(
+            "SELECT COUNT(*) FROM outbox WHERE state <> 'pending' AND state <> 'sending'"
+        ) as cursor:
+            row = await cursor.fetchone()
+        return bool(row) and int(row[0]) >= count
+
+    for _ in range(400):
+        if await settled():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox did not settle")
+
+
+async def test_merged_authors_hear_back_only_if_they_asked_and_each_once(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """A response to an item reaches its author, a "me too" supporter, and the authors of
+    items merged into it, once each; a merged author who said "no" to hearing back hears
+    nothing."""
+    alice, bob, carol, dan = (emu.person(n) for n in ("Alice", "Bob", "Carol", "Dan"))
+    db = world.bot.db
+    kept = await add_item(db, alice.id, "library", "The library wifi drops every hour.", WEDNESDAY)
+    wanted = await add_item(db, bob.id, "library", "Wifi in the library keeps failing.", WEDNESDAY)
+    quiet = await add_item(
+        db, carol.id, "library", "The wifi cuts out constantly.", WEDNESDAY, hear_back=False
+    )
+
+    async def setup(conn: aiosqlite.Connection) -> None:
+        # Dan joined Alice's item ("me too"); Bob's and Carol's were merged into it.
+        dan_id = (await citizens.get_or_create(conn, dan.id, WEDNESDAY)).id
+        await supporters.add(conn, kept, dan_id, WEDNESDAY)
+        await supporters.merge(conn, kept, wanted, 1, WEDNESDAY)
+        await supporters.merge(conn, kept, quiet, 1, WEDNESDAY)
+
+    await db.write(setup)
+    await answer_item(world.pat, kept, CHANGED)
+    done = await send_words(world.pat, "We replaced the wifi router on the first floor.")
+    assert "goes to 3 people" in done, done
+    await delivered(world, 3)
+    await asyncio.sleep(0.3)
+    for person in (alice, bob, dan):
+        (notice,) = notices(person)
+        assert "replaced the wifi router" in notice and f"#{kept}" in notice
+    assert notices(carol) == []
+    assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(3,)]
+
+
+async def test_answering_a_merged_item_answers_the_item_it_went_into(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """A digest quoted #B; a moderator then merged B into A. The provider's /respond B (or
+    the digest's button) is not a refusal: it answers A, which B's author hears."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    db = world.bot.db
+    kept = await add_item(db, alice.id, "library", "The library wifi drops every hour.", WEDNESDAY)
+    merged = await add_item(db, bob.id, "library", "Wifi in the library keeps failing.", WEDNESDAY)
+
+    async def merge(conn: aiosqlite.Connection) -> None:
+        await supporters.merge(conn, kept, merged, 1, WEDNESDAY)
+
+    await db.write(merge)
+    await world.pat.send(f"/respond {merged}")
+    asked = await world.pat.wait_for(last_has("What is your answer?"))
+    text = asked[-1].text or ""
+    assert f"#{kept}" in text and f"#{merged}" in text, text
+    await press_on(world.pat, asked[-1], ACK)
+    await world.pat.wait_for(last_has("Reply to this message"))
+    done = await send_words(world.pat, "Thank you, we are looking at the wifi on every floor.")
+    assert "goes to 2 people" in done, done
+    assert stored(db_path, "SELECT item_id FROM responses") == [(kept,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'denied'") == [(0,)]
+    await delivered(world, 2)
+    assert len(notices(alice)) == 1 and len(notices(bob)) == 1
+
+
+async def test_an_item_withdrawn_while_the_words_are_written_sends_nothing(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    db = world.bot.db
+    item = await add_item(db, alice.id, "library", "Open on Sundays please, it matters.", WEDNESDAY)
+    await answer_item(world.pat, item, IN_PROGRESS)
+
+    async def withdraw(conn: aiosqlite.Connection) -> None:
+        await conn.execute("UPDATE feedback SET status = 'withdrawn' WHERE id = ?", (item,))
+
+    await db.write(withdraw)
+    await world.pat.send("We are asking the council for Sunday funding this year.")
+    reply = await world.pat.wait_for(
+        last_has(texts.RESPOND_PROBLEMS["nothing_to_answer"])
+    )
+    assert reply
+    assert stored(db_path, "SELECT COUNT(*) FROM responses") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM drafts") == [(0,)]
+    # Asked again: the item is no longer there to answer.
+    await world.pat.send(f"/respond {item}")
+    await world.pat.wait_for(last_has(texts.RESPOND_PROBLEMS["no_such_item"]))
+    await asyncio.sleep(0.2)
+    assert notices(alice) == []
+
+
+async def test_answering_the_same_item_twice_reaches_its_author_once_per_answer(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    item = await add_item(
+        world.bot.db, alice.id, "library", "Open on Sundays please, it matters.", WEDNESDAY
+    )
+    await answer_item(world.pat, item, IN_PROGRESS)
+    await send_words(world.pat, "We are asking the council for Sunday funding.")
+    await delivered(world, 1)
+    await answer_item(world.pat, item, CHANGED)
+    await send_words(world.pat, "From January the library opens on Sundays, 10 to 4.")
+    await delivered(world, 2)
+    await asyncio.sleep(0.3)
+    first, second = notices(alice)
+    assert "Sunday funding" in first and "10 to 4" in second
+    # /mine shows both answers under the item.
+    await alice.send("/mine")
+    mine = (await alice.wait_for(last_has("told us")))[-1].text or ""
+    assert "Sunday funding" in mine and "10 to 4" in mine
+
+
+async def test_odd_words_are_refused_kindly_or_shown_exactly_as_written(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    item = await add_item(
+        world.bot.db, alice.id, "library", "Open on Sundays please, it matters.", WEDNESDAY
+    )
+    await answer_item(world.pat, item, ACK)
+    pat = world.pat
+    # Too long by one character: refused, the prompt stays open.
+    long_words = ("word " * 301)[:1501]
+    await pat.send(long_words)
+    await pat.wait_for(last_has("longer than 1500 characters"))
+    # Emoji and spaces only: too short.
+    await pat.send("👍 👍 👍")
+    await pat.wait_for(last_has("a little short"))
+    # Markup and a direction override are shown as typed, never interpreted.
+    odd = "Thanks <b>all</b> & <i>every</i> one of you: we heard it \u202eall."
+    await pat.send(odd)
+    previewed = await pat.wait_for(last_has(texts.RESPOND_PREVIEW_FOOT))
+    await press_on(pat, previewed[-1], texts.RESPOND_SEND)
+    await pat.wait_for(last_has("Published"))
+    await delivered(world, 1)
+    (notice,) = [m for m in alice.messages if "has responded" in (m.text or "")]
+    assert "<b>all</b> & <i>every</i>" in (notice.text or "")
+    assert stored(db_path, "SELECT text FROM responses") == [(odd,)]
+
+
+async def test_a_photo_or_sticker_while_writing_a_response_is_not_feedback(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Pat sends a photo (or a sticker) where her words were asked for: she is told kindly
+    what to do, nothing is started as a citizen's feedback, and her draft stays open."""
+    alice = emu.person("Alice")
+    item = await add_item(
+        world.bot.db, alice.id, "library", "Open on Sundays please, it matters.", WEDNESDAY
+    )
+    await answer_item(world.pat, item, ACK)
+    pat = world.pat
+    count = len(pat.messages)
+    await pat.send_photo(caption=None)
+    await pat.wait_for(lambda m: len(m) > count)
+    await asyncio.sleep(0.3)
+    said = pat.messages[-1].text or ""
+    assert "Is that OK with you?" not in said, said
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(1,)]
+    assert stored(db_path, "SELECT kind FROM drafts") == [("response",)]
+    count = len(pat.messages)
+    await pat.send_sticker()
+    await pat.wait_for(lambda m: len(m) > count)
+    await asyncio.sleep(0.3)
+    assert "Is that OK with you?" not in (pat.messages[-1].text or "")
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+    assert stored(db_path, "SELECT kind FROM drafts") == [("response",)]
+    # Her words then still go.
+    await send_words(pat, "Thank you, we are looking at Sunday opening hours.")
