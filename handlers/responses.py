@@ -44,7 +44,7 @@ from handlers.citizen import render as render_step
 from handlers.common import command_allowed, id_number
 from handlers.fitting import fit, name, pack, person, quote
 from handlers.outbox import OutboxSender, Rendered
-from handlers.places import provider_place
+from handlers.places import here, provider_place
 from storage.db import parse_stamp
 from storage.drafts import Draft
 from storage.outbox import OutboxRow
@@ -198,6 +198,7 @@ class ResponseHandlers:
             return
         if not await provider_place(who, self.digests.providers.values(), message):
             return
+        who = self._here(who, message)
         arg = (context.args or [""])[0].lstrip("#")
         if arg.isascii() and arg.isdigit():
             wanted = id_number(arg)
@@ -232,6 +233,11 @@ class ResponseHandlers:
         await message.reply_text(
             texts.RESPOND_USAGE, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
         )
+
+    def _here(self, who: Who, message: Message) -> Who:
+        """In a team's chat, only that team's services may be answered (or shown)."""
+        private = message.chat.type == ChatType.PRIVATE
+        return here(who, self.digests.providers.values(), message.chat_id, private)
 
     async def _periods(self, who: Who, digest_id: int) -> dict[str, tuple[datetime, datetime]]:
         """The period each provider's theme response covers: a digest's, or the one so far."""
@@ -272,6 +278,7 @@ class ResponseHandlers:
                 await safely.answer(query.answer(texts.RESPOND_NOT_YOURS, show_alert=True))
                 return
         chat_id = message.chat_id
+        who = self._here(who, message)
         found: Draft | Choice | Problem | None = None
         if action == "t" and len(parts) in (4, 5) and ref is not None:
             periods = await self._periods(who, ref)

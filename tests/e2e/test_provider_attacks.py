@@ -6,17 +6,22 @@ checked for what it holds and for who hears what."""
 from __future__ import annotations
 
 import asyncio
-import re
+import io
 from pathlib import Path
 
 import aiosqlite
+from PIL import Image
 
+from bot.config import Deployment
 from emulator import Emulator, Person
 from handlers import texts
-from storage import citizens, supporters
+from storage import citizens, media, supporters
+from storage.db import Database
 from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
 from tests.e2e.test_citizen import say, stored
+from tests.e2e.test_moderation import invite
 from tests.e2e.test_responses import (
     CHANGED,
     IN_PROGRESS,
@@ -220,3 +225,67 @@ async def test_a_photo_or_sticker_while_writing_a_response_is_not_feedback(
     assert stored(db_path, "SELECT kind FROM drafts") == [("response",)]
     # Her words then still go.
     await send_words(pat, "Thank you, we are looking at Sunday opening hours.")
+
+
+def png() -> bytes:
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(picture, format="PNG")
+    return picture.getvalue()
+
+
+async def approved_photo(db: Database, telegram_id: int, item: int) -> int:
+    """An approved photo of an item, straight into storage; its number for /photo."""
+
+    async def run(conn: aiosqlite.Connection) -> int:
+        citizen = await citizens.get_or_create(conn, telegram_id, WEDNESDAY)
+        number = await media.add(
+            conn, citizen_id=citizen.id, seq=99, kind="photo", now=WEDNESDAY, data=png()
+        )
+        await media.attach(conn, citizen.id, 99, item)
+        await media.decide(conn, number, "approved", 1, WEDNESDAY)
+        return number
+
+    return await db.write(run)
+
+
+async def test_in_a_teams_group_nothing_of_another_providers_services_is_shown(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
+) -> None:
+    """Pat answers for Culture and Leisure and for the GP surgery; Ada is an admin. Both are
+    in the Culture team's group, which Kim (culture staff, not the surgery's) reads too. A
+    surgery item's photo, or a response to it, is not posted there."""
+    ada, pat, kim, alice = (emu.person(n) for n in ("Ada", "Pat", "Kim", "Alice"))
+    team = emu.group("Culture team", members=[ada, pat, kim])
+    providers = [
+        p.model_copy(update={"chats": [team.id]}) if p.id == "culture-leisure" else p
+        for p in deployment.providers
+    ]
+    staffed = deployment.model_copy(update={"admins": [ada.id], "providers": providers})
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=staffed) as bot:
+        assert "Culture and Leisure" in await invite(ada, pat, "provider culture-leisure")
+        assert "Riverside Health" in await invite(ada, pat, "provider riverside-health")
+        gp = await add_item(
+            bot.db, alice.id, "gp-surgery", "The surgery waiting room ceiling leaks.", WEDNESDAY
+        )
+        books = await add_item(bot.db, alice.id, "library", "The library roof leaks.", WEDNESDAY)
+        gp_photo = await approved_photo(bot.db, alice.id, gp)
+        books_photo = await approved_photo(bot.db, alice.id, books)
+        for person in (pat, ada):
+            await person.send(f"/photo {gp_photo}", chat=team)
+            await team.wait_for(
+                last_has(texts.PHOTO_NOT_FOUND.format(id=gp_photo)), timeout=10
+            )
+            await person.send(f"/respond {gp}", chat=team)
+            await team.wait_for(last_has(texts.RESPOND_PROBLEMS["no_such_item"]))
+            pressed = await person.press_data(team.messages[-1].message_id, f"o:i:{gp}", chat=team)
+            assert (await pressed.answered()).get("show_alert")
+        assert not any(m.photo for m in team.messages)
+        assert stored(db_path, "SELECT COUNT(*) FROM drafts") == [(0,)]
+        # The team's own photo is posted there; the surgery's goes to Pat privately.
+        await pat.send(f"/photo {books_photo}", chat=team)
+        await team.wait_for(lambda m: any(x.photo for x in m), timeout=10)
+        await pat.send(f"/photo {gp_photo}")
+        await pat.wait_for(lambda m: any(x.photo for x in m), timeout=10)
+        await pat.send(f"/respond {gp}")
+        await pat.wait_for(last_has("What is your answer?"))
