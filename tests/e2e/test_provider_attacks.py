@@ -6,6 +6,7 @@ checked for what it holds and for who hears what."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 from pathlib import Path
 
@@ -15,12 +16,13 @@ from PIL import Image
 from bot.config import Deployment
 from emulator import Emulator, Person
 from handlers import texts
-from storage import citizens, media, supporters
+from storage import citizens, media, places, supporters
 from storage.db import Database
+from storage.places import Place
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
-from tests.e2e.test_citizen import say, stored
+from tests.e2e.test_citizen import stored
 from tests.e2e.test_moderation import invite
 from tests.e2e.test_responses import (
     CHANGED,
@@ -28,6 +30,8 @@ from tests.e2e.test_responses import (
     WEDNESDAY,
     World,
     answer_item,
+    digest_in_private,
+    respond,
     send_words,
 )
 from tests.e2e.test_responses import world as world  # the fixture
@@ -133,9 +137,7 @@ async def test_an_item_withdrawn_while_the_words_are_written_sends_nothing(
 
     await db.write(withdraw)
     await world.pat.send("We are asking the council for Sunday funding this year.")
-    reply = await world.pat.wait_for(
-        last_has(texts.RESPOND_PROBLEMS["nothing_to_answer"])
-    )
+    reply = await world.pat.wait_for(last_has(texts.RESPOND_PROBLEMS["nothing_to_answer"]))
     assert reply
     assert stored(db_path, "SELECT COUNT(*) FROM responses") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM drafts") == [(0,)]
@@ -273,9 +275,7 @@ async def test_in_a_teams_group_nothing_of_another_providers_services_is_shown(
         books_photo = await approved_photo(bot.db, alice.id, books)
         for person in (pat, ada):
             await person.send(f"/photo {gp_photo}", chat=team)
-            await team.wait_for(
-                last_has(texts.PHOTO_NOT_FOUND.format(id=gp_photo)), timeout=10
-            )
+            await team.wait_for(last_has(texts.PHOTO_NOT_FOUND.format(id=gp_photo)), timeout=10)
             await person.send(f"/respond {gp}", chat=team)
             await team.wait_for(last_has(texts.RESPOND_PROBLEMS["no_such_item"]))
             pressed = await person.press_data(team.messages[-1].message_id, f"o:i:{gp}", chat=team)
@@ -289,3 +289,143 @@ async def test_in_a_teams_group_nothing_of_another_providers_services_is_shown(
         await pat.wait_for(lambda m: any(x.photo for x in m), timeout=10)
         await pat.send(f"/respond {gp}")
         await pat.wait_for(last_has("What is your answer?"))
+
+
+async def test_a_provider_trying_admins_and_moderators_commands_changes_nothing(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
+    other = await add_item(world.bot.db, alice.id, "library", "Sundays, please.", WEDNESDAY)
+    pat = world.pat
+    for command in (
+        "/invite provider culture-leisure",
+        "/invite moderator",
+        "/roles",
+        "/audit export",
+        f"/unpublish {item} it is wrong",
+        f"/merge {item} {other}",
+    ):
+        await pat.send(command)
+        await pat.wait_for(last_has(texts.NOT_ALLOWED))
+        assert pat.messages[-1].text == texts.NOT_ALLOWED, command
+    # An admin's revoke button replayed in her own chat.
+    pressed = await pat.press_data(pat.messages[-1].message_id, "a:rv:1")
+    assert (await pressed.answered()).get("text")
+    assert stored(db_path, "SELECT COUNT(*) FROM invitations WHERE used_by IS NULL") == [(0,)]
+    assert stored(db_path, "SELECT status FROM feedback ORDER BY id") == [
+        ("approved",),
+        ("approved",),
+    ]
+    assert stored(db_path, "SELECT COUNT(*) FROM staff WHERE revoked_at IS NULL") == [(2,)]
+    assert not any(m.document for m in pat.messages)
+
+
+async def test_a_digest_of_many_items_with_sites_and_support_and_its_csv(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """Sixty items over two services: the digest fits, names the sites and the support, every
+    button it has works, and the CSV holds every item, defused, with nobody's id."""
+    db = world.bot.db
+    people = [emu.person(f"Citizen {n}") for n in range(12)]
+    items = []
+    for n in range(60):
+        person = people[n % len(people)]
+        if n % 2:
+            text = f"The swings at the play area are broken again, week {n}. " + "x" * (n * 20)
+            themes: tuple[str, ...] = ("play_areas",)
+            service = "parks"
+        else:
+            text = f"Queue at the library desk took {n} minutes today."
+            themes = ("access_waiting",)
+            service = "library"
+        if n == 4:
+            text = '=HYPERLINK("http://evil.example/","click") queue at the desk'
+        items.append(await add_item(db, person.id, service, text, WEDNESDAY, themes))
+
+    async def setup(conn: aiosqlite.Connection) -> None:
+        for n, item in enumerate(items):
+            if n % 2:
+                citizen = await citizens.get_or_create(conn, people[n % len(people)].id, WEDNESDAY)
+                site = "Mill Lane play area" if n % 4 == 1 else "Riverside Park"
+                await places.put(conn, citizen.id, 500 + n, Place(site, None, None), WEDNESDAY)
+                await places.attach(conn, citizen.id, 500 + n, item)
+        backer = await citizens.get_or_create(conn, 999, WEDNESDAY)
+        for item in items:
+            await supporters.add(conn, item, backer.id, WEDNESDAY)
+
+    await db.write(setup)
+    digest = await digest_in_private(world, clock)
+    text = digest.text or ""
+    assert "Mill Lane play area" in text and "Riverside Park" in text, text
+    assert "Play areas" in text
+    buttons = buttons_of(digest)
+    assert texts.CSV_BUTTON in buttons
+    assert all(len(data.encode()) <= 64 for data in buttons.values())
+    # The spreadsheet: every item once, the formula defused, no Telegram id anywhere.
+    await press_on(world.pat, digest, texts.CSV_BUTTON)
+    found = await world.pat.wait_for(lambda m: any(x.document for x in m), timeout=15)
+    document = next(m for m in found if m.document).document or b""
+    rows = list(csv.DictReader(io.StringIO(document.decode("utf-8-sig"))))
+    assert sorted(int(r["item"]) for r in rows) == items
+    (formula,) = [r for r in rows if "HYPERLINK" in r["text"]]
+    assert formula["text"].startswith("'=")
+    places_of = {int(r["item"]): r["place"] for r in rows}
+    assert places_of[items[1]] == "Mill Lane play area" and places_of[items[0]] == ""
+    raw = document.decode("utf-8-sig")
+    assert not any(str(p.id) in raw for p in people)
+    # Each quoted item's button starts an answer to it.
+    quoted = [label for label in buttons if label.startswith("↩️ #")]
+    assert quoted
+    for label in quoted[:3]:
+        await press_on(world.pat, digest, label)
+        await world.pat.wait_for(last_has(f"Item #{label.removeprefix('↩️ #')} at"))
+
+
+async def test_a_theme_answer_reaches_each_once_and_not_the_blocked_or_forgotten(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    alice, bob, carol, dan = (emu.person(n) for n in ("Alice", "Bob", "Carol", "Dan"))
+    db = world.bot.db
+    await add_item(db, alice.id, "library", "Queue at the desk took forty minutes.", WEDNESDAY)
+    await add_item(db, bob.id, "library", "Waited ages to renew a book at the desk.", WEDNESDAY)
+    dans = await add_item(
+        db, dan.id, "library", "The waiting time at the desk is awful.", WEDNESDAY
+    )
+    again = await add_item(db, dan.id, "library", "Still a long wait at the desk.", WEDNESDAY)
+
+    async def join(conn: aiosqlite.Connection) -> None:
+        carol_id = (await citizens.get_or_create(conn, carol.id, WEDNESDAY)).id
+        await supporters.add(conn, dans, carol_id, WEDNESDAY)
+
+    await db.write(join)
+    alice.block()
+    # Bob erases himself, his published item kept as an anonymous contribution.
+    await bob.send("/forget")
+    await bob.wait_for(last_has("can't be undone"))
+    await press_on(bob, bob.messages[-1], texts.FORGET_ALL)
+    await bob.wait_for(last_has(texts.FORGET_DONE))
+    digest = await digest_in_private(world, clock)
+    done = await respond(
+        world.pat,
+        digest,
+        "↩️ Respond: Access and waiting times",
+        CHANGED,
+        "We opened a second desk on Saturdays, so the queue is shorter.",
+    )
+    assert "goes to 3 people" in done, done
+    await delivered(world, 3)
+    await asyncio.sleep(0.3)
+    assert len(notices(carol)) == 1 and f"#{dans}" in notices(carol)[0]
+    assert len(notices(dan)) == 1 and f"#{again}" in notices(dan)[0]
+    assert notices(alice) == [] and notices(bob) == []
+    assert stored(db_path, "SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state") == [
+        ("blocked", 1),
+        ("sent", 2),
+    ]
+    # Carol rates it; pressing again changes nothing, and Bob cannot rate what he never got.
+    notice = next(m for m in carol.messages if "has responded" in (m.text or ""))
+    assert (await press_on(carol, notice, texts.ANSWERED_YES))["text"] == texts.RATED_YES
+    forged = await bob.press_data(bob.messages[-1].message_id, "v:y:1")
+    assert (await forged.answered())["text"] == texts.RATED_UNKNOWN
+    assert stored(db_path, "SELECT reply FROM outbox WHERE reply IS NOT NULL") == [("yes",)]
