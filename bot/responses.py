@@ -34,6 +34,7 @@ from storage import (
     published,
     responses,
     services,
+    supporters,
     updates,
 )
 from storage.db import Database, stamp
@@ -246,10 +247,15 @@ class Responses:
         return found.get(item_id, [])
 
     async def begin_item(self, who: Who, chat_id: int, item_id: int) -> Draft | Problem:
-        """Start answering one approved item of one's own services."""
+        """Start answering one approved item of one's own services (an item merged into
+        another since: the one it went into, whose people include its author)."""
         slug = await responses.publishable_item(self.db.reader, item_id)
         if slug is None:
-            return Problem.NO_SUCH_ITEM
+            into = await supporters.merged_into(self.db.reader, item_id)
+            slug = await responses.publishable_item(self.db.reader, into) if into else None
+            if into is None or slug is None:
+                return Problem.NO_SUCH_ITEM
+            item_id = into
         service = await services.get(self.db.reader, slug)
         if service is None or not who.speaks_for(service.provider_id):
             # Another provider's item looks the same as no item: nothing leaks.

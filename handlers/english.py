@@ -1355,6 +1355,11 @@ PHOTO_NOT_FOUND = "There is no approved photo {id} about your services."
 PHOTO_FOR_PROVIDER = "📷 Photo {id}, with item #{item}"
 # After "Item #N at <service>" when a provider responds to an item with approved photos.
 RESPOND_PHOTOS = "\n📷 Its photos: {photos}"
+# Before "Responding to Item #A ...": the provider asked for item #B, merged into #A since.
+RESPOND_MERGED = (
+    "#{merged} was merged into #{item}: they say the same. Your answer goes on #{item} and "
+    "reaches the people behind both.\n\n"
+)
 # -- "Me too" (issue 17) ----------------------------------------------------------------------
 # To a citizen who just wrote, when published items of the service look like their words;
 # each item's published text follows as a numbered line, the buttons below.

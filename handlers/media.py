@@ -16,7 +16,7 @@ from telegram import (
     PhotoSize,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
@@ -32,7 +32,7 @@ from bot.roles import Roles
 from handlers import safely, texts
 from handlers.citizen import render
 from handlers.common import command_allowed, id_number
-from handlers.places import provider_place
+from handlers.places import here, provider_place
 from handlers.texts import esc
 
 if TYPE_CHECKING:
@@ -368,9 +368,13 @@ class MediaHandlers:
         if number is None:
             await message.reply_text(texts.PHOTO_USAGE)
             return
-        if not await provider_place(who, self.roles.deployment.providers, message):
+        providers = self.roles.deployment.providers
+        if not await provider_place(who, providers, message):
             return
-        found = await self.attachments.photo_for(number, who)
+        private = message.chat.type == ChatType.PRIVATE
+        found = await self.attachments.photo_for(
+            number, here(who, providers, message.chat_id, private)
+        )
         if found is None:
             await message.reply_text(texts.PHOTO_NOT_FOUND.format(id=number))
             return

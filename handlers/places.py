@@ -8,6 +8,7 @@ the command gets a short pointer and nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from telegram import Message
 from telegram.constants import ChatType
@@ -28,3 +29,13 @@ async def provider_place(who: Who, providers: Iterable[Provider], message: Messa
         return True
     await safely.quietly(message.reply_text(texts.PROVIDER_ELSEWHERE))
     return False
+
+
+def here(who: Who, providers: Iterable[Provider], chat_id: int, private: bool) -> Who:
+    """What `who` may do as a provider in this chat: everything in their private chat; in a
+    team's chat, only that team's (its members may not read another service's items, even
+    when the person, or an admin, speaks for that service too)."""
+    if private:
+        return who
+    team = frozenset(p.id for p in providers if chat_id in p.chats and who.speaks_for(p.id))
+    return replace(who, admin=False, providers=team)

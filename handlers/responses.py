@@ -44,7 +44,7 @@ from handlers.citizen import render as render_step
 from handlers.common import command_allowed, id_number
 from handlers.fitting import fit, name, pack, person, quote
 from handlers.outbox import OutboxSender, Rendered
-from handlers.places import provider_place
+from handlers.places import here, provider_place
 from storage.db import parse_stamp
 from storage.drafts import Draft
 from storage.outbox import OutboxRow
@@ -198,6 +198,7 @@ class ResponseHandlers:
             return
         if not await provider_place(who, self.digests.providers.values(), message):
             return
+        who = self._here(who, message)
         arg = (context.args or [""])[0].lstrip("#")
         if arg.isascii() and arg.isdigit():
             wanted = id_number(arg)
@@ -211,7 +212,7 @@ class ResponseHandlers:
                     await self.roles.denied(who, "/respond", arg)
                 await message.reply_text(texts.RESPOND_PROBLEMS[found])
                 return
-            await self._ask_status(message, found)
+            await self._ask_status(message, found, wanted)
             return
         rows: list[list[InlineKeyboardButton]] = []
         for provider_id in sorted(self.digests.providers):
@@ -232,6 +233,11 @@ class ResponseHandlers:
         await message.reply_text(
             texts.RESPOND_USAGE, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
         )
+
+    def _here(self, who: Who, message: Message) -> Who:
+        """In a team's chat, only that team's services may be answered (or shown)."""
+        private = message.chat.type == ChatType.PRIVATE
+        return here(who, self.digests.providers.values(), message.chat_id, private)
 
     async def _periods(self, who: Who, digest_id: int) -> dict[str, tuple[datetime, datetime]]:
         """The period each provider's theme response covers: a digest's, or the one so far."""
@@ -272,6 +278,7 @@ class ResponseHandlers:
                 await safely.answer(query.answer(texts.RESPOND_NOT_YOURS, show_alert=True))
                 return
         chat_id = message.chat_id
+        who = self._here(who, message)
         found: Draft | Choice | Problem | None = None
         if action == "t" and len(parts) in (4, 5) and ref is not None:
             periods = await self._periods(who, ref)
@@ -299,6 +306,10 @@ class ResponseHandlers:
                 return
         elif action == "i" and len(parts) == 3 and ref is not None:
             found = await self.responses.begin_item(who, chat_id, ref)
+            if isinstance(found, Draft):
+                await safely.answer(query.answer())
+                await self._ask_status(message, found, ref)
+                return
         elif action == "f" and len(parts) == 3 and ref is not None:
             found = await self.responses.begin_again(who, chat_id, ref)
         elif action == "s" and len(parts) == 3 and parts[2] in STATUS_CODES:
@@ -388,7 +399,9 @@ class ResponseHandlers:
             limit=MAX_TEXT, words=MIN_WORDS, reason_words=MIN_REASON_WORDS
         )
 
-    async def _ask_status(self, message: Message, draft: Draft) -> None:
+    async def _ask_status(self, message: Message, draft: Draft, asked: int | None = None) -> None:
+        """What is being answered, and a button per status; `asked`: the item the provider
+        asked for, when it was merged into the draft's."""
         rows = [
             [
                 InlineKeyboardButton(
@@ -409,8 +422,11 @@ class ResponseHandlers:
                 subject += texts.RESPOND_PHOTOS.format(
                     photos=", ".join(f"/photo {n}" for n in photos)
                 )
+        merged = ""
+        if asked is not None and draft.item_id is not None and asked != draft.item_id:
+            merged = texts.RESPOND_MERGED.format(merged=asked, item=draft.item_id)
         await message.reply_text(
-            texts.RESPOND_PICK_STATUS.format(subject=subject),
+            merged + texts.RESPOND_PICK_STATUS.format(subject=subject),
             parse_mode=ParseMode.HTML,
             reply_markup=InlineKeyboardMarkup(rows),
         )

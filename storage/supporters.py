@@ -140,18 +140,29 @@ async def merge(
     now: datetime,
 ) -> None:
     """A moderator merged item `merged` into `into` (they say the same): its author (0 when
-    forgotten) supports `into`, and it leaves the queue and every count (status 'merged', the
-    item it went into kept as its reason)."""
-    async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (merged,)) as cursor:
+    forgotten) supports `into`, hearing back on it only if they asked to on their own item,
+    and it leaves the queue and every count (status 'merged', the item it went into kept as
+    its reason)."""
+    async with conn.execute(
+        "SELECT citizen_id, hear_back FROM feedback WHERE id = ?", (merged,)
+    ) as cursor:
         row = await cursor.fetchone()
     author = int(row[0]) if row and row[0] else 0
+    # Whoever supports `into` already, or asked to hear back once, keeps hearing back.
+    keep = (
+        " ON CONFLICT (feedback_id, citizen_id) DO UPDATE SET hear_back ="
+        " CASE WHEN excluded.hear_back = 1 THEN 1 ELSE supporters.hear_back END"
+    )
     if author:
-        await add(conn, into, author, now)
+        await conn.execute(
+            "INSERT INTO supporters (feedback_id, citizen_id, created_at, hear_back)"
+            f" VALUES (?, ?, ?, ?){keep}",
+            (into, author, stamp(now), 1 if row and row[1] else 0),
+        )
     # Those who had joined the merged item support the one it went into.
     await conn.execute(
-        "INSERT INTO supporters (feedback_id, citizen_id, created_at)"
-        " SELECT ?, citizen_id, created_at FROM supporters WHERE feedback_id = ?"
-        " ON CONFLICT DO NOTHING",
+        "INSERT INTO supporters (feedback_id, citizen_id, created_at, hear_back)"
+        f" SELECT ?, citizen_id, created_at, hear_back FROM supporters WHERE feedback_id = ?{keep}",
         (into, merged),
     )
     when = stamp(now)
