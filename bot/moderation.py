@@ -58,6 +58,9 @@ class Problem(StrEnum):
     ANSWERED = "answered"
     # The same update again (Telegram delivered it twice): done already, nothing to say.
     REPLAYED = "replayed"
+    # Items were merged into it: undone (and maybe rejected), it would take them out of every
+    # count with it.
+    MERGED_INTO = "merged_into"
     # A voice note nobody has written down yet: there is no text to publish.
     NEEDS_TRANSCRIPT = "needs_transcript"
     # /merge: an item into itself, items of two services, an item merged already.
@@ -555,6 +558,8 @@ class Moderation:
                 return Problem.TOO_LATE
             if await responses.answered(conn, item_id):
                 return Problem.ANSWERED
+            if await supporters.merged_in(conn, item_id):
+                return Problem.MERGED_INTO
             return None
 
         async def change(

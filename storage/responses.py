@@ -174,7 +174,7 @@ async def audience(conn: aiosqlite.Connection, response_id: int) -> list[tuple[i
         " WHERE ri.response_id = ? AND f.hear_back = 1 AND f.citizen_id <> 0"
         " UNION ALL SELECT s.citizen_id AS citizen_id, s.feedback_id AS item"
         " FROM response_items ri JOIN supporters s ON s.feedback_id = ri.feedback_id"
-        " WHERE ri.response_id = ?"
+        " WHERE ri.response_id = ? AND s.hear_back = 1"
         ") a GROUP BY a.citizen_id ORDER BY MAX(a.item)",
         (response_id, response_id),
     ) as cursor:
@@ -192,6 +192,7 @@ async def audience_of(conn: aiosqlite.Connection, items: Sequence[int]) -> int:
         f" SELECT f.citizen_id AS citizen_id FROM feedback f WHERE f.id IN ({marks})"
         " AND f.hear_back = 1 AND f.citizen_id <> 0"
         f" UNION ALL SELECT s.citizen_id FROM supporters s WHERE s.feedback_id IN ({marks})"
+        " AND s.hear_back = 1"
         ") a",
         (*items, *items),
     ) as cursor:

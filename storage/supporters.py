@@ -114,19 +114,32 @@ async def merge(
     now: datetime,
 ) -> None:
     """A moderator merged item `merged` into `into` (they say the same): its author (0 when
-    forgotten) supports `into`, and it leaves the queue and every count (status 'merged', the
+    forgotten) supports `into` unless they wrote it too (hearing back on it only if they
+    asked to on their own item), and it leaves the queue and every count (status 'merged', the
     item it went into kept as its reason)."""
-    async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (merged,)) as cursor:
+    async with conn.execute(
+        "SELECT citizen_id, hear_back FROM feedback WHERE id = ?", (merged,)
+    ) as cursor:
         row = await cursor.fetchone()
-    author = int(row[0]) if row and row[0] else 0
-    if author:
-        await add(conn, into, author, now)
+    author, hears = (int(row[0] or 0), bool(row[1])) if row else (0, False)
+    async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (into,)) as cursor:
+        row = await cursor.fetchone()
+    # The author of `into` is counted with it already: never one of its supporters too (a
+    # citizen who said the same twice is one person).
+    owner = int(row[0] or 0) if row else 0
+    if author and author != owner:
+        # Counted with `into`; told its responses only if they asked to hear back.
+        await conn.execute(
+            "INSERT INTO supporters (feedback_id, citizen_id, created_at, hear_back)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (into, author, stamp(now), int(hears)),
+        )
     # Those who had joined the merged item support the one it went into.
     await conn.execute(
-        "INSERT INTO supporters (feedback_id, citizen_id, created_at)"
-        " SELECT ?, citizen_id, created_at FROM supporters WHERE feedback_id = ?"
-        " ON CONFLICT DO NOTHING",
-        (into, merged),
+        "INSERT INTO supporters (feedback_id, citizen_id, created_at, hear_back)"
+        " SELECT ?, citizen_id, created_at, hear_back FROM supporters"
+        " WHERE feedback_id = ? AND citizen_id <> ? ON CONFLICT DO NOTHING",
+        (into, merged, owner),
     )
     when = stamp(now)
     await conn.execute(
@@ -135,6 +148,16 @@ async def merge(
         " updated_at = ? WHERE id = ?",
         (f"#{into}", moderator, when, when, when, merged),
     )
+
+
+async def merged_in(conn: aiosqlite.Connection, item_id: int) -> int:
+    """How many items moderators merged into this one."""
+    async with conn.execute(
+        "SELECT COUNT(*) FROM feedback WHERE status = 'merged' AND withdrawn_reason = ?",
+        (f"#{item_id}",),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def counts(conn: aiosqlite.Connection, item_ids: Sequence[int]) -> dict[int, int]:

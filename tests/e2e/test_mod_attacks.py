@@ -81,9 +81,7 @@ def supporters_of(db_path: Path, item: int) -> list[tuple[int]]:
     )
 
 
-async def test_merging_ones_own_duplicate_counts_the_author_once(
-    team: Team, db_path: Path
-) -> None:
+async def test_merging_ones_own_duplicate_counts_the_author_once(team: Team, db_path: Path) -> None:
     """A citizen who said the same twice is one person: merged, they do not support their own
     item (the digest would say one more person said so)."""
     cy = team.citizen
@@ -243,11 +241,16 @@ async def test_edits_empty_huge_and_putting_details_back(team: Team, db_path: Pa
         return next(m for m in reversed(found) if "reply to this message" in (m.text or ""))
 
     asked = await prompt()
-    # A sticker or a photo in reply is no text: refused kindly, nothing kept.
+    # A photo in reply is no text: refused kindly, nothing kept, the edit still open.
     photo = [{**team.sam._media(gps_photo(), "photo"), "width": 90, "height": 68}]
     team.sam._post(
         team.group.chat, {"photo": photo, **team.sam._reply_fields(team.group.chat, asked)}
     )
+    await team.group.wait_for(
+        lambda msgs: (msgs[-1].text or "") == texts.EDIT_TEXT_ONLY.format(item=item)
+    )
+    # Only spaces: empty.
+    await team.sam.send("   ", chat=team.group, reply_to=asked)
     await team.group.wait_for(lambda msgs: "can't be empty" in (msgs[-1].text or ""))
     assert stored(db_path, f"SELECT edited_text FROM feedback WHERE id = {item}") == [(None,)]
 
@@ -286,9 +289,7 @@ async def test_a_card_deleted_by_hand_can_be_posted_again_from_the_queue(
     answer = await press_card(team.sam, team.group, listing, label)
     assert answer.get("text") == texts.CARD_POSTED.format(item=item)
     cards = [
-        m
-        for m in team.group.messages
-        if (m.text or "").startswith(f"#{item} ") and not m.deleted
+        m for m in team.group.messages if (m.text or "").startswith(f"#{item} ") and not m.deleted
     ]
     assert len(cards) == 1 and cards[0].message_id != card.message_id
     assert stored(db_path, f"SELECT card_message_id FROM feedback WHERE id = {item}") == [
@@ -297,7 +298,8 @@ async def test_a_card_deleted_by_hand_can_be_posted_again_from_the_queue(
     # Pressed again while that card is there: not a second one.
     again = await press_card(team.sam, team.group, listing, label)
     assert again.get("text") == texts.CARD_ALREADY.format(item=item)
-    assert len([m for m in team.group.messages if (m.text or "").startswith(f"#{item} ")]) == 2
+    shown = [m.message_id for m in team.group.messages if (m.text or "").startswith(f"#{item} ")]
+    assert shown == [cards[0].message_id]
     # The new card works.
     await press_card(team.sam, team.group, cards[0], texts.APPROVE)
     await team.group.wait_for(lambda _: "Published by Sam" in (cards[0].text or ""))
@@ -307,10 +309,7 @@ async def test_queue_with_many_long_items_fits_and_lists_the_oldest(
     team: Team, db_path: Path
 ) -> None:
     long = "The bins were not collected again. " * 110  # near Telegram's limit
-    items = [
-        await pending(team, team.citizen.id, "bins", long[: 3900 - i])
-        for i in range(30)
-    ]
+    items = [await pending(team, team.citizen.id, "bins", long[: 3900 - i]) for i in range(30)]
     queue = await say(team.sam, "/queue")
     assert "30 waiting" in queue
     assert f"#{items[0]} " in queue and f"#{items[-1]} " not in queue
@@ -343,8 +342,10 @@ async def test_a_moderator_removed_mid_edit_changes_nothing_and_others_go_on(
     await press_card(team.sam, team.group, card, texts.EDIT)
     mine = (
         await team.group.wait_for(
-            lambda msgs: "reply to this message" in (msgs[-1].text or "")
-            and msgs[-1].message_id != asked.message_id
+            lambda msgs: (
+                "reply to this message" in (msgs[-1].text or "")
+                and msgs[-1].message_id != asked.message_id
+            )
         )
     )[-1]
     await team.sam.send("The 7 bus is late every morning.", chat=team.group, reply_to=mine)
@@ -355,7 +356,8 @@ async def test_a_moderator_removed_mid_edit_changes_nothing_and_others_go_on(
         ("The 7 bus is late every morning.",)
     ]
     assert stored(
-        db_path, f"SELECT COUNT(*) FROM audit WHERE subject = 'item:{item}' AND actor = {team.mo.id}"
+        db_path,
+        f"SELECT COUNT(*) FROM audit WHERE subject = 'item:{item}' AND actor = {team.mo.id}",
     ) == [(0,)]
 
 
