@@ -495,6 +495,16 @@ class Moderation:
                 cards.append(card)
         return cards
 
+    async def with_card(self, item_ids: list[int]) -> list[int]:
+        """Which of these items have a card of their own in the chat (as far as the bot knows:
+        a person may have deleted it)."""
+        found = []
+        for item_id in item_ids:
+            item = await feedback.moderated(self.db.reader, item_id)
+            if item is not None and item.card_message_id is not None and not item.card_batched:
+                found.append(item_id)
+        return found
+
     async def stuck(self) -> list[Stuck]:
         """Pending items whose card failed too often or may be missing."""
         # A card being sent now (perhaps waiting its turn under the group's limit of 20

@@ -915,7 +915,8 @@ class ModeratorHandlers:
         text = self._queue_text(waiting, stuck)
         # A button per card that needs a look, and per item listed: a card deleted in the
         # chat by hand (Telegram does not tell the bot) is posted again from here.
-        listed = [s.item_id for s in stuck[:10]] + [item for item, _, _ in waiting.oldest]
+        carded = await self.moderation.with_card([item for item, _, _ in waiting.oldest])
+        listed = [s.item_id for s in stuck[:10]] + carded
         markup = None
         if listed:
             markup = InlineKeyboardMarkup(
