@@ -58,6 +58,9 @@ class Problem(StrEnum):
     ANSWERED = "answered"
     # The same update again (Telegram delivered it twice): done already, nothing to say.
     REPLAYED = "replayed"
+    # Items were merged into it: undone (and maybe rejected), it would take them out of every
+    # count with it.
+    MERGED_INTO = "merged_into"
     # A voice note nobody has written down yet: there is no text to publish.
     NEEDS_TRANSCRIPT = "needs_transcript"
     # /merge: an item into itself, items of two services, an item merged already.
@@ -492,6 +495,16 @@ class Moderation:
                 cards.append(card)
         return cards
 
+    async def with_card(self, item_ids: list[int]) -> list[int]:
+        """Which of these items have a card of their own in the chat (as far as the bot knows:
+        a person may have deleted it)."""
+        found = []
+        for item_id in item_ids:
+            item = await feedback.moderated(self.db.reader, item_id)
+            if item is not None and item.card_message_id is not None and not item.card_batched:
+                found.append(item_id)
+        return found
+
     async def stuck(self) -> list[Stuck]:
         """Pending items whose card failed too often or may be missing."""
         # A card being sent now (perhaps waiting its turn under the group's limit of 20
@@ -555,6 +568,8 @@ class Moderation:
                 return Problem.TOO_LATE
             if await responses.answered(conn, item_id):
                 return Problem.ANSWERED
+            if await supporters.merged_in(conn, item_id):
+                return Problem.MERGED_INTO
             return None
 
         async def change(

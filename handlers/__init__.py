@@ -206,6 +206,13 @@ def register(
     application.add_handler(
         MessageHandler(in_mods & filters.TEXT & ~filters.COMMAND, moderator.edit_reply)
     )
+    # A photo, sticker or file in reply to an edit prompt: not a text, and said so.
+    application.add_handler(
+        MessageHandler(
+            in_mods & filters.REPLY & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+            moderator.edit_not_text,
+        )
+    )
 
     # Buttons: cards, role lists, then the citizen's (last: it answers forged data too).
     # Each acts only where its kind belongs (the presser's own private chat; moderators' and

@@ -467,12 +467,20 @@ MOD_PROBLEMS = {
         "down, send /unpublish {item} and why."
     ),
     "replayed": "",
+    "merged_into": (
+        "Other items were merged into #{item}, so this can't be undone. To take it down, "
+        "send /unpublish {item} and why."
+    ),
 }
 EDIT_PROMPT = (
     "{mention}, reply to this message with the corrected text of <b>#{item}</b>. "
     "Press Cancel (or send /cancel) to keep it as it is."
 )
 EDIT_CANCEL = "✖️ Cancel"
+# A photo, sticker or file sent in reply to the edit prompt.
+EDIT_TEXT_ONLY = (
+    "The corrected text of #{item} has to be typed as a message: send it again as text, or /cancel."
+)
 EDIT_NOT_YOURS = "Only the moderator editing this item can cancel the edit."
 EDIT_CANCELLED = "Edit cancelled; #{item} is unchanged."
 UNPUBLISH_USAGE = (

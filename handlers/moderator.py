@@ -664,8 +664,10 @@ class ModeratorHandlers:
             return
         item = card.item
         if item.card_message_id is not None and not item.card_batched:
-            await safely.answer(query.answer(texts.CARD_ALREADY.format(item=item_id)))  # type: ignore[attr-defined]
-            return
+            if await self._card_there(bot, card):
+                await safely.answer(query.answer(texts.CARD_ALREADY.format(item=item_id)))  # type: ignore[attr-defined]
+                return
+            log.info("card of #%s was deleted in the chat; posted again on request", item_id)
         text, markup = render_card(card, self.labels)
         try:
             sent = await bot.send_message(
@@ -694,6 +696,27 @@ class ModeratorHandlers:
             await safely.quietly(
                 message.edit_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
             )
+
+    @in_moderators_language
+    async def _card_there(self, bot: Bot, card: Card) -> bool:
+        """Whether an item's own card is still in the chat: drawn again as it is now, which
+        Telegram refuses only when the message is gone (deleted by a person)."""
+        item = card.item
+        assert item.card_chat_id is not None and item.card_message_id is not None
+        text, markup = render_card(card, self.labels)
+        try:
+            await bot.edit_message_text(
+                text,
+                item.card_chat_id,
+                item.card_message_id,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+            )
+        except BadRequest as exc:
+            return "not found" not in exc.message.lower()
+        except TelegramError:
+            return True  # not known to be gone: not posted twice
+        return True
 
     async def _begin_edit(
         self,
@@ -797,6 +820,20 @@ class ModeratorHandlers:
             _delete(context.bot, message.chat_id, message.message_id),
         )
 
+    async def edit_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo, sticker, voice note or file in reply to a moderator's own edit prompt: the
+        corrected text must be typed, so they are told (the edit stays open)."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.reply_to_message is None:
+            return
+        who = await self.roles.who(user.id)
+        item = await self.moderation.editing(who) if who.moderates else None
+        if item is None or await self.moderation.edit_prompt(who) != _where(
+            message.reply_to_message
+        ):
+            return  # ordinary chat between moderators
+        await message.reply_text(texts.EDIT_TEXT_ONLY.format(item=item))
+
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel in the moderators' chat: drop a pending edit."""
         message, user = update.effective_message, update.effective_user
@@ -850,7 +887,7 @@ class ModeratorHandlers:
         into, merged = id_number(typed[0]), id_number(typed[1])
         if into is None or merged is None:  # more digits than any item number has
             bad = typed[0] if into is None else typed[1]
-            await message.reply_text(texts.MOD_PROBLEMS[Problem.NO_SUCH_ITEM].format(item=bad))
+            await message.reply_text(texts.MERGE_PROBLEMS[Problem.NO_SUCH_ITEM].format(item=bad))
             return
         outcome = await self.moderation.merge(who, into, merged, update_id=update.update_id)
         if outcome.problem is Problem.REPLAYED:
@@ -874,18 +911,23 @@ class ModeratorHandlers:
         if await command_allowed(self.roles, update, lambda w: w.moderates, "/queue") is None:
             return
         stuck = await self.moderation.stuck()
-        text = self._queue_text(await self.moderation.queue(), stuck)
+        waiting = await self.moderation.queue()
+        text = self._queue_text(waiting, stuck)
+        # A button per card that needs a look, and per item listed: a card deleted in the
+        # chat by hand (Telegram does not tell the bot) is posted again from here.
+        carded = await self.moderation.with_card([item for item, _, _ in waiting.oldest])
+        listed = [s.item_id for s in stuck[:10]] + carded
         markup = None
-        if stuck:
+        if listed:
             markup = InlineKeyboardMarkup(
                 [
                     [
                         InlineKeyboardButton(
-                            texts.QUEUE_POST.format(item=s.item_id),
-                            callback_data=f"{PREFIX}:{POST}:{s.item_id}:0",
+                            texts.QUEUE_POST.format(item=item),
+                            callback_data=f"{PREFIX}:{POST}:{item}:0",
                         )
                     ]
-                    for s in stuck[:10]
+                    for item in dict.fromkeys(listed)
                 ]
             )
         await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)

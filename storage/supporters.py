@@ -140,30 +140,36 @@ async def merge(
     now: datetime,
 ) -> None:
     """A moderator merged item `merged` into `into` (they say the same): its author (0 when
-    forgotten) supports `into`, hearing back on it only if they asked to on their own item,
-    and it leaves the queue and every count (status 'merged', the item it went into kept as
-    its reason)."""
+    forgotten) supports `into` unless they wrote it too (hearing back on it only if they
+    asked to on their own item), and it leaves the queue and every count (status 'merged', the
+    item it went into kept as its reason)."""
     async with conn.execute(
         "SELECT citizen_id, hear_back FROM feedback WHERE id = ?", (merged,)
     ) as cursor:
         row = await cursor.fetchone()
-    author = int(row[0]) if row and row[0] else 0
+    author, hears = (int(row[0] or 0), bool(row[1])) if row else (0, False)
+    async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (into,)) as cursor:
+        row = await cursor.fetchone()
+    # The author of `into` is counted with it already: never one of its supporters too (a
+    # citizen who said the same twice is one person).
+    owner = int(row[0] or 0) if row else 0
     # Whoever supports `into` already, or asked to hear back once, keeps hearing back.
     keep = (
         " ON CONFLICT (feedback_id, citizen_id) DO UPDATE SET hear_back ="
         " CASE WHEN excluded.hear_back = 1 THEN 1 ELSE supporters.hear_back END"
     )
-    if author:
+    if author and author != owner:
         await conn.execute(
             "INSERT INTO supporters (feedback_id, citizen_id, created_at, hear_back)"
             f" VALUES (?, ?, ?, ?){keep}",
-            (into, author, stamp(now), 1 if row and row[1] else 0),
+            (into, author, stamp(now), int(hears)),
         )
     # Those who had joined the merged item support the one it went into.
     await conn.execute(
         "INSERT INTO supporters (feedback_id, citizen_id, created_at, hear_back)"
-        f" SELECT ?, citizen_id, created_at, hear_back FROM supporters WHERE feedback_id = ?{keep}",
-        (into, merged),
+        " SELECT ?, citizen_id, created_at, hear_back FROM supporters"
+        f" WHERE feedback_id = ? AND citizen_id <> ?{keep}",
+        (into, merged, owner),
     )
     when = stamp(now)
     await conn.execute(
@@ -172,6 +178,16 @@ async def merge(
         " updated_at = ? WHERE id = ?",
         (f"#{into}", moderator, when, when, when, merged),
     )
+
+
+async def merged_in(conn: aiosqlite.Connection, item_id: int) -> int:
+    """How many items moderators merged into this one."""
+    async with conn.execute(
+        "SELECT COUNT(*) FROM feedback WHERE status = 'merged' AND withdrawn_reason = ?",
+        (f"#{item_id}",),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def counts(conn: aiosqlite.Connection, item_ids: Sequence[int]) -> dict[int, int]:
