@@ -72,6 +72,8 @@ class Analyser(Protocol):
 
     def analyse(self, texts: Sequence[str]) -> Sequence[Any]: ...
 
+    def kinds(self, text: str) -> list[str]: ...
+
 
 Redactor = Callable[[str], Any]
 
@@ -162,7 +164,7 @@ class Tagger:
         language, _ = self._language(text, languages)
         if language is not None and self._foreign(language):
             return []
-        return self.analyser.analyse([text])[0].kinds
+        return self.analyser.kinds(text)
 
     @staticmethod
     def _language(text: str, languages: Sequence[str] | None) -> tuple[str | None, float | None]:

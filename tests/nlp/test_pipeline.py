@@ -137,3 +137,14 @@ def test_the_word_staff_alone_is_not_a_staffing_theme() -> None:
 
     (analysis,) = load().analyse(["Lovely staff but the car park is too expensive"])
     assert "staffing_levels" not in {hit.id for hit in analysis.themes}
+
+
+def test_kinds_alone_are_the_kinds_of_the_whole_analysis(analyser: Analyser) -> None:
+    texts = [
+        "The crew are lovely but they never come on the same day",
+        "Could you upgrade the wifi in the central library please, it keeps dropping",
+        "why is the tip never open on Sundays??",
+        "Is there parking at the surgery?",
+        "",
+    ]
+    assert [analyser.kinds(t) for t in texts] == [a.kinds for a in analyser.analyse(texts)]
