@@ -31,7 +31,7 @@ from bot.media import MAX_PHOTOS, MediaSettings
 from bot.moderation import _staff_name
 from bot.places import Places
 from bot.roles import Who, services_spoken_for
-from storage import audit, citizens, conversations, media, updates
+from storage import audit, citizens, conversations, media, traces, updates
 from storage.conversations import Conversation
 from storage.db import Database
 
@@ -205,6 +205,20 @@ class Attachments:
     async def of_item(self, item_id: int) -> list[media.Media]:
         """An item's voice note and photos, in the order sent."""
         return await media.of_item(self.db.reader, item_id)
+
+    async def posted(self, media_id: int, chat_id: int, message_id: int) -> None:
+        """A voice note or photo went to staff as this message (taken back by retention)."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            if await media.get(conn, media_id) is None:
+                # Forgotten or past retention while it was on its way: take it back now.
+                await traces.take_back_messages(
+                    conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
+                )
+                return
+            await media.posted(conn, media_id, chat_id, message_id)
+
+        await self.db.write(run)
 
     async def photo_bytes(self, media_id: int) -> bytes | None:
         return await media.photo_bytes(self.db.reader, media_id)

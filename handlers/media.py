@@ -184,13 +184,32 @@ class MediaHandlers:
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """An image sent as a file: say how to send a photo (True if it was one)."""
         message = update.effective_message
-        if message is None or message.document is None:
-            return False
-        mime = (message.document.mime_type or "").lower()
-        if mime not in IMAGE_TYPES and not mime.startswith("image/"):
+        if message is None or not image_document(message):
             return False
         await self._reply(message, Step(Show.MEDIA, note="as_document"))
         return True
+
+    async def captioned_document(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step
+    ) -> None:
+        """An image sent as a file with words: the words went on as typed (`step` is what
+        they led to); the file is not kept, and how to send a photo is said first."""
+        message = update.effective_message
+        assert message is not None
+        if step.show is Show.NOTHING:
+            return
+        text, markup = render(step, self.names)
+        note = str(texts.MEDIA_NOTES["as_document"])
+        try:
+            await message.reply_text(
+                f"{note}\n\n{text}" if text else note,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+                # Before consent, the words ride on this reply (see CitizenHandlers.caption).
+                do_quote=step.show is Show.CONSENT and bool(step.text),
+            )
+        except Forbidden:
+            log.info("citizen blocked the bot; reply not delivered")
 
     async def voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A voice note: the words of an item, until someone writes them down."""
@@ -315,6 +334,7 @@ class MediaHandlers:
             except TelegramError as exc:
                 log.warning("media of #%s not posted under its card: %s", item_id, exc)
                 continue
+            await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
             if self.privacy is not None:
                 await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
 
@@ -378,6 +398,14 @@ class MediaHandlers:
         await message.reply_photo(
             data, caption=texts.PHOTO_FOR_PROVIDER.format(id=number, item=item_id)
         )
+
+
+def image_document(message: Message) -> bool:
+    """Whether a message is a picture sent as a file (a document of an image type)."""
+    if message.document is None:
+        return False
+    mime = (message.document.mime_type or "").lower()
+    return mime in IMAGE_TYPES or mime.startswith("image/")
 
 
 def _photo_buttons(media_id: int) -> InlineKeyboardMarkup:

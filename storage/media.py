@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage import traces
 from storage.db import stamp
 
 VOICE = "voice"
@@ -147,10 +148,29 @@ async def erase_citizen(conn: aiosqlite.Connection, citizen_id: int) -> int:
     return int(cursor.rowcount or 0)
 
 
-async def older_than(conn: aiosqlite.Connection, before: datetime) -> int:
-    """Retention: voice notes and photos sent before `before` go (the items stay)."""
+async def older_than(
+    conn: aiosqlite.Connection, before: datetime, now: datetime | None = None
+) -> int:
+    """Retention: voice notes and photos sent before `before` go (the items stay), and the
+    messages that carried them to staff are queued to be taken back."""
+    async with conn.execute(
+        "SELECT mm.chat_id, mm.message_id FROM media_messages mm"
+        " JOIN media m ON m.id = mm.media_id WHERE m.created_at < ?",
+        (stamp(before),),
+    ) as cursor:
+        posted = [(int(c), int(m)) for c, m in await cursor.fetchall()]
+    await traces.take_back_messages(conn, posted, traces.RETENTION, now or before)
     cursor = await conn.execute("DELETE FROM media WHERE created_at < ?", (stamp(before),))
     return int(cursor.rowcount or 0)
+
+
+async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:
+    """A voice note or photo was posted to staff as this message."""
+    await conn.execute(
+        "INSERT INTO media_messages (media_id, chat_id, message_id) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (media_id, chat_id, message_id),
+    )
 
 
 async def approved_photos(

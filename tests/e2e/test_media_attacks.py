@@ -1,0 +1,457 @@
+"""Citizens sending voice notes, photos and places, as careful, careless or hostile people
+do, and the moderators and providers who then see them (issue 17), through the emulator."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from PIL import Image, PngImagePlugin
+
+from bot.config import Deployment
+from emulator import Emulator, MessageView, Person
+from handlers import texts
+from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import while_progressing
+from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_media import SERVICE, TRANSCRIPT, WORDS, gps_photo, reply_to, saved, under
+from tests.e2e.test_moderation import Team, card_of, invite, press_card
+from tests.e2e.test_moderation import team as team
+
+PARK_WORDS = "The swings are broken and the gate will not close properly"
+
+
+def post(person: Person, fields: dict[str, Any]) -> dict[str, Any]:
+    """A message of any shape in her private chat, as Telegram would deliver it."""
+    return person._post(person.chat, fields)
+
+
+def photo_fields(person: Person, data: bytes) -> dict[str, Any]:
+    small = {**person._media(data, "photo"), "width": 90, "height": 68}
+    large = {**person._media(data, "photo"), "width": 800, "height": 600}
+    return {"photo": [small, large]}
+
+
+def png_with_secrets() -> bytes:
+    """A PNG carrying text chunks (a comment with an address) and an EXIF block with GPS."""
+    image = Image.new("RGB", (40, 30), "green")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "taken at 12 Acacia Avenue")
+    exif = Image.Exif()
+    exif[0x010F] = "HomeCam"
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (51.0, 30.0, 12.5)
+    out = io.BytesIO()
+    image.save(out, "PNG", pnginfo=info, exif=exif)
+    return out.getvalue()
+
+
+def bare(data: bytes) -> None:
+    """Bytes someone received: a JPEG with no EXIF, GPS, comment or camera left in it."""
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG"
+    assert not image.getexif()
+    assert not set(image.info) & {"exif", "comment", "icc_profile", "xmp", "Comment"}
+    for secret in (b"HomeCam", b"Acacia", b"Exif"):
+        assert secret not in data
+
+
+# -- photos ---------------------------------------------------------------------------------
+
+
+async def test_an_image_sent_as_a_file_with_words_keeps_the_words(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    said = await reply_to(
+        citizen, citizen.send_document(gps_photo(), "roof.jpg", "image/jpeg", caption=WORDS)
+    )
+    # How to send a photo, and the words taken all the same: the rating comes next.
+    assert "as a photo rather than as a file" in said
+    assert "How would you rate it" in said
+    item = await saved(citizen)
+    assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+
+
+async def test_an_album_of_four_with_a_caption_keeps_the_words_and_three_photos(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    before = len(citizen.messages)
+    # Sent at once, as an album: four messages of one media group, the caption on the first.
+    for n in range(4):
+        fields = {**photo_fields(citizen, gps_photo(("red", "blue", "green", "white")[n]))}
+        fields["media_group_id"] = "13579"
+        if n == 0:
+            fields["caption"] = WORDS
+        post(citizen, fields)
+    replies = await citizen.wait_for(lambda msgs: len(msgs) >= before + 4)
+    said = [m.text or "" for m in replies[before:]]
+    assert sum("How would you rate it" in s for s in said) >= 1
+    assert sum("up to 3 photos" in s for s in said) == 1, said
+    item = await saved(citizen)
+    assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
+    assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {item}") == [(3,)]
+    card = await card_of(team.group, item)
+    assert "3 photos below" in (card.text or "")
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 3)
+
+
+async def test_every_copy_of_a_photo_anyone_receives_is_bare(team: Team, db_path: Path) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    # A PNG with a comment and EXIF (Telegram passes a photo's file through as sent).
+    assert "(2 of 3)" in await reply_to(citizen, citizen.send_photo(png_with_secrets()))
+    item = await saved(citizen)
+    for (data,) in stored(db_path, f"SELECT data FROM media WHERE feedback_id = {item}"):
+        bare(bytes(data))  # type: ignore[arg-type]
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 2)
+    # What the moderators' chat holds.
+    for message in under(team, card, "photo"):
+        assert message.photo is not None
+        bare(message.photo)
+        await press_card(team.sam, team.group, message, texts.PHOTO_APPROVE)
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    # What the provider receives.
+    for (number,) in stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item}"):
+        await team.pat.send(f"/photo {number}")
+        sent = await team.pat.next_message()
+        assert sent.photo is not None
+        bare(sent.photo)
+
+
+async def test_a_tiny_photo_is_kept_and_a_pixel_bomb_is_refused_kindly(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    assert "How would you rate it" in await say(citizen, WORDS)
+    tiny = io.BytesIO()
+    Image.new("RGB", (1, 1), "red").save(tiny, "JPEG")
+    assert "(1 of 3)" in await reply_to(citizen, citizen.send_photo(tiny.getvalue()))
+    # A PNG of 60 million pixels in a few kilobytes: refused before decoding.
+    bomb = io.BytesIO()
+    Image.new("1", (10_000, 6_000)).save(bomb, "PNG")
+    assert len(bomb.getvalue()) < 200_000
+    said = await reply_to(citizen, citizen.send_photo(bomb.getvalue()))
+    assert said == texts.MEDIA_NOTES["unreadable"]
+    item = await saved(citizen)
+    assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {item}") == [(1,)]
+    assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
+
+
+async def test_providers_see_approved_photos_of_published_items_of_their_services_only(
+    team: Team, db_path: Path, emu: Emulator
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    await reply_to(citizen, citizen.send_photo(gps_photo("blue")))
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 2)
+    first, second = under(team, card, "photo")
+    kept, refused = (
+        r[0]
+        for r in stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item} ORDER BY id")
+    )
+    # Not moderators: the photo buttons do nothing for the citizen, nor for the provider.
+    for outsider in (citizen, team.pat):
+        forged = await outsider.press_data(first.message_id, f"y:{kept}:a")
+        assert (await forged.answered()).get("text") == texts.NOT_ALLOWED_BUTTON
+    assert stored(db_path, f"SELECT status FROM media WHERE id = {kept}") == [("pending",)]
+    await press_card(team.sam, team.group, first, texts.PHOTO_APPROVE)
+    await press_card(team.sam, team.group, second, texts.PHOTO_REJECT)
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    # The kept-back photo is nowhere for the provider: not by number, not on /respond.
+    assert "no approved photo" in await say(team.pat, f"/photo {refused}")
+    assert f"/photo {kept}" in await say(team.pat, f"/respond {item}")
+    assert f"/photo {refused}" not in (team.pat.last.text or "")
+    await say(team.pat, "/cancel")
+    # A provider of another service: nothing, and nothing said about whose it is.
+    bins = emu.person("Bo")
+    assert "provider" in await invite(team.admin, bins, "provider environment-transport")
+    assert "no approved photo" in await say(bins, f"/photo {kept}")
+    # Unpublished later: the approved photo goes back out of reach too.
+    await say(team.sam, f"/unpublish {item} a face shows in the photo")
+    status = stored(db_path, f"SELECT status FROM feedback WHERE id = {item}")[0][0]
+    if status != "approved":
+        assert "no approved photo" in await say(team.pat, f"/photo {kept}")
+
+
+# -- voice notes ----------------------------------------------------------------------------
+
+
+async def test_a_forwarded_voice_note_is_not_taken_as_feedback(team: Team, db_path: Path) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    someone = {"type": "hidden_user", "date": 1, "sender_user_name": "A neighbour"}
+    voice = {**citizen._media(b"OggS-voice", "voice", None, "audio/ogg"), "duration": 5}
+    post(citizen, {"voice": voice, "forward_origin": someone})
+    said = (await citizen.next_message()).text or ""
+    assert "forward" in said.lower()
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    # The conversation waits where it was: the words still to come.
+    assert "How would you rate it" in await say(citizen, WORDS)
+
+
+async def test_a_second_voice_note_and_a_long_one_keep_the_first(team: Team, db_path: Path) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    said = await reply_to(citizen, citizen.send_voice(b"OggS-first", duration=12))
+    assert said.startswith(texts.VOICE_KEPT) and "How would you rate it" in said
+    assert (
+        await reply_to(citizen, citizen.send_voice(b"OggS-second", duration=5))
+        == (texts.MEDIA_NOTES["voice_once"])
+    )
+    said = await reply_to(citizen, citizen.send_voice(b"OggS-long", duration=181))
+    assert "(180 seconds at most)" in said
+    # Typed words join the voice note.
+    added = await say(citizen, "And the heating in the reading room is broken as well.")
+    assert "How would you rate it" in added
+    item = await saved(citizen)
+    assert stored(db_path, f"SELECT kind, duration FROM media WHERE feedback_id = {item}") == [
+        ("voice", 12)
+    ]
+    assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [
+        ("And the heating in the reading room is broken as well.",)
+    ]
+    card = await card_of(team.group, item)
+    assert "Voice note (12 s)" in (card.text or "")
+    await team.group.wait_for(lambda _: len(under(team, card, "voice")) == 1)
+
+
+async def test_a_voice_note_is_forgotten_from_the_moderators_chat(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=7))
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: under(team, card, "voice"))
+    (voice,) = under(team, card, "voice")
+    await citizen.send("/forget")
+    await citizen.wait_for(lambda msgs: bool(msgs[-1].buttons))
+    await press(citizen, texts.FORGET_ALL)
+    await team.group.wait_for(lambda _: voice.deleted and card.deleted, timeout=15)
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+
+
+async def test_retention_takes_the_photos_out_of_the_moderators_chat_too(
+    team: Team, db_path: Path, clock: FakeClock
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: under(team, card, "photo"))
+    (photo,) = under(team, card, "photo")
+    clock.advance(days=91)
+    app = team.bot.application
+    # The daily retention job, as the job queue runs it.
+    await team.bot.handlers.privacy.retention(SimpleNamespace(bot=app.bot, application=app))  # type: ignore[arg-type]
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    await team.group.wait_for(lambda _: photo.deleted, timeout=15)
+    assert not card.deleted
+
+
+async def text_of(messages: list[MessageView], words: str) -> str:
+    return next((m.text or "" for m in reversed(messages) if words in (m.text or "")), "")
+
+
+async def test_a_citizen_who_says_the_draft_is_wrong_types_the_words_instead(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    admin, sam, citizen = (emu.person(n) for n in ("Ada", "Sam", "Cy"))
+    group = emu.group("Riverside moderators", members=[admin, sam])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
+    engine = "sh -c 'echo \"The swings in Riverside Bark\"'"
+    async with make_bot(deployment=staffed, YOUSAID_TRANSCRIBE=engine):
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        await consent(citizen)
+        await press(citizen, SERVICE)
+        await citizen.send_voice(b"OggS-voice", duration=9)
+        await citizen.wait_for(lambda msgs: any("I think you said" in (m.text or "") for m in msgs))
+        assert "moderators will listen" in await press(citizen, texts.TRANSCRIPT_NO)
+        assert "How would you rate it" in await say(citizen, TRANSCRIPT)
+        item = await saved(citizen)
+        assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(TRANSCRIPT,)]
+        card = await card_of(group, item)
+        assert "Riverside Bark" not in (card.text or "")
+
+
+async def test_a_failing_or_slow_engine_delays_nobody_and_loses_nothing(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    # An engine that waits until the test opens the gate, then fails.
+    engine = f"sh -c 'while [ ! -e {gate} ]; do sleep 0.05; done; exit 3'"
+    citizen, other = emu.person("Cy"), emu.person("Di")
+    async with make_bot(YOUSAID_TRANSCRIBE=engine, YOUSAID_TRANSCRIBE_SECONDS=30):
+        await consent(citizen)
+        await press(citizen, SERVICE)
+        said = await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=9))
+        assert said.startswith(texts.VOICE_KEPT)
+        # While the engine runs, others are answered, and so is she: her item is saved.
+        await consent(other)
+        assert "What happened" in await press(other, SERVICE)
+        item = await saved(citizen)
+        gate.touch()
+        assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [("",)]
+        assert not any("I think you said" in (m.text or "") for m in citizen.messages)
+        assert stored(db_path, f"SELECT transcript FROM media WHERE feedback_id = {item}") == [
+            (None,)
+        ]
+
+
+async def test_a_voice_note_telegram_fails_to_hand_over_is_left_to_the_moderators(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    citizen = emu.person("Cy")
+    async with make_bot(YOUSAID_TRANSCRIBE=f"sh -c 'echo \"{TRANSCRIPT}\"'"):
+        await consent(citizen)
+        await press(citizen, SERVICE)
+        emu.faults.server_error("getFile", status=500, times=1)
+        said = await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=9))
+        assert said.startswith(texts.VOICE_KEPT)
+        item = await saved(citizen)
+        assert stored(
+            db_path, f"SELECT kind, transcript FROM media WHERE feedback_id = {item}"
+        ) == [("voice", None)]
+
+
+# -- places ---------------------------------------------------------------------------------
+
+
+async def at_park(person: Person) -> str:
+    await say(person, "/start s_parks")
+    await press(person, texts.CONSENT_YES)
+    return await say(person, PARK_WORDS)
+
+
+async def test_a_venue_near_a_site_is_that_site_and_one_far_away_is_refused(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    citizen = team.citizen
+    asked = await at_park(citizen)
+    assert texts.PLACE_ASK.split("{")[0] in asked
+    point = {"latitude": 51.5072, "longitude": -0.1276}
+    venue = {"location": point, "title": "Trafalgar Square", "address": "London"}
+    post(citizen, {"location": point, "venue": venue})
+    said = (await citizen.next_message()).text or ""
+    assert said.startswith(texts.MEDIA_NOTES["place_outside"])
+    near = {"latitude": 52.41092, "longitude": -1.50753}
+    venue = {"location": near, "title": "Riverside Park café", "address": "Riverside"}
+    post(citizen, {"location": near, "venue": venue})
+    said = (await citizen.next_message()).text or ""
+    assert "Riverside Park" in said and "How would you rate it" in said
+    rows = stored(db_path, "SELECT site, latitude, exact FROM places")
+    assert len(rows) == 1 and rows[0][0] == "Riverside Park" and rows[0][2] == 0
+    assert rows[0][1] != 52.41092
+
+
+async def test_a_live_location_is_kept_to_about_100_m_and_never_shown_exactly(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await at_park(citizen)
+    live = {"latitude": 52.40312, "longitude": -1.51718, "live_period": 900, "heading": 90}
+    post(citizen, {"location": live})
+    said = (await citizen.next_message()).text or ""
+    assert "Mill Lane play area" in said
+    await press(citizen, texts.SKIP)
+    await press(citizen, texts.NO)
+    done = await press(citizen, texts.NO)
+    item = int(done.split("#", 1)[1].split()[0])
+    card = await card_of(team.group, item)
+    assert "52.40312" not in json.dumps([m.__dict__ for m in team.group.messages], default=str)
+    assert "Mill Lane play area" in (card.text or "")
+    (lat,) = stored(db_path, "SELECT latitude FROM places")[0]
+    assert abs(float(lat) - 52.403) < 1e-9  # type: ignore[arg-type]
+
+
+async def nothing_left_to_clean(db_path: Path) -> None:
+    """Wait until the bot has taken back (or given up on) every message it queued."""
+    left = lambda: stored(db_path, "SELECT chat_id, message_id, error FROM messages_to_clean")  # noqa: E731
+    await while_progressing(lambda: not left(), left, stall=10)
+
+
+def age(team: Team, days: int) -> None:
+    """Everything in the moderators' chat was sent `days` ago (too old for Telegram to let
+    the bot delete it: 48 hours)."""
+    for message in team.group.chat.messages.values():
+        message["date"] -= days * 86400
+
+
+async def test_forget_after_two_days_takes_the_photo_and_voice_note_out_of_reach(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=7))
+    await reply_to(citizen, citizen.send_photo(gps_photo()))
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: under(team, card, "photo") and under(team, card, "voice"))
+    ((photo,), (voice,)) = under(team, card, "photo"), under(team, card, "voice")
+    age(team, 3)
+    await citizen.send("/forget")
+    await citizen.wait_for(lambda msgs: bool(msgs[-1].buttons))
+    await press(citizen, texts.FORGET_ALL)
+    # Too old to delete: each says it was removed, and the photo's buttons are gone.
+    await team.group.wait_for(
+        lambda _: (
+            texts.REMOVED_BY_AUTHOR in (photo.text or "")
+            and texts.REMOVED_BY_AUTHOR in (voice.text or "")
+            and texts.REMOVED_BY_AUTHOR in (card.text or "")
+        ),
+        timeout=15,
+    )
+    assert photo.buttons == [] and card.buttons == []
+    await nothing_left_to_clean(db_path)
+
+
+async def test_retention_after_two_days_says_the_photo_expired(
+    team: Team, db_path: Path, clock: FakeClock
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: under(team, card, "photo"))
+    (photo,) = under(team, card, "photo")
+    age(team, 91)
+    clock.advance(days=91)
+    app = team.bot.application
+    await team.bot.handlers.privacy.retention(SimpleNamespace(bot=app.bot, application=app))  # type: ignore[arg-type]
+    await team.group.wait_for(lambda _: texts.MEDIA_REMOVED_EXPIRED in (photo.text or ""))
+    assert photo.buttons == []
+    await nothing_left_to_clean(db_path)
+    # The card and the item stay.
+    assert WORDS.split()[1] in (card.text or "")
