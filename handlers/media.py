@@ -257,7 +257,8 @@ class MediaHandlers:
         del audio  # the audio is not kept: only the draft words are
         if not text:
             return
-        await self.attachments.draft_transcript(media_id, text)
+        if not await self.attachments.draft_transcript(media_id, text):
+            return  # the item was saved (or dropped) meanwhile: nothing to confirm
         markup = InlineKeyboardMarkup(
             [
                 [

@@ -128,8 +128,16 @@ async def decide(
     return bool(cursor.rowcount)
 
 
-async def set_transcript(conn: aiosqlite.Connection, media_id: int, text: str) -> None:
+async def set_transcript(conn: aiosqlite.Connection, media_id: int, text: str | None) -> None:
     await conn.execute("UPDATE media SET transcript = ? WHERE id = ?", (text, media_id))
+
+
+async def set_draft_transcript(conn: aiosqlite.Connection, media_id: int, text: str) -> bool:
+    """A draft for a voice note still in its conversation (not saved, not forgotten)."""
+    cursor = await conn.execute(
+        "UPDATE media SET transcript = ? WHERE id = ? AND feedback_id IS NULL", (text, media_id)
+    )
+    return bool(cursor.rowcount)
 
 
 async def release_voice(conn: aiosqlite.Connection, feedback_id: int) -> int:

@@ -3,6 +3,7 @@ do, and the moderators and providers who then see them (issue 17), through the e
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from pathlib import Path
@@ -455,3 +456,102 @@ async def test_retention_after_two_days_says_the_photo_expired(
     await nothing_left_to_clean(db_path)
     # The card and the item stay.
     assert WORDS.split()[1] in (card.text or "")
+
+
+async def staffed_bot(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, **extra: object
+) -> tuple[Any, Person, Person, Any]:
+    admin, sam = emu.person("Ada"), emu.person("Sam")
+    group = emu.group("Riverside moderators", members=[admin, sam])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
+    return make_bot(deployment=staffed, **extra), admin, sam, group
+
+
+async def test_a_draft_the_citizen_ignored_or_refused_is_not_called_confirmed(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    engine = "sh -c 'echo \"The swings in Riverside Bark\"'"
+    bot, admin, sam, group = await staffed_bot(make_bot, emu, deployment, YOUSAID_TRANSCRIBE=engine)
+    async with bot:
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        items = []
+        for name, answer in (("Cy", texts.TRANSCRIPT_NO), ("Di", None)):
+            citizen = emu.person(name)
+            await consent(citizen)
+            await press(citizen, SERVICE)
+            await citizen.send_voice(b"OggS-voice", duration=9)
+            await citizen.wait_for(
+                lambda msgs: any("I think you said" in (m.text or "") for m in msgs)
+            )
+            if answer is not None:
+                assert "moderators will listen" in await press(citizen, answer)
+            # Her own words instead of the draft.
+            assert "How would you rate it" in await say(citizen, TRANSCRIPT)
+            items.append(await saved(citizen))
+        for item in items:
+            assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [
+                (TRANSCRIPT,)
+            ]
+            card = await card_of(group, item)
+            assert "draft transcript the author confirmed" not in (card.text or ""), card.text
+        # A draft she said was wrong is not kept.
+        assert stored(db_path, f"SELECT transcript FROM media WHERE feedback_id = {items[0]}") == [
+            (None,)
+        ]
+
+
+async def test_a_draft_ready_after_the_item_was_saved_is_not_offered(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    engine = f"sh -c 'while [ ! -e {gate} ]; do sleep 0.05; done; echo \"{TRANSCRIPT}\"'"
+    citizen = emu.person("Cy")
+    async with make_bot(YOUSAID_TRANSCRIBE=engine, YOUSAID_TRANSCRIBE_SECONDS=30) as bot:
+        pictures = bot.handlers.media
+        assert pictures is not None
+        done = asyncio.Event()
+        original = pictures._transcribe
+
+        async def transcribe(*args: Any) -> None:
+            try:
+                await original(*args)
+            finally:
+                done.set()
+
+        pictures._transcribe = transcribe  # type: ignore[method-assign]
+        await consent(citizen)
+        await press(citizen, SERVICE)
+        await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=9))
+        assert "How would you rate it" in await say(citizen, WORDS)
+        item = await saved(citizen)
+        gate.touch()
+        await asyncio.wait_for(done.wait(), 30)
+        assert not any("I think you said" in (m.text or "") for m in citizen.messages)
+        assert stored(db_path, f"SELECT transcript FROM media WHERE feedback_id = {item}") == [
+            (None,)
+        ]
+
+
+async def test_a_draft_confirmed_after_typed_words_joins_them(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    engine = f"sh -c 'echo \"{TRANSCRIPT}\"'"
+    bot, admin, sam, group = await staffed_bot(make_bot, emu, deployment, YOUSAID_TRANSCRIBE=engine)
+    async with bot:
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        citizen = emu.person("Cy")
+        await consent(citizen)
+        await press(citizen, SERVICE)
+        assert "How would you rate it" in await say(citizen, WORDS)
+        said = await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=9))
+        assert said.startswith(texts.VOICE_ADDED)
+        await citizen.wait_for(lambda msgs: any("I think you said" in (m.text or "") for m in msgs))
+        # She is told the words go with her voice note: so they do, after what she typed.
+        assert "those words go with your voice note" in await press(citizen, texts.TRANSCRIPT_YES)
+        item = await saved(citizen)
+        assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [
+            (f"{WORDS}\n{TRANSCRIPT}",)
+        ]
+        card = await card_of(group, item)
+        assert "draft transcript the author confirmed" in (card.text or "")
+        assert TRANSCRIPT in (card.text or "")
