@@ -273,9 +273,12 @@ def register(
         message = update.effective_message
         assert message is not None  # unless_writing let only messages with a sender by
         if pictures is not None and message.photo:
+            # Where the photo could go before its words move the conversation on (words at
+            # a comment or an answer end it).
+            room = await pictures.room(update)
             step = await citizen.caption_words(update, context)
             if step is not None:
-                await pictures.captioned_photo(update, context, step)
+                await pictures.captioned_photo(update, context, step, room)
             return
         if pictures is not None and image_document(message):
             # A picture sent as a file: not kept, but the words with it are, as typed.

@@ -1251,6 +1251,11 @@ MEDIA_NOTES = {
     "side_prompt": (
         "Please type your reply here: I can't take voice notes or photos for this one."
     ),
+    # A photo with words while the bot waited for a comment or an answer: the words were it.
+    "side_prompt_caption": (
+        "I've taken your words as your reply, but I can't keep a photo with it, so the photo"
+        " isn't kept."
+    ),
     # A location shared before they agreed to the privacy notice.
     "place_consent": (
         "I can only keep a place once you've agreed to how your words are used: send /start,"

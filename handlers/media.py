@@ -99,10 +99,16 @@ class MediaHandlers:
             return
         await self._keep_photo(message, update.update_id, user.id, message.photo[-1], context)
 
+    async def room(self, update: Update) -> str:
+        """Why a photo of this update's sender cannot join an item now ("" if it can)."""
+        user = update.effective_user
+        return await self.attachments.photo_room(user.id) if user else "no_item"
+
     async def captioned_photo(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step, room: str = ""
     ) -> None:
-        """A photo whose caption already went on as words (`step` is what they led to)."""
+        """A photo whose caption already went on as words (`step` is what they led to;
+        `room`: why the photo could not join an item before the words went on)."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.photo
         if step.show is Show.NOTHING:
@@ -118,7 +124,9 @@ class MediaHandlers:
             except Forbidden:
                 log.info("citizen blocked the bot; reply not delivered")
             return
-        why = await self.attachments.photo_room(user.id)
+        # Words at a comment or an answer were that reply: the photo cannot go with it.
+        why = "side_prompt_caption" if room == "side_prompt" else ""
+        why = why or await self.attachments.photo_room(user.id)
         kept = (
             Step(Show.MEDIA, note=why)
             if why

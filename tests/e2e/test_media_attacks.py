@@ -555,3 +555,60 @@ async def test_a_draft_confirmed_after_typed_words_joins_them(
         card = await card_of(group, item)
         assert "draft transcript the author confirmed" in (card.text or "")
         assert TRANSCRIPT in (card.text or "")
+
+
+async def test_a_captioned_photo_at_a_side_prompt_keeps_the_comment_and_says_why_not_the_photo(
+    bot: Any, emu: Emulator, db_path: Path
+) -> None:
+    from tests.e2e.test_side_prompts import not_really
+
+    cal = emu.person("Cal")
+    await not_really(bot, cal)
+    comment = "The queue is still long on Saturdays, nothing has changed at all."
+    seen = len(cal.messages)
+    await cal.send_photo(gps_photo(), caption=comment)
+    said = (await cal.wait_for(lambda msgs: len(msgs) > seen))[-1].text or ""
+    # The words are the comment; the photo is not kept, and she is told why (not asked to
+    # write first: she just did).
+    assert said.startswith(texts.MEDIA_NOTES["side_prompt_caption"]), said
+    assert "Your comment is saved" in said
+    assert stored(db_path, "SELECT text FROM feedback WHERE response_id IS NOT NULL") == [
+        (comment,)
+    ]
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+
+
+async def test_an_album_with_nothing_being_told_starts_an_item_with_its_photos(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await say(citizen, "/cancel")
+    before = len(citizen.messages)
+    for n in range(3):
+        fields = photo_fields(citizen, gps_photo(("red", "blue", "green")[n]))
+        fields["media_group_id"] = "24680"
+        if n == 0:
+            fields["caption"] = WORDS
+        post(citizen, fields)
+    replies = await citizen.wait_for(lambda msgs: len(msgs) >= before + 3)
+    said = [m.text or "" for m in replies[before:]]
+    assert not any("write what it's about first" in s for s in said), said
+    await press(citizen, SERVICE)
+    item = await saved(citizen)
+    assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
+    assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {item}") == [(3,)]
+
+
+async def test_cancel_drops_the_photos_and_voice_note_of_the_item_being_told(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=4))
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(2,)]
+    await say(citizen, "/cancel")
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
