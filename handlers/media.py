@@ -3,6 +3,7 @@ card), a provider's (/photo N). Thin: read the update, call bot/attachments.py, 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from datetime import timedelta
@@ -25,7 +26,7 @@ from bot import media as cleaning
 from bot.attachments import Attachments
 from bot.i18n import Plural
 from bot.intake import Show, Step
-from bot.media import DOWNLOAD_LIMIT, IMAGE_TYPES, NotAnImage
+from bot.media import DOWNLOAD_LIMIT, IMAGE_TYPES, TRANSCRIBE_AT_ONCE, NotAnImage
 from bot.moderation import Moderation
 from bot.privacy import Privacy
 from bot.roles import Roles
@@ -72,6 +73,7 @@ class MediaHandlers:
         self.moderators_chat = moderators_chat
         self.privacy = privacy
         self.names = languages
+        self._engine = asyncio.Semaphore(TRANSCRIBE_AT_ONCE)
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -224,9 +226,8 @@ class MediaHandlers:
         message, user = update.effective_message, update.effective_user
         assert message and user and message.voice
         voice = message.voice
-        if voice.file_size is not None and voice.file_size > DOWNLOAD_LIMIT:
-            await self._reply(message, Step(Show.MEDIA, note="too_big"))
-            return
+        # Not refused for its size: moderators play it from Telegram by its file_id, and the
+        # bot fetches it only for a speech-to-text engine (which then is not offered it).
         with warnings.catch_warnings():
             # PTB 22.2+ warns that `duration` becomes a timedelta: both are read below.
             warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -244,7 +245,8 @@ class MediaHandlers:
                 pages=step.pages,
             )
         await self._reply(message, step, lead or "")
-        if lead and self.attachments.settings.transcribe:
+        fetchable = voice.file_size is None or voice.file_size <= DOWNLOAD_LIMIT
+        if lead and self.attachments.settings.transcribe and fetchable:
             context.application.create_task(self._transcribe(user.id, context))
 
     async def _transcribe(self, telegram_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -261,7 +263,12 @@ class MediaHandlers:
         except TelegramError as exc:
             log.warning("a voice note could not be fetched for transcription: %s", exc)
             return
-        text = await cleaning.transcribe(settings.transcribe, audio, settings.transcribe_seconds)
+        # One engine at a time: a local model takes the machine's cores, and several at once
+        # would slow the bot for everyone (the others wait their turn).
+        async with self._engine:
+            text = await cleaning.transcribe(
+                settings.transcribe, audio, settings.transcribe_seconds
+            )
         del audio  # the audio is not kept: only the draft words are
         if not text:
             return

@@ -612,3 +612,48 @@ async def test_cancel_drops_the_photos_and_voice_note_of_the_item_being_told(
     await say(citizen, "/cancel")
     assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+
+
+async def test_voice_notes_from_many_people_are_transcribed_one_at_a_time(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, tmp_path: Path
+) -> None:
+    running, most = tmp_path / "running", tmp_path / "most"
+    running.mkdir()
+    # A heavy engine (a local model takes the machine's cores): it notes how many copies of
+    # it run at once, works a little, and prints its words.
+    engine = (
+        f"sh -c 'touch {running}/$$; ls {running} | wc -l >> {most}; sleep 0.3;"
+        f' rm {running}/$$; echo "{TRANSCRIPT}"\''
+    )
+    people = [emu.person(name) for name in ("Cy", "Di", "Ed")]
+    async with make_bot(YOUSAID_TRANSCRIBE=engine):
+        for person in people:
+            await consent(person)
+            await press(person, SERVICE)
+        for person in people:
+            await person.send_voice(b"OggS-voice", duration=9)
+        for person in people:
+            await person.wait_for(
+                lambda msgs: any("I think you said" in (m.text or "") for m in msgs), timeout=20
+            )
+    counts = [int(line) for line in most.read_text().split()]
+    assert len(counts) == 3 and max(counts) == 1, counts
+
+
+async def test_a_voice_note_bigger_than_bots_may_fetch_still_reaches_the_moderators(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    # Within the length allowed, over the 20 MB getFile limit: the bot never needs to fetch
+    # it (moderators play it from Telegram), so it is not refused.
+    big = b"OggS" + b"\0" * (20 * 1024 * 1024 + 1)
+    said = await reply_to(citizen, citizen.send_voice(big, duration=170))
+    assert said.startswith(texts.VOICE_KEPT), said
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: under(team, card, "voice"))
+    assert stored(db_path, f"SELECT kind, duration FROM media WHERE feedback_id = {item}") == [
+        ("voice", 170)
+    ]
