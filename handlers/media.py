@@ -4,8 +4,10 @@ card), a provider's (/photo N). Thin: read the update, call bot/attachments.py, 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -18,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
@@ -325,30 +327,33 @@ class MediaHandlers:
         found = await self.attachments.of_item(item_id)
         photo = 0
         for item in found:
-            try:
-                if item.kind == "voice" and item.file_id:
-                    sent = await bot.send_voice(
-                        card_message.chat_id,
-                        item.file_id,
-                        caption=texts.CARD_VOICE_CAPTION.format(item=item_id),
-                        reply_to_message_id=card_message.message_id,
-                    )
-                elif item.kind == "photo":
-                    photo += 1
-                    data = await self.attachments.photo_bytes(item.id)
-                    if data is None:
-                        continue
-                    sent = await bot.send_photo(
-                        card_message.chat_id,
-                        data,
-                        caption=await self._photo_caption(item_id, photo, item.status, None),
-                        reply_markup=_photo_buttons(item.id),
-                        reply_to_message_id=card_message.message_id,
-                    )
-                else:
+            send: Callable[[], Awaitable[Message]]
+            if item.kind == "voice" and item.file_id:
+                file_id = item.file_id
+                send = functools.partial(
+                    bot.send_voice,
+                    card_message.chat_id,
+                    file_id,
+                    caption=texts.CARD_VOICE_CAPTION.format(item=item_id),
+                    reply_to_message_id=card_message.message_id,
+                )
+            elif item.kind == "photo":
+                photo += 1
+                data = await self.attachments.photo_bytes(item.id)
+                if data is None:
                     continue
-            except TelegramError as exc:
-                log.warning("media of #%s not posted under its card: %s", item_id, exc)
+                send = functools.partial(
+                    bot.send_photo,
+                    card_message.chat_id,
+                    data,
+                    caption=await self._photo_caption(item_id, photo, item.status, None),
+                    reply_markup=_photo_buttons(item.id),
+                    reply_to_message_id=card_message.message_id,
+                )
+            else:
+                continue
+            sent = await _with_retries(send, item_id)
+            if sent is None:
                 continue
             await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
             if self.privacy is not None:
@@ -414,6 +419,30 @@ class MediaHandlers:
         await message.reply_photo(
             data, caption=texts.PHOTO_FOR_PROVIDER.format(id=number, item=item_id)
         )
+
+
+# A voice note or photo Telegram failed to take (a 5xx, the network) is sent again, after
+# these waits: a moderator must see every photo to approve it.
+SEND_RETRIES = (0.5, 2.0, 5.0)
+
+
+async def _with_retries(send: Callable[[], Awaitable[Message]], item_id: int) -> Message | None:
+    """`send()`, tried again on a fault that passes; None if it never went."""
+    for wait in (*SEND_RETRIES, None):
+        try:
+            return await send()
+        except BadRequest as exc:
+            log.warning("media of #%s not posted under its card: %s", item_id, exc.message)
+            return None
+        except (NetworkError, TimedOut) as exc:
+            if wait is None:
+                log.warning("media of #%s not posted under its card: %s", item_id, exc)
+                return None
+            await asyncio.sleep(wait)
+        except TelegramError as exc:
+            log.warning("media of #%s not posted under its card: %s", item_id, exc)
+            return None
+    return None
 
 
 def image_document(message: Message) -> bool:

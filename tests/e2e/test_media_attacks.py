@@ -657,3 +657,22 @@ async def test_a_voice_note_bigger_than_bots_may_fetch_still_reaches_the_moderat
     assert stored(db_path, f"SELECT kind, duration FROM media WHERE feedback_id = {item}") == [
         ("voice", 170)
     ]
+
+
+async def test_a_photo_telegram_fails_to_take_once_still_reaches_the_card(
+    team: Team, db_path: Path, emu: Emulator
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=5))
+    # Telegram answers 502 once to each: the moderators still get both under the card.
+    emu.faults.server_error("sendPhoto", status=502, times=1)
+    emu.faults.server_error("sendVoice", status=502, times=1)
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(
+        lambda _: len(under(team, card, "photo")) == 1 and len(under(team, card, "voice")) == 1,
+        timeout=20,
+    )
