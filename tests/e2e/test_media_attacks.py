@@ -4,8 +4,10 @@ do, and the moderators and providers who then see them (issue 17), through the e
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -13,8 +15,10 @@ from typing import Any
 from PIL import Image, PngImagePlugin
 
 from bot.config import Deployment
+from bot.digest_content import Period, build_csv
 from emulator import Emulator, MessageView, Person
 from handlers import texts
+from storage.services import ServiceRow
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import while_progressing
@@ -186,6 +190,16 @@ async def test_providers_see_approved_photos_of_published_items_of_their_service
     assert f"/photo {kept}" in await say(team.pat, f"/respond {item}")
     assert f"/photo {refused}" not in (team.pat.last.text or "")
     await say(team.pat, "/cancel")
+    # The digest's CSV links the approved photo only.
+    exported = await build_csv(
+        team.bot.db,
+        services=[ServiceRow("library", "Central Library", "", "culture-leisure")],
+        period=Period(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)),
+        labels={},
+        timezone="Europe/London",
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
+    assert [r["photos"] for r in rows if r["item"] == str(item)] == [f"/photo {kept}"]
     # A provider of another service: nothing, and nothing said about whose it is.
     bins = emu.person("Bo")
     assert "provider" in await invite(team.admin, bins, "provider environment-transport")
