@@ -329,6 +329,11 @@ class Moderation:
         if not stored:
             return False
         held = self._held_back(tagging)
+        if not held and self._auto_approves(tagging):
+            spoken = any(m.kind == media.VOICE for m in await media.of_item(conn, item_id))
+            # A voice note's words are a machine's draft or beside the audio: a person
+            # listens before anyone else reads them.
+            held = ["check voice note"] if spoken else []
         if held:
             # The rule would have published it: say why a person has to look first.
             await audit.record(

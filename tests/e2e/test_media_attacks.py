@@ -690,3 +690,52 @@ async def test_a_photo_telegram_fails_to_take_once_still_reaches_the_card(
         lambda _: len(under(team, card, "photo")) == 1 and len(under(team, card, "voice")) == 1,
         timeout=20,
     )
+
+
+async def test_the_auto_approve_rule_leaves_voice_notes_to_a_moderator(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    praise = "The staff at the library were wonderful and so helpful, thank you all very much."
+    engine = f"sh -c 'echo \"{praise}\"'"
+    rules = deployment.moderation.model_copy(update={"auto_approve_compliments": True})
+    admin, sam = emu.person("Ada"), emu.person("Sam")
+    group = emu.group("Riverside moderators", members=[admin, sam])
+    staffed = deployment.model_copy(
+        update={"admins": [admin.id], "moderators_chat": group.id, "moderation": rules}
+    )
+    async with make_bot(deployment=staffed, YOUSAID_TRANSCRIBE=engine):
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        # Typed, the compliment is published by the rule (the deployment chose so).
+        typed = emu.person("Ty")
+        await consent(typed)
+        await press(typed, SERVICE)
+        await say(typed, praise)
+        typed_item = await saved(typed, rating="5")
+        # Spoken, its words are a machine's draft: a moderator checks them against the audio.
+        spoken = emu.person("Cy")
+        await consent(spoken)
+        await press(spoken, SERVICE)
+        await spoken.send_voice(b"OggS-voice", duration=9)
+        await spoken.wait_for(lambda msgs: any("I think you said" in (m.text or "") for m in msgs))
+        await press(spoken, texts.TRANSCRIPT_YES)
+        spoken_item = await saved(spoken, rating="5")
+        # Spoken, nothing written down yet (the draft refused): nothing to publish at all.
+        silent = emu.person("Di")
+        await consent(silent)
+        await press(silent, SERVICE)
+        await silent.send_voice(b"OggS-voice", duration=9)
+        await silent.wait_for(lambda msgs: any("I think you said" in (m.text or "") for m in msgs))
+        await press(silent, texts.TRANSCRIPT_NO)
+        silent_item = await saved(silent, rating="5")
+        await card_of(group, silent_item)
+        card = await card_of(group, spoken_item)
+        await group.wait_for(
+            lambda msgs: any(m.voice and m.reply_to == card.message_id for m in msgs)
+        )
+        await card_of(group, typed_item)
+        statuses = dict(stored(db_path, "SELECT id, status FROM feedback"))
+        assert statuses[typed_item] == "approved", statuses
+        assert statuses[spoken_item] == "pending", statuses
+        assert statuses[silent_item] == "pending", statuses
+        held = stored(db_path, "SELECT subject FROM audit WHERE action = 'item.held'")
+        assert (f"item:{spoken_item}",) in held
