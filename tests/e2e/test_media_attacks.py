@@ -739,3 +739,31 @@ async def test_the_auto_approve_rule_leaves_voice_notes_to_a_moderator(
         assert statuses[silent_item] == "pending", statuses
         held = stored(db_path, "SELECT subject FROM audit WHERE action = 'item.held'")
         assert (f"item:{spoken_item}",) in held
+
+
+async def test_photos_of_an_auto_approved_compliment_still_reach_the_moderators(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    praise = "The staff at the library were wonderful and so helpful, thank you all very much."
+    rules = deployment.moderation.model_copy(update={"auto_approve_compliments": True})
+    admin, sam = emu.person("Ada"), emu.person("Sam")
+    group = emu.group("Riverside moderators", members=[admin, sam])
+    staffed = deployment.model_copy(
+        update={"admins": [admin.id], "moderators_chat": group.id, "moderation": rules}
+    )
+    async with make_bot(deployment=staffed):
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        citizen = emu.person("Ty")
+        await consent(citizen)
+        await press(citizen, SERVICE)
+        await reply_to(citizen, citizen.send_photo(gps_photo(), caption=praise))
+        item = await saved(citizen, rating="5")
+        card = await card_of(group, item)
+        photos = await group.wait_for(
+            lambda msgs: any(m.photo and m.reply_to == card.message_id for m in msgs)
+        )
+        photo = next(m for m in photos if m.photo and m.reply_to == card.message_id)
+        assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("approved",)]
+        # Published by the rule, its photo still waits for a person.
+        await press_card(sam, group, photo, texts.PHOTO_APPROVE)
+        await group.wait_for(lambda _: "approved by Sam" in (photo.text or ""))
