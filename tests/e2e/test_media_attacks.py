@@ -767,3 +767,21 @@ async def test_photos_of_an_auto_approved_compliment_still_reach_the_moderators(
         # Published by the rule, its photo still waits for a person.
         await press_card(sam, group, photo, texts.PHOTO_APPROVE)
         await group.wait_for(lambda _: "approved by Sam" in (photo.text or ""))
+
+
+async def test_a_speech_to_text_command_that_cannot_run_stops_the_bot_at_start(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    from tests.e2e.test_run import base_env, run_bot
+
+    for command, why in (
+        ("whisper-cli --model '/opt/models/base.bin", "cannot be read as a command"),
+        ("no-such-speech-to-text --fast", "'no-such-speech-to-text' is not a program"),
+    ):
+        env = {**base_env(emu.api_url, tmp_path), "YOUSAID_TRANSCRIBE": command}
+        process = await run_bot(env, tmp_path)
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 2, err.decode()
+        line = err.decode().strip()
+        assert line.startswith("yousaid: YOUSAID_TRANSCRIBE is not valid") and why in line, line
+        assert "\n" not in line and "Traceback" not in line
