@@ -168,6 +168,12 @@ class Attachments:
                 return item.id, item.file_id
         return None
 
+    async def still_told(self, media_id: int) -> bool:
+        """Whether a voice note is still in a conversation under way (a draft of it could
+        still be confirmed)."""
+        found = await media.get(self.db.reader, media_id)
+        return found is not None and found.feedback_id is None
+
     async def draft_transcript(self, media_id: int, text: str) -> bool:
         """The engine's draft, kept for the citizen to confirm; False (nothing kept) when the
         voice note is no longer in a conversation (the item was saved, cancelled or forgotten

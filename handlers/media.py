@@ -268,6 +268,8 @@ class MediaHandlers:
         # One engine at a time: a local model takes the machine's cores, and several at once
         # would slow the bot for everyone (the others wait their turn).
         async with self._engine:
+            if not await self.attachments.still_told(media_id):
+                return  # saved, cancelled or forgotten while it waited its turn
             text = await cleaning.transcribe(
                 settings.transcribe, audio, settings.transcribe_seconds
             )

@@ -785,3 +785,40 @@ async def test_a_speech_to_text_command_that_cannot_run_stops_the_bot_at_start(
         line = err.decode().strip()
         assert line.startswith("yousaid: YOUSAID_TRANSCRIBE is not valid") and why in line, line
         assert "\n" not in line and "Traceback" not in line
+
+
+async def test_a_voice_note_whose_item_was_saved_while_waiting_its_turn_is_not_transcribed(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, tmp_path: Path
+) -> None:
+    gate, runs = tmp_path / "gate", tmp_path / "runs"
+    engine = (
+        f"sh -c 'echo run >> {runs}; while [ ! -e {gate} ]; do sleep 0.05; done;"
+        f' echo "{TRANSCRIPT}"\''
+    )
+    first, second = emu.person("Cy"), emu.person("Di")
+    async with make_bot(YOUSAID_TRANSCRIBE=engine, YOUSAID_TRANSCRIBE_SECONDS=30) as bot:
+        pictures = bot.handlers.media
+        assert pictures is not None
+        finished: list[int] = []
+        original = pictures._transcribe
+
+        async def transcribe(telegram_id: int, context: Any) -> None:
+            try:
+                await original(telegram_id, context)
+            finally:
+                finished.append(telegram_id)
+
+        pictures._transcribe = transcribe  # type: ignore[method-assign]
+        for person in (first, second):
+            await consent(person)
+            await press(person, SERVICE)
+        await reply_to(first, first.send_voice(b"OggS-voice", duration=9))
+        await while_progressing(lambda: runs.exists(), lambda: len(first.messages))
+        # Her voice note waits behind his; she finishes her item meanwhile.
+        await reply_to(second, second.send_voice(b"OggS-voice", duration=9))
+        await saved(second)
+        gate.touch()
+        await first.wait_for(lambda msgs: any("I think you said" in (m.text or "") for m in msgs))
+        await while_progressing(lambda: len(finished) == 2, lambda: len(finished))
+    assert runs.read_text().split() == ["run"]
+    assert not any("I think you said" in (m.text or "") for m in second.messages)
