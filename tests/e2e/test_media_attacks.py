@@ -822,3 +822,20 @@ async def test_a_voice_note_whose_item_was_saved_while_waiting_its_turn_is_not_t
         await while_progressing(lambda: len(finished) == 2, lambda: len(finished))
     assert runs.read_text().split() == ["run"]
     assert not any("I think you said" in (m.text or "") for m in second.messages)
+
+
+async def test_an_image_file_with_words_before_consent_carries_the_words_to_the_consent(
+    team: Team, db_path: Path
+) -> None:
+    newcomer = team.citizen
+    said = await reply_to(
+        newcomer, newcomer.send_document(gps_photo(), "roof.jpg", "image/jpeg", caption=WORDS)
+    )
+    assert "as a photo rather than as a file" in said and "Is that OK with you?" in said
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    # Agreeing carries the words on: the service is asked next, the words kept.
+    await press(newcomer, texts.CONSENT_YES)
+    await newcomer.wait_for(lambda msgs: "Which service" in (msgs[-1].text or ""))
+    await press(newcomer, SERVICE)
+    item = await saved(newcomer)
+    assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
