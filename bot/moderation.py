@@ -532,8 +532,12 @@ class Moderation:
                 undo_until=now + window if window else None,
             )
             if published is not None:
-                # Written down and approved: the voice note's file_id is no longer kept.
+                # Written down and approved: the voice note's file_id is no longer kept, and
+                # the audio leaves the moderators' chat once the approval can no longer be
+                # undone (now, without an undo window; else when it runs out).
                 await media.release_voice(conn, item_id)
+                if not window:
+                    await media.take_back_voice(conn, item_id, now)
                 return {"status": status, "published_text": published}
             return {"status": status, "reason": str(reason)}
 
@@ -665,7 +669,13 @@ class Moderation:
         for item_id in await feedback.undo_ended(self.db.reader, now):
 
             async def run(conn: aiosqlite.Connection, i: int = item_id) -> Card | None:
-                return await self.card(i, conn) if await feedback.end_undo(conn, i, now) else None
+                if not await feedback.end_undo(conn, i, now):
+                    return None
+                card = await self.card(i, conn)
+                if card is not None and card.item.status == "approved":
+                    # Approved for good: its voice note leaves the moderators' chat.
+                    await media.take_back_voice(conn, i, now)
+                return card
 
             card = await self.db.write(run)
             if card is not None:

@@ -172,6 +172,20 @@ async def older_than(
     return int(cursor.rowcount or 0)
 
 
+async def take_back_voice(conn: aiosqlite.Connection, feedback_id: int, now: datetime) -> int:
+    """Queue the messages that carried an item's voice note to staff to be taken back."""
+    async with conn.execute(
+        "SELECT mm.id, mm.chat_id, mm.message_id FROM media_messages mm"
+        " JOIN media m ON m.id = mm.media_id WHERE m.feedback_id = ? AND m.kind = 'voice'",
+        (feedback_id,),
+    ) as cursor:
+        rows = [(int(i), int(c), int(m)) for i, c, m in await cursor.fetchall()]
+    await traces.take_back_messages(conn, [(c, m) for _, c, m in rows], traces.RETENTION, now)
+    for row_id, _, _ in rows:
+        await conn.execute("DELETE FROM media_messages WHERE id = ?", (row_id,))
+    return len(rows)
+
+
 async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:
     """A voice note or photo was posted to staff as this message."""
     await conn.execute(

@@ -839,3 +839,40 @@ async def test_an_image_file_with_words_before_consent_carries_the_words_to_the_
     await press(newcomer, SERVICE)
     item = await saved(newcomer)
     assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
+
+
+async def test_the_audio_leaves_the_moderators_chat_once_its_approval_is_final(
+    team: Team, db_path: Path, clock: FakeClock
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=7))
+    await reply_to(citizen, citizen.send_photo(gps_photo()))
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: under(team, card, "voice") and under(team, card, "photo"))
+    ((voice,), (photo,)) = under(team, card, "voice"), under(team, card, "photo")
+    await press_card(team.sam, team.group, card, texts.EDIT)
+    prompt = (
+        await team.group.wait_for(lambda msgs: "reply to this message" in (msgs[-1].text or ""))
+    )[-1]
+    await team.sam.send(TRANSCRIPT, chat=team.group, reply_to=prompt)
+    await team.group.wait_for(lambda _: "Riverside Park" in (card.text or ""))
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    # While it can be undone the audio stays, to be listened to again.
+    app = team.bot.application
+    context = SimpleNamespace(bot=app.bot, application=app)
+    await team.bot.handlers.moderator.close_undo(context)  # type: ignore[arg-type]
+    await team.bot.handlers.privacy.clean(context)  # type: ignore[arg-type]
+    assert not voice.deleted
+    # Undo has run out: the audio goes; the card and the photo (a provider may see it) stay.
+    clock.advance(minutes=11)
+    await team.bot.handlers.moderator.close_undo(context)  # type: ignore[arg-type]
+    await team.bot.handlers.privacy.clean(context)  # type: ignore[arg-type]
+    await team.group.wait_for(lambda _: voice.deleted)
+    assert not card.deleted and not photo.deleted
+    assert stored(
+        db_path, f"SELECT file_id FROM media WHERE feedback_id = {item} AND kind = 'voice'"
+    ) == [(None,)]
