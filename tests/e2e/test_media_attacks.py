@@ -876,3 +876,29 @@ async def test_the_audio_leaves_the_moderators_chat_once_its_approval_is_final(
     assert stored(
         db_path, f"SELECT file_id FROM media WHERE feedback_id = {item} AND kind = 'voice'"
     ) == [(None,)]
+
+
+async def test_without_an_undo_window_the_audio_leaves_at_approval(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment
+) -> None:
+    rules = deployment.moderation.model_copy(update={"undo_minutes": 0})
+    admin, sam, citizen = emu.person("Ada"), emu.person("Sam"), emu.person("Cy")
+    group = emu.group("Riverside moderators", members=[admin, sam])
+    staffed = deployment.model_copy(
+        update={"admins": [admin.id], "moderators_chat": group.id, "moderation": rules}
+    )
+    async with make_bot(deployment=staffed):
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        await consent(citizen)
+        await press(citizen, SERVICE)
+        await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=7))
+        assert "How would you rate it" in await say(citizen, WORDS)
+        item = await saved(citizen)
+        card = await card_of(group, item)
+        voices = await group.wait_for(
+            lambda msgs: any(m.voice and m.reply_to == card.message_id for m in msgs)
+        )
+        voice = next(m for m in voices if m.voice and m.reply_to == card.message_id)
+        await press_card(sam, group, card, texts.APPROVE)
+        await group.wait_for(lambda _: voice.deleted, timeout=15)
+        assert not card.deleted
