@@ -16,7 +16,7 @@ from PIL import Image, PngImagePlugin
 
 from bot.config import Deployment
 from bot.digest_content import Period, build_csv
-from emulator import Emulator, MessageView, Person
+from emulator import Emulator, Person
 from handlers import texts
 from storage.services import ServiceRow
 from tests.conftest import FakeClock
@@ -205,10 +205,9 @@ async def test_providers_see_approved_photos_of_published_items_of_their_service
     assert "provider" in await invite(team.admin, bins, "provider environment-transport")
     assert "no approved photo" in await say(bins, f"/photo {kept}")
     # Unpublished later: the approved photo goes back out of reach too.
-    await say(team.sam, f"/unpublish {item} a face shows in the photo")
-    status = stored(db_path, f"SELECT status FROM feedback WHERE id = {item}")[0][0]
-    if status != "approved":
-        assert "no approved photo" in await say(team.pat, f"/photo {kept}")
+    assert str(item) in await say(team.sam, f"/unpublish {item} a face shows in the photo")
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") != [("approved",)]
+    assert "no approved photo" in await say(team.pat, f"/photo {kept}")
 
 
 # -- voice notes ----------------------------------------------------------------------------
@@ -291,10 +290,6 @@ async def test_retention_takes_the_photos_out_of_the_moderators_chat_too(
     assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
     await team.group.wait_for(lambda _: photo.deleted, timeout=15)
     assert not card.deleted
-
-
-async def text_of(messages: list[MessageView], words: str) -> str:
-    return next((m.text or "" for m in reversed(messages) if words in (m.text or "")), "")
 
 
 async def test_a_citizen_who_says_the_draft_is_wrong_types_the_words_instead(
