@@ -14,6 +14,7 @@ from dataclasses import replace
 import aiosqlite
 
 from bot.intake import (
+    MAX_TEXT,
     REPLAYED,
     SIDE_PROMPTS,
     TELLING,
@@ -31,9 +32,23 @@ from bot.media import MAX_PHOTOS, MediaSettings
 from bot.moderation import _staff_name
 from bot.places import Places
 from bot.roles import Who, services_spoken_for
-from storage import audit, citizens, conversations, media, updates
+from storage import audit, citizens, conversations, media, traces, updates
 from storage.conversations import Conversation
 from storage.db import Database
+
+
+def with_transcript(text: str, transcript: str) -> str | None:
+    """The conversation's words with a confirmed draft transcript in them: in the voice
+    note's place when it stood for the words (before anything typed after it), after
+    words typed before it otherwise. None when it is in already or would not fit."""
+    if transcript in text:
+        return None
+    if text.startswith(VOICE_MARK):
+        rest = text.removeprefix(VOICE_MARK).strip("\n")
+        joined = f"{VOICE_MARK}{transcript}" + (f"\n{rest}" if rest else "")
+    else:
+        joined = f"{text}\n{transcript}" if text else f"{VOICE_MARK}{transcript}"
+    return joined if len(joined) <= MAX_TEXT else None
 
 
 class Attachments:
@@ -153,13 +168,21 @@ class Attachments:
                 return item.id, item.file_id
         return None
 
-    async def draft_transcript(self, media_id: int, text: str) -> None:
-        """The engine's draft, kept for the citizen to confirm."""
+    async def still_told(self, media_id: int) -> bool:
+        """Whether a voice note is still in a conversation under way (a draft of it could
+        still be confirmed)."""
+        found = await media.get(self.db.reader, media_id)
+        return found is not None and found.feedback_id is None
 
-        async def run(conn: aiosqlite.Connection) -> None:
-            await media.set_transcript(conn, media_id, text)
+    async def draft_transcript(self, media_id: int, text: str) -> bool:
+        """The engine's draft, kept for the citizen to confirm; False (nothing kept) when the
+        voice note is no longer in a conversation (the item was saved, cancelled or forgotten
+        meanwhile): there is nothing left to confirm."""
 
-        await self.db.write(run)
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await media.set_draft_transcript(conn, media_id, text)
+
+        return await self.db.write(run)
 
     async def confirm_transcript(
         self, update_id: int, telegram_id: int, media_id: int, yes: bool
@@ -178,10 +201,14 @@ class Attachments:
             if found.citizen_id != current.citizen_id or found.feedback_id is not None:
                 return Step(Show.EXPIRED)
             if not yes:
+                # Wrong: not kept, and the moderators write it down from the audio.
+                await media.set_transcript(conn, media_id, None)
                 return Step(Show.MEDIA, seq=current.seq, note="transcript_wrong")
-            if current.text != VOICE_MARK:
+            text = with_transcript(current.text or "", found.transcript)
+            if text is None:
+                # Already in, or no room left in one item: the words stay as they are.
                 return Step(Show.MEDIA, seq=current.seq, note="transcript_kept")
-            await _advance(conn, current.but(text=f"{VOICE_MARK}{found.transcript}"), now)
+            await _advance(conn, current.but(text=text), now)
             return Step(Show.MEDIA, seq=current.seq, note="transcript_kept")
 
         return await self.db.write(run)
@@ -205,6 +232,20 @@ class Attachments:
     async def of_item(self, item_id: int) -> list[media.Media]:
         """An item's voice note and photos, in the order sent."""
         return await media.of_item(self.db.reader, item_id)
+
+    async def posted(self, media_id: int, chat_id: int, message_id: int) -> None:
+        """A voice note or photo went to staff as this message (taken back by retention)."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            if await media.get(conn, media_id) is None:
+                # Forgotten or past retention while it was on its way: take it back now.
+                await traces.take_back_messages(
+                    conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
+                )
+                return
+            await media.posted(conn, media_id, chat_id, message_id)
+
+        await self.db.write(run)
 
     async def photo_bytes(self, media_id: int) -> bytes | None:
         return await media.photo_bytes(self.db.reader, media_id)

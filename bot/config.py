@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -149,6 +151,26 @@ class Settings(BaseSettings):
         if not value.startswith("sqlite:///") or value == "sqlite:///":
             raise ValueError(
                 "must look like sqlite:///data/yousaid.db or postgresql://user@host:5432/db"
+            )
+        return value
+
+    @field_validator("transcribe")
+    @classmethod
+    def _transcribe(cls, value: str) -> str:
+        # Checked at start: a command that cannot run would fail on every voice note.
+        try:
+            words = shlex.split(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"cannot be read as a command ({exc}): check its quotes, e.g."
+                " whisper-cli --model '/opt/models/base en.bin'"
+            ) from None
+        if not words:
+            return ""
+        if shutil.which(words[0]) is None:
+            raise ValueError(
+                f"{words[0]!r} is not a program that can be run here: give its full path,"
+                " or install it"
             )
         return value
 

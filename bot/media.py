@@ -34,6 +34,8 @@ PHOTO_QUALITY = 80
 MAX_PIXELS = 50_000_000
 # Kinds of image a photo sent as a file may be: the others are told how to send a photo.
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"})
+# Speech-to-text engines run at once (a local model uses the machine's cores): the others wait.
+TRANSCRIBE_AT_ONCE = 1
 # A draft transcript's longest: it is shown in one message with its question around it, and
 # becomes an item's words (the moderators check it against the audio, which has the rest).
 TRANSCRIPT_MAX = 3500

@@ -332,6 +332,11 @@ class Moderation:
         if not stored:
             return False
         held = self._held_back(tagging)
+        if not held and self._auto_approves(tagging):
+            spoken = any(m.kind == media.VOICE for m in await media.of_item(conn, item_id))
+            # A voice note's words are a machine's draft or beside the audio: a person
+            # listens before anyone else reads them.
+            held = ["check voice note"] if spoken else []
         if held:
             # The rule would have published it: say why a person has to look first.
             await audit.record(
@@ -540,8 +545,12 @@ class Moderation:
                 undo_until=now + window if window else None,
             )
             if published is not None:
-                # Written down and approved: the voice note's file_id is no longer kept.
+                # Written down and approved: the voice note's file_id is no longer kept, and
+                # the audio leaves the moderators' chat once the approval can no longer be
+                # undone (now, without an undo window; else when it runs out).
                 await media.release_voice(conn, item_id)
+                if not window:
+                    await media.take_back_voice(conn, item_id, now)
                 return {"status": status, "published_text": published}
             return {"status": status, "reason": str(reason)}
 
@@ -675,7 +684,13 @@ class Moderation:
         for item_id in await feedback.undo_ended(self.db.reader, now):
 
             async def run(conn: aiosqlite.Connection, i: int = item_id) -> Card | None:
-                return await self.card(i, conn) if await feedback.end_undo(conn, i, now) else None
+                if not await feedback.end_undo(conn, i, now):
+                    return None
+                card = await self.card(i, conn)
+                if card is not None and card.item.status == "approved":
+                    # Approved for good: its voice note leaves the moderators' chat.
+                    await media.take_back_voice(conn, i, now)
+                return card
 
             card = await self.db.write(run)
             if card is not None:

@@ -113,7 +113,7 @@ class Privacy:
 
         async def old_media(conn: aiosqlite.Connection) -> int:
             # Voice notes and photos past their days (the items and their words stay).
-            return await media.older_than(conn, now - keep_media)
+            return await media.older_than(conn, now - keep_media, now)
 
         photos_and_voice = await self.db.write(old_media)
         if photos_and_voice:

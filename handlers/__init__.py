@@ -34,7 +34,7 @@ from handlers.citizen import CitizenHandlers
 from handlers.common import Buttons, Callback, CommonHandlers, on_error
 from handlers.ids import IdHandlers
 from handlers.language import LanguageHandlers
-from handlers.media import PHOTO_PREFIX, TRANSCRIPT_PREFIX, MediaHandlers
+from handlers.media import PHOTO_PREFIX, TRANSCRIPT_PREFIX, MediaHandlers, image_document
 from handlers.moderator import ModeratorHandlers
 from handlers.outbox import OutboxSender
 from handlers.privacy import PrivacyHandlers
@@ -280,11 +280,18 @@ def register(
         message = update.effective_message
         assert message is not None  # unless_writing let only messages with a sender by
         if pictures is not None and message.photo:
+            # Where the photo could go before its words move the conversation on (words at
+            # a comment or an answer end it).
+            room = await pictures.room(update)
             step = await citizen.caption_words(update, context)
             if step is not None:
-                await pictures.captioned_photo(update, context, step)
+                await pictures.captioned_photo(update, context, step, room)
             return
-        if pictures is not None and await pictures.document(update, context):
+        if pictures is not None and image_document(message):
+            # A picture sent as a file: not kept, but the words with it are, as typed.
+            step = await citizen.caption_words(update, context)
+            if step is not None:
+                await pictures.captioned_document(update, context, step)
             return
         await citizen.caption(update, context)
 

@@ -502,6 +502,8 @@ ORIGINAL_START_FIRST = "Open a private chat with me (send /start) so I can show 
 REMOVED_BY_AUTHOR = "🗑 Removed at the author's request."
 # An original shown to a moderator, once retention removes originals (keep_original_days).
 REMOVED_EXPIRED = "🗑 Removed: original texts are kept only for a limited time."
+# A photo or voice note shown to moderators, once retention removes it (YOUSAID_MEDIA_KEEP_DAYS).
+MEDIA_REMOVED_EXPIRED = "🗑 Removed: photos and voice notes are kept only for a limited time."
 QUEUE_EMPTY = "Nothing is waiting. 🎉"
 QUEUE_HEAD = Plural("<b>{n} waiting</b>, oldest first:", "<b>{n} waiting</b>, oldest first:")
 QUEUE_LINE = "• #{item} · {service} · waiting {age}"
@@ -1256,6 +1258,11 @@ MEDIA_NOTES = {
     # A photo or voice note while the bot waits for a comment or an answer.
     "side_prompt": (
         "Please type your reply here: I can't take voice notes or photos for this one."
+    ),
+    # A photo with words while the bot waited for a comment or an answer: the words were it.
+    "side_prompt_caption": (
+        "I've taken your words as your reply, but I can't keep a photo with it, so the photo"
+        " isn't kept."
     ),
     # A location shared before they agreed to the privacy notice.
     "place_consent": (

@@ -3,8 +3,11 @@ card), a provider's (/photo N). Thin: read the update, call bot/attachments.py, 
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -17,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
@@ -25,7 +28,7 @@ from bot import media as cleaning
 from bot.attachments import Attachments
 from bot.i18n import Plural
 from bot.intake import Show, Step
-from bot.media import DOWNLOAD_LIMIT, IMAGE_TYPES, NotAnImage
+from bot.media import DOWNLOAD_LIMIT, IMAGE_TYPES, TRANSCRIBE_AT_ONCE, NotAnImage
 from bot.moderation import Moderation
 from bot.privacy import Privacy
 from bot.roles import Roles
@@ -72,6 +75,7 @@ class MediaHandlers:
         self.moderators_chat = moderators_chat
         self.privacy = privacy
         self.names = languages
+        self._engine = asyncio.Semaphore(TRANSCRIBE_AT_ONCE)
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -99,10 +103,16 @@ class MediaHandlers:
             return
         await self._keep_photo(message, update.update_id, user.id, message.photo[-1], context)
 
+    async def room(self, update: Update) -> str:
+        """Why a photo of this update's sender cannot join an item now ("" if it can)."""
+        user = update.effective_user
+        return await self.attachments.photo_room(user.id) if user else "no_item"
+
     async def captioned_photo(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step, room: str = ""
     ) -> None:
-        """A photo whose caption already went on as words (`step` is what they led to)."""
+        """A photo whose caption already went on as words (`step` is what they led to;
+        `room`: why the photo could not join an item before the words went on)."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.photo
         if step.show is Show.NOTHING:
@@ -118,7 +128,9 @@ class MediaHandlers:
             except Forbidden:
                 log.info("citizen blocked the bot; reply not delivered")
             return
-        why = await self.attachments.photo_room(user.id)
+        # Words at a comment or an answer were that reply: the photo cannot go with it.
+        why = "side_prompt_caption" if room == "side_prompt" else ""
+        why = why or await self.attachments.photo_room(user.id)
         kept = (
             Step(Show.MEDIA, note=why)
             if why
@@ -184,22 +196,40 @@ class MediaHandlers:
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """An image sent as a file: say how to send a photo (True if it was one)."""
         message = update.effective_message
-        if message is None or message.document is None:
-            return False
-        mime = (message.document.mime_type or "").lower()
-        if mime not in IMAGE_TYPES and not mime.startswith("image/"):
+        if message is None or not image_document(message):
             return False
         await self._reply(message, Step(Show.MEDIA, note="as_document"))
         return True
+
+    async def captioned_document(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step
+    ) -> None:
+        """An image sent as a file with words: the words went on as typed (`step` is what
+        they led to); the file is not kept, and how to send a photo is said first."""
+        message = update.effective_message
+        assert message is not None
+        if step.show is Show.NOTHING:
+            return
+        text, markup = render(step, self.names)
+        note = str(texts.MEDIA_NOTES["as_document"])
+        try:
+            await message.reply_text(
+                f"{note}\n\n{text}" if text else note,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+                # Before consent, the words ride on this reply (see CitizenHandlers.caption).
+                do_quote=step.show is Show.CONSENT and bool(step.text),
+            )
+        except Forbidden:
+            log.info("citizen blocked the bot; reply not delivered")
 
     async def voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A voice note: the words of an item, until someone writes them down."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.voice
         voice = message.voice
-        if voice.file_size is not None and voice.file_size > DOWNLOAD_LIMIT:
-            await self._reply(message, Step(Show.MEDIA, note="too_big"))
-            return
+        # Not refused for its size: moderators play it from Telegram by its file_id, and the
+        # bot fetches it only for a speech-to-text engine (which then is not offered it).
         with warnings.catch_warnings():
             # PTB 22.2+ warns that `duration` becomes a timedelta: both are read below.
             warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -217,7 +247,8 @@ class MediaHandlers:
                 pages=step.pages,
             )
         await self._reply(message, step, lead or "")
-        if lead and self.attachments.settings.transcribe:
+        fetchable = voice.file_size is None or voice.file_size <= DOWNLOAD_LIMIT
+        if lead and self.attachments.settings.transcribe and fetchable:
             context.application.create_task(self._transcribe(user.id, context))
 
     async def _transcribe(self, telegram_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -234,11 +265,19 @@ class MediaHandlers:
         except TelegramError as exc:
             log.warning("a voice note could not be fetched for transcription: %s", exc)
             return
-        text = await cleaning.transcribe(settings.transcribe, audio, settings.transcribe_seconds)
+        # One engine at a time: a local model takes the machine's cores, and several at once
+        # would slow the bot for everyone (the others wait their turn).
+        async with self._engine:
+            if not await self.attachments.still_told(media_id):
+                return  # saved, cancelled or forgotten while it waited its turn
+            text = await cleaning.transcribe(
+                settings.transcribe, audio, settings.transcribe_seconds
+            )
         del audio  # the audio is not kept: only the draft words are
         if not text:
             return
-        await self.attachments.draft_transcript(media_id, text)
+        if not await self.attachments.draft_transcript(media_id, text):
+            return  # the item was saved (or dropped) meanwhile: nothing to confirm
         markup = InlineKeyboardMarkup(
             [
                 [
@@ -290,31 +329,35 @@ class MediaHandlers:
         found = await self.attachments.of_item(item_id)
         photo = 0
         for item in found:
-            try:
-                if item.kind == "voice" and item.file_id:
-                    sent = await bot.send_voice(
-                        card_message.chat_id,
-                        item.file_id,
-                        caption=texts.CARD_VOICE_CAPTION.format(item=item_id),
-                        reply_to_message_id=card_message.message_id,
-                    )
-                elif item.kind == "photo":
-                    photo += 1
-                    data = await self.attachments.photo_bytes(item.id)
-                    if data is None:
-                        continue
-                    sent = await bot.send_photo(
-                        card_message.chat_id,
-                        data,
-                        caption=await self._photo_caption(item_id, photo, item.status, None),
-                        reply_markup=_photo_buttons(item.id),
-                        reply_to_message_id=card_message.message_id,
-                    )
-                else:
+            send: Callable[[], Awaitable[Message]]
+            if item.kind == "voice" and item.file_id:
+                file_id = item.file_id
+                send = functools.partial(
+                    bot.send_voice,
+                    card_message.chat_id,
+                    file_id,
+                    caption=texts.CARD_VOICE_CAPTION.format(item=item_id),
+                    reply_to_message_id=card_message.message_id,
+                )
+            elif item.kind == "photo":
+                photo += 1
+                data = await self.attachments.photo_bytes(item.id)
+                if data is None:
                     continue
-            except TelegramError as exc:
-                log.warning("media of #%s not posted under its card: %s", item_id, exc)
+                send = functools.partial(
+                    bot.send_photo,
+                    card_message.chat_id,
+                    data,
+                    caption=await self._photo_caption(item_id, photo, item.status, None),
+                    reply_markup=_photo_buttons(item.id),
+                    reply_to_message_id=card_message.message_id,
+                )
+            else:
                 continue
+            sent = await _with_retries(send, item_id)
+            if sent is None:
+                continue
+            await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
             if self.privacy is not None:
                 await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
 
@@ -382,6 +425,38 @@ class MediaHandlers:
         await message.reply_photo(
             data, caption=texts.PHOTO_FOR_PROVIDER.format(id=number, item=item_id)
         )
+
+
+# A voice note or photo Telegram failed to take (a 5xx, the network) is sent again, after
+# these waits: a moderator must see every photo to approve it.
+SEND_RETRIES = (0.5, 2.0, 5.0)
+
+
+async def _with_retries(send: Callable[[], Awaitable[Message]], item_id: int) -> Message | None:
+    """`send()`, tried again on a fault that passes; None if it never went."""
+    for wait in (*SEND_RETRIES, None):
+        try:
+            return await send()
+        except BadRequest as exc:
+            log.warning("media of #%s not posted under its card: %s", item_id, exc.message)
+            return None
+        except (NetworkError, TimedOut) as exc:
+            if wait is None:
+                log.warning("media of #%s not posted under its card: %s", item_id, exc)
+                return None
+            await asyncio.sleep(wait)
+        except TelegramError as exc:
+            log.warning("media of #%s not posted under its card: %s", item_id, exc)
+            return None
+    return None
+
+
+def image_document(message: Message) -> bool:
+    """Whether a message is a picture sent as a file (a document of an image type)."""
+    if message.document is None:
+        return False
+    mime = (message.document.mime_type or "").lower()
+    return mime in IMAGE_TYPES or mime.startswith("image/")
 
 
 def _photo_buttons(media_id: int) -> InlineKeyboardMarkup:

@@ -143,7 +143,10 @@ def render_card(
     if item.ask_id is not None:
         top.append(texts.CARD_ANSWER.format(ask=item.ask_id))
     for voice in (m for m in card.media if m.kind == "voice"):
-        line = texts.CARD_VOICE_DRAFT if voice.transcript and item.text else texts.CARD_VOICE
+        # "Confirmed" only when the words hold the draft the author said was right (a draft
+        # ignored, or words typed instead of it, are the author's own words, not a draft).
+        confirmed = bool(voice.transcript) and (voice.transcript or "") in item.text
+        line = texts.CARD_VOICE_DRAFT if confirmed else texts.CARD_VOICE
         top.append(line.format(seconds=voice.duration))
     photos = sum(m.kind == "photo" for m in card.media)
     if photos:

@@ -34,6 +34,8 @@ ALL, KEEP, NO = "all", "keep", "no"
 _EDIT_INSTEAD = ("message to delete not found", "message can't be deleted")
 # Its answers when an edit has nothing left to do: the message shows the note, or is gone.
 _NOTHING_TO_EDIT = ("message is not modified", "message to edit not found")
+# Its answer to a text edit of a photo or voice note: the caption is edited instead.
+_NO_TEXT = "there is no text in the message to edit"
 
 
 def privacy_text(settings: PrivacySettings) -> str:
@@ -183,8 +185,22 @@ class PrivacyHandlers:
                 note = (
                     texts.REMOVED_BY_AUTHOR if message.reason == FORGET else texts.REMOVED_EXPIRED
                 )
-            # Without reply_markup the buttons go too.
-            await bot.edit_message_text(note, message.chat_id, message.message_id)
+                media_note = (
+                    texts.REMOVED_BY_AUTHOR
+                    if message.reason == FORGET
+                    else texts.MEDIA_REMOVED_EXPIRED
+                )
+            try:
+                # Without reply_markup the buttons go too.
+                await bot.edit_message_text(note, message.chat_id, message.message_id)
+            except BadRequest as exc:
+                if _NO_TEXT not in exc.message.lower():
+                    raise
+                # A photo or voice note (Telegram lets a bot delete it only within 48
+                # hours): its caption says it was removed, and its buttons go.
+                await bot.edit_message_caption(
+                    message.chat_id, message.message_id, caption=media_note
+                )
         except BadRequest as exc:
             if not any(words in exc.message.lower() for words in _NOTHING_TO_EDIT):
                 await self.privacy.clean_failed(message, f"edit: {exc.message}")

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage import traces
 from storage.db import stamp
 
 VOICE = "voice"
@@ -127,8 +128,16 @@ async def decide(
     return bool(cursor.rowcount)
 
 
-async def set_transcript(conn: aiosqlite.Connection, media_id: int, text: str) -> None:
+async def set_transcript(conn: aiosqlite.Connection, media_id: int, text: str | None) -> None:
     await conn.execute("UPDATE media SET transcript = ? WHERE id = ?", (text, media_id))
+
+
+async def set_draft_transcript(conn: aiosqlite.Connection, media_id: int, text: str) -> bool:
+    """A draft for a voice note still in its conversation (not saved, not forgotten)."""
+    cursor = await conn.execute(
+        "UPDATE media SET transcript = ? WHERE id = ? AND feedback_id IS NULL", (text, media_id)
+    )
+    return bool(cursor.rowcount)
 
 
 async def release_voice(conn: aiosqlite.Connection, feedback_id: int) -> int:
@@ -147,10 +156,43 @@ async def erase_citizen(conn: aiosqlite.Connection, citizen_id: int) -> int:
     return int(cursor.rowcount or 0)
 
 
-async def older_than(conn: aiosqlite.Connection, before: datetime) -> int:
-    """Retention: voice notes and photos sent before `before` go (the items stay)."""
+async def older_than(
+    conn: aiosqlite.Connection, before: datetime, now: datetime | None = None
+) -> int:
+    """Retention: voice notes and photos sent before `before` go (the items stay), and the
+    messages that carried them to staff are queued to be taken back."""
+    async with conn.execute(
+        "SELECT mm.chat_id, mm.message_id FROM media_messages mm"
+        " JOIN media m ON m.id = mm.media_id WHERE m.created_at < ?",
+        (stamp(before),),
+    ) as cursor:
+        posted = [(int(c), int(m)) for c, m in await cursor.fetchall()]
+    await traces.take_back_messages(conn, posted, traces.RETENTION, now or before)
     cursor = await conn.execute("DELETE FROM media WHERE created_at < ?", (stamp(before),))
     return int(cursor.rowcount or 0)
+
+
+async def take_back_voice(conn: aiosqlite.Connection, feedback_id: int, now: datetime) -> int:
+    """Queue the messages that carried an item's voice note to staff to be taken back."""
+    async with conn.execute(
+        "SELECT mm.id, mm.chat_id, mm.message_id FROM media_messages mm"
+        " JOIN media m ON m.id = mm.media_id WHERE m.feedback_id = ? AND m.kind = 'voice'",
+        (feedback_id,),
+    ) as cursor:
+        rows = [(int(i), int(c), int(m)) for i, c, m in await cursor.fetchall()]
+    await traces.take_back_messages(conn, [(c, m) for _, c, m in rows], traces.RETENTION, now)
+    for row_id, _, _ in rows:
+        await conn.execute("DELETE FROM media_messages WHERE id = ?", (row_id,))
+    return len(rows)
+
+
+async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:
+    """A voice note or photo was posted to staff as this message."""
+    await conn.execute(
+        "INSERT INTO media_messages (media_id, chat_id, message_id) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (media_id, chat_id, message_id),
+    )
 
 
 async def approved_photos(

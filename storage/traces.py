@@ -110,6 +110,18 @@ async def take_back_items(
     return len(found)
 
 
+async def take_back_messages(
+    conn: aiosqlite.Connection, found: list[tuple[int, int]], reason: str, now: datetime
+) -> None:
+    """Queue these messages (chat id, message id) to be taken back, whatever they carry."""
+    for chat_id, message_id in found:
+        await conn.execute(
+            "DELETE FROM staff_messages WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+    await _queue(conn, found, reason, now)
+
+
 async def _queue(
     conn: aiosqlite.Connection, found: list[tuple[int, int]], reason: str, now: datetime
 ) -> None:
