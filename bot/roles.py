@@ -182,6 +182,10 @@ class Roles:
         """Every role held now."""
         return await staff.everyone(self.db.reader)
 
+    async def ever_held(self) -> list[Who]:
+        """Everyone who holds or held a role or acted as an admin, with what they may do now."""
+        return [await self.who(i) for i in await staff.ever_held(self.db.reader)]
+
     async def held(self, role_id: int) -> StaffRole | None:
         """A role still held, by id (None once it has ended)."""
         return await staff.get(self.db.reader, role_id)
