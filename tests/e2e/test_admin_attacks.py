@@ -101,3 +101,88 @@ async def test_an_admin_taken_out_of_the_file_loses_the_admins_menu_at_restart(
         assert "invite" not in menu(emu, bea) and "start" in menu(emu, bea)
         assert "invite" in menu(emu, ada)
         assert await say(bea, "/invite moderator") == texts.NOT_ALLOWED
+
+
+async def test_provider_links_are_one_time_expire_and_cannot_be_forged(
+    team: Team, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """For a provider's link as for a moderator's: the same person twice is told they have
+    it already; another person, a token forged in its shape and an expired link get nothing."""
+    token = await link(team.admin, "provider riverside-health")
+    dee, eve = emu.person("Dee"), emu.person("Eve")
+    assert "provider for Riverside Health" in await say(dee, f"/start {token}")
+    assert "already" in await say(dee, f"/start {token}")
+    assert texts.INVITE_PROBLEMS["used"] == await say(eve, f"/start {token}")
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert texts.INVITE_PROBLEMS["unknown"] == await say(eve, f"/start {forged}")
+    assert texts.INVITE_PROBLEMS["unknown"] == await say(eve, "/start inv_")
+    late = await link(team.admin, "provider riverside-health")
+    clock.advance(hours=team.bot.deployment.moderation.invite_hours, minutes=1)
+    assert texts.INVITE_PROBLEMS["expired"] == await say(eve, f"/start {late}")
+    assert stored(
+        db_path, f"SELECT role, provider_id FROM staff WHERE telegram_id IN ({dee.id}, {eve.id})"
+    ) == [("provider", "riverside-health")]
+    # Eve's failed tries gave her no menu of staff commands.
+    assert "respond" not in menu(emu, eve) and "respond" in menu(emu, dee)
+
+
+async def test_a_non_admin_forging_revoke_presses_changes_nothing(
+    team: Team, db_path: Path
+) -> None:
+    (sam_role,) = stored(
+        db_path, f"SELECT id FROM staff WHERE telegram_id = {team.sam.id}"
+    )
+    for person in (team.mo, team.pat, team.citizen):
+        for action in ("rv", "ry"):
+            await person.send("/help")
+            await person.next_message()
+            sent = person.last
+            answer = await (await person.press_data(sent.message_id, f"a:{action}:{sam_role[0]}")).answered()
+            assert answer.get("text") == texts.NOT_ALLOWED, answer
+    assert stored(
+        db_path, f"SELECT revoked_at FROM staff WHERE telegram_id = {team.sam.id}"
+    ) == [(None,)]
+    denied = stored(db_path, "SELECT actor FROM audit WHERE action = 'denied'")
+    assert {row[0] for row in denied} == {team.mo.id, team.pat.id, team.citizen.id}
+
+
+async def test_a_link_for_a_provider_taken_out_of_the_file_gives_no_role(
+    make_bot: BotFactory, emu: Emulator, deployment: object, db_path: Path
+) -> None:
+    """The operator renames a provider (or removes it) after a link was made for it: the
+    link must not make someone a provider of nothing."""
+    admin, dee = emu.person("Ada"), emu.person("Dee")
+    first = deployment.model_copy(update={"admins": [admin.id]})  # type: ignore[attr-defined]
+    async with make_bot(deployment=first):
+        token = await link(admin, "provider culture-leisure")
+    providers = [p for p in first.providers if p.id != "culture-leisure"]
+    owner = providers[0].id
+    services = [
+        s.model_copy(update={"provider": owner}) if s.provider == "culture-leisure" else s
+        for s in first.services
+    ]
+    renamed = first.model_copy(update={"providers": providers, "services": services})
+    async with make_bot(deployment=renamed):
+        reply = await say(dee, f"/start {token}")
+        assert "now a provider" not in reply, reply
+        assert reply == texts.INVITE_PROBLEMS["unknown"]
+        assert stored(db_path, f"SELECT COUNT(*) FROM staff WHERE telegram_id = {dee.id}") == [(0,)]
+
+
+async def test_links_made_by_an_admin_taken_out_of_the_file_no_longer_work(
+    make_bot: BotFactory, emu: Emulator, deployment: object, db_path: Path
+) -> None:
+    """An admin who leaves (taken out of `admins`) cannot have left links behind that still
+    make moderators: each link works only while the admin who made it still is one."""
+    ada, bea, mal = emu.person("Ada"), emu.person("Bea"), emu.person("Mal")
+    both = deployment.model_copy(update={"admins": [ada.id, bea.id]})  # type: ignore[attr-defined]
+    async with make_bot(deployment=both):
+        left_behind = await link(bea, "moderator")
+        kept = await link(ada, "moderator")
+    alone = deployment.model_copy(update={"admins": [ada.id]})  # type: ignore[attr-defined]
+    async with make_bot(deployment=alone):
+        assert await say(mal, f"/start {left_behind}") == texts.INVITE_PROBLEMS["unknown"]
+        assert "now a moderator" in await say(mal, f"/start {kept}")
+    assert stored(db_path, f"SELECT role FROM staff WHERE telegram_id = {mal.id}") == [
+        ("moderator",)
+    ]
