@@ -4,13 +4,19 @@ export, Telegram failing at each step of it, and the menus each person is shown.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from bot.config import ConfigError, load_deployment
 from emulator import Emulator, Person
 from handlers import texts
-from tests.conftest import FakeClock
-from tests.e2e.conftest import BotFactory
+from tests.conftest import EXAMPLE, ROOT, FakeClock
+from tests.e2e.conftest import TOKEN, BotFactory
 from tests.e2e.test_citizen import press, say, stored
 from tests.e2e.test_moderation import Team
 from tests.e2e.test_moderation import team as team  # the fixture
@@ -186,3 +192,78 @@ async def test_links_made_by_an_admin_taken_out_of_the_file_no_longer_work(
     assert stored(db_path, f"SELECT role FROM staff WHERE telegram_id = {mal.id}") == [
         ("moderator",)
     ]
+
+
+MISTAKES = [
+    # An operator's slips in the deployment file, and the line that must name each.
+    (
+        ('schedule = "0 9 * * mon"', 'schedule = "* 9 * * mon"'),
+        "providers[0].schedule: '* 9 * * mon' sends a digest every 1 minute",
+    ),
+    (
+        ('schedule = "0 9 * * mon"', 'schedule = "0 9 31 2 *"'),
+        "providers[0].schedule: '0 9 31 2 *' never comes",
+    ),
+    (
+        ("admins = [100000001]", "admins = [-1001000000001]"),
+        "admins[0]: -1001000000001 is a group's id, not a person's",
+    ),
+    (
+        ("admins = [100000001]", 'admins = ["@ada"]'),
+        "admins[0]: Input should be a valid integer",
+    ),
+    (
+        ('provider = "culture-leisure"', 'provider = "culture"'),
+        "provider: unknown provider 'culture'",
+    ),
+    (('slug = "buses"', 'slug = "library"'), "'library' appears twice"),
+]
+
+
+@pytest.mark.parametrize(("change", "said"), MISTAKES)
+def test_a_deployment_file_mistake_is_named_in_one_line(
+    tmp_path: Path, change: tuple[str, str], said: str
+) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert change[0] in text, change
+    path = tmp_path / "council.toml"
+    path.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_deployment(path)
+    assert said in str(info.value) and "\n" not in str(info.value), str(info.value)
+
+
+def test_the_bot_refuses_to_start_on_a_schedule_slip_and_keeps_the_database(
+    tmp_path: Path,
+) -> None:
+    """`python -m bot run` with "* 9 * * mon" (sixty digests each Monday): exit 2 with the
+    one line naming it, before touching Telegram or the database."""
+    path = tmp_path / "council.toml"
+    path.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace(
+            'schedule = "0 9 * * mon"', 'schedule = "* 9 * * mon"', 1
+        ),
+        encoding="utf-8",
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "HOME": str(tmp_path),
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": "http://127.0.0.1:9/bot",  # nothing listens: must not be reached
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'y.db'}",
+        "YOUSAID_CONFIG": str(path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "providers[0].schedule: '* 9 * * mon' sends a digest every 1 minute" in result.stderr
+    assert "\n" not in result.stderr.strip()
+    assert not (tmp_path / "y.db").exists()
