@@ -4,6 +4,7 @@ export, Telegram failing at each step of it, and the menus each person is shown.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -17,8 +18,9 @@ from emulator import Emulator, Person
 from handlers import texts
 from tests.conftest import EXAMPLE, ROOT, FakeClock
 from tests.e2e.conftest import TOKEN, BotFactory
-from tests.e2e.test_citizen import press, say, stored
-from tests.e2e.test_moderation import Team
+from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.helpers import buttons_of
+from tests.e2e.test_moderation import Team, card_of, give, press_card
 from tests.e2e.test_moderation import team as team  # the fixture
 
 
@@ -144,7 +146,7 @@ async def test_a_non_admin_forging_revoke_presses_changes_nothing(
             await person.next_message()
             sent = person.last
             answer = await (await person.press_data(sent.message_id, f"a:{action}:{sam_role[0]}")).answered()
-            assert answer.get("text") == texts.NOT_ALLOWED, answer
+            assert answer.get("text") == texts.NOT_ALLOWED_BUTTON, answer
     assert stored(
         db_path, f"SELECT revoked_at FROM staff WHERE telegram_id = {team.sam.id}"
     ) == [(None,)]
@@ -267,3 +269,97 @@ def test_the_bot_refuses_to_start_on_a_schedule_slip_and_keeps_the_database(
     assert "providers[0].schedule: '* 9 * * mon' sends a digest every 1 minute" in result.stderr
     assert "\n" not in result.stderr.strip()
     assert not (tmp_path / "y.db").exists()
+
+
+async def test_fifty_citizens_at_once_while_the_admin_invites_and_telegram_floods(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    """50 people start at the same moment, Telegram answers a few sends with 429 meanwhile,
+    and the admin invites someone in the middle of it: every person's words are kept, in
+    their own conversation, and the admin and the invited person are answered."""
+    people = [emu.person(f"C{i}") for i in range(50)]
+    flood = emu.faults.flood("sendMessage", retry_after=1, times=3)
+
+    async def one(person: Person) -> None:
+        await consent(person)
+        assert "What happened" in await press(person, "Buses")
+        await person.send(f"{person.first_name}: the 7 bus did not stop at Mill Lane")
+        await person.wait_for(lambda msgs: "How would you rate" in (msgs[-1].text or ""), 60)
+
+    async def admin() -> None:
+        token = await link(team.admin, "moderator")
+        assert "now a moderator" in await say(emu.person("Newbie"), f"/start {token}")
+
+    await asyncio.gather(admin(), *(one(p) for p in people))
+    assert flood.hits == 3
+    kept = dict(
+        stored(
+            db_path,
+            "SELECT c.telegram_id, v.text FROM conversations v JOIN citizens c"
+            " ON c.id = v.citizen_id",
+        )
+    )
+    assert {kept[p.id] for p in people} == {
+        f"{p.first_name}: the 7 bus did not stop at Mill Lane" for p in people
+    }
+    # Each reply went to its own chat only, and none twice (a 429 retried is sent once).
+    for person in people:
+        assert sum("How would you rate" in (m.text or "") for m in person.messages) == 1
+        assert not any(
+            other.first_name in (m.text or "")
+            for m in person.messages
+            for other in people
+            if other is not person and f"{other.first_name}:" in (m.text or "")
+        )
+    assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'role.granted'") == [(4,)]
+
+
+async def test_a_moderator_revoked_mid_edit_cannot_finish_it(team: Team, db_path: Path) -> None:
+    """Sam opens an edit, the admin revokes Sam's role (after a restart of the bot, from a
+    /roles list shown before it), then Sam replies to the prompt and presses Approve: the
+    item keeps its words and waits for a moderator."""
+    item = await give(team.citizen, "Buses", "The 42 bus was late again and the driver shouted.")
+    card = await card_of(team.group, item)
+    await press_card(team.sam, team.group, card, texts.EDIT)
+    prompt = (
+        await team.group.wait_for(lambda msgs: "reply to this message" in (msgs[-1].text or ""))
+    )[-1]
+    await say(team.admin, "/roles")
+    revoke_sam = next(label for row in team.admin.last.buttons for label in row if "Sam" in label)
+    assert "Revoke Sam's role" in await press(team.admin, revoke_sam)
+    assert "Sam" not in await press(team.admin, texts.REVOKE_YES)
+    await team.sam.send("Everything about the buses is wonderful.", chat=team.group, reply_to=prompt)
+    answer = await press_card(team.sam, team.group, card, texts.APPROVE)
+    assert answer.get("text") == texts.NOT_ALLOWED_BUTTON, answer
+    assert stored(
+        db_path, f"SELECT status, published_text, redacted_text FROM feedback WHERE id = {item}"
+    ) == [("pending", None, "The 42 bus was late again and the driver shouted.")]
+    assert "wonderful" not in (card.text or "")
+    # Mo, still a moderator, can act on it.
+    await press_card(team.mo, team.group, card, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Mo" in (card.text or ""))
+
+
+async def test_a_revoke_confirmation_survives_a_restart_and_a_second_yes_does_nothing(
+    make_bot: BotFactory, emu: Emulator, deployment: object, db_path: Path
+) -> None:
+    admin, sam = emu.person("Ada"), emu.person("Sam")
+    group = emu.group("Riverside moderators", members=[admin, sam])
+    staffed = deployment.model_copy(  # type: ignore[attr-defined]
+        update={"admins": [admin.id], "moderators_chat": group.id}
+    )
+    async with make_bot(deployment=staffed):
+        assert "now a moderator" in await say(sam, f"/start {await link(admin, 'moderator')}")
+        await say(admin, "/roles")
+        revoke_sam = next(label for row in admin.last.buttons for label in row if "Sam" in label)
+        assert "Revoke Sam's role" in await press(admin, revoke_sam)
+        confirm = admin.last
+    async with make_bot(deployment=staffed):
+        yes = buttons_of(confirm)[texts.REVOKE_YES]
+        first = await (await admin.press_data(confirm.message_id, yes)).answered()
+        assert "Sam" in str(first.get("text")), first
+        second = await (await admin.press_data(confirm.message_id, yes)).answered()
+        assert second.get("text") == texts.REVOKE_GONE
+        assert "queue" not in menu(emu, sam)
+    assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'role.revoked'") == [(1,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM staff WHERE revoked_at IS NULL") == [(0,)]
