@@ -146,7 +146,7 @@ async def test_a_non_admin_forging_revoke_presses_changes_nothing(
             await person.next_message()
             sent = person.last
             answer = await (await person.press_data(sent.message_id, f"a:{action}:{sam_role[0]}")).answered()
-            assert answer.get("text") == texts.NOT_ALLOWED_BUTTON, answer
+            assert answer.get("text") == texts.NOT_ALLOWED, answer
     assert stored(
         db_path, f"SELECT revoked_at FROM staff WHERE telegram_id = {team.sam.id}"
     ) == [(None,)]
