@@ -63,9 +63,7 @@ def in_each(
     return menus
 
 
-async def publish_commands(
-    bot: Bot, deployment: Deployment, staff: Sequence[Who] = ()
-) -> None:
+async def publish_commands(bot: Bot, deployment: Deployment, staff: Sequence[Who] = ()) -> None:
     """Register each scope's commands at start: citizens, admins, the people who hold or held
     a role (`staff`: a menu Telegram failed to take when a role was granted or revoked is set
     again, and an admin taken out of the file loses the admin's menu), the moderators' chat."""
@@ -103,11 +101,12 @@ async def publish_for(bot: Bot, who: Who, languages: Sequence[str] = ()) -> None
 
 async def _set(bot: Bot, chat_id: int, commands: list[BotCommand], code: str | None) -> bool:
     try:
-        await bot.set_my_commands(
+        # The bot is the application's ExtBot: a 429 goes back at once, not waited out.
+        await bot.set_my_commands(  # type: ignore[call-arg]
             commands,
             scope=BotCommandScopeChat(chat_id),
             language_code=code,
-            rate_limit_args=NO_RETRY,  # type: ignore[arg-type]  # a 429 is not waited out
+            rate_limit_args=NO_RETRY,
         )
     except (BadRequest, Forbidden) as exc:
         # Telegram knows a chat only once the person has opened it with the bot.
@@ -116,6 +115,8 @@ async def _set(bot: Bot, chat_id: int, commands: list[BotCommand], code: str | N
     except InvalidToken:
         raise
     except TelegramError as exc:
-        log.warning("the command menu of chat %s was not set (%s); the next start sets it", chat_id, exc)
+        log.warning(
+            "the command menu of chat %s was not set (%s); the next start sets it", chat_id, exc
+        )
         return False
     return True

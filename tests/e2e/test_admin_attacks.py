@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_deployment
-from emulator import Emulator, Person
+from bot.config import ConfigError, Deployment, load_deployment
+from emulator import Emulator, MessageView, Person
 from handlers import texts
 from tests.conftest import EXAMPLE, ROOT, FakeClock
 from tests.e2e.conftest import TOKEN, BotFactory
-from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.helpers import buttons_of
+from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_moderation import Team, card_of, give, press_card
 from tests.e2e.test_moderation import team as team  # the fixture
 
@@ -27,6 +27,13 @@ from tests.e2e.test_moderation import team as team  # the fixture
 def menu(emu: Emulator, person: Person) -> list[str]:
     """The commands Telegram shows this person in their private chat with the bot."""
     return [c["command"] for c in emu.commands(scope_type="chat", chat_id=person.id)]
+
+
+def last(person: Person) -> MessageView:
+    """The newest message in a person's private chat."""
+    message = person.last
+    assert message is not None
+    return message
 
 
 async def link(admin: Person, role: str) -> str:
@@ -47,9 +54,9 @@ async def test_a_new_moderator_is_told_so_when_telegram_fails_the_menu(
     welcome = await say(team.citizen, f"/start {token}")
     assert fault.hits >= 1
     assert "now a moderator" in welcome, welcome
-    assert stored(
-        db_path, f"SELECT role FROM staff WHERE telegram_id = {team.citizen.id}"
-    ) == [("moderator",)]
+    assert stored(db_path, f"SELECT role FROM staff WHERE telegram_id = {team.citizen.id}") == [
+        ("moderator",)
+    ]
     emu.faults.clear()
 
 
@@ -57,35 +64,34 @@ async def test_a_revoke_is_confirmed_when_telegram_fails_the_menu(
     team: Team, emu: Emulator, db_path: Path
 ) -> None:
     await say(team.admin, "/roles")
-    revoke_sam = next(label for row in team.admin.last.buttons for label in row if "Sam" in label)
+    revoke_sam = next(label for row in last(team.admin).buttons for label in row if "Sam" in label)
     assert "Revoke Sam's role" in await press(team.admin, revoke_sam)
     emu.faults.flood("setMyCommands", retry_after=30)
     shown = await press(team.admin, texts.REVOKE_YES)
     assert "Sam" not in shown and "Mo" in shown, shown
     assert stored(
-        db_path, f"SELECT COUNT(*) FROM staff WHERE telegram_id = {team.sam.id} AND revoked_at IS NULL"
+        db_path,
+        f"SELECT COUNT(*) FROM staff WHERE telegram_id = {team.sam.id} AND revoked_at IS NULL",
     ) == [(0,)]
     emu.faults.clear()
     assert await say(team.sam, "/queue") == texts.NOT_ALLOWED
 
 
 async def test_menus_telegram_failed_are_set_at_the_next_start(
-    make_bot: BotFactory, emu: Emulator, deployment: object, db_path: Path
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
 ) -> None:
     """A role granted and one revoked while setMyCommands failed: after a restart the new
     moderator's menu has /queue and the revoked one's has it no more."""
     admin, sam, mo = emu.person("Ada"), emu.person("Sam"), emu.person("Mo")
     group = emu.group("Riverside moderators", members=[admin, sam, mo])
-    staffed = deployment.model_copy(  # type: ignore[attr-defined]
-        update={"admins": [admin.id], "moderators_chat": group.id}
-    )
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
     async with make_bot(deployment=staffed):
         assert "now a moderator" in await say(sam, f"/start {await link(admin, 'moderator')}")
         assert "queue" in menu(emu, sam)
         emu.faults.server_error("setMyCommands", status=503)
         assert "now a moderator" in await say(mo, f"/start {await link(admin, 'moderator')}")
         await say(admin, "/roles")
-        revoke_sam = next(label for row in admin.last.buttons for label in row if "Sam" in label)
+        revoke_sam = next(label for row in last(admin).buttons for label in row if "Sam" in label)
         await press(admin, revoke_sam)
         shown = await press(admin, texts.REVOKE_YES)
         assert "Sam" not in shown and "Mo" in shown
@@ -97,14 +103,14 @@ async def test_menus_telegram_failed_are_set_at_the_next_start(
 
 
 async def test_an_admin_taken_out_of_the_file_loses_the_admins_menu_at_restart(
-    make_bot: BotFactory, emu: Emulator, deployment: object, db_path: Path
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
 ) -> None:
     ada, bea = emu.person("Ada"), emu.person("Bea")
-    both = deployment.model_copy(update={"admins": [ada.id, bea.id]})  # type: ignore[attr-defined]
+    both = deployment.model_copy(update={"admins": [ada.id, bea.id]})
     async with make_bot(deployment=both):
         await link(bea, "moderator")  # Bea acts as an admin once
         assert "invite" in menu(emu, bea)
-    alone = deployment.model_copy(update={"admins": [ada.id]})  # type: ignore[attr-defined]
+    alone = deployment.model_copy(update={"admins": [ada.id]})
     async with make_bot(deployment=alone):
         assert "invite" not in menu(emu, bea) and "start" in menu(emu, bea)
         assert "invite" in menu(emu, ada)
@@ -137,30 +143,30 @@ async def test_provider_links_are_one_time_expire_and_cannot_be_forged(
 async def test_a_non_admin_forging_revoke_presses_changes_nothing(
     team: Team, db_path: Path
 ) -> None:
-    (sam_role,) = stored(
-        db_path, f"SELECT id FROM staff WHERE telegram_id = {team.sam.id}"
-    )
+    (sam_role,) = stored(db_path, f"SELECT id FROM staff WHERE telegram_id = {team.sam.id}")
     for person in (team.mo, team.pat, team.citizen):
         for action in ("rv", "ry"):
             await person.send("/help")
             await person.next_message()
-            sent = person.last
-            answer = await (await person.press_data(sent.message_id, f"a:{action}:{sam_role[0]}")).answered()
+            sent = last(person)
+            answer = await (
+                await person.press_data(sent.message_id, f"a:{action}:{sam_role[0]}")
+            ).answered()
             assert answer.get("text") == texts.NOT_ALLOWED, answer
-    assert stored(
-        db_path, f"SELECT revoked_at FROM staff WHERE telegram_id = {team.sam.id}"
-    ) == [(None,)]
+    assert stored(db_path, f"SELECT revoked_at FROM staff WHERE telegram_id = {team.sam.id}") == [
+        (None,)
+    ]
     denied = stored(db_path, "SELECT actor FROM audit WHERE action = 'denied'")
     assert {row[0] for row in denied} == {team.mo.id, team.pat.id, team.citizen.id}
 
 
 async def test_a_link_for_a_provider_taken_out_of_the_file_gives_no_role(
-    make_bot: BotFactory, emu: Emulator, deployment: object, db_path: Path
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
 ) -> None:
     """The operator renames a provider (or removes it) after a link was made for it: the
     link must not make someone a provider of nothing."""
     admin, dee = emu.person("Ada"), emu.person("Dee")
-    first = deployment.model_copy(update={"admins": [admin.id]})  # type: ignore[attr-defined]
+    first = deployment.model_copy(update={"admins": [admin.id]})
     async with make_bot(deployment=first):
         token = await link(admin, "provider culture-leisure")
     providers = [p for p in first.providers if p.id != "culture-leisure"]
@@ -178,16 +184,16 @@ async def test_a_link_for_a_provider_taken_out_of_the_file_gives_no_role(
 
 
 async def test_links_made_by_an_admin_taken_out_of_the_file_no_longer_work(
-    make_bot: BotFactory, emu: Emulator, deployment: object, db_path: Path
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
 ) -> None:
     """An admin who leaves (taken out of `admins`) cannot have left links behind that still
     make moderators: each link works only while the admin who made it still is one."""
     ada, bea, mal = emu.person("Ada"), emu.person("Bea"), emu.person("Mal")
-    both = deployment.model_copy(update={"admins": [ada.id, bea.id]})  # type: ignore[attr-defined]
+    both = deployment.model_copy(update={"admins": [ada.id, bea.id]})
     async with make_bot(deployment=both):
         left_behind = await link(bea, "moderator")
         kept = await link(ada, "moderator")
-    alone = deployment.model_copy(update={"admins": [ada.id]})  # type: ignore[attr-defined]
+    alone = deployment.model_copy(update={"admins": [ada.id]})
     async with make_bot(deployment=alone):
         assert await say(mal, f"/start {left_behind}") == texts.INVITE_PROBLEMS["unknown"]
         assert "now a moderator" in await say(mal, f"/start {kept}")
@@ -293,7 +299,8 @@ async def test_fifty_citizens_at_once_while_the_admin_invites_and_telegram_flood
     await asyncio.gather(admin(), *(one(p) for p in people))
     assert flood.hits == 3
     kept = dict(
-        stored(
+        (row[0], row[1])
+        for row in stored(
             db_path,
             "SELECT c.telegram_id, v.text FROM conversations v JOIN citizens c"
             " ON c.id = v.citizen_id",
@@ -325,10 +332,12 @@ async def test_a_moderator_revoked_mid_edit_cannot_finish_it(team: Team, db_path
         await team.group.wait_for(lambda msgs: "reply to this message" in (msgs[-1].text or ""))
     )[-1]
     await say(team.admin, "/roles")
-    revoke_sam = next(label for row in team.admin.last.buttons for label in row if "Sam" in label)
+    revoke_sam = next(label for row in last(team.admin).buttons for label in row if "Sam" in label)
     assert "Revoke Sam's role" in await press(team.admin, revoke_sam)
     assert "Sam" not in await press(team.admin, texts.REVOKE_YES)
-    await team.sam.send("Everything about the buses is wonderful.", chat=team.group, reply_to=prompt)
+    await team.sam.send(
+        "Everything about the buses is wonderful.", chat=team.group, reply_to=prompt
+    )
     answer = await press_card(team.sam, team.group, card, texts.APPROVE)
     assert answer.get("text") == texts.NOT_ALLOWED_BUTTON, answer
     assert stored(
@@ -341,19 +350,17 @@ async def test_a_moderator_revoked_mid_edit_cannot_finish_it(team: Team, db_path
 
 
 async def test_a_revoke_confirmation_survives_a_restart_and_a_second_yes_does_nothing(
-    make_bot: BotFactory, emu: Emulator, deployment: object, db_path: Path
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
 ) -> None:
     admin, sam = emu.person("Ada"), emu.person("Sam")
     group = emu.group("Riverside moderators", members=[admin, sam])
-    staffed = deployment.model_copy(  # type: ignore[attr-defined]
-        update={"admins": [admin.id], "moderators_chat": group.id}
-    )
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
     async with make_bot(deployment=staffed):
         assert "now a moderator" in await say(sam, f"/start {await link(admin, 'moderator')}")
         await say(admin, "/roles")
-        revoke_sam = next(label for row in admin.last.buttons for label in row if "Sam" in label)
+        revoke_sam = next(label for row in last(admin).buttons for label in row if "Sam" in label)
         assert "Revoke Sam's role" in await press(admin, revoke_sam)
-        confirm = admin.last
+        confirm = last(admin)
     async with make_bot(deployment=staffed):
         yes = buttons_of(confirm)[texts.REVOKE_YES]
         first = await (await admin.press_data(confirm.message_id, yes)).answered()
