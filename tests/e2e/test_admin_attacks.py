@@ -5,6 +5,9 @@ export, Telegram failing at each step of it, and the menus each person is shown.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 import os
 import re
 import subprocess
@@ -370,3 +373,25 @@ async def test_a_revoke_confirmation_survives_a_restart_and_a_second_yes_does_no
         assert "queue" not in menu(emu, sam)
     assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'role.revoked'") == [(1,)]
     assert stored(db_path, "SELECT COUNT(*) FROM staff WHERE revoked_at IS NULL") == [(0,)]
+
+
+async def test_a_flood_of_forged_commands_folds_in_the_audit_and_the_export_survives_a_5xx(
+    team: Team, emu: Emulator
+) -> None:
+    """A citizen sends /roles twelve times: /audit is not buried (a few rows, one counting
+    the rest); the export failing once with 502 is said plainly, and the next one has it all."""
+    for _ in range(12):
+        assert await say(team.citizen, "/roles") == texts.NOT_ALLOWED
+    listing = await say(team.admin, "/audit")
+    assert listing.count("/roles") == 5 and "role.granted" in listing, listing
+    fault = emu.faults.server_error("sendDocument", status=502, times=1)
+    assert await say(team.admin, "/audit export") == texts.ERROR
+    assert fault.hits == 1
+    await team.admin.send("/audit export")
+    exported = await team.admin.next_message(timeout=10)
+    assert exported.document is not None
+    rows = list(csv.DictReader(io.StringIO(exported.document.decode())))
+    denials = [r for r in rows if r["action"] == "denied" and r["subject"] == "/roles"]
+    assert len(denials) == 5
+    assert sum(json.loads(r["after"] or "{}").get("count", 1) for r in denials) == 12
+    assert {r["actor"] for r in denials} == {str(team.citizen.id)}
