@@ -271,7 +271,9 @@ class YousaidBot:
         )
         await self.application.initialize()
         try:
-            await publish_commands(self.application.bot, self.deployment)
+            await publish_commands(
+                self.application.bot, self.deployment, await self.roles.ever_held()
+            )
         except InvalidToken:
             raise
         except TelegramError as exc:

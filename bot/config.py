@@ -6,6 +6,7 @@ import re
 import shlex
 import shutil
 import tomllib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -49,6 +50,31 @@ def _named_weekdays(field: str) -> str:
         else:
             named.append(part)
     return ",".join(dict.fromkeys(named))
+
+
+# Digests closer together than this are a slip of the cron expression ("* 9 * * mon" is
+# sixty digests every Monday, not one at nine).
+MIN_DIGEST_GAP = timedelta(hours=1)
+# How many fire times are looked at for that (enough for a day of every-minute firing).
+_GAPS_CHECKED = 100
+
+
+def _schedule_problem(cron: CronTrigger) -> str:
+    """What is wrong with a digest schedule, or "": it must come, and not too often."""
+    moment = datetime(2026, 1, 5, tzinfo=UTC)
+    previous = None
+    for _ in range(_GAPS_CHECKED):
+        found = cron.get_next_fire_time(None, moment)
+        if found is None:
+            return "never comes (no such date)" if previous is None else ""
+        if previous is not None and found - previous < MIN_DIGEST_GAP:
+            gap = int((found - previous).total_seconds() // 60)
+            return (
+                f"sends a digest every {gap} minute{'s' if gap != 1 else ''} at times "
+                "(more often than once an hour): the minute field should be a number"
+            )
+        previous, moment = found, found + timedelta(microseconds=1)
+    return ""
 
 
 def crontab(expression: str, timezone: ZoneInfo | None = None) -> CronTrigger:
@@ -376,9 +402,12 @@ class Provider(_Localised):
     @classmethod
     def _cron(cls, value: str) -> str:
         try:
-            crontab(value)
+            cron = crontab(value, ZoneInfo("UTC"))
         except ValueError as exc:
             raise ValueError(f"not a cron expression ({exc}); e.g. '0 9 * * mon'") from None
+        problem = _schedule_problem(cron)
+        if problem:
+            raise ValueError(f"{value!r} {problem}; e.g. '0 9 * * mon'")
         return value
 
     @field_validator("timezone")
@@ -498,6 +527,12 @@ class Deployment(_Localised):
     @model_validator(mode="after")
     def _references(self) -> Deployment:
         self._check_languages()
+        for index, admin in enumerate(self.admins):
+            if admin <= 0:
+                raise ValueError(
+                    f"admins[{index}]: {admin} is a group's id, not a person's: an admin's id is "
+                    "what /id answers in a private chat with the bot"
+                )
         provider_ids = [p.id for p in self.providers]
         _unique("providers", "id", provider_ids)
         _unique("services", "slug", [s.slug for s in self.services])

@@ -44,6 +44,9 @@ ACQUIRED = -1
 # The same, and a 429 goes straight back to the caller, who waits it out for that message
 # alone (a queue of messages to many chats must not wait for one of them).
 ACQUIRED_NO_RETRY = -2
+# Wait for the turn as usual, but a 429 goes straight back to the caller (for calls that are
+# a convenience, such as a person's command menu, not worth holding their reply for).
+NO_RETRY = -3
 # Per chat, where the pace is slow, the allowance is a fixed time per message.
 SLACK_SECONDS = 0.1
 # Messages of each chat's burst the shared budget keeps spare (see SharedBudget.limits).
@@ -228,7 +231,7 @@ class FloodLimiter(BaseRateLimiter[int]):
         chat_id = data.get("chat_id")
         acquired = rate_limit_args in (ACQUIRED, ACQUIRED_NO_RETRY)
         retries = self.max_retries if rate_limit_args is None or acquired else rate_limit_args
-        if rate_limit_args == ACQUIRED_NO_RETRY:
+        if rate_limit_args in (ACQUIRED_NO_RETRY, NO_RETRY):
             retries = 0
         for attempt in range(retries + 1):
             if attempt or not acquired:

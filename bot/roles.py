@@ -148,6 +148,11 @@ class Roles:
 
         async def run(conn: aiosqlite.Connection) -> Accepted | InviteProblem:
             now = self.clock()
+            found = await staff.invitation(conn, token)
+            if found is not None and not self._still_valid(found):
+                # Made by an admin no longer in the file, or for a provider no longer in it:
+                # a link cannot outlive the authority or the team it was made for.
+                return InviteProblem.UNKNOWN
             used = await staff.use_invitation(conn, token, telegram_id, now)
             if used is None:
                 found = await staff.invitation(conn, token)
@@ -178,9 +183,22 @@ class Roles:
 
         return await self.db.write(run)
 
+    def _still_valid(self, invitation: Invitation) -> bool:
+        """Whether the deployment file still has the admin who made this invitation and, for
+        a provider's, the provider it is for."""
+        if invitation.created_by not in self.deployment.admins:
+            return False
+        if invitation.role == Role.PROVIDER:
+            return invitation.provider_id in {p.id for p in self.deployment.providers}
+        return True
+
     async def everyone(self) -> list[StaffRole]:
         """Every role held now."""
         return await staff.everyone(self.db.reader)
+
+    async def ever_held(self) -> list[Who]:
+        """Everyone who holds or held a role or acted as an admin, with what they may do now."""
+        return [await self.who(i) for i in await staff.ever_held(self.db.reader)]
 
     async def held(self, role_id: int) -> StaffRole | None:
         """A role still held, by id (None once it has ended)."""

@@ -11,10 +11,11 @@ import logging
 from collections.abc import Callable, Sequence
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 
 from bot.config import Deployment
 from bot.i18n import current, speaking
+from bot.ratelimit import NO_RETRY
 from bot.roles import Who
 from handlers import texts
 
@@ -62,8 +63,10 @@ def in_each(
     return menus
 
 
-async def publish_commands(bot: Bot, deployment: Deployment) -> None:
-    """Register each scope's commands at start: citizens, admins, the moderators' chat."""
+async def publish_commands(bot: Bot, deployment: Deployment, staff: Sequence[Who] = ()) -> None:
+    """Register each scope's commands at start: citizens, admins, the people who hold or held
+    a role (`staff`: a menu Telegram failed to take when a role was granted or revoked is set
+    again, and an admin taken out of the file loses the admin's menu), the moderators' chat."""
     languages = deployment.languages
     choice = len(languages) > 1
     for code, commands in in_each(languages, lambda: citizen_menu(choice)):
@@ -72,6 +75,11 @@ async def publish_commands(bot: Bot, deployment: Deployment) -> None:
         )
     for admin_id in deployment.admins:
         await publish_for(bot, Who(admin_id, admin=True), languages)
+    for who in staff:
+        # Admins' menus are set above; everyone else's as they stand now (a role revoked,
+        # or an admin no longer in the file, leaves the citizen's menu).
+        if not who.admin:
+            await publish_for(bot, who, languages)
     if deployment.moderators_chat is not None:
         # The moderators' chat: in its own language, whatever each member's app speaks.
         with speaking(deployment.moderators_language):
@@ -81,7 +89,10 @@ async def publish_commands(bot: Bot, deployment: Deployment) -> None:
 
 async def publish_for(bot: Bot, who: Who, languages: Sequence[str] = ()) -> None:
     """Register one person's menu (after a role is granted or revoked), in each of the
-    deployment's `languages` (in the language spoken now without them)."""
+    deployment's `languages` (in the language spoken now without them). A menu is a
+    convenience (every command works typed): Telegram failing it (5xx, 429, a timeout) is
+    logged, not waited out, and never stops the reply about the role itself; the next
+    start sets it again."""
     languages = list(languages) or [current()]
     for code, commands in in_each(languages, lambda: menu_for(who, len(languages) > 1)):
         if not await _set(bot, who.telegram_id, commands, code):
@@ -90,9 +101,22 @@ async def publish_for(bot: Bot, who: Who, languages: Sequence[str] = ()) -> None
 
 async def _set(bot: Bot, chat_id: int, commands: list[BotCommand], code: str | None) -> bool:
     try:
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id), language_code=code)
+        # The bot is the application's ExtBot: a 429 goes back at once, not waited out.
+        await bot.set_my_commands(  # type: ignore[call-arg]
+            commands,
+            scope=BotCommandScopeChat(chat_id),
+            language_code=code,
+            rate_limit_args=NO_RETRY,
+        )
     except (BadRequest, Forbidden) as exc:
         # Telegram knows a chat only once the person has opened it with the bot.
         log.debug("commands for chat %s not set yet: %s", chat_id, exc.message)
+        return False
+    except InvalidToken:
+        raise
+    except TelegramError as exc:
+        log.warning(
+            "the command menu of chat %s was not set (%s); the next start sets it", chat_id, exc
+        )
         return False
     return True

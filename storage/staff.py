@@ -55,6 +55,17 @@ async def everyone(conn: aiosqlite.Connection) -> list[StaffRole]:
         return [StaffRole(*row) for row in await cursor.fetchall()]
 
 
+async def ever_held(conn: aiosqlite.Connection) -> list[int]:
+    """Everyone who holds or once held a role, or acted as an admin (their command menus,
+    set in their chat, must follow what they may do now, also after a restart)."""
+    async with conn.execute(
+        "SELECT telegram_id FROM staff UNION"
+        " SELECT actor FROM audit WHERE actor_role = 'admin' AND actor IS NOT NULL"
+        " ORDER BY 1"
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
 async def get(conn: aiosqlite.Connection, role_id: int) -> StaffRole | None:
     """An active role by id."""
     async with conn.execute(
