@@ -1,0 +1,286 @@
+"""Citizens who care about their data, and careless or hostile ones, on the privacy path:
+/mydata, /forget at awkward moments, blocking the bot, retention, in other languages. Each
+reply is read as the person reads it, and the database is checked for what it holds."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import aiosqlite
+
+from emulator import Emulator, Person
+from handlers import texts
+from storage import supporters
+from tests.conftest import FakeClock
+from tests.e2e.helpers import add_item, last_has, press_on
+from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_languages import t
+from tests.e2e.test_languages import urdu as urdu  # the fixture
+from tests.e2e.test_languages import welsh as welsh  # the fixture
+from tests.e2e.test_languages import World as LanguageWorld
+from tests.e2e.test_metoo import SAME, WIFI, offered
+from tests.e2e.test_digests import run_job
+from tests.e2e.test_privacy import everything_in
+from tests.e2e.test_responses import WEDNESDAY, World, answer_item, notice_of, send_words
+from tests.e2e.test_responses import world as world  # the fixture
+
+SECRET = "My neighbour Gwilym Prydderch keeps shouting at the library staff on Tuesdays"
+
+
+def holds_id(dump: str, telegram_id: int) -> bool:
+    """Whether a Telegram id appears in the dump as a whole number."""
+    return re.search(rf"(?<!\d){telegram_id}(?!\d)", dump) is not None
+
+
+def member_update(person: Person, emu: Emulator, old: str, new: str) -> dict[str, object]:
+    """Telegram's word that a person blocked (kicked) or let back (member) the bot."""
+    bot_user = {"id": emu.bot_id, "is_bot": True, "first_name": emu.bot_name}
+
+    def member(status: str) -> dict[str, object]:
+        found: dict[str, object] = {"status": status, "user": bot_user}
+        if status == "kicked":
+            found["until_date"] = 0
+        return found
+
+    return {
+        "my_chat_member": {
+            "chat": {"id": person.id, "type": "private", "first_name": person.user["first_name"]},
+            "from": dict(person.user),
+            "date": 1764150000,
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+    }
+
+
+async def forget_all(person: Person) -> None:
+    """/forget, then "delete everything"; back once the bot says it is done."""
+    await person.send("/forget")
+    await person.wait_for(last_has("can't be undone"))
+    await press_on(person, person.messages[-1], texts.FORGET_ALL)
+    await person.wait_for(last_has(texts.FORGET_DONE))
+
+
+async def mydata(person: Person) -> dict[str, object]:
+    await person.send("/mydata")
+    found = await person.wait_for(lambda m: bool(m) and m[-1].document is not None)
+    return json.loads(found[-1].document or b"{}")  # type: ignore[no-any-return]
+
+
+async def test_forgotten_then_blocking_the_bot_leaves_no_telegram_id(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """The natural last step after /forget is to block the bot: Telegram tells the bot,
+    which used to keep the person's Telegram id as an unreachable chat, for ever."""
+    alice = emu.person("Alice")
+    await add_item(world.bot.db, alice.id, "library", SECRET, WEDNESDAY)
+    await forget_all(alice)
+    assert not holds_id(everything_in(db_path), alice.id)
+    emu.inject(member_update(alice, emu, "member", "kicked"))
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(0,)]
+    assert not holds_id(everything_in(db_path), alice.id)
+    # A stranger who never agreed to anything, blocking it: nothing kept either.
+    stranger = emu.person("Stranger")
+    emu.inject(member_update(stranger, emu, "member", "kicked"))
+    await emu.idle(quiet=0.3)
+    assert not holds_id(everything_in(db_path), stranger.id)
+    # A citizen the bot knows is still marked (so nothing is sent into the void), and
+    # letting the bot back in clears it.
+    bob = emu.person("Bob")
+    await add_item(world.bot.db, bob.id, "library", "Open on Sundays please.", WEDNESDAY)
+    emu.inject(member_update(bob, emu, "member", "kicked"))
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT chat_id FROM unreachable_chats") == [(bob.id,)]
+    emu.inject(member_update(bob, emu, "kicked", "member"))
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(0,)]
+
+
+async def test_retention_keeps_a_citizen_who_joined_an_item_lately(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """Bob wrote long ago, and lately said "me too" on a published item: he is in touch,
+    and retention must not forget him (his support would go with him)."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, bob.id, "parks", "The park gates are locked too early", WEDNESDAY)
+    clock.advance(days=700)
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, clock.now)
+    assert "Which service" in await say(bob, "/start")
+    assert "Is it one of these?" in await offered(bob, SAME)
+    await press_on(bob, bob.messages[-1], "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    clock.advance(days=60)
+    done = await world.bot.privacy.retention()
+    assert done.citizens_forgotten == 0
+    assert stored(
+        db_path,
+        "SELECT s.feedback_id FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
+        f" WHERE c.telegram_id = {bob.id}",
+    ) == [(item,)]
+    # Two years after his last sign of life, he is forgotten, support and all.
+    clock.advance(days=731)
+    done = await world.bot.privacy.retention()
+    assert done.citizens_forgotten == 2
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+
+
+async def test_retention_keeps_a_citizen_who_rated_a_response_lately(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "Please open on Sundays.", WEDNESDAY)
+    clock.advance(days=700)
+    await answer_item(world.pat, item, texts.RESPONSE_STATUS["in_progress"])
+    await send_words(world.pat, "We are asking the council for Sunday funding.")
+    await press_on(alice, await notice_of(alice), texts.ANSWERED_YES)
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT reply FROM outbox") == [("yes",)]
+    clock.advance(days=60)
+    assert (await world.bot.privacy.retention()).citizens_forgotten == 0
+    assert stored(db_path, f"SELECT COUNT(*) FROM citizens WHERE telegram_id = {alice.id}") == [
+        (1,)
+    ]
+
+
+async def test_forget_in_the_middle_of_writing_keeps_none_of_the_words(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    cy = emu.person("Cy")
+    await consent(cy)
+    assert "What happened" in await press(cy, "Central Library")
+    assert "How would you rate it" in await say(cy, SECRET)
+    await cy.send("/forget")
+    await cy.wait_for(last_has("can't be undone"))
+    await press_on(cy, cy.messages[-1], texts.FORGET_ALL)
+    await cy.wait_for(last_has(texts.FORGET_DONE))
+    dump = everything_in(db_path)
+    assert "Prydderch" not in dump and not holds_id(dump, cy.id)
+    # The rating buttons of the conversation forgotten do nothing, and keep nothing.
+    before = len(cy.messages)
+    await (await cy.press("4")).answered()
+    await emu.idle(quiet=0.3)
+    # Answered as a newcomer: asked for consent, with nothing of before.
+    shown = [m.text or "" for m in cy.messages]
+    assert any(text.startswith("Before we start, I need your OK") for text in shown)
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+    assert not holds_id(everything_in(db_path), cy.id)
+    # Twice: the second /forget finds nothing, says so, and keeps nothing.
+    await cy.send("/forget")
+    await cy.wait_for(lambda m: len(m) > before and "can't be undone" in (m[-1].text or ""))
+    await press_on(cy, cy.messages[-1], texts.FORGET_ALL)
+    await cy.wait_for(last_has(texts.FORGET_NOTHING))
+    assert not holds_id(everything_in(db_path), cy.id)
+    # Writing again starts from consent, as a newcomer.
+    assert "Is that OK with you?" in await say(cy, "/start")
+
+
+async def test_forget_after_a_merge_and_me_too_leaves_the_others_whole(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """Bob said "me too" on Alice's item, and his own item was merged into it: /forget takes
+    his support and his words, and Alice's item, her words and Carol's support stand."""
+    alice, bob, carol = emu.person("Alice"), emu.person("Bob"), emu.person("Carol")
+    db = world.bot.db
+    kept = await add_item(db, alice.id, "library", WIFI, WEDNESDAY)
+    bobs = await add_item(db, bob.id, "library", "Library wifi drops all the time, Bob", WEDNESDAY)
+    await consent(carol)
+    assert "Is it one of these?" in await offered(carol, SAME)
+    await press_on(carol, carol.messages[-1], "It's 1")
+    await carol.wait_for(last_has("your support is added"))
+
+    async def merge(conn: aiosqlite.Connection) -> None:
+        await supporters.merge(conn, kept, bobs, 1, WEDNESDAY)
+
+    await db.write(merge)
+    data = await mydata(bob)
+    assert [i["status"] for i in data["items"]] == ["merged"]  # type: ignore[index]
+    await forget_all(bob)
+    assert stored(db_path, f"SELECT COUNT(*) FROM feedback WHERE id = {bobs}") == [(0,)]
+    assert stored(db_path, f"SELECT text, status FROM feedback WHERE id = {kept}") == [
+        (WIFI, "approved")
+    ]
+    assert stored(
+        db_path,
+        "SELECT c.telegram_id FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
+        f" WHERE s.feedback_id = {kept}",
+    ) == [(carol.id,)]
+    dump = everything_in(db_path)
+    assert "Bob" not in dump and not holds_id(dump, bob.id)
+    # A response on the item reaches Alice and Carol, never Bob.
+    await answer_item(world.pat, kept, texts.RESPONSE_STATUS["in_progress"])
+    await send_words(world.pat, "A new wifi router is ordered.")
+    await notice_of(alice)
+    await notice_of(carol)
+    await emu.idle(quiet=0.3)
+    assert not any("has responded" in (m.text or "") for m in bob.messages)
+
+
+async def test_forget_with_a_response_waiting_to_be_sent_sends_it_never(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """A response to Alice could not leave (Telegram busy for her chat); she forgets
+    meanwhile: it is never sent, and nothing of hers is kept for the retry."""
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "Please open on Sundays.", WEDNESDAY)
+    broken = emu.faults.server_error("sendMessage", chat_id=alice.id, status=502, times=1)
+    await answer_item(world.pat, item, texts.RESPONSE_STATUS["in_progress"])
+    await send_words(world.pat, "We are asking the council for Sunday funding.")
+    await emu.idle(quiet=0.3)
+    assert broken.hits == 1
+    assert stored(db_path, "SELECT state, attempts FROM outbox") == [("pending", 1)]
+    await forget_all(alice)
+    assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(0,)]
+    clock.advance(hours=2)
+    await run_job(world.bot, "send-to-citizens")
+    await emu.idle(quiet=0.3)
+    assert not any("has responded" in (m.text or "") for m in alice.messages)
+    assert not holds_id(everything_in(db_path), alice.id)
+
+
+async def test_mydata_and_forget_in_welsh(welsh: LanguageWorld, emu: Emulator, db_path: Path) -> None:
+    nia = emu.person("Nia", language_code="cy")
+    await add_item(welsh.bot.db, nia.id, "library", SECRET, WEDNESDAY)
+
+    async def in_welsh(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "UPDATE citizens SET language = 'cy' WHERE telegram_id = ?", (nia.id,)
+        )
+
+    await welsh.bot.db.write(in_welsh)
+    await nia.send("/mydata")
+    found = await nia.wait_for(lambda m: bool(m) and m[-1].document is not None)
+    assert found[-1].text == t("cy", "MYDATA_CAPTION") or t("cy", "MYDATA_CAPTION") in (
+        found[-1].caption or ""
+    )
+    data = json.loads(found[-1].document or b"{}")
+    assert data["items"][0]["what_you_wrote"] == SECRET
+    await nia.send("/forget")
+    asked = await nia.wait_for(lambda m: bool(m) and bool(m[-1].buttons))
+    assert asked[-1].text == t("cy", "FORGET_ASK")
+    await press_on(nia, asked[-1], t("cy", "FORGET_ALL"))
+    await nia.wait_for(last_has(t("cy", "FORGET_DONE")))
+    assert not holds_id(everything_in(db_path), nia.id)
+
+
+async def test_mydata_and_forget_in_urdu(urdu: LanguageWorld, emu: Emulator, db_path: Path) -> None:
+    words = "لائبریری کا وائی فائی بار بار بند ہو جاتا ہے، میرا نمبر 07700 900123 ہے"
+    ali = emu.person("Ali", language_code="ur")
+    await add_item(urdu.bot.db, ali.id, "library", words, WEDNESDAY)
+
+    async def in_urdu(conn: aiosqlite.Connection) -> None:
+        await conn.execute("UPDATE citizens SET language = 'ur' WHERE telegram_id = ?", (ali.id,))
+
+    await urdu.bot.db.write(in_urdu)
+    data = await mydata(ali)
+    # The file keeps the words as written (not escaped, not reordered).
+    assert data["items"][0]["what_you_wrote"] == words  # type: ignore[index]
+    assert ali.messages[-1].caption == t("ur", "MYDATA_CAPTION")
+    await ali.send("/forget")
+    asked = await ali.wait_for(lambda m: bool(m) and bool(m[-1].buttons))
+    assert asked[-1].text == t("ur", "FORGET_ASK")
+    await press_on(ali, asked[-1], t("ur", "FORGET_ALL"))
+    await ali.wait_for(last_has(t("ur", "FORGET_DONE")))
+    assert words not in everything_in(db_path)
