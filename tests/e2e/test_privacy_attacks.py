@@ -30,8 +30,11 @@ SECRET = "My neighbour Gwilym Prydderch keeps shouting at the library staff on T
 
 
 def holds_id(dump: str, telegram_id: int) -> bool:
-    """Whether a Telegram id appears in the dump as a whole number."""
-    return re.search(rf"(?<!\d){telegram_id}(?!\d)", dump) is not None
+    """Whether a Telegram id appears in the dump as a whole number (besides the pace of
+    sending to a chat written to in the last minute, on PostgreSQL: `send_slots`, pruned a
+    minute on, and erased with the citizen)."""
+    kept = "\n".join(line for line in dump.splitlines() if not line.startswith("('chat:"))
+    return re.search(rf"(?<!\d){telegram_id}(?!\d)", kept) is not None
 
 
 def member_update(person: Person, emu: Emulator, old: str, new: str) -> dict[str, object]:
