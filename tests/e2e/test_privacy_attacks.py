@@ -6,21 +6,26 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import aiosqlite
 
+from bot.config import Deployment
+from bot.languages import endonym
 from emulator import Emulator, Person
 from handlers import texts
 from storage import supporters
 from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, last_has, press_on
 from tests.e2e.test_citizen import consent, press, say, stored
-from tests.e2e.test_languages import t
+from tests.e2e.test_languages import staffed, t
 from tests.e2e.test_languages import urdu as urdu  # the fixture
 from tests.e2e.test_languages import welsh as welsh  # the fixture
 from tests.e2e.test_languages import World as LanguageWorld
 from tests.e2e.test_metoo import SAME, WIFI, offered
+from tests.e2e.test_moderation import card_of, give, press_card
 from tests.e2e.test_digests import run_job
 from tests.e2e.test_privacy import everything_in
 from tests.e2e.test_responses import WEDNESDAY, World, answer_item, notice_of, send_words
@@ -290,3 +295,143 @@ async def test_mydata_and_forget_in_urdu(urdu: LanguageWorld, emu: Emulator, db_
     await press_on(ali, asked[-1], t("ur", "FORGET_ALL"))
     await ali.wait_for(last_has(t("ur", "FORGET_DONE")))
     assert words not in everything_in(db_path)
+
+
+async def test_a_stale_card_of_a_forgotten_item_approves_nothing(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """The card could not be taken back yet (Telegram failing for the moderators' chat): a
+    moderator pressing Approve on it publishes nothing, and the author hears nothing."""
+    cy = emu.person("Cy")
+    item = await give(cy, "Central Library", SECRET)
+    card = await card_of(world.mods, item)
+    emu.faults.server_error("deleteMessage", chat_id=world.mods.id, status=502)
+    emu.faults.server_error("editMessageText", chat_id=world.mods.id, status=502)
+    await forget_all(cy)
+    await emu.idle(quiet=0.3)
+    heard = len(cy.messages)
+    answer = await press_card(world.sam, world.mods, card, texts.APPROVE)
+    await emu.idle(quiet=0.3)
+    assert answer.get("text"), answer  # told something, not silence
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+    assert len(cy.messages) == heard
+    assert "Prydderch" not in everything_in(db_path)
+
+
+async def test_urdu_words_in_mine_are_isolated_and_mixed_input_is_kept_whole(
+    urdu: LanguageWorld, emu: Emulator, db_path: Path
+) -> None:
+    # Urdu with English words and a stray right-to-left override in the middle.
+    words = "لائبریری wifi بار بار بند \u202eہو جاتا ہے"
+    ali = emu.person("Ali", language_code="ur")
+    item = await add_item(urdu.bot.db, ali.id, "library", words, WEDNESDAY)
+
+    async def in_urdu(conn: aiosqlite.Connection) -> None:
+        await conn.execute("UPDATE citizens SET language = 'ur' WHERE telegram_id = ?", (ali.id,))
+
+    await urdu.bot.db.write(in_urdu)
+    await ali.send("/mine")
+    found = await ali.wait_for(lambda m: bool(m) and f"#{item}" in (m[-1].text or ""))
+    text = found[-1].text or ""
+    # The override is kept inside an isolate: nothing after the words is reversed.
+    assert "\u2068" in text and "\u2069" in text
+    start, end = text.index("\u2068"), text.rindex("\u2069")
+    assert "\u202e" not in text[:start] + text[end:]
+    data = await mydata(ali)
+    assert data["items"][0]["what_you_wrote"] == words  # type: ignore[index]
+
+
+async def test_forget_in_polish_mid_conversation_and_back_as_a_newcomer(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
+) -> None:
+    async for world in staffed(make_bot, emu, deployment, clock, (["en", "pl"], {})):
+        ola = emu.person("Ola", language_code="pl")
+        words = "Autobus linii 7 znowu się spóźnił o 40 minut, a kierowca był niemiły"
+        await ola.send(words)
+        await ola.wait_for(lambda m: bool(m) and bool(m[-1].buttons))
+        await press_on(ola, ola.messages[-1], "✓ " + endonym("pl"))
+        await ola.wait_for(lambda m: bool(m) and [t("pl", "CONSENT_YES"), t("pl", "CONSENT_NO")]
+                           in m[-1].buttons)
+        await press_on(ola, ola.messages[-1], t("pl", "CONSENT_YES"))
+        await ola.wait_for(lambda m: bool(m) and "Bus" in str(m[-1].buttons))
+        assert stored(db_path, "SELECT text FROM conversations") == [(words,)]
+        await ola.send("/forget")
+        asked = await ola.wait_for(lambda m: bool(m) and m[-1].text == t("pl", "FORGET_ASK"))
+        await press_on(ola, asked[-1], t("pl", "FORGET_ALL"))
+        await ola.wait_for(last_has(t("pl", "FORGET_DONE")))
+        dump = everything_in(db_path)
+        assert "kierowca" not in dump and not holds_id(dump, ola.id)
+        assert world.bot is not None
+
+
+async def test_mydata_and_a_forget_declined_mid_conversation_lose_nothing(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    cy = emu.person("Cy")
+    await consent(cy)
+    assert "What happened" in await press(cy, "Central Library")
+    assert "How would you rate it" in await say(cy, SECRET)
+    data = await mydata(cy)
+    talk = data["conversation_in_progress"]
+    assert talk["text_so_far"] == SECRET and talk["service"] == "library"  # type: ignore[index]
+    await cy.send("/forget")
+    await cy.wait_for(last_has("can't be undone"))
+    await press_on(cy, cy.messages[-1], texts.FORGET_NO)
+    await cy.wait_for(last_has(texts.FORGET_CANCELLED))
+    # The conversation goes on where it was: the rating, then the rest.
+    assert stored(db_path, "SELECT state, text FROM conversations") == [("rating", SECRET)]
+    rating = next(m for m in reversed(cy.messages) if "How would you rate it" in (m.text or ""))
+    await press_on(cy, rating, "4")
+    for asked in ("hear back", "involved"):
+        found = await cy.wait_for(lambda m, a=asked: any(a in (x.text or "") for x in m))
+        await press_on(cy, next(x for x in found if asked in (x.text or "")), texts.NO)
+    await cy.wait_for(lambda m: any("Saved as #1" in (x.text or "") for x in m))
+    assert stored(db_path, "SELECT text, rating FROM feedback") == [(SECRET, 4)]
+
+
+async def test_mydata_of_a_long_history_lists_every_item_place_and_support(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    for n in range(120):
+        # Over months (the daily limit is for new items).
+        at = WEDNESDAY - timedelta(days=200 - n)
+        await add_item(world.bot.db, bob.id, "buses", f"Bus {n} was late again, {SECRET}", at)
+    # One more at the park, at a place, through the bot; then "me too" on Alice's item.
+    assert "Which service" in await say(bob, "/start")
+    assert "What happened" in await press(bob, "Parks and green spaces")
+    assert "Where was this?" in await say(bob, "The swings in the play area are broken")
+    reply = await press(bob, "Mill Lane play area")
+    if "Is it one of these?" in reply:
+        reply = await press(bob, texts.METOO_DIFFERENT)
+    assert "How would you rate it" in reply
+    assert "hear back" in await press(bob, "2")
+    assert "involved" in await press(bob, texts.NO)
+    assert "Saved as #122" in await press(bob, texts.NO)
+    assert "Which service" in await say(bob, "/start")
+    assert "Is it one of these?" in await offered(bob, SAME)
+    await press_on(bob, bob.messages[-1], "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    data = await mydata(bob)
+    assert bob.messages[-1].caption == texts.MYDATA_CAPTION
+    items = data["items"]
+    assert len(items) == 121  # type: ignore[arg-type]
+    assert [i["reference"] for i in items] == list(range(2, 123))  # type: ignore[index,union-attr]
+    assert data["places"] == [  # type: ignore[comparison-overlap]
+        {
+            "with_item": 122,
+            "site": "Mill Lane play area",
+            "latitude": None,
+            "longitude": None,
+            "exact": False,
+            "given_at": data["places"][0]["given_at"],  # type: ignore[index]
+        }
+    ]
+    assert [s["reference"] for s in data["supported"]] == [item]  # type: ignore[union-attr,index]
+    assert WIFI not in json.dumps(data["items"]) and str(alice.id) not in json.dumps(data)
+    assert str(bob.id) not in json.dumps(data)
+    # /mine, over several messages if need be, lists the newest and says how many more.
+    await bob.send("/mine")
+    found = await bob.wait_for(lambda m: any("earlier" in (x.text or "") for x in m[-3:]))
+    assert any("#122" in (x.text or "") for x in found[-3:])
