@@ -435,3 +435,89 @@ async def test_mydata_of_a_long_history_lists_every_item_place_and_support(
     await bob.send("/mine")
     found = await bob.wait_for(lambda m: any("earlier" in (x.text or "") for x in m[-3:]))
     assert any("#122" in (x.text or "") for x in found[-3:])
+
+
+async def test_blocked_mid_conversation_then_back_loses_nothing_and_sees_the_response(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """Kim blocks the bot in the middle of writing: the conversation times out without a
+    fault and her words are saved; a response sent while she is away is not lost: back,
+    /mine shows it, and what follows reaches her."""
+    kim = emu.person("Kim")
+    earlier = await add_item(world.bot.db, kim.id, "library", "Open on Sundays please.", WEDNESDAY)
+    assert "Which service" in await say(kim, "/start")
+    assert "What happened" in await press(kim, "Council tax office")
+    await say(kim, "Nobody answered the phone for an hour this morning")
+    kim.block()
+    emu.inject(member_update(kim, emu, "member", "kicked"))
+    await emu.idle(quiet=0.3)
+    await answer_item(world.pat, earlier, texts.RESPONSE_STATUS["in_progress"])
+    await send_words(world.pat, "We are asking the council for Sunday funding.")
+    clock.advance(hours=1)
+    await run_job(world.bot, "expire-idle-conversations")
+    await run_job(world.bot, "send-to-citizens")
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT text FROM feedback ORDER BY id") == [
+        ("Open on Sundays please.",),
+        ("Nobody answered the phone for an hour this morning",),
+    ]
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+    assert stored(db_path, "SELECT state FROM outbox") == [("blocked",)]
+    # Back: she unblocks and writes.
+    kim.unblock()
+    emu.inject(member_update(kim, emu, "kicked", "member"))
+    await kim.send("/mine")
+    found = await kim.wait_for(
+        lambda m: any("Sunday funding" in (x.text or "") for x in m), timeout=10
+    )
+    assert any(f"#{earlier}" in (x.text or "") for x in found)
+    assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(0,)]
+
+
+async def outdated(world: World, person: Person) -> int:
+    """An approved item of hers, given under an earlier version of the privacy text."""
+    item = await add_item(world.bot.db, person.id, "library", "Open on Sundays please.", WEDNESDAY)
+
+    async def earlier(conn: aiosqlite.Connection) -> None:
+        await conn.execute("UPDATE consents SET version = '2025-01'")
+
+    await world.bot.db.write(earlier)
+    return item
+
+
+async def test_a_new_privacy_version_is_asked_again_and_kept_in_mydata(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    vi = emu.person("Vi")
+    item = await outdated(world, vi)
+    shown = await say(vi, "/start")
+    assert shown.startswith(texts.CONSENT_AGAIN.strip()) and "Is that OK with you?" in shown
+    assert "Which service" in await press(vi, texts.CONSENT_YES)
+    data = await mydata(vi)
+    assert [(c["version"], c["decision"]) for c in data["consents"]] == [  # type: ignore[index,union-attr]
+        ("2025-01", "given"),
+        ("2026-12", "given"),
+    ]
+    assert [i["reference"] for i in data["items"]] == [item]  # type: ignore[index,union-attr]
+
+
+async def test_declining_a_new_privacy_version_says_truly_what_is_kept(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Declining the new text used to say "I haven't kept anything you said", while her
+    items, given under the earlier text, are kept: she is told what is, and how to erase it."""
+    vi = emu.person("Vi")
+    item = await outdated(world, vi)
+    assert "Is that OK with you?" in await say(vi, "/start")
+    reply = await press(vi, texts.CONSENT_NO)
+    assert reply == texts.DECLINED_KEPT
+    assert "/forget" in reply and "/mydata" in reply
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("approved",)]
+    assert stored(db_path, "SELECT version, decision FROM consents ORDER BY id") == [
+        ("2025-01", "given"),
+        ("2026-12", "declined"),
+    ]
+    # A newcomer who says no is told nothing was kept (true for them).
+    zed = emu.person("Zed")
+    assert "Is that OK with you?" in await say(zed, "/start")
+    assert await press(zed, texts.CONSENT_NO) == texts.DECLINED
