@@ -533,3 +533,26 @@ async def test_declining_a_new_privacy_version_says_truly_what_is_kept(
     zed = emu.person("Zed")
     assert "Is that OK with you?" in await say(zed, "/start")
     assert await press(zed, texts.CONSENT_NO) == texts.DECLINED
+
+
+async def test_an_edit_under_way_when_the_author_forgets_is_taken_back_too(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Sam was editing Cy's item when Cy forgot: the card went, and the edit prompt stayed,
+    its Cancel button dead, inviting a reply carrying Cy's words that nothing would tidy
+    away. It goes with the card; Sam's next message is ordinary chat, and nothing is kept."""
+    cy, sam, mods = emu.person("Cy"), world.sam, world.mods
+    item = await give(cy, "Central Library", SECRET)
+    card = await card_of(mods, item)
+    await press_card(sam, mods, card, texts.EDIT)
+    prompt = (await mods.wait_for(lambda m: "reply to this message" in (m[-1].text or "")))[-1]
+    await forget_all(cy)
+    gone = {card.message_id, prompt.message_id}
+    await mods.wait_for(lambda m: not gone & {x.message_id for x in m})
+    await sam.send("My neighbour keeps shouting at the library staff on Tuesdays", chat=mods)
+    await emu.idle(quiet=0.3)
+    assert mods.messages == []
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM pending_edits") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)]
+    assert "shouting" not in everything_in(db_path)
