@@ -17,6 +17,7 @@ class SlowDatabase:
         self.started = asyncio.Event()
         self.release = asyncio.Event()
         self.marked: list[int] = []
+        self.both = asyncio.Event()
 
     async def write(self, run: Callable[[Any], Awaitable[None]]) -> None:
         self.started.set()
@@ -26,6 +27,8 @@ class SlowDatabase:
     async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if "handled_at = COALESCE" in sql:
             self.marked += [int(row[-1]) for row in rows]
+            if len(self.marked) >= 2:
+                self.both.set()
 
 
 async def test_a_mark_added_while_a_batch_is_written_is_written_too() -> None:
@@ -37,6 +40,5 @@ async def test_a_mark_added_while_a_batch_is_written_is_written_too() -> None:
     marks.add(2)
     db.release.set()
     async with asyncio.timeout(5):
-        while db.marked != [1, 2]:
-            await asyncio.sleep(0.01)
+        await db.both.wait()
     assert db.marked == [1, 2]
