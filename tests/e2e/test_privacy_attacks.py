@@ -558,3 +558,24 @@ async def test_an_edit_under_way_when_the_author_forgets_is_taken_back_too(
     assert stored(db_path, "SELECT COUNT(*) FROM pending_edits") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)]
     assert "shouting" not in everything_in(db_path)
+
+
+async def test_mydata_and_forget_in_a_group_show_nobody_anything(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """A citizen sends /mydata and /forget in a group they share with others: no file of
+    theirs lands in the group, and nobody else's press there erases them."""
+    cy = emu.person("Cy")
+    await add_item(world.bot.db, cy.id, "library", SECRET, WEDNESDAY)
+    friends = emu.group("Friends", members=[cy, world.sam])
+    await cy.send("/mydata", chat=friends)
+    await cy.send("/forget", chat=friends)
+    await emu.idle(quiet=0.3)
+    assert all(m.document is None for m in friends.messages)
+    for message in friends.messages:
+        for data in (d for row in message.button_data for d in row if d):
+            await (await world.sam.press_data(message.message_id, data, chat=friends)).answered()
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, f"SELECT COUNT(*) FROM citizens WHERE telegram_id = {cy.id}") == [(1,)]
+    assert stored(db_path, "SELECT text FROM feedback") == [(SECRET,)]
+    assert all(SECRET not in (m.text or "") for m in friends.messages)
