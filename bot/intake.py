@@ -441,9 +441,12 @@ class Intake:
             # Withdrawing is /forget's job.
             return Step(Show.EXPIRED)
         if not given:
+            # Someone who agreed to an earlier version has things kept from then: they are
+            # told so (and how to see or erase them), not that nothing was kept.
+            kept = await _consent_outdated(conn, citizen.id)
             await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "declined", now)
             await conversations.delete(conn, citizen.id)
-            return Step(Show.DECLINED)
+            return Step(Show.DECLINED, note="kept" if kept else "")
         if not already:
             await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "given", now)
         current = await conversations.get(conn, citizen.id)

@@ -150,6 +150,9 @@ class Outbox:
         now = self.clock()
 
         async def run(conn: aiosqlite.Connection) -> None:
-            await digests.mark_unreachable(conn, chat_id, reason, now)
+            # Nothing to send to someone the bot does not know (forgotten, or never met):
+            # their Telegram id is not kept for it.
+            if await digests.known_chat(conn, chat_id):
+                await digests.mark_unreachable(conn, chat_id, reason, now)
 
         await self.db.write(run)

@@ -78,15 +78,21 @@ class HandledMarks:
             self._task = asyncio.create_task(self._flush_later(), name="handled-marks")
 
     async def _flush_later(self) -> None:
-        await asyncio.sleep(self.interval)
-        try:
-            await self.flush()
-        except DatabaseUnusable:
-            pass  # The writer is gone, and the app stops for it (said there).
-        except STORAGE_ERRORS as exc:
-            # A stop no longer waits for a database locked by another program: these
-            # updates are handled again at the next start, which is harmless for them.
-            log.info("handled updates not marked now: %s", exc)
+        # Marks added while a batch is being written wait for the next round of this task
+        # (`add` starts none while it runs): without it they stayed unwritten until another
+        # update came, each keeping whose chat it was, and looking unanswered to `unanswered`.
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except DatabaseUnusable:
+                return  # The writer is gone, and the app stops for it (said there).
+            except STORAGE_ERRORS as exc:
+                # A stop no longer waits for a database locked by another program: these
+                # updates are handled again at the next start, which is harmless for them.
+                log.info("handled updates not marked now: %s", exc)
+            if not self._pending:
+                return
 
     async def flush(self) -> None:
         """Write the pending marks now."""

@@ -172,6 +172,8 @@ def render(step: Step, names: Languages | None = None) -> tuple[str, Markup]:
         return texts.CANCELLED_DRAFT, None
     if show is Show.MINE:
         return "\n\n".join(_mine(step, names)), None
+    if show is Show.DECLINED and step.note == "kept":
+        return texts.DECLINED_KEPT, None
     simple = {
         Show.DECLINED: texts.DECLINED,
         Show.CANCELLED: texts.CANCELLED,

@@ -52,6 +52,11 @@ DECLINED = (
     "No problem. I haven't kept anything you said, only that you said no. "
     "If you change your mind, just send /start."
 )
+# Declining a new version of the privacy text, having agreed to an earlier one.
+DECLINED_KEPT = (
+    "No problem: I won't take anything new from you. What you told us before stays as it "
+    "was; /mydata shows it and /forget erases it. If you change your mind, just send /start."
+)
 
 PICK_SERVICE = "Which service is this about?"
 PICK_SERVICE_PAGE = "Which service is this about? (page {page} of {pages})"

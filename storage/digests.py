@@ -234,6 +234,21 @@ async def mark_unreachable(
     )
 
 
+async def known_chat(conn: aiosqlite.Connection, chat_id: int) -> bool:
+    """Whether the bot keeps anything about this chat: a group, or a person's private chat
+    (its id is their Telegram id) when they are a citizen or staff. A person forgotten, or
+    never known, is not to be remembered by their id just because they blocked the bot."""
+    if chat_id < 0:
+        return True
+    for table in ("citizens", "staff"):
+        async with conn.execute(
+            f"SELECT 1 FROM {table} WHERE telegram_id = ?", (chat_id,)
+        ) as cursor:
+            if await cursor.fetchone() is not None:
+                return True
+    return False
+
+
 async def reachable_again(conn: aiosqlite.Connection, chat_id: int) -> None:
     """The chat talked to the bot again: it can receive messages."""
     await conn.execute("DELETE FROM unreachable_chats WHERE chat_id = ?", (chat_id,))

@@ -467,15 +467,24 @@ def read_journal(database: Path) -> list[Erasure]:
 
 
 async def inactive(conn: aiosqlite.Connection, before: datetime) -> list[int]:
-    """Citizens with no consent, item or conversation since `before`."""
+    """Citizens not in touch since `before`: no consent, item, conversation, "me too",
+    answer to a response or question, invitation accepted or draft since then."""
     when = stamp(before)
     async with conn.execute(
         "SELECT c.id FROM citizens c WHERE c.id != ? AND c.created_at < ?"
         " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.citizen_id = c.id AND f.created_at >= ?)"
         " AND NOT EXISTS (SELECT 1 FROM consents k WHERE k.citizen_id = c.id AND k.decided_at >= ?)"
         " AND NOT EXISTS (SELECT 1 FROM conversations v WHERE v.citizen_id = c.id"
-        " AND v.updated_at >= ?)",
-        (ANONYMOUS, when, when, when, when),
+        " AND v.updated_at >= ?)"
+        " AND NOT EXISTS (SELECT 1 FROM supporters s WHERE s.citizen_id = c.id"
+        " AND s.created_at >= ?)"
+        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.citizen_id = c.id"
+        " AND o.replied_at >= ?)"
+        " AND NOT EXISTS (SELECT 1 FROM acceptances x WHERE x.citizen_id = c.id"
+        " AND x.created_at >= ?)"
+        " AND NOT EXISTS (SELECT 1 FROM citizen_drafts d WHERE d.citizen_id = c.id"
+        " AND d.written_at >= ?)",
+        (ANONYMOUS, when, when, when, when, when, when, when, when),
     ) as cursor:
         return [int(r[0]) for r in await cursor.fetchall()]
 

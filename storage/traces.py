@@ -91,6 +91,13 @@ async def take_back_citizen(
             (item_id,),
         ) as cursor:
             found += [(int(c), int(m)) for c, m in await cursor.fetchall()]
+        # A moderator's prompt to edit one of their items goes with the item (the edit
+        # cannot be saved any more, and a reply to it would carry their words).
+        async with conn.execute(
+            "SELECT prompt_chat_id, prompt_message_id FROM pending_edits WHERE feedback_id = ?",
+            (item_id,),
+        ) as cursor:
+            found += [(int(c), int(m)) for c, m in await cursor.fetchall()]
     await _queue(conn, found, FORGET, now)
     return len(found)
 

@@ -384,6 +384,8 @@ async def test_telegram_saying_the_bot_was_blocked_marks_the_chat_until_it_is_ba
     world: World, emu: Emulator, db_path: Path
 ) -> None:
     alice = emu.person("Alice")
+    # A citizen (a stranger who blocks the bot is not kept by id: test_privacy_attacks).
+    await add_item(world.bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
     bot_user = {"id": emu.bot_id, "is_bot": True, "first_name": emu.bot_name}
 
     def member(status: str) -> dict[str, object]:
