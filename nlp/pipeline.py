@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import spacy
 from spacy.attrs import IS_ALPHA
@@ -139,9 +139,7 @@ class Analyser:
         for name, component in self.nlp.pipeline:
             if name != "theme_classifier":
                 doc = component(doc)
-        ext = doc._
-        kind = ext.kind or "complaint"
-        return list(ext.kinds or [kind])
+        return _kinds_of(doc._)[1]
 
     def _hit(
         self,
@@ -156,9 +154,8 @@ class Analyser:
     def _analysis(self, doc: Doc) -> Analysis:
         ext = doc._  # each doc._ makes an object: once per doc
         scores = ext.kind_scores or {}
-        kind = ext.kind or "complaint"
+        kind, kinds = _kinds_of(ext)
         kind_score = float(scores.get(kind, 0.0))
-        kinds = list(ext.kinds or [kind])
         # A text with no words (empty, only digits, punctuation or emoji) names no theme.
         if not len(doc) or not doc.to_array(IS_ALPHA).any():
             return Analysis(themes=[], kind=kind, kind_score=kind_score, kinds=kinds)
@@ -214,6 +211,12 @@ class Analyser:
 
 _loaded: dict[Path, Analyser] = {}
 _lock = threading.Lock()
+
+
+def _kinds_of(ext: Any) -> tuple[str, list[str]]:
+    """A doc's main kind and every kind that applies, the main one first (from `doc._`)."""
+    kind = ext.kind or "complaint"
+    return kind, list(ext.kinds or [kind])
 
 
 def load(path: Path | None = None, *, keep: bool = True) -> Analyser:

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import sparse
 
 from nlp import wordspace
+from nlp.kind import KINDS
 
 # Chosen on the tuning half of nlp/eval/duplicates.jsonl and raised for the development set
 # nlp/data/duplicates_dev.jsonl (`python -m nlp duplicates-eval`, see choose_threshold).
@@ -268,7 +269,7 @@ def _all_names(text: str) -> frozenset[str]:
             if word.isdigit():
                 if _route(said, i):
                     found.add(folded)
-            elif (_named(said, i) or _before_street(said, i)) and not _not_name(folded):
+            elif (_named(said, i) or _before_place(said, i)) and not _not_name(folded):
                 found.add(NAME_FORMS.get(folded, folded))
     return frozenset(found)
 
@@ -310,7 +311,7 @@ PLACE_WORDS = frozenset(
 )  # fmt: skip
 
 
-def _before_street(said: list[str], i: int) -> bool:
+def _before_place(said: list[str], i: int) -> bool:
     """Whether the i-th word is the first part of a place's name written in lower case."""
     if i + 1 >= len(said):
         return False
@@ -419,11 +420,8 @@ class Query:
     kinds: int = 0
 
 
-KINDS = ("complaint", "compliment", "suggestion", "question")
-
-
 def kind_bits(kinds: Collection[str]) -> int:
-    """Kinds of feedback as bits (one per KINDS), 0 for none known."""
+    """Kinds of feedback as bits (one per nlp.kind.KINDS), 0 for none known."""
     return sum(1 << i for i, kind in enumerate(KINDS) if kind in kinds)
 
 

@@ -22,8 +22,8 @@ class Published(NamedTuple):
     text: str
     # When it was published (a stamp).
     at: str
-    # Its kinds of feedback (the main one first); none for items not in English, which the
-    # kind model cannot read.
+    # Its kinds of feedback (the main one first): the moderator's one where they set it, else
+    # the model's; none for items not in English, which the kind model cannot read.
     kinds: tuple[str, ...]
 
 
@@ -39,21 +39,26 @@ async def published_after(
     seen yet), oldest first."""
     op = ">=" if inclusive else ">"
     async with conn.execute(
-        "SELECT f.id, f.published_text, f.moderated_at, f.kind, f.also_kinds, f.language"
+        "SELECT f.id, f.published_text, f.moderated_at, f.kind, f.kind_set_by, f.also_kinds,"
+        " f.language"
         " FROM feedback f"
         f" WHERE f.status = 'approved' AND f.service_slug = ? AND f.moderated_at {op} ?"
         f" AND {_PUBLISHED} ORDER BY f.moderated_at, f.id",
         (service_slug, mark),
     ) as cursor:
         return [
-            Published(int(i), str(t), str(m), _kinds(kind, also, language))
-            for i, t, m, kind, also, language in await cursor.fetchall()
+            Published(int(i), str(t), str(m), _kinds(kind, by, also, language))
+            for i, t, m, kind, by, also, language in await cursor.fetchall()
         ]
 
 
-def _kinds(kind: str | None, also: str | None, language: str | None) -> tuple[str, ...]:
+def _kinds(
+    kind: str | None, set_by: int | None, also: str | None, language: str | None
+) -> tuple[str, ...]:
     if language not in (None, "", "en") or not kind:
         return ()
+    if set_by is not None:
+        return (kind,)
     try:
         more = json.loads(also) if also else []
     except ValueError:

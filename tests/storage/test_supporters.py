@@ -138,3 +138,17 @@ async def test_recent_items_carry_their_kinds_in_english_only(db: Database) -> N
         ("Bins late", ("suggestion",)),
         ("Bins?", ()),
     ]
+
+    # A moderator's kind is the item's only one: the model's others go with it.
+    async def correct(conn: aiosqlite.Connection) -> None:
+        await feedback.set_kind(conn, found[0].id, "compliment", moderator=1, now=NOW)
+
+    await db.write(correct)
+    found = await supporters.recent(db.reader, "bins", NOW - timedelta(days=1))
+    assert [(p.text, p.kinds) for p in found] == [
+        ("Crew are lovely but late", ("compliment",)),
+        # The kind model reads English only: a Welsh item's kinds are not used.
+        ("Biniau heb eu casglu", ()),
+        ("Bins late", ("suggestion",)),
+        ("Bins?", ()),
+    ]
