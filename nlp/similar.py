@@ -4,7 +4,8 @@ Offline and cheap: TF-IDF over word features (folded words and word pairs) and c
 n-grams within words, cosine similarity, the two blended, then blended with closeness in
 meaning (word vectors learned offline on the services corpus, nlp/wordspace.py) for the
 candidates closest in words, and lowered where the two texts' likeliest themes differ or
-where what they are about ("objects": the lift, the toilets) has no counterpart. Pure
+where what they are about ("objects": the lift, the toilets) has no counterpart, or where both
+state what is wrong and not the same (nlp/problems.py: "broken" / "smells"). Pure
 functions over texts; the caller (bot/) chooses the texts (one service's recent published
 items) and, where items have places, may narrow them by place first (`Candidate.place`, see
 `search`).
@@ -24,7 +25,7 @@ from itertools import pairwise
 import numpy as np
 from scipy import sparse
 
-from nlp import wordspace
+from nlp import problems, wordspace
 from nlp.kind import KINDS
 
 # Chosen on the tuning half of nlp/eval/duplicates.jsonl and raised for the development set
@@ -52,6 +53,9 @@ OBJECTS = 2
 OBJECT_POOL = 8
 OBJECT_CLOSE = 0.6
 OTHER_OBJECT = 0.5
+# What a score keeps when both texts state problems (nlp/problems.py) and share none, nor
+# a related one: "the lift is broken" is not "the lift smells".
+OTHER_PROBLEM = 0.5
 # A word leaning this far to complaint or compliment in the corpus says how, not what.
 OBJECT_TONE = 2.5
 # A word this common in the corpus (corpus IDF below it) is what a whole service is about
@@ -418,6 +422,8 @@ class Query:
     objects: np.ndarray | None = None
     # The kinds of feedback the text is (see `kind_bits`), 0 if not known.
     kinds: int = 0
+    # The problem classes the text states (nlp/problems.py), 0 for none.
+    problems: int = 0
 
 
 def kind_bits(kinds: Collection[str]) -> int:
@@ -437,6 +443,7 @@ def query(text: str, kinds: Collection[str] = ()) -> Query:
         theme(text),
         object_rows(text),
         kind_bits(kinds),
+        problems.signature(text),
     )
 
 
@@ -570,6 +577,9 @@ class Index:
         self._named = np.array([bool(n) for n in named], dtype=bool)
         self._tone = np.array([tone(c.text) for c in self.candidates], dtype=np.int8)
         self._kinds = np.array([kind_bits(c.kinds) for c in self.candidates], dtype=np.int8)
+        self._problems = np.array(
+            [problems.signature(c.text) for c in self.candidates], dtype=np.int64
+        )
         self._theme = np.array([theme(c.text) for c in self.candidates], dtype=np.int16)
         self._themed = self._theme >= 0
         dimensions = wordspace.load().vectors.shape[1]
@@ -600,6 +610,11 @@ class Index:
             # The same subject, another thing wrong with it ("the library lift" / "the
             # library toilets", "tennis nets" / "dog bins by the courts").
             blended[top[~self._agree(q.objects, top)]] *= OTHER_OBJECT
+        if q.problems:
+            # Both state what is wrong and it is not the same ("the lift is broken" / "the
+            # lift smells"); a text that states no problem class is left as it is.
+            other = (self._problems != 0) & ((self._problems & problems.related(q.problems)) == 0)
+            blended[other] *= OTHER_PROBLEM
         if q.theme >= 0:
             # Words in common but likely about different themes ("the boiler is broken" /
             # "the repairs man was rude about the boiler"): more likely another problem.
