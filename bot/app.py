@@ -145,7 +145,7 @@ class YousaidBot:
             ),
             deployment.places(),
         )
-        self.responses = Responses(self.db, deployment, clock)
+        self.responses = Responses(self.db, deployment, clock, self.tagger.broad)
         self.hearing = Hearing(self.db, clock, deployment)
         self.outbox = Outbox(self.db, clock, self.instance)
         self.asks = Asks(self.db, deployment, clock)

@@ -429,3 +429,48 @@ async def test_a_theme_answer_reaches_each_once_and_not_the_blocked_or_forgotten
     forged = await bob.press_data(bob.messages[-1].message_id, "v:y:1")
     assert (await forged.answered())["text"] == texts.RATED_UNKNOWN
     assert stored(db_path, "SELECT reply FROM outbox WHERE reply IS NOT NULL") == [("yes",)]
+
+
+async def test_a_broad_theme_answer_reaches_items_whose_broad_theme_a_moderator_switched_off(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """A moderator switches off Alice's broad theme and keeps its sub-theme: the digest counts
+    her item under the broad theme, so the answer to the broad theme reaches her, her "me too"
+    supporter, and Carol (broad and sub-theme both on) once each; Eve's other theme, not."""
+    alice, carol, dan, eve = (emu.person(n) for n in ("Alice", "Carol", "Dan", "Eve"))
+    db = world.bot.db
+    swings, on = ("environment", "play_areas"), WEDNESDAY
+    kept_sub = await add_item(db, alice.id, "parks", "The swings are broken again.", on, swings)
+    both = await add_item(db, carol.id, "parks", "Broken slide at the play area.", on, swings)
+    await add_item(db, eve.id, "parks", "Waited an hour for the cafe.", WEDNESDAY)
+
+    async def join(conn: aiosqlite.Connection) -> None:
+        dan_id = (await citizens.get_or_create(conn, dan.id, WEDNESDAY)).id
+        await supporters.add(conn, kept_sub, dan_id, WEDNESDAY)
+
+    await db.write(join)
+    moderation, sam = world.bot.moderation, await world.bot.roles.who(world.sam.id)
+    card = await moderation.card(kept_sub)
+    assert card is not None
+    switched = await moderation.toggle_theme(sam, kept_sub, card.item.version, "environment")
+    assert switched.problem is None, switched
+    assert stored(
+        db_path, f"SELECT theme_id FROM item_themes WHERE feedback_id = {kept_sub} AND active = 1"
+    ) == [("play_areas",)]
+    digest = await digest_in_private(world, clock)
+    assert "Cleanliness, environment and facilities: 2" in (digest.text or ""), digest.text
+    done = await respond(
+        world.pat,
+        digest,
+        "↩️ Respond: Cleanliness, environment and facilities",
+        CHANGED,
+        "We replaced the swings and the slide at the play area this week.",
+    )
+    assert "covers 2 items" in done and "goes to 3 people" in done, done
+    await delivered(world, 3)
+    await asyncio.sleep(0.3)
+    assert len(notices(alice)) == 1 and f"#{kept_sub}" in notices(alice)[0]
+    assert len(notices(dan)) == 1 and len(notices(carol)) == 1
+    assert f"#{both}" in notices(carol)[0]
+    assert notices(eve) == []
+    assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(3,)]
