@@ -14,11 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.config import ConfigError, Deployment, load_deployment
 from emulator import Emulator, MessageView, Person
 from handlers import texts
+from storage import audit
 from tests.conftest import EXAMPLE, ROOT, FakeClock
 from tests.e2e.conftest import TOKEN, BotFactory
 from tests.e2e.helpers import buttons_of
@@ -395,3 +397,38 @@ async def test_a_flood_of_forged_commands_folds_in_the_audit_and_the_export_surv
     assert len(denials) == 5
     assert sum(json.loads(r["after"] or "{}").get("count", 1) for r in denials) == 12
     assert {r["actor"] for r in denials} == {str(team.citizen.id)}
+
+
+# What a spreadsheet would run as a formula, each at the start of a cell (OWASP).
+FORMULAS = ('=HYPERLINK("http://evil.example/")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx")
+
+
+async def test_the_audit_export_defuses_every_cell_a_spreadsheet_would_run(
+    team: Team, clock: FakeClock
+) -> None:
+    """Entries whose subject, action or role start like a formula: each such cell of
+    /audit export starts with a single quote, and every other cell is as stored."""
+
+    async def seed(conn: aiosqlite.Connection) -> None:
+        for formula in FORMULAS:
+            await audit.record(
+                conn,
+                actor=team.citizen.id,
+                actor_role=formula,
+                action=formula,
+                subject=formula,
+                after={"detail": formula},
+                now=clock.now,
+            )
+
+    await team.bot.db.write(seed)
+    await team.admin.send("/audit export")
+    exported = await team.admin.next_message(timeout=10)
+    assert exported.document is not None
+    rows = list(csv.DictReader(io.StringIO(exported.document.decode(), newline="")))
+    seeded = [r for r in rows if r["actor"] == str(team.citizen.id) and r["after"]]
+    assert [r["subject"] for r in seeded] == ["'" + f for f in FORMULAS]
+    assert all(r["action"] == r["subject"] == r["actor_role"] for r in seeded)
+    assert all(json.loads(r["after"])["detail"] in FORMULAS for r in seeded)
+    granted = next(r for r in rows if r["action"] == "role.granted")
+    assert granted["subject"] == "moderator" and granted["actor_role"] == "moderator"

@@ -16,7 +16,7 @@ from PIL import Image
 from bot.config import Deployment
 from emulator import Emulator, Person
 from handlers import texts
-from storage import citizens, media, places, supporters
+from storage import citizens, feedback, media, places, supporters
 from storage.db import Database
 from storage.places import Place
 from tests.conftest import FakeClock
@@ -474,3 +474,43 @@ async def test_a_broad_theme_answer_reaches_items_whose_broad_theme_a_moderator_
     assert f"#{both}" in notices(carol)[0]
     assert notices(eve) == []
     assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(3,)]
+
+
+# What a spreadsheet would run as a formula, each at the start of a cell (OWASP).
+FORMULAS = ('=HYPERLINK("http://evil.example/")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx")
+
+
+async def test_the_digest_csv_defuses_every_cell_a_spreadsheet_would_run(
+    world: World, emu: Emulator, clock: FakeClock
+) -> None:
+    """Citizens' texts, moderators' summaries and sites starting like a formula: each such
+    cell of the digest's CSV starts with a single quote; the rest are as written."""
+    people = [emu.person(f"Citizen {n}") for n in range(len(FORMULAS))]
+    db = world.bot.db
+    items = [
+        await add_item(db, person.id, "library", f"{formula} queue at the desk", WEDNESDAY)
+        for person, formula in zip(people, FORMULAS, strict=True)
+    ]
+    plain = await add_item(db, world.admin.id, "library", "A plain word on the desk.", WEDNESDAY)
+
+    async def setup(conn: aiosqlite.Connection) -> None:
+        for n, (item, formula) in enumerate(zip(items, FORMULAS, strict=True)):
+            await feedback.set_summary(conn, item, formula, world.sam.id, WEDNESDAY)
+            citizen = await citizens.get_or_create(conn, people[n].id, WEDNESDAY)
+            await places.put(conn, citizen.id, 700 + n, Place(formula, None, None), WEDNESDAY)
+            await places.attach(conn, citizen.id, 700 + n, item)
+
+    await db.write(setup)
+    digest = await digest_in_private(world, clock)
+    await press_on(world.pat, digest, texts.CSV_BUTTON)
+    found = await world.pat.wait_for(lambda m: any(x.document for x in m), timeout=15)
+    document = next(m for m in found if m.document).document or b""
+    rows = {
+        int(r["item"]): r
+        for r in csv.DictReader(io.StringIO(document.decode("utf-8-sig"), newline=""))
+    }
+    for item, formula in zip(items, FORMULAS, strict=True):
+        row = rows[item]
+        assert row["text"] == f"'{formula} queue at the desk", row
+        assert row["summary"] == row["place"] == f"'{formula}", row
+    assert rows[plain]["text"] == "A plain word on the desk." and rows[plain]["summary"] == ""
