@@ -270,6 +270,8 @@ class YousaidBot:
             ],
         )
         await self.application.initialize()
+        # Before the menus: a person whose role the file took away gets the citizen's.
+        await self.roles.settle_with_file()
         try:
             await publish_commands(
                 self.application.bot, self.deployment, await self.roles.ever_held()
