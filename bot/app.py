@@ -145,7 +145,7 @@ class YousaidBot:
             ),
             deployment.places(),
         )
-        self.responses = Responses(self.db, deployment, clock)
+        self.responses = Responses(self.db, deployment, clock, self.tagger.broad)
         self.hearing = Hearing(self.db, clock, deployment)
         self.outbox = Outbox(self.db, clock, self.instance)
         self.asks = Asks(self.db, deployment, clock)
@@ -270,6 +270,8 @@ class YousaidBot:
             ],
         )
         await self.application.initialize()
+        # Before the menus: a person whose role the file took away gets the citizen's.
+        await self.roles.settle_with_file()
         try:
             await publish_commands(
                 self.application.bot, self.deployment, await self.roles.ever_held()

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import charts, dates, i18n
+from bot import charts, dates, i18n, spreadsheet
 from bot.bidi import isolate
 from bot.config import Provider
 from bot.wording import Words, plural, word
@@ -229,18 +229,20 @@ async def build_csv(
     for item in rows:
         moment = datetime.fromisoformat(item.published_at).astimezone(zone)
         writer.writerow(
-            [
-                item.id,
-                moment.strftime("%Y-%m-%d %H:%M"),
-                _cell(names.get(item.service_slug, item.service_slug)),
-                item.kind or "",
-                "" if item.rating is None else item.rating,
-                _cell("; ".join(labels.get(t, t) for t in item.themes)),
-                _cell(item.text),
-                _cell(item.summary or ""),
-                " ".join(f"/photo {n}" for n in photos.get(item.id, [])),
-                _cell(provider_place(where.get(item.id))),
-            ]
+            spreadsheet.row(
+                [
+                    item.id,
+                    moment.strftime("%Y-%m-%d %H:%M"),
+                    names.get(item.service_slug, item.service_slug),
+                    item.kind or "",
+                    "" if item.rating is None else item.rating,
+                    "; ".join(labels.get(t, t) for t in item.themes),
+                    item.text,
+                    item.summary or "",
+                    " ".join(f"/photo {n}" for n in photos.get(item.id, [])),
+                    provider_place(where.get(item.id)),
+                ]
+            )
         )
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -256,11 +258,6 @@ def provider_place(place: Place | None) -> str:
         return ""
     point = f"{round(place.latitude, 2):.2f}, {round(place.longitude, 2):.2f}"
     return word("CSV_AREA").format(point=point)
-
-
-def _cell(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet: defuse it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # ---------------------------------------------------------------------------- text tools

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import charts, i18n
+from bot import charts, i18n, spreadsheet
 from bot.digest_content import Period, format_period
 from bot.wording import Words
 from storage import evidence as store
@@ -255,11 +255,6 @@ def markdown(ev: Evidence, timezone: str = "UTC") -> str:
     return "\n".join(lines)
 
 
-def _csv_cell(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet: defuse it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _pct(share: float | None) -> str:
     return "" if share is None else f"{share * 100:.1f}"
 
@@ -275,19 +270,21 @@ def csv_bytes(ev: Evidence) -> bytes:
     writer.writerow(TEXTS["csv_header"].split(","))
     for row in (*ev.services, ev.total):
         writer.writerow(
-            [
-                row.slug,
-                _csv_cell(row.name),
-                row.items,
-                row.covered,
-                _pct(row.covered_share),
-                "" if row.median_hours is None else f"{row.median_hours:.2f}",
-                row.changed,
-                _pct(row.changed_share),
-                row.yes,
-                row.no,
-                _pct(row.satisfaction),
-            ]
+            spreadsheet.row(
+                [
+                    row.slug,
+                    row.name,
+                    row.items,
+                    row.covered,
+                    _pct(row.covered_share),
+                    "" if row.median_hours is None else f"{row.median_hours:.2f}",
+                    row.changed,
+                    _pct(row.changed_share),
+                    row.yes,
+                    row.no,
+                    _pct(row.satisfaction),
+                ]
+            )
         )
     return buffer.getvalue().encode("utf-8-sig")
 

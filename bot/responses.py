@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -168,14 +168,26 @@ def period_of(draft: Draft) -> tuple[str, str] | None:
 class Responses:
     """Writing, publishing, hiding and following up responses, over one database."""
 
-    def __init__(self, db: Database, deployment: Deployment, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        deployment: Deployment,
+        clock: Clock,
+        broad: Mapping[str, str] | None = None,
+    ) -> None:
         self.db = db
         self.deployment = deployment
         self.clock = clock
+        # Sub-theme id -> broad theme id (the tagger's: a new model changes it in place).
+        self.broad = broad if broad is not None else {}
         self.follow_up = timedelta(days=deployment.responses.follow_up_days)
         self.providers = {p.id: p for p in deployment.providers}
         # The languages a response needs before it goes out, the default first.
         self.languages = deployment.required_languages
+
+    def subs(self, theme_id: str) -> tuple[str, ...]:
+        """The sub-themes of a broad theme (none for a sub-theme or a theme without any)."""
+        return tuple(sorted(sub for sub, top in self.broad.items() if top == theme_id))
 
     def next_language(self, draft: Draft) -> str | None:
         """The language whose words the draft waits for next, if any (the default first)."""
@@ -213,12 +225,13 @@ class Responses:
         heard, praised = [], False
         for service in mine:
             start, end = periods[service.provider_id]
+            since, until, subs = stamp(start), stamp(end), self.subs(theme_id)
             if await responses.theme_items(
-                self.db.reader, service.slug, theme_id, stamp(start), stamp(end)
+                self.db.reader, service.slug, theme_id, since, until, subs=subs
             ):
                 heard.append(service)
             elif await responses.theme_items(
-                self.db.reader, service.slug, theme_id, stamp(start), stamp(end), False
+                self.db.reader, service.slug, theme_id, since, until, False, subs
             ):
                 praised = True
         if not heard:
@@ -329,7 +342,9 @@ class Responses:
         period = period_of(draft)
         if draft.theme_id is None or draft.service_slug is None or period is None:
             return []
-        found = await responses.theme_items(conn, draft.service_slug, draft.theme_id, *period)
+        found = await responses.theme_items(
+            conn, draft.service_slug, draft.theme_id, *period, subs=self.subs(draft.theme_id)
+        )
         if draft.status == Status.CHANGED:
             # "You said, we did": whoever heard earlier answers on this theme hears this too.
             earlier = await responses.earlier_theme_items(conn, draft.service_slug, draft.theme_id)

@@ -102,12 +102,48 @@ class Roles:
     async def who(self, telegram_id: int) -> Who:
         """Everything this person may do, checked now (never trusted from a keyboard)."""
         held = await staff.active_roles(self.db.reader, telegram_id)
+        # A provider taken out of the file gives nobody anything (its roles also end at
+        # start, in settle_with_file).
+        named = {p.id for p in self.deployment.providers}
         return Who(
             telegram_id=telegram_id,
             admin=telegram_id in self.deployment.admins,
             moderator=any(r.role == Role.MODERATOR for r in held),
-            providers=frozenset(r.provider_id for r in held if r.role == Role.PROVIDER),
+            providers=frozenset(
+                r.provider_id for r in held if r.role == Role.PROVIDER and r.provider_id in named
+            ),
         )
+
+    async def settle_with_file(self) -> list[StaffRole]:
+        """At start: remember the file's admins (their menus are set back once they leave
+        it), and end the roles of providers no longer in it, audited; the roles ended."""
+
+        async def run(conn: aiosqlite.Connection) -> list[StaffRole]:
+            now = self.clock()
+            await staff.note_admins(conn, self.deployment.admins, now)
+            kept = [p.id for p in self.deployment.providers]
+            ended = await staff.end_providers_roles(conn, kept, now)
+            for held in ended:
+                await audit.record(
+                    conn,
+                    actor=None,
+                    actor_role="deployment",
+                    action="role.revoked",
+                    subject=f"{held.role}:{held.provider_id}",
+                    before={"telegram_id": held.telegram_id, "name": held.display_name},
+                    after={"reason": "provider no longer in the deployment file"},
+                    now=now,
+                )
+            return ended
+
+        ended = await self.db.write(run)
+        for held in ended:
+            log.info(
+                "role ended: %s was a provider for %s, no longer in the deployment file",
+                held.telegram_id,
+                held.provider_id,
+            )
+        return ended
 
     async def invite(
         self, admin: Who, role: Role, provider_id: str = ""

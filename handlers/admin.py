@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import dates
+from bot import dates, spreadsheet
 from bot.roles import Accepted, InviteProblem, Role, Roles
 from handlers import fitting, safely, texts
 from handlers.commands import publish_for
@@ -199,16 +199,18 @@ class AdminHandlers:
             writer.writerow(texts.AUDIT_CSV_HEADER.split(","))
             for entry in await self.roles.audit_all():
                 writer.writerow(
-                    [
-                        entry.id,
-                        entry.at,
-                        entry.actor,
-                        entry.actor_role,
-                        entry.action,
-                        entry.subject,
-                        entry.before,
-                        entry.after,
-                    ]
+                    spreadsheet.row(
+                        [
+                            entry.id,
+                            entry.at,
+                            entry.actor,
+                            entry.actor_role,
+                            entry.action,
+                            entry.subject,
+                            entry.before,
+                            entry.after,
+                        ]
+                    )
                 )
             await message.reply_document(
                 InputFile(io.BytesIO(buffer.getvalue().encode("utf-8")), filename="audit.csv"),

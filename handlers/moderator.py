@@ -40,6 +40,7 @@ from bot.privacy import Privacy
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.bidi import isolate
+from handlers.commands import publish_for
 from handlers.common import command_allowed, id_number
 from handlers.fitting import MESSAGE_LIMIT, cut, fit, visible_length
 from handlers.texts import esc
@@ -957,7 +958,12 @@ class ModeratorHandlers:
         message = update.effective_message
         if message is None or message.left_chat_member is None:
             return
-        await self.roles.left_moderators_chat(message.left_chat_member.id)
+        gone = message.left_chat_member.id
+        if await self.roles.left_moderators_chat(gone):
+            # The role ended: the moderator's commands leave their menu now, not at a restart.
+            await publish_for(
+                context.bot, await self.roles.who(gone), self.roles.deployment.languages
+            )
 
     @in_moderators_language
     async def redraw_list(self, bot: Bot, chat_id: int, message_id: int) -> bool:

@@ -68,15 +68,22 @@ async def theme_items(
     since: str,
     until: str,
     problems_only: bool = True,
+    subs: Sequence[str] = (),
 ) -> list[int]:
-    """Approved items of a service with a theme, published in [since, until): those that
-    raised a problem (complaints, suggestions, questions), or with praise too."""
+    """Approved items of a service with a theme or one of its sub-themes `subs`, published
+    in [since, until), each once: those that raised a problem (complaints, suggestions,
+    questions), or with praise too."""
     raised = f" AND {_RAISED}" if problems_only else ""
+    # An item whose broad theme a moderator switched off, a sub-theme kept, still counts
+    # under the broad theme (as digests count it).
+    themes = (theme_id, *subs)
+    marks = ", ".join("?" * len(themes))
     async with conn.execute(
-        "SELECT f.id FROM feedback f JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
-        f" WHERE {_PUBLISHED}{raised} AND f.service_slug = ? AND t.theme_id = ?"
+        "SELECT DISTINCT f.id FROM feedback f"
+        " JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
+        f" WHERE {_PUBLISHED}{raised} AND f.service_slug = ? AND t.theme_id IN ({marks})"
         " AND f.moderated_at >= ? AND f.moderated_at < ? ORDER BY f.id",
-        (service_slug, theme_id, since, until),
+        (service_slug, *themes, since, until),
     ) as cursor:
         return [int(r[0]) for r in await cursor.fetchall()]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,14 +57,41 @@ async def everyone(conn: aiosqlite.Connection) -> list[StaffRole]:
 
 
 async def ever_held(conn: aiosqlite.Connection) -> list[int]:
-    """Everyone who holds or once held a role, or acted as an admin (their command menus,
-    set in their chat, must follow what they may do now, also after a restart)."""
+    """Everyone who holds or once held a role, was named an admin or acted as one (their
+    command menus, set in their chat, must follow what they may do now, also after a
+    restart)."""
     async with conn.execute(
-        "SELECT telegram_id FROM staff UNION"
+        "SELECT telegram_id FROM staff UNION SELECT telegram_id FROM admins_seen UNION"
         " SELECT actor FROM audit WHERE actor_role = 'admin' AND actor IS NOT NULL"
         " ORDER BY 1"
     ) as cursor:
         return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def note_admins(conn: aiosqlite.Connection, admins: Iterable[int], now: datetime) -> None:
+    """Remember that the deployment file names these people admins."""
+    for telegram_id in admins:
+        await conn.execute(
+            "INSERT INTO admins_seen (telegram_id, first_seen) VALUES (?, ?)"
+            " ON CONFLICT (telegram_id) DO NOTHING",
+            (telegram_id, stamp(now)),
+        )
+
+
+async def end_providers_roles(
+    conn: aiosqlite.Connection, kept: Sequence[str], now: datetime
+) -> list[StaffRole]:
+    """End every provider's role for a provider not in `kept`; return the roles ended."""
+    marks = ", ".join("?" * len(kept)) or "''"
+    async with conn.execute(
+        f"SELECT {_ROLE_COLUMNS} FROM staff WHERE role = 'provider' AND revoked_at IS NULL"
+        f" AND provider_id NOT IN ({marks}) ORDER BY id",
+        tuple(kept),
+    ) as cursor:
+        ended = [StaffRole(*row) for row in await cursor.fetchall()]
+    for role in ended:
+        await revoke(conn, role.id, now)
+    return ended
 
 
 async def get(conn: aiosqlite.Connection, role_id: int) -> StaffRole | None:

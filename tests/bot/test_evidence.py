@@ -435,6 +435,15 @@ def test_csv() -> None:
     ]
 
 
+@pytest.mark.parametrize("name", ["=Parks", "+Parks", "-Parks", "@Parks", "\tParks", "\rParks"])
+def test_csv_defuses_a_name_a_spreadsheet_would_run(name: str) -> None:
+    ev = replace(SAMPLE, services=(Figures("parks", name, 0, 0, None, 0, 0, 0),))
+    data = csv_bytes(ev).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data, newline="")))
+    assert rows[1][:2] == ["parks", "'" + name]
+    assert rows[2][1] == "All services"
+
+
 def test_chart_is_a_png_with_a_row_each() -> None:
     from PIL import Image
 

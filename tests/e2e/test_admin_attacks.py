@@ -14,11 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.config import ConfigError, Deployment, load_deployment
 from emulator import Emulator, MessageView, Person
 from handlers import texts
+from storage import audit
 from tests.conftest import EXAMPLE, ROOT, FakeClock
 from tests.e2e.conftest import TOKEN, BotFactory
 from tests.e2e.helpers import buttons_of
@@ -395,3 +397,127 @@ async def test_a_flood_of_forged_commands_folds_in_the_audit_and_the_export_surv
     assert len(denials) == 5
     assert sum(json.loads(r["after"] or "{}").get("count", 1) for r in denials) == 12
     assert {r["actor"] for r in denials} == {str(team.citizen.id)}
+
+
+# What a spreadsheet would run as a formula, each at the start of a cell (OWASP).
+FORMULAS = ('=HYPERLINK("http://evil.example/")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx")
+
+
+async def test_the_audit_export_defuses_every_cell_a_spreadsheet_would_run(
+    team: Team, clock: FakeClock
+) -> None:
+    """Entries whose subject, action or role start like a formula: each such cell of
+    /audit export starts with a single quote, and every other cell is as stored."""
+
+    async def seed(conn: aiosqlite.Connection) -> None:
+        for formula in FORMULAS:
+            await audit.record(
+                conn,
+                actor=team.citizen.id,
+                actor_role=formula,
+                action=formula,
+                subject=formula,
+                after={"detail": formula},
+                now=clock.now,
+            )
+
+    await team.bot.db.write(seed)
+    await team.admin.send("/audit export")
+    exported = await team.admin.next_message(timeout=10)
+    assert exported.document is not None
+    rows = list(csv.DictReader(io.StringIO(exported.document.decode(), newline="")))
+    seeded = [r for r in rows if r["actor"] == str(team.citizen.id) and r["after"]]
+    assert [r["subject"] for r in seeded] == ["'" + f for f in FORMULAS]
+    assert all(r["action"] == r["subject"] == r["actor_role"] for r in seeded)
+    assert all(json.loads(r["after"])["detail"] in FORMULAS for r in seeded)
+    granted = next(r for r in rows if r["action"] == "role.granted")
+    assert granted["subject"] == "moderator" and granted["actor_role"] == "moderator"
+
+
+def without_culture(deployment: Deployment) -> Deployment:
+    """The deployment with the provider culture-leisure taken out (its services given to
+    another provider), as an operator removes a provider."""
+    providers = [p for p in deployment.providers if p.id != "culture-leisure"]
+    owner = providers[0].id
+    services = [
+        s.model_copy(update={"provider": owner}) if s.provider == "culture-leisure" else s
+        for s in deployment.services
+    ]
+    return deployment.model_copy(update={"providers": providers, "services": services})
+
+
+async def test_a_provider_taken_out_of_the_file_takes_its_peoples_roles_and_menus(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    """Dee answers for Culture and Leisure only, Pia for it and for Riverside Health. Once
+    the operator removes Culture and Leisure and restarts: Dee holds no role, has the
+    citizen's menu and is refused the provider's commands; Pia keeps Riverside Health (and
+    its menu) only; /roles lists neither as Culture and Leisure's; the audit says why."""
+    ada, dee, pia = emu.person("Ada"), emu.person("Dee"), emu.person("Pia")
+    first = deployment.model_copy(update={"admins": [ada.id]})
+    async with make_bot(deployment=first):
+        assert "now a provider" in await say(
+            dee, f"/start {await link(ada, 'provider culture-leisure')}"
+        )
+        assert "now a provider" in await say(
+            pia, f"/start {await link(ada, 'provider culture-leisure')}"
+        )
+        assert "now a provider" in await say(
+            pia, f"/start {await link(ada, 'provider riverside-health')}"
+        )
+        left_behind = await link(ada, "provider culture-leisure")
+        assert "respond" in menu(emu, dee) and "respond" in menu(emu, pia)
+    async with make_bot(deployment=without_culture(first)):
+        assert "respond" not in menu(emu, dee) and "start" in menu(emu, dee)
+        assert "respond" in menu(emu, pia)
+        assert await say(dee, "/respond") == texts.NOT_A_PROVIDER
+        assert await say(dee, "/digest") == texts.NOT_A_PROVIDER
+        assert "Culture" not in await say(ada, "/roles")
+        assert (
+            await say(emu.person("Eve"), f"/start {left_behind}")
+            == (texts.INVITE_PROBLEMS["unknown"])
+        )
+    assert stored(
+        db_path,
+        "SELECT telegram_id, provider_id FROM staff WHERE revoked_at IS NULL ORDER BY 1",
+    ) == [(pia.id, "riverside-health")]
+    revoked = stored(
+        db_path,
+        "SELECT subject, before FROM audit WHERE action = 'role.revoked' ORDER BY id",
+    )
+    assert [subject for subject, _ in revoked] == ["provider:culture-leisure"] * 2
+    assert {json.loads(before)["telegram_id"] for _, before in revoked} == {dee.id, pia.id}
+
+
+async def test_an_admin_who_never_acted_loses_the_admins_menu_once_out_of_the_file(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    """Bea is an admin in the file and never acts as one (no audit row of hers): taken out
+    of the file, she has the citizen's menu after the restart, and /invite is refused."""
+    ada, bea = emu.person("Ada"), emu.person("Bea")
+    both = deployment.model_copy(update={"admins": [ada.id, bea.id]})
+    async with make_bot(deployment=both):
+        assert "invite" in menu(emu, bea)
+    assert stored(db_path, f"SELECT COUNT(*) FROM audit WHERE actor = {bea.id}") == [(0,)]
+    alone = deployment.model_copy(update={"admins": [ada.id]})
+    async with make_bot(deployment=alone):
+        assert "invite" not in menu(emu, bea) and "start" in menu(emu, bea)
+        assert "invite" in menu(emu, ada)
+        assert await say(bea, "/invite moderator") == texts.NOT_ALLOWED
+
+
+async def test_a_moderator_who_leaves_the_moderators_chat_loses_the_moderators_menu(
+    team: Team, emu: Emulator
+) -> None:
+    """Leaving the moderators' chat ends the moderator's role: the menu goes with it at
+    once, not at the next start."""
+    assert "queue" in menu(emu, team.mo)
+    team.group.leave(team.mo)
+    await team.bot.application.update_queue.join()
+    for _ in range(100):
+        if "queue" not in menu(emu, team.mo):
+            break
+        await asyncio.sleep(0.05)
+    assert "queue" not in menu(emu, team.mo) and "start" in menu(emu, team.mo)
+    assert "queue" in menu(emu, team.sam)
+    assert await say(team.mo, "/queue") == texts.NOT_ALLOWED

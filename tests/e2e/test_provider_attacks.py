@@ -16,7 +16,7 @@ from PIL import Image
 from bot.config import Deployment
 from emulator import Emulator, Person
 from handlers import texts
-from storage import citizens, media, places, supporters
+from storage import citizens, feedback, media, places, supporters
 from storage.db import Database
 from storage.places import Place
 from tests.conftest import FakeClock
@@ -429,3 +429,88 @@ async def test_a_theme_answer_reaches_each_once_and_not_the_blocked_or_forgotten
     forged = await bob.press_data(bob.messages[-1].message_id, "v:y:1")
     assert (await forged.answered())["text"] == texts.RATED_UNKNOWN
     assert stored(db_path, "SELECT reply FROM outbox WHERE reply IS NOT NULL") == [("yes",)]
+
+
+async def test_a_broad_theme_answer_reaches_items_whose_broad_theme_a_moderator_switched_off(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """A moderator switches off Alice's broad theme and keeps its sub-theme: the digest counts
+    her item under the broad theme, so the answer to the broad theme reaches her, her "me too"
+    supporter, and Carol (broad and sub-theme both on) once each; Eve's other theme, not."""
+    alice, carol, dan, eve = (emu.person(n) for n in ("Alice", "Carol", "Dan", "Eve"))
+    db = world.bot.db
+    swings, on = ("environment", "play_areas"), WEDNESDAY
+    kept_sub = await add_item(db, alice.id, "parks", "The swings are broken again.", on, swings)
+    both = await add_item(db, carol.id, "parks", "Broken slide at the play area.", on, swings)
+    await add_item(db, eve.id, "parks", "Waited an hour for the cafe.", WEDNESDAY)
+
+    async def join(conn: aiosqlite.Connection) -> None:
+        dan_id = (await citizens.get_or_create(conn, dan.id, WEDNESDAY)).id
+        await supporters.add(conn, kept_sub, dan_id, WEDNESDAY)
+
+    await db.write(join)
+    moderation, sam = world.bot.moderation, await world.bot.roles.who(world.sam.id)
+    card = await moderation.card(kept_sub)
+    assert card is not None
+    switched = await moderation.toggle_theme(sam, kept_sub, card.item.version, "environment")
+    assert switched.problem is None, switched
+    assert stored(
+        db_path, f"SELECT theme_id FROM item_themes WHERE feedback_id = {kept_sub} AND active = 1"
+    ) == [("play_areas",)]
+    digest = await digest_in_private(world, clock)
+    assert "Cleanliness, environment and facilities: 2" in (digest.text or ""), digest.text
+    done = await respond(
+        world.pat,
+        digest,
+        "↩️ Respond: Cleanliness, environment and facilities",
+        CHANGED,
+        "We replaced the swings and the slide at the play area this week.",
+    )
+    assert "covers 2 items" in done and "goes to 3 people" in done, done
+    await delivered(world, 3)
+    await asyncio.sleep(0.3)
+    assert len(notices(alice)) == 1 and f"#{kept_sub}" in notices(alice)[0]
+    assert len(notices(dan)) == 1 and len(notices(carol)) == 1
+    assert f"#{both}" in notices(carol)[0]
+    assert notices(eve) == []
+    assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(3,)]
+
+
+# What a spreadsheet would run as a formula, each at the start of a cell (OWASP).
+FORMULAS = ('=HYPERLINK("http://evil.example/")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx")
+
+
+async def test_the_digest_csv_defuses_every_cell_a_spreadsheet_would_run(
+    world: World, emu: Emulator, clock: FakeClock
+) -> None:
+    """Citizens' texts, moderators' summaries and sites starting like a formula: each such
+    cell of the digest's CSV starts with a single quote; the rest are as written."""
+    people = [emu.person(f"Citizen {n}") for n in range(len(FORMULAS))]
+    db = world.bot.db
+    items = [
+        await add_item(db, person.id, "library", f"{formula} queue at the desk", WEDNESDAY)
+        for person, formula in zip(people, FORMULAS, strict=True)
+    ]
+    plain = await add_item(db, world.admin.id, "library", "A plain word on the desk.", WEDNESDAY)
+
+    async def setup(conn: aiosqlite.Connection) -> None:
+        for n, (item, formula) in enumerate(zip(items, FORMULAS, strict=True)):
+            await feedback.set_summary(conn, item, formula, world.sam.id, WEDNESDAY)
+            citizen = await citizens.get_or_create(conn, people[n].id, WEDNESDAY)
+            await places.put(conn, citizen.id, 700 + n, Place(formula, None, None), WEDNESDAY)
+            await places.attach(conn, citizen.id, 700 + n, item)
+
+    await db.write(setup)
+    digest = await digest_in_private(world, clock)
+    await press_on(world.pat, digest, texts.CSV_BUTTON)
+    found = await world.pat.wait_for(lambda m: any(x.document for x in m), timeout=15)
+    document = next(m for m in found if m.document).document or b""
+    rows = {
+        int(r["item"]): r
+        for r in csv.DictReader(io.StringIO(document.decode("utf-8-sig"), newline=""))
+    }
+    for item, formula in zip(items, FORMULAS, strict=True):
+        row = rows[item]
+        assert row["text"] == f"'{formula} queue at the desk", row
+        assert row["summary"] == row["place"] == f"'{formula}", row
+    assert rows[plain]["text"] == "A plain word on the desk." and rows[plain]["summary"] == ""
