@@ -232,6 +232,7 @@ def _report(options: argparse.Namespace) -> int:
 
     from bot.digest_content import Period
     from bot.evidence import chart_png, csv_bytes, evidence, markdown
+    from nlp.taxonomy import broad_of, load_taxonomy
     from storage.engines import database_for
     from storage.services import ServiceRow
 
@@ -254,9 +255,12 @@ def _report(options: argparse.Namespace) -> int:
     start = datetime.combine(options.start, time(0), UTC)
     period = Period(start, datetime.combine(options.end + timedelta(days=1), time(0), UTC))
 
+    # A 'changed' answer to a broad theme counts for items kept under a sub-theme of it.
+    broad = broad_of(load_taxonomy())
+
     async def read() -> Evidence:
         async with database_for(settings.database_url) as db:
-            return await evidence(db, services, period)
+            return await evidence(db, services, period, broad)
 
     ev = asyncio.run(read())
     body = markdown(ev).encode() if options.format == "md" else csv_bytes(ev)

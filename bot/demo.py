@@ -457,7 +457,7 @@ async def _report(bot: YousaidBot) -> tuple[str, bytes]:
     now = bot.clock()
     period = Period(now - timedelta(days=1), now + timedelta(minutes=1))
     services = await bot.digests.all_services_everywhere()
-    found = await evidence.evidence(bot.db, services, period)
+    found = await evidence.evidence(bot.db, services, period, bot.tagger.broad)
     chart = await asyncio.to_thread(evidence.chart_png, found, "Europe/London")
     return evidence.markdown(found, "Europe/London"), chart
 

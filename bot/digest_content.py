@@ -177,8 +177,11 @@ async def build_digest(
         text = _render(_fit(_empty_sections(facts) + extra))
         return Digest(provider.id, period, text, png, 0, True)
 
-    top = _ranked(now_tally.by_theme, {}, labels)[:QUOTED_THEMES]
-    quotes = await _quotes(db, slugs, period, top)
+    # The themes quoted are those the text lists first: broad themes when grouped, an item
+    # with a sub-theme quoted under its broad theme (where the text counts it).
+    listed = facts.grouped(now_tally) if facts.sub_themes else now_tally.by_theme
+    top = _ranked(listed, {}, labels)[:QUOTED_THEMES]
+    quotes = await _quotes(db, slugs, period, top, broad)
     # "Me too": how many more people said the same as each quoted item.
     backed = await supporters.counts(
         db.reader, [item.id for picks in quotes.values() for item, _ in picks]
@@ -192,8 +195,35 @@ async def build_digest(
     text = _render(_fit(sections[:-1] + extra + sections[-1:]))
     quoted = tuple(item.id for picks in quotes.values() for item, _ in picks)
     # Every theme the digest lists with items this period can be answered.
-    themes = tuple(_ranked(now_tally.by_theme, {}, labels)[:MAX_THEMES])
+    themes = answerable(now_tally, broad, labels)
     return Digest(provider.id, period, text, png, now_tally.items, False, themes, quoted)
+
+
+def answerable(
+    tally: Tally, broad: Mapping[str, str], labels: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The themes with items a provider may answer, in the order a digest of `tally` lists
+    them: each broad theme followed by the sub-themes named on its line."""
+    if not tally.by_broad:
+        return tuple(_ranked(tally.by_theme, {}, labels)[:MAX_THEMES])
+    found: list[str] = []
+    for theme in _ranked(tally.by_broad, {}, labels)[:MAX_THEMES]:
+        found.append(theme)
+        found += [sub for sub, _ in _subs_of(tally, broad, labels, theme)[:MAX_SUB_THEMES]]
+    return tuple(found)
+
+
+def _subs_of(
+    tally: Tally, broad: Mapping[str, str], labels: Mapping[str, str], theme: str
+) -> list[tuple[str, int]]:
+    """The sub-themes of a broad theme with items in `tally`, most first."""
+    found = [(s, tally.by_theme.get(s, 0)) for s, b in broad.items() if b == theme]
+    found = [(s, n) for s, n in found if n]
+    return sorted(found, key=lambda p: (-p[1], _label(labels, p[0]), p[0]))
+
+
+def _label(labels: Mapping[str, str], theme: str) -> str:
+    return labels.get(theme, theme.replace("_", " ").capitalize())
 
 
 async def build_csv(
@@ -388,9 +418,7 @@ class _Facts:
 
     def subs_of(self, theme: str) -> list[tuple[str, int]]:
         """The sub-themes of a broad theme with items this period, most first."""
-        found = [(s, self.now.by_theme.get(s, 0)) for s, b in self.broad.items() if b == theme]
-        found = [(s, n) for s, n in found if n]
-        return sorted(found, key=lambda p: (-p[1], self.label(p[0]), p[0]))
+        return _subs_of(self.now, self.broad, self.labels, theme)
 
     @property
     def compare(self) -> bool:
@@ -398,7 +426,7 @@ class _Facts:
         return self.before.items > 0
 
     def label(self, theme: str) -> str:
-        return self.labels.get(theme, theme.replace("_", " ").capitalize())
+        return _label(self.labels, theme)
 
     def service(self, slug: str) -> str:
         return self.names.get(slug, slug)
@@ -534,7 +562,10 @@ def _rating_fell(now: float, before: float, now_count: int, before_count: int, f
 
 
 def _ranked(
-    now: dict[str, int], before: dict[str, int], names: dict[str, str], rise: bool = False
+    now: Mapping[str, int],
+    before: Mapping[str, int],
+    names: Mapping[str, str],
+    rise: bool = False,
 ) -> list[str]:
     """Keys by count now (or by rise), then count before, then name: one stable order."""
     keys = [k for k in set(now) | set(before) if now.get(k, 0) or before.get(k, 0)]
@@ -852,10 +883,14 @@ def choose_quotes(
 
 
 async def _quotes(
-    db: Database, slugs: list[str], period: Period, themes: list[str]
+    db: Database,
+    slugs: list[str],
+    period: Period,
+    themes: list[str],
+    broad: Mapping[str, str] | None = None,
 ) -> dict[str, list[tuple[published.PublishedItem, str]]]:
     candidates = await published.quote_candidates(
-        db.reader, slugs, period.since, period.until, themes
+        db.reader, slugs, period.since, period.until, themes, broad
     )
     excluded: set[int] = set()
     # A text that cannot be shortened at a word boundary is passed over; choosing again

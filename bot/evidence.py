@@ -5,7 +5,8 @@ For the approved items of each service published in a period [start, end):
 - covered: how many a visible response covers, published by the end of the period;
 - median hours from an item's publication to the first visible response covering it;
 - changed: how many led to a change (a visible 'changed' response covers the item, or
-  answered one of its active themes at its service after it was published);
+  answered one of its active themes, or the broad theme of one of its sub-themes, at its
+  service after it was published);
 - what citizens answered, in the period, when asked whether a response met their point.
 And the same over all the services together. Reads through `storage.evidence` (counts
 only: never who wrote or answered what). Rendered as a Markdown table, a CSV file, a
@@ -18,7 +19,7 @@ import csv
 import io
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -86,10 +87,16 @@ class Evidence:
     people_replied: int = 0
 
 
-async def evidence(db: Database, services: Sequence[ServiceRow], period: Period) -> Evidence:
-    """The evidence-of-value figures of `services` for `period`."""
+async def evidence(
+    db: Database,
+    services: Sequence[ServiceRow],
+    period: Period,
+    broad: Mapping[str, str] | None = None,
+) -> Evidence:
+    """The evidence-of-value figures of `services` for `period`; `broad` (sub-theme id ->
+    broad theme id): a 'changed' answer to a broad theme counts for items with its sub-themes."""
     slugs = [s.slug for s in services]
-    facts = await store.items(db.reader, slugs, period.since, period.until)
+    facts = await store.items(db.reader, slugs, period.since, period.until, broad)
     replies = await store.replies(db.reader, slugs, period.since, period.until)
     rows = tuple(
         _figures(
@@ -199,7 +206,11 @@ def digest_lines(ev: Evidence) -> list[str]:
 
 
 async def recent_lines(
-    db: Database, services: Sequence[ServiceRow], end: datetime, weeks: int = RECENT_WEEKS
+    db: Database,
+    services: Sequence[ServiceRow],
+    end: datetime,
+    weeks: int = RECENT_WEEKS,
+    broad: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Digest lines on what responses did for the items of the last `weeks` weeks.
 
@@ -207,7 +218,7 @@ async def recent_lines(
     evidence of that period alone would always read "no response yet".
     """
     window = Period(end - timedelta(weeks=weeks), end)
-    lines = digest_lines(await evidence(db, services, window))
+    lines = digest_lines(await evidence(db, services, window, broad))
     if lines:
         lines[0] = TEXTS.plural("digest_recent_heading").format(weeks)
     return lines

@@ -16,7 +16,7 @@ from bot.asks import ask_lines
 from bot.config import ConfigError, load_deployment, load_settings
 from bot.digest_content import Period, build_csv, build_digest
 from bot.digests import Digests
-from nlp.taxonomy import load_taxonomy
+from nlp.taxonomy import broad_of, load_taxonomy
 from storage.db import utcnow
 from storage.engines import database_for
 
@@ -74,11 +74,7 @@ async def build_preview(provider_id: str) -> Preview:
     taxonomy = load_taxonomy()
     labels = {theme_id: theme.label for theme_id, theme in taxonomy.items()}
     # A sub-theme names its broad theme (taxonomies without sub-themes have none).
-    broad = {
-        theme_id: str(getattr(theme, "broad", ""))
-        for theme_id, theme in taxonomy.items()
-        if getattr(theme, "broad", None) not in (None, "", theme_id)
-    }
+    broad = broad_of(taxonomy)
     async with database_for(settings.database_url) as db:
         digests = Digests(db, deployment, utcnow)
         start, end = digests.current_period(provider)
@@ -92,7 +88,7 @@ async def build_preview(provider_id: str) -> Preview:
             broad=broad,
             timezone=provider.timezone,
             notes=[
-                await evidence.recent_lines(db, services, end),
+                await evidence.recent_lines(db, services, end, broad=broad),
                 await ask_lines(db, services, start, end),
             ],
         )

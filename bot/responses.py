@@ -22,6 +22,7 @@ from enum import StrEnum
 import aiosqlite
 
 from bot.config import Deployment
+from bot.digest_content import answerable
 from bot.intake import Clock
 from bot.roles import Who, services_spoken_for
 from storage import (
@@ -196,13 +197,19 @@ class Responses:
         return next((lang for lang in self.languages[1:] if lang not in draft.texts), None)
 
     async def themes_heard(
-        self, services: Sequence[ServiceRow], start: datetime, end: datetime
+        self,
+        services: Sequence[ServiceRow],
+        start: datetime,
+        end: datetime,
+        labels: Mapping[str, str] | None = None,
     ) -> tuple[str, ...]:
-        """The themes of these services' approved items in [start, end), most items first."""
+        """The themes of these services' approved items in [start, end) that a provider may
+        answer, as their digest lists them: broad themes most items first, each followed by
+        the sub-themes named on its line."""
         tally = await published.tally(
-            self.db.reader, [s.slug for s in services], stamp(start), stamp(end)
+            self.db.reader, [s.slug for s in services], stamp(start), stamp(end), self.broad
         )
-        return tuple(sorted(tally.by_theme, key=lambda t: (-tally.by_theme[t], t)))
+        return answerable(tally, self.broad, labels or {})
 
     async def begin_theme(
         self,

@@ -97,7 +97,14 @@ def register(
     rights = PrivacyHandlers(privacy, redraw_list=moderator.redraw_list, languages=languages)
     sender = OutboxSender(outbox, languages)
     answers = ResponseHandlers(
-        responses, hearing, roles, digests, sender, moderation.tagger.labels, moderators_chat
+        responses,
+        hearing,
+        roles,
+        digests,
+        sender,
+        moderation.tagger.labels,
+        moderators_chat,
+        moderation.tagger.broad,
     )
     asking = AskHandlers(asks, roles, digests, sender, moderators_chat, privacy=privacy)
     # Voice notes and photos (issue 17): without the core, refused as before.

@@ -836,6 +836,8 @@ RESPONSE_STATUS = {
     "not_changing": "✋ Not changing, and why",
 }
 RESPOND_THEME_BUTTON = "↩️ Respond: {theme}"
+# Under its broad theme's button: answers only the items with this sub-theme.
+RESPOND_SUB_THEME_BUTTON = "↳ Respond: {theme} only"
 RESPOND_ITEM_BUTTON = "↩️ #{item}"
 RESPOND_USAGE = (
     "<b>Respond</b> to what people told you. Tap a theme below to answer everyone who "

@@ -107,7 +107,7 @@ class ProviderHandlers:
             sites=self.digests.site_names(current()),
             timezone=provider.timezone,
             notes=[
-                await evidence.recent_lines(self.digests.db, services, end),
+                await evidence.recent_lines(self.digests.db, services, end, broad=self.broad),
                 await ask_lines(self.digests.db, services, start, end),
             ],
         )
@@ -242,7 +242,9 @@ class ProviderHandlers:
         if not content.empty:
             markup = InlineKeyboardMarkup(
                 [
-                    *respond_buttons(digest_id, content.top_themes, content.quoted, self.labels),
+                    *respond_buttons(
+                        digest_id, content.top_themes, content.quoted, self.labels, self.broad
+                    ),
                     _csv_button(f"{PREFIX}:{CSV}:{digest_id}"),
                 ]
             )
@@ -292,7 +294,7 @@ class ProviderHandlers:
                     ),
                     parse_mode=ParseMode.HTML,
                 )
-            rows = respond_buttons(0, content.top_themes, content.quoted, self.labels)
+            rows = respond_buttons(0, content.top_themes, content.quoted, self.labels, self.broad)
             if not content.empty:
                 # The period so far has no digest row: the button carries the period itself.
                 # Whole seconds, widened so that every item the text counted is in the file.

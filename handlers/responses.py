@@ -4,7 +4,7 @@ contributors receive it and say whether it answered their point."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.digest_content import MAX_THEMES, Period, format_period
+from bot.digest_content import Period, format_period
 from bot.digests import Digests
 from bot.hearing import Hearing, Verdict
 from bot.i18n import current, speaking
@@ -81,13 +81,25 @@ def _follow_up(weeks: int, subject: str, words: str) -> str:
 
 
 def respond_buttons(
-    digest_id: int, themes: tuple[str, ...], items: tuple[int, ...], labels: dict[str, str]
+    digest_id: int,
+    themes: tuple[str, ...],
+    items: tuple[int, ...],
+    labels: dict[str, str],
+    broad: Mapping[str, str] | None = None,
 ) -> list[list[InlineKeyboardButton]]:
-    """The rows of "respond" buttons under a digest: one per theme, then the quoted items."""
+    """The rows of "respond" buttons under a digest: one per theme, then the quoted items.
+
+    A sub-theme listed after its broad theme (`broad`: sub-theme id -> broad theme id) is
+    marked as one, as the digest names it on the broad theme's line."""
+    listed = set(themes)
     rows = [
         [
             InlineKeyboardButton(
-                texts.RESPOND_THEME_BUTTON.format(theme=labels.get(t, t))[:60],
+                (
+                    texts.RESPOND_SUB_THEME_BUTTON
+                    if (broad or {}).get(t) in listed
+                    else texts.RESPOND_THEME_BUTTON
+                ).format(theme=labels.get(t, t))[:60],
                 callback_data=f"{PREFIX}:t:{digest_id}:{t}"[:64],
             )
         ]
@@ -146,6 +158,7 @@ class ResponseHandlers:
         sender: OutboxSender,
         labels: dict[str, str],
         moderators_chat: int | None,
+        broad: Mapping[str, str] | None = None,
     ) -> None:
         self.responses = responses
         self.hearing = hearing
@@ -154,6 +167,8 @@ class ResponseHandlers:
         self.sender = sender
         self.labels = labels
         self.moderators_chat = moderators_chat
+        # Sub-theme id -> broad theme id (the tagger's: a new model changes it in place).
+        self.broad = broad if broad is not None else {}
         sender.register("response", self.render_notice)
 
     # ------------------------------------------------------------------ providers
@@ -223,10 +238,9 @@ class ResponseHandlers:
             provider = self.digests.providers[provider_id]
             period = latest.period if latest else self.digests.current_period(provider)
             services = await self.digests.services_for(provider_id, message.chat_id)
-            themes = await self.responses.themes_heard(services, *period)
-            rows += respond_buttons(
-                latest.id if latest else 0, themes[:MAX_THEMES], (), self.labels
-            )
+            # The themes as the digest lists them: broad themes, with their sub-themes.
+            themes = await self.responses.themes_heard(services, *period, self.labels)
+            rows += respond_buttons(latest.id if latest else 0, themes, (), self.labels, self.broad)
         if not rows:
             await message.reply_text(texts.RESPOND_NOTHING, parse_mode=ParseMode.HTML)
             return

@@ -165,6 +165,11 @@ def top_level(themes: dict[str, Theme]) -> list[str]:
     return [t.id for t in themes.values() if t.broad is None]
 
 
+def broad_of(themes: dict[str, Theme]) -> dict[str, str]:
+    """Sub-theme id -> the id of the broad theme it counts under."""
+    return {t.id: t.broad for t in themes.values() if t.broad and t.broad != t.id}
+
+
 def label_mapping(themes: dict[str, Theme]) -> dict[str, list[str]]:
     """External (NHS) label -> the theme ids it maps onto."""
     mapping: dict[str, list[str]] = {}

@@ -10,7 +10,7 @@ durations and medians are worked out by the caller in Python.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
@@ -25,7 +25,8 @@ class ItemFacts:
     published_at: str
     # When the first visible response covering it was published, or None.
     first_response_at: str | None
-    # A visible 'changed' response covers it, or answered one of its themes after it.
+    # A visible 'changed' response covers it, or answered one of its themes (or the broad
+    # theme of one of its sub-themes) after it.
     changed: bool
 
 
@@ -57,32 +58,48 @@ _COVERING = (
     " WHERE ri.feedback_id = f.id AND r.hidden_at IS NULL AND r.created_at < ?"
 )
 
+
 # A visible 'changed' response to one of f's active themes at f's service, published
 # after f and before the end of the report: the provider changed something f was about.
-_CHANGED_THEME = (
-    "FROM item_themes t JOIN responses r"
-    " ON r.service_slug = f.service_slug AND r.theme_id = t.theme_id"
-    " WHERE t.feedback_id = f.id AND t.active = 1 AND r.hidden_at IS NULL"
-    " AND r.status = 'changed' AND r.created_at >= f.moderated_at AND r.created_at < ?"
-)
+# With sub-themes (`sub`: sub-theme id -> broad theme id), a response to the broad theme of
+# one of f's sub-themes counts too, as digests count f under it (its broad theme may be off).
+def _changed_theme(subs: bool) -> str:
+    theme = "r.theme_id = t.theme_id"
+    if subs:
+        theme = f"({theme} OR r.theme_id = sub.broad)"
+    return (
+        "FROM item_themes t"
+        + (" LEFT JOIN sub ON sub.theme_id = t.theme_id" if subs else "")
+        + f" JOIN responses r ON r.service_slug = f.service_slug AND {theme}"
+        " WHERE t.feedback_id = f.id AND t.active = 1 AND r.hidden_at IS NULL"
+        " AND r.status = 'changed' AND r.created_at >= f.moderated_at AND r.created_at < ?"
+    )
 
 
 async def items(
-    conn: aiosqlite.Connection, services: Sequence[str], since: str, until: str
+    conn: aiosqlite.Connection,
+    services: Sequence[str],
+    since: str,
+    until: str,
+    broad: Mapping[str, str] | None = None,
 ) -> list[ItemFacts]:
-    """Items of these services published in [since, until), with responses up to `until`."""
+    """Items of these services published in [since, until), with responses up to `until`;
+    `broad` (sub-theme id -> broad theme id) as for digests."""
     if not services:
         return []
+    pairs = [(sub, top) for sub, top in sorted((broad or {}).items()) if sub != top]
+    values = ", ".join("(?, ?)" for _ in pairs)
+    with_subs = f"WITH sub (theme_id, broad) AS (VALUES {values}) " if pairs else ""
     async with conn.execute(
-        "SELECT f.id, f.service_slug, f.moderated_at,"
+        f"{with_subs}SELECT f.id, f.service_slug, f.moderated_at,"
         f" (SELECT MIN(r.created_at) {_COVERING}),"
         " CASE"
         f" WHEN EXISTS (SELECT 1 {_COVERING} AND r.status = 'changed') THEN 1"
-        f" WHEN EXISTS (SELECT 1 {_CHANGED_THEME}) THEN 1"
+        f" WHEN EXISTS (SELECT 1 {_changed_theme(bool(pairs))}) THEN 1"
         " ELSE 0 END"
         f" FROM feedback f WHERE {_published_in(services)}"
         " ORDER BY f.moderated_at, f.id",
-        (until, until, until, *services, since, until),
+        (*(v for pair in pairs for v in pair), until, until, until, *services, since, until),
     ) as cursor:
         return [
             ItemFacts(int(r[0]), str(r[1]), str(r[2]), r[3], bool(r[4]))

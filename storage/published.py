@@ -7,7 +7,7 @@ suggestion or a moderator's draft: only what a moderator approved for publicatio
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import aiosqlite
 
@@ -183,23 +183,36 @@ async def quote_candidates(
     since: str,
     until: str,
     themes: Sequence[str],
+    broad: Mapping[str, str] | None = None,
 ) -> list[QuoteCandidate]:
-    """Approved items in [since, until) with one of these themes active, by theme and item."""
+    """Approved items in [since, until) with one of these themes active, by theme and item;
+    with `broad` (sub-theme id -> broad theme id), an item with a sub-theme of one of these
+    themes is a candidate for it too (as digests count it), once, at its best score."""
     if not services or not themes:
         return []
-    theme_marks = ", ".join("?" for _ in themes)
+    wanted = set(themes)
+    subs = {sub: top for sub, top in (broad or {}).items() if top in wanted and sub != top}
+    read = [*themes, *(sub for sub in subs if sub not in wanted)]
+    theme_marks = ", ".join("?" for _ in read)
     # Only lengths here: the texts of the few items chosen are read afterwards.
     async with conn.execute(
         "SELECT f.id, f.service_slug, t.theme_id, t.score, LENGTH(f.published_text)"
         " FROM feedback f JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
         f" WHERE {_range(services)} AND f.erased = 0 AND t.theme_id IN ({theme_marks})"
         " ORDER BY t.theme_id, f.id",
-        (*services, since, until, *themes),
+        (*services, since, until, *read),
     ) as cursor:
-        return [
-            QuoteCandidate(int(r[0]), str(r[1]), str(r[2]), float(r[3]), int(r[4]))
-            for r in await cursor.fetchall()
-        ]
+        rows = await cursor.fetchall()
+    best: dict[tuple[str, int], QuoteCandidate] = {}
+    for r in rows:
+        found = QuoteCandidate(int(r[0]), str(r[1]), str(r[2]), float(r[3]), int(r[4]))
+        for theme in (found.theme_id, subs.get(found.theme_id, "")):
+            if theme not in wanted:
+                continue
+            key = (theme, found.id)
+            if key not in best or found.score > best[key].score:
+                best[key] = replace(found, theme_id=theme)
+    return [best[key] for key in sorted(best)]
 
 
 async def texts(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, PublishedItem]:
