@@ -157,15 +157,16 @@ class Attachments:
         with knowing(self.places):
             return await self.db.write(run)
 
-    async def voice_to_transcribe(self, telegram_id: int) -> tuple[int, str] | None:
-        """The voice note of the conversation under way still without a draft transcript:
-        (its id, its file_id)."""
+    async def voice_to_transcribe(self, telegram_id: int, file_id: str) -> int | None:
+        """The id of this voice note (`file_id`) if it is still in the conversation under way
+        without a draft transcript. By its file_id: a job that starts late must not take the
+        voice note sent after a /cancel for its own (that one has its own job)."""
         current = await self._conversation(self.db.reader, telegram_id)
         if isinstance(current, str):
             return None
         for item in await media.of_conversation(self.db.reader, current.citizen_id, current.seq):
-            if item.kind == media.VOICE and item.file_id and item.transcript is None:
-                return item.id, item.file_id
+            if item.kind == media.VOICE and item.file_id == file_id and item.transcript is None:
+                return item.id
         return None
 
     async def still_told(self, media_id: int) -> bool:

@@ -76,6 +76,8 @@ class MediaHandlers:
         self.privacy = privacy
         self.names = languages
         self._engine = asyncio.Semaphore(TRANSCRIBE_AT_ONCE)
+        # Voice notes whose transcription job runs now: a second job for one is not started.
+        self._transcribing: set[int] = set()
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -249,15 +251,25 @@ class MediaHandlers:
         await self._reply(message, step, lead or "")
         fetchable = voice.file_size is None or voice.file_size <= DOWNLOAD_LIMIT
         if lead and self.attachments.settings.transcribe and fetchable:
-            context.application.create_task(self._transcribe(user.id, context))
+            context.application.create_task(self._transcribe(user.id, voice.file_id, context))
 
-    async def _transcribe(self, telegram_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _transcribe(
+        self, telegram_id: int, file_id: str, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
         """The deployment's speech-to-text on the voice note, in the background: its draft
-        is offered to the citizen to confirm."""
-        found = await self.attachments.voice_to_transcribe(telegram_id)
-        if found is None:
+        is offered to the citizen to confirm. One job per voice note, whatever the timing."""
+        media_id = await self.attachments.voice_to_transcribe(telegram_id, file_id)
+        if media_id is None or media_id in self._transcribing:
             return
-        media_id, file_id = found
+        self._transcribing.add(media_id)
+        try:
+            await self._transcribe_one(telegram_id, media_id, file_id, context)
+        finally:
+            self._transcribing.discard(media_id)
+
+    async def _transcribe_one(
+        self, telegram_id: int, media_id: int, file_id: str, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
         settings = self.attachments.settings
         try:
             file = await context.bot.get_file(file_id)

@@ -4,13 +4,17 @@ left unanswered, /mydata in their own language. Through the emulator, on both en
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from emulator import Emulator
 from handlers import texts
 from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, last_has
-from tests.e2e.test_citizen import stored
+from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_media import SERVICE, TRANSCRIPT, reply_to
 from tests.e2e.test_responses import (
     WEDNESDAY,
     World,
@@ -48,3 +52,59 @@ async def test_an_answer_sent_while_blocked_arrives_once_when_they_come_back(
     assert len(notices) == 1 and "Thank you, we hear you." in (notices[0].text or "")
     assert stored(db_path, "SELECT state FROM outbox") == [("sent",)]
 
+
+async def test_a_voice_note_after_cancel_is_transcribed_once(
+    make_bot: BotFactory, emu: Emulator, db_path: Path, tmp_path: Path
+) -> None:
+    runs = tmp_path / "runs"
+    # The engine notes each run (the audio's path is its $0), then prints the words.
+    engine = f"sh -c 'echo run >> {runs}; echo \"{TRANSCRIPT}\"'"
+    citizen = emu.person("Cy")
+    async with make_bot(YOUSAID_TRANSCRIBE=engine) as bot:
+        pictures = bot.handlers.media
+        assert pictures is not None
+        # The first voice note's job is slow to start (a busy machine): it looks for its
+        # voice note only once the second one is in.
+        second_in = asyncio.Event()
+        finished: list[int] = []
+        attachments = pictures.attachments
+        lookup = attachments.voice_to_transcribe
+        calls = 0
+
+        async def slow_first(*args: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                await second_in.wait()
+            return await lookup(*args)
+
+        attachments.voice_to_transcribe = slow_first  # type: ignore[method-assign]
+        transcribe = pictures._transcribe
+
+        async def counted(*args: Any) -> None:
+            try:
+                await transcribe(*args)
+            finally:
+                finished.append(1)
+
+        pictures._transcribe = counted  # type: ignore[method-assign]
+        await consent(citizen)
+        await press(citizen, SERVICE)
+        said = await reply_to(citizen, citizen.send_voice(b"OggS-first", duration=9))
+        assert said.startswith(texts.VOICE_KEPT)
+        assert (await say(citizen, "/cancel")) == texts.CANCELLED
+        await consent_again(citizen)
+        said = await reply_to(citizen, citizen.send_voice(b"OggS-second", duration=7))
+        assert said.startswith(texts.VOICE_KEPT)
+        second_in.set()
+        await citizen.wait_for(lambda _: len(finished) == 2, timeout=15)
+        drafts = [m for m in citizen.messages if "I think you said" in (m.text or "")]
+        assert len(drafts) == 1
+        assert runs.read_text().splitlines() == ["run"]
+        assert stored(db_path, "SELECT duration, transcript FROM media") == [(7, TRANSCRIPT)]
+
+
+async def consent_again(citizen: Any) -> None:
+    """After /cancel: /start, and the service again (consent was given already)."""
+    assert "Which service" in await say(citizen, "/start")
+    await press(citizen, SERVICE)
