@@ -165,6 +165,12 @@ TIMED_OUT_SAVED = (
     "This conversation went quiet, so I've saved what you wrote as <b>#{reference}</b> "
     "({service}) without the remaining questions. Send /mine to see it."
 )
+# The same, when it went quiet while similar items were offered ("me too") and none chosen.
+TIMED_OUT_SAVED_METOO = (
+    "This conversation went quiet while I was showing you similar items, so I've saved what "
+    "you wrote as a new item, <b>#{reference}</b> ({service}), without the remaining "
+    "questions. Send /mine to see it."
+)
 
 MINE_EMPTY = "You haven't told us anything yet. Send /start to begin."
 MINE_HEADER = "What you've told us (newest first):"

@@ -15,6 +15,7 @@ from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, last_has
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_media import SERVICE, TRANSCRIPT, reply_to
+from tests.e2e.test_metoo import SAME, WIFI, offered
 from tests.e2e.test_responses import (
     WEDNESDAY,
     World,
@@ -22,6 +23,7 @@ from tests.e2e.test_responses import (
     send_words,
     world,  # noqa: F401 - the fixture, shared
 )
+from tests.e2e.test_typed_answers import expire
 
 HEARD = "has responded"
 
@@ -108,3 +110,21 @@ async def consent_again(citizen: Any) -> None:
     """After /cancel: /start, and the service again (consent was given already)."""
     assert "Which service" in await say(citizen, "/start")
     await press(citizen, SERVICE)
+
+
+async def test_words_left_at_the_me_too_list_are_a_new_item_she_hears_back_on(
+    world: World,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    clock: FakeClock,
+    db_path: Path,
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+    # He chooses nothing, and the conversation goes quiet.
+    await expire(world.bot, clock)
+    told = (await bob.next_message()).text or ""
+    assert "similar" in told and "new item" in told and texts.SAVED_HEAR_BACK.strip() in told
+    (row,) = stored(db_path, f"SELECT id, text, hear_back FROM feedback WHERE text = '{SAME}'")
+    assert row[1:] == (SAME, 1) and f"#{row[0]}" in told
