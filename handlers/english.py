@@ -1287,6 +1287,19 @@ MEDIA_NOTES = {
         "📷 Photo added ({n} of 3). Moderators check every photo before a service sees it.",
         "📷 Photo added ({n} of 3). Moderators check every photo before a service sees it.",
     ),
+    # A photo sent just after an item was saved, added to it (not checked by a moderator yet).
+    "photo_added_saved": Plural(
+        "📷 Photo added to <b>#{reference}</b> ({n} of 3). Moderators check every photo before"
+        " a service sees it.",
+        "📷 Photo added to <b>#{reference}</b> ({n} of 3). Moderators check every photo before"
+        " a service sees it.",
+    ),
+    # A photo sent after the item just saved was checked by a moderator: too late for it.
+    "saved_checked": (
+        "Thanks for the photo! A moderator has already checked <b>#{reference}</b>, so I can't"
+        " add photos to it now. To show something new, send /start, say what happened, then"
+        " send the photo."
+    ),
     # A photo kept after its caption went on as the item's words.
     "photo_added_words": Plural(
         "📷 I kept your words and the photo ({n} of 3).",

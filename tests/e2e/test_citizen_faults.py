@@ -14,8 +14,10 @@ from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, last_has
 from tests.e2e.test_citizen import consent, press, say, stored
-from tests.e2e.test_media import SERVICE, TRANSCRIPT, reply_to
+from tests.e2e.test_media import SERVICE, TRANSCRIPT, WORDS, gps_photo, reply_to, saved, under
 from tests.e2e.test_metoo import SAME, WIFI, offered
+from tests.e2e.test_moderation import Team, card_of, press_card
+from tests.e2e.test_moderation import team as team
 from tests.e2e.test_responses import (
     WEDNESDAY,
     World,
@@ -128,3 +130,34 @@ async def test_words_left_at_the_me_too_list_are_a_new_item_she_hears_back_on(
     assert "similar" in told and "new item" in told and texts.SAVED_HEAR_BACK.strip() in told
     (row,) = stored(db_path, f"SELECT id, text, hear_back FROM feedback WHERE text = '{SAME}'")
     assert row[1:] == (SAME, 1) and f"#{row[0]}" in told
+
+
+async def test_a_photo_just_after_saving_joins_the_item_until_a_moderator_checks_it(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    assert "How would you rate it" in await say(citizen, WORDS)
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    # Nothing is being told now: the photo goes with the item just saved, under its card.
+    said = await reply_to(citizen, citizen.send_photo(gps_photo()))
+    assert f"Photo added to #{item} (1 of 3)" in said, said
+    assert stored(db_path, "SELECT feedback_id, kind, status FROM media") == [
+        (item, "photo", "pending")
+    ]
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 1)
+    (photo,) = under(team, card, "photo")
+    assert photo.buttons == [[texts.PHOTO_APPROVE, texts.PHOTO_REJECT]]
+    for colour in ("blue", "green"):
+        assert "of 3)" in await reply_to(citizen, citizen.send_photo(gps_photo(colour)))
+    said = await reply_to(citizen, citizen.send_photo(gps_photo("white")))
+    assert said == texts.MEDIA_NOTES["too_many"]
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 3)
+    # Once a moderator has decided on it, a photo is too late: she is told what to do.
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    assert "has been checked" in ((await citizen.next_message()).text or "")
+    said = await reply_to(citizen, citizen.send_photo(gps_photo("black")))
+    assert f"already checked #{item}" in said and "/start" in said, said
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(3,)]
