@@ -5,6 +5,7 @@ left unanswered, /mydata in their own language. Through the emulator, on both en
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, last_has
 from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_languages import World as LanguageWorld
+from tests.e2e.test_languages import t
+from tests.e2e.test_languages import welsh as welsh
 from tests.e2e.test_media import SERVICE, TRANSCRIPT, WORDS, gps_photo, reply_to, saved, under
 from tests.e2e.test_metoo import SAME, WIFI, offered
 from tests.e2e.test_moderation import Team, card_of, press_card
@@ -161,3 +165,31 @@ async def test_a_photo_just_after_saving_joins_the_item_until_a_moderator_checks
     said = await reply_to(citizen, citizen.send_photo(gps_photo("black")))
     assert f"already checked #{item}" in said and "/start" in said, said
     assert stored(db_path, "SELECT COUNT(*) FROM media") == [(3,)]
+
+
+async def test_mydata_names_its_fields_in_the_citizens_language(
+    welsh: LanguageWorld, emu: Emulator, clock: FakeClock
+) -> None:
+    nia = emu.person("Nia", language_code="cy")
+    words = "Agorwch ar y Sul os gwelwch yn dda."
+    item = await add_item(welsh.bot.db, nia.id, "library", words, WEDNESDAY)
+    await nia.send("/mydata")
+    sent = await nia.wait_for(lambda m: bool(m) and m[-1].document is not None, timeout=10)
+    data = json.loads(sent[-1].document or b"{}")
+
+    def names(value: Any) -> set[str]:
+        if isinstance(value, list):
+            return set().union(*(names(v) for v in value)) if value else set()
+        if isinstance(value, dict):
+            return set(value).union(*(names(v) for v in value.values()))
+        return set()
+
+    found = names(data)
+    # Not one English field name: "items", "what_you_wrote", "you", "consents"...
+    english = {"you", "items", "consents", "what_you_wrote", "status", "rating", "language"}
+    assert not found & english, found & english
+    (mine,) = data["eitemau"]
+    assert mine["cyfeirnod"] == item
+    assert found <= set(t("cy", "MYDATA_KEYS").values())
+    assert mine["yr hyn a ysgrifennoch"] == words
+    assert data["amdanoch chi"]["iaith"] is None
