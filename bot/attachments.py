@@ -10,6 +10,7 @@ Show.MEDIA and a note saying what happened, or the conversation's next question.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 import aiosqlite
 
@@ -32,7 +33,7 @@ from bot.media import MAX_PHOTOS, MediaSettings
 from bot.moderation import _staff_name
 from bot.places import Places
 from bot.roles import Who, services_spoken_for
-from storage import audit, citizens, conversations, media, traces, updates
+from storage import audit, citizens, conversations, feedback, media, traces, updates
 from storage.conversations import Conversation
 from storage.db import Database
 
@@ -63,11 +64,23 @@ class Attachments:
         self.clock = clock
         self.settings = settings
 
+    async def photo_refused(self, telegram_id: int) -> Step | None:
+        """What to say of a photo that cannot join an item now (None if it can): checked
+        before downloading. Of an item already saved, it names the item."""
+        current = await self._conversation(self.db.reader, telegram_id)
+        if current == "no_item":
+            item, why = await self._saved_room(self.db.reader, telegram_id)
+            return Step(Show.MEDIA, note=why, reference=item.id if item else None) if why else None
+        why = await self.photo_room(telegram_id)
+        return Step(Show.MEDIA, note=why) if why else None
+
     async def photo_room(self, telegram_id: int) -> str:
         """Why a photo cannot join an item now ("" if it can): checked before downloading.
-        "consent", "no_item", "too_many" or "side_prompt"."""
+        "consent", "no_item", "too_many", "side_prompt" or "saved_checked"."""
         reader = self.db.reader
         current = await self._conversation(reader, telegram_id)
+        if current == "no_item":
+            return (await self._saved_room(reader, telegram_id))[1]
         if isinstance(current, str):
             return current
         if current.state in SIDE_PROMPTS:
@@ -88,6 +101,8 @@ class Attachments:
             if update_id is not None and not await updates.claim(conn, update_id, now):
                 return REPLAYED
             current = await self._conversation(conn, telegram_id)
+            if current == "no_item":
+                return await self._to_saved(conn, telegram_id, data, now)
             if isinstance(current, str):
                 return Step(Show.MEDIA, note=current)
             if current.state in SIDE_PROMPTS:
@@ -109,6 +124,44 @@ class Attachments:
             return Step(Show.MEDIA, seq=current.seq, note=note, total=photos + 1)
 
         return await self.db.write(run)
+
+    async def _saved_room(
+        self, conn: aiosqlite.Connection, telegram_id: int
+    ) -> tuple[feedback.Moderated | None, str]:
+        """With nothing being told, the item just saved a photo may join: the citizen's most
+        recent, while no moderator has decided on it (their photos are checked on its card).
+        The item, and why it cannot ("" if it can): "no_item" (none, or the latest is a
+        comment or an answer, which take no photos), "saved_checked" or "too_many"."""
+        citizen = await citizens.by_telegram_id(conn, telegram_id)
+        latest = await feedback.latest_of(conn, citizen.id) if citizen else None
+        if latest is None or latest.response_id is not None or latest.ask_id is not None:
+            return None, "no_item"
+        if latest.status != "pending":
+            return latest, "saved_checked"
+        photos = sum(m.kind == media.PHOTO for m in await media.of_item(conn, latest.id))
+        return latest, "too_many" if photos >= MAX_PHOTOS else ""
+
+    async def _to_saved(
+        self, conn: aiosqlite.Connection, telegram_id: int, data: bytes, now: datetime
+    ) -> Step:
+        """A photo sent just after an item was saved joins it, if it still can."""
+        item, why = await self._saved_room(conn, telegram_id)
+        citizen_id = await _citizen_id(conn, telegram_id)
+        if item is None or why:
+            return Step(Show.MEDIA, note=why, reference=item.id if item else None)
+        assert citizen_id is not None
+        await media.add_to_item(conn, citizen_id, item.id, data, now)
+        photos = sum(m.kind == media.PHOTO for m in await media.of_item(conn, item.id))
+        return Step(Show.MEDIA, note="photo_added_saved", reference=item.id, total=photos)
+
+    async def unposted(self, item_id: int) -> tuple[tuple[int, int] | None, list[media.Media]]:
+        """Where an item's own card is (chat, message; None while it has none), and its
+        photos not yet posted to the moderators (sent after the card went out)."""
+        item = await feedback.moderated(self.db.reader, item_id)
+        card = None
+        if item and item.card_chat_id and item.card_message_id and not item.card_batched:
+            card = (item.card_chat_id, item.card_message_id)
+        return card, await media.unposted_of_item(self.db.reader, item_id)
 
     async def voice(self, update_id: int, telegram_id: int, file_id: str, duration: int) -> Step:
         """A voice note as the words of an item (or besides words already typed)."""
@@ -157,15 +210,16 @@ class Attachments:
         with knowing(self.places):
             return await self.db.write(run)
 
-    async def voice_to_transcribe(self, telegram_id: int) -> tuple[int, str] | None:
-        """The voice note of the conversation under way still without a draft transcript:
-        (its id, its file_id)."""
+    async def voice_to_transcribe(self, telegram_id: int, file_id: str) -> int | None:
+        """The id of this voice note (`file_id`) if it is still in the conversation under way
+        without a draft transcript. By its file_id: a job that starts late must not take the
+        voice note sent after a /cancel for its own (that one has its own job)."""
         current = await self._conversation(self.db.reader, telegram_id)
         if isinstance(current, str):
             return None
         for item in await media.of_conversation(self.db.reader, current.citizen_id, current.seq):
-            if item.kind == media.VOICE and item.file_id and item.transcript is None:
-                return item.id, item.file_id
+            if item.kind == media.VOICE and item.file_id == file_id and item.transcript is None:
+                return item.id
         return None
 
     async def still_told(self, media_id: int) -> bool:
@@ -228,6 +282,10 @@ class Attachments:
         return current
 
     # -- moderators and providers --------------------------------------------------------
+
+    async def photos_of(self, item_id: int) -> list[media.Media]:
+        """An item's photos, in the order sent (their numbers on the card)."""
+        return [m for m in await media.of_item(self.db.reader, item_id) if m.kind == media.PHOTO]
 
     async def of_item(self, item_id: int) -> list[media.Media]:
         """An item's voice note and photos, in the order sent."""
@@ -296,3 +354,8 @@ class Attachments:
         if found is None or found.feedback_id is None or data is None:
             return None
         return found.feedback_id, data
+
+
+async def _citizen_id(conn: aiosqlite.Connection, telegram_id: int) -> int | None:
+    citizen = await citizens.by_telegram_id(conn, telegram_id)
+    return citizen.id if citizen else None

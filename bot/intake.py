@@ -976,8 +976,22 @@ class Intake:
                 if current.text and current.service_slug:
                     if await self._held(conn, current.citizen_id, now) is not None:
                         return None  # a draft held by the throttle waits, words and all
-                    saved = await _submit(conn, current.but(hear_back=bool(current.hear_back)), now)
-                    return Step(Show.TIMED_OUT, reference=saved.reference, service=saved.service)
+                    # Never asked (the question comes after the rating, or a "me too" list
+                    # waited): they hear back, as on a comment, an answer or a "me too".
+                    # Asked and left unanswered: silence is not taken as a yes.
+                    hear = (
+                        current.hear_back
+                        if current.hear_back is not None
+                        else current.state != State.HEAR_BACK
+                    )
+                    saved = await _submit(conn, current.but(hear_back=hear), now)
+                    return Step(
+                        Show.TIMED_OUT,
+                        reference=saved.reference,
+                        service=saved.service,
+                        hear_back=hear,
+                        note="metoo" if current.offered else "",
+                    )
                 await conversations.delete(conn, current.citizen_id)
                 await _drop_unsaved(conn, current.citizen_id)
                 if without_voice(current.text):

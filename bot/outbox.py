@@ -132,18 +132,20 @@ class Outbox:
 
         await self.db.write(run)
 
-    async def reachable(self, chat_id: int) -> bool:
-        """The chat spoke to the bot again (or let it back in): messages can reach it.
-        True if it had been marked unreachable."""
+    async def reachable(self, chat_id: int) -> int | None:
+        """The chat spoke to the bot again (or let it back in): messages can reach it, and
+        the answers that could not reach them while they had blocked the bot are due again.
+        None if it was not marked unreachable, else how many answers are due again."""
         if not await digests.is_unreachable(self.db.reader, chat_id):
-            return False
+            return None
 
-        async def run(conn: aiosqlite.Connection) -> None:
+        async def run(conn: aiosqlite.Connection) -> int:
             await digests.reachable_again(conn, chat_id)
+            return await outbox.reopen_blocked(conn, chat_id)
 
-        await self.db.write(run)
-        log.info("a chat that could not be reached is back")
-        return True
+        reopened = await self.db.write(run)
+        log.info("a chat that could not be reached is back (%d answer(s) due again)", reopened)
+        return reopened
 
     async def unreachable(self, chat_id: int, reason: str) -> None:
         """Telegram says the bot was blocked or removed: stop trying that chat."""

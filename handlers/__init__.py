@@ -93,9 +93,9 @@ def register(
         language=speech,
     )
     speech.carry_on = citizen.after_language
-    common = CommonHandlers(intake, outbox, languages)
-    rights = PrivacyHandlers(privacy, redraw_list=moderator.redraw_list, languages=languages)
     sender = OutboxSender(outbox, languages)
+    common = CommonHandlers(intake, outbox, languages, sender)
+    rights = PrivacyHandlers(privacy, redraw_list=moderator.redraw_list, languages=languages)
     answers = ResponseHandlers(
         responses,
         hearing,

@@ -166,7 +166,10 @@ def render(step: Step, names: Languages | None = None) -> tuple[str, Markup]:
         ), None
     if show is Show.TIMED_OUT:
         if step.reference is not None:
-            return texts.TIMED_OUT_SAVED.format(reference=step.reference, service=service), None
+            # Left at the "me too" list: their words are a new item, not one of those shown.
+            saved = texts.TIMED_OUT_SAVED_METOO if step.note == "metoo" else texts.TIMED_OUT_SAVED
+            text = saved.format(reference=step.reference, service=service)
+            return text + (texts.SAVED_HEAR_BACK if step.hear_back else ""), None
         return (texts.TIMED_OUT_DRAFT if step.note == "draft" else texts.TIMED_OUT), None
     if show is Show.CANCELLED and step.note == "draft":
         return texts.CANCELLED_DRAFT, None

@@ -18,6 +18,7 @@ from bot.outbox import Outbox
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.citizen import render
+from handlers.outbox import OutboxSender
 from handlers.places import team_chat
 
 log = logging.getLogger(__name__)
@@ -130,9 +131,17 @@ def kind_of(update: Update) -> str:
 class CommonHandlers:
     """Callbacks shared by every role."""
 
-    def __init__(self, intake: Intake, outbox: Outbox, names: Languages | None = None) -> None:
+    def __init__(
+        self,
+        intake: Intake,
+        outbox: Outbox,
+        names: Languages | None = None,
+        sender: OutboxSender | None = None,
+    ) -> None:
         self.intake = intake
         self.outbox = outbox
+        # Sends what is due again when someone who had blocked the bot comes back.
+        self.sender = sender
         # The deployment's names of services, in each reader's language.
         self.names = names
 
@@ -144,12 +153,14 @@ class CommonHandlers:
             status = member.new_chat_member.status
             if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
                 await self.outbox.unreachable(member.chat.id, f"bot {status} by the chat")
-            else:
-                await self.outbox.reachable(member.chat.id)
+            elif await self.outbox.reachable(member.chat.id) and self.sender is not None:
+                self.sender.kick(context)
             return
         chat = update.effective_chat
         if chat is not None and (update.effective_message or update.callback_query):
-            await self.outbox.reachable(chat.id)
+            # Answers that could not reach them while they had blocked the bot go now.
+            if await self.outbox.reachable(chat.id) and self.sender is not None:
+                self.sender.kick(context)
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, voice note, sticker, file, edit, forward...: say kindly what we accept."""

@@ -165,6 +165,12 @@ TIMED_OUT_SAVED = (
     "This conversation went quiet, so I've saved what you wrote as <b>#{reference}</b> "
     "({service}) without the remaining questions. Send /mine to see it."
 )
+# The same, when it went quiet while similar items were offered ("me too") and none chosen.
+TIMED_OUT_SAVED_METOO = (
+    "This conversation went quiet while I was showing you similar items, so I've saved what "
+    "you wrote as a new item, <b>#{reference}</b> ({service}), without the remaining "
+    "questions. Send /mine to see it."
+)
 
 MINE_EMPTY = "You haven't told us anything yet. Send /start to begin."
 MINE_HEADER = "What you've told us (newest first):"
@@ -811,6 +817,74 @@ PRIVACY_DEFAULT = (
 )
 MYDATA_EMPTY = "I don't keep anything about you."
 MYDATA_CAPTION = "Everything I keep about you, as a file you can open in any text editor."
+# The names of the fields of the /mydata file (its JSON keys), each the English name as the
+# key is spelled: say them in plain words (spaces are fine). Two fields of one object must
+# not have the same name (a name shared is left in English there).
+MYDATA_KEYS = {
+    "you": "you",
+    "consents": "consents",
+    "supported": "supported",
+    "items": "items",
+    "responses_sent_to_you": "responses_sent_to_you",
+    "questions_and_invitations_sent_to_you": "questions_and_invitations_sent_to_you",
+    "invitations_you_accepted": "invitations_you_accepted",
+    "no_questions_about": "no_questions_about",
+    "conversation_in_progress": "conversation_in_progress",
+    "draft_kept_for_you": "draft_kept_for_you",
+    "voice_notes_and_photos": "voice_notes_and_photos",
+    "places": "places",
+    "reference": "reference",
+    "first_seen": "first_seen",
+    "would_like_to_be_involved": "would_like_to_be_involved",
+    "language": "language",
+    "version": "version",
+    "decision": "decision",
+    "at": "at",
+    "published_text": "published_text",
+    "joined_at": "joined_at",
+    "service": "service",
+    "what_you_wrote": "what_you_wrote",
+    "original_removed_at": "original_removed_at",
+    "rating": "rating",
+    "wants_to_hear_back": "wants_to_hear_back",
+    "status": "status",
+    "kind": "kind",
+    "as_published": "as_published",
+    "reason_not_published": "reason_not_published",
+    "given_at": "given_at",
+    "decided_at": "decided_at",
+    "themes": "themes",
+    "theme": "theme",
+    "found_by": "found_by",
+    "kept": "kept",
+    "about_your_item": "about_your_item",
+    "response": "response",
+    "responded_at": "responded_at",
+    "delivery": "delivery",
+    "sent_at": "sent_at",
+    "did_it_answer_your_point": "did_it_answer_your_point",
+    "you_said_at": "you_said_at",
+    "text": "text",
+    "your_answer": "your_answer",
+    "invitation": "invitation",
+    "shared": "shared",
+    "first_name_shared": "first_name_shared",
+    "username_shared": "username_shared",
+    "waiting_for": "waiting_for",
+    "text_so_far": "text_so_far",
+    "started_at": "started_at",
+    "written_at": "written_at",
+    "with_item": "with_item",
+    "seconds": "seconds",
+    "draft_transcript": "draft_transcript",
+    "photo_status": "photo_status",
+    "telegram_reference_kept": "telegram_reference_kept",
+    "photo_bytes_kept": "photo_bytes_kept",
+    "site": "site",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "exact": "exact",
+}
 FORGET_ASK = (
     "This erases you: your consent, everything you wrote, your ratings and your answers. "
     "It can't be undone.\n\n"
@@ -1282,6 +1356,19 @@ MEDIA_NOTES = {
     "photo_added": Plural(
         "📷 Photo added ({n} of 3). Moderators check every photo before a service sees it.",
         "📷 Photo added ({n} of 3). Moderators check every photo before a service sees it.",
+    ),
+    # A photo sent just after an item was saved, added to it (not checked by a moderator yet).
+    "photo_added_saved": Plural(
+        "📷 Photo added to <b>#{reference}</b> ({n} of 3). Moderators check every photo before"
+        " a service sees it.",
+        "📷 Photo added to <b>#{reference}</b> ({n} of 3). Moderators check every photo before"
+        " a service sees it.",
+    ),
+    # A photo sent after the item just saved was checked by a moderator: too late for it.
+    "saved_checked": (
+        "Thanks for the photo! A moderator has already checked <b>#{reference}</b>, so I can't"
+        " add photos to it now. To show something new, send /start, say what happened, then"
+        " send the photo."
     ),
     # A photo kept after its caption went on as the item's words.
     "photo_added_words": Plural(

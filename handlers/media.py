@@ -52,9 +52,11 @@ TRANSCRIPT_PREFIX = "j"
 def media_note(step: Step) -> str:
     """What a Show.MEDIA step says."""
     entry = texts.MEDIA_NOTES.get(step.note, "")
+    # The item it speaks of, when it is one already saved.
+    named = {} if step.reference is None else {"reference": step.reference}
     if isinstance(entry, Plural):
-        return entry.format(step.total)
-    return str(entry)
+        return entry.format(step.total, **named)
+    return str(entry).format(**named) if named else str(entry)
 
 
 class MediaHandlers:
@@ -76,6 +78,8 @@ class MediaHandlers:
         self.privacy = privacy
         self.names = languages
         self._engine = asyncio.Semaphore(TRANSCRIBE_AT_ONCE)
+        # Voice notes whose transcription job runs now: a second job for one is not started.
+        self._transcribing: set[int] = set()
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -97,9 +101,9 @@ class MediaHandlers:
         """A photo without words: it joins the item being told (checked before fetching)."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.photo
-        why = await self.attachments.photo_room(user.id)
-        if why:
-            await self._reply(message, Step(Show.MEDIA, note=why))
+        refused = await self.attachments.photo_refused(user.id)
+        if refused is not None:
+            await self._reply(message, refused)
             return
         await self._keep_photo(message, update.update_id, user.id, message.photo[-1], context)
 
@@ -161,6 +165,37 @@ class MediaHandlers:
     ) -> None:
         step = await self._fetch_and_keep(message, telegram_id, size, context, update_id)
         await self._reply(message, step)
+        if step.note == "photo_added_saved" and step.reference is not None:
+            await self.under_card_late(context.bot, step.reference)
+
+    async def under_card_late(self, bot: Bot, item_id: int) -> None:
+        """Photos added to an item after its card went out, posted under that card for the
+        moderators to check (with the card still to come, they go out with it)."""
+        card, photos = await self.attachments.unposted(item_id)
+        if card is None:
+            return
+        chat_id, message_id = card
+        numbers = {m.id: n for n, m in enumerate(await self.attachments.photos_of(item_id), 1)}
+        for item in photos:
+            data = await self.attachments.photo_bytes(item.id)
+            if data is None:
+                continue
+            send = functools.partial(
+                bot.send_photo,
+                chat_id,
+                data,
+                caption=await self._photo_caption(
+                    item_id, numbers.get(item.id, 1), item.status, None
+                ),
+                reply_markup=_photo_buttons(item.id),
+                reply_to_message_id=message_id,
+            )
+            sent = await _with_retries(send, item_id)
+            if sent is None:
+                continue
+            await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
+            if self.privacy is not None:
+                await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
 
     async def _fetch_and_keep(
         self,
@@ -249,15 +284,25 @@ class MediaHandlers:
         await self._reply(message, step, lead or "")
         fetchable = voice.file_size is None or voice.file_size <= DOWNLOAD_LIMIT
         if lead and self.attachments.settings.transcribe and fetchable:
-            context.application.create_task(self._transcribe(user.id, context))
+            context.application.create_task(self._transcribe(user.id, voice.file_id, context))
 
-    async def _transcribe(self, telegram_id: int, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _transcribe(
+        self, telegram_id: int, file_id: str, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
         """The deployment's speech-to-text on the voice note, in the background: its draft
-        is offered to the citizen to confirm."""
-        found = await self.attachments.voice_to_transcribe(telegram_id)
-        if found is None:
+        is offered to the citizen to confirm. One job per voice note, whatever the timing."""
+        media_id = await self.attachments.voice_to_transcribe(telegram_id, file_id)
+        if media_id is None or media_id in self._transcribing:
             return
-        media_id, file_id = found
+        self._transcribing.add(media_id)
+        try:
+            await self._transcribe_one(telegram_id, media_id, file_id, context)
+        finally:
+            self._transcribing.discard(media_id)
+
+    async def _transcribe_one(
+        self, telegram_id: int, media_id: int, file_id: str, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
         settings = self.attachments.settings
         try:
             file = await context.bot.get_file(file_id)

@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
@@ -36,6 +37,21 @@ _EDIT_INSTEAD = ("message to delete not found", "message can't be deleted")
 _NOTHING_TO_EDIT = ("message is not modified", "message to edit not found")
 # Its answer to a text edit of a photo or voice note: the caption is edited instead.
 _NO_TEXT = "there is no text in the message to edit"
+
+
+def in_words(data: Any) -> Any:
+    """/mydata's data with its field names in the reader's language (the values as kept)."""
+    if isinstance(data, list):
+        return [in_words(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    names: dict[str, str] = texts.MYDATA_KEYS
+    named: dict[str, Any] = {}
+    for key, value in data.items():
+        name = names.get(str(key), str(key))
+        # Two fields given one name by a translation: the second keeps its own, not lost.
+        named[key if name in named else name] = in_words(value)
+    return named
 
 
 def privacy_text(settings: PrivacySettings) -> str:
@@ -84,7 +100,7 @@ class PrivacyHandlers:
             await message.reply_text(texts.MYDATA_EMPTY)
             return
         await message.reply_document(
-            InputFile(io.BytesIO(as_json(data)), filename="my-data.json"),
+            InputFile(io.BytesIO(as_json(in_words(data))), filename="my-data.json"),
             caption=texts.MYDATA_CAPTION,
         )
 

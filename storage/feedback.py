@@ -227,6 +227,15 @@ _MODERATED = (
 _BATCHED = 25
 
 
+async def latest_of(conn: aiosqlite.Connection, citizen_id: int) -> Moderated | None:
+    """The citizen's most recent item (a comment or an answer included), if any."""
+    async with conn.execute(
+        "SELECT MAX(id) FROM feedback WHERE citizen_id = ?", (citizen_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return await moderated(conn, int(row[0])) if row and row[0] is not None else None
+
+
 async def moderated(conn: aiosqlite.Connection, item_id: int) -> Moderated | None:
     """One item with its moderation state."""
     async with conn.execute(f"{_MODERATED} WHERE f.id = ?", (item_id,)) as cursor:

@@ -66,6 +66,32 @@ async def add(
     return int(row[0])
 
 
+async def add_to_item(
+    conn: aiosqlite.Connection, citizen_id: int, feedback_id: int, data: bytes, now: datetime
+) -> int:
+    """Keep a photo with an item already saved (sent just after it); its id."""
+    cursor = await conn.execute(
+        "INSERT INTO media (citizen_id, conversation_seq, feedback_id, kind, data, created_at)"
+        " VALUES (?, 0, ?, 'photo', ?, ?) RETURNING id",
+        (citizen_id, feedback_id, data, stamp(now)),
+    )
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def unposted_of_item(conn: aiosqlite.Connection, feedback_id: int) -> list[Media]:
+    """An item's photos not posted to staff yet (sent after its card went out)."""
+    async with conn.execute(
+        "SELECT m.id, m.citizen_id, m.feedback_id, m.kind, m.file_id, m.duration,"
+        " m.transcript, m.status FROM media m WHERE m.feedback_id = ? AND m.kind = 'photo'"
+        " AND NOT EXISTS (SELECT 1 FROM media_messages x WHERE x.media_id = m.id)"
+        " ORDER BY m.id",
+        (feedback_id,),
+    ) as cursor:
+        return [_media(r) for r in await cursor.fetchall()]
+
+
 async def of_conversation(conn: aiosqlite.Connection, citizen_id: int, seq: int) -> list[Media]:
     """What the citizen sent with the conversation `seq` that is not saved yet."""
     async with conn.execute(

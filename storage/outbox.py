@@ -116,6 +116,18 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str, error:
     )
 
 
+async def reopen_blocked(conn: aiosqlite.Connection, telegram_id: int) -> int:
+    """Responses closed because this person had blocked the bot are due again (they came
+    back); how many. Questions and invitations are not: they are of their week."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'pending', attempts = 0, next_try_at = NULL, error = NULL"
+        " WHERE state = 'blocked' AND kind = 'response'"
+        " AND citizen_id IN (SELECT id FROM citizens WHERE telegram_id = ?)",
+        (telegram_id,),
+    )
+    return cursor.rowcount
+
+
 async def recover_in_flight(conn: aiosqlite.Connection, now: datetime) -> int:
     """After a crash: a message that was leaving from an instance that is gone is taken as
     sent (never twice); those of an instance still running are left to it."""

@@ -170,9 +170,16 @@ async def test_words_sent_with_a_photo_are_kept_with_the_photo(
         ("The bins on Elm Road were left open and rubbish blew everywhere",)
     ]
     assert stored(db_path, "SELECT feedback_id, kind FROM media") == [(1, "photo")]
-    # Without words and with nothing being told, a photo gets a kind answer alone.
+    # Without words and with nothing being told, a photo goes with the item just saved
+    # (not checked yet); with nothing saved, it gets a kind answer alone.
     await gus.send_photo()
-    assert (await gus.next_message()).text == texts.MEDIA_NOTES["no_item"]
+    assert "Photo added to #1 (2 of 3)" in ((await gus.next_message()).text or "")
+    assert stored(db_path, "SELECT feedback_id, kind FROM media") == [(1, "photo"), (1, "photo")]
+    ida = emu.person("Ida")
+    await consent(ida)
+    await say(ida, "/cancel")
+    await ida.send_photo()
+    assert (await ida.next_message()).text == texts.MEDIA_NOTES["no_item"]
 
 
 async def test_edits_and_forwards_are_not_taken_as_feedback(

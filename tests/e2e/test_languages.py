@@ -286,10 +286,11 @@ async def test_language_switches_and_is_confirmed_in_the_new_one(
     names = [label for row in shown.buttons for label in row]
     assert WELSH_LIBRARY in names and LIBRARY not in names, names
 
-    # /mydata shows the language chosen.
+    # /mydata shows the language chosen
     await citizen.send("/mydata")
     sent = await citizen.wait_for(lambda m: bool(m) and m[-1].document is not None)
-    assert b'"language": "cy"' in (sent[-1].document or b"")
+    # (its field names in Welsh too: "iaith" is "language").
+    assert b'"iaith": "cy"' in (sent[-1].document or b"")
 
     # /help names /language where there is a choice.
     shown = await send(citizen, "/help")

@@ -797,9 +797,9 @@ async def test_a_voice_note_whose_item_was_saved_while_waiting_its_turn_is_not_t
         finished: list[int] = []
         original = pictures._transcribe
 
-        async def transcribe(telegram_id: int, context: Any) -> None:
+        async def transcribe(telegram_id: int, *rest: Any) -> None:
             try:
-                await original(telegram_id, context)
+                await original(telegram_id, *rest)
             finally:
                 finished.append(telegram_id)
 

@@ -280,7 +280,9 @@ async def test_mydata_and_forget_in_welsh(
         found[-1].caption or ""
     )
     data = json.loads(found[-1].document or b"{}")
-    assert data["items"][0]["what_you_wrote"] == SECRET
+    # Its field names in Welsh too.
+    keys = t("cy", "MYDATA_KEYS")
+    assert data[keys["items"]][0][keys["what_you_wrote"]] == SECRET
     await nia.send("/forget")
     asked = await nia.wait_for(lambda m: bool(m) and bool(m[-1].buttons))
     assert asked[-1].text == t("cy", "FORGET_ASK")
@@ -299,8 +301,9 @@ async def test_mydata_and_forget_in_urdu(urdu: LanguageWorld, emu: Emulator, db_
 
     await urdu.bot.db.write(in_urdu)
     data = await mydata(ali)
-    # The file keeps the words as written (not escaped, not reordered).
-    assert data["items"][0]["what_you_wrote"] == words
+    # The file keeps the words as written (not escaped, not reordered), under Urdu names.
+    keys = t("ur", "MYDATA_KEYS")
+    assert data[keys["items"]][0][keys["what_you_wrote"]] == words
     assert ali.messages[-1].caption == t("ur", "MYDATA_CAPTION")
     await ali.send("/forget")
     asked = await ali.wait_for(lambda m: bool(m) and bool(m[-1].buttons))
@@ -351,7 +354,8 @@ async def test_urdu_words_in_mine_are_isolated_and_mixed_input_is_kept_whole(
     start, end = text.index("\u2068"), text.rindex("\u2069")
     assert "\u202e" not in text[:start] + text[end:]
     data = await mydata(ali)
-    assert data["items"][0]["what_you_wrote"] == words
+    keys = t("ur", "MYDATA_KEYS")
+    assert data[keys["items"]][0][keys["what_you_wrote"]] == words
 
 
 async def test_forget_in_polish_mid_conversation_and_back_as_a_newcomer(

@@ -369,14 +369,18 @@ async def test_a_citizen_who_blocked_the_bot_and_came_back_hears_again(
     await emu.idle(quiet=0.3)
     assert stored(db_path, "SELECT state FROM outbox") == [("blocked",)]
     assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(1,)]
-    # She unblocks the bot by writing to it again: from now on she can be reached.
+    # She unblocks the bot by writing to it again: from now on she can be reached, and the
+    # answer she missed comes now.
     await alice.send("/mine")
-    await alice.wait_for(last_has("told us"))
+    await alice.wait_for(lambda m: any("has responded" in (x.text or "") for x in m), timeout=15)
     assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(0,)]
     second = await add_item(world.bot.db, alice.id, "library", "And later hours too.", WEDNESDAY)
     await answer_item(world.pat, second, texts.RESPONSE_STATUS["in_progress"])
     await send_words(world.pat, "We are looking at later hours.")
-    notice = await notice_of(alice)
+    found = await alice.wait_for(
+        lambda m: sum("has responded" in (x.text or "") for x in m) == 2, timeout=15
+    )
+    notice = [m for m in found if "has responded" in (m.text or "")][-1]
     assert f"#{second}" in (notice.text or "") and "later hours" in (notice.text or "")
 
 
