@@ -135,7 +135,10 @@ CANON = {
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # Names written short ("Elm Rd") as in full.
-NAME_FORMS = {"rd": "road", "st": "street", "ave": "avenue", "ln": "lane", "pk": "park"}
+NAME_FORMS = {
+    "rd": "road", "st": "street", "ave": "avenue", "ln": "lane", "pk": "park", "ct": "court",
+    "hse": "house", "sq": "square", "cres": "crescent",
+}  # fmt: skip
 # Capitalised but no place: a report about "the 12" on "Tuesday" names no other place.
 NOT_NAMES = frozenset(
     """i im i'm my we our the a an it its this that they there why can could please what when
@@ -189,7 +192,7 @@ def _said(text: str) -> list[str]:
     """The folded words of a text, but the names of places in it: a place is a condition of
     being the same report (see `names`), never evidence that it is ("the swing in Jubilee
     Park" and "the toilets in Jubilee Park" share only the place)."""
-    named = names(text)
+    named = _named_words(text)
     found = _WORD.findall(_fold(text))
     return [w for w in found if NAME_FORMS.get(w.split("'")[0], w.split("'")[0]) not in named]
 
@@ -256,11 +259,19 @@ def tone(text: str) -> int:
 def names(text: str) -> frozenset[str]:
     """Words written with a capital letter past the start of a sentence (places, mostly:
     "Elm Road", "Riverside Park"), folded ("Rd" is "road"), and numbers ("the 12")."""
-    # "Road", "Park" alone say nothing about which one.
-    return _all_names(text) - GENERIC_PLACES
+    # "House", "Court", "Station" say nothing about which place where the name has more to
+    # it ("Kestrel House" is not "Osprey House"), but "Station Road" is one place.
+    found = _named_words(text)
+    return found - GENERIC_PLACES or found
 
 
-GENERIC_PLACES = frozenset({"road", "street", "avenue", "lane", "park", "close"})
+def _named_words(text: str) -> frozenset[str]:
+    """The words of a text's names, but "Road", "Park" (which say nothing about which one):
+    left out of its words (see `_said`)."""
+    return _all_names(text) - GENERIC_STREETS
+
+
+GENERIC_STREETS = frozenset({"road", "street", "avenue", "lane", "park", "close"})
 
 
 def _all_names(text: str) -> frozenset[str]:
@@ -313,6 +324,11 @@ PLACE_WORDS = frozenset(
     stop station parade place row walk terrace wood woods meadow heights tower clinic
     surgery library""".split()
 )  # fmt: skip
+
+
+# The words that end places' names say nothing about which place: "Kestrel House" and
+# "Osprey House" share no place.
+GENERIC_PLACES = frozenset(NAME_FORMS.get(w, w) for w in STREET_WORDS | PLACE_WORDS)
 
 
 def _before_place(said: list[str], i: int) -> bool:

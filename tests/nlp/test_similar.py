@@ -210,3 +210,9 @@ def test_a_request_is_not_offered_a_complaint_when_their_kinds_are_known() -> No
     # Mixed feedback shares a kind with either.
     mixed = Candidate(2, broken.text, kinds=("complaint", "suggestion"))
     assert similar(request, [mixed], 0.001, kinds=("suggestion",))
+
+
+def test_the_words_that_end_names_say_which_place_only_alone() -> None:
+    assert names("lift broken again in Kestrel House") == {"kestrel"}
+    assert names("Heron Ct has no heating") == names("HERON COURT no heating") == {"heron"}
+    assert names("no dropped kerb on Station Road") == {"station"}
