@@ -176,8 +176,21 @@ def train(
         nlp.meta["name"] = "yousaid_themes"
         nlp.meta["description"] = "yousaid themes and kind of feedback"
         nlp.meta["labels_trained"] = {"themes": clf.labels, "n_texts": len(examples)}
+        # The config's paths are read only to initialise, never at load: an absolute path
+        # there would tie the saved folder to the machine that built it.
+        nlp.config["paths"]["taxonomy"] = portable_path(taxonomy)
         nlp.to_disk(out)
     return nlp
+
+
+def portable_path(path: Path | str | None) -> str | None:
+    """A file of this package as a path relative to it (e.g. "taxonomy.toml"), else None."""
+    if path is None:
+        return None
+    try:
+        return Path(path).resolve().relative_to(Path(__file__).parent.resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def predicted_labels(model: Path | str, texts: Iterable[str]) -> list[list[str]]:

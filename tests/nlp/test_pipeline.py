@@ -9,8 +9,11 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import pytest
+import spacy
 
 from nlp.pipeline import DEFAULT_MODEL, Analyser, Analysis, ThemeHit, load
+from nlp.taxonomy import DEFAULT_TAXONOMY
+from nlp.train import portable_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +62,17 @@ def test_shipped_model_loads_offline_in_a_subprocess() -> None:
 def test_shipped_model_is_small() -> None:
     size = sum(f.stat().st_size for f in DEFAULT_MODEL.rglob("*") if f.is_file())
     assert size < 20_000_000
+
+
+def test_shipped_model_config_names_no_path_of_the_machine_that_built_it() -> None:
+    config = spacy.util.load_config(DEFAULT_MODEL / "config.cfg", interpolate=False)
+    assert config["paths"]["taxonomy"] == "taxonomy.toml"
+
+
+def test_only_files_of_the_package_keep_a_path_in_a_saved_config(tmp_path: Path) -> None:
+    assert portable_path(DEFAULT_TAXONOMY) == "taxonomy.toml"
+    assert portable_path(tmp_path / "taxonomy.toml") is None
+    assert portable_path(None) is None
 
 
 def test_load_is_cached(analyser: Analyser) -> None:
