@@ -291,6 +291,10 @@ class Attachments:
         """An item's voice note and photos, in the order sent."""
         return await media.of_item(self.db.reader, item_id)
 
+    async def already_posted(self, item_id: int) -> set[int]:
+        """The ids of an item's voice note and photos posted to staff already."""
+        return await media.posted_of_item(self.db.reader, item_id)
+
     async def posted(self, media_id: int, chat_id: int, message_id: int) -> None:
         """A voice note or photo went to staff as this message (taken back by retention)."""
 

@@ -3,13 +3,18 @@ Through the emulator, on both engines."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from emulator import Emulator
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.helpers import add_item
-from tests.e2e.test_citizen import stored
+from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_media import SERVICE, WORDS, gps_photo, reply_to, saved, under
+from tests.e2e.test_moderation import Team, card_of
+from tests.e2e.test_moderation import team as team
 from tests.e2e.test_responses import (
     WEDNESDAY,
     World,
@@ -52,3 +57,33 @@ async def test_two_answers_missed_while_blocked_come_once_each_in_order(
         and "New study desks arrive next month." in notices[1]
     )
     assert stored(db_path, "SELECT state FROM outbox ORDER BY id") == [("sent",), ("sent",)]
+
+
+async def test_a_photo_racing_its_items_card_is_posted_under_it_once(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    citizen = team.citizen
+    pictures = team.bot.handlers.media
+    assert pictures is not None
+    # The card goes out as she sends a photo: the card's own media are posted only once
+    # her photo has joined the item (a slow network between the card and what goes under).
+    photo_in = asyncio.Event()
+    under_card = pictures.under_card
+
+    async def held(*args: Any) -> None:
+        await photo_in.wait()
+        await under_card(*args)
+
+    pictures.under_card = held  # type: ignore[method-assign]
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    assert "How would you rate it" in await say(citizen, WORDS)
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    said = await reply_to(citizen, citizen.send_photo(gps_photo()))
+    assert f"Photo added to #{item} (1 of 3)" in said, said
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) >= 1)
+    photo_in.set()
+    await emu.idle(quiet=0.3)
+    assert len(under(team, card, "photo")) == 1, under(team, card, "photo")
+    assert stored(db_path, "SELECT COUNT(*) FROM media_messages") == [(1,)]
