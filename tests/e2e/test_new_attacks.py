@@ -87,3 +87,31 @@ async def test_a_photo_racing_its_items_card_is_posted_under_it_once(
     await emu.idle(quiet=0.3)
     assert len(under(team, card, "photo")) == 1, under(team, card, "photo")
     assert stored(db_path, "SELECT COUNT(*) FROM media_messages") == [(1,)]
+
+
+async def test_an_album_of_five_just_after_saving_adds_three_each_under_the_card_once(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    assert "How would you rate it" in await say(citizen, WORDS)
+    item = await saved(citizen)
+    before = len(citizen.messages)
+    # An album: five photos at once, as the card goes out.
+    for colour in ("red", "blue", "green", "white", "black"):
+        await citizen.send_photo(gps_photo(colour))
+    replies = await citizen.wait_for(lambda m: len(m) >= before + 5, timeout=15)
+    said = [m.text or "" for m in replies[before:]]
+    assert [f"Photo added to #{item} ({n} of 3)" in s for n, s in zip((1, 2, 3), said)] == [
+        True,
+        True,
+        True,
+    ], said
+    assert said[3:] == [texts.MEDIA_NOTES["too_many"]] * 2, said
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) >= 3)
+    await emu.idle(quiet=0.3)
+    captions = sorted(m.text or "" for m in under(team, card, "photo"))
+    assert len(captions) == 3 and len(set(captions)) == 3, captions
+    assert stored(db_path, "SELECT COUNT(*) FROM media WHERE feedback_id IS NOT NULL") == [(3,)]
