@@ -10,9 +10,10 @@ from typing import Any
 from emulator import Emulator
 from handlers import texts
 from tests.conftest import FakeClock
-from tests.e2e.helpers import add_item
+from tests.e2e.helpers import add_item, last_has, press_on
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_media import SERVICE, WORDS, gps_photo, reply_to, saved, under
+from tests.e2e.test_metoo import SAME, WIFI, offered
 from tests.e2e.test_moderation import Team, card_of
 from tests.e2e.test_moderation import team as team
 from tests.e2e.test_responses import (
@@ -24,6 +25,7 @@ from tests.e2e.test_responses import (
 )
 
 HEARD = "has responded"
+TOILETS = "The toilets on the second floor are filthy and the hand dryer is broken."
 
 
 async def test_two_answers_missed_while_blocked_come_once_each_in_order(
@@ -103,11 +105,8 @@ async def test_an_album_of_five_just_after_saving_adds_three_each_under_the_card
         await citizen.send_photo(gps_photo(colour))
     replies = await citizen.wait_for(lambda m: len(m) >= before + 5, timeout=15)
     said = [m.text or "" for m in replies[before:]]
-    assert [f"Photo added to #{item} ({n} of 3)" in s for n, s in zip((1, 2, 3), said)] == [
-        True,
-        True,
-        True,
-    ], said
+    for n, words in enumerate(said[:3], 1):
+        assert f"Photo added to #{item} ({n} of 3)" in words, said
     assert said[3:] == [texts.MEDIA_NOTES["too_many"]] * 2, said
     card = await card_of(team.group, item)
     await team.group.wait_for(lambda _: len(under(team, card, "photo")) >= 3)
@@ -115,3 +114,28 @@ async def test_an_album_of_five_just_after_saving_adds_three_each_under_the_card
     captions = sorted(m.text or "" for m in under(team, card, "photo"))
     assert len(captions) == 3 and len(set(captions)) == 3, captions
     assert stored(db_path, "SELECT COUNT(*) FROM media WHERE feedback_id IS NOT NULL") == [(3,)]
+
+
+async def test_a_photo_after_a_me_too_does_not_join_an_older_item_of_hers(
+    world: World,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    published = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    # Bob told of the toilets last week; nobody has checked it yet.
+    await consent(bob)
+    assert "How would you rate it" in await offered(bob, TOILETS)
+    older = await saved(bob)
+    # Today the wifi: he joins Alice's item, then sends a photo of the wifi's router.
+    assert "Which service" in await say(bob, "/start")
+    assert "Is it one of these?" in await offered(bob, SAME)
+    await press_on(bob, bob.messages[-1], "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    said = await reply_to(bob, bob.send_photo(gps_photo()))
+    assert f"#{older}" not in said, said
+    assert said == texts.MEDIA_NOTES["no_item"], said
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    assert stored(db_path, f"SELECT COUNT(*) FROM supporters WHERE feedback_id = {published}") == [
+        (1,)
+    ]
