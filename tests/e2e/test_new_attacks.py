@@ -7,14 +7,17 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from bot.config import Deployment
 from emulator import Emulator
 from handlers import texts
 from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, last_has, press_on
+from tests.e2e.test_admin_attacks import without_culture
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_media import SERVICE, WORDS, gps_photo, reply_to, saved, under
 from tests.e2e.test_metoo import SAME, WIFI, offered
-from tests.e2e.test_moderation import Team, card_of
+from tests.e2e.test_moderation import Team, card_of, invite
 from tests.e2e.test_moderation import team as team
 from tests.e2e.test_responses import (
     WEDNESDAY,
@@ -139,3 +142,28 @@ async def test_a_photo_after_a_me_too_does_not_join_an_older_item_of_hers(
     assert stored(db_path, f"SELECT COUNT(*) FROM supporters WHERE feedback_id = {published}") == [
         (1,)
     ]
+
+
+async def test_an_answer_missed_while_blocked_from_a_provider_since_removed_names_no_id(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
+) -> None:
+    admin, sam, pat, alice = (emu.person(n) for n in ("Ada", "Sam", "Pat", "Alice"))
+    mods = emu.group("Moderators", members=[admin, sam])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": mods.id})
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=staffed) as bot:
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        assert "Culture and Leisure" in await invite(admin, pat, "provider culture-leisure")
+        item = await add_item(bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
+        alice.block()
+        await answer_item(pat, item, texts.RESPONSE_STATUS["acknowledged"])
+        await send_words(pat, "We will open on Sundays from May.")
+        await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT state FROM outbox") == [("blocked",)]
+    # The operator takes Culture and Leisure out of the file; she writes again.
+    async with make_bot(deployment=without_culture(staffed)):
+        await alice.send("/mine")
+        await alice.wait_for(lambda m: any(HEARD in (x.text or "") for x in m), timeout=15)
+    (notice,) = [m.text or "" for m in alice.messages if HEARD in (m.text or "")]
+    assert "culture-leisure" not in notice, notice
+    assert notice.startswith(f"📣 {SERVICE} has responded"), notice
