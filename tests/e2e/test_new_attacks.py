@@ -167,3 +167,29 @@ async def test_an_answer_missed_while_blocked_from_a_provider_since_removed_name
     (notice,) = [m.text or "" for m in alice.messages if HEARD in (m.text or "")]
     assert "culture-leisure" not in notice, notice
     assert notice.startswith(f"📣 {SERVICE} has responded"), notice
+
+
+async def test_an_answer_missed_while_blocked_is_not_sent_after_she_is_forgotten(
+    world: World,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
+    alice.block()
+    await answer_item(world.pat, item, texts.RESPONSE_STATUS["acknowledged"])
+    await send_words(world.pat, "We will open on Sundays from May.")
+    await emu.idle(quiet=0.3)
+    sender = world.bot.handlers.sender
+    assert sender is not None
+    # The sender is busy elsewhere: her first words reopen the answer, which waits.
+    kicks: list[object] = []
+    sender.kick = kicks.append  # type: ignore[method-assign]
+    await alice.send("/forget")
+    await alice.wait_for(last_has("can't be undone"), timeout=10)
+    assert stored(db_path, "SELECT state FROM outbox") == [("pending",)] and kicks
+    assert texts.FORGET_DONE in await press(alice, texts.FORGET_ALL)
+    await sender.send(world.bot.application)  # type: ignore[arg-type]
+    await emu.idle(quiet=0.3)
+    assert not any(HEARD in (m.text or "") for m in alice.messages)
+    assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(0,)]
