@@ -130,11 +130,15 @@ class Attachments:
     ) -> tuple[feedback.Moderated | None, str]:
         """With nothing being told, the item just saved a photo may join: the citizen's most
         recent, while no moderator has decided on it (their photos are checked on its card).
-        The item, and why it cannot ("" if it can): "no_item" (none, or the latest is a
-        comment or an answer, which take no photos), "saved_checked" or "too_many"."""
+        The item, and why it cannot ("" if it can): "no_item" (none, the latest is a comment
+        or an answer, which take no photos, or a conversation began after it: a "me too" on
+        someone else's item, a report given up), "saved_checked" or "too_many"."""
         citizen = await citizens.by_telegram_id(conn, telegram_id)
         latest = await feedback.latest_of(conn, citizen.id) if citizen else None
         if latest is None or latest.response_id is not None or latest.ask_id is not None:
+            return None, "no_item"
+        assert citizen is not None
+        if await feedback.conversation_of(conn, latest.id) != citizen.conversation_seq:
             return None, "no_item"
         if latest.status != "pending":
             return latest, "saved_checked"
@@ -290,6 +294,10 @@ class Attachments:
     async def of_item(self, item_id: int) -> list[media.Media]:
         """An item's voice note and photos, in the order sent."""
         return await media.of_item(self.db.reader, item_id)
+
+    async def already_posted(self, item_id: int) -> set[int]:
+        """The ids of an item's voice note and photos posted to staff already."""
+        return await media.posted_of_item(self.db.reader, item_id)
 
     async def posted(self, media_id: int, chat_id: int, message_id: int) -> None:
         """A voice note or photo went to staff as this message (taken back by retention)."""

@@ -73,10 +73,14 @@ class Hearing:
         )
         configured = self.deployment.service(response.service_slug)
         service_name = service.name if service else response.service_slug
+        if configured:
+            service_name = configured.word("name", language)
         return Notice(
             response=response,
-            provider_name=provider.word("name", language) if provider else response.provider_id,
-            service_name=configured.word("name", language) if configured else service_name,
+            # A provider taken out of the file since (its answer waited for a citizen who
+            # had blocked the bot): the service answered, never the provider's bare id.
+            provider_name=provider.word("name", language) if provider else service_name,
+            service_name=service_name,
             item_id=row.feedback_id,
             items=await responses.covered_count(self.db.reader, response.id),
             text=words.get(language) or response.text,

@@ -1343,6 +1343,7 @@ async def _submit(conn: aiosqlite.Connection, conversation: Conversation, now: d
         now=now,
         response_id=conversation.response_id,
         ask_id=conversation.ask_id,
+        conversation_seq=conversation.seq,
     )
     await media.attach(conn, conversation.citizen_id, conversation.seq, reference)
     await places.attach(conn, conversation.citizen_id, conversation.seq, reference)

@@ -7,6 +7,7 @@ import asyncio
 import functools
 import logging
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -80,6 +81,17 @@ class MediaHandlers:
         self._engine = asyncio.Semaphore(TRANSCRIBE_AT_ONCE)
         # Voice notes whose transcription job runs now: a second job for one is not started.
         self._transcribing: set[int] = set()
+        # By item: held while its media are posted under its card, so that a photo joining
+        # it as the card goes out is posted once, by one or the other.
+        self._posting: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def _posting_lock(self, item_id: int) -> asyncio.Lock:
+        lock = self._posting.get(item_id)
+        if lock is None:
+            lock = self._posting[item_id] = asyncio.Lock()
+        return lock
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -171,6 +183,10 @@ class MediaHandlers:
     async def under_card_late(self, bot: Bot, item_id: int) -> None:
         """Photos added to an item after its card went out, posted under that card for the
         moderators to check (with the card still to come, they go out with it)."""
+        async with self._posting_lock(item_id):
+            await self._under_card_late(bot, item_id)
+
+    async def _under_card_late(self, bot: Bot, item_id: int) -> None:
         card, photos = await self.attachments.unposted(item_id)
         if card is None:
             return
@@ -368,12 +384,24 @@ class MediaHandlers:
 
     # -- the moderators --------------------------------------------------------------------
 
-    async def under_card(self, bot: Bot, item_id: int, card_message: Message) -> None:
+    async def under_card(
+        self, bot: Bot, item_id: int, card_message: Message, again: bool = False
+    ) -> None:
         """The item's voice note and photos, each under its card in the moderators' chat
-        (recorded, to be taken back if the author is forgotten)."""
+        (recorded, to be taken back if the author is forgotten). Those posted already (a
+        photo that joined the item as its card went out) are not, unless `again`: the card
+        is posted anew in place of one gone."""
+        async with self._posting_lock(item_id):
+            await self._under_card(bot, item_id, card_message, again)
+
+    async def _under_card(self, bot: Bot, item_id: int, card_message: Message, again: bool) -> None:
         found = await self.attachments.of_item(item_id)
+        done = set() if again else await self.attachments.already_posted(item_id)
         photo = 0
         for item in found:
+            if item.id in done:
+                photo += item.kind == "photo"
+                continue
             send: Callable[[], Awaitable[Message]]
             if item.kind == "voice" and item.file_id:
                 file_id = item.file_id

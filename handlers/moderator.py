@@ -692,7 +692,7 @@ class ModeratorHandlers:
         await safely.answer(query.answer(texts.CARD_POSTED.format(item=item_id)))  # type: ignore[attr-defined]
         if self.media is not None:
             # Its voice note and photos, under the card it now has of its own.
-            await self.media.under_card(bot, item_id, sent)
+            await self.media.under_card(bot, item_id, sent, again=True)
         message = query.message  # type: ignore[attr-defined]
         if from_list and isinstance(message, Message):
             # The list no longer carries the item: it has its own card now.

@@ -40,6 +40,8 @@ class Lexicon:
     exact: dict[str, tuple[_Pattern, ...]]
     prefixed: dict[str, tuple[_Pattern, ...]]
     negators: frozenset[str]
+    # By negator: the words after it that make it affirm instead ("not only").
+    affirming: dict[str, tuple[tuple[str, ...], ...]]
     breaks: frozenset[str]
     window: int
     # Classes that say what is wanted, not what is wrong ("more buses please"): as if unsaid.
@@ -62,6 +64,12 @@ def load(path: Path = DEFAULT_LEXICON) -> Lexicon:
     prefixed: dict[str, list[_Pattern]] = {}
     related = [1 << i for i in range(len(names))]
     neutral = sum(1 << bits[n] for n, spec in classes.items() if spec.get("neutral"))
+    affirming: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in data.get("affirming", []):
+        negator, *rest = _words(phrase)
+        if negator not in data["negators"] or not rest:
+            raise ValueError(f"an affirming phrase is a negator and words after it: {phrase!r}")
+        affirming.setdefault(negator, []).append(tuple(rest))
     for name, spec in classes.items():
         i = bits[name]
         unless = frozenset(spec.get("unless_after", []))
@@ -85,6 +93,7 @@ def load(path: Path = DEFAULT_LEXICON) -> Lexicon:
         {k: tuple(v) for k, v in exact.items()},
         {k: tuple(v) for k, v in prefixed.items()},
         frozenset(data["negators"]),
+        {k: tuple(v) for k, v in affirming.items()},
         frozenset(data["breaks"]),
         int(data["window"]),
         neutral,
@@ -127,6 +136,17 @@ def _matches(pattern: tuple[str, ...], words: list[str], at: int) -> bool:
     return True
 
 
+def _negates(lexicon: Lexicon, words: list[str], k: int, at: int) -> bool:
+    """Whether the word at `k` negates what is at `at`: a negator, unless the words after
+    it (up to `at`) make it affirm ("not only broken")."""
+    if words[k] not in lexicon.negators:
+        return False
+    for rest in lexicon.affirming.get(words[k], ()):
+        if tuple(words[k + 1 : k + 1 + len(rest)]) == rest and k + len(rest) < at:
+            return False
+    return True
+
+
 def signature(text: str, lexicon: Lexicon | None = None) -> int:
     """The problem classes a text states, as bits (see `names`); 0 for none. The longest
     phrase found at a word wins and its words are used up: "shout out to the crew" is
@@ -138,8 +158,9 @@ def signature(text: str, lexicon: Lexicon | None = None) -> int:
         while at < len(words):
             word = words[at]
             candidates = lexicon.exact.get(word, ()) + lexicon.prefixed.get(word[:3], ())
-            before = words[max(0, at - lexicon.window) : at]
-            negated = any(w in lexicon.negators for w in before)
+            start = max(0, at - lexicon.window)
+            before = words[start:at]
+            negated = any(_negates(lexicon, words, k, at) for k in range(start, at))
             longest, bits = 0, 0
             for pattern in candidates:
                 if pattern.negated != negated or not _matches(pattern.words, words, at):

@@ -42,14 +42,26 @@ async def create(
     now: datetime,
     response_id: int | None = None,
     ask_id: int | None = None,
+    conversation_seq: int | None = None,
 ) -> int:
     """Store a new item with status `pending`; return its reference number."""
     when = stamp(now)
     cursor = await conn.execute(
         "INSERT INTO feedback (citizen_id, service_slug, text, rating, hear_back, status,"
-        " created_at, updated_at, response_id, ask_id)"
-        " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id",
-        (citizen_id, service_slug, text, rating, int(hear_back), when, when, response_id, ask_id),
+        " created_at, updated_at, response_id, ask_id, conversation_seq)"
+        " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING id",
+        (
+            citizen_id,
+            service_slug,
+            text,
+            rating,
+            int(hear_back),
+            when,
+            when,
+            response_id,
+            ask_id,
+            conversation_seq,
+        ),
     )
     row = await cursor.fetchone()
     assert row is not None
@@ -234,6 +246,15 @@ async def latest_of(conn: aiosqlite.Connection, citizen_id: int) -> Moderated | 
     ) as cursor:
         row = await cursor.fetchone()
     return await moderated(conn, int(row[0])) if row and row[0] is not None else None
+
+
+async def conversation_of(conn: aiosqlite.Connection, item_id: int) -> int | None:
+    """The conversation an item was told in (its author's sequence number), if known."""
+    async with conn.execute(
+        "SELECT conversation_seq FROM feedback WHERE id = ?", (item_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else None
 
 
 async def moderated(conn: aiosqlite.Connection, item_id: int) -> Moderated | None:

@@ -92,6 +92,16 @@ async def unposted_of_item(conn: aiosqlite.Connection, feedback_id: int) -> list
         return [_media(r) for r in await cursor.fetchall()]
 
 
+async def posted_of_item(conn: aiosqlite.Connection, feedback_id: int) -> set[int]:
+    """The ids of an item's voice note and photos already posted to staff."""
+    async with conn.execute(
+        "SELECT DISTINCT m.id FROM media m JOIN media_messages x ON x.media_id = m.id"
+        " WHERE m.feedback_id = ?",
+        (feedback_id,),
+    ) as cursor:
+        return {int(r[0]) for r in await cursor.fetchall()}
+
+
 async def of_conversation(conn: aiosqlite.Connection, citizen_id: int, seq: int) -> list[Media]:
     """What the citizen sent with the conversation `seq` that is not saved yet."""
     async with conn.execute(

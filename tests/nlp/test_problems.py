@@ -31,6 +31,16 @@ def said(text: str) -> list[str]:
         # What is wanted, or how long, is no problem of its own.
         ("MORE BUSES please", []),
         ("nothing to say about the weather", []),
+        # A negator that affirms: "not only", "yet another", "can't believe".
+        ("yet another broken lift", ["broken"]),
+        ("the lift is not only broken but dirty", ["broken", "dirty"]),
+        ("not just late, the bus never came", ["no_show", "late"]),
+        ("I can't believe how dirty the toilets are", ["dirty"]),
+        ("Couldn't believe it's broken again", ["broken"]),
+        # ... and the negations around them still negate.
+        ("the lift is not yet fixed", ["broken"]),
+        ("the bins are yet to be collected", ["no_show"]),
+        ("not only was nobody rude, they were kind", ["praise"]),
     ],
 )
 def test_a_text_states_the_problems_its_words_say(text: str, classes: list[str]) -> None:
