@@ -265,6 +265,61 @@ def names(text: str) -> frozenset[str]:
     return found - GENERIC_PLACES or found
 
 
+def places(text: str) -> frozenset[tuple[str, str]]:
+    """The text's `names`, each with the word that ends it where the text gives one
+    ("Church Road": ("church", "road")), else "" ("Church" alone, "the 12")."""
+    endings: dict[str, set[str]] = {name: set() for name in names(text)}
+    for run in _name_runs(text):
+        for i, word in enumerate(run):
+            # The first ending after the name: "Hythe Road stop" is on Hythe Road.
+            after = next((w for w in run[i + 1 :] if w in GENERIC_PLACES), "")
+            ending = ENDING_FORMS.get(after, after)
+            if word in endings and ending:
+                endings[word].add(ending)
+    return frozenset((n, e) for n, found in endings.items() for e in found or {""})
+
+
+# Endings that say one kind of place ("Brindley Rec" is "Brindley Park" to its users), and
+# those that name what is at a place, not which ("Marden stop", "the Mill surgery"): "".
+ENDING_FORMS = {
+    "rec": "park", "field": "park", "fields": "park", "woods": "wood", "stop": "",
+    "station": "", "surgery": "", "library": "", "clinic": "", "centre": "",
+}  # fmt: skip
+
+
+def place_terms(text: str) -> Counter[str]:
+    """A candidate's places as terms that a query's `place_query` shares only where they
+    may be one place: a name with its ending, or the name alone, and "any" of the name."""
+    return Counter(t for n, e in places(text) for t in (f"{n} {e}" if e else n, f"{n} *"))
+
+
+def place_query(text: str) -> frozenset[str]:
+    """A query's places as terms (see `place_terms`): "Church Road" meets "Church Road" and
+    "Church" alone, never "Church Lane"; "Church" alone meets any Church."""
+    return frozenset(t for n, e in places(text) for t in ((f"{n} {e}", n) if e else (f"{n} *",)))
+
+
+def _name_runs(text: str) -> list[list[str]]:
+    """The names of a text as runs of neighbouring words, folded ("Church Rd": ["church",
+    "road"]), with the word that ends a place's name after one ("birch close")."""
+    runs: list[list[str]] = []
+    for sentence in re.split(r"[.!?\n]+", text):
+        said = _WORD.findall(sentence)
+        run: list[str] = []
+        for i, word in enumerate(said):
+            folded = _fold(word).split("'")[0]
+            folded = NAME_FORMS.get(folded, folded)
+            if _name_at(said, i) or (run and folded in GENERIC_PLACES):
+                run.append(folded)
+                continue
+            if run:
+                runs.append(run)
+            run = []
+        if run:
+            runs.append(run)
+    return runs
+
+
 def _named_words(text: str) -> frozenset[str]:
     """The words of a text's names, but "Road", "Park" (which say nothing about which one):
     left out of its words (see `_said`)."""
@@ -280,13 +335,19 @@ def _all_names(text: str) -> frozenset[str]:
     for sentence in re.split(r"[.!?\n]+", text):
         said = _WORD.findall(sentence)
         for i, word in enumerate(said):
-            folded = _fold(word).split("'")[0]
-            if word.isdigit():
-                if _route(said, i):
-                    found.add(folded)
-            elif (_named(said, i) or _before_place(said, i)) and not _not_name(folded):
+            if _name_at(said, i):
+                folded = _fold(word).split("'")[0]
                 found.add(NAME_FORMS.get(folded, folded))
     return frozenset(found)
+
+
+def _name_at(said: list[str], i: int) -> bool:
+    """Whether the i-th word of a sentence is (part of) a name: a route's number, or a word
+    written as a name or before a place's ending."""
+    if said[i].isdigit():
+        return _route(said, i)
+    folded = _fold(said[i]).split("'")[0]
+    return (_named(said, i) or _before_place(said, i)) and not _not_name(folded)
 
 
 def _not_name(folded: str) -> bool:
@@ -428,7 +489,8 @@ class Query:
 
     words: Counter[str]
     chars: Counter[str]
-    names: frozenset[str]
+    # The text's places as terms (see `place_query`).
+    places: frozenset[str]
     tone: int = 0
     # The text's unit vector in the learned word space (see `meaning`).
     meaning: np.ndarray | None = None
@@ -453,7 +515,7 @@ def query(text: str, kinds: Collection[str] = ()) -> Query:
     return Query(
         word_features(text),
         char_features(text),
-        names(text),
+        place_query(text),
         tone(text),
         meaning(text),
         theme(text),
@@ -588,7 +650,7 @@ class Index:
         self.base = base
         self._words = _Block([word_features(c.text) for c in self.candidates], _of(base, "w"))
         self._chars = _Block([char_features(c.text) for c in self.candidates], _of(base, "c"))
-        named = [Counter(names(c.text)) for c in self.candidates]
+        named = [place_terms(c.text) for c in self.candidates]
         self._names = _Block(named)
         self._named = np.array([bool(n) for n in named], dtype=bool)
         self._tone = np.array([tone(c.text) for c in self.candidates], dtype=np.int8)
@@ -635,9 +697,10 @@ class Index:
             # Words in common but likely about different themes ("the boiler is broken" /
             # "the repairs man was rude about the boiler"): more likely another problem.
             blended[self._themed & (self._theme != q.theme)] *= OTHER_THEME
-        if q.names:
-            # Both name places and none is shared: most likely another place's problem.
-            shared = self._names.scores(Counter(q.names)) > 0
+        if q.places:
+            # Both name places and none may be the same ("Church Road" is not "Church
+            # Lane", but may be "Church"): most likely another place's problem.
+            shared = self._names.scores(Counter(q.places)) > 0
             blended[self._named & ~shared] *= OTHER_PLACE
         if q.tone:
             # Praise is not the same report as a problem.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nlp import duplicates_eval
-from nlp.similar import THRESHOLD, Candidate, Index, names, similar, words
+from nlp.similar import THRESHOLD, Candidate, Index, names, places, similar, words
 
 ITEMS = [
     Candidate(1, "Bin not collected on Elm Road again"),
@@ -216,3 +216,34 @@ def test_the_words_that_end_names_say_which_place_only_alone() -> None:
     assert names("lift broken again in Kestrel House") == {"kestrel"}
     assert names("Heron Ct has no heating") == names("HERON COURT no heating") == {"heron"}
     assert names("no dropped kerb on Station Road") == {"station"}
+
+
+def test_a_name_with_another_ending_is_another_place_when_both_give_it() -> None:
+    bins = "Bins not collected on {} again"
+    for mine, theirs in [
+        ("Church Road", "Church Lane"),
+        ("Station Road", "Station Street"),
+        ("Kestrel House", "Kestrel Court"),
+        ("church rd", "church lane"),
+    ]:
+        assert similar(bins.format(mine), [Candidate(1, bins.format(theirs))], 0.001) == []
+        assert similar(bins.format(theirs), [Candidate(1, bins.format(mine))], 0.001) == []
+
+
+def test_a_name_given_alone_or_written_short_may_be_the_same_place() -> None:
+    bins = "Bins not collected on {} again"
+    for mine, theirs in [
+        ("Church Road", "Church Rd"),
+        ("Church Road", "Church"),
+        ("Heron Ct", "HERON COURT"),
+        ("Station Road", "Station Road"),
+    ]:
+        assert similar(bins.format(mine), [Candidate(1, bins.format(theirs))], 0.001)
+        assert similar(bins.format(theirs), [Candidate(1, bins.format(mine))], 0.001)
+
+
+def test_the_first_ending_names_the_place_and_a_rec_is_a_park() -> None:
+    assert places("no seat at the hythe road stop") == places("Hythe Rd shelter smashed")
+    assert places("goals at brindley rec have no nets") == {("brindley", "park")}
+    assert places("Kestrel House lift broken") != places("Kestrel Court lift broken")
+    assert places("the 7 bus never came") == {("7", "")}
