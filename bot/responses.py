@@ -349,12 +349,16 @@ class Responses:
         period = period_of(draft)
         if draft.theme_id is None or draft.service_slug is None or period is None:
             return []
+        subs = self.subs(draft.theme_id)
         found = await responses.theme_items(
-            conn, draft.service_slug, draft.theme_id, *period, subs=self.subs(draft.theme_id)
+            conn, draft.service_slug, draft.theme_id, *period, subs=subs
         )
         if draft.status == Status.CHANGED:
-            # "You said, we did": whoever heard earlier answers on this theme hears this too.
-            earlier = await responses.earlier_theme_items(conn, draft.service_slug, draft.theme_id)
+            # "You said, we did": whoever heard earlier answers on this theme (or one of its
+            # sub-themes) hears this too.
+            earlier = await responses.earlier_theme_items(
+                conn, draft.service_slug, draft.theme_id, subs
+            )
             found = sorted(set(found) | set(earlier))
         return found
 

@@ -89,19 +89,23 @@ async def theme_items(
 
 
 async def earlier_theme_items(
-    conn: aiosqlite.Connection, service_slug: str, theme_id: str
+    conn: aiosqlite.Connection, service_slug: str, theme_id: str, subs: Sequence[str] = ()
 ) -> list[int]:
     """Items that raised a problem, covered by earlier visible responses to the same theme of
-    the same service."""
+    the same service or to one of its sub-themes `subs`, each once."""
+    # Who heard an answer to "Play areas" hears a later answer to its broad theme, as
+    # `theme_items` counts the sub-themes' items under it.
+    themes = (theme_id, *subs)
+    marks = ", ".join("?" * len(themes))
     async with conn.execute(
         "SELECT DISTINCT ri.feedback_id FROM responses r"
         " JOIN response_items ri ON ri.response_id = r.id"
         " JOIN feedback f ON f.id = ri.feedback_id"
-        " WHERE r.service_slug = ? AND r.theme_id = ? AND r.hidden_at IS NULL"
+        f" WHERE r.service_slug = ? AND r.theme_id IN ({marks}) AND r.hidden_at IS NULL"
         f" AND r.waiting_since IS NULL AND {_PUBLISHED}"
         f" AND {_RAISED}"
         " ORDER BY ri.feedback_id",
-        (service_slug, theme_id),
+        (service_slug, *themes),
     ) as cursor:
         return [int(r[0]) for r in await cursor.fetchall()]
 

@@ -15,6 +15,7 @@ from tests.e2e.test_digests import run_job
 from tests.e2e.test_provider_attacks import delivered, notices
 from tests.e2e.test_responses import (
     CHANGED,
+    IN_PROGRESS,
     NEXT_MONDAY,
     WEDNESDAY,
     World,
@@ -165,3 +166,42 @@ async def test_respond_offers_the_themes_as_the_digest_groups_them(
     assert "covers 2 items" in done and "goes to 2 people" in done, done
     await delivered(world, 2)
     assert len(notices(alice)) == 1 and len(notices(carol)) == 1 and notices(eve) == []
+
+
+async def test_a_changed_answer_to_a_broad_theme_reaches_who_heard_a_sub_theme_answer_before(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """Alice heard an answer to "Play areas" last week; this week a "changed" answer to its
+    broad theme reaches her too, as it reaches whoever heard an earlier broad theme answer;
+    Eve, who heard nothing on the theme, not."""
+    db = world.bot.db
+    alice, carol, eve = (emu.person(n) for n in ("Alice", "Carol", "Eve"))
+    swings = ("environment", "play_areas")
+    await add_item(db, alice.id, "parks", "The swings are broken again.", WEDNESDAY, swings)
+    await add_item(db, eve.id, "library", "The desk queue is slow.", WEDNESDAY)
+    clock.now = WEDNESDAY + timedelta(hours=1)
+    await world.pat.send("/respond")
+    listed = await world.pat.wait_for(last_has("Tap a theme below"))
+    play = texts.RESPOND_SUB_THEME_BUTTON.format(theme="Play areas")
+    done = await respond(world.pat, listed[-1], play, IN_PROGRESS, "New swings are on order.")
+    assert "covers 1 item" in done, done
+    await delivered(world, 1)
+    assert len(notices(alice)) == 1
+    later = NEXT_MONDAY + timedelta(days=1)
+    await add_item(db, carol.id, "parks", "The toilets were filthy.", later, ("environment",))
+    clock.now = later + timedelta(hours=1)
+    await world.pat.send("/respond")
+    listed = await world.pat.wait_for(
+        lambda m: sum("Tap a theme below" in (x.text or "") for x in m) == 2
+    )
+    done = await respond(
+        world.pat,
+        listed[-1],
+        BROAD_BUTTON,
+        CHANGED,
+        "We mended the swings and cleaned the toilets.",
+    )
+    assert "covers 2 items" in done and "goes to 2 people" in done, done
+    await delivered(world, 3)
+    assert len(notices(alice)) == 2 and "We mended the swings" in notices(alice)[-1]
+    assert len(notices(carol)) == 1 and notices(eve) == []
