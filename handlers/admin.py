@@ -195,7 +195,9 @@ class AdminHandlers:
             return
         if context.args and context.args[0].lower() == "export":
             buffer = io.StringIO()
-            writer = csv.writer(buffer)
+            # As the digest's CSV: CRLF rows, UTF-8 with a byte-order mark (Excel reads
+            # "Zoë" or "Łukasz" right only with one).
+            writer = csv.writer(buffer, lineterminator="\r\n")
             writer.writerow(texts.AUDIT_CSV_HEADER.split(","))
             for entry in await self.roles.audit_all():
                 writer.writerow(
@@ -213,7 +215,7 @@ class AdminHandlers:
                     )
                 )
             await message.reply_document(
-                InputFile(io.BytesIO(buffer.getvalue().encode("utf-8")), filename="audit.csv"),
+                InputFile(io.BytesIO(buffer.getvalue().encode("utf-8-sig")), filename="audit.csv"),
                 caption=texts.AUDIT_FILE,
             )
             return

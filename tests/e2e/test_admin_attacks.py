@@ -5,6 +5,7 @@ export, Telegram failing at each step of it, and the menus each person is shown.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import csv
 import io
 import json
@@ -392,7 +393,7 @@ async def test_a_flood_of_forged_commands_folds_in_the_audit_and_the_export_surv
     await team.admin.send("/audit export")
     exported = await team.admin.next_message(timeout=10)
     assert exported.document is not None
-    rows = list(csv.DictReader(io.StringIO(exported.document.decode())))
+    rows = list(csv.DictReader(io.StringIO(exported.document.decode("utf-8-sig"))))
     denials = [r for r in rows if r["action"] == "denied" and r["subject"] == "/roles"]
     assert len(denials) == 5
     assert sum(json.loads(r["after"] or "{}").get("count", 1) for r in denials) == 12
@@ -425,7 +426,7 @@ async def test_the_audit_export_defuses_every_cell_a_spreadsheet_would_run(
     await team.admin.send("/audit export")
     exported = await team.admin.next_message(timeout=10)
     assert exported.document is not None
-    rows = list(csv.DictReader(io.StringIO(exported.document.decode(), newline="")))
+    rows = list(csv.DictReader(io.StringIO(exported.document.decode("utf-8-sig"), newline="")))
     seeded = [r for r in rows if r["actor"] == str(team.citizen.id) and r["after"]]
     assert [r["subject"] for r in seeded] == ["'" + f for f in FORMULAS]
     assert all(r["action"] == r["subject"] == r["actor_role"] for r in seeded)
@@ -521,3 +522,32 @@ async def test_a_moderator_who_leaves_the_moderators_chat_loses_the_moderators_m
     assert "queue" not in menu(emu, team.mo) and "start" in menu(emu, team.mo)
     assert "queue" in menu(emu, team.sam)
     assert await say(team.mo, "/queue") == texts.NOT_ALLOWED
+
+
+async def test_the_audit_export_is_written_as_the_digest_csv_so_excel_reads_names_right(
+    team: Team, clock: FakeClock
+) -> None:
+    """/audit export starts with UTF-8's byte-order mark and ends its rows with CRLF, as the
+    digest's CSV does: a spreadsheet shows "Zoë Łukasiewicz" and "سارہ", not mojibake."""
+    names = ("Zoë Łukasiewicz", "سارہ", "Siân ap Dafydd")
+
+    async def seed(conn: aiosqlite.Connection) -> None:
+        for name in names:
+            await audit.record(
+                conn,
+                actor=team.citizen.id,
+                actor_role="citizen",
+                action="name.seen",
+                subject=name,
+                now=clock.now,
+            )
+
+    await team.bot.db.write(seed)
+    await team.admin.send("/audit export")
+    exported = await team.admin.next_message(timeout=10)
+    assert exported.document is not None
+    assert exported.document.startswith(codecs.BOM_UTF8)
+    text = exported.document.decode("utf-8-sig")
+    assert text.startswith("id,at,actor,") and text.endswith("\r\n")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [r["subject"] for r in rows if r["action"] == "name.seen"] == list(names)

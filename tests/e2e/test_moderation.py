@@ -410,7 +410,7 @@ async def test_audit_lists_and_exports(team: Team) -> None:
     await team.admin.send("/audit export")
     exported = await team.admin.next_message(timeout=10)
     assert exported.document is not None
-    rows = list(csv.DictReader(io.StringIO(exported.document.decode())))
+    rows = list(csv.DictReader(io.StringIO(exported.document.decode("utf-8-sig"))))
     approved = [r for r in rows if r["action"] == "item.approved"]
     assert approved and approved[0]["subject"] == f"item:{item}"
     assert (
