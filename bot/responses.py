@@ -83,6 +83,8 @@ class Problem(StrEnum):
     REPLAYED = "replayed"
     # A language's words were added already, or the response no longer waits for them.
     NOT_WAITING = "not_waiting"
+    # The draft answers for a provider taken out of the deployment file since it was begun.
+    PROVIDER_GONE = "provider_gone"
 
 
 @dataclass(frozen=True)
@@ -296,6 +298,8 @@ class Responses:
         earlier = await responses.get(self.db.reader, response_id)
         if earlier is None or not who.speaks_for(earlier.provider_id):
             return Problem.NOT_ALLOWED
+        if earlier.provider_id not in self.providers:
+            return Problem.PROVIDER_GONE
         draft = Draft(
             author=who.telegram_id,
             chat_id=chat_id,
@@ -317,14 +321,26 @@ class Responses:
             draft = await drafts.get(conn, who.telegram_id, chat_id)
             if draft is None or draft.kind != "response":
                 return Problem.NO_DRAFT
-            if not who.speaks_for(draft.provider_id):
-                return Problem.NOT_ALLOWED
+            refused = await self._refused(conn, who, draft)
+            if refused is not None:
+                return refused
             # New words are asked for: a preview of the old ones would no longer be right.
             draft = draft.but(status=status.value, text=None)
             await drafts.save(conn, draft, self.clock())
             return draft
 
         return await self.db.write(run)
+
+    async def _refused(self, conn: aiosqlite.Connection, who: Who, draft: Draft) -> Problem | None:
+        """Why this person may not go on with this draft, if so: not theirs to answer, or
+        for a provider taken out of the deployment file since (an admin speaks for every
+        provider, but one that is gone answers nothing: its draft goes)."""
+        if not who.speaks_for(draft.provider_id):
+            return Problem.NOT_ALLOWED
+        if draft.provider_id not in self.providers:
+            await drafts.delete(conn, draft.author, draft.chat_id)
+            return Problem.PROVIDER_GONE
+        return None
 
     async def draft(self, who: Who, chat_id: int) -> Draft | None:
         """The draft this person is writing in this chat, if any."""
@@ -381,6 +397,9 @@ class Responses:
             if not who.speaks_for(draft.provider_id):
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOT_ALLOWED
+            refused = await self._refused(conn, who, draft)
+            if refused is not None:
+                return refused
             if draft.status is None:
                 return Problem.NO_STATUS
             problem = check_words(Status(draft.status), text)
@@ -425,8 +444,9 @@ class Responses:
             if draft.text is None or self.next_language(draft) is None:
                 # Nothing written yet, or every language written: an old button.
                 return Problem.STALE
-            if not who.speaks_for(draft.provider_id):
-                return Problem.NOT_ALLOWED
+            refused = await self._refused(conn, who, draft)
+            if refused is not None:
+                return refused
             items = await self._items(conn, draft)
             if not items:
                 await drafts.delete(conn, who.telegram_id, chat_id)
@@ -447,8 +467,9 @@ class Responses:
             draft = await drafts.get(conn, who.telegram_id, chat_id)
             if draft is None or draft.kind != "response" or draft.status is None:
                 return Problem.NO_DRAFT
-            if not who.speaks_for(draft.provider_id):
-                return Problem.NOT_ALLOWED
+            refused = await self._refused(conn, who, draft)
+            if refused is not None:
+                return refused
             draft = draft.but(text=None)
             await drafts.save(conn, draft, self.clock())
             return draft
@@ -472,6 +493,9 @@ class Responses:
             if not who.speaks_for(draft.provider_id):
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOT_ALLOWED
+            refused = await self._refused(conn, who, draft)
+            if refused is not None:
+                return refused
             status, text = Status(draft.status), draft.text
             problem = check_words(status, text)
             if problem is not None:

@@ -1000,6 +1000,10 @@ RESPOND_PROBLEMS = {
     ),
     "stale": "That preview is out of date: use the newest one.",
     "replayed": "",
+    "provider_gone": (
+        "That answer was for a provider no longer in the deployment file, so nothing was "
+        "sent and the draft is gone. To answer for the service now, start again with /respond."
+    ),
 }
 RESPONSE_CARD = (
     "↩️ <b>Response</b> from {provider}, {status}\n{subject}\n\n“{text}”\n\n"

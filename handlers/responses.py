@@ -485,7 +485,7 @@ class ResponseHandlers:
             # Words before a status was chosen: the status first, then the words.
             await message.reply_text(texts.RESPOND_STATUS_FIRST)
             await self._ask_status(message, draft)
-        elif result is Problem.NOTHING_TO_ANSWER or result is Problem.NOT_ALLOWED:
+        elif result in (Problem.NOTHING_TO_ANSWER, Problem.NOT_ALLOWED, Problem.PROVIDER_GONE):
             await message.reply_text(self._problem(result))
         elif result is not Problem.REPLAYED:
             # Kindly why, and the prompt stays open for better words.

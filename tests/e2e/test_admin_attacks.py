@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -24,10 +25,11 @@ from handlers import texts
 from storage import audit
 from tests.conftest import EXAMPLE, ROOT, FakeClock
 from tests.e2e.conftest import TOKEN, BotFactory
-from tests.e2e.helpers import buttons_of
+from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_moderation import Team, card_of, give, press_card
 from tests.e2e.test_moderation import team as team  # the fixture
+from tests.e2e.test_responses import WEDNESDAY
 
 
 def menu(emu: Emulator, person: Person) -> list[str]:
@@ -551,3 +553,59 @@ async def test_the_audit_export_is_written_as_the_digest_csv_so_excel_reads_name
     assert text.startswith("id,at,actor,") and text.endswith("\r\n")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [r["subject"] for r in rows if r["action"] == "name.seen"] == list(names)
+
+
+async def preview_of_answer(person: Person, item: int, words: str) -> MessageView:
+    """/respond N, "Being worked on", the words: the preview with its Send button."""
+    await person.send(f"/respond {item}")
+    asked = await person.wait_for(last_has("What is your answer?"))
+    await press_on(person, asked[-1], texts.RESPONSE_STATUS["in_progress"])
+    await person.wait_for(last_has("Reply to this message"))
+    await person.send(words)
+    shown = await person.wait_for(
+        lambda m: bool(m) and texts.RESPOND_PREVIEW_FOOT in (m[-1].text or "")
+    )
+    return shown[-1]
+
+
+async def test_a_draft_answer_for_a_provider_taken_out_of_the_file_is_refused_kindly(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path, clock: FakeClock
+) -> None:
+    """Ada (an admin) and Pia (Culture and Leisure's) each have an answer to a library item
+    previewed, and Bea (an admin) has chosen hers, when the operator removes Culture and
+    Leisure and restarts: Send publishes nothing and says why, Bea's words are refused the
+    same way, and nobody hears anything."""
+    ada, bea, pia = emu.person("Ada"), emu.person("Bea"), emu.person("Pia")
+    alice = emu.person("Alice")
+    first = deployment.model_copy(update={"admins": [ada.id, bea.id]})
+    clock.now = WEDNESDAY + timedelta(hours=1)
+    words = "We are hiring two more people for the desk."
+    async with make_bot(deployment=first) as bot:
+        item = await add_item(bot.db, alice.id, "library", "The desk queue is slow.", WEDNESDAY)
+        assert "now a provider" in await say(
+            pia, f"/start {await link(ada, 'provider culture-leisure')}"
+        )
+        previews = [await preview_of_answer(who, item, words) for who in (ada, pia)]
+        await bea.send(f"/respond {item}")
+        asked = await bea.wait_for(last_has("What is your answer?"))
+        await press_on(bea, asked[-1], texts.RESPONSE_STATUS["in_progress"])
+        await bea.wait_for(last_has("Reply to this message"))
+    gone = texts.RESPOND_PROBLEMS["provider_gone"]
+    async with make_bot(deployment=without_culture(first)):
+        send = buttons_of(previews[0])[texts.RESPOND_SEND]
+        pressed = await ada.press_data(previews[0].message_id, send)
+        assert (await pressed.answered()).get("text") == gone
+        # Pia answers for it no more: the provider's refusal.
+        pressed = await pia.press_data(
+            previews[1].message_id, buttons_of(previews[1])[texts.RESPOND_SEND]
+        )
+        assert (await pressed.answered()).get("text") == texts.NOT_A_PROVIDER
+        await bea.send(words)
+        await bea.wait_for(last_has(gone))
+        # The draft is gone with it: Send again finds nothing to send.
+        pressed = await ada.press_data(previews[0].message_id, send)
+        assert (await pressed.answered()).get("text") == texts.RESPOND_PROBLEMS["no_draft"]
+    assert stored(db_path, "SELECT COUNT(*) FROM responses") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(0,)]
+    # Pia's is refused before it is read (she is no provider now): it goes with the day.
+    assert stored(db_path, "SELECT author FROM drafts") == [(pia.id,)]
