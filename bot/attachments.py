@@ -158,14 +158,13 @@ class Attachments:
         photos = sum(m.kind == media.PHOTO for m in await media.of_item(conn, item.id))
         return Step(Show.MEDIA, note="photo_added_saved", reference=item.id, total=photos)
 
-    async def unposted(self, item_id: int) -> tuple[tuple[int, int] | None, list[media.Media]]:
-        """Where an item's own card is (chat, message; None while it has none), and its
-        photos not yet posted to the moderators (sent after the card went out)."""
+    async def card_of(self, item_id: int) -> tuple[int, int] | None:
+        """Where an item's own card is in the moderators' chat (chat, message); None while
+        it has none."""
         item = await feedback.moderated(self.db.reader, item_id)
-        card = None
         if item and item.card_chat_id and item.card_message_id and not item.card_batched:
-            card = (item.card_chat_id, item.card_message_id)
-        return card, await media.unposted_of_item(self.db.reader, item_id)
+            return item.card_chat_id, item.card_message_id
+        return None
 
     async def voice(self, update_id: int, telegram_id: int, file_id: str, duration: int) -> Step:
         """A voice note as the words of an item (or besides words already typed)."""
@@ -286,10 +285,6 @@ class Attachments:
         return current
 
     # -- moderators and providers --------------------------------------------------------
-
-    async def photos_of(self, item_id: int) -> list[media.Media]:
-        """An item's photos, in the order sent (their numbers on the card)."""
-        return [m for m in await media.of_item(self.db.reader, item_id) if m.kind == media.PHOTO]
 
     async def of_item(self, item_id: int) -> list[media.Media]:
         """An item's voice note and photos, in the order sent."""

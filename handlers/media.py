@@ -184,34 +184,9 @@ class MediaHandlers:
         """Photos added to an item after its card went out, posted under that card for the
         moderators to check (with the card still to come, they go out with it)."""
         async with self._posting_lock(item_id):
-            await self._under_card_late(bot, item_id)
-
-    async def _under_card_late(self, bot: Bot, item_id: int) -> None:
-        card, photos = await self.attachments.unposted(item_id)
-        if card is None:
-            return
-        chat_id, message_id = card
-        numbers = {m.id: n for n, m in enumerate(await self.attachments.photos_of(item_id), 1)}
-        for item in photos:
-            data = await self.attachments.photo_bytes(item.id)
-            if data is None:
-                continue
-            send = functools.partial(
-                bot.send_photo,
-                chat_id,
-                data,
-                caption=await self._photo_caption(
-                    item_id, numbers.get(item.id, 1), item.status, None
-                ),
-                reply_markup=_photo_buttons(item.id),
-                reply_to_message_id=message_id,
-            )
-            sent = await _with_retries(send, item_id)
-            if sent is None:
-                continue
-            await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
-            if self.privacy is not None:
-                await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
+            card = await self.attachments.card_of(item_id)
+            if card is not None:
+                await self._under_card(bot, item_id, *card, again=False)
 
     async def _fetch_and_keep(
         self,
@@ -392,9 +367,13 @@ class MediaHandlers:
         photo that joined the item as its card went out) are not, unless `again`: the card
         is posted anew in place of one gone."""
         async with self._posting_lock(item_id):
-            await self._under_card(bot, item_id, card_message, again)
+            await self._under_card(
+                bot, item_id, card_message.chat_id, card_message.message_id, again
+            )
 
-    async def _under_card(self, bot: Bot, item_id: int, card_message: Message, again: bool) -> None:
+    async def _under_card(
+        self, bot: Bot, item_id: int, chat_id: int, message_id: int, again: bool
+    ) -> None:
         found = await self.attachments.of_item(item_id)
         done = set() if again else await self.attachments.already_posted(item_id)
         photo = 0
@@ -407,10 +386,10 @@ class MediaHandlers:
                 file_id = item.file_id
                 send = functools.partial(
                     bot.send_voice,
-                    card_message.chat_id,
+                    chat_id,
                     file_id,
                     caption=texts.CARD_VOICE_CAPTION.format(item=item_id),
-                    reply_to_message_id=card_message.message_id,
+                    reply_to_message_id=message_id,
                 )
             elif item.kind == "photo":
                 photo += 1
@@ -419,11 +398,11 @@ class MediaHandlers:
                     continue
                 send = functools.partial(
                     bot.send_photo,
-                    card_message.chat_id,
+                    chat_id,
                     data,
                     caption=await self._photo_caption(item_id, photo, item.status, None),
                     reply_markup=_photo_buttons(item.id),
-                    reply_to_message_id=card_message.message_id,
+                    reply_to_message_id=message_id,
                 )
             else:
                 continue

@@ -80,18 +80,6 @@ async def add_to_item(
     return int(row[0])
 
 
-async def unposted_of_item(conn: aiosqlite.Connection, feedback_id: int) -> list[Media]:
-    """An item's photos not posted to staff yet (sent after its card went out)."""
-    async with conn.execute(
-        "SELECT m.id, m.citizen_id, m.feedback_id, m.kind, m.file_id, m.duration,"
-        " m.transcript, m.status FROM media m WHERE m.feedback_id = ? AND m.kind = 'photo'"
-        " AND NOT EXISTS (SELECT 1 FROM media_messages x WHERE x.media_id = m.id)"
-        " ORDER BY m.id",
-        (feedback_id,),
-    ) as cursor:
-        return [_media(r) for r in await cursor.fetchall()]
-
-
 async def posted_of_item(conn: aiosqlite.Connection, feedback_id: int) -> set[int]:
     """The ids of an item's voice note and photos already posted to staff."""
     async with conn.execute(
