@@ -59,10 +59,19 @@ class Wordspace:
         return int(np.argmax(self.theme_prior + self.theme_weights[rows].sum(axis=0)))
 
 
+# Batches of services messages the word space does not learn from: written after "me too"
+# was tuned on this space, and learning from them moved the held-out figures (duplicates
+# found 80% -> 74%, the tuning procedure's threshold 0.18 -> 0.19). A batch joins when the
+# threshold is chosen again with it and the held-out figures hold.
+NOT_LEARNED = ("more_j_",)
+
+
 def services() -> list[dict[str, object]]:
-    """The labelled services messages."""
+    """The labelled services messages the word space learns from."""
     rows = []
     for path in sorted((DATA / "services").glob("*.jsonl")):
+        if path.name.startswith(NOT_LEARNED):
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rows.append(json.loads(line))
