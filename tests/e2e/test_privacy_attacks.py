@@ -18,6 +18,7 @@ from bot.languages import endonym
 from emulator import Emulator, Person
 from handlers import texts
 from storage import supporters
+from storage.db import stamp
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, has, last_has, press_on
@@ -490,6 +491,56 @@ async def test_blocked_mid_conversation_then_back_loses_nothing_and_sees_the_res
     )
     assert any(f"#{earlier}" in (x.text or "") for x in found)
     assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(0,)]
+
+
+async def test_back_after_blocking_only_recent_answers_are_sent_and_older_stay_in_mine(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """Answers that could not reach Kim while she had blocked the bot: back, she is sent
+    those of the last 30 days (YOUSAID_RESEND_BLOCKED_DAYS), not one from longer ago out of
+    the blue; /mine still shows both."""
+    kim = emu.person("Kim")
+    recent = await add_item(world.bot.db, kim.id, "library", "Open on Sundays please.", WEDNESDAY)
+    old = await add_item(world.bot.db, kim.id, "library", "More seats upstairs.", WEDNESDAY)
+    kim.block()
+    emu.inject(member_update(kim, emu, "member", "kicked"))
+    await emu.idle(quiet=0.3)
+    for item, words in ((recent, "Sunday funding"), (old, "new chairs")):
+        await answer_item(world.pat, item, texts.RESPONSE_STATUS["in_progress"])
+        await send_words(world.pat, f"We are asking the council for {words}.")
+    await run_job(world.bot, "send-to-citizens")
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT state FROM outbox") == [("blocked",), ("blocked",)]
+    # She stays away a while: one answer is just within the bound, the other just past it.
+    bound = timedelta(days=world.bot.settings.resend_blocked_days)
+    assert bound == timedelta(days=30)
+    ages = {recent: bound - timedelta(minutes=1), old: bound + timedelta(minutes=1)}
+
+    async def queued_long_ago(conn: aiosqlite.Connection) -> None:
+        for item, age in ages.items():
+            await conn.execute(
+                "UPDATE outbox SET created_at = ? WHERE feedback_id = ?",
+                (stamp(clock.now - age), item),
+            )
+
+    await world.bot.db.write(queued_long_ago)
+    kim.unblock()
+    emu.inject(member_update(kim, emu, "kicked", "member"))
+    await kim.wait_for(lambda m: any("Sunday funding" in (x.text or "") for x in m), timeout=10)
+    await run_job(world.bot, "send-to-citizens")
+    await emu.idle(quiet=0.3)
+    assert not any("new chairs" in (m.text or "") for m in kim.messages)
+    assert stored(db_path, "SELECT feedback_id, state FROM outbox ORDER BY feedback_id") == [
+        (recent, "sent"),
+        (old, "blocked"),
+    ]
+    # The older answer is where her answers are shown.
+    before = len(kim.messages)
+    await kim.send("/mine")
+    shown = await kim.wait_for(
+        lambda m: any("new chairs" in (x.text or "") for x in m[before:]), timeout=10
+    )
+    assert any("Sunday funding" in (x.text or "") for x in shown[before:])
 
 
 async def outdated(world: World, person: Person) -> int:
