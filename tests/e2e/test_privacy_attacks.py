@@ -222,7 +222,7 @@ async def test_forget_after_a_merge_and_me_too_leaves_the_others_whole(
 
     await db.write(merge)
     data = await mydata(bob)
-    assert [i["status"] for i in data["items"]] == ["merged"]
+    assert [i["status"] for i in data["items"]] == [texts.MYDATA_VALUES["status"]["merged"]]
     await forget_all(bob)
     assert stored(db_path, f"SELECT COUNT(*) FROM feedback WHERE id = {bobs}") == [(0,)]
     assert stored(db_path, f"SELECT text, status FROM feedback WHERE id = {kept}") == [
