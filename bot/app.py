@@ -147,7 +147,9 @@ class YousaidBot:
         )
         self.responses = Responses(self.db, deployment, clock, self.tagger.broad)
         self.hearing = Hearing(self.db, clock, deployment)
-        self.outbox = Outbox(self.db, clock, self.instance)
+        self.outbox = Outbox(
+            self.db, clock, self.instance, timedelta(days=settings.resend_blocked_days)
+        )
         self.asks = Asks(self.db, deployment, clock)
         self.languages = Languages(self.db, deployment, clock)
         self.marks = HandledMarks(self.db, clock)

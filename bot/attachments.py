@@ -10,7 +10,7 @@ Show.MEDIA and a note saying what happened, or the conversation's next question.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -50,6 +50,12 @@ def with_transcript(text: str, transcript: str) -> str | None:
     else:
         joined = f"{text}\n{transcript}" if text else f"{VOICE_MARK}{transcript}"
     return joined if len(joined) <= MAX_TEXT else None
+
+
+# A voice note or photo taken to be posted this long ago and never recorded as posted (its
+# instance died on the way) is taken again by the next posting under its card: sending,
+# with its retries, takes seconds.
+POSTING_STALE = timedelta(minutes=10)
 
 
 class Attachments:
@@ -290,9 +296,26 @@ class Attachments:
         """An item's voice note and photos, in the order sent."""
         return await media.of_item(self.db.reader, item_id)
 
-    async def already_posted(self, item_id: int) -> set[int]:
-        """The ids of an item's voice note and photos posted to staff already."""
-        return await media.posted_of_item(self.db.reader, item_id)
+    async def take_to_post(self, media_id: int, card: tuple[int, int], anew: bool) -> bool:
+        """Whether this process is the one to post a voice note or photo under this card
+        (chat, message): taken in the database, so that of several instances posting an
+        item's media at once (its card going out, a photo joining it) one posts each. Not
+        if it is posted or on its way under a card already (this very card, when `anew`)."""
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            now = self.clock()
+            return await media.claim_posting(conn, media_id, card, now, now - POSTING_STALE, anew)
+
+        return await self.db.write(run)
+
+    async def not_posted(self, media_id: int, card: tuple[int, int]) -> None:
+        """A voice note or photo taken to post under this card did not go (Telegram refused
+        it): the next posting under the card takes it again."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await media.release_posting(conn, media_id, card)
+
+        await self.db.write(run)
 
     async def posted(self, media_id: int, chat_id: int, message_id: int) -> None:
         """A voice note or photo went to staff as this message (taken back by retention)."""

@@ -140,6 +140,11 @@ class Settings(BaseSettings):
         default=60, gt=0, le=600, validation_alias="YOUSAID_TRANSCRIBE_SECONDS"
     )
     media_keep_days: int = Field(default=90, ge=1, validation_alias="YOUSAID_MEDIA_KEEP_DAYS")
+    # Answers that could not reach a citizen who had blocked the bot are sent when they come
+    # back if queued within this many days (0: none); older ones stay in /mine.
+    resend_blocked_days: int = Field(
+        default=30, ge=0, le=3650, validation_alias="YOUSAID_RESEND_BLOCKED_DAYS"
+    )
     # Webhook mode (several instances behind a load balancer); polling when the URL is unset.
     webhook_url: str | None = Field(default=None, validation_alias="YOUSAID_WEBHOOK_URL")
     webhook_listen: str = Field(default="0.0.0.0:8443", validation_alias="YOUSAID_WEBHOOK_LISTEN")

@@ -31,6 +31,8 @@ RETRY_MAX = timedelta(hours=1)
 RETRY_LEAST = timedelta(seconds=1)
 # Refusals (400) of one message before it is closed as undeliverable.
 REFUSALS = 3
+# Answers re-sent to someone back after blocking the bot: those queued this recently.
+RESEND_WITHIN = timedelta(days=30)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -41,11 +43,21 @@ def backoff(attempts: int) -> timedelta:
 class Outbox:
     """Delivery state of messages to citizens, over one database."""
 
-    def __init__(self, db: Database, clock: Clock, owner: str = "") -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        owner: str = "",
+        resend_within: timedelta = RESEND_WITHIN,
+    ) -> None:
         self.db = db
         self.clock = clock
         # This instance's id: its claims on messages leaving are marked with it.
         self.owner = owner
+        # Answers that could not reach someone who had blocked the bot are sent when they
+        # come back only if no older than this: one from months ago, out of the blue, would
+        # puzzle more than help (it stays in /mine).
+        self.resend_within = resend_within
 
     async def recover(self) -> int:
         """Messages that were leaving when their instance died count as sent (run by the
@@ -134,14 +146,17 @@ class Outbox:
 
     async def reachable(self, chat_id: int) -> int | None:
         """The chat spoke to the bot again (or let it back in): messages can reach it, and
-        the answers that could not reach them while they had blocked the bot are due again.
-        None if it was not marked unreachable, else how many answers are due again."""
+        the answers that could not reach them while they had blocked the bot are due again
+        (those queued within `resend_within`). None if it was not marked unreachable, else
+        how many answers are due again."""
         if not await digests.is_unreachable(self.db.reader, chat_id):
             return None
 
+        since = self.clock() - self.resend_within
+
         async def run(conn: aiosqlite.Connection) -> int:
             await digests.reachable_again(conn, chat_id)
-            return await outbox.reopen_blocked(conn, chat_id)
+            return await outbox.reopen_blocked(conn, chat_id, since)
 
         reopened = await self.db.write(run)
         log.info("a chat that could not be reached is back (%d answer(s) due again)", reopened)

@@ -6,6 +6,7 @@ Tests switch a fault on per method and per chat, for a number of calls or until 
     emu.faults.non_json("getUpdates", times=1)
     emu.faults.redirect_loop("getUpdates")
     emu.faults.late("sendMessage", delay=6.0, times=1)   # acts, then answers too late
+    held = emu.faults.late("sendPhoto", delay=60, times=1); ...; held.release()   # answer now
     emu.faults.error("sendMessage", chat_id=42, description="Bad Request: chat not found")
     emu.faults.flood("sendMessage", retry_after=2, times=1)
     emu.faults.error("sendMessage", text_contains="#12 ", times=2)   # only calls whose text has it
@@ -17,6 +18,8 @@ switch faults off. The standalone emulator takes the same faults as JSON on
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -52,6 +55,21 @@ class Fault:
     # Only calls whose `text` (or `caption`) contains this; None: any call.
     text_contains: str | None = None
     hits: int = field(default=0)
+
+    def __post_init__(self) -> None:
+        # Set by `release`: not a field, so not part of the fault's JSON.
+        self._released = asyncio.Event()
+
+    def release(self) -> None:
+        """Let the answers a late fault holds go now, and answer the calls it takes later
+        without holding them (a test that has seen what it needed while they were held)."""
+        self._released.set()
+
+    async def hold(self) -> None:
+        """Hold a late fault's answer: `delay` seconds, or until `release`."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.delay):
+                await self._released.wait()
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
         """Whether this fault applies to a call of `method` with these (raw) parameters."""

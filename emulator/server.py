@@ -122,8 +122,9 @@ async def handle_method(request: web.Request) -> web.Response:
     finally:
         emu.request_finished(counts)
     if fault is not None:
-        # The call took effect; its answer comes too late for a client with a timeout.
-        await asyncio.sleep(fault.delay)
+        # The call took effect; its answer comes too late for a client with a timeout (or
+        # when the test releases it).
+        await fault.hold()
     emu.calls.append(_call(method, params, status, body, started))
     return _json(status, body)
 

@@ -885,6 +885,71 @@ MYDATA_KEYS = {
     "longitude": "longitude",
     "exact": "exact",
 }
+# The fixed values in the /mydata file, by the field they are in (its key, as in MYDATA_KEYS)
+# and the value as kept: said in plain words. Whatever is not listed (what the person wrote,
+# names, dates, numbers) is left as it is.
+MYDATA_VALUES = {
+    "would_like_to_be_involved": {"yes": "yes", "no": "no"},
+    "decision": {"given": "given", "declined": "declined"},
+    # An item's state, and a response's.
+    "status": {
+        "pending": "waiting to be checked by a moderator",
+        "approved": "published to the service",
+        "rejected": "not published",
+        "withdrawn": "withdrawn by a moderator after publishing",
+        "merged": "counted with another item that says the same",
+        "acknowledged": "heard",
+        "in_progress": "being worked on",
+        "changed": "changed: you said, we did",
+        "not_changing": "not changing, and why",
+    },
+    # What kind of feedback an item is, what a message from a service was, what was sent.
+    "kind": {
+        "complaint": "complaint",
+        "compliment": "compliment",
+        "suggestion": "suggestion",
+        "question": "question",
+        "invitation": "invitation to get involved",
+        "voice": "voice note",
+        "photo": "photo",
+    },
+    # Who found a theme in an item.
+    "found_by": {
+        "model": "the theme model",
+        "rule": "the theme's key words",
+        "both": "the theme model and the theme's key words",
+        "citizen": "you",
+        "moderator": "a moderator",
+    },
+    "delivery": {
+        "pending": "waiting to be sent",
+        "sending": "being sent",
+        "sent": "sent",
+        "blocked": "not sent: you had blocked the bot",
+        "undeliverable": "not sent: Telegram could not deliver it",
+        "cancelled": "not sent: taken back by the service",
+    },
+    "did_it_answer_your_point": {"yes": "yes", "no": "no"},
+    "your_answer": {"accepted": "accepted", "declined": "declined"},
+    # What a citizen who accepted an invitation let the service have.
+    "shared": {"name": "your name", "relay": "replies through the bot only"},
+    # What an unfinished conversation waits for.
+    "waiting_for": {
+        "service": "which service",
+        "text": "what happened",
+        "rating": "a rating",
+        "place": "where it was",
+        "hear_back": "whether you want to hear back",
+        "involve": "whether you would like to be involved",
+        "comment": "your comment on a response",
+        "answer": "your answer to a question",
+    },
+    "photo_status": {
+        "pending": "waiting for a moderator",
+        "approved": "approved: the service can see it",
+        "rejected": "kept back",
+    },
+}
 FORGET_ASK = (
     "This erases you: your consent, everything you wrote, your ratings and your answers. "
     "It can't be undone.\n\n"

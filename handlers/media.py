@@ -7,7 +7,6 @@ import asyncio
 import functools
 import logging
 import warnings
-import weakref
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -81,17 +80,6 @@ class MediaHandlers:
         self._engine = asyncio.Semaphore(TRANSCRIBE_AT_ONCE)
         # Voice notes whose transcription job runs now: a second job for one is not started.
         self._transcribing: set[int] = set()
-        # By item: held while its media are posted under its card, so that a photo joining
-        # it as the card goes out is posted once, by one or the other.
-        self._posting: weakref.WeakValueDictionary[int, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
-
-    def _posting_lock(self, item_id: int) -> asyncio.Lock:
-        lock = self._posting.get(item_id)
-        if lock is None:
-            lock = self._posting[item_id] = asyncio.Lock()
-        return lock
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -183,10 +171,9 @@ class MediaHandlers:
     async def under_card_late(self, bot: Bot, item_id: int) -> None:
         """Photos added to an item after its card went out, posted under that card for the
         moderators to check (with the card still to come, they go out with it)."""
-        async with self._posting_lock(item_id):
-            card = await self.attachments.card_of(item_id)
-            if card is not None:
-                await self._under_card(bot, item_id, *card, again=False)
+        card = await self.attachments.card_of(item_id)
+        if card is not None:
+            await self._under_card(bot, item_id, *card, again=False)
 
     async def _fetch_and_keep(
         self,
@@ -366,36 +353,35 @@ class MediaHandlers:
         (recorded, to be taken back if the author is forgotten). Those posted already (a
         photo that joined the item as its card went out) are not, unless `again`: the card
         is posted anew in place of one gone."""
-        async with self._posting_lock(item_id):
-            await self._under_card(
-                bot, item_id, card_message.chat_id, card_message.message_id, again
-            )
+        await self._under_card(bot, item_id, card_message.chat_id, card_message.message_id, again)
 
     async def _under_card(
         self, bot: Bot, item_id: int, chat_id: int, message_id: int, again: bool
     ) -> None:
-        found = await self.attachments.of_item(item_id)
-        done = set() if again else await self.attachments.already_posted(item_id)
+        # Each voice note and photo is taken in the database before it is sent: whoever
+        # else posts this item's media meanwhile (a photo joining it as its card goes out,
+        # here or on another instance) leaves it to the one that took it.
+        card = (chat_id, message_id)
         photo = 0
-        for item in found:
-            if item.id in done:
-                photo += item.kind == "photo"
+        for item in await self.attachments.of_item(item_id):
+            photo += item.kind == "photo"
+            if not (item.kind == "photo" or (item.kind == "voice" and item.file_id)):
+                continue  # a voice note no longer needed (written down and approved)
+            if not await self.attachments.take_to_post(item.id, card, anew=again):
                 continue
             send: Callable[[], Awaitable[Message]]
             if item.kind == "voice" and item.file_id:
-                file_id = item.file_id
                 send = functools.partial(
                     bot.send_voice,
                     chat_id,
-                    file_id,
+                    item.file_id,
                     caption=texts.CARD_VOICE_CAPTION.format(item=item_id),
                     reply_to_message_id=message_id,
                 )
-            elif item.kind == "photo":
-                photo += 1
+            else:
                 data = await self.attachments.photo_bytes(item.id)
                 if data is None:
-                    continue
+                    continue  # forgotten or past retention meanwhile
                 send = functools.partial(
                     bot.send_photo,
                     chat_id,
@@ -404,10 +390,9 @@ class MediaHandlers:
                     reply_markup=_photo_buttons(item.id),
                     reply_to_message_id=message_id,
                 )
-            else:
-                continue
             sent = await _with_retries(send, item_id)
             if sent is None:
+                await self.attachments.not_posted(item.id, card)
                 continue
             await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
             if self.privacy is not None:

@@ -39,10 +39,14 @@ _NOTHING_TO_EDIT = ("message is not modified", "message to edit not found")
 _NO_TEXT = "there is no text in the message to edit"
 
 
-def in_words(data: Any) -> Any:
-    """/mydata's data with its field names in the reader's language (the values as kept)."""
+def in_words(data: Any, field: str = "") -> Any:
+    """/mydata's data in the reader's language: its field names, and its fixed values (a
+    state, a kind, yes or no); what the person wrote, names and dates stay as kept."""
     if isinstance(data, list):
-        return [in_words(item) for item in data]
+        return [in_words(item, field) for item in data]
+    if isinstance(data, str):
+        values: dict[str, dict[str, str]] = texts.MYDATA_VALUES
+        return values.get(field, {}).get(data, data)
     if not isinstance(data, dict):
         return data
     names: dict[str, str] = texts.MYDATA_KEYS
@@ -50,7 +54,7 @@ def in_words(data: Any) -> Any:
     for key, value in data.items():
         name = names.get(str(key), str(key))
         # Two fields given one name by a translation: the second keeps its own, not lost.
-        named[key if name in named else name] = in_words(value)
+        named[key if name in named else name] = in_words(value, str(key))
     return named
 
 

@@ -80,14 +80,35 @@ async def add_to_item(
     return int(row[0])
 
 
-async def posted_of_item(conn: aiosqlite.Connection, feedback_id: int) -> set[int]:
-    """The ids of an item's voice note and photos already posted to staff."""
-    async with conn.execute(
-        "SELECT DISTINCT m.id FROM media m JOIN media_messages x ON x.media_id = m.id"
-        " WHERE m.feedback_id = ?",
-        (feedback_id,),
-    ) as cursor:
-        return {int(r[0]) for r in await cursor.fetchall()}
+async def claim_posting(
+    conn: aiosqlite.Connection,
+    media_id: int,
+    card: tuple[int, int],
+    now: datetime,
+    stale_before: datetime,
+    anew: bool,
+) -> bool:
+    """Take a voice note or photo to post under this card (chat, message), compare-and-set:
+    False if it is posted, or on its way, under a card already (under this very card, when
+    `anew`: the card is a new one in place of one gone). A taking since before
+    `stale_before` that never became a post (its instance died on the way) is taken again."""
+    elsewhere = " OR card_chat_id <> ? OR card_message_id <> ?" if anew else ""
+    cursor = await conn.execute(
+        "UPDATE media SET card_chat_id = ?, card_message_id = ?, posting_since = ?"
+        " WHERE id = ? AND (card_message_id IS NULL"
+        " OR (posting_since IS NOT NULL AND posting_since < ?)" + elsewhere + ")",
+        (*card, stamp(now), media_id, stamp(stale_before), *(card if anew else ())),
+    )
+    return bool(cursor.rowcount)
+
+
+async def release_posting(conn: aiosqlite.Connection, media_id: int, card: tuple[int, int]) -> None:
+    """A voice note or photo taken to post under this card did not go: free to take again."""
+    await conn.execute(
+        "UPDATE media SET card_chat_id = NULL, card_message_id = NULL, posting_since = NULL"
+        " WHERE id = ? AND card_chat_id = ? AND card_message_id = ? AND posting_since IS NOT NULL",
+        (media_id, *card),
+    )
 
 
 async def of_conversation(conn: aiosqlite.Connection, citizen_id: int, seq: int) -> list[Media]:
@@ -217,6 +238,8 @@ async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, messag
         " ON CONFLICT DO NOTHING",
         (media_id, chat_id, message_id),
     )
+    # On its way no longer: it is there.
+    await conn.execute("UPDATE media SET posting_since = NULL WHERE id = ?", (media_id,))
 
 
 async def approved_photos(

@@ -116,14 +116,15 @@ async def mark_final(conn: aiosqlite.Connection, row_id: int, state: str, error:
     )
 
 
-async def reopen_blocked(conn: aiosqlite.Connection, telegram_id: int) -> int:
-    """Responses closed because this person had blocked the bot are due again (they came
-    back); how many. Questions and invitations are not: they are of their week."""
+async def reopen_blocked(conn: aiosqlite.Connection, telegram_id: int, since: datetime) -> int:
+    """Responses closed because this person had blocked the bot, queued at `since` or
+    after, are due again (they came back); how many. Older ones stay closed (/mine shows
+    them), as do questions and invitations: they are of their week."""
     cursor = await conn.execute(
         "UPDATE outbox SET state = 'pending', attempts = 0, next_try_at = NULL, error = NULL"
-        " WHERE state = 'blocked' AND kind = 'response'"
+        " WHERE state = 'blocked' AND kind = 'response' AND created_at >= ?"
         " AND citizen_id IN (SELECT id FROM citizens WHERE telegram_id = ?)",
-        (telegram_id,),
+        (stamp(since), telegram_id),
     )
     return cursor.rowcount
 

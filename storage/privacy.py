@@ -144,7 +144,8 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
         data["invitations_you_accepted"] = [
             {
                 "invitation": text,
-                "shared": "your name" if share == "name" else "replies through the bot only",
+                # 'name' or 'relay' (replies through the bot only): in words on the way out.
+                "shared": share,
                 "first_name_shared": first,
                 "username_shared": username,
                 "at": at,

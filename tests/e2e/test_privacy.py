@@ -85,10 +85,10 @@ async def test_mydata_and_forget(
         by_ref = {i["reference"]: i for i in data["items"]}
         assert by_ref[approved]["what_you_wrote"] == SECRET_OPEN
         assert (
-            by_ref[approved]["status"] == "approved"
+            by_ref[approved]["status"] == texts.MYDATA_VALUES["status"]["approved"]
             and "[name]" in by_ref[approved]["as_published"]
         )
-        assert by_ref[pending]["status"] == "pending"
+        assert by_ref[pending]["status"] == texts.MYDATA_VALUES["status"]["pending"]
         assert str(citizen.id) not in json.dumps(data)
         before = await published.tally(bot.db.reader, ["parks"], "", "9999")
         # Asked first; "keep everything" erases nothing.

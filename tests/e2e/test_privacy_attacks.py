@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import pytest
 
 from bot.config import Deployment
 from bot.languages import endonym
 from emulator import Emulator, Person
 from handlers import texts
 from storage import supporters
+from storage.db import stamp
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, has, last_has, press_on
@@ -220,7 +222,7 @@ async def test_forget_after_a_merge_and_me_too_leaves_the_others_whole(
 
     await db.write(merge)
     data = await mydata(bob)
-    assert [i["status"] for i in data["items"]] == ["merged"]
+    assert [i["status"] for i in data["items"]] == [texts.MYDATA_VALUES["status"]["merged"]]
     await forget_all(bob)
     assert stored(db_path, f"SELECT COUNT(*) FROM feedback WHERE id = {bobs}") == [(0,)]
     assert stored(db_path, f"SELECT text, status FROM feedback WHERE id = {kept}") == [
@@ -311,6 +313,77 @@ async def test_mydata_and_forget_in_urdu(urdu: LanguageWorld, emu: Emulator, db_
     await press_on(ali, asked[-1], t("ur", "FORGET_ALL"))
     await ali.wait_for(last_has(t("ur", "FORGET_DONE")))
     assert words not in everything_in(db_path)
+
+
+@pytest.mark.parametrize("language", ["cy", "pl", "ur"])
+async def test_mydata_says_its_fixed_values_in_the_citizens_language_and_keeps_their_words(
+    make_bot: BotFactory,
+    emu: Emulator,
+    deployment: Deployment,
+    clock: FakeClock,
+    db_path: Path,
+    language: str,
+) -> None:
+    """What was shared, yes and no, kinds and states come out in her language; what she
+    wrote (even a word that is also a state, "sent") stays as written."""
+    rhi = emu.person("Rhi", language_code=language)
+    async for here in staffed(make_bot, emu, deployment, clock, ([language, "en"], {})):
+        item = await add_item(here.bot.db, rhi.id, "library", "sent", WEDNESDAY)
+
+        async def kept(conn: aiosqlite.Connection) -> None:
+            citizen = "(SELECT id FROM citizens WHERE telegram_id = ?)"
+            await conn.execute(
+                f"UPDATE citizens SET language = ?, involve = 'yes' WHERE id = {citizen}",
+                (language, rhi.id),
+            )
+            await conn.execute(
+                "INSERT INTO asks (id, kind, provider_id, service_slug, text, author,"
+                " author_chat, state, created_at) VALUES (7, 'invitation', 'culture-leisure',"
+                " 'library', 'Join our users panel', 1, 1, 'approved', ?)",
+                (stamp(WEDNESDAY),),
+            )
+            await conn.execute(
+                "INSERT INTO outbox (kind, ref_id, citizen_id, feedback_id, state, created_at,"
+                f" reply) VALUES ('invitation', 7, {citizen}, NULL, 'sent', ?, 'accepted')",
+                (rhi.id, stamp(WEDNESDAY)),
+            )
+            await conn.execute(
+                "INSERT INTO acceptances (ask_id, citizen_id, share, first_name, created_at)"
+                f" VALUES (7, {citizen}, 'name', 'Rhi', ?)",
+                (rhi.id, stamp(WEDNESDAY)),
+            )
+
+        await here.bot.db.write(kept)
+        data = await mydata(rhi)
+    keys, values = t(language, "MYDATA_KEYS"), t(language, "MYDATA_VALUES")
+    english = texts.MYDATA_VALUES
+    (mine,) = data[keys["items"]]
+    assert mine[keys["reference"]] == item
+    assert mine[keys["what_you_wrote"]] == "sent"  # her words, not a delivery state
+    assert mine[keys["status"]] == values["status"]["approved"]
+    assert mine[keys["kind"]] == values["kind"]["complaint"]
+    assert mine[keys["themes"]][0][keys["found_by"]] == values["found_by"]["model"]
+    assert (
+        data[keys["you"]][keys["would_like_to_be_involved"]]
+        == values["would_like_to_be_involved"]["yes"]
+    )
+    (asked,) = data[keys["questions_and_invitations_sent_to_you"]]
+    assert asked[keys["kind"]] == values["kind"]["invitation"]
+    assert asked[keys["delivery"]] == values["delivery"]["sent"]
+    assert asked[keys["your_answer"]] == values["your_answer"]["accepted"]
+    assert asked[keys["text"]] == "Join our users panel"
+    (accepted,) = data[keys["invitations_you_accepted"]]
+    assert accepted[keys["shared"]] == values["shared"]["name"]
+    assert accepted[keys["first_name_shared"]] == "Rhi"
+    # Not one English word of the fixed values left (each language says them its own way),
+    # her own words aside.
+    said = json.dumps({k: v for k, v in data.items() if k != keys["items"]}, ensure_ascii=False)
+    words = (keys["what_you_wrote"], keys["as_published"])
+    said += json.dumps({k: v for k, v in mine.items() if k not in words}, ensure_ascii=False)
+    for field in ("status", "kind", "found_by", "delivery", "your_answer", "shared"):
+        for raw, words in english[field].items():
+            assert f'"{words}"' not in said, (field, raw)
+    assert '"your name"' not in said and '"accepted"' not in said and '"complaint"' not in said
 
 
 async def test_a_stale_card_of_a_forgotten_item_approves_nothing(
@@ -490,6 +563,56 @@ async def test_blocked_mid_conversation_then_back_loses_nothing_and_sees_the_res
     )
     assert any(f"#{earlier}" in (x.text or "") for x in found)
     assert stored(db_path, "SELECT COUNT(*) FROM unreachable_chats") == [(0,)]
+
+
+async def test_back_after_blocking_only_recent_answers_are_sent_and_older_stay_in_mine(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """Answers that could not reach Kim while she had blocked the bot: back, she is sent
+    those of the last 30 days (YOUSAID_RESEND_BLOCKED_DAYS), not one from longer ago out of
+    the blue; /mine still shows both."""
+    kim = emu.person("Kim")
+    recent = await add_item(world.bot.db, kim.id, "library", "Open on Sundays please.", WEDNESDAY)
+    old = await add_item(world.bot.db, kim.id, "library", "More seats upstairs.", WEDNESDAY)
+    kim.block()
+    emu.inject(member_update(kim, emu, "member", "kicked"))
+    await emu.idle(quiet=0.3)
+    for item, words in ((recent, "Sunday funding"), (old, "new chairs")):
+        await answer_item(world.pat, item, texts.RESPONSE_STATUS["in_progress"])
+        await send_words(world.pat, f"We are asking the council for {words}.")
+    await run_job(world.bot, "send-to-citizens")
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT state FROM outbox") == [("blocked",), ("blocked",)]
+    # She stays away a while: one answer is just within the bound, the other just past it.
+    bound = timedelta(days=world.bot.settings.resend_blocked_days)
+    assert bound == timedelta(days=30)
+    ages = {recent: bound - timedelta(minutes=1), old: bound + timedelta(minutes=1)}
+
+    async def queued_long_ago(conn: aiosqlite.Connection) -> None:
+        for item, age in ages.items():
+            await conn.execute(
+                "UPDATE outbox SET created_at = ? WHERE feedback_id = ?",
+                (stamp(clock.now - age), item),
+            )
+
+    await world.bot.db.write(queued_long_ago)
+    kim.unblock()
+    emu.inject(member_update(kim, emu, "kicked", "member"))
+    await kim.wait_for(lambda m: any("Sunday funding" in (x.text or "") for x in m), timeout=10)
+    await run_job(world.bot, "send-to-citizens")
+    await emu.idle(quiet=0.3)
+    assert not any("new chairs" in (m.text or "") for m in kim.messages)
+    assert stored(db_path, "SELECT feedback_id, state FROM outbox ORDER BY feedback_id") == [
+        (recent, "sent"),
+        (old, "blocked"),
+    ]
+    # The older answer is where her answers are shown.
+    before = len(kim.messages)
+    await kim.send("/mine")
+    shown = await kim.wait_for(
+        lambda m: any("new chairs" in (x.text or "") for x in m[before:]), timeout=10
+    )
+    assert any("Sunday funding" in (x.text or "") for x in shown[before:])
 
 
 async def outdated(world: World, person: Person) -> int:

@@ -96,3 +96,40 @@ async def test_forget_erases_a_citizens_media(db: Database) -> None:
 
     await db.write(forget)
     assert [tuple(r) for r in await db.fetchall("SELECT COUNT(*) FROM media")] == [(0,)]
+
+
+async def test_a_photo_is_taken_to_post_under_a_card_once_until_posted_or_let_go(
+    db: Database,
+) -> None:
+    async def setup(conn: aiosqlite.Connection) -> int:
+        citizen = await citizens.get_or_create(conn, 502, NOW)
+        return await media.add(
+            conn, citizen_id=citizen.id, seq=1, kind="photo", now=NOW, data=PHOTO
+        )
+
+    photo = await db.write(setup)
+    card, new_card = (-1, 10), (-1, 20)
+
+    async def take(card: tuple[int, int], anew: bool = False, at: datetime = NOW) -> bool:
+        async def run(conn: aiosqlite.Connection) -> bool:
+            stale = at - timedelta(minutes=10)
+            return await media.claim_posting(conn, photo, card, at, stale, anew)
+
+        return await db.write(run)
+
+    assert await take(card)
+    # Taken: nobody else posts it, under this card or (unless anew) another.
+    assert not await take(card)
+    assert not await take(card, anew=True)
+    assert not await take(new_card)
+    # Not sent after all: free to take again.
+    await db.write(lambda conn: media.release_posting(conn, photo, card))
+    assert await take(card)
+    await db.write(lambda conn: media.posted(conn, photo, -1, 11))
+    # Posted: not again under its card, even long after; under a new card in its place, yes.
+    assert not await take(card, at=NOW + timedelta(days=1))
+    assert not await take(new_card, at=NOW + timedelta(days=1))
+    assert await take(new_card, anew=True)
+    # An instance that died on the way: its taking is taken again once stale, not before.
+    assert not await take(new_card, anew=True, at=NOW + timedelta(minutes=5))
+    assert await take(new_card, anew=True, at=NOW + timedelta(minutes=11))
