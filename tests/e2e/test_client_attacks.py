@@ -7,11 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.app import YousaidBot
 from bot.config import Deployment
-from emulator import Emulator
+from emulator import Emulator, Person
 from handlers import texts
 from tests.e2e.conftest import BotFactory
-from tests.e2e.test_citizen import press, say, stored
+from tests.e2e.helpers import while_progressing
+from tests.e2e.test_citizen import consent, press, say, stored
+
+STORY = "The heating in the study room was off all week and it was freezing in there"
 
 
 def poll_update(emu: Emulator) -> dict[str, Any]:
@@ -50,3 +56,40 @@ async def test_an_update_of_no_chat_and_no_one_does_not_stop_polling(
     assert stored(db_path, "SELECT chat_key FROM updates WHERE update_id = 1") == [(0,)]
     async with make_bot():
         assert "Which service" in await press(alice, texts.CONSENT_YES)
+
+
+async def _to_the_last_question(emu: Emulator) -> Person:
+    """A citizen who has told her story, rated it, and is asked whether to be involved."""
+    ann = emu.person("Ann", language_code=None)
+    await consent(ann)
+    await press(ann, "Central Library")
+    assert "How would you rate it" in await say(ann, STORY)
+    await press(ann, "4")
+    assert "involved" in await press(ann, texts.YES)
+    return ann
+
+
+@pytest.mark.parametrize("fault", ["502", "late"])
+async def test_saved_is_shown_when_telegram_fails_the_edit_that_says_so(
+    bot: YousaidBot, emu: Emulator, db_path: Path, fault: str
+) -> None:
+    ann = await _to_the_last_question(emu)
+    if fault == "502":
+        failed = emu.faults.server_error("editMessageText", status=502, times=1)
+    else:
+        # It takes effect, and the answer comes after the bot stopped waiting for it.
+        failed = emu.faults.late("editMessageText", delay=6.0, times=1)
+    edits = len(emu.calls_to("editMessageText"))
+    await (await ann.press(texts.NO)).answered()
+    await ann.wait_for(lambda m: "Saved as #1" in (m[-1].text or ""), timeout=20)
+    # Until the failed edit's answer came (a late one, after the bot stopped waiting).
+    await while_progressing(
+        lambda: failed.hits == 1 and len(emu.calls_to("editMessageText")) > edits,
+        lambda: len(emu.calls),
+    )
+    await emu.idle(quiet=0.5, timeout=20)
+    assert stored(db_path, "SELECT id, status FROM feedback") == [(1, "pending")]
+    # Told once that it is saved, and not told to try again what was done.
+    said = [m.text or "" for m in ann.messages]
+    assert sum("Saved as #1" in s for s in said) == 1, said
+    assert not any(texts.ERROR in s for s in said), said
