@@ -895,6 +895,14 @@ class Intake:
         before = self.clock() - grace
         return before, await updates.unanswered(self.db.reader, before)
 
+    async def answer_failed(self, update_id: int, telegram_id: int) -> Step:
+        """What to show a citizen whose answer to this update Telegram did not take (a 5xx, a
+        timeout): the item it saved, or where they are now; nothing if neither."""
+        committed = await updates.effect_at(self.db.reader, update_id)
+        if committed is None:
+            return await self.remind(update_id, telegram_id)
+        return await self.lost_answer(telegram_id, committed)
+
     async def lost_answer(self, telegram_id: int, since: str) -> Step:
         """What to show a citizen whose answer a crash may have lost: where they are, or the
         item saved since (its reference was the answer); nothing if neither."""

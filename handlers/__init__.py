@@ -31,7 +31,7 @@ from bot.roles import Roles, Who
 from handlers.admin import AdminHandlers
 from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
-from handlers.common import Buttons, Callback, CommonHandlers, on_error
+from handlers.common import Buttons, Callback, CommonHandlers
 from handlers.ids import IdHandlers
 from handlers.language import LanguageHandlers
 from handlers.media import PHOTO_PREFIX, TRANSCRIPT_PREFIX, MediaHandlers, image_document
@@ -319,5 +319,5 @@ def register(
 
         application.add_handler(MessageHandler(new & filters.Document.ALL, document))
     application.add_handler(MessageHandler(new & ~filters.TEXT, common.unsupported))
-    application.add_error_handler(on_error)
+    application.add_error_handler(common.on_error)
     return Handlers(citizen, moderator, admin, provider, rights, sender, answers, asking, pictures)

@@ -162,6 +162,35 @@ class CommonHandlers:
             if await self.outbox.reachable(chat.id) and self.sender is not None:
                 self.sender.kick(context)
 
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one error handler: a citizen whose answer Telegram failed to take (a 5xx, a
+        timeout) is shown what was saved or where they are, not told to try again what was
+        done already (their words would be added twice); anything else as `on_error`."""
+        error = context.error
+        if (
+            isinstance(error, NetworkError)
+            and not isinstance(error, BadRequest)
+            and isinstance(update, Update)
+            and update.effective_chat is not None
+            and update.effective_user is not None
+            and update.effective_chat.id == update.effective_user.id
+        ):
+            chat = update.effective_chat.id
+            step = await self.intake.answer_failed(update.update_id, chat)
+            if step.show is not Show.NOTHING:
+                log.warning("a Telegram call failed while answering a citizen: %s", error)
+                if update.callback_query is not None:
+                    await safely.quietly(update.callback_query.answer())
+                text, markup = render(step, self.names)
+                try:
+                    await context.bot.send_message(
+                        chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
+                    )
+                except TelegramError as exc:
+                    log.warning("could not show the citizen where they are: %s", exc)
+                return
+        await on_error(update, context)
+
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, voice note, sticker, file, edit, forward...: say kindly what we accept."""
         message, user = update.effective_message, update.effective_user

@@ -93,3 +93,35 @@ async def test_saved_is_shown_when_telegram_fails_the_edit_that_says_so(
     said = [m.text or "" for m in ann.messages]
     assert sum("Saved as #1" in s for s in said) == 1, said
     assert not any(texts.ERROR in s for s in said), said
+
+
+async def test_words_kept_when_telegram_fails_the_reply_are_not_asked_for_again(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    bea = emu.person("Bea")
+    await consent(bea)
+    await press(bea, "Central Library")
+    failed = emu.faults.server_error("sendMessage", chat_id=bea.id, status=502, times=1)
+    await bea.send(STORY)
+    shown = await bea.wait_for(lambda m: bool(m[-1].buttons), timeout=10)
+    await emu.idle(quiet=0.3)
+    assert failed.hits == 1
+    # Shown where she is (her words were kept), not told to send them again.
+    said = shown[-1].text or ""
+    assert "How would you rate it" in said and texts.ERROR not in said, said
+    assert not any(texts.ERROR in (m.text or "") for m in bea.messages)
+    assert "hear back" in await press(bea, "4")
+    assert stored(db_path, "SELECT text FROM conversations") == [(STORY,)]
+
+
+async def test_an_item_saved_when_telegram_keeps_failing_the_edit_is_told_by_its_number(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    ann = await _to_the_last_question(emu)
+    # More failures than the edit is tried: the number still comes, as a message.
+    emu.faults.server_error("editMessageText", chat_id=ann.id, status=502, times=5)
+    await ann.press(texts.NO)
+    await ann.wait_for(lambda m: "Saved as #1" in (m[-1].text or ""), timeout=20)
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT id, status FROM feedback") == [(1, "pending")]
+    assert not any(texts.ERROR in (m.text or "") for m in ann.messages)
