@@ -1297,6 +1297,10 @@ async def _on_text(
         # Past the rating the item is written: words typed at a yes/no question are not
         # part of it (the yes and no words were taken as answers before this).
         return await _show(conn, conversation, note="use_buttons")
+    if _said_last(conversation.text, text):
+        # The same words again at once: a message sent twice (a double tap, an app sending
+        # again after a bad connection), not more of the story. Kept once.
+        return await _show(conn, conversation)
     # More words while still writing (the rating step says they can): the story came in
     # parts. Keep them all, or, past the limit of one item, keep what was there and say why.
     joined = f"{conversation.text}\n{text}" if conversation.text else text
@@ -1304,6 +1308,12 @@ async def _on_text(
         return await _show(conn, conversation, note="too_long")
     conversation = conversation.but(text=joined)
     return await _advance(conn, conversation, now, note="added_text")
+
+
+def _said_last(story: str | None, text: str) -> bool:
+    """Whether `text` is the part of the story written last (the parts are kept a line
+    apart), so that it came twice."""
+    return bool(story) and (story == text or str(story).endswith(f"\n{text}"))
 
 
 async def _search_services(
@@ -1331,6 +1341,9 @@ async def _search_services(
             Show.SERVICES, seq=conversation.seq, services=tuple(matches[:PAGE_SIZE]), query=text
         )
     if len(text.split()) >= FEEDBACK_WORDS and conversation.text:
+        if _said_last(conversation.text, text):
+            # The same words sent twice, kept once (as later).
+            return await _show(conn, conversation)
         # The story came in parts before a service was chosen: keep them all, as later.
         joined = f"{conversation.text}\n{text}"
         if len(joined) > MAX_TEXT:

@@ -125,3 +125,25 @@ async def test_an_item_saved_when_telegram_keeps_failing_the_edit_is_told_by_its
     await emu.idle(quiet=0.3)
     assert stored(db_path, "SELECT id, status FROM feedback") == [(1, "pending")]
     assert not any(texts.ERROR in (m.text or "") for m in ann.messages)
+
+
+async def test_a_story_sent_twice_at_once_is_kept_once(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    cai = emu.person("Cai")
+    await consent(cai)
+    await press(cai, "Central Library")
+    # A double send: both arrive before she sees the bot's answer.
+    await cai.send(STORY)
+    await cai.send(STORY)
+    await cai.wait_for(lambda m: len(m) >= 3)
+    await emu.idle(quiet=0.3)
+    assert not any(texts.ADDED_TEXT.strip() in (m.text or "") for m in cai.messages)
+    # Words that differ are still more of the story.
+    more = "The radiators by the windows were stone cold as well"
+    await cai.send(more)
+    await cai.wait_for(lambda m: texts.ADDED_TEXT.strip() in (m[-1].text or ""))
+    await press(cai, "3")
+    await press(cai, texts.NO)
+    assert "Saved as #1" in await press(cai, texts.NO)
+    assert stored(db_path, "SELECT text FROM feedback") == [(f"{STORY}\n{more}",)]
