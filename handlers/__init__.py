@@ -127,6 +127,16 @@ def register(
     # Then: whether the chat can be written to (it spoke; it blocked the bot).
     application.add_handler(TypeHandler(Update, common.reachability), group=-9)
 
+    # Then: a command or a reply to the bot from a group admin posting as the group, whose
+    # role cannot be known (said so, and it stops there).
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & filters.SenderChat.ALL,
+            common.anonymous,
+        ),
+        group=-8,
+    )
+
     # First, in any chat: the words of something a staff member is writing here (a
     # response, a question, an invitation, a relayed message), and /cancel of it. They stop
     # here only when something is being written; otherwise the update goes on. Staff's text

@@ -11,11 +11,12 @@ import pytest
 
 from bot.app import YousaidBot
 from bot.config import Deployment
-from emulator import Emulator, Person
+from emulator import Emulator, Group, Person
 from handlers import texts
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import while_progressing
 from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_moderation import card_of, give, invite
 
 STORY = "The heating in the study room was off all week and it was freezing in there"
 
@@ -147,3 +148,62 @@ async def test_a_story_sent_twice_at_once_is_kept_once(
     await press(cai, texts.NO)
     assert "Saved as #1" in await press(cai, texts.NO)
     assert stored(db_path, "SELECT text FROM feedback") == [(f"{STORY}\n{more}",)]
+
+
+ANONYMOUS = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+
+
+def as_the_group(emu: Emulator, group: Group, fields: dict[str, Any]) -> None:
+    """A message from an admin who posts as the group ("Remain anonymous"), as Telegram sends
+    it: from its placeholder bot, with the group as sender_chat."""
+    message = emu.store_message(
+        group.chat, dict(ANONYMOUS), {"sender_chat": group.chat.api, **fields}
+    )
+    emu.spec.check_object("Message", message, "message")
+    emu.inject({"message": message})
+
+
+async def test_a_moderator_posting_as_the_group_is_told_how_to_be_known(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment
+) -> None:
+    ada, sam, cy = emu.person("Ada"), emu.person("Sam"), emu.person("Cy")
+    group = emu.group("Riverside moderators", members=[ada, sam], supergroup=True)
+    staffed = deployment.model_copy(update={"admins": [ada.id], "moderators_chat": group.id})
+    async with make_bot(deployment=staffed):
+        assert "now a moderator" in await invite(ada, sam, "moderator")
+        item = await give(cy, "Buses", "The 42 bus was late again and the driver shouted at us.")
+        card = await card_of(group, item)
+        before = len(group.messages)
+        as_the_group(emu, group, {"text": "/queue", "entities": [command(6)]})
+        await group.wait_for(lambda m: len(m) > before)
+        assert group.messages[-1].text == texts.ANONYMOUS_ADMIN
+        # A correction typed in reply to the bot's card: told, not silently ignored.
+        as_the_group(
+            emu,
+            group,
+            {"text": "The 42 bus was late again.", "reply_to_message": card.data},
+        )
+        await group.wait_for(lambda m: len(m) > before + 1)
+        assert group.messages[-1].text == texts.ANONYMOUS_ADMIN
+        # Ordinary words posted as the group, and a channel's post in the group, get nothing.
+        as_the_group(emu, group, {"text": "Coffee at eleven?"})
+        channel = {"id": -1009999999999, "type": "channel", "title": "Riverside news"}
+        post = emu.store_message(
+            group.chat,
+            {"id": 777000, "is_bot": False, "first_name": "Telegram"},
+            {"sender_chat": channel, "is_automatic_forward": True, "text": "Open late on Friday"},
+        )
+        emu.inject({"message": post})
+        await sam.send("/queue", chat=group)
+        await group.wait_for(lambda m: "waiting" in (m[-1].text or ""))
+        assert sum(m.text == texts.ANONYMOUS_ADMIN for m in group.messages) == 2
+
+
+def command(length: int) -> dict[str, Any]:
+    """A bot_command entity at the start of a text."""
+    return {"type": "bot_command", "offset": 0, "length": length}
