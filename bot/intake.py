@@ -895,6 +895,14 @@ class Intake:
         before = self.clock() - grace
         return before, await updates.unanswered(self.db.reader, before)
 
+    async def answer_failed(self, update_id: int, telegram_id: int) -> Step:
+        """What to show a citizen whose answer to this update Telegram did not take (a 5xx, a
+        timeout): the item it saved, or where they are now; nothing if neither."""
+        committed = await updates.effect_at(self.db.reader, update_id)
+        if committed is None:
+            return await self.remind(update_id, telegram_id)
+        return await self.lost_answer(telegram_id, committed)
+
     async def lost_answer(self, telegram_id: int, since: str) -> Step:
         """What to show a citizen whose answer a crash may have lost: where they are, or the
         item saved since (its reference was the answer); nothing if neither."""
@@ -1289,6 +1297,10 @@ async def _on_text(
         # Past the rating the item is written: words typed at a yes/no question are not
         # part of it (the yes and no words were taken as answers before this).
         return await _show(conn, conversation, note="use_buttons")
+    if _said_last(conversation.text, text):
+        # The same words again at once: a message sent twice (a double tap, an app sending
+        # again after a bad connection), not more of the story. Kept once.
+        return await _show(conn, conversation)
     # More words while still writing (the rating step says they can): the story came in
     # parts. Keep them all, or, past the limit of one item, keep what was there and say why.
     joined = f"{conversation.text}\n{text}" if conversation.text else text
@@ -1296,6 +1308,12 @@ async def _on_text(
         return await _show(conn, conversation, note="too_long")
     conversation = conversation.but(text=joined)
     return await _advance(conn, conversation, now, note="added_text")
+
+
+def _said_last(story: str | None, text: str) -> bool:
+    """Whether `text` is the part of the story written last (the parts are kept a line
+    apart), so that it came twice."""
+    return bool(story) and (story == text or str(story).endswith(f"\n{text}"))
 
 
 async def _search_services(
@@ -1323,6 +1341,9 @@ async def _search_services(
             Show.SERVICES, seq=conversation.seq, services=tuple(matches[:PAGE_SIZE]), query=text
         )
     if len(text.split()) >= FEEDBACK_WORDS and conversation.text:
+        if _said_last(conversation.text, text):
+            # The same words sent twice, kept once (as later).
+            return await _show(conn, conversation)
         # The story came in parts before a service was chosen: keep them all, as later.
         joined = f"{conversation.text}\n{text}"
         if len(joined) > MAX_TEXT:

@@ -200,7 +200,10 @@ class Poller:
         if not batch:
             return []
         now = self.clock()
-        rows = [(u.update_id, u.to_dict(), chat_key(u)) for u in batch]
+        # An update of no chat and no one (a poll's new state, a kind newer than this
+        # library) is stored under 0, as webhook mode does: without a key the insert failed,
+        # polling stopped, and it stopped on the same update after every restart.
+        rows = [(u.update_id, u.to_dict(), chat_key(u) or 0) for u in batch]
 
         async def run(conn: aiosqlite.Connection) -> list[int]:
             return await updates.save_new(conn, rows, now)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from storage import send_slots
@@ -56,6 +56,14 @@ SPARE = 2
 def _chat_bucket(burst: float, period: float) -> AsyncLimiter:
     """A burst of `burst` messages, refilled over `period` seconds, with slack per message."""
     return AsyncLimiter(burst, period + burst * SLACK_SECONDS)
+
+
+# Edits are the same whether they reach Telegram once or twice, so one that fails on the way
+# (a 5xx, a timeout, a dropped connection) is tried again, after these pauses: otherwise a
+# reply that says "saved" was lost and the person told to try again. An edit that had
+# reached Telegram comes back "message is not modified", which callers take as done.
+EDITS = frozenset({"editmessagetext", "editmessagecaption", "editmessagereplymarkup"})
+EDIT_PAUSES = (0.5, 1.5)
 
 
 def _is_message(endpoint: str) -> bool:
@@ -233,11 +241,19 @@ class FloodLimiter(BaseRateLimiter[int]):
         retries = self.max_retries if rate_limit_args is None or acquired else rate_limit_args
         if rate_limit_args in (ACQUIRED_NO_RETRY, NO_RETRY):
             retries = 0
-        for attempt in range(retries + 1):
+        pauses = list(EDIT_PAUSES) if endpoint.lower() in EDITS else []
+        attempt = 0
+        while True:
             if attempt or not acquired:
                 await self._wait_turn(endpoint, chat_id)
             try:
                 return await callback(*args, **kwargs)
+            except NetworkError as exc:
+                if isinstance(exc, BadRequest) or not pauses or self._stopping.is_set():
+                    raise
+                log.info("%s failed on the way (%s); trying it again", endpoint, exc.message)
+                await asyncio.sleep(pauses.pop(0))
+                continue
             except RetryAfter as exc:
                 if attempt == retries or self._stopping.is_set():
                     raise
@@ -246,9 +262,9 @@ class FloodLimiter(BaseRateLimiter[int]):
                 try:
                     await asyncio.wait_for(self._stopping.wait(), wait)
                 except TimeoutError:
+                    attempt += 1
                     continue
                 raise
-        raise AssertionError("unreachable")
 
 
 def seconds(value: object) -> float:

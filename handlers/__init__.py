@@ -31,7 +31,7 @@ from bot.roles import Roles, Who
 from handlers.admin import AdminHandlers
 from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
-from handlers.common import Buttons, Callback, CommonHandlers, on_error
+from handlers.common import Buttons, Callback, CommonHandlers
 from handlers.ids import IdHandlers
 from handlers.language import LanguageHandlers
 from handlers.media import PHOTO_PREFIX, TRANSCRIPT_PREFIX, MediaHandlers, image_document
@@ -126,6 +126,16 @@ def register(
 
     # Then: whether the chat can be written to (it spoke; it blocked the bot).
     application.add_handler(TypeHandler(Update, common.reachability), group=-9)
+
+    # Then: a command or a reply to the bot from a group admin posting as the group, whose
+    # role cannot be known (said so, and it stops there).
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & filters.SenderChat.ALL,
+            common.anonymous,
+        ),
+        group=-8,
+    )
 
     # First, in any chat: the words of something a staff member is writing here (a
     # response, a question, an invitation, a relayed message), and /cancel of it. They stop
@@ -319,5 +329,5 @@ def register(
 
         application.add_handler(MessageHandler(new & filters.Document.ALL, document))
     application.add_handler(MessageHandler(new & ~filters.TEXT, common.unsupported))
-    application.add_error_handler(on_error)
+    application.add_error_handler(common.on_error)
     return Handlers(citizen, moderator, admin, provider, rights, sender, answers, asking, pictures)

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.intake import Intake, Show
 from bot.languages import Languages
@@ -161,6 +161,54 @@ class CommonHandlers:
             # Answers that could not reach them while they had blocked the bot go now.
             if await self.outbox.reachable(chat.id) and self.sender is not None:
                 self.sender.kick(context)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one error handler: a citizen whose answer Telegram failed to take (a 5xx, a
+        timeout) is shown what was saved or where they are, not told to try again what was
+        done already (their words would be added twice); anything else as `on_error`."""
+        error = context.error
+        if (
+            isinstance(error, NetworkError)
+            and not isinstance(error, BadRequest)
+            and isinstance(update, Update)
+            and update.effective_chat is not None
+            and update.effective_user is not None
+            and update.effective_chat.id == update.effective_user.id
+        ):
+            chat = update.effective_chat.id
+            step = await self.intake.answer_failed(update.update_id, chat)
+            if step.show is not Show.NOTHING:
+                log.warning("a Telegram call failed while answering a citizen: %s", error)
+                if update.callback_query is not None:
+                    await safely.quietly(update.callback_query.answer())
+                text, markup = render(step, self.names)
+                try:
+                    await context.bot.send_message(
+                        chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
+                    )
+                except TelegramError as exc:
+                    log.warning("could not show the citizen where they are: %s", exc)
+                return
+        await on_error(update, context)
+
+    async def anonymous(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command, or a reply to the bot, from an admin posting as the group: who it is
+        cannot be known, so say how to be known (and nothing else handles it). Before, a
+        moderator's command was refused as a stranger's, and a corrected text ignored."""
+        message = update.effective_message
+        if message is None or message.sender_chat is None:
+            return
+        if message.sender_chat.id != message.chat_id:
+            return  # a channel's post forwarded into its discussion group, say
+        replied = message.reply_to_message
+        to_bot = bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
+        first = (message.text or "").split(maxsplit=1)[0] if message.text else ""
+        name = first.partition("@")[2].lower()
+        command = first.startswith("/") and name in ("", context.bot.username.lower())
+        if not (command or to_bot):
+            return
+        await message.reply_text(texts.ANONYMOUS_ADMIN)
+        raise ApplicationHandlerStop
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, voice note, sticker, file, edit, forward...: say kindly what we accept."""

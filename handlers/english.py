@@ -290,6 +290,12 @@ COMMANDS = (
 
 # ── Staff: roles and invitations ────────────────────────────────────────────────────────
 NOT_ALLOWED = "Sorry, that isn't something I can do for you."
+# A command or a reply to the bot from a group admin who posts as the group ("Remain
+# anonymous"): Telegram does not say who it is, so no role can be checked.
+ANONYMOUS_ADMIN = (
+    "You're posting as the group, so I can't tell who you are. To use me here, turn off"
+    ' "Remain anonymous" in your admin rights, or write to me in private.'
+)
 NOT_ALLOWED_BUTTON = "Only moderators can do that."
 # A button pressed where it does not belong (another chat, someone else's): nothing happens.
 BUTTON_ELSEWHERE = "That button doesn't work here."

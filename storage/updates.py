@@ -114,6 +114,15 @@ async def unhandled(conn: aiosqlite.Connection) -> list[dict[str, Any]]:
         return [json.loads(row[0]) for row in await cursor.fetchall() if row[0] is not None]
 
 
+async def effect_at(conn: aiosqlite.Connection, update_id: int) -> str | None:
+    """When an update's effect was committed (its claim), as stored; None if it had none yet."""
+    async with conn.execute(
+        "SELECT handled_at FROM updates WHERE update_id = ?", (update_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]) if row and row[0] is not None else None
+
+
 async def is_handled(conn: aiosqlite.Connection, update_id: int) -> bool:
     """Whether an update has been handled."""
     async with conn.execute(
