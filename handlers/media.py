@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from bot.languages import Languages
 
 log = logging.getLogger(__name__)
+# Notes of a step whose words were not taken (a caption at a button question): the photo's
+# own note must not say its words were kept.
+REFUSED = frozenset({"not_a_rating", "use_buttons", "metoo_buttons"})
 
 # Callback data: a photo's decision in the moderators' chat (y:<media id>:a|r), a
 # citizen's answer to a draft transcript (t:<media id>:y|n).
@@ -138,7 +141,9 @@ class MediaHandlers:
         kept = (
             Step(Show.MEDIA, note=why)
             if why
-            else await self._fetch_and_keep(message, user.id, message.photo[-1], context, None)
+            else await self._fetch_and_keep(
+                message, user.id, message.photo[-1], context, None, step.note not in REFUSED
+            )
         )
         await self._reply_both(message, kept, text, markup)
 
@@ -182,6 +187,7 @@ class MediaHandlers:
         size: PhotoSize,
         context: ContextTypes.DEFAULT_TYPE,
         update_id: int | None,
+        words_kept: bool = True,
     ) -> Step:
         if size.file_size is not None and size.file_size > DOWNLOAD_LIMIT:
             return Step(Show.MEDIA, note="too_big")
@@ -203,7 +209,7 @@ class MediaHandlers:
         except NotAnImage:
             return Step(Show.MEDIA, note="unreadable")
         return await self.attachments.photo(
-            update_id, telegram_id, cleaned, after_text=update_id is None
+            update_id, telegram_id, cleaned, after_text=update_id is None and words_kept
         )
 
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

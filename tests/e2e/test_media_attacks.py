@@ -897,3 +897,17 @@ async def test_without_an_undo_window_the_audio_leaves_at_approval(
         await press_card(sam, group, card, texts.APPROVE)
         await group.wait_for(lambda _: voice.deleted, timeout=15)
         assert not card.deleted
+
+
+async def test_a_caption_that_is_no_rating_keeps_the_photo_and_never_says_the_words_were_kept(
+    team: Team,
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    # At the rating question, a caption that is no rating: the photo joins, the words do not.
+    said = await reply_to(citizen, citizen.send_photo(gps_photo(), caption="6"))
+    assert said.startswith(texts.MEDIA_NOTES["photo_added"].format(2)), said
+    assert "I kept your words" not in said
+    assert texts.NOT_A_RATING.strip() in said
