@@ -1276,12 +1276,18 @@ async def _on_text(
         if not _long_enough(text) or _is_answer(text):
             return await _show(conn, conversation, note="use_buttons")
     if conversation.state == State.RATING:
+        repeated = _said_last(conversation.text, text)
         if conversation.offered and (
-            _typed_rating(text) is not None or not _long_enough(text) or _is_answer(text)
+            repeated
+            or _typed_rating(text) is not None
+            or not _long_enough(text)
+            or _is_answer(text)
         ):
             # "1" under "Is it one of these? 1. … press its number" may mean that item, not
             # a rating of 1: the offer again, asking for its buttons (while it has items).
-            step = await _written(conn, conversation, now, note="metoo_buttons")
+            # The same words sent twice at once: the offer again, as it was.
+            note = "" if repeated else "metoo_buttons"
+            step = await _written(conn, conversation, now, note=note)
             if step.show is Show.METOO:
                 return step
         # Past the offer (more words, a rating): it goes on as their own item.

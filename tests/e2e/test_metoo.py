@@ -135,3 +135,19 @@ async def test_words_typed_at_the_offer_are_added_and_it_goes_on_as_different(
     ((text,),) = stored(db_path, "SELECT text FROM feedback ORDER BY id DESC LIMIT 1")
     assert text == f"{SAME}\n{more}"
     assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+
+
+async def test_the_same_words_sent_twice_at_the_offer_show_the_offer_again(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """A message sent twice (a double tap, an app sending again) while the offer waits is
+    neither more of the story nor past the offer: the offer again, the words kept once."""
+    alice, erin = emu.person("Alice"), emu.person("Erin")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(erin)
+    assert "Is it one of these?" in await offered(erin, SAME)
+    again = await say(erin, SAME)
+    assert "Is it one of these?" in again and "How would you rate it" not in again
+    assert await press_on(erin, erin.messages[-1], "It's 1") is not None
+    await erin.wait_for(last_has("Thank you: your support is added"))
+    assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
