@@ -77,12 +77,24 @@ async def two_instances(
             yield Route(proxy, ports)
 
 
-@pytest.mark.parametrize("instances", [1, 2])
 async def test_a_photo_joining_as_the_card_goes_out_is_posted_under_it_once(
+    emu: Emulator, db_path: Path, deployment: Deployment, clock: FakeClock
+) -> None:
+    await _posted_under_the_card_once(emu, db_path, deployment, clock, instances=1)
+
+
+@pytest.mark.postgres_only
+async def test_two_instances_post_a_photo_joining_as_the_card_goes_out_once(
+    emu: Emulator, db_path: Path, deployment: Deployment, clock: FakeClock
+) -> None:
+    """Several instances share a PostgreSQL database (one per SQLite file)."""
+    assert isinstance(db_path, PgTarget)
+    await _posted_under_the_card_once(emu, db_path, deployment, clock, instances=2)
+
+
+async def _posted_under_the_card_once(
     emu: Emulator, db_path: Path, deployment: Deployment, clock: FakeClock, instances: int
 ) -> None:
-    if instances == 2 and not isinstance(db_path, PgTarget):
-        pytest.skip("one instance per SQLite file: several share a PostgreSQL database")
     citizen: Person = emu.person("Cy")
     group = emu.group("Riverside moderators")
     staffed = deployment.model_copy(update={"moderators_chat": group.id})
