@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder
 import handlers
 from bot.asks import Asks
 from bot.attachments import Attachments
+from bot.chatmoves import ChatMoves
 from bot.config import ConfigError, Deployment, Settings
 from bot.digests import Digests, trigger
 from bot.health import Heartbeat
@@ -127,7 +128,9 @@ class YousaidBot:
             ),
             places=deployment.places(),
         )
-        self.roles = Roles(self.db, deployment, clock)
+        # Groups of the deployment file that became supergroups, followed to their new ids.
+        self.moves = ChatMoves(self.db, deployment, clock)
+        self.roles = Roles(self.db, deployment, clock, self.moves)
         self.learning = Learning(self.db, self.tagger, settings.models_path)
         self.moderation = Moderation(self.db, deployment, clock, self.tagger)
         self.digests = Digests(self.db, deployment, clock, self.instance)
@@ -152,6 +155,7 @@ class YousaidBot:
         )
         self.asks = Asks(self.db, deployment, clock)
         self.languages = Languages(self.db, deployment, clock)
+        self.languages.moves = self.moves
         self.marks = HandledMarks(self.db, clock)
         self.processor = ChatOrderedProcessor(settings.concurrent_updates, self.marks)
         self._requests = (
@@ -185,6 +189,7 @@ class YousaidBot:
                         if isinstance(self.db, PostgresDatabase)
                         else None
                     ),
+                    moves=self.moves,
                 )
             )
             .build()
@@ -271,12 +276,17 @@ class YousaidBot:
                 for s in self.deployment.services
             ],
         )
+        # Before anything is sent: where the file's groups are now, if they moved.
+        await self.moves.load()
         await self.application.initialize()
         # Before the menus: a person whose role the file took away gets the citizen's.
         await self.roles.settle_with_file()
         try:
             await publish_commands(
-                self.application.bot, self.deployment, await self.roles.ever_held()
+                self.application.bot,
+                self.deployment,
+                await self.roles.ever_held(),
+                where=self.moves.current,
             )
         except InvalidToken:
             raise

@@ -10,6 +10,7 @@ from functools import cache
 import aiosqlite
 from babel import Locale
 
+from bot.chatmoves import ChatMoves
 from bot.config import Deployment, Provider, Service
 from bot.i18n import current
 from storage import citizens
@@ -51,6 +52,8 @@ class Languages:
         self._services: dict[str, Service] = {s.slug: s for s in deployment.services}
         self._providers: dict[str, Provider] = {p.id: p for p in deployment.providers}
         self._by_name: dict[str, Service] = {s.name: s for s in deployment.services}
+        # Groups of the file that became supergroups (set by the app).
+        self.moves: ChatMoves | None = None
 
     @property
     def offered(self) -> list[str]:
@@ -82,6 +85,9 @@ class Languages:
     def of_group(self, chat_id: int) -> str:
         """The language of a group chat: the moderators' chat's, a provider chat's own,
         else the default."""
+        if self.moves is not None:
+            # A group that became a supergroup keeps the language the file gave it.
+            chat_id = self.moves.home(chat_id)
         if chat_id == self.deployment.moderators_chat:
             return self.deployment.moderators_language
         return chat_language(self.deployment, chat_id) or self.default

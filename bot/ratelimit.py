@@ -10,6 +10,10 @@ copy, forward); edits, answers to buttons and chat actions pass. A 429 that stil
 Several instances on PostgreSQL share one budget per bot token: `SharedBudget` reserves
 each message's slot in the database (storage/send_slots.py), on the server's clock, so the
 limits hold for all instances together. SQLite has one process: the limits stay in it.
+
+Every request passes here, so here too a group that became a supergroup is followed
+(bot/chatmoves.py): a call on a group goes to where it is now, and one Telegram refuses
+because the group has just moved (ChatMigrated) is recorded and sent there once more.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.chatmoves import ChatMoves
 from storage import send_slots
 from storage.engines import STORAGE_ERRORS
 from storage.postgres import PostgresDatabase
@@ -64,6 +69,13 @@ def _chat_bucket(burst: float, period: float) -> AsyncLimiter:
 # reached Telegram comes back "message is not modified", which callers take as done.
 EDITS = frozenset({"editmessagetext", "editmessagecaption", "editmessagereplymarkup"})
 EDIT_PAUSES = (0.5, 1.5)
+
+
+# Calls naming a message of the chat: its ids are the old group's, so they are not sent to
+# the supergroup (another message there has that id); they fail, and the caller copes.
+ABOUT_A_MESSAGE = ("edit", "delete", "stop", "pin", "unpin", "setmessagereaction")
+# A group moves once; this many moves within one call is a loop, not moves.
+MOST_MOVES = 3
 
 
 def _is_message(endpoint: str) -> bool:
@@ -159,7 +171,10 @@ class FloodLimiter(BaseRateLimiter[int]):
         max_retries: int = 3,
         group_period: float = 60,
         shared: SharedBudget | None = None,
+        moves: ChatMoves | None = None,
     ) -> None:
+        # Groups that became supergroups, followed (None: calls go where they are sent).
+        self.moves = moves
         # Several instances: the limits are counted in the database instead (the in-process
         # ones stand in while it cannot be reached).
         self.shared = shared
@@ -235,8 +250,16 @@ class FloodLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Result:
-        """Wait for the limits this request falls under, send it, retry a 429 alone."""
+        """Wait for the limits this request falls under, send it, retry a 429 alone; a call
+        on a group that became a supergroup goes where it is now."""
         chat_id = data.get("chat_id")
+        follows = self.moves is not None and not endpoint.lower().startswith(ABOUT_A_MESSAGE)
+        if follows and isinstance(chat_id, int) and self.moves is not None:
+            there = self.moves.current(chat_id)
+            if there != chat_id:
+                chat_id, data = there, {**data, "chat_id": there}
+                args = (*args[:-1], data)
+        moves = 0
         acquired = rate_limit_args in (ACQUIRED, ACQUIRED_NO_RETRY)
         retries = self.max_retries if rate_limit_args is None or acquired else rate_limit_args
         if rate_limit_args in (ACQUIRED_NO_RETRY, NO_RETRY):
@@ -244,10 +267,25 @@ class FloodLimiter(BaseRateLimiter[int]):
         pauses = list(EDIT_PAUSES) if endpoint.lower() in EDITS else []
         attempt = 0
         while True:
-            if attempt or not acquired:
+            if attempt or moves or not acquired:
                 await self._wait_turn(endpoint, chat_id)
             try:
                 return await callback(*args, **kwargs)
+            except ChatMigrated as exc:
+                # Nothing was sent: the group is a supergroup now. Recorded for every
+                # instance, then sent there (once), unless it names a message of the old one.
+                if self.moves is None or not isinstance(chat_id, int):
+                    raise
+                await self.moves.moved(chat_id, exc.new_chat_id)
+                if not follows or moves == MOST_MOVES:
+                    raise
+                log.info(
+                    "%s to %s: the group is now %s; sent there", endpoint, chat_id, exc.new_chat_id
+                )
+                moves += 1
+                chat_id, data = exc.new_chat_id, {**data, "chat_id": exc.new_chat_id}
+                args = (*args[:-1], data)
+                continue
             except NetworkError as exc:
                 if isinstance(exc, BadRequest) or not pauses or self._stopping.is_set():
                     raise

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot.chatmoves import ChatMoves
 from bot.config import Deployment
 from bot.intake import Clock
 from storage import audit, services, staff
@@ -94,10 +95,23 @@ class Accepted:
 class Roles:
     """Role checks, invitations, revocations, and their audit trail."""
 
-    def __init__(self, db: Database, deployment: Deployment, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        deployment: Deployment,
+        clock: Clock,
+        moves: ChatMoves | None = None,
+    ) -> None:
         self.db = db
         self.deployment = deployment
         self.clock = clock
+        # Groups of the file that became supergroups, and where they are now.
+        self.moves = moves or ChatMoves(db, deployment, clock)
+
+    def home(self, chat_id: int) -> int:
+        """The id the deployment file names this chat by (a group that became a supergroup
+        is still the group the file names)."""
+        return self.moves.home(chat_id)
 
     async def who(self, telegram_id: int) -> Who:
         """Everything this person may do, checked now (never trusted from a keyboard)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.errors import CHAT_NOT_FOUND, bad_request, forbidden
+from emulator.errors import CHAT_NOT_FOUND, bad_request, forbidden, migrated
 from emulator.faults import Faults
 from emulator.limits import FloodControl, Limits
 from emulator.people import Group, Person
@@ -183,6 +183,30 @@ class Emulator:
         self.chats[chat_id] = chat
         return Group(self, chat)
 
+    def upgrade(self, group: Group, by: Person) -> Group:
+        """`by`, an admin of `group`, turns it into a supergroup, as Telegram does when admins
+        change some settings: a new chat with a new id (same title and members), the service
+        message `migrate_to_chat_id` in the old group and `migrate_from_chat_id` in the new
+        one (both reach the bot, as service messages do in privacy mode), and from then on
+        every call on the old id fails with 400 and `parameters.migrate_to_chat_id`."""
+        old = group.chat
+        if old.type != "group" or old.migrated_to is not None:
+            raise ValueError(f"{group!r} is not a basic group")
+        new = self.group(
+            str(old.api["title"]),
+            [self.people[i] for i in old.member_ids if i in self.people],
+            supergroup=True,
+        )
+        new.chat.bot_removed = old.bot_removed
+        sender = dict(by.user)
+        told = self.store_message(old, sender, {"migrate_to_chat_id": new.id})
+        old.migrated_to = new.id
+        came = self.store_message(new.chat, sender, {"migrate_from_chat_id": old.id})
+        if not old.bot_removed:
+            self.inject({"message": copy.deepcopy(told)})
+            self.inject({"message": copy.deepcopy(came)})
+        return new
+
     def remove_bot_from(self, group: Group) -> None:
         """The bot was kicked: sends there now fail with 403, messages there are unseen."""
         group.chat.bot_removed = True
@@ -308,6 +332,8 @@ class Emulator:
         found = self.chats.get(chat_id)
         if found is None:
             raise bad_request(CHAT_NOT_FOUND)
+        if found.migrated_to is not None:
+            raise migrated(found.migrated_to)
         return found
 
     def reachable_chat(self, chat_id: int | str) -> Chat:
@@ -341,7 +367,7 @@ class Emulator:
     def age_messages(self, seconds: float, chat_id: int | None = None) -> None:
         """Make every message so far (in one chat, or all) `seconds` older: its `date` moves
         back, so rules on a message's age (deleting within 48 hours) apply to it."""
-        chats = [self.find_chat(chat_id)] if chat_id is not None else list(self.chats.values())
+        chats = [self.chats[chat_id]] if chat_id is not None else list(self.chats.values())
         for chat in chats:
             for message in chat.messages.values():
                 message["date"] = int(message["date"] - seconds)

@@ -50,6 +50,15 @@ def too_many_requests(wait: float) -> ApiError:
     return ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
 
 
+def migrated(new_chat_id: int) -> ApiError:
+    """400 for a call on a group that became a supergroup, naming its new id."""
+    return ApiError(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        {"migrate_to_chat_id": new_chat_id},
+    )
+
+
 UNAUTHORIZED = ApiError(401, "Unauthorized")
 NOT_FOUND = ApiError(404, "Not Found")
 

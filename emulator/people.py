@@ -218,6 +218,10 @@ class Person(_Talker):
         if chat is None:
             return self.chat
         target = chat.chat if isinstance(chat, Group) else chat
+        if target.migrated_to is not None:
+            # Telegram's clients only show the old group's history inside the supergroup.
+            title = target.api.get("title")
+            raise ValueError(f"{title} is now the supergroup {target.migrated_to}")
         if target.type != "private" and self.id not in target.member_ids:
             raise ValueError(f"{self.first_name} is not a member of {target.api.get('title')}")
         return target

@@ -52,6 +52,8 @@ class Chat:
     deleted: set[int] = field(default_factory=set)
     blocked: bool = False  # private chat: the person blocked the bot
     bot_removed: bool = False  # group: the bot was removed/kicked
+    # group: upgraded to the supergroup with this id (calls on this id then fail with 400)
+    migrated_to: int | None = None
     instance: str = ""  # chat_instance for callback queries from this chat
 
     @property

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -59,6 +60,19 @@ class Handlers:
 
 async def _quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An update that needs no answer."""
+
+
+class InChat(filters.MessageFilter):
+    """Messages in one group of the deployment file, also once it became a supergroup."""
+
+    def __init__(self, home: Callable[[int], int], chat_id: int | None) -> None:
+        super().__init__(name=f"InChat({chat_id})")
+        self.home = home
+        self.chat_id = chat_id
+
+    def filter(self, message: Message) -> bool:
+        """Whether the message is in that group, where it is now."""
+        return self.chat_id is not None and self.home(message.chat_id) == self.chat_id
 
 
 def register(
@@ -116,12 +130,19 @@ def register(
     moderator.media = pictures
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
-    # With no moderators' chat configured, an empty Chat filter matches nothing.
-    mods = filters.Chat(moderators_chat) if moderators_chat is not None else filters.Chat()
+    # The moderators' chat, also once it became a supergroup (a new id); none configured,
+    # nothing matches.
+    mods = InChat(roles.home, moderators_chat)
     in_mods = filters.UpdateType.MESSAGE & mods
     message = filters.UpdateType.MESSAGE
 
-    # Before anything: the language the update is answered in.
+    # Before anything: a group not known here may be where a group of the file moved (as
+    # recorded by another instance); then, the language the update is answered in.
+    async def moved_here(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat is not None:
+            await roles.moves.notice(update.effective_chat.id)
+
+    application.add_handler(TypeHandler(Update, moved_here), group=-11)
     application.add_handler(TypeHandler(Update, speech.speak), group=-10)
 
     # Then: whether the chat can be written to (it spoke; it blocked the bot).
@@ -181,7 +202,8 @@ def register(
     )
 
     # For whoever sets the bot up: /id in any chat; the groups the bot joins, in the log.
-    ids = IdHandlers(roles.deployment)
+    ids = IdHandlers(roles.deployment, roles.moves, languages, application.job_queue)
+    ids.post_cards = moderator.sweep
     application.add_handler(CommandHandler("id", ids.show, filters=message))
     application.add_handler(ChatMemberHandler(ids.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, ids.migrated))

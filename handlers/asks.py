@@ -135,7 +135,7 @@ class AskHandlers:
             await self.roles.denied(who, f"/{'ask' if kind is Kind.QUESTION else 'invite_people'}")
             await message.reply_text(texts.NOT_ALLOWED)
             return
-        if not await provider_place(who, self.digests.providers.values(), message):
+        if not await provider_place(who, self.digests.providers.values(), message, self.roles.home):
             return
         mine = await services_spoken_for(self.asks.db, who)
         slugs = ", ".join(f"<code>{esc(s.slug)}</code>" for s in mine)
@@ -289,7 +289,7 @@ class AskHandlers:
         )
         if who is None:
             return
-        if not await provider_place(who, self.digests.providers.values(), message):
+        if not await provider_place(who, self.digests.providers.values(), message, self.roles.home):
             return
         found = await self.asks.involvement(who)
         lines = [texts.ASKS_INVOLVED_HEAD]

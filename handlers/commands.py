@@ -63,10 +63,16 @@ def in_each(
     return menus
 
 
-async def publish_commands(bot: Bot, deployment: Deployment, staff: Sequence[Who] = ()) -> None:
+async def publish_commands(
+    bot: Bot,
+    deployment: Deployment,
+    staff: Sequence[Who] = (),
+    where: Callable[[int], int] | None = None,
+) -> None:
     """Register each scope's commands at start: citizens, admins, the people who hold or held
     a role (`staff`: a menu Telegram failed to take when a role was granted or revoked is set
-    again, and an admin taken out of the file loses the admin's menu), the moderators' chat."""
+    again, and an admin taken out of the file loses the admin's menu), the moderators' chat
+    (where it is now: `where` follows a group that became a supergroup)."""
     languages = deployment.languages
     choice = len(languages) > 1
     for code, commands in in_each(languages, lambda: citizen_menu(choice)):
@@ -81,10 +87,16 @@ async def publish_commands(bot: Bot, deployment: Deployment, staff: Sequence[Who
         if not who.admin:
             await publish_for(bot, who, languages)
     if deployment.moderators_chat is not None:
-        # The moderators' chat: in its own language, whatever each member's app speaks.
-        with speaking(deployment.moderators_language):
-            commands = _commands(texts.MODERATOR_COMMANDS)
-        await _set(bot, deployment.moderators_chat, commands, None)
+        chat = deployment.moderators_chat
+        await publish_moderators_chat(bot, deployment, where(chat) if where else chat)
+
+
+async def publish_moderators_chat(bot: Bot, deployment: Deployment, chat_id: int) -> None:
+    """Register the moderators' commands in their chat (at `chat_id`, where it is now)."""
+    # In its own language, whatever each member's app speaks.
+    with speaking(deployment.moderators_language):
+        commands = _commands(texts.MODERATOR_COMMANDS)
+    await _set(bot, chat_id, commands, None)
 
 
 async def publish_for(bot: Bot, who: Who, languages: Sequence[str] = ()) -> None:

@@ -87,10 +87,12 @@ class Buttons:
         if chat.type == ChatType.PRIVATE:
             return chat.id == user.id
         deployment = self.roles.deployment
-        if moderators and chat.id == deployment.moderators_chat:
+        # A group that became a supergroup is still the group the file names.
+        home = self.roles.home(chat.id)
+        if moderators and home == deployment.moderators_chat:
             return True
-        if providers and any(chat.id in p.chats for p in deployment.providers):
-            return team_chat(await self.roles.who(user.id), deployment.providers, chat.id)
+        if providers and any(home in p.chats for p in deployment.providers):
+            return team_chat(await self.roles.who(user.id), deployment.providers, home)
         return False
 
     async def refuse(self, update: Update) -> None:

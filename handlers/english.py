@@ -320,6 +320,12 @@ ID_ROLE_NONE = (
     "To make it the moderators' chat, put this id in <code>moderators_chat</code> in the "
     "deployment file; for a provider's team, in that provider's <code>chats</code>."
 )
+GROUP_MOVED = (
+    "This group became a supergroup, so Telegram gave it a new id. I have followed it: cards,"
+    " digests and answers for this group now come here, and nothing was lost.\n"
+    "The deployment file still names the old id <code>{old}</code>; whoever runs the bot may"
+    " put <code>{new}</code> there when convenient."
+)
 ROLE_NAMES = {"moderator": "a moderator", "provider": "a provider for {provider}"}
 INVITE_ACCEPTED = "Welcome! You are now {role}. Send /help to see what you can do."
 # Where the work of the role appears: accepting a link adds nobody to any group.

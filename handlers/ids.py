@@ -1,16 +1,23 @@
 """How an operator finds the ids the deployment file needs: /id in any chat, and a log line
-when the bot is added to a group, removed from one, or a group becomes a supergroup."""
+when the bot is added to a group or removed from one; and a group that becomes a supergroup,
+followed to its new id (bot/chatmoves.py), the operator told in the log and the group."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.ext import ContextTypes
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes, JobQueue
 
+from bot.chatmoves import ChatMoves, Move
 from bot.config import Deployment, Provider
+from bot.i18n import speaking
+from bot.languages import Languages
 from handlers import texts
+from handlers.commands import publish_moderators_chat
 from handlers.fitting import name
 
 log = logging.getLogger(__name__)
@@ -21,13 +28,26 @@ GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 class IdHandlers:
     """/id and the bot's own membership of groups, read against the deployment file."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(
+        self,
+        deployment: Deployment,
+        moves: ChatMoves,
+        languages: Languages | None = None,
+        job_queue: JobQueue | None = None,  # type: ignore[type-arg]
+    ) -> None:
         self.deployment = deployment
+        self.moves = moves
+        self.languages = languages
+        self.job_queue = job_queue
+        # Run after the moderators' chat moved: its pending cards are posted again there.
+        self.post_cards: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None
+        moves.listeners.append(self.followed)
 
     def _provider(self, chat_id: int) -> Provider | None:
         return next((p for p in self.deployment.providers if chat_id in p.chats), None)
 
     def _role_text(self, chat_id: int) -> str:
+        chat_id = self.moves.home(chat_id)
         if chat_id == self.deployment.moderators_chat:
             return texts.ID_ROLE_MODERATORS
         provider = self._provider(chat_id)
@@ -36,6 +56,7 @@ class IdHandlers:
         return texts.ID_ROLE_NONE
 
     def _role_log(self, chat_id: int) -> str:
+        chat_id = self.moves.home(chat_id)
         if chat_id == self.deployment.moderators_chat:
             return "it is moderators_chat in the deployment file"
         provider = self._provider(chat_id)
@@ -72,14 +93,49 @@ class IdHandlers:
             log.info("removed from group %r (id %s)", chat.title, chat.id)
 
     async def migrated(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A group that became a supergroup has a new id: the deployment file must follow."""
+        """A group became a supergroup (said in the old group, and again in the new one): the
+        bot follows it to its new id (recorded once, whichever message comes first)."""
         message = update.effective_message
-        if message is None or message.migrate_to_chat_id is None:
+        if message is None:
             return
+        if message.migrate_to_chat_id is not None:
+            old, new = message.chat_id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id is not None:
+            old, new = message.migrate_from_chat_id, message.chat_id
+        else:
+            return
+        await self.moves.moved(old, new)
+
+    def followed(self, move: Move) -> None:
+        """A move was just recorded (from a service message, or a call Telegram refused with
+        the new id): the operator is told, and the group too, where the file names it."""
         log.warning(
-            "group %r (id %s) became a supergroup: its id is now %s; where the deployment file"
-            " names the old id, put the new one",
-            message.chat.title,
-            message.chat_id,
-            message.migrate_to_chat_id,
+            "group (id %s) became a supergroup: its id is now %s; followed (%s, %d card(s) to post"
+            " there again); the deployment file may name the new id when convenient",
+            move.old,
+            move.new,
+            self._role_log(move.old),
+            len(move.cards),
         )
+        if move.home is not None and self.job_queue is not None:
+            # Not inside the call that learned of it (a card or digest on its way there).
+            self.job_queue.run_once(self._after_move, 0, data=move, name=f"moved:{move.old}")
+
+    async def _after_move(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job: say in the new group that the bot followed it; the moderators' chat gets its
+        commands menu and its pending cards again."""
+        move = context.job.data if context.job is not None else None
+        if not isinstance(move, Move) or move.home is None:
+            return
+        moderators = move.home == self.deployment.moderators_chat
+        language = self.languages.of_group(move.new) if self.languages else None
+        with speaking(language or self.deployment.languages[0]):
+            text = texts.GROUP_MOVED.format(old=move.old, new=move.new)
+        try:
+            await context.bot.send_message(move.new, text, parse_mode=ParseMode.HTML)
+            if moderators:
+                await publish_moderators_chat(context.bot, self.deployment, move.new)
+        except TelegramError as exc:
+            log.warning("the group %s was not told it was followed: %s", move.new, exc)
+        if moderators and self.post_cards is not None:
+            await self.post_cards(context)

@@ -455,11 +455,11 @@ class MediaHandlers:
             await message.reply_text(texts.PHOTO_USAGE)
             return
         providers = self.roles.deployment.providers
-        if not await provider_place(who, providers, message):
+        if not await provider_place(who, providers, message, self.roles.home):
             return
         private = message.chat.type == ChatType.PRIVATE
         found = await self.attachments.photo_for(
-            number, here(who, providers, message.chat_id, private)
+            number, here(who, providers, self.roles.home(message.chat_id), private)
         )
         if found is None:
             await message.reply_text(texts.PHOTO_NOT_FOUND.format(id=number))

@@ -19,7 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import i18n
@@ -588,7 +588,9 @@ class ModeratorHandlers:
 
     async def _reconcile(self, message: object) -> None:
         """A press on a card (or list) whose sending was in doubt proves it arrived."""
-        if not isinstance(message, Message) or message.chat_id != self.moderators_chat:
+        if not isinstance(message, Message):
+            return
+        if self.roles.home(message.chat_id) != self.moderators_chat:
             return
         markup = message.reply_markup
         items = set()
@@ -796,7 +798,7 @@ class ModeratorHandlers:
         if await self.moderation.editing(who) is None:
             return
         command = (message.text or "").split(maxsplit=1)[0].split("@")[0].lower()
-        if command == "/cancel" and message.chat_id == self.moderators_chat:
+        if command == "/cancel" and self.roles.home(message.chat_id) == self.moderators_chat:
             return
         await self._end_edit(who, context.bot)
 
@@ -972,9 +974,14 @@ class ModeratorHandlers:
         if not cards:
             return False
         text, markup = render_batch(cards)
-        await bot.edit_message_text(
-            text, chat_id, message_id, reply_markup=markup, parse_mode=ParseMode.HTML
-        )
+        try:
+            await bot.edit_message_text(
+                text, chat_id, message_id, reply_markup=markup, parse_mode=ParseMode.HTML
+            )
+        except ChatMigrated:
+            # A list left in a group that became a supergroup: it cannot be edited now (what
+            # it listed that still waits was posted again in the new group).
+            log.info("list %s in %s not redrawn: now a supergroup", message_id, chat_id)
         return True
 
     @in_moderators_language
@@ -997,6 +1004,10 @@ class ModeratorHandlers:
             )
         except BadRequest as exc:
             log.info("card of #%s not updated: %s", card.item.id, exc.message)
+        except ChatMigrated:
+            # A card left in a group that became a supergroup can no longer be edited; the
+            # decision stands all the same (cards still waiting were posted again there).
+            log.info("card of #%s not updated: its group became a supergroup", card.item.id)
 
     async def sweep(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job (and after each new item): tag new items, post their cards, tell authors."""

@@ -7,7 +7,7 @@ the command gets a short pointer and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from telegram import Message
@@ -23,9 +23,14 @@ def team_chat(who: Who, providers: Iterable[Provider], chat_id: int) -> bool:
     return any(chat_id in p.chats and who.speaks_for(p.id) for p in providers)
 
 
-async def provider_place(who: Who, providers: Iterable[Provider], message: Message) -> bool:
-    """Whether a provider command may answer in this message's chat; if not, say where it does."""
-    if message.chat.type == ChatType.PRIVATE or team_chat(who, providers, message.chat_id):
+async def provider_place(
+    who: Who, providers: Iterable[Provider], message: Message, home: Callable[[int], int]
+) -> bool:
+    """Whether a provider command may answer in this message's chat (`home` gives the id the
+    deployment file names it by, also once a group became a supergroup); if not, say where
+    it does."""
+    private = message.chat.type == ChatType.PRIVATE
+    if private or team_chat(who, providers, home(message.chat_id)):
         return True
     await safely.quietly(message.reply_text(texts.PROVIDER_ELSEWHERE))
     return False

@@ -268,8 +268,9 @@ class ProviderHandlers:
         assert user
         who = await self.roles.who(user.id)
         mine = [p for pid, p in self.digests.providers.items() if who.speaks_for(pid)]
-        if chat is not None and chat.type != ChatType.PRIVATE and team_chat(who, mine, chat.id):
-            mine = [p for p in mine if chat.id in p.chats]
+        home = self.roles.home(chat.id) if chat is not None else 0
+        if chat is not None and chat.type != ChatType.PRIVATE and team_chat(who, mine, home):
+            mine = [p for p in mine if home in p.chats]
         return who, mine
 
     async def digest_now(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -281,7 +282,7 @@ class ProviderHandlers:
             await self.roles.denied(who, "/digest")
             await message.reply_text(texts.NOT_A_PROVIDER)
             return
-        if not await provider_place(who, providers, message):
+        if not await provider_place(who, providers, message, self.roles.home):
             return
         for provider in providers:
             start, end = self.digests.current_period(provider)
@@ -315,7 +316,7 @@ class ProviderHandlers:
             await self.roles.denied(who, "/services")
             await message.reply_text(texts.NOT_A_PROVIDER)
             return
-        if not await provider_place(who, providers, message):
+        if not await provider_place(who, providers, message, self.roles.home):
             return
         for provider in providers:
             text, markup = await self._services_view(provider, message.chat_id)
@@ -345,7 +346,7 @@ class ProviderHandlers:
             await self.roles.denied(who, "/schedule")
             await message.reply_text(texts.NOT_A_PROVIDER)
             return
-        if not await provider_place(who, providers, message):
+        if not await provider_place(who, providers, message, self.roles.home):
             return
         now = self.digests.clock()
         lines = []

@@ -211,7 +211,7 @@ class ResponseHandlers:
             await self.roles.denied(who, "/respond")
             await message.reply_text(texts.NOT_A_PROVIDER)
             return
-        if not await provider_place(who, self.digests.providers.values(), message):
+        if not await provider_place(who, self.digests.providers.values(), message, self.roles.home):
             return
         who = self._here(who, message)
         arg = (context.args or [""])[0].lstrip("#")
@@ -251,7 +251,7 @@ class ResponseHandlers:
     def _here(self, who: Who, message: Message) -> Who:
         """In a team's chat, only that team's services may be answered (or shown)."""
         private = message.chat.type == ChatType.PRIVATE
-        return here(who, self.digests.providers.values(), message.chat_id, private)
+        return here(who, self.digests.providers.values(), self.roles.home(message.chat_id), private)
 
     async def _periods(self, who: Who, digest_id: int) -> dict[str, tuple[datetime, datetime]]:
         """The period each provider's theme response covers: a digest's, or the one so far."""
@@ -885,7 +885,7 @@ class ResponseHandlers:
         if who is None:
             return
         if not who.moderates and not await provider_place(
-            who, self.digests.providers.values(), message
+            who, self.digests.providers.values(), message, self.roles.home
         ):
             return
         found = await self.responses.recent(who)

@@ -93,25 +93,17 @@ async def test_a_group_turned_supergroup_is_logged_with_its_new_id(
     ada = emu.person("Ada")
     group = emu.group("Riverside moderators", members=[ada])
     async with make_bot():
-        emu.inject(
-            {
-                "message": {
-                    "message_id": 1,
-                    "date": 1764150000,
-                    "chat": {"id": group.id, "type": "group", "title": group.title},
-                    "from": dict(ada.user),
-                    "migrate_to_chat_id": -1001234567890,
-                }
-            }
-        )
-        await ada.send("/id", chat=group)
-        await group.wait_for(last_has("This group's id is"), timeout=30)
+        supergroup = emu.upgrade(group, by=ada)
+        await ada.send("/id", chat=supergroup)
+        await supergroup.wait_for(last_has("This group's id is"), timeout=30)
+    assert str(supergroup.id) in (supergroup.messages[-1].text or "")
+    # Said once, though Telegram says it in both groups.
     [warning] = [
         r.getMessage()
         for r in caplog.records
         if r.name == "handlers.ids" and r.levelno == logging.WARNING
     ]
-    assert f"(id {group.id}) became a supergroup: its id is now -1001234567890" in warning
+    assert f"(id {group.id}) became a supergroup: its id is now {supergroup.id}" in warning
 
 
 async def test_an_invitation_link_says_one_link_per_person(
