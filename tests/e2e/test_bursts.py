@@ -144,6 +144,17 @@ async def tell(person: Person, service: str, words: str) -> int:
         await tap(person, texts.YES if has_button(texts.YES)(msgs) else texts.NO)
 
 
+def waits_kept(emu: Emulator) -> bool:
+    """Whether no chat was sent a message before the end of a 429's retry_after for it."""
+    sends = [c for c in emu.calls if c.method.startswith("send")]
+    for flood in (c for c in sends if c.status == 429):
+        chat = str(flood.params.get("chat_id"))
+        until = flood.time + float(flood.response["parameters"]["retry_after"])
+        if any(str(c.params.get("chat_id")) == chat and flood.time < c.time < until for c in sends):
+            return False
+    return True
+
+
 def shown_items(group: Group) -> list[int]:
     """Every item the moderators' group shows, card or list, in the order it arrived."""
     return [int(n) for m in group.messages for n in ITEM_HEAD.findall(m.text or "")]
@@ -153,8 +164,9 @@ async def test_sixty_citizens_at_once_reach_the_moderators_in_order_and_nobody_w
     council: Council, db_path: Path
 ) -> None:
     """60 people finish an item for one service within seconds: the moderators' group takes
-    far more than its limit allows at once, yet every item reaches it once and in order, no
-    429 is provoked, and citizens (a newcomer too) are answered while the group catches up."""
+    far more than its limit allows at once, yet every item reaches it once and in order,
+    within Telegram's pace, and citizens (a newcomer too) are answered while the group
+    catches up."""
     emu, group = council.emu, council.group
     people = [emu.person(f"Rider {n}") for n in range(60)]
     words = [
@@ -174,7 +186,9 @@ async def test_sixty_citizens_at_once_reach_the_moderators_in_order_and_nobody_w
     await emu.idle(quiet=0.5, timeout=STEP)
     shown = shown_items(group)
     assert shown == sorted(items), shown
-    assert not [c for c in emu.calls if c.status == 429]
+    # Telegram's pace was kept: any 429 (a request held up on a busy machine arrives later
+    # than it left) was waited out before that chat was written to again.
+    assert waits_kept(emu)
     assert stored(db_path, "SELECT COUNT(*) FROM feedback WHERE card_message_id IS NOT NULL") == [
         (60,)
     ]
@@ -214,7 +228,7 @@ async def test_a_long_429_on_the_moderators_group_holds_up_no_one_else(
     await emu.idle(quiet=0.5, timeout=STEP)
     assert shown_items(group) == [first, held, later, kind]
     # Asked once in the 30 s, not hammered.
-    assert flood.hits == 1
+    assert flood.hits == 1 and waits_kept(emu)
 
 
 DIGEST_ITEMS = 300
