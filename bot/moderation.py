@@ -456,6 +456,15 @@ class Moderation:
 
         return await self.db.write(run)
 
+    async def card_waits(self, item_id: int) -> None:
+        """Telegram asked to wait (429) before the card could go: it is due again once the
+        wait is over, and the wait is no failed try (it would count towards giving up)."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await feedback.card_waits(conn, item_id)
+
+        await self.db.write(run)
+
     async def card_unsure(self, item_id: int, error: str) -> None:
         """The card may be in the chat: it stays begun, so it is not sent again unasked."""
 

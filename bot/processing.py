@@ -31,7 +31,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.health import Heartbeat
 from bot.intake import Clock
-from bot.ratelimit import seconds
+from bot.ratelimit import handling_update, seconds
 from storage import updates, webhooks
 from storage.db import Database, DatabaseUnusable
 from storage.engines import STORAGE_ERRORS
@@ -155,7 +155,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             if inspect.iscoroutine(coroutine):
                 coroutine.close()
             return False
-        await coroutine
+        # So that a reply to a group Telegram holds for long goes back at once instead of
+        # holding the group's next updates (bot/ratelimit.py).
+        with handling_update():
+            await coroutine
         return True
 
     async def initialize(self) -> None:

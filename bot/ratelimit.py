@@ -14,14 +14,23 @@ limits hold for all instances together. SQLite has one process: the limits stay 
 Every request passes here, so here too a group that became a supergroup is followed
 (bot/chatmoves.py): a call on a group goes to where it is now, and one Telegram refuses
 because the group has just moved (ChatMigrated) is recorded and sent there once more.
+
+A 429 also holds its chat: nothing more is sent there until Telegram's wait is over (each
+would only meet another 429). A caller that takes 429s back (NO_RETRY) is told at once; a
+message sent while handling an update, to a group held longer than UPDATE_WAIT, goes back
+at once too, so that group's next updates (every moderator's button presses) are not held.
+The outbox keeps each message's next try itself (ACQUIRED_NO_RETRY): holds leave it be.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from aiolimiter import AsyncLimiter
@@ -86,6 +95,32 @@ def _is_message(endpoint: str) -> bool:
         "forwardmessage",
         "forwardmessages",
     }
+
+
+# The longest a message sent while handling an update waits for its group's 429 to pass.
+UPDATE_WAIT = 3.0
+# The task handling an update now (set by the update processors); tasks it starts (a sweep
+# after a new item) are not it, and wait as usual.
+_handling: ContextVar[asyncio.Task[Any] | None] = ContextVar("handling_update", default=None)
+
+
+@contextmanager
+def handling_update() -> Iterator[None]:
+    """Mark the current task as handling one update, for as long as the block runs."""
+    token = _handling.set(asyncio.current_task())
+    try:
+        yield
+    finally:
+        _handling.reset(token)
+
+
+def _in_update() -> bool:
+    task = _handling.get()
+    return task is not None and task is asyncio.current_task()
+
+
+def _is_group(chat: int | str) -> bool:
+    return isinstance(chat, str) or chat < 0
 
 
 # How often a shared budget forgets the chats not written to lately, and how lately.
@@ -185,6 +220,8 @@ class FloodLimiter(BaseRateLimiter[int]):
         self.private_burst = private_burst
         self.max_retries = max_retries
         self._chats: dict[int | str, AsyncLimiter] = {}
+        # Chats Telegram answered 429: the loop time until which nothing more goes there.
+        self._held: dict[int | str, float] = {}
         # Set at stop: a 429's wait (Telegram may ask for minutes) would hold the stop up.
         self._stopping = asyncio.Event()
 
@@ -197,6 +234,45 @@ class FloodLimiter(BaseRateLimiter[int]):
 
     async def shutdown(self) -> None:
         """Nothing to free."""
+
+    def held(self, chat_id: object) -> float:
+        """Seconds until Telegram takes messages to this chat again (0: it does now)."""
+        key = _chat_key(chat_id)
+        until = self._held.get(key) if key is not None else None
+        if until is None:
+            return 0.0
+        left = until - asyncio.get_running_loop().time()
+        if left <= 0:
+            del self._held[key]  # type: ignore[arg-type]
+            return 0.0
+        return left
+
+    def _hold(self, chat_id: object, wait: float) -> None:
+        key = _chat_key(chat_id)
+        if key is not None:
+            until = asyncio.get_running_loop().time() + wait
+            self._held[key] = max(until, self._held.get(key, until))
+
+    def _back_at_once(self, chat_id: object, wait: float, no_retry: bool) -> bool:
+        """Whether a wait for this chat's 429 goes back to the caller instead of being
+        waited here: the caller waits alone, or the bot stops, or an update would hold its
+        group's next ones too long."""
+        if no_retry or self._stopping.is_set():
+            return True
+        key = _chat_key(chat_id)
+        return key is not None and wait > UPDATE_WAIT and _is_group(key) and _in_update()
+
+    async def _wait_held(self, endpoint: str, chat_id: object, no_retry: bool) -> None:
+        """Wait until Telegram's 429 for this chat has passed, or raise it back at once."""
+        if not _is_message(endpoint):
+            return
+        while (left := self.held(chat_id)) > 0:
+            if self._back_at_once(chat_id, left, no_retry):
+                raise RetryAfter(max(1, math.ceil(left)))
+            try:
+                await asyncio.wait_for(self._stopping.wait(), left)
+            except TimeoutError:
+                continue
 
     def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter | None:
         limiter = self._chats.get(chat_id)
@@ -265,8 +341,14 @@ class FloodLimiter(BaseRateLimiter[int]):
         if rate_limit_args in (ACQUIRED_NO_RETRY, NO_RETRY):
             retries = 0
         pauses = list(EDIT_PAUSES) if endpoint.lower() in EDITS else []
+        no_retry = retries == 0
         attempt = 0
+        # A caller that keeps each message's next try itself (by its own clock) is not
+        # second-guessed: Telegram's answer is its to act on.
+        own_schedule = rate_limit_args == ACQUIRED_NO_RETRY
         while True:
+            if not own_schedule:
+                await self._wait_held(endpoint, chat_id, no_retry)
             if attempt or moves or not acquired:
                 await self._wait_turn(endpoint, chat_id)
             try:
@@ -293,16 +375,23 @@ class FloodLimiter(BaseRateLimiter[int]):
                 await asyncio.sleep(pauses.pop(0))
                 continue
             except RetryAfter as exc:
-                if attempt == retries or self._stopping.is_set():
-                    raise
                 wait = seconds(exc.retry_after) + 0.1
+                held = _is_message(endpoint) and _chat_key(chat_id) is not None
+                if held:
+                    self._hold(chat_id, wait)
+                if attempt == retries or self._back_at_once(chat_id, wait, no_retry):
+                    raise
                 log.info("429 from Telegram on %s; retrying in %.1f s", endpoint, wait)
-                try:
-                    await asyncio.wait_for(self._stopping.wait(), wait)
-                except TimeoutError:
-                    attempt += 1
-                    continue
-                raise
+                if not held:
+                    # Not held per chat (a command menu, say): waited out here.
+                    try:
+                        await asyncio.wait_for(self._stopping.wait(), wait)
+                    except TimeoutError:
+                        pass
+                    else:
+                        raise
+                # A message waits for its chat's hold at the top of the loop.
+                attempt += 1
 
 
 def seconds(value: object) -> float:

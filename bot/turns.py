@@ -27,6 +27,7 @@ from telegram.ext import Application
 
 from bot.intake import Clock
 from bot.processing import chat_key
+from bot.ratelimit import handling_update
 from storage import turns, updates
 from storage.db import Database, DatabaseUnusable
 from storage.engines import STORAGE_ERRORS
@@ -245,7 +246,8 @@ class ChatTurns:
                 return
         async with self._slots:
             # Handler errors go to the application's error handler; they do not reach here.
-            await self.application.process_update(update)
+            with handling_update():
+                await self.application.process_update(update)
         self.handled += 1
 
     async def _sweep_forever(self) -> None:

@@ -9,6 +9,7 @@ Tests switch a fault on per method and per chat, for a number of calls or until 
     held = emu.faults.late("sendPhoto", delay=60, times=1); ...; held.release()   # answer now
     emu.faults.error("sendMessage", chat_id=42, description="Bad Request: chat not found")
     emu.faults.flood("sendMessage", retry_after=2, times=1)
+    emu.faults.flood(chat_id=-100, retry_after=30, lasting=True)   # as Telegram: for 30 s
     emu.faults.error("sendMessage", text_contains="#12 ", times=2)   # only calls whose text has it
 
 Each returns its `Fault`, whose `hits` counts the calls it answered; `remove` or `clear`
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -54,11 +57,25 @@ class Fault:
     body: str = "<html><body><h1>502 Bad Gateway</h1></body></html>"
     # Only calls whose `text` (or `caption`) contains this; None: any call.
     text_contains: str | None = None
+    # A 429 as Telegram gives it: every matching call is refused from the first one until
+    # `retry_after` seconds have passed, each told how long is left; then the fault is spent.
+    lasting: bool = False
     hits: int = field(default=0)
 
     def __post_init__(self) -> None:
         # Set by `release`: not a field, so not part of the fault's JSON.
         self._released = asyncio.Event()
+        # When a lasting fault ends (monotonic seconds), from its first hit.
+        self._until: float | None = None
+
+    def _over(self) -> bool:
+        return self._until is not None and time.monotonic() >= self._until
+
+    def hit(self) -> None:
+        """Count a call this fault answers (a lasting one starts its time at the first)."""
+        self.hits += 1
+        if self.lasting and self._until is None:
+            self._until = time.monotonic() + (self.retry_after or 0)
 
     def release(self) -> None:
         """Let the answers a late fault holds go now, and answer the calls it takes later
@@ -73,7 +90,7 @@ class Fault:
 
     def matches(self, method: str, params: dict[str, Any]) -> bool:
         """Whether this fault applies to a call of `method` with these (raw) parameters."""
-        if self.times is not None and self.hits >= self.times:
+        if self.spent:
             return False
         if self.method is not None and self.method.lower() != method.lower():
             return False
@@ -88,14 +105,19 @@ class Fault:
     @property
     def spent(self) -> bool:
         """True once it has answered all the calls it was switched on for."""
-        return self.times is not None and self.hits >= self.times
+        return (self.times is not None and self.hits >= self.times) or self._over()
 
     def error_body(self) -> dict[str, Any]:
         """The JSON body of a STATUS or ERROR answer, in Telegram's shape."""
         description = self.description or _REASONS.get(self.status, "Server Error")
         body: dict[str, Any] = {"ok": False, "error_code": self.status, "description": description}
         if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
+            wait = self.retry_after
+            if self._until is not None:
+                # What is left of a lasting flood, in whole seconds, as Telegram says it.
+                wait = max(1, math.ceil(self._until - time.monotonic()))
+                body["description"] = f"Too Many Requests: retry after {wait}"
+            body["parameters"] = {"retry_after": wait}
         return body
 
     def to_json(self) -> dict[str, Any]:
@@ -213,23 +235,29 @@ class Faults:
         chat_id: int | str | None = None,
         times: int | None = None,
         text_contains: str | None = None,
+        lasting: bool = False,
     ) -> Fault:
-        """Answer 429 Too Many Requests with `retry_after`."""
-        return self.error(
-            method,
-            status=429,
-            description=f"Too Many Requests: retry after {retry_after}",
-            retry_after=retry_after,
-            chat_id=chat_id,
-            times=times,
-            text_contains=text_contains,
+        """Answer 429 Too Many Requests with `retry_after`; `lasting`: every matching call
+        for `retry_after` seconds from the first, as Telegram does (then it is spent)."""
+        return self.add(
+            Fault(
+                ERROR,
+                method,
+                chat_id,
+                times,
+                status=429,
+                description=f"Too Many Requests: retry after {retry_after}",
+                retry_after=retry_after,
+                text_contains=text_contains,
+                lasting=lasting,
+            )
         )
 
     def match(self, method: str, params: dict[str, Any]) -> Fault | None:
         """The first fault for this call, counted as hit; None when the call goes through."""
         for fault in self.active:
             if fault.matches(method, params):
-                fault.hits += 1
+                fault.hit()
                 return fault
         return None
 

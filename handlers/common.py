@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.intake import Intake, Show
@@ -240,7 +240,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(update, Update) and update.callback_query is not None:
             await safely.answer(update.callback_query.answer())
         return
-    if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
+    if isinstance(context.error, RetryAfter):
+        # Telegram holds the chat for a while (its flood limit): the answer was not sent, and
+        # the chat's next updates were not kept waiting for it.
+        log.warning("an answer was not sent: %s", context.error)
+    elif isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
         # Telegram or the way to it failed (5xx, timeout, 429): a fault of the moment, not a
         # bug, so one line without a traceback; the person is still told to try again.
         log.warning("a Telegram call failed while handling an update: %s", context.error)

@@ -19,7 +19,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import ContextTypes
 
 from bot import i18n
@@ -37,6 +44,7 @@ from bot.moderation import (
     percent,
 )
 from bot.privacy import Privacy
+from bot.ratelimit import NO_RETRY, seconds
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.bidi import isolate
@@ -85,6 +93,8 @@ KEEP_EDIT = {
 # 20): they go out as lists of BATCH_SIZE items, so the moderators' chat keeps up.
 GROUP_PER_MINUTE = 20
 BATCH_SIZE = 8
+# The sweep that posts the cards a 429 held back, once Telegram's wait is over.
+SWEEP_AFTER_WAIT = "moderation-sweep-after-429"
 # How much of each item a list of several quotes (UTF-16 units), longest first.
 EXCERPTS = (240, 120, 40, 0)
 # A card lists this many things to check at most, each quoted to this many UTF-16 units.
@@ -1038,35 +1048,65 @@ class ModeratorHandlers:
             return
         limit = _list_threshold(context.bot)
         while await self.moderation.cards_due() > limit and not self.stopping:
-            if not await self._post_lists(context.bot):
+            posted, wait = await self._post_lists(context.bot)
+            if wait is not None:
+                self._come_back(context, wait)
+                return
+            if not posted:
                 break
         for card in await self.moderation.cards_to_post():
             if self.stopping:
                 return
-            await self._post(context.bot, [card])
+            wait = await self._post(context.bot, [card])
+            if wait is not None:
+                self._come_back(context, wait)
+                return
 
-    async def _post_lists(self, bot: Bot) -> int:
+    def _come_back(self, context: ContextTypes.DEFAULT_TYPE, wait: float) -> None:
+        """Telegram holds the moderators' chat for `wait` seconds: the cards wait, in order,
+        while the rest of the sweep (telling authors, new items) goes on; a sweep posts
+        them when the wait is over."""
+        log.warning("Telegram asks to wait %.0f s before more cards go to the moderators", wait)
+        job_queue = context.job_queue
+        if job_queue is not None and not job_queue.get_jobs_by_name(SWEEP_AFTER_WAIT):
+            job_queue.run_once(self.sweep, wait, name=SWEEP_AFTER_WAIT)
+
+    async def _post_lists(self, bot: Bot) -> tuple[int, float | None]:
+        """Lists of several due cards; how many cards there were, and Telegram's wait if
+        it asked for one."""
         cards = await self.moderation.cards_to_post()
         for start in range(0, len(cards), BATCH_SIZE):
             if self.stopping:
                 break
-            await self._post(bot, cards[start : start + BATCH_SIZE])
-        return len(cards)
+            wait = await self._post(bot, cards[start : start + BATCH_SIZE])
+            if wait is not None:
+                return len(cards), wait
+        return len(cards), None
 
     @in_moderators_language
-    async def _post(self, bot: Bot, cards: list[Card]) -> None:
-        """One card, or one list of several; recorded as being sent before it is sent."""
+    async def _post(self, bot: Bot, cards: list[Card]) -> float | None:
+        """One card, or one list of several; recorded as being sent before it is sent.
+        Telegram's wait in seconds if it asked for one (the cards are due again after)."""
         assert self.moderators_chat is not None
         ids = [c.item.id for c in cards if await self.moderation.begin_card(c.item.id)]
         cards = [c for c in cards if c.item.id in ids]
         if not cards:
-            return
+            return None
         batched = len(cards) > 1
         try:
             text, markup = render_batch(cards) if batched else render_card(cards[0], self.labels)
-            sent = await bot.send_message(
-                self.moderators_chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
+            sent = await bot.send_message(  # type: ignore[call-arg]
+                self.moderators_chat,
+                text,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+                # A 429 comes straight back: waiting it out here would hold up the sweep.
+                rate_limit_args=NO_RETRY,
             )
+        except RetryAfter as exc:
+            for item_id in ids:
+                await self.moderation.card_waits(item_id)
+            return seconds(exc.retry_after)
         except TimedOut as exc:
             # Telegram may have taken it and answered too late. Sending again could put two
             # cards in the chat: it stays "begun", /queue shows it, and a press on it (or a
@@ -1074,7 +1114,7 @@ class ModeratorHandlers:
             log.warning("cards of %s may not have been posted: %s", ids, _why(exc))
             for item_id in ids:
                 await self.moderation.card_unsure(item_id, _why(exc))
-            return
+            return None
         except Exception as exc:
             # Isolation boundary: this card waits and is tried again later; the others go on.
             for item_id in ids:
@@ -1088,11 +1128,12 @@ class ModeratorHandlers:
                     CARD_ATTEMPTS,
                     _why(exc),
                 )
-            return
+            return None
         for item_id in ids:
             await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id, batched)
         if self.media is not None and not batched:
             await self.media.under_card(bot, ids[0], sent)
+        return None
 
     async def _language_of(self, telegram_id: int) -> str:
         """An author's language, for what they are told outside their own updates."""

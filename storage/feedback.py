@@ -522,6 +522,14 @@ async def card_failed(
     return int(row[0]) if row else 0
 
 
+async def card_waits(conn: aiosqlite.Connection, item_id: int) -> None:
+    """Telegram asked to wait before the card could go: due again, no try counted."""
+    await conn.execute(
+        "UPDATE feedback SET card_sending_at = NULL WHERE id = ? AND card_message_id IS NULL",
+        (item_id,),
+    )
+
+
 async def card_unsure(conn: aiosqlite.Connection, item_id: int, error: str) -> None:
     """The card may or may not have reached the chat: keep it begun, and say why."""
     await conn.execute(

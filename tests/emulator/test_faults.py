@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 from pathlib import Path
 
 import aiohttp
@@ -69,6 +70,24 @@ async def test_flood_answers_429_with_retry_after(bot: Bot, emu: Emulator) -> No
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(alice.id, "hello")
     assert caught.value.retry_after in (7, 7.0) or str(caught.value.retry_after) == "0:00:07"
+
+
+async def test_a_lasting_flood_refuses_every_call_until_its_time_is_over(
+    bot: Bot, emu: Emulator
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    flood = emu.faults.flood("sendMessage", chat_id=alice.id, retry_after=1, lasting=True)
+    for _ in range(2):
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_message(alice.id, "hello")
+        assert str(caught.value.retry_after) in ("1", "1.0", "0:00:01")
+    await bot.send_message(bob.id, "another chat is not held")
+    assert flood.hits == 2 and not flood.spent
+    while not flood.spent:  # noqa: ASYNC110 - the fault's own time
+        await asyncio.sleep(0.05)
+    await bot.send_message(alice.id, "hello again")
+    assert [m.text for m in alice.messages] == ["hello again"]
+    assert flood.hits == 2
 
 
 async def test_a_non_json_body_is_not_a_telegram_answer(raw: Raw, emu: Emulator) -> None:
