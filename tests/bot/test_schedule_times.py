@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.config import Provider
-from bot.digests import next_fire, previous_fire
+from bot.digests import fire_times, next_fire, previous_fire
 from tests.e2e.test_schedule_attacks import not_stuck
 
 
@@ -35,3 +35,19 @@ def test_an_hourly_schedule_the_night_the_clocks_go_back() -> None:
     with not_stuck():
         found = next_fire(hourly, datetime(2026, 10, 25, 0, 0, tzinfo=UTC))
     assert found == datetime(2026, 10, 25, 2, 0, tzinfo=UTC)
+
+
+def test_day_of_week_steps_count_as_cron_counts_them() -> None:
+    # Cron's day numbers start on Sunday (0) and a step keeps the range it is written on:
+    # APScheduler's own reading started at Monday and dropped the step after names.
+    week = (datetime(2026, 11, 29, tzinfo=UTC), datetime(2026, 12, 6, tzinfo=UTC))
+    days = {
+        schedule: {t.strftime("%a") for t in fire_times(nightly(schedule), *week)}
+        for schedule in ("0 9 * * */2", "0 9 * * 1-5/2", "0 9 * * mon-fri/2", "0 9 * * 1/3")
+    }
+    assert days == {
+        "0 9 * * */2": {"Sun", "Tue", "Thu", "Sat"},
+        "0 9 * * 1-5/2": {"Mon", "Wed", "Fri"},
+        "0 9 * * mon-fri/2": {"Mon", "Wed", "Fri"},
+        "0 9 * * 1/3": {"Mon", "Thu", "Sun"},
+    }
