@@ -14,7 +14,7 @@ from bot.config import Deployment
 from emulator import Emulator
 from tests.conftest import FakeClock, connect
 from tests.e2e.conftest import BotFactory
-from tests.e2e.test_digests import Scene, run_job, scene, texts_in
+from tests.e2e.test_digests import MONDAY, Scene, add_approved, run_job, scene, texts_in
 
 LONDON_NIGHT = "30 1 * * *"  # every day at 01:30 London time
 STUCK = 30  # seconds: a schedule that takes this long to work out will never finish
@@ -143,3 +143,26 @@ async def test_a_weekly_digest_keeps_its_local_hour_across_the_change(
         ("10-12 08:00", "10-19 08:00"),
         ("10-19 08:00", "10-26 09:00"),
     ]
+
+
+async def test_an_item_approved_after_the_clock_was_set_back_is_in_the_next_digest(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    # The machine's clock ran three minutes fast: Monday's digest went at what it took for
+    # 09:01. Then NTP set it back to 08:58, and an item was approved "at 08:58:30": inside
+    # the period already sent. It must be in the next digest, not in none.
+    world = scene(emu, deployment, count=1)
+    group = world.groups["team-0"]
+    clock.now = MONDAY.replace(day=4)
+    async with make_bot(deployment=world.deployment) as bot:
+        clock.now = MONDAY.replace(day=9, minute=1)
+        await run_job(bot, "digest-catch-up")
+        assert len(texts_in(group)) == 1
+        clock.now = MONDAY.replace(day=9, hour=8, minute=58, second=30)
+        await add_approved(
+            bot.db, "s-team-0", "The ramp by the side door was blocked.", clock.now, ["access"]
+        )
+        clock.now = MONDAY.replace(day=16, minute=1)
+        await run_job(bot, "digest-catch-up")
+    assert len(texts_in(group)) == 2
+    assert "ramp by the side door" in texts_in(group)[1]
