@@ -35,13 +35,43 @@ if TYPE_CHECKING:
 _CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _cron_day(text: str) -> int | None:
+    """A cron day-of-week (0-7 or a name) as cron's number, 0 to 7; None if it is neither."""
+    text = text.lower()
+    if text.isascii() and text.isdigit() and int(text) <= 7:
+        return int(text)
+    return _CRON_DAYS.index(text) if text in _CRON_DAYS else None
+
+
+def _stepped_weekdays(part: str) -> list[str] | None:
+    """A day-of-week step as cron counts it ("*/2": Sunday, Tuesday, Thursday, Saturday;
+    "mon-fri/2": Monday, Wednesday, Friday), as day names; None if it is not one."""
+    base, _, step = part.partition("/")
+    if not (step.isascii() and step.isdigit() and int(step) > 0):
+        return None
+    if base == "*":
+        first, last = 0, 6
+    else:
+        ends = [d for e in base.split("-") if (d := _cron_day(e)) is not None]
+        if len(ends) != len(base.split("-")) or len(ends) > 2:
+            return None
+        # "1/2" runs to the end of the week, 7 (Sunday) included, as cron's does.
+        first, last = ends[0], ends[1] if len(ends) == 2 else 7
+        if last < first:
+            return None
+    return [_CRON_DAYS[d] for d in range(first, last + 1, int(step))]
+
+
 def _named_weekdays(field: str) -> str:
-    """A cron day-of-week field with its numbers as names (ranges as lists), so that it
-    means what cron means: APScheduler's crontab reads 0 as Monday and refuses 7."""
+    """A cron day-of-week field with its numbers as names (ranges and steps as lists), so
+    that it means what cron means: APScheduler's crontab reads 0 as Monday, refuses 7, and
+    counts steps from Monday (or drops them after names)."""
     named = []
     for part in field.split(","):
         ends = part.split("-")
-        if "/" in part or not all(e.isascii() and e.isdigit() and int(e) <= 7 for e in ends):
+        if "/" in part and (stepped := _stepped_weekdays(part)) is not None:
+            named += stepped
+        elif "/" in part or not all(e.isascii() and e.isdigit() and int(e) <= 7 for e in ends):
             named.append(part)  # names, "*", steps: as written
         elif len(ends) == 1:
             named.append(_CRON_DAYS[int(part)])

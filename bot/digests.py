@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -33,17 +33,26 @@ def trigger(provider: Provider) -> CronTrigger:
     return crontab(provider.schedule, ZoneInfo(provider.timezone))
 
 
+def _repeated(moment: datetime) -> bool:
+    """Whether a local time is the second of the two that share its wall-clock reading (the
+    night the clocks go back): cron runs what is due at 01:30 that night once, not twice."""
+    return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
+
+
 def fire_times(provider: Provider, after: datetime, until: datetime) -> list[datetime]:
-    """Scheduled times in (after, until], oldest first."""
+    """Scheduled times in (after, until], oldest first (as UTC moments)."""
     cron = trigger(provider)
     times: list[datetime] = []
-    moment = after + timedelta(microseconds=1)
+    moment = after.astimezone(UTC) + timedelta(microseconds=1)
     while True:
         nxt = cron.get_next_fire_time(None, moment)
-        if nxt is None or nxt > until:
+        if nxt is None or nxt.astimezone(UTC) > until.astimezone(UTC):
             return times
-        times.append(nxt)
-        moment = nxt + timedelta(microseconds=1)
+        if not _repeated(nxt):
+            times.append(nxt.astimezone(UTC))
+        # Counted on the UTC line: a step on the local wall clock from the second 01:30 of
+        # the night the clocks go back lands before it (fold is lost), and finds it again.
+        moment = nxt.astimezone(UTC) + timedelta(microseconds=1)
 
 
 def previous_fire(provider: Provider, before: datetime) -> datetime:
@@ -58,9 +67,12 @@ def previous_fire(provider: Provider, before: datetime) -> datetime:
 
 
 def next_fire(provider: Provider, now: datetime) -> datetime | None:
-    """When the provider's next digest is due."""
-    found = trigger(provider).get_next_fire_time(None, now + timedelta(microseconds=1))
-    return found
+    """When the provider's next digest is due (as `fire_times` counts them)."""
+    cron = trigger(provider)
+    moment = now.astimezone(UTC) + timedelta(microseconds=1)
+    while (found := cron.get_next_fire_time(None, moment)) is not None and _repeated(found):
+        moment = found.astimezone(UTC) + timedelta(microseconds=1)
+    return found.astimezone(UTC) if found is not None else None
 
 
 @dataclass(frozen=True)

@@ -388,8 +388,14 @@ async def decide(
     now: datetime,
     undo_until: datetime | None = None,
 ) -> None:
-    """Record the moderation decision on an item (undoable until `undo_until`, if given)."""
+    """Record the moderation decision on an item (undoable until `undo_until`, if given).
+
+    An item published is dated no earlier than the end of its provider's latest digest
+    period: after a clock correction (or on an instance whose clock is behind the one that
+    made the digest) it would otherwise fall inside a period already sent, and no digest
+    would ever show it."""
     when = stamp(now)
+    published_at = max(when, await _latest_digest_end(conn, item_id) or when)
     # A correction not yet sent about an earlier, undone outcome is overtaken by this one.
     await conn.execute(
         "UPDATE feedback SET status = ?, published_text = ?, reject_reason = ?,"
@@ -400,12 +406,23 @@ async def decide(
             published_text,
             reject_reason,
             moderator,
-            when,
+            published_at if status == "approved" else when,
             when,
             stamp(undo_until) if undo_until else None,
             item_id,
         ),
     )
+
+
+async def _latest_digest_end(conn: aiosqlite.Connection, item_id: int) -> str | None:
+    """The end of the latest digest period of the provider whose service the item is about."""
+    async with conn.execute(
+        "SELECT MAX(d.period_end) FROM feedback f JOIN services s ON s.slug = f.service_slug"
+        " JOIN digests d ON d.provider_id = s.provider_id WHERE f.id = ?",
+        (item_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]) if row and row[0] else None
 
 
 async def undo(conn: aiosqlite.Connection, item_id: int, now: datetime) -> bool:
