@@ -23,7 +23,7 @@ from bot.config import Deployment
 from bot.intake import Clock, State, Step, start_reply
 from bot.roles import Who, services_spoken_for
 from bot.wording import Words
-from storage import asks, audit, citizens, drafts, outbox, published, services, updates
+from storage import asks, audit, citizens, drafts, outbox, published, services, staff, updates
 from storage.asks import Acceptance, Ask
 from storage.db import Database
 from storage.drafts import Draft
@@ -377,6 +377,21 @@ class Asks:
             await asks.set_card(conn, ask_id, chat_id, message_id)
 
         await self.db.write(run)
+
+    async def still_proposed(self, ask_id: int) -> Proposed | None:
+        """An ask still waiting for a moderator, as when it was proposed (how many it would
+        go to now, the languages it lacks); None once decided."""
+        ask = await asks.get(self.db.reader, ask_id)
+        if ask is None or ask.state != "proposed":
+            return None
+        since = self.clock() - QUESTION_GAP
+        audience = await asks.audience(self.db.reader, ask.kind, ask.service_slug, since)
+        return Proposed(ask, len(audience), await self.missing(ask_id))
+
+    async def author_name(self, ask: Ask) -> str:
+        """What the ask's author is called among staff (empty when they hold no role now)."""
+        roles = await staff.active_roles(self.db.reader, ask.author)
+        return next((r.display_name for r in roles if r.display_name), "")
 
     async def get(self, ask_id: int) -> Ask | None:
         """One question or invitation."""

@@ -4,8 +4,9 @@ Telegram gives a group that becomes a supergroup a new id, and every call on the
 fails. The deployment file names the id a group had when it was set up, so each move is
 recorded in the database (all instances read it there) and every configured id is resolved
 through it: where to send (`current`, chained if a group moved twice) and which configured
-group a chat is (`home`). Pending cards posted in the old group, which can no longer be
-edited there, are posted again.
+group a chat is (`home`). Cards still waiting for a moderator in the old group (items,
+questions and invitations, responses waiting for a language), which can no longer be pressed
+or edited there, are posted again where it is now, by the instance that recorded the move.
 """
 
 from __future__ import annotations
@@ -30,12 +31,15 @@ LONGEST_CHAIN = 8
 @dataclass(frozen=True)
 class Move:
     """A group became a supergroup: its old and new ids, the id the deployment file names
-    it by (None for a group not in it) and the items whose cards are to be posted again."""
+    it by (None for a group not in it) and what waited for a moderator there, whose cards
+    are to be posted again: items, asks (questions and invitations), responses."""
 
     old: int
     new: int
     home: int | None
     cards: tuple[int, ...] = ()
+    asks: tuple[int, ...] = ()
+    responses: tuple[int, ...] = ()
 
 
 class ChatMoves:
@@ -103,16 +107,30 @@ class ChatMoves:
             if not await chat_moves.record(conn, old, new, now):
                 return None
             cards = await chat_moves.cards_again(conn, old)
+            asks = await chat_moves.asks_again(conn, old)
+            responses = await chat_moves.responses_again(conn, old)
             await audit.record(
                 conn,
                 actor=None,
                 actor_role="telegram",
                 action="chat.moved",
                 subject=str(old),
-                after={"new_chat_id": new, "cards_posted_again": cards},
+                after={
+                    "new_chat_id": new,
+                    "cards_posted_again": cards,
+                    "asks_posted_again": asks,
+                    "responses_posted_again": responses,
+                },
                 now=now,
             )
-            return Move(old, new, home if home in self.configured else None, tuple(cards))
+            return Move(
+                old,
+                new,
+                home if home in self.configured else None,
+                tuple(cards),
+                tuple(asks),
+                tuple(responses),
+            )
 
         move = await self.db.write(run)
         if move is not None:

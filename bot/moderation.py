@@ -21,7 +21,17 @@ from bot.config import Deployment
 from bot.intake import Clock
 from bot.roles import Who
 from bot.tagging import Tagger, Tagging
-from storage import audit, feedback, media, places, responses, staff, supporters, updates
+from storage import (
+    audit,
+    feedback,
+    media,
+    places,
+    reminders,
+    responses,
+    staff,
+    supporters,
+    updates,
+)
 from storage.db import Database, parse_stamp
 from storage.feedback import ItemTheme, Moderated, removed_kinds
 from storage.media import Media
@@ -902,6 +912,32 @@ class Moderation:
         if queue.oldest and self.clock() - queue.oldest[0][2] > limit:
             return queue
         return None
+
+    async def reminder_due(self) -> tuple[Queue, datetime] | None:
+        """The overdue queue and the time of the reminder to give of it now, claimed (once
+        in each reminder period, across restarts and instances); None when none is due.
+        While nothing is overdue the last reminder is forgotten: the next overdue item is
+        reminded of at once."""
+        queue = await self.overdue()
+        if queue is None:
+            if await reminders.last(self.db.reader) is not None:
+                await self.db.write(reminders.clear)
+            return None
+        now = self.clock()
+        every = timedelta(minutes=self.deployment.moderation.remind_after_minutes)
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await reminders.claim(conn, now, every)
+
+        return (queue, now) if await self.db.write(run) else None
+
+    async def reminder_not_sent(self, at: datetime) -> None:
+        """The reminder claimed `at` did not reach the moderators: the next check tries."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await reminders.release(conn, at)
+
+        await self.db.write(run)
 
     async def authors_to_tell(self) -> list[AuthorNote]:
         """Decided items whose author has not been told yet."""

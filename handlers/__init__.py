@@ -204,6 +204,7 @@ def register(
     # For whoever sets the bot up: /id in any chat; the groups the bot joins, in the log.
     ids = IdHandlers(roles.deployment, roles.moves, languages, application.job_queue)
     ids.post_cards = moderator.sweep
+    ids.post_again = [asking.post_again, answers.post_again]
     application.add_handler(CommandHandler("id", ids.show, filters=message))
     application.add_handler(ChatMemberHandler(ids.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, ids.migrated))

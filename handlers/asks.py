@@ -37,6 +37,7 @@ from bot.asks import (
     Share,
     Told,
 )
+from bot.chatmoves import Move
 from bot.digests import Digests
 from bot.i18n import current, speaking
 from bot.intake import Step
@@ -229,9 +230,18 @@ class AskHandlers:
         )
         if self.moderators_chat is None:
             return
+        author = message.from_user.first_name if message.from_user else ""
+        await self._post_card(context, done, author, self.moderators_chat)
+
+    async def _post_card(
+        self, context: ContextTypes.DEFAULT_TYPE, done: Proposed, author: str, chat_id: int
+    ) -> None:
+        """The moderators' card of an ask waiting for them, with its buttons; where it is,
+        remembered."""
+        ask = done.ask
         # The card is read in the moderators' chat: in its language, not the provider's.
         with speaking(self.roles.deployment.moderators_language):
-            author = message.from_user.first_name if message.from_user else ""
+            service = name(await self.asks.service_name(ask.service_slug))
             text, _ = fit(
                 lambda words: (
                     texts.ASKS_CARD.format(
@@ -269,7 +279,7 @@ class AskHandlers:
             )
             try:
                 card = await context.bot.send_message(
-                    self.moderators_chat,
+                    chat_id,
                     text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=InlineKeyboardMarkup(rows),
@@ -278,6 +288,16 @@ class AskHandlers:
                 log.warning("ask %s not shown to the moderators: %s", ask.id, exc)
                 return
             await self.asks.card_posted(ask.id, card.chat_id, card.message_id)
+
+    async def post_again(self, context: ContextTypes.DEFAULT_TYPE, move: Move) -> None:
+        """The moderators' group became a supergroup: the cards of the asks still waiting
+        in the old one (no longer pressable there) are posted again where it is now."""
+        for ask_id in move.asks:
+            done = await self.asks.still_proposed(ask_id)
+            if done is None:
+                continue  # decided meanwhile: nothing to press
+            author = await self.asks.author_name(done.ask)
+            await self._post_card(context, done, author or str(done.ask.author), move.new)
 
     async def involved(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/involved: how many would like to be involved, per service; how each invitation

@@ -41,6 +41,8 @@ class IdHandlers:
         self.job_queue = job_queue
         # Run after the moderators' chat moved: its pending cards are posted again there.
         self.post_cards: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None
+        # And the other cards waiting for a moderator's press there (asks, responses).
+        self.post_again: list[Callable[[ContextTypes.DEFAULT_TYPE, Move], Awaitable[None]]] = []
         moves.listeners.append(self.followed)
 
     def _provider(self, chat_id: int) -> Provider | None:
@@ -115,7 +117,7 @@ class IdHandlers:
             move.old,
             move.new,
             self._role_log(move.old),
-            len(move.cards),
+            len(move.cards) + len(move.asks) + len(move.responses),
         )
         if move.home is not None and self.job_queue is not None:
             # Not inside the call that learned of it (a card or digest on its way there).
@@ -123,7 +125,7 @@ class IdHandlers:
 
     async def _after_move(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: say in the new group that the bot followed it; the moderators' chat gets its
-        commands menu and its pending cards again."""
+        commands menu and its pending cards again (items, asks, responses)."""
         move = context.job.data if context.job is not None else None
         if not isinstance(move, Move) or move.home is None:
             return
@@ -137,5 +139,8 @@ class IdHandlers:
                 await publish_moderators_chat(context.bot, self.deployment, move.new)
         except TelegramError as exc:
             log.warning("the group %s was not told it was followed: %s", move.new, exc)
+        if moderators:
+            for post in self.post_again:
+                await post(context, move)
         if moderators and self.post_cards is not None:
             await self.post_cards(context)

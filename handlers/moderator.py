@@ -480,7 +480,6 @@ class ModeratorHandlers:
         self.labels = moderation.tagger.labels
         self._sweeping = asyncio.Lock()
         self._again = False
-        self._reminded: datetime | None = None
         # Set when the bot stops: long loops end early; what is left is done after restart.
         self.stopping = False
         # Posts an item's voice note and photos under its card (handlers/media.py).
@@ -1212,26 +1211,23 @@ class ModeratorHandlers:
 
     @in_moderators_language
     async def remind(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Job: nudge the moderators' chat when the oldest item has waited too long."""
+        """Job: nudge the moderators' chat when the oldest item has waited too long (once
+        in each reminder period, whichever instance checks, also after a restart)."""
         if self.moderators_chat is None:
             return
-        queue = await self.moderation.overdue()
-        now = self.moderation.clock()
-        if queue is None:
-            self._reminded = None
+        due = await self.moderation.reminder_due()
+        if due is None:
             return
-        every = self.moderation.deployment.moderation.remind_after_minutes * 60
-        if self._reminded is not None and (now - self._reminded).total_seconds() < every:
-            return
+        queue, now = due
         item, _, since = queue.oldest[0]
         try:
             await context.bot.send_message(
                 self.moderators_chat,
                 texts.REMINDER.format(queue.count, item=item, age=_age(since, now)),
             )
-            self._reminded = now
         except TelegramError as exc:
             log.warning("could not remind the moderators: %s", exc)
+            await self.moderation.reminder_not_sent(now)
 
 
 def _list_threshold(bot: Bot) -> float:

@@ -21,6 +21,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.chatmoves import Move
 from bot.digest_content import Period, format_period
 from bot.digests import Digests
 from bot.hearing import Hearing, Verdict
@@ -652,11 +653,29 @@ class ResponseHandlers:
             # Kept, so that hiding it from /responses updates the card too.
             await self.responses.card_posted(response.id, card.chat_id, card.message_id)
 
+    async def post_again(self, context: ContextTypes.DEFAULT_TYPE, move: Move) -> None:
+        """The moderators' group became a supergroup: the cards of the responses still
+        waiting for a language in the old one (no longer pressable there) are posted again
+        where it is now."""
+        for response_id in move.responses:
+            response = await self.responses.get(response_id)
+            if response is None or not response.waiting or response.hidden:
+                continue  # published or hidden meanwhile: nothing to add
+            missing = await self.responses.missing(response_id)
+            if missing:
+                await self._waiting_card(context, response, missing, chat_id=move.new)
+
     async def _waiting_card(
-        self, context: ContextTypes.DEFAULT_TYPE, response: Response, missing: tuple[str, ...]
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        response: Response,
+        missing: tuple[str, ...],
+        chat_id: int | None = None,
     ) -> None:
-        """The moderators' card of a response waiting for languages: a button for each."""
-        if self.moderators_chat is None:
+        """The moderators' card of a response waiting for languages: a button for each (in
+        the moderators' chat, or `chat_id`, where it moved)."""
+        chat_id = chat_id if chat_id is not None else self.moderators_chat
+        if chat_id is None:
             return
         # Read in the moderators' chat: in its language, not the provider's.
         with speaking(self.roles.deployment.moderators_language):
@@ -690,7 +709,7 @@ class ResponseHandlers:
             )
             try:
                 posted = await context.bot.send_message(
-                    self.moderators_chat,
+                    chat_id,
                     card,
                     parse_mode=ParseMode.HTML,
                     reply_markup=InlineKeyboardMarkup(rows),

@@ -48,3 +48,23 @@ async def cards_again(conn: aiosqlite.Connection, old: int) -> list[int]:
             (item_id, old),
         )
     return items
+
+
+async def asks_again(conn: aiosqlite.Connection, old: int) -> list[int]:
+    """Questions and invitations still waiting for a moderator whose card is in chat `old`:
+    their cards are to be posted again where the group is now; the asks, by id."""
+    async with conn.execute(
+        "SELECT id FROM asks WHERE card_chat_id = ? AND state = 'proposed' ORDER BY id", (old,)
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def responses_again(conn: aiosqlite.Connection, old: int) -> list[int]:
+    """Responses still waiting for a moderator to add a language whose card is in chat `old`:
+    their cards are to be posted again where the group is now; the responses, by id."""
+    async with conn.execute(
+        "SELECT id FROM responses WHERE card_chat = ? AND waiting_since IS NOT NULL"
+        " AND hidden_at IS NULL ORDER BY id",
+        (old,),
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]

@@ -13,13 +13,22 @@ from emulator import Emulator, Group
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import has, last_has
+from tests.e2e.helpers import buttons_of, has, last_has, press_on
+from tests.e2e.test_asks import INVITATION, QUESTION, approve, new_with, propose
+from tests.e2e.test_asks import World as AskWorld
+from tests.e2e.test_asks import world as asks_world
 from tests.e2e.test_citizen import stored
 from tests.e2e.test_digests import MONDAY, add_approved, run_job, scene
 from tests.e2e.test_moderation import Team, card_of, give, outcome, press_card
 from tests.e2e.test_moderation import team as team
+from tests.e2e.test_responses import World as ResponseWorld
+from tests.e2e.test_responses import digest_in_private
+from tests.e2e.test_responses_bilingual import ENGLISH, WELSH, first_words, two_citizens
+from tests.e2e.test_responses_bilingual import world as bilingual_world
 
 MOVED = "became a supergroup"
+# The fixtures, under the names the tests below ask for.
+__all__ = ["asks_world", "bilingual_world", "team"]
 
 
 def refused_for_moving(emu: Emulator, chat_id: int) -> int:
@@ -120,6 +129,15 @@ async def test_a_digest_to_a_provider_group_that_moved_is_sent_there_once_also_a
         await run_job(bot, "digest-catch-up")
         await run_job(bot, "digest-catch-up")
         await supergroup.wait_for(has(MOVED), timeout=30)
+        # Approved in the next period (stored now: the bot sends a digest it missed as soon
+        # as it is back, before anything could be added then).
+        await add_approved(
+            bot.db,
+            "s-team-0",
+            "The new chairs are much better.",
+            MONDAY.replace(day=12),
+            ["access"],
+        )
     digests = digests_in(supergroup)
     assert len(digests) == 1 and "crowded" in digests[0]
     assert refused_for_moving(emu, group.id) == 1  # refused once, then sent where it is now
@@ -128,13 +146,6 @@ async def test_a_digest_to_a_provider_group_that_moved_is_sent_there_once_also_a
     # After a restart the move is known: the next digest goes straight to the new group.
     clock.now = MONDAY.replace(day=16, minute=1)
     async with make_bot(deployment=staffed) as bot:
-        await add_approved(
-            bot.db,
-            "s-team-0",
-            "The new chairs are much better.",
-            MONDAY.replace(day=12),
-            ["access"],
-        )
         await run_job(bot, "digest-catch-up")
         await run_job(bot, "digest-catch-up")
         assert len(digests_in(supergroup)) == 2 and "chairs" in digests_in(supergroup)[1]
@@ -147,3 +158,95 @@ async def test_a_digest_to_a_provider_group_that_moved_is_sent_there_once_also_a
     assert any("Service of team-0" in label for row in answer.buttons for label in row)
     assert refused_for_moving(emu, group.id) == 1
     assert sum(MOVED in (m.text or "") for m in supergroup.messages) == 1
+
+
+async def test_a_question_waiting_for_the_moderators_is_posted_again_where_they_moved(
+    asks_world: AskWorld, emu: Emulator, db_path: Path
+) -> None:
+    world = asks_world
+    waiting = await propose(world, "/ask library", QUESTION)
+    decided = await propose(world, "/invite_people library", INVITATION)
+    assert "was approved" in await approve(world, INVITATION)  # before the move, in the old group
+
+    supergroup = emu.upgrade(world.mods, by=world.admin)
+    await supergroup.wait_for(has(MOVED), timeout=30)
+    # The question still waiting is posted again where the moderators are now, as it was
+    # (its author named, its buttons); the invitation decided before is not.
+    found = await supergroup.wait_for(has(QUESTION), timeout=30)
+    card = next(m for m in found if QUESTION in (m.text or ""))
+    assert "by \u2068Pat\u2069" in (card.text or "")
+    assert {texts.ASKS_APPROVE, texts.ASKS_REJECT} <= set(buttons_of(card))
+    assert not any(INVITATION in (m.text or "") for m in supergroup.messages)
+    # A moderator approves it there: it counts, once; a second press finds it decided.
+    since = len(world.pat.messages_in(world.team))
+    answer = await press_card(world.sam, supergroup, card, texts.ASKS_APPROVE)
+    assert not answer.get("show_alert"), answer
+    await new_with(world.pat, "was approved", since, world.team)
+    approved = "Approved by \u2068Sam\u2069"
+    await supergroup.wait_for(lambda _: approved in (card.text or ""), timeout=15)
+    again = await world.admin.press_data(card.message_id, f"q:a:{waiting}", chat=supergroup)
+    assert (await again.answered()).get("text") == texts.ASKS_PROBLEMS["already_decided"]
+    await emu.idle(quiet=0.3, timeout=5)
+    told = [
+        m for m in world.pat.messages_in(world.team)[since:] if "was approved" in (m.text or "")
+    ]
+    assert len(told) == 1
+    assert stored(db_path, f"SELECT state FROM asks WHERE id IN ({waiting}, {decided})") == [
+        ("approved",),
+        ("approved",),
+    ]
+    assert stored(
+        db_path,
+        f"SELECT COUNT(*) FROM audit WHERE subject = 'ask:{waiting}'"
+        " AND action = 'question.approved'",
+    ) == [(1,)]
+    # Its card is remembered where it is now.
+    assert stored(
+        db_path, f"SELECT card_chat_id, card_message_id FROM asks WHERE id = {waiting}"
+    ) == [(supergroup.id, card.message_id)]
+    # Posted again once, though Telegram said it twice (in each group).
+    assert sum(QUESTION in (m.text or "") for m in supergroup.messages) == 1
+
+
+async def test_a_response_waiting_for_a_language_is_posted_again_where_the_moderators_moved(
+    bilingual_world: ResponseWorld, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    world = bilingual_world
+    gwen, alice = await two_citizens(world, emu)
+    digest = await digest_in_private(world, clock)
+    prompt = await first_words(world, digest)
+    await press_on(world.pat, prompt, texts.LANG_MODERATOR_WILL_ADD)
+    previewed = await world.pat.wait_for(last_has(texts.RESPOND_PREVIEW_FOOT))
+    await press_on(world.pat, previewed[-1], texts.RESPOND_SEND)
+    await world.pat.wait_for(has("It waits for Cymraeg"))
+    await world.mods.wait_for(has("Response waiting for Cymraeg"))
+
+    supergroup = emu.upgrade(world.mods, by=world.admin)
+    await supergroup.wait_for(has(MOVED), timeout=30)
+    found = await supergroup.wait_for(has("Response waiting for Cymraeg"), timeout=30)
+    card = next(m for m in found if "Response waiting for Cymraeg" in (m.text or ""))
+    add = texts.LANG_ADD_BUTTON.format(language="Cymraeg")
+    assert buttons_of(card)[add] == "o:l:1:cy"
+
+    # A moderator adds the Welsh from the new card: it goes out, once, to each in theirs.
+    await press_on(world.sam, card, add, chat=supergroup)
+    asked = await supergroup.wait_for(last_has("write R1 in Cymraeg"), timeout=15)
+    await world.sam.send(WELSH, chat=supergroup, reply_to=asked[-1])
+    await supergroup.wait_for(has("Cymraeg added to R1"), timeout=15)
+    await gwen.wait_for(has(WELSH), timeout=15)
+    await alice.wait_for(has(ENGLISH), timeout=15)
+    # The card there now offers to hide it, no longer to add the Welsh.
+    await supergroup.wait_for(lambda _: add not in buttons_of(card), timeout=15)
+    assert texts.RESPONSE_HIDE in buttons_of(card)
+    # The button pressed again: nothing happens twice.
+    again = await world.sam.press_data(card.message_id, "o:l:1:cy", chat=supergroup)
+    assert (await again.answered())["text"] == texts.LANG_NOT_WAITING
+    await emu.idle(quiet=0.3, timeout=5)
+    assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(2,)]
+    assert sum(WELSH in (m.text or "") for m in gwen.messages) == 1
+    assert sum(ENGLISH in (m.text or "") for m in alice.messages) == 1
+    assert stored(db_path, "SELECT card_chat, card_message FROM responses") == [
+        (supergroup.id, card.message_id)
+    ]
+    # Posted again once, though Telegram said it twice (in each group).
+    assert sum("o:h:1" in buttons_of(m).values() for m in supergroup.messages) == 1

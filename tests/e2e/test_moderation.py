@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -438,6 +439,53 @@ async def test_queue_and_reminder(team: Team, clock: FakeClock) -> None:
     await job.run(team.bot.application)
     await asyncio.sleep(0.2)
     assert sum("⏰" in (m.text or "") for m in team.group.messages) == 1
+
+
+def reminders_in(group: Group) -> int:
+    """How many reminders of items waiting the moderators' chat has had."""
+    return sum("⏰" in (m.text or "") for m in group.messages)
+
+
+async def remind_now(bot: YousaidBot) -> None:
+    """Run the reminder job's check once, to its end (its message sent, if any)."""
+    job_queue = bot.application.job_queue
+    assert job_queue is not None
+    (job,) = job_queue.get_jobs_by_name("moderation-reminder")
+    await job.run(bot.application)
+
+
+async def test_a_restart_does_not_remind_the_moderators_again_within_the_period(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
+) -> None:
+    citizen = emu.person("Cy")
+    group = emu.group("Riverside moderators", members=[])
+    staffed = deployment.model_copy(update={"moderators_chat": group.id})
+    every = timedelta(minutes=staffed.moderation.remind_after_minutes)
+    async with make_bot(deployment=staffed) as bot:
+        item = await give(citizen, "Buses", "The 7 bus skipped our stop twice this week.")
+        await card_of(group, item)
+        clock.now += every + timedelta(minutes=1)
+        await remind_now(bot)
+        assert reminders_in(group) == 1
+        reminded = clock.now
+    assert stored(db_path, "SELECT COUNT(*) FROM moderation_reminder") == [(1,)]
+
+    # Restarted (or another instance took over the scheduled work): not again at once, nor
+    # until the reminder's period has passed since the last one.
+    clock.now += timedelta(minutes=5)
+    async with make_bot(deployment=staffed) as bot:
+        await remind_now(bot)
+        assert reminders_in(group) == 1
+        clock.now = reminded + every - timedelta(seconds=1)
+        await remind_now(bot)
+        assert reminders_in(group) == 1
+        clock.now = reminded + every
+        await remind_now(bot)
+        assert reminders_in(group) == 2
+        latest = group.messages[-1].text or ""
+        assert f"#{item}" in latest and "1 waiting" in latest
+        await remind_now(bot)
+        assert reminders_in(group) == 2
 
 
 async def test_auto_approve_rule(
