@@ -29,6 +29,7 @@ from bot.outbox import Outbox
 from bot.privacy import Privacy
 from bot.responses import Responses
 from bot.roles import Roles, Who
+from bot.topics import Topics
 from handlers.admin import AdminHandlers
 from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
@@ -89,6 +90,7 @@ def register(
     asks: Asks,
     languages: Languages,
     attachments: Attachments | None = None,
+    topics: Topics | None = None,
 ) -> Handlers:
     """Add every handler to the application, in order; return the handler objects."""
     moderators_chat = roles.deployment.moderators_chat
@@ -141,6 +143,10 @@ def register(
     async def moved_here(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_chat is not None:
             await roles.moves.notice(update.effective_chat.id)
+        # In a forum group: answered in the topic asked in; a staff command there moves the
+        # bot's own posts to that topic.
+        if topics is not None:
+            await topics.heard(update, context.bot.username)
 
     application.add_handler(TypeHandler(Update, moved_here), group=-11)
     application.add_handler(TypeHandler(Update, speech.speak), group=-10)

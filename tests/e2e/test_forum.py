@@ -1,0 +1,116 @@
+"""Moderators' and providers' groups run as forums (topics): a command in a topic is answered
+there; the bot's own posts (cards, reminders, digests) go to the topic where the group's
+staff last used a command, else General; a topic deleted or closed since costs nothing (the
+post goes to General once, and the topic is forgotten)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.config import Deployment
+from emulator import Emulator, Group, MessageView
+from storage import forum_topics
+from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
+from tests.e2e.helpers import has
+from tests.e2e.test_moderation import Team, card_of, give, invite, remind_now
+
+
+@pytest.fixture
+async def forum(make_bot: BotFactory, emu: Emulator, deployment: Deployment) -> AsyncIterator[Team]:
+    """The team of test_moderation, with a moderators' group run as a forum."""
+    admin, sam, mo, pat, citizen = (emu.person(n) for n in ("Ada", "Sam", "Mo", "Pat", "Cy"))
+    group = emu.group("Riverside moderators", members=[admin, sam, mo], forum=True)
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
+    async with make_bot(deployment=staffed) as bot:
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        assert "now a moderator" in await invite(admin, mo, "moderator")
+        yield Team(bot, group, admin, sam, mo, pat, citizen)
+
+
+def refused_in_topic(emu: Emulator) -> list[str]:
+    """Descriptions of the sends Telegram refused for their topic."""
+    return [
+        str(c.response.get("description"))
+        for c in emu.calls
+        if not c.ok and "message_thread_id" in c.params
+    ]
+
+
+async def answer_in(group: Group, thread: int | None, words: str) -> MessageView:
+    """The bot's newest message with these words in the group, checked to be in `thread`."""
+    found = await group.wait_for(has(words), timeout=10)
+    message = next(m for m in reversed(found) if words in (m.text or ""))
+    assert message.thread == thread, (message, thread)
+    return message
+
+
+async def test_commands_are_answered_in_their_topic_and_cards_follow_the_moderators(
+    forum: Team, emu: Emulator
+) -> None:
+    group, sam = forum.group, forum.sam
+    moderation = emu.create_topic(group, "Moderation", by=forum.admin)
+    # A card before any command: General.
+    first = await give(forum.citizen, "Buses", "The 7 bus skipped our stop twice this week.")
+    assert (await card_of(group, first)).thread is None
+    await sam.send("/queue", chat=group, topic=moderation)
+    await answer_in(group, moderation, "1 waiting")
+    # /id answers there too (a reply by chat id, not by python-telegram-bot's reply).
+    await sam.send("/id", chat=group, topic=moderation)
+    await answer_in(group, moderation, str(group.id))
+    # The bot's own posts now go where the moderators are.
+    second = await give(forum.citizen, "Central Library", "The library closed early today.")
+    assert (await card_of(group, second)).thread == moderation
+    # A command in General brings them back.
+    await sam.send("/queue", chat=group)
+    await answer_in(group, None, "2 waiting")
+    third = await give(forum.citizen, "Buses", "The 42 was late again this morning.")
+    assert (await card_of(group, third)).thread is None
+    assert refused_in_topic(emu) == []
+
+
+async def test_a_command_for_another_bot_or_by_a_non_moderator_moves_nothing(
+    forum: Team, emu: Emulator
+) -> None:
+    group = forum.group
+    elsewhere = emu.create_topic(group, "Chat", by=forum.admin)
+    group.add(forum.citizen)
+    await forum.citizen.send("/queue", chat=group, topic=elsewhere)
+    # Refused where it was asked.
+    await answer_in(group, elsewhere, "isn't something I can do")
+    await forum.sam.send(f"/queue@{emu.bot_username}", chat=group)
+    await answer_in(group, None, "Nothing is waiting")
+    item = await give(forum.citizen, "Buses", "The 7 bus skipped our stop twice this week.")
+    assert (await card_of(group, item)).thread is None
+    assert await forum_topics.everything(forum.bot.db.reader) == {}
+
+
+@pytest.mark.parametrize("how", ["deleted", "closed"])
+async def test_a_topic_deleted_or_closed_since_sends_to_general_once(
+    forum: Team, emu: Emulator, clock: FakeClock, how: str
+) -> None:
+    group, sam = forum.group, forum.sam
+    moderation = emu.create_topic(group, "Moderation", by=forum.admin)
+    await sam.send("/queue", chat=group, topic=moderation)
+    await answer_in(group, moderation, "Nothing is waiting")
+    assert await forum_topics.everything(forum.bot.db.reader) == {
+        (group.id, "moderator"): moderation
+    }
+    if how == "deleted":
+        emu.delete_topic(group, moderation)
+    else:
+        emu.close_topic(group, moderation, by=forum.admin)
+    # The card still arrives, in General; the topic is forgotten.
+    first = await give(forum.citizen, "Buses", "The 7 bus skipped our stop twice this week.")
+    assert (await card_of(group, first)).thread is None
+    expected = "TOPIC_CLOSED" if how == "closed" else "message thread not found"
+    assert [expected in d for d in refused_in_topic(emu)] == [True]
+    assert await forum_topics.everything(forum.bot.db.reader) == {}
+    # The reminder too goes to General, without trying the topic again.
+    clock.advance(hours=3)
+    await remind_now(forum.bot)
+    reminder = await answer_in(group, None, "⏰")
+    assert f"#{first}" in (reminder.text or "")
+    assert len(refused_in_topic(emu)) == 1
