@@ -51,11 +51,13 @@ class Asked:
 _asked: ContextVar[Asked | None] = ContextVar("forum_topic_asked", default=None)
 
 
-def topic_of(message: Message | None) -> int | None:
-    """The forum topic a message is in (None: General, or a chat without topics)."""
-    if message is None or not message.is_topic_message:
+def topic_of(message: object) -> int | None:
+    """The forum topic a message is in (None: General, or a chat without topics; a message
+    the bot can no longer see, under a button, tells none)."""
+    if not getattr(message, "is_topic_message", False):
         return None
-    return message.message_thread_id
+    thread = getattr(message, "message_thread_id", None)
+    return thread if isinstance(thread, int) else None
 
 
 def refused_for_topic(description: str) -> bool:

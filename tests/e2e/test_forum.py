@@ -15,6 +15,7 @@ from storage import forum_topics
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import has
+from tests.e2e.test_digests import MONDAY, add_approved, run_job, scene
 from tests.e2e.test_moderation import Team, card_of, give, invite, remind_now
 
 
@@ -114,3 +115,28 @@ async def test_a_topic_deleted_or_closed_since_sends_to_general_once(
     reminder = await answer_in(group, None, "⏰")
     assert f"#{first}" in (reminder.text or "")
     assert len(refused_in_topic(emu)) == 1
+
+
+async def test_a_providers_forum_gets_its_digest_in_the_topic_where_they_asked(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    world = scene(emu, deployment, count=1)
+    pat, admin = world.staff, emu.person("Ada")
+    # Topics turned on after the file was written: the group moved to a new id first.
+    team = emu.make_forum(world.groups["team-0"], by=pat)
+    clock.now = MONDAY.replace(day=4)
+    staffed = world.deployment.model_copy(update={"admins": [admin.id]})
+    async with make_bot(deployment=staffed) as bot:
+        assert "provider for Team 0" in await invite(admin, pat, "provider team-0")
+        digests = emu.create_topic(team, "Digests", by=pat)
+        await pat.send("/schedule", chat=team, topic=digests)
+        schedule = await answer_in(team, digests, "Next digest")
+        await add_approved(
+            bot.db, "s-team-0", "The waiting room was far too crowded.", clock.now, ["access"]
+        )
+        clock.now = MONDAY.replace(day=9, minute=1)
+        await run_job(bot, "digest-catch-up")
+    posted = [m for m in team.messages if m.message_id > schedule.message_id]
+    assert any("crowded" in (m.text or "") for m in posted), posted
+    assert any(m.photo is not None for m in posted), posted
+    assert {m.thread for m in posted} == {digests}, posted
