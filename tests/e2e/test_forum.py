@@ -11,12 +11,21 @@ import pytest
 
 from bot.config import Deployment
 from emulator import Emulator, Group, MessageView
+from handlers import texts
 from storage import forum_topics
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import has
 from tests.e2e.test_digests import MONDAY, add_approved, run_job, scene
-from tests.e2e.test_moderation import Team, card_of, give, invite, remind_now
+from tests.e2e.test_moderation import (
+    Team,
+    card_of,
+    give,
+    invite,
+    outcome,
+    press_card,
+    remind_now,
+)
 
 
 @pytest.fixture
@@ -140,3 +149,21 @@ async def test_a_providers_forum_gets_its_digest_in_the_topic_where_they_asked(
     assert any("crowded" in (m.text or "") for m in posted), posted
     assert any(m.photo is not None for m in posted), posted
     assert {m.thread for m in posted} == {digests}, posted
+
+
+async def test_a_card_in_a_topic_is_edited_and_approved_there(forum: Team, emu: Emulator) -> None:
+    group, sam = forum.group, forum.sam
+    moderation = emu.create_topic(group, "Moderation", by=forum.admin)
+    await sam.send("/queue", chat=group, topic=moderation)
+    await answer_in(group, moderation, "Nothing is waiting")
+    item = await give(forum.citizen, "Buses", "The 42 bus was late and the driver shouted.")
+    card = await card_of(group, item)
+    assert card.thread == moderation
+    await press_card(sam, group, card, texts.EDIT)
+    prompt = await answer_in(group, moderation, "reply to this message")
+    await sam.send("The 42 bus was late and the driver was unkind.", chat=group, reply_to=prompt)
+    await group.wait_for(lambda _: "driver was unkind" in (card.text or ""))
+    await press_card(sam, group, card, texts.APPROVE)
+    assert "tidied the wording" in await outcome(forum.citizen, item)
+    assert {m.thread for m in group.messages} == {moderation}
+    assert refused_in_topic(emu) == []
