@@ -466,6 +466,15 @@ class Moderation:
 
         return await self.db.write(run)
 
+    async def cards_back(self) -> int:
+        """The bot is back in the moderators' group: cards refused while it was out are due
+        at once (not after their backoff, nor left for /queue); how many."""
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            return await feedback.cards_due_again(conn)
+
+        return await self.db.write(run)
+
     async def card_waits(self, item_id: int) -> None:
         """Telegram asked to wait (429) before the card could go: it is due again once the
         wait is over, and the wait is no failed try (it would count towards giving up)."""

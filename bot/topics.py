@@ -100,7 +100,7 @@ class Topics:
         _asked.set(Asked(asyncio.current_task(), chat.id, thread))
         if update.message is None or not chat.is_forum or update.effective_user is None:
             return
-        if not _our_command(update.message, bot_username):
+        if not ours(update.message, bot_username):
             return
         served = self.role_of(chat.id)
         if served is None:
@@ -161,11 +161,21 @@ class Topics:
             )
 
 
-def _our_command(message: Message, bot_username: str | None) -> bool:
+def addressed_to(message: Message) -> str | None:
+    """The bot a command names after its @ (/queue@some_bot), lower case; None when the
+    message is no command or names no bot."""
+    entities = message.entities or ()
+    if not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset:
+        return None
+    command = (message.text or "")[: entities[0].length]
+    _, _, addressed = command.partition("@")
+    return addressed.lower() or None
+
+
+def ours(message: Message, bot_username: str | None) -> bool:
     """Whether the message is a command for this bot (not /cmd@another_bot)."""
     entities = message.entities or ()
     if not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset:
         return False
-    command = (message.text or "")[: entities[0].length]
-    _, _, addressed = command.partition("@")
-    return not addressed or (bot_username or "").lower() == addressed.lower()
+    addressed = addressed_to(message)
+    return addressed is None or addressed == (bot_username or "").lower()

@@ -272,13 +272,33 @@ class Emulator:
         )
         self.touch()
 
-    def remove_bot_from(self, group: Group) -> None:
-        """The bot was kicked: sends there now fail with 403, messages there are unseen."""
+    def remove_bot_from(self, group: Group, by: Person | None = None) -> None:
+        """The bot was kicked: sends there now fail with 403, messages there are unseen. With
+        `by` (the admin who did it), the bot gets my_chat_member, as from Telegram."""
         group.chat.bot_removed = True
+        if by is not None:
+            self._membership(group, by, "member", "kicked")
 
-    def add_bot_to(self, group: Group) -> None:
-        """Put the bot back into a group it was removed from."""
+    def add_bot_to(self, group: Group, by: Person | None = None) -> None:
+        """Put the bot back into a group it was removed from (with `by`: my_chat_member)."""
         group.chat.bot_removed = False
+        if by is not None:
+            self._membership(group, by, "kicked", "member")
+
+    def _membership(self, group: Group, by: Person, old: str, new: str) -> None:
+        def member(status: str) -> dict[str, Any]:
+            if status == "kicked":
+                return {"status": status, "user": self.bot_user, "until_date": 0}
+            return {"status": status, "user": self.bot_user}
+
+        changed = {
+            "chat": dict(group.chat.api),
+            "from": dict(by.user),
+            "date": now_ts(),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+        self.inject({"my_chat_member": changed})
 
     # -- updates --------------------------------------------------------------------------
 

@@ -515,6 +515,17 @@ async def uncarded(
         return [int(r[0]) for r in await cursor.fetchall()]
 
 
+async def cards_due_again(conn: aiosqlite.Connection) -> int:
+    """Cards Telegram refused (waiting for their next try, or given up) are due now, with
+    their attempts counted afresh; how many."""
+    cursor = await conn.execute(
+        "UPDATE feedback SET card_attempts = 0, card_retry_at = NULL, card_error = NULL"
+        " WHERE card_message_id IS NULL AND card_sending_at IS NULL AND status = 'pending'"
+        " AND card_attempts > 0"
+    )
+    return cursor.rowcount
+
+
 async def begin_card(conn: aiosqlite.Connection, item_id: int, now: datetime) -> bool:
     """Claim the sending of an item's card (before it is sent); False if posted or begun."""
     cursor = await conn.execute(
