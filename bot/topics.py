@@ -94,6 +94,8 @@ class Topics:
         by someone who holds it moves the bot's own posts there."""
         message = update.effective_message
         chat = update.effective_chat
+        # Set for every update: a task that handles several in turn carries none over.
+        _asked.set(None)
         if chat is None or message is None:
             return
         thread = topic_of(message)

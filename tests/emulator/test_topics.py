@@ -101,3 +101,22 @@ async def test_turning_topics_on_in_a_basic_group_moves_it_first(raw: Raw, emu: 
     told, came = await _updates(raw)
     assert told["migrate_to_chat_id"] == forum.id and came["migrate_from_chat_id"] == group.id
     assert emu.make_forum(forum, by=ada).id == forum.id
+
+
+async def test_an_admin_removing_and_adding_the_bot_sends_my_chat_member(
+    raw: Raw, emu: Emulator
+) -> None:
+    ada = emu.person("Ada")
+    forum = emu.group("Riverside moderators", members=[ada], forum=True)
+    emu.remove_bot_from(forum, by=ada)
+    emu.add_bot_to(forum, by=ada)
+    _, body = await raw("getUpdates")
+    removed, added = (u["my_chat_member"] for u in body["result"])
+    for changed in (removed, added):
+        emu.spec.check_object("ChatMemberUpdated", changed, "my_chat_member")
+        assert changed["chat"]["id"] == forum.id and changed["from"]["id"] == ada.id
+    assert (removed["old_chat_member"]["status"], removed["new_chat_member"]["status"]) == (
+        "member",
+        "kicked",
+    )
+    assert added["new_chat_member"]["status"] == "member"
