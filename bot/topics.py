@@ -28,6 +28,7 @@ from telegram import Message, MessageEntity, Update
 from bot.intake import Clock
 from bot.roles import Roles
 from storage import forum_topics
+from storage.engines import STORAGE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,12 @@ class Topics:
         served = self.role_of(chat_id)
         if served is None:
             return None
-        return await forum_topics.one(self.db.reader, *served)
+        try:
+            return await forum_topics.one(self.db.reader, *served)
+        except STORAGE_ERRORS as exc:
+            # The message matters more than its topic: it goes to General.
+            log.warning("topic for %s not read (%s): the message goes to General", chat_id, exc)
+            return None
 
     async def refused(self, chat_id: int, thread: int, description: str) -> None:
         """Telegram would not take a message in this topic (deleted, or closed): forget it,

@@ -15,7 +15,7 @@ from handlers import texts
 from storage import forum_topics
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import has
+from tests.e2e.helpers import add_item, has, press_on
 from tests.e2e.test_digests import MONDAY, add_approved, run_job, scene
 from tests.e2e.test_moderation import (
     Team,
@@ -26,6 +26,7 @@ from tests.e2e.test_moderation import (
     press_card,
     remind_now,
 )
+from tests.e2e.test_responses import WEDNESDAY, notice_of
 
 
 @pytest.fixture
@@ -166,4 +167,32 @@ async def test_a_card_in_a_topic_is_edited_and_approved_there(forum: Team, emu: 
     await press_card(sam, group, card, texts.APPROVE)
     assert "tidied the wording" in await outcome(forum.citizen, item)
     assert {m.thread for m in group.messages} == {moderation}
+    assert refused_in_topic(emu) == []
+
+
+async def test_a_provider_responds_from_a_topic_of_their_teams_forum(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    admin, pat, alice = (emu.person(n) for n in ("Ada", "Pat", "Alice"))
+    team = emu.group("Culture team", members=[pat], forum=True)
+    providers = [
+        p.model_copy(update={"chats": [team.id]}) if p.id == "culture-leisure" else p
+        for p in deployment.providers
+    ]
+    staffed = deployment.model_copy(update={"admins": [admin.id], "providers": providers})
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=staffed) as bot:
+        assert "Culture and Leisure" in await invite(admin, pat, "provider culture-leisure")
+        answers = emu.create_topic(team, "Answers", by=pat)
+        item = await add_item(bot.db, alice.id, "library", "The lift is broken again.", WEDNESDAY)
+        await pat.send(f"/respond {item}", chat=team, topic=answers)
+        asked = await answer_in(team, answers, "What is your answer?")
+        await press_on(pat, asked, texts.RESPONSE_STATUS["in_progress"], chat=team)
+        prompt = await answer_in(team, answers, "Reply to this message")
+        await pat.send("A new lift part arrives next week.", chat=team, reply_to=prompt)
+        preview = await answer_in(team, answers, texts.RESPOND_PREVIEW_FOOT)
+        await press_on(pat, preview, texts.RESPOND_SEND, chat=team)
+        await answer_in(team, answers, "Published")
+        assert "new lift part arrives" in ((await notice_of(alice)).text or "")
+    assert {m.thread for m in team.messages} == {answers}
     assert refused_in_topic(emu) == []
