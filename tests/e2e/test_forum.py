@@ -196,3 +196,24 @@ async def test_a_provider_responds_from_a_topic_of_their_teams_forum(
         assert "new lift part arrives" in ((await notice_of(alice)).text or "")
     assert {m.thread for m in team.messages} == {answers}
     assert refused_in_topic(emu) == []
+
+
+async def test_the_reminder_goes_to_the_moderators_topic_also_after_a_restart(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    admin, sam, citizen = (emu.person(n) for n in ("Ada", "Sam", "Cy"))
+    group = emu.group("Riverside moderators", members=[admin, sam], forum=True)
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
+    moderation = emu.create_topic(group, "Moderation", by=admin)
+    async with make_bot(deployment=staffed):
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        await sam.send("/queue", chat=group, topic=moderation)
+        await answer_in(group, moderation, "Nothing is waiting")
+        item = await give(citizen, "Buses", "The 7 bus skipped our stop twice this week.")
+        assert (await card_of(group, item)).thread == moderation
+    # After a restart (or on another instance), the topic is known from the database.
+    clock.advance(hours=3)
+    async with make_bot(deployment=staffed) as again:
+        await remind_now(again)
+        reminder = await answer_in(group, moderation, "⏰")
+    assert f"#{item}" in (reminder.text or "")
