@@ -217,3 +217,20 @@ async def test_the_reminder_goes_to_the_moderators_topic_also_after_a_restart(
         await remind_now(again)
         reminder = await answer_in(group, moderation, "⏰")
     assert f"#{item}" in (reminder.text or "")
+
+
+async def test_an_error_while_answering_in_a_topic_is_said_in_that_topic(
+    forum: Team, emu: Emulator
+) -> None:
+    group = forum.group
+    moderation = emu.create_topic(group, "Moderation", by=forum.admin)
+    emu.faults.error(
+        "sendMessage",
+        chat_id=group.id,
+        description="Bad Request: something unexpected",
+        text_contains="Nothing is waiting",
+        times=1,
+    )
+    await forum.sam.send("/queue", chat=group, topic=moderation)
+    await answer_in(group, moderation, texts.ERROR)
+    assert group.in_topic(None) == []
