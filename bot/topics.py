@@ -76,7 +76,11 @@ class Topics:
         self.clock = clock
         deployment = roles.deployment
         self.moderators_chat = deployment.moderators_chat
-        self.provider_chats = frozenset(c for p in deployment.providers for c in p.chats)
+        # Each provider's group, and the providers it serves (a group may serve several).
+        self.providers_in: dict[int, frozenset[str]] = {}
+        for provider in deployment.providers:
+            for chat in provider.chats:
+                self.providers_in[chat] = self.providers_in.get(chat, frozenset()) | {provider.id}
 
     def role_of(self, chat_id: int) -> tuple[int, str] | None:
         """The group of the deployment file this chat is (by the id the file names it) and
@@ -86,7 +90,7 @@ class Topics:
         home = self.roles.home(chat_id)
         if home == self.moderators_chat:
             return home, MODERATORS
-        if home in self.provider_chats:
+        if home in self.providers_in:
             return home, PROVIDERS
         return None
 
@@ -110,7 +114,12 @@ class Topics:
             return
         home, role = served
         who = await self.roles.who(update.effective_user.id)
-        if not (who.moderates if role == MODERATORS else (who.provider or who.admin)):
+        holds = (
+            who.moderates
+            if role == MODERATORS
+            else any(who.speaks_for(p) for p in self.providers_in[home])
+        )
+        if not holds:
             return
         if thread == await forum_topics.one(self.db.reader, home, role):
             return
