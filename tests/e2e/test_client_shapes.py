@@ -5,10 +5,17 @@ and added back, and a topic of a forum group the bot does not serve."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 
+import pytest
+
+from bot.config import Deployment
 from emulator import Emulator
 from handlers import texts
+from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
+from tests.e2e.test_digests import MONDAY, add_approved, photos_in, run_job, scene, texts_in
 from tests.e2e.test_forum import answer_in
 from tests.e2e.test_forum import forum as forum
 from tests.e2e.test_moderation import Team, card_of, give, press_card
@@ -46,8 +53,24 @@ async def test_a_command_for_another_bot_is_not_ours_even_while_reading_everythi
     await answer_in(group, None, "1 waiting")
 
 
+@pytest.fixture
+def counted() -> Iterator[asyncio.Event]:
+    """Set when the bot logs that a card was refused (the refusal is counted by then)."""
+    event = asyncio.Event()
+
+    class Told(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "not posted to chat" in record.getMessage():
+                event.set()
+
+    told = Told()
+    logging.getLogger("handlers.moderator").addHandler(told)
+    yield event
+    logging.getLogger("handlers.moderator").removeHandler(told)
+
+
 async def test_a_card_refused_while_the_bot_was_removed_arrives_when_it_is_back(
-    forum: Team, emu: Emulator
+    forum: Team, emu: Emulator, counted: asyncio.Event
 ) -> None:
     group = forum.group
     emu.remove_bot_from(group, by=forum.admin)
@@ -60,6 +83,8 @@ async def test_a_card_refused_while_the_bot_was_removed_arrives_when_it_is_back(
         )
 
     await until(emu, refused)
+    # And the bot has counted the refusal (the card waits for its next try): it says so.
+    await asyncio.wait_for(counted.wait(), 10)
     # Added back: the card comes at once, not after its backoff (nor only in /queue).
     emu.add_bot_to(group, by=forum.admin)
     card = await card_of(group, item)
@@ -82,3 +107,27 @@ async def test_a_topic_of_a_forum_the_bot_does_not_serve_is_answered_there(
     assert {m.thread for m in neighbours.messages} == {bins}
     # Nothing remembered for a group that is not the deployment's.
     assert len(neighbours.messages) == 2
+
+
+async def test_a_digest_missed_while_the_bot_was_removed_comes_when_it_is_back(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    world = scene(emu, deployment, count=1)
+    team, pat = world.groups["team-0"], world.staff
+    clock.now = MONDAY.replace(day=4)
+    async with make_bot(deployment=world.deployment) as bot:
+        await add_approved(
+            bot.db, "s-team-0", "The waiting room was far too crowded.", clock.now, ["access"]
+        )
+        emu.remove_bot_from(team, by=pat)
+        clock.now = MONDAY.replace(day=9, minute=1)
+        await run_job(bot, "digest-catch-up")
+        assert texts_in(team) == []
+        # Put back: the digest it missed comes (once), not only next week's.
+        emu.add_bot_to(team, by=pat)
+        await emu.idle(quiet=0.3)
+        await run_job(bot, "digest-catch-up")
+        await run_job(bot, "digest-catch-up")
+    (digest,) = texts_in(team)
+    assert "crowded" in digest
+    assert photos_in(team) == 1
