@@ -116,6 +116,8 @@ async def test_a_topic_deleted_or_closed_since_sends_to_general_once(
     # The card still arrives, in General; the topic is forgotten.
     first = await give(forum.citizen, "Buses", "The 7 bus skipped our stop twice this week.")
     assert (await card_of(group, first)).thread is None
+    # Only the card: the topic's closing (a service message the bot gets) is not answered.
+    assert [m.text or "" for m in group.in_topic(None)] == [(await card_of(group, first)).text]
     expected = "TOPIC_CLOSED" if how == "closed" else "message thread not found"
     assert [expected in d for d in refused_in_topic(emu)] == [True]
     assert await forum_topics.everything(forum.bot.db.reader) == {}
