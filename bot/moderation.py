@@ -432,6 +432,23 @@ class Moderation:
                 cards.append(card)
         return cards
 
+    async def cards_shown(self, chat_id: int) -> list[tuple[Card, int]]:
+        """Items waiting for a decision with their own card in this chat, and its message."""
+        shown = []
+        for item_id, message_id in await feedback.cards_shown(self.db.reader, chat_id):
+            card = await self.card(item_id)
+            if card is not None:
+                shown.append((card, message_id))
+        return shown
+
+    async def card_lost(self, item_id: int, message_id: int) -> bool:
+        """The item's card is no longer in the chat: it is posted again (with its media)."""
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await feedback.card_lost(conn, item_id, message_id)
+
+        return await self.db.write(run)
+
     async def cards_due(self) -> int:
         """How many cards are due now."""
         return await feedback.count_uncarded(self.db.reader, self.clock(), CARD_ATTEMPTS)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +75,8 @@ class Topics:
         self.roles = roles
         self.db = roles.db
         self.clock = clock
+        # Told when a group's topic was found deleted (its messages with it): (group, role).
+        self.deleted: list[Callable[[int, str], object]] = []
         deployment = roles.deployment
         self.moderators_chat = deployment.moderators_chat
         # Each provider's group, and the providers it serves (a group may serve several).
@@ -167,15 +170,20 @@ class Topics:
         async def run(conn: aiosqlite.Connection) -> bool:
             return await forum_topics.forget(conn, home, role, thread)
 
-        if await self.db.write(run):
-            log.warning(
-                "%s group %s: topic %s refused a message (%s); posting in General until a "
-                "command is used in a topic again",
-                role,
-                home,
-                thread,
-                description,
-            )
+        if not await self.db.write(run):
+            return
+        log.warning(
+            "%s group %s: topic %s refused a message (%s); posting in General until a "
+            "command is used in a topic again",
+            role,
+            home,
+            thread,
+            description,
+        )
+        if "not found" in description.lower():
+            # Deleted, with what the bot had posted there (cards waiting for a decision).
+            for listener in self.deleted:
+                listener(home, role)
 
 
 def addressed_to(message: Message) -> str | None:

@@ -30,7 +30,7 @@ from bot.outbox import Outbox
 from bot.privacy import Privacy
 from bot.responses import Responses
 from bot.roles import Roles, Who
-from bot.topics import Topics, addressed_to
+from bot.topics import MODERATORS, Topics, addressed_to
 from handlers.admin import AdminHandlers
 from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
@@ -228,6 +228,14 @@ def register(
     application.add_handler(
         CallbackQueryHandler(answers.put_aside, pattern=r"^(?!o:|w:|k:r:)"), group=-4
     )
+
+    # A topic of the moderators' forum deleted with cards in it: those cards come again.
+    def topic_deleted(home: int, role: str) -> None:
+        if role == MODERATORS and application.job_queue is not None:
+            application.job_queue.run_once(moderator.cards_gone, 0, name="cards-gone")
+
+    if topics is not None:
+        topics.deleted.append(topic_deleted)
 
     # For whoever sets the bot up: /id in any chat; the groups the bot joins, in the log.
     ids = IdHandlers(roles.deployment, roles.moves, languages, application.job_queue)

@@ -236,3 +236,27 @@ async def test_an_error_while_answering_in_a_topic_is_said_in_that_topic(
     await forum.sam.send("/queue", chat=group, topic=moderation)
     await answer_in(group, moderation, texts.ERROR)
     assert group.in_topic(None) == []
+
+
+async def test_cards_deleted_with_their_topic_are_posted_again_in_general(
+    forum: Team, emu: Emulator
+) -> None:
+    group, sam = forum.group, forum.sam
+    moderation = emu.create_topic(group, "Moderation", by=forum.admin)
+    await sam.send("/queue", chat=group, topic=moderation)
+    await answer_in(group, moderation, "Nothing is waiting")
+    first = await give(forum.citizen, "Buses", "The 7 bus skipped our stop twice this week.")
+    gone = await card_of(group, first)
+    assert gone.thread == moderation
+    emu.delete_topic(group, moderation)
+    assert gone.deleted
+    # The next card finds the topic gone: it goes to General, and so does the first again.
+    second = await give(forum.citizen, "Central Library", "The library closed early today.")
+    assert (await card_of(group, second)).thread is None
+    again = await card_of(group, first)
+    assert again.thread is None and again.message_id != gone.message_id
+    await press_card(sam, group, again, texts.APPROVE)
+    assert "passed on" in await outcome(forum.citizen, first)
+    await emu.idle(quiet=0.3)
+    live = [m.message_id for m in group.messages if (m.text or "").startswith(f"#{first} ")]
+    assert live == [again.message_id]
