@@ -36,6 +36,7 @@ from bot.ratelimit import FloodLimiter, SharedBudget
 from bot.responses import Responses
 from bot.roles import Roles
 from bot.tagging import Tagger, load_tagger
+from bot.topics import Topics
 from bot.turns import ChatTurns
 from bot.webhook import WebhookServer, set_webhook
 from handlers.commands import publish_commands
@@ -131,6 +132,8 @@ class YousaidBot:
         # Groups of the deployment file that became supergroups, followed to their new ids.
         self.moves = ChatMoves(self.db, deployment, clock)
         self.roles = Roles(self.db, deployment, clock, self.moves)
+        # Forum groups: answers in the topic asked in, the bot's own posts in the staff's.
+        self.topics = Topics(self.roles, clock)
         self.learning = Learning(self.db, self.tagger, settings.models_path)
         self.moderation = Moderation(self.db, deployment, clock, self.tagger)
         self.digests = Digests(self.db, deployment, clock, self.instance)
@@ -190,6 +193,7 @@ class YousaidBot:
                         else None
                     ),
                     moves=self.moves,
+                    topics=self.topics,
                 )
             )
             .build()
@@ -208,6 +212,7 @@ class YousaidBot:
             self.asks,
             self.languages,
             self.attachments,
+            self.topics,
         )
         self.poller = Poller(
             self.application.bot,

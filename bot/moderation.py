@@ -432,6 +432,23 @@ class Moderation:
                 cards.append(card)
         return cards
 
+    async def cards_shown(self, chat_id: int) -> list[tuple[Card, int]]:
+        """Items waiting for a decision with their own card in this chat, and its message."""
+        shown = []
+        for item_id, message_id in await feedback.cards_shown(self.db.reader, chat_id):
+            card = await self.card(item_id)
+            if card is not None:
+                shown.append((card, message_id))
+        return shown
+
+    async def card_lost(self, item_id: int, message_id: int) -> bool:
+        """The item's card is no longer in the chat: it is posted again (with its media)."""
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await feedback.card_lost(conn, item_id, message_id)
+
+        return await self.db.write(run)
+
     async def cards_due(self) -> int:
         """How many cards are due now."""
         return await feedback.count_uncarded(self.db.reader, self.clock(), CARD_ATTEMPTS)
@@ -463,6 +480,15 @@ class Moderation:
             attempts = (item.card_attempts if item else 0) + 1
             retry_at = self.clock() + card_retry_after(attempts)
             return await feedback.card_failed(conn, item_id, error, retry_at)
+
+        return await self.db.write(run)
+
+    async def cards_back(self) -> int:
+        """The bot is back in the moderators' group: cards refused while it was out are due
+        at once (not after their backoff, nor left for /queue); how many."""
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            return await feedback.cards_due_again(conn)
 
         return await self.db.write(run)
 

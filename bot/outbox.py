@@ -154,12 +154,18 @@ class Outbox:
 
         since = self.clock() - self.resend_within
 
-        async def run(conn: aiosqlite.Connection) -> int:
+        async def run(conn: aiosqlite.Connection) -> tuple[int, int]:
             await digests.reachable_again(conn, chat_id)
-            return await outbox.reopen_blocked(conn, chat_id, since)
+            answers = await outbox.reopen_blocked(conn, chat_id, since)
+            # The digest it missed meanwhile too (a provider's group the bot was put back in).
+            return answers, await digests.reopen_latest_blocked(conn, chat_id, since)
 
-        reopened = await self.db.write(run)
-        log.info("a chat that could not be reached is back (%d answer(s) due again)", reopened)
+        reopened, digest = await self.db.write(run)
+        log.info(
+            "a chat that could not be reached is back (%d answer(s) and %d digest due again)",
+            reopened,
+            digest,
+        )
         return reopened
 
     async def unreachable(self, chat_id: int, reason: str) -> None:

@@ -38,6 +38,7 @@ from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.chatmoves import ChatMoves
+from bot.topics import Topics, refused_for_topic
 from storage import send_slots
 from storage.engines import STORAGE_ERRORS
 from storage.postgres import PostgresDatabase
@@ -207,9 +208,12 @@ class FloodLimiter(BaseRateLimiter[int]):
         group_period: float = 60,
         shared: SharedBudget | None = None,
         moves: ChatMoves | None = None,
+        topics: Topics | None = None,
     ) -> None:
         # Groups that became supergroups, followed (None: calls go where they are sent).
         self.moves = moves
+        # Forum groups: which topic a message goes to (None: where it is sent).
+        self.topics = topics
         # Several instances: the limits are counted in the database instead (the in-process
         # ones stand in while it cannot be reached).
         self.shared = shared
@@ -335,6 +339,11 @@ class FloodLimiter(BaseRateLimiter[int]):
             if there != chat_id:
                 chat_id, data = there, {**data, "chat_id": there}
                 args = (*args[:-1], data)
+        # In a forum group, the topic it goes to: the one asked in, or the staff's.
+        topic = await self.topics.place(endpoint, data) if self.topics is not None else None
+        if topic is not None:
+            data = {**data, "message_thread_id": topic}
+            args = (*args[:-1], data)
         moves = 0
         acquired = rate_limit_args in (ACQUIRED, ACQUIRED_NO_RETRY)
         retries = self.max_retries if rate_limit_args is None or acquired else rate_limit_args
@@ -351,6 +360,7 @@ class FloodLimiter(BaseRateLimiter[int]):
                 await self._wait_held(endpoint, chat_id, no_retry)
             if attempt or moves or not acquired:
                 await self._wait_turn(endpoint, chat_id)
+            acquired = False  # a second try (the topic gone, say) waits its turn again
             try:
                 return await callback(*args, **kwargs)
             except ChatMigrated as exc:
@@ -366,6 +376,18 @@ class FloodLimiter(BaseRateLimiter[int]):
                 )
                 moves += 1
                 chat_id, data = exc.new_chat_id, {**data, "chat_id": exc.new_chat_id}
+                args = (*args[:-1], data)
+                continue
+            except BadRequest as exc:
+                # The topic placed here was deleted or closed: nothing was sent; it goes to
+                # General instead (once), and the topic is forgotten.
+                if topic is None or self.topics is None or not refused_for_topic(exc.message):
+                    raise
+                if isinstance(chat_id, int):
+                    await self.topics.refused(chat_id, topic, exc.message)
+                log.info("%s to %s: topic %s refused it; sent to General", endpoint, chat_id, topic)
+                topic = None
+                data = {k: v for k, v in data.items() if k != "message_thread_id"}
                 args = (*args[:-1], data)
                 continue
             except NetworkError as exc:

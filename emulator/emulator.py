@@ -16,7 +16,7 @@ from emulator.faults import Faults
 from emulator.limits import FloodControl, Limits
 from emulator.people import Group, Person
 from emulator.spec import Spec, load_spec
-from emulator.state import Call, CallbackQuery, Chat, Files, UpdateQueue, now_ts
+from emulator.state import Call, CallbackQuery, Chat, Files, Topic, UpdateQueue, now_ts
 from emulator.webhook import Webhook
 
 # Ids of simulated people and groups start here so they never collide with the bot's id.
@@ -168,12 +168,25 @@ class Emulator:
         return person
 
     def group(
-        self, title: str, members: list[Person] | None = None, *, supergroup: bool = False
+        self,
+        title: str,
+        members: list[Person] | None = None,
+        *,
+        supergroup: bool = False,
+        forum: bool = False,
     ) -> Group:
-        """A group chat with the bot and `members` in it (negative id, like Telegram)."""
+        """A group chat with the bot and `members` in it (negative id, like Telegram); a
+        forum (topics) is a supergroup."""
+        supergroup = supergroup or forum
         number = next(self._group_ids)
         chat_id = -(1_000_000_000_000 + number) if supergroup else -number
-        chat_api = {"id": chat_id, "type": "supergroup" if supergroup else "group", "title": title}
+        chat_api: dict[str, Any] = {
+            "id": chat_id,
+            "type": "supergroup" if supergroup else "group",
+            "title": title,
+        }
+        if forum:
+            chat_api["is_forum"] = True
         chat = Chat(
             chat_id,
             chat_api,
@@ -207,13 +220,85 @@ class Emulator:
             self.inject({"message": copy.deepcopy(came)})
         return new
 
-    def remove_bot_from(self, group: Group) -> None:
-        """The bot was kicked: sends there now fail with 403, messages there are unseen."""
-        group.chat.bot_removed = True
+    def make_forum(self, group: Group, by: Person) -> Group:
+        """`by`, an admin, turns topics on, as Telegram's "Topics" switch does: a basic group
+        becomes a supergroup first (a new id, see `upgrade`); a supergroup keeps its id."""
+        if group.chat.type == "group":
+            group = self.upgrade(group, by)
+        group.chat.api["is_forum"] = True
+        for message in group.chat.messages.values():
+            message["chat"]["is_forum"] = True
+        return group
 
-    def add_bot_to(self, group: Group) -> None:
-        """Put the bot back into a group it was removed from."""
+    def create_topic(self, group: Group, name: str, by: Person) -> int:
+        """`by` creates a topic in a forum; its thread id (the id of the service message
+        `forum_topic_created`, which the bot gets, as service messages reach it)."""
+        chat = group.chat
+        if not chat.is_forum:
+            raise ValueError(f"{group!r} is not a forum")
+        # Thread 1 is General (its first message made the chat), never a topic created later.
+        chat.next_message_id = max(chat.next_message_id, 2)
+        thread = chat.next_message_id
+        fields = {
+            "message_thread_id": thread,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 7322096},
+        }
+        created = self.store_message(chat, dict(by.user), fields)
+        chat.topics[thread] = Topic(thread, name)
+        if not chat.bot_removed:
+            self.inject({"message": copy.deepcopy(created)})
+        return thread
+
+    def close_topic(self, group: Group, thread: int, by: Person, *, closed: bool = True) -> None:
+        """`by`, an admin, closes (or reopens) a topic: only admins may then post there; the
+        bot is not one, so its sends there fail with 400 TOPIC_CLOSED."""
+        topic = group.chat.topics[thread]
+        topic.closed = closed
+        kind = "forum_topic_closed" if closed else "forum_topic_reopened"
+        fields = {"message_thread_id": thread, "is_topic_message": True, kind: {}}
+        fields["reply_to_message"] = copy.deepcopy(group.chat.messages[thread])
+        service = self.store_message(group.chat, dict(by.user), fields)
+        if not group.chat.bot_removed:
+            self.inject({"message": copy.deepcopy(service)})
+
+    def delete_topic(self, group: Group, thread: int) -> None:
+        """An admin deletes a topic with all its messages (Telegram tells bots nothing);
+        sends there then fail with 400 "message thread not found"."""
+        chat = group.chat
+        chat.topics[thread].deleted = True
+        chat.deleted.update(
+            i for i, m in chat.messages.items() if m.get("message_thread_id") == thread
+        )
+        self.touch()
+
+    def remove_bot_from(self, group: Group, by: Person | None = None) -> None:
+        """The bot was kicked: sends there now fail with 403, messages there are unseen. With
+        `by` (the admin who did it), the bot gets my_chat_member, as from Telegram."""
+        group.chat.bot_removed = True
+        if by is not None:
+            self._membership(group, by, "member", "kicked")
+
+    def add_bot_to(self, group: Group, by: Person | None = None) -> None:
+        """Put the bot back into a group it was removed from (with `by`: my_chat_member)."""
         group.chat.bot_removed = False
+        if by is not None:
+            self._membership(group, by, "kicked", "member")
+
+    def _membership(self, group: Group, by: Person, old: str, new: str) -> None:
+        def member(status: str) -> dict[str, Any]:
+            if status == "kicked":
+                return {"status": status, "user": self.bot_user, "until_date": 0}
+            return {"status": status, "user": self.bot_user}
+
+        changed = {
+            "chat": dict(group.chat.api),
+            "from": dict(by.user),
+            "date": now_ts(),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+        self.inject({"my_chat_member": changed})
 
     # -- updates --------------------------------------------------------------------------
 

@@ -142,6 +142,34 @@ def reply_target(chat: Chat, params: dict[str, Any]) -> dict[str, Any]:
     return {"reply_to_message": copy.deepcopy(replied)}
 
 
+# Where a forum's General topic is, for clients that name it (others leave the thread out).
+GENERAL_THREAD = 1
+
+
+def thread_target(chat: Chat, params: dict[str, Any], replied: dict[str, Any]) -> dict[str, Any]:
+    """message_thread_id and is_topic_message of a message sent to a forum topic (named, or
+    the topic of the message replied to); 400 when that topic was deleted, never existed or
+    is closed (the bot is no admin there)."""
+    thread = params.get("message_thread_id")
+    target = replied.get("reply_to_message")
+    if thread is None and target is not None and target.get("is_topic_message"):
+        thread = target.get("message_thread_id")
+    if thread is None or (chat.is_forum and thread == GENERAL_THREAD):
+        return {}
+    topic = chat.topics.get(thread)
+    if topic is None or topic.deleted:
+        raise bad_request("message thread not found")
+    if topic.closed:
+        raise bad_request("TOPIC_CLOSED")
+    return {"message_thread_id": thread, "is_topic_message": True}
+
+
+def placed(chat: Chat, params: dict[str, Any]) -> dict[str, Any]:
+    """reply_to_message and the forum topic of a message the bot sends (see thread_target)."""
+    replied = reply_target(chat, params)
+    return {**replied, **thread_target(chat, params, replied)}
+
+
 def bot_message(emu: Emulator, chat: Chat, fields: dict[str, Any]) -> dict[str, Any]:
     """Charge flood control, then store a message from the bot; return a copy to answer."""
     emu.flood.charge(chat.id, chat.type == "private")
@@ -262,7 +290,7 @@ async def send_message(emu: Emulator, params: dict[str, Any]) -> dict[str, Any]:
     )
     fields: dict[str, Any] = {"text": text, **_entities_field("entities", entities)}
     markup = inline_markup(emu, params.get("reply_markup"))
-    fields.update(reply_target(chat, params))
+    fields.update(placed(chat, params))
     if markup:
         fields["reply_markup"] = markup
     if "link_preview_options" in params:
@@ -369,7 +397,7 @@ async def _send_media(emu: Emulator, method: str, params: dict[str, Any]) -> dic
             fields["caption"] = caption
             fields.update(_entities_field("caption_entities", entities))
     markup = inline_markup(emu, params.get("reply_markup"))
-    fields.update(reply_target(chat, params))
+    fields.update(placed(chat, params))
     stored = await resolve_file(emu, params[parameter], parameter)
     if parameter == "document" and not stored.file_name:
         stored.file_name = "document"
@@ -397,7 +425,7 @@ async def send_location(emu: Emulator, params: dict[str, Any]) -> dict[str, Any]
     chat = emu.reachable_chat(params["chat_id"])
     location = {"latitude": params["latitude"], "longitude": params["longitude"]}
     markup = inline_markup(emu, params.get("reply_markup"))
-    fields: dict[str, Any] = {"location": location, **reply_target(chat, params)}
+    fields: dict[str, Any] = {"location": location, **placed(chat, params)}
     if markup:
         fields["reply_markup"] = markup
     return bot_message(emu, chat, fields)
@@ -408,7 +436,7 @@ async def send_contact(emu: Emulator, params: dict[str, Any]) -> dict[str, Any]:
     """Send a phone contact."""
     chat = emu.reachable_chat(params["chat_id"])
     contact = {k: params[k] for k in ("phone_number", "first_name", "last_name") if k in params}
-    return bot_message(emu, chat, {"contact": contact, **reply_target(chat, params)})
+    return bot_message(emu, chat, {"contact": contact, **placed(chat, params)})
 
 
 async def _forward(emu: Emulator, params: dict[str, Any], *, as_copy: bool) -> dict[str, Any]:
@@ -419,8 +447,12 @@ async def _forward(emu: Emulator, params: dict[str, Any], *, as_copy: bool) -> d
         raise bad_request(
             "message to copy not found" if as_copy else "message to forward not found"
         )
-    skip = {"message_id", "from", "chat", "date", "edit_date", "reply_markup", "reply_to_message"}
+    skip = {
+        "message_id", "from", "chat", "date", "edit_date", "reply_markup", "reply_to_message",
+        "message_thread_id", "is_topic_message",
+    }  # fmt: skip
     content = {k: copy.deepcopy(v) for k, v in original.items() if k not in skip}
+    content.update(placed(chat, params))
     if as_copy:
         content.pop("forward_origin", None)
         markup = inline_markup(emu, params.get("reply_markup"))
@@ -453,6 +485,7 @@ async def send_chat_action(emu: Emulator, params: dict[str, Any]) -> bool:
     chat = emu.reachable_chat(params["chat_id"])
     if params["action"] not in _CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
+    thread_target(chat, params, {})
     emu.chat_actions.append((chat.id, params["action"]))
     return True
 

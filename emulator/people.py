@@ -107,6 +107,11 @@ class MessageView:
         return voice["file_id"] if voice else None
 
     @property
+    def thread(self) -> int | None:
+        """The forum topic it is in (None: General, or not a forum)."""
+        return self._raw.get("message_thread_id") if self._raw.get("is_topic_message") else None
+
+    @property
     def reply_to(self) -> int | None:
         """The id of the message this one replies to."""
         replied = self._raw.get("reply_to_message")
@@ -269,20 +274,48 @@ class Person(_Talker):
         original = chat.messages[reply_id]
         return {"reply_to_message": {k: v for k, v in original.items() if k != "reply_to_message"}}
 
+    def _topic_fields(
+        self, chat: Chat, topic: int | None, replied: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Where in a forum a message goes: the topic typed in, or that of the message
+        replied to. As Telegram does, a message in a topic that replies to nothing carries
+        the topic's first (service) message as reply_to_message."""
+        target = replied.get("reply_to_message")
+        if topic is None and target is not None and target.get("is_topic_message"):
+            topic = target["message_thread_id"]
+        if topic is None:
+            return {}
+        found = chat.topics.get(topic)
+        if not chat.is_forum or found is None or found.deleted:
+            raise ValueError(f"no topic {topic} in {chat.api.get('title')}")
+        if found.closed:
+            raise ValueError(f"topic {found.name!r} is closed")
+        fields: dict[str, Any] = {"message_thread_id": topic, "is_topic_message": True}
+        if target is None:
+            created = chat.messages[topic]
+            fields["reply_to_message"] = {
+                k: copy.deepcopy(v) for k, v in created.items() if k != "reply_to_message"
+            }
+        return fields
+
     async def send(
         self,
         text: str,
         *,
         chat: Group | Chat | None = None,
         reply_to: int | dict[str, Any] | MessageView | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:
-        """Type a text message (commands, mentions, links get their entities); return it."""
+        """Type a text message (commands, mentions, links get their entities); return it.
+        In a forum, `topic` is the thread typed in (None: General, or a reply's topic)."""
         where = self._where(chat)
         fields: dict[str, Any] = {"text": text}
         entities = formatting.detect_entities(text)
         if entities:
             fields["entities"] = entities
-        fields.update(self._reply_fields(where, reply_to))
+        replied = self._reply_fields(where, reply_to)
+        fields.update(replied)
+        fields.update(self._topic_fields(where, topic, replied))
         return self._post(where, fields)
 
     def _media(self, data: bytes, kind: str, name: str | None = None, mime: str | None = None):
@@ -623,3 +656,7 @@ class Group(_Talker):
         """The newest bot message in the group."""
         views = self.messages
         return views[-1] if views else None
+
+    def in_topic(self, thread: int | None) -> list[MessageView]:
+        """The bot's messages in one forum topic (None: General), in order."""
+        return [m for m in self.messages if m.thread == thread]

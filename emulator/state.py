@@ -40,6 +40,16 @@ class Call:
 
 
 @dataclass
+class Topic:
+    """A forum topic: its thread id is the id of the service message that created it."""
+
+    id: int
+    name: str
+    closed: bool = False
+    deleted: bool = False
+
+
+@dataclass
 class Chat:
     """A chat the bot can talk in; `api` is the Bot API Chat object."""
 
@@ -55,11 +65,18 @@ class Chat:
     # group: upgraded to the supergroup with this id (calls on this id then fail with 400)
     migrated_to: int | None = None
     instance: str = ""  # chat_instance for callback queries from this chat
+    # forum supergroup: its topics by thread id (General has none: no thread id, or 1)
+    topics: dict[int, Topic] = field(default_factory=dict)
 
     @property
     def type(self) -> str:
         """private, group or supergroup."""
         return str(self.api["type"])
+
+    @property
+    def is_forum(self) -> bool:
+        """Whether this supergroup has topics."""
+        return bool(self.api.get("is_forum"))
 
     def new_message_id(self) -> int:
         """The next message id in this chat (ids are per chat and increase)."""

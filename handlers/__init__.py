@@ -9,6 +9,7 @@ from datetime import timedelta
 from telegram import Message, Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -29,6 +30,7 @@ from bot.outbox import Outbox
 from bot.privacy import Privacy
 from bot.responses import Responses
 from bot.roles import Roles, Who
+from bot.topics import MODERATORS, Topics, addressed_to
 from handlers.admin import AdminHandlers
 from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
@@ -75,6 +77,25 @@ class InChat(filters.MessageFilter):
         return self.chat_id is not None and self.home(message.chat_id) == self.chat_id
 
 
+class ForAnotherBot(filters.MessageFilter):
+    """A command addressed to another bot in a group (/queue@other_bot): where the bot reads
+    every message (an admin, or privacy mode off), it is not this bot's to act on."""
+
+    def __init__(self) -> None:
+        super().__init__(name="ForAnotherBot")
+
+    def filter(self, message: Message) -> bool:
+        """Whether the command names a bot other than this one."""
+        addressed = addressed_to(message)
+        return addressed is not None and addressed != (message.get_bot().username or "").lower()
+
+
+async def _not_ours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Nothing further sees a command meant for another bot (an edit or a response being
+    written goes on)."""
+    raise ApplicationHandlerStop
+
+
 def register(
     application: Application,  # type: ignore[type-arg]
     intake: Intake,
@@ -89,6 +110,7 @@ def register(
     asks: Asks,
     languages: Languages,
     attachments: Attachments | None = None,
+    topics: Topics | None = None,
 ) -> Handlers:
     """Add every handler to the application, in order; return the handler objects."""
     moderators_chat = roles.deployment.moderators_chat
@@ -141,7 +163,13 @@ def register(
     async def moved_here(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_chat is not None:
             await roles.moves.notice(update.effective_chat.id)
+        # In a forum group: answered in the topic asked in; a staff command there moves the
+        # bot's own posts to that topic.
+        if topics is not None:
+            await topics.heard(update, context.bot.username)
 
+    # First of all: a command for another bot is not this bot's (not even to end an edit).
+    application.add_handler(MessageHandler(filters.COMMAND & ForAnotherBot(), _not_ours), group=-12)
     application.add_handler(TypeHandler(Update, moved_here), group=-11)
     application.add_handler(TypeHandler(Update, speech.speak), group=-10)
 
@@ -201,9 +229,18 @@ def register(
         CallbackQueryHandler(answers.put_aside, pattern=r"^(?!o:|w:|k:r:)"), group=-4
     )
 
+    # A topic of the moderators' forum deleted with cards in it: those cards come again.
+    def topic_deleted(home: int, role: str) -> None:
+        if role == MODERATORS and application.job_queue is not None:
+            application.job_queue.run_once(moderator.cards_gone, 0, name="cards-gone")
+
+    if topics is not None:
+        topics.deleted.append(topic_deleted)
+
     # For whoever sets the bot up: /id in any chat; the groups the bot joins, in the log.
     ids = IdHandlers(roles.deployment, roles.moves, languages, application.job_queue)
     ids.post_cards = moderator.sweep
+    ids.cards_back = moderation.cards_back
     ids.post_again = [asking.post_again, answers.post_again]
     application.add_handler(CommandHandler("id", ids.show, filters=message))
     application.add_handler(ChatMemberHandler(ids.membership, ChatMemberHandler.MY_CHAT_MEMBER))

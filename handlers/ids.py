@@ -41,6 +41,9 @@ class IdHandlers:
         self.job_queue = job_queue
         # Run after the moderators' chat moved: its pending cards are posted again there.
         self.post_cards: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None
+        # Run when the bot is back in the moderators' chat: cards refused meanwhile are due
+        # at once; how many.
+        self.cards_back: Callable[[], Awaitable[int]] | None = None
         # And the other cards waiting for a moderator's press there (asks, responses).
         self.post_again: list[Callable[[ContextTypes.DEFAULT_TYPE, Move], Awaitable[None]]] = []
         moves.listeners.append(self.followed)
@@ -91,6 +94,13 @@ class IdHandlers:
         # Groups' titles and ids are staff's, not citizens': fine in the log at INFO.
         if is_in and not was_in:
             log.info("added to group %r (id %s): %s", chat.title, chat.id, self._role_log(chat.id))
+            if self.moves.home(chat.id) == self.deployment.moderators_chat:
+                # Back after being removed: the cards Telegram refused meanwhile go now.
+                again = await self.cards_back() if self.cards_back is not None else 0
+                if again:
+                    log.warning("back in the moderators' group: posting %d card(s) now", again)
+                if self.post_cards is not None:
+                    await self.post_cards(context)
         elif was_in and not is_in:
             log.info("removed from group %r (id %s)", chat.title, chat.id)
 

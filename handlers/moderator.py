@@ -712,6 +712,22 @@ class ModeratorHandlers:
                 message.edit_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
             )
 
+    async def cards_gone(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job, after a topic of the moderators' group was deleted with the cards in it: the
+        cards no longer there are posted again (in General), so no item waits unseen."""
+        if self.moderators_chat is None:
+            return
+        where = self.roles.moves.current(self.moderators_chat)
+        lost = 0
+        for card, message_id in await self.moderation.cards_shown(where):
+            if self.stopping:
+                return
+            if not await self._card_there(context.bot, card):
+                lost += await self.moderation.card_lost(card.item.id, message_id)
+        if lost:
+            log.warning("%d card(s) went with a deleted topic: posting them again", lost)
+            await self.sweep(context)
+
     @in_moderators_language
     async def _card_there(self, bot: Bot, card: Card) -> bool:
         """Whether an item's own card is still in the chat: drawn again as it is now, which

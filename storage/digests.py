@@ -254,6 +254,28 @@ async def reachable_again(conn: aiosqlite.Connection, chat_id: int) -> None:
     await conn.execute("DELETE FROM unreachable_chats WHERE chat_id = ?", (chat_id,))
 
 
+async def reopen_latest_blocked(conn: aiosqlite.Connection, chat_id: int, since: datetime) -> int:
+    """The newest digest for this chat, made at `since` or after, that could not reach it
+    (the bot was blocked, or removed from the group) is due again there; older ones stay
+    closed (/digest shows the latest at any time). How many (0 or 1)."""
+    cursor = await conn.execute(
+        "UPDATE digest_deliveries SET state = 'pending', attempts = 0, next_attempt_at = NULL,"
+        " error = NULL, claimed_by = NULL"
+        " WHERE chat_id = ? AND state = 'blocked'"
+        " AND digest_id = (SELECT MAX(d.digest_id) FROM digest_deliveries d WHERE d.chat_id = ?)"
+        " AND digest_id IN (SELECT id FROM digests WHERE created_at >= ?)",
+        (chat_id, chat_id, stamp(since)),
+    )
+    if not cursor.rowcount:
+        return 0
+    await conn.execute(
+        "UPDATE digests SET state = 'pending', sent_at = NULL WHERE state = 'sent' AND id IN"
+        " (SELECT digest_id FROM digest_deliveries WHERE chat_id = ? AND state = 'pending')",
+        (chat_id,),
+    )
+    return cursor.rowcount
+
+
 async def is_unreachable(conn: aiosqlite.Connection, chat_id: int) -> bool:
     """Whether a chat is known not to receive messages."""
     async with conn.execute(

@@ -515,6 +515,47 @@ async def uncarded(
         return [int(r[0]) for r in await cursor.fetchall()]
 
 
+async def cards_due_again(conn: aiosqlite.Connection) -> int:
+    """Cards Telegram refused (waiting for their next try, or given up) are due now, with
+    their attempts counted afresh; how many."""
+    cursor = await conn.execute(
+        "UPDATE feedback SET card_attempts = 0, card_retry_at = NULL, card_error = NULL"
+        " WHERE card_message_id IS NULL AND card_sending_at IS NULL AND status = 'pending'"
+        " AND card_attempts > 0"
+    )
+    return cursor.rowcount
+
+
+async def cards_shown(conn: aiosqlite.Connection, chat_id: int) -> list[tuple[int, int]]:
+    """Items waiting for a decision whose own card (not a list of several) is in this chat:
+    (item, card message), oldest first."""
+    async with conn.execute(
+        "SELECT id, card_message_id FROM feedback WHERE status = 'pending'"
+        " AND card_chat_id = ? AND card_message_id IS NOT NULL AND card_batched = 0 ORDER BY id",
+        (chat_id,),
+    ) as cursor:
+        return [(int(i), int(m)) for i, m in await cursor.fetchall()]
+
+
+async def card_lost(conn: aiosqlite.Connection, item_id: int, message_id: int) -> bool:
+    """An item's card is gone from the chat (deleted with its forum topic): it is due to be
+    posted again, with its voice notes and photos; False if it was decided or moved since."""
+    cursor = await conn.execute(
+        "UPDATE feedback SET card_chat_id = NULL, card_message_id = NULL, card_batched = 0,"
+        " card_sending_at = NULL, card_attempts = 0, card_error = NULL, card_retry_at = NULL"
+        " WHERE id = ? AND card_message_id = ? AND status = 'pending'",
+        (item_id, message_id),
+    )
+    if not cursor.rowcount:
+        return False
+    await conn.execute(
+        "UPDATE media SET card_chat_id = NULL, card_message_id = NULL, posting_since = NULL"
+        " WHERE feedback_id = ?",
+        (item_id,),
+    )
+    return True
+
+
 async def begin_card(conn: aiosqlite.Connection, item_id: int, now: datetime) -> bool:
     """Claim the sending of an item's card (before it is sent); False if posted or begun."""
     cursor = await conn.execute(
