@@ -2,7 +2,9 @@
 
 A theme's `patterns` are unambiguous and give a span with kb_id "pattern"; its `cues` (words
 with other senses) give kb_id "cue"; a pattern or cue inside one of its `not_patterns`
-("cut my knee" for cost_fees' "cut") gives nothing.
+("cut my knee" for cost_fees' "cut") gives nothing. Phrases match on lemmas, except a phrase
+written with a leading "=", which matches its own lower-cased words only ("=leaves" is not
+"left", "=worst" is not "wrong": the lookup table gives such words another word's lemma).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ SPANS_KEY = "themes"
 PATTERN = "pattern"
 CUE = "cue"
 _NOT = "not"
+# A phrase starting with this matches its exact (lower-cased) words, not their lemmas.
+EXACT = "="
 
 
 class ThemeRules:
@@ -35,6 +39,7 @@ class ThemeRules:
         self.attr = attr
         self.themes: dict[str, Theme] = {}
         self._matcher: PhraseMatcher | None = None
+        self._exact: PhraseMatcher | None = None
 
     def initialize(
         self,
@@ -50,6 +55,7 @@ class ThemeRules:
         """Use these themes; the matcher is rebuilt on first use."""
         self.themes = dict(themes)
         self._matcher = None
+        self._exact = None
 
     def _pattern_doc(self, text: str) -> Doc:
         # Patterns go through the same components as the texts before us (the lemmatizer),
@@ -63,26 +69,43 @@ class ThemeRules:
 
     @property
     def matcher(self) -> PhraseMatcher:
-        """The phrase matcher over every theme's phrases, built once."""
+        """The phrase matcher over every theme's phrases (on lemmas), built once."""
         if self._matcher is None:
-            matcher = PhraseMatcher(self.nlp.vocab, attr=self.attr)
-            for theme in self.themes.values():
-                for kind, phrases in (
-                    (PATTERN, theme.patterns),
-                    (CUE, theme.cues),
-                    (_NOT, theme.not_patterns),
-                ):
-                    if phrases:
-                        docs = [self._pattern_doc(p) for p in phrases]
-                        matcher.add(f"{theme.id}|{kind}", docs)
-            self._matcher = matcher
+            self._build()
+        assert self._matcher is not None
         return self._matcher
+
+    def _build(self) -> None:
+        lemmas = PhraseMatcher(self.nlp.vocab, attr=self.attr)
+        exact = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        for theme in self.themes.values():
+            for kind, phrases in (
+                (PATTERN, theme.patterns),
+                (CUE, theme.cues),
+                (_NOT, theme.not_patterns),
+            ):
+                plain = [p for p in phrases if not p.startswith(EXACT)]
+                words = [p[len(EXACT) :].strip() for p in phrases if p.startswith(EXACT)]
+                if plain:
+                    lemmas.add(f"{theme.id}|{kind}", [self._pattern_doc(p) for p in plain])
+                if words:
+                    exact.add(f"{theme.id}|{kind}", [self.nlp.make_doc(w) for w in words])
+        self._matcher = lemmas
+        # None when no phrase asks for exact words: one matcher fewer to run per doc.
+        self._exact = exact if len(exact) else None
+
+    def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """Every (match id, start, end) of the lemma phrases and the exact ones."""
+        found = self.matcher(doc)
+        if self._exact is not None:
+            found = [*found, *self._exact(doc)]
+        return found
 
     def __call__(self, doc: Doc) -> Doc:
         """Add one span per matched phrase; overlapping matches of one theme keep the longest."""
         by_theme: dict[str, list[Span]] = {}
         cancelled: dict[str, list[tuple[int, int]]] = {}
-        for match_id, start, end in self.matcher(doc):
+        for match_id, start, end in self._matches(doc):
             theme_id, _, kind = self.nlp.vocab.strings[match_id].partition("|")
             if kind == _NOT:
                 cancelled.setdefault(theme_id, []).append((start, end))

@@ -1,0 +1,96 @@
+"""Words the lemma table gives another word's lemma ("left" is "leave", "worse" is "wrong"):
+the taxonomy writes them with "=" so only the word itself counts."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from nlp.pipeline import build
+from nlp.taxonomy import Theme
+from nlp.themes import CUE, PATTERN, ThemeRules
+
+
+@pytest.fixture(scope="module")
+def rules() -> Language:
+    """A fresh pipeline from the default taxonomy (rules only: the model is untrained)."""
+    return build()
+
+
+def marks(nlp: Language, text: str) -> dict[str, set[str]]:
+    """Theme id -> the kinds of phrase found for it ("pattern", "cue")."""
+    with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
+        doc = nlp(text)
+    found: dict[str, set[str]] = {}
+    for span in doc.spans["themes"]:
+        found.setdefault(span.label_, set()).add(span.kb_id_)
+    return found
+
+
+def test_an_exact_phrase_matches_its_own_words_only() -> None:
+    nlp = build()
+    rules = nlp.get_pipe("theme_rules")
+    assert isinstance(rules, ThemeRules)
+    rules.set_themes(
+        {"t": Theme(id="t", label="T", description="", patterns=("=leaves", "wait"), cues=())}
+    )
+    with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
+        doc = nlp("we waited while he left the leaves there")
+    found = [s.text for s in doc.spans["themes"]]
+    assert found == ["waited", "leaves"]
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("the sweeper left the bags by the gate", "grounds"),
+        ("nobody helped my dad, who cannot feed himself", "cost_fees"),
+        ("they sent the wrong form", "overall"),
+        ("as well as the library, the pool is shut", "overall"),
+        ("the officer talked over me the whole time", "activities"),
+        ("nobody noticed that my mum was ill", "communication"),
+        ("I had fasted since midnight for nothing", "access_waiting"),
+        ("the new stop is much closer to my house", "access_waiting"),
+        ("I don't understand the letter at all", "staff_attitude"),
+        ("the train was cancelled again", "staff_competence"),
+        ("do I qualify for the single person discount", "staff_competence"),
+        ("I tripped on the kerb outside", "activities"),
+        ("the parking at the health centre is a nightmare", "environment"),
+        ("the broadband speed in the library is awful", "safety"),
+        ("my mum lives in sheltered housing", "environment"),
+        ("they booked me in for the wrong day", "care_treatment"),
+        ("the caring staff made all the difference", "care_treatment"),
+        ("they rang back two weeks later", "organisation"),
+        ("they rang back two weeks later", "bus_reliability"),
+        ("it could not be worse", "staff_competence"),
+    ],
+)
+def test_other_words_with_the_same_lemma_give_nothing(
+    rules: Language, text: str, theme: str
+) -> None:
+    assert theme not in marks(rules, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "theme", "kind"),
+    [
+        ("wet leaves all over the path and nobody clears them", "grounds", CUE),
+        ("the fee for bulky waste went up again", "cost_fees", PATTERN),
+        ("worst service ever", "overall", PATTERN),
+        ("the author talks at the library are brilliant", "activities", PATTERN),
+        ("they put a notice on the door", "communication", PATTERN),
+        ("the nurse was patient with my dad", "staff_attitude", CUE),
+        ("they closed the tip early", "access_waiting", CUE),
+        ("the training for new drivers is poor", "staff_competence", CUE),
+        ("the staff are well qualified", "staff_competence", PATTERN),
+        ("the day trip to the seaside was lovely", "activities", CUE),
+        ("cars speeding past the school every morning", "safety", PATTERN),
+        ("the bus shelter is smashed", "environment", PATTERN),
+        ("the bus was late again", "organisation", CUE),
+        ("the park is lovely in spring", "environment", CUE),
+        ("they booked me a slot but the books I wanted were gone", "care_treatment", CUE),
+        ("the care package was cut", "care_treatment", PATTERN),
+    ],
+)
+def test_the_word_itself_still_counts(rules: Language, text: str, theme: str, kind: str) -> None:
+    assert kind in marks(rules, text).get(theme, set())
