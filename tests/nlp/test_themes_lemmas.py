@@ -94,3 +94,42 @@ def test_other_words_with_the_same_lemma_give_nothing(
 )
 def test_the_word_itself_still_counts(rules: Language, text: str, theme: str, kind: str) -> None:
     assert kind in marks(rules, text).get(theme, set())
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        # A no-show is how the service is run, not how many staff it has.
+        ("nobody came to fix the boiler", "staffing_levels"),
+        # A waiting room is a place; a cancelled appointment is not a wait to get one.
+        ("the waiting room floor was filthy", "access_waiting"),
+        ("my repair appointment was cancelled", "access_waiting"),
+        # Meals and food services are what is provided, not the place.
+        ("the free school meals form took two minutes", "environment"),
+        ("they never take the food waste caddy", "environment"),
+        # Neighbours shouting are not staff, and not knowing what is going on is not skill.
+        ("the neighbours are shouting all night", "staff_attitude"),
+        ("I have no idea what is happening with my claim", "staff_competence"),
+        # A hardship fund is a benefit, not a charge.
+        ("the hardship fund turned me down", "cost_fees"),
+        # A condition alone is not an access need.
+        ("my mum has dementia and lives alone", "accessibility"),
+    ],
+)
+def test_other_senses_give_no_pattern(rules: Language, text: str, theme: str) -> None:
+    assert PATTERN not in marks(rules, text).get(theme, set())
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("nobody came to fix the boiler", "organisation"),
+        ("I could not get an appointment for three weeks", "access_waiting"),
+        ("the receptionist shouted at me", "staff_attitude"),
+        ("the contractors had no idea what they were doing", "staff_competence"),
+        ("funding for the library was cut", "cost_fees"),
+        ("the ward food was cold", "environment"),
+    ],
+)
+def test_own_senses_give_a_pattern(rules: Language, text: str, theme: str) -> None:
+    assert PATTERN in marks(rules, text).get(theme, set())
