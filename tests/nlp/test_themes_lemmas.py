@@ -133,3 +133,20 @@ def test_other_senses_give_no_pattern(rules: Language, text: str, theme: str) ->
 )
 def test_own_senses_give_a_pattern(rules: Language, text: str, theme: str) -> None:
     assert PATTERN in marks(rules, text).get(theme, set())
+
+
+@pytest.mark.parametrize(
+    ("text", "theme", "kind"),
+    [
+        ("our flat was broken into twice this year", "safety", PATTERN),
+        ("the path by the shops is slippery every winter", "safety", PATTERN),
+        ("there is broken glass all over the sandpit", "safety", PATTERN),
+        ("a man with no id said he was from the council", "safety", PATTERN),
+        ("the lifeguards were chatting the whole session", "safety", CUE),
+        ("the plumber knew exactly what the problem was", "staff_competence", PATTERN),
+        ("they sent cowboys to do the kitchen", "staff_competence", PATTERN),
+        ("nobody at the desk seems to know anything", "staff_competence", PATTERN),
+    ],
+)
+def test_words_of_the_theme_found(rules: Language, text: str, theme: str, kind: str) -> None:
+    assert kind in marks(rules, text).get(theme, set())
