@@ -150,3 +150,17 @@ def test_own_senses_give_a_pattern(rules: Language, text: str, theme: str) -> No
 )
 def test_words_of_the_theme_found(rules: Language, text: str, theme: str, kind: str) -> None:
     assert kind in marks(rules, text).get(theme, set())
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("the landlord has served notice on us", "communication"),
+        ("I got a final notice for a bill I had paid", "communication"),
+        ("the dementia friendly screenings are a great idea", "staff_attitude"),
+        ("is the park dog friendly", "staff_attitude"),
+        ("a group of lads were drinking by the swings", "activities"),
+    ],
+)
+def test_other_senses_of_notice_friendly_and_group(rules: Language, text: str, theme: str) -> None:
+    assert theme not in marks(rules, text)
