@@ -164,3 +164,18 @@ def test_words_of_the_theme_found(rules: Language, text: str, theme: str, kind: 
 )
 def test_other_senses_of_notice_friendly_and_group(rules: Language, text: str, theme: str) -> None:
     assert theme not in marks(rules, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the reablement team got dad walking again",
+        "the physio gave me exercises that actually worked",
+        "they fitted grab rails and a stairlift within a month",
+        "the library stock is tired and out of date",
+        "they stopped helping with her personal care",
+        "applied for free school meals and heard nothing",
+    ],
+)
+def test_what_the_service_provides(rules: Language, text: str) -> None:
+    assert PATTERN in marks(rules, text).get("care_treatment", set())
