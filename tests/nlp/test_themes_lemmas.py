@@ -179,3 +179,19 @@ def test_other_senses_of_notice_friendly_and_group(rules: Language, text: str, t
 )
 def test_what_the_service_provides(rules: Language, text: str) -> None:
     assert PATTERN in marks(rules, text).get("care_treatment", set())
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("the attendant said it was not his job to help", "staff_attitude"),
+        ("the driver got shirty when I asked about the stop", "staff_attitude"),
+        ("she never looked up from her screen", "staff_attitude"),
+        ("he talked over me the whole time", "staff_attitude"),
+        ("I was made to feel like a criminal", "staff_attitude"),
+        ("the nurses were angels", "staff_attitude"),
+        ("only 1 member of staff on a bank holiday", "staffing_levels"),
+    ],
+)
+def test_how_staff_treat_people_and_how_many(rules: Language, text: str, theme: str) -> None:
+    assert PATTERN in marks(rules, text).get(theme, set())
