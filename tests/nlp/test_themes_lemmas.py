@@ -195,3 +195,17 @@ def test_what_the_service_provides(rules: Language, text: str) -> None:
 )
 def test_how_staff_treat_people_and_how_many(rules: Language, text: str, theme: str) -> None:
     assert PATTERN in marks(rules, text).get(theme, set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nobody has been back since March",
+        "case closed, they said, but the leak is still there",
+        "my social worker keeps changing",
+        "they closed my case without a word",
+        "the engineer said the part was on order",
+    ],
+)
+def test_reliability_and_follow_up(rules: Language, text: str) -> None:
+    assert PATTERN in marks(rules, text).get("organisation", set())
