@@ -312,9 +312,8 @@ class FeedbackKind:
         n = len(lower)
         negated: set[int] = set()
         left_out: set[int] = set()
-        for i, word in enumerate(lower):
-            if word not in negators:
-                continue
+        for i in [k for k, w in enumerate(lower) if w in negators]:
+            word = lower[i]
             if i + 1 < n and lower[i + 1] in not_negating:
                 left_out.add(i)
                 continue
@@ -351,17 +350,18 @@ class FeedbackKind:
             lemmas = doc_views(doc)["lemmas"]
         else:
             strings = self.nlp.vocab.strings
-            lemmas = " ".join(
-                "_"
-                if i in found.scorn
-                else _PREFIX + strings[int(found.lemmas[i])]
-                if i in found.negated
-                else "not"
-                if i in found.softened
-                else strings[int(found.lemmas[i])]
-                for i in range(start, end)
-                if not found.space[i]
-            )
+            space = found.space[start:end].tolist()
+            words = [strings[x] for x in found.lemmas[start:end].tolist()]
+            for i in found.softened:
+                if start <= i < end:
+                    words[i - start] = "not"
+            for i in found.negated:
+                if start <= i < end:
+                    words[i - start] = _PREFIX + words[i - start]
+            for i in found.scorn:
+                if start <= i < end:
+                    words[i - start] = "_"
+            lemmas = " ".join([w for w, blank in zip(words, space, strict=True) if not blank])
         # Question and exclamation marks, from the punctuation found (doc.text is slow).
         marks = []
         signs = [(i, p) for i, p in found.signs if start <= i < end]

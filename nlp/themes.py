@@ -39,7 +39,6 @@ class ThemeRules:
         self.attr = attr
         self.themes: dict[str, Theme] = {}
         self._matcher: PhraseMatcher | None = None
-        self._exact: PhraseMatcher | None = None
 
     def initialize(
         self,
@@ -55,7 +54,6 @@ class ThemeRules:
         """Use these themes; the matcher is rebuilt on first use."""
         self.themes = dict(themes)
         self._matcher = None
-        self._exact = None
 
     def _pattern_doc(self, text: str) -> Doc:
         # Patterns go through the same components as the texts before us (the lemmatizer),
@@ -71,42 +69,38 @@ class ThemeRules:
     def matcher(self) -> PhraseMatcher:
         """The phrase matcher over every theme's phrases (on lemmas), built once."""
         if self._matcher is None:
-            self._build()
-        assert self._matcher is not None
+            matcher = PhraseMatcher(self.nlp.vocab, attr=self.attr)
+            for theme in self.themes.values():
+                for kind, phrases in (
+                    (PATTERN, theme.patterns),
+                    (CUE, theme.cues),
+                    (_NOT, theme.not_patterns),
+                ):
+                    plain = [p for p in phrases if not p.startswith(EXACT)]
+                    if plain:
+                        matcher.add(f"{theme.id}|{kind}", [self._pattern_doc(p) for p in plain])
+                    # An exact phrase matches on lemmas too (one matcher is cheaper than two),
+                    # then its words are checked: its label carries them.
+                    for phrase in phrases:
+                        if phrase.startswith(EXACT):
+                            words = " ".join(
+                                t.lower_ for t in self.nlp.make_doc(phrase[len(EXACT) :].strip())
+                            )
+                            label = f"{theme.id}|{kind}|{words}"
+                            matcher.add(label, [self._pattern_doc(words)])
+            self._matcher = matcher
         return self._matcher
-
-    def _build(self) -> None:
-        lemmas = PhraseMatcher(self.nlp.vocab, attr=self.attr)
-        exact = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        for theme in self.themes.values():
-            for kind, phrases in (
-                (PATTERN, theme.patterns),
-                (CUE, theme.cues),
-                (_NOT, theme.not_patterns),
-            ):
-                plain = [p for p in phrases if not p.startswith(EXACT)]
-                words = [p[len(EXACT) :].strip() for p in phrases if p.startswith(EXACT)]
-                if plain:
-                    lemmas.add(f"{theme.id}|{kind}", [self._pattern_doc(p) for p in plain])
-                if words:
-                    exact.add(f"{theme.id}|{kind}", [self.nlp.make_doc(w) for w in words])
-        self._matcher = lemmas
-        # None when no phrase asks for exact words: one matcher fewer to run per doc.
-        self._exact = exact if len(exact) else None
-
-    def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
-        """Every (match id, start, end) of the lemma phrases and the exact ones."""
-        found = self.matcher(doc)
-        if self._exact is not None:
-            found = [*found, *self._exact(doc)]
-        return found
 
     def __call__(self, doc: Doc) -> Doc:
         """Add one span per matched phrase; overlapping matches of one theme keep the longest."""
         by_theme: dict[str, list[Span]] = {}
         cancelled: dict[str, list[tuple[int, int]]] = {}
-        for match_id, start, end in self._matches(doc):
+        for match_id, start, end in self.matcher(doc):
             theme_id, _, kind = self.nlp.vocab.strings[match_id].partition("|")
+            if "|" in kind:
+                kind, _, words = kind.partition("|")
+                if " ".join(t.lower_ for t in doc[start:end]) != words:
+                    continue
             if kind == _NOT:
                 cancelled.setdefault(theme_id, []).append((start, end))
             else:
