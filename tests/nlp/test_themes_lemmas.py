@@ -209,3 +209,14 @@ def test_how_staff_treat_people_and_how_many(rules: Language, text: str, theme: 
 )
 def test_reliability_and_follow_up(rules: Language, text: str) -> None:
     assert PATTERN in marks(rules, text).get("organisation", set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "every new worker means starting again from scratch",
+        "I had to tell my story again to someone new",
+    ],
+)
+def test_telling_it_all_again_is_continuity(rules: Language, text: str) -> None:
+    assert PATTERN in marks(rules, text).get("organisation", set())
