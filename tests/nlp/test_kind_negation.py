@@ -76,3 +76,16 @@ def test_denied_praise_is_a_complaint(analyser: Analyser, text: str) -> None:
 def test_denied_blame_and_praise_in_slang_are_compliments(analyser: Analyser, text: str) -> None:
     [analysis] = analyser.analyse([text])
     assert analysis.kind == "compliment"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do u have to pay for a new recycling box",
+        "whats the best way to report a blocked drain",
+        "I live on my own now, am I entitled to a discount?",
+    ],
+)
+def test_plain_questions_in_text_speak_are_questions(analyser: Analyser, text: str) -> None:
+    [analysis] = analyser.analyse([text])
+    assert analysis.kind == "question"
