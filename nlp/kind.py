@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_SPACE, LEMMA, ORTH
+from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -54,6 +54,28 @@ _CUE_LISTS = (
     "sound_after",
 )
 _SENTENCE_END = {".", "!", "?", "\n", ";", ":", "..."}
+# Negation: the words after one of these (up to NEGATION_SCOPE words, punctuation or a turn)
+# reach the learned heads as "not_" + lemma, so "not helpful" and "hardly friendly" weigh
+# against "helpful" and "friendly" instead of with them.
+NEGATORS = tuple(
+    "not n't nt never no hardly barely scarcely nothing nobody none neither nor cannot".split()
+)
+NEGATION_SCOPE = 4
+# Negations of degree: "hardly helpful" is "not helpful" ("hardly" alone weighs little).
+_DEGREE = ("hardly", "barely", "scarcely")
+_SCOPE_ENDS = ("but", "however", "although", "though", "yet", "and", "because")
+# "not only" and "not just" add rather than deny.
+_NOT_NEGATING = ("only", "just")
+# "never had such bad service", "never been so well looked after": an exclamation, not a
+# denial; the words after "such" or "so" keep their own weight.
+_EXCLAIMING = ("such", "so")
+# "couldn't be worse", "could not have been better": the comparative is meant as it stands.
+_COMPARATIVES = tuple(
+    "better worse best worst happier more less nicer easier harder quicker faster slower "
+    "kinder friendlier cleaner".split()
+)
+_COULD = ("could", "can", "ca")
+_PREFIX = "not_"
 _SET_OFF = {",", ".", "!", "...", "-", ":", ";", "…"}
 
 if not Doc.has_extension("kind"):
@@ -85,8 +107,9 @@ def normalise_cues(data: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Found:
-    """What the cues found in one text: hits as (cue name, token start), words said in scorn,
-    and the parts a text falls into where it turns (as token ranges)."""
+    """What the cues found in one text: hits as (cue name, token start), words left out of
+    what the heads read (praise said in scorn, the "never" of an exclamation), and the parts
+    a text falls into where it turns (as token ranges)."""
 
     lemmas: np.ndarray
     space: np.ndarray
@@ -95,6 +118,10 @@ class Found:
     parts: list[tuple[int, int]] = field(default_factory=list)
     # Punctuation tokens with "?" or "!" in them, as (position, text).
     signs: list[tuple[int, str]] = field(default_factory=list)
+    # Token positions in the scope of a negation ("not [very helpful]").
+    negated: set[int] = field(default_factory=set)
+    # Negations of degree ("hardly", "barely"), which the heads read as "not".
+    softened: set[int] = field(default_factory=set)
 
     def names(self, start: int = 0, end: int | None = None) -> set[str]:
         """The cue names found between token positions start and end."""
@@ -181,7 +208,7 @@ class FeedbackKind:
         strings = self.nlp.vocab.strings
         n = len(doc)
         # Token attributes as lists: creating Token objects is slow, and this runs per doc.
-        arr = doc.to_array([ORTH, LEMMA, IS_SPACE, IS_PUNCT, IS_ALPHA]).reshape(-1, 5)
+        arr = doc.to_array([ORTH, LEMMA, IS_SPACE, IS_PUNCT, IS_ALPHA, LOWER]).reshape(-1, 6)
         orth = arr[:, 0].tolist()
         space = arr[:, 2].astype(bool)
         punct = arr[:, 3].tolist()
@@ -192,6 +219,12 @@ class FeedbackKind:
         found = Found(lemmas=arr[:, 1], space=space)
         marks = [(i, strings[orth[i]]) for i, p in enumerate(punct) if p and not space[i]]
         found.signs = [(i, m) for i, m in marks if "?" in m or "!" in m]
+        lower = arr[:, 5].tolist()
+        found.negated, exclaimed = self._negated(lower, punct, space)
+        if found.negated or exclaimed:
+            found.scorn.update(exclaimed)
+            degree = self._ids(_DEGREE)
+            found.softened = {i for i, w in enumerate(lower) if w in degree}
         by_label: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in self.matcher(doc):
             by_label.setdefault(strings[match_id], []).append((start, end))
@@ -260,6 +293,51 @@ class FeedbackKind:
         found.parts = [(a, b) for a, b in pairwise(cuts) if alpha[a:b].any()]
         return found
 
+    def _negated(
+        self, lower: list[int], punct: list[int], space: np.ndarray
+    ) -> tuple[set[int], set[int]]:
+        """The token positions a negation word covers (the next NEGATION_SCOPE words, up to
+        punctuation, a turn ("but") or another negation), and the negation words that deny
+        nothing ("never" in "never had such bad service", "not" in "not only", "n't" in
+        "couldn't be worse"), to be left out."""
+        negators = self._ids(NEGATORS)
+        if negators.isdisjoint(lower):
+            return set(), set()
+        ends = self._ids(_SCOPE_ENDS)
+        exclaiming = self._ids(_EXCLAIMING)
+        comparatives = self._ids(_COMPARATIVES)
+        could = self._ids(_COULD)
+        never = self._ids(("never",))
+        not_negating = self._ids(_NOT_NEGATING)
+        n = len(lower)
+        negated: set[int] = set()
+        left_out: set[int] = set()
+        for i in [k for k, w in enumerate(lower) if w in negators]:
+            word = lower[i]
+            if i + 1 < n and lower[i + 1] in not_negating:
+                left_out.add(i)
+                continue
+            after_could = i > 0 and lower[i - 1] in could
+            scope: list[int] = []
+            j = i + 1
+            while j < n and len(scope) < NEGATION_SCOPE:
+                w = lower[j]
+                if punct[j] or w in ends or w in negators:
+                    break
+                if word in never and w in exclaiming:
+                    left_out.add(i)
+                    scope = []
+                    break
+                if after_could and w in comparatives:
+                    left_out.add(i)
+                    scope = []
+                    break
+                if not space[j]:
+                    scope.append(j)
+                j += 1
+            negated.update(scope)
+        return negated, left_out
+
     def views(self, doc: Doc, found: Found | None = None) -> dict[str, str]:
         """What the learned heads read: lemmas (praise said in scorn left out) and cue words."""
         found = found if found is not None else self.find(doc)
@@ -267,16 +345,23 @@ class FeedbackKind:
 
     def _views(self, doc: Doc, found: Found, start: int, end: int) -> dict[str, str]:
         """The views of the tokens from start to end."""
-        if start == 0 and end == len(doc) and not found.scorn:
+        if start == 0 and end == len(doc) and not (found.scorn or found.negated):
             # The theme classifier has already joined the lemmas of the whole doc.
             lemmas = doc_views(doc)["lemmas"]
         else:
             strings = self.nlp.vocab.strings
-            lemmas = " ".join(
-                "_" if i in found.scorn else strings[int(found.lemmas[i])]
-                for i in range(start, end)
-                if not found.space[i]
-            )
+            space = found.space[start:end].tolist()
+            words = [strings[x] for x in found.lemmas[start:end].tolist()]
+            for i in found.softened:
+                if start <= i < end:
+                    words[i - start] = "not"
+            for i in found.negated:
+                if start <= i < end:
+                    words[i - start] = _PREFIX + words[i - start]
+            for i in found.scorn:
+                if start <= i < end:
+                    words[i - start] = "_"
+            lemmas = " ".join([w for w, blank in zip(words, space, strict=True) if not blank])
         # Question and exclamation marks, from the punctuation found (doc.text is slow).
         marks = []
         signs = [(i, p) for i, p in found.signs if start <= i < end]

@@ -190,6 +190,9 @@ class Analyser:
                 hits[theme_id] = self._hit(theme_id, RULE_SCORE, "rule", evidence[theme_id])
         for hit in list(hits.values()):
             if hit.broad and hit.broad not in hits:
+                if self._broad_unlikely(hit.broad, doc):
+                    del hits[hit.id]
+                    continue
                 # A sub-theme implies its broad theme, with the same words as evidence.
                 hits[hit.broad] = self._hit(hit.broad, hit.score, "rule", hit.evidence)
         specific = [t for t in hits if not self._only_alone(t)]
@@ -203,6 +206,17 @@ class Analyser:
                 hits[best] = self._hit(best, score, "model", evidence.get(best, []))
         ordered = sorted(hits.values(), key=lambda h: (-h.score, h.id))
         return Analysis(themes=ordered, kind=kind, kind_score=kind_score, kinds=kinds)
+
+    def _broad_unlikely(self, broad: str, doc: Doc) -> bool:
+        """Whether the model, having learned a broad theme, scores it below the bar a pattern
+        of its own would need: a sub-theme's phrase there is mentioned in passing ("rang
+        about a missed bin, on hold for an hour" is about getting through)."""
+        return (
+            self.same_labels
+            and broad in self.model_labels
+            and broad not in self.rule_only
+            and doc.cats.get(broad, 0.0) < self.pattern_support
+        )
 
     def _only_alone(self, theme_id: str) -> bool:
         theme = self.themes.get(theme_id)

@@ -2,7 +2,9 @@
 
 A theme's `patterns` are unambiguous and give a span with kb_id "pattern"; its `cues` (words
 with other senses) give kb_id "cue"; a pattern or cue inside one of its `not_patterns`
-("cut my knee" for cost_fees' "cut") gives nothing.
+("cut my knee" for cost_fees' "cut") gives nothing. Phrases match on lemmas, except a phrase
+written with a leading "=", which matches its own lower-cased words only ("=leaves" is not
+"left", "=worst" is not "wrong": the lookup table gives such words another word's lemma).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ SPANS_KEY = "themes"
 PATTERN = "pattern"
 CUE = "cue"
 _NOT = "not"
+# A phrase starting with this matches its exact (lower-cased) words, not their lemmas.
+EXACT = "="
 
 
 class ThemeRules:
@@ -63,7 +67,7 @@ class ThemeRules:
 
     @property
     def matcher(self) -> PhraseMatcher:
-        """The phrase matcher over every theme's phrases, built once."""
+        """The phrase matcher over every theme's phrases (on lemmas), built once."""
         if self._matcher is None:
             matcher = PhraseMatcher(self.nlp.vocab, attr=self.attr)
             for theme in self.themes.values():
@@ -72,9 +76,18 @@ class ThemeRules:
                     (CUE, theme.cues),
                     (_NOT, theme.not_patterns),
                 ):
-                    if phrases:
-                        docs = [self._pattern_doc(p) for p in phrases]
-                        matcher.add(f"{theme.id}|{kind}", docs)
+                    plain = [p for p in phrases if not p.startswith(EXACT)]
+                    if plain:
+                        matcher.add(f"{theme.id}|{kind}", [self._pattern_doc(p) for p in plain])
+                    # An exact phrase matches on lemmas too (one matcher is cheaper than two),
+                    # then its words are checked: its label carries them.
+                    for phrase in phrases:
+                        if phrase.startswith(EXACT):
+                            words = " ".join(
+                                t.lower_ for t in self.nlp.make_doc(phrase[len(EXACT) :].strip())
+                            )
+                            label = f"{theme.id}|{kind}|{words}"
+                            matcher.add(label, [self._pattern_doc(words)])
             self._matcher = matcher
         return self._matcher
 
@@ -84,6 +97,10 @@ class ThemeRules:
         cancelled: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in self.matcher(doc):
             theme_id, _, kind = self.nlp.vocab.strings[match_id].partition("|")
+            if "|" in kind:
+                kind, _, words = kind.partition("|")
+                if " ".join(t.lower_ for t in doc[start:end]) != words:
+                    continue
             if kind == _NOT:
                 cancelled.setdefault(theme_id, []).append((start, end))
             else:
