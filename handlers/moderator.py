@@ -141,9 +141,9 @@ def render_card(
     if other is not None:
         top.append(texts.CARD_LANGUAGE.format(language=esc(language_name(other))))
     active = [_theme(t, labels) for t in card.themes if t.active]
-    top.append(
-        texts.CARD_THEMES.format(themes=esc(", ".join(active))) if active else texts.CARD_NO_THEMES
-    )
+    themes = texts.CARD_THEMES.format(themes=esc(", ".join(active))) if active else ""
+    by_author = texts.CARD_THEMES_BY_AUTHOR if card.themes_by_author else ""
+    top.append((themes or texts.CARD_NO_THEMES) + by_author)
     if card.model_unread and not card.themes_checked:
         top.append(texts.CARD_LANGUAGE_THEMES)
     unsure = _unsure(card)
@@ -992,6 +992,10 @@ class ModeratorHandlers:
             # it listed that still waits was posted again in the new group).
             log.info("list %s in %s not redrawn: now a supergroup", message_id, chat_id)
         return True
+
+    async def refresh_card(self, context: ContextTypes.DEFAULT_TYPE, card: Card) -> None:
+        """Draw an item's card again where it is (its author changed its themes)."""
+        await self._refresh_card(context, card)
 
     @in_moderators_language
     async def _refresh_card(self, context: ContextTypes.DEFAULT_TYPE, card: Card) -> None:
