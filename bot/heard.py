@@ -115,6 +115,9 @@ class Themes:
                 return Heard(item_id, before, Problem.DECIDED)
             if not fresh or (theme_id in before) == on:
                 return Heard(item_id, before)
+            # Where its card is posted at the same time, one of the two sees the other (and
+            # draws the card with the author's themes).
+            await feedback.touch(conn, item_id, now)
             if on:
                 changed = await feedback.set_theme_by_author(conn, item_id, theme_id, True, now)
             else:

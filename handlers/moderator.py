@@ -999,6 +999,9 @@ class ModeratorHandlers:
 
     @in_moderators_language
     async def _refresh_card(self, context: ContextTypes.DEFAULT_TYPE, card: Card) -> None:
+        await self._refresh_card_here(context.bot, card)
+
+    async def _refresh_card_here(self, bot: Bot, card: Card) -> None:
         if card.item.card_chat_id is None or card.item.card_message_id is None:
             return
         if card.item.card_batched:
@@ -1008,7 +1011,7 @@ class ModeratorHandlers:
         else:
             text, markup = render_card(card, self.labels)
         try:
-            await context.bot.edit_message_text(
+            await bot.edit_message_text(
                 text,
                 card.item.card_chat_id,
                 card.item.card_message_id,
@@ -1134,6 +1137,14 @@ class ModeratorHandlers:
             return None
         for item_id in ids:
             await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id, batched)
+        if not batched:
+            # Its author may have fixed its themes while it was on its way: drawn again then.
+            now = await self.moderation.card(ids[0])
+            if now is not None and render_card(now, self.labels)[0] != text:
+                try:
+                    await self._refresh_card_here(bot, now)
+                except TelegramError as exc:
+                    log.warning("card of #%s not drawn again: %s", ids[0], _why(exc))
         if self.media is not None and not batched:
             await self.media.under_card(bot, ids[0], sent)
         return None

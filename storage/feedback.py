@@ -375,6 +375,12 @@ async def set_theme_by_author(
     return cursor.rowcount > 0
 
 
+async def touch(conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
+    """Mark an item changed: a change made meanwhile to the same item (its card posted) makes
+    this transaction run again, so that it sees it."""
+    await conn.execute("UPDATE feedback SET updated_at = ? WHERE id = ?", (stamp(now), item_id))
+
+
 @dataclass(frozen=True)
 class Authored:
     """An item as its author may see it to fix its themes."""
