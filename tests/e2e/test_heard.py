@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.learning import corrections
-from emulator import MessageView, Person
+from emulator import Emulator, MessageView, Person
 from handlers import texts
 from storage import learning
 from tests.e2e.helpers import buttons_of, press_on
@@ -245,8 +245,9 @@ async def test_forged_theme_buttons_change_nothing(
     assert "Tell me in your own words" in await say(team.citizen, "/start")
 
 
-async def test_someone_elses_item_a_double_tap_and_forget(
+async def test_someone_elses_item_a_double_tap_a_replay_and_forget(
     team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
     db_path: Path,
 ) -> None:
     item = await give(team.citizen, "Riverside GP Surgery", WAITING)
@@ -276,6 +277,16 @@ async def test_someone_elses_item_a_double_tap_and_forget(
     assert themes_row(db_path, item, "safety") == (0, "citizen", 1)
     await team.citizen.send("/cancel")
     await team.citizen.wait_for(lambda msgs: texts.CANCELLED in (msgs[-1].text or ""))
+    assert themes_row(db_path, item, "safety") == (0, "citizen", 1)
+    # The press that switched it on, delivered again by Telegram: it stays off.
+    (on,) = [
+        u
+        for u, update in emu.updates.history.items()
+        if (update.get("callback_query") or {}).get("data") == data
+        and (update.get("callback_query") or {}).get("from", {}).get("id") == team.citizen.id
+    ][:1]
+    emu.redeliver(on)
+    await emu.idle()
     assert themes_row(db_path, item, "safety") == (0, "citizen", 1)
     assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(1,)]
     # Blocked: the choice is stored, the reply lost, nothing fails.
