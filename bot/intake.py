@@ -215,6 +215,8 @@ class Step:
     sites: tuple[str, ...] = ()
     site: str = ""
     point: tuple[float, float] | None = None
+    # SAVED: the broad theme ids heard in the item, strongest first (None: not shown).
+    heard: tuple[str, ...] | None = None
 
 
 REPLAYED = Step(Show.NOTHING)

@@ -138,6 +138,11 @@ class Card:
         return item.kind_score if percent(item.kind_score) < SURE_KIND else None
 
     @property
+    def themes_by_author(self) -> bool:
+        """Whether the author set some of the item's themes (and no moderator changed them)."""
+        return any(t.source == "citizen" for t in self.themes)
+
+    @property
     def unsure_themes(self) -> float | None:
         """The best theme's score when it is weak (0 when no theme was found), while no
         person has set the themes; None when the model is sure enough."""
@@ -311,6 +316,20 @@ class Moderation:
             if await self.db.write(run):
                 done.append(item_id)
         return done
+
+    async def tag_item(self, item_id: int) -> None:
+        """Tag one item now if it is not tagged yet (its author is to hear its themes)."""
+        text = await feedback.untagged_one(self.db.reader, item_id)
+        if text is None:
+            return
+        tagging = await self._tag_one(item_id, text)
+        if tagging is None:
+            return
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await self._store(conn, item_id, tagging)
+
+        await self.db.write(run)
 
     async def _tag_one(self, item_id: int, text: str) -> Tagging | None:
         try:

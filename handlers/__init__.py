@@ -22,6 +22,7 @@ from telegram.ext import (
 from bot.asks import Asks
 from bot.attachments import Attachments
 from bot.digests import Digests
+from bot.heard import Themes
 from bot.hearing import Hearing
 from bot.intake import Intake
 from bot.languages import Languages
@@ -127,6 +128,8 @@ def register(
         admin=admin,
         after_saved=moderator.sweep,
         language=speech,
+        themes=Themes(intake.db, moderation, intake, intake.clock),
+        redraw_card=moderator.refresh_card,
     )
     speech.carry_on = citizen.after_language
     sender = OutboxSender(outbox, languages)

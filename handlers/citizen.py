@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -15,6 +15,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import dates
+from bot.heard import Heard, Problem, Themes
 from bot.i18n import current, speaking
 from bot.intake import CONSENT_VERSION, Intake, Show, Step, link_payload
 from bot.languages import Languages
@@ -28,6 +29,7 @@ from storage.feedback import FeedbackItem
 from storage.services import ServiceRow
 
 if TYPE_CHECKING:
+    from bot.moderation import Card
     from handlers.admin import AdminHandlers
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,12 @@ METOO_PREFIX = "t"
 # x:<seq>:<latitude>:<longitude> keeps the exact point of a location just shared.
 PLACE_PREFIX = "g"
 EXACT_PREFIX = "x"
+# The themes heard in a saved item: e:<item>:o shows them to tick, e:<item>:1:<theme> and
+# e:<item>:0:<theme> switch one on or off (so a double tap changes nothing more), e:<item>:d
+# goes back to the saved message.
+THEMES_PREFIX = "e"
+# Telegram's limit on a button's data.
+MAX_DATA = 64
 # The answers to a location shared too early or at the wrong moment, by the core's note.
 _PLACE_NOTES = {"consent": "place_consent", "side_prompt": "place_side_prompt"}
 # How long after an update's effect was committed its handling must have ended: past it, a
@@ -64,9 +72,20 @@ def service_name(row: ServiceRow, names: Languages | None = None) -> str:
     return names.service_name(row.slug, row.name) if names is not None else row.name
 
 
-def render(step: Step, names: Languages | None = None) -> tuple[str, Markup]:
+def theme_label(theme_id: str, labels: Mapping[str, str] | None) -> str:
+    """A broad theme's name for a citizen: short, in the language spoken now (the
+    taxonomy's label, in it where it has one, for a theme without a short name)."""
+    short = texts.THEME_SHORT.get(theme_id)
+    if short:
+        return str(short)
+    return str((labels or {}).get(theme_id, theme_id))
+
+
+def render(
+    step: Step, names: Languages | None = None, labels: Mapping[str, str] | None = None
+) -> tuple[str, Markup]:
     """The text and buttons that show a step (services named in the language spoken now
-    when given the deployment's `names`)."""
+    when given the deployment's `names`; the themes heard named after `labels`)."""
     show = step.show
     service = esc(service_name(step.service, names)) if step.service else ""
     if show is Show.CONSENT:
@@ -159,7 +178,13 @@ def render(step: Step, names: Languages | None = None) -> tuple[str, Markup]:
                 if step.contact
                 else texts.SAVED_CONTACT_NO_ROUTE.format(service=service)
             )
-        return text + texts.SAVED_MINE, None
+        if step.heard is None or step.reference is None:
+            return text + texts.SAVED_MINE, None
+        heard = ", ".join(esc(theme_label(t, labels)) for t in step.heard)
+        text += texts.HEARD.format(themes=heard) if heard else texts.HEARD_NONE
+        fix = texts.HEARD_FIX if heard else texts.HEARD_ADD
+        fixing = InlineKeyboardMarkup([[_button(fix, THEMES_PREFIX, step.reference, "o")]])
+        return text + texts.SAVED_MINE, fixing
     if show is Show.TIMED_OUT and step.note.startswith("lapsed_"):
         return texts.SIDE_LAPSED.format(
             what=texts.SIDE_WHAT[step.note.removeprefix("lapsed_")]
@@ -322,11 +347,35 @@ def _yes_no(prefix: str, seq: int) -> InlineKeyboardMarkup:
     )
 
 
-async def send(message: Message, step: Step, names: Languages | None = None) -> None:
+def theme_keyboard(
+    heard: Heard, broad: list[str], labels: Mapping[str, str] | None
+) -> InlineKeyboardMarkup:
+    """The broad themes to tick, two to a row, those heard ticked; then Done."""
+    toggles = []
+    for theme_id in broad:
+        on = theme_id in heard.themes
+        label = theme_label(theme_id, labels)
+        data = f"{THEMES_PREFIX}:{heard.item_id}:{0 if on else 1}:{theme_id}"
+        if len(data.encode()) > MAX_DATA:
+            log.warning("theme %r left off the citizen's choice: its id is too long", theme_id)
+            continue
+        shown = texts.HEARD_TICKED.format(label=label) if on else label
+        toggles.append(InlineKeyboardButton(shown, callback_data=data))
+    rows = [toggles[i : i + 2] for i in range(0, len(toggles), 2)]
+    rows.append([_button(texts.HEARD_DONE, THEMES_PREFIX, heard.item_id, "d")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def send(
+    message: Message,
+    step: Step,
+    names: Languages | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> None:
     """Reply to a message with a step (nothing for a replayed update)."""
     if step.show is Show.NOTHING:
         return
-    text, markup = render(step, names)
+    text, markup = render(step, names, labels)
     # Words typed before consent are not stored: the consent question answers them, so the
     # press of its button brings them back (see `button`).
     carry = step.show is Show.CONSENT and bool(step.text)
@@ -350,6 +399,8 @@ class CitizenHandlers:
         admin: AdminHandlers,
         after_saved: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]],
         language: LanguageHandlers | None = None,
+        themes: Themes | None = None,
+        redraw_card: Callable[[ContextTypes.DEFAULT_TYPE, Card], Awaitable[None]] | None = None,
     ) -> None:
         self.intake = intake
         # The citizen's language: asked at first contact, each person's for what jobs send,
@@ -361,9 +412,25 @@ class CitizenHandlers:
         self.admin = admin
         # Runs after an item is saved: tags it and puts it before the moderators.
         self.after_saved = after_saved
+        # The themes heard in a saved item, which its author may fix (None: not offered),
+        # and how the moderators' card of an item is drawn again after they do.
+        self.themes = themes
+        self.labels = themes.moderation.tagger.labels if themes is not None else None
+        self.redraw_card = redraw_card
+
+    async def _heard(self, step: Step) -> Step:
+        """A saved item's step with the themes heard in it."""
+        if self.themes is None or step.show is not Show.SAVED:
+            return step
+        try:
+            return await self.themes.after_saved(step)
+        except STORAGE_ERRORS as exc:
+            # The item is saved: its number matters more than its themes.
+            log.warning("themes of #%s not read for its author: %s", step.reference, exc)
+            return step
 
     async def _send(self, message: Message, step: Step) -> None:
-        await send(message, step, self.names)
+        await send(message, await self._heard(step), self.names, self.labels)
 
     def _saved(self, step: Step, context: ContextTypes.DEFAULT_TYPE) -> None:
         if step.reference is not None:
@@ -417,7 +484,7 @@ class CitizenHandlers:
             return
         kind = next((k for k in texts.CAPTION_WHAT if getattr(message, k, None)), "document")
         what = texts.CAPTION_WHAT[kind]
-        text, markup = render(step, self.names)
+        text, markup = render(await self._heard(step), self.names, self.labels)
         try:
             await message.reply_text(
                 f"{texts.CAPTION_READ.format(what=what)}\n\n{text}",
@@ -501,6 +568,9 @@ class CitizenHandlers:
         if (query.data or "").startswith(f"{EXACT_PREFIX}:"):
             await self._exact(update.update_id, user.id, query)
             return
+        if (query.data or "").startswith(f"{THEMES_PREFIX}:"):
+            await self._themes_press(update.update_id, user.id, query, context)
+            return
         step = await self._press(update.update_id, user.id, query.data or "", _answered(query))
         if step is None:
             log.info("ignored unknown callback data %r from a citizen", (query.data or "")[:64])
@@ -536,12 +606,76 @@ class CitizenHandlers:
             text, markup = render(replace(step, note=""), self.names)
             text = f"{texts.MEDIA_NOTES['place_outside']}\n\n{text}"
         else:
-            text, markup = render(step, self.names)
+            text, markup = render(await self._heard(step), self.names, self.labels)
         try:
             await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
         except Forbidden:
             log.info("citizen blocked the bot; reply not delivered")
         self._saved(step, context)
+
+    async def _themes_press(
+        self,
+        update_id: int,
+        telegram_id: int,
+        query: CallbackQuery,
+        context: ContextTypes.DEFAULT_TYPE,
+    ) -> None:
+        """A press on the themes heard: show them to tick, switch one, or go back."""
+        parts = (query.data or "").split(":")
+        try:
+            item_id, action = _number(parts[1]), parts[2]
+            shapes = {"o": 3, "d": 3, "1": 4, "0": 4}
+            if self.themes is None or shapes.get(action) != len(parts):
+                raise ValueError(query.data)
+        except (IndexError, ValueError):
+            log.info("ignored unknown theme button %r from a citizen", (query.data or "")[:64])
+            await safely.answer(query.answer(texts.EXPIRED))
+            return
+        themes = self.themes
+        if action == "d":
+            step = await themes.saved(telegram_id, item_id)
+            if step is None:
+                await safely.answer(query.answer(texts.HEARD_NOT_THEIRS, show_alert=True))
+                return
+            await self._show_pressed(query, step, context)
+            return
+        if action == "o":
+            heard = await themes.shown(telegram_id, item_id)
+        else:
+            heard = await themes.switch(update_id, telegram_id, item_id, parts[3], action == "1")
+        if heard.card is not None and self.redraw_card is not None:
+            try:
+                await self.redraw_card(context, heard.card)
+            except TelegramError as exc:
+                # The citizen's choice is stored: the card shows it when next drawn.
+                log.warning("card of #%s not redrawn after its author's themes: %s", item_id, exc)
+        refused = {
+            Problem.NOT_THEIRS: texts.HEARD_NOT_THEIRS,
+            Problem.DECIDED: texts.HEARD_DECIDED.format(reference=item_id),
+            Problem.UNKNOWN_THEME: texts.HEARD_UNKNOWN_THEME,
+        }
+        if heard.problem in refused:
+            assert heard.problem is not None
+            await safely.answer(query.answer(refused[heard.problem], show_alert=True))
+            return
+        note = texts.HEARD_MODERATOR_SET if heard.problem is Problem.MODERATOR_SET else None
+        markup = theme_keyboard(heard, themes.broad(), self.labels)
+        results = await asyncio.gather(
+            safely.answer(query.answer(note, show_alert=bool(note))),
+            query.edit_message_text(
+                texts.HEARD_PICK.format(reference=item_id),
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+            ),
+            return_exceptions=True,
+        )
+        edit = results[1]
+        if isinstance(edit, BadRequest) and "not modified" in edit.message:
+            return
+        if isinstance(edit, Forbidden):
+            log.info("citizen blocked the bot; themes not shown")
+        elif isinstance(edit, BaseException):
+            raise edit
 
     async def _exact(self, update_id: int, telegram_id: int, query: CallbackQuery) -> None:
         """Keep the exact point of a location just shared; the button goes, the step stays."""
@@ -584,7 +718,8 @@ class CitizenHandlers:
         self, query: CallbackQuery, step: Step, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
         """The next step, in place of the message whose button was pressed."""
-        text, markup = render(step, self.names)
+        step = await self._heard(step)
+        text, markup = render(step, self.names, self.labels)
         # One round trip: answer the press and show the next step at the same time.
         results = await asyncio.gather(
             safely.answer(query.answer()),

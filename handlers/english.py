@@ -148,6 +148,44 @@ SAVED_CONTACT = (
 SAVED_CONTACT_ROUTE = " To reach {service} directly: {contact}"
 SAVED_CONTACT_NO_ROUTE = " To hear from {service}, please contact it directly."
 SAVED_MINE = "\n\nSend /mine to see what you've told us, or /start to tell us something else."
+# The themes heard in a saved item, on its saved message, with a button to fix them.
+HEARD = "\n\n🏷 I heard: {themes}."
+HEARD_NONE = "\n\n🏷 I didn't pick out a theme."
+HEARD_FIX = "🏷 Not quite? Fix the themes"
+HEARD_ADD = "🏷 Add a theme"
+# Above the themes to tick: what a tap does.
+HEARD_PICK = (
+    "What is #{reference} about? Tap a theme to tick or untick it, then press Done. "
+    "It helps the moderators and the service."
+)
+HEARD_TICKED = "✓ {label}"
+HEARD_DONE = "Done"
+HEARD_DECIDED = (
+    "#{reference} is with the moderators now, so its themes are theirs to set. "
+    "Thank you for helping!"
+)
+HEARD_NOT_THEIRS = "That item isn't one I keep for you any more, so nothing was changed."
+HEARD_UNKNOWN_THEME = "I don't know that theme any more. Nothing was changed: please pick again."
+HEARD_MODERATOR_SET = "A moderator has set that theme already, so it stays as they chose."
+# Short names of the broad themes, to fit two to a row on a phone (the taxonomy's label
+# is used for any other theme).
+THEME_SHORT = {
+    "access_waiting": "Waiting times",
+    "staff_attitude": "Staff attitude",
+    "staff_competence": "Staff skills",
+    "staffing_levels": "Staffing levels",
+    "communication": "Information",
+    "organisation": "Organisation",
+    "care_treatment": "The service",
+    "environment": "Cleanliness, facilities",
+    "location_transport": "Getting there",
+    "cost_fees": "Cost",
+    "safety": "Safety",
+    "accessibility": "Accessibility",
+    "digital": "Online services",
+    "activities": "Activities",
+    "overall": "Overall",
+}
 
 CANCELLED = "Stopped. Nothing from this conversation was kept. Send /start whenever you like."
 CANCELLED_DRAFT = (
@@ -388,6 +426,8 @@ CARD_HEAD = "<b>#{item}</b> · {service}{rating} · {kind}"
 CARD_RATING = " · {rating}/5"
 CARD_THEMES = "Themes: {themes}"
 CARD_NO_THEMES = "Themes: none found"
+# After the themes line when the author set some of them.
+CARD_THEMES_BY_AUTHOR = " (👤 author's choice)"
 # A theme with the model's score for it; one a moderator added has no score.
 CARD_THEME_SCORE = "{label} {percent}%"
 # When the model is unsure of the kind or the themes (and no moderator has set them):

@@ -141,9 +141,9 @@ def render_card(
     if other is not None:
         top.append(texts.CARD_LANGUAGE.format(language=esc(language_name(other))))
     active = [_theme(t, labels) for t in card.themes if t.active]
-    top.append(
-        texts.CARD_THEMES.format(themes=esc(", ".join(active))) if active else texts.CARD_NO_THEMES
-    )
+    themes = texts.CARD_THEMES.format(themes=esc(", ".join(active))) if active else ""
+    by_author = texts.CARD_THEMES_BY_AUTHOR if card.themes_by_author else ""
+    top.append((themes or texts.CARD_NO_THEMES) + by_author)
     if card.model_unread and not card.themes_checked:
         top.append(texts.CARD_LANGUAGE_THEMES)
     unsure = _unsure(card)
@@ -1009,8 +1009,15 @@ class ModeratorHandlers:
             log.info("list %s in %s not redrawn: now a supergroup", message_id, chat_id)
         return True
 
+    async def refresh_card(self, context: ContextTypes.DEFAULT_TYPE, card: Card) -> None:
+        """Draw an item's card again where it is (its author changed its themes)."""
+        await self._refresh_card(context, card)
+
     @in_moderators_language
     async def _refresh_card(self, context: ContextTypes.DEFAULT_TYPE, card: Card) -> None:
+        await self._refresh_card_here(context.bot, card)
+
+    async def _refresh_card_here(self, bot: Bot, card: Card) -> None:
         if card.item.card_chat_id is None or card.item.card_message_id is None:
             return
         if card.item.card_batched:
@@ -1020,7 +1027,7 @@ class ModeratorHandlers:
         else:
             text, markup = render_card(card, self.labels)
         try:
-            await context.bot.edit_message_text(
+            await bot.edit_message_text(
                 text,
                 card.item.card_chat_id,
                 card.item.card_message_id,
@@ -1146,6 +1153,14 @@ class ModeratorHandlers:
             return None
         for item_id in ids:
             await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id, batched)
+        if not batched:
+            # Its author may have fixed its themes while it was on its way: drawn again then.
+            now = await self.moderation.card(ids[0])
+            if now is not None and render_card(now, self.labels)[0] != text:
+                try:
+                    await self._refresh_card_here(bot, now)
+                except TelegramError as exc:
+                    log.warning("card of #%s not drawn again: %s", ids[0], _why(exc))
         if self.media is not None and not batched:
             await self.media.under_card(bot, ids[0], sent)
         return None

@@ -345,15 +345,80 @@ async def set_theme(
     active: bool,
     now: datetime | None = None,
 ) -> None:
-    """Turn a theme of an item on or off (a moderator's correction, marked as such)."""
+    """Turn a theme of an item on or off (a moderator's correction, marked as such); a
+    theme the author had set becomes the moderator's."""
     when = stamp(now or datetime.now(UTC))
     await conn.execute(
         "INSERT INTO item_themes (feedback_id, theme_id, score, source, active, set_at)"
         " VALUES (?, ?, 1.0, 'moderator', ?, ?)"
         " ON CONFLICT (feedback_id, theme_id) DO UPDATE SET active = excluded.active,"
-        " set_at = excluded.set_at",
+        " set_at = excluded.set_at, source = CASE WHEN item_themes.source = 'citizen'"
+        " THEN 'moderator' ELSE item_themes.source END",
         (item_id, theme_id, int(active), when),
     )
+
+
+async def set_theme_by_author(
+    conn: aiosqlite.Connection, item_id: int, theme_id: str, active: bool, now: datetime
+) -> bool:
+    """Turn a theme of an item on or off as its author says; False where a moderator has
+    set that theme already (theirs stands)."""
+    # set_at on a row not the author's is a moderator's switch (only they set it otherwise).
+    cursor = await conn.execute(
+        "INSERT INTO item_themes (feedback_id, theme_id, score, source, active, set_at)"
+        " VALUES (?, ?, 1.0, 'citizen', ?, ?)"
+        " ON CONFLICT (feedback_id, theme_id) DO UPDATE SET active = excluded.active,"
+        " set_at = excluded.set_at, source = 'citizen'"
+        " WHERE item_themes.set_at IS NULL OR item_themes.source = 'citizen'",
+        (item_id, theme_id, int(active), stamp(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def touch(conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
+    """Mark an item changed: a change made meanwhile to the same item (its card posted) makes
+    this transaction run again, so that it sees it."""
+    await conn.execute("UPDATE feedback SET updated_at = ? WHERE id = ?", (stamp(now), item_id))
+
+
+@dataclass(frozen=True)
+class Authored:
+    """An item as its author may see it to fix its themes."""
+
+    id: int
+    service_slug: str
+    text: str
+    status: str
+    hear_back: bool
+    tagged: bool
+    # A comment on a response or an answer to a question (their saved message differs).
+    side: bool
+
+
+async def authored(conn: aiosqlite.Connection, item_id: int, telegram_id: int) -> Authored | None:
+    """An item of this person (by Telegram id), not erased; None if it is not theirs."""
+    async with conn.execute(
+        "SELECT f.id, f.service_slug, f.text, f.status, f.hear_back, f.tagged_at IS NOT NULL,"
+        " f.response_id IS NOT NULL OR f.ask_id IS NOT NULL FROM feedback f"
+        " JOIN citizens c ON c.id = f.citizen_id"
+        " WHERE f.id = ? AND c.telegram_id = ? AND f.erased = 0",
+        (item_id, telegram_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    return Authored(
+        int(row[0]), str(row[1]), str(row[2]), str(row[3]), bool(row[4]), bool(row[5]), bool(row[6])
+    )
+
+
+async def untagged_one(conn: aiosqlite.Connection, item_id: int) -> str | None:
+    """An item's text if the language tools have not seen it yet (None otherwise)."""
+    async with conn.execute(
+        "SELECT text FROM feedback WHERE id = ? AND tagged_at IS NULL", (item_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else str(row[0])
 
 
 async def set_kind(

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-# Where a theme came from when a person set it (a moderator on the card; 'citizen' is kept
-# for a citizen's own correction, should the bot offer one).
+# Where a theme came from when a person set it: a moderator on the card, or the author on
+# the message that said their item was saved (a moderator's switch then makes it theirs).
 CORRECTED_BY = ("moderator", "citizen")
 
 

@@ -59,9 +59,13 @@ async def team(make_bot: BotFactory, emu: Emulator, deployment: Deployment) -> A
 
 async def give(citizen: Person, service: str, text: str, rating: str = "2") -> int:
     """A citizen's whole conversation; return the reference number."""
+    earlier = {m.message_id for m in citizen.messages}
     await citizen.send("/start")
-    # Other messages (an outcome of an earlier item) may come in between.
-    msgs = await citizen.wait_for(lambda msgs: any(m.buttons for m in msgs[-2:]))
+    # Other messages (an outcome of an earlier item) may come in between; the saved message
+    # of an earlier item has a button too (its themes).
+    msgs = await citizen.wait_for(
+        lambda msgs: any(m.buttons and m.message_id not in earlier for m in msgs[-2:])
+    )
     if any(texts.CONSENT_YES in row for m in msgs[-2:] for row in m.buttons):
         await press(citizen, texts.CONSENT_YES)
     await press(citizen, service)

@@ -121,3 +121,46 @@ async def test_the_model_kind_stays_when_a_moderator_changes_the_kind_twice(db: 
         MODERATOR,
     )
     assert moderated.kind_score == 0.55
+
+
+async def test_the_authors_switches_are_labels_and_a_moderators_switch_wins(
+    db: Database,
+) -> None:
+    item = await add(db, "The crew left rubbish all over the pavement.", status="pending")
+    other = await add(db, "The lid was left open.", status="pending")
+
+    async def switch(conn: aiosqlite.Connection) -> None:
+        assert await feedback.set_theme_by_author(conn, item, "environment", True, AT)
+        assert await feedback.set_theme_by_author(conn, item, "organisation", True, AT)
+        assert await feedback.set_theme_by_author(conn, item, "access_waiting", False, AT)
+        # A moderator switches one of the author's themes: theirs now, and it stays so.
+        await feedback.set_theme(conn, item, "environment", False, AT)
+        assert not await feedback.set_theme_by_author(conn, item, "environment", True, AT)
+        # Nor can the author switch back a theme a moderator switched first.
+        await feedback.set_theme(conn, other, "access_waiting", False, AT)
+        assert not await feedback.set_theme_by_author(conn, other, "access_waiting", True, AT)
+        for done in (item, other):
+            await feedback.decide(
+                conn,
+                done,
+                status="approved",
+                published_text="The crew left rubbish.",
+                reject_reason=None,
+                moderator=MODERATOR,
+                now=AT,
+            )
+
+    await db.write(switch)
+    themes = {t.theme_id: (t.active, t.source) for t in await feedback.themes_of(db.reader, item)}
+    assert themes == {
+        "environment": (False, "moderator"),
+        "organisation": (True, "citizen"),
+        "access_waiting": (False, "citizen"),
+    }
+    found = {c.item_id: c for c in await learning.corrected(db.reader)}
+    assert found[item].themes == ("organisation",) and found[item].themes_corrected
+    assert found[other].themes == ()
+    # Only its author's: another person, or no one, is not.
+    mine = await feedback.authored(db.reader, item, 5550001)
+    assert mine is not None and mine.status == "approved" and not mine.side
+    assert await feedback.authored(db.reader, item, 5550002) is None
