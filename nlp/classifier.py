@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,16 @@ DEFAULT_FEATURES: list[dict[str, Any]] = [
 DEFAULT_MODELS: list[dict[str, Any]] = [{"type": "svm", "C": 0.1, "scale": 4.0, "nb": True}]
 
 
+# A token that ends a sentence: a run of stops, question or exclamation marks, or a line break.
+_SENTENCE_END = re.compile(r"[.!?]+|\s*\n\s*")
+# Joins the sentences of a view (kept under SENTENCES + view name); texts do not contain it.
+SENTENCE_SEPARATOR = "\x1e"
+SENTENCES = "sentences:"
+
+
 def doc_views(doc: Doc, spans_key: str = SPANS_KEY) -> dict[str, str]:
-    """The views of a doc the feature space reads: lemmas, lower-cased text, rule hits."""
+    """The views of a doc the feature space reads: lemmas, lower-cased text, rule hits, and
+    the lemmas and text of each sentence when there are several."""
     # Computed once per doc and kept: the classifier and the kind component both read them,
     # and building strings from tokens is a large share of the time per doc.
     cached = doc.user_data.get(_VIEWS_KEY)
@@ -51,8 +60,71 @@ def doc_views(doc: Doc, spans_key: str = SPANS_KEY) -> dict[str, str]:
         sorted({f"rule_{s.label_}" for s in doc.spans[spans_key]}) if spans_key in doc.spans else []
     )
     views = {"lemmas": lemmas, "text": text.lower(), "rules": " ".join(rules)}
+    views.update(_sentence_views(arr, strings))
     doc.user_data[_VIEWS_KEY] = views
     return views
+
+
+def _sentence_views(arr: list[list[int]], strings: Any) -> dict[str, str]:
+    """The lemmas and lower-cased text of each sentence, joined by SENTENCE_SEPARATOR; none
+    for a text of one sentence."""
+    orths = [strings[orth] for _, orth, _ in arr]
+    ends = [bool(_SENTENCE_END.fullmatch(orth)) for orth in orths]
+    # A run of end tokens ("!", "!") ends one sentence, after its last.
+    cuts = [i + 1 for i in range(len(orths) - 1) if ends[i] and not ends[i + 1]]
+    if not cuts:
+        return {}
+    lemmas, texts = [], []
+    for start, end in zip([0, *cuts], [*cuts, len(arr)], strict=True):
+        if all(not orths[i].strip() for i in range(start, end)):
+            continue
+        lemmas.append(" ".join([strings[lemma] for lemma, _, _ in arr[start:end]]).strip())
+        text = "".join([orths[i] + " " if arr[i][2] else orths[i] for i in range(start, end)])
+        texts.append(text.strip())
+    if len(lemmas) < 2:
+        return {}
+    return {
+        SENTENCES + "lemmas": SENTENCE_SEPARATOR.join(lemmas),
+        SENTENCES + "text": SENTENCE_SEPARATOR.join(texts).lower(),
+    }
+
+
+def sentence_rows(
+    views: list[dict[str, str]], keys: list[str]
+) -> tuple[list[int], list[dict[str, str]]]:
+    """The views of every sentence of texts with several (keys of the feature space), and
+    the text each belongs to."""
+    owners: list[int] = []
+    rows: list[dict[str, str]] = []
+    for n, view in enumerate(views):
+        parts = {k: view.get(SENTENCES + k, "").split(SENTENCE_SEPARATOR) for k in keys}
+        counts = {len(p) for p in parts.values()}
+        # Sentences of every view the features read, or the text counts as one sentence.
+        if len(counts) != 1 or (count := counts.pop()) < 2:
+            continue
+        owners.extend([n] * count)
+        rows.extend({k: parts[k][i] for k in keys} for i in range(count))
+    return owners, rows
+
+
+def pooled_scores(
+    features: FeatureSpace,
+    weights: list[tuple[np.ndarray, np.ndarray, float]],
+    views: list[dict[str, str]],
+    sentence_weight: float,
+) -> np.ndarray:
+    """Ensemble scores of texts, mixed with their best sentence's score by sentence_weight."""
+    # A theme is often raised in one sentence of several: scored on the whole text its words
+    # are diluted by the others (rows are l2-normalised), scored alone they are not.
+    scores = ensemble_scores(features.transform(views), weights)
+    if sentence_weight <= 0:
+        return scores
+    owners, rows = sentence_rows(views, sorted(set(features.views)))
+    if not rows:
+        return scores
+    best = scores.copy()
+    np.maximum.at(best, np.asarray(owners), ensemble_scores(features.transform(rows), weights))
+    return (1 - sentence_weight) * scores + sentence_weight * best
 
 
 def calibrate(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -78,6 +150,7 @@ class ThemeClassifier:
         tune_below: int,
         batch_size: int,
         frequent_weight: float | None = None,
+        sentence_weight: float = 0.0,
     ) -> None:
         self.nlp = nlp
         self.name = name
@@ -89,6 +162,9 @@ class ThemeClassifier:
         # Labels with tune_below examples or more share one threshold, tuned out-of-fold for
         # frequent_weight * micro + (1 - it) * macro F1; None keeps them at 0.5.
         self.frequent_weight = frequent_weight
+        # Scores are (1 - it) * the text's + it * the larger of the text's and its best
+        # sentence's (see pooled_scores).
+        self.sentence_weight = sentence_weight
         self.batch_size = batch_size
         self.labels: list[str] = []
         self.features: FeatureSpace | None = None
@@ -109,7 +185,7 @@ class ThemeClassifier:
     def raw_scores(self, views: list[dict[str, str]]) -> np.ndarray:
         """Uncalibrated scores (texts x labels) of the ensemble."""
         assert self.features is not None
-        return ensemble_scores(self.features.transform(views), self.weights)
+        return pooled_scores(self.features, self.weights, views, self.sentence_weight)
 
     def predict(self, views: list[dict[str, str]]) -> np.ndarray:
         """Calibrated scores (texts x labels): 0.5 or more means the label applies."""
@@ -213,6 +289,7 @@ def ensemble_scores(
         "micro_weight": 0.7,
         "tune_below": 1000,
         "frequent_weight": 1.0,
+        "sentence_weight": 0.0,
         "batch_size": 1000,
     },
 )
@@ -226,6 +303,7 @@ def make_theme_classifier(
     tune_below: int,
     batch_size: int,
     frequent_weight: float | None,
+    sentence_weight: float,
 ) -> ThemeClassifier:
     """The theme classifier; untrained until nlp.train fits it."""
     return ThemeClassifier(
@@ -238,4 +316,5 @@ def make_theme_classifier(
         tune_below,
         batch_size,
         frequent_weight,
+        sentence_weight,
     )

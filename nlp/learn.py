@@ -11,7 +11,7 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.model_selection import KFold
 
-from nlp.classifier import ThemeClassifier, ensemble_scores
+from nlp.classifier import ThemeClassifier, pooled_scores
 from nlp.linear import FeatureSpace, Weights, fit_linear
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
@@ -171,7 +171,8 @@ def fit_classifier(
             space = FeatureSpace.create(clf.feature_spec)
             X = space.fit_transform([views[i] for i in train_idx])
             weights = fit_ensemble(X, Y[train_idx], clf.model_spec, seed, progress)
-            oof[test_idx] = ensemble_scores(space.transform([views[i] for i in test_idx]), weights)
+            held_out = [views[i] for i in test_idx]
+            oof[test_idx] = pooled_scores(space, weights, held_out, clf.sentence_weight)
         thresholds = tune_thresholds(oof, Y, clf.micro_weight, clf.tune_below, clf.frequent_weight)
     else:
         thresholds = np.full(len(label_names), 0.5)

@@ -7,9 +7,17 @@ import spacy
 from scipy import sparse
 from sklearn.svm import LinearSVC
 
-from nlp.classifier import DEFAULT_FEATURES, ThemeClassifier
+from nlp.classifier import (
+    DEFAULT_FEATURES,
+    SENTENCE_SEPARATOR,
+    SENTENCES,
+    ThemeClassifier,
+    doc_views,
+    sentence_rows,
+)
 from nlp.learn import tune_thresholds
 from nlp.linear import fit_linear, nb_ratio
+from nlp.pipeline import build
 
 
 def _scores_and_labels() -> tuple[np.ndarray, np.ndarray]:
@@ -84,3 +92,48 @@ def test_nbsvm_classifier_scores_the_same_after_saving(tmp_path: Path) -> None:
     np.testing.assert_allclose(scores, clf.predict(views), atol=5e-3)
     gold = np.array([[lab in labs for lab in loaded.labels] for labs in labels])
     assert ((scores >= 0.5) == gold).mean() > 0.95
+
+
+def _views_of(texts: list[str]) -> list[dict[str, str]]:
+    nlp = build()
+    with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
+        return [doc_views(doc) for doc in nlp.pipe(texts)]
+
+
+def test_views_keep_each_sentence_of_a_text_with_several() -> None:
+    several, one = _views_of(["Waited 3 hours!! Staff were kind.\n\nThanks", "Staff were kind."])
+    sentences = several[SENTENCES + "text"].split(SENTENCE_SEPARATOR)
+    assert sentences == ["waited 3 hours!!", "staff were kind.", "thanks"]
+    assert len(several[SENTENCES + "lemmas"].split(SENTENCE_SEPARATOR)) == 3
+    assert SENTENCES + "text" not in one
+    owners, rows = sentence_rows([one, several], ["lemmas", "text"])
+    assert owners == [1, 1, 1]
+    assert rows[1] == {"lemmas": "staff be kind .", "text": "staff were kind."}
+
+
+def test_a_theme_raised_in_one_sentence_of_many_scores_higher_with_sentences() -> None:
+    rng = np.random.default_rng(3)
+    filler = "the car park was big and the building was new and the signs were clear"
+    texts, labels = [], []
+    for i in range(120):
+        waited = rng.random() < 0.5
+        texts.append(("We waited hours in a long queue. " if waited else "") + f"Visit {i % 9}.")
+        labels.append(["wait"] if waited else ["other"])
+    train = _views_of(texts)
+    models = [{"type": "svm", "C": 0.1, "scale": 4.0, "nb": True}]
+    clf = ThemeClassifier(
+        spacy.blank("en"), "theme_classifier", DEFAULT_FEATURES, models, 0, 0.7, 1000, 100
+    )
+    clf.fit(train, labels, seed=0)
+    long = _views_of([f"We waited hours in a long queue. {filler}. {filler}. {filler}."])
+    wait = clf.labels.index("wait")
+    plain = clf.raw_scores(long)[0, wait]
+    clf.sentence_weight = 0.5
+    pooled = clf.raw_scores(long)[0, wait]
+    assert pooled > plain
+    # Texts of one sentence score as before.
+    short = [view for view in train if SENTENCES + "text" not in view]
+    assert short
+    pooled_short = clf.raw_scores(short)
+    clf.sentence_weight = 0.0
+    np.testing.assert_allclose(pooled_short, clf.raw_scores(short))
