@@ -18,6 +18,7 @@ from nlp.linear import FeatureSpace, load_arrays, load_json, save_arrays, save_j
 from nlp.themes import SPANS_KEY
 
 _VIEWS_KEY = "yousaid_views"
+_SENTENCES_KEY = "yousaid_sentence_views"
 
 # Word n-grams on lemmas generalise over inflections; character n-grams on the lower-cased
 # text catch misspellings and compounds, which matter in short, informal feedback. Plain
@@ -41,13 +42,13 @@ SENTENCE_SEPARATOR = "\x1e"
 SENTENCES = "sentences:"
 
 
-def doc_views(doc: Doc, spans_key: str = SPANS_KEY) -> dict[str, str]:
+def doc_views(doc: Doc, spans_key: str = SPANS_KEY, sentences: bool = False) -> dict[str, str]:
     """The views of a doc the feature space reads: lemmas, lower-cased text, rule hits, and
-    the lemmas and text of each sentence when there are several."""
+    with sentences, the lemmas and text of each sentence when there are several."""
     # Computed once per doc and kept: the classifier and the kind component both read them,
     # and building strings from tokens is a large share of the time per doc.
     cached = doc.user_data.get(_VIEWS_KEY)
-    if cached is not None:
+    if cached is not None and (not sentences or doc.user_data.get(_SENTENCES_KEY)):
         return cached
     strings = doc.vocab.strings
     # One array for both views: Token objects (and doc.text, which makes one per token) are
@@ -60,7 +61,10 @@ def doc_views(doc: Doc, spans_key: str = SPANS_KEY) -> dict[str, str]:
         sorted({f"rule_{s.label_}" for s in doc.spans[spans_key]}) if spans_key in doc.spans else []
     )
     views = {"lemmas": lemmas, "text": text.lower(), "rules": " ".join(rules)}
-    views.update(_sentence_views(arr, strings))
+    if sentences:
+        # Only asked for when sentences are scored: splitting costs every doc time.
+        views.update(_sentence_views(arr, strings))
+        doc.user_data[_SENTENCES_KEY] = True
     doc.user_data[_VIEWS_KEY] = views
     return views
 
@@ -201,7 +205,8 @@ class ThemeClassifier:
             if not self.is_trained:
                 yield from batch
                 continue
-            scores = self.predict([doc_views(d) for d in batch])
+            sentences = self.sentence_weight > 0
+            scores = self.predict([doc_views(d, sentences=sentences) for d in batch])
             for doc, row in zip(batch, scores, strict=True):
                 doc.cats.update(zip(self.labels, row.tolist(), strict=True))
                 yield doc

@@ -97,7 +97,7 @@ def test_nbsvm_classifier_scores_the_same_after_saving(tmp_path: Path) -> None:
 def _views_of(texts: list[str]) -> list[dict[str, str]]:
     nlp = build()
     with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
-        return [doc_views(doc) for doc in nlp.pipe(texts)]
+        return [doc_views(doc, sentences=True) for doc in nlp.pipe(texts)]
 
 
 def test_views_keep_each_sentence_of_a_text_with_several() -> None:
@@ -106,6 +106,10 @@ def test_views_keep_each_sentence_of_a_text_with_several() -> None:
     assert sentences == ["waited 3 hours!!", "staff were kind.", "thanks"]
     assert len(several[SENTENCES + "lemmas"].split(SENTENCE_SEPARATOR)) == 3
     assert SENTENCES + "text" not in one
+    nlp = build()
+    with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
+        unsplit = doc_views(nlp("Waited 3 hours. Staff were kind."))
+    assert SENTENCES + "text" not in unsplit  # split only when asked
     owners, rows = sentence_rows([one, several], ["lemmas", "text"])
     assert owners == [1, 1, 1]
     assert rows[1] == {"lemmas": "staff be kind .", "text": "staff were kind."}
