@@ -131,6 +131,28 @@ def pooled_scores(
     return (1 - sentence_weight) * scores + sentence_weight * best
 
 
+def no_pairs(thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair thresholds that change nothing: no label has a partner."""
+    return np.full(len(thresholds), -1, dtype=np.int32), thresholds.copy(), thresholds.copy()
+
+
+def decision_thresholds(
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Each text's threshold per label: a label with a partner takes its higher or lower one
+    as its partner is predicted (at the partner's own threshold) or not."""
+    partners, on, off = pairs
+    ruled = np.flatnonzero(partners >= 0)
+    if not ruled.size:
+        return thresholds
+    out = np.repeat(thresholds[None, :], len(scores), axis=0)
+    partner = partners[ruled]
+    out[:, ruled] = np.where(scores[:, partner] >= thresholds[partner], on[ruled], off[ruled])
+    return out
+
+
 def calibrate(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Rescale scores piecewise-linearly so each label's threshold lands on 0.5."""
     # One reading for every label and every model: a score of 0.5 or more means "yes".
@@ -155,6 +177,7 @@ class ThemeClassifier:
         batch_size: int,
         frequent_weight: float | None = None,
         sentence_weight: float = 0.0,
+        pair_thresholds: bool = False,
     ) -> None:
         self.nlp = nlp
         self.name = name
@@ -169,11 +192,15 @@ class ThemeClassifier:
         # Scores are (1 - it) * the text's + it * the larger of the text's and its best
         # sentence's (see pooled_scores).
         self.sentence_weight = sentence_weight
+        # Whether a label's threshold may depend on whether its partner label is predicted
+        # (see nlp.learn.tune_pair_thresholds).
+        self.pair_thresholds = pair_thresholds
         self.batch_size = batch_size
         self.labels: list[str] = []
         self.features: FeatureSpace | None = None
         self.weights: list[tuple[np.ndarray, np.ndarray, float]] = []
         self.thresholds = np.zeros(0)
+        self.pairs = no_pairs(self.thresholds)
         self.label_counts: dict[str, int] = {}
 
     @property
@@ -193,7 +220,8 @@ class ThemeClassifier:
 
     def predict(self, views: list[dict[str, str]]) -> np.ndarray:
         """Calibrated scores (texts x labels): 0.5 or more means the label applies."""
-        return calibrate(self.raw_scores(views), self.thresholds)
+        scores = self.raw_scores(views)
+        return calibrate(scores, decision_thresholds(scores, self.thresholds, self.pairs))
 
     def __call__(self, doc: Doc) -> Doc:
         """Score one doc."""
@@ -223,7 +251,8 @@ class ThemeClassifier:
         from nlp.learn import fit_classifier  # scikit-learn fitting is only needed to train
 
         fitted = fit_classifier(self, views, labels, seed=seed, progress=progress)
-        self.labels, self.features, self.weights, self.thresholds, self.label_counts = fitted
+        self.labels, self.features, self.weights, self.thresholds, self.pairs = fitted[:5]
+        self.label_counts = fitted[5]
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Save the feature space, the weights and the thresholds."""
@@ -241,7 +270,13 @@ class ThemeClassifier:
                 "features": self.features.to_dict(),
             },
         )
-        arrays = {"thresholds": self.thresholds}
+        partners, on, off = self.pairs
+        arrays = {
+            "thresholds": self.thresholds,
+            "partners": partners,
+            "thresholds_partner_on": on,
+            "thresholds_partner_off": off,
+        }
         for i, (coef, intercept, _) in enumerate(self.weights):
             # float16 keeps the shipped model small; scores move by well under 1e-3.
             arrays[f"coef_{i}"] = coef.astype(np.float16)
@@ -267,6 +302,18 @@ class ThemeClassifier:
                 for i, scale in enumerate(meta["scales"])
             ]
             self.thresholds = arrays["thresholds"]
+            if "partners" in arrays:
+                self.pairs = (
+                    arrays["partners"].astype(np.int32),
+                    arrays["thresholds_partner_on"],
+                    arrays["thresholds_partner_off"],
+                )
+            else:  # saved before pair thresholds
+                self.pairs = no_pairs(self.thresholds)
+            if len(self.pairs[0]) != len(self.labels) or self.pairs[0].max(initial=-1) >= len(
+                self.labels
+            ):
+                raise IndexError("pair thresholds do not match the labels")
         except (KeyError, TypeError, AttributeError, IndexError) as exc:
             # Callers load models they may fall back from: a damaged one is a ValueError.
             raise ValueError(f"{path}: damaged theme model ({exc!r})") from None
@@ -295,6 +342,7 @@ def ensemble_scores(
         "tune_below": 1000,
         "frequent_weight": 1.0,
         "sentence_weight": 0.0,
+        "pair_thresholds": False,
         "batch_size": 1000,
     },
 )
@@ -309,6 +357,7 @@ def make_theme_classifier(
     batch_size: int,
     frequent_weight: float | None,
     sentence_weight: float,
+    pair_thresholds: bool,
 ) -> ThemeClassifier:
     """The theme classifier; untrained until nlp.train fits it."""
     return ThemeClassifier(
@@ -322,4 +371,5 @@ def make_theme_classifier(
         batch_size,
         frequent_weight,
         sentence_weight,
+        pair_thresholds,
     )
