@@ -126,8 +126,13 @@ def pooled_scores(
     owners, rows = sentence_rows(views, sorted(set(features.views)))
     if not rows:
         return scores
+    # Rows come text by text: the best sentence of each text is one reduceat.
+    owner = np.asarray(owners)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    sentences = ensemble_scores(features.transform(rows), weights)
     best = scores.copy()
-    np.maximum.at(best, np.asarray(owners), ensemble_scores(features.transform(rows), weights))
+    texts = owner[starts]
+    best[texts] = np.maximum(scores[texts], np.maximum.reduceat(sentences, starts, axis=0))
     return (1 - sentence_weight) * scores + sentence_weight * best
 
 
