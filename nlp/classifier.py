@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from nlp.linear import FeatureSpace, load_arrays, load_json, save_arrays, save_j
 from nlp.themes import SPANS_KEY
 
 _VIEWS_KEY = "yousaid_views"
+_SENTENCES_KEY = "yousaid_sentence_views"
 
 # Word n-grams on lemmas generalise over inflections; character n-grams on the lower-cased
 # text catch misspellings and compounds, which matter in short, informal feedback. Plain
@@ -33,12 +35,20 @@ DEFAULT_FEATURES: list[dict[str, Any]] = [
 DEFAULT_MODELS: list[dict[str, Any]] = [{"type": "svm", "C": 0.1, "scale": 4.0, "nb": True}]
 
 
-def doc_views(doc: Doc, spans_key: str = SPANS_KEY) -> dict[str, str]:
-    """The views of a doc the feature space reads: lemmas, lower-cased text, rule hits."""
+# A token that ends a sentence: a run of stops, question or exclamation marks, or a line break.
+_SENTENCE_END = re.compile(r"[.!?]+|\s*\n\s*")
+# Joins the sentences of a view (kept under SENTENCES + view name); texts do not contain it.
+SENTENCE_SEPARATOR = "\x1e"
+SENTENCES = "sentences:"
+
+
+def doc_views(doc: Doc, spans_key: str = SPANS_KEY, sentences: bool = False) -> dict[str, str]:
+    """The views of a doc the feature space reads: lemmas, lower-cased text, rule hits, and
+    with sentences, the lemmas and text of each sentence when there are several."""
     # Computed once per doc and kept: the classifier and the kind component both read them,
     # and building strings from tokens is a large share of the time per doc.
     cached = doc.user_data.get(_VIEWS_KEY)
-    if cached is not None:
+    if cached is not None and (not sentences or doc.user_data.get(_SENTENCES_KEY)):
         return cached
     strings = doc.vocab.strings
     # One array for both views: Token objects (and doc.text, which makes one per token) are
@@ -51,8 +61,101 @@ def doc_views(doc: Doc, spans_key: str = SPANS_KEY) -> dict[str, str]:
         sorted({f"rule_{s.label_}" for s in doc.spans[spans_key]}) if spans_key in doc.spans else []
     )
     views = {"lemmas": lemmas, "text": text.lower(), "rules": " ".join(rules)}
+    if sentences:
+        # Only asked for when sentences are scored: splitting costs every doc time.
+        views.update(_sentence_views(arr, strings))
+        doc.user_data[_SENTENCES_KEY] = True
     doc.user_data[_VIEWS_KEY] = views
     return views
+
+
+def _sentence_views(arr: list[list[int]], strings: Any) -> dict[str, str]:
+    """The lemmas and lower-cased text of each sentence, joined by SENTENCE_SEPARATOR; none
+    for a text of one sentence."""
+    orths = [strings[orth] for _, orth, _ in arr]
+    ends = [bool(_SENTENCE_END.fullmatch(orth)) for orth in orths]
+    # A run of end tokens ("!", "!") ends one sentence, after its last.
+    cuts = [i + 1 for i in range(len(orths) - 1) if ends[i] and not ends[i + 1]]
+    if not cuts:
+        return {}
+    lemmas, texts = [], []
+    for start, end in zip([0, *cuts], [*cuts, len(arr)], strict=True):
+        if all(not orths[i].strip() for i in range(start, end)):
+            continue
+        lemmas.append(" ".join([strings[lemma] for lemma, _, _ in arr[start:end]]).strip())
+        text = "".join([orths[i] + " " if arr[i][2] else orths[i] for i in range(start, end)])
+        texts.append(text.strip())
+    if len(lemmas) < 2:
+        return {}
+    return {
+        SENTENCES + "lemmas": SENTENCE_SEPARATOR.join(lemmas),
+        SENTENCES + "text": SENTENCE_SEPARATOR.join(texts).lower(),
+    }
+
+
+def sentence_rows(
+    views: list[dict[str, str]], keys: list[str]
+) -> tuple[list[int], list[dict[str, str]]]:
+    """The views of every sentence of texts with several (keys of the feature space), and
+    the text each belongs to."""
+    owners: list[int] = []
+    rows: list[dict[str, str]] = []
+    for n, view in enumerate(views):
+        parts = {k: view.get(SENTENCES + k, "").split(SENTENCE_SEPARATOR) for k in keys}
+        counts = {len(p) for p in parts.values()}
+        # Sentences of every view the features read, or the text counts as one sentence.
+        if len(counts) != 1 or (count := counts.pop()) < 2:
+            continue
+        owners.extend([n] * count)
+        rows.extend({k: parts[k][i] for k in keys} for i in range(count))
+    return owners, rows
+
+
+def pooled_scores(
+    features: FeatureSpace,
+    weights: list[tuple[np.ndarray, np.ndarray, float]],
+    views: list[dict[str, str]],
+    sentence_weight: float,
+) -> np.ndarray:
+    """Ensemble scores of texts, mixed with their best sentence's score by sentence_weight."""
+    # A theme is often raised in one sentence of several: scored on the whole text its words
+    # are diluted by the others (rows are l2-normalised), scored alone they are not.
+    scores = ensemble_scores(features.transform(views), weights)
+    if sentence_weight <= 0:
+        return scores
+    owners, rows = sentence_rows(views, sorted(set(features.views)))
+    if not rows:
+        return scores
+    # Rows come text by text: the best sentence of each text is one reduceat.
+    owner = np.asarray(owners)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    sentences = ensemble_scores(features.transform(rows), weights)
+    best = scores.copy()
+    texts = owner[starts]
+    best[texts] = np.maximum(scores[texts], np.maximum.reduceat(sentences, starts, axis=0))
+    return (1 - sentence_weight) * scores + sentence_weight * best
+
+
+def no_pairs(thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair thresholds that change nothing: no label has a partner."""
+    return np.full(len(thresholds), -1, dtype=np.int32), thresholds.copy(), thresholds.copy()
+
+
+def decision_thresholds(
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Each text's threshold per label: a label with a partner takes its higher or lower one
+    as its partner is predicted (at the partner's own threshold) or not."""
+    partners, on, off = pairs
+    ruled = np.flatnonzero(partners >= 0)
+    if not ruled.size:
+        return thresholds
+    out = np.repeat(thresholds[None, :], len(scores), axis=0)
+    partner = partners[ruled]
+    out[:, ruled] = np.where(scores[:, partner] >= thresholds[partner], on[ruled], off[ruled])
+    return out
 
 
 def calibrate(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -78,6 +181,8 @@ class ThemeClassifier:
         tune_below: int,
         batch_size: int,
         frequent_weight: float | None = None,
+        sentence_weight: float = 0.0,
+        pair_thresholds: bool = False,
     ) -> None:
         self.nlp = nlp
         self.name = name
@@ -89,11 +194,18 @@ class ThemeClassifier:
         # Labels with tune_below examples or more share one threshold, tuned out-of-fold for
         # frequent_weight * micro + (1 - it) * macro F1; None keeps them at 0.5.
         self.frequent_weight = frequent_weight
+        # Scores are (1 - it) * the text's + it * the larger of the text's and its best
+        # sentence's (see pooled_scores).
+        self.sentence_weight = sentence_weight
+        # Whether a label's threshold may depend on whether its partner label is predicted
+        # (see nlp.learn.tune_pair_thresholds).
+        self.pair_thresholds = pair_thresholds
         self.batch_size = batch_size
         self.labels: list[str] = []
         self.features: FeatureSpace | None = None
         self.weights: list[tuple[np.ndarray, np.ndarray, float]] = []
         self.thresholds = np.zeros(0)
+        self.pairs = no_pairs(self.thresholds)
         self.label_counts: dict[str, int] = {}
 
     @property
@@ -109,11 +221,12 @@ class ThemeClassifier:
     def raw_scores(self, views: list[dict[str, str]]) -> np.ndarray:
         """Uncalibrated scores (texts x labels) of the ensemble."""
         assert self.features is not None
-        return ensemble_scores(self.features.transform(views), self.weights)
+        return pooled_scores(self.features, self.weights, views, self.sentence_weight)
 
     def predict(self, views: list[dict[str, str]]) -> np.ndarray:
         """Calibrated scores (texts x labels): 0.5 or more means the label applies."""
-        return calibrate(self.raw_scores(views), self.thresholds)
+        scores = self.raw_scores(views)
+        return calibrate(scores, decision_thresholds(scores, self.thresholds, self.pairs))
 
     def __call__(self, doc: Doc) -> Doc:
         """Score one doc."""
@@ -125,7 +238,8 @@ class ThemeClassifier:
             if not self.is_trained:
                 yield from batch
                 continue
-            scores = self.predict([doc_views(d) for d in batch])
+            sentences = self.sentence_weight > 0
+            scores = self.predict([doc_views(d, sentences=sentences) for d in batch])
             for doc, row in zip(batch, scores, strict=True):
                 doc.cats.update(zip(self.labels, row.tolist(), strict=True))
                 yield doc
@@ -142,7 +256,8 @@ class ThemeClassifier:
         from nlp.learn import fit_classifier  # scikit-learn fitting is only needed to train
 
         fitted = fit_classifier(self, views, labels, seed=seed, progress=progress)
-        self.labels, self.features, self.weights, self.thresholds, self.label_counts = fitted
+        self.labels, self.features, self.weights, self.thresholds, self.pairs = fitted[:5]
+        self.label_counts = fitted[5]
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Save the feature space, the weights and the thresholds."""
@@ -160,7 +275,13 @@ class ThemeClassifier:
                 "features": self.features.to_dict(),
             },
         )
-        arrays = {"thresholds": self.thresholds}
+        partners, on, off = self.pairs
+        arrays = {
+            "thresholds": self.thresholds,
+            "partners": partners,
+            "thresholds_partner_on": on,
+            "thresholds_partner_off": off,
+        }
         for i, (coef, intercept, _) in enumerate(self.weights):
             # float16 keeps the shipped model small; scores move by well under 1e-3.
             arrays[f"coef_{i}"] = coef.astype(np.float16)
@@ -186,6 +307,18 @@ class ThemeClassifier:
                 for i, scale in enumerate(meta["scales"])
             ]
             self.thresholds = arrays["thresholds"]
+            if "partners" in arrays:
+                self.pairs = (
+                    arrays["partners"].astype(np.int32),
+                    arrays["thresholds_partner_on"],
+                    arrays["thresholds_partner_off"],
+                )
+            else:  # saved before pair thresholds
+                self.pairs = no_pairs(self.thresholds)
+            if len(self.pairs[0]) != len(self.labels) or self.pairs[0].max(initial=-1) >= len(
+                self.labels
+            ):
+                raise IndexError("pair thresholds do not match the labels")
         except (KeyError, TypeError, AttributeError, IndexError) as exc:
             # Callers load models they may fall back from: a damaged one is a ValueError.
             raise ValueError(f"{path}: damaged theme model ({exc!r})") from None
@@ -213,6 +346,8 @@ def ensemble_scores(
         "micro_weight": 0.7,
         "tune_below": 1000,
         "frequent_weight": 1.0,
+        "sentence_weight": 0.0,
+        "pair_thresholds": False,
         "batch_size": 1000,
     },
 )
@@ -226,6 +361,8 @@ def make_theme_classifier(
     tune_below: int,
     batch_size: int,
     frequent_weight: float | None,
+    sentence_weight: float,
+    pair_thresholds: bool,
 ) -> ThemeClassifier:
     """The theme classifier; untrained until nlp.train fits it."""
     return ThemeClassifier(
@@ -238,4 +375,6 @@ def make_theme_classifier(
         tune_below,
         batch_size,
         frequent_weight,
+        sentence_weight,
+        pair_thresholds,
     )

@@ -64,7 +64,7 @@ def compare(
     for key, value in (overrides or {}).items():
         setattr(clf, key, value)
     with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
-        views = [doc_views(doc) for doc in nlp.pipe(texts)]
+        views = [doc_views(doc, sentences=clf.sentence_weight > 0) for doc in nlp.pipe(texts)]
 
     rows: dict[str, list[dict[str, float]]] = {"baseline": [], "yousaid": []}
     for fold, (tr, te) in enumerate(KFold(folds, shuffle=True, random_state=seed).split(texts)):

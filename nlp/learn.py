@@ -11,7 +11,7 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.model_selection import KFold
 
-from nlp.classifier import ThemeClassifier, ensemble_scores
+from nlp.classifier import ThemeClassifier, no_pairs, pooled_scores
 from nlp.linear import FeatureSpace, Weights, fit_linear
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
@@ -143,6 +143,108 @@ def _tune_shared(
     thresholds[frequent] = best[1]
 
 
+# Pair thresholds: only labels with this many examples get one, and only when each side of
+# the split (partner predicted or not) holds this many of them, and the objective (out of
+# fold) rises by at least PAIR_MIN_GAIN: fewer, and the two thresholds fit noise.
+PAIR_MIN_POSITIVES = 20
+PAIR_MIN_SIDE = 5
+PAIR_MIN_GAIN = 5e-4
+
+
+def _mutual_information(a: np.ndarray, b: np.ndarray) -> float:
+    """Mutual information (nats) of two boolean vectors."""
+    total = 0.0
+    for x in (False, True):
+        for y in (False, True):
+            joint = float(np.mean((a == x) & (b == y)))
+            if joint > 0:
+                total += joint * np.log(joint / (np.mean(a == x) * np.mean(b == y)))
+    return total
+
+
+def _objective_curve(
+    col: np.ndarray,
+    yj: np.ndarray,
+    fixed: tuple[int, int, int],
+    others: tuple[int, int, int, float, int],
+    micro_weight: float,
+) -> np.ndarray:
+    """The objective at every grid threshold for the rows col, the label's other rows fixed."""
+    base_tp, base_fp, base_fn, other_f1, n_present = others
+    pred = col[None, :] >= THRESHOLD_GRID[:, None]
+    hits = (pred & yj).sum(1)
+    tpj = hits + fixed[0]
+    fpj = pred.sum(1) - hits + fixed[1]
+    fnj = int(yj.sum()) - hits + fixed[2]
+    micro = 2 * (base_tp + tpj) / np.maximum(2 * (base_tp + tpj) + base_fp + fpj + base_fn + fnj, 1)
+    macro = (other_f1 + 2 * tpj / np.maximum(2 * tpj + fpj + fnj, 1)) / n_present
+    return np.asarray(micro_weight * micro + (1 - micro_weight) * macro)
+
+
+def tune_pair_thresholds(
+    scores: np.ndarray, Y: np.ndarray, thresholds: np.ndarray, micro_weight: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per label, a partner label and two thresholds: one for texts where the partner is
+    predicted, one for the rest (partner -1: the label keeps its threshold)."""
+    # Themes come in pairs (waiting and communication, staff attitude and care): whether the
+    # partner is predicted says how much evidence the label needs. The partner is the label
+    # whose predictions tell most about this one (mutual information, out of fold), and the
+    # split is kept only where it lifts the same objective as the thresholds.
+    n_labels = Y.shape[1]
+    partners = np.full(n_labels, -1, dtype=np.int32)
+    t_on, t_off = thresholds.copy(), thresholds.copy()
+    base = scores >= thresholds
+    final = base.copy()
+    positives = Y.sum(0)
+    present = positives > 0
+    gold = Y == 1
+    for j in np.flatnonzero(positives >= PAIR_MIN_POSITIVES):
+        tp, fp, fn = _counts(final, Y)
+        f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+        micro = 2 * tp.sum() / max(2 * tp.sum() + fp.sum() + fn.sum(), 1)
+        current = micro_weight * micro + (1 - micro_weight) * f1[present].sum() / present.sum()
+        others = (
+            int(tp.sum() - tp[j]),
+            int(fp.sum() - fp[j]),
+            int(fn.sum() - fn[j]),
+            float(f1[present].sum() - f1[j]),
+            int(present.sum()),
+        )
+        yj, col = gold[:, j], scores[:, j]
+        candidates = [k for k in range(n_labels) if k != j and positives[k] >= PAIR_MIN_POSITIVES]
+        if not candidates:
+            continue
+        k = max(candidates, key=lambda c: _mutual_information(yj, base[:, c]))
+        on = base[:, k]
+        if yj[on].sum() < PAIR_MIN_SIDE or yj[~on].sum() < PAIR_MIN_SIDE:
+            continue
+        high, low = float(thresholds[j]), float(thresholds[j])
+        value = current
+        for _ in range(2):
+            # Each side in turn, the other side's decisions fixed.
+            kept = col[~on] >= low
+            fixed = (
+                int((kept & yj[~on]).sum()),
+                int((kept & ~yj[~on]).sum()),
+                int((~kept & yj[~on]).sum()),
+            )
+            curve = _objective_curve(col[on], yj[on], fixed, others, micro_weight)
+            high = float(THRESHOLD_GRID[np.argmax(curve)])
+            kept = col[on] >= high
+            fixed = (
+                int((kept & yj[on]).sum()),
+                int((kept & ~yj[on]).sum()),
+                int((~kept & yj[on]).sum()),
+            )
+            curve = _objective_curve(col[~on], yj[~on], fixed, others, micro_weight)
+            low = float(THRESHOLD_GRID[np.argmax(curve)])
+            value = float(curve.max())
+        if value > current + PAIR_MIN_GAIN:
+            partners[j], t_on[j], t_off[j] = k, high, low
+            final[:, j] = np.where(on, col >= high, col >= low)
+    return partners, t_on, t_off
+
+
 def fit_classifier(
     clf: ThemeClassifier,
     views: list[dict[str, str]],
@@ -150,7 +252,14 @@ def fit_classifier(
     *,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
-) -> tuple[list[str], FeatureSpace, list[Weights], np.ndarray, dict[str, int]]:
+) -> tuple[
+    list[str],
+    FeatureSpace,
+    list[Weights],
+    np.ndarray,
+    tuple[np.ndarray, np.ndarray, np.ndarray],
+    dict[str, int],
+]:
     """Fit the classifier's features and models; thresholds tuned on out-of-fold scores."""
     label_names = sorted({lab for labs in labels for lab in labs})
     if not label_names:
@@ -171,16 +280,22 @@ def fit_classifier(
             space = FeatureSpace.create(clf.feature_spec)
             X = space.fit_transform([views[i] for i in train_idx])
             weights = fit_ensemble(X, Y[train_idx], clf.model_spec, seed, progress)
-            oof[test_idx] = ensemble_scores(space.transform([views[i] for i in test_idx]), weights)
+            held_out = [views[i] for i in test_idx]
+            oof[test_idx] = pooled_scores(space, weights, held_out, clf.sentence_weight)
         thresholds = tune_thresholds(oof, Y, clf.micro_weight, clf.tune_below, clf.frequent_weight)
+        if clf.pair_thresholds:
+            pairs = tune_pair_thresholds(oof, Y, thresholds, clf.micro_weight)
+        else:
+            pairs = no_pairs(thresholds)
     else:
         thresholds = np.full(len(label_names), 0.5)
+        pairs = no_pairs(thresholds)
 
     space = FeatureSpace.create(clf.feature_spec)
     X = space.fit_transform(views)
     weights = fit_ensemble(X, Y, clf.model_spec, seed, progress)
     counts = {lab: int(Y[:, i].sum()) for lab, i in index.items()}
-    return label_names, space, weights, thresholds, counts
+    return label_names, space, weights, thresholds, pairs, counts
 
 
 def n_fits(clf: ThemeClassifier, n_labels: int, n_texts: int) -> int:

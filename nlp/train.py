@@ -158,7 +158,10 @@ def train(
     clf = cast(ThemeClassifier, nlp.get_pipe("theme_classifier"))
     # Features come from the components before the classifier (lemmas and rule hits).
     with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
-        views = [doc_views(doc) for doc in nlp.pipe(ex.text for ex in examples)]
+        views = [
+            doc_views(doc, sentences=clf.sentence_weight > 0)
+            for doc in nlp.pipe(ex.text for ex in examples)
+        ]
     labels = [ex.labels for ex in examples]
     n_labels = len({lab for labs in labels for lab in labs})
     with tqdm(

@@ -7,9 +7,18 @@ import spacy
 from scipy import sparse
 from sklearn.svm import LinearSVC
 
-from nlp.classifier import DEFAULT_FEATURES, ThemeClassifier
-from nlp.learn import tune_thresholds
+from nlp.classifier import (
+    DEFAULT_FEATURES,
+    SENTENCE_SEPARATOR,
+    SENTENCES,
+    ThemeClassifier,
+    decision_thresholds,
+    doc_views,
+    sentence_rows,
+)
+from nlp.learn import tune_pair_thresholds, tune_thresholds
 from nlp.linear import fit_linear, nb_ratio
+from nlp.pipeline import build
 
 
 def _scores_and_labels() -> tuple[np.ndarray, np.ndarray]:
@@ -84,3 +93,104 @@ def test_nbsvm_classifier_scores_the_same_after_saving(tmp_path: Path) -> None:
     np.testing.assert_allclose(scores, clf.predict(views), atol=5e-3)
     gold = np.array([[lab in labs for lab in loaded.labels] for labs in labels])
     assert ((scores >= 0.5) == gold).mean() > 0.95
+
+
+def _views_of(texts: list[str]) -> list[dict[str, str]]:
+    nlp = build()
+    with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
+        return [doc_views(doc, sentences=True) for doc in nlp.pipe(texts)]
+
+
+def test_views_keep_each_sentence_of_a_text_with_several() -> None:
+    several, one = _views_of(["Waited 3 hours!! Staff were kind.\n\nThanks", "Staff were kind."])
+    sentences = several[SENTENCES + "text"].split(SENTENCE_SEPARATOR)
+    assert sentences == ["waited 3 hours!!", "staff were kind.", "thanks"]
+    assert len(several[SENTENCES + "lemmas"].split(SENTENCE_SEPARATOR)) == 3
+    assert SENTENCES + "text" not in one
+    nlp = build()
+    with nlp.select_pipes(enable=["lemmatizer", "theme_rules"]):
+        unsplit = doc_views(nlp("Waited 3 hours. Staff were kind."))
+    assert SENTENCES + "text" not in unsplit  # split only when asked
+    owners, rows = sentence_rows([one, several], ["lemmas", "text"])
+    assert owners == [1, 1, 1]
+    assert rows[1] == {"lemmas": "staff be kind .", "text": "staff were kind."}
+
+
+def test_a_theme_raised_in_one_sentence_of_many_scores_higher_with_sentences() -> None:
+    rng = np.random.default_rng(3)
+    filler = "the car park was big and the building was new and the signs were clear"
+    texts, labels = [], []
+    for i in range(120):
+        waited = rng.random() < 0.5
+        texts.append(("We waited hours in a long queue. " if waited else "") + f"Visit {i % 9}.")
+        labels.append(["wait"] if waited else ["other"])
+    train = _views_of(texts)
+    models = [{"type": "svm", "C": 0.1, "scale": 4.0, "nb": True}]
+    clf = ThemeClassifier(
+        spacy.blank("en"), "theme_classifier", DEFAULT_FEATURES, models, 0, 0.7, 1000, 100
+    )
+    clf.fit(train, labels, seed=0)
+    long = _views_of([f"We waited hours in a long queue. {filler}. {filler}. {filler}."])
+    wait = clf.labels.index("wait")
+    plain = clf.raw_scores(long)[0, wait]
+    clf.sentence_weight = 0.5
+    pooled = clf.raw_scores(long)[0, wait]
+    assert pooled > plain
+    # Texts of one sentence score as before.
+    short = [view for view in train if SENTENCES + "text" not in view]
+    assert short
+    pooled_short = clf.raw_scores(short)
+    clf.sentence_weight = 0.0
+    np.testing.assert_allclose(pooled_short, clf.raw_scores(short))
+
+
+def _paired_scores() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(4)
+    n = 600
+    partner = rng.random(n) < 0.4
+    label = rng.random(n) < 0.5
+    # The partner is scored cleanly; the label's scores sit low beside its partner and high
+    # without it, so no single threshold separates its positives from its negatives.
+    partner_scores = np.where(partner, 0.8, 0.2) + rng.normal(0, 0.03, n)
+    shift = np.where(partner, 0.0, 0.4)
+    label_scores = 0.15 + 0.2 * label + shift + rng.normal(0, 0.03, n)
+    scores = np.clip(np.column_stack([partner_scores, label_scores]), 0, 1)
+    return scores, np.column_stack([partner, label]).astype(np.int8)
+
+
+def test_a_label_gets_one_threshold_beside_its_partner_and_another_without() -> None:
+    scores, Y = _paired_scores()
+    thresholds = tune_thresholds(scores, Y, micro_weight=0.8, tune_below=1000, frequent_weight=1.0)
+    single = ((scores >= thresholds) == (Y == 1)).mean(0)[1]
+    pairs = tune_pair_thresholds(scores, Y, thresholds, micro_weight=0.8)
+    partners, on, off = pairs
+    assert partners.tolist() == [1, 0] or partners[1] == 0
+    assert 0.15 < on[1] < 0.35 < 0.55 < off[1] < 0.75
+    decided = scores >= decision_thresholds(scores, thresholds, pairs)
+    paired = (decided == (Y == 1)).mean(0)[1]
+    assert paired > 0.98 > single
+
+
+def test_labels_their_threshold_separates_keep_it() -> None:
+    _, Y = _scores_and_labels()
+    scores = 0.2 + 0.6 * Y + np.random.default_rng(5).normal(0, 0.03, Y.shape)
+    thresholds = tune_thresholds(scores, Y, micro_weight=0.8, tune_below=1000, frequent_weight=1.0)
+    pairs = tune_pair_thresholds(scores, Y, thresholds, micro_weight=0.8)
+    assert (pairs[0] == -1).all()
+    assert decision_thresholds(scores, thresholds, pairs) is thresholds
+
+
+def test_pair_thresholds_are_saved_with_the_model(tmp_path: Path) -> None:
+    views = [{"lemmas": f"wait long {i % 3}", "text": "wait", "rules": ""} for i in range(20)]
+    views += [{"lemmas": f"kind staff {i % 3}", "text": "kind", "rules": ""} for i in range(20)]
+    labels = [["wait"]] * 20 + [["staff"]] * 20
+    models = [{"type": "svm", "C": 0.1, "scale": 4.0, "nb": True}]
+    args = (DEFAULT_FEATURES, models, 2, 0.8, 1000, 100, 1.0, 0.0, True)
+    clf = ThemeClassifier(spacy.blank("en"), "theme_classifier", *args)
+    clf.fit(views, labels, seed=0)
+    clf.pairs = (np.array([1, -1], np.int32), np.array([0.3, 0.5]), np.array([0.7, 0.5]))
+    clf.to_disk(tmp_path)
+    loaded = ThemeClassifier(spacy.blank("en"), "theme_classifier", *args).from_disk(tmp_path)
+    for saved, read in zip(clf.pairs, loaded.pairs, strict=True):
+        np.testing.assert_array_equal(saved, read)
+    np.testing.assert_allclose(loaded.predict(views), clf.predict(views), atol=5e-3)
