@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 from spacy.attrs import LEMMA, LOWER
 from spacy.errors import Errors
@@ -10,6 +15,14 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc, Token
 
 _CACHE_SIZE = 200_000
+OVERRIDES = Path(__file__).with_name("lemma_overrides.toml")
+
+
+def load_overrides(path: Path = OVERRIDES) -> dict[str, str]:
+    """The reviewed word -> lemma corrections to the lookup table (lower case)."""
+    with path.open("rb") as f:
+        lemmas = tomllib.load(f)["lemmas"]
+    return {word.lower(): lemma.lower() for word, lemma in lemmas.items()}
 
 
 class LowerLookupLemmatizer(Lemmatizer):
@@ -49,6 +62,22 @@ class LowerLookupLemmatizer(Lemmatizer):
             lemmas.append(lemma)
         doc.from_array([LEMMA], np.asarray(lemmas, dtype=np.uint64).reshape(-1, 1))  # type: ignore[arg-type]
         return doc
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        lookups: Any = None,
+    ) -> None:
+        """Load the lookup table, then correct the lemmas it gets wrong (lemma_overrides.toml)."""
+        super().initialize(get_examples, nlp=nlp, lookups=lookups)
+        # Applied here, not on every call, so the table saved with a model is the one its
+        # weights were trained on: a model built before a correction keeps its own lemmas.
+        table = self.lookups.get_table("lemma_lookup")
+        for word, lemma in load_overrides().items():
+            table[word] = lemma
+        self._cache_table = None
 
     def lookup_lemmatize(self, token: Token) -> list[str]:
         """The lemma of the lower-cased token, or the lower-cased token when unknown."""

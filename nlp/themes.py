@@ -4,7 +4,8 @@ A theme's `patterns` are unambiguous and give a span with kb_id "pattern"; its `
 with other senses) give kb_id "cue"; a pattern or cue inside one of its `not_patterns`
 ("cut my knee" for cost_fees' "cut") gives nothing. Phrases match on lemmas, except a phrase
 written with a leading "=", which matches its own lower-cased words only ("=leaves" is not
-"left", "=worst" is not "wrong": the lookup table gives such words another word's lemma).
+"left", "=closed" is not "close": words whose lemma is shared with another sense; the lemmas
+the lookup table gets plainly wrong are corrected in nlp/lemma_overrides.toml).
 """
 
 from __future__ import annotations
