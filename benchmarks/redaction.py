@@ -2,6 +2,14 @@
 
 python benchmarks/redaction.py              # per-item time over the feedback set
 python benchmarks/redaction.py --repeat 5   # each text timed 5 times (steadier figures)
+python benchmarks/redaction.py --attacks    # the inputs that once took seconds, timed
+
+--attacks times exactly the long and odd texts of tests/nlp/test_redact_attacks.py and
+tests/nlp/test_redact_normalise.py (whose tests check only the result), and the combining of
+3000 learned findings with thousands of rule findings. Each case prints its seconds (the best
+of --repeat) and the bound it should stay under; "within_bounds" is false, and the exit status
+1, if any is over. The bounds are loose (these took from 1 to 57 s before their fixes): over
+one means a quadratic scan or catastrophic backtracking is back, not a slow machine.
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +49,44 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[rank]
 
 
+def best_of(repeat: int, run: Callable[[], object]) -> float:
+    """The shortest of `repeat` timings of `run()`, in seconds."""
+    times = []
+    for _ in range(max(repeat, 1)):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def attacks(repeat: int) -> dict[str, object]:
+    """Time the redactor on the inputs that once took seconds, each against its bound."""
+    from nlp.redact import Redactor, redact
+    from tests.nlp.test_redact_attacks import LONG, combine_case
+    from tests.nlp.test_redact_normalise import LONG_ODD
+
+    rules_only = Redactor.from_file(use_model=False)
+    rules_only.redact("warm up")
+    redact("warm up")  # the default redactor, with the learned detector, as the bot runs it
+    cases: dict[str, dict[str, float]] = {}
+    for name, text in LONG.items():
+        # The rules alone: the learned detector adds its own time, about linear in the length.
+        seconds = best_of(repeat, partial(rules_only.redact, text))
+        cases[f"rules:{name}"] = {"seconds": round(seconds, 3), "bound": 2.0}
+    for i, text in enumerate(LONG_ODD):
+        seconds = best_of(repeat, partial(redact, text))
+        cases[f"odd:{i}:{text[:12]}"] = {"seconds": round(seconds, 3), "bound": 1.0}
+    combining = Redactor.from_file(use_model=False)
+    text, ruled, learned = combine_case(combining)
+    combining._find_learned = lambda text: learned  # type: ignore[method-assign]
+    seconds = best_of(repeat, partial(combining._combine_learned, text, ruled))
+    cases["combine-learned"] = {"seconds": round(seconds, 3), "bound": 1.0}  # 4 s before
+    return {
+        "attacks": cases,
+        "within_bounds": all(c["seconds"] < c["bound"] for c in cases.values()),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Time loading the redactor and redacting each text; print one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -46,7 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--with-variants", action="store_true", help="time the spelling variants too"
     )
+    parser.add_argument(
+        "--attacks", action="store_true", help="time the inputs that once took seconds"
+    )
     args = parser.parse_args(argv)
+    if args.attacks:
+        timed = attacks(args.repeat)
+        print(json.dumps(timed, indent=2))
+        return 0 if timed["within_bounds"] else 1
 
     out = subprocess.run(
         [sys.executable, "-c", LOAD_SNIPPET], cwd=ROOT, capture_output=True, text=True, check=True
