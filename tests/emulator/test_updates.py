@@ -58,15 +58,24 @@ async def test_timeout_waits_then_returns_empty(raw: Raw) -> None:
     assert elapsed >= 0.95
 
 
+async def long_polling(emu: Emulator) -> None:
+    """Wait until a getUpdates call is waiting in the emulator for updates."""
+
+    async def waiting() -> None:
+        while emu.poller is None or emu.poller.done():
+            await emu.changed(1)
+
+    await asyncio.wait_for(waiting(), 10)
+
+
 async def test_long_poll_wakes_up_when_an_update_arrives(raw: Raw, emu: Emulator) -> None:
     alice = emu.person("Alice")
-    started = time.monotonic()
-    poll = asyncio.create_task(raw("getUpdates", data={"timeout": "5"}))
-    await asyncio.sleep(0.1)
+    poll = asyncio.create_task(raw("getUpdates", data={"timeout": "60"}))
+    await long_polling(emu)
     assert not poll.done()
     await alice.send("wake up")
-    _, body = await poll
-    assert time.monotonic() - started < 1
+    # Woken by the update: a poll that only looked again at its 60 s timeout never comes.
+    _, body = await asyncio.wait_for(poll, 30)
     assert body["result"][0]["message"]["text"] == "wake up"
 
 
@@ -86,11 +95,11 @@ async def test_allowed_updates_are_remembered(raw: Raw, emu: Emulator) -> None:
     assert kinds == ["callback_query", "message"]
 
 
-async def test_second_long_poll_terminates_the_first(raw: Raw) -> None:
-    first = asyncio.create_task(raw("getUpdates", data={"timeout": "5"}))
-    await asyncio.sleep(0.1)
+async def test_second_long_poll_terminates_the_first(raw: Raw, emu: Emulator) -> None:
+    first = asyncio.create_task(raw("getUpdates", data={"timeout": "60"}))
+    await long_polling(emu)
     second = asyncio.create_task(raw("getUpdates", data={"timeout": "1"}))
-    status, body = await asyncio.wait_for(first, 2)
+    status, body = await asyncio.wait_for(first, 30)
     assert status == 409
     assert body == {
         "ok": False,
@@ -104,8 +113,8 @@ async def test_second_long_poll_terminates_the_first(raw: Raw) -> None:
 
 async def test_ptb_sees_conflict(bot: Bot, emu: Emulator) -> None:
     # A second bot instance with the same token: the situation this 409 exists for.
-    waiting = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
+    waiting = asyncio.create_task(bot.get_updates(timeout=60))
+    await long_polling(emu)
     async with Bot(emu.token, base_url=emu.api_url) as other:
         await other.get_updates(timeout=0)
     with pytest.raises(Conflict, match="terminated by other getUpdates"):
@@ -169,10 +178,7 @@ async def test_webhook_delivery_with_secret_and_retry(
             assert await bot.set_webhook(url, secret_token="s3cr3t")
             await alice.send("hello hook")
             await alice.send("second")
-            for _ in range(100):
-                if len(received) == 2:
-                    break
-                await asyncio.sleep(0.02)
+            await emu.wait_delivered(timeout=30)
             texts = [body["message"]["text"] for body, _ in received]
             assert texts == ["hello hook", "second"]
             assert all(h["X-Telegram-Bot-Api-Secret-Token"] == "s3cr3t" for _, h in received)
