@@ -22,8 +22,10 @@ async def test_backup_during_a_write_loop_is_consistent(tmp_path: Path) -> None:
     source = tmp_path / "live.db"
     async with SqliteDatabase(source) as db:
         stop = asyncio.Event()
+        written_so_far = 0
 
         async def writes() -> int:
+            nonlocal written_so_far
             n = 0
             while not stop.is_set():
 
@@ -36,14 +38,21 @@ async def test_backup_during_a_write_loop_is_consistent(tmp_path: Path) -> None:
 
                 await db.write(run)
                 n += 1
+                written_so_far = n
             return n
 
+        async def until_written(count: int) -> None:
+            # Counted writes, not a time: each copy is taken with the loop well under way.
+            async with asyncio.timeout(60):
+                while written_so_far < count:  # noqa: ASYNC110 - a counter: nothing to await
+                    await asyncio.sleep(0.01)
+
         writer = asyncio.create_task(writes())
-        await asyncio.sleep(0.3)
+        await until_written(10)
         copies = [tmp_path / f"copy{k}.db" for k in range(3)]
         for copy in copies:
             await asyncio.to_thread(backup, source, copy)
-            await asyncio.sleep(0.1)
+            await until_written(written_so_far + 5)
         stop.set()
         written = await writer
     assert written > 20
