@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from benchmarks.nlp_golden import all_texts
-from nlp.classifier import doc_views, ensemble_scores
-from nlp.linear import FittedVectorizer, vectorizer_from_sklearn
+from nlp.classifier import doc_views, ensemble_scores, pooled_scores
+from nlp.linear import FeatureSpace, FittedVectorizer, vectorizer_from_sklearn
 from nlp.pipeline import Analyser
 
 EDGE = [
@@ -63,15 +63,20 @@ def test_theme_and_kind_features_match_scikit_learn(analyser: Analyser, sample: 
 
 def test_theme_scores_match_scikit_learn(analyser: Analyser, sample: list[str]) -> None:
     clf: Any = analyser.nlp.get_pipe("theme_classifier")
-    views = [doc_views(d) for d in analyser.nlp.pipe(sample)]
-    parts = []
-    for view, vec in zip(clf.features.views, clf.features.vectorizers, strict=True):
-        reference = vectorizer_from_sklearn(vec.params, vec.vocabulary_, vec.idf_)
-        parts.append(reference.transform([v[view] for v in views]))
-    from scipy import sparse
-
-    expected = ensemble_scores(sparse.hstack(parts, format="csr"), clf.weights)
-    assert np.abs(clf.raw_scores(views) - expected).max() <= 1e-6
+    views = [doc_views(d, sentences=True) for d in analyser.nlp.pipe(sample)]
+    references = [
+        vectorizer_from_sklearn(vec.params, vec.vocabulary_, vec.idf_)
+        for vec in clf.features.vectorizers
+    ]
+    reference = FeatureSpace(clf.features.views, clf.features.params, references)
+    fast = ensemble_scores(clf.features.transform(views), clf.weights)
+    expected = ensemble_scores(reference.transform(views), clf.weights)
+    assert np.abs(fast - expected).max() <= 1e-6
+    # The shipped model also scores sentences (sentence_weight): the same vectorizers read them.
+    assert clf.sentence_weight > 0
+    pooled = pooled_scores(reference, clf.weights, views, clf.sentence_weight)
+    assert np.abs(clf.raw_scores(views) - pooled).max() <= 1e-6
+    assert np.abs(pooled - expected).max() > 0.01  # some sample texts have several sentences
 
 
 @pytest.mark.parametrize("analyzer", ["word", "char"])
