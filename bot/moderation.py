@@ -782,8 +782,11 @@ class Moderation:
 
         return await self.db.write(run)
 
-    async def toggle_theme(self, who: Who, item_id: int, version: int, theme_id: str) -> Outcome:
-        """Add or remove a theme (a moderator's correction, kept for training)."""
+    async def toggle_theme(
+        self, who: Who, item_id: int, version: int, theme_id: str, on: bool | None = None
+    ) -> Outcome:
+        """Add or remove a theme (a moderator's correction, kept for training): switched to
+        `on` when given (the author may have switched it meanwhile), else the other way."""
         if theme_id not in self.tagger.labels:
             return Outcome(None, Problem.STALE)
 
@@ -791,7 +794,7 @@ class Moderation:
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
             current = {t.theme_id: t.active for t in await feedback.themes_of(conn, item_id)}
-            active = not current.get(theme_id, False)
+            active = not current.get(theme_id, False) if on is None else on
             await feedback.set_theme(conn, item_id, theme_id, active, now)
             return {"theme": theme_id, "active": active}
 

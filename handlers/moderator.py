@@ -397,7 +397,9 @@ def _keyboard(
         toggles = [
             button(
                 ("✓ " if theme_id in active else "") + label,
-                callback_data=_data(TOGGLE, card, theme_id),
+                # What the press means (on or off) travels with it: a switch made meanwhile
+                # by the author is not undone by a tap on what the menu showed before.
+                callback_data=_data(TOGGLE, card, f"{theme_id}:{0 if theme_id in active else 1}"),
             )
             for theme_id, label in labels.items()
         ]
@@ -484,6 +486,9 @@ class ModeratorHandlers:
         self.stopping = False
         # Posts an item's voice note and photos under its card (handlers/media.py).
         self.media: MediaHandlers | None = None
+        # The menu open on each card message, so that a card drawn again for another reason
+        # (its author switched a theme) does not close it under a moderator's finger.
+        self._menus: dict[tuple[int, int], str] = {}
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any button on a card."""
@@ -530,7 +535,7 @@ class ModeratorHandlers:
         if action in (VIEW, POST):
             await self._post_on_request(query, item_id, context.bot, from_list=action == VIEW)
             return
-        outcome = await self._act(who, action, item_id, version, arg)
+        outcome = await self._act(who, action, item_id, version, arg, rest[1:])
         if outcome is None:
             await self.roles.denied(who, "unknown card action", query.data or "")
             await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
@@ -551,14 +556,18 @@ class ModeratorHandlers:
             await self.tell_authors(context)
 
     async def _act(
-        self, who: Who, action: str, item_id: int, version: int, arg: str
+        self, who: Who, action: str, item_id: int, version: int, arg: str, more: list[str]
     ) -> Outcome | None:
         if action == APPROVE:
             return await self.moderation.approve(who, item_id, version)
         if action == REJECT and arg in set(Reason):
             return await self.moderation.reject(who, item_id, version, Reason(arg))
         if action == TOGGLE:
-            return await self.moderation.toggle_theme(who, item_id, version, arg)
+            # Buttons drawn before the press carried its meaning toggle, as they did.
+            on = {"1": True, "0": False}.get(more[0]) if more else None
+            if len(more) > 1 or (more and on is None):
+                return None
+            return await self.moderation.toggle_theme(who, item_id, version, arg, on)
         if action == SET_KIND and arg in KINDS:
             return await self.moderation.set_kind(who, item_id, version, arg)
         if action == UNDO:
@@ -589,6 +598,10 @@ class ModeratorHandlers:
             text, markup = render_batch(await self.moderation.batch(*_where(message)))
         else:
             text, markup = render_card(card, self.labels, menu)
+        if menu:
+            self._menus[_where(message)] = menu
+        else:
+            self._menus.pop(_where(message), None)
         try:
             await message.edit_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
         except BadRequest as exc:
@@ -1025,7 +1038,8 @@ class ModeratorHandlers:
                 await self.moderation.batch(card.item.card_chat_id, card.item.card_message_id)
             )
         else:
-            text, markup = render_card(card, self.labels)
+            menu = self._menus.get((card.item.card_chat_id, card.item.card_message_id), "")
+            text, markup = render_card(card, self.labels, menu)
         try:
             await bot.edit_message_text(
                 text,

@@ -305,3 +305,33 @@ async def test_someone_elses_item_a_double_tap_a_replay_and_forget(
     answer = await result.answered()
     assert answer.get("text") == texts.HEARD_NOT_THEIRS
     assert stored(db_path, "SELECT * FROM item_themes ORDER BY feedback_id, theme_id") == kept
+
+
+async def test_the_moderators_open_themes_stay_open_and_their_tap_means_what_it_showed(
+    team: Team,  # noqa: F811 - the fixture imported above
+    db_path: Path,
+) -> None:
+    item = await give(team.citizen, "Riverside GP Surgery", WAITING)
+    message = saved_message(team.citizen, item)
+    card = await card_of(team.group, item)
+    # The moderator opens the card's themes; Safety is off there.
+    await press_card(team.sam, team.group, card, texts.THEMES)
+    await team.group.wait_for(lambda _: card.buttons[-1] == [texts.BACK])
+    switch_on = next(
+        d
+        for row_l, row_d in zip(card.buttons, card.button_data, strict=True)
+        for lab, d in zip(row_l, row_d, strict=True)
+        if lab == "Safety"
+    )
+    assert switch_on is not None
+    # Meanwhile the author switches Safety on: the card shows it, its menu still open.
+    await open_themes(team.citizen, message)
+    await tap(team.citizen, message, short("safety"), ticked("safety"))
+    await team.group.wait_for(lambda _: "✓ Safety" in buttons_of(card))
+    assert card.buttons[-1] == [texts.BACK]
+    # The moderator's tap, on the button that showed Safety off, switches it on (theirs now)
+    # rather than off.
+    result = await team.sam.press_data(card.message_id, switch_on, chat=team.group)
+    await result.answered()
+    await team.group.wait_for(lambda _: themes_row(db_path, item, "safety") == (1, "moderator", 1))
+    assert "✓ Safety" in buttons_of(card)

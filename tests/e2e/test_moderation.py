@@ -345,6 +345,8 @@ async def test_card_buttons_are_checked_on_the_server(team: Team, db_path: Path)
         "m:a",
         "m:r:1:0:no-such-reason",
         "m:g:1:0:no-such-theme",
+        "m:g:1:0:safety:2",
+        "m:g:1:0:safety:1:1",
         "a:rv:xyz",
         "a:zz:1",
     ],
