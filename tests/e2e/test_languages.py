@@ -23,7 +23,7 @@ from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import buttons_of
 from tests.e2e.test_citizen import stored
-from tests.e2e.test_moderation import card_of, invite, press_card
+from tests.e2e.test_moderation import card_of, give, invite, press_card
 
 WEDNESDAY = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
 LIBRARY = "Central Library"
@@ -389,3 +389,28 @@ async def test_the_deployments_privacy_text_in_the_citizens_language(
             await press(person, label)
             shown = await send(person, "/privacy")
             assert (shown.text or "").startswith(words), shown.text
+
+
+async def test_the_themes_heard_are_fixed_in_the_language_chosen_since(
+    english_welsh: World, emu: Emulator
+) -> None:
+    citizen = emu.person("Huw", language_code="fr")
+    await send(citizen, "/start")
+    await press(citizen, "English")
+    with speaking("en"):
+        item = await give(citizen, LIBRARY, "The library was shut again on Saturday morning.")
+    saved = next(m for m in reversed(citizen.messages) if f"#{item}" in (m.text or ""))
+    fix = next(label for row in saved.buttons for label in row)
+    await send(citizen, "/language")
+    await press(citizen, "Cymraeg")
+    # Fixed after the switch: the themes to tick, and the saved message again, in Welsh.
+    result = await citizen.press_data(saved.message_id, str(buttons_of(saved)[fix]))
+    await result.answered()
+    await citizen.wait_for(lambda _: [t("cy", "HEARD_DONE")] in saved.buttons)
+    assert saved.text == t("cy", "HEARD_PICK").format(reference=item)
+    done = buttons_of(saved)[t("cy", "HEARD_DONE")]
+    result = await citizen.press_data(saved.message_id, str(done))
+    await result.answered()
+    await citizen.wait_for(lambda _: f"#{item}" in (saved.text or ""))
+    assert says(saved, "cy", "SAVED"), saved.text
+    assert says(saved, "cy", "HEARD") or says(saved, "cy", "HEARD_NONE"), saved.text
