@@ -38,7 +38,7 @@ from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.chatmoves import ChatMoves
-from bot.topics import Topics, refused_for_topic
+from bot.topics import POSTS, Topics, refused_for_topic
 from storage import send_slots
 from storage.engines import STORAGE_ERRORS
 from storage.postgres import PostgresDatabase
@@ -47,6 +47,9 @@ from storage.send_slots import Limit, Reservation
 log = logging.getLogger(__name__)
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
+
+# What puts a new message in a forum topic.
+IN_A_TOPIC = ("message_thread_id", "reply_parameters", "reply_to_message_id")
 
 # Telegram's documented limits (core.telegram.org/bots/faq).
 PRIVATE_BURST = 5
@@ -344,6 +347,11 @@ class FloodLimiter(BaseRateLimiter[int]):
         if topic is not None:
             data = {**data, "message_thread_id": topic}
             args = (*args[:-1], data)
+        elif self.topics is not None and endpoint.lower().startswith(POSTS):
+            # A reply to a command names its topic itself: closed or deleted between the
+            # command and its answer, the answer goes to General all the same.
+            named = data.get("message_thread_id")
+            topic = named if isinstance(named, int) and not isinstance(named, bool) else None
         moves = 0
         acquired = rate_limit_args in (ACQUIRED, ACQUIRED_NO_RETRY)
         retries = self.max_retries if rate_limit_args is None or acquired else rate_limit_args
@@ -387,7 +395,8 @@ class FloodLimiter(BaseRateLimiter[int]):
                     await self.topics.refused(chat_id, topic, exc.message)
                 log.info("%s to %s: topic %s refused it; sent to General", endpoint, chat_id, topic)
                 topic = None
-                data = {k: v for k, v in data.items() if k != "message_thread_id"}
+                # A reply to a message in that topic would put it there again.
+                data = {k: v for k, v in data.items() if k not in IN_A_TOPIC}
                 args = (*args[:-1], data)
                 continue
             except NetworkError as exc:

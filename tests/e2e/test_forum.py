@@ -260,3 +260,23 @@ async def test_cards_deleted_with_their_topic_are_posted_again_in_general(
     await emu.idle(quiet=0.3)
     live = [m.message_id for m in group.messages if (m.text or "").startswith(f"#{first} ")]
     assert live == [again.message_id]
+
+
+@pytest.mark.parametrize("words", ["TOPIC_CLOSED", "message thread not found"])
+async def test_an_answer_to_a_topic_closed_meanwhile_goes_to_general(
+    forum: Team, emu: Emulator, caplog: pytest.LogCaptureFixture, words: str
+) -> None:
+    group = forum.group
+    moderation = emu.create_topic(group, "Moderation", by=forum.admin)
+    # Closed (or deleted) by an admin between the command and its answer.
+    emu.faults.error(
+        "sendMessage",
+        chat_id=group.id,
+        description=f"Bad Request: {words}",
+        text_contains="Nothing is waiting",
+        times=1,
+    )
+    await forum.sam.send("/queue", chat=group, topic=moderation)
+    await answer_in(group, None, "Nothing is waiting")
+    assert texts.ERROR not in [m.text for m in group.messages]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
