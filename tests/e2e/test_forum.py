@@ -280,3 +280,34 @@ async def test_an_answer_to_a_topic_closed_meanwhile_goes_to_general(
     await answer_in(group, None, "Nothing is waiting")
     assert texts.ERROR not in [m.text for m in group.messages]
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+async def test_a_providers_digest_after_their_topic_was_deleted_goes_to_general(
+    make_bot: BotFactory,
+    emu: Emulator,
+    deployment: Deployment,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = scene(emu, deployment, count=1)
+    pat, admin = world.staff, emu.person("Ada")
+    team = emu.make_forum(world.groups["team-0"], by=pat)
+    clock.now = MONDAY.replace(day=4)
+    staffed = world.deployment.model_copy(update={"admins": [admin.id]})
+    async with make_bot(deployment=staffed) as bot:
+        assert "provider for Team 0" in await invite(admin, pat, "provider team-0")
+        digests = emu.create_topic(team, "Digests", by=pat)
+        await pat.send("/schedule", chat=team, topic=digests)
+        schedule = await answer_in(team, digests, "Next digest")
+        emu.delete_topic(team, digests)
+        await add_approved(
+            bot.db, "s-team-0", "The waiting room was far too crowded.", clock.now, ["access"]
+        )
+        clock.now = MONDAY.replace(day=9, minute=1)
+        await run_job(bot, "digest-catch-up")
+        assert await forum_topics.everything(bot.db.reader) == {}
+    posted = [m for m in team.messages if m.message_id > schedule.message_id and not m.deleted]
+    assert any("crowded" in (m.text or "") for m in posted), posted
+    assert any(m.photo is not None for m in posted), posted
+    assert {m.thread for m in posted} == {None}, posted
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

@@ -335,3 +335,53 @@ async def test_the_moderators_open_themes_stay_open_and_their_tap_means_what_it_
     await result.answered()
     await team.group.wait_for(lambda _: themes_row(db_path, item, "safety") == (1, "moderator", 1))
     assert "✓ Safety" in buttons_of(card)
+
+
+async def test_impatient_taps_end_on_the_saved_message_with_the_last_choice(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    item = await give(team.citizen, "Riverside GP Surgery", WAITING)
+    message = saved_message(team.citizen, item)
+    await open_themes(team.citizen, message)
+    data = buttons_of(message)
+    # A theme, then Done twice, without waiting for any answer.
+    presses = [
+        await team.citizen.press_data(message.message_id, str(data[short("safety")])),
+        await team.citizen.press_data(message.message_id, str(data[texts.HEARD_DONE])),
+        await team.citizen.press_data(message.message_id, str(data[texts.HEARD_DONE])),
+    ]
+    for press in presses:
+        await press.answered()
+    await emu.idle()
+    assert themes_row(db_path, item, "safety") == (1, "citizen", 1)
+    assert "Saved as #" in (message.text or ""), message.text
+    assert short("safety") in (message.text or "")
+    assert message.buttons == [[texts.HEARD_FIX]]
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+async def test_fixing_an_older_item_mid_conversation_keeps_the_conversations_step(
+    team: Team,  # noqa: F811 - the fixture imported above
+    db_path: Path,
+) -> None:
+    older = await give(team.citizen, "Riverside GP Surgery", WAITING)
+    newer = await give(team.citizen, "Bins and recycling", BINS)
+    message = saved_message(team.citizen, older)
+    assert message is not saved_message(team.citizen, newer)
+    # A third item begun: the service asked.
+    await team.citizen.send("/start")
+    asked = (await team.citizen.wait_for(lambda m: "Which service" in (m[-1].text or "")))[-1]
+    # The older item fixed meanwhile, then Done.
+    await open_themes(team.citizen, message)
+    await tap(team.citizen, message, short("safety"), ticked("safety"))
+    await press_on(team.citizen, message, texts.HEARD_DONE)
+    await team.citizen.wait_for(lambda _: f"Saved as #{older}" in (message.text or ""))
+    assert themes_row(db_path, older, "safety") == (1, "citizen", 1)
+    assert themes_row(db_path, newer, "safety") is None
+    # The conversation goes on where it was.
+    await press_on(team.citizen, asked, "Buses")
+    await team.citizen.wait_for(lambda _: "Tell me in your own words" in (asked.text or ""))
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(2,)]
