@@ -385,3 +385,33 @@ async def test_fixing_an_older_item_mid_conversation_keeps_the_conversations_ste
     await press_on(team.citizen, asked, "Buses")
     await team.citizen.wait_for(lambda _: "Tell me in your own words" in (asked.text or ""))
     assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(2,)]
+
+
+async def test_the_author_switches_a_theme_while_a_moderator_edits_the_text(
+    team: Team,  # noqa: F811 - the fixture imported above
+    db_path: Path,
+) -> None:
+    item = await give(team.citizen, "Riverside GP Surgery", WAITING)
+    message = saved_message(team.citizen, item)
+    card = await card_of(team.group, item)
+    await press_card(team.sam, team.group, card, texts.EDIT)
+    prompts = await team.group.wait_for(
+        lambda msgs: any("reply to this message" in (m.text or "") for m in msgs)
+    )
+    prompt = next(m for m in reversed(prompts) if "reply to this message" in (m.text or ""))
+    await open_themes(team.citizen, message)
+    await tap(team.citizen, message, short("safety"), ticked("safety"))
+    await team.group.wait_for(lambda _: texts.CARD_THEMES_BY_AUTHOR.strip() in (card.text or ""))
+    # The moderator's edit still lands, and the author's theme stays.
+    await team.sam.send(
+        "I waited two hours in the waiting room and nobody said why.",
+        chat=team.group,
+        reply_to=prompt,
+    )
+    await team.group.wait_for(lambda _: "nobody said why" in (card.text or ""))
+    assert "Safety" in (card.text or "").splitlines()[1]
+    assert themes_row(db_path, item, "safety") == (1, "citizen", 1)
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    answer = await press_on(team.citizen, message, ticked("safety"))
+    assert answer.get("text") == texts.HEARD_DECIDED.format(reference=item)
