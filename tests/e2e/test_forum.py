@@ -25,7 +25,6 @@ from tests.e2e.test_moderation import (
     outcome,
     press_card,
     remind_now,
-    team,  # noqa: F401 - the fixture, shared
 )
 from tests.e2e.test_responses import WEDNESDAY, notice_of
 
@@ -311,32 +310,6 @@ async def test_a_providers_digest_after_their_topic_was_deleted_goes_to_general(
     assert any("crowded" in (m.text or "") for m in posted), posted
     assert any(m.photo is not None for m in posted), posted
     assert {m.thread for m in posted} == {None}, posted
-    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
-
-
-async def test_a_card_posted_before_the_group_became_a_forum_is_redrawn_and_decided_there(
-    team: Team,  # noqa: F811 - the fixture imported above
-    emu: Emulator,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    from tests.e2e.test_heard import WAITING, open_themes, saved_message, short, tap, ticked
-
-    item = await give(team.citizen, "Riverside GP Surgery", WAITING)
-    await card_of(team.group, item)
-    forum = emu.make_forum(team.group, by=team.admin)
-    moderation = emu.create_topic(forum, "Moderation", by=team.admin)
-    await team.sam.send("/queue", chat=forum, topic=moderation)
-    await answer_in(forum, moderation, "1 waiting")
-    # The author fixes a theme: the card the moderators can act on shows it.
-    message = saved_message(team.citizen, item)
-    await open_themes(team.citizen, message)
-    await tap(team.citizen, message, short("safety"), ticked("safety"))
-    card = await card_of(forum, item)
-    await forum.wait_for(lambda _: texts.CARD_THEMES_BY_AUTHOR.strip() in (card.text or ""))
-    await press_on(team.citizen, message, texts.HEARD_DONE)
-    await team.citizen.wait_for(lambda _: "Saved as #" in (message.text or ""))
-    await press_card(team.sam, forum, card, texts.APPROVE)
-    assert "passed on" in await outcome(team.citizen, item)
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
 
 

@@ -19,6 +19,7 @@ from tests.e2e.test_moderation import (
     Team,
     card_of,
     give,
+    outcome,
     press_card,
     team,  # noqa: F401 - the fixture, shared
 )
@@ -415,3 +416,28 @@ async def test_the_author_switches_a_theme_while_a_moderator_edits_the_text(
     await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
     answer = await press_on(team.citizen, message, ticked("safety"))
     assert answer.get("text") == texts.HEARD_DECIDED.format(reference=item)
+
+
+async def test_a_card_posted_before_the_group_became_a_forum_is_redrawn_and_decided_there(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    item = await give(team.citizen, "Riverside GP Surgery", WAITING)
+    await card_of(team.group, item)
+    forum = emu.make_forum(team.group, by=team.admin)
+    moderation = emu.create_topic(forum, "Moderation", by=team.admin)
+    await team.sam.send("/queue", chat=forum, topic=moderation)
+    found = await forum.wait_for(lambda ms: any("1 waiting" in (m.text or "") for m in ms))
+    assert next(m for m in found if "1 waiting" in (m.text or "")).thread == moderation
+    # The author fixes a theme: the card the moderators can act on shows it.
+    message = saved_message(team.citizen, item)
+    await open_themes(team.citizen, message)
+    await tap(team.citizen, message, short("safety"), ticked("safety"))
+    card = await card_of(forum, item)
+    await forum.wait_for(lambda _: texts.CARD_THEMES_BY_AUTHOR.strip() in (card.text or ""))
+    await press_on(team.citizen, message, texts.HEARD_DONE)
+    await team.citizen.wait_for(lambda _: "Saved as #" in (message.text or ""))
+    await press_card(team.sam, forum, card, texts.APPROVE)
+    assert "passed on" in await outcome(team.citizen, item)
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
