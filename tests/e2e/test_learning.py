@@ -159,7 +159,11 @@ async def test_mixed_feedback_shows_every_kind_on_the_card_until_a_moderator_set
     # A moderator's kind is the only one shown from then on.
     await press_card(team.sam, team.group, card, texts.KIND)
     await team.group.wait_for(lambda _: card.buttons[-1] == [texts.BACK])
-    await press_card(team.sam, team.group, card, texts.KIND_CHOICES["complaint"])
+    # The stored kind is ticked in the menu: the moderator picks complaint either way.
+    complaint = texts.KIND_CHOICES["complaint"]
+    ticked = texts.KIND_CHOSEN.format(kind=complaint)
+    labels = [label for row in card.buttons for label in row]
+    await press_card(team.sam, team.group, card, ticked if ticked in labels else complaint)
     await team.group.wait_for(
         lambda _: (card.text or "").splitlines()[0].endswith(f" · {texts.KINDS['complaint']}")
     )
