@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from nlp import duplicates_eval as de  # noqa: E402
 from nlp import problems  # noqa: E402
 from nlp import similar as sm  # noqa: E402
-from nlp.similar import Candidate, Index, Query, query  # noqa: E402
+from nlp.similar import Index, Query, query  # noqa: E402
 
 DATA = ROOT / "nlp" / "data"
 TRAIN = (DATA / "duplicates_train_a.jsonl", DATA / "duplicates_train_b.jsonl")
@@ -145,13 +145,9 @@ def pairs(path: Path) -> list[Pair]:
     """Each report of a set, the other reports of its service the search considers, their
     signals, and which are the same report; as nlp/duplicates_eval.py searches them."""
     reports = de.load(path)
-    kinds = de._kinds([r.text for r in reports])
-    by_service: dict[str, list[de.Report]] = defaultdict(list)
-    for r in reports:
-        by_service[r.service].append(r)
+    kinds = de.kinds_of([r.text for r in reports])
     out = []
-    for rows in by_service.values():
-        index = Index([Candidate(i, r.text, kinds=kinds[r.text]) for i, r in enumerate(rows)])
+    for rows, index in de.service_indexes(reports, kinds):
         for i, report in enumerate(rows):
             top, s = signals(index, query(report.text, kinds[report.text]))
             keep = top != i

@@ -57,20 +57,30 @@ def split(reports: list[Report]) -> tuple[list[Report], list[Report]]:
 def _scored(reports: list[Report]) -> list[tuple[Report, list[tuple[Report, float]]]]:
     """Each report with every other report of its service and its similarity, each with
     the kinds the shipped theme model gives it (as the bot's items and new texts have)."""
-    kinds = _kinds([r.text for r in reports])
-    by_service: dict[str, list[Report]] = defaultdict(list)
-    for r in reports:
-        by_service[r.service].append(r)
+    kinds = kinds_of([r.text for r in reports])
     out = []
-    for rows in by_service.values():
-        index = Index([Candidate(i, r.text, kinds=kinds[r.text]) for i, r in enumerate(rows)])
+    for rows, index in service_indexes(reports, kinds):
         for i, report in enumerate(rows):
             scores = index.scores(query(report.text, kinds[report.text]))
             out.append((report, [(rows[j], float(scores[j])) for j in range(len(rows)) if j != i]))
     return out
 
 
-def _kinds(texts: list[str]) -> dict[str, list[str]]:
+def service_indexes(
+    reports: list[Report], kinds: dict[str, list[str]]
+) -> list[tuple[list[Report], Index]]:
+    """The reports of each service and the "me too" index of them (positions as in the list)."""
+    by_service: dict[str, list[Report]] = defaultdict(list)
+    for r in reports:
+        by_service[r.service].append(r)
+    return [
+        (rows, Index([Candidate(i, r.text, kinds=kinds[r.text]) for i, r in enumerate(rows)]))
+        for rows in by_service.values()
+    ]
+
+
+def kinds_of(texts: list[str]) -> dict[str, list[str]]:
+    """The kinds the shipped theme model gives each text."""
     unique = sorted(set(texts))
     return {t: a.kinds for t, a in zip(unique, _analyser().analyse(unique), strict=True)}
 
