@@ -144,7 +144,8 @@ NOT_NAMES = frozenset(
     """i im i'm my we our the a an it its this that they there why can could please what when
     how where who yes no ok dr mr mrs ms monday tuesday wednesday thursday friday saturday
     sunday january february march april may june july august september october november
-    december wifi app pm am""".split()
+    december wifi app pm am keep thanks thank dear lovely love great big huge well shout
+    another gp nhs ae pc tv uk id diy asap mot cctv esol dwp hmrc""".split()
 )  # fmt: skip
 # What a score keeps when the two texts' likeliest themes differ.
 OTHER_THEME = 0.7
@@ -262,7 +263,14 @@ def names(text: str) -> frozenset[str]:
     # "House", "Court", "Station" say nothing about which place where the name has more to
     # it ("Kestrel House" is not "Osprey House"), but "Station Road" is one place.
     found = _named_words(text)
-    return found - GENERIC_PLACES or found
+    # But "Hill" of "Hill Street", "Park" of "Park Road": a street's name, whatever word it is.
+    street_names = {
+        word
+        for run in _name_runs(text)
+        for word, after in pairwise(run)
+        if word in GENERIC_PLACES and after in STREET_ENDINGS
+    }
+    return (found - GENERIC_PLACES) | (found & street_names) or found
 
 
 def places(text: str) -> frozenset[tuple[str, str]]:
@@ -390,6 +398,7 @@ PLACE_WORDS = frozenset(
 # The words that end places' names say nothing about which place: "Kestrel House" and
 # "Osprey House" share no place.
 GENERIC_PLACES = frozenset(NAME_FORMS.get(w, w) for w in STREET_WORDS | PLACE_WORDS)
+STREET_ENDINGS = frozenset(NAME_FORMS.get(w, w) for w in STREET_WORDS)
 
 
 def _before_place(said: list[str], i: int) -> bool:
@@ -398,6 +407,9 @@ def _before_place(said: list[str], i: int) -> bool:
         return False
     folded, after = _fold(said[i]), _fold(said[i + 1])
     if folded in STOP_WORDS or folded in STREET_WORDS or folded in NOT_STREET_NAMES:
+        return False
+    # "don't close", "can't park": a verb, not "Birch Close".
+    if folded.endswith("n't"):
         return False
     if after in STREET_WORDS:
         return True

@@ -247,3 +247,20 @@ def test_the_first_ending_names_the_place_and_a_rec_is_a_park() -> None:
     assert places("goals at brindley rec have no nets") == {("brindley", "park")}
     assert places("Kestrel House lift broken") != places("Kestrel Court lift broken")
     assert places("the 7 bus never came") == {("7", "")}
+
+
+def test_a_street_named_after_a_kind_of_place_keeps_its_name() -> None:
+    # "Hill" ends other places' names ("Marden Hill"), but in "Hill Street" it is the name.
+    assert places("Where has the stop outside the Co-op on Hill Street gone?") >= {
+        ("hill", "street")
+    }
+    stop = Candidate(1, "bus stop on hill st removed with no notice")
+    assert similar("the stop on Hill Street has gone, no notice at all", [stop], 0.001)
+    assert not similar("the stop on Hill Lane has gone, no notice at all", [stop], 0.001)
+
+
+def test_verbs_initials_and_greetings_are_not_places() -> None:
+    assert places("Please don't close the Westfield branch") == {("westfield", "")}
+    assert places("Keep Westfield Library open!!") == {("westfield", "")}
+    assert names("the GP never made the referral") == frozenset()
+    assert names("Thanks NHS for the jab") == frozenset()
