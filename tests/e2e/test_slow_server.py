@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.config import Deployment
 from emulator import Emulator
 from handlers import texts
 from tests.e2e.conftest import BotFactory
@@ -39,3 +40,24 @@ async def test_a_server_answering_in_six_seconds_is_waited_for(
         assert len(emu.calls_to("editMessageText")) == 2, emu.calls_to("editMessageText")
         assert sum("How would you rate" in s for s in said) == 1, said
         assert stored(db_path, "SELECT text FROM conversations") == [(STORY,)]
+
+
+async def test_a_server_refusing_command_scopes_still_gets_menus(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment
+) -> None:
+    # The first menu set at start is the citizens' one, scoped to private chats.
+    refused = emu.faults.error(
+        "setMyCommands", status=400, description="Bad Request: invalid scope", times=1
+    )
+    admin = emu.person("Ada")
+    staffed = deployment.model_copy(update={"admins": [admin.id]})
+    async with make_bot(staffed):
+        await admin.send("/id")
+        await admin.wait_for(lambda m: bool(m), timeout=20)
+        await emu.idle(quiet=0.3, timeout=20)
+    assert refused.hits == 1
+    default = emu.bot_commands.get(("default", None, None, ""), [])
+    assert "start" in [c["command"] for c in default], emu.bot_commands
+    # The menus after it are set all the same.
+    admins = emu.bot_commands.get(("chat", admin.id, None, ""), [])
+    assert "invite" in [c["command"] for c in admins], emu.bot_commands
