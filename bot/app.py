@@ -166,7 +166,9 @@ class YousaidBot:
                 connection_pool_size=settings.concurrent_updates + 4,
                 read_timeout=settings.telegram_timeout,
             ),
-            AiohttpRequest(connection_pool_size=1),
+            # getUpdates waits the poll timeout plus this: a server slow to answer an empty
+            # long poll is not a failing one (backoff would leave citizens unanswered).
+            AiohttpRequest(connection_pool_size=1, read_timeout=settings.telegram_timeout),
         )
         self.application: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()

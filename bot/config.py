@@ -152,8 +152,10 @@ class Settings(BaseSettings):
     conversation_timeout: int = Field(
         default=1800, ge=10, validation_alias="YOUSAID_CONVERSATION_TIMEOUT"
     )
+    # Twice the 5 s a slow Bot API server (or a proxy in front of Telegram) may take: a call
+    # given up on at 5 s was made again, or its effect left unknown, though it worked.
     telegram_timeout: float = Field(
-        default=5.0, gt=0, le=120, validation_alias="YOUSAID_TELEGRAM_TIMEOUT"
+        default=10.0, gt=0, le=120, validation_alias="YOUSAID_TELEGRAM_TIMEOUT"
     )
     items_per_hour: int = Field(default=10, ge=0, validation_alias="YOUSAID_ITEMS_PER_HOUR")
     items_per_day: int = Field(default=30, ge=0, validation_alias="YOUSAID_ITEMS_PER_DAY")

@@ -76,9 +76,15 @@ async def publish_commands(
     languages = deployment.languages
     choice = len(languages) > 1
     for code, commands in in_each(languages, lambda: citizen_menu(choice)):
-        await bot.set_my_commands(
-            commands, scope=BotCommandScopeAllPrivateChats(), language_code=code
-        )
+        try:
+            await bot.set_my_commands(
+                commands, scope=BotCommandScopeAllPrivateChats(), language_code=code
+            )
+        except BadRequest as exc:
+            # A Bot API server without scopes (an older or independent one): the citizen's
+            # menu for everyone, rather than no menu at all and no staff menus after it.
+            log.warning("command scopes refused (%s); the citizen's menu is set for all", exc)
+            await bot.set_my_commands(commands, language_code=code)
     for admin_id in deployment.admins:
         await publish_for(bot, Who(admin_id, admin=True), languages)
     for who in staff:

@@ -79,7 +79,7 @@ async def test_saved_is_shown_when_telegram_fails_the_edit_that_says_so(
         failed = emu.faults.server_error("editMessageText", status=502, times=1)
     else:
         # It takes effect, and the answer comes after the bot stopped waiting for it.
-        failed = emu.faults.late("editMessageText", delay=6.0, times=1)
+        failed = emu.faults.late("editMessageText", delay=12.0, times=1)
     edits = len(emu.calls_to("editMessageText"))
     await (await ann.press(texts.NO)).answered()
     await ann.wait_for(lambda m: "Saved as #1" in (m[-1].text or ""), timeout=20)
