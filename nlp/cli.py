@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
+import os
+import queue
 import sys
+import threading
 import time
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from nlp.pipeline import Analysis
@@ -60,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     tag = sub.add_parser("tag", help="print themes and kind of TEXT, or of each stdin line")
-    tag.add_argument("text", nargs="?", help="text to tag (default: each line of stdin)")
+    # Several words are one text, as typed: `nlp tag The nurse was rude`.
+    tag.add_argument("text", nargs="*", help="text to tag (default: each line of stdin)")
     tag.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
 
     redact = sub.add_parser(
@@ -110,6 +116,129 @@ def _parser() -> argparse.ArgumentParser:
     )
     duplicates.add_argument("--set", type=Path, help="JSON lines of service, group, text")
     return parser
+
+
+# The longest text `tag` and `redact` take: a 1 MB line is analysed (tag needs about 10 s
+# and 600 MB for it); a longer one is refused by name rather than exhausting memory.
+LONGEST_LINE = 2_000_000
+# Lines analysed together when standard input has them ready: batches are ten times faster
+# than lines one by one, and a line typed alone is still answered at once.
+BATCH = 1000
+
+
+@dataclass
+class Line:
+    """One line of standard input, decoded; `bad` when it was not valid UTF-8."""
+
+    number: int
+    text: str
+    bad: bool = False
+
+
+def read_lines(stream: Iterator[bytes]) -> Iterator[Line]:
+    """The lines of a byte stream as texts: without their line end (LF or CRLF) or a leading
+    byte order mark, invalid UTF-8 read as U+FFFD (and the line marked bad)."""
+    for number, raw in enumerate(stream, 1):
+        if number == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+        try:
+            yield Line(number, raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            yield Line(number, raw.decode("utf-8", "replace"), bad=True)
+
+
+def _stdin_bytes() -> Iterator[bytes]:
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        yield from buffer
+    else:  # a text stream put in place of stdin (tests, embedding)
+        for line in sys.stdin:
+            yield line.encode("utf-8", "surrogateescape")
+
+
+_END = object()
+
+
+def _batches(lines: Iterator[Line], size: int = BATCH) -> Iterator[list[Line]]:
+    """The lines in batches of what has arrived (at most size), as soon as one line has:
+    a pipe that sends a line and waits for its answer gets it."""
+    ready: queue.Queue[object] = queue.Queue(maxsize=4 * size)
+
+    def read() -> None:
+        try:
+            for line in lines:
+                ready.put(line)
+            ready.put(_END)
+        except BaseException as exc:  # handed to the main thread, which reports it
+            ready.put(exc)
+
+    threading.Thread(target=read, name="stdin", daemon=True).start()
+    while True:
+        batch: list[Line] = []
+        item = ready.get()
+        while True:
+            if isinstance(item, BaseException):
+                yield batch
+                raise item
+            if item is _END:
+                if batch:
+                    yield batch
+                return
+            assert isinstance(item, Line)
+            batch.append(item)
+            if len(batch) >= size:
+                break
+            try:
+                item = ready.get_nowait()
+            except queue.Empty:
+                break
+        yield batch
+
+
+def _check_length(line: Line, where: str) -> None:
+    if len(line.text) > LONGEST_LINE:
+        raise ValueError(
+            f"{where} is {len(line.text):,} characters long: at most {LONGEST_LINE:,} are taken"
+        )
+
+
+def each_line(command: str, words: list[str], handle: Callable[[list[str]], list[str]]) -> int:
+    """Print handle's output for the text of words, or for each line of standard input as
+    it comes (in order, one output line per input line); the exit status."""
+    if hasattr(sys.stdout, "reconfigure") and (sys.stdout.encoding or "").lower() != "utf-8":
+        # JSON lines are UTF-8 whatever the locale (LC_ALL=C would make them ASCII).
+        sys.stdout.reconfigure(encoding="utf-8")
+    bad: list[int] = []
+    try:
+        if words:
+            # The shell hands undecodable bytes over as surrogates: read them as U+FFFD.
+            raw = " ".join(words).encode("utf-8", "surrogateescape")
+            [line] = read_lines(iter([raw]))
+            _check_length(line, "TEXT")
+            bad += [1] if line.bad else []
+            print(handle([line.text])[0], flush=True)
+        else:
+            for batch in _batches(read_lines(_stdin_bytes())):
+                for line in batch:
+                    _check_length(line, f"line {line.number} of standard input")
+                bad += [line.number for line in batch if line.bad]
+                if batch:
+                    sys.stdout.write("".join(out + "\n" for out in handle([x.text for x in batch])))
+                    sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): nothing is wrong, and nothing more to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    if bad:
+        where = "TEXT" if words else f"line {bad[0]} of standard input"
+        more = f" (and {len(bad) - 1} more line(s))" if len(bad) > 1 else ""
+        print(
+            f"nlp {command}: {where}{more} is not valid UTF-8: its bad bytes were read as U+FFFD",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def tag_json(analysis: Analysis) -> dict[str, object]:
@@ -162,9 +291,11 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "redact":
         # The rules and the small name and address detector, not the theme model.
-        from nlp.redact import cli as redact_cli
+        from nlp.redact import redact_json, redact_many
 
-        return redact_cli(args.text)
+        return each_line(
+            "redact", args.text, lambda texts: list(map(redact_json, redact_many(texts)))
+        )
     if args.command == "train-redactor":
         from nlp.redact_train.train import MODEL_DIR
         from nlp.redact_train.train import train as train_redactor
@@ -195,9 +326,16 @@ def _run(args: argparse.Namespace) -> int:
     from nlp.pipeline import load
 
     if args.command == "train":
+        if args.out.exists() and not args.out.is_dir():
+            # Said before minutes of training, not after.
+            raise ValueError(f"--out {args.out} is a file, not a folder")
         examples = training.read_csv(args.csv, args.text_column, args.label_column, args.sep)
         if args.map_to_taxonomy:
             examples = training.map_labels(examples, args.taxonomy)
+        if not examples:
+            raise ValueError(f"{args.csv}: no training texts")
+        # A folder that cannot be made (no permission, a file on the way) stops us here.
+        args.out.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         nlp = training.train(
             examples, args.out, taxonomy=args.taxonomy, seed=args.seed, progress=not args.quiet
@@ -217,13 +355,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "evaluate":
         return _evaluate(args)
     analyser = load(args.model)
-    if args.text is not None:
-        texts = [args.text]
-    else:
-        texts = [line.rstrip("\n") for line in sys.stdin]
-    for analysis in analyser.analyse(texts):
-        print(training.to_json(tag_json(analysis)))
-    return 0
+    # spaCy refuses texts over a million characters by default, for parsers and NER; this
+    # pipeline has neither (memory grows about 0.6 GB per million characters).
+    analyser.nlp.max_length = max(analyser.nlp.max_length, LONGEST_LINE + 1)
+    return each_line(
+        "tag",
+        args.text,
+        lambda texts: [training.to_json(tag_json(a)) for a in analyser.analyse(texts)],
+    )
 
 
 if __name__ == "__main__":

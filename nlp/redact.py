@@ -1004,19 +1004,14 @@ def make_redactor(nlp: Language, name: str, spans_key: str, rules: str | None) -
     return RedactorComponent(nlp, name, spans_key, rules)
 
 
-def cli(argv: list[str]) -> int:
-    """`nlp redact [TEXT]`: one JSON line per text (TEXT, or each line of standard input)."""
+def redact_json(found: Redaction) -> str:
+    """One redaction as `nlp redact` prints it: a line of JSON with text and spans."""
     import json
-    import sys
 
-    texts = [" ".join(argv)] if argv else [line.rstrip("\n") for line in sys.stdin]
-    for found in redact_many(texts):
-        record = {
-            "text": found.text,
-            "spans": [
-                {"kind": s.kind, "start": s.start, "end": s.end, "text": s.text}
-                for s in found.spans
-            ],
-        }
-        print(json.dumps(record, ensure_ascii=False))
-    return 0
+    record = {
+        "text": found.text,
+        "spans": [
+            {"kind": s.kind, "start": s.start, "end": s.end, "text": s.text} for s in found.spans
+        ],
+    }
+    return json.dumps(record, ensure_ascii=False)

@@ -9,6 +9,7 @@ moderator.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -293,9 +294,14 @@ def find_spans(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[Score
         return (), ()
     sure: list[tuple[int, int, str]] = []
     flagged: list[Scored] = []
-    for ent in nlp(text).ents:
-        kind = KINDS.get(ent.label_)
-        settled = _settle(text, ent.start_char, ent.end_char, kind) if kind else None
+    ents = [
+        (offset + ent.start_char, offset + ent.end_char, ent.label_)
+        for offset, piece in pieces(text)
+        for ent in nlp(piece).ents
+    ]
+    for ent_start, ent_end, label in ents:
+        kind = KINDS.get(label)
+        settled = _settle(text, ent_start, ent_end, kind) if kind else None
         if kind and settled:
             start, end, redact = settled
             if redact:
@@ -303,6 +309,30 @@ def find_spans(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[Score
             else:
                 flagged.append(Scored(start, end, kind, UNSURE))
     return tuple(sure), tuple(flagged)
+
+
+# The longest text the detector reads at once: a feedback message is far shorter; a longer
+# text (`nlp redact` of a 1 MB line) is read in pieces, or it would need gigabytes and spaCy
+# would refuse it past a million characters.
+PIECE = 20_000
+
+
+def pieces(text: str, size: int = PIECE) -> Iterator[tuple[int, str]]:
+    """The text in pieces of at most size characters, with their offsets: cut after the last
+    line break, else sentence end, else space of each piece, so a name is seldom cut."""
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = 0
+        for mark in ("\n", ". ", " "):
+            cut = window.rfind(mark) + len(mark)
+            if cut > size // 2:
+                break
+        if cut <= size // 2:
+            cut = size
+        yield start, window[:cut]
+        start += cut
+    yield start, text[start:]
 
 
 def sure(text: str) -> list[tuple[int, int, str]]:

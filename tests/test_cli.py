@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -227,3 +229,123 @@ def test_nlp_help_lists_every_subcommand() -> None:
     assert "stdin" in redact.stdout
     top = run("--help")
     assert "redact" in top.stdout
+
+
+def run_bytes(
+    *args: str, stdin: bytes, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_nlp_stdin_bom_crlf_blank_lines_and_bad_bytes() -> None:
+    stdin = b"\xef\xbb\xbfCall 07700 900123\r\nbad \xff bytes\r\n\r\nlast"
+    result = run_bytes("nlp", "redact", stdin=stdin)
+    texts = [json.loads(line)["text"] for line in result.stdout.decode().splitlines()]
+    assert texts == ["Call [phone]", "bad \ufffd bytes", "", "last"]
+    # Every line answered, and the bad one named on one line, with a non-zero status.
+    assert result.returncode == 1
+    [error] = result.stderr.decode().splitlines()
+    assert error.startswith("nlp redact: line 2 of standard input is not valid UTF-8")
+    result = run_bytes("nlp", "tag", stdin=b"bins not collected\r\n\xffbad\n")
+    assert len(result.stdout.splitlines()) == 2 and result.returncode == 1
+    assert b"Traceback" not in result.stderr
+
+
+def test_nlp_output_is_utf8_in_the_c_locale() -> None:
+    env = {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+    result = run_bytes("nlp", "redact", stdin="Dw i’n hoffi 😡 jo@example.com\n".encode(), env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.decode("utf-8"))["text"] == "Dw i’n hoffi 😡 [email]"
+
+
+def test_nlp_tag_several_words_are_one_text() -> None:
+    result = run("nlp", "tag", "The", "nurse", "was", "rude")
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert "staff_attitude" in {t["id"] for t in json.loads(line)["themes"]}
+
+
+def test_nlp_tag_a_megabyte_line_among_others() -> None:
+    big = " ".join(["the receptionist was rude and we waited"] * 27_000)[: 1024 * 1024]
+    stdin = f"short one\n{big}\nlast one\n".encode()
+    result = run_bytes("nlp", "tag", stdin=stdin)
+    assert result.returncode == 0, result.stderr.decode()[-300:]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 3 and "staff_attitude" in {t["id"] for t in lines[1]["themes"]}
+
+
+def test_nlp_tag_answers_each_line_as_it_comes() -> None:
+    import select
+
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "nlp", "tag"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    ) as process:
+        assert process.stdin is not None and process.stdout is not None
+        for text in (b"we waited three hours\n", b"thank you\n"):
+            process.stdin.write(text)
+            process.stdin.flush()
+            # stdin stays open: the answer must come without waiting for the end of input.
+            ready, _, _ = select.select([process.stdout], [], [], 120)
+            assert ready, "no answer while standard input is still open"
+            assert "kind" in json.loads(process.stdout.readline())
+        process.stdin.close()
+        assert process.wait(timeout=60) == 0
+
+
+def test_nlp_train_into_a_file_fails_before_training(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("text,labels\nrude staff,staff_attitude\n", encoding="utf-8")
+    taken = tmp_path / "taken"
+    taken.write_text("x")
+    result = run("nlp", "train", "--csv", str(data), "--out", str(taken), "--quiet")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"nlp train: --out {taken} is a file, not a folder"
+
+
+def read_only(path: Path) -> None:
+    """Make a file read-only even for root (which chmod does not stop), or skip."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        return
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)]).returncode:
+        pytest.skip("root without chattr +i: no way to make a file read-only")
+
+
+def test_health_on_a_read_only_database(tmp_path: Path) -> None:
+    import os
+    import sqlite3
+
+    db = tmp_path / "ro.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    read_only(db)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "health"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+            env={**os.environ, "DATABASE_URL": str(db)},
+        )
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(db)], check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(f"yousaid: the database {db} cannot be written (")

@@ -171,3 +171,17 @@ def test_given_names_that_are_wards_places_or_things_stay(text: str) -> None:
 def test_a_learned_name_takes_its_surname_in_any_script() -> None:
     r = redact("Спасибо Иван Петров, всё отлично!")
     assert "Иван" not in r.text and "Петров" not in r.text and "всё отлично" in r.text
+
+
+def test_a_long_text_is_read_in_pieces_that_cover_it() -> None:
+    from nlp.redact_learned import PIECE, find_spans, pieces
+
+    text = ("I spoke to Mrs Ewa Kowalczyk about the bins. " * 2000).strip()
+    cut = list(pieces(text))
+    assert len(cut) > 1 and all(len(piece) <= PIECE for _, piece in cut)
+    assert "".join(piece for _, piece in cut) == text
+    assert all(text[start : start + len(piece)] == piece for start, piece in cut)
+    # Names past the first piece are found at their place in the whole text.
+    sure, _ = find_spans(text)
+    last = text.rindex("Ewa Kowalczyk")
+    assert any(start <= last < end for start, end, _ in sure)
