@@ -200,7 +200,10 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8081/bot")
-        return value.rstrip("/")
+        value = value.rstrip("/")
+        # A bare server address ("http://127.0.0.1:8081", as a local Bot API server prints
+        # it) means its Bot API: the token is appended to the URL as it stands.
+        return value if urlsplit(value).path else value + "/bot"
 
     @field_validator("database_url")
     @classmethod
@@ -211,6 +214,9 @@ class Settings(BaseSettings):
                     "must name a host, e.g. postgresql://yousaid@127.0.0.1:5432/yousaid"
                 )
             return value
+        if value and "://" not in value and not value.startswith("sqlite:"):
+            # A bare path is the SQLite file ("/srv/yousaid.db", "data/yousaid.db").
+            return "sqlite:///" + value
         if not value.startswith("sqlite:///") or value == "sqlite:///":
             raise ValueError(
                 "must look like sqlite:///data/yousaid.db or postgresql://user@host:5432/db"
@@ -692,6 +698,11 @@ def load_deployment(path: Path) -> Deployment:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        # A folder, a file that cannot be read: named, not a traceback.
+        raise ConfigError(f"YOUSAID_CONFIG: {path} cannot be read ({exc.strerror})") from None
     try:
         return Deployment.model_validate(raw)
     except ValidationError as exc:

@@ -110,6 +110,9 @@ def check(database: Path) -> str | None:
         with closing(sqlite3.connect(f"file:{database}?mode=rw", uri=True)) as conn:
             conn.execute(f"PRAGMA busy_timeout={HEALTH_BUSY_MS}")
             conn.execute("BEGIN IMMEDIATE")
+            # A read-only file takes the lock all the same: only a write finds it out
+            # (rolled back, never on disk).
+            conn.execute("CREATE TABLE main.health_probe (x)")
             conn.execute("ROLLBACK")
     except sqlite3.Error as exc:
         return f"the database {database} cannot be written ({why(exc)})"

@@ -167,3 +167,37 @@ def test_readme_documents_every_setting() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = [name for name in ENV_NAMES if not re.search(rf"`{name}`", readme)]
     assert not missing, f"README.md does not document {missing}"
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("http://127.0.0.1:8081", "http://127.0.0.1:8081/bot"),
+        ("http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"),
+        ("http://127.0.0.1:8081/bot/", "http://127.0.0.1:8081/bot"),
+        ("https://proxy.example.org/tg/bot", "https://proxy.example.org/tg/bot"),
+    ],
+)
+def test_telegram_api_url_without_bot_means_the_servers_bot_api(
+    monkeypatch: pytest.MonkeyPatch, given: str, meant: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_API_URL", given)
+    assert load_settings().telegram_api_url == meant
+
+
+def test_database_url_may_be_a_bare_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DATABASE_URL", str(tmp_path / "y.db"))
+    settings = load_settings()
+    assert settings.database_path == tmp_path / "y.db" and not settings.on_postgres
+    monkeypatch.setenv("DATABASE_URL", "data/y.db")
+    assert load_settings().database_path == Path("data/y.db")
+
+
+def test_deployment_file_that_is_a_folder_or_not_utf8(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read") as info:
+        load_deployment(tmp_path)
+    assert "\n" not in str(info.value)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe name = 1")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_deployment(binary)
