@@ -371,10 +371,13 @@ def _health() -> int:
         print(f"yousaid: the webhook instance on port {port} is alive and its database answers")
         return 0
     if settings.on_postgres:
-        from storage.postgres import redacted, unanswered
+        from storage.postgres import NOT_SET_UP, redacted, unanswered
 
         name = redacted(settings.database_url)
         reason = unanswered(settings.database_url, timeout=5)
+        if reason == NOT_SET_UP:
+            print(f"yousaid: the database {name}: {reason}", file=sys.stderr)
+            return 1
         if reason is not None:
             print(f"yousaid: the database {name} does not answer ({reason})", file=sys.stderr)
             return 1

@@ -334,6 +334,21 @@ def _run(args: argparse.Namespace) -> int:
             examples = training.map_labels(examples, args.taxonomy)
         if not examples:
             raise ValueError(f"{args.csv}: no training texts")
+        from nlp.taxonomy import load_taxonomy
+
+        unknown = sorted(
+            {lab for ex in examples for lab in ex.labels} - set(load_taxonomy(args.taxonomy))
+        )
+        if unknown:
+            # Allowed (a deployment may train on labels of its own), but then the taxonomy's
+            # rules give no themes: said before minutes of training.
+            shown = ", ".join(unknown[:8]) + (" ..." if len(unknown) > 8 else "")
+            print(
+                f"nlp train: {len(unknown)} label(s) not in the taxonomy ({shown}): the model"
+                " will tag them, and the taxonomy's rules will add no themes (for NHS labels,"
+                " use --map-to-taxonomy)",
+                file=sys.stderr,
+            )
         # A folder that cannot be made (no permission, a file on the way) stops us here.
         args.out.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()

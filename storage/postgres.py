@@ -449,11 +449,18 @@ class PostgresDatabase(Database):
         return rows[0] if rows else None
 
 
+# Why `unanswered` when the database answers but has none of the bot's tables.
+NOT_SET_UP = "it answers, but no bot has run on it yet (it has no yousaid tables)"
+
+
 def unanswered(url: str, timeout: float) -> str | None:
     """Why the database at `url` does not answer a query, in one line; None if it does."""
     try:
         with psycopg.connect(conninfo(url), connect_timeout=max(int(timeout), 1)) as conn:
             conn.execute("SELECT 1 FROM schema_migrations LIMIT 1")
+    except psycopg.errors.UndefinedTable:
+        # It answers, but no bot has run on it: said so, not as a failure to answer.
+        return NOT_SET_UP
     except psycopg.Error as exc:
         return " ".join(str(exc).split()) or exc.__class__.__name__
     return None

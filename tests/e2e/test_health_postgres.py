@@ -45,4 +45,7 @@ async def test_health_on_postgresql_asks_the_database(db_path: Path) -> None:
     assert "data/postgresql" not in line
     # A schema the bot never ran on (no migrations) is no database for it.
     code, line = health(url_of(db_path).replace("search_path%3D", "search_path%3Dnone_"))
+    assert code == 1 and "no bot has run on it yet" in line, line
+    # A server that does not answer says so.
+    code, line = health("postgresql://postgres@127.0.0.1:9/none")
     assert code == 1 and "does not answer" in line, line
