@@ -136,6 +136,24 @@ def pooled_scores(
     return (1 - sentence_weight) * scores + sentence_weight * best
 
 
+def logit(scores: np.ndarray) -> np.ndarray:
+    """The log-odds of scores in (0, 1), clipped away from infinity."""
+    p = np.clip(scores, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(p / (1 - p)))
+
+
+def stacked_scores(
+    scores: np.ndarray, stack: tuple[np.ndarray, np.ndarray] | None, weight: float
+) -> np.ndarray:
+    """Scores mixed with a second stage that reads every label's first-stage log-odds."""
+    # Themes co-occur (waiting with communication, staff with care): a label's score is
+    # corrected by what the others say, at the cost of one (labels x labels) product.
+    if stack is None or weight <= 0:
+        return scores
+    coef, intercept = stack
+    return (1 - weight) * scores + weight * sigmoid(logit(scores) @ coef.T + intercept)
+
+
 def no_pairs(thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pair thresholds that change nothing: no label has a partner."""
     return np.full(len(thresholds), -1, dtype=np.int32), thresholds.copy(), thresholds.copy()
@@ -183,6 +201,7 @@ class ThemeClassifier:
         frequent_weight: float | None = None,
         sentence_weight: float = 0.0,
         pair_thresholds: bool = False,
+        stack_weight: float = 0.0,
     ) -> None:
         self.nlp = nlp
         self.name = name
@@ -200,6 +219,9 @@ class ThemeClassifier:
         # Whether a label's threshold may depend on whether its partner label is predicted
         # (see nlp.learn.tune_pair_thresholds).
         self.pair_thresholds = pair_thresholds
+        # Final scores are (1 - it) * the first stage's + it * the second stage's, which
+        # reads every label's first-stage log-odds (see nlp.learn.fit_stack); 0: no stacking.
+        self.stack_weight = stack_weight
         self.batch_size = batch_size
         self.labels: list[str] = []
         self.features: FeatureSpace | None = None
@@ -207,6 +229,7 @@ class ThemeClassifier:
         self.thresholds = np.zeros(0)
         self.pairs = no_pairs(self.thresholds)
         self.label_counts: dict[str, int] = {}
+        self.stack: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def is_trained(self) -> bool:
@@ -221,7 +244,8 @@ class ThemeClassifier:
     def raw_scores(self, views: list[dict[str, str]]) -> np.ndarray:
         """Uncalibrated scores (texts x labels) of the ensemble."""
         assert self.features is not None
-        return pooled_scores(self.features, self.weights, views, self.sentence_weight)
+        scores = pooled_scores(self.features, self.weights, views, self.sentence_weight)
+        return stacked_scores(scores, self.stack, self.stack_weight)
 
     def predict(self, views: list[dict[str, str]]) -> np.ndarray:
         """Calibrated scores (texts x labels): 0.5 or more means the label applies."""
@@ -257,7 +281,7 @@ class ThemeClassifier:
 
         fitted = fit_classifier(self, views, labels, seed=seed, progress=progress)
         self.labels, self.features, self.weights, self.thresholds, self.pairs = fitted[:5]
-        self.label_counts = fitted[5]
+        self.label_counts, self.stack = fitted[5], fitted[6]
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Save the feature space, the weights and the thresholds."""
@@ -272,6 +296,7 @@ class ThemeClassifier:
                 "labels": self.labels,
                 "label_counts": self.label_counts,
                 "scales": [scale for _, _, scale in self.weights],
+                "stack_weight": self.stack_weight if self.stack is not None else 0.0,
                 "features": self.features.to_dict(),
             },
         )
@@ -286,6 +311,8 @@ class ThemeClassifier:
             # float16 keeps the shipped model small; scores move by well under 1e-3.
             arrays[f"coef_{i}"] = coef.astype(np.float16)
             arrays[f"intercept_{i}"] = intercept
+        if self.stack is not None:
+            arrays["stack_coef"], arrays["stack_intercept"] = self.stack
         save_arrays(path / "weights.npz", **arrays)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ThemeClassifier:
@@ -315,6 +342,13 @@ class ThemeClassifier:
                 )
             else:  # saved before pair thresholds
                 self.pairs = no_pairs(self.thresholds)
+            # Saved before stacking: no second stage.
+            self.stack = None
+            if "stack_coef" in arrays:
+                self.stack = (arrays["stack_coef"], arrays["stack_intercept"])
+                self.stack_weight = float(meta.get("stack_weight", 0.0))
+                if self.stack[0].shape != (len(self.labels), len(self.labels)):
+                    raise IndexError("the second stage does not match the labels")
             if len(self.pairs[0]) != len(self.labels) or self.pairs[0].max(initial=-1) >= len(
                 self.labels
             ):
@@ -348,6 +382,7 @@ def ensemble_scores(
         "frequent_weight": 1.0,
         "sentence_weight": 0.0,
         "pair_thresholds": False,
+        "stack_weight": 0.0,
         "batch_size": 1000,
     },
 )
@@ -363,6 +398,7 @@ def make_theme_classifier(
     frequent_weight: float | None,
     sentence_weight: float,
     pair_thresholds: bool,
+    stack_weight: float,
 ) -> ThemeClassifier:
     """The theme classifier; untrained until nlp.train fits it."""
     return ThemeClassifier(
@@ -377,4 +413,5 @@ def make_theme_classifier(
         frequent_weight,
         sentence_weight,
         pair_thresholds,
+        stack_weight,
     )

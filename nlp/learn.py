@@ -11,8 +11,8 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.model_selection import KFold
 
-from nlp.classifier import ThemeClassifier, no_pairs, pooled_scores
-from nlp.linear import FeatureSpace, Weights, fit_linear
+from nlp.classifier import ThemeClassifier, logit, no_pairs, pooled_scores, stacked_scores
+from nlp.linear import FeatureSpace, Weights, fit_linear, sigmoid
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 # A label needs this many examples before its threshold moves away from 0.5: fewer,
@@ -245,6 +245,50 @@ def tune_pair_thresholds(
     return partners, t_on, t_off
 
 
+# The second stage's L2 strength (as scikit-learn's C) and the fewest examples a label needs
+# to get one; a label with fewer keeps its first-stage score.
+STACK_C = 1.0
+STACK_MIN_POSITIVES = 2
+
+
+def _balanced_logistic(Z: np.ndarray, y: np.ndarray, C: float) -> tuple[np.ndarray, float]:
+    """Class-balanced L2 logistic regression (intercept not penalised), by Newton's method."""
+    # A few dozen features: Newton steps converge in a handful of solves, where lbfgs on
+    # these unscaled log-odds takes hundreds of iterations.
+    n, d = Z.shape
+    A = np.c_[Z, np.ones(n)]
+    positives = y.sum()
+    # Balanced, as the first stage is: its scores and the second's then share a scale.
+    sw = np.where(y == 1, n / (2 * positives), n / (2 * (n - positives)))
+    reg = np.r_[np.full(d, 1 / C), 0.0]
+    w = np.zeros(d + 1)
+    for _ in range(50):
+        p = sigmoid(A @ w)
+        grad = A.T @ (sw * (p - y)) + reg * w
+        hess = (A * (sw * p * (1 - p))[:, None]).T @ A + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return w[:d], float(w[d])
+
+
+def fit_stack(
+    scores: np.ndarray, Y: np.ndarray, C: float = STACK_C
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per label, weights over every label's log-odds (labels x labels) and an intercept."""
+    n_labels = Y.shape[1]
+    # A label the second stage cannot learn passes its own log-odds through unchanged.
+    coef, intercept = np.eye(n_labels), np.zeros(n_labels)
+    Z = logit(scores)
+    for j in range(n_labels):
+        positives = int(Y[:, j].sum())
+        if positives < STACK_MIN_POSITIVES or positives == len(Y):
+            continue
+        coef[j], intercept[j] = _balanced_logistic(Z, Y[:, j].astype(np.float64), C)
+    return coef, intercept
+
+
 def fit_classifier(
     clf: ThemeClassifier,
     views: list[dict[str, str]],
@@ -259,6 +303,7 @@ def fit_classifier(
     np.ndarray,
     tuple[np.ndarray, np.ndarray, np.ndarray],
     dict[str, int],
+    tuple[np.ndarray, np.ndarray] | None,
 ]:
     """Fit the classifier's features and models; thresholds tuned on out-of-fold scores."""
     label_names = sorted({lab for labs in labels for lab in labs})
@@ -272,16 +317,26 @@ def fit_classifier(
 
     n_folds = min(clf.threshold_folds, len(views))
     oof = np.zeros(Y.shape)
+    stack = None
     if n_folds >= 2:
         # Scores for every training text from a model that did not see it: honest inputs for
         # the thresholds. Features are refitted per fold, as they will be on new data.
-        folds = KFold(n_folds, shuffle=True, random_state=seed)
-        for train_idx, test_idx in folds.split(views):
+        folds = list(KFold(n_folds, shuffle=True, random_state=seed).split(views))
+        for train_idx, test_idx in folds:
             space = FeatureSpace.create(clf.feature_spec)
             X = space.fit_transform([views[i] for i in train_idx])
             weights = fit_ensemble(X, Y[train_idx], clf.model_spec, seed, progress)
             held_out = [views[i] for i in test_idx]
             oof[test_idx] = pooled_scores(space, weights, held_out, clf.sentence_weight)
+        if clf.stack_weight > 0:
+            # The second stage is cross-fitted over the same folds, so the thresholds are
+            # tuned on honest scores of the final mix; the shipped one learns from them all.
+            honest = np.zeros(Y.shape)
+            for train_idx, test_idx in folds:
+                fold_stack = fit_stack(oof[train_idx], Y[train_idx])
+                honest[test_idx] = stacked_scores(oof[test_idx], fold_stack, clf.stack_weight)
+            stack = fit_stack(oof, Y)
+            oof = honest
         thresholds = tune_thresholds(oof, Y, clf.micro_weight, clf.tune_below, clf.frequent_weight)
         if clf.pair_thresholds:
             pairs = tune_pair_thresholds(oof, Y, thresholds, clf.micro_weight)
@@ -295,7 +350,7 @@ def fit_classifier(
     X = space.fit_transform(views)
     weights = fit_ensemble(X, Y, clf.model_spec, seed, progress)
     counts = {lab: int(Y[:, i].sum()) for lab, i in index.items()}
-    return label_names, space, weights, thresholds, pairs, counts
+    return label_names, space, weights, thresholds, pairs, counts, stack
 
 
 def n_fits(clf: ThemeClassifier, n_labels: int, n_texts: int) -> int:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks.nlp_golden import all_texts
-from nlp.classifier import doc_views, ensemble_scores, pooled_scores
+from nlp.classifier import doc_views, ensemble_scores, pooled_scores, stacked_scores
 from nlp.linear import FeatureSpace, FittedVectorizer, vectorizer_from_sklearn
 from nlp.pipeline import Analyser
 
@@ -75,7 +75,10 @@ def test_theme_scores_match_scikit_learn(analyser: Analyser, sample: list[str]) 
     # The shipped model also scores sentences (sentence_weight): the same vectorizers read them.
     assert clf.sentence_weight > 0
     pooled = pooled_scores(reference, clf.weights, views, clf.sentence_weight)
-    assert np.abs(clf.raw_scores(views) - pooled).max() <= 1e-6
+    # ... and its second stage (stack_weight) reads the pooled scores.
+    assert clf.stack is not None and clf.stack_weight > 0
+    stacked = stacked_scores(pooled, clf.stack, clf.stack_weight)
+    assert np.abs(clf.raw_scores(views) - stacked).max() <= 1e-6
     assert np.abs(pooled - expected).max() > 0.01  # some sample texts have several sentences
 
 

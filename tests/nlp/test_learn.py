@@ -15,8 +15,9 @@ from nlp.classifier import (
     decision_thresholds,
     doc_views,
     sentence_rows,
+    stacked_scores,
 )
-from nlp.learn import tune_pair_thresholds, tune_thresholds
+from nlp.learn import fit_stack, tune_pair_thresholds, tune_thresholds
 from nlp.linear import fit_linear, nb_ratio
 from nlp.pipeline import build
 
@@ -194,3 +195,47 @@ def test_pair_thresholds_are_saved_with_the_model(tmp_path: Path) -> None:
     for saved, read in zip(clf.pairs, loaded.pairs, strict=True):
         np.testing.assert_array_equal(saved, read)
     np.testing.assert_allclose(loaded.predict(views), clf.predict(views), atol=5e-3)
+
+
+def test_the_second_stage_learns_from_a_partner_label() -> None:
+    rng = np.random.default_rng(0)
+    partner = rng.random(600) < 0.4
+    # The label's own score says nothing; its partner's says whether it applies.
+    Y = np.c_[partner, partner].astype(np.int8)
+    scores = np.c_[rng.uniform(0.2, 0.8, 600), np.where(partner, 0.8, 0.2)]
+    coef, intercept = fit_stack(scores, Y)
+    stacked = stacked_scores(scores, (coef, intercept), 1.0)
+    assert ((stacked[:, 0] >= 0.5) == partner).mean() > 0.95
+    assert abs(coef[0, 1]) > 5 * abs(coef[0, 0])
+
+
+def test_a_label_too_rare_for_the_second_stage_keeps_its_score() -> None:
+    rng = np.random.default_rng(1)
+    Y = np.c_[rng.random(100) < 0.5, np.r_[1, np.zeros(99)]].astype(np.int8)
+    scores = rng.uniform(0.05, 0.95, (100, 2))
+    stacked = stacked_scores(scores, fit_stack(scores, Y), 0.5)
+    np.testing.assert_allclose(stacked[:, 1], scores[:, 1], atol=1e-6)
+
+
+def test_the_second_stage_is_saved_and_an_older_model_loads_without_it(tmp_path: Path) -> None:
+    views = [{"lemmas": f"wait long {i % 3}", "text": "wait", "rules": ""} for i in range(20)]
+    views += [{"lemmas": f"kind staff {i % 3}", "text": "kind", "rules": ""} for i in range(20)]
+    labels = [["wait"]] * 20 + [["staff"]] * 20
+    models = [{"type": "svm", "C": 0.1, "scale": 4.0, "nb": True}]
+    args = (DEFAULT_FEATURES, models, 2, 0.8, 1000, 100, 1.0, 0.0, True, 0.5)
+    clf = ThemeClassifier(spacy.blank("en"), "theme_classifier", *args)
+    clf.fit(views, labels, seed=0)
+    assert clf.stack is not None
+    clf.to_disk(tmp_path)
+    loaded = ThemeClassifier(spacy.blank("en"), "theme_classifier", *args).from_disk(tmp_path)
+    assert loaded.stack is not None and loaded.stack_weight == 0.5
+    np.testing.assert_allclose(loaded.predict(views), clf.predict(views), atol=5e-3)
+    # A model saved before stacking has no second stage: its scores are the first stage's.
+    arrays = dict(np.load(tmp_path / "weights.npz"))
+    del arrays["stack_coef"], arrays["stack_intercept"]
+    np.savez(tmp_path / "weights.npz", **arrays)
+    older = ThemeClassifier(spacy.blank("en"), "theme_classifier", *args).from_disk(tmp_path)
+    assert older.stack is None
+    first = ThemeClassifier(spacy.blank("en"), "theme_classifier", *args[:-1], 0.0)
+    first.fit(views, labels, seed=0)
+    np.testing.assert_allclose(older.raw_scores(views), first.raw_scores(views), atol=5e-3)
