@@ -195,6 +195,10 @@ class MediaHandlers:
             file = await context.bot.get_file(size.file_id)
             if file.file_size is not None and file.file_size > DOWNLOAD_LIMIT:
                 return Step(Show.MEDIA, note="too_big")
+            if not file.file_path:
+                # Optional in getFile's answer: without it there is nothing to download.
+                log.warning("a photo could not be fetched: getFile gave no file_path")
+                return Step(Show.MEDIA, note="not_fetched")
             data = bytes(await file.download_as_bytearray())
         except BadRequest as exc:
             if "too big" in exc.message.lower():
@@ -290,6 +294,9 @@ class MediaHandlers:
         settings = self.attachments.settings
         try:
             file = await context.bot.get_file(file_id)
+            if not file.file_path:
+                log.warning("a voice note could not be fetched for transcription: no file_path")
+                return
             audio = bytes(await file.download_as_bytearray())
         except TelegramError as exc:
             log.warning("a voice note could not be fetched for transcription: %s", exc)

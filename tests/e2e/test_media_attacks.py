@@ -689,6 +689,24 @@ async def test_a_photo_telegram_fails_to_take_once_still_reaches_the_card(
     )
 
 
+async def test_a_photo_whose_file_has_no_path_is_answered_kindly_and_the_next_is_kept(
+    team: Team, db_path: Path, emu: Emulator
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await say(citizen, WORDS)
+    # getFile's file_path is optional: a server may leave it out, and nothing can be fetched.
+    emu.file_paths = False
+    said = await reply_to(citizen, citizen.send_photo(gps_photo()))
+    assert said == texts.MEDIA_NOTES["not_fetched"]
+    emu.file_paths = True
+    said = await reply_to(citizen, citizen.send_photo(gps_photo("blue")))
+    assert said.startswith("📷")
+    item = await saved(citizen)
+    assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {item}") == [(1,)]
+
+
 async def test_the_auto_approve_rule_leaves_voice_notes_to_a_moderator(
     make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
 ) -> None:
