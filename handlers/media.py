@@ -7,7 +7,7 @@ import asyncio
 import functools
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -62,6 +62,13 @@ def media_note(step: Step) -> str:
     return str(entry).format(**named) if named else str(entry)
 
 
+def largest(sizes: Sequence[PhotoSize]) -> PhotoSize:
+    """The largest size of a photo a bot may fetch (Telegram lists them smallest first, but
+    a server need not; the largest of all when none says it is small enough)."""
+    fetchable = [s for s in sizes if s.file_size is None or s.file_size <= DOWNLOAD_LIMIT]
+    return max(fetchable or sizes, key=lambda size: size.width * size.height)
+
+
 class MediaHandlers:
     """Callbacks for voice notes and photos, bound to the attachments core."""
 
@@ -108,7 +115,7 @@ class MediaHandlers:
         if refused is not None:
             await self._reply(message, refused)
             return
-        await self._keep_photo(message, update.update_id, user.id, message.photo[-1], context)
+        await self._keep_photo(message, update.update_id, user.id, largest(message.photo), context)
 
     async def room(self, update: Update) -> str:
         """Why a photo of this update's sender cannot join an item now ("" if it can)."""
@@ -142,7 +149,7 @@ class MediaHandlers:
             Step(Show.MEDIA, note=why)
             if why
             else await self._fetch_and_keep(
-                message, user.id, message.photo[-1], context, None, step.note not in REFUSED
+                message, user.id, largest(message.photo), context, None, step.note not in REFUSED
             )
         )
         await self._reply_both(message, kept, text, markup)

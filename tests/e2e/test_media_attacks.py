@@ -707,6 +707,29 @@ async def test_a_photo_whose_file_has_no_path_is_answered_kindly_and_the_next_is
     assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {item}") == [(1,)]
 
 
+async def test_a_photo_whose_sizes_come_largest_first_is_kept_at_its_largest(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await say(citizen, WORDS)
+    shots = {}
+    for side in (90, 800):
+        out = io.BytesIO()
+        Image.new("RGB", (side, side * 3 // 4), "red").save(out, "JPEG")
+        shots[side] = out.getvalue()
+    large = {**citizen._media(shots[800], "photo"), "width": 800, "height": 600}
+    small = {**citizen._media(shots[90], "photo"), "width": 90, "height": 67}
+    # The order Telegram uses is smallest first; a server sending them the other way round
+    # must not leave the moderators a thumbnail.
+    post(citizen, {"photo": [large, small]})
+    assert ((await citizen.next_message()).text or "").startswith("📷")
+    item = await saved(citizen)
+    [(data,)] = stored(db_path, f"SELECT data FROM media WHERE feedback_id = {item}")
+    assert Image.open(io.BytesIO(data)).size == (800, 600)
+
+
 async def test_the_auto_approve_rule_leaves_voice_notes_to_a_moderator(
     make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
 ) -> None:
