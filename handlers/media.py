@@ -383,6 +383,7 @@ class MediaHandlers:
         # here or on another instance) leaves it to the one that took it.
         card = (chat_id, message_id)
         photo = 0
+        refusals: list[str] = []
         for item in await self.attachments.of_item(item_id):
             photo += item.kind == "photo"
             if not (item.kind == "photo" or (item.kind == "voice" and item.file_id)):
@@ -410,13 +411,22 @@ class MediaHandlers:
                     reply_markup=_photo_buttons(item.id),
                     reply_to_message_id=message_id,
                 )
-            sent = await _with_retries(send, item_id)
+            sent = await _with_retries(send, item_id, refusals)
             if sent is None:
                 await self.attachments.not_posted(item.id, card)
                 continue
             await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
             if self.privacy is not None:
                 await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
+        if refusals:
+            # The card says its voice note or photos are below: the moderators must know
+            # they are not, or they would decide on what they have not heard or seen.
+            note = texts.CARD_MEDIA_REFUSED.format(item=item_id, error=esc(refusals[0][:120]))
+            await safely.quietly(
+                bot.send_message(
+                    chat_id, note, parse_mode=ParseMode.HTML, reply_to_message_id=message_id
+                )
+            )
 
     async def _photo_caption(self, item_id: int, number: int, status: str, who: int | None) -> str:
         name = ""
@@ -489,13 +499,18 @@ class MediaHandlers:
 SEND_RETRIES = (0.5, 2.0, 5.0)
 
 
-async def _with_retries(send: Callable[[], Awaitable[Message]], item_id: int) -> Message | None:
-    """`send()`, tried again on a fault that passes; None if it never went."""
+async def _with_retries(
+    send: Callable[[], Awaitable[Message]], item_id: int, refusals: list[str] | None = None
+) -> Message | None:
+    """`send()`, tried again on a fault that passes; None if it never went (Telegram's reason
+    for refusing it added to `refusals`)."""
     for wait in (*SEND_RETRIES, None):
         try:
             return await send()
         except BadRequest as exc:
             log.warning("media of #%s not posted under its card: %s", item_id, exc.message)
+            if refusals is not None:
+                refusals.append(exc.message)
             return None
         except (NetworkError, TimedOut) as exc:
             if wait is None:

@@ -16,7 +16,7 @@ from PIL import Image, PngImagePlugin
 
 from bot.config import Deployment
 from bot.digest_content import Period, build_csv
-from emulator import Emulator, Person
+from emulator import Emulator, MessageView, Person
 from handlers import texts
 from storage.services import ServiceRow
 from tests.conftest import FakeClock
@@ -728,6 +728,27 @@ async def test_a_photo_whose_sizes_come_largest_first_is_kept_at_its_largest(
     item = await saved(citizen)
     [(data,)] = stored(db_path, f"SELECT data FROM media WHERE feedback_id = {item}")
     assert Image.open(io.BytesIO(data)).size == (800, 600)
+
+
+async def test_a_voice_note_the_group_refuses_is_said_to_be_missing_under_its_card(
+    team: Team, emu: Emulator
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=6))
+    # A group whose members may not send voice notes refuses the bot's too.
+    refused = "Bad Request: not enough rights to send voice notes to the chat"
+    emu.faults.error("sendVoice", chat_id=team.group.id, description=refused)
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+
+    def notes(msgs: list[MessageView]) -> list[MessageView]:
+        return [m for m in msgs if m.reply_to == card.message_id and m.text]
+
+    [note] = notes(await team.group.wait_for(notes))
+    assert f"#{item}" in (note.text or "") and "not enough rights" in (note.text or "").lower()
+    assert not under(team, card, "voice")
 
 
 async def test_the_auto_approve_rule_leaves_voice_notes_to_a_moderator(
