@@ -52,6 +52,9 @@ class Emulator:
         self.port = port
         # Telegram's default for new bots: in groups, only commands, replies and mentions reach it.
         self.privacy_mode = privacy_mode
+        # getFile's File has an optional file_path: False leaves it out, as a server may for a
+        # file it will not hand over (the file then cannot be downloaded).
+        self.file_paths = True
         self.spec: Spec = load_spec()
         self.flood = FloodControl(lambda: self.limits)
         self.files = Files()

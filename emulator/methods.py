@@ -681,12 +681,15 @@ async def get_file(emu: Emulator, params: dict[str, Any]) -> dict[str, Any]:
     if len(stored.data) > DOWNLOAD_LIMIT:
         # Bots may download files of up to 20 MB.
         raise bad_request("file is too big")
-    return {
+    file = {
         "file_id": stored.file_id,
         "file_unique_id": stored.file_unique_id,
         "file_size": len(stored.data),
         "file_path": stored.file_path,
     }
+    if not emu.file_paths:
+        del file["file_path"]
+    return file
 
 
 @handles("getChat")

@@ -1560,6 +1560,12 @@ CARD_PHOTOS = Plural(
 )
 # Caption of a voice note under a card.
 CARD_VOICE_CAPTION = "🎤 #{item}"
+# Under a card whose voice note or photos Telegram refused to post ({error}: its reason).
+CARD_MEDIA_REFUSED = (
+    "⚠️ Telegram refused to post the voice note or photos of #{item} here ({error}), so they "
+    "are not below: let the bot send voice notes and photos in this group, and don't decide "
+    "on #{item} before you have heard or seen them."
+)
 # Caption of a photo under a card, with its state.
 CARD_PHOTO_CAPTION = "📷 #{item}, photo {n}: {status}"
 # States of a photo, in CARD_PHOTO_CAPTION.

@@ -7,7 +7,7 @@ import asyncio
 import functools
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -62,6 +62,13 @@ def media_note(step: Step) -> str:
     return str(entry).format(**named) if named else str(entry)
 
 
+def largest(sizes: Sequence[PhotoSize]) -> PhotoSize:
+    """The largest size of a photo a bot may fetch (Telegram lists them smallest first, but
+    a server need not; the largest of all when none says it is small enough)."""
+    fetchable = [s for s in sizes if s.file_size is None or s.file_size <= DOWNLOAD_LIMIT]
+    return max(fetchable or sizes, key=lambda size: size.width * size.height)
+
+
 class MediaHandlers:
     """Callbacks for voice notes and photos, bound to the attachments core."""
 
@@ -108,7 +115,7 @@ class MediaHandlers:
         if refused is not None:
             await self._reply(message, refused)
             return
-        await self._keep_photo(message, update.update_id, user.id, message.photo[-1], context)
+        await self._keep_photo(message, update.update_id, user.id, largest(message.photo), context)
 
     async def room(self, update: Update) -> str:
         """Why a photo of this update's sender cannot join an item now ("" if it can)."""
@@ -142,7 +149,7 @@ class MediaHandlers:
             Step(Show.MEDIA, note=why)
             if why
             else await self._fetch_and_keep(
-                message, user.id, message.photo[-1], context, None, step.note not in REFUSED
+                message, user.id, largest(message.photo), context, None, step.note not in REFUSED
             )
         )
         await self._reply_both(message, kept, text, markup)
@@ -195,6 +202,10 @@ class MediaHandlers:
             file = await context.bot.get_file(size.file_id)
             if file.file_size is not None and file.file_size > DOWNLOAD_LIMIT:
                 return Step(Show.MEDIA, note="too_big")
+            if not file.file_path:
+                # Optional in getFile's answer: without it there is nothing to download.
+                log.warning("a photo could not be fetched: getFile gave no file_path")
+                return Step(Show.MEDIA, note="not_fetched")
             data = bytes(await file.download_as_bytearray())
         except BadRequest as exc:
             if "too big" in exc.message.lower():
@@ -290,6 +301,9 @@ class MediaHandlers:
         settings = self.attachments.settings
         try:
             file = await context.bot.get_file(file_id)
+            if not file.file_path:
+                log.warning("a voice note could not be fetched for transcription: no file_path")
+                return
             audio = bytes(await file.download_as_bytearray())
         except TelegramError as exc:
             log.warning("a voice note could not be fetched for transcription: %s", exc)
@@ -369,6 +383,7 @@ class MediaHandlers:
         # here or on another instance) leaves it to the one that took it.
         card = (chat_id, message_id)
         photo = 0
+        refusals: list[str] = []
         for item in await self.attachments.of_item(item_id):
             photo += item.kind == "photo"
             if not (item.kind == "photo" or (item.kind == "voice" and item.file_id)):
@@ -396,13 +411,22 @@ class MediaHandlers:
                     reply_markup=_photo_buttons(item.id),
                     reply_to_message_id=message_id,
                 )
-            sent = await _with_retries(send, item_id)
+            sent = await _with_retries(send, item_id, refusals)
             if sent is None:
                 await self.attachments.not_posted(item.id, card)
                 continue
             await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
             if self.privacy is not None:
                 await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
+        if refusals:
+            # The card says its voice note or photos are below: the moderators must know
+            # they are not, or they would decide on what they have not heard or seen.
+            note = texts.CARD_MEDIA_REFUSED.format(item=item_id, error=esc(refusals[0][:120]))
+            await safely.quietly(
+                bot.send_message(
+                    chat_id, note, parse_mode=ParseMode.HTML, reply_to_message_id=message_id
+                )
+            )
 
     async def _photo_caption(self, item_id: int, number: int, status: str, who: int | None) -> str:
         name = ""
@@ -475,13 +499,18 @@ class MediaHandlers:
 SEND_RETRIES = (0.5, 2.0, 5.0)
 
 
-async def _with_retries(send: Callable[[], Awaitable[Message]], item_id: int) -> Message | None:
-    """`send()`, tried again on a fault that passes; None if it never went."""
+async def _with_retries(
+    send: Callable[[], Awaitable[Message]], item_id: int, refusals: list[str] | None = None
+) -> Message | None:
+    """`send()`, tried again on a fault that passes; None if it never went (Telegram's reason
+    for refusing it added to `refusals`)."""
     for wait in (*SEND_RETRIES, None):
         try:
             return await send()
         except BadRequest as exc:
             log.warning("media of #%s not posted under its card: %s", item_id, exc.message)
+            if refusals is not None:
+                refusals.append(exc.message)
             return None
         except (NetworkError, TimedOut) as exc:
             if wait is None:

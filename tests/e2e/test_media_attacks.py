@@ -16,7 +16,7 @@ from PIL import Image, PngImagePlugin
 
 from bot.config import Deployment
 from bot.digest_content import Period, build_csv
-from emulator import Emulator, Person
+from emulator import Emulator, MessageView, Person
 from handlers import texts
 from storage.services import ServiceRow
 from tests.conftest import FakeClock
@@ -687,6 +687,68 @@ async def test_a_photo_telegram_fails_to_take_once_still_reaches_the_card(
         lambda _: len(under(team, card, "photo")) == 1 and len(under(team, card, "voice")) == 1,
         timeout=20,
     )
+
+
+async def test_a_photo_whose_file_has_no_path_is_answered_kindly_and_the_next_is_kept(
+    team: Team, db_path: Path, emu: Emulator
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await say(citizen, WORDS)
+    # getFile's file_path is optional: a server may leave it out, and nothing can be fetched.
+    emu.file_paths = False
+    said = await reply_to(citizen, citizen.send_photo(gps_photo()))
+    assert said == texts.MEDIA_NOTES["not_fetched"]
+    emu.file_paths = True
+    said = await reply_to(citizen, citizen.send_photo(gps_photo("blue")))
+    assert said.startswith("📷")
+    item = await saved(citizen)
+    assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {item}") == [(1,)]
+
+
+async def test_a_photo_whose_sizes_come_largest_first_is_kept_at_its_largest(
+    team: Team, db_path: Path
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await say(citizen, WORDS)
+    shots = {}
+    for side in (90, 800):
+        out = io.BytesIO()
+        Image.new("RGB", (side, side * 3 // 4), "red").save(out, "JPEG")
+        shots[side] = out.getvalue()
+    large = {**citizen._media(shots[800], "photo"), "width": 800, "height": 600}
+    small = {**citizen._media(shots[90], "photo"), "width": 90, "height": 67}
+    # The order Telegram uses is smallest first; a server sending them the other way round
+    # must not leave the moderators a thumbnail.
+    post(citizen, {"photo": [large, small]})
+    assert ((await citizen.next_message()).text or "").startswith("📷")
+    item = await saved(citizen)
+    [(data,)] = stored(db_path, f"SELECT data FROM media WHERE feedback_id = {item}")
+    assert Image.open(io.BytesIO(data)).size == (800, 600)
+
+
+async def test_a_voice_note_the_group_refuses_is_said_to_be_missing_under_its_card(
+    team: Team, emu: Emulator
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=6))
+    # A group whose members may not send voice notes refuses the bot's too.
+    refused = "Bad Request: not enough rights to send voice notes to the chat"
+    emu.faults.error("sendVoice", chat_id=team.group.id, description=refused)
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+
+    def notes(msgs: list[MessageView]) -> list[MessageView]:
+        return [m for m in msgs if m.reply_to == card.message_id and m.text]
+
+    [note] = notes(await team.group.wait_for(notes))
+    assert f"#{item}" in (note.text or "") and "not enough rights" in (note.text or "").lower()
+    assert not under(team, card, "voice")
 
 
 async def test_the_auto_approve_rule_leaves_voice_notes_to_a_moderator(
