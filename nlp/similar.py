@@ -262,11 +262,16 @@ def names(text: str) -> frozenset[str]:
     "Elm Road", "Riverside Park"), folded ("Rd" is "road"), and numbers ("the 12")."""
     # "House", "Court", "Station" say nothing about which place where the name has more to
     # it ("Kestrel House" is not "Osprey House"), but "Station Road" is one place.
+    return _names(text, _name_runs(text))
+
+
+def _names(text: str, runs: list[list[str]]) -> frozenset[str]:
+    """`names`, given the text's name runs (`_name_runs`), read once by `places` too."""
     found = _named_words(text)
     # But "Hill" of "Hill Street", "Park" of "Park Road": a street's name, whatever word it is.
     street_names = {
         word
-        for run in _name_runs(text)
+        for run in runs
         for word, after in pairwise(run)
         if word in GENERIC_PLACES and after in STREET_ENDINGS
     }
@@ -276,8 +281,9 @@ def names(text: str) -> frozenset[str]:
 def places(text: str) -> frozenset[tuple[str, str]]:
     """The text's `names`, each with the word that ends it where the text gives one
     ("Church Road": ("church", "road")), else "" ("Church" alone, "the 12")."""
-    endings: dict[str, set[str]] = {name: set() for name in names(text)}
-    for run in _name_runs(text):
+    runs = _name_runs(text)
+    endings: dict[str, set[str]] = {name: set() for name in _names(text, runs)}
+    for run in runs:
         for i, word in enumerate(run):
             # The first ending after the name: "Hythe Road stop" is on Hythe Road.
             after = next((w for w in run[i + 1 :] if w in GENERIC_PLACES), "")
