@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ RULE_ONLY_BELOW = 30
 # A text with no theme past its bar gets the model's best theme if it scores this much:
 # most feedback is about something, and a digest has no place for "no theme".
 FALLBACK_FLOOR = 0.03
+# The kind's score of a text with nothing in it: an even guess.
+UNSAID_KIND_SCORE = 0.5
 # Kept for code that imported the old name.
 RULE_SUPPORT = PATTERN_SUPPORT
 
@@ -158,6 +161,10 @@ class Analyser:
         kind_score = float(scores.get(kind, 0.0))
         # A text with no words (empty, only digits, punctuation or emoji) names no theme.
         if not len(doc) or not doc.to_array(IS_ALPHA).any():
+            if not any(ch.isalpha() or unicodedata.category(ch) == "So" for ch in doc.text):
+                # Nothing said in words or emoji (a blank line, dots, a number): the kind
+                # is a guess, and the moderators' card must show it as one.
+                kind_score = min(kind_score, UNSAID_KIND_SCORE)
             return Analysis(themes=[], kind=kind, kind_score=kind_score, kinds=kinds)
         evidence: dict[str, list[tuple[int, int, str]]] = {}
         patterns: set[str] = set()

@@ -132,6 +132,13 @@ def test_one_sided_feedback_is_not_mixed(analyser: Analyser) -> None:
     assert kinds_of(analyser, "The bins were missed and nobody answered the phone") == ["complaint"]
 
 
+@pytest.mark.parametrize("text", ["", "   ", "...", "12", "?!"])
+def test_a_text_with_nothing_said_has_an_unsure_kind(analyser: Analyser, text: str) -> None:
+    [analysis] = analyser.analyse([text])
+    assert analysis.themes == []
+    assert analysis.kind_score <= 0.5
+
+
 def test_doc_carries_every_kind(analyser: Analyser) -> None:
     doc = analyser.nlp("The crew are lovely but they never come on the same day")
     assert doc._.kind == doc._.kinds[0]
