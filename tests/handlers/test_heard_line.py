@@ -53,8 +53,8 @@ def test_the_keyboard_ticks_what_is_heard_and_keeps_data_within_64_bytes() -> No
 
 
 def test_each_short_name_reads_as_one_theme_in_the_comma_separated_line() -> None:
-    """The line "I heard: Accessibility, Cleanliness, facilities" read as three themes: no short name
-    may hold the separator the line puts between themes, in any language."""
+    """The line "I heard: Accessibility, Cleanliness, facilities" read as three themes: no
+    short name may hold the separator the line puts between themes, in any language."""
     for language in ("en", "cy", "pl", "ur"):
         with speaking(language):
             for theme, short in texts.THEME_SHORT.items():
