@@ -177,7 +177,7 @@ THEME_SHORT = {
     "communication": "Information",
     "organisation": "Organisation",
     "care_treatment": "The service",
-    "environment": "Cleanliness, facilities",
+    "environment": "Cleanliness and facilities",
     "location_transport": "Getting there",
     "cost_fees": "Cost",
     "safety": "Safety",

@@ -50,3 +50,14 @@ def test_the_keyboard_ticks_what_is_heard_and_keeps_data_within_64_bytes() -> No
     # A theme whose id would not fit Telegram's 64 bytes is left off, not sent to fail.
     assert [b.text for b in rows[-1]] == [texts.HEARD_DONE] and len(rows) == 2
     assert all(len((b.callback_data or "").encode()) <= 64 for row in rows for b in row)
+
+
+def test_each_short_name_reads_as_one_theme_in_the_comma_separated_line() -> None:
+    """The line "I heard: Accessibility, Cleanliness, facilities" read as three themes: no
+    short name may hold the separator the line puts between themes, in any language."""
+    for language in ("en", "cy", "pl", "ur"):
+        with speaking(language):
+            for theme, short in texts.THEME_SHORT.items():
+                assert "," not in short and "،" not in short, (language, theme, short)
+    text, _ = render(saved(("accessibility", "environment")), labels=LABELS)
+    assert "🏷 I heard: Accessibility, Cleanliness and facilities." in text
