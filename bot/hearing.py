@@ -9,7 +9,7 @@ import aiosqlite
 
 from bot.config import Deployment
 from bot.intake import Clock, State, Step, end_side_prompt_in, start_reply
-from storage import citizens, outbox, responses, services, updates
+from storage import citizens, feedback, outbox, responses, services, updates
 from storage.db import Database
 from storage.outbox import OutboxRow
 from storage.responses import Response
@@ -25,6 +25,9 @@ class Notice:
     # The contributor's own item it answers (their newest one it covers).
     item_id: int | None
     items: int
+    # Whether that item is the contributor's own (else they said "me too" to it, or their
+    # own item was merged into it).
+    own: bool = True
     # Its words in the reader's language (the default language's if it has none in theirs).
     text: str = ""
 
@@ -83,8 +86,14 @@ class Hearing:
             service_name=service_name,
             item_id=row.feedback_id,
             items=await responses.covered_count(self.db.reader, response.id),
+            own=await self._own(row),
             text=words.get(language) or response.text,
         )
+
+    async def _own(self, row: OutboxRow) -> bool:
+        if row.feedback_id is None:
+            return True
+        return await feedback.authored(self.db.reader, row.feedback_id, row.telegram_id) is not None
 
     async def rate(
         self, update_id: int, telegram_id: int, response_id: int, answered: bool

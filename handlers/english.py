@@ -1159,6 +1159,11 @@ HEARD_BACK = (
 )
 HEARD_SUBJECT_ITEM = "your feedback <b>#{item}</b> ({service})"
 HEARD_SUBJECT_THEME = "<b>{theme}</b> at {service}, which you raised in <b>#{item}</b>"
+# To someone who said "me too" to the item (or whose own item was merged into it).
+HEARD_SUBJECT_ITEM_SUPPORTED = "feedback <b>#{item}</b> ({service}), which you added your voice to"
+HEARD_SUBJECT_THEME_SUPPORTED = (
+    "<b>{theme}</b> at {service}, raised in <b>#{item}</b>, which you added your voice to"
+)
 HEARD_SUBJECT_THEME_OTHERS = Plural(
     "<b>{theme}</b> at {service}, raised in {n} piece of feedback including your <b>#{item}</b>",
     "<b>{theme}</b> at {service}, raised in {n} pieces of feedback including your <b>#{item}</b>",

@@ -1022,11 +1022,21 @@ class ResponseHandlers:
         items: int,
         words: str,
         frame: Callable[[str], str] = str,
+        own: bool = True,
     ) -> str:
         """A response as a contributor reads it (in the provider's preview, inside a frame;
-        the words give way if the whole would not fit one message)."""
+        the words give way if the whole would not fit one message). Someone who added their
+        voice to another's item is not told it is theirs."""
         service = name(service_name)
-        if theme_id is None:
+        if not own:
+            subject = (
+                texts.HEARD_SUBJECT_ITEM_SUPPORTED.format(item=item_id, service=service)
+                if theme_id is None
+                else texts.HEARD_SUBJECT_THEME_SUPPORTED.format(
+                    theme=name(self._label(theme_id)), service=service, item=item_id
+                )
+            )
+        elif theme_id is None:
             subject = texts.HEARD_SUBJECT_ITEM.format(item=item_id, service=service)
         elif items > 1:
             subject = texts.HEARD_SUBJECT_THEME_OTHERS.format(
@@ -1066,6 +1076,7 @@ class ResponseHandlers:
             notice.items,
             notice.text,
             frame=lambda text: text + said,
+            own=notice.own,
         )
         if said:
             return text, None

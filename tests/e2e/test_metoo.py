@@ -92,6 +92,12 @@ async def test_a_near_duplicate_joins_the_published_item_and_both_hear_back_once
     for person in (alice, bob):
         assert sum("has responded" in (m.text or "") for m in person.messages) == 1
     assert not any("has responded" in (m.text or "") for m in carol.messages)
+    # Alice hears of her own feedback; Bob of the one he added his voice to, not "yours".
+    [heard_a] = [m.text or "" for m in alice.messages if "has responded" in (m.text or "")]
+    [heard_b] = [m.text or "" for m in bob.messages if "has responded" in (m.text or "")]
+    assert f"your feedback #{item}" in heard_a
+    assert "your feedback" not in heard_b
+    assert f"#{item}" in heard_b and "which you added your voice to" in heard_b
 
 
 async def test_nothing_like_it_asks_nothing(world: World, emu: Emulator, db_path: Path) -> None:
