@@ -77,7 +77,14 @@ class Problem(StrEnum):
     SAME_ITEM = "same_item"
     OTHER_SERVICE = "other_service"
     ALREADY_MERGED = "already_merged"
+    # Another moderator is writing the item's corrected text: deciding now would publish (or
+    # reject) the words they are taking out.
+    BEING_EDITED = "being_edited"
 
+
+# How long a moderator's open edit keeps the others from deciding the item: long enough to
+# write a corrected text, short enough that an edit left open does not hold it for good.
+EDIT_HOLD = timedelta(minutes=10)
 
 # The kinds a moderator can give an item on its card.
 KINDS = ("complaint", "compliment", "suggestion", "question")
@@ -621,6 +628,9 @@ class Moderation:
         async def check(
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> Problem | None:
+            editor = await feedback.editor_of(conn, item_id, now - EDIT_HOLD)
+            if editor is not None and editor != who.telegram_id:
+                return Problem.BEING_EDITED
             if status == "approved" and not item.working_text.strip():
                 return Problem.NEEDS_TRANSCRIPT
             return None

@@ -518,6 +518,10 @@ MOD_PROBLEMS = {
     "no_such_item": "That item no longer exists.",
     "stale": "This card changed meanwhile; here it is as it is now.",
     "already_decided": "Someone got there first: this item was already decided.",
+    "being_edited": (
+        "Another moderator is correcting the text of #{item}: wait for their text (the card "
+        "shows it), then decide."
+    ),
     "empty_text": "The corrected text can't be empty. Send it again, or /cancel.",
     "too_long": "That's longer than 4,096 characters. Send a shorter text, or /cancel.",
     "no_edit": "",

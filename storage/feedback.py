@@ -839,6 +839,18 @@ async def edit_prompt(conn: aiosqlite.Connection, moderator: int) -> tuple[int, 
     return (int(row[0]), int(row[1])) if row else None
 
 
+async def editor_of(conn: aiosqlite.Connection, item_id: int, since: datetime) -> int | None:
+    """A moderator writing the corrected text of an item (an edit begun at `since` or later),
+    if any."""
+    async with conn.execute(
+        "SELECT moderator FROM pending_edits WHERE feedback_id = ? AND purpose = 'edit'"
+        " AND created_at >= ? ORDER BY created_at LIMIT 1",
+        (item_id, stamp(since)),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else None
+
+
 async def clear_pending_edit(conn: aiosqlite.Connection, moderator: int) -> bool:
     """Forget a moderator's pending edit; True if there was one."""
     cursor = await conn.execute("DELETE FROM pending_edits WHERE moderator = ?", (moderator,))

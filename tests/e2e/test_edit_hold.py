@@ -1,0 +1,55 @@
+"""Two moderators on one card: while one is writing the corrected text of an item, the other
+cannot publish (or reject) it under them; the hold lapses if the editor walks away."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from handlers import texts
+from tests.conftest import FakeClock
+from tests.e2e.test_citizen import stored
+from tests.e2e.test_moderation import Team, card_of, give, press_card, team  # noqa: F401
+
+
+async def test_an_item_being_edited_is_not_published_under_the_editor(
+    team: Team,  # noqa: F811
+    db_path: Path,
+) -> None:
+    item = await give(
+        team.citizen, "Buses", "The 42 bus was late again and the driver shouted at us."
+    )
+    card = await card_of(team.group, item)
+    await press_card(team.sam, team.group, card, texts.EDIT)
+    prompt = (
+        await team.group.wait_for(lambda msgs: "reply to this message" in (msgs[-1].text or ""))
+    )[-1]
+    # Mo presses Approve while Sam is writing: refused, with a reason, and nothing changes.
+    answer = await press_card(team.mo, team.group, card, texts.APPROVE)
+    assert answer.get("text") == texts.MOD_PROBLEMS["being_edited"].format(item=item)
+    assert answer.get("show_alert") is True
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("pending",)]
+    # Sam's text is saved, and then Mo (or Sam) may publish it.
+    await team.sam.send(
+        "The 42 bus was late again and the driver was unkind.", chat=team.group, reply_to=prompt
+    )
+    await team.group.wait_for(lambda _: "driver was unkind" in (card.text or ""))
+    answer = await press_card(team.mo, team.group, card, texts.APPROVE)
+    assert answer.get("text") in (None, "")
+    await team.group.wait_for(lambda _: "Published by Mo" in (card.text or ""))
+    assert stored(db_path, f"SELECT published_text FROM feedback WHERE id = {item}") == [
+        ("The 42 bus was late again and the driver was unkind.",)
+    ]
+
+
+async def test_an_edit_left_open_holds_the_item_only_for_a_while(
+    team: Team,  # noqa: F811
+    clock: FakeClock,
+) -> None:
+    item = await give(team.citizen, "Buses", "The 42 bus never came this morning at all.")
+    card = await card_of(team.group, item)
+    await press_card(team.sam, team.group, card, texts.EDIT)
+    await team.group.wait_for(lambda msgs: "reply to this message" in (msgs[-1].text or ""))
+    clock.advance(minutes=11)
+    answer = await press_card(team.mo, team.group, card, texts.APPROVE)
+    assert answer.get("text") in (None, "")
+    await team.group.wait_for(lambda _: "Published by Mo" in (card.text or ""))
