@@ -925,6 +925,14 @@ class Moderation:
         """Whether a moderator's pending reply is a summary (not a corrected text)."""
         return await feedback.pending_purpose(self.db.reader, who.telegram_id) == "summary"
 
+    async def others_prompt(self, who: Who, prompt: tuple[int, int]) -> int | None:
+        """The item whose edit prompt this message (chat id, message id) is, when the prompt
+        is another moderator's."""
+        found = await feedback.prompt_of(self.db.reader, *prompt)
+        if found is None or found[0] == who.telegram_id:
+            return None
+        return found[1]
+
     async def editing(self, who: Who) -> int | None:
         """The item a moderator is editing, if any."""
         pending = await feedback.pending_edit(self.db.reader, who.telegram_id)

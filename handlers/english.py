@@ -549,6 +549,11 @@ EDIT_TEXT_ONLY = (
     "The corrected text of #{item} has to be typed as a message: send it again as text, or /cancel."
 )
 EDIT_NOT_YOURS = "Only the moderator editing this item can cancel the edit."
+# A moderator replied to the edit prompt another moderator is answering.
+EDIT_PROMPT_NOT_YOURS = (
+    "That prompt is for the moderator who pressed Edit on #{item}, so your text was not "
+    "saved. To correct it yourself, press ✏️ Edit on its card once they are done."
+)
 EDIT_CANCELLED = "Edit cancelled; #{item} is unchanged."
 UNPUBLISH_USAGE = (
     "Send /unpublish followed by the item's number and why, e.g. "

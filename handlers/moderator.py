@@ -846,10 +846,19 @@ class ModeratorHandlers:
         if message is None or user is None:
             return
         who = await self.roles.who(user.id)
-        if not who.moderates or await self.moderation.editing(who) is None:
-            return  # ordinary chat between moderators
+        if not who.moderates:
+            return
         replied = message.reply_to_message
         reply_to = (replied.chat_id, replied.message_id) if replied is not None else None
+        if reply_to is not None and reply_to != await self.moderation.edit_prompt(who):
+            # An answer to another moderator's prompt is not taken: say so, rather than
+            # leave them thinking their text was saved.
+            others = await self.moderation.others_prompt(who, reply_to)
+            if others is not None:
+                await message.reply_text(texts.EDIT_PROMPT_NOT_YOURS.format(item=others))
+                return
+        if await self.moderation.editing(who) is None:
+            return  # ordinary chat between moderators
         outcome = await self.moderation.edit(who, message.text or "", reply_to)
         if outcome.problem is not None:
             if outcome.problem is not Problem.NO_EDIT:

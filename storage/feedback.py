@@ -851,6 +851,19 @@ async def editor_of(conn: aiosqlite.Connection, item_id: int, since: datetime) -
     return int(row[0]) if row else None
 
 
+async def prompt_of(
+    conn: aiosqlite.Connection, chat_id: int, message_id: int
+) -> tuple[int, int] | None:
+    """Whose edit prompt this message is: (moderator, item id), or None."""
+    async with conn.execute(
+        "SELECT moderator, feedback_id FROM pending_edits"
+        " WHERE prompt_chat_id = ? AND prompt_message_id = ?",
+        (chat_id, message_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
 async def clear_pending_edit(conn: aiosqlite.Connection, moderator: int) -> bool:
     """Forget a moderator's pending edit; True if there was one."""
     cursor = await conn.execute("DELETE FROM pending_edits WHERE moderator = ?", (moderator,))

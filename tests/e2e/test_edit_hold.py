@@ -53,3 +53,27 @@ async def test_an_edit_left_open_holds_the_item_only_for_a_while(
     answer = await press_card(team.mo, team.group, card, texts.APPROVE)
     assert answer.get("text") in (None, "")
     await team.group.wait_for(lambda _: "Published by Mo" in (card.text or ""))
+
+
+async def test_a_reply_to_another_moderators_edit_prompt_is_answered_not_ignored(
+    team: Team,  # noqa: F811
+    db_path: Path,
+) -> None:
+    item = await give(team.citizen, "Buses", "The 42 bus was late again and the driver shouted.")
+    card = await card_of(team.group, item)
+    await press_card(team.sam, team.group, card, texts.EDIT)
+    prompt = (
+        await team.group.wait_for(lambda msgs: "reply to this message" in (msgs[-1].text or ""))
+    )[-1]
+    # Mo answers Sam's prompt: his words are not taken, and he is told so (not left guessing).
+    await team.mo.send("The 42 bus was late again.", chat=team.group, reply_to=prompt)
+    told = await team.group.wait_for(
+        lambda msgs: texts.EDIT_PROMPT_NOT_YOURS.format(item=item) == (msgs[-1].text or "")
+    )
+    assert told[-1].reply_to is not None
+    assert stored(db_path, f"SELECT edited_text FROM feedback WHERE id = {item}") == [(None,)]
+    # Sam's own reply is still taken.
+    await team.sam.send(
+        "The 42 bus was late again, the driver was unkind.", chat=team.group, reply_to=prompt
+    )
+    await team.group.wait_for(lambda _: "driver was unkind" in (card.text or ""))
