@@ -245,10 +245,10 @@ class Asks:
                 if draft.text is None or self.next_language(draft) is None:
                     return Problem.NOT_WAITING
             else:
-                if len(text) < MIN_TEXT or len(text.split()) < 2:
-                    return Problem.EMPTY
                 if len(text) > MAX_TEXT:
                     return Problem.TOO_LONG
+                if len(text) < MIN_TEXT or len(text.split()) < 2:
+                    return Problem.EMPTY
                 language = self.next_language(draft)
                 if language is None or language == self.languages[0]:
                     draft = draft.but(text=text, texts={})
@@ -349,10 +349,10 @@ class Asks:
             if ask is None or ask.state != "proposed":
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOT_WAITING
-            if len(text) < MIN_TEXT or len(text.split()) < 2:
-                return Problem.EMPTY
             if len(text) > MAX_TEXT:
                 return Problem.TOO_LONG
+            if len(text) < MIN_TEXT or len(text.split()) < 2:
+                return Problem.EMPTY
             await drafts.delete(conn, who.telegram_id, chat_id)
             if not await asks.add_text(conn, ask.id, language, text, who.telegram_id, now):
                 return Problem.NOT_WAITING

@@ -459,3 +459,19 @@ async def test_cancel_drops_the_draft_and_later_words_are_not_taken(
     await asyncio.sleep(0.3)
     assert stored(db_path, "SELECT COUNT(*) FROM asks") == [(0,)]
     assert not any("is with the moderators" in (m.text or "") for m in pat.messages_in(team))
+
+
+async def test_a_question_too_long_is_said_to_be_too_long_whatever_its_spacing(
+    world: World, db_path: Path
+) -> None:
+    """Pasted words without spaces (a long run of one script, a pasted block) past the limit
+    are told the limit, not asked for "a few more words"."""
+    pat, team = world.pat, world.team
+    since = len(pat.messages_in(team))
+    await pat.send("/ask library", chat=team)
+    prompt = await new_with(pat, "Reply to this message", since, team)
+    since = len(pat.messages_in(team))
+    await pat.send("y" * 1200, chat=team, reply_to=prompt)
+    told = await new_with(pat, "1000 characters at most", since, team)
+    assert "A few more words" not in (told.text or "")
+    assert stored(db_path, "SELECT COUNT(*) FROM asks") == [(0,)]
