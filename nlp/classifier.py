@@ -202,6 +202,7 @@ class ThemeClassifier:
         sentence_weight: float = 0.0,
         pair_thresholds: bool = False,
         stack_weight: float = 0.0,
+        threshold_smoothing: int = 0,
     ) -> None:
         self.nlp = nlp
         self.name = name
@@ -222,6 +223,9 @@ class ThemeClassifier:
         # Final scores are (1 - it) * the first stage's + it * the second stage's, which
         # reads every label's first-stage log-odds (see nlp.learn.fit_stack); 0: no stacking.
         self.stack_weight = stack_weight
+        # Each label's threshold maximises its objective averaged over this many grid steps
+        # (0.01) either side (see nlp.learn.tune_thresholds); 0: the raw objective.
+        self.threshold_smoothing = threshold_smoothing
         self.batch_size = batch_size
         self.labels: list[str] = []
         self.features: FeatureSpace | None = None
@@ -383,6 +387,7 @@ def ensemble_scores(
         "sentence_weight": 0.0,
         "pair_thresholds": False,
         "stack_weight": 0.0,
+        "threshold_smoothing": 0,
         "batch_size": 1000,
     },
 )
@@ -399,6 +404,7 @@ def make_theme_classifier(
     sentence_weight: float,
     pair_thresholds: bool,
     stack_weight: float,
+    threshold_smoothing: int,
 ) -> ThemeClassifier:
     """The theme classifier; untrained until nlp.train fits it."""
     return ThemeClassifier(
@@ -414,4 +420,5 @@ def make_theme_classifier(
         sentence_weight,
         pair_thresholds,
         stack_weight,
+        threshold_smoothing,
     )

@@ -17,7 +17,7 @@ from nlp.classifier import (
     sentence_rows,
     stacked_scores,
 )
-from nlp.learn import fit_stack, tune_pair_thresholds, tune_thresholds
+from nlp.learn import THRESHOLD_GRID, _smooth, fit_stack, tune_pair_thresholds, tune_thresholds
 from nlp.linear import fit_linear, nb_ratio
 from nlp.pipeline import build
 
@@ -49,6 +49,23 @@ def test_rare_labels_keep_their_own_thresholds() -> None:
     thresholds = tune_thresholds(scores, Y, micro_weight=0.7, tune_below=50, frequent_weight=1.0)
     assert thresholds[0] == thresholds[1]
     assert Y[:, 2].sum() < 50
+
+
+def test_smoothing_prefers_a_plateau_to_a_spike() -> None:
+    curve = np.full(len(THRESHOLD_GRID), 0.5)
+    curve[10:30] = 0.7  # a broad plateau
+    curve[70] = 0.8  # one spike, higher
+    assert np.argmax(_smooth(curve, 0)) == 70
+    assert 10 <= np.argmax(_smooth(curve, 3)) < 30
+    assert len(_smooth(curve, 3)) == len(curve)
+
+
+def test_smoothed_thresholds_stay_near_the_raw_ones() -> None:
+    scores, Y = _scores_and_labels()
+    raw = tune_thresholds(scores, Y, micro_weight=0.7, tune_below=1000)
+    smoothed = tune_thresholds(scores, Y, micro_weight=0.7, tune_below=1000, smoothing=3)
+    assert np.all(np.abs(raw - smoothed) <= 0.05)
+    assert np.all((smoothed > 0.15) & (smoothed < 0.35))
 
 
 def _toy_features() -> tuple[sparse.csr_matrix, np.ndarray]:
