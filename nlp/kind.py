@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,26 @@ _COMPARATIVES = tuple(
 )
 _COULD = ("could", "can", "ca")
 _PREFIX = "not_"
+# How strongly each word leans to praise or blame, from -4 to 4 (nlp/lexicon/README.md): the
+# heads read it as cue words, so a word of blame the training texts never used still counts.
+VALENCE = Path(__file__).parent / "lexicon" / "valence.tsv"
+# Words of British public-service feedback it lacks or reads otherwise ("shambolic", "joke").
+VALENCE_EXTRA = Path(__file__).parent / "lexicon" / "valence_extra.tsv"
+# A word leans at least this far to count as praise; blame must lean this far (strong).
+VALENCE_MIN = 1.0
+VALENCE_STRONG = 1.5
+# The compliment score of a text with words of blame and none of praise, at most.
+BLAMED = 0.3
+# A leaning word in the scope of a negation leans the other way, less ("not bad").
+VALENCE_NEGATED = -0.74
+# Words that only strengthen the next one ("very rude", "really slow"): praise in most of the
+# rated comments the heads learn from uses them ("very good", "really helpful"), so as features
+# they taught that "very" is praise and made "very rude staff" a compliment. The heads read
+# the words they strengthen instead.
+INTENSIFIERS = frozenset(
+    "very really so extremely incredibly absolutely totally completely utterly quite such"
+    " super truly highly genuinely seriously".split()
+)
 _SET_OFF = {",", ".", "!", "...", "-", ":", ";", "…"}
 
 if not Doc.has_extension("kind"):
@@ -105,6 +126,19 @@ def normalise_cues(data: dict[str, Any]) -> dict[str, Any]:
     return {"cues": cues, "sarcasm": sarcasm, "mixed": mixed}
 
 
+@cache
+def valence_words(paths: tuple[Path, ...] = (VALENCE, VALENCE_EXTRA)) -> dict[str, float]:
+    """The valence lexicon: word (lower case) to how it leans, -4 (blame) to 4 (praise);
+    a later file's word overrides an earlier one's."""
+    out: dict[str, float] = {}
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            word, _, value = line.partition("\t")
+            if word and value and " " not in word:
+                out[word] = float(value)
+    return out
+
+
 @dataclass
 class Found:
     """What the cues found in one text: hits as (cue name, token start), words left out of
@@ -122,6 +156,8 @@ class Found:
     negated: set[int] = field(default_factory=set)
     # Negations of degree ("hardly", "barely"), which the heads read as "not".
     softened: set[int] = field(default_factory=set)
+    # Words of the valence lexicon, as (position, how they lean).
+    leaning: list[tuple[int, float]] = field(default_factory=list)
 
     def names(self, start: int = 0, end: int | None = None) -> set[str]:
         """The cue names found between token positions start and end."""
@@ -144,6 +180,7 @@ class FeedbackKind:
         self.heads: dict[str, tuple[np.ndarray, float]] = {}
         self._matcher: PhraseMatcher | None = None
         self._id_cache: dict[tuple[str, ...], frozenset[int]] = {}
+        self._valence: dict[int, float] | None = None
 
     # Kept for code that reads the polarity head directly (and older saved models).
     @property
@@ -203,6 +240,14 @@ class FeedbackKind:
             self._id_cache[key] = frozenset(self.nlp.vocab.strings.add(w) for w in key)
         return self._id_cache[key]
 
+    @property
+    def valence(self) -> dict[int, float]:
+        """The valence lexicon by string-store id of the lower-case word (built once)."""
+        if self._valence is None:
+            add = self.nlp.vocab.strings.add
+            self._valence = {add(w): v for w, v in valence_words().items()}
+        return self._valence
+
     def find(self, doc: Doc) -> Found:
         """Find the cues in a doc: kind cues, rhetorical questions, sarcasm and turning points."""
         strings = self.nlp.vocab.strings
@@ -220,6 +265,8 @@ class FeedbackKind:
         marks = [(i, strings[orth[i]]) for i, p in enumerate(punct) if p and not space[i]]
         found.signs = [(i, m) for i, m in marks if "?" in m or "!" in m]
         lower = arr[:, 5].tolist()
+        valence = self.valence
+        found.leaning = [(i, valence[w]) for i, w in enumerate(lower) if w in valence]
         found.negated, exclaimed = self._negated(lower, punct, space)
         if found.negated or exclaimed:
             found.scorn.update(exclaimed)
@@ -362,6 +409,7 @@ class FeedbackKind:
                 if start <= i < end:
                     words[i - start] = "_"
             lemmas = " ".join([w for w, blank in zip(words, space, strict=True) if not blank])
+        lemmas = " ".join(w for w in lemmas.split(" ") if w not in INTENSIFIERS)
         # Question and exclamation marks, from the punctuation found (doc.text is slow).
         marks = []
         signs = [(i, p) for i, p in found.signs if start <= i < end]
@@ -459,6 +507,10 @@ class FeedbackKind:
             for n, (doc, f) in enumerate(zip(batch, founds, strict=True)):
                 names = f.names()
                 p = self._lean(float(compliment[n]), names)
+                if "compliment" not in names and self.blame_only(f):
+                    # Words of blame and none of praise: the heads learned praise from
+                    # words like "service" and "staff", which complaints use as much.
+                    p = min(p, BLAMED)
                 q = self._cue_score("question", names, None if question is None else question[n])
                 s = self._cue_score(
                     "suggestion", names, None if suggestion is None else suggestion[n]
@@ -470,6 +522,20 @@ class FeedbackKind:
                 ext.kinds = kinds
                 ext.kind = kinds[0]
                 yield doc
+
+    def blame_only(self, found: Found, start: int = 0, end: int | None = None) -> bool:
+        """Whether every word of the valence lexicon in the text leans to blame, one of
+        them strongly ("the service was terrible", "very rude staff"), negations counted
+        ("not helpful")."""
+        end = len(found.lemmas) if end is None else end
+        strongest = 0.0
+        for i, v in found.leaning:
+            if start <= i < end and i not in found.scorn:
+                v = v * VALENCE_NEGATED if i in found.negated else v
+                if v >= VALENCE_MIN:
+                    return False
+                strongest = min(strongest, v)
+        return strongest <= -VALENCE_STRONG
 
     def _lean(self, p: float, names: set[str]) -> float:
         """Polarity after the unambiguous cues: scorn makes a complaint, understatement and

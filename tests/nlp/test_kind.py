@@ -153,3 +153,33 @@ def test_kind_accuracy_on_services_dev(analyser: Analyser) -> None:
     result = kind_scores([ex.kinds for ex in examples], [a.kinds for a in analyses])
     assert result["n"] == 665
     assert result["accuracy"] >= 0.85
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The driver was very rude",
+        "the service was terrible",
+        "really disappointed with the library",
+        "the staff were unhelpful",
+        "diabolical bus service",
+        "The wifi is really slow",
+    ],
+)
+def test_blame_said_with_the_words_of_praise_is_a_complaint(analyser: Analyser, text: str) -> None:
+    """Intensifiers ("very", "really") and the words praise uses most ("service", "staff") do
+    not make a compliment of plain blame."""
+    assert kinds_of(analyser, text) == ["complaint"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the staff were really helpful",
+        "after my mum died the care team were so kind",
+        "couldn't fault the support we got",
+        "not bad at all, the bins are always emptied",
+    ],
+)
+def test_praise_that_names_hard_things_stays_praise(analyser: Analyser, text: str) -> None:
+    assert kinds_of(analyser, text)[0] == "compliment"

@@ -32,7 +32,7 @@ def read(nlp: Language, text: str) -> str:
         ("staff were hardly helpful", "staff be not not_helpful"),
         ("no one helped and it was cold", "no not_one not_help and it be cold"),
         # An exclamation: the "never" denies nothing and the words after keep their weight.
-        ("never had such bad service", "_ have such bad service"),
+        ("never had such bad service", "_ have bad service"),
         # "couldn't be worse" denies nothing.
         ("it couldn't be worse", "it can _ be worse"),
         ("not only polite but patient", "_ only polite but patient"),
