@@ -3,11 +3,13 @@
 python -m nlp.kind_eval                 # the shipped model on services dev
 python -m nlp.kind_eval --model PATH    # another saved model
 python -m nlp.kind_eval --cv 5          # 5-fold cross-validation on services train
+python -m nlp.kind_eval --eval-set      # nlp/eval/kinds.jsonl, written apart (never tuned on)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -83,6 +85,21 @@ def evaluate_model(model: Path | str, examples: list[Example]) -> dict[str, Any]
     )
 
 
+KINDS_SET = Path(__file__).parent / "eval" / "kinds.jsonl"
+
+
+def load_kinds_set(path: Path = KINDS_SET) -> list[Example]:
+    """The kind evaluation set: JSON lines of text, kinds (main first) and family."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out.append(
+                Example(row["text"], [], kinds=list(row["kinds"]), family=row.get("family", ""))
+            )
+    return out
+
+
 def cross_validate(folds: int = 5, seed: int = 0, rated: bool = True) -> dict[str, Any]:
     """Fit the kind component on all but one fold of services train (plus the rated NHS
     comments when rated), predict the fold left out, and score every prediction."""
@@ -119,8 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--cv", type=int, default=0, help="folds of cross-validation on train")
     parser.add_argument("--no-rated", action="store_true", help="leave the NHS ratings out")
+    parser.add_argument("--eval-set", action="store_true", help="nlp/eval/kinds.jsonl")
     args = parser.parse_args(argv)
-    if args.cv:
+    if args.eval_set:
+        print(to_json({"eval_set": evaluate_model(args.model, load_kinds_set())}))
+    elif args.cv:
         print(to_json({"cv": cross_validate(args.cv, rated=not args.no_rated)}))
     else:
         print(to_json({"dev": evaluate_model(args.model, services_examples("dev"))}))

@@ -183,3 +183,17 @@ def test_blame_said_with_the_words_of_praise_is_a_complaint(analyser: Analyser, 
 )
 def test_praise_that_names_hard_things_stays_praise(analyser: Analyser, text: str) -> None:
     assert kinds_of(analyser, text)[0] == "compliment"
+
+
+def test_the_kind_evaluation_set_loads_whole() -> None:
+    from nlp.kind_eval import load_kinds_set
+
+    examples = load_kinds_set()
+    assert len(examples) == 240
+    assert all(ex.text and ex.kinds and ex.family for ex in examples)
+    assert {k for ex in examples for k in ex.kinds} == {
+        "complaint",
+        "compliment",
+        "suggestion",
+        "question",
+    }
