@@ -129,7 +129,19 @@ async def revoke(conn: aiosqlite.Connection, role_id: int, now: datetime) -> boo
         "UPDATE staff SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
         (stamp(now), role_id),
     )
+    await _drop_lapsed_edits(conn)
     return cursor.rowcount > 0
+
+
+async def _drop_lapsed_edits(conn: aiosqlite.Connection) -> None:
+    """An edit begun by someone no longer a moderator holds no item (the others may decide
+    it at once). Moderators named in the deployment file have no row here: theirs stay."""
+    await conn.execute(
+        "DELETE FROM pending_edits WHERE moderator IN (SELECT telegram_id FROM staff"
+        " WHERE role = 'moderator' AND revoked_at IS NOT NULL)"
+        " AND moderator NOT IN (SELECT telegram_id FROM staff"
+        " WHERE role = 'moderator' AND revoked_at IS NULL)"
+    )
 
 
 async def revoke_all(conn: aiosqlite.Connection, telegram_id: int, role: str, now: datetime) -> int:
@@ -138,6 +150,7 @@ async def revoke_all(conn: aiosqlite.Connection, telegram_id: int, role: str, no
         "UPDATE staff SET revoked_at = ? WHERE telegram_id = ? AND role = ? AND revoked_at IS NULL",
         (stamp(now), telegram_id, role),
     )
+    await _drop_lapsed_edits(conn)
     return cursor.rowcount
 
 
