@@ -77,8 +77,8 @@ _COMPARATIVES = tuple(
 )
 _COULD = ("could", "can", "ca")
 _PREFIX = "not_"
-# How strongly each word leans to praise or blame, from -4 to 4 (nlp/lexicon/README.md): the
-# heads read it as cue words, so a word of blame the training texts never used still counts.
+# How strongly each word leans to praise or blame, from -4 to 4 (nlp/lexicon/README.md): a
+# word of blame the training texts never used still counts (see blame_only).
 VALENCE = Path(__file__).parent / "lexicon" / "valence.tsv"
 # Words of British public-service feedback it lacks or reads otherwise ("shambolic", "joke").
 VALENCE_EXTRA = Path(__file__).parent / "lexicon" / "valence_extra.tsv"
@@ -523,14 +523,13 @@ class FeedbackKind:
                 ext.kind = kinds[0]
                 yield doc
 
-    def blame_only(self, found: Found, start: int = 0, end: int | None = None) -> bool:
+    def blame_only(self, found: Found) -> bool:
         """Whether every word of the valence lexicon in the text leans to blame, one of
         them strongly ("the service was terrible", "very rude staff"), negations counted
         ("not helpful")."""
-        end = len(found.lemmas) if end is None else end
         strongest = 0.0
         for i, v in found.leaning:
-            if start <= i < end and i not in found.scorn:
+            if i not in found.scorn:
                 v = v * VALENCE_NEGATED if i in found.negated else v
                 if v >= VALENCE_MIN:
                     return False
