@@ -247,7 +247,7 @@ class ThemeClassifier:
         """Nothing to set up: the weights come from `fit` (see nlp.train)."""
 
     def texts_seen(self, lemmas: str) -> float:
-        """About how many training texts held these lemmas (one word or two, as the lemma
+        """About how many training rows held these lemmas (one word or two, as the lemma
         view reads them): 0 for words the model never saw."""
         if self.features is None or "lemmas" not in self.features.views:
             return 0.0

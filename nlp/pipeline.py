@@ -35,9 +35,10 @@ CUE_SUPPORT = 0.4
 # unambiguous phrases only and imply their broad theme.
 RULE_SCORE = 0.6
 RULE_ONLY_BELOW = 30
-# A pattern whose words the model saw in fewer than this many training texts gives its theme
-# on its own too: the model's low score there is no knowledge of the words, not evidence
-# against the theme ("the streets are dirty" where training said "filthy").
+# A pattern whose words the model saw in fewer than this many training rows (a services text
+# is two rows: nlp/build_model.py) gives its theme on its own too: the model's low score there
+# is no knowledge of the words, not evidence against the theme ("the bus station is untidy").
+# Such patterns must be unambiguous (nlp/taxonomy.toml): a word with other senses is a cue.
 UNLEARNED_BELOW = 5
 # A text with no theme past its bar gets the model's best theme if it scores this much:
 # most feedback is about something, and a digest has no place for "no theme".
@@ -227,7 +228,7 @@ class Analyser:
 
     def _unlearned(self, span: Span) -> bool:
         """Whether the model barely knows a pattern's words: seen in fewer than
-        unlearned_below training texts (a longer phrase: each pair of its words)."""
+        unlearned_below training rows (a longer phrase: each pair of its words)."""
         if not self.same_labels or self.unlearned_below <= 0:
             return False
         # Patterns are few and come back in text after text: their counts are kept by wording.
