@@ -229,7 +229,6 @@ class ThemeClassifier:
         self.batch_size = batch_size
         self.labels: list[str] = []
         self.features: FeatureSpace | None = None
-        self._rarest_idf: float | None = None
         self.weights: list[tuple[np.ndarray, np.ndarray, float]] = []
         self.thresholds = np.zeros(0)
         self.pairs = no_pairs(self.thresholds)
@@ -245,21 +244,6 @@ class ThemeClassifier:
         self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Any = None
     ) -> None:
         """Nothing to set up: the weights come from `fit` (see nlp.train)."""
-
-    def texts_seen(self, lemmas: str) -> float:
-        """About how many training rows held these lemmas (one word or two, as the lemma
-        view reads them): 0 for words the model never saw."""
-        if self.features is None or "lemmas" not in self.features.views:
-            return 0.0
-        vec = self.features.vectorizers[self.features.views.index("lemmas")]
-        if self._rarest_idf is None:
-            self._rarest_idf = float(np.max(vec.idf_)) if len(vec.idf_) else 0.0
-        column = vec.vocabulary_.get(lemmas)
-        if column is None:
-            return 0.0
-        # Smoothed idf is ln((1 + n) / (1 + df)) + 1, and the rarest term was seen once: the
-        # difference from the rarest's idf gives df without knowing n.
-        return float(2.0 * np.exp(self._rarest_idf - float(vec.idf_[column])) - 1.0)
 
     def raw_scores(self, views: list[dict[str, str]]) -> np.ndarray:
         """Uncalibrated scores (texts x labels) of the ensemble."""
@@ -301,7 +285,6 @@ class ThemeClassifier:
 
         fitted = fit_classifier(self, views, labels, seed=seed, progress=progress)
         self.labels, self.features, self.weights, self.thresholds, self.pairs = fitted[:5]
-        self._rarest_idf = None
         self.label_counts, self.stack = fitted[5], fitted[6]
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -350,7 +333,6 @@ class ThemeClassifier:
             self.labels = list(meta["labels"])
             self.label_counts = dict(meta.get("label_counts", {}))
             self.features = FeatureSpace.from_dict(meta["features"])
-            self._rarest_idf = None
             self.weights = [
                 (arrays[f"coef_{i}"].astype(np.float32), arrays[f"intercept_{i}"], float(scale))
                 for i, scale in enumerate(meta["scales"])

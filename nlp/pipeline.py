@@ -6,7 +6,6 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -14,7 +13,7 @@ import spacy
 from spacy.attrs import IS_ALPHA
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 # Importing the component modules registers their factories with spaCy.
 from nlp import classifier as _classifier
@@ -35,11 +34,6 @@ CUE_SUPPORT = 0.4
 # unambiguous phrases only and imply their broad theme.
 RULE_SCORE = 0.6
 RULE_ONLY_BELOW = 30
-# A pattern whose words the model saw in fewer than this many training rows (a services text
-# is two rows: nlp/build_model.py) gives its theme on its own too: the model's low score there
-# is no knowledge of the words, not evidence against the theme ("the bus station is untidy").
-# Such patterns must be unambiguous (nlp/taxonomy.toml): a word with other senses is a cue.
-UNLEARNED_BELOW = 5
 # A text with no theme past its bar gets the model's best theme if it scores this much:
 # most feedback is about something, and a digest has no place for "no theme".
 FALLBACK_FLOOR = 0.03
@@ -134,9 +128,6 @@ class Analyser:
         self.pattern_support = PATTERN_SUPPORT
         self.cue_support = CUE_SUPPORT
         self.fallback_floor = FALLBACK_FLOOR
-        self.unlearned_below = UNLEARNED_BELOW
-        self._classifier = clf
-        self._seen: dict[str, float] = {}
 
     def analyse(self, texts: Iterable[str], batch_size: int = 1000) -> list[Analysis]:
         """Analyse a batch of texts (through nlp.pipe), one Analysis per text, in order."""
@@ -177,13 +168,10 @@ class Analyser:
             return Analysis(themes=[], kind=kind, kind_score=kind_score, kinds=kinds)
         evidence: dict[str, list[tuple[int, int, str]]] = {}
         patterns: set[str] = set()
-        unlearned: set[str] = set()
         for span in doc.spans.get(self.spans_key, []):
             evidence.setdefault(span.label_, []).append((span.start_char, span.end_char, span.text))
             if span.kb_id_ != _themes.CUE:
                 patterns.add(span.label_)
-                if span.label_ not in unlearned and self._unlearned(span):
-                    unlearned.add(span.label_)
         hits: dict[str, ThemeHit] = {}
         for label in self.model_labels:
             score = doc.cats.get(label, 0.0)
@@ -197,7 +185,7 @@ class Analyser:
                 hits[label] = self._hit(label, score, "both" if has_cue else "model", ev)
             elif has_cue and score >= self.cue_support:
                 hits[label] = self._hit(label, score, "both", ev)
-            elif has_pattern and (label in self.rule_only or label in unlearned):
+            elif has_pattern and label in self.rule_only:
                 hits[label] = self._hit(label, RULE_SCORE, "rule", ev)
         for theme_id in evidence.keys() - hits.keys():
             theme = self.themes.get(theme_id)
@@ -225,26 +213,6 @@ class Analyser:
                 hits[best] = self._hit(best, score, "model", evidence.get(best, []))
         ordered = sorted(hits.values(), key=lambda h: (-h.score, h.id))
         return Analysis(themes=ordered, kind=kind, kind_score=kind_score, kinds=kinds)
-
-    def _unlearned(self, span: Span) -> bool:
-        """Whether the model barely knows a pattern's words: seen in fewer than
-        unlearned_below training rows (a longer phrase: each pair of its words)."""
-        if not self.same_labels or self.unlearned_below <= 0:
-            return False
-        # Patterns are few and come back in text after text: their counts are kept by wording.
-        seen = self._seen.get(span.text)
-        if seen is None:
-            lemmas = [t.lemma_ for t in span]
-            parts = (
-                [" ".join(lemmas)]
-                if len(lemmas) <= 2
-                else [f"{a} {b}" for a, b in pairwise(lemmas)]
-            )
-            seen = max(self._classifier.texts_seen(p) for p in parts)
-            if len(self._seen) >= 20_000:
-                self._seen.clear()
-            self._seen[span.text] = seen
-        return seen < self.unlearned_below
 
     def _broad_unlikely(self, broad: str, doc: Doc) -> bool:
         """Whether the model, having learned a broad theme, scores it below the bar a pattern

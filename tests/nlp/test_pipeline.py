@@ -146,54 +146,6 @@ def test_theme_words_carry_themes_below_the_models_bar(analyser: Analyser) -> No
         analyser.pattern_support, analyser.cue_support = saved
 
 
-@pytest.mark.parametrize(
-    ("text", "theme", "word"),
-    [
-        ("the bus station is untidy", "environment", "untidy"),
-        ("the park looks untidy", "environment", "untidy"),
-        ("the new kiosk is great", "digital", "kiosk"),
-    ],
-)
-def test_a_pattern_the_model_never_learned_gives_its_theme(
-    analyser: Analyser, text: str, theme: str, word: str
-) -> None:
-    assert analyser._classifier.texts_seen(word) < analyser.unlearned_below
-    [a] = analyser.analyse([text])
-    hits = {h.id: h for h in a.themes}
-    assert theme in hits and hits[theme].source == "rule", a.themes
-    assert word in [found for _, _, found in hits[theme].evidence]
-    # Without the rule the model alone, knowing nothing of the word, gives another theme.
-    saved = analyser.unlearned_below
-    try:
-        analyser.unlearned_below = 0
-        [without] = analyser.analyse([text])
-        assert theme not in {h.id for h in without.themes}
-    finally:
-        analyser.unlearned_below = saved
-
-
-def test_a_pattern_the_model_learned_still_needs_the_model(analyser: Analyser) -> None:
-    from nlp.corpus import services_examples
-
-    texts = [ex.text for ex in services_examples("dev")]
-    docs = list(analyser.nlp.pipe(texts))
-    ruled = 0
-    for doc, a in zip(docs, analyser.analyse(texts), strict=True):
-        implied = {h.broad for h in a.themes if h.broad}
-        for hit in a.themes:
-            if hit.source != "rule" or hit.id in analyser.rule_only or hit.broad:
-                continue
-            if hit.id in implied:  # a sub-theme's broad theme, from the sub-theme's words
-                continue
-            ruled += 1
-            # Given by a pattern alone only where one of its patterns is barely known.
-            spans = [s for s in doc.spans["themes"] if s.label_ == hit.id]
-            assert any(analyser._unlearned(s) for s in spans), (doc.text, hit.id)
-    assert ruled, "no text of the dev split has a pattern the model never learned"
-    # "rude" is in dozens of training texts: there the model's score decides.
-    assert analyser._classifier.texts_seen("rude") >= 20
-
-
 def test_the_word_staff_alone_is_not_a_staffing_theme() -> None:
     from nlp.pipeline import load
 
