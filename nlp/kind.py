@@ -98,6 +98,8 @@ INTENSIFIERS = frozenset(
     " super truly highly genuinely seriously".split()
 )
 _SET_OFF = {",", ".", "!", "...", "-", ":", ";", "…"}
+# Words that tell a failure as put right: praise after them is thanks, not sarcasm.
+_RESOLVED = ("after", "finally", "eventually", "fixed", "sorted", "replaced", "repaired")
 
 if not Doc.has_extension("kind"):
     Doc.set_extension("kind", default=None)
@@ -121,7 +123,7 @@ def normalise_cues(data: dict[str, Any]) -> dict[str, Any]:
         for key in _CUE_LISTS:
             entry.setdefault(key, [])
         entry["score"] = float(entry.get("score", 0.8))
-    sarcasm = {"praise": [], "letdown": [], **data.get("sarcasm", {})}
+    sarcasm = {"praise": [], "letdown": [], "closing": [], **data.get("sarcasm", {})}
     mixed = {"splitters": [], **data.get("mixed", {})}
     return {"cues": cues, "sarcasm": sarcasm, "mixed": mixed}
 
@@ -173,7 +175,7 @@ class FeedbackKind:
         self.name = name
         self.batch_size = batch_size
         self.cues: dict[str, dict[str, Any]] = {}
-        self.sarcasm: dict[str, list[str]] = {"praise": [], "letdown": []}
+        self.sarcasm: dict[str, list[str]] = {"praise": [], "letdown": [], "closing": []}
         self.mixed: dict[str, list[str]] = {"splitters": []}
         self.decision = dict(DEFAULT_DECISION)
         self.features: FeatureSpace | None = None
@@ -214,6 +216,7 @@ class FeedbackKind:
                 "sound": ["sound"],
                 "praise": self.sarcasm["praise"],
                 "letdown": self.sarcasm["letdown"],
+                "closing": self.sarcasm.get("closing", []),
                 "split": self.mixed["splitters"],
             }
             for name, entry in self.cues.items():
@@ -331,6 +334,44 @@ class FeedbackKind:
                 continue
             wanted = {sentence[start], sentence[start] + 1} if is_end[end] else {sentence[start]}
             if any(r > end and sentence[r] in wanted for r in letdowns):
+                found.hits.append(("complaint", start))
+                found.scorn.update(range(start, end))
+        # Sarcasm closing a sentence: what went wrong, then praise set off by punctuation
+        # with nothing after it in its sentence but more praise ("shut on Saturdays now,
+        # brilliant, thanks"; "missed again. Great."), and no turn ("but") or other praise
+        # between the two: a thank-you closing a story of a problem put right stays praise.
+        failures = [r for r, _ in by_label.get("closing", []) if r not in found.negated]
+        if failures:
+            praised = {i for a, b in by_label.get("praise", []) for i in range(a, b)}
+            turns = [a for a, _ in by_label.get("split", [])]
+            liked = [i for i, v in found.leaning if v > 0 and i not in praised]
+            resolved = self._ids(_RESOLVED)
+            for start, end in by_label.get("praise", []):
+                if start == 0 or not (orth[start - 1] in set_off or is_end[start - 1]):
+                    continue
+                closes = True
+                for i in range(end, n):
+                    if is_end[i]:
+                        break
+                    if not (punct[i] or i in praised):
+                        closes = False
+                        break
+                wanted = {sentence[start], sentence[start] - 1}
+                before = [r for r in failures if r < start and sentence[r] in wanted]
+                if not closes or not before:
+                    continue
+                # The failure must be in the clause right before the praise, and not told
+                # as put right ("missed twice, now collected, thanks"; "after being missed").
+                last = max(before)
+                clause = last
+                while clause > 0 and not (orth[clause - 1] in set_off or is_end[clause - 1]):
+                    clause -= 1
+                if any(orth[k] in set_off for k in range(last + 1, start - 1)):
+                    continue
+                if any(lower[k] in resolved for k in range(clause, start)):
+                    continue
+                if any(clause <= k < start for k in turns + liked):
+                    continue
                 found.hits.append(("complaint", start))
                 found.scorn.update(range(start, end))
         # The parts: cut where a text turns ("but"). Cutting at every sentence end too found

@@ -58,6 +58,34 @@ def test_sarcasm_is_a_complaint(analyser: Analyser, text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "so the library is shut on saturdays now, brilliant, thanks",
+        "bins missed. Great.",
+        "lift broken for 3 weeks, fantastic",
+        "46 cancelled, nice one",
+        "bus cancelled again, cheers",
+    ],
+)
+def test_praise_closing_what_went_wrong_is_sarcasm(analyser: Analyser, text: str) -> None:
+    assert kinds_of(analyser, text) == ["complaint"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "boiler broke on friday, engineer came saturday and fixed it, brilliant",
+        "library open late on thursdays now, brilliant",
+        "the lift was broken but they fixed it in a day, great",
+        "heating broken, engineer came within the hour, brilliant",
+        "bin collected today after being missed twice, thanks",
+    ],
+)
+def test_praise_closing_a_problem_put_right_stays_praise(analyser: Analyser, text: str) -> None:
+    assert "compliment" in kinds_of(analyser, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "not bad at all",
         "can't fault them",
         "cant fault the crew",
