@@ -32,6 +32,37 @@ def test_a_sub_theme_comes_with_its_broad_theme(
     assert hits[sub].evidence and analyser.taxonomy[sub].broad == broad
 
 
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        ("the carer never came this morning", "bus_reliability"),
+        ("the repair man was late again", "bus_reliability"),
+        ("GP appointment cancelled again", "bus_reliability"),
+        ("missed the start of the class because reception lost my booking", "missed_collections"),
+        ("prescription collection at the pharmacy is a shambles", "missed_collections"),
+    ],
+)
+def test_a_sub_themes_cue_needs_its_own_thing(analyser: Analyser, text: str, sub: str) -> None:
+    # A late carer is organisation, not bus reliability; a missed class is no missed bin.
+    [analysis] = analyser.analyse([text])
+    ids = {h.id for h in analysis.themes}
+    assert "organisation" in ids and sub not in ids, analysis
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        ("the 7.15 train was cancelled", "bus_reliability"),
+        ("garden waste missed for the third week", "missed_collections"),
+    ],
+)
+def test_a_sub_themes_cue_with_its_thing_still_counts(
+    analyser: Analyser, text: str, sub: str
+) -> None:
+    [analysis] = analyser.analyse([text])
+    assert sub in {h.id for h in analysis.themes}, analysis
+
+
 def test_tag_json_gives_broad_for_sub_themes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tag", "nobody emptied the bins, they were not collected at all"]) == 0
     data = json.loads(capsys.readouterr().out)
