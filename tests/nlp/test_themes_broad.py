@@ -40,13 +40,14 @@ def test_a_sub_theme_comes_with_its_broad_theme(
         ("GP appointment cancelled again", "bus_reliability"),
         ("missed the start of the class because reception lost my booking", "missed_collections"),
         ("prescription collection at the pharmacy is a shambles", "missed_collections"),
+        ("my dad has mood swings since the stroke and the carers dont understand", "play_areas"),
+        ("i left early to make my appointment and the surgery was shut", "bus_reliability"),
     ],
 )
 def test_a_sub_themes_cue_needs_its_own_thing(analyser: Analyser, text: str, sub: str) -> None:
     # A late carer is organisation, not bus reliability; a missed class is no missed bin.
     [analysis] = analyser.analyse([text])
-    ids = {h.id for h in analysis.themes}
-    assert "organisation" in ids and sub not in ids, analysis
+    assert sub not in {h.id for h in analysis.themes}, analysis
 
 
 @pytest.mark.parametrize(
