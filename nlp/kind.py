@@ -99,7 +99,19 @@ INTENSIFIERS = frozenset(
 )
 _SET_OFF = {",", ".", "!", "...", "-", ":", ";", "…"}
 # Words that tell a failure as put right: praise after them is thanks, not sarcasm.
-_RESOLVED = ("after", "finally", "eventually", "fixed", "sorted", "replaced", "repaired")
+_RESOLVED = (
+    "after", "finally", "eventually", "fixed", "sorted", "replaced", "repaired", "came", "rang",
+    "rebooked", "offered", "sent", "found", "instead", "drove", "brought", "helped",
+)  # fmt: skip
+# Words that may follow closing praise and keep it closing: whom it thanks, and "a lot".
+_TRAILING = (
+    "council", "nhs", "mate", "guys", "a", "lot", "for", "that", "this", "lol", "job", "just",
+    "again", "everyone", "folks", "team", "you", "very", "much", "so",
+)  # fmt: skip
+# How far a word must lean to praise to count as praise between the failure and the thanks,
+# and laughter, which leans to praise in the lexicon and is scorn here.
+_LIKED = 2.0
+_LAUGHS = ("lol", "lmao", "lmfao", "haha", "hahaha", "rofl")
 
 if not Doc.has_extension("kind"):
     Doc.set_extension("kind", default=None)
@@ -337,23 +349,39 @@ class FeedbackKind:
                 found.hits.append(("complaint", start))
                 found.scorn.update(range(start, end))
         # Sarcasm closing a sentence: what went wrong, then praise set off by punctuation
-        # with nothing after it in its sentence but more praise ("shut on Saturdays now,
-        # brilliant, thanks"; "missed again. Great."), and no turn ("but") or other praise
-        # between the two: a thank-you closing a story of a problem put right stays praise.
+        # with nothing after it in its sentence but more praise, emoji or a few words of
+        # address ("shut on Saturdays now, brilliant, thanks"; "missed again. Great.";
+        # "cancelled again, cheers council"), and no turn ("but"), other praise or word of
+        # a problem put right between the two: such a thank-you stays praise.
         failures = [r for r, _ in by_label.get("closing", []) if r not in found.negated]
         if failures:
             praised = {i for a, b in by_label.get("praise", []) for i in range(a, b)}
-            turns = [a for a, _ in by_label.get("split", [])]
-            liked = [i for i, v in found.leaning if v > 0 and i not in praised]
+            # "yet again" insists; it does not turn.
+            turns = [
+                a
+                for a, _ in by_label.get("split", [])
+                if not (
+                    a + 1 < n
+                    and strings[lower[a]] == "yet"
+                    and lower[a + 1] in self._ids(("again", "another"))
+                )
+            ]
+            laughs = self._ids(_LAUGHS)
+            liked = [i for i, v in found.leaning if v >= _LIKED and lower[i] not in laughs]
             resolved = self._ids(_RESOLVED)
+            trailing = self._ids(_TRAILING)
+            alpha = arr[:, 4].tolist()
             for start, end in by_label.get("praise", []):
                 if start == 0 or not (orth[start - 1] in set_off or is_end[start - 1]):
                     continue
-                closes = True
+                closes, extra = True, 0
                 for i in range(end, n):
                     if is_end[i]:
                         break
-                    if not (punct[i] or i in praised):
+                    if punct[i] or i in praised or not alpha[i]:
+                        continue
+                    extra += 1
+                    if lower[i] not in trailing or extra > 3:
                         closes = False
                         break
                 wanted = {sentence[start], sentence[start] - 1}
@@ -368,9 +396,13 @@ class FeedbackKind:
                     clause -= 1
                 if any(orth[k] in set_off for k in range(last + 1, start - 1)):
                     continue
-                if any(lower[k] in resolved for k in range(clause, start)):
+                if any(
+                    lower[k] in resolved and k not in found.negated for k in range(clause, start)
+                ):
                     continue
-                if any(clause <= k < start for k in turns + liked):
+                if any(clause <= k < start - 1 and k not in failures for k in turns + liked):
+                    continue
+                if any(clause <= k < start - 1 for k in praised):
                     continue
                 found.hits.append(("complaint", start))
                 found.scorn.update(range(start, end))

@@ -63,6 +63,9 @@ def test_sarcasm_is_a_complaint(analyser: Analyser, text: str) -> None:
         "lift broken for 3 weeks, fantastic",
         "46 cancelled, nice one",
         "bus cancelled again, cheers",
+        "park toilets shut all summer, cheers council",
+        "hospital appointment cancelled the day before, thanks for that",
+        "bins missed again this week. great.",
     ],
 )
 def test_praise_closing_what_went_wrong_is_sarcasm(analyser: Analyser, text: str) -> None:
@@ -77,6 +80,9 @@ def test_praise_closing_what_went_wrong_is_sarcasm(analyser: Analyser, text: str
         "the lift was broken but they fixed it in a day, great",
         "heating broken, engineer came within the hour, brilliant",
         "bin collected today after being missed twice, thanks",
+        "the tip was shut so the bulky waste team came to me instead, brilliant",
+        "our road was closed for resurfacing and now it's lovely and smooth, thanks",
+        "my son's school bus was delayed and the driver rang every parent to say, great",
     ],
 )
 def test_praise_closing_a_problem_put_right_stays_praise(analyser: Analyser, text: str) -> None:
