@@ -172,6 +172,8 @@ class Found:
     softened: set[int] = field(default_factory=set)
     # Words of the valence lexicon, as (position, how they lean).
     leaning: list[tuple[int, float]] = field(default_factory=list)
+    # Where a word or phrase of praise starts ("well done", "cheers"; kinds.toml [sarcasm]).
+    praise: list[int] = field(default_factory=list)
 
     def names(self, start: int = 0, end: int | None = None) -> set[str]:
         """The cue names found between token positions start and end."""
@@ -293,6 +295,7 @@ class FeedbackKind:
         if not by_label:
             found.parts = [(0, n)]
             return found
+        found.praise = [start for start, _ in by_label.get("praise", [])]
         # sentence[i]: how many sentence ends come before token i.
         sentence = [0, *accumulate(is_end)][:n]
 
@@ -599,7 +602,10 @@ class FeedbackKind:
     def blame_only(self, found: Found) -> bool:
         """Whether every word of the valence lexicon in the text leans to blame, one of
         them strongly ("the service was terrible", "very rude staff"), negations counted
-        ("not helpful")."""
+        ("not helpful"), and no praise is said but in scorn."""
+        # Praise the lexicon has no word for ("well done", "cheers"), unless said in scorn.
+        if any(i not in found.scorn for i in found.praise):
+            return False
         strongest = 0.0
         for i, v in found.leaning:
             if i not in found.scorn:

@@ -211,6 +211,12 @@ class Analyser:
             score = doc.cats.get(best, 0.0)
             if score >= self.fallback_floor:
                 hits[best] = self._hit(best, score, "model", evidence.get(best, []))
+                # Its sub-themes' cues count now it is found ("our wheelie bin never got
+                # emptied": organisation, and missed collections by "wheelie bin").
+                for theme_id in evidence.keys() - hits.keys():
+                    theme = self.themes.get(theme_id)
+                    if theme is not None and theme.broad == best and theme_id in self.rule_only:
+                        hits[theme_id] = self._hit(theme_id, RULE_SCORE, "rule", evidence[theme_id])
         ordered = sorted(hits.values(), key=lambda h: (-h.score, h.id))
         return Analysis(themes=ordered, kind=kind, kind_score=kind_score, kinds=kinds)
 

@@ -29,6 +29,9 @@ def kinds_of(analyser: Analyser, text: str) -> list[str]:
         ("Why not open on Sundays?", "suggestion"),
         ("The staff were rude and I waited four hours for nothing.", "complaint"),
         ("Terrible. Nobody called me back and my complaint was ignored", "complaint"),
+        # A service's failures are blame, with no word of blame beside them.
+        ("the 6:40 train is always delayed", "complaint"),
+        ("the 42 was cancelled", "complaint"),
     ],
 )
 def test_obvious_kinds(analyser: Analyser, text: str, kind: str) -> None:
@@ -80,6 +83,7 @@ def test_praise_closing_what_went_wrong_is_sarcasm(analyser: Analyser, text: str
         "the lift was broken but they fixed it in a day, great",
         "heating broken, engineer came within the hour, brilliant",
         "bin collected today after being missed twice, thanks",
+        "buses cancelled for the snow, totally understandable, gritters out early, well done",
         "the tip was shut so the bulky waste team came to me instead, brilliant",
         "our road was closed for resurfacing and now it's lovely and smooth, thanks",
         "my son's school bus was delayed and the driver rang every parent to say, great",

@@ -55,6 +55,9 @@ def test_a_sub_themes_cue_needs_its_own_thing(analyser: Analyser, text: str, sub
     [
         ("the 7.15 train was cancelled", "bus_reliability"),
         ("garden waste missed for the third week", "missed_collections"),
+        # Organisation found only as the text's likeliest theme: its sub-theme's cue counts.
+        ("our wheelie bin never got emptied on thursday", "missed_collections"),
+        ("bus was 20 minutes late", "bus_reliability"),
     ],
 )
 def test_a_sub_themes_cue_with_its_thing_still_counts(
