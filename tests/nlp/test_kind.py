@@ -126,6 +126,8 @@ def test_sound_as_a_noise_is_not_praise(analyser: Analyser) -> None:
         "How come the pool is never open when it says it is?",
         "Bins missed again, third week running?",
         "what a joke?",
+        "my council tax went up by 80 pounds this year, for what exactly",
+        "council tax up 5% and for what? bins every fortnight",
     ],
 )
 def test_rhetorical_questions_and_question_marks_are_complaints(
