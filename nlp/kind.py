@@ -403,9 +403,7 @@ class FeedbackKind:
                     lower[k] in resolved and k not in found.negated for k in range(clause, start)
                 ):
                     continue
-                if any(clause <= k < start - 1 and k not in failures for k in turns + liked):
-                    continue
-                if any(clause <= k < start - 1 for k in praised):
+                if any(clause <= k < start - 1 for k in [*turns, *liked, *praised]):
                     continue
                 found.hits.append(("complaint", start))
                 found.scorn.update(range(start, end))
