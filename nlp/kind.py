@@ -643,7 +643,8 @@ class FeedbackKind:
 
     def decide(self, scores: dict[str, float], parts: list[float] | None = None) -> list[str]:
         """Every kind that applies, the main one first: a real question, else a suggestion,
-        else complaint or compliment; mixed texts get both of those. (Adding complaint to
+        else complaint or compliment; mixed texts get both of those, the side of their last
+        part first. (Adding complaint to
         a complaining question lowered exact matches in cross-validation: people label such
         texts by what they ask.)"""
         d = self.decision
@@ -652,6 +653,9 @@ class FeedbackKind:
         both = both and min(parts or [0.5]) <= d["mixed_low"]
         asked = [k for k in ("question", "suggestion") if scores[k] >= d[k]]
         asked.sort(key=lambda k: -scores[k])
+        if both and parts:
+            # "X but Y" puts Y forward: a mixed text's main side is its last part's.
+            polar = "compliment" if parts[-1] >= 0.5 else "complaint"
         kinds = asked or [polar]
         if both:
             kinds += [k for k in (polar, "compliment" if polar == "complaint" else "complaint")]

@@ -167,6 +167,24 @@ def test_mixed_feedback_is_both(analyser: Analyser, text: str) -> None:
     assert set(kinds) == {"complaint", "compliment"}
 
 
+@pytest.mark.parametrize(
+    ("text", "main"),
+    [
+        ("the staff were lovely but the wait was awful", "complaint"),
+        ("the wait was awful but the staff were lovely", "compliment"),
+        (
+            "library lost my reservation but the librarian got it in 2 days later, brilliant",
+            "compliment",
+        ),
+    ],
+)
+def test_a_mixed_texts_main_kind_is_what_follows_the_turn(
+    analyser: Analyser, text: str, main: str
+) -> None:
+    kinds = kinds_of(analyser, text)
+    assert kinds[0] == main and set(kinds) == {"complaint", "compliment"}, kinds
+
+
 def test_one_sided_feedback_is_not_mixed(analyser: Analyser) -> None:
     assert kinds_of(analyser, "The staff were lovely and the ward was spotless") == ["compliment"]
     assert kinds_of(analyser, "The bins were missed and nobody answered the phone") == ["complaint"]
