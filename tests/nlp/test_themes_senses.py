@@ -74,6 +74,7 @@ def test_words_with_other_senses_are_only_cues(rules: Language, text: str, theme
         # The same words in the theme's own sense.
         ("got a parking fine for stopping for two minutes", "cost_fees", PATTERN),
         ("my roof is leaking and nobody has come", "organisation", PATTERN),
+        ("different carer every day, mum gets confused", "organisation", PATTERN),
         ("reported the broken boiler 2 weeks ago, nobody's been out", "organisation", PATTERN),
         ("another 60 pound fine for my bin lid being open", "cost_fees", CUE),
         ("library budget cuts mean fewer books", "cost_fees", CUE),
