@@ -25,7 +25,8 @@ from tests.e2e.test_moderation import (
 )
 
 WAITING = "I waited two hours in the waiting room and nobody told us why."
-BINS = "Our bin was missed again and the bin lorry never came down the road."
+# Two sub-themes of organisation: the missed bin, and the bus to the tip that never came.
+BINS = "Our bin was missed again, and the bus never came so I couldn't get to the tip."
 
 
 def saved_message(person: Person, item: int) -> MessageView:
