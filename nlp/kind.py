@@ -274,6 +274,7 @@ class FeedbackKind:
         orth = arr[:, 0].tolist()
         space = arr[:, 2].astype(bool)
         punct = arr[:, 3].tolist()
+        alpha = arr[:, 4]
         end_ids = self._ids(_SENTENCE_END)
         is_end = [o in end_ids for o in orth]
         for k in np.flatnonzero(space).tolist():
@@ -373,7 +374,6 @@ class FeedbackKind:
             liked = [i for i, v in found.leaning if v >= _LIKED and lower[i] not in laughs]
             resolved = self._ids(_RESOLVED)
             trailing = self._ids(_TRAILING)
-            alpha = arr[:, 4].tolist()
             for start, end in by_label.get("praise", []):
                 if start == 0 or not (orth[start - 1] in set_off or is_end[start - 1]):
                     continue
@@ -410,7 +410,6 @@ class FeedbackKind:
         # The parts: cut where a text turns ("but"). Cutting at every sentence end too found
         # more mixed texts but mostly wrong ones ("I could cry" after thanks).
         cuts = sorted({0, n} | {start for start, _ in by_label.get("split", [])})
-        alpha = arr[:, 4]
         found.parts = [(a, b) for a, b in pairwise(cuts) if alpha[a:b].any()]
         return found
 

@@ -187,14 +187,7 @@ class Analyser:
                 hits[label] = self._hit(label, score, "both", ev)
             elif has_pattern and label in self.rule_only:
                 hits[label] = self._hit(label, RULE_SCORE, "rule", ev)
-        for theme_id in evidence.keys() - hits.keys():
-            theme = self.themes.get(theme_id)
-            if theme is None or theme_id in self.model_labels or theme_id not in self.rule_only:
-                continue
-            # A sub-theme's cue counts once its broad theme is found ("late" under bus
-            # reliability needs organisation); its patterns are enough on their own.
-            if theme_id in patterns or (theme.broad is not None and theme.broad in hits):
-                hits[theme_id] = self._hit(theme_id, RULE_SCORE, "rule", evidence[theme_id])
+        self._add_rule_themes(hits, evidence, patterns)
         for hit in list(hits.values()):
             if hit.broad and hit.broad not in hits:
                 if self._broad_unlikely(hit.broad, doc):
@@ -213,12 +206,28 @@ class Analyser:
                 hits[best] = self._hit(best, score, "model", evidence.get(best, []))
                 # Its sub-themes' cues count now it is found ("our wheelie bin never got
                 # emptied": organisation, and missed collections by "wheelie bin").
-                for theme_id in evidence.keys() - hits.keys():
-                    theme = self.themes.get(theme_id)
-                    if theme is not None and theme.broad == best and theme_id in self.rule_only:
-                        hits[theme_id] = self._hit(theme_id, RULE_SCORE, "rule", evidence[theme_id])
+                self._add_rule_themes(hits, evidence, set(), broad=best)
         ordered = sorted(hits.values(), key=lambda h: (-h.score, h.id))
         return Analysis(themes=ordered, kind=kind, kind_score=kind_score, kinds=kinds)
+
+    def _add_rule_themes(
+        self,
+        hits: dict[str, ThemeHit],
+        evidence: dict[str, list[tuple[int, int, str]]],
+        patterns: set[str],
+        broad: str | None = None,
+    ) -> None:
+        """Add the rule-only themes the text's phrases give: on a pattern, or on a cue once
+        the theme's broad theme is found ("late" under bus reliability needs organisation);
+        with `broad`, only that theme's sub-themes."""
+        for theme_id in evidence.keys() - hits.keys():
+            theme = self.themes.get(theme_id)
+            if theme is None or theme_id in self.model_labels or theme_id not in self.rule_only:
+                continue
+            if broad is not None and theme.broad != broad:
+                continue
+            if theme_id in patterns or (theme.broad is not None and theme.broad in hits):
+                hits[theme_id] = self._hit(theme_id, RULE_SCORE, "rule", evidence[theme_id])
 
     def _broad_unlikely(self, broad: str, doc: Doc) -> bool:
         """Whether the model, having learned a broad theme, scores it below the bar a pattern
