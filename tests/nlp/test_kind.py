@@ -22,7 +22,7 @@ def kinds_of(analyser: Analyser, text: str) -> list[str]:
     [
         ("Thank you so much, everyone was wonderful.", "compliment"),
         ("Brilliant service, the crew were fantastic", "compliment"),
-        ("Why is the library closed on Saturdays?", "question"),
+        ("Is the library open on Saturdays?", "question"),
         ("When will the new bus timetable start", "question"),
         ("You should open the pool earlier in the morning.", "suggestion"),
         ("It would be nice to have more seats in the waiting room", "suggestion"),
@@ -209,7 +209,7 @@ def test_kind_accuracy_on_services_dev(analyser: Analyser) -> None:
     examples = services_examples("dev")
     analyses = analyser.analyse([ex.text for ex in examples])
     result = kind_scores([ex.kinds for ex in examples], [a.kinds for a in analyses])
-    assert result["n"] == 665
+    assert result["n"] == 1047
     assert result["accuracy"] >= 0.85
 
 

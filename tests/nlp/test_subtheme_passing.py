@@ -16,8 +16,8 @@ def theme_ids(analyser: Analyser, text: str) -> set[str]:
 @pytest.mark.parametrize(
     "text",
     [
-        "rang the council about a missed bin and was on hold for an hour",
         "the online form to report a missed bin keeps crashing",
+        "the app for reporting a missed bin won't let me log in",
     ],
 )
 def test_a_missed_bin_in_passing_is_not_organisation(analyser: Analyser, text: str) -> None:
