@@ -205,8 +205,11 @@ class Analyser:
             if score >= self.fallback_floor:
                 hits[best] = self._hit(best, score, "model", evidence.get(best, []))
                 # Its sub-themes' cues count now it is found ("our wheelie bin never got
-                # emptied": organisation, and missed collections by "wheelie bin").
-                self._add_rule_themes(hits, evidence, set(), broad=best)
+                # emptied": organisation, and missed collections by "wheelie bin"), if the
+                # model scores it as a pattern of its own would need: a guess brings no
+                # sub-theme by a bare "bus" ("a book about the history of our bus routes").
+                if score >= self.pattern_support:
+                    self._add_rule_themes(hits, evidence, set(), broad=best)
         ordered = sorted(hits.values(), key=lambda h: (-h.score, h.id))
         return Analysis(themes=ordered, kind=kind, kind_score=kind_score, kinds=kinds)
 

@@ -42,6 +42,8 @@ def test_a_sub_theme_comes_with_its_broad_theme(
         ("prescription collection at the pharmacy is a shambles", "missed_collections"),
         ("my dad has mood swings since the stroke and the carers dont understand", "play_areas"),
         ("i left early to make my appointment and the surgery was shut", "bus_reliability"),
+        # Organisation only the model's faint guess: a bare "bus" brings no sub-theme.
+        ("That book about the history of our bus routes was fascinating", "bus_reliability"),
     ],
 )
 def test_a_sub_themes_cue_needs_its_own_thing(analyser: Analyser, text: str, sub: str) -> None:
