@@ -66,6 +66,8 @@ _O_FOR_ZERO = re.compile(r"(?<![\w@#/])[0-9Oo]+(?:[ .-][0-9Oo]+)*(?![\w@/])")
 # The O is a zero only in a group with a digit, in a run of at least this many digits
 # and O's ("10 o" and "2 oo" stay).
 _MIN_O_RUN = 5
+# What follows a run cut short before a group glued to letters ("12 O10 0AA").
+_RUN_GOES_ON = re.compile(r"[ .-][0-9Oo]")
 
 # Email spelled out: "jo dot smith at gmail dot com", "jo[at]mail(dot)com", "jo @ mail . com".
 _AT_MARK = r"\s*(?:[\[({<]\s*(?:at|@)\s*[\])}>])\s*|\s*@\s*"
@@ -229,8 +231,15 @@ def _o_for_zero(m: re.Match[str]) -> list[tuple[str, int, int]] | None:
     groups = re.split(r"([ .-])", run)
     if not all(any(c.isdigit() for c in g) for g in groups[::2]):
         return None
+    # A run cut short where the next group runs on into letters keeps its last group as
+    # written: there an O may be a letter ("over 12 O10 0AA months": a postcode's).
+    kept = len(run) - len(groups[-1]) if _RUN_GOES_ON.match(m.string, m.end()) else len(run)
     return [
-        (c if c.isdigit() or not c.isalnum() else "0", m.start() + k, m.start() + k + 1)
+        (
+            c if c.isdigit() or not c.isalnum() or k >= kept else "0",
+            m.start() + k,
+            m.start() + k + 1,
+        )
         for k, c in enumerate(run)
     ]
 

@@ -114,6 +114,9 @@ DISGUISED = [
     ("at tinyurl.com/abc123 there", "tinyurl.com/abc123", "url"),
     ("find me on facebook.com/jo.bloggs77 ok", "facebook.com/jo.bloggs77", "url"),
     ("call 077OO 9OO 123 today", "077OO 9OO 123", "phone"),
+    ("call 077OO 900123 2pm", "077OO 900123", "phone"),
+    # After a number, an O leading a postcode stays a letter (it was "12 010").
+    ("pay it over 12 O10 0AA months", "O10 0AA", "postcode"),
     (
         "plus four four seven seven double oh nine double oh one two three",
         "plus four four seven seven double oh nine double oh one two three",
