@@ -797,8 +797,11 @@ class Intake:
                     # the conversation goes on, and the citizen is told why nothing changed.
                     return Step(Show.EXPIRED, seq=found.seq, note="metoo_gone")
                 target = into
-            # Never their own item (a merge can lead there): it counts no one twice.
-            if not await supporters.already_theirs(conn, [target], found.citizen_id):
+            # Never their own item (a merge can lead there): it counts no one twice; but
+            # they were told they will hear back on it.
+            if await supporters.already_theirs(conn, [target], found.citizen_id):
+                await supporters.hears_back(conn, target, found.citizen_id)
+            else:
                 await supporters.add(conn, target, found.citizen_id, now)
             await conversations.delete(conn, found.citizen_id)
             # "Nothing else you wrote is sent": nor kept (photos, voice note, place).

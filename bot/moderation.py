@@ -71,6 +71,9 @@ class Problem(StrEnum):
     # Items were merged into it: undone (and maybe rejected), it would take them out of every
     # count with it.
     MERGED_INTO = "merged_into"
+    # Citizens joined it ("me too"), their own words dropped: undone, their support would
+    # point at an item that is not published.
+    JOINED = "joined"
     # A voice note nobody has written down yet: there is no text to publish.
     NEEDS_TRANSCRIPT = "needs_transcript"
     # /merge: an item into itself, items of two services, an item merged already.
@@ -653,6 +656,8 @@ class Moderation:
                 return Problem.ANSWERED
             if await supporters.merged_in(conn, item_id):
                 return Problem.MERGED_INTO
+            if await supporters.counts(conn, [item_id]):
+                return Problem.JOINED
             return None
 
         async def change(

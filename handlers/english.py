@@ -538,6 +538,10 @@ MOD_PROBLEMS = {
         "Other items were merged into #{item}, so this can't be undone. To take it down, "
         "send /unpublish {item} and why."
     ),
+    "joined": (
+        'People have already said "me too" to #{item}, so this can\'t be undone. To take '
+        "it down, send /unpublish {item} and why."
+    ),
 }
 EDIT_PROMPT = (
     "{mention}, reply to this message with the corrected text of <b>#{item}</b>. "

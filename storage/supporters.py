@@ -137,6 +137,17 @@ async def add(conn: aiosqlite.Connection, item_id: int, citizen_id: int, now: da
     return cursor.rowcount > 0
 
 
+async def hears_back(conn: aiosqlite.Connection, item_id: int, citizen_id: int) -> None:
+    """The citizen, who wrote the item or supports it, hears back on it from now on."""
+    await conn.execute(
+        "UPDATE feedback SET hear_back = 1 WHERE id = ? AND citizen_id = ?", (item_id, citizen_id)
+    )
+    await conn.execute(
+        "UPDATE supporters SET hear_back = 1 WHERE feedback_id = ? AND citizen_id = ?",
+        (item_id, citizen_id),
+    )
+
+
 async def merge(
     conn: aiosqlite.Connection,
     into: int,
@@ -163,6 +174,16 @@ async def merge(
         " ON CONFLICT (feedback_id, citizen_id) DO UPDATE SET hear_back ="
         " CASE WHEN excluded.hear_back = 1 THEN 1 ELSE supporters.hear_back END"
     )
+    if owner:
+        # The author of `into` who asked to hear back on the merged item, as its author or
+        # one of its supporters, hears back on `into` now.
+        async with conn.execute(
+            "SELECT 1 FROM supporters WHERE feedback_id = ? AND citizen_id = ? AND hear_back = 1",
+            (merged, owner),
+        ) as cursor:
+            supported = await cursor.fetchone() is not None
+        if supported or (author == owner and hears):
+            await hears_back(conn, into, owner)
     if author and author != owner:
         await conn.execute(
             "INSERT INTO supporters (feedback_id, citizen_id, created_at, hear_back)"

@@ -12,6 +12,7 @@ import aiosqlite
 from emulator import Emulator
 from handlers import texts
 from storage import responses
+from tests.e2e.helpers import add_item
 from tests.e2e.test_citizen import say, stored
 from tests.e2e.test_moderation import (
     Team,
@@ -82,3 +83,29 @@ async def test_merge_counts_b_with_a_and_refuses_what_is_wrong(
     await bea.send("/mine")
     found = await bea.wait_for(lambda msgs: "What you've told us" in (msgs[-1].text or ""))
     assert texts.MERGE_MINE_STATUS in (found[-1].text or "")
+
+
+async def test_an_author_who_asked_to_hear_back_on_the_merged_item_hears_back_on_the_other(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    ada = emu.person("Ada")
+    at = datetime.now(UTC)
+    # Ada wrote A without asking to hear back, then B (the same) asking to.
+    a = await add_item(
+        team.bot.db, ada.id, "library", "The library wifi keeps dropping", at, hear_back=False
+    )
+    b = await add_item(team.bot.db, ada.id, "library", "Library wifi drops all the time", at)
+    assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+
+    async def respond(conn: aiosqlite.Connection) -> list[tuple[int, int]]:
+        response = await responses.create(
+            conn, provider_id="p", service_slug="library", theme_id=None, item_id=a,
+            period=None, status="changed", text="New wifi points are in.", author=5,
+            follow_up_at=None, items=[a], now=datetime.now(UTC),
+        )  # fmt: skip
+        return await responses.audience(conn, response)
+
+    ((ada_id,),) = stored(db_path, f"SELECT citizen_id FROM feedback WHERE id = {a}")
+    assert [c for c, _ in await team.bot.db.write(respond)] == [ada_id]

@@ -16,7 +16,7 @@ import aiosqlite
 from bot.intake import CONSENT_VERSION
 from emulator import Emulator, MessageView
 from handlers import texts
-from storage import citizens, feedback, responses
+from storage import citizens, feedback, responses, supporters
 from tests.e2e.helpers import buttons_of
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_media import gps_photo, reply_to, saved, under
@@ -147,6 +147,28 @@ async def test_an_approval_others_were_merged_into_cannot_be_undone(
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {a}") == [("approved",)]
     assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'item.undone'") == [(0,)]
     assert supporters_of(db_path, a) == [(bea.id,)]
+
+
+async def test_an_approval_someone_joined_cannot_be_undone(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    """A citizen who said "me too" to a just-published item had their own words dropped:
+    undone (and maybe rejected), their support would point at nothing published."""
+    bea = emu.person("Bea")
+    a = await pending(team, team.citizen.id, "buses", BUS)
+    card_a = await approve(team, a)
+    assert texts.UNDO in buttons_of(card_a)
+
+    async def join(conn: aiosqlite.Connection) -> None:
+        citizen = await citizens.get_or_create(conn, bea.id, datetime.now(UTC))
+        assert await supporters.add(conn, a, citizen.id, datetime.now(UTC))
+
+    await team.bot.db.write(join)
+    answer = await press_card(team.mo, team.group, card_a, texts.UNDO)
+    assert answer.get("show_alert") is True
+    assert "me too" in str(answer.get("text")) and f"/unpublish {a}" in str(answer.get("text"))
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {a}") == [("approved",)]
+    assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'item.undone'") == [(0,)]
 
 
 async def test_merge_chains_and_wrong_numbers(team: Team, emu: Emulator, db_path: Path) -> None:
