@@ -715,6 +715,10 @@ class Intake:
             await places.put(conn, citizen.id, current.seq, place, now)
             if current.state == State.PLACE:
                 step = await _written(conn, current.but(state=State.RATING), now)
+            elif current.offered:
+                # The "me too" list waits: it comes back under the answer, not the rating,
+                # or a rating typed next would be taken for a number of that list.
+                step = await _written(conn, current, now)
             else:
                 await conversations.save(conn, current, now)
                 step = await _show(conn, current)
@@ -804,10 +808,12 @@ class Intake:
             else:
                 await supporters.add(conn, target, found.citizen_id, now)
             await conversations.delete(conn, found.citizen_id)
-            # "Nothing else you wrote is sent": nor kept (photos, voice note, place).
-            await _drop_unsaved(conn, found.citizen_id)
+            # "Nothing else you wrote is sent": nor kept (photos, voice note, place), and
+            # said so where they were told one was added.
+            dropped = await _drop_unsaved(conn, found.citizen_id)
             service = await services.get(conn, slug)
-            return Step(Show.JOINED, seq=found.seq, reference=target, service=service)
+            note = "media_dropped" if dropped else ""
+            return Step(Show.JOINED, seq=found.seq, reference=target, service=service, note=note)
 
         return await self._button(update_id, telegram_id, seq, State.RATING, then)
 
@@ -1439,11 +1445,10 @@ async def _resumed(conn: aiosqlite.Connection, current: Conversation, now: datet
     return await _show(conn, current, note="resumed")
 
 
-async def _drop_unsaved(conn: aiosqlite.Connection, citizen_id: int) -> None:
+async def _drop_unsaved(conn: aiosqlite.Connection, citizen_id: int) -> int:
     """What a conversation that never became an item had gathered: its voice note, photos
-    and place (each kept until the item is saved) go with it."""
-    await media.drop_unsaved(conn, citizen_id)
-    await places.drop_unsaved(conn, citizen_id)
+    and place (each kept until the item is saved) go with it; how many there were."""
+    return await media.drop_unsaved(conn, citizen_id) + await places.drop_unsaved(conn, citizen_id)
 
 
 async def end_side_prompt_in(conn: aiosqlite.Connection, citizen_id: int) -> Step | None:

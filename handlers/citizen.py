@@ -134,7 +134,10 @@ def render(
         text = _lead(step) + texts.METOO_ASK.format(service=service, items=lines)
         return text, InlineKeyboardMarkup([joins, different])
     if show is Show.JOINED:
-        return texts.METOO_JOINED.format(reference=step.reference, service=service), None
+        joined = texts.METOO_JOINED.format(reference=step.reference, service=service)
+        if step.note == "media_dropped":
+            joined = f"{joined}\n\n{texts.METOO_JOINED_DROPPED}"
+        return joined, None
     if show is Show.PLACE:
         rows = [
             [_button(_site(step, site, names), PLACE_PREFIX, step.seq, n)]

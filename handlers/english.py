@@ -1643,6 +1643,10 @@ METOO_JOINED = (
     "✅ Thank you: your support is added to <b>#{reference}</b> ({service}). I'll let you "
     "know here when the service responds to it."
 )
+# Under that, when the citizen had added photos, a voice note or a place before joining.
+METOO_JOINED_DROPPED = (
+    "The photos, voice note or place you added are not kept: only your support goes with that item."
+)
 # In the digest, after an item's quote: how many more people said the same.
 METOO_SUPPORTERS = Plural(" (+{n} person said the same)", " (+{n} people said the same)")
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Notes of a step whose words were not taken (a caption at a button question): the photo's
 # own note must not say its words were kept.
-REFUSED = frozenset({"not_a_rating", "use_buttons", "metoo_buttons"})
+REFUSED = frozenset({"not_a_rating", "use_buttons", "metoo_buttons", "too_long"})
 
 # Callback data: a photo's decision in the moderators' chat (y:<media id>:a|r), a
 # citizen's answer to a draft transcript (t:<media id>:y|n).

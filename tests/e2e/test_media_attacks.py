@@ -975,3 +975,18 @@ async def test_a_caption_that_is_no_rating_keeps_the_photo_and_never_says_the_wo
     assert said.startswith(texts.MEDIA_NOTES["photo_added"].format(2)), said
     assert "I kept your words" not in said
     assert texts.NOT_A_RATING.strip() in said
+
+
+async def test_a_caption_too_long_to_add_keeps_the_photo_and_never_says_the_words_were_kept(
+    team: Team,
+) -> None:
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await say(citizen, ("The lift by the east stairs is out of order again. " * 70)[:3500])
+    # 1,000 more characters would take the text past Telegram's 4,096: not added.
+    caption = ("And the ramp by the door is blocked by bins. " * 25)[:1000]
+    said = await reply_to(citizen, citizen.send_photo(gps_photo(), caption=caption))
+    assert said.startswith(texts.MEDIA_NOTES["photo_added"].format(1)), said
+    assert "I kept your words" not in said
+    assert "haven't added it" in said

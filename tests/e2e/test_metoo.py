@@ -157,3 +157,24 @@ async def test_the_same_words_sent_twice_at_the_offer_show_the_offer_again(
     assert await press_on(erin, erin.messages[-1], "It's 1") is not None
     await erin.wait_for(last_has("Thank you: your support is added"))
     assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
+
+
+async def test_a_place_shared_at_the_offer_keeps_the_offer_waiting(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """The place is kept and the list comes back under it: asked for a rating instead, a
+    rating typed next was refused as a number of the list."""
+    alice, dan = emu.person("Alice"), emu.person("Dan")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(dan)
+    assert "Is it one of these?" in await offered(dan, SAME)
+    await dan.send_location(52.4080, -1.5107)
+    reply = (await dan.next_message()).text or ""
+    assert "Central Library" in reply and "Is it one of these?" in reply
+    assert "How would you rate it" not in reply and texts.METOO_DIFFERENT in buttons_of(dan.last)
+    assert "How would you rate it" in await press(dan, texts.METOO_DIFFERENT)
+    assert "hear back" in await say(dan, "3")
+    assert stored(db_path, "SELECT site FROM places") == [("Central Library",)]
+    assert stored(
+        db_path, "SELECT COUNT(*) FROM supporters WHERE feedback_id = ?".replace("?", str(item))
+    ) == [(0,)]

@@ -254,6 +254,8 @@ async def test_a_photo_and_a_place_given_before_joining_are_not_kept(
     assert stored(db_path, "SELECT COUNT(*) FROM places") == [(1,)]
     await press_on(bob, bob.messages[-1], "It's 1")
     await bob.wait_for(last_has("your support is added"))
+    # He was told the photo was added: he is told it is not kept.
+    assert texts.METOO_JOINED_DROPPED in (bob.messages[-1].text or "")
     assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
     # His next item starts clean: nothing of the joined conversation rides on it.
