@@ -59,6 +59,9 @@ _COLUMNS = (
 
 # Items a provider may be answering: approved, still publishable.
 _PUBLISHED = "f.status = 'approved' AND f.published_text IS NOT NULL AND f.erased = 0"
+# Items an answer to a theme covers: those, and those whose author erased them since (still
+# counted in digests, never quoted; their supporters asked to hear back).
+_COUNTED = "f.status = 'approved' AND f.published_text IS NOT NULL"
 
 
 async def theme_items(
@@ -71,8 +74,8 @@ async def theme_items(
     subs: Sequence[str] = (),
 ) -> list[int]:
     """Approved items of a service with a theme or one of its sub-themes `subs`, published
-    in [since, until), each once: those that raised a problem (complaints, suggestions,
-    questions), or with praise too."""
+    in [since, until), each once (erased ones too, as digests count them): those that raised
+    a problem (complaints, suggestions, questions), or with praise too."""
     raised = f" AND {_RAISED}" if problems_only else ""
     # An item whose broad theme a moderator switched off, a sub-theme kept, still counts
     # under the broad theme (as digests count it).
@@ -81,7 +84,7 @@ async def theme_items(
     async with conn.execute(
         "SELECT DISTINCT f.id FROM feedback f"
         " JOIN item_themes t ON t.feedback_id = f.id AND t.active = 1"
-        f" WHERE {_PUBLISHED}{raised} AND f.service_slug = ? AND t.theme_id IN ({marks})"
+        f" WHERE {_COUNTED}{raised} AND f.service_slug = ? AND t.theme_id IN ({marks})"
         " AND f.moderated_at >= ? AND f.moderated_at < ? ORDER BY f.id",
         (service_slug, *themes, since, until),
     ) as cursor:
@@ -102,7 +105,7 @@ async def earlier_theme_items(
         " JOIN response_items ri ON ri.response_id = r.id"
         " JOIN feedback f ON f.id = ri.feedback_id"
         f" WHERE r.service_slug = ? AND r.theme_id IN ({marks}) AND r.hidden_at IS NULL"
-        f" AND r.waiting_since IS NULL AND {_PUBLISHED}"
+        f" AND r.waiting_since IS NULL AND {_COUNTED}"
         f" AND {_RAISED}"
         " ORDER BY ri.feedback_id",
         (service_slug, *themes),

@@ -178,3 +178,31 @@ async def test_a_place_shared_at_the_offer_keeps_the_offer_waiting(
     assert stored(
         db_path, "SELECT COUNT(*) FROM supporters WHERE feedback_id = ?".replace("?", str(item))
     ) == [(0,)]
+
+
+async def test_supporters_of_an_item_its_author_erased_hear_the_answer_to_its_theme(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """The author chose "erase everything": the item is counted in the digest but never
+    quoted, and the one who said "me too" still hears when the service answers its theme."""
+    from tests.e2e.test_responses import ACCESS, notice_of, respond
+
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+    await press_on(bob, bob.messages[-1], "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    await alice.send("/forget")
+    await alice.wait_for(last_has("can't be undone"))
+    assert texts.FORGET_DONE in await press(alice, texts.FORGET_ALL)
+    assert stored(db_path, f"SELECT erased FROM feedback WHERE id = {item}") == [(1,)]
+
+    digest = await digest_in_private(world, clock)
+    assert WIFI not in (digest.text or "")
+    done = await respond(
+        world.pat, digest, f"↩️ Respond: {ACCESS}", CHANGED, "The library has new wifi."
+    )
+    assert "goes to 1 person" in done, done
+    notice = await notice_of(bob)
+    assert "new wifi" in (notice.text or "") and "added your voice to" in (notice.text or "")
