@@ -740,6 +740,10 @@ class Moderation:
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
             await supporters.merge(conn, into, merged, who.telegram_id, now)
+            # Final, as an approval past its undo: its voice note's file is no longer kept
+            # and the audio leaves the moderators' chat.
+            await media.release_voice(conn, merged)
+            await media.take_back_voice(conn, merged, now)
             return {"status": "merged", "into": into}
 
         current = await feedback.moderated(self.db.reader, merged)

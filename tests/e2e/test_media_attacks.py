@@ -990,3 +990,34 @@ async def test_a_caption_too_long_to_add_keeps_the_photo_and_never_says_the_word
     assert said.startswith(texts.MEDIA_NOTES["photo_added"].format(1)), said
     assert "I kept your words" not in said
     assert "haven't added it" in said
+
+
+async def test_a_merged_items_voice_note_leaves_the_moderators_chat(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    """A merge is final: the merged item's audio goes, as after an approval past its undo."""
+    from tests.e2e.helpers import add_item
+
+    bea, citizen = emu.person("Bea"), team.citizen
+    a = await add_item(
+        team.bot.db, bea.id, "library", "Rain comes through the library roof", datetime.now(UTC)
+    )
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=7))
+    await say(citizen, WORDS)
+    if texts.METOO_DIFFERENT in [b for row in citizen.last.buttons for b in row]:
+        await press(citizen, texts.METOO_DIFFERENT)
+    b = await saved(citizen)
+    card = await card_of(team.group, b)
+    voices = await team.group.wait_for(
+        lambda msgs: any(m.voice and m.reply_to == card.message_id for m in msgs)
+    )
+    voice = next(m for m in voices if m.voice and m.reply_to == card.message_id)
+    assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    app = team.bot.application
+    await team.bot.handlers.privacy.clean(SimpleNamespace(bot=app.bot, application=app))  # type: ignore[arg-type]
+    await team.group.wait_for(lambda _: voice.deleted)
+    assert stored(
+        db_path, f"SELECT file_id FROM media WHERE feedback_id = {b} AND kind = 'voice'"
+    ) == [(None,)]
