@@ -292,7 +292,7 @@ class AddressFinder:
         if not tokens:
             return None
         ends = [
-            self._suffix_end(tokens, before, cued, number),
+            self._suffix_end(tokens, before, cued, number, text),
             self._prefix_end(tokens, before),
             self._welsh_end(tokens),
         ]
@@ -303,7 +303,9 @@ class AddressFinder:
         valid = [e for e in ends if e is not None]
         return max(valid) if valid else None
 
-    def _suffix_end(self, tokens: list[_Token], before: str, cued: bool, number: str) -> int | None:
+    def _suffix_end(
+        self, tokens: list[_Token], before: str, cued: bool, number: str, text: str
+    ) -> int | None:
         """ "Elm Road", "St Mary's Close", "the green": name words, then a street word."""
         best = None
         for k in range(1, min(len(tokens), self.MAX_NAME_WORDS + 1)):
@@ -314,11 +316,10 @@ class AddressFinder:
             if not self._names_ok(names, street):
                 break
             nxt = tokens[k + 1] if k + 1 < len(tokens) else None
-            if (
-                street.key in self.not_before_title
-                and nxt is not None
-                and _is_title(nxt.word)
-                and nxt.start - street.end <= 2
+            if street.key in self.not_before_title and (
+                (nxt is not None and _is_title(nxt.word) and nxt.start - street.end <= 2)
+                # The name a pass before this one took out: "111 told Dr [name]".
+                or text[street.end : street.end + 3].lstrip(" ").startswith("[")
             ):
                 continue  # "12 Elm Dr Patel": a doctor, not a drive
             words = [t.word.title() if t.loud else t.word for t in [*names, street]]

@@ -171,6 +171,20 @@ def test_a_drive_written_dr_is_not_a_doctor() -> None:
     assert r.text == "[address], Leeds"
 
 
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("NHS 111 told Dr Patel me to go to A&E", "NHS 111 told Dr [name] me to go to A&E"),
+        ("the GP at 12 Elm Dr Patel came round", "the GP at 12 Elm Dr [name] came round"),
+    ],
+)
+def test_a_doctor_after_a_number_is_no_drive_once_the_name_is_taken_out(
+    text: str, redacted: str
+) -> None:
+    # The name goes in a first pass; the second read "111 told Dr [name]" as an address.
+    assert redact(text).text == redacted
+
+
 # -- shops, brands, shows and places named after people ------------------------------------
 
 KEPT = [
