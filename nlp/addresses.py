@@ -316,10 +316,13 @@ class AddressFinder:
             if not self._names_ok(names, street):
                 break
             nxt = tokens[k + 1] if k + 1 < len(tokens) else None
-            if street.key in self.not_before_title and (
-                (nxt is not None and _is_title(nxt.word) and nxt.start - street.end <= 2)
-                # The name a pass before this one took out: "111 told Dr [name]".
-                or text[street.end : street.end + 3].lstrip(" ").startswith("[")
+            if (
+                street.key in self.not_before_title
+                and (
+                    (nxt is not None and _is_title(nxt.word) and nxt.start - street.end <= 2)
+                    # The name a pass before this one took out: "111 told Dr [name]".
+                    or text[street.end : street.end + 3].lstrip(" ").startswith("[")
+                )
             ):
                 continue  # "12 Elm Dr Patel": a doctor, not a drive
             words = [t.word.title() if t.loud else t.word for t in [*names, street]]
