@@ -14,11 +14,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import aiosqlite
 
 from bot.config import Deployment
-from bot.intake import Clock
+from bot.intake import Clock, without_voice
 from bot.roles import Who
 from bot.tagging import Tagger, Tagging
 from storage import (
@@ -351,23 +352,7 @@ class Moderation:
 
     async def _store(self, conn: aiosqlite.Connection, item_id: int, tagging: Tagging) -> bool:
         now = self.clock()
-        stored = await feedback.save_tagging(
-            conn,
-            item_id,
-            kind=tagging.kind,
-            redacted_text=tagging.redacted_text,
-            redactions=json.dumps([r.__dict__ for r in tagging.redactions], ensure_ascii=False),
-            flags=json.dumps([f.__dict__ for f in tagging.flags], ensure_ascii=False),
-            kind_score=tagging.kind_score,
-            also_kinds=json.dumps(list(tagging.also_kinds)),
-            language=tagging.language,
-            language_score=tagging.language_score,
-            themes=[
-                (t.id, t.score, t.source, json.dumps(t.evidence, ensure_ascii=False))
-                for t in tagging.themes
-            ],
-            now=now,
-        )
+        stored = await feedback.save_tagging(conn, item_id, now=now, **_stored(tagging))
         if not stored:
             return False
         held = self._held_back(tagging)
@@ -864,10 +849,20 @@ class Moderation:
                 who, item_id, version, "item.summary", summarise, pending_only=True
             )
 
+        # A voice note's words typed for the first time are its text: tagged and redacted as
+        # typed words are (done before the transaction: the model takes its time).
+        heard = None
+        if not without_voice(current.text):
+            found = await self._tag_one(item_id, text)
+            heard = found if found is not None and found.redacted_text.strip() else None
+
         async def change(
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
-            await feedback.set_edited_text(conn, item_id, text, now)
+            if heard is not None and not without_voice(item.text):
+                await feedback.save_transcript(conn, item_id, text=text, now=now, **_stored(heard))
+            else:
+                await feedback.set_edited_text(conn, item_id, text, now)
             await feedback.clear_pending_edit(conn, who.telegram_id)
             return {"edited_text": text}
 
@@ -1119,3 +1114,21 @@ async def _staff_name(conn: aiosqlite.Connection, telegram_id: int) -> str:
     held = await staff.active_roles(conn, telegram_id)
     names = [r.display_name for r in held if r.display_name]
     return names[0] if names else ""
+
+
+def _stored(tagging: Tagging) -> dict[str, Any]:
+    """What tagging found, as storage keeps it."""
+    return {
+        "kind": tagging.kind,
+        "redacted_text": tagging.redacted_text,
+        "redactions": json.dumps([r.__dict__ for r in tagging.redactions], ensure_ascii=False),
+        "flags": json.dumps([f.__dict__ for f in tagging.flags], ensure_ascii=False),
+        "kind_score": tagging.kind_score,
+        "also_kinds": json.dumps(list(tagging.also_kinds)),
+        "language": tagging.language,
+        "language_score": tagging.language_score,
+        "themes": [
+            (t.id, t.score, t.source, json.dumps(t.evidence, ensure_ascii=False))
+            for t in tagging.themes
+        ],
+    }

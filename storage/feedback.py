@@ -412,6 +412,59 @@ async def authored(conn: aiosqlite.Connection, item_id: int, telegram_id: int) -
     )
 
 
+async def save_transcript(
+    conn: aiosqlite.Connection,
+    item_id: int,
+    *,
+    text: str,
+    kind: str | None,
+    redacted_text: str,
+    redactions: str,
+    themes: list[tuple[str, float, str, str]],
+    now: datetime,
+    flags: str = "[]",
+    kind_score: float | None = None,
+    also_kinds: str = "[]",
+    language: str | None = None,
+    language_score: float | None = None,
+) -> None:
+    """A voice note's words, typed by a moderator: the item's text now, tagged as typed words
+    are (what redaction found, the kind, the themes); a kind or themes a moderator set stay."""
+    await conn.execute(
+        "UPDATE feedback SET text = ?, edited_text = NULL, redacted_text = ?, redactions = ?,"
+        " redaction_flags = ?, model_kind = ?, kind_score = ?, also_kinds = ?,"
+        " kind = CASE WHEN kind_set_by IS NULL THEN ? ELSE kind END,"
+        " language = ?, language_score = ?, updated_at = ? WHERE id = ?",
+        (
+            text,
+            redacted_text,
+            redactions,
+            flags,
+            kind,
+            kind_score,
+            also_kinds,
+            kind,
+            language,
+            language_score,
+            stamp(now),
+            item_id,
+        ),
+    )
+    await conn.execute(
+        "DELETE FROM item_themes WHERE feedback_id = ? AND set_at IS NULL"
+        " AND source NOT IN ('moderator', 'citizen')",
+        (item_id,),
+    )
+    await conn.executemany(
+        "INSERT INTO item_themes (feedback_id, theme_id, score, source, evidence)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (feedback_id, theme_id) DO NOTHING",
+        [
+            (item_id, theme_id, score, source, evidence)
+            for theme_id, score, source, evidence in themes
+        ],
+    )
+
+
 async def untagged_one(conn: aiosqlite.Connection, item_id: int) -> str | None:
     """An item's text if the language tools have not seen it yet (None otherwise)."""
     async with conn.execute(

@@ -111,6 +111,37 @@ async def test_a_voice_note_is_written_down_by_a_moderator_and_only_text_goes_on
     assert not any(m.voice for m in team.pat.messages)
 
 
+async def test_the_words_typed_for_a_voice_note_are_tagged_and_redacted_as_typed_words(
+    team: Team, db_path: Path
+) -> None:
+    """Its words were typed by a moderator: they had no themes, and personal details in
+    them were published as typed."""
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=7))
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: under(team, card, "voice"))
+    await press_card(team.sam, team.group, card, texts.EDIT)
+    found = await team.group.wait_for(
+        lambda msgs: any("reply to this message" in (m.text or "") for m in msgs)
+    )
+    prompt = next(m for m in found if "reply to this message" in (m.text or ""))
+    heard = "The queue at the library desk took forty minutes, Dr Patel on 07700 900123 saw it"
+    await team.sam.send(heard, chat=team.group, reply_to=prompt)
+    await team.group.wait_for(lambda _: "forty minutes" in (card.text or ""))
+    shown = card.text or ""
+    assert "Dr [name]" in shown and "[phone]" in shown and "07700" not in shown, shown
+    assert "Access and waiting times" in shown, shown
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    ((published,),) = stored(db_path, f"SELECT published_text FROM feedback WHERE id = {item}")
+    assert "Patel" not in published and "07700" not in published and "forty minutes" in published
+    themes = stored(db_path, f"SELECT theme_id FROM item_themes WHERE feedback_id = {item}")
+    assert ("access_waiting",) in themes
+
+
 async def test_photos_are_cleaned_checked_one_by_one_and_forgotten(
     team: Team, db_path: Path
 ) -> None:
