@@ -7,7 +7,9 @@ For the approved items of each service published in a period [start, end):
 - changed: how many led to a change (a visible 'changed' response covers the item, or
   answered one of its active themes, or the broad theme of one of its sub-themes, at its
   service after it was published);
-- what citizens answered, in the period, when asked whether a response met their point.
+- what citizens answered, in the period, when asked whether a response met their point;
+- people: the items' authors and those who said "me too" to them, and of them those
+  behind items that led to a change.
 And the same over all the services together. Reads through `storage.evidence` (counts
 only: never who wrote or answered what). Rendered as a Markdown table, a CSV file, a
 PNG chart, and a few HTML lines for a provider's digest.
@@ -52,6 +54,10 @@ class Figures:
     changed: int
     yes: int
     no: int
+    # The people behind the items (each item's author and its supporters, "me too"), and
+    # those behind the items that led to a change.
+    people: int = 0
+    people_changed: int = 0
 
     @property
     def covered_share(self) -> float | None:
@@ -130,6 +136,8 @@ def _figures(
         changed=sum(1 for f in facts if f.changed),
         yes=sum(r.yes for r in replies),
         no=sum(r.no for r in replies),
+        people=sum(1 + f.supporters for f in facts),
+        people_changed=sum(1 + f.supporters for f in facts if f.changed),
     )
 
 
@@ -247,7 +255,7 @@ def _cells(row: Figures) -> list[str]:
         else TEXTS["answered"].format(yes=row.yes, rated=row.rated, share=percent(row.satisfaction))
     )
     median = none if row.median_hours is None else duration(row.median_hours)
-    return [_md_cell(row.name), str(row.items), covered, median, changed, answered]
+    return [_md_cell(row.name), str(row.items), str(row.people), covered, median, changed, answered]
 
 
 def markdown(ev: Evidence, timezone: str = "UTC") -> str:
@@ -294,6 +302,8 @@ def csv_bytes(ev: Evidence) -> bytes:
                     row.yes,
                     row.no,
                     _pct(row.satisfaction),
+                    row.people,
+                    row.people_changed,
                 ]
             )
         )

@@ -820,11 +820,12 @@ EVIDENCE: dict[str, str | Plural] = {
     "count_share": "{count} ({share})",
     "answered": "{yes} of {rated} ({share})",
     "md_header": (
-        "Service|Items|Covered by a response|Median time to first response"
+        "Service|Items|People|Covered by a response|Median time to first response"
         "|Led to a change|Said it answered their point"
     ),
     "md_notes": (
-        "Items: approved items published in the period. Covered: with a response by the end"
+        "Items: approved items published in the period. People: their authors and those who"
+        " said “me too” to them. Covered: with a response by the end"
         " of the period (hidden responses never count). Led to a change: a response said"
         " “changed” about the item, or about one of its themes after it was published."
         " Said it answered their point: citizens' replies to responses, given in the period."
@@ -837,7 +838,7 @@ EVIDENCE: dict[str, str | Plural] = {
     "chart_changed": "Led to a change",
     "csv_header": (
         "service,name,items,covered,covered_pct,median_first_response_hours,"
-        "changed,changed_pct,answered_yes,answered_no,answered_pct"
+        "changed,changed_pct,answered_yes,answered_no,answered_pct,people,people_changed"
     ),
 }
 

@@ -28,6 +28,8 @@ class ItemFacts:
     # A visible 'changed' response covers it, or answered one of its themes (or the broad
     # theme of one of its sub-themes) after it.
     changed: bool
+    # How many said "me too" to it (or had an item merged into it), besides its author.
+    supporters: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,13 +98,14 @@ async def items(
         " CASE"
         f" WHEN EXISTS (SELECT 1 {_COVERING} AND r.status = 'changed') THEN 1"
         f" WHEN EXISTS (SELECT 1 {_changed_theme(bool(pairs))}) THEN 1"
-        " ELSE 0 END"
+        " ELSE 0 END,"
+        " (SELECT COUNT(*) FROM supporters s WHERE s.feedback_id = f.id)"
         f" FROM feedback f WHERE {_published_in(services)}"
         " ORDER BY f.moderated_at, f.id",
         (*(v for pair in pairs for v in pair), until, until, until, *services, since, until),
     ) as cursor:
         return [
-            ItemFacts(int(r[0]), str(r[1]), str(r[2]), r[3], bool(r[4]))
+            ItemFacts(int(r[0]), str(r[1]), str(r[2]), r[3], bool(r[4]), int(r[5]))
             for r in await cursor.fetchall()
         ]
 

@@ -165,11 +165,12 @@ def test_report_md_and_csv(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "## Evidence of value, 2–8 Nov 2026"
-    assert "| Central Library | 3 | 1 (33%) | 12 hours | 1 (33%) | – |" in lines
-    assert "| Bins and recycling | 1 | 0 (0%) | – | 0 (0%) | – |" in lines
-    assert "| Buses | 0 | – | – | – | – |" in lines
+    assert "| Central Library | 3 | 3 | 1 (33%) | 12 hours | 1 (33%) | – |" in lines
+    assert "| Bins and recycling | 1 | 1 | 0 (0%) | – | 0 (0%) | – |" in lines
+    assert "| Buses | 0 | 0 | – | – | – | – |" in lines
     assert (
-        "| **All services** | **4** | **1 (25%)** | **12 hours** | **1 (25%)** | **–** |" in lines
+        "| **All services** | **4** | **4** | **1 (25%)** | **12 hours** | **1 (25%)** | **–** |"
+        in lines
     )
     assert chart.read_bytes().startswith(b"\x89PNG")
     assert result.stderr.strip() == f"Chart: {chart}"
@@ -201,7 +202,7 @@ def test_report_md_and_csv(tmp_path: Path) -> None:
     # Markdown on stdout without --chart: the chart goes to a temporary file, named on stderr.
     result = report(*week, "--provider", "riverside-health")
     assert result.returncode == 0, result.stderr
-    assert "| Riverside GP Surgery | 0 | – | – | – | – |" in result.stdout
+    assert "| Riverside GP Surgery | 0 | 0 | – | – | – | – |" in result.stdout
     assert result.stderr.startswith("Chart: ")
     temporary = Path(result.stderr.removeprefix("Chart: ").strip())
     try:

@@ -27,7 +27,7 @@ from bot.evidence import (
     percent,
     satisfied_line,
 )
-from storage import citizens, feedback, services
+from storage import citizens, feedback, services, supporters
 from storage.db import Database, stamp
 from storage.services import ServiceRow
 
@@ -201,6 +201,29 @@ async def test_items_are_approved_ones_published_in_the_period(evdb: Database) -
     assert only_parks.total.items == 1
 
 
+async def test_people_are_the_authors_and_those_who_said_me_too(evdb: Database) -> None:
+    day = START + timedelta(days=1)
+    joined, alone, merged = [await item(evdb, day) for _ in range(3)]
+    await respond(evdb, day + timedelta(hours=1), items=(joined,), status="changed")
+
+    async def support(conn: aiosqlite.Connection) -> None:
+        for _ in range(3):
+            who = await citizens.get_or_create(conn, next(telegram_ids), day)
+            assert await supporters.add(conn, joined, who.id, day)
+        # Merged into `joined`: its author supports it, and it counts no more on its own.
+        await supporters.merge(conn, joined, merged, 1, day)
+
+    await evdb.write(support)
+    library = by_slug(await evidence(evdb, SERVICES, PERIOD))["library"]
+    assert (library.items, library.people, library.changed, library.people_changed) == (
+        2,
+        2 + 4,
+        1,
+        1 + 4,
+    )
+    assert alone
+
+
 async def test_nothing_at_all(evdb: Database) -> None:
     ev = await evidence(evdb, SERVICES, PERIOD)
     assert ev.total == Figures("", TEXTS["total"], 0, 0, None, 0, 0, 0)
@@ -363,10 +386,10 @@ def test_the_satisfied_line_reads_right(yes: int, replied: int, line: str) -> No
 SAMPLE = Evidence(
     PERIOD,
     (
-        Figures("library", "Central | Library", 30, 12, 60.0, 4, 3, 1),
+        Figures("library", "Central | Library", 30, 12, 60.0, 4, 3, 1, 42, 9),
         Figures("parks", "=Parks", 0, 0, None, 0, 0, 0),
     ),
-    Figures("", "All services", 30, 12, 60.0, 4, 3, 1),
+    Figures("", "All services", 30, 12, 60.0, 4, 3, 1, 42, 9),
 )
 
 
@@ -398,14 +421,16 @@ def test_markdown_table() -> None:
     lines = text.splitlines()
     assert lines[0] == "## Evidence of value, 2–8 Nov 2026"
     assert lines[2] == (
-        "| Service | Items | Covered by a response | Median time to first response"
+        "| Service | Items | People | Covered by a response | Median time to first response"
         " | Led to a change | Said it answered their point |"
     )
-    assert lines[3] == "|---|---:|---:|---:|---:|---:|"
-    assert lines[4] == "| Central \\| Library | 30 | 12 (40%) | 2.5 days | 4 (13%) | 3 of 4 (75%) |"
-    assert lines[5] == "| =Parks | 0 | – | – | – | – |"
+    assert lines[3] == "|---|---:|---:|---:|---:|---:|---:|"
+    assert lines[4] == (
+        "| Central \\| Library | 30 | 42 | 12 (40%) | 2.5 days | 4 (13%) | 3 of 4 (75%) |"
+    )
+    assert lines[5] == "| =Parks | 0 | 0 | – | – | – | – |"
     assert lines[6] == (
-        "| **All services** | **30** | **12 (40%)** | **2.5 days** | **4 (13%)**"
+        "| **All services** | **30** | **42** | **12 (40%)** | **2.5 days** | **4 (13%)**"
         " | **3 of 4 (75%)** |"
     )
     assert TEXTS["md_notes"] in text
@@ -429,9 +454,11 @@ def test_csv() -> None:
             "3",
             "1",
             "75.0",
+            "42",
+            "9",
         ],
-        ["parks", "'=Parks", "0", "0", "", "", "0", "", "0", "0", ""],
-        ["", "All services", "30", "12", "40.0", "60.00", "4", "13.3", "3", "1", "75.0"],
+        ["parks", "'=Parks", "0", "0", "", "", "0", "", "0", "0", "", "0", "0"],
+        ["", "All services", "30", "12", "40.0", "60.00", "4", "13.3", "3", "1", "75.0", "42", "9"],
     ]
 
 
