@@ -81,6 +81,8 @@ class Problem(StrEnum):
     SAME_ITEM = "same_item"
     OTHER_SERVICE = "other_service"
     ALREADY_MERGED = "already_merged"
+    # /merge of an item rejected or unpublished: merged, it would be counted again.
+    TAKEN_DOWN = "taken_down"
     # Another moderator is writing the item's corrected text: deciding now would publish (or
     # reject) the words they are taking out.
     BEING_EDITED = "being_edited"
@@ -717,6 +719,8 @@ class Moderation:
                 return Problem.OTHER_SERVICE
             if item.status == "merged" or target.status == "merged":
                 return Problem.ALREADY_MERGED
+            if item.status not in ("pending", "approved"):
+                return Problem.TAKEN_DOWN
             if target.status != "approved":
                 return Problem.NOT_PUBLISHED
             return None

@@ -1674,6 +1674,7 @@ MERGE_PROBLEMS = {
     "other_service": "#{item} and #{into} are about different services, so they can't be merged.",
     "already_merged": "#{item} or #{into} was already merged, so nothing changed.",
     "not_published": "#{item} isn't published: merge into a published item.",
+    "taken_down": "#{item} was rejected or unpublished, so it can't be merged: it counts nowhere.",
 }
 
 

@@ -109,3 +109,20 @@ async def test_an_author_who_asked_to_hear_back_on_the_merged_item_hears_back_on
 
     ((ada_id,),) = stored(db_path, f"SELECT citizen_id FROM feedback WHERE id = {a}")
     assert [c for c, _ in await team.bot.db.write(respond)] == [ada_id]
+
+
+async def test_an_item_taken_down_cannot_be_merged_back_into_the_counts(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    bea = emu.person("Bea")
+    at = datetime.now(UTC)
+    a = await add_item(team.bot.db, team.citizen.id, "library", "The library wifi drops", at)
+    b = await add_item(team.bot.db, bea.id, "library", "Library wifi keeps dropping", at)
+    await say(team.sam, f"/unpublish {b} it names a member of staff")
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("withdrawn",)]
+    reply = await say(team.sam, f"/merge {a} {b}")
+    assert reply == texts.MERGE_PROBLEMS["taken_down"].format(item=b, into=a)
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("withdrawn",)]
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
