@@ -613,6 +613,10 @@ class Moderation:
                 if not window:
                     await media.take_back_voice(conn, item_id, now)
                 return {"status": status, "published_text": published}
+            # Rejected: the audio is no longer needed either, and goes as an approved one's.
+            await media.release_voice(conn, item_id)
+            if not window:
+                await media.take_back_voice(conn, item_id, now)
             return {"status": status, "reason": str(reason)}
 
         async def check(
@@ -759,8 +763,8 @@ class Moderation:
                 if not await feedback.end_undo(conn, i, now):
                     return None
                 card = await self.card(i, conn)
-                if card is not None and card.item.status == "approved":
-                    # Approved for good: its voice note leaves the moderators' chat.
+                if card is not None and card.item.status in ("approved", "rejected"):
+                    # Decided for good: its voice note leaves the moderators' chat.
                     await media.take_back_voice(conn, i, now)
                 return card
 

@@ -1021,3 +1021,34 @@ async def test_a_merged_items_voice_note_leaves_the_moderators_chat(
     assert stored(
         db_path, f"SELECT file_id FROM media WHERE feedback_id = {b} AND kind = 'voice'"
     ) == [(None,)]
+
+
+async def test_a_rejected_voice_notes_audio_leaves_too(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    rules = deployment.moderation.model_copy(update={"undo_minutes": 0})
+    admin, sam, citizen = emu.person("Ada"), emu.person("Sam"), emu.person("Cy")
+    group = emu.group("Riverside moderators", members=[admin, sam])
+    staffed = deployment.model_copy(
+        update={"admins": [admin.id], "moderators_chat": group.id, "moderation": rules}
+    )
+    async with make_bot(deployment=staffed) as bot:
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        await consent(citizen)
+        await press(citizen, SERVICE)
+        await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=7))
+        item = await saved(citizen)
+        card = await card_of(group, item)
+        voices = await group.wait_for(
+            lambda msgs: any(m.voice and m.reply_to == card.message_id for m in msgs)
+        )
+        voice = next(m for m in voices if m.voice and m.reply_to == card.message_id)
+        await press_card(sam, group, card, texts.REJECT)
+        await group.wait_for(lambda _: card.buttons[0] == [texts.REASONS["abusive"]])
+        await press_card(sam, group, card, texts.REASONS["off_topic"])
+        await group.wait_for(lambda _: "Not published" in (card.text or ""))
+        app = bot.application
+        await bot.handlers.privacy.clean(SimpleNamespace(bot=app.bot, application=app))  # type: ignore[arg-type]
+        await group.wait_for(lambda _: voice.deleted)
+        assert not card.deleted
+        assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == [(None,)]
