@@ -338,15 +338,20 @@ class Attachments:
         return await _staff_name(self.db.reader, telegram_id)
 
     async def decide_photo(
-        self, moderator: int, media_id: int, status: str
+        self, moderator: int, media_id: int, status: str, pressed: tuple[int, int]
     ) -> tuple[int, int, str] | None:
-        """A moderator's decision on one photo, audited: (item id, the photo's number on its
-        item, its status now); None if there is no such photo (forgotten meanwhile)."""
+        """A moderator's decision on one photo, pressed under the message that carries it
+        (`pressed`: chat id, message id), audited: (item id, the photo's number on its item,
+        its status now); None if there is no such photo (forgotten meanwhile) or the button
+        was not that photo's own."""
 
         async def run(conn: aiosqlite.Connection) -> tuple[int, int, str] | None:
             now = self.clock()
             found = await media.get(conn, media_id)
             if found is None or found.kind != media.PHOTO or found.feedback_id is None:
+                return None
+            if not await media.carried_by(conn, media_id, *pressed):
+                # Another photo's (or a card's) message: its caption would say the wrong one.
                 return None
             if await media.decide(conn, media_id, status, moderator, now):
                 await audit.record(

@@ -450,8 +450,10 @@ class MediaHandlers:
             await self.roles.denied(who, "malformed photo button", query.data or "")
             await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
             return
+        pressed = query.message
+        where = (pressed.chat.id, pressed.message_id) if pressed is not None else (0, 0)
         decided = await self.attachments.decide_photo(
-            who.telegram_id, media_id, "approved" if choice == "a" else "rejected"
+            who.telegram_id, media_id, "approved" if choice == "a" else "rejected", where
         )
         if decided is None:
             await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))

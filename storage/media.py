@@ -231,6 +231,18 @@ async def take_back_voice(conn: aiosqlite.Connection, feedback_id: int, now: dat
     return len(rows)
 
 
+async def carried_by(
+    conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int
+) -> bool:
+    """Whether this message (chat id, message id) is one that carried the voice note or
+    photo to staff."""
+    async with conn.execute(
+        "SELECT 1 FROM media_messages WHERE media_id = ? AND chat_id = ? AND message_id = ?",
+        (media_id, chat_id, message_id),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
 async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:
     """A voice note or photo was posted to staff as this message."""
     await conn.execute(

@@ -181,6 +181,11 @@ async def test_providers_see_approved_photos_of_published_items_of_their_service
         forged = await outsider.press_data(first.message_id, f"y:{kept}:a")
         assert (await forged.answered()).get("text") == texts.NOT_ALLOWED_BUTTON
     assert stored(db_path, f"SELECT status FROM media WHERE id = {kept}") == [("pending",)]
+    # A moderator, but the other photo's data under this one: its caption would say the
+    # wrong photo, and the other's would never change.
+    forged = await team.sam.press_data(first.message_id, f"y:{refused}:r")
+    await forged.answered()
+    assert stored(db_path, f"SELECT status FROM media WHERE id = {refused}") == [("pending",)]
     await press_card(team.sam, team.group, first, texts.PHOTO_APPROVE)
     await press_card(team.sam, team.group, second, texts.PHOTO_REJECT)
     await press_card(team.sam, team.group, card, texts.APPROVE)
