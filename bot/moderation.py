@@ -737,6 +737,8 @@ class Moderation:
             # and the audio leaves the moderators' chat.
             await media.release_voice(conn, merged)
             await media.take_back_voice(conn, merged, now)
+            # Its photos show the same thing: the provider sees them with the item it is now.
+            await media.move_photos(conn, merged, into)
             return {"status": "merged", "into": into}
 
         current = await feedback.moderated(self.db.reader, merged)

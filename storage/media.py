@@ -231,6 +231,15 @@ async def take_back_voice(conn: aiosqlite.Connection, feedback_id: int, now: dat
     return len(rows)
 
 
+async def move_photos(conn: aiosqlite.Connection, from_item: int, to_item: int) -> int:
+    """An item's photos go with the item it was merged into (decided or not, as they were)."""
+    cursor = await conn.execute(
+        "UPDATE media SET feedback_id = ? WHERE feedback_id = ? AND kind = 'photo'",
+        (to_item, from_item),
+    )
+    return int(cursor.rowcount or 0)
+
+
 async def carried_by(
     conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int
 ) -> bool:

@@ -1057,3 +1057,28 @@ async def test_a_rejected_voice_notes_audio_leaves_too(
         await group.wait_for(lambda _: voice.deleted)
         assert not card.deleted
         assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == [(None,)]
+
+
+async def test_a_merged_items_photos_go_with_the_item_it_was_merged_into(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    from tests.e2e.helpers import add_item
+
+    bea, citizen = emu.person("Bea"), team.citizen
+    a = await add_item(
+        team.bot.db, bea.id, "library", "Rain comes through the library roof", datetime.now(UTC)
+    )
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    if texts.METOO_DIFFERENT in [b for row in citizen.last.buttons for b in row]:
+        await press(citizen, texts.METOO_DIFFERENT)
+    b = await saved(citizen)
+    card = await card_of(team.group, b)
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 1)
+    await press_card(team.sam, team.group, under(team, card, "photo")[0], texts.PHOTO_APPROVE)
+    ((photo,),) = stored(db_path, f"SELECT id FROM media WHERE feedback_id = {b}")
+    assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    # The provider sees it with A, as they answer A.
+    assert "no approved photo" not in await say(team.pat, f"/photo {photo}")
+    assert f"/photo {photo}" in await say(team.pat, f"/respond {b}")
