@@ -206,3 +206,26 @@ async def test_supporters_of_an_item_its_author_erased_hear_the_answer_to_its_th
     assert "goes to 1 person" in done, done
     notice = await notice_of(bob)
     assert "new wifi" in (notice.text or "") and "added your voice to" in (notice.text or "")
+
+
+async def test_joining_an_item_merged_since_into_ones_own_hears_back_on_ones_own(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Told "I'll let you know" on joining: they hear back, though the item is their own."""
+    alice, carol = emu.person("Alice"), emu.person("Carol")
+    # (A moderator merges what says the same; which words, this test does not mind.)
+    own = await add_item(
+        world.bot.db, carol.id, "library", "The toilets are dirty", WEDNESDAY, hear_back=False
+    )
+    theirs = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    # Her own item gave her consent already: the services come first.
+    assert "Which service" in await say(carol, "/start")
+    assert "Is it one of these?" in await offered(carol, SAME)
+    offer = carol.messages[-1]
+    assert buttons_of(offer)["It's 1"].endswith(f":{theirs}")
+    await world.sam.send(f"/merge {own} {theirs}", chat=world.mods)
+    await world.mods.wait_for(lambda m: any(f"#{theirs}" in (x.text or "") for x in m[-1:]))
+    await press_on(carol, offer, "It's 1")
+    await carol.wait_for(last_has("your support is added"))
+    assert f"#{own}" in (carol.messages[-1].text or "")
+    assert stored(db_path, f"SELECT hear_back FROM feedback WHERE id = {own}") == [(1,)]
