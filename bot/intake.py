@@ -23,7 +23,7 @@ import aiosqlite
 
 from bot import i18n
 from bot.contact import asks_to_be_contacted
-from bot.metoo import MeToo
+from bot.metoo import MeToo, offered
 from bot.places import Places, Site, distance_m, nearest, rounded, valid_point
 from storage import (
     citizen_drafts,
@@ -224,9 +224,11 @@ REPLAYED = Step(Show.NOTHING)
 T = TypeVar("T")
 # (id, published text) of the items offered ("me too").
 Similar = tuple[tuple[int, str], ...]
+# (id, published text, score) of the items a "me too" search found, best first.
+Found = tuple[tuple[int, str, float], ...]
 # The "me too" searches done for the write transaction running (by service and words); None
 # where no search is wanted (no MeToo, or a transaction not run by Intake._write).
-_SEARCHED: ContextVar[dict[tuple[str, str], Similar] | None] = ContextVar(
+_SEARCHED: ContextVar[dict[tuple[str, str], Found] | None] = ContextVar(
     "metoo_searched", default=None
 )
 # The deployment's sites and area, for the transaction running (set by Intake._write).
@@ -281,7 +283,7 @@ class Intake:
         comes to offer items (see `_written`) and finds no search done for those words is
         rolled back, the search runs (read connection, a thread), and it runs again with it.
         The write lock is never held for a search."""
-        found: dict[tuple[str, str], Similar] = {}
+        found: dict[tuple[str, str], Found] = {}
         after: list[Callable[[], object]] = []
         offering = self.metoo is not None
 
@@ -1149,19 +1151,20 @@ async def _written(
         if (slug, text) not in searched:
             # Intake._write searches outside the transaction, then runs this again.
             raise _SearchFirst(slug, text)
-        similar = searched[(slug, text)]
-        # Their own items, and ones they support already, are not "someone else's".
+        found = searched[(slug, text)]
+        # Their own items, and ones they support already, are not "someone else's" (and are
+        # left out before the cut to those close to the best: their own best match must not
+        # hide another's item).
         theirs = await supporters.already_theirs(
-            conn, [item for item, _ in similar], conversation.citizen_id
+            conn, [item for item, *_ in found], conversation.citizen_id
         )
-        similar = tuple(found for found in similar if found[0] not in theirs)
+        found = tuple(f for f in found if f[0] not in theirs)
         # Where both places are known, another site (or another part of town) is not it.
         here = await places.of_conversation(conn, conversation.citizen_id, conversation.seq)
-        if similar and here is not None and here.known:
-            where = await places.of_items(conn, [item for item, _ in similar])
-            similar = tuple(
-                f for f in similar if f[0] not in where or same_place(here, where[f[0]])
-            )
+        if found and here is not None and here.known:
+            where = await places.of_items(conn, [item for item, *_ in found])
+            found = tuple(f for f in found if f[0] not in where or same_place(here, where[f[0]]))
+        similar = offered(found)
         if similar:
             # Remembered, so that a number typed now is not taken for a rating.
             await conversations.save(conn, conversation.but(offered=True), now)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from nlp.similar import LIMIT, THRESHOLD, Candidate, Growing, query
+from nlp.similar import LIMIT, THRESHOLD, Candidate, Growing, close_to_best, query
 from storage import supporters
 from storage.db import Database, parse_stamp
 from storage.supporters import Published
@@ -84,8 +84,10 @@ class MeToo:
 
     async def suggestions(
         self, service_slug: str, text: str, now: datetime, place: str | None = None
-    ) -> tuple[tuple[int, str], ...]:
-        """(id, published text) of at most LIMIT items like `text`, best first; () when none
+    ) -> tuple[tuple[int, str, float], ...]:
+        """(id, published text, score) of at most LOOK_AT items like `text`, best first,
+        none cut for being far below the best (the caller leaves out the citizen's own
+        items first, then cuts: see `offered`); () when none
         is close enough, or the service's index is still being built (the conversation then
         goes on as if nothing was looked for). `place`: where the new text is about, when
         known (items elsewhere are left out)."""
@@ -108,14 +110,20 @@ class MeToo:
             # Edited items come back with their new words when the index next looks.
             service.dropped = service.dropped | gone | edited
             self._maybe_rebuild(service_slug, service, now)
-        return tuple((i, current[i]) for i in ids if i in current and i not in edited)[:LIMIT]
+        return tuple(
+            (c.id, current[c.id], score)
+            for c, score in found
+            if c.id in current and c.id not in edited
+        )
 
     def _search(
         self, index: Growing, text: str, place: str | None, dropped: Collection[int], since: float
     ) -> list[tuple[Candidate, float]]:
         """The search itself (in a worker thread: the kinds and the scores cost CPU)."""
         kinds = self.kinds_of(text) if self.kinds_of is not None else ()
-        return index.search(query(text, kinds), THRESHOLD, LOOK_AT, place, dropped, since)
+        return index.search(
+            query(text, kinds), THRESHOLD, LOOK_AT, place, dropped, since, relative=False
+        )
 
     async def refresh(self, service_slug: str, now: datetime) -> _Service | None:
         """The service's index, with the items published since it last looked added; None
@@ -187,6 +195,14 @@ class MeToo:
         for task in list(self._building.values()):
             task.cancel()
         await asyncio.gather(*self._building.values(), return_exceptions=True)
+
+
+def offered(found: Sequence[tuple[int, str, float]]) -> tuple[tuple[int, str], ...]:
+    """What to offer of what is left of a search: at most LIMIT, each close to the best."""
+    if not found:
+        return ()
+    best = found[0][2]
+    return tuple((i, text) for i, text, score in found if close_to_best(score, best))[:LIMIT]
 
 
 def _candidates(rows: list[Published]) -> list[Candidate]:

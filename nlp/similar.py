@@ -629,6 +629,7 @@ def _select(
     limit: int,
     place: str | None,
     exclude: Collection[int],
+    relative: bool = True,
 ) -> list[tuple[Candidate, float]]:
     above = np.flatnonzero(scores >= threshold)
     if above.size == 0:
@@ -642,7 +643,7 @@ def _select(
             continue
         if place is not None and candidate.place not in (None, place):
             continue
-        if found and not close_to_best(float(scores[i]), found[0][1]):
+        if relative and found and not close_to_best(float(scores[i]), found[0][1]):
             break
         # An item indexed twice (its words edited) is offered once, at its best.
         seen.add(candidate.id)
@@ -819,15 +820,18 @@ class Growing:
         place: str | None = None,
         exclude: Collection[int] = (),
         since: float | None = None,
+        relative: bool = True,
     ) -> list[tuple[Candidate, float]]:
-        """As Index.search over every part; `since`: candidates older are left out."""
+        """As Index.search over every part; `since`: candidates older are left out;
+        `relative`: False to keep those far below the best (for a caller that leaves some
+        out first, then cuts with `close_to_best`)."""
         if not self.candidates:
             return []
         q = query(text) if isinstance(text, str) else text
         scores = np.concatenate([index.scores(q) for index in (self.base, *self.parts)])
         if since is not None:
             scores[self.at < since] = -1.0
-        return _select(self.candidates, scores, threshold, limit, place, exclude)
+        return _select(self.candidates, scores, threshold, limit, place, exclude, relative)
 
 
 def similar(

@@ -229,3 +229,18 @@ async def test_joining_an_item_merged_since_into_ones_own_hears_back_on_ones_own
     await carol.wait_for(last_has("your support is added"))
     assert f"#{own}" in (carol.messages[-1].text or "")
     assert stored(db_path, f"SELECT hear_back FROM feedback WHERE id = {own}") == [(1,)]
+
+
+async def test_ones_own_item_as_the_best_match_does_not_hide_anothers(
+    world: World, emu: Emulator
+) -> None:
+    """Bob writes again what he wrote before: his own item is the closest by far, and is
+    never offered to him; Alice's, further off, still is (it was cut as far below the best
+    before his own was left out)."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    own = await add_item(world.bot.db, bob.id, "library", SAME, WEDNESDAY)
+    reply = await offered(bob, SAME)
+    assert "Is it one of these?" in reply and WIFI in reply
+    assert not any(label.endswith(f":{own}") for label in buttons_of(bob.messages[-1]).values())

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 
-from bot.metoo import MeToo
+from bot.metoo import MeToo, offered
 from storage import citizens, feedback
 from storage.db import Database
 
@@ -49,26 +49,26 @@ async def test_items_published_later_are_added_and_withdrawn_ones_never_offered(
     author = await _setup(db)
     await _publish(db, author, "bins", "The recycling van blocked our drive", NOW)
     metoo = MeToo(db, weeks=6)
-    assert await metoo.suggestions("bins", QUERY, NOW) == ()
+    assert offered(await metoo.suggestions("bins", QUERY, NOW)) == ()
     built = metoo._services["bins"].index
     # Published after the index was built: added as a part, the base is not rebuilt.
     elm = await _publish(db, author, "bins", ELM, NOW + timedelta(minutes=1))
     await _publish(db, author, "parks", "Bins in the park not collected on Elm Road", NOW)
     later = NOW + timedelta(minutes=2)
-    assert await metoo.suggestions("bins", QUERY, later) == ((elm, ELM),)
+    assert offered(await metoo.suggestions("bins", QUERY, later)) == ((elm, ELM),)
     index = metoo._services["bins"].index
     assert index.base is built.base and index.added == 1
     # Withdrawn (put back to pending): never shown again, and left out of later searches.
     await db.write(lambda conn: feedback.undo(conn, elm, later))
-    assert await metoo.suggestions("bins", QUERY, later) == ()
+    assert offered(await metoo.suggestions("bins", QUERY, later)) == ()
     assert elm in metoo._services["bins"].dropped
     # Past the window: left out.
     again = await _publish(db, author, "bins", ELM, later)
-    assert await metoo.suggestions("bins", QUERY, later) == ((again, ELM),)
-    assert await metoo.suggestions("bins", QUERY, later + timedelta(weeks=7)) == ()
+    assert offered(await metoo.suggestions("bins", QUERY, later)) == ((again, ELM),)
+    assert offered(await metoo.suggestions("bins", QUERY, later + timedelta(weeks=7))) == ()
     # Another service's words are never offered; 0 weeks turns the offer off.
-    assert await metoo.suggestions("parks", "Broken swing in Riverside Park", later) == ()
-    assert await MeToo(db, weeks=0).suggestions("bins", QUERY, later) == ()
+    assert offered(await metoo.suggestions("parks", "Broken swing in Riverside Park", later)) == ()
+    assert offered(await MeToo(db, weeks=0).suggestions("bins", QUERY, later)) == ()
 
 
 async def test_a_large_first_build_runs_in_the_background(db: Database) -> None:
@@ -76,7 +76,7 @@ async def test_a_large_first_build_runs_in_the_background(db: Database) -> None:
     elm = await _publish(db, author, "bins", ELM, NOW)
     metoo = MeToo(db, weeks=6, inline_build=0)
     # Nothing is offered while the index is built: the conversation is not held up.
-    assert await metoo.suggestions("bins", QUERY, NOW) == ()
+    assert offered(await metoo.suggestions("bins", QUERY, NOW)) == ()
     await metoo.wait_built()
-    assert await metoo.suggestions("bins", QUERY, NOW) == ((elm, ELM),)
+    assert offered(await metoo.suggestions("bins", QUERY, NOW)) == ((elm, ELM),)
     await metoo.close()
