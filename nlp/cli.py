@@ -115,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
         help='print the "me too" suggestions\' precision and recall (threshold chosen on half)',
     )
     duplicates.add_argument("--set", type=Path, help="JSON lines of service, group, text")
+    duplicates.add_argument(
+        "--all", action="store_true", help="every set, at the shipped threshold and at its best"
+    )
     return parser
 
 
@@ -287,7 +290,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "duplicates-eval":
         from nlp import duplicates_eval
 
-        print(json.dumps(duplicates_eval.evaluate(args.set or duplicates_eval.DUPLICATES_SET)))
+        if args.all:
+            for row in duplicates_eval.every_set():
+                print(json.dumps(row))
+        else:
+            print(json.dumps(duplicates_eval.evaluate(args.set or duplicates_eval.DUPLICATES_SET)))
         return 0
     if args.command == "redact":
         # The rules and the small name and address detector, not the theme model.

@@ -264,3 +264,17 @@ def test_verbs_initials_and_greetings_are_not_places() -> None:
     assert places("Keep Westfield Library open!!") == {("westfield", "")}
     assert names("the GP never made the referral") == frozenset()
     assert names("Thanks NHS for the jab") == frozenset()
+
+
+def test_the_duplicates_sets_are_apart_and_labelled_by_service() -> None:
+    """No text of a set measured on is in a set learned from (nor of one measured set in
+    another), and no group spans two services."""
+    seen: dict[str, str] = {}
+    for path in duplicates_eval.SETS:
+        reports = duplicates_eval.load(path)
+        assert reports, path
+        service_of: dict[str, str] = {}
+        for report in reports:
+            assert service_of.setdefault(report.group, report.service) == report.service
+            key = " ".join(report.text.casefold().split())
+            assert seen.setdefault(key, path.name) == path.name, (path.name, report.text)
