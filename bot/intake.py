@@ -38,7 +38,7 @@ from storage import (
     updates,
 )
 from storage.conversations import Conversation
-from storage.db import Database, parse_stamp
+from storage.db import Database, parse_stamp, stamp
 from storage.feedback import FeedbackItem
 from storage.places import Place
 from storage.responses import Response
@@ -110,6 +110,8 @@ SEARCH_FILLER = frozenset(
 UNKNOWN_LINK = "?"
 # How long after the consent text was shown a typed "yes" counts as agreeing to it.
 CONSENT_TYPED_WINDOW = timedelta(hours=1)
+# How long a "me too" can be undone (its words are kept that long: see the clean job).
+UNDO_JOIN = timedelta(hours=24)
 # A conversation's words while a voice note stands for them (bot/attachments.py): the item
 # is saved with the words typed besides, or none until a moderator types the transcript.
 VOICE_MARK = "\U0001f3a4"
@@ -215,6 +217,8 @@ class Step:
     sites: tuple[str, ...] = ()
     site: str = ""
     point: tuple[float, float] | None = None
+    # JOINED: the join can be undone (see Intake.undo_join).
+    undo: bool = False
     # SAVED: the broad theme ids heard in the item, strongest first (None: not shown).
     heard: tuple[str, ...] | None = None
 
@@ -805,19 +809,62 @@ class Intake:
                 target = into
             # Never their own item (a merge can lead there): it counts no one twice; but
             # they were told they will hear back on it.
+            words = without_voice(found.text)
+            undo = False
             if await supporters.already_theirs(conn, [target], found.citizen_id):
                 await supporters.hears_back(conn, target, found.citizen_id)
-            else:
-                await supporters.add(conn, target, found.citizen_id, now)
+            elif await supporters.add(conn, target, found.citizen_id, now) and words:
+                # An offer is wrong often enough (nlp/eval/README.md) that a join can be
+                # taken back for a while: their words come back as their own report.
+                kept = supporters.Undoable(target, slug, words, stamp(now))
+                await supporters.keep_undo(conn, found.citizen_id, kept)
+                undo = True
             await conversations.delete(conn, found.citizen_id)
             # "Nothing else you wrote is sent": nor kept (photos, voice note, place), and
             # said so where they were told one was added.
             dropped = await _drop_unsaved(conn, found.citizen_id)
             service = await services.get(conn, slug)
             note = "media_dropped" if dropped else ""
-            return Step(Show.JOINED, seq=found.seq, reference=target, service=service, note=note)
+            return Step(
+                Show.JOINED,
+                seq=found.seq,
+                reference=target,
+                service=service,
+                note=note,
+                undo=undo,
+            )
 
         return await self._button(update_id, telegram_id, seq, State.RATING, then)
+
+    async def undo_join(self, update_id: int, telegram_id: int, item_id: int) -> Step:
+        """The citizen took back a "me too" (it was not the same after all): their support
+        goes, and the words they wrote carry on as their own report (at the rating, not
+        offered again). Only their latest join, within UNDO_JOIN, and not while they are
+        telling something else."""
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            now = self.clock()
+            if not await updates.claim(conn, update_id, now):
+                return REPLAYED
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is None or not await _consented(conn, citizen.id):
+                return Step(Show.CONSENT, note="consent_first")
+            joined = await supporters.undoable(conn, citizen.id)
+            if joined is None or joined.item_id != item_id:
+                return Step(Show.EXPIRED, note="undo_late")
+            if now - parse_stamp(joined.joined_at) > UNDO_JOIN:
+                await supporters.drop_undo(conn, citizen.id)
+                return Step(Show.EXPIRED, note="undo_late")
+            if await conversations.get(conn, citizen.id) is not None:
+                return Step(Show.EXPIRED, note="undo_busy")
+            await supporters.undo_join(conn, citizen.id, joined)
+            return await _begin(
+                conn, citizen.id, now, joined.service_slug, text=joined.text, note="undone"
+            )
+
+        # Not through `_write`: what they wrote was compared already, and is not offered the
+        # same items again.
+        return await self.db.write(run)
 
     async def different(self, update_id: int, telegram_id: int, seq: int) -> Step:
         """None of the items offered is it: carry on as a new item (the rating)."""

@@ -15,8 +15,18 @@ from typing import Any
 import aiosqlite
 
 from bot.config import Deployment
-from bot.intake import Clock
-from storage import citizen_drafts, citizens, db, media, places, privacy, traces, updates
+from bot.intake import UNDO_JOIN, Clock
+from storage import (
+    citizen_drafts,
+    citizens,
+    db,
+    media,
+    places,
+    privacy,
+    supporters,
+    traces,
+    updates,
+)
 from storage.db import Database, utcnow
 from storage.privacy import FORGET, ORIGINALS, Erased, Erasure
 from storage.traces import ToClean
@@ -109,6 +119,12 @@ class Privacy:
             return await citizen_drafts.older_than(conn, before)
 
         drafts = await self.db.write(old_drafts)
+
+        async def old_undos(conn: aiosqlite.Connection) -> int:
+            # A "me too" past its undo window: the words kept to undo it go.
+            return await supporters.undo_older_than(conn, now - UNDO_JOIN)
+
+        drafts += await self.db.write(old_undos)
         keep_media = timedelta(days=self.keep_media_days)
 
         async def old_media(conn: aiosqlite.Connection) -> int:

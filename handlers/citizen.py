@@ -47,8 +47,10 @@ INVOLVE_PREFIX = "i"
 # /start z:<seq>:c carry on or z:<seq>:n start something new.
 SIDE_PREFIX = "z"
 DRAFT_PREFIX = "u"
-# "Me too": t:<seq>:<item> joins that published item, t:<seq>:d says it is different.
+# "Me too": t:<seq>:<item> joins that published item, t:<seq>:d says it is different;
+# n:<item> undoes the join (it was not the same after all).
 METOO_PREFIX = "t"
+UNDO_JOIN_PREFIX = "n"
 # Places: g:<seq>:<site number> picks one of the service's sites, g:<seq>:s skips;
 # x:<seq>:<latitude>:<longitude> keeps the exact point of a location just shared.
 PLACE_PREFIX = "g"
@@ -137,7 +139,10 @@ def render(
         joined = texts.METOO_JOINED.format(reference=step.reference, service=service)
         if step.note == "media_dropped":
             joined = f"{joined}\n\n{texts.METOO_JOINED_DROPPED}"
-        return joined, None
+        if not step.undo:
+            return joined, None
+        undo = _button(texts.METOO_UNDO, UNDO_JOIN_PREFIX, step.reference or 0)
+        return f"{joined}\n\n{texts.METOO_UNDO_HINT}", InlineKeyboardMarkup([[undo]])
     if show is Show.PLACE:
         rows = [
             [_button(_site(step, site, names), PLACE_PREFIX, step.seq, n)]
@@ -248,6 +253,7 @@ def _lead(step: Step) -> str:
         "no_match": texts.NO_MATCH,
         "carried": texts.DRAFT_CARRIED,
         "dropped": texts.DRAFT_DROPPED,
+        "undone": texts.METOO_UNDONE,
     }
     lead = notes.get(step.note, "")
     if step.note.startswith("closed_"):
@@ -583,9 +589,13 @@ class CitizenHandlers:
         if step.show is Show.EXPIRED:
             # An item offered that left the published ones meanwhile: say so, in a box that
             # stays until read (the offer stays, with "It's different").
-            gone = step.note == "metoo_gone"
-            said = texts.METOO_GONE if gone else texts.EXPIRED
-            await safely.answer(query.answer(said, show_alert=gone))
+            alerts = {
+                "metoo_gone": texts.METOO_GONE,
+                "undo_late": texts.METOO_UNDO_LATE,
+                "undo_busy": texts.METOO_UNDO_BUSY,
+            }
+            said = alerts.get(step.note, texts.EXPIRED)
+            await safely.answer(query.answer(said, show_alert=step.note in alerts))
             return
         await self._show_pressed(query, step, context)
 
@@ -754,6 +764,8 @@ class CitizenHandlers:
                 )
             if prefix == DRAFT_PREFIX and parts[0] in {"y", "n"} and len(parts) == 2:
                 return await intake.draft(update_id, telegram_id, parts[0] == "y", parts[1])
+            if prefix == UNDO_JOIN_PREFIX and len(parts) == 1:
+                return await intake.undo_join(update_id, telegram_id, _number(parts[0]))
             if len(parts) != 2:
                 return None
             seq, choice = _number(parts[0]), parts[1]

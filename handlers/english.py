@@ -1644,6 +1644,22 @@ METOO_JOINED = (
     "✅ Thank you: your support is added to <b>#{reference}</b> ({service}). I'll let you "
     "know here when the service responds to it."
 )
+# Under that, with the button below, while the join can be undone.
+METOO_UNDO_HINT = "Not the same after all? Press “Undo” and what you wrote goes on as your own."
+# The button that undoes a join.
+METOO_UNDO = "Undo: mine is different"
+# Above the rating question, after a join was undone.
+METOO_UNDONE = "Done: your support is taken off that item. What you wrote goes on as your own."
+# "Undo" pressed too late, or on an older join than the latest.
+METOO_UNDO_LATE = (
+    "That can no longer be undone, so your support stays. You can still tell us your own "
+    "with /start."
+)
+# "Undo" pressed while another conversation is under way.
+METOO_UNDO_BUSY = (
+    "You're in the middle of telling us something. Finish it, or send /cancel, then press "
+    "“Undo” again."
+)
 # Under that, when the citizen had added photos, a voice note or a place before joining.
 METOO_JOINED_DROPPED = (
     "The photos, voice note or place you added are not kept: only your support goes with that item."

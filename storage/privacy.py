@@ -178,6 +178,13 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
         kept = await cursor.fetchone()
     data["draft_kept_for_you"] = {"text": kept[0], "written_at": kept[1]} if kept else None
     async with conn.execute(
+        "SELECT feedback_id, text, joined_at FROM metoo_undo WHERE citizen_id = ?", (citizen_id,)
+    ) as cursor:
+        undo = await cursor.fetchone()
+    data["words_kept_to_undo_a_me_too"] = (
+        {"item": undo[0], "text": undo[1], "joined_at": undo[2]} if undo else None
+    )
+    async with conn.execute(
         "SELECT kind, feedback_id, duration, transcript, status, created_at,"
         " file_id IS NOT NULL, data IS NOT NULL, LENGTH(data) FROM media WHERE citizen_id = ?"
         " ORDER BY id",
@@ -291,6 +298,7 @@ async def erase(
     await conn.execute("DELETE FROM ask_optouts WHERE citizen_id = ?", (citizen_id,))
     # Their "me too" support: they no longer count with those items, nor hear back on them.
     await conn.execute("DELETE FROM supporters WHERE citizen_id = ?", (citizen_id,))
+    await conn.execute("DELETE FROM metoo_undo WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM conversations WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM citizen_drafts WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM consents WHERE citizen_id = ?", (citizen_id,))

@@ -263,3 +263,57 @@ async def already_theirs(
         (citizen_id, *item_ids, citizen_id, *item_ids),
     ) as cursor:
         return {int(row[0]) for row in await cursor.fetchall()}
+
+
+class Undoable(NamedTuple):
+    """A "me too" the citizen can still undo: the item joined and the words they wrote."""
+
+    item_id: int
+    service_slug: str
+    text: str
+    # When they joined (a stamp; their support row has the same).
+    joined_at: str
+
+
+async def keep_undo(conn: aiosqlite.Connection, citizen_id: int, undoable: Undoable) -> None:
+    """Keep the citizen's words with the item they joined, so the join can be undone (one
+    per citizen: the latest join replaces an earlier one)."""
+    await conn.execute(
+        "INSERT INTO metoo_undo (citizen_id, feedback_id, service_slug, text, joined_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (citizen_id) DO UPDATE SET"
+        " feedback_id = excluded.feedback_id, service_slug = excluded.service_slug,"
+        " text = excluded.text, joined_at = excluded.joined_at",
+        (citizen_id, *undoable),
+    )
+
+
+async def undoable(conn: aiosqlite.Connection, citizen_id: int) -> Undoable | None:
+    """The citizen's join that can still be undone, if any."""
+    async with conn.execute(
+        "SELECT feedback_id, service_slug, text, joined_at FROM metoo_undo WHERE citizen_id = ?",
+        (citizen_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return Undoable(int(row[0]), str(row[1]), str(row[2]), str(row[3])) if row else None
+
+
+async def drop_undo(conn: aiosqlite.Connection, citizen_id: int) -> None:
+    """The join can no longer be undone (undone, or past its time, or /forget)."""
+    await conn.execute("DELETE FROM metoo_undo WHERE citizen_id = ?", (citizen_id,))
+
+
+async def undo_older_than(conn: aiosqlite.Connection, cutoff: datetime) -> int:
+    """Forget the words of joins made before `cutoff`; how many."""
+    cursor = await conn.execute("DELETE FROM metoo_undo WHERE joined_at < ?", (stamp(cutoff),))
+    return cursor.rowcount
+
+
+async def undo_join(conn: aiosqlite.Connection, citizen_id: int, joined: Undoable) -> None:
+    """Take back the support that join added: on the item, or on the one a moderator merged
+    it into since (the support moved there keeps the time it was given)."""
+    into = await merged_into(conn, joined.item_id)
+    await conn.execute(
+        "DELETE FROM supporters WHERE citizen_id = ? AND created_at = ? AND feedback_id IN (?, ?)",
+        (citizen_id, joined.joined_at, joined.item_id, into or joined.item_id),
+    )
+    await drop_undo(conn, citizen_id)

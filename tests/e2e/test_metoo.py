@@ -244,3 +244,50 @@ async def test_ones_own_item_as_the_best_match_does_not_hide_anothers(
     reply = await offered(bob, SAME)
     assert "Is it one of these?" in reply and WIFI in reply
     assert not any(label.endswith(f":{own}") for label in buttons_of(bob.messages[-1]).values())
+
+
+async def test_a_join_can_be_undone_and_the_words_go_on_as_ones_own(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """An offer is wrong often enough that a join can be taken back: the support goes, the
+    words come back at the rating (not offered again), and the item is saved as usual. A
+    replayed, late, forged or busy "Undo" changes nothing."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+    joined = await press_on(bob, bob.messages[-1], "It's 1")
+    assert joined is not None
+    await bob.wait_for(last_has("your support is added"))
+    message = bob.messages[-1]
+    assert texts.METOO_UNDO in buttons_of(message)
+    assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
+
+    # Forged: another item's undo is not his to press.
+    forged = await bob.press_data(message.message_id, f"n:{item + 1}")
+    await forged.answered()
+    assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
+
+    # Busy telling something else: nothing changes until that is done.
+    await say(bob, "/start")
+    busy = await bob.press_data(message.message_id, f"n:{item}")
+    assert texts.METOO_UNDO_BUSY in str((await busy.answered()).get("text"))
+    assert stored(db_path, "SELECT feedback_id FROM supporters") == [(item,)]
+    await say(bob, "/cancel")
+
+    undone = await press_on(bob, message, texts.METOO_UNDO)
+    assert undone is not None
+    views = await bob.wait_for(lambda ms: any(texts.METOO_UNDONE in (m.text or "") for m in ms))
+    shown = [m for m in views if texts.METOO_UNDONE in (m.text or "")]
+    assert "How would you rate it" in (shown[0].text or "")
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM metoo_undo") == [(0,)]
+    # Pressed again (or replayed): too late, nothing more changes.
+    again = await bob.press_data(message.message_id, f"n:{item}")
+    assert texts.METOO_UNDO_LATE in str((await again.answered()).get("text"))
+    # The conversation goes on in that message (edited in place), to the end.
+    for label, then in (("3", "hear back"), (texts.YES, "involved"), (texts.NO, "Saved as")):
+        await (await bob.press(label)).answered()
+        await bob.wait_for(lambda ms, then=then: any(then in (m.text or "") for m in ms))
+    rows = stored(db_path, f"SELECT text FROM feedback WHERE id <> {item} ORDER BY id")
+    assert rows == [(SAME,)]

@@ -10,7 +10,7 @@ import aiosqlite
 
 from bot.metoo import MeToo, offered
 from storage import citizens, feedback
-from storage.db import Database
+from storage.db import Database, stamp
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ELM = "Bins not collected on Elm Road again this week"
@@ -80,3 +80,37 @@ async def test_a_large_first_build_runs_in_the_background(db: Database) -> None:
     await metoo.wait_built()
     assert offered(await metoo.suggestions("bins", QUERY, NOW)) == ((elm, ELM),)
     await metoo.close()
+
+
+async def test_the_words_kept_to_undo_a_join_go_with_time_undo_and_forget(db: Database) -> None:
+    from storage import privacy, supporters
+
+    author = await _setup(db)
+    item = await _publish(db, author, "bins", ELM, NOW)
+
+    async def join(conn: aiosqlite.Connection, telegram_id: int, when: datetime) -> int:
+        citizen = (await citizens.get_or_create(conn, telegram_id, when)).id
+        await supporters.add(conn, item, citizen, when)
+        kept = supporters.Undoable(item, "bins", QUERY, stamp(when))
+        await supporters.keep_undo(conn, citizen, kept)
+        return citizen
+
+    early = await db.write(lambda conn: join(conn, 902, NOW))
+    late = await db.write(lambda conn: join(conn, 903, NOW + timedelta(hours=2)))
+    forgotten = await db.write(lambda conn: join(conn, 904, NOW + timedelta(hours=2)))
+    # Past its time: only the early join's words go, its support stays.
+    removed = await db.write(
+        lambda conn: supporters.undo_older_than(conn, NOW + timedelta(hours=1))
+    )
+    assert removed == 1
+    assert await supporters.undoable(db.reader, early) is None
+    # Undone: the support goes too; the later one's is still there to undo.
+    joined = await supporters.undoable(db.reader, late)
+    assert joined is not None and joined.text == QUERY
+    await db.write(lambda conn: supporters.undo_join(conn, late, joined))
+    assert await supporters.undoable(db.reader, late) is None
+    counts = await supporters.counts(db.reader, [item])
+    assert counts == {item: 2}
+    # Forgotten: the words go with the person.
+    await db.write(lambda conn: privacy.erase(conn, forgotten, True, NOW))
+    assert await supporters.undoable(db.reader, forgotten) is None
