@@ -855,6 +855,9 @@ class Intake:
             if now - parse_stamp(joined.joined_at) > UNDO_JOIN:
                 await supporters.drop_undo(conn, citizen.id)
                 return Step(Show.EXPIRED, note="undo_late")
+            # A comment or answer waited for ends, as at any other button; a report being
+            # told does not.
+            await end_side_prompt_in(conn, citizen.id)
             if await conversations.get(conn, citizen.id) is not None:
                 return Step(Show.EXPIRED, note="undo_busy")
             await supporters.undo_join(conn, citizen.id, joined)

@@ -39,8 +39,10 @@ INLINE_BUILD = 5_000
 REBUILD_SHARE = 0.25
 # ...but not for fewer added items than this (small parts are cheap to search).
 REBUILD_MIN = 1_000
-# How many are looked at past the threshold, so that withdrawn ones can be skipped.
-LOOK_AT = LIMIT * 4
+# How many are looked at past the threshold, so that withdrawn ones, the citizen's own and
+# those elsewhere can be left out and LIMIT still be offered (a citizen may have written the
+# same many times).
+LOOK_AT = 32
 
 
 @dataclass

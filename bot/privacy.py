@@ -124,7 +124,9 @@ class Privacy:
             # A "me too" past its undo window: the words kept to undo it go.
             return await supporters.undo_older_than(conn, now - UNDO_JOIN)
 
-        drafts += await self.db.write(old_undos)
+        undos = await self.db.write(old_undos)
+        if undos:
+            log.info("retention: the words kept to undo %d \"me too\" joins removed", undos)
         keep_media = timedelta(days=self.keep_media_days)
 
         async def old_media(conn: aiosqlite.Connection) -> int:

@@ -897,6 +897,7 @@ MYDATA_KEYS = {
     "no_questions_about": "no_questions_about",
     "conversation_in_progress": "conversation_in_progress",
     "draft_kept_for_you": "draft_kept_for_you",
+    "words_kept_to_undo_a_me_too": "words_kept_to_undo_a_me_too",
     "voice_notes_and_photos": "voice_notes_and_photos",
     "places": "places",
     "reference": "reference",

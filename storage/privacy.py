@@ -182,7 +182,7 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
     ) as cursor:
         undo = await cursor.fetchone()
     data["words_kept_to_undo_a_me_too"] = (
-        {"item": undo[0], "text": undo[1], "joined_at": undo[2]} if undo else None
+        {"with_item": undo[0], "text": undo[1], "joined_at": undo[2]} if undo else None
     )
     async with conn.execute(
         "SELECT kind, feedback_id, duration, transcript, status, created_at,"

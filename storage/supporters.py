@@ -309,11 +309,31 @@ async def undo_older_than(conn: aiosqlite.Connection, cutoff: datetime) -> int:
 
 
 async def undo_join(conn: aiosqlite.Connection, citizen_id: int, joined: Undoable) -> None:
-    """Take back the support that join added: on the item, or on the one a moderator merged
-    it into since (the support moved there keeps the time it was given)."""
-    into = await merged_into(conn, joined.item_id)
-    await conn.execute(
-        "DELETE FROM supporters WHERE citizen_id = ? AND created_at = ? AND feedback_id IN (?, ?)",
-        (citizen_id, joined.joined_at, joined.item_id, into or joined.item_id),
-    )
+    """Take back the support that join added: on the item, and on each item a moderator
+    merged it into since (the support copied there keeps the time it was given); but never
+    support the citizen has there for another reason (an item of theirs, or another item they
+    joined, merged into it)."""
+    chain = [joined.item_id]
+    while (into := await _merged_once(conn, chain[-1])) is not None and into not in chain:
+        chain.append(into)
+    for item_id in chain:
+        reason = f"#{item_id}"
+        await conn.execute(
+            "DELETE FROM supporters WHERE citizen_id = ? AND feedback_id = ? AND created_at = ?"
+            " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.citizen_id = ?"
+            " AND f.status = 'merged' AND f.withdrawn_reason = ?)"
+            " AND NOT EXISTS (SELECT 1 FROM supporters s JOIN feedback f ON f.id = s.feedback_id"
+            " WHERE s.citizen_id = ? AND f.status = 'merged' AND f.withdrawn_reason = ?)",
+            (citizen_id, item_id, joined.joined_at, citizen_id, reason, citizen_id, reason),
+        )
     await drop_undo(conn, citizen_id)
+
+
+async def _merged_once(conn: aiosqlite.Connection, item_id: int) -> int | None:
+    """The item this one was merged into (one step), if it was."""
+    async with conn.execute(
+        "SELECT withdrawn_reason FROM feedback WHERE id = ? AND status = 'merged'", (item_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    reason = str(row[0]) if row and row[0] else ""
+    return int(reason[1:]) if reason.startswith("#") and reason[1:].isdigit() else None

@@ -3,11 +3,12 @@ it, hears back on it like its author, and publishes nothing; "It's different" go
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import aiosqlite
 
-from emulator import Emulator, Person
+from emulator import Emulator, MessageView, Person
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
@@ -18,12 +19,14 @@ from tests.e2e.test_responses import (
     World,
     answer_item,
     digest_in_private,
+    notice_of,
     send_words,
 )
 from tests.e2e.test_responses import world as world  # the fixture
 
 WIFI = "The wifi in the central library keeps dropping"
 SAME = "Internet at the library disconnects every few minutes, wifi is useless"
+TUESDAY = WEDNESDAY - timedelta(days=1)
 
 
 async def offered(person: Person, words: str) -> str:
@@ -291,3 +294,82 @@ async def test_a_join_can_be_undone_and_the_words_go_on_as_ones_own(
         await bob.wait_for(lambda ms, then=then: any(then in (m.text or "") for m in ms))
     rows = stored(db_path, f"SELECT text FROM feedback WHERE id <> {item} ORDER BY id")
     assert rows == [(SAME,)]
+
+
+async def join_first(person: Person) -> MessageView:
+    """Write SAME, which is offered WIFI's item, and join it; the thanks message."""
+    assert "Is it one of these?" in await offered(person, SAME)
+    await press_on(person, person.messages[-1], "It's 1")
+    await person.wait_for(last_has("your support is added"))
+    return person.messages[-1]
+
+
+async def undo(person: Person, thanks: MessageView) -> None:
+    await press_on(person, thanks, texts.METOO_UNDO)
+    await person.wait_for(lambda ms: any(texts.METOO_UNDONE in (m.text or "") for m in ms))
+
+
+def supported_by(db_path: Path, person: Person) -> list[tuple[object, ...]]:
+    return stored(
+        db_path,
+        "SELECT s.feedback_id FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
+        f" WHERE c.telegram_id = {person.id} ORDER BY s.feedback_id",
+    )
+
+
+async def test_undo_keeps_the_support_an_own_item_merged_since_gives(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Bob joins A; a moderator then merges Bob's own item X into A: Undo takes back the
+    join, not the support X gives him (the merge kept the join's row)."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    a = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    x = await add_item(world.bot.db, bob.id, "library", "The library opens too late", TUESDAY)
+    thanks = await join_first(bob)
+    assert await say(world.sam, f"/merge {a} {x}") == texts.MERGED.format(item=x, into=a)
+    await undo(bob, thanks)
+    assert supported_by(db_path, bob) == [(a,)]
+
+
+async def test_undo_after_two_merges_leaves_no_support_behind(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice, bob, carol, dan = (emu.person(n) for n in ("Alice", "Bob", "Carol", "Dan"))
+    a = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    b = await add_item(world.bot.db, carol.id, "library", "The toilets are dirty", WEDNESDAY)
+    c = await add_item(world.bot.db, dan.id, "library", "The toilets are filthy", WEDNESDAY)
+    await consent(bob)
+    thanks = await join_first(bob)
+    assert await say(world.sam, f"/merge {b} {a}") == texts.MERGED.format(item=a, into=b)
+    assert await say(world.sam, f"/merge {c} {b}") == texts.MERGED.format(item=b, into=c)
+    await undo(bob, thanks)
+    assert supported_by(db_path, bob) == []
+
+
+async def test_undo_ends_a_comment_waited_for_as_any_button_does(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    a = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    thanks = await join_first(bob)
+    await answer_item(world.pat, a, CHANGED)
+    await send_words(world.pat, "We replaced the router.")
+    await press_on(bob, await notice_of(bob), texts.ANSWERED_NO)
+    await bob.wait_for(last_has("say what's missing"))
+    await undo(bob, thanks)
+    assert supported_by(db_path, bob) == []
+
+
+async def test_many_own_items_do_not_hide_anothers(world: World, emu: Emulator) -> None:
+    """A citizen who wrote the same every week: their own items never use up the items
+    looked at, and another's (further off) is still offered."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    for n in range(16):
+        when = WEDNESDAY - timedelta(hours=n + 1)
+        await add_item(world.bot.db, bob.id, "library", f"{SAME} (week {n})", when)
+    reply = await offered(bob, SAME)
+    assert "Is it one of these?" in reply and WIFI in reply
