@@ -126,7 +126,7 @@ class Privacy:
 
         undos = await self.db.write(old_undos)
         if undos:
-            log.info("retention: the words kept to undo %d \"me too\" joins removed", undos)
+            log.info('retention: the words kept to undo %d "me too" joins removed', undos)
         keep_media = timedelta(days=self.keep_media_days)
 
         async def old_media(conn: aiosqlite.Connection) -> int:
