@@ -11,7 +11,14 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.model_selection import KFold
 
-from nlp.classifier import ThemeClassifier, logit, no_pairs, pooled_scores, stacked_scores
+from nlp.classifier import (
+    ThemeClassifier,
+    logit,
+    model_shares,
+    no_pairs,
+    pooled_scores,
+    stacked_scores,
+)
 from nlp.linear import FeatureSpace, Weights, fit_linear, sigmoid
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
@@ -331,7 +338,8 @@ def fit_classifier(
             X = space.fit_transform([views[i] for i in train_idx])
             weights = fit_ensemble(X, Y[train_idx], clf.model_spec, seed, progress)
             held_out = [views[i] for i in test_idx]
-            oof[test_idx] = pooled_scores(space, weights, held_out, clf.sentence_weight)
+            shares = model_shares(clf.model_spec)
+            oof[test_idx] = pooled_scores(space, weights, held_out, clf.sentence_weight, shares)
         if clf.stack_weight > 0:
             # The second stage is cross-fitted over the same folds, so the thresholds are
             # tuned on honest scores of the final mix; the shipped one learns from them all.

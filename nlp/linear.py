@@ -309,7 +309,7 @@ def nb_ratio(X: sparse.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndar
 def fit_linear(X: sparse.csr_matrix, y: np.ndarray, spec: dict[str, Any], seed: int) -> Weights:
     """One binary, class-balanced linear model; returns (coef, intercept, scale)."""
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression, RidgeClassifier
     from sklearn.svm import LinearSVC
 
     if y.min() == y.max():
@@ -325,10 +325,15 @@ def fit_linear(X: sparse.csr_matrix, y: np.ndarray, spec: dict[str, Any], seed: 
         model: Any = LinearSVC(C=spec["C"], class_weight="balanced", random_state=seed)
     elif spec["type"] == "logreg":
         model = LogisticRegression(C=spec["C"], class_weight="balanced", max_iter=2000)
+    elif spec["type"] == "ridge":
+        # Squared loss on +-1 targets; C is its inverse L2 strength, as for the others.
+        model = RidgeClassifier(alpha=1.0 / spec["C"], class_weight="balanced", solver="sparse_cg")
     else:
         raise ValueError(f"unknown model type {spec['type']!r}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    coef = model.coef_[0] if ratio is None else model.coef_[0] * ratio
-    return coef.astype(np.float32), np.array(model.intercept_[0]), spec.get("scale", 1.0)
+    # Ravelled: a binary ridge classifier's coefficients are 1-D, the others' 2-D.
+    coef = np.ravel(model.coef_) if ratio is None else np.ravel(model.coef_) * ratio
+    intercept = np.array(np.ravel(model.intercept_)[0])
+    return coef.astype(np.float32), intercept, spec.get("scale", 1.0)

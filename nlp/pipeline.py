@@ -37,6 +37,11 @@ RULE_ONLY_BELOW = 30
 # A text with no theme past its bar gets the model's best theme if it scores this much:
 # most feedback is about something, and a digest has no place for "no theme".
 FALLBACK_FLOOR = 0.03
+# ...and its sub-themes' cues count only where the model gives that guess at least this
+# much: a faint guess brings no sub-theme by a bare "bus" ("a book about the history of our
+# bus routes": organisation at 0.16), a likely one does ("our wheelie bin never got emptied":
+# organisation at 0.45, missed collections by "wheelie bin").
+GUESS_SUPPORT = 0.3
 # The kind's score of a text with nothing in it: an even guess.
 UNSAID_KIND_SCORE = 0.5
 # Kept for code that imported the old name.
@@ -204,11 +209,8 @@ class Analyser:
             score = doc.cats.get(best, 0.0)
             if score >= self.fallback_floor:
                 hits[best] = self._hit(best, score, "model", evidence.get(best, []))
-                # Its sub-themes' cues count now it is found ("our wheelie bin never got
-                # emptied": organisation, and missed collections by "wheelie bin"), if the
-                # model scores it as a pattern of its own would need: a guess brings no
-                # sub-theme by a bare "bus" ("a book about the history of our bus routes").
-                if score >= self.pattern_support:
+                # Its sub-themes' cues count now it is found, if the guess is not faint.
+                if score >= GUESS_SUPPORT:
                     self._add_rule_themes(hits, evidence, set(), broad=best)
         ordered = sorted(hits.values(), key=lambda h: (-h.score, h.id))
         return Analysis(themes=ordered, kind=kind, kind_score=kind_score, kinds=kinds)

@@ -69,12 +69,12 @@ def test_theme_scores_match_scikit_learn(analyser: Analyser, sample: list[str]) 
         for vec in clf.features.vectorizers
     ]
     reference = FeatureSpace(clf.features.views, clf.features.params, references)
-    fast = ensemble_scores(clf.features.transform(views), clf.weights)
-    expected = ensemble_scores(reference.transform(views), clf.weights)
+    fast = ensemble_scores(clf.features.transform(views), clf.weights, clf.shares)
+    expected = ensemble_scores(reference.transform(views), clf.weights, clf.shares)
     assert np.abs(fast - expected).max() <= 1e-6
     # The shipped model also scores sentences (sentence_weight): the same vectorizers read them.
     assert clf.sentence_weight > 0
-    pooled = pooled_scores(reference, clf.weights, views, clf.sentence_weight)
+    pooled = pooled_scores(reference, clf.weights, views, clf.sentence_weight, clf.shares)
     # ... and its second stage (stack_weight) reads the pooled scores.
     assert clf.stack is not None and clf.stack_weight > 0
     stacked = stacked_scores(pooled, clf.stack, clf.stack_weight)
