@@ -150,16 +150,7 @@ def choose_threshold(reports: list[Report], dev: list[Report] | None = None) -> 
 
 
 def _best(reports: list[Report]) -> float:
-    scored = _scored(reports)
-    best, best_recall = 1.0, -1.0
-    for step in range(100, 0, -1):
-        t = step / 100
-        f = figures(scored, t)
-        if f["unrelated_share"] >= MAX_UNRELATED:
-            continue
-        if f["recall"] > best_recall:
-            best, best_recall = t, float(f["recall"])
-    return best
+    return min(1.0, float(most_found(_scored(reports))["threshold"]))
 
 
 def evaluate(path: Path = DUPLICATES_SET) -> dict[str, object]:

@@ -110,20 +110,11 @@ async def joined_by(
 
 async def merged_into(conn: aiosqlite.Connection, item_id: int) -> int | None:
     """The item a merged item went into, following later merges (None if it was not merged)."""
-    seen: set[int] = set()
+    seen = {item_id}
     into = None
-    current = item_id
-    while current not in seen:
-        seen.add(current)
-        async with conn.execute(
-            "SELECT withdrawn_reason FROM feedback WHERE id = ? AND status = 'merged'",
-            (current,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        reason = str(row[0]) if row and row[0] else ""
-        if not (reason.startswith("#") and reason[1:].isdigit()):
-            break
-        into = current = int(reason[1:])
+    while (step := await _merged_once(conn, into or item_id)) is not None and step not in seen:
+        seen.add(step)
+        into = step
     return into
 
 
