@@ -65,6 +65,8 @@ FOLLOW_UP_SECONDS = 600
 TELL_SECONDS = 60
 # How often messages to take back from Telegram after an erasure are looked for.
 CLEAN_SECONDS = 30
+# How often the words kept to undo a "me too" are checked for being past their window.
+UNDO_EXPIRY_SECONDS = 3600
 # How often claims left by instances that died are settled (the lease holder does it).
 SETTLE_SECONDS = 60
 # How often the model pointer is read, to pick up `nlp retrain` or `nlp rollback` run from
@@ -354,6 +356,12 @@ class YousaidBot:
             interval=timedelta(days=1),
             first=timedelta(minutes=5),
             name="retention",
+        )
+        job_queue.run_repeating(
+            only(self.handlers.privacy.expire_undos),
+            interval=UNDO_EXPIRY_SECONDS,
+            first=UNDO_EXPIRY_SECONDS,
+            name="expire-me-too-undos",
         )
         # Messages carrying forgotten citizens' words, taken back from Telegram (with retries).
         job_queue.run_repeating(

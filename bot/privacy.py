@@ -95,6 +95,19 @@ class Privacy:
             )
         return erased
 
+    async def expire_undos(self) -> int:
+        """Remove the words kept to undo a "me too" past its undo window (an hourly job, so
+        they outlive the window by an hour at most, not by a day)."""
+        cutoff = self.clock() - UNDO_JOIN
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            return await supporters.undo_older_than(conn, cutoff)
+
+        undos = await self.db.write(run)
+        if undos:
+            log.info('retention: the words kept to undo %d "me too" joins removed', undos)
+        return undos
+
     async def retention(self) -> Retained:
         """Remove original texts and inactive citizens past the deployment's limits."""
         now = self.clock()
@@ -120,13 +133,7 @@ class Privacy:
 
         drafts = await self.db.write(old_drafts)
 
-        async def old_undos(conn: aiosqlite.Connection) -> int:
-            # A "me too" past its undo window: the words kept to undo it go.
-            return await supporters.undo_older_than(conn, now - UNDO_JOIN)
-
-        undos = await self.db.write(old_undos)
-        if undos:
-            log.info('retention: the words kept to undo %d "me too" joins removed', undos)
+        await self.expire_undos()
         keep_media = timedelta(days=self.keep_media_days)
 
         async def old_media(conn: aiosqlite.Connection) -> int:

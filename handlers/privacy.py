@@ -151,6 +151,10 @@ class PrivacyHandlers:
         await self.privacy.retention()
         await self.clean(context)
 
+    async def expire_undos(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job, hourly: the words kept to undo a "me too" go when its window has passed."""
+        await self.privacy.expire_undos()
+
     async def clean(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job (and after each /forget): take back from Telegram every message queued as
         carrying a forgotten citizen's words; one failing waits its retry, the others go on."""

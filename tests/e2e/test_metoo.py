@@ -373,3 +373,26 @@ async def test_many_own_items_do_not_hide_anothers(world: World, emu: Emulator) 
         await add_item(world.bot.db, bob.id, "library", f"{SAME} (week {n})", when)
     reply = await offered(bob, SAME)
     assert "Is it one of these?" in reply and WIFI in reply
+
+
+async def test_the_words_kept_to_undo_go_within_the_hour_after_the_window(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """The words kept to undo a join live no longer than its window and the job's hour,
+    not until the next daily retention run."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    await join_first(bob)
+    job_queue = world.bot.application.job_queue
+    assert job_queue is not None
+    (job,) = job_queue.get_jobs_by_name("expire-me-too-undos")
+    assert job.job.trigger.interval.total_seconds() <= 3600
+    clock.advance(hours=23, minutes=59)
+    await job.run(world.bot.application)
+    assert stored(db_path, "SELECT COUNT(*) FROM metoo_undo") == [(1,)]
+    clock.advance(minutes=2)
+    await job.run(world.bot.application)
+    assert stored(db_path, "SELECT COUNT(*) FROM metoo_undo") == [(0,)]
+    # The support itself stays: only the words kept to undo it go.
+    assert supported_by(db_path, bob) != []
