@@ -141,6 +141,8 @@ class Told:
     acceptance: Acceptance
     ask: Ask
     service_name: str
+    # When it was claimed (to give the claim back if no chat got the news).
+    claimed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -583,21 +585,31 @@ class Asks:
         """Acceptances the providers have not heard about, each claimed (told once)."""
         told = []
         for acceptance in await asks.untold(self.db.reader):
+            now = self.clock()
 
             async def run(
-                conn: aiosqlite.Connection, acceptance: Acceptance = acceptance
+                conn: aiosqlite.Connection, acceptance: Acceptance = acceptance, now: datetime = now
             ) -> Told | None:
-                if not await asks.mark_told(conn, acceptance.id, self.clock()):
+                if not await asks.mark_told(conn, acceptance.id, now):
                     return None
                 ask = await asks.get(conn, acceptance.ask_id)
                 if ask is None:
                     return None
-                return Told(acceptance, ask, await self._service_name(conn, ask.service_slug))
+                name = await self._service_name(conn, ask.service_slug)
+                return Told(acceptance, ask, name, now)
 
             found = await self.db.write(run)
             if found is not None:
                 told.append(found)
         return told
+
+    async def not_told(self, told: Told) -> None:
+        """No chat of the provider got the news (Telegram failed): the next run tells it."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await asks.not_told(conn, told.acceptance.id, told.claimed_at)
+
+        await self.db.write(run)
 
     # ------------------------------------------------------------------- relaying
 

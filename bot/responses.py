@@ -721,9 +721,9 @@ class Responses:
             return await responses.recent(self.db.reader, None, limit)
         return await responses.recent(self.db.reader, sorted(who.providers), limit)
 
-    async def follow_ups(self) -> list[Response]:
-        """ "In progress" responses due for an update, each claimed once (never asked twice)."""
-        now = self.clock()
+    async def follow_ups(self, now: datetime) -> list[Response]:
+        """ "In progress" responses due for an update at `now`, each claimed once then (never
+        asked twice; given back with `follow_up_not_asked` when no chat got it)."""
         due = await responses.follow_ups_due(self.db.reader, now)
         claimed = []
         for response in due:
@@ -734,6 +734,14 @@ class Responses:
             if await self.db.write(run):
                 claimed.append(response)
         return claimed
+
+    async def follow_up_not_asked(self, response: Response, at: datetime) -> None:
+        """No chat of the provider got the follow-up claimed `at`: the next run asks again."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await responses.follow_up_not_asked(conn, response.id, at)
+
+        await self.db.write(run)
 
     async def for_items(self, item_ids: list[int]) -> dict[int, list[Response]]:
         """The visible responses covering each of these items."""

@@ -584,6 +584,7 @@ class AskHandlers:
             provider = self.digests.providers.get(found.ask.provider_id)
             if provider is None:
                 continue
+            reached = failed = False
             for chat_id in await self.digests.provider_chats(provider):
                 # A citizen's press (or a job), read in each chat: in that chat's language.
                 with speaking(await self.digests.language_of(chat_id)):
@@ -596,17 +597,23 @@ class AskHandlers:
                         chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
                     )
                     told += 1
+                    reached = True
                 except (Forbidden, BadRequest) as exc:
                     log.info("acceptance %s not told to a chat: %s", found.acceptance.id, exc)
                     continue
                 except TelegramError as exc:
                     # One chat failing does not keep the news from the provider's others.
                     log.warning("acceptance %s to a chat failed: %s", found.acceptance.id, exc)
+                    failed = True
                     continue
                 if self.privacy is not None:
                     await self.privacy.relayed_to_staff(
                         found.acceptance.id, sent.chat_id, sent.message_id
                     )
+            if failed and not reached:
+                # Telegram failed for every chat it was tried in: the next run tells again
+                # (a chat that got it is never told twice: then it stays told).
+                await self.asks.not_told(found)
         return told
 
     def _told_text(self, found: Told) -> str:

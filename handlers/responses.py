@@ -975,10 +975,12 @@ class ResponseHandlers:
         drafts nobody finished)."""
         await self.responses.drop_old_drafts()
         asked = 0
-        for response in await self.responses.follow_ups():
+        claimed_at = self.responses.clock()
+        for response in await self.responses.follow_ups(claimed_at):
             provider = self.digests.providers.get(response.provider_id)
             if provider is None:
                 continue
+            reached = failed = False
             weeks = max(1, round(self.responses.follow_up.days / 7))
             for chat_id in await self.digests.provider_chats(provider):
                 # In each chat's language (a team's chat may have its own).
@@ -1003,11 +1005,16 @@ class ResponseHandlers:
                         reply_markup=markup,
                     )
                     asked += 1
+                    reached = True
                 except (Forbidden, BadRequest) as exc:
                     log.info("follow-up of response %s not delivered: %s", response.id, exc)
                 except TelegramError as exc:
                     # One chat failing does not keep the follow-up from the others.
                     log.warning("follow-up of response %s to a chat failed: %s", response.id, exc)
+                    failed = True
+            if failed and not reached:
+                # Telegram failed in every chat tried: the next run asks again.
+                await self.responses.follow_up_not_asked(response, claimed_at)
         return asked
 
     # -------------------------------------------------------------------- citizens

@@ -202,6 +202,14 @@ async def mark_told(conn: aiosqlite.Connection, acceptance_id: int, now: datetim
     return cursor.rowcount > 0
 
 
+async def not_told(conn: aiosqlite.Connection, acceptance_id: int, at: datetime) -> None:
+    """The provider's chats did not get the news claimed `at` (Telegram failed): tell again."""
+    await conn.execute(
+        "UPDATE acceptances SET told_at = NULL WHERE id = ? AND told_at = ?",
+        (acceptance_id, stamp(at)),
+    )
+
+
 async def involved(conn: aiosqlite.Connection, service_slugs: Sequence[str]) -> dict[str, int]:
     """Per service: how many citizens with an item of it would like to be involved (and did
     not opt out of it)."""

@@ -329,6 +329,15 @@ async def follow_up_asked(conn: aiosqlite.Connection, response_id: int, now: dat
     return cursor.rowcount > 0
 
 
+async def follow_up_not_asked(conn: aiosqlite.Connection, response_id: int, at: datetime) -> None:
+    """The update asked for `at` reached none of the provider's chats (Telegram failed): the
+    next run asks again."""
+    await conn.execute(
+        "UPDATE responses SET follow_up_asked_at = NULL WHERE id = ? AND follow_up_asked_at = ?",
+        (response_id, stamp(at)),
+    )
+
+
 async def close_follow_ups(conn: aiosqlite.Connection, response: Response, now: datetime) -> None:
     """A newer response on the same subject answers any update still to be asked for."""
     await conn.execute(

@@ -27,6 +27,7 @@ from tests.conftest import FakeClock, stored_bytes
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import buttons_of, has, press_on, with_text
 from tests.e2e.test_citizen import stored
+from tests.e2e.test_digests import run_job
 from tests.e2e.test_moderation import card_of, invite, press_card
 
 WEDNESDAY = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
@@ -475,3 +476,32 @@ async def test_a_question_too_long_is_said_to_be_too_long_whatever_its_spacing(
     told = await new_with(pat, "1000 characters at most", since, team)
     assert "A few more words" not in (told.text or "")
     assert stored(db_path, "SELECT COUNT(*) FROM asks") == [(0,)]
+
+
+async def test_an_acceptance_telegram_failed_to_tell_is_told_at_the_next_run(
+    world: World, emu: Emulator
+) -> None:
+    """A 5xx in every provider chat when telling of an acceptance does not lose it: the job
+    tells it again, once."""
+    gil = emu.person("Gilberta", username="gil_h")
+    await seed(world.bot.db, gil, "library", hear_back=False, involve="yes")
+    await propose(world, "/invite_people library", INVITATION, private=True)
+    await press_card(world.sam, world.mods, card_of_ask(world.mods, INVITATION), texts.ASKS_APPROVE)
+    invitation = with_text(await gil.wait_for(has(INVITATION)), INVITATION)
+    await world.pat.wait_for(has("goes to 1 person"))
+    faults = [
+        emu.faults.server_error("sendMessage", chat_id=chat, times=1, text_contains="Gilberta")
+        for chat in (world.team.id, world.pat.id)
+    ]
+    await press_on(gil, invitation, texts.ASKS_ACCEPT_NAME)
+    await gil.wait_for(has("Thank"))
+    # The news is told right after the thanks: both chats fail once.
+    await emu.idle(quiet=0.3)
+    assert [f.hits for f in faults] == [1, 1]
+    assert not any("Gilberta" in (m.text or "") for m in world.team.messages)
+    await run_job(world.bot, "tell-acceptances")
+    await world.team.wait_for(has("Gilberta"))
+    await world.pat.wait_for(has("Gilberta"))
+    await run_job(world.bot, "tell-acceptances")
+    await emu.idle()
+    assert sum("Gilberta" in (m.text or "") for m in world.team.messages) == 1

@@ -455,3 +455,26 @@ async def test_a_provider_responds_from_their_teams_group(
     assert stored(db_path, "SELECT text FROM responses") == [
         ("A new lift part arrives next week.",)
     ]
+
+
+async def test_a_follow_up_telegram_failed_to_deliver_is_asked_at_the_next_run(
+    world: World, emu: Emulator, clock: FakeClock
+) -> None:
+    """One 5xx when asking for an update does not lose the question for good; a chat that
+    got it is never asked twice."""
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "Please open on Sundays.", WEDNESDAY)
+    await answer_item(world.pat, item, IN_PROGRESS)
+    await send_words(world.pat, "We are asking the council for Sunday funding.")
+    await notice_of(alice)
+    clock.now = WEDNESDAY + timedelta(days=29)
+    fault = emu.faults.server_error("sendMessage", status=502, chat_id=world.pat.id, times=1)
+    await run_job(world.bot, "response-follow-up")
+    assert fault.hits == 1
+    assert not any("being worked on" in (m.text or "") for m in world.pat.messages)
+    clock.advance(minutes=10)
+    await run_job(world.bot, "response-follow-up")
+    await world.pat.wait_for(last_has("being worked on"))
+    await run_job(world.bot, "response-follow-up")
+    await emu.idle()
+    assert sum("being worked on" in (m.text or "") for m in world.pat.messages) == 1
