@@ -816,7 +816,9 @@ class Intake:
             elif await supporters.add(conn, target, found.citizen_id, now) and words:
                 # An offer is wrong often enough (nlp/eval/README.md) that a join can be
                 # taken back for a while: their words come back as their own report.
-                kept = supporters.Undoable(target, slug, words, stamp(now))
+                # With the place they gave: an undo gives both back.
+                place = await places.of_conversation(conn, found.citizen_id, found.seq)
+                kept = supporters.Undoable(target, slug, words, stamp(now), place)
                 await supporters.keep_undo(conn, found.citizen_id, kept)
                 undo = True
             await conversations.delete(conn, found.citizen_id)
@@ -862,12 +864,19 @@ class Intake:
                 return Step(Show.EXPIRED, note="undo_busy")
             await supporters.undo_join(conn, citizen.id, joined)
             return await _begin(
-                conn, citizen.id, now, joined.service_slug, text=joined.text, note="undone"
+                conn,
+                citizen.id,
+                now,
+                joined.service_slug,
+                text=joined.text,
+                note="undone",
+                place=joined.place,
             )
 
         # Not through `_write`: what they wrote was compared already, and is not offered the
-        # same items again.
-        return await self.db.write(run)
+        # same items again; but knowing the sites, so that a place not kept is asked again.
+        with knowing(self.places):
+            return await self.db.write(run)
 
     async def different(self, update_id: int, telegram_id: int, seq: int) -> Step:
         """None of the items offered is it: carry on as a new item (the rating)."""
@@ -1138,13 +1147,17 @@ async def _begin(
     bad_link: bool = False,
     text: str = "",
     note: str = "",
+    place: Place | None = None,
 ) -> Step:
-    """A new conversation, at the service `slug` if there is one, with `text` already said."""
+    """A new conversation, at the service `slug` if there is one, with `text` already said
+    (and the `place` given with it)."""
     seq = await citizens.next_conversation_seq(conn, citizen_id)
     service = await services.get(conn, slug) if slug else None
     if text and not note:
         note = "kept_text"
     if service is not None:
+        if place is not None:
+            await places.put(conn, citizen_id, seq, place, now)
         state = State.RATING if text else State.TEXT
         conversation = Conversation(
             citizen_id, seq, state, service_slug=service.slug, text=text or None

@@ -178,11 +178,23 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
         kept = await cursor.fetchone()
     data["draft_kept_for_you"] = {"text": kept[0], "written_at": kept[1]} if kept else None
     async with conn.execute(
-        "SELECT feedback_id, text, joined_at FROM metoo_undo WHERE citizen_id = ?", (citizen_id,)
+        "SELECT feedback_id, text, joined_at, site, latitude, longitude, exact FROM metoo_undo"
+        " WHERE citizen_id = ?",
+        (citizen_id,),
     ) as cursor:
         undo = await cursor.fetchone()
     data["words_kept_to_undo_a_me_too"] = (
-        {"with_item": undo[0], "text": undo[1], "joined_at": undo[2]} if undo else None
+        {
+            "with_item": undo[0],
+            "text": undo[1],
+            "joined_at": undo[2],
+            "site": undo[3],
+            "latitude": undo[4],
+            "longitude": undo[5],
+            "exact": bool(undo[6]),
+        }
+        if undo
+        else None
     )
     async with conn.execute(
         "SELECT kind, feedback_id, duration, transcript, status, created_at,"

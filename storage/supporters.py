@@ -10,6 +10,7 @@ from typing import NamedTuple
 import aiosqlite
 
 from storage.db import stamp
+from storage.places import Place
 
 # What counts as published: approved with words for providers (erased items have none).
 _PUBLISHED = "f.status = 'approved' AND f.published_text IS NOT NULL AND f.published_text <> ''"
@@ -264,28 +265,51 @@ class Undoable(NamedTuple):
     text: str
     # When they joined (a stamp; their support row has the same).
     joined_at: str
+    # The place they gave with the words, if any (given back with them).
+    place: Place | None = None
 
 
 async def keep_undo(conn: aiosqlite.Connection, citizen_id: int, undoable: Undoable) -> None:
     """Keep the citizen's words with the item they joined, so the join can be undone (one
     per citizen: the latest join replaces an earlier one)."""
+    place = undoable.place or Place(None, None, None)
     await conn.execute(
-        "INSERT INTO metoo_undo (citizen_id, feedback_id, service_slug, text, joined_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (citizen_id) DO UPDATE SET"
-        " feedback_id = excluded.feedback_id, service_slug = excluded.service_slug,"
-        " text = excluded.text, joined_at = excluded.joined_at",
-        (citizen_id, *undoable),
+        "INSERT INTO metoo_undo (citizen_id, feedback_id, service_slug, text, joined_at, site,"
+        " latitude, longitude, exact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (citizen_id) DO UPDATE SET feedback_id = excluded.feedback_id,"
+        " service_slug = excluded.service_slug, text = excluded.text,"
+        " joined_at = excluded.joined_at, site = excluded.site, latitude = excluded.latitude,"
+        " longitude = excluded.longitude, exact = excluded.exact",
+        (
+            citizen_id,
+            *undoable[:4],
+            place.site,
+            place.latitude,
+            place.longitude,
+            int(place.exact),
+        ),
     )
 
 
 async def undoable(conn: aiosqlite.Connection, citizen_id: int) -> Undoable | None:
     """The citizen's join that can still be undone, if any."""
     async with conn.execute(
-        "SELECT feedback_id, service_slug, text, joined_at FROM metoo_undo WHERE citizen_id = ?",
+        "SELECT feedback_id, service_slug, text, joined_at, site, latitude, longitude, exact"
+        " FROM metoo_undo WHERE citizen_id = ?",
         (citizen_id,),
     ) as cursor:
         row = await cursor.fetchone()
-    return Undoable(int(row[0]), str(row[1]), str(row[2]), str(row[3])) if row else None
+    if row is None:
+        return None
+    site, lat, lon = row[4], row[5], row[6]
+    place = Place(
+        None if site is None else str(site),
+        None if lat is None else float(lat),
+        None if lon is None else float(lon),
+        bool(row[7]),
+    )
+    kept = place if place.known else None
+    return Undoable(int(row[0]), str(row[1]), str(row[2]), str(row[3]), kept)
 
 
 async def drop_undo(conn: aiosqlite.Connection, citizen_id: int) -> None:

@@ -396,3 +396,35 @@ async def test_the_words_kept_to_undo_go_within_the_hour_after_the_window(
     assert stored(db_path, "SELECT COUNT(*) FROM metoo_undo") == [(0,)]
     # The support itself stays: only the words kept to undo it go.
     assert supported_by(db_path, bob) != []
+
+
+PARK = "The swings at Riverside Park are broken and the gate does not close"
+PARK_SAME = "Swings broken at Riverside Park, the gate will not close either"
+
+
+async def test_undo_in_a_service_with_sites_gives_back_the_site_chosen(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """The site picked before joining comes back with the words at an undo: the item is
+    saved there (not without a place, nor asked again)."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "parks", PARK, WEDNESDAY)
+    await consent(bob)
+    await press(bob, "Parks and green spaces")
+    await say(bob, PARK_SAME)
+    assert "Is it one of these?" in await press(bob, "Riverside Park")
+    await press_on(bob, bob.messages[-1], "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    assert stored(db_path, "SELECT site FROM metoo_undo") == [("Riverside Park",)]
+    await undo(bob, bob.messages[-1])
+    shown = [m for m in bob.messages if texts.METOO_UNDONE in (m.text or "")]
+    assert "How would you rate it" in (shown[-1].text or "")
+    for label, then in (("3", "hear back"), (texts.YES, "involved"), (texts.NO, "Saved as")):
+        await (await bob.press(label)).answered()
+        await bob.wait_for(lambda ms, then=then: any(then in (m.text or "") for m in ms))
+    rows = stored(
+        db_path,
+        "SELECT p.site FROM places p JOIN feedback f ON f.id = p.feedback_id"
+        f" WHERE f.text = '{PARK_SAME}'",
+    )
+    assert rows == [("Riverside Park",)]
