@@ -853,6 +853,10 @@ class Intake:
                 return Step(Show.CONSENT, note="consent_first")
             joined = await supporters.undoable(conn, citizen.id)
             if joined is None or joined.item_id != item_id:
+                if item_id not in await supporters.already_theirs(conn, [item_id], citizen.id):
+                    # Undone already (an answer Telegram lost, a second press): their
+                    # support is not there to stay.
+                    return Step(Show.EXPIRED, note="undo_done")
                 return Step(Show.EXPIRED, note="undo_late")
             if now - parse_stamp(joined.joined_at) > UNDO_JOIN:
                 await supporters.drop_undo(conn, citizen.id)
@@ -967,24 +971,57 @@ class Intake:
         before = self.clock() - grace
         return before, await updates.unanswered(self.db.reader, before)
 
-    async def answer_failed(self, update_id: int, telegram_id: int) -> Step:
+    async def answer_failed(
+        self, update_id: int, telegram_id: int, undoing: int | None = None
+    ) -> Step:
         """What to show a citizen whose answer to this update Telegram did not take (a 5xx, a
-        timeout): the item it saved, or where they are now; nothing if neither."""
+        timeout): the item it saved or joined, or where they are now (saying a join was
+        undone, where the update was the `undoing` of one and it was); nothing if neither."""
         committed = await updates.effect_at(self.db.reader, update_id)
         if committed is None:
             return await self.remind(update_id, telegram_id)
-        return await self.lost_answer(telegram_id, committed)
+        step = await self.lost_answer(telegram_id, committed)
+        if (
+            undoing is not None
+            and step.note == "resumed"
+            and await self._undone(telegram_id, undoing)
+        ):
+            step = replace(step, note="undone")
+        return step
+
+    async def _undone(self, telegram_id: int, item_id: int) -> bool:
+        """Whether the citizen's join of the item is undone (no longer undoable, and no
+        support of theirs on it)."""
+        reader = self.db.reader
+        citizen = await citizens.by_telegram_id(reader, telegram_id)
+        if citizen is None:
+            return False
+        kept = await supporters.undoable(reader, citizen.id)
+        if kept is not None and kept.item_id == item_id:
+            return False
+        return item_id not in await supporters.already_theirs(reader, [item_id], citizen.id)
 
     async def lost_answer(self, telegram_id: int, since: str) -> Step:
         """What to show a citizen whose answer a crash may have lost: where they are, or the
-        item saved since (its reference was the answer); nothing if neither."""
+        item saved or joined since (the answer told of it); nothing if none."""
+        reader = self.db.reader
         step = await self.remind(0, telegram_id)
-        citizen = await citizens.by_telegram_id(self.db.reader, telegram_id)
+        citizen = await citizens.by_telegram_id(reader, telegram_id)
         if step.show is not Show.NOTHING or citizen is None:
             return step
-        item = await feedback.saved_since(self.db.reader, citizen.id, since)
+        item = await feedback.saved_since(reader, citizen.id, since)
         if item is None:
-            return Step(Show.NOTHING)
+            joined = await supporters.joined_since(reader, citizen.id, since)
+            found = await feedback.get(reader, joined) if joined is not None else None
+            if found is None:
+                return Step(Show.NOTHING)
+            kept = await supporters.undoable(reader, citizen.id)
+            return Step(
+                Show.JOINED,
+                reference=found.id,
+                service=await services.get(reader, found.service_slug),
+                undo=kept is not None and kept.item_id == found.id,
+            )
         return Step(
             Show.SAVED,
             reference=item.id,

@@ -592,6 +592,7 @@ class CitizenHandlers:
             alerts = {
                 "metoo_gone": texts.METOO_GONE,
                 "undo_late": texts.METOO_UNDO_LATE,
+                "undo_done": texts.METOO_UNDO_DONE,
                 "undo_busy": texts.METOO_UNDO_BUSY,
             }
             said = alerts.get(step.note, texts.EXPIRED)

@@ -17,7 +17,7 @@ from bot.languages import Languages
 from bot.outbox import Outbox
 from bot.roles import Roles, Who
 from handlers import safely, texts
-from handlers.citizen import render
+from handlers.citizen import UNDO_JOIN_PREFIX, render
 from handlers.outbox import OutboxSender
 from handlers.places import team_chat
 
@@ -105,6 +105,13 @@ class Buttons:
         await safely.answer(query.answer(texts.BUTTON_ELSEWHERE, show_alert=True))
 
 
+def _undoing(update: Update) -> int | None:
+    """The item whose join the update's button undoes, if it is an "Undo" press."""
+    data = update.callback_query.data if update.callback_query else None
+    prefix, _, item = (data or "").partition(":")
+    return int(item) if prefix == UNDO_JOIN_PREFIX and item.isdigit() else None
+
+
 def kind_of(update: Update) -> str:
     """Which kind of unusable message this is, as a key of texts.UNSUPPORTED."""
     if update.edited_message is not None:
@@ -178,7 +185,7 @@ class CommonHandlers:
             and update.effective_chat.id == update.effective_user.id
         ):
             chat = update.effective_chat.id
-            step = await self.intake.answer_failed(update.update_id, chat)
+            step = await self.intake.answer_failed(update.update_id, chat, _undoing(update))
             if step.show is not Show.NOTHING:
                 log.warning("a Telegram call failed while answering a citizen: %s", error)
                 if update.callback_query is not None:

@@ -1656,6 +1656,8 @@ METOO_UNDO_LATE = (
     "That can no longer be undone, so your support stays. You can still tell us your own "
     "with /start."
 )
+# "Undo" pressed again after the join was undone.
+METOO_UNDO_DONE = "That's undone already: your support is not on that item."
 # "Undo" pressed while another conversation is under way.
 METOO_UNDO_BUSY = (
     "You're in the middle of telling us something. Finish it, or send /cancel, then press "

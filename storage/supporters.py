@@ -257,6 +257,18 @@ async def already_theirs(
         return {int(row[0]) for row in await cursor.fetchall()}
 
 
+async def joined_since(conn: aiosqlite.Connection, citizen_id: int, since: str) -> int | None:
+    """The item the citizen last joined, if they joined it at `since` (a stored time) or
+    later."""
+    async with conn.execute(
+        "SELECT feedback_id FROM supporters WHERE citizen_id = ? AND created_at >= ?"
+        " ORDER BY created_at DESC, feedback_id DESC LIMIT 1",
+        (citizen_id, since),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else None
+
+
 class Undoable(NamedTuple):
     """A "me too" the citizen can still undo: the item joined and the words they wrote."""
 

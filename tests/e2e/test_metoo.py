@@ -285,9 +285,9 @@ async def test_a_join_can_be_undone_and_the_words_go_on_as_ones_own(
     assert "How would you rate it" in (shown[0].text or "")
     assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
     assert stored(db_path, "SELECT COUNT(*) FROM metoo_undo") == [(0,)]
-    # Pressed again (or replayed): too late, nothing more changes.
+    # Pressed again: undone already (not "your support stays"), nothing more changes.
     again = await bob.press_data(message.message_id, f"n:{item}")
-    assert texts.METOO_UNDO_LATE in str((await again.answered()).get("text"))
+    assert texts.METOO_UNDO_DONE in str((await again.answered()).get("text"))
     # The conversation goes on in that message (edited in place), to the end.
     for label, then in (("3", "hear back"), (texts.YES, "involved"), (texts.NO, "Saved as")):
         await (await bob.press(label)).answered()
@@ -428,3 +428,39 @@ async def test_undo_in_a_service_with_sites_gives_back_the_site_chosen(
         f" WHERE f.text = '{PARK_SAME}'",
     )
     assert rows == [("Riverside Park",)]
+
+
+async def test_a_join_whose_answer_telegram_keeps_failing_is_told_in_a_new_message(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """The join was made: when Telegram fails every edit saying so, a new message tells
+    it, with its Undo (as "Saved as" is told for an item)."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+    emu.faults.server_error("editMessageText", chat_id=bob.id, status=502, times=2)
+    await (await bob.press("It's 1")).answered()
+    told = await bob.wait_for(last_has("Thank you: your support is added"))
+    print("MSGS", [(m.message_id, m.text) for m in bob.messages])
+    assert f"#{item}" in (told[-1].text or "")
+    assert texts.METOO_UNDO in buttons_of(told[-1])
+    assert supported_by(db_path, bob) == [(item,)]
+
+
+async def test_an_undo_whose_answer_telegram_keeps_failing_is_told_as_undone(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """The undo was made: the new message says so above the rating, and the old button
+    then says it is undone already (never "your support stays")."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    thanks = await join_first(bob)
+    emu.faults.server_error("editMessageText", chat_id=bob.id, status=502, times=2)
+    await (await bob.press_data(thanks.message_id, f"n:{item}")).answered()
+    told = await bob.wait_for(last_has(texts.METOO_UNDONE))
+    assert "How would you rate it" in (told[-1].text or "")
+    assert supported_by(db_path, bob) == []
+    again = await bob.press_data(thanks.message_id, f"n:{item}")
+    assert texts.METOO_UNDO_DONE in str((await again.answered()).get("text"))
