@@ -14,8 +14,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import Deployment, Provider, crontab
 from bot.intake import Clock
-from storage import citizens, digests, services, staff
-from storage.db import Database, parse_stamp
+from storage import citizens, digests, published, services, staff
+from storage.db import Database, parse_stamp, stamp
 from storage.digests import Delivery, DigestRow
 from storage.services import ServiceRow
 
@@ -138,7 +138,9 @@ class Digests:
         }
 
     async def schedule(self) -> int:
-        """Create the digest of every period that has ended (caught up after downtime)."""
+        """Create the digest of every period that has ended (caught up after downtime); a
+        period with an item a moderator can still undo waits until they no longer can (a
+        few minutes: the catch-up job creates it then)."""
         now = self.clock()
         created = 0
         for provider in self.deployment.providers:
@@ -154,6 +156,10 @@ class Digests:
                 count = 0
                 start = parse_stamp(latest) if latest else previous_fire(provider, due[0])
                 for end in due:
+                    if await published.undoable_in(
+                        conn, provider.id, stamp(start), stamp(end), stamp(now)
+                    ):
+                        break
                     if await digests.create(conn, provider.id, start, end, chats, now):
                         count += 1
                     start = end

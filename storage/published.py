@@ -39,6 +39,21 @@ def _range(services: Sequence[str]) -> str:
     )
 
 
+async def undoable_in(
+    conn: aiosqlite.Connection, provider_id: str, since: str, until: str, now: str
+) -> bool:
+    """Whether an item of the provider's services published in [since, until) can still be
+    undone at `now` (its digest waits: what a moderator takes back never reaches a provider,
+    and an item undone and approved again is counted in one period, the next)."""
+    async with conn.execute(
+        "SELECT 1 FROM feedback f JOIN services s ON s.slug = f.service_slug"
+        " WHERE s.provider_id = ? AND f.status = 'approved' AND f.undo_until > ?"
+        " AND f.moderated_at >= ? AND f.moderated_at < ? LIMIT 1",
+        (provider_id, now, since, until),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
 async def items(
     conn: aiosqlite.Connection,
     services: Sequence[str],
