@@ -112,6 +112,8 @@ UNKNOWN_LINK = "?"
 CONSENT_TYPED_WINDOW = timedelta(hours=1)
 # How long a "me too" can be undone (its words are kept that long: see the clean job).
 UNDO_JOIN = timedelta(hours=24)
+# /mine: the status shown for an item merged into one since taken down (not stored).
+MERGED_GONE = "merged_gone"
 # A conversation's words while a voice note stands for them (bot/attachments.py): the item
 # is saved with the words typed besides, or none until a moderator types the transcript.
 VOICE_MARK = "\U0001f3a4"
@@ -1037,12 +1039,22 @@ class Intake:
 
         await self.db.write(run)
 
+    async def _merged_live(self, item_id: int) -> bool:
+        """Whether the item a merged one went into (after every merge) is still published."""
+        into = await supporters.merged_into(self.db.reader, item_id)
+        target = await feedback.get(self.db.reader, into) if into is not None else None
+        return target is not None and target.status == "approved"
+
     async def mine(self, telegram_id: int, limit: int = 10) -> Step:
         """/mine: the citizen's items, newest first, with their status."""
         citizen = await citizens.by_telegram_id(self.db.reader, telegram_id)
         if citizen is None:
             return Step(Show.MINE)
         items = await feedback.for_citizen(self.db.reader, citizen.id, limit)
+        for n, own in enumerate(items):
+            if own.status == "merged" and not await self._merged_live(own.id):
+                # Counted with an item since taken down: no answer is coming on it.
+                items[n] = replace(own, status=MERGED_GONE)
         total = await feedback.count_for_citizen(self.db.reader, citizen.id)
         supported = []
         for item_id, joined_at in await supporters.joined_by(self.db.reader, citizen.id, limit):

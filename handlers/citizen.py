@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 from bot import dates
 from bot.heard import Heard, Problem, Themes
 from bot.i18n import current, speaking
-from bot.intake import CONSENT_VERSION, Intake, Show, Step, link_payload
+from bot.intake import CONSENT_VERSION, MERGED_GONE, Intake, Show, Step, link_payload
 from bot.languages import Languages
 from bot.roles import INVITE_PREFIX, Roles
 from handlers import safely, texts
@@ -313,6 +313,13 @@ def _mine(step: Step, names: Languages | None = None) -> list[str]:
     return parts
 
 
+def _merged_status(status: str) -> str | None:
+    """/mine's words for a merged item (read at each call: in the citizen's language)."""
+    if status == "merged":
+        return texts.MERGE_MINE_STATUS
+    return texts.MERGE_GONE_MINE_STATUS if status == MERGED_GONE else None
+
+
 def _mine_item(item: FeedbackItem, names: Languages | None) -> str:
     """One item of /mine: its number, service, day, status and words."""
     return texts.MINE_ITEM.format(
@@ -323,8 +330,7 @@ def _mine_item(item: FeedbackItem, names: Languages | None) -> str:
             else item.service_name
         ),
         date=dates.day(item.created_at),
-        status=texts.STATUS.get(item.status)
-        or (texts.MERGE_MINE_STATUS if item.status == "merged" else esc(item.status)),
+        status=texts.STATUS.get(item.status) or _merged_status(item.status) or esc(item.status),
         snippet=quote(_snippet(item.text)),
     )
 

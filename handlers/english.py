@@ -1675,6 +1675,8 @@ METOO_SUPPORTERS = Plural(" (+{n} person said the same)", " (+{n} people said th
 MERGE_CARD_STATUS = "🔗 Merged into #{item} (it says the same), by {who} at {at}"
 # In /mine, the status of an item a moderator merged into another saying the same.
 MERGE_MINE_STATUS = "🔗 joined to another item saying the same: you hear back on that one"
+# /mine: the status of an item joined to one that was taken down since.
+MERGE_GONE_MINE_STATUS = "🔗 joined to another item saying the same, which was since taken down"
 # To a moderator who sent /merge without two item numbers.
 MERGE_USAGE = (
     "Send /merge followed by two item numbers: the published item first, then the one that "

@@ -126,3 +126,27 @@ async def test_an_item_taken_down_cannot_be_merged_back_into_the_counts(
     assert reply == texts.MERGE_PROBLEMS["taken_down"].format(item=b, into=a)
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("withdrawn",)]
     assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+
+
+async def test_mine_never_promises_an_answer_on_an_item_taken_down_since(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+) -> None:
+    """B merged into A, then A unpublished: B's author is told A was taken down, not that
+    they will hear back on it."""
+    bea = emu.person("Bea")
+    at = datetime.now(UTC)
+    a = await add_item(team.bot.db, team.citizen.id, "library", "Library wifi drops all day", at)
+    b = await add_item(team.bot.db, bea.id, "library", "Library wifi keeps dropping", at)
+    assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    await bea.send("/mine")
+    found = await bea.wait_for(lambda msgs: any("What you've told" in (m.text or "") for m in msgs))
+    assert texts.MERGE_MINE_STATUS in (found[-1].text or "")
+    await say(team.sam, f"/unpublish {a} it names a member of staff")
+    await bea.send("/mine")
+    found = await bea.wait_for(
+        lambda msgs: len([m for m in msgs if "What you've told us" in (m.text or "")]) == 2
+    )
+    mine = found[-1].text or ""
+    assert texts.MERGE_GONE_MINE_STATUS in mine
+    assert texts.MERGE_MINE_STATUS not in mine
