@@ -325,6 +325,9 @@ class PostgresDatabase(Database):
         # When writes began to find the server unreachable (0: they do not), so that a
         # streak is said once, not by every write waiting it out.
         self._outage_since = 0.0
+        # When the last streak ended: a write begun before that, failing after it on a
+        # connection broken in that streak, is its tail, not a new outage to say.
+        self._recovered_at = 0.0
 
     async def open(self) -> PostgresDatabase:
         """Connect, apply the migrations (one migrator at a time), fill the pool."""
@@ -394,6 +397,7 @@ class PostgresDatabase(Database):
         """
         pool = self.pool
         delay, conflicts, outage_since = RETRY_FIRST, 0, 0.0
+        started = time.monotonic()
         while True:
             committing = False
             try:
@@ -415,6 +419,7 @@ class PostgresDatabase(Database):
                         time.monotonic() - self._outage_since,
                     )
                     self._outage_since = 0.0
+                    self._recovered_at = time.monotonic()
                 return value
             except _RETRY:
                 conflicts += 1
@@ -424,7 +429,7 @@ class PostgresDatabase(Database):
                 if committing or self._closing or isinstance(exc, _RETRY):
                     raise
                 now = time.monotonic()
-                if not self._outage_since:
+                if not self._outage_since and started >= self._recovered_at:
                     self._outage_since = now
                     log.warning("the database %s cannot be reached (%s); waiting", self.name, exc)
                 if not outage_since:
