@@ -869,6 +869,11 @@ class Intake:
             if await conversations.get(conn, citizen.id) is not None:
                 return Step(Show.EXPIRED, note="undo_busy")
             await supporters.undo_join(conn, citizen.id, joined)
+            place = joined.place
+            names = {site.name for site in _sites_of(joined.service_slug)}
+            if place is not None and place.site is not None and place.site not in names:
+                # The service's sites changed since: asked again.
+                place = None
             return await _begin(
                 conn,
                 citizen.id,
@@ -876,13 +881,16 @@ class Intake:
                 joined.service_slug,
                 text=joined.text,
                 note="undone",
-                place=joined.place,
+                place=place,
             )
 
         # Not through `_write`: what they wrote was compared already, and is not offered the
         # same items again; but knowing the sites, so that a place not kept is asked again.
-        with knowing(self.places):
-            return await self.db.write(run)
+        async def with_sites(conn: aiosqlite.Connection) -> Step:
+            with knowing(self.places):
+                return await run(conn)
+
+        return await self.db.write(with_sites)
 
     async def different(self, update_id: int, telegram_id: int, seq: int) -> Step:
         """None of the items offered is it: carry on as a new item (the rating)."""

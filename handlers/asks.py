@@ -18,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import dates
@@ -604,7 +604,9 @@ class AskHandlers:
                 except TelegramError as exc:
                     # One chat failing does not keep the news from the provider's others.
                     log.warning("acceptance %s to a chat failed: %s", found.acceptance.id, exc)
-                    failed = True
+                    # A timeout may have delivered it: counted as reached (never told twice).
+                    reached = reached or isinstance(exc, TimedOut)
+                    failed = failed or not isinstance(exc, TimedOut)
                     continue
                 if self.privacy is not None:
                     await self.privacy.relayed_to_staff(

@@ -18,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.chatmoves import Move
@@ -1011,7 +1011,9 @@ class ResponseHandlers:
                 except TelegramError as exc:
                     # One chat failing does not keep the follow-up from the others.
                     log.warning("follow-up of response %s to a chat failed: %s", response.id, exc)
-                    failed = True
+                    # A timeout may have delivered it: counted as reached (never told twice).
+                    reached = reached or isinstance(exc, TimedOut)
+                    failed = failed or not isinstance(exc, TimedOut)
             if failed and not reached:
                 # Telegram failed in every chat tried: the next run asks again.
                 await self.responses.follow_up_not_asked(response, claimed_at)

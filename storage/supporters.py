@@ -258,11 +258,13 @@ async def already_theirs(
 
 
 async def joined_since(conn: aiosqlite.Connection, citizen_id: int, since: str) -> int | None:
-    """The item the citizen last joined, if they joined it at `since` (a stored time) or
-    later."""
+    """The item the citizen joined at `since` (a stored time) or first after it; never one
+    their support went to by a moderator's merge of an item of theirs."""
     async with conn.execute(
-        "SELECT feedback_id FROM supporters WHERE citizen_id = ? AND created_at >= ?"
-        " ORDER BY created_at DESC, feedback_id DESC LIMIT 1",
+        "SELECT s.feedback_id FROM supporters s WHERE s.citizen_id = ? AND s.created_at >= ?"
+        " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.citizen_id = s.citizen_id"
+        " AND f.status = 'merged' AND f.withdrawn_reason = '#' || s.feedback_id)"
+        " ORDER BY s.created_at, s.feedback_id LIMIT 1",
         (citizen_id, since),
     ) as cursor:
         row = await cursor.fetchone()

@@ -8,11 +8,16 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.config import Deployment
 from emulator import Emulator, MessageView, Person
 from handlers import texts
 from tests.conftest import FakeClock
+from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
 from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_digests import run_job
+from tests.e2e.test_guarantees import saved_then_crashed
+from tests.e2e.test_moderation import invite
 from tests.e2e.test_responses import (
     CHANGED,
     WEDNESDAY,
@@ -464,3 +469,74 @@ async def test_an_undo_whose_answer_telegram_keeps_failing_is_told_as_undone(
     assert supported_by(db_path, bob) == []
     again = await bob.press_data(thanks.message_id, f"n:{item}")
     assert texts.METOO_UNDO_DONE in str((await again.answered()).get("text"))
+
+
+async def test_a_join_lost_to_a_crash_is_told_as_that_join_after_a_merge(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    """Bob joins A and the process dies before saying so; a moderator then merges Bob's own
+    older item X into B. The recovery tells the join of A (with its Undo), not B."""
+    admin, sam = emu.person("Ada"), emu.person("Sam")
+    alice, bob, carol = emu.person("Alice"), emu.person("Bob"), emu.person("Carol")
+    mods = emu.group("Moderators", members=[admin, sam])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": mods.id})
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=staffed) as bot:
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        a = await add_item(bot.db, alice.id, "library", WIFI, WEDNESDAY)
+        b = await add_item(bot.db, carol.id, "library", "The toilets are dirty", WEDNESDAY)
+        await consent(bob)
+        x = await add_item(bot.db, bob.id, "library", "The library opens too late", TUESDAY)
+        assert "Is it one of these?" in await offered(bob, SAME)
+        offer = bob.messages[-1]
+    data = buttons_of(offer)["It's 1"]
+    seq = int(data.split(":")[1])
+    await bob.press_data(offer.message_id, data)
+    await saved_then_crashed(make_bot, emu, lambda bot, u: bot.intake.join(u, bob.id, seq, a))
+    seen = len(bob.messages)
+    async with make_bot(deployment=staffed) as bot:
+        clock.advance(seconds=30)
+        assert await say(sam, f"/merge {b} {x}") == texts.MERGED.format(item=x, into=b)
+        clock.advance(minutes=2)
+        await run_job(bot, "answer-again-after-a-crash")
+        told = await bob.wait_for(lambda msgs: len(msgs) > seen)
+        text = told[-1].text or ""
+        assert "your support is added" in text
+        assert f"#{a}" in text and f"#{b}" not in text, text
+        assert texts.METOO_UNDO in buttons_of(told[-1])
+
+
+async def test_undo_after_the_kept_site_was_renamed_asks_the_place_again(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    """A site kept with the words that the service no longer has (the deployment renamed
+    it) is not given back: the place question comes again."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    clock.now = WEDNESDAY
+    async with make_bot() as bot:
+        await add_item(bot.db, alice.id, "parks", PARK, WEDNESDAY)
+        await consent(bob)
+        await press(bob, "Parks and green spaces")
+        await say(bob, PARK_SAME)
+        assert "Is it one of these?" in await press(bob, "Riverside Park")
+        thanks = await press_on(bob, bob.messages[-1], "It's 1")
+        assert thanks is not None
+        await bob.wait_for(last_has("your support is added"))
+        thanks = bob.messages[-1]
+    services = []
+    for service in deployment.services:
+        if service.slug == "parks":
+            sites = [
+                s.model_copy(update={"name": "Riverside Country Park"})
+                if s.name == "Riverside Park"
+                else s
+                for s in service.sites
+            ]
+            service = service.model_copy(update={"sites": sites})
+        services.append(service)
+    renamed = deployment.model_copy(update={"services": services})
+    async with make_bot(deployment=renamed):
+        await undo(bob, thanks)
+        shown = [m for m in bob.messages if texts.METOO_UNDONE in (m.text or "")]
+        assert "Where was this?" in (shown[-1].text or "")
+        assert "Riverside Country Park" in str(shown[-1].buttons)

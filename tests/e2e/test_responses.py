@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from emulator import Emulator, Group, MessageView, Person
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import add_item, buttons_of, last_has, press_on
+from tests.e2e.helpers import add_item, buttons_of, has, last_has, press_on
 from tests.e2e.test_citizen import stored
 from tests.e2e.test_digests import run_job
 from tests.e2e.test_moderation import invite
@@ -43,18 +44,27 @@ class World:
     mods: Group
 
 
+@asynccontextmanager
+async def staffed(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, **env: str
+) -> AsyncIterator[World]:
+    """A moderator and a provider invited, on Wednesday (`env`: settings of the bot)."""
+    admin, sam, pat = emu.person("Ada"), emu.person("Sam"), emu.person("Pat")
+    mods = emu.group("Moderators", members=[admin, sam])
+    with_staff = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": mods.id})
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=with_staff, **env) as bot:
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        assert "Culture and Leisure" in await invite(admin, pat, "provider culture-leisure")
+        yield World(bot, admin, sam, pat, mods)
+
+
 @pytest.fixture
 async def world(
     make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
 ) -> AsyncIterator[World]:
-    admin, sam, pat = emu.person("Ada"), emu.person("Sam"), emu.person("Pat")
-    mods = emu.group("Moderators", members=[admin, sam])
-    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": mods.id})
-    clock.now = WEDNESDAY
-    async with make_bot(deployment=staffed) as bot:
-        assert "now a moderator" in await invite(admin, sam, "moderator")
-        assert "Culture and Leisure" in await invite(admin, pat, "provider culture-leisure")
-        yield World(bot, admin, sam, pat, mods)
+    async with staffed(make_bot, emu, deployment, clock) as found:
+        yield found
 
 
 async def answer_item(person: Person, item: int, status: str) -> None:
@@ -475,6 +485,39 @@ async def test_a_follow_up_telegram_failed_to_deliver_is_asked_at_the_next_run(
     clock.advance(minutes=10)
     await run_job(world.bot, "response-follow-up")
     await world.pat.wait_for(last_has("being worked on"))
+    await run_job(world.bot, "response-follow-up")
+    await emu.idle()
+    assert sum("being worked on" in (m.text or "") for m in world.pat.messages) == 1
+
+
+@pytest.fixture
+async def slow_world(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> AsyncIterator[World]:
+    """`world`, with the bot waiting 2 s for Telegram's answers."""
+    async with staffed(make_bot, emu, deployment, clock, YOUSAID_TELEGRAM_TIMEOUT="2") as found:
+        yield found
+
+
+async def test_a_follow_up_that_timed_out_but_arrived_is_not_asked_twice(
+    slow_world: World, emu: Emulator, clock: FakeClock
+) -> None:
+    """A timeout may have delivered the question: it is not asked again."""
+    world = slow_world
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "Please open on Sundays.", WEDNESDAY)
+    await answer_item(world.pat, item, IN_PROGRESS)
+    await send_words(world.pat, "We are asking the council for Sunday funding.")
+    await notice_of(alice)
+    clock.now = WEDNESDAY + timedelta(days=29)
+    # Telegram delivers the question, but answers after the bot stopped waiting (2 s).
+    late = emu.faults.late(
+        "sendMessage", chat_id=world.pat.id, delay=4, times=1, text_contains="being worked on"
+    )
+    await run_job(world.bot, "response-follow-up")
+    assert late.hits == 1
+    await world.pat.wait_for(has("being worked on"))
+    clock.advance(minutes=10)
     await run_job(world.bot, "response-follow-up")
     await emu.idle()
     assert sum("being worked on" in (m.text or "") for m in world.pat.messages) == 1
