@@ -136,8 +136,9 @@ def _figures(
         changed=sum(1 for f in facts if f.changed),
         yes=sum(r.yes for r in replies),
         no=sum(r.no for r in replies),
-        people=sum(1 + f.supporters for f in facts),
-        people_changed=sum(1 + f.supporters for f in facts if f.changed),
+        # Each person once, however many items of theirs or ones they joined.
+        people=len(frozenset().union(*(f.people for f in facts))),
+        people_changed=len(frozenset().union(*(f.people for f in facts if f.changed))),
     )
 
 

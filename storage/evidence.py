@@ -30,6 +30,9 @@ class ItemFacts:
     changed: bool
     # How many said "me too" to it (or had an item merged into it), besides its author.
     supporters: int = 0
+    # Who: its author and its supporters, by citizen id (an author forgotten since is
+    # someone no other item is known to share: minus the item's id), to count each once.
+    people: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,12 @@ def _published_in(services: Sequence[str]) -> str:
     )
 
 
-# A visible response covering the item f, published before the end of the report.
+# A visible response covering the item f, published before the end of the report (and
+# sent: one still waiting for words in a language the deployment requires has reached no one).
 _COVERING = (
     "FROM response_items ri JOIN responses r ON r.id = ri.response_id"
-    " WHERE ri.feedback_id = f.id AND r.hidden_at IS NULL AND r.created_at < ?"
+    " WHERE ri.feedback_id = f.id AND r.hidden_at IS NULL AND r.waiting_since IS NULL"
+    " AND r.created_at < ?"
 )
 
 
@@ -74,6 +79,7 @@ def _changed_theme(subs: bool) -> str:
         + (" LEFT JOIN sub ON sub.theme_id = t.theme_id" if subs else "")
         + f" JOIN responses r ON r.service_slug = f.service_slug AND {theme}"
         " WHERE t.feedback_id = f.id AND t.active = 1 AND r.hidden_at IS NULL"
+        " AND r.waiting_since IS NULL"
         " AND r.status = 'changed' AND r.created_at >= f.moderated_at AND r.created_at < ?"
     )
 
@@ -99,15 +105,32 @@ async def items(
         f" WHEN EXISTS (SELECT 1 {_COVERING} AND r.status = 'changed') THEN 1"
         f" WHEN EXISTS (SELECT 1 {_changed_theme(bool(pairs))}) THEN 1"
         " ELSE 0 END,"
-        " (SELECT COUNT(*) FROM supporters s WHERE s.feedback_id = f.id)"
+        " (SELECT COUNT(*) FROM supporters s WHERE s.feedback_id = f.id), f.citizen_id"
         f" FROM feedback f WHERE {_published_in(services)}"
         " ORDER BY f.moderated_at, f.id",
         (*(v for pair in pairs for v in pair), until, until, until, *services, since, until),
     ) as cursor:
-        return [
-            ItemFacts(int(r[0]), str(r[1]), str(r[2]), r[3], bool(r[4]), int(r[5]))
-            for r in await cursor.fetchall()
-        ]
+        rows = await cursor.fetchall()
+    backers: dict[int, set[int]] = {}
+    async with conn.execute(
+        "SELECT s.feedback_id, s.citizen_id FROM supporters s JOIN feedback f"
+        f" ON f.id = s.feedback_id WHERE {_published_in(services)}",
+        (*services, since, until),
+    ) as cursor:
+        for item_id, citizen_id in await cursor.fetchall():
+            backers.setdefault(int(item_id), set()).add(int(citizen_id))
+    return [
+        ItemFacts(
+            int(r[0]),
+            str(r[1]),
+            str(r[2]),
+            r[3],
+            bool(r[4]),
+            int(r[5]),
+            frozenset({int(r[6]) if r[6] else -int(r[0])} | backers.get(int(r[0]), set())),
+        )
+        for r in rows
+    ]
 
 
 async def replies(

@@ -63,11 +63,13 @@ async def item(
     themes: tuple[str, ...] = ("noise",),
     status: str = "approved",
     inactive: tuple[str, ...] = (),
+    by: int | None = None,
 ) -> int:
-    """An item published (moderated) at `at`, with these themes."""
+    """An item published (moderated) at `at`, with these themes (by a new citizen, or by the
+    one with Telegram id `by`)."""
 
     async def run(conn: aiosqlite.Connection) -> int:
-        author = await citizens.get_or_create(conn, next(telegram_ids), at)
+        author = await citizens.get_or_create(conn, by or next(telegram_ids), at)
         item_id = await feedback.create(
             conn,
             citizen_id=author.id,
@@ -112,14 +114,16 @@ async def respond(
     theme: str | None = None,
     status: str = "acknowledged",
     hidden: bool = False,
+    waiting: bool = False,
 ) -> int:
-    """A response published at `at` (to a theme, or to the first item), covering `items`."""
+    """A response published at `at` (to a theme, or to the first item), covering `items`
+    (`waiting`: for words in another language, sent to no one yet)."""
 
     async def run(conn: aiosqlite.Connection) -> int:
         cursor = await conn.execute(
             "INSERT INTO responses (provider_id, service_slug, theme_id, item_id, period_start,"
-            " period_end, status, text, author, created_at, hidden_at, hidden_by)"
-            " VALUES ('culture', ?, ?, ?, ?, ?, ?, 'We hear you', 7, ?, ?, ?)",
+            " period_end, status, text, author, created_at, hidden_at, hidden_by, waiting_since)"
+            " VALUES ('culture', ?, ?, ?, ?, ?, ?, 'We hear you', 7, ?, ?, ?, ?)",
             (
                 service,
                 theme,
@@ -130,6 +134,7 @@ async def respond(
                 stamp(at),
                 stamp(at + timedelta(minutes=5)) if hidden else None,
                 8 if hidden else None,
+                stamp(at) if waiting else None,
             ),
         )
         assert cursor.lastrowid is not None
@@ -222,6 +227,39 @@ async def test_people_are_the_authors_and_those_who_said_me_too(evdb: Database) 
         1 + 4,
     )
     assert alone
+
+
+async def test_each_person_counts_once_however_many_items_they_gave_or_joined(
+    evdb: Database,
+) -> None:
+    day = START + timedelta(days=1)
+    writer = next(telegram_ids)
+    first, second = [await item(evdb, day, by=writer) for _ in range(2)]
+    other = await item(evdb, day)
+    await respond(evdb, day + timedelta(hours=1), items=(first, second), status="changed")
+
+    async def support(conn: aiosqlite.Connection) -> None:
+        both = await citizens.get_or_create(conn, next(telegram_ids), day)
+        for joined in (first, second):
+            assert await supporters.add(conn, joined, both.id, day)
+        one = await citizens.get_or_create(conn, next(telegram_ids), day)
+        assert await supporters.add(conn, other, one.id, day)
+
+    await evdb.write(support)
+    library = by_slug(await evidence(evdb, SERVICES, PERIOD))["library"]
+    # The writer of two, the one who joined both, the other's author and supporter.
+    assert (library.items, library.people, library.people_changed) == (3, 4, 2)
+
+
+async def test_a_response_waiting_for_another_language_covers_nothing_yet(
+    evdb: Database,
+) -> None:
+    day = START + timedelta(days=1)
+    waiting = await item(evdb, day)
+    await respond(evdb, day + timedelta(hours=1), items=(waiting,), status="changed", waiting=True)
+    await respond(evdb, day + timedelta(hours=1), theme="noise", status="changed", waiting=True)
+    library = by_slug(await evidence(evdb, SERVICES, PERIOD))["library"]
+    assert (library.items, library.covered, library.changed) == (1, 0, 0)
 
 
 async def test_nothing_at_all(evdb: Database) -> None:
