@@ -47,7 +47,7 @@ from bot.roles import Roles, Who, services_spoken_for
 from handlers import safely, texts
 from handlers.citizen import render as render_step
 from handlers.common import command_allowed, id_number
-from handlers.fitting import fit, name, pack, person, pieces, quote
+from handlers.fitting import cut, fit, name, pack, person, pieces, quote
 from handlers.outbox import OutboxSender, Rendered
 from handlers.places import provider_place
 from handlers.responses import keep_writing, languages_named
@@ -72,7 +72,7 @@ SHORT = 80
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= SHORT else text[: SHORT - 1] + "…"
+    return text if len(text) <= SHORT else cut(text, SHORT - 1) + "…"
 
 
 def _button(label: str, data: str) -> list[InlineKeyboardButton]:

@@ -43,7 +43,7 @@ from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.citizen import render as render_step
 from handlers.common import command_allowed, id_number
-from handlers.fitting import fit, name, pack, person, quote
+from handlers.fitting import cut, fit, name, pack, person, quote
 from handlers.outbox import OutboxSender, Rendered
 from handlers.places import here, provider_place
 from storage.db import parse_stamp
@@ -914,7 +914,7 @@ class ResponseHandlers:
         lines = [texts.RESPONSE_LIST_HEAD]
         rows: list[list[InlineKeyboardButton]] = []
         for response in found:
-            short = response.text if len(response.text) <= 100 else response.text[:97] + "…"
+            short = response.text if len(response.text) <= 100 else cut(response.text, 97) + "…"
             # One still waiting for a language says which (moderators can add it from here).
             missing = await self.responses.missing(response.id) if response.waiting else ()
             marks = (

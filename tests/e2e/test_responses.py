@@ -521,3 +521,49 @@ async def test_a_follow_up_that_timed_out_but_arrived_is_not_asked_twice(
     await run_job(world.bot, "response-follow-up")
     await emu.idle()
     assert sum("being worked on" in (m.text or "") for m in world.pat.messages) == 1
+
+
+async def test_responses_list_cuts_a_long_response_at_a_word(world: World, emu: Emulator) -> None:
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "Open on Sundays please.", WEDNESDAY)
+    await answer_item(world.pat, item, IN_PROGRESS)
+    words = (
+        "We are asking the council for Sunday funding and expect an answer from the finance "
+        "committee before the end of January."
+    )
+    await send_words(world.pat, words)
+    await world.pat.send("/responses")
+    listing = (await world.pat.wait_for(last_has("R1")))[-1].text or ""
+    shown = listing.split("“", 1)[1].split("”", 1)[0].strip("\u2068\u2069")
+    head = shown.removesuffix("…")
+    assert shown.endswith("…") and words.startswith(head) and words[len(head)] == " ", shown
+
+
+async def test_a_long_question_in_the_digest_is_cut_at_a_word(
+    world: World, emu: Emulator, clock: FakeClock
+) -> None:
+    from tests.e2e.helpers import with_text
+    from tests.e2e.test_asks import seed
+    from tests.e2e.test_moderation import press_card
+
+    alice = emu.person("Alice")
+    await seed(world.bot.db, alice, "library", hear_back=True, involve="yes")
+    await add_item(world.bot.db, alice.id, "library", "The desk queue is slow.", WEDNESDAY)
+    words = (
+        "We are redesigning the study room on the first floor and would like to know "
+        "which opening hours, furniture arrangements and quiet zones would make the "
+        "library easier for you to use in the evenings after work."
+    )
+    await world.pat.send("/ask library")
+    prompt = await world.pat.wait_for(last_has("Reply to this message"))
+    await world.pat.send(words, reply_to=prompt[-1])
+    await world.mods.wait_for(has(words))
+    await press_card(
+        world.sam, world.mods, with_text(world.mods.messages, words), texts.ASKS_APPROVE
+    )
+    await world.pat.wait_for(has("was approved"))
+    digest = await digest_in_private(world, clock)
+    line = next(x for x in (digest.text or "").split("\n") if "You asked about" in x)
+    shown = line.split("“", 1)[1].split("”", 1)[0].strip("\u2068\u2069")
+    head = shown.removesuffix("…")
+    assert shown.endswith("…") and words.startswith(head) and words[len(head)] == " ", shown
