@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import string
 import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import i18n
 from bot.places import Area as PlacesArea
-from bot.places import Places
+from bot.places import Places, distance_m
 from bot.places import Site as PlacesSite
 
 if TYPE_CHECKING:
@@ -519,6 +520,10 @@ class Moderation(_Strict):
     item_languages: list[str] = Field(default_factory=list)
 
 
+# What a deployment's privacy text may name.
+PRIVACY_PLACEHOLDERS = frozenset({"keep_original_days", "forget_inactive_days", "version"})
+
+
 class Privacy(_Localised):
     """How long things are kept, and what /forget may keep."""
 
@@ -534,6 +539,29 @@ class Privacy(_Localised):
     # The deployment's own privacy text (replaces the default); may use {keep_original_days},
     # {forget_inactive_days} and {version}.
     text: str = ""
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Privacy:
+        # Checked at start: a text that fails to fill in would break /privacy for everyone.
+        texts = {"text": self.text} | {
+            f"text_{language}": given["text"]
+            for language, given in self.translations.items()
+            if "text" in given
+        }
+        for key, text in texts.items():
+            try:
+                names = {
+                    name for _, name, _, _ in string.Formatter().parse(text) if name is not None
+                }
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc} (write {{{{ and }}}} for a brace)") from exc
+            unknown = sorted(names - PRIVACY_PLACEHOLDERS)
+            if unknown:
+                allowed = ", ".join(f"{{{n}}}" for n in sorted(PRIVACY_PLACEHOLDERS))
+                raise ValueError(
+                    f"{key}: unknown placeholder {{{unknown[0]}}} (it may use {allowed})"
+                )
+        return self
 
 
 class Responses(_Strict):
@@ -581,6 +609,7 @@ class Deployment(_Localised):
         _unique("services", "slug", [s.slug for s in self.services])
         for index, service in enumerate(self.services):
             _unique(f"services[{index}].sites", "name", [site.name for site in service.sites])
+        self._check_sites_in_area()
         for index, service in enumerate(self.services):
             if service.provider not in provider_ids:
                 raise ValueError(
@@ -588,6 +617,20 @@ class Deployment(_Localised):
                     f"(known: {', '.join(provider_ids)})"
                 )
         return self
+
+    def _check_sites_in_area(self) -> None:
+        # A site outside the area would refuse every location shared at it.
+        area = self.area
+        if area is None:
+            return
+        for i, service in enumerate(self.services):
+            for j, site in enumerate(service.sites):
+                away = distance_m(area.latitude, area.longitude, site.latitude, site.longitude)
+                if away > area.radius_km * 1000:
+                    raise ValueError(
+                        f"services[{i}].sites[{j}]: {site.name!r} is {away / 1000:.0f} km from "
+                        f"the area's centre, outside its radius of {area.radius_km:g} km"
+                    )
 
     def _check_languages(self) -> None:
         known = i18n.available()

@@ -138,6 +138,18 @@ def test_example_deployment_is_valid() -> None:
         (("latitude = 52.4031", "latitude = 152.4031", 1), "services[1].sites[1].latitude"),
         (('name = "Allotments"', 'name = "Riverside Park"', 1), "'Riverside Park' appears twice"),
         (("radius_km = 15", "radius_km = 0", 1), "area.radius_km"),
+        (
+            ("latitude = 52.4150", "latitude = 51.5072", 1),
+            "services[1].sites[2]: 'Allotments' is 100 km from the area's centre",
+        ),
+        (
+            ("[moderation]", '[privacy]\ntext = "Kept {keep_days} days"\n[moderation]', 1),
+            "privacy: text: unknown placeholder {keep_days} (it may use {forget_inactive_days}",
+        ),
+        (
+            ("[moderation]", '[privacy]\ntext = "All {sorts"\n[moderation]', 1),
+            "privacy: text: expected '}' before end of string (write {{ and }} for a brace)",
+        ),
     ],
 )
 def test_deployment_error_names_the_field(
