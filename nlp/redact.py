@@ -396,6 +396,17 @@ class Redactor:
             candidates += self._combine_learned(text, candidates)
         return self._resolve(text, candidates)
 
+    def _without_function_words(self, text: str, s: int, e: int) -> tuple[int, int]:
+        """The span without the function words at its start and end (s == e if all are)."""
+        words = [w for w in _WORD.finditer(text, s, e)]
+        while words and _POSSESSIVE.sub("", words[0].group()).lower() in self._function_words:
+            words.pop(0)
+        while words and _POSSESSIVE.sub("", words[-1].group()).lower() in self._function_words:
+            words.pop()
+        if not words:
+            return s, s
+        return max(s, words[0].start()), min(e, words[-1].end())
+
     def _combine_learned(
         self, text: str, ruled: list[tuple[int, int, str]]
     ) -> list[tuple[int, int, str]]:
@@ -421,8 +432,12 @@ class Redactor:
             # "MR KIPLING MAKES…": a shop, brand or place anywhere in it is not a person.
             if kept.hits(s, e):
                 continue
+            if kind == "name":
+                # "Hello, the bins…", "Thanks Sarah": greetings and the like are never part
+                # of a name (the rules' function words), at either end.
+                s, e = self._without_function_words(text, s, e)
             if kind == "name" and sum(c.isalpha() for c in text[s:e]) < 2:
-                continue  # an initial alone is not a name
+                continue  # an initial alone (or nothing left) is not a name
             if kind == "name" and self._never_in_names & {
                 _POSSESSIVE.sub("", w).lower() for w in _WORD.findall(text[s:e])
             }:

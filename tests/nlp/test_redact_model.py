@@ -185,3 +185,17 @@ def test_a_long_text_is_read_in_pieces_that_cover_it() -> None:
     sure, _ = find_spans(text)
     last = text.rindex("Ewa Kowalczyk")
     assert any(start <= last < end for start, end, _ in sure)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Hello, the bins were not collected", "Hello, the bins were not collected"),
+        ("hello there, my bin was missed", "hello there, my bin was missed"),
+        ("Thanks Sarah for your help", "Thanks [name] for your help"),
+    ],
+)
+def test_a_greeting_is_never_a_name_nor_part_of_one(text: str, kept: str) -> None:
+    """The learned detector reads a sentence's first capitalised word as a name; a greeting
+    (one of the rules' function words) at either end of its span is not one."""
+    assert redact(text).text == kept
