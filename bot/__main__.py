@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(args)
     if options.command == "report" and options.end < options.start:
         parser.error("--to is before --from")
+    if options.command == "report" and options.end >= date.max:
+        parser.error(f"--to: a day before {date.max.isoformat()}")
     if options.command == "migrate-db":
         if not options.source.startswith("sqlite:///"):
             parser.error("--from: a sqlite:/// URL")
@@ -136,9 +139,21 @@ def main(argv: list[str] | None = None) -> int:
         # A database path that cannot be used is a setting to fix, like any other.
         print(f"yousaid: {exc}", file=sys.stderr)
         return 2
+    except (OSError, sqlite3.Error) as exc:
+        if options.command not in WRITING:
+            raise
+        # Where a file was to be written: a folder that is not there, a full disk.
+        where = f" {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        print(f"yousaid: {options.command}: cannot write{where}: {reason}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+# The commands that write files given on the command line.
+WRITING = frozenset({"backup", "digest", "report"})
 
 
 def _backup(out: str) -> int:

@@ -20,7 +20,12 @@ from nlp.redaction_eval import FEEDBACK_SET, VARIANTS_SET
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="nlp", description="The theme model and redaction: train, evaluate, tag, redact."
+        prog="nlp",
+        description="The theme model and redaction: train, evaluate, tag, redact.",
+        # They read the deployment's settings (its database and models), so only the bot runs
+        # them.
+        epilog="The deployment's model: python -m bot nlp retrain, python -m bot nlp rollback"
+        " (see python -m bot nlp retrain --help).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -506,7 +506,10 @@ async def migrate(conn: aiosqlite.Connection) -> list[str]:
             )
             await conn.execute("COMMIT")
         except aiosqlite.Error:
-            await conn.execute("ROLLBACK")
+            # SQLite rolls back on its own after some errors (a full disk): a ROLLBACK then
+            # would fail and hide the error that matters.
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
             raise
         log.info("applied migration %04d %s", version, name)
         applied.append(name)

@@ -347,7 +347,9 @@ class PostgresDatabase(Database):
             )
             await pool.open(wait=True, timeout=POOL_TIMEOUT)
         except (psycopg.Error, OSError, TimeoutError) as exc:
-            raise DatabaseUnusable(f"the database {self.name} cannot be opened ({exc})") from exc
+            # libpq's message runs over lines ("\n\tIs the server running…"): one line.
+            reason = " ".join(str(exc).split()) or exc.__class__.__name__
+            raise DatabaseUnusable(f"the database {self.name} cannot be opened ({reason})") from exc
         self._pool = pool
         self._reader = Reader(pool)
         self._closing = False

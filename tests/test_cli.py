@@ -214,6 +214,14 @@ def test_report_md_and_csv(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "no provider 'nobody'" in unknown.stderr
     backwards = report("--from", "2026-11-08", "--to", "2026-11-02")
     assert backwards.returncode == 2 and "--to is before --from" in backwards.stderr
+    endless = report("--from", "2026-11-08", "--to", "9999-12-31")
+    assert endless.returncode == 2 and "--to: a day before 9999-12-31" in endless.stderr
+    # A folder that is not there, or a folder given as the file: one line, no traceback.
+    for out in (tmp_path / "nowhere" / "week.csv", tmp_path):
+        unwritable = report(*week, "--format", "csv", "--out", str(out))
+        assert unwritable.returncode == 2, unwritable.stderr
+        assert unwritable.stderr.startswith("yousaid: report: cannot write"), unwritable.stderr
+        assert "Traceback" not in unwritable.stderr and unwritable.stderr.count("\n") == 1
 
 
 def test_nlp_help_lists_every_subcommand() -> None:
@@ -224,6 +232,7 @@ def test_nlp_help_lists_every_subcommand() -> None:
         )
         assert result.returncode == 0, result.stderr
         assert all(name in result.stdout for name in every), result.stdout
+        assert "bot nlp retrain" in result.stdout and "bot nlp rollback" in result.stdout
     # Help, not the word "--help" redacted as a text.
     redact = run("nlp", "redact", "--help")
     assert redact.returncode == 0 and redact.stdout.startswith("usage:"), redact.stdout

@@ -388,3 +388,15 @@ async def test_sigterm_with_a_backlog_stops_at_once_and_the_rest_is_handled_next
     assert set(counted) == pressed
     assert set(counted.values()) == {1}
     assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL") == [(0,)]
+
+
+@pytest.mark.sqlite_only  # a PostgreSQL server that is not there: no engine needed
+async def test_a_postgresql_server_not_there_at_start_is_one_line(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    # A port nothing listens on (libpq's "connection refused" runs over two lines).
+    url = "postgresql://postgres@127.0.0.1:1/yousaid"
+    code, err = await finished(await spawn(emu, tmp_path / "y.db", DATABASE_URL=url))
+    assert code == 2
+    assert err.startswith("yousaid: the database ") and "cannot be opened (" in err
+    assert err.strip().count("\n") == 0, err
