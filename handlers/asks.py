@@ -17,7 +17,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -49,7 +49,7 @@ from handlers.citizen import render as render_step
 from handlers.common import command_allowed, id_number
 from handlers.fitting import cut, fit, name, pack, person, pieces, quote
 from handlers.outbox import OutboxSender, Rendered
-from handlers.places import provider_place
+from handlers.places import here, provider_place
 from handlers.responses import keep_writing, languages_named
 from handlers.texts import esc
 from storage.asks import Acceptance, Ask
@@ -128,6 +128,12 @@ class AskHandlers:
         """/invite_people <service>: invite those who would like to be involved."""
         await self._begin(update, context, Kind.INVITATION)
 
+    def _here(self, who: Who, message: Message) -> Who:
+        """In a team's chat, only that team's services (as /respond: its members may not read
+        another service's invitations or ask about it there)."""
+        private = message.chat.type == ChatType.PRIVATE
+        return here(who, self.digests.providers.values(), self.roles.home(message.chat_id), private)
+
     async def _begin(self, update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Kind) -> None:
         message, user = update.effective_message, update.effective_user
         assert message and user
@@ -138,6 +144,7 @@ class AskHandlers:
             return
         if not await provider_place(who, self.digests.providers.values(), message, self.roles.home):
             return
+        who = self._here(who, message)
         mine = await services_spoken_for(self.asks.db, who)
         slugs = ", ".join(f"<code>{esc(s.slug)}</code>" for s in mine)
         if not mine:
@@ -311,7 +318,7 @@ class AskHandlers:
             return
         if not await provider_place(who, self.digests.providers.values(), message, self.roles.home):
             return
-        found = await self.asks.involvement(who)
+        found = await self.asks.involvement(self._here(who, message))
         lines = [texts.ASKS_INVOLVED_HEAD]
         lines += [
             texts.ASKS_INVOLVED_LINE.format(service=name(service.name), count=count)

@@ -907,6 +907,9 @@ class ResponseHandlers:
             who, self.digests.providers.values(), message, self.roles.home
         ):
             return
+        if not who.moderates:
+            # In a team's chat, only that team's responses.
+            who = self._here(who, message)
         found = await self.responses.recent(who)
         if not found:
             await message.reply_text(texts.RESPONSE_LIST_EMPTY)

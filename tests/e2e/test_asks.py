@@ -505,3 +505,60 @@ async def test_an_acceptance_telegram_failed_to_tell_is_told_at_the_next_run(
     await run_job(world.bot, "tell-acceptances")
     await emu.idle()
     assert sum("Gilberta" in (m.text or "") for m in world.team.messages) == 1
+
+
+async def test_a_teams_group_shows_and_asks_only_about_that_teams_services(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    """Pat speaks for culture and for health; in the culture team's group (Kim reads it)
+    /involved, /responses and /ask are about culture's services only, as /respond is."""
+    from tests.e2e.helpers import add_item, last_has
+    from tests.e2e.test_responses import WEDNESDAY
+
+    ada, pat, kim, sam = (emu.person(n) for n in ("Ada", "Pat", "Kim", "Sam"))
+    mods = emu.group("Moderators", members=[ada, sam])
+    team = emu.group("Culture team", members=[ada, pat, kim])
+    providers = [
+        p.model_copy(update={"chats": [team.id]}) if p.id == "culture-leisure" else p
+        for p in deployment.providers
+    ]
+    staffed = deployment.model_copy(
+        update={"admins": [ada.id], "moderators_chat": mods.id, "providers": providers}
+    )
+    clock.now = WEDNESDAY
+    async with make_bot(deployment=staffed) as bot:
+        assert "now a moderator" in await invite(ada, sam, "moderator")
+        assert "Culture and Leisure" in await invite(ada, pat, "provider culture-leisure")
+        assert "Riverside Health" in await invite(ada, pat, "provider riverside-health")
+        gwen = emu.person("Gwen")
+        await seed(bot.db, gwen, "gp-surgery", hear_back=True, involve="yes")
+        await pat.send("/invite_people gp-surgery")
+        prompt = await pat.wait_for(last_has("Reply to this message"))
+        words = "Join our patient panel about the surgery's new phone system, Thursday 5pm."
+        await pat.send(words, reply_to=prompt[-1])
+        await mods.wait_for(has(words))
+        await press_card(sam, mods, with_text(mods.messages, words), texts.ASKS_APPROVE)
+        await pat.wait_for(has("was approved"))
+        item = await add_item(
+            bot.db, gwen.id, "gp-surgery", "The phone line is always engaged.", WEDNESDAY
+        )
+        await pat.send(f"/respond {item}")
+        asked = await pat.wait_for(last_has("What is your answer?"))
+        await press_on(pat, asked[-1], texts.RESPONSE_STATUS["acknowledged"])
+        await pat.wait_for(last_has("Reply to this message"))
+        await pat.send("We hear you about the phone line at the surgery.")
+        preview = await pat.wait_for(last_has(texts.RESPOND_PREVIEW_FOOT))
+        await press_on(pat, preview[-1], texts.RESPOND_SEND)
+        await pat.wait_for(has("Published"))
+
+        async def in_team(command: str) -> str:
+            seen = len(team.messages)
+            await pat.send(command, chat=team)
+            found = await team.wait_for(lambda ms: len(ms) > seen)
+            return "\n".join(m.text or "" for m in found[seen:])
+
+        involved = await in_team("/involved")
+        assert "Central Library" in involved
+        assert "GP" not in involved and "patient panel" not in involved
+        assert "phone line" not in await in_team("/responses")
+        assert "Reply to this message" not in await in_team("/ask gp-surgery")
