@@ -192,8 +192,18 @@ async def build_digest(
         # After the themes, before the kinds.
         sections.insert(-2, _Section(TEXTS["sites"], [_Group(None, by_site)]))
     # After the counts, before the quotes.
-    text = _render(_fit(sections[:-1] + extra + sections[-1:]))
-    quoted = tuple(item.id for picks in quotes.values() for item, _ in picks)
+    fitted = _fit(sections[:-1] + extra + sections[-1:])
+    text = _render(fitted)
+    # Only the quotes left after fitting: a button for an item the text does not show would
+    # answer something the provider cannot read.
+    shown = {
+        line.item
+        for section in fitted
+        for group in section.groups
+        for line in group.lines
+        if line.item is not None
+    }
+    quoted = tuple(item.id for picks in quotes.values() for item, _ in picks if item.id in shown)
     # Every theme the digest lists with items this period can be answered.
     themes = answerable(now_tally, broad, labels)
     return Digest(provider.id, period, text, png, now_tally.items, False, themes, quoted)
@@ -361,6 +371,8 @@ class _Line:
     html: str
     # Higher is more important; lines of the lowest rank are dropped first.
     rank: int
+    # The item a quote line quotes (its button goes with it when the line is dropped).
+    item: int | None = None
 
 
 @dataclass
@@ -739,6 +751,7 @@ def _sections(
                     + _backed((backed or {}).get(item.id, 0))
                     + _summary_line(item.summary),
                     rank,
+                    item.id,
                 )
             )
         groups.append(_Group(TEXTS["quote_theme"].format(theme=_name(facts.label(theme))), lines))

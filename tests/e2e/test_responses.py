@@ -567,3 +567,26 @@ async def test_a_long_question_in_the_digest_is_cut_at_a_word(
     shown = line.split("“", 1)[1].split("”", 1)[0].strip("\u2068\u2069")
     head = shown.removesuffix("…")
     assert shown.endswith("…") and words.startswith(head) and words[len(head)] == " ", shown
+
+
+async def test_every_item_button_under_a_digest_is_an_item_it_quotes(
+    world: World, emu: Emulator, clock: FakeClock
+) -> None:
+    """Quotes dropped to fit the digest take their buttons with them."""
+    themes = ("access_waiting", "staff_attitude", "staff_competence")
+    others = ("staffing_levels", "communication", "organisation", "care_treatment")
+    long = "the staff at the counter could not tell me when the room would be free again " * 3
+    for n in range(30):
+        await add_item(
+            world.bot.db,
+            6_000_000 + n,
+            ("library", "parks")[n % 2],
+            f"Report {n}: {long}"[:400],
+            WEDNESDAY,
+            (themes[n % 3], others[n % 4]),
+        )
+    digest = await digest_in_private(world, clock)
+    text = digest.text or ""
+    items = [b for b in buttons_of(digest) if b.startswith("↩️ #")]
+    assert items
+    assert [b for b in items if b.removeprefix("↩️ ") + "," not in text] == []
