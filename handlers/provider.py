@@ -291,7 +291,8 @@ class ProviderHandlers:
                 await message.reply_photo(
                     InputFile(io.BytesIO(content.chart_png), filename="themes.png"),
                     caption=texts.CHART_CAPTION.format(
-                        provider=name(provider.name), dates=_period(start, end, provider.timezone)
+                        provider=name(provider.word("name", current())),
+                        dates=_period(start, end, provider.timezone),
                     ),
                     parse_mode=ParseMode.HTML,
                 )
@@ -333,9 +334,13 @@ class ProviderHandlers:
                     callback_data=f"{PREFIX}:{TOGGLE}:{s.slug}",
                 )
             ]
-            for s in await self.digests.all_services(provider.id)
+            for s in self.digests.named_in(
+                current(), provider, await self.digests.all_services(provider.id)
+            )[1]
         ]
-        return texts.SERVICES_HEAD.format(provider=name(provider.name)), InlineKeyboardMarkup(rows)
+        return texts.SERVICES_HEAD.format(
+            provider=name(provider.word("name", current()))
+        ), InlineKeyboardMarkup(rows)
 
     async def schedule(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/schedule: when each of my providers' digests comes."""
@@ -359,7 +364,7 @@ class ProviderHandlers:
             )
             lines.append(
                 texts.SCHEDULE_LINE.format(
-                    provider=name(provider.name),
+                    provider=name(provider.word("name", current())),
                     schedule=name(dates.schedule(provider.schedule, provider.timezone)),
                     next=when,
                 )
@@ -426,9 +431,12 @@ class ProviderHandlers:
         chat_id: int,
     ) -> None:
         """The items of one provider's period as a CSV file, under the digest."""
+        _, services = self.digests.named_in(
+            current(), provider, await self.digests.services_for(provider.id, chat_id)
+        )
         table = await build_csv(
             self.digests.db,
-            services=await self.digests.services_for(provider.id, chat_id),
+            services=services,
             period=Period(start, end),
             labels=self.labels,
             timezone=provider.timezone,
@@ -440,7 +448,8 @@ class ProviderHandlers:
             chat_id,
             InputFile(io.BytesIO(table), filename=f"{provider.id}-{start:%Y%m%d}.csv"),
             caption=texts.CSV_CAPTION.format(
-                provider=name(provider.name), dates=_period(start, end, provider.timezone)
+                provider=name(provider.word("name", current())),
+                dates=_period(start, end, provider.timezone),
             ),
             parse_mode=ParseMode.HTML,
         )

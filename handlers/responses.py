@@ -178,6 +178,10 @@ class ResponseHandlers:
         return self.labels.get(theme, theme.replace("_", " ").capitalize())
 
     async def _service_name(self, slug: str | None) -> str:
+        """A service's name in the language spoken now (`name_cy = ...`)."""
+        found = self.digests.deployment.service(slug) if slug else None
+        if found is not None:
+            return found.word("name", current())
         for service in await self.digests.all_services_everywhere():
             if service.slug == slug:
                 return service.name
@@ -532,7 +536,7 @@ class ResponseHandlers:
         )
         provider = self.digests.providers.get(draft.provider_id)
         text = self._notice_text(
-            provider.name if provider else draft.provider_id,
+            provider.word("name", current()) if provider else draft.provider_id,
             await self._service_name(draft.service_slug),
             draft.status,
             None if draft.item_id is not None else draft.theme_id,
@@ -684,7 +688,9 @@ class ResponseHandlers:
             card, _ = fit(
                 lambda words: texts.LANG_RESPONSE_CARD.format(
                     languages=languages_named(missing),
-                    provider=name(provider.name if provider else response.provider_id),
+                    provider=name(
+                        provider.word("name", current()) if provider else response.provider_id
+                    ),
                     status=texts.RESPONSE_STATUS[response.status],
                     subject=subject,
                     text=quote(words),
@@ -826,7 +832,9 @@ class ResponseHandlers:
         subject = await self.subject(response)
         card, _ = fit(
             lambda words: texts.RESPONSE_CARD.format(
-                provider=name(provider.name if provider else response.provider_id),
+                provider=name(
+                    provider.word("name", current()) if provider else response.provider_id
+                ),
                 status=texts.RESPONSE_STATUS[response.status],
                 subject=subject,
                 text=quote(words),
