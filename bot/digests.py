@@ -314,6 +314,15 @@ class Digests:
         await self.db.write(run)
         return subscribe
 
+    def period_from(self, provider: Provider, start: datetime) -> tuple[datetime, datetime]:
+        """The period that began at `start`: the one in progress, or (once it has ended) up
+        to the first scheduled time after it."""
+        now_start, now = self.current_period(provider)
+        if start >= now_start:
+            return now_start, now
+        later = fire_times(provider, start, now_start)
+        return start, later[0] if later else now_start
+
     def current_period(self, provider: Provider) -> tuple[datetime, datetime]:
         """The period in progress: from the last scheduled time until now."""
         now = self.clock()

@@ -296,7 +296,9 @@ class ProviderHandlers:
                     ),
                     parse_mode=ParseMode.HTML,
                 )
-            rows = respond_buttons(0, content.top_themes, content.quoted, self.labels, self.broad)
+            rows = respond_buttons(
+                0, content.top_themes, content.quoted, self.labels, self.broad, since=start
+            )
             if not content.empty:
                 # The period so far has no digest row: the button carries the period itself.
                 # Whole seconds, widened so that every item the text counted is in the file.

@@ -4,8 +4,9 @@ contributors receive it and say whether it answered their point."""
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -81,18 +82,37 @@ def _follow_up(weeks: int, subject: str, words: str) -> str:
     return texts.FOLLOW_UP.format(weeks, subject=subject, text=quote(words))
 
 
+# Marks a theme button's period by when it began (the period so far has no digest row).
+SINCE = "s"
+
+
+def _since(slot: str) -> datetime | None:
+    """When the period a theme button carries began ("s<seconds>"), if it carries one."""
+    seconds = slot.removeprefix(SINCE)
+    if slot.startswith(SINCE) and seconds.isascii() and seconds.isdigit() and len(seconds) < 12:
+        return datetime.fromtimestamp(int(seconds), UTC)
+    return None
+
+
 def respond_buttons(
     digest_id: int,
     themes: tuple[str, ...],
     items: tuple[int, ...],
     labels: dict[str, str],
     broad: Mapping[str, str] | None = None,
+    since: datetime | None = None,
 ) -> list[list[InlineKeyboardButton]]:
     """The rows of "respond" buttons under a digest: one per theme, then the quoted items.
 
     A sub-theme listed after its broad theme (`broad`: sub-theme id -> broad theme id) is
-    marked as one, as the digest names it on the broad theme's line."""
+    marked as one, as the digest names it on the broad theme's line. With no digest (the
+    period so far), `since`: when that period began, so that a button pressed after the next
+    period has begun still answers the items the text showed."""
     listed = set(themes)
+    if not digest_id and since is not None:
+        slot = f"{SINCE}{math.floor(since.timestamp())}"
+    else:
+        slot = str(digest_id)
     rows = [
         [
             InlineKeyboardButton(
@@ -101,7 +121,7 @@ def respond_buttons(
                     if (broad or {}).get(t) in listed
                     else texts.RESPOND_THEME_BUTTON
                 ).format(theme=labels.get(t, t))[:60],
-                callback_data=f"{PREFIX}:t:{digest_id}:{t}"[:64],
+                callback_data=f"{PREFIX}:t:{slot}:{t}"[:64],
             )
         ]
         for t in themes
@@ -245,7 +265,9 @@ class ResponseHandlers:
             services = await self.digests.services_for(provider_id, message.chat_id)
             # The themes as the digest lists them: broad themes, with their sub-themes.
             themes = await self.responses.themes_heard(services, *period, self.labels)
-            rows += respond_buttons(latest.id if latest else 0, themes, (), self.labels, self.broad)
+            rows += respond_buttons(
+                latest.id if latest else 0, themes, (), self.labels, self.broad, since=period[0]
+            )
         if not rows:
             await message.reply_text(texts.RESPOND_NOTHING, parse_mode=ParseMode.HTML)
             return
@@ -258,15 +280,22 @@ class ResponseHandlers:
         private = message.chat.type == ChatType.PRIVATE
         return here(who, self.digests.providers.values(), self.roles.home(message.chat_id), private)
 
-    async def _periods(self, who: Who, digest_id: int) -> dict[str, tuple[datetime, datetime]]:
-        """The period each provider's theme response covers: a digest's, or the one so far."""
+    async def _periods(
+        self, who: Who, digest_id: int, since: datetime | None = None
+    ) -> dict[str, tuple[datetime, datetime]]:
+        """The period each provider's theme response covers: a digest's, or the one so far
+        (the one that began `since`, where the button says)."""
         if digest_id:
             row = await self.digests.get(digest_id)
             if row is None or not who.speaks_for(row.provider_id):
                 return {}
             return {row.provider_id: row.period}
         return {
-            pid: self.digests.current_period(provider)
+            pid: (
+                self.digests.period_from(provider, since)
+                if since is not None
+                else self.digests.current_period(provider)
+            )
             for pid, provider in self.digests.providers.items()
             if who.speaks_for(pid)
         }
@@ -299,8 +328,11 @@ class ResponseHandlers:
         chat_id = message.chat_id
         who = self._here(who, message)
         found: Draft | Choice | Problem | None = None
+        since = _since(parts[2]) if action == "t" and len(parts) > 2 else None
+        if since is not None:
+            ref = 0
         if action == "t" and len(parts) in (4, 5) and ref is not None:
-            periods = await self._periods(who, ref)
+            periods = await self._periods(who, ref, since)
             slug = parts[4] if len(parts) == 5 else ""
             found = (
                 await self.responses.begin_theme(who, chat_id, parts[3], periods, slug)

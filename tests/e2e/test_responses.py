@@ -19,7 +19,7 @@ from emulator import Emulator, Group, MessageView, Person
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import add_item, buttons_of, has, last_has, press_on
+from tests.e2e.helpers import add_item, buttons_of, has, last_has, press_on, with_text
 from tests.e2e.test_citizen import stored
 from tests.e2e.test_digests import run_job
 from tests.e2e.test_moderation import invite
@@ -590,3 +590,34 @@ async def test_every_item_button_under_a_digest_is_an_item_it_quotes(
     items = [b for b in buttons_of(digest) if b.startswith("↩️ #")]
     assert items
     assert [b for b in items if b.removeprefix("↩️ ") + "," not in text] == []
+
+
+async def test_a_theme_button_of_digest_pressed_after_its_period_ended_answers_that_period(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """/digest on Sunday evening, "Respond" on Monday morning: the answer goes to the items
+    the digest showed, not to the new period's (nor to nothing)."""
+    alice = emu.person("Alice")
+    item = await add_item(
+        world.bot.db, alice.id, "library", "Queue at the desk took forty minutes.", WEDNESDAY
+    )
+    clock.now = NEXT_MONDAY - timedelta(hours=13)
+    await world.pat.send("/digest")
+    found = await world.pat.wait_for(
+        lambda ms: any(m.buttons and f"#{item}" in (m.text or "") for m in ms)
+    )
+    digest = next(m for m in found if m.buttons and f"#{item}" in (m.text or ""))
+    label = next(b for b in buttons_of(digest) if b.startswith("↩️ Respond"))
+    clock.now = NEXT_MONDAY + timedelta(hours=1)
+    pressed = await world.pat.press_data(digest.message_id, buttons_of(digest)[label])
+    assert not (await pressed.answered()).get("show_alert")
+    # (The new period's digest may arrive meanwhile: messages are found by their words.)
+    asked = with_text(await world.pat.wait_for(has("What is your answer?")), "What is your")
+    assert "2–9 Nov 2026: 1 item" in (asked.text or "")
+    await press_on(world.pat, asked, texts.RESPONSE_STATUS["acknowledged"])
+    await world.pat.wait_for(has("Reply to this message"))
+    await world.pat.send("We are looking at the desk queues.")
+    found = await world.pat.wait_for(has(texts.RESPOND_PREVIEW_FOOT))
+    await press_on(world.pat, with_text(found, texts.RESPOND_PREVIEW_FOOT), texts.RESPOND_SEND)
+    await world.pat.wait_for(has("Published"))
+    assert stored(db_path, "SELECT feedback_id FROM response_items") == [(item,)]
