@@ -534,7 +534,12 @@ async def test_responses_list_cuts_a_long_response_at_a_word(world: World, emu: 
     await send_words(world.pat, words)
     await world.pat.send("/responses")
     listing = (await world.pat.wait_for(last_has("R1")))[-1].text or ""
-    shown = listing.split("“", 1)[1].split("”", 1)[0].strip("\u2068\u2069")
+    assert_cut_at_a_word(listing, words)
+
+
+def assert_cut_at_a_word(line: str, words: str) -> None:
+    """The first quote of `line` is the start of `words`, ended at a word with "…"."""
+    shown = line.split("“", 1)[1].split("”", 1)[0].strip("\u2068\u2069")
     head = shown.removesuffix("…")
     assert shown.endswith("…") and words.startswith(head) and words[len(head)] == " ", shown
 
@@ -564,9 +569,7 @@ async def test_a_long_question_in_the_digest_is_cut_at_a_word(
     await world.pat.wait_for(has("was approved"))
     digest = await digest_in_private(world, clock)
     line = next(x for x in (digest.text or "").split("\n") if "You asked about" in x)
-    shown = line.split("“", 1)[1].split("”", 1)[0].strip("\u2068\u2069")
-    head = shown.removesuffix("…")
-    assert shown.endswith("…") and words.startswith(head) and words[len(head)] == " ", shown
+    assert_cut_at_a_word(line, words)
 
 
 async def test_every_item_button_under_a_digest_is_an_item_it_quotes(
