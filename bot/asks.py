@@ -20,7 +20,7 @@ import aiosqlite
 
 from bot.bidi import isolate
 from bot.config import Deployment
-from bot.digest_content import shorten
+from bot.digest_content import clip
 from bot.intake import Clock, State, Step, start_reply
 from bot.roles import Who, services_spoken_for
 from bot.wording import Words
@@ -734,7 +734,7 @@ async def ask_lines(
     for ask in await asks.approved(conn, Kind.QUESTION, list(names), start, end):
         sent = await asks.sent_count(conn, Kind.QUESTION, ask.id)
         answers = await asks.answer_count(conn, ask.id)
-        short = _at_a_word(ask.text, 120)
+        short = clip(ask.text, 120)
         lines.append(
             TEXTS["question"].format(
                 service=html.escape(names[ask.service_slug]),
@@ -744,7 +744,7 @@ async def ask_lines(
             )
         )
         for answer in await published.answers(conn, ask.id, ANSWER_QUOTES):
-            quote = _at_a_word(answer.text, 140)
+            quote = clip(answer.text, 140)
             lines.append(
                 TEXTS["answer_quote"].format(text=html.escape(isolate(quote)), id=answer.id)
             )
@@ -752,9 +752,3 @@ async def ask_lines(
         if count:
             lines.append(TEXTS.plural("involved").format(count, service=html.escape(names[slug])))
     return [TEXTS["heading"], *lines] if lines else []
-
-
-def _at_a_word(text: str, limit: int) -> str:
-    """The text on one line, whole if it fits in `limit`, else cut at a word with "…" (hard
-    cut only when it is one enormous word)."""
-    return shorten(text, limit) or " ".join(text.split())[: limit - 1] + "…"

@@ -324,13 +324,15 @@ def shorten(text: str, limit: int) -> str | None:
     return head + "…" if cut > 0 and head else None
 
 
+def clip(text: str, limit: int) -> str:
+    """`shorten`, or cut hard with "…" when the text is one enormous word: never longer."""
+    return shorten(text, limit) or " ".join(text.split())[: limit - 1] + "…"
+
+
 def _name(text: str, limit: int = NAME_MAX) -> str:
     # Names and labels come from the deployment file: a long one is shortened like a
     # quote, or cut hard when it is one word, so the headings never break the budget.
-    short = shorten(text, limit)
-    if short is None:
-        short = " ".join(text.split())[: limit - 1] + "…"
-    return html.escape(short, quote=False)
+    return html.escape(clip(text, limit), quote=False)
 
 
 def _change(now: int, before: int, compare: bool) -> str:

@@ -28,10 +28,9 @@ class ItemFacts:
     # A visible 'changed' response covers it, or answered one of its themes (or the broad
     # theme of one of its sub-themes) after it.
     changed: bool
-    # How many said "me too" to it (or had an item merged into it), besides its author.
-    supporters: int = 0
-    # Who: its author and its supporters, by citizen id (an author forgotten since is
-    # someone no other item is known to share: minus the item's id), to count each once.
+    # Who: its author and those who said "me too" to it (or had an item merged into it), by
+    # citizen id (an author forgotten since is someone no other item is known to share: minus
+    # the item's id), so that each person counts once.
     people: frozenset[int] = frozenset()
 
 
@@ -105,7 +104,7 @@ async def items(
         f" WHEN EXISTS (SELECT 1 {_COVERING} AND r.status = 'changed') THEN 1"
         f" WHEN EXISTS (SELECT 1 {_changed_theme(bool(pairs))}) THEN 1"
         " ELSE 0 END,"
-        " (SELECT COUNT(*) FROM supporters s WHERE s.feedback_id = f.id), f.citizen_id"
+        " f.citizen_id"
         f" FROM feedback f WHERE {_published_in(services)}"
         " ORDER BY f.moderated_at, f.id",
         (*(v for pair in pairs for v in pair), until, until, until, *services, since, until),
@@ -126,8 +125,7 @@ async def items(
             str(r[2]),
             r[3],
             bool(r[4]),
-            int(r[5]),
-            frozenset({int(r[6]) if r[6] else -int(r[0])} | backers.get(int(r[0]), set())),
+            frozenset({int(r[5]) if r[5] else -int(r[0])} | backers.get(int(r[0]), set())),
         )
         for r in rows
     ]

@@ -519,8 +519,7 @@ async def test_undo_after_the_kept_site_was_renamed_asks_the_place_again(
         await press(bob, "Parks and green spaces")
         await say(bob, PARK_SAME)
         assert "Is it one of these?" in await press(bob, "Riverside Park")
-        thanks = await press_on(bob, bob.messages[-1], "It's 1")
-        assert thanks is not None
+        await press_on(bob, bob.messages[-1], "It's 1")
         await bob.wait_for(last_has("your support is added"))
         thanks = bob.messages[-1]
     services = []

@@ -467,17 +467,22 @@ async def test_a_provider_responds_from_their_teams_group(
     ]
 
 
-async def test_a_follow_up_telegram_failed_to_deliver_is_asked_at_the_next_run(
-    world: World, emu: Emulator, clock: FakeClock
-) -> None:
-    """One 5xx when asking for an update does not lose the question for good; a chat that
-    got it is never asked twice."""
+async def follow_up_due(world: World, emu: Emulator, clock: FakeClock) -> None:
+    """Pat said "being worked on" about an item; the day to ask for an update has come."""
     alice = emu.person("Alice")
     item = await add_item(world.bot.db, alice.id, "library", "Please open on Sundays.", WEDNESDAY)
     await answer_item(world.pat, item, IN_PROGRESS)
     await send_words(world.pat, "We are asking the council for Sunday funding.")
     await notice_of(alice)
     clock.now = WEDNESDAY + timedelta(days=29)
+
+
+async def test_a_follow_up_telegram_failed_to_deliver_is_asked_at_the_next_run(
+    world: World, emu: Emulator, clock: FakeClock
+) -> None:
+    """One 5xx when asking for an update does not lose the question for good; a chat that
+    got it is never asked twice."""
+    await follow_up_due(world, emu, clock)
     fault = emu.faults.server_error("sendMessage", status=502, chat_id=world.pat.id, times=1)
     await run_job(world.bot, "response-follow-up")
     assert fault.hits == 1
@@ -504,12 +509,7 @@ async def test_a_follow_up_that_timed_out_but_arrived_is_not_asked_twice(
 ) -> None:
     """A timeout may have delivered the question: it is not asked again."""
     world = slow_world
-    alice = emu.person("Alice")
-    item = await add_item(world.bot.db, alice.id, "library", "Please open on Sundays.", WEDNESDAY)
-    await answer_item(world.pat, item, IN_PROGRESS)
-    await send_words(world.pat, "We are asking the council for Sunday funding.")
-    await notice_of(alice)
-    clock.now = WEDNESDAY + timedelta(days=29)
+    await follow_up_due(world, emu, clock)
     # Telegram delivers the question, but answers after the bot stopped waiting (2 s).
     late = emu.faults.late(
         "sendMessage", chat_id=world.pat.id, delay=4, times=1, text_contains="being worked on"
