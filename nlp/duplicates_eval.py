@@ -37,6 +37,8 @@ SETS = (
     *(Path(__file__).parent / "data" / f"paraphrases_{x}.jsonl" for x in "cde"),
 )
 MAX_UNRELATED = 0.05
+# Thresholds are tried at this step (scores run from 0 to about 0.5).
+STEPS = 400
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def figures(
             with_duplicate += 1
             found += any(r.group == report.group for r, _ in top)
     return {
-        "threshold": round(threshold, 3),
+        "threshold": round(threshold, 4),
         "reports": len(scored),
         "suggestions": suggested,
         "unrelated": unrelated,
@@ -141,11 +143,11 @@ def choose_threshold(reports: list[Report], dev: list[Report] | None = None) -> 
     if dev is not None:
         scored = _scored(dev)
         best_net = None
-        for step in range(round(chosen * 100), 101):
-            f = figures(scored, step / 100)
+        for step in range(round(chosen * STEPS), STEPS + 1):
+            f = figures(scored, step / STEPS)
             net = int(f["found"]) - int(f["unrelated"])
             if best_net is None or net >= best_net:
-                chosen, best_net = step / 100, net
+                chosen, best_net = step / STEPS, net
     return chosen
 
 
@@ -176,8 +178,8 @@ def most_found(
     """The figures at the threshold finding the most duplicates with under `cap` of
     suggestions unrelated (the higher of equals); past 1.0 (no suggestion) if none does."""
     best = figures(scored, 1.01)
-    for step in range(100, 0, -1):
-        f = figures(scored, step / 100)
+    for step in range(STEPS, 0, -1):
+        f = figures(scored, step / STEPS)
         if f["unrelated_share"] < cap and f["recall"] > best["recall"]:
             best = f
     return best

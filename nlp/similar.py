@@ -26,13 +26,18 @@ import numpy as np
 from scipy import sparse
 
 from nlp import problems, wordspace
+from nlp import sentence as sentences
 from nlp.kind import KINDS
 
 # Chosen on the tuning half of nlp/eval/duplicates.jsonl and raised for the development set
 # nlp/data/duplicates_dev.jsonl (`python -m nlp duplicates-eval`, see choose_threshold).
-THRESHOLD = 0.18
+THRESHOLD = 0.04
 # At most this many suggestions.
 LIMIT = 3
+# The score is scaled by the sentence-space cosine (nlp/sentence.py) to this power.
+SENTENCE_POWER = 1.0
+# Scores under this are 0 rather than scaled (see Index.scores).
+SENTENCE_FLOOR = THRESHOLD / 2
 # Further suggestions only at this share of the best one's score, at least.
 RELATIVE = 0.8
 # How much the word block counts against the character block.
@@ -520,6 +525,8 @@ class Query:
     kinds: int = 0
     # The problem classes the text states (nlp/problems.py), 0 for none.
     problems: int = 0
+    # The text's unit vector in the sentence space (nlp/sentence.py).
+    sentence: np.ndarray | None = None
 
 
 def kind_bits(kinds: Collection[str]) -> int:
@@ -540,6 +547,7 @@ def query(text: str, kinds: Collection[str] = ()) -> Query:
         object_rows(text),
         kind_bits(kinds),
         problems.signature(text),
+        sentences.vector(text),
     )
 
 
@@ -687,6 +695,10 @@ class Index:
         for i, c in enumerate(self.candidates):
             self._objects[i] = object_rows(c.text)
         self.at = np.array([c.at for c in self.candidates], dtype=np.float64)
+        space = sentences.load()
+        self._sentence = np.zeros((len(self.candidates), space.dimensions), dtype=np.float16)
+        for i, c in enumerate(self.candidates):
+            self._sentence[i] = space.vector(c.text)
 
     def __len__(self) -> int:
         return len(self.candidates)
@@ -729,6 +741,16 @@ class Index:
             # by the kinds the theme model (or a moderator) gave: a report and its duplicate
             # share one kind at least (nlp/data/duplicates_*.jsonl).
             blended[(self._kinds != 0) & ((self._kinds & q.kinds) == 0)] = 0.0
+        if q.sentence is not None:
+            # Scaled by how close the two are as sentences: words in common about another
+            # problem ("gym rammed at 6" / "waited weeks for a gym induction") fall away.
+            # Only the MEANING_TOP closest in words at SENTENCE_FLOOR or more are compared
+            # (the rest are 0): a score under the floor cannot reach a threshold once scaled.
+            keep = top[blended[top] >= SENTENCE_FLOOR]
+            cosine = np.maximum(self._sentence[keep].astype(np.float32) @ q.sentence, 0.0)
+            scaled = np.zeros_like(blended)
+            scaled[keep] = blended[keep] * cosine**SENTENCE_POWER
+            blended = scaled
         return blended
 
     @staticmethod

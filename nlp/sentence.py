@@ -1,0 +1,63 @@
+"""Sentence vectors for "me too": a static space distilled from all-MiniLM-L6-v2.
+
+A text's vector is the weighted mean of its WordPiece tokens' vectors (nlp/sentence/,
+built offline by nlp/build_sentence.py: each token passed alone through the transformer,
+centred, reduced, weighted by how rare it is in the services corpus). It knows that "14
+never came" and "no 14 bus again today" are close where the words barely overlap, at the
+cost of a lookup: no transformer runs here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+SHIPPED = Path(__file__).parent / "sentence"
+DIMENSIONS = 256
+# Smooth inverse frequency's constant: a token this common in the corpus weighs half.
+SIF = 1e-4
+# Long texts: their first tokens say what they are about; the rest costs time only.
+MAX_TOKENS = 256
+
+
+@dataclass(frozen=True)
+class Space:
+    """The token vectors and weights, and the tokenizer that gives their rows."""
+
+    vectors: np.ndarray
+    weight: np.ndarray
+    tokenizer: Tokenizer
+
+    @property
+    def dimensions(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def vector(self, text: str) -> np.ndarray:
+        """The text's unit vector (zeros for a text with no tokens)."""
+        ids = self.tokenizer.encode(text, add_special_tokens=False).ids[:MAX_TOKENS]
+        if not ids:
+            return np.zeros(self.dimensions, dtype=np.float32)
+        rows = np.asarray(ids)
+        v = (self.vectors[rows].astype(np.float32) * self.weight[rows, None]).sum(0)
+        norm = float(np.linalg.norm(v))
+        return v / norm if norm else v
+
+
+@cache
+def load(path: Path = SHIPPED) -> Space:
+    """The shipped space (loaded once)."""
+    with np.load(path / "vectors.npz") as data:
+        vectors, weight = data["vectors"], data["weight"].astype(np.float32)
+    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return Space(vectors, weight, tokenizer)
+
+
+def vector(text: str) -> np.ndarray:
+    """A text's unit vector in the shipped space."""
+    return load().vector(text)
