@@ -128,6 +128,7 @@ class YousaidBot:
                 self.db,
                 weeks=settings.metoo_weeks,
                 kinds_of=lambda text: self.tagger.kinds(text, languages),
+                reads=lambda text: self.tagger.reads(text, languages),
             ),
             places=deployment.places(),
         )

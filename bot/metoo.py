@@ -66,11 +66,14 @@ class MeToo:
         weeks: int = WEEKS,
         inline_build: int = INLINE_BUILD,
         kinds_of: Callable[[str], Sequence[str]] | None = None,
+        reads: Callable[[str], bool] | None = None,
     ) -> None:
         self.db = db
         # The kinds of feedback a new text is (the theme model's), so that a request is not
         # offered a complaint's item; None: kinds are not compared.
         self.kinds_of = kinds_of
+        # Whether a new text is in a language the sentence space reads (English); None: all.
+        self.reads = reads
         self.window = timedelta(weeks=max(0, weeks))
         self.inline_build = inline_build
         self._services: dict[str, _Service] = {}
@@ -123,8 +126,9 @@ class MeToo:
     ) -> list[tuple[Candidate, float]]:
         """The search itself (in a worker thread: the kinds and the scores cost CPU)."""
         kinds = self.kinds_of(text) if self.kinds_of is not None else ()
+        foreign = self.reads is not None and not self.reads(text)
         return index.search(
-            query(text, kinds), THRESHOLD, LOOK_AT, place, dropped, since, relative=False
+            query(text, kinds, foreign), THRESHOLD, LOOK_AT, place, dropped, since, relative=False
         )
 
     async def refresh(self, service_slug: str, now: datetime) -> _Service | None:
@@ -208,4 +212,7 @@ def offered(found: Sequence[tuple[int, str, float]]) -> tuple[tuple[int, str], .
 
 
 def _candidates(rows: list[Published]) -> list[Candidate]:
-    return [Candidate(p.id, p.text, at=parse_stamp(p.at).timestamp(), kinds=p.kinds) for p in rows]
+    return [
+        Candidate(p.id, p.text, at=parse_stamp(p.at).timestamp(), kinds=p.kinds, foreign=p.foreign)
+        for p in rows
+    ]

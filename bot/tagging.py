@@ -166,6 +166,11 @@ class Tagger:
             return []
         return self.analyser.kinds(text)
 
+    def reads(self, text: str, languages: Sequence[str] | None = None) -> bool:
+        """Whether a text is in a language the models read, or may be (of `languages`)."""
+        language, _ = self._language(text, languages)
+        return language is None or not self._foreign(language)
+
     @staticmethod
     def _language(text: str, languages: Sequence[str] | None) -> tuple[str | None, float | None]:
         if languages is None:

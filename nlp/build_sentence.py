@@ -140,6 +140,9 @@ def build(model_dir: Path, out_dir: Path = sentence.SHIPPED) -> None:
 
 def write(vectors: np.ndarray, tokenizer: Tokenizer, out_dir: Path) -> None:
     """Weigh, centre and reduce the token vectors; write them."""
+    # The tokenizer file pads every text to 128 tokens and cuts it there: neither here.
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
     counts: Counter[int] = Counter()
     texts = wordspace.corpus()
     for encoding in tokenizer.encode_batch(texts, add_special_tokens=False):

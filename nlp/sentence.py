@@ -9,6 +9,7 @@ cost of a lookup: no transformer runs here.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,9 +20,11 @@ from tokenizers import Tokenizer
 SHIPPED = Path(__file__).parent / "sentence"
 DIMENSIONS = 256
 # Smooth inverse frequency's constant: a token this common in the corpus weighs half.
-SIF = 1e-4
+SIF = 3e-4
 # Long texts: their first tokens say what they are about; the rest costs time only.
 MAX_TOKENS = 256
+# ...and only this many characters are tokenized (a token is three to four on average).
+MAX_CHARS = 6 * MAX_TOKENS
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class Space:
 
     def vector(self, text: str) -> np.ndarray:
         """The text's unit vector (zeros for a text with no tokens)."""
+        # A lone surrogate (which Telegram never sends, but a test or a script may) is not
+        # text the tokenizer takes.
+        text = text[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8")
         ids = self.tokenizer.encode(text, add_special_tokens=False).ids[:MAX_TOKENS]
         if not ids:
             return np.zeros(self.dimensions, dtype=np.float32)
@@ -47,9 +53,17 @@ class Space:
         return v / norm if norm else v
 
 
-@cache
+_loading = threading.Lock()
+
+
 def load(path: Path = SHIPPED) -> Space:
-    """The shipped space (loaded once)."""
+    """The shipped space (loaded once, whichever thread asks first)."""
+    with _loading:
+        return _load(path)
+
+
+@cache
+def _load(path: Path) -> Space:
     with np.load(path / "vectors.npz") as data:
         vectors, weight = data["vectors"], data["weight"].astype(np.float32)
     tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))

@@ -38,6 +38,9 @@ LIMIT = 3
 SENTENCE_POWER = 1.0
 # Scores under this are 0 rather than scaled (see Index.scores).
 SENTENCE_FLOOR = THRESHOLD / 2
+# The factor for a text in another language than English: as if offered at the threshold
+# used before the sentence space (0.18), which the score was built for.
+FOREIGN = THRESHOLD / 0.18
 # Further suggestions only at this share of the best one's score, at least.
 RELATIVE = 0.8
 # How much the word block counts against the character block.
@@ -446,6 +449,8 @@ class Candidate:
     at: float = 0.0
     # The kinds of feedback it is (complaint, compliment, suggestion, question), if known.
     kinds: Collection[str] = ()
+    # Known to be in a language other than English, which the sentence space cannot read.
+    foreign: bool = False
 
 
 class _Block:
@@ -527,6 +532,8 @@ class Query:
     problems: int = 0
     # The text's unit vector in the sentence space (nlp/sentence.py).
     sentence: np.ndarray | None = None
+    # Known to be in a language other than English (see Candidate.foreign).
+    foreign: bool = False
 
 
 def kind_bits(kinds: Collection[str]) -> int:
@@ -534,9 +541,10 @@ def kind_bits(kinds: Collection[str]) -> int:
     return sum(1 << i for i, kind in enumerate(KINDS) if kind in kinds)
 
 
-def query(text: str, kinds: Collection[str] = ()) -> Query:
+def query(text: str, kinds: Collection[str] = (), foreign: bool = False) -> Query:
     """A text's features for searching an index; `kinds`: the kinds of feedback it is,
-    where known (a text and an item that share none are not the same report)."""
+    where known (a text and an item that share none are not the same report); `foreign`:
+    known to be in a language other than English."""
     return Query(
         word_features(text),
         char_features(text),
@@ -548,6 +556,7 @@ def query(text: str, kinds: Collection[str] = ()) -> Query:
         kind_bits(kinds),
         problems.signature(text),
         sentences.vector(text),
+        foreign,
     )
 
 
@@ -699,6 +708,7 @@ class Index:
         self._sentence = np.zeros((len(self.candidates), space.dimensions), dtype=np.float16)
         for i, c in enumerate(self.candidates):
             self._sentence[i] = space.vector(c.text)
+        self._foreign = np.array([c.foreign for c in self.candidates], dtype=bool)
 
     def __len__(self) -> int:
         return len(self.candidates)
@@ -747,9 +757,12 @@ class Index:
             # Only the MEANING_TOP closest in words at SENTENCE_FLOOR or more are compared
             # (the rest are 0): a score under the floor cannot reach a threshold once scaled.
             keep = top[blended[top] >= SENTENCE_FLOOR]
-            cosine = np.maximum(self._sentence[keep].astype(np.float32) @ q.sentence, 0.0)
+            cosine = np.clip(self._sentence[keep].astype(np.float32) @ q.sentence, 0.0, 1.0)
+            factor = cosine**SENTENCE_POWER
+            # The space reads English only: other languages' texts are all close in it.
+            factor[q.foreign | self._foreign[keep]] = FOREIGN
             scaled = np.zeros_like(blended)
-            scaled[keep] = blended[keep] * cosine**SENTENCE_POWER
+            scaled[keep] = blended[keep] * factor
             blended = scaled
         return blended
 

@@ -26,6 +26,8 @@ class Published(NamedTuple):
     # Its kinds of feedback (the main one first): the moderator's one where they set it, else
     # the model's; none for items not in English, which the kind model cannot read.
     kinds: tuple[str, ...]
+    # Detected to be in another language than English.
+    foreign: bool = False
 
 
 async def recent(conn: aiosqlite.Connection, service_slug: str, since: datetime) -> list[Published]:
@@ -48,7 +50,13 @@ async def published_after(
         (service_slug, mark),
     ) as cursor:
         return [
-            Published(int(i), str(t), str(m), _kinds(kind, by, also, language))
+            Published(
+                int(i),
+                str(t),
+                str(m),
+                _kinds(kind, by, also, language),
+                language not in (None, "", "en", "und"),
+            )
             for i, t, m, kind, by, also, language in await cursor.fetchall()
         ]
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import struct
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from tokenizers import Tokenizer
 
 from nlp import build_sentence, sentence
-from nlp.similar import Candidate, Index
+from nlp.similar import FOREIGN, Candidate, Index, query
 
 
 def cosine(a: str, b: str) -> float:
@@ -42,6 +43,10 @@ def test_every_token_of_the_tokenizer_has_a_vector_and_a_weight() -> None:
     assert space.weight[common] < space.weight[rare]
 
 
+def test_a_lone_surrogate_is_read_as_a_replacement() -> None:
+    assert abs(float(np.linalg.norm(sentence.vector("bins \ud800 not emptied"))) - 1.0) < 1e-4
+
+
 def test_a_long_text_costs_only_its_first_tokens() -> None:
     head = "the lift in the library is broken " * 40
     assert np.allclose(sentence.vector(head), sentence.vector(head + "zebra " * 500))
@@ -70,8 +75,11 @@ def test_the_build_writes_a_space_that_loads(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     build_sentence.write(rng.normal(size=(size, 384)).astype(np.float32), tokenizer, tmp_path)
     (tmp_path / "tokenizer.json").write_bytes((sentence.SHIPPED / "tokenizer.json").read_bytes())
-    space = sentence.load.__wrapped__(tmp_path)
+    space = sentence.load(tmp_path)
     assert space.vectors.shape == (size, sentence.DIMENSIONS)
+    # Weighed by the corpus' own tokens, not the padding the tokenizer file asks for.
+    assert space.weight[tokenizer.token_to_id("[PAD]")] == 1.0
+    assert space.weight[tokenizer.token_to_id("the")] < 0.05
     v = space.vector("bins not emptied")
     assert abs(float(np.linalg.norm(v)) - 1.0) < 1e-4
 
@@ -120,3 +128,24 @@ def test_the_forward_pass_keeps_its_shape_and_is_unchanged_by_batching() -> None
     assert both.shape == (2, d)
     assert np.allclose(both[1], build_sentence.encode(w, rows[1:])[0])
     assert not np.allclose(both[0], both[1])
+
+
+def test_texts_in_another_language_are_scaled_as_before_not_by_the_english_space() -> None:
+    late = "Autobus 14 znowu się spóźnił dziś rano"
+    rude = Candidate(1, "Kierowca autobusu 14 był bardzo niegrzeczny", foreign=True)
+    # The space reads English only: two Polish texts on two problems look close in it.
+    assert cosine(late, rude.text) > 0.5
+    raw = Index([rude]).scores(replace(query(late, foreign=True), sentence=None))[0]
+    scaled = Index([rude]).scores(query(late, foreign=True))[0]
+    assert abs(scaled - raw * FOREIGN) < 1e-6
+    assert Index([rude]).search(query(late, foreign=True)) == []
+    # A text in English against an item known to be in Polish: the same.
+    english = Index([rude]).scores(query("the 14 bus was late again this morning"))[0]
+    assert (
+        english
+        <= Index([rude]).scores(
+            replace(query("the 14 bus was late again this morning"), sentence=None)
+        )[0]
+        * FOREIGN
+        + 1e-6
+    )

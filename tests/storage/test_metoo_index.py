@@ -114,3 +114,23 @@ async def test_the_words_kept_to_undo_a_join_go_with_time_undo_and_forget(db: Da
     # Forgotten: the words go with the person.
     await db.write(lambda conn: privacy.erase(conn, forgotten, True, NOW))
     assert await supporters.undoable(db.reader, forgotten) is None
+
+
+async def test_polish_look_alikes_are_not_offered_though_the_english_space_finds_them_close(
+    db: Database,
+) -> None:
+    author = await _setup(db)
+    rude = await _publish(db, author, "bins", "Śmieciarka nie zabrała naszych śmieci", NOW)
+    await db.write(
+        lambda conn: conn.execute("UPDATE feedback SET language = 'pl' WHERE id = ?", (rude,))
+    )
+    later = NOW + timedelta(minutes=1)
+    look_alike = "Pokrywa kosza na śmieci została złamana"
+    # As the bot runs it: the new text's language is read (here: Polish, not English).
+    polish = MeToo(db, weeks=6, reads=lambda text: False)
+    assert offered(await polish.suggestions("bins", look_alike, later)) == ()
+    assert polish._services["bins"].index.base._foreign.tolist() == [True]
+    same = "Śmieciarka znowu nie zabrała naszych śmieci"
+    assert offered(await polish.suggestions("bins", same, later)) == (
+        (rude, "Śmieciarka nie zabrała naszych śmieci"),
+    )
