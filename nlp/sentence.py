@@ -34,6 +34,9 @@ class Space:
     vectors: np.ndarray
     weight: np.ndarray
     tokenizer: Tokenizer
+    # False for the special tokens: [UNK] (an emoji, a script the vocabulary lacks) says
+    # nothing of what a text is about, yet weighs as a rare word.
+    usable: np.ndarray
 
     @property
     def dimensions(self) -> int:
@@ -45,9 +48,10 @@ class Space:
         # text the tokenizer takes.
         text = text[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8")
         ids = self.tokenizer.encode(text, add_special_tokens=False).ids[:MAX_TOKENS]
-        if not ids:
+        rows = np.asarray(ids, dtype=np.int64)
+        rows = rows[self.usable[rows]]
+        if not rows.size:
             return np.zeros(self.dimensions, dtype=np.float32)
-        rows = np.asarray(ids)
         v = (self.vectors[rows].astype(np.float32) * self.weight[rows, None]).sum(0)
         norm = float(np.linalg.norm(v))
         return v / norm if norm else v
@@ -69,7 +73,11 @@ def _load(path: Path) -> Space:
     tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.no_truncation()
-    return Space(vectors, weight, tokenizer)
+    usable = np.ones(len(vectors), dtype=bool)
+    for token in ("[UNK]", "[PAD]", "[CLS]", "[SEP]", "[MASK]"):
+        if (i := tokenizer.token_to_id(token)) is not None:
+            usable[i] = False
+    return Space(vectors, weight, tokenizer, usable)
 
 
 def vector(text: str) -> np.ndarray:

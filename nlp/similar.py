@@ -38,6 +38,8 @@ LIMIT = 3
 SENTENCE_POWER = 1.0
 # Scores under this are 0 rather than scaled (see Index.scores).
 SENTENCE_FLOOR = THRESHOLD / 2
+# At most this many candidates are compared as sentences (the best in words and the rest).
+SENTENCE_TOP = 1024
 # The factor for a text in another language than English: as if offered at the threshold
 # used before the sentence space (0.18), which the score was built for.
 FOREIGN = THRESHOLD / 0.18
@@ -754,9 +756,11 @@ class Index:
         if q.sentence is not None:
             # Scaled by how close the two are as sentences: words in common about another
             # problem ("gym rammed at 6" / "waited weeks for a gym induction") fall away.
-            # Only the MEANING_TOP closest in words at SENTENCE_FLOOR or more are compared
-            # (the rest are 0): a score under the floor cannot reach a threshold once scaled.
-            keep = top[blended[top] >= SENTENCE_FLOOR]
+            # Only those at SENTENCE_FLOOR or more are compared, the SENTENCE_TOP best of
+            # them at most (the rest are 0): under the floor none reaches a threshold.
+            keep = np.flatnonzero(blended >= SENTENCE_FLOOR)
+            if len(keep) > SENTENCE_TOP:
+                keep = keep[np.argpartition(blended[keep], -SENTENCE_TOP)[-SENTENCE_TOP:]]
             cosine = np.clip(self._sentence[keep].astype(np.float32) @ q.sentence, 0.0, 1.0)
             factor = cosine**SENTENCE_POWER
             # The space reads English only: other languages' texts are all close in it.
@@ -768,9 +772,9 @@ class Index:
 
     @staticmethod
     def _top(lexical: np.ndarray) -> np.ndarray:
-        """The MEANING_TOP candidates closest in words (meaning alone, at MEANING_WEIGHT,
-        never reaches THRESHOLD, and comparing meaning and objects with every row would cost
-        most of a search at 100,000 items)."""
+        """The MEANING_TOP candidates closest in words (comparing meaning and objects with
+        every row would cost most of a search at 100,000 items; a text with no word in
+        common is rarely the same report)."""
         if len(lexical) > MEANING_TOP:
             return np.argpartition(lexical, -MEANING_TOP)[-MEANING_TOP:]
         return np.arange(len(lexical))

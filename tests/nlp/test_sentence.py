@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 from tokenizers import Tokenizer
 
 from nlp import build_sentence, sentence
@@ -149,3 +150,21 @@ def test_texts_in_another_language_are_scaled_as_before_not_by_the_english_space
         * FOREIGN
         + 1e-6
     )
+
+
+def test_an_emoji_or_a_script_the_vocabulary_lacks_says_nothing() -> None:
+    assert cosine("😡😡 bins not emptied", "😡😡 the swings are broken") < 0.3
+    assert not sentence.vector("😡🙏").any()
+
+
+def test_a_paraphrase_is_scored_in_a_large_index_too() -> None:
+    text = "the 14 bus never came this morning"
+    paraphrase = Candidate(0, "no number 14 bus again this morning, waited ages")
+    others = [
+        Candidate(i, f"the 14 bus this morning never came to stop {i}") for i in range(1, 400)
+    ]
+    index = Index([paraphrase, *others])
+    raw = index.scores(replace(query(text), sentence=None))
+    # Hundreds of others closer in words: the paraphrase is still compared as a sentence.
+    assert (raw > raw[0]).sum() > 256
+    assert index.scores(text)[0] == pytest.approx(raw[0] * cosine(text, paraphrase.text), rel=1e-2)
