@@ -127,8 +127,7 @@ class YousaidBot:
             metoo=MeToo(
                 self.db,
                 weeks=settings.metoo_weeks,
-                kinds_of=lambda text: self.tagger.kinds(text, languages),
-                reads=lambda text: self.tagger.reads(text, languages),
+                reading=lambda text: self.tagger.reading(text, languages),
             ),
             places=deployment.places(),
         )

@@ -65,15 +65,13 @@ class MeToo:
         db: Database,
         weeks: int = WEEKS,
         inline_build: int = INLINE_BUILD,
-        kinds_of: Callable[[str], Sequence[str]] | None = None,
-        reads: Callable[[str], bool] | None = None,
+        reading: Callable[[str], tuple[Sequence[str], bool]] | None = None,
     ) -> None:
         self.db = db
-        # The kinds of feedback a new text is (the theme model's), so that a request is not
-        # offered a complaint's item; None: kinds are not compared.
-        self.kinds_of = kinds_of
-        # Whether a new text is in a language the sentence space reads (English); None: all.
-        self.reads = reads
+        # Of a new text: the kinds of feedback it is (the theme model's), so that a request
+        # is not offered a complaint's item, and whether it is in a language the sentence
+        # space reads (English). None: kinds are not compared and every text is read.
+        self.reading = reading
         self.window = timedelta(weeks=max(0, weeks))
         self.inline_build = inline_build
         self._services: dict[str, _Service] = {}
@@ -125,8 +123,8 @@ class MeToo:
         self, index: Growing, text: str, place: str | None, dropped: Collection[int], since: float
     ) -> list[tuple[Candidate, float]]:
         """The search itself (in a worker thread: the kinds and the scores cost CPU)."""
-        kinds = self.kinds_of(text) if self.kinds_of is not None else ()
-        foreign = self.reads is not None and not self.reads(text)
+        kinds, reads = self.reading(text) if self.reading is not None else ((), True)
+        foreign = not reads
         return index.search(
             query(text, kinds, foreign), THRESHOLD, LOOK_AT, place, dropped, since, relative=False
         )

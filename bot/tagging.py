@@ -158,18 +158,14 @@ class Tagger:
             )
         return tagged
 
-    def kinds(self, text: str, languages: Sequence[str] | None = None) -> list[str]:
-        """The kinds of feedback a text is, the main one first (in this thread); none for a
-        text in a language the model cannot read (of `languages`, where given)."""
+    def reading(self, text: str, languages: Sequence[str] | None = None) -> tuple[list[str], bool]:
+        """The kinds of feedback a text is, the main one first, and whether it is in a
+        language the models read, or may be (of `languages`, where given; its language
+        detected once, in this thread). No kinds for a text the model cannot read."""
         language, _ = self._language(text, languages)
         if language is not None and self._foreign(language):
-            return []
-        return self.analyser.kinds(text)
-
-    def reads(self, text: str, languages: Sequence[str] | None = None) -> bool:
-        """Whether a text is in a language the models read, or may be (of `languages`)."""
-        language, _ = self._language(text, languages)
-        return language is None or not self._foreign(language)
+            return [], False
+        return self.analyser.kinds(text), True
 
     @staticmethod
     def _language(text: str, languages: Sequence[str] | None) -> tuple[str | None, float | None]:

@@ -34,8 +34,6 @@ from nlp.kind import KINDS
 THRESHOLD = 0.04
 # At most this many suggestions.
 LIMIT = 3
-# The score is scaled by the sentence-space cosine (nlp/sentence.py) to this power.
-SENTENCE_POWER = 1.0
 # Scores under this are 0 rather than scaled (see Index.scores).
 SENTENCE_FLOOR = THRESHOLD / 2
 # At most this many candidates are compared as sentences (the best in words and the rest).
@@ -761,8 +759,7 @@ class Index:
             keep = np.flatnonzero(blended >= SENTENCE_FLOOR)
             if len(keep) > SENTENCE_TOP:
                 keep = keep[np.argpartition(blended[keep], -SENTENCE_TOP)[-SENTENCE_TOP:]]
-            cosine = np.clip(self._sentence[keep].astype(np.float32) @ q.sentence, 0.0, 1.0)
-            factor = cosine**SENTENCE_POWER
+            factor = np.clip(self._sentence[keep].astype(np.float32) @ q.sentence, 0.0, 1.0)
             # The space reads English only: other languages' texts are all close in it.
             factor[q.foreign | self._foreign[keep]] = FOREIGN
             scaled = np.zeros_like(blended)

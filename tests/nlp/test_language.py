@@ -92,3 +92,27 @@ def test_the_tagger_records_the_language_and_reads_other_languages_with_their_pa
     # Without languages to choose among, nothing is detected and the model's themes stand.
     (plain,) = tagger.tag_now(["Roedd y bws yn hwyr eto bore ma"])
     assert plain.language is None and [t.id for t in plain.themes] == ["overall"]
+
+
+def test_reading_gives_no_kinds_and_not_read_for_another_language() -> None:
+    """What "me too" asks of a new text: its kinds, and whether the English models read it."""
+    from types import SimpleNamespace
+
+    from bot.tagging import Tagger
+
+    class Analyser:
+        def analyse(self, texts):
+            return []
+
+        def kinds(self, text):
+            return ["complaint"]
+
+    tagger = Tagger(Analyser(), lambda t: SimpleNamespace(text=t, spans=(), flags=()), {})
+    languages = ("en", "cy", "pl")
+    assert tagger.reading("Roedd y bws yn hwyr eto bore ma", languages) == ([], False)
+    assert tagger.reading("The bus was late again this morning", languages) == (
+        ["complaint"],
+        True,
+    )
+    # Without languages to choose among, every text is read.
+    assert tagger.reading("Roedd y bws yn hwyr eto bore ma") == (["complaint"], True)

@@ -127,7 +127,7 @@ async def test_polish_look_alikes_are_not_offered_though_the_english_space_finds
     later = NOW + timedelta(minutes=1)
     look_alike = "Pokrywa kosza na śmieci została złamana"
     # As the bot runs it: the new text's language is read (here: Polish, not English).
-    polish = MeToo(db, weeks=6, reads=lambda text: False)
+    polish = MeToo(db, weeks=6, reading=lambda text: ((), False))
     assert offered(await polish.suggestions("bins", look_alike, later)) == ()
     assert polish._services["bins"].index.base._foreign.tolist() == [True]
     same = "Śmieciarka znowu nie zabrała naszych śmieci"
