@@ -1597,6 +1597,13 @@ PHOTO_STATUS = {
 # Buttons under a photo in the moderators' chat.
 PHOTO_APPROVE = "✅ Approve photo"
 PHOTO_REJECT = "🚫 Keep back (face, plate, home)"
+# Approved with photos nobody decided on yet (shown on the moderator's screen).
+MOD_PHOTOS_UNDECIDED = Plural(
+    "Published. {n} photo is still waiting for a decision: providers see only the photos you "
+    "approve (the buttons under each).",
+    "Published. {n} photos are still waiting for a decision: providers see only the photos "
+    "you approve (the buttons under each).",
+)
 # Pressing Approve on an item whose voice note nobody wrote down yet.
 MOD_NEEDS_TRANSCRIPT = "Type what the voice note says first (Edit), then approve."
 # In a digest's CSV: the column of an item's approved photos, as /photo commands.

@@ -548,6 +548,13 @@ class ModeratorHandlers:
             else ""
         )
         menu = THEMES if action == TOGGLE and not outcome.problem else ""
+        if not problem and action == APPROVE and outcome.card is not None:
+            # Approving the words decides nothing about the photos: say so, once.
+            undecided = sum(
+                1 for m in outcome.card.media if m.kind == "photo" and m.status == "pending"
+            )
+            if undecided:
+                problem = texts.MOD_PHOTOS_UNDECIDED.format(undecided)
         await asyncio.gather(
             safely.answer(query.answer(problem or None, show_alert=bool(problem))),
             self._show(query.message, outcome.card, menu),

@@ -201,9 +201,14 @@ async def test_a_provider_gets_an_approved_photo_of_their_service_only(
     number = stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item}")[0][0]
     # Not approved yet: not there for providers.
     assert "no approved photo" in await say(team.pat, f"/photo {number}")
-    await press_card(team.sam, team.group, photo, texts.PHOTO_APPROVE)
-    await press_card(team.sam, team.group, card, texts.APPROVE)
+    # Approving the words with the photo undecided: the moderator is told it still waits.
+    answer = await press_card(team.sam, team.group, card, texts.APPROVE)
+    assert answer.get("text") == texts.MOD_PHOTOS_UNDECIDED.format(1)
+    assert answer.get("show_alert") is True
     await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    assert "no approved photo" in await say(team.pat, f"/photo {number}")
+    await press_card(team.sam, team.group, photo, texts.PHOTO_APPROVE)
+    await team.group.wait_for(lambda _: "approved by Sam" in (photo.text or ""))
     await team.pat.send(f"/photo {number}")
     sent = await team.pat.next_message()
     assert sent.photo is not None and f"item #{item}" in (sent.text or "")
