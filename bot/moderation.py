@@ -11,7 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -239,6 +239,8 @@ class Outcome:
 
     card: Card | None
     problem: Problem | None = None
+    # Other items the action changed, whose cards are to be drawn again.
+    also: tuple[Card, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -686,13 +688,34 @@ class Moderation:
         ) -> Problem | None:
             return None if item.status == "approved" else Problem.NOT_PUBLISHED
 
+        released: list[int] = []
+
         async def change(
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
             await feedback.withdraw(conn, item_id, reason, who.telegram_id, now)
-            return {"status": "withdrawn", "reason": reason}
+            # Items merged into it said the same in their own words: they go back to the
+            # queue with their photos (else they would count nowhere, and a merge into a
+            # withdrawn item is refused).
+            released[:] = await supporters.unmerge_all(conn, item_id, now)
+            for merged in released:
+                await media.move_photos_back(conn, item_id, merged)
+                await audit.record(
+                    conn,
+                    actor=who.telegram_id,
+                    actor_role=who.label,
+                    action="item.unmerged",
+                    subject=f"item:{merged}",
+                    before={"status": "merged", "into": item_id},
+                    after={"status": "pending", "reason": reason},
+                    now=now,
+                )
+            after: dict[str, object] = {"status": "withdrawn", "reason": reason}
+            if released:
+                after["back_to_queue"] = list(released)
+            return after
 
-        return await self._act(
+        outcome = await self._act(
             who,
             item_id,
             version,
@@ -702,6 +725,10 @@ class Moderation:
             check=check,
             update_id=update_id,
         )
+        if outcome.problem is None and released:
+            cards = [await self.card(i) for i in released]
+            outcome = replace(outcome, also=tuple(c for c in cards if c is not None))
+        return outcome
 
     async def merge(
         self, who: Who, into: int, merged: int, update_id: int | None = None

@@ -566,6 +566,11 @@ UNPUBLISH_USAGE = (
 UNPUBLISHED = (
     "#{item} is unpublished: it won't be in future digests. Digests already sent stay as they were."
 )
+# After UNPUBLISHED, when items had been merged into it ({items}: their numbers).
+UNPUBLISHED_UNMERGED = Plural(
+    "{items} had been merged into it: it is back in the queue, to be decided on its own.",
+    "{items} had been merged into it: they are back in the queue, each to be decided on its own.",
+)
 ORIGINAL_SENT = "I've sent you the original in our private chat."
 ORIGINAL_PRIVATE = "Original text of <b>#{item}</b> (for moderators only){part}:\n\n{text}"
 WHOLE_TEXT_SENT = "I've sent you the whole text in our private chat."

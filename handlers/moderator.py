@@ -931,7 +931,13 @@ class ModeratorHandlers:
             return
         assert outcome.card is not None
         await self._refresh_card(context, outcome.card)
-        await message.reply_text(texts.UNPUBLISHED.format(item=item_id))
+        for card in outcome.also:
+            await self._refresh_card(context, card)
+        said = texts.UNPUBLISHED.format(item=item_id)
+        if outcome.also:
+            items = ", ".join(f"#{card.item.id}" for card in outcome.also)
+            said += " " + texts.UNPUBLISHED_UNMERGED.format(len(outcome.also), items=items)
+        await message.reply_text(said)
 
     async def merge(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/merge A B: B says the same as published item A (its author supports A)."""

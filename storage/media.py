@@ -232,10 +232,23 @@ async def take_back_voice(conn: aiosqlite.Connection, feedback_id: int, now: dat
 
 
 async def move_photos(conn: aiosqlite.Connection, from_item: int, to_item: int) -> int:
-    """An item's photos go with the item it was merged into (decided or not, as they were)."""
+    """An item's photos go with the item it was merged into (decided or not, as they were),
+    remembering whose they were (see `move_photos_back`)."""
     cursor = await conn.execute(
-        "UPDATE media SET feedback_id = ? WHERE feedback_id = ? AND kind = 'photo'",
-        (to_item, from_item),
+        "UPDATE media SET feedback_id = ?, merged_from = ? WHERE feedback_id = ?"
+        " AND kind = 'photo'",
+        (to_item, from_item, from_item),
+    )
+    return int(cursor.rowcount or 0)
+
+
+async def move_photos_back(conn: aiosqlite.Connection, from_item: int, to_item: int) -> int:
+    """The photos a merge moved from `to_item` into `from_item` go back to it (the merge is
+    undone: the item merged into was unpublished)."""
+    cursor = await conn.execute(
+        "UPDATE media SET feedback_id = ?, merged_from = NULL WHERE feedback_id = ?"
+        " AND merged_from = ? AND kind = 'photo'",
+        (to_item, from_item, to_item),
     )
     return int(cursor.rowcount or 0)
 

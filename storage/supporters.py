@@ -206,6 +206,40 @@ async def merge(
     )
 
 
+async def unmerge_all(conn: aiosqlite.Connection, into: int, now: datetime) -> list[int]:
+    """The items merged into `into` (unpublished) go back to the queue, each to be decided
+    on its own, their authors told the outcome then; their ids. Their supporters were
+    copied, not moved, at the merge: they are theirs still, and the copies (and the
+    author's support the merge gave) leave `into`."""
+    async with conn.execute(
+        "SELECT id, citizen_id, moderated_at FROM feedback WHERE status = 'merged'"
+        " AND withdrawn_reason = ? ORDER BY id",
+        (f"#{into}",),
+    ) as cursor:
+        rows = [(int(i), int(c or 0), str(at)) for i, c, at in await cursor.fetchall()]
+    found = [item_id for item_id, _, _ in rows]
+    for item_id, author, merged_at in rows:
+        # A row the merge wrote carries its time; one the citizen wrote before, their own.
+        await conn.execute(
+            "DELETE FROM supporters WHERE feedback_id = ? AND citizen_id = ? AND created_at = ?",
+            (into, author, merged_at),
+        )
+        await conn.execute(
+            "DELETE FROM supporters WHERE feedback_id = ? AND EXISTS (SELECT 1 FROM supporters s"
+            " WHERE s.feedback_id = ? AND s.citizen_id = supporters.citizen_id"
+            " AND s.created_at = supporters.created_at)",
+            (into, item_id),
+        )
+        await conn.execute(
+            "UPDATE feedback SET status = 'pending', withdrawn_reason = NULL,"
+            " published_text = NULL, reject_reason = NULL, moderated_by = NULL,"
+            " moderated_at = NULL, undo_until = NULL, author_told_at = NULL,"
+            " version = version + 1, updated_at = ? WHERE id = ? AND status = 'merged'",
+            (stamp(now), item_id),
+        )
+    return found
+
+
 async def merged_in(conn: aiosqlite.Connection, item_id: int) -> int:
     """How many items moderators merged into this one."""
     async with conn.execute(

@@ -13,7 +13,8 @@ from emulator import Emulator
 from handlers import texts
 from storage import responses
 from tests.e2e.helpers import add_item
-from tests.e2e.test_citizen import say, stored
+from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_media import SERVICE, WORDS, gps_photo, reply_to, saved, under
 from tests.e2e.test_moderation import (
     Team,
     card_of,
@@ -128,25 +129,58 @@ async def test_an_item_taken_down_cannot_be_merged_back_into_the_counts(
     assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
 
 
-async def test_mine_never_promises_an_answer_on_an_item_taken_down_since(
+async def test_unpublishing_an_item_puts_those_merged_into_it_back_in_the_queue(
     team: Team,  # noqa: F811 - the fixture imported above
     emu: Emulator,
+    db_path: Path,
 ) -> None:
-    """B merged into A, then A unpublished: B's author is told A was taken down, not that
-    they will hear back on it."""
+    """B (with a photo) merged into A, then A unpublished: B is back in the queue with its
+    photo, its card offers a decision again, and its author hears that decision; /mine never
+    says B went with A."""
     bea = emu.person("Bea")
     at = datetime.now(UTC)
     a = await add_item(team.bot.db, team.citizen.id, "library", "Library wifi drops all day", at)
-    b = await add_item(team.bot.db, bea.id, "library", "Library wifi keeps dropping", at)
+    await consent(bea)
+    await press(bea, SERVICE)
+    await reply_to(bea, bea.send_photo(gps_photo(), caption=WORDS))
+    b = await saved(bea)
+    card_b = await card_of(team.group, b)
+    await team.group.wait_for(lambda _: len(under(team, card_b, "photo")) == 1)
     assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    await team.group.wait_for(lambda _: f"Merged into #{a}" in (card_b.text or ""))
+    assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {a}") == [(1,)]
     await bea.send("/mine")
     found = await bea.wait_for(lambda msgs: any("What you've told" in (m.text or "") for m in msgs))
     assert texts.MERGE_MINE_STATUS in (found[-1].text or "")
-    await say(team.sam, f"/unpublish {a} it names a member of staff")
+
+    reply = await say(team.sam, f"/unpublish {a} it names a member of staff")
+    assert reply.startswith(texts.UNPUBLISHED.format(item=a))
+    assert texts.UNPUBLISHED_UNMERGED.format(1, items=f"#{b}") in reply
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("pending",)]
+    assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {b}") == [(1,)]
+    assert stored(
+        db_path,
+        f"SELECT COUNT(*) FROM audit WHERE action = 'item.unmerged' AND subject = 'item:{b}'",
+    ) == [(1,)]
+    await team.group.wait_for(lambda _: texts.APPROVE in str(card_b.buttons))
+    assert f"Merged into #{a}" not in (card_b.text or "")
     await bea.send("/mine")
     found = await bea.wait_for(
         lambda msgs: len([m for m in msgs if "What you've told us" in (m.text or "")]) == 2
     )
     mine = found[-1].text or ""
-    assert texts.MERGE_GONE_MINE_STATUS in mine
-    assert texts.MERGE_MINE_STATUS not in mine
+    assert texts.MERGE_GONE_MINE_STATUS not in mine and texts.MERGE_MINE_STATUS not in mine
+    # Her support of A was the merge's: it went with it.
+    assert f"#{a} ·" not in mine
+    assert stored(db_path, f"SELECT COUNT(*) FROM supporters WHERE feedback_id = {a}") == [(0,)]
+    # Decided on its own: published, and its author told so.
+    told = len(bea.messages)
+    await press_card(team.sam, team.group, card_b, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Sam" in (card_b.text or ""))
+    await bea.wait_for(
+        lambda msgs: any(
+            f"#{b} about {SERVICE} has been checked" in (m.text or "") for m in msgs[told:]
+        )
+    )
+    # A moderator who unpublished by mistake cannot merge it back into the withdrawn one.
+    assert "isn't published" in await say(team.sam, f"/merge {a} {b}")
