@@ -555,9 +555,13 @@ class ModeratorHandlers:
             )
             if undecided:
                 problem = texts.MOD_PHOTOS_UNDECIDED.format(undecided)
+        if not problem and outcome.also:
+            # Unpublished: the items merged into it are back in the queue (their cards too).
+            problem = _unmerged(outcome.also, SHOWN_ON_BUTTON)
         await asyncio.gather(
             safely.answer(query.answer(problem or None, show_alert=bool(problem))),
             self._show(query.message, outcome.card, menu),
+            *(self._refresh_card(context, card) for card in outcome.also),
         )
         if outcome.problem is None and action in (APPROVE, REJECT, UNDO):
             await self.tell_authors(context)
@@ -935,8 +939,7 @@ class ModeratorHandlers:
             await self._refresh_card(context, card)
         said = texts.UNPUBLISHED.format(item=item_id)
         if outcome.also:
-            items = ", ".join(f"#{card.item.id}" for card in outcome.also)
-            said += " " + texts.UNPUBLISHED_UNMERGED.format(len(outcome.also), items=items)
+            said += " " + _unmerged(outcome.also, SHOWN_IN_MESSAGE)
         await message.reply_text(said)
 
     async def merge(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -1337,3 +1340,17 @@ async def _delete(bot: Bot, chat_id: int, message_id: int) -> None:
         await bot.delete_message(chat_id, message_id)
     except TelegramError as exc:
         log.info("message %s in %s not deleted: %s", message_id, chat_id, exc)
+
+
+# How many item numbers a note names at most: on a button's answer (200 characters at most)
+# and in a message.
+SHOWN_ON_BUTTON = 8
+SHOWN_IN_MESSAGE = 50
+
+
+def _unmerged(cards: tuple[Card, ...], shown: int) -> str:
+    """UNPUBLISHED_UNMERGED for these items, naming `shown` of them at most."""
+    items = ", ".join(f"#{card.item.id}" for card in cards[:shown])
+    if len(cards) > shown:
+        items += ", …"
+    return texts.UNPUBLISHED_UNMERGED.format(len(cards), items=items)

@@ -11,7 +11,7 @@ from handlers import texts
 from storage import published
 from storage.engines import database_for
 from tests.conftest import FakeClock, url_of
-from tests.e2e.helpers import buttons_of
+from tests.e2e.helpers import add_item, buttons_of
 from tests.e2e.test_citizen import say, stored
 from tests.e2e.test_moderation import (
     Team,
@@ -264,13 +264,22 @@ async def test_after_the_window_a_published_item_is_unpublished_with_a_reason(
     late = await (await team.sam.press_data(card.message_id, undo, chat=team.group)).answered()
     assert late.get("text") in (texts.MOD_PROBLEMS["too_late"], texts.MOD_PROBLEMS["stale"])
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("approved",)]
+    # Another's item saying the same was merged into it.
+    bea = emu.person("Bea")
+    other = await add_item(team.bot.db, bea.id, "library", "Library shuts too early", clock())
+    assert await say(team.sam, f"/merge {item} {other}") == texts.MERGED.format(
+        item=other, into=item
+    )
     await press_card(team.sam, team.group, card, texts.UNPUBLISH)
     await team.group.wait_for(lambda _: card.buttons[0] == [texts.REASONS["abusive"]])
-    await press_card(team.sam, team.group, card, texts.REASONS["personal"])
+    answer = await press_card(team.sam, team.group, card, texts.REASONS["personal"])
     await team.group.wait_for(
         lambda _: "Unpublished (Personal details), by Sam" in (card.text or "")
     )
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("withdrawn",)]
+    # The merged item is back in the queue, to be decided on its own; the moderator is told.
+    assert answer.get("text") == texts.UNPUBLISHED_UNMERGED.format(1, items=f"#{other}")
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {other}") == [("pending",)]
     ((after,),) = stored(db_path, "SELECT after FROM audit WHERE action = 'item.unpublished'")
     assert '"reason": "personal"' in str(after) and '"status": "withdrawn"' in str(after)
     # It leaves what providers read from now on; the author's /mine says so.
