@@ -274,7 +274,8 @@ async def build_csv(
                     item.id,
                     moment.strftime("%Y-%m-%d %H:%M"),
                     names.get(item.service_slug, item.service_slug),
-                    item.kind or "",
+                    # In the chat's words, as the header (a spreadsheet is read by people).
+                    word("KINDS").get(item.kind, item.kind) if item.kind else "",
                     "" if item.rating is None else item.rating,
                     "; ".join(labels.get(t, t) for t in item.themes),
                     item.text,

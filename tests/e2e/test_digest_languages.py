@@ -131,5 +131,10 @@ async def test_a_welsh_teams_commands_and_csv_name_the_team_and_services_in_wels
         table = (document.document or b"").decode("utf-8-sig")
         captions = [m.text or "" for m in found[seen:] if m.photo is not None or m.document]
         assert "Llyfrgell Ganolog" in table and "Central Library" not in table
+        # The kind too: a Welsh word, not the code.
+        with speaking("cy"):
+            complaint = texts.KINDS["complaint"]
+        assert complaint != "complaint"
+        assert f",{complaint}," in table and ",complaint," not in table
         assert all("Libraries Team" not in c for c in captions), captions
         assert all("Tîm Llyfrgelloedd" in c for c in captions), captions
