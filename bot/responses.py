@@ -85,6 +85,8 @@ class Problem(StrEnum):
     NOT_WAITING = "not_waiting"
     # The draft answers for a provider taken out of the deployment file since it was begun.
     PROVIDER_GONE = "provider_gone"
+    # A colleague's response reached these items since the preview: Send again sends it.
+    ANSWERED_MEANWHILE = "answered_meanwhile"
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ class Preview:
     token: str
     # The words in the other required languages; None: a moderator will add them.
     texts: dict[str, str | None] = field(default_factory=dict)
+    # A colleague's response reached some of these items while these words were written.
+    meanwhile: bool = False
 
 
 def fingerprint(text: str, texts: dict[str, str | None] | None = None) -> str:
@@ -409,6 +413,11 @@ class Responses:
             if not items:
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOTHING_TO_ANSWER
+            # A colleague answered these items while this was being written: the preview
+            # says so (Send checks again from the preview on).
+            meanwhile = bool(draft.created_at) and await responses.answered_since(
+                conn, items, draft.created_at, who.telegram_id
+            )
             language = self.next_language(draft)
             if language is None or language == self.languages[0]:
                 # The first words (or new ones after a preview: all are asked for again).
@@ -419,16 +428,20 @@ class Responses:
             wanted = self.next_language(draft)
             if wanted is not None:
                 return Needs(draft, wanted)
-            return await self._preview(conn, draft, items)
+            return await self._preview(conn, draft, items, meanwhile)
 
         return await self.db.write(run)
 
-    async def _preview(self, conn: aiosqlite.Connection, draft: Draft, items: list[int]) -> Preview:
+    async def _preview(
+        self, conn: aiosqlite.Connection, draft: Draft, items: list[int], meanwhile: bool = False
+    ) -> Preview:
         assert draft.text is not None
         reached = await responses.audience_of(conn, items)
         sample = await responses.sample_item(conn, items)
         token = fingerprint(draft.text, draft.texts)
-        return Preview(draft, draft.text, len(items), reached, sample, token, draft.texts)
+        return Preview(
+            draft, draft.text, len(items), reached, sample, token, draft.texts, meanwhile
+        )
 
     async def leave_to_moderator(self, who: Who, chat_id: int, update_id: int) -> Preview | Problem:
         """The provider leaves the languages not yet written to a moderator: the preview
@@ -504,6 +517,13 @@ class Responses:
             if not items:
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOTHING_TO_ANSWER
+            if draft.created_at and await responses.answered_since(
+                conn, items, draft.created_at, who.telegram_id
+            ):
+                # Two of a team answering at once: the second is told before their people
+                # hear twice. The draft counts as seen again now, so Send again sends it.
+                await drafts.save(conn, draft, now)
+                return Problem.ANSWERED_MEANWHILE
             assert draft.service_slug is not None
             response_id = await responses.create(
                 conn,

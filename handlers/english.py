@@ -1094,6 +1094,11 @@ RESPOND_PREVIEW_NOBODY = Plural(
     "👀 <b>Preview.</b> Nobody who raised this asked to hear back, so no one gets a message; "
     "it is kept with the {n} items it covers and shows in your digests. It reads:",
 )
+# In a preview, when a colleague's response reached some of the same items meanwhile.
+RESPOND_PREVIEW_MEANWHILE = (
+    "⚠️ A colleague sent a response that reaches some of these items while you were writing "
+    "this: those people have heard from you already. Send only if yours adds something."
+)
 RESPOND_PREVIEW_FOOT = "Nothing is sent until you press Send."
 RESPOND_PREVIEW_SENT = "📤 Sent."
 RESPOND_SEND = "📤 Send"
@@ -1136,6 +1141,10 @@ RESPOND_PROBLEMS = {
         "sentence or two ({reason_words} words at least). Your answer is still open."
     ),
     "stale": "That preview is out of date: use the newest one.",
+    "answered_meanwhile": (
+        "A colleague has just answered these items: their people have heard already. Nothing "
+        "was sent; press Send again to send yours too."
+    ),
     "replayed": "",
     "provider_gone": (
         "That answer was for a provider no longer in the deployment file, so nothing was "

@@ -566,6 +566,7 @@ class ResponseHandlers:
             )
             for lang, words in preview.texts.items()
         )
+        meanwhile = f"\n\n{texts.RESPOND_PREVIEW_MEANWHILE}" if preview.meanwhile else ""
         provider = self.digests.providers.get(draft.provider_id)
         text = self._notice_text(
             provider.word("name", current()) if provider else draft.provider_id,
@@ -575,7 +576,7 @@ class ResponseHandlers:
             preview.sample_item,
             preview.items,
             preview.text,
-            lambda notice: f"{head}\n\n{notice}{others}\n\n{texts.RESPOND_PREVIEW_FOOT}",
+            lambda notice: f"{head}\n\n{notice}{others}{meanwhile}\n\n{texts.RESPOND_PREVIEW_FOOT}",
         )
         rows = [
             [

@@ -121,6 +121,25 @@ async def answered(conn: aiosqlite.Connection, item_id: int) -> bool:
         return await cursor.fetchone() is not None
 
 
+async def answered_since(
+    conn: aiosqlite.Connection, items: Sequence[int], since: str, not_by: int
+) -> bool:
+    """Whether someone other than `not_by` sent a response covering one of these items
+    after `since` (a stamp; one hidden since is not counted)."""
+    for start in range(0, len(items), 500):
+        part = list(items[start : start + 500])
+        marks = ", ".join("?" for _ in part)
+        async with conn.execute(
+            "SELECT 1 FROM responses r JOIN response_items ri ON ri.response_id = r.id"
+            f" WHERE ri.feedback_id IN ({marks}) AND r.created_at > ? AND r.author <> ?"
+            " AND r.hidden_at IS NULL LIMIT 1",
+            (*part, since, not_by),
+        ) as cursor:
+            if await cursor.fetchone() is not None:
+                return True
+    return False
+
+
 async def publishable_item(conn: aiosqlite.Connection, item_id: int) -> str | None:
     """The service of an approved item, or None if it cannot be answered (yet)."""
     async with conn.execute(

@@ -624,3 +624,64 @@ async def test_a_theme_button_of_digest_pressed_after_its_period_ended_answers_t
     await press_on(world.pat, with_text(found, texts.RESPOND_PREVIEW_FOOT), texts.RESPOND_SEND)
     await world.pat.wait_for(has("Published"))
     assert stored(db_path, "SELECT feedback_id FROM response_items") == [(item,)]
+
+
+async def test_two_of_a_team_answering_at_once_do_not_both_reach_people_unasked(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """Pat previews her answer; meanwhile Kim, of the same team, sends his on the same
+    item. Pat's Send then sends nothing and says why; Send again sends hers too."""
+    kim, alice = emu.person("Kim"), emu.person("Alice")
+    assert "Culture and Leisure" in await invite(world.admin, kim, "provider culture-leisure")
+    item = await add_item(world.bot.db, alice.id, "library", "The lift is broken again.", WEDNESDAY)
+    await answer_item(world.pat, item, IN_PROGRESS)
+    words = "An engineer is booked for the lift on Friday."
+    await world.pat.send(words)
+    previewed = await world.pat.wait_for(
+        lambda m: bool(m) and texts.RESPOND_PREVIEW_FOOT in (m[-1].text or "")
+    )
+    clock.advance(minutes=2)
+    await answer_item(kim, item, IN_PROGRESS)
+    await send_words(kim, "The lift part is ordered and arrives next week.")
+    await notice_of(alice)
+    clock.advance(minutes=1)
+    pressed = await world.pat.press_data(
+        previewed[-1].message_id, buttons_of(previewed[-1])[texts.RESPOND_SEND]
+    )
+    answer = await pressed.answered()
+    assert answer.get("text") == texts.RESPOND_PROBLEMS["answered_meanwhile"]
+    assert answer.get("show_alert") is True
+    assert stored(db_path, "SELECT COUNT(*) FROM responses") == [(1,)]
+    # Pressed again, knowing: hers goes too.
+    await press_on(world.pat, previewed[-1], texts.RESPOND_SEND)
+    await world.pat.wait_for(last_has("Published"))
+    assert stored(db_path, "SELECT COUNT(*) FROM responses") == [(2,)]
+    await alice.wait_for(
+        lambda m: len([x for x in m if "has responded" in (x.text or "")]) == 2, timeout=15
+    )
+
+
+async def test_a_preview_says_a_colleague_answered_while_it_was_written(
+    world: World, emu: Emulator, clock: FakeClock
+) -> None:
+    """Kim sends his answer while Pat is still writing hers: her preview says so."""
+    kim, alice = emu.person("Kim"), emu.person("Alice")
+    assert "Culture and Leisure" in await invite(world.admin, kim, "provider culture-leisure")
+    item = await add_item(world.bot.db, alice.id, "library", "The lift is broken again.", WEDNESDAY)
+    await answer_item(world.pat, item, IN_PROGRESS)
+    clock.advance(minutes=1)
+    await answer_item(kim, item, IN_PROGRESS)
+    await send_words(kim, "The lift part is ordered and arrives next week.")
+    clock.advance(minutes=1)
+    await world.pat.send("An engineer is booked for the lift on Friday.")
+    previewed = await world.pat.wait_for(
+        lambda m: bool(m) and texts.RESPOND_PREVIEW_FOOT in (m[-1].text or "")
+    )
+    assert texts.RESPOND_PREVIEW_MEANWHILE in (previewed[-1].text or "")
+    # Kim's own next preview on it says nothing of the kind: the response was his.
+    await answer_item(kim, item, IN_PROGRESS)
+    await kim.send("The engineer comes on Friday morning, before we open.")
+    mine = await kim.wait_for(
+        lambda m: bool(m) and texts.RESPOND_PREVIEW_FOOT in (m[-1].text or "")
+    )
+    assert texts.RESPOND_PREVIEW_MEANWHILE not in (mine[-1].text or "")
