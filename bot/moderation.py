@@ -592,6 +592,8 @@ class Moderation:
     async def _decide(
         self, who: Who, item_id: int, version: int, status: str, reason: Reason | None
     ) -> Outcome:
+        released: list[int] = []
+
         async def change(
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
@@ -619,7 +621,12 @@ class Moderation:
             await media.release_voice(conn, item_id)
             if not window:
                 await media.take_back_voice(conn, item_id, now)
-            return {"status": status, "reason": str(reason)}
+            # Items merged into it (while it was back in the queue) count with it no more.
+            released[:] = await _release_merged(conn, who, item_id, str(reason), now)
+            after: dict[str, object] = {"status": status, "reason": str(reason)}
+            if released:
+                after["back_to_queue"] = list(released)
+            return after
 
         async def check(
             conn: aiosqlite.Connection, item: Moderated, now: datetime
@@ -631,9 +638,10 @@ class Moderation:
                 return Problem.NEEDS_TRANSCRIPT
             return None
 
-        return await self._act(
+        outcome = await self._act(
             who, item_id, version, f"item.{status}", change, pending_only=True, check=check
         )
+        return await self._with_released(outcome, released)
 
     async def undo(self, who: Who, item_id: int, version: int) -> Outcome:
         """Take back an approval or rejection within the undo window: pending again."""
@@ -694,22 +702,7 @@ class Moderation:
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
             await feedback.withdraw(conn, item_id, reason, who.telegram_id, now)
-            # Items merged into it said the same in their own words: they go back to the
-            # queue with their photos (else they would count nowhere, and a merge into a
-            # withdrawn item is refused).
-            released[:] = await supporters.unmerge_all(conn, item_id, now)
-            for merged in released:
-                await media.move_photos_back(conn, item_id, merged)
-                await audit.record(
-                    conn,
-                    actor=who.telegram_id,
-                    actor_role=who.label,
-                    action="item.unmerged",
-                    subject=f"item:{merged}",
-                    before={"status": "merged", "into": item_id},
-                    after={"status": "pending", "reason": reason},
-                    now=now,
-                )
+            released[:] = await _release_merged(conn, who, item_id, reason, now)
             after: dict[str, object] = {"status": "withdrawn", "reason": reason}
             if released:
                 after["back_to_queue"] = list(released)
@@ -725,10 +718,14 @@ class Moderation:
             check=check,
             update_id=update_id,
         )
-        if outcome.problem is None and released:
-            cards = [await self.card(i) for i in released]
-            outcome = replace(outcome, also=tuple(c for c in cards if c is not None))
-        return outcome
+        return await self._with_released(outcome, released)
+
+    async def _with_released(self, outcome: Outcome, released: list[int]) -> Outcome:
+        """The outcome with the cards of the items it put back in the queue."""
+        if outcome.problem is not None or not released:
+            return outcome
+        cards = [await self.card(i) for i in released]
+        return replace(outcome, also=tuple(c for c in cards if c is not None))
 
     async def merge(
         self, who: Who, into: int, merged: int, update_id: int | None = None
@@ -754,6 +751,10 @@ class Moderation:
                 return Problem.TAKEN_DOWN
             if target.status != "approved":
                 return Problem.NOT_PUBLISHED
+            if not item.working_text.strip():
+                # A voice note nobody wrote down: merged, its audio would go for good, and
+                # were it ever back in the queue, no one could write it down.
+                return Problem.NEEDS_TRANSCRIPT
             return None
 
         async def change(
@@ -1135,6 +1136,30 @@ class Moderation:
             return Outcome(await self.card(item_id, conn))
 
         return await self.db.write(run)
+
+
+async def _release_merged(
+    conn: aiosqlite.Connection, who: Who, item_id: int, reason: str, now: datetime
+) -> list[int]:
+    """The item counts nowhere from now on: the items merged into it said the same in
+    their own words, and go back to the queue with their photos (else they would count
+    nowhere too, and a merge into such an item is refused); their ids. Those merged into
+    them stay so, their photos going back with them."""
+    released = await supporters.unmerge_all(conn, item_id, now)
+    for merged in released:
+        inside = await supporters.merged_under(conn, merged)
+        await media.move_photos_back(conn, item_id, merged, inside)
+        await audit.record(
+            conn,
+            actor=who.telegram_id,
+            actor_role=who.label,
+            action="item.unmerged",
+            subject=f"item:{merged}",
+            before={"status": "merged", "into": item_id},
+            after={"status": "pending", "reason": reason},
+            now=now,
+        )
+    return released
 
 
 def item_languages(deployment: Deployment) -> tuple[str, ...]:

@@ -1618,6 +1618,13 @@ MOD_PHOTOS_UNDECIDED = Plural(
     "Published. {n} photos are still waiting for a decision: providers see only the photos "
     "you approve (the buttons under each).",
 )
+# The same, pressed on a list of items (which shows no photos): its own card is posted.
+MOD_PHOTOS_UNDECIDED_LISTED = Plural(
+    "Published. {n} photo is still waiting for a decision: its card is posted below with it. "
+    "Providers see only the photos you approve.",
+    "Published. {n} photos are still waiting for a decision: its card is posted below with "
+    "them. Providers see only the photos you approve.",
+)
 # Pressing Approve on an item whose voice note nobody wrote down yet.
 MOD_NEEDS_TRANSCRIPT = "Type what the voice note says first (Edit), then approve."
 # In a digest's CSV: the column of an item's approved photos, as /photo commands.
@@ -1717,6 +1724,10 @@ MERGE_PROBLEMS = {
     "already_merged": "#{item} or #{into} was already merged, so nothing changed.",
     "not_published": "#{item} isn't published: merge into a published item.",
     "taken_down": "#{item} was rejected or unpublished, so it can't be merged: it counts nowhere.",
+    "needs_transcript": (
+        "#{item} is a voice note nobody has written down yet: type what it says first (✏️ Edit "
+        "on its card), then merge."
+    ),
 }
 
 

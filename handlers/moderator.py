@@ -548,12 +548,17 @@ class ModeratorHandlers:
             else ""
         )
         menu = THEMES if action == TOGGLE and not outcome.problem else ""
+        listed = False
         if not problem and action == APPROVE and outcome.card is not None:
-            # Approving the words decides nothing about the photos: say so, once.
+            # Approving the words decides nothing about the photos: say so, once. A list
+            # shows no photos: the item's own card is posted, with them under it.
             undecided = sum(
                 1 for m in outcome.card.media if m.kind == "photo" and m.status == "pending"
             )
-            if undecided:
+            listed = undecided > 0 and outcome.card.item.card_batched
+            if listed:
+                problem = texts.MOD_PHOTOS_UNDECIDED_LISTED.format(undecided)
+            elif undecided:
                 problem = texts.MOD_PHOTOS_UNDECIDED.format(undecided)
         if not problem and outcome.also:
             # Unpublished: the items merged into it are back in the queue (their cards too).
@@ -563,6 +568,8 @@ class ModeratorHandlers:
             self._show(query.message, outcome.card, menu),
             *(self._refresh_card(context, card) for card in outcome.also),
         )
+        if listed:
+            await self._post_on_request(query, item_id, context.bot, from_list=True, answer=False)
         if outcome.problem is None and action in (APPROVE, REJECT, UNDO):
             await self.tell_authors(context)
 
@@ -694,17 +701,23 @@ class ModeratorHandlers:
                 await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
 
     async def _post_on_request(
-        self, query: object, item_id: int, bot: Bot, from_list: bool
+        self, query: object, item_id: int, bot: Bot, from_list: bool, answer: bool = True
     ) -> None:
-        """🔍 on a list of several, or 📋 from /queue: the item's own card, posted now."""
+        """🔍 on a list of several, or 📋 from /queue: the item's own card, posted now.
+        `answer`: False when the press was answered already (nothing more is said)."""
+
+        async def say(words: str | None, alert: bool = False) -> None:
+            if answer:
+                await safely.answer(query.answer(words, show_alert=alert))  # type: ignore[attr-defined]
+
         card = await self.moderation.card(item_id)
         if card is None or self.moderators_chat is None:
-            await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))  # type: ignore[attr-defined]
+            await say(texts.MOD_PROBLEMS["no_such_item"])
             return
         item = card.item
         if item.card_message_id is not None and not item.card_batched:
             if await self._card_there(bot, card):
-                await safely.answer(query.answer(texts.CARD_ALREADY.format(item=item_id)))  # type: ignore[attr-defined]
+                await say(texts.CARD_ALREADY.format(item=item_id))
                 return
             log.info("card of #%s was deleted in the chat; posted again on request", item_id)
         text, markup = render_card(card, self.labels)
@@ -721,10 +734,10 @@ class ModeratorHandlers:
                 _why(exc),
             )
             error = texts.CARD_NOT_POSTED.format(item=item_id, error=str(exc)[:120])
-            await safely.answer(query.answer(error, show_alert=True))  # type: ignore[attr-defined]
+            await say(error, alert=True)
             return
         await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id)
-        await safely.answer(query.answer(texts.CARD_POSTED.format(item=item_id)))  # type: ignore[attr-defined]
+        await say(texts.CARD_POSTED.format(item=item_id))
         if self.media is not None:
             # Its voice note and photos, under the card it now has of its own.
             await self.media.under_card(bot, item_id, sent, again=True)

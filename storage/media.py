@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -233,22 +234,27 @@ async def take_back_voice(conn: aiosqlite.Connection, feedback_id: int, now: dat
 
 async def move_photos(conn: aiosqlite.Connection, from_item: int, to_item: int) -> int:
     """An item's photos go with the item it was merged into (decided or not, as they were),
-    remembering whose they were (see `move_photos_back`)."""
+    each remembering the item it was sent with (see `move_photos_back`)."""
     cursor = await conn.execute(
-        "UPDATE media SET feedback_id = ?, merged_from = ? WHERE feedback_id = ?"
-        " AND kind = 'photo'",
+        "UPDATE media SET feedback_id = ?, merged_from = COALESCE(merged_from, ?)"
+        " WHERE feedback_id = ? AND kind = 'photo'",
         (to_item, from_item, from_item),
     )
     return int(cursor.rowcount or 0)
 
 
-async def move_photos_back(conn: aiosqlite.Connection, from_item: int, to_item: int) -> int:
+async def move_photos_back(
+    conn: aiosqlite.Connection, from_item: int, to_item: int, inside: Sequence[int] = ()
+) -> int:
     """The photos a merge moved from `to_item` into `from_item` go back to it (the merge is
-    undone: the item merged into was unpublished)."""
+    undone), with those of the items `inside` it (merged into it, and still so)."""
+    sent_with = [to_item, *inside]
+    marks = ", ".join("?" for _ in sent_with)
     cursor = await conn.execute(
-        "UPDATE media SET feedback_id = ?, merged_from = NULL WHERE feedback_id = ?"
-        " AND merged_from = ? AND kind = 'photo'",
-        (to_item, from_item, to_item),
+        "UPDATE media SET feedback_id = ?,"
+        " merged_from = CASE WHEN merged_from = ? THEN NULL ELSE merged_from END"
+        f" WHERE feedback_id = ? AND kind = 'photo' AND merged_from IN ({marks})",
+        (to_item, to_item, from_item, *sent_with),
     )
     return int(cursor.rowcount or 0)
 

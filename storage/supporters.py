@@ -240,6 +240,24 @@ async def unmerge_all(conn: aiosqlite.Connection, into: int, now: datetime) -> l
     return found
 
 
+async def merged_under(conn: aiosqlite.Connection, item_id: int) -> list[int]:
+    """The items merged into this one, and into those, and so on (never itself)."""
+    found: list[int] = []
+    seen = {item_id}
+    step = [item_id]
+    while step:
+        marks = ", ".join("?" for _ in step)
+        async with conn.execute(
+            f"SELECT id FROM feedback WHERE status = 'merged' AND withdrawn_reason IN ({marks})"
+            " ORDER BY id",
+            tuple(f"#{i}" for i in step),
+        ) as cursor:
+            step = [int(r[0]) for r in await cursor.fetchall() if int(r[0]) not in seen]
+        seen.update(step)
+        found.extend(step)
+    return found
+
+
 async def merged_in(conn: aiosqlite.Connection, item_id: int) -> int:
     """How many items moderators merged into this one."""
     async with conn.execute(

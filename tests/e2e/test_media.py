@@ -8,6 +8,7 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiosqlite
 from PIL import Image
 
 from bot.config import Deployment
@@ -327,3 +328,41 @@ async def test_a_photo_telegram_fails_to_hand_over_is_asked_again_and_loses_noth
     item = await saved(citizen)
     assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
     assert stored(db_path, f"SELECT COUNT(*) FROM media WHERE feedback_id = {item}") == [(1,)]
+
+
+async def test_approving_from_a_list_posts_the_card_with_its_undecided_photo(
+    team: Team, clock: FakeClock, db_path: Path
+) -> None:
+    """A list of several items shows no photos: approving one whose photo waits posts its
+    own card, with the photo under it to decide on."""
+    from storage import media
+    from tests.e2e.test_moderation_faults import _pending, sweep
+
+    items = await _pending(team.bot.db, team.citizen.id, 12, clock())
+
+    async def add_photo(conn: aiosqlite.Connection) -> None:
+        async with conn.execute(
+            "SELECT citizen_id FROM feedback WHERE id = ?", (items[0],)
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        await media.add_to_item(conn, int(row[0]), items[0], gps_photo(), clock())
+
+    await team.bot.db.write(add_photo)
+    await sweep(team)
+    listed = await team.group.wait_for(
+        lambda msgs: any(texts.BATCH_APPROVE.format(item=items[0]) in str(m.buttons) for m in msgs)
+    )
+    batch = next(m for m in listed if texts.BATCH_APPROVE.format(item=items[0]) in str(m.buttons))
+    answer = await press_card(
+        team.sam, team.group, batch, texts.BATCH_APPROVE.format(item=items[0])
+    )
+    assert answer.get("text") == texts.MOD_PHOTOS_UNDECIDED_LISTED.format(1)
+    card = await card_of(team.group, items[0])
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 1)
+    (photo,) = under(team, card, "photo")
+    await press_card(team.sam, team.group, photo, texts.PHOTO_APPROVE)
+    await team.group.wait_for(lambda _: "approved by Sam" in (photo.text or ""))
+    assert stored(db_path, f"SELECT status FROM media WHERE feedback_id = {items[0]}") == [
+        ("approved",)
+    ]

@@ -184,3 +184,64 @@ async def test_unpublishing_an_item_puts_those_merged_into_it_back_in_the_queue(
     )
     # A moderator who unpublished by mistake cannot merge it back into the withdrawn one.
     assert "isn't published" in await say(team.sam, f"/merge {a} {b}")
+
+
+async def test_a_chain_undone_keeps_each_photo_with_its_item_and_leaves_nothing_nowhere(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    """C (with a photo) merged into B, B into A; A unpublished: B back in the queue with C
+    still in it (and C's photo with B); B then rejected: C back in the queue too, with its
+    photo, and its author's /mine never says it went with something taken down."""
+    bea, cal = emu.person("Bea"), emu.person("Cal")
+    at = datetime.now(UTC)
+    a = await add_item(team.bot.db, team.citizen.id, "library", "Library wifi drops all day", at)
+    b = await give(bea, SERVICE, "The lift at the library has been out of order since May.")
+    await consent(cal)
+    await press(cal, SERVICE)
+    await reply_to(cal, cal.send_photo(gps_photo(), caption=WORDS))
+    c = await saved(cal)
+    card_b = await card_of(team.group, b)
+    await press_card(team.sam, team.group, card_b, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Sam" in (card_b.text or ""))
+    assert await say(team.sam, f"/merge {b} {c}") == texts.MERGED.format(item=c, into=b)
+    assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(a,)]
+
+    reply = await say(team.sam, f"/unpublish {a} it names a member of staff")
+    assert texts.UNPUBLISHED_UNMERGED.format(1, items=f"#{b}") in reply
+    assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(b,)]
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {c}") == [("merged",)]
+    await team.group.wait_for(lambda _: texts.APPROVE in str(card_b.buttons))
+
+    await press_card(team.sam, team.group, card_b, texts.REJECT)
+    await team.group.wait_for(lambda _: [texts.REASONS["duplicate"]] in card_b.buttons)
+    answer = await press_card(team.sam, team.group, card_b, texts.REASONS["duplicate"])
+    assert answer.get("text") == texts.UNPUBLISHED_UNMERGED.format(1, items=f"#{c}")
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {c}") == [("pending",)]
+    assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(c,)]
+    await cal.send("/mine")
+    found = await cal.wait_for(lambda msgs: any("What you've told" in (m.text or "") for m in msgs))
+    mine = found[-1].text or ""
+    assert texts.MERGE_GONE_MINE_STATUS not in mine and texts.MERGE_MINE_STATUS not in mine
+
+
+async def test_a_voice_note_nobody_wrote_down_is_not_merged(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    """Merged, its audio would leave the chat and its file be forgotten: were it ever back
+    in the queue, nobody could write it down. Written down first, it merges."""
+    bea = emu.person("Bea")
+    at = datetime.now(UTC)
+    a = await add_item(team.bot.db, team.citizen.id, "library", "Library wifi drops all day", at)
+    await consent(bea)
+    await press(bea, SERVICE)
+    await reply_to(bea, bea.send_voice(b"OggS-voice", duration=7))
+    b = await saved(bea)
+    reply = await say(team.sam, f"/merge {a} {b}")
+    assert reply == texts.MERGE_PROBLEMS["needs_transcript"].format(item=b, into=a)
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("pending",)]
+    assert stored(db_path, "SELECT COUNT(*) FROM media WHERE file_id IS NOT NULL") == [(1,)]

@@ -133,3 +133,105 @@ async def test_a_photo_is_taken_to_post_under_a_card_once_until_posted_or_let_go
     # An instance that died on the way: its taking is taken again once stale, not before.
     assert not await take(new_card, anew=True, at=NOW + timedelta(minutes=5))
     assert await take(new_card, anew=True, at=NOW + timedelta(minutes=11))
+
+
+async def test_photos_go_back_with_the_item_merged_and_those_merged_into_it(db: Database) -> None:
+    """C merged into B, B into A: each photo remembers the item it was sent with; undone
+    from A, B's and C's go back to B (C is still merged into B), then C's to C."""
+
+    async def setup(conn: aiosqlite.Connection) -> tuple[int, int, int, dict[int, int]]:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('library', 'Library', '', 'p')"
+        )
+        items, photos = [], {}
+        for n in range(3):
+            citizen = await citizens.get_or_create(conn, 600 + n, NOW)
+            item = await feedback.create(
+                conn,
+                citizen_id=citizen.id,
+                service_slug="library",
+                text=f"words {n}",
+                rating=None,
+                hear_back=False,
+                now=NOW,
+            )
+            photos[item] = await media.add_to_item(conn, citizen.id, item, PHOTO, NOW)
+            items.append(item)
+        a, b, c = items
+        await media.move_photos(conn, c, b)
+        await media.move_photos(conn, b, a)
+        return a, b, c, photos
+
+    a, b, c, photos = await db.write(setup)
+
+    async def where(conn: aiosqlite.Connection) -> dict[int, tuple[int, int | None]]:
+        async with conn.execute("SELECT id, feedback_id, merged_from FROM media") as cursor:
+            return {int(i): (int(f), m) for i, f, m in await cursor.fetchall()}
+
+    assert await db.write(where) == {photos[a]: (a, None), photos[b]: (a, b), photos[c]: (a, c)}
+
+    async def back(conn: aiosqlite.Connection) -> None:
+        assert await media.move_photos_back(conn, a, b, inside=[c]) == 2
+
+    await db.write(back)
+    assert await db.write(where) == {photos[a]: (a, None), photos[b]: (b, None), photos[c]: (b, c)}
+
+    async def back_again(conn: aiosqlite.Connection) -> None:
+        assert await media.move_photos_back(conn, b, c) == 1
+
+    await db.write(back_again)
+    assert await db.write(where) == {
+        photos[a]: (a, None),
+        photos[b]: (b, None),
+        photos[c]: (c, None),
+    }
+
+
+async def test_photos_merged_before_migration_0039_are_told_apart(db: Database) -> None:
+    """The migration's backfill: a photo of another author than the item's own came with
+    that author's item merged into it; the item's own author's photos stay its own."""
+    from storage.db import migrations, statements
+
+    ((_, _, sql),) = [m for m in migrations() if m[0] == 39]
+    backfill = [s for s in statements(sql) if s.lstrip().upper().startswith("UPDATE")]
+    assert backfill
+
+    async def setup(conn: aiosqlite.Connection) -> tuple[int, int, int]:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('library', 'Library', '', 'p')"
+        )
+        ada = await citizens.get_or_create(conn, 701, NOW)
+        bea = await citizens.get_or_create(conn, 702, NOW)
+        made = []
+        for who in (ada, bea):
+            made.append(
+                await feedback.create(
+                    conn,
+                    citizen_id=who.id,
+                    service_slug="library",
+                    text="words",
+                    rating=None,
+                    hear_back=False,
+                    now=NOW,
+                )
+            )
+        a, b = made
+        own = await media.add_to_item(conn, ada.id, a, PHOTO, NOW)
+        theirs = await media.add_to_item(conn, bea.id, a, PHOTO, NOW)
+        await conn.execute(
+            "UPDATE feedback SET status = 'merged', withdrawn_reason = ? WHERE id = ?",
+            (f"#{a}", b),
+        )
+        for statement in backfill:
+            await conn.execute(statement)
+        return b, own, theirs
+
+    b, own, theirs = await db.write(setup)
+
+    async def merged_from(conn: aiosqlite.Connection) -> dict[int, int | None]:
+        async with conn.execute("SELECT id, merged_from FROM media") as cursor:
+            return {int(i): m for i, m in await cursor.fetchall()}
+
+    assert await db.write(merged_from) == {own: None, theirs: b}
