@@ -1048,10 +1048,11 @@ class Intake:
         await self.db.write(run)
 
     async def _merged_live(self, item_id: int) -> bool:
-        """Whether the item a merged one went into (after every merge) is still published."""
+        """Whether the item a merged one went into (after every merge) is still published,
+        or back in the queue to be decided (a merge into it undone)."""
         into = await supporters.merged_into(self.db.reader, item_id)
         target = await feedback.get(self.db.reader, into) if into is not None else None
-        return target is not None and target.status == "approved"
+        return target is not None and target.status in ("approved", "pending")
 
     async def mine(self, telegram_id: int, limit: int = 10) -> Step:
         """/mine: the citizen's items, newest first, with their status."""

@@ -214,6 +214,10 @@ async def test_a_chain_undone_keeps_each_photo_with_its_item_and_leaves_nothing_
     assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(b,)]
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {c}") == [("merged",)]
     await team.group.wait_for(lambda _: texts.APPROVE in str(card_b.buttons))
+    # C is with B, in the queue again: nothing was taken down that C went with.
+    await cal.send("/mine")
+    found = await cal.wait_for(lambda msgs: any("What you've told" in (m.text or "") for m in msgs))
+    assert texts.MERGE_MINE_STATUS in (found[-1].text or "")
 
     await press_card(team.sam, team.group, card_b, texts.REJECT)
     await team.group.wait_for(lambda _: [texts.REASONS["duplicate"]] in card_b.buttons)
@@ -222,7 +226,9 @@ async def test_a_chain_undone_keeps_each_photo_with_its_item_and_leaves_nothing_
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {c}") == [("pending",)]
     assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(c,)]
     await cal.send("/mine")
-    found = await cal.wait_for(lambda msgs: any("What you've told" in (m.text or "") for m in msgs))
+    found = await cal.wait_for(
+        lambda msgs: len([m for m in msgs if "What you've told" in (m.text or "")]) == 2
+    )
     mine = found[-1].text or ""
     assert texts.MERGE_GONE_MINE_STATUS not in mine and texts.MERGE_MINE_STATUS not in mine
 
