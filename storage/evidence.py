@@ -56,12 +56,20 @@ def _published_in(services: Sequence[str]) -> str:
     )
 
 
-# A visible response covering the item f, published before the end of the report (and
-# sent: one still waiting for words in a language the deployment requires has reached no one).
+# When a response r went out to people: with its last words (a response that waited for
+# words in a language the deployment requires went out when they were added; one written
+# in every language at once, when it was written).
+_OUT = (
+    "COALESCE((SELECT MAX(rt.written_at) FROM response_texts rt WHERE rt.response_id = r.id),"
+    " r.created_at)"
+)
+
+# A visible response covering the item f, gone out before the end of the report (one still
+# waiting for words in a language the deployment requires has reached no one).
 _COVERING = (
     "FROM response_items ri JOIN responses r ON r.id = ri.response_id"
     " WHERE ri.feedback_id = f.id AND r.hidden_at IS NULL AND r.waiting_since IS NULL"
-    " AND r.created_at < ?"
+    f" AND {_OUT} < ?"
 )
 
 
@@ -99,7 +107,7 @@ async def items(
     with_subs = f"WITH sub (theme_id, broad) AS (VALUES {values}) " if pairs else ""
     async with conn.execute(
         f"{with_subs}SELECT f.id, f.service_slug, f.moderated_at,"
-        f" (SELECT MIN(r.created_at) {_COVERING}),"
+        f" (SELECT MIN({_OUT}) {_COVERING}),"
         " CASE"
         f" WHEN EXISTS (SELECT 1 {_COVERING} AND r.status = 'changed') THEN 1"
         f" WHEN EXISTS (SELECT 1 {_changed_theme(bool(pairs))}) THEN 1"

@@ -262,6 +262,30 @@ async def test_a_response_waiting_for_another_language_covers_nothing_yet(
     assert (library.items, library.covered, library.changed) == (1, 0, 0)
 
 
+async def test_a_response_that_waited_for_words_counts_from_when_it_went_out(
+    evdb: Database,
+) -> None:
+    """Written an hour after the item, sent 9 hours later with its Welsh words: 10 hours."""
+    day = START + timedelta(days=1)
+    answered = await item(evdb, day)
+    response = await respond(evdb, day + timedelta(hours=1), items=(answered,))
+
+    async def welsh_added_later(conn: aiosqlite.Connection) -> None:
+        for language, hours in (("en", 1), ("cy", 10)):
+            await conn.execute(
+                "INSERT INTO response_texts (response_id, language, text, author, written_at)"
+                " VALUES (?, ?, 'We hear you', 7, ?)",
+                (response, language, stamp(day + timedelta(hours=hours))),
+            )
+
+    await evdb.write(welsh_added_later)
+    library = by_slug(await evidence(evdb, SERVICES, PERIOD))["library"]
+    assert library.median_hours == pytest.approx(10)
+    # Gone out after the report's end: not covered by then.
+    early = Period(START, day + timedelta(hours=5))
+    assert by_slug(await evidence(evdb, SERVICES, early))["library"].covered == 0
+
+
 async def test_nothing_at_all(evdb: Database) -> None:
     ev = await evidence(evdb, SERVICES, PERIOD)
     assert ev.total == Figures("", TEXTS["total"], 0, 0, None, 0, 0, 0)
