@@ -51,3 +51,11 @@ def test_day_of_week_steps_count_as_cron_counts_them() -> None:
         "0 9 * * mon-fri/2": {"Mon", "Wed", "Fri"},
         "0 9 * * 1/3": {"Mon", "Thu", "Sun"},
     }
+
+
+def test_a_day_of_the_month_and_of_the_week_must_both_hold() -> None:
+    """As the README says: "0 9 1-7 * mon" is the first Monday of each month."""
+    winter = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC))
+    with not_stuck():
+        found = [t.date().isoformat() for t in fire_times(nightly("0 9 1-7 * mon"), *winter)]
+    assert found == ["2026-11-02", "2026-12-07", "2027-01-04"]
