@@ -459,6 +459,10 @@ class Moderation:
                 shown.append((card, message_id))
         return shown
 
+    async def lists_shown(self, chat_id: int) -> list[tuple[int, list[int]]]:
+        """Messages in this chat listing several items, with those still waiting in them."""
+        return await feedback.lists_shown(self.db.reader, chat_id)
+
     async def card_lost(self, item_id: int, message_id: int) -> bool:
         """The item's card is no longer in the chat: it is posted again (with its media)."""
 

@@ -761,6 +761,12 @@ class ModeratorHandlers:
                 return
             if not await self._card_there(context.bot, card):
                 lost += await self.moderation.card_lost(card.item.id, message_id)
+        for message_id, items in await self.moderation.lists_shown(where):
+            if self.stopping:
+                return
+            if not await self._list_there(context.bot, where, message_id):
+                for item_id in items:
+                    lost += await self.moderation.card_lost(item_id, message_id)
         if lost:
             log.warning("%d card(s) went with a deleted topic: posting them again", lost)
             await self.sweep(context)
@@ -779,6 +785,20 @@ class ModeratorHandlers:
                 item.card_message_id,
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
+            )
+        except BadRequest as exc:
+            return "not found" not in exc.message.lower()
+        except TelegramError:
+            return True  # not known to be gone: not posted twice
+        return True
+
+    @in_moderators_language
+    async def _list_there(self, bot: Bot, chat_id: int, message_id: int) -> bool:
+        """Whether a message listing several items is still in the chat (as `_card_there`)."""
+        text, markup = render_batch(await self.moderation.batch(chat_id, message_id))
+        try:
+            await bot.edit_message_text(
+                text, chat_id, message_id, reply_markup=markup, parse_mode=ParseMode.HTML
             )
         except BadRequest as exc:
             return "not found" not in exc.message.lower()

@@ -655,6 +655,21 @@ async def cards_shown(conn: aiosqlite.Connection, chat_id: int) -> list[tuple[in
         return [(int(i), int(m)) for i, m in await cursor.fetchall()]
 
 
+async def lists_shown(conn: aiosqlite.Connection, chat_id: int) -> list[tuple[int, list[int]]]:
+    """Messages in this chat listing several items, with those of them still waiting for a
+    decision: (message, items), oldest first."""
+    found: dict[int, list[int]] = {}
+    async with conn.execute(
+        "SELECT card_message_id, id FROM feedback WHERE status = 'pending'"
+        " AND card_chat_id = ? AND card_message_id IS NOT NULL AND card_batched = 1"
+        " ORDER BY card_message_id, id",
+        (chat_id,),
+    ) as cursor:
+        for message_id, item_id in await cursor.fetchall():
+            found.setdefault(int(message_id), []).append(int(item_id))
+    return list(found.items())
+
+
 async def card_lost(conn: aiosqlite.Connection, item_id: int, message_id: int) -> bool:
     """An item's card is gone from the chat (deleted with its forum topic): it is due to be
     posted again, with its voice notes and photos; False if it was decided or moved since."""

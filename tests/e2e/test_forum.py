@@ -331,3 +331,32 @@ async def test_a_topic_closed_then_reopened_takes_the_cards_again_once_asked_the
     assert (await card_of(group, second)).thread == moderation
     assert [m.text for m in group.in_topic(None)] == [(await card_of(group, first)).text]
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+async def test_lists_of_items_deleted_with_their_topic_are_posted_again_in_general(
+    forum: Team, emu: Emulator, clock: FakeClock
+) -> None:
+    """Many items at once go out as lists of several; a list deleted with its topic loses
+    no item: each comes again in General."""
+    from tests.e2e.test_moderation_faults import _pending, sweep
+
+    group, sam = forum.group, forum.sam
+    moderation = emu.create_topic(group, "Moderation", by=forum.admin)
+    await sam.send("/queue", chat=group, topic=moderation)
+    await answer_in(group, moderation, "Nothing is waiting")
+    items = await _pending(forum.bot.db, forum.citizen.id, 12, clock())
+    await sweep(forum)
+
+    def listed(item: int, thread: int | None) -> bool:
+        button = texts.BATCH_APPROVE.format(item=item)
+        return any(
+            m.thread == thread and not m.deleted and button in str(m.buttons)
+            for m in group.messages
+        )
+
+    await group.wait_for(lambda _: all(listed(i, moderation) for i in items))
+    emu.delete_topic(group, moderation)
+    # The next card finds the topic gone: it goes to General, and the lists come again.
+    later = await give(emu.person("Dee"), "Central Library", "The library closed early today.")
+    assert (await card_of(group, later)).thread is None
+    await group.wait_for(lambda _: all(listed(i, None) for i in items), timeout=15)
