@@ -869,6 +869,8 @@ class Intake:
             if await conversations.get(conn, citizen.id) is not None:
                 return Step(Show.EXPIRED, note="undo_busy")
             await supporters.undo_join(conn, citizen.id, joined)
+            # Were the answer lost to a crash, the one given again says the undo too.
+            await updates.note(conn, update_id, "undone")
             place = joined.place
             names = {site.name for site in _sites_of(joined.service_slug)}
             if place is not None and place.site is not None and place.site not in names:
@@ -1017,6 +1019,9 @@ class Intake:
         reader = self.db.reader
         step = await self.remind(0, telegram_id)
         citizen = await citizens.by_telegram_id(reader, telegram_id)
+        if step.note == "resumed" and await updates.noted(reader, telegram_id) == "undone":
+            # The lost answer was to an undo of a "me too": it said the support went.
+            return replace(step, note="undone")
         if step.show is not Show.NOTHING or citizen is None:
             return step
         item = await feedback.saved_since(reader, citizen.id, since)

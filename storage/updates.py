@@ -65,6 +65,30 @@ async def claim(conn: aiosqlite.Connection, update_id: int, now: datetime) -> bo
     return cursor.rowcount > 0
 
 
+async def note(conn: aiosqlite.Connection, update_id: int, what: str) -> None:
+    """What the answer to a claimed update was to tell, beyond where the person is now (an
+    undo), kept until it is answered (`mark_handled`), for an answer lost to a crash."""
+    await conn.execute(
+        "UPDATE updates SET payload = ? WHERE update_id = ? AND handled_at IS NOT NULL",
+        (json.dumps({"note": what}), update_id),
+    )
+
+
+async def noted(conn: aiosqlite.Connection, chat: int) -> str | None:
+    """The `note` of the chat's latest update whose answer may have been lost, if any."""
+    async with conn.execute(
+        "SELECT payload FROM updates WHERE chat_key = ? AND chat_key <> 0"
+        " AND handled_at IS NOT NULL AND payload IS NOT NULL"
+        " ORDER BY handled_at DESC, update_id DESC LIMIT 1",
+        (chat,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    found = json.loads(row[0])
+    return str(found["note"]) if isinstance(found, dict) and "note" in found else None
+
+
 async def mark_handled(
     conn: aiosqlite.Connection, update_ids: Iterable[int], now: datetime
 ) -> None:
@@ -100,8 +124,8 @@ async def unanswered(conn: aiosqlite.Connection, before: datetime) -> list[tuple
 async def answered(conn: aiosqlite.Connection, chats: Iterable[int], before: datetime) -> None:
     """Forget whose those updates were, once their chats were answered again."""
     await conn.executemany(
-        "UPDATE updates SET chat_key = 0 WHERE chat_key = ? AND handled_at IS NOT NULL"
-        " AND handled_at < ?",
+        "UPDATE updates SET chat_key = 0, payload = NULL WHERE chat_key = ?"
+        " AND handled_at IS NOT NULL AND handled_at < ?",
         [(chat, stamp(before)) for chat in chats],
     )
 

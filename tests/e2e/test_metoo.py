@@ -447,7 +447,6 @@ async def test_a_join_whose_answer_telegram_keeps_failing_is_told_in_a_new_messa
     emu.faults.server_error("editMessageText", chat_id=bob.id, status=502, times=2)
     await (await bob.press("It's 1")).answered()
     told = await bob.wait_for(last_has("Thank you: your support is added"))
-    print("MSGS", [(m.message_id, m.text) for m in bob.messages])
     assert f"#{item}" in (told[-1].text or "")
     assert texts.METOO_UNDO in buttons_of(told[-1])
     assert supported_by(db_path, bob) == [(item,)]
@@ -539,3 +538,32 @@ async def test_undo_after_the_kept_site_was_renamed_asks_the_place_again(
         shown = [m for m in bob.messages if texts.METOO_UNDONE in (m.text or "")]
         assert "Where was this?" in (shown[-1].text or "")
         assert "Riverside Country Park" in str(shown[-1].buttons)
+
+
+async def test_an_undo_lost_to_a_crash_is_told_as_undone(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock, db_path: Path
+) -> None:
+    """Bob undoes his "me too" and the process dies before saying so: the answer given
+    again after the restart says his support was taken off (not only "let's carry on")."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    clock.now = WEDNESDAY
+    async with make_bot() as bot:
+        item = await add_item(bot.db, alice.id, "library", WIFI, WEDNESDAY)
+        await consent(bob)
+        thanks = await join_first(bob)
+    await bob.press_data(thanks.message_id, buttons_of(thanks)[texts.METOO_UNDO])
+    await saved_then_crashed(make_bot, emu, lambda bot, u: bot.intake.undo_join(u, bob.id, item))
+    assert supported_by(db_path, bob) == []
+    seen = len(bob.messages)
+    async with make_bot() as bot:
+        clock.advance(minutes=2)
+        await run_job(bot, "answer-again-after-a-crash")
+        told = await bob.wait_for(lambda msgs: len(msgs) > seen)
+        text = told[-1].text or ""
+        assert texts.METOO_UNDONE in text, text
+        assert "How would you rate it" in text
+        # Told once: the next round has nothing to say again.
+        await run_job(bot, "answer-again-after-a-crash")
+        await emu.idle(quiet=0.3)
+        assert len(bob.messages) == seen + 1
+    assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE payload LIKE '%undone%'") == [(0,)]
