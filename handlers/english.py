@@ -568,8 +568,10 @@ UNPUBLISHED = (
 )
 # After UNPUBLISHED, when items had been merged into it ({items}: their numbers).
 UNPUBLISHED_UNMERGED = Plural(
-    "{items} had been merged into it: it is back in the queue, to be decided on its own.",
-    "{items} had been merged into it: they are back in the queue, each to be decided on its own.",
+    "{n} item had been merged into it ({items}): it is back in the queue, to be decided on "
+    "its own.",
+    "{n} items had been merged into it ({items}): they are back in the queue, each to be "
+    "decided on its own.",
 )
 ORIGINAL_SENT = "I've sent you the original in our private chat."
 ORIGINAL_PRIVATE = "Original text of <b>#{item}</b> (for moderators only){part}:\n\n{text}"
