@@ -413,24 +413,33 @@ class Responses:
             if not items:
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOTHING_TO_ANSWER
-            # A colleague answered these items while this was being written: the preview
-            # says so (Send checks again from the preview on).
-            meanwhile = bool(draft.created_at) and await responses.answered_since(
-                conn, items, draft.created_at, who.telegram_id
-            )
             language = self.next_language(draft)
             if language is None or language == self.languages[0]:
                 # The first words (or new ones after a preview: all are asked for again).
                 draft = draft.but(text=text, texts={})
             else:
                 draft = draft.but(texts={**draft.texts, language: text})
-            await drafts.save(conn, draft, now)
             wanted = self.next_language(draft)
+            # A colleague answered these items while this was being written: the preview
+            # says so.
+            meanwhile = wanted is None and await self._meanwhile(conn, who, draft, items)
+            if meanwhile:
+                draft = draft.but(seen_at=stamp(now))
+            await drafts.save(conn, draft, now)
             if wanted is not None:
                 return Needs(draft, wanted)
             return await self._preview(conn, draft, items, meanwhile)
 
         return await self.db.write(run)
+
+    @staticmethod
+    async def _meanwhile(
+        conn: aiosqlite.Connection, who: Who, draft: Draft, items: list[int]
+    ) -> bool:
+        """Whether a colleague's response to some of these items went out since the draft
+        was begun, or since its writer was last told of one."""
+        since = draft.seen_at or draft.created_at
+        return bool(since) and await responses.answered_since(conn, items, since, who.telegram_id)
 
     async def _preview(
         self, conn: aiosqlite.Connection, draft: Draft, items: list[int], meanwhile: bool = False
@@ -466,8 +475,11 @@ class Responses:
                 return Problem.NOTHING_TO_ANSWER
             left: dict[str, str | None] = {lang: None for lang in self.languages[1:]}
             draft = draft.but(texts={**left, **draft.texts})
+            meanwhile = await self._meanwhile(conn, who, draft, items)
+            if meanwhile:
+                draft = draft.but(seen_at=stamp(now))
             await drafts.save(conn, draft, now)
-            return await self._preview(conn, draft, items)
+            return await self._preview(conn, draft, items, meanwhile)
 
         return await self.db.write(run)
 
@@ -517,12 +529,10 @@ class Responses:
             if not items:
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOTHING_TO_ANSWER
-            if draft.created_at and await responses.answered_since(
-                conn, items, draft.created_at, who.telegram_id
-            ):
+            if await self._meanwhile(conn, who, draft, items):
                 # Two of a team answering at once: the second is told before their people
-                # hear twice. The draft counts as seen again now, so Send again sends it.
-                await drafts.save(conn, draft, now)
+                # hear twice. Told now: Send again sends it.
+                await drafts.save(conn, draft.but(seen_at=stamp(now)), now)
                 return Problem.ANSWERED_MEANWHILE
             assert draft.service_slug is not None
             response_id = await responses.create(

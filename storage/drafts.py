@@ -12,7 +12,7 @@ from storage.db import stamp
 
 _COLUMNS = (
     "author, chat_id, kind, provider_id, service_slug, theme_id, item_id, period_start,"
-    " period_end, status, ref_id, created_at, text, texts"
+    " period_end, status, ref_id, created_at, text, seen_at, texts"
 )
 
 
@@ -37,6 +37,9 @@ class Draft:
     # Its words in the other required languages, once written ({"cy": "..."}); a language
     # given None is left for a moderator to add.
     texts: dict[str, str | None] = field(default_factory=dict)
+    # A response's: colleagues' responses to the same items since this stamp are not known
+    # to its writer (set when it is begun, moved on when they are told of one).
+    seen_at: str = ""
 
     def but(self, **changes: object) -> Draft:
         """A copy with some fields changed."""
@@ -47,13 +50,13 @@ async def save(conn: aiosqlite.Connection, draft: Draft, now: datetime) -> None:
     """Start or change the author's draft in that chat (one at a time per chat)."""
     d = draft
     await conn.execute(
-        f"INSERT INTO drafts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f"INSERT INTO drafts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (author, chat_id) DO UPDATE SET kind = excluded.kind,"
         " provider_id = excluded.provider_id, service_slug = excluded.service_slug,"
         " theme_id = excluded.theme_id, item_id = excluded.item_id,"
         " period_start = excluded.period_start, period_end = excluded.period_end,"
         " status = excluded.status, ref_id = excluded.ref_id, created_at = excluded.created_at,"
-        " text = excluded.text, texts = excluded.texts",
+        " text = excluded.text, seen_at = excluded.seen_at, texts = excluded.texts",
         (
             d.author,
             d.chat_id,
@@ -68,6 +71,7 @@ async def save(conn: aiosqlite.Connection, draft: Draft, now: datetime) -> None:
             d.ref_id,
             stamp(now),
             d.text,
+            d.seen_at or stamp(now),
             json.dumps(d.texts, sort_keys=True) if d.texts else None,
         ),
     )
@@ -81,8 +85,9 @@ async def get(conn: aiosqlite.Connection, author: int, chat_id: int) -> Draft | 
         row = await cursor.fetchone()
     if row is None:
         return None
-    draft = Draft(*row[:-1])
-    return draft.but(texts=json.loads(row[-1])) if row[-1] else draft
+    *fields, seen_at, texts = row
+    draft = Draft(*fields).but(seen_at=seen_at or "")
+    return draft.but(texts=json.loads(texts)) if texts else draft
 
 
 async def delete(conn: aiosqlite.Connection, author: int, chat_id: int) -> bool:

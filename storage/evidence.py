@@ -87,7 +87,7 @@ def _changed_theme(subs: bool) -> str:
         + f" JOIN responses r ON r.service_slug = f.service_slug AND {theme}"
         " WHERE t.feedback_id = f.id AND t.active = 1 AND r.hidden_at IS NULL"
         " AND r.waiting_since IS NULL"
-        " AND r.status = 'changed' AND r.created_at >= f.moderated_at AND r.created_at < ?"
+        f" AND r.status = 'changed' AND r.created_at >= f.moderated_at AND {_OUT} < ?"
     )
 
 

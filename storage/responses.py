@@ -124,16 +124,19 @@ async def answered(conn: aiosqlite.Connection, item_id: int) -> bool:
 async def answered_since(
     conn: aiosqlite.Connection, items: Sequence[int], since: str, not_by: int
 ) -> bool:
-    """Whether someone other than `not_by` sent a response covering one of these items
-    after `since` (a stamp; one hidden since is not counted)."""
+    """Whether a response by someone other than `not_by` covering one of these items went
+    out to people after `since` (a stamp): with its last words, so one that waited for a
+    language counts from when it was added; one still waiting, or hidden, does not count."""
     for start in range(0, len(items), 500):
         part = list(items[start : start + 500])
         marks = ", ".join("?" for _ in part)
         async with conn.execute(
             "SELECT 1 FROM responses r JOIN response_items ri ON ri.response_id = r.id"
-            f" WHERE ri.feedback_id IN ({marks}) AND r.created_at > ? AND r.author <> ?"
-            " AND r.hidden_at IS NULL LIMIT 1",
-            (*part, since, not_by),
+            f" WHERE ri.feedback_id IN ({marks}) AND r.author <> ?"
+            " AND r.hidden_at IS NULL AND r.waiting_since IS NULL"
+            " AND COALESCE((SELECT MAX(rt.written_at) FROM response_texts rt"
+            " WHERE rt.response_id = r.id), r.created_at) > ? LIMIT 1",
+            (*part, not_by, since),
         ) as cursor:
             if await cursor.fetchone() is not None:
                 return True

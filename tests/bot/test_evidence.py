@@ -286,6 +286,28 @@ async def test_a_response_that_waited_for_words_counts_from_when_it_went_out(
     assert by_slug(await evidence(evdb, SERVICES, early))["library"].covered == 0
 
 
+async def test_a_theme_change_gone_out_after_the_end_is_no_change_by_then(
+    evdb: Database,
+) -> None:
+    """As a response to the item would be: "changed" by its last words, not its first."""
+    day = START + timedelta(days=1)
+    await item(evdb, day, themes=("noise",))
+    response = await respond(evdb, day + timedelta(hours=1), theme="noise", status="changed")
+
+    async def welsh_added_later(conn: aiosqlite.Connection) -> None:
+        for language, hours in (("en", 1), ("cy", 10)):
+            await conn.execute(
+                "INSERT INTO response_texts (response_id, language, text, author, written_at)"
+                " VALUES (?, ?, 'We hear you', 7, ?)",
+                (response, language, stamp(day + timedelta(hours=hours))),
+            )
+
+    await evdb.write(welsh_added_later)
+    early = Period(START, day + timedelta(hours=5))
+    assert by_slug(await evidence(evdb, SERVICES, early))["library"].changed == 0
+    assert by_slug(await evidence(evdb, SERVICES, PERIOD))["library"].changed == 1
+
+
 async def test_nothing_at_all(evdb: Database) -> None:
     ev = await evidence(evdb, SERVICES, PERIOD)
     assert ev.total == Figures("", TEXTS["total"], 0, 0, None, 0, 0, 0)
