@@ -147,6 +147,21 @@ async def respond(
     return await db.write(run)
 
 
+async def written(db: Database, response: int, **at: datetime) -> None:
+    """The response's words in each language, written when given (the last: when it went
+    out, as a response that waited for a language does)."""
+
+    async def run(conn: aiosqlite.Connection) -> None:
+        for language, moment in at.items():
+            await conn.execute(
+                "INSERT INTO response_texts (response_id, language, text, author, written_at)"
+                " VALUES (?, ?, 'We hear you', 7, ?)",
+                (response, language, stamp(moment)),
+            )
+
+    await db.write(run)
+
+
 async def reply(
     db: Database,
     ref_id: int,
@@ -269,16 +284,7 @@ async def test_a_response_that_waited_for_words_counts_from_when_it_went_out(
     day = START + timedelta(days=1)
     answered = await item(evdb, day)
     response = await respond(evdb, day + timedelta(hours=1), items=(answered,))
-
-    async def welsh_added_later(conn: aiosqlite.Connection) -> None:
-        for language, hours in (("en", 1), ("cy", 10)):
-            await conn.execute(
-                "INSERT INTO response_texts (response_id, language, text, author, written_at)"
-                " VALUES (?, ?, 'We hear you', 7, ?)",
-                (response, language, stamp(day + timedelta(hours=hours))),
-            )
-
-    await evdb.write(welsh_added_later)
+    await written(evdb, response, en=day + timedelta(hours=1), cy=day + timedelta(hours=10))
     library = by_slug(await evidence(evdb, SERVICES, PERIOD))["library"]
     assert library.median_hours == pytest.approx(10)
     # Gone out after the report's end: not covered by then.
@@ -293,16 +299,7 @@ async def test_a_theme_change_gone_out_after_the_end_is_no_change_by_then(
     day = START + timedelta(days=1)
     await item(evdb, day, themes=("noise",))
     response = await respond(evdb, day + timedelta(hours=1), theme="noise", status="changed")
-
-    async def welsh_added_later(conn: aiosqlite.Connection) -> None:
-        for language, hours in (("en", 1), ("cy", 10)):
-            await conn.execute(
-                "INSERT INTO response_texts (response_id, language, text, author, written_at)"
-                " VALUES (?, ?, 'We hear you', 7, ?)",
-                (response, language, stamp(day + timedelta(hours=hours))),
-            )
-
-    await evdb.write(welsh_added_later)
+    await written(evdb, response, en=day + timedelta(hours=1), cy=day + timedelta(hours=10))
     early = Period(START, day + timedelta(hours=5))
     assert by_slug(await evidence(evdb, SERVICES, early))["library"].changed == 0
     assert by_slug(await evidence(evdb, SERVICES, PERIOD))["library"].changed == 1
