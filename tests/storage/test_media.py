@@ -235,3 +235,63 @@ async def test_photos_merged_before_migration_0039_are_told_apart(db: Database) 
             return {int(i): m for i, m in await cursor.fetchall()}
 
     assert await db.write(merged_from) == {own: None, theirs: b}
+
+
+async def test_items_stranded_by_an_earlier_unpublish_come_back_to_the_queue(db: Database) -> None:
+    """Migration 0041's data fix: B merged into A, A unpublished before unpublishing
+    released merged items: B is pending again, without its old card, its photo back; C,
+    merged into a published item, is left as it is."""
+    from storage.db import migrations, statements
+
+    ((_, _, sql),) = [m for m in migrations() if m[0] == 41]
+
+    async def setup(conn: aiosqlite.Connection) -> tuple[int, int, int]:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('library', 'Library', '', 'p')"
+        )
+        made, people = [], []
+        for n in range(4):
+            citizen = await citizens.get_or_create(conn, 800 + n, NOW)
+            people.append(citizen.id)
+            made.append(
+                await feedback.create(
+                    conn,
+                    citizen_id=citizen.id,
+                    service_slug="library",
+                    text=f"words {n}",
+                    rating=None,
+                    hear_back=False,
+                    now=NOW,
+                )
+            )
+        a, b, c, d = made
+        photo = await media.add_to_item(conn, people[1], b, PHOTO, NOW)
+        await media.move_photos(conn, b, a)
+        await conn.execute(
+            "UPDATE feedback SET status = 'withdrawn', withdrawn_reason = 'names staff'"
+            " WHERE id = ?",
+            (a,),
+        )
+        await conn.execute("UPDATE feedback SET status = 'approved' WHERE id = ?", (d,))
+        for merged, into in ((b, a), (c, d)):
+            await conn.execute(
+                "UPDATE feedback SET status = 'merged', withdrawn_reason = ?,"
+                " card_chat_id = -100, card_message_id = 7 WHERE id = ?",
+                (f"#{into}", merged),
+            )
+        for statement in statements(sql):
+            await conn.execute(statement)
+        return b, c, photo
+
+    b, c, photo = await db.write(setup)
+
+    async def state(conn: aiosqlite.Connection) -> dict[int, tuple[str, int | None]]:
+        async with conn.execute(
+            "SELECT id, status, card_message_id FROM feedback WHERE id IN (?, ?)", (b, c)
+        ) as cursor:
+            return {int(i): (s, m) for i, s, m in await cursor.fetchall()}
+
+    assert await db.write(state) == {b: ("pending", None), c: ("merged", 7)}
+    found = await media.get(db.reader, photo)
+    assert found is not None and found.feedback_id == b
