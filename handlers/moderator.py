@@ -561,7 +561,7 @@ class ModeratorHandlers:
             elif undecided:
                 problem = texts.MOD_PHOTOS_UNDECIDED.format(undecided)
         if not problem and outcome.also:
-            # Unpublished: the items merged into it are back in the queue (their cards too).
+            # Unpublished or rejected: what was merged into it is back in the queue.
             problem = _unmerged(outcome.also, SHOWN_ON_BUTTON)
         await asyncio.gather(
             safely.answer(query.answer(problem or None, show_alert=bool(problem))),

@@ -140,23 +140,9 @@ async def test_photos_go_back_with_the_item_merged_and_those_merged_into_it(db: 
     from A, B's and C's go back to B (C is still merged into B), then C's to C."""
 
     async def setup(conn: aiosqlite.Connection) -> tuple[int, int, int, dict[int, int]]:
-        await conn.execute(
-            "INSERT INTO services (slug, name, description, provider_id)"
-            " VALUES ('library', 'Library', '', 'p')"
-        )
         items, photos = [], {}
-        for n in range(3):
-            citizen = await citizens.get_or_create(conn, 600 + n, NOW)
-            item = await feedback.create(
-                conn,
-                citizen_id=citizen.id,
-                service_slug="library",
-                text=f"words {n}",
-                rating=None,
-                hear_back=False,
-                now=NOW,
-            )
-            photos[item] = await media.add_to_item(conn, citizen.id, item, PHOTO, NOW)
+        for citizen, item in await _library_items(conn, 600, 3):
+            photos[item] = await media.add_to_item(conn, citizen, item, PHOTO, NOW)
             items.append(item)
         a, b, c = items
         await media.move_photos(conn, c, b)
@@ -198,28 +184,9 @@ async def test_photos_merged_before_migration_0039_are_told_apart(db: Database) 
     assert backfill
 
     async def setup(conn: aiosqlite.Connection) -> tuple[int, int, int]:
-        await conn.execute(
-            "INSERT INTO services (slug, name, description, provider_id)"
-            " VALUES ('library', 'Library', '', 'p')"
-        )
-        ada = await citizens.get_or_create(conn, 701, NOW)
-        bea = await citizens.get_or_create(conn, 702, NOW)
-        made = []
-        for who in (ada, bea):
-            made.append(
-                await feedback.create(
-                    conn,
-                    citizen_id=who.id,
-                    service_slug="library",
-                    text="words",
-                    rating=None,
-                    hear_back=False,
-                    now=NOW,
-                )
-            )
-        a, b = made
-        own = await media.add_to_item(conn, ada.id, a, PHOTO, NOW)
-        theirs = await media.add_to_item(conn, bea.id, a, PHOTO, NOW)
+        (ada, a), (bea, b) = await _library_items(conn, 701, 2)
+        own = await media.add_to_item(conn, ada, a, PHOTO, NOW)
+        theirs = await media.add_to_item(conn, bea, a, PHOTO, NOW)
         await conn.execute(
             "UPDATE feedback SET status = 'merged', withdrawn_reason = ? WHERE id = ?",
             (f"#{a}", b),
@@ -246,25 +213,7 @@ async def test_items_stranded_by_an_earlier_unpublish_come_back_to_the_queue(db:
     ((_, _, sql),) = [m for m in migrations() if m[0] == 41]
 
     async def setup(conn: aiosqlite.Connection) -> tuple[int, int, int]:
-        await conn.execute(
-            "INSERT INTO services (slug, name, description, provider_id)"
-            " VALUES ('library', 'Library', '', 'p')"
-        )
-        made, people = [], []
-        for n in range(4):
-            citizen = await citizens.get_or_create(conn, 800 + n, NOW)
-            people.append(citizen.id)
-            made.append(
-                await feedback.create(
-                    conn,
-                    citizen_id=citizen.id,
-                    service_slug="library",
-                    text=f"words {n}",
-                    rating=None,
-                    hear_back=False,
-                    now=NOW,
-                )
-            )
+        people, made = zip(*await _library_items(conn, 800, 4), strict=True)
         a, b, c, d = made
         photo = await media.add_to_item(conn, people[1], b, PHOTO, NOW)
         await media.move_photos(conn, b, a)
@@ -295,3 +244,28 @@ async def test_items_stranded_by_an_earlier_unpublish_come_back_to_the_queue(db:
     assert await db.write(state) == {b: ("pending", None), c: ("merged", 7)}
     found = await media.get(db.reader, photo)
     assert found is not None and found.feedback_id == b
+
+
+async def _library_items(
+    conn: aiosqlite.Connection, first: int, count: int
+) -> list[tuple[int, int]]:
+    """A library service and `count` items, each by a citizen of its own (Telegram ids from
+    `first`): (citizen id, item id) of each."""
+    await conn.execute(
+        "INSERT INTO services (slug, name, description, provider_id)"
+        " VALUES ('library', 'Library', '', 'p')"
+    )
+    made = []
+    for n in range(count):
+        citizen = await citizens.get_or_create(conn, first + n, NOW)
+        item = await feedback.create(
+            conn,
+            citizen_id=citizen.id,
+            service_slug="library",
+            text=f"words {n}",
+            rating=None,
+            hear_back=False,
+            now=NOW,
+        )
+        made.append((citizen.id, item))
+    return made
