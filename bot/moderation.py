@@ -7,6 +7,7 @@ card does nothing. Every action is in the audit log with the item before and aft
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -303,10 +304,26 @@ class Moderation:
         # moderation section names (English, Welsh and common community languages unless it
         # says otherwise).
         self.item_languages = item_languages(deployment)
+        # One tagging at a time, each in the order items were saved: an item is never tagged
+        # (so never carded) before an older one of this instance, and no text twice at once.
+        self._tagging = asyncio.Lock()
 
     async def tag_new(self, limit: int = 100) -> list[int]:
         """Tag items not tagged yet (and auto-approve what the rule allows); their ids."""
-        pending = await feedback.untagged(self.db.reader, limit)
+        async with self._tagging:
+            return await self._tag(await feedback.untagged(self.db.reader, limit))
+
+    async def tag_item(self, item_id: int) -> None:
+        """Tag one item now if it is not tagged yet (its author is to hear its themes), with
+        any older item still untagged first, so cards keep the order items came in."""
+        if await feedback.untagged_one(self.db.reader, item_id) is None:
+            return
+        async with self._tagging:
+            # Tagged meanwhile by whoever held the lock (a sweep, or a newer item's author).
+            await self._tag(await feedback.untagged_up_to(self.db.reader, item_id))
+
+    async def _tag(self, pending: list[tuple[int, str]]) -> list[int]:
+        """Tag these items (oldest first) and store each in that order; those stored."""
         if not pending:
             return []
         try:
@@ -331,20 +348,6 @@ class Moderation:
             if await self.db.write(run):
                 done.append(item_id)
         return done
-
-    async def tag_item(self, item_id: int) -> None:
-        """Tag one item now if it is not tagged yet (its author is to hear its themes)."""
-        text = await feedback.untagged_one(self.db.reader, item_id)
-        if text is None:
-            return
-        tagging = await self._tag_one(item_id, text)
-        if tagging is None:
-            return
-
-        async def run(conn: aiosqlite.Connection) -> bool:
-            return await self._store(conn, item_id, tagging)
-
-        await self.db.write(run)
 
     async def _tag_one(self, item_id: int, text: str) -> Tagging | None:
         try:

@@ -465,6 +465,19 @@ async def save_transcript(
     )
 
 
+async def untagged_up_to(
+    conn: aiosqlite.Connection, item_id: int, limit: int = 100
+) -> list[tuple[int, str]]:
+    """This item and the untagged items just before it: (id, text), oldest first."""
+    async with conn.execute(
+        "SELECT id, text FROM feedback WHERE tagged_at IS NULL AND id <= ? ORDER BY id DESC"
+        " LIMIT ?",
+        (item_id, limit),
+    ) as cursor:
+        rows = list(await cursor.fetchall())
+    return [(int(r[0]), str(r[1])) for r in reversed(rows)]
+
+
 async def untagged_one(conn: aiosqlite.Connection, item_id: int) -> str | None:
     """An item's text if the language tools have not seen it yet (None otherwise)."""
     async with conn.execute(
