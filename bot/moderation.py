@@ -7,7 +7,6 @@ card does nothing. Every action is in the audit log with the item before and aft
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -273,6 +272,10 @@ MAX_TEXT = 4096
 CARD_ATTEMPTS = 5
 CARD_RETRY_FIRST = timedelta(seconds=30)
 CARD_RETRY_LAST = timedelta(hours=1)
+# An item not tagged yet holds back the cards of newer ones for this long at most (each is
+# tagged at once by its author's answer, so two finishing together may be tagged out of
+# order; one the language tools choke on must not hold the others back for good).
+IN_ORDER_FOR = timedelta(seconds=60)
 
 
 def card_retry_after(attempts: int) -> timedelta:
@@ -304,26 +307,10 @@ class Moderation:
         # moderation section names (English, Welsh and common community languages unless it
         # says otherwise).
         self.item_languages = item_languages(deployment)
-        # One tagging at a time, each in the order items were saved: an item is never tagged
-        # (so never carded) before an older one of this instance, and no text twice at once.
-        self._tagging = asyncio.Lock()
 
     async def tag_new(self, limit: int = 100) -> list[int]:
         """Tag items not tagged yet (and auto-approve what the rule allows); their ids."""
-        async with self._tagging:
-            return await self._tag(await feedback.untagged(self.db.reader, limit))
-
-    async def tag_item(self, item_id: int) -> None:
-        """Tag one item now if it is not tagged yet (its author is to hear its themes), with
-        any older item still untagged first, so cards keep the order items came in."""
-        if await feedback.untagged_one(self.db.reader, item_id) is None:
-            return
-        async with self._tagging:
-            # Tagged meanwhile by whoever held the lock (a sweep, or a newer item's author).
-            await self._tag(await feedback.untagged_up_to(self.db.reader, item_id))
-
-    async def _tag(self, pending: list[tuple[int, str]]) -> list[int]:
-        """Tag these items (oldest first) and store each in that order; those stored."""
+        pending = await feedback.untagged(self.db.reader, limit)
         if not pending:
             return []
         try:
@@ -348,6 +335,20 @@ class Moderation:
             if await self.db.write(run):
                 done.append(item_id)
         return done
+
+    async def tag_item(self, item_id: int) -> None:
+        """Tag one item now if it is not tagged yet (its author is to hear its themes)."""
+        text = await feedback.untagged_one(self.db.reader, item_id)
+        if text is None:
+            return
+        tagging = await self._tag_one(item_id, text)
+        if tagging is None:
+            return
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await self._store(conn, item_id, tagging)
+
+        await self.db.write(run)
 
     async def _tag_one(self, item_id: int, text: str) -> Tagging | None:
         try:
@@ -446,7 +447,10 @@ class Moderation:
     async def cards_to_post(self, limit: int = 50) -> list[Card]:
         """Tagged items whose card is due (not posted, not begun, not given up)."""
         cards = []
-        due = await feedback.uncarded(self.db.reader, self.clock(), CARD_ATTEMPTS, limit)
+        now = self.clock()
+        due = await feedback.uncarded(
+            self.db.reader, now, CARD_ATTEMPTS, limit, untagged_since=now - IN_ORDER_FOR
+        )
         for item_id in due:
             card = await self.card(item_id)
             if card is not None:
@@ -476,7 +480,10 @@ class Moderation:
 
     async def cards_due(self) -> int:
         """How many cards are due now."""
-        return await feedback.count_uncarded(self.db.reader, self.clock(), CARD_ATTEMPTS)
+        now = self.clock()
+        return await feedback.count_uncarded(
+            self.db.reader, now, CARD_ATTEMPTS, untagged_since=now - IN_ORDER_FOR
+        )
 
     async def begin_card(self, item_id: int) -> bool:
         """Record that the item's card is being sent, before sending; False if already begun."""

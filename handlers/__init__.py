@@ -133,7 +133,7 @@ def register(
     )
     speech.carry_on = citizen.after_language
     sender = OutboxSender(outbox, languages)
-    common = CommonHandlers(intake, outbox, languages, sender)
+    common = CommonHandlers(intake, outbox, languages, sender, citizen.questions)
     rights = PrivacyHandlers(privacy, redraw_list=moderator.redraw_list, languages=languages)
     answers = ResponseHandlers(
         responses,
@@ -148,7 +148,9 @@ def register(
     asking = AskHandlers(asks, roles, digests, sender, moderators_chat, privacy=privacy)
     # Voice notes and photos (issue 17): without the core, refused as before.
     pictures = (
-        MediaHandlers(attachments, moderation, roles, moderators_chat, privacy, languages)
+        MediaHandlers(
+            attachments, moderation, roles, moderators_chat, privacy, languages, citizen.questions
+        )
         if attachments is not None
         else None
     )

@@ -23,6 +23,7 @@ from bot.roles import INVITE_PREFIX, Roles
 from handlers import safely, texts
 from handlers.fitting import name, pack, quote
 from handlers.language import FIRST_START, FIRST_TEXT, LanguageHandlers
+from handlers.questions import Questions
 from handlers.texts import esc
 from storage.engines import STORAGE_ERRORS
 from storage.feedback import FeedbackItem
@@ -59,6 +60,21 @@ EXACT_PREFIX = "x"
 # e:<item>:0:<theme> switch one on or off (so a double tap changes nothing more), e:<item>:d
 # goes back to the saved message.
 THEMES_PREFIX = "e"
+# The buttons that answer the conversation's question (only its last copy keeps them).
+ANSWER_PREFIXES = frozenset(
+    {
+        CONSENT_PREFIX,
+        SERVICE_PREFIX,
+        PAGE_PREFIX,
+        RATING_PREFIX,
+        HEAR_BACK_PREFIX,
+        INVOLVE_PREFIX,
+        SIDE_PREFIX,
+        DRAFT_PREFIX,
+        METOO_PREFIX,
+        PLACE_PREFIX,
+    }
+)
 # Telegram's limit on a button's data.
 MAX_DATA = 64
 # The answers to a location shared too early or at the wrong moment, by the core's note.
@@ -386,6 +402,7 @@ async def send(
     step: Step,
     names: Languages | None = None,
     labels: Mapping[str, str] | None = None,
+    questions: Questions | None = None,
 ) -> None:
     """Reply to a message with a step (nothing for a replayed update)."""
     if step.show is Show.NOTHING:
@@ -395,11 +412,14 @@ async def send(
     # press of its button brings them back (see `button`).
     carry = step.show is Show.CONSENT and bool(step.text)
     try:
-        await message.reply_text(
+        sent = await message.reply_text(
             text, reply_markup=markup, parse_mode=ParseMode.HTML, do_quote=carry
         )
     except Forbidden:
         log.info("citizen blocked the bot; reply not delivered")
+        return
+    if questions is not None:
+        await questions.shown(message.get_bot(), sent, markup)
 
 
 class CitizenHandlers:
@@ -416,8 +436,11 @@ class CitizenHandlers:
         language: LanguageHandlers | None = None,
         themes: Themes | None = None,
         redraw_card: Callable[[ContextTypes.DEFAULT_TYPE, Card], Awaitable[None]] | None = None,
+        questions: Questions | None = None,
     ) -> None:
         self.intake = intake
+        # Where each citizen's question is shown now (its earlier copies lose their buttons).
+        self.questions = questions or Questions(ANSWER_PREFIXES)
         # The citizen's language: asked at first contact, each person's for what jobs send,
         # and the deployment's names of services in it.
         self.language = language
@@ -445,7 +468,7 @@ class CitizenHandlers:
             return step
 
     async def _send(self, message: Message, step: Step) -> None:
-        await send(message, await self._heard(step), self.names, self.labels)
+        await send(message, await self._heard(step), self.names, self.labels, self.questions)
 
     def _saved(self, step: Step, context: ContextTypes.DEFAULT_TYPE) -> None:
         if step.reference is not None:
@@ -501,13 +524,14 @@ class CitizenHandlers:
         what = texts.CAPTION_WHAT[kind]
         text, markup = render(await self._heard(step), self.names, self.labels)
         try:
-            await message.reply_text(
+            sent = await message.reply_text(
                 f"{texts.CAPTION_READ.format(what=what)}\n\n{text}",
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
                 # Before consent, the words ride on this reply (see `send`).
                 do_quote=step.show is Show.CONSENT and bool(step.text),
             )
+            await self.questions.shown(context.bot, sent, markup)
         except Forbidden:
             log.info("citizen blocked the bot; reply not delivered")
         self._saved(step, context)
@@ -628,7 +652,8 @@ class CitizenHandlers:
         else:
             text, markup = render(await self._heard(step), self.names, self.labels)
         try:
-            await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+            sent = await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+            await self.questions.shown(context.bot, sent, markup)
         except Forbidden:
             log.info("citizen blocked the bot; reply not delivered")
         self._saved(step, context)
@@ -748,6 +773,8 @@ class CitizenHandlers:
         )
         self._saved(step, context)
         edit = results[1]
+        if not isinstance(edit, BaseException):
+            await self.questions.shown(context.bot, query.message, markup)
         if isinstance(edit, BadRequest) and "not modified" in edit.message:
             return
         if isinstance(edit, BadRequest) and isinstance(query.message, Message):
@@ -817,11 +844,13 @@ class CitizenHandlers:
         with speaking(await self._language_of(telegram_id)):
             text, markup = render(step, self.names)
         try:
-            await context.bot.send_message(
+            sent = await context.bot.send_message(
                 telegram_id, text, reply_markup=markup, parse_mode=ParseMode.HTML
             )
         except Forbidden:
             log.info("citizen blocked the bot; %s not delivered", what)
+            return
+        await self.questions.shown(context.bot, sent, markup)
 
     async def expire_idle(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: close conversations that went quiet, saying so (and saving any words)."""

@@ -17,9 +17,10 @@ from bot.languages import Languages
 from bot.outbox import Outbox
 from bot.roles import Roles, Who
 from handlers import safely, texts
-from handlers.citizen import UNDO_JOIN_PREFIX, render
+from handlers.citizen import ANSWER_PREFIXES, UNDO_JOIN_PREFIX, render
 from handlers.outbox import OutboxSender
 from handlers.places import team_chat
+from handlers.questions import Questions
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +147,12 @@ class CommonHandlers:
         outbox: Outbox,
         names: Languages | None = None,
         sender: OutboxSender | None = None,
+        questions: Questions | None = None,
     ) -> None:
         self.intake = intake
         self.outbox = outbox
+        # Where each citizen's question is shown now (shared with the citizen's handlers).
+        self.questions = questions or Questions(ANSWER_PREFIXES)
         # Sends what is due again when someone who had blocked the bot comes back.
         self.sender = sender
         # The deployment's names of services, in each reader's language.
@@ -192,9 +196,10 @@ class CommonHandlers:
                     await safely.quietly(update.callback_query.answer())
                 text, markup = render(step, self.names)
                 try:
-                    await context.bot.send_message(
+                    sent = await context.bot.send_message(
                         chat, text, reply_markup=markup, parse_mode=ParseMode.HTML
                     )
+                    await self.questions.shown(context.bot, sent, markup)
                 except TelegramError as exc:
                     log.warning("could not show the citizen where they are: %s", exc)
                 return
@@ -232,11 +237,13 @@ class CommonHandlers:
             question, markup = render(step, self.names)
             text = f"{text}\n\n{question}"
         try:
-            await context.bot.send_message(
+            sent = await context.bot.send_message(
                 message.chat_id, text, reply_markup=markup, parse_mode=ParseMode.HTML
             )
         except Forbidden:
             log.info("citizen blocked the bot; reply not delivered")
+            return
+        await self.questions.shown(context.bot, sent, markup)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -33,9 +33,10 @@ from bot.moderation import Moderation
 from bot.privacy import Privacy
 from bot.roles import Roles
 from handlers import safely, texts
-from handlers.citizen import render
+from handlers.citizen import ANSWER_PREFIXES, render
 from handlers.common import command_allowed, id_number
 from handlers.places import here, provider_place
+from handlers.questions import Questions
 from handlers.texts import esc
 
 if TYPE_CHECKING:
@@ -80,8 +81,11 @@ class MediaHandlers:
         moderators_chat: int | None,
         privacy: Privacy | None = None,
         languages: Languages | None = None,
+        questions: Questions | None = None,
     ) -> None:
         self.attachments = attachments
+        # Where each citizen's question is shown now (shared with the citizen's handlers).
+        self.questions = questions or Questions(ANSWER_PREFIXES)
         self.moderation = moderation
         self.roles = roles
         self.moderators_chat = moderators_chat
@@ -103,9 +107,11 @@ class MediaHandlers:
         if lead:
             text = f"{lead}\n\n{text}" if text else lead
         try:
-            await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
+            sent = await message.reply_text(text, reply_markup=markup, parse_mode=ParseMode.HTML)
         except Forbidden:
             log.info("citizen blocked the bot; reply not delivered")
+            return
+        await self.questions.shown(message.get_bot(), sent, markup)
 
     async def photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo without words: it joins the item being told (checked before fetching)."""
@@ -136,9 +142,10 @@ class MediaHandlers:
             # Not agreed yet: the words ride on the consent question; the photo waits.
             text = f"{texts.MEDIA_NOTES['consent']}\n\n{text}"
             try:
-                await message.reply_text(
+                sent = await message.reply_text(
                     text, reply_markup=markup, parse_mode=ParseMode.HTML, do_quote=True
                 )
+                await self.questions.shown(context.bot, sent, markup)
             except Forbidden:
                 log.info("citizen blocked the bot; reply not delivered")
             return
@@ -159,13 +166,15 @@ class MediaHandlers:
     ) -> None:
         note = media_note(kept) if kept.show is Show.MEDIA else ""
         try:
-            await message.reply_text(
+            sent = await message.reply_text(
                 f"{note}\n\n{text}" if note else text,
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
             )
         except Forbidden:
             log.info("citizen blocked the bot; reply not delivered")
+            return
+        await self.questions.shown(message.get_bot(), sent, markup)
 
     async def _keep_photo(
         self,
@@ -243,7 +252,7 @@ class MediaHandlers:
         text, markup = render(step, self.names)
         note = str(texts.MEDIA_NOTES["as_document"])
         try:
-            await message.reply_text(
+            sent = await message.reply_text(
                 f"{note}\n\n{text}" if text else note,
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
@@ -252,6 +261,8 @@ class MediaHandlers:
             )
         except Forbidden:
             log.info("citizen blocked the bot; reply not delivered")
+            return
+        await self.questions.shown(context.bot, sent, markup)
 
     async def voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A voice note: the words of an item, until someone writes them down."""

@@ -465,19 +465,6 @@ async def save_transcript(
     )
 
 
-async def untagged_up_to(
-    conn: aiosqlite.Connection, item_id: int, limit: int = 100
-) -> list[tuple[int, str]]:
-    """This item and the untagged items just before it: (id, text), oldest first."""
-    async with conn.execute(
-        "SELECT id, text FROM feedback WHERE tagged_at IS NULL AND id <= ? ORDER BY id DESC"
-        " LIMIT ?",
-        (item_id, limit),
-    ) as cursor:
-        rows = list(await cursor.fetchall())
-    return [(int(r[0]), str(r[1])) for r in reversed(rows)]
-
-
 async def untagged_one(conn: aiosqlite.Connection, item_id: int) -> str | None:
     """An item's text if the language tools have not seen it yet (None otherwise)."""
     async with conn.execute(
@@ -633,15 +620,29 @@ async def set_edited_text(
     )
 
 
+# A card is due: its item tagged, none posted, none begun, not given up, not waiting for its
+# next try; and no older item saved since a given time still waits for its tagging (tagged
+# at once by its author's answer, items can be tagged out of order: their cards are not).
+_DUE = (
+    "card_message_id IS NULL AND tagged_at IS NOT NULL AND card_sending_at IS NULL"
+    " AND card_attempts < ? AND (card_retry_at IS NULL OR card_retry_at <= ?)"
+    " AND NOT EXISTS (SELECT 1 FROM feedback o WHERE o.tagged_at IS NULL"
+    " AND o.id < feedback.id AND o.created_at >= ?)"
+)
+
+
 async def uncarded(
-    conn: aiosqlite.Connection, now: datetime, max_attempts: int, limit: int = 50
+    conn: aiosqlite.Connection,
+    now: datetime,
+    max_attempts: int,
+    limit: int = 50,
+    untagged_since: datetime | None = None,
 ) -> list[int]:
-    """Tagged items whose card is due: none posted, none begun, not given up, oldest first."""
+    """Items whose card is due (see `_DUE`; untagged items saved since `untagged_since` hold
+    back newer ones), oldest first."""
     async with conn.execute(
-        "SELECT id FROM feedback WHERE card_message_id IS NULL AND tagged_at IS NOT NULL"
-        " AND card_sending_at IS NULL AND card_attempts < ?"
-        " AND (card_retry_at IS NULL OR card_retry_at <= ?) ORDER BY id LIMIT ?",
-        (max_attempts, stamp(now), limit),
+        f"SELECT id FROM feedback WHERE {_DUE} ORDER BY id LIMIT ?",
+        (max_attempts, stamp(now), stamp(untagged_since or now), limit),
     ) as cursor:
         return [int(r[0]) for r in await cursor.fetchall()]
 
@@ -760,13 +761,16 @@ async def needing_a_look(
         return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in await cursor.fetchall()]
 
 
-async def count_uncarded(conn: aiosqlite.Connection, now: datetime, max_attempts: int) -> int:
-    """How many cards are due now."""
+async def count_uncarded(
+    conn: aiosqlite.Connection,
+    now: datetime,
+    max_attempts: int,
+    untagged_since: datetime | None = None,
+) -> int:
+    """How many cards are due now (as `uncarded`)."""
     async with conn.execute(
-        "SELECT COUNT(*) FROM feedback WHERE card_message_id IS NULL AND tagged_at IS NOT NULL"
-        " AND card_sending_at IS NULL AND card_attempts < ?"
-        " AND (card_retry_at IS NULL OR card_retry_at <= ?)",
-        (max_attempts, stamp(now)),
+        f"SELECT COUNT(*) FROM feedback WHERE {_DUE}",
+        (max_attempts, stamp(now), stamp(untagged_since or now)),
     ) as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else 0

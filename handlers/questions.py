@@ -1,0 +1,73 @@
+"""The question a citizen is asked now: only the copy of it shown last keeps its buttons.
+
+A question is asked again below an odd message (a sticker, a location, words where a tap was
+expected). Left live, the copy above answers a question asked again below (which then looks
+unanswered), and the copy below then says it belongs to an earlier conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import TelegramError
+
+log = logging.getLogger(__name__)
+
+# Chats remembered at most (the oldest forgotten first): one entry is two numbers and a
+# keyboard, and a chat forgotten only keeps an earlier copy's buttons, as before.
+REMEMBERED = 20_000
+
+
+def _answers(button: InlineKeyboardButton, prefixes: frozenset[str]) -> bool:
+    data = button.callback_data
+    return isinstance(data, str) and data.partition(":")[0] in prefixes
+
+
+class Questions:
+    """Where each citizen's current question is shown, in this process."""
+
+    def __init__(self, prefixes: frozenset[str]) -> None:
+        # The callback data prefixes of the conversation's answers (rating, hear back...);
+        # other buttons (the themes heard, undo a "me too", keep the exact spot) stay.
+        self.prefixes = prefixes
+        self._shown: OrderedDict[int, tuple[int, InlineKeyboardMarkup]] = OrderedDict()
+
+    def _asks(self, markup: object) -> bool:
+        return isinstance(markup, InlineKeyboardMarkup) and any(
+            _answers(b, self.prefixes) for row in markup.inline_keyboard for b in row
+        )
+
+    def _rest(self, markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup | None:
+        rows = [
+            [b for b in row if not _answers(b, self.prefixes)] for row in markup.inline_keyboard
+        ]
+        rows = [row for row in rows if row]
+        return InlineKeyboardMarkup(rows) if rows else None
+
+    async def shown(self, bot: Bot, sent: object, markup: object) -> None:
+        """A conversation message was sent, or edited in place: if it asks a question, the
+        copy shown before it loses its answer buttons. One beside the question (a photo
+        kept, say) leaves it open."""
+        if not isinstance(sent, Message) or sent.chat_id <= 0:
+            return
+        chat, message_id = sent.chat_id, sent.message_id
+        asks = isinstance(markup, InlineKeyboardMarkup) and self._asks(markup)
+        before = self._shown.get(chat)
+        if before is not None and before[0] == message_id:
+            # The question's own message shows what came next.
+            self._shown.pop(chat)
+        if not asks:
+            return
+        self._shown[chat] = (message_id, markup)  # type: ignore[assignment]
+        self._shown.move_to_end(chat)
+        while len(self._shown) > REMEMBERED:
+            self._shown.popitem(last=False)
+        if before is None or before[0] == message_id:
+            return
+        try:
+            await bot.edit_message_reply_markup(chat, before[0], reply_markup=self._rest(before[1]))
+        except TelegramError as exc:
+            # Deleted by the person, or too old to edit: nothing is left to press there.
+            log.info("an earlier question's buttons not taken off: %s", exc)
