@@ -204,6 +204,8 @@ class Step:
     # /mine: the items of others they said "me too" to, newest support first, each with
     # only its published words (never the author's own) and the day they joined it.
     supported: tuple[FeedbackItem, ...] = field(default_factory=tuple)
+    # /mine: by own item, the photos it holds and the voice notes it was told with.
+    sent_with: dict[int, tuple[int, int]] = field(default_factory=dict)
     # Held back by the throttle (note "throttled"): how many items the citizen sent in the
     # window that is full ("hour" or "day"), and how many minutes until one more can go.
     held: tuple[int, str, int] | None = None
@@ -1092,6 +1094,7 @@ class Intake:
             total=total,
             responses=answers,
             supported=tuple(supported),
+            sent_with=await media.sent_with(self.db.reader, [i.id for i in items]),
         )
 
     async def expire_idle(self, idle_for: timedelta) -> list[tuple[int, Step]]:

@@ -313,7 +313,7 @@ def _mine(step: Step, names: Languages | None = None) -> list[str]:
         return [texts.MINE_EMPTY]
     parts = [texts.MINE_HEADER] if step.items else []
     for item in step.items:
-        parts.append(_mine_item(item, names))
+        parts.append(_mine_item(item, names) + _mine_sent_with(step, item.id))
         published = item.published_text
         if item.status == "approved" and published and published.strip() != item.text.strip():
             # A moderator redacted or edited it: say what the service actually read.
@@ -349,6 +349,15 @@ def _mine_item(item: FeedbackItem, names: Languages | None) -> str:
         status=texts.STATUS.get(item.status) or _merged_status(item.status) or esc(item.status),
         snippet=quote(_snippet(item.text)),
     )
+
+
+def _mine_sent_with(step: Step, item_id: int) -> str:
+    """What an item of /mine was told with besides words (a voice note, photos), a line."""
+    photos, voices = step.sent_with.get(item_id, (0, 0))
+    said = ([texts.MINE_VOICE] if voices else []) + (
+        [texts.MINE_PHOTOS.format(photos)] if photos else []
+    )
+    return "\n" + " · ".join(said) if said else ""
 
 
 def _mine_responses(step: Step, item_id: int) -> str:

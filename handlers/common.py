@@ -122,6 +122,8 @@ def kind_of(update: Update) -> str:
         return "other"
     if message.forward_origin is not None:
         return "forwarded"
+    if message.video_note is not None:
+        return "video"  # a round one: a video all the same
     for kind in (
         "photo",
         "video",

@@ -217,6 +217,9 @@ MINE_ITEM = "<b>#{reference}</b> · {service} · {date}\n{status}\n<i>{snippet}<
 # /mine, after their own items: the published items of others they said "me too" to.
 MINE_SUPPORTED_HEADER = "Others' items you said “me too” to (newest first):"
 MINE_PUBLISHED_AS = "Published as: «{text}»"
+# /mine, under an item told with more than words.
+MINE_VOICE = "🎤 with a voice note"
+MINE_PHOTOS = Plural("📷 with {n} photo", "📷 with {n} photos")
 STATUS = {
     "pending": "⏳ waiting to be checked by a moderator",
     "approved": "✅ published to the service",
@@ -1485,6 +1488,11 @@ MEDIA_NOTES = {
     "consent": (
         "I can only keep voice notes and photos once you've agreed to how your words are"
         " used: send /start, and send it again after that."
+    ),
+    # A photo with words sent before they agreed: the words wait on the consent question.
+    "consent_asked": (
+        "I can only keep a photo once you've agreed to how your words are used, so this one"
+        " wasn't kept: send it again after that."
     ),
     # A photo with nothing being told.
     "no_item": (

@@ -140,7 +140,7 @@ class MediaHandlers:
         text, markup = render(step, self.names)
         if step.show is Show.CONSENT:
             # Not agreed yet: the words ride on the consent question; the photo waits.
-            text = f"{texts.MEDIA_NOTES['consent']}\n\n{text}"
+            text = f"{texts.MEDIA_NOTES['consent_asked']}\n\n{text}"
             try:
                 sent = await message.reply_text(
                     text, reply_markup=markup, parse_mode=ParseMode.HTML, do_quote=True

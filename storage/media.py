@@ -147,6 +147,23 @@ async def of_item(conn: aiosqlite.Connection, feedback_id: int) -> list[Media]:
         return [_media(r) for r in await cursor.fetchall()]
 
 
+async def sent_with(
+    conn: aiosqlite.Connection, item_ids: Sequence[int]
+) -> dict[int, tuple[int, int]]:
+    """By item: how many photos it still holds and how many voice notes it was told with."""
+    if not item_ids:
+        return {}
+    marks = ", ".join("?" for _ in item_ids)
+    async with conn.execute(
+        "SELECT feedback_id, SUM(CASE WHEN kind = 'photo' AND data IS NOT NULL THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN kind = 'voice' THEN 1 ELSE 0 END)"
+        f" FROM media WHERE feedback_id IN ({marks}) GROUP BY feedback_id",
+        tuple(item_ids),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return {int(i): (int(p or 0), int(v or 0)) for i, p, v in rows if p or v}
+
+
 async def get(conn: aiosqlite.Connection, media_id: int) -> Media | None:
     async with conn.execute(f"SELECT {_COLUMNS} WHERE id = ?", (media_id,)) as cursor:
         row = await cursor.fetchone()

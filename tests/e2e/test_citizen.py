@@ -138,7 +138,7 @@ async def test_services_are_paged_past_eight(
         ("send_contact", "contact"),
         ("send_video", "video"),
         ("send_audio", "audio"),
-        ("send_video_note", "other"),
+        ("send_video_note", "video"),
     ],
 )
 async def test_odd_messages_get_a_kind_answer(

@@ -366,3 +366,40 @@ async def test_approving_from_a_list_posts_the_card_with_its_undecided_photo(
     assert stored(db_path, f"SELECT status FROM media WHERE feedback_id = {items[0]}") == [
         ("approved",)
     ]
+
+
+async def test_mine_says_what_an_item_was_told_with_besides_words(team: Team) -> None:
+    """A voice note alone has no words to show yet: /mine says it is there, and how many
+    photos an item holds."""
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=7))
+    spoken = await saved(citizen)
+    await say(citizen, "/start")
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    await reply_to(citizen, citizen.send_photo(gps_photo("blue")))
+    pictured = await saved(citizen)
+    mine = await say(citizen, "/mine")
+    entries = {int(part.split()[0]): part for part in mine.split("#")[1:]}
+    assert texts.MINE_VOICE in entries[spoken] and "📷" not in entries[spoken]
+    assert texts.MINE_PHOTOS.format(2) in entries[pictured]
+    assert texts.MINE_VOICE not in entries[pictured]
+
+
+async def test_a_photo_with_words_before_consent_asks_once_and_keeps_the_words(
+    team: Team, db_path: Path
+) -> None:
+    """The consent question comes with the words: the reply says the photo was not kept and
+    to send it again after agreeing, never to send /start (its buttons are right there)."""
+    newcomer = team.citizen
+    said = await reply_to(newcomer, newcomer.send_photo(gps_photo(), caption=WORDS))
+    assert texts.MEDIA_NOTES["consent_asked"] in said and "/start" not in said
+    assert [texts.CONSENT_YES, texts.CONSENT_NO] in newcomer.last.buttons
+    await press(newcomer, texts.CONSENT_YES)
+    await press(newcomer, SERVICE)
+    await newcomer.wait_for(lambda msgs: any("How would you rate" in (m.text or "") for m in msgs))
+    item = await saved(newcomer)
+    assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
