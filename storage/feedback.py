@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from storage.db import stamp
+from storage.postgres import ITEM_NUMBERS
+from storage.postgres import Connection as PostgresConnection
 
 # Items whose author was forgotten belong to this citizen (storage.privacy.ANONYMOUS).
 _FORGOTTEN = 0
@@ -46,6 +48,9 @@ async def create(
 ) -> int:
     """Store a new item with status `pending`; return its reference number."""
     when = stamp(now)
+    if isinstance(conn, PostgresConnection):
+        # SQLite numbers and commits one writer at a time already.
+        await conn.execute("SELECT pg_advisory_xact_lock(?)", (ITEM_NUMBERS,))
     cursor = await conn.execute(
         "INSERT INTO feedback (citizen_id, service_slug, text, rating, hear_back, status,"
         " created_at, updated_at, response_id, ask_id, conversation_seq)"

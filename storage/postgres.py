@@ -49,6 +49,10 @@ RETRY_FIRST = 0.005
 RETRY_MAX = 0.5
 # The advisory lock every migrator takes, so one instance migrates and the others wait.
 MIGRATION_LOCK = 0x79_6F_75_73  # "yous"
+# The advisory lock a transaction numbering a new item holds until it commits: items commit
+# in the order of their numbers, so "oldest first" is the order they came in, on every
+# instance (a sequence alone hands out numbers before commits, in any order).
+ITEM_NUMBERS = 0x69_74_65_6D  # "item"
 POOL_MIN = 2
 POOL_MAX = 10
 # How long a write waits for a connection from the pool before it fails.
