@@ -61,9 +61,10 @@ EXACT_PREFIX = "x"
 # goes back to the saved message.
 THEMES_PREFIX = "e"
 # The buttons that answer the conversation's question (only its last copy keeps them).
+# Not the consent question's: a copy of it may carry the words typed before it (the message
+# it answers), which a copy asked again by /start does not.
 ANSWER_PREFIXES = frozenset(
     {
-        CONSENT_PREFIX,
         SERVICE_PREFIX,
         PAGE_PREFIX,
         RATING_PREFIX,
@@ -747,9 +748,9 @@ class CitizenHandlers:
                 for row in message.reply_markup.inline_keyboard
                 if not any((b.callback_data or "") == query.data for b in row)
             ]
-            await safely.quietly(
-                message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
-            )
+            markup = InlineKeyboardMarkup(rows) if rows else None
+            await safely.quietly(message.edit_reply_markup(markup))
+            self.questions.redrawn(message, markup)
 
     async def after_language(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, mode: str, payload: str
@@ -783,7 +784,7 @@ class CitizenHandlers:
         self._saved(step, context)
         edit = results[1]
         if not isinstance(edit, BaseException):
-            await self.questions.shown(context.bot, query.message, markup)
+            await self.questions.shown(context.bot, query.message, markup, answered=True)
         if isinstance(edit, BadRequest) and "not modified" in edit.message:
             return
         if isinstance(edit, BadRequest) and isinstance(query.message, Message):

@@ -46,28 +46,40 @@ class Questions:
         rows = [row for row in rows if row]
         return InlineKeyboardMarkup(rows) if rows else None
 
-    async def shown(self, bot: Bot, sent: object, markup: object) -> None:
-        """A conversation message was sent, or edited in place: if it asks a question, the
-        copy shown before it loses its answer buttons. One beside the question (a photo
-        kept, say) leaves it open."""
+    async def shown(
+        self, bot: Bot, sent: object, markup: object, *, answered: bool = False
+    ) -> None:
+        """A conversation message was sent, or (`answered`) a copy of the question was
+        answered and shows what came next in its place. A new question, or an answer given
+        on another copy, takes the answer buttons off the copy remembered; a message beside
+        the question (a photo kept, say) leaves it open."""
         if not isinstance(sent, Message) or sent.chat_id <= 0:
             return
         chat, message_id = sent.chat_id, sent.message_id
         asks = isinstance(markup, InlineKeyboardMarkup) and self._asks(markup)
         before = self._shown.get(chat)
-        if before is not None and before[0] == message_id:
-            # The question's own message shows what came next.
+        if before is not None and (answered or asks):
             self._shown.pop(chat)
-        if not asks:
-            return
-        self._shown[chat] = (message_id, markup)  # type: ignore[assignment]
-        self._shown.move_to_end(chat)
-        while len(self._shown) > REMEMBERED:
-            self._shown.popitem(last=False)
-        if before is None or before[0] == message_id:
+        if asks:
+            self._shown[chat] = (message_id, markup)  # type: ignore[assignment]
+            while len(self._shown) > REMEMBERED:
+                self._shown.popitem(last=False)
+        if before is None or before[0] == message_id or not (answered or asks):
             return
         try:
             await bot.edit_message_reply_markup(chat, before[0], reply_markup=self._rest(before[1]))
         except TelegramError as exc:
             # Deleted by the person, or too old to edit: nothing is left to press there.
             log.info("an earlier question's buttons not taken off: %s", exc)
+
+    def redrawn(self, sent: object, markup: InlineKeyboardMarkup | None) -> None:
+        """A message's buttons changed in place (one used, such as "Keep the exact spot"):
+        what is remembered of it follows, so taking its answers off later keeps the rest."""
+        if not isinstance(sent, Message):
+            return
+        before = self._shown.get(sent.chat_id)
+        if before is not None and before[0] == sent.message_id:
+            if markup is not None and self._asks(markup):
+                self._shown[sent.chat_id] = (sent.message_id, markup)
+            else:
+                self._shown.pop(sent.chat_id)

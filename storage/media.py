@@ -150,14 +150,16 @@ async def of_item(conn: aiosqlite.Connection, feedback_id: int) -> list[Media]:
 async def sent_with(
     conn: aiosqlite.Connection, item_ids: Sequence[int]
 ) -> dict[int, tuple[int, int]]:
-    """By item: how many photos it still holds and how many voice notes it was told with."""
+    """By item: how many photos sent with it are still held, and how many voice notes it was
+    told with (a photo a merge moved to another item counts with the one it was sent with)."""
     if not item_ids:
         return {}
     marks = ", ".join("?" for _ in item_ids)
+    sent = "COALESCE(merged_from, feedback_id)"
     async with conn.execute(
-        "SELECT feedback_id, SUM(CASE WHEN kind = 'photo' AND data IS NOT NULL THEN 1 ELSE 0 END),"
+        f"SELECT {sent}, SUM(CASE WHEN kind = 'photo' AND data IS NOT NULL THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN kind = 'voice' THEN 1 ELSE 0 END)"
-        f" FROM media WHERE feedback_id IN ({marks}) GROUP BY feedback_id",
+        f" FROM media WHERE {sent} IN ({marks}) GROUP BY {sent}",
         tuple(item_ids),
     ) as cursor:
         rows = await cursor.fetchall()

@@ -95,3 +95,59 @@ async def test_other_buttons_of_an_old_copy_stay(
     await cal.next_message()
     await emu.idle()
     assert buttons_of(done) == kept
+
+
+async def test_an_old_copy_answered_to_the_end_leaves_no_copy_open(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    """The last question answered on the copy above (the item saved there): the copy below
+    loses its buttons too."""
+    ann = emu.person("Ann")
+    first = await rating_asked(ann)
+    await press(ann, "3")
+    await press(ann, texts.YES)
+    assert "involved" in (first.text or "")
+    old = buttons_of(first)
+    await ann.send_sticker()
+    again = await ann.next_message()
+    assert "involved" in (again.text or "")
+    await ann.wait_for(lambda _: texts.NO not in buttons_of(first))
+    assert await (await ann.press_data(first.message_id, old[texts.NO])).answered() is not None
+    await ann.wait_for(
+        lambda _: "Saved as #" in (first.text or "") and texts.NO not in buttons_of(again)
+    )
+    assert stored(db_path, "SELECT COUNT(*) FROM feedback") == [(1,)]
+
+
+async def test_a_used_exact_spot_button_does_not_come_back(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    bea = emu.person("Bea")
+    await rating_asked(bea)
+    await bea.send_location(52.41092, -1.50753)
+    placed = await bea.next_message()
+    await press_on(bea, placed, texts.PLACE_EXACT)
+    await bea.wait_for(lambda _: texts.PLACE_EXACT not in buttons_of(placed))
+    await bea.send_sticker()
+    await bea.next_message()
+    await bea.wait_for(lambda _: not rates(placed))
+    await emu.idle()
+    assert buttons_of(placed) == {}
+
+
+async def test_words_before_consent_survive_a_start_asking_again(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    """The first consent question carries the words it answered; /start asks again without
+    them: the first stays answerable, and Yes there keeps the words."""
+    words = "The library roof leaks onto the children's books again and again."
+    cy = emu.person("Cy")
+    await cy.send(words)
+    first = await cy.next_message()
+    await cy.send("/start")
+    await cy.next_message()
+    await emu.idle()
+    assert texts.CONSENT_YES in buttons_of(first)
+    await press_on(cy, first, texts.CONSENT_YES)
+    await cy.wait_for(lambda _: "Which service" in (first.text or ""))
+    assert stored(db_path, "SELECT text FROM conversations") == [(words,)]

@@ -269,3 +269,18 @@ async def _library_items(
         )
         made.append((citizen.id, item))
     return made
+
+
+async def test_photos_count_with_the_item_they_were_sent_with_after_a_merge(db: Database) -> None:
+    """/mine of the author whose item another was merged into does not count that one's
+    photos as theirs; its own author's /mine still does."""
+
+    async def setup(conn: aiosqlite.Connection) -> tuple[int, int]:
+        (x, a), (_, b) = await _library_items(conn, 900, 2)
+        await media.add_to_item(conn, x, a, PHOTO, NOW)
+        await media.add_to_item(conn, x, a, PHOTO, NOW)
+        await media.move_photos(conn, a, b)
+        return a, b
+
+    a, b = await db.write(setup)
+    assert await media.sent_with(db.reader, [a, b]) == {a: (2, 0)}
