@@ -276,6 +276,9 @@ CARD_RETRY_LAST = timedelta(hours=1)
 # tagged at once by its author's answer, so two finishing together may be tagged out of
 # order; one the language tools choke on must not hold the others back for good).
 IN_ORDER_FOR = timedelta(seconds=60)
+# An item the language tools fail on this many times is stored unread (`Tagger.unread`):
+# untagged it would never reach moderators, and a hundred such would stop `tag_new` for all.
+TAG_TRIES = 3
 
 
 def card_retry_after(attempts: int) -> timedelta:
@@ -307,6 +310,8 @@ class Moderation:
         # moderation section names (English, Welsh and common community languages unless it
         # says otherwise).
         self.item_languages = item_languages(deployment)
+        # Item id -> the tagging attempts that failed in this process.
+        self._failed: dict[int, int] = {}
 
     async def tag_new(self, limit: int = 100) -> list[int]:
         """Tag items not tagged yet (and auto-approve what the rule allows); their ids."""
@@ -352,11 +357,19 @@ class Moderation:
 
     async def _tag_one(self, item_id: int, text: str) -> Tagging | None:
         try:
-            return (await self.tagger.tag([text], self.item_languages))[0]
+            tagging = (await self.tagger.tag([text], self.item_languages))[0]
         except Exception:
-            # Isolation boundary: this item waits; the next sweep tries it again.
-            log.exception("tagging item #%s failed", item_id)
-            return None
+            # Isolation boundary: this item waits; the next sweep tries it again, until it
+            # has failed TAG_TRIES times: then a person reads it untagged.
+            failed = self._failed[item_id] = self._failed.get(item_id, 0) + 1
+            if failed < TAG_TRIES:
+                log.exception("tagging item #%s failed (try %d)", item_id, failed)
+                return None
+            log.exception("tagging item #%s failed %d times; stored unread", item_id, failed)
+            del self._failed[item_id]
+            return await self.tagger.unread(text)
+        self._failed.pop(item_id, None)
+        return tagging
 
     async def _store(self, conn: aiosqlite.Connection, item_id: int, tagging: Tagging) -> bool:
         now = self.clock()

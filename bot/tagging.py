@@ -13,6 +13,9 @@ from bot import i18n
 
 log = logging.getLogger(__name__)
 
+# The flag on a text the language tools could not read (`Tagger.unread`): a person reads it.
+UNREAD = "unread"
+
 
 @dataclass(frozen=True)
 class ThemeTag:
@@ -157,6 +160,29 @@ class Tagger:
                 )
             )
         return tagged
+
+    async def unread(self, text: str) -> Tagging:
+        """What is stored for a text the language tools keep failing on: no themes, no kind,
+        and a person asked to read the whole of it (redacted where the redactor still works)."""
+        return await asyncio.to_thread(self._unread, text)
+
+    def _unread(self, text: str) -> Tagging:
+        try:
+            redaction = self.redactor(text)
+            shown = str(redaction.text)
+            spans = tuple(
+                Redacted(s.kind, s.start, s.end, s.text, s.placeholder) for s in redaction.spans
+            )
+        except Exception:
+            log.exception("redacting a text the theme tools failed on failed too")
+            shown, spans = text, ()
+        return Tagging(
+            themes=(),
+            kind=None,
+            redacted_text=shown,
+            redactions=spans,
+            flags=(Flagged(UNREAD, 0, len(shown), shown),),
+        )
 
     def reading(self, text: str, languages: Sequence[str] | None = None) -> tuple[list[str], bool]:
         """The kinds of feedback a text is, the main one first, and whether it is in a

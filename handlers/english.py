@@ -451,6 +451,7 @@ CHECK_KINDS = {
     "name": "a possible name",
     "number": "a long number",
     "address": "a possible address",
+    "unread": "the whole text, which the language tools could not read",
 }
 # In a list of several items, under an item with something to check.
 BATCH_CHECK = "⚠️ Please check: {kinds}"
