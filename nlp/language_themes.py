@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.util import filter_spans
 
+from nlp.affixes import calm
 from nlp.taxonomy import Theme, load_taxonomy
 
 # The languages the shipped theme model was trained on.
@@ -39,9 +40,9 @@ class Hit:
 def blank(language: str) -> Language:
     """spaCy's blank pipeline for `language`, or the multi-language one where it has none."""
     try:
-        return spacy.blank(language)
+        return calm(spacy.blank(language))
     except ImportError:
-        return spacy.blank("xx")
+        return calm(spacy.blank("xx"))
 
 
 class LanguageRules:

@@ -20,6 +20,7 @@ from nlp import classifier as _classifier
 from nlp import kind as _kind
 from nlp import lemmatizer as _lemmatizer
 from nlp import themes as _themes
+from nlp.affixes import calm
 from nlp.taxonomy import Theme, label_mapping
 
 CONFIG = Path(__file__).with_name("config.cfg")
@@ -281,4 +282,4 @@ def _load_nlp(path: Path) -> Language:
     tokenizer = cast(Tokenizer, nlp.tokenizer)
     if saved.exists() and saved.read_bytes() != tokenizer.to_bytes(exclude=["vocab"]):
         tokenizer.from_disk(saved, exclude=["vocab"])
-    return nlp
+    return calm(nlp)

@@ -17,6 +17,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
+from nlp.affixes import calm
 from nlp.redact_train.addresses import ABBREVIATIONS, SCOTS_SUFFIXES, SUFFIXES, WELSH_HEADS
 
 MODEL_DIR = Path(__file__).with_name("redact_model")
@@ -150,7 +151,7 @@ def load_detector(path: Path | None = None) -> Language | None:
     folder = path or MODEL_DIR
     if not (folder / "meta.json").exists():
         return None
-    return spacy.load(folder)
+    return calm(spacy.load(folder))
 
 
 def _trim(text: str, start: int, end: int, kind: str) -> tuple[int, int]:
