@@ -479,6 +479,20 @@ class Intake:
         else:
             pending.append(change)
 
+    async def consent_question(self, telegram_id: int) -> Step | None:
+        """The consent question for someone who sent what cannot be kept before agreeing (a
+        voice note, a photo, a place); None if they have agreed meanwhile."""
+        conn = self.db.reader
+        citizen = await citizens.by_telegram_id(conn, telegram_id)
+        if citizen is not None and await _consented(conn, citizen.id):
+            return None
+        outdated = citizen is not None and await _consent_outdated(conn, citizen.id)
+        now = self.clock()
+        # A link's service, and words typed since it was shown, still ride on it.
+        _, slug, words = self._saw_consent(telegram_id, now)
+        self._shown_consent(telegram_id, slug, now, words)
+        return Step(Show.CONSENT, pending_slug=slug, note="version_changed" if outdated else "")
+
     def _shown_consent(self, telegram_id: int, slug: str, now: datetime, words: str = "") -> None:
         """Remember (in memory only) that this person was just shown the consent text."""
         # Forget the lapsed ones (and the words they hold) as soon as anyone new comes.

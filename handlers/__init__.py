@@ -149,7 +149,14 @@ def register(
     # Voice notes and photos (issue 17): without the core, refused as before.
     pictures = (
         MediaHandlers(
-            attachments, moderation, roles, moderators_chat, privacy, languages, citizen.questions
+            attachments,
+            moderation,
+            roles,
+            moderators_chat,
+            privacy,
+            languages,
+            citizen.questions,
+            consent=intake.consent_question,
         )
         if attachments is not None
         else None

@@ -650,7 +650,12 @@ class CitizenHandlers:
         )
         if step.show is Show.NOTHING:
             return
-        if step.show is Show.MEDIA:
+        asked = await self.intake.consent_question(user.id) if step.note == "consent" else None
+        if asked is not None:
+            # Not kept before agreeing: said above the question itself.
+            text, markup = render(asked, self.names)
+            text = f"{texts.MEDIA_NOTES['place_consent_below']}\n\n{text}"
+        elif step.show is Show.MEDIA:
             # Said of a place, not of the photos and voice notes the same answers speak of.
             note = _PLACE_NOTES.get(step.note, step.note)
             text, markup = str(texts.MEDIA_NOTES.get(note, texts.MEDIA_NOTES["no_item"])), None

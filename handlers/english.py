@@ -1490,6 +1490,16 @@ MEDIA_NOTES = {
         "I can only keep voice notes and photos once you've agreed to how your words are"
         " used: send /start, and send it again after that."
     ),
+    # Above the consent question, to someone who sent a voice note or photo before agreeing.
+    "consent_below": (
+        "I can only keep voice notes and photos once you've agreed to how your words are"
+        " used, so this one wasn't kept: send it again once you have."
+    ),
+    # Above the consent question, to someone who shared a location before agreeing.
+    "place_consent_below": (
+        "I can only keep a place once you've agreed to how your words are used, so this one"
+        " wasn't kept: share it again once you have."
+    ),
     # A photo with words sent before they agreed: the words wait on the consent question.
     "consent_asked": (
         "I can only keep a photo once you've agreed to how your words are used, so this one"

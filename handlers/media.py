@@ -82,8 +82,12 @@ class MediaHandlers:
         privacy: Privacy | None = None,
         languages: Languages | None = None,
         questions: Questions | None = None,
+        consent: Callable[[int], Awaitable[Step | None]] | None = None,
     ) -> None:
         self.attachments = attachments
+        # The consent question for a telegram id (`Intake.consent_question`): asked at once
+        # of someone who sent a voice note or photo before agreeing.
+        self.consent = consent
         # Where each citizen's question is shown now (shared with the citizen's handlers).
         self.questions = questions or Questions(ANSWER_PREFIXES)
         self.moderation = moderation
@@ -100,6 +104,11 @@ class MediaHandlers:
     async def _reply(self, message: Message, step: Step, lead: str = "") -> None:
         if step.show is Show.NOTHING:
             return
+        if step.note == "consent" and step.show is Show.MEDIA:
+            # Not kept before agreeing: say so above the question itself.
+            asked = await self._consent_for(message)
+            if asked is not None:
+                step, lead = asked, texts.MEDIA_NOTES["consent_below"]
         if step.show is Show.MEDIA:
             text, markup = media_note(step), None
         else:
@@ -112,6 +121,12 @@ class MediaHandlers:
             log.info("citizen blocked the bot; reply not delivered")
             return
         await self.questions.shown(message.get_bot(), sent, markup)
+
+    async def _consent_for(self, message: Message) -> Step | None:
+        user = message.from_user
+        if self.consent is None or user is None:
+            return None
+        return await self.consent(user.id)
 
     async def photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo without words: it joins the item being told (checked before fetching)."""

@@ -403,3 +403,22 @@ async def test_a_photo_with_words_before_consent_asks_once_and_keeps_the_words(
     item = await saved(newcomer)
     assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
     assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+
+
+async def test_a_voice_note_or_photo_before_consent_is_answered_with_the_consent_question(
+    team: Team, db_path: Path
+) -> None:
+    """Not kept (nothing is stored before agreeing), and the question to agree to is right
+    there with it: no "/start" to type first."""
+    newcomer = team.citizen
+    for send in (newcomer.send_voice(duration=4), newcomer.send_photo(gps_photo())):
+        said = await reply_to(newcomer, send)
+        assert said.startswith(texts.MEDIA_NOTES["consent_below"]) and "/start" not in said
+        assert [texts.CONSENT_YES, texts.CONSENT_NO] in newcomer.last.buttons
+    await press(newcomer, texts.CONSENT_YES)
+    await newcomer.wait_for(lambda msgs: any(SERVICE in row for row in msgs[-1].buttons))
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    # Agreed: a voice note now is kept.
+    said = await reply_to(newcomer, newcomer.send_voice(duration=4))
+    assert said.startswith(texts.VOICE_KEPT)
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(1,)]

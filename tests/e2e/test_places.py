@@ -335,11 +335,14 @@ async def test_a_location_too_early_or_at_a_side_prompt_is_answered_about_the_pl
     from tests.e2e.test_side_prompts import not_really
 
     cal = emu.person("Cal")
-    # Before agreeing: what to do, said of a place (not of photos or voice notes).
+    # Before agreeing: not kept, said of a place (not of photos or voice notes), above the
+    # question to agree to.
     said = await share(cal, 52.41092, -1.50753)
-    assert said == texts.MEDIA_NOTES["place_consent"]
+    assert said.startswith(texts.MEDIA_NOTES["place_consent_below"])
+    assert [texts.CONSENT_YES, texts.CONSENT_NO] in cal.last.buttons
     await say(cal, "/start")
-    assert await share(cal, 52.41092, -1.50753) == texts.MEDIA_NOTES["place_consent"]
+    said = await share(cal, 52.41092, -1.50753)
+    assert said.startswith(texts.MEDIA_NOTES["place_consent_below"]) and "/start" not in said
     await press(cal, texts.CONSENT_YES)
     await say(cal, "/cancel")  # the list of services, answered
     assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
