@@ -108,7 +108,7 @@ class MediaHandlers:
             # Not kept before agreeing: say so above the question itself.
             asked = await self._consent_for(message)
             if asked is not None:
-                step, lead = asked, texts.MEDIA_NOTES["consent_below"]
+                step, lead = asked, str(texts.MEDIA_NOTES["consent_below"])
         if step.show is Show.MEDIA:
             text, markup = media_note(step), None
         else:
