@@ -1,9 +1,11 @@
-"""Long runs of symbols ("!!!!…", a line of emoji) split off as one affix, not one by one.
+"""Prefix and suffix searches that look at a token's ends only.
 
-spaCy's tokenizer strips prefixes and suffixes one at a time, searching what is left each
-time: a 4,000-character run of "!" or emoji cost seconds (quadratic), in the theme pipeline
-and the redactor alike. A run of LONG or more such characters at either end of a token is
-taken whole instead; shorter runs, and so every ordinary text, tokenize as before.
+spaCy's tokenizer strips a token's prefixes and suffixes one at a time, searching what is
+left each time; a suffix search is a regex search over the whole of it (its patterns end in
+"$"), so a 4,096-character token of "!", emoji or "'s" cost over a second, quadratic, in the
+theme pipeline and the redactor alike. spaCy uses only a match's length, and no ordinary
+prefix or suffix is near WINDOW characters long: searching the ends alone gives the same
+tokens, each search bounded (a match that fills the window is searched for again, whole).
 """
 
 from __future__ import annotations
@@ -13,25 +15,42 @@ from typing import Any
 
 from spacy.language import Language
 
-LONG = 16
-# Not a letter, digit or space; possessive, and a suffix only from where its run begins,
-# so that each search is linear.
-_PREFIX = rf"^[^\w\s]{{{LONG},}}+"
-_SUFFIX = rf"(?<![^\w\s])[^\w\s]{{{LONG},}}+$"
+# Characters searched at a token's start (prefixes) or end (suffixes).
+WINDOW = 64
+
+
+class Windowed:
+    """A compiled pattern searched within WINDOW characters of one end of the string.
+
+    Keeps the pattern's `pattern` and `flags`: spaCy saves a tokenizer's searches by them
+    (a saved model is the same with or without the window)."""
+
+    def __init__(self, regex: re.Pattern[str], at_end: bool) -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+        self.flags = regex.flags
+        self.at_end = at_end
+
+    def search(self, string: str) -> re.Match[str] | None:
+        """The pattern's first match in the window (spaCy reads only its length)."""
+        if len(string) <= WINDOW:
+            return self.regex.search(string)
+        window = string[-WINDOW:] if self.at_end else string[:WINDOW]
+        found = self.regex.search(window)
+        if found is not None and found.end() - found.start() == WINDOW:
+            # An affix as long as the window ("....." on and on) may go on past it: taken
+            # whole, as spaCy takes it (this search costs the string's length, but strips
+            # at least WINDOW characters).
+            return self.regex.search(string)
+        return found
 
 
 def calm(nlp: Language) -> Language:
-    """The pipeline with its tokenizer taking long runs of symbols whole (in place)."""
+    """The pipeline with its tokenizer's prefix and suffix searches windowed (in place)."""
     tokenizer: Any = nlp.tokenizer
-    prefix = getattr(tokenizer, "prefix_search", None)
-    suffix = getattr(tokenizer, "suffix_search", None)
-    if prefix is not None and _PREFIX not in prefix.__self__.pattern:
-        tokenizer.prefix_search = _first(_PREFIX, prefix.__self__).search
-    if suffix is not None and _SUFFIX not in suffix.__self__.pattern:
-        tokenizer.suffix_search = _first(_SUFFIX, suffix.__self__).search
+    for name, at_end in (("prefix_search", False), ("suffix_search", True)):
+        search = getattr(tokenizer, name, None)
+        owner = getattr(search, "__self__", None)
+        if isinstance(owner, re.Pattern):
+            setattr(tokenizer, name, Windowed(owner, at_end).search)
     return nlp
-
-
-def _first(pattern: str, rest: re.Pattern[str]) -> re.Pattern[str]:
-    # Tried before the others at each position: the run is taken whole, not its last "!".
-    return re.compile(f"(?:{pattern})|(?:{rest.pattern})", rest.flags)
