@@ -276,9 +276,13 @@ CARD_RETRY_LAST = timedelta(hours=1)
 # tagged at once by its author's answer, so two finishing together may be tagged out of
 # order; one the language tools choke on must not hold the others back for good).
 IN_ORDER_FOR = timedelta(seconds=60)
-# An item the language tools fail on this many times is stored unread (`Tagger.unread`):
-# untagged it would never reach moderators, and a hundred such would stop `tag_new` for all.
+# An item the language tools fail on this many times, over this long at least, while they
+# tag another text fine, is stored unread (`Tagger.unread`): untagged it would never reach
+# moderators, and a hundred such would stop `tag_new` for all. An outage of the tools
+# themselves (the probe fails too) leaves items waiting, to be tagged in full after it.
 TAG_TRIES = 3
+UNREAD_AFTER = timedelta(minutes=10)
+PROBE = "The bus was late again this morning."
 
 
 def card_retry_after(attempts: int) -> timedelta:
@@ -310,8 +314,8 @@ class Moderation:
         # moderation section names (English, Welsh and common community languages unless it
         # says otherwise).
         self.item_languages = item_languages(deployment)
-        # Item id -> the tagging attempts that failed in this process.
-        self._failed: dict[int, int] = {}
+        # Item id -> the tagging attempts that failed in this process, and when the first did.
+        self._failed: dict[int, tuple[int, datetime]] = {}
 
     async def tag_new(self, limit: int = 100) -> list[int]:
         """Tag items not tagged yet (and auto-approve what the rule allows); their ids."""
@@ -331,6 +335,7 @@ class Moderation:
         for (item_id, _), tagging in zip(pending, tagged, strict=True):
             if tagging is None:
                 continue
+            self._failed.pop(item_id, None)
 
             async def run(
                 conn: aiosqlite.Connection, i: int = item_id, t: Tagging = tagging
@@ -359,17 +364,28 @@ class Moderation:
         try:
             tagging = (await self.tagger.tag([text], self.item_languages))[0]
         except Exception:
-            # Isolation boundary: this item waits; the next sweep tries it again, until it
-            # has failed TAG_TRIES times: then a person reads it untagged.
-            failed = self._failed[item_id] = self._failed.get(item_id, 0) + 1
-            if failed < TAG_TRIES:
-                log.exception("tagging item #%s failed (try %d)", item_id, failed)
+            # Isolation boundary: this item waits; the next sweep tries it again.
+            now = self.clock()
+            tries, first = self._failed.get(item_id, (0, now))
+            self._failed[item_id] = (tries + 1, first)
+            log.exception("tagging item #%s failed (try %d)", item_id, tries + 1)
+            if tries + 1 < TAG_TRIES or now - first < UNREAD_AFTER or not await self._tools_work():
                 return None
-            log.exception("tagging item #%s failed %d times; stored unread", item_id, failed)
+            # It is this text: a person reads it untagged.
+            log.error("item #%s stored unread: tagging it failed %d times", item_id, tries + 1)
             del self._failed[item_id]
-            return await self.tagger.unread(text)
+            return await self.tagger.unread(text, self.item_languages)
         self._failed.pop(item_id, None)
         return tagging
+
+    async def _tools_work(self) -> bool:
+        """Whether the language tools tag an ordinary text now."""
+        try:
+            await self.tagger.tag([PROBE], self.item_languages)
+        except Exception:
+            log.exception("the language tools fail on an ordinary text too: items wait")
+            return False
+        return True
 
     async def _store(self, conn: aiosqlite.Connection, item_id: int, tagging: Tagging) -> bool:
         now = self.clock()

@@ -161,27 +161,38 @@ class Tagger:
             )
         return tagged
 
-    async def unread(self, text: str) -> Tagging:
+    async def unread(self, text: str, languages: Sequence[str] | None = None) -> Tagging:
         """What is stored for a text the language tools keep failing on: no themes, no kind,
-        and a person asked to read the whole of it (redacted where the redactor still works)."""
-        return await asyncio.to_thread(self._unread, text)
+        and a person asked to read the whole of it (redacted, with what redaction is unsure
+        of, and its language, where those tools still work on it)."""
+        return await asyncio.to_thread(self._unread, text, languages)
 
-    def _unread(self, text: str) -> Tagging:
+    def _unread(self, text: str, languages: Sequence[str] | None) -> Tagging:
+        shown = text
+        spans: tuple[Redacted, ...] = ()
+        flags: tuple[Flagged, ...] = ()
         try:
             redaction = self.redactor(text)
             shown = str(redaction.text)
             spans = tuple(
                 Redacted(s.kind, s.start, s.end, s.text, s.placeholder) for s in redaction.spans
             )
+            flags = tuple(Flagged(f.kind, f.start, f.end, f.text) for f in redaction.flags)
         except Exception:
             log.exception("redacting a text the theme tools failed on failed too")
-            shown, spans = text, ()
+        language: tuple[str | None, float | None] = (None, None)
+        try:
+            language = self._language(text, languages)
+        except Exception:
+            log.exception("detecting the language of a text the theme tools failed on failed")
         return Tagging(
             themes=(),
             kind=None,
             redacted_text=shown,
             redactions=spans,
-            flags=(Flagged(UNREAD, 0, len(shown), shown),),
+            flags=(Flagged(UNREAD, 0, len(shown), shown), *flags),
+            language=language[0],
+            language_score=language[1],
         )
 
     def reading(self, text: str, languages: Sequence[str] | None = None) -> tuple[list[str], bool]:
