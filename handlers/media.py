@@ -249,10 +249,12 @@ class MediaHandlers:
 
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """An image sent as a file: say how to send a photo (True if it was one)."""
-        message = update.effective_message
+        message, user = update.effective_message, update.effective_user
         if message is None or not image_document(message):
             return False
-        await self._reply(message, Step(Show.MEDIA, note="as_document"))
+        # Before agreeing, nothing written is kept either: the consent question comes first.
+        consent = user is not None and await self.attachments.photo_room(user.id) == "consent"
+        await self._reply(message, Step(Show.MEDIA, note="consent" if consent else "as_document"))
         return True
 
     async def captioned_document(

@@ -411,7 +411,11 @@ async def test_a_voice_note_or_photo_before_consent_is_answered_with_the_consent
     """Not kept (nothing is stored before agreeing), and the question to agree to is right
     there with it: no "/start" to type first."""
     newcomer = team.citizen
-    for send in (newcomer.send_voice(duration=4), newcomer.send_photo(gps_photo())):
+    for send in (
+        newcomer.send_voice(duration=4),
+        newcomer.send_photo(gps_photo()),
+        newcomer.send_document(gps_photo(), "swing.jpg", "image/jpeg"),
+    ):
         said = await reply_to(newcomer, send)
         assert said.startswith(texts.MEDIA_NOTES["consent_below"]) and "/start" not in said
         assert [texts.CONSENT_YES, texts.CONSENT_NO] in newcomer.last.buttons
