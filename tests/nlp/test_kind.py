@@ -255,3 +255,40 @@ def test_the_kind_evaluation_set_loads_whole() -> None:
         "suggestion",
         "question",
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Help! The bin has not been collected",
+        "help me please, no heating for 3 days",
+        "need help with my bins",
+        "Somebody help, the lift is stuck again",
+        "HELP US the road is flooded",
+    ],
+)
+def test_a_cry_for_help_is_a_complaint(analyser: Analyser, text: str) -> None:
+    # Never a compliment: one would be published by the auto-approve rule unread.
+    assert analyser.analyse([text])[0].kind == "complaint"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Help at reception was brilliant",
+        "Help with my forms was great, thanks",
+        "The staff were so helpful",
+        "Thanks for all the help",
+    ],
+)
+def test_praise_of_help_stays_a_compliment(analyser: Analyser, text: str) -> None:
+    assert analyser.analyse([text])[0].kind == "compliment"
+
+
+def test_the_shipped_model_has_the_cues_of_kinds_toml(analyser: Analyser) -> None:
+    from nlp.kind import FeedbackKind, load_cues
+
+    component = analyser.nlp.get_pipe("feedback_kind")
+    assert isinstance(component, FeedbackKind)
+    # The cues are saved in the model (nlp/model/feedback_kind/kind.json) as the build read them.
+    assert component.cues == load_cues()["cues"]
