@@ -5,7 +5,8 @@ python benchmarks/redaction.py --repeat 5   # each text timed 5 times (steadier 
 python benchmarks/redaction.py --attacks    # the inputs that once took seconds, timed
 
 --attacks times exactly the long and odd texts of tests/nlp/test_redact_attacks.py and
-tests/nlp/test_redact_normalise.py (whose tests check only the result), and the combining of
+tests/nlp/test_redact_normalise.py (whose tests check only the result), the 4,096-character
+runs of symbols of tests/nlp/test_affixes.py (redacted and analysed), and the combining of
 3000 learned findings with thousands of rule findings. Each case prints its seconds (the best
 of --repeat) and the bound it should stay under; "within_bounds" is false, and the exit status
 1, if any is over. The bounds are loose (these took from 1 to 57 s before their fixes): over
@@ -76,6 +77,15 @@ def attacks(repeat: int) -> dict[str, object]:
     for i, text in enumerate(LONG_ODD):
         seconds = best_of(repeat, partial(redact, text))
         cases[f"odd:{i}:{text[:12]}"] = {"seconds": round(seconds, 3), "bound": 1.0}
+    from nlp.pipeline import load
+    from tests.nlp.test_affixes import _runs
+
+    analyser = load()
+    analyser.analyse(["warm up"])
+    for text in _runs(4096):
+        # Once each: spaCy caches a token's pieces, so a second run would time the cache.
+        seconds = best_of(1, partial(redact, text)) + best_of(1, partial(analyser.analyse, [text]))
+        cases[f"runs:{text[:8]}"] = {"seconds": round(seconds, 3), "bound": 1.0}  # 1-5 s before
     combining = Redactor.from_file(use_model=False)
     text, ruled, learned = combine_case(combining)
     combining._find_learned = lambda text: learned  # type: ignore[method-assign]
