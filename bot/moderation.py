@@ -314,8 +314,10 @@ class Moderation:
         # moderation section names (English, Welsh and common community languages unless it
         # says otherwise).
         self.item_languages = item_languages(deployment)
-        # Item id -> the tagging attempts that failed in this process, and when the first did.
-        self._failed: dict[int, tuple[int, datetime]] = {}
+        # (Item id, hash of its text) -> the tagging attempts that failed in this process, and
+        # when the first did (with the text: an id SQLite gives again after a deletion, or a
+        # text changed meanwhile, starts afresh).
+        self._failed: dict[tuple[int, int], tuple[int, datetime]] = {}
 
     async def tag_new(self, limit: int = 100) -> list[int]:
         """Tag items not tagged yet (and auto-approve what the rule allows); their ids."""
@@ -331,11 +333,16 @@ class Moderation:
             # tag them one by one; the one that fails waits (and is logged) alone.
             log.exception("tagging %d items at once failed; tagging them one by one", len(pending))
             tagged = [await self._tag_one(item_id, text) for item_id, text in pending]
+        if len(pending) < limit:
+            # Every untagged item is here: what is remembered of others (tagged by another
+            # instance, forgotten) goes.
+            waiting = {(item_id, hash(text)) for item_id, text in pending}
+            self._failed = {k: v for k, v in self._failed.items() if k in waiting}
         done = []
-        for (item_id, _), tagging in zip(pending, tagged, strict=True):
+        for (item_id, text), tagging in zip(pending, tagged, strict=True):
             if tagging is None:
                 continue
-            self._failed.pop(item_id, None)
+            self._failed.pop((item_id, hash(text)), None)
 
             async def run(
                 conn: aiosqlite.Connection, i: int = item_id, t: Tagging = tagging
@@ -366,16 +373,18 @@ class Moderation:
         except Exception:
             # Isolation boundary: this item waits; the next sweep tries it again.
             now = self.clock()
-            tries, first = self._failed.get(item_id, (0, now))
-            self._failed[item_id] = (tries + 1, first)
+            key = (item_id, hash(text))
+            tries, first = self._failed.get(key, (0, now))
+            self._failed[key] = (tries + 1, first)
             log.exception("tagging item #%s failed (try %d)", item_id, tries + 1)
             if tries + 1 < TAG_TRIES or now - first < UNREAD_AFTER or not await self._tools_work():
                 return None
-            # It is this text: a person reads it untagged.
+            # It is this text: a person reads it untagged (stored once: a second store of the
+            # same item, from a sweep and the author's answer at once, finds it tagged).
             log.error("item #%s stored unread: tagging it failed %d times", item_id, tries + 1)
-            del self._failed[item_id]
+            self._failed.pop(key, None)
             return await self.tagger.unread(text, self.item_languages)
-        self._failed.pop(item_id, None)
+        self._failed.pop((item_id, hash(text)), None)
         return tagging
 
     async def _tools_work(self) -> bool:
@@ -454,6 +463,9 @@ class Moderation:
             return []
         why = sorted({f"removed {r.kind}" for r in tagging.redactions})
         why += sorted({f"check {f.kind}" for f in tagging.flags})
+        # Read as praise, but maybe not: a plea, a question, blame beside the praise.
+        why += [f"check {d}" for d in tagging.doubts]
+        why += ["check mixed"] if "complaint" in tagging.also_kinds else []
         why += ["check script"] if uncased(tagging.redacted_text) else []
         # The kind model reads English only: a person reads what it cannot.
         return why + (["check language"] if foreign(tagging.language) else [])

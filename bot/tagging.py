@@ -68,6 +68,9 @@ class Tagging:
     # sure the detector was, 0 to 1.
     language: str | None = None
     language_score: float | None = None
+    # Why a text read as praise may not be (nlp/doubts.py: a plea, a question, a turn for
+    # the worse): a person reads it before it is published.
+    doubts: tuple[str, ...] = ()
 
 
 class Analyser(Protocol):
@@ -123,6 +126,8 @@ class Tagger:
 
     def tag_now(self, texts: list[str], languages: Sequence[str] | None = None) -> list[Tagging]:
         """Tag texts in this thread."""
+        from nlp.doubts import doubts
+
         analyses = self.analyser.analyse(texts) if texts else []
         tagged = []
         for text, analysis in zip(texts, analyses, strict=True):
@@ -157,6 +162,7 @@ class Tagger:
                         for s in redaction.spans
                     ),
                     flags=tuple(Flagged(f.kind, f.start, f.end, f.text) for f in redaction.flags),
+                    doubts=tuple(doubts(text)) if analysis.kind == "compliment" else (),
                 )
             )
         return tagged

@@ -4,6 +4,7 @@ items wait, to be tagged in full once it is over."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -152,3 +153,41 @@ async def test_an_outage_of_the_tools_makes_items_wait_not_unread(
     assert card is not None and card.item.kind is not None
     assert "Jane Smith" not in card.shown_text
     assert all(kind != UNREAD for kind, _ in card.to_check)
+
+
+async def test_an_item_failing_in_a_sweep_and_for_its_author_at_once_is_stored_once(
+    db: Database, clock: FakeClock
+) -> None:
+    (item,) = await _items(db, clock, [f"{CHOKE}, the 42 was late."])
+    tagger, _ = choking()
+    moderation = Moderation(db, load_deployment(EXAMPLE), clock, tagger)
+    for _ in range(TAG_TRIES - 1):
+        assert await moderation.tag_new() == []
+        clock.advance(seconds=UNREAD_AFTER.total_seconds())
+    # The author's last answer and a sweep reach the unread point together.
+    _, swept = await asyncio.gather(moderation.tag_item(item), moderation.tag_new())
+    assert await _untagged(db) == []
+    assert swept in ([item], [])
+    card = await moderation.card(item)
+    assert card is not None and card.to_check[0][0] == UNREAD
+
+
+async def test_a_new_item_given_a_forgotten_ones_number_starts_its_tries_afresh(
+    db: Database, clock: FakeClock
+) -> None:
+    (item,) = await _items(db, clock, [f"{CHOKE} once"])
+    tagger, _ = choking()
+    moderation = Moderation(db, load_deployment(EXAMPLE), clock, tagger)
+    for _ in range(TAG_TRIES - 1):
+        assert await moderation.tag_new() == []
+        clock.advance(seconds=UNREAD_AFTER.total_seconds())
+
+    async def forget(conn: aiosqlite.Connection) -> None:
+        await conn.execute("DELETE FROM feedback WHERE id = ?", (item,))
+
+    await db.write(forget)
+    (again,) = await _items(db, clock, [f"{CHOKE} twice"])
+    assert again == item  # SQLite gives the highest number again
+    # One failure of its own: it waits (the forgotten item's tries are not its tries).
+    await moderation.tag_item(again)
+    assert await _untagged(db) == [again]

@@ -250,3 +250,32 @@ async def test_what_was_flagged_goes_when_its_author_is_forgotten(
         assert texts.FORGET_DONE in await press(citizen, texts.FORGET_KEEP)
     assert stored(db_path, f"SELECT redaction_flags FROM feedback WHERE id = {item}") == [("[]",)]
     assert "441 2998" not in everything_in(db_path)
+
+
+async def test_auto_approve_leaves_praise_in_doubt_to_a_person(
+    auto: tuple[Person, Group], db_path: Path
+) -> None:
+    """Read as compliments, these are not, or may not be: a person reads them first."""
+    citizen, group = auto
+    doubted = {
+        "The library was brilliant until last month, lovely staff back then.": "check turn",
+        "Thank you in advance for fixing the lovely library's lights.": "check request",
+        "Excellent library service NOT": "check denied",
+    }
+    items = {
+        await give(citizen, "Central Library", text, rating="4"): why
+        for text, why in doubted.items()
+    }
+    plain = await give(citizen, "Central Library", "Lovely staff, so helpful today.", "5")
+    card = await card_of(group, plain)
+    assert "Published by the auto-approve rule" in (card.text or "")
+    for item in items:
+        text = (await card_of(group, item)).text or ""
+        assert text.splitlines()[0].endswith("· compliment"), text
+        assert "Waiting for a moderator" in text and "auto-approve" not in text
+    held = stored(db_path, "SELECT subject, after FROM audit WHERE action = 'item.held'")
+    assert {subject: json.loads(str(after))["why"] for subject, after in held} == {
+        f"item:{item}": [why] for item, why in items.items()
+    }
+    rows: dict[object, object] = dict(stored(db_path, "SELECT id, status FROM feedback"))
+    assert rows == {plain: "approved", **{item: "pending" for item in items}}
