@@ -98,6 +98,17 @@ INTENSIFIERS = frozenset(
     " super truly highly genuinely seriously".split()
 )
 _SET_OFF = {",", ".", "!", "...", "-", ":", ";", "…"}
+# Salutations opening a sentence say nothing of the service: "Good morning, the streetlight
+# is out" is no praise, "have a lovely weekend, I'll be here with no heating" less so. The
+# learned heads do not read them (as praise said in scorn). Plain ones ("hi", "dear sir")
+# lean nowhere and are left as they are.
+_SALUTATIONS = (
+    "good morning", "good afternoon", "good evening", "good day", "happy new year", "happy monday", "happy friday", "merry christmas",
+    "hope you are well", "hope you're well", "hope you are ok", "hope you're ok",
+    "hope all is well", "have a lovely day", "have a nice day", "have a good day",
+    "have a lovely weekend", "have a nice weekend", "have a good weekend", "kind regards",
+    "best regards", "best wishes", "warm regards", "yours sincerely", "yours faithfully",
+)  # fmt: skip
 # Words that tell a failure as put right: praise after them is thanks, not sarcasm.
 _RESOLVED = (
     "after", "finally", "eventually", "fixed", "sorted", "replaced", "repaired", "came", "rang",
@@ -232,6 +243,7 @@ class FeedbackKind:
                 "letdown": self.sarcasm["letdown"],
                 "closing": self.sarcasm.get("closing", []),
                 "split": self.mixed["splitters"],
+                "salutation": list(_SALUTATIONS),
             }
             for name, entry in self.cues.items():
                 lists[f"{name}:p"] = entry["patterns"]
@@ -311,6 +323,10 @@ class FeedbackKind:
 
         def opens(i: int) -> bool:
             return starts_sentence(i) or i in greeted
+
+        for start, end in by_label.get("salutation", []):
+            if starts_sentence(start):
+                found.scorn.update(range(start, end))
 
         for name in self.cues:
             for start, _ in by_label.get(f"{name}:p", []):

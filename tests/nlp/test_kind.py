@@ -292,3 +292,17 @@ def test_the_shipped_model_has_the_cues_of_kinds_toml(analyser: Analyser) -> Non
     assert isinstance(component, FeedbackKind)
     # The cues are saved in the model (nlp/model/feedback_kind/kind.json) as the build read them.
     assert component.cues == load_cues()["cues"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Good morning, the streetlight is out.", "complaint"),
+        ("Happy new year. Bins haven't been collected since the 20th.", "complaint"),
+        ("Hope you are well. The pothole on Elm Road is still there.", "complaint"),
+        ("Good morning, just wanted to say the staff were brilliant", "compliment"),
+        ("good afternoon the library was fab today", "compliment"),
+    ],
+)
+def test_a_salutation_says_nothing_of_the_service(analyser: Analyser, text: str, kind: str) -> None:
+    assert analyser.analyse([text])[0].kind == kind
