@@ -196,7 +196,8 @@ class Tagger:
             kind=None,
             redacted_text=shown,
             redactions=spans,
-            flags=(Flagged(UNREAD, 0, len(shown), shown), *flags),
+            # Where in the original text, as every flag: all of it.
+            flags=(Flagged(UNREAD, 0, len(text), shown), *flags),
             language=language[0],
             language_score=language[1],
         )
