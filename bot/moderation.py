@@ -322,6 +322,11 @@ class Moderation:
     async def tag_new(self, limit: int = 100) -> list[int]:
         """Tag items not tagged yet (and auto-approve what the rule allows); their ids."""
         pending = await feedback.untagged(self.db.reader, limit)
+        if len(pending) < limit:
+            # Every untagged item is here: what is remembered of others (tagged by another
+            # instance, forgotten) goes; before tagging, so a failure meanwhile stays.
+            waiting = {(item_id, hash(text)) for item_id, text in pending}
+            self._failed = {k: v for k, v in self._failed.items() if k in waiting}
         if not pending:
             return []
         try:
@@ -333,11 +338,6 @@ class Moderation:
             # tag them one by one; the one that fails waits (and is logged) alone.
             log.exception("tagging %d items at once failed; tagging them one by one", len(pending))
             tagged = [await self._tag_one(item_id, text) for item_id, text in pending]
-        if len(pending) < limit:
-            # Every untagged item is here: what is remembered of others (tagged by another
-            # instance, forgotten) goes.
-            waiting = {(item_id, hash(text)) for item_id, text in pending}
-            self._failed = {k: v for k, v in self._failed.items() if k in waiting}
         done = []
         for (item_id, text), tagging in zip(pending, tagged, strict=True):
             if tagging is None:
@@ -379,11 +379,15 @@ class Moderation:
             log.exception("tagging item #%s failed (try %d)", item_id, tries + 1)
             if tries + 1 < TAG_TRIES or now - first < UNREAD_AFTER or not await self._tools_work():
                 return None
-            # It is this text: a person reads it untagged (stored once: a second store of the
-            # same item, from a sweep and the author's answer at once, finds it tagged).
-            log.error("item #%s stored unread: tagging it failed %d times", item_id, tries + 1)
-            self._failed.pop(key, None)
-            return await self.tagger.unread(text, self.item_languages)
+            try:
+                # The tools work now: the text once more, in case they only just came back.
+                tagging = (await self.tagger.tag([text], self.item_languages))[0]
+            except Exception:
+                # It is this text: a person reads it untagged (stored once: a second store
+                # of the item, from a sweep and the author's answer at once, finds it tagged).
+                log.error("item #%s stored unread: tagging it failed %d times", item_id, tries + 2)
+                self._failed.pop(key, None)
+                return await self.tagger.unread(text, self.item_languages)
         self._failed.pop((item_id, hash(text)), None)
         return tagging
 
@@ -463,8 +467,7 @@ class Moderation:
             return []
         why = sorted({f"removed {r.kind}" for r in tagging.redactions})
         why += sorted({f"check {f.kind}" for f in tagging.flags})
-        # Read as praise, but maybe not: a plea, a question, blame beside the praise.
-        why += [f"check {d}" for d in tagging.doubts]
+        # Blame beside the praise (the flags say where else it may not be praise).
         why += ["check mixed"] if "complaint" in tagging.also_kinds else []
         why += ["check script"] if uncased(tagging.redacted_text) else []
         # The kind model reads English only: a person reads what it cannot.

@@ -58,7 +58,8 @@ class Tagging:
     kind: str | None
     redacted_text: str
     redactions: tuple[Redacted, ...]
-    # What a moderator should check before publishing (a likely name, a long number).
+    # What a moderator should check before publishing (a likely name, a long number; in a
+    # text read as praise, why it may not be: a plea, "not great", nlp/doubts.py).
     flags: tuple[Flagged, ...] = ()
     # How sure the model was of the kind, 0 to 1 (None when it does not say).
     kind_score: float | None = None
@@ -68,9 +69,6 @@ class Tagging:
     # sure the detector was, 0 to 1.
     language: str | None = None
     language_score: float | None = None
-    # Why a text read as praise may not be (nlp/doubts.py: a plea, a question, a turn for
-    # the worse): a person reads it before it is published.
-    doubts: tuple[str, ...] = ()
 
 
 class Analyser(Protocol):
@@ -161,8 +159,13 @@ class Tagger:
                         Redacted(s.kind, s.start, s.end, s.text, s.placeholder)
                         for s in redaction.spans
                     ),
-                    flags=tuple(Flagged(f.kind, f.start, f.end, f.text) for f in redaction.flags),
-                    doubts=tuple(doubts(text)) if analysis.kind == "compliment" else (),
+                    flags=(
+                        *(Flagged(f.kind, f.start, f.end, f.text) for f in redaction.flags),
+                        *(
+                            Flagged(d.kind, d.start, d.end, text[d.start : d.end])
+                            for d in (doubts(text) if analysis.kind == "compliment" else ())
+                        ),
+                    ),
                 )
             )
         return tagged

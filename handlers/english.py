@@ -452,6 +452,12 @@ CHECK_KINDS = {
     "number": "a long number",
     "address": "a possible address",
     "unread": "the whole text, which the language tools could not read",
+    # Read as praise, but maybe not (nlp/doubts.py).
+    "plea": "a plea, not praise?",
+    "turn": "a turn for the worse, not praise?",
+    "denied": "praise denied?",
+    "request": "a request, not thanks?",
+    "question": "a question, not praise?",
 }
 # In a list of several items, under an item with something to check.
 BATCH_CHECK = "⚠️ Please check: {kinds}"

@@ -103,7 +103,8 @@ _SET_OFF = {",", ".", "!", "...", "-", ":", ";", "…"}
 # learned heads do not read them (as praise said in scorn). Plain ones ("hi", "dear sir")
 # lean nowhere and are left as they are.
 _SALUTATIONS = (
-    "good morning", "good afternoon", "good evening", "good day", "happy new year", "happy monday", "happy friday", "merry christmas",
+    "good morning", "good afternoon", "good evening", "good day", "happy new year",
+    "happy monday", "happy friday", "merry christmas",
     "hope you are well", "hope you're well", "hope you are ok", "hope you're ok",
     "hope all is well", "have a lovely day", "have a nice day", "have a good day",
     "have a lovely weekend", "have a nice weekend", "have a good weekend", "kind regards",

@@ -191,3 +191,35 @@ async def test_a_new_item_given_a_forgotten_ones_number_starts_its_tries_afresh(
     # One failure of its own: it waits (the forgotten item's tries are not its tries).
     await moderation.tag_item(again)
     assert await _untagged(db) == [again]
+
+
+class Recovering(Choking):
+    """Down for every text until `recover_after` more calls have failed."""
+
+    def __init__(self, real: Any, recover_after: int) -> None:
+        super().__init__(real)
+        self.left = recover_after
+
+    def analyse(self, texts: Sequence[str]) -> Sequence[Any]:
+        if self.left > 0:
+            self.left -= 1
+            raise ValueError("down")
+        return self.real.analyse(texts)
+
+
+async def test_an_outage_ending_as_an_item_is_given_up_on_tags_it_in_full(
+    db: Database, clock: FakeClock
+) -> None:
+    (item,) = await _items(db, clock, [f"{DETAILS}, the 42 was late."])
+    tagger = load_tagger()
+    # Down through its TAG_TRIES sweeps (each tries all at once, then one by one), back for
+    # the probe.
+    tagger.analyser = Recovering(tagger.analyser, 2 * TAG_TRIES)
+    moderation = Moderation(db, load_deployment(EXAMPLE), clock, tagger)
+    for _ in range(TAG_TRIES - 1):
+        assert await moderation.tag_new() == []
+        clock.advance(seconds=UNREAD_AFTER.total_seconds())
+    assert await moderation.tag_new() == [item]
+    card = await moderation.card(item)
+    assert card is not None and card.item.kind is not None
+    assert all(kind != UNREAD for kind, _ in card.to_check)

@@ -269,10 +269,12 @@ async def test_auto_approve_leaves_praise_in_doubt_to_a_person(
     plain = await give(citizen, "Central Library", "Lovely staff, so helpful today.", "5")
     card = await card_of(group, plain)
     assert "Published by the auto-approve rule" in (card.text or "")
-    for item in items:
+    for item, why in items.items():
         text = (await card_of(group, item)).text or ""
         assert text.splitlines()[0].endswith("· compliment"), text
         assert "Waiting for a moderator" in text and "auto-approve" not in text
+        # The card says where to look.
+        assert texts.CHECK_KINDS[why.removeprefix("check ")] in "".join(lines(text, "⚠️"))
     held = stored(db_path, "SELECT subject, after FROM audit WHERE action = 'item.held'")
     assert {subject: json.loads(str(after))["why"] for subject, after in held} == {
         f"item:{item}": [why] for item, why in items.items()
