@@ -48,7 +48,8 @@ def choking() -> tuple[Tagger, Choking]:
     return tagger, analyser
 
 
-async def _items(db: Database, clock: FakeClock, texts: list[str]) -> list[int]:
+async def made_items(db: Database, clock: FakeClock, texts: list[str]) -> list[int]:
+    """Items of the example's services, one citizen each, as tagging finds them (untagged)."""
     deployment = load_deployment(EXAMPLE)
     await sync_services(
         db, [ServiceRow(s.slug, s.name, s.description, s.provider) for s in deployment.services]
@@ -81,7 +82,7 @@ async def _untagged(db: Database) -> list[int]:
 async def test_an_item_that_always_fails_is_carded_unread_after_a_while(
     db: Database, clock: FakeClock
 ) -> None:
-    ids = await _items(
+    ids = await made_items(
         db, clock, [f"{DETAILS} about {CHOKE}, the 42 was late.", "The number 9 was late again."]
     )
     tagger, _ = choking()
@@ -111,7 +112,7 @@ async def test_an_item_that_always_fails_is_carded_unread_after_a_while(
 async def test_many_items_that_always_fail_do_not_keep_others_from_being_tagged(
     db: Database, clock: FakeClock
 ) -> None:
-    ids = await _items(db, clock, [f"{CHOKE} {n}" for n in range(4)] + ["The 9 was late."])
+    ids = await made_items(db, clock, [f"{CHOKE} {n}" for n in range(4)] + ["The 9 was late."])
     tagger, _ = choking()
     # The redactor fails on them too: the text is shown as written, for a person to read.
     real = tagger.redactor
@@ -139,7 +140,7 @@ async def test_many_items_that_always_fail_do_not_keep_others_from_being_tagged(
 async def test_an_outage_of_the_tools_makes_items_wait_not_unread(
     db: Database, clock: FakeClock
 ) -> None:
-    ids = await _items(db, clock, [f"{DETAILS}, the 42 was late.", "The 9 was late again."])
+    ids = await made_items(db, clock, [f"{DETAILS}, the 42 was late.", "The 9 was late again."])
     tagger, analyser = choking()
     moderation = Moderation(db, load_deployment(EXAMPLE), clock, tagger)
     analyser.down = True
@@ -158,7 +159,7 @@ async def test_an_outage_of_the_tools_makes_items_wait_not_unread(
 async def test_an_item_failing_in_a_sweep_and_for_its_author_at_once_is_stored_once(
     db: Database, clock: FakeClock
 ) -> None:
-    (item,) = await _items(db, clock, [f"{CHOKE}, the 42 was late."])
+    (item,) = await made_items(db, clock, [f"{CHOKE}, the 42 was late."])
     tagger, _ = choking()
     moderation = Moderation(db, load_deployment(EXAMPLE), clock, tagger)
     for _ in range(TAG_TRIES - 1):
@@ -175,7 +176,7 @@ async def test_an_item_failing_in_a_sweep_and_for_its_author_at_once_is_stored_o
 async def test_a_new_item_given_a_forgotten_ones_number_starts_its_tries_afresh(
     db: Database, clock: FakeClock
 ) -> None:
-    (item,) = await _items(db, clock, [f"{CHOKE} once"])
+    (item,) = await made_items(db, clock, [f"{CHOKE} once"])
     tagger, _ = choking()
     moderation = Moderation(db, load_deployment(EXAMPLE), clock, tagger)
     for _ in range(TAG_TRIES - 1):
@@ -186,7 +187,7 @@ async def test_a_new_item_given_a_forgotten_ones_number_starts_its_tries_afresh(
         await conn.execute("DELETE FROM feedback WHERE id = ?", (item,))
 
     await db.write(forget)
-    (again,) = await _items(db, clock, [f"{CHOKE} twice"])
+    (again,) = await made_items(db, clock, [f"{CHOKE} twice"])
     assert again == item  # SQLite gives the highest number again
     # One failure of its own: it waits (the forgotten item's tries are not its tries).
     await moderation.tag_item(again)
@@ -210,7 +211,7 @@ class Recovering(Choking):
 async def test_an_outage_ending_as_an_item_is_given_up_on_tags_it_in_full(
     db: Database, clock: FakeClock
 ) -> None:
-    (item,) = await _items(db, clock, [f"{DETAILS}, the 42 was late."])
+    (item,) = await made_items(db, clock, [f"{DETAILS}, the 42 was late."])
     tagger = load_tagger()
     # Down through its TAG_TRIES sweeps (each tries all at once, then one by one), back for
     # the probe.
