@@ -75,7 +75,8 @@ DOUBTS = {
     ),
     # Praise denied or put in doubt ("far from excellent", "not great", "so-called helpful").
     "denied": (
-        rf"\b{_NEGATION}\s+(?:[^\W_]+\s+)?(?:{_PRAISE_WORDS})\b|\b(?:{_DENIALS})\b|\bNOT\W*$"
+        rf"\b{_NEGATION}\s+(?:[^\W_]+\s+)?(?:{_PRAISE_WORDS})\b|\b(?:{_DENIALS})\b"
+        r"|(?-i:\bNOT)\W*$"
     ),
     # Thanks for what is not done yet: a request.
     "request": rf"\b(?:{_REQUESTS})\b",
@@ -84,7 +85,9 @@ DOUBTS = {
 }  # fmt: skip
 
 _PATTERNS = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in DOUBTS.items()}
-# A shouted NOT ("EXCELLENT SERVICE NOT") is no denial in a text all in capitals.
+# A shouted NOT closing praise ("Excellent service NOT") is no denial in a text all in
+# capitals; a "not" in lower case closing a text ("why not") none at all.
+_CLOSING_NOT = re.compile(r"NOT\W*")
 _LOWER = re.compile(r"[a-z]")
 
 
@@ -102,7 +105,7 @@ def doubts(text: str) -> list[Doubt]:
     found = []
     for name, pattern in _PATTERNS.items():
         for match in pattern.finditer(text):
-            if match.group().rstrip().upper().startswith("NOT") and not _LOWER.search(text):
+            if _CLOSING_NOT.fullmatch(match.group()) and not _LOWER.search(text):
                 continue
             found.append(Doubt(name, match.start(), match.end()))
             break
