@@ -83,3 +83,9 @@ def _load(path: Path) -> Space:
 def vector(text: str) -> np.ndarray:
     """A text's unit vector in the shipped space."""
     return load().vector(text)
+
+
+def knows(word: str) -> bool:
+    """Whether a word (lower case) is one token of the space's vocabulary: a word the
+    language knows, not a rare name ("northgate" is "north" and "##gate")."""
+    return load().tokenizer.token_to_id(word) is not None

@@ -153,7 +153,8 @@ NOT_NAMES = frozenset(
     how where who yes no ok dr mr mrs ms monday tuesday wednesday thursday friday saturday
     sunday january february march april may june july august september october november
     december wifi app pm am keep thanks thank dear lovely love great big huge well shout
-    another gp nhs ae pc tv uk id diy asap mot cctv esol dwp hmrc""".split()
+    another gp nhs ae pc tv uk id diy asap mot cctv esol dwp hmrc easter christmas xmas
+    halloween""".split()
 )  # fmt: skip
 # What a score keeps when the two texts' likeliest themes differ.
 OTHER_THEME = 0.7
@@ -201,18 +202,40 @@ def _said(text: str) -> list[str]:
     """The folded words of a text, but the names of places in it: a place is a condition of
     being the same report (see `names`), never evidence that it is ("the swing in Jubilee
     Park" and "the toilets in Jubilee Park" share only the place)."""
-    named = _named_words(text)
+    # A word guessed to be a name from its place alone ("at the skatepark") stays evidence.
+    named = _named_words(text, guess=False)
     found = _WORD.findall(_fold(text))
-    return [w for w in found if NAME_FORMS.get(w.split("'")[0], w.split("'")[0]) not in named]
+    return [w for w in found if _name_form(w) not in named]
 
 
 def _named(said: list[str], i: int) -> bool:
     """Whether the i-th word of a sentence is written as a name: capitalised past the
-    sentence's start, or at its start with a capitalised word after it ("Riverside Park")."""
+    sentence's start, or at its start with a capitalised word after it ("Riverside Park");
+    not a common word shouted ("STILL broken", "AGAIN")."""
     word = said[i]
-    if not word[0].isupper():
+    if not word[0].isupper() or _shouted(word) or _capitals(said):
         return False
-    return i > 0 or (len(said) > 1 and said[1][0].isupper())
+    # "Do I pay it": "I" is not part of a name.
+    return i > 0 or (
+        len(said) > 1 and said[1][0].isupper() and not _shouted(said[1]) and said[1] != "I"
+    )
+
+
+def _capitals(said: list[str]) -> bool:
+    """Whether a sentence is written in capitals (where capitals say nothing of names)."""
+    long = [w for w in said if len(w) > 1 and w.isalpha()]
+    return len(long) >= 3 and sum(w.isupper() for w in long) >= 0.6 * len(long)
+
+
+def _shouted(word: str) -> bool:
+    """A word in capitals that the language knows as a common word ("STILL", "BINS"), not
+    a name ("NORTHGATE"); a place's name in capitals is still one before its ending ("ELM
+    CLOSE", see `_before_place`)."""
+    if len(word) < 2 or not word.isupper():
+        return False
+    folded = _fold(word).split("'")[0]
+    # Short ones are most often letters that stand for something ("PCN", "TTOs").
+    return len(folded) <= 4 or folded in STOP_WORDS or _stem(folded) in wordspace.load().index
 
 
 def words(text: str) -> list[str]:
@@ -283,7 +306,8 @@ def _names(text: str, runs: list[list[str]]) -> frozenset[str]:
         for word, after in pairwise(run)
         if word in GENERIC_PLACES and after in STREET_ENDINGS
     }
-    return (found - GENERIC_PLACES) | (found & street_names) or found
+    # (Those are left out of `_named_words`: add them back from all the names.)
+    return (found - GENERIC_PLACES) | (_all_names(text) & street_names) or found
 
 
 def places(text: str) -> frozenset[tuple[str, str]]:
@@ -305,7 +329,9 @@ def places(text: str) -> frozenset[tuple[str, str]]:
 # those that name what is at a place, not which ("Marden stop", "the Mill surgery"): "".
 ENDING_FORMS = {
     "rec": "park", "field": "park", "fields": "park", "woods": "wood", "stop": "",
-    "station": "", "surgery": "", "library": "", "clinic": "", "centre": "",
+    "station": "", "surgery": "", "library": "", "clinic": "", "centre": "", "gym": "",
+    "pool": "", "baths": "", "branch": "", "hospital": "", "school": "", "depot": "",
+    "market": "", "pond": "", "lake": "", "playground": "",
 }  # fmt: skip
 
 
@@ -325,12 +351,10 @@ def _name_runs(text: str) -> list[list[str]]:
     """The names of a text as runs of neighbouring words, folded ("Church Rd": ["church",
     "road"]), with the word that ends a place's name after one ("birch close")."""
     runs: list[list[str]] = []
-    for sentence in re.split(r"[.!?\n]+", text):
-        said = _WORD.findall(sentence)
+    for said in _sentences(text):
         run: list[str] = []
         for i, word in enumerate(said):
-            folded = _fold(word).split("'")[0]
-            folded = NAME_FORMS.get(folded, folded)
+            folded = _name_form(word)
             if _name_at(said, i) or (run and folded in GENERIC_PLACES):
                 run.append(folded)
                 continue
@@ -342,34 +366,111 @@ def _name_runs(text: str) -> list[list[str]]:
     return runs
 
 
-def _named_words(text: str) -> frozenset[str]:
+def _named_words(text: str, guess: bool = True) -> frozenset[str]:
     """The words of a text's names, but "Road", "Park" (which say nothing about which one):
     left out of its words (see `_said`)."""
-    return _all_names(text) - GENERIC_STREETS
+    return _all_names(text, guess) - GENERIC_STREETS
 
 
 GENERIC_STREETS = frozenset({"road", "street", "avenue", "lane", "park", "close"})
 
 
-def _all_names(text: str) -> frozenset[str]:
-    """`names` with the generic words of place names ("Park", "Road") kept."""
+def _all_names(text: str, guess: bool = True) -> frozenset[str]:
+    """`names` with the generic words of place names ("Park", "Road") kept; with `guess`,
+    words unknown to the language after "at" too (see `_unknown_after_at`)."""
     found = set()
-    for sentence in re.split(r"[.!?\n]+", text):
-        said = _WORD.findall(sentence)
+    for said in _sentences(text):
         for i, word in enumerate(said):
-            if _name_at(said, i):
-                folded = _fold(word).split("'")[0]
-                found.add(NAME_FORMS.get(folded, folded))
+            if _name_at(said, i, guess):
+                found.add(_name_form(word))
     return frozenset(found)
 
 
-def _name_at(said: list[str], i: int) -> bool:
-    """Whether the i-th word of a sentence is (part of) a name: a route's number, or a word
-    written as a name or before a place's ending."""
+# Times ("the 7.50", "by 10:05") name no route, and their dot ends no sentence.
+_TIME = re.compile(r"\b\d{1,2}[.:]\d{2}\b")
+_AE = re.compile(r"\bA\s?&\s?E\b", re.IGNORECASE)
+
+
+def _sentences(text: str) -> list[list[str]]:
+    """A text's sentences as lists of words as written, times left out."""
+    text = _AE.sub("AE", _TIME.sub(" ", text))
+    return [_WORD.findall(sentence) for sentence in re.split(r"[.!?\n]+", text)]
+
+
+def _name_form(word: str) -> str:
+    """A word of a name, folded to one form: "Rd" is "road", and "St Peter's", "st peters"
+    and "Hatters Park", "Hatter's Park" are one place."""
+    folded = _fold(word).split("'")[0]
+    folded = NAME_FORMS.get(folded, folded)
+    if (
+        folded not in GENERIC_PLACES
+        and len(folded) > 4
+        and folded.endswith("s")
+        and not folded.endswith("ss")
+    ):
+        return folded[:-1]
+    return folded
+
+
+def _name_at(said: list[str], i: int, guess: bool = True) -> bool:
+    """Whether the i-th word of a sentence is (part of) a name: a route's number, the
+    number or letter of a block, ward or clinic, or a word written as a name, before a
+    place's ending or, unknown to the language, after "at" or "in" ("at northgate")."""
+    if _marks_unit(said, i):
+        return True
     if said[i].isdigit():
         return _route(said, i)
     folded = _fold(said[i]).split("'")[0]
-    return (_named(said, i) or _before_place(said, i)) and not _not_name(folded)
+    return (
+        _named(said, i) or _before_place(said, i) or (guess and _unknown_after_at(said, i))
+    ) and not _not_name(folded)
+
+
+# Words after which a number or a letter says which one: "Block B" is not "Block D", nor
+# "clinic 4" "clinic 7".
+UNIT_WORDS = frozenset(
+    """block blocks ward wards clinic zone gate platform bay room floor level stand court
+    pitch screen unit wing building tower""".split()
+)  # fmt: skip
+
+
+def _marks_unit(said: list[str], i: int) -> bool:
+    """Whether the i-th word is the number or letter of a unit ("block B", "ward 12",
+    "b block", "clinic 4b")."""
+    word = _fold(said[i])
+    if not re.fullmatch(r"[a-z]|\d{1,3}[a-z]?|[a-z]\d{1,2}", word):
+        return False
+    if i > 0 and _fold(said[i - 1]) in UNIT_WORDS:
+        return not (i + 1 < len(said) and _fold(said[i + 1]) in NOT_ROUTE_AFTER)
+    # "b block", but not "a block of flats".
+    return (
+        len(word) == 1
+        and word not in ("a", "i")
+        and i + 1 < len(said)
+        and _fold(said[i + 1]) in UNIT_WORDS
+    )
+
+
+# Words after which a word the language does not know is most likely a place's name.
+AT_WORDS = frozenset("at in near outside behind opposite".split())
+
+
+def _unknown_after_at(said: list[str], i: int) -> bool:
+    """Whether the i-th word, in lower case, follows "at" or "in" and is unknown to the
+    language: neither in the services corpus nor a whole word of the sentence space's
+    vocabulary ("treadmills at northgate", not "in agony")."""
+    word = said[i]
+    before = [_fold(w) for w in said[max(0, i - 2) : i]]
+    if before[-1:] == ["the"]:
+        before = before[:-1]
+    if not before or before[-1] not in AT_WORDS or not word.isalpha() or len(word) < 4:
+        return False
+    folded = _fold(word)
+    return (
+        folded not in STOP_WORDS
+        and _stem(folded) not in wordspace.load().index
+        and not sentences.knows(folded)
+    )
 
 
 def _not_name(folded: str) -> bool:
@@ -405,13 +506,14 @@ STREET_WORDS = frozenset("road rd street st lane ln drive avenue ave close cresc
 PLACE_WORDS = frozenset(
     """park rec fields field hill green common estate court house gardens square way centre
     stop station parade place row walk terrace wood woods meadow heights tower clinic
-    surgery library""".split()
+    surgery library gym pool baths branch hospital school depot market pond lake
+    cemetery playground precinct""".split()
 )  # fmt: skip
 
 
 # The words that end places' names say nothing about which place: "Kestrel House" and
 # "Osprey House" share no place.
-GENERIC_PLACES = frozenset(NAME_FORMS.get(w, w) for w in STREET_WORDS | PLACE_WORDS)
+GENERIC_PLACES = frozenset(NAME_FORMS.get(w, w) for w in STREET_WORDS | PLACE_WORDS | UNIT_WORDS)
 STREET_ENDINGS = frozenset(NAME_FORMS.get(w, w) for w in STREET_WORDS)
 
 
@@ -426,16 +528,37 @@ def _before_place(said: list[str], i: int) -> bool:
     if folded.endswith("n't"):
         return False
     if after in STREET_WORDS:
-        return True
+        # "new street lamps", "the street lights": a thing of the street, not a street.
+        return not (i + 2 < len(said) and _fold(said[i + 2]) in STREET_THINGS)
+    # "way too late": not a Way.
+    if after == "way" and i + 2 < len(said) and _fold(said[i + 2]) in NOT_AFTER_WAY:
+        return False
+    # "riverside leisure centre", "ashworth car park": the place's ending is one further.
+    if after in PLACE_KINDS and i + 2 < len(said) and _fold(said[i + 2]) in PLACE_WORDS:
+        after = _fold(said[i + 2])
     return (
         after in PLACE_WORDS
         and folded not in PLACE_WORDS
+        and folded not in PLACE_KINDS
         and _stem(folded) not in wordspace.load().index
     )
 
 
+# Said between a place's name and its ending: "Riverside leisure centre", "Ashworth car park".
+PLACE_KINDS = frozenset(
+    "car leisure sports health community medical shopping swimming bus train retail".split()
+)
+
+
 # Said before "road" of no one road in particular ("the main road", "a side street").
-NOT_STREET_NAMES = frozenset("main busy same other whole next side back ring slip".split())
+NOT_STREET_NAMES = frozenset(
+    """main busy same other whole next side back ring slip dont cant wont didnt doesnt isnt
+    wasnt to will please never not""".split()
+)  # fmt: skip
+STREET_THINGS = frozenset(
+    "light lights lamp lamps lighting cleaner cleaners cleaning sweeper sign signs".split()
+)
+NOT_AFTER_WAY = frozenset("too more less better worse".split())
 
 
 @dataclass(frozen=True)

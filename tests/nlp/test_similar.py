@@ -84,7 +84,7 @@ def test_streets_in_lower_case_are_places_and_only_route_numbers_are_names() -> 
     assert names("bin left on the main road") == frozenset()
     # A route or a house is named; a time or an amount is not.
     assert names("No. 22 keeps leaving early") == {"22"}
-    assert names("Street light out outside 22 Park Road") == {"22"}
+    assert names("Street light out outside 22 Park Road") == {"22", "park"}
     assert names("the tip shuts at 4pm on Sundays, could it stay open till 6") == frozenset()
     assert names("on hold 70 minutes, my 10:20 appointment") == frozenset()
 
@@ -278,3 +278,46 @@ def test_the_duplicates_sets_are_apart_and_labelled_by_service() -> None:
             assert service_of.setdefault(report.group, report.service) == report.service
             key = " ".join(report.text.casefold().split())
             assert seen.setdefault(key, path.name) == path.name, (path.name, report.text)
+
+
+def test_a_block_ward_or_clinic_is_told_by_its_letter_or_number() -> None:
+    assert places("stairwell lights out in Block B") == {("b", "")}
+    assert places("b block stairs pitch black") == {("b", "block")}
+    assert places("not enough seats at clinic 7, people standing") == {("7", "")}
+    assert places("lights out in a block of flats") == frozenset()
+    assert places("stood at the stop 5 mins") == frozenset()
+    lights = [Candidate(1, "stairwell lights out in Block B")]
+    assert similar("stairwell lights out in Block D", lights, threshold=0.001) == []
+    assert similar("b block stairwell lights not working", lights)
+
+
+def test_a_place_in_lower_case_after_at_is_a_name_when_the_language_does_not_know_it() -> None:
+    assert places("treadmills broken at northgate") == {("northgate", "")}
+    assert places("no hot water in the northgate showers") == {("northgate", "")}
+    # Words the language knows are not places ("in agony"), nor short ones.
+    assert places("in agony waiting at the weekend") == frozenset()
+    showers = [Candidate(1, "No hot water in the Southfield showers all week")]
+    assert similar("no hot water in the northgate showers", showers, threshold=0.001) == []
+    # A word taken for a name on its place alone stays a word compared: "skatepark".
+    assert "skatepark" in words("youths drinking at the skatepark every night")
+
+
+def test_capitals_times_and_shouting_make_no_places() -> None:
+    assert places("treadmills broken at southfield AGAIN") == {("southfield", "")}
+    assert places("sent in my PCN appeal, nothing") == frozenset()
+    assert places("BINS NOT COLLECTED ON ELM CLOSE AGAIN") == {("elm", "close")}
+    assert places("JUBILEE PARK TOILETS LOCKED") == {("jubilee", "park")}
+    assert places("the 7.50 was late again") == frozenset()
+    assert places("Appealed a fine, silence. Do I pay it or not??") == frozenset()
+    assert places("Nearest other A&E is 25 miles away.") == frozenset()
+    assert places("Thanks for the new street lamps, I feel safer") == frozenset()
+    assert places("ice cream van chimes way too late") == frozenset()
+    assert places("dont close the tip at night!!") == frozenset()
+
+
+def test_park_road_is_a_place_and_possessives_are_one_name() -> None:
+    assert places("bus shelter on park road smashed") == {("park", "road")}
+    shelter = [Candidate(1, "shelter on station road has had its glass smashed")]
+    assert similar("bus shelter on park road smashed, glass everywhere", shelter, 0.001) == []
+    assert places("St Peter's Park") == places("st peters park") == {("peter", "park")}
+    assert places("dog mess in Hatter's Park") == places("dog mess in hatters park")
