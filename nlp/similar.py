@@ -208,12 +208,12 @@ def _said(text: str) -> list[str]:
     return [w for w in found if _name_form(w) not in named]
 
 
-def _named(said: list[str], i: int) -> bool:
+def _named(said: list[str], i: int, capitals: bool = False) -> bool:
     """Whether the i-th word of a sentence is written as a name: capitalised past the
     sentence's start, or at its start with a capitalised word after it ("Riverside Park");
     not a common word shouted ("STILL broken", "AGAIN")."""
     word = said[i]
-    if not word[0].isupper() or _shouted(word) or _capitals(said):
+    if not word[0].isupper() or _shouted(word) or capitals:
         return False
     # "Do I pay it": "I" is not part of a name.
     return i > 0 or (
@@ -222,7 +222,8 @@ def _named(said: list[str], i: int) -> bool:
 
 
 def _capitals(said: list[str]) -> bool:
-    """Whether a sentence is written in capitals (where capitals say nothing of names)."""
+    """Whether a sentence is written in capitals (where capitals say nothing of names: see
+    `_named`, given it once per sentence)."""
     long = [w for w in said if len(w) > 1 and w.isalpha()]
     return len(long) >= 3 and sum(w.isupper() for w in long) >= 0.6 * len(long)
 
@@ -337,14 +338,31 @@ ENDING_FORMS = {
 
 def place_terms(text: str) -> Counter[str]:
     """A candidate's places as terms that a query's `place_query` shares only where they
-    may be one place: a name with its ending, or the name alone, and "any" of the name."""
-    return Counter(t for n, e in places(text) for t in (f"{n} {e}" if e else n, f"{n} *"))
+    may be one place: a name with its ending, or the name alone, and "any" of the name;
+    each again marked as a site's or a unit's (see `_marked`)."""
+    terms = [(n, t) for n, e in places(text) for t in (f"{n} {e}" if e else n, f"{n} *")]
+    return Counter(_marked(terms))
 
 
 def place_query(text: str) -> frozenset[str]:
     """A query's places as terms (see `place_terms`): "Church Road" meets "Church Road" and
     "Church" alone, never "Church Lane"; "Church" alone meets any Church."""
-    return frozenset(t for n, e in places(text) for t in ((f"{n} {e}", n) if e else (f"{n} *",)))
+    terms = [(n, t) for n, e in places(text) for t in ((f"{n} {e}", n) if e else (f"{n} *",))]
+    return frozenset(_marked(terms))
+
+
+# Marks of the terms of a site's name ("Moor Lane") and of a unit's ("pitch 2", "the 14").
+SITE, UNIT = "@", "#"
+_UNIT_NAME = re.compile(r"[a-z]|\d{1,3}[a-z]?|[a-z]\d{1,2}")
+
+
+def _marked(terms: list[tuple[str, str]]) -> list[str]:
+    """Each (name, term) as the term, and the term marked as a unit's (a number or letter)
+    or a site's: "pitch 2 at Moor Lane" and "pitch 2 at Sandy Lane" share a unit, not a
+    site, and are not one place."""
+    out = [t for _, t in terms]
+    out += [(UNIT if _UNIT_NAME.fullmatch(n) else SITE) + t for n, t in terms]
+    return out
 
 
 def _name_runs(text: str) -> list[list[str]]:
@@ -353,9 +371,10 @@ def _name_runs(text: str) -> list[list[str]]:
     runs: list[list[str]] = []
     for said in _sentences(text):
         run: list[str] = []
+        capitals = _capitals(said)
         for i, word in enumerate(said):
             folded = _name_form(word)
-            if _name_at(said, i) or (run and folded in GENERIC_PLACES):
+            if _name_at(said, i, capitals=capitals) or (run and folded in GENERIC_PLACES):
                 run.append(folded)
                 continue
             if run:
@@ -380,8 +399,9 @@ def _all_names(text: str, guess: bool = True) -> frozenset[str]:
     words unknown to the language after "at" too (see `_unknown_after_at`)."""
     found = set()
     for said in _sentences(text):
+        capitals = _capitals(said)
         for i, word in enumerate(said):
-            if _name_at(said, i, guess):
+            if _name_at(said, i, guess, capitals):
                 found.add(_name_form(word))
     return frozenset(found)
 
@@ -406,13 +426,13 @@ def _name_form(word: str) -> str:
         folded not in GENERIC_PLACES
         and len(folded) > 4
         and folded.endswith("s")
-        and not folded.endswith("ss")
+        and not folded.endswith(("ss", "is", "us", "as"))
     ):
         return folded[:-1]
     return folded
 
 
-def _name_at(said: list[str], i: int, guess: bool = True) -> bool:
+def _name_at(said: list[str], i: int, guess: bool = True, capitals: bool = False) -> bool:
     """Whether the i-th word of a sentence is (part of) a name: a route's number, the
     number or letter of a block, ward or clinic, or a word written as a name, before a
     place's ending or, unknown to the language, after "at" or "in" ("at northgate")."""
@@ -422,7 +442,9 @@ def _name_at(said: list[str], i: int, guess: bool = True) -> bool:
         return _route(said, i)
     folded = _fold(said[i]).split("'")[0]
     return (
-        _named(said, i) or _before_place(said, i) or (guess and _unknown_after_at(said, i))
+        _named(said, i, capitals)
+        or _before_place(said, i)
+        or (guess and _unknown_after_at(said, i))
     ) and not _not_name(folded)
 
 
@@ -452,7 +474,7 @@ def _marks_unit(said: list[str], i: int) -> bool:
 
 
 # Words after which a word the language does not know is most likely a place's name.
-AT_WORDS = frozenset("at in near outside behind opposite".split())
+AT_WORDS = frozenset("at in near by outside behind opposite".split())
 
 
 def _unknown_after_at(said: list[str], i: int) -> bool:
@@ -470,7 +492,28 @@ def _unknown_after_at(said: list[str], i: int) -> bool:
         folded not in STOP_WORDS
         and _stem(folded) not in wordspace.load().index
         and not sentences.knows(folded)
+        and not _misspelt(folded)
     )
+
+
+def _misspelt(word: str) -> bool:
+    """Whether a word is a known one with one letter left out, added, changed or two
+    swapped ("libary", "hospitl", "raod"): most likely that word, not a place's name."""
+    known = _known()
+    cut = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return (
+        any(a + b[1:] in known for a, b in cut if b)
+        or any(a + b[1] + b[0] + b[2:] in known for a, b in cut if len(b) > 1)
+        or any(a + c + b[1:] in known for a, b in cut if b for c in letters)
+        or any(a + c + b in known for a, b in cut for c in letters)
+    )
+
+
+@cache
+def _known() -> frozenset[str]:
+    """The words the services corpus knows, and the places' endings."""
+    return frozenset(wordspace.load().index) | STREET_WORDS | PLACE_WORDS | UNIT_WORDS
 
 
 def _not_name(folded: str) -> bool:
@@ -812,6 +855,8 @@ class Index:
         named = [place_terms(c.text) for c in self.candidates]
         self._names = _Block(named)
         self._named = np.array([bool(n) for n in named], dtype=bool)
+        self._sited = np.array([any(t[0] == SITE for t in n) for n in named], dtype=bool)
+        self._united = np.array([any(t[0] == UNIT for t in n) for n in named], dtype=bool)
         self._tone = np.array([tone(c.text) for c in self.candidates], dtype=np.int8)
         self._kinds = np.array([kind_bits(c.kinds) for c in self.candidates], dtype=np.int8)
         self._problems = np.array(
@@ -864,8 +909,14 @@ class Index:
         if q.places:
             # Both name places and none may be the same ("Church Road" is not "Church
             # Lane", but may be "Church"): most likely another place's problem.
-            shared = self._names.scores(Counter(q.places)) > 0
-            blended[self._named & ~shared] *= OTHER_PLACE
+            # So too where both name sites, or units ("Block B"), and none is the same.
+            for mark, having in ((None, self._named), (SITE, self._sited), (UNIT, self._united)):
+                terms = Counter(
+                    t for t in q.places if (t[0] if t[0] in (SITE, UNIT) else None) == mark
+                )
+                if terms:
+                    shared = self._names.scores(terms) > 0
+                    blended[having & ~shared] *= OTHER_PLACE
         if q.tone:
             # Praise is not the same report as a problem.
             blended[self._tone == -q.tone] = 0.0

@@ -321,3 +321,18 @@ def test_park_road_is_a_place_and_possessives_are_one_name() -> None:
     assert similar("bus shelter on park road smashed, glass everywhere", shelter, 0.001) == []
     assert places("St Peter's Park") == places("st peters park") == {("peter", "park")}
     assert places("dog mess in Hatter's Park") == places("dog mess in hatters park")
+
+
+def test_a_shared_unit_at_another_site_is_not_one_place() -> None:
+    pitch = [Candidate(1, "pitch 2 at moor lane has dog mess")]
+    assert similar("pitch 2 at sandy lane has dog mess", pitch, threshold=0.001) == []
+    assert similar("dog mess on pitch 2 moor lane", pitch)
+    block = [Candidate(2, "Block B at Osprey House lights out")]
+    assert similar("Block D at Osprey House lights out", block, threshold=0.001) == []
+
+
+def test_a_misspelt_word_after_at_is_not_a_place() -> None:
+    assert places("rubbish piled up outside the libary") == frozenset()
+    assert places("huge pothole in the raod by asda") == {("asda", "")}
+    library = [Candidate(1, "rubbish piled up outside Central Library")]
+    assert similar("rubbish piled up outside the libary", library)
