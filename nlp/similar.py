@@ -525,7 +525,7 @@ def _not_name(folded: str) -> bool:
 ROUTE_BEFORE = frozenset("the number no route bus service line on".split())
 NOT_ROUTE_AFTER = frozenset(
     """am pm minutes minute mins min hours hour hrs days day weeks week months month years
-    year times percent pounds quid p mph""".split()
+    year times percent pounds quid p mph hr wk wks yr yrs mth mths sec secs""".split()
 )  # fmt: skip
 
 

@@ -336,3 +336,8 @@ def test_a_misspelt_word_after_at_is_not_a_place() -> None:
     assert places("huge pothole in the raod by asda") == {("asda", "")}
     library = [Candidate(1, "rubbish piled up outside Central Library")]
     assert similar("rubbish piled up outside the libary", library)
+
+
+def test_a_number_of_hours_typed_short_is_no_route() -> None:
+    assert places("5 hr wait in A&E last night") == frozenset()
+    assert places("2 wks and no reply") == frozenset()
