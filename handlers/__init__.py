@@ -358,7 +358,7 @@ def register(
             if message is None or user is None:
                 return
             if await responses.draft(Who(user.id), message.chat_id) is not None:
-                await common.unsupported(update, context)
+                await common.not_text(update, context)
                 return
             await handler(update, context)
 
@@ -399,7 +399,10 @@ def register(
             if not await pictures.document(update, context):
                 await common.unsupported(update, context)
 
-        application.add_handler(MessageHandler(new & filters.Document.ALL, document))
-    application.add_handler(MessageHandler(new & ~filters.TEXT, common.unsupported))
+        application.add_handler(
+            MessageHandler(new & filters.Document.ALL, unless_writing(document))
+        )
+    # Staff writing a response or a question are not asked a citizen's consent question.
+    application.add_handler(MessageHandler(new & ~filters.TEXT, unless_writing(common.unsupported)))
     application.add_error_handler(common.on_error)
     return Handlers(citizen, moderator, admin, provider, rights, sender, answers, asking, pictures)

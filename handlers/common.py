@@ -227,7 +227,17 @@ class CommonHandlers:
         raise ApplicationHandlerStop
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A photo, voice note, sticker, file, edit, forward...: say kindly what we accept."""
+        """A photo, voice note, sticker, file, edit, forward...: say kindly what we accept;
+        before agreeing, with the consent question."""
+        await self._unsupported(update, context, consent=True)
+
+    async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Something not text sent by staff writing a response or a question: say so."""
+        await self._unsupported(update, context, consent=False)
+
+    async def _unsupported(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, consent: bool
+    ) -> None:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
@@ -235,6 +245,9 @@ class CommonHandlers:
         markup = None
         # Remind them where they were, in the same message.
         step = await self.intake.remind(update.update_id, user.id)
+        if step.show is Show.NOTHING and consent and message.chat.type == ChatType.PRIVATE:
+            # Not agreed yet (a sticker first): what to agree to, right there with it.
+            step = await self.intake.consent_question(user.id) or step
         if step.show is not Show.NOTHING:
             question, markup = render(step, self.names)
             text = f"{text}\n\n{question}"

@@ -153,6 +153,20 @@ async def test_odd_messages_get_a_kind_answer(
     assert "Which service" in reply and ["Central Library"] in erin.last.buttons
 
 
+@pytest.mark.parametrize("action", ["send_sticker", "send_contact", "send_video", "send_audio"])
+async def test_an_odd_message_before_agreeing_comes_with_the_consent_question(
+    bot: YousaidBot, emu: Emulator, action: str
+) -> None:
+    newcomer = emu.person("Nell")
+    await getattr(newcomer, action)()
+    reply = (await newcomer.next_message()).text or ""
+    kind = {"send_sticker": "sticker", "send_contact": "contact"}.get(action, action[5:])
+    assert reply.startswith(texts.UNSUPPORTED[kind][:20]) and "/start" not in reply
+    assert [texts.CONSENT_YES, texts.CONSENT_NO] in newcomer.last.buttons
+    await press(newcomer, texts.CONSENT_YES)
+    await newcomer.wait_for(lambda msgs: ["Central Library"] in msgs[-1].buttons)
+
+
 async def test_words_sent_with_a_photo_are_kept_with_the_photo(
     bot: YousaidBot, emu: Emulator, db_path: Path
 ) -> None:
