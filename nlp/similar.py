@@ -451,7 +451,7 @@ def _name_at(said: list[str], i: int, guess: bool = True, capitals: bool = False
 # Words after which a number or a letter says which one: "Block B" is not "Block D", nor
 # "clinic 4" "clinic 7".
 UNIT_WORDS = frozenset(
-    """block blocks ward wards clinic zone gate platform bay room floor level stand court
+    """block blocks ward wards clinic zone gate platform bay room floor level stand court flat
     pitch screen unit wing building tower""".split()
 )  # fmt: skip
 

@@ -329,6 +329,9 @@ def test_a_shared_unit_at_another_site_is_not_one_place() -> None:
     assert similar("dog mess on pitch 2 moor lane", pitch)
     block = [Candidate(2, "Block B at Osprey House lights out")]
     assert similar("Block D at Osprey House lights out", block, threshold=0.001) == []
+    flat = [Candidate(3, "noise from flat 14 kestrel house all night")]
+    assert similar("noise from flat 20 kestrel house all night", flat, threshold=0.001) == []
+    assert similar("loud music from flat 14, kestrel house", flat)
 
 
 def test_a_misspelt_word_after_at_is_not_a_place() -> None:
