@@ -37,6 +37,7 @@ from storage import (
     supporters,
     updates,
 )
+from storage.citizens import Citizen
 from storage.conversations import Conversation
 from storage.db import Database, parse_stamp, stamp
 from storage.feedback import FeedbackItem
@@ -374,12 +375,8 @@ class Intake:
                 await updates.claim(conn, update_id, now)
                 service = await services.get(conn, slug) if slug else None
                 pending = service.slug if service else (UNKNOWN_LINK if payload.strip() else "")
-                note = (
-                    "version_changed"
-                    if citizen and await _consent_outdated(conn, citizen.id)
-                    else ""
-                )
                 self._shown_consent(telegram_id, pending, now)
+                note = await _consent_note(conn, citizen)
                 return Step(Show.CONSENT, pending_slug=pending, note=note)
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
@@ -486,12 +483,11 @@ class Intake:
         citizen = await citizens.by_telegram_id(conn, telegram_id)
         if citizen is not None and await _consented(conn, citizen.id):
             return None
-        outdated = citizen is not None and await _consent_outdated(conn, citizen.id)
         now = self.clock()
         # A link's service, and words typed since it was shown, still ride on it.
         _, slug, words = self._saw_consent(telegram_id, now)
         self._shown_consent(telegram_id, slug, now, words)
-        return Step(Show.CONSENT, pending_slug=slug, note="version_changed" if outdated else "")
+        return Step(Show.CONSENT, pending_slug=slug, note=await _consent_note(conn, citizen))
 
     def _shown_consent(self, telegram_id: int, slug: str, now: datetime, words: str = "") -> None:
         """Remember (in memory only) that this person was just shown the consent text."""
@@ -1190,6 +1186,14 @@ async def _consented(conn: aiosqlite.Connection, citizen_id: int) -> bool:
     return (
         consent is not None and consent.decision == "given" and consent.version == CONSENT_VERSION
     )
+
+
+async def _consent_note(conn: aiosqlite.Connection, citizen: Citizen | None) -> str:
+    """The consent question's note: "version_changed" for someone who agreed to an older
+    version of the text, else none."""
+    if citizen is not None and await _consent_outdated(conn, citizen.id):
+        return "version_changed"
+    return ""
 
 
 async def _consent_outdated(conn: aiosqlite.Connection, citizen_id: int) -> bool:

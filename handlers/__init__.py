@@ -341,28 +341,32 @@ def register(
     application.add_handler(
         MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.LOCATION, _quiet)
     )
-    # Forwards and edits first: a forwarded or edited text is not new feedback.
-    application.add_handler(
-        MessageHandler(
-            private & (filters.FORWARDED | filters.UpdateType.EDITED_MESSAGE), common.unsupported
-        )
-    )
-    application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, citizen.text))
-    application.add_handler(MessageHandler(new & filters.COMMAND, citizen.unknown_command))
 
     def unless_writing(handler: Callback) -> Callback:
         # A staff member writing a response or a question is told, as before, that only
-        # text is taken.
+        # text is taken; so is a provider with nothing being written and no feedback of
+        # their own open (never the citizen's consent question, as for their text).
         async def media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             message, user = update.effective_message, update.effective_user
             if message is None or user is None:
                 return
-            if await responses.draft(Who(user.id), message.chat_id) is not None:
+            writing = await responses.draft(Who(user.id), message.chat_id) is not None
+            if writing or await answers.staff_only(user.id):
                 await common.not_text(update, context)
                 return
             await handler(update, context)
 
         return media
+
+    # Forwards and edits first: a forwarded or edited text is not new feedback.
+    application.add_handler(
+        MessageHandler(
+            private & (filters.FORWARDED | filters.UpdateType.EDITED_MESSAGE),
+            unless_writing(common.unsupported),
+        )
+    )
+    application.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, citizen.text))
+    application.add_handler(MessageHandler(new & filters.COMMAND, citizen.unknown_command))
 
     # Words sent with a photo or a file are a citizen's words all the same.
     async def caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -632,11 +632,16 @@ class ResponseHandlers:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or message.chat.type != ChatType.PRIVATE:
             return
-        who = await self.roles.who(user.id)
-        if not who.provider or await self.responses.expects_feedback(user.id):
+        if not await self.staff_only(user.id):
             return
         await message.reply_text(texts.STAFF_TEXT_NOT_WAITING, parse_mode=ParseMode.HTML)
         raise ApplicationHandlerStop
+
+    async def staff_only(self, telegram_id: int) -> bool:
+        """Whether someone is answered as staff in private (see `staff_text`): a provider
+        with no feedback of their own open."""
+        who = await self.roles.who(telegram_id)
+        return who.provider and not await self.responses.expects_feedback(telegram_id)
 
     async def _published(
         self, message: Message, context: ContextTypes.DEFAULT_TYPE, done: Published

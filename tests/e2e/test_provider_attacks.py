@@ -229,6 +229,40 @@ async def test_a_photo_or_sticker_while_writing_a_response_is_not_feedback(
     await send_words(pat, "Thank you, we are looking at Sunday opening hours.")
 
 
+async def test_an_edit_while_writing_a_response_or_a_sticker_with_nothing_written_is_staffs(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Pat edits an earlier message while writing a response, then (nothing written) sends a
+    sticker: each gets the plain line, never the citizen's consent question."""
+    alice = emu.person("Alice")
+    item = await add_item(
+        world.bot.db, alice.id, "library", "Open on Sundays please, it matters.", WEDNESDAY
+    )
+    pat = world.pat
+    earlier = await pat.send("just a note")
+    await pat.wait_for(lambda m: bool(m) and m[-1].text == texts.STAFF_TEXT_NOT_WAITING)
+    await answer_item(pat, item, ACK)
+    count = len(pat.messages)
+    await pat.edit(earlier, "just a note, edited")
+    await pat.wait_for(lambda m: len(m) > count)
+    said = pat.messages[-1].text or ""
+    assert said.startswith(texts.UNSUPPORTED["edited"][:20]) and "Is that OK" not in said
+    assert stored(db_path, "SELECT kind FROM drafts") == [("response",)]
+    await send_words(pat, "Thank you, we are looking at Sunday opening hours.")
+
+
+async def test_a_sticker_from_a_provider_with_nothing_written_is_answered_as_staff(
+    world: World, db_path: Path
+) -> None:
+    pat = world.pat
+    count = len(pat.messages)
+    await pat.send_sticker()
+    await pat.wait_for(lambda m: len(m) > count)
+    said = pat.messages[-1].text or ""
+    assert said.startswith(texts.UNSUPPORTED["sticker"][:20]) and "Is that OK" not in said
+    assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
+
+
 def png() -> bytes:
     picture = io.BytesIO()
     Image.new("RGB", (8, 6), (200, 30, 30)).save(picture, format="PNG")
