@@ -488,11 +488,17 @@ def _unknown_after_at(said: list[str], i: int) -> bool:
     if not before or before[-1] not in AT_WORDS or not word.isalpha() or len(word) < 4:
         return False
     folded = _fold(word)
+    return _unknown(folded) and not _misspelt(folded)
+
+
+def _unknown(folded: str) -> bool:
+    """Whether a word is unknown to the language: neither in the services corpus nor a whole
+    word of the sentence space's vocabulary (a name, most likely: "marys", "northgate")."""
     return (
-        folded not in STOP_WORDS
+        folded.isalpha()
+        and folded not in STOP_WORDS
         and _stem(folded) not in wordspace.load().index
         and not sentences.knows(folded)
-        and not _misspelt(folded)
     )
 
 
