@@ -299,7 +299,8 @@ def names(text: str) -> frozenset[str]:
 
 def _names(text: str, runs: list[list[str]]) -> frozenset[str]:
     """`names`, given the text's name runs (`_name_runs`), read once by `places` too."""
-    found = _named_words(text)
+    every = _all_names(text)
+    found = every - GENERIC_STREETS  # as `_named_words`
     # But "Hill" of "Hill Street", "Park" of "Park Road": a street's name, whatever word it is.
     street_names = {
         word
@@ -307,8 +308,8 @@ def _names(text: str, runs: list[list[str]]) -> frozenset[str]:
         for word, after in pairwise(run)
         if word in GENERIC_PLACES and after in STREET_ENDINGS
     }
-    # (Those are left out of `_named_words`: add them back from all the names.)
-    return (found - GENERIC_PLACES) | (_all_names(text) & street_names) or found
+    # (Those are left out of `found`: add them back from all the names.)
+    return (found - GENERIC_PLACES) | (every & street_names) or found
 
 
 def places(text: str) -> frozenset[tuple[str, str]]:
@@ -460,7 +461,7 @@ def _marks_unit(said: list[str], i: int) -> bool:
     """Whether the i-th word is the number or letter of a unit ("block B", "ward 12",
     "b block", "clinic 4b")."""
     word = _fold(said[i])
-    if not re.fullmatch(r"[a-z]|\d{1,3}[a-z]?|[a-z]\d{1,2}", word):
+    if not _UNIT_NAME.fullmatch(word):
         return False
     if i > 0 and _fold(said[i - 1]) in UNIT_WORDS:
         return not (i + 1 < len(said) and _fold(said[i + 1]) in NOT_ROUTE_AFTER)
