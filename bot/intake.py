@@ -476,9 +476,17 @@ class Intake:
         else:
             pending.append(change)
 
-    async def consent_question(self, telegram_id: int) -> Step | None:
+    async def consent_question(self, telegram_id: int, update_id: int | None = None) -> Step | None:
         """The consent question for someone who sent what cannot be kept before agreeing (a
-        voice note, a photo, a place); None if they have agreed meanwhile."""
+        voice note, a photo, a place); None if they have agreed meanwhile. With the update
+        (one not claimed already), a replay of it asks nothing (`Show.NOTHING`)."""
+        if update_id is not None:
+
+            async def claim(conn: aiosqlite.Connection) -> bool:
+                return await updates.claim(conn, update_id, self.clock())
+
+            if not await self._write(claim):
+                return REPLAYED
         conn = self.db.reader
         citizen = await citizens.by_telegram_id(conn, telegram_id)
         if citizen is not None and await _consented(conn, citizen.id):

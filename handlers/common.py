@@ -247,7 +247,10 @@ class CommonHandlers:
         step = await self.intake.remind(update.update_id, user.id)
         if step.show is Show.NOTHING and consent and message.chat.type == ChatType.PRIVATE:
             # Not agreed yet (a sticker first): what to agree to, right there with it.
-            step = await self.intake.consent_question(user.id) or step
+            asked = await self.intake.consent_question(user.id, update.update_id)
+            if asked is not None and asked.show is Show.NOTHING:
+                return  # a replay: asked already
+            step = asked or step
         if step.show is not Show.NOTHING:
             question, markup = render(step, self.names)
             text = f"{text}\n\n{question}"

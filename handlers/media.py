@@ -82,7 +82,7 @@ class MediaHandlers:
         privacy: Privacy | None = None,
         languages: Languages | None = None,
         questions: Questions | None = None,
-        consent: Callable[[int], Awaitable[Step | None]] | None = None,
+        consent: Callable[[int, int | None], Awaitable[Step | None]] | None = None,
     ) -> None:
         self.attachments = attachments
         # The consent question for a telegram id (`Intake.consent_question`): asked at once
@@ -101,12 +101,18 @@ class MediaHandlers:
 
     # -- the citizen -----------------------------------------------------------------------
 
-    async def _reply(self, message: Message, step: Step, lead: str = "") -> None:
+    async def _reply(
+        self, message: Message, step: Step, lead: str = "", update_id: int | None = None
+    ) -> None:
+        """Say `step`; `update_id`: the update, where nothing has claimed it yet (a replay of
+        it then asks no consent question again)."""
         if step.show is Show.NOTHING:
             return
         if step.note == "consent" and step.show is Show.MEDIA:
             # Not kept before agreeing: say so above the question itself.
-            asked = await self._consent_for(message)
+            asked = await self._consent_for(message, update_id)
+            if asked is not None and asked.show is Show.NOTHING:
+                return  # a replay: asked already
             if asked is not None:
                 step, lead = asked, str(texts.MEDIA_NOTES["consent_below"])
         if step.show is Show.MEDIA:
@@ -122,11 +128,11 @@ class MediaHandlers:
             return
         await self.questions.shown(message.get_bot(), sent, markup)
 
-    async def _consent_for(self, message: Message) -> Step | None:
+    async def _consent_for(self, message: Message, update_id: int | None) -> Step | None:
         user = message.from_user
         if self.consent is None or user is None:
             return None
-        return await self.consent(user.id)
+        return await self.consent(user.id, update_id)
 
     async def photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo without words: it joins the item being told (checked before fetching)."""
@@ -134,7 +140,7 @@ class MediaHandlers:
         assert message and user and message.photo
         refused = await self.attachments.photo_refused(user.id)
         if refused is not None:
-            await self._reply(message, refused)
+            await self._reply(message, refused, update_id=update.update_id)
             return
         await self._keep_photo(message, update.update_id, user.id, largest(message.photo), context)
 
@@ -254,7 +260,8 @@ class MediaHandlers:
             return False
         # Before agreeing, nothing written is kept either: the consent question comes first.
         consent = user is not None and await self.attachments.photo_room(user.id) == "consent"
-        await self._reply(message, Step(Show.MEDIA, note="consent" if consent else "as_document"))
+        step = Step(Show.MEDIA, note="consent" if consent else "as_document")
+        await self._reply(message, step, update_id=update.update_id)
         return True
 
     async def captioned_document(

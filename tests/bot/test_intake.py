@@ -122,6 +122,21 @@ async def test_a_replayed_update_changes_nothing(intake: Intake, db: Database) -
     assert row is not None and row[0] == 1
 
 
+async def test_the_consent_question_for_an_odd_message_is_asked_once_per_update(
+    intake: Intake,
+) -> None:
+    """A photo or sticker before agreeing is answered with the question; the same update
+    handled again (a crash before it was marked handled) asks nothing more."""
+    update = uid()
+    first = await intake.consent_question(ALICE, update)
+    again = await intake.consent_question(ALICE, update)
+    assert first is not None and first.show is Show.CONSENT
+    assert again is not None and again.show is Show.NOTHING
+    # Without an update (one claimed already, as a place's is), it is asked each time.
+    asked = await intake.consent_question(ALICE)
+    assert asked is not None and asked.show is Show.CONSENT
+
+
 async def test_stale_and_forged_buttons_do_nothing(intake: Intake, db: Database) -> None:
     seq = await consented(intake)
     assert (await intake.rate(uid(), ALICE, seq, 3)).show is Show.EXPIRED  # wrong state
