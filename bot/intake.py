@@ -818,7 +818,8 @@ class Intake:
         async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
             slug = found.service_slug or ""
             window = self.metoo.since(now) if self.metoo and self.metoo.enabled else None
-            if window is None:
+            if window is None or item_id not in found.offered_items:
+                # Never offered in this conversation: a forged button (or an old one).
                 return Step(Show.EXPIRED)
             target = item_id
             if not await supporters.joinable(conn, target, slug, window):
@@ -1321,8 +1322,10 @@ async def _written(
             found = tuple(f for f in found if f[0] not in where or same_place(here, where[f[0]]))
         similar = offered(found)
         if similar:
-            # Remembered, so that a number typed now is not taken for a rating.
-            await conversations.save(conn, conversation.but(offered=True), now)
+            # Remembered, so that a number typed now is not taken for a rating; and what it
+            # names, the only items a join from this conversation may name.
+            named = tuple(dict.fromkeys((*conversation.offered_items, *(o[0] for o in similar))))
+            await conversations.save(conn, conversation.but(offered=True, offered_items=named), now)
             service = await services.get(conn, slug)
             return Step(
                 Show.METOO, seq=conversation.seq, service=service, similar=similar, note=note

@@ -11,7 +11,7 @@ from storage.db import stamp
 
 _COLUMNS = (
     "citizen_id, seq, state, service_slug, text, rating, hear_back, page, nudged,"
-    " started_at, updated_at, response_id, ask_id, offered"
+    " started_at, updated_at, response_id, ask_id, offered, offered_items"
 )
 
 
@@ -35,6 +35,8 @@ class Conversation:
     ask_id: int | None = None
     # The "me too" offer is the question waiting (at the rating step).
     offered: bool = False
+    # Every item a "me too" offer of this conversation named: the ones it may join.
+    offered_items: tuple[int, ...] = ()
 
     def but(self, **changes: object) -> Conversation:
         """A copy with some fields changed."""
@@ -45,6 +47,7 @@ def _from_row(row: aiosqlite.Row | tuple[object, ...]) -> Conversation:
     values = list(row)
     values[6] = None if values[6] is None else bool(values[6])
     values[13] = bool(values[13])
+    values[14] = tuple(int(i) for i in str(values[14] or "").split(",") if i)
     return Conversation(*values)  # type: ignore[arg-type]
 
 
@@ -62,13 +65,13 @@ async def save(conn: aiosqlite.Connection, conversation: Conversation, now: date
     when = stamp(now)
     c = conversation
     await conn.execute(
-        f"INSERT INTO conversations ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f"INSERT INTO conversations ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
         " ON CONFLICT (citizen_id) DO UPDATE SET seq = excluded.seq, state = excluded.state,"
         " service_slug = excluded.service_slug, text = excluded.text,"
         " rating = excluded.rating, hear_back = excluded.hear_back, page = excluded.page,"
         " nudged = excluded.nudged, updated_at = excluded.updated_at,"
         " response_id = excluded.response_id, ask_id = excluded.ask_id,"
-        " offered = excluded.offered",
+        " offered = excluded.offered, offered_items = excluded.offered_items",
         (
             c.citizen_id,
             c.seq,
@@ -84,6 +87,7 @@ async def save(conn: aiosqlite.Connection, conversation: Conversation, now: date
             c.response_id,
             c.ask_id,
             int(c.offered),
+            ",".join(str(i) for i in c.offered_items) or None,
         ),
     )
 

@@ -32,6 +32,7 @@ from tests.e2e.test_responses import world as world  # the fixture
 WIFI = "The wifi in the central library keeps dropping"
 SAME = "Internet at the library disconnects every few minutes, wifi is useless"
 TUESDAY = WEDNESDAY - timedelta(days=1)
+STORY_TIME = "The children's story time on Saturday was wonderful"
 
 
 async def offered(person: Person, words: str) -> str:
@@ -114,6 +115,31 @@ async def test_nothing_like_it_asks_nothing(world: World, emu: Emulator, db_path
     await consent(bob)
     reply = await offered(bob, "The children's story time on Saturday was wonderful")
     assert "How would you rate it" in reply and "Is it one of these?" not in reply
+
+
+async def test_only_an_item_offered_can_be_joined(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """A forged join names a published item of the service never offered: at the offer,
+    or at the rating question past it. Nothing changes."""
+    alice, eve, bob = emu.person("Alice"), emu.person("Eve"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    other = await add_item(world.bot.db, eve.id, "library", STORY_TIME, WEDNESDAY)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+    offer = bob.last
+    seq = buttons_of(offer)["It's 1"].split(":")[1]
+    answer = await (await bob.press_data(offer.message_id, f"t:{seq}:{other}")).answered()
+    assert answer.get("text") == texts.EXPIRED
+    # Past the offer, at the rating question: nor then.
+    assert "How would you rate" in await press(bob, "It's different")
+    rating = bob.last
+    seq = buttons_of(rating)["1"].split(":")[1]
+    answer = await (await bob.press_data(rating.message_id, f"t:{seq}:{other}")).answered()
+    assert answer.get("text") == texts.EXPIRED
+    supports = "SELECT COUNT(*) FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
+    assert stored(db_path, f"{supports} WHERE c.telegram_id = {bob.id}") == [(0,)]
+    assert stored(db_path, "SELECT state FROM conversations") == [("rating",)]
 
 
 async def test_a_request_is_not_offered_a_complaint_about_the_same_thing(

@@ -1,0 +1,3 @@
+-- The items a conversation's "me too" offers named (ids, comma-separated, every offer of the
+-- conversation): only those can be joined from it (a forged button names any other).
+ALTER TABLE conversations ADD COLUMN offered_items TEXT;
