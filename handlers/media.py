@@ -47,6 +47,12 @@ log = logging.getLogger(__name__)
 # own note must not say its words were kept.
 REFUSED = frozenset({"not_a_rating", "use_buttons", "metoo_buttons", "too_long"})
 
+
+def _words_taken(step: Step) -> bool:
+    """Whether the words sent with a photo went on as the citizen's (not refused)."""
+    return step.show is not Show.TOO_LONG and step.note not in REFUSED
+
+
 # Callback data: a photo's decision in the moderators' chat (y:<media id>:a|r), a
 # citizen's answer to a draft transcript (t:<media id>:y|n).
 PHOTO_PREFIX = "y"
@@ -177,7 +183,7 @@ class MediaHandlers:
             Step(Show.MEDIA, note=why)
             if why
             else await self._fetch_and_keep(
-                message, user.id, largest(message.photo), context, None, step.note not in REFUSED
+                message, user.id, largest(message.photo), context, None, _words_taken(step)
             )
         )
         await self._reply_both(message, kept, text, markup)

@@ -112,6 +112,24 @@ async def test_an_album_of_four_with_a_caption_keeps_the_words_and_three_photos(
     await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 3)
 
 
+async def test_a_photo_whose_caption_is_too_long_is_kept_without_the_words(
+    team: Team, db_path: Path
+) -> None:
+    """Telegram's apps cap a caption at 1,024 characters; another client may send more. The
+    photo is kept, the words are not, and the answer never says they were."""
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    assert "How would you rate" in await say(citizen, WORDS)
+    caption = "Also the lift is broken. " * 200
+    said = await reply_to(citizen, citizen.send_photo(gps_photo(), caption=caption))
+    assert said.startswith(texts.MEDIA_NOTES["photo_added"].format(1)), said
+    assert texts.TOO_LONG_MESSAGE.strip() in said
+    assert "kept your words" not in said
+    assert stored(db_path, "SELECT text FROM conversations") == [(WORDS,)]
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(1,)]
+
+
 async def test_every_copy_of_a_photo_anyone_receives_is_bare(team: Team, db_path: Path) -> None:
     citizen = team.citizen
     await consent(citizen)
