@@ -93,8 +93,9 @@ def _write_temporary(audio: bytes) -> Path:
 
 async def transcribe(command: str, audio: bytes, seconds: float) -> str | None:
     """The text the deployment's speech-to-text command prints for this audio (written to
-    a temporary file, given as the last argument, deleted after); None if it fails, prints
-    nothing or takes longer than `seconds`. A separate process: never blocks the loop."""
+    a temporary file, given as the last argument, deleted after); "" if it runs well and
+    prints nothing (it heard no words); None if it fails or takes longer than `seconds`. A
+    separate process: never blocks the loop."""
     if not command.strip():
         return None
     path = await asyncio.to_thread(_write_temporary, audio)
@@ -120,7 +121,7 @@ async def transcribe(command: str, audio: bytes, seconds: float) -> str | None:
             log.warning("the speech-to-text command failed (exit %s)", process.returncode)
             return None
         text = " ".join(out.decode("utf-8", "replace").split())
-        return _shortened(text) or None
+        return _shortened(text)
     except OSError as exc:
         log.warning("the speech-to-text command could not run: %s", exc)
         return None

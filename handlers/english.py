@@ -1557,6 +1557,11 @@ MEDIA_NOTES = {
         "📷 I kept your words and the photo ({n} of 3).",
         "📷 I kept your words and the photo ({n} of 3).",
     ),
+    # A voice note in which the deployment's speech-to-text heard no words.
+    "voice_silent": (
+        "I couldn't hear any words in your voice note. A moderator will still listen to it."
+        " If you meant to say something, you can type it here and I'll add it."
+    ),
     # A voice note with no sound (0 seconds).
     "voice_empty": "That voice note seems to be empty. Could you record it again, or type it?",
     # A voice note longer than the deployment allows ({n}: the longest, in seconds).

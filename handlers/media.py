@@ -358,6 +358,12 @@ class MediaHandlers:
                 settings.transcribe, audio, settings.transcribe_seconds
             )
         del audio  # the audio is not kept: only the draft words are
+        if text == "":
+            # The engine heard no words: the citizen may have recorded silence. The voice
+            # note stays (a moderator listens to it), and they can type what they meant.
+            if await self.attachments.still_told(media_id):
+                await self._tell(context, telegram_id, str(texts.MEDIA_NOTES["voice_silent"]))
+            return
         if not text:
             return
         if not await self.attachments.draft_transcript(media_id, text):
@@ -383,6 +389,13 @@ class MediaHandlers:
             )
         except Forbidden:
             log.info("citizen blocked the bot; draft transcript not delivered")
+
+    @staticmethod
+    async def _tell(context: ContextTypes.DEFAULT_TYPE, telegram_id: int, text: str) -> None:
+        try:
+            await context.bot.send_message(telegram_id, text, parse_mode=ParseMode.HTML)
+        except Forbidden:
+            log.info("citizen blocked the bot; note not delivered")
 
     async def transcript_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The citizen's answer to a draft transcript."""

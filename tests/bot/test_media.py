@@ -1,5 +1,6 @@
-"""The deployment's speech-to-text command (bot/media.transcribe): its words, or None when it
-fails, hangs or says nothing; never more than a message can show; its audio file removed."""
+"""The deployment's speech-to-text command (bot/media.transcribe): its words ("" when it heard
+none), or None when it fails or hangs; never more than a message can show; its audio file
+removed."""
 
 from __future__ import annotations
 
@@ -32,11 +33,12 @@ async def test_the_words_printed_are_the_draft_and_the_audio_file_goes(tmp_path:
     assert not audio.exists()
 
 
-async def test_failing_silent_hanging_or_missing_engines_give_nothing(tmp_path: Path) -> None:
+async def test_failing_hanging_or_missing_engines_give_nothing(tmp_path: Path) -> None:
     failing = engine(tmp_path, "import sys\nprint('half a thought')\nsys.exit(3)\n", "failing")
     assert await transcribe(failing, b"x", 30) is None
-    silent = engine(tmp_path, "", "silent")
-    assert await transcribe(silent, b"x", 30) is None
+    # An engine that runs and hears no words (silence) says so: no words, not a failure.
+    silent = engine(tmp_path, "print('  ')\n", "silent")
+    assert await transcribe(silent, b"x", 30) == ""
     # Hangs: given up after the limit (the limit only bounds the wait).
     hanging = engine(tmp_path, "import time\ntime.sleep(600)\n", "hanging")
     assert await transcribe(hanging, b"x", 0.5) is None

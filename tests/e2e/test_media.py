@@ -295,6 +295,24 @@ async def test_a_draft_transcript_is_confirmed_by_the_citizen_then_checked(
         assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == [(None,)]
 
 
+async def test_a_voice_note_the_engine_hears_no_words_in_is_told_and_kept(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+) -> None:
+    """Silence recorded: the engine runs and prints nothing. The citizen is told, the voice
+    note stays for a moderator, and words typed next go with it."""
+    citizen = emu.person("Cy")
+    async with make_bot(deployment=deployment, YOUSAID_TRANSCRIBE="sh -c 'printf \"  \"'"):
+        await consent(citizen)
+        await press(citizen, SERVICE)
+        said = await reply_to(citizen, citizen.send_voice(b"OggS-voice", duration=6))
+        assert said.startswith(texts.VOICE_KEPT)
+        assert (await citizen.next_message()).text == texts.MEDIA_NOTES["voice_silent"]
+        assert "added that" in await say(citizen, WORDS)
+        item = await saved(citizen)
+        assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}")[0][0].endswith(WORDS)
+        assert stored(db_path, f"SELECT kind FROM media WHERE feedback_id = {item}") == [("voice",)]
+
+
 async def test_retention_deletes_voice_notes_and_photos_but_keeps_the_item(
     team: Team, db_path: Path, clock: FakeClock
 ) -> None:
