@@ -229,6 +229,9 @@ class Step:
 
 
 REPLAYED = Step(Show.NOTHING)
+# An update whose answer is the consent question (`updates.note`): a crash that loses the
+# answer asks it again (`Intake.lost_answer`).
+CONSENT_ASKED = "consent"
 
 T = TypeVar("T")
 # (id, published text) of the items offered ("me too").
@@ -483,7 +486,11 @@ class Intake:
         if update_id is not None:
 
             async def claim(conn: aiosqlite.Connection) -> bool:
-                return await updates.claim(conn, update_id, self.clock())
+                if not await updates.claim(conn, update_id, self.clock()):
+                    return False
+                # Its answer is this question: asked again if a crash loses it.
+                await updates.note(conn, update_id, CONSENT_ASKED)
+                return True
 
             if not await self._write(claim):
                 return REPLAYED
@@ -625,7 +632,10 @@ class Intake:
             if citizen is None or not await _consented(conn, citizen.id):
                 if not await updates.claim(conn, update_id, now):
                     return REPLAYED
-                return await self._before_consent(conn, telegram_id, text, now)
+                step = await self._before_consent(conn, telegram_id, text, now)
+                if step.show is Show.CONSENT:
+                    await updates.note(conn, update_id, CONSENT_ASKED)
+                return step
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
             current = await conversations.get(conn, citizen.id)
@@ -818,7 +828,9 @@ class Intake:
         async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
             slug = found.service_slug or ""
             window = self.metoo.since(now) if self.metoo and self.metoo.enabled else None
-            if window is None or item_id not in found.offered_items:
+            # Offered before the items offered were kept (migration 0042): any it may be.
+            legacy = found.offered and not found.offered_items
+            if window is None or (item_id not in found.offered_items and not legacy):
                 # Never offered in this conversation: a forged button (or an old one).
                 return Step(Show.EXPIRED)
             target = item_id
@@ -1038,8 +1050,14 @@ class Intake:
         """What to show a citizen whose answer a crash may have lost: where they are, or the
         item saved or joined since (the answer told of it); nothing if none."""
         reader = self.db.reader
-        step = await self.remind(0, telegram_id)
         citizen = await citizens.by_telegram_id(reader, telegram_id)
+        if citizen is None or not await _consented(reader, citizen.id):
+            # Before agreeing, the answer lost may have been the consent question (to words, a
+            # photo, a sticker): asked again. Nothing else (staff are no citizens either).
+            if await updates.noted(reader, telegram_id) == CONSENT_ASKED:
+                return await self.consent_question(telegram_id) or Step(Show.NOTHING)
+            return Step(Show.NOTHING)
+        step = await self.remind(0, telegram_id)
         if step.note == "resumed" and await updates.noted(reader, telegram_id) == "undone":
             # The lost answer was to an undo of a "me too": it said the support went.
             return replace(step, note="undone")

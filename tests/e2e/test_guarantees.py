@@ -99,6 +99,28 @@ async def test_a_reply_lost_to_a_crash_after_the_save_is_given_again(
     assert stored(db_path, "SELECT state, text FROM conversations") == [("rating", story)]
 
 
+async def test_a_consent_question_lost_to_a_crash_is_asked_again(
+    make_bot: BotFactory, emu: Emulator, db_path: Path, clock: FakeClock
+) -> None:
+    """A sticker before agreeing: its update claimed with the question as its answer, then
+    the process dies before asking. Once it is clear, the question is asked, once."""
+    nell = emu.person("Nell")
+    await nell.send_sticker()
+    await saved_then_crashed(make_bot, emu, lambda bot, u: bot.intake.consent_question(nell.id, u))
+    async with make_bot() as bot:
+        await emu.idle(quiet=0.3)
+        assert nell.messages == []
+        clock.advance(minutes=2)
+        await run_job(bot, "answer-again-after-a-crash")
+        asked = await nell.next_message()
+        assert "Is that OK" in (asked.text or "")
+        assert [texts.CONSENT_YES, texts.CONSENT_NO] in asked.buttons
+        await run_job(bot, "answer-again-after-a-crash")
+        await emu.idle(quiet=0.3)
+        assert len(nell.messages) == 1
+    assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE chat_key <> 0") == [(0,)]
+
+
 async def test_a_reply_lost_to_a_crash_is_not_given_again_once_she_wrote_since(
     make_bot: BotFactory, emu: Emulator, db_path: Path, clock: FakeClock
 ) -> None:

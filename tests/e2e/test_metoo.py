@@ -142,6 +142,24 @@ async def test_only_an_item_offered_can_be_joined(
     assert stored(db_path, "SELECT state FROM conversations") == [("rating",)]
 
 
+async def test_an_offer_waiting_before_offers_were_kept_can_still_be_joined(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Shown by the release before migration 0042: the items it named were not kept."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+
+    async def before(conn: aiosqlite.Connection) -> None:
+        await conn.execute("UPDATE conversations SET offered_items = NULL")
+
+    await world.bot.db.write(before)
+    assert f"#{item}" in await press(bob, "It's 1")
+    supports = "SELECT s.feedback_id FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
+    assert stored(db_path, f"{supports} WHERE c.telegram_id = {bob.id}") == [(item,)]
+
+
 async def test_a_request_is_not_offered_a_complaint_about_the_same_thing(
     world: World, emu: Emulator
 ) -> None:
