@@ -1046,6 +1046,34 @@ class Intake:
             return False
         return item_id not in await supporters.already_theirs(reader, [item_id], citizen.id)
 
+    async def offer_shown(self, telegram_id: int, message_id: int) -> None:
+        """The message now showing a citizen's "me too" offer (drawn again if an item it
+        quotes is erased: `offer_redrawn`)."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is not None:
+                await conversations.offer_shown(conn, citizen.id, message_id)
+
+        await self.db.write(run)
+
+    async def offer_redrawn(self, telegram_id: int, message_id: int) -> Step | None:
+        """The offer this message shows, searched anew (without items since erased, or the
+        rating question if none is left); None if it is not the offer waiting."""
+        reader = self.db.reader
+        citizen = await citizens.by_telegram_id(reader, telegram_id)
+        current = await conversations.get(reader, citizen.id) if citizen else None
+        if current is None or not current.offered or current.offer_message != message_id:
+            return None
+
+        async def run(conn: aiosqlite.Connection) -> Step:
+            found = await conversations.get(conn, current.citizen_id)
+            if found is None or not found.offered or found.offer_message != message_id:
+                return Step(Show.NOTHING)
+            return await _written(conn, found, self.clock())
+
+        return await self._write(run)
+
     async def lost_answer(self, telegram_id: int, since: str) -> Step:
         """What to show a citizen whose answer a crash may have lost: where they are, or the
         item saved or joined since (the answer told of it); nothing if none."""
@@ -1342,8 +1370,8 @@ async def _written(
         if similar:
             # Remembered, so that a number typed now is not taken for a rating; and what it
             # names, the only items a join from this conversation may name.
-            named = tuple(dict.fromkeys((*conversation.offered_items, *(o[0] for o in similar))))
-            await conversations.save(conn, conversation.but(offered=True, offered_items=named), now)
+            ids = tuple(dict.fromkeys((*conversation.offered_items, *(o[0] for o in similar))))
+            await conversations.save(conn, conversation.but(offered=True, offered_items=ids), now)
             service = await services.get(conn, slug)
             return Step(
                 Show.METOO, seq=conversation.seq, service=service, similar=similar, note=note

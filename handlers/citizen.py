@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
@@ -450,7 +450,7 @@ class CitizenHandlers:
     ) -> None:
         self.intake = intake
         # Where each citizen's question is shown now (its earlier copies lose their buttons).
-        self.questions = questions or Questions(ANSWER_PREFIXES)
+        self.questions = questions or Questions(ANSWER_PREFIXES, METOO_PREFIX)
         # The citizen's language: asked at first contact, each person's for what jobs send,
         # and the deployment's names of services in it.
         self.language = language
@@ -866,6 +866,22 @@ class CitizenHandlers:
             log.info("citizen blocked the bot; %s not delivered", what)
             return
         await self.questions.shown(context.bot, sent, markup)
+
+    async def redraw_offer(self, bot: Bot, chat_id: int, message_id: int) -> bool:
+        """Draw a citizen's waiting "me too" offer again, searched anew (an item it quoted
+        was erased); False if this message is not the offer waiting (it is taken back)."""
+        if chat_id <= 0:
+            return False
+        step = await self.intake.offer_redrawn(chat_id, message_id)
+        if step is None or step.show is Show.NOTHING:
+            return False
+        with speaking(await self._language_of(chat_id)):
+            text, markup = render(step, self.names)
+        sent = await bot.edit_message_text(
+            text, chat_id, message_id, reply_markup=markup, parse_mode=ParseMode.HTML
+        )
+        self.questions.redrawn(sent, markup)
+        return True
 
     async def expire_idle(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: close conversations that went quiet, saying so (and saving any words)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import TelegramError
@@ -28,11 +29,26 @@ def _answers(button: InlineKeyboardButton, prefixes: frozenset[str]) -> bool:
 class Questions:
     """Where each citizen's current question is shown, in this process."""
 
-    def __init__(self, prefixes: frozenset[str]) -> None:
+    def __init__(self, prefixes: frozenset[str], offer_prefix: str = "") -> None:
         # The callback data prefixes of the conversation's answers (rating, hear back...);
         # other buttons (the themes heard, undo a "me too", keep the exact spot) stay.
         self.prefixes = prefixes
         self._shown: OrderedDict[int, tuple[int, InlineKeyboardMarkup]] = OrderedDict()
+        # A "me too" offer's buttons, and what to tell of the message showing one (chat,
+        # message): it quotes other people's words, drawn again when they are erased.
+        self.offer_prefix = offer_prefix
+        self.offered: Callable[[int, int], Awaitable[None]] | None = None
+
+    def _offers(self, markup: object) -> bool:
+        return (
+            bool(self.offer_prefix)
+            and isinstance(markup, InlineKeyboardMarkup)
+            and any(
+                _answers(b, frozenset({self.offer_prefix}))
+                for row in markup.inline_keyboard
+                for b in row
+            )
+        )
 
     def _asks(self, markup: object) -> bool:
         return isinstance(markup, InlineKeyboardMarkup) and any(
@@ -56,6 +72,12 @@ class Questions:
         if not isinstance(sent, Message) or sent.chat_id <= 0:
             return
         chat, message_id = sent.chat_id, sent.message_id
+        if self.offered is not None and self._offers(markup):
+            try:
+                await self.offered(chat, message_id)
+            except Exception:
+                # Sent already; only drawing it again on an erasure is lost.
+                log.exception("the message of a 'me too' offer not recorded")
         asks = isinstance(markup, InlineKeyboardMarkup) and self._asks(markup)
         before = self._shown.get(chat)
         if before is not None and (answered or asks):

@@ -11,7 +11,7 @@ from storage.db import stamp
 
 _COLUMNS = (
     "citizen_id, seq, state, service_slug, text, rating, hear_back, page, nudged,"
-    " started_at, updated_at, response_id, ask_id, offered, offered_items"
+    " started_at, updated_at, response_id, ask_id, offered, offered_items, offer_message"
 )
 
 
@@ -37,6 +37,8 @@ class Conversation:
     offered: bool = False
     # Every item a "me too" offer of this conversation named: the ones it may join.
     offered_items: tuple[int, ...] = ()
+    # The message showing the latest offer (`offer_shown`), if known.
+    offer_message: int | None = None
 
     def but(self, **changes: object) -> Conversation:
         """A copy with some fields changed."""
@@ -65,13 +67,14 @@ async def save(conn: aiosqlite.Connection, conversation: Conversation, now: date
     when = stamp(now)
     c = conversation
     await conn.execute(
-        f"INSERT INTO conversations ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+        f"INSERT INTO conversations ({_COLUMNS}) VALUES ({', '.join('?' * 16)})"
         " ON CONFLICT (citizen_id) DO UPDATE SET seq = excluded.seq, state = excluded.state,"
         " service_slug = excluded.service_slug, text = excluded.text,"
         " rating = excluded.rating, hear_back = excluded.hear_back, page = excluded.page,"
         " nudged = excluded.nudged, updated_at = excluded.updated_at,"
         " response_id = excluded.response_id, ask_id = excluded.ask_id,"
-        " offered = excluded.offered, offered_items = excluded.offered_items",
+        " offered = excluded.offered, offered_items = excluded.offered_items,"
+        " offer_message = excluded.offer_message",
         (
             c.citizen_id,
             c.seq,
@@ -88,8 +91,33 @@ async def save(conn: aiosqlite.Connection, conversation: Conversation, now: date
             c.ask_id,
             int(c.offered),
             ",".join(str(i) for i in c.offered_items) or None,
+            c.offer_message,
         ),
     )
+
+
+async def offer_shown(conn: aiosqlite.Connection, citizen_id: int, message_id: int) -> bool:
+    """The message now showing the citizen's "me too" offer (not a change of theirs: the
+    conversation's idle time stands); False if no offer waits."""
+    cursor = await conn.execute(
+        "UPDATE conversations SET offer_message = ? WHERE citizen_id = ? AND offered = 1",
+        (message_id, citizen_id),
+    )
+    return cursor.rowcount > 0
+
+
+async def offers_quoting(conn: aiosqlite.Connection, item_ids: list[int]) -> list[tuple[int, int]]:
+    """The private chats and messages of offers shown that quote any of these items."""
+    found: list[tuple[int, int]] = []
+    for item_id in item_ids:
+        async with conn.execute(
+            "SELECT c.telegram_id, v.offer_message FROM conversations v"
+            " JOIN citizens c ON c.id = v.citizen_id WHERE v.offer_message IS NOT NULL"
+            " AND ',' || v.offered_items || ',' LIKE ?",
+            (f"%,{int(item_id)},%",),
+        ) as cursor:
+            found += [(int(t), int(m)) for t, m in await cursor.fetchall()]
+    return sorted(set(found))
 
 
 async def delete(conn: aiosqlite.Connection, citizen_id: int) -> bool:

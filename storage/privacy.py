@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage import traces
+from storage import conversations, traces
 from storage.db import stamp
 from storage.feedback import kinds_only
 
@@ -282,6 +282,10 @@ async def erase(
             await conn.execute(
                 "UPDATE item_themes SET evidence = NULL WHERE feedback_id = ?", (item_id,)
             )
+    if approved and not keep_published:
+        # Offered to others meanwhile ("me too"): those offers are drawn again without them.
+        offers = await conversations.offers_quoting(conn, approved)
+        await traces.take_back_messages(conn, offers, traces.FORGET, now)
     for item_id in approved + others:
         # The audit trail keeps who did what, not the texts.
         await conn.execute(

@@ -33,6 +33,14 @@ WIFI = "The wifi in the central library keeps dropping"
 SAME = "Internet at the library disconnects every few minutes, wifi is useless"
 TUESDAY = WEDNESDAY - timedelta(days=1)
 STORY_TIME = "The children's story time on Saturday was wonderful"
+DAN_WIFI = "Wifi at the central library keeps dropping all day"
+
+
+async def erase(person: Person, choice: str) -> None:
+    """/forget, and the choice of what goes."""
+    await person.send("/forget")
+    await person.wait_for(lambda msgs: bool(msgs) and "can't be undone" in (msgs[-1].text or ""))
+    assert texts.FORGET_DONE in await press(person, choice)
 
 
 async def offered(person: Person, words: str) -> str:
@@ -158,6 +166,48 @@ async def test_an_offer_waiting_before_offers_were_kept_can_still_be_joined(
     assert f"#{item}" in await press(bob, "It's 1")
     supports = "SELECT s.feedback_id FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
     assert stored(db_path, f"{supports} WHERE c.telegram_id = {bob.id}") == [(item,)]
+
+
+async def test_an_offer_quoting_words_their_author_erases_is_drawn_again_without_them(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Bob is offered Alice's item and Dan's. Dan erases himself but keeps his published
+    words: the offer stands. Alice erases everything: the offer, searched anew, quotes her
+    no more."""
+    alice, dan, bob = emu.person("Alice"), emu.person("Dan"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    kept = await add_item(world.bot.db, dan.id, "library", DAN_WIFI, WEDNESDAY)
+    await consent(bob)
+    said = await offered(bob, SAME)
+    assert WIFI in said and DAN_WIFI in said
+    offer = bob.last
+    await erase(dan, texts.FORGET_KEEP)
+    await emu.idle(quiet=0.3)
+    assert offer.text == said
+    await erase(alice, texts.FORGET_ALL)
+    await bob.wait_for(lambda _: WIFI not in (offer.text or ""))
+    assert DAN_WIFI in (offer.text or "") and "It's 2" not in str(offer.buttons)
+    await press_on(bob, offer, "It's 1")
+    await bob.wait_for(lambda _: f"#{kept}" in (offer.text or ""))
+    supports = "SELECT s.feedback_id FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
+    assert stored(db_path, f"{supports} WHERE c.telegram_id = {bob.id}") == [(kept,)]
+
+
+async def test_an_offer_left_with_nothing_to_offer_becomes_the_rating_question(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+    offer = bob.last
+    await erase(alice, texts.FORGET_ALL)
+    await bob.wait_for(lambda _: WIFI not in (offer.text or ""))
+    assert "How would you rate it" in (offer.text or "") and "It's 1" not in str(offer.buttons)
+    await press_on(bob, offer, "3")
+    await bob.wait_for(lambda _: "hear back" in (offer.text or ""))
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+    assert stored(db_path, "SELECT rating, offered FROM conversations") == [(3, 0)]
 
 
 async def test_a_request_is_not_offered_a_complaint_about_the_same_thing(
