@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot, Message, Update
+from telegram import Message, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -135,14 +135,12 @@ def register(
     sender = OutboxSender(outbox, languages)
     common = CommonHandlers(intake, outbox, languages, sender, citizen.questions)
     citizen.questions.offered = intake.offer_shown
-
-    async def redraw(bot: Bot, chat_id: int, message_id: int) -> bool:
-        # A citizen's "me too" offer quoting erased words, or a moderators' list.
-        return await citizen.redraw_offer(bot, chat_id, message_id) or (
-            await moderator.redraw_list(bot, chat_id, message_id)
-        )
-
-    rights = PrivacyHandlers(privacy, redraw_list=redraw, languages=languages)
+    rights = PrivacyHandlers(
+        privacy,
+        redraw_list=moderator.redraw_list,
+        languages=languages,
+        redraw_offer=citizen.redraw_offer,
+    )
     answers = ResponseHandlers(
         responses,
         hearing,

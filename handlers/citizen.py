@@ -869,7 +869,7 @@ class CitizenHandlers:
 
     async def redraw_offer(self, bot: Bot, chat_id: int, message_id: int) -> bool:
         """Draw a citizen's waiting "me too" offer again, searched anew (an item it quoted
-        was erased); False if this message is not the offer waiting (it is taken back)."""
+        was erased); False if this message is not the offer waiting (left as it is)."""
         if chat_id <= 0:
             return False
         step = await self.intake.offer_redrawn(chat_id, message_id)

@@ -21,7 +21,7 @@ from bot.privacy import Privacy
 from handlers import safely, texts
 from handlers.fitting import pack
 from storage.privacy import as_json
-from storage.traces import FORGET, ToClean
+from storage.traces import FORGET, OFFER, ToClean
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,11 @@ class PrivacyHandlers:
         privacy: Privacy,
         redraw_list: RedrawList | None = None,
         languages: Languages | None = None,
+        redraw_offer: RedrawList | None = None,
     ) -> None:
         self.privacy = privacy
+        # A citizen's "me too" offer quoting erased words is drawn again (if still waiting).
+        self.redraw_offer = redraw_offer
         # The language of each chat a note is left in (English without it).
         self.languages = languages
         # A moderators' list that also shows others' items is drawn again, not deleted.
@@ -171,6 +174,9 @@ class PrivacyHandlers:
                         await self._take_back(context.bot, message)
 
     async def _take_back(self, bot: Bot, message: ToClean) -> None:
+        if message.reason == OFFER:
+            await self._redraw_offer(bot, message)
+            return
         if self.redraw_list is not None:
             try:
                 if await self.redraw_list(bot, message.chat_id, message.message_id):
@@ -195,6 +201,21 @@ class PrivacyHandlers:
             return
         except TelegramError as exc:
             await self.privacy.clean_failed(message, f"delete: {exc}")
+            return
+        await self.privacy.cleaned(message)
+
+    async def _redraw_offer(self, bot: Bot, message: ToClean) -> None:
+        """A citizen's offer: drawn again if it still waits, else left as it is (answered
+        meanwhile, it shows what came next in its place); never deleted."""
+        try:
+            if self.redraw_offer is not None:
+                await self.redraw_offer(bot, message.chat_id, message.message_id)
+        except BadRequest as exc:
+            if not any(words in exc.message.lower() for words in _NOTHING_TO_EDIT):
+                await self.privacy.clean_failed(message, f"redraw: {exc.message}")
+                return
+        except TelegramError as exc:
+            await self.privacy.clean_failed(message, f"redraw: {exc}")
             return
         await self.privacy.cleaned(message)
 

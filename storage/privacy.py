@@ -285,7 +285,7 @@ async def erase(
     if approved and not keep_published:
         # Offered to others meanwhile ("me too"): those offers are drawn again without them.
         offers = await conversations.offers_quoting(conn, approved)
-        await traces.take_back_messages(conn, offers, traces.FORGET, now)
+        await traces.take_back_messages(conn, offers, traces.OFFER, now)
     for item_id in approved + others:
         # The audit trail keeps who did what, not the texts.
         await conn.execute(

@@ -193,6 +193,35 @@ async def test_an_offer_quoting_words_their_author_erases_is_drawn_again_without
     assert stored(db_path, f"{supports} WHERE c.telegram_id = {bob.id}") == [(kept,)]
 
 
+async def test_an_offer_answered_before_the_erasure_is_taken_back_is_left_as_it_is(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Bob pressed "It's different" (his offer became the rating question in place): not
+    touched. Eve joined Dan's item after Alice's erasure was committed and before its
+    messages were taken back: her thanks, and its Undo, stay."""
+    alice, dan, bob, eve = (emu.person(n) for n in ("Alice", "Dan", "Bob", "Eve"))
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    kept = await add_item(world.bot.db, dan.id, "library", DAN_WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+    at_bob = bob.last
+    await press_on(bob, at_bob, "It's different")
+    await bob.wait_for(lambda _: "How would you rate it" in (at_bob.text or ""))
+    await consent(eve)
+    assert "Is it one of these?" in await offered(eve, SAME)
+    at_eve = eve.last
+    assert await world.bot.privacy.forget(10**9, alice.id, keep_published=False)
+    await press_on(eve, at_eve, "It's 2")
+    await eve.wait_for(lambda _: f"#{kept}" in (at_eve.text or ""))
+    shown = [(at_bob.text, at_bob.buttons), (at_eve.text, at_eve.buttons)]
+    await run_job(world.bot, "take-back-messages")
+    await emu.idle(quiet=0.3)
+    assert [(at_bob.text, at_bob.buttons), (at_eve.text, at_eve.buttons)] == shown
+    assert not at_bob.deleted and not at_eve.deleted
+    assert texts.METOO_UNDO in str(at_eve.buttons) and "3" in str(at_bob.buttons)
+    assert stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)]
+
+
 async def test_an_offer_left_with_nothing_to_offer_becomes_the_rating_question(
     world: World, emu: Emulator, db_path: Path
 ) -> None:
