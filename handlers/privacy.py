@@ -175,21 +175,18 @@ class PrivacyHandlers:
 
     async def _take_back(self, bot: Bot, message: ToClean) -> None:
         if message.reason == OFFER:
-            await self._redraw_offer(bot, message)
+            # A citizen's offer: drawn again if it still waits, else left as it is (answered
+            # meanwhile, it shows what came next in its place); never deleted.
+            redraw = self.redraw_offer
+            if redraw is None or await self._redrawn(bot, message, redraw) is not None:
+                await self.privacy.cleaned(message)
             return
         if self.redraw_list is not None:
-            try:
-                if await self.redraw_list(bot, message.chat_id, message.message_id):
-                    await self.privacy.cleaned(message)
-                    return
-            except BadRequest as exc:
-                if not any(words in exc.message.lower() for words in _NOTHING_TO_EDIT):
-                    await self.privacy.clean_failed(message, f"redraw: {exc.message}")
-                    return
-                await self.privacy.cleaned(message)
+            drawn = await self._redrawn(bot, message, self.redraw_list)
+            if drawn is None:
                 return
-            except TelegramError as exc:
-                await self.privacy.clean_failed(message, f"redraw: {exc}")
+            if drawn:
+                await self.privacy.cleaned(message)
                 return
         try:
             await bot.delete_message(message.chat_id, message.message_id)
@@ -204,20 +201,18 @@ class PrivacyHandlers:
             return
         await self.privacy.cleaned(message)
 
-    async def _redraw_offer(self, bot: Bot, message: ToClean) -> None:
-        """A citizen's offer: drawn again if it still waits, else left as it is (answered
-        meanwhile, it shows what came next in its place); never deleted."""
+    async def _redrawn(self, bot: Bot, message: ToClean, redraw: RedrawList) -> bool | None:
+        """Whether `redraw` drew the message again (or it had nothing to change); None if it
+        failed (tried again later)."""
         try:
-            if self.redraw_offer is not None:
-                await self.redraw_offer(bot, message.chat_id, message.message_id)
+            return await redraw(bot, message.chat_id, message.message_id)
         except BadRequest as exc:
-            if not any(words in exc.message.lower() for words in _NOTHING_TO_EDIT):
-                await self.privacy.clean_failed(message, f"redraw: {exc.message}")
-                return
+            if any(words in exc.message.lower() for words in _NOTHING_TO_EDIT):
+                return True
+            await self.privacy.clean_failed(message, f"redraw: {exc.message}")
         except TelegramError as exc:
             await self.privacy.clean_failed(message, f"redraw: {exc}")
-            return
-        await self.privacy.cleaned(message)
+        return None
 
     async def _edit(self, bot: Bot, message: ToClean) -> None:
         try:
