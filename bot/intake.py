@@ -932,7 +932,9 @@ class Intake:
 
         async def then(conn: aiosqlite.Connection, found: Conversation, now: datetime) -> Step:
             if found.offered:
-                found = found.but(offered=False)
+                # The offer pressed shows the rating question in its place: it quotes no one
+                # now (an erasure leaves it alone).
+                found = found.but(offered=False, offer_message=None)
                 await conversations.save(conn, found, now)
             return await _show(conn, found)
 
@@ -1056,6 +1058,14 @@ class Intake:
                 await conversations.offer_shown(conn, citizen.id, message_id)
 
         await self.db.write(run)
+
+    async def offer_passed(self, telegram_id: int, message_id: int) -> bool:
+        """Whether this message is a citizen's latest offer, passed over by words typed since
+        (it stands above them, quoting others: taken back when one of them is erased)."""
+        reader = self.db.reader
+        citizen = await citizens.by_telegram_id(reader, telegram_id)
+        current = await conversations.get(reader, citizen.id) if citizen else None
+        return current is not None and not current.offered and current.offer_message == message_id
 
     async def offer_redrawn(self, telegram_id: int, message_id: int) -> Step | None:
         """The offer this message shows, searched anew (without items since erased, or the

@@ -868,13 +868,16 @@ class CitizenHandlers:
         await self.questions.shown(context.bot, sent, markup)
 
     async def redraw_offer(self, bot: Bot, chat_id: int, message_id: int) -> bool:
-        """Draw a citizen's waiting "me too" offer again, searched anew (an item it quoted
-        was erased); False if this message is not the offer waiting (left as it is)."""
+        """Draw a citizen's "me too" offer again, searched anew, if it still waits (an item it
+        quoted was erased); False if it is to be taken back (passed over by words typed
+        since); True else (answered in its place meanwhile, or gone: left as it is)."""
         if chat_id <= 0:
+            return False
+        if await self.intake.offer_passed(chat_id, message_id):
             return False
         step = await self.intake.offer_redrawn(chat_id, message_id)
         if step is None or step.show is Show.NOTHING:
-            return False
+            return True
         with speaking(await self._language_of(chat_id)):
             text, markup = render(step, self.names)
         sent = await bot.edit_message_text(

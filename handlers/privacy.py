@@ -174,15 +174,11 @@ class PrivacyHandlers:
                         await self._take_back(context.bot, message)
 
     async def _take_back(self, bot: Bot, message: ToClean) -> None:
-        if message.reason == OFFER:
-            # A citizen's offer: drawn again if it still waits, else left as it is (answered
-            # meanwhile, it shows what came next in its place); never deleted.
-            redraw = self.redraw_offer
-            if redraw is None or await self._redrawn(bot, message, redraw) is not None:
-                await self.privacy.cleaned(message)
-            return
-        if self.redraw_list is not None:
-            drawn = await self._redrawn(bot, message, self.redraw_list)
+        # A citizen's offer (OFFER) is drawn again if it still waits, left as it is if answered
+        # in its place meanwhile (it shows what came next), taken back if passed over.
+        redraw = self.redraw_offer if message.reason == OFFER else self.redraw_list
+        if redraw is not None:
+            drawn = await self._redrawn(bot, message, redraw)
             if drawn is None:
                 return
             if drawn:
@@ -222,14 +218,9 @@ class PrivacyHandlers:
                 await self.languages.of_chat(message.chat_id) if self.languages else current()
             )
             with speaking(language):
-                note = (
-                    texts.REMOVED_BY_AUTHOR if message.reason == FORGET else texts.REMOVED_EXPIRED
-                )
-                media_note = (
-                    texts.REMOVED_BY_AUTHOR
-                    if message.reason == FORGET
-                    else texts.MEDIA_REMOVED_EXPIRED
-                )
+                by_author = message.reason in (FORGET, OFFER)
+                note = texts.REMOVED_BY_AUTHOR if by_author else texts.REMOVED_EXPIRED
+                media_note = texts.REMOVED_BY_AUTHOR if by_author else texts.MEDIA_REMOVED_EXPIRED
             try:
                 # Without reply_markup the buttons go too.
                 await bot.edit_message_text(note, message.chat_id, message.message_id)

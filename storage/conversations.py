@@ -107,13 +107,13 @@ async def offer_shown(conn: aiosqlite.Connection, citizen_id: int, message_id: i
 
 
 async def offers_quoting(conn: aiosqlite.Connection, item_ids: list[int]) -> list[tuple[int, int]]:
-    """The private chats and messages of offers waiting that quote any of these items."""
+    """The private chats and latest offer messages of conversations whose offers quoted any
+    of these items."""
     found: list[tuple[int, int]] = []
     for item_id in item_ids:
         async with conn.execute(
             "SELECT c.telegram_id, v.offer_message FROM conversations v"
-            " JOIN citizens c ON c.id = v.citizen_id WHERE v.offered = 1"
-            " AND v.offer_message IS NOT NULL"
+            " JOIN citizens c ON c.id = v.citizen_id WHERE v.offer_message IS NOT NULL"
             " AND ',' || v.offered_items || ',' LIKE ?",
             (f"%,{int(item_id)},%",),
         ) as cursor:

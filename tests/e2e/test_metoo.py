@@ -222,6 +222,24 @@ async def test_an_offer_answered_before_the_erasure_is_taken_back_is_left_as_it_
     assert stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)]
 
 
+async def test_an_offer_passed_over_by_words_typed_since_is_taken_back_on_the_erasure(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Bob typed more instead of answering: the offer stands above, quoting Alice. She erases
+    everything: it goes; the question below stays."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+    offer = bob.last
+    assert "added that" in await say(bob, "And the staff said it has been like this for weeks")
+    below = bob.last
+    await erase(alice, texts.FORGET_ALL)
+    await bob.wait_for(lambda _: offer.deleted)
+    assert not below.deleted and "How would you rate it" in (below.text or "")
+    assert stored(db_path, "SELECT state, offered FROM conversations") == [("rating", 0)]
+
+
 async def test_an_offer_left_with_nothing_to_offer_becomes_the_rating_question(
     world: World, emu: Emulator, db_path: Path
 ) -> None:
