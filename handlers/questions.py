@@ -36,18 +36,12 @@ class Questions:
         self._shown: OrderedDict[int, tuple[int, InlineKeyboardMarkup]] = OrderedDict()
         # A "me too" offer's buttons, and what to tell of the message showing one (chat,
         # message): it quotes other people's words, drawn again when they are erased.
-        self.offer_prefix = offer_prefix
+        self._offer = frozenset({offer_prefix} if offer_prefix else ())
         self.offered: Callable[[int, int], Awaitable[None]] | None = None
 
     def _offers(self, markup: object) -> bool:
-        return (
-            bool(self.offer_prefix)
-            and isinstance(markup, InlineKeyboardMarkup)
-            and any(
-                _answers(b, frozenset({self.offer_prefix}))
-                for row in markup.inline_keyboard
-                for b in row
-            )
+        return isinstance(markup, InlineKeyboardMarkup) and any(
+            _answers(b, self._offer) for row in markup.inline_keyboard for b in row
         )
 
     def _asks(self, markup: object) -> bool:

@@ -96,14 +96,13 @@ async def save(conn: aiosqlite.Connection, conversation: Conversation, now: date
     )
 
 
-async def offer_shown(conn: aiosqlite.Connection, citizen_id: int, message_id: int) -> bool:
-    """The message now showing the citizen's "me too" offer (not a change of theirs: the
-    conversation's idle time stands); False if no offer waits."""
-    cursor = await conn.execute(
+async def offer_shown(conn: aiosqlite.Connection, citizen_id: int, message_id: int) -> None:
+    """The message now showing the citizen's "me too" offer, if one waits (not a change of
+    theirs: the conversation's idle time stands)."""
+    await conn.execute(
         "UPDATE conversations SET offer_message = ? WHERE citizen_id = ? AND offered = 1",
         (message_id, citizen_id),
     )
-    return cursor.rowcount > 0
 
 
 async def offers_quoting(conn: aiosqlite.Connection, item_ids: list[int]) -> list[tuple[int, int]]:

@@ -18,7 +18,8 @@ from storage.db import stamp
 
 # Why a message is taken back; each has its own note where it can only be edited.
 FORGET, RETENTION = "forget", "retention"
-# A citizen's "me too" offer quoting words their author erased: drawn again, never deleted.
+# A citizen's "me too" offer quoting words their author erased: drawn again if it waits, taken
+# back if passed over, left as it is if answered in its place.
 OFFER = "offer"
 # Items whose author was forgotten belong to this citizen (storage.privacy.ANONYMOUS).
 _NOBODY = 0

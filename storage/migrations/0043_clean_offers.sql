@@ -1,5 +1,5 @@
 -- A third reason to take a message back: 'offer', a citizen's "me too" offer quoting words
--- their author erased, drawn again (never deleted). The table rebuilt for its CHECK.
+-- their author erased (drawn again while it waits). The table rebuilt for its CHECK.
 CREATE TABLE messages_to_clean_next (
     chat_id BIGINT NOT NULL,
     message_id BIGINT NOT NULL,

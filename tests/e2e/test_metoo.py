@@ -145,8 +145,7 @@ async def test_only_an_item_offered_can_be_joined(
     seq = buttons_of(rating)["1"].split(":")[1]
     answer = await (await bob.press_data(rating.message_id, f"t:{seq}:{other}")).answered()
     assert answer.get("text") == texts.EXPIRED
-    supports = "SELECT COUNT(*) FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
-    assert stored(db_path, f"{supports} WHERE c.telegram_id = {bob.id}") == [(0,)]
+    assert supported_by(db_path, bob) == []
     assert stored(db_path, "SELECT state FROM conversations") == [("rating",)]
 
 
@@ -164,8 +163,7 @@ async def test_an_offer_waiting_before_offers_were_kept_can_still_be_joined(
 
     await world.bot.db.write(before)
     assert f"#{item}" in await press(bob, "It's 1")
-    supports = "SELECT s.feedback_id FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
-    assert stored(db_path, f"{supports} WHERE c.telegram_id = {bob.id}") == [(item,)]
+    assert supported_by(db_path, bob) == [(item,)]
 
 
 async def test_an_offer_quoting_words_their_author_erases_is_drawn_again_without_them(
@@ -189,8 +187,7 @@ async def test_an_offer_quoting_words_their_author_erases_is_drawn_again_without
     assert DAN_WIFI in (offer.text or "") and "It's 2" not in str(offer.buttons)
     await press_on(bob, offer, "It's 1")
     await bob.wait_for(lambda _: f"#{kept}" in (offer.text or ""))
-    supports = "SELECT s.feedback_id FROM supporters s JOIN citizens c ON c.id = s.citizen_id"
-    assert stored(db_path, f"{supports} WHERE c.telegram_id = {bob.id}") == [(kept,)]
+    assert supported_by(db_path, bob) == [(kept,)]
 
 
 async def test_an_offer_answered_before_the_erasure_is_taken_back_is_left_as_it_is(
