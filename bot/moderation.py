@@ -1200,11 +1200,12 @@ async def _release_merged(
     conn: aiosqlite.Connection, who: Who, item_id: int, reason: str, now: datetime
 ) -> list[int]:
     """The item counts nowhere from now on: the items merged into it said the same in
-    their own words, and go back to the queue with their photos (else they would count
-    nowhere too, and a merge into such an item is refused); their ids. Those merged into
+    their own words, and stand on their own again with their photos, published as they
+    were or back in the queue (else they would count nowhere too, and a merge into such an
+    item is refused); their ids. Those merged into
     them stay so, their photos going back with them."""
     released = await supporters.unmerge_all(conn, item_id, now)
-    for merged in released:
+    for merged, status in released:
         inside = await supporters.merged_under(conn, merged)
         await media.move_photos_back(conn, item_id, merged, inside)
         await audit.record(
@@ -1214,10 +1215,10 @@ async def _release_merged(
             action="item.unmerged",
             subject=f"item:{merged}",
             before={"status": "merged", "into": item_id},
-            after={"status": "pending", "reason": reason},
+            after={"status": status, "reason": reason},
             now=now,
         )
-    return released
+    return [merged for merged, _ in released]
 
 
 def item_languages(deployment: Deployment) -> tuple[str, ...]:

@@ -583,6 +583,13 @@ UNPUBLISHED_UNMERGED = Plural(
     "{n} items had been merged into it ({items}): they are back in the queue, each to be "
     "decided on its own.",
 )
+# The same, for items that had been published before they were merged.
+UNPUBLISHED_REPUBLISHED = Plural(
+    "{n} item had been merged into it ({items}): it was published before, and is again, on "
+    "its own.",
+    "{n} items had been merged into it ({items}): they were published before, and are again, "
+    "each on its own.",
+)
 ORIGINAL_SENT = "I've sent you the original in our private chat."
 ORIGINAL_PRIVATE = "Original text of <b>#{item}</b> (for moderators only){part}:\n\n{text}"
 WHOLE_TEXT_SENT = "I've sent you the whole text in our private chat."

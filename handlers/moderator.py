@@ -1382,8 +1382,17 @@ SHOWN_IN_MESSAGE = 50
 
 
 def _unmerged(cards: tuple[Card, ...], shown: int) -> str:
-    """UNPUBLISHED_UNMERGED for these items, naming `shown` of them at most."""
-    items = ", ".join(f"#{card.item.id}" for card in cards[:shown])
-    if len(cards) > shown:
-        items += ", …"
-    return texts.UNPUBLISHED_UNMERGED.format(len(cards), items=items)
+    """UNPUBLISHED_UNMERGED for these items back in the queue, UNPUBLISHED_REPUBLISHED for
+    those published again, naming `shown` of each at most."""
+    said = []
+    for published, line in (
+        (False, texts.UNPUBLISHED_UNMERGED),
+        (True, texts.UNPUBLISHED_REPUBLISHED),
+    ):
+        these = [c for c in cards if (c.item.status == "approved") == published]
+        if these:
+            items = ", ".join(f"#{card.item.id}" for card in these[:shown])
+            if len(these) > shown:
+                items += ", …"
+            said.append(line.format(len(these), items=items))
+    return " ".join(said)

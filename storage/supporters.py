@@ -198,27 +198,37 @@ async def merge(
         (into, merged, owner),
     )
     when = stamp(now)
+    # Published already: who published it and when are kept, to publish it again as it was
+    # were it ever released (`unmerge_all`).
     await conn.execute(
-        "UPDATE feedback SET status = 'merged', withdrawn_reason = ?, moderated_by = ?,"
+        "UPDATE feedback SET published_when_merged = CASE WHEN status = 'approved' THEN"
+        " COALESCE(CAST(moderated_by AS TEXT), '') || ' ' || moderated_at END,"
+        " status = 'merged', withdrawn_reason = ?, moderated_by = ?,"
         " moderated_at = ?, undo_until = NULL, author_told_at = COALESCE(author_told_at, ?),"
         " updated_at = ? WHERE id = ?",
         (f"#{into}", moderator, when, when, when, merged),
     )
 
 
-async def unmerge_all(conn: aiosqlite.Connection, into: int, now: datetime) -> list[int]:
-    """The items merged into `into` (unpublished) go back to the queue, each to be decided
-    on its own, their authors told the outcome then; their ids. Their supporters were
-    copied, not moved, at the merge: they are theirs still, and the copies (and the
-    author's support the merge gave) leave `into`."""
+async def unmerge_all(
+    conn: aiosqlite.Connection, into: int, now: datetime
+) -> list[tuple[int, str]]:
+    """The items merged into `into` (unpublished) each stand on their own again: one that
+    was published when merged is published again as it was (its author told then); any
+    other goes back to the queue, to be decided, its author told the outcome then. Their
+    ids and statuses. Their supporters were copied, not moved, at the merge: they are
+    theirs still, and the copies (and the author's support the merge gave) leave `into`."""
     async with conn.execute(
-        "SELECT id, citizen_id, moderated_at FROM feedback WHERE status = 'merged'"
-        " AND withdrawn_reason = ? ORDER BY id",
+        "SELECT id, citizen_id, moderated_at, published_when_merged FROM feedback"
+        " WHERE status = 'merged' AND withdrawn_reason = ? ORDER BY id",
         (f"#{into}",),
     ) as cursor:
-        rows = [(int(i), int(c or 0), str(at)) for i, c, at in await cursor.fetchall()]
-    found = [item_id for item_id, _, _ in rows]
-    for item_id, author, merged_at in rows:
+        rows = [
+            (int(i), int(c or 0), str(at), str(was) if was else None)
+            for i, c, at, was in await cursor.fetchall()
+        ]
+    found = [(item_id, "approved" if was else "pending") for item_id, _, _, was in rows]
+    for item_id, author, merged_at, was in rows:
         # A row the merge wrote carries its time; one the citizen wrote before, their own.
         await conn.execute(
             "DELETE FROM supporters WHERE feedback_id = ? AND citizen_id = ? AND created_at = ?",
@@ -230,11 +240,22 @@ async def unmerge_all(conn: aiosqlite.Connection, into: int, now: datetime) -> l
             " AND s.created_at = supporters.created_at)",
             (into, item_id),
         )
+        if was is not None:
+            by, _, at = was.partition(" ")
+            await conn.execute(
+                "UPDATE feedback SET status = 'approved', withdrawn_reason = NULL,"
+                " moderated_by = ?, moderated_at = ?, published_when_merged = NULL,"
+                " undo_until = NULL, version = version + 1, updated_at = ?"
+                " WHERE id = ? AND status = 'merged'",
+                (int(by) if by else None, at, stamp(now), item_id),
+            )
+            continue
         await conn.execute(
             "UPDATE feedback SET status = 'pending', withdrawn_reason = NULL,"
             " published_text = NULL, reject_reason = NULL, moderated_by = NULL,"
             " moderated_at = NULL, undo_until = NULL, author_told_at = NULL,"
-            " version = version + 1, updated_at = ? WHERE id = ? AND status = 'merged'",
+            " published_when_merged = NULL, version = version + 1, updated_at = ?"
+            " WHERE id = ? AND status = 'merged'",
             (stamp(now), item_id),
         )
     return found

@@ -191,9 +191,10 @@ async def test_a_chain_undone_keeps_each_photo_with_its_item_and_leaves_nothing_
     emu: Emulator,
     db_path: Path,
 ) -> None:
-    """C (with a photo) merged into B, B into A; A unpublished: B back in the queue with C
-    still in it (and C's photo with B); B then rejected: C back in the queue too, with its
-    photo, and its author's /mine never says it went with something taken down."""
+    """C (with a photo) merged into B, B (published) into A; A unpublished: B published
+    again as it was, with C still in it (and C's photo with B), its author not told twice;
+    B then unpublished: C back in the queue too, with its photo, and its author's /mine never
+    says it went with something taken down."""
     bea, cal = emu.person("Bea"), emu.person("Cal")
     at = datetime.now(UTC)
     a = await add_item(team.bot.db, team.citizen.id, "library", "Library wifi drops all day", at)
@@ -209,20 +210,37 @@ async def test_a_chain_undone_keeps_each_photo_with_its_item_and_leaves_nothing_
     assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
     assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(a,)]
 
+    published = stored(db_path, f"SELECT moderated_by, moderated_at FROM feedback WHERE id = {b}")
+
     reply = await say(team.sam, f"/unpublish {a} it names a member of staff")
-    assert texts.UNPUBLISHED_UNMERGED.format(1, items=f"#{b}") in reply
+    assert texts.UNPUBLISHED_REPUBLISHED.format(1, items=f"#{b}") in reply
+    assert texts.UNPUBLISHED_UNMERGED.format(1, items=f"#{b}") not in reply
     assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(b,)]
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {c}") == [("merged",)]
-    await team.group.wait_for(lambda _: texts.APPROVE in str(card_b.buttons))
-    # C is with B, in the queue again: nothing was taken down that C went with.
+    # Published as it was: by whom and when (a digest that showed it shows it no second time).
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("approved",)]
+    assert (
+        stored(db_path, f"SELECT moderated_by, moderated_at FROM feedback WHERE id = {b}")
+        == published
+    )
+    await team.group.wait_for(
+        lambda _: (
+            "Published by Sam" in (card_b.text or "")
+            and f"Merged into #{a}" not in (card_b.text or "")
+        )
+    )
+    assert texts.APPROVE not in str(card_b.buttons)
+    # C is with B, published again: nothing was taken down that C went with.
     await cal.send("/mine")
     found = await cal.wait_for(lambda msgs: any("What you've told" in (m.text or "") for m in msgs))
     assert texts.MERGE_MINE_STATUS in (found[-1].text or "")
+    # Bea is owed no second word on B's publication.
+    assert stored(db_path, f"SELECT author_told_at IS NOT NULL FROM feedback WHERE id = {b}") == [
+        (1,)
+    ]
 
-    await press_card(team.sam, team.group, card_b, texts.REJECT)
-    await team.group.wait_for(lambda _: [texts.REASONS["duplicate"]] in card_b.buttons)
-    answer = await press_card(team.sam, team.group, card_b, texts.REASONS["duplicate"])
-    assert answer.get("text") == texts.UNPUBLISHED_UNMERGED.format(1, items=f"#{c}")
+    reply = await say(team.sam, f"/unpublish {b} it names a member of staff")
+    assert texts.UNPUBLISHED_UNMERGED.format(1, items=f"#{c}") in reply
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {c}") == [("pending",)]
     assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(c,)]
     await cal.send("/mine")

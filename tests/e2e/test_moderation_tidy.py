@@ -277,9 +277,10 @@ async def test_after_the_window_a_published_item_is_unpublished_with_a_reason(
         lambda _: "Unpublished (Personal details), by Sam" in (card.text or "")
     )
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("withdrawn",)]
-    # The merged item is back in the queue, to be decided on its own; the moderator is told.
-    assert answer.get("text") == texts.UNPUBLISHED_UNMERGED.format(1, items=f"#{other}")
-    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {other}") == [("pending",)]
+    # The merged item, published when merged, is published again on its own; the moderator
+    # is told.
+    assert answer.get("text") == texts.UNPUBLISHED_REPUBLISHED.format(1, items=f"#{other}")
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {other}") == [("approved",)]
     ((after,),) = stored(db_path, "SELECT after FROM audit WHERE action = 'item.unpublished'")
     assert '"reason": "personal"' in str(after) and '"status": "withdrawn"' in str(after)
     # It leaves what providers read from now on; the author's /mine says so.
