@@ -667,18 +667,16 @@ class Moderation:
                 now=now,
                 undo_until=now + window if window else None,
             )
-            if published is not None:
-                # Written down and approved: the voice note's file_id is no longer kept, and
-                # the audio leaves the moderators' chat once the approval can no longer be
-                # undone (now, without an undo window; else when it runs out).
-                await media.release_voice(conn, item_id)
-                if not window:
-                    await media.take_back_voice(conn, item_id, now)
-                return {"status": status, "published_text": published}
-            # Rejected: the audio is no longer needed either, and goes as an approved one's.
-            await media.release_voice(conn, item_id)
             if not window:
+                # Written down and approved, or rejected: the voice note's file_id is no
+                # longer kept and the audio leaves the moderators' chat once the decision can
+                # no longer be undone (now, without an undo window; else when it runs out,
+                # `undo_ended`: an undo puts the item back in the queue with its audio, which
+                # a card posted again must still carry).
+                await media.release_voice(conn, item_id)
                 await media.take_back_voice(conn, item_id, now)
+            if published is not None:
+                return {"status": status, "published_text": published}
             # Items merged into it (while it was back in the queue) count with it no more.
             released[:] = await _release_merged(conn, who, item_id, str(reason), now)
             after: dict[str, object] = {"status": status, "reason": str(reason)}
@@ -760,6 +758,10 @@ class Moderation:
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
             await feedback.withdraw(conn, item_id, reason, who.telegram_id, now)
+            # Unpublished within its approval's undo window, which ends here: its voice note
+            # goes as at the window's end (done already for one unpublished after it).
+            await media.release_voice(conn, item_id)
+            await media.take_back_voice(conn, item_id, now)
             released[:] = await _release_merged(conn, who, item_id, reason, now)
             after: dict[str, object] = {"status": "withdrawn", "reason": reason}
             if released:
@@ -852,7 +854,9 @@ class Moderation:
                     return None
                 card = await self.card(i, conn)
                 if card is not None and card.item.status in ("approved", "rejected"):
-                    # Decided for good: its voice note leaves the moderators' chat.
+                    # Decided for good: its voice note is no longer kept and leaves the
+                    # moderators' chat.
+                    await media.release_voice(conn, i)
                     await media.take_back_voice(conn, i, now)
                 return card
 

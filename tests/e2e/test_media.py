@@ -19,6 +19,7 @@ from storage.services import ServiceRow
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_digests import run_job
 from tests.e2e.test_moderation import Team, card_of, invite, press_card
 from tests.e2e.test_moderation import team as team
 
@@ -76,7 +77,7 @@ def under(team: Team, card: MessageView, kind: str) -> list[MessageView]:
 
 
 async def test_a_voice_note_is_written_down_by_a_moderator_and_only_text_goes_on(
-    team: Team, db_path: Path
+    team: Team, db_path: Path, clock: FakeClock
 ) -> None:
     citizen = team.citizen
     await consent(citizen)
@@ -105,7 +106,12 @@ async def test_a_voice_note_is_written_down_by_a_moderator_and_only_text_goes_on
     assert stored(db_path, f"SELECT published_text FROM feedback WHERE id = {item}") == [
         (TRANSCRIPT,)
     ]
-    # Written down and approved: the reference to the audio is gone.
+    # Written down and approved: the reference to the audio goes once the approval can no
+    # longer be undone (an undo puts it back in the queue, its audio to be heard again).
+    assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == kept
+    clock.advance(minutes=11)
+    await run_job(team.bot, "moderation-sweep")
+    await team.group.wait_for(lambda _: texts.UNDO not in str(card.buttons))
     assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == [(None,)]
     # The provider reads the words, never the audio.
     await say(team.pat, "/digest")
@@ -269,14 +275,18 @@ async def test_bad_media_get_kind_answers_and_lose_nothing(
 
 
 async def test_a_draft_transcript_is_confirmed_by_the_citizen_then_checked(
-    make_bot: BotFactory, emu: Emulator, deployment: Deployment, db_path: Path
+    make_bot: BotFactory,
+    emu: Emulator,
+    deployment: Deployment,
+    db_path: Path,
+    clock: FakeClock,
 ) -> None:
     admin, sam, citizen = (emu.person(n) for n in ("Ada", "Sam", "Cy"))
     group = emu.group("Riverside moderators", members=[admin, sam])
     staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": group.id})
     # An offline engine: a command given the audio file, printing its words.
     engine = f"sh -c 'echo \"{TRANSCRIPT}\"'"
-    async with make_bot(deployment=staffed, YOUSAID_TRANSCRIBE=engine):
+    async with make_bot(deployment=staffed, YOUSAID_TRANSCRIBE=engine) as bot:
         assert "now a moderator" in await invite(admin, sam, "moderator")
         await consent(citizen)
         await citizen.send_voice(b"OggS-voice", duration=9)
@@ -292,6 +302,9 @@ async def test_a_draft_transcript_is_confirmed_by_the_citizen_then_checked(
         assert "draft transcript the author confirmed" in (card.text or "")
         await press_card(sam, group, card, texts.APPROVE)
         await group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+        clock.advance(minutes=11)
+        await run_job(bot, "moderation-sweep")
+        await group.wait_for(lambda _: texts.UNDO not in str(card.buttons))
         assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == [(None,)]
 
 

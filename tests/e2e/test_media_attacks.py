@@ -1100,3 +1100,44 @@ async def test_a_merged_items_photos_go_with_the_item_it_was_merged_into(
     # The provider sees it with A, as they answer A.
     assert "no approved photo" not in await say(team.pat, f"/photo {photo}")
     assert f"/photo {photo}" in await say(team.pat, f"/respond {b}")
+
+
+async def test_a_voice_note_rejected_then_undone_is_still_under_a_card_posted_again(
+    team: Team, db_path: Path
+) -> None:
+    """A voice note nobody wrote down, rejected and the rejection undone: it is back in the
+    queue with its audio, so a card posted again (the first deleted by hand, or with its
+    topic) still carries it to be written down; its file goes only once a decision on it
+    can no longer be undone."""
+    cy = team.citizen
+    await consent(cy)
+    await press(cy, SERVICE)
+    await reply_to(cy, cy.send_voice(b"OggS-voice", duration=7))
+    item = await saved(cy)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: under(team, card, "voice"))
+    await press_card(team.sam, team.group, card, texts.REJECT)
+    await team.group.wait_for(lambda _: [texts.REASONS["duplicate"]] in card.buttons)
+    await press_card(team.sam, team.group, card, texts.REASONS["duplicate"])
+    await team.group.wait_for(lambda _: texts.UNDO in str(card.buttons))
+    kept = "SELECT COUNT(*) FROM media WHERE kind = 'voice' AND file_id IS NOT NULL"
+    assert stored(db_path, kept) == [(1,)]
+    await press_card(team.sam, team.group, card, texts.UNDO)
+    await team.group.wait_for(lambda _: texts.APPROVE in str(card.buttons))
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("pending",)]
+    (voice,) = under(team, card, "voice")
+    team.group.chat.deleted.update({card.message_id, voice.message_id})
+    await say(team.sam, "/queue")
+    await press_card(
+        team.sam, team.group, team.sam.messages[-1], texts.QUEUE_POST.format(item=item)
+    )
+
+    def posted_again(messages: list[MessageView]) -> list[MessageView]:
+        return [
+            m
+            for m in messages
+            if (m.text or "").startswith(f"#{item} ") and m.message_id != card.message_id
+        ]
+
+    (again,) = posted_again(await team.group.wait_for(posted_again))
+    await team.group.wait_for(lambda _: under(team, again, "voice"))
