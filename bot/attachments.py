@@ -194,7 +194,11 @@ class Attachments:
                 current = Conversation(citizen.id, seq, State.SERVICE)
             kept = await media.of_conversation(conn, citizen.id, current.seq)
             if any(m.kind == media.VOICE for m in kept):
-                return Step(Show.MEDIA, seq=current.seq, note="voice_once")
+                # Typed words are added while the words are asked for, not past them.
+                typed = current.state is State.TEXT
+                return Step(
+                    Show.MEDIA, seq=current.seq, note="voice_once" if typed else "voice_one"
+                )
             await media.add(
                 conn,
                 citizen_id=citizen.id,

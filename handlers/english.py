@@ -1590,6 +1590,8 @@ MEDIA_NOTES = {
     ),
     # A second voice note for one item.
     "voice_once": "I already have a voice note for this item. You can type anything to add.",
+    # The same, past the step where typed words are added.
+    "voice_one": "I already have a voice note for this item, so I haven't added this one.",
     # The photo could not be read as an image.
     "unreadable": "Sorry, I couldn't open that as a photo. Could you send it again?",
     # A photo or file over Telegram's 20 MB download limit for bots.

@@ -49,8 +49,9 @@ REFUSED = frozenset({"not_a_rating", "use_buttons", "metoo_buttons", "too_long"}
 
 
 def _words_taken(step: Step) -> bool:
-    """Whether the words sent with a photo went on as the citizen's (not refused)."""
-    return step.show is not Show.TOO_LONG and step.note not in REFUSED
+    """Whether the words sent with a photo went on as the citizen's (not refused, nor too
+    few to keep: "Could you tell me a little more?")."""
+    return step.show not in (Show.TOO_LONG, Show.MORE_TEXT) and step.note not in REFUSED
 
 
 # Callback data: a photo's decision in the moderators' chat (y:<media id>:a|r), a

@@ -1141,3 +1141,33 @@ async def test_a_voice_note_rejected_then_undone_is_still_under_a_card_posted_ag
 
     (again,) = posted_again(await team.group.wait_for(posted_again))
     await team.group.wait_for(lambda _: under(team, again, "voice"))
+
+
+async def test_a_second_voice_note_past_the_words_does_not_invite_typing(
+    team: Team, db_path: Path
+) -> None:
+    """A second voice note for one item is not kept; asked whether they would like to hear
+    back (typed words are no longer added), the citizen is not told to type more."""
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_voice(b"OggS-first", duration=6))
+    assert "Would you like to hear back" in await press(citizen, "3")
+    said = await reply_to(citizen, citizen.send_voice(b"OggS-second", duration=6))
+    assert said == texts.MEDIA_NOTES["voice_one"]
+    assert "type" not in said
+    assert stored(db_path, "SELECT COUNT(*) FROM media WHERE kind = 'voice'") == [(1,)]
+
+
+async def test_a_photo_with_too_few_words_is_not_said_to_keep_them(
+    team: Team, db_path: Path
+) -> None:
+    """A caption too short to be a report ("👍") is asked about, not said to be kept."""
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    said = await reply_to(citizen, citizen.send_photo(gps_photo(), caption="👍"))
+    assert "Could you tell me a little more?" in said
+    assert stored(db_path, "SELECT text FROM conversations") == [(None,)]
+    assert "kept your words" not in said
+    assert stored(db_path, "SELECT COUNT(*) FROM media WHERE kind = 'photo'") == [(1,)]
