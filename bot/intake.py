@@ -856,6 +856,8 @@ class Intake:
                 kept = supporters.Undoable(target, slug, words, stamp(now), place)
                 await supporters.keep_undo(conn, found.citizen_id, kept)
                 undo = True
+            # Answered already: the answer comes to them now (they were told they'd hear).
+            await responses.send_latest(conn, target, now)
             await conversations.delete(conn, found.citizen_id)
             # "Nothing else you wrote is sent": nor kept (photos, voice note, place), and
             # said so where they were told one was added.

@@ -821,6 +821,8 @@ class Moderation:
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
             await supporters.merge(conn, into, merged, who.telegram_id, now)
+            # Answered already: B's author and supporters who hear back have the answer now.
+            await responses.send_latest(conn, into, now)
             # Final, as an approval past its undo: its voice note's file is no longer kept
             # and the audio leaves the moderators' chat.
             await media.release_voice(conn, merged)

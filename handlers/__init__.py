@@ -135,6 +135,7 @@ def register(
     sender = OutboxSender(outbox, languages)
     common = CommonHandlers(intake, outbox, languages, sender, citizen.questions)
     citizen.questions.offered = intake.offer_shown
+    citizen.joined = sender.kick
     rights = PrivacyHandlers(
         privacy,
         redraw_list=moderator.redraw_list,

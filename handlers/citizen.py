@@ -465,6 +465,9 @@ class CitizenHandlers:
         self.themes = themes
         self.labels = themes.moderation.tagger.labels if themes is not None else None
         self.redraw_card = redraw_card
+        # Sends what waits for citizens now: an item joined ("me too") may have been
+        # answered already, its answer queued for the one who joined.
+        self.joined: Callable[[ContextTypes.DEFAULT_TYPE], None] | None = None
 
     async def _heard(self, step: Step) -> Step:
         """A saved item's step with the themes heard in it."""
@@ -787,6 +790,8 @@ class CitizenHandlers:
             return_exceptions=True,
         )
         self._saved(step, context)
+        if step.show is Show.JOINED and self.joined is not None:
+            self.joined(context)
         edit = results[1]
         if not isinstance(edit, BaseException):
             await self.questions.shown(context.bot, query.message, markup, answered=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage import outbox
 from storage.db import stamp
 
 STATUSES = ("acknowledged", "in_progress", "changed", "not_changing")
@@ -216,6 +217,24 @@ async def audience(conn: aiosqlite.Connection, response_id: int) -> list[tuple[i
         (response_id, response_id),
     ) as cursor:
         return [(int(c), int(i)) for c, i in await cursor.fetchall()]
+
+
+async def send_latest(conn: aiosqlite.Connection, item_id: int, now: datetime) -> int:
+    """The item's latest visible response, queued for whoever hears back on it and never
+    had it queued (who joined it, or whose item was merged into it, after it was answered);
+    how many."""
+    answers = (await for_items(conn, [item_id])).get(item_id)
+    if not answers:
+        return 0
+    async with conn.execute(
+        "SELECT f.citizen_id FROM feedback f WHERE f.id = ? AND f.hear_back = 1"
+        " AND f.citizen_id <> 0 UNION SELECT s.citizen_id FROM supporters s"
+        " WHERE s.feedback_id = ? AND s.hear_back = 1",
+        (item_id, item_id),
+    ) as cursor:
+        people = [(int(row[0]), item_id) for row in await cursor.fetchall()]
+    # Those who had it queued before (when it was sent, or since) are left as they are.
+    return await outbox.enqueue(conn, "response", answers[-1].id, people, now)
 
 
 async def audience_of(conn: aiosqlite.Connection, items: Sequence[int]) -> int:

@@ -14,6 +14,7 @@ from handlers import texts
 from storage import responses
 from tests.e2e.helpers import add_item
 from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_digests import run_job
 from tests.e2e.test_media import SERVICE, WORDS, gps_photo, reply_to, saved, under
 from tests.e2e.test_moderation import (
     Team,
@@ -269,3 +270,31 @@ async def test_a_voice_note_nobody_wrote_down_is_not_merged(
     assert reply == texts.MERGE_PROBLEMS["needs_transcript"].format(item=b, into=a)
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("pending",)]
     assert stored(db_path, "SELECT COUNT(*) FROM media WHERE file_id IS NOT NULL") == [(1,)]
+
+
+async def test_an_item_merged_into_one_answered_already_brings_its_author_the_answer(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    """A answered by the service; B (its author asked to hear back) merged into it later:
+    B's author gets A's answer, once."""
+    bea = emu.person("Bea")
+    at = datetime.now(UTC)
+    a = await add_item(team.bot.db, team.citizen.id, "library", "Library wifi drops all day", at)
+    b = await add_item(team.bot.db, bea.id, "library", "The wifi at the library is useless", at)
+
+    async def respond(conn: aiosqlite.Connection) -> int:
+        return await responses.create(
+            conn, provider_id="culture-leisure", service_slug="library", theme_id=None,
+            item_id=a, period=None, status="changed", text="We replaced the router.",
+            author=team.pat.id, follow_up_at=None, items=[a], now=team.bot.clock(),
+        )  # fmt: skip
+
+    await team.bot.db.write(respond)
+    assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    await run_job(team.bot, "send-to-citizens")
+    found = await bea.wait_for(lambda m: any("has responded" in (x.text or "") for x in m))
+    assert any("We replaced the router." in (m.text or "") for m in found)
+    await run_job(team.bot, "send-to-citizens")
+    assert len([m for m in bea.messages if "has responded" in (m.text or "")]) == 1

@@ -705,3 +705,27 @@ async def test_an_undo_lost_to_a_crash_is_told_as_undone(
         await emu.idle(quiet=0.3)
         assert len(bob.messages) == seen + 1
     assert stored(db_path, "SELECT COUNT(*) FROM updates WHERE payload LIKE '%undone%'") == [(0,)]
+
+
+async def test_joining_an_item_answered_already_brings_its_answer_once(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Bob says "me too" to Alice's item after the service answered it: told he will hear
+    back, he gets the answer it gave (once, however often the answer is owed again)."""
+    alice, bob = emu.person("Alice"), emu.person("Bob")
+    item = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    await answer_item(world.pat, item, CHANGED)
+    assert "goes to 1 person" in await send_words(world.pat, "We replaced the wifi router.")
+    await notice_of(alice)
+    await consent(bob)
+    assert "Is it one of these?" in await offered(bob, SAME)
+    await press_on(bob, bob.messages[-1], "It's 1")
+    await bob.wait_for(last_has("your support is added"))
+    heard = await notice_of(bob)
+    assert "We replaced the wifi router." in (heard.text or "")
+    assert supported_by(db_path, bob) == [(item,)]
+    # Alice heard it when it was sent, not again.
+    await run_job(world.bot, "send-to-citizens")
+    notices = "SELECT COUNT(*) FROM outbox WHERE kind = 'response'"
+    assert stored(db_path, notices) == [(2,)]
+    assert len([m for m in alice.messages if "has responded" in (m.text or "")]) == 1
