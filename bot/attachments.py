@@ -194,8 +194,8 @@ class Attachments:
                 current = Conversation(citizen.id, seq, State.SERVICE)
             kept = await media.of_conversation(conn, citizen.id, current.seq)
             if any(m.kind == media.VOICE for m in kept):
-                # Typed words are added while the words are asked for, not past them.
-                typed = current.state is State.TEXT
+                # Typed words join a voice note up to the rating, not past it.
+                typed = current.state in (State.TEXT, State.RATING)
                 return Step(
                     Show.MEDIA, seq=current.seq, note="voice_once" if typed else "voice_one"
                 )

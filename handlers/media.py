@@ -7,6 +7,7 @@ import asyncio
 import functools
 import logging
 import warnings
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -46,6 +47,12 @@ log = logging.getLogger(__name__)
 # Notes of a step whose words were not taken (a caption at a button question): the photo's
 # own note must not say its words were kept.
 REFUSED = frozenset({"not_a_rating", "use_buttons", "metoo_buttons", "too_long"})
+
+
+# What an album is told once, however many of its photos it concerns.
+ALBUM_ONCE = frozenset({"consent", "no_item", "too_many", "side_prompt", "saved_checked"})
+# Albums remembered as told (a few minutes of a busy bot's albums).
+ALBUMS_REMEMBERED = 1024
 
 
 def _words_taken(step: Step) -> bool:
@@ -105,6 +112,9 @@ class MediaHandlers:
         self._engine = asyncio.Semaphore(TRANSCRIBE_AT_ONCE)
         # Voice notes whose transcription job runs now: a second job for one is not started.
         self._transcribing: set[int] = set()
+        # Albums (a chat's media group) already told why their photos are not kept, by
+        # why: one answer an album, not one a photo (oldest forgotten first).
+        self._albums_told: OrderedDict[tuple[int, str, str], None] = OrderedDict()
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -114,6 +124,8 @@ class MediaHandlers:
         """Say `step`; `update_id`: the update, where nothing has claimed it yet (a replay of
         it then asks no consent question again)."""
         if step.show is Show.NOTHING:
+            return
+        if self._told_album(message, step):
             return
         if step.note == "consent" and step.show is Show.MEDIA:
             # Not kept before agreeing: say so above the question itself.
@@ -134,6 +146,22 @@ class MediaHandlers:
             log.info("citizen blocked the bot; reply not delivered")
             return
         await self.questions.shown(message.get_bot(), sent, markup)
+
+    def _told_album(self, message: Message, step: Step) -> bool:
+        """Whether this photo's album was told already why its photos are not kept (the
+        consent question, "tell me what it's about first", "three at most"...): an album of
+        five sent before agreeing asks once, not five times. Remembers it if not."""
+        if message.media_group_id is None or step.show is not Show.MEDIA:
+            return False
+        if step.note not in ALBUM_ONCE:
+            return False
+        key = (message.chat_id, message.media_group_id, step.note)
+        if key in self._albums_told:
+            return True
+        self._albums_told[key] = None
+        while len(self._albums_told) > ALBUMS_REMEMBERED:
+            self._albums_told.popitem(last=False)
+        return False
 
     async def _consent_for(self, message: Message, update_id: int | None) -> Step | None:
         user = message.from_user

@@ -1171,3 +1171,43 @@ async def test_a_photo_with_too_few_words_is_not_said_to_keep_them(
     assert stored(db_path, "SELECT text FROM conversations") == [(None,)]
     assert "kept your words" not in said
     assert stored(db_path, "SELECT COUNT(*) FROM media WHERE kind = 'photo'") == [(1,)]
+
+
+def album(person: Person, count: int, group: str) -> None:
+    """An album: `count` photos of one media group, as one tap in Telegram's apps sends."""
+    for n in range(count):
+        fields = photo_fields(person, gps_photo(("red", "blue", "green", "white", "black")[n % 5]))
+        post(person, {**fields, "media_group_id": group})
+
+
+async def test_an_album_before_agreeing_is_asked_the_consent_question_once(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    """Five photos in one album, sent before agreeing: one consent question, not five."""
+    citizen = team.citizen
+    album(citizen, 5, "album-1")
+    await citizen.wait_for(lambda msgs: any("Is that OK" in (m.text or "") for m in msgs))
+    await emu.idle(quiet=0.5, timeout=15)
+    asked = [m for m in citizen.messages if "Is that OK with you?" in (m.text or "")]
+    assert len(asked) == 1
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    # Another album is answered again.
+    album(citizen, 2, "album-2")
+    await citizen.wait_for(
+        lambda msgs: len([m for m in msgs if "Is that OK with you?" in (m.text or "")]) == 2
+    )
+
+
+async def test_an_album_with_nothing_being_told_is_answered_once(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    """Five photos in one album with no words and nothing being told: one answer."""
+    citizen = team.citizen
+    await consent(citizen)
+    await say(citizen, "/cancel")
+    before = len(citizen.messages)
+    album(citizen, 5, "album-3")
+    await citizen.wait_for(lambda msgs: len(msgs) > before)
+    await emu.idle(quiet=0.5, timeout=15)
+    assert [m.text for m in citizen.messages[before:]] == [texts.MEDIA_NOTES["no_item"]]
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
