@@ -842,6 +842,13 @@ class Intake:
                     # the conversation goes on, and the citizen is told why nothing changed.
                     return Step(Show.EXPIRED, seq=found.seq, note="metoo_gone")
                 target = into
+            # Offered before they said where it was, or before they changed it: an item
+            # known to be elsewhere is not it (as a search now would leave it out).
+            here = await places.of_conversation(conn, found.citizen_id, found.seq)
+            if here is not None and here.known:
+                there = (await places.of_items(conn, [target])).get(target)
+                if there is not None and not same_place(here, there):
+                    return Step(Show.EXPIRED, seq=found.seq, note="metoo_elsewhere")
             # Never their own item (a merge can lead there): it counts no one twice; but
             # they were told they will hear back on it.
             words = without_voice(found.text)

@@ -634,6 +634,7 @@ class CitizenHandlers:
             # stays until read (the offer stays, with "It's different").
             alerts = {
                 "metoo_gone": texts.METOO_GONE,
+                "metoo_elsewhere": texts.METOO_ELSEWHERE,
                 "undo_late": texts.METOO_UNDO_LATE,
                 "undo_done": texts.METOO_UNDO_DONE,
                 "undo_busy": texts.METOO_UNDO_BUSY,

@@ -1707,6 +1707,11 @@ METOO_GONE = (
     "That one is no longer published, so it can't be joined. Press another number, or "
     "“It's different” to carry on with what you wrote."
 )
+# A "me too" button pressed for an item of another place than the one the citizen gave
+# since it was offered.
+METOO_ELSEWHERE = (
+    "That one is about another place than the one you gave, so I haven't added your support to it."
+)
 # The button under that list when none of them is what the citizen meant.
 METOO_DIFFERENT = "It's different"
 # After the citizen joined an item.

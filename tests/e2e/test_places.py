@@ -21,7 +21,7 @@ from storage import places
 from storage.places import Place
 from tests.conftest import connect
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import add_item
+from tests.e2e.helpers import add_item, buttons_of
 from tests.e2e.test_moderation import card_of, invite
 from tests.e2e.test_responses import CHANGED, WEDNESDAY, World, answer_item
 from tests.e2e.test_responses import world as world  # the fixture
@@ -230,6 +230,14 @@ async def test_me_too_is_offered_for_the_same_site_only(
     await at_place(cal, SWINGS_AGAIN)
     reply = await press(cal, "Mill Lane play area")
     assert "Is it one of these?" in reply and SWINGS in reply
+    offer = cal.messages[-1]
+    # She corrects where it was (Riverside Park): the offer goes; its old button joins
+    # nothing at another site.
+    await cal.send_location(52.41092, -1.50753)
+    assert "Riverside Park" in ((await cal.next_message()).text or "")
+    pressed = await cal.press_data(offer.message_id, buttons_of(offer)["It's 1"])
+    assert (await pressed.answered()).get("text") == texts.METOO_ELSEWHERE
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
 
 
 async def test_the_card_shows_the_site_and_the_rough_point(
