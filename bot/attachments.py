@@ -341,15 +341,21 @@ class Attachments:
     async def staff_name(self, telegram_id: int) -> str:
         return await _staff_name(self.db.reader, telegram_id)
 
+    async def published(self, item_id: int) -> bool:
+        """Whether the item is published (its approved photos are the provider's to see)."""
+        item = await feedback.moderated(self.db.reader, item_id)
+        return item is not None and item.status == "approved"
+
     async def decide_photo(
         self, moderator: int, media_id: int, status: str, pressed: tuple[int, int]
-    ) -> tuple[int, int, str] | None:
+    ) -> tuple[int, int, str, int | None, bool] | None:
         """A moderator's decision on one photo, pressed under the message that carries it
         (`pressed`: chat id, message id), audited: (item id, the photo's number on its item,
-        its status now); None if there is no such photo (forgotten meanwhile) or the button
-        was not that photo's own."""
+        its status now, who decided it, whether the item is published); None if there is no
+        such photo (forgotten meanwhile) or the button was not that photo's own. Pressed
+        again for the same status, it stays the first moderator's decision."""
 
-        async def run(conn: aiosqlite.Connection) -> tuple[int, int, str] | None:
+        async def run(conn: aiosqlite.Connection) -> tuple[int, int, str, int | None, bool] | None:
             now = self.clock()
             found = await media.get(conn, media_id)
             if found is None or found.kind != media.PHOTO or found.feedback_id is None:
@@ -368,10 +374,12 @@ class Attachments:
                     after={"photo": media_id, "status": status},
                     now=now,
                 )
-            photos = [
-                m.id for m in await media.of_item(conn, found.feedback_id) if m.kind == "photo"
-            ]
-            return found.feedback_id, photos.index(media_id) + 1, status
+            photos = [m for m in await media.of_item(conn, found.feedback_id) if m.kind == "photo"]
+            number = [m.id for m in photos].index(media_id) + 1
+            decided_by = photos[number - 1].decided_by
+            item = await feedback.moderated(conn, found.feedback_id)
+            published = item is not None and item.status == "approved"
+            return found.feedback_id, number, status, decided_by, published
 
         return await self.db.write(run)
 

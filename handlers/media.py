@@ -490,7 +490,13 @@ class MediaHandlers:
                     bot.send_photo,
                     chat_id,
                     data,
-                    caption=await self._photo_caption(item_id, photo, item.status, None),
+                    caption=await self._photo_caption(
+                        item_id,
+                        photo,
+                        item.status,
+                        item.decided_by,
+                        await self.attachments.published(item_id),
+                    ),
                     reply_markup=_photo_buttons(item.id),
                     reply_to_message_id=message_id,
                 )
@@ -511,10 +517,16 @@ class MediaHandlers:
                 )
             )
 
-    async def _photo_caption(self, item_id: int, number: int, status: str, who: int | None) -> str:
+    async def _photo_caption(
+        self, item_id: int, number: int, status: str, who: int | None, published: bool
+    ) -> str:
+        """A photo's caption under its card: its number, and who decided on it; an approved
+        one is said to be seen by providers only while its item is published."""
         name = ""
         if who is not None:
             name = await self.attachments.staff_name(who)
+        if status == "approved" and not published:
+            status = "approved_unpublished"
         state = texts.PHOTO_STATUS.get(status, status).format(who=name)
         return texts.CARD_PHOTO_CAPTION.format(item=item_id, n=number, status=state)
 
@@ -541,9 +553,9 @@ class MediaHandlers:
         if decided is None:
             await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))
             return
-        item_id, number, status = decided
+        item_id, number, status, decided_by, published = decided
         await safely.answer(query.answer())
-        caption = await self._photo_caption(item_id, number, status, who.telegram_id)
+        caption = await self._photo_caption(item_id, number, status, decided_by, published)
         try:
             await query.edit_message_caption(caption, reply_markup=_photo_buttons(media_id))
         except BadRequest as exc:

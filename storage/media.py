@@ -27,9 +27,14 @@ class Media:
     duration: int
     transcript: str | None
     status: str
+    # The moderator who decided on a photo (None while pending).
+    decided_by: int | None = None
 
 
-_COLUMNS = "id, citizen_id, feedback_id, kind, file_id, duration, transcript, status FROM media"
+_COLUMNS = (
+    "id, citizen_id, feedback_id, kind, file_id, duration, transcript, status, decided_by"
+    " FROM media"
+)
 
 
 def _media(row: aiosqlite.Row | tuple[object, ...]) -> Media:
@@ -42,6 +47,7 @@ def _media(row: aiosqlite.Row | tuple[object, ...]) -> Media:
         int(row[5]),  # type: ignore[arg-type]
         None if row[6] is None else str(row[6]),
         str(row[7]),
+        None if row[8] is None else int(row[8]),  # type: ignore[arg-type]
     )
 
 

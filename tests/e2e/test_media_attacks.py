@@ -1211,3 +1211,37 @@ async def test_an_album_with_nothing_being_told_is_answered_once(
     await emu.idle(quiet=0.5, timeout=15)
     assert [m.text for m in citizen.messages[before:]] == [texts.MEDIA_NOTES["no_item"]]
     assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+
+
+async def test_a_photo_caption_names_who_decided_and_whether_providers_see_it(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    """An approved photo pressed Approve again by another moderator still names the first
+    (the record's); approved while its item is not published, it is not said to be seen."""
+    cy = team.citizen
+    await consent(cy)
+    await press(cy, SERVICE)
+    await reply_to(cy, cy.send_photo(gps_photo(), caption=WORDS))
+    item = await saved(cy)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 1)
+    (photo,) = under(team, card, "photo")
+    await press_card(team.sam, team.group, photo, texts.PHOTO_APPROVE)
+    waiting = texts.PHOTO_STATUS["approved_unpublished"].format(who="Sam")
+    await team.group.wait_for(lambda _: waiting in (photo.text or ""))
+    await press_card(team.mo, team.group, photo, texts.PHOTO_APPROVE)
+    await emu.idle(quiet=0.5, timeout=15)
+    assert waiting in (photo.text or "")
+    assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'photo.approved'") == [(1,)]
+    # The item rejected: its photo, kept back then approved again, is still not seen.
+    await press_card(team.sam, team.group, card, texts.REJECT)
+    await team.group.wait_for(lambda _: [texts.REASONS["duplicate"]] in card.buttons)
+    await press_card(team.sam, team.group, card, texts.REASONS["duplicate"])
+    await team.group.wait_for(lambda _: "Not published" in (card.text or ""))
+    await press_card(team.mo, team.group, photo, texts.PHOTO_REJECT)
+    await team.group.wait_for(lambda _: "kept back by Mo" in (photo.text or ""))
+    await press_card(team.mo, team.group, photo, texts.PHOTO_APPROVE)
+    mo_waiting = texts.PHOTO_STATUS["approved_unpublished"].format(who="Mo")
+    await team.group.wait_for(lambda _: mo_waiting in (photo.text or ""))
+    (number,) = stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item}")[0]
+    assert "no approved photo" in await say(team.pat, f"/photo {number}")
