@@ -172,8 +172,17 @@ class Attachments:
             return item.card_chat_id, item.card_message_id
         return None
 
-    async def voice(self, update_id: int, telegram_id: int, file_id: str, duration: int) -> Step:
-        """A voice note as the words of an item (or besides words already typed)."""
+    async def voice(
+        self,
+        update_id: int,
+        telegram_id: int,
+        file_id: str,
+        duration: int,
+        captioned: bool = False,
+    ) -> Step:
+        """A voice note as the words of an item (or besides words already typed).
+        `captioned`: its words went on first, from the same update (claimed by them): the
+        voice note goes with them, the question they led to left as it is."""
         if duration <= 0:
             return Step(Show.MEDIA, note="voice_empty")
         if duration > self.settings.voice_max_seconds:
@@ -181,7 +190,7 @@ class Attachments:
 
         async def run(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
-            if not await updates.claim(conn, update_id, now):
+            if not captioned and not await updates.claim(conn, update_id, now):
                 return REPLAYED
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is None or not await _consented(conn, citizen.id):
@@ -208,6 +217,9 @@ class Attachments:
                 file_id=file_id,
                 duration=duration,
             )
+            if current.text and captioned:
+                # Its own words led to the question shown with it.
+                return Step(Show.MEDIA, seq=current.seq, note="voice_added")
             if current.text:
                 # Besides words already typed: the item goes on as it was, at the question
                 # shown next (the rating, so a "me too" list above no longer waits for a

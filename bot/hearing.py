@@ -9,7 +9,7 @@ import aiosqlite
 
 from bot.config import Deployment
 from bot.intake import Clock, State, Step, end_side_prompt_in, start_reply
-from storage import citizens, feedback, outbox, responses, services, updates
+from storage import citizens, feedback, outbox, responses, services, supporters, updates
 from storage.db import Database
 from storage.outbox import OutboxRow
 from storage.responses import Response
@@ -63,9 +63,14 @@ class Hearing:
 
     async def notice(self, row: OutboxRow, language: str = "") -> Notice | None:
         """What a queued response says to its citizen, in `language` when it has words in
-        it; None if it was hidden meanwhile."""
+        it; None if it was hidden meanwhile, or the citizen no longer hears back on the item
+        it was queued for (a "me too" undone, a merge released, since)."""
         response = await responses.get(self.db.reader, row.ref_id)
         if response is None or response.hidden:
+            return None
+        if row.feedback_id is not None and not await supporters.hearing_back(
+            self.db.reader, row.feedback_id, row.citizen_id
+        ):
             return None
         words = await responses.texts_of(self.db.reader, response.id)
         service = await services.get(self.db.reader, response.service_slug)

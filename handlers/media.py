@@ -55,6 +55,16 @@ ALBUM_ONCE = frozenset({"consent", "no_item", "too_many", "side_prompt", "saved_
 ALBUMS_REMEMBERED = 1024
 
 
+def _seconds(message: Message) -> int:
+    """How long a message's voice note is, in seconds."""
+    assert message.voice is not None
+    with warnings.catch_warnings():
+        # PTB 22.2+ warns that `duration` becomes a timedelta: both are read.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        length = message.voice.duration
+    return int(length.total_seconds()) if isinstance(length, timedelta) else int(length)
+
+
 def _words_taken(step: Step) -> bool:
     """Whether the words sent with a photo went on as the citizen's (not refused, nor too
     few to keep: "Could you tell me a little more?")."""
@@ -323,6 +333,54 @@ class MediaHandlers:
             return
         await self.questions.shown(context.bot, sent, markup)
 
+    async def captioned_voice(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step
+    ) -> None:
+        """A voice note with words (some clients allow it): the words went on as typed
+        (`step` is what they led to), and the voice note goes with them."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user and message.voice
+        if step.show is Show.NOTHING:
+            return
+        if step.show is Show.CONSENT:
+            # Not agreed yet: the words ride on the consent question; the voice note is not
+            # kept (sent again once agreed).
+            text, markup = render(step, self.names)
+            text = f"{texts.MEDIA_NOTES['consent']}\n\n{text}"
+            try:
+                sent = await message.reply_text(
+                    text, reply_markup=markup, parse_mode=ParseMode.HTML, do_quote=True
+                )
+                await self.questions.shown(context.bot, sent, markup)
+            except Forbidden:
+                log.info("citizen blocked the bot; reply not delivered")
+            return
+        kept = await self.attachments.voice(
+            update.update_id, user.id, message.voice.file_id, _seconds(message), captioned=True
+        )
+        if kept.show is not Show.MEDIA:
+            # Its words were not kept (too few): the voice note is the item's words.
+            step, lead = kept, texts.VOICE_KEPT
+        else:
+            lead = texts.VOICE_ADDED if kept.note == "voice_added" else media_note(kept)
+        text, markup = render(step, self.names)
+        try:
+            sent = await message.reply_text(
+                f"{lead}\n\n{text}" if text else lead,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+            )
+        except Forbidden:
+            log.info("citizen blocked the bot; reply not delivered")
+            return
+        await self.questions.shown(context.bot, sent, markup)
+        fetchable = message.voice.file_size is None or message.voice.file_size <= DOWNLOAD_LIMIT
+        if kept.note in ("voice_added", "voice_kept") and fetchable:
+            if self.attachments.settings.transcribe:
+                context.application.create_task(
+                    self._transcribe(user.id, message.voice.file_id, context)
+                )
+
     async def voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A voice note: the words of an item, until someone writes them down."""
         message, user = update.effective_message, update.effective_user
@@ -330,12 +388,9 @@ class MediaHandlers:
         voice = message.voice
         # Not refused for its size: moderators play it from Telegram by its file_id, and the
         # bot fetches it only for a speech-to-text engine (which then is not offered it).
-        with warnings.catch_warnings():
-            # PTB 22.2+ warns that `duration` becomes a timedelta: both are read below.
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            length = voice.duration
-        seconds = int(length.total_seconds()) if isinstance(length, timedelta) else int(length)
-        step = await self.attachments.voice(update.update_id, user.id, voice.file_id, seconds)
+        step = await self.attachments.voice(
+            update.update_id, user.id, voice.file_id, _seconds(message)
+        )
         lead = {"voice_kept": texts.VOICE_KEPT, "voice_added": texts.VOICE_ADDED}.get(step.note)
         if lead:
             step = Step(

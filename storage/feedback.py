@@ -518,7 +518,7 @@ async def decide(
     made the digest) it would otherwise fall inside a period already sent, and no digest
     would ever show it."""
     when = stamp(now)
-    published_at = max(when, await _latest_digest_end(conn, item_id) or when)
+    published_at = max(when, await latest_digest_end(conn, item_id) or when)
     # A correction not yet sent about an earlier, undone outcome is overtaken by this one.
     await conn.execute(
         "UPDATE feedback SET status = ?, published_text = ?, reject_reason = ?,"
@@ -537,7 +537,7 @@ async def decide(
     )
 
 
-async def _latest_digest_end(conn: aiosqlite.Connection, item_id: int) -> str | None:
+async def latest_digest_end(conn: aiosqlite.Connection, item_id: int) -> str | None:
     """The end of the latest digest period of the provider whose service the item is about."""
     async with conn.execute(
         "SELECT MAX(d.period_end) FROM feedback f JOIN services s ON s.slug = f.service_slug"

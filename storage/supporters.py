@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import aiosqlite
 
+from storage import feedback
 from storage.db import stamp
 from storage.places import Place
 
@@ -137,6 +138,18 @@ async def add(conn: aiosqlite.Connection, item_id: int, citizen_id: int, now: da
     return cursor.rowcount > 0
 
 
+async def hearing_back(conn: aiosqlite.Connection, item_id: int, citizen_id: int) -> bool:
+    """Whether the citizen hears back on the item: its author who asked to, or one of its
+    supporters who does."""
+    async with conn.execute(
+        "SELECT 1 FROM feedback WHERE id = ? AND citizen_id = ? AND hear_back = 1"
+        " UNION ALL SELECT 1 FROM supporters WHERE feedback_id = ? AND citizen_id = ?"
+        " AND hear_back = 1",
+        (item_id, citizen_id, item_id, citizen_id),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
 async def hears_back(conn: aiosqlite.Connection, item_id: int, citizen_id: int) -> None:
     """The citizen, who wrote the item or supports it, hears back on it from now on."""
     await conn.execute(
@@ -242,6 +255,10 @@ async def unmerge_all(
         )
         if was is not None:
             by, _, at = was.partition(" ")
+            if not await _read_as_published(conn, item_id, at, merged_at):
+                # No provider read it before it went (no digest showed it, no answer named
+                # it): published now, in the next digest, as an approval now would be.
+                at = max(stamp(now), await feedback.latest_digest_end(conn, item_id) or "")
             await conn.execute(
                 "UPDATE feedback SET status = 'approved', withdrawn_reason = NULL,"
                 " moderated_by = ?, moderated_at = ?, published_when_merged = NULL,"
@@ -259,6 +276,21 @@ async def unmerge_all(
             (stamp(now), item_id),
         )
     return found
+
+
+async def _read_as_published(
+    conn: aiosqlite.Connection, item_id: int, published_at: str, merged_at: str
+) -> bool:
+    """Whether a provider had the item, published at `published_at`, before it was merged
+    at `merged_at`: a digest of its period made before then, or an answer covering it."""
+    async with conn.execute(
+        "SELECT 1 FROM feedback f JOIN services s ON s.slug = f.service_slug"
+        " JOIN digests d ON d.provider_id = s.provider_id WHERE f.id = ?"
+        " AND d.period_start <= ? AND ? < d.period_end AND d.created_at < ?"
+        " UNION ALL SELECT 1 FROM response_items WHERE feedback_id = ?",
+        (item_id, published_at, published_at, merged_at, item_id),
+    ) as cursor:
+        return await cursor.fetchone() is not None
 
 
 async def merged_under(conn: aiosqlite.Connection, item_id: int) -> list[int]:

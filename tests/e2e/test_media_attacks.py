@@ -1245,3 +1245,33 @@ async def test_a_photo_caption_names_who_decided_and_whether_providers_see_it(
     await team.group.wait_for(lambda _: mo_waiting in (photo.text or ""))
     (number,) = stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item}")[0]
     assert "no approved photo" in await say(team.pat, f"/photo {number}")
+
+
+async def test_a_voice_note_with_words_keeps_both(team: Team, db_path: Path) -> None:
+    """A voice note carrying a caption (the Bot API and some clients allow it): the words
+    and the voice note both go with the item, said in one answer."""
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    voice = {**citizen._media(b"OggS-voice", "voice", None, "audio/ogg"), "duration": 9}
+    post(citizen, {"voice": voice, "caption": WORDS})
+    said = (await citizen.next_message()).text or ""
+    assert said.startswith(texts.VOICE_ADDED) and "How would you rate it" in said
+    item = await saved(citizen)
+    assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
+    assert stored(db_path, f"SELECT kind, duration FROM media WHERE feedback_id = {item}") == [
+        ("voice", 9)
+    ]
+
+
+async def test_a_voice_note_with_too_few_words_is_the_words(team: Team, db_path: Path) -> None:
+    """Its caption too short to be a report ("🎤"): the voice note is the item's words."""
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    voice = {**citizen._media(b"OggS-voice", "voice", None, "audio/ogg"), "duration": 4}
+    post(citizen, {"voice": voice, "caption": "🎤"})
+    said = (await citizen.next_message()).text or ""
+    assert said.startswith(texts.VOICE_KEPT) and "How would you rate it" in said
+    item = await saved(citizen)
+    assert stored(db_path, f"SELECT kind FROM media WHERE feedback_id = {item}") == [("voice",)]

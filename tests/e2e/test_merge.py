@@ -4,7 +4,7 @@ forged numbers get a clear answer and change nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -12,10 +12,12 @@ import aiosqlite
 from emulator import Emulator
 from handlers import texts
 from storage import responses
-from tests.e2e.helpers import add_item
+from tests.conftest import FakeClock
+from tests.e2e.helpers import add_item, has
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_digests import run_job
 from tests.e2e.test_media import SERVICE, WORDS, gps_photo, reply_to, saved, under
+from tests.e2e.test_metoo import SAME, WIFI
 from tests.e2e.test_moderation import (
     Team,
     card_of,
@@ -23,6 +25,17 @@ from tests.e2e.test_moderation import (
     press_card,
     team,  # noqa: F401 - the fixture, shared
 )
+from tests.e2e.test_responses import (
+    CHANGED,
+    NEXT_MONDAY,
+    WEDNESDAY,
+    World,
+    answer_item,
+    digest_in_private,
+    notice_of,
+    send_words,
+)
+from tests.e2e.test_responses import world as world  # the fixture
 
 A_TEXT = "The 42 bus driver was very rude to my mother."
 B_TEXT = "Bus number forty-two: the man at the wheel shouted at my mum all the way."
@@ -298,3 +311,57 @@ async def test_an_item_merged_into_one_answered_already_brings_its_author_the_an
     assert any("We replaced the router." in (m.text or "") for m in found)
     await run_job(team.bot, "send-to-citizens")
     assert len([m for m in bea.messages if "has responded" in (m.text or "")]) == 1
+
+
+async def test_an_item_merged_before_any_digest_showed_it_is_in_the_next_once_released(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """B published, then merged into A before any digest; Monday's digest counts B's author
+    with A. A unpublished: B is published again and, as no provider ever read it, the next
+    digest shows it (published again as of then, not of a period already sent)."""
+    alice, bea = emu.person("Alice"), emu.person("Bea")
+    a = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    b_text = "The toilets on the first floor of the library were filthy"
+    b = await add_item(world.bot.db, bea.id, "library", b_text, WEDNESDAY)
+    assert await say(world.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    first = await digest_in_private(world, clock)
+    assert b_text not in (first.text or "")
+    clock.now = NEXT_MONDAY + timedelta(days=1)
+    await say(world.sam, f"/unpublish {a} it names a member of staff")
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("approved",)]
+    clock.now = NEXT_MONDAY + timedelta(days=7)
+    await run_job(world.bot, "digest:culture-leisure")
+    found = await world.pat.wait_for(
+        lambda msgs: len([m for m in msgs if "feedback digest" in (m.text or "")]) == 2
+    )
+    digests = [m.text or "" for m in found if "feedback digest" in (m.text or "")]
+    assert b_text in digests[-1]
+
+
+async def test_an_answer_a_merge_queued_is_not_sent_once_the_merge_is_released(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """A answered; B merged into it queues A's answer for B's author, who has blocked the
+    bot. A is unpublished at once: B stands on its own, and its author, back, is not sent
+    A's answer as the item she added her voice to."""
+    alice, bea = emu.person("Alice"), emu.person("Bea")
+    a = await add_item(world.bot.db, alice.id, "library", WIFI, WEDNESDAY)
+    b = await add_item(world.bot.db, bea.id, "library", SAME, WEDNESDAY)
+    await answer_item(world.pat, a, CHANGED)
+    await send_words(world.pat, "We replaced the wifi router.")
+    await notice_of(alice)
+    bea.block()
+    assert await say(world.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    await say(world.sam, f"/unpublish {a} it names a member of staff")
+    assert stored(db_path, f"SELECT COUNT(*) FROM supporters WHERE feedback_id = {a}") == [(0,)]
+    bea.unblock()
+    # Back: what waited for her while she had blocked the bot is due again.
+    await bea.send("/mine")
+    await bea.wait_for(has("What you've told"))
+    await run_job(world.bot, "send-to-citizens")
+    row = (
+        "SELECT state FROM outbox o JOIN citizens c ON c.id = o.citizen_id"
+        f" WHERE c.telegram_id = {bea.id}"
+    )
+    assert stored(db_path, row) == [("cancelled",)]
+    assert not any("has responded" in (m.text or "") for m in bea.messages)
