@@ -353,21 +353,16 @@ class Attachments:
     async def staff_name(self, telegram_id: int) -> str:
         return await _staff_name(self.db.reader, telegram_id)
 
-    async def published(self, item_id: int) -> bool:
-        """Whether the item is published (its approved photos are the provider's to see)."""
-        item = await feedback.moderated(self.db.reader, item_id)
-        return item is not None and item.status == "approved"
-
     async def decide_photo(
         self, moderator: int, media_id: int, status: str, pressed: tuple[int, int]
-    ) -> tuple[int, int, str, int | None, bool] | None:
+    ) -> tuple[int, int, str, int | None] | None:
         """A moderator's decision on one photo, pressed under the message that carries it
         (`pressed`: chat id, message id), audited: (item id, the photo's number on its item,
-        its status now, who decided it, whether the item is published); None if there is no
-        such photo (forgotten meanwhile) or the button was not that photo's own. Pressed
-        again for the same status, it stays the first moderator's decision."""
+        its status now, who decided it); None if there is no such photo (forgotten
+        meanwhile) or the button was not that photo's own. Pressed again for the same
+        status, it stays the first moderator's decision."""
 
-        async def run(conn: aiosqlite.Connection) -> tuple[int, int, str, int | None, bool] | None:
+        async def run(conn: aiosqlite.Connection) -> tuple[int, int, str, int | None] | None:
             now = self.clock()
             found = await media.get(conn, media_id)
             if found is None or found.kind != media.PHOTO or found.feedback_id is None:
@@ -388,10 +383,7 @@ class Attachments:
                 )
             photos = [m for m in await media.of_item(conn, found.feedback_id) if m.kind == "photo"]
             number = [m.id for m in photos].index(media_id) + 1
-            decided_by = photos[number - 1].decided_by
-            item = await feedback.moderated(conn, found.feedback_id)
-            published = item is not None and item.status == "approved"
-            return found.feedback_id, number, status, decided_by, published
+            return found.feedback_id, number, status, photos[number - 1].decided_by
 
         return await self.db.write(run)
 

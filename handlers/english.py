@@ -1646,9 +1646,7 @@ CARD_PHOTO_CAPTION = "📷 #{item}, photo {n}: {status}"
 # States of a photo, in CARD_PHOTO_CAPTION.
 PHOTO_STATUS = {
     "pending": "waiting for a moderator",
-    "approved": "✅ approved by {who}: providers can see it",
-    # Approved while its item is not published (waiting, not published, or unpublished).
-    "approved_unpublished": "✅ approved by {who}: providers will see it if the item is published",
+    "approved": "✅ approved by {who}: providers see it while the item is published",
     "rejected": "🚫 kept back by {who}",
 }
 # Buttons under a photo in the moderators' chat.

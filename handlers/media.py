@@ -50,7 +50,9 @@ REFUSED = frozenset({"not_a_rating", "use_buttons", "metoo_buttons", "too_long"}
 
 
 # What an album is told once, however many of its photos it concerns.
-ALBUM_ONCE = frozenset({"consent", "no_item", "too_many", "side_prompt", "saved_checked"})
+ALBUM_ONCE = frozenset(
+    {"consent", "no_item", "too_many", "side_prompt", "side_prompt_caption", "saved_checked"}
+)
 # Albums remembered as told (a few minutes of a busy bot's albums).
 ALBUMS_REMEMBERED = 1024
 
@@ -122,9 +124,10 @@ class MediaHandlers:
         self._engine = asyncio.Semaphore(TRANSCRIBE_AT_ONCE)
         # Voice notes whose transcription job runs now: a second job for one is not started.
         self._transcribing: set[int] = set()
-        # Albums (a chat's media group) already told why their photos are not kept, by
-        # why: one answer an album, not one a photo (oldest forgotten first).
-        self._albums_told: OrderedDict[tuple[int, str, str], None] = OrderedDict()
+        # Albums (a chat's media group) already answered, by a photo's words or told why
+        # its photos are not kept: one answer an album, not one a photo (oldest forgotten
+        # first).
+        self._albums_told: OrderedDict[tuple[int, str], None] = OrderedDict()
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -158,14 +161,22 @@ class MediaHandlers:
         await self.questions.shown(message.get_bot(), sent, markup)
 
     def _told_album(self, message: Message, step: Step) -> bool:
-        """Whether this photo's album was told already why its photos are not kept (the
+        """Whether this photo's album was answered already when its photo is not kept (the
         consent question, "tell me what it's about first", "three at most"...): an album of
         five sent before agreeing asks once, not five times. Remembers it if not."""
         if message.media_group_id is None or step.show is not Show.MEDIA:
             return False
         if step.note not in ALBUM_ONCE:
             return False
-        key = (message.chat_id, message.media_group_id, step.note)
+        # "Three at most" is news even to an album whose words were answered.
+        return self._album_answered(message, "too_many" if step.note == "too_many" else "")
+
+    def _album_answered(self, message: Message, what: str = "") -> bool:
+        """Whether the message's album was answered already (of `what`); remembers that it
+        is now."""
+        if message.media_group_id is None:
+            return False
+        key = (message.chat_id, f"{message.media_group_id}:{what}")
         if key in self._albums_told:
             return True
         self._albums_told[key] = None
@@ -203,6 +214,8 @@ class MediaHandlers:
         assert message and user and message.photo
         if step.show is Show.NOTHING:
             return
+        # Its words answer for its album: the album's other photos are not refused apart.
+        self._album_answered(message)
         text, markup = render(step, self.names)
         if step.show is Show.CONSENT:
             # Not agreed yet: the words ride on the consent question; the photo waits.
@@ -545,13 +558,7 @@ class MediaHandlers:
                     bot.send_photo,
                     chat_id,
                     data,
-                    caption=await self._photo_caption(
-                        item_id,
-                        photo,
-                        item.status,
-                        item.decided_by,
-                        await self.attachments.published(item_id),
-                    ),
+                    caption=await self._photo_caption(item_id, photo, item.status, item.decided_by),
                     reply_markup=_photo_buttons(item.id),
                     reply_to_message_id=message_id,
                 )
@@ -572,16 +579,11 @@ class MediaHandlers:
                 )
             )
 
-    async def _photo_caption(
-        self, item_id: int, number: int, status: str, who: int | None, published: bool
-    ) -> str:
-        """A photo's caption under its card: its number, and who decided on it; an approved
-        one is said to be seen by providers only while its item is published."""
+    async def _photo_caption(self, item_id: int, number: int, status: str, who: int | None) -> str:
+        """A photo's caption under its card: its number, and who decided on it."""
         name = ""
         if who is not None:
             name = await self.attachments.staff_name(who)
-        if status == "approved" and not published:
-            status = "approved_unpublished"
         state = texts.PHOTO_STATUS.get(status, status).format(who=name)
         return texts.CARD_PHOTO_CAPTION.format(item=item_id, n=number, status=state)
 
@@ -608,9 +610,9 @@ class MediaHandlers:
         if decided is None:
             await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))
             return
-        item_id, number, status, decided_by, published = decided
+        item_id, number, status, decided_by = decided
         await safely.answer(query.answer())
-        caption = await self._photo_caption(item_id, number, status, decided_by, published)
+        caption = await self._photo_caption(item_id, number, status, decided_by)
         try:
             await query.edit_message_caption(caption, reply_markup=_photo_buttons(media_id))
         except BadRequest as exc:

@@ -21,11 +21,20 @@ from handlers import texts
 from storage.services import ServiceRow
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
-from tests.e2e.helpers import while_progressing
+from tests.e2e.helpers import add_item, last_has, press_on, while_progressing
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_media import SERVICE, TRANSCRIPT, WORDS, gps_photo, reply_to, saved, under
 from tests.e2e.test_moderation import Team, card_of, invite, press_card
 from tests.e2e.test_moderation import team as team
+from tests.e2e.test_responses import (
+    CHANGED,
+    WEDNESDAY,
+    World,
+    answer_item,
+    notice_of,
+    send_words,
+)
+from tests.e2e.test_responses import world as world  # the fixture
 
 PARK_WORDS = "The swings are broken and the gate will not close properly"
 
@@ -1173,10 +1182,13 @@ async def test_a_photo_with_too_few_words_is_not_said_to_keep_them(
     assert stored(db_path, "SELECT COUNT(*) FROM media WHERE kind = 'photo'") == [(1,)]
 
 
-def album(person: Person, count: int, group: str) -> None:
-    """An album: `count` photos of one media group, as one tap in Telegram's apps sends."""
+def album(person: Person, count: int, group: str, caption: str = "") -> None:
+    """An album: `count` photos of one media group, as one tap in Telegram's apps sends
+    (its words, if any, on the first)."""
     for n in range(count):
         fields = photo_fields(person, gps_photo(("red", "blue", "green", "white", "black")[n % 5]))
+        if caption and n == 0:
+            fields["caption"] = caption
         post(person, {**fields, "media_group_id": group})
 
 
@@ -1213,11 +1225,10 @@ async def test_an_album_with_nothing_being_told_is_answered_once(
     assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
 
 
-async def test_a_photo_caption_names_who_decided_and_whether_providers_see_it(
-    team: Team, emu: Emulator, db_path: Path
-) -> None:
+async def test_a_photo_caption_names_who_decided(team: Team, emu: Emulator, db_path: Path) -> None:
     """An approved photo pressed Approve again by another moderator still names the first
-    (the record's); approved while its item is not published, it is not said to be seen."""
+    (the record's); kept back, then approved again, it names who did; its caption never
+    says providers see it whatever becomes of the item (only while it is published)."""
     cy = team.citizen
     await consent(cy)
     await press(cy, SERVICE)
@@ -1227,13 +1238,14 @@ async def test_a_photo_caption_names_who_decided_and_whether_providers_see_it(
     await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 1)
     (photo,) = under(team, card, "photo")
     await press_card(team.sam, team.group, photo, texts.PHOTO_APPROVE)
-    waiting = texts.PHOTO_STATUS["approved_unpublished"].format(who="Sam")
-    await team.group.wait_for(lambda _: waiting in (photo.text or ""))
+    by_sam = texts.PHOTO_STATUS["approved"].format(who="Sam")
+    assert "while the item is published" in by_sam
+    await team.group.wait_for(lambda _: by_sam in (photo.text or ""))
     await press_card(team.mo, team.group, photo, texts.PHOTO_APPROVE)
     await emu.idle(quiet=0.5, timeout=15)
-    assert waiting in (photo.text or "")
+    assert by_sam in (photo.text or "")
     assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'photo.approved'") == [(1,)]
-    # The item rejected: its photo, kept back then approved again, is still not seen.
+    # The item rejected: a provider sees none of its photos.
     await press_card(team.sam, team.group, card, texts.REJECT)
     await team.group.wait_for(lambda _: [texts.REASONS["duplicate"]] in card.buttons)
     await press_card(team.sam, team.group, card, texts.REASONS["duplicate"])
@@ -1241,8 +1253,8 @@ async def test_a_photo_caption_names_who_decided_and_whether_providers_see_it(
     await press_card(team.mo, team.group, photo, texts.PHOTO_REJECT)
     await team.group.wait_for(lambda _: "kept back by Mo" in (photo.text or ""))
     await press_card(team.mo, team.group, photo, texts.PHOTO_APPROVE)
-    mo_waiting = texts.PHOTO_STATUS["approved_unpublished"].format(who="Mo")
-    await team.group.wait_for(lambda _: mo_waiting in (photo.text or ""))
+    by_mo = texts.PHOTO_STATUS["approved"].format(who="Mo")
+    await team.group.wait_for(lambda _: by_mo in (photo.text or ""))
     (number,) = stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item}")[0]
     assert "no approved photo" in await say(team.pat, f"/photo {number}")
 
@@ -1275,3 +1287,24 @@ async def test_a_voice_note_with_too_few_words_is_the_words(team: Team, db_path:
     assert said.startswith(texts.VOICE_KEPT) and "How would you rate it" in said
     item = await saved(citizen)
     assert stored(db_path, f"SELECT kind FROM media WHERE feedback_id = {item}") == [("voice",)]
+
+
+async def test_an_album_whose_words_answer_a_comment_prompt_is_answered_once(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """Asked what an answer missed, Alice sends an album whose first photo carries her
+    words: they are her comment, the photos not kept; one answer, not also "tell me what
+    it's about first" for the album's other photos."""
+    alice = emu.person("Alice")
+    item = await add_item(world.bot.db, alice.id, "library", "Library wifi drops", WEDNESDAY)
+    await answer_item(world.pat, item, CHANGED)
+    await send_words(world.pat, "We replaced the wifi router.")
+    await press_on(alice, await notice_of(alice), texts.ANSWERED_NO)
+    await alice.wait_for(last_has("say what's missing"))
+    before = len(alice.messages)
+    album(alice, 3, "album-4", "The router still drops every hour in the evening.")
+    await alice.wait_for(lambda msgs: len(msgs) > before)
+    await emu.idle(quiet=0.5, timeout=15)
+    said = [m.text or "" for m in alice.messages[before:]]
+    assert len(said) == 1 and texts.MEDIA_NOTES["no_item"] not in said
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
