@@ -216,18 +216,11 @@ class MediaHandlers:
             return
         # Its words answer for its album: the album's other photos are not refused apart.
         self._album_answered(message)
-        text, markup = render(step, self.names)
         if step.show is Show.CONSENT:
             # Not agreed yet: the words ride on the consent question; the photo waits.
-            text = f"{texts.MEDIA_NOTES['consent_asked']}\n\n{text}"
-            try:
-                sent = await message.reply_text(
-                    text, reply_markup=markup, parse_mode=ParseMode.HTML, do_quote=True
-                )
-                await self.questions.shown(context.bot, sent, markup)
-            except Forbidden:
-                log.info("citizen blocked the bot; reply not delivered")
+            await self._consent_with_words(message, step, "consent_asked")
             return
+        text, markup = render(step, self.names)
         # Words at a comment or an answer were that reply: the photo cannot go with it.
         why = "side_prompt_caption" if room == "side_prompt" else ""
         why = why or await self.attachments.photo_room(user.id)
@@ -346,6 +339,22 @@ class MediaHandlers:
             return
         await self.questions.shown(context.bot, sent, markup)
 
+    async def _consent_with_words(self, message: Message, step: Step, note: str) -> None:
+        """The consent question (`step`), in reply to the message whose words ride on it,
+        with a note on its photo or voice note first."""
+        text, markup = render(step, self.names)
+        try:
+            sent = await message.reply_text(
+                f"{texts.MEDIA_NOTES[note]}\n\n{text}",
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+                do_quote=True,
+            )
+        except Forbidden:
+            log.info("citizen blocked the bot; reply not delivered")
+            return
+        await self.questions.shown(message.get_bot(), sent, markup)
+
     async def captioned_voice(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step
     ) -> None:
@@ -358,15 +367,7 @@ class MediaHandlers:
         if step.show is Show.CONSENT:
             # Not agreed yet: the words ride on the consent question; the voice note is not
             # kept (sent again once agreed).
-            text, markup = render(step, self.names)
-            text = f"{texts.MEDIA_NOTES['consent']}\n\n{text}"
-            try:
-                sent = await message.reply_text(
-                    text, reply_markup=markup, parse_mode=ParseMode.HTML, do_quote=True
-                )
-                await self.questions.shown(context.bot, sent, markup)
-            except Forbidden:
-                log.info("citizen blocked the bot; reply not delivered")
+            await self._consent_with_words(message, step, "consent")
             return
         kept = await self.attachments.voice(
             update.update_id, user.id, message.voice.file_id, _seconds(message), captioned=True

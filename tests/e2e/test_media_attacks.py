@@ -1308,3 +1308,18 @@ async def test_an_album_whose_words_answer_a_comment_prompt_is_answered_once(
     said = [m.text or "" for m in alice.messages[before:]]
     assert len(said) == 1 and texts.MEDIA_NOTES["no_item"] not in said
     assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+
+
+async def test_a_voice_note_with_words_before_agreeing_asks_with_the_words_riding(
+    team: Team, db_path: Path
+) -> None:
+    """Before agreeing: the consent question, saying the voice note is not kept; the words
+    ride on it and go on once agreed."""
+    citizen = team.citizen
+    voice = {**citizen._media(b"OggS-voice", "voice", None, "audio/ogg"), "duration": 6}
+    post(citizen, {"voice": voice, "caption": WORDS})
+    asked = (await citizen.next_message()).text or ""
+    assert asked.startswith(texts.MEDIA_NOTES["consent"]) and "Is that OK with you?" in asked
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    await press(citizen, texts.CONSENT_YES)
+    assert stored(db_path, "SELECT text FROM conversations") == [(WORDS,)]
