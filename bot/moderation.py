@@ -1208,8 +1208,8 @@ async def _release_merged(
     """The item counts nowhere from now on: the items merged into it said the same in
     their own words, and stand on their own again with their photos, published as they
     were or back in the queue (else they would count nowhere too, and a merge into such an
-    item is refused); their ids. Those merged into
-    them stay so, their photos going back with them."""
+    item is refused); their ids. Those merged into them stay so, their photos going back
+    with them."""
     released = await supporters.unmerge_all(conn, item_id, now)
     for merged, status in released:
         inside = await supporters.merged_under(conn, merged)
