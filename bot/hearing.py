@@ -83,15 +83,20 @@ class Hearing:
         service_name = service.name if service else response.service_slug
         if configured:
             service_name = configured.word("name", language)
+        item_id, own = row.feedback_id, await self._own(row)
+        if not own and item_id is not None:
+            # Their own item was merged into this one: they know it by theirs.
+            mine = await supporters.own_merged_into(self.db.reader, item_id, row.citizen_id)
+            item_id, own = (mine, True) if mine is not None else (item_id, own)
         return Notice(
             response=response,
             # A provider taken out of the file since (its answer waited for a citizen who
             # had blocked the bot): the service answered, never the provider's bare id.
             provider_name=provider.word("name", language) if provider else service_name,
             service_name=service_name,
-            item_id=row.feedback_id,
+            item_id=item_id,
             items=await responses.covered_count(self.db.reader, response.id),
-            own=await self._own(row),
+            own=own,
             text=words.get(language) or response.text,
         )
 

@@ -1207,7 +1207,8 @@ HEARD_BACK = (
 )
 HEARD_SUBJECT_ITEM = "your feedback <b>#{item}</b> ({service})"
 HEARD_SUBJECT_THEME = "<b>{theme}</b> at {service}, which you raised in <b>#{item}</b>"
-# To someone who said "me too" to the item (or whose own item was merged into it).
+# To someone who said "me too" to the item (one whose own item was merged into it is
+# told of theirs).
 HEARD_SUBJECT_ITEM_SUPPORTED = "feedback <b>#{item}</b> ({service}), which you added your voice to"
 HEARD_SUBJECT_THEME_SUPPORTED = (
     "<b>{theme}</b> at {service}, raised in <b>#{item}</b>, which you added your voice to"

@@ -138,6 +138,17 @@ async def add(conn: aiosqlite.Connection, item_id: int, citizen_id: int, now: da
     return cursor.rowcount > 0
 
 
+async def own_merged_into(conn: aiosqlite.Connection, into: int, citizen_id: int) -> int | None:
+    """The citizen's own item merged into `into` (the one they know it by), if any."""
+    async with conn.execute(
+        "SELECT MAX(id) FROM feedback WHERE citizen_id = ? AND status = 'merged'"
+        " AND withdrawn_reason = ?",
+        (citizen_id, f"#{into}"),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
 async def hearing_back(conn: aiosqlite.Connection, item_id: int, citizen_id: int) -> bool:
     """Whether the citizen hears back on the item: its author who asked to, or one of its
     supporters who does."""

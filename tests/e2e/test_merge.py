@@ -308,7 +308,10 @@ async def test_an_item_merged_into_one_answered_already_brings_its_author_the_an
     assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
     await run_job(team.bot, "send-to-citizens")
     found = await bea.wait_for(lambda m: any("has responded" in (x.text or "") for x in m))
-    assert any("We replaced the router." in (m.text or "") for m in found)
+    (notice,) = [m.text or "" for m in found if "has responded" in (m.text or "")]
+    assert "We replaced the router." in notice
+    # She knows it by her own item, not as one she added her voice to.
+    assert f"your feedback #{b}" in notice and "added your voice" not in notice
     await run_job(team.bot, "send-to-citizens")
     assert len([m for m in bea.messages if "has responded" in (m.text or "")]) == 1
 
