@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import aiosqlite
@@ -63,15 +63,18 @@ class Hearing:
 
     async def notice(self, row: OutboxRow, language: str = "") -> Notice | None:
         """What a queued response says to its citizen, in `language` when it has words in
-        it; None if it was hidden meanwhile, or the citizen no longer hears back on the item
-        it was queued for (a "me too" undone, a merge released, since)."""
+        it; None if it was hidden meanwhile, or, not sent yet, the citizen no longer hears
+        back on any item it covers (a "me too" undone, a merge released, since)."""
         response = await responses.get(self.db.reader, row.ref_id)
         if response is None or response.hidden:
             return None
-        if row.feedback_id is not None and not await supporters.hearing_back(
-            self.db.reader, row.feedback_id, row.citizen_id
-        ):
-            return None
+        about = row.feedback_id
+        if row.state != "sent" and about is not None:
+            if not await supporters.hearing_back(self.db.reader, about, row.citizen_id):
+                # Another item it covers may still be theirs to hear about: named instead.
+                about = await responses.heard_on(self.db.reader, response.id, row.citizen_id)
+                if about is None:
+                    return None
         words = await responses.texts_of(self.db.reader, response.id)
         service = await services.get(self.db.reader, response.service_slug)
         # Names as the deployment gives them in the citizen's language (`name_cy`).
@@ -83,7 +86,7 @@ class Hearing:
         service_name = service.name if service else response.service_slug
         if configured:
             service_name = configured.word("name", language)
-        item_id, own = row.feedback_id, await self._own(row)
+        item_id, own = about, await self._own(replace(row, feedback_id=about))
         if not own and item_id is not None:
             # Their own item was merged into this one: they know it by theirs.
             mine = await supporters.own_merged_into(self.db.reader, item_id, row.citizen_id)

@@ -389,9 +389,10 @@ def register(
             return
         if pictures is not None and message.voice:
             # A voice note with words (some clients allow it): both kept, the words first.
+            room = await pictures.room(update)
             step = await citizen.caption_words(update, context)
             if step is not None:
-                await pictures.captioned_voice(update, context, step)
+                await pictures.captioned_voice(update, context, step, room)
             return
         if pictures is not None and image_document(message):
             # A picture sent as a file: not kept, but the words with it are, as typed.

@@ -1535,6 +1535,11 @@ MEDIA_NOTES = {
         "I've taken your words as your reply, but I can't keep a photo with it, so the photo"
         " isn't kept."
     ),
+    # The same for a voice note with words.
+    "side_prompt_voice_caption": (
+        "I've taken your words as your reply, but I can't keep a voice note with it, so the"
+        " voice note isn't kept."
+    ),
     # A location shared before they agreed to the privacy notice.
     "place_consent": (
         "I can only keep a place once you've agreed to how your words are used: send /start,"

@@ -356,10 +356,11 @@ class MediaHandlers:
         await self.questions.shown(message.get_bot(), sent, markup)
 
     async def captioned_voice(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step, room: str = ""
     ) -> None:
         """A voice note with words (some clients allow it): the words went on as typed
-        (`step` is what they led to), and the voice note goes with them."""
+        (`step` is what they led to), and the voice note goes with them (`room`: why a
+        photo could not have joined an item before the words went on)."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.voice
         if step.show is Show.NOTHING:
@@ -369,9 +370,13 @@ class MediaHandlers:
             # kept (sent again once agreed).
             await self._consent_with_words(message, step, "consent")
             return
-        kept = await self.attachments.voice(
-            update.update_id, user.id, message.voice.file_id, _seconds(message), captioned=True
-        )
+        if room == "side_prompt":
+            # Words at a comment or an answer were that reply: the voice note cannot go with it.
+            kept = Step(Show.MEDIA, note="side_prompt_voice_caption")
+        else:
+            kept = await self.attachments.voice(
+                update.update_id, user.id, message.voice.file_id, _seconds(message), captioned=True
+            )
         if kept.show is not Show.MEDIA:
             # Its words were not kept (too few): the voice note is the item's words.
             step, lead = kept, texts.VOICE_KEPT

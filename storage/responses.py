@@ -237,6 +237,23 @@ async def send_latest(conn: aiosqlite.Connection, item_id: int, now: datetime) -
     return await outbox.enqueue(conn, "response", answers[-1].id, people, now)
 
 
+async def heard_on(conn: aiosqlite.Connection, response_id: int, citizen_id: int) -> int | None:
+    """The newest item the response covers that the citizen hears back on (their own, or
+    one they support), if any: whether it is still theirs to hear."""
+    async with conn.execute(
+        "SELECT MAX(a.item) FROM ("
+        " SELECT f.id AS item FROM response_items ri JOIN feedback f ON f.id = ri.feedback_id"
+        " WHERE ri.response_id = ? AND f.citizen_id = ? AND f.hear_back = 1"
+        " UNION ALL SELECT s.feedback_id AS item FROM response_items ri"
+        " JOIN supporters s ON s.feedback_id = ri.feedback_id"
+        " WHERE ri.response_id = ? AND s.citizen_id = ? AND s.hear_back = 1"
+        ") a",
+        (response_id, citizen_id, response_id, citizen_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
 async def audience_of(conn: aiosqlite.Connection, items: Sequence[int]) -> int:
     """How many people a response covering `items` would reach: distinct citizens who asked
     to hear back on one of them (forgotten authors are nobody)."""

@@ -293,11 +293,13 @@ async def _read_as_published(
     conn: aiosqlite.Connection, item_id: int, published_at: str, merged_at: str
 ) -> bool:
     """Whether a provider had the item, published at `published_at`, before it was merged
-    at `merged_at`: a digest of its period made before then, or an answer covering it."""
+    at `merged_at`: a digest of its period delivered before then (a digest is written as it
+    is sent), or an answer covering it."""
     async with conn.execute(
         "SELECT 1 FROM feedback f JOIN services s ON s.slug = f.service_slug"
-        " JOIN digests d ON d.provider_id = s.provider_id WHERE f.id = ?"
-        " AND d.period_start <= ? AND ? < d.period_end AND d.created_at < ?"
+        " JOIN digests d ON d.provider_id = s.provider_id"
+        " JOIN digest_deliveries dd ON dd.digest_id = d.id WHERE f.id = ?"
+        " AND d.period_start <= ? AND ? < d.period_end AND dd.sent_at < ?"
         " UNION ALL SELECT 1 FROM response_items WHERE feedback_id = ?",
         (item_id, published_at, published_at, merged_at, item_id),
     ) as cursor:
