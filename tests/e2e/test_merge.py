@@ -4,7 +4,7 @@ forged numbers get a clear answer and change nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -17,6 +17,7 @@ from tests.e2e.helpers import add_item, has
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_digests import run_job
 from tests.e2e.test_media import SERVICE, WORDS, gps_photo, reply_to, saved, under
+from tests.e2e.test_merge_answers import shown_once_released
 from tests.e2e.test_metoo import SAME, WIFI
 from tests.e2e.test_moderation import (
     Team,
@@ -27,7 +28,6 @@ from tests.e2e.test_moderation import (
 )
 from tests.e2e.test_responses import (
     CHANGED,
-    NEXT_MONDAY,
     WEDNESDAY,
     World,
     answer_item,
@@ -329,16 +329,7 @@ async def test_an_item_merged_before_any_digest_showed_it_is_in_the_next_once_re
     assert await say(world.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
     first = await digest_in_private(world, clock)
     assert b_text not in (first.text or "")
-    clock.now = NEXT_MONDAY + timedelta(days=1)
-    await say(world.sam, f"/unpublish {a} it names a member of staff")
-    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("approved",)]
-    clock.now = NEXT_MONDAY + timedelta(days=7)
-    await run_job(world.bot, "digest:culture-leisure")
-    found = await world.pat.wait_for(
-        lambda msgs: len([m for m in msgs if "feedback digest" in (m.text or "")]) == 2
-    )
-    digests = [m.text or "" for m in found if "feedback digest" in (m.text or "")]
-    assert b_text in digests[-1]
+    await shown_once_released(world, clock, db_path, a, b, b_text)
 
 
 async def test_an_answer_a_merge_queued_is_not_sent_once_the_merge_is_released(
