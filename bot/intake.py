@@ -1151,19 +1151,32 @@ class Intake:
         if citizen is None:
             return Step(Show.MINE)
         items = await feedback.for_citizen(self.db.reader, citizen.id, limit)
+        # A merged item of theirs -> the item it went into: its answers are theirs.
+        through: dict[int, int] = {}
         for n, own in enumerate(items):
             if own.status == "merged" and not await self._merged_live(own.id):
                 # Counted with an item since taken down: no answer is coming on it.
                 items[n] = replace(own, status=MERGED_GONE)
+            elif own.status == "merged":
+                into = await supporters.merged_into(self.db.reader, own.id)
+                if into is not None:
+                    through[own.id] = into
         total = await feedback.count_for_citizen(self.db.reader, citizen.id)
         supported = []
         for item_id, joined_at in await supporters.joined_by(self.db.reader, citizen.id, limit):
             item = await feedback.get(self.db.reader, item_id)
+            if await supporters.own_merged_into(self.db.reader, item_id, citizen.id):
+                # Counted with it by a moderator's merge: their own item says so, above; it
+                # is not one they pressed "me too" on.
+                continue
             if item is not None:
                 shown = item.published_text if item.status == "approved" else None
                 supported.append(replace(item, text=shown or "", created_at=joined_at))
-        ids = [i.id for i in items] + [i.id for i in supported]
+        ids = [i.id for i in items] + [i.id for i in supported] + list(through.values())
         answers = await responses.for_items(self.db.reader, ids)
+        for own_id, into in through.items():
+            if into in answers:
+                answers[own_id] = answers[into]
         # Each response in the citizen's language where the provider wrote it in that one.
         language = i18n.current()
         for item_id, found in answers.items():

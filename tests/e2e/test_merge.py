@@ -97,7 +97,11 @@ async def test_merge_counts_b_with_a_and_refuses_what_is_wrong(
     assert len(audience) == 2 and bea_id in [c for c, _ in audience]
     await bea.send("/mine")
     found = await bea.wait_for(lambda msgs: "What you've told us" in (msgs[-1].text or ""))
-    assert texts.MERGE_MINE_STATUS in (found[-1].text or "")
+    mine = found[-1].text or ""
+    assert texts.MERGE_MINE_STATUS in mine
+    # The answer shows under her own item; A is not listed as one she said "me too" to.
+    assert "We spoke to the driver." in mine
+    assert texts.MINE_SUPPORTED_HEADER not in mine and f"#{a}" not in mine
 
 
 async def test_an_author_who_asked_to_hear_back_on_the_merged_item_hears_back_on_the_other(
