@@ -387,6 +387,16 @@ class Attachments:
 
         return await self.db.write(run)
 
+    async def given(self, media_id: int, item_id: int, chat_id: int, message_id: int) -> None:
+        """A photo sent to a provider on request: taken back with the others (its author's
+        /forget, retention)."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await media.given(conn, media_id, chat_id, message_id)
+            await traces.record_item(conn, item_id, chat_id, message_id, self.clock())
+
+        await self.db.write(run)
+
     async def photo_for(self, media_id: int, who: Who) -> tuple[int, bytes] | None:
         """An approved photo of a published item about a service `who` speaks for:
         (the item's id, the cleaned bytes); None otherwise."""

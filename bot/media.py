@@ -59,18 +59,30 @@ class NotAnImage(ValueError):
     """The bytes are not an image Pillow can read (or one too large to decode safely)."""
 
 
+# What Pillow may open: what phones and Telegram's apps send as photos.
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+
+
 def clean_photo(data: bytes) -> bytes:
     """The photo as a new JPEG with no metadata at all, turned the way it was taken and at
     most PHOTO_SIDE pixels on its longest side. Runs in a worker thread (see `clean`)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        # Only formats a phone sends as a photo: Pillow would hand others (EPS) to programs
+        # outside the bot, on what a stranger sent.
+        with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise NotAnImage("too many pixels")
             upright = ImageOps.exif_transpose(image)
             upright.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
             rgb = upright.convert("RGB")
+    except NotAnImage:
+        raise
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise NotAnImage(str(exc)) from exc
+    except Exception as exc:
+        # A damaged file makes Pillow raise what it will (SyntaxError, ValueError, struct's
+        # error in odd EXIF...): all of it means the same to the citizen.
+        raise NotAnImage(f"{type(exc).__name__}: {exc}") from exc
     # A fresh image holding only the pixels: no info dictionary travels with it.
     bare = Image.new("RGB", rgb.size)
     bare.paste(rgb)

@@ -649,9 +649,11 @@ class MediaHandlers:
             await message.reply_text(texts.PHOTO_NOT_FOUND.format(id=number))
             return
         item_id, data = found
-        await message.reply_photo(
+        sent = await message.reply_photo(
             data, caption=texts.PHOTO_FOR_PROVIDER.format(id=number, item=item_id)
         )
+        # The citizen's photo in a staff chat: taken back with their item's other copies.
+        await self.attachments.given(number, item_id, sent.chat_id, sent.message_id)
 
 
 # A voice note or photo Telegram failed to take (a 5xx, the network) is sent again, after

@@ -307,6 +307,15 @@ async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, messag
     await conn.execute("UPDATE media SET posting_since = NULL WHERE id = ?", (media_id,))
 
 
+async def given(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:
+    """A photo was sent to a provider who asked for it, as this message."""
+    await conn.execute(
+        "INSERT INTO media_messages (media_id, chat_id, message_id) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (media_id, chat_id, message_id),
+    )
+
+
 async def approved_photos(
     conn: aiosqlite.Connection, feedback_ids: list[int]
 ) -> dict[int, list[int]]:
