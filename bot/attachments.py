@@ -324,14 +324,22 @@ class Attachments:
 
         return await self.db.write(run)
 
-    async def not_posted(self, media_id: int, card: tuple[int, int]) -> None:
-        """A voice note or photo taken to post under this card did not go (Telegram refused
-        it): the next posting under the card takes it again."""
+    async def not_posted(self, media_id: int, card: tuple[int, int], refused: bool) -> None:
+        """A voice note or photo taken to post under this card did not go: Telegram asked to
+        wait or failed (a moderation sweep posts it, `to_post`), or `refused` it (a note under
+        the card says so; only a card posted anew takes it again)."""
 
         async def run(conn: aiosqlite.Connection) -> None:
-            await media.release_posting(conn, media_id, card)
+            if refused:
+                await media.refused_posting(conn, media_id, card)
+            else:
+                await media.release_posting(conn, media_id, card)
 
         await self.db.write(run)
+
+    async def to_post(self) -> list[int]:
+        """Items whose own card has a voice note or photo still to go under it."""
+        return await media.to_post(self.db.reader, self.clock() - POSTING_STALE)
 
     async def posted(self, media_id: int, chat_id: int, message_id: int) -> None:
         """A voice note or photo went to staff as this message (taken back by retention)."""

@@ -169,6 +169,8 @@ def register(
         else None
     )
     moderator.media = pictures
+    if pictures is not None:
+        pictures.come_back = moderator.come_back
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
     # The moderators' chat, also once it became a supergroup (a new id); none configured,

@@ -21,7 +21,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
@@ -32,6 +39,7 @@ from bot.intake import Show, Step
 from bot.media import DOWNLOAD_LIMIT, IMAGE_TYPES, TRANSCRIBE_AT_ONCE, NotAnImage
 from bot.moderation import Moderation
 from bot.privacy import Privacy
+from bot.ratelimit import seconds
 from bot.roles import Roles
 from handlers import safely, texts
 from handlers.citizen import ANSWER_PREFIXES, render
@@ -128,6 +136,9 @@ class MediaHandlers:
         # its photos are not kept: one answer an album, not one a photo (oldest forgotten
         # first).
         self._albums_told: OrderedDict[tuple[int, str], None] = OrderedDict()
+        # A moderation sweep after Telegram's wait (ModeratorHandlers.come_back): what did
+        # not go under a card then goes with it.
+        self.come_back: Callable[[ContextTypes.DEFAULT_TYPE, float], None] | None = None
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -259,14 +270,18 @@ class MediaHandlers:
         step = await self._fetch_and_keep(message, telegram_id, size, context, update_id)
         await self._reply(message, step)
         if step.note == "photo_added_saved" and step.reference is not None:
-            await self.under_card_late(context.bot, step.reference)
+            wait = await self.under_card_late(context.bot, step.reference)
+            if wait is not None and self.come_back is not None:
+                self.come_back(context, wait)
 
-    async def under_card_late(self, bot: Bot, item_id: int) -> None:
+    async def under_card_late(self, bot: Bot, item_id: int) -> float | None:
         """Photos added to an item after its card went out, posted under that card for the
-        moderators to check (with the card still to come, they go out with it)."""
+        moderators to check (with the card still to come, they go out with it); Telegram's
+        wait if it asked for one (what did not go is posted by a later sweep)."""
         card = await self.attachments.card_of(item_id)
-        if card is not None:
-            await self._under_card(bot, item_id, *card, again=False)
+        if card is None:
+            return None
+        return await self._under_card(bot, item_id, *card, again=False)
 
     async def _fetch_and_keep(
         self,
@@ -525,23 +540,29 @@ class MediaHandlers:
 
     async def under_card(
         self, bot: Bot, item_id: int, card_message: Message, again: bool = False
-    ) -> None:
+    ) -> float | None:
         """The item's voice note and photos, each under its card in the moderators' chat
         (recorded, to be taken back if the author is forgotten). Those posted already (a
         photo that joined the item as its card went out) are not, unless `again`: the card
-        is posted anew in place of one gone."""
-        await self._under_card(bot, item_id, card_message.chat_id, card_message.message_id, again)
+        is posted anew in place of one gone. Telegram's wait if it asked for one: the rest
+        go with a later sweep."""
+        return await self._under_card(
+            bot, item_id, card_message.chat_id, card_message.message_id, again
+        )
 
     async def _under_card(
         self, bot: Bot, item_id: int, chat_id: int, message_id: int, again: bool
-    ) -> None:
+    ) -> float | None:
         # Each voice note and photo is taken in the database before it is sent: whoever
         # else posts this item's media meanwhile (a photo joining it as its card goes out,
         # here or on another instance) leaves it to the one that took it.
         card = (chat_id, message_id)
         photo = 0
         refusals: list[str] = []
+        waits: list[float] = []
         for item in await self.attachments.of_item(item_id):
+            if waits:
+                break  # the chat is held: the rest go with the sweep after the wait
             photo += item.kind == "photo"
             if not (item.kind == "photo" or (item.kind == "voice" and item.file_id)):
                 continue  # a voice note no longer needed (written down and approved)
@@ -568,9 +589,10 @@ class MediaHandlers:
                     reply_markup=_photo_buttons(item.id),
                     reply_to_message_id=message_id,
                 )
-            sent = await _with_retries(send, item_id, refusals)
+            refused = len(refusals)
+            sent = await _with_retries(send, item_id, refusals, waits)
             if sent is None:
-                await self.attachments.not_posted(item.id, card)
+                await self.attachments.not_posted(item.id, card, len(refusals) > refused)
                 continue
             await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
             if self.privacy is not None:
@@ -584,6 +606,7 @@ class MediaHandlers:
                     chat_id, note, parse_mode=ParseMode.HTML, reply_to_message_id=message_id
                 )
             )
+        return max(waits) if waits else None
 
     async def _photo_caption(self, item_id: int, number: int, status: str, who: int | None) -> str:
         """A photo's caption under its card: its number, and who decided on it."""
@@ -662,14 +685,23 @@ SEND_RETRIES = (0.5, 2.0, 5.0)
 
 
 async def _with_retries(
-    send: Callable[[], Awaitable[Message]], item_id: int, refusals: list[str] | None = None
+    send: Callable[[], Awaitable[Message]],
+    item_id: int,
+    refusals: list[str] | None = None,
+    waits: list[float] | None = None,
 ) -> Message | None:
     """`send()`, tried again on a fault that passes; None if it never went (Telegram's reason
-    for refusing it added to `refusals`)."""
+    for refusing it added to `refusals`, the wait it asked for to `waits`)."""
     for wait in (*SEND_RETRIES, None):
         try:
             return await send()
-        except BadRequest as exc:
+        except RetryAfter as exc:
+            # Not a refusal: it goes once the wait is over (a sweep then).
+            log.info("media of #%s waits: Telegram asks for %s s", item_id, exc.retry_after)
+            if waits is not None:
+                waits.append(seconds(exc.retry_after))
+            return None
+        except (BadRequest, Forbidden) as exc:
             log.warning("media of #%s not posted under its card: %s", item_id, exc.message)
             if refusals is not None:
                 refusals.append(exc.message)

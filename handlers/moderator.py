@@ -1125,6 +1125,7 @@ class ModeratorHandlers:
                 self._again = False
                 await self.moderation.tag_new()
                 await self.post_cards(context)
+                await self.post_media(context)
                 await self.close_undo(context)
                 await self.tell_authors(context)
 
@@ -1144,7 +1145,7 @@ class ModeratorHandlers:
         while await self.moderation.cards_due() > limit and not self.stopping:
             posted, wait = await self._post_lists(context.bot)
             if wait is not None:
-                self._come_back(context, wait)
+                self.come_back(context, wait)
                 return
             if not posted:
                 break
@@ -1153,10 +1154,24 @@ class ModeratorHandlers:
                 return
             wait = await self._post(context.bot, [card])
             if wait is not None:
-                self._come_back(context, wait)
+                self.come_back(context, wait)
                 return
 
-    def _come_back(self, context: ContextTypes.DEFAULT_TYPE, wait: float) -> None:
+    @in_moderators_language
+    async def post_media(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Voice notes and photos not under their item's card yet (Telegram asked to wait,
+        or failed, as they went): posted under it now."""
+        if self.media is None or self.moderators_chat is None:
+            return
+        for item_id in await self.media.attachments.to_post():
+            if self.stopping:
+                return
+            wait = await self.media.under_card_late(context.bot, item_id)
+            if wait is not None:
+                self.come_back(context, wait)
+                return
+
+    def come_back(self, context: ContextTypes.DEFAULT_TYPE, wait: float) -> None:
         """Telegram holds the moderators' chat for `wait` seconds: the cards wait, in order,
         while the rest of the sweep (telling authors, new items) goes on; a sweep posts
         them when the wait is over."""
@@ -1234,7 +1249,8 @@ class ModeratorHandlers:
                 except TelegramError as exc:
                     log.warning("card of #%s not drawn again: %s", ids[0], _why(exc))
         if self.media is not None and not batched:
-            await self.media.under_card(bot, ids[0], sent)
+            # Telegram's wait for its photos: the sweep after it posts them.
+            return await self.media.under_card(bot, ids[0], sent)
         return None
 
     async def _language_of(self, telegram_id: int) -> str:

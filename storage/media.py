@@ -118,6 +118,33 @@ async def release_posting(conn: aiosqlite.Connection, media_id: int, card: tuple
     )
 
 
+async def refused_posting(conn: aiosqlite.Connection, media_id: int, card: tuple[int, int]) -> None:
+    """Telegram refused a voice note or photo under this card (a note under it says so):
+    not tried again under it; a card posted anew takes it again."""
+    await conn.execute(
+        "UPDATE media SET posting_since = NULL"
+        " WHERE id = ? AND card_chat_id = ? AND card_message_id = ? AND posting_since IS NOT NULL",
+        (media_id, *card),
+    )
+
+
+async def to_post(conn: aiosqlite.Connection, stale_before: datetime, limit: int = 50) -> list[int]:
+    """Items with a card of their own and a voice note or photo not under it yet (one that
+    did not go when Telegram asked to wait or failed, or whose poster died on the way)."""
+    async with conn.execute(
+        "SELECT DISTINCT m.feedback_id FROM media m JOIN feedback f ON f.id = m.feedback_id"
+        " WHERE f.card_message_id IS NOT NULL AND f.card_batched = 0"
+        " AND f.status IN ('pending', 'approved')"
+        " AND ((m.kind = 'photo' AND m.data IS NOT NULL)"
+        " OR (m.kind = 'voice' AND m.file_id IS NOT NULL))"
+        " AND (m.card_message_id IS NULL"
+        " OR (m.posting_since IS NOT NULL AND m.posting_since < ?))"
+        " ORDER BY m.feedback_id LIMIT ?",
+        (stamp(stale_before), limit),
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
 async def of_conversation(conn: aiosqlite.Connection, citizen_id: int, seq: int) -> list[Media]:
     """What the citizen sent with the conversation `seq` that is not saved yet."""
     async with conn.execute(
