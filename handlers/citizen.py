@@ -560,7 +560,8 @@ class CitizenHandlers:
             return None
         step = await self.intake.text(update.update_id, user.id, message.caption)
         self._saved(step, context)
-        return step
+        # Saved: its number comes with the themes heard, as after typed words.
+        return await self._heard(step)
 
     async def end_side_prompt(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Before any command but /start and /cancel: a comment or an answer the bot was

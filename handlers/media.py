@@ -55,6 +55,11 @@ log = logging.getLogger(__name__)
 # Notes of a step whose words were not taken (a caption at a button question): the photo's
 # own note must not say its words were kept.
 REFUSED = frozenset({"not_a_rating", "use_buttons", "metoo_buttons", "too_long"})
+# Steps a photo's words lead to when they were not kept as the item's words: refused, too
+# few, or an answer ("4" at the rating, "no" at hearing back, "no thanks" at the last).
+WORDS_ANSWERED = frozenset(
+    {Show.TOO_LONG, Show.MORE_TEXT, Show.HEAR_BACK, Show.INVOLVE, Show.SAVED}
+)
 
 
 # What an album is told once, however many of its photos it concerns.
@@ -78,7 +83,7 @@ def _seconds(message: Message) -> int:
 def _words_taken(step: Step) -> bool:
     """Whether the words sent with a photo went on as the citizen's (not refused, nor too
     few to keep: "Could you tell me a little more?")."""
-    return step.show not in (Show.TOO_LONG, Show.MORE_TEXT) and step.note not in REFUSED
+    return step.show not in WORDS_ANSWERED and step.note not in REFUSED
 
 
 # Callback data: a photo's decision in the moderators' chat (y:<media id>:a|r), a
@@ -161,7 +166,7 @@ class MediaHandlers:
         if step.show is Show.MEDIA:
             text, markup = media_note(step), None
         else:
-            text, markup = render(step, self.names)
+            text, markup = render(step, self.names, self.moderation.tagger.labels)
         if lead:
             text = f"{lead}\n\n{text}" if text else lead
         try:
@@ -231,7 +236,7 @@ class MediaHandlers:
             # Not agreed yet: the words ride on the consent question; the photo waits.
             await self._consent_with_words(message, step, "consent_asked")
             return
-        text, markup = render(step, self.names)
+        text, markup = render(step, self.names, self.moderation.tagger.labels)
         # Words at a comment or an answer were that reply: the photo cannot go with it.
         why = "side_prompt_caption" if room == "side_prompt" else ""
         why = why or await self.attachments.photo_room(user.id)
@@ -243,6 +248,11 @@ class MediaHandlers:
             )
         )
         await self._reply_both(message, kept, text, markup)
+        if kept.note == "photo_added_saved" and kept.reference is not None:
+            # Its words saved the item, whose card may be out already: the photo goes under it.
+            wait = await self.under_card_late(context.bot, kept.reference)
+            if wait is not None and self.come_back is not None:
+                self.come_back(context, wait)
 
     async def _reply_both(
         self, message: Message, kept: Step, text: str, markup: InlineKeyboardMarkup | None
@@ -339,7 +349,7 @@ class MediaHandlers:
         assert message is not None
         if step.show is Show.NOTHING:
             return
-        text, markup = render(step, self.names)
+        text, markup = render(step, self.names, self.moderation.tagger.labels)
         note = str(texts.MEDIA_NOTES["as_document"])
         try:
             sent = await message.reply_text(
@@ -357,7 +367,7 @@ class MediaHandlers:
     async def _consent_with_words(self, message: Message, step: Step, note: str) -> None:
         """The consent question (`step`), in reply to the message whose words ride on it,
         with a note on its photo or voice note first."""
-        text, markup = render(step, self.names)
+        text, markup = render(step, self.names, self.moderation.tagger.labels)
         try:
             sent = await message.reply_text(
                 f"{texts.MEDIA_NOTES[note]}\n\n{text}",
@@ -385,8 +395,9 @@ class MediaHandlers:
             # kept (sent again once agreed).
             await self._consent_with_words(message, step, "consent")
             return
-        if room == "side_prompt":
-            # Words at a comment or an answer were that reply: the voice note cannot go with it.
+        if room == "side_prompt" or step.show is Show.SAVED:
+            # Words at a comment or an answer, or at the last question (saving the item),
+            # were that reply: the voice note cannot go with it.
             kept = Step(Show.MEDIA, note="side_prompt_voice_caption")
         else:
             kept = await self.attachments.voice(
@@ -397,7 +408,7 @@ class MediaHandlers:
             step, lead = kept, texts.VOICE_KEPT
         else:
             lead = texts.VOICE_ADDED if kept.note == "voice_added" else media_note(kept)
-        text, markup = render(step, self.names)
+        text, markup = render(step, self.names, self.moderation.tagger.labels)
         try:
             sent = await message.reply_text(
                 f"{lead}\n\n{text}" if text else lead,
