@@ -1236,7 +1236,8 @@ class Intake:
                         note="metoo" if current.offered else "",
                     )
                 await conversations.delete(conn, current.citizen_id)
-                await _drop_unsaved(conn, current.citizen_id)
+                # Said in the notice (`total`): they were told these were kept.
+                dropped = await _drop_unsaved(conn, current.citizen_id)
                 if without_voice(current.text):
                     # Words from an earlier draft they wrote past stay, ahead of these.
                     earlier = await citizen_drafts.get(conn, current.citizen_id)
@@ -1244,8 +1245,8 @@ class Intake:
                     if earlier is not None and len(earlier.text) + len(words) < MAX_TEXT:
                         words = f"{earlier.text}\n{words}"
                     await citizen_drafts.keep(conn, current.citizen_id, words, now)
-                    return Step(Show.TIMED_OUT, note="draft")
-                return Step(Show.TIMED_OUT)
+                    return Step(Show.TIMED_OUT, note="draft", total=dropped)
+                return Step(Show.TIMED_OUT, total=dropped)
 
             step = await self._write(run)
             telegram_id = await citizens.telegram_id_of(self.db.reader, stale.citizen_id)

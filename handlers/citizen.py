@@ -220,7 +220,9 @@ def render(
             saved = texts.TIMED_OUT_SAVED_METOO if step.note == "metoo" else texts.TIMED_OUT_SAVED
             text = saved.format(reference=step.reference, service=service)
             return text + (texts.SAVED_HEAR_BACK if step.hear_back else ""), None
-        return (texts.TIMED_OUT_DRAFT if step.note == "draft" else texts.TIMED_OUT), None
+        text = texts.TIMED_OUT_DRAFT if step.note == "draft" else texts.TIMED_OUT
+        # A voice note, photos or a place go with an item only: without one, not kept.
+        return text + (texts.TIMED_OUT_NOT_KEPT if step.total else ""), None
     if show is Show.CANCELLED and step.note == "draft":
         return texts.CANCELLED_DRAFT, None
     if show is Show.MINE:

@@ -199,6 +199,11 @@ TIMED_OUT_DRAFT = (
     "what you wrote as a draft that only you can see: send /start to carry on with it (or "
     "to start afresh)."
 )
+# After TIMED_OUT or TIMED_OUT_DRAFT, when a voice note, photos or a place had been sent.
+TIMED_OUT_NOT_KEPT = (
+    " The voice note, photos or place you sent weren't kept, as no item was saved: send them"
+    " again once you've chosen a service."
+)
 TIMED_OUT_SAVED = (
     "This conversation went quiet, so I've saved what you wrote as <b>#{reference}</b> "
     "({service}) without the remaining questions. Send /mine to see it."

@@ -103,3 +103,50 @@ async def test_a_photo_captioned_with_a_rating_is_not_said_to_keep_words(
     said = (await citizen.next_message()).text or ""
     assert stored(db_path, "SELECT rating FROM conversations") == [(4,)]
     assert "kept your words" not in said, said
+
+
+async def test_a_photo_kept_before_a_service_is_said_not_kept_when_the_chat_goes_quiet(
+    team: Team, db_path: Path, clock: FakeClock
+) -> None:
+    """At the list of services a photo with the words as its caption ("I kept your words and
+    the photo"), then quiet: the words are kept as a draft, and the notice says the photo
+    was not (it goes with an item only)."""
+    citizen = team.citizen
+    await consent(citizen)
+    post(citizen, {**photo_fields(citizen, gps_photo()), "caption": WORDS})
+    said = (await citizen.next_message()).text or ""
+    assert "I kept your words and the photo" in said
+    clock.advance(hours=1)
+    await run_job(team.bot, "expire-idle-conversations")
+    told = (await citizen.next_message()).text or ""
+    assert "kept what you wrote as a draft" in told and texts.TIMED_OUT_NOT_KEPT in told
+    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+
+
+async def test_a_voice_note_kept_before_a_service_is_said_not_kept_when_the_chat_goes_quiet(
+    team: Team, db_path: Path, clock: FakeClock
+) -> None:
+    """At the list of services a voice note ("A moderator will write it down"), then quiet:
+    the notice says the voice note was not kept."""
+    citizen = team.citizen
+    await consent(citizen)
+    await citizen.send_voice(b"OggS-voice", duration=20)
+    said = (await citizen.next_message()).text or ""
+    assert said.startswith(texts.VOICE_KEPT)
+    clock.advance(hours=1)
+    await run_job(team.bot, "expire-idle-conversations")
+    told = (await citizen.next_message()).text or ""
+    assert texts.TIMED_OUT_NOT_KEPT in told, told
+
+
+async def test_words_alone_going_quiet_say_nothing_of_photos(
+    team: Team, db_path: Path, clock: FakeClock
+) -> None:
+    """Words alone at the list of services, then quiet: the draft notice as before."""
+    citizen = team.citizen
+    await consent(citizen)
+    await say(citizen, WORDS)
+    clock.advance(hours=1)
+    await run_job(team.bot, "expire-idle-conversations")
+    told = (await citizen.next_message()).text or ""
+    assert "kept what you wrote as a draft" in told and texts.TIMED_OUT_NOT_KEPT not in told
