@@ -183,10 +183,6 @@ class Attachments:
         """A voice note as the words of an item (or besides words already typed).
         `captioned`: its words went on first, from the same update (claimed by them): the
         voice note goes with them, the question they led to left as it is."""
-        if duration <= 0:
-            return Step(Show.MEDIA, note="voice_empty")
-        if duration > self.settings.voice_max_seconds:
-            return Step(Show.MEDIA, note="voice_too_long", total=self.settings.voice_max_seconds)
 
         async def run(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
@@ -194,7 +190,13 @@ class Attachments:
                 return REPLAYED
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is None or not await _consented(conn, citizen.id):
+                # Agreeing comes first, whatever the voice note (too long, empty).
                 return Step(Show.MEDIA, note="consent")
+            if duration <= 0:
+                return Step(Show.MEDIA, note="voice_empty")
+            if duration > self.settings.voice_max_seconds:
+                limit = self.settings.voice_max_seconds
+                return Step(Show.MEDIA, note="voice_too_long", total=limit)
             current = await conversations.get(conn, citizen.id)
             if current is not None and current.state in SIDE_PROMPTS:
                 return Step(Show.MEDIA, note="side_prompt")

@@ -37,7 +37,7 @@ from handlers.asks import AskHandlers
 from handlers.citizen import CitizenHandlers
 from handlers.common import Buttons, Callback, CommonHandlers
 from handlers.ids import IdHandlers
-from handlers.language import LanguageHandlers
+from handlers.language import FIRST_START, LanguageHandlers
 from handlers.media import PHOTO_PREFIX, TRANSCRIPT_PREFIX, MediaHandlers, image_document
 from handlers.moderator import ModeratorHandlers
 from handlers.outbox import OutboxSender
@@ -363,6 +363,12 @@ def register(
             if writing or await answers.staff_only(user.id):
                 await common.not_text(update, context)
                 return
+            if not message.caption and speech.unchosen():
+                # Any first message is answered with the language question first (words
+                # with it wait for the choice, their own handler asks); an album asks once.
+                album = pictures is not None and pictures.album_answered(message, "language")
+                if album or await speech.first_contact(update, FIRST_START):
+                    return
             await handler(update, context)
 
         return media

@@ -99,6 +99,10 @@ class LanguageHandlers:
         _UNCHOSEN.set(chosen is None)
         return chosen or self.languages.guess(user.language_code) or self.languages.default
 
+    def unchosen(self) -> bool:
+        """Whether this update's person has a language to choose and has not chosen yet."""
+        return self.choice and _UNCHOSEN.get()
+
     async def first_contact(
         self, update: Update, mode: str, payload: str = "", *, words: bool = False
     ) -> bool:

@@ -185,9 +185,9 @@ class MediaHandlers:
         if step.note not in ALBUM_ONCE:
             return False
         # "Three at most" is news even to an album whose words were answered.
-        return self._album_answered(message, "too_many" if step.note == "too_many" else "")
+        return self.album_answered(message, "too_many" if step.note == "too_many" else "")
 
-    def _album_answered(self, message: Message, what: str = "") -> bool:
+    def album_answered(self, message: Message, what: str = "") -> bool:
         """Whether the message's album was answered already (of `what`); remembers that it
         is now."""
         if message.media_group_id is None:
@@ -231,7 +231,7 @@ class MediaHandlers:
         if step.show is Show.NOTHING:
             return
         # Its words answer for its album: the album's other photos are not refused apart.
-        self._album_answered(message)
+        self.album_answered(message)
         if step.show is Show.CONSENT:
             # Not agreed yet: the words ride on the consent question; the photo waits.
             await self._consent_with_words(message, step, "consent_asked")
