@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -847,7 +847,7 @@ class Intake:
             here = await places.of_conversation(conn, found.citizen_id, found.seq)
             if here is not None and here.known:
                 there = (await places.of_items(conn, [target])).get(target)
-                if there is not None and not same_place(here, there):
+                if there is not None and not same_place(here, there, _sites_of(slug)):
                     return Step(Show.EXPIRED, seq=found.seq, note="metoo_elsewhere")
             # Never their own item (a merge can lead there): it counts no one twice; but
             # they were told they will hear back on it.
@@ -1398,7 +1398,10 @@ async def _written(
         here = await places.of_conversation(conn, conversation.citizen_id, conversation.seq)
         if found and here is not None and here.known:
             where = await places.of_items(conn, [item for item, *_ in found])
-            found = tuple(f for f in found if f[0] not in where or same_place(here, where[f[0]]))
+            known = _sites_of(slug)
+            found = tuple(
+                f for f in found if f[0] not in where or same_place(here, where[f[0]], known)
+            )
         similar = offered(found)
         if similar:
             # Remembered, so that a number typed now is not taken for a rating; and what it
@@ -1801,18 +1804,24 @@ def _sites_of(slug: str) -> tuple[Site, ...]:
     return known.of(slug) if known is not None else ()
 
 
-def same_place(here: Place, there: Place) -> bool:
+def same_place(here: Place, there: Place, sites: Sequence[Site] = ()) -> bool:
     """Whether two items' places can be the same: the same site, or points near each other
-    where a site is not known for both."""
+    where a site is not known for both (a site without a point is at the site's point)."""
     if here.site and there.site:
         return here.site == there.site
-    if None in (here.latitude, here.longitude, there.latitude, there.longitude):
+    one, other = _point(here, sites), _point(there, sites)
+    if one is None or other is None:
+        # Nothing to compare (skipped, or a site the deployment no longer lists): it may be.
         return True
-    assert here.latitude is not None and here.longitude is not None
-    assert there.latitude is not None and there.longitude is not None
-    return (
-        distance_m(here.latitude, here.longitude, there.latitude, there.longitude) <= SAME_PLACE_M
-    )
+    return distance_m(*one, *other) <= SAME_PLACE_M
+
+
+def _point(place: Place, sites: Sequence[Site]) -> tuple[float, float] | None:
+    """Where a place is: its point, else its site's, else None."""
+    if place.latitude is not None and place.longitude is not None:
+        return place.latitude, place.longitude
+    site = next((s for s in sites if s.name == place.site), None)
+    return (site.latitude, site.longitude) if site else None
 
 
 def _words(text: str) -> str:

@@ -18,6 +18,7 @@ from bot.config import Deployment
 from emulator import Emulator, MessageView, Person
 from handlers import texts
 from storage import places
+from storage.db import Database
 from storage.places import Place
 from tests.conftest import connect
 from tests.e2e.conftest import BotFactory
@@ -235,6 +236,62 @@ async def test_me_too_is_offered_for_the_same_site_only(
     # nothing at another site.
     await cal.send_location(52.41092, -1.50753)
     assert "Riverside Park" in ((await cal.next_message()).text or "")
+    pressed = await cal.press_data(offer.message_id, buttons_of(offer)["It's 1"])
+    assert (await pressed.answered()).get("text") == texts.METOO_ELSEWHERE
+    assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
+
+
+# About 4 km north-east of Riverside Park, inside the deployment's area, near no site.
+FAR_POINT = (52.440, -1.470)
+
+
+async def placed(db: Database, item: int, place: Place) -> None:
+    """Give a published item the place its author gave."""
+
+    async def run(conn: aiosqlite.Connection) -> None:
+        async with conn.execute("SELECT citizen_id FROM feedback WHERE id = ?", (item,)) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        await places.put(conn, int(row[0]), 999, place, WEDNESDAY)
+        await places.attach(conn, int(row[0]), 999, item)
+
+    await db.write(run)
+
+
+async def test_me_too_never_offers_a_point_kilometres_from_the_site_picked(
+    world: World, emu: Emulator
+) -> None:
+    """An item shared as a location near no site has a point and no site; a site picked
+    from the buttons has no point but the deployment's: 4 km apart, not the same place."""
+    db = world.bot.db
+    ada = emu.person("Ada")
+    item = await add_item(db, ada.id, "parks", SWINGS, WEDNESDAY)
+    await placed(db, item, Place(None, *FAR_POINT))
+    bob = emu.person("Bob")
+    await at_place(bob, SWINGS_AGAIN)
+    assert "How would you rate it" in await press(bob, "Riverside Park")
+
+
+async def test_me_too_never_offers_or_joins_a_site_kilometres_from_the_point_shared(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """The other way round: an item at a site picked, a location shared 4 km from it."""
+    db = world.bot.db
+    ada = emu.person("Ada")
+    item = await add_item(db, ada.id, "parks", SWINGS, WEDNESDAY)
+    await placed(db, item, Place("Riverside Park", None, None))
+    bob = emu.person("Bob")
+    await at_place(bob, SWINGS_AGAIN)
+    await bob.send_location(*FAR_POINT)
+    reply = (await bob.next_message()).text or ""
+    assert "How would you rate it" in reply and "Is it one of these?" not in reply, reply
+    # Offered at the same site, then a location 4 km away: the old button joins nothing.
+    cal = emu.person("Cal")
+    await at_place(cal, SWINGS_AGAIN)
+    assert "Is it one of these?" in await press(cal, "Riverside Park")
+    offer = cal.messages[-1]
+    await cal.send_location(*FAR_POINT)
+    await cal.next_message()
     pressed = await cal.press_data(offer.message_id, buttons_of(offer)["It's 1"])
     assert (await pressed.answered()).get("text") == texts.METOO_ELSEWHERE
     assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
