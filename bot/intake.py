@@ -137,6 +137,16 @@ class State(StrEnum):
     ANSWER = "answer"
 
 
+class Exact(StrEnum):
+    """What came of a press of "Keep the exact spot"."""
+
+    KEPT = "kept"
+    # Another place was given with that conversation since (a later location, a site).
+    REPLACED = "replaced"
+    # Nothing to keep: forged, or no place is kept with that conversation any more.
+    GONE = "gone"
+
+
 # Prompts the citizen did not start by telling: each ends when they start something else.
 SIDE_PROMPTS = (State.COMMENT, State.ANSWER)
 
@@ -773,27 +783,33 @@ class Intake:
 
     async def exact_place(
         self, update_id: int, telegram_id: int, seq: int, latitude: float, longitude: float
-    ) -> bool:
+    ) -> Exact:
         """The citizen asked to keep the exact point of the location they shared with their
         conversation `seq` (told or saved since): kept if it is the point they shared (it
-        rounds to what was stored). True if kept."""
+        rounds to what was stored)."""
         if not valid_point(latitude, longitude):
-            return False
+            return Exact.GONE
 
-        async def run(conn: aiosqlite.Connection) -> bool:
+        async def run(conn: aiosqlite.Connection) -> Exact:
             now = self.clock()
             if not await updates.claim(conn, update_id, now):
-                return False
+                return Exact.GONE
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is None:
-                return False
+                return Exact.GONE
             given = await places.of_seq(conn, citizen.id, seq)
-            if given is None or given.exact or given.latitude is None:
-                return False
+            if given is None:
+                return Exact.GONE
+            if given.exact and (latitude, longitude) == (given.latitude, given.longitude):
+                return Exact.KEPT  # pressed again: it is kept
+            if given.exact or given.latitude is None:
+                return Exact.REPLACED
             if rounded(latitude, longitude) != (given.latitude, given.longitude):
-                return False  # not the point they shared (forged, or a later one)
+                # Not the point kept: a later one replaced it (or the press is forged, and
+                # nothing changes either way).
+                return Exact.REPLACED
             await places.make_exact(conn, citizen.id, seq, latitude, longitude)
-            return True
+            return Exact.KEPT
 
         return await self.db.write(run)
 

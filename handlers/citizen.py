@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 from bot import dates
 from bot.heard import Heard, Problem, Themes
 from bot.i18n import current, speaking
-from bot.intake import CONSENT_VERSION, MERGED_GONE, Intake, Show, Step, link_payload
+from bot.intake import CONSENT_VERSION, MERGED_GONE, Exact, Intake, Show, Step, link_payload
 from bot.languages import Languages
 from bot.roles import INVITE_PREFIX, Roles
 from handlers import safely, texts
@@ -751,10 +751,11 @@ class CitizenHandlers:
             seq, latitude, longitude = _number(parts[1]), float(parts[2]), float(parts[3])
         except (IndexError, ValueError):
             seq, latitude, longitude = -1, float("nan"), float("nan")
-        kept = await self.intake.exact_place(update_id, telegram_id, seq, latitude, longitude)
-        await safely.answer(query.answer(texts.PLACE_EXACT_KEPT if kept else texts.EXPIRED))
+        done = await self.intake.exact_place(update_id, telegram_id, seq, latitude, longitude)
+        said = {Exact.KEPT: texts.PLACE_EXACT_KEPT, Exact.REPLACED: texts.PLACE_EXACT_REPLACED}
+        await safely.answer(query.answer(said.get(done, texts.EXPIRED)))
         message = query.message
-        if kept and isinstance(message, Message) and message.reply_markup is not None:
+        if done == Exact.KEPT and isinstance(message, Message) and message.reply_markup is not None:
             rows = [
                 row
                 for row in message.reply_markup.inline_keyboard

@@ -1809,6 +1809,8 @@ PLACE_KEPT_SITE = (
 PLACE_EXACT = "Keep the exact spot"
 # Shown briefly when the exact spot was kept.
 PLACE_EXACT_KEPT = "Kept the exact spot. Moderators see it; the service sees the place or area."
+# Shown briefly when that button is pressed under a location replaced since by another place.
+PLACE_EXACT_REPLACED = "You gave another place since, so that spot is no longer the one kept."
 # On a moderator's card: where it happened (CARD_PLACE), the site and/or the point as a link.
 CARD_PLACE = "📍 {place}"
 CARD_PLACE_ROUGH = '<a href="{link}">{point}</a> (to about 100 m)'

@@ -297,6 +297,24 @@ async def test_me_too_never_offers_or_joins_a_site_kilometres_from_the_point_sha
     assert stored(db_path, "SELECT COUNT(*) FROM supporters") == [(0,)]
 
 
+async def test_keep_the_exact_spot_of_a_location_replaced_since_says_so(
+    world: World, emu: Emulator, db_path: Path
+) -> None:
+    """The same report, another place given since: that spot is no longer the one kept
+    (not "an earlier conversation"), and nothing changes."""
+    bob = emu.person("Bob")
+    await at_place(bob, SWINGS_AGAIN)
+    await bob.send_location(52.41092, -1.50753)
+    first = await bob.next_message()
+    await bob.send_location(52.40312, -1.51718)
+    await bob.next_message()
+    pressed = await bob.press_data(first.message_id, buttons_of(first)[texts.PLACE_EXACT])
+    assert (await pressed.answered()).get("text") == texts.PLACE_EXACT_REPLACED
+    assert stored(db_path, "SELECT site, latitude, longitude, exact FROM places") == [
+        ("Mill Lane play area", 52.403, -1.517, 0)
+    ]
+
+
 async def test_the_card_shows_the_site_and_the_rough_point(
     make_bot: BotFactory, emu: Emulator, deployment: Deployment
 ) -> None:
