@@ -140,8 +140,9 @@ async def build_digest(
     theme, an item with a sub-theme counted under its broad theme too, with the sub-themes
     named on the broad theme's line.
 
-    `sites` names each service site in the digest's language (as the deployment file
-    gives it by default).
+    `sites` names each site of a service in several places in the digest's language (as
+    the deployment file gives it by default): items are counted per site of those alone
+    (of every site where None).
 
     `notes` are extra sections of HTML lines (a heading, then lines), shown after the counts
     and dropped before them when space is short: what responses did, questions asked.
@@ -187,7 +188,7 @@ async def build_digest(
         db.reader, [item.id for picks in quotes.values() for item, _ in picks]
     )
     sections = _sections(facts, top, quotes, backed)
-    by_site = await _site_lines(db, facts, slugs, period, sites or {})
+    by_site = await _site_lines(db, facts, slugs, period, sites)
     if by_site:
         # After the themes, before the kinds.
         sections.insert(-2, _Section(TEXTS["sites"], [_Group(None, by_site)]))
@@ -763,16 +764,23 @@ def _sections(
 
 
 async def _site_lines(
-    db: Database, facts: _Facts, slugs: Sequence[str], period: Period, named: Mapping[str, str]
+    db: Database,
+    facts: _Facts,
+    slugs: Sequence[str],
+    period: Period,
+    named: Mapping[str, str] | None,
 ) -> list[_Line]:
-    """Items per site of the services in several places, most first, each with the theme
-    most of them are about (when at least two share one)."""
+    """Items per site of the services in several places (the sites `named`; every site
+    when None), most first, each with the theme most of them are about (when at least two
+    share one)."""
+    every = named is None
+    named = named or {}
     rows = await published.items(db.reader, slugs, period.since, period.until)
     where = await places.of_items(db.reader, [item.id for item in rows])
     by_site: dict[str, list[published.PublishedItem]] = {}
     for item in rows:
         site = where[item.id].site if item.id in where else None
-        if site:
+        if site and (every or site in named):
             by_site.setdefault(site, []).append(item)
     lines = []
     ranked = sorted(by_site.items(), key=lambda pair: (-len(pair[1]), pair[0]))

@@ -130,10 +130,12 @@ class Digests:
         return provider.model_copy(update={"name": provider.word("name", language)}), renamed
 
     def site_names(self, language: str) -> dict[str, str]:
-        """Every service site's name in `language`, by its name in the deployment file."""
+        """The name in `language` of every site of a service in several places, by its name
+        in the deployment file (a digest counts items per site of those alone)."""
         return {
             site.name: site.word("name", language)
             for service in self.deployment.services
+            if len(service.sites) > 1
             for site in service.sites
         }
 

@@ -726,6 +726,10 @@ async def test_items_are_counted_per_site_and_providers_never_see_an_exact_spot(
     # In a chat of another language, sites have the names the deployment gives in it.
     welsh = await build(db, sites={"Riverside Park": "Parc Glan yr Afon"})
     assert "• Parc Glan yr Afon: 4 items" in visible(welsh.text)
+    # Only the sites named (those of services in several places) are counted apart.
+    assert "Allotments" not in visible(welsh.text)
+    none = await build(db, sites={})
+    assert "By place" not in visible(none.text)
     data = await dc.build_csv(
         db, services=SERVICES, period=WEEK, labels=LABELS, timezone="Europe/London"
     )
