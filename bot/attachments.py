@@ -402,6 +402,12 @@ class Attachments:
         /forget, retention)."""
 
         async def run(conn: aiosqlite.Connection) -> None:
+            if await media.get(conn, media_id) is None:
+                # Forgotten or past retention while it was on its way: take it back now.
+                await traces.take_back_messages(
+                    conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
+                )
+                return
             await media.given(conn, media_id, chat_id, message_id)
             await traces.record_item(conn, item_id, chat_id, message_id, self.clock())
 

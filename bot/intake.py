@@ -1181,7 +1181,8 @@ class Intake:
         supported = []
         for item_id, joined_at in await supporters.joined_by(self.db.reader, citizen.id, limit):
             item = await feedback.get(self.db.reader, item_id)
-            if await supporters.own_merged_into(self.db.reader, item_id, citizen.id):
+            ends_here = item_id in through.values()
+            if ends_here or await supporters.own_merged_into(self.db.reader, item_id, citizen.id):
                 # Counted with it by a moderator's merge: their own item says so, above; it
                 # is not one they pressed "me too" on.
                 continue

@@ -367,7 +367,9 @@ def register(
                 # Any first message is answered with the language question first (words
                 # with it wait for the choice, their own handler asks); an album asks once.
                 album = pictures is not None and pictures.album_answered(message, "language")
-                if album or await speech.first_contact(update, FIRST_START):
+                # In reply to it: once a language is chosen, the consent question says it
+                # was not kept (CitizenHandlers.after_language).
+                if album or await speech.first_contact(update, FIRST_START, words=True):
                     return
             await handler(update, context)
 

@@ -780,14 +780,21 @@ class CitizenHandlers:
         if step.show is Show.NOTHING:
             await safely.answer(query.answer())
             return
-        await self._show_pressed(query, step, context)
+        # A first voice note, photo or place the language question answered: not kept.
+        lead = _not_kept_before_consent(query) if step.show is Show.CONSENT else ""
+        await self._show_pressed(query, step, context, lead)
 
     async def _show_pressed(
-        self, query: CallbackQuery, step: Step, context: ContextTypes.DEFAULT_TYPE
+        self,
+        query: CallbackQuery,
+        step: Step,
+        context: ContextTypes.DEFAULT_TYPE,
+        lead: str = "",
     ) -> None:
-        """The next step, in place of the message whose button was pressed."""
+        """The next step, in place of the message whose button was pressed (`lead` above)."""
         step = await self._heard(step)
         text, markup = render(step, self.names, self.labels)
+        text = f"{lead}\n\n{text}" if lead else text
         # One round trip: answer the press and show the next step at the same time.
         results = await asyncio.gather(
             safely.answer(query.answer()),
@@ -933,6 +940,22 @@ def _number(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) > _LARGEST:
         raise ValueError(f"not a number of ours: {text[:30]!r}")
     return int(text)
+
+
+def _not_kept_before_consent(query: CallbackQuery) -> str:
+    """Why the voice note, photo or place the pressed message answers was not kept (sent
+    before agreeing), or "" if it answers none."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_to_message is None:
+        return ""
+    original = message.reply_to_message
+    if original.from_user is None or original.from_user.id != query.from_user.id:
+        return ""
+    if original.photo or original.voice:
+        return str(texts.MEDIA_NOTES["consent_below"])
+    if original.location or original.venue:
+        return str(texts.MEDIA_NOTES["place_consent_below"])
+    return ""
 
 
 def _answered(query: CallbackQuery) -> str:

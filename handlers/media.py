@@ -284,14 +284,15 @@ class MediaHandlers:
             if wait is not None and self.come_back is not None:
                 self.come_back(context, wait)
 
-    async def under_card_late(self, bot: Bot, item_id: int) -> float | None:
+    async def under_card_late(self, bot: Bot, item_id: int, again: bool = False) -> float | None:
         """Photos added to an item after its card went out, posted under that card for the
         moderators to check (with the card still to come, they go out with it); Telegram's
-        wait if it asked for one (what did not go is posted by a later sweep)."""
+        wait if it asked for one (what did not go is posted by a later sweep). `again`: also
+        those left under an earlier card of the item."""
         card = await self.attachments.card_of(item_id)
         if card is None:
             return None
-        return await self._under_card(bot, item_id, *card, again=False)
+        return await self._under_card(bot, item_id, *card, again=again)
 
     async def _fetch_and_keep(
         self,

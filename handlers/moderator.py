@@ -1166,7 +1166,8 @@ class ModeratorHandlers:
         for item_id in await self.media.attachments.to_post():
             if self.stopping:
                 return
-            wait = await self.media.under_card_late(context.bot, item_id)
+            # Those left under an earlier card too (a wait stopped a card posted anew).
+            wait = await self.media.under_card_late(context.bot, item_id, again=True)
             if wait is not None:
                 self.come_back(context, wait)
                 return

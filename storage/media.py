@@ -130,14 +130,16 @@ async def refused_posting(conn: aiosqlite.Connection, media_id: int, card: tuple
 
 async def to_post(conn: aiosqlite.Connection, stale_before: datetime, limit: int = 50) -> list[int]:
     """Items with a card of their own and a voice note or photo not under it yet (one that
-    did not go when Telegram asked to wait or failed, or whose poster died on the way)."""
+    did not go when Telegram asked to wait or failed, or whose poster died on the way, or
+    left under a card since posted anew); not one Telegram refused under it."""
     async with conn.execute(
         "SELECT DISTINCT m.feedback_id FROM media m JOIN feedback f ON f.id = m.feedback_id"
         " WHERE f.card_message_id IS NOT NULL AND f.card_batched = 0"
         " AND f.status IN ('pending', 'approved')"
         " AND ((m.kind = 'photo' AND m.data IS NOT NULL)"
         " OR (m.kind = 'voice' AND m.file_id IS NOT NULL))"
-        " AND (m.card_message_id IS NULL"
+        " AND (m.card_message_id IS NULL OR m.card_chat_id <> f.card_chat_id"
+        " OR m.card_message_id <> f.card_message_id"
         " OR (m.posting_since IS NOT NULL AND m.posting_since < ?))"
         " ORDER BY m.feedback_id LIMIT ?",
         (stamp(stale_before), limit),
