@@ -141,6 +141,7 @@ def register(
         redraw_list=moderator.redraw_list,
         languages=languages,
         redraw_offer=citizen.redraw_offer,
+        post_cards=moderator.sweep,
     )
     answers = ResponseHandlers(
         responses,

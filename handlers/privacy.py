@@ -78,8 +78,11 @@ class PrivacyHandlers:
         redraw_list: RedrawList | None = None,
         languages: Languages | None = None,
         redraw_offer: RedrawList | None = None,
+        post_cards: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None,
     ) -> None:
         self.privacy = privacy
+        # Items merged into one the erasure took lose their card: new ones go out at once.
+        self.post_cards = post_cards
         # A citizen's "me too" offer quoting erased words is drawn again (if still waiting).
         self.redraw_offer = redraw_offer
         # The language of each chat a note is left in (English without it).
@@ -148,6 +151,8 @@ class PrivacyHandlers:
         if erased is not None:
             # Committed: now their words leave the staff's chats too, without keeping them waiting.
             context.application.create_task(self.clean(context))
+            if self.post_cards is not None:
+                context.application.create_task(self.post_cards(context))
 
     async def retention(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job, daily: remove what is past the deployment's retention limits."""

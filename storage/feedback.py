@@ -708,6 +708,29 @@ async def card_lost(conn: aiosqlite.Connection, item_id: int, message_id: int) -
     return True
 
 
+async def card_anew(conn: aiosqlite.Connection, item_id: int) -> tuple[int, int] | None:
+    """The item's card is to be posted again, with its voice notes and photos (the one it
+    has says what is no longer so); that old card's message (chat, message), if any."""
+    async with conn.execute(
+        "SELECT card_chat_id, card_message_id FROM feedback WHERE id = ?"
+        " AND card_message_id IS NOT NULL",
+        (item_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    await conn.execute(
+        "UPDATE feedback SET card_chat_id = NULL, card_message_id = NULL, card_batched = 0,"
+        " card_sending_at = NULL, card_attempts = 0, card_error = NULL, card_retry_at = NULL"
+        " WHERE id = ?",
+        (item_id,),
+    )
+    await conn.execute(
+        "UPDATE media SET card_chat_id = NULL, card_message_id = NULL, posting_since = NULL"
+        " WHERE feedback_id = ?",
+        (item_id,),
+    )
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
 async def begin_card(conn: aiosqlite.Connection, item_id: int, now: datetime) -> bool:
     """Claim the sending of an item's card (before it is sent); False if posted or begun."""
     cursor = await conn.execute(

@@ -313,6 +313,24 @@ async def move_photos_back(
     return int(cursor.rowcount or 0)
 
 
+async def move_photos_home(
+    conn: aiosqlite.Connection, item_id: int, inside: Sequence[int] = ()
+) -> int:
+    """The photos a merge moved from this item go back to it, wherever a chain of merges
+    took them, with those of the items `inside` it (merged into it, and still so); all to be
+    posted under its card anew."""
+    sent_with = [item_id, *inside]
+    marks = ", ".join("?" for _ in sent_with)
+    cursor = await conn.execute(
+        "UPDATE media SET feedback_id = ?,"
+        " merged_from = CASE WHEN merged_from = ? THEN NULL ELSE merged_from END,"
+        " card_chat_id = NULL, card_message_id = NULL, posting_since = NULL"
+        f" WHERE kind = 'photo' AND merged_from IN ({marks})",
+        (item_id, item_id, *sent_with),
+    )
+    return int(cursor.rowcount or 0)
+
+
 async def carried_by(
     conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int
 ) -> bool:

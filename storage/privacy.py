@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage import conversations, traces
+from storage import audit, conversations, feedback, media, supporters, traces
 from storage.db import stamp
 from storage.feedback import kinds_only
 
@@ -251,6 +251,10 @@ async def erase(
         items = [(int(i), str(s)) for i, s in await cursor.fetchall()]
     approved = [i for i, status in items if status == "approved"]
     others = [i for i, status in items if status != "approved"]
+    # Items merged into one that goes, or loses its words, would count nowhere and their
+    # words reach no one: they stand on their own again, as at an unpublish.
+    for item_id in others if keep_published else others + approved:
+        await _release_merged(conn, item_id, now)
     # Their words in staff's chats too: cards, originals shown, relays (rows go below).
     await traces.take_back_citizen(conn, citizen_id, [i for i, _ in items], now)
     # Their voice notes (file_ids) and photos (bytes), whatever became of the items.
@@ -325,6 +329,29 @@ async def erase(
         items_counted_only=0 if keep_published else len(approved),
         items=tuple(i for i, _ in items),
     )
+
+
+async def _release_merged(conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
+    """The items merged into this one stand on their own again (published as they were or
+    back in the queue), with their photos and a new card each; those merged into them stay
+    so, their photos going with them."""
+    for merged, status in await supporters.unmerge_all(conn, item_id, now):
+        inside = await supporters.merged_under(conn, merged)
+        await media.move_photos_home(conn, merged, inside)
+        # Its card says it was merged: a new one is posted (a decision on it, if pending).
+        old_card = await feedback.card_anew(conn, merged)
+        if old_card is not None:
+            await traces.take_back_messages(conn, [old_card], traces.FORGET, now)
+        await audit.record(
+            conn,
+            actor=None,
+            actor_role="erasure",
+            action="item.unmerged",
+            subject=f"item:{merged}",
+            before={"status": "merged", "into": item_id},
+            after={"status": status, "reason": "the item it went into was erased"},
+            now=now,
+        )
 
 
 async def old_originals(conn: aiosqlite.Connection, before: datetime) -> list[int]:

@@ -241,7 +241,8 @@ async def unmerge_all(
     was published when merged is published again as it was (its author told then); any
     other goes back to the queue, to be decided, its author told the outcome then. Their
     ids and statuses. Their supporters were copied, not moved, at the merge: they are
-    theirs still, and the copies (and the author's support the merge gave) leave `into`."""
+    theirs still, and the copies (and the author's support the merge gave) leave `into`,
+    and the items `into` itself went into, which a merge of `into` copied them to."""
     async with conn.execute(
         "SELECT id, citizen_id, moderated_at, published_when_merged FROM feedback"
         " WHERE status = 'merged' AND withdrawn_reason = ? ORDER BY id",
@@ -252,18 +253,21 @@ async def unmerge_all(
             for i, c, at, was in await cursor.fetchall()
         ]
     found = [(item_id, "approved" if was else "pending") for item_id, _, _, was in rows]
+    holders = [into, *await _merged_above(conn, into)] if rows else [into]
     for item_id, author, merged_at, was in rows:
-        # A row the merge wrote carries its time; one the citizen wrote before, their own.
-        await conn.execute(
-            "DELETE FROM supporters WHERE feedback_id = ? AND citizen_id = ? AND created_at = ?",
-            (into, author, merged_at),
-        )
-        await conn.execute(
-            "DELETE FROM supporters WHERE feedback_id = ? AND EXISTS (SELECT 1 FROM supporters s"
-            " WHERE s.feedback_id = ? AND s.citizen_id = supporters.citizen_id"
-            " AND s.created_at = supporters.created_at)",
-            (into, item_id),
-        )
+        for holder in holders:
+            # A row the merge wrote carries its time; one the citizen wrote before, their own.
+            await conn.execute(
+                "DELETE FROM supporters WHERE feedback_id = ? AND citizen_id = ?"
+                " AND created_at = ?",
+                (holder, author, merged_at),
+            )
+            await conn.execute(
+                "DELETE FROM supporters WHERE feedback_id = ? AND EXISTS (SELECT 1 FROM"
+                " supporters s WHERE s.feedback_id = ? AND s.citizen_id = supporters.citizen_id"
+                " AND s.created_at = supporters.created_at)",
+                (holder, item_id),
+            )
         if was is not None:
             by, _, at = was.partition(" ")
             if not await _read_as_published(conn, item_id, at, merged_at):
@@ -287,6 +291,24 @@ async def unmerge_all(
             (stamp(now), item_id),
         )
     return found
+
+
+async def _merged_above(conn: aiosqlite.Connection, item_id: int) -> list[int]:
+    """The item this one was merged into, the one that went into, and so on."""
+    found: list[int] = []
+    current = item_id
+    while True:
+        async with conn.execute(
+            "SELECT withdrawn_reason FROM feedback WHERE id = ? AND status = 'merged'",
+            (current,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None or not str(row[0] or "").startswith("#"):
+            return found
+        current = int(str(row[0])[1:])
+        if current == item_id or current in found:
+            return found
+        found.append(current)
 
 
 async def _read_as_published(

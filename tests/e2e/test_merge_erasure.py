@@ -1,0 +1,112 @@
+"""Merges and erasure: what was merged into an item its author erases stands on its own
+again, nothing merges into words that are gone, and a forgotten author merged in still
+counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.digest_content import Period
+from emulator import Emulator
+from handlers import texts
+from storage import published
+from tests.e2e.helpers import add_item
+from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_media import SERVICE, WORDS, gps_photo, reply_to, saved, under
+from tests.e2e.test_moderation import (
+    Team,
+    card_of,
+    give,
+    press_card,
+    team,  # noqa: F401 - the fixture, shared
+)
+from tests.e2e.test_privacy_attacks import forget_all
+
+LIFT_A = "The lift at the library has been broken for three weeks now."
+LIFT_B = "Library lift out of order again, my mum cannot get upstairs."
+
+EVER = Period(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+async def test_an_item_merged_into_one_whose_author_forgets_is_back_in_the_queue(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    """C (with a photo, never decided) merged into B, B into A. B's author does /forget: B
+    goes, and C is back in the queue with its photo, on a new card offering a decision; its
+    author counts with C alone, no longer with A."""
+    bea, cal = emu.person("Bea"), emu.person("Cal")
+    a = await add_item(team.bot.db, team.citizen.id, "library", LIFT_A, datetime.now(UTC))
+    b = await give(bea, SERVICE, "The lift at the library has been out of order since May.")
+    await consent(cal)
+    await press(cal, SERVICE)
+    await reply_to(cal, cal.send_photo(gps_photo(), caption=WORDS))
+    c = await saved(cal)
+    card_b, card_c = await card_of(team.group, b), await card_of(team.group, c)
+    await team.group.wait_for(lambda _: len(under(team, card_c, "photo")) == 1)
+    await press_card(team.sam, team.group, card_b, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Sam" in (card_b.text or ""))
+    assert await say(team.sam, f"/merge {b} {c}") == texts.MERGED.format(item=c, into=b)
+    assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(a,)]
+
+    await forget_all(bea)
+    assert stored(db_path, f"SELECT COUNT(*) FROM feedback WHERE id = {b}") == [(0,)]
+    assert stored(db_path, f"SELECT status, withdrawn_reason FROM feedback WHERE id = {c}") == [
+        ("pending", None)
+    ]
+    assert stored(db_path, "SELECT feedback_id, merged_from FROM media WHERE kind = 'photo'") == [
+        (c, None)
+    ]
+    assert stored(db_path, f"SELECT COUNT(*) FROM supporters WHERE feedback_id = {a}") == [(0,)]
+    assert stored(
+        db_path,
+        f"SELECT actor FROM audit WHERE action = 'item.unmerged' AND subject = 'item:{c}'",
+    ) == [(None,)]
+    # Its old card said it was merged: a new one offers a decision, its photo under it.
+    fresh = await team.group.wait_for(
+        lambda msgs: any(
+            (m.text or "").startswith(f"#{c} ")
+            and m.message_id != card_c.message_id
+            and texts.APPROVE in str(m.buttons)
+            for m in msgs
+        )
+    )
+    card = next(
+        m
+        for m in fresh
+        if (m.text or "").startswith(f"#{c} ") and m.message_id != card_c.message_id
+    )
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 1)
+    await press_card(team.sam, team.group, card, texts.APPROVE)
+    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    # A is unpublished later: nothing is left merged into an item that is gone.
+    await say(team.sam, f"/unpublish {a} it names a member of staff")
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {c}") == [("approved",)]
+
+
+async def test_an_item_merged_into_one_whose_author_erases_it_is_published_again(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    """Bea's published B merged into Cy's A; Cy does /forget, "Erase everything": A's words
+    are wiped, and B is published again as it was, its words read by providers."""
+    bea = emu.person("Bea")
+    at = datetime.now(UTC)
+    a = await add_item(team.bot.db, team.citizen.id, "library", LIFT_A, at)
+    b = await add_item(team.bot.db, bea.id, "library", LIFT_B, at)
+    assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    await forget_all(team.citizen)
+    assert stored(db_path, f"SELECT status, withdrawn_reason FROM feedback WHERE id = {b}") == [
+        ("approved", None)
+    ]
+    shown = await published.items(team.bot.db.reader, ["library"])
+    assert any("mum cannot get upstairs" in item.text for item in shown)
+    assert stored(db_path, f"SELECT COUNT(*) FROM supporters WHERE feedback_id = {a}") == [(0,)]
+    assert stored(
+        db_path,
+        f"SELECT COUNT(*) FROM audit WHERE action = 'item.unmerged' AND subject = 'item:{b}'",
+    ) == [(1,)]
