@@ -809,7 +809,8 @@ class Moderation:
                 return Problem.ALREADY_MERGED
             if item.status not in ("pending", "approved"):
                 return Problem.TAKEN_DOWN
-            if target.status != "approved":
+            if target.status != "approved" or not (target.published_text or "").strip():
+                # Erased by its author, A still counts but shows no words: B's would go too.
                 return Problem.NOT_PUBLISHED
             if not item.working_text.strip():
                 # A voice note nobody wrote down: merged, its audio would go for good, and

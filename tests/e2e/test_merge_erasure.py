@@ -110,3 +110,25 @@ async def test_an_item_merged_into_one_whose_author_erases_it_is_published_again
         db_path,
         f"SELECT COUNT(*) FROM audit WHERE action = 'item.unmerged' AND subject = 'item:{b}'",
     ) == [(1,)]
+
+
+async def test_merging_into_an_item_its_author_erased_is_refused(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    """Cy's published A is erased by her /forget (it counts, with no words): a merge of Bea's
+    B into it is refused as one into an item not published, and B stays as it was."""
+    bea = emu.person("Bea")
+    at = datetime.now(UTC)
+    a = await add_item(team.bot.db, team.citizen.id, "library", LIFT_A, at)
+    b = await add_item(team.bot.db, bea.id, "library", LIFT_B, at)
+    await forget_all(team.citizen)
+    assert stored(db_path, f"SELECT status, published_text FROM feedback WHERE id = {a}") == [
+        ("approved", "")
+    ]
+    reply = await say(team.sam, f"/merge {a} {b}")
+    assert reply == texts.MERGE_PROBLEMS["not_published"].format(item=a, into=a)
+    assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("approved",)]
+    shown = await published.items(team.bot.db.reader, ["library"])
+    assert any("mum cannot get upstairs" in item.text for item in shown)
