@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from storage import supporters
+
 
 @dataclass(frozen=True)
 class ItemFacts:
@@ -126,6 +128,10 @@ async def items(
     ) as cursor:
         for item_id, citizen_id in await cursor.fetchall():
             backers.setdefault(int(item_id), set()).add(int(citizen_id))
+    # The forgotten author of an item merged into one is someone too (minus their item's id).
+    merged = await supporters.anonymous_merged(conn, [int(r[0]) for r in rows])
+    for item_id, anonymous in merged.items():
+        backers.setdefault(item_id, set()).update(-i for i in anonymous)
     return [
         ItemFacts(
             int(r[0]),

@@ -311,6 +311,30 @@ async def _merged_above(conn: aiosqlite.Connection, item_id: int) -> list[int]:
         found.append(current)
 
 
+async def anonymous_merged(
+    conn: aiosqlite.Connection, item_ids: Sequence[int]
+) -> dict[int, set[int]]:
+    """For each of these items, the items of forgotten authors merged into it, or into an
+    item merged into it, and so on (items with none are left out)."""
+    found: dict[int, set[int]] = {}
+    wanted = set(item_ids)
+    if not wanted:
+        return found
+    async with conn.execute(
+        "SELECT id, withdrawn_reason FROM feedback WHERE status = 'merged'"
+        " AND COALESCE(citizen_id, 0) = 0"
+    ) as cursor:
+        anonymous = [(int(i), str(r or "")) for i, r in await cursor.fetchall()]
+    for item_id, reason in anonymous:
+        if not reason.startswith("#"):
+            continue
+        into = int(reason[1:])
+        top = ([into, *await _merged_above(conn, into)])[-1]
+        if top in wanted:
+            found.setdefault(top, set()).add(item_id)
+    return found
+
+
 async def _read_as_published(
     conn: aiosqlite.Connection, item_id: int, published_at: str, merged_at: str
 ) -> bool:
@@ -357,7 +381,8 @@ async def merged_in(conn: aiosqlite.Connection, item_id: int) -> int:
 
 
 async def counts(conn: aiosqlite.Connection, item_ids: Sequence[int]) -> dict[int, int]:
-    """How many supporters each item has (items with none are left out)."""
+    """How many supporters each item has, the forgotten authors of items merged into it
+    counted (items with none are left out)."""
     if not item_ids:
         return {}
     marks = ", ".join("?" for _ in item_ids)
@@ -366,7 +391,11 @@ async def counts(conn: aiosqlite.Connection, item_ids: Sequence[int]) -> dict[in
         " GROUP BY feedback_id",
         tuple(item_ids),
     ) as cursor:
-        return {int(i): int(n) for i, n in await cursor.fetchall()}
+        found = {int(i): int(n) for i, n in await cursor.fetchall()}
+    # A forgotten author is no one a supporter row can name, yet still someone who said it.
+    for item_id, merged in (await anonymous_merged(conn, item_ids)).items():
+        found[item_id] = found.get(item_id, 0) + len(merged)
+    return found
 
 
 async def of_citizen(conn: aiosqlite.Connection, citizen_id: int) -> list[tuple[int, str, str]]:

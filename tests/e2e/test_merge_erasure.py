@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.digest_content import Period
+from bot.evidence import evidence
 from emulator import Emulator
 from handlers import texts
-from storage import published
-from tests.e2e.helpers import add_item
+from storage import published, supporters
+from storage import services as services_store
+from tests.e2e.helpers import add_item, last_has, press_on
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_media import SERVICE, WORDS, gps_photo, reply_to, saved, under
 from tests.e2e.test_moderation import (
@@ -132,3 +134,31 @@ async def test_merging_into_an_item_its_author_erased_is_refused(
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {b}") == [("approved",)]
     shown = await published.items(team.bot.db.reader, ["library"])
     assert any("mum cannot get upstairs" in item.text for item in shown)
+
+
+async def test_an_item_whose_author_forgot_merged_in_still_counts_its_person(
+    team: Team,  # noqa: F811 - the fixture imported above
+    emu: Emulator,
+    db_path: Path,
+) -> None:
+    """Bea's published B stays as an anonymous contribution after her /forget. Merged into
+    A, which says the same, B's author is counted with A: the report's People stays 2, and
+    A's quote counts one more person who said the same."""
+    bea = emu.person("Bea")
+    at = datetime.now(UTC)
+    a = await add_item(team.bot.db, team.citizen.id, "library", LIFT_A, at)
+    b = await add_item(team.bot.db, bea.id, "library", LIFT_B, at)
+    await bea.send("/forget")
+    await bea.wait_for(last_has("can't be undone"))
+    await press_on(bea, bea.messages[-1], texts.FORGET_KEEP)
+    await bea.wait_for(last_has(texts.FORGET_DONE))
+    assert stored(db_path, f"SELECT citizen_id, status FROM feedback WHERE id = {b}") == [
+        (0, "approved")
+    ]
+    (library,) = [s for s in await services_store.active(team.bot.db.reader) if s.slug == "library"]
+    before = await evidence(team.bot.db, [library], EVER)
+    assert before.total.items == 2 and before.total.people == 2
+    assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
+    after = await evidence(team.bot.db, [library], EVER)
+    assert after.total.items == 1 and after.total.people == 2
+    assert await supporters.counts(team.bot.db.reader, [a]) == {a: 1}
