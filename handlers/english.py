@@ -202,7 +202,7 @@ TIMED_OUT_DRAFT = (
 # After TIMED_OUT or TIMED_OUT_DRAFT, when a voice note, photos or a place had been sent.
 TIMED_OUT_NOT_KEPT = (
     " The voice note, photos or place you sent weren't kept, as no item was saved: send them"
-    " again once you've chosen a service."
+    " again with your next report."
 )
 TIMED_OUT_SAVED = (
     "This conversation went quiet, so I've saved what you wrote as <b>#{reference}</b> "
