@@ -86,6 +86,7 @@ async def build_preview(provider_id: str) -> Preview:
             period=Period(start, end),
             labels=labels,
             broad=broad,
+            sites=digests.site_names(deployment.default_language),
             timezone=provider.timezone,
             notes=[
                 await evidence.recent_lines(db, services, end, broad=broad),
