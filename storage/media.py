@@ -313,6 +313,24 @@ async def move_photos_back(
     return int(cursor.rowcount or 0)
 
 
+async def messages_in(
+    conn: aiosqlite.Connection, chat_id: int, item_ids: Sequence[int]
+) -> list[tuple[int, int]]:
+    """The messages in this chat carrying the voice notes or photos of these items (sent
+    with them, wherever merges took them since), forgotten here: the caller takes them back."""
+    marks = ", ".join("?" for _ in item_ids)
+    async with conn.execute(
+        "SELECT mm.id, mm.chat_id, mm.message_id FROM media_messages mm"
+        f" JOIN media m ON m.id = mm.media_id WHERE mm.chat_id = ? AND (m.feedback_id IN ({marks})"
+        f" OR m.merged_from IN ({marks}))",
+        (chat_id, *item_ids, *item_ids),
+    ) as cursor:
+        rows = [(int(i), int(c), int(m)) for i, c, m in await cursor.fetchall()]
+    for row_id, _, _ in rows:
+        await conn.execute("DELETE FROM media_messages WHERE id = ?", (row_id,))
+    return [(c, m) for _, c, m in rows]
+
+
 async def move_photos_home(
     conn: aiosqlite.Connection, item_id: int, inside: Sequence[int] = ()
 ) -> int:

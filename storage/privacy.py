@@ -245,16 +245,20 @@ async def erase(
     the citizen chose that), or lose every text but still count, so past digests keep their
     numbers. Everything else about them goes.
     """
-    async with conn.execute(
-        "SELECT id, status FROM feedback WHERE citizen_id = ?", (citizen_id,)
-    ) as cursor:
-        items = [(int(i), str(s)) for i, s in await cursor.fetchall()]
-    approved = [i for i, status in items if status == "approved"]
-    others = [i for i, status in items if status != "approved"]
+    items = await _items_of(conn, citizen_id)
     # Items merged into one that goes, or loses its words, would count nowhere and their
-    # words reach no one: they stand on their own again, as at an unpublish.
-    for item_id in others if keep_published else others + approved:
-        await _release_merged(conn, item_id, now)
+    # words reach no one: they stand on their own again, as at an unpublish. (Not those
+    # merged into one of theirs that was itself merged: they count where it counts.)
+    for item_id, status in items:
+        if status not in ("approved", "merged") or (status == "approved" and not keep_published):
+            await _release_merged(conn, item_id, now)
+    # As they are now (one of theirs released is theirs to erase too).
+    items = await _items_of(conn, citizen_id)
+    approved = [i for i, status in items if status == "approved"]
+    # Counted with the item it went into: it stays, as an anonymous contribution does, so
+    # that count holds (its words as published, if kept and it was published).
+    merged = [i for i, status in items if status == "merged"]
+    others = [i for i, status in items if status not in ("approved", "merged")]
     # Their words in staff's chats too: cards, originals shown, relays (rows go below).
     await traces.take_back_citizen(conn, citizen_id, [i for i, _ in items], now)
     # Their voice notes (file_ids) and photos (bytes), whatever became of the items.
@@ -266,6 +270,18 @@ async def erase(
         await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))
         await conn.execute("DELETE FROM supporters WHERE feedback_id = ?", (item_id,))
         await conn.execute("DELETE FROM feedback WHERE id = ?", (item_id,))
+    for item_id in merged:
+        await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))
+        kept = await _kept_words(conn, item_id, keep_published)
+        await conn.execute(
+            "UPDATE feedback SET citizen_id = ?, text = ?, redacted_text = ?, edited_text = NULL,"
+            " redactions = '[]', redaction_flags = '[]', published_text = ?, hear_back = 0,"
+            " erased = ?, updated_at = ? WHERE id = ?",
+            (ANONYMOUS, kept or "", kept, kept, int(kept is None), stamp(now), item_id),
+        )
+        await conn.execute(
+            "UPDATE item_themes SET evidence = NULL WHERE feedback_id = ?", (item_id,)
+        )
     for item_id in approved:
         if keep_published:
             # Only the approved text stays: the original and the suggestion go; of what
@@ -325,10 +341,30 @@ async def erase(
     await conn.execute("DELETE FROM citizens WHERE id = ?", (citizen_id,))
     return Erased(
         items_deleted=len(others),
-        items_kept_anonymous=len(approved) if keep_published else 0,
-        items_counted_only=0 if keep_published else len(approved),
+        items_kept_anonymous=len(approved) + len(merged) if keep_published else 0,
+        items_counted_only=0 if keep_published else len(approved) + len(merged),
         items=tuple(i for i, _ in items),
     )
+
+
+async def _items_of(conn: aiosqlite.Connection, citizen_id: int) -> list[tuple[int, str]]:
+    async with conn.execute(
+        "SELECT id, status FROM feedback WHERE citizen_id = ? ORDER BY id", (citizen_id,)
+    ) as cursor:
+        return [(int(i), str(s)) for i, s in await cursor.fetchall()]
+
+
+async def _kept_words(conn: aiosqlite.Connection, item_id: int, keep_published: bool) -> str | None:
+    """The words a merged item keeps as an anonymous contribution: its published text, if
+    the citizen keeps what was published and it was; else none."""
+    if not keep_published:
+        return None
+    async with conn.execute(
+        "SELECT published_text FROM feedback WHERE id = ? AND published_when_merged IS NOT NULL",
+        (item_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]) if row and row[0] else None
 
 
 async def _release_merged(conn: aiosqlite.Connection, item_id: int, now: datetime) -> None:
@@ -337,11 +373,13 @@ async def _release_merged(conn: aiosqlite.Connection, item_id: int, now: datetim
     so, their photos going with them."""
     for merged, status in await supporters.unmerge_all(conn, item_id, now):
         inside = await supporters.merged_under(conn, merged)
-        await media.move_photos_home(conn, merged, inside)
-        # Its card says it was merged: a new one is posted (a decision on it, if pending).
+        # Its card says it was merged: a new one is posted (a decision on it, if pending),
+        # its photos under it; the old one goes, with the photos under it.
         old_card = await feedback.card_anew(conn, merged)
         if old_card is not None:
-            await traces.take_back_messages(conn, [old_card], traces.FORGET, now)
+            under = await media.messages_in(conn, old_card[0], [merged, *inside])
+            await traces.take_back_messages(conn, [old_card, *under], traces.FORGET, now)
+        await media.move_photos_home(conn, merged, inside)
         await audit.record(
             conn,
             actor=None,

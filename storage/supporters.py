@@ -244,14 +244,18 @@ async def unmerge_all(
     theirs still, and the copies (and the author's support the merge gave) leave `into`,
     and the items `into` itself went into, which a merge of `into` copied them to."""
     async with conn.execute(
-        "SELECT id, citizen_id, moderated_at, published_when_merged FROM feedback"
+        "SELECT id, citizen_id, moderated_at, published_when_merged, text FROM feedback"
         " WHERE status = 'merged' AND withdrawn_reason = ? ORDER BY id",
         (f"#{into}",),
     ) as cursor:
-        rows = [
-            (int(i), int(c or 0), str(at), str(was) if was else None)
-            for i, c, at, was in await cursor.fetchall()
+        every = [
+            (int(i), int(c or 0), str(at), str(was) if was else None, str(words or ""))
+            for i, c, at, was, words in await cursor.fetchall()
         ]
+    # One without words (erased, or its original past retention and never published) has
+    # nothing to stand on: it stays as it is, and those merged into it stand instead.
+    rows = [(i, c, at, was) for i, c, at, was, words in every if words]
+    hollow = [i for i, _, _, _, words in every if not words]
     found = [(item_id, "approved" if was else "pending") for item_id, _, _, was in rows]
     holders = [into, *await _merged_above(conn, into)] if rows else [into]
     for item_id, author, merged_at, was in rows:
@@ -290,6 +294,8 @@ async def unmerge_all(
             " WHERE id = ? AND status = 'merged'",
             (stamp(now), item_id),
         )
+    for item_id in hollow:
+        found += await unmerge_all(conn, item_id, now)
     return found
 
 

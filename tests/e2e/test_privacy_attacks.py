@@ -207,7 +207,8 @@ async def test_forget_after_a_merge_and_me_too_leaves_the_others_whole(
     world: World, emu: Emulator, clock: FakeClock, db_path: Path
 ) -> None:
     """Bob said "me too" on Alice's item, and his own item was merged into it: /forget takes
-    his support and his words, and Alice's item, her words and Carol's support stand."""
+    his support and his words (his item stays counted, anonymous), and Alice's item, her
+    words and Carol's support stand."""
     alice, bob, carol = emu.person("Alice"), emu.person("Bob"), emu.person("Carol")
     db = world.bot.db
     kept = await add_item(db, alice.id, "library", WIFI, WEDNESDAY)
@@ -224,7 +225,10 @@ async def test_forget_after_a_merge_and_me_too_leaves_the_others_whole(
     data = await mydata(bob)
     assert [i["status"] for i in data["items"]] == [texts.MYDATA_VALUES["status"]["merged"]]
     await forget_all(bob)
-    assert stored(db_path, f"SELECT COUNT(*) FROM feedback WHERE id = {bobs}") == [(0,)]
+    # His merged item stays counted with hers, without words or author.
+    assert stored(db_path, f"SELECT citizen_id, text, status FROM feedback WHERE id = {bobs}") == [
+        (0, "", "merged")
+    ]
     assert stored(db_path, f"SELECT text, status FROM feedback WHERE id = {kept}") == [
         (WIFI, "approved")
     ]
