@@ -376,10 +376,16 @@ def register(
 
         return media
 
-    # Forwards and edits first: a forwarded or edited text is not new feedback.
+    # Forwards and edits first: a forwarded or edited text is not new feedback; nor is what
+    # an inline bot found (a picture from the web), though words through one are theirs.
     application.add_handler(
         MessageHandler(
-            private & (filters.FORWARDED | filters.UpdateType.EDITED_MESSAGE),
+            private
+            & (
+                filters.FORWARDED
+                | filters.UpdateType.EDITED_MESSAGE
+                | (filters.VIA_BOT & ~filters.TEXT)
+            ),
             unless_writing(common.unsupported),
         )
     )

@@ -120,7 +120,8 @@ def kind_of(update: Update) -> str:
     message = update.effective_message
     if message is None:
         return "other"
-    if message.forward_origin is not None:
+    if message.forward_origin is not None or (message.via_bot is not None and not message.text):
+        # A picture another bot found (inline results) is someone else's, as a forward is.
         return "forwarded"
     if message.video_note is not None:
         return "video"  # a round one: a video all the same

@@ -144,15 +144,20 @@ class PrivacyHandlers:
             await safely.edit(query.edit_message_text(texts.FORGET_CANCELLED))
             return
         erased = await self.privacy.forget(update.update_id, user.id, keep_published=choice == KEEP)
-        await query.answer()
-        await safely.edit(
-            query.edit_message_text(texts.FORGET_DONE if erased else texts.FORGET_NOTHING)
-        )
         if erased is not None:
             # Committed: now their words leave the staff's chats too, without keeping them waiting.
             context.application.create_task(self.clean(context))
             if self.post_cards is not None:
                 context.application.create_task(self.post_cards(context))
+        await query.answer()
+        done = texts.FORGET_DONE if erased else texts.FORGET_NOTHING
+        try:
+            await safely.edit(query.edit_message_text(done))
+        except BadRequest as exc:
+            # The question is gone (deleted, or pressed from another device): it was done
+            # all the same, and they are told so in a new message.
+            log.info("answer to /forget not shown in place: %s", exc.message)
+            await safely.quietly(context.bot.send_message(user.id, done))
 
     async def retention(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job, daily: remove what is past the deployment's retention limits."""
