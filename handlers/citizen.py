@@ -942,14 +942,22 @@ def _number(text: str) -> int:
     return int(text)
 
 
+def _original(query: CallbackQuery) -> Message | None:
+    """The person's own message that the pressed message answers, if any."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_to_message is None:
+        return None
+    original = message.reply_to_message
+    if original.from_user is None or original.from_user.id != query.from_user.id:
+        return None
+    return original
+
+
 def _not_kept_before_consent(query: CallbackQuery) -> str:
     """Why the voice note, photo or place the pressed message answers was not kept (sent
     before agreeing), or "" if it answers none."""
-    message = query.message
-    if not isinstance(message, Message) or message.reply_to_message is None:
-        return ""
-    original = message.reply_to_message
-    if original.from_user is None or original.from_user.id != query.from_user.id:
+    original = _original(query)
+    if original is None:
         return ""
     if original.photo or original.voice:
         return str(texts.MEDIA_NOTES["consent_below"])
@@ -961,10 +969,5 @@ def _not_kept_before_consent(query: CallbackQuery) -> str:
 def _answered(query: CallbackQuery) -> str:
     """The person's own words that the pressed message answers (a consent question sent in
     reply to feedback typed before consent), or ""."""
-    message = query.message
-    if not isinstance(message, Message) or message.reply_to_message is None:
-        return ""
-    original = message.reply_to_message
-    if original.from_user is None or original.from_user.id != query.from_user.id:
-        return ""
-    return original.text or original.caption or ""
+    original = _original(query)
+    return (original.text or original.caption or "") if original is not None else ""

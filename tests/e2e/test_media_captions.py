@@ -5,28 +5,16 @@ card, and nothing is said to be kept that was not."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from emulator import Emulator, Person
+from emulator import Emulator
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_digests import run_job
 from tests.e2e.test_media import SERVICE, WORDS, gps_photo, under
+from tests.e2e.test_media_attacks import photo_fields, post
 from tests.e2e.test_moderation import Team, card_of
 from tests.e2e.test_moderation import team as team  # the fixture
-
-
-def post(person: Person, fields: dict[str, Any]) -> dict[str, Any]:
-    """A message of any shape in her private chat, as Telegram would deliver it."""
-    return person._post(person.chat, fields)
-
-
-def photo_fields(person: Person, data: bytes) -> dict[str, Any]:
-    """A photo message's sizes, as Telegram gives them."""
-    small = {**person._media(data, "photo"), "width": 90, "height": 68}
-    large = {**person._media(data, "photo"), "width": 800, "height": 600}
-    return {"photo": [small, large]}
 
 
 async def test_a_photo_whose_caption_answers_the_last_question_goes_under_the_card(
