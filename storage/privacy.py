@@ -246,33 +246,47 @@ async def erase(
     numbers. Everything else about them goes.
     """
     items = await _items_of(conn, citizen_id)
-    # Items merged into one that goes, or loses its words, would count nowhere and their
-    # words reach no one: they stand on their own again, as at an unpublish. (Not those
-    # merged into one of theirs that was itself merged: they count where it counts.)
+    own = {i for i, _ in items}
+    # Their items merged into another: one stays counted with the item at the end of its
+    # chain, anonymous, as an anonymous contribution does (so that count holds); not where
+    # that item is theirs too, or another of theirs counts there already (one person).
+    merged: list[int] = []
+    gone: list[int] = []
+    tops: set[int] = set()
     for item_id, status in items:
-        if status not in ("approved", "merged") or (status == "approved" and not keep_published):
-            await _release_merged(conn, item_id, now)
-    # As they are now (one of theirs released is theirs to erase too).
-    items = await _items_of(conn, citizen_id)
-    approved = [i for i, status in items if status == "approved"]
-    # Counted with the item it went into: it stays, as an anonymous contribution does, so
-    # that count holds (its words as published, if kept and it was published).
-    merged = [i for i, status in items if status == "merged"]
-    others = [i for i, status in items if status not in ("approved", "merged")]
+        if status != "merged":
+            continue
+        top = await supporters.merged_into(conn, item_id)
+        if top is None or top in own or top in tops:
+            gone.append(item_id)
+        else:
+            merged.append(item_id)
+            tops.add(top)
     # Their words in staff's chats too: cards, originals shown, relays (rows go below).
     await traces.take_back_citizen(conn, citizen_id, [i for i, _ in items], now)
+    for item_id in gone:
+        # What others merged into it stays in the chain, a step up; it goes now, before
+        # anything merged into theirs is released (never one of theirs).
+        await supporters.skip_in_chain(conn, item_id)
+        await _delete_item(conn, item_id)
+    approved = [i for i, status in items if status == "approved"]
+    others = [i for i, status in items if status not in ("approved", "merged")] + gone
+    # Others' items merged into one that goes, or loses its words, would count nowhere and
+    # their words reach no one: they stand on their own again, as at an unpublish.
+    for item_id in others if keep_published else others + approved:
+        await _release_merged(conn, item_id, now)
     # Their voice notes (file_ids) and photos (bytes), whatever became of the items.
     await conn.execute("DELETE FROM media WHERE citizen_id = ?", (citizen_id,))
     # Where their items happened, even a site: with the rest of what they said.
     await conn.execute("DELETE FROM places WHERE citizen_id = ?", (citizen_id,))
     for item_id in others:
-        await conn.execute("DELETE FROM item_themes WHERE feedback_id = ?", (item_id,))
-        await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))
-        await conn.execute("DELETE FROM supporters WHERE feedback_id = ?", (item_id,))
-        await conn.execute("DELETE FROM feedback WHERE id = ?", (item_id,))
+        await _delete_item(conn, item_id)
+    kept_words: set[int] = set()
     for item_id in merged:
         await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))
         kept = await _kept_words(conn, item_id, keep_published)
+        if kept is not None:
+            kept_words.add(item_id)
         await conn.execute(
             "UPDATE feedback SET citizen_id = ?, text = ?, redacted_text = ?, edited_text = NULL,"
             " redactions = '[]', redaction_flags = '[]', published_text = ?, hear_back = 0,"
@@ -302,11 +316,13 @@ async def erase(
             await conn.execute(
                 "UPDATE item_themes SET evidence = NULL WHERE feedback_id = ?", (item_id,)
             )
-    if approved and not keep_published:
+    wordless = [i for i in merged if not keep_published or i not in kept_words] + gone
+    quoted = wordless + ([] if keep_published else approved)
+    if quoted:
         # Offered to others meanwhile ("me too"): those offers are drawn again without them.
-        offers = await conversations.offers_quoting(conn, approved)
+        offers = await conversations.offers_quoting(conn, quoted)
         await traces.take_back_messages(conn, offers, traces.OFFER, now)
-    for item_id in approved + others:
+    for item_id in own:
         # The audit trail keeps who did what, not the texts.
         await conn.execute(
             "UPDATE audit SET before = NULL, after = NULL WHERE subject = ?", (f"item:{item_id}",)
@@ -341,10 +357,17 @@ async def erase(
     await conn.execute("DELETE FROM citizens WHERE id = ?", (citizen_id,))
     return Erased(
         items_deleted=len(others),
-        items_kept_anonymous=len(approved) + len(merged) if keep_published else 0,
-        items_counted_only=0 if keep_published else len(approved) + len(merged),
+        items_kept_anonymous=len(approved) + len(kept_words) if keep_published else 0,
+        items_counted_only=len(merged) - len(kept_words) + (0 if keep_published else len(approved)),
         items=tuple(i for i, _ in items),
     )
+
+
+async def _delete_item(conn: aiosqlite.Connection, item_id: int) -> None:
+    await conn.execute("DELETE FROM item_themes WHERE feedback_id = ?", (item_id,))
+    await conn.execute("DELETE FROM pending_edits WHERE feedback_id = ?", (item_id,))
+    await conn.execute("DELETE FROM supporters WHERE feedback_id = ?", (item_id,))
+    await conn.execute("DELETE FROM feedback WHERE id = ?", (item_id,))
 
 
 async def _items_of(conn: aiosqlite.Connection, citizen_id: int) -> list[tuple[int, str]]:

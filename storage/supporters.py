@@ -541,6 +541,21 @@ async def undo_join(conn: aiosqlite.Connection, citizen_id: int, joined: Undoabl
     await drop_undo(conn, citizen_id)
 
 
+async def skip_in_chain(conn: aiosqlite.Connection, item_id: int) -> None:
+    """The items merged into this merged item (about to go) go, as merged, into the item it
+    went into: the chain holds without it."""
+    async with conn.execute(
+        "SELECT withdrawn_reason FROM feedback WHERE id = ? AND status = 'merged'", (item_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None or not row[0]:
+        return
+    await conn.execute(
+        "UPDATE feedback SET withdrawn_reason = ? WHERE status = 'merged' AND withdrawn_reason = ?",
+        (str(row[0]), f"#{item_id}"),
+    )
+
+
 async def _merged_once(conn: aiosqlite.Connection, item_id: int) -> int | None:
     """The item this one was merged into (one step), if it was."""
     async with conn.execute(
