@@ -347,15 +347,23 @@ class Attachments:
         """A voice note or photo went to staff as this message (taken back by retention)."""
 
         async def run(conn: aiosqlite.Connection) -> None:
-            if await media.get(conn, media_id) is None:
-                # Forgotten or past retention while it was on its way: take it back now.
-                await traces.take_back_messages(
-                    conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
-                )
+            if await self._arrived_gone(conn, media_id, chat_id, message_id):
                 return
             await media.posted(conn, media_id, chat_id, message_id)
 
         await self.db.write(run)
+
+    async def _arrived_gone(
+        self, conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int
+    ) -> bool:
+        """Whether the file was forgotten or past retention while its message was on its
+        way: then that message is taken back now."""
+        if await media.get(conn, media_id) is not None:
+            return False
+        await traces.take_back_messages(
+            conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
+        )
+        return True
 
     async def photo_bytes(self, media_id: int) -> bytes | None:
         return await media.photo_bytes(self.db.reader, media_id)
@@ -402,11 +410,7 @@ class Attachments:
         /forget, retention)."""
 
         async def run(conn: aiosqlite.Connection) -> None:
-            if await media.get(conn, media_id) is None:
-                # Forgotten or past retention while it was on its way: take it back now.
-                await traces.take_back_messages(
-                    conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
-                )
+            if await self._arrived_gone(conn, media_id, chat_id, message_id):
                 return
             await media.given(conn, media_id, chat_id, message_id)
             await traces.record_item(conn, item_id, chat_id, message_id, self.clock())

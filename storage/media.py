@@ -363,17 +363,14 @@ async def carried_by(
 
 async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:
     """A voice note or photo was posted to staff as this message."""
-    await conn.execute(
-        "INSERT INTO media_messages (media_id, chat_id, message_id) VALUES (?, ?, ?)"
-        " ON CONFLICT DO NOTHING",
-        (media_id, chat_id, message_id),
-    )
+    await given(conn, media_id, chat_id, message_id)
     # On its way no longer: it is there.
     await conn.execute("UPDATE media SET posting_since = NULL WHERE id = ?", (media_id,))
 
 
 async def given(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:
-    """A photo was sent to a provider who asked for it, as this message."""
+    """A voice note or photo was sent to staff as this message (a provider who asked for a
+    photo: `posted` for one under a card)."""
     await conn.execute(
         "INSERT INTO media_messages (media_id, chat_id, message_id) VALUES (?, ?, ?)"
         " ON CONFLICT DO NOTHING",
