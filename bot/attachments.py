@@ -32,7 +32,7 @@ from bot.intake import (
     knowing,
 )
 from bot.media import MAX_PHOTOS, MediaSettings
-from bot.moderation import _staff_name
+from bot.moderation import CARD_ATTEMPTS, _staff_name
 from bot.places import Places
 from bot.roles import Who, services_spoken_for
 from storage import audit, citizens, conversations, feedback, media, traces, updates
@@ -391,18 +391,25 @@ class Attachments:
 
         return await self.db.write(run)
 
-    async def not_posted(self, media_id: int, card: tuple[int, int], refused: bool) -> None:
+    async def not_posted(
+        self, media_id: int, card: tuple[int, int], refused: bool, failed: bool = False
+    ) -> bool:
         """A voice note or photo taken to post under this card did not go: Telegram asked to
-        wait or failed (a moderation sweep posts it, `to_post`), or `refused` it (a note under
-        the card says so; only a card posted anew takes it again)."""
+        wait (a moderation sweep posts it, `to_post`), `failed` to take it (the network, a
+        5xx: a sweep tries again, up to CARD_ATTEMPTS tries as for a card), or `refused` it
+        (a note under the card says so; only a card posted anew takes it again). True if it
+        failed its last try now: given up like one refused."""
 
-        async def run(conn: aiosqlite.Connection) -> None:
+        async def run(conn: aiosqlite.Connection) -> bool:
             if refused:
                 await media.refused_posting(conn, media_id, card)
+            elif failed:
+                return await media.failed_posting(conn, media_id, card, CARD_ATTEMPTS)
             else:
                 await media.release_posting(conn, media_id, card)
+            return False
 
-        await self.db.write(run)
+        return await self.db.write(run)
 
     async def to_post(self) -> list[int]:
         """Items whose own card has a voice note or photo still to go under it."""

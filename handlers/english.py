@@ -1652,6 +1652,13 @@ CARD_MEDIA_REFUSED = (
     "are not below: let the bot send voice notes and photos in this group, and don't decide "
     "on #{item} before you have heard or seen them."
 )
+# Under a card: its voice note or photos failed to go every time they were tried (the
+# network, Telegram's servers), as often as a card is tried, and are tried no more.
+CARD_MEDIA_FAILED = (
+    "⚠️ The voice note or photos of #{item} could not be posted here: Telegram kept failing "
+    "to take them ({error}), and the bot has stopped trying. They are not below: don't decide "
+    "on #{item} before you have heard or seen them."
+)
 # Caption of a photo under a card, with its state.
 CARD_PHOTO_CAPTION = "📷 #{item}, photo {n}: {status}"
 # States of a photo, in CARD_PHOTO_CAPTION.

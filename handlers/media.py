@@ -37,7 +37,7 @@ from bot.attachments import Attachments
 from bot.i18n import Plural
 from bot.intake import Show, Step
 from bot.media import DOWNLOAD_LIMIT, IMAGE_TYPES, TRANSCRIBE_AT_ONCE, NotAnImage
-from bot.moderation import Moderation
+from bot.moderation import CARD_ATTEMPTS, Moderation
 from bot.privacy import Privacy
 from bot.ratelimit import seconds
 from bot.roles import Roles
@@ -597,6 +597,8 @@ class MediaHandlers:
         photo = 0
         refusals: list[str] = []
         waits: list[float] = []
+        failures: list[str] = []
+        given_up: list[str] = []
         for item in await self.attachments.of_item(item_id):
             if waits:
                 break  # the chat is held: the rest go with the sweep after the wait
@@ -626,10 +628,22 @@ class MediaHandlers:
                     reply_markup=_photo_buttons(item.id),
                     reply_to_message_id=message_id,
                 )
-            refused = len(refusals)
-            sent = await _with_retries(send, item_id, refusals, waits)
+            refused, failed = len(refusals), len(failures)
+            sent = await _with_retries(send, item_id, refusals, waits, failures)
             if sent is None:
-                await self.attachments.not_posted(item.id, card, len(refusals) > refused)
+                if await self.attachments.not_posted(
+                    item.id, card, len(refusals) > refused, len(failures) > failed
+                ):
+                    log.error(
+                        "%s %s of #%s not posted under its card: %d tries failed (%s);"
+                        " not tried again",
+                        item.kind,
+                        item.id,
+                        item_id,
+                        CARD_ATTEMPTS,
+                        failures[-1],
+                    )
+                    given_up.append(failures[-1])
                 continue
             await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
             if self.privacy is not None:
@@ -638,6 +652,14 @@ class MediaHandlers:
             # The card says its voice note or photos are below: the moderators must know
             # they are not, or they would decide on what they have not heard or seen.
             note = texts.CARD_MEDIA_REFUSED.format(item=item_id, error=esc(refusals[0][:120]))
+            await safely.quietly(
+                bot.send_message(
+                    chat_id, note, parse_mode=ParseMode.HTML, reply_to_message_id=message_id
+                )
+            )
+        if given_up:
+            # Tried as often as a card: the moderators must know they will not come.
+            note = texts.CARD_MEDIA_FAILED.format(item=item_id, error=esc(given_up[0][:120]))
             await safely.quietly(
                 bot.send_message(
                     chat_id, note, parse_mode=ParseMode.HTML, reply_to_message_id=message_id
@@ -726,9 +748,11 @@ async def _with_retries(
     item_id: int,
     refusals: list[str] | None = None,
     waits: list[float] | None = None,
+    failures: list[str] | None = None,
 ) -> Message | None:
     """`send()`, tried again on a fault that passes; None if it never went (Telegram's reason
-    for refusing it added to `refusals`, the wait it asked for to `waits`)."""
+    for refusing it added to `refusals`, the wait it asked for to `waits`, the fault that
+    did not pass to `failures`)."""
     for wait in (*SEND_RETRIES, None):
         try:
             return await send()
@@ -746,10 +770,14 @@ async def _with_retries(
         except (NetworkError, TimedOut) as exc:
             if wait is None:
                 log.warning("media of #%s not posted under its card: %s", item_id, exc)
+                if failures is not None:
+                    failures.append(str(exc))
                 return None
             await asyncio.sleep(wait)
         except TelegramError as exc:
             log.warning("media of #%s not posted under its card: %s", item_id, exc)
+            if failures is not None:
+                failures.append(str(exc))
             return None
     return None
 

@@ -43,8 +43,8 @@ async def cards_again(conn: aiosqlite.Connection, old: int) -> list[int]:
             (item_id, old),
         )
         await conn.execute(
-            "UPDATE media SET card_chat_id = NULL, card_message_id = NULL, posting_since = NULL"
-            " WHERE feedback_id = ? AND card_chat_id = ?",
+            "UPDATE media SET card_chat_id = NULL, card_message_id = NULL, posting_since = NULL,"
+            " post_failures = 0 WHERE feedback_id = ? AND card_chat_id = ?",
             (item_id, old),
         )
     return items

@@ -701,8 +701,8 @@ async def card_lost(conn: aiosqlite.Connection, item_id: int, message_id: int) -
     if not cursor.rowcount:
         return False
     await conn.execute(
-        "UPDATE media SET card_chat_id = NULL, card_message_id = NULL, posting_since = NULL"
-        " WHERE feedback_id = ?",
+        "UPDATE media SET card_chat_id = NULL, card_message_id = NULL, posting_since = NULL,"
+        " post_failures = 0 WHERE feedback_id = ?",
         (item_id,),
     )
     return True
@@ -724,8 +724,8 @@ async def card_anew(conn: aiosqlite.Connection, item_id: int) -> tuple[int, int]
         (item_id,),
     )
     await conn.execute(
-        "UPDATE media SET card_chat_id = NULL, card_message_id = NULL, posting_since = NULL"
-        " WHERE feedback_id = ?",
+        "UPDATE media SET card_chat_id = NULL, card_message_id = NULL, posting_since = NULL,"
+        " post_failures = 0 WHERE feedback_id = ?",
         (item_id,),
     )
     return None if row is None else (int(row[0]), int(row[1]))

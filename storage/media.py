@@ -128,6 +128,28 @@ async def refused_posting(conn: aiosqlite.Connection, media_id: int, card: tuple
     )
 
 
+async def failed_posting(
+    conn: aiosqlite.Connection, media_id: int, card: tuple[int, int], most: int
+) -> bool:
+    """A voice note or photo taken to post under this card failed to go (the network, a 5xx
+    from Telegram): counted, and free to take again until it failed `most` times; then not
+    tried again under it, as one refused. True if it is given up now."""
+    cursor = await conn.execute(
+        "UPDATE media SET post_failures = post_failures + 1"
+        " WHERE id = ? AND card_chat_id = ? AND card_message_id = ? AND posting_since IS NOT NULL",
+        (media_id, *card),
+    )
+    if not cursor.rowcount:
+        return False
+    async with conn.execute("SELECT post_failures FROM media WHERE id = ?", (media_id,)) as c:
+        row = await c.fetchone()
+    if row is not None and int(row[0]) >= most:
+        await refused_posting(conn, media_id, card)
+        return True
+    await release_posting(conn, media_id, card)
+    return False
+
+
 async def to_post(conn: aiosqlite.Connection, stale_before: datetime, limit: int = 50) -> list[int]:
     """Items with a card of their own and a voice note or photo not under it yet (one that
     did not go when Telegram asked to wait or failed, or whose poster died on the way, or
@@ -342,7 +364,7 @@ async def move_photos_home(
     cursor = await conn.execute(
         "UPDATE media SET feedback_id = ?,"
         " merged_from = CASE WHEN merged_from = ? THEN NULL ELSE merged_from END,"
-        " card_chat_id = NULL, card_message_id = NULL, posting_since = NULL"
+        " card_chat_id = NULL, card_message_id = NULL, posting_since = NULL, post_failures = 0"
         f" WHERE kind = 'photo' AND merged_from IN ({marks})",
         (item_id, item_id, *sent_with),
     )
@@ -365,7 +387,9 @@ async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, messag
     """A voice note or photo was posted to staff as this message."""
     await given(conn, media_id, chat_id, message_id)
     # On its way no longer: it is there.
-    await conn.execute("UPDATE media SET posting_since = NULL WHERE id = ?", (media_id,))
+    await conn.execute(
+        "UPDATE media SET posting_since = NULL, post_failures = 0 WHERE id = ?", (media_id,)
+    )
 
 
 async def given(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:

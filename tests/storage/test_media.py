@@ -135,6 +135,51 @@ async def test_a_photo_is_taken_to_post_under_a_card_once_until_posted_or_let_go
     assert await take(new_card, anew=True, at=NOW + timedelta(minutes=11))
 
 
+async def test_a_photo_that_keeps_failing_to_post_is_given_up_after_its_tries(
+    db: Database,
+) -> None:
+    """Migration 0045's count: each failed try lets the photo go to be taken again, until
+    the last, which leaves it under its card like one refused; a post counts afresh."""
+
+    async def setup(conn: aiosqlite.Connection) -> int:
+        citizen = await citizens.get_or_create(conn, 503, NOW)
+        return await media.add(
+            conn, citizen_id=citizen.id, seq=1, kind="photo", now=NOW, data=PHOTO
+        )
+
+    photo = await db.write(setup)
+    card = (-1, 10)
+    stale = NOW - timedelta(minutes=10)
+
+    async def take(conn: aiosqlite.Connection) -> bool:
+        return await media.claim_posting(conn, photo, card, NOW, stale, True)
+
+    async def fail(conn: aiosqlite.Connection) -> bool:
+        return await media.failed_posting(conn, photo, card, 3)
+
+    async def failures(conn: aiosqlite.Connection) -> int:
+        async with conn.execute("SELECT post_failures FROM media WHERE id = ?", (photo,)) as c:
+            row = await c.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    assert await db.write(failures) == 0
+    for _ in range(2):
+        assert await db.write(take)
+        assert not await db.write(fail)
+    assert await db.write(take)
+    assert await db.write(fail)  # the third: given up
+    assert await db.write(failures) == 3
+    # Not taken again under its card (until a card is posted anew), nor counted again.
+    assert not await db.write(take)
+    assert not await db.write(fail)
+    assert await db.write(failures) == 3
+    # Taken under a new card and posted there: counted afresh.
+    assert await db.write(lambda conn: media.claim_posting(conn, photo, (-1, 20), NOW, stale, True))
+    await db.write(lambda conn: media.posted(conn, photo, -1, 21))
+    assert await db.write(failures) == 0
+
+
 async def test_photos_go_back_with_the_item_merged_and_those_merged_into_it(db: Database) -> None:
     """C merged into B, B into A: each photo remembers the item it was sent with; undone
     from A, B's and C's go back to B (C is still merged into B), then C's to C."""
