@@ -86,6 +86,11 @@ class ProviderHandlers:
         # Sub-theme id -> broad theme id (the tagger's: a new model changes it in place).
         self.broad = broad if broad is not None else {}
         self._delivering = asyncio.Lock()
+        # Runs asked for, and how many of them the last pass that finished had covered (those
+        # asked before it began): a run that finds a pass under way waits for a pass that
+        # began after it was asked, and runs that pile up share one.
+        self._asked = 0
+        self._covered = 0
 
         # Set when the bot stops: deliveries end between messages; the rest go after restart.
         self.stopping = False
@@ -113,38 +118,52 @@ class ProviderHandlers:
         )
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """Job: create the digests now due and send every pending one; messages sent."""
-        if self._delivering.locked():
-            return 0
+        """Job: create the digests now due and send every pending one; messages sent.
+
+        A run that finds another pass under way does not return empty-handed: that pass may
+        have read the clock before the period ended (the catch-up, when the scheduled run
+        comes), so it waits, and returns once a pass begun after it was asked has finished
+        (its own, or one that a run waiting with it made). A stopping bot begins none."""
+        self._asked += 1
+        asked = self._asked
         async with self._delivering:
-            await self.digests.schedule()
-            work = await self.digests.work()
-            slots = asyncio.Semaphore(CONCURRENCY)
-            # Chats are served at once, but each chat's digests one after the other, oldest
-            # first (work() gives them in that order): a catch-up after missed periods
-            # reads as a story, each chart beside its own text.
-            by_chat: dict[int, list[Work]] = {}
-            for item in work:
-                by_chat.setdefault(item.delivery.chat_id, []).append(item)
+            if self._covered >= asked or self.stopping:
+                return 0
+            covering = self._asked
+            sent = await self._pass(context)
+            self._covered = covering
+            return sent
 
-            async def chat(items: list[Work]) -> int:
-                sent = 0
-                async with slots:
-                    for item in items:
-                        try:
-                            count, finished = await self._deliver(context, item)
-                        except Exception:
-                            # One digest's fault must not stop the other chats; its delivery
-                            # stays where it was and is looked at again on the next round.
-                            log.exception("digest %s to one chat failed", item.digest.id)
-                            return sent
-                        sent += count
-                        if not finished:
-                            # A newer period never overtakes one still on its way.
-                            return sent
-                return sent
+    async def _pass(self, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """One pass: create the digests now due and send every pending one; messages sent."""
+        await self.digests.schedule()
+        work = await self.digests.work()
+        slots = asyncio.Semaphore(CONCURRENCY)
+        # Chats are served at once, but each chat's digests one after the other, oldest
+        # first (work() gives them in that order): a catch-up after missed periods
+        # reads as a story, each chart beside its own text.
+        by_chat: dict[int, list[Work]] = {}
+        for item in work:
+            by_chat.setdefault(item.delivery.chat_id, []).append(item)
 
-            return sum(await asyncio.gather(*(chat(items) for items in by_chat.values())))
+        async def chat(items: list[Work]) -> int:
+            sent = 0
+            async with slots:
+                for item in items:
+                    try:
+                        count, finished = await self._deliver(context, item)
+                    except Exception:
+                        # One digest's fault must not stop the other chats; its delivery
+                        # stays where it was and is looked at again on the next round.
+                        log.exception("digest %s to one chat failed", item.digest.id)
+                        return sent
+                    sent += count
+                    if not finished:
+                        # A newer period never overtakes one still on its way.
+                        return sent
+            return sent
+
+        return sum(await asyncio.gather(*(chat(items) for items in by_chat.values())))
 
     async def _deliver(self, context: ContextTypes.DEFAULT_TYPE, work: Work) -> tuple[int, bool]:
         """Send what is left of one digest to one chat: (messages sent, whether the chat is

@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import YousaidBot
 from bot.config import Deployment, Provider, Service
-from bot.digests import Digests
+from bot.digests import Digests, Work
 from bot.intake import sync_services
 from emulator import Emulator, Group, Limits, Person
 from handlers import texts
@@ -111,6 +111,50 @@ async def test_each_provider_gets_exactly_one_digest_per_period(
     assert photos_in(world.groups["team-0"]) == 1
     with connect(db_path) as conn:
         assert conn.execute("SELECT COUNT(*), MIN(state) FROM digests").fetchone() == (3, "sent")
+
+
+async def test_the_scheduled_run_sends_its_digest_while_a_catch_up_pass_is_under_way(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment, clock: FakeClock
+) -> None:
+    """The catch-up's pass read the clock before the period ended and is still going when
+    the scheduled run comes: that run waits for it, then sends the digest itself (it is not
+    left to the next catch-up, a minute later)."""
+    world = scene(emu, deployment, count=1)
+    group = world.groups["team-0"]
+    clock.now = MONDAY.replace(day=9, hour=8, minute=59)  # a minute before the period ends
+    bot = make_bot(deployment=world.deployment)
+    work = bot.digests.work
+    under_way, go_on = asyncio.Event(), asyncio.Event()
+
+    async def held() -> list[Work]:
+        # The first pass (the catch-up's own, a second after the start) stops here, after
+        # its schedule() found nothing due yet.
+        if not under_way.is_set():
+            under_way.set()
+            await go_on.wait()
+        return await work()
+
+    bot.digests.work = held  # type: ignore[method-assign]
+    async with bot:
+        await add_approved(
+            bot.db,
+            "s-team-0",
+            "The waiting room was far too crowded.",
+            MONDAY.replace(day=4),
+            ["access"],
+        )
+        await asyncio.wait_for(under_way.wait(), timeout=30)
+        clock.now = MONDAY.replace(day=9, minute=0)
+        scheduled = asyncio.create_task(run_job(bot, "digest:team-0"))
+        # The scheduled run reaches the pass under way (it meets no I/O on its way there).
+        for _ in range(100):
+            if scheduled.done():
+                break
+            await asyncio.sleep(0)
+        go_on.set()
+        await scheduled
+        assert len(texts_in(group)) == 1
+        assert "crowded" in texts_in(group)[0]
 
 
 async def test_down_across_two_scheduled_times_sends_one_per_missed_period(
