@@ -9,9 +9,7 @@ Show.MEDIA and a note saying what happened, or the conversation's next question.
 
 from __future__ import annotations
 
-import asyncio
-from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -38,28 +36,6 @@ from bot.roles import Who, services_spoken_for
 from storage import audit, citizens, conversations, feedback, media, traces, updates
 from storage.conversations import Conversation
 from storage.db import Database
-
-# An album's photos come as separate messages a moment apart: the first of them waits until
-# no new one came for this long before the album is read, so that its words go with its
-# first photo whichever one carries them (Telegram's apps write them on the first; another
-# client, or a forwarded album, may have them on any).
-ALBUM_QUIET = 1.0
-# The most photos Telegram puts in one album: with all of them in, there is nothing to wait for.
-ALBUM_MOST = 10
-# Albums remembered as gathered (a few minutes of a busy bot's albums).
-ALBUMS_KEPT = 1024
-
-
-@dataclass(frozen=True)
-class Album:
-    """What an album's messages say, gathered once: its first message (which carries its
-    words), its words (every caption, in order), and the first message that had any (what
-    a reply carrying the words quotes)."""
-
-    first: int
-    words: str
-    written_on: int | None
-    messages: frozenset[int]
 
 
 def with_transcript(text: str, transcript: str) -> str | None:
@@ -93,47 +69,6 @@ class Attachments:
         self.places = places
         self.clock = clock
         self.settings = settings
-        self._albums: OrderedDict[tuple[int, str], Album] = OrderedDict()
-
-    async def album_words(
-        self, chat_id: int, media_group: str, message_id: int, caption: str | None
-    ) -> tuple[str, int | None]:
-        """The words one message of an album carries, and the message they were written on:
-        on its first message, every caption of the album (as if written there); none on the
-        others. A message that came too late to be gathered keeps its own caption."""
-        key = (chat_id, media_group)
-        album = self._albums.get(key)
-        if album is None:
-            album = await self._gather(chat_id, media_group, message_id, caption)
-            self._albums[key] = album
-            while len(self._albums) > ALBUMS_KEPT:
-                self._albums.popitem(last=False)
-        if message_id == album.first:
-            return album.words, album.written_on
-        if message_id in album.messages or not caption:
-            return "", None
-        return caption, message_id
-
-    async def _gather(
-        self, chat_id: int, media_group: str, message_id: int, caption: str | None
-    ) -> Album:
-        """The album's messages saved so far, once no new one came for ALBUM_QUIET."""
-        parts = await updates.album_parts(self.db.reader, chat_id, media_group)
-        while len(parts) < ALBUM_MOST:
-            await asyncio.sleep(ALBUM_QUIET)
-            more = await updates.album_parts(self.db.reader, chat_id, media_group)
-            if len(more) <= len(parts):
-                break
-            parts = more
-        captions = dict(parts)
-        captions.setdefault(message_id, caption)
-        written = [(m, c) for m, c in sorted(captions.items()) if c and c.strip()]
-        return Album(
-            first=min(captions),
-            words="\n".join(c for _, c in written),
-            written_on=written[0][0] if written else None,
-            messages=frozenset(captions),
-        )
 
     async def photo_refused(self, telegram_id: int) -> Step | None:
         """What to say of a photo that cannot join an item now (None if it can): checked

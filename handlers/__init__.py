@@ -352,10 +352,6 @@ def register(
         MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.LOCATION, _quiet)
     )
 
-    async def words_of(message: Message) -> str:
-        """The words a message carries (of an album, its first message carries them all)."""
-        return (await pictures.words(message))[0] if pictures else (message.caption or "")
-
     def unless_writing(handler: Callback) -> Callback:
         # A staff member writing a response or a question is told, as before, that only
         # text is taken; so is a provider with nothing being written and no feedback of
@@ -368,7 +364,7 @@ def register(
             if writing or await answers.staff_only(user.id):
                 await common.not_text(update, context)
                 return
-            if speech.unchosen() and not await words_of(message):
+            if not message.caption and speech.unchosen():
                 # Any first message is answered with the language question first (words
                 # with it wait for the choice, their own handler asks); an album asks once.
                 album = pictures is not None and pictures.album_answered(message, "language")
@@ -400,45 +396,28 @@ def register(
     async def caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None  # unless_writing let only messages with a sender by
-        words, written_on = (None, None) if pictures is None else await pictures.words(message)
-        if pictures is not None and not words:
-            # A message of an album whose words went with its first: as if it had none.
-            if message.photo:
-                await pictures.photo(update, context)
-            elif not await pictures.document(update, context):
-                await common.unsupported(update, context)
-            return
         if pictures is not None and message.photo:
-            await captioned_photo(update, context, words, written_on)
+            # Where the photo could go before its words move the conversation on (words at
+            # a comment or an answer end it).
+            room = await pictures.room(update)
+            step = await citizen.caption_words(update, context)
+            if step is not None:
+                await pictures.captioned_photo(update, context, step, room)
             return
         if pictures is not None and message.voice:
             # A voice note with words (some clients allow it): both kept, the words first.
             room = await pictures.room(update)
-            step = await citizen.caption_words(update, context, words)
+            step = await citizen.caption_words(update, context)
             if step is not None:
                 await pictures.captioned_voice(update, context, step, room)
             return
         if pictures is not None and image_document(message):
             # A picture sent as a file: not kept, but the words with it are, as typed.
-            step = await citizen.caption_words(update, context, words, written_on)
+            step = await citizen.caption_words(update, context)
             if step is not None:
-                await pictures.captioned_document(update, context, step, written_on)
+                await pictures.captioned_document(update, context, step)
             return
-        await citizen.caption(update, context, words, written_on)
-
-    async def captioned_photo(
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        words: str | None = None,
-        written_on: int | None = None,
-    ) -> None:
-        assert pictures is not None
-        # Where the photo could go before its words move the conversation on (words at a
-        # comment or an answer end it).
-        room = await pictures.room(update)
-        step = await citizen.caption_words(update, context, words, written_on)
-        if step is not None:
-            await pictures.captioned_photo(update, context, step, room, written_on)
+        await citizen.caption(update, context)
 
     application.add_handler(MessageHandler(new & filters.CAPTION, unless_writing(caption)))
 
@@ -447,19 +426,7 @@ def register(
         MessageHandler(new & filters.LOCATION, unless_writing(citizen.location))
     )
     if pictures is not None:
-
-        async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            assert pictures is not None
-            message = update.effective_message
-            assert message is not None
-            # The first photo of an album carries its words, whichever photo had them.
-            words, written_on = await pictures.words(message)
-            if words:
-                await captioned_photo(update, context, words, written_on)
-            else:
-                await pictures.photo(update, context)
-
-        application.add_handler(MessageHandler(new & filters.PHOTO, unless_writing(photo)))
+        application.add_handler(MessageHandler(new & filters.PHOTO, unless_writing(pictures.photo)))
         application.add_handler(MessageHandler(new & filters.VOICE, unless_writing(pictures.voice)))
 
         async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

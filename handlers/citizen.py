@@ -526,25 +526,13 @@ class CitizenHandlers:
         # A comment on a response or an answer to a question is saved by its text.
         self._saved(step, context)
 
-    async def caption(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        words: str | None = None,
-        written_on: int | None = None,
-    ) -> None:
-        """A photo, video or file with words: the words go on as text; the file is not kept.
-        `words`: those it carries when not its caption (its album's, `written_on` another of
-        its messages)."""
+    async def caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo, video or file with words: the words go on as text; the file is not kept."""
         message, user = update.effective_message, update.effective_user
-        assert message and user
-        words = message.caption if words is None else words
-        assert words is not None
-        if self.language and await self.language.first_contact(
-            update, FIRST_TEXT, words=True, written_on=written_on
-        ):
+        assert message and user and message.caption is not None
+        if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
             return
-        step = await self.intake.text(update.update_id, user.id, words)
+        step = await self.intake.text(update.update_id, user.id, message.caption)
         if step.show is Show.NOTHING:
             return
         kind = next((k for k in texts.CAPTION_WHAT if getattr(message, k, None)), "document")
@@ -556,9 +544,7 @@ class CitizenHandlers:
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
                 # Before consent, the words ride on this reply (see `send`).
-                **safely.quoting(
-                    message, step.show is Show.CONSENT and bool(step.text), written_on
-                ),
+                do_quote=step.show is Show.CONSENT and bool(step.text),
             )
             await self.questions.shown(context.bot, sent, markup)
         except Forbidden:
@@ -566,24 +552,15 @@ class CitizenHandlers:
         self._saved(step, context)
 
     async def caption_words(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        words: str | None = None,
-        written_on: int | None = None,
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> Step | None:
         """A photo's caption as the citizen's words: the step they led to (None when the
-        language question came first; the words ride on it). `words`: those it carries
-        when not its caption (its album's, `written_on` another photo of it)."""
+        language question came first; the words ride on it)."""
         message, user = update.effective_message, update.effective_user
-        assert message and user
-        words = message.caption if words is None else words
-        assert words is not None
-        if self.language and await self.language.first_contact(
-            update, FIRST_TEXT, words=True, written_on=written_on
-        ):
+        assert message and user and message.caption is not None
+        if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
             return None
-        step = await self.intake.text(update.update_id, user.id, words)
+        step = await self.intake.text(update.update_id, user.id, message.caption)
         self._saved(step, context)
         # Saved: its number comes with the themes heard, as after typed words.
         return await self._heard(step)

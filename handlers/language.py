@@ -104,19 +104,11 @@ class LanguageHandlers:
         return self.choice and _UNCHOSEN.get()
 
     async def first_contact(
-        self,
-        update: Update,
-        mode: str,
-        payload: str = "",
-        *,
-        words: bool = False,
-        written_on: int | None = None,
+        self, update: Update, mode: str, payload: str = "", *, words: bool = False
     ) -> bool:
         """Ask a person who has not chosen yet which language they would like (only where
         there is a choice). True when asked: the update's own answer waits for the choice.
-        With `words`, the question replies to their message, which the choice carries on
-        (`written_on`: the message of theirs the words are written on, when not this one:
-        another photo of its album)."""
+        With `words`, the question replies to their message, which the choice carries on."""
         message, user = update.effective_message, update.effective_user
         if not self.choice or not _UNCHOSEN.get() or message is None or user is None:
             return False
@@ -124,9 +116,7 @@ class LanguageHandlers:
             self.languages, self.languages.guess(user.language_code), mode, payload
         )
         try:
-            await message.reply_text(
-                text, reply_markup=markup, **safely.quoting(message, words, written_on)
-            )
+            await message.reply_text(text, reply_markup=markup, do_quote=words)
         except Forbidden:
             log.info("citizen blocked the bot; language question not delivered")
         return True

@@ -221,27 +221,11 @@ class MediaHandlers:
         user = update.effective_user
         return await self.attachments.photo_room(user.id) if user else "no_item"
 
-    async def words(self, message: Message) -> tuple[str, int | None]:
-        """The words a message carries, and the message they are written on: its caption;
-        of an album, all its captions on its first message and none on the others, as if
-        written on the first (see `Attachments.album_words`)."""
-        if message.media_group_id is None:
-            return message.caption or "", None
-        return await self.attachments.album_words(
-            message.chat_id, message.media_group_id, message.message_id, message.caption
-        )
-
     async def captioned_photo(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        step: Step,
-        room: str = "",
-        written_on: int | None = None,
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step, room: str = ""
     ) -> None:
         """A photo whose caption already went on as words (`step` is what they led to;
-        `room`: why the photo could not join an item before the words went on;
-        `written_on`: the photo of its album the words are on, when not this one)."""
+        `room`: why the photo could not join an item before the words went on)."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.photo
         if step.show is Show.NOTHING:
@@ -250,7 +234,7 @@ class MediaHandlers:
         self.album_answered(message)
         if step.show is Show.CONSENT:
             # Not agreed yet: the words ride on the consent question; the photo waits.
-            await self._consent_with_words(message, step, "consent_asked", written_on)
+            await self._consent_with_words(message, step, "consent_asked")
             return
         text, markup = render(step, self.names, self.moderation.tagger.labels)
         # Words at a comment or an answer were that reply: the photo cannot go with it.
@@ -358,11 +342,7 @@ class MediaHandlers:
         return True
 
     async def captioned_document(
-        self,
-        update: Update,
-        context: ContextTypes.DEFAULT_TYPE,
-        step: Step,
-        written_on: int | None = None,
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, step: Step
     ) -> None:
         """An image sent as a file with words: the words went on as typed (`step` is what
         they led to); the file is not kept, and how to send a photo is said first."""
@@ -378,28 +358,23 @@ class MediaHandlers:
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
                 # Before consent, the words ride on this reply (see CitizenHandlers.caption).
-                **safely.quoting(
-                    message, step.show is Show.CONSENT and bool(step.text), written_on
-                ),
+                do_quote=step.show is Show.CONSENT and bool(step.text),
             )
         except Forbidden:
             log.info("citizen blocked the bot; reply not delivered")
             return
         await self.questions.shown(context.bot, sent, markup)
 
-    async def _consent_with_words(
-        self, message: Message, step: Step, note: str, written_on: int | None = None
-    ) -> None:
-        """The consent question (`step`), in reply to the message whose words ride on it
-        (`written_on`, when another photo of its album), with a note on its photo or voice
-        note first."""
+    async def _consent_with_words(self, message: Message, step: Step, note: str) -> None:
+        """The consent question (`step`), in reply to the message whose words ride on it,
+        with a note on its photo or voice note first."""
         text, markup = render(step, self.names, self.moderation.tagger.labels)
         try:
             sent = await message.reply_text(
                 f"{texts.MEDIA_NOTES[note]}\n\n{text}",
                 reply_markup=markup,
                 parse_mode=ParseMode.HTML,
-                **safely.quoting(message, True, written_on),
+                do_quote=True,
             )
         except Forbidden:
             log.info("citizen blocked the bot; reply not delivered")

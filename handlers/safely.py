@@ -7,7 +7,6 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram import Message, ReplyParameters
 from telegram.error import BadRequest, TelegramError
 
 log = logging.getLogger(__name__)
@@ -44,14 +43,3 @@ async def quietly(awaitable: Awaitable[Any]) -> None:
         await awaitable
     except TelegramError as exc:
         log.info("ignored: %s", exc)
-
-
-def quoting(message: Message, quote: bool, written_on: int | None = None) -> dict[str, Any]:
-    """How a reply to `message` quotes the person's words: not at all, `message` itself, or
-    `written_on`, the message of theirs the words are on (another photo of its album), so
-    that a button pressed under the reply finds them there."""
-    if not quote:
-        return {"do_quote": False}
-    if written_on is None or written_on == message.message_id:
-        return {"do_quote": True}
-    return {"reply_parameters": ReplyParameters(written_on, allow_sending_without_reply=True)}

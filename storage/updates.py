@@ -169,25 +169,3 @@ async def prune(conn: aiosqlite.Connection, before: datetime) -> int:
         "DELETE FROM updates WHERE handled_at IS NOT NULL AND handled_at < ?", (stamp(before),)
     )
     return cursor.rowcount
-
-
-async def album_parts(
-    conn: aiosqlite.Connection, chat: int, media_group: str
-) -> list[tuple[int, str | None]]:
-    """The messages of a chat's album (media group) saved and not yet handled, as (message
-    id, caption), in the order sent: the album is gathered before its first photo is
-    handled, so that its words go with it wherever they were written."""
-    async with conn.execute(
-        "SELECT payload FROM updates WHERE chat_key = ? AND handled_at IS NULL"
-        " AND payload IS NOT NULL ORDER BY update_id",
-        (chat,),
-    ) as cursor:
-        rows = await cursor.fetchall()
-    parts = []
-    for (payload,) in rows:
-        message = json.loads(payload).get("message")
-        if not isinstance(message, dict) or message.get("media_group_id") != media_group:
-            continue
-        caption = message.get("caption")
-        parts.append((int(message["message_id"]), caption if isinstance(caption, str) else None))
-    return sorted(parts)
