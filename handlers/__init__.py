@@ -364,13 +364,16 @@ def register(
             if writing or await answers.staff_only(user.id):
                 await common.not_text(update, context)
                 return
-            if not message.caption and speech.unchosen():
+            if speech.unchosen():
                 # Any first message is answered with the language question first (words
-                # with it wait for the choice, their own handler asks); an album asks once.
+                # with it wait for the choice, their own handler asks); an album asks once,
+                # whichever of its messages asks.
                 album = pictures is not None and pictures.album_answered(message, "language")
                 # In reply to it: once a language is chosen, the consent question says it
                 # was not kept (CitizenHandlers.after_language).
-                if album or await speech.first_contact(update, FIRST_START, words=True):
+                if not message.caption and (
+                    album or await speech.first_contact(update, FIRST_START, words=True)
+                ):
                     return
             await handler(update, context)
 

@@ -10,8 +10,8 @@ from emulator import Emulator
 from tests.e2e.test_citizen import press, say
 from tests.e2e.test_languages import World
 from tests.e2e.test_languages import welsh as welsh  # the fixture
-from tests.e2e.test_media import WORDS
-from tests.e2e.test_media_attacks import album
+from tests.e2e.test_media import WORDS, gps_photo
+from tests.e2e.test_media_attacks import album, photo_fields, post
 from tests.e2e.test_moderation import Team
 from tests.e2e.test_moderation import team as team  # the fixture
 
@@ -45,6 +45,26 @@ async def test_a_first_album_asks_the_language_once(welsh: World, emu: Emulator)
     await emu.idle(quiet=0.5, timeout=15)
     asked = [m for m in gwen.messages if _language_question(m.buttons)]
     assert len(asked) == 1, [m.text for m in gwen.messages]
+
+
+async def test_a_first_album_with_words_on_its_first_photo_asks_the_language_once(
+    welsh: World, emu: Emulator
+) -> None:
+    """An album whose words are on its first photo (as Telegram's apps write them) as a
+    first message: one language question, not one for the words and one for the next photo."""
+    gwen = emu.person("Gwen", language_code="cy")
+    for n, colour in enumerate(("red", "blue", "green")):
+        fields = photo_fields(gwen, gps_photo(colour))
+        if n == 0:
+            fields["caption"] = WORDS
+        post(gwen, {**fields, "media_group_id": "first-words"})
+    await gwen.wait_for(lambda msgs: any(_language_question(m.buttons) for m in msgs))
+    await emu.idle(quiet=0.5, timeout=15)
+    asked = [m for m in gwen.messages if _language_question(m.buttons)]
+    assert len(asked) == 1, [m.text for m in gwen.messages]
+    # Chosen, the words carry on to the consent question.
+    await press(gwen, "English")
+    assert "Is that OK with you?" in (gwen.messages[-1].text or "")
 
 
 async def test_a_long_voice_note_as_a_first_message_asks_to_agree(
