@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 from emulator import formatting
 from emulator.state import CallbackQuery, Chat, now_ts
 
+# The widest circle of uncertainty a Location carries (the Bot API: "0-1500" metres).
+MAX_HORIZONTAL_ACCURACY = 1500
+
 if TYPE_CHECKING:
     from emulator.emulator import Emulator
 
@@ -408,10 +411,25 @@ class Person(_Talker):
         return self._post(self._where(chat), {"video_note": note})
 
     async def send_location(
-        self, latitude: float = 51.5072, longitude: float = -0.1276, *, chat: Any = None
+        self,
+        latitude: float = 51.5072,
+        longitude: float = -0.1276,
+        *,
+        horizontal_accuracy: float | None = None,
+        chat: Any = None,
     ) -> dict[str, Any]:
-        """Share a location."""
-        location = {"latitude": latitude, "longitude": longitude}
+        """Share a location; with `horizontal_accuracy`, how far off the phone says it may
+        be, in metres (the Bot API's Location: 0-1500; a phone located by its cell tower is
+        far off). The location is checked against the spec's Location, as Telegram sends."""
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if horizontal_accuracy is not None:
+            if not 0 <= horizontal_accuracy <= MAX_HORIZONTAL_ACCURACY:
+                raise ValueError(
+                    f"horizontal_accuracy {horizontal_accuracy} is not in 0-"
+                    f"{MAX_HORIZONTAL_ACCURACY} metres, as Telegram sends it"
+                )
+            location["horizontal_accuracy"] = float(horizontal_accuracy)
+        location = self._emu.spec.check_object("Location", location, "location")
         return self._post(self._where(chat), {"location": location})
 
     async def send_contact(

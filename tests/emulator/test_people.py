@@ -83,6 +83,24 @@ async def test_every_kind_of_message_parses(
         assert value.type == "regular" and not value.is_animated and not value.is_video
 
 
+async def test_a_location_carries_how_far_off_it_may_be(raw: Raw, emu: Emulator) -> None:
+    """A phone located by its cell tower: the Location says so (horizontal_accuracy, in
+    metres), as the spec's Location has it; never outside the 0-1500 the Bot API gives."""
+    alice = emu.person("Alice")
+    sent = await alice.send_location(52.4105, -1.5080, horizontal_accuracy=1500)
+    emu.spec.check_object("Message", sent, "message")
+    update = await _only_update(raw)
+    assert update.message is not None and update.message.location is not None
+    assert update.message.location.horizontal_accuracy == 1500.0
+    await alice.send_location(52.4105, -1.5080)
+    update = await _only_update(raw)
+    assert update.message is not None and update.message.location is not None
+    assert update.message.location.horizontal_accuracy is None
+    for wrong in (1500.5, -1.0):
+        with pytest.raises(ValueError, match="horizontal_accuracy"):
+            await alice.send_location(52.4105, -1.5080, horizontal_accuracy=wrong)
+
+
 async def test_edit_produces_edited_message(raw: Raw, emu: Emulator) -> None:
     alice = emu.person("Alice")
     original = await alice.send("helo")
