@@ -24,7 +24,7 @@ import aiosqlite
 from bot import i18n
 from bot.contact import asks_to_be_contacted
 from bot.metoo import MeToo, offered
-from bot.places import Places, Site, distance_m, nearest, rounded, valid_point
+from bot.places import Places, Site, distance_m, rounded, site_of, valid_point
 from storage import (
     citizen_drafts,
     citizens,
@@ -731,10 +731,17 @@ class Intake:
         return await self._button(update_id, telegram_id, seq, State.PLACE, then)
 
     async def location(
-        self, update_id: int, telegram_id: int, latitude: float, longitude: float
+        self,
+        update_id: int,
+        telegram_id: int,
+        latitude: float,
+        longitude: float,
+        accuracy_m: float | None = None,
     ) -> Step:
         """A location shared while telling: kept with the item, rounded to about 100 m, and
-        named after the service's site it is near. Outside the deployment's area, or with
+        named after the service's site it is near, unless it is too uncertain to tell
+        (`accuracy_m`, Telegram's horizontal accuracy: see places.site_of), when it stays an
+        area (kept with it, for a site named later). Outside the deployment's area, or with
         nothing being told, a kind answer (Show.MEDIA) and nothing changes."""
         outside = not valid_point(latitude, longitude) or not self.places.inside(
             latitude, longitude
@@ -757,9 +764,9 @@ class Intake:
                 note = "side_prompt" if current is not None else "place_no_item"
                 return Step(Show.MEDIA, note=note)
             sites = self.places.of(current.service_slug or "")
-            site = nearest(sites, latitude, longitude)
+            site = site_of(sites, latitude, longitude, accuracy_m)
             lat, lon = rounded(latitude, longitude)
-            place = Place(site.name if site else None, lat, lon)
+            place = Place(site.name if site else None, lat, lon, accuracy_m=accuracy_m)
             await places.put(conn, citizen.id, current.seq, place, now)
             if current.state == State.PLACE:
                 step = await _written(conn, current.but(state=State.RATING), now)
@@ -1382,9 +1389,10 @@ async def _written(
     if conversation.state == State.RATING and sites and conversation.text:
         given = await places.of_conversation(conn, conversation.citizen_id, conversation.seq)
         if given is not None and given.site is None and given.latitude is not None:
-            # Shared before the service was known: named after its site now.
+            # Shared before the service was known: named after its site now (as a location
+            # shared now would be: not when too uncertain to tell).
             assert given.longitude is not None
-            near = nearest(sites, given.latitude, given.longitude)
+            near = site_of(sites, given.latitude, given.longitude, given.accuracy_m)
             if near is not None:
                 named = replace(given, site=near.name)
                 await places.put(conn, conversation.citizen_id, conversation.seq, named, now)

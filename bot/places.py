@@ -4,7 +4,9 @@ location is kept (no Telegram types here).
 A shared location is kept rounded to about 100 m (3 decimal places of a degree), so a
 report sent from home never pins the home;
 the exact point only when the citizen agrees. The nearest site within SITE_RADIUS_M becomes
-the item's site: providers see the site, or an area, never the exact point.
+the item's site: providers see the site, or an area, never the exact point. A point Telegram
+says is uncertain (its horizontal accuracy: a phone located by its cell tower may be 1,500 m
+off) is named after no site its circle of uncertainty could miss: it stays an area.
 """
 
 from __future__ import annotations
@@ -80,6 +82,27 @@ def nearest(sites: Iterable[Site], latitude: float, longitude: float) -> Site | 
         if away <= SITE_RADIUS_M and (best is None or away < best[0]):
             best = (away, site)
     return best[1] if best else None
+
+
+def site_of(
+    sites: Iterable[Site], latitude: float, longitude: float, accuracy_m: float | None = None
+) -> Site | None:
+    """The site a shared point is about: the nearest within SITE_RADIUS_M, unless the point
+    is uncertain by `accuracy_m` metres (Telegram's horizontal accuracy; None or 0: not said)
+    so that where the citizen was could be another site, or further than SITE_RADIUS_M
+    from this one: the circle of uncertainty is wider than SITE_RADIUS_M, or holds another
+    of the sites. None then, as for a point near no site (it stays an area)."""
+    sites = tuple(sites)
+    near = nearest(sites, latitude, longitude)
+    if near is None or accuracy_m is None or accuracy_m == 0:
+        return near
+    if not 0 < accuracy_m <= SITE_RADIUS_M:  # wider (or not a number of metres at all)
+        return None
+    for site in sites:
+        away = distance_m(latitude, longitude, site.latitude, site.longitude)
+        if site != near and away <= accuracy_m:
+            return None
+    return near
 
 
 def valid_point(latitude: float, longitude: float) -> bool:

@@ -652,8 +652,9 @@ class CitizenHandlers:
         message, user = update.effective_message, update.effective_user
         assert message and user and message.location
         where = message.location
+        # How uncertain the point is (a phone located by its cell tower: up to 1,500 m).
         step = await self.intake.location(
-            update.update_id, user.id, where.latitude, where.longitude
+            update.update_id, user.id, where.latitude, where.longitude, where.horizontal_accuracy
         )
         if step.show is Show.NOTHING:
             return

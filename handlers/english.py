@@ -980,6 +980,8 @@ MYDATA_KEYS = {
     "latitude": "latitude",
     "longitude": "longitude",
     "exact": "exact",
+    # How far off a shared location may be, in metres, as the phone said.
+    "accuracy_metres": "accuracy_metres",
 }
 # The fixed values in the /mydata file, by the field they are in (its key, as in MYDATA_KEYS)
 # and the value as kept: said in plain words. Whatever is not listed (what the person wrote,

@@ -14,12 +14,14 @@ from storage.db import stamp
 @dataclass(frozen=True)
 class Place:
     """An item's place: a site, a point (rounded unless `exact`), both, or neither (the
-    citizen skipped the question)."""
+    citizen skipped the question); a shared point's uncertainty in metres (`accuracy_m`,
+    Telegram's horizontal accuracy) when Telegram said it."""
 
     site: str | None
     latitude: float | None
     longitude: float | None
     exact: bool = False
+    accuracy_m: float | None = None
 
     @property
     def known(self) -> bool:
@@ -34,6 +36,7 @@ def _place(row: aiosqlite.Row | tuple[object, ...]) -> Place:
         None if lat is None else float(lat),  # type: ignore[arg-type]
         None if lon is None else float(lon),  # type: ignore[arg-type]
         bool(row[3]),
+        None if row[4] is None else float(row[4]),  # type: ignore[arg-type]
     )
 
 
@@ -43,10 +46,11 @@ async def put(
     """Keep (or replace) the place of the citizen's conversation `seq`."""
     await conn.execute(
         "INSERT INTO places (citizen_id, conversation_seq, site, latitude, longitude, exact,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " accuracy_m, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (citizen_id, conversation_seq) DO UPDATE SET site = excluded.site,"
         " latitude = excluded.latitude, longitude = excluded.longitude,"
-        " exact = excluded.exact, created_at = excluded.created_at",
+        " exact = excluded.exact, accuracy_m = excluded.accuracy_m,"
+        " created_at = excluded.created_at",
         (
             citizen_id,
             seq,
@@ -54,6 +58,7 @@ async def put(
             place.latitude,
             place.longitude,
             int(place.exact),
+            place.accuracy_m,
             stamp(now),
         ),
     )
@@ -70,7 +75,7 @@ async def drop_unsaved(conn: aiosqlite.Connection, citizen_id: int) -> int:
 async def of_conversation(conn: aiosqlite.Connection, citizen_id: int, seq: int) -> Place | None:
     """The place given with a conversation not saved yet (None: not asked or not given)."""
     async with conn.execute(
-        "SELECT site, latitude, longitude, exact FROM places"
+        "SELECT site, latitude, longitude, exact, accuracy_m FROM places"
         " WHERE citizen_id = ? AND conversation_seq = ? AND feedback_id IS NULL",
         (citizen_id, seq),
     ) as cursor:
@@ -81,7 +86,7 @@ async def of_conversation(conn: aiosqlite.Connection, citizen_id: int, seq: int)
 async def of_seq(conn: aiosqlite.Connection, citizen_id: int, seq: int) -> Place | None:
     """The place given with the citizen's conversation `seq`, saved as an item or not."""
     async with conn.execute(
-        "SELECT site, latitude, longitude, exact FROM places"
+        "SELECT site, latitude, longitude, exact, accuracy_m FROM places"
         " WHERE citizen_id = ? AND conversation_seq = ?",
         (citizen_id, seq),
     ) as cursor:
@@ -117,7 +122,7 @@ async def of_items(conn: aiosqlite.Connection, item_ids: Sequence[int]) -> dict[
         chunk = ids[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
         async with conn.execute(
-            f"SELECT feedback_id, site, latitude, longitude, exact FROM places"
+            f"SELECT feedback_id, site, latitude, longitude, exact, accuracy_m FROM places"
             f" WHERE feedback_id IN ({marks})",
             chunk,
         ) as cursor:

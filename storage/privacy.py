@@ -178,8 +178,8 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
         kept = await cursor.fetchone()
     data["draft_kept_for_you"] = {"text": kept[0], "written_at": kept[1]} if kept else None
     async with conn.execute(
-        "SELECT feedback_id, text, joined_at, site, latitude, longitude, exact FROM metoo_undo"
-        " WHERE citizen_id = ?",
+        "SELECT feedback_id, text, joined_at, site, latitude, longitude, exact, accuracy_m"
+        " FROM metoo_undo WHERE citizen_id = ?",
         (citizen_id,),
     ) as cursor:
         undo = await cursor.fetchone()
@@ -192,6 +192,7 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
             "latitude": undo[4],
             "longitude": undo[5],
             "exact": bool(undo[6]),
+            "accuracy_metres": undo[7],
         }
         if undo
         else None
@@ -218,7 +219,8 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
             )
         ]
     async with conn.execute(
-        "SELECT feedback_id, site, latitude, longitude, exact, created_at FROM places"
+        "SELECT feedback_id, site, latitude, longitude, exact, accuracy_m, created_at"
+        " FROM places"
         " WHERE citizen_id = ? ORDER BY id",
         (citizen_id,),
     ) as cursor:
@@ -229,9 +231,10 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
                 "latitude": lat,
                 "longitude": lon,
                 "exact": bool(exact),
+                "accuracy_metres": accuracy,
                 "given_at": at,
             }
-            for item, site, lat, lon, exact, at in await cursor.fetchall()
+            for item, site, lat, lon, exact, accuracy, at in await cursor.fetchall()
         ]
     return data
 

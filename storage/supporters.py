@@ -472,11 +472,12 @@ async def keep_undo(conn: aiosqlite.Connection, citizen_id: int, undoable: Undoa
     place = undoable.place or Place(None, None, None)
     await conn.execute(
         "INSERT INTO metoo_undo (citizen_id, feedback_id, service_slug, text, joined_at, site,"
-        " latitude, longitude, exact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " latitude, longitude, exact, accuracy_m) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (citizen_id) DO UPDATE SET feedback_id = excluded.feedback_id,"
         " service_slug = excluded.service_slug, text = excluded.text,"
         " joined_at = excluded.joined_at, site = excluded.site, latitude = excluded.latitude,"
-        " longitude = excluded.longitude, exact = excluded.exact",
+        " longitude = excluded.longitude, exact = excluded.exact,"
+        " accuracy_m = excluded.accuracy_m",
         (
             citizen_id,
             *undoable[:4],
@@ -484,6 +485,7 @@ async def keep_undo(conn: aiosqlite.Connection, citizen_id: int, undoable: Undoa
             place.latitude,
             place.longitude,
             int(place.exact),
+            place.accuracy_m,
         ),
     )
 
@@ -491,8 +493,8 @@ async def keep_undo(conn: aiosqlite.Connection, citizen_id: int, undoable: Undoa
 async def undoable(conn: aiosqlite.Connection, citizen_id: int) -> Undoable | None:
     """The citizen's join that can still be undone, if any."""
     async with conn.execute(
-        "SELECT feedback_id, service_slug, text, joined_at, site, latitude, longitude, exact"
-        " FROM metoo_undo WHERE citizen_id = ?",
+        "SELECT feedback_id, service_slug, text, joined_at, site, latitude, longitude, exact,"
+        " accuracy_m FROM metoo_undo WHERE citizen_id = ?",
         (citizen_id,),
     ) as cursor:
         row = await cursor.fetchone()
@@ -504,6 +506,7 @@ async def undoable(conn: aiosqlite.Connection, citizen_id: int) -> Undoable | No
         None if lat is None else float(lat),
         None if lon is None else float(lon),
         bool(row[7]),
+        None if row[8] is None else float(row[8]),
     )
     kept = place if place.known else None
     return Undoable(int(row[0]), str(row[1]), str(row[2]), str(row[3]), kept)

@@ -6,7 +6,16 @@ import math
 
 import pytest
 
-from bot.places import Area, Places, Site, distance_m, nearest, rounded, valid_point
+from bot.places import (
+    Area,
+    Places,
+    Site,
+    distance_m,
+    nearest,
+    rounded,
+    site_of,
+    valid_point,
+)
 
 PARK = Site("Riverside Park", 52.4105, -1.5080)
 PLAY = Site("Mill Lane play area", 52.4031, -1.5172)
@@ -28,6 +37,27 @@ def test_the_nearest_site_within_300_metres_names_the_place() -> None:
     # Half a kilometre from both: no site.
     assert nearest([PARK, PLAY], 52.4070, -1.5000) is None
     assert nearest([], 52.4105, -1.5080) is None
+
+
+def test_an_uncertain_point_is_named_after_no_site_it_could_miss() -> None:
+    """Telegram's horizontal accuracy (metres): a site is named only when the circle of
+    uncertainty is no wider than the naming radius and holds no other site."""
+    near_park = (52.41092, -1.50753)  # 60 m from the park, about 1 km from the play area
+    # Not said, 0, or a good fix: as `nearest`.
+    for accuracy in (None, 0.0, 5.0, 65.0, 300.0):
+        assert site_of([PARK, PLAY], *near_park, accuracy) == PARK, accuracy
+    # Wider than the naming radius: it could be anywhere around; no site.
+    assert site_of([PARK], *near_park, 301.0) is None
+    assert site_of([PARK, PLAY], *near_park, 1500.0) is None
+    # A site 200 m from another: a 250 m circle holds both.
+    close = Site("Bandstand", 52.4123, -1.5080)
+    assert 190 < distance_m(52.4105, -1.5080, 52.4123, -1.5080) < 210
+    assert site_of([PARK, close], 52.4105, -1.5080, 100.0) == PARK
+    assert site_of([PARK, close], 52.4105, -1.5080, 250.0) is None
+    # Near no site: none, however good the fix; nonsense: not named.
+    assert site_of([PARK, PLAY], 52.4070, -1.5000, 5.0) is None
+    assert site_of([PARK, PLAY], *near_park, math.nan) is None
+    assert site_of([PARK, PLAY], *near_park, -1.0) is None
 
 
 def test_the_area_keeps_out_what_is_far_away() -> None:

@@ -20,10 +20,10 @@ from handlers import texts
 from storage import places
 from storage.db import Database
 from storage.places import Place
-from tests.conftest import connect
+from tests.conftest import FakeClock, connect
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, buttons_of
-from tests.e2e.test_moderation import card_of, invite
+from tests.e2e.test_moderation import card_of, invite, press_card
 from tests.e2e.test_responses import CHANGED, WEDNESDAY, World, answer_item
 from tests.e2e.test_responses import world as world  # the fixture
 
@@ -435,3 +435,89 @@ async def test_a_location_too_early_or_at_a_side_prompt_is_answered_about_the_pl
     told = await cal.wait_for(lambda msgs: "location" in (msgs[-1].text or ""))
     assert told[-1].text == texts.MEDIA_NOTES["place_side_prompt"]
     assert stored(db_path, "SELECT COUNT(*) FROM places") == [(0,)]
+
+
+# 60 m from Riverside Park's point; the play area is about 1 km away, the allotments 800 m.
+NEAR_PARK = (52.41092, -1.50753)
+# A phone located by its cell tower: Telegram says it may be 1,500 m off (the most it says).
+CELL_TOWER = 1500.0
+
+
+async def test_a_poor_fix_near_two_sites_is_kept_as_an_area_and_shown_so_everywhere(
+    world: World, emu: Emulator, db_path: Path, clock: FakeClock
+) -> None:
+    """Its circle of uncertainty holds the play area and the allotments too: no site is
+    named, not to the citizen, not in the record, not on the card, not in the digest."""
+    gus = emu.person("Gus")
+    await at_place(gus)
+    await gus.send_location(*NEAR_PARK, horizontal_accuracy=CELL_TOWER)
+    reply = (await gus.next_message()).text or ""
+    assert reply.startswith(texts.PLACE_KEPT) and "How would you rate it" in reply, reply
+    assert not any(site in reply for site in ("Riverside Park", "Mill Lane", "Allotments"))
+    item = await finish(gus)
+    assert stored(
+        db_path, "SELECT feedback_id, site, latitude, longitude, accuracy_m FROM places"
+    ) == [(item, None, 52.411, -1.508, CELL_TOWER)]
+    # The moderators see the rough point, no site.
+    card = await card_of(world.mods, item)
+    assert "📍 52.411, -1.508 (to about 100 m)" in (card.text or ""), card.text
+    await press_card(world.sam, world.mods, card, texts.APPROVE)
+    await world.mods.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    # The provider: no line for the park in the digest; the area in its spreadsheet.
+    pat = world.pat
+    clock.now = WEDNESDAY + timedelta(minutes=5)  # published before the digest's end
+    await pat.send("/digest")
+    found = await pat.wait_for(
+        lambda msgs: any(texts.CSV_BUTTON in str(m.buttons) for m in msgs), timeout=10
+    )
+    digest = next(m for m in found if texts.CSV_BUTTON in str(m.buttons))
+    assert PARK in (digest.text or "") and "Riverside Park:" not in (digest.text or "")
+    await pat.press(texts.CSV_BUTTON)
+    files = await pat.wait_for(lambda msgs: msgs[-1].document is not None, timeout=10)
+    rows = list(csv.DictReader(io.StringIO((files[-1].document or b"").decode("utf-8-sig"))))
+    assert {int(r["item"]): r["place"] for r in rows} == {
+        item: texts.CSV_AREA.format(point="52.41, -1.51")
+    }
+
+
+async def test_a_poor_fix_shared_before_the_service_is_not_named_when_it_is_chosen(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    """The step that names a point once the service is known decides as a location shared
+    then would: the citizen was told "noted where it was", and that is what is kept."""
+    eve = emu.person("Eve")
+    await say(eve, "/start")
+    await press(eve, texts.CONSENT_YES)
+    await eve.send_location(*NEAR_PARK, horizontal_accuracy=CELL_TOWER)
+    reply = (await eve.next_message()).text or ""
+    assert reply.startswith(texts.PLACE_KEPT) and texts.PICK_SERVICE in reply
+    await press(eve, "Parks and green spaces")
+    # The place is known (an area): no question about it, straight to the rating.
+    assert "How would you rate it" in await say(eve, PARK)
+    item = await finish(eve)
+    assert stored(
+        db_path, "SELECT feedback_id, site, latitude, longitude, accuracy_m FROM places"
+    ) == [(item, None, 52.411, -1.508, CELL_TOWER)]
+
+
+async def test_a_good_fix_is_named_after_its_site_as_ever(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    """20 m off (as when Telegram says nothing: the tests above), at once or once the
+    service is chosen: the site it is near, as ever."""
+    ann, eve = emu.person("Ann"), emu.person("Eve")
+    await at_place(ann)
+    await ann.send_location(*NEAR_PARK, horizontal_accuracy=20)
+    reply = (await ann.next_message()).text or ""
+    assert reply.startswith(texts.PLACE_KEPT_SITE.format(site="Riverside Park")), reply
+    first = await finish(ann)
+    await say(eve, "/start")
+    await press(eve, texts.CONSENT_YES)
+    await eve.send_location(*NEAR_PARK, horizontal_accuracy=20)
+    assert ((await eve.next_message()).text or "").startswith(texts.PLACE_KEPT)
+    await press(eve, "Parks and green spaces")
+    assert "How would you rate it" in await say(eve, PARK)
+    second = await finish(eve)
+    assert stored(
+        db_path, "SELECT feedback_id, site, latitude, accuracy_m FROM places ORDER BY id"
+    ) == [(first, "Riverside Park", 52.411, 20.0), (second, "Riverside Park", 52.411, 20.0)]

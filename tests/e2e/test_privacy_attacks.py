@@ -520,6 +520,7 @@ async def test_mydata_of_a_long_history_lists_every_item_place_and_support(
             "latitude": None,
             "longitude": None,
             "exact": False,
+            "accuracy_metres": None,
             "given_at": data["places"][0]["given_at"],
         }
     ]
