@@ -331,20 +331,34 @@ class Attachments:
     ) -> bool:
         """A voice note or photo taken to post under this card did not go: Telegram asked to
         wait (a moderation sweep posts it, `to_post`), `failed` to take it (the network, a
-        5xx: a sweep tries again, up to CARD_ATTEMPTS tries as for a card), or `refused` it
-        (a note under the card says so; only a card posted anew takes it again). True if it
-        failed its last try now: given up like one refused."""
+        5xx: a sweep tries again, up to CARD_ATTEMPTS tries as for a card), or `refused` it.
+        True if it is not to be tried again under this card (refused, or failed its last
+        try): it stays taken until `given_up` says whether the note saying so went."""
+        if refused:
+            return True
 
         async def run(conn: aiosqlite.Connection) -> bool:
-            if refused:
-                await media.refused_posting(conn, media_id, card)
-            elif failed:
+            if failed:
                 return await media.failed_posting(conn, media_id, card, CARD_ATTEMPTS)
-            else:
-                await media.release_posting(conn, media_id, card)
+            await media.release_posting(conn, media_id, card)
             return False
 
         return await self.db.write(run)
+
+    async def given_up(self, media_ids: list[int], card: tuple[int, int], told: bool) -> None:
+        """Voice notes or photos `not_posted` for good under this card: not tried again
+        under it (only a card posted anew takes them again) once the note under the card
+        saying so went (`told`); else free to take again, so that the moderators learn of
+        them at a later sweep (they go, or the note goes)."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            for media_id in media_ids:
+                if told:
+                    await media.refused_posting(conn, media_id, card)
+                else:
+                    await media.release_posting(conn, media_id, card)
+
+        await self.db.write(run)
 
     async def to_post(self) -> list[int]:
         """Items whose own card has a voice note or photo still to go under it."""

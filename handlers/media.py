@@ -573,7 +573,8 @@ class MediaHandlers:
         refusals: list[str] = []
         waits: list[float] = []
         failures: list[str] = []
-        given_up: list[str] = []
+        refused_ids: list[int] = []
+        given_up: list[tuple[int, str]] = []
         for item in await self.attachments.of_item(item_id):
             if waits:
                 break  # the chat is held: the rest go with the sweep after the wait
@@ -606,40 +607,49 @@ class MediaHandlers:
             refused, failed = len(refusals), len(failures)
             sent = await _with_retries(send, item_id, refusals, waits, failures)
             if sent is None:
-                if await self.attachments.not_posted(
+                if not await self.attachments.not_posted(
                     item.id, card, len(refusals) > refused, len(failures) > failed
                 ):
-                    log.error(
-                        "%s %s of #%s not posted under its card: %d tries failed (%s);"
-                        " not tried again",
-                        item.kind,
-                        item.id,
-                        item_id,
-                        CARD_ATTEMPTS,
-                        failures[-1],
-                    )
-                    given_up.append(failures[-1])
+                    continue
+                if len(refusals) > refused:
+                    refused_ids.append(item.id)
+                    continue
+                log.error(
+                    "%s %s of #%s not posted under its card: %d tries failed (%s);"
+                    " not tried again once the moderators are told",
+                    item.kind,
+                    item.id,
+                    item_id,
+                    CARD_ATTEMPTS,
+                    failures[-1],
+                )
+                given_up.append((item.id, failures[-1]))
                 continue
             await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
             if self.privacy is not None:
                 await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
-        if refusals:
-            # The card says its voice note or photos are below: the moderators must know
-            # they are not, or they would decide on what they have not heard or seen.
-            note = texts.CARD_MEDIA_REFUSED.format(item=item_id, error=esc(refusals[0][:120]))
-            await safely.quietly(
-                bot.send_message(
-                    chat_id, note, parse_mode=ParseMode.HTML, reply_to_message_id=message_id
-                )
-            )
+        # The card says its voice note or photos are below: the moderators must know they
+        # are not (Telegram refused them, or kept failing to take them as often as a card
+        # is tried), or they would decide on what they have not heard or seen. Given up
+        # only once the note has gone: else they are tried again at a later sweep.
+        notes: list[tuple[list[int], str]] = []
+        if refused_ids:
+            error = esc(refusals[0][:120])
+            notes.append((refused_ids, texts.CARD_MEDIA_REFUSED.format(item=item_id, error=error)))
         if given_up:
-            # Tried as often as a card: the moderators must know they will not come.
-            note = texts.CARD_MEDIA_FAILED.format(item=item_id, error=esc(given_up[0][:120]))
-            await safely.quietly(
-                bot.send_message(
-                    chat_id, note, parse_mode=ParseMode.HTML, reply_to_message_id=message_id
-                )
+            error = esc(given_up[0][1][:120])
+            ids = [media_id for media_id, _ in given_up]
+            notes.append((ids, texts.CARD_MEDIA_FAILED.format(item=item_id, error=error)))
+        for ids, note in notes:
+            send_note = functools.partial(
+                bot.send_message,
+                chat_id,
+                note,
+                parse_mode=ParseMode.HTML,
+                reply_to_message_id=message_id,
             )
+            told = not waits and await _said(send_note, item_id, waits)
+            await self.attachments.given_up(ids, card, told)
         return max(waits) if waits else None
 
     async def _photo_caption(self, item_id: int, number: int, status: str, who: int | None) -> str:
@@ -755,6 +765,23 @@ async def _with_retries(
                 failures.append(str(exc))
             return None
     return None
+
+
+async def _said(send: Callable[[], Awaitable[Message]], item_id: int, waits: list[float]) -> bool:
+    """Whether a note under a card saying its media will not come is settled: it went, or
+    Telegram refused it (no note can go there then). False if it failed in a way that
+    passes (the network, a 5xx, a wait, added to `waits`): the media are tried again."""
+    try:
+        await send()
+    except RetryAfter as exc:
+        waits.append(seconds(exc.retry_after))
+        return False
+    except (BadRequest, Forbidden) as exc:
+        log.warning("note under the card of #%s not posted: %s", item_id, exc.message)
+    except TelegramError as exc:
+        log.warning("note under the card of #%s not posted, said again later: %s", item_id, exc)
+        return False
+    return True
 
 
 def image_document(message: Message) -> bool:

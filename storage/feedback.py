@@ -811,7 +811,15 @@ async def set_card(
     message_id: int,
     batched: bool = False,
 ) -> None:
-    """Remember where an item's card (or the message listing it with others) is."""
+    """Remember where an item's card (or the message listing it with others) is. Posted
+    anew (another message than before, whatever posted it): the tries of its voice notes
+    and photos under a card are counted afresh."""
+    await conn.execute(
+        "UPDATE media SET post_failures = 0 WHERE feedback_id = ? AND post_failures > 0"
+        " AND EXISTS (SELECT 1 FROM feedback WHERE id = ?"
+        " AND (card_message_id IS NULL OR card_chat_id <> ? OR card_message_id <> ?))",
+        (item_id, item_id, chat_id, message_id),
+    )
     await conn.execute(
         "UPDATE feedback SET card_chat_id = ?, card_message_id = ?, card_batched = ?,"
         " card_error = NULL, card_retry_at = NULL WHERE id = ?",

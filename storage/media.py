@@ -132,19 +132,22 @@ async def failed_posting(
     conn: aiosqlite.Connection, media_id: int, card: tuple[int, int], most: int
 ) -> bool:
     """A voice note or photo taken to post under this card failed to go (the network, a 5xx
-    from Telegram): counted, and free to take again until it failed `most` times; then not
-    tried again under it, as one refused. True if it is given up now."""
+    from Telegram): counted (up to `most`), and free to take again until it failed `most`
+    times. True if it is to be given up now: it stays taken until the note under the card
+    saying so has gone (`refused_posting`) or could not go (`release_posting`: tried again,
+    and given up again, at the next try); a poster that dies meanwhile leaves it to be
+    taken again once stale."""
     cursor = await conn.execute(
-        "UPDATE media SET post_failures = post_failures + 1"
+        "UPDATE media SET post_failures = CASE WHEN post_failures < ? THEN post_failures + 1"
+        " ELSE post_failures END"
         " WHERE id = ? AND card_chat_id = ? AND card_message_id = ? AND posting_since IS NOT NULL",
-        (media_id, *card),
+        (most, media_id, *card),
     )
     if not cursor.rowcount:
         return False
     async with conn.execute("SELECT post_failures FROM media WHERE id = ?", (media_id,)) as c:
         row = await c.fetchone()
     if row is not None and int(row[0]) >= most:
-        await refused_posting(conn, media_id, card)
         return True
     await release_posting(conn, media_id, card)
     return False

@@ -168,15 +168,48 @@ async def test_a_photo_that_keeps_failing_to_post_is_given_up_after_its_tries(
         assert await db.write(take)
         assert not await db.write(fail)
     assert await db.write(take)
-    assert await db.write(fail)  # the third: given up
+    assert await db.write(fail)  # the third: to be given up
     assert await db.write(failures) == 3
-    # Not taken again under its card (until a card is posted anew), nor counted again.
+    # Still taken while the note saying so goes; it could not go: free to take again, and
+    # given up again at its next failure (counted no further).
+    assert not await db.write(take)
+    await db.write(lambda conn: media.release_posting(conn, photo, card))
+    assert await db.write(take)
+    assert await db.write(fail)
+    # The note went: not taken again under its card (until a card is posted anew), nor
+    # counted again.
+    await db.write(lambda conn: media.refused_posting(conn, photo, card))
     assert not await db.write(take)
     assert not await db.write(fail)
     assert await db.write(failures) == 3
     # Taken under a new card and posted there: counted afresh.
     assert await db.write(lambda conn: media.claim_posting(conn, photo, (-1, 20), NOW, stale, True))
     await db.write(lambda conn: media.posted(conn, photo, -1, 21))
+    assert await db.write(failures) == 0
+
+
+async def test_a_card_posted_anew_counts_its_photos_tries_afresh(db: Database) -> None:
+    """Whatever posts an item's card anew (another message than before), the failed tries
+    of its photos under a card start again; its card remembered again as it is, they do not."""
+
+    async def setup(conn: aiosqlite.Connection) -> tuple[int, int]:
+        ((citizen, item),) = await _library_items(conn, 520, 1)
+        photo = await media.add_to_item(conn, citizen, item, PHOTO, NOW)
+        await feedback.set_card(conn, item, -1, 10)
+        await conn.execute("UPDATE media SET post_failures = 3 WHERE id = ?", (photo,))
+        return item, photo
+
+    item, photo = await db.write(setup)
+
+    async def failures(conn: aiosqlite.Connection) -> int:
+        async with conn.execute("SELECT post_failures FROM media WHERE id = ?", (photo,)) as c:
+            row = await c.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    await db.write(lambda conn: feedback.set_card(conn, item, -1, 10))
+    assert await db.write(failures) == 3
+    await db.write(lambda conn: feedback.set_card(conn, item, -1, 20))
     assert await db.write(failures) == 0
 
 
