@@ -61,28 +61,3 @@ async def test_a_photo_telegram_keeps_failing_to_take_is_tried_five_times_then_s
         ("photo", CARD_ATTEMPTS),
         ("voice", 0),
     ]
-
-
-async def test_a_refused_photo_whose_note_fails_is_said_at_the_next_sweep(
-    team: Team, emu: Emulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Telegram refuses the photo, and fails the note saying so (502): the refusal does not
-    stand unsaid; a later sweep tries the photo again and, refused again, says so once."""
-    # (Imported here: that module imports this one.)
-    from tests.e2e.test_media_failure_attacks import REFUSED, item_with_photo_and_voice, notes
-
-    monkeypatch.setattr(media_handlers, "SEND_RETRIES", ())
-    chat = team.group.id
-    refusing = emu.faults.error(
-        "sendPhoto", chat_id=chat, description="Bad Request: not enough rights to send photos"
-    )
-    note_failing = emu.faults.server_error(
-        "sendMessage", chat_id=chat, status=502, times=1, text_contains=REFUSED
-    )
-    _, card = await item_with_photo_and_voice(team, emu)
-    for _ in range(3):
-        await run_job(team.bot, "moderation-sweep")
-    await emu.idle(quiet=0.3, timeout=15)
-    assert (refusing.hits, note_failing.hits) == (2, 1)
-    assert len(notes(team, card, REFUSED)) == 1
-    assert not under(team, card, "photo")

@@ -1,6 +1,6 @@
-"""Attacks on the tries of a voice note or photo Telegram keeps failing to take under its card
-(77236a0): an outage of the whole moderators' chat, a 429 among the failures, a refusal after
-failures, a card posted anew after the bot gave up."""
+"""A voice note or photo Telegram will not take under its card is given up only once the
+moderators are told: an outage of the whole moderators' chat, a 429 among the failures, a
+refusal after failures or whose note fails, a card posted anew after the bot gave up."""
 
 from __future__ import annotations
 
@@ -171,3 +171,25 @@ async def test_a_photo_given_up_goes_under_the_card_posted_anew(
     assert not notes(team, again, GIVEN_UP), (again_failing.hits, told)
     assert again_failing.hits == CARD_ATTEMPTS - 1
     assert len(under(team, again, "photo")) == 1
+
+
+async def test_a_refused_photo_whose_note_fails_is_said_at_the_next_sweep(
+    team: Team, emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram refuses the photo, and fails the note saying so (502): the refusal does not
+    stand unsaid; a later sweep tries the photo again and, refused again, says so once."""
+    monkeypatch.setattr(media_handlers, "SEND_RETRIES", ())
+    chat = team.group.id
+    refusing = emu.faults.error(
+        "sendPhoto", chat_id=chat, description="Bad Request: not enough rights to send photos"
+    )
+    note_failing = emu.faults.server_error(
+        "sendMessage", chat_id=chat, status=502, times=1, text_contains=REFUSED
+    )
+    _, card = await item_with_photo_and_voice(team, emu)
+    for _ in range(3):
+        await run_job(team.bot, "moderation-sweep")
+    await emu.idle(quiet=0.3, timeout=15)
+    assert (refusing.hits, note_failing.hits) == (2, 1)
+    assert len(notes(team, card, REFUSED)) == 1
+    assert not under(team, card, "photo")
