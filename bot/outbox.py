@@ -14,13 +14,15 @@ it is tried a few times before the message is closed as undeliverable.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 import aiosqlite
 
 from bot.intake import Clock
-from storage import digests, outbox
+from storage import citizens, digests, missed_notices, outbox
 from storage.db import Database
+from storage.missed_notices import MissedNotice
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,16 @@ RETRY_LEAST = timedelta(seconds=1)
 REFUSALS = 3
 # Answers re-sent to someone back after blocking the bot: those queued this recently.
 RESEND_WITHIN = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Back:
+    """What is due to a chat that could not be reached and is back."""
+
+    # Answers due again: the sender sends them in the background.
+    answers: int
+    # Time-out notices it missed, taken for the caller to tell now, before anything else.
+    notices: tuple[MissedNotice, ...] = ()
 
 
 def backoff(attempts: int) -> timedelta:
@@ -54,9 +66,9 @@ class Outbox:
         self.clock = clock
         # This instance's id: its claims on messages leaving are marked with it.
         self.owner = owner
-        # Answers that could not reach someone who had blocked the bot are sent when they
-        # come back only if no older than this: one from months ago, out of the blue, would
-        # puzzle more than help (it stays in /mine).
+        # Answers (and time-out notices) that could not reach someone who had blocked the
+        # bot are sent when they come back only if no older than this: one from months ago,
+        # out of the blue, would puzzle more than help (it stays in /mine).
         self.resend_within = resend_within
 
     async def recover(self) -> int:
@@ -144,29 +156,49 @@ class Outbox:
 
         await self.db.write(run)
 
-    async def reachable(self, chat_id: int) -> int | None:
+    async def reachable(self, chat_id: int) -> Back | None:
         """The chat spoke to the bot again (or let it back in): messages can reach it, and
         the answers that could not reach them while they had blocked the bot are due again
         (those queued within `resend_within`). None if it was not marked unreachable, else
-        how many answers are due again."""
+        what is due: the time-out notices they missed (as recent) are taken in the same
+        transaction, so they are the caller's to tell, once, whichever instance is first."""
         if not await digests.is_unreachable(self.db.reader, chat_id):
             return None
 
         since = self.clock() - self.resend_within
 
-        async def run(conn: aiosqlite.Connection) -> tuple[int, int]:
+        async def run(conn: aiosqlite.Connection) -> tuple[Back, int]:
             await digests.reachable_again(conn, chat_id)
             answers = await outbox.reopen_blocked(conn, chat_id, since)
+            notices = await missed_notices.take(conn, chat_id, since)
             # The digest it missed meanwhile too (a provider's group the bot was put back in).
-            return answers, await digests.reopen_latest_blocked(conn, chat_id, since)
+            digest = await digests.reopen_latest_blocked(conn, chat_id, since)
+            return Back(answers, tuple(notices)), digest
 
-        reopened, digest = await self.db.write(run)
+        back, digest = await self.db.write(run)
         log.info(
-            "a chat that could not be reached is back (%d answer(s) and %d digest due again)",
-            reopened,
+            "a chat that could not be reached is back (%d answer(s), %d digest and %d time-out"
+            " notice(s) due again)",
+            back.answers,
             digest,
+            len(back.notices),
         )
-        return reopened
+        return back
+
+    async def missed(self, telegram_id: int, feedback_id: int, note: str, reason: str) -> None:
+        """A time-out notice saying their words were saved as an item could not reach the
+        citizen (blocked, chat not found): kept, to be told when they are back, and the chat
+        marked unreachable until then (which is how their return is noticed)."""
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if citizen is None:
+                return  # forgotten meanwhile: nothing of theirs to tell
+            await missed_notices.keep(conn, citizen.id, feedback_id, note, now)
+            await digests.mark_unreachable(conn, telegram_id, reason, now)
+
+        await self.db.write(run)
 
     async def unreachable(self, chat_id: int, reason: str) -> None:
         """Telegram says the bot was blocked or removed: stop trying that chat."""

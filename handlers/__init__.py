@@ -136,6 +136,9 @@ def register(
     common = CommonHandlers(intake, outbox, languages, sender, citizen.questions)
     citizen.questions.offered = intake.offer_shown
     citizen.joined = sender.kick
+    # A time-out notice that could not reach its citizen is told when they are back.
+    citizen.missed = outbox.missed
+    common.tell_missed = citizen.tell_missed
     rights = PrivacyHandlers(
         privacy,
         redraw_list=moderator.redraw_list,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from handlers.questions import Questions
 from handlers.texts import esc
 from storage.engines import STORAGE_ERRORS
 from storage.feedback import FeedbackItem
+from storage.missed_notices import MissedNotice
 from storage.services import ServiceRow
 
 if TYPE_CHECKING:
@@ -470,6 +471,9 @@ class CitizenHandlers:
         # Sends what waits for citizens now: an item joined ("me too") may have been
         # answered already, its answer queued for the one who joined.
         self.joined: Callable[[ContextTypes.DEFAULT_TYPE], None] | None = None
+        # Keeps a time-out notice saying an item was saved that could not reach its citizen
+        # (telegram id, item, note, why), to be told when they are back.
+        self.missed: Callable[[int, int, str, str], Awaitable[None]] | None = None
 
     async def _heard(self, step: Step) -> Step:
         """A saved item's step with the themes heard in it."""
@@ -874,16 +878,60 @@ class CitizenHandlers:
     ) -> None:
         """Send a step to a citizen from a job (no update of theirs is running), in their
         language; one who blocked the bot is logged, other Telegram errors are raised."""
-        with speaking(await self._language_of(telegram_id)):
-            text, markup = render(step, self.names)
         try:
-            sent = await context.bot.send_message(
-                telegram_id, text, reply_markup=markup, parse_mode=ParseMode.HTML
-            )
+            await self._deliver(context, telegram_id, step)
         except Forbidden:
             log.info("citizen blocked the bot; %s not delivered", what)
-            return
+
+    async def _deliver(
+        self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, step: Step
+    ) -> None:
+        """Send a step to a citizen outside their own updates, in their language."""
+        with speaking(await self._language_of(telegram_id)):
+            text, markup = render(step, self.names)
+        sent = await context.bot.send_message(
+            telegram_id, text, reply_markup=markup, parse_mode=ParseMode.HTML
+        )
         await self.questions.shown(context.bot, sent, markup)
+
+    async def _notice(
+        self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, step: Step, what: str
+    ) -> None:
+        """Send a time-out notice; one saying an item was saved that cannot reach the citizen
+        (blocked, chat not found) is kept to be told when they are back, once."""
+        try:
+            await self._deliver(context, telegram_id, step)
+        except (Forbidden, BadRequest) as exc:
+            if not _unreachable(exc):
+                log.warning("%s not delivered: %s", what, exc.message)
+                return
+            saved = step.show is Show.TIMED_OUT and step.reference is not None
+            log.info(
+                "citizen's chat cannot be reached (%s); %s %s",
+                exc.message,
+                what,
+                "kept for their return" if saved and self.missed else "not delivered",
+            )
+            if saved and self.missed is not None and step.reference is not None:
+                note = "metoo" if step.note == "metoo" else ""
+                await self.missed(telegram_id, step.reference, note, exc.message)
+        except TelegramError as exc:
+            log.warning("%s not delivered: %s", what, exc)
+
+    async def tell_missed(
+        self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, notices: Sequence[MissedNotice]
+    ) -> None:
+        """Tell a citizen back the time-out notices they missed, each once (they were taken
+        from the store before); one that cannot reach them again is kept again."""
+        for notice in notices:
+            step = Step(
+                Show.TIMED_OUT,
+                reference=notice.feedback_id,
+                service=notice.service,
+                hear_back=notice.hear_back,
+                note=notice.note,
+            )
+            await self._notice(context, telegram_id, step, "missed time-out notice")
 
     async def redraw_offer(self, bot: Bot, chat_id: int, message_id: int) -> bool:
         """Draw a citizen's "me too" offer again, searched anew, if it still waits (an item it
@@ -908,7 +956,7 @@ class CitizenHandlers:
         """Job: close conversations that went quiet, saying so (and saving any words)."""
         for telegram_id, step in await self.intake.expire_idle(self.conversation_timeout):
             self._saved(step, context)
-            await self._tell(context, telegram_id, step, "time-out notice")
+            await self._notice(context, telegram_id, step, "time-out notice")
 
     async def answer_again(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: a citizen whose answer a crash may have lost (what they sent was saved, the
@@ -928,6 +976,11 @@ class CitizenHandlers:
             done.append(chat)
         if done:
             await self.intake.answered(done, before)
+
+
+def _unreachable(exc: TelegramError) -> bool:
+    """Whether Telegram's refusal says the chat cannot be written to: blocked, not found."""
+    return isinstance(exc, Forbidden) or "chat not found" in exc.message.lower()
 
 
 # The largest number the database keeps as an integer (as handlers.common.id_number).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import Update
@@ -21,6 +21,7 @@ from handlers.citizen import ANSWER_PREFIXES, UNDO_JOIN_PREFIX, render
 from handlers.outbox import OutboxSender
 from handlers.places import team_chat
 from handlers.questions import Questions
+from storage.missed_notices import MissedNotice
 
 log = logging.getLogger(__name__)
 
@@ -160,23 +161,38 @@ class CommonHandlers:
         self.sender = sender
         # The deployment's names of services, in each reader's language.
         self.names = names
+        # Tells a citizen back the time-out notices they missed (set by the citizen's side).
+        self.tell_missed: (
+            Callable[[ContextTypes.DEFAULT_TYPE, int, Sequence[MissedNotice]], Awaitable[None]]
+            | None
+        ) = None
 
     async def reachability(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update first: a chat marked unreachable that speaks again can be written to
-        again; Telegram's word that the bot was blocked or removed marks it unreachable."""
+        again; Telegram's word that the bot was blocked or removed marks it unreachable. A
+        time-out notice they missed is told then, before what they sent is answered."""
         member = update.my_chat_member
         if member is not None:
             status = member.new_chat_member.status
             if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
                 await self.outbox.unreachable(member.chat.id, f"bot {status} by the chat")
-            elif await self.outbox.reachable(member.chat.id) and self.sender is not None:
-                self.sender.kick(context)
+            else:
+                await self._back(context, member.chat.id)
             return
         chat = update.effective_chat
         if chat is not None and (update.effective_message or update.callback_query):
             # Answers that could not reach them while they had blocked the bot go now.
-            if await self.outbox.reachable(chat.id) and self.sender is not None:
-                self.sender.kick(context)
+            await self._back(context, chat.id)
+
+    async def _back(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+        """What a chat missed while it could not be reached, if it was marked so."""
+        back = await self.outbox.reachable(chat_id)
+        if back is None:
+            return
+        if back.notices and self.tell_missed is not None:
+            await self.tell_missed(context, chat_id, back.notices)
+        if back.answers and self.sender is not None:
+            self.sender.kick(context)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The one error handler: a citizen whose answer Telegram failed to take (a 5xx, a

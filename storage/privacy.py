@@ -349,6 +349,8 @@ async def erase(
         await conn.execute("DELETE FROM send_slots WHERE key = ?", (f"chat:{int(row[0])}",))
     # What was sent to them, what they answered, what they shared with a provider.
     await conn.execute("DELETE FROM outbox WHERE citizen_id = ?", (citizen_id,))
+    # A time-out notice waiting for them to come back: nothing of theirs is left to tell.
+    await conn.execute("DELETE FROM missed_notices WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM acceptances WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM ask_optouts WHERE citizen_id = ?", (citizen_id,))
     # Their "me too" support: they no longer count with those items, nor hear back on them.

@@ -1,6 +1,7 @@
 """What a citizen expects where the bot once let them down: an answer sent while they had
-blocked the bot, a photo just after saving, a voice note after /cancel, a "me too" list
-left unanswered, /mydata in their own language. Through the emulator, on both engines."""
+blocked the bot, the time-out notice of words saved while they had, a photo just after
+saving, a voice note after /cancel, a "me too" list left unanswered, /mydata in their own
+language. Through the emulator, on both engines."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from emulator import Emulator
+from bot.app import YousaidBot
+from bot.languages import endonym
+from emulator import Emulator, MessageView, Person
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import add_item, last_has
 from tests.e2e.test_citizen import consent, press, say, stored
+from tests.e2e.test_languages import WELSH_LIBRARY, says, t
 from tests.e2e.test_languages import World as LanguageWorld
-from tests.e2e.test_languages import t
+from tests.e2e.test_languages import press as press_in
+from tests.e2e.test_languages import send as send_in
 from tests.e2e.test_languages import welsh as welsh
 from tests.e2e.test_media import SERVICE, TRANSCRIPT, WORDS, gps_photo, reply_to, saved, under
 from tests.e2e.test_metoo import SAME, WIFI, offered
@@ -32,6 +37,8 @@ from tests.e2e.test_responses import (
 from tests.e2e.test_typed_answers import expire
 
 HEARD = "has responded"
+# The time-out notice of words saved (texts.TIMED_OUT_SAVED), as Kim reads it.
+SAVED_AS = "saved what you wrote as #1 (Council tax office)"
 
 
 async def test_an_answer_sent_while_blocked_arrives_once_when_they_come_back(
@@ -193,3 +200,109 @@ async def test_mydata_names_its_fields_in_the_citizens_language(
     assert found <= set(t("cy", "MYDATA_KEYS").values())
     assert mine["yr hyn a ysgrifennoch"] == words
     assert data["amdanoch chi"]["iaith"] is None
+
+
+async def blocked_mid_conversation(person: Person, bot: YousaidBot, clock: FakeClock) -> None:
+    """Words written, then the bot blocked before the next answer; the time-out job runs."""
+    await consent(person)
+    await press(person, "Council tax office")
+    await say(person, "Nobody answered the phone for an hour this morning")
+    person.block()
+    await expire(bot, clock)
+
+
+def unblocked(emu: Emulator, person: Person) -> dict[str, object]:
+    """She lets the bot back in without writing: Telegram says so (my_chat_member)."""
+    person.unblock()
+    bot_user = {"id": emu.bot_id, "is_bot": True, "first_name": emu.bot_name}
+    kicked = {"status": "kicked", "user": bot_user, "until_date": 0}
+    update = {
+        "my_chat_member": {
+            "chat": {"id": person.id, "type": "private", "first_name": person.first_name},
+            "from": dict(person.user),
+            "date": 1764150000,
+            "old_chat_member": kicked,
+            "new_chat_member": {"status": "member", "user": bot_user},
+        }
+    }
+    emu.inject(update)
+    return update
+
+
+def told(person: Person, words: str = SAVED_AS) -> list[MessageView]:
+    return [m for m in person.messages if words in (m.text or "")]
+
+
+async def test_a_time_out_notice_missed_while_blocked_is_told_once_when_they_write_again(
+    make_bot: BotFactory, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    kim = emu.person("Kim")
+    async with make_bot() as bot:
+        await blocked_mid_conversation(kim, bot, clock)
+        assert not told(kim)
+        assert stored(db_path, "SELECT chat_id FROM unreachable_chats") == [(kim.id,)]
+    # A restart between changes nothing: it is kept, not lost and not sent on its own.
+    async with make_bot() as bot:
+        before = len(kim.messages)
+        # She unblocks the bot by writing to it again: the notice comes first, then the
+        # answer to what she sent, as usual.
+        await kim.send("/mine")
+        found = await kim.wait_for(last_has(texts.MINE_HEADER), timeout=10)
+        new = found[before:]
+        assert len(new) == 2, [m.text for m in new]
+        assert SAVED_AS in (new[0].text or ""), new[0].text
+        assert texts.SAVED_HEAR_BACK.strip() in (new[0].text or "")
+        assert "#1" in (new[1].text or "")
+        assert stored(db_path, "SELECT COUNT(*) FROM missed_notices") == [(0,)]
+        # More words, the job again, Telegram's word that she is back: nothing said twice.
+        await expire(bot, clock)
+        unblocked(emu, kim)
+        await kim.send("/help")
+        await kim.wait_for(last_has("/mydata"))
+    async with make_bot():
+        await kim.send("/mine")
+        await kim.wait_for(lambda m: sum(texts.MINE_HEADER in (x.text or "") for x in m) == 2)
+    assert len(told(kim)) == 1
+
+
+async def test_a_time_out_notice_missed_is_told_when_they_let_the_bot_in_in_their_language(
+    welsh: LanguageWorld, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    nia = emu.person("Nia", language_code="cy")
+    await send_in(nia, "/start")
+    await press_in(nia, "✓ " + endonym("cy"))
+    await press_in(nia, t("cy", "CONSENT_YES"))
+    await press_in(nia, WELSH_LIBRARY)
+    await send_in(nia, "Roedd yr ystafell astudio yn llawer rhy oer eto heddiw")
+    nia.block()
+    await expire(welsh.bot, clock)
+
+    def notices(messages: list[MessageView]) -> list[MessageView]:
+        return [m for m in messages if says(m, "cy", "TIMED_OUT_SAVED")]
+
+    assert not notices(nia.messages)
+    # She lets the bot back in (no message of hers): told at once, in Welsh, with #1.
+    update = unblocked(emu, nia)
+    found = await nia.wait_for(lambda m: bool(notices(m)), timeout=10)
+    (notice,) = notices(found)
+    assert "#1" in (notice.text or "") and WELSH_LIBRARY in (notice.text or ""), notice.text
+    # The same update again (replayed), then her next message: not told a second time.
+    emu.inject(update)
+    shown = await send_in(nia, "/help")
+    assert "/mydata" in (shown.text or "")
+    assert len(notices(nia.messages)) == 1
+
+
+async def test_a_time_out_notice_missed_goes_with_forget(
+    bot: YousaidBot, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    kim = emu.person("Kim")
+    await blocked_mid_conversation(kim, bot, clock)
+    assert stored(db_path, "SELECT COUNT(*) FROM missed_notices") == [(1,)]
+    # Forgotten while away (what /forget does): nothing of hers is left to tell.
+    assert await bot.privacy.forget(10**9, kim.id, keep_published=False) is not None
+    assert stored(db_path, "SELECT COUNT(*) FROM missed_notices") == [(0,)]
+    unblocked(emu, kim)
+    # A newcomer again: asked for consent, as anyone is, and told nothing of #1.
+    assert "Is that OK with you?" in await say(kim, "/start")
+    assert not told(kim) and not told(kim, "#1")

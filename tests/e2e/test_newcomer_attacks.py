@@ -399,8 +399,10 @@ async def test_a_citizen_who_blocks_the_bot_mid_conversation_loses_nothing(
         ("The 7 bus never turns up on time in the mornings", 2, "pending")
     ]
     assert stored(db_path, "SELECT COUNT(*) FROM conversations") == [(0,)]
-    # Back (writing unblocks): his item is there, and a new start works.
-    mine = await say(bob, "/mine")
+    # Back (writing unblocks): told first what the time-out did (its notice was kept), then
+    # his item is there, and a new start works.
+    assert "saved what you wrote as #1 (Buses)" in await say(bob, "/mine")
+    mine = (await bob.next_message()).text or ""
     assert "#1" in mine and texts.STATUS["pending"] in mine
     assert "Which service" in await say(bob, "/start")
 
