@@ -420,21 +420,31 @@ class Attachments:
                     after={"photo": media_id, "status": status},
                     now=now,
                 )
+                if status == "rejected":
+                    # Kept back: the copies providers asked for leave their chats too.
+                    await media.take_back_given(conn, [media_id], now)
             photos = [m for m in await media.of_item(conn, found.feedback_id) if m.kind == "photo"]
             number = [m.id for m in photos].index(media_id) + 1
             return found.feedback_id, number, status, photos[number - 1].decided_by
 
         return await self.db.write(run)
 
-    async def given(self, media_id: int, item_id: int, chat_id: int, message_id: int) -> None:
-        """A photo sent to a provider on request: taken back with the others (its author's
-        /forget, retention)."""
+    async def given(self, media_id: int, chat_id: int, message_id: int) -> None:
+        """A photo sent to a provider on request: taken back whenever the photo goes (its
+        author's /forget, whichever item it was shown with; retention), or is no longer
+        theirs to see (kept back, its item's approval undone). One that arrives after that
+        is taken back now."""
 
         async def run(conn: aiosqlite.Connection) -> None:
             if await self._arrived_gone(conn, media_id, chat_id, message_id):
                 return
+            if not await media.still_shown(conn, media_id):
+                # Kept back, or its item undone or unpublished, while it was on its way.
+                await traces.take_back_messages(
+                    conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
+                )
+                return
             await media.given(conn, media_id, chat_id, message_id)
-            await traces.record_item(conn, item_id, chat_id, message_id, self.clock())
 
         await self.db.write(run)
 

@@ -721,6 +721,10 @@ class Moderation:
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> dict[str, object]:
             told = await feedback.undo(conn, item_id, now)
+            # Back in the queue: a photo a provider asked for meanwhile leaves their chat
+            # (what a moderator takes back never reaches a provider).
+            photos = [m.id for m in await media.of_item(conn, item_id) if m.kind == media.PHOTO]
+            await media.take_back_given(conn, photos, now)
             return {"status": "pending", "author_told_before": told}
 
         return await self._act(

@@ -173,8 +173,10 @@ def register(
         else None
     )
     moderator.media = pictures
+    moderator.take_back = rights.clean
     if pictures is not None:
         pictures.come_back = moderator.come_back
+        pictures.take_back = rights.clean
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
     # The moderators' chat, also once it became a supergroup (a new id); none configured,

@@ -144,6 +144,9 @@ class MediaHandlers:
         # A moderation sweep after Telegram's wait (ModeratorHandlers.come_back): what did
         # not go under a card then goes with it.
         self.come_back: Callable[[ContextTypes.DEFAULT_TYPE, float], None] | None = None
+        # Takes back the messages queued to go (PrivacyHandlers.clean): a photo kept back
+        # leaves the chats of the providers who asked for it without waiting for the job.
+        self.take_back: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -684,6 +687,8 @@ class MediaHandlers:
             await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))
             return
         item_id, number, status, decided_by = decided
+        if status == "rejected" and self.take_back is not None:
+            context.application.create_task(self.take_back(context))
         await safely.answer(query.answer())
         caption = await self._photo_caption(item_id, number, status, decided_by)
         try:
@@ -719,8 +724,8 @@ class MediaHandlers:
         sent = await message.reply_photo(
             data, caption=texts.PHOTO_FOR_PROVIDER.format(id=number, item=item_id)
         )
-        # The citizen's photo in a staff chat: taken back with their item's other copies.
-        await self.attachments.given(number, item_id, sent.chat_id, sent.message_id)
+        # The citizen's photo in a staff chat: taken back with the photo's other copies.
+        await self.attachments.given(number, sent.chat_id, sent.message_id)
 
 
 # A voice note or photo Telegram failed to take (a 5xx, the network) is sent again, after

@@ -486,6 +486,11 @@ class ModeratorHandlers:
         self.stopping = False
         # Posts an item's voice note and photos under its card (handlers/media.py).
         self.media: MediaHandlers | None = None
+        # Takes back the messages queued to go (PrivacyHandlers.clean): the photos a
+        # provider asked for leave their chat as soon as the item's approval is undone.
+        self.take_back: Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]] | None = (
+            None
+        )
         # The menu open on each card message, so that a card drawn again for another reason
         # (its author switched a theme) does not close it under a moderator's finger.
         self._menus: dict[tuple[int, int], str] = {}
@@ -570,6 +575,8 @@ class ModeratorHandlers:
         )
         if listed:
             await self._post_on_request(query, item_id, context.bot, from_list=True, answer=False)
+        if outcome.problem is None and action == UNDO and self.take_back is not None:
+            context.application.create_task(self.take_back(context))
         if outcome.problem is None and action in (APPROVE, REJECT, UNDO):
             await self.tell_authors(context)
 

@@ -388,7 +388,7 @@ async def carried_by(
 
 async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:
     """A voice note or photo was posted to staff as this message."""
-    await given(conn, media_id, chat_id, message_id)
+    await _carried(conn, media_id, chat_id, message_id, given=False)
     # On its way no longer: it is there.
     await conn.execute(
         "UPDATE media SET posting_since = NULL, post_failures = 0 WHERE id = ?", (media_id,)
@@ -396,13 +396,74 @@ async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, messag
 
 
 async def given(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:
-    """A voice note or photo was sent to staff as this message (a provider who asked for a
-    photo: `posted` for one under a card)."""
+    """A photo was sent as this message to a provider who asked for it (`posted` for one
+    under a card): taken back whenever the photo goes, or is no longer theirs to see."""
+    await _carried(conn, media_id, chat_id, message_id, given=True)
+
+
+async def _carried(
+    conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int, *, given: bool
+) -> None:
     await conn.execute(
-        "INSERT INTO media_messages (media_id, chat_id, message_id) VALUES (?, ?, ?)"
+        "INSERT INTO media_messages (media_id, chat_id, message_id, given) VALUES (?, ?, ?, ?)"
         " ON CONFLICT DO NOTHING",
-        (media_id, chat_id, message_id),
+        (media_id, chat_id, message_id, int(given)),
     )
+
+
+async def still_shown(conn: aiosqlite.Connection, media_id: int) -> bool:
+    """Whether a photo is still one providers may see (approved, of a published item), in a
+    transaction about to record a copy given: its row and its item's are written (unchanged),
+    so that on a server database a moderator keeping it back or undoing the item at the same
+    moment conflicts with this transaction (one of the two runs again), and never finds no
+    copy to take back while this one finds the photo still shown."""
+    cursor = await conn.execute(
+        "UPDATE media SET status = status WHERE id = ? AND kind = 'photo'"
+        " AND status = 'approved' AND data IS NOT NULL AND feedback_id IS NOT NULL",
+        (media_id,),
+    )
+    if not cursor.rowcount:
+        return False
+    cursor = await conn.execute(
+        "UPDATE feedback SET status = status WHERE status = 'approved'"
+        " AND id = (SELECT feedback_id FROM media WHERE id = ?)",
+        (media_id,),
+    )
+    return bool(cursor.rowcount)
+
+
+async def take_back_given(
+    conn: aiosqlite.Connection, media_ids: Sequence[int], now: datetime
+) -> int:
+    """Queue the copies of these photos given to providers (/photo N) to be taken back: the
+    photos are no longer theirs to see (kept back, the item's approval undone). The photo
+    under the card stays."""
+    found: list[tuple[int, int]] = []
+    for media_id in media_ids:
+        async with conn.execute(
+            "SELECT chat_id, message_id FROM media_messages WHERE media_id = ? AND given = 1",
+            (media_id,),
+        ) as cursor:
+            found += [(int(c), int(m)) for c, m in await cursor.fetchall()]
+        await conn.execute(
+            "DELETE FROM media_messages WHERE media_id = ? AND given = 1", (media_id,)
+        )
+    await traces.take_back_messages(conn, found, traces.RETENTION, now)
+    return len(found)
+
+
+async def take_back_citizen(conn: aiosqlite.Connection, citizen_id: int, now: datetime) -> int:
+    """Queue every message carrying a citizen's voice notes or photos (/forget), whichever
+    item it was shown with: under a card (a merge may have taken a photo under another
+    author's) or given to a provider. The rows go with the media."""
+    async with conn.execute(
+        "SELECT mm.chat_id, mm.message_id FROM media_messages mm"
+        " JOIN media m ON m.id = mm.media_id WHERE m.citizen_id = ?",
+        (citizen_id,),
+    ) as cursor:
+        found = [(int(c), int(m)) for c, m in await cursor.fetchall()]
+    await traces.take_back_messages(conn, found, traces.FORGET, now)
+    return len(found)
 
 
 async def approved_photos(

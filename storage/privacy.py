@@ -278,7 +278,9 @@ async def erase(
     # their words reach no one: they stand on their own again, as at an unpublish.
     for item_id in others if keep_published else others + approved:
         await _release_merged(conn, item_id, now)
-    # Their voice notes (file_ids) and photos (bytes), whatever became of the items.
+    # Their voice notes (file_ids) and photos (bytes), whatever became of the items, and the
+    # messages that carried them: under any card, given to a provider (/photo N).
+    await media.take_back_citizen(conn, citizen_id, now)
     await conn.execute("DELETE FROM media WHERE citizen_id = ?", (citizen_id,))
     # Where their items happened, even a site: with the rest of what they said.
     await conn.execute("DELETE FROM places WHERE citizen_id = ?", (citizen_id,))

@@ -362,3 +362,62 @@ async def test_photos_count_with_the_item_they_were_sent_with_after_a_merge(db: 
 
     a, b = await db.write(setup)
     assert await media.sent_with(db.reader, [a, b]) == {a: (2, 0)}
+
+
+async def test_copies_given_to_providers_go_with_the_photo_and_when_it_is_no_longer_shown(
+    db: Database,
+) -> None:
+    """A copy given to a provider (/photo N) is taken back when the photo is kept back (the
+    one under the card stays); every message carrying a citizen's photo, under another
+    author's card after a merge too, when they are forgotten; the migration tells the
+    copies given before it apart (private chats)."""
+    from storage.db import migrations, statements
+
+    ((_, _, sql),) = [m for m in migrations() if m[0] == 46]
+    (backfill,) = [s for s in statements(sql) if s.lstrip().upper().startswith("UPDATE")]
+
+    async def setup(conn: aiosqlite.Connection) -> tuple[int, int, bool]:
+        (ada, a), (bea, b) = await _library_items(conn, 801, 2)
+        theirs = await media.add_to_item(conn, bea, b, PHOTO, NOW)
+        await media.decide(conn, theirs, "approved", 9, NOW)
+        await conn.execute("UPDATE feedback SET status = 'approved' WHERE id = ?", (b,))
+        shown = await media.still_shown(conn, theirs)
+        await media.move_photos(conn, b, a)
+        await media.posted(conn, theirs, -100, 1)  # under A's card
+        await media.given(conn, theirs, 77, 2)  # Pat asked for it
+        own = await media.add_to_item(conn, ada, a, PHOTO, NOW)
+        await media.posted(conn, own, -100, 3)
+        await media.given(conn, own, 77, 4)
+        return bea, own, shown
+
+    bea, own, shown = await db.write(setup)
+    assert shown
+    queued = "SELECT chat_id, message_id, reason FROM messages_to_clean ORDER BY message_id"
+
+    async def keep_back(conn: aiosqlite.Connection) -> tuple[int, bool]:
+        await media.decide(conn, own, "rejected", 9, NOW)
+        return await media.take_back_given(conn, [own], NOW), await media.still_shown(conn, own)
+
+    assert await db.write(keep_back) == (1, False)
+    assert [tuple(r) for r in await db.fetchall(queued)] == [(77, 4, "retention")]
+
+    async def forget(conn: aiosqlite.Connection) -> None:
+        await privacy.erase(conn, bea, False, NOW)
+
+    await db.write(forget)
+    assert [tuple(r) for r in await db.fetchall(queued)] == [
+        (-100, 1, "forget"),
+        (77, 2, "forget"),
+        (77, 4, "retention"),
+    ]
+    # Ada's photo under her card stays there.
+    carried = "SELECT chat_id, message_id, given FROM media_messages ORDER BY message_id"
+    assert [tuple(r) for r in await db.fetchall(carried)] == [(-100, 3, 0)]
+
+    async def before_migration(conn: aiosqlite.Connection) -> None:
+        await media.given(conn, own, 78, 5)
+        await conn.execute("UPDATE media_messages SET given = 0")
+        await conn.execute(backfill)
+
+    await db.write(before_migration)
+    assert [tuple(r) for r in await db.fetchall(carried)] == [(-100, 3, 0), (78, 5, 1)]
