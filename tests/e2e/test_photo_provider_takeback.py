@@ -13,7 +13,7 @@ from tests.e2e.test_citizen import say, stored
 from tests.e2e.test_digests import run_job
 from tests.e2e.test_moderation import Team, card_of, press_card
 from tests.e2e.test_moderation import team as team  # the fixture
-from tests.e2e.test_photo_provider_attacks import published_with_photo
+from tests.e2e.test_photo_copies_taken_back import published_with_photo
 from tests.e2e.test_privacy_outside import until
 
 CEILING = 30.0

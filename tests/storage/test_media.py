@@ -373,7 +373,7 @@ async def test_copies_given_to_providers_go_with_the_photo_and_when_it_is_no_lon
     copies given before it apart (private chats)."""
     from storage.db import migrations, statements
 
-    ((_, _, sql),) = [m for m in migrations() if m[0] == 46]
+    ((_, _, sql),) = [m for m in migrations() if m[0] == 48]
     (backfill,) = [s for s in statements(sql) if s.lstrip().upper().startswith("UPDATE")]
 
     async def setup(conn: aiosqlite.Connection) -> tuple[int, int, bool]:

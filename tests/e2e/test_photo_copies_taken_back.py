@@ -1,6 +1,7 @@
-"""Attacks on the provider side of photos: who gets a citizen's photo through /photo N (as the
-digest's CSV and /respond list them), and whether it leaves every provider's chat when its
-author is forgotten, through the emulator."""
+"""A citizen's photo a provider got with /photo N (as the digest's CSV and /respond list it):
+only providers of its service get it, and their copy leaves their chat when its author is
+forgotten (whichever item it was shown with), when a moderator keeps it back, when the item's
+approval is undone, and at retention; through the emulator."""
 
 from __future__ import annotations
 
