@@ -24,7 +24,18 @@ import aiosqlite
 from bot import i18n
 from bot.contact import asks_to_be_contacted
 from bot.metoo import MeToo, offered
-from bot.places import Places, Site, distance_m, rounded, site_of, valid_point
+from bot.places import (
+    KEPT_SLACK_M,
+    Places,
+    Site,
+    accuracy_of,
+    distance_m,
+    exact_enough,
+    rounded,
+    site_of,
+    spread_m,
+    valid_point,
+)
 from storage import (
     citizen_drafts,
     citizens,
@@ -118,7 +129,8 @@ MERGED_GONE = "merged_gone"
 # A conversation's words while a voice note stands for them (bot/attachments.py): the item
 # is saved with the words typed besides, or none until a moderator types the transcript.
 VOICE_MARK = "\U0001f3a4"
-# Two items with points further apart than this are about different places ("me too").
+# Two items with points further apart than this (and than the points' accuracies, where
+# Telegram said them) are about different places ("me too").
 SAME_PLACE_M = 400.0
 
 
@@ -145,6 +157,9 @@ class Exact(StrEnum):
     REPLACED = "replaced"
     # Nothing to keep: forged, or no place is kept with that conversation any more.
     GONE = "gone"
+    # The point kept is too uncertain to be kept as exact (places.exact_enough): nothing
+    # changes (no such button is shown; an old or forged one).
+    UNCERTAIN = "uncertain"
 
 
 # Prompts the citizen did not start by telling: each ends when they start something else.
@@ -736,13 +751,17 @@ class Intake:
         telegram_id: int,
         latitude: float,
         longitude: float,
-        accuracy_m: float | None = None,
+        accuracy_m: object = None,
     ) -> Step:
         """A location shared while telling: kept with the item, rounded to about 100 m, and
         named after the service's site it is near, unless it is too uncertain to tell
         (`accuracy_m`, Telegram's horizontal accuracy: see places.site_of), when it stays an
-        area (kept with it, for a site named later). Outside the deployment's area, or with
-        nothing being told, a kind answer (Show.MEDIA) and nothing changes."""
+        area (kept with it, for a site named later). Its exact point is offered to keep
+        (Step.point) only when it is exact enough (places.exact_enough). An accuracy that
+        is not a number of metres from 0 to 1500 (forged) is taken as the widest
+        (places.accuracy_of). Outside the deployment's area, or with nothing being told, a
+        kind answer (Show.MEDIA) and nothing changes."""
+        accuracy_m = accuracy_of(accuracy_m)
         outside = not valid_point(latitude, longitude) or not self.places.inside(
             latitude, longitude
         )
@@ -783,7 +802,7 @@ class Intake:
                 step,
                 note="place_kept",
                 site=place.site or "",
-                point=(latitude, longitude),
+                point=(latitude, longitude) if exact_enough(accuracy_m) else None,
             )
 
         return await self._write(run)
@@ -811,6 +830,9 @@ class Intake:
                 return Exact.KEPT  # pressed again: it is kept
             if given.exact or given.latitude is None:
                 return Exact.REPLACED
+            if not exact_enough(given.accuracy_m):
+                # Too uncertain to be called exact (a button shown before that was known).
+                return Exact.UNCERTAIN
             if rounded(latitude, longitude) != (given.latitude, given.longitude):
                 # Not the point kept: a later one replaced it (or the press is forged, and
                 # nothing changes either way).
@@ -1390,9 +1412,14 @@ async def _written(
         given = await places.of_conversation(conn, conversation.citizen_id, conversation.seq)
         if given is not None and given.site is None and given.latitude is not None:
             # Shared before the service was known: named after its site now (as a location
-            # shared now would be: not when too uncertain to tell).
+            # shared now would be: not when too uncertain to tell). Only the rounded point is
+            # kept, standing for any point of its cell: named only after the site each of
+            # them would be, so never after one the point shared was judged not to be at
+            # (a location shared with the service known, a join undone).
             assert given.longitude is not None
-            near = site_of(sites, given.latitude, given.longitude, given.accuracy_m)
+            near = site_of(
+                sites, given.latitude, given.longitude, given.accuracy_m, slack_m=KEPT_SLACK_M
+            )
             if near is not None:
                 named = replace(given, site=near.name)
                 await places.put(conn, conversation.citizen_id, conversation.seq, named, now)
@@ -1831,14 +1858,23 @@ def _sites_of(slug: str) -> tuple[Site, ...]:
 
 def same_place(here: Place, there: Place, sites: Sequence[Site] = ()) -> bool:
     """Whether two items' places can be the same: the same site, or points near each other
-    where a site is not known for both (a site without a point is at the site's point)."""
+    where a site is not known for both (a site without a point is at the site's point). A
+    point Telegram said is uncertain may be anywhere in its circle: the distance allowed
+    grows by its accuracy (each side's, where said), so a poor fix rules out only what is
+    clearly outside its circle."""
     if here.site and there.site:
         return here.site == there.site
     one, other = _point(here, sites), _point(there, sites)
     if one is None or other is None:
         # Nothing to compare (skipped, or a site the deployment no longer lists): it may be.
         return True
-    return distance_m(*one, *other) <= SAME_PLACE_M
+    reach = SAME_PLACE_M + _spread(here) + _spread(there)
+    return distance_m(*one, *other) <= reach
+
+
+def _spread(place: Place) -> float:
+    """How far off a place's point may be (its accuracy); 0 for a site's own point."""
+    return spread_m(place.accuracy_m) if place.latitude is not None else 0.0
 
 
 def _point(place: Place, sites: Sequence[Site]) -> tuple[float, float] | None:

@@ -6,7 +6,8 @@ report sent from home never pins the home;
 the exact point only when the citizen agrees. The nearest site within SITE_RADIUS_M becomes
 the item's site: providers see the site, or an area, never the exact point. A point Telegram
 says is uncertain (its horizontal accuracy: a phone located by its cell tower may be 1,500 m
-off) is named after no site its circle of uncertainty could miss: it stays an area.
+off) is named after no site its circle of uncertainty could miss: it stays an area, and
+its exact point is not offered to keep (it is no more exact than the rounded one).
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ EARTH_RADIUS_M = 6_371_000.0
 SITE_RADIUS_M = 300.0
 # A shared point is kept to 3 decimal places of a degree (about 100 m).
 GRID_DIGITS = 3
+# The most Telegram says a location may be off (the Bot API's horizontal_accuracy: 0-1500).
+MAX_ACCURACY_M = 1500.0
+# A point uncertain by more than this is no more exact than the point kept (to about 100 m,
+# as the citizen is told): its exact point is not offered to keep.
+EXACT_ACCURACY_M = 100.0
 
 
 @dataclass(frozen=True)
@@ -85,24 +91,75 @@ def nearest(sites: Iterable[Site], latitude: float, longitude: float) -> Site | 
 
 
 def site_of(
-    sites: Iterable[Site], latitude: float, longitude: float, accuracy_m: float | None = None
+    sites: Iterable[Site],
+    latitude: float,
+    longitude: float,
+    accuracy_m: float | None = None,
+    slack_m: float = 0.0,
 ) -> Site | None:
     """The site a shared point is about: the nearest within SITE_RADIUS_M, unless the point
     is uncertain by `accuracy_m` metres (Telegram's horizontal accuracy; None or 0: not said)
     so that where the citizen was could be another site, or further than SITE_RADIUS_M
     from this one: the circle of uncertainty is wider than SITE_RADIUS_M, or holds another
-    of the sites. None then, as for a point near no site (it stays an area)."""
+    of the sites. None then, as for a point near no site (it stays an area).
+
+    `slack_m`: the point stands for any point within that many metres of it (a point kept,
+    rounded: KEPT_SLACK_M); the site is the one every such point would be named after, else
+    None. So a point kept is never named after a site the point shared was not."""
     sites = tuple(sites)
     near = nearest(sites, latitude, longitude)
-    if near is None or accuracy_m is None or accuracy_m == 0:
-        return near
-    if not 0 < accuracy_m <= SITE_RADIUS_M:  # wider (or not a number of metres at all)
+    if near is None:
+        return None
+    if accuracy_m and not 0 < accuracy_m <= SITE_RADIUS_M:
+        return None  # wider (or not a number of metres at all)
+    said = bool(accuracy_m)
+    reach = (accuracy_m or 0.0) + slack_m
+    here = distance_m(latitude, longitude, near.latitude, near.longitude)
+    if here + slack_m > SITE_RADIUS_M:
         return None
     for site in sites:
+        if site == near:
+            continue
         away = distance_m(latitude, longitude, site.latitude, site.longitude)
-        if site != near and away <= accuracy_m:
-            return None
+        if said and away <= reach:
+            return None  # the circle of uncertainty could hold it
+        if slack_m and away - slack_m <= here + slack_m:
+            return None  # nearer than `near` to some point it stands for
     return near
+
+
+def accuracy_of(raw: object) -> float | None:
+    """Telegram's horizontal accuracy of a shared location, in metres, as kept: None when
+    not said. Telegram sends a number from 0 to 1500; anything else (a forged update: not a
+    number, a bool, NaN, infinite, negative, more than 1500) is taken as the most it says,
+    MAX_ACCURACY_M: the point is not trusted to name a site or to be exact, and what is
+    kept is a number of metres (never NaN, which the two engines keep differently)."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return MAX_ACCURACY_M
+    if not math.isfinite(raw) or not 0 <= raw <= MAX_ACCURACY_M:
+        return MAX_ACCURACY_M
+    return float(raw)
+
+
+def exact_enough(accuracy_m: float | None) -> bool:
+    """Whether a shared point is worth keeping exactly: its accuracy not said, or within
+    EXACT_ACCURACY_M (a wider one is no more exact than the point kept to about 100 m)."""
+    return accuracy_m is None or (math.isfinite(accuracy_m) and accuracy_m <= EXACT_ACCURACY_M)
+
+
+def spread_m(accuracy_m: float | None) -> float:
+    """How far a point may be from where it says, for comparing places: its accuracy (not
+    said: 0; not a number of metres from 0 to 1500: the most Telegram says)."""
+    kept = accuracy_of(accuracy_m)
+    return 0.0 if kept is None else kept
+
+
+# The furthest a point kept (rounded to GRID_DIGITS) can be from the point shared: half a
+# cell's diagonal at the equator, where the cell is widest (about 79 m).
+_HALF = 0.5 * 10**-GRID_DIGITS
+KEPT_SLACK_M = distance_m(0.0, 0.0, _HALF, _HALF) + 0.01
 
 
 def valid_point(latitude: float, longitude: float) -> bool:

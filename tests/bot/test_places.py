@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
 from bot.places import (
+    KEPT_SLACK_M,
+    MAX_ACCURACY_M,
     Area,
     Places,
     Site,
+    accuracy_of,
     distance_m,
+    exact_enough,
     nearest,
     rounded,
     site_of,
+    spread_m,
     valid_point,
 )
 
@@ -79,3 +85,69 @@ def test_only_points_on_earth_are_points(lat: float, lon: float, ok: bool) -> No
 def test_distances_are_right_to_a_metre() -> None:
     # One degree of latitude is about 111.2 km anywhere.
     assert abs(distance_m(52.0, -1.5, 53.0, -1.5) - 111_195) < 1
+
+
+def test_a_point_kept_is_named_only_after_the_site_the_point_shared_would_be() -> None:
+    """A point kept (rounded) stands for any point of its cell: named later only after the
+    site each of them would be, so never after one the point shared was judged not to be
+    at (310 m north of the park: an area; kept as 52.413, 278 m from it)."""
+    shared = (52.41329, -1.5080)
+    assert site_of([PARK, PLAY], *shared, 20.0) is None
+    kept = rounded(*shared)
+    assert distance_m(*kept, PARK.latitude, PARK.longitude) < 300
+    assert site_of([PARK, PLAY], *kept, 20.0, slack_m=KEPT_SLACK_M) is None
+    # Well inside the naming radius: named, with the accuracy said or not.
+    near_park = rounded(52.41092, -1.50753)
+    for said in (None, 0.0, 20.0):
+        assert site_of([PARK, PLAY], *near_park, said, slack_m=KEPT_SLACK_M) == PARK
+    assert site_of([PARK, PLAY], *near_park, 1500.0, slack_m=KEPT_SLACK_M) is None
+    # Every point of a cell is within the slack of the point kept.
+    assert distance_m(52.0, -1.0, 52.0005, -1.0005) < KEPT_SLACK_M
+    # Whatever the point, the accuracy and the sites: the point kept is named after the
+    # site the point shared is, or after none.
+    rng = random.Random(46)
+    bandstand = Site("Bandstand", 52.4123, -1.5080)
+    sites = [PARK, PLAY, bandstand]
+    for _ in range(5000):
+        point = (52.400 + rng.random() * 0.02, -1.525 + rng.random() * 0.025)
+        said = rng.choice([None, 0.0, 5.0, 50.0, 150.0, 299.0, 1500.0])
+        first = site_of(sites, *point, said)
+        later = site_of(sites, *rounded(*point), said, slack_m=KEPT_SLACK_M)
+        assert later in (None, first), (point, said, first, later)
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        (None, None),
+        (0, 0.0),
+        (20, 20.0),
+        (1500.0, 1500.0),
+        # Never sent by Telegram (a forged update): the widest it says.
+        (math.nan, MAX_ACCURACY_M),
+        (math.inf, MAX_ACCURACY_M),
+        (-math.inf, MAX_ACCURACY_M),
+        (-5.0, MAX_ACCURACY_M),
+        (1e9, MAX_ACCURACY_M),
+        ("20", MAX_ACCURACY_M),
+        ([20], MAX_ACCURACY_M),
+        ({"m": 20}, MAX_ACCURACY_M),
+        (True, MAX_ACCURACY_M),
+        (False, MAX_ACCURACY_M),
+    ],
+)
+def test_an_accuracy_not_a_number_of_metres_is_taken_as_the_widest(
+    raw: object, kept: float | None
+) -> None:
+    assert accuracy_of(raw) == kept
+    assert kept is None or type(accuracy_of(raw)) is float
+
+
+def test_only_a_fix_within_about_100_metres_is_worth_keeping_exactly() -> None:
+    for good in (None, 0.0, 5.0, 100.0):
+        assert exact_enough(good), good
+    for poor in (100.5, 1500.0, math.nan, math.inf):
+        assert not exact_enough(poor), poor
+    # Comparing places: not said is 0, nonsense the widest.
+    assert spread_m(None) == 0.0 and spread_m(65.0) == 65.0
+    assert spread_m(math.nan) == MAX_ACCURACY_M

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from datetime import timedelta
 from pathlib import Path
 
@@ -521,3 +522,72 @@ async def test_a_good_fix_is_named_after_its_site_as_ever(
     assert stored(
         db_path, "SELECT feedback_id, site, latitude, accuracy_m FROM places ORDER BY id"
     ) == [(first, "Riverside Park", 52.411, 20.0), (second, "Riverside Park", 52.411, 20.0)]
+
+
+async def test_a_poor_fix_rules_out_in_me_too_only_what_is_clearly_outside_its_circle(
+    world: World, emu: Emulator
+) -> None:
+    """A point 1,500 m off may be anywhere in its circle: an item 4 km away is still not it;
+    and an item whose own point was a poor fix is offered at a site its circle holds."""
+    db = world.bot.db
+    ada, dee = emu.person("Ada"), emu.person("Dee")
+    far = await add_item(db, ada.id, "parks", SWINGS, WEDNESDAY)
+    await placed(db, far, Place(None, *FAR_POINT))
+    # Its point (1 km from the park) was a poor fix too.
+    uncertain = await add_item(db, dee.id, "parks", SWINGS, WEDNESDAY)
+    await placed(db, uncertain, Place(None, 52.4031, -1.5172, accuracy_m=CELL_TOWER))
+    bob = emu.person("Bob")
+    await at_place(bob, SWINGS_AGAIN)
+    await bob.send_location(*NEAR_PARK, horizontal_accuracy=CELL_TOWER)
+    shown = await bob.next_message()
+    reply = shown.text or ""
+    assert "Is it one of these?" in reply and reply.count(SWINGS) == 1, reply
+    assert buttons_of(shown)["It's 1"].endswith(f":{uncertain}")
+    # The other way round: a site picked, the item's point a poor fix 1 km from it.
+    cal = emu.person("Cal")
+    await at_place(cal, SWINGS_AGAIN)
+    offer = await press(cal, "Riverside Park")
+    assert "Is it one of these?" in offer and offer.count(SWINGS) == 1, offer
+    assert buttons_of(cal.messages[-1])["It's 1"].endswith(f":{uncertain}")
+
+
+async def test_a_poor_fix_is_not_offered_to_keep_exactly(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    """A point 1,500 m off is no more exact than the point kept to about 100 m: no "Keep the
+    exact spot" under it, and a press of one (an old button, forged) keeps nothing."""
+    gus = emu.person("Gus")
+    await at_place(gus)
+    await gus.send_location(*NEAR_PARK, horizontal_accuracy=CELL_TOWER)
+    kept = await gus.next_message()
+    assert (kept.text or "").startswith(texts.PLACE_KEPT)
+    assert texts.PLACE_EXACT not in str(kept.buttons)
+    pressed = await gus.press_data(kept.message_id, "x:1:52.410920:-1.507530")
+    assert (await pressed.answered()).get("text") == texts.EXPIRED
+    assert stored(db_path, "SELECT latitude, longitude, exact FROM places") == [(52.411, -1.508, 0)]
+    # A fix within about 100 m: offered, as ever.
+    hal = emu.person("Hal")
+    await at_place(hal)
+    await hal.send_location(*NEAR_PARK, horizontal_accuracy=100)
+    assert texts.PLACE_EXACT in str((await hal.next_message()).buttons)
+
+
+async def test_a_forged_accuracy_is_taken_as_the_widest_and_kept_as_a_number(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    """Telegram sends a number of metres from 0 to 1500; an update saying anything else
+    (forged) is answered as for a fix 1,500 m off, and 1500 is kept (never NaN or NULL)."""
+    ivy = emu.person("Ivy")
+    await at_place(ivy)
+    for raw in ("near", [20], True, math.nan, math.inf, -5.0, 1e9):
+        location = {"latitude": NEAR_PARK[0], "longitude": NEAR_PARK[1]}
+        ivy._post(ivy.chat, {"location": {**location, "horizontal_accuracy": raw}})
+        reply = await ivy.next_message()
+        assert (reply.text or "").startswith(texts.PLACE_KEPT), (raw, reply.text)
+        assert "Riverside Park" not in (reply.text or ""), raw
+        assert texts.PLACE_EXACT not in str(reply.buttons), raw
+        assert stored(db_path, "SELECT site, accuracy_m FROM places") == [(None, CELL_TOWER)]
+    item = await finish(ivy)
+    assert stored(db_path, "SELECT feedback_id, site, accuracy_m FROM places") == [
+        (item, None, CELL_TOWER)
+    ]
