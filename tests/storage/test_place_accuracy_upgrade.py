@@ -23,7 +23,7 @@ async def test_places_written_before_0046_read_as_accuracy_not_said(
     """Rows from before the column are read (no accuracy: a site named as ever), a join
     kept to undo from then comes back, and new places keep their accuracy after it."""
     shipped = storage.db.migrations()
-    assert shipped[-1][0] == 46
+    assert 46 in [m[0] for m in shipped]
     before = [m for m in shipped if m[0] < 46]
     monkeypatch.setattr(storage.db, "migrations", lambda: before)
     monkeypatch.setattr(storage.postgres, "migrations", lambda: before)

@@ -1,5 +1,6 @@
-"""Attacks on a location shared with a poor fix (Telegram's horizontal accuracy): what the
-citizen is told, what is kept, what the card says, and "me too" around such a point."""
+"""A location shared with a poor fix (Telegram's horizontal accuracy): what the citizen is
+told is what is kept and what the card says, and "me too" around such a point matches by its
+circle."""
 
 from __future__ import annotations
 
