@@ -185,10 +185,13 @@ class Outbox:
         )
         return back
 
-    async def missed(self, telegram_id: int, feedback_id: int, note: str, reason: str) -> None:
+    async def missed(
+        self, telegram_id: int, feedback_id: int, note: str, reason: str, refused: bool = True
+    ) -> None:
         """A time-out notice saying their words were saved as an item could not reach the
-        citizen (blocked, chat not found): kept, to be told when they are back, and the chat
-        marked unreachable until then (which is how their return is noticed)."""
+        citizen: kept. `refused` (blocked, chat not found): to be told when they are back,
+        the chat marked unreachable until then (which is how their return is noticed); else
+        (the network, a 5xx, a lasting 429) told again by the next round of `due_notices`."""
         now = self.clock()
 
         async def run(conn: aiosqlite.Connection) -> None:
@@ -196,9 +199,27 @@ class Outbox:
             if citizen is None:
                 return  # forgotten meanwhile: nothing of theirs to tell
             await missed_notices.keep(conn, citizen.id, feedback_id, note, now)
-            await digests.mark_unreachable(conn, telegram_id, reason, now)
+            if refused:
+                await digests.mark_unreachable(conn, telegram_id, reason, now)
 
         await self.db.write(run)
+
+    async def due_notices(self) -> dict[int, list[missed_notices.MissedNotice]]:
+        """Kept time-out notices of citizens whose chat is not marked unreachable (a send
+        that failed for a while), by Telegram id, taken to be told now (once)."""
+        since = self.clock() - self.resend_within
+
+        async def run(conn: aiosqlite.Connection) -> dict[int, list[missed_notices.MissedNotice]]:
+            due = {}
+            for telegram_id in await missed_notices.waiting_reachable(conn):
+                notices = await missed_notices.take(conn, telegram_id, since)
+                if notices:
+                    due[telegram_id] = notices
+            return due
+
+        if not await missed_notices.any_waiting(self.db.reader):
+            return {}
+        return await self.db.write(run)
 
     async def unreachable(self, chat_id: int, reason: str) -> None:
         """Telegram says the bot was blocked or removed: stop trying that chat."""

@@ -138,6 +138,7 @@ def register(
     citizen.joined = sender.kick
     # A time-out notice that could not reach its citizen is told when they are back.
     citizen.missed = outbox.missed
+    citizen.due_notices = outbox.due_notices
     common.tell_missed = citizen.tell_missed
     rights = PrivacyHandlers(
         privacy,

@@ -473,7 +473,10 @@ class CitizenHandlers:
         self.joined: Callable[[ContextTypes.DEFAULT_TYPE], None] | None = None
         # Keeps a time-out notice saying an item was saved that could not reach its citizen
         # (telegram id, item, note, why), to be told when they are back.
-        self.missed: Callable[[int, int, str, str], Awaitable[None]] | None = None
+        # (telegram id, item, note, why, refused: blocked or not found, not a passing fault).
+        self.missed: Callable[[int, int, str, str, bool], Awaitable[None]] | None = None
+        # Kept notices whose send failed for a while (not refused), taken to be told now.
+        self.due_notices: Callable[[], Awaitable[dict[int, list[MissedNotice]]]] | None = None
 
     async def _heard(self, step: Step) -> Step:
         """A saved item's step with the themes heard in it."""
@@ -914,9 +917,16 @@ class CitizenHandlers:
             )
             if saved and self.missed is not None and step.reference is not None:
                 note = "metoo" if step.note == "metoo" else ""
-                await self.missed(telegram_id, step.reference, note, exc.message)
+                await self.missed(telegram_id, step.reference, note, exc.message, True)
         except TelegramError as exc:
-            log.warning("%s not delivered: %s", what, exc)
+            # The network, a 5xx, a 429 past the limiter's tries: a notice that an item was
+            # saved is kept and tried again at the next round of the time-out job.
+            saved = step.show is Show.TIMED_OUT and step.reference is not None
+            kept = saved and self.missed is not None
+            log.warning("%s not delivered%s: %s", what, " (kept to try again)" if kept else "", exc)
+            if kept and self.missed is not None and step.reference is not None:
+                note = "metoo" if step.note == "metoo" else ""
+                await self.missed(telegram_id, step.reference, note, str(exc), False)
 
     async def tell_missed(
         self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, notices: Sequence[MissedNotice]
@@ -928,7 +938,8 @@ class CitizenHandlers:
                 Show.TIMED_OUT,
                 reference=notice.feedback_id,
                 service=notice.service,
-                hear_back=notice.hear_back,
+                # Rejected meanwhile: no answer from the service is to be promised.
+                hear_back=notice.hear_back and notice.status != "rejected",
                 note=notice.note,
             )
             await self._notice(context, telegram_id, step, "missed time-out notice")
@@ -957,6 +968,9 @@ class CitizenHandlers:
         for telegram_id, step in await self.intake.expire_idle(self.conversation_timeout):
             self._saved(step, context)
             await self._notice(context, telegram_id, step, "time-out notice")
+        if self.due_notices is not None:
+            for telegram_id, notices in (await self.due_notices()).items():
+                await self.tell_missed(context, telegram_id, notices)
 
     async def answer_again(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: a citizen whose answer a crash may have lost (what they sent was saved, the

@@ -21,6 +21,8 @@ class MissedNotice:
     note: str
     hear_back: bool
     service: ServiceRow
+    # The item's state now: a notice about one rejected meanwhile promises no answer.
+    status: str = "pending"
 
 
 async def keep(
@@ -40,7 +42,7 @@ async def take(conn: aiosqlite.Connection, telegram_id: int, since: datetime) ->
     and those whose item is gone, are dropped untold."""
     async with conn.execute(
         "SELECT n.feedback_id, n.note, f.hear_back, s.slug, s.name, s.description,"
-        " s.provider_id, n.created_at FROM missed_notices n"
+        " s.provider_id, n.created_at, f.status FROM missed_notices n"
         " JOIN citizens c ON c.id = n.citizen_id"
         " LEFT JOIN feedback f ON f.id = n.feedback_id AND f.citizen_id = n.citizen_id"
         " LEFT JOIN services s ON s.slug = f.service_slug"
@@ -49,12 +51,31 @@ async def take(conn: aiosqlite.Connection, telegram_id: int, since: datetime) ->
     ) as cursor:
         rows = await cursor.fetchall()
     taken = []
-    for feedback_id, note, hear_back, slug, name, description, provider, created in rows:
+    for feedback_id, note, hear_back, slug, name, description, provider, created, status in rows:
         cursor = await conn.execute(
             "DELETE FROM missed_notices WHERE feedback_id = ?", (feedback_id,)
         )
         if cursor.rowcount < 1 or slug is None or str(created) < stamp(since):
             continue  # taken by another instance meanwhile, about an item gone, or too old
         service = ServiceRow(str(slug), str(name), str(description), str(provider))
-        taken.append(MissedNotice(int(feedback_id), str(note), bool(hear_back), service))
+        taken.append(
+            MissedNotice(int(feedback_id), str(note), bool(hear_back), service, str(status))
+        )
     return taken
+
+
+async def any_waiting(conn: aiosqlite.Connection) -> bool:
+    """Whether any notice is kept at all (the usual answer: none)."""
+    async with conn.execute("SELECT 1 FROM missed_notices LIMIT 1") as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def waiting_reachable(conn: aiosqlite.Connection) -> list[int]:
+    """Telegram ids of citizens with a kept notice whose chat is not marked unreachable: its
+    send failed for a while (the network, a 5xx, a lasting 429), not refused."""
+    async with conn.execute(
+        "SELECT DISTINCT c.telegram_id FROM missed_notices n JOIN citizens c ON c.id = n.citizen_id"
+        " WHERE NOT EXISTS (SELECT 1 FROM unreachable_chats u WHERE u.chat_id = c.telegram_id)"
+        " ORDER BY c.telegram_id"
+    ) as cursor:
+        return [int(r[0]) for r in await cursor.fetchall()]
