@@ -472,7 +472,6 @@ class CitizenHandlers:
         # answered already, its answer queued for the one who joined.
         self.joined: Callable[[ContextTypes.DEFAULT_TYPE], None] | None = None
         # Keeps a time-out notice saying an item was saved that could not reach its citizen
-        # (telegram id, item, note, why), to be told when they are back.
         # (telegram id, item, note, why, refused: blocked or not found, not a passing fault).
         self.missed: Callable[[int, int, str, str, bool], Awaitable[None]] | None = None
         # Kept notices whose send failed for a while (not refused), taken to be told now.
@@ -908,25 +907,26 @@ class CitizenHandlers:
             if not _unreachable(exc):
                 log.warning("%s not delivered: %s", what, exc.message)
                 return
-            saved = step.show is Show.TIMED_OUT and step.reference is not None
+            kept = await self._keep(telegram_id, step, exc.message, refused=True)
             log.info(
                 "citizen's chat cannot be reached (%s); %s %s",
                 exc.message,
                 what,
-                "kept for their return" if saved and self.missed else "not delivered",
+                "kept for their return" if kept else "not delivered",
             )
-            if saved and self.missed is not None and step.reference is not None:
-                note = "metoo" if step.note == "metoo" else ""
-                await self.missed(telegram_id, step.reference, note, exc.message, True)
         except TelegramError as exc:
             # The network, a 5xx, a 429 past the limiter's tries: a notice that an item was
             # saved is kept and tried again at the next round of the time-out job.
-            saved = step.show is Show.TIMED_OUT and step.reference is not None
-            kept = saved and self.missed is not None
+            kept = await self._keep(telegram_id, step, str(exc), refused=False)
             log.warning("%s not delivered%s: %s", what, " (kept to try again)" if kept else "", exc)
-            if kept and self.missed is not None and step.reference is not None:
-                note = "metoo" if step.note == "metoo" else ""
-                await self.missed(telegram_id, step.reference, note, str(exc), False)
+
+    async def _keep(self, telegram_id: int, step: Step, reason: str, refused: bool) -> bool:
+        """Keep a time-out notice that said an item was saved (True), to tell it later."""
+        if step.show is not Show.TIMED_OUT or step.reference is None or self.missed is None:
+            return False
+        note = "metoo" if step.note == "metoo" else ""
+        await self.missed(telegram_id, step.reference, note, reason, refused)
+        return True
 
     async def tell_missed(
         self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, notices: Sequence[MissedNotice]
