@@ -9,6 +9,8 @@ Show.MEDIA and a note saying what happened, or the conversation's next question.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -56,6 +58,17 @@ def with_transcript(text: str, transcript: str) -> str | None:
 # instance died on the way) is taken again by the next posting under its card: sending,
 # with its retries, takes seconds.
 POSTING_STALE = timedelta(minutes=10)
+# A photo's buttons can be pressed as soon as its message is in the moderators' chat, before
+# its poster (this process or another instance) has recorded which message carries it: the
+# press waits this long for the record, then the moderator is asked to press again. Short:
+# the moderators' chat's next updates wait behind it (each chat's go in order), and the
+# record normally follows the message within milliseconds.
+PRESS_WAITS = 5.0
+# How often a waiting press looks for a record made by another instance (one made by this
+# process wakes it at once).
+PRESS_LOOKS_EVERY = 0.2
+# What `decide_photo` says of a press on a photo whose message is not recorded yet.
+ON_ITS_WAY = "on_its_way"
 
 
 class Attachments:
@@ -69,6 +82,9 @@ class Attachments:
         self.places = places
         self.clock = clock
         self.settings = settings
+        # Set when this process records a voice note or photo as posted (then replaced): a
+        # press waiting for that record is woken at once.
+        self._recorded = asyncio.Event()
 
     async def photo_refused(self, telegram_id: int) -> Step | None:
         """What to say of a photo that cannot join an item now (None if it can): checked
@@ -373,6 +389,8 @@ class Attachments:
             await media.posted(conn, media_id, chat_id, message_id)
 
         await self.db.write(run)
+        self._recorded.set()
+        self._recorded = asyncio.Event()
 
     async def _arrived_gone(
         self, conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int
@@ -394,19 +412,24 @@ class Attachments:
 
     async def decide_photo(
         self, moderator: int, media_id: int, status: str, pressed: tuple[int, int]
-    ) -> tuple[int, int, str, int | None] | None:
+    ) -> tuple[int, int, str, int | None] | str | None:
         """A moderator's decision on one photo, pressed under the message that carries it
         (`pressed`: chat id, message id), audited: (item id, the photo's number on its item,
         its status now, who decided it); None if there is no such photo (forgotten
         meanwhile) or the button was not that photo's own. Pressed again for the same
-        status, it stays the first moderator's decision."""
+        status, it stays the first moderator's decision. Pressed on a photo on its way to
+        that chat, not recorded yet as posted, it waits for the record (up to PRESS_WAITS
+        seconds): ON_ITS_WAY if it is not there by then."""
 
-        async def run(conn: aiosqlite.Connection) -> tuple[int, int, str, int | None] | None:
+        async def run(conn: aiosqlite.Connection) -> tuple[int, int, str, int | None] | str | None:
             now = self.clock()
             found = await media.get(conn, media_id)
             if found is None or found.kind != media.PHOTO or found.feedback_id is None:
                 return None
             if not await media.carried_by(conn, media_id, *pressed):
+                if await media.on_its_way(conn, media_id, pressed[0], now - POSTING_STALE):
+                    # Its message may be this one, its poster not having recorded it yet.
+                    return ON_ITS_WAY
                 # Another photo's (or a card's) message: its caption would say the wrong one.
                 return None
             if await media.decide(conn, media_id, status, moderator, now):
@@ -427,7 +450,19 @@ class Attachments:
             number = [m.id for m in photos].index(media_id) + 1
             return found.feedback_id, number, status, photos[number - 1].decided_by
 
-        return await self.db.write(run)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + PRESS_WAITS
+        while True:
+            # Taken before looking: a record made here meanwhile has set it already.
+            recorded = self._recorded
+            decided = await self.db.write(run)
+            left = until - loop.time()
+            if decided != ON_ITS_WAY or left <= 0:
+                return decided
+            # Woken at once by a record made here; another instance's is looked for again.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(left, PRESS_LOOKS_EVERY)):
+                    await recorded.wait()
 
     async def given(self, media_id: int, chat_id: int, message_id: int) -> None:
         """A photo sent to a provider on request: taken back whenever the photo goes (its

@@ -531,6 +531,9 @@ REDACTION_KINDS = {
 MOD_PROBLEMS = {
     "not_allowed": "Only moderators can do that.",
     "no_such_item": "That item no longer exists.",
+    # A photo's button pressed as its message arrives, before the bot has noted which
+    # message it is (it waits a few seconds for that first).
+    "photo_on_its_way": "This photo is still being posted. Press again in a moment.",
     "stale": "This card changed meanwhile; here it is as it is now.",
     "already_decided": "Someone got there first: this item was already decided.",
     "being_edited": (

@@ -33,7 +33,7 @@ from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import media as cleaning
-from bot.attachments import Attachments
+from bot.attachments import ON_ITS_WAY, Attachments
 from bot.i18n import Plural
 from bot.intake import Show, Step
 from bot.media import DOWNLOAD_LIMIT, IMAGE_TYPES, TRANSCRIBE_AT_ONCE, NotAnImage
@@ -685,6 +685,12 @@ class MediaHandlers:
         )
         if decided is None:
             await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))
+            return
+        if isinstance(decided, str):
+            assert decided == ON_ITS_WAY
+            # Its message came before its poster recorded it, and still is not recorded: not
+            # taken, and the moderator is told so rather than left wondering.
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["photo_on_its_way"]))
             return
         item_id, number, status, decided_by = decided
         if status == "rejected" and self.take_back is not None:

@@ -386,6 +386,20 @@ async def carried_by(
         return await cursor.fetchone() is not None
 
 
+async def on_its_way(
+    conn: aiosqlite.Connection, media_id: int, chat_id: int, stale_before: datetime
+) -> bool:
+    """Whether a voice note or photo is taken to be posted in this chat (since `stale_before`
+    or later) and not recorded as posted yet: its message may be in the chat already, its
+    poster (this process or another) not having recorded which one it is."""
+    async with conn.execute(
+        "SELECT 1 FROM media WHERE id = ? AND card_chat_id = ? AND posting_since IS NOT NULL"
+        " AND posting_since >= ?",
+        (media_id, chat_id, stamp(stale_before)),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
 async def posted(conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int) -> None:
     """A voice note or photo was posted to staff as this message."""
     await _carried(conn, media_id, chat_id, message_id, given=False)

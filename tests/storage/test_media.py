@@ -135,6 +135,33 @@ async def test_a_photo_is_taken_to_post_under_a_card_once_until_posted_or_let_go
     assert await take(new_card, anew=True, at=NOW + timedelta(minutes=11))
 
 
+async def test_a_photo_is_on_its_way_to_a_chat_from_its_taking_until_it_is_recorded(
+    db: Database,
+) -> None:
+    """What a press on a photo's message not recorded yet goes by: taken to post in that chat,
+    lately (a poster dead on the way leaves it stale), and not recorded as posted."""
+
+    async def setup(conn: aiosqlite.Connection) -> int:
+        citizen = await citizens.get_or_create(conn, 503, NOW)
+        return await media.add(
+            conn, citizen_id=citizen.id, seq=1, kind="photo", now=NOW, data=PHOTO
+        )
+
+    photo = await db.write(setup)
+    stale = NOW - timedelta(minutes=10)
+
+    async def on_its_way(chat: int, stale_before: datetime = stale) -> bool:
+        return await media.on_its_way(db.reader, photo, chat, stale_before)
+
+    assert not await on_its_way(-1)
+    await db.write(lambda conn: media.claim_posting(conn, photo, (-1, 10), NOW, stale, False))
+    assert await on_its_way(-1)
+    assert not await on_its_way(-2)
+    assert not await on_its_way(-1, stale_before=NOW + timedelta(seconds=1))
+    await db.write(lambda conn: media.posted(conn, photo, -1, 11))
+    assert not await on_its_way(-1)
+
+
 async def test_a_photo_that_keeps_failing_to_post_is_given_up_after_its_tries(
     db: Database,
 ) -> None:
