@@ -193,8 +193,12 @@ class Asks:
 
     # ------------------------------------------------------------------ providers
 
-    async def begin(self, who: Who, chat_id: int, kind: Kind, slug: str) -> Draft | Problem:
-        """Start writing a question or invitation about one of one's services."""
+    async def begin(
+        self, who: Who, chat_id: int, kind: Kind, slug: str, update_id: int | None = None
+    ) -> Draft | Problem:
+        """Start writing a question or invitation about one of one's services; `update_id`:
+        the command's, so that one handled again after a restart begins nothing again
+        (REPLAYED)."""
         active = {s.slug: s for s in await services.active(self.db.reader)}
         service = active.get(slug.strip().lower())
         if service is None:
@@ -208,12 +212,20 @@ class Asks:
             provider_id=service.provider_id,
             service_slug=service.slug,
         )
+        return draft if await self._save(draft, update_id) else Problem.REPLAYED
 
-        async def run(conn: aiosqlite.Connection) -> None:
-            await drafts.save(conn, draft, self.clock())
+    async def _save(self, draft: Draft, update_id: int | None) -> bool:
+        """Begin a draft, with the update that began it claimed; False (nothing saved) if that
+        update was handled before a restart."""
 
-        await self.db.write(run)
-        return draft
+        async def run(conn: aiosqlite.Connection) -> bool:
+            now = self.clock()
+            if update_id is not None and not await updates.claim(conn, update_id, now):
+                return False
+            await drafts.save(conn, draft, now)
+            return True
+
+        return await self.db.write(run)
 
     async def draft(self, author: int, chat_id: int) -> Draft | None:
         """What this person is writing in this chat, if anything."""
@@ -306,9 +318,10 @@ class Asks:
         return tuple(lang for lang in self.languages if lang not in have)
 
     async def begin_language(
-        self, who: Who, chat_id: int, ask_id: int, language: str
+        self, who: Who, chat_id: int, ask_id: int, language: str, update_id: int | None = None
     ) -> Draft | Problem:
-        """A moderator starts adding a proposed ask's words in a language it lacks."""
+        """A moderator starts adding a proposed ask's words in a language it lacks; `update_id`
+        as for `begin`."""
         if not who.moderates:
             return Problem.NOT_ALLOWED
         ask = await asks.get(self.db.reader, ask_id)
@@ -323,12 +336,7 @@ class Asks:
             ref_id=ask_id,
             status=language,
         )
-
-        async def run(conn: aiosqlite.Connection) -> None:
-            await drafts.save(conn, draft, self.clock())
-
-        await self.db.write(run)
-        return draft
+        return draft if await self._save(draft, update_id) else Problem.REPLAYED
 
     async def add_language(
         self, who: Who, chat_id: int, update_id: int, text: str
@@ -614,16 +622,24 @@ class Asks:
 
     # ------------------------------------------------------------------- relaying
 
-    async def begin_relay(self, who: Who, chat_id: int, acceptance_id: int) -> Draft | Problem:
-        """A provider starts writing to a citizen who accepted their invitation."""
+    async def begin_relay(
+        self, who: Who, chat_id: int, acceptance_id: int, update_id: int | None = None
+    ) -> Draft | Problem:
+        """A provider starts writing to a citizen who accepted their invitation; `update_id`
+        as for `begin`."""
         acceptance = await asks.acceptance(self.db.reader, acceptance_id)
         ask = await asks.get(self.db.reader, acceptance.ask_id) if acceptance else None
         if ask is None or not who.speaks_for(ask.provider_id):
             return Problem.NOT_ALLOWED
-        return await self._save_relay(who.telegram_id, chat_id, ask, acceptance_id, TO_CITIZEN)
+        return await self._save_relay(
+            who.telegram_id, chat_id, ask, acceptance_id, TO_CITIZEN, update_id
+        )
 
-    async def begin_reply(self, telegram_id: int, acceptance_id: int) -> Draft | Problem:
-        """The citizen who accepted starts writing back to the provider."""
+    async def begin_reply(
+        self, telegram_id: int, acceptance_id: int, update_id: int | None = None
+    ) -> Draft | Problem:
+        """The citizen who accepted starts writing back to the provider; `update_id` as for
+        `begin`."""
         acceptance = await asks.acceptance(self.db.reader, acceptance_id)
         if acceptance is None:
             return Problem.NOT_YOURS
@@ -631,11 +647,19 @@ class Asks:
         ask = await asks.get(self.db.reader, acceptance.ask_id)
         if owner != telegram_id or ask is None:
             return Problem.NOT_YOURS
-        return await self._save_relay(telegram_id, telegram_id, ask, acceptance_id, TO_PROVIDER)
+        return await self._save_relay(
+            telegram_id, telegram_id, ask, acceptance_id, TO_PROVIDER, update_id
+        )
 
     async def _save_relay(
-        self, author: int, chat_id: int, ask: Ask, acceptance_id: int, direction: str
-    ) -> Draft:
+        self,
+        author: int,
+        chat_id: int,
+        ask: Ask,
+        acceptance_id: int,
+        direction: str,
+        update_id: int | None,
+    ) -> Draft | Problem:
         draft = Draft(
             author=author,
             chat_id=chat_id,
@@ -645,12 +669,7 @@ class Asks:
             status=direction,
             ref_id=acceptance_id,
         )
-
-        async def run(conn: aiosqlite.Connection) -> None:
-            await drafts.save(conn, draft, self.clock())
-
-        await self.db.write(run)
-        return draft
+        return draft if await self._save(draft, update_id) else Problem.REPLAYED
 
     async def relay(
         self, who: Who, chat_id: int, update_id: int, text: str

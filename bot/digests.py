@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import Deployment, Provider, crontab
 from bot.intake import Clock
-from storage import citizens, digests, published, services, staff
+from storage import citizens, digests, published, services, staff, updates
 from storage.db import Database, parse_stamp, stamp
 from storage.digests import Delivery, DigestRow
 from storage.services import ServiceRow
@@ -305,16 +305,21 @@ class Digests:
         """The services a chat has turned off."""
         return await digests.unsubscribed(self.db.reader, chat_id)
 
-    async def toggle(self, chat_id: int, service_slug: str) -> bool:
-        """Subscribe or unsubscribe a chat to a service; True if now subscribed."""
-        off = await digests.unsubscribed(self.db.reader, chat_id)
-        subscribe = service_slug in off
+    async def toggle(
+        self, chat_id: int, service_slug: str, update_id: int | None = None
+    ) -> bool | None:
+        """Subscribe or unsubscribe a chat to a service; True if now subscribed. `update_id`:
+        the press's update, so that one handled again after a restart does not switch the
+        service back (None then)."""
 
-        async def run(conn: aiosqlite.Connection) -> None:
+        async def run(conn: aiosqlite.Connection) -> bool | None:
+            if update_id is not None and not await updates.claim(conn, update_id, self.clock()):
+                return None
+            subscribe = service_slug in await digests.unsubscribed(conn, chat_id)
             await digests.set_subscribed(conn, chat_id, service_slug, subscribe)
+            return subscribe
 
-        await self.db.write(run)
-        return subscribe
+        return await self.db.write(run)
 
     def period_from(self, provider: Provider, start: datetime) -> tuple[datetime, datetime]:
         """The period that began at `start`: the one in progress, or (once it has ended) up

@@ -224,11 +224,13 @@ class Responses:
         theme_id: str,
         periods: dict[str, tuple[datetime, datetime]],
         service_slug: str = "",
+        update_id: int | None = None,
     ) -> Draft | Choice | Problem:
         """Start answering a theme; `periods` gives each provider's period being answered.
 
         Without `service_slug`, the services where the theme was heard in their period
-        are offered (one found: that one is taken).
+        are offered (one found: that one is taken). `update_id`: the press's, so that one
+        handled again after a restart begins nothing again (REPLAYED).
         """
         mine = [s for s in await services_spoken_for(self.db, who) if s.provider_id in periods]
         if service_slug:
@@ -264,17 +266,19 @@ class Responses:
             period_start=stamp(start),
             period_end=stamp(end),
         )
-        await self._save(draft)
-        return draft
+        return draft if await self._save(draft, update_id) else Problem.REPLAYED
 
     async def photos_of(self, item_id: int) -> list[int]:
         """An item's approved photos (their numbers for /photo), shown when responding."""
         found = await media.approved_photos(self.db.reader, [item_id])
         return found.get(item_id, [])
 
-    async def begin_item(self, who: Who, chat_id: int, item_id: int) -> Draft | Problem:
+    async def begin_item(
+        self, who: Who, chat_id: int, item_id: int, update_id: int | None = None
+    ) -> Draft | Problem:
         """Start answering one approved item of one's own services (an item merged into
-        another since: the one it went into, whose people include its author)."""
+        another since: the one it went into, whose people include its author); `update_id`
+        as for `begin_theme`."""
         slug = await responses.publishable_item(self.db.reader, item_id)
         if slug is None:
             into = await supporters.merged_into(self.db.reader, item_id)
@@ -294,11 +298,13 @@ class Responses:
             service_slug=slug,
             item_id=item_id,
         )
-        await self._save(draft)
-        return draft
+        return draft if await self._save(draft, update_id) else Problem.REPLAYED
 
-    async def begin_again(self, who: Who, chat_id: int, response_id: int) -> Draft | Problem:
-        """Start an update on the subject of an earlier response (after a follow-up)."""
+    async def begin_again(
+        self, who: Who, chat_id: int, response_id: int, update_id: int | None = None
+    ) -> Draft | Problem:
+        """Start an update on the subject of an earlier response (after a follow-up);
+        `update_id` as for `begin_theme`."""
         earlier = await responses.get(self.db.reader, response_id)
         if earlier is None or not who.speaks_for(earlier.provider_id):
             return Problem.NOT_ALLOWED
@@ -315,13 +321,17 @@ class Responses:
             period_start=earlier.period_start,
             period_end=earlier.period_end,
         )
-        await self._save(draft)
-        return draft
+        return draft if await self._save(draft, update_id) else Problem.REPLAYED
 
-    async def choose_status(self, who: Who, chat_id: int, status: Status) -> Draft | Problem:
-        """The status of the response being written."""
+    async def choose_status(
+        self, who: Who, chat_id: int, status: Status, update_id: int | None = None
+    ) -> Draft | Problem:
+        """The status of the response being written; `update_id`: the press's, so that one
+        handled again after a restart does not drop the words written since (REPLAYED)."""
 
         async def run(conn: aiosqlite.Connection) -> Draft | Problem:
+            if update_id is not None and not await updates.claim(conn, update_id, self.clock()):
+                return Problem.REPLAYED
             draft = await drafts.get(conn, who.telegram_id, chat_id)
             if draft is None or draft.kind != "response":
                 return Problem.NO_DRAFT
@@ -350,10 +360,24 @@ class Responses:
         """The draft this person is writing in this chat, if any."""
         return await drafts.get(self.db.reader, who.telegram_id, chat_id)
 
-    async def cancel(self, who: Who, chat_id: int) -> bool:
-        """Drop the draft; True if there was one."""
+    async def cancel(self, who: Who, chat_id: int, update_id: int | None = None) -> bool | Problem:
+        """Drop the draft; True if there was one. `update_id`: the /cancel's or Cancel's, so
+        that one handled again after a restart drops no draft begun since (REPLAYED)."""
+
+        async def run(conn: aiosqlite.Connection) -> bool | Problem:
+            if update_id is not None and not await updates.claim(conn, update_id, self.clock()):
+                return Problem.REPLAYED
+            return await drafts.delete(conn, who.telegram_id, chat_id)
+
+        return await self.db.write(run)
+
+    async def put_aside(self, who: Who, chat_id: int, update_id: int) -> bool:
+        """Drop the draft because another command or button came; True if there was one.
+        Not for an update handled before a restart: it came before the draft (or began it)."""
 
         async def run(conn: aiosqlite.Connection) -> bool:
+            if await updates.is_handled(conn, update_id):
+                return False
             return await drafts.delete(conn, who.telegram_id, chat_id)
 
         return await self.db.write(run)
@@ -614,9 +638,10 @@ class Responses:
         return await responses.waiting(self.db.reader, sorted(who.providers))
 
     async def begin_language(
-        self, who: Who, chat_id: int, response_id: int, language: str
+        self, who: Who, chat_id: int, response_id: int, language: str, update_id: int | None = None
     ) -> Draft | Problem:
-        """A moderator starts adding a waiting response's words in one language."""
+        """A moderator starts adding a waiting response's words in one language; `update_id`
+        as for `begin_theme`."""
         if not who.moderates:
             return Problem.NOT_ALLOWED
         response = await responses.get(self.db.reader, response_id)
@@ -635,8 +660,7 @@ class Responses:
             ref_id=response_id,
             status=language,
         )
-        await self._save(draft)
-        return draft
+        return draft if await self._save(draft, update_id) else Problem.REPLAYED
 
     async def add_language(
         self, who: Who, chat_id: int, update_id: int, text: str
@@ -786,8 +810,15 @@ class Responses:
 
         return await self.db.write(run)
 
-    async def _save(self, draft: Draft) -> None:
-        async def run(conn: aiosqlite.Connection) -> None:
-            await drafts.save(conn, draft, self.clock())
+    async def _save(self, draft: Draft, update_id: int | None = None) -> bool:
+        """Begin a draft, with the update that began it claimed; False (nothing saved) if that
+        update was handled before a restart."""
 
-        await self.db.write(run)
+        async def run(conn: aiosqlite.Connection) -> bool:
+            now = self.clock()
+            if update_id is not None and not await updates.claim(conn, update_id, now):
+                return False
+            await drafts.save(conn, draft, now)
+            return True
+
+        return await self.db.write(run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import aiosqlite
@@ -13,7 +13,7 @@ import aiosqlite
 from bot.chatmoves import ChatMoves
 from bot.config import Deployment
 from bot.intake import Clock
-from storage import audit, services, staff
+from storage import audit, services, staff, updates
 from storage.audit import Entry
 from storage.db import Database, stamp
 from storage.services import ServiceRow
@@ -22,6 +22,9 @@ from storage.staff import Invitation, StaffRole
 log = logging.getLogger(__name__)
 
 INVITE_PREFIX = "inv_"
+# What the answer to an accepted invitation told (`updates.note`), for an answer lost to a
+# crash: "role:new:moderator:" or "role:held:provider:<provider id>".
+ROLE_NOTE = "role:"
 # Refusals of one thing to one person, a minute, before they fold into one row with a count.
 DENIALS_A_MINUTE = 5
 
@@ -81,6 +84,9 @@ class InviteProblem(StrEnum):
     USED = "used"
     EXPIRED = "expired"
     NO_SUCH_PROVIDER = "no_such_provider"
+    # Its update was handled already (delivered again after a restart): answered then, or
+    # by the answer-again job (`Roles.lost_answer`), so nothing is said now.
+    REPLAYED = "replayed"
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,12 @@ class Accepted:
     role: str
     provider_id: str
     already: bool = False
+
+
+def _role_note(accepted: Accepted) -> str:
+    """What the answer to an accepted invitation tells, as `updates.note` keeps it."""
+    held = "held" if accepted.already else "new"
+    return f"{ROLE_NOTE}{held}:{accepted.role}:{accepted.provider_id}"
 
 
 class Roles:
@@ -160,9 +172,10 @@ class Roles:
         return ended
 
     async def invite(
-        self, admin: Who, role: Role, provider_id: str = ""
+        self, admin: Who, role: Role, provider_id: str = "", update_id: int | None = None
     ) -> Invitation | InviteProblem:
-        """Make a one-time invitation (admins only; the caller has checked)."""
+        """Make a one-time invitation (admins only; the caller has checked); `update_id`: the
+        command's update, so that a replay makes no second link."""
         assert admin.admin
         if role is Role.PROVIDER and provider_id not in {p.id for p in self.deployment.providers}:
             return InviteProblem.NO_SUCH_PROVIDER
@@ -176,7 +189,9 @@ class Roles:
             used_by=None,
         )
 
-        async def run(conn: aiosqlite.Connection) -> None:
+        async def run(conn: aiosqlite.Connection) -> bool:
+            if update_id is not None and not await updates.claim(conn, update_id, now):
+                return False
             await staff.create_invitation(conn, invitation, now)
             await audit.record(
                 conn,
@@ -187,17 +202,18 @@ class Roles:
                 after={"expires_at": invitation.expires_at},
                 now=now,
             )
+            return True
 
-        await self.db.write(run)
-        return invitation
+        return invitation if await self.db.write(run) else InviteProblem.REPLAYED
 
     async def accept(
-        self, telegram_id: int, display_name: str, token: str
+        self, telegram_id: int, display_name: str, token: str, update_id: int | None = None
     ) -> Accepted | InviteProblem:
-        """Use an invitation: the person now holds its role."""
+        """Use an invitation: the person now holds its role. `update_id`: the /start's
+        update, claimed with the role, so that one delivered again after a restart is not
+        answered again (REPLAYED); what its answer told is noted for the answer-again job."""
 
-        async def run(conn: aiosqlite.Connection) -> Accepted | InviteProblem:
-            now = self.clock()
+        async def use(conn: aiosqlite.Connection, now: datetime) -> Accepted | InviteProblem:
             found = await staff.invitation(conn, token)
             if found is not None and not self._still_valid(found):
                 # Made by an admin no longer in the file, or for a provider no longer in it:
@@ -231,7 +247,33 @@ class Roles:
             )
             return Accepted(used.role, used.provider_id, already=not new)
 
+        async def run(conn: aiosqlite.Connection) -> Accepted | InviteProblem:
+            now = self.clock()
+            if update_id is not None and not await updates.claim(conn, update_id, now):
+                return InviteProblem.REPLAYED
+            accepted = await use(conn, now)
+            if update_id is not None and isinstance(accepted, Accepted):
+                await updates.note(conn, update_id, _role_note(accepted))
+            return accepted
+
         return await self.db.write(run)
+
+    async def lost_answer(self, telegram_id: int) -> Accepted | None:
+        """The invitation this person accepted just before a crash, if the answer that told
+        them so may have been lost (the answer-again job tells it)."""
+        noted = await updates.noted(self.db.reader, telegram_id)
+        if noted is None or not noted.startswith(ROLE_NOTE):
+            return None
+        held, _, rest = noted.removeprefix(ROLE_NOTE).partition(":")
+        role, _, provider_id = rest.partition(":")
+        who = await self.who(telegram_id)
+        holds: dict[str, bool] = {
+            Role.MODERATOR: who.moderator,
+            Role.PROVIDER: provider_id in who.providers,
+        }
+        if not holds.get(role, False):
+            return None  # revoked since: there is nothing to welcome them to
+        return Accepted(role, provider_id, already=held == "held")
 
     def _still_valid(self, invitation: Invitation) -> bool:
         """Whether the deployment file still has the admin who made this invitation and, for

@@ -44,23 +44,29 @@ class AdminHandlers:
         """/start inv_<token>: take the role the invitation offers."""
         message, user = update.effective_message, update.effective_user
         assert message and user
-        result = await self.roles.accept(user.id, user.first_name or "", token)
+        result = await self.roles.accept(
+            user.id, user.first_name or "", token, update_id=update.update_id
+        )
+        if result is InviteProblem.REPLAYED:
+            # Handled before a restart: answered then, or by the answer-again job.
+            return
         if isinstance(result, InviteProblem):
             await message.reply_text(texts.INVITE_PROBLEMS[result])
             return
         await publish_for(
             context.bot, await self.roles.who(user.id), self.roles.deployment.languages
         )
-        name = role_name(result.role, self.providers, result.provider_id)
-        template = (
-            texts.INVITE_ALREADY
-            if isinstance(result, Accepted) and result.already
-            else texts.INVITE_ACCEPTED
+        await message.reply_text(self.accepted_text(result), parse_mode=ParseMode.HTML)
+
+    def accepted_text(self, accepted: Accepted) -> str:
+        """What a person who used an invitation is told (again by the answer-again job, if a
+        crash lost it), in the language spoken now."""
+        name = role_name(accepted.role, self.providers, accepted.provider_id)
+        if accepted.already:
+            return texts.INVITE_ALREADY.format(role=esc(name))
+        return texts.INVITE_ACCEPTED.format(role=esc(name)) + texts.INVITE_WHERE.get(
+            accepted.role, ""
         )
-        text = template.format(role=esc(name))
-        if not (isinstance(result, Accepted) and result.already):
-            text += texts.INVITE_WHERE.get(result.role, "")
-        await message.reply_text(text, parse_mode=ParseMode.HTML)
 
     async def invite(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/invite moderator | /invite provider <id>: a one-time invitation link."""
@@ -79,7 +85,11 @@ class AdminHandlers:
             await message.reply_text(texts.INVITE_USAGE.format(providers=providers))
             return
         role = Role(args[0])
-        made = await self.roles.invite(who, role, args[1] if role is Role.PROVIDER else "")
+        made = await self.roles.invite(
+            who, role, args[1] if role is Role.PROVIDER else "", update_id=update.update_id
+        )
+        if made is InviteProblem.REPLAYED:
+            return  # its link was made and sent before a restart
         if isinstance(made, InviteProblem):
             await message.reply_text(
                 texts.INVITE_NO_PROVIDER.format(provider=args[1], providers=providers)

@@ -155,7 +155,9 @@ class AskHandlers:
                 texts.ASKS_USAGE[kind.value].format(slugs=slugs), parse_mode=ParseMode.HTML
             )
             return
-        found = await self.asks.begin(who, message.chat_id, kind, context.args[0])
+        found = await self.asks.begin(who, message.chat_id, kind, context.args[0], update.update_id)
+        if found is Problem.REPLAYED:
+            return  # begun before a restart (and asked then)
         if isinstance(found, Problem):
             if found is Problem.NOT_ALLOWED:
                 await self.roles.denied(who, f"ask about {context.args[0]}", kind.value)
@@ -361,7 +363,7 @@ class AskHandlers:
             await safely.answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
             return
         if len(parts) >= 2 and parts[1] == "l":
-            await self._begin_language(query, who, parts)
+            await self._begin_language(query, who, parts, update.update_id)
             return
         ask_id = id_number(parts[2]) if len(parts) == 3 else None
         if ask_id is None or parts[1] not in ("a", "r"):
@@ -384,14 +386,20 @@ class AskHandlers:
         await safely.answer(query.answer())
         await self._decided(query, context, decided)
 
-    async def _begin_language(self, query: CallbackQuery, who: Who, parts: list[str]) -> None:
+    async def _begin_language(
+        self, query: CallbackQuery, who: Who, parts: list[str], update_id: int
+    ) -> None:
         """A moderator's "Add Cymraeg" on a question's card: their next words are that
         language's."""
         message = query.message
         ask_id = id_number(parts[2]) if len(parts) == 4 else None
         found: Draft | Problem = Problem.NOT_WAITING
         if ask_id is not None and isinstance(message, Message):
-            found = await self.asks.begin_language(who, message.chat_id, ask_id, parts[3])
+            found = await self.asks.begin_language(
+                who, message.chat_id, ask_id, parts[3], update_id
+            )
+        if found is Problem.REPLAYED:
+            return
         if isinstance(found, Problem) or ask_id is None or not isinstance(message, Message):
             await safely.answer(query.answer(texts.LANG_NOT_WAITING, show_alert=True))
             return
@@ -556,7 +564,7 @@ class AskHandlers:
                 await _reply(message, texts.ASKS_DECLINED)
                 return
         elif action == "r":
-            result = await self.asks.begin_reply(user.id, ref)
+            result = await self.asks.begin_reply(user.id, ref, update.update_id)
             if isinstance(result, Draft):
                 await safely.answer(query.answer())
                 provider = name(self.asks.provider_name(result.provider_id))
@@ -655,7 +663,9 @@ class AskHandlers:
         found: Draft | Problem = Problem.NOT_ALLOWED
         relayed = id_number(parts[1]) if len(parts) == 2 else None
         if relayed is not None and message is not None:
-            found = await self.asks.begin_relay(who, message.chat_id, relayed)
+            found = await self.asks.begin_relay(who, message.chat_id, relayed, update.update_id)
+        if found is Problem.REPLAYED:
+            return
         if isinstance(found, Problem):
             await self.roles.denied(who, "write to a citizen", query.data or "")
             await safely.answer(query.answer(texts.NOT_ALLOWED, show_alert=True))

@@ -975,10 +975,23 @@ class CitizenHandlers:
     async def answer_again(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: a citizen whose answer a crash may have lost (what they sent was saved, the
         process died before the reply) is shown where they were, or the number of the item
-        just saved, once."""
+        just saved, once; someone who had just taken a staff role is told it, once."""
         before, chats = await self.intake.unanswered(ANSWER_GRACE)
         done = []
         for chat, since in chats:
+            accepted = await self.roles.lost_answer(chat) if chat > 0 else None
+            if accepted is not None:
+                with speaking(await self._language_of(chat)):
+                    text = self.admin.accepted_text(accepted)
+                try:
+                    await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML)
+                except Forbidden:
+                    log.info("new staff member blocked the bot; welcome after a restart not sent")
+                except TelegramError as exc:
+                    log.warning("welcome after a restart not sent now (%s): next round", exc)
+                    continue
+                done.append(chat)
+                continue
             # A person's private chat; groups' cards and digests are recovered on their own.
             step = await self.intake.lost_answer(chat, since) if chat > 0 else Step(Show.NOTHING)
             if step.show is not Show.NOTHING:

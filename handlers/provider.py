@@ -414,7 +414,8 @@ class ProviderHandlers:
                 await self.roles.denied(who, "service switch", arg)
                 await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
                 return
-            await self.digests.toggle(chat_id, arg)
+            if await self.digests.toggle(chat_id, arg, update.update_id) is None:
+                return  # switched before a restart; not switched back
             text, markup = await self._services_view(provider, chat_id)
             await asyncio.gather(
                 query.answer(),

@@ -243,10 +243,12 @@ class ResponseHandlers:
         if arg.isascii() and arg.isdigit():
             wanted = id_number(arg)
             found = (
-                await self.responses.begin_item(who, message.chat_id, wanted)
+                await self.responses.begin_item(who, message.chat_id, wanted, update.update_id)
                 if wanted is not None
                 else Problem.NO_SUCH_ITEM  # more digits than any item number has
             )
+            if found is Problem.REPLAYED:
+                return  # begun before a restart (and asked then)
             if isinstance(found, Problem):
                 if found in (Problem.NOT_ALLOWED, Problem.NO_SUCH_ITEM):
                     await self.roles.denied(who, "/respond", arg)
@@ -313,7 +315,7 @@ class ResponseHandlers:
             await self._hide(query, context, who, ref)
             return
         if action == "l":
-            await self._begin_language(query, who, ref, parts)
+            await self._begin_language(query, who, ref, parts, update.update_id)
             return
         if not (who.provider or who.admin) or not isinstance(message, Message):
             await self.roles.denied(who, "response button", query.data or "")
@@ -335,7 +337,9 @@ class ResponseHandlers:
             periods = await self._periods(who, ref, since)
             slug = parts[4] if len(parts) == 5 else ""
             found = (
-                await self.responses.begin_theme(who, chat_id, parts[3], periods, slug)
+                await self.responses.begin_theme(
+                    who, chat_id, parts[3], periods, slug, update.update_id
+                )
                 if periods
                 else Problem.NOT_ALLOWED
             )
@@ -356,16 +360,16 @@ class ResponseHandlers:
                 )
                 return
         elif action == "i" and len(parts) == 3 and ref is not None:
-            found = await self.responses.begin_item(who, chat_id, ref)
+            found = await self.responses.begin_item(who, chat_id, ref, update.update_id)
             if isinstance(found, Draft):
                 await safely.answer(query.answer())
                 await self._ask_status(message, found, ref)
                 return
         elif action == "f" and len(parts) == 3 and ref is not None:
-            found = await self.responses.begin_again(who, chat_id, ref)
+            found = await self.responses.begin_again(who, chat_id, ref, update.update_id)
         elif action == "s" and len(parts) == 3 and parts[2] in STATUS_CODES:
             status = STATUS_CODES[parts[2]]
-            found = await self.responses.choose_status(who, chat_id, status)
+            found = await self.responses.choose_status(who, chat_id, status, update.update_id)
             if isinstance(found, Draft):
                 await safely.answer(query.answer())
                 await self._ask_words(message, user.first_name, who, status)
@@ -415,7 +419,10 @@ class ResponseHandlers:
                 return
             found = edited
         elif action == "x":
-            if not await self.responses.cancel(who, chat_id):
+            cancelled = await self.responses.cancel(who, chat_id, update.update_id)
+            if cancelled is Problem.REPLAYED:
+                return
+            if not cancelled:
                 # An old prompt's Cancel, after its words were sent or stopped: say so.
                 await safely.answer(query.answer(texts.RESPOND_NOTHING_TO_CANCEL))
                 await safely.quietly(message.edit_reply_markup(None))
@@ -436,6 +443,8 @@ class ResponseHandlers:
             await safely.answer(query.answer())
             await self._ask_status(message, found)
             return
+        if found is Problem.REPLAYED:
+            return  # handled before a restart: nothing is begun or said again
         problem = found if isinstance(found, Problem) else Problem.NOT_ALLOWED
         if problem in (Problem.NOT_ALLOWED, Problem.NO_SUCH_ITEM):
             # Another provider's item looks like no item, and is recorded like a refusal.
@@ -604,8 +613,9 @@ class ResponseHandlers:
             return
         if await self.responses.draft(Who(user.id), message.chat_id) is None:
             return
-        await self.responses.cancel(Who(user.id), message.chat_id)
-        await message.reply_text(texts.RESPOND_CANCELLED)
+        cancelled = await self.responses.cancel(Who(user.id), message.chat_id, update.update_id)
+        if cancelled is not Problem.REPLAYED:
+            await message.reply_text(texts.RESPOND_CANCELLED)
         raise ApplicationHandlerStop
 
     async def put_aside(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -615,7 +625,9 @@ class ResponseHandlers:
         if user is None or chat is None:
             return
         draft = await self.responses.draft(Who(user.id), chat.id)
-        if draft is None or not await self.responses.cancel(Who(user.id), chat.id):
+        if draft is None or not await self.responses.put_aside(
+            Who(user.id), chat.id, update.update_id
+        ):
             return
         try:
             said = texts.DRAFT_PUT_ASIDE
@@ -764,7 +776,7 @@ class ResponseHandlers:
             await self.responses.card_posted(response.id, posted.chat_id, posted.message_id)
 
     async def _begin_language(
-        self, query: CallbackQuery, who: Who, ref: int | None, parts: list[str]
+        self, query: CallbackQuery, who: Who, ref: int | None, parts: list[str], update_id: int
     ) -> None:
         """A moderator's "Add Cymraeg": their next words are that language's."""
         message = query.message
@@ -772,7 +784,9 @@ class ResponseHandlers:
             await self.roles.denied(who, "add language", query.data or "")
             await safely.answer(query.answer(texts.LANG_NOT_WAITING, show_alert=True))
             return
-        found = await self.responses.begin_language(who, message.chat_id, ref, parts[3])
+        found = await self.responses.begin_language(who, message.chat_id, ref, parts[3], update_id)
+        if found is Problem.REPLAYED:
+            return
         if isinstance(found, Problem):
             if found in (Problem.NOT_ALLOWED, Problem.NO_SUCH_ITEM):
                 await self.roles.denied(who, "add language", query.data or "")
