@@ -88,8 +88,8 @@ class HandledMarks:
             except DatabaseUnusable:
                 return  # The writer is gone, and the app stops for it (said there).
             except STORAGE_ERRORS as exc:
-                # A stop no longer waits for a database locked by another program: these
-                # updates are handled again at the next start, which is harmless for them.
+                # Kept (`flush`) and tried again next round: dropped, they would be handled
+                # again only at the next start, perhaps long after updates that came later.
                 log.info("handled updates not marked now: %s", exc)
             if not self._pending:
                 return
@@ -104,7 +104,12 @@ class HandledMarks:
         async def run(conn: aiosqlite.Connection) -> None:
             await updates.mark_handled(conn, batch, now)
 
-        await self.db.write(run)
+        try:
+            await self.db.write(run)
+        except BaseException:
+            # Not written: the batch goes back, ahead of marks added meanwhile.
+            self._pending = batch + self._pending
+            raise
 
     async def close(self) -> None:
         """Write what is pending and stop."""
