@@ -141,6 +141,7 @@ class YousaidBot:
         self.digests = Digests(self.db, deployment, clock, self.instance)
         self.privacy = Privacy(self.db, deployment, clock)
         self.privacy.keep_media_days = settings.media_keep_days
+        self.privacy.resend_within = timedelta(days=settings.resend_blocked_days)
         # Voice notes and photos in the citizen conversation (issue 17).
         self.attachments = Attachments(
             self.db,

@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.config import Deployment
 from bot.intake import UNDO_JOIN, Clock
+from bot.outbox import RESEND_WITHIN
 from storage import (
     citizen_drafts,
     citizens,
@@ -59,6 +60,10 @@ class Privacy:
         self.clock = clock
         # Days voice notes and photos are kept (YOUSAID_MEDIA_KEEP_DAYS; the app sets it).
         self.keep_media_days = 90
+        # How long an answer that could not reach someone who had blocked the bot waits for
+        # them to come back (YOUSAID_RESEND_BLOCKED_DAYS; the app sets it): an inactive
+        # citizen is not forgotten before it has gone or been given up on.
+        self.resend_within = RESEND_WITHIN
 
     async def mydata(self, telegram_id: int) -> dict[str, Any]:
         """Everything kept about this person ({} when nothing is)."""
@@ -151,29 +156,35 @@ class Privacy:
         blurred = await self.db.write(exact_spots)
         if blurred:
             log.info("retention: %d exact spots kept to about 100 m from now on", blurred)
-        idle = await privacy.inactive(
-            self.db.reader, now - timedelta(days=self.settings.forget_inactive_days)
-        )
+        quiet_since = now - timedelta(days=self.settings.forget_inactive_days)
+        resend_since = now - self.resend_within
+        idle = await privacy.inactive(self.db.reader, quiet_since, resend_since)
+        forgotten = 0
         for citizen_id in idle:
 
-            async def forget(conn: aiosqlite.Connection, citizen_id: int = citizen_id) -> None:
+            async def forget(conn: aiosqlite.Connection, citizen_id: int = citizen_id) -> bool:
+                # Asked again where it is decided: an answer queued for them meanwhile (or
+                # their coming back) keeps them.
+                if not await privacy.inactive(conn, quiet_since, resend_since, citizen_id):
+                    return False
                 # Forgotten for inactivity, published items stay as anonymous contributions.
                 erased = await privacy.erase(conn, citizen_id, True, now)
                 await privacy.record_erasure(
                     conn, Erasure.new(FORGET, now, citizen_id, True, erased.items)
                 )
+                return True
 
-            await self.db.write(forget)
-        if removed or idle or drafts:
+            forgotten += await self.db.write(forget)
+        if removed or forgotten or drafts:
             await self._journal()
             await self.db.checkpoint()
             log.info(
                 "retention: %d original texts removed, %d drafts removed, %d citizens forgotten",
                 removed,
                 drafts,
-                len(idle),
+                forgotten,
             )
-        return Retained(removed, len(idle), drafts)
+        return Retained(removed, forgotten, drafts)
 
     async def _journal(self) -> None:
         """Copy erasures the journal file lacks into it (after their commit: the database

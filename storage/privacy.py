@@ -586,12 +586,20 @@ def read_journal(database: Path) -> list[Erasure]:
     return found
 
 
-async def inactive(conn: aiosqlite.Connection, before: datetime) -> list[int]:
+async def inactive(
+    conn: aiosqlite.Connection,
+    before: datetime,
+    resend_since: datetime,
+    only: int | None = None,
+) -> list[int]:
     """Citizens not in touch since `before`: no consent, item, conversation, "me too",
-    answer to a response or question, invitation accepted or draft since then."""
-    when = stamp(before)
+    answer to a response or question, invitation accepted or draft since then; and nothing
+    still to reach them (a message queued, or an answer or time-out notice kept since
+    `resend_since` for when they unblock the bot). `only`: that citizen, if so."""
+    when, resend = stamp(before), stamp(resend_since)
+    one = "" if only is None else " AND c.id = ?"
     async with conn.execute(
-        "SELECT c.id FROM citizens c WHERE c.id != ? AND c.created_at < ?"
+        f"SELECT c.id FROM citizens c WHERE c.id != ? AND c.created_at < ?{one}"
         " AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.citizen_id = c.id AND f.created_at >= ?)"
         " AND NOT EXISTS (SELECT 1 FROM consents k WHERE k.citizen_id = c.id AND k.decided_at >= ?)"
         " AND NOT EXISTS (SELECT 1 FROM conversations v WHERE v.citizen_id = c.id"
@@ -603,8 +611,14 @@ async def inactive(conn: aiosqlite.Connection, before: datetime) -> list[int]:
         " AND NOT EXISTS (SELECT 1 FROM acceptances x WHERE x.citizen_id = c.id"
         " AND x.created_at >= ?)"
         " AND NOT EXISTS (SELECT 1 FROM citizen_drafts d WHERE d.citizen_id = c.id"
-        " AND d.written_at >= ?)",
-        (ANONYMOUS, when, when, when, when, when, when, when, when),
+        " AND d.written_at >= ?)"
+        # Erasing them would drop what is on its way to them, and the chat id it needs.
+        " AND NOT EXISTS (SELECT 1 FROM outbox q WHERE q.citizen_id = c.id"
+        " AND (q.state IN ('pending', 'sending')"
+        " OR (q.state = 'blocked' AND q.kind = 'response' AND q.created_at >= ?)))"
+        " AND NOT EXISTS (SELECT 1 FROM missed_notices n WHERE n.citizen_id = c.id"
+        " AND n.created_at >= ?)",
+        (ANONYMOUS, when, *([] if only is None else [only]), *[when] * 7, resend, resend),
     ) as cursor:
         return [int(r[0]) for r in await cursor.fetchall()]
 

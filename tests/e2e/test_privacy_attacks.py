@@ -711,3 +711,78 @@ async def test_mydata_and_forget_in_a_group_show_nobody_anything(
     assert stored(db_path, f"SELECT COUNT(*) FROM citizens WHERE telegram_id = {cy.id}") == [(1,)]
     assert stored(db_path, "SELECT text FROM feedback") == [(SECRET,)]
     assert all(SECRET not in (m.text or "") for m in friends.messages)
+
+
+async def test_retention_keeps_an_inactive_citizen_until_the_answer_queued_for_them_has_gone(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """Kim has not been in touch for longer than the deployment keeps people, and a provider
+    answers her old item just now: while Telegram fails to take the answer, the daily
+    retention does not forget her (nor the chat it goes to); once it has gone, it does."""
+    kim = emu.person("Kim")
+    long_ago = WEDNESDAY - timedelta(days=800)
+    item = await add_item(world.bot.db, kim.id, "library", "Open on Sundays please.", long_ago)
+    down = emu.faults.server_error("sendMessage", chat_id=kim.id)
+    await answer_item(world.pat, item, texts.RESPONSE_STATUS["in_progress"])
+    await send_words(world.pat, "We are asking the council for Sunday funding.")
+    await run_job(world.bot, "send-to-citizens")
+    await emu.idle(quiet=0.3)
+    assert down.hits >= 1
+    assert stored(db_path, "SELECT state FROM outbox") == [("pending",)]
+    assert (await world.bot.privacy.retention()).citizens_forgotten == 0
+    # Telegram takes it again: the answer reaches her at the next try.
+    emu.faults.remove(down)
+    clock.advance(hours=1)
+    await run_job(world.bot, "send-to-citizens")
+    await kim.wait_for(has("Sunday funding"), timeout=10)
+    assert stored(db_path, "SELECT state FROM outbox") == [("sent",)]
+    # Nothing is on its way to her any more: she is forgotten as any inactive citizen.
+    assert (await world.bot.privacy.retention()).citizens_forgotten == 1
+    assert stored(db_path, f"SELECT COUNT(*) FROM citizens WHERE telegram_id = {kim.id}") == [(0,)]
+
+
+async def test_retention_keeps_a_blocked_citizen_while_their_answer_may_still_be_resent(
+    world: World, emu: Emulator, clock: FakeClock, db_path: Path
+) -> None:
+    """An answer that could not reach Kim (she had blocked the bot) is sent when she comes
+    back within YOUSAID_RESEND_BLOCKED_DAYS: retention keeps her that long, not longer."""
+    kim = emu.person("Kim")
+    long_ago = WEDNESDAY - timedelta(days=800)
+    item = await add_item(world.bot.db, kim.id, "library", "Open on Sundays please.", long_ago)
+    kim.block()
+    await answer_item(world.pat, item, texts.RESPONSE_STATUS["in_progress"])
+    await send_words(world.pat, "We are asking the council for Sunday funding.")
+    await run_job(world.bot, "send-to-citizens")
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT state FROM outbox") == [("blocked",)]
+    bound = timedelta(days=world.bot.settings.resend_blocked_days)
+    clock.advance(seconds=(bound - timedelta(minutes=1)).total_seconds())
+    assert (await world.bot.privacy.retention()).citizens_forgotten == 0
+    assert stored(db_path, f"SELECT COUNT(*) FROM unreachable_chats WHERE chat_id = {kim.id}") == [
+        (1,)
+    ]
+    # Past the bound the answer would not be sent any more: nothing keeps her.
+    clock.advance(minutes=2)
+    assert (await world.bot.privacy.retention()).citizens_forgotten == 1
+    assert stored(db_path, "SELECT COUNT(*) FROM outbox") == [(0,)]
+    assert not holds_id(everything_in(db_path), kim.id)
+
+
+async def test_an_inactive_citizen_back_within_the_bound_after_blocking_gets_the_answer(
+    world: World, emu: Emulator, clock: FakeClock
+) -> None:
+    """Kim, long quiet, had blocked the bot when a provider answered her: a retention run
+    meanwhile does not take the answer from her; back, she reads it."""
+    kim = emu.person("Kim")
+    long_ago = WEDNESDAY - timedelta(days=800)
+    item = await add_item(world.bot.db, kim.id, "library", "Open on Sundays please.", long_ago)
+    kim.block()
+    await answer_item(world.pat, item, texts.RESPONSE_STATUS["in_progress"])
+    await send_words(world.pat, "We are asking the council for Sunday funding.")
+    await run_job(world.bot, "send-to-citizens")
+    await emu.idle(quiet=0.3)
+    clock.advance(days=3)
+    await world.bot.privacy.retention()
+    kim.unblock()
+    emu.inject(member_update(kim, emu, "kicked", "member"))
+    await kim.wait_for(has("Sunday funding"), timeout=10)

@@ -103,3 +103,24 @@ async def test_a_missed_notice_goes_with_its_citizen(db: Database) -> None:
     # Said again of someone forgotten: nothing kept about them.
     await Outbox(db, FakeClock(NOW)).missed(KIM, item, "", "Bad Request: chat not found")
     assert await db.fetchall("SELECT * FROM missed_notices") == []
+
+
+async def test_retention_keeps_a_quiet_citizen_while_their_missed_notice_may_be_told(
+    db: Database,
+) -> None:
+    """Told when they are back only if kept within the resend bound: that long, and no
+    longer, a citizen quiet past the retention limit is not forgotten for inactivity."""
+    item = await saved_item(db)
+    citizen = await citizens.by_telegram_id(db.reader, KIM)
+    assert citizen is not None
+    later = NOW + timedelta(days=800)
+
+    async def kept_later(conn: aiosqlite.Connection) -> None:
+        # A notice kept now for a citizen otherwise quiet for years.
+        await missed_notices.keep(conn, citizen.id, item, "", later)
+
+    await db.write(kept_later)
+    quiet_since = later - timedelta(days=730)
+    assert await privacy.inactive(db.reader, quiet_since, later - timedelta(days=30)) == []
+    past = later + timedelta(seconds=1)
+    assert await privacy.inactive(db.reader, quiet_since, past) == [citizen.id]
