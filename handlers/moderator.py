@@ -538,7 +538,7 @@ class ModeratorHandlers:
             await self._whole(query, who, item_id, context)
             return
         if action in (VIEW, POST):
-            await self._post_on_request(query, item_id, context.bot, from_list=action == VIEW)
+            await self._post_on_request(query, item_id, context, from_list=action == VIEW)
             return
         outcome = await self._act(who, action, item_id, version, arg, rest[1:])
         if outcome is None:
@@ -574,7 +574,7 @@ class ModeratorHandlers:
             *(self._refresh_card(context, card) for card in outcome.also),
         )
         if listed:
-            await self._post_on_request(query, item_id, context.bot, from_list=True, answer=False)
+            await self._post_on_request(query, item_id, context, from_list=True, answer=False)
         if outcome.problem is None and action == UNDO and self.take_back is not None:
             context.application.create_task(self.take_back(context))
         if outcome.problem is None and action in (APPROVE, REJECT, UNDO):
@@ -711,10 +711,16 @@ class ModeratorHandlers:
                 await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
 
     async def _post_on_request(
-        self, query: object, item_id: int, bot: Bot, from_list: bool, answer: bool = True
+        self,
+        query: object,
+        item_id: int,
+        context: ContextTypes.DEFAULT_TYPE,
+        from_list: bool,
+        answer: bool = True,
     ) -> None:
         """🔍 on a list of several, or 📋 from /queue: the item's own card, posted now.
         `answer`: False when the press was answered already (nothing more is said)."""
+        bot = context.bot
 
         async def say(words: str | None, alert: bool = False) -> None:
             if answer:
@@ -749,8 +755,11 @@ class ModeratorHandlers:
         await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id)
         await say(texts.CARD_POSTED.format(item=item_id))
         if self.media is not None:
-            # Its voice note and photos, under the card it now has of its own.
-            await self.media.under_card(bot, item_id, sent, again=True)
+            # Its voice note and photos, under the card it now has of its own; those
+            # Telegram held back go with the sweep after its wait, as under any card.
+            wait = await self.media.under_card(bot, item_id, sent, again=True)
+            if wait is not None:
+                self.come_back(context, wait)
         message = query.message  # type: ignore[attr-defined]
         if from_list and isinstance(message, Message):
             # The list no longer carries the item: it has its own card now.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from emulator import Emulator, MessageView
 from handlers import texts
+from handlers.moderator import SWEEP_AFTER_WAIT
 from tests.e2e.test_citizen import consent, press, say, stored
 from tests.e2e.test_digests import run_job
 from tests.e2e.test_languages import World
@@ -69,6 +70,47 @@ async def test_a_card_posted_again_with_a_wait_in_the_middle_gets_every_photo_af
         ),
         again.message_id,
     )
+
+
+async def test_photos_held_by_a_wait_under_a_card_posted_with_the_queue_button_go_after_it(
+    team: Team, emu: Emulator
+) -> None:
+    """📋 from /queue posts a card anew with its photos under it; Telegram answers the
+    second photo with a 429: a sweep is set for the end of that wait (as for any card), so
+    the photos left go then, not at the next 30 s round."""
+    citizen = team.citizen
+    await consent(citizen)
+    await press(citizen, SERVICE)
+    await reply_to(citizen, citizen.send_photo(gps_photo(), caption=WORDS))
+    await reply_to(citizen, citizen.send_photo(gps_photo("blue")))
+    await reply_to(citizen, citizen.send_photo(gps_photo("green")))
+    item = await saved(citizen)
+    card = await card_of(team.group, item)
+    await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 3, timeout=CEILING)
+    team.group.chat.deleted.update(
+        {card.message_id, *(m.message_id for m in under(team, card, "photo"))}
+    )
+    job_queue = team.bot.application.job_queue
+    assert job_queue is not None and not job_queue.get_jobs_by_name(SWEEP_AFTER_WAIT)
+    # Longer than an update may wait: the 429 comes straight back to the handler.
+    flood = emu.faults.flood(
+        "sendPhoto", chat_id=team.group.id, retry_after=5, times=1, text_contains="photo 2"
+    )
+    await say(team.sam, "/queue")
+    await press_card(
+        team.sam, team.group, team.sam.messages[-1], texts.QUEUE_POST.format(item=item)
+    )
+    await until(emu, lambda: flood.hits == 1, timeout=CEILING)
+    await until(emu, lambda: bool(job_queue.get_jobs_by_name(SWEEP_AFTER_WAIT)), timeout=CEILING)
+    (again,) = [
+        m
+        for m in team.group.messages
+        if (m.text or "").startswith(f"#{item} ") and m.message_id != card.message_id
+    ]
+    # The sweep after the wait (run here, as its timer would): the photos left go under it.
+    (after_wait,) = job_queue.get_jobs_by_name(SWEEP_AFTER_WAIT)
+    await after_wait.run(team.bot.application)
+    await team.group.wait_for(lambda _: len(under(team, again, "photo")) == 3, timeout=CEILING)
 
 
 async def test_a_first_photo_answered_with_the_language_question_is_said_not_kept(
