@@ -476,7 +476,7 @@ class Attachments:
             if not await media.still_shown(conn, media_id):
                 # Kept back, or its item undone or unpublished, while it was on its way.
                 await traces.take_back_messages(
-                    conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
+                    conn, [(chat_id, message_id)], traces.UNSHARED, self.clock()
                 )
                 return
             await media.given(conn, media_id, chat_id, message_id)

@@ -612,6 +612,9 @@ REMOVED_BY_AUTHOR = "🗑 Removed at the author's request."
 REMOVED_EXPIRED = "🗑 Removed: original texts are kept only for a limited time."
 # A photo or voice note shown to moderators, once retention removes it (YOUSAID_MEDIA_KEEP_DAYS).
 MEDIA_REMOVED_EXPIRED = "🗑 Removed: photos and voice notes are kept only for a limited time."
+# A provider's copy of a photo (/photo N) once the moderators kept the photo back or undid its
+# item's approval, where Telegram no longer lets the bot delete it (48 hours after sending).
+PHOTO_REMOVED_UNSHARED = "🗑 Removed: the moderators took this photo back; it is no longer shared."
 QUEUE_EMPTY = "Nothing is waiting. 🎉"
 QUEUE_HEAD = Plural("<b>{n} waiting</b>, oldest first:", "<b>{n} waiting</b>, oldest first:")
 QUEUE_LINE = "• #{item} · {service} · waiting {age}"

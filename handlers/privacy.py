@@ -21,7 +21,7 @@ from bot.privacy import Privacy
 from handlers import safely, texts
 from handlers.fitting import pack
 from storage.privacy import as_json
-from storage.traces import FORGET, OFFER, ToClean
+from storage.traces import FORGET, OFFER, UNSHARED, ToClean
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +231,9 @@ class PrivacyHandlers:
                 by_author = message.reason in (FORGET, OFFER)
                 note = texts.REMOVED_BY_AUTHOR if by_author else texts.REMOVED_EXPIRED
                 media_note = texts.REMOVED_BY_AUTHOR if by_author else texts.MEDIA_REMOVED_EXPIRED
+                if message.reason == UNSHARED:
+                    # A provider's copy of a photo the moderators took back: not its age.
+                    note = media_note = texts.PHOTO_REMOVED_UNSHARED
             try:
                 # Without reply_markup the buttons go too.
                 await bot.edit_message_text(note, message.chat_id, message.message_id)

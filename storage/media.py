@@ -462,7 +462,7 @@ async def take_back_given(
         await conn.execute(
             "DELETE FROM media_messages WHERE media_id = ? AND given = 1", (media_id,)
         )
-    await traces.take_back_messages(conn, found, traces.RETENTION, now)
+    await traces.take_back_messages(conn, found, traces.UNSHARED, now)
     return len(found)
 
 

@@ -18,6 +18,9 @@ from storage.db import stamp
 
 # Why a message is taken back; each has its own note where it can only be edited.
 FORGET, RETENTION = "forget", "retention"
+# A copy of a photo given to a provider (/photo N) that is no longer theirs to see: a
+# moderator kept the photo back, or undid its item's approval.
+UNSHARED = "unshared"
 # A citizen's "me too" offer quoting words their author erased: drawn again if it waits, taken
 # back if passed over, left as it is if answered in its place.
 OFFER = "offer"

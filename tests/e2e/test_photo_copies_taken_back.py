@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from emulator import Emulator, MessageView
 from handlers import texts
 from tests.conftest import FakeClock
@@ -60,9 +62,12 @@ async def test_a_merged_items_photo_a_provider_fetched_leaves_their_chat_when_it
     assert sent.deleted or sent.photo is None, "Pat still holds the forgotten author's photo"
 
 
-async def published_with_photo(team: Team, db_path: Path) -> tuple[int, int, MessageView]:
+async def published_with_photo(
+    team: Team, db_path: Path, emu: Emulator | None = None
+) -> tuple[int, int, MessageView]:
     """The citizen's item with one photo, both approved by Sam: (item, photo number, the
-    photo's message under the card)."""
+    photo's message under the card). With `emu`, Sam presses only once the bot has recorded
+    that message as the photo's (a press just before is refused as not that photo's own)."""
     citizen = team.citizen
     await consent(citizen)
     await press(citizen, SERVICE)
@@ -71,6 +76,12 @@ async def published_with_photo(team: Team, db_path: Path) -> tuple[int, int, Mes
     card = await card_of(team.group, item)
     await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 1)
     (photo_message,) = under(team, card, "photo")
+    if emu is not None:
+        carried = (
+            f"SELECT COUNT(*) FROM media_messages WHERE chat_id = {team.group.id}"
+            f" AND message_id = {photo_message.message_id}"
+        )
+        await until(emu, lambda: stored(db_path, carried) == [(1,)])
     await press_card(team.sam, team.group, photo_message, texts.PHOTO_APPROVE)
     await press_card(team.sam, team.group, card, texts.APPROVE)
     await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
@@ -174,3 +185,28 @@ async def test_a_photo_of_an_item_whose_approval_is_undone_does_not_stay_with_a_
     await until(emu, lambda: stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)])
     held = [m for m in team.pat.messages if m.photo is not None and not m.deleted]
     assert held == [], "Pat keeps a photo of an item a moderator took back"
+
+
+@pytest.mark.parametrize("taken_back_by", [texts.PHOTO_REJECT, texts.UNDO])
+async def test_a_copy_too_old_to_delete_says_the_moderators_took_the_photo_back(
+    team: Team, db_path: Path, emu: Emulator, taken_back_by: str
+) -> None:
+    """Pat's copy of a photo is older than 48 hours, so Telegram no longer lets the bot
+    delete it: once a moderator keeps the photo back or undoes the item's approval, the
+    copy is edited to say the moderators took it back, not that photos are kept only for
+    a limited time (it is not its age that took it)."""
+    item, photo, photo_message = await published_with_photo(team, db_path, emu)
+    card = await card_of(team.group, item)
+    await team.pat.send(f"/photo {photo}")
+    await team.pat.wait_for(has(texts.PHOTO_FOR_PROVIDER.format(id=photo, item=item)))
+    (sent,) = [m for m in team.pat.messages if m.photo is not None]
+    emu.age_messages(49 * 3600, chat_id=team.pat.id)
+    await press_card(
+        team.sam,
+        team.group,
+        photo_message if taken_back_by == texts.PHOTO_REJECT else card,
+        taken_back_by,
+    )
+    await until(emu, lambda: stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)])
+    assert not sent.deleted
+    assert sent.text == texts.PHOTO_REMOVED_UNSHARED, sent.text

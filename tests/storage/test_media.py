@@ -426,7 +426,7 @@ async def test_copies_given_to_providers_go_with_the_photo_and_when_it_is_no_lon
         return await media.take_back_given(conn, [own], NOW), await media.still_shown(conn, own)
 
     assert await db.write(keep_back) == (1, False)
-    assert [tuple(r) for r in await db.fetchall(queued)] == [(77, 4, "retention")]
+    assert [tuple(r) for r in await db.fetchall(queued)] == [(77, 4, "unshared")]
 
     async def forget(conn: aiosqlite.Connection) -> None:
         await privacy.erase(conn, bea, False, NOW)
@@ -435,7 +435,7 @@ async def test_copies_given_to_providers_go_with_the_photo_and_when_it_is_no_lon
     assert [tuple(r) for r in await db.fetchall(queued)] == [
         (-100, 1, "forget"),
         (77, 2, "forget"),
-        (77, 4, "retention"),
+        (77, 4, "unshared"),
     ]
     # Ada's photo under her card stays there.
     carried = "SELECT chat_id, message_id, given FROM media_messages ORDER BY message_id"

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import aiosqlite
+import pytest
 
+import storage.db
+import storage.postgres
 from storage import citizens, feedback, privacy, traces
 from storage.db import Database
+from storage.engines import database_for
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MODS = -1001
@@ -73,3 +77,43 @@ async def test_a_message_sent_after_its_author_was_forgotten_is_taken_back(db: D
     await db.write(setup)
     assert await queued(db) == [(501_000, 9, traces.FORGET)]
     assert await db.fetchall("SELECT * FROM staff_messages") == []
+
+
+async def test_messages_queued_before_0049_stay_queued_and_unshared_is_a_reason(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0049 rebuilds the queue for its new reason ('unshared': a provider's copy
+    of a photo the moderators took back): what was queued before stays, as it was."""
+    shipped = storage.db.migrations()
+    before = [m for m in shipped if m[0] < 49]
+    assert [m[0] for m in shipped if m[0] >= 49][:1] == [49]
+    monkeypatch.setattr(storage.db, "migrations", lambda: before)
+    monkeypatch.setattr(storage.postgres, "migrations", lambda: before)
+    old = database_for(database_url)
+    await old.open()
+
+    async def written_by_0048(conn: aiosqlite.Connection) -> None:
+        for n, reason in enumerate((traces.FORGET, traces.RETENTION, traces.OFFER), 1):
+            await traces.take_back_messages(conn, [(MODS, n)], reason, NOW)
+
+    try:
+        await old.write(written_by_0048)
+    finally:
+        await old.close()
+    monkeypatch.undo()
+    new = database_for(database_url)
+    await new.open()
+    try:
+        assert await queued(new) == [
+            (MODS, 1, "forget"),
+            (MODS, 2, "retention"),
+            (MODS, 3, "offer"),
+        ]
+
+        async def unshared(conn: aiosqlite.Connection) -> None:
+            await traces.take_back_messages(conn, [(77, 4)], traces.UNSHARED, NOW)
+
+        await new.write(unshared)
+        assert (77, 4, "unshared") in await queued(new)
+    finally:
+        await new.close()
