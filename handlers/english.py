@@ -932,6 +932,9 @@ MYDATA_KEYS = {
     "no_questions_about": "no_questions_about",
     "conversation_in_progress": "conversation_in_progress",
     "draft_kept_for_you": "draft_kept_for_you",
+    # Time-out notices ("your words were saved as #N") that could not reach them, kept to be
+    # told when they are back.
+    "notices_kept_for_when_you_are_back": "notices_kept_for_when_you_are_back",
     "words_kept_to_undo_a_me_too": "words_kept_to_undo_a_me_too",
     "voice_notes_and_photos": "voice_notes_and_photos",
     "places": "places",
@@ -988,6 +991,9 @@ MYDATA_KEYS = {
     "exact": "exact",
     # How far off a shared location may be, in metres, as the phone said.
     "accuracy_metres": "accuracy_metres",
+    # What a kept time-out notice says, and when it was kept.
+    "notice": "notice",
+    "kept_at": "kept_at",
 }
 # The fixed values in the /mydata file, by the field they are in (its key, as in MYDATA_KEYS)
 # and the value as kept: said in plain words. Whatever is not listed (what the person wrote,
@@ -1052,6 +1058,14 @@ MYDATA_VALUES = {
         "pending": "waiting for a moderator",
         "approved": "approved: the service can see it",
         "rejected": "kept back",
+    },
+    # What a time-out notice kept for them says (TIMED_OUT_SAVED, TIMED_OUT_SAVED_METOO).
+    "notice": {
+        "saved": "the conversation went quiet, so your words were saved as this item",
+        "saved_as_new": (
+            "the conversation went quiet while similar items were shown, so your words were "
+            "saved as this new item"
+        ),
     },
 }
 FORGET_ASK = (

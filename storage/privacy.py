@@ -177,6 +177,21 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
     ) as cursor:
         kept = await cursor.fetchone()
     data["draft_kept_for_you"] = {"text": kept[0], "written_at": kept[1]} if kept else None
+    # A time-out notice that could not reach them (they had blocked the bot, or Telegram
+    # failed for a while), kept to be told when they are back.
+    async with conn.execute(
+        "SELECT feedback_id, note, created_at FROM missed_notices WHERE citizen_id = ?"
+        " ORDER BY created_at, feedback_id",
+        (citizen_id,),
+    ) as cursor:
+        data["notices_kept_for_when_you_are_back"] = [
+            {
+                "about_your_item": item,
+                "notice": "saved_as_new" if note == "metoo" else "saved",
+                "kept_at": at,
+            }
+            for item, note, at in await cursor.fetchall()
+        ]
     async with conn.execute(
         "SELECT feedback_id, text, joined_at, site, latitude, longitude, exact, accuracy_m"
         " FROM metoo_undo WHERE citizen_id = ?",

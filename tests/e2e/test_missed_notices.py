@@ -5,11 +5,14 @@ emulator."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from bot.app import YousaidBot
 from emulator import Emulator, MessageView, Person
 from handlers import texts
+from storage.db import stamp
 from tests.conftest import FakeClock
 from tests.e2e.helpers import last_has
 from tests.e2e.test_citizen import consent, press, say, stored
@@ -117,3 +120,36 @@ async def test_a_missed_notice_of_an_item_rejected_meanwhile_does_not_promise_an
     rejected = any("not passed on" in (m.text or "") for m in cy.messages)
     promised = texts.SAVED_HEAR_BACK.strip() in (notices[0].text or "")
     assert rejected or not promised, notices[0].text
+
+
+async def mydata(person: Person) -> dict[str, Any]:
+    """/mydata, as the file she is sent."""
+    before = len(person.messages)
+    await person.send("/mydata")
+    sent = await person.wait_for(
+        lambda m: any(x.document is not None for x in m[before:]), timeout=10
+    )
+    (document,) = [m.document for m in sent[before:] if m.document is not None]
+    data: dict[str, Any] = json.loads(document)
+    return data
+
+
+async def test_a_kept_time_out_notice_is_listed_in_mydata_until_it_is_told(
+    bot: YousaidBot, emu: Emulator, clock: FakeClock
+) -> None:
+    """Kim's time-out notice is kept (Telegram failed for a while as it was told): /mydata
+    lists it, with what it says and when it was kept, as everything kept about her; once
+    told, it is no longer kept, nor listed."""
+    kim = emu.person("Kim")
+    await blocked_mid_conversation(kim, bot, clock)
+    fault = emu.faults.server_error("sendMessage", status=502, times=1)
+    fault.text_contains = NOTICE
+    data = await mydata(kim)
+    assert fault.hits == 1 and not told(kim)
+    (notice,) = data["notices_kept_for_when_you_are_back"]
+    assert notice["about_your_item"] == 1
+    assert notice["notice"] == texts.MYDATA_VALUES["notice"]["saved"]
+    assert notice["kept_at"] == stamp(clock.now)
+    await run_job(bot, "expire-idle-conversations")
+    await kim.wait_for(lambda m: bool(told(kim)), timeout=10)
+    assert (await mydata(kim))["notices_kept_for_when_you_are_back"] == []
