@@ -153,6 +153,8 @@ class YousaidBot:
                 keep_days=settings.media_keep_days,
             ),
             deployment.places(),
+            # An album's photos wait for their words as long as a quiet conversation does.
+            waiting=timedelta(seconds=settings.conversation_timeout),
         )
         self.responses = Responses(self.db, deployment, clock, self.tagger.broad)
         self.hearing = Hearing(self.db, clock, deployment)

@@ -3,8 +3,11 @@
 A voice note stands for the words of an item: the conversation goes on to the service and
 rating as after typed words, and the item is saved with the words typed besides (or none)
 until a moderator types the transcript. A photo joins the item being told (up to
-MAX_PHOTOS); with nothing being told it is refused kindly. Each step returns a Step with
-Show.MEDIA and a note saying what happened, or the conversation's next question.
+MAX_PHOTOS); with nothing being told it is refused kindly, unless it is a photo of an album
+(a Telegram media group): an album's words may be on any of its photos, each its own
+message, so its photos before the words are kept waiting for them (`waiting`), and join the
+conversation the words start (`Intake.text`). Each step returns a Step with Show.MEDIA and a
+note saying what happened, or the conversation's next question.
 """
 
 from __future__ import annotations
@@ -69,15 +72,25 @@ PRESS_WAITS = 5.0
 PRESS_LOOKS_EVERY = 0.2
 # What `decide_photo` says of a press on a photo whose message is not recorded yet.
 ON_ITS_WAY = "on_its_way"
+# The most photos of one album kept waiting for its words: Telegram's apps send up to ten
+# in one album (an item takes MAX_PHOTOS of them; the rest are refused once words come).
+ALBUM_MOST = 10
 
 
 class Attachments:
     """Voice notes and photos joining the citizen conversation, over one database."""
 
     def __init__(
-        self, db: Database, clock: Clock, settings: MediaSettings, places: Places | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        settings: MediaSettings,
+        places: Places | None = None,
+        waiting: timedelta = timedelta(minutes=30),
     ) -> None:
         self.db = db
+        # How long an album's photos wait for words (as long as a quiet conversation).
+        self.waiting = waiting
         # The services' sites: a voice note at the "which site?" question shows it again.
         self.places = places
         self.clock = clock
@@ -86,12 +99,15 @@ class Attachments:
         # press waiting for that record is woken at once.
         self._recorded = asyncio.Event()
 
-    async def photo_refused(self, telegram_id: int) -> Step | None:
+    async def photo_refused(self, telegram_id: int, album: str | None = None) -> Step | None:
         """What to say of a photo that cannot join an item now (None if it can): checked
-        before downloading. Of an item already saved, it names the item."""
+        before downloading. Of an item already saved, it names the item. A photo of an
+        `album` with nothing being told can wait for its album's words."""
         current = await self._conversation(self.db.reader, telegram_id)
         if current == "no_item":
             item, why = await self._saved_room(self.db.reader, telegram_id)
+            if why and album is not None:
+                return await self._no_wait(self.db.reader, telegram_id, album)
             return Step(Show.MEDIA, note=why, reference=item.id if item else None) if why else None
         why = await self.photo_room(telegram_id)
         return Step(Show.MEDIA, note=why) if why else None
@@ -113,10 +129,18 @@ class Attachments:
         return ""
 
     async def photo(
-        self, update_id: int | None, telegram_id: int, data: bytes, *, after_text: bool = False
+        self,
+        update_id: int | None,
+        telegram_id: int,
+        data: bytes,
+        *,
+        after_text: bool = False,
+        album: str | None = None,
     ) -> Step:
         """Keep a cleaned photo with the item being told. `update_id` None: the update was
-        claimed already (the photo's caption went on as words first)."""
+        claimed already (the photo's caption went on as words first). A photo of an
+        `album` (one without words) that nothing being told can take waits for its
+        album's words: note "waiting", `total` the album's photos waiting now."""
 
         async def run(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
@@ -124,7 +148,7 @@ class Attachments:
                 return REPLAYED
             current = await self._conversation(conn, telegram_id)
             if current == "no_item":
-                return await self._to_saved(conn, telegram_id, data, now)
+                return await self._to_saved(conn, telegram_id, data, now, album)
             if isinstance(current, str):
                 return Step(Show.MEDIA, note=current)
             if current.state in SIDE_PROMPTS:
@@ -168,17 +192,78 @@ class Attachments:
         return latest, "too_many" if photos >= MAX_PHOTOS else ""
 
     async def _to_saved(
-        self, conn: aiosqlite.Connection, telegram_id: int, data: bytes, now: datetime
+        self,
+        conn: aiosqlite.Connection,
+        telegram_id: int,
+        data: bytes,
+        now: datetime,
+        album: str | None = None,
     ) -> Step:
-        """A photo sent just after an item was saved joins it, if it still can."""
+        """A photo sent just after an item was saved joins it, if it still can; else one of
+        an `album` waits for its album's words."""
         item, why = await self._saved_room(conn, telegram_id)
         citizen_id = await _citizen_id(conn, telegram_id)
+        if why and album is not None and citizen_id is not None:
+            refused = await self._no_wait(conn, telegram_id, album)
+            if refused is not None:
+                return refused
+            # The latest album is the one waiting: an earlier one's photos give way to it.
+            await media.drop_waiting(conn, citizen_id, but=album)
+            total = await media.add_waiting(conn, citizen_id, album, data, now)
+            return Step(Show.MEDIA, note="waiting", total=total)
         if item is None or why:
             return Step(Show.MEDIA, note=why, reference=item.id if item else None)
         assert citizen_id is not None
         await media.add_to_item(conn, citizen_id, item.id, data, now)
         photos = sum(m.kind == media.PHOTO for m in await media.of_item(conn, item.id))
         return Step(Show.MEDIA, note="photo_added_saved", reference=item.id, total=photos)
+
+    async def _no_wait(
+        self, conn: aiosqlite.Connection, telegram_id: int, album: str
+    ) -> Step | None:
+        """Why a photo of `album` cannot wait for its words (None if it can): as many of
+        the album's photos as an album holds wait already (ALBUM_MOST)."""
+        citizen_id = await _citizen_id(conn, telegram_id)
+        if (
+            citizen_id is not None
+            and len(await media.waiting(conn, citizen_id, album)) >= ALBUM_MOST
+        ):
+            return Step(Show.MEDIA, note="too_many")
+        return None
+
+    async def tell_waiting(self, telegram_id: int, album: str) -> int:
+        """How many of an album's photos wait for words and are to be told of now (0 when
+        none wait, or the citizen was told already: once an album, on any instance)."""
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            citizen_id = await _citizen_id(conn, telegram_id)
+            return 0 if citizen_id is None else await media.tell_waiting(conn, citizen_id, album)
+
+        return await self.db.write(run)
+
+    async def chat_busy(self, telegram_id: int) -> bool:
+        """Whether the citizen's chat has updates received and not handled yet (the rest of
+        an album, behind a slow photo or a restart)."""
+        return await updates.waiting_in(self.db.reader, telegram_id)
+
+    async def untold_albums(self, quiet_for: timedelta) -> list[tuple[int, str]]:
+        """Albums whose photos wait for words, quiet for `quiet_for` and not told of yet (the
+        job that would have told them was lost to a restart): (telegram id, album)."""
+        reader = self.db.reader
+        found = []
+        for citizen_id, album in await media.untold_albums(reader, self.clock() - quiet_for):
+            telegram_id = await citizens.telegram_id_of(reader, citizen_id)
+            if telegram_id is not None:
+                found.append((telegram_id, album))
+        return found
+
+    async def drop_waiting(self) -> int:
+        """Albums' photos that waited for words longer than `waiting` go: none came."""
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            return await media.drop_waiting_before(conn, self.clock() - self.waiting)
+
+        return await self.db.write(run)
 
     async def card_of(self, item_id: int) -> tuple[int, int] | None:
         """Where an item's own card is in the moderators' chat (chat, message); None while

@@ -23,6 +23,7 @@ import aiosqlite
 
 from bot import i18n
 from bot.contact import asks_to_be_contacted
+from bot.media import MAX_PHOTOS
 from bot.metoo import MeToo, offered
 from bot.places import (
     KEPT_SLACK_M,
@@ -251,6 +252,10 @@ class Step:
     undo: bool = False
     # SAVED: the broad theme ids heard in the item, strongest first (None: not shown).
     heard: tuple[str, ...] | None = None
+    # Photos of an album that waited for words and joined the conversation with these
+    # (`Intake.text`), and those that could not for want of room (MAX_PHOTOS an item).
+    photos: int = 0
+    photos_left: int = 0
 
 
 REPLAYED = Step(Show.NOTHING)
@@ -637,8 +642,12 @@ class Intake:
 
         return await self._button(update_id, telegram_id, seq, State.SERVICE, then)
 
-    async def text(self, update_id: int, telegram_id: int, text: str) -> Step:
-        """The citizen sent text: feedback, a service name, or more words."""
+    async def text(
+        self, update_id: int, telegram_id: int, text: str, album: str | None = None
+    ) -> Step:
+        """The citizen sent text: feedback, a service name, or more words. `album`: the
+        words came on a message of that album (a caption); its photos sent before them,
+        kept waiting for words, join the conversation with them (`_take_waiting`)."""
         text = text.strip()
         if len(text) > MAX_TEXT:
             # Telegram's apps split longer messages, so this comes from elsewhere: refuse
@@ -652,6 +661,12 @@ class Intake:
             return Step(Show.TOO_LONG)
 
         async def run(conn: aiosqlite.Connection) -> Step:
+            step = await told(conn)
+            if step.show is Show.NOTHING or step.show is Show.CONSENT:
+                return step
+            return await _take_waiting(conn, telegram_id, step, album)
+
+        async def told(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is None or not await _consented(conn, citizen.id):
@@ -1035,15 +1050,18 @@ class Intake:
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED
             citizen = await citizens.by_telegram_id(conn, telegram_id)
+            waited = 0
             if citizen is not None:
-                # Voice notes, photos and the place given with it go too.
+                # Voice notes, photos and the place given with it go too, and an album's
+                # photos waiting for words.
+                waited = await media.drop_waiting(conn, citizen.id)
                 await _drop_unsaved(conn, citizen.id)
             if citizen is not None and await conversations.delete(conn, citizen.id):
                 return Step(Show.CANCELLED)
             if citizen is not None and await citizen_drafts.delete(conn, citizen.id):
                 # Nothing in progress but words kept from before: those are what they stop.
                 return Step(Show.CANCELLED, note="draft")
-            return Step(Show.NOTHING_TO_CANCEL)
+            return Step(Show.CANCELLED) if waited else Step(Show.NOTHING_TO_CANCEL)
 
         return await self._write(run)
 
@@ -1738,6 +1756,24 @@ async def _resumed(conn: aiosqlite.Connection, current: Conversation, now: datet
     if current.offered:
         return await _written(conn, current, now, note="resumed")
     return await _show(conn, current, note="resumed")
+
+
+async def _take_waiting(
+    conn: aiosqlite.Connection, telegram_id: int, step: Step, album: str | None
+) -> Step:
+    """After words: an album's photos sent while nothing was being told, kept waiting for
+    words (bot/attachments.py), join the conversation now under way, as many as it has room
+    for; `step` says how many, and how many had no room."""
+    citizen = await citizens.by_telegram_id(conn, telegram_id)
+    if citizen is None or not await media.waiting(conn, citizen.id):
+        return step  # (almost always: one read by the index)
+    current = await conversations.get(conn, citizen.id)
+    if current is None or current.state not in TELLING:
+        return step
+    kept = await media.of_conversation(conn, citizen.id, current.seq)
+    room = MAX_PHOTOS - sum(m.kind == media.PHOTO for m in kept)
+    taken, left = await media.take_waiting(conn, citizen.id, current.seq, room, album)
+    return replace(step, photos=taken, photos_left=left) if taken or left else step
 
 
 async def _drop_unsaved(conn: aiosqlite.Connection, citizen_id: int) -> int:

@@ -178,6 +178,7 @@ def register(
     if pictures is not None:
         pictures.come_back = moderator.come_back
         pictures.take_back = rights.clean
+        citizen.albums_left = pictures.albums_left
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
     # The moderators' chat, also once it became a supergroup (a new id); none configured,
@@ -405,6 +406,9 @@ def register(
     async def caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None  # unless_writing let only messages with a sender by
+        if pictures is not None:
+            # Its album's photos after it wait for no other words (MediaHandlers.photo).
+            pictures.album_answered(message, "words")
         if pictures is not None and message.photo:
             # Where the photo could go before its words move the conversation on (words at
             # a comment or an answer end it).

@@ -105,7 +105,23 @@ def render(
     step: Step, names: Languages | None = None, labels: Mapping[str, str] | None = None
 ) -> tuple[str, Markup]:
     """The text and buttons that show a step (services named in the language spoken now
-    when given the deployment's `names`; the themes heard named after `labels`)."""
+    when given the deployment's `names`; the themes heard named after `labels`), after
+    what became of an album's photos that waited for these words, if any did."""
+    text, markup = _render(step, names, labels)
+    waited = []
+    if step.photos:
+        waited.append(texts.PHOTOS_WAITED.format(step.photos))
+    if step.photos_left:
+        waited.append(str(texts.PHOTOS_WAITED_LEFT))
+    if not waited:
+        return text, markup
+    lead = "\n".join(waited)
+    return (f"{lead}\n\n{text}" if text else lead), markup
+
+
+def _render(
+    step: Step, names: Languages | None = None, labels: Mapping[str, str] | None = None
+) -> tuple[str, Markup]:
     show = step.show
     service = esc(service_name(step.service, names)) if step.service else ""
     if show is Show.CONSENT:
@@ -476,6 +492,8 @@ class CitizenHandlers:
         self.missed: Callable[[int, int, str, str, bool], Awaitable[None]] | None = None
         # Kept notices whose send failed for a while (not refused), taken to be told now.
         self.due_notices: Callable[[], Awaitable[dict[int, list[MissedNotice]]]] | None = None
+        # Albums' photos waiting for words (MediaHandlers.albums_left), at each time-out round.
+        self.albums_left: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None
 
     async def _heard(self, step: Step) -> Step:
         """A saved item's step with the themes heard in it."""
@@ -538,7 +556,9 @@ class CitizenHandlers:
         assert message and user and message.caption is not None
         if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
             return
-        step = await self.intake.text(update.update_id, user.id, message.caption)
+        step = await self.intake.text(
+            update.update_id, user.id, message.caption, album=message.media_group_id
+        )
         if step.show is Show.NOTHING:
             return
         kind = next((k for k in texts.CAPTION_WHAT if getattr(message, k, None)), "document")
@@ -566,7 +586,9 @@ class CitizenHandlers:
         assert message and user and message.caption is not None
         if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
             return None
-        step = await self.intake.text(update.update_id, user.id, message.caption)
+        step = await self.intake.text(
+            update.update_id, user.id, message.caption, album=message.media_group_id
+        )
         self._saved(step, context)
         # Saved: its number comes with the themes heard, as after typed words.
         return await self._heard(step)
@@ -971,6 +993,9 @@ class CitizenHandlers:
         if self.due_notices is not None:
             for telegram_id, notices in (await self.due_notices()).items():
                 await self.tell_missed(context, telegram_id, notices)
+        if self.albums_left is not None:
+            # Albums' photos waiting for words: told if a restart lost that, dropped late.
+            await self.albums_left(context)
 
     async def answer_again(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: a citizen whose answer a crash may have lost (what they sent was saved, the

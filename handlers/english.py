@@ -1524,6 +1524,14 @@ LANG_ASK_ADDED = "🌐 {language} added to Q{id} by {who}."
 
 # -- Voice notes and photos (issue 17) ---------------------------------------------------------
 
+# Above the answer to words: an album's photos sent before them, kept waiting for them,
+# were added to the item they start.
+PHOTOS_WAITED = Plural(
+    "📷 I've added {n} photo you sent before these words.",
+    "📷 I've added {n} photos you sent before these words.",
+)
+# The same, when some of them could not be (an item takes 3 photos).
+PHOTOS_WAITED_LEFT = "You can add up to 3 photos to one item, so I didn't keep the rest."
 # To a citizen about a voice note or photo they sent (Show.MEDIA), by what happened.
 MEDIA_NOTES = {
     # A photo sent before they agreed to the privacy notice.
@@ -1553,6 +1561,24 @@ MEDIA_NOTES = {
     ),
     # A fourth photo for one item.
     "too_many": "You can add up to 3 photos to one item, so I didn't keep this one.",
+    # An album's photos sent with nothing being told and no words on any of them: kept a
+    # while for the words that go with them (Plural: how many photos; {minutes}: how long).
+    "waiting": Plural(
+        "Thanks! I'll keep the {n} photo you sent for {minutes} min: write what it's about,"
+        " and I'll add it to what you tell me.",
+        "Thanks! I'll keep the {n} photos you sent for {minutes} min: write what they're"
+        " about, and I'll add them to what you tell me (up to 3).",
+    ),
+    # A photo kept with its album's photos sent before it (Plural: how many the item has).
+    "album_added": Plural(
+        "📷 Photos added ({n} of 3). Moderators check every photo before a service sees it.",
+        "📷 Photos added ({n} of 3). Moderators check every photo before a service sees it.",
+    ),
+    # The same, after its caption went on as the item's words.
+    "album_added_words": Plural(
+        "📷 I kept your words and your album's photos ({n} of 3).",
+        "📷 I kept your words and your album's photos ({n} of 3).",
+    ),
     # A photo or voice note while the bot waits for a comment or an answer.
     "side_prompt": (
         "Please type your reply here: I can't take voice notes or photos for this one."

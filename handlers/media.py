@@ -9,6 +9,7 @@ import logging
 import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ from telegram.error import (
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import i18n
 from bot import media as cleaning
 from bot.attachments import ON_ITS_WAY, Attachments
 from bot.i18n import Plural
@@ -66,8 +68,19 @@ WORDS_ANSWERED = frozenset(
 ALBUM_ONCE = frozenset(
     {"consent", "no_item", "too_many", "side_prompt", "side_prompt_caption", "saved_checked"}
 )
+# A photo kept with its words, said of it with its album's photos kept before it.
+ALBUM_NOTES = {"photo_added": "album_added", "photo_added_words": "album_added_words"}
 # Albums remembered as told (a few minutes of a busy bot's albums).
 ALBUMS_REMEMBERED = 1024
+# An album's photos kept waiting for words (nothing being told): the citizen is told so this
+# many seconds after its last photo came, if no words took them meanwhile (its photos come
+# milliseconds apart; a job, so that no update waits for it).
+ALBUM_QUIET = 2.0
+# Times the telling waits again, ALBUM_QUIET each, while the chat has updates not handled
+# yet (the rest of the album, behind a slow download or a busy bot).
+ALBUM_WAITS = 5
+# After a restart (the job gone), the time-out job tells albums quiet this long.
+ALBUM_STALE = timedelta(seconds=30)
 
 
 def _seconds(message: Message) -> int:
@@ -210,14 +223,81 @@ class MediaHandlers:
         return await self.consent(user.id, update_id)
 
     async def photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A photo without words: it joins the item being told (checked before fetching)."""
+        """A photo without words: it joins the item being told (checked before fetching);
+        one of an album with nothing being told waits for its album's words."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.photo
-        refused = await self.attachments.photo_refused(user.id)
+        # After its album's words (taken as a comment, an answer...), it has none to wait for.
+        album = None if self.words_came(message) else message.media_group_id
+        refused = await self.attachments.photo_refused(user.id, album)
         if refused is not None:
             await self._reply(message, refused, update_id=update.update_id)
             return
-        await self._keep_photo(message, update.update_id, user.id, largest(message.photo), context)
+        await self._keep_photo(
+            message, update.update_id, user.id, largest(message.photo), context, album
+        )
+
+    def words_came(self, message: Message) -> bool:
+        """Whether words came with a message of this message's album already (remembered
+        by `album_answered(message, "words")`, in this process)."""
+        album = message.media_group_id
+        return album is not None and (message.chat_id, f"{album}:words") in self._albums_told
+
+    def _album_later(
+        self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, album: str, waits: int = 0
+    ) -> None:
+        """Tell the citizen that the album's photos wait for words ALBUM_QUIET seconds from
+        now, unless words take them first (each photo of the album puts it off again)."""
+        queue = context.job_queue
+        if queue is None:
+            return
+        name = f"album:{telegram_id}:{album}"
+        for job in queue.get_jobs_by_name(name):
+            job.schedule_removal()
+        queue.run_once(self._album_quiet, ALBUM_QUIET, data=(telegram_id, album, waits), name=name)
+
+    async def _album_quiet(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job: no words came with an album whose photos wait for them: tell the citizen."""
+        assert context.job is not None
+        data = context.job.data
+        assert isinstance(data, tuple)
+        telegram_id, album, waits = data
+        if waits < ALBUM_WAITS and await self.attachments.chat_busy(telegram_id):
+            # More of the chat is still to be handled: its words may be in it.
+            self._album_later(context, telegram_id, album, waits + 1)
+            return
+        await self._tell_waiting(context.bot, telegram_id, album)
+
+    async def _tell_waiting(self, bot: Bot, telegram_id: int, album: str) -> None:
+        """Tell a citizen, once an album, that its photos wait for their words (for how
+        long), if they still do."""
+        photos = await self.attachments.tell_waiting(telegram_id, album)
+        if not photos:
+            return  # taken by words, dropped, or told already (here or on another instance)
+        minutes = max(1, round(self.attachments.waiting.total_seconds() / 60))
+        language = await self.names.of_person(telegram_id) if self.names else i18n.current()
+        with i18n.speaking(language):
+            text = texts.MEDIA_NOTES["waiting"]
+            assert isinstance(text, Plural)
+            said = text.format(photos, minutes=minutes)
+        try:
+            await bot.send_message(telegram_id, said, parse_mode=ParseMode.HTML)
+        except Forbidden:
+            log.info("citizen blocked the bot; album note not delivered")
+        except TelegramError as exc:
+            # Told once: the photos still wait, and join the words if they come.
+            log.warning("album note not delivered: %s", exc)
+
+    async def albums_left(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Part of the time-out job: albums whose telling was lost to a restart are told
+        (unless the chat still has updates to handle); photos that waited too long for
+        words go."""
+        for telegram_id, album in await self.attachments.untold_albums(ALBUM_STALE):
+            if not await self.attachments.chat_busy(telegram_id):
+                await self._tell_waiting(context.bot, telegram_id, album)
+        dropped = await self.attachments.drop_waiting()
+        if dropped:
+            log.info("%d album photos dropped: no words came for them", dropped)
 
     async def room(self, update: Update) -> str:
         """Why a photo of this update's sender cannot join an item now ("" if it can)."""
@@ -239,7 +319,6 @@ class MediaHandlers:
             # Not agreed yet: the words ride on the consent question; the photo waits.
             await self._consent_with_words(message, step, "consent_asked")
             return
-        text, markup = render(step, self.names, self.moderation.tagger.labels)
         # Words at a comment or an answer were that reply: the photo cannot go with it.
         why = "side_prompt_caption" if room == "side_prompt" else ""
         why = why or await self.attachments.photo_room(user.id)
@@ -250,6 +329,17 @@ class MediaHandlers:
                 message, user.id, largest(message.photo), context, None, _words_taken(step)
             )
         )
+        if step.photos and kept.note in ALBUM_NOTES:
+            # Its album's photos before it, kept waiting for these words, went with them:
+            # said in one note with this one.
+            kept, step = replace(kept, note=ALBUM_NOTES[kept.note]), replace(step, photos=0)
+        if step.photos_left:
+            # "Three at most" is said of them all, this photo too, above its words' answer.
+            self.album_answered(message, "too_many")
+            kept = Step(Show.NOTHING) if kept.note == "too_many" else kept
+        elif kept.note == "too_many" and self.album_answered(message, "too_many"):
+            kept = Step(Show.NOTHING)  # said already for its album
+        text, markup = render(step, self.names, self.moderation.tagger.labels)
         await self._reply_both(message, kept, text, markup)
         if kept.note == "photo_added_saved" and kept.reference is not None:
             # Its words saved the item, whose card may be out already: the photo goes under it.
@@ -279,8 +369,15 @@ class MediaHandlers:
         telegram_id: int,
         size: PhotoSize,
         context: ContextTypes.DEFAULT_TYPE,
+        album: str | None = None,
     ) -> None:
-        step = await self._fetch_and_keep(message, telegram_id, size, context, update_id)
+        step = await self._fetch_and_keep(
+            message, telegram_id, size, context, update_id, album=album
+        )
+        if step.note == "waiting" and album is not None:
+            # Said once, shortly, if no words of its album take it first.
+            self._album_later(context, telegram_id, album)
+            return
         await self._reply(message, step)
         if step.note == "photo_added_saved" and step.reference is not None:
             wait = await self.under_card_late(context.bot, step.reference)
@@ -305,6 +402,7 @@ class MediaHandlers:
         context: ContextTypes.DEFAULT_TYPE,
         update_id: int | None,
         words_kept: bool = True,
+        album: str | None = None,
     ) -> Step:
         if size.file_size is not None and size.file_size > DOWNLOAD_LIMIT:
             return Step(Show.MEDIA, note="too_big")
@@ -330,7 +428,11 @@ class MediaHandlers:
         except NotAnImage:
             return Step(Show.MEDIA, note="unreadable")
         return await self.attachments.photo(
-            update_id, telegram_id, cleaned, after_text=update_id is None and words_kept
+            update_id,
+            telegram_id,
+            cleaned,
+            after_text=update_id is None and words_kept,
+            album=album,
         )
 
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

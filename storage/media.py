@@ -87,6 +87,101 @@ async def add_to_item(
     return int(row[0])
 
 
+async def add_waiting(
+    conn: aiosqlite.Connection, citizen_id: int, album: str, data: bytes, now: datetime
+) -> int:
+    """Keep a photo of `album` waiting for its words (no conversation, no item yet); told
+    already if its album's other photos were. How many of the album's photos wait now."""
+    await conn.execute(
+        "INSERT INTO media (citizen_id, conversation_seq, kind, data, created_at, album,"
+        " album_told) VALUES (?, 0, 'photo', ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM media"
+        " WHERE citizen_id = ? AND album = ? AND feedback_id IS NULL AND album_told = 1)"
+        " THEN 1 ELSE 0 END)",
+        (citizen_id, data, stamp(now), album, citizen_id, album),
+    )
+    return len(await waiting(conn, citizen_id, album))
+
+
+async def waiting(
+    conn: aiosqlite.Connection, citizen_id: int, album: str | None = None
+) -> list[int]:
+    """The citizen's photos waiting for words (of `album` only, if given), oldest first."""
+    mine = " AND album = ?" if album is not None else ""
+    async with conn.execute(
+        "SELECT id FROM media WHERE citizen_id = ? AND conversation_seq = 0"
+        " AND feedback_id IS NULL AND album IS NOT NULL" + mine + " ORDER BY id",
+        (citizen_id, album) if album is not None else (citizen_id,),
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def drop_waiting(
+    conn: aiosqlite.Connection, citizen_id: int, *, but: str | None = None
+) -> int:
+    """The citizen's photos waiting for words go (but those of the album `but`)."""
+    other = " AND album <> ?" if but is not None else ""
+    cursor = await conn.execute(
+        "DELETE FROM media WHERE citizen_id = ? AND conversation_seq = 0"
+        " AND feedback_id IS NULL AND album IS NOT NULL" + other,
+        (citizen_id, but) if but is not None else (citizen_id,),
+    )
+    return int(cursor.rowcount or 0)
+
+
+async def take_waiting(
+    conn: aiosqlite.Connection, citizen_id: int, seq: int, room: int, album: str | None
+) -> tuple[int, int]:
+    """Photos waiting for words join the conversation `seq`, oldest first, up to `room`; the
+    rest go. With words of an album (`album`): that album's photos, those of another album
+    go. (How many joined, how many went for want of room.)"""
+    if album is not None:
+        await drop_waiting(conn, citizen_id, but=album)
+    found = await waiting(conn, citizen_id)
+    taken, left = found[: max(room, 0)], found[max(room, 0) :]
+    for media_id in taken:
+        await conn.execute(
+            "UPDATE media SET conversation_seq = ?, album = NULL, album_told = 0 WHERE id = ?",
+            (seq, media_id),
+        )
+    for media_id in left:
+        await conn.execute("DELETE FROM media WHERE id = ?", (media_id,))
+    return len(taken), len(left)
+
+
+async def tell_waiting(conn: aiosqlite.Connection, citizen_id: int, album: str) -> int:
+    """Mark an album's waiting photos as told about, compare-and-set: how many were not yet
+    (0: told already, by this instance or another, or taken by words meanwhile)."""
+    cursor = await conn.execute(
+        "UPDATE media SET album_told = 1 WHERE citizen_id = ? AND album = ?"
+        " AND feedback_id IS NULL AND album_told = 0",
+        (citizen_id, album),
+    )
+    return int(cursor.rowcount or 0)
+
+
+async def untold_albums(
+    conn: aiosqlite.Connection, quiet_since: datetime, limit: int = 100
+) -> list[tuple[int, str]]:
+    """Albums whose photos still wait for words, not yet told about, none of them sent
+    after `quiet_since`: (citizen id, album)."""
+    async with conn.execute(
+        "SELECT citizen_id, album FROM media WHERE album IS NOT NULL AND feedback_id IS NULL"
+        " GROUP BY citizen_id, album HAVING MAX(album_told) = 0 AND MAX(created_at) < ?"
+        " ORDER BY MIN(id) LIMIT ?",
+        (stamp(quiet_since), limit),
+    ) as cursor:
+        return [(int(c), str(a)) for c, a in await cursor.fetchall()]
+
+
+async def drop_waiting_before(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Photos that waited for words since before `before`: they go (none came)."""
+    cursor = await conn.execute(
+        "DELETE FROM media WHERE album IS NOT NULL AND feedback_id IS NULL AND created_at < ?",
+        (stamp(before),),
+    )
+    return int(cursor.rowcount or 0)
+
+
 async def claim_posting(
     conn: aiosqlite.Connection,
     media_id: int,
@@ -173,10 +268,11 @@ async def to_post(conn: aiosqlite.Connection, stale_before: datetime, limit: int
 
 
 async def of_conversation(conn: aiosqlite.Connection, citizen_id: int, seq: int) -> list[Media]:
-    """What the citizen sent with the conversation `seq` that is not saved yet."""
+    """What the citizen sent with the conversation `seq` that is not saved yet (not an
+    album's photos waiting for words: those belong to no conversation yet)."""
     async with conn.execute(
         f"SELECT {_COLUMNS} WHERE citizen_id = ? AND conversation_seq = ?"
-        " AND feedback_id IS NULL ORDER BY id",
+        " AND feedback_id IS NULL AND album IS NULL ORDER BY id",
         (citizen_id, seq),
     ) as cursor:
         return [_media(r) for r in await cursor.fetchall()]

@@ -109,6 +109,14 @@ async def mark_handled(
     )
 
 
+async def waiting_in(conn: aiosqlite.Connection, chat: int) -> bool:
+    """Whether a chat has updates received and not handled yet."""
+    async with conn.execute(
+        "SELECT 1 FROM updates WHERE chat_key = ? AND handled_at IS NULL LIMIT 1", (chat,)
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
 async def unanswered(conn: aiosqlite.Connection, before: datetime) -> list[tuple[int, str]]:
     """Chats with an update whose effect was committed before `before` but whose handling
     never finished (the process died between the two), with when the first such effect was

@@ -1213,7 +1213,8 @@ async def test_an_album_before_agreeing_is_asked_the_consent_question_once(
 async def test_an_album_with_nothing_being_told_is_answered_once(
     team: Team, emu: Emulator, db_path: Path
 ) -> None:
-    """Five photos in one album with no words and nothing being told: one answer."""
+    """Five photos in one album with no words and nothing being told: one answer, saying
+    they wait for the words that go with them (tests/e2e/test_media_albums.py)."""
     citizen = team.citizen
     await consent(citizen)
     await say(citizen, "/cancel")
@@ -1221,8 +1222,9 @@ async def test_an_album_with_nothing_being_told_is_answered_once(
     album(citizen, 5, "album-3")
     await citizen.wait_for(lambda msgs: len(msgs) > before)
     await emu.idle(quiet=0.5, timeout=15)
-    assert [m.text for m in citizen.messages[before:]] == [texts.MEDIA_NOTES["no_item"]]
-    assert stored(db_path, "SELECT COUNT(*) FROM media") == [(0,)]
+    waiting = texts.MEDIA_NOTES["waiting"].format(5, minutes=30)
+    assert [m.text for m in citizen.messages[before:]] == [waiting]
+    assert stored(db_path, "SELECT COUNT(*) FROM media WHERE album = 'album-3'") == [(5,)]
 
 
 async def test_a_photo_caption_names_who_decided(team: Team, emu: Emulator, db_path: Path) -> None:

@@ -448,3 +448,70 @@ async def test_copies_given_to_providers_go_with_the_photo_and_when_it_is_no_lon
 
     await db.write(before_migration)
     assert [tuple(r) for r in await db.fetchall(carried)] == [(-100, 3, 0), (78, 5, 1)]
+
+
+async def test_an_albums_photos_wait_for_words_then_join_them_or_go(db: Database) -> None:
+    """Photos of an album kept waiting for its words: a photo of the album after it was told
+    of is told too; words take them into a conversation (their album's only, up to the room
+    left, the rest go); told of once, whoever asks; listed in /mydata, erased by /forget, and
+    gone past their time or retention."""
+    early = NOW - timedelta(minutes=40)
+
+    async def setup(conn: aiosqlite.Connection) -> tuple[int, int]:
+        ada = (await citizens.get_or_create(conn, 601, NOW)).id
+        bea = (await citizens.get_or_create(conn, 602, NOW)).id
+        for data in (b"a1", b"a2"):
+            await media.add_waiting(conn, ada, "A", data, early)
+        told = await media.tell_waiting(conn, ada, "A"), await media.tell_waiting(conn, ada, "A")
+        assert told == (2, 0)
+        assert await media.add_waiting(conn, ada, "A", b"a3", early) == 3
+        # A's third photo, after A was told of: told too (never told again).
+        assert await media.tell_waiting(conn, ada, "A") == 0
+        for data in (b"b1", b"b2", b"b3", b"b4"):
+            await media.add_waiting(conn, bea, "B", data, NOW)
+        await media.add_waiting(conn, bea, "C", b"c1", NOW)
+        return ada, bea
+
+    ada, bea = await db.write(setup)
+    assert await media.untold_albums(db.reader, NOW + timedelta(seconds=1)) == [
+        (bea, "B"),
+        (bea, "C"),
+    ]
+    assert await media.untold_albums(db.reader, NOW) == []
+    assert len(await media.waiting(db.reader, bea)) == 5
+    assert len(await media.waiting(db.reader, bea, "B")) == 4
+    # Not a conversation's: none of them is taken for one.
+    assert await media.of_conversation(db.reader, bea, 0) == []
+    export = await db.write(lambda conn: privacy.export(conn, ada))
+    assert [(p["kind"], p["with_item"]) for p in export["voice_notes_and_photos"]] == [
+        ("photo", None)
+    ] * 3
+
+    async def words(conn: aiosqlite.Connection) -> tuple[int, int]:
+        # B's words, in a conversation with one photo already: two join, the rest go, and
+        # C's photo (another album) with them.
+        await media.add(conn, citizen_id=bea, seq=7, kind="photo", now=NOW, data=b"x")
+        return await media.take_waiting(conn, bea, 7, 2, "B")
+
+    assert await db.write(words) == (2, 2)
+    joined = await media.of_conversation(db.reader, bea, 7)
+    # In the order sent.
+    assert [await media.photo_bytes(db.reader, m.id) for m in joined] == [b"b1", b"b2", b"x"]
+    assert await media.waiting(db.reader, bea) == []
+    assert await media.untold_albums(db.reader, NOW + timedelta(seconds=1)) == []
+
+    async def late(conn: aiosqlite.Connection) -> int:
+        return await media.drop_waiting_before(conn, NOW - timedelta(minutes=30))
+
+    assert await db.write(late) == 3  # Ada's, that waited 40 minutes
+    assert await media.waiting(db.reader, ada) == []
+
+    async def forget(conn: aiosqlite.Connection) -> tuple[int, int]:
+        await media.add_waiting(conn, ada, "D", b"d1", NOW)
+        await media.add_waiting(conn, bea, "E", b"e1", NOW)
+        await privacy.erase(conn, ada, False, NOW)
+        return await media.older_than(conn, NOW + timedelta(seconds=1), NOW), len(
+            await media.waiting(conn, ada)
+        )
+
+    assert await db.write(forget) == (4, 0)  # Bea's conversation's three and her E photo
