@@ -32,6 +32,7 @@ from bot.intake import (
     _advance,
     _consented,
     _show,
+    _take_waiting,
     knowing,
 )
 from bot.media import MAX_PHOTOS, MediaSettings
@@ -207,7 +208,8 @@ class Attachments:
             refused = await self._no_wait(conn, telegram_id, album)
             if refused is not None:
                 return refused
-            # The latest album is the one waiting: an earlier one's photos give way to it.
+            # The latest album is the one waiting: an earlier one's photos give way to it,
+            # but not those the citizen was told are kept for their next words.
             await media.drop_waiting(conn, citizen_id, but=album)
             total = await media.add_waiting(conn, citizen_id, album, data, now)
             return Step(Show.MEDIA, note="waiting", total=total)
@@ -221,12 +223,13 @@ class Attachments:
     async def _no_wait(
         self, conn: aiosqlite.Connection, telegram_id: int, album: str
     ) -> Step | None:
-        """Why a photo of `album` cannot wait for its words (None if it can): as many of
-        the album's photos as an album holds wait already (ALBUM_MOST)."""
+        """Why a photo of `album` cannot wait for its words (None if it can): as many
+        photos as an album holds wait already (ALBUM_MOST: this album's, and those of
+        earlier albums the citizen was told are kept)."""
         citizen_id = await _citizen_id(conn, telegram_id)
         if (
             citizen_id is not None
-            and len(await media.waiting(conn, citizen_id, album)) >= ALBUM_MOST
+            and await media.kept_waiting(conn, citizen_id, album) >= ALBUM_MOST
         ):
             return Step(Show.MEDIA, note="too_many")
         return None
@@ -240,6 +243,22 @@ class Attachments:
             return 0 if citizen_id is None else await media.tell_waiting(conn, citizen_id, album)
 
         return await self.db.write(run)
+
+    async def untell_waiting(self, telegram_id: int, album: str) -> None:
+        """The note on an album's waiting photos was lost to a passing fault: it is to be
+        told at a later round (if they still wait)."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            citizen_id = await _citizen_id(conn, telegram_id)
+            if citizen_id is not None:
+                await media.untell_waiting(conn, citizen_id, album)
+
+        await self.db.write(run)
+
+    async def words_came(self, telegram_id: int, album: str) -> bool:
+        """Whether words came with a message of this album already (any instance)."""
+        citizen_id = await _citizen_id(self.db.reader, telegram_id)
+        return citizen_id is not None and await media.had_words(self.db.reader, citizen_id, album)
 
     async def chat_busy(self, telegram_id: int) -> bool:
         """Whether the citizen's chat has updates received and not handled yet (the rest of
@@ -333,7 +352,9 @@ class Attachments:
                 return replace(step, note="voice_added")
             if current.state == State.TEXT:
                 current = current.but(state=State.RATING)
-            return await _advance(conn, current.but(text=VOICE_MARK), now, note="voice_kept")
+            step = await _advance(conn, current.but(text=VOICE_MARK), now, note="voice_kept")
+            # The item's words, as typed ones are: an album's photos waiting for words join.
+            return await _take_waiting(conn, telegram_id, step, None)
 
         with knowing(self.places):
             return await self.db.write(run)

@@ -664,6 +664,10 @@ class Intake:
             step = await told(conn)
             if step.show is Show.NOTHING or step.show is Show.CONSENT:
                 return step
+            citizen = await citizens.by_telegram_id(conn, telegram_id)
+            if album is not None and citizen is not None:
+                # Its album's later photos wait for no other words, on any instance.
+                await media.words_came(conn, citizen.id, album, self.clock())
             return await _take_waiting(conn, telegram_id, step, album)
 
         async def told(conn: aiosqlite.Connection) -> Step:

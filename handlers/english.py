@@ -1567,7 +1567,7 @@ MEDIA_NOTES = {
         "Thanks! I'll keep the {n} photo you sent for {minutes} min: write what it's about,"
         " and I'll add it to what you tell me.",
         "Thanks! I'll keep the {n} photos you sent for {minutes} min: write what they're"
-        " about, and I'll add them to what you tell me (up to 3).",
+        " about, and I'll add up to 3 of them to what you tell me.",
     ),
     # A photo kept with its album's photos sent before it (Plural: how many the item has).
     "album_added": Plural(

@@ -228,7 +228,7 @@ class MediaHandlers:
         message, user = update.effective_message, update.effective_user
         assert message and user and message.photo
         # After its album's words (taken as a comment, an answer...), it has none to wait for.
-        album = None if self.words_came(message) else message.media_group_id
+        album = None if await self.words_came(message) else message.media_group_id
         refused = await self.attachments.photo_refused(user.id, album)
         if refused is not None:
             await self._reply(message, refused, update_id=update.update_id)
@@ -237,11 +237,16 @@ class MediaHandlers:
             message, update.update_id, user.id, largest(message.photo), context, album
         )
 
-    def words_came(self, message: Message) -> bool:
+    async def words_came(self, message: Message) -> bool:
         """Whether words came with a message of this message's album already (remembered
-        by `album_answered(message, "words")`, in this process)."""
-        album = message.media_group_id
-        return album is not None and (message.chat_id, f"{album}:words") in self._albums_told
+        by `album_answered(message, "words")` in this process, and in the database by the
+        words' transaction: after a restart, on another instance)."""
+        album, user = message.media_group_id, message.from_user
+        if album is None or user is None:
+            return False
+        if (message.chat_id, f"{album}:words") in self._albums_told:
+            return True
+        return await self.attachments.words_came(user.id, album)
 
     def _album_later(
         self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, album: str, waits: int = 0
@@ -285,8 +290,13 @@ class MediaHandlers:
         except Forbidden:
             log.info("citizen blocked the bot; album note not delivered")
         except TelegramError as exc:
-            # Told once: the photos still wait, and join the words if they come.
-            log.warning("album note not delivered: %s", exc)
+            if "chat not found" in exc.message.lower():
+                log.info("citizen's chat not found; album note not delivered")
+                return
+            # A passing fault (nothing sent): marked told beforehand, so that one instance
+            # tells it; unmarked, the time-out round tells it later while the photos wait.
+            log.warning("album note not delivered, to be told later: %s", exc)
+            await self.attachments.untell_waiting(telegram_id, album)
 
     async def albums_left(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Part of the time-out job: albums whose telling was lost to a restart are told
@@ -551,6 +561,8 @@ class MediaHandlers:
                 services=step.services,
                 page=step.page,
                 pages=step.pages,
+                photos=step.photos,
+                photos_left=step.photos_left,
             )
         await self._reply(message, step, lead or "")
         fetchable = voice.file_size is None or voice.file_size <= DOWNLOAD_LIMIT

@@ -115,11 +115,24 @@ async def waiting(
         return [int(row[0]) for row in await cursor.fetchall()]
 
 
+async def kept_waiting(conn: aiosqlite.Connection, citizen_id: int, album: str) -> int:
+    """How many of the citizen's photos wait for words and stay when `album` comes: its own
+    and those of albums the citizen was told are kept."""
+    async with conn.execute(
+        "SELECT COUNT(*) FROM media WHERE citizen_id = ? AND conversation_seq = 0"
+        " AND feedback_id IS NULL AND (album = ? OR album_told = 1)",
+        (citizen_id, album),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def drop_waiting(
     conn: aiosqlite.Connection, citizen_id: int, *, but: str | None = None
 ) -> int:
-    """The citizen's photos waiting for words go (but those of the album `but`)."""
-    other = " AND album <> ?" if but is not None else ""
+    """The citizen's photos waiting for words go (but those of the album `but`, and then
+    those of albums the citizen was told are kept: they were promised to the next words)."""
+    other = " AND album <> ? AND album_told = 0" if but is not None else ""
     cursor = await conn.execute(
         "DELETE FROM media WHERE citizen_id = ? AND conversation_seq = 0"
         " AND feedback_id IS NULL AND album IS NOT NULL" + other,
@@ -132,8 +145,9 @@ async def take_waiting(
     conn: aiosqlite.Connection, citizen_id: int, seq: int, room: int, album: str | None
 ) -> tuple[int, int]:
     """Photos waiting for words join the conversation `seq`, oldest first, up to `room`; the
-    rest go. With words of an album (`album`): that album's photos, those of another album
-    go. (How many joined, how many went for want of room.)"""
+    rest go. With words of an album (`album`): that album's photos and those of albums the
+    citizen was told are kept; another album's go. (How many joined, how many went for
+    want of room.)"""
     if album is not None:
         await drop_waiting(conn, citizen_id, but=album)
     found = await waiting(conn, citizen_id)
@@ -159,6 +173,17 @@ async def tell_waiting(conn: aiosqlite.Connection, citizen_id: int, album: str) 
     return int(cursor.rowcount or 0)
 
 
+async def untell_waiting(conn: aiosqlite.Connection, citizen_id: int, album: str) -> int:
+    """An album's note was not delivered (a passing fault): its photos still waiting are to
+    be told about again, at a later round; compare-and-set, how many."""
+    cursor = await conn.execute(
+        "UPDATE media SET album_told = 0 WHERE citizen_id = ? AND album = ?"
+        " AND feedback_id IS NULL AND album_told = 1",
+        (citizen_id, album),
+    )
+    return int(cursor.rowcount or 0)
+
+
 async def untold_albums(
     conn: aiosqlite.Connection, quiet_since: datetime, limit: int = 100
 ) -> list[tuple[int, str]]:
@@ -173,8 +198,29 @@ async def untold_albums(
         return [(int(c), str(a)) for c, a in await cursor.fetchall()]
 
 
+async def words_came(
+    conn: aiosqlite.Connection, citizen_id: int, album: str, now: datetime
+) -> None:
+    """Remember that words came with a message of `album` (its later photos wait for none)."""
+    await conn.execute(
+        "INSERT INTO album_words (citizen_id, album, came_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (citizen_id, album, stamp(now)),
+    )
+
+
+async def had_words(conn: aiosqlite.Connection, citizen_id: int, album: str) -> bool:
+    """Whether words came with a message of `album` (`words_came`)."""
+    async with conn.execute(
+        "SELECT 1 FROM album_words WHERE citizen_id = ? AND album = ?", (citizen_id, album)
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
 async def drop_waiting_before(conn: aiosqlite.Connection, before: datetime) -> int:
-    """Photos that waited for words since before `before`: they go (none came)."""
+    """Photos that waited for words since before `before`: they go (none came); albums
+    whose words came before then are forgotten (their photos came seconds apart)."""
+    await conn.execute("DELETE FROM album_words WHERE came_at < ?", (stamp(before),))
     cursor = await conn.execute(
         "DELETE FROM media WHERE album IS NOT NULL AND feedback_id IS NULL AND created_at < ?",
         (stamp(before),),

@@ -297,6 +297,7 @@ async def erase(
     # messages that carried them: under any card, given to a provider (/photo N).
     await media.take_back_citizen(conn, citizen_id, now)
     await conn.execute("DELETE FROM media WHERE citizen_id = ?", (citizen_id,))
+    await conn.execute("DELETE FROM album_words WHERE citizen_id = ?", (citizen_id,))
     # Where their items happened, even a site: with the rest of what they said.
     await conn.execute("DELETE FROM places WHERE citizen_id = ?", (citizen_id,))
     for item_id in others:

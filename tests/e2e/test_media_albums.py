@@ -54,7 +54,8 @@ def colours(db_path: Path, item: int) -> list[str]:
     """The colours of an item's photos, in the order kept."""
     found = []
     for (data,) in stored(
-        db_path, f"SELECT data FROM media WHERE feedback_id = {item} ORDER BY id"
+        db_path,
+        f"SELECT data FROM media WHERE feedback_id = {item} AND kind = 'photo' ORDER BY id",
     ):
         r, g, b = Image.open(io.BytesIO(bytes(data))).convert("RGB").getpixel((5, 5))  # type: ignore[arg-type]
         if min(r, g, b) > 200:
