@@ -1094,6 +1094,10 @@ class Intake:
         before = self.clock() - grace
         return before, await updates.unanswered(self.db.reader, before)
 
+    async def claimed(self, update_id: int) -> bool:
+        """Whether this update's effect was committed (its claim)."""
+        return await updates.effect_at(self.db.reader, update_id) is not None
+
     async def answer_failed(
         self, update_id: int, telegram_id: int, undoing: int | None = None
     ) -> Step:

@@ -373,10 +373,14 @@ class Responses:
 
     async def put_aside(self, who: Who, chat_id: int, update_id: int) -> bool:
         """Drop the draft because another command or button came; True if there was one.
-        Not for an update handled before a restart: it came before the draft (or began it)."""
+        Not for an update handled before a restart: it came before the draft (or began it);
+        nor for one handled again after a restart behind a later update of the chat already
+        handled (a command whose mark was lost): the draft may be that later update's."""
 
         async def run(conn: aiosqlite.Connection) -> bool:
             if await updates.is_handled(conn, update_id):
+                return False
+            if await updates.handled_after(conn, chat_id, update_id):
                 return False
             return await drafts.delete(conn, who.telegram_id, chat_id)
 

@@ -96,12 +96,14 @@ class Accepted:
     role: str
     provider_id: str
     already: bool = False
+    # The language its answer was written in ("" if not known), to tell it again in.
+    language: str = ""
 
 
-def _role_note(accepted: Accepted) -> str:
+def _role_note(accepted: Accepted, language: str) -> str:
     """What the answer to an accepted invitation tells, as `updates.note` keeps it."""
     held = "held" if accepted.already else "new"
-    return f"{ROLE_NOTE}{held}:{accepted.role}:{accepted.provider_id}"
+    return f"{ROLE_NOTE}{held}:{accepted.role}:{accepted.provider_id}:{language}"
 
 
 class Roles:
@@ -207,11 +209,17 @@ class Roles:
         return invitation if await self.db.write(run) else InviteProblem.REPLAYED
 
     async def accept(
-        self, telegram_id: int, display_name: str, token: str, update_id: int | None = None
+        self,
+        telegram_id: int,
+        display_name: str,
+        token: str,
+        update_id: int | None = None,
+        language: str = "",
     ) -> Accepted | InviteProblem:
         """Use an invitation: the person now holds its role. `update_id`: the /start's
         update, claimed with the role, so that one delivered again after a restart is not
-        answered again (REPLAYED); what its answer told is noted for the answer-again job."""
+        answered again (REPLAYED); what its answer told, and in which `language`, is noted
+        for the answer-again job."""
 
         async def use(conn: aiosqlite.Connection, now: datetime) -> Accepted | InviteProblem:
             found = await staff.invitation(conn, token)
@@ -253,7 +261,7 @@ class Roles:
                 return InviteProblem.REPLAYED
             accepted = await use(conn, now)
             if update_id is not None and isinstance(accepted, Accepted):
-                await updates.note(conn, update_id, _role_note(accepted))
+                await updates.note(conn, update_id, _role_note(accepted, language))
             return accepted
 
         return await self.db.write(run)
@@ -265,7 +273,8 @@ class Roles:
         if noted is None or not noted.startswith(ROLE_NOTE):
             return None
         held, _, rest = noted.removeprefix(ROLE_NOTE).partition(":")
-        role, _, provider_id = rest.partition(":")
+        role, _, rest = rest.partition(":")
+        provider_id, _, language = rest.partition(":")  # no language in a note kept before
         who = await self.who(telegram_id)
         holds: dict[str, bool] = {
             Role.MODERATOR: who.moderator,
@@ -273,7 +282,7 @@ class Roles:
         }
         if not holds.get(role, False):
             return None  # revoked since: there is nothing to welcome them to
-        return Accepted(role, provider_id, already=held == "held")
+        return Accepted(role, provider_id, already=held == "held", language=language)
 
     def _still_valid(self, invitation: Invitation) -> bool:
         """Whether the deployment file still has the admin who made this invitation and, for

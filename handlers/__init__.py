@@ -140,6 +140,7 @@ def register(
     citizen.missed = outbox.missed
     citizen.due_notices = outbox.due_notices
     common.tell_missed = citizen.tell_missed
+    common.welcome_again = citizen.welcome_again
     rights = PrivacyHandlers(
         privacy,
         redraw_list=moderator.redraw_list,

@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import dates, spreadsheet
+from bot.i18n import current
 from bot.roles import Accepted, InviteProblem, Role, Roles
 from handlers import fitting, safely, texts
 from handlers.commands import publish_for
@@ -45,7 +46,7 @@ class AdminHandlers:
         message, user = update.effective_message, update.effective_user
         assert message and user
         result = await self.roles.accept(
-            user.id, user.first_name or "", token, update_id=update.update_id
+            user.id, user.first_name or "", token, update_id=update.update_id, language=current()
         )
         if result is InviteProblem.REPLAYED:
             # Handled before a restart: answered then, or by the answer-again job.

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import dates
@@ -19,7 +19,7 @@ from bot.heard import Heard, Problem, Themes
 from bot.i18n import current, speaking
 from bot.intake import CONSENT_VERSION, MERGED_GONE, Exact, Intake, Show, Step, link_payload
 from bot.languages import Languages
-from bot.roles import INVITE_PREFIX, Roles
+from bot.roles import INVITE_PREFIX, Accepted, Roles
 from handlers import safely, texts
 from handlers.fitting import name, pack, quote
 from handlers.language import FIRST_START, FIRST_TEXT, LanguageHandlers
@@ -897,16 +897,6 @@ class CitizenHandlers:
             log.warning("language of %s not read: %s", telegram_id, exc)
             return self.names.default
 
-    async def _tell(
-        self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, step: Step, what: str
-    ) -> None:
-        """Send a step to a citizen from a job (no update of theirs is running), in their
-        language; one who blocked the bot is logged, other Telegram errors are raised."""
-        try:
-            await self._deliver(context, telegram_id, step)
-        except Forbidden:
-            log.info("citizen blocked the bot; %s not delivered", what)
-
     async def _deliver(
         self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, step: Step
     ) -> None:
@@ -1005,29 +995,52 @@ class CitizenHandlers:
         done = []
         for chat, since in chats:
             accepted = await self.roles.lost_answer(chat) if chat > 0 else None
-            if accepted is not None:
-                with speaking(await self._language_of(chat)):
-                    text = self.admin.accepted_text(accepted)
-                try:
-                    await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML)
-                except Forbidden:
-                    log.info("new staff member blocked the bot; welcome after a restart not sent")
-                except TelegramError as exc:
-                    log.warning("welcome after a restart not sent now (%s): next round", exc)
+            try:
+                if accepted is not None:
+                    await self._welcome(context, chat, accepted)
+                else:
+                    # A person's private chat; groups' cards and digests recover on their own.
+                    step = (
+                        await self.intake.lost_answer(chat, since)
+                        if chat > 0
+                        else Step(Show.NOTHING)
+                    )
+                    if step.show is not Show.NOTHING:
+                        await self._deliver(context, chat, step)
+            except TimedOut:
+                # Telegram may have carried it out and answered late: taken as told, so that
+                # it is never told twice.
+                log.warning("answer after a restart timed out: taken as sent")
+            except TelegramError as exc:
+                if not _unreachable(exc):
+                    log.warning("answer after a restart not sent now (%s): next round", exc)
                     continue
-                done.append(chat)
-                continue
-            # A person's private chat; groups' cards and digests are recovered on their own.
-            step = await self.intake.lost_answer(chat, since) if chat > 0 else Step(Show.NOTHING)
-            if step.show is not Show.NOTHING:
-                try:
-                    await self._tell(context, chat, step, "reminder after a restart")
-                except TelegramError as exc:
-                    log.warning("reminder after a restart not sent now (%s): next round", exc)
-                    continue
+                # Blocked, or the chat gone: trying again at every round would not help.
+                log.info("chat cannot be reached (%s): answer after a restart dropped", exc.message)
             done.append(chat)
         if done:
             await self.intake.answered(done, before)
+
+    async def welcome_again(self, context: ContextTypes.DEFAULT_TYPE, chat: int) -> bool:
+        """Tell a newcomer the welcome whose sending Telegram failed (a 5xx), if the update
+        that failed gave them a role (True; its error said nothing else)."""
+        accepted = await self.roles.lost_answer(chat)
+        if accepted is None:
+            return False
+        try:
+            await self._welcome(context, chat, accepted)
+        except TelegramError as exc:
+            log.warning("welcome not sent again: %s", exc)
+        return True
+
+    async def _welcome(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, accepted: Accepted
+    ) -> None:
+        """Tell a person the role they took, outside its own update."""
+        # The language it was first written in (Telegram's, for one who chose none).
+        with speaking(accepted.language or await self._language_of(chat)):
+            text = self.admin.accepted_text(accepted)
+        await context.bot.send_message(chat, text, parse_mode=ParseMode.HTML)
 
 
 def _unreachable(exc: TelegramError) -> bool:

@@ -166,6 +166,10 @@ class CommonHandlers:
             Callable[[ContextTypes.DEFAULT_TYPE, int, Sequence[MissedNotice]], Awaitable[None]]
             | None
         ) = None
+        # Tells a newcomer the role they took again, if that update's answer failed (True).
+        self.welcome_again: Callable[[ContextTypes.DEFAULT_TYPE, int], Awaitable[bool]] | None = (
+            None
+        )
 
     async def reachability(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update first: a chat marked unreachable that speaks again can be written to
@@ -208,6 +212,12 @@ class CommonHandlers:
             and update.effective_chat.id == update.effective_user.id
         ):
             chat = update.effective_chat.id
+            claimed = await self.intake.claimed(update.update_id)
+            welcome = self.welcome_again
+            if claimed and welcome is not None and await welcome(context, chat):
+                # A role taken: its welcome given, not "try again" (it was taken already).
+                log.warning("a Telegram call failed while welcoming new staff: %s", error)
+                return
             step = await self.intake.answer_failed(update.update_id, chat, _undoing(update))
             if step.show is not Show.NOTHING:
                 log.warning("a Telegram call failed while answering a citizen: %s", error)

@@ -75,15 +75,16 @@ async def note(conn: aiosqlite.Connection, update_id: int, what: str) -> None:
 
 
 async def noted(conn: aiosqlite.Connection, chat: int) -> str | None:
-    """The `note` of the chat's latest update whose answer may have been lost, if any."""
+    """The `note` of the chat's latest update whose answer may have been lost, if it has one."""
+    # The latest such update, noted or not: an earlier one's note (a welcome whose mark was
+    # lost) is not what the chat was last to be told.
     async with conn.execute(
         "SELECT payload FROM updates WHERE chat_key = ? AND chat_key <> 0"
-        " AND handled_at IS NOT NULL AND payload IS NOT NULL"
-        " ORDER BY handled_at DESC, update_id DESC LIMIT 1",
+        " AND handled_at IS NOT NULL ORDER BY update_id DESC LIMIT 1",
         (chat,),
     ) as cursor:
         row = await cursor.fetchone()
-    if row is None:
+    if row is None or row[0] is None:
         return None
     found = json.loads(row[0])
     return str(found["note"]) if isinstance(found, dict) and "note" in found else None
@@ -97,16 +98,30 @@ async def mark_handled(
     # The chat was answered now: an earlier update of it whose answer a crash lost (a chat's
     # updates are handled one at a time, in order) needs no answer again. (Written so that
     # it reads the small index of such updates, not the table.)
+    # Only earlier ones: this mark may be written (in a batch) after the chat's next update
+    # was claimed, and that one's answer may yet be lost.
     await conn.executemany(
         "UPDATE updates SET chat_key = 0 WHERE chat_key = (SELECT u.chat_key FROM updates u"
-        " WHERE u.update_id = ?) AND chat_key <> 0 AND handled_at IS NOT NULL",
-        [(update_id,) for update_id in ids],
+        " WHERE u.update_id = ?) AND chat_key <> 0 AND handled_at IS NOT NULL"
+        " AND update_id < ?",
+        [(update_id, update_id) for update_id in ids],
     )
     await conn.executemany(
         "UPDATE updates SET handled_at = COALESCE(handled_at, ?), payload = NULL, chat_key = 0"
         " WHERE update_id = ? AND (handled_at IS NULL OR chat_key <> 0)",
         [(stamp(now), update_id) for update_id in ids],
     )
+
+
+async def handled_after(conn: aiosqlite.Connection, chat: int, update_id: int) -> bool:
+    """Whether a later update of this chat was handled already (its answer not yet known to
+    have gone): this one is then handled again after a restart, behind it."""
+    async with conn.execute(
+        "SELECT 1 FROM updates WHERE chat_key = ? AND chat_key <> 0 AND update_id > ?"
+        " AND handled_at IS NOT NULL LIMIT 1",
+        (chat, update_id),
+    ) as cursor:
+        return await cursor.fetchone() is not None
 
 
 async def waiting_in(conn: aiosqlite.Connection, chat: int) -> bool:
