@@ -619,13 +619,17 @@ class Intake:
 
     async def end_side_prompt(self, update_id: int, telegram_id: int) -> Step:
         """A command while a side prompt waits ends the prompt; the command then does its own
-        work (and claims the update itself, so this only checks it is not a replay)."""
+        work (and claims the update itself, so this only checks it is not a replay). Not for
+        one handled again after a restart behind a later update of the chat already handled
+        (a command whose mark was lost): the prompt may be that later update's."""
         if await _side_prompt_of(self.db.reader, telegram_id) is None:
             return Step(Show.NOTHING)  # the usual case: no write for it
 
         async def run(conn: aiosqlite.Connection) -> Step:
             if await updates.is_handled(conn, update_id):
                 return REPLAYED
+            if await updates.handled_after(conn, telegram_id, update_id):
+                return Step(Show.NOTHING)
             side = await _side_prompt_of(conn, telegram_id)
             if side is None:
                 return Step(Show.NOTHING)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -186,19 +186,26 @@ class Outbox:
         return back
 
     async def missed(
-        self, telegram_id: int, feedback_id: int, note: str, reason: str, refused: bool = True
+        self,
+        telegram_id: int,
+        feedback_id: int,
+        note: str,
+        reason: str,
+        refused: bool = True,
+        kept_at: datetime | None = None,
     ) -> None:
         """A time-out notice saying their words were saved as an item could not reach the
         citizen: kept. `refused` (blocked, chat not found): to be told when they are back,
         the chat marked unreachable until then (which is how their return is noticed); else
-        (the network, a 5xx, a lasting 429) told again by the next round of `due_notices`."""
+        (the network, a 5xx, a lasting 429) told again by the next round of `due_notices`.
+        `kept_at`: when a notice kept again was first kept (its bound counts from then)."""
         now = self.clock()
 
         async def run(conn: aiosqlite.Connection) -> None:
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if citizen is None:
                 return  # forgotten meanwhile: nothing of theirs to tell
-            await missed_notices.keep(conn, citizen.id, feedback_id, note, now)
+            await missed_notices.keep(conn, citizen.id, feedback_id, note, kept_at or now)
             if refused:
                 await digests.mark_unreachable(conn, telegram_id, reason, now)
 

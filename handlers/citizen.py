@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -488,8 +488,11 @@ class CitizenHandlers:
         # answered already, its answer queued for the one who joined.
         self.joined: Callable[[ContextTypes.DEFAULT_TYPE], None] | None = None
         # Keeps a time-out notice saying an item was saved that could not reach its citizen
-        # (telegram id, item, note, why, refused: blocked or not found, not a passing fault).
-        self.missed: Callable[[int, int, str, str, bool], Awaitable[None]] | None = None
+        # (telegram id, item, note, why, refused: blocked or not found, not a passing fault;
+        # when one kept again was first kept).
+        self.missed: (
+            Callable[[int, int, str, str, bool, datetime | None], Awaitable[None]] | None
+        ) = None
         # Kept notices whose send failed for a while (not refused), taken to be told now.
         self.due_notices: Callable[[], Awaitable[dict[int, list[MissedNotice]]]] | None = None
         # Albums' photos waiting for words (MediaHandlers.albums_left), at each time-out round.
@@ -909,17 +912,23 @@ class CitizenHandlers:
         await self.questions.shown(context.bot, sent, markup)
 
     async def _notice(
-        self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, step: Step, what: str
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        telegram_id: int,
+        step: Step,
+        what: str,
+        kept_at: datetime | None = None,
     ) -> None:
         """Send a time-out notice; one saying an item was saved that cannot reach the citizen
-        (blocked, chat not found) is kept to be told when they are back, once."""
+        (blocked, chat not found) is kept to be told when they are back, once (`kept_at`:
+        when one kept already was first kept, kept again as of then)."""
         try:
             await self._deliver(context, telegram_id, step)
         except (Forbidden, BadRequest) as exc:
             if not _unreachable(exc):
                 log.warning("%s not delivered: %s", what, exc.message)
                 return
-            kept = await self._keep(telegram_id, step, exc.message, refused=True)
+            kept = await self._keep(telegram_id, step, exc.message, True, kept_at)
             log.info(
                 "citizen's chat cannot be reached (%s); %s %s",
                 exc.message,
@@ -929,15 +938,17 @@ class CitizenHandlers:
         except TelegramError as exc:
             # The network, a 5xx, a 429 past the limiter's tries: a notice that an item was
             # saved is kept and tried again at the next round of the time-out job.
-            kept = await self._keep(telegram_id, step, str(exc), refused=False)
+            kept = await self._keep(telegram_id, step, str(exc), False, kept_at)
             log.warning("%s not delivered%s: %s", what, " (kept to try again)" if kept else "", exc)
 
-    async def _keep(self, telegram_id: int, step: Step, reason: str, refused: bool) -> bool:
+    async def _keep(
+        self, telegram_id: int, step: Step, reason: str, refused: bool, kept_at: datetime | None
+    ) -> bool:
         """Keep a time-out notice that said an item was saved (True), to tell it later."""
         if step.show is not Show.TIMED_OUT or step.reference is None or self.missed is None:
             return False
         note = "metoo" if step.note == "metoo" else ""
-        await self.missed(telegram_id, step.reference, note, reason, refused)
+        await self.missed(telegram_id, step.reference, note, reason, refused, kept_at)
         return True
 
     async def tell_missed(
@@ -954,7 +965,7 @@ class CitizenHandlers:
                 hear_back=notice.hear_back and notice.status != "rejected",
                 note=notice.note,
             )
-            await self._notice(context, telegram_id, step, "missed time-out notice")
+            await self._notice(context, telegram_id, step, "missed time-out notice", notice.kept_at)
 
     async def redraw_offer(self, bot: Bot, chat_id: int, message_id: int) -> bool:
         """Draw a citizen's "me too" offer again, searched anew, if it still waits (an item it
@@ -1007,7 +1018,11 @@ class CitizenHandlers:
                     )
                     if step.show is not Show.NOTHING:
                         await self._deliver(context, chat, step)
-            except TimedOut:
+            except TimedOut as exc:
+                if not safely.maybe_sent(exc):
+                    # It never reached Telegram (no connection made): told at a later round.
+                    log.warning("answer after a restart could not connect: next round")
+                    continue
                 # Telegram may have carried it out and answered late: taken as told, so that
                 # it is never told twice.
                 log.warning("answer after a restart timed out: taken as sent")
@@ -1021,12 +1036,18 @@ class CitizenHandlers:
         if done:
             await self.intake.answered(done, before)
 
-    async def welcome_again(self, context: ContextTypes.DEFAULT_TYPE, chat: int) -> bool:
+    async def welcome_again(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, *, told: bool = False
+    ) -> bool:
         """Tell a newcomer the welcome whose sending Telegram failed (a 5xx), if the update
-        that failed gave them a role (True; its error said nothing else)."""
+        that failed gave them a role (True; its error said nothing else); not when Telegram
+        may have `told` it already (a timeout), so that it is never told twice."""
         accepted = await self.roles.lost_answer(chat)
         if accepted is None:
             return False
+        if told:
+            log.warning("welcome timed out: taken as sent")
+            return True
         try:
             await self._welcome(context, chat, accepted)
         except TelegramError as exc:

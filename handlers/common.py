@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
@@ -142,6 +142,15 @@ def kind_of(update: Update) -> str:
     return "other"
 
 
+class WelcomeAgain(Protocol):
+    """Tells a newcomer the role they took again, if the update whose answer failed gave it
+    (True); not when Telegram may have `told` it already (a timeout), though still True."""
+
+    def __call__(
+        self, context: ContextTypes.DEFAULT_TYPE, chat: int, *, told: bool = False
+    ) -> Awaitable[bool]: ...
+
+
 class CommonHandlers:
     """Callbacks shared by every role."""
 
@@ -167,9 +176,7 @@ class CommonHandlers:
             | None
         ) = None
         # Tells a newcomer the role they took again, if that update's answer failed (True).
-        self.welcome_again: Callable[[ContextTypes.DEFAULT_TYPE, int], Awaitable[bool]] | None = (
-            None
-        )
+        self.welcome_again: WelcomeAgain | None = None
 
     async def reachability(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update first: a chat marked unreachable that speaks again can be written to
@@ -214,8 +221,10 @@ class CommonHandlers:
             chat = update.effective_chat.id
             claimed = await self.intake.claimed(update.update_id)
             welcome = self.welcome_again
-            if claimed and welcome is not None and await welcome(context, chat):
-                # A role taken: its welcome given, not "try again" (it was taken already).
+            told = safely.maybe_sent(error)
+            if claimed and welcome is not None and await welcome(context, chat, told=told):
+                # A role taken: its welcome given (unless Telegram may have it: a timeout),
+                # not "try again" (it was taken already).
                 log.warning("a Telegram call failed while welcoming new staff: %s", error)
                 return
             step = await self.intake.answer_failed(update.update_id, chat, _undoing(update))

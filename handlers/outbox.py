@@ -8,7 +8,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-import aiohttp
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
@@ -18,6 +17,7 @@ from bot.i18n import speaking
 from bot.languages import Languages
 from bot.outbox import Outbox
 from bot.ratelimit import ACQUIRED_NO_RETRY, FloodLimiter, seconds
+from handlers import safely
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class OutboxSender:
             await self.outbox.retry(row, "flood limit", wait)
             return WAITING
         except TimedOut as exc:
-            if not _maybe_sent(exc):
+            if not safely.maybe_sent(exc):
                 await self.outbox.retry(row, str(exc))
                 return TROUBLE
             # Telegram may have it: counted as sent, so it is never sent twice.
@@ -156,8 +156,3 @@ class OutboxSender:
             return TROUBLE
         await self.outbox.sent(row, message.message_id)
         return SENT
-
-
-def _maybe_sent(exc: TimedOut) -> bool:
-    """Whether a timed-out request may have reached Telegram (not when it never connected)."""
-    return not isinstance(exc.__cause__, aiohttp.ConnectionTimeoutError)

@@ -7,7 +7,8 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram.error import BadRequest, TelegramError
+import aiohttp
+from telegram.error import BadRequest, TelegramError, TimedOut
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,14 @@ async def answer(awaitable: Awaitable[Any]) -> None:
         await awaitable
     except BadRequest as exc:
         log.info("callback answer not delivered: %s", exc.message)
+
+
+def maybe_sent(exc: BaseException) -> bool:
+    """Whether a failed request may have reached Telegram: a timeout, unless it never
+    connected (a 5xx or a connection that failed said it did not)."""
+    return isinstance(exc, TimedOut) and not isinstance(
+        exc.__cause__, aiohttp.ConnectionTimeoutError
+    )
 
 
 def not_modified(exc: BaseException) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import stamp
+from storage.db import parse_stamp, stamp
 from storage.services import ServiceRow
 
 
@@ -23,12 +23,16 @@ class MissedNotice:
     service: ServiceRow
     # The item's state now: a notice about one rejected meanwhile promises no answer.
     status: str = "pending"
+    # When it was first kept: kept again (its telling failed), it keeps this time, so that
+    # the resend bound and retention count from the first.
+    kept_at: datetime | None = None
 
 
 async def keep(
     conn: aiosqlite.Connection, citizen_id: int, feedback_id: int, note: str, now: datetime
 ) -> None:
-    """Remember a notice about one item that could not be delivered (once per item)."""
+    """Remember a notice about one item that could not be delivered (once per item), as
+    kept at `now` (for one kept again, the time it was first kept)."""
     await conn.execute(
         "INSERT INTO missed_notices (feedback_id, citizen_id, note, created_at)"
         " VALUES (?, ?, ?, ?) ON CONFLICT (feedback_id) DO NOTHING",
@@ -59,7 +63,14 @@ async def take(conn: aiosqlite.Connection, telegram_id: int, since: datetime) ->
             continue  # taken by another instance meanwhile, about an item gone, or too old
         service = ServiceRow(str(slug), str(name), str(description), str(provider))
         taken.append(
-            MissedNotice(int(feedback_id), str(note), bool(hear_back), service, str(status))
+            MissedNotice(
+                int(feedback_id),
+                str(note),
+                bool(hear_back),
+                service,
+                str(status),
+                parse_stamp(str(created)),
+            )
         )
     return taken
 

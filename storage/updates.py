@@ -13,6 +13,9 @@ from storage.db import stamp
 
 # Fields that name a person; an update is stored without them.
 _NAME_FIELDS = ("first_name", "last_name", "username")
+# How a claimed update's payload starts when its answer welcomes someone to a role (the
+# `note` of bot.roles, "role:..."): a pattern for LIKE.
+_WELCOME = json.dumps({"note": "role:"}).removesuffix('"}') + "%"
 
 
 def scrub(payload: Any) -> Any:
@@ -99,12 +102,14 @@ async def mark_handled(
     # updates are handled one at a time, in order) needs no answer again. (Written so that
     # it reads the small index of such updates, not the table.)
     # Only earlier ones: this mark may be written (in a batch) after the chat's next update
-    # was claimed, and that one's answer may yet be lost.
+    # was claimed, and that one's answer may yet be lost. Not a welcome to a role (its note),
+    # unless this answer was a welcome too: another answer does not tell them the role.
     await conn.executemany(
         "UPDATE updates SET chat_key = 0 WHERE chat_key = (SELECT u.chat_key FROM updates u"
         " WHERE u.update_id = ?) AND chat_key <> 0 AND handled_at IS NOT NULL"
-        " AND update_id < ?",
-        [(update_id, update_id) for update_id in ids],
+        " AND update_id < ? AND (payload IS NULL OR payload NOT LIKE ? OR EXISTS"
+        " (SELECT 1 FROM updates w WHERE w.update_id = ? AND w.payload LIKE ?))",
+        [(update_id, update_id, _WELCOME, update_id, _WELCOME) for update_id in ids],
     )
     await conn.executemany(
         "UPDATE updates SET handled_at = COALESCE(handled_at, ?), payload = NULL, chat_key = 0"
