@@ -90,7 +90,7 @@ async def test_a_voice_note_is_written_down_by_a_moderator_and_only_text_goes_on
     assert "Voice note (7 s)" in (card.text or "")
     # The audio is under the card, for the moderators to listen to.
     await team.group.wait_for(lambda _: under(team, card, "voice"))
-    kept = stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}")
+    kept = stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item} ORDER BY id")
     assert kept and kept[0][0]
     # Nothing written down yet: nothing to publish.
     answer = await press_card(team.sam, team.group, card, texts.APPROVE)
@@ -108,11 +108,15 @@ async def test_a_voice_note_is_written_down_by_a_moderator_and_only_text_goes_on
     ]
     # Written down and approved: the reference to the audio goes once the approval can no
     # longer be undone (an undo puts it back in the queue, its audio to be heard again).
-    assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == kept
+    assert (
+        stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item} ORDER BY id") == kept
+    )
     clock.advance(minutes=11)
     await run_job(team.bot, "moderation-sweep")
     await team.group.wait_for(lambda _: texts.UNDO not in str(card.buttons))
-    assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == [(None,)]
+    assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item} ORDER BY id") == [
+        (None,)
+    ]
     # The provider reads the words, never the audio.
     await say(team.pat, "/digest")
     assert not any(m.voice for m in team.pat.messages)
@@ -305,7 +309,9 @@ async def test_a_draft_transcript_is_confirmed_by_the_citizen_then_checked(
         clock.advance(minutes=11)
         await run_job(bot, "moderation-sweep")
         await group.wait_for(lambda _: texts.UNDO not in str(card.buttons))
-        assert stored(db_path, f"SELECT file_id FROM media WHERE feedback_id = {item}") == [(None,)]
+        assert stored(
+            db_path, f"SELECT file_id FROM media WHERE feedback_id = {item} ORDER BY id"
+        ) == [(None,)]
 
 
 async def test_a_voice_note_the_engine_hears_no_words_in_is_told_and_kept(
@@ -394,9 +400,9 @@ async def test_approving_from_a_list_posts_the_card_with_its_undecided_photo(
     (photo,) = under(team, card, "photo")
     await press_card(team.sam, team.group, photo, texts.PHOTO_APPROVE)
     await team.group.wait_for(lambda _: "approved by Sam" in (photo.text or ""))
-    assert stored(db_path, f"SELECT status FROM media WHERE feedback_id = {items[0]}") == [
-        ("approved",)
-    ]
+    assert stored(
+        db_path, f"SELECT status FROM media WHERE feedback_id = {items[0]} ORDER BY id"
+    ) == [("approved",)]
 
 
 async def test_mine_says_what_an_item_was_told_with_besides_words(team: Team) -> None:

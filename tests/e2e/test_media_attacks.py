@@ -275,9 +275,9 @@ async def test_a_second_voice_note_and_a_long_one_keep_the_first(team: Team, db_
     added = await say(citizen, "And the heating in the reading room is broken as well.")
     assert "How would you rate it" in added
     item = await saved(citizen)
-    assert stored(db_path, f"SELECT kind, duration FROM media WHERE feedback_id = {item}") == [
-        ("voice", 12)
-    ]
+    assert stored(
+        db_path, f"SELECT kind, duration FROM media WHERE feedback_id = {item} ORDER BY id"
+    ) == [("voice", 12)]
     assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [
         ("And the heating in the reading room is broken as well.",)
     ]
@@ -697,9 +697,9 @@ async def test_a_voice_note_bigger_than_bots_may_fetch_still_reaches_the_moderat
     item = await saved(citizen)
     card = await card_of(team.group, item)
     await team.group.wait_for(lambda _: under(team, card, "voice"))
-    assert stored(db_path, f"SELECT kind, duration FROM media WHERE feedback_id = {item}") == [
-        ("voice", 170)
-    ]
+    assert stored(
+        db_path, f"SELECT kind, duration FROM media WHERE feedback_id = {item} ORDER BY id"
+    ) == [("voice", 170)]
 
 
 async def test_a_photo_telegram_fails_to_take_once_still_reaches_the_card(
@@ -1273,9 +1273,9 @@ async def test_a_voice_note_with_words_keeps_both(team: Team, db_path: Path) -> 
     assert said.startswith(texts.VOICE_ADDED) and "How would you rate it" in said
     item = await saved(citizen)
     assert stored(db_path, f"SELECT text FROM feedback WHERE id = {item}") == [(WORDS,)]
-    assert stored(db_path, f"SELECT kind, duration FROM media WHERE feedback_id = {item}") == [
-        ("voice", 9)
-    ]
+    assert stored(
+        db_path, f"SELECT kind, duration FROM media WHERE feedback_id = {item} ORDER BY id"
+    ) == [("voice", 9)]
 
 
 async def test_a_voice_note_with_too_few_words_is_the_words(team: Team, db_path: Path) -> None:

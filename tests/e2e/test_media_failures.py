@@ -57,7 +57,9 @@ async def test_a_photo_telegram_keeps_failing_to_take_is_tried_five_times_then_s
     assert failing.hits == CARD_ATTEMPTS
     assert len(notes(team.group.messages)) == 1
     assert not under(team, card, "photo")
-    assert stored(db_path, f"SELECT kind, post_failures FROM media WHERE feedback_id = {item}") == [
+    assert stored(
+        db_path, f"SELECT kind, post_failures FROM media WHERE feedback_id = {item} ORDER BY id"
+    ) == [
         ("photo", CARD_ATTEMPTS),
         ("voice", 0),
     ]
