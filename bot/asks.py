@@ -215,15 +215,10 @@ class Asks:
         return draft if await self._save(draft, update_id) else Problem.REPLAYED
 
     async def _save(self, draft: Draft, update_id: int | None) -> bool:
-        """Begin a draft, with the update that began it claimed; False (nothing saved) if that
-        update was handled before a restart."""
+        """Begin a draft, with the update that began it claimed (`drafts.begin`)."""
 
         async def run(conn: aiosqlite.Connection) -> bool:
-            now = self.clock()
-            if update_id is not None and not await updates.claim(conn, update_id, now):
-                return False
-            await drafts.save(conn, draft, now)
-            return True
+            return await drafts.begin(conn, draft, update_id, self.clock())
 
         return await self.db.write(run)
 

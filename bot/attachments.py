@@ -200,11 +200,13 @@ class Attachments:
         now: datetime,
         album: str | None = None,
     ) -> Step:
-        """A photo sent just after an item was saved joins it, if it still can; else one of
-        an `album` waits for its album's words."""
+        """A photo sent just after an item was saved joins it, if it still can; one of an
+        `album` waits for its album's words: they may be on a later photo, and start an item
+        that the album goes with (if none come, it joins the saved item if it still can:
+        `join_saved`)."""
         item, why = await self._saved_room(conn, telegram_id)
         citizen_id = await _citizen_id(conn, telegram_id)
-        if why and album is not None and citizen_id is not None:
+        if album is not None and citizen_id is not None:
             refused = await self._no_wait(conn, telegram_id, album)
             if refused is not None:
                 return refused
@@ -233,6 +235,31 @@ class Attachments:
         ):
             return Step(Show.MEDIA, note="too_many")
         return None
+
+    async def join_saved(self, telegram_id: int, album: str) -> Step | None:
+        """No words came with an album sent with nothing being told: its photos waiting for
+        them (none told of yet) join the item just saved, if it can still take photos, as
+        far as it has room (the rest go). What to tell the citizen (note "photo_added_saved"
+        or "album_added_saved", the item's photos now, `photos_left` those that went); None
+        when they did not join (they wait for the next words, to be told so)."""
+
+        async def run(conn: aiosqlite.Connection) -> Step | None:
+            item, why = await self._saved_room(conn, telegram_id)
+            citizen_id = await _citizen_id(conn, telegram_id)
+            if item is None or why or citizen_id is None:
+                return None
+            photos = sum(m.kind == media.PHOTO for m in await media.of_item(conn, item.id))
+            joined, left = await media.waiting_to_item(
+                conn, citizen_id, album, item.id, MAX_PHOTOS - photos
+            )
+            if not joined:
+                return None
+            note = "album_added_saved" if joined > 1 else "photo_added_saved"
+            return Step(
+                Show.MEDIA, note=note, reference=item.id, total=photos + joined, photos_left=left
+            )
+
+        return await self.db.write(run)
 
     async def tell_waiting(self, telegram_id: int, album: str) -> int:
         """How many of an album's photos wait for words and are to be told of now (0 when

@@ -815,14 +815,9 @@ class Responses:
         return await self.db.write(run)
 
     async def _save(self, draft: Draft, update_id: int | None = None) -> bool:
-        """Begin a draft, with the update that began it claimed; False (nothing saved) if that
-        update was handled before a restart."""
+        """Begin a draft, with the update that began it claimed (`drafts.begin`)."""
 
         async def run(conn: aiosqlite.Connection) -> bool:
-            now = self.clock()
-            if update_id is not None and not await updates.claim(conn, update_id, now):
-                return False
-            await drafts.save(conn, draft, now)
-            return True
+            return await drafts.begin(conn, draft, update_id, self.clock())
 
         return await self.db.write(run)

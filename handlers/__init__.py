@@ -180,6 +180,14 @@ def register(
         pictures.come_back = moderator.come_back
         pictures.take_back = rights.clean
         citizen.albums_left = pictures.albums_left
+
+        async def ask_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            # Outside the update's handling (a job): its language read again first, so that
+            # one chosen meanwhile asks nothing.
+            await speech.speak(update, context)
+            await speech.first_contact(update, FIRST_START, words=True)
+
+        pictures.ask_language = ask_language
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE & private
     # The moderators' chat, also once it became a supergroup (a new id); none configured,
@@ -374,13 +382,17 @@ def register(
                 return
             if speech.unchosen():
                 # Any first message is answered with the language question first (words
-                # with it wait for the choice, their own handler asks); an album asks once,
-                # whichever of its messages asks.
-                album = pictures is not None and pictures.album_answered(message, "language")
+                # with it wait for the choice, their own handler asks); an album asks once:
+                # the message with its words, on whichever photo they are, else a couple of
+                # seconds after its last photo (MediaHandlers.language_later).
+                if pictures is not None and message.media_group_id is not None:
+                    if not pictures.language_now(message, context):
+                        pictures.language_later(update, context)
+                        return
                 # In reply to it: once a language is chosen, the consent question says it
                 # was not kept (CitizenHandlers.after_language).
-                if not message.caption and (
-                    album or await speech.first_contact(update, FIRST_START, words=True)
+                elif not message.caption and await speech.first_contact(
+                    update, FIRST_START, words=True
                 ):
                     return
             await handler(update, context)

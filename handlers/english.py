@@ -1612,6 +1612,14 @@ MEDIA_NOTES = {
         "📷 Photo added to <b>#{reference}</b> ({n} of 3). Moderators check every photo before"
         " a service sees it.",
     ),
+    # An album's photos, sent with no words just after an item was saved, added to it (not
+    # checked by a moderator yet); Plural: how many photos the item now has.
+    "album_added_saved": Plural(
+        "📷 Photos added to <b>#{reference}</b> ({n} of 3). Moderators check every photo before"
+        " a service sees it.",
+        "📷 Photos added to <b>#{reference}</b> ({n} of 3). Moderators check every photo before"
+        " a service sees it.",
+    ),
     # A photo sent after the item just saved was checked by a moderator: too late for it.
     "saved_checked": (
         "Thanks for the photo! A moderator has already checked <b>#{reference}</b>, so I can't"

@@ -81,6 +81,8 @@ ALBUM_QUIET = 2.0
 ALBUM_WAITS = 5
 # After a restart (the job gone), the time-out job tells albums quiet this long.
 ALBUM_STALE = timedelta(seconds=30)
+# An update's callback, as the application calls it.
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
 def _seconds(message: Message) -> int:
@@ -160,6 +162,10 @@ class MediaHandlers:
         # Takes back the messages queued to go (PrivacyHandlers.clean): a photo kept back
         # leaves the chats of the providers who asked for it without waiting for the job.
         self.take_back: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None
+        # Asks the language question at first contact, in reply to the update's message
+        # (set by `handlers.register`): an album whose words come on a later message asks
+        # it once, with them (`language_later`).
+        self.ask_language: Callback | None = None
 
     # -- the citizen -----------------------------------------------------------------------
 
@@ -216,6 +222,55 @@ class MediaHandlers:
             self._albums_told.popitem(last=False)
         return False
 
+    def language_now(self, message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """A message of an album at first contact, before a language is chosen: whether it
+        asks the language question now (its own handler asks it, its words riding on it).
+        The one with the album's words does, and is the album's only question; a wordless
+        one asks none now: the question comes ALBUM_QUIET seconds after the album's last
+        photo, unless its words came meanwhile (`language_later`)."""
+        name = f"language:{message.chat_id}:{message.media_group_id}"
+        if message.caption:
+            self.album_answered(message, "language")
+            queue = context.job_queue
+            for job in queue.get_jobs_by_name(name) if queue is not None else ():
+                job.schedule_removal()
+            return True
+        return False
+
+    def language_later(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, waits: int = 0
+    ) -> None:
+        """A wordless message of an album at first contact: the language question in reply
+        to it ALBUM_QUIET seconds from now, unless the album's words ask it first (each of
+        its messages puts it off again); none if the album asked it already."""
+        message = update.effective_message
+        queue = context.job_queue
+        if message is None or message.media_group_id is None or queue is None:
+            return
+        if (message.chat_id, f"{message.media_group_id}:language") in self._albums_told:
+            return  # asked already, with its words or by an earlier job
+        name = f"language:{message.chat_id}:{message.media_group_id}"
+        for job in queue.get_jobs_by_name(name):
+            job.schedule_removal()
+        queue.run_once(self._language_quiet, ALBUM_QUIET, data=(update, waits), name=name)
+
+    async def _language_quiet(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job: no words came with a first-contact album: ask the language question."""
+        assert context.job is not None
+        data = context.job.data
+        assert isinstance(data, tuple)
+        update, waits = data
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        if waits < ALBUM_WAITS and await self.attachments.chat_busy(user.id):
+            # More of the chat is still to be handled: its words may be in it.
+            self.language_later(update, context, waits + 1)
+            return
+        if self.album_answered(message, "language") or self.ask_language is None:
+            return  # its words asked it meanwhile
+        await self.ask_language(update, context)
+
     async def _consent_for(self, message: Message, update_id: int | None) -> Step | None:
         user = message.from_user
         if self.consent is None or user is None:
@@ -271,16 +326,25 @@ class MediaHandlers:
             # More of the chat is still to be handled: its words may be in it.
             self._album_later(context, telegram_id, album, waits + 1)
             return
-        await self._tell_waiting(context.bot, telegram_id, album)
+        await self._tell_waiting(context, telegram_id, album)
 
-    async def _tell_waiting(self, bot: Bot, telegram_id: int, album: str) -> None:
-        """Tell a citizen, once an album, that its photos wait for their words (for how
+    async def _tell_waiting(
+        self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, album: str
+    ) -> None:
+        """An album that brought no words: its photos join the item just saved if it can
+        still take them (a citizen adding photos to what they just said), and they are told
+        so; else they are told, once an album, that its photos wait for their words (for how
         long), if they still do."""
+        bot = context.bot
+        joined = await self.attachments.join_saved(telegram_id, album)
+        if joined is not None:
+            await self._tell_joined(context, telegram_id, joined)
+            return
         photos = await self.attachments.tell_waiting(telegram_id, album)
         if not photos:
             return  # taken by words, dropped, or told already (here or on another instance)
         minutes = max(1, round(self.attachments.waiting.total_seconds() / 60))
-        language = await self.names.of_person(telegram_id) if self.names else i18n.current()
+        language = await self._language_of(telegram_id)
         with i18n.speaking(language):
             text = texts.MEDIA_NOTES["waiting"]
             assert isinstance(text, Plural)
@@ -298,13 +362,37 @@ class MediaHandlers:
             log.warning("album note not delivered, to be told later: %s", exc)
             await self.attachments.untell_waiting(telegram_id, album)
 
+    async def _language_of(self, telegram_id: int) -> str:
+        return await self.names.of_person(telegram_id) if self.names else i18n.current()
+
+    async def _tell_joined(
+        self, context: ContextTypes.DEFAULT_TYPE, telegram_id: int, step: Step
+    ) -> None:
+        """Tell a citizen that their album's photos joined the item just saved (`step`, of
+        `join_saved`), and post them under its card if it is out."""
+        with i18n.speaking(await self._language_of(telegram_id)):
+            said = media_note(step)
+            if step.photos_left:
+                said = f"{said}\n{texts.PHOTOS_WAITED_LEFT}"
+        try:
+            await context.bot.send_message(telegram_id, said, parse_mode=ParseMode.HTML)
+        except Forbidden:
+            log.info("citizen blocked the bot; album note not delivered")
+        except TelegramError as exc:
+            # The photos are with the item all the same (/mydata lists them): not told again.
+            log.warning("album note not delivered: %s", exc)
+        assert step.reference is not None
+        wait = await self.under_card_late(context.bot, step.reference)
+        if wait is not None and self.come_back is not None:
+            self.come_back(context, wait)
+
     async def albums_left(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Part of the time-out job: albums whose telling was lost to a restart are told
         (unless the chat still has updates to handle); photos that waited too long for
         words go."""
         for telegram_id, album in await self.attachments.untold_albums(ALBUM_STALE):
             if not await self.attachments.chat_busy(telegram_id):
-                await self._tell_waiting(context.bot, telegram_id, album)
+                await self._tell_waiting(context, telegram_id, album)
         dropped = await self.attachments.drop_waiting()
         if dropped:
             log.info("%d album photos dropped: no words came for them", dropped)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage import updates
 from storage.db import stamp
 
 _COLUMNS = (
@@ -75,6 +76,17 @@ async def save(conn: aiosqlite.Connection, draft: Draft, now: datetime) -> None:
             json.dumps(d.texts, sort_keys=True) if d.texts else None,
         ),
     )
+
+
+async def begin(
+    conn: aiosqlite.Connection, draft: Draft, update_id: int | None, now: datetime
+) -> bool:
+    """Begin a draft, with the update that began it claimed in the same transaction; False
+    (nothing saved) if that update was handled before a restart."""
+    if update_id is not None and not await updates.claim(conn, update_id, now):
+        return False
+    await save(conn, draft, now)
+    return True
 
 
 async def get(conn: aiosqlite.Connection, author: int, chat_id: int) -> Draft | None:

@@ -162,6 +162,34 @@ async def take_waiting(
     return len(taken), len(left)
 
 
+async def waiting_to_item(
+    conn: aiosqlite.Connection, citizen_id: int, album: str, feedback_id: int, room: int
+) -> tuple[int, int]:
+    """An album's photos waiting for words, none of them told of (not promised to the next
+    words), join the saved item `feedback_id` instead, oldest first, up to `room`; the rest
+    go. Compare-and-set: (how many joined, how many went for want of room), (0, 0) when
+    none wait untold (taken by words, told, or joined already, here or on another
+    instance)."""
+    async with conn.execute(
+        "SELECT id, album_told FROM media WHERE citizen_id = ? AND conversation_seq = 0"
+        " AND feedback_id IS NULL AND album = ? ORDER BY id",
+        (citizen_id, album),
+    ) as cursor:
+        found = [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]
+    if not found or any(told for _, told in found):
+        return 0, 0
+    ids = [media_id for media_id, _ in found]
+    taken, left = ids[: max(room, 0)], ids[max(room, 0) :]
+    for media_id in taken:
+        await conn.execute(
+            "UPDATE media SET feedback_id = ?, album = NULL, album_told = 0 WHERE id = ?",
+            (feedback_id, media_id),
+        )
+    for media_id in left:
+        await conn.execute("DELETE FROM media WHERE id = ?", (media_id,))
+    return len(taken), len(left)
+
+
 async def tell_waiting(conn: aiosqlite.Connection, citizen_id: int, album: str) -> int:
     """Mark an album's waiting photos as told about, compare-and-set: how many were not yet
     (0: told already, by this instance or another, or taken by words meanwhile)."""

@@ -99,7 +99,13 @@ async def test_the_album_note_lost_to_a_passing_telegram_error_is_told_later(
     before = len(citizen.messages)
     fault = emu.faults.server_error("sendMessage", text_contains=WAITING, times=1)
     shots(citizen, "note-502", ["red", "blue"])
-    await while_progressing(lambda: fault.hits == 1, lambda: fault.hits, stall=20)
+    untold = "SELECT COUNT(*) FROM media WHERE album = 'note-502' AND album_told = 0"
+
+    def left_to_tell() -> bool:
+        # Marked told before the send, unmarked once it failed: not before that.
+        return fault.hits == 1 and stored(db_path, untold) == [(2,)]
+
+    await while_progressing(left_to_tell, lambda: (fault.hits, stored(db_path, untold)), stall=20)
     assert waiting(db_path) == 2
     clock.advance(seconds=31)
     await run_job(team.bot, "expire-idle-conversations")

@@ -42,6 +42,8 @@ async def test_a_first_album_asks_the_language_once(welsh: World, emu: Emulator)
     """An album of three photos as a first message: one language question."""
     gwen = emu.person("Gwen", language_code="cy")
     album(gwen, 3, "first-album")
+    # Asked a couple of seconds after its last photo (its words could be on a later one).
+    await gwen.wait_for(lambda msgs: any(_language_question(m.buttons) for m in msgs))
     await emu.idle(quiet=0.5, timeout=15)
     asked = [m for m in gwen.messages if _language_question(m.buttons)]
     assert len(asked) == 1, [m.text for m in gwen.messages]
@@ -62,6 +64,35 @@ async def test_a_first_album_with_words_on_its_first_photo_asks_the_language_onc
     await emu.idle(quiet=0.5, timeout=15)
     asked = [m for m in gwen.messages if _language_question(m.buttons)]
     assert len(asked) == 1, [m.text for m in gwen.messages]
+    # Chosen, the words carry on to the consent question.
+    await press(gwen, "English")
+    assert "Is that OK with you?" in (gwen.messages[-1].text or "")
+
+
+async def test_a_first_album_with_words_on_a_later_photo_asks_the_language_once(
+    welsh: World, emu: Emulator
+) -> None:
+    """An album whose words are on its last photo (as Telegram's apps write a group of
+    files' words) as a first message: one language question, in reply to the words (they
+    ride on it), not one for the first photo and another for the words."""
+    gwen = emu.person("Gwen", language_code="cy")
+    sent = []
+    for n, colour in enumerate(("red", "blue", "green")):
+        fields = photo_fields(gwen, gps_photo(colour))
+        if n == 2:
+            fields["caption"] = WORDS
+        sent.append(post(gwen, {**fields, "media_group_id": "later-words"}))
+    await gwen.wait_for(lambda msgs: any(_language_question(m.buttons) for m in msgs))
+    # A question still to come for the album's photos would come now.
+    queue = welsh.bot.application.job_queue
+    assert queue is not None
+    for job in queue.jobs():
+        if (job.name or "").startswith("language:"):
+            await job.run(welsh.bot.application)
+    await emu.idle(quiet=0.5, timeout=15)
+    asked = [m for m in gwen.messages if _language_question(m.buttons)]
+    assert len(asked) == 1, [m.text for m in gwen.messages]
+    assert asked[0].reply_to == sent[2]["message_id"]
     # Chosen, the words carry on to the consent question.
     await press(gwen, "English")
     assert "Is that OK with you?" in (gwen.messages[-1].text or "")

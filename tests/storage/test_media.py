@@ -515,3 +515,47 @@ async def test_an_albums_photos_wait_for_words_then_join_them_or_go(db: Database
         )
 
     assert await db.write(forget) == (4, 0)  # Bea's conversation's three and her E photo
+
+
+async def test_an_albums_untold_photos_join_a_saved_item_as_far_as_it_has_room(
+    db: Database,
+) -> None:
+    """No words came with an album sent just after an item was saved: its photos waiting for
+    them join the item, oldest first, up to the room given (the rest go), once, whoever
+    asks; an album told its photos wait for the next words keeps them for those words."""
+
+    async def setup(conn: aiosqlite.Connection) -> tuple[int, int]:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('library', 'Library', '', 'p')"
+        )
+        ada = (await citizens.get_or_create(conn, 701, NOW)).id
+        item = await feedback.create(
+            conn,
+            citizen_id=ada,
+            service_slug="library",
+            text="The roof leaks.",
+            rating=None,
+            hear_back=False,
+            now=NOW,
+        )
+        for data in (b"a1", b"a2", b"a3"):
+            await media.add_waiting(conn, ada, "A", data, NOW)
+        await media.add_waiting(conn, ada, "T", b"t1", NOW)
+        assert await media.tell_waiting(conn, ada, "T") == 1
+        return ada, item
+
+    ada, item = await db.write(setup)
+
+    async def join(conn: aiosqlite.Connection, album: str) -> tuple[int, int]:
+        return await media.waiting_to_item(conn, ada, album, item, 2)
+
+    assert await db.write(lambda conn: join(conn, "A")) == (2, 1)
+    kept = await media.of_item(db.reader, item)
+    assert [await media.photo_bytes(db.reader, m.id) for m in kept] == [b"a1", b"a2"]
+    assert await media.waiting(db.reader, ada, "A") == []
+    # Once: a second telling (another instance, the time-out round) finds none.
+    assert await db.write(lambda conn: join(conn, "A")) == (0, 0)
+    # Promised to the next words: not taken for the item.
+    assert await db.write(lambda conn: join(conn, "T")) == (0, 0)
+    assert len(await media.waiting(db.reader, ada, "T")) == 1
