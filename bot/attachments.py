@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -76,6 +76,20 @@ ON_ITS_WAY = "on_its_way"
 # The most photos of one album kept waiting for its words: Telegram's apps send up to ten
 # in one album (an item takes MAX_PHOTOS of them; the rest are refused once words come).
 ALBUM_MOST = 10
+
+
+@dataclass(frozen=True)
+class PhotoDecision:
+    """A moderator's decision on a photo, as its caption under the card says it."""
+
+    item_id: int
+    # The photo's number on its item.
+    number: int
+    status: str
+    # Who decided it (the first moderator, pressed again for the same status).
+    decided_by: int | None
+    # Other copies of it under the card (posted twice) were queued to be taken back.
+    copies_gone: bool = False
 
 
 class Attachments:
@@ -513,17 +527,36 @@ class Attachments:
         """Items whose own card has a voice note or photo still to go under it."""
         return await media.to_post(self.db.reader, self.clock() - POSTING_STALE)
 
-    async def posted(self, media_id: int, chat_id: int, message_id: int) -> None:
-        """A voice note or photo went to staff as this message (taken back by retention)."""
+    async def posted(
+        self, media_id: int, chat_id: int, message_id: int, card: tuple[int, int] | None = None
+    ) -> bool:
+        """A voice note or photo went to staff as this message (taken back by retention),
+        under this `card`. False if it is not kept: forgotten or past retention meanwhile,
+        or one copy too many under the card: while it was on its way, another copy was
+        recorded there (a moderator pressed a copy from an earlier sending Telegram took
+        but answered too late); it is queued to be taken back."""
 
-        async def run(conn: aiosqlite.Connection) -> None:
+        async def run(conn: aiosqlite.Connection) -> bool:
             if await self._arrived_gone(conn, media_id, chat_id, message_id):
-                return
+                return False
+            if (
+                card is not None
+                and card[0] == chat_id
+                and not await media.carried_by(conn, media_id, chat_id, message_id)
+                and not await media.taken_under(conn, media_id, card)
+                and await media.copies_under(conn, media_id, card)
+            ):
+                await traces.take_back_messages(
+                    conn, [(chat_id, message_id)], traces.DUPLICATE, self.clock()
+                )
+                return False
             await media.posted(conn, media_id, chat_id, message_id)
+            return True
 
-        await self.db.write(run)
+        kept = await self.db.write(run)
         self._recorded.set()
         self._recorded = asyncio.Event()
+        return kept
 
     async def _arrived_gone(
         self, conn: aiosqlite.Connection, media_id: int, chat_id: int, message_id: int
@@ -544,27 +577,45 @@ class Attachments:
         return await _staff_name(self.db.reader, telegram_id)
 
     async def decide_photo(
-        self, moderator: int, media_id: int, status: str, pressed: tuple[int, int]
-    ) -> tuple[int, int, str, int | None] | str | None:
+        self,
+        moderator: int,
+        media_id: int,
+        status: str,
+        pressed: tuple[int, int],
+        copy_under: int | None = None,
+    ) -> PhotoDecision | str | None:
         """A moderator's decision on one photo, pressed under the message that carries it
-        (`pressed`: chat id, message id), audited: (item id, the photo's number on its item,
-        its status now, who decided it); None if there is no such photo (forgotten
+        (`pressed`: chat id, message id), audited; None if there is no such photo (forgotten
         meanwhile) or the button was not that photo's own. Pressed again for the same
-        status, it stays the first moderator's decision. Pressed on a photo on its way to
-        that chat, not recorded yet as posted, it waits for the record (up to PRESS_WAITS
-        seconds): ON_ITS_WAY if it is not there by then."""
+        status, it stays the first moderator's decision.
 
-        async def run(conn: aiosqlite.Connection) -> tuple[int, int, str, int | None] | str | None:
+        A message not recorded as the photo's is taken as one of its copies when Telegram
+        shows it as the bot's own photo message carrying this photo's buttons, replying to a
+        message (`copy_under`, given only then) that is the card it is posted under, in that
+        card's chat, and it is no other photo's: Telegram took a sending of it but answered
+        after the bot stopped waiting (it was sent again), or has not answered yet. It is
+        recorded as the photo's, and any other copy under the card is queued to be taken
+        back: the moderators keep the one they pressed. Pressed from any other message on a
+        photo on its way to that chat, not recorded yet as posted, it waits for the record
+        (up to PRESS_WAITS seconds): ON_ITS_WAY if it is not there by then."""
+
+        async def run(conn: aiosqlite.Connection) -> PhotoDecision | str | None:
             now = self.clock()
             found = await media.get(conn, media_id)
             if found is None or found.kind != media.PHOTO or found.feedback_id is None:
                 return None
+            gone: list[int] = []
             if not await media.carried_by(conn, media_id, *pressed):
-                if await media.on_its_way(conn, media_id, pressed[0], now - POSTING_STALE):
-                    # Its message may be this one, its poster not having recorded it yet.
-                    return ON_ITS_WAY
-                # Another photo's (or a card's) message: its caption would say the wrong one.
-                return None
+                adopted = None
+                if copy_under is not None:
+                    adopted = await _adopt(conn, found, pressed, copy_under, now)
+                if adopted is None:
+                    if await media.on_its_way(conn, media_id, pressed[0], now - POSTING_STALE):
+                        # Its message may be this one, its poster not having recorded it yet.
+                        return ON_ITS_WAY
+                    # Another photo's (or a card's) message: its caption would say the wrong one.
+                    return None
+                gone = adopted
             if await media.decide(conn, media_id, status, moderator, now):
                 await audit.record(
                     conn,
@@ -581,7 +632,9 @@ class Attachments:
                     await media.take_back_given(conn, [media_id], now)
             photos = [m for m in await media.of_item(conn, found.feedback_id) if m.kind == "photo"]
             number = [m.id for m in photos].index(media_id) + 1
-            return found.feedback_id, number, status, photos[number - 1].decided_by
+            return PhotoDecision(
+                found.feedback_id, number, status, photos[number - 1].decided_by, bool(gone)
+            )
 
         loop = asyncio.get_running_loop()
         until = loop.time() + PRESS_WAITS
@@ -630,6 +683,34 @@ class Attachments:
         if found is None or found.feedback_id is None or data is None:
             return None
         return found.feedback_id, data
+
+
+async def _adopt(
+    conn: aiosqlite.Connection,
+    found: media.Media,
+    pressed: tuple[int, int],
+    replies_to: int,
+    now: datetime,
+) -> list[int] | None:
+    """Record the pressed message (chat id, message id), Telegram's photo message of the
+    bot carrying this photo's buttons and replying to `replies_to`, as a copy of the photo
+    if that is the card it is posted (or taken to be posted) under, and the message is no
+    other photo's and not being taken back. The photo's other copies under the card, queued
+    to be taken back: their message ids. None if it is not taken as a copy."""
+    card = (pressed[0], replies_to)
+    if found.feedback_id is None or await media.posted_under(conn, found.id) != card:
+        return None
+    if await media.carrying(conn, *pressed) is not None:
+        return None  # recorded as another photo's: these buttons are not its own
+    if await traces.queued(conn, *pressed):
+        return None  # a copy being taken back (another press kept the other one)
+    others = await media.copies_under(conn, found.id, card)
+    # On its way no longer: a sending still waiting for Telegram's answer finds this copy
+    # and takes its own back (`Attachments.posted`); a sweep posts it again no more.
+    await media.adopt(conn, found.id, card, pressed[1])
+    await traces.record_item(conn, found.feedback_id, *pressed, now)
+    await media.take_back_copies(conn, found.id, pressed[0], others, now)
+    return others
 
 
 async def _citizen_id(conn: aiosqlite.Connection, telegram_id: int) -> int | None:

@@ -179,6 +179,7 @@ def register(
     if pictures is not None:
         pictures.come_back = moderator.come_back
         pictures.take_back = rights.clean
+        pictures.tidy = rights.clean_with
         citizen.albums_left = pictures.albums_left
 
         async def ask_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -615,6 +615,11 @@ MEDIA_REMOVED_EXPIRED = "🗑 Removed: photos and voice notes are kept only for 
 # A provider's copy of a photo (/photo N) once the moderators kept the photo back or undid its
 # item's approval, where Telegram no longer lets the bot delete it (48 hours after sending).
 PHOTO_REMOVED_UNSHARED = "🗑 Removed: the moderators took this photo back; it is no longer shared."
+# A second copy of a photo under its card (the bot sent it again when Telegram answered too
+# late), once a moderator pressed the other copy, where Telegram does not let the bot delete it.
+PHOTO_REMOVED_DUPLICATE = (
+    "🗑 Removed: this photo was posted twice; the moderators decide on the other copy."
+)
 QUEUE_EMPTY = "Nothing is waiting. 🎉"
 QUEUE_HEAD = Plural("<b>{n} waiting</b>, oldest first:", "<b>{n} waiting</b>, oldest first:")
 QUEUE_LINE = "• #{item} · {service} · waiting {age}"

@@ -162,6 +162,9 @@ class MediaHandlers:
         # Takes back the messages queued to go (PrivacyHandlers.clean): a photo kept back
         # leaves the chats of the providers who asked for it without waiting for the job.
         self.take_back: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None
+        # The same, where there is only the bot (a photo posted twice under its card: the
+        # copy nobody pressed goes at once).
+        self.tidy: Callable[[Bot], Awaitable[None]] | None = None
         # Asks the language question at first contact, in reply to the update's message
         # (set by `handlers.register`): an album whose words come on a later message asks
         # it once, with them (`language_later`).
@@ -830,7 +833,12 @@ class MediaHandlers:
                 )
                 given_up.append((item.id, failures[-1]))
                 continue
-            await self.attachments.posted(item.id, sent.chat_id, sent.message_id)
+            if not await self.attachments.posted(item.id, sent.chat_id, sent.message_id, card):
+                # Gone meanwhile, or a second copy (Telegram answered an earlier sending
+                # too late, and a moderator pressed that copy): taken back.
+                if self.tidy is not None:
+                    await self.tidy(bot)
+                continue
             if self.privacy is not None:
                 await self.privacy.sent_to_staff(item_id, sent.chat_id, sent.message_id)
         # The card says its voice note or photos are below: the moderators must know they
@@ -883,7 +891,11 @@ class MediaHandlers:
         pressed = query.message
         where = (pressed.chat.id, pressed.message_id) if pressed is not None else (0, 0)
         decided = await self.attachments.decide_photo(
-            who.telegram_id, media_id, "approved" if choice == "a" else "rejected", where
+            who.telegram_id,
+            media_id,
+            "approved" if choice == "a" else "rejected",
+            where,
+            _copy_under(pressed, context.bot.id, media_id),
         )
         if decided is None:
             await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))
@@ -894,11 +906,14 @@ class MediaHandlers:
             # taken, and the moderator is told so rather than left wondering.
             await safely.answer(query.answer(texts.MOD_PROBLEMS["photo_on_its_way"]))
             return
-        item_id, number, status, decided_by = decided
-        if status == "rejected" and self.take_back is not None:
+        if (decided.status == "rejected" or decided.copies_gone) and self.take_back is not None:
+            # Kept back: the copies given to providers go; pressed on one of two copies
+            # under the card (posted twice): the other goes.
             context.application.create_task(self.take_back(context))
         await safely.answer(query.answer())
-        caption = await self._photo_caption(item_id, number, status, decided_by)
+        caption = await self._photo_caption(
+            decided.item_id, decided.number, decided.status, decided.decided_by
+        )
         try:
             await query.edit_message_caption(caption, reply_markup=_photo_buttons(media_id))
         except BadRequest as exc:
@@ -1003,6 +1018,21 @@ def image_document(message: Message) -> bool:
         return False
     mime = (message.document.mime_type or "").lower()
     return mime in IMAGE_TYPES or mime.startswith("image/")
+
+
+def _copy_under(pressed: object, bot_id: int, media_id: int) -> int | None:
+    """The message a pressed message replies to, when Telegram shows it as the bot's own
+    photo message whose buttons are this photo's own (a copy of the photo, recorded or not:
+    see `Attachments.decide_photo`); None otherwise (forged buttons, another message)."""
+    if not isinstance(pressed, Message) or not pressed.photo:
+        return None
+    if pressed.from_user is None or pressed.from_user.id != bot_id:
+        return None
+    if pressed.reply_to_message is None or pressed.reply_markup is None:
+        return None
+    own = {b.callback_data for b in _photo_buttons(media_id).inline_keyboard[0]}
+    shown = {b.callback_data for row in pressed.reply_markup.inline_keyboard for b in row}
+    return pressed.reply_to_message.message_id if shown == own else None
 
 
 def _photo_buttons(media_id: int) -> InlineKeyboardMarkup:

@@ -21,7 +21,7 @@ from bot.privacy import Privacy
 from handlers import safely, texts
 from handlers.fitting import pack
 from storage.privacy import as_json
-from storage.traces import FORGET, OFFER, UNSHARED, ToClean
+from storage.traces import DUPLICATE, FORGET, OFFER, UNSHARED, ToClean
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,11 @@ class PrivacyHandlers:
     async def clean(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job (and after each /forget): take back from Telegram every message queued as
         carrying a forgotten citizen's words; one failing waits its retry, the others go on."""
+        await self.clean_with(context.bot)
+
+    async def clean_with(self, bot: Bot) -> None:
+        """`clean`, where there is only the bot (a sending that found its message was one
+        too many)."""
         self._again = True
         if self._cleaning.locked():
             return
@@ -181,7 +186,7 @@ class PrivacyHandlers:
                     for message in batch:
                         if self.stopping:
                             return
-                        await self._take_back(context.bot, message)
+                        await self._take_back(bot, message)
 
     async def _take_back(self, bot: Bot, message: ToClean) -> None:
         # A citizen's offer (OFFER) is drawn again if it still waits, left as it is if answered
@@ -234,6 +239,9 @@ class PrivacyHandlers:
                 if message.reason == UNSHARED:
                     # A provider's copy of a photo the moderators took back: not its age.
                     note = media_note = texts.PHOTO_REMOVED_UNSHARED
+                elif message.reason == DUPLICATE:
+                    # A photo posted twice under its card: the other copy stays.
+                    note = media_note = texts.PHOTO_REMOVED_DUPLICATE
             try:
                 # Without reply_markup the buttons go too.
                 await bot.edit_message_text(note, message.chat_id, message.message_id)

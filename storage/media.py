@@ -556,6 +556,95 @@ async def carried_by(
         return await cursor.fetchone() is not None
 
 
+async def posted_under(conn: aiosqlite.Connection, media_id: int) -> tuple[int, int] | None:
+    """The card (chat id, message id) a voice note or photo is posted, or taken to be
+    posted, under; if none (a sending that did not go, to be tried again by a sweep), its
+    item's own card. None if neither."""
+    async with conn.execute(
+        "SELECT m.card_chat_id, m.card_message_id, f.card_chat_id, f.card_message_id,"
+        " f.card_batched FROM media m LEFT JOIN feedback f ON f.id = m.feedback_id"
+        " WHERE m.id = ?",
+        (media_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    if row[0] is not None and row[1] is not None:
+        return int(row[0]), int(row[1])
+    if row[2] is not None and row[3] is not None and not row[4]:
+        return int(row[2]), int(row[3])
+    return None
+
+
+async def adopt(
+    conn: aiosqlite.Connection, media_id: int, card: tuple[int, int], message_id: int
+) -> None:
+    """A message under this card (in its chat) found to carry the voice note or photo
+    (a sending Telegram took but answered too late): recorded as its, posted under the
+    card, on its way no longer."""
+    await _carried(conn, media_id, card[0], message_id, given=False)
+    await conn.execute(
+        "UPDATE media SET card_chat_id = ?, card_message_id = ?, posting_since = NULL,"
+        " post_failures = 0 WHERE id = ?",
+        (*card, media_id),
+    )
+
+
+async def taken_under(conn: aiosqlite.Connection, media_id: int, card: tuple[int, int]) -> bool:
+    """Whether a voice note or photo is still taken to be posted under this card, not
+    recorded as posted there yet (by its poster, or by a press on a copy of it)."""
+    async with conn.execute(
+        "SELECT 1 FROM media WHERE id = ? AND card_chat_id = ? AND card_message_id = ?"
+        " AND posting_since IS NOT NULL",
+        (media_id, *card),
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def carrying(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> int | None:
+    """The voice note or photo this message (chat id, message id) is recorded as carrying;
+    None if none."""
+    async with conn.execute(
+        "SELECT media_id FROM media_messages WHERE chat_id = ? AND message_id = ?",
+        (chat_id, message_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+async def copies_under(
+    conn: aiosqlite.Connection, media_id: int, card: tuple[int, int]
+) -> list[int]:
+    """The messages recorded as carrying this voice note or photo under this card (chat id,
+    message id): in its chat and after it (not one under an earlier card of its item, nor
+    a copy given to a provider), oldest first."""
+    async with conn.execute(
+        "SELECT message_id FROM media_messages WHERE media_id = ? AND chat_id = ?"
+        " AND given = 0 AND message_id > ? ORDER BY message_id",
+        (media_id, *card),
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def take_back_copies(
+    conn: aiosqlite.Connection,
+    media_id: int,
+    chat_id: int,
+    message_ids: Sequence[int],
+    now: datetime,
+) -> None:
+    """Queue copies of a voice note or photo posted twice under its card to be taken back
+    (the moderators decide on the other copy); their rows go."""
+    for message_id in message_ids:
+        await conn.execute(
+            "DELETE FROM media_messages WHERE media_id = ? AND chat_id = ? AND message_id = ?",
+            (media_id, chat_id, message_id),
+        )
+    await traces.take_back_messages(
+        conn, [(chat_id, m) for m in message_ids], traces.DUPLICATE, now
+    )
+
+
 async def on_its_way(
     conn: aiosqlite.Connection, media_id: int, chat_id: int, stale_before: datetime
 ) -> bool:

@@ -21,6 +21,9 @@ FORGET, RETENTION = "forget", "retention"
 # A copy of a photo given to a provider (/photo N) that is no longer theirs to see: a
 # moderator kept the photo back, or undid its item's approval.
 UNSHARED = "unshared"
+# A second copy of a photo under its card (sent again after Telegram answered too late):
+# the moderators decided on the other copy.
+DUPLICATE = "duplicate"
 # A citizen's "me too" offer quoting words their author erased: drawn again if it waits, taken
 # back if passed over, left as it is if answered in its place.
 OFFER = "offer"
@@ -153,6 +156,15 @@ async def due(conn: aiosqlite.Connection, now: datetime, limit: int = 100) -> li
         (stamp(now), limit),
     ) as cursor:
         return [ToClean(int(c), int(m), str(r), int(a)) for c, m, r, a in await cursor.fetchall()]
+
+
+async def queued(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> bool:
+    """Whether the message is queued to be taken back."""
+    async with conn.execute(
+        "SELECT 1 FROM messages_to_clean WHERE chat_id = ? AND message_id = ?",
+        (chat_id, message_id),
+    ) as cursor:
+        return await cursor.fetchone() is not None
 
 
 async def cleaned(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> None:

@@ -1,8 +1,9 @@
 """A photo's Approve or Keep back pressed as soon as its message is in the moderators' chat,
 before its poster has recorded which message carries it (Telegram's answer to sendPhoto
-held by the emulator): the press waits for the record and is taken, on one instance or on
-another sharing one PostgreSQL database; one that cannot wait long enough is told to press
-again, never lost."""
+held by the emulator): the press is taken, on one instance or on another sharing one
+PostgreSQL database (the message is shown as the photo's own: the bot's photo under the
+item's card, with its buttons); a press from a message not shown as the photo's waits for
+the record, and one that cannot wait long enough is told to press again."""
 
 from __future__ import annotations
 
@@ -97,18 +98,50 @@ async def test_a_photo_approved_before_its_message_is_recorded_is_approved_once_
     assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action = 'photo.approved'") == [(1,)]
 
 
-async def test_a_photo_pressed_while_its_message_stays_unrecorded_asks_to_press_again(
+async def test_a_photo_pressed_while_its_message_stays_unrecorded_is_taken_at_once(
     team: Team, emu: Emulator, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The record not there by the time a press can wait: the moderator is told, and the
-    photo is left as it was; pressed again once it is recorded, it is taken."""
+    """The pressed message is the bot's own photo under the item's card, with this photo's
+    buttons: taken as the photo's without waiting for its poster's record (none waits
+    here), which then finds it recorded; no second copy is posted or taken back."""
     monkeypatch.setattr(bot.attachments, "PRESS_WAITS", 0.0)
     item, photo, held = await held_photo(emu, team.group, team.citizen)
     answer = await press_card(team.sam, team.group, photo, texts.PHOTO_REJECT)
-    assert answer.get("text") == texts.MOD_PROBLEMS["photo_on_its_way"]
+    assert answer.get("text") is None
+    await team.group.wait_for(lambda _: "kept back by Sam" in (photo.text or ""))
+    assert stored(db_path, f"SELECT status FROM media WHERE feedback_id = {item}") == [
+        ("rejected",)
+    ]
+    held.release()
+    await until(
+        lambda: (
+            stored(db_path, f"SELECT posting_since FROM media WHERE feedback_id = {item}")
+            == [(None,)]
+        )
+    )
+    assert recorded(db_path, item) == 1
+    assert stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)]
+    assert not photo.deleted
+
+
+async def test_a_press_from_another_message_on_a_photo_on_its_way_asks_to_press_again(
+    team: Team, emu: Emulator, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A press naming the photo from a message that is not shown as its own (here the
+    card): it may be the photo's, its poster not having recorded it yet, so the moderator
+    is told to press again once the record cannot be waited for; nothing is decided. Once
+    recorded, the photo's own message is the only one taken."""
+    monkeypatch.setattr(bot.attachments, "PRESS_WAITS", 0.0)
+    item, photo, held = await held_photo(emu, team.group, team.citizen)
+    card = await card_of(team.group, item)
+    data = buttons_of(photo)[texts.PHOTO_REJECT]
+    pressed = await team.sam.press_data(card.message_id, data, chat=team.group)
+    assert (await pressed.answered()).get("text") == texts.MOD_PROBLEMS["photo_on_its_way"]
     assert stored(db_path, f"SELECT status FROM media WHERE feedback_id = {item}") == [("pending",)]
     held.release()
     await until(lambda: recorded(db_path, item) == 1)
+    pressed = await team.sam.press_data(card.message_id, data, chat=team.group)
+    assert (await pressed.answered()).get("text") == texts.MOD_PROBLEMS["no_such_item"]
     assert (await press_card(team.sam, team.group, photo, texts.PHOTO_REJECT)).get("text") is None
     await team.group.wait_for(lambda _: "kept back by Sam" in (photo.text or ""))
 

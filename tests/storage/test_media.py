@@ -559,3 +559,83 @@ async def test_an_albums_untold_photos_join_a_saved_item_as_far_as_it_has_room(
     # Promised to the next words: not taken for the item.
     assert await db.write(lambda conn: join(conn, "T")) == (0, 0)
     assert len(await media.waiting(db.reader, ada, "T")) == 1
+
+
+async def test_a_photo_posted_twice_under_its_card_keeps_the_copy_taken_as_its_own(
+    db: Database,
+) -> None:
+    """A sending Telegram took but answered too late (the photo was sent again): the first
+    copy, found as the photo's, is recorded under the card; the copies recorded there
+    before are the ones to take back (queued as duplicates); not those under an earlier
+    card, nor a copy given to a provider."""
+
+    async def setup(conn: aiosqlite.Connection) -> int:
+        citizen = await citizens.get_or_create(conn, 504, NOW)
+        return await media.add(
+            conn, citizen_id=citizen.id, seq=1, kind="photo", now=NOW, data=PHOTO
+        )
+
+    photo = await db.write(setup)
+    stale = NOW - timedelta(minutes=10)
+    card = (-1, 20)
+    # Nowhere yet (not taken, of no item with a card).
+    assert await media.posted_under(db.reader, photo) is None
+    assert await db.write(lambda c: media.claim_posting(c, photo, card, NOW, stale, False))
+    assert await media.posted_under(db.reader, photo) == card
+    assert await media.taken_under(db.reader, photo, card)
+
+    async def copies(conn: aiosqlite.Connection) -> None:
+        await media.posted(conn, photo, -1, 5)  # under an earlier card
+        await media.given(conn, photo, -1, 30)  # given to someone in the chat (/photo N)
+        await media.posted(conn, photo, -1, 22)  # the second copy, its answer in time
+
+    await db.write(copies)
+    assert not await media.taken_under(db.reader, photo, card)
+    assert await media.copies_under(db.reader, photo, card) == [22]
+    assert await media.carrying(db.reader, -1, 22) == photo
+    assert await media.carrying(db.reader, -1, 21) is None
+
+    async def adopt(conn: aiosqlite.Connection) -> None:
+        others = await media.copies_under(conn, photo, card)
+        await media.adopt(conn, photo, card, 21)
+        await media.take_back_copies(conn, photo, -1, others, NOW)
+
+    await db.write(adopt)
+    assert await media.copies_under(db.reader, photo, card) == [21]
+    assert await media.carried_by(db.reader, photo, -1, 21)
+    assert not await media.carried_by(db.reader, photo, -1, 22)
+    assert await media.carried_by(db.reader, photo, -1, 5)
+    queued = "SELECT chat_id, message_id, reason FROM messages_to_clean"
+    assert [tuple(r) for r in await db.fetchall(queued)] == [(-1, 22, "duplicate")]
+    # Its sending released (Telegram asked to wait): the item's own card is where its
+    # copies are found, and a copy found there takes the card again.
+
+    async def released(conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "INSERT INTO services (slug, name, description, provider_id)"
+            " VALUES ('library', 'Library', '', 'p')"
+        )
+        citizen = await citizens.get_or_create(conn, 504, NOW)
+        item = await feedback.create(
+            conn,
+            citizen_id=citizen.id,
+            service_slug="library",
+            text="",
+            rating=None,
+            hear_back=False,
+            now=NOW,
+        )
+        await conn.execute(
+            "UPDATE feedback SET card_chat_id = -1, card_message_id = 40 WHERE id = ?", (item,)
+        )
+        await conn.execute(
+            "UPDATE media SET feedback_id = ?, card_chat_id = NULL, card_message_id = NULL"
+            " WHERE id = ?",
+            (item, photo),
+        )
+
+    await db.write(released)
+    assert await media.posted_under(db.reader, photo) == (-1, 40)
+    await db.write(lambda c: media.adopt(c, photo, (-1, 40), 41))
+    assert await media.posted_under(db.reader, photo) == (-1, 40)
+    assert await media.copies_under(db.reader, photo, (-1, 40)) == [41]

@@ -117,3 +117,15 @@ async def test_messages_queued_before_0049_stay_queued_and_unshared_is_a_reason(
         assert (77, 4, "unshared") in await queued(new)
     finally:
         await new.close()
+
+
+async def test_duplicate_is_a_reason_to_take_a_message_back(db: Database) -> None:
+    """Migration 0052: a second copy of a photo under its card is queued as 'duplicate'."""
+
+    async def run(conn: aiosqlite.Connection) -> bool:
+        await traces.take_back_messages(conn, [(MODS, 9)], traces.DUPLICATE, NOW)
+        return await traces.queued(conn, MODS, 9)
+
+    assert await db.write(run)
+    assert (MODS, 9, "duplicate") in await queued(db)
+    assert not await db.write(lambda conn: traces.queued(conn, MODS, 10))
