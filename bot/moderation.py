@@ -86,6 +86,11 @@ class Problem(StrEnum):
     # Another moderator is writing the item's corrected text: deciding now would publish (or
     # reject) the words they are taking out.
     BEING_EDITED = "being_edited"
+    # Edit (or summary) pressed while another moderator's prompt for it is open: two
+    # corrections of one text, the later would replace the earlier unseen.
+    EDIT_TAKEN = "edit_taken"
+    # A reply to a prompt whose text another moderator saved after it was given.
+    EDIT_OUTDATED = "edit_outdated"
 
 
 # How long a moderator's open edit keeps the others from deciding the item: long enough to
@@ -241,6 +246,8 @@ class Outcome:
     problem: Problem | None = None
     # Other items the action changed, whose cards are to be drawn again.
     also: tuple[Card, ...] = ()
+    # Problem.EDIT_TAKEN and EDIT_OUTDATED: the other moderator's name ("" when not known).
+    by: str = ""
 
 
 @dataclass(frozen=True)
@@ -687,8 +694,10 @@ class Moderation:
         async def check(
             conn: aiosqlite.Connection, item: Moderated, now: datetime
         ) -> Problem | None:
-            editor = await feedback.editor_of(conn, item_id, now - EDIT_HOLD)
-            if editor is not None and editor != who.telegram_id:
+            editor = await feedback.editor_of(
+                conn, item_id, now - EDIT_HOLD, other_than=who.telegram_id
+            )
+            if editor is not None:
                 return Problem.BEING_EDITED
             if status == "approved" and not item.working_text.strip():
                 return Problem.NEEDS_TRANSCRIPT
@@ -950,10 +959,14 @@ class Moderation:
             ) -> dict[str, object]:
                 await feedback.set_summary(conn, item_id, text, who.telegram_id, now)
                 await feedback.clear_pending_edit(conn, who.telegram_id)
+                await feedback.outdate_edits(conn, item_id, "summary", who.telegram_id)
                 return {"summary": text}
 
-            return await self._act(
-                who, item_id, version, "item.summary", summarise, pending_only=True
+            return await self._unless_outdated(
+                who,
+                await self._act(
+                    who, item_id, version, "item.summary", summarise, True, self._fresh(who)
+                ),
             )
 
         # A voice note's words typed for the first time are its text: tagged and redacted as
@@ -971,9 +984,39 @@ class Moderation:
             else:
                 await feedback.set_edited_text(conn, item_id, text, now)
             await feedback.clear_pending_edit(conn, who.telegram_id)
+            await feedback.outdate_edits(conn, item_id, "edit", who.telegram_id)
             return {"edited_text": text}
 
-        return await self._act(who, item_id, version, "item.edited", change, pending_only=True)
+        return await self._unless_outdated(
+            who,
+            await self._act(who, item_id, version, "item.edited", change, True, self._fresh(who)),
+        )
+
+    @staticmethod
+    def _fresh(
+        who: Who,
+    ) -> Callable[[aiosqlite.Connection, Moderated, datetime], Awaitable[Problem | None]]:
+        """A check for `_act`: the text a moderator's prompt was given for is still the
+        item's (no other moderator saved theirs since)."""
+
+        async def check(
+            conn: aiosqlite.Connection, item: Moderated, now: datetime
+        ) -> Problem | None:
+            if await feedback.outdated_by(conn, who.telegram_id) is not None:
+                return Problem.EDIT_OUTDATED
+            return None
+
+        return check
+
+    async def _unless_outdated(self, who: Who, outcome: Outcome) -> Outcome:
+        """A reply written against a text another moderator replaced since is not saved (it
+        would undo theirs unseen): the edit ends, holding the item up no longer."""
+        if outcome.problem is not Problem.EDIT_OUTDATED:
+            return outcome
+        saver = await feedback.outdated_by(self.db.reader, who.telegram_id)
+        name = "" if saver is None else await _staff_name(self.db.reader, saver)
+        await self.end_edit(who)
+        return Outcome(outcome.card, outcome.problem, by=name)
 
     async def begin_edit(
         self,
@@ -997,6 +1040,9 @@ class Moderation:
                 return Problem.STALE
             if item.status != "pending":
                 return Problem.ALREADY_DECIDED
+            since = self.clock() - EDIT_HOLD
+            if await feedback.editor_of(conn, item_id, since, purpose, who.telegram_id) is not None:
+                return Problem.EDIT_TAKEN
             await feedback.set_pending_edit(
                 conn,
                 who.telegram_id,
@@ -1010,6 +1056,14 @@ class Moderation:
             return None
 
         return await self.db.write(run)
+
+    async def other_editor(self, who: Who, item_id: int, purpose: str = "edit") -> str | None:
+        """Another moderator whose prompt to correct this item's text (or, `purpose`
+        "summary", to summarise it) is open and holds it: their name ("" when not known),
+        or None."""
+        since = self.clock() - EDIT_HOLD
+        editor = await feedback.editor_of(self.db.reader, item_id, since, purpose, who.telegram_id)
+        return None if editor is None else await _staff_name(self.db.reader, editor)
 
     async def cancel_edit(self, who: Who) -> bool:
         """Forget a moderator's pending edit; True if there was one."""
@@ -1027,6 +1081,22 @@ class Moderation:
             return pending[0], prompt
 
         return await self.db.write(run)
+
+    async def edits_in(self, chat_id: int) -> list[feedback.OpenEdit]:
+        """The open edit (and summary) prompts in a chat, oldest first."""
+        return await feedback.edits_in(self.db.reader, chat_id)
+
+    async def edit_moved(self, moderator: int, old: tuple[int, int], new: tuple[int, int]) -> bool:
+        """A moderator's open edit prompt was posted again at `new` (its group moved): the
+        reply to it is taken there. False when the edit ended (or moved) meanwhile."""
+        return await self.db.write(
+            lambda conn: feedback.move_edit_prompt(conn, moderator, old, new)
+        )
+
+    async def drop_edit(self, moderator: int, prompt: tuple[int, int]) -> bool:
+        """Let go of a moderator's open edit whose prompt at `prompt` nobody can answer (the
+        others may decide the item at once); False when it had ended or moved meanwhile."""
+        return await self.db.write(lambda conn: feedback.clear_edit_at(conn, moderator, prompt))
 
     async def edit_prompt(self, who: Who) -> tuple[int, int] | None:
         """Where the prompt of a moderator's pending edit is (chat id, message id)."""

@@ -281,6 +281,7 @@ def register(
     ids.post_cards = moderator.sweep
     ids.cards_back = moderation.cards_back
     ids.post_again = [asking.post_again, answers.post_again]
+    ids.post_after = [moderator.edits_again]
     application.add_handler(CommandHandler("id", ids.show, filters=message))
     application.add_handler(ChatMemberHandler(ids.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, ids.migrated))

@@ -577,6 +577,33 @@ EDIT_PROMPT_NOT_YOURS = (
     "saved. To correct it yourself, press ✏️ Edit on its card once they are done."
 )
 EDIT_CANCELLED = "Edit cancelled; #{item} is unchanged."
+# Who holds an item another moderator pressed Edit (or Summary) on, when their name is not
+# known; and the answer to that press ({who}: their name, or OTHER_MODERATOR).
+OTHER_MODERATOR = "Another moderator"
+EDIT_TAKEN = {
+    "edit": (
+        "{who} is correcting the text of #{item} right now. Try again once their text is on "
+        "the card (or in 10 minutes, if they leave it)."
+    ),
+    "summary": (
+        "{who} is writing the summary of #{item} right now. Try again once it is on the card "
+        "(or in 10 minutes, if they leave it)."
+    ),
+}
+# A reply to an edit (or summary) prompt whose text another moderator saved after it was
+# given: not saved, and the prompt goes ({who}: their name, or OTHER_MODERATOR).
+EDIT_OUTDATED = {
+    "edit": (
+        "{who} saved a corrected text of #{item} while you were writing yours, so yours was "
+        "not saved: it would have replaced theirs unseen. The card shows the text as it is "
+        "now; to change it, press ✏️ Edit again (your message stays here to copy from)."
+    ),
+    "summary": (
+        "{who} saved a summary of #{item} while you were writing yours, so yours was not "
+        "saved: it would have replaced theirs unseen. The card shows theirs now; to change "
+        "it, press 📝 Summary again (your message stays here to copy from)."
+    ),
+}
 UNPUBLISH_USAGE = (
     "Send /unpublish followed by the item's number and why, e.g. "
     "/unpublish 12 the author asked us to take it down."

@@ -46,6 +46,8 @@ class IdHandlers:
         self.cards_back: Callable[[], Awaitable[int]] | None = None
         # And the other cards waiting for a moderator's press there (asks, responses).
         self.post_again: list[Callable[[ContextTypes.DEFAULT_TYPE, Move], Awaitable[None]]] = []
+        # Then what was open on those cards: a moderator's edit prompt, to reply to there.
+        self.post_after: list[Callable[[ContextTypes.DEFAULT_TYPE, Move], Awaitable[None]]] = []
         moves.listeners.append(self.followed)
 
     def _provider(self, chat_id: int) -> Provider | None:
@@ -135,7 +137,8 @@ class IdHandlers:
 
     async def _after_move(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Job: say in the new group that the bot followed it; the moderators' chat gets its
-        commands menu and its pending cards again (items, asks, responses)."""
+        commands menu and its pending cards again (items, asks, responses), then the edit
+        prompts that were open on them."""
         move = context.job.data if context.job is not None else None
         if not isinstance(move, Move) or move.home is None:
             return
@@ -154,3 +157,6 @@ class IdHandlers:
                 await post(context, move)
         if moderators and self.post_cards is not None:
             await self.post_cards(context)
+        if moderators:
+            for post in self.post_after:
+                await post(context, move)

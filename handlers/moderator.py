@@ -16,6 +16,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ParseMode
@@ -30,6 +31,7 @@ from telegram.error import (
 from telegram.ext import ContextTypes
 
 from bot import i18n
+from bot.chatmoves import Move
 from bot.i18n import Plural, current, speaking
 from bot.languages import Languages, endonym
 from bot.moderation import (
@@ -837,33 +839,38 @@ class ModeratorHandlers:
         message = query.message  # type: ignore[attr-defined]
         if not isinstance(message, Message):
             return
-        mention = f'<a href="tg://user?id={who.telegram_id}">{esc(query.from_user.first_name)}</a>'  # type: ignore[attr-defined]
-        # An inline Cancel rather than a forced reply (a message carries one or the other):
-        # replies to the bot's own message reach it in any case.
-        cancel = InlineKeyboardButton(
-            texts.EDIT_CANCEL,
-            callback_data=":".join((PREFIX, CANCEL_EDIT, str(item_id), str(version))),
-        )
+        purpose = "summary" if summary else "edit"
+        other = await self.moderation.other_editor(who, item_id, purpose)
+        if other is not None:
+            # Another moderator's prompt for it is open: two texts written at once, the later
+            # would replace the earlier unseen. No prompt is posted.
+            await safely.answer(query.answer(_taken(other, item_id, purpose), show_alert=True))  # type: ignore[attr-defined]
+            return
         earlier = await self.moderation.edit_prompt(who)
-        if summary:
-            language = language_name(self.moderation.deployment.default_language)
-            words = texts.SUMMARY_PROMPT.format(mention=mention, item=item_id, language=language)
-        else:
-            words = texts.EDIT_PROMPT.format(mention=mention, item=item_id)
-        prompt = await message.reply_text(
-            words, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup([[cancel]])
+        words, markup = self._prompt(
+            who.telegram_id,
+            query.from_user.first_name,  # type: ignore[attr-defined]
+            item_id,
+            version,
+            purpose,
         )
+        prompt = await message.reply_text(words, parse_mode=ParseMode.HTML, reply_markup=markup)
         problem = await self.moderation.begin_edit(
             who,
             item_id,
             version,
             prompt.chat_id,
             prompt.message_id,
-            "summary" if summary else "edit",
+            purpose,
         )
         if problem is not None:
+            if problem is Problem.EDIT_TAKEN:  # pressed by two at once: the other was first
+                other = await self.moderation.other_editor(who, item_id, purpose)
+                words = _taken(other or "", item_id, purpose)
+            else:
+                words = texts.MOD_PROBLEMS[problem].format(item=item_id)
             await asyncio.gather(
-                safely.answer(query.answer(texts.MOD_PROBLEMS[problem], show_alert=True)),  # type: ignore[attr-defined]
+                safely.answer(query.answer(words, show_alert=True)),  # type: ignore[attr-defined]
                 safely.quietly(prompt.delete()),
             )
             return
@@ -871,6 +878,65 @@ class ModeratorHandlers:
         if earlier is not None:
             # Edit pressed again (on this card or another): one prompt stays, the newest.
             await _delete(context.bot, *earlier)
+
+    def _prompt(
+        self, moderator: int, name: str, item_id: int, version: int, purpose: str
+    ) -> tuple[str, InlineKeyboardMarkup]:
+        """An edit (or summary) prompt naming the moderator who is to reply to it."""
+        mention = f'<a href="tg://user?id={moderator}">{esc(name)}</a>'
+        # An inline Cancel rather than a forced reply (a message carries one or the other):
+        # replies to the bot's own message reach it in any case.
+        cancel = InlineKeyboardButton(
+            texts.EDIT_CANCEL,
+            callback_data=":".join((PREFIX, CANCEL_EDIT, str(item_id), str(version))),
+        )
+        if purpose == "summary":
+            language = language_name(self.moderation.deployment.default_language)
+            words = texts.SUMMARY_PROMPT.format(mention=mention, item=item_id, language=language)
+        else:
+            words = texts.EDIT_PROMPT.format(mention=mention, item=item_id)
+        return words, InlineKeyboardMarkup([[cancel]])
+
+    @in_moderators_language
+    async def edits_again(self, context: ContextTypes.DEFAULT_TYPE, move: Move) -> None:
+        """The moderators' group became a supergroup (after its cards were posted again
+        there): an edit (or summary) prompt still open in the old group, where nobody can
+        reply any more, is posted again where it is now, under the item's card, and the
+        reply is taken there. One that cannot be is let go, holding the item up for nobody."""
+        for edit in await self.moderation.edits_in(move.old):
+            old = (edit.chat_id, edit.message_id)
+            card = await self.moderation.card(edit.item_id)
+            if card is None or card.item.status != "pending":
+                await self.moderation.drop_edit(edit.moderator, old)
+                continue
+            item = card.item
+            under = (
+                item.card_message_id
+                if item.card_chat_id == move.new and not item.card_batched
+                else None
+            )
+            name = await _first_name(context.bot, move.new, edit.moderator)
+            words, markup = self._prompt(
+                edit.moderator, name or texts.OTHER_MODERATOR, item.id, item.version, edit.purpose
+            )
+            try:
+                prompt = await context.bot.send_message(
+                    move.new,
+                    words,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    reply_parameters=(
+                        ReplyParameters(under, allow_sending_without_reply=True)
+                        if under is not None
+                        else None
+                    ),
+                )
+            except TelegramError as exc:
+                log.warning("edit prompt of #%s not posted again: %s", item.id, _why(exc))
+                await self.moderation.drop_edit(edit.moderator, old)
+                continue
+            if not await self.moderation.edit_moved(edit.moderator, old, _where(prompt)):
+                await _delete(context.bot, *_where(prompt))  # ended meanwhile
 
     async def _cancel_edit(self, query: object, who: Who, item_id: int, bot: Bot) -> None:
         """✖️ Cancel under an edit prompt: the edit ends, the prompt goes."""
@@ -922,7 +988,20 @@ class ModeratorHandlers:
                 return
         if await self.moderation.editing(who) is None:
             return  # ordinary chat between moderators
+        summarising = await self.moderation.summarising(who)
         outcome = await self.moderation.edit(who, message.text or "", reply_to)
+        if outcome.problem is Problem.EDIT_OUTDATED and outcome.card is not None:
+            # Another moderator saved theirs since the prompt: this text is not saved (the
+            # message stays, to copy from), the prompt goes, and the card shows what is now.
+            item_id = outcome.card.item.id
+            who_saved = isolate(outcome.by) if outcome.by else texts.OTHER_MODERATOR
+            purpose = "summary" if summarising else "edit"
+            words = texts.EDIT_OUTDATED[purpose].format(who=who_saved, item=item_id)
+            await message.reply_text(words)
+            if reply_to is not None:
+                await _delete(context.bot, *reply_to)
+            await self._refresh_card(context, outcome.card)
+            return
         if outcome.problem is not None:
             if outcome.problem is not Problem.NO_EDIT:
                 await message.reply_text(texts.MOD_PROBLEMS[outcome.problem])
@@ -1378,6 +1457,13 @@ def _list_threshold(bot: Bot) -> float:
     return per_minute / 2 if per_minute else float("inf")
 
 
+def _taken(name: str, item_id: int, purpose: str) -> str:
+    """What a moderator is told who pressed Edit (or Summary) on an item another moderator
+    is writing for (`name`, "" when not known)."""
+    who = isolate(name) if name else texts.OTHER_MODERATOR
+    return texts.EDIT_TAKEN[purpose].format(who=who, item=item_id)
+
+
 def _where(message: Message) -> tuple[int, int]:
     return message.chat_id, message.message_id
 
@@ -1400,6 +1486,16 @@ def _and(items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     return texts.LIST_AND.format(some=texts.LIST_SEPARATOR.join(items[:-1]), last=items[-1])
+
+
+async def _first_name(bot: Bot, chat_id: int, user_id: int) -> str:
+    """A member's first name as Telegram has it now ("" when it will not say)."""
+    try:
+        member = await bot.get_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        log.info("member %s of %s not read: %s", user_id, chat_id, exc)
+        return ""
+    return member.user.first_name or ""
 
 
 async def _delete(bot: Bot, chat_id: int, message_id: int) -> None:

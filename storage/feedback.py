@@ -916,7 +916,7 @@ async def set_pending_edit(
         " feedback_id = excluded.feedback_id, version = excluded.version,"
         " prompt_chat_id = excluded.prompt_chat_id,"
         " prompt_message_id = excluded.prompt_message_id, created_at = excluded.created_at,"
-        " purpose = excluded.purpose",
+        " purpose = excluded.purpose, outdated_by = NULL",
         (moderator, item_id, version, prompt_chat_id, prompt_message_id, stamp(now), purpose),
     )
 
@@ -960,16 +960,91 @@ async def edit_prompt(conn: aiosqlite.Connection, moderator: int) -> tuple[int, 
     return (int(row[0]), int(row[1])) if row else None
 
 
-async def editor_of(conn: aiosqlite.Connection, item_id: int, since: datetime) -> int | None:
-    """A moderator writing the corrected text of an item (an edit begun at `since` or later),
-    if any."""
+async def editor_of(
+    conn: aiosqlite.Connection,
+    item_id: int,
+    since: datetime,
+    purpose: str = "edit",
+    other_than: int | None = None,
+) -> int | None:
+    """A moderator writing the corrected text of an item (`purpose` 'edit'; or its summary,
+    'summary') in an edit begun at `since` or later, other than `other_than`, if any."""
     async with conn.execute(
-        "SELECT moderator FROM pending_edits WHERE feedback_id = ? AND purpose = 'edit'"
-        " AND created_at >= ? ORDER BY created_at LIMIT 1",
-        (item_id, stamp(since)),
+        "SELECT moderator FROM pending_edits WHERE feedback_id = ? AND purpose = ?"
+        " AND created_at >= ? AND moderator <> ? ORDER BY created_at LIMIT 1",
+        (item_id, purpose, stamp(since), -1 if other_than is None else other_than),
     ) as cursor:
         row = await cursor.fetchone()
     return int(row[0]) if row else None
+
+
+async def outdate_edits(
+    conn: aiosqlite.Connection, item_id: int, purpose: str, saved_by: int
+) -> None:
+    """A moderator saved an item's text (or summary): the other open prompts for it were
+    given against the text before, and their replies are refused (see `outdated_by`)."""
+    await conn.execute(
+        "UPDATE pending_edits SET outdated_by = ?"
+        " WHERE feedback_id = ? AND purpose = ? AND moderator <> ?",
+        (saved_by, item_id, purpose, saved_by),
+    )
+
+
+async def outdated_by(conn: aiosqlite.Connection, moderator: int) -> int | None:
+    """Who saved the text a moderator's open prompt was given for, after it was given."""
+    async with conn.execute(
+        "SELECT outdated_by FROM pending_edits WHERE moderator = ?", (moderator,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+@dataclass(frozen=True)
+class OpenEdit:
+    """A moderator's open edit (or summary) prompt: whose, for which item, what for, and
+    where the prompt is."""
+
+    moderator: int
+    item_id: int
+    purpose: str
+    chat_id: int
+    message_id: int
+
+
+async def edits_in(conn: aiosqlite.Connection, chat_id: int) -> list[OpenEdit]:
+    """The open prompts posted in a chat, oldest first."""
+    async with conn.execute(
+        "SELECT moderator, feedback_id, purpose, prompt_chat_id, prompt_message_id"
+        " FROM pending_edits WHERE prompt_chat_id = ? ORDER BY created_at, moderator",
+        (chat_id,),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return [OpenEdit(int(r[0]), int(r[1]), str(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+
+async def move_edit_prompt(
+    conn: aiosqlite.Connection, moderator: int, old: tuple[int, int], new: tuple[int, int]
+) -> bool:
+    """The prompt of a moderator's open edit is now at `new` (posted again), if it was still
+    at `old` (compare-and-set); False when the edit ended or moved meanwhile."""
+    cursor = await conn.execute(
+        "UPDATE pending_edits SET prompt_chat_id = ?, prompt_message_id = ?"
+        " WHERE moderator = ? AND prompt_chat_id = ? AND prompt_message_id = ?",
+        (*new, moderator, *old),
+    )
+    return cursor.rowcount > 0
+
+
+async def clear_edit_at(
+    conn: aiosqlite.Connection, moderator: int, prompt: tuple[int, int]
+) -> bool:
+    """Forget a moderator's open edit if its prompt is still at `prompt`; True if it was."""
+    cursor = await conn.execute(
+        "DELETE FROM pending_edits WHERE moderator = ? AND prompt_chat_id = ?"
+        " AND prompt_message_id = ?",
+        (moderator, *prompt),
+    )
+    return cursor.rowcount > 0
 
 
 async def prompt_of(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Deployment
-from emulator import Emulator, Group
+from emulator import Emulator, Group, MessageView
 from handlers import texts
 from tests.conftest import FakeClock
 from tests.e2e.conftest import BotFactory
@@ -250,3 +250,63 @@ async def test_a_response_waiting_for_a_language_is_posted_again_where_the_moder
     ]
     # Posted again once, though Telegram said it twice (in each group).
     assert sum("o:h:1" in buttons_of(m).values() for m in supergroup.messages) == 1
+
+
+def edit_prompts_in(group: Group, item: int) -> list[MessageView]:
+    """The edit prompts for an item in a chat."""
+    return [
+        m
+        for m in group.messages
+        if "reply to this message" in (m.text or "") and f"#{item}" in (m.text or "")
+    ]
+
+
+async def test_an_edit_open_when_the_moderators_group_moves_goes_with_it(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    item = await give(team.citizen, "Buses", "The 42 bus was late again and the driver shouted.")
+    card = await card_of(team.group, item)
+    await press_card(team.sam, team.group, card, texts.EDIT)
+    await team.group.wait_for(lambda _: bool(edit_prompts_in(team.group, item)))
+
+    supergroup = emu.upgrade(team.group, by=team.admin)
+    moved = await card_of(supergroup, item)
+    # Sam's prompt is posted again where the moderators are now, under the card, naming him.
+    prompt = (await supergroup.wait_for(lambda _: bool(edit_prompts_in(supergroup, item))))[-1]
+    assert prompt.reply_to == moved.message_id
+    assert (prompt.text or "").startswith("Sam, reply to this message")
+    assert len(edit_prompts_in(supergroup, item)) == 1
+    # While it is open it holds the item, as before the move; his reply there is taken.
+    answer = await press_card(team.mo, supergroup, moved, texts.APPROVE)
+    assert answer.get("text") == texts.MOD_PROBLEMS["being_edited"].format(item=item)
+    await team.sam.send(
+        "The 42 bus was late again, the driver was unkind.", chat=supergroup, reply_to=prompt
+    )
+    await supergroup.wait_for(lambda _: "driver was unkind" in (moved.text or ""))
+    await supergroup.wait_for(lambda _: prompt.deleted)
+
+
+async def test_an_edit_prompt_that_cannot_follow_the_group_holds_nothing_up(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    item = await give(team.citizen, "Buses", "The 42 bus was late again and the driver shouted.")
+    card = await card_of(team.group, item)
+    await press_card(team.sam, team.group, card, texts.EDIT)
+    await team.group.wait_for(lambda _: bool(edit_prompts_in(team.group, item)))
+    # Telegram refuses the prompt posted again in the new group.
+    refused = emu.faults.error(
+        "sendMessage",
+        description="Bad Request: not enough rights to send text messages to the chat",
+        text_contains="reply to this message",
+        times=1,
+    )
+
+    supergroup = emu.upgrade(team.group, by=team.admin)
+    moved = await card_of(supergroup, item)
+    await supergroup.wait_for(lambda _: refused.spent)
+    # The edit nobody can answer any more is let go: Mo may decide at once.
+    await emu.idle(quiet=0.3)
+    assert stored(db_path, "SELECT COUNT(*) FROM pending_edits") == [(0,)]
+    answer = await press_card(team.mo, supergroup, moved, texts.APPROVE)
+    assert answer.get("text") in (None, "")
+    await supergroup.wait_for(lambda _: "Published by Mo" in (moved.text or ""))
