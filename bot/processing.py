@@ -21,10 +21,12 @@ import logging
 import time
 import warnings
 from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any
 
 import aiosqlite
-from telegram import Bot, Update
+from telegram import Bot, TelegramObject, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import BaseUpdateProcessor
 from telegram.warnings import PTBUserWarning
@@ -34,7 +36,7 @@ from bot.intake import Clock
 from bot.ratelimit import handling_update, seconds
 from storage import updates, webhooks
 from storage.db import Database, DatabaseUnusable
-from storage.engines import STORAGE_ERRORS
+from storage.engines import DATA_ERRORS, STORAGE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,9 @@ _UNBOUNDED = 1_000_000
 # A failing getUpdates is tried again after this long, doubling up to the maximum.
 RETRY_FIRST = 1.0
 RETRY_MAX = 30.0
+# What saving one update can raise for a reason of its own (its values), not the database's:
+# that update is not kept, the others are, and the bot goes on.
+UPDATE_FAULTS: tuple[type[BaseException], ...] = (TypeError, ValueError, *DATA_ERRORS)
 
 
 def chat_key(update: object) -> int | None:
@@ -57,6 +62,40 @@ def chat_key(update: object) -> int | None:
     if update.effective_user is not None:
         return update.effective_user.id
     return None
+
+
+def stored_form(update: Update) -> dict[str, Any]:
+    """The update in JSON's own types, as Telegram sends it, so that it is stored and reads
+    back with Update.de_json (a crash's replay, another instance).
+
+    python-telegram-bot's to_dict leaves some values as it holds them: an
+    InaccessibleMessage (a pinned message or a button's message the bot cannot see, `date`
+    0) keeps its date as a datetime, which json.dumps refused, and polling stopped on it."""
+    return _plain(update.to_dict())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, TelegramObject):
+        return _plain(value.to_dict())
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        # Telegram's dates are Unix times; a naive one is UTC (as python-telegram-bot reads).
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return _number(aware.timestamp())
+    if isinstance(value, timedelta):
+        return _number(value.total_seconds())
+    if isinstance(value, Enum):
+        return _plain(value.value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"a {value.__class__.__name__} in an update cannot be stored")
+
+
+def _number(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
 
 
 class HandledMarks:
@@ -196,31 +235,79 @@ class Poller:
     async def recover(self) -> int:
         """Queue the updates saved but not handled before the last stop; return how many."""
         payloads = await updates.unhandled(self.db.reader)
+        unreadable: list[int] = []
         for payload in payloads:
-            update = Update.de_json(payload, self.bot)
+            try:
+                update = Update.de_json(payload, self.bot)
+            except (TypeError, ValueError, KeyError) as exc:
+                # Raised here, it stopped every start: marked handled instead, and said.
+                log.error("saved update %s skipped: %s", payload.get("update_id"), exc)
+                unreadable += [payload["update_id"]] if "update_id" in payload else []
+                continue
             await self.queue.put(update)
+        if unreadable:
+            now = self.clock()
+
+            async def skip(conn: aiosqlite.Connection) -> None:
+                await updates.mark_handled(conn, unreadable, now)
+
+            await self.db.write(skip)
         if payloads:
             log.info("handling %d updates saved before the last stop", len(payloads))
         return len(payloads)
 
     async def receive(self, batch: list[Update]) -> list[Update]:
-        """Save a batch (committed) and queue the updates not seen before; return those."""
+        """Save a batch (committed) and queue the updates not seen before; return those.
+
+        An update that cannot be saved for a reason of its own (its values) is handled all
+        the same, only not again after a crash: refused, it stopped polling for everyone,
+        and again after every restart, since it was never confirmed. The database's own
+        faults are raised: nothing is confirmed."""
         if not batch:
             return []
         now = self.clock()
         # An update of no chat and no one (a poll's new state, a kind newer than this
         # library) is stored under 0, as webhook mode does: without a key the insert failed,
         # polling stopped, and it stopped on the same update after every restart.
-        rows = [(u.update_id, u.to_dict(), chat_key(u) or 0) for u in batch]
+        rows: list[tuple[int, dict[str, Any], int]] = []
+        unsaved: set[int] = set()
+        for u in batch:
+            try:
+                rows.append((u.update_id, stored_form(u), chat_key(u) or 0))
+            except UPDATE_FAULTS as exc:
+                self._not_saved(u, exc)
+                unsaved.add(u.update_id)
 
-        async def run(conn: aiosqlite.Connection) -> list[int]:
-            return await updates.save_new(conn, rows, now)
+        def saving(part: list[tuple[int, dict[str, Any], int]]) -> Any:
+            async def run(conn: aiosqlite.Connection) -> list[int]:
+                return await updates.save_new(conn, part, now)
 
-        new = set(await self.db.write(run))
-        fresh = [u for u in batch if u.update_id in new]
+            return run
+
+        try:
+            new = set(await self.db.write(saving(rows)))
+        except UPDATE_FAULTS:
+            # One of them, presumably: each alone, so that only that one is not kept.
+            new = set()
+            for row in rows:
+                try:
+                    new.update(await self.db.write(saving([row])))
+                except UPDATE_FAULTS as exc:
+                    self._not_saved(next(u for u in batch if u.update_id == row[0]), exc)
+                    unsaved.add(row[0])
+        fresh = [u for u in batch if u.update_id in new or u.update_id in unsaved]
         for update in fresh:
             await self.queue.put(update)
         return fresh
+
+    @staticmethod
+    def _not_saved(update: Update, exc: BaseException) -> None:
+        log.error(
+            "update %s cannot be saved (%s: %s); handled now, but not again after a crash",
+            update.update_id,
+            exc.__class__.__name__,
+            exc,
+        )
 
     async def _skip_unreadable(self) -> None:
         """Fetch the batch as plain JSON, save and queue what can be read, step past it."""

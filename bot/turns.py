@@ -20,13 +20,14 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import aiosqlite
 from telegram import Update
 from telegram.ext import Application
 
 from bot.intake import Clock
-from bot.processing import chat_key
+from bot.processing import UPDATE_FAULTS, chat_key, stored_form
 from bot.ratelimit import handling_update
 from storage import turns, updates
 from storage.db import Database, DatabaseUnusable
@@ -120,10 +121,18 @@ class ChatTurns:
         free = len(self._active) < self.max_chats and not self.stopping and not self._backlog
 
         mine = False
+        payload: dict[str, Any] | None
+        try:
+            payload = stored_form(update)
+        except UPDATE_FAULTS as exc:
+            payload = None
+            self._not_kept(update, exc)
 
         async def run(conn: aiosqlite.Connection) -> tuple[bool, bool, turns.Pending | None]:
             nonlocal mine
-            new = await updates.save_new(conn, [(update.update_id, update.to_dict(), key)], now)
+            # Without its payload (one that cannot be stored), it still holds its place in
+            # the chat's order, and is handled from `_fresh` (only here, only until a stop).
+            new = await updates.save_new(conn, [(update.update_id, payload, key)], now)
             mine = key in self._active
             if not new or not free or mine:
                 return bool(new), False, None
@@ -132,7 +141,15 @@ class ChatTurns:
             # The chat's first update not handled: this one, or one an earlier holder left.
             return True, True, await turns.next_pending(conn, key)
 
-        new, taken, first = await self.db.write(run)
+        try:
+            new, taken, first = await self.db.write(run)
+        except UPDATE_FAULTS as exc:
+            if payload is None:
+                raise
+            # Its payload refused by the database (its values): saved without it.
+            payload = None
+            self._not_kept(update, exc)
+            new, taken, first = await self.db.write(run)
         if new and not free and not mine:
             self._freed.set()  # the sweep looks now, not in a second
         if new:
@@ -233,6 +250,15 @@ class ChatTurns:
         if isinstance(found, _Lost):
             log.warning("the turn at chat %s expired and was taken over", key)
         return found
+
+    @staticmethod
+    def _not_kept(update: Update, exc: BaseException) -> None:
+        log.error(
+            "update %s cannot be saved whole (%s: %s); handled from memory, not after a stop",
+            update.update_id,
+            exc.__class__.__name__,
+            exc,
+        )
 
     async def _handle(self, pending: turns.Pending) -> None:
         update = self._fresh.pop(pending.update_id, None)

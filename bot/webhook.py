@@ -24,7 +24,7 @@ from aiohttp import web
 from telegram import Bot, Update
 
 from bot.intake import Clock
-from bot.processing import ALLOWED_UPDATES, chat_key
+from bot.processing import ALLOWED_UPDATES, UPDATE_FAULTS, chat_key
 from bot.turns import ChatTurns
 from storage import webhooks
 from storage.db import Database, DatabaseUnusable
@@ -189,6 +189,11 @@ class WebhookServer:
             return web.Response(status=200, text="not an update")
         try:
             await self.turns.receive(update)
+        except UPDATE_FAULTS as exc:
+            # Its own fault, the same at every retry: refused, Telegram would send it again
+            # for ever, ahead of everything else of its chat.
+            log.error("update %s could not be saved and is dropped: %s", update.update_id, exc)
+            return web.Response(status=200, text="not saved, dropped")
         except _FAULTS as exc:
             # Not saved: Telegram delivers it again.
             log.warning("update %s not saved, answered 500: %s", update.update_id, exc)

@@ -466,6 +466,11 @@ def register(
             MessageHandler(new & filters.Document.ALL, unless_writing(document))
         )
     # Staff writing a response or a question are not asked a citizen's consent question.
-    application.add_handler(MessageHandler(new & ~filters.TEXT, unless_writing(common.unsupported)))
+    # Telegram's service messages (a pin, an auto-delete timer set) are nothing she sent.
+    application.add_handler(
+        MessageHandler(
+            new & ~filters.TEXT & ~filters.StatusUpdate.ALL, unless_writing(common.unsupported)
+        )
+    )
     application.add_error_handler(common.on_error)
     return Handlers(citizen, moderator, admin, provider, rights, sender, answers, asking, pictures)

@@ -12,6 +12,9 @@ from storage.postgres import PostgresDatabase, is_postgres
 
 # What a statement can raise on either engine (a constraint, a lost connection...).
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, psycopg.Error)
+# Those about the values written (too big, not encodable), not the database: the same at
+# every try, whatever the database's state.
+DATA_ERRORS: tuple[type[BaseException], ...] = (sqlite3.DataError, psycopg.DataError)
 
 
 def sqlite_path(url: str) -> Path:

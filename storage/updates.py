@@ -37,17 +37,19 @@ def scrub(payload: Any) -> Any:
 
 async def save_new(
     conn: aiosqlite.Connection,
-    updates: Sequence[tuple[int, dict[str, Any], int | None]],
+    updates: Sequence[tuple[int, dict[str, Any] | None, int | None]],
     now: datetime,
 ) -> list[int]:
     """Save updates (id, payload, chat key) not seen before; return the ids that were new
-    (redeliveries are not)."""
+    (redeliveries are not). A payload of None (one that cannot be stored) is saved as none:
+    the update is then not handled again after a restart."""
     new = []
     for update_id, payload, chat in updates:
+        text = json.dumps(scrub(payload)) if payload is not None else None
         cursor = await conn.execute(
             "INSERT INTO updates (update_id, payload, received_at, chat_key) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (update_id) DO NOTHING",
-            (update_id, json.dumps(scrub(payload)), stamp(now), chat),
+            (update_id, text, stamp(now), chat),
         )
         if cursor.rowcount > 0:
             new.append(update_id)
