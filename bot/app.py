@@ -67,6 +67,10 @@ TELL_SECONDS = 60
 CLEAN_SECONDS = 30
 # How often the words kept to undo a "me too" are checked for being past their window.
 UNDO_EXPIRY_SECONDS = 3600
+# How often SQLite's WAL is emptied: every update is saved as Telegram sent it before it is
+# handled, so words of people who never agreed (a language question left unanswered, say)
+# leave the database's files within this long, not whenever the WAL happens to be reused.
+EMPTY_WAL_SECONDS = 3600
 # How often claims left by instances that died are settled (the lease holder does it).
 SETTLE_SECONDS = 60
 # How often the model pointer is read, to pick up `nlp retrain` or `nlp rollback` run from
@@ -263,6 +267,10 @@ class YousaidBot:
         await self.outbox.recover()
         await self.digests.schedule()
 
+    async def _empty_wal_job(self, context: object) -> None:
+        """Job: empty SQLite's WAL (a no-op on PostgreSQL)."""
+        await self.db.checkpoint()
+
     async def _settle_job(self, context: object) -> None:
         """Job: settle the sends of instances that died since."""
         await self.digests.recover()
@@ -365,6 +373,12 @@ class YousaidBot:
             interval=UNDO_EXPIRY_SECONDS,
             first=UNDO_EXPIRY_SECONDS,
             name="expire-me-too-undos",
+        )
+        job_queue.run_repeating(
+            only(self._empty_wal_job),
+            interval=EMPTY_WAL_SECONDS,
+            first=EMPTY_WAL_SECONDS,
+            name="empty-wal",
         )
         # Messages carrying forgotten citizens' words, taken back from Telegram (with retries).
         job_queue.run_repeating(

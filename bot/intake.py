@@ -316,6 +316,8 @@ class Intake:
         # they typed meanwhile: only in memory, as nothing but the decision is stored before
         # consent. A typed "yes" counts as agreeing only within CONSENT_TYPED_WINDOW.
         self._consent_shown: dict[int, tuple[datetime, str, str]] = {}
+        # How many of them lapsed unanswered since the WAL was last emptied for them.
+        self._lapsed = 0
         # Items one citizen may send per hour and per day (0: no limit), so that one account
         # cannot fill the moderators' queue and make everyone else wait.
         self.limits = ((per_hour, timedelta(hours=1), "hour"), (per_day, timedelta(days=1), "day"))
@@ -354,8 +356,17 @@ class Intake:
                 continue
             for change in after:
                 change()
+            if isinstance(result, Step) and result.show is Show.DECLINED:
+                await self._leave_no_copy()
             return result
         raise AssertionError("unreachable: the last run does not search")
+
+    async def _leave_no_copy(self) -> None:
+        """After someone who never agreed is done with (they said no, or their consent text
+        lapsed): every update is saved as Telegram sent it before it is handled (for replay
+        after a crash), and handling it blanks the row, but the words stay in SQLite's WAL
+        file until it is emptied, as /forget does. Rare (not once per message), so cheap."""
+        await self.db.checkpoint()
 
     async def _held(
         self, conn: aiosqlite.Connection, citizen_id: int, now: datetime
@@ -537,10 +548,16 @@ class Intake:
     def _shown_consent(self, telegram_id: int, slug: str, now: datetime, words: str = "") -> None:
         """Remember (in memory only) that this person was just shown the consent text."""
         # Forget the lapsed ones (and the words they hold) as soon as anyone new comes.
-        self._consent_shown = {
-            k: v for k, v in self._consent_shown.items() if now - v[0] < CONSENT_TYPED_WINDOW
-        }
+        self._lapse_consents(now)
         self._consent_shown[telegram_id] = (now, slug, words)
+
+    def _lapse_consents(self, now: datetime) -> int:
+        """Forget those shown the consent text too long ago to answer it; how many."""
+        kept = {k: v for k, v in self._consent_shown.items() if now - v[0] < CONSENT_TYPED_WINDOW}
+        lapsed = len(self._consent_shown) - len(kept)
+        self._consent_shown = kept
+        self._lapsed += lapsed
+        return lapsed
 
     def _saw_consent(self, telegram_id: int, now: datetime) -> tuple[bool, str, str]:
         """Whether this person was shown the consent text lately, their link's service, and
@@ -1091,6 +1108,18 @@ class Intake:
         with knowing(self.places):
             return await _show(self.db.reader, current, note="resumed")
 
+    async def latest_saved(self, telegram_id: int) -> int | None:
+        """With nothing being told, the number of the citizen's latest item (what an edit
+        they make now most likely concerns); None if they are telling something or have none."""
+        reader = self.db.reader
+        citizen = await citizens.by_telegram_id(reader, telegram_id)
+        if citizen is None or not await _consented(reader, citizen.id):
+            return None
+        if await conversations.get(reader, citizen.id) is not None:
+            return None
+        latest = await feedback.latest_of(reader, citizen.id)
+        return latest.id if latest is not None else None
+
     async def unanswered(self, grace: timedelta) -> tuple[datetime, list[tuple[int, str]]]:
         """The chats whose answer a crash may have lost (an update's effect committed over
         `grace` ago, its handling never finished), each with when that effect was committed;
@@ -1328,6 +1357,11 @@ class Intake:
             telegram_id = await citizens.telegram_id_of(self.db.reader, stale.citizen_id)
             if step is not None and telegram_id is not None:
                 told.append((telegram_id, step))
+        # Newcomers who never answered the consent text: what they wrote goes for good.
+        self._lapse_consents(self.clock())
+        if self._lapsed:
+            self._lapsed = 0
+            await self._leave_no_copy()
         return told
 
 

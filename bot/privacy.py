@@ -89,7 +89,11 @@ class Privacy:
             return erased
 
         erased = await self.db.write(run)
-        if erased is not None:
+        if erased is None:
+            # Nobody kept, but words they wrote before agreeing were saved (as the update
+            # Telegram sent) until handled: they may still be in SQLite's WAL.
+            await self.db.checkpoint()
+        else:
             await self._journal()
             await self.db.checkpoint()
             log.info(

@@ -12,7 +12,7 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.intake import Intake, Show
+from bot.intake import Intake, Show, Step
 from bot.languages import Languages
 from bot.outbox import Outbox
 from bot.roles import Roles, Who
@@ -287,6 +287,8 @@ class CommonHandlers:
             if asked is not None and asked.show is Show.NOTHING:
                 return  # a replay: asked already
             step = asked or step
+        if consent and kind_of(update) == "edited":
+            text = await self._edited(user.id, step) or text
         if step.show is not Show.NOTHING:
             question, markup = render(step, self.names)
             text = f"{text}\n\n{question}"
@@ -298,6 +300,17 @@ class CommonHandlers:
             log.info("citizen blocked the bot; reply not delivered")
             return
         await self.questions.shown(context.bot, sent, markup)
+
+    async def _edited(self, telegram_id: int, step: Step) -> str | None:
+        """What to say of an edit where "send it as a new message" would not add to what
+        was edited (None where it does: the report is still being written)."""
+        if step.show in (Show.HEAR_BACK, Show.INVOLVE):
+            return texts.EDITED_WRITTEN
+        if step.show is Show.NOTHING:
+            saved = await self.intake.latest_saved(telegram_id)
+            if saved is not None:
+                return texts.EDITED_SAVED.format(reference=saved)
+        return None
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -283,6 +283,18 @@ UNSUPPORTED = {
     ),
     "other": "Sorry, I can't keep that kind of message. Words, photos and voice notes all work.",
 }
+# An edit with nothing being told: the item it most likely went into is saved as first written.
+EDITED_SAVED = (
+    "I saw you edited a message. Edits don't change what I already have, so <b>#{reference}</b>"
+    " stays as you first wrote it. Anything you send now starts a new report: if it adds to"
+    " <b>#{reference}</b>, say so in it, so the moderators know the two go together."
+)
+# An edit once the report is written (at the last questions): words sent now are not added.
+EDITED_WRITTEN = (
+    "I saw you edited a message. Edits don't change what I already have, and your report is"
+    " written now: answer the question below to save it. Anything you send after that starts"
+    " a new report."
+)
 # A photo, video or file sent with words: the words are taken as if typed.
 CAPTION_READ = "I've read what you wrote with it, but I can't keep the {what} itself."
 CAPTION_WHAT = {

@@ -211,11 +211,20 @@ async def test_edits_and_forwards_are_not_taken_as_feedback(
     assert "edited a message" in (await fay.next_message()).text  # type: ignore[operator]
     await press(fay, texts.SKIP)  # which of the parks: not said
     await press(fay, "3")
+    # Past the rating, words sent are no longer added: the note says to answer and save.
+    await fay.edit(sent, "The play area gate is broken, dogs get in and the swings too")
+    note = (await fay.next_message()).text or ""
+    assert note.startswith(texts.EDITED_WRITTEN) and "hear back" in note, note
     await press(fay, texts.NO)
     await press(fay, texts.NO)
     assert stored(db_path, "SELECT text FROM feedback") == [
         ("The play area gate is broken and dogs get in",)
     ]
+    # Once saved, the note names the item kept as first written, and that what comes next
+    # is a new report (as it is).
+    await fay.edit(sent, "The play area gate is broken and dogs get in, and the swings")
+    note = (await fay.next_message()).text or ""
+    assert note == texts.EDITED_SAVED.format(reference=1).replace("<b>", "").replace("</b>", "")
 
 
 async def test_help_privacy_cancel_and_unknown_commands(bot: YousaidBot, emu: Emulator) -> None:

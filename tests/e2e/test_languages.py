@@ -19,11 +19,12 @@ from bot.i18n import PLACEHOLDER, speaking
 from bot.languages import endonym
 from emulator import Emulator, Group, MessageView, Person
 from handlers import texts
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, stored_bytes
 from tests.e2e.conftest import BotFactory
 from tests.e2e.helpers import buttons_of
 from tests.e2e.test_citizen import stored
 from tests.e2e.test_moderation import card_of, give, invite, press_card
+from tests.e2e.test_webhook import until
 
 WEDNESDAY = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)
 LIBRARY = "Central Library"
@@ -414,3 +415,24 @@ async def test_the_themes_heard_are_fixed_in_the_language_chosen_since(
     await citizen.wait_for(lambda _: f"#{item}" in (saved.text or ""))
     assert says(saved, "cy", "SAVED"), saved.text
     assert says(saved, "cy", "HEARD") or says(saved, "cy", "HEARD_NONE"), saved.text
+
+
+@pytest.mark.sqlite_only
+async def test_words_left_at_the_language_question_leave_the_database_file_within_the_hour(
+    urdu: World, emu: Emulator, db_path: Path
+) -> None:
+    """A newcomer writes first, is asked her language (her words ride on the question, not
+    kept) and never answers. The update was saved before it was handled, so her words are in
+    SQLite's WAL; the hourly job empties it, and nothing of them stays in the files."""
+    nell = emu.person("Nell")
+    await send(nell, "My neighbour Jonathan Quirkleby dumps his rubbish on Elm Road every week")
+    assert b"Quirkleby" in Path(f"{db_path}-wal").read_bytes()
+    job_queue = urdu.bot.application.job_queue
+    assert job_queue is not None
+    (job,) = job_queue.get_jobs_by_name("empty-wal")
+    # Once her update is handled (its row blanked), the job empties the WAL.
+    unmarked = "SELECT COUNT(*) FROM updates WHERE handled_at IS NULL OR chat_key <> 0"
+    await until(lambda: stored(db_path, unmarked) == [(0,)])
+    await job.run(urdu.bot.application)
+    assert b"Quirkleby" not in stored_bytes(db_path)
+    assert stored(db_path, "SELECT COUNT(*) FROM consents") == [(0,)]

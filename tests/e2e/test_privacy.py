@@ -197,3 +197,38 @@ async def test_logs_carry_no_telegram_ids_or_texts(
         # the bot names at start when it cannot reach them) may hold a person's digits.
         assert not re.search(rf"(?<!\d){person.id}(?!\d)", logged)
     assert "Zebedee" not in logged and "pavement" not in logged
+
+
+NEIGHBOUR = "My neighbour Jonathan Quirkleby dumps his rubbish on Elm Road every week"
+
+
+@pytest.mark.sqlite_only
+async def test_a_newcomers_typed_no_leaves_none_of_her_words_in_the_database_file(
+    bot: YousaidBot, emu: Emulator, db_path: Path
+) -> None:
+    """Words written before consent are saved (as the update Telegram sent) until handled,
+    so they reach SQLite's WAL: a typed "no" empties it, as pressing the button does."""
+    nell = emu.person("Nell")
+    await nell.send(NEIGHBOUR)
+    await nell.wait_for(lambda ms: any("Is that OK with you?" in (m.text or "") for m in ms))
+    await ask(nell, "no", "haven't kept anything")
+    assert stored(db_path, "SELECT decision FROM consents") == [("declined",)]
+    assert b"Quirkleby" not in stored_bytes(db_path)
+
+
+@pytest.mark.sqlite_only
+async def test_a_newcomer_who_never_answers_leaves_none_of_her_words_once_they_lapse(
+    bot: YousaidBot, emu: Emulator, db_path: Path, clock: FakeClock
+) -> None:
+    """A newcomer writes, is asked for consent and never answers: once her words lapse (a
+    typed "yes" no longer finds them), none is left in the database's files either."""
+    nell = emu.person("Nell")
+    await nell.send(NEIGHBOUR)
+    await nell.wait_for(lambda ms: any("Is that OK with you?" in (m.text or "") for m in ms))
+    await bot.handlers.citizen.expire_idle(bot.application)  # type: ignore[arg-type]
+    # Still answerable: nothing is emptied for her yet.
+    assert b"Quirkleby" in Path(f"{db_path}-wal").read_bytes()
+    clock.advance(minutes=61)
+    await bot.handlers.citizen.expire_idle(bot.application)  # type: ignore[arg-type]
+    assert b"Quirkleby" not in stored_bytes(db_path)
+    assert stored(db_path, "SELECT COUNT(*) FROM consents") == [(0,)]
