@@ -571,6 +571,8 @@ class Moderation:
         at once (not after their backoff, nor left for /queue); how many."""
 
         async def run(conn: aiosqlite.Connection) -> int:
+            # The group is there again: the next time it refuses the bot, the staff hear it.
+            await reminders.lost_clear(conn)
             return await feedback.cards_due_again(conn)
 
         return await self.db.write(run)
@@ -1185,6 +1187,31 @@ class Moderation:
             await reminders.release(conn, at)
 
         await self.db.write(run)
+
+    async def chat_lost(self, chat_id: int) -> datetime | None:
+        """The moderators' group `chat_id` refuses the bot for good: the time of the telling
+        of the staff, claimed (once until the group is reached again, across restarts and
+        instances); None when they were told already."""
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await reminders.lost_claim(conn, chat_id, now)
+
+        return now if await self.db.write(run) else None
+
+    async def chat_lost_untold(self, at: datetime) -> None:
+        """The telling claimed `at` reached nobody: a later reminder check tries again."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await reminders.lost_release(conn, at)
+
+        await self.db.write(run)
+
+    async def chat_reached(self) -> None:
+        """Something reached the moderators' group: the next time it refuses the bot, the
+        staff are told again (a read only, while nothing was told)."""
+        if await reminders.lost_told(self.db.reader):
+            await self.db.write(reminders.lost_clear)
 
     async def authors_to_tell(self) -> list[AuthorNote]:
         """Decided items whose author has not been told yet."""

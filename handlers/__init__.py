@@ -41,6 +41,7 @@ from handlers.language import FIRST_START, LanguageHandlers
 from handlers.media import PHOTO_PREFIX, TRANSCRIPT_PREFIX, MediaHandlers, image_document
 from handlers.moderator import ModeratorHandlers
 from handlers.outbox import OutboxSender
+from handlers.places import MODERATORS_ONLY, PRIVATE_ONLY, Elsewhere
 from handlers.privacy import PrivacyHandlers
 from handlers.provider import ProviderHandlers
 from handlers.responses import ResponseHandlers
@@ -305,6 +306,13 @@ def register(
     application.add_handler(CommandHandler("queue", moderator.queue, filters=new | in_mods))
     application.add_handler(CommandHandler("unpublish", moderator.unpublish, filters=new | in_mods))
     application.add_handler(CommandHandler("merge", moderator.merge, filters=new | in_mods))
+    # The same in a group where they do not answer: a short pointer to where they do.
+    elsewhere = Elsewhere(roles)
+    groups = message & filters.ChatType.GROUPS
+    application.add_handler(CommandHandler(list(PRIVATE_ONLY), elsewhere.pointer, filters=groups))
+    application.add_handler(
+        CommandHandler(list(MODERATORS_ONLY), elsewhere.pointer, filters=groups & ~mods)
+    )
     # Providers, in private or in their team's group (each checks the role itself).
     application.add_handler(CommandHandler("digest", provider.digest_now, filters=message))
     application.add_handler(CommandHandler("services", provider.services, filters=message))

@@ -14,6 +14,7 @@ from bot import dates, spreadsheet
 from bot.i18n import current
 from bot.roles import Accepted, InviteProblem, Role, Roles
 from handlers import fitting, safely, texts
+from handlers.bidi import isolate
 from handlers.commands import publish_for
 from handlers.common import command_allowed, id_number
 from handlers.fitting import name, pack, person
@@ -127,7 +128,7 @@ class AdminHandlers:
             name = role.display_name or str(role.telegram_id)
             lines.append(
                 texts.ROLE_LINE.format(
-                    name=esc(name),
+                    name=person(name),
                     telegram_id=role.telegram_id,
                     role=esc(role_name(role.role, self.providers, role.provider_id)),
                     since=dates.day(role.granted_at),
@@ -136,7 +137,7 @@ class AdminHandlers:
             buttons.append(
                 [
                     InlineKeyboardButton(
-                        texts.REVOKE_BUTTON.format(name=name)[:60],
+                        texts.REVOKE_BUTTON.format(name=isolate(name[:48]))[:60],
                         callback_data=f"{PREFIX}:{REVOKE}:{role.id}",
                     )
                 ]
@@ -166,7 +167,7 @@ class AdminHandlers:
                 await safely.edit(
                     query.edit_message_text(
                         texts.REVOKE_CONFIRM.format(
-                            name=esc(held.display_name or str(held.telegram_id)),
+                            name=person(held.display_name or str(held.telegram_id)),
                             role=esc(role_name(held.role, self.providers, held.provider_id)),
                         ),
                         reply_markup=_confirm(role_id),
@@ -190,7 +191,9 @@ class AdminHandlers:
                 )
                 name = ended.display_name or str(ended.telegram_id)
                 role = role_name(ended.role, self.providers, ended.provider_id)
-                await query.answer(fitting.alert(texts.REVOKED.format(name=name, role=role)))
+                await query.answer(
+                    fitting.alert(texts.REVOKED.format(name=isolate(name), role=role))
+                )
         text, markup = await self._roles_view()
         # A replayed press shows the list as it is already.
         await safely.edit(

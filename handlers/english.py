@@ -305,12 +305,19 @@ CAPTION_WHAT = {
     "voice": "voice message",
     "document": "file",
 }
-GROUP_ONLY_PRIVATE = "Please talk to me in a private chat, so what you say stays between us."
 # /start sent in a group: the conversation happens in private, one tap away.
 GROUP_START = (
     "Let's talk in a private chat, so what you tell me stays between us. Tap below to open it."
 )
 GROUP_START_BUTTON = "Open a private chat"
+# A command typed in a group where it does not answer ({command}: "/roles"), with
+# GROUP_START_BUTTON: a staff member's ("private"), a moderator's command outside the
+# moderators' group ("moderators"), a citizen's ("citizen").
+COMMAND_ELSEWHERE: dict[str, str] = {
+    "private": "{command} works in our private chat: send it to me there.",
+    "moderators": "{command} works in our private chat or in the moderators' group.",
+    "citizen": "Please talk to me in a private chat, so what you say stays between us.",
+}
 
 ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."
 # Lists in a sentence: "a name, a phone number and an email address".
@@ -682,6 +689,19 @@ QUEUE_POST = "📋 Post card #{item}"
 CARD_POSTED = "Card of #{item} posted."
 CARD_ALREADY = "The card of #{item} is already in the moderators' chat."
 CARD_NOT_POSTED = "Telegram refused the card of #{item}: {error}"
+# Why the moderators' group refuses the bot for good, in the place of Telegram's words (in
+# QUEUE_STUCK and CARD_NOT_POSTED as {error}, in MODERATORS_CHAT_LOST_STAFF as {why}).
+MODERATORS_CHAT_LOST: dict[str, str] = {
+    "gone": "I am not in the moderators' group any more: an admin of the group has to add me back",
+    "missing": (
+        "Telegram does not know the moderators' group: moderators_chat in the deployment file"
+        " has to name it"
+    ),
+    "muted": (
+        "I may not post in the moderators' group: an admin of the group has to let me send"
+        " messages there"
+    ),
+}
 # Many items waiting: one message lists several, each with its own buttons.
 BATCH_HEAD = Plural(
     "🗂 <b>{n} new item</b>: many are waiting, so they share one message."
@@ -696,6 +716,16 @@ BATCH_EMPTY = "🗂 Each item of this list now has a card of its own."
 REMINDER = Plural(
     "⏰ {n} waiting; the oldest (#{item}) for {age}. /queue",
     "⏰ {n} waiting; the oldest (#{item}) for {age}. /queue",
+)
+# To each admin in private (each moderator when no admin can be told), once, when the
+# reminder cannot reach the moderators' group for good ({why}: MODERATORS_CHAT_LOST).
+MODERATORS_CHAT_LOST_STAFF = Plural(
+    "⚠️ {n} item waits for a moderator, the oldest (#{item}) for {age}, but I cannot post in"
+    " the moderators' group. {why}. Its card goes there as soon as I can; /queue lists it"
+    " meanwhile.",
+    "⚠️ {n} items wait for a moderator, the oldest (#{item}) for {age}, but I cannot post in"
+    " the moderators' group. {why}. Their cards go there as soon as I can; /queue lists them"
+    " meanwhile.",
 )
 
 # ── Telling the author ────────────────────────────────────────────────────────────────

@@ -44,6 +44,7 @@ from bot.privacy import Privacy
 from bot.ratelimit import seconds
 from bot.roles import Roles
 from handlers import safely, texts
+from handlers.bidi import isolate
 from handlers.citizen import ANSWER_PREFIXES, render
 from handlers.common import command_allowed, id_number
 from handlers.places import here, provider_place
@@ -870,7 +871,8 @@ class MediaHandlers:
         name = ""
         if who is not None:
             name = await self.attachments.staff_name(who)
-        state = texts.PHOTO_STATUS.get(status, status).format(who=name)
+        # A plain caption: the name kept to itself on its line all the same.
+        state = texts.PHOTO_STATUS.get(status, status).format(who=isolate(name) if name else name)
         return texts.CARD_PHOTO_CAPTION.format(item=item_id, n=number, status=state)
 
     async def photo_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

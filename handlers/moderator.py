@@ -47,12 +47,12 @@ from bot.moderation import (
 )
 from bot.privacy import Privacy
 from bot.ratelimit import NO_RETRY, seconds
-from bot.roles import Roles, Who
+from bot.roles import Role, Roles, Who
 from handlers import safely, texts
 from handlers.bidi import isolate
 from handlers.commands import publish_for
 from handlers.common import command_allowed, id_number
-from handlers.fitting import MESSAGE_LIMIT, cut, fit, visible_length
+from handlers.fitting import MESSAGE_LIMIT, cut, fit, person, visible_length
 from handlers.texts import esc
 from storage.engines import STORAGE_ERRORS
 from storage.feedback import ItemTheme, Moderated
@@ -274,8 +274,12 @@ def kind_text(item: Moderated) -> str:
 
 def _status(card: Card) -> str:
     item = card.item
-    who = card.moderator_name or (
-        texts.CARD_AUTO if item.moderated_by is None else texts.CARD_SOMEONE
+    # A moderator's name as they chose it, kept to itself on the line (an open right-to-left
+    # override in it would turn the rest of the line round).
+    who = (
+        person(card.moderator_name)
+        if card.moderator_name
+        else esc(texts.CARD_AUTO if item.moderated_by is None else texts.CARD_SOMEONE)
     )
     at = (item.moderated_at or "")[11:16]
     reason = texts.REASONS.get(item.reject_reason or "", item.reject_reason or "")
@@ -285,8 +289,8 @@ def _status(card: Card) -> str:
         reason = texts.REASONS.get(why) or esc(why)
     if item.status == "merged":
         into = (item.withdrawn_reason or "").lstrip("#")
-        return texts.MERGE_CARD_STATUS.format(item=esc(into), who=esc(who), at=at)
-    return texts.CARD_STATUS[item.status].format(who=esc(who), at=at, reason=reason)
+        return texts.MERGE_CARD_STATUS.format(item=esc(into), who=who, at=at)
+    return texts.CARD_STATUS[item.status].format(who=who, at=at, reason=reason)
 
 
 def render_batch(cards: list[Card]) -> tuple[str, InlineKeyboardMarkup]:
@@ -459,7 +463,7 @@ def _stuck_line(stuck: Stuck) -> str:
     entry = texts.QUEUE_STUCK[stuck.why]
     values = {"item": stuck.item_id, "service": esc(stuck.service_name)}
     if isinstance(entry, Plural):
-        return entry.format(CARD_ATTEMPTS, error=esc(stuck.error[:100]), **values)
+        return entry.format(CARD_ATTEMPTS, error=_refusal(stuck.error, 100, esc), **values)
     return entry.format(**values)
 
 
@@ -751,10 +755,11 @@ class ModeratorHandlers:
                 _setting(exc),
                 _why(exc),
             )
-            error = texts.CARD_NOT_POSTED.format(item=item_id, error=str(exc)[:120])
+            error = texts.CARD_NOT_POSTED.format(item=item_id, error=_refusal(_why(exc), 120))
             await say(error, alert=True)
             return
         await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id)
+        await self.moderation.chat_reached()
         await say(texts.CARD_POSTED.format(item=item_id))
         if self.media is not None:
             # Its voice note and photos, under the card it now has of its own; those
@@ -883,7 +888,7 @@ class ModeratorHandlers:
         self, moderator: int, name: str, item_id: int, version: int, purpose: str
     ) -> tuple[str, InlineKeyboardMarkup]:
         """An edit (or summary) prompt naming the moderator who is to reply to it."""
-        mention = f'<a href="tg://user?id={moderator}">{esc(name)}</a>'
+        mention = f'<a href="tg://user?id={moderator}">{person(name)}</a>'
         # An inline Cancel rather than a forced reply (a message carries one or the other):
         # replies to the bot's own message reach it in any case.
         cancel = InlineKeyboardButton(
@@ -1339,6 +1344,7 @@ class ModeratorHandlers:
             return None
         for item_id in ids:
             await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id, batched)
+        await self.moderation.chat_reached()
         if not batched:
             # Its author may have fixed its themes while it was on its way: drawn again then.
             now = await self.moderation.card(ids[0])
@@ -1444,8 +1450,58 @@ class ModeratorHandlers:
                 texts.REMINDER.format(queue.count, item=item, age=_age(since, now)),
             )
         except TelegramError as exc:
-            log.warning("could not remind the moderators: %s", exc)
+            log.warning("could not remind the moderators: %s", _why(exc))
             await self.moderation.reminder_not_sent(now)
+            lost = lost_chat(_why(exc))
+            if lost is not None:
+                # Nobody reads the group: those who can fix it hear it in private.
+                await self._tell_lost(context.bot, lost, queue.count, item, _age(since, now))
+            return
+        await self.moderation.chat_reached()
+
+    async def _tell_lost(self, bot: Bot, lost: str, count: int, item: int, age: str) -> None:
+        """The moderators' group refuses the bot for good while items wait: the admins are
+        told in private what to do, each in their language (the moderators, when no admin
+        can be), once until the group is reached again (not at every reminder)."""
+        assert self.moderators_chat is not None
+        at = await self.moderation.chat_lost(self.moderators_chat)
+        if at is None:
+            return
+        log.error(
+            "the moderators' group (moderators_chat %s in the deployment file) refuses the bot"
+            " (%s) while %d item(s) wait: telling the admins in private",
+            self.moderators_chat,
+            lost,
+            count,
+        )
+        admins = list(self.roles.deployment.admins)
+        moderators = [
+            r.telegram_id for r in await self.roles.everyone() if r.role == Role.MODERATOR
+        ]
+        tried_again = False
+        for people in (admins, moderators):
+            told = False
+            for telegram_id in dict.fromkeys(people):
+                with speaking(await self._language_of(telegram_id)):
+                    text = texts.MODERATORS_CHAT_LOST_STAFF.format(
+                        count, item=item, age=age, why=texts.MODERATORS_CHAT_LOST[lost]
+                    )
+                try:
+                    await bot.send_message(telegram_id, text)
+                    told = True
+                except TimedOut:
+                    told = True  # maybe told: once is better than twice
+                except (Forbidden, BadRequest) as exc:
+                    # Blocked the bot, or never started it: not to be told in private.
+                    log.info("%s not told of the moderators' group: %s", telegram_id, exc)
+                except TelegramError as exc:
+                    log.warning("%s not told of the moderators' group: %s", telegram_id, exc)
+                    tried_again = True
+            if told:
+                return
+        if tried_again:
+            # Nobody heard it, some for a passing fault: a later reminder check tries again.
+            await self.moderation.chat_lost_untold(at)
 
 
 def _list_threshold(bot: Bot) -> float:
@@ -1469,8 +1525,31 @@ def _where(message: Message) -> tuple[int, int]:
 
 
 def _why(exc: BaseException) -> str:
-    """The real cause, for the log and /queue."""
-    return f"{type(exc).__name__}: {exc}"
+    """The real cause, for the log and /queue (Telegram's errors name their kind already:
+    "Forbidden: bot was kicked from the group chat")."""
+    said, kind = str(exc), type(exc).__name__
+    return said if said.startswith(kind) else f"{kind}: {said}"
+
+
+def lost_chat(error: str) -> str | None:
+    """Why Telegram refuses the bot a group for good, from its error (as `_why` gives it):
+    "gone" (the bot is not in the group: removed, or never added), "missing" (no such chat)
+    or "muted" (in it, but not allowed to post); None for anything else."""
+    lowered = error.lower()
+    if lowered.startswith("forbidden"):
+        return "gone"
+    if "chat not found" in lowered:
+        return "missing"
+    if "not enough rights" in lowered or "have no rights" in lowered:
+        return "muted"
+    return None
+
+
+def _refusal(error: str, limit: int, escape: Callable[[str], str] = str) -> str:
+    """Why a card was refused, for a moderator: what to do, in plain words, when the bot is
+    out of the moderators' group; Telegram's own words (cut to `limit`) otherwise."""
+    lost = lost_chat(error)
+    return texts.MODERATORS_CHAT_LOST[lost] if lost else escape(error[:limit])
 
 
 def _setting(exc: BaseException) -> str:

@@ -1,8 +1,12 @@
-"""Where provider commands answer: a provider's private chat or their team's chats.
+"""Where commands answer, and a short pointer where they do not.
 
-A provider who is also in the moderators' group must not get a digest, a list of responses
-or their invitations posted there (nor in any other group the bot is in): in such a chat
-the command gets a short pointer and nothing else.
+Provider commands answer in a provider's private chat or their team's chats: a provider who
+is also in the moderators' group must not get a digest, a list of responses or their
+invitations posted there (nor in any other group the bot is in). The moderators' commands
+answer in private and in the moderators' group; everyone else's (an admin's, a citizen's,
+/help) in private only. Typed in a group where it does not answer, a command gets a short
+pointer to where it does, and nothing else: never an invitation link or a person's data in
+a group.
 """
 
 from __future__ import annotations
@@ -10,12 +14,30 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from telegram import Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
+from telegram.ext import ContextTypes
 
 from bot.config import Provider
-from bot.roles import Who
+from bot.roles import Roles, Who
+from bot.topics import addressed_to
 from handlers import safely, texts
+
+# Commands that answer in the private chat only, and who may use them there (None: anyone;
+# /start in a group has its own answer, citizen.group_start).
+PRIVATE_ONLY: dict[str, Callable[[Who], bool] | None] = {
+    "help": None,
+    "mine": None,
+    "language": None,
+    "privacy": None,
+    "mydata": None,
+    "forget": None,
+    "invite": lambda who: who.admin,
+    "roles": lambda who: who.admin,
+    "audit": lambda who: who.admin,
+}
+# The moderators' commands: in private, and in the moderators' group.
+MODERATORS_ONLY = ("queue", "unpublish", "merge")
 
 
 def team_chat(who: Who, providers: Iterable[Provider], chat_id: int) -> bool:
@@ -44,3 +66,52 @@ def here(who: Who, providers: Iterable[Provider], chat_id: int, private: bool) -
         return who
     team = frozenset(p.id for p in providers if chat_id in p.chats and who.speaks_for(p.id))
     return replace(who, admin=False, providers=team)
+
+
+class Elsewhere:
+    """A command typed in a group where it does not answer: a short pointer to where it
+    does, for the staff who may use it (anywhere), and for anyone in a group the bot serves
+    (the moderators', a team's) or who names this bot (/help@this_bot). A command that is
+    not the sender's (a citizen's /roles), or a citizen's bare /help in a group the bot only
+    happens to be in (perhaps meant for another bot there), is left unanswered."""
+
+    def __init__(self, roles: Roles) -> None:
+        self.roles = roles
+
+    def _served(self, chat_id: int) -> bool:
+        deployment = self.roles.deployment
+        home = self.roles.home(chat_id)
+        return home == deployment.moderators_chat or any(
+            home in p.chats for p in deployment.providers
+        )
+
+    async def pointer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Say where the command works, with a button to the private chat."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or not message.text:
+            return
+        command = message.text.split()[0].partition("@")[0].lower()
+        name = command.removeprefix("/")
+        who = await self.roles.who(user.id)
+        staff = who.admin or who.moderates or who.provider
+        if name in MODERATORS_ONLY:
+            if not who.moderates:
+                return
+            moderators = self.roles.deployment.moderators_chat is not None
+            key = "moderators" if moderators else "private"
+        else:
+            allowed = PRIVATE_ONLY.get(name)
+            if allowed is not None and not allowed(who):
+                return
+            key = "private" if staff else "citizen"
+        if not staff and not self._served(message.chat_id):
+            if addressed_to(message) is None:
+                return
+        text = texts.COMMAND_ELSEWHERE[key].format(command=command)
+        markup = None
+        if context.bot.username:
+            link = f"https://t.me/{context.bot.username}"
+            markup = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(texts.GROUP_START_BUTTON, url=link)]]
+            )
+        await safely.quietly(message.reply_text(text, reply_markup=markup))

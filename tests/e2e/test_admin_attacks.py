@@ -73,7 +73,7 @@ async def test_a_revoke_is_confirmed_when_telegram_fails_the_menu(
 ) -> None:
     await say(team.admin, "/roles")
     revoke_sam = next(label for row in last(team.admin).buttons for label in row if "Sam" in label)
-    assert "Revoke Sam's role" in await press(team.admin, revoke_sam)
+    assert "Revoke \u2068Sam\u2069's role" in await press(team.admin, revoke_sam)
     emu.faults.flood("setMyCommands", retry_after=30)
     shown = await press(team.admin, texts.REVOKE_YES)
     assert "Sam" not in shown and "Mo" in shown, shown
@@ -341,7 +341,7 @@ async def test_a_moderator_revoked_mid_edit_cannot_finish_it(team: Team, db_path
     )[-1]
     await say(team.admin, "/roles")
     revoke_sam = next(label for row in last(team.admin).buttons for label in row if "Sam" in label)
-    assert "Revoke Sam's role" in await press(team.admin, revoke_sam)
+    assert "Revoke \u2068Sam\u2069's role" in await press(team.admin, revoke_sam)
     assert "Sam" not in await press(team.admin, texts.REVOKE_YES)
     await team.sam.send(
         "Everything about the buses is wonderful.", chat=team.group, reply_to=prompt
@@ -354,7 +354,7 @@ async def test_a_moderator_revoked_mid_edit_cannot_finish_it(team: Team, db_path
     assert "wonderful" not in (card.text or "")
     # Mo, still a moderator, can act on it.
     await press_card(team.mo, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Mo" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Mo\u2069" in (card.text or ""))
 
 
 async def test_a_revoke_confirmation_survives_a_restart_and_a_second_yes_does_nothing(
@@ -367,7 +367,7 @@ async def test_a_revoke_confirmation_survives_a_restart_and_a_second_yes_does_no
         assert "now a moderator" in await say(sam, f"/start {await link(admin, 'moderator')}")
         await say(admin, "/roles")
         revoke_sam = next(label for row in last(admin).buttons for label in row if "Sam" in label)
-        assert "Revoke Sam's role" in await press(admin, revoke_sam)
+        assert "Revoke \u2068Sam\u2069's role" in await press(admin, revoke_sam)
         confirm = last(admin)
     async with make_bot(deployment=staffed):
         yes = buttons_of(confirm)[texts.REVOKE_YES]

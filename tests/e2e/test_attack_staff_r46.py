@@ -73,7 +73,7 @@ async def test_an_edit_open_when_the_moderators_group_moves_is_not_lost(
         "Sam's edit prompt stayed in the old group, which nobody can write in, yet Mo is told "
         f"to wait for Sam's text: {answer.get('text')!r}"
     )
-    await supergroup.wait_for(lambda _: "Published by Mo" in (moved_card.text or ""))
+    await supergroup.wait_for(lambda _: "Published by \u2068Mo\u2069" in (moved_card.text or ""))
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("approved",)]
 
 
@@ -101,7 +101,9 @@ async def test_a_second_moderators_edit_does_not_silently_replace_the_first(
     await emu.idle(quiet=0.3)
     await press_card(team.mo, team.group, card, texts.EDIT)
     await emu.idle(quiet=0.3)
-    mos = [p for p in edit_prompts(team.group.messages, item) if (p.text or "").startswith("Mo")]
+    mos = [
+        p for p in edit_prompts(team.group.messages, item) if (p.text or "").startswith("\u2068Mo")
+    ]
 
     sam_text = "The 42 bus was late again and the driver was unkind to us."
     await team.sam.send(sam_text, chat=team.group, reply_to=sams)

@@ -25,7 +25,7 @@ async def approve_before_the_digest(team: Team, clock: FakeClock) -> int:
     card = await card_of(team.group, item)
     clock.now = MONDAY.replace(minute=58)
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     return item
 
 
@@ -59,7 +59,7 @@ async def test_an_item_undone_and_approved_again_is_in_one_digest_only(
     await press_card(team.sam, team.group, card, texts.UNDO)
     await team.group.wait_for(lambda _: texts.APPROVE in str(card.buttons))
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     await run_job(team.bot, "digest-catch-up")
     clock.now = datetime(2026, 11, 16, 9, 1, tzinfo=UTC)
     await run_job(team.bot, "digest:culture-leisure")

@@ -37,7 +37,7 @@ async def test_an_item_being_edited_is_not_published_under_the_editor(
     await team.group.wait_for(lambda _: "driver was unkind" in (card.text or ""))
     answer = await press_card(team.mo, team.group, card, texts.APPROVE)
     assert answer.get("text") in (None, "")
-    await team.group.wait_for(lambda _: "Published by Mo" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Mo\u2069" in (card.text or ""))
     assert stored(db_path, f"SELECT published_text FROM feedback WHERE id = {item}") == [
         ("The 42 bus was late again and the driver was unkind.",)
     ]
@@ -54,7 +54,7 @@ async def test_an_edit_left_open_holds_the_item_only_for_a_while(
     clock.advance(minutes=11)
     answer = await press_card(team.mo, team.group, card, texts.APPROVE)
     assert answer.get("text") in (None, "")
-    await team.group.wait_for(lambda _: "Published by Mo" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Mo\u2069" in (card.text or ""))
 
 
 async def test_a_reply_to_another_moderators_edit_prompt_is_answered_not_ignored(
@@ -86,7 +86,7 @@ def prompts_for(team: Team, name: str) -> list[MessageView]:  # noqa: F811
     return [
         m
         for m in team.group.messages
-        if not m.deleted and (m.text or "").startswith(f"{name}, reply to this message")
+        if not m.deleted and (m.text or "").startswith(f"{isolate(name)}, reply to this message")
     ]
 
 

@@ -59,7 +59,7 @@ async def test_a_moderators_group_upgraded_with_cards_waiting_keeps_working(
     await card_of(team.group, waiting)
     # Decided on its card in the old group, before the move.
     await press_card(team.sam, team.group, decided_card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (decided_card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (decided_card.text or ""))
     assert "passed on" in await outcome(team.citizen, decided)
 
     supergroup = emu.upgrade(team.group, by=team.admin)
@@ -82,7 +82,7 @@ async def test_a_moderators_group_upgraded_with_cards_waiting_keeps_working(
     # A moderator decides in the new group; the author hears of it once.
     answer = await press_card(team.mo, supergroup, card, texts.APPROVE)
     assert answer.get("text") in (None, "")
-    await supergroup.wait_for(lambda _: "Published by Mo" in (card.text or ""))
+    await supergroup.wait_for(lambda _: "Published by \u2068Mo\u2069" in (card.text or ""))
     assert "passed on" in await outcome(team.citizen, waiting)
     # Moderators' commands work there as in the old group.
     await team.sam.send("/queue", chat=supergroup)
@@ -274,7 +274,7 @@ async def test_an_edit_open_when_the_moderators_group_moves_goes_with_it(
     # Sam's prompt is posted again where the moderators are now, under the card, naming him.
     prompt = (await supergroup.wait_for(lambda _: bool(edit_prompts_in(supergroup, item))))[-1]
     assert prompt.reply_to == moved.message_id
-    assert (prompt.text or "").startswith("Sam, reply to this message")
+    assert (prompt.text or "").startswith("\u2068Sam\u2069, reply to this message")
     assert len(edit_prompts_in(supergroup, item)) == 1
     # While it is open it holds the item, as before the move; his reply there is taken.
     answer = await press_card(team.mo, supergroup, moved, texts.APPROVE)
@@ -309,4 +309,4 @@ async def test_an_edit_prompt_that_cannot_follow_the_group_holds_nothing_up(
     assert stored(db_path, "SELECT COUNT(*) FROM pending_edits") == [(0,)]
     answer = await press_card(team.mo, supergroup, moved, texts.APPROVE)
     assert answer.get("text") in (None, "")
-    await supergroup.wait_for(lambda _: "Published by Mo" in (moved.text or ""))
+    await supergroup.wait_for(lambda _: "Published by \u2068Mo\u2069" in (moved.text or ""))

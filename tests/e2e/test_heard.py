@@ -176,7 +176,7 @@ async def test_a_moderators_switch_wins_and_the_export_counts_the_authors_labels
     await press_card(team.sam, team.group, card, texts.BACK)
     await team.group.wait_for(lambda _: texts.APPROVE in buttons_of(card))
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
 
     # The export: the item's final themes, the author's Cost kept, the moderator's word on
     # Safety standing.
@@ -202,7 +202,7 @@ async def test_the_authors_own_choice_alone_is_a_label(
     await team.group.wait_for(lambda _: texts.CARD_THEMES_BY_AUTHOR.strip() in (card.text or ""))
     assert not [c for c in await corrections(team.bot.db) if c.item_id == item]
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     [found] = [c for c in await learning.corrected(team.bot.db.reader) if c.item_id == item]
     assert found.themes_corrected and "staff_attitude" in found.themes
     # Opening the themes of a decided item says so too, and shows nothing to tick.
@@ -414,7 +414,7 @@ async def test_the_author_switches_a_theme_while_a_moderator_edits_the_text(
     assert "Safety" in (card.text or "").splitlines()[1]
     assert themes_row(db_path, item, "safety") == (1, "citizen", 1)
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     answer = await press_on(team.citizen, message, ticked("safety"))
     assert answer.get("text") == texts.HEARD_DECIDED.format(reference=item)
 

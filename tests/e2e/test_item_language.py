@@ -54,7 +54,7 @@ async def test_a_welsh_item_summarised_in_english_reaches_the_provider_with_its_
         # The summary is not an edit: the citizen's words are what gets published.
         assert texts.CARD_EDITED not in (card.text or "")
         await press_card(sam, group, card, texts.APPROVE)
-        await group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+        await group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
         assert stored(
             db_path, f"SELECT summary, published_text FROM feedback WHERE id = {item}"
         ) == [(SUMMARY, WELSH)]

@@ -63,7 +63,7 @@ async def test_a_moderator_corrects_the_kind_and_both_kinds_are_kept(
     assert json.loads(str(audit[0][1])) == {"kind": new, "model_kind": model_kind}
     # Published, it is a correction the next retraining learns from.
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     assert texts.KIND in labels_of(card)
 
 

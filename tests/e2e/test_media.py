@@ -102,7 +102,7 @@ async def test_a_voice_note_is_written_down_by_a_moderator_and_only_text_goes_on
     await team.sam.send(TRANSCRIPT, chat=team.group, reply_to=prompt)
     await team.group.wait_for(lambda _: "Riverside Park" in (card.text or ""))
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     assert stored(db_path, f"SELECT published_text FROM feedback WHERE id = {item}") == [
         (TRANSCRIPT,)
     ]
@@ -146,7 +146,7 @@ async def test_the_words_typed_for_a_voice_note_are_tagged_and_redacted_as_typed
     assert "Dr [name]" in shown and "[phone]" in shown and "07700" not in shown, shown
     assert "Access and waiting times" in shown, shown
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     ((published,),) = stored(db_path, f"SELECT published_text FROM feedback WHERE id = {item}")
     assert "Patel" not in published and "07700" not in published and "forty minutes" in published
     themes = stored(db_path, f"SELECT theme_id FROM item_themes WHERE feedback_id = {item}")
@@ -176,8 +176,8 @@ async def test_photos_are_cleaned_checked_one_by_one_and_forgotten(
     first, second = under(team, card, "photo")
     await press_card(team.sam, team.group, first, texts.PHOTO_APPROVE)
     await press_card(team.mo, team.group, second, texts.PHOTO_REJECT)
-    await team.group.wait_for(lambda _: "kept back by Mo" in (second.text or ""))
-    assert "approved by Sam" in (first.text or "")
+    await team.group.wait_for(lambda _: "kept back by \u2068Mo\u2069" in (second.text or ""))
+    assert "approved by \u2068Sam\u2069" in (first.text or "")
     statuses = [
         r[0]
         for r in stored(db_path, f"SELECT status FROM media WHERE feedback_id = {item} ORDER BY id")
@@ -216,10 +216,10 @@ async def test_a_provider_gets_an_approved_photo_of_their_service_only(
     answer = await press_card(team.sam, team.group, card, texts.APPROVE)
     assert answer.get("text") == texts.MOD_PHOTOS_UNDECIDED.format(1)
     assert answer.get("show_alert") is True
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     assert "no approved photo" in await say(team.pat, f"/photo {number}")
     await press_card(team.sam, team.group, photo, texts.PHOTO_APPROVE)
-    await team.group.wait_for(lambda _: "approved by Sam" in (photo.text or ""))
+    await team.group.wait_for(lambda _: "approved by \u2068Sam\u2069" in (photo.text or ""))
     await team.pat.send(f"/photo {number}")
     sent = await team.pat.next_message()
     assert sent.photo is not None and f"item #{item}" in (sent.text or "")
@@ -305,7 +305,7 @@ async def test_a_draft_transcript_is_confirmed_by_the_citizen_then_checked(
         card = await card_of(group, item)
         assert "draft transcript the author confirmed" in (card.text or "")
         await press_card(sam, group, card, texts.APPROVE)
-        await group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+        await group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
         clock.advance(minutes=11)
         await run_job(bot, "moderation-sweep")
         await group.wait_for(lambda _: texts.UNDO not in str(card.buttons))
@@ -399,7 +399,7 @@ async def test_approving_from_a_list_posts_the_card_with_its_undecided_photo(
     await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 1)
     (photo,) = under(team, card, "photo")
     await press_card(team.sam, team.group, photo, texts.PHOTO_APPROVE)
-    await team.group.wait_for(lambda _: "approved by Sam" in (photo.text or ""))
+    await team.group.wait_for(lambda _: "approved by \u2068Sam\u2069" in (photo.text or ""))
     assert stored(
         db_path, f"SELECT status FROM media WHERE feedback_id = {items[0]} ORDER BY id"
     ) == [("approved",)]

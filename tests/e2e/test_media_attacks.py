@@ -157,7 +157,7 @@ async def test_every_copy_of_a_photo_anyone_receives_is_bare(team: Team, db_path
         bare(message.photo)
         await press_card(team.sam, team.group, message, texts.PHOTO_APPROVE)
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     # What the provider receives.
     for (number,) in stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item}"):
         await team.pat.send(f"/photo {number}")
@@ -216,7 +216,7 @@ async def test_providers_see_approved_photos_of_published_items_of_their_service
     await press_card(team.sam, team.group, first, texts.PHOTO_APPROVE)
     await press_card(team.sam, team.group, second, texts.PHOTO_REJECT)
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     # The kept-back photo is nowhere for the provider: not by number, not on /respond.
     assert "no approved photo" in await say(team.pat, f"/photo {refused}")
     assert f"/photo {kept}" in await say(team.pat, f"/respond {item}")
@@ -857,7 +857,7 @@ async def test_photos_of_an_auto_approved_compliment_still_reach_the_moderators(
         assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("approved",)]
         # Published by the rule, its photo still waits for a person.
         await press_card(sam, group, photo, texts.PHOTO_APPROVE)
-        await group.wait_for(lambda _: "approved by Sam" in (photo.text or ""))
+        await group.wait_for(lambda _: "approved by \u2068Sam\u2069" in (photo.text or ""))
 
 
 async def test_a_speech_to_text_command_that_cannot_run_stops_the_bot_at_start(
@@ -951,7 +951,7 @@ async def test_the_audio_leaves_the_moderators_chat_once_its_approval_is_final(
     await team.sam.send(TRANSCRIPT, chat=team.group, reply_to=prompt)
     await team.group.wait_for(lambda _: "Riverside Park" in (card.text or ""))
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     # While it can be undone the audio stays, to be listened to again.
     app = team.bot.application
     context = SimpleNamespace(bot=app.bot, application=app)
@@ -1240,7 +1240,7 @@ async def test_a_photo_caption_names_who_decided(team: Team, emu: Emulator, db_p
     await team.group.wait_for(lambda _: len(under(team, card, "photo")) == 1)
     (photo,) = under(team, card, "photo")
     await press_card(team.sam, team.group, photo, texts.PHOTO_APPROVE)
-    by_sam = texts.PHOTO_STATUS["approved"].format(who="Sam")
+    by_sam = texts.PHOTO_STATUS["approved"].format(who="\u2068Sam\u2069")
     assert "while the item is published" in by_sam
     await team.group.wait_for(lambda _: by_sam in (photo.text or ""))
     await press_card(team.mo, team.group, photo, texts.PHOTO_APPROVE)
@@ -1253,9 +1253,9 @@ async def test_a_photo_caption_names_who_decided(team: Team, emu: Emulator, db_p
     await press_card(team.sam, team.group, card, texts.REASONS["duplicate"])
     await team.group.wait_for(lambda _: "Not published" in (card.text or ""))
     await press_card(team.mo, team.group, photo, texts.PHOTO_REJECT)
-    await team.group.wait_for(lambda _: "kept back by Mo" in (photo.text or ""))
+    await team.group.wait_for(lambda _: "kept back by \u2068Mo\u2069" in (photo.text or ""))
     await press_card(team.mo, team.group, photo, texts.PHOTO_APPROVE)
-    by_mo = texts.PHOTO_STATUS["approved"].format(who="Mo")
+    by_mo = texts.PHOTO_STATUS["approved"].format(who="\u2068Mo\u2069")
     await team.group.wait_for(lambda _: by_mo in (photo.text or ""))
     (number,) = stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item}")[0]
     assert "no approved photo" in await say(team.pat, f"/photo {number}")

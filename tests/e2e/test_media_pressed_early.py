@@ -31,7 +31,7 @@ from tests.e2e.test_webhook import until
 # Long enough for the test to press and look, short of the bot's patience with Telegram's
 # answers in the `team` fixture (it would send the photo again).
 HOLD = 8.0
-BY_SAM = texts.PHOTO_STATUS["approved"].format(who="Sam")
+BY_SAM = texts.PHOTO_STATUS["approved"].format(who="\u2068Sam\u2069")
 
 
 def not_found_yet(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
@@ -108,7 +108,7 @@ async def test_a_photo_pressed_while_its_message_stays_unrecorded_is_taken_at_on
     item, photo, held = await held_photo(emu, team.group, team.citizen)
     answer = await press_card(team.sam, team.group, photo, texts.PHOTO_REJECT)
     assert answer.get("text") is None
-    await team.group.wait_for(lambda _: "kept back by Sam" in (photo.text or ""))
+    await team.group.wait_for(lambda _: "kept back by \u2068Sam\u2069" in (photo.text or ""))
     assert stored(db_path, f"SELECT status FROM media WHERE feedback_id = {item}") == [
         ("rejected",)
     ]
@@ -143,7 +143,7 @@ async def test_a_press_from_another_message_on_a_photo_on_its_way_asks_to_press_
     pressed = await team.sam.press_data(card.message_id, data, chat=team.group)
     assert (await pressed.answered()).get("text") == texts.MOD_PROBLEMS["no_such_item"]
     assert (await press_card(team.sam, team.group, photo, texts.PHOTO_REJECT)).get("text") is None
-    await team.group.wait_for(lambda _: "kept back by Sam" in (photo.text or ""))
+    await team.group.wait_for(lambda _: "kept back by \u2068Sam\u2069" in (photo.text or ""))
 
 
 @pytest.mark.postgres_only

@@ -54,7 +54,7 @@ async def test_merge_counts_b_with_a_and_refuses_what_is_wrong(
     # Not published yet: nothing can be merged into it.
     assert "isn't published" in await say(team.sam, f"/merge {a} {b}")
     await press_card(team.sam, team.group, card_a, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card_a.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card_a.text or ""))
 
     # Wrong or forged: a clear answer each, and nothing changes.
     assert await say(team.sam, "/merge") == texts.MERGE_USAGE
@@ -194,7 +194,7 @@ async def test_unpublishing_an_item_puts_those_merged_into_it_back_in_the_queue(
     # Decided on its own: published, and its author told so.
     told = len(bea.messages)
     await press_card(team.sam, team.group, card_b, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card_b.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card_b.text or ""))
     await bea.wait_for(
         lambda msgs: any(
             f"#{b} about {SERVICE} has been checked" in (m.text or "") for m in msgs[told:]
@@ -223,7 +223,7 @@ async def test_a_chain_undone_keeps_each_photo_with_its_item_and_leaves_nothing_
     c = await saved(cal)
     card_b = await card_of(team.group, b)
     await press_card(team.sam, team.group, card_b, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card_b.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card_b.text or ""))
     assert await say(team.sam, f"/merge {b} {c}") == texts.MERGED.format(item=c, into=b)
     assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
     assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(a,)]
@@ -243,7 +243,7 @@ async def test_a_chain_undone_keeps_each_photo_with_its_item_and_leaves_nothing_
     )
     await team.group.wait_for(
         lambda _: (
-            "Published by Sam" in (card_b.text or "")
+            "Published by \u2068Sam\u2069" in (card_b.text or "")
             and f"Merged into #{a}" not in (card_b.text or "")
         )
     )

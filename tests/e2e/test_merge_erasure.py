@@ -49,7 +49,7 @@ async def test_a_chain_whose_middle_author_forgets_still_counts_then_releases_th
     card_b, card_c = await card_of(team.group, b), await card_of(team.group, c)
     await team.group.wait_for(lambda _: len(under(team, card_c, "photo")) == 1)
     await press_card(team.sam, team.group, card_b, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card_b.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card_b.text or ""))
     assert await say(team.sam, f"/merge {b} {c}") == texts.MERGED.format(item=c, into=b)
     assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
     assert stored(db_path, "SELECT feedback_id FROM media WHERE kind = 'photo'") == [(a,)]
@@ -74,7 +74,7 @@ async def test_a_chain_whose_middle_author_forgets_still_counts_then_releases_th
     # Its card offers a decision again.
     await team.group.wait_for(lambda _: texts.APPROVE in str(card_c.buttons))
     await press_card(team.sam, team.group, card_c, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card_c.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card_c.text or ""))
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {c}") == [("approved",)]
 
 

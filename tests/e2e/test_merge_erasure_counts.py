@@ -103,7 +103,7 @@ async def test_released_items_old_photo_is_taken_back_with_its_old_card(
     card_b, card_c = await card_of(team.group, b), await card_of(team.group, c)
     await team.group.wait_for(lambda _: len(under(team, card_c, "photo")) == 1)
     await press_card(team.sam, team.group, card_b, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card_b.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card_b.text or ""))
     assert await say(team.sam, f"/merge {b} {c}") == texts.MERGED.format(item=c, into=b)
     await forget_all(bea)
     fresh = await team.group.wait_for(

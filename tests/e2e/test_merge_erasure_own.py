@@ -151,9 +151,9 @@ async def test_own_item_merged_into_own_then_erase_everything_posts_no_card_anew
     b = await give(bea, SERVICE, LIFT_B)
     card_a, card_b = await card_of(team.group, a), await card_of(team.group, b)
     await press_card(team.sam, team.group, card_a, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card_a.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card_a.text or ""))
     await press_card(team.sam, team.group, card_b, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card_b.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card_b.text or ""))
     assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
     seen = {m.message_id for m in team.group.messages}
     await forget_all(bea)
@@ -176,9 +176,9 @@ async def test_own_item_merged_into_own_then_erase_everything_counts_her_once(
     b = await give(bea, SERVICE, LIFT_B)
     card_a, card_b = await card_of(team.group, a), await card_of(team.group, b)
     await press_card(team.sam, team.group, card_a, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card_a.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card_a.text or ""))
     await press_card(team.sam, team.group, card_b, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card_b.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card_b.text or ""))
     assert await say(team.sam, f"/merge {a} {b}") == texts.MERGED.format(item=b, into=a)
     library = await _library(team)
     assert (await evidence(team.bot.db, [library], EVER)).total.people == 1

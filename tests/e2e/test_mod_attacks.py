@@ -69,7 +69,7 @@ async def carded(team: Team, item: int) -> MessageView:
 async def approve(team: Team, item: int) -> MessageView:
     card = await carded(team, item)
     assert (await press_card(team.sam, team.group, card, texts.APPROVE)).get("text") in (None, "")
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     return card
 
 
@@ -293,7 +293,7 @@ async def test_edits_empty_huge_and_putting_details_back(team: Team, db_path: Pa
     await team.group.wait_for(lambda _: "07700 900123" in (card.text or ""), timeout=10)
     assert "Check before approving" in (card.text or "") or "check" in (card.text or "").lower()
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     assert stored(db_path, f"SELECT published_text FROM feedback WHERE id = {item}") == [(back,)]
 
 
@@ -332,7 +332,7 @@ async def test_a_card_deleted_by_hand_can_be_posted_again_from_the_queue(
     assert shown == [cards[0].message_id]
     # The new card works.
     await press_card(team.sam, team.group, cards[0], texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (cards[0].text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (cards[0].text or ""))
 
 
 async def test_queue_with_many_long_items_fits_and_lists_the_oldest(
@@ -381,7 +381,7 @@ async def test_a_moderator_removed_mid_edit_changes_nothing_and_others_go_on(
     await team.sam.send("The 7 bus is late every morning.", chat=team.group, reply_to=mine)
     await team.group.wait_for(lambda _: "late every morning" in (card.text or ""))
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     assert stored(db_path, f"SELECT published_text FROM feedback WHERE id = {item}") == [
         ("The 7 bus is late every morning.",)
     ]
@@ -418,10 +418,10 @@ async def test_each_photo_is_checked_and_replayed_photo_buttons_do_nothing(
         press_card(team.mo, team.group, first, texts.PHOTO_REJECT),
     )
     await press_card(team.sam, team.group, second, texts.PHOTO_APPROVE)
-    await team.group.wait_for(lambda _: "approved by Sam" in (second.text or ""))
+    await team.group.wait_for(lambda _: "approved by \u2068Sam\u2069" in (second.text or ""))
     statuses = [r[0] for r in stored(db_path, "SELECT status FROM media ORDER BY id")]
     assert statuses[1] == "approved" and statuses[0] in ("approved", "rejected")
     assert stored(db_path, "SELECT COUNT(*) FROM audit WHERE action LIKE 'photo.%'")[0][0] in (2, 3)
     # The item approved; the provider gets the approved photo and not the other one.
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))

@@ -171,7 +171,7 @@ async def test_a_card_shows_the_item_redacted_and_approval_tells_the_author(
     assert card.buttons[0] == [texts.APPROVE, texts.EDIT]
     answer = await press_card(team.sam, team.group, card, texts.APPROVE)
     assert answer.get("text") in (None, "")
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     told = await outcome(team.citizen, item)
     assert f"#{item}" in told and "passed on" in told
     assert "a name" in told and "a phone number" in told
@@ -214,7 +214,7 @@ async def test_reject_with_a_reason_tells_the_author_why(team: Team, db_path: Pa
     await team.group.wait_for(lambda _: card.buttons[0] == [texts.REASONS["abusive"]])
     await press_card(team.mo, team.group, card, texts.REASONS["off_topic"])
     await team.group.wait_for(
-        lambda _: "Not published (Not about a service), by Mo" in (card.text or "")
+        lambda _: "Not published (Not about a service), by \u2068Mo\u2069" in (card.text or "")
     )
     told = await outcome(team.citizen, item)
     assert "not passed on" in told and "wasn't about a service" in told
@@ -401,7 +401,7 @@ async def test_roles_lists_and_revokes(team: Team, db_path: Path) -> None:
     assert "Sam" in listing and "Mo" in listing and "Pat" in listing
     revoke_sam = next(label for row in team.admin.last.buttons for label in row if "Sam" in label)
     # Two steps: asked first, then revoked.
-    assert "Revoke Sam's role as a moderator?" in await press(team.admin, revoke_sam)
+    assert "Revoke \u2068Sam\u2069's role as a moderator?" in await press(team.admin, revoke_sam)
     shown = await press(team.admin, texts.REVOKE_YES)
     assert "Sam" not in shown and "Mo" in shown
     assert await say(team.sam, "/queue") == texts.NOT_ALLOWED
@@ -411,7 +411,7 @@ async def test_audit_lists_and_exports(team: Team) -> None:
     item = await give(team.citizen, "Buses", "Driver waited for me when he saw me running.")
     card = await card_of(team.group, item)
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     listing = await say(team.admin, "/audit")
     assert "item.approved" in listing and "role.granted" in listing
     await team.admin.send("/audit export")

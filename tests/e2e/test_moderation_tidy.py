@@ -73,7 +73,7 @@ async def test_revoking_a_role_asks_first_and_a_replayed_yes_does_nothing_more(
     revoke_sam = next(label for label in buttons_of(listing) if "Sam" in label)
     await press_card(team.admin, team.admin.chat, listing, revoke_sam)  # type: ignore[arg-type]
     await team.admin.wait_for(lambda _: "role as a moderator?" in (listing.text or ""))
-    assert "Revoke Sam's role as a moderator?" in (listing.text or "")
+    assert "Revoke \u2068Sam\u2069's role as a moderator?" in (listing.text or "")
     assert listing.buttons == [[texts.REVOKE_YES, texts.REVOKE_NO]]
     # Nothing ended yet.
     assert await say(team.sam, "/queue") != texts.NOT_ALLOWED
@@ -218,7 +218,7 @@ async def test_a_decision_can_be_undone_within_the_window(
     item = await give(team.citizen, "Buses", "The 42 bus was late again and nobody told us.")
     card = await card_of(team.group, item)
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     assert [texts.UNDO] in card.buttons
     assert "passed on" in await outcome(team.citizen, item)
     clock.advance(minutes=5)
@@ -274,7 +274,7 @@ async def test_after_the_window_a_published_item_is_unpublished_with_a_reason(
     await team.group.wait_for(lambda _: card.buttons[0] == [texts.REASONS["abusive"]])
     answer = await press_card(team.sam, team.group, card, texts.REASONS["personal"])
     await team.group.wait_for(
-        lambda _: "Unpublished (Personal details), by Sam" in (card.text or "")
+        lambda _: "Unpublished (Personal details), by \u2068Sam\u2069" in (card.text or "")
     )
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("withdrawn",)]
     # The merged item, published when merged, is published again on its own; the moderator
@@ -302,7 +302,7 @@ async def test_unpublish_by_command_with_the_moderators_words(
     item = await give(team.citizen, "Buses", "The 42 bus driver was very rude to my mother.")
     card = await card_of(team.group, item)
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     assert texts.UNPUBLISH_USAGE in await say(team.sam, "/unpublish")
     assert await say(team.sam, f"/unpublish {item + 99} oops") == texts.MOD_PROBLEMS["no_such_item"]
     reply = await say(team.sam, f"/unpublish #{item} the author asked us <to> take it down")

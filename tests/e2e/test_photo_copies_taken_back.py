@@ -84,7 +84,7 @@ async def published_with_photo(
         await until(emu, lambda: stored(db_path, carried) == [(1,)])
     await press_card(team.sam, team.group, photo_message, texts.PHOTO_APPROVE)
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     ((photo,),) = stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item}")
     return item, int(photo), photo_message
 
@@ -150,7 +150,9 @@ async def test_a_photo_kept_back_after_a_provider_fetched_it_leaves_the_provider
     await team.pat.wait_for(has(texts.PHOTO_FOR_PROVIDER.format(id=photo, item=item)))
     (sent,) = [m for m in team.pat.messages if m.photo is not None]
     await press_card(team.sam, team.group, photo_message, texts.PHOTO_REJECT)
-    await team.group.wait_for(lambda _: "kept back by Sam" in (photo_message.text or ""))
+    await team.group.wait_for(
+        lambda _: "kept back by \u2068Sam\u2069" in (photo_message.text or "")
+    )
     await team.pat.send(f"/photo {photo}")
     await team.pat.wait_for(has(texts.PHOTO_NOT_FOUND.format(id=photo)))
     await until(emu, lambda: stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)])
@@ -180,7 +182,7 @@ async def test_a_photo_of_an_item_whose_approval_is_undone_does_not_stay_with_a_
         )
     )
     await press_card(team.sam, team.group, card, texts.UNDO)
-    await team.group.wait_for(lambda _: "Published by Sam" not in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" not in (card.text or ""))
     assert stored(db_path, f"SELECT status FROM feedback WHERE id = {item}") == [("pending",)]
     await until(emu, lambda: stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)])
     held = [m for m in team.pat.messages if m.photo is not None and not m.deleted]

@@ -115,7 +115,7 @@ async def test_a_press_on_the_first_copy_decides_the_photo_and_one_copy_is_left(
         # It works as any photo's message: pressed again, it keeps the photo back.
         answer = await press_card(team.mo, team.group, first, texts.PHOTO_REJECT)
         assert answer.get("text") is None
-        await team.group.wait_for(lambda _: "kept back by Mo" in (first.text or ""))
+        await team.group.wait_for(lambda _: "kept back by \u2068Mo\u2069" in (first.text or ""))
         assert stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)]
     finally:
         held.release()

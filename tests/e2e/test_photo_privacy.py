@@ -63,7 +63,7 @@ async def test_a_photo_a_provider_fetched_leaves_their_chat_when_its_author_forg
     (photo_message,) = under(team, card, "photo")
     await press_card(team.sam, team.group, photo_message, texts.PHOTO_APPROVE)
     await press_card(team.sam, team.group, card, texts.APPROVE)
-    await team.group.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     ((photo,),) = stored(db_path, f"SELECT id FROM media WHERE feedback_id = {item}")
     await team.pat.send(f"/photo {photo}")
     (sent,) = [m for m in await team.pat.wait_for(has(f"#{photo}")) if m.photo is not None][-1:]

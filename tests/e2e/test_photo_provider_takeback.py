@@ -30,7 +30,9 @@ async def test_a_copy_on_its_way_when_the_photo_is_kept_back_is_taken_back_when_
     await team.pat.send(f"/photo {photo}")
     await team.pat.wait_for(lambda msgs: any(m.photo for m in msgs))
     await press_card(team.sam, team.group, photo_message, texts.PHOTO_REJECT)
-    await team.group.wait_for(lambda _: "kept back by Sam" in (photo_message.text or ""))
+    await team.group.wait_for(
+        lambda _: "kept back by \u2068Sam\u2069" in (photo_message.text or "")
+    )
     held.release()
     (given,) = [m for m in team.pat.messages if m.photo]
     queued = f"SELECT COUNT(*) FROM messages_to_clean WHERE chat_id = {team.pat.id}"
@@ -52,7 +54,7 @@ async def test_a_copy_on_its_way_when_the_approval_is_undone_is_taken_back_when_
     await team.pat.send(f"/photo {photo}")
     await team.pat.wait_for(lambda msgs: any(m.photo for m in msgs))
     await press_card(team.sam, team.group, card, texts.UNDO)
-    await team.group.wait_for(lambda _: "Published by Sam" not in (card.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" not in (card.text or ""))
     held.release()
     (given,) = [m for m in team.pat.messages if m.photo]
     queued = f"SELECT COUNT(*) FROM messages_to_clean WHERE chat_id = {team.pat.id}"

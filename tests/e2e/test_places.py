@@ -463,7 +463,7 @@ async def test_a_poor_fix_near_two_sites_is_kept_as_an_area_and_shown_so_everywh
     card = await card_of(world.mods, item)
     assert "📍 52.411, -1.508 (to about 100 m)" in (card.text or ""), card.text
     await press_card(world.sam, world.mods, card, texts.APPROVE)
-    await world.mods.wait_for(lambda _: "Published by Sam" in (card.text or ""))
+    await world.mods.wait_for(lambda _: "Published by \u2068Sam\u2069" in (card.text or ""))
     # The provider: no line for the park in the digest; the area in its spreadsheet.
     pat = world.pat
     clock.now = WEDNESDAY + timedelta(minutes=5)  # published before the digest's end

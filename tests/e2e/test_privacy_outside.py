@@ -88,7 +88,7 @@ async def test_a_list_shared_with_others_is_drawn_again_without_the_forgotten_it
     assert "Cy's own words" in (shared.text or "") and "Bo's own words" in (shared.text or "")
     # One of Cy's is published from the list first: it is not listed after /forget either.
     await press_card(team.sam, team.group, shared, texts.BATCH_APPROVE.format(item=gone[0]))
-    await team.group.wait_for(lambda _: "Published by Sam" in (shared.text or ""))
+    await team.group.wait_for(lambda _: "Published by \u2068Sam\u2069" in (shared.text or ""))
     await cy.wait_for(lambda msgs: any("passed on" in (m.text or "") for m in msgs))
     before = others.text
     await cy.send("/forget")

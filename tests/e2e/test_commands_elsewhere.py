@@ -1,0 +1,54 @@
+"""Commands typed in a group where they do not answer: a short pointer to where they do,
+for the staff who may use them and in the groups the bot serves; nothing for a command that
+is not the sender's, or for a citizen's bare command in a group the bot only happens to be
+in (another bot there may be the one asked)."""
+
+from __future__ import annotations
+
+from bot.config import Deployment
+from emulator import Emulator, Group, Person
+from handlers import texts
+from tests.e2e.conftest import BotFactory
+from tests.e2e.test_moderation import invite
+
+
+async def said_in(group: Group, person: Person, command: str, emu: Emulator) -> list[str]:
+    """What the bot says in a group after `person` types `command` there."""
+    before = len(group.messages)
+    await person.send(command, chat=group)
+    await emu.idle(quiet=0.3)
+    return [m.text or "" for m in group.messages[before:]]
+
+
+async def test_each_gets_a_pointer_where_it_is_theirs_and_nobody_else_does(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment
+) -> None:
+    admin, sam, cy = emu.person("Ada"), emu.person("Sam"), emu.person("Cy")
+    mods = emu.group("Riverside moderators", members=[admin, sam, cy])
+    elsewhere = emu.group("Book club", members=[admin, sam, cy])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": mods.id})
+    private = texts.COMMAND_ELSEWHERE["private"]
+    async with make_bot(deployment=staffed):
+        assert "now a moderator" in await invite(admin, sam, "moderator")
+        # Staff: wherever they type it, where it works.
+        assert await said_in(mods, admin, "/roles", emu) == [private.format(command="/roles")]
+        assert await said_in(elsewhere, admin, "/audit", emu) == [private.format(command="/audit")]
+        assert await said_in(elsewhere, sam, f"/queue@{emu.bot_username}", emu) == [
+            texts.COMMAND_ELSEWHERE["moderators"].format(command="/queue")
+        ]
+        assert elsewhere.messages[-1].keyboard == [
+            [{"text": texts.GROUP_START_BUTTON, "url": f"https://t.me/{emu.bot_username}"}]
+        ]
+        # A citizen: in the moderators' group (served), /help is pointed to the private chat.
+        assert await said_in(mods, cy, "/help", emu) == [texts.COMMAND_ELSEWHERE["citizen"]]
+        # Nothing for what is not theirs anywhere, nor for another bot's command.
+        assert await said_in(mods, cy, "/roles", emu) == []
+        assert await said_in(elsewhere, cy, "/queue", emu) == []
+        assert await said_in(elsewhere, sam, "/roles", emu) == []
+        assert await said_in(elsewhere, admin, "/help@other_bot", emu) == []
+        # In a group the bot is merely in: a citizen's bare /help may be another bot's...
+        assert await said_in(elsewhere, cy, "/help", emu) == []
+        # ...but one naming this bot is pointed on.
+        assert await said_in(elsewhere, cy, f"/mydata@{emu.bot_username}", emu) == [
+            texts.COMMAND_ELSEWHERE["citizen"]
+        ]
