@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Message, Update
+from telegram import Message, MessageEntity, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -478,6 +478,14 @@ def register(
     application.add_handler(
         MessageHandler(
             new & ~filters.TEXT & ~filters.StatusUpdate.ALL, unless_writing(common.unsupported)
+        )
+    )
+    # Last, so that nothing the bot's own chats take is shadowed: words naming the bot in a
+    # group it only happens to be in get the pointer /start gets there.
+    application.add_handler(
+        MessageHandler(
+            groups & filters.TEXT & ~filters.COMMAND & filters.Entity(MessageEntity.MENTION),
+            elsewhere.mentioned,
         )
     )
     application.add_error_handler(common.on_error)

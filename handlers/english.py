@@ -602,11 +602,10 @@ OTHER_MODERATOR = "Another moderator"
 EDIT_TAKEN = {
     "edit": (
         "{who} is correcting the text of #{item} right now. Try again once their text is on "
-        "the card (or in 10 minutes, if they leave it)."
+        "the card."
     ),
     "summary": (
-        "{who} is writing the summary of #{item} right now. Try again once it is on the card "
-        "(or in 10 minutes, if they leave it)."
+        "{who} is writing the summary of #{item} right now. Try again once it is on the card."
     ),
 }
 # A reply to an edit (or summary) prompt whose text another moderator saved after it was

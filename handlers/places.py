@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
@@ -115,3 +115,18 @@ class Elsewhere:
                 [[InlineKeyboardButton(texts.GROUP_START_BUTTON, url=link)]]
             )
         await safely.quietly(message.reply_text(text, reply_markup=markup))
+
+    async def mentioned(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Words naming this bot (@this_bot) in a group it does not serve (neighbours telling
+        it about the bins): the pointer /start gets there, quoting none of them. Nothing of
+        them is kept; in a group it serves, the mention is someone else's business."""
+        message = update.effective_message
+        username = (context.bot.username or "").lower()
+        if message is None or not username or self._served(message.chat_id):
+            return
+        named = message.parse_entities([MessageEntity.MENTION]).values()
+        if f"@{username}" not in (name.lower() for name in named):
+            return
+        link = f"https://t.me/{context.bot.username}"
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.GROUP_START_BUTTON, url=link)]])
+        await safely.quietly(message.reply_text(texts.GROUP_START, reply_markup=markup))

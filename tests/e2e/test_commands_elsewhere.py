@@ -52,3 +52,23 @@ async def test_each_gets_a_pointer_where_it_is_theirs_and_nobody_else_does(
         assert await said_in(elsewhere, cy, f"/mydata@{emu.bot_username}", emu) == [
             texts.COMMAND_ELSEWHERE["citizen"]
         ]
+
+
+async def test_words_naming_the_bot_in_a_group_it_is_merely_in_get_the_private_chat_pointer(
+    make_bot: BotFactory, emu: Emulator, deployment: Deployment
+) -> None:
+    """Neighbours tell the bot about the bins in their group (@the_bot ...): the pointer that
+    /start gets there, quoting nothing of theirs; not for another bot's name, and not in a
+    group the bot serves (the moderators' group), where a mention is someone else's."""
+    admin, cy = emu.person("Ada"), emu.person("Cy")
+    mods = emu.group("Riverside moderators", members=[admin, cy])
+    street = emu.group("Elm Road neighbours", members=[admin, cy])
+    staffed = deployment.model_copy(update={"admins": [admin.id], "moderators_chat": mods.id})
+    async with make_bot(deployment=staffed):
+        said = await said_in(street, cy, f"@{emu.bot_username} the Elm Road bins were missed", emu)
+        assert said == [texts.GROUP_START]
+        assert street.messages[-1].keyboard == [
+            [{"text": texts.GROUP_START_BUTTON, "url": f"https://t.me/{emu.bot_username}"}]
+        ]
+        assert await said_in(street, cy, "@other_bot the bins were missed", emu) == []
+        assert await said_in(mods, cy, f"@{emu.bot_username} have a look at #3", emu) == []
