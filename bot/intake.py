@@ -1108,9 +1108,10 @@ class Intake:
         with knowing(self.places):
             return await _show(self.db.reader, current, note="resumed")
 
-    async def latest_saved(self, telegram_id: int) -> int | None:
-        """With nothing being told, the number of the citizen's latest item (what an edit
-        they make now most likely concerns); None if they are telling something or have none."""
+    async def latest_saved(self, telegram_id: int) -> tuple[int, bool] | None:
+        """With nothing being told, the number of the citizen's latest item and whether it
+        is their only one (then what an edit they make now can concern); None if they are
+        telling something or have none."""
         reader = self.db.reader
         citizen = await citizens.by_telegram_id(reader, telegram_id)
         if citizen is None or not await _consented(reader, citizen.id):
@@ -1118,7 +1119,9 @@ class Intake:
         if await conversations.get(reader, citizen.id) is not None:
             return None
         latest = await feedback.latest_of(reader, citizen.id)
-        return latest.id if latest is not None else None
+        if latest is None:
+            return None
+        return latest.id, await feedback.count_of(reader, citizen.id) == 1
 
     async def unanswered(self, grace: timedelta) -> tuple[datetime, list[tuple[int, str]]]:
         """The chats whose answer a crash may have lost (an update's effect committed over

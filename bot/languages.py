@@ -115,6 +115,28 @@ class Languages:
 
         await self.db.write(run)
 
+    async def owe_question(self, telegram_id: int, language_code: str | None) -> None:
+        """Remember that this newcomer is owed the language question (asked later, by a job
+        a restart may lose)."""
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await citizens.owe_language(conn, telegram_id, language_code, now)
+
+        await self.db.write(run)
+
+    async def settle_question(self, telegram_id: int) -> bool:
+        """The language question is being asked: no longer owed. Whether it was."""
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            return await citizens.settle_language(conn, telegram_id)
+
+        return bool(await self.db.write(run))
+
+    async def questions_owed(self) -> list[tuple[int, str | None]]:
+        """Those still owed the language question: (telegram id, Telegram's language code)."""
+        return await citizens.languages_owed(self.db.reader)
+
     def service_name(self, slug: str, default: str) -> str:
         """A service's name in the language spoken now (`name_cy = ...`), else as stored."""
         service = self._services.get(slug)

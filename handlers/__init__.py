@@ -397,7 +397,7 @@ def register(
                 # seconds after its last photo (MediaHandlers.language_later).
                 if pictures is not None and message.media_group_id is not None:
                     if not pictures.language_now(message, context):
-                        pictures.language_later(update, context)
+                        await pictures.language_later(update, context)
                         return
                 # In reply to it: once a language is chosen, the consent question says it
                 # was not kept (CitizenHandlers.after_language).

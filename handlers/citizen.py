@@ -1002,6 +1002,9 @@ class CitizenHandlers:
         """Job: a citizen whose answer a crash may have lost (what they sent was saved, the
         process died before the reply) is shown where they were, or the number of the item
         just saved, once; someone who had just taken a staff role is told it, once."""
+        if self.language is not None and self.language.choice:
+            # A newcomer's wordless first album, whose language question a restart lost.
+            await self.language.ask_owed(context)
         before, chats = await self.intake.unanswered(ANSWER_GRACE)
         done = []
         for chat, since in chats:

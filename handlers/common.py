@@ -309,7 +309,12 @@ class CommonHandlers:
         if step.show is Show.NOTHING:
             saved = await self.intake.latest_saved(telegram_id)
             if saved is not None:
-                return texts.EDITED_SAVED.format(reference=saved)
+                # Named only when it is their one item: with several, the edited message may
+                # be of any of them (nothing kept says which), not only of the latest.
+                reference, alone = saved
+                if not alone:
+                    return texts.EDITED_SAVED_SOME
+                return texts.EDITED_SAVED.format(reference=reference)
         return None
 
 

@@ -289,6 +289,12 @@ EDITED_SAVED = (
     " stays as you first wrote it. Anything you send now starts a new report: if it adds to"
     " <b>#{reference}</b>, say so in it, so the moderators know the two go together."
 )
+# The same, where the citizen has several items and which one the edit concerns is not known.
+EDITED_SAVED_SOME = (
+    "I saw you edited a message. Edits don't change what I already have, so your reports stay"
+    " as you first wrote them. Anything you send now starts a new report: if it adds to one of"
+    " them, say which in it (its number), so the moderators know the two go together."
+)
 # An edit once the report is written (at the last questions): words sent now are not added.
 EDITED_WRITTEN = (
     "I saw you edited a message. Edits don't change what I already have, and your report is"

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.i18n import current, speak, speaking
@@ -116,10 +116,39 @@ class LanguageHandlers:
             self.languages, self.languages.guess(user.language_code), mode, payload
         )
         try:
+            # Asked now: no longer owed (an album's, to be asked after a restart).
+            await self.languages.settle_question(user.id)
+        except STORAGE_ERRORS as exc:
+            log.warning("owed language question not settled: %s", exc)
+        try:
             await message.reply_text(text, reply_markup=markup, do_quote=words)
         except Forbidden:
             log.info("citizen blocked the bot; language question not delivered")
         return True
+
+    async def ask_owed(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Part of the answer-again job: the language question owed to a newcomer whose
+        wordless first album's job was lost to a restart (MediaHandlers.language_later) is
+        asked, once; not while a job here still waits to ask it."""
+        queue = context.job_queue
+        waiting = [job.name or "" for job in queue.jobs()] if queue is not None else []
+        for telegram_id, code in await self.languages.questions_owed():
+            if any(name.startswith(f"language:{telegram_id}:") for name in waiting):
+                continue  # its album's job asks it
+            if not await self.languages.settle_question(telegram_id):
+                continue  # asked meanwhile
+            if await self.languages.chosen(telegram_id) is not None:
+                continue
+            text, markup = question(self.languages, self.languages.guess(code), FIRST_START)
+            try:
+                await context.bot.send_message(telegram_id, text, reply_markup=markup)
+            except Forbidden:
+                log.info("citizen blocked the bot; owed language question not delivered")
+            except TimedOut:
+                log.warning("owed language question timed out: taken as asked")
+            except TelegramError as exc:
+                log.warning("owed language question not sent now (%s): next round", exc)
+                await self.languages.owe_question(telegram_id, code)
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/language: the same buttons, the language spoken now ticked."""

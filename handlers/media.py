@@ -241,18 +241,22 @@ class MediaHandlers:
             return True
         return False
 
-    def language_later(
+    async def language_later(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, waits: int = 0
     ) -> None:
         """A wordless message of an album at first contact: the language question in reply
         to it ALBUM_QUIET seconds from now, unless the album's words ask it first (each of
-        its messages puts it off again); none if the album asked it already."""
-        message = update.effective_message
+        its messages puts it off again); none if the album asked it already. It is owed in
+        the database meanwhile: a restart that loses the job still asks it
+        (LanguageHandlers.ask_owed)."""
+        message, user = update.effective_message, update.effective_user
         queue = context.job_queue
-        if message is None or message.media_group_id is None or queue is None:
+        if message is None or user is None or message.media_group_id is None or queue is None:
             return
         if (message.chat_id, f"{message.media_group_id}:language") in self._albums_told:
             return  # asked already, with its words or by an earlier job
+        if self.names is not None and not waits:
+            await self.names.owe_question(user.id, user.language_code)
         name = f"language:{message.chat_id}:{message.media_group_id}"
         for job in queue.get_jobs_by_name(name):
             job.schedule_removal()
@@ -269,10 +273,12 @@ class MediaHandlers:
             return
         if waits < ALBUM_WAITS and await self.attachments.chat_busy(user.id):
             # More of the chat is still to be handled: its words may be in it.
-            self.language_later(update, context, waits + 1)
+            await self.language_later(update, context, waits + 1)
             return
         if self.album_answered(message, "language") or self.ask_language is None:
             return  # its words asked it meanwhile
+        if self.names is not None and not await self.names.settle_question(user.id):
+            return  # asked meanwhile (after a restart, by the answer-again job)
         await self.ask_language(update, context)
 
     async def _consent_for(self, message: Message, update_id: int | None) -> Step | None:

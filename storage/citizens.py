@@ -117,3 +117,31 @@ async def set_language(
         " ON CONFLICT (telegram_id) DO UPDATE SET language = excluded.language",
         (telegram_id, stamp(now), language),
     )
+    await settle_language(conn, telegram_id)
+
+
+async def owe_language(
+    conn: aiosqlite.Connection, telegram_id: int, language_code: str | None, now: datetime
+) -> None:
+    """Remember that a newcomer is owed the language question (Telegram's language code
+    kept to tick a guess), until it is asked or a language chosen."""
+    await conn.execute(
+        "INSERT INTO language_owed (telegram_id, language_code, owed_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (telegram_id) DO NOTHING",
+        (telegram_id, language_code, stamp(now)),
+    )
+
+
+async def settle_language(conn: aiosqlite.Connection, telegram_id: int) -> bool:
+    """The language question is no longer owed to this person; whether it was (whoever
+    settles it asks it, once)."""
+    cursor = await conn.execute("DELETE FROM language_owed WHERE telegram_id = ?", (telegram_id,))
+    return cursor.rowcount > 0
+
+
+async def languages_owed(conn: aiosqlite.Connection) -> list[tuple[int, str | None]]:
+    """Those owed the language question: (telegram id, Telegram's language code)."""
+    async with conn.execute(
+        "SELECT telegram_id, language_code FROM language_owed ORDER BY owed_at, telegram_id"
+    ) as cursor:
+        return [(int(t), None if c is None else str(c)) for t, c in await cursor.fetchall()]

@@ -253,6 +253,15 @@ async def latest_of(conn: aiosqlite.Connection, citizen_id: int) -> Moderated | 
     return await moderated(conn, int(row[0])) if row and row[0] is not None else None
 
 
+async def count_of(conn: aiosqlite.Connection, citizen_id: int) -> int:
+    """How many items the citizen has (comments and answers included)."""
+    async with conn.execute(
+        "SELECT COUNT(*) FROM feedback WHERE citizen_id = ?", (citizen_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def conversation_of(conn: aiosqlite.Connection, item_id: int) -> int | None:
     """The conversation an item was told in (its author's sequence number), if known."""
     async with conn.execute(
