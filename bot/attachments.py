@@ -73,6 +73,8 @@ PRESS_WAITS = 5.0
 PRESS_LOOKS_EVERY = 0.2
 # What `decide_photo` says of a press on a photo whose message is not recorded yet.
 ON_ITS_WAY = "on_its_way"
+# A press on a copy of a photo that is gone (forgotten, past retention): see `take_down`.
+GONE = "gone"
 # The most photos of one album kept waiting for its words: Telegram's apps send up to ten
 # in one album (an item takes MAX_PHOTOS of them; the rest are refused once words come).
 ALBUM_MOST = 10
@@ -90,6 +92,13 @@ class PhotoDecision:
     decided_by: int | None
     # Other copies of it under the card (posted twice) were queued to be taken back.
     copies_gone: bool = False
+    # The message (chat id, message id) whose caption shows the decision, where it is not
+    # the pressed one: pressed on a copy taken back as one too many (another press kept the
+    # other copy), it is the copy that stays; None if none stays.
+    shown_on: tuple[int, int] | None = None
+    # Pressed on a copy taken back as one too many: the decision is the photo's, shown on
+    # `shown_on`; the pressed copy goes.
+    on_duplicate: bool = False
 
 
 class Attachments:
@@ -546,9 +555,8 @@ class Attachments:
                 and not await media.taken_under(conn, media_id, card)
                 and await media.copies_under(conn, media_id, card)
             ):
-                await traces.take_back_messages(
-                    conn, [(chat_id, message_id)], traces.DUPLICATE, self.clock()
-                )
+                # Remembered as one too many: a press on it is never taken to keep it.
+                await media.take_back_copies(conn, media_id, chat_id, [message_id], self.clock())
                 return False
             await media.posted(conn, media_id, chat_id, message_id)
             return True
@@ -569,6 +577,25 @@ class Attachments:
             conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
         )
         return True
+
+    async def take_down(self, media_id: int, chat_id: int, message_id: int) -> bool:
+        """A press on a copy of a photo that is gone (`decide_photo` said GONE: the bot's own
+        photo message with that photo's buttons, under a card): the message is queued to be
+        taken back (a copy recorded nowhere, posted twice, that its /forget or retention
+        could not find). False if the photo is there after all, or the message is recorded
+        as another's."""
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            if await media.get(conn, media_id) is not None:
+                return False
+            if await media.carrying(conn, chat_id, message_id) is not None:
+                return False
+            await traces.take_back_messages(
+                conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
+            )
+            return True
+
+        return await self.db.write(run)
 
     async def photo_bytes(self, media_id: int) -> bytes | None:
         return await media.photo_bytes(self.db.reader, media_id)
@@ -602,10 +629,24 @@ class Attachments:
         async def run(conn: aiosqlite.Connection) -> PhotoDecision | str | None:
             now = self.clock()
             found = await media.get(conn, media_id)
+            if found is None and copy_under is not None:
+                # The photo is gone (its author's /forget, retention), and this is a copy of
+                # it Telegram still shows (posted twice, one recorded nowhere).
+                return GONE
             if found is None or found.kind != media.PHOTO or found.feedback_id is None:
                 return None
             gone: list[int] = []
-            if not await media.carried_by(conn, media_id, *pressed):
+            shown_on: tuple[int, int] | None = pressed
+            duplicate = await media.duplicate_of(conn, *pressed)
+            if duplicate is not None:
+                # A copy taken back as one too many (another press kept the other one):
+                # never the photo's again. Its press decides the photo, if it is this one's.
+                if duplicate != media_id:
+                    return None
+                card = await media.posted_under(conn, media_id)
+                kept = await media.copies_under(conn, media_id, card) if card else []
+                shown_on = (card[0], kept[0]) if card and kept else None
+            elif not await media.carried_by(conn, media_id, *pressed):
                 adopted = None
                 if copy_under is not None:
                     adopted = await _adopt(conn, found, pressed, copy_under, now)
@@ -633,7 +674,13 @@ class Attachments:
             photos = [m for m in await media.of_item(conn, found.feedback_id) if m.kind == "photo"]
             number = [m.id for m in photos].index(media_id) + 1
             return PhotoDecision(
-                found.feedback_id, number, status, photos[number - 1].decided_by, bool(gone)
+                found.feedback_id,
+                number,
+                status,
+                photos[number - 1].decided_by,
+                bool(gone),
+                shown_on,
+                duplicate is not None,
             )
 
         loop = asyncio.get_running_loop()

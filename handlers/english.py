@@ -559,6 +559,14 @@ MOD_PROBLEMS = {
     # A photo's button pressed as its message arrives, before the bot has noted which
     # message it is (it waits a few seconds for that first).
     "photo_on_its_way": "This photo is still being posted. Press again in a moment.",
+    # A press on a leftover copy of a photo that no longer exists (posted twice; its
+    # author's /forget or retention removed the other copy): the copy is being removed.
+    "photo_gone": "This photo no longer exists. Removing this copy of it.",
+    # A press on a copy of a photo posted twice, just removed because another moderator
+    # pressed the other copy: the decision counts, shown on the copy that stays.
+    "photo_other_copy": (
+        "This photo was posted twice. Your decision is shown on the copy that stays."
+    ),
     "stale": "This card changed meanwhile; here it is as it is now.",
     "already_decided": "Someone got there first: this item was already decided.",
     "being_edited": (

@@ -35,7 +35,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot import i18n
 from bot import media as cleaning
-from bot.attachments import ON_ITS_WAY, Attachments
+from bot.attachments import GONE, ON_ITS_WAY, Attachments
 from bot.i18n import Plural
 from bot.intake import Show, Step
 from bot.media import DOWNLOAD_LIMIT, IMAGE_TYPES, TRANSCRIBE_AT_ONCE, NotAnImage
@@ -905,7 +905,18 @@ class MediaHandlers:
             where,
             _copy_under(pressed, context.bot.id, media_id),
         )
-        if decided is None:
+        if (
+            decided == GONE
+            and where[0] == self.moderators_chat
+            and await self.attachments.take_down(media_id, *where)
+        ):
+            # A copy of a photo that is gone (posted twice, recorded nowhere, so its
+            # author's /forget or retention left it): taken down now.
+            if self.take_back is not None:
+                context.application.create_task(self.take_back(context))
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["photo_gone"]))
+            return
+        if decided is None or decided == GONE:
             await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))
             return
         if isinstance(decided, str):
@@ -914,16 +925,28 @@ class MediaHandlers:
             # taken, and the moderator is told so rather than left wondering.
             await safely.answer(query.answer(texts.MOD_PROBLEMS["photo_on_its_way"]))
             return
-        if (decided.status == "rejected" or decided.copies_gone) and self.take_back is not None:
+        if (
+            decided.status == "rejected" or decided.copies_gone or decided.on_duplicate
+        ) and self.take_back is not None:
             # Kept back: the copies given to providers go; pressed on one of two copies
-            # under the card (posted twice): the other goes.
+            # under the card (posted twice): the other goes (or the pressed one, if it is
+            # the one taken back and still there).
             context.application.create_task(self.take_back(context))
-        await safely.answer(query.answer())
+        if decided.on_duplicate:
+            # Pressed on a copy taken back as one too many (another moderator pressed the
+            # other copy): the decision is the photo's, shown on the copy that stays.
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["photo_other_copy"]))
+        else:
+            await safely.answer(query.answer())
+        if decided.shown_on is None:
+            return
         caption = await self._photo_caption(
             decided.item_id, decided.number, decided.status, decided.decided_by
         )
         try:
-            await query.edit_message_caption(caption, reply_markup=_photo_buttons(media_id))
+            await context.bot.edit_message_caption(
+                *decided.shown_on, caption=caption, reply_markup=_photo_buttons(media_id)
+            )
         except BadRequest as exc:
             if "not modified" not in exc.message:
                 log.info("photo caption not updated: %s", exc.message)

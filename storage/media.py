@@ -634,15 +634,32 @@ async def take_back_copies(
     now: datetime,
 ) -> None:
     """Queue copies of a voice note or photo posted twice under its card to be taken back
-    (the moderators decide on the other copy); their rows go."""
+    (the moderators decide on the other copy); their rows go, and they are remembered as
+    its duplicates (`duplicate_of`), gone or not."""
     for message_id in message_ids:
         await conn.execute(
             "DELETE FROM media_messages WHERE media_id = ? AND chat_id = ? AND message_id = ?",
             (media_id, chat_id, message_id),
         )
+        await conn.execute(
+            "INSERT INTO media_duplicates (chat_id, message_id, media_id) VALUES (?, ?, ?)"
+            " ON CONFLICT (chat_id, message_id) DO NOTHING",
+            (chat_id, message_id, media_id),
+        )
     await traces.take_back_messages(
         conn, [(chat_id, m) for m in message_ids], traces.DUPLICATE, now
     )
+
+
+async def duplicate_of(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> int | None:
+    """The voice note or photo this message (chat id, message id) was a copy too many of,
+    taken back (`take_back_copies`); None if it was none's."""
+    async with conn.execute(
+        "SELECT media_id FROM media_duplicates WHERE chat_id = ? AND message_id = ?",
+        (chat_id, message_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 async def on_its_way(

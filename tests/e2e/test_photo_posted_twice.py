@@ -30,7 +30,7 @@ from tests.e2e.test_webhook import until
 PATIENCE = 5
 # How long the emulator holds an answer it is told to hold (released by the test first).
 HOLD = 120
-BY_SAM = texts.PHOTO_STATUS["approved"].format(who="Sam")
+BY_SAM = texts.PHOTO_STATUS["approved"].format(who="\u2068Sam\u2069")
 
 
 @pytest.fixture
@@ -206,3 +206,70 @@ async def test_a_copy_answered_after_the_first_copy_was_pressed_is_taken_back(
     finally:
         held.release()
         second_held.release()
+
+
+async def test_a_press_on_the_copy_just_taken_back_decides_the_photo_shown_on_the_other(
+    team: Team, emu: Emulator, db_path: Path
+) -> None:
+    """Sam's press kept the first copy and the second went; Mo had pressed Keep back on the
+    second just before it went (Telegram sends his press after). His copy is never the
+    photo's again: his decision is the photo's, shown on the copy that stays, and he is
+    told so."""
+    item, card, (first, second), held = await posted_twice(team, emu, db_path)
+    try:
+        keep_back = buttons_of(second)[texts.PHOTO_REJECT]
+        await press_card(team.sam, team.group, first, texts.PHOTO_APPROVE)
+        await team.group.wait_for(lambda _: second.deleted and BY_SAM in (first.text or ""))
+        pressed = await team.mo.press_data(second.message_id, keep_back, chat=team.group)
+        answer = await pressed.answered()
+        assert answer.get("text") == texts.MOD_PROBLEMS["photo_other_copy"]
+        await team.group.wait_for(lambda _: "kept back by \u2068Mo\u2069" in (first.text or ""))
+        assert ids_under(team.group, card) == [first.message_id]
+        assert recorded(db_path, item) == [first.message_id]
+        assert stored(db_path, f"SELECT status FROM media WHERE feedback_id = {item}") == [
+            ("rejected",)
+        ]
+    finally:
+        held.release()
+
+
+@pytest.mark.parametrize("refused", [False, True])
+async def test_a_leftover_copy_of_a_forgotten_photo_goes_when_pressed_and_the_presser_is_told(
+    team: Team, emu: Emulator, db_path: Path, refused: bool
+) -> None:
+    """/forget took back the recorded copy; the copy recorded nowhere stays until pressed:
+    then it goes (its caption says it was removed where Telegram refuses to delete it), and
+    the moderator is told why. The same data pressed from the card's message (gone with
+    /forget: not the bot's photo message) takes nothing down."""
+    _, card, (first, second), held = await posted_twice(team, emu, db_path)
+    try:
+        data = buttons_of(first)[texts.PHOTO_APPROVE]
+        citizen = team.citizen
+        await citizen.send("/forget")
+        await citizen.wait_for(lambda msgs: texts.FORGET_ALL in str(msgs[-1].buttons))
+        await press(citizen, texts.FORGET_ALL)
+        await team.group.wait_for(lambda _: second.deleted, timeout=15)
+        on_card = await team.sam.press_data(card.message_id, data, chat=team.group)
+        assert (await on_card.answered()).get("text") == texts.MOD_PROBLEMS["no_such_item"]
+        if refused:
+            emu.faults.error(
+                "deleteMessage",
+                chat_id=team.group.id,
+                description="Bad Request: message can't be deleted",
+            )
+        pressed = await team.sam.press_data(first.message_id, data, chat=team.group)
+        answer = await pressed.answered()
+        assert answer.get("text") == texts.MOD_PROBLEMS["photo_gone"]
+        if refused:
+            await team.group.wait_for(
+                lambda _: texts.MEDIA_REMOVED_EXPIRED in (first.text or ""), timeout=15
+            )
+            assert not buttons_of(first)
+        else:
+            await team.group.wait_for(lambda _: first.deleted, timeout=15)
+        await until(
+            lambda: stored(db_path, "SELECT COUNT(*) FROM messages_to_clean") == [(0,)],
+            timeout=15,
+        )
+    finally:
+        held.release()

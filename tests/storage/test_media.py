@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 
-from storage import citizens, feedback, media, privacy
+from storage import citizens, feedback, media, privacy, traces
 from storage.db import Database
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -607,6 +607,11 @@ async def test_a_photo_posted_twice_under_its_card_keeps_the_copy_taken_as_its_o
     assert await media.carried_by(db.reader, photo, -1, 5)
     queued = "SELECT chat_id, message_id, reason FROM messages_to_clean"
     assert [tuple(r) for r in await db.fetchall(queued)] == [(-1, 22, "duplicate")]
+    # Remembered as one too many, still once it is gone: a press from it keeps it no more.
+    assert await media.duplicate_of(db.reader, -1, 22) == photo
+    assert await media.duplicate_of(db.reader, -1, 21) is None
+    await db.write(lambda c: traces.cleaned(c, -1, 22))
+    assert await media.duplicate_of(db.reader, -1, 22) == photo
     # Its sending released (Telegram asked to wait): the item's own card is where its
     # copies are found, and a copy found there takes the card again.
 
@@ -639,3 +644,6 @@ async def test_a_photo_posted_twice_under_its_card_keeps_the_copy_taken_as_its_o
     await db.write(lambda c: media.adopt(c, photo, (-1, 40), 41))
     assert await media.posted_under(db.reader, photo) == (-1, 40)
     assert await media.copies_under(db.reader, photo, (-1, 40)) == [41]
+    # The memory of its duplicates goes with the photo.
+    await db.write(lambda c: c.execute("DELETE FROM media WHERE id = ?", (photo,)))
+    assert await media.duplicate_of(db.reader, -1, 22) is None
