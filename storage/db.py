@@ -485,35 +485,37 @@ class SqliteDatabase(Database):
 
 
 async def migrate(conn: aiosqlite.Connection) -> list[str]:
-    """Apply the numbered migrations not yet recorded; return the names applied."""
+    """Apply the numbered migrations not yet recorded, all in one transaction; their names."""
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
     async with conn.execute("SELECT version FROM schema_migrations") as cursor:
         done = {row[0] for row in await cursor.fetchall()}
-    applied = []
-    for version, name, sql in migrations():
-        if version in done:
-            continue
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
+    pending = [(v, name, sql) for v, name, sql in migrations() if v not in done]
+    if not pending:
+        return []
+    # One commit for all of them: a fresh file is ready in a fraction of the time (a commit
+    # is an fsync), and a failure leaves the schema as it was, not half way.
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version, name, sql in pending:
             for statement in statements(sql):
                 await conn.execute(statement)
             await conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (version, name, stamp(utcnow())),
             )
-            await conn.execute("COMMIT")
-        except aiosqlite.Error:
-            # SQLite rolls back on its own after some errors (a full disk): a ROLLBACK then
-            # would fail and hide the error that matters.
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise
+        await conn.execute("COMMIT")
+    except aiosqlite.Error:
+        # SQLite rolls back on its own after some errors (a full disk): a ROLLBACK then
+        # would fail and hide the error that matters.
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise
+    for version, name, _ in pending:
         log.info("applied migration %04d %s", version, name)
-        applied.append(name)
-    return applied
+    return [name for _, name, _ in pending]
 
 
 def migrations() -> list[tuple[int, str, str]]:

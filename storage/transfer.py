@@ -24,7 +24,14 @@ from psycopg import AsyncConnection, sql
 
 from storage.db import DatabaseInUse, DatabaseUnusable, SqliteDatabase, stopped
 from storage.db import migrate as migrate_sqlite
-from storage.postgres import MIGRATION_LOCK, conninfo, migrate, redacted, reset_identities
+from storage.postgres import (
+    MIGRATION_LOCK,
+    MIGRATION_LOCK_KEYS,
+    conninfo,
+    migrate,
+    redacted,
+    reset_identities,
+)
 
 # Rows read, written and read back per round trip: a few MB at most, whatever the file.
 BATCH = 2000
@@ -309,7 +316,10 @@ async def _copy_all(
     try:
         async with target.transaction():
             # No migration and no bot write may interleave with the copy.
-            await target.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            await target.execute(
+                sql.SQL(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEYS})"),  # type: ignore[arg-type]
+                (MIGRATION_LOCK,),
+            )
             await target.execute(
                 sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(
                     sql.SQL(", ").join(sql.Identifier(t.name) for t in tables)

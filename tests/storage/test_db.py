@@ -14,7 +14,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from storage.db import Database, SqliteDatabase
+from storage.db import Database, DatabaseUnusable, SqliteDatabase, migrations
 from tests.conftest import ROOT
 
 # About SQLite's own file: the engine under test is SQLite.
@@ -36,6 +36,27 @@ async def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:
     assert rows[0] == (1, "initial")
     assert {"citizens", "consents", "services", "feedback", "conversations", "updates"} <= tables
     assert mode == "wal"
+
+
+async def test_a_failing_migration_leaves_the_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.db"
+    async with SqliteDatabase(path):
+        pass
+    shipped = migrations()
+    later = [
+        (9998, "fine", "CREATE TABLE fine_one (a INTEGER)"),
+        (9999, "broken", "CREATE TABLE half_done (a INTEGER);\nSELECT no_such_column;"),
+    ]
+    monkeypatch.setattr("storage.db.migrations", lambda: [*shipped, *later])
+    with pytest.raises(DatabaseUnusable):
+        await SqliteDatabase(path).open()
+    with sqlite3.connect(path) as conn:
+        versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert versions == [version for version, _, _ in shipped]
+    assert not tables & {"fine_one", "half_done"}
 
 
 async def test_connection_settings(db: Database) -> None:
@@ -78,7 +99,7 @@ WRITER = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from storage.db import Database, SqliteDatabase
+    from storage.db import Database, DatabaseUnusable, SqliteDatabase, migrations
 
     async def main():
         db = await SqliteDatabase(Path(sys.argv[1])).open()

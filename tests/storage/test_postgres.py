@@ -10,7 +10,15 @@ import psycopg
 import pytest
 
 from storage.db import Database, migrations
-from storage.postgres import PostgresDatabase, conninfo, ddl, translate
+from storage.postgres import (
+    MIGRATION_LOCK,
+    MIGRATION_LOCK_KEYS,
+    PostgresDatabase,
+    conninfo,
+    ddl,
+    migrate,
+    translate,
+)
 from tests.conftest import postgres_schema
 
 
@@ -115,3 +123,47 @@ async def test_instances_starting_together_migrate_once(engine: str) -> None:
         finally:
             for db in instances:
                 await db.close()
+
+
+@pytest.mark.postgres_only
+async def test_a_migrator_of_one_schema_does_not_wait_for_another_schemas(engine: str) -> None:
+    with postgres_schema() as busy_url, postgres_schema() as free_url:
+        busy = psycopg.connect(conninfo(busy_url), autocommit=True)
+        try:
+            # Another migrator of the busy schema holds its lock.
+            busy.execute(
+                f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEYS})",  # type: ignore[arg-type]
+                (MIGRATION_LOCK,),
+            )
+            waiting = asyncio.create_task(migrate(conninfo(busy_url)))
+            applied = await asyncio.wait_for(migrate(conninfo(free_url)), 120)
+            assert applied == [name for _, name, _ in migrations()]
+            assert not waiting.done()
+        finally:
+            busy.close()
+        assert await asyncio.wait_for(waiting, 120) == applied
+
+
+@pytest.mark.postgres_only
+async def test_a_failing_migration_leaves_the_schema_as_it_was(
+    engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = migrations()
+    later = [
+        (9998, "fine", "CREATE TABLE fine_one (a INTEGER)"),
+        (9999, "broken", "CREATE TABLE half_done (a INTEGER);\nSELECT no_such_column;"),
+    ]
+    with postgres_schema() as url:
+        await migrate(conninfo(url))
+        monkeypatch.setattr("storage.postgres.migrations", lambda: [*shipped, *later])
+        with pytest.raises(psycopg.errors.UndefinedColumn):
+            await migrate(conninfo(url))
+        with psycopg.connect(conninfo(url), autocommit=True) as conn:
+            versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
+            assert sorted(versions) == [version for version, _, _ in shipped]
+            tables = conn.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema()"
+                " AND table_name IN ('fine_one', 'half_done')"
+            ).fetchall()
+            assert tables == []
