@@ -38,6 +38,7 @@ from bot.roles import Roles
 from bot.tagging import Tagger, load_tagger
 from bot.topics import Topics
 from bot.turns import ChatTurns
+from bot.unreadable import Unreadable
 from bot.webhook import WebhookServer, set_webhook
 from handlers.commands import publish_commands
 from storage.db import Database, DatabaseInUse, DatabaseUnusable, ProcessLock, utcnow
@@ -225,12 +226,15 @@ class YousaidBot:
             self.attachments,
             self.topics,
         )
+        # An update nobody can read: its private chat is told (once), whichever mode took it.
+        self.unreadable = Unreadable(self.application.bot, self.db, self.languages, clock)
         self.poller = Poller(
             self.application.bot,
             self.db,
             self.application.update_queue,
             clock,
             timeout=settings.poll_timeout,
+            unreadable=self.unreadable,
             heartbeat=(
                 None
                 if settings.on_postgres
@@ -256,6 +260,7 @@ class YousaidBot:
                 settings.webhook_url,
                 settings.webhook_secret.get_secret_value(),
                 settings.webhook_address,
+                unreadable=self.unreadable,
             )
         self._poll_task: asyncio.Task[None] | None = None
         self._check_task: asyncio.Task[None] | None = None
@@ -490,6 +495,7 @@ class YousaidBot:
             # A reply waiting out Telegram's 429 (minutes, maybe) is not waited for.
             limiter.stop_waiting()
         try:
+            await self.unreadable.close()
             if self.application.running:
                 await self.application.stop()
             await self.application.shutdown()

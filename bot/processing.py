@@ -20,10 +20,11 @@ import inspect
 import logging
 import time
 import warnings
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 from telegram import Bot, TelegramObject, Update
@@ -38,6 +39,9 @@ from storage import updates, webhooks
 from storage.db import Database, DatabaseUnusable
 from storage.engines import DATA_ERRORS, STORAGE_ERRORS
 
+if TYPE_CHECKING:
+    from bot.unreadable import Unreadable
+
 log = logging.getLogger(__name__)
 
 # The update types the bot asks Telegram for.
@@ -49,8 +53,16 @@ _UNBOUNDED = 1_000_000
 RETRY_FIRST = 1.0
 RETRY_MAX = 30.0
 # What saving one update can raise for a reason of its own (its values), not the database's:
-# that update is not kept, the others are, and the bot goes on.
-UPDATE_FAULTS: tuple[type[BaseException], ...] = (TypeError, ValueError, *DATA_ERRORS)
+# that update is not kept, the others are, and the bot goes on. (OverflowError: an integer
+# SQLite cannot hold.)
+UPDATE_FAULTS: tuple[type[BaseException], ...] = (
+    TypeError,
+    ValueError,
+    OverflowError,
+    *DATA_ERRORS,
+)
+# An update as saved: its id, its payload (None: it could not be stored), its chat's key.
+Row = tuple[int, dict[str, Any] | None, int]
 
 
 def chat_key(update: object) -> int | None:
@@ -72,6 +84,76 @@ def stored_form(update: Update) -> dict[str, Any]:
     InaccessibleMessage (a pinned message or a button's message the bot cannot see, `date`
     0) keeps its date as a datetime, which json.dumps refused, and polling stopped on it."""
     return _plain(update.to_dict())
+
+
+@dataclass
+class Kept:
+    """What became of a batch of updates offered to the database."""
+
+    # Saved now, and not seen before (a redelivery is neither new nor unsaved).
+    new: set[int] = field(default_factory=set)
+    # Not saved at all (even without their payload): handled from memory, once.
+    unsaved: set[int] = field(default_factory=set)
+
+
+async def keep(
+    batch: Sequence[Update], save: Callable[[list[Row]], Awaitable[Iterable[int]]]
+) -> Kept:
+    """Save a batch of updates with `save` (one transaction, which returns the ids that were
+    new), whichever mode received them (polling, the webhook).
+
+    An update that cannot be stored for a reason of its own (its values) is saved without its
+    payload, so that it still holds its place in its chat's order and a redelivery is known,
+    or, refused even so, not at all: either way it is logged, handled from memory (not again
+    after a stop) and confirmed like the rest; refused, it would come again after every
+    restart and hold up its chat, or everyone. The database's own faults (an outage, a busy
+    file) are raised: nothing is confirmed."""
+    rows: list[Row] = []
+    for update in batch:
+        payload: dict[str, Any] | None
+        try:
+            payload = stored_form(update)
+        except UPDATE_FAULTS as exc:
+            payload = None
+            _not_kept(update, exc)
+        rows.append((update.update_id, payload, chat_key(update) or 0))
+    try:
+        return Kept(new=set(await save(rows)))
+    except UPDATE_FAULTS:
+        if len(rows) == 1 and rows[0][1] is None:
+            _not_kept(batch[0], None)
+            return Kept(unsaved={rows[0][0]})
+    # One of them, presumably (its values, refused by the database): each alone, so that
+    # only that one goes without its payload.
+    kept = Kept()
+    for update, (update_id, payload, key) in zip(batch, rows, strict=True):
+        if payload is not None:
+            try:
+                kept.new.update(await save([(update_id, payload, key)]))
+                continue
+            except UPDATE_FAULTS as exc:
+                _not_kept(update, exc)
+        try:
+            kept.new.update(await save([(update_id, None, key)]))
+        except UPDATE_FAULTS:
+            _not_kept(update, None)
+            kept.unsaved.add(update_id)
+    return kept
+
+
+def _not_kept(update: Update, exc: BaseException | None) -> None:
+    if exc is None:
+        log.error(
+            "update %s cannot be saved even without its payload; handled from memory, once",
+            update.update_id,
+        )
+        return
+    log.error(
+        "update %s cannot be saved whole (%s: %s); handled from memory, not after a stop",
+        update.update_id,
+        exc.__class__.__name__,
+        exc,
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -223,6 +305,7 @@ class Poller:
         clock: Clock,
         timeout: int = 30,
         heartbeat: Heartbeat | None = None,
+        unreadable: Unreadable | None = None,
     ) -> None:
         self.bot = bot
         self.db = db
@@ -230,12 +313,15 @@ class Poller:
         self.clock = clock
         self.timeout = timeout
         self.heartbeat = heartbeat
+        self.unreadable = unreadable
         self.offset: int | None = None
 
     async def recover(self) -> int:
         """Queue the updates saved but not handled before the last stop; return how many."""
         payloads = await updates.unhandled(self.db.reader)
-        unreadable: list[int] = []
+        # Those saved without their payload (see `keep`) are not handled again: marked, or
+        # their chat looked busy for good.
+        unreadable: list[int] = await updates.bare(self.db.reader)
         for payload in payloads:
             try:
                 update = Update.de_json(payload, self.bot)
@@ -258,56 +344,25 @@ class Poller:
 
     async def receive(self, batch: list[Update]) -> list[Update]:
         """Save a batch (committed) and queue the updates not seen before; return those.
-
-        An update that cannot be saved for a reason of its own (its values) is handled all
-        the same, only not again after a crash: refused, it stopped polling for everyone,
-        and again after every restart, since it was never confirmed. The database's own
-        faults are raised: nothing is confirmed."""
+        What cannot be saved, and the database's faults: see `keep`."""
         if not batch:
             return []
         now = self.clock()
-        # An update of no chat and no one (a poll's new state, a kind newer than this
-        # library) is stored under 0, as webhook mode does: without a key the insert failed,
-        # polling stopped, and it stopped on the same update after every restart.
-        rows: list[tuple[int, dict[str, Any], int]] = []
-        unsaved: set[int] = set()
-        for u in batch:
-            try:
-                rows.append((u.update_id, stored_form(u), chat_key(u) or 0))
-            except UPDATE_FAULTS as exc:
-                self._not_saved(u, exc)
-                unsaved.add(u.update_id)
 
-        def saving(part: list[tuple[int, dict[str, Any], int]]) -> Any:
+        def save(rows: list[Row]) -> Awaitable[list[int]]:
+            # An update of no chat and no one (a poll's new state, a kind newer than this
+            # library) is stored under 0, as webhook mode does: without a key the insert
+            # failed, polling stopped, and it stopped on the same update after every restart.
             async def run(conn: aiosqlite.Connection) -> list[int]:
-                return await updates.save_new(conn, part, now)
+                return await updates.save_new(conn, rows, now)
 
-            return run
+            return self.db.write(run)
 
-        try:
-            new = set(await self.db.write(saving(rows)))
-        except UPDATE_FAULTS:
-            # One of them, presumably: each alone, so that only that one is not kept.
-            new = set()
-            for row in rows:
-                try:
-                    new.update(await self.db.write(saving([row])))
-                except UPDATE_FAULTS as exc:
-                    self._not_saved(next(u for u in batch if u.update_id == row[0]), exc)
-                    unsaved.add(row[0])
-        fresh = [u for u in batch if u.update_id in new or u.update_id in unsaved]
+        kept = await keep(batch, save)
+        fresh = [u for u in batch if u.update_id in kept.new | kept.unsaved]
         for update in fresh:
             await self.queue.put(update)
         return fresh
-
-    @staticmethod
-    def _not_saved(update: Update, exc: BaseException) -> None:
-        log.error(
-            "update %s cannot be saved (%s: %s); handled now, but not again after a crash",
-            update.update_id,
-            exc.__class__.__name__,
-            exc,
-        )
 
     async def _skip_unreadable(self) -> None:
         """Fetch the batch as plain JSON, save and queue what can be read, step past it."""
@@ -329,6 +384,8 @@ class Poller:
                 readable.append(Update.de_json(payload, self.bot))
             except (TypeError, ValueError, KeyError) as exc:
                 log.error("update %s skipped: %s", payload.get("update_id"), exc)
+                if self.unreadable is not None:
+                    await self.unreadable.skipped(payload)
         await self.receive(readable)
         if last is not None:
             self.offset = int(last) + 1

@@ -186,6 +186,10 @@ class Topics:
                 listener(home, role)
 
 
+# Whether a message is for this bot, by what it names: read in one place, so that the
+# commands' filter, the forum topics and the pointers in groups agree.
+
+
 def addressed_to(message: Message) -> str | None:
     """The bot a command names after its @ (/queue@some_bot), lower case; None when the
     message is no command or names no bot."""
@@ -204,3 +208,18 @@ def ours(message: Message, bot_username: str | None) -> bool:
         return False
     addressed = addressed_to(message)
     return addressed is None or addressed == (bot_username or "").lower()
+
+
+def named(message: Message) -> bool:
+    """Whether a command names a bot after its @ (/help@some_bot): where several bots
+    share a group, a bare /help may be any of theirs."""
+    return addressed_to(message) is not None
+
+
+def mentions(message: Message, bot_username: str | None) -> bool:
+    """Whether the message's words name this bot (@this_bot), not only another."""
+    username = (bot_username or "").lower()
+    if not username:
+        return False
+    names = message.parse_entities([MessageEntity.MENTION]).values()
+    return f"@{username}" in (name.lower() for name in names)

@@ -18,16 +18,16 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import aiosqlite
 from telegram import Update
 from telegram.ext import Application
 
 from bot.intake import Clock
-from bot.processing import UPDATE_FAULTS, chat_key, stored_form
+from bot.processing import Row, chat_key, keep
 from bot.ratelimit import handling_update
 from storage import turns, updates
 from storage.db import Database, DatabaseUnusable
@@ -95,6 +95,8 @@ class ChatTurns:
         self._fresh: OrderedDict[int, Update] = OrderedDict()
         self._again: set[int] = set()
         self._loops: list[asyncio.Task[None]] = []
+        # Updates handled from memory, outside any turn (see `receive`).
+        self._loose: set[asyncio.Task[None]] = set()
 
     @property
     def in_hand(self) -> int:
@@ -120,36 +122,35 @@ class ChatTurns:
         # longest waiting first): taking the place at once would let newcomers overtake.
         free = len(self._active) < self.max_chats and not self.stopping and not self._backlog
 
-        mine = False
-        payload: dict[str, Any] | None
-        try:
-            payload = stored_form(update)
-        except UPDATE_FAULTS as exc:
-            payload = None
-            self._not_kept(update, exc)
+        mine = taken = False
+        first: turns.Pending | None = None
 
-        async def run(conn: aiosqlite.Connection) -> tuple[bool, bool, turns.Pending | None]:
-            nonlocal mine
-            # Without its payload (one that cannot be stored), it still holds its place in
-            # the chat's order, and is handled from `_fresh` (only here, only until a stop).
-            new = await updates.save_new(conn, [(update.update_id, payload, key)], now)
-            mine = key in self._active
-            if not new or not free or mine:
-                return bool(new), False, None
-            if not await turns.take(conn, key, self.owner, now, now + self.lease):
-                return True, False, None
-            # The chat's first update not handled: this one, or one an earlier holder left.
-            return True, True, await turns.next_pending(conn, key)
+        def save(rows: list[Row]) -> Awaitable[list[int]]:
+            async def run(conn: aiosqlite.Connection) -> list[int]:
+                nonlocal mine, taken, first
+                mine, taken, first = False, False, None
+                # Without its payload (one that cannot be stored), it still holds its place
+                # in the chat's order, and is handled from `_fresh` (only here, until a stop).
+                new = await updates.save_new(conn, rows, now)
+                mine = key in self._active
+                if not new or not free or mine:
+                    return new
+                if not await turns.take(conn, key, self.owner, now, now + self.lease):
+                    return new
+                # The chat's first update not handled: this one, or one an earlier holder left.
+                taken, first = True, await turns.next_pending(conn, key)
+                return new
 
-        try:
-            new, taken, first = await self.db.write(run)
-        except UPDATE_FAULTS as exc:
-            if payload is None:
-                raise
-            # Its payload refused by the database (its values): saved without it.
-            payload = None
-            self._not_kept(update, exc)
-            new, taken, first = await self.db.write(run)
+            return self.db.write(run)
+
+        kept = await keep([update], save)
+        if kept.unsaved:
+            # Not even its place could be saved: handled from memory, outside its chat's turn.
+            task = asyncio.create_task(self._from_memory(update), name=f"update-{update.update_id}")
+            self._loose.add(task)
+            task.add_done_callback(self._loose.discard)
+            return True
+        new = bool(kept.new)
         if new and not free and not mine:
             self._freed.set()  # the sweep looks now, not in a second
         if new:
@@ -251,14 +252,11 @@ class ChatTurns:
             log.warning("the turn at chat %s expired and was taken over", key)
         return found
 
-    @staticmethod
-    def _not_kept(update: Update, exc: BaseException) -> None:
-        log.error(
-            "update %s cannot be saved whole (%s: %s); handled from memory, not after a stop",
-            update.update_id,
-            exc.__class__.__name__,
-            exc,
-        )
+    async def _from_memory(self, update: Update) -> None:
+        async with self._slots:
+            with handling_update():
+                await self.application.process_update(update)
+        self.handled += 1
 
     async def _handle(self, pending: turns.Pending) -> None:
         update = self._fresh.pop(pending.update_id, None)
@@ -345,7 +343,7 @@ class ChatTurns:
             with contextlib.suppress(asyncio.CancelledError):
                 await loop
         self._loops = []
-        draining = list(self._active.values())
+        draining = [*self._active.values(), *self._loose]
         if draining:
             await asyncio.gather(*draining, return_exceptions=True)
 

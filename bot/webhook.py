@@ -24,8 +24,9 @@ from aiohttp import web
 from telegram import Bot, Update
 
 from bot.intake import Clock
-from bot.processing import ALLOWED_UPDATES, UPDATE_FAULTS, chat_key
+from bot.processing import ALLOWED_UPDATES, chat_key
 from bot.turns import ChatTurns
+from bot.unreadable import Unreadable
 from storage import webhooks
 from storage.db import Database, DatabaseUnusable
 from storage.engines import STORAGE_ERRORS
@@ -108,8 +109,10 @@ class WebhookServer:
         url: str,
         secret: str,
         address: tuple[str, int],
+        unreadable: Unreadable | None = None,
     ) -> None:
         self.turns = turns
+        self.unreadable = unreadable
         self.db = db
         self.bot = bot
         self.path = urlsplit(url).path or "/"
@@ -184,23 +187,22 @@ class WebhookServer:
 
     async def _save(self, request: web.Request) -> web.Response:
         body = await request.read()
-        update = self._read(body)
+        update, payload = self._read(body)
         if update is None:
+            if self.unreadable is not None:
+                await self.unreadable.skipped(payload)
             return web.Response(status=200, text="not an update")
         try:
             await self.turns.receive(update)
-        except UPDATE_FAULTS as exc:
-            # Its own fault, the same at every retry: refused, Telegram would send it again
-            # for ever, ahead of everything else of its chat.
-            log.error("update %s could not be saved and is dropped: %s", update.update_id, exc)
-            return web.Response(status=200, text="not saved, dropped")
         except _FAULTS as exc:
             # Not saved: Telegram delivers it again.
             log.warning("update %s not saved, answered 500: %s", update.update_id, exc)
             return web.Response(status=500, text="not saved")
         return web.Response(status=200, text="ok")
 
-    def _read(self, body: bytes) -> Update | None:
+    def _read(self, body: bytes) -> tuple[Update | None, object]:
+        """The update, or None; and the body as JSON, if it is."""
+        payload: object = None
         try:
             payload = json.loads(body)
             if not isinstance(payload, dict) or not _storable(payload.get("update_id")):
@@ -209,7 +211,7 @@ class WebhookServer:
             key = chat_key(update)
             if key is not None and not _storable(key):
                 raise ValueError(f"a chat id that is not an integer: {key!r}")
-            return update
+            return update, payload
         except Exception as exc:
             # Parsing only: whatever it raises is the body's fault, the same at every retry.
             log.error(
@@ -218,7 +220,7 @@ class WebhookServer:
                 exc,
                 body,
             )
-            return None
+            return None, payload
 
     async def _health(self, request: web.Request) -> web.Response:
         problem = await self.problem()

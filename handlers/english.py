@@ -326,6 +326,8 @@ COMMAND_ELSEWHERE: dict[str, str] = {
 }
 
 ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."
+# A message Telegram delivered in a shape the bot cannot read at all (newer than the bot).
+UNREADABLE_UPDATE = "Sorry, I couldn't read that message. Could you send it again as text?"
 # Lists in a sentence: "a name, a phone number and an email address".
 LIST_SEPARATOR = ", "
 LIST_AND = "{some} and {last}"

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.config import Provider
 from bot.roles import Roles, Who
-from bot.topics import addressed_to
+from bot.topics import mentions, named
 from handlers import safely, texts
 
 # Commands that answer in the private chat only, and who may use them there (None: anyone;
@@ -104,9 +104,8 @@ class Elsewhere:
             if allowed is not None and not allowed(who):
                 return
             key = "private" if staff else "citizen"
-        if not staff and not self._served(message.chat_id):
-            if addressed_to(message) is None:
-                return
+        if not staff and not self._served(message.chat_id) and not named(message):
+            return
         text = texts.COMMAND_ELSEWHERE[key].format(command=command)
         markup = None
         if context.bot.username:
@@ -121,11 +120,9 @@ class Elsewhere:
         it about the bins): the pointer /start gets there, quoting none of them. Nothing of
         them is kept; in a group it serves, the mention is someone else's business."""
         message = update.effective_message
-        username = (context.bot.username or "").lower()
-        if message is None or not username or self._served(message.chat_id):
+        if message is None or self._served(message.chat_id):
             return
-        named = message.parse_entities([MessageEntity.MENTION]).values()
-        if f"@{username}" not in (name.lower() for name in named):
+        if not mentions(message, context.bot.username):
             return
         link = f"https://t.me/{context.bot.username}"
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.GROUP_START_BUTTON, url=link)]])

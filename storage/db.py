@@ -34,6 +34,9 @@ T = TypeVar("T")
 Writer = Callable[[aiosqlite.Connection], Awaitable[T]]
 
 BUSY_TIMEOUT_MS = 5000
+# Between tries of a checkpoint that found a read in progress (about 3 s in all): the
+# reads are short, and the writer is free for other writes meanwhile.
+CHECKPOINT_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 # How many queued write requests one commit may carry.
 MAX_GROUP = 64
 # A busy or full database is retried after this long, doubling up to the maximum.
@@ -170,6 +173,23 @@ class ProcessLock:
         return False
 
 
+async def _truncate_wal(conn: aiosqlite.Connection) -> bool:
+    """One try at emptying the WAL, without waiting for readers; whether it was emptied."""
+    await conn.execute("PRAGMA busy_timeout=0")
+    try:
+        async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            row = await cursor.fetchone()
+    finally:
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # (busy, frames in the log, frames checkpointed): busy when a reader held it back.
+    return row is not None and row[0] == 0 and row[1] == row[2]
+
+
+async def _pause(seconds: float) -> None:
+    """Wait between tries (a seam for tests)."""
+    await asyncio.sleep(seconds)
+
+
 @dataclass
 class _Request:
     fn: Writer[Any]
@@ -211,8 +231,9 @@ class Database:
         """Wait until writes have stopped for good; return why."""
         raise NotImplementedError
 
-    async def checkpoint(self) -> None:
-        """Make erased data leave the engine's logs (SQLite's WAL); a no-op where none."""
+    async def checkpoint(self) -> bool:
+        """Make erased data leave the engine's logs (SQLite's WAL); whether they did (a
+        no-op, True, where there are none)."""
         raise NotImplementedError
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
@@ -321,14 +342,27 @@ class SqliteDatabase(Database):
         """
         return await self._submit(_Request(fn, asyncio.get_running_loop().create_future()))
 
-    async def checkpoint(self) -> None:
-        """Copy the WAL into the database file and empty it (after an erasure, say)."""
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and empty it (after an erasure, say); whether
+        it was emptied.
 
-        async def run(conn: aiosqlite.Connection) -> None:
-            await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._submit(_Request(run, future, plain=True))
+        SQLite gives up (busy) while a read is in progress on the WAL: tried again a few
+        times, each try without waiting in SQLite (the busy timeout would hold every write
+        for seconds), the waits between them outside the writer."""
+        for wait in (*CHECKPOINT_WAITS, None):
+            future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            if await self._submit(_Request(_truncate_wal, future, plain=True)):
+                return True
+            if wait is None:
+                break
+            await _pause(wait)
+        # The hourly job tries again; erased words stay in the WAL file until then.
+        log.warning(
+            "the WAL of %s could not be emptied now (reads in progress); tried %d times",
+            self.path,
+            len(CHECKPOINT_WAITS) + 1,
+        )
+        return False
 
     async def _submit(self, request: _Request) -> Any:
         if self._broken is not None:

@@ -448,8 +448,9 @@ class PostgresDatabase(Database):
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, RETRY_MAX if not outage_since else OUTAGE_RETRY_MAX)
 
-    async def checkpoint(self) -> None:
+    async def checkpoint(self) -> bool:
         """Nothing to do: PostgreSQL's own checkpoints and VACUUM look after its files."""
+        return True
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         """Rows of a read-only query."""

@@ -168,6 +168,16 @@ async def unhandled(conn: aiosqlite.Connection) -> list[dict[str, Any]]:
         return [json.loads(row[0]) for row in await cursor.fetchall() if row[0] is not None]
 
 
+async def bare(conn: aiosqlite.Connection) -> list[int]:
+    """Updates saved without their payload and not handled (they were handled from memory
+    only, and a stop came first): nothing is left to handle them again with."""
+    async with conn.execute(
+        "SELECT update_id FROM updates WHERE handled_at IS NULL AND payload IS NULL"
+        " ORDER BY update_id"
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
 async def effect_at(conn: aiosqlite.Connection, update_id: int) -> str | None:
     """When an update's effect was committed (its claim), as stored; None if it had none yet."""
     async with conn.execute(
