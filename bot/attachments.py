@@ -37,11 +37,13 @@ from bot.intake import (
 )
 from bot.media import MAX_PHOTOS, MediaSettings
 from bot.moderation import CARD_ATTEMPTS, _staff_name
+from bot.outbox import RETRY_LEAST, backoff
 from bot.places import Places
 from bot.roles import Who, services_spoken_for
 from storage import audit, citizens, conversations, feedback, media, traces, updates
 from storage.conversations import Conversation
 from storage.db import Database
+from storage.media import OwedNote
 
 
 def with_transcript(text: str, transcript: str) -> str | None:
@@ -75,6 +77,9 @@ PRESS_LOOKS_EVERY = 0.2
 ON_ITS_WAY = "on_its_way"
 # A press on a copy of a photo that is gone (forgotten, past retention): see `take_down`.
 GONE = "gone"
+# A note on photos that joined a saved item, owed after a passing fault, is told only this
+# long after it was first due (tried at each round of the answer-again job meanwhile).
+NOTE_OWED_FOR = timedelta(hours=1)
 # The most photos of one album kept waiting for its words: Telegram's apps send up to ten
 # in one album (an item takes MAX_PHOTOS of them; the rest are refused once words come).
 ALBUM_MOST = 10
@@ -304,6 +309,63 @@ class Attachments:
                 await media.untell_waiting(conn, citizen_id, album)
 
         await self.db.write(run)
+
+    async def owe_joined_note(
+        self,
+        telegram_id: int,
+        step: Step,
+        wait: timedelta | None = None,
+        owed: OwedNote | None = None,
+    ) -> None:
+        """The note on photos that joined a saved item (`step`, of `join_saved`) met a
+        passing fault: owed, told by a later round after `wait` (Telegram's retry_after) or
+        its own backoff; `owed`: the owed note whose telling failed again."""
+        attempts = (owed.attempts if owed is not None else 0) + 1
+        now = self.clock()
+        wait = backoff(attempts) if wait is None else max(wait, RETRY_LEAST)
+        first = owed.owed_at if owed is not None else now
+        assert step.reference is not None
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            citizen_id = await _citizen_id(conn, telegram_id)
+            if citizen_id is None or await feedback.get(conn, step.reference or 0) is None:
+                return  # forgotten meanwhile: nothing of theirs to tell
+            counts = (step.total, step.photos_left)
+            await media.owe_note(
+                conn,
+                citizen_id,
+                step.reference or 0,
+                step.note,
+                counts,
+                attempts,
+                (now + wait, first),
+            )
+
+        await self.db.write(run)
+
+    async def owed_joined_notes(self) -> list[tuple[OwedNote, Step]]:
+        """Owed notes on photos that joined a saved item, due now, taken to be told (once):
+        each with the step that says it. Those owed longer than NOTE_OWED_FOR go untold."""
+        if not await media.any_owed_notes(self.db.reader):
+            return []
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> list[OwedNote]:
+            return await media.take_owed_notes(conn, now)
+
+        due = []
+        for owed in await self.db.write(run):
+            if now - owed.owed_at > NOTE_OWED_FOR:
+                continue  # "added to #N" out of the blue, much later, would puzzle more than help
+            step = Step(
+                Show.MEDIA,
+                note=owed.note,
+                reference=owed.feedback_id,
+                total=owed.photos,
+                photos_left=owed.photos_left,
+            )
+            due.append((owed, step))
+        return due
 
     async def words_came(self, telegram_id: int, album: str) -> bool:
         """Whether words came with a message of this album already (any instance)."""
@@ -590,9 +652,10 @@ class Attachments:
                 return False
             if await media.carrying(conn, chat_id, message_id) is not None:
                 return False
-            await traces.take_back_messages(
-                conn, [(chat_id, message_id)], traces.RETENTION, self.clock()
-            )
+            # Said on it where Telegram will not delete it: its author asked, or its age.
+            forgotten = await media.forgotten(conn, media_id)
+            reason = traces.FORGET if forgotten else traces.RETENTION
+            await traces.take_back_messages(conn, [(chat_id, message_id)], reason, self.clock())
             return True
 
         return await self.db.write(run)

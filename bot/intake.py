@@ -419,8 +419,16 @@ class Intake:
                 await updates.claim(conn, update_id, now)
                 service = await services.get(conn, slug) if slug else None
                 pending = service.slug if service else (UNKNOWN_LINK if payload.strip() else "")
+                seen, shown_slug, _ = self._saw_consent(telegram_id, now)
+                # Shown the welcome lately (a double tap, or back a little later): the link it
+                # answered still rides on it. Words typed before it are not carried by this
+                # /start's answer; the welcome that answered them still carries them.
+                pending = pending or shown_slug
                 self._shown_consent(telegram_id, pending, now)
                 note = await _consent_note(conn, citizen)
+                if seen and not note:
+                    # The whole text is just above: a short reminder with the same choice.
+                    return Step(Show.CONSENT, pending_slug=pending, note="reminder")
                 return Step(Show.CONSENT, pending_slug=pending, note=note)
             if not await updates.claim(conn, update_id, now):
                 return REPLAYED

@@ -182,6 +182,7 @@ def register(
         pictures.take_back = rights.clean
         pictures.tidy = rights.clean_with
         citizen.albums_left = pictures.albums_left
+        citizen.notes_owed = pictures.tell_owed
 
         async def ask_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             # Outside the update's handling (a job): its language read again first, so that
@@ -391,6 +392,10 @@ def register(
                 await common.not_text(update, context)
                 return
             if speech.unchosen():
+                if update.edited_message is not None:
+                    # The message edited was answered with the language question, which
+                    # still waits for her choice: once is enough.
+                    return
                 # Any first message is answered with the language question first (words
                 # with it wait for the choice, their own handler asks); an album asks once:
                 # the message with its words, on whichever photo they are, else a couple of

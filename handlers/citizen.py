@@ -497,6 +497,9 @@ class CitizenHandlers:
         self.due_notices: Callable[[], Awaitable[dict[int, list[MissedNotice]]]] | None = None
         # Albums' photos waiting for words (MediaHandlers.albums_left), at each time-out round.
         self.albums_left: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None
+        # Notes on albums that joined a saved item, owed after a passing fault
+        # (MediaHandlers.tell_owed), at each answer-again round.
+        self.notes_owed: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None
 
     async def _heard(self, step: Step) -> Step:
         """A saved item's step with the themes heard in it."""
@@ -1005,6 +1008,8 @@ class CitizenHandlers:
         if self.language is not None and self.language.choice:
             # A newcomer's wordless first album, whose language question a restart lost.
             await self.language.ask_owed(context)
+        if self.notes_owed is not None:
+            await self.notes_owed(context)
         before, chats = await self.intake.unanswered(ANSWER_GRACE)
         done = []
         for chat, since in chats:

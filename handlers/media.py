@@ -50,6 +50,7 @@ from handlers.common import command_allowed, id_number
 from handlers.places import here, provider_place
 from handlers.questions import Questions
 from handlers.texts import esc
+from storage.media import OwedNote
 
 if TYPE_CHECKING:
     from bot.languages import Languages
@@ -380,21 +381,55 @@ class MediaHandlers:
     ) -> None:
         """Tell a citizen that their album's photos joined the item just saved (`step`, of
         `join_saved`), and post them under its card if it is out."""
-        with i18n.speaking(await self._language_of(telegram_id)):
-            said = media_note(step)
-            if step.photos_left:
-                said = f"{said}\n{texts.PHOTOS_WAITED_LEFT}"
-        try:
-            await context.bot.send_message(telegram_id, said, parse_mode=ParseMode.HTML)
-        except Forbidden:
-            log.info("citizen blocked the bot; album note not delivered")
-        except TelegramError as exc:
-            # The photos are with the item all the same (/mydata lists them): not told again.
-            log.warning("album note not delivered: %s", exc)
+        await self._say_joined(context, telegram_id, step)
         assert step.reference is not None
         wait = await self.under_card_late(context.bot, step.reference)
         if wait is not None and self.come_back is not None:
             self.come_back(context, wait)
+
+    async def _say_joined(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        telegram_id: int,
+        step: Step,
+        owed: OwedNote | None = None,
+    ) -> None:
+        """Send the note on photos that joined a saved item; owed to a later round if a
+        passing fault (a 5xx, a flood wait, the network) kept it from leaving (`owed`: the
+        owed note being told)."""
+        with i18n.speaking(await self._language_of(telegram_id)):
+            said = media_note(step)
+            if step.photos_left:
+                said = f"{said}\n{texts.PHOTOS_WAITED_LEFT}"
+        wait: timedelta | None = None
+        try:
+            await context.bot.send_message(telegram_id, said, parse_mode=ParseMode.HTML)
+            return
+        except Forbidden:
+            log.info("citizen blocked the bot; album note not delivered")
+            return
+        except TimedOut as exc:
+            if safely.maybe_sent(exc):
+                # Telegram may have it: taken as told, so that it is never told twice.
+                log.warning("album note timed out: taken as sent")
+                return
+            log.warning("album note not delivered, to be told later: %s", exc)
+        except RetryAfter as exc:
+            wait = timedelta(seconds=seconds(exc.retry_after))
+            log.warning("album note not delivered (flood wait), to be told later")
+        except BadRequest as exc:
+            # A refusal about this chat (not found, deactivated): telling again would not help.
+            log.info("album note not delivered: %s", exc.message)
+            return
+        except TelegramError as exc:
+            log.warning("album note not delivered, to be told later: %s", exc)
+        await self.attachments.owe_joined_note(telegram_id, step, wait, owed)
+
+    async def tell_owed(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Part of the answer-again job: notes on albums that joined a saved item whose
+        sending met a passing fault are told now, once."""
+        for owed, step in await self.attachments.owed_joined_notes():
+            await self._say_joined(context, owed.telegram_id, step, owed)
 
     async def albums_left(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Part of the time-out job: albums whose telling was lost to a restart are told

@@ -9,7 +9,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage import traces
-from storage.db import stamp
+from storage.db import parse_stamp, stamp
 
 VOICE = "voice"
 PHOTO = "photo"
@@ -754,6 +754,95 @@ async def take_back_citizen(conn: aiosqlite.Connection, citizen_id: int, now: da
         found = [(int(c), int(m)) for c, m in await cursor.fetchall()]
     await traces.take_back_messages(conn, found, traces.FORGET, now)
     return len(found)
+
+
+@dataclass(frozen=True)
+class OwedNote:
+    """A note on photos that joined a saved item, owed to its citizen (its sending failed)."""
+
+    telegram_id: int
+    feedback_id: int
+    note: str
+    photos: int
+    photos_left: int
+    attempts: int
+    owed_at: datetime
+
+
+async def owe_note(
+    conn: aiosqlite.Connection,
+    citizen_id: int,
+    feedback_id: int,
+    note: str,
+    counts: tuple[int, int],
+    attempts: int,
+    times: tuple[datetime, datetime],
+) -> None:
+    """Keep the note on photos that joined an item, to be told at `times[0]` (its next try;
+    `times[1]`: when it was first owed); `counts`: the item's photos, those with no room."""
+    next_try, owed_at = times
+    await conn.execute(
+        "INSERT INTO media_notes_owed (feedback_id, citizen_id, note, photos, photos_left,"
+        " attempts, next_try_at, owed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (feedback_id) DO NOTHING",
+        (feedback_id, citizen_id, note, *counts, attempts, stamp(next_try), stamp(owed_at)),
+    )
+
+
+async def take_owed_notes(conn: aiosqlite.Connection, now: datetime) -> list[OwedNote]:
+    """The owed notes due by `now`, taken (deleted) in the caller's transaction: whoever
+    takes one tells it, and no one else does."""
+    async with conn.execute(
+        "SELECT c.telegram_id, n.feedback_id, n.note, n.photos, n.photos_left, n.attempts,"
+        " n.owed_at FROM media_notes_owed n JOIN citizens c ON c.id = n.citizen_id"
+        " WHERE n.next_try_at <= ? ORDER BY n.owed_at, n.feedback_id",
+        (stamp(now),),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    taken = []
+    for telegram_id, feedback_id, note, photos, left, attempts, owed_at in rows:
+        cursor = await conn.execute(
+            "DELETE FROM media_notes_owed WHERE feedback_id = ?", (feedback_id,)
+        )
+        if cursor.rowcount < 1:
+            continue  # taken by another instance meanwhile
+        taken.append(
+            OwedNote(
+                int(telegram_id),
+                int(feedback_id),
+                str(note),
+                int(photos),
+                int(left),
+                int(attempts),
+                parse_stamp(str(owed_at)),
+            )
+        )
+    return taken
+
+
+async def any_owed_notes(conn: aiosqlite.Connection) -> bool:
+    """Whether any note is owed at all (the usual answer: none)."""
+    async with conn.execute("SELECT 1 FROM media_notes_owed LIMIT 1") as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def remember_forgotten(conn: aiosqlite.Connection, citizen_id: int, now: datetime) -> None:
+    """/forget: the ids of the citizen's photos that went to staff, kept (alone) so that a
+    leftover copy of one, taken down later, says why it went."""
+    await conn.execute(
+        "INSERT INTO media_forgotten (media_id, forgotten_at) SELECT id, ? FROM media"
+        " WHERE citizen_id = ? AND kind = 'photo' AND feedback_id IS NOT NULL"
+        " ON CONFLICT (media_id) DO NOTHING",
+        (stamp(now), citizen_id),
+    )
+
+
+async def forgotten(conn: aiosqlite.Connection, media_id: int) -> bool:
+    """Whether this photo went with its author's /forget (not retention)."""
+    async with conn.execute(
+        "SELECT 1 FROM media_forgotten WHERE media_id = ?", (media_id,)
+    ) as cursor:
+        return await cursor.fetchone() is not None
 
 
 async def approved_photos(

@@ -296,6 +296,7 @@ async def erase(
     # Their voice notes (file_ids) and photos (bytes), whatever became of the items, and the
     # messages that carried them: under any card, given to a provider (/photo N).
     await media.take_back_citizen(conn, citizen_id, now)
+    await media.remember_forgotten(conn, citizen_id, now)
     await conn.execute("DELETE FROM media WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM album_words WHERE citizen_id = ?", (citizen_id,))
     # Where their items happened, even a site: with the rest of what they said.
@@ -369,6 +370,7 @@ async def erase(
     await conn.execute("DELETE FROM outbox WHERE citizen_id = ?", (citizen_id,))
     # A time-out notice waiting for them to come back: nothing of theirs is left to tell.
     await conn.execute("DELETE FROM missed_notices WHERE citizen_id = ?", (citizen_id,))
+    await conn.execute("DELETE FROM media_notes_owed WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM acceptances WHERE citizen_id = ?", (citizen_id,))
     await conn.execute("DELETE FROM ask_optouts WHERE citizen_id = ?", (citizen_id,))
     # Their "me too" support: they no longer count with those items, nor hear back on them.

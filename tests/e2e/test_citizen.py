@@ -279,7 +279,10 @@ async def test_an_earlier_welcomes_no_thanks_after_yes_changes_nothing(
     # Words before /start get the welcome too; she then says yes to a later one.
     assert "need your OK" in await say(dee, "Hello, is this the council?")
     earlier = dee.last
-    await consent(dee)
+    # Her /start just after is answered briefly: the whole text is just above.
+    again = await say(dee, "/start")
+    assert "need your OK" in again and "What I keep" not in again
+    assert "Which service" in await press(dee, texts.CONSENT_YES)
     await press(dee, "Central Library")
     assert "How would you rate" in await say(dee, "The lift to the first floor is broken again")
     no = await dee.press_data(earlier.message_id, earlier.button_data[0][1] or "")

@@ -238,7 +238,7 @@ async def test_a_leftover_copy_of_a_forgotten_photo_goes_when_pressed_and_the_pr
     team: Team, emu: Emulator, db_path: Path, refused: bool
 ) -> None:
     """/forget took back the recorded copy; the copy recorded nowhere stays until pressed:
-    then it goes (its caption says it was removed where Telegram refuses to delete it), and
+    then it goes (its caption says its author asked, where Telegram refuses to delete it), and
     the moderator is told why. The same data pressed from the card's message (gone with
     /forget: not the bot's photo message) takes nothing down."""
     _, card, (first, second), held = await posted_twice(team, emu, db_path)
@@ -262,7 +262,7 @@ async def test_a_leftover_copy_of_a_forgotten_photo_goes_when_pressed_and_the_pr
         assert answer.get("text") == texts.MOD_PROBLEMS["photo_gone"]
         if refused:
             await team.group.wait_for(
-                lambda _: texts.MEDIA_REMOVED_EXPIRED in (first.text or ""), timeout=15
+                lambda _: texts.REMOVED_BY_AUTHOR in (first.text or ""), timeout=15
             )
             assert not buttons_of(first)
         else:
