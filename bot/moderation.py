@@ -91,6 +91,8 @@ class Problem(StrEnum):
     EDIT_TAKEN = "edit_taken"
     # A reply to a prompt whose text another moderator saved after it was given.
     EDIT_OUTDATED = "edit_outdated"
+    # A corrected text that is the item's text as it is (spaces aside): nothing to save.
+    UNCHANGED = "unchanged"
 
 
 # How long a moderator's open edit keeps the others from deciding the item: long enough to
@@ -219,6 +221,11 @@ class Card:
         return found
 
 
+def _words(text: str) -> str:
+    """A text with its spacing evened out: what a reader sees as the same words."""
+    return " ".join(text.split())
+
+
 def uncased(text: str) -> bool:
     """Whether `text` has letters of a script without capitals (Arabic, Chinese, Hindi…),
     in which the redactor cannot tell a name: the auto-approve rule leaves it to a person."""
@@ -248,6 +255,8 @@ class Outcome:
     also: tuple[Card, ...] = ()
     # Problem.EDIT_TAKEN and EDIT_OUTDATED: the other moderator's name ("" when not known).
     by: str = ""
+    # Problem.ALREADY_MERGED: the item found merged, and the item it went into.
+    merged: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -850,7 +859,7 @@ class Moderation:
         current = await feedback.moderated(self.db.reader, merged)
         if current is None:
             return Outcome(None, Problem.NO_SUCH_ITEM)
-        return await self._act(
+        outcome = await self._act(
             who,
             merged,
             current.version,
@@ -860,6 +869,13 @@ class Moderation:
             check=check,
             update_id=update_id,
         )
+        if outcome.problem is Problem.ALREADY_MERGED:
+            # Which of the two it was, and where it counts now: the moderator's next step.
+            for item_id in (merged, into):
+                went = await supporters.merged_into(self.db.reader, item_id)
+                if went is not None:
+                    return replace(outcome, merged=(item_id, went))
+        return outcome
 
     async def undo_ended(self) -> list[Card]:
         """Cards whose Undo has run out, to draw again without it (each once)."""
@@ -970,6 +986,12 @@ class Moderation:
                     who, item_id, version, "item.summary", summarise, True, self._fresh(who)
                 ),
             )
+
+        if _words(text) == _words(current.working_text):
+            # Sent back as it is (spaces aside): nothing was corrected, so the card is not
+            # marked edited and no edit is recorded; the edit ends all the same.
+            await self.end_edit(who)
+            return Outcome(await self.card(item_id), Problem.UNCHANGED)
 
         # A voice note's words typed for the first time are its text: tagged and redacted as
         # typed words are (done before the transaction: the model takes its time).

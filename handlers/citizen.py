@@ -614,7 +614,14 @@ class CitizenHandlers:
         """/cancel."""
         message, user = update.effective_message, update.effective_user
         assert message and user
-        await self._send(message, await self.intake.cancel(update.update_id, user.id))
+        step = await self.intake.cancel(update.update_id, user.id)
+        if step.show is Show.NOTHING_TO_CANCEL:
+            who = await self.roles.who(user.id)
+            if who.admin or who.moderates or who.provider:
+                # Not the citizens' "Send /start to tell us about a service".
+                await safely.quietly(message.reply_text(texts.STAFF_NOTHING_TO_CANCEL))
+                return
+        await self._send(message, step)
 
     async def mine(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/mine: the citizen's items and their status, over several messages if need be."""

@@ -192,6 +192,8 @@ CANCELLED_DRAFT = (
     "Stopped. I've thrown away the words you'd started writing. Send /start whenever you like."
 )
 NOTHING_TO_CANCEL = "There's nothing to cancel. Send /start to tell us about a service."
+# The same, to staff (a moderator, a provider, an admin) in private.
+STAFF_NOTHING_TO_CANCEL = "There's nothing to cancel just now. /help lists what you can do."
 EXPIRED = "That button belongs to an earlier conversation."
 TIMED_OUT = "This conversation went quiet, so I've closed it. Send /start whenever you like."
 TIMED_OUT_DRAFT = (
@@ -323,6 +325,13 @@ COMMAND_ELSEWHERE: dict[str, str] = {
     "private": "{command} works in our private chat: send it to me there.",
     "moderators": "{command} works in our private chat or in the moderators' group.",
     "citizen": "Please talk to me in a private chat, so what you say stays between us.",
+    # A provider's command from someone who runs no service: where it works, for whom.
+    "providers": (
+        "{command} is for the people who run a service: they use it in our private chat or in"
+        " their team's group."
+    ),
+    # The same in a team's group: for its providers, and how to become one.
+    "team": "{command} is for this team's providers. To use it, ask an admin for an invitation.",
 }
 
 ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."
@@ -606,6 +615,8 @@ EDIT_TEXT_ONLY = (
     "The corrected text of #{item} has to be typed as a message: send it again as text, or /cancel."
 )
 EDIT_NOT_YOURS = "Only the moderator editing this item can cancel the edit."
+# A corrected text sent back the same as the item's (spacing aside): the edit ends.
+EDIT_UNCHANGED = "No change needed: that's the text #{item} already has, so I've left it as it is."
 # A moderator replied to the edit prompt another moderator is answering.
 EDIT_PROMPT_NOT_YOURS = (
     "That prompt is for the moderator who pressed Edit on #{item}, so your text was not "
@@ -732,8 +743,9 @@ REMINDER = Plural(
     "⏰ {n} waiting; the oldest (#{item}) for {age}. /queue",
     "⏰ {n} waiting; the oldest (#{item}) for {age}. /queue",
 )
-# To each admin in private (each moderator when no admin can be told), once, when the
-# reminder cannot reach the moderators' group for good ({why}: MODERATORS_CHAT_LOST).
+# To each admin in private (each moderator when no admin can be told), once, when a
+# reminder or a card cannot reach the moderators' group for good ({why}:
+# MODERATORS_CHAT_LOST).
 MODERATORS_CHAT_LOST_STAFF = Plural(
     "⚠️ {n} item waits for a moderator, the oldest (#{item}) for {age}, but I cannot post in"
     " the moderators' group. {why}. Its card goes there as soon as I can; /queue lists it"
@@ -1930,7 +1942,8 @@ MERGE_PROBLEMS = {
     "same_item": "#{item} can't be merged into itself: give two different items.",
     "no_such_item": "There is no item #{item}: check the numbers.",
     "other_service": "#{item} and #{into} are about different services, so they can't be merged.",
-    "already_merged": "#{item} or #{into} was already merged, so nothing changed.",
+    # {item} was merged already, into {into}.
+    "already_merged": "#{item} was already merged into #{into}, so nothing changed.",
     "not_published": "#{item} isn't published: merge into a published item.",
     "taken_down": "#{item} was rejected or unpublished, so it can't be merged: it counts nowhere.",
     "needs_transcript": (

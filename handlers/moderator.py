@@ -1007,6 +1007,12 @@ class ModeratorHandlers:
                 await _delete(context.bot, *reply_to)
             await self._refresh_card(context, outcome.card)
             return
+        if outcome.problem is Problem.UNCHANGED and outcome.card is not None:
+            # Nothing to save, and the edit is over: said so, and its prompt goes.
+            await message.reply_text(texts.EDIT_UNCHANGED.format(item=outcome.card.item.id))
+            if reply_to is not None:
+                await _delete(context.bot, *reply_to)
+            return
         if outcome.problem is not None:
             if outcome.problem is not Problem.NO_EDIT:
                 await message.reply_text(texts.MOD_PROBLEMS[outcome.problem])
@@ -1102,6 +1108,9 @@ class ModeratorHandlers:
             if problem in (Problem.NO_SUCH_ITEM, Problem.NOT_PUBLISHED) and outcome.card:
                 # B exists: the item that is missing or unpublished is A.
                 merged = into
+            if outcome.merged is not None:
+                # Which of the two was merged already, and into which item.
+                merged, into = outcome.merged
             words = texts.MERGE_PROBLEMS.get(problem) or texts.MOD_PROBLEMS[problem]
             await message.reply_text(words.format(item=merged, into=into))
             return
@@ -1341,6 +1350,15 @@ class ModeratorHandlers:
                     CARD_ATTEMPTS,
                     _why(exc),
                 )
+            lost = lost_chat(_why(exc))
+            if lost is not None:
+                # As from the reminder: nobody reads the group, so those who can fix it
+                # hear it in private (once until it is reached again).
+                queue = await self.moderation.queue()
+                if queue.oldest:
+                    item, _, since = queue.oldest[0]
+                    age = _age(since, self.moderation.clock())
+                    await self._tell_lost(bot, lost, queue.count, item, age)
             return None
         for item_id in ids:
             await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id, batched)
@@ -1462,7 +1480,7 @@ class ModeratorHandlers:
     async def _tell_lost(self, bot: Bot, lost: str, count: int, item: int, age: str) -> None:
         """The moderators' group refuses the bot for good while items wait: the admins are
         told in private what to do, each in their language (the moderators, when no admin
-        can be), once until the group is reached again (not at every reminder)."""
+        can be), once until the group is reached again (not at every reminder or card)."""
         assert self.moderators_chat is not None
         at = await self.moderation.chat_lost(self.moderators_chat)
         if at is None:

@@ -68,6 +68,15 @@ def here(who: Who, providers: Iterable[Provider], chat_id: int, private: bool) -
     return replace(who, admin=False, providers=team)
 
 
+async def _pointed(message: Message, username: str | None, words: str, command: str) -> None:
+    """Say where `command` works (`words`), with a button to the private chat."""
+    markup = None
+    if username:
+        link = f"https://t.me/{username}"
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.GROUP_START_BUTTON, url=link)]])
+    await safely.quietly(message.reply_text(words.format(command=command), reply_markup=markup))
+
+
 class Elsewhere:
     """A command typed in a group where it does not answer: a short pointer to where it
     does, for the staff who may use it (anywhere), and for anyone in a group the bot serves
@@ -106,14 +115,27 @@ class Elsewhere:
             key = "private" if staff else "citizen"
         if not staff and not self._served(message.chat_id) and not named(message):
             return
-        text = texts.COMMAND_ELSEWHERE[key].format(command=command)
-        markup = None
-        if context.bot.username:
-            link = f"https://t.me/{context.bot.username}"
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(texts.GROUP_START_BUTTON, url=link)]]
-            )
-        await safely.quietly(message.reply_text(text, reply_markup=markup))
+        await _pointed(message, context.bot.username, texts.COMMAND_ELSEWHERE[key], command)
+
+    async def not_provider(self, message: Message, who: Who, username: str | None) -> None:
+        """A provider's command from someone who speaks for no provider. In private: it is
+        for the people who run services. In a team's group: it is that team's providers',
+        and how to become one. In any other group, as `pointer` does: who it is for and
+        where it works, for staff anywhere and for anyone in the moderators' group or who
+        names this bot; nothing for a citizen's bare command (perhaps another bot's)."""
+        if message.chat.type == ChatType.PRIVATE:
+            await message.reply_text(texts.NOT_A_PROVIDER)
+            return
+        command = (message.text or "").split()[0].partition("@")[0].lower()
+        home = self.roles.home(message.chat_id)
+        if any(home in p.chats for p in self.roles.deployment.providers):
+            text = texts.COMMAND_ELSEWHERE["team"].format(command=command)
+            await safely.quietly(message.reply_text(text))
+            return
+        staff = who.admin or who.moderates or who.provider
+        if not staff and not self._served(message.chat_id) and not named(message):
+            return
+        await _pointed(message, username, texts.COMMAND_ELSEWHERE["providers"], command)
 
     async def mentioned(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Words naming this bot (@this_bot) in a group it does not serve (neighbours telling

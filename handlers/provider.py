@@ -40,7 +40,7 @@ from bot.roles import Roles, Who
 from handlers import texts
 from handlers.common import id_number
 from handlers.fitting import name, pack
-from handlers.places import provider_place, team_chat
+from handlers.places import Elsewhere, provider_place, team_chat
 from handlers.responses import respond_buttons
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,8 @@ class ProviderHandlers:
         self.digests = digests
         self.roles = roles
         self.labels = labels
+        # Where provider commands work, said to those who may not use them here.
+        self.elsewhere = Elsewhere(roles)
         # Sub-theme id -> broad theme id (the tagger's: a new model changes it in place).
         self.broad = broad if broad is not None else {}
         self._delivering = asyncio.Lock()
@@ -299,7 +301,7 @@ class ProviderHandlers:
         who, providers = await self._providers_of(update)
         if not providers:
             await self.roles.denied(who, "/digest")
-            await message.reply_text(texts.NOT_A_PROVIDER)
+            await self.elsewhere.not_provider(message, who, context.bot.username)
             return
         if not await provider_place(who, providers, message, self.roles.home):
             return
@@ -336,7 +338,7 @@ class ProviderHandlers:
         who, providers = await self._providers_of(update)
         if not providers:
             await self.roles.denied(who, "/services")
-            await message.reply_text(texts.NOT_A_PROVIDER)
+            await self.elsewhere.not_provider(message, who, context.bot.username)
             return
         if not await provider_place(who, providers, message, self.roles.home):
             return
@@ -370,7 +372,7 @@ class ProviderHandlers:
         who, providers = await self._providers_of(update)
         if not providers:
             await self.roles.denied(who, "/schedule")
-            await message.reply_text(texts.NOT_A_PROVIDER)
+            await self.elsewhere.not_provider(message, who, context.bot.username)
             return
         if not await provider_place(who, providers, message, self.roles.home):
             return
