@@ -157,12 +157,28 @@ def check_words(status: Status, text: str) -> Problem | None:
         return Problem.EMPTY
     if len(text) > MAX_TEXT:
         return Problem.TOO_LONG
+    words = count_words(text)
     if status is Status.NOT_CHANGING:
-        if len(text) < MIN_REASON or len(text.split()) < MIN_REASON_WORDS:
+        if len(text) < MIN_REASON or words < MIN_REASON_WORDS:
             return Problem.NEEDS_REASON
-    elif len(text) < MIN_TEXT or len(text.split()) < MIN_WORDS:
+    elif len(text) < MIN_TEXT or words < MIN_WORDS:
         return Problem.TOO_SHORT
     return None
+
+
+def count_words(text: str) -> int:
+    """How many words the text holds: emoji, symbols and bare numbers alone are none."""
+    tokens = [t for t in text.split() if any(c.isalnum() for c in t)]
+    # Numbers count beside words ("open 10 to 4"), but digits alone say nothing.
+    if not any(c.isalpha() for t in tokens for c in t):
+        return 0
+    return len(tokens)
+
+
+def service_key(slug: str) -> str:
+    """A short stand-in for a service's slug in button data, which Telegram cuts at 64 bytes
+    (a slug may take 31); the "_" no slug has keeps a key from being read as a slug."""
+    return f"_{zlib.crc32(slug.encode()):08x}"
 
 
 def period_of(draft: Draft) -> tuple[str, str] | None:
@@ -228,13 +244,15 @@ class Responses:
     ) -> Draft | Choice | Problem:
         """Start answering a theme; `periods` gives each provider's period being answered.
 
-        Without `service_slug`, the services where the theme was heard in their period
-        are offered (one found: that one is taken). `update_id`: the press's, so that one
-        handled again after a restart begins nothing again (REPLAYED).
+        `service_slug`: the service's slug or its `service_key`. Without it, the services
+        where the theme was heard in their period are offered (one found: that one is taken).
+        `update_id`: the press's, so that one handled again after a restart begins nothing
+        again (REPLAYED).
         """
         mine = [s for s in await services_spoken_for(self.db, who) if s.provider_id in periods]
         if service_slug:
-            mine = [s for s in mine if s.slug == service_slug]
+            # A button's key, or the whole slug as buttons carried before keys.
+            mine = [s for s in mine if service_slug in (s.slug, service_key(s.slug))]
             if not mine:
                 return Problem.NOT_ALLOWED
         heard, praised = [], False
@@ -557,6 +575,9 @@ class Responses:
             if not items:
                 await drafts.delete(conn, who.telegram_id, chat_id)
                 return Problem.NOTHING_TO_ANSWER
+            # A colleague pressing Send on these items at the same moment waits, then runs
+            # again and is told below.
+            await responses.hold_items(conn, items)
             if await self._meanwhile(conn, who, draft, items):
                 # Two of a team answering at once: the second is told before their people
                 # hear twice. Told now: Send again sends it.

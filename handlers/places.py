@@ -58,6 +58,32 @@ async def provider_place(
     return False
 
 
+def moderators_place(roles: Roles, message: Message) -> bool:
+    """Whether a moderators' command may answer in this message's chat: in private, or in
+    the moderators' group (also once it became a supergroup)."""
+    moderators = roles.deployment.moderators_chat
+    private = message.chat.type == ChatType.PRIVATE
+    return private or (moderators is not None and roles.home(message.chat_id) == moderators)
+
+
+async def point(message: Message, username: str | None, key: str, command: str) -> None:
+    """The short pointer to where `command` works (COMMAND_ELSEWHERE[key]), with a button to
+    the private chat."""
+    text = texts.COMMAND_ELSEWHERE[key].format(command=command)
+    markup = None
+    if username:
+        link = f"https://t.me/{username}"
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.GROUP_START_BUTTON, url=link)]])
+    await safely.quietly(message.reply_text(text, reply_markup=markup))
+
+
+async def moderators_pointer(roles: Roles, message: Message, username: str | None) -> None:
+    """Where a moderator's command works: the moderators' group too, if there is one."""
+    command = (message.text or "").split()[0].partition("@")[0].lower()
+    key = "private" if roles.deployment.moderators_chat is None else "moderators"
+    await point(message, username, key, command)
+
+
 def here(who: Who, providers: Iterable[Provider], chat_id: int, private: bool) -> Who:
     """What `who` may do as a provider in this chat: everything in their private chat; in a
     team's chat, only that team's (its members may not read another service's items, even
@@ -66,15 +92,6 @@ def here(who: Who, providers: Iterable[Provider], chat_id: int, private: bool) -
         return who
     team = frozenset(p.id for p in providers if chat_id in p.chats and who.speaks_for(p.id))
     return replace(who, admin=False, providers=team)
-
-
-async def _pointed(message: Message, username: str | None, words: str, command: str) -> None:
-    """Say where `command` works (`words`), with a button to the private chat."""
-    markup = None
-    if username:
-        link = f"https://t.me/{username}"
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(texts.GROUP_START_BUTTON, url=link)]])
-    await safely.quietly(message.reply_text(words.format(command=command), reply_markup=markup))
 
 
 class Elsewhere:
@@ -115,7 +132,7 @@ class Elsewhere:
             key = "private" if staff else "citizen"
         if not staff and not self._served(message.chat_id) and not named(message):
             return
-        await _pointed(message, context.bot.username, texts.COMMAND_ELSEWHERE[key], command)
+        await point(message, context.bot.username, key, command)
 
     async def not_provider(self, message: Message, who: Who, username: str | None) -> None:
         """A provider's command from someone who speaks for no provider. In private: it is
@@ -135,7 +152,7 @@ class Elsewhere:
         staff = who.admin or who.moderates or who.provider
         if not staff and not self._served(message.chat_id) and not named(message):
             return
-        await _pointed(message, username, texts.COMMAND_ELSEWHERE["providers"], command)
+        await point(message, username, "providers", command)
 
     async def mentioned(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Words naming this bot (@this_bot) in a group it does not serve (neighbours telling

@@ -39,6 +39,7 @@ from bot.responses import (
     Published,
     Responses,
     Status,
+    service_key,
 )
 from bot.roles import Roles, Who
 from handlers import safely, texts
@@ -46,7 +47,7 @@ from handlers.citizen import render as render_step
 from handlers.common import command_allowed, id_number
 from handlers.fitting import cut, fit, name, pack, person, quote
 from handlers.outbox import OutboxSender, Rendered
-from handlers.places import here, provider_place
+from handlers.places import here, moderators_place, moderators_pointer, provider_place, team_chat
 from storage.db import parse_stamp
 from storage.drafts import Draft
 from storage.outbox import OutboxRow
@@ -54,7 +55,7 @@ from storage.responses import Response
 
 log = logging.getLogger(__name__)
 
-# Callback data. Providers: o:t:<digest>:<theme>[:<service>] a theme of a digest's period
+# Callback data. Providers: o:t:<digest>:<theme>[:<service key>] a theme of a digest's period
 # (digest 0: the period so far), o:i:<item>, o:s:<status>, o:x (cancel anything being
 # written), o:y:<fingerprint> (send the words previewed), o:e (edit them), o:f:<response>
 # (an update after a follow-up), o:m (leave the languages not written to a moderator).
@@ -347,7 +348,8 @@ class ResponseHandlers:
                 rows = [
                     [
                         InlineKeyboardButton(
-                            s.name, callback_data=f"{PREFIX}:t:{parts[2]}:{parts[3]}:{s.slug}"[:64]
+                            s.name,
+                            callback_data=f"{PREFIX}:t:{parts[2]}:{parts[3]}:{service_key(s.slug)}",
                         )
                     ]
                     for s in found.services
@@ -523,6 +525,8 @@ class ResponseHandlers:
         result = await self.responses.write(who, message.chat_id, update.update_id, message.text)
         if result is None:
             return
+        if message.text is None and result is not Problem.REPLAYED:
+            await message.reply_text(texts.RESPOND_CAPTION_TAKEN)
         if isinstance(result, Needs):
             await self._ask_language(message, result)
         elif isinstance(result, Preview):
@@ -816,6 +820,8 @@ class ResponseHandlers:
         )
         if added is None or added is Problem.REPLAYED:
             return
+        if message.text is None:
+            await message.reply_text(texts.RESPOND_CAPTION_TAKEN)
         if isinstance(added, Problem):
             if added is Problem.NOT_ALLOWED:
                 await self.roles.denied(who, "add language words", "")
@@ -963,13 +969,22 @@ class ResponseHandlers:
         )
         if who is None:
             return
-        if not who.moderates and not await provider_place(
-            who, self.digests.providers.values(), message, self.roles.home
+        providers = self.digests.providers.values()
+        if who.moderates and moderators_place(self.roles, message):
+            pass  # every provider's responses, with a Hide button each
+        elif who.provider and (
+            message.chat.type == ChatType.PRIVATE
+            or team_chat(who, providers, self.roles.home(message.chat_id))
         ):
-            return
-        if not who.moderates:
-            # In a team's chat, only that team's responses.
+            # In a team's chat, only that team's responses (a moderator's too).
             who = self._here(who, message)
+        elif who.moderates:
+            # Never every provider's answers in a group that is no place for them.
+            await moderators_pointer(self.roles, message, context.bot.username)
+            return
+        else:
+            await provider_place(who, providers, message, self.roles.home)
+            return
         found = await self.responses.recent(who)
         if not found:
             await message.reply_text(texts.RESPONSE_LIST_EMPTY)

@@ -144,6 +144,21 @@ async def answered_since(
     return False
 
 
+async def hold_items(conn: aiosqlite.Connection, items: Sequence[int]) -> None:
+    """Hold these items' rows until the transaction ends, by writing them unchanged.
+
+    Two colleagues' Sends at the same moment each check `answered_since` first; on
+    PostgreSQL neither snapshot sees the other's response. Both writing the same rows makes
+    the later one fail as a conflict and run again, seeing the first (SQLite's writes take
+    turns already)."""
+    for start in range(0, len(items), 500):
+        part = sorted(items[start : start + 500])
+        marks = ", ".join("?" for _ in part)
+        await conn.execute(
+            f"UPDATE feedback SET updated_at = updated_at WHERE id IN ({marks})", part
+        )
+
+
 async def publishable_item(conn: aiosqlite.Connection, item_id: int) -> str | None:
     """The service of an approved item, or None if it cannot be answered (yet)."""
     async with conn.execute(
