@@ -255,6 +255,9 @@ def register(
 
     text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(text, words), group=-1)
+    # Words sent with a photo or a file while writing a response are its words.
+    captioned = filters.UpdateType.MESSAGE & filters.CAPTION
+    application.add_handler(MessageHandler(captioned, answers.words), group=-1)
     application.add_handler(
         CommandHandler("cancel", answers.cancel, filters=filters.UpdateType.MESSAGE), group=-1
     )

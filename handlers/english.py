@@ -1262,6 +1262,10 @@ RESPOND_CANCELLED = "Stopped; nothing was sent or published."
 RESPOND_NOTHING_TO_CANCEL = (
     "Nothing is being written here now: that was sent, stopped, or left unfinished for a day."
 )
+RESPOND_CAPTION_TAKEN = (
+    "I've taken the words you sent with it as your answer. What you attached isn't passed "
+    "on: people get your words only."
+)
 RESPOND_NOT_YOURS = "Those buttons are for the colleague writing that response; nothing changed."
 RESPOND_PROBLEMS = {
     "not_allowed": "You can only respond for the services you run.",

@@ -513,16 +513,21 @@ class ResponseHandlers:
         """Any text (runs before the other handlers): the words of a response being written,
         shown back as a preview. Anything else passes on to the usual handlers."""
         message, user = update.effective_message, update.effective_user
-        if message is None or user is None or message.text is None:
+        if message is None or user is None:
+            return
+        # Words sent with a photo or a file are her words too (as a citizen's are); only
+        # what was attached is not passed on, and she is told so.
+        words = message.text if message.text is not None else message.caption
+        if words is None:
             return
         draft = await self.responses.draft(Who(user.id), message.chat_id)
         if draft is None or draft.kind not in ("response", "response_text"):
             return
         who = await self.roles.who(user.id)
         if draft.kind == "response_text":
-            await self._add_language(update, context, who, message)
+            await self._add_language(update, context, who, message, words)
             raise ApplicationHandlerStop
-        result = await self.responses.write(who, message.chat_id, update.update_id, message.text)
+        result = await self.responses.write(who, message.chat_id, update.update_id, words)
         if result is None:
             return
         if message.text is None and result is not Problem.REPLAYED:
@@ -812,12 +817,15 @@ class ResponseHandlers:
         )
 
     async def _add_language(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, message: Message
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        who: Who,
+        message: Message,
+        words: str,
     ) -> None:
         """A moderator's words in a language a waiting response lacked."""
-        added = await self.responses.add_language(
-            who, message.chat_id, update.update_id, message.text or ""
-        )
+        added = await self.responses.add_language(who, message.chat_id, update.update_id, words)
         if added is None or added is Problem.REPLAYED:
             return
         if message.text is None:

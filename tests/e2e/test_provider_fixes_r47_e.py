@@ -112,8 +112,10 @@ async def test_words_in_a_photos_caption_while_writing_an_answer_are_not_silentl
     await answer_item(world.pat, item, CHANGED)
     count = len(world.pat.messages)
     await world.pat.send_photo(caption="We mended the ramp this morning, here it is.")
-    await world.pat.wait_for(lambda m: len(m) > count)
-    await emu.idle(quiet=0.5)
+    # Her answer's preview, or the old word that only words are passed on.
+    ends = (texts.RESPOND_PREVIEW_FOOT, texts.UNSUPPORTED["photo"])
+    await world.pat.wait_for(lambda m: any(e in (x.text or "") for x in m[count:] for e in ends))
+    await emu.idle(quiet=0.3)
     said = [m.text or "" for m in world.pat.messages[count:]]
     previewed = any("mended the ramp" in s and texts.RESPOND_PREVIEW_FOOT in s for s in said)
     explained = any("caption" in s.lower() for s in said)
