@@ -258,6 +258,22 @@ class Digests:
 
         await self.db.write(run)
 
+    async def unreachable(self) -> set[int]:
+        """Chats marked as not to be written to (blocked the bot, removed it) until they
+        speak to it again."""
+        return await digests.unreachable(self.db.reader)
+
+    async def refused(self, chat_id: int, reason: str) -> None:
+        """Telegram says the bot was blocked in a chat: it is marked unreachable until it
+        speaks again (a person forgotten, or never known, is not remembered by it)."""
+        now = self.clock()
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            if await digests.known_chat(conn, chat_id):
+                await digests.mark_unreachable(conn, chat_id, reason, now)
+
+        await self.db.write(run)
+
     async def work_rows(self) -> list[DigestRow]:
         """Every digest of every provider, oldest period first."""
         rows: list[DigestRow] = []
@@ -283,6 +299,28 @@ class Digests:
         everything = await services.active(self.db.reader)
         off = await digests.unsubscribed(self.db.reader, chat_id)
         return [s for s in everything if s.provider_id == provider_id and s.slug not in off]
+
+    async def services_of_digest(
+        self, provider_id: str, digest_id: int, chat_id: int, fix: bool = False
+    ) -> list[ServiceRow]:
+        """The services a chat's digest counts: those fixed when it was first built (`fix`:
+        the chat's services now, if not fixed yet), else the chat's services now."""
+        now = await self.services_for(provider_id, chat_id)
+        if fix:
+            slugs = [s.slug for s in now]
+
+            async def run(conn: aiosqlite.Connection) -> list[str] | None:
+                return await digests.fix_services(conn, digest_id, chat_id, slugs)
+
+            kept = await self.db.write(run)
+        else:
+            kept = await digests.services_of(self.db.reader, digest_id, chat_id)
+        if kept is None:
+            return now
+        # Retired services too (and one since moved to another provider): the digest
+        # counted their items.
+        everything = await services.every(self.db.reader)
+        return [s for s in everything if s.slug in kept]
 
     async def all_services(self, provider_id: str) -> list[ServiceRow]:
         """Every service a provider covers."""

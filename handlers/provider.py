@@ -42,6 +42,7 @@ from handlers.common import id_number
 from handlers.fitting import name, pack
 from handlers.places import Elsewhere, provider_place, team_chat
 from handlers.responses import respond_buttons
+from storage.services import ServiceRow
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,12 @@ CONCURRENCY = 8
 
 @dataclass(frozen=True)
 class Part:
-    """One message of a digest: which Bot API method sends it, and how."""
+    """One message of a digest: which Bot API method sends it, how, and whether the digest
+    can go without it (the chart)."""
 
     endpoint: str
     send: Callable[[ContextTypes.DEFAULT_TYPE, int], Awaitable[None]]
+    extra: bool = False
 
     async def __call__(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
         await self.send(context, chat_id)
@@ -98,11 +101,17 @@ class ProviderHandlers:
         self.stopping = False
 
     async def build(
-        self, provider: Provider, chat_id: int, start: datetime, end: datetime
+        self,
+        provider: Provider,
+        chat_id: int,
+        start: datetime,
+        end: datetime,
+        services: list[ServiceRow] | None = None,
     ) -> Digest:
-        """A provider's digest of a period, for the services this chat is subscribed to, in
-        the language spoken now (names too: `name_cy = ...`)."""
-        services = await self.digests.services_for(provider.id, chat_id)
+        """A provider's digest of a period, for the services this chat is subscribed to (or
+        `services`), in the language spoken now (names too: `name_cy = ...`)."""
+        if services is None:
+            services = await self.digests.services_for(provider.id, chat_id)
         named, services = self.digests.named_in(current(), provider, services)
         return await build_digest(
             self.digests.db,
@@ -186,7 +195,12 @@ class ProviderHandlers:
         # Written in the chat's language (a team's chat may have its own), whoever's update
         # or job this is.
         with speaking(await self.digests.language_of(chat_id)):
-            content = await self.build(provider, chat_id, start, end)
+            # The services fixed with its first part: the chart and the text count the same
+            # ones, and so does the CSV under it later.
+            services = await self.digests.services_of_digest(
+                provider.id, digest.id, chat_id, fix=True
+            )
+            content = await self.build(provider, chat_id, start, end, services)
             parts = self._parts(provider, content, digest.id, start, end)
         if not parts:
             await self.digests.final(digest.id, chat_id, "sent", "empty period, nothing sent")
@@ -219,9 +233,16 @@ class ProviderHandlers:
                 await self.digests.retry_later(work, "flood limit", _wait(exc))
                 return sent, False
             except BadRequest as exc:
-                # Before NetworkError, which it is a kind of: retrying would not help.
-                await self.digests.final(digest.id, chat_id, "failed", exc.message)
-                return sent, True
+                # Before NetworkError, which it is a kind of: retrying would not help. A
+                # chart refused (a group where members may not send photos) costs the chat
+                # only the picture: the text, its quotes and buttons, still go.
+                if not parts[index].extra:
+                    await self.digests.final(digest.id, chat_id, "failed", exc.message)
+                    return sent, True
+                log.warning("digest %s: a chat refused its chart (%s)", digest.id, exc.message)
+                if not await self.digests.sent(digest.id, chat_id, len(parts)):
+                    return sent, False
+                continue
             except (NetworkError, TelegramError) as exc:
                 # A 5xx, a network fault, or an answer that was not Telegram's (a proxy's
                 # HTML page): Telegram did not take it, so it is tried again later.
@@ -258,7 +279,7 @@ class ProviderHandlers:
                     rate_limit_args=ACQUIRED,  # type: ignore[arg-type]
                 )
 
-            parts.append(Part("sendPhoto", photo))
+            parts.append(Part("sendPhoto", photo, extra=True))
         markup = None
         if not content.empty:
             markup = InlineKeyboardMarkup(
@@ -309,14 +330,18 @@ class ProviderHandlers:
             start, end = self.digests.current_period(provider)
             content = await self.build(provider, message.chat_id, start, end)
             if content.chart_png:
-                await message.reply_photo(
-                    InputFile(io.BytesIO(content.chart_png), filename="themes.png"),
-                    caption=texts.CHART_CAPTION.format(
-                        provider=name(provider.word("name", current())),
-                        dates=_period(start, end, provider.timezone),
-                    ),
-                    parse_mode=ParseMode.HTML,
-                )
+                try:
+                    await message.reply_photo(
+                        InputFile(io.BytesIO(content.chart_png), filename="themes.png"),
+                        caption=texts.CHART_CAPTION.format(
+                            provider=name(provider.word("name", current())),
+                            dates=_period(start, end, provider.timezone),
+                        ),
+                        parse_mode=ParseMode.HTML,
+                    )
+                except BadRequest as exc:
+                    # A group where members may not send photos: the text still comes.
+                    log.warning("a chat refused a /digest chart (%s)", exc.message)
             rows = respond_buttons(
                 0, content.top_themes, content.quoted, self.labels, self.broad, since=start
             )
@@ -432,7 +457,8 @@ class ProviderHandlers:
                 await self.roles.denied(who, "digest csv", arg)
                 await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
                 return
-            await self._send_csv(query, provider, *row.period, chat_id)
+            counted = await self.digests.services_of_digest(provider.id, digest_id, chat_id)
+            await self._send_csv(query, provider, *row.period, chat_id, counted)
             return
         if action == CSV_NOW:
             found = _period_of(arg)
@@ -441,7 +467,8 @@ class ProviderHandlers:
                 await self.roles.denied(who, "digest csv", arg)
                 await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
                 return
-            await self._send_csv(query, provider, found[1], found[2], chat_id)
+            now = await self.digests.services_for(provider.id, chat_id)
+            await self._send_csv(query, provider, found[1], found[2], chat_id, now)
             return
         await self.roles.denied(who, "digest button", query.data or "")
         await query.answer(texts.MOD_PROBLEMS["stale"])
@@ -453,11 +480,11 @@ class ProviderHandlers:
         start: datetime,
         end: datetime,
         chat_id: int,
+        counted: list[ServiceRow],
     ) -> None:
-        """The items of one provider's period as a CSV file, under the digest."""
-        _, services = self.digests.named_in(
-            current(), provider, await self.digests.services_for(provider.id, chat_id)
-        )
+        """The items of one provider's period, of the services its digest counted, as a CSV
+        file under the digest."""
+        _, services = self.digests.named_in(current(), provider, counted)
         table = await build_csv(
             self.digests.db,
             services=services,

@@ -1066,9 +1066,13 @@ class ResponseHandlers:
             provider = self.digests.providers.get(response.provider_id)
             if provider is None:
                 continue
-            reached = failed = False
+            reached = False
             weeks = max(1, round(self.responses.follow_up.days / 7))
+            # Chats that blocked the bot are not tried until they speak to it again.
+            closed = await self.digests.unreachable()
             for chat_id in await self.digests.provider_chats(provider):
+                if chat_id in closed:
+                    continue
                 # In each chat's language (a team's chat may have its own).
                 with speaking(await self.digests.language_of(chat_id)):
                     subject = await self.subject(response)
@@ -1092,16 +1096,18 @@ class ResponseHandlers:
                     )
                     asked += 1
                     reached = True
-                except (Forbidden, BadRequest) as exc:
-                    log.info("follow-up of response %s not delivered: %s", response.id, exc)
+                except Forbidden as exc:
+                    log.info("follow-up of response %s refused: %s", response.id, exc)
+                    # Her return (any update from the chat) opens it again.
+                    await self.digests.refused(chat_id, exc.message)
                 except TelegramError as exc:
                     # One chat failing does not keep the follow-up from the others.
                     log.warning("follow-up of response %s to a chat failed: %s", response.id, exc)
                     # A timeout may have delivered it: counted as reached (never told twice).
                     reached = reached or isinstance(exc, TimedOut)
-                    failed = failed or not isinstance(exc, TimedOut)
-            if failed and not reached:
-                # Telegram failed in every chat tried: the next run asks again.
+            if not reached:
+                # No chat took it (blocked, not found, Telegram failing): still owed, asked
+                # by the first run that finds one of the provider's chats open.
                 await self.responses.follow_up_not_asked(response, claimed_at)
         return asked
 

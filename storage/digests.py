@@ -128,6 +128,31 @@ async def deliveries(conn: aiosqlite.Connection, digest_id: int) -> list[Deliver
         return [Delivery(*row) for row in await cursor.fetchall()]
 
 
+async def fix_services(
+    conn: aiosqlite.Connection, digest_id: int, chat_id: int, slugs: list[str]
+) -> list[str] | None:
+    """The services a chat's digest counts: `slugs` the first time, those fixed then after
+    (None if the chat has no delivery of this digest)."""
+    await conn.execute(
+        "UPDATE digest_deliveries SET services = ?"
+        " WHERE digest_id = ? AND chat_id = ? AND services IS NULL",
+        (",".join(slugs), digest_id, chat_id),
+    )
+    return await services_of(conn, digest_id, chat_id)
+
+
+async def services_of(conn: aiosqlite.Connection, digest_id: int, chat_id: int) -> list[str] | None:
+    """The services a chat's digest counted, if fixed."""
+    async with conn.execute(
+        "SELECT services FROM digest_deliveries WHERE digest_id = ? AND chat_id = ?",
+        (digest_id, chat_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None or row[0] is None:
+        return None
+    return [slug for slug in str(row[0]).split(",") if slug]
+
+
 async def recover_in_flight(conn: aiosqlite.Connection) -> int:
     """After a crash: a part in flight from an instance that is gone is taken as delivered
     (never twice); the parts of an instance still running are left to it."""

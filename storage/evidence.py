@@ -145,6 +145,15 @@ async def items(
     ]
 
 
+# Citizens' yes/no to responses: those of people still here (their outbox rows) and those
+# kept as bare figures when a citizen was forgotten (a negative person: never a citizen id).
+_ANSWERS = (
+    "(SELECT o.ref_id AS response_id, o.reply, o.replied_at, o.citizen_id AS person"
+    " FROM outbox o WHERE o.kind = 'response' AND o.reply IN ('yes', 'no')"
+    " UNION ALL SELECT e.response_id, e.reply, e.replied_at, -e.person FROM erased_replies e)"
+)
+
+
 async def replies(
     conn: aiosqlite.Connection, services: Sequence[str], since: str, until: str
 ) -> dict[str, Replies]:
@@ -153,11 +162,10 @@ async def replies(
         return {}
     async with conn.execute(
         "SELECT r.service_slug,"
-        " SUM(CASE WHEN o.reply = 'yes' THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN o.reply = 'no' THEN 1 ELSE 0 END)"
-        " FROM outbox o JOIN responses r ON r.id = o.ref_id"
-        " WHERE o.kind = 'response' AND o.reply IN ('yes', 'no')"
-        " AND o.replied_at >= ? AND o.replied_at < ?"
+        " SUM(CASE WHEN a.reply = 'yes' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN a.reply = 'no' THEN 1 ELSE 0 END)"
+        f" FROM {_ANSWERS} a JOIN responses r ON r.id = a.response_id"
+        " WHERE a.replied_at >= ? AND a.replied_at < ?"
         f" AND r.hidden_at IS NULL AND r.service_slug IN ({_marks(services)})"
         " GROUP BY r.service_slug",
         (since, until, *services),
@@ -176,11 +184,10 @@ async def people_replying(
     if not services:
         return 0, 0
     async with conn.execute(
-        "SELECT COUNT(DISTINCT CASE WHEN o.reply = 'yes' THEN o.citizen_id END),"
-        " COUNT(DISTINCT o.citizen_id)"
-        " FROM outbox o JOIN responses r ON r.id = o.ref_id"
-        " WHERE o.kind = 'response' AND o.reply IN ('yes', 'no')"
-        " AND o.replied_at >= ? AND o.replied_at < ?"
+        "SELECT COUNT(DISTINCT CASE WHEN a.reply = 'yes' THEN a.person END),"
+        " COUNT(DISTINCT a.person)"
+        f" FROM {_ANSWERS} a JOIN responses r ON r.id = a.response_id"
+        " WHERE a.replied_at >= ? AND a.replied_at < ?"
         f" AND r.hidden_at IS NULL AND r.service_slug IN ({_marks(services)})",
         (since, until, *services),
     ) as cursor:

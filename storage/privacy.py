@@ -366,6 +366,18 @@ async def erase(
         # chat's share of the sending budget (several instances on PostgreSQL).
         await conn.execute("DELETE FROM unreachable_chats WHERE chat_id = ?", (row[0],))
         await conn.execute("DELETE FROM send_slots WHERE key = ?", (f"chat:{int(row[0])}",))
+    # Whether responses answered their point stays a bare figure in the evidence of value,
+    # as their items still count: the answer and when, under a number that leads to no one.
+    async with conn.execute("SELECT COALESCE(MAX(person), 0) + 1 FROM erased_replies") as cursor:
+        drawn = await cursor.fetchone()
+    await conn.execute(
+        "INSERT INTO erased_replies (response_id, reply, replied_at, person)"
+        " SELECT o.ref_id, o.reply, o.replied_at, ?"
+        " FROM outbox o JOIN responses r ON r.id = o.ref_id"
+        " WHERE o.citizen_id = ? AND o.kind = 'response' AND o.reply IN ('yes', 'no')"
+        " AND o.replied_at IS NOT NULL",
+        (int(drawn[0]) if drawn else 1, citizen_id),
+    )
     # What was sent to them, what they answered, what they shared with a provider.
     await conn.execute("DELETE FROM outbox WHERE citizen_id = ?", (citizen_id,))
     # A time-out notice waiting for them to come back: nothing of theirs is left to tell.

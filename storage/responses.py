@@ -403,8 +403,8 @@ async def follow_up_asked(conn: aiosqlite.Connection, response_id: int, now: dat
 
 
 async def follow_up_not_asked(conn: aiosqlite.Connection, response_id: int, at: datetime) -> None:
-    """The update asked for `at` reached none of the provider's chats (Telegram failed): the
-    next run asks again."""
+    """The update asked for `at` reached none of the provider's chats (blocked, not found,
+    Telegram failing): still owed, the next run asks again."""
     await conn.execute(
         "UPDATE responses SET follow_up_asked_at = NULL WHERE id = ? AND follow_up_asked_at = ?",
         (response_id, stamp(at)),

@@ -41,6 +41,14 @@ async def active(conn: aiosqlite.Connection) -> list[ServiceRow]:
         return [ServiceRow(*row) for row in await cursor.fetchall()]
 
 
+async def every(conn: aiosqlite.Connection) -> list[ServiceRow]:
+    """Every service ever mirrored, retired ones too, in the deployment file's order."""
+    async with conn.execute(
+        "SELECT slug, name, description, provider_id FROM services ORDER BY position, slug"
+    ) as cursor:
+        return [ServiceRow(*row) for row in await cursor.fetchall()]
+
+
 async def get(conn: aiosqlite.Connection, slug: str) -> ServiceRow | None:
     """An active service by slug."""
     async with conn.execute(

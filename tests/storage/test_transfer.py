@@ -34,6 +34,7 @@ ALLOWED: dict[tuple[str, str], list[Any]] = {
     ("consents", "decision"): ["given", "declined"],
     ("digest_deliveries", "state"): ["pending", "sending", "sent", "blocked", "failed"],
     ("digests", "state"): ["pending", "sent"],
+    ("erased_replies", "reply"): ["yes", "no"],
     ("drafts", "kind"): ["response", "question", "invitation", "relay"],
     ("erasures", "kind"): ["forget", "originals"],
     ("feedback", "rating"): [1, 2, 3, 4, 5, None],
