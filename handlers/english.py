@@ -1171,13 +1171,15 @@ MYDATA_VALUES = {
 }
 FORGET_ASK = (
     "This erases you: your consent, everything you wrote, your ratings and your answers. "
-    "It can't be undone.\n\n"
+    "It can't be undone. Figures already counted stay as bare numbers, with nothing that links "
+    "them to you.\n\n"
     "Comments that were already published can either go too, or stay without anything "
     "that links them to you, so they still count for the service. What would you like?"
 )
 FORGET_ASK_ALL = (
     "This erases you: your consent, everything you wrote, your ratings and your answers. "
-    "It can't be undone. Go ahead?"
+    "It can't be undone. Figures already counted stay as bare numbers, with nothing that links "
+    "them to you. Go ahead?"
 )
 FORGET_ALL = "Erase everything"
 FORGET_KEEP = "Erase me, keep published comments"
