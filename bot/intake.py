@@ -316,6 +316,10 @@ class Intake:
         # they typed meanwhile: only in memory, as nothing but the decision is stored before
         # consent. A typed "yes" counts as agreeing only within CONSENT_TYPED_WINDOW.
         self._consent_shown: dict[int, tuple[datetime, str, str]] = {}
+        # Those of them whose last consent text Telegram did not take (a passing fault): the
+        # link and words still ride on it, but it is not "just above" for a reminder, nor
+        # what a typed "yes" agrees to.
+        self._consent_lost: set[int] = set()
         # How many of them lapsed unanswered since the WAL was last emptied for them.
         self._lapsed = 0
         # Items one citizen may send per hour and per day (0: no limit), so that one account
@@ -486,7 +490,7 @@ class Intake:
     ) -> Step:
         """Record the citizen's answer to the consent text, and show what comes next."""
         shown = self._consent_shown.get(telegram_id)
-        self._after_commit(lambda: self._consent_shown.pop(telegram_id, None))
+        self._after_commit(lambda: self._forget_consent(telegram_id))
         if not words and shown is not None and now - shown[0] < CONSENT_TYPED_WINDOW:
             # Words typed before a typed "yes" (or a press on the first consent message).
             words = shown[2]
@@ -558,22 +562,34 @@ class Intake:
         # Forget the lapsed ones (and the words they hold) as soon as anyone new comes.
         self._lapse_consents(now)
         self._consent_shown[telegram_id] = (now, slug, words)
+        self._consent_lost.discard(telegram_id)
+
+    def consent_not_delivered(self, telegram_id: int) -> None:
+        """The consent text (or its reminder) just shown to this person did not reach them:
+        the next one is the whole text, and a typed "yes" agrees to nothing unseen."""
+        if telegram_id in self._consent_shown:
+            self._consent_lost.add(telegram_id)
+
+    def _forget_consent(self, telegram_id: int) -> None:
+        self._consent_shown.pop(telegram_id, None)
+        self._consent_lost.discard(telegram_id)
 
     def _lapse_consents(self, now: datetime) -> int:
         """Forget those shown the consent text too long ago to answer it; how many."""
         kept = {k: v for k, v in self._consent_shown.items() if now - v[0] < CONSENT_TYPED_WINDOW}
         lapsed = len(self._consent_shown) - len(kept)
         self._consent_shown = kept
+        self._consent_lost &= kept.keys()
         self._lapsed += lapsed
         return lapsed
 
     def _saw_consent(self, telegram_id: int, now: datetime) -> tuple[bool, str, str]:
-        """Whether this person was shown the consent text lately, their link's service, and
-        the words they typed since."""
+        """Whether this person was shown the consent text lately (and it reached them), their
+        link's service, and the words they typed since."""
         shown = self._consent_shown.get(telegram_id)
         if shown is None or now - shown[0] >= CONSENT_TYPED_WINDOW:
             return False, "", ""
-        return True, shown[1], shown[2]
+        return telegram_id not in self._consent_lost, shown[1], shown[2]
 
     async def draft(self, update_id: int, telegram_id: int, carry_on: bool, slug: str) -> Step:
         """The citizen chose to carry on with their kept words, or to start afresh."""
@@ -760,7 +776,7 @@ class Intake:
             self._shown_consent(telegram_id, slug, now, words or held)
             return Step(Show.CONSENT, note="reminder", pending_slug=slug, text=words)
         words = _words(text)
-        self._shown_consent(telegram_id, "", now, words)
+        self._shown_consent(telegram_id, slug, now, words or held)
         # A "yes" answers a consent text shown before a restart, whose words were only in
         # memory: say so, and how to carry on with them (their message's consent button).
         lost = _yes_or_no(text) is True or _normalised(text) in AGREE_WORDS

@@ -397,7 +397,10 @@ def register(
             if speech.unchosen():
                 if update.edited_message is not None:
                     # The message edited was answered with the language question, which
-                    # still waits for her choice: once is enough.
+                    # still waits for her choice: once is enough. One lost on the way is
+                    # owed (LanguageHandlers.first_contact): asked now, in reply to the edit.
+                    if await speech.take_owed(user.id):
+                        await speech.first_contact(update, FIRST_START, words=True)
                     return
                 # Any first message is answered with the language question first (words
                 # with it wait for the choice, their own handler asks); an album asks once:

@@ -513,7 +513,13 @@ class CitizenHandlers:
             return step
 
     async def _send(self, message: Message, step: Step) -> None:
-        await send(message, await self._heard(step), self.names, self.labels, self.questions)
+        try:
+            await send(message, await self._heard(step), self.names, self.labels, self.questions)
+        except TelegramError:
+            if step.show is Show.CONSENT:
+                # Not "just above" for the reminder the next /start would show.
+                self.intake.consent_not_delivered(message.chat_id)
+            raise
 
     def _saved(self, step: Step, context: ContextTypes.DEFAULT_TYPE) -> None:
         if step.reference is not None:
@@ -855,6 +861,8 @@ class CitizenHandlers:
             # The message is gone (deleted by the person): say it as a new one instead.
             await self._send(query.message, step)
         elif isinstance(edit, BaseException) and not isinstance(edit, Forbidden):
+            if step.show is Show.CONSENT:
+                self.intake.consent_not_delivered(query.from_user.id)
             raise edit
 
     async def _press(

@@ -124,7 +124,29 @@ class LanguageHandlers:
             await message.reply_text(text, reply_markup=markup, do_quote=words)
         except Forbidden:
             log.info("citizen blocked the bot; language question not delivered")
+        except TimedOut:
+            log.warning("language question timed out: taken as asked")
+        except TelegramError:
+            # Lost on the way: owed, so an edit of their message (or the answer-again job)
+            # asks it rather than take it as waiting for their choice.
+            await self._owe(user.id, user.language_code)
+            raise
         return True
+
+    async def _owe(self, telegram_id: int, code: str | None) -> None:
+        try:
+            await self.languages.owe_question(telegram_id, code)
+        except STORAGE_ERRORS as exc:
+            log.warning("lost language question not owed: %s", exc)
+
+    async def take_owed(self, telegram_id: int) -> bool:
+        """Whether the language question is owed to this person (then no longer: the
+        caller asks it)."""
+        try:
+            return await self.languages.settle_question(telegram_id)
+        except STORAGE_ERRORS as exc:
+            log.warning("owed language question not read: %s", exc)
+            return False
 
     async def ask_owed(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Part of the answer-again job: the language question owed to a newcomer whose
