@@ -320,7 +320,8 @@ class Poller:
         """Queue the updates saved but not handled before the last stop; return how many."""
         payloads = await updates.unhandled(self.db.reader)
         # Those saved without their payload (see `keep`) are not handled again: marked, or
-        # their chat looked busy for good.
+        # their chat looked busy for good. Marked only: no answer went, so the chat's earlier
+        # answers a crash may have lost are still given again.
         unreadable: list[int] = await updates.bare(self.db.reader)
         for payload in payloads:
             try:
@@ -335,7 +336,7 @@ class Poller:
             now = self.clock()
 
             async def skip(conn: aiosqlite.Connection) -> None:
-                await updates.mark_handled(conn, unreadable, now)
+                await updates.skip(conn, unreadable, now)
 
             await self.db.write(skip)
         if payloads:

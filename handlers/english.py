@@ -337,6 +337,8 @@ COMMAND_ELSEWHERE: dict[str, str] = {
 ERROR = "Sorry, something went wrong on my side. Please try that again in a moment."
 # A message Telegram delivered in a shape the bot cannot read at all (newer than the bot).
 UNREADABLE_UPDATE = "Sorry, I couldn't read that message. Could you send it again as text?"
+# A button press in a shape this version cannot read: the answer that stops it spinning.
+UNREADABLE_PRESS = "Sorry, I couldn't read that button press. Please send me a message instead."
 # Lists in a sentence: "a name, a phone number and an email address".
 LIST_SEPARATOR = ", "
 LIST_AND = "{some} and {last}"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from storage.db import stamp
+from storage.numbers import fresh_id, with_id
 from storage.postgres import ITEM_NUMBERS
 from storage.postgres import Connection as PostgresConnection
 
@@ -51,11 +52,16 @@ async def create(
     if isinstance(conn, PostgresConnection):
         # SQLite numbers and commits one writer at a time already.
         await conn.execute("SELECT pg_advisory_xact_lock(?)", (ITEM_NUMBERS,))
+    columns, values, number = with_id(
+        await fresh_id(conn, "feedback"),
+        "citizen_id, service_slug, text, rating, hear_back, status, created_at, updated_at,"
+        " response_id, ask_id, conversation_seq",
+        "?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?",
+    )
     cursor = await conn.execute(
-        "INSERT INTO feedback (citizen_id, service_slug, text, rating, hear_back, status,"
-        " created_at, updated_at, response_id, ask_id, conversation_seq)"
-        " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING id",
+        f"INSERT INTO feedback ({columns}) VALUES ({values}) RETURNING id",
         (
+            *number,
             citizen_id,
             service_slug,
             text,

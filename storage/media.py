@@ -10,6 +10,7 @@ import aiosqlite
 
 from storage import traces
 from storage.db import parse_stamp, stamp
+from storage.numbers import fresh_id, with_id
 
 VOICE = "voice"
 PHOTO = "photo"
@@ -63,10 +64,14 @@ async def add(
     data: bytes | None = None,
 ) -> int:
     """Keep a voice note or photo with the citizen's conversation `seq`; its id."""
+    columns, values, number = with_id(
+        await fresh_id(conn, "media"),
+        "citizen_id, conversation_seq, kind, file_id, duration, data, created_at",
+        "?, ?, ?, ?, ?, ?, ?",
+    )
     cursor = await conn.execute(
-        "INSERT INTO media (citizen_id, conversation_seq, kind, file_id, duration, data,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (citizen_id, seq, kind, file_id, duration, data, stamp(now)),
+        f"INSERT INTO media ({columns}) VALUES ({values}) RETURNING id",
+        (*number, citizen_id, seq, kind, file_id, duration, data, stamp(now)),
     )
     row = await cursor.fetchone()
     assert row is not None
@@ -77,10 +82,14 @@ async def add_to_item(
     conn: aiosqlite.Connection, citizen_id: int, feedback_id: int, data: bytes, now: datetime
 ) -> int:
     """Keep a photo with an item already saved (sent just after it); its id."""
+    columns, values, number = with_id(
+        await fresh_id(conn, "media"),
+        "citizen_id, conversation_seq, feedback_id, kind, data, created_at",
+        "?, 0, ?, 'photo', ?, ?",
+    )
     cursor = await conn.execute(
-        "INSERT INTO media (citizen_id, conversation_seq, feedback_id, kind, data, created_at)"
-        " VALUES (?, 0, ?, 'photo', ?, ?) RETURNING id",
-        (citizen_id, feedback_id, data, stamp(now)),
+        f"INSERT INTO media ({columns}) VALUES ({values}) RETURNING id",
+        (*number, citizen_id, feedback_id, data, stamp(now)),
     )
     row = await cursor.fetchone()
     assert row is not None
@@ -92,12 +101,15 @@ async def add_waiting(
 ) -> int:
     """Keep a photo of `album` waiting for its words (no conversation, no item yet); told
     already if its album's other photos were. How many of the album's photos wait now."""
+    columns, values, number = with_id(
+        await fresh_id(conn, "media"),
+        "citizen_id, conversation_seq, kind, data, created_at, album, album_told",
+        "?, 0, 'photo', ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM media WHERE citizen_id = ?"
+        " AND album = ? AND feedback_id IS NULL AND album_told = 1) THEN 1 ELSE 0 END",
+    )
     await conn.execute(
-        "INSERT INTO media (citizen_id, conversation_seq, kind, data, created_at, album,"
-        " album_told) VALUES (?, 0, 'photo', ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM media"
-        " WHERE citizen_id = ? AND album = ? AND feedback_id IS NULL AND album_told = 1)"
-        " THEN 1 ELSE 0 END)",
-        (citizen_id, data, stamp(now), album, citizen_id, album),
+        f"INSERT INTO media ({columns}) VALUES ({values})",
+        (*number, citizen_id, data, stamp(now), album, citizen_id, album),
     )
     return len(await waiting(conn, citizen_id, album))
 

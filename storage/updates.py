@@ -120,6 +120,17 @@ async def mark_handled(
     )
 
 
+async def skip(conn: aiosqlite.Connection, update_ids: Iterable[int], now: datetime) -> None:
+    """Mark unhandled updates handled without an answer (nothing is left to handle them with)."""
+    # Unlike `mark_handled`, no answer went: the chat's earlier updates whose answer a crash
+    # may have lost stay to be answered again.
+    await conn.executemany(
+        "UPDATE updates SET handled_at = ?, payload = NULL, chat_key = 0"
+        " WHERE update_id = ? AND handled_at IS NULL",
+        [(stamp(now), update_id) for update_id in update_ids],
+    )
+
+
 async def handled_after(conn: aiosqlite.Connection, chat: int, update_id: int) -> bool:
     """Whether a later update of this chat was handled already (its answer not yet known to
     have gone): this one is then handled again after a restart, behind it."""
