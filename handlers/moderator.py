@@ -1350,15 +1350,6 @@ class ModeratorHandlers:
                     CARD_ATTEMPTS,
                     _why(exc),
                 )
-            lost = lost_chat(_why(exc))
-            if lost is not None:
-                # As from the reminder: nobody reads the group, so those who can fix it
-                # hear it in private (once until it is reached again).
-                queue = await self.moderation.queue()
-                if queue.oldest:
-                    item, _, since = queue.oldest[0]
-                    age = _age(since, self.moderation.clock())
-                    await self._tell_lost(bot, lost, queue.count, item, age)
             return None
         for item_id in ids:
             await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id, batched)
@@ -1480,7 +1471,7 @@ class ModeratorHandlers:
     async def _tell_lost(self, bot: Bot, lost: str, count: int, item: int, age: str) -> None:
         """The moderators' group refuses the bot for good while items wait: the admins are
         told in private what to do, each in their language (the moderators, when no admin
-        can be), once until the group is reached again (not at every reminder or card)."""
+        can be), once until the group is reached again (not at every reminder)."""
         assert self.moderators_chat is not None
         at = await self.moderation.chat_lost(self.moderators_chat)
         if at is None:

@@ -98,22 +98,6 @@ async def test_a_merge_refused_as_merged_already_says_which_and_into_which(
     assert await say(team.sam, f"/merge {b} {c}") == said
 
 
-async def test_the_admin_hears_it_when_a_new_card_finds_the_bot_out_of_the_group(
-    team: Team, emu: Emulator
-) -> None:
-    """The bot was removed from the moderators' group; a new item's card is refused. The
-    admin hears it in private then (as the reminder would tell), once: a second refused card
-    tells nobody again."""
-    gone = texts.MODERATORS_CHAT_LOST["gone"]
-    emu.remove_bot_from(team.group, by=team.admin)
-    first = await give(team.citizen, "Buses", "The 42 bus was late again and the driver shouted.")
-    said = await team.admin.wait_for(has(gone))
-    assert f"#{first}" in (said[-1].text or "")
-    await give(team.citizen, "Central Library", "The library closed an hour early with no notice.")
-    await emu.idle(quiet=0.5)
-    assert len([m for m in team.admin.messages if gone in (m.text or "")]) == 1
-
-
 async def test_a_provider_command_from_someone_who_runs_no_service_points_where_it_works(
     make_bot: BotFactory, emu: Emulator, deployment: Deployment
 ) -> None:
