@@ -66,6 +66,11 @@ def moderators_place(roles: Roles, message: Message) -> bool:
     return private or (moderators is not None and roles.home(message.chat_id) == moderators)
 
 
+def command_of(message: Message) -> str:
+    """The command a message starts with, without a bot's @name: "/digest"."""
+    return (message.text or "").split()[0].partition("@")[0].lower()
+
+
 async def point(message: Message, username: str | None, key: str, command: str) -> None:
     """The short pointer to where `command` works (COMMAND_ELSEWHERE[key]), with a button to
     the private chat."""
@@ -79,7 +84,7 @@ async def point(message: Message, username: str | None, key: str, command: str) 
 
 async def moderators_pointer(roles: Roles, message: Message, username: str | None) -> None:
     """Where a moderator's command works: the moderators' group too, if there is one."""
-    command = (message.text or "").split()[0].partition("@")[0].lower()
+    command = command_of(message)
     key = "private" if roles.deployment.moderators_chat is None else "moderators"
     await point(message, username, key, command)
 
@@ -116,7 +121,7 @@ class Elsewhere:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or not message.text:
             return
-        command = message.text.split()[0].partition("@")[0].lower()
+        command = command_of(message)
         name = command.removeprefix("/")
         who = await self.roles.who(user.id)
         staff = who.admin or who.moderates or who.provider
@@ -143,7 +148,7 @@ class Elsewhere:
         if message.chat.type == ChatType.PRIVATE:
             await message.reply_text(texts.NOT_A_PROVIDER)
             return
-        command = (message.text or "").split()[0].partition("@")[0].lower()
+        command = command_of(message)
         home = self.roles.home(message.chat_id)
         if any(home in p.chats for p in self.roles.deployment.providers):
             text = texts.COMMAND_ELSEWHERE["team"].format(command=command)
