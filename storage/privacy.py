@@ -254,6 +254,20 @@ async def export(conn: aiosqlite.Connection, citizen_id: int) -> dict[str, Any]:
     return data
 
 
+async def draw_person(conn: aiosqlite.Connection) -> int:
+    """A number for one erased person's bare figures, never drawn before (two erasures at
+    the same moment on PostgreSQL each read the highest before the other wrote: the row
+    of ids_used makes the later one wait, and take the next)."""
+    async with conn.execute(
+        "INSERT INTO ids_used (name, high)"
+        " SELECT 'erased_person', COALESCE(MAX(person), 0) + 1 FROM erased_replies WHERE TRUE"
+        " ON CONFLICT (name) DO UPDATE SET high = ids_used.high + 1 RETURNING high"
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 async def erase(
     conn: aiosqlite.Connection, citizen_id: int, keep_published: bool, now: datetime
 ) -> Erased:
@@ -368,15 +382,14 @@ async def erase(
         await conn.execute("DELETE FROM send_slots WHERE key = ?", (f"chat:{int(row[0])}",))
     # Whether responses answered their point stays a bare figure in the evidence of value,
     # as their items still count: the answer and when, under a number that leads to no one.
-    async with conn.execute("SELECT COALESCE(MAX(person), 0) + 1 FROM erased_replies") as cursor:
-        drawn = await cursor.fetchone()
+    drawn = await draw_person(conn)
     await conn.execute(
         "INSERT INTO erased_replies (response_id, reply, replied_at, person)"
         " SELECT o.ref_id, o.reply, o.replied_at, ?"
         " FROM outbox o JOIN responses r ON r.id = o.ref_id"
         " WHERE o.citizen_id = ? AND o.kind = 'response' AND o.reply IN ('yes', 'no')"
         " AND o.replied_at IS NOT NULL",
-        (int(drawn[0]) if drawn else 1, citizen_id),
+        (drawn, citizen_id),
     )
     # What was sent to them, what they answered, what they shared with a provider.
     await conn.execute("DELETE FROM outbox WHERE citizen_id = ?", (citizen_id,))
