@@ -91,7 +91,8 @@ class Problem(StrEnum):
     EDIT_TAKEN = "edit_taken"
     # A reply to a prompt whose text another moderator saved after it was given.
     EDIT_OUTDATED = "edit_outdated"
-    # A corrected text that is the item's text as it is (spaces aside): nothing to save.
+    # A corrected text (or summary) that is the item's as it is (spaces aside): nothing to
+    # save.
     UNCHANGED = "unchanged"
 
 
@@ -970,7 +971,14 @@ class Moderation:
         if len(text) > MAX_TEXT:
             return Outcome(await self.card(item_id), Problem.TOO_LONG)
 
-        if await feedback.pending_purpose(self.db.reader, who.telegram_id) == "summary":
+        summarising = await feedback.pending_purpose(self.db.reader, who.telegram_id) == "summary"
+        if _words(text) == _words((current.summary or "") if summarising else current.working_text):
+            # Sent back as it is (spaces aside): nothing was corrected, so the card is not
+            # marked and no change is recorded; the edit (or summary) ends all the same.
+            await self.end_edit(who)
+            return Outcome(await self.card(item_id), Problem.UNCHANGED)
+
+        if summarising:
 
             async def summarise(
                 conn: aiosqlite.Connection, item: Moderated, now: datetime
@@ -986,12 +994,6 @@ class Moderation:
                     who, item_id, version, "item.summary", summarise, True, self._fresh(who)
                 ),
             )
-
-        if _words(text) == _words(current.working_text):
-            # Sent back as it is (spaces aside): nothing was corrected, so the card is not
-            # marked edited and no edit is recorded; the edit ends all the same.
-            await self.end_edit(who)
-            return Outcome(await self.card(item_id), Problem.UNCHANGED)
 
         # A voice note's words typed for the first time are its text: tagged and redacted as
         # typed words are (done before the transaction: the model takes its time).

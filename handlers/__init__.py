@@ -159,6 +159,8 @@ def register(
         moderators_chat,
         moderation.tagger.broad,
     )
+    # /cancel in private ends a moderator's open edit too, and says so.
+    citizen.end_edit = answers.end_edit = moderator.cancel_elsewhere
     asking = AskHandlers(asks, roles, digests, sender, moderators_chat, privacy=privacy)
     # Voice notes and photos (issue 17): without the core, refused as before.
     pictures = (

@@ -46,10 +46,10 @@ from bot.privacy import Privacy
 from bot.roles import Roles, Who, services_spoken_for
 from handlers import safely, texts
 from handlers.citizen import render as render_step
-from handlers.common import command_allowed, id_number
+from handlers.common import id_number
 from handlers.fitting import cut, fit, name, pack, person, pieces, quote
 from handlers.outbox import OutboxSender, Rendered
-from handlers.places import here, provider_place
+from handlers.places import Elsewhere, here, provider_place
 from handlers.responses import keep_writing, languages_named
 from handlers.texts import esc
 from storage.asks import Acceptance, Ask
@@ -100,6 +100,7 @@ class AskHandlers:
     ) -> None:
         self.asks = asks
         self.roles = roles
+        self.elsewhere = Elsewhere(roles)
         self.digests = digests
         self.sender = sender
         self.moderators_chat = moderators_chat
@@ -137,10 +138,9 @@ class AskHandlers:
     async def _begin(self, update: Update, context: ContextTypes.DEFAULT_TYPE, kind: Kind) -> None:
         message, user = update.effective_message, update.effective_user
         assert message and user
-        who = await self.roles.who(user.id)
-        if not (who.provider or who.admin):
-            await self.roles.denied(who, f"/{'ask' if kind is Kind.QUESTION else 'invite_people'}")
-            await message.reply_text(texts.NOT_ALLOWED)
+        command = "/ask" if kind is Kind.QUESTION else "/invite_people"
+        who = await self.elsewhere.provider_allowed(update, context.bot.username, command)
+        if who is None:
             return
         if not await provider_place(who, self.digests.providers.values(), message, self.roles.home):
             return
@@ -313,9 +313,7 @@ class AskHandlers:
         went. Counts only."""
         message = update.effective_message
         assert message
-        who = await command_allowed(
-            self.roles, update, lambda w: w.provider or w.admin, "/involved"
-        )
+        who = await self.elsewhere.provider_allowed(update, context.bot.username, "/involved")
         if who is None:
             return
         if not await provider_place(who, self.digests.providers.values(), message, self.roles.home):

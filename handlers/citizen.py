@@ -500,6 +500,9 @@ class CitizenHandlers:
         # Notes on albums that joined a saved item, owed after a passing fault
         # (MediaHandlers.tell_owed), at each answer-again round.
         self.notes_owed: Callable[[ContextTypes.DEFAULT_TYPE], Awaitable[None]] | None = None
+        # Ends a moderator's open edit (or summary) prompt on /cancel in private, and says
+        # which (ModeratorHandlers.cancel_elsewhere).
+        self.end_edit: Callable[[int, Bot], Awaitable[str | None]] | None = None
 
     async def _heard(self, step: Step) -> Step:
         """A saved item's step with the themes heard in it."""
@@ -621,13 +624,19 @@ class CitizenHandlers:
         message, user = update.effective_message, update.effective_user
         assert message and user
         step = await self.intake.cancel(update.update_id, user.id)
+        ended = await self.end_edit(user.id, context.bot) if self.end_edit else None
         if step.show is Show.NOTHING_TO_CANCEL:
+            if ended is not None:
+                await safely.quietly(message.reply_text(ended))
+                return
             who = await self.roles.who(user.id)
             if who.admin or who.moderates or who.provider:
                 # Not the citizens' "Send /start to tell us about a service".
                 await safely.quietly(message.reply_text(texts.STAFF_NOTHING_TO_CANCEL))
                 return
         await self._send(message, step)
+        if ended is not None:
+            await safely.quietly(message.reply_text(ended))
 
     async def mine(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/mine: the citizen's items and their status, over several messages if need be."""

@@ -617,14 +617,28 @@ EDIT_TEXT_ONLY = (
     "The corrected text of #{item} has to be typed as a message: send it again as text, or /cancel."
 )
 EDIT_NOT_YOURS = "Only the moderator editing this item can cancel the edit."
-# A corrected text sent back the same as the item's (spacing aside): the edit ends.
-EDIT_UNCHANGED = "No change needed: that's the text #{item} already has, so I've left it as it is."
+# A corrected text (or summary) sent back the same as the item's (spacing aside): the edit
+# ends, and nothing is saved.
+EDIT_UNCHANGED = {
+    "edit": "No change needed: that's the text #{item} already has, so I've left it as it is.",
+    "summary": (
+        "No change needed: that's the summary #{item} already has, so I've left it as it is."
+    ),
+}
 # A moderator replied to the edit prompt another moderator is answering.
 EDIT_PROMPT_NOT_YOURS = (
     "That prompt is for the moderator who pressed Edit on #{item}, so your text was not "
     "saved. To correct it yourself, press ✏️ Edit on its card once they are done."
 )
 EDIT_CANCELLED = "Edit cancelled; #{item} is unchanged."
+# /cancel in private while an edit (or summary) prompt of one's own is open in the
+# moderators' group: what it ended, as the card is not in sight here.
+EDIT_CANCELLED_ELSEWHERE = {
+    "edit": "Edit of #{item} cancelled; the card is unchanged.",
+    "summary": "Summary of #{item} cancelled; the card is unchanged.",
+}
+# /cancel in the moderators' group from someone with nothing open there.
+MODERATORS_NOTHING_TO_CANCEL = "There's nothing of yours to cancel here just now."
 # Who holds an item another moderator pressed Edit (or Summary) on, when their name is not
 # known; and the answer to that press ({who}: their name, or OTHER_MODERATOR).
 OTHER_MODERATOR = "Another moderator"

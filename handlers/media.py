@@ -46,8 +46,8 @@ from bot.roles import Roles
 from handlers import safely, texts
 from handlers.bidi import isolate
 from handlers.citizen import ANSWER_PREFIXES, render
-from handlers.common import command_allowed, id_number
-from handlers.places import here, provider_place
+from handlers.common import id_number
+from handlers.places import Elsewhere, here, provider_place
 from handlers.questions import Questions
 from handlers.texts import esc
 from storage.media import OwedNote
@@ -148,6 +148,7 @@ class MediaHandlers:
         self.questions = questions or Questions(ANSWER_PREFIXES)
         self.moderation = moderation
         self.roles = roles
+        self.elsewhere = Elsewhere(roles)
         self.moderators_chat = moderators_chat
         self.privacy = privacy
         self.names = languages
@@ -992,7 +993,7 @@ class MediaHandlers:
         """/photo N: an approved photo of an item about one of the provider's services."""
         message, user = update.effective_message, update.effective_user
         assert message and user
-        who = await command_allowed(self.roles, update, lambda w: w.provider or w.admin, "/photo")
+        who = await self.elsewhere.provider_allowed(update, context.bot.username, "/photo")
         if who is None:
             return
         number = id_number(context.args[0]) if context.args else None

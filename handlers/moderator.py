@@ -19,7 +19,7 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -53,6 +53,7 @@ from handlers.bidi import isolate
 from handlers.commands import publish_for
 from handlers.common import command_allowed, id_number
 from handlers.fitting import MESSAGE_LIMIT, cut, fit, person, visible_length
+from handlers.places import command_of
 from handlers.texts import esc
 from storage.engines import STORAGE_ERRORS
 from storage.feedback import ItemTheme, Moderated
@@ -962,17 +963,29 @@ class ModeratorHandlers:
 
     async def leave_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any command: a moderator who was editing has moved on, so the edit ends (except
-        /cancel in the moderators' chat, which ends it and says so)."""
+        /cancel in the moderators' chat or in private, which ends it and says so)."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
         who = Who(user.id)
         if await self.moderation.editing(who) is None:
             return
-        command = (message.text or "").split(maxsplit=1)[0].split("@")[0].lower()
-        if command == "/cancel" and self.roles.home(message.chat_id) == self.moderators_chat:
+        if command_of(message) == "/cancel" and (
+            message.chat.type == ChatType.PRIVATE
+            or self.roles.home(message.chat_id) == self.moderators_chat
+        ):
             return
         await self._end_edit(who, context.bot)
+
+    async def cancel_elsewhere(self, user_id: int, bot: Bot) -> str | None:
+        """/cancel away from the moderators' chat: end a moderator's open edit (or summary)
+        and say which, or None when none was open."""
+        who = Who(user_id)
+        purpose = "summary" if await self.moderation.summarising(who) else "edit"
+        item = await self._end_edit(who, bot)
+        if item is None:
+            return None
+        return texts.EDIT_CANCELLED_ELSEWHERE[purpose].format(item=item)
 
     async def edit_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in the moderators' chat: maybe the corrected text of an item."""
@@ -993,14 +1006,13 @@ class ModeratorHandlers:
                 return
         if await self.moderation.editing(who) is None:
             return  # ordinary chat between moderators
-        summarising = await self.moderation.summarising(who)
+        purpose = "summary" if await self.moderation.summarising(who) else "edit"
         outcome = await self.moderation.edit(who, message.text or "", reply_to)
         if outcome.problem is Problem.EDIT_OUTDATED and outcome.card is not None:
             # Another moderator saved theirs since the prompt: this text is not saved (the
             # message stays, to copy from), the prompt goes, and the card shows what is now.
             item_id = outcome.card.item.id
             who_saved = isolate(outcome.by) if outcome.by else texts.OTHER_MODERATOR
-            purpose = "summary" if summarising else "edit"
             words = texts.EDIT_OUTDATED[purpose].format(who=who_saved, item=item_id)
             await message.reply_text(words)
             if reply_to is not None:
@@ -1009,7 +1021,8 @@ class ModeratorHandlers:
             return
         if outcome.problem is Problem.UNCHANGED and outcome.card is not None:
             # Nothing to save, and the edit is over: said so, and its prompt goes.
-            await message.reply_text(texts.EDIT_UNCHANGED.format(item=outcome.card.item.id))
+            words = texts.EDIT_UNCHANGED[purpose].format(item=outcome.card.item.id)
+            await message.reply_text(words)
             if reply_to is not None:
                 await _delete(context.bot, *reply_to)
             return
@@ -1041,14 +1054,16 @@ class ModeratorHandlers:
         await message.reply_text(texts.EDIT_TEXT_ONLY.format(item=item))
 
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/cancel in the moderators' chat: drop a pending edit."""
+        """/cancel in the moderators' chat: drop a pending edit, or say there is none."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
         who = await self.roles.who(user.id)
         item = await self._end_edit(who, context.bot)
-        if item is not None:
-            await message.reply_text(texts.EDIT_CANCELLED.format(item=item))
+        if item is None:
+            await safely.quietly(message.reply_text(texts.MODERATORS_NOTHING_TO_CANCEL))
+            return
+        await message.reply_text(texts.EDIT_CANCELLED.format(item=item))
 
     async def unpublish(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/unpublish N reason: withdraw a published item (after the undo window)."""

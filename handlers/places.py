@@ -159,6 +159,24 @@ class Elsewhere:
             return
         await point(message, username, "providers", command)
 
+    async def provider_allowed(
+        self, update: Update, username: str | None, command: str
+    ) -> Who | None:
+        """The sender of a provider's command (/ask, /involved, /photo) if they speak for a
+        provider or are an admin; otherwise audited and told so: no, in private; in a group,
+        who it is for and where it works (`not_provider`)."""
+        message, user = update.effective_message, update.effective_user
+        assert message and user
+        who = await self.roles.who(user.id)
+        if who.provider or who.admin:
+            return who
+        await self.roles.denied(who, command)
+        if message.chat.type == ChatType.PRIVATE:
+            await message.reply_text(texts.NOT_ALLOWED)
+        else:
+            await self.not_provider(message, who, username)
+        return None
+
     async def mentioned(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Words naming this bot (@this_bot) in a group it does not serve (neighbours telling
         it about the bins): the pointer /start gets there, quoting none of them. Nothing of

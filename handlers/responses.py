@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from telegram import (
+    Bot,
     CallbackQuery,
     ForceReply,
     InlineKeyboardButton,
@@ -192,6 +193,9 @@ class ResponseHandlers:
         # Sub-theme id -> broad theme id (the tagger's: a new model changes it in place).
         self.broad = broad if broad is not None else {}
         sender.register("response", self.render_notice)
+        # Ends a moderator's open edit (or summary) prompt on /cancel in private, and says
+        # which (ModeratorHandlers.cancel_elsewhere).
+        self.end_edit: Callable[[int, Bot], Awaitable[str | None]] | None = None
 
     # ------------------------------------------------------------------ providers
 
@@ -623,8 +627,11 @@ class ResponseHandlers:
         if await self.responses.draft(Who(user.id), message.chat_id) is None:
             return
         cancelled = await self.responses.cancel(Who(user.id), message.chat_id, update.update_id)
+        private = message.chat.type == ChatType.PRIVATE
+        ended = await self.end_edit(user.id, context.bot) if self.end_edit and private else None
         if cancelled is not Problem.REPLAYED:
-            await message.reply_text(texts.RESPOND_CANCELLED)
+            said = [texts.RESPOND_CANCELLED] + ([ended] if ended else [])
+            await message.reply_text("\n".join(said))
         raise ApplicationHandlerStop
 
     async def put_aside(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

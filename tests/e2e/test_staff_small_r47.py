@@ -35,7 +35,7 @@ async def test_an_edit_that_changes_only_spaces_changes_nothing_and_says_so(
     prompt = (await team.group.wait_for(lambda msgs: bool(edit_prompts(msgs, item))))[-1]
     spaced = "  The 42 bus was late again  and\nthe driver shouted at us.  "
     await team.sam.send(spaced, chat=team.group, reply_to=prompt)
-    unchanged = texts.EDIT_UNCHANGED.format(item=item)
+    unchanged = texts.EDIT_UNCHANGED["edit"].format(item=item)
     await team.group.wait_for(has(unchanged))
     await emu.idle(quiet=0.3)
     assert texts.CARD_EDITED not in (card.text or "")
@@ -58,7 +58,7 @@ async def test_an_edit_that_changes_only_spaces_changes_nothing_and_says_so(
     await team.sam.send(
         "The 7 bus skipped our stop twice this week.", chat=team.group, reply_to=prompt
     )
-    await team.group.wait_for(has(texts.EDIT_UNCHANGED.format(item=other)))
+    await team.group.wait_for(has(texts.EDIT_UNCHANGED["edit"].format(item=other)))
     assert stored(db_path, f"SELECT edited_text FROM feedback WHERE id = {other}") == [(None,)]
 
 
