@@ -51,6 +51,8 @@ class Rated:
     step: Step | None = None
     # The message rated, to show it again with the answer in place of its buttons.
     row: OutboxRow | None = None
+    # The answer kept: an earlier press's, when this one came too late to change it.
+    answered: bool | None = None
 
 
 class Hearing:
@@ -111,8 +113,10 @@ class Hearing:
     async def rate(
         self, update_id: int, telegram_id: int, response_id: int, answered: bool
     ) -> Rated:
-        """The citizen says whether the response answered their point (they may change
-        their mind); after "it doesn't", they are invited to say more."""
+        """The citizen says whether the response answered their point; after "it doesn't",
+        they are invited to say more. The first answer is the one kept: its buttons go once
+        pressed, so a second press (both tapped at once) is told it was recorded already,
+        and is neither thanked again nor counted."""
 
         async def run(conn: aiosqlite.Connection) -> Rated:
             now = self.clock()
@@ -124,17 +128,17 @@ class Hearing:
                 return Rated(Verdict.UNKNOWN)
             reply = "yes" if answered else "no"
             before = await outbox.reply_of(conn, row.id)
-            if before == reply:
-                return Rated(Verdict.ALREADY, row=row)
+            if before is not None:
+                return Rated(Verdict.ALREADY, row=row, answered=before == "yes")
             await outbox.set_reply(conn, row.id, reply, now)
             citizen = await citizens.by_telegram_id(conn, telegram_id)
             if answered:
                 # Another button pressed: a comment or an answer still awaited ends.
                 ended = await end_side_prompt_in(conn, citizen.id) if citizen else None
-                return Rated(Verdict.THANKS, ended, row)
+                return Rated(Verdict.THANKS, ended, row, answered)
             response = await responses.get(conn, response_id)
             if response is None or citizen is None:
-                return Rated(Verdict.THANKS, row=row)
+                return Rated(Verdict.THANKS, row=row, answered=answered)
             step = await start_reply(
                 conn,
                 citizen.id,
@@ -143,6 +147,7 @@ class Hearing:
                 now,
                 response_id=response_id,
             )
-            return Rated(Verdict.THANKS_ASK_COMMENT if step else Verdict.THANKS, step, row)
+            verdict = Verdict.THANKS_ASK_COMMENT if step else Verdict.THANKS
+            return Rated(verdict, step, row, answered)
 
         return await self.db.write(run)

@@ -87,6 +87,10 @@ class Problem(StrEnum):
     PROVIDER_GONE = "provider_gone"
     # A colleague's response reached these items since the preview: Send again sends it.
     ANSWERED_MEANWHILE = "answered_meanwhile"
+    # The item's author asked for it to be erased (/forget): its words are gone.
+    ERASED = "erased"
+    # "Send" pressed again on a preview whose words went out a moment ago.
+    ALREADY_SENT = "already_sent"
 
 
 @dataclass(frozen=True)
@@ -302,7 +306,7 @@ class Responses:
             into = await supporters.merged_into(self.db.reader, item_id)
             slug = await responses.publishable_item(self.db.reader, into) if into else None
             if into is None or slug is None:
-                return Problem.NO_SUCH_ITEM
+                return await self._erased(who, into or item_id)
             item_id = into
         service = await services.get(self.db.reader, slug)
         if service is None or not who.speaks_for(service.provider_id):
@@ -317,6 +321,15 @@ class Responses:
             item_id=item_id,
         )
         return draft if await self._save(draft, update_id) else Problem.REPLAYED
+
+    async def _erased(self, who: Who, item_id: int) -> Problem:
+        """Why an item that cannot be answered is not: its author had it erased (said only
+        to a provider of its service; to anyone else it is no item)."""
+        slug = await responses.erased_item(self.db.reader, item_id)
+        service = await services.get(self.db.reader, slug) if slug else None
+        if service is None or not who.speaks_for(service.provider_id):
+            return Problem.NO_SUCH_ITEM
+        return Problem.ERASED
 
     async def begin_again(
         self, who: Who, chat_id: int, response_id: int, update_id: int | None = None
@@ -556,6 +569,10 @@ class Responses:
                 return Problem.REPLAYED
             draft = await drafts.get(conn, who.telegram_id, chat_id)
             if draft is None or draft.kind != "response" or draft.status is None:
+                # A second tap on a Send whose words just went: said so, not "no longer
+                # being written" (which reads as if they did not go).
+                if await self._sent_already(conn, who, token):
+                    return Problem.ALREADY_SENT
                 return Problem.NO_DRAFT
             if draft.text is None or fingerprint(draft.text, draft.texts) != token:
                 return Problem.STALE
@@ -639,6 +656,17 @@ class Responses:
             return Published(response, len(items), recipients, missing)
 
         return await self.db.write(run)
+
+    async def _sent_already(self, conn: aiosqlite.Connection, who: Who, token: str) -> bool:
+        """Whether the words a Send's `token` marks are this person's latest response."""
+        since = self.clock() - timedelta(hours=DRAFT_HOURS)
+        latest = await responses.latest_by(conn, who.telegram_id, since)
+        if latest is None:
+            return False
+        have = await responses.texts_of(conn, latest.id)
+        # As the preview marked them: every other required language, words or None.
+        others: dict[str, str | None] = {lang: have.get(lang) for lang in self.languages[1:]}
+        return fingerprint(latest.text, others) == token
 
     async def missing(self, response_id: int) -> tuple[str, ...]:
         """The required languages a response has no words in yet."""

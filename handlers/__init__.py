@@ -393,6 +393,14 @@ def register(
             if message is None or user is None:
                 return
             writing = await responses.draft(Who(user.id), message.chat_id) is not None
+            if writing and message.media_group_id is not None:
+                # An album is told once that its photos are not passed on (not thanked for
+                # each): by the reply to its words, or a note after its last photo.
+                if not message.caption:
+                    await answers.album_later(update, context)
+                    return
+                if answers.album_told(message, context):
+                    return
             if writing or await answers.staff_only(user.id):
                 await common.not_text(update, context)
                 return

@@ -799,6 +799,8 @@ CHART_CAPTION = "{provider}: themes, {dates}, against the period before"
 CSV_BUTTON = "📎 These items as a spreadsheet (CSV)"
 CSV_CAPTION = "{provider}: approved items, {dates}"
 NOT_A_PROVIDER = "This is for the people who run services. Ask an admin for an invitation."
+# A provider's forged digest button naming what is not theirs (another's service or digest).
+DIGEST_NOT_YOURS = "That button is for a service you don't run, so nothing was done."
 # A provider's command sent in a group that is not their team's chat (the moderators' chat).
 PROVIDER_ELSEWHERE = "Provider commands work in our private chat or in your team's chat."
 SERVICES_HEAD = "<b>{provider}</b>: the services whose digest this chat gets. Tap to switch."
@@ -1283,6 +1285,10 @@ RESPOND_CAPTION_TAKEN = (
     "I've taken the words you sent with it as your answer. What you attached isn't passed "
     "on: people get your words only."
 )
+RESPOND_ALBUM_NOT_PASSED = (
+    "Photos aren't passed on with what you write, so these weren't kept: people get your "
+    "words only."
+)
 RESPOND_NOT_YOURS = "Those buttons are for the colleague writing that response; nothing changed."
 RESPOND_PROBLEMS = {
     "not_allowed": "You can only respond for the services you run.",
@@ -1314,6 +1320,11 @@ RESPOND_PROBLEMS = {
         "was sent; press Send again to send yours too."
     ),
     "replayed": "",
+    "already_sent": "Already sent: your answer went out once, and nothing more was sent.",
+    "erased": (
+        "That item's author asked for everything they told us to be erased, so its words are "
+        "gone and there is nothing left to respond to."
+    ),
     "provider_gone": (
         "That answer was for a provider no longer in the deployment file, so nothing was "
         "sent and the draft is gone. To answer for the service now, start again with /respond."
@@ -1371,6 +1382,8 @@ ANSWERED_NO = "👎 Not really"
 RATED_YES = "Thank you! I've passed that on."
 RATED_NO = "Thank you for saying so; I've passed that on."
 RATED_ALREADY = "Got it, thanks."
+# A second answer pressed with the first (both buttons at once): the first is kept.
+RATED_KEPT = "You'd already answered “{answer}”, and that's what I've kept. Thank you."
 RATED_UNKNOWN = "That button isn't for you, sorry."
 ASK_COMMENT = (
     "Would you like to say what's missing from the response? Your next message here will be "

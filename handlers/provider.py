@@ -438,8 +438,9 @@ class ProviderHandlers:
                 if arg in {s.slug for s in await self.digests.all_services(candidate.id)}:
                     provider = candidate
             if provider is None:
+                # Another provider's service (forged data): refused as any forged button.
                 await self.roles.denied(who, "service switch", arg)
-                await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
+                await query.answer(texts.DIGEST_NOT_YOURS, show_alert=True)
                 return
             if await self.digests.toggle(chat_id, arg, update.update_id) is None:
                 return  # switched before a restart; not switched back
@@ -455,7 +456,7 @@ class ProviderHandlers:
             provider = next((p for p in providers if row and p.id == row.provider_id), None)
             if row is None or provider is None:
                 await self.roles.denied(who, "digest csv", arg)
-                await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
+                await query.answer(texts.DIGEST_NOT_YOURS, show_alert=True)
                 return
             counted = await self.digests.services_of_digest(provider.id, digest_id, chat_id)
             await self._send_csv(query, provider, *row.period, chat_id, counted)
@@ -465,7 +466,7 @@ class ProviderHandlers:
             provider = next((p for p in providers if found and p.id == found[0]), None)
             if found is None or provider is None:
                 await self.roles.denied(who, "digest csv", arg)
-                await query.answer(texts.NOT_A_PROVIDER, show_alert=True)
+                await query.answer(texts.DIGEST_NOT_YOURS, show_alert=True)
                 return
             now = await self.digests.services_for(provider.id, chat_id)
             await self._send_csv(query, provider, found[1], found[2], chat_id, now)

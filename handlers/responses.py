@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
@@ -73,6 +74,13 @@ CODE_OF = {status: code for code, status in STATUS_CODES.items()}
 ITEMS_PER_ROW = 4
 # How many parts each writer's button has before its :<writer>.
 WRITER_AFTER = {"s": 3, "y": 3, "e": 2, "x": 2, "m": 2}
+# An album sent while writing is told once that photos are not passed on: its words' reply
+# says it, else a note this many seconds after its last photo (each photo of an album is
+# its own update; the words may come on any of them).
+ALBUM_QUIET = 2.0
+# Albums remembered as told (a few minutes of a busy bot's albums).
+ALBUMS_REMEMBERED = 1024
+ALBUM_JOB = "writing-album"
 
 
 def languages_named(languages: tuple[str, ...] | list[str]) -> str:
@@ -169,6 +177,10 @@ def _without(markup: InlineKeyboardMarkup | None, data: str) -> InlineKeyboardMa
     return InlineKeyboardMarkup(kept) if kept else None
 
 
+def _album_job(chat_id: int, album: str) -> str:
+    return f"{ALBUM_JOB}:{chat_id}:{album}"
+
+
 class ResponseHandlers:
     """Telegram side of responses, bound to the responses and hearing cores."""
 
@@ -196,6 +208,8 @@ class ResponseHandlers:
         # Ends a moderator's open edit (or summary) prompt on /cancel in private, and says
         # which (ModeratorHandlers.cancel_elsewhere).
         self.end_edit: Callable[[int, Bot], Awaitable[str | None]] | None = None
+        # Albums sent while writing that were told their photos are not passed on.
+        self._albums_told: OrderedDict[tuple[int, str], None] = OrderedDict()
 
     # ------------------------------------------------------------------ providers
 
@@ -401,6 +415,11 @@ class ResponseHandlers:
                     await safely.quietly(message.edit_reply_markup(None))
                 await self._published(message, context, sent)
                 return
+            if sent is Problem.ALREADY_SENT:
+                # A second tap before the buttons went: it did go, once.
+                await safely.answer(query.answer(self._problem(sent), show_alert=True))
+                await safely.quietly(message.edit_reply_markup(None))
+                return
             found = sent
         elif action == "m" and len(parts) == 2:
             left = await self.responses.leave_to_moderator(who, chat_id, update.update_id)
@@ -535,6 +554,8 @@ class ResponseHandlers:
         if result is None:
             return
         if message.text is None and result is not Problem.REPLAYED:
+            # Said for the whole album: its other photos are told nothing more.
+            self.album_told(message, context)
             await message.reply_text(texts.RESPOND_CAPTION_TAKEN)
         if isinstance(result, Needs):
             await self._ask_language(message, result)
@@ -550,6 +571,57 @@ class ResponseHandlers:
             # Kindly why, and the prompt stays open for better words.
             await message.reply_text(self._problem(result), reply_markup=keep_writing(message))
         raise ApplicationHandlerStop
+
+    def album_told(self, message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """Whether the message's album, sent while writing, was told already that photos are
+        not passed on; remembers that it is now (its note still to come is not needed)."""
+        if message.media_group_id is None:
+            return False
+        key = (message.chat_id, message.media_group_id)
+        queue = context.job_queue
+        for job in queue.get_jobs_by_name(_album_job(*key)) if queue is not None else ():
+            job.schedule_removal()
+        if key in self._albums_told:
+            return True
+        self._albums_told[key] = None
+        while len(self._albums_told) > ALBUMS_REMEMBERED:
+            self._albums_told.popitem(last=False)
+        return False
+
+    async def album_later(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A wordless photo of an album sent while writing: one note for the album that its
+        photos are not passed on, ALBUM_QUIET seconds after its last photo, unless its words
+        said so first (no thanks for each photo)."""
+        message = update.effective_message
+        if message is None or message.media_group_id is None:
+            return
+        key = (message.chat_id, message.media_group_id)
+        if key in self._albums_told:
+            return
+        queue = context.job_queue
+        if queue is None:
+            if not self.album_told(message, context):
+                await safely.quietly(message.reply_text(texts.RESPOND_ALBUM_NOT_PASSED))
+            return
+        name = _album_job(*key)
+        for job in queue.get_jobs_by_name(name):
+            job.schedule_removal()
+        queue.run_once(self._album_quiet, ALBUM_QUIET, data=message, name=name)
+
+    async def _album_quiet(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Job: an album sent while writing brought no words: say its photos are not kept."""
+        assert context.job is not None
+        message = context.job.data
+        assert isinstance(message, Message)
+        if self.album_told(message, context):
+            return
+        # Outside the update: in the chat's language.
+        with speaking(await self.digests.language_of(message.chat_id)):
+            note = texts.RESPOND_ALBUM_NOT_PASSED
+        try:
+            await context.bot.send_message(message.chat_id, note)
+        except TelegramError as exc:
+            log.info("album note not delivered: %s", exc)
 
     async def _ask_language(self, message: Message, needs: Needs) -> None:
         """The first words are good: now the same in the next required language."""
@@ -1224,8 +1296,13 @@ class ResponseHandlers:
             )
             await safely.answer(query.answer(texts.RATED_UNKNOWN, show_alert=True))
             return
-        answered = parts[1] == "y"
-        if rated.verdict is Verdict.ALREADY:
+        pressed = parts[1] == "y"
+        # The answer kept (an earlier press's, if this one came too late to change it).
+        answered = pressed if rated.answered is None else rated.answered
+        if rated.verdict is Verdict.ALREADY and answered != pressed:
+            said = texts.ANSWERED_YES if answered else texts.ANSWERED_NO
+            await safely.answer(query.answer(texts.RATED_KEPT.format(answer=said)))
+        elif rated.verdict is Verdict.ALREADY:
             await safely.answer(query.answer(texts.RATED_ALREADY))
         else:
             await safely.answer(query.answer(texts.RATED_YES if answered else texts.RATED_NO))

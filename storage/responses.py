@@ -168,6 +168,17 @@ async def publishable_item(conn: aiosqlite.Connection, item_id: int) -> str | No
     return str(row[0]) if row else None
 
 
+async def erased_item(conn: aiosqlite.Connection, item_id: int) -> str | None:
+    """The service of an approved item whose author had it erased (/forget), if it is one."""
+    async with conn.execute(
+        "SELECT f.service_slug FROM feedback f WHERE f.id = ? AND f.status = 'approved'"
+        " AND f.erased = 1",
+        (item_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return str(row[0]) if row else None
+
+
 async def create(
     conn: aiosqlite.Connection,
     *,
@@ -317,6 +328,17 @@ async def get(conn: aiosqlite.Connection, response_id: int) -> Response | None:
     """One response."""
     async with conn.execute(
         f"SELECT {_COLUMNS} FROM responses r WHERE r.id = ?", (response_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return Response(*row) if row else None
+
+
+async def latest_by(conn: aiosqlite.Connection, author: int, since: datetime) -> Response | None:
+    """The newest response this person wrote since `since`, if any."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM responses r WHERE r.author = ? AND r.created_at >= ?"
+        " ORDER BY r.id DESC LIMIT 1",
+        (author, stamp(since)),
     ) as cursor:
         row = await cursor.fetchone()
     return Response(*row) if row else None

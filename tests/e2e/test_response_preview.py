@@ -111,7 +111,8 @@ async def test_ok_is_not_an_answer_and_nothing_goes_out_before_send(
     assert (preview.text or "").endswith(texts.RESPOND_PREVIEW_SENT)
     assert texts.RESPOND_PREVIEW_FOOT not in (preview.text or "")
     again = await world.pat.press_data(preview.message_id, send)
-    assert (await again.answered())["text"] == texts.RESPOND_PROBLEMS["no_draft"]
+    # Said plainly: it went, once (not "no longer being written", which reads as not sent).
+    assert (await again.answered())["text"] == texts.RESPOND_PROBLEMS["already_sent"]
     notice = await notice_of(alice)
     assert "hiring two more staff" in (notice.text or "") and f"#{a}" in (notice.text or "")
     await emu.idle(quiet=0.3)
