@@ -432,7 +432,10 @@ class Attachments:
             current = await conversations.get(conn, citizen.id)
             if current is not None and current.state in SIDE_PROMPTS:
                 return Step(Show.MEDIA, note="side_prompt")
+            # The item just saved, which this voice note does not join: said plainly.
+            before = None
             if current is None:
+                before = await self._just_saved(conn, citizen.id, citizen.conversation_seq)
                 seq = await citizens.next_conversation_seq(conn, citizen.id)
                 current = Conversation(citizen.id, seq, State.SERVICE)
             kept = await media.of_conversation(conn, citizen.id, current.seq)
@@ -466,10 +469,22 @@ class Attachments:
                 current = current.but(state=State.RATING)
             step = await _advance(conn, current.but(text=VOICE_MARK), now, note="voice_kept")
             # The item's words, as typed ones are: an album's photos waiting for words join.
-            return await _take_waiting(conn, telegram_id, step, None)
+            step = await _take_waiting(conn, telegram_id, step, None)
+            if before is not None and step.note == "voice_kept":
+                step = replace(step, note="voice_new_item", reference=before)
+            return step
 
         with knowing(self.places):
             return await self.db.write(run)
+
+    @staticmethod
+    async def _just_saved(conn: aiosqlite.Connection, citizen_id: int, seq: int) -> int | None:
+        """The item the citizen saved last, when nothing was begun since (a voice note now
+        starts a new item, not a part of it); None otherwise."""
+        latest = await feedback.latest_of(conn, citizen_id)
+        if latest is None or latest.response_id is not None or latest.ask_id is not None:
+            return None
+        return latest.id if await feedback.conversation_of(conn, latest.id) == seq else None
 
     async def voice_to_transcribe(self, telegram_id: int, file_id: str) -> int | None:
         """The id of this voice note (`file_id`) if it is still in the conversation under way
@@ -488,6 +503,24 @@ class Attachments:
         still be confirmed)."""
         found = await media.get(self.db.reader, media_id)
         return found is not None and found.feedback_id is None
+
+    async def silent_note(self, media_id: int) -> str | None:
+        """What to say of a voice note in which the engine heard no words: "voice_silent"
+        while typed words still join it (its item's words, or the rating, being asked),
+        "voice_silent_kept" when they would not (the service, a site or the last questions
+        asked: typing there answers them); None once it is in no conversation under way."""
+        reader = self.db.reader
+        found = await media.get(reader, media_id)
+        if found is None or found.feedback_id is not None:
+            return None
+        current = await conversations.get(reader, found.citizen_id)
+        if current is None:
+            return None
+        kept = await media.of_conversation(reader, current.citizen_id, current.seq)
+        if all(m.id != media_id for m in kept):
+            return None
+        typing_joins = current.state in (State.TEXT, State.RATING)
+        return "voice_silent" if typing_joins else "voice_silent_kept"
 
     async def draft_transcript(self, media_id: int, text: str) -> bool:
         """The engine's draft, kept for the citizen to confirm; False (nothing kept) when the
@@ -578,6 +611,26 @@ class Attachments:
             return False
 
         return await self.db.write(run)
+
+    async def voice_again(self, media_id: int, card: tuple[int, int]) -> media.Media | None:
+        """A voice note whose sending under this card went unanswered, taken to post again
+        (a moderator says it did not arrive); None if it is not (posted, gone, or being
+        posted again by another press)."""
+
+        async def run(conn: aiosqlite.Connection) -> media.Media | None:
+            if not await media.claim_again(conn, media_id, card, self.clock()):
+                return None
+            return await media.get(conn, media_id)
+
+        return await self.db.write(run)
+
+    async def not_again(self, media_id: int, card: tuple[int, int]) -> None:
+        """A voice note taken to post again did not go: left for another press."""
+
+        async def run(conn: aiosqlite.Connection) -> None:
+            await media.refused_posting(conn, media_id, card)
+
+        await self.db.write(run)
 
     async def given_up(self, media_ids: list[int], card: tuple[int, int], told: bool) -> None:
         """Voice notes or photos `not_posted` for good under this card: not tried again

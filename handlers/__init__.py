@@ -38,7 +38,13 @@ from handlers.citizen import CitizenHandlers
 from handlers.common import Buttons, Callback, CommonHandlers
 from handlers.ids import IdHandlers
 from handlers.language import FIRST_START, LanguageHandlers
-from handlers.media import PHOTO_PREFIX, TRANSCRIPT_PREFIX, MediaHandlers, image_document
+from handlers.media import (
+    PHOTO_PREFIX,
+    TRANSCRIPT_PREFIX,
+    VOICE_PREFIX,
+    MediaHandlers,
+    image_document,
+)
 from handlers.moderator import ModeratorHandlers
 from handlers.outbox import OutboxSender
 from handlers.places import MODERATORS_ONLY, PRIVATE_ONLY, Elsewhere
@@ -373,6 +379,11 @@ def register(
         add(
             CallbackQueryHandler(
                 only(pictures.transcript_button), pattern=rf"^{TRANSCRIPT_PREFIX}:"
+            )
+        )
+        add(
+            CallbackQueryHandler(
+                only(pictures.voice_button, moderators=True), pattern=rf"^{VOICE_PREFIX}:"
             )
         )
         application.add_handler(CommandHandler("photo", pictures.send_photo, filters=message))

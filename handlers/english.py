@@ -1771,6 +1771,12 @@ MEDIA_NOTES = {
         "I couldn't hear any words in your voice note. A moderator will still listen to it."
         " If you meant to say something, you can type it here and I'll add it."
     ),
+    # The same, where typed words would not join it now (the service, a site or the last
+    # questions are being asked: typing answers them).
+    "voice_silent_kept": (
+        "I couldn't hear any words in your voice note. It's kept all the same, and a moderator"
+        " will listen to it, so nothing is lost."
+    ),
     # A voice note with no sound (0 seconds).
     "voice_empty": "That voice note seems to be empty. Could you record it again, or type it?",
     # A voice note longer than the deployment allows ({n}: the longest, in seconds).
@@ -1818,7 +1824,16 @@ MEDIA_NOTES = {
 # Put first before the next question when a voice note stands for the item's words.
 VOICE_KEPT = "🎤 Got your voice note. A moderator will write it down; only the words are passed on."
 # Put first when a voice note joins words already typed.
-VOICE_ADDED = "🎤 Voice note added to what you wrote."
+VOICE_ADDED = (
+    "🎤 Voice note added to what you wrote. A moderator will listen to it and write it down;"
+    " only the words are passed on."
+)
+# Put first when a voice note comes just after an item was saved: a voice note is the words
+# of an item, so it starts a new one ({reference}: the item saved, which stays as it was).
+VOICE_NEW_ITEM = (
+    "🎤 Got your voice note. <b>#{reference}</b> is already saved, so this starts a new item."
+    " A moderator will write it down; only the words are passed on."
+)
 # To the citizen: the offline engine's draft of their voice note, to confirm.
 TRANSCRIPT_DRAFT = "🎤 I think you said:\n{text}\n\nIs that right?"
 # Buttons under TRANSCRIPT_DRAFT.
@@ -1837,6 +1852,13 @@ CARD_PHOTOS = Plural(
 )
 # Caption of a voice note under a card.
 CARD_VOICE_CAPTION = "🎤 #{item}"
+# Under a card: Telegram never answered when the bot posted its voice note (it may be there).
+CARD_VOICE_UNSURE = (
+    "🎤 Telegram didn't confirm the voice note of #{item}. If it isn't under the card, press"
+    " the button to post it."
+)
+# The button under CARD_VOICE_UNSURE.
+CARD_VOICE_AGAIN = "🎤 Post the voice note"
 # Under a card whose voice note or photos Telegram refused to post ({error}: its reason).
 CARD_MEDIA_REFUSED = (
     "⚠️ Telegram refused to post the voice note or photos of #{item} here ({error}), so they "

@@ -107,6 +107,9 @@ def _words_taken(step: Step) -> bool:
 # citizen's answer to a draft transcript (t:<media id>:y|n).
 PHOTO_PREFIX = "y"
 TRANSCRIPT_PREFIX = "j"
+# A voice note whose sending under its card went unanswered, posted again on a moderator's
+# press (b:<media id>).
+VOICE_PREFIX = "b"
 
 
 def media_note(step: Step) -> str:
@@ -686,7 +689,11 @@ class MediaHandlers:
         step = await self.attachments.voice(
             update.update_id, user.id, voice.file_id, _seconds(message)
         )
-        lead = {"voice_kept": texts.VOICE_KEPT, "voice_added": texts.VOICE_ADDED}.get(step.note)
+        lead = {
+            "voice_kept": texts.VOICE_KEPT,
+            "voice_added": texts.VOICE_ADDED,
+            "voice_new_item": texts.VOICE_NEW_ITEM.format(reference=step.reference),
+        }.get(step.note)
         if lead:
             step = Step(
                 step.show,
@@ -742,8 +749,9 @@ class MediaHandlers:
         if text == "":
             # The engine heard no words: the citizen may have recorded silence. The voice
             # note stays (a moderator listens to it), and they can type what they meant.
-            if await self.attachments.still_told(media_id):
-                await self._tell(context, telegram_id, str(texts.MEDIA_NOTES["voice_silent"]))
+            note = await self.attachments.silent_note(media_id)
+            if note is not None:
+                await self._tell(context, telegram_id, str(texts.MEDIA_NOTES[note]))
             return
         if not text:
             return
@@ -826,6 +834,9 @@ class MediaHandlers:
         failures: list[str] = []
         refused_ids: list[int] = []
         given_up: list[tuple[int, str]] = []
+        # Voice notes whose sending Telegram never answered (they may be there already).
+        unsure: list[str] = []
+        unsure_ids: list[int] = []
         for item in await self.attachments.of_item(item_id):
             if waits:
                 break  # the chat is held: the rest go with the sweep after the wait
@@ -855,8 +866,14 @@ class MediaHandlers:
                     reply_markup=_photo_buttons(item.id),
                     reply_to_message_id=message_id,
                 )
-            refused, failed = len(refusals), len(failures)
-            sent = await _with_retries(send, item_id, refusals, waits, failures)
+            refused, failed, unsured = len(refusals), len(failures), len(unsure)
+            # A voice note is not sent again blindly: it has no buttons, so a second copy
+            # could never be told from the first, nor taken back (a photo's can).
+            careful = unsure if item.kind == "voice" else None
+            sent = await _with_retries(send, item_id, refusals, waits, failures, careful)
+            if sent is None and len(unsure) > unsured:
+                unsure_ids.append(item.id)  # stays taken: the moderators are asked below
+                continue
             if sent is None:
                 if not await self.attachments.not_posted(
                     item.id, card, len(refusals) > refused, len(failures) > failed
@@ -906,7 +923,62 @@ class MediaHandlers:
             )
             told = not waits and await _said(send_note, item_id, waits)
             await self.attachments.given_up(ids, card, told)
+        for media_id in unsure_ids:
+            # Telegram may have it: the moderators, who see the chat, say if it is missing.
+            send_note = functools.partial(
+                bot.send_message,
+                chat_id,
+                texts.CARD_VOICE_UNSURE.format(item=item_id),
+                parse_mode=ParseMode.HTML,
+                reply_to_message_id=message_id,
+                reply_markup=_again_button(media_id),
+            )
+            told = await _said(send_note, item_id, waits)
+            await self.attachments.given_up([media_id], card, told)
         return max(waits) if waits else None
+
+    async def voice_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A moderator says a voice note whose sending went unanswered is not under its card:
+        it is posted there now, once."""
+        query, user = update.callback_query, update.effective_user
+        assert query and user
+        who = await self.roles.who(user.id)
+        if not who.moderates:
+            await self.roles.denied(who, "voice button", query.data or "")
+            await safely.answer(query.answer(texts.NOT_ALLOWED_BUTTON, show_alert=True))
+            return
+        media_id = id_number(((query.data or "") + ":").split(":")[1])
+        note = query.message
+        card = note.reply_to_message if isinstance(note, Message) else None
+        if media_id is None or not isinstance(note, Message) or card is None:
+            await self.roles.denied(who, "malformed voice button", query.data or "")
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
+            return
+        where = (note.chat.id, card.message_id)
+        voice = await self.attachments.voice_again(media_id, where)
+        if voice is None or voice.feedback_id is None or voice.file_id is None:
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["no_such_item"]))
+            await safely.quietly(query.edit_message_reply_markup(None))
+            return
+        send = functools.partial(
+            context.bot.send_voice,
+            where[0],
+            voice.file_id,
+            caption=texts.CARD_VOICE_CAPTION.format(item=voice.feedback_id),
+            reply_to_message_id=where[1],
+        )
+        unsure: list[str] = []
+        sent = await _with_retries(send, voice.feedback_id, unsure=unsure)
+        if sent is None:
+            # Not taken (or unanswered again): the button stays for another press.
+            await self.attachments.not_again(media_id, where)
+            await safely.answer(query.answer(texts.MOD_PROBLEMS["stale"]))
+            return
+        await safely.answer(query.answer())
+        if await self.attachments.posted(media_id, sent.chat_id, sent.message_id, where):
+            if self.privacy is not None:
+                await self.privacy.sent_to_staff(voice.feedback_id, sent.chat_id, sent.message_id)
+        await safely.quietly(query.edit_message_reply_markup(None))
 
     async def _photo_caption(self, item_id: int, number: int, status: str, who: int | None) -> str:
         """A photo's caption under its card: its number, and who decided on it."""
@@ -1029,10 +1101,12 @@ async def _with_retries(
     refusals: list[str] | None = None,
     waits: list[float] | None = None,
     failures: list[str] | None = None,
+    unsure: list[str] | None = None,
 ) -> Message | None:
     """`send()`, tried again on a fault that passes; None if it never went (Telegram's reason
     for refusing it added to `refusals`, the wait it asked for to `waits`, the fault that
-    did not pass to `failures`)."""
+    did not pass to `failures`). With `unsure`, a sending Telegram may have taken without
+    its answer coming back is not tried again: the fault is added there."""
     for wait in (*SEND_RETRIES, None):
         try:
             return await send()
@@ -1048,6 +1122,10 @@ async def _with_retries(
                 refusals.append(exc.message)
             return None
         except (NetworkError, TimedOut) as exc:
+            if unsure is not None and safely.maybe_sent(exc):
+                log.warning("media of #%s may be under its card: no answer came (%s)", item_id, exc)
+                unsure.append(str(exc))
+                return None
             if wait is None:
                 log.warning("media of #%s not posted under its card: %s", item_id, exc)
                 if failures is not None:
@@ -1100,6 +1178,12 @@ def _copy_under(pressed: object, bot_id: int, media_id: int) -> int | None:
     own = {b.callback_data for b in _photo_buttons(media_id).inline_keyboard[0]}
     shown = {b.callback_data for row in pressed.reply_markup.inline_keyboard for b in row}
     return pressed.reply_to_message.message_id if shown == own else None
+
+
+def _again_button(media_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(texts.CARD_VOICE_AGAIN, callback_data=f"{VOICE_PREFIX}:{media_id}")]]
+    )
 
 
 def _photo_buttons(media_id: int) -> InlineKeyboardMarkup:

@@ -290,6 +290,22 @@ async def claim_posting(
     return bool(cursor.rowcount)
 
 
+async def claim_again(
+    conn: aiosqlite.Connection, media_id: int, card: tuple[int, int], now: datetime
+) -> bool:
+    """Take a voice note to post again under this card (chat, message), compare-and-set: only
+    one whose sending there went unanswered (it may have arrived: left for a moderator to
+    say) and that no message there is recorded as carrying."""
+    cursor = await conn.execute(
+        "UPDATE media SET posting_since = ? WHERE id = ? AND kind = 'voice'"
+        " AND file_id IS NOT NULL AND card_chat_id = ? AND card_message_id = ?"
+        " AND posting_since IS NULL AND NOT EXISTS (SELECT 1 FROM media_messages x"
+        " WHERE x.media_id = media.id AND x.chat_id = ? AND x.given = 0)",
+        (stamp(now), media_id, *card, card[0]),
+    )
+    return bool(cursor.rowcount)
+
+
 async def release_posting(conn: aiosqlite.Connection, media_id: int, card: tuple[int, int]) -> None:
     """A voice note or photo taken to post under this card did not go: free to take again."""
     await conn.execute(
