@@ -494,7 +494,8 @@ class ModeratorHandlers:
         # Posts an item's voice note and photos under its card (handlers/media.py).
         self.media: MediaHandlers | None = None
         # Takes back the messages queued to go (PrivacyHandlers.clean): the photos a
-        # provider asked for leave their chat as soon as the item's approval is undone.
+        # provider asked for leave their chat as soon as the item's approval is undone, the
+        # voice note as soon as it is decided where there is no undo window.
         self.take_back: Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]] | None = (
             None
         )
@@ -582,7 +583,9 @@ class ModeratorHandlers:
         )
         if listed:
             await self._post_on_request(query, item_id, context, from_list=True, answer=False)
-        if outcome.problem is None and action == UNDO and self.take_back is not None:
+        if outcome.problem is None and action in (APPROVE, REJECT, UNDO) and self.take_back:
+            # What the decision queued to go (an undo's photos; without an undo window, the
+            # voice note) leaves now, not at the next sweep.
             context.application.create_task(self.take_back(context))
         if outcome.problem is None and action in (APPROVE, REJECT, UNDO):
             await self.tell_authors(context)
