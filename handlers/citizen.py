@@ -61,6 +61,8 @@ EXACT_PREFIX = "x"
 # e:<item>:0:<theme> switch one on or off (so a double tap changes nothing more), e:<item>:d
 # goes back to the saved message.
 THEMES_PREFIX = "e"
+# Notes of a question asked again, unchanged, because words came where a tap was wanted.
+REMINDERS = frozenset({"use_buttons", "metoo_buttons"})
 # The buttons that answer the conversation's question (only its last copy keeps them).
 # Not the consent question's: a copy of it may carry the words typed before it (the message
 # it answers), which a copy asked again by /start does not.
@@ -561,6 +563,10 @@ class CitizenHandlers:
         if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
             return
         step = await self.intake.text(update.update_id, user.id, message.text)
+        if step.note in REMINDERS and self.questions.below(message.chat_id, message.message_id):
+            # Sent before the reminder to an earlier message arrived: that one, just below
+            # it with the buttons, answers this too; the same words again would be noise.
+            return
         await self._send(message, step)
         # A comment on a response or an answer to a question is saved by its text.
         self._saved(step, context)
@@ -653,7 +659,11 @@ class CitizenHandlers:
         """/help: what this person can do, their staff roles included."""
         message, user = update.effective_message, update.effective_user
         assert message and user
-        who = await self.roles.who(user.id)
+        await message.reply_text(await self._help(user.id), parse_mode=ParseMode.HTML)
+
+    async def _help(self, telegram_id: int) -> str:
+        """What /help lists for this person: their staff roles, and /language where offered."""
+        who = await self.roles.who(telegram_id)
         text = texts.HELP
         if who.admin:
             text += texts.STAFF_HELP["admin"]
@@ -663,14 +673,14 @@ class CitizenHandlers:
             text += texts.STAFF_HELP["provider"]
         if self.language and self.language.choice:
             text += texts.HELP_LANGUAGE
-        await message.reply_text(text, parse_mode=ParseMode.HTML)
+        return text
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A command we do not have."""
-        assert update.effective_message
-        await update.effective_message.reply_text(
-            texts.UNKNOWN_COMMAND + texts.HELP, parse_mode=ParseMode.HTML
-        )
+        """A command we do not have: the same list as /help."""
+        message, user = update.effective_message, update.effective_user
+        assert message
+        listed = await self._help(user.id) if user is not None else texts.HELP
+        await message.reply_text(texts.UNKNOWN_COMMAND + listed, parse_mode=ParseMode.HTML)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any inline button of the citizen conversation."""
@@ -1125,21 +1135,53 @@ def _original(query: CallbackQuery) -> Message | None:
     return original
 
 
+def message_kind(message: Message) -> str:
+    """Which kind of unusable message this is, as a key of texts.UNSUPPORTED."""
+    if message.forward_origin is not None or (message.via_bot is not None and not message.text):
+        # A picture another bot found (inline results) is someone else's, as a forward is.
+        return "forwarded"
+    if message.video_note is not None:
+        return "video"  # a round one: a video all the same
+    for kind in (
+        "photo",
+        "video",
+        "voice",
+        "audio",
+        "sticker",
+        "animation",
+        "document",
+        "location",
+        "contact",
+    ):
+        if getattr(message, kind):
+            return kind
+    return "other"
+
+
 def _not_kept_before_consent(query: CallbackQuery) -> str:
-    """Why the voice note, photo or place the pressed message answers was not kept (sent
-    before agreeing), or "" if it answers none."""
+    """Why what the pressed message answers was not kept (sent before agreeing, or a kind
+    never kept), or "" if it answers none or only words."""
     original = _original(query)
     if original is None:
         return ""
+    if message_kind(original) == "forwarded":
+        return str(texts.UNSUPPORTED["forwarded"])
     if original.photo or original.voice:
         return str(texts.MEDIA_NOTES["consent_below"])
     if original.location or original.venue:
         return str(texts.MEDIA_NOTES["place_consent_below"])
-    return ""
+    if original.text or original.caption:
+        return ""
+    # A contact, sticker, poll... first: the language question answered it, so this is
+    # where she hears it was not kept.
+    return str(texts.UNSUPPORTED[message_kind(original)])
 
 
 def _answered(query: CallbackQuery) -> str:
     """The person's own words that the pressed message answers (a consent question sent in
     reply to feedback typed before consent), or ""."""
     original = _original(query)
-    return (original.text or original.caption or "") if original is not None else ""
+    if original is None or message_kind(original) == "forwarded":
+        # A forward the language question answered is someone else's words, never hers.
+        return ""
+    return original.text or original.caption or ""

@@ -17,7 +17,7 @@ from bot.languages import Languages
 from bot.outbox import Outbox
 from bot.roles import Roles, Who
 from handlers import safely, texts
-from handlers.citizen import ANSWER_PREFIXES, UNDO_JOIN_PREFIX, render
+from handlers.citizen import ANSWER_PREFIXES, UNDO_JOIN_PREFIX, message_kind, render
 from handlers.outbox import OutboxSender
 from handlers.places import team_chat
 from handlers.questions import Questions
@@ -119,27 +119,7 @@ def kind_of(update: Update) -> str:
     if update.edited_message is not None:
         return "edited"
     message = update.effective_message
-    if message is None:
-        return "other"
-    if message.forward_origin is not None or (message.via_bot is not None and not message.text):
-        # A picture another bot found (inline results) is someone else's, as a forward is.
-        return "forwarded"
-    if message.video_note is not None:
-        return "video"  # a round one: a video all the same
-    for kind in (
-        "photo",
-        "video",
-        "voice",
-        "audio",
-        "sticker",
-        "animation",
-        "document",
-        "location",
-        "contact",
-    ):
-        if getattr(message, kind):
-            return kind
-    return "other"
+    return "other" if message is None else message_kind(message)
 
 
 class WelcomeAgain(Protocol):

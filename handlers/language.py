@@ -180,7 +180,10 @@ class LanguageHandlers:
             name = endonym(self.languages.default)
             await message.reply_text(texts.LANGUAGE_ONLY_ONE.format(language=name))
             return
-        text, markup = question(self.languages, current(), CHANGE)
+        # Before a first choice this is the first-contact question: the choice carries on
+        # to the welcome, rather than leave a newcomer at "done" with nothing to do next.
+        mode = FIRST_START if self.unchosen() else CHANGE
+        text, markup = question(self.languages, current(), mode)
         await message.reply_text(text, reply_markup=markup)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

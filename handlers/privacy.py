@@ -139,7 +139,12 @@ class PrivacyHandlers:
         query, user = update.callback_query, update.effective_user
         assert query and user
         choice = (query.data or "").partition(":")[2]
-        if choice not in (ALL, KEEP):
+        if choice not in (ALL, KEEP, NO):
+            # Forged, or from another version: the question stands, its buttons still work.
+            log.info("ignored /forget callback %r", (query.data or "")[:64])
+            await safely.answer(query.answer(texts.EXPIRED))
+            return
+        if choice == NO:
             await query.answer()
             await safely.edit(query.edit_message_text(texts.FORGET_CANCELLED))
             return

@@ -88,6 +88,12 @@ class Questions:
             # Deleted by the person, or too old to edit: nothing is left to press there.
             log.info("an earlier question's buttons not taken off: %s", exc)
 
+    def below(self, chat: int, message_id: int) -> bool:
+        """Whether the question's live copy in this chat came after message `message_id`
+        (so it already stands below it, as asked again for a message before)."""
+        shown = self._shown.get(chat)
+        return shown is not None and shown[0] > message_id
+
     def redrawn(self, sent: object, markup: InlineKeyboardMarkup | None) -> None:
         """A message's buttons changed in place (one used, such as "Keep the exact spot"):
         what is remembered of it follows, so taking its answers off later keeps the rest."""
