@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -123,6 +124,9 @@ SEARCH_FILLER = frozenset(
 UNKNOWN_LINK = "?"
 # How long after the consent text was shown a typed "yes" counts as agreeing to it.
 CONSENT_TYPED_WINDOW = timedelta(hours=1)
+# People remembered at most whose waiting words went on together (the oldest forgotten
+# first): one forgotten only lets an older question's button add its words again, as before.
+REMEMBERED_TAKEN = 20_000
 # How long a "me too" can be undone (its words are kept that long: see the clean job).
 UNDO_JOIN = timedelta(hours=24)
 # /mine: the status shown for an item merged into one since taken down (not stored).
@@ -256,6 +260,9 @@ class Step:
     # (`Intake.text`), and those that could not for want of room (MAX_PHOTOS an item).
     photos: int = 0
     photos_left: int = 0
+    # CONSENT: how many earlier messages of theirs, each still waiting on a first-contact
+    # question, go on with `text` once agreed (in the order sent).
+    earlier: int = 0
 
 
 REPLAYED = Step(Show.NOTHING)
@@ -320,6 +327,14 @@ class Intake:
         # link and words still ride on it, but it is not "just above" for a reminder, nor
         # what a typed "yes" agrees to.
         self._consent_lost: set[int] = set()
+        # Newcomers' words each waiting on a first-contact question (the language or the
+        # consent) not answered yet, by the id of their message, and when the last came:
+        # only in memory, like the words above. Agreeing on any of those questions takes
+        # them all, in the order sent (each question only quotes its own message).
+        self._waiting: dict[int, tuple[datetime, dict[int, str]]] = {}
+        # The messages whose words went on when they agreed: an older question quoting one
+        # of them (a language question still showing its buttons) does not add them again.
+        self._taken: OrderedDict[int, frozenset[int]] = OrderedDict()
         # How many of them lapsed unanswered since the WAL was last emptied for them.
         self._lapsed = 0
         # Items one citizen may send per hour and per day (0: no limit), so that one account
@@ -464,9 +479,11 @@ class Intake:
         version: str,
         slug: str,
         words: str = "",
+        words_id: int | None = None,
     ) -> Step:
         """The citizen pressed agree or decline on the consent text; `words` they typed
-        before it (the message the consent reminder answered) go on as their feedback."""
+        before it (the message `words_id` the consent reminder answered) go on as their
+        feedback, after any earlier words still waiting on a first-contact question."""
 
         async def run(conn: aiosqlite.Connection) -> Step:
             now = self.clock()
@@ -475,7 +492,7 @@ class Intake:
             if version != CONSENT_VERSION:
                 self._shown_consent(telegram_id, slug, now)
                 return Step(Show.CONSENT, note="version_changed", pending_slug=slug)
-            return await self._decide(conn, telegram_id, given, slug, words.strip(), now)
+            return await self._decide(conn, telegram_id, given, slug, words.strip(), now, words_id)
 
         return await self._write(run)
 
@@ -487,10 +504,12 @@ class Intake:
         slug: str,
         words: str,
         now: datetime,
+        words_id: int | None = None,
     ) -> Step:
         """Record the citizen's answer to the consent text, and show what comes next."""
         shown = self._consent_shown.get(telegram_id)
         self._after_commit(lambda: self._forget_consent(telegram_id))
+        held = self._waiting.get(telegram_id, (now, {}))[1]
         if not words and shown is not None and now - shown[0] < CONSENT_TYPED_WINDOW:
             # Words typed before a typed "yes" (or a press on the first consent message).
             words = shown[2]
@@ -514,6 +533,11 @@ class Intake:
             return Step(Show.DECLINED, note="kept" if kept else "")
         if not already:
             await citizens.record_consent(conn, citizen.id, CONSENT_VERSION, "given", now)
+        if not already and words:
+            # The question pressed answers words: those still waiting on other first-contact
+            # questions go with them (not after a bare /start's question: it answers none).
+            words, taken = _gathered(held, words, words_id)
+            self._after_commit(lambda: self._took(telegram_id, taken))
         current = await conversations.get(conn, citizen.id)
         if current is not None:
             return await _resumed(conn, current, now)
@@ -573,10 +597,38 @@ class Intake:
     def _forget_consent(self, telegram_id: int) -> None:
         self._consent_shown.pop(telegram_id, None)
         self._consent_lost.discard(telegram_id)
+        self._waiting.pop(telegram_id, None)
+
+    def hold(self, telegram_id: int, message_id: int | None, text: str) -> int:
+        """Remember (in memory only) a newcomer's words that a first-contact question now
+        answers; how many of their earlier messages wait with them."""
+        now = self.clock()
+        _, held = self._waiting.get(telegram_id, (now, {}))
+        words = _words(text.strip())
+        if words and message_id is not None:
+            held = {**held, message_id: words}
+        if held:
+            self._waiting[telegram_id] = (now, held)
+        return len([m for m in held if m != message_id])
+
+    def _took(self, telegram_id: int, taken: frozenset[int]) -> None:
+        if not taken:
+            return
+        self._taken[telegram_id] = taken
+        self._taken.move_to_end(telegram_id)
+        while len(self._taken) > REMEMBERED_TAKEN:
+            self._taken.popitem(last=False)
+
+    def taken(self, telegram_id: int, message_id: int) -> bool:
+        """Whether this message's words went on already, with others, when they agreed."""
+        return message_id in self._taken.get(telegram_id, frozenset())
 
     def _lapse_consents(self, now: datetime) -> int:
         """Forget those shown the consent text too long ago to answer it; how many."""
         kept = {k: v for k, v in self._consent_shown.items() if now - v[0] < CONSENT_TYPED_WINDOW}
+        self._waiting = {
+            k: v for k, v in self._waiting.items() if now - v[0] < CONSENT_TYPED_WINDOW
+        }
         lapsed = len(self._consent_shown) - len(kept)
         self._consent_shown = kept
         self._consent_lost &= kept.keys()
@@ -688,11 +740,17 @@ class Intake:
         return await self._button(update_id, telegram_id, seq, State.SERVICE, then)
 
     async def text(
-        self, update_id: int, telegram_id: int, text: str, album: str | None = None
+        self,
+        update_id: int,
+        telegram_id: int,
+        text: str,
+        album: str | None = None,
+        message: int | None = None,
     ) -> Step:
-        """The citizen sent text: feedback, a service name, or more words. `album`: the
-        words came on a message of that album (a caption); its photos sent before them,
-        kept waiting for words, join the conversation with them (`_take_waiting`)."""
+        """The citizen sent text (in their `message`): feedback, a service name, or more
+        words. `album`: the words came on a message of that album (a caption); its photos
+        sent before them, kept waiting for words, join the conversation with them
+        (`_take_waiting`)."""
         text = text.strip()
         if len(text) > MAX_TEXT:
             # Telegram's apps split longer messages, so this comes from elsewhere: refuse
@@ -721,7 +779,7 @@ class Intake:
             if citizen is None or not await _consented(conn, citizen.id):
                 if not await updates.claim(conn, update_id, now):
                     return REPLAYED
-                step = await self._before_consent(conn, telegram_id, text, now)
+                step = await self._before_consent(conn, telegram_id, text, now, message)
                 if step.show is Show.CONSENT:
                     await updates.note(conn, update_id, CONSENT_ASKED)
                 return step
@@ -759,7 +817,12 @@ class Intake:
         return await self._write(run)
 
     async def _before_consent(
-        self, conn: aiosqlite.Connection, telegram_id: int, text: str, now: datetime
+        self,
+        conn: aiosqlite.Connection,
+        telegram_id: int,
+        text: str,
+        now: datetime,
+        message: int | None = None,
     ) -> Step:
         """Text from someone who has not agreed yet: "yes" agrees to the consent text they
         were just shown; anything else brings a reminder (the whole text if they have not
@@ -774,13 +837,18 @@ class Intake:
                 return await self._decide(conn, telegram_id, False, slug, "", now)
             words = _words(text)
             self._shown_consent(telegram_id, slug, now, words or held)
-            return Step(Show.CONSENT, note="reminder", pending_slug=slug, text=words)
+            earlier = self.hold(telegram_id, message, words)
+            return Step(
+                Show.CONSENT, note="reminder", pending_slug=slug, text=words, earlier=earlier
+            )
         words = _words(text)
         self._shown_consent(telegram_id, slug, now, words or held)
+        earlier = self.hold(telegram_id, message, words)
         # A "yes" answers a consent text shown before a restart, whose words were only in
         # memory: say so, and how to carry on with them (their message's consent button).
         lost = _yes_or_no(text) is True or _normalised(text) in AGREE_WORDS
-        return Step(Show.CONSENT, note="lost" if lost else "consent_first", text=words)
+        note = "lost" if lost else "consent_first"
+        return Step(Show.CONSENT, note=note, text=words, earlier=earlier)
 
     async def rate(self, update_id: int, telegram_id: int, seq: int, rating: int | None) -> Step:
         """The citizen chose a rating from 1 to 5, or skipped (None)."""
@@ -1992,6 +2060,23 @@ def _point(place: Place, sites: Sequence[Site]) -> tuple[float, float] | None:
         return place.latitude, place.longitude
     site = next((s for s in sites if s.name == place.site), None)
     return (site.latitude, site.longitude) if site else None
+
+
+def _gathered(
+    held: Mapping[int, str], words: str, words_id: int | None
+) -> tuple[str, frozenset[int]]:
+    """The words of every message waiting on a first-contact question, in the order sent,
+    with `words` (of message `words_id`, the one the pressed question quotes), and which
+    messages they are. Past MAX_TEXT together, only `words` (as each question says)."""
+    waiting = dict(held)
+    if words and words_id is not None:
+        waiting[words_id] = words
+    elif words and words not in waiting.values():
+        waiting[max(waiting, default=0) + 1] = words
+    together = "\n".join(waiting[m] for m in sorted(waiting))
+    if len(together) > MAX_TEXT:
+        return words, frozenset({words_id} if words_id is not None else ())
+    return together, frozenset(waiting)
 
 
 def _words(text: str) -> str:

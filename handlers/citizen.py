@@ -143,7 +143,10 @@ def _render(
             ]
         )
         body = texts.CONSENT_REMINDER if step.note == "reminder" else texts.CONSENT
-        carry = texts.CONSENT_CARRY if step.text else ""
+        # Earlier messages wait too: all go on, so "the message this answers" would not do.
+        carry = (
+            texts.CONSENT_CARRY_ALL if step.earlier else texts.CONSENT_CARRY if step.text else ""
+        )
         return lead.get(step.note, "") + body + carry, markup
     if show is Show.DRAFT:
         markup = InlineKeyboardMarkup(
@@ -560,9 +563,11 @@ class CitizenHandlers:
         message, user = update.effective_message, update.effective_user
         assert message and user and message.text is not None
         # The language first; the words ride on its question and go on once it is chosen.
-        if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
+        if await self._language_first(update, message.text):
             return
-        step = await self.intake.text(update.update_id, user.id, message.text)
+        step = await self.intake.text(
+            update.update_id, user.id, message.text, message=message.message_id
+        )
         if step.note in REMINDERS and self.questions.below(message.chat_id, message.message_id):
             # Sent before the reminder to an earlier message arrived: that one, just below
             # it with the buttons, answers this too; the same words again would be noise.
@@ -575,10 +580,14 @@ class CitizenHandlers:
         """A photo, video or file with words: the words go on as text; the file is not kept."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.caption is not None
-        if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
+        if await self._language_first(update, message.caption):
             return
         step = await self.intake.text(
-            update.update_id, user.id, message.caption, album=message.media_group_id
+            update.update_id,
+            user.id,
+            message.caption,
+            album=message.media_group_id,
+            message=message.message_id,
         )
         if step.show is Show.NOTHING:
             return
@@ -598,6 +607,18 @@ class CitizenHandlers:
             log.info("citizen blocked the bot; reply not delivered")
         self._saved(step, context)
 
+    async def _language_first(self, update: Update, words: str) -> bool:
+        """Whether the language question was asked first (the words ride on it, and wait in
+        memory with any earlier ones, which all go on together once she agrees)."""
+        if self.language is None:
+            return False
+        if not await self.language.first_contact(update, FIRST_TEXT, words=True):
+            return False
+        message, user = update.effective_message, update.effective_user
+        if message is not None and user is not None:
+            self.intake.hold(user.id, message.message_id, words)
+        return True
+
     async def caption_words(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> Step | None:
@@ -605,10 +626,14 @@ class CitizenHandlers:
         language question came first; the words ride on it)."""
         message, user = update.effective_message, update.effective_user
         assert message and user and message.caption is not None
-        if self.language and await self.language.first_contact(update, FIRST_TEXT, words=True):
+        if await self._language_first(update, message.caption):
             return None
         step = await self.intake.text(
-            update.update_id, user.id, message.caption, album=message.media_group_id
+            update.update_id,
+            user.id,
+            message.caption,
+            album=message.media_group_id,
+            message=message.message_id,
         )
         self._saved(step, context)
         # Saved: its number comes with the themes heard, as after typed words.
@@ -692,7 +717,14 @@ class CitizenHandlers:
         if (query.data or "").startswith(f"{THEMES_PREFIX}:"):
             await self._themes_press(update.update_id, user.id, query, context)
             return
-        step = await self._press(update.update_id, user.id, query.data or "", _answered(query))
+        original = _original(query)
+        step = await self._press(
+            update.update_id,
+            user.id,
+            query.data or "",
+            _answered(query),
+            original.message_id if original is not None else None,
+        )
         if step is None:
             log.info("ignored unknown callback data %r from a citizen", (query.data or "")[:64])
             step = Step(Show.EXPIRED)
@@ -840,8 +872,16 @@ class CitizenHandlers:
         query, user = update.callback_query, update.effective_user
         assert query and user
         words = _answered(query) if mode == FIRST_TEXT else ""
+        original = _original(query)
+        if original is not None and self.intake.taken(user.id, original.message_id):
+            words = ""  # they went on, with later words, when she agreed
         if words:
-            step = await self.intake.text(update.update_id, user.id, words)
+            step = await self.intake.text(
+                update.update_id,
+                user.id,
+                words,
+                message=original.message_id if original is not None else None,
+            )
         else:
             step = await self.intake.start(update.update_id, user.id, payload)
         if step.show is Show.NOTHING:
@@ -885,7 +925,12 @@ class CitizenHandlers:
             raise edit
 
     async def _press(
-        self, update_id: int, telegram_id: int, data: str, words: str = ""
+        self,
+        update_id: int,
+        telegram_id: int,
+        data: str,
+        words: str = "",
+        words_id: int | None = None,
     ) -> Step | None:
         prefix, _, rest = data.partition(":")
         parts = rest.split(":")
@@ -895,7 +940,13 @@ class CitizenHandlers:
                 slug = parts[2] if len(parts) > 2 else ""
                 given = parts[0] == "y"
                 return await intake.consent(
-                    update_id, telegram_id, given, parts[1], slug, words if given else ""
+                    update_id,
+                    telegram_id,
+                    given,
+                    parts[1],
+                    slug,
+                    words if given else "",
+                    words_id if given else None,
                 )
             if prefix == DRAFT_PREFIX and parts[0] in {"y", "n"} and len(parts) == 2:
                 return await intake.draft(update_id, telegram_id, parts[0] == "y", parts[1])

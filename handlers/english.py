@@ -46,6 +46,11 @@ CONSENT_REMINDER = (
 )
 # After the consent text or reminder that answers a message of feedback (nothing is kept yet).
 CONSENT_CARRY = "\n\nIf you say yes, I'll carry on with the message this answers."
+# The same, when earlier messages of theirs wait too: all of them go on, in order.
+CONSENT_CARRY_ALL = (
+    "\n\nIf you say yes, I'll carry on with everything you have written to me so far, "
+    "in the order you sent it."
+)
 CONSENT_YES = "Yes, that's fine"
 CONSENT_NO = "No thanks"
 DECLINED = (
