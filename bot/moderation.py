@@ -422,6 +422,10 @@ class Moderation:
         stored = await feedback.save_tagging(conn, item_id, now=now, **_stored(tagging))
         if not stored:
             return False
+        item = await feedback.moderated(conn, item_id)
+        if item is None or item.status != "pending":
+            # Decided before it was read (merged from /queue, say): the rule decides nothing.
+            return stored
         held = self._held_back(tagging)
         if not held and self._auto_approves(tagging):
             spoken = any(m.kind == media.VOICE for m in await media.of_item(conn, item_id))
@@ -440,8 +444,6 @@ class Moderation:
                 now=now,
             )
         elif self._auto_approves(tagging):
-            item = await feedback.moderated(conn, item_id)
-            assert item is not None
             await feedback.bump(conn, item_id, item.version)
             await feedback.decide(
                 conn,

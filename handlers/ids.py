@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import ChatMember, ChatMemberRestricted, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, JobQueue
@@ -23,6 +23,15 @@ from handlers.fitting import name
 log = logging.getLogger(__name__)
 
 GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+
+
+def may_post(member: ChatMember) -> bool:
+    """Whether the bot, as this member of a group, may send messages there."""
+    if member.status in GONE:
+        return False
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member and member.can_send_messages
+    return True
 
 
 class IdHandlers:
@@ -86,7 +95,8 @@ class IdHandlers:
         await message.reply_text(text, parse_mode=ParseMode.HTML)
 
     async def membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log, for the operator, each group the bot is added to or removed from, with its id."""
+        """Log, for the operator, each group the bot is added to or removed from, with its id;
+        the moderators' cards held back go once the bot may post there again."""
         member = update.my_chat_member
         if member is None or member.chat.type == ChatType.PRIVATE:
             return
@@ -96,14 +106,20 @@ class IdHandlers:
         # Groups' titles and ids are staff's, not citizens': fine in the log at INFO.
         if is_in and not was_in:
             log.info("added to group %r (id %s): %s", chat.title, chat.id, self._role_log(chat.id))
+        # Made an admin again: in a group where only admins may post, that is what lets the
+        # bot post there again.
+        old_status, new_status = member.old_chat_member.status, member.new_chat_member.status
+        promoted = new_status == ChatMemberStatus.ADMINISTRATOR and old_status != new_status
+        if may_post(member.new_chat_member) and (promoted or not may_post(member.old_chat_member)):
             if self.moves.home(chat.id) == self.deployment.moderators_chat:
-                # Back after being removed: the cards Telegram refused meanwhile go now.
+                # Back after being removed, or allowed to post again: the cards Telegram
+                # refused meanwhile go now, not at their next spaced-out try.
                 again = await self.cards_back() if self.cards_back is not None else 0
                 if again:
                     log.warning("back in the moderators' group: posting %d card(s) now", again)
                 if self.post_cards is not None:
                     await self.post_cards(context)
-        elif was_in and not is_in:
+        if was_in and not is_in:
             log.info("removed from group %r (id %s)", chat.title, chat.id)
 
     async def migrated(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -855,6 +855,11 @@ class ModeratorHandlers:
             # would replace the earlier unseen. No prompt is posted.
             await safely.answer(query.answer(_taken(other, item_id, purpose), show_alert=True))  # type: ignore[attr-defined]
             return
+        if await self.moderation.card(item_id) is None:
+            # Erased by its author since the card was drawn: no prompt for what is gone.
+            no_such = texts.MOD_PROBLEMS[Problem.NO_SUCH_ITEM].format(item=item_id)
+            await safely.answer(query.answer(no_such, show_alert=True))  # type: ignore[attr-defined]
+            return
         earlier = await self.moderation.edit_prompt(who)
         words, markup = self._prompt(
             who.telegram_id,
@@ -863,7 +868,14 @@ class ModeratorHandlers:
             version,
             purpose,
         )
-        prompt = await message.reply_text(words, parse_mode=ParseMode.HTML, reply_markup=markup)
+        # The card may be gone (taken down with its item, deleted by hand) while a client
+        # still shows it: the prompt goes all the same.
+        prompt = await message.reply_text(
+            words,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            allow_sending_without_reply=True,
+        )
         problem = await self.moderation.begin_edit(
             who,
             item_id,

@@ -130,6 +130,10 @@ async def merged_into(conn: aiosqlite.Connection, item_id: int) -> int | None:
 
 async def add(conn: aiosqlite.Connection, item_id: int, citizen_id: int, now: datetime) -> bool:
     """The citizen supports the item; False if they already did."""
+    # The item's row is written first: a merge of it at the same moment (which moves its
+    # supporters on) then conflicts with this join, so one of the two runs again after the
+    # other, rather than both committing with this support left on the merged item.
+    await conn.execute("UPDATE feedback SET version = version WHERE id = ?", (item_id,))
     cursor = await conn.execute(
         "INSERT INTO supporters (feedback_id, citizen_id, created_at) VALUES (?, ?, ?)"
         " ON CONFLICT DO NOTHING",
@@ -183,6 +187,10 @@ async def merge(
     forgotten) supports `into` unless they wrote it too (hearing back on it only if they
     asked to on their own item), and it leaves the queue and every count (status 'merged', the
     item it went into kept as its reason)."""
+    # `into`'s row is written too: its unpublishing (or its own merge) at the same moment then
+    # conflicts with this merge, so one runs again after the other, never leaving `merged` in
+    # an item that no longer counts.
+    await conn.execute("UPDATE feedback SET version = version WHERE id = ?", (into,))
     async with conn.execute(
         "SELECT citizen_id, hear_back FROM feedback WHERE id = ?", (merged,)
     ) as cursor:
@@ -528,6 +536,9 @@ async def undo_join(conn: aiosqlite.Connection, citizen_id: int, joined: Undoabl
     merged it into since (the support copied there keeps the time it was given); but never
     support the citizen has there for another reason (an item of theirs, or another item they
     joined, merged into it)."""
+    # As for a join (`add`): a merge of the item at the same moment, which copies this
+    # support on, conflicts with the undo, so one of the two runs again after the other.
+    await conn.execute("UPDATE feedback SET version = version WHERE id = ?", (joined.item_id,))
     chain = [joined.item_id]
     while (into := await _merged_once(conn, chain[-1])) is not None and into not in chain:
         chain.append(into)
