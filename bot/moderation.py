@@ -1226,7 +1226,8 @@ class Moderation:
         return now if await self.db.write(run) else None
 
     async def chat_lost_untold(self, at: datetime) -> None:
-        """The telling claimed `at` reached nobody: a later reminder check tries again."""
+        """The telling claimed `at` reached nobody: the next refused card or reminder check
+        tries again."""
 
         async def run(conn: aiosqlite.Connection) -> None:
             await reminders.lost_release(conn, at)

@@ -19,8 +19,10 @@ from emulator.spec import Spec, load_spec
 from emulator.state import Call, CallbackQuery, Chat, Files, Topic, UpdateQueue, now_ts
 from emulator.webhook import Webhook
 
-# Ids of simulated people and groups start here so they never collide with the bot's id.
-_FIRST_USER_ID = 100_000_001
+# Ids of simulated people and groups start here so they never collide with the bot's id,
+# nor with the people named in examples/ (riverside.toml's admin is 100000001): a test on
+# the example deployment would otherwise make its first citizen that deployment's admin.
+_FIRST_USER_ID = 200_000_001
 _FIRST_GROUP_ID = 4_000_000_001
 
 

@@ -764,8 +764,9 @@ REMINDER = Plural(
     "⏰ {n} waiting; the oldest (#{item}) for {age}. /queue",
     "⏰ {n} waiting; the oldest (#{item}) for {age}. /queue",
 )
-# To each admin in private (each moderator when no admin can be told), once, when the
-# reminder cannot reach the moderators' group for good ({why}: MODERATORS_CHAT_LOST).
+# To each admin in private (each moderator when no admin can be told), once, when a
+# reminder or a new card cannot reach the moderators' group for good ({why}:
+# MODERATORS_CHAT_LOST).
 MODERATORS_CHAT_LOST_STAFF = Plural(
     "⚠️ {n} item waits for a moderator, the oldest (#{item}) for {age}, but I cannot post in"
     " the moderators' group. {why}. Its card goes there as soon as I can; /queue lists it"

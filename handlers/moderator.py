@@ -1380,6 +1380,7 @@ class ModeratorHandlers:
                     CARD_ATTEMPTS,
                     _why(exc),
                 )
+            await self._tell_if_lost(bot, _why(exc))
             return None
         for item_id in ids:
             await self.moderation.card_posted(item_id, sent.chat_id, sent.message_id, batched)
@@ -1491,17 +1492,27 @@ class ModeratorHandlers:
         except TelegramError as exc:
             log.warning("could not remind the moderators: %s", _why(exc))
             await self.moderation.reminder_not_sent(now)
-            lost = lost_chat(_why(exc))
-            if lost is not None:
-                # Nobody reads the group: those who can fix it hear it in private.
-                await self._tell_lost(context.bot, lost, queue.count, item, _age(since, now))
+            await self._tell_if_lost(context.bot, _why(exc))
             return
         await self.moderation.chat_reached()
+
+    async def _tell_if_lost(self, bot: Bot, why: str) -> None:
+        """A card or a reminder was refused (`why`, as `_why` gives it): when the moderators'
+        group refuses the bot for good, nobody reads it, so those who can fix it hear it in
+        private (once until it is reached again)."""
+        lost = lost_chat(why)
+        if lost is None:
+            return
+        queue = await self.moderation.queue()
+        if not queue.oldest:
+            return
+        item, _, since = queue.oldest[0]
+        await self._tell_lost(bot, lost, queue.count, item, _age(since, self.moderation.clock()))
 
     async def _tell_lost(self, bot: Bot, lost: str, count: int, item: int, age: str) -> None:
         """The moderators' group refuses the bot for good while items wait: the admins are
         told in private what to do, each in their language (the moderators, when no admin
-        can be), once until the group is reached again (not at every reminder)."""
+        can be), once until the group is reached again (not at every reminder or card)."""
         assert self.moderators_chat is not None
         at = await self.moderation.chat_lost(self.moderators_chat)
         if at is None:
@@ -1539,7 +1550,8 @@ class ModeratorHandlers:
             if told:
                 return
         if tried_again:
-            # Nobody heard it, some for a passing fault: a later reminder check tries again.
+            # Nobody heard it, some for a passing fault: the next refused card or reminder
+            # check tries again.
             await self.moderation.chat_lost_untold(at)
 
 
