@@ -611,6 +611,27 @@ class Intake:
             self._waiting[telegram_id] = (now, held)
         return len([m for m in held if m != message_id])
 
+    def _newest(self, telegram_id: int, message_id: int | None, words: str) -> str:
+        """A held message's words as last edited (the language question quotes them as first
+        sent), else `words`."""
+        held = self._waiting.get(telegram_id, (self.clock(), {}))[1]
+        return held.get(message_id, words) if message_id is not None else words
+
+    def edit_held(self, telegram_id: int, message_id: int, text: str) -> bool:
+        """An edit of a newcomer's message whose words wait on a first-contact question:
+        the newest words go on when they agree, not those first typed. Whether it was one."""
+        at, held = self._waiting.get(telegram_id, (self.clock(), {}))
+        words = _words(text.strip())
+        if message_id not in held or not words:
+            return False
+        before = held[message_id]
+        self._waiting[telegram_id] = (at, {**held, message_id: words})
+        shown = self._consent_shown.get(telegram_id)
+        if shown is not None and shown[2] == before:
+            # A typed "yes" takes the words remembered with the consent text: the new ones.
+            self._consent_shown[telegram_id] = (shown[0], shown[1], words)
+        return True
+
     def _took(self, telegram_id: int, taken: frozenset[int]) -> None:
         if not taken:
             return
@@ -835,13 +856,13 @@ class Intake:
                 return await self._decide(conn, telegram_id, True, slug, "", now)
             if _yes_or_no(text) is False:
                 return await self._decide(conn, telegram_id, False, slug, "", now)
-            words = _words(text)
+            words = self._newest(telegram_id, message, _words(text))
             self._shown_consent(telegram_id, slug, now, words or held)
             earlier = self.hold(telegram_id, message, words)
             return Step(
                 Show.CONSENT, note="reminder", pending_slug=slug, text=words, earlier=earlier
             )
-        words = _words(text)
+        words = self._newest(telegram_id, message, _words(text))
         self._shown_consent(telegram_id, slug, now, words or held)
         earlier = self.hold(telegram_id, message, words)
         # A "yes" answers a consent text shown before a restart, whose words were only in
@@ -1348,8 +1369,10 @@ class Intake:
         """/mine: the citizen's items, newest first, with their status."""
         citizen = await citizens.by_telegram_id(self.db.reader, telegram_id)
         if citizen is None:
-            return Step(Show.MINE)
+            # Words typed before agreeing wait with the consent question: not "nothing told".
+            return Step(Show.MINE, note="telling" if telegram_id in self._waiting else "")
         items = await feedback.for_citizen(self.db.reader, citizen.id, limit)
+        telling = await conversations.get(self.db.reader, citizen.id) is not None
         # A merged item of theirs -> the item it went into: its answers are theirs.
         through: dict[int, int] = {}
         for n, own in enumerate(items):
@@ -1387,6 +1410,8 @@ class Intake:
             answers[item_id] = localised
         return Step(
             Show.MINE,
+            # In the middle of telling something: what they write now is not saved yet.
+            note="telling" if telling or telegram_id in self._waiting else "",
             items=tuple(items),
             total=total,
             responses=answers,
@@ -2070,7 +2095,9 @@ def _gathered(
     messages they are. Past MAX_TEXT together, only `words` (as each question says)."""
     waiting = dict(held)
     if words and words_id is not None:
-        waiting[words_id] = words
+        # Held in memory, the message's words are its newest (edited since, maybe); the
+        # pressed question quotes them as first sent.
+        words = waiting.setdefault(words_id, words)
     elif words and words not in waiting.values():
         waiting[max(waiting, default=0) + 1] = words
     together = "\n".join(waiting[m] for m in sorted(waiting))

@@ -420,6 +420,8 @@ def register(
                     # The message edited was answered with the language question, which
                     # still waits for her choice: once is enough. One lost on the way is
                     # owed (LanguageHandlers.first_contact): asked now, in reply to the edit.
+                    # Her words waiting on it are taken as edited: the newest go on.
+                    intake.edit_held(user.id, message.message_id, message.text or "")
                     if await speech.take_owed(user.id):
                         await speech.first_contact(update, FIRST_START, words=True)
                     return

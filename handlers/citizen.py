@@ -335,7 +335,7 @@ def _mine(step: Step, names: Languages | None = None) -> list[str]:
     """/mine's blocks: the header, one per item (with its responses), then how many more;
     then the items of others they said "me too" to, with their responses."""
     if not step.items and not step.supported:
-        return [texts.MINE_EMPTY]
+        return [texts.MINE_TELLING if step.note == "telling" else texts.MINE_EMPTY]
     parts = [texts.MINE_HEADER] if step.items else []
     for item in step.items:
         parts.append(_mine_item(item, names) + _mine_sent_with(step, item.id))

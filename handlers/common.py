@@ -259,6 +259,11 @@ class CommonHandlers:
             return
         text = texts.UNSUPPORTED[kind_of(update)]
         markup = None
+        edit = update.edited_message
+        if consent and edit is not None and (edit.text or edit.caption):
+            # Words waiting for their consent: the edit is taken, and said so.
+            if self.intake.edit_held(user.id, edit.message_id, edit.text or edit.caption or ""):
+                text = texts.EDITED_BEFORE_CONSENT
         # Remind them where they were, in the same message.
         step = await self.intake.remind(update.update_id, user.id)
         if step.show is Show.NOTHING and consent and message.chat.type == ChatType.PRIVATE:
@@ -267,7 +272,7 @@ class CommonHandlers:
             if asked is not None and asked.show is Show.NOTHING:
                 return  # a replay: asked already
             step = asked or step
-        if consent and kind_of(update) == "edited":
+        if consent and kind_of(update) == "edited" and text != texts.EDITED_BEFORE_CONSENT:
             text = await self._edited(user.id, step) or text
         if step.show is not Show.NOTHING:
             question, markup = render(step, self.names)

@@ -223,6 +223,11 @@ TIMED_OUT_SAVED_METOO = (
 )
 
 MINE_EMPTY = "You haven't told us anything yet. Send /start to begin."
+# /mine with nothing saved yet, sent while they are in the middle of telling something.
+MINE_TELLING = (
+    "Nothing is saved yet. What you're telling us now will show here once it's saved, so"
+    " carry on whenever you're ready."
+)
 MINE_HEADER = "What you've told us (newest first):"
 MINE_MORE = Plural("…and {n} earlier.", "…and {n} earlier.")
 MINE_ITEM = "<b>#{reference}</b> · {service} · {date}\n{status}\n<i>{snippet}</i>"
@@ -301,6 +306,10 @@ EDITED_SAVED_SOME = (
     "I saw you edited a message. Edits don't change what I already have, so your reports stay"
     " as you first wrote them. Anything you send now starts a new report: if it adds to one of"
     " them, say which in it (its number), so the moderators know the two go together."
+)
+# An edit, before they agreed, of a message whose words wait for their answer: it is taken.
+EDITED_BEFORE_CONSENT = (
+    "I saw you changed your message: I'll use the new version once you've agreed below."
 )
 # An edit once the report is written (at the last questions): words sent now are not added.
 EDITED_WRITTEN = (
