@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
@@ -333,3 +334,26 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(update.effective_chat.id, html.escape(texts.ERROR))
     except TelegramError as exc:
         log.warning("could not tell the person about the error: %s", exc)
+
+
+K = TypeVar("K")
+
+
+class Remembered(Generic[K]):
+    """The last `size` keys seen, oldest forgotten first (albums already answered)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._keys: OrderedDict[K, None] = OrderedDict()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def first(self, key: K) -> bool:
+        """Whether `key` is new; remembers it either way."""
+        if key in self._keys:
+            return False
+        self._keys[key] = None
+        while len(self._keys) > self.size:
+            self._keys.popitem(last=False)
+        return True

@@ -7,7 +7,6 @@ import asyncio
 import functools
 import logging
 import warnings
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -46,7 +45,7 @@ from bot.roles import Roles
 from handlers import safely, texts
 from handlers.bidi import isolate
 from handlers.citizen import ANSWER_PREFIXES, render
-from handlers.common import id_number
+from handlers.common import Remembered, id_number
 from handlers.places import Elsewhere, here, provider_place
 from handlers.questions import Questions
 from handlers.texts import esc
@@ -161,7 +160,7 @@ class MediaHandlers:
         # Albums (a chat's media group) already answered, by a photo's words or told why
         # its photos are not kept: one answer an album, not one a photo (oldest forgotten
         # first).
-        self._albums_told: OrderedDict[tuple[int, str], None] = OrderedDict()
+        self._albums_told: Remembered[tuple[int, str]] = Remembered(ALBUMS_REMEMBERED)
         # A moderation sweep after Telegram's wait (ModeratorHandlers.come_back): what did
         # not go under a card then goes with it.
         self.come_back: Callable[[ContextTypes.DEFAULT_TYPE, float], None] | None = None
@@ -224,12 +223,7 @@ class MediaHandlers:
         if message.media_group_id is None:
             return False
         key = (message.chat_id, f"{message.media_group_id}:{what}")
-        if key in self._albums_told:
-            return True
-        self._albums_told[key] = None
-        while len(self._albums_told) > ALBUMS_REMEMBERED:
-            self._albums_told.popitem(last=False)
-        return False
+        return not self._albums_told.first(key)
 
     def language_now(self, message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
         """A message of an album at first contact, before a language is chosen: whether it

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
@@ -46,7 +45,7 @@ from bot.responses import (
 from bot.roles import Roles, Who
 from handlers import safely, texts
 from handlers.citizen import render as render_step
-from handlers.common import command_allowed, id_number
+from handlers.common import Remembered, command_allowed, id_number
 from handlers.fitting import cut, fit, name, pack, person, quote
 from handlers.outbox import OutboxSender, Rendered
 from handlers.places import here, moderators_place, moderators_pointer, provider_place, team_chat
@@ -209,7 +208,7 @@ class ResponseHandlers:
         # which (ModeratorHandlers.cancel_elsewhere).
         self.end_edit: Callable[[int, Bot], Awaitable[str | None]] | None = None
         # Albums sent while writing that were told their photos are not passed on.
-        self._albums_told: OrderedDict[tuple[int, str], None] = OrderedDict()
+        self._albums_told: Remembered[tuple[int, str]] = Remembered(ALBUMS_REMEMBERED)
 
     # ------------------------------------------------------------------ providers
 
@@ -581,12 +580,7 @@ class ResponseHandlers:
         queue = context.job_queue
         for job in queue.get_jobs_by_name(_album_job(*key)) if queue is not None else ():
             job.schedule_removal()
-        if key in self._albums_told:
-            return True
-        self._albums_told[key] = None
-        while len(self._albums_told) > ALBUMS_REMEMBERED:
-            self._albums_told.popitem(last=False)
-        return False
+        return not self._albums_told.first(key)
 
     async def album_later(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A wordless photo of an album sent while writing: one note for the album that its
