@@ -23,12 +23,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import charts, dates, i18n, spreadsheet
 from bot.bidi import isolate
 from bot.config import Provider
+from bot.digests import next_fire, previous_fire
 from bot.wording import Words, plural, word
 from storage import media, places, published, supporters
 from storage.db import Database, stamp
@@ -150,11 +151,22 @@ async def build_digest(
     zone = ZoneInfo(timezone or provider.timezone)
     slugs = [s.slug for s in services]
     names = {s.slug: s.name for s in services}
-    before = period.previous()
+    before = previous_period(provider, period)
     broad = dict(broad or {})
     now_tally = await published.tally(db.reader, slugs, period.since, period.until, broad)
     before_tally = await published.tally(db.reader, slugs, before.since, before.until, broad)
-    facts = _Facts(provider.name, period, zone, names, labels, now_tally, before_tally, broad)
+    facts = _Facts(
+        provider.name,
+        period,
+        zone,
+        names,
+        labels,
+        now_tally,
+        before_tally,
+        broad,
+        _span(before, ZoneInfo(provider.timezone)),
+        _span(before, ZoneInfo(provider.timezone), capital=True),
+    )
 
     png: bytes | None = None
     if chart:
@@ -169,7 +181,7 @@ async def build_digest(
                     dates=format_period(period, zone),
                 ),
                 now_label=TEXTS["chart_now"],
-                before_label=_span(period, capital=True),
+                before_label=facts.span_cap,
                 axis=TEXTS["chart_axis"],
             )
 
@@ -349,9 +361,24 @@ def _change(now: int, before: int, compare: bool) -> str:
     return TEXTS["change"].format(change=word)
 
 
-def _span(period: Period, capital: bool = False) -> str:
-    """How to call the previous period: the day, the week, or N days before."""
-    length = period.end - period.start
+def previous_period(provider: Provider, period: Period) -> Period:
+    """The period a digest compares with: the one the provider's digest before it covered
+    (from the scheduled time before this period's start to that start) when the period ends
+    on the schedule; the same length just before it otherwise (the period so far)."""
+    end = period.end.astimezone(UTC)
+    if next_fire(provider, end - timedelta(microseconds=1)) == end:
+        # A week is still a week across a clock change; a Thursday's digest of Mon-Thu
+        # compares with Monday's of Thu-Mon, February's with January's.
+        start = previous_fire(provider, period.start)
+        if start < period.start:
+            return Period(start, period.start)
+    return period.previous()
+
+
+def _span(before: Period, zone: ZoneInfo, capital: bool = False) -> str:
+    """How to call the period before: the day, the week, or N days (on the provider's
+    clock: the week the clocks go back is still a week)."""
+    length = _wall(before.end, zone) - _wall(before.start, zone)
     suffix = "_cap" if capital else ""
     if length == timedelta(days=1):
         return TEXTS["span_day" + suffix]
@@ -360,6 +387,11 @@ def _span(period: Period, capital: bool = False) -> str:
     if length % timedelta(days=1) == timedelta(0):
         return TEXTS.plural("span_days" + suffix).format(length.days)
     return TEXTS["span_other" + suffix]
+
+
+def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The local wall-clock reading of a moment, without its zone."""
+    return moment.astimezone(zone).replace(tzinfo=None)
 
 
 def format_period(period: Period, zone: ZoneInfo) -> str:
@@ -420,6 +452,9 @@ class _Facts:
     now: Tally
     before: Tally
     broad: dict[str, str] = field(default_factory=dict)
+    # How the text calls the period before ("the week before"), and at a sentence's start.
+    span: str = ""
+    span_cap: str = ""
 
     @property
     def sub_themes(self) -> bool:
@@ -462,7 +497,7 @@ def _empty_sections(facts: _Facts) -> list[_Section]:
         count = facts.before.items
         lines.append(
             _Line(
-                TEXTS.plural("empty_before").format(count, span=_span(facts.period, capital=True)),
+                TEXTS.plural("empty_before").format(count, span=facts.span_cap),
                 HEAD,
             )
         )
@@ -474,7 +509,7 @@ def _summary(facts: _Facts) -> _Line:
     if not facts.compare:
         return _Line(TEXTS.plural("summary_first").format(count), HEAD)
     diff = count - facts.before.items
-    span = _span(facts.period)
+    span = facts.span
     if diff == 0:
         change = TEXTS["summary_same"].format(span=span)
     else:

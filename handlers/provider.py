@@ -494,11 +494,13 @@ class ProviderHandlers:
             timezone=provider.timezone,
         )
         await query.answer()
+        # Named after the period's first day on the provider's clock, as the caption says.
+        local = start.astimezone(ZoneInfo(provider.timezone))
         # Sent to the chat, not as a reply: the digest pressed may be gone (deleted, or
         # inaccessible to the bot), and the file is wanted all the same.
         await query.get_bot().send_document(
             chat_id,
-            InputFile(io.BytesIO(table), filename=f"{provider.id}-{start:%Y%m%d}.csv"),
+            InputFile(io.BytesIO(table), filename=f"{provider.id}-{local:%Y%m%d}.csv"),
             caption=texts.CSV_CAPTION.format(
                 provider=name(provider.word("name", current())),
                 dates=_period(start, end, provider.timezone),
