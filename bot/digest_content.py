@@ -8,6 +8,8 @@ length fits Telegram's 4,096 characters by construction, a PNG chart, and counts
 How the text is kept short: every section has a cap (lines, quote length), and every line
 has a rank. Lines of low rank are dropped first until the text fits a one-minute read
 (READ_TARGET); then, only if still needed, more lines go until it fits the hard limit.
+A list of counts (services, themes, places) ends with one line for all it leaves out,
+past its cap or dropped to fit, so its lines always add up.
 Quotes are shortened at a word boundary with "…", never mid-word. Scheduling and sending
 are not here (see bot/digests.py).
 """
@@ -201,9 +203,9 @@ async def build_digest(
     )
     sections = _sections(facts, top, quotes, backed)
     by_site = await _site_lines(db, facts, slugs, period, sites)
-    if by_site:
+    if by_site.lines:
         # After the themes, before the kinds.
-        sections.insert(-2, _Section(TEXTS["sites"], [_Group(None, by_site)]))
+        sections.insert(-2, _Section(TEXTS["sites"], [by_site]))
     # After the counts, before the quotes.
     fitted = _fit(sections[:-1] + extra + sections[-1:])
     text = _render(fitted)
@@ -409,6 +411,26 @@ class _Line:
     rank: int
     # The item a quote line quotes (its button goes with it when the line is dropped).
     item: int | None = None
+    # Items a count line counts (added to its list's "other" line when it is dropped).
+    count: int = 0
+
+
+@dataclass
+class _Rest:
+    """What a list of counts leaves out, past its cap or dropped to fit, said in one line
+    at its end: "• 2 other themes: 5 items"."""
+
+    # "services", "themes" or "places".
+    what: str
+    keys: int = 0
+    items: int = 0
+
+    def html(self) -> str:
+        """The "other" line."""
+        return TEXTS["more"].format(
+            what=TEXTS.plural("more_" + self.what).format(self.keys),
+            items=TEXTS.plural("more_items").format(self.items),
+        )
 
 
 @dataclass
@@ -416,6 +438,8 @@ class _Group:
     # Shown only while the group has a line left.
     heading: str | None
     lines: list[_Line] = field(default_factory=list)
+    # A list of counts: what it leaves out is never dropped, so its lines always add up.
+    rest: _Rest | None = None
 
 
 @dataclass
@@ -438,7 +462,6 @@ NOTES = 45  # what responses did, questions asked (see `notes`)
 FIRST_QUOTE = 48  # minus the theme's place
 SECOND_QUOTE = 38
 EXTRA_LINES = 30  # services and themes past the third
-MORE = 25
 THIRD_QUOTE = 20
 
 
@@ -642,7 +665,7 @@ def _count_lines(
     cap: int,
     what: str,
     details: Mapping[str, str] | None = None,
-) -> list[_Line]:
+) -> _Group:
     """A line per key (service or theme, `what`), the biggest first, followed by its
     `details` if any; past `cap`, one line for the rest: "• 2 other themes: 5 items"."""
     keys = _ranked(now, before, names)
@@ -655,22 +678,12 @@ def _count_lines(
             )
             + (details or {}).get(key, ""),
             TOP_LINES if index < 3 else EXTRA_LINES,
+            count=now.get(key, 0),
         )
         for index, key in enumerate(keys[:cap])
     ]
     rest = keys[cap:]
-    if rest:
-        count = sum(now.get(key, 0) for key in rest)
-        lines.append(
-            _Line(
-                TEXTS["more"].format(
-                    what=TEXTS.plural("more_" + what).format(len(rest)),
-                    items=TEXTS.plural("more_items").format(count),
-                ),
-                MORE,
-            )
-        )
-    return lines
+    return _Group(None, lines, _Rest(what, len(rest), sum(now.get(key, 0) for key in rest)))
 
 
 def _sub_details(facts: _Facts) -> dict[str, str]:
@@ -738,24 +751,10 @@ def _sections(
     labels = {
         theme: facts.label(theme) for theme in set(facts.now.by_theme) | set(facts.before.by_theme)
     }
-    sections.append(
-        _Section(
-            TEXTS["services"],
-            [
-                _Group(
-                    None,
-                    _count_lines(
-                        facts,
-                        facts.now.by_service,
-                        facts.before.by_service,
-                        facts.names,
-                        MAX_SERVICES,
-                        "services",
-                    ),
-                )
-            ],
-        )
+    services = _count_lines(
+        facts, facts.now.by_service, facts.before.by_service, facts.names, MAX_SERVICES, "services"
     )
+    sections.append(_Section(TEXTS["services"], [services]))
     if facts.sub_themes:
         now_grouped, before_grouped = facts.grouped(facts.now), facts.grouped(facts.before)
         for theme in set(now_grouped) | set(before_grouped):
@@ -767,7 +766,7 @@ def _sections(
         theme_lines = _count_lines(
             facts, facts.now.by_theme, facts.before.by_theme, labels, MAX_THEMES, "themes"
         )
-    sections.append(_Section(TEXTS["themes"], [_Group(None, theme_lines)]))
+    sections.append(_Section(TEXTS["themes"], [theme_lines]))
     rising = _rising(facts)
     if rising:
         sections.append(_Section(None, [_Group(None, [rising])]))
@@ -804,10 +803,10 @@ async def _site_lines(
     slugs: Sequence[str],
     period: Period,
     named: Mapping[str, str] | None,
-) -> list[_Line]:
+) -> _Group:
     """Items per site of the services in several places (the sites `named`; every site
     when None), most first, each with the theme most of them are about (when at least two
-    share one)."""
+    share one); past MAX_SITES, one line for the rest."""
     every = named is None
     named = named or {}
     rows = await published.items(db.reader, slugs, period.since, period.until)
@@ -827,8 +826,9 @@ async def _site_lines(
             if count >= 2:
                 label = _name(facts.label(theme))
                 line += TEXTS.plural("site_theme").format(count, theme=label)
-        lines.append(_Line(line, TOP_LINES if number < 3 else EXTRA_LINES))
-    return lines
+        lines.append(_Line(line, TOP_LINES if number < 3 else EXTRA_LINES, count=len(items)))
+    rest = ranked[MAX_SITES:]
+    return _Group(None, lines, _Rest("places", len(rest), sum(len(items) for _, items in rest)))
 
 
 def _backed(count: int) -> str:
@@ -855,11 +855,14 @@ def _render(sections: Iterable[_Section]) -> str:
     for section in sections:
         lines: list[str] = []
         for group in section.groups:
-            if not group.lines:
+            shown = [line.html for line in group.lines]
+            if group.rest and group.rest.keys:
+                shown.append(group.rest.html())
+            if not shown:
                 continue
             if group.heading:
                 lines.append(group.heading)
-            lines.extend(line.html for line in group.lines)
+            lines.extend(shown)
         if not lines:
             continue
         if section.heading:
@@ -893,6 +896,9 @@ def _drop(sections: list[_Section], budget: int, below: int) -> None:
         if visible_length(_render(sections)) <= budget:
             return
         group.lines.remove(line)
+        if group.rest:
+            group.rest.keys += 1
+            group.rest.items += line.count
 
 
 # -------------------------------------------------------------------------------- quotes

@@ -902,10 +902,11 @@ DIGEST: dict[str, str | Plural] = {
     "sub_theme_separator": ", ",
     "sub_theme_more": Plural("{n} more", "{n} more"),
     # The rest of a capped list: "• 2 other services: 5 items", "• 1 other theme: 1 item",
-    # put together from more_services (or more_themes) and more_items.
+    # put together from more_services (or more_themes, more_places) and more_items.
     "more": "• {what}: {items}",
     "more_services": Plural("{n} other service", "{n} other services"),
     "more_themes": Plural("{n} other theme", "{n} other themes"),
+    "more_places": Plural("{n} other place", "{n} other places"),
     "more_items": Plural("{n} item", "{n} items"),
     "kind_part": "{name} {count}{change}",
     "kind_separator": " · ",
