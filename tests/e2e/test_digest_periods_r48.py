@@ -52,7 +52,7 @@ async def test_a_weekly_digest_across_the_autumn_clock_change_compares_with_the_
         clock.now = datetime(2026, 10, 26, 9, 1, tzinfo=UTC)  # Monday 09:01 GMT
         await run_job(bot, "digest-catch-up")
     (text,) = texts_in(group)
-    plain = re.sub(r"<[^>]*>", "", text)
+    plain = _plain(text)
     # One item in the week before (not two, with the one of the week before that).
     assert "1 new item approved, the same as the week before" in plain, plain
 
@@ -62,12 +62,10 @@ async def test_a_daily_digest_on_the_day_the_clocks_go_back_says_the_day_before(
 ) -> None:
     """A daily 09:00 Europe/London digest: the day from Sat 24 Oct 09:00 BST to Sun 25 Oct
     09:00 GMT is 25 hours long, and is still "the day" to the provider."""
-    world = scene(emu, deployment, count=1)
-    daily = world.deployment.providers[0].model_copy(update={"schedule": "0 9 * * *"})
-    every_day = world.deployment.model_copy(update={"providers": [daily]})
+    world = _scheduled(scene(emu, deployment, count=1), "0 9 * * *")
     group = world.groups["team-0"]
     clock.now = datetime(2026, 10, 24, 9, 0, tzinfo=UTC)  # Saturday 10:00 BST
-    async with make_bot(deployment=every_day) as bot:
+    async with make_bot(deployment=world.deployment) as bot:
         # One item the day before (Friday noon), one on Saturday.
         await add_approved(
             bot.db,
@@ -86,7 +84,7 @@ async def test_a_daily_digest_on_the_day_the_clocks_go_back_says_the_day_before(
         clock.now = datetime(2026, 10, 25, 9, 1, tzinfo=UTC)  # Sunday 09:01 GMT
         await run_job(bot, "digest-catch-up")
     (text,) = texts_in(group)
-    plain = re.sub(r"<[^>]*>", "", text)
+    plain = _plain(text)
     assert "1 new item approved, the same as the day before" in plain, plain
 
 
@@ -127,6 +125,11 @@ async def test_the_csv_of_a_provider_east_of_utc_is_named_after_its_own_first_da
     assert sheet.document_name == "team-0-20261102.csv", sheet.document_name
 
 
+def _plain(text: str) -> str:
+    """A digest's text without its HTML tags."""
+    return re.sub(r"<[^>]*>", "", text)
+
+
 def _scheduled(world: Scene, cron: str) -> Scene:
     """The scene with its provider on another schedule."""
     provider = world.deployment.providers[0].model_copy(update={"schedule": cron})
@@ -164,7 +167,7 @@ async def test_a_thursday_digest_compares_with_the_monday_one_before_it(
         await run_job(bot, "digest-catch-up")
         clock.now = datetime(2026, 11, 5, 8, 31, tzinfo=UTC)  # Thursday's
         await run_job(bot, "digest-catch-up")
-    monday, thursday = (re.sub(r"<[^>]*>", "", t) for t in texts_in(group)[-2:])
+    monday, thursday = (_plain(t) for t in texts_in(group)[-2:])
     assert "lift" in monday and "1 new item approved" in monday, monday
     assert "1 new item approved, the same as" in thursday, thursday
 
@@ -197,6 +200,6 @@ async def test_a_monthly_digest_compares_with_the_month_before(
         await run_job(bot, "digest-catch-up")
         clock.now = datetime(2026, 3, 1, 9, 1, tzinfo=UTC)
         await run_job(bot, "digest-catch-up")
-    january, february = (re.sub(r"<[^>]*>", "", t) for t in texts_in(group)[-2:])
+    january, february = (_plain(t) for t in texts_in(group)[-2:])
     assert "lift" in january and "1 new item approved" in january, january
     assert "1 new item approved, the same as" in february, february
